@@ -1,0 +1,34 @@
+import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import type { Db } from './database.ts';
+import * as m0001 from './migrations/0001_inventory.ts';
+
+// Static imports keep migrations inside the compiled bundle and in a fixed order.
+const migrations: Record<string, Migration> = {
+  '0001_inventory': m0001,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export function createMigrator(db: Db): Migrator {
+  return new Migrator({ db, provider });
+}
+
+/** Applies every pending migration; throws with the failing migration's name on error. */
+export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
+  const result = await createMigrator(db).migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed: ${String((result.error as Error).message ?? result.error)}`, { cause: result.error });
+  }
+  return result;
+}
+
+/** True when the database has every known migration applied. */
+export async function isMigrated(db: Db): Promise<boolean> {
+  try {
+    const all = await createMigrator(db).getMigrations();
+    return all.every((m) => m.executedAt !== undefined);
+  } catch {
+    return false;
+  }
+}

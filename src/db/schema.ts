@@ -1,0 +1,141 @@
+/**
+ * Row types of every table, as Kysely sees them. Timestamps are UTC ISO-8601 text (sortable and
+ * identical on SQLite and PostgreSQL); structured values are JSON text; booleans are 0/1 integers.
+ */
+export interface UseCaseTable {
+  id: string;
+  name: string;
+  objective: string;
+  kpis: string;
+  owner_team: string;
+  consumers: string;
+  regions: string;
+  sector: string;
+  processes_personal_data: number;
+  created_at: string;
+  updated_at: string;
+  created_by: string | null;
+  revision: number;
+}
+
+export interface ModelTable {
+  id: string;
+  name: string;
+  use_case_id: string;
+  description: string;
+  last_version: number;
+  created_at: string;
+  updated_at: string;
+  created_by: string | null;
+  revision: number;
+}
+
+export interface ModelTagTable {
+  model_id: string;
+  key: string;
+  value: string;
+}
+
+export interface ModelVersionTable {
+  id: string;
+  model_id: string;
+  version: number;
+  artifact_uri: string;
+  /** Null only for versions registered through the MLflow protocol before a digest is supplied. */
+  artifact_digest: string | null;
+  framework: string | null;
+  params: string;
+  metrics: string;
+  code_repository: string | null;
+  code_commit: string | null;
+  code_path: string | null;
+  environment: string;
+  documentation: string;
+  description: string;
+  stage: string;
+  status: string;
+  status_message: string | null;
+  run_id: string | null;
+  run_link: string | null;
+  created_at: string;
+  updated_at: string;
+  created_by: string | null;
+  deleted_at: string | null;
+  revision: number;
+}
+
+export interface VersionTagTable {
+  model_version_id: string;
+  key: string;
+  value: string;
+}
+
+export interface VersionDatasetTable {
+  model_version_id: string;
+  dataset_version_id: string;
+  role: string;
+}
+
+export interface ModelAliasTable {
+  model_id: string;
+  alias: string;
+  version: number;
+  updated_at: string;
+}
+
+export interface DatasetTable {
+  id: string;
+  name: string;
+  description: string;
+  owner_team: string;
+  provenance: string;
+  legal_region: string;
+  last_version: number;
+  created_at: string;
+  updated_at: string;
+  created_by: string | null;
+  revision: number;
+}
+
+export interface DatasetColumnTable {
+  dataset_id: string;
+  position: number;
+  name: string;
+  type: string | null;
+  description: string;
+  pii_kind: string;
+  protected: number;
+}
+
+export interface DatasetVersionTable {
+  id: string;
+  dataset_id: string;
+  version: number;
+  digest: string;
+  row_count: number;
+  uri: string | null;
+  schema: string;
+  description: string;
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface DatasetLineageTable {
+  dataset_version_id: string;
+  source_dataset_version_id: string;
+  columns: string;
+}
+
+export interface Database {
+  use_cases: UseCaseTable;
+  models: ModelTable;
+  model_tags: ModelTagTable;
+  model_versions: ModelVersionTable;
+  version_tags: VersionTagTable;
+  version_datasets: VersionDatasetTable;
+  model_aliases: ModelAliasTable;
+  datasets: DatasetTable;
+  dataset_columns: DatasetColumnTable;
+  dataset_versions: DatasetVersionTable;
+  dataset_lineage: DatasetLineageTable;
+}

@@ -1,0 +1,123 @@
+import type { Clock } from '../../clock.ts';
+import type { RequestContext } from '../../context.ts';
+import type { Executor, Transact } from '../../db/database.ts';
+import { DomainError, notFound } from '../../errors.ts';
+import type { IdSource } from '../../http/ids.ts';
+import { decodeCursor, toPage, type Page } from '../../http/pagination.ts';
+import type { DatasetRecord, DatasetRepo } from './datasets.repo.ts';
+import type { CreateDatasetBody, CreateDatasetVersionBody, DatasetUsage, DatasetVersion } from './datasets.schema.ts';
+
+export interface DatasetServiceDeps {
+  db: Executor;
+  transact: Transact;
+  datasets: Pick<DatasetRepo, 'get' | 'insert' | 'list' | 'nextVersionNumber' | 'insertVersion' | 'getVersion' | 'listVersions' | 'resolveVersion' | 'usage'>;
+  clock: Clock;
+  ids: IdSource;
+}
+
+export function createDatasetService({ db, transact, datasets, clock, ids }: DatasetServiceDeps) {
+  async function mustGet(ref: string, exec: Executor = db): Promise<DatasetRecord> {
+    const d = await datasets.get(exec, ref);
+    if (!d) throw notFound('dataset', ref);
+    return d;
+  }
+
+  return {
+    async create(ctx: RequestContext, input: CreateDatasetBody): Promise<DatasetRecord> {
+      const now = clock.now().toISOString();
+      const columns = (input.columns ?? []).map((c) => ({
+        name: c.name,
+        type: c.type ?? null,
+        description: c.description ?? '',
+        piiKind: c.piiKind ?? 'none',
+        protected: c.protected ?? false,
+      }));
+      const record: DatasetRecord = {
+        id: ids.next(),
+        name: input.name,
+        description: input.description ?? '',
+        ownerTeam: input.ownerTeam,
+        provenance: input.provenance,
+        legalRegion: input.legalRegion,
+        columns,
+        containsPersonalData: columns.some((c) => c.piiKind !== 'none'),
+        latestVersion: null,
+        createdAt: now,
+        updatedAt: now,
+        createdBy: ctx.actor?.id ?? null,
+        revision: 1,
+      };
+      await transact((tx) => datasets.insert(tx, record));
+      return record;
+    },
+
+    get: (ref: string) => mustGet(ref),
+
+    async list(opts: { limit: number; cursor?: string; ownerTeam?: string; personalData?: boolean }): Promise<Page<DatasetRecord>> {
+      const after = decodeCursor(opts.cursor, 1) as [string] | undefined;
+      const rows = await datasets.list(db, { afterName: after?.[0], limit: opts.limit + 1, ownerTeam: opts.ownerTeam, personalData: opts.personalData });
+      return toPage(rows, opts.limit, (d) => [d.name]);
+    },
+
+    async createVersion(ctx: RequestContext, ref: string, input: CreateDatasetVersionBody): Promise<DatasetVersion> {
+      return transact(async (tx) => {
+        const dataset = await mustGet(ref, tx);
+        const derivedFrom: DatasetVersion['derivedFrom'] = [];
+        const lineage: { sourceId: string; columns: unknown }[] = [];
+        for (const [i, src] of (input.derivedFrom ?? []).entries()) {
+          const found = await datasets.resolveVersion(tx, src.dataset, src.version);
+          if (!found) {
+            throw new DomainError('invalid_reference', `derivedFrom[${i}]: dataset '${src.dataset}' has no version ${src.version}`, {
+              errors: [{ pointer: `/body/derivedFrom/${i}`, message: 'does not exist' }],
+            });
+          }
+          const columns = src.columns ?? [];
+          derivedFrom.push({ datasetId: found.datasetId, dataset: found.dataset, version: found.version, columns });
+          lineage.push({ sourceId: found.id, columns });
+        }
+        const now = clock.now().toISOString();
+        const version: DatasetVersion = {
+          id: ids.next(),
+          datasetId: dataset.id,
+          dataset: dataset.name,
+          version: await datasets.nextVersionNumber(tx, dataset.id, now),
+          digest: input.digest,
+          rowCount: input.rowCount,
+          uri: input.uri ?? null,
+          schema: input.schema ?? [],
+          description: input.description ?? '',
+          derivedFrom,
+          createdAt: now,
+          createdBy: ctx.actor?.id ?? null,
+        };
+        await datasets.insertVersion(tx, version, lineage);
+        return version;
+      });
+    },
+
+    async getVersion(ref: string, version: number): Promise<DatasetVersion> {
+      const dataset = await mustGet(ref);
+      const found = await datasets.getVersion(db, dataset.id, version);
+      if (!found) throw notFound('dataset version', `${dataset.name}/${version}`);
+      return found;
+    },
+
+    async listVersions(ref: string, opts: { limit: number; cursor?: string }): Promise<Page<DatasetVersion>> {
+      const dataset = await mustGet(ref);
+      const after = decodeCursor(opts.cursor, 1) as [number] | undefined;
+      const rows = await datasets.listVersions(db, dataset.id, { afterVersion: after?.[0], limit: opts.limit + 1 });
+      return toPage(rows, opts.limit, (v) => [v.version]);
+    },
+
+    async usage(ref: string, version: number, transitive: boolean): Promise<DatasetUsage[]> {
+      const found = await datasets.resolveVersion(db, ref, version);
+      if (!found) {
+        await mustGet(ref);
+        throw notFound('dataset version', `${ref}/${version}`);
+      }
+      return datasets.usage(db, found.id, transitive);
+    },
+  };
+}
+
+export type DatasetService = ReturnType<typeof createDatasetService>;

@@ -1,0 +1,44 @@
+import type { Clock } from '../clock.ts';
+import { createTransact, type Db } from '../db/database.ts';
+import type { App } from '../http/app-types.ts';
+import type { IdSource } from '../http/ids.ts';
+import { datasetRepo } from './datasets/datasets.repo.ts';
+import { datasetRoutes } from './datasets/datasets.routes.ts';
+import { createDatasetService } from './datasets/datasets.service.ts';
+import { modelRepo } from './models/models.repo.ts';
+import { modelRoutes } from './models/models.routes.ts';
+import { createModelService } from './models/models.service.ts';
+import { useCaseRepo } from './use-cases/use-cases.repo.ts';
+import { useCaseRoutes } from './use-cases/use-cases.routes.ts';
+import { createUseCaseService } from './use-cases/use-cases.service.ts';
+import { versionRepo } from './versions/versions.repo.ts';
+import { versionRoutes } from './versions/versions.routes.ts';
+import { createVersionService } from './versions/versions.service.ts';
+
+export interface InventoryDeps {
+  db: Db;
+  clock: Clock;
+  ids: IdSource;
+}
+
+/** The inventory services (use cases, models, versions, aliases, datasets), built once per app. */
+export function createInventory({ db, clock, ids }: InventoryDeps) {
+  const transact = createTransact(db);
+  const base = { db, transact, clock, ids };
+  return {
+    useCases: createUseCaseService({ ...base, useCases: useCaseRepo }),
+    models: createModelService({ ...base, models: modelRepo }),
+    versions: createVersionService({ ...base, versions: versionRepo, models: modelRepo, datasets: datasetRepo }),
+    datasets: createDatasetService({ ...base, datasets: datasetRepo }),
+  };
+}
+
+export type Inventory = ReturnType<typeof createInventory>;
+
+/** Mounts the inventory routes on an `/api/v1` scope. */
+export function inventoryRoutes(app: App, inventory: Inventory): void {
+  useCaseRoutes(app, inventory);
+  modelRoutes(app, inventory);
+  versionRoutes(app, inventory);
+  datasetRoutes(app, inventory);
+}

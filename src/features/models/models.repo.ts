@@ -1,0 +1,162 @@
+import { sql } from 'kysely';
+import type { Executor, Tx } from '../../db/database.ts';
+import { translateConstraints } from '../../db/errors.ts';
+import type { ModelTable } from '../../db/schema.ts';
+import { conflict, DomainError } from '../../errors.ts';
+import type { TagsPatch } from '../common/common.schema.ts';
+import type { Alias, Model } from './models.schema.ts';
+
+export interface ModelRecord extends Model {
+  revision: number;
+}
+
+type ModelRow = Omit<ModelRecord, 'tags' | 'aliases' | 'latestVersion'> & { lastVersion: number };
+
+const toRow = (m: ModelRow): ModelTable => ({
+  id: m.id,
+  name: m.name,
+  use_case_id: m.useCaseId,
+  description: m.description,
+  last_version: m.lastVersion,
+  created_at: m.createdAt,
+  updated_at: m.updatedAt,
+  created_by: m.createdBy,
+  revision: m.revision,
+});
+
+const modelErrors = (name: string, useCaseId: string) => ({
+  unique: () => conflict(`a model named '${name}' already exists`),
+  foreign_key: () => new DomainError('invalid_reference', `use case '${useCaseId}' does not exist`, { errors: [{ pointer: '/body/useCaseId', message: 'does not exist' }] }),
+});
+
+/** Escapes LIKE wildcards so user text matches literally (with ESCAPE '\'). */
+const likeLiteral = (text: string): string => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+async function hydrate(db: Executor, rows: ModelTable[]): Promise<ModelRecord[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const [tags, aliases] = await Promise.all([
+    db.selectFrom('model_tags').select(['model_id', 'key', 'value']).where('model_id', 'in', ids).execute(),
+    db.selectFrom('model_aliases').select(['model_id', 'alias', 'version']).where('model_id', 'in', ids).execute(),
+  ]);
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    useCaseId: r.use_case_id,
+    description: r.description,
+    tags: Object.fromEntries(tags.filter((t) => t.model_id === r.id).map((t) => [t.key, t.value])),
+    aliases: Object.fromEntries(aliases.filter((a) => a.model_id === r.id).map((a) => [a.alias, a.version])),
+    latestVersion: r.last_version === 0 ? null : r.last_version,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    createdBy: r.created_by,
+    revision: r.revision,
+  }));
+}
+
+export const modelRepo = {
+  /** The model's id and name only: the cheap lookup version routes need. */
+  async findId(db: Executor, name: string): Promise<string | undefined> {
+    const row = await db.selectFrom('models').select('id').where('name', '=', name).executeTakeFirst();
+    return row?.id;
+  },
+
+  async getByName(db: Executor, name: string): Promise<ModelRecord | undefined> {
+    const row = await db.selectFrom('models').selectAll().where('name', '=', name).executeTakeFirst();
+    return row ? (await hydrate(db, [row]))[0] : undefined;
+  },
+
+  async insert(tx: Tx, m: ModelRecord): Promise<void> {
+    await translateConstraints(
+      () => tx.insertInto('models').values(toRow({ ...m, lastVersion: m.latestVersion ?? 0 })).execute(),
+      modelErrors(m.name, m.useCaseId),
+    );
+    await this.patchTags(tx, m.id, m.tags);
+  },
+
+  /** Writes the model's own fields if its revision is still `expectedRevision`; false otherwise. */
+  async update(tx: Tx, m: ModelRecord, expectedRevision: number): Promise<boolean> {
+    const res = await translateConstraints(
+      () =>
+        tx.updateTable('models')
+          .set({ name: m.name, use_case_id: m.useCaseId, description: m.description, updated_at: m.updatedAt, revision: m.revision })
+          .where('id', '=', m.id)
+          .where('revision', '=', expectedRevision)
+          .executeTakeFirst(),
+      modelErrors(m.name, m.useCaseId),
+    );
+    return Number(res.numUpdatedRows) === 1;
+  },
+
+  /** Applies a JSON-merge-patch of tags: string values upsert, null deletes. */
+  async patchTags(tx: Tx, modelId: string, patch: TagsPatch): Promise<void> {
+    for (const [key, value] of Object.entries(patch)) {
+      await tx.deleteFrom('model_tags').where('model_id', '=', modelId).where('key', '=', key).execute();
+      if (value !== null) await tx.insertInto('model_tags').values({ model_id: modelId, key, value }).execute();
+    }
+  },
+
+  /** Issues the next version number of a model; never reuses one, even after deletions. */
+  async nextVersionNumber(tx: Tx, modelId: string, now: string): Promise<number> {
+    const row = await tx
+      .updateTable('models')
+      .set({ last_version: sql<number>`last_version + 1`, updated_at: now })
+      .where('id', '=', modelId)
+      .returning('last_version')
+      .executeTakeFirstOrThrow();
+    return row.last_version;
+  },
+
+  async list(
+    db: Executor,
+    opts: { afterName?: string; limit: number; useCaseId?: string; tag?: { key: string; value?: string }; q?: string },
+  ): Promise<ModelRecord[]> {
+    let q = db.selectFrom('models').selectAll().orderBy('name').limit(opts.limit);
+    if (opts.afterName !== undefined) q = q.where('name', '>', opts.afterName);
+    if (opts.useCaseId) q = q.where('use_case_id', '=', opts.useCaseId);
+    if (opts.tag) {
+      const { key, value } = opts.tag;
+      q = q.where((eb) =>
+        eb.exists(
+          eb.selectFrom('model_tags as t')
+            .select('t.key')
+            .whereRef('t.model_id', '=', 'models.id')
+            .where('t.key', '=', key)
+            .$if(value !== undefined, (s) => s.where('t.value', '=', value!)),
+        ),
+      );
+    }
+    if (opts.q) {
+      const pattern = likeLiteral(opts.q);
+      q = q.where((eb) =>
+        eb.or([
+          eb(sql`lower(name)`, 'like', sql`${pattern} escape '\\'`),
+          eb(sql`lower(description)`, 'like', sql`${pattern} escape '\\'`),
+        ]),
+      );
+    }
+    return hydrate(db, await q.execute());
+  },
+
+  async getAlias(db: Executor, modelId: string, alias: string): Promise<Omit<Alias, 'model'> | undefined> {
+    const row = await db.selectFrom('model_aliases').select(['alias', 'version', 'updated_at']).where('model_id', '=', modelId).where('alias', '=', alias).executeTakeFirst();
+    return row && { alias: row.alias, version: row.version, updatedAt: row.updated_at };
+  },
+
+  async setAlias(tx: Tx, modelId: string, alias: string, version: number, now: string): Promise<void> {
+    await tx.deleteFrom('model_aliases').where('model_id', '=', modelId).where('alias', '=', alias).execute();
+    await tx.insertInto('model_aliases').values({ model_id: modelId, alias, version, updated_at: now }).execute();
+  },
+
+  async deleteAlias(tx: Tx, modelId: string, alias: string): Promise<boolean> {
+    const res = await tx.deleteFrom('model_aliases').where('model_id', '=', modelId).where('alias', '=', alias).executeTakeFirst();
+    return Number(res.numDeletedRows) === 1;
+  },
+
+  async aliasesOfVersion(db: Executor, modelId: string, version: number): Promise<string[]> {
+    const rows = await db.selectFrom('model_aliases').select('alias').where('model_id', '=', modelId).where('version', '=', version).orderBy('alias').execute();
+    return rows.map((r) => r.alias);
+  },
+};
+
+export type ModelRepo = typeof modelRepo;

@@ -1,0 +1,77 @@
+import type { Executor, Tx } from '../../db/database.ts';
+import { translateConstraints } from '../../db/errors.ts';
+import type { UseCaseTable } from '../../db/schema.ts';
+import { conflict } from '../../errors.ts';
+import { parseJson } from '../common/common.schema.ts';
+import type { UseCase } from './use-cases.schema.ts';
+
+export interface UseCaseRecord extends UseCase {
+  revision: number;
+}
+
+const toRecord = (r: UseCaseTable): UseCaseRecord => ({
+  id: r.id,
+  name: r.name,
+  objective: r.objective,
+  kpis: parseJson(r.kpis),
+  ownerTeam: r.owner_team,
+  consumers: r.consumers as UseCase['consumers'],
+  regions: parseJson(r.regions),
+  sector: r.sector,
+  processesPersonalData: r.processes_personal_data === 1,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  createdBy: r.created_by,
+  revision: r.revision,
+});
+
+const toRow = (u: UseCaseRecord): UseCaseTable => ({
+  id: u.id,
+  name: u.name,
+  objective: u.objective,
+  kpis: JSON.stringify(u.kpis),
+  owner_team: u.ownerTeam,
+  consumers: u.consumers,
+  regions: JSON.stringify(u.regions),
+  sector: u.sector,
+  processes_personal_data: u.processesPersonalData ? 1 : 0,
+  created_at: u.createdAt,
+  updated_at: u.updatedAt,
+  created_by: u.createdBy,
+  revision: u.revision,
+});
+
+const duplicate = (name: string) => () => conflict(`a use case named '${name}' already exists`);
+
+export const useCaseRepo = {
+  async get(db: Executor, id: string): Promise<UseCaseRecord | undefined> {
+    const row = await db.selectFrom('use_cases').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toRecord(row);
+  },
+
+  async insert(tx: Tx, u: UseCaseRecord): Promise<void> {
+    await translateConstraints(() => tx.insertInto('use_cases').values(toRow(u)).execute(), { unique: duplicate(u.name) });
+  },
+
+  /** Writes `u` only if the stored revision is still `expectedRevision`; false when it moved on. */
+  async update(tx: Tx, u: UseCaseRecord, expectedRevision: number): Promise<boolean> {
+    const { id, created_at, created_by, ...changes } = toRow(u);
+    const res = await translateConstraints(
+      () => tx.updateTable('use_cases').set(changes).where('id', '=', id).where('revision', '=', expectedRevision).executeTakeFirst(),
+      { unique: duplicate(u.name) },
+    );
+    return Number(res.numUpdatedRows) === 1;
+  },
+
+  async list(db: Executor, opts: { after?: [string, string]; limit: number; ownerTeam?: string }): Promise<UseCaseRecord[]> {
+    let q = db.selectFrom('use_cases').selectAll().orderBy('created_at').orderBy('id').limit(opts.limit);
+    if (opts.ownerTeam) q = q.where('owner_team', '=', opts.ownerTeam);
+    if (opts.after) {
+      const [at, id] = opts.after;
+      q = q.where((eb) => eb.or([eb('created_at', '>', at), eb.and([eb('created_at', '=', at), eb('id', '>', id)])]));
+    }
+    return (await q.execute()).map(toRecord);
+  },
+};
+
+export type UseCaseRepo = typeof useCaseRepo;

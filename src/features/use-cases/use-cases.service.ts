@@ -1,0 +1,61 @@
+import type { Clock } from '../../clock.ts';
+import type { RequestContext } from '../../context.ts';
+import type { Executor, Transact } from '../../db/database.ts';
+import { assertRevision } from '../../domain/revision.ts';
+import { notFound } from '../../errors.ts';
+import type { IdSource } from '../../http/ids.ts';
+import { decodeCursor, toPage, type Page } from '../../http/pagination.ts';
+import type { UseCaseRecord, UseCaseRepo } from './use-cases.repo.ts';
+import type { CreateUseCaseBody, PatchUseCaseBody } from './use-cases.schema.ts';
+
+export interface UseCaseServiceDeps {
+  db: Executor;
+  transact: Transact;
+  useCases: Pick<UseCaseRepo, 'get' | 'insert' | 'update' | 'list'>;
+  clock: Clock;
+  ids: IdSource;
+}
+
+export function createUseCaseService({ db, transact, useCases, clock, ids }: UseCaseServiceDeps) {
+  return {
+    async create(ctx: RequestContext, input: CreateUseCaseBody): Promise<UseCaseRecord> {
+      const now = clock.now().toISOString();
+      const record: UseCaseRecord = {
+        id: ids.next(),
+        ...input,
+        kpis: input.kpis ?? [],
+        createdAt: now,
+        updatedAt: now,
+        createdBy: ctx.actor?.id ?? null,
+        revision: 1,
+      };
+      await transact((tx) => useCases.insert(tx, record));
+      return record;
+    },
+
+    async get(id: string): Promise<UseCaseRecord> {
+      const found = await useCases.get(db, id);
+      if (!found) throw notFound('use case', id);
+      return found;
+    },
+
+    async update(_ctx: RequestContext, id: string, patch: PatchUseCaseBody, expectedRevision: number | undefined): Promise<UseCaseRecord> {
+      return transact(async (tx) => {
+        const current = await useCases.get(tx, id);
+        if (!current) throw notFound('use case', id);
+        assertRevision('use case', current.revision, expectedRevision);
+        const next: UseCaseRecord = { ...current, ...patch, updatedAt: clock.now().toISOString(), revision: current.revision + 1 };
+        if (!(await useCases.update(tx, next, current.revision))) assertRevision('use case', -1, current.revision);
+        return next;
+      });
+    },
+
+    async list(opts: { limit: number; cursor?: string; ownerTeam?: string }): Promise<Page<UseCaseRecord>> {
+      const after = decodeCursor(opts.cursor, 2) as [string, string] | undefined;
+      const rows = await useCases.list(db, { after, limit: opts.limit + 1, ownerTeam: opts.ownerTeam });
+      return toPage(rows, opts.limit, (u) => [u.createdAt, u.id]);
+    },
+  };
+}
+
+export type UseCaseService = ReturnType<typeof createUseCaseService>;

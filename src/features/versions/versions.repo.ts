@@ -1,0 +1,147 @@
+import type { Executor, Tx } from '../../db/database.ts';
+import type { ModelVersionTable } from '../../db/schema.ts';
+import type { TagsPatch } from '../common/common.schema.ts';
+import { parseJson } from '../common/common.schema.ts';
+import type { ModelVersion, Stage } from './versions.schema.ts';
+
+export interface VersionRecord extends ModelVersion {
+  modelId: string;
+  revision: number;
+  runId: string | null;
+  runLink: string | null;
+}
+
+type Row = ModelVersionTable & { model_name: string };
+
+const statusOut: Record<string, ModelVersion['status']> = { pending: 'pending', ready: 'ready', failed: 'failed' };
+
+async function hydrate(db: Executor, rows: Row[]): Promise<VersionRecord[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const modelIds = [...new Set(rows.map((r) => r.model_id))];
+  const [tags, datasets, aliases] = await Promise.all([
+    db.selectFrom('version_tags').select(['model_version_id', 'key', 'value']).where('model_version_id', 'in', ids).execute(),
+    db
+      .selectFrom('version_datasets as vd')
+      .innerJoin('dataset_versions as dv', 'dv.id', 'vd.dataset_version_id')
+      .innerJoin('datasets as d', 'd.id', 'dv.dataset_id')
+      .select(['vd.model_version_id', 'vd.role', 'd.id as datasetId', 'd.name as dataset', 'dv.version', 'dv.digest'])
+      .where('vd.model_version_id', 'in', ids)
+      .orderBy('d.name')
+      .orderBy('dv.version')
+      .orderBy('vd.role')
+      .execute(),
+    db.selectFrom('model_aliases').select(['model_id', 'alias', 'version']).where('model_id', 'in', modelIds).orderBy('alias').execute(),
+  ]);
+  return rows.map((r) => ({
+    id: r.id,
+    modelId: r.model_id,
+    model: r.model_name,
+    version: r.version,
+    artifactUri: r.artifact_uri,
+    artifactDigest: r.artifact_digest,
+    framework: r.framework,
+    params: parseJson(r.params),
+    metrics: parseJson(r.metrics),
+    datasets: datasets
+      .filter((d) => d.model_version_id === r.id)
+      .map((d) => ({ datasetId: d.datasetId, dataset: d.dataset, version: d.version, role: d.role as 'training', digest: d.digest })),
+    code: r.code_repository && r.code_commit ? { repository: r.code_repository, commit: r.code_commit, ...(r.code_path ? { path: r.code_path } : {}) } : null,
+    environment: parseJson(r.environment),
+    documentation: parseJson(r.documentation),
+    tags: Object.fromEntries(tags.filter((t) => t.model_version_id === r.id).map((t) => [t.key, t.value])),
+    description: r.description,
+    stage: r.stage as Stage,
+    status: statusOut[r.status] ?? 'ready',
+    statusMessage: r.status_message,
+    aliases: aliases.filter((a) => a.model_id === r.model_id && a.version === r.version).map((a) => a.alias),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    createdBy: r.created_by,
+    revision: r.revision,
+    runId: r.run_id,
+    runLink: r.run_link,
+  }));
+}
+
+const baseQuery = (db: Executor) =>
+  db.selectFrom('model_versions as v').innerJoin('models as m', 'm.id', 'v.model_id').selectAll('v').select('m.name as model_name').where('v.deleted_at', 'is', null);
+
+export const versionRepo = {
+  async get(db: Executor, modelName: string, version: number): Promise<VersionRecord | undefined> {
+    const row = await baseQuery(db).where('m.name', '=', modelName).where('v.version', '=', version).executeTakeFirst();
+    return row ? (await hydrate(db, [row]))[0] : undefined;
+  },
+
+  async list(db: Executor, modelId: string, opts: { afterVersion?: number; limit: number; stage?: Stage }): Promise<VersionRecord[]> {
+    let q = baseQuery(db).where('v.model_id', '=', modelId).orderBy('v.version').limit(opts.limit);
+    if (opts.afterVersion !== undefined) q = q.where('v.version', '>', opts.afterVersion);
+    if (opts.stage) q = q.where('v.stage', '=', opts.stage);
+    return hydrate(db, await q.execute());
+  },
+
+  async latest(db: Executor, modelId: string): Promise<VersionRecord | undefined> {
+    const row = await baseQuery(db).where('v.model_id', '=', modelId).orderBy('v.version', 'desc').limit(1).executeTakeFirst();
+    return row ? (await hydrate(db, [row]))[0] : undefined;
+  },
+
+  async exists(db: Executor, modelId: string, version: number): Promise<boolean> {
+    const row = await db.selectFrom('model_versions').select('id').where('model_id', '=', modelId).where('version', '=', version).where('deleted_at', 'is', null).executeTakeFirst();
+    return row !== undefined;
+  },
+
+  /** Inserts a version with its tags and dataset links; `datasetLinks` are resolved dataset version ids. */
+  async insert(tx: Tx, v: VersionRecord, datasetLinks: { datasetVersionId: string; role: string }[]): Promise<void> {
+    await tx.insertInto('model_versions').values({
+      id: v.id,
+      model_id: v.modelId,
+      version: v.version,
+      artifact_uri: v.artifactUri,
+      artifact_digest: v.artifactDigest,
+      framework: v.framework,
+      params: JSON.stringify(v.params),
+      metrics: JSON.stringify(v.metrics),
+      code_repository: v.code?.repository ?? null,
+      code_commit: v.code?.commit ?? null,
+      code_path: v.code?.path ?? null,
+      environment: JSON.stringify(v.environment),
+      documentation: JSON.stringify(v.documentation),
+      description: v.description,
+      stage: v.stage,
+      status: v.status,
+      status_message: v.statusMessage,
+      run_id: v.runId,
+      run_link: v.runLink,
+      created_at: v.createdAt,
+      updated_at: v.updatedAt,
+      created_by: v.createdBy,
+      deleted_at: null,
+      revision: v.revision,
+    }).execute();
+    const tagRows = Object.entries(v.tags).map(([key, value]) => ({ model_version_id: v.id, key, value }));
+    if (tagRows.length > 0) await tx.insertInto('version_tags').values(tagRows).execute();
+    if (datasetLinks.length > 0) {
+      // The same dataset version may serve in several roles; the same role twice is one link.
+      const unique = [...new Map(datasetLinks.map((l) => [`${l.datasetVersionId}|${l.role}`, l])).values()];
+      await tx.insertInto('version_datasets').values(unique.map((l) => ({ model_version_id: v.id, dataset_version_id: l.datasetVersionId, role: l.role }))).execute();
+    }
+  },
+
+  /** Writes the annotations of a version if its revision is still `expectedRevision`. */
+  async updateAnnotations(tx: Tx, v: VersionRecord, expectedRevision: number, tagPatch: TagsPatch | undefined): Promise<boolean> {
+    const res = await tx
+      .updateTable('model_versions')
+      .set({ description: v.description, updated_at: v.updatedAt, revision: v.revision })
+      .where('id', '=', v.id)
+      .where('revision', '=', expectedRevision)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) return false;
+    for (const [key, value] of Object.entries(tagPatch ?? {})) {
+      await tx.deleteFrom('version_tags').where('model_version_id', '=', v.id).where('key', '=', key).execute();
+      if (value !== null) await tx.insertInto('version_tags').values({ model_version_id: v.id, key, value }).execute();
+    }
+    return true;
+  },
+};
+
+export type VersionRepo = typeof versionRepo;

@@ -1,0 +1,158 @@
+import type { Clock } from '../../clock.ts';
+import type { RequestContext } from '../../context.ts';
+import type { Executor, Transact } from '../../db/database.ts';
+import { assertRevision } from '../../domain/revision.ts';
+import { DomainError, notFound } from '../../errors.ts';
+import type { IdSource } from '../../http/ids.ts';
+import { decodeCursor, toPage, type Page } from '../../http/pagination.ts';
+import type { DatasetRepo } from '../datasets/datasets.repo.ts';
+import type { ModelRepo } from '../models/models.repo.ts';
+import type { VersionRecord, VersionRepo } from './versions.repo.ts';
+import type { CreateVersionBody, PatchVersionBody, Stage } from './versions.schema.ts';
+
+export interface VersionServiceDeps {
+  db: Executor;
+  transact: Transact;
+  versions: Pick<VersionRepo, 'get' | 'list' | 'latest' | 'insert' | 'updateAnnotations' | 'exists'>;
+  models: Pick<ModelRepo, 'findId' | 'nextVersionNumber' | 'getAlias' | 'setAlias' | 'deleteAlias'>;
+  datasets: Pick<DatasetRepo, 'resolveVersion'>;
+  clock: Clock;
+  ids: IdSource;
+}
+
+/** Alias names MLflow reserves for its own resolution (`latest`, `v1`, `v2`...). */
+export function isReservedAlias(alias: string): boolean {
+  return alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias);
+}
+
+export function createVersionService({ db, transact, versions, models, datasets, clock, ids }: VersionServiceDeps) {
+  async function modelId(name: string, exec: Executor = db): Promise<string> {
+    const id = await models.findId(exec, name);
+    if (!id) throw notFound('model', name);
+    return id;
+  }
+
+  async function mustGet(name: string, version: number, exec: Executor = db): Promise<VersionRecord> {
+    const v = await versions.get(exec, name, version);
+    if (v) return v;
+    await modelId(name, exec);
+    throw notFound('model version', `${name}/${version}`);
+  }
+
+  return {
+    async create(ctx: RequestContext, modelName: string, input: CreateVersionBody): Promise<VersionRecord> {
+      return transact(async (tx) => {
+        const id = await modelId(modelName, tx);
+        const links: { datasetVersionId: string; role: string }[] = [];
+        const used: VersionRecord['datasets'] = [];
+        for (const [i, ref] of (input.datasets ?? []).entries()) {
+          const found = await datasets.resolveVersion(tx, ref.dataset, ref.version);
+          if (!found) {
+            throw new DomainError('invalid_reference', `datasets[${i}]: dataset '${ref.dataset}' has no version ${ref.version}`, {
+              errors: [{ pointer: `/body/datasets/${i}`, message: 'does not exist' }],
+            });
+          }
+          links.push({ datasetVersionId: found.id, role: ref.role });
+          used.push({ datasetId: found.datasetId, dataset: found.dataset, version: found.version, role: ref.role, digest: found.digest });
+        }
+        const now = clock.now().toISOString();
+        const record: VersionRecord = {
+          id: ids.next(),
+          modelId: id,
+          model: modelName,
+          version: await models.nextVersionNumber(tx, id, now),
+          artifactUri: input.artifactUri,
+          artifactDigest: input.artifactDigest,
+          framework: input.framework ?? null,
+          params: input.params ?? {},
+          metrics: input.metrics ?? {},
+          datasets: used,
+          code: input.code ?? null,
+          environment: input.environment ?? null,
+          documentation: input.documentation ?? [],
+          tags: input.tags ?? {},
+          description: input.description ?? '',
+          stage: 'development',
+          status: 'ready',
+          statusMessage: null,
+          aliases: [],
+          createdAt: now,
+          updatedAt: now,
+          createdBy: ctx.actor?.id ?? null,
+          revision: 1,
+          runId: null,
+          runLink: null,
+        };
+        await versions.insert(tx, record, links);
+        return record;
+      });
+    },
+
+    get: (name: string, version: number) => mustGet(name, version),
+
+    async list(name: string, opts: { limit: number; cursor?: string; stage?: Stage }): Promise<Page<VersionRecord>> {
+      const id = await modelId(name);
+      const after = decodeCursor(opts.cursor, 1) as [number] | undefined;
+      const rows = await versions.list(db, id, { afterVersion: after?.[0], limit: opts.limit + 1, stage: opts.stage });
+      return toPage(rows, opts.limit, (v) => [v.version]);
+    },
+
+    async update(_ctx: RequestContext, name: string, version: number, patch: PatchVersionBody, expectedRevision: number | undefined): Promise<VersionRecord> {
+      return transact(async (tx) => {
+        const current = await mustGet(name, version, tx);
+        assertRevision('model version', current.revision, expectedRevision);
+        const next: VersionRecord = {
+          ...current,
+          description: patch.description ?? current.description,
+          tags: { ...current.tags },
+          updatedAt: clock.now().toISOString(),
+          revision: current.revision + 1,
+        };
+        for (const [k, v] of Object.entries(patch.tags ?? {})) {
+          if (v === null) delete next.tags[k];
+          else next.tags[k] = v;
+        }
+        if (!(await versions.updateAnnotations(tx, next, current.revision, patch.tags))) assertRevision('model version', -1, current.revision);
+        return next;
+      });
+    },
+
+    async setAlias(_ctx: RequestContext, name: string, alias: string, version: number): Promise<{ alias: string; version: number; previous: number | null; updatedAt: string }> {
+      if (isReservedAlias(alias)) {
+        throw new DomainError('validation_failed', `alias '${alias}' is reserved`, { errors: [{ pointer: '/params/alias', message: 'is reserved (latest, v<digits>)' }] });
+      }
+      return transact(async (tx) => {
+        const id = await modelId(name, tx);
+        if (!(await versions.exists(tx, id, version))) {
+          throw new DomainError('invalid_reference', `model '${name}' has no version ${version}`, { errors: [{ pointer: '/body/version', message: 'does not exist' }] });
+        }
+        const previous = await models.getAlias(tx, id, alias);
+        const now = clock.now().toISOString();
+        await models.setAlias(tx, id, alias, version, now);
+        return { alias, version, previous: previous?.version ?? null, updatedAt: now };
+      });
+    },
+
+    async deleteAlias(_ctx: RequestContext, name: string, alias: string): Promise<void> {
+      await transact(async (tx) => {
+        const id = await modelId(name, tx);
+        if (!(await models.deleteAlias(tx, id, alias))) throw notFound('alias', `${name}@${alias}`);
+      });
+    },
+
+    /** Resolves an alias to the version it points at; `latest` resolves to the highest live version. */
+    async resolveAlias(name: string, alias: string): Promise<VersionRecord> {
+      const id = await modelId(name);
+      if (alias.toLowerCase() === 'latest') {
+        const last = await versions.latest(db, id);
+        if (!last) throw notFound('model version', `${name}@latest`);
+        return last;
+      }
+      const found = await models.getAlias(db, id, alias);
+      if (!found) throw notFound('alias', `${name}@${alias}`);
+      return mustGet(name, found.version);
+    },
+  };
+}
+
+export type VersionService = ReturnType<typeof createVersionService>;

@@ -1,0 +1,34 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import { ProblemSchema } from '../features/common/common.schema.ts';
+
+const problemResponse = {
+  description: 'RFC 9457 problem details',
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+};
+
+/** OpenAPI 3.1 generated from the route schemas at /openapi.json, and a local (no CDN) browser at /docs. */
+export async function registerDocs(app: FastifyInstance, version: string): Promise<void> {
+  app.addSchema(ProblemSchema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Steward API',
+        version,
+        description: 'ML model governance: inventory, risk, policy, gates, evidence, monitoring and a verifiable audit trail. Errors are RFC 9457 problem details with a stable `code`.',
+      },
+      servers: [],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    transform: ({ schema, url, route }) => {
+      const s = { ...(schema ?? {}) } as Record<string, unknown>;
+      // Every operation can fail with a problem document; say so once here rather than in each route.
+      s.response = { ...((s.response as object) ?? {}), '4XX': problemResponse, '5XX': problemResponse };
+      return { schema: s as never, url: route.url ?? url };
+    },
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true }, staticCSP: true });
+}

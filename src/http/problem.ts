@@ -1,0 +1,96 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, errorStatus, type ErrorCode, type ErrorField } from '../errors.ts';
+import { toFieldErrors } from './validation.ts';
+
+export const PROBLEM_TYPE_PREFIX = 'urn:steward:problem:';
+
+const titles: Record<ErrorCode, string> = {
+  bad_request: 'Bad request',
+  malformed_json: 'Malformed JSON body',
+  validation_failed: 'Validation failed',
+  unauthenticated: 'Authentication required',
+  forbidden: 'Forbidden',
+  not_found: 'Not found',
+  method_not_allowed: 'Method not allowed',
+  conflict: 'Conflict',
+  precondition_failed: 'Precondition failed',
+  payload_too_large: 'Payload too large',
+  unsupported_media_type: 'Unsupported media type',
+  invalid_reference: 'Invalid reference',
+  precondition_required: 'Precondition required',
+  rate_limited: 'Too many requests',
+  internal_error: 'Internal server error',
+  unavailable: 'Service unavailable',
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  instance?: string;
+  errors?: ErrorField[];
+  [extra: string]: unknown;
+}
+
+export function toProblem(err: DomainError, instance?: string): Problem {
+  return {
+    ...(err.extra ?? {}),
+    type: `${PROBLEM_TYPE_PREFIX}${err.code}`,
+    title: titles[err.code],
+    status: errorStatus[err.code],
+    detail: err.message,
+    code: err.code,
+    ...(instance ? { instance } : {}),
+    ...(err.errors?.length ? { errors: err.errors } : {}),
+  };
+}
+
+// Fastify's own error codes for request parsing, mapped onto our vocabulary.
+const fastifyCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed_json',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+  FST_ERR_CTP_INVALID_TYPE: 'bad_request',
+};
+
+/** Normalises anything thrown during a request into a DomainError. */
+export function asDomainError(error: unknown): DomainError {
+  if (error instanceof DomainError) return error;
+  const fe = error as FastifyError & { validationContext?: string };
+  if (fe?.validation) {
+    const errors = toFieldErrors(fe.validation as never, `/${fe.validationContext ?? 'body'}`);
+    const summary = errors.map((e) => `${e.pointer} ${e.message}`).join('; ');
+    return new DomainError('validation_failed', `request ${fe.validationContext ?? 'body'} is invalid: ${summary}`, { errors });
+  }
+  if (fe?.code && fastifyCodes[fe.code]) {
+    const code = fastifyCodes[fe.code]!;
+    const detail = code === 'malformed_json' ? `request body is not valid JSON: ${fe.message}` : fe.message;
+    return new DomainError(code, detail);
+  }
+  if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new DomainError('bad_request', fe.message);
+  }
+  return new DomainError('internal_error', 'an unexpected error occurred; the request id identifies it in the server log');
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: DomainError): FastifyReply {
+  const problem = toProblem(err, request.url);
+  return reply.status(problem.status).type('application/problem+json').send(problem);
+}
+
+/** Installs the single error mapping of the HTTP layer (errors and unknown routes). */
+export function installProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const domain = asDomainError(error);
+    if (domain.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: domain.code, detail: domain.message }, 'request rejected');
+    return sendProblem(request, reply, domain);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, new DomainError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+}

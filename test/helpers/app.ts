@@ -1,0 +1,87 @@
+import { afterAll, beforeAll } from 'vitest';
+import { buildApp } from '../../src/app.ts';
+import type { DatabaseHandle } from '../../src/db/database.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import type { App } from '../../src/http/app-types.ts';
+import { createTestDatabase, type DbKind, type TestDatabase } from './db.ts';
+
+export interface TestApp {
+  app: App;
+  database: DatabaseHandle;
+  testDb: TestDatabase;
+}
+
+/**
+ * Registers hooks that give the enclosing describe block the whole app, in-process, over a fresh
+ * migrated database of `kind`. Read the fields inside tests (they are set in beforeAll).
+ */
+export function useTestApp(kind: DbKind, options: { bodyLimit?: number } = {}): TestApp {
+  const t = {} as TestApp;
+  beforeAll(async () => {
+    t.testDb = await createTestDatabase(kind);
+    t.database = t.testDb.open();
+    await migrateToLatest(t.database.db);
+    t.app = await buildApp({ config: { bodyLimit: options.bodyLimit ?? 1048576, logLevel: 'silent' }, database: t.database, logger: false });
+    await t.app.ready();
+  });
+  afterAll(async () => {
+    await t.app?.close();
+    await t.database?.close();
+    await t.testDb?.drop();
+  });
+  return t;
+}
+
+type InjectArgs = { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; body?: unknown; headers?: Record<string, string> };
+
+/** JSON request through app.inject; returns status, headers and parsed body. */
+export async function call(app: App, { method, url, body, headers }: InjectArgs) {
+  const res = await app.inject({
+    method,
+    url,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = res.body;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  let json: any = undefined;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.statusCode, headers: res.headers, body: json, text };
+}
+
+export const digest = (seed: string | number): string => `sha256:${Buffer.from(String(seed)).toString('hex').padEnd(64, '0').slice(0, 64)}`;
+
+export const useCaseBody = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  objective: `Objective of ${name}`,
+  kpis: [{ name: 'approval-rate', target: 0.8, direction: 'at-least', unit: 'ratio' }],
+  ownerTeam: 'credit-risk',
+  consumers: 'public',
+  regions: ['EU', 'DE'],
+  sector: 'finance',
+  processesPersonalData: true,
+  ...extra,
+});
+
+/** Creates a use case and returns its id. */
+export async function seedUseCase(app: App, name: string): Promise<string> {
+  const res = await call(app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody(name) });
+  if (res.status !== 201) throw new Error(`seed use case failed: ${res.text}`);
+  return res.body.id as string;
+}
+
+export async function seedModel(app: App, name: string, useCaseId: string, extra: Record<string, unknown> = {}): Promise<void> {
+  const res = await call(app, { method: 'POST', url: '/api/v1/models', body: { name, useCaseId, ...extra } });
+  if (res.status !== 201) throw new Error(`seed model failed: ${res.text}`);
+}
+
+/** Asserts nothing about status; returns the problem fields a test checks. */
+export function expectProblem(res: Awaited<ReturnType<typeof call>>, status: number, code: string): void {
+  if (res.status !== status || res.body?.code !== code || !String(res.headers['content-type']).startsWith('application/problem+json')) {
+    throw new Error(`expected ${status} ${code} problem, got ${res.status} ${res.headers['content-type']}: ${res.text}`);
+  }
+}
