@@ -38,6 +38,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     routerOptions: { maxParamLength: 512 },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
+  // The API speaks JSON only; Fastify's default text/plain parser would let strings reach validation.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(({ schema, httpPart }) => compileSchema(schema, (httpPart ?? 'body') as 'body'));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -15,13 +15,14 @@ export interface TestApp {
  * Registers hooks that give the enclosing describe block the whole app, in-process, over a fresh
  * migrated database of `kind`. Read the fields inside tests (they are set in beforeAll).
  */
-export function useTestApp(kind: DbKind, options: { bodyLimit?: number } = {}): TestApp {
+export function useTestApp(kind: DbKind, options: { bodyLimit?: number; configure?: (app: App) => void } = {}): TestApp {
   const t = {} as TestApp;
   beforeAll(async () => {
     t.testDb = await createTestDatabase(kind);
     t.database = t.testDb.open();
     await migrateToLatest(t.database.db);
     t.app = await buildApp({ config: { bodyLimit: options.bodyLimit ?? 1048576, logLevel: 'silent' }, database: t.database, logger: false });
+    options.configure?.(t.app);
     await t.app.ready();
   });
   afterAll(async () => {

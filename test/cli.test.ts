@@ -1,0 +1,155 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/db/database.ts';
+import { isMigrated } from '../src/db/migrate.ts';
+import { call, seedUseCase, useTestApp } from './helpers/app.ts';
+import { runCli, STEWARD_BIN } from './helpers/cli.ts';
+import { createTestDatabase, DB_KINDS, skipReason, type TestDatabase } from './helpers/db.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'steward-cli-'));
+
+describe('steward CLI client commands (real process against a live server)', () => {
+  let seenAuth: string | undefined;
+  const t = useTestApp('sqlite', {
+    configure: (app) =>
+      app.addHook('onRequest', async (request) => {
+        if (request.url.startsWith('/api/v1/models')) seenAuth = request.headers.authorization;
+      }),
+  });
+  let env: Record<string, string>;
+  let useCaseId: string;
+
+  beforeAll(async () => {
+    const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    env = { STEWARD_URL: url, STEWARD_TOKEN: 'stw_test_token' };
+    useCaseId = await seedUseCase(t.app, 'cli-uc');
+  });
+
+  it('creates and lists models, sending the token as a Bearer header', async () => {
+    const created = await runCli(['models', 'create', '--name', 'cli-model', '--use-case', useCaseId, '--tag', 'team=ci', '--description', 'from CI'], env);
+    expect(created.stderr).toBe('');
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/created model cli-model/);
+    expect(seenAuth).toBe('Bearer stw_test_token');
+
+    const listed = await runCli(['models', 'list', '--json'], env);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toMatchObject([{ name: 'cli-model', tags: { team: 'ci' }, description: 'from CI' }]);
+  });
+
+  it('registers a version with metrics from a file and a digest computed from the artefact', async () => {
+    const metrics = join(work, 'metrics.json');
+    writeFileSync(metrics, JSON.stringify({ auc: 0.93, f1: 0.71 }));
+    const artifact = join(work, 'model.onnx');
+    writeFileSync(artifact, 'not really onnx');
+    const expected = `sha256:${createHash('sha256').update('not really onnx').digest('hex')}`;
+
+    const res = await runCli(['versions', 'create', '--model', 'cli-model', '--artifact-uri', 's3://b/model.onnx', '--artifact-file', artifact, '--metrics', metrics, '--framework', 'onnx', '--json'], env);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ model: 'cli-model', version: 1, artifactDigest: expected, metrics: { auc: 0.93, f1: 0.71 } });
+
+    const second = await runCli(['versions', 'create', '--model', 'cli-model', '--artifact-uri', 's3://b/2', '--artifact-digest', `sha256:${'b'.repeat(64)}`], env);
+    expect(second.code).toBe(0);
+    expect(second.stdout.trim()).toBe('registered cli-model version 2');
+    expect((await call(t.app, { method: 'GET', url: '/api/v1/models/cli-model/versions/2' })).body.artifactDigest).toBe(`sha256:${'b'.repeat(64)}`);
+  });
+
+  it('fails with clear messages and non-zero exit codes', async () => {
+    const badDigest = await runCli(['versions', 'create', '--model', 'cli-model', '--artifact-uri', 'x', '--artifact-digest', 'md5:1'], env);
+    expect(badDigest.code).toBe(1);
+    expect(badDigest.stderr).toMatch(/validation_failed/);
+    expect(badDigest.stderr).toMatch(/\/body\/artifactDigest/);
+
+    const unknownModel = await runCli(['versions', 'create', '--model', 'ghost', '--artifact-uri', 'x', '--artifact-digest', `sha256:${'c'.repeat(64)}`], env);
+    expect(unknownModel.code).toBe(1);
+    expect(unknownModel.stderr).toMatch(/not_found.*model 'ghost' does not exist/);
+
+    const missingOption = await runCli(['versions', 'create', '--model', 'cli-model'], env);
+    expect(missingOption.code).toBe(2);
+    expect(missingOption.stderr).toMatch(/--artifact-uri/);
+
+    const both = await runCli(['versions', 'create', '--model', 'cli-model', '--artifact-uri', 'x'], env);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/exactly one of --artifact-digest and --artifact-file/);
+
+    const badMetrics = join(work, 'bad.json');
+    writeFileSync(badMetrics, '{oops');
+    const metricsErr = await runCli(['versions', 'create', '--model', 'cli-model', '--artifact-uri', 'x', '--artifact-digest', `sha256:${'c'.repeat(64)}`, '--metrics', badMetrics], env);
+    expect(metricsErr.code).toBe(2);
+    expect(metricsErr.stderr).toMatch(/not valid JSON/);
+
+    const duplicate = await runCli(['models', 'create', '--name', 'cli-model', '--use-case', useCaseId], env);
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toMatch(/conflict/);
+
+    const unreachable = await runCli(['models', 'list'], { STEWARD_URL: 'http://127.0.0.1:9' });
+    expect(unreachable.code).toBe(3);
+    expect(unreachable.stderr).toMatch(/cannot reach Steward at http:\/\/127.0.0.1:9/);
+
+    const versions = await call(t.app, { method: 'GET', url: '/api/v1/models/cli-model/versions' });
+    expect(versions.body.items).toHaveLength(2);
+  });
+});
+
+describe.each(DB_KINDS)('steward migrate and serve on %s', (kind) => {
+  describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'cli', () => {
+    let testDb: TestDatabase;
+    let dbEnv: Record<string, string>;
+    beforeAll(async () => {
+      testDb = await createTestDatabase(kind);
+      const url = testDb.config.kind === 'postgres' ? testDb.config.url : `sqlite://${testDb.config.file}`;
+      dbEnv = { STEWARD_DATABASE_URL: url, STEWARD_DATA_DIR: work };
+    });
+    afterAll(async () => testDb.drop());
+
+    it('migrates an empty database, then reports it up to date', async () => {
+      const first = await runCli(['migrate'], dbEnv);
+      expect(first.stderr).toBe('');
+      expect(first.code).toBe(0);
+      expect(first.stdout).toMatch(/applied: 0001_inventory/);
+      const handle = openDatabase(testDb.config);
+      expect(await isMigrated(handle.db)).toBe(true);
+      await handle.close();
+      const second = await runCli(['migrate'], dbEnv);
+      expect(second.stdout).toMatch(/up to date/);
+    });
+
+    it('serves the API until SIGTERM', async () => {
+      const child = spawn(process.execPath, [STEWARD_BIN, 'serve'], { env: { ...process.env, ...dbEnv, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      try {
+        const url = await new Promise<string>((resolve, reject) => {
+          let out = '';
+          const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 20_000);
+          child.stdout.on('data', (d) => {
+            out += d;
+            const m = /Steward listening on (http:\/\/[^"\s]+)/.exec(out);
+            if (m) {
+              clearTimeout(timer);
+              resolve(m[1]!);
+            }
+          });
+          child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+        });
+        const health = await fetch(`${url}/healthz`);
+        expect(health.status).toBe(200);
+        expect(await health.json()).toEqual({ status: 'ok' });
+      } finally {
+        const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+        child.kill('SIGTERM');
+        expect(await exited).toBe(0);
+      }
+    });
+
+    it('refuses to start with an invalid configuration, naming every problem', async () => {
+      const res = await runCli(['serve'], { PORT: 'x', STEWARD_LOG_LEVEL: 'loud' });
+      expect(res.code).toBe(2);
+      expect(res.stderr).toMatch(/PORT/);
+      expect(res.stderr).toMatch(/STEWARD_LOG_LEVEL/);
+    });
+  });
+});
