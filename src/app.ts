@@ -48,7 +48,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await registerDocs(app, VERSION);
 
   healthRoutes(app, opts.database);
-  const inventory = createInventory({ db: opts.database.db, clock: opts.clock ?? systemClock, ids: opts.ids ?? randomIds });
+  const inventory = createInventory({ db: opts.database.db, transact: opts.database.transact, versionCache: opts.database.dialect === 'sqlite', clock: opts.clock ?? systemClock, ids: opts.ids ?? randomIds });
   await app.register(async (api) => inventoryRoutes(api as App, inventory), { prefix: '/api/v1' });
   return app;
 }

@@ -51,6 +51,49 @@ describe.each(DB_KINDS)('model versions and aliases on %s', (kind) => {
       expect(new Set(numbers).size).toBe(8);
     });
 
+    it('keeps concurrent commands atomic one by one: failures in the same commit roll back alone', async () => {
+      const before = (await call(t.app, { method: 'GET', url: '/api/v1/models/other' })).body.latestVersion as number;
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          call(t.app, {
+            method: 'POST',
+            url: '/api/v1/models/other/versions',
+            body: {
+              artifactUri: `file:///mixed/${i}`,
+              artifactDigest: digest(`mixed${i}`),
+              tags: { i: String(i) },
+              ...(i % 3 === 0 ? { datasets: [{ dataset: 'no-such-dataset', version: 1, role: 'training' }] } : {}),
+            },
+          }),
+        ),
+      );
+      const ok = results.filter((r) => r.status === 201);
+      const refused = results.filter((r) => r.status === 422);
+      expect(ok).toHaveLength(8);
+      expect(refused).toHaveLength(4);
+      expect(ok.map((r) => r.body.version as number).sort((a, b) => a - b)).toEqual(Array.from({ length: 8 }, (_, k) => before + 1 + k));
+      const listed = await call(t.app, { method: 'GET', url: '/api/v1/models/other/versions?limit=500' });
+      const mixed = listed.body.items.filter((v: { artifactUri: string }) => v.artifactUri.startsWith('file:///mixed/'));
+      expect(mixed.map((v: { tags: { i: string } }) => Number(v.tags.i) % 3 === 0)).not.toContain(true);
+      expect(mixed).toHaveLength(8);
+    });
+
+    it('shows annotation, alias and rename changes on the next read', async () => {
+      const uc = (await call(t.app, { method: 'GET', url: '/api/v1/models/other' })).body.useCaseId as string;
+      await seedModel(t.app, 'renamed-soon', uc);
+      await call(t.app, { method: 'POST', url: '/api/v1/models/renamed-soon/versions', body: { artifactUri: 'file:///r', artifactDigest: digest('r') } });
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/models/renamed-soon/versions/1' })).body.aliases).toEqual([]);
+      await call(t.app, { method: 'PUT', url: '/api/v1/models/renamed-soon/aliases/prod', body: { version: 1 } });
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/models/renamed-soon/versions/1' })).body.aliases).toEqual(['prod']);
+      await call(t.app, { method: 'PATCH', url: '/api/v1/models/renamed-soon/versions/1', body: { description: 'seen' } });
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/models/renamed-soon/versions/1' })).body.description).toBe('seen');
+      await call(t.app, { method: 'PATCH', url: '/api/v1/models/renamed-soon', body: { name: 'renamed-now' } });
+      expectProblem(await call(t.app, { method: 'GET', url: '/api/v1/models/renamed-soon/versions/1' }), 404, 'not_found');
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/models/renamed-now/versions/1' })).body.model).toBe('renamed-now');
+      await call(t.app, { method: 'DELETE', url: '/api/v1/models/renamed-now/aliases/prod' });
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/models/renamed-now/versions/1' })).body.aliases).toEqual([]);
+    });
+
     it('rejects bad digests, unknown fields and wrong types, consuming no version number', async () => {
       const before = (await call(t.app, { method: 'GET', url: '/api/v1/models/scorer' })).body.latestVersion as number;
       const bad = [

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Database } from './schema.ts';
+import { createTransact, type Transact } from './transact.ts';
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;
@@ -16,6 +17,8 @@ export type DialectName = 'sqlite' | 'postgres';
 export interface DatabaseHandle {
   db: Db;
   dialect: DialectName;
+  /** How commands get their transaction on this database (see transact.ts). */
+  transact: Transact;
   close(): Promise<void>;
 }
 
@@ -29,13 +32,32 @@ export function openDatabase(database: Config['database']): DatabaseHandle {
   if (database.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: database.url, max: 10 });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', close: () => db.destroy() };
+    return { db, dialect: 'postgres', transact: createTransact(db, 'postgres'), close: () => db.destroy() };
   }
   if (database.file !== ':memory:') mkdirSync(dirname(database.file), { recursive: true });
   const sqlite = new SQLite(database.file);
   for (const p of SQLITE_PRAGMAS) sqlite.pragma(p);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  return { db, dialect: 'sqlite', transact: createTransact(db, 'sqlite'), close: () => db.destroy() };
+}
+
+/**
+ * Kysely's SQLite driver prepares every statement anew; preparing costs more than running a
+ * point query. The queries are a small fixed set of SQL texts, so keep their prepared statements.
+ */
+function withStatementCache(sqlite: SQLite.Database, max = 1000): SQLite.Database {
+  const cache = new Map<string, SQLite.Statement>();
+  const prepare = (text: string): SQLite.Statement => {
+    let stmt = cache.get(text);
+    if (!stmt) {
+      stmt = sqlite.prepare(text);
+      if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      cache.set(text, stmt);
+    }
+    return stmt;
+  };
+  // Kysely's driver uses only prepare() and close().
+  return { prepare, close: () => sqlite.close() } as unknown as SQLite.Database;
 }
 
 /** True when the database answers a trivial query. */
@@ -47,8 +69,3 @@ export async function ping(db: Db): Promise<boolean> {
     return false;
   }
 }
-
-/** Runs a command in one transaction: it commits whole or not at all. */
-export type Transact = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
-
-export const createTransact = (db: Db): Transact => (fn) => db.transaction().execute(fn);

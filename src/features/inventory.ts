@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.ts';
-import { createTransact, type Db } from '../db/database.ts';
+import type { Db } from '../db/database.ts';
+import type { Transact } from '../db/transact.ts';
 import type { App } from '../http/app-types.ts';
 import type { IdSource } from '../http/ids.ts';
 import { datasetRepo } from './datasets/datasets.repo.ts';
@@ -11,24 +12,28 @@ import { createModelService } from './models/models.service.ts';
 import { useCaseRepo } from './use-cases/use-cases.repo.ts';
 import { useCaseRoutes } from './use-cases/use-cases.routes.ts';
 import { createUseCaseService } from './use-cases/use-cases.service.ts';
+import { createVersionCache, noVersionCache } from './versions/version-cache.ts';
 import { versionRepo } from './versions/versions.repo.ts';
 import { versionRoutes } from './versions/versions.routes.ts';
 import { createVersionService } from './versions/versions.service.ts';
 
 export interface InventoryDeps {
   db: Db;
+  transact: Transact;
   clock: Clock;
   ids: IdSource;
+  /** Cache version reads in-process: only where this process sees every write (embedded SQLite). */
+  versionCache: boolean;
 }
 
 /** The inventory services (use cases, models, versions, aliases, datasets), built once per app. */
-export function createInventory({ db, clock, ids }: InventoryDeps) {
-  const transact = createTransact(db);
+export function createInventory({ db, transact, clock, ids, versionCache }: InventoryDeps) {
   const base = { db, transact, clock, ids };
+  const cache = versionCache ? createVersionCache() : noVersionCache;
   return {
     useCases: createUseCaseService({ ...base, useCases: useCaseRepo }),
-    models: createModelService({ ...base, models: modelRepo }),
-    versions: createVersionService({ ...base, versions: versionRepo, models: modelRepo, datasets: datasetRepo }),
+    models: createModelService({ ...base, models: modelRepo, onModelChanged: cache.modelChanged }),
+    versions: createVersionService({ ...base, versions: versionRepo, models: modelRepo, datasets: datasetRepo, cache }),
     datasets: createDatasetService({ ...base, datasets: datasetRepo }),
   };
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.ts';
 import type { RequestContext } from '../../context.ts';
-import type { Executor, Transact } from '../../db/database.ts';
+import type { Executor } from '../../db/database.ts';
+import type { Transact } from '../../db/transact.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import type { IdSource } from '../../http/ids.ts';
 import { decodeCursor, toPage, type Page } from '../../http/pagination.ts';

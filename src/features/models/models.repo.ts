@@ -96,15 +96,19 @@ export const modelRepo = {
     }
   },
 
-  /** Issues the next version number of a model; never reuses one, even after deletions. */
-  async nextVersionNumber(tx: Tx, modelId: string, now: string): Promise<number> {
+  /**
+   * Issues the next version number of the named model (never reusing one, even after deletions)
+   * and returns the model's id with it; undefined when no such model exists. The row lock this
+   * update takes serialises concurrent version creates of one model.
+   */
+  async nextVersionNumber(tx: Tx, modelName: string, now: string): Promise<{ modelId: string; version: number } | undefined> {
     const row = await tx
       .updateTable('models')
       .set({ last_version: sql<number>`last_version + 1`, updated_at: now })
-      .where('id', '=', modelId)
-      .returning('last_version')
-      .executeTakeFirstOrThrow();
-    return row.last_version;
+      .where('name', '=', modelName)
+      .returning(['id', 'last_version'])
+      .executeTakeFirst();
+    return row && { modelId: row.id, version: row.last_version };
   },
 
   async list(

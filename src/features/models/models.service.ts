@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.ts';
 import type { RequestContext } from '../../context.ts';
-import type { Executor, Transact } from '../../db/database.ts';
+import type { Executor } from '../../db/database.ts';
+import type { Transact } from '../../db/transact.ts';
 import { assertRevision } from '../../domain/revision.ts';
 import { notFound } from '../../errors.ts';
 import type { IdSource } from '../../http/ids.ts';
@@ -14,6 +15,8 @@ export interface ModelServiceDeps {
   models: Pick<ModelRepo, 'getByName' | 'insert' | 'update' | 'patchTags' | 'list'>;
   clock: Clock;
   ids: IdSource;
+  /** Told after commit whenever a model's own fields change (its versions show its name). */
+  onModelChanged: (modelId: string) => void;
 }
 
 /** `key` or `key=value`: the tag filter of the model list. */
@@ -23,7 +26,7 @@ export function parseTagFilter(tag: string | undefined): { key: string; value?: 
   return i < 0 ? { key: tag } : { key: tag.slice(0, i), value: tag.slice(i + 1) };
 }
 
-export function createModelService({ db, transact, models, clock, ids }: ModelServiceDeps) {
+export function createModelService({ db, transact, models, clock, ids, onModelChanged }: ModelServiceDeps) {
   return {
     async create(ctx: RequestContext, input: CreateModelBody): Promise<ModelRecord> {
       const now = clock.now().toISOString();
@@ -51,7 +54,7 @@ export function createModelService({ db, transact, models, clock, ids }: ModelSe
     },
 
     async update(_ctx: RequestContext, name: string, patch: PatchModelBody, expectedRevision: number | undefined): Promise<ModelRecord> {
-      return transact(async (tx) => {
+      const updated = await transact(async (tx) => {
         const current = await models.getByName(tx, name);
         if (!current) throw notFound('model', name);
         assertRevision('model', current.revision, expectedRevision);
@@ -68,6 +71,8 @@ export function createModelService({ db, transact, models, clock, ids }: ModelSe
         }
         return next;
       });
+      onModelChanged(updated.id);
+      return updated;
     },
 
     async list(opts: { limit: number; cursor?: string; useCaseId?: string; tag?: string; q?: string }): Promise<Page<ModelRecord>> {

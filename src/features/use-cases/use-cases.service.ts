@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.ts';
 import type { RequestContext } from '../../context.ts';
-import type { Executor, Transact } from '../../db/database.ts';
+import type { Executor } from '../../db/database.ts';
+import type { Transact } from '../../db/transact.ts';
 import { assertRevision } from '../../domain/revision.ts';
 import { notFound } from '../../errors.ts';
 import type { IdSource } from '../../http/ids.ts';

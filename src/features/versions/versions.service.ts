@@ -1,12 +1,14 @@
 import type { Clock } from '../../clock.ts';
 import type { RequestContext } from '../../context.ts';
-import type { Executor, Transact } from '../../db/database.ts';
+import type { Executor } from '../../db/database.ts';
+import type { Transact } from '../../db/transact.ts';
 import { assertRevision } from '../../domain/revision.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import type { IdSource } from '../../http/ids.ts';
 import { decodeCursor, toPage, type Page } from '../../http/pagination.ts';
 import type { DatasetRepo } from '../datasets/datasets.repo.ts';
 import type { ModelRepo } from '../models/models.repo.ts';
+import type { VersionCache } from './version-cache.ts';
 import type { VersionRecord, VersionRepo } from './versions.repo.ts';
 import type { CreateVersionBody, PatchVersionBody, Stage } from './versions.schema.ts';
 
@@ -18,6 +20,7 @@ export interface VersionServiceDeps {
   datasets: Pick<DatasetRepo, 'resolveVersion'>;
   clock: Clock;
   ids: IdSource;
+  cache: VersionCache;
 }
 
 /** Alias names MLflow reserves for its own resolution (`latest`, `v1`, `v2`...). */
@@ -25,7 +28,7 @@ export function isReservedAlias(alias: string): boolean {
   return alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias);
 }
 
-export function createVersionService({ db, transact, versions, models, datasets, clock, ids }: VersionServiceDeps) {
+export function createVersionService({ db, transact, versions, models, datasets, clock, ids, cache }: VersionServiceDeps) {
   async function modelId(name: string, exec: Executor = db): Promise<string> {
     const id = await models.findId(exec, name);
     if (!id) throw notFound('model', name);
@@ -42,7 +45,9 @@ export function createVersionService({ db, transact, versions, models, datasets,
   return {
     async create(ctx: RequestContext, modelName: string, input: CreateVersionBody): Promise<VersionRecord> {
       return transact(async (tx) => {
-        const id = await modelId(modelName, tx);
+        const now = clock.now().toISOString();
+        const issued = await models.nextVersionNumber(tx, modelName, now);
+        if (!issued) throw notFound('model', modelName);
         const links: { datasetVersionId: string; role: string }[] = [];
         const used: VersionRecord['datasets'] = [];
         for (const [i, ref] of (input.datasets ?? []).entries()) {
@@ -55,12 +60,11 @@ export function createVersionService({ db, transact, versions, models, datasets,
           links.push({ datasetVersionId: found.id, role: ref.role });
           used.push({ datasetId: found.datasetId, dataset: found.dataset, version: found.version, role: ref.role, digest: found.digest });
         }
-        const now = clock.now().toISOString();
         const record: VersionRecord = {
           id: ids.next(),
-          modelId: id,
+          modelId: issued.modelId,
           model: modelName,
-          version: await models.nextVersionNumber(tx, id, now),
+          version: issued.version,
           artifactUri: input.artifactUri,
           artifactDigest: input.artifactDigest,
           framework: input.framework ?? null,
@@ -88,7 +92,10 @@ export function createVersionService({ db, transact, versions, models, datasets,
       });
     },
 
-    get: (name: string, version: number) => mustGet(name, version),
+    async get(name: string, version: number): Promise<VersionRecord> {
+      const cached = await cache.read(name, version, () => versions.get(db, name, version));
+      return cached ?? mustGet(name, version);
+    },
 
     async list(name: string, opts: { limit: number; cursor?: string; stage?: Stage }): Promise<Page<VersionRecord>> {
       const id = await modelId(name);
@@ -114,6 +121,9 @@ export function createVersionService({ db, transact, versions, models, datasets,
         }
         if (!(await versions.updateAnnotations(tx, next, current.revision, patch.tags))) assertRevision('model version', -1, current.revision);
         return next;
+      }).then((next) => {
+        cache.modelChanged(next.modelId);
+        return next;
       });
     },
 
@@ -121,7 +131,7 @@ export function createVersionService({ db, transact, versions, models, datasets,
       if (isReservedAlias(alias)) {
         throw new DomainError('validation_failed', `alias '${alias}' is reserved`, { errors: [{ pointer: '/params/alias', message: 'is reserved (latest, v<digits>)' }] });
       }
-      return transact(async (tx) => {
+      const { id, ...result } = await transact(async (tx) => {
         const id = await modelId(name, tx);
         if (!(await versions.exists(tx, id, version))) {
           throw new DomainError('invalid_reference', `model '${name}' has no version ${version}`, { errors: [{ pointer: '/body/version', message: 'does not exist' }] });
@@ -129,15 +139,19 @@ export function createVersionService({ db, transact, versions, models, datasets,
         const previous = await models.getAlias(tx, id, alias);
         const now = clock.now().toISOString();
         await models.setAlias(tx, id, alias, version, now);
-        return { alias, version, previous: previous?.version ?? null, updatedAt: now };
+        return { id, alias, version, previous: previous?.version ?? null, updatedAt: now };
       });
+      cache.modelChanged(id);
+      return result;
     },
 
     async deleteAlias(_ctx: RequestContext, name: string, alias: string): Promise<void> {
-      await transact(async (tx) => {
+      const id = await transact(async (tx) => {
         const id = await modelId(name, tx);
         if (!(await models.deleteAlias(tx, id, alias))) throw notFound('alias', `${name}@${alias}`);
+        return id;
       });
+      cache.modelChanged(id);
     },
 
     /** Resolves an alias to the version it points at; `latest` resolves to the highest live version. */

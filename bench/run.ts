@@ -1,0 +1,62 @@
+// `npm run bench`: every figure beside its baseline measured in the same run, with the ratio.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { startChild } from './lib/child.ts';
+import { load, type LoadResult } from './lib/load.ts';
+import { rawSingleRowTransactions } from './lib/sqlite-raw.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const rows: { name: string; value: string; baseline: string; ratio: number; goal: string }[] = [];
+const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+
+function check(r: LoadResult, what: string): LoadResult {
+  if (r.errors > 0 || r.non2xx > 0) throw new Error(`${what}: ${r.errors} errors, ${r.non2xx} non-2xx responses`);
+  return r;
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`seed ${url}: ${res.status} ${await res.text()}`);
+}
+
+const bare = await startChild('bare.ts');
+const bareGet = check(await load({ url: `${bare.url}/hello`, seconds: SECONDS }), 'bare GET');
+await bare.stop();
+
+const steward = await startChild('steward.ts');
+const api = `${steward.url}/api/v1`;
+const auth: Record<string, string> = process.env.STEWARD_BENCH_TOKEN ? { authorization: `Bearer ${process.env.STEWARD_BENCH_TOKEN}` } : {};
+await post(`${api}/use-cases`, { name: 'bench', objective: 'benchmark', ownerTeam: 'bench', consumers: 'internal-few', regions: ['EU'], sector: 'test', processesPersonalData: false }, auth);
+const useCases = (await (await fetch(`${api}/use-cases`, { headers: auth })).json()) as { items: { id: string }[] };
+await post(`${api}/models`, { name: 'bench-model', useCaseId: useCases.items[0]!.id, tags: { a: '1' } }, auth);
+const versionBody = {
+  artifactUri: 's3://bench/model.onnx',
+  artifactDigest: `sha256:${'a'.repeat(64)}`,
+  framework: 'onnx',
+  metrics: { auc: 0.91, accuracy: 0.88 },
+  params: { depth: 6 },
+  code: { repository: 'https://git.example.org/bench', commit: 'abcdef1' },
+  tags: { owner: 'bench' },
+};
+await post(`${api}/models/bench-model/versions`, versionBody, auth);
+
+const versionGet = check(await load({ url: `${api}/models/bench-model/versions/1`, seconds: SECONDS, headers: auth }), 'GET version');
+const versionCreate = check(
+  await load({ url: `${api}/models/bench-model/versions`, method: 'POST', body: JSON.stringify(versionBody), seconds: SECONDS, headers: { 'content-type': 'application/json', ...auth } }),
+  'POST version',
+);
+await steward.stop();
+
+const raw = rawSingleRowTransactions(SECONDS);
+
+rows.push({ name: 'GET /api/v1/models/{name}/versions/{v} (req/s)', value: fmt(versionGet.rps), baseline: `${fmt(bareGet.rps)} bare Fastify GET`, ratio: versionGet.rps / bareGet.rps, goal: '>= 0.6' });
+rows.push({ name: 'POST /api/v1/models/{name}/versions (req/s, durable)', value: fmt(versionCreate.rps), baseline: `${fmt(raw.tps)} raw better-sqlite3 1-row txn/s`, ratio: versionCreate.rps / raw.tps, goal: '>= 0.3' });
+
+const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+console.log(`\nSteward benchmark (${SECONDS}s per load, 32 connections, SQLite WAL synchronous=FULL) on ${machine}\n`);
+console.log('| measure | Steward | baseline (same run) | ratio | goal |');
+console.log('| --- | --- | --- | --- | --- |');
+for (const r of rows) console.log(`| ${r.name} | ${r.value} | ${r.baseline} | ${r.ratio.toFixed(2)} | ${r.goal} |`);
+console.log(`\nlatency p50/p99 ms: bare GET ${bareGet.p50}/${bareGet.p99}, version GET ${versionGet.p50}/${versionGet.p99}, version POST ${versionCreate.p50}/${versionCreate.p99}`);
+mkdirSync(new URL('./.results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('./.results/latest.json', import.meta.url), JSON.stringify({ machine, seconds: SECONDS, rows, at: new Date().toISOString() }, null, 2));

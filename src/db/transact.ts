@@ -1,0 +1,87 @@
+import { sql } from 'kysely';
+import type { Db, DialectName, Tx } from './database.ts';
+
+/** Runs a command in one transaction: it commits whole or not at all, and is durable once the promise resolves. */
+export type Transact = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
+
+interface Pending {
+  fn: (tx: Tx) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * Group commit for SQLite. SQLite has one writer and every commit pays an fsync, so commands that
+ * arrive while a commit is under way are run together in the next transaction, each inside its own
+ * savepoint: a failing command rolls back to its savepoint alone, the others commit together, and
+ * no caller hears of success before the shared COMMIT is durable. Commands run in arrival order and
+ * each sees the writes of those before it, exactly as if they had committed one by one.
+ */
+export function createGroupCommitTransact(db: Db, maxBatch = 128): Transact {
+  const queue: Pending[] = [];
+  let running = false;
+
+  async function runBatch(batch: Pending[]): Promise<void> {
+    const outcomes: Outcome[] = [];
+    try {
+      if (batch.length === 1) {
+        // Nothing to isolate from: a plain transaction, rolled back whole on error.
+        try {
+          outcomes.push({ ok: true, value: await db.transaction().execute((tx) => batch[0]!.fn(tx)) });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      } else {
+        await db.transaction().execute(async (tx) => {
+          for (const p of batch) {
+            await sql`savepoint steward_cmd`.execute(tx);
+            try {
+              outcomes.push({ ok: true, value: await p.fn(tx) });
+            } catch (error) {
+              await sql`rollback to savepoint steward_cmd`.execute(tx);
+              outcomes.push({ ok: false, error });
+            }
+            await sql`release savepoint steward_cmd`.execute(tx);
+          }
+        });
+      }
+    } catch (commitError) {
+      // The shared commit failed: nothing of the batch was written, so every command fails.
+      batch.forEach((p) => p.reject(commitError));
+      return;
+    }
+    batch.forEach((p, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) p.resolve(o.value);
+      else p.reject(o.error);
+    });
+  }
+
+  async function drain(): Promise<void> {
+    try {
+      while (queue.length > 0) await runBatch(queue.splice(0, maxBatch));
+    } finally {
+      running = false;
+    }
+  }
+
+  return <T>(fn: (tx: Tx) => Promise<T>) =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!running) {
+        running = true;
+        // The driver is synchronous underneath, so a batch never yields to I/O; wait one turn of the
+        // event loop so that requests already received can join this commit.
+        setImmediate(() => void drain());
+      }
+    });
+}
+
+/** One transaction per command; PostgreSQL batches concurrent commits itself. */
+export const createSimpleTransact = (db: Db): Transact => (fn) => db.transaction().execute(fn);
+
+export function createTransact(db: Db, dialect: DialectName): Transact {
+  return dialect === 'sqlite' ? createGroupCommitTransact(db) : createSimpleTransact(db);
+}
