@@ -4,9 +4,22 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { DatabaseHandle } from './db/database.ts';
-import { createInventory, inventoryRoutes } from './features/inventory.ts';
+import { createTransact } from './db/transact.ts';
+import { createFailureLimiter } from './domain/rate-limit.ts';
+import { auditRepo } from './features/audit/audit.repo.ts';
+import { auditRoutes } from './features/audit/audit.routes.ts';
+import { createAuditLog } from './features/audit/audit.service.ts';
+import type { AuditSigner } from './features/audit/signing-key.ts';
 import { healthRoutes } from './features/health/health.routes.ts';
+import { createAccessService } from './features/identity/access.service.ts';
+import { createAuthenticator } from './features/identity/authenticate.ts';
+import { ensureBootstrapAdmin, type BootstrapResult } from './features/identity/bootstrap.ts';
+import { identityRepo } from './features/identity/identity.repo.ts';
+import { identityRoutes } from './features/identity/identity.routes.ts';
+import { createUserService } from './features/identity/users.service.ts';
+import { createInventory, inventoryRoutes } from './features/inventory.ts';
 import type { App } from './http/app-types.ts';
+import { DEFAULT_AUTH_LIMITS, installAuth, type AuthLimits } from './http/auth.ts';
 import { registerDocs } from './http/docs.ts';
 import { randomIds, type IdSource } from './http/ids.ts';
 import { installProblemHandlers } from './http/problem.ts';
@@ -14,12 +27,16 @@ import { compileSchema } from './http/validation.ts';
 import { VERSION } from './version.ts';
 
 export interface AppOptions {
-  config: Pick<Config, 'bodyLimit' | 'logLevel'>;
+  config: Pick<Config, 'bodyLimit' | 'logLevel' | 'session'>;
   database: DatabaseHandle;
+  signer: AuditSigner;
   clock?: Clock;
   ids?: IdSource;
   /** Overrides Fastify's logger (tests pass false). */
   logger?: FastifyServerOptions['logger'];
+  authLimits?: AuthLimits;
+  /** Create the first administrator when the (migrated) database has no users. */
+  bootstrap?: { token?: string; onResult?: (result: BootstrapResult) => void };
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -45,10 +62,48 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     reply.header('x-request-id', request.id);
   });
   installProblemHandlers(app);
-  await registerDocs(app, VERSION);
 
+  const { db, dialect } = opts.database;
+  const clock = opts.clock ?? systemClock;
+  const ids = opts.ids ?? randomIds;
+  // Only an embedded database guarantees that this process sees every write, which caches rely on.
+  const singleProcess = dialect === 'sqlite';
+  const audit = createAuditLog({ repo: auditRepo, signer: opts.signer, clock });
+  const transact = createTransact(db, dialect, { beforeCommit: (tx) => audit.checkpointIfGrown(tx) });
+
+  const authn = createAuthenticator({
+    db,
+    transact,
+    repo: identityRepo,
+    clock,
+    sessions: opts.config.session,
+    cache: singleProcess,
+    onBackgroundError: (err) => app.log.error({ err }, 'recording credential use failed'),
+  });
+  const limiter = createFailureLimiter(() => clock.now().getTime());
+  const limits = opts.authLimits ?? DEFAULT_AUTH_LIMITS;
+  const identityDeps = { db, transact, repo: identityRepo, audit, clock, ids };
+  const userService = createUserService({ ...identityDeps, identityChanged: authn.identityChanged });
+  const access = createAccessService({ ...identityDeps, authn, sessions: opts.config.session });
+  const inventory = createInventory({ db, transact, audit, clock, ids, versionCache: singleProcess });
+
+  installAuth(app, { authn, limiter, limits });
+  await registerDocs(app, VERSION);
   healthRoutes(app, opts.database);
-  const inventory = createInventory({ db: opts.database.db, transact: opts.database.transact, versionCache: opts.database.dialect === 'sqlite', clock: opts.clock ?? systemClock, ids: opts.ids ?? randomIds });
-  await app.register(async (api) => inventoryRoutes(api as App, inventory), { prefix: '/api/v1' });
+  await app.register(
+    async (api) => {
+      const scope = api as App;
+      inventoryRoutes(scope, inventory);
+      identityRoutes(scope, { userService, access, limiter, limits, session: opts.config.session });
+      auditRoutes(scope, { audit, db });
+    },
+    { prefix: '/api/v1' },
+  );
+
+  if (opts.bootstrap) {
+    const result = await ensureBootstrapAdmin({ ...identityDeps, bootstrapToken: opts.bootstrap.token });
+    if (result.created) authn.identityChanged();
+    opts.bootstrap.onResult?.(result);
+  }
   return app;
 }

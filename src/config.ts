@@ -13,6 +13,12 @@ const EnvSchema = Type.Object({
   STEWARD_DATABASE_URL: Type.Optional(Type.String({ pattern: '^(postgres|postgresql|sqlite)://' })),
   STEWARD_LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info' }),
   STEWARD_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1048576 }),
+  STEWARD_BOOTSTRAP_TOKEN: Type.Optional(Type.String({ minLength: 24, maxLength: 256, pattern: '^\\S+$' })),
+  STEWARD_AUDIT_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
+  STEWARD_AUDIT_ORIGIN: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\s+]+$' })),
+  STEWARD_SESSION_IDLE_MINUTES: Type.Integer({ minimum: 1, maximum: 1440, default: 30 }),
+  STEWARD_SESSION_MAX_HOURS: Type.Integer({ minimum: 1, maximum: 720, default: 12 }),
+  STEWARD_SECURE_COOKIES: Type.Boolean({ default: false }),
 });
 
 export interface Config {
@@ -22,6 +28,10 @@ export interface Config {
   database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
   logLevel: Static<typeof LogLevel>;
   bodyLimit: number;
+  /** Installed as the first admin's API token when the database has no users yet. */
+  bootstrapToken: string | undefined;
+  audit: { keyFile: string; origin: string | undefined };
+  session: { idleMs: number; maxMs: number; secureCookie: boolean };
 }
 
 export class ConfigError extends Error {
@@ -51,5 +61,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (url && /^postgres(ql)?:\/\//.test(url)) database = { kind: 'postgres', url };
   else if (url) database = { kind: 'sqlite', file: resolve(url.replace(/^sqlite:\/\//, '')) };
   else database = { kind: 'sqlite', file: resolve(dataDir, 'steward.db') };
-  return { port: e.PORT, host: e.HOST, dataDir, database, logLevel: e.STEWARD_LOG_LEVEL, bodyLimit: e.STEWARD_BODY_LIMIT };
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    database,
+    logLevel: e.STEWARD_LOG_LEVEL,
+    bodyLimit: e.STEWARD_BODY_LIMIT,
+    bootstrapToken: e.STEWARD_BOOTSTRAP_TOKEN,
+    audit: { keyFile: resolve(e.STEWARD_AUDIT_KEY_FILE ?? resolve(dataDir, 'audit-signing-key.pem')), origin: e.STEWARD_AUDIT_ORIGIN },
+    session: { idleMs: e.STEWARD_SESSION_IDLE_MINUTES * 60_000, maxMs: e.STEWARD_SESSION_MAX_HOURS * 3_600_000, secureCookie: e.STEWARD_SECURE_COOKIES },
+  };
 }

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/database.ts';
 import { isMigrated } from '../src/db/migrate.ts';
-import { call, seedUseCase, useTestApp } from './helpers/app.ts';
+import { ADMIN_TOKEN, call, seedUseCase, useTestApp } from './helpers/app.ts';
 import { runCli, STEWARD_BIN } from './helpers/cli.ts';
 import { createTestDatabase, DB_KINDS, skipReason, type TestDatabase } from './helpers/db.ts';
 
@@ -25,7 +25,7 @@ describe('steward CLI client commands (real process against a live server)', () 
 
   beforeAll(async () => {
     const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
-    env = { STEWARD_URL: url, STEWARD_TOKEN: 'stw_test_token' };
+    env = { STEWARD_URL: url, STEWARD_TOKEN: ADMIN_TOKEN };
     useCaseId = await seedUseCase(t.app, 'cli-uc');
   });
 
@@ -34,7 +34,7 @@ describe('steward CLI client commands (real process against a live server)', () 
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/created model cli-model/);
-    expect(seenAuth).toBe('Bearer stw_test_token');
+    expect(seenAuth).toBe(`Bearer ${ADMIN_TOKEN}`);
 
     const listed = await runCli(['models', 'list', '--json'], env);
     expect(listed.code).toBe(0);

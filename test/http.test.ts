@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import type { DatabaseHandle } from '../src/db/database.ts';
 import type { App } from '../src/http/app-types.ts';
-import { call, expectProblem, useCaseBody, useTestApp } from './helpers/app.ts';
+import { generateKeyPairSync } from 'node:crypto';
+import { signerFor } from '../src/features/audit/signing-key.ts';
+import { call, expectProblem, TEST_SESSION, useCaseBody, useTestApp } from './helpers/app.ts';
 import { createTestDatabase, DB_KINDS, skipReason, type TestDatabase } from './helpers/db.ts';
 
 describe.each(DB_KINDS)('HTTP surface on %s', (kind) => {
@@ -41,7 +43,7 @@ describe.each(DB_KINDS)('HTTP surface on %s', (kind) => {
     it('answers malformed JSON, wrong media types and oversize bodies with problems', async () => {
       expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: '{"name": "x",' }), 400, 'malformed_json');
       expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: '' , headers: { 'content-type': 'application/json' } }), 400, 'malformed_json');
-      const text = await t.app.inject({ method: 'POST', url: '/api/v1/use-cases', headers: { 'content-type': 'text/plain' }, payload: 'hello' });
+      const text = await t.app.inject({ method: 'POST', url: '/api/v1/use-cases', headers: { 'content-type': 'text/plain', authorization: `Bearer ${t.adminToken}` }, payload: 'hello' });
       expect(text.statusCode).toBe(415);
       expect(JSON.parse(text.body).code).toBe('unsupported_media_type');
       const huge = await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('huge', { objective: 'x'.repeat(5000) }) });
@@ -73,7 +75,7 @@ describe.each(DB_KINDS)('HTTP surface on %s', (kind) => {
     beforeAll(async () => {
       testDb = await createTestDatabase(kind);
       database = testDb.open();
-      app = await buildApp({ config: { bodyLimit: 1024 * 1024, logLevel: 'silent' }, database, logger: false });
+      app = await buildApp({ config: { bodyLimit: 1024 * 1024, logLevel: 'silent', session: TEST_SESSION }, database, signer: signerFor(generateKeyPairSync('ed25519').privateKey), logger: false });
     });
     afterAll(async () => {
       await app.close();

@@ -5,7 +5,6 @@ import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Database } from './schema.ts';
-import { createTransact, type Transact } from './transact.ts';
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;
@@ -17,8 +16,6 @@ export type DialectName = 'sqlite' | 'postgres';
 export interface DatabaseHandle {
   db: Db;
   dialect: DialectName;
-  /** How commands get their transaction on this database (see transact.ts). */
-  transact: Transact;
   close(): Promise<void>;
 }
 
@@ -28,17 +25,22 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
 /** SQLite pragmas: WAL for concurrent readers, FULL sync so an acknowledged write survives power loss. */
 export const SQLITE_PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'foreign_keys = ON', 'busy_timeout = 5000'];
 
-export function openDatabase(database: Config['database']): DatabaseHandle {
+/**
+ * Opens the configured database. `onIdleError` hears of connections the server dropped while idle
+ * (restart, failover, termination); the pool replaces them, the process must not die of it.
+ */
+export function openDatabase(database: Config['database'], onIdleError: (err: Error) => void = (err) => process.stderr.write(`database connection lost: ${err.message}\n`)): DatabaseHandle {
   if (database.kind === 'postgres') {
-    const pool = new pg.Pool({ connectionString: database.url, max: 10 });
+    const pool = new pg.Pool({ connectionString: database.url, max: 10, connectionTimeoutMillis: 10_000 });
+    pool.on('error', onIdleError);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', transact: createTransact(db, 'postgres'), close: () => db.destroy() };
+    return { db, dialect: 'postgres', close: () => db.destroy() };
   }
   if (database.file !== ':memory:') mkdirSync(dirname(database.file), { recursive: true });
   const sqlite = new SQLite(database.file);
   for (const p of SQLITE_PRAGMAS) sqlite.pragma(p);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, dialect: 'sqlite', transact: createTransact(db, 'sqlite'), close: () => db.destroy() };
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
 /**

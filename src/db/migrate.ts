@@ -1,10 +1,12 @@
 import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { Db } from './database.ts';
 import * as m0001 from './migrations/0001_inventory.ts';
+import * as m0002 from './migrations/0002_identity_audit.ts';
 
 // Static imports keep migrations inside the compiled bundle and in a fixed order.
 const migrations: Record<string, Migration> = {
   '0001_inventory': m0001,
+  '0002_identity_audit': m0002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -126,7 +126,7 @@ export interface DatasetLineageTable {
   columns: string;
 }
 
-export interface Database {
+export interface Database extends IdentityAuditTables {
   use_cases: UseCaseTable;
   models: ModelTable;
   model_tags: ModelTagTable;
@@ -138,4 +138,111 @@ export interface Database {
   dataset_columns: DatasetColumnTable;
   dataset_versions: DatasetVersionTable;
   dataset_lineage: DatasetLineageTable;
+}
+
+export interface TeamTable {
+  name: string;
+  display_name: string;
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface UserTable {
+  id: string;
+  username: string;
+  display_name: string;
+  email: string | null;
+  status: string;
+  password_hash: string | null;
+  must_change_password: number;
+  created_at: string;
+  updated_at: string;
+  created_by: string | null;
+  revision: number;
+}
+
+export interface RoleAssignmentTable {
+  user_id: string;
+  /** A team name, or `*` for the whole organisation. */
+  scope: string;
+  role: string;
+  granted_at: string;
+  granted_by: string | null;
+}
+
+export interface ApiTokenTable {
+  id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  prefix: string;
+  scopes: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  created_at: string;
+  created_by: string | null;
+  last_used_at: string | null;
+}
+
+export interface SessionTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  csrf_hash: string;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string;
+  revoked_at: string | null;
+  source: string | null;
+}
+
+export interface AuditEventTable {
+  seq: number;
+  time: string;
+  actor_kind: string;
+  actor_id: string | null;
+  actor_name: string;
+  /** The API token the actor used, when one was used. */
+  actor_token: string | null;
+  action: string;
+  subject_type: string;
+  subject_id: string;
+  /** Canonical (RFC 8785) JSON text, or null. */
+  before: string | null;
+  after: string | null;
+  reason: string | null;
+  request_id: string | null;
+  source: string | null;
+}
+
+export interface AuditNodeTable {
+  level: number;
+  idx: number;
+  hash: string;
+}
+
+export interface AuditHeadTable {
+  id: number;
+  size: number;
+  frontier: string;
+  checkpoint_size: number;
+}
+
+export interface AuditCheckpointTable {
+  tree_size: number;
+  root_hash: string;
+  note: string;
+  created_at: string;
+}
+
+export interface IdentityAuditTables {
+  teams: TeamTable;
+  users: UserTable;
+  role_assignments: RoleAssignmentTable;
+  api_tokens: ApiTokenTable;
+  sessions: SessionTable;
+  audit_events: AuditEventTable;
+  audit_nodes: AuditNodeTable;
+  audit_head: AuditHeadTable;
+  audit_checkpoints: AuditCheckpointTable;
 }

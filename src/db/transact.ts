@@ -19,7 +19,12 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * no caller hears of success before the shared COMMIT is durable. Commands run in arrival order and
  * each sees the writes of those before it, exactly as if they had committed one by one.
  */
-export function createGroupCommitTransact(db: Db, maxBatch = 128): Transact {
+export interface TransactHooks {
+  /** Runs inside the transaction after its commands succeeded, just before COMMIT (e.g. sign an audit checkpoint). */
+  beforeCommit?: (tx: Tx) => Promise<void>;
+}
+
+export function createGroupCommitTransact(db: Db, hooks: TransactHooks = {}, maxBatch = 128): Transact {
   const queue: Pending[] = [];
   let running = false;
 
@@ -29,7 +34,14 @@ export function createGroupCommitTransact(db: Db, maxBatch = 128): Transact {
       if (batch.length === 1) {
         // Nothing to isolate from: a plain transaction, rolled back whole on error.
         try {
-          outcomes.push({ ok: true, value: await db.transaction().execute((tx) => batch[0]!.fn(tx)) });
+          outcomes.push({
+            ok: true,
+            value: await db.transaction().execute(async (tx) => {
+              const value = await batch[0]!.fn(tx);
+              await hooks.beforeCommit?.(tx);
+              return value;
+            }),
+          });
         } catch (error) {
           outcomes.push({ ok: false, error });
         }
@@ -45,6 +57,7 @@ export function createGroupCommitTransact(db: Db, maxBatch = 128): Transact {
             }
             await sql`release savepoint steward_cmd`.execute(tx);
           }
+          if (outcomes.some((o) => o.ok)) await hooks.beforeCommit?.(tx);
         });
       }
     } catch (commitError) {
@@ -80,8 +93,15 @@ export function createGroupCommitTransact(db: Db, maxBatch = 128): Transact {
 }
 
 /** One transaction per command; PostgreSQL batches concurrent commits itself. */
-export const createSimpleTransact = (db: Db): Transact => (fn) => db.transaction().execute(fn);
+export const createSimpleTransact =
+  (db: Db, hooks: TransactHooks = {}): Transact =>
+  (fn) =>
+    db.transaction().execute(async (tx) => {
+      const value = await fn(tx);
+      await hooks.beforeCommit?.(tx);
+      return value;
+    });
 
-export function createTransact(db: Db, dialect: DialectName): Transact {
-  return dialect === 'sqlite' ? createGroupCommitTransact(db) : createSimpleTransact(db);
+export function createTransact(db: Db, dialect: DialectName, hooks: TransactHooks = {}): Transact {
+  return dialect === 'sqlite' ? createGroupCommitTransact(db, hooks) : createSimpleTransact(db, hooks);
 }

@@ -3,9 +3,11 @@ import type { Db } from '../db/database.ts';
 import type { Transact } from '../db/transact.ts';
 import type { App } from '../http/app-types.ts';
 import type { IdSource } from '../http/ids.ts';
+import type { AuditAppender } from './audit/audit.service.ts';
 import { datasetRepo } from './datasets/datasets.repo.ts';
 import { datasetRoutes } from './datasets/datasets.routes.ts';
 import { createDatasetService } from './datasets/datasets.service.ts';
+import { identityRepo } from './identity/identity.repo.ts';
 import { modelRepo } from './models/models.repo.ts';
 import { modelRoutes } from './models/models.routes.ts';
 import { createModelService } from './models/models.service.ts';
@@ -20,6 +22,7 @@ import { createVersionService } from './versions/versions.service.ts';
 export interface InventoryDeps {
   db: Db;
   transact: Transact;
+  audit: AuditAppender;
   clock: Clock;
   ids: IdSource;
   /** Cache version reads in-process: only where this process sees every write (embedded SQLite). */
@@ -27,14 +30,15 @@ export interface InventoryDeps {
 }
 
 /** The inventory services (use cases, models, versions, aliases, datasets), built once per app. */
-export function createInventory({ db, transact, clock, ids, versionCache }: InventoryDeps) {
-  const base = { db, transact, clock, ids };
+export function createInventory({ db, transact, audit, clock, ids, versionCache }: InventoryDeps) {
+  const base = { db, transact, audit, clock, ids };
+  const teams = { exists: identityRepo.teamExists };
   const cache = versionCache ? createVersionCache() : noVersionCache;
   return {
-    useCases: createUseCaseService({ ...base, useCases: useCaseRepo }),
-    models: createModelService({ ...base, models: modelRepo, onModelChanged: cache.modelChanged }),
+    useCases: createUseCaseService({ ...base, useCases: useCaseRepo, teams }),
+    models: createModelService({ ...base, models: modelRepo, useCases: useCaseRepo, onModelChanged: cache.modelChanged }),
     versions: createVersionService({ ...base, versions: versionRepo, models: modelRepo, datasets: datasetRepo, cache }),
-    datasets: createDatasetService({ ...base, datasets: datasetRepo }),
+    datasets: createDatasetService({ ...base, datasets: datasetRepo, teams }),
   };
 }
 

@@ -5,13 +5,13 @@ import type { RequestContext } from '../context.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
-/** The attributable context of a request: who (once identity exists), which request, from where. */
+/** The attributable context of a request: who, which request, from where, and why (Steward-Reason header). */
 export function contextOf(request: FastifyRequest): RequestContext {
-  return { actor: request.actor ?? null, requestId: request.id, source: request.ip ?? null };
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    actor?: import('../context.ts').Actor | null;
-  }
+  const reason = request.headers['steward-reason'];
+  return {
+    principal: request.principal ?? null,
+    requestId: request.id,
+    source: request.ip ?? null,
+    reason: typeof reason === 'string' && reason.trim() !== '' ? reason.trim().slice(0, 2000) : null,
+  };
 }

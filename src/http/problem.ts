@@ -10,6 +10,7 @@ const titles: Record<ErrorCode, string> = {
   validation_failed: 'Validation failed',
   unauthenticated: 'Authentication required',
   forbidden: 'Forbidden',
+  password_change_required: 'Password change required',
   not_found: 'Not found',
   method_not_allowed: 'Method not allowed',
   conflict: 'Conflict',
@@ -79,6 +80,7 @@ export function asDomainError(error: unknown): DomainError {
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: DomainError): FastifyReply {
   const problem = toProblem(err, request.url);
+  if (typeof err.extra?.retryAfter === 'number') reply.header('retry-after', String(err.extra.retryAfter));
   return reply.status(problem.status).type('application/problem+json').send(problem);
 }
 

@@ -1,5 +1,8 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { buildApp } from '../../src/app.ts';
+import { signerFor, type AuditSigner } from '../../src/features/audit/signing-key.ts';
+import type { AuthLimits } from '../../src/http/auth.ts';
 import type { DatabaseHandle } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import type { App } from '../../src/http/app-types.ts';
@@ -9,21 +12,45 @@ export interface TestApp {
   app: App;
   database: DatabaseHandle;
   testDb: TestDatabase;
+  signer: AuditSigner;
+  /** The bootstrap administrator's API token (organisation-wide admin, all scopes). */
+  adminToken: string;
 }
+
+export const ADMIN_TOKEN = 'stw_test-bootstrap-admin-token-0123456789';
+export const TEST_TEAMS = ['credit-risk', 'paging', 'data-platform', 'growth', 'fraud'];
+export const TEST_SESSION = { idleMs: 30 * 60_000, maxMs: 12 * 3_600_000, secureCookie: false };
+
+/** The token `call` sends for each app unless a request says otherwise. */
+const defaultTokens = new WeakMap<App, string>();
 
 /**
  * Registers hooks that give the enclosing describe block the whole app, in-process, over a fresh
  * migrated database of `kind`. Read the fields inside tests (they are set in beforeAll).
  */
-export function useTestApp(kind: DbKind, options: { bodyLimit?: number; configure?: (app: App) => void } = {}): TestApp {
+export function useTestApp(kind: DbKind, options: { bodyLimit?: number; configure?: (app: App) => void; authLimits?: AuthLimits; teams?: string[] } = {}): TestApp {
   const t = {} as TestApp;
   beforeAll(async () => {
     t.testDb = await createTestDatabase(kind);
     t.database = t.testDb.open();
     await migrateToLatest(t.database.db);
-    t.app = await buildApp({ config: { bodyLimit: options.bodyLimit ?? 1048576, logLevel: 'silent' }, database: t.database, logger: false });
+    t.signer = signerFor(generateKeyPairSync('ed25519').privateKey, 'steward.test/audit');
+    t.adminToken = ADMIN_TOKEN;
+    t.app = await buildApp({
+      config: { bodyLimit: options.bodyLimit ?? 1048576, logLevel: 'silent', session: TEST_SESSION },
+      database: t.database,
+      signer: t.signer,
+      logger: false,
+      authLimits: options.authLimits,
+      bootstrap: { token: ADMIN_TOKEN },
+    });
     options.configure?.(t.app);
     await t.app.ready();
+    defaultTokens.set(t.app, ADMIN_TOKEN);
+    for (const name of options.teams ?? TEST_TEAMS) {
+      const res = await call(t.app, { method: 'POST', url: '/api/v1/teams', body: { name } });
+      if (res.status !== 201) throw new Error(`seed team failed: ${res.text}`);
+    }
   });
   afterAll(async () => {
     await t.app?.close();
@@ -33,14 +60,26 @@ export function useTestApp(kind: DbKind, options: { bodyLimit?: number; configur
   return t;
 }
 
-type InjectArgs = { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; body?: unknown; headers?: Record<string, string> };
+type InjectArgs = {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Bearer token to send; null sends none; default: the app's admin token. */
+  token?: string | null;
+};
 
-/** JSON request through app.inject; returns status, headers and parsed body. */
-export async function call(app: App, { method, url, body, headers }: InjectArgs) {
+/** JSON request through app.inject (authenticated as admin unless `token` says otherwise); returns status, headers and parsed body. */
+export async function call(app: App, { method, url, body, headers, token }: InjectArgs) {
+  const bearer = token === undefined ? defaultTokens.get(app) : token;
   const res = await app.inject({
     method,
     url,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    headers: {
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+      ...headers,
+    },
     payload: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = res.body;

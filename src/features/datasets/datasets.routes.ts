@@ -12,6 +12,7 @@ const DatasetVersionParams = Type.Object({ id: DatasetRef, version: Type.Integer
 
 export function datasetRoutes(app: App, { datasets }: { datasets: DatasetService }): void {
   app.post('/datasets', {
+    config: { auth: 'authenticated' },
     schema: { tags, summary: 'Register a dataset with its provenance and column flags', body: CreateDatasetBody, response: { 201: Dataset } },
   }, async (request, reply) => {
     const d = await datasets.create(contextOf(request), request.body);
@@ -19,6 +20,7 @@ export function datasetRoutes(app: App, { datasets }: { datasets: DatasetService
   });
 
   app.get('/datasets', {
+    config: { permission: 'inventory:read' },
     schema: {
       tags,
       summary: 'List datasets by name',
@@ -31,6 +33,7 @@ export function datasetRoutes(app: App, { datasets }: { datasets: DatasetService
   }, async (request) => datasets.list(request.query));
 
   app.get('/datasets/:id', {
+    config: { permission: 'inventory:read' },
     schema: { tags, summary: 'Read a dataset (by id or name)', params: DatasetParams, response: { 200: Dataset } },
   }, async (request, reply) => {
     const d = await datasets.get(request.params.id);
@@ -38,6 +41,7 @@ export function datasetRoutes(app: App, { datasets }: { datasets: DatasetService
   });
 
   app.post('/datasets/:id/versions', {
+    config: { auth: 'authenticated' },
     schema: { tags, summary: 'Register a dataset version with its digest, schema and lineage', params: DatasetParams, body: CreateDatasetVersionBody, response: { 201: DatasetVersion } },
   }, async (request, reply) => {
     const v = await datasets.createVersion(contextOf(request), request.params.id, request.body);
@@ -45,14 +49,17 @@ export function datasetRoutes(app: App, { datasets }: { datasets: DatasetService
   });
 
   app.get('/datasets/:id/versions', {
+    config: { permission: 'inventory:read' },
     schema: { tags, summary: 'List a dataset\'s versions', params: DatasetParams, querystring: Type.Object(PageQuery, { additionalProperties: false }), response: { 200: PageOf(DatasetVersion) } },
   }, async (request) => datasets.listVersions(request.params.id, request.query));
 
   app.get('/datasets/:id/versions/:version', {
+    config: { permission: 'inventory:read' },
     schema: { tags, summary: 'Read a dataset version', params: DatasetVersionParams, response: { 200: DatasetVersion } },
   }, async (request) => datasets.getVersion(request.params.id, request.params.version));
 
   app.get('/datasets/:id/versions/:version/usage', {
+    config: { permission: 'inventory:read' },
     schema: {
       tags,
       summary: 'Which model versions used this dataset version',

@@ -1,8 +1,10 @@
 import type { Clock } from '../../clock.ts';
-import type { RequestContext } from '../../context.ts';
+import { actorId, type RequestContext } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import type { Transact } from '../../db/transact.ts';
 import { DomainError, notFound } from '../../errors.ts';
+import type { AuditAppender } from '../audit/audit.service.ts';
+import { authorize } from '../common/authorize.ts';
 import type { IdSource } from '../../http/ids.ts';
 import { decodeCursor, toPage, type Page } from '../../http/pagination.ts';
 import type { DatasetRecord, DatasetRepo } from './datasets.repo.ts';
@@ -12,11 +14,13 @@ export interface DatasetServiceDeps {
   db: Executor;
   transact: Transact;
   datasets: Pick<DatasetRepo, 'get' | 'insert' | 'list' | 'nextVersionNumber' | 'insertVersion' | 'getVersion' | 'listVersions' | 'resolveVersion' | 'usage'>;
+  teams: { exists(db: Executor, name: string): Promise<boolean> };
+  audit: AuditAppender;
   clock: Clock;
   ids: IdSource;
 }
 
-export function createDatasetService({ db, transact, datasets, clock, ids }: DatasetServiceDeps) {
+export function createDatasetService({ db, transact, datasets, teams, audit, clock, ids }: DatasetServiceDeps) {
   async function mustGet(ref: string, exec: Executor = db): Promise<DatasetRecord> {
     const d = await datasets.get(exec, ref);
     if (!d) throw notFound('dataset', ref);
@@ -45,10 +49,17 @@ export function createDatasetService({ db, transact, datasets, clock, ids }: Dat
         latestVersion: null,
         createdAt: now,
         updatedAt: now,
-        createdBy: ctx.actor?.id ?? null,
+        createdBy: actorId(ctx),
         revision: 1,
       };
-      await transact((tx) => datasets.insert(tx, record));
+      await transact(async (tx) => {
+        authorize(ctx, 'dataset:write', input.ownerTeam);
+        if (!(await teams.exists(tx, input.ownerTeam))) {
+          throw new DomainError('invalid_reference', `team '${input.ownerTeam}' does not exist`, { errors: [{ pointer: '/body/ownerTeam', message: 'no such team' }] });
+        }
+        await datasets.insert(tx, record);
+        await audit.append(tx, ctx, { action: 'dataset.create', subject: { type: 'dataset', id: record.id }, after: record });
+      });
       return record;
     },
 
@@ -63,6 +74,7 @@ export function createDatasetService({ db, transact, datasets, clock, ids }: Dat
     async createVersion(ctx: RequestContext, ref: string, input: CreateDatasetVersionBody): Promise<DatasetVersion> {
       return transact(async (tx) => {
         const dataset = await mustGet(ref, tx);
+        authorize(ctx, 'dataset:write', dataset.ownerTeam);
         const derivedFrom: DatasetVersion['derivedFrom'] = [];
         const lineage: { sourceId: string; columns: unknown }[] = [];
         for (const [i, src] of (input.derivedFrom ?? []).entries()) {
@@ -89,9 +101,10 @@ export function createDatasetService({ db, transact, datasets, clock, ids }: Dat
           description: input.description ?? '',
           derivedFrom,
           createdAt: now,
-          createdBy: ctx.actor?.id ?? null,
+          createdBy: actorId(ctx),
         };
         await datasets.insertVersion(tx, version, lineage);
+        await audit.append(tx, ctx, { action: 'dataset-version.create', subject: { type: 'dataset-version', id: version.id }, after: version });
         return version;
       });
     },

@@ -55,10 +55,10 @@ async function hydrate(db: Executor, rows: ModelTable[]): Promise<ModelRecord[]>
 }
 
 export const modelRepo = {
-  /** The model's id and name only: the cheap lookup version routes need. */
-  async findId(db: Executor, name: string): Promise<string | undefined> {
-    const row = await db.selectFrom('models').select('id').where('name', '=', name).executeTakeFirst();
-    return row?.id;
+  /** The model's id and owning team (its use case's): the cheap lookup version commands need. */
+  async findWithTeam(db: Executor, name: string): Promise<{ id: string; team: string } | undefined> {
+    const row = await db.selectFrom('models as m').innerJoin('use_cases as u', 'u.id', 'm.use_case_id').select(['m.id', 'u.owner_team']).where('m.name', '=', name).executeTakeFirst();
+    return row && { id: row.id, team: row.owner_team };
   },
 
   async getByName(db: Executor, name: string): Promise<ModelRecord | undefined> {
@@ -97,18 +97,17 @@ export const modelRepo = {
   },
 
   /**
-   * Issues the next version number of the named model (never reusing one, even after deletions)
-   * and returns the model's id with it; undefined when no such model exists. The row lock this
-   * update takes serialises concurrent version creates of one model.
+   * Issues the next version number of a model, never reusing one, even after deletions. The row
+   * lock this update takes serialises concurrent version creates of one model.
    */
-  async nextVersionNumber(tx: Tx, modelName: string, now: string): Promise<{ modelId: string; version: number } | undefined> {
+  async nextVersionNumber(tx: Tx, modelId: string, now: string): Promise<number> {
     const row = await tx
       .updateTable('models')
       .set({ last_version: sql<number>`last_version + 1`, updated_at: now })
-      .where('name', '=', modelName)
-      .returning(['id', 'last_version'])
-      .executeTakeFirst();
-    return row && { modelId: row.id, version: row.last_version };
+      .where('id', '=', modelId)
+      .returning('last_version')
+      .executeTakeFirstOrThrow();
+    return row.last_version;
   },
 
   async list(

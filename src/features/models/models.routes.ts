@@ -10,6 +10,7 @@ const tags = ['models'];
 
 export function modelRoutes(app: App, { models }: { models: ModelService }): void {
   app.post('/models', {
+    config: { auth: 'authenticated' },
     schema: { tags, summary: 'Register a model under a use case', body: CreateModelBody, response: { 201: Model } },
   }, async (request, reply) => {
     const m = await models.create(contextOf(request), request.body);
@@ -17,6 +18,7 @@ export function modelRoutes(app: App, { models }: { models: ModelService }): voi
   });
 
   app.get('/models', {
+    config: { permission: 'inventory:read' },
     schema: {
       tags,
       summary: 'List models by name, filtered by use case, tag and text',
@@ -34,6 +36,7 @@ export function modelRoutes(app: App, { models }: { models: ModelService }): voi
   }, async (request) => models.list(request.query));
 
   app.get('/models/:name', {
+    config: { permission: 'inventory:read' },
     schema: { tags, summary: 'Read a model', params: ModelNameParams, response: { 200: Model } },
   }, async (request, reply) => {
     const m = await models.get(request.params.name);
@@ -41,6 +44,7 @@ export function modelRoutes(app: App, { models }: { models: ModelService }): voi
   });
 
   app.patch('/models/:name', {
+    config: { auth: 'authenticated' },
     schema: {
       tags,
       summary: 'Change a model: rename, move to another use case, description, tags (merge patch)',

@@ -1,9 +1,12 @@
 import type { Clock } from '../../clock.ts';
-import type { RequestContext } from '../../context.ts';
+import { actorId, type RequestContext } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import type { Transact } from '../../db/transact.ts';
 import { assertRevision } from '../../domain/revision.ts';
-import { notFound } from '../../errors.ts';
+import { DomainError, notFound } from '../../errors.ts';
+import type { AuditAppender } from '../audit/audit.service.ts';
+import { authorize } from '../common/authorize.ts';
+import type { UseCaseRepo } from '../use-cases/use-cases.repo.ts';
 import type { IdSource } from '../../http/ids.ts';
 import { decodeCursor, toPage, type Page } from '../../http/pagination.ts';
 import type { ModelRecord, ModelRepo } from './models.repo.ts';
@@ -13,6 +16,8 @@ export interface ModelServiceDeps {
   db: Executor;
   transact: Transact;
   models: Pick<ModelRepo, 'getByName' | 'insert' | 'update' | 'patchTags' | 'list'>;
+  useCases: Pick<UseCaseRepo, 'get'>;
+  audit: AuditAppender;
   clock: Clock;
   ids: IdSource;
   /** Told after commit whenever a model's own fields change (its versions show its name). */
@@ -26,7 +31,14 @@ export function parseTagFilter(tag: string | undefined): { key: string; value?: 
   return i < 0 ? { key: tag } : { key: tag.slice(0, i), value: tag.slice(i + 1) };
 }
 
-export function createModelService({ db, transact, models, clock, ids, onModelChanged }: ModelServiceDeps) {
+export function createModelService({ db, transact, models, useCases, audit, clock, ids, onModelChanged }: ModelServiceDeps) {
+  /** The team owning a use case (and so its models); invalid_reference when it does not exist. */
+  async function teamOf(exec: Executor, useCaseId: string): Promise<string> {
+    const uc = await useCases.get(exec, useCaseId);
+    if (!uc) throw new DomainError('invalid_reference', `use case '${useCaseId}' does not exist`, { errors: [{ pointer: '/body/useCaseId', message: 'does not exist' }] });
+    return uc.ownerTeam;
+  }
+
   return {
     async create(ctx: RequestContext, input: CreateModelBody): Promise<ModelRecord> {
       const now = clock.now().toISOString();
@@ -40,10 +52,14 @@ export function createModelService({ db, transact, models, clock, ids, onModelCh
         latestVersion: null,
         createdAt: now,
         updatedAt: now,
-        createdBy: ctx.actor?.id ?? null,
+        createdBy: actorId(ctx),
         revision: 1,
       };
-      await transact((tx) => models.insert(tx, record));
+      await transact(async (tx) => {
+        authorize(ctx, 'model:write', await teamOf(tx, input.useCaseId));
+        await models.insert(tx, record);
+        await audit.append(tx, ctx, { action: 'model.create', subject: { type: 'model', id: record.id }, after: record });
+      });
       return record;
     },
 
@@ -53,10 +69,12 @@ export function createModelService({ db, transact, models, clock, ids, onModelCh
       return found;
     },
 
-    async update(_ctx: RequestContext, name: string, patch: PatchModelBody, expectedRevision: number | undefined): Promise<ModelRecord> {
+    async update(ctx: RequestContext, name: string, patch: PatchModelBody, expectedRevision: number | undefined): Promise<ModelRecord> {
       const updated = await transact(async (tx) => {
         const current = await models.getByName(tx, name);
         if (!current) throw notFound('model', name);
+        authorize(ctx, 'model:write', await teamOf(tx, current.useCaseId));
+        if (patch.useCaseId !== undefined && patch.useCaseId !== current.useCaseId) authorize(ctx, 'model:write', await teamOf(tx, patch.useCaseId));
         assertRevision('model', current.revision, expectedRevision);
         const { tags: tagPatch, ...fields } = patch;
         const next: ModelRecord = { ...current, ...fields, updatedAt: clock.now().toISOString(), revision: current.revision + 1 };
@@ -69,6 +87,7 @@ export function createModelService({ db, transact, models, clock, ids, onModelCh
             else next.tags[k] = v;
           }
         }
+        await audit.append(tx, ctx, { action: 'model.update', subject: { type: 'model', id: current.id }, before: current, after: next });
         return next;
       });
       onModelChanged(updated.id);

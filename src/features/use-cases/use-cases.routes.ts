@@ -11,6 +11,7 @@ const IdParams = Type.Object({ id: Uuid });
 
 export function useCaseRoutes(app: App, { useCases }: { useCases: UseCaseService }): void {
   app.post('/use-cases', {
+    config: { auth: 'authenticated' },
     schema: { tags, summary: 'Register a use case', body: CreateUseCaseBody, response: { 201: UseCase } },
   }, async (request, reply) => {
     const u = await useCases.create(contextOf(request), request.body);
@@ -18,6 +19,7 @@ export function useCaseRoutes(app: App, { useCases }: { useCases: UseCaseService
   });
 
   app.get('/use-cases', {
+    config: { permission: 'inventory:read' },
     schema: {
       tags,
       summary: 'List use cases (oldest first)',
@@ -27,6 +29,7 @@ export function useCaseRoutes(app: App, { useCases }: { useCases: UseCaseService
   }, async (request) => useCases.list(request.query));
 
   app.get('/use-cases/:id', {
+    config: { permission: 'inventory:read' },
     schema: { tags, summary: 'Read a use case', params: IdParams, response: { 200: UseCase } },
   }, async (request, reply) => {
     const u = await useCases.get(request.params.id);
@@ -34,6 +37,7 @@ export function useCaseRoutes(app: App, { useCases }: { useCases: UseCaseService
   });
 
   app.patch('/use-cases/:id', {
+    config: { auth: 'authenticated' },
     schema: { tags, summary: 'Change a use case (If-Match honoured)', params: IdParams, headers: IfMatchHeaders, body: PatchUseCaseBody, response: { 200: UseCase } },
   }, async (request, reply) => {
     const { id } = request.params;

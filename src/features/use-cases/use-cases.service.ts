@@ -1,9 +1,11 @@
 import type { Clock } from '../../clock.ts';
-import type { RequestContext } from '../../context.ts';
+import { actorId, type RequestContext } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import type { Transact } from '../../db/transact.ts';
 import { assertRevision } from '../../domain/revision.ts';
-import { notFound } from '../../errors.ts';
+import { DomainError, notFound } from '../../errors.ts';
+import type { AuditAppender } from '../audit/audit.service.ts';
+import { authorize } from '../common/authorize.ts';
 import type { IdSource } from '../../http/ids.ts';
 import { decodeCursor, toPage, type Page } from '../../http/pagination.ts';
 import type { UseCaseRecord, UseCaseRepo } from './use-cases.repo.ts';
@@ -13,11 +15,17 @@ export interface UseCaseServiceDeps {
   db: Executor;
   transact: Transact;
   useCases: Pick<UseCaseRepo, 'get' | 'insert' | 'update' | 'list'>;
+  teams: { exists(db: Executor, name: string): Promise<boolean> };
+  audit: AuditAppender;
   clock: Clock;
   ids: IdSource;
 }
 
-export function createUseCaseService({ db, transact, useCases, clock, ids }: UseCaseServiceDeps) {
+export function createUseCaseService({ db, transact, useCases, teams, audit, clock, ids }: UseCaseServiceDeps) {
+  async function requireTeam(exec: Executor, team: string): Promise<void> {
+    if (!(await teams.exists(exec, team))) throw new DomainError('invalid_reference', `team '${team}' does not exist`, { errors: [{ pointer: '/body/ownerTeam', message: 'no such team' }] });
+  }
+
   return {
     async create(ctx: RequestContext, input: CreateUseCaseBody): Promise<UseCaseRecord> {
       const now = clock.now().toISOString();
@@ -27,10 +35,15 @@ export function createUseCaseService({ db, transact, useCases, clock, ids }: Use
         kpis: input.kpis ?? [],
         createdAt: now,
         updatedAt: now,
-        createdBy: ctx.actor?.id ?? null,
+        createdBy: actorId(ctx),
         revision: 1,
       };
-      await transact((tx) => useCases.insert(tx, record));
+      await transact(async (tx) => {
+        authorize(ctx, 'use-case:write', input.ownerTeam);
+        await requireTeam(tx, input.ownerTeam);
+        await useCases.insert(tx, record);
+        await audit.append(tx, ctx, { action: 'use-case.create', subject: { type: 'use-case', id: record.id }, after: record });
+      });
       return record;
     },
 
@@ -40,13 +53,19 @@ export function createUseCaseService({ db, transact, useCases, clock, ids }: Use
       return found;
     },
 
-    async update(_ctx: RequestContext, id: string, patch: PatchUseCaseBody, expectedRevision: number | undefined): Promise<UseCaseRecord> {
+    async update(ctx: RequestContext, id: string, patch: PatchUseCaseBody, expectedRevision: number | undefined): Promise<UseCaseRecord> {
       return transact(async (tx) => {
         const current = await useCases.get(tx, id);
         if (!current) throw notFound('use case', id);
+        authorize(ctx, 'use-case:write', current.ownerTeam);
+        if (patch.ownerTeam !== undefined && patch.ownerTeam !== current.ownerTeam) {
+          authorize(ctx, 'use-case:write', patch.ownerTeam);
+          await requireTeam(tx, patch.ownerTeam);
+        }
         assertRevision('use case', current.revision, expectedRevision);
         const next: UseCaseRecord = { ...current, ...patch, updatedAt: clock.now().toISOString(), revision: current.revision + 1 };
         if (!(await useCases.update(tx, next, current.revision))) assertRevision('use case', -1, current.revision);
+        await audit.append(tx, ctx, { action: 'use-case.update', subject: { type: 'use-case', id }, before: current, after: next });
         return next;
       });
     },

@@ -13,6 +13,7 @@ const versionUrl = (name: string, version: number) => `/api/v1/models/${encodeUR
 
 export function versionRoutes(app: App, { versions }: { versions: VersionService }): void {
   app.post('/models/:name/versions', {
+    config: { auth: 'authenticated' },
     schema: {
       tags,
       summary: 'Register a new version (numbered 1, 2, 3... per model, never reused)',
@@ -26,6 +27,7 @@ export function versionRoutes(app: App, { versions }: { versions: VersionService
   });
 
   app.get('/models/:name/versions', {
+    config: { permission: 'inventory:read' },
     schema: {
       tags,
       summary: 'List a model\'s versions (ascending)',
@@ -36,6 +38,7 @@ export function versionRoutes(app: App, { versions }: { versions: VersionService
   }, async (request) => versions.list(request.params.name, request.query));
 
   app.get('/models/:name/versions/:version', {
+    config: { permission: 'inventory:read' },
     schema: { tags, summary: 'Read a model version', params: VersionParams, response: { 200: ModelVersion } },
   }, async (request, reply) => {
     const v = await versions.get(request.params.name, request.params.version);
@@ -43,6 +46,7 @@ export function versionRoutes(app: App, { versions }: { versions: VersionService
   });
 
   app.patch('/models/:name/versions/:version', {
+    config: { auth: 'authenticated' },
     schema: {
       tags,
       summary: 'Change a version\'s annotations (description, tags); its definition is immutable',
@@ -59,6 +63,7 @@ export function versionRoutes(app: App, { versions }: { versions: VersionService
   });
 
   app.put('/models/:name/aliases/:alias', {
+    config: { auth: 'authenticated' },
     schema: {
       tags: aliasTags,
       summary: 'Point an alias (e.g. champion) at a version',
@@ -72,6 +77,7 @@ export function versionRoutes(app: App, { versions }: { versions: VersionService
   });
 
   app.delete('/models/:name/aliases/:alias', {
+    config: { auth: 'authenticated' },
     schema: { tags: aliasTags, summary: 'Remove an alias', params: AliasParams, response: { 204: Type.Null() } },
   }, async (request, reply) => {
     await versions.deleteAlias(contextOf(request), request.params.name, request.params.alias);
@@ -79,6 +85,7 @@ export function versionRoutes(app: App, { versions }: { versions: VersionService
   });
 
   app.get('/models/:name/aliases/:alias', {
+    config: { permission: 'inventory:read' },
     schema: { tags: aliasTags, summary: 'Resolve an alias to its version (`latest` = highest version)', params: AliasParams, response: { 200: ModelVersion } },
   }, async (request, reply) => {
     const v = await versions.resolveAlias(request.params.name, request.params.alias);

@@ -1,9 +1,11 @@
 import type { Clock } from '../../clock.ts';
-import type { RequestContext } from '../../context.ts';
+import { actorId, type RequestContext } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import type { Transact } from '../../db/transact.ts';
 import { assertRevision } from '../../domain/revision.ts';
 import { DomainError, notFound } from '../../errors.ts';
+import type { AuditAppender } from '../audit/audit.service.ts';
+import { authorize } from '../common/authorize.ts';
 import type { IdSource } from '../../http/ids.ts';
 import { decodeCursor, toPage, type Page } from '../../http/pagination.ts';
 import type { DatasetRepo } from '../datasets/datasets.repo.ts';
@@ -16,7 +18,8 @@ export interface VersionServiceDeps {
   db: Executor;
   transact: Transact;
   versions: Pick<VersionRepo, 'get' | 'list' | 'latest' | 'insert' | 'updateAnnotations' | 'exists'>;
-  models: Pick<ModelRepo, 'findId' | 'nextVersionNumber' | 'getAlias' | 'setAlias' | 'deleteAlias'>;
+  models: Pick<ModelRepo, 'findWithTeam' | 'nextVersionNumber' | 'getAlias' | 'setAlias' | 'deleteAlias'>;
+  audit: AuditAppender;
   datasets: Pick<DatasetRepo, 'resolveVersion'>;
   clock: Clock;
   ids: IdSource;
@@ -28,12 +31,13 @@ export function isReservedAlias(alias: string): boolean {
   return alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias);
 }
 
-export function createVersionService({ db, transact, versions, models, datasets, clock, ids, cache }: VersionServiceDeps) {
-  async function modelId(name: string, exec: Executor = db): Promise<string> {
-    const id = await models.findId(exec, name);
-    if (!id) throw notFound('model', name);
-    return id;
+export function createVersionService({ db, transact, versions, models, datasets, audit, clock, ids, cache }: VersionServiceDeps) {
+  async function findModel(name: string, exec: Executor = db): Promise<{ id: string; team: string }> {
+    const m = await models.findWithTeam(exec, name);
+    if (!m) throw notFound('model', name);
+    return m;
   }
+  const modelId = async (name: string, exec: Executor = db) => (await findModel(name, exec)).id;
 
   async function mustGet(name: string, version: number, exec: Executor = db): Promise<VersionRecord> {
     const v = await versions.get(exec, name, version);
@@ -45,9 +49,8 @@ export function createVersionService({ db, transact, versions, models, datasets,
   return {
     async create(ctx: RequestContext, modelName: string, input: CreateVersionBody): Promise<VersionRecord> {
       return transact(async (tx) => {
-        const now = clock.now().toISOString();
-        const issued = await models.nextVersionNumber(tx, modelName, now);
-        if (!issued) throw notFound('model', modelName);
+        const model = await findModel(modelName, tx);
+        authorize(ctx, 'version:write', model.team);
         const links: { datasetVersionId: string; role: string }[] = [];
         const used: VersionRecord['datasets'] = [];
         for (const [i, ref] of (input.datasets ?? []).entries()) {
@@ -60,11 +63,12 @@ export function createVersionService({ db, transact, versions, models, datasets,
           links.push({ datasetVersionId: found.id, role: ref.role });
           used.push({ datasetId: found.datasetId, dataset: found.dataset, version: found.version, role: ref.role, digest: found.digest });
         }
+        const now = clock.now().toISOString();
         const record: VersionRecord = {
           id: ids.next(),
-          modelId: issued.modelId,
+          modelId: model.id,
           model: modelName,
-          version: issued.version,
+          version: await models.nextVersionNumber(tx, model.id, now),
           artifactUri: input.artifactUri,
           artifactDigest: input.artifactDigest,
           framework: input.framework ?? null,
@@ -82,12 +86,13 @@ export function createVersionService({ db, transact, versions, models, datasets,
           aliases: [],
           createdAt: now,
           updatedAt: now,
-          createdBy: ctx.actor?.id ?? null,
+          createdBy: actorId(ctx),
           revision: 1,
           runId: null,
           runLink: null,
         };
         await versions.insert(tx, record, links);
+        await audit.append(tx, ctx, { action: 'version.create', subject: { type: 'model-version', id: record.id }, after: record });
         return record;
       });
     },
@@ -104,9 +109,10 @@ export function createVersionService({ db, transact, versions, models, datasets,
       return toPage(rows, opts.limit, (v) => [v.version]);
     },
 
-    async update(_ctx: RequestContext, name: string, version: number, patch: PatchVersionBody, expectedRevision: number | undefined): Promise<VersionRecord> {
+    async update(ctx: RequestContext, name: string, version: number, patch: PatchVersionBody, expectedRevision: number | undefined): Promise<VersionRecord> {
       return transact(async (tx) => {
         const current = await mustGet(name, version, tx);
+        authorize(ctx, 'version:write', (await findModel(name, tx)).team);
         assertRevision('model version', current.revision, expectedRevision);
         const next: VersionRecord = {
           ...current,
@@ -120,6 +126,7 @@ export function createVersionService({ db, transact, versions, models, datasets,
           else next.tags[k] = v;
         }
         if (!(await versions.updateAnnotations(tx, next, current.revision, patch.tags))) assertRevision('model version', -1, current.revision);
+        await audit.append(tx, ctx, { action: 'version.update', subject: { type: 'model-version', id: current.id }, before: current, after: next });
         return next;
       }).then((next) => {
         cache.modelChanged(next.modelId);
@@ -127,28 +134,38 @@ export function createVersionService({ db, transact, versions, models, datasets,
       });
     },
 
-    async setAlias(_ctx: RequestContext, name: string, alias: string, version: number): Promise<{ alias: string; version: number; previous: number | null; updatedAt: string }> {
+    async setAlias(ctx: RequestContext, name: string, alias: string, version: number): Promise<{ alias: string; version: number; previous: number | null; updatedAt: string }> {
       if (isReservedAlias(alias)) {
         throw new DomainError('validation_failed', `alias '${alias}' is reserved`, { errors: [{ pointer: '/params/alias', message: 'is reserved (latest, v<digits>)' }] });
       }
       const { id, ...result } = await transact(async (tx) => {
-        const id = await modelId(name, tx);
+        const { id, team } = await findModel(name, tx);
+        authorize(ctx, 'alias:write', team);
         if (!(await versions.exists(tx, id, version))) {
           throw new DomainError('invalid_reference', `model '${name}' has no version ${version}`, { errors: [{ pointer: '/body/version', message: 'does not exist' }] });
         }
         const previous = await models.getAlias(tx, id, alias);
         const now = clock.now().toISOString();
         await models.setAlias(tx, id, alias, version, now);
+        await audit.append(tx, ctx, {
+          action: 'alias.set',
+          subject: { type: 'model', id },
+          before: previous ? { model: name, alias, version: previous.version } : null,
+          after: { model: name, alias, version },
+        });
         return { id, alias, version, previous: previous?.version ?? null, updatedAt: now };
       });
       cache.modelChanged(id);
       return result;
     },
 
-    async deleteAlias(_ctx: RequestContext, name: string, alias: string): Promise<void> {
+    async deleteAlias(ctx: RequestContext, name: string, alias: string): Promise<void> {
       const id = await transact(async (tx) => {
-        const id = await modelId(name, tx);
-        if (!(await models.deleteAlias(tx, id, alias))) throw notFound('alias', `${name}@${alias}`);
+        const { id, team } = await findModel(name, tx);
+        authorize(ctx, 'alias:write', team);
+        const previous = await models.getAlias(tx, id, alias);
+        if (!previous || !(await models.deleteAlias(tx, id, alias))) throw notFound('alias', `${name}@${alias}`);
+        await audit.append(tx, ctx, { action: 'alias.delete', subject: { type: 'model', id }, before: { model: name, alias, version: previous.version } });
         return id;
       });
       cache.modelChanged(id);

@@ -1,0 +1,89 @@
+/**
+ * Role-based access control with team scopes, deny by default. A user holds roles per team (or
+ * organisation-wide, scope `*`); a permission on a team-owned object needs a role granting it in
+ * that team or organisation-wide. Read permissions are organisation-wide: the inventory is the
+ * single view governance needs, so any role may read it. API tokens narrow (never widen) what
+ * their user may do through their scopes.
+ */
+export const ROLES = ['business-stakeholder', 'business-analyst', 'data-scientist', 'risk-audit', 'data-ops', 'production', 'admin', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const PERMISSIONS = [
+  'inventory:read',
+  'use-case:write',
+  'model:write',
+  'version:write',
+  'alias:write',
+  'dataset:write',
+  'audit:read',
+  'identity:read',
+  'users:admin',
+  'teams:admin',
+  'roles:admin',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+/** Permissions that are not tied to one team: checked against every role the user holds. */
+const ORGANISATION_WIDE: ReadonlySet<Permission> = new Set(['inventory:read', 'audit:read', 'identity:read']);
+
+const GRANTS: Record<Role, readonly Permission[]> = {
+  viewer: ['inventory:read'],
+  'business-stakeholder': ['inventory:read', 'use-case:write'],
+  'business-analyst': ['inventory:read', 'use-case:write', 'dataset:write'],
+  'data-scientist': ['inventory:read', 'model:write', 'version:write', 'alias:write', 'dataset:write'],
+  'risk-audit': ['inventory:read', 'audit:read', 'identity:read'],
+  'data-ops': ['inventory:read', 'dataset:write', 'alias:write'],
+  production: ['inventory:read', 'alias:write'],
+  admin: PERMISSIONS,
+};
+
+export const TOKEN_SCOPES = ['read', 'write', 'admin'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+const SCOPE_OF: Record<Permission, TokenScope> = {
+  'inventory:read': 'read',
+  'audit:read': 'read',
+  'identity:read': 'read',
+  'use-case:write': 'write',
+  'model:write': 'write',
+  'version:write': 'write',
+  'alias:write': 'write',
+  'dataset:write': 'write',
+  'users:admin': 'admin',
+  'teams:admin': 'admin',
+  'roles:admin': 'admin',
+};
+
+export interface RoleAssignment {
+  scope: string;
+  role: Role;
+}
+
+export interface Principal {
+  userId: string;
+  username: string;
+  displayName: string;
+  roles: RoleAssignment[];
+  /** Token scopes; null when authenticated by password or session (the user's full rights). */
+  scopes: TokenScope[] | null;
+  via: 'token' | 'session' | 'password';
+  tokenId: string | null;
+  sessionId: string | null;
+  /** A session opened with a one-time password may only change that password. */
+  mustChangePassword: boolean;
+}
+
+export const ORGANISATION = '*';
+
+/** The roles that grant `permission` (used in denial messages). */
+export const rolesGranting = (permission: Permission): Role[] => ROLES.filter((r) => GRANTS[r].includes(permission));
+
+/**
+ * True iff the principal may exercise `permission`; for team-scoped permissions on the object
+ * owned by `team` (undefined = anywhere, e.g. listing).
+ */
+export function can(p: Principal, permission: Permission, team?: string): boolean {
+  if (p.scopes !== null && !p.scopes.includes(SCOPE_OF[permission])) return false;
+  const teamFree = ORGANISATION_WIDE.has(permission) || team === undefined;
+  return p.roles.some((a) => GRANTS[a.role]?.includes(permission) && (teamFree || a.scope === ORGANISATION || a.scope === team));
+}

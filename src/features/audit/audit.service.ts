@@ -1,0 +1,128 @@
+import type { Clock } from '../../clock.ts';
+import type { RequestContext } from '../../context.ts';
+import type { Executor, Tx } from '../../db/database.ts';
+import { auditLeafData, canonicalState, type AuditEventRecord } from '../../domain/audit-event.ts';
+import { DomainError } from '../../errors.ts';
+import { appendLeaf, consistencyProof, frontierRoot, inclusionProof, leafHash, rangeHash, type Frontier, type Hash, type PerfectNode } from '../../domain/merkle.ts';
+import type { AuditRepo, EventFilter } from './audit.repo.ts';
+import type { AuditSigner } from './signing-key.ts';
+
+export interface AuditEntry {
+  action: string;
+  subject: { type: string; id: string };
+  before?: unknown;
+  after?: unknown;
+}
+
+/** What services need to record their changes: one call, inside their transaction. */
+export interface AuditAppender {
+  append(tx: Tx, ctx: RequestContext, entry: AuditEntry): Promise<number>;
+}
+
+const toFrontier = (size: number, json: string): Frontier => ({
+  size,
+  nodes: (JSON.parse(json) as [number, string][]).map(([level, hex]) => [level, Buffer.from(hex, 'hex')]),
+});
+const fromFrontier = (f: Frontier): string => JSON.stringify(f.nodes.map(([level, hash]) => [level, hash.toString('hex')]));
+
+export function createAuditLog({ repo, signer, clock }: { repo: AuditRepo; signer: AuditSigner; clock: Clock }) {
+  /** Runs a proof builder against stored nodes: a first pass records which nodes it needs, a second uses them. */
+  async function withStoredNodes<T>(db: Executor, build: (perfect: PerfectNode) => T): Promise<T> {
+    const wanted: { level: number; idx: number }[] = [];
+    const zero = Buffer.alloc(32);
+    build((level, idx) => {
+      wanted.push({ level, idx });
+      return zero;
+    });
+    const found = await repo.nodes(db, wanted);
+    return build((level, idx) => {
+      const hex = found.get(`${level}:${idx}`);
+      if (!hex) throw new Error(`audit tree node ${level}:${idx} is missing`);
+      return Buffer.from(hex, 'hex');
+    });
+  }
+
+  async function requireSize(db: Executor, size: number, what: string): Promise<void> {
+    const head = await repo.head(db);
+    if (size > head.size) {
+      throw new DomainError('validation_failed', `${what} ${size} is beyond the log's size ${head.size}`, { errors: [{ pointer: `/querystring/${what}`, message: `must be at most ${head.size}` }] });
+    }
+  }
+
+  return {
+    signer,
+
+    async append(tx: Tx, ctx: RequestContext, entry: AuditEntry): Promise<number> {
+      const { seq, frontier } = await repo.claimSeq(tx);
+      const p = ctx.principal;
+      const event: AuditEventRecord = {
+        seq,
+        time: clock.now().toISOString(),
+        actor: p ? { kind: 'user', id: p.userId, name: p.displayName, token: p.tokenId } : { kind: 'system', id: null, name: 'Steward', token: null },
+        action: entry.action,
+        subject: entry.subject,
+        before: canonicalState(entry.before),
+        after: canonicalState(entry.after),
+        reason: ctx.reason,
+        requestId: ctx.requestId,
+        source: ctx.source,
+      };
+      const { frontier: next, completed } = appendLeaf(toFrontier(seq - 1, frontier), leafHash(auditLeafData(event)));
+      await repo.storeAppend(
+        tx,
+        {
+          seq,
+          time: event.time,
+          actor_kind: event.actor.kind,
+          actor_id: event.actor.id,
+          actor_name: event.actor.name,
+          actor_token: event.actor.token,
+          action: event.action,
+          subject_type: event.subject.type,
+          subject_id: event.subject.id,
+          before: event.before,
+          after: event.after,
+          reason: event.reason,
+          request_id: event.requestId,
+          source: event.source,
+        },
+        fromFrontier(next),
+        completed.map((c) => ({ level: c.level, idx: c.index, hash: c.hash.toString('hex') })),
+      );
+      return seq;
+    },
+
+    /** Signs a checkpoint of the tree when the transaction grew it; run just before commit. */
+    async checkpointIfGrown(tx: Tx): Promise<void> {
+      const head = await repo.head(tx);
+      if (head.size === head.checkpointSize) return;
+      const root = frontierRoot(toFrontier(head.size, head.frontier));
+      await repo.storeCheckpoint(tx, { treeSize: head.size, rootHash: root.toString('hex'), note: signer.sign({ treeSize: head.size, rootHash: root }), createdAt: clock.now().toISOString() });
+    },
+
+    events: (db: Executor, filter: EventFilter) => repo.events(db, filter),
+    latestCheckpoint: (db: Executor) => repo.latestCheckpoint(db),
+
+    async inclusion(db: Executor, seq: number, treeSize: number): Promise<{ leafHash: Hash; rootHash: Hash; proof: Hash[] }> {
+      if (seq > treeSize) throw new DomainError('validation_failed', `seq ${seq} is not in a tree of size ${treeSize}`, { errors: [{ pointer: '/querystring/seq', message: 'must be at most treeSize' }] });
+      await requireSize(db, treeSize, 'treeSize');
+      return withStoredNodes(db, (perfect) => ({
+        leafHash: perfect(0, seq - 1),
+        rootHash: rangeHash(0, treeSize, perfect),
+        proof: inclusionProof(seq - 1, treeSize, perfect),
+      }));
+    },
+
+    async consistency(db: Executor, from: number, to: number): Promise<{ fromRoot: Hash; toRoot: Hash; proof: Hash[] }> {
+      if (from > to) throw new DomainError('validation_failed', `from ${from} is larger than to ${to}`, { errors: [{ pointer: '/querystring/from', message: 'must be at most to' }] });
+      await requireSize(db, to, 'to');
+      return withStoredNodes(db, (perfect) => ({
+        fromRoot: rangeHash(0, from, perfect),
+        toRoot: rangeHash(0, to, perfect),
+        proof: consistencyProof(from, to, perfect),
+      }));
+    },
+  };
+}
+
+export type AuditLog = ReturnType<typeof createAuditLog>;

@@ -1,0 +1,179 @@
+import type { Clock } from '../../clock.ts';
+import type { RequestContext } from '../../context.ts';
+import type { Executor, Tx } from '../../db/database.ts';
+import type { Transact } from '../../db/transact.ts';
+import { ORGANISATION, TOKEN_SCOPES, type Principal, type TokenScope } from '../../domain/authz.ts';
+import { DomainError, notFound } from '../../errors.ts';
+import type { IdSource } from '../../http/ids.ts';
+import type { AuditAppender } from '../audit/audit.service.ts';
+import { authorize } from '../common/authorize.ts';
+import type { Authenticator, SessionSettings } from './authenticate.ts';
+import { hashPassword, hashSecret, newApiToken, newSecret, passwordProblem, tokenPrefix, verifyPassword } from './credentials.ts';
+import { parseScopes, type IdentityRepo } from './identity.repo.ts';
+import type { ApiToken, CreateTokenBody } from './identity.schema.ts';
+
+export interface AccessServiceDeps {
+  db: Executor;
+  transact: Transact;
+  repo: IdentityRepo;
+  audit: AuditAppender;
+  clock: Clock;
+  ids: IdSource;
+  authn: Pick<Authenticator, 'fromPassword' | 'identityChanged'>;
+  sessions: SessionSettings;
+}
+
+const DEFAULT_TOKEN_DAYS = 90;
+
+const toApiToken = (t: { id: string; username: string; name: string; prefix: string; scopes: string; expires_at: string | null; revoked_at: string | null; created_at: string; last_used_at: string | null }): ApiToken => ({
+  id: t.id,
+  username: t.username,
+  name: t.name,
+  prefix: t.prefix,
+  scopes: parseScopes(t.scopes),
+  expiresAt: t.expires_at,
+  revokedAt: t.revoked_at,
+  createdAt: t.created_at,
+  lastUsedAt: t.last_used_at,
+});
+
+/** API tokens, sessions (sign-in/out) and the user's own password. */
+export function createAccessService({ db, transact, repo, audit, clock, ids, authn, sessions }: AccessServiceDeps) {
+  async function command<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const result = await transact(fn);
+    authn.identityChanged();
+    return result;
+  }
+
+  const self = (ctx: RequestContext): Principal => {
+    if (!ctx.principal) throw new DomainError('unauthenticated', 'this needs a signed-in user');
+    return ctx.principal;
+  };
+
+  return {
+    /** Issues a token (shown once); for another user only an organisation administrator may. */
+    async createToken(ctx: RequestContext, input: CreateTokenBody, fixedValue?: string): Promise<{ token: string; info: ApiToken }> {
+      const token = fixedValue ?? newApiToken();
+      const scopes: TokenScope[] = input.scopes ?? ['read', 'write'];
+      const caller = ctx.principal;
+      // A token may only mint tokens narrower than itself.
+      if (caller?.scopes && !scopes.every((s) => caller.scopes!.includes(s))) {
+        throw new DomainError('forbidden', `a token with scopes [${caller.scopes.join(', ')}] cannot create one with scopes [${scopes.join(', ')}]`);
+      }
+      const info = await command(async (tx) => {
+        const username = input.username ?? caller?.username;
+        if (!username) throw new DomainError('validation_failed', 'username is required', { errors: [{ pointer: '/body/username', message: 'is required' }] });
+        const user = await repo.userByName(tx, username);
+        if (!user) throw new DomainError('invalid_reference', `user '${username}' does not exist`, { errors: [{ pointer: '/body/username', message: 'no such user' }] });
+        if (caller && user.id !== caller.userId) authorize(ctx, 'users:admin', ORGANISATION);
+        if (user.status !== 'active') throw new DomainError('conflict', `user '${username}' is disabled`);
+        const now = clock.now();
+        const days = input.expiresInDays ?? (fixedValue ? undefined : DEFAULT_TOKEN_DAYS);
+        const row = {
+          id: ids.next(),
+          user_id: user.id,
+          name: input.name,
+          token_hash: hashSecret(token),
+          prefix: tokenPrefix(token),
+          scopes: JSON.stringify([...TOKEN_SCOPES].filter((s) => scopes.includes(s))),
+          expires_at: days === undefined ? null : new Date(now.getTime() + days * 86_400_000).toISOString(),
+          revoked_at: null,
+          created_at: now.toISOString(),
+          created_by: caller?.userId ?? null,
+          last_used_at: null,
+        };
+        await repo.insertToken(tx, row);
+        const info = toApiToken({ ...row, username: user.username });
+        await audit.append(tx, ctx, { action: 'token.create', subject: { type: 'token', id: row.id }, after: info });
+        return info;
+      });
+      return { token, info };
+    },
+
+    async listTokens(ctx: RequestContext, username?: string): Promise<ApiToken[]> {
+      const me = self(ctx);
+      if (username && username !== me.username) authorize(ctx, 'users:admin', ORGANISATION);
+      const user = await repo.userByName(db, username ?? me.username);
+      if (!user) throw notFound('user', username ?? me.username);
+      return (await repo.tokensOf(db, user.id)).map(toApiToken);
+    },
+
+    async revokeToken(ctx: RequestContext, id: string): Promise<ApiToken> {
+      const me = self(ctx);
+      return command(async (tx) => {
+        const row = await repo.token(tx, id);
+        if (!row) throw notFound('token', id);
+        if (row.user_id !== me.userId) authorize(ctx, 'users:admin', ORGANISATION);
+        if (row.revoked_at) return toApiToken(row);
+        const at = clock.now().toISOString();
+        await repo.revokeToken(tx, id, at);
+        const after = toApiToken({ ...row, revoked_at: at });
+        await audit.append(tx, ctx, { action: 'token.revoke', subject: { type: 'token', id }, before: toApiToken(row), after });
+        return after;
+      });
+    },
+
+    /** Signs in with username and password; returns the session secret (for the cookie) and a CSRF token. */
+    async login(ctx: RequestContext, username: string, password: string) {
+      const outcome = await authn.fromPassword(username, password);
+      if (!outcome.ok) return outcome;
+      const principal = { ...outcome.principal, via: 'session' as const };
+      const secret = newSecret();
+      const csrfToken = newSecret();
+      const now = clock.now();
+      const session = {
+        id: ids.next(),
+        user_id: principal.userId,
+        token_hash: hashSecret(secret),
+        csrf_hash: hashSecret(csrfToken),
+        created_at: now.toISOString(),
+        expires_at: new Date(now.getTime() + sessions.maxMs).toISOString(),
+        last_seen_at: now.toISOString(),
+        revoked_at: null,
+        source: ctx.source,
+      };
+      await command(async (tx) => {
+        await repo.insertSession(tx, session);
+        await audit.append(tx, { ...ctx, principal: { ...principal, sessionId: session.id } }, {
+          action: 'session.login',
+          subject: { type: 'user', id: principal.userId },
+          after: { sessionId: session.id, expiresAt: session.expires_at, source: ctx.source },
+        });
+      });
+      return { ok: true as const, principal: { ...principal, sessionId: session.id }, secret, csrfToken, expiresAt: session.expires_at };
+    },
+
+    async logout(ctx: RequestContext): Promise<void> {
+      const me = self(ctx);
+      if (!me.sessionId) throw new DomainError('bad_request', 'sign-out ends a console session; revoke a token with DELETE /api/v1/tokens/{id}');
+      await command(async (tx) => {
+        await repo.revokeSession(tx, me.sessionId!, clock.now().toISOString());
+        await audit.append(tx, ctx, { action: 'session.logout', subject: { type: 'user', id: me.userId }, after: { sessionId: me.sessionId } });
+      });
+    },
+
+    /** Changes the caller's own password; their other sessions end (API tokens stay, they are separate credentials). */
+    async changePassword(ctx: RequestContext, current: string, next: string): Promise<'ok' | 'wrong-password'> {
+      const me = self(ctx);
+      const problem = passwordProblem(next, me.username);
+      if (problem) throw new DomainError('validation_failed', `new password ${problem}`, { errors: [{ pointer: '/body/newPassword', message: problem }] });
+      const user = await repo.userByName(db, me.username);
+      if (!user || !(await verifyPassword(current, user.passwordHash))) return 'wrong-password';
+      if (await verifyPassword(next, user.passwordHash)) {
+        throw new DomainError('validation_failed', 'the new password must differ from the current one', { errors: [{ pointer: '/body/newPassword', message: 'is the current password' }] });
+      }
+      const passwordHash = await hashPassword(next);
+      await command(async (tx) => {
+        const before = await repo.userById(tx, me.userId);
+        if (!before) throw notFound('user', me.username);
+        const now = clock.now().toISOString();
+        await repo.updateUser(tx, { ...before, passwordHash, passwordChangeRequired: false, updatedAt: now, revision: before.revision + 1 });
+        const revoked = await repo.revokeAllOf(tx, me.userId, now, { exceptSession: me.sessionId ?? undefined, keepTokens: true });
+        await audit.append(tx, ctx, { action: 'user.password-change', subject: { type: 'user', id: me.userId }, after: { revokedTokens: revoked.tokens, revokedSessions: revoked.sessions } });
+      });
+      return 'ok';
+    },
+  };
+}
+
+export type AccessService = ReturnType<typeof createAccessService>;

@@ -1,0 +1,136 @@
+import type { Clock } from '../../clock.ts';
+import type { Executor } from '../../db/database.ts';
+import type { Transact } from '../../db/transact.ts';
+import type { Principal } from '../../domain/authz.ts';
+import { hashSecret, verifyPassword } from './credentials.ts';
+import { parseScopes, type IdentityRepo } from './identity.repo.ts';
+
+export interface SessionSettings {
+  idleMs: number;
+  maxMs: number;
+}
+
+/** Last-use timestamps are bookkeeping, not state: written at most this often per credential. */
+const TOUCH_EVERY_MS = 60_000;
+
+export type AuthOutcome = { ok: true; principal: Principal } | { ok: false; reason: string };
+
+/**
+ * Turns credentials into a principal, re-reading the user's status and roles so permission
+ * changes apply to the very next request. On the embedded database (one process sees every write)
+ * token lookups are cached and the cache is dropped on any identity change; elsewhere every
+ * request reads the database.
+ */
+export function createAuthenticator(deps: {
+  db: Executor;
+  transact: Transact;
+  repo: Pick<IdentityRepo, 'byTokenHash' | 'bySessionHash' | 'rolesOf' | 'userByName' | 'touchToken' | 'touchSession'>;
+  clock: Clock;
+  sessions: SessionSettings;
+  cache: boolean;
+  onBackgroundError: (err: unknown) => void;
+}) {
+  const { db, transact, repo, clock } = deps;
+  const tokenCache = new Map<string, { principal: Principal; expiresAt: number | null }>();
+  let generation = 0;
+  const touched = new Map<string, number>();
+
+  function touch(key: string, write: () => Promise<void>): void {
+    const now = clock.now().getTime();
+    if ((touched.get(key) ?? 0) + TOUCH_EVERY_MS > now) return;
+    touched.set(key, now);
+    if (touched.size > 100_000) touched.clear();
+    write().catch(deps.onBackgroundError);
+  }
+
+  async function fromToken(token: string): Promise<AuthOutcome> {
+    const hash = hashSecret(token);
+    const now = clock.now();
+    const cached = deps.cache ? tokenCache.get(hash) : undefined;
+    if (cached && (cached.expiresAt === null || cached.expiresAt > now.getTime())) {
+      touch(`t:${cached.principal.tokenId}`, () => transact((tx) => repo.touchToken(tx, cached.principal.tokenId!, clock.now().toISOString())));
+      return { ok: true, principal: cached.principal };
+    }
+    const seen = generation;
+    const row = await repo.byTokenHash(db, hash);
+    if (!row) return { ok: false, reason: 'unknown token' };
+    if (row.revoked_at) return { ok: false, reason: 'token revoked' };
+    if (row.expires_at && row.expires_at <= now.toISOString()) return { ok: false, reason: 'token expired' };
+    if (row.status !== 'active') return { ok: false, reason: 'user disabled' };
+    const principal: Principal = {
+      userId: row.userId,
+      username: row.username,
+      displayName: row.display_name,
+      roles: await repo.rolesOf(db, row.userId),
+      scopes: parseScopes(row.scopes),
+      via: 'token',
+      tokenId: row.tokenId,
+      sessionId: null,
+      mustChangePassword: false,
+    };
+    if (deps.cache && seen === generation) tokenCache.set(hash, { principal, expiresAt: row.expires_at ? Date.parse(row.expires_at) : null });
+    touch(`t:${row.tokenId}`, () => transact((tx) => repo.touchToken(tx, row.tokenId, clock.now().toISOString())));
+    return { ok: true, principal };
+  }
+
+  async function fromSession(secret: string): Promise<AuthOutcome & { csrfHash?: string }> {
+    const row = await repo.bySessionHash(db, hashSecret(secret));
+    const now = clock.now();
+    if (!row) return { ok: false, reason: 'unknown session' };
+    if (row.revoked_at) return { ok: false, reason: 'session ended' };
+    if (row.expires_at <= now.toISOString()) return { ok: false, reason: 'session expired' };
+    if (Date.parse(row.last_seen_at) + deps.sessions.idleMs <= now.getTime()) return { ok: false, reason: 'session idle too long' };
+    if (row.status !== 'active') return { ok: false, reason: 'user disabled' };
+    touch(`s:${row.sessionId}`, () => transact((tx) => repo.touchSession(tx, row.sessionId, clock.now().toISOString())));
+    return {
+      ok: true,
+      csrfHash: row.csrf_hash,
+      principal: {
+        userId: row.userId,
+        username: row.username,
+        displayName: row.display_name,
+        roles: await repo.rolesOf(db, row.userId),
+        scopes: null,
+        via: 'session',
+        tokenId: null,
+        sessionId: row.sessionId,
+        mustChangePassword: row.must_change_password === 1,
+      },
+    };
+  }
+
+  /** Username + password (HTTP Basic, login). Costs one scrypt whether or not the user exists. */
+  async function fromPassword(username: string, password: string): Promise<AuthOutcome> {
+    const user = await repo.userByName(db, username);
+    const ok = await verifyPassword(password, user?.passwordHash ?? null);
+    if (!user || !ok) return { ok: false, reason: 'wrong username or password' };
+    if (user.status !== 'active') return { ok: false, reason: 'user disabled' };
+    return {
+      ok: true,
+      principal: {
+        userId: user.id,
+        username: user.username,
+        displayName: user.displayName,
+        roles: user.roles,
+        scopes: null,
+        via: 'password',
+        tokenId: null,
+        sessionId: null,
+        mustChangePassword: user.passwordChangeRequired,
+      },
+    };
+  }
+
+  return {
+    fromToken,
+    fromSession,
+    fromPassword,
+    /** Called after any change to users, roles, tokens or sessions has committed. */
+    identityChanged(): void {
+      generation++;
+      tokenCache.clear();
+    },
+  };
+}
+
+export type Authenticator = ReturnType<typeof createAuthenticator>;

@@ -1,0 +1,191 @@
+import type { Clock } from '../../clock.ts';
+import type { RequestContext } from '../../context.ts';
+import type { Executor, Tx } from '../../db/database.ts';
+import type { Transact } from '../../db/transact.ts';
+import { ORGANISATION, type RoleAssignment } from '../../domain/authz.ts';
+import { conflict, DomainError, notFound } from '../../errors.ts';
+import type { IdSource } from '../../http/ids.ts';
+import { decodeCursor, toPage, type Page } from '../../http/pagination.ts';
+import type { AuditAppender } from '../audit/audit.service.ts';
+import { authorize } from '../common/authorize.ts';
+import { hashPassword, newSecret, passwordProblem } from './credentials.ts';
+import type { IdentityRepo, UserRecord } from './identity.repo.ts';
+import type { CreateUserBody, PatchUserBody, Team } from './identity.schema.ts';
+
+export interface UserServiceDeps {
+  db: Executor;
+  transact: Transact;
+  repo: IdentityRepo;
+  audit: AuditAppender;
+  clock: Clock;
+  ids: IdSource;
+  identityChanged: () => void;
+}
+
+/** The audit-trail view of a user: never a password hash. */
+export const publicUser = ({ passwordHash: _h, revision: _r, ...u }: UserRecord) => u;
+
+const weakPassword = (problem: string, pointer: string) => new DomainError('validation_failed', `password ${problem}`, { errors: [{ pointer, message: problem }] });
+
+export function createUserService({ db, transact, repo, audit, clock, ids, identityChanged }: UserServiceDeps) {
+  /** Runs an identity command and drops cached principals once it has committed. */
+  async function command<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const result = await transact(fn);
+    identityChanged();
+    return result;
+  }
+
+  async function mustGetUser(exec: Executor, username: string): Promise<UserRecord> {
+    const u = await repo.userByName(exec, username);
+    if (!u) throw notFound('user', username);
+    return u;
+  }
+
+  async function checkScope(exec: Executor, ctx: RequestContext, a: RoleAssignment, pointer: string): Promise<void> {
+    authorize(ctx, 'roles:admin', a.scope);
+    if (a.scope !== ORGANISATION && !(await repo.team(exec, a.scope))) {
+      throw new DomainError('invalid_reference', `team '${a.scope}' does not exist`, { errors: [{ pointer, message: 'no such team' }] });
+    }
+  }
+
+  async function assertAnotherAdminRemains(exec: Executor, userId: string): Promise<void> {
+    const admins = await repo.activeOrgAdmins(exec);
+    if (admins.length === 1 && admins[0] === userId) throw conflict('this would leave the organisation without an active administrator');
+  }
+
+  return {
+    async create(ctx: RequestContext, input: CreateUserBody): Promise<{ user: UserRecord; oneTimePassword?: string }> {
+      let oneTimePassword: string | undefined;
+      let password = input.password;
+      if (password !== undefined) {
+        const problem = passwordProblem(password, input.username);
+        if (problem) throw weakPassword(problem, '/body/password');
+      } else {
+        password = oneTimePassword = newSecret(18);
+      }
+      const passwordHash = await hashPassword(password);
+      const user = await command(async (tx) => {
+        authorize(ctx, 'users:admin', ORGANISATION);
+        const now = clock.now().toISOString();
+        const roles = input.roles ?? [];
+        for (const [i, a] of roles.entries()) await checkScope(tx, ctx, a, `/body/roles/${i}/scope`);
+        const user: UserRecord = {
+          id: ids.next(),
+          username: input.username,
+          displayName: input.displayName,
+          email: input.email ?? null,
+          status: 'active',
+          roles,
+          passwordChangeRequired: oneTimePassword !== undefined,
+          createdAt: now,
+          updatedAt: now,
+          passwordHash,
+          revision: 1,
+        };
+        await repo.insertUser(tx, user, ctx.principal?.userId ?? null);
+        for (const a of roles) await repo.grant(tx, user.id, a, now, ctx.principal?.userId ?? null);
+        await audit.append(tx, ctx, { action: 'user.create', subject: { type: 'user', id: user.id }, after: publicUser(user) });
+        return user;
+      });
+      return { user, ...(oneTimePassword ? { oneTimePassword } : {}) };
+    },
+
+    get: (username: string) => mustGetUser(db, username),
+
+    async list(opts: { limit: number; cursor?: string }): Promise<Page<UserRecord>> {
+      const after = decodeCursor(opts.cursor, 1) as [string] | undefined;
+      return toPage(await repo.listUsers(db, { afterName: after?.[0], limit: opts.limit + 1 }), opts.limit, (u) => [u.username]);
+    },
+
+    async update(ctx: RequestContext, username: string, patch: PatchUserBody): Promise<UserRecord> {
+      return command(async (tx) => {
+        const before = await mustGetUser(tx, username);
+        if (ctx.principal?.userId !== before.id) authorize(ctx, 'users:admin', ORGANISATION);
+        const after: UserRecord = { ...before, ...patch, email: patch.email === undefined ? before.email : patch.email, updatedAt: clock.now().toISOString(), revision: before.revision + 1 };
+        await repo.updateUser(tx, after);
+        await audit.append(tx, ctx, { action: 'user.update', subject: { type: 'user', id: before.id }, before: publicUser(before), after: publicUser(after) });
+        return after;
+      });
+    },
+
+    /** Disables a user and ends every token and session they hold, in one transaction. */
+    async setStatus(ctx: RequestContext, username: string, status: 'active' | 'disabled'): Promise<UserRecord> {
+      return command(async (tx) => {
+        authorize(ctx, 'users:admin', ORGANISATION);
+        const before = await mustGetUser(tx, username);
+        if (before.status === status) return before;
+        if (status === 'disabled') await assertAnotherAdminRemains(tx, before.id);
+        const now = clock.now().toISOString();
+        const after: UserRecord = { ...before, status, updatedAt: now, revision: before.revision + 1 };
+        await repo.updateUser(tx, after);
+        const revoked = status === 'disabled' ? await repo.revokeAllOf(tx, before.id, now) : undefined;
+        await audit.append(tx, ctx, {
+          action: status === 'disabled' ? 'user.disable' : 'user.enable',
+          subject: { type: 'user', id: before.id },
+          before: publicUser(before),
+          after: { ...publicUser(after), ...(revoked ? { revokedTokens: revoked.tokens, revokedSessions: revoked.sessions } : {}) },
+        });
+        return after;
+      });
+    },
+
+    /** An administrator issues a new one-time password; the user's sessions end. */
+    async resetPassword(ctx: RequestContext, username: string): Promise<{ user: UserRecord; oneTimePassword: string }> {
+      const oneTimePassword = newSecret(18);
+      const passwordHash = await hashPassword(oneTimePassword);
+      const user = await command(async (tx) => {
+        authorize(ctx, 'users:admin', ORGANISATION);
+        const before = await mustGetUser(tx, username);
+        const now = clock.now().toISOString();
+        const after: UserRecord = { ...before, passwordHash, passwordChangeRequired: true, updatedAt: now, revision: before.revision + 1 };
+        await repo.updateUser(tx, after);
+        await repo.revokeAllOf(tx, before.id, now);
+        await audit.append(tx, ctx, { action: 'user.password-reset', subject: { type: 'user', id: before.id }, before: publicUser(before), after: publicUser(after) });
+        return after;
+      });
+      return { user, oneTimePassword };
+    },
+
+    async grant(ctx: RequestContext, username: string, a: RoleAssignment): Promise<UserRecord> {
+      return command(async (tx) => {
+        await checkScope(tx, ctx, a, '/body/scope');
+        const user = await mustGetUser(tx, username);
+        if (await repo.grant(tx, user.id, a, clock.now().toISOString(), ctx.principal?.userId ?? null)) {
+          await audit.append(tx, ctx, { action: 'role.grant', subject: { type: 'user', id: user.id }, after: { username, ...a } });
+        }
+        return { ...user, roles: await repo.rolesOf(tx, user.id) };
+      });
+    },
+
+    async revoke(ctx: RequestContext, username: string, a: RoleAssignment): Promise<UserRecord> {
+      return command(async (tx) => {
+        authorize(ctx, 'roles:admin', a.scope);
+        const user = await mustGetUser(tx, username);
+        if (a.scope === ORGANISATION && a.role === 'admin') await assertAnotherAdminRemains(tx, user.id);
+        if (!(await repo.revoke(tx, user.id, a))) throw notFound('role assignment', `${username}:${a.scope}:${a.role}`);
+        await audit.append(tx, ctx, { action: 'role.revoke', subject: { type: 'user', id: user.id }, before: { username, ...a } });
+        return { ...user, roles: await repo.rolesOf(tx, user.id) };
+      });
+    },
+
+    async createTeam(ctx: RequestContext, input: { name: string; displayName?: string }): Promise<Team> {
+      return command(async (tx) => {
+        authorize(ctx, 'teams:admin', ORGANISATION);
+        const team: Team = { name: input.name, displayName: input.displayName ?? input.name, createdAt: clock.now().toISOString() };
+        await repo.insertTeam(tx, team, ctx.principal?.userId ?? null);
+        await audit.append(tx, ctx, { action: 'team.create', subject: { type: 'team', id: team.name }, after: team });
+        return team;
+      });
+    },
+
+    teams: () => repo.teams(db),
+
+    async team(name: string): Promise<Team> {
+      const t = await repo.team(db, name);
+      if (!t) throw notFound('team', name);
+      return t;
+    },
+  };
+}
+
+export type UserService = ReturnType<typeof createUserService>;

@@ -1,0 +1,150 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { can, rolesGranting, type Permission, type Principal } from '../domain/authz.ts';
+import type { FailureLimiter, RateRule } from '../domain/rate-limit.ts';
+import { DomainError } from '../errors.ts';
+import type { Authenticator } from '../features/identity/authenticate.ts';
+import { hashSecret } from '../features/identity/credentials.ts';
+import type { App } from './app-types.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** `public`: no credentials; `authenticated`: any signed-in user, the service checks the rest. */
+    auth?: 'public' | 'authenticated';
+    /** An organisation-wide permission checked before the handler runs. */
+    permission?: Permission;
+    /** Reachable by a user who still has to replace a one-time password. */
+    allowDuringPasswordChange?: boolean;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export const SESSION_COOKIE = 'steward_session';
+
+export interface AuthLimits {
+  /** Failed authentications (any credential) per source address. */
+  perAddress: RateRule;
+  /** Failed password checks per account. */
+  perAccount: RateRule;
+  /** Refused (403) requests per user and per address. */
+  forbiddenPerUser: RateRule;
+  forbiddenPerAddress: RateRule;
+}
+
+export const DEFAULT_AUTH_LIMITS: AuthLimits = {
+  perAddress: { limit: 30, windowMs: 15 * 60_000 },
+  perAccount: { limit: 5, windowMs: 15 * 60_000 },
+  forbiddenPerUser: { limit: 60, windowMs: 5 * 60_000 },
+  forbiddenPerAddress: { limit: 120, windowMs: 5 * 60_000 },
+};
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return undefined;
+}
+
+const rateLimited = (ms: number, what: string) => new DomainError('rate_limited', `${what}; try again in ${Math.ceil(ms / 1000)} s`, { extra: { retryAfter: Math.ceil(ms / 1000) } });
+
+/**
+ * Authentication and deny-by-default authorisation for `/api/v1`. Every route there must declare
+ * `config.permission` or `config.auth` (checked when the route is added, so an undeclared route
+ * fails start-up instead of going unprotected).
+ */
+export function installAuth(app: App, deps: { authn: Authenticator; limiter: FailureLimiter; limits: AuthLimits }): void {
+  const { authn, limiter, limits } = deps;
+
+  app.decorateRequest('principal', null);
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/v1')) return;
+    if (!route.config?.auth && !route.config?.permission) throw new Error(`route ${String(route.method)} ${route.url} declares neither config.permission nor config.auth`);
+  });
+
+  function failAuthentication(request: FastifyRequest, reason: string, account?: string): never {
+    limiter.recordFailure(`addr:${request.ip}`, limits.perAddress);
+    if (account) limiter.recordFailure(`acct:${account}`, limits.perAccount);
+    request.log.warn({ event: 'auth.failure', reason, account, ip: request.ip }, 'authentication failed');
+    throw new DomainError('unauthenticated', `authentication failed: ${reason}`);
+  }
+
+  /** For login and Basic: refuses while the account or the address is locked out. */
+  function assertNotLocked(request: FastifyRequest, account?: string): void {
+    const addr = limiter.blockedFor(`addr:${request.ip}`, limits.perAddress);
+    if (addr > 0) throw rateLimited(addr, 'too many failed authentications from this address');
+    const acct = account ? limiter.blockedFor(`acct:${account}`, limits.perAccount) : 0;
+    if (acct > 0) throw rateLimited(acct, `too many failed sign-ins for '${account}'`);
+  }
+
+  async function authenticate(request: FastifyRequest): Promise<Principal> {
+    const header = request.headers.authorization;
+    if (header) {
+      const [scheme, value = ''] = header.split(/\s+/, 2);
+      if (/^bearer$/i.test(scheme ?? '')) {
+        const res = await authn.fromToken(value);
+        return res.ok ? res.principal : failAuthentication(request, res.reason);
+      }
+      if (/^basic$/i.test(scheme ?? '')) {
+        const decoded = Buffer.from(value, 'base64').toString('utf8');
+        const i = decoded.indexOf(':');
+        if (i <= 0) failAuthentication(request, 'malformed Basic credentials');
+        const [username, secret] = [decoded.slice(0, i), decoded.slice(i + 1)];
+        assertNotLocked(request, username);
+        if (secret.startsWith('stw_')) {
+          const res = await authn.fromToken(secret);
+          if (res.ok && res.principal.username === username) return res.principal;
+          return failAuthentication(request, res.ok ? 'token belongs to another user' : res.reason, username);
+        }
+        const res = await authn.fromPassword(username, secret);
+        if (!res.ok) failAuthentication(request, res.reason, username);
+        limiter.reset(`acct:${username}`);
+        return res.principal;
+      }
+      failAuthentication(request, `unsupported authorization scheme '${scheme}'`);
+    }
+    const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
+    if (cookie) {
+      const res = await authn.fromSession(cookie);
+      if (!res.ok) failAuthentication(request, res.reason);
+      if (UNSAFE.has(request.method)) {
+        const csrf = request.headers['x-csrf-token'];
+        if (typeof csrf !== 'string' || hashSecret(csrf) !== res.csrfHash) {
+          throw new DomainError('forbidden', 'a console session must send its CSRF token in the X-CSRF-Token header');
+        }
+      }
+      return res.principal;
+    }
+    throw new DomainError('unauthenticated', 'authentication required: send a Bearer API token, HTTP Basic credentials, or a session cookie');
+  }
+
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith('/api/v1')) return;
+    const config = request.routeOptions.config ?? {};
+    if (config.auth === 'public') return;
+    const addr = limiter.blockedFor(`forbidden-addr:${request.ip}`, limits.forbiddenPerAddress);
+    if (addr > 0) throw rateLimited(addr, 'too many refused requests from this address');
+    const principal = await authenticate(request);
+    const user = limiter.blockedFor(`forbidden-user:${principal.userId}`, limits.forbiddenPerUser);
+    if (user > 0) throw rateLimited(user, 'too many refused requests by this user');
+    if (principal.mustChangePassword && !config.allowDuringPasswordChange) {
+      throw new DomainError('password_change_required', 'this account still uses a one-time password: change it with POST /api/v1/auth/password first');
+    }
+    request.principal = principal;
+    if (config.permission && !can(principal, config.permission)) {
+      throw new DomainError('forbidden', `${principal.username} may not ${config.permission}: it needs one of the roles ${rolesGranting(config.permission).join(', ')}${principal.scopes ? ` and a token scope covering it (token scopes: ${principal.scopes.join(', ')})` : ''}`);
+    }
+  });
+
+  app.addHook('onSend', async (request, reply: FastifyReply) => {
+    if (reply.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="steward", Basic realm="steward"');
+    if (reply.statusCode === 403 && request.url.startsWith('/api/v1')) {
+      limiter.recordFailure(`forbidden-addr:${request.ip}`, limits.forbiddenPerAddress);
+      if (request.principal) limiter.recordFailure(`forbidden-user:${request.principal.userId}`, limits.forbiddenPerUser);
+      request.log.warn({ event: 'authz.failure', user: request.principal?.username, ip: request.ip, url: request.url }, 'request refused');
+    }
+  });
+}
