@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config.ts';
 import { VERSION } from '../version.ts';
 import { ApiError, UnreachableError, UsageError } from './client.ts';
+import { auditCommands } from './audit-commands.ts';
+import { identityCommands } from './identity-commands.ts';
 import { inventoryCommands } from './inventory-commands.ts';
 import { serverCommands } from './server-commands.ts';
 
@@ -37,6 +39,8 @@ const program = new Command('steward')
 
 serverCommands(program);
 inventoryCommands(program);
+identityCommands(program);
+auditCommands(program);
 
 try {
   await program.parseAsync(process.argv);

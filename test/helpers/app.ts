@@ -3,6 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { signerFor, type AuditSigner } from '../../src/features/audit/signing-key.ts';
 import type { AuthLimits } from '../../src/http/auth.ts';
+import type { Clock } from '../../src/clock.ts';
 import type { DatabaseHandle } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import type { App } from '../../src/http/app-types.ts';
@@ -28,7 +29,10 @@ const defaultTokens = new WeakMap<App, string>();
  * Registers hooks that give the enclosing describe block the whole app, in-process, over a fresh
  * migrated database of `kind`. Read the fields inside tests (they are set in beforeAll).
  */
-export function useTestApp(kind: DbKind, options: { bodyLimit?: number; configure?: (app: App) => void; authLimits?: AuthLimits; teams?: string[] } = {}): TestApp {
+export function useTestApp(
+  kind: DbKind,
+  options: { bodyLimit?: number; configure?: (app: App) => void; authLimits?: AuthLimits; teams?: string[]; clock?: Clock } = {},
+): TestApp {
   const t = {} as TestApp;
   beforeAll(async () => {
     t.testDb = await createTestDatabase(kind);
@@ -42,6 +46,7 @@ export function useTestApp(kind: DbKind, options: { bodyLimit?: number; configur
       signer: t.signer,
       logger: false,
       authLimits: options.authLimits,
+      clock: options.clock,
       bootstrap: { token: ADMIN_TOKEN },
     });
     options.configure?.(t.app);
@@ -124,4 +129,19 @@ export function expectProblem(res: Awaited<ReturnType<typeof call>>, status: num
   if (res.status !== status || res.body?.code !== code || !String(res.headers['content-type']).startsWith('application/problem+json')) {
     throw new Error(`expected ${status} ${code} problem, got ${res.status} ${res.headers['content-type']}: ${res.text}`);
   }
+}
+
+/** A clock tests can move forward. */
+export function manualClock(start = Date.now()): Clock & { advance(ms: number): void } {
+  let now = start;
+  return { now: () => new Date(now), advance: (ms) => void (now += ms) };
+}
+
+/** Creates a user with the given roles and returns an API token for them. */
+export async function seedUser(app: App, username: string, roles: { scope: string; role: string }[], scopes?: string[]): Promise<string> {
+  const created = await call(app, { method: 'POST', url: '/api/v1/users', body: { username, displayName: `User ${username}`, password: `${username}-correct-horse-battery`, roles } });
+  if (created.status !== 201) throw new Error(`seed user failed: ${created.text}`);
+  const token = await call(app, { method: 'POST', url: '/api/v1/tokens', body: { name: `${username} test`, username, ...(scopes ? { scopes } : {}) } });
+  if (token.status !== 201) throw new Error(`seed token failed: ${token.text}`);
+  return token.body.token as string;
 }

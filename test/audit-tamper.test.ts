@@ -1,0 +1,188 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { signCheckpoint } from '../src/domain/checkpoint.ts';
+import { leafHash } from '../src/domain/merkle.ts';
+import { auditLeafData } from '../src/domain/audit-event.ts';
+import { exportAudit, verifyDatabase, verifyExportFile } from '../src/features/audit/audit-export.ts';
+import { auditRepo } from '../src/features/audit/audit.repo.ts';
+import { call, seedModel, seedUseCase, useTestApp } from './helpers/app.ts';
+import { runCli } from './helpers/cli.ts';
+import { DB_KINDS, skipReason } from './helpers/db.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'steward-tamper-'));
+const TABLES = ['audit_events', 'audit_nodes', 'audit_checkpoints'];
+
+describe.each(DB_KINDS)('tamper evidence on %s', (kind) => {
+  describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'audit', () => {
+    const t = useTestApp(kind);
+    const key = () => ({ origin: t.signer.origin, keyName: t.signer.keyName, publicKey: t.signer.publicKey });
+    let size = 0;
+    let exportFile = '';
+
+    beforeAll(async () => {
+      const uc = await seedUseCase(t.app, 'tamper');
+      await seedModel(t.app, 'tamper-model', uc);
+      for (let i = 0; i < 6; i++) {
+        await call(t.app, { method: 'POST', url: '/api/v1/models/tamper-model/versions', body: { artifactUri: `s3://t/${i}`, artifactDigest: `sha256:${String(i).repeat(64)}` } });
+      }
+      size = (await call(t.app, { method: 'GET', url: '/api/v1/audit/checkpoint' })).body.treeSize;
+      exportFile = join(work, `${kind}-export.jsonl`);
+      await exportAudit(t.database.db, exportFile, t.signer);
+      for (const table of TABLES) await sql.raw(`create table ${table}_intact as select * from ${table}`).execute(t.database.db);
+    });
+
+    /** Puts the audit tables back exactly as they were before any tampering. */
+    async function restore(): Promise<void> {
+      for (const table of TABLES) {
+        await sql.raw(`delete from ${table}`).execute(t.database.db);
+        await sql.raw(`insert into ${table} select * from ${table}_intact`).execute(t.database.db);
+      }
+    }
+
+    /** Applies a tampering, verifies, and restores the intact log, so each case starts from it. */
+    async function tampered(apply: string[]) {
+      for (const s of apply) await sql.raw(s).execute(t.database.db);
+      try {
+        return await verifyDatabase(t.database.db, key());
+      } finally {
+        await restore();
+      }
+    }
+
+    it('verifies the intact log', async () => {
+      const report = await verifyDatabase(t.database.db, key());
+      expect(report.problems).toEqual([]);
+      expect(report).toMatchObject({ ok: true, events: size });
+      expect(report.rootHash).toBe((await call(t.app, { method: 'GET', url: '/api/v1/audit/checkpoint' })).body.rootHash);
+    });
+
+    it('detects an edited field in any event', async () => {
+      for (const [seq, edit] of [
+        [1, `actor_name = 'Mallory'`],
+        [7, `reason = 'backdated'`],
+        [9, `time = '2020-01-01T00:00:00.000Z'`],
+        [size, `subject_id = 'elsewhere'`],
+      ] as const) {
+        const report = await tampered([`update audit_events set ${edit} where seq = ${seq}`]);
+        expect(report.ok).toBe(false);
+        expect(report.problems[0]).toMatchObject({ seq });
+      }
+      expect((await verifyDatabase(t.database.db, key())).ok).toBe(true);
+    });
+
+    it('detects an edit whose stored leaf hash was recomputed too, through the signed roots', async () => {
+      const [event] = await auditRepo.events(t.database.db, { action: 'version.create', afterSeq: 0, limit: 1 });
+      const seq = event!.seq;
+      const forged = event!.after!.replace(/"artifactUri":"[^"]*"/, '"artifactUri":"s3://evil"');
+      expect(forged).not.toBe(event!.after);
+      const forgedLeaf = leafHash(auditLeafData({ ...event!, after: forged })).toString('hex');
+      const report = await tampered([`update audit_events set after = '${forged}' where seq = ${seq}`, `update audit_nodes set hash = '${forgedLeaf}' where level = 0 and idx = ${seq - 1}`]);
+      expect(report.ok).toBe(false);
+      expect(report.problems.some((p) => /differs from what was recorded/.test(p.message))).toBe(false);
+      expect(report.problems[0]).toMatchObject({ seq, message: expect.stringMatching(/do not reproduce the signed root/) });
+    });
+
+    it('detects a deleted event, two swapped events and a truncated tail', async () => {
+      const cols = 'time, actor_kind, actor_id, actor_name, actor_token, action, subject_type, subject_id, before, after, reason, request_id, source';
+      const deleted = await tampered([`delete from audit_events where seq = 5`]);
+      expect(deleted.problems[0]).toMatchObject({ seq: 5, message: expect.stringMatching(/event 5 is missing/) });
+
+      const swapSet = cols.split(', ').map((c) => `${c} = (select ${c} from audit_events_intact b where b.seq = (case when audit_events.seq = 4 then 6 else 4 end))`).join(', ');
+      const swapped = await tampered([`update audit_events set ${swapSet} where seq in (4, 6)`]);
+      expect(swapped.ok).toBe(false);
+      expect(swapped.problems[0]!.seq).toBe(4);
+
+      const truncated = await tampered([`delete from audit_events where seq > ${size - 2}`]);
+      expect(truncated.ok).toBe(false);
+      expect(truncated.problems[0]).toMatchObject({ seq: size - 1, message: expect.stringMatching(/truncated or deleted tail/) });
+      expect((await verifyDatabase(t.database.db, key())).ok).toBe(true);
+    });
+
+    it('detects a checkpoint signed by another key and one whose root disagrees', async () => {
+      const cp = (await sql<{ note: string; tree_size: number }>`select note, tree_size from audit_checkpoints order by tree_size limit 1 offset 3`.execute(t.database.db)).rows[0]!;
+      const n = Number(cp.tree_size);
+      const root = Buffer.from(cp.note.split('\n')[2]!, 'base64');
+      const other = signCheckpoint({ origin: t.signer.origin, treeSize: n, rootHash: root }, t.signer.keyName, generateKeyPairSync('ed25519').privateKey);
+      const foreign = await tampered([`update audit_checkpoints set note = '${other}' where tree_size = ${n}`]);
+      expect(foreign.ok).toBe(false);
+      expect(foreign.problems[0]!.message).toMatch(new RegExp(`checkpoint of size ${n}: not signed by the trusted key`));
+
+      const wrongRoot = t.signer.sign({ treeSize: n, rootHash: leafHash(Buffer.from('not the root')) });
+      const disagrees = await tampered([`update audit_checkpoints set note = '${wrongRoot}' where tree_size = ${n}`]);
+      expect(disagrees.ok).toBe(false);
+      expect(disagrees.problems[0]!.message).toMatch(new RegExp(`do not reproduce the signed root of checkpoint ${n}`));
+      expect((await verifyDatabase(t.database.db, key())).ok).toBe(true);
+    });
+
+    it('verifies an export offline and detects every tampering of the file', async () => {
+      const lines = readFileSync(exportFile, 'utf8').trimEnd().split('\n');
+      const eventAt = (seq: number) => lines.findIndex((l) => l.startsWith('{"type":"event"') && JSON.parse(l).seq === seq);
+      const check = async (name: string, mutate: (ls: string[]) => string[], expectSeq?: number) => {
+        const file = join(work, `${kind}-${name}.jsonl`);
+        writeFileSync(file, `${mutate([...lines]).join('\n')}\n`);
+        const { report } = await verifyExportFile(file, key());
+        expect(report.ok, name).toBe(false);
+        if (expectSeq !== undefined) expect(report.problems[0]!.seq, name).toBe(expectSeq);
+        return report;
+      };
+      expect((await verifyExportFile(exportFile, key())).report).toMatchObject({ ok: true, events: size });
+
+      await check('edited', (ls) => ls.map((l, i) => (i === eventAt(6) ? l.replace('"Administrator"', '"Mallory"') : l)), 6);
+      await check('deleted', (ls) => ls.filter((_, i) => i !== eventAt(3)), 3);
+      await check('swapped', (ls) => {
+        const [a, b] = [eventAt(4), eventAt(5)];
+        const ea = JSON.parse(ls[a]!);
+        const eb = JSON.parse(ls[b]!);
+        ls[a] = JSON.stringify({ ...eb, seq: 4 });
+        ls[b] = JSON.stringify({ ...ea, seq: 5 });
+        return ls;
+      }, 4);
+      await check('truncated', (ls) => ls.slice(0, eventAt(size - 1)), size - 1);
+      const header = JSON.parse(lines[0]!);
+      const otherKey = signCheckpoint({ origin: t.signer.origin, treeSize: header.treeSize, rootHash: Buffer.from(header.latestCheckpoint.split('\n')[2], 'base64') }, t.signer.keyName, generateKeyPairSync('ed25519').privateKey);
+      await check('foreign-checkpoint', (ls) => [JSON.stringify({ ...header, latestCheckpoint: otherKey }), ...ls.slice(1).filter((l) => !l.includes(`"treeSize":${header.treeSize},"note"`))]);
+      const wrong = t.signer.sign({ treeSize: header.treeSize, rootHash: leafHash(Buffer.from('x')) });
+      const report = await check('wrong-root', (ls) => [JSON.stringify({ ...header, latestCheckpoint: wrong }), ...ls.slice(1).filter((l) => !l.includes(`"treeSize":${header.treeSize},"note"`))]);
+      expect(report.problems[0]!.message).toMatch(/do not reproduce the signed root/);
+    });
+
+    it('runs `steward audit verify` as a real process, on the file and on the database', async () => {
+      const pinned = ['--public-key', t.signer.verifierKey];
+      const ok = await runCli(['audit', 'verify', '--file', exportFile, ...pinned]);
+      expect(ok.stderr).toBe('');
+      expect(ok.code).toBe(0);
+      expect(ok.stdout).toMatch(new RegExp(`audit trail intact: ${size} events`));
+
+      const bad = join(work, `${kind}-cli-bad.jsonl`);
+      writeFileSync(bad, readFileSync(exportFile, 'utf8').replace('"Administrator"', '"Mallory"'));
+      const failed = await runCli(['audit', 'verify', '--file', bad, ...pinned]);
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toMatch(/FAILED verification: first bad sequence number \d+/);
+
+      const embedded = await runCli(['audit', 'verify', '--file', exportFile]);
+      expect(embedded.code).toBe(0);
+      expect(embedded.stderr).toMatch(/trusting the key named in the export itself/);
+
+      const dbUrl = t.testDb.config.kind === 'postgres' ? t.testDb.config.url : `sqlite://${t.testDb.config.file}`;
+      const env = { STEWARD_DATABASE_URL: dbUrl, STEWARD_DATA_DIR: work, STEWARD_AUDIT_ORIGIN: t.signer.origin };
+      const live = await runCli(['audit', 'verify', ...pinned], env);
+      expect(live.stderr).toBe('');
+      expect(live.code).toBe(0);
+      await sql`update audit_events set action = 'model.delete' where seq = 9`.execute(t.database.db);
+      try {
+        const broken = await runCli(['audit', 'verify', ...pinned], env);
+        expect(broken.code).toBe(1);
+        expect(broken.stdout).toMatch(/first bad sequence number 9/);
+      } finally {
+        await restore();
+      }
+      const noKey = await runCli(['audit', 'verify'], { ...env, STEWARD_AUDIT_KEY_FILE: join(work, 'absent.pem') });
+      expect(noKey.code).toBe(2);
+      expect(noKey.stderr).toMatch(/no signing key/);
+    });
+  });
+});
