@@ -23,7 +23,8 @@ import { DEFAULT_AUTH_LIMITS, installAuth, type AuthLimits } from './http/auth.t
 import { registerDocs } from './http/docs.ts';
 import { randomIds, type IdSource } from './http/ids.ts';
 import { installProblemHandlers } from './http/problem.ts';
-import { compileSchema } from './http/validation.ts';
+import { compileSchema, findNul } from './http/validation.ts';
+import { DomainError } from './errors.ts';
 import { VERSION } from './version.ts';
 
 export interface AppOptions {
@@ -57,6 +58,12 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   // The API speaks JSON only; Fastify's default text/plain parser would let strings reach validation.
   app.removeContentTypeParser('text/plain');
+  // PATCH bodies are JSON merge patches (RFC 7396); accept their registered media type too.
+  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  app.addHook('preValidation', async (request) => {
+    const at = request.body === undefined ? null : findNul(request.body);
+    if (at) throw new DomainError('validation_failed', `request body holds a NUL character at ${at}`, { errors: [{ pointer: `/body${at === '/' ? '' : at}`, message: 'must not contain U+0000' }] });
+  });
   app.setValidatorCompiler(({ schema, httpPart }) => compileSchema(schema, (httpPart ?? 'body') as 'body'));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

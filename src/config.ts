@@ -10,7 +10,7 @@ const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
   STEWARD_DATA_DIR: Type.String({ minLength: 1, default: './.steward' }),
-  STEWARD_DATABASE_URL: Type.Optional(Type.String({ pattern: '^(postgres|postgresql|sqlite)://' })),
+  STEWARD_DATABASE_URL: Type.Optional(Type.String({ pattern: '^((postgres|postgresql)://|sqlite://.)', description: 'postgres://... or sqlite://<path> (sqlite://:memory: for a throw-away database)' })),
   STEWARD_LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info' }),
   STEWARD_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1048576 }),
   STEWARD_BOOTSTRAP_TOKEN: Type.Optional(Type.String({ minLength: 24, maxLength: 256, pattern: '^\\S+$' })),
@@ -59,7 +59,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const url = e.STEWARD_DATABASE_URL;
   let database: Config['database'];
   if (url && /^postgres(ql)?:\/\//.test(url)) database = { kind: 'postgres', url };
-  else if (url) database = { kind: 'sqlite', file: resolve(url.replace(/^sqlite:\/\//, '')) };
+  else if (url) {
+    const path = url.replace(/^sqlite:\/\//, '');
+    database = { kind: 'sqlite', file: path === ':memory:' ? ':memory:' : resolve(path) };
+  }
   else database = { kind: 'sqlite', file: resolve(dataDir, 'steward.db') };
   return {
     port: e.PORT,

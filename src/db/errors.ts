@@ -10,6 +10,20 @@ export function constraintKind(err: unknown): ConstraintKind | null {
   return null;
 }
 
+// PostgreSQL data exceptions that only bad input can cause (SQLite stores such values as given).
+const DATA_EXCEPTIONS: Record<string, string> = {
+  '22001': 'a value is longer than its column allows',
+  '22003': 'a number is out of the range the database can store',
+  '22P02': 'a value has the wrong form for its column',
+  '22021': 'a text value contains a character the database cannot store (NUL)',
+};
+
+/** A client-caused data exception of the database, as a sentence; null for anything else. */
+export function dataExceptionDetail(err: unknown): string | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? (DATA_EXCEPTIONS[code] ?? null) : null;
+}
+
 /**
  * Runs a write and translates constraint violations into domain errors, so no driver error ever
  * reaches a service. `messages` says what each violation means for this write.

@@ -23,6 +23,8 @@ export interface ModelTable {
   name: string;
   use_case_id: string;
   description: string;
+  /** Lower-cased name and description, for text search (see migration 0003). */
+  search_text: string;
   last_version: number;
   created_at: string;
   updated_at: string;

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql } from 'kysely';
 import type { Db, DialectName, Tx } from './database.ts';
 
@@ -24,6 +25,9 @@ export interface TransactHooks {
   beforeCommit?: (tx: Tx) => Promise<void>;
 }
 
+/** Set while a command runs inside a batch: a nested transact would wait for its own batch forever. */
+const insideCommand = new AsyncLocalStorage<true>();
+
 export function createGroupCommitTransact(db: Db, hooks: TransactHooks = {}, maxBatch = 128): Transact {
   const queue: Pending[] = [];
   let running = false;
@@ -37,7 +41,7 @@ export function createGroupCommitTransact(db: Db, hooks: TransactHooks = {}, max
           outcomes.push({
             ok: true,
             value: await db.transaction().execute(async (tx) => {
-              const value = await batch[0]!.fn(tx);
+              const value = await insideCommand.run(true, () => batch[0]!.fn(tx));
               await hooks.beforeCommit?.(tx);
               return value;
             }),
@@ -50,7 +54,7 @@ export function createGroupCommitTransact(db: Db, hooks: TransactHooks = {}, max
           for (const p of batch) {
             await sql`savepoint steward_cmd`.execute(tx);
             try {
-              outcomes.push({ ok: true, value: await p.fn(tx) });
+              outcomes.push({ ok: true, value: await insideCommand.run(true, () => p.fn(tx)) });
             } catch (error) {
               await sql`rollback to savepoint steward_cmd`.execute(tx);
               outcomes.push({ ok: false, error });
@@ -82,6 +86,10 @@ export function createGroupCommitTransact(db: Db, hooks: TransactHooks = {}, max
 
   return <T>(fn: (tx: Tx) => Promise<T>) =>
     new Promise<T>((resolve, reject) => {
+      if (insideCommand.getStore()) {
+        reject(new Error('transact() called inside a command: pass the transaction down instead of opening another'));
+        return;
+      }
       queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (!running) {
         running = true;

@@ -11,11 +11,12 @@ export function encodeCursor(key: unknown[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined, arity: number): unknown[] | undefined {
+/** Decodes a cursor whose key has exactly the given element types; anything else is a 400. */
+export function decodeCursor(cursor: string | undefined, kinds: ('string' | 'number')[]): unknown[] | undefined {
   if (cursor === undefined) return undefined;
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(key) && key.length === arity) return key;
+    if (Array.isArray(key) && key.length === kinds.length && key.every((k, i) => (kinds[i] === 'number' ? Number.isSafeInteger(k) : typeof k === 'string'))) return key;
   } catch {
     // fall through
   }

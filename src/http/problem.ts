@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, errorStatus, type ErrorCode, type ErrorField } from '../errors.ts';
+import { dataExceptionDetail } from '../db/errors.ts';
 import { toFieldErrors } from './validation.ts';
 
 export const PROBLEM_TYPE_PREFIX = 'urn:steward:problem:';
@@ -72,6 +73,8 @@ export function asDomainError(error: unknown): DomainError {
     const detail = code === 'malformed_json' ? `request body is not valid JSON: ${fe.message}` : fe.message;
     return new DomainError(code, detail);
   }
+  const data = dataExceptionDetail(error);
+  if (data) return new DomainError('bad_request', `the request holds a value Steward cannot store: ${data}`);
   if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new DomainError('bad_request', fe.message);
   }

@@ -43,3 +43,27 @@ export function toFieldErrors(errors: ErrorObject[] | null | undefined, prefix: 
     return { pointer, message };
   });
 }
+
+/**
+ * JSON pointer of the first string (value or member name) holding U+0000, or null. PostgreSQL
+ * text cannot hold NUL, and no governance record needs one, so such input is refused everywhere.
+ */
+export function findNul(value: unknown, pointer = ''): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? pointer || '/' : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findNul(value[i], `${pointer}/${i}`);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const at = `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (k.includes('\u0000')) return at;
+      const found = findNul(v, at);
+      if (found) return found;
+    }
+  }
+  return null;
+}

@@ -7,7 +7,7 @@ import { Timestamp } from '../common/common.schema.ts';
 import type { AuditLog } from './audit.service.ts';
 
 const tags = ['audit'];
-const Seq = Type.Integer({ minimum: 1 });
+const Seq = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 
 const AuditEvent = Type.Object({
   seq: Type.Integer(),
@@ -52,7 +52,7 @@ export function auditRoutes(app: App, { audit, db }: { audit: AuditLog; db: Exec
     },
   }, async (request) => {
     const { cursor, limit, from, to, ...filter } = request.query;
-    const after = decodeCursor(cursor, 1) as [number] | undefined;
+    const after = decodeCursor(cursor, ['number']) as [number] | undefined;
     const rows = await audit.events(db, {
       ...filter,
       from: from === undefined ? undefined : new Date(from).toISOString(),

@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 
 export const Sha256Digest = Type.String({
   pattern: '^sha256:[0-9a-f]{64}$',
@@ -6,20 +6,45 @@ export const Sha256Digest = Type.String({
   examples: ['sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08'],
 });
 
-/** Names may hold anything MLflow allows except `/`, `:` and control characters. */
-export const Name = Type.String({ minLength: 1, maxLength: 256, pattern: '^[^/:\\u0000-\\u001f\\u007f]+$' });
+/**
+ * Names may hold anything MLflow allows except `/`, `:` and control characters; not only dots
+ * (`.`/`..` do not survive URL normalisation) and not only white space.
+ */
+export const NAME_PATTERN = '(?!\\.{1,2}$)(?!\\s+$)[^/:\\u0000-\\u001f\\u007f]+$';
+export const Name = Type.String({ minLength: 1, maxLength: 256, pattern: `^${NAME_PATTERN}` });
 
 export const Timestamp = Type.String({ format: 'date-time', description: 'UTC, ISO 8601' });
 
-export const Uuid = Type.String({ format: 'uuid' });
+/** Steward's ids: lowercase RFC 9562 UUIDs (no braces, no `urn:uuid:`). */
+export const Uuid = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', description: 'lowercase UUID' });
+
+/** A finite JSON number (1e999 parses to Infinity, which no database or JSON output can hold). */
+export const FiniteNumber = (options: object = {}) => Type.Number({ minimum: -Number.MAX_VALUE, maximum: Number.MAX_VALUE, ...options });
+
+/** Version numbers and other counters: positive, and within PostgreSQL's integer range. */
+export const PositiveInt = (options: object = {}) => Type.Integer({ minimum: 1, maximum: 2147483647, ...options });
+
+/**
+ * An object used as a string-keyed map. TypeBox's Record emits `patternProperties: {"^.*$"}`,
+ * which neither limits key length nor matches keys containing line breaks, so values under such
+ * keys would escape validation; `propertyNames` + `additionalProperties` cover every key.
+ */
+export function StringMap<V extends TSchema>(value: V, options: { keyMaxLength?: number; description?: string } = {}) {
+  return Type.Unsafe<Record<string, Static<V>>>({
+    type: 'object',
+    propertyNames: { type: 'string', minLength: 1, maxLength: options.keyMaxLength ?? 250 },
+    additionalProperties: value,
+    ...(options.description ? { description: options.description } : {}),
+  });
+}
 
 export const TeamSlug = Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9._-]*$' });
 
-export const TagKey = Type.String({ minLength: 1, maxLength: 250 });
 export const TagValue = Type.String({ maxLength: 100000 });
-export const Tags = Type.Record(TagKey, TagValue, { description: 'free-form key/value tags' });
+/** Free-form key/value tags; keys up to 250 characters, values up to 100,000 (MLflow's limits). */
+export const Tags = StringMap(TagValue, { description: 'free-form key/value tags' });
 /** Tag changes in a PATCH follow JSON merge patch: a string sets a key, null removes it. */
-export const TagsPatch = Type.Record(TagKey, Type.Union([TagValue, Type.Null()]));
+export const TagsPatch = StringMap(Type.Union([TagValue, Type.Null()]));
 export type TagsPatch = Static<typeof TagsPatch>;
 
 export const ProblemSchema = Type.Object(

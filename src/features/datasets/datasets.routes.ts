@@ -2,13 +2,13 @@ import { Type } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
 import { etagOf } from '../../http/etag.ts';
 import { PageOf, PageQuery } from '../../http/pagination.ts';
-import { TeamSlug } from '../common/common.schema.ts';
+import { PositiveInt, TeamSlug } from '../common/common.schema.ts';
 import type { DatasetService } from './datasets.service.ts';
 import { CreateDatasetBody, CreateDatasetVersionBody, Dataset, DatasetRef, DatasetUsage, DatasetVersion } from './datasets.schema.ts';
 
 const tags = ['datasets'];
 const DatasetParams = Type.Object({ id: DatasetRef });
-const DatasetVersionParams = Type.Object({ id: DatasetRef, version: Type.Integer({ minimum: 1 }) });
+const DatasetVersionParams = Type.Object({ id: DatasetRef, version: PositiveInt() });
 
 export function datasetRoutes(app: App, { datasets }: { datasets: DatasetService }): void {
   app.post('/datasets', {

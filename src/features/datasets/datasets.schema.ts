@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Name, Sha256Digest, TeamSlug, Timestamp, Uuid } from '../common/common.schema.ts';
+import { Name, NAME_PATTERN, PositiveInt, Sha256Digest, TeamSlug, Timestamp, Uuid } from '../common/common.schema.ts';
 
 export const PiiKind = Type.Union(
   [
@@ -40,9 +40,12 @@ export const Provenance = Type.Object(
 
 const Region = Type.String({ minLength: 2, maxLength: 20, description: 'where the data legally resides (e.g. `EU`, `US`, `DE`)' });
 
+/** A dataset name must not look like an id, or `/datasets/{id or name}` could not tell them apart. */
+const DatasetName = Type.String({ minLength: 1, maxLength: 256, pattern: `^(?![0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$)${NAME_PATTERN}` });
+
 export const CreateDatasetBody = Type.Object(
   {
-    name: Name,
+    name: DatasetName,
     description: Type.Optional(Type.String({ maxLength: 20000 })),
     ownerTeam: TeamSlug,
     provenance: Provenance,
@@ -88,7 +91,7 @@ export const DatasetRef = Type.String({ minLength: 1, maxLength: 256, descriptio
 export const LineageInput = Type.Object(
   {
     dataset: DatasetRef,
-    version: Type.Integer({ minimum: 1 }),
+    version: PositiveInt(),
     columns: Type.Optional(
       Type.Array(
         Type.Object(
@@ -104,7 +107,7 @@ export const LineageInput = Type.Object(
 export const CreateDatasetVersionBody = Type.Object(
   {
     digest: Sha256Digest,
-    rowCount: Type.Integer({ minimum: 0 }),
+    rowCount: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
     uri: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
     schema: Type.Optional(Type.Array(SchemaField, { maxItems: 5000 })),
     description: Type.Optional(Type.String({ maxLength: 20000 })),

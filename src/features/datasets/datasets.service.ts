@@ -66,7 +66,7 @@ export function createDatasetService({ db, transact, datasets, teams, audit, clo
     get: (ref: string) => mustGet(ref),
 
     async list(opts: { limit: number; cursor?: string; ownerTeam?: string; personalData?: boolean }): Promise<Page<DatasetRecord>> {
-      const after = decodeCursor(opts.cursor, 1) as [string] | undefined;
+      const after = decodeCursor(opts.cursor, ['string']) as [string] | undefined;
       const rows = await datasets.list(db, { afterName: after?.[0], limit: opts.limit + 1, ownerTeam: opts.ownerTeam, personalData: opts.personalData });
       return toPage(rows, opts.limit, (d) => [d.name]);
     },
@@ -118,7 +118,7 @@ export function createDatasetService({ db, transact, datasets, teams, audit, clo
 
     async listVersions(ref: string, opts: { limit: number; cursor?: string }): Promise<Page<DatasetVersion>> {
       const dataset = await mustGet(ref);
-      const after = decodeCursor(opts.cursor, 1) as [number] | undefined;
+      const after = decodeCursor(opts.cursor, ['number']) as [number] | undefined;
       const rows = await datasets.listVersions(db, dataset.id, { afterVersion: after?.[0], limit: opts.limit + 1 });
       return toPage(rows, opts.limit, (v) => [v.version]);
     },

@@ -93,7 +93,7 @@ export function createUserService({ db, transact, repo, audit, clock, ids, ident
     get: (username: string) => mustGetUser(db, username),
 
     async list(opts: { limit: number; cursor?: string }): Promise<Page<UserRecord>> {
-      const after = decodeCursor(opts.cursor, 1) as [string] | undefined;
+      const after = decodeCursor(opts.cursor, ['string']) as [string] | undefined;
       return toPage(await repo.listUsers(db, { afterName: after?.[0], limit: opts.limit + 1 }), opts.limit, (u) => [u.username]);
     },
 

@@ -4,6 +4,7 @@ import { translateConstraints } from '../../db/errors.ts';
 import type { ModelTable } from '../../db/schema.ts';
 import { conflict, DomainError } from '../../errors.ts';
 import type { TagsPatch } from '../common/common.schema.ts';
+import { modelSearchText } from '../../domain/search.ts';
 import type { Alias, Model } from './models.schema.ts';
 
 export interface ModelRecord extends Model {
@@ -17,6 +18,7 @@ const toRow = (m: ModelRow): ModelTable => ({
   name: m.name,
   use_case_id: m.useCaseId,
   description: m.description,
+  search_text: modelSearchText(m.name, m.description),
   last_version: m.lastVersion,
   created_at: m.createdAt,
   updated_at: m.updatedAt,
@@ -79,7 +81,7 @@ export const modelRepo = {
     const res = await translateConstraints(
       () =>
         tx.updateTable('models')
-          .set({ name: m.name, use_case_id: m.useCaseId, description: m.description, updated_at: m.updatedAt, revision: m.revision })
+          .set({ name: m.name, use_case_id: m.useCaseId, description: m.description, search_text: modelSearchText(m.name, m.description), updated_at: m.updatedAt, revision: m.revision })
           .where('id', '=', m.id)
           .where('revision', '=', expectedRevision)
           .executeTakeFirst(),
@@ -103,7 +105,7 @@ export const modelRepo = {
   async nextVersionNumber(tx: Tx, modelId: string, now: string): Promise<number> {
     const row = await tx
       .updateTable('models')
-      .set({ last_version: sql<number>`last_version + 1`, updated_at: now })
+      .set({ last_version: sql<number>`last_version + 1`, revision: sql<number>`revision + 1`, updated_at: now })
       .where('id', '=', modelId)
       .returning('last_version')
       .executeTakeFirstOrThrow();
@@ -131,12 +133,7 @@ export const modelRepo = {
     }
     if (opts.q) {
       const pattern = likeLiteral(opts.q);
-      q = q.where((eb) =>
-        eb.or([
-          eb(sql`lower(name)`, 'like', sql`${pattern} escape '\\'`),
-          eb(sql`lower(description)`, 'like', sql`${pattern} escape '\\'`),
-        ]),
-      );
+      q = q.where(sql<boolean>`search_text like ${pattern} escape '\\'`);
     }
     return hydrate(db, await q.execute());
   },
@@ -146,9 +143,26 @@ export const modelRepo = {
     return row && { alias: row.alias, version: row.version, updatedAt: row.updated_at };
   },
 
+  /** Points an alias at a version (an upsert, so concurrent moves of one alias cannot collide). */
   async setAlias(tx: Tx, modelId: string, alias: string, version: number, now: string): Promise<void> {
-    await tx.deleteFrom('model_aliases').where('model_id', '=', modelId).where('alias', '=', alias).execute();
-    await tx.insertInto('model_aliases').values({ model_id: modelId, alias, version, updated_at: now }).execute();
+    await tx
+      .insertInto('model_aliases')
+      .values({ model_id: modelId, alias, version, updated_at: now })
+      .onConflict((oc) => oc.columns(['model_id', 'alias']).doUpdateSet({ version, updated_at: now }))
+      .execute();
+  },
+
+  /** The model's representation changed (aliases, latest version): a new revision, so a new ETag. */
+  async touch(tx: Tx, modelId: string, now: string): Promise<void> {
+    await tx.updateTable('models').set({ revision: sql<number>`revision + 1`, updated_at: now }).where('id', '=', modelId).execute();
+  },
+
+  /**
+   * Takes the model's row lock before a read-modify-write, so a concurrent unconditional update
+   * waits instead of failing the revision check (a no-op on SQLite, whose writes are serial).
+   */
+  async lock(tx: Tx, name: string): Promise<void> {
+    await tx.updateTable('models').set({ revision: sql<number>`revision` }).where('name', '=', name).execute();
   },
 
   async deleteAlias(tx: Tx, modelId: string, alias: string): Promise<boolean> {

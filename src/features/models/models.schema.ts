@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Name, Tags, TagsPatch, Timestamp, Uuid } from '../common/common.schema.ts';
+import { Name, PositiveInt, Tags, TagsPatch, Timestamp, Uuid } from '../common/common.schema.ts';
 
 export const AliasName = Type.String({
   minLength: 1,
@@ -47,6 +47,6 @@ export type Model = Static<typeof Model>;
 export const ModelNameParams = Type.Object({ name: Name });
 
 export const AliasParams = Type.Object({ name: Name, alias: AliasName });
-export const SetAliasBody = Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+export const SetAliasBody = Type.Object({ version: PositiveInt() }, { additionalProperties: false });
 export const Alias = Type.Object({ model: Name, alias: Type.String(), version: Type.Integer(), updatedAt: Timestamp });
 export type Alias = Static<typeof Alias>;

@@ -15,7 +15,7 @@ import type { CreateModelBody, PatchModelBody } from './models.schema.ts';
 export interface ModelServiceDeps {
   db: Executor;
   transact: Transact;
-  models: Pick<ModelRepo, 'getByName' | 'insert' | 'update' | 'patchTags' | 'list'>;
+  models: Pick<ModelRepo, 'getByName' | 'insert' | 'update' | 'patchTags' | 'list' | 'lock'>;
   useCases: Pick<UseCaseRepo, 'get'>;
   audit: AuditAppender;
   clock: Clock;
@@ -71,6 +71,7 @@ export function createModelService({ db, transact, models, useCases, audit, cloc
 
     async update(ctx: RequestContext, name: string, patch: PatchModelBody, expectedRevision: number | undefined): Promise<ModelRecord> {
       const updated = await transact(async (tx) => {
+        await models.lock(tx, name);
         const current = await models.getByName(tx, name);
         if (!current) throw notFound('model', name);
         authorize(ctx, 'model:write', await teamOf(tx, current.useCaseId));
@@ -95,7 +96,7 @@ export function createModelService({ db, transact, models, useCases, audit, cloc
     },
 
     async list(opts: { limit: number; cursor?: string; useCaseId?: string; tag?: string; q?: string }): Promise<Page<ModelRecord>> {
-      const after = decodeCursor(opts.cursor, 1) as [string] | undefined;
+      const after = decodeCursor(opts.cursor, ['string']) as [string] | undefined;
       const rows = await models.list(db, {
         afterName: after?.[0],
         limit: opts.limit + 1,

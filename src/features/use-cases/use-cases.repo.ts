@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor, Tx } from '../../db/database.ts';
 import { translateConstraints } from '../../db/errors.ts';
 import type { UseCaseTable } from '../../db/schema.ts';
@@ -51,6 +52,11 @@ export const useCaseRepo = {
 
   async insert(tx: Tx, u: UseCaseRecord): Promise<void> {
     await translateConstraints(() => tx.insertInto('use_cases').values(toRow(u)).execute(), { unique: duplicate(u.name) });
+  },
+
+  /** Takes the row lock before a read-modify-write (see modelRepo.lock). */
+  async lock(tx: Tx, id: string): Promise<void> {
+    await tx.updateTable('use_cases').set({ revision: sql<number>`revision` }).where('id', '=', id).execute();
   },
 
   /** Writes `u` only if the stored revision is still `expectedRevision`; false when it moved on. */

@@ -1,12 +1,12 @@
 import { Type, type Static } from 'typebox';
-import { Name, TeamSlug, Timestamp, Uuid } from '../common/common.schema.ts';
+import { FiniteNumber, Name, TeamSlug, Timestamp, Uuid } from '../common/common.schema.ts';
 
 export const Kpi = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
     description: Type.Optional(Type.String({ maxLength: 2000 })),
     unit: Type.Optional(Type.String({ maxLength: 50 })),
-    target: Type.Number({ description: 'the value the business owner commits to' }),
+    target: FiniteNumber({ description: 'the value the business owner commits to' }),
     direction: Type.Union([Type.Literal('at-least'), Type.Literal('at-most')], {
       description: '`at-least`: the KPI meets its target when >= target; `at-most`: when <= target',
     }),

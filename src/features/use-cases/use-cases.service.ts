@@ -14,7 +14,7 @@ import type { CreateUseCaseBody, PatchUseCaseBody } from './use-cases.schema.ts'
 export interface UseCaseServiceDeps {
   db: Executor;
   transact: Transact;
-  useCases: Pick<UseCaseRepo, 'get' | 'insert' | 'update' | 'list'>;
+  useCases: Pick<UseCaseRepo, 'get' | 'insert' | 'update' | 'list' | 'lock'>;
   teams: { exists(db: Executor, name: string): Promise<boolean> };
   audit: AuditAppender;
   clock: Clock;
@@ -55,6 +55,7 @@ export function createUseCaseService({ db, transact, useCases, teams, audit, clo
 
     async update(ctx: RequestContext, id: string, patch: PatchUseCaseBody, expectedRevision: number | undefined): Promise<UseCaseRecord> {
       return transact(async (tx) => {
+        await useCases.lock(tx, id);
         const current = await useCases.get(tx, id);
         if (!current) throw notFound('use case', id);
         authorize(ctx, 'use-case:write', current.ownerTeam);
@@ -71,7 +72,7 @@ export function createUseCaseService({ db, transact, useCases, teams, audit, clo
     },
 
     async list(opts: { limit: number; cursor?: string; ownerTeam?: string }): Promise<Page<UseCaseRecord>> {
-      const after = decodeCursor(opts.cursor, 2) as [string, string] | undefined;
+      const after = decodeCursor(opts.cursor, ['string', 'string']) as [string, string] | undefined;
       const rows = await useCases.list(db, { after, limit: opts.limit + 1, ownerTeam: opts.ownerTeam });
       return toPage(rows, opts.limit, (u) => [u.createdAt, u.id]);
     },

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor, Tx } from '../../db/database.ts';
 import type { ModelVersionTable } from '../../db/schema.ts';
 import type { TagsPatch } from '../common/common.schema.ts';
@@ -125,6 +126,22 @@ export const versionRepo = {
       const unique = [...new Map(datasetLinks.map((l) => [`${l.datasetVersionId}|${l.role}`, l])).values()];
       await tx.insertInto('version_datasets').values(unique.map((l) => ({ model_version_id: v.id, dataset_version_id: l.datasetVersionId, role: l.role }))).execute();
     }
+  },
+
+  /** Takes the version's row lock before a read-modify-write (see modelRepo.lock). */
+  async lock(tx: Tx, modelName: string, version: number): Promise<void> {
+    await tx
+      .updateTable('model_versions')
+      .set({ revision: sql<number>`revision` })
+      .where('model_id', '=', (eb) => eb.selectFrom('models').select('id').where('name', '=', modelName))
+      .where('version', '=', version)
+      .execute();
+  },
+
+  /** The versions' representation changed (their aliases): new revisions, so new ETags. */
+  async touch(tx: Tx, modelId: string, versions: number[], now: string): Promise<void> {
+    if (versions.length === 0) return;
+    await tx.updateTable('model_versions').set({ revision: sql<number>`revision + 1`, updated_at: now }).where('model_id', '=', modelId).where('version', 'in', versions).execute();
   },
 
   /** Writes the annotations of a version if its revision is still `expectedRevision`. */

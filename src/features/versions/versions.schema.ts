@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { DatasetRef } from '../datasets/datasets.schema.ts';
-import { Name, Sha256Digest, Tags, TagsPatch, Timestamp, Uuid } from '../common/common.schema.ts';
+import { FiniteNumber, Name, PositiveInt, Sha256Digest, StringMap, Tags, TagsPatch, Timestamp, Uuid } from '../common/common.schema.ts';
 
 export const DatasetRole = Type.Union([Type.Literal('training'), Type.Literal('evaluation'), Type.Literal('validation')]);
 
@@ -10,7 +10,7 @@ export type Stage = Static<typeof Stage>;
 
 export const RegistrationStatus = Type.Union([Type.Literal('pending'), Type.Literal('ready'), Type.Literal('failed')]);
 
-const ParamValue = Type.Union([Type.String({ maxLength: 10000 }), Type.Number(), Type.Boolean(), Type.Null()]);
+const ParamValue = Type.Union([Type.String({ maxLength: 10000 }), FiniteNumber(), Type.Boolean(), Type.Null()]);
 
 export const CodeRef = Type.Object(
   {
@@ -32,12 +32,12 @@ export const Environment = Type.Object(
 );
 
 export const DocLink = Type.Object(
-  { title: Type.String({ minLength: 1, maxLength: 200 }), url: Type.String({ format: 'uri', maxLength: 2048 }) },
+  { title: Type.String({ minLength: 1, maxLength: 200 }), url: Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048, description: 'http(s) link' }) },
   { additionalProperties: false },
 );
 
 export const DatasetUse = Type.Object(
-  { dataset: DatasetRef, version: Type.Integer({ minimum: 1 }), role: DatasetRole },
+  { dataset: DatasetRef, version: PositiveInt(), role: DatasetRole },
   { additionalProperties: false },
 );
 
@@ -46,8 +46,8 @@ export const CreateVersionBody = Type.Object(
     artifactUri: Type.String({ minLength: 1, maxLength: 2048, description: 'where the artefact lives (s3://, gs://, https://, file://, models:/...)' }),
     artifactDigest: Sha256Digest,
     framework: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'framework or flavour, e.g. sklearn, xgboost, onnx, pytorch' })),
-    params: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 250 }), ParamValue)),
-    metrics: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 250 }), Type.Number())),
+    params: Type.Optional(StringMap(ParamValue)),
+    metrics: Type.Optional(StringMap(FiniteNumber())),
     datasets: Type.Optional(Type.Array(DatasetUse, { maxItems: 100 })),
     code: Type.Optional(CodeRef),
     environment: Type.Optional(Environment),
@@ -80,8 +80,8 @@ export const ModelVersion = Type.Object({
   artifactUri: Type.String(),
   artifactDigest: Type.Union([Sha256Digest, Type.Null()]),
   framework: Type.Union([Type.String(), Type.Null()]),
-  params: Type.Record(Type.String(), ParamValue),
-  metrics: Type.Record(Type.String(), Type.Number()),
+  params: StringMap(ParamValue),
+  metrics: StringMap(Type.Number()),
   datasets: Type.Array(VersionDataset),
   code: Type.Union([CodeRef, Type.Null()]),
   environment: Type.Union([Environment, Type.Null()]),
@@ -98,4 +98,4 @@ export const ModelVersion = Type.Object({
 });
 export type ModelVersion = Static<typeof ModelVersion>;
 
-export const VersionParams = Type.Object({ name: Name, version: Type.Integer({ minimum: 1 }) });
+export const VersionParams = Type.Object({ name: Name, version: PositiveInt() });

@@ -17,8 +17,8 @@ import type { CreateVersionBody, PatchVersionBody, Stage } from './versions.sche
 export interface VersionServiceDeps {
   db: Executor;
   transact: Transact;
-  versions: Pick<VersionRepo, 'get' | 'list' | 'latest' | 'insert' | 'updateAnnotations' | 'exists'>;
-  models: Pick<ModelRepo, 'findWithTeam' | 'nextVersionNumber' | 'getAlias' | 'setAlias' | 'deleteAlias'>;
+  versions: Pick<VersionRepo, 'get' | 'list' | 'latest' | 'insert' | 'updateAnnotations' | 'exists' | 'lock' | 'touch'>;
+  models: Pick<ModelRepo, 'findWithTeam' | 'nextVersionNumber' | 'getAlias' | 'setAlias' | 'deleteAlias' | 'touch'>;
   audit: AuditAppender;
   datasets: Pick<DatasetRepo, 'resolveVersion'>;
   clock: Clock;
@@ -104,13 +104,14 @@ export function createVersionService({ db, transact, versions, models, datasets,
 
     async list(name: string, opts: { limit: number; cursor?: string; stage?: Stage }): Promise<Page<VersionRecord>> {
       const id = await modelId(name);
-      const after = decodeCursor(opts.cursor, 1) as [number] | undefined;
+      const after = decodeCursor(opts.cursor, ['number']) as [number] | undefined;
       const rows = await versions.list(db, id, { afterVersion: after?.[0], limit: opts.limit + 1, stage: opts.stage });
       return toPage(rows, opts.limit, (v) => [v.version]);
     },
 
     async update(ctx: RequestContext, name: string, version: number, patch: PatchVersionBody, expectedRevision: number | undefined): Promise<VersionRecord> {
       return transact(async (tx) => {
+        await versions.lock(tx, name, version);
         const current = await mustGet(name, version, tx);
         authorize(ctx, 'version:write', (await findModel(name, tx)).team);
         assertRevision('model version', current.revision, expectedRevision);
@@ -147,6 +148,8 @@ export function createVersionService({ db, transact, versions, models, datasets,
         const previous = await models.getAlias(tx, id, alias);
         const now = clock.now().toISOString();
         await models.setAlias(tx, id, alias, version, now);
+        await models.touch(tx, id, now);
+        await versions.touch(tx, id, previous && previous.version !== version ? [previous.version, version] : [version], now);
         await audit.append(tx, ctx, {
           action: 'alias.set',
           subject: { type: 'model', id },
@@ -165,6 +168,9 @@ export function createVersionService({ db, transact, versions, models, datasets,
         authorize(ctx, 'alias:write', team);
         const previous = await models.getAlias(tx, id, alias);
         if (!previous || !(await models.deleteAlias(tx, id, alias))) throw notFound('alias', `${name}@${alias}`);
+        const now = clock.now().toISOString();
+        await models.touch(tx, id, now);
+        await versions.touch(tx, id, [previous.version], now);
         await audit.append(tx, ctx, { action: 'alias.delete', subject: { type: 'model', id }, before: { model: name, alias, version: previous.version } });
         return id;
       });
