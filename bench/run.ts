@@ -25,7 +25,8 @@ await bare.stop();
 
 const steward = await startChild('steward.ts');
 const api = `${steward.url}/api/v1`;
-const auth: Record<string, string> = process.env.STEWARD_BENCH_TOKEN ? { authorization: `Bearer ${process.env.STEWARD_BENCH_TOKEN}` } : {};
+const auth: Record<string, string> = { authorization: `Bearer ${process.env.STEWARD_BENCH_TOKEN ?? 'stw_bench-token-0123456789abcdefghij'}` };
+await post(`${api}/teams`, { name: 'bench' }, auth);
 await post(`${api}/use-cases`, { name: 'bench', objective: 'benchmark', ownerTeam: 'bench', consumers: 'internal-few', regions: ['EU'], sector: 'test', processesPersonalData: false }, auth);
 const useCases = (await (await fetch(`${api}/use-cases`, { headers: auth })).json()) as { items: { id: string }[] };
 await post(`${api}/models`, { name: 'bench-model', useCaseId: useCases.items[0]!.id, tags: { a: '1' } }, auth);

@@ -60,14 +60,12 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.removeContentTypeParser('text/plain');
   // PATCH bodies are JSON merge patches (RFC 7396); accept their registered media type too.
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     const at = request.body === undefined ? null : findNul(request.body);
-    if (at) throw new DomainError('validation_failed', `request body holds a NUL character at ${at}`, { errors: [{ pointer: `/body${at === '/' ? '' : at}`, message: 'must not contain U+0000' }] });
+    if (!at) return done();
+    done(new DomainError('validation_failed', `request body holds a NUL character at ${at}`, { errors: [{ pointer: `/body${at === '/' ? '' : at}`, message: 'must not contain U+0000' }] }));
   });
   app.setValidatorCompiler(({ schema, httpPart }) => compileSchema(schema, (httpPart ?? 'body') as 'body'));
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
   installProblemHandlers(app);
 
   const { db, dialect } = opts.database;

@@ -69,9 +69,9 @@ describe.each(DB_KINDS)('audit trail on %s', (kind) => {
       const uc = await seedUseCase(t.app, 'audit-down');
       const db = t.database.db;
       if (kind === 'sqlite') {
-        await sql`create trigger audit_down before insert on audit_events when new.action = 'model.create' begin select raise(abort, 'audit store unavailable'); end`.execute(db);
+        await sql`create trigger audit_down before insert on audit_events when json_extract(new.leaf, '$.action') = 'model.create' begin select raise(abort, 'audit store unavailable'); end`.execute(db);
       } else {
-        await sql`create function audit_down() returns trigger language plpgsql as $$ begin if new.action = 'model.create' then raise exception 'audit store unavailable'; end if; return new; end $$`.execute(db);
+        await sql`create function audit_down() returns trigger language plpgsql as $$ begin if new.leaf::jsonb ->> 'action' = 'model.create' then raise exception 'audit store unavailable'; end if; return new; end $$`.execute(db);
         await sql`create trigger audit_down before insert on audit_events for each row execute function audit_down()`.execute(db);
       }
       try {

@@ -11,7 +11,8 @@ const config = loadConfig({
   HOST: '127.0.0.1',
   STEWARD_DATA_DIR: process.env.STEWARD_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'steward-bench-')),
   STEWARD_LOG_LEVEL: 'warn',
+  STEWARD_BOOTSTRAP_TOKEN: process.env.STEWARD_BENCH_TOKEN ?? 'stw_bench-token-0123456789abcdefghij',
 });
-const server = await startServer(config);
+const server = await startServer(config, () => {});
 process.stdout.write(`READY ${server.url}\n`);
 process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));

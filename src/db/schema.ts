@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * Row types of every table, as Kysely sees them. Timestamps are UTC ISO-8601 text (sortable and
  * identical on SQLite and PostgreSQL); structured values are JSON text; booleans are 0/1 integers.
@@ -200,21 +202,14 @@ export interface SessionTable {
 
 export interface AuditEventTable {
   seq: number;
-  time: string;
-  actor_kind: string;
-  actor_id: string | null;
-  actor_name: string;
-  /** The API token the actor used, when one was used. */
-  actor_token: string | null;
-  action: string;
-  subject_type: string;
-  subject_id: string;
-  /** Canonical (RFC 8785) JSON text, or null. */
-  before: string | null;
-  after: string | null;
-  reason: string | null;
-  request_id: string | null;
-  source: string | null;
+  /** The event as canonical (RFC 8785) JSON: exactly the bytes of its Merkle leaf. */
+  leaf: string;
+  /** Generated from `leaf` by the database, for filtering only. */
+  time: Generated<string>;
+  actor_id: Generated<string | null>;
+  action: Generated<string>;
+  subject_type: Generated<string>;
+  subject_id: Generated<string>;
 }
 
 export interface AuditNodeTable {

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql } from 'kysely';
 import type { Db, DialectName, Tx } from './database.ts';
 
@@ -19,14 +18,15 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * savepoint: a failing command rolls back to its savepoint alone, the others commit together, and
  * no caller hears of success before the shared COMMIT is durable. Commands run in arrival order and
  * each sees the writes of those before it, exactly as if they had committed one by one.
+ *
+ * Contract: a command must not call transact() itself (it would wait for its own batch); pass the
+ * transaction down instead. (Guarding this with AsyncLocalStorage would put promise hooks on every
+ * request, which costs more than the whole read path.)
  */
 export interface TransactHooks {
   /** Runs inside the transaction after its commands succeeded, just before COMMIT (e.g. sign an audit checkpoint). */
   beforeCommit?: (tx: Tx) => Promise<void>;
 }
-
-/** Set while a command runs inside a batch: a nested transact would wait for its own batch forever. */
-const insideCommand = new AsyncLocalStorage<true>();
 
 export function createGroupCommitTransact(db: Db, hooks: TransactHooks = {}, maxBatch = 128): Transact {
   const queue: Pending[] = [];
@@ -41,7 +41,7 @@ export function createGroupCommitTransact(db: Db, hooks: TransactHooks = {}, max
           outcomes.push({
             ok: true,
             value: await db.transaction().execute(async (tx) => {
-              const value = await insideCommand.run(true, () => batch[0]!.fn(tx));
+              const value = await batch[0]!.fn(tx);
               await hooks.beforeCommit?.(tx);
               return value;
             }),
@@ -54,7 +54,7 @@ export function createGroupCommitTransact(db: Db, hooks: TransactHooks = {}, max
           for (const p of batch) {
             await sql`savepoint steward_cmd`.execute(tx);
             try {
-              outcomes.push({ ok: true, value: await insideCommand.run(true, () => p.fn(tx)) });
+              outcomes.push({ ok: true, value: await p.fn(tx) });
             } catch (error) {
               await sql`rollback to savepoint steward_cmd`.execute(tx);
               outcomes.push({ ok: false, error });
@@ -86,10 +86,6 @@ export function createGroupCommitTransact(db: Db, hooks: TransactHooks = {}, max
 
   return <T>(fn: (tx: Tx) => Promise<T>) =>
     new Promise<T>((resolve, reject) => {
-      if (insideCommand.getStore()) {
-        reject(new Error('transact() called inside a command: pass the transaction down instead of opening another'));
-        return;
-      }
       queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (!running) {
         running = true;

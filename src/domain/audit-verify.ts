@@ -1,6 +1,5 @@
 import { verifyCheckpointNote } from './checkpoint.ts';
-import { auditLeafData, type AuditEventRecord } from './audit-event.ts';
-import { leafHash, nodeHash, EMPTY_ROOT, type Hash } from './merkle.ts';
+import { leafHashOfText, nodeHash, EMPTY_ROOT, type Hash } from './merkle.ts';
 
 export interface StoredCheckpoint {
   treeSize: number;
@@ -13,8 +12,8 @@ export interface VerifyInput {
   publicKey: Buffer;
   /** Every checkpoint kept, in any order. */
   checkpoints: StoredCheckpoint[];
-  /** Events in ascending seq order, each with the leaf hash recorded at append time when known. */
-  events: AsyncIterable<{ event: AuditEventRecord; storedLeaf?: string | null }>;
+  /** Stored events in ascending seq order: their seq and their leaf (canonical JSON) text. */
+  events: AsyncIterable<{ seq: number; leaf: string }>;
   /** The tree size the log claims (e.g. the head counter, or an export header). */
   claimedSize?: number;
 }
@@ -23,12 +22,16 @@ export interface VerifyProblem {
   /** First sequence number affected (1-based), or null when the problem is not tied to one. */
   seq: number | null;
   message: string;
+  /** The events [from, to] a signed root failed to cover, when the culprit is not yet pinned down. */
+  range?: [number, number];
 }
 
 export interface VerifyReport {
   ok: boolean;
   events: number;
   checkpoints: number;
+  /** Size of the largest checkpoint whose root was reproduced. */
+  verifiedSize: number;
   rootHash: string;
   problems: VerifyProblem[];
 }
@@ -73,6 +76,7 @@ export async function verifyAuditLog(input: VerifyInput): Promise<VerifyReport> 
         problems.push({
           seq: lastGood + 1,
           message: `events ${lastGood + 1}..${cp.treeSize} do not reproduce the signed root of checkpoint ${cp.treeSize} (an event in that range was altered, reordered or replaced)`,
+          range: [lastGood + 1, cp.treeSize],
         });
       } else {
         lastGood = cp.treeSize;
@@ -81,16 +85,13 @@ export async function verifyAuditLog(input: VerifyInput): Promise<VerifyReport> 
   };
   checkAt();
 
-  for await (const { event, storedLeaf } of input.events) {
+  for await (const event of input.events) {
     const expected = size + 1;
     if (event.seq !== expected) {
       problems.push({ seq: expected, message: event.seq > expected ? `event ${expected} is missing (next stored event is ${event.seq})` : `event ${event.seq} is out of order (expected ${expected})` });
       return finish();
     }
-    const leaf = leafHash(auditLeafData(event));
-    if (storedLeaf !== undefined && storedLeaf !== null && storedLeaf !== leaf.toString('hex')) {
-      problems.push({ seq: event.seq, message: `event ${event.seq} differs from what was recorded when it was appended (leaf hash mismatch)` });
-    }
+    const leaf = leafHashOfText(event.leaf);
     let level = 0;
     let hash = leaf;
     while (frontier.length > 0 && frontier[frontier.length - 1]![0] === level) {
@@ -111,6 +112,6 @@ export async function verifyAuditLog(input: VerifyInput): Promise<VerifyReport> 
       problems.push({ seq: Math.min(size, input.claimedSize) + 1, message: `the log claims ${input.claimedSize} events but holds ${size}` });
     }
     problems.sort((a, b) => (a.seq ?? Infinity) - (b.seq ?? Infinity));
-    return { ok: problems.length === 0, events: size, checkpoints: input.checkpoints.length, rootHash: root().toString('hex'), problems };
+    return { ok: problems.length === 0, events: size, checkpoints: input.checkpoints.length, verifiedSize: lastGood, rootHash: root().toString('hex'), problems };
   }
 }

@@ -26,6 +26,7 @@ export function createFailureLimiter(now: () => number = Date.now, maxKeys = 100
   };
   return {
     blockedFor(key, rule) {
+      if (!failures.has(key)) return 0;
       const list = recent(key, rule);
       return list.length >= rule.limit ? list[list.length - rule.limit]! + rule.windowMs - now() : 0;
     },

@@ -121,13 +121,9 @@ export function installAuth(app: App, deps: { authn: Authenticator; limiter: Fai
     throw new DomainError('unauthenticated', 'authentication required: send a Bearer API token, HTTP Basic credentials, or a session cookie');
   }
 
-  app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/api/v1')) return;
+  /** Admits (or refuses, by throwing) an authenticated principal for the route. */
+  function admit(request: FastifyRequest, principal: Principal): void {
     const config = request.routeOptions.config ?? {};
-    if (config.auth === 'public') return;
-    const addr = limiter.blockedFor(`forbidden-addr:${request.ip}`, limits.forbiddenPerAddress);
-    if (addr > 0) throw rateLimited(addr, 'too many refused requests from this address');
-    const principal = await authenticate(request);
     const user = limiter.blockedFor(`forbidden-user:${principal.userId}`, limits.forbiddenPerUser);
     if (user > 0) throw rateLimited(user, 'too many refused requests by this user');
     if (principal.mustChangePassword && !config.allowDuringPasswordChange) {
@@ -137,14 +133,47 @@ export function installAuth(app: App, deps: { authn: Authenticator; limiter: Fai
     if (config.permission && !can(principal, config.permission)) {
       throw new DomainError('forbidden', `${principal.username} may not ${config.permission}: it needs one of the roles ${rolesGranting(config.permission).join(', ')}${principal.scopes ? ` and a token scope covering it (token scopes: ${principal.scopes.join(', ')})` : ''}`);
     }
+  }
+
+  // Callback style with a synchronous fast path for cached tokens: this hook runs on every request.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (!request.url.startsWith('/api/v1') || request.routeOptions.config?.auth === 'public') return done();
+    try {
+      const addr = limiter.blockedFor(`forbidden-addr:${request.ip}`, limits.forbiddenPerAddress);
+      if (addr > 0) throw rateLimited(addr, 'too many refused requests from this address');
+      const header = request.headers.authorization;
+      const cached = header !== undefined && header.startsWith('Bearer ') ? authn.cachedToken(header.slice(7)) : undefined;
+      if (cached) {
+        admit(request, cached);
+        return done();
+      }
+    } catch (err) {
+      return done(err as Error);
+    }
+    authenticate(request).then(
+      (principal) => {
+        try {
+          admit(request, principal);
+          done();
+        } catch (err) {
+          done(err as Error);
+        }
+      },
+      (err: Error) => done(err),
+    );
   });
 
-  app.addHook('onSend', async (request, reply: FastifyReply) => {
+  // One onSend hook for the whole app (each hook costs on every request): correlation id, and the
+  // bookkeeping of refusals.
+  app.addHook('onSend', (request, reply: FastifyReply, payload, done) => {
+    reply.header('x-request-id', request.id);
+    if (reply.statusCode < 400) return done(null, payload);
     if (reply.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="steward", Basic realm="steward"');
     if (reply.statusCode === 403 && request.url.startsWith('/api/v1')) {
       limiter.recordFailure(`forbidden-addr:${request.ip}`, limits.forbiddenPerAddress);
       if (request.principal) limiter.recordFailure(`forbidden-user:${request.principal.userId}`, limits.forbiddenPerUser);
       request.log.warn({ event: 'authz.failure', user: request.principal?.username, ip: request.ip, url: request.url }, 'request refused');
     }
+    done(null, payload);
   });
 }

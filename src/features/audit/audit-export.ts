@@ -2,13 +2,13 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Executor } from '../../db/database.ts';
-import { canonicalState, type AuditEventRecord } from '../../domain/audit-event.ts';
+import { verifyAuditLog, type StoredCheckpoint, type VerifyProblem, type VerifyReport } from '../../domain/audit-verify.ts';
 import { parseVerifierKey } from '../../domain/checkpoint.ts';
-import { verifyAuditLog, type StoredCheckpoint, type VerifyReport } from '../../domain/audit-verify.ts';
+import { leafHashOfText } from '../../domain/merkle.ts';
 import { auditRepo } from './audit.repo.ts';
 
 export const EXPORT_FORMAT = 'steward-audit-export/1';
-const CHUNK = 5000;
+const CHUNK = 10_000;
 
 export interface TrustedKey {
   origin: string;
@@ -16,46 +16,73 @@ export interface TrustedKey {
   publicKey: Buffer;
 }
 
-/** Every event in seq order with its stored leaf hash, read in chunks so memory stays flat. */
-async function* storedEvents(db: Executor): AsyncGenerator<{ event: AuditEventRecord; storedLeaf: string | null }> {
-  let after = 0;
+/** Stored leaves with seq in (after, until], in seq order, read in chunks so memory stays flat. */
+async function* storedLeaves(db: Executor, after = 0, until = Number.MAX_SAFE_INTEGER): AsyncGenerator<{ seq: number; leaf: string }> {
   for (;;) {
-    const rows = await auditRepo.eventsWithLeaves(db, after, CHUNK);
-    yield* rows;
+    const rows = await auditRepo.leaves(db, after, CHUNK);
+    for (const row of rows) {
+      if (row.seq > until) return;
+      yield row;
+    }
     if (rows.length < CHUNK) return;
-    after = rows[rows.length - 1]!.event.seq;
+    after = rows[rows.length - 1]!.seq;
   }
 }
 
-/** Verifies the log in the database: every leaf re-derived, the tree recomputed, every checkpoint checked. */
+/**
+ * Verifies the log in the database: every leaf re-derived from what is stored, the tree
+ * recomputed, every checkpoint checked. The signed roots decide; where one fails, or beyond the
+ * last checkpoint, a second pass compares each event with the leaf hash recorded when it was
+ * appended, to name the exact event.
+ */
 export async function verifyDatabase(db: Executor, key: TrustedKey): Promise<VerifyReport> {
   const head = await auditRepo.head(db);
-  return verifyAuditLog({ ...key, checkpoints: await auditRepo.allCheckpoints(db), events: storedEvents(db), claimedSize: head.size });
+  const report = await verifyAuditLog({ ...key, checkpoints: await auditRepo.allCheckpoints(db), events: storedLeaves(db), claimedSize: head.size });
+  const ranges = report.problems.flatMap((p) => (p.range ? [p.range] : []));
+  if (report.verifiedSize < report.events && !ranges.some(([, to]) => to >= report.events)) ranges.push([report.verifiedSize + 1, report.events]);
+  const pinned: VerifyProblem[] = [];
+  for (const [from, to] of ranges) {
+    for (let after = from - 1; after < to; after += CHUNK) {
+      for (const { seq, leaf, storedHash } of await auditRepo.leavesWithHashes(db, after, Math.min(CHUNK, to - after))) {
+        if (storedHash !== leafHashOfText(leaf).toString('hex')) {
+          pinned.push({ seq, message: `event ${seq} differs from what was recorded when it was appended (leaf hash mismatch)` });
+        }
+      }
+    }
+  }
+  if (pinned.length === 0) return report;
+  const problems = [...pinned, ...report.problems].sort((a, b) => (a.seq ?? Infinity) - (b.seq ?? Infinity));
+  return { ...report, ok: false, problems };
 }
 
-/** Writes header, checkpoints, then events as JSON Lines; returns how many events were written. */
+/**
+ * Writes a JSON Lines export: a header, every checkpoint, then every event as its stored leaf
+ * (canonical JSON, byte for byte what was hashed), so the file verifies without any database.
+ */
 export async function exportAudit(db: Executor, file: string, key: TrustedKey & { verifierKey: string; publicKeyPem: string }): Promise<{ events: number; checkpoints: number }> {
   const out = createWriteStream(file, { flags: 'wx' });
-  const write = async (value: unknown) => {
-    if (!out.write(`${JSON.stringify(value)}\n`)) await once(out, 'drain');
+  const write = async (line: string) => {
+    if (!out.write(`${line}\n`)) await once(out, 'drain');
   };
   const checkpoints = await auditRepo.allCheckpoints(db);
   const latest = checkpoints[checkpoints.length - 1] ?? null;
-  await write({
-    format: EXPORT_FORMAT,
-    origin: key.origin,
-    keyName: key.keyName,
-    verifierKey: key.verifierKey,
-    publicKeyPem: key.publicKeyPem,
-    treeSize: latest?.treeSize ?? 0,
-    latestCheckpoint: latest?.note ?? null,
-    exportedAt: new Date().toISOString(),
-  });
-  for (const c of checkpoints) await write({ type: 'checkpoint', treeSize: c.treeSize, note: c.note });
+  const size = latest?.treeSize ?? 0;
+  await write(
+    JSON.stringify({
+      format: EXPORT_FORMAT,
+      origin: key.origin,
+      keyName: key.keyName,
+      verifierKey: key.verifierKey,
+      publicKeyPem: key.publicKeyPem,
+      treeSize: size,
+      latestCheckpoint: latest?.note ?? null,
+      exportedAt: new Date().toISOString(),
+    }),
+  );
+  for (const c of checkpoints) await write(JSON.stringify({ type: 'checkpoint', treeSize: c.treeSize, note: c.note }));
   let events = 0;
-  for await (const { event } of storedEvents(db)) {
-    if (event.seq > (latest?.treeSize ?? 0)) break;
-    await write({ type: 'event', ...event, before: event.before === null ? null : JSON.parse(event.before), after: event.after === null ? null : JSON.parse(event.after) });
+  for await (const { leaf } of storedLeaves(db, 0, size)) {
+    await write(leaf);
     events++;
   }
   out.end();
@@ -84,27 +111,26 @@ export async function verifyExportFile(file: string, trusted?: TrustedKey): Prom
   if (header.format !== EXPORT_FORMAT) throw new Error(`${file} is not a ${EXPORT_FORMAT} file`);
   const checkpoints: StoredCheckpoint[] = [];
   if (header.latestCheckpoint) checkpoints.push({ treeSize: header.treeSize, note: header.latestCheckpoint });
-  let pending: Record<string, unknown> | undefined;
+  let pending: string | undefined;
   for (;;) {
     const next = await lines.next();
     if (next.done) break;
     if (next.value.trim() === '') continue;
-    const item = JSON.parse(next.value) as Record<string, unknown>;
-    if (item.type !== 'checkpoint') {
-      pending = item;
+    if (!next.value.startsWith('{"type":"checkpoint"')) {
+      pending = next.value;
       break;
     }
+    const item = JSON.parse(next.value) as { treeSize: number; note: string };
     if (!checkpoints.some((c) => c.treeSize === item.treeSize && c.note === item.note)) checkpoints.push({ treeSize: Number(item.treeSize), note: String(item.note) });
   }
-  async function* events(): AsyncGenerator<{ event: AuditEventRecord }> {
-    let item = pending;
-    while (item) {
-      if (item.type !== 'event') throw new Error(`unexpected line of type '${String(item.type)}' among events`);
-      const e = item as unknown as AuditEventRecord & { before: unknown; after: unknown };
-      yield { event: { ...e, before: canonicalState(e.before), after: canonicalState(e.after) } };
+  async function* events(): AsyncGenerator<{ seq: number; leaf: string }> {
+    let leaf = pending;
+    while (leaf !== undefined) {
+      const seq = (JSON.parse(leaf) as { seq?: unknown }).seq;
+      yield { seq: typeof seq === 'number' ? seq : -1, leaf };
       let next = await lines.next();
       while (!next.done && next.value.trim() === '') next = await lines.next();
-      item = next.done ? undefined : (JSON.parse(next.value) as Record<string, unknown>);
+      leaf = next.done ? undefined : next.value;
     }
   }
   const key = trusted ?? { origin: header.origin, keyName: header.keyName, publicKey: parseVerifierKey(header.verifierKey).publicKey };

@@ -1,20 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor, Tx } from '../../db/database.ts';
-import type { AuditEventTable } from '../../db/schema.ts';
-import type { AuditEventRecord } from '../../domain/audit-event.ts';
-
-export const toEventRecord = (r: AuditEventTable): AuditEventRecord => ({
-  seq: r.seq,
-  time: r.time,
-  actor: { kind: r.actor_kind as 'user', id: r.actor_id, name: r.actor_name, token: r.actor_token },
-  action: r.action,
-  subject: { type: r.subject_type, id: r.subject_id },
-  before: r.before,
-  after: r.after,
-  reason: r.reason,
-  requestId: r.request_id,
-  source: r.source,
-});
+import { parseAuditLeaf, type AuditEventRecord } from '../../domain/audit-event.ts';
 
 export interface EventFilter {
   subjectType?: string;
@@ -39,8 +25,8 @@ export const auditRepo = {
     return { seq: Number(row.size), frontier: row.frontier };
   },
 
-  async storeAppend(tx: Tx, event: AuditEventTable, frontier: string, nodes: { level: number; idx: number; hash: string }[]): Promise<void> {
-    await tx.insertInto('audit_events').values(event).execute();
+  async storeAppend(tx: Tx, seq: number, leaf: string, frontier: string, nodes: { level: number; idx: number; hash: string }[]): Promise<void> {
+    await tx.insertInto('audit_events').values({ seq, leaf }).execute();
     await tx.insertInto('audit_nodes').values(nodes).execute();
     await tx.updateTable('audit_head').set({ frontier }).where('id', '=', 1).execute();
   },
@@ -66,7 +52,7 @@ export const auditRepo = {
   },
 
   async events(db: Executor, f: EventFilter): Promise<AuditEventRecord[]> {
-    let q = db.selectFrom('audit_events').selectAll().orderBy('seq').limit(f.limit);
+    let q = db.selectFrom('audit_events').select(['seq', 'leaf']).orderBy('seq').limit(f.limit);
     if (f.afterSeq !== undefined) q = q.where('seq', '>', f.afterSeq);
     if (f.subjectType) q = q.where('subject_type', '=', f.subjectType);
     if (f.subjectId) q = q.where('subject_id', '=', f.subjectId);
@@ -74,21 +60,26 @@ export const auditRepo = {
     if (f.action) q = q.where('action', '=', f.action);
     if (f.from) q = q.where('time', '>=', f.from);
     if (f.to) q = q.where('time', '<', f.to);
-    return (await q.execute()).map(toEventRecord);
+    return (await q.execute()).map((r) => parseAuditLeaf(r.leaf));
   },
 
-  /** Events in seq order with the level-0 (leaf) hash recorded at append time. */
-  async eventsWithLeaves(db: Executor, afterSeq: number, limit: number): Promise<{ event: AuditEventRecord; storedLeaf: string | null }[]> {
+  /** The stored leaves (seq, canonical text) after `afterSeq`, in seq order: what verification reads. */
+  async leaves(db: Executor, afterSeq: number, limit: number): Promise<{ seq: number; leaf: string }[]> {
+    const rows = await db.selectFrom('audit_events').select(['seq', 'leaf']).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+    return rows.map((r) => ({ seq: Number(r.seq), leaf: r.leaf }));
+  },
+
+  /** Stored leaves with the leaf hash recorded at append time (level-0 node). */
+  async leavesWithHashes(db: Executor, afterSeq: number, limit: number): Promise<{ seq: number; leaf: string; storedHash: string | null }[]> {
     const rows = await db
       .selectFrom('audit_events as e')
       .leftJoin('audit_nodes as n', (j) => j.on('n.level', '=', 0).on('n.idx', '=', sql<number>`e.seq - 1`))
-      .selectAll('e')
-      .select('n.hash as leaf')
+      .select(['e.seq', 'e.leaf', 'n.hash'])
       .where('e.seq', '>', afterSeq)
       .orderBy('e.seq')
       .limit(limit)
       .execute();
-    return rows.map((r) => ({ event: toEventRecord(r), storedLeaf: r.leaf }));
+    return rows.map((r) => ({ seq: Number(r.seq), leaf: r.leaf, storedHash: r.hash }));
   },
 
   async nodes(db: Executor, keys: { level: number; idx: number }[]): Promise<Map<string, string>> {

@@ -1,9 +1,9 @@
 import type { Clock } from '../../clock.ts';
 import type { RequestContext } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
-import { auditLeafData, canonicalState, type AuditEventRecord } from '../../domain/audit-event.ts';
+import { auditLeafText, canonicalState, type AuditEventRecord } from '../../domain/audit-event.ts';
 import { DomainError } from '../../errors.ts';
-import { appendLeaf, consistencyProof, frontierRoot, inclusionProof, leafHash, rangeHash, type Frontier, type Hash, type PerfectNode } from '../../domain/merkle.ts';
+import { appendLeaf, consistencyProof, frontierRoot, inclusionProof, leafHashOfText, rangeHash, type Frontier, type Hash, type PerfectNode } from '../../domain/merkle.ts';
 import type { AuditRepo, EventFilter } from './audit.repo.ts';
 import type { AuditSigner } from './signing-key.ts';
 
@@ -67,25 +67,12 @@ export function createAuditLog({ repo, signer, clock }: { repo: AuditRepo; signe
         requestId: ctx.requestId,
         source: ctx.source,
       };
-      const { frontier: next, completed } = appendLeaf(toFrontier(seq - 1, frontier), leafHash(auditLeafData(event)));
+      const leaf = auditLeafText(event);
+      const { frontier: next, completed } = appendLeaf(toFrontier(seq - 1, frontier), leafHashOfText(leaf));
       await repo.storeAppend(
         tx,
-        {
-          seq,
-          time: event.time,
-          actor_kind: event.actor.kind,
-          actor_id: event.actor.id,
-          actor_name: event.actor.name,
-          actor_token: event.actor.token,
-          action: event.action,
-          subject_type: event.subject.type,
-          subject_id: event.subject.id,
-          before: event.before,
-          after: event.after,
-          reason: event.reason,
-          request_id: event.requestId,
-          source: event.source,
-        },
+        seq,
+        leaf,
         fromFrontier(next),
         completed.map((c) => ({ level: c.level, idx: c.index, hash: c.hash.toString('hex') })),
       );

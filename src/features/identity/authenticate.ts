@@ -43,6 +43,15 @@ export function createAuthenticator(deps: {
     write().catch(deps.onBackgroundError);
   }
 
+  /** The principal of a cached, unexpired token without touching the database; undefined on a miss. */
+  function cachedToken(token: string): Principal | undefined {
+    if (!deps.cache) return undefined;
+    const hit = tokenCache.get(hashSecret(token));
+    if (!hit || (hit.expiresAt !== null && hit.expiresAt <= clock.now().getTime())) return undefined;
+    touch(`t:${hit.principal.tokenId}`, () => transact((tx) => repo.touchToken(tx, hit.principal.tokenId!, clock.now().toISOString())));
+    return hit.principal;
+  }
+
   async function fromToken(token: string): Promise<AuthOutcome> {
     const hash = hashSecret(token);
     const now = clock.now();
@@ -122,6 +131,7 @@ export function createAuthenticator(deps: {
   }
 
   return {
+    cachedToken,
     fromToken,
     fromSession,
     fromPassword,

@@ -12,6 +12,10 @@ const aliasTags = ['aliases'];
 const versionUrl = (name: string, version: number) => `/api/v1/models/${encodeURIComponent(name)}/versions/${version}`;
 
 export function versionRoutes(app: App, { versions }: { versions: VersionService }): void {
+  // Cached version records are shared and immutable until replaced, so their JSON can be too:
+  // reads of hot versions then skip serialisation (the string came from this route's own schema).
+  const serialized = new WeakMap<object, string>();
+
   app.post('/models/:name/versions', {
     config: { auth: 'authenticated' },
     schema: {
@@ -42,7 +46,10 @@ export function versionRoutes(app: App, { versions }: { versions: VersionService
     schema: { tags, summary: 'Read a model version', params: VersionParams, response: { 200: ModelVersion } },
   }, async (request, reply) => {
     const v = await versions.get(request.params.name, request.params.version);
-    return reply.header('etag', etagOf('version', v.id, v.revision)).send(v);
+    let json = serialized.get(v);
+    if (json === undefined) serialized.set(v, (json = String(reply.serialize(v))));
+    // A string payload goes out as is; the type provider only knows the object form.
+    return reply.header('etag', etagOf('version', v.id, v.revision)).type('application/json; charset=utf-8').send(json as unknown as typeof v);
   });
 
   app.patch('/models/:name/versions/:version', {
