@@ -1,20 +1,23 @@
 // `npm run bench`: every figure beside its baseline measured in the same run, with the ratio.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { auditBench } from './lib/audit-bench.ts';
 import { startChild } from './lib/child.ts';
 import { load, type LoadResult } from './lib/load.ts';
 import { rawSingleRowTransactions } from './lib/sqlite-raw.ts';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const AUDIT_EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000);
+const TOKEN = 'stw_bench-token-0123456789abcdefghij';
 const rows: { name: string; value: string; baseline: string; ratio: number; goal: string }[] = [];
-const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 0 });
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 function check(r: LoadResult, what: string): LoadResult {
   if (r.errors > 0 || r.non2xx > 0) throw new Error(`${what}: ${r.errors} errors, ${r.non2xx} non-2xx responses`);
   return r;
 }
 
-async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<void> {
+async function post(url: string, body: unknown, headers: Record<string, string>): Promise<void> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   if (!res.ok) throw new Error(`seed ${url}: ${res.status} ${await res.text()}`);
 }
@@ -23,9 +26,9 @@ const bare = await startChild('bare.ts');
 const bareGet = check(await load({ url: `${bare.url}/hello`, seconds: SECONDS }), 'bare GET');
 await bare.stop();
 
-const steward = await startChild('steward.ts');
+const steward = await startChild('steward.ts', { STEWARD_BENCH_TOKEN: TOKEN });
 const api = `${steward.url}/api/v1`;
-const auth: Record<string, string> = { authorization: `Bearer ${process.env.STEWARD_BENCH_TOKEN ?? 'stw_bench-token-0123456789abcdefghij'}` };
+const auth = { authorization: `Bearer ${TOKEN}` };
 await post(`${api}/teams`, { name: 'bench' }, auth);
 await post(`${api}/use-cases`, { name: 'bench', objective: 'benchmark', ownerTeam: 'bench', consumers: 'internal-few', regions: ['EU'], sector: 'test', processesPersonalData: false }, auth);
 const useCases = (await (await fetch(`${api}/use-cases`, { headers: auth })).json()) as { items: { id: string }[] };
@@ -49,12 +52,29 @@ const versionCreate = check(
 await steward.stop();
 
 const raw = rawSingleRowTransactions(SECONDS);
+const audit = await auditBench(AUDIT_EVENTS);
 
-rows.push({ name: 'GET /api/v1/models/{name}/versions/{v} (req/s)', value: fmt(versionGet.rps), baseline: `${fmt(bareGet.rps)} bare Fastify GET`, ratio: versionGet.rps / bareGet.rps, goal: '>= 0.6' });
-rows.push({ name: 'POST /api/v1/models/{name}/versions (req/s, durable)', value: fmt(versionCreate.rps), baseline: `${fmt(raw.tps)} raw better-sqlite3 1-row txn/s`, ratio: versionCreate.rps / raw.tps, goal: '>= 0.3' });
+rows.push({ name: 'GET /api/v1/models/{name}/versions/{v} (req/s, authenticated)', value: fmt(versionGet.rps), baseline: `${fmt(bareGet.rps)} bare Fastify hello-world GET`, ratio: versionGet.rps / bareGet.rps, goal: '>= 0.6' });
+rows.push({ name: 'POST /api/v1/models/{name}/versions (req/s, durable, audited)', value: fmt(versionCreate.rps), baseline: `${fmt(raw.tps)} raw better-sqlite3 1-row txn/s`, ratio: versionCreate.rps / raw.tps, goal: '>= 0.3' });
+rows.push({ name: 'audit append, 1 event per transaction, concurrent (events/s)', value: fmt(audit.singleAppendsPerSec), baseline: `${fmt(raw.tps)} raw better-sqlite3 1-row txn/s`, ratio: audit.singleAppendsPerSec / raw.tps, goal: '-' });
+rows.push({ name: 'audit append, 1,000 events per transaction (events/s)', value: fmt(audit.bulkAppendsPerSec), baseline: `${fmt(raw.tps)} raw better-sqlite3 1-row txn/s`, ratio: audit.bulkAppendsPerSec / raw.tps, goal: '-' });
+rows.push({
+  name: `steward audit verify, ${fmt(audit.events)} events, ${fmt(audit.checkpoints)} checkpoints (s)`,
+  value: fmt(audit.verifySeconds, 2),
+  baseline: `${fmt(audit.rawLeafHashSeconds, 2)} s raw SHA-256, one hash per event over the same ${fmt(audit.bytes / 2 ** 20)} MiB`,
+  ratio: audit.verifySeconds / audit.rawLeafHashSeconds,
+  goal: '<= 3',
+});
+rows.push({
+  name: 'the same verify against one SHA-256 stream over all those bytes (s)',
+  value: fmt(audit.verifySeconds, 2),
+  baseline: `${fmt(audit.rawStreamHashSeconds, 2)} s raw SHA-256, one stream`,
+  ratio: audit.verifySeconds / audit.rawStreamHashSeconds,
+  goal: '-',
+});
 
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-console.log(`\nSteward benchmark (${SECONDS}s per load, 32 connections, SQLite WAL synchronous=FULL) on ${machine}\n`);
+console.log(`\nSteward benchmark (median of 3 loads of ${SECONDS}s after a 2s warm-up, 32 connections, autocannon in its own process; SQLite WAL synchronous=FULL) on ${machine}\n`);
 console.log('| measure | Steward | baseline (same run) | ratio | goal |');
 console.log('| --- | --- | --- | --- | --- |');
 for (const r of rows) console.log(`| ${r.name} | ${r.value} | ${r.baseline} | ${r.ratio.toFixed(2)} | ${r.goal} |`);

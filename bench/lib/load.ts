@@ -1,4 +1,5 @@
-import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 
 export interface LoadResult {
   rps: number;
@@ -8,22 +9,52 @@ export interface LoadResult {
   non2xx: number;
 }
 
-/** Drives `url` with autocannon from this process (the server runs in another) for a fixed duration. */
-export async function load(opts: { url: string; method?: 'GET' | 'POST'; body?: string; connections?: number; seconds?: number; headers?: Record<string, string> }): Promise<LoadResult> {
-  const result = await autocannon({
-    url: opts.url,
-    method: opts.method ?? 'GET',
-    body: opts.body,
-    headers: opts.headers ?? (opts.body ? { 'content-type': 'application/json' } : {}),
-    connections: opts.connections ?? 32,
-    duration: opts.seconds ?? 5,
-    pipelining: 1,
+const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
+
+interface Options {
+  url: string;
+  method?: 'GET' | 'POST';
+  body?: string;
+  connections?: number;
+  seconds: number;
+  headers?: Record<string, string>;
+}
+
+/** One autocannon run in a fresh process of its own, so no run inherits another's heap or JIT state. */
+function run(o: Options): Promise<LoadResult> {
+  const headers = o.headers ?? (o.body ? { 'content-type': 'application/json' } : {});
+  const args = [AUTOCANNON, '--json', '-c', String(o.connections ?? 32), '-d', String(o.seconds), '-p', '1', '-m', o.method ?? 'GET'];
+  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
+  if (o.body) args.push('-b', o.body);
+  args.push(o.url);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      try {
+        const r = JSON.parse(out) as { requests: { average: number }; latency: { p50: number; p99: number }; errors: number; timeouts: number; non2xx: number };
+        resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx });
+      } catch {
+        reject(new Error(`autocannon exited with ${code}: ${out.slice(0, 500)}`));
+      }
+    });
   });
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-  };
+}
+
+/**
+ * Drives `url` with autocannon from a separate process (the server runs in another): a short
+ * unmeasured warm-up so every server is compared with its JIT warm, then `repeats` runs of
+ * `seconds` each, reporting the run with the median throughput. On a shared 2-core machine single
+ * runs scatter by a third; the median of three is stable enough to compare with a baseline.
+ */
+export async function load(opts: Omit<Options, 'seconds'> & { seconds?: number; warmupSeconds?: number; repeats?: number }): Promise<LoadResult> {
+  const warmup = opts.warmupSeconds ?? 2;
+  if (warmup > 0) await run({ ...opts, seconds: warmup });
+  const results: LoadResult[] = [];
+  for (let i = 0; i < (opts.repeats ?? 3); i++) results.push(await run({ ...opts, seconds: opts.seconds ?? 5 }));
+  results.sort((a, b) => a.rps - b.rps);
+  const median = results[Math.floor(results.length / 2)]!;
+  return { ...median, errors: results.reduce((n, r) => n + r.errors, 0), non2xx: results.reduce((n, r) => n + r.non2xx, 0) };
 }
