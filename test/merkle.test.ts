@@ -106,3 +106,27 @@ describe('signed checkpoints (C2SP signed note)', () => {
     expect(verifyCheckpointNote('garbage', 'steward/test', pub).ok).toBe(false);
   });
 });
+
+describe('leaf hashing off the main thread', () => {
+  it('gives exactly the in-thread hashes, chunk by chunk and in order', async () => {
+    const { hashedChunks, inThreadHasher, workerHasher } = await import('../src/features/audit/leaf-hasher.ts');
+    const leaves = Array.from({ length: 2500 }, (_, i) => ({ seq: i + 1, leaf: `{"n":${i},"text":"${'é€😀'.repeat(i % 40)}"}` }));
+    async function* chunks() {
+      for (let i = 0; i < leaves.length; i += 700) yield leaves.slice(i, i + 700);
+    }
+    const worker = workerHasher();
+    try {
+      const got: Buffer[] = [];
+      const seqs: number[] = [];
+      for await (const c of hashedChunks(chunks(), worker)) {
+        got.push(c.hashes);
+        seqs.push(...c.seqs);
+      }
+      expect(seqs).toEqual(leaves.map((l) => l.seq));
+      expect(Buffer.concat(got).equals(await inThreadHasher.hash(leaves.map((l) => l.leaf)))).toBe(true);
+      expect((await inThreadHasher.hash([leaves[3]!.leaf])).equals(leafHash(Buffer.from(leaves[3]!.leaf)))).toBe(true);
+    } finally {
+      await worker.close();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { verifyCheckpointNote } from './checkpoint.ts';
-import { leafHashOfText, nodeHash, EMPTY_ROOT, type Hash } from './merkle.ts';
+import { nodeHash, EMPTY_ROOT, type Hash } from './merkle.ts';
 
 export interface StoredCheckpoint {
   treeSize: number;
@@ -12,10 +12,16 @@ export interface VerifyInput {
   publicKey: Buffer;
   /** Every checkpoint kept, in any order. */
   checkpoints: StoredCheckpoint[];
-  /** Stored events in ascending seq order: their seq and their leaf (canonical JSON) text. */
-  events: AsyncIterable<{ seq: number; leaf: string }>;
+  /** The stored events in ascending seq order, in chunks: their seqs and leaf hashes. */
+  events: AsyncIterable<LeafChunk>;
   /** The tree size the log claims (e.g. the head counter, or an export header). */
   claimedSize?: number;
+}
+
+/** Consecutive stored events: their sequence numbers and their leaf hashes (32 bytes each, in order). */
+export interface LeafChunk {
+  seqs: number[];
+  hashes: Buffer;
 }
 
 export interface VerifyProblem {
@@ -85,22 +91,24 @@ export async function verifyAuditLog(input: VerifyInput): Promise<VerifyReport> 
   };
   checkAt();
 
-  for await (const event of input.events) {
-    const expected = size + 1;
-    if (event.seq !== expected) {
-      problems.push({ seq: expected, message: event.seq > expected ? `event ${expected} is missing (next stored event is ${event.seq})` : `event ${event.seq} is out of order (expected ${expected})` });
-      return finish();
+  for await (const chunk of input.events) {
+    for (let i = 0; i < chunk.seqs.length; i++) {
+      const seq = chunk.seqs[i]!;
+      const expected = size + 1;
+      if (seq !== expected) {
+        problems.push({ seq: expected, message: seq > expected ? `event ${expected} is missing (next stored event is ${seq})` : `event ${seq} is out of order (expected ${expected})` });
+        return finish();
+      }
+      let level = 0;
+      let hash: Hash = chunk.hashes.subarray(i * 32, i * 32 + 32);
+      while (frontier.length > 0 && frontier[frontier.length - 1]![0] === level) {
+        hash = nodeHash(frontier.pop()![1], hash);
+        level++;
+      }
+      frontier.push([level, hash]);
+      size++;
+      checkAt();
     }
-    const leaf = leafHashOfText(event.leaf);
-    let level = 0;
-    let hash = leaf;
-    while (frontier.length > 0 && frontier[frontier.length - 1]![0] === level) {
-      hash = nodeHash(frontier.pop()![1], hash);
-      level++;
-    }
-    frontier.push([level, hash]);
-    size++;
-    checkAt();
   }
   return finish();
 

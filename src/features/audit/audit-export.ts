@@ -6,6 +6,7 @@ import { verifyAuditLog, type StoredCheckpoint, type VerifyProblem, type VerifyR
 import { parseVerifierKey } from '../../domain/checkpoint.ts';
 import { leafHashOfText } from '../../domain/merkle.ts';
 import { auditRepo } from './audit.repo.ts';
+import { hashedChunks, inThreadHasher, workerHasher, type LeafHasher } from './leaf-hasher.ts';
 
 export const EXPORT_FORMAT = 'steward-audit-export/1';
 const CHUNK = 10_000;
@@ -16,18 +17,19 @@ export interface TrustedKey {
   publicKey: Buffer;
 }
 
-/** Stored leaves with seq in (after, until], in seq order, read in chunks so memory stays flat. */
-async function* storedLeaves(db: Executor, after = 0, until = Number.MAX_SAFE_INTEGER): AsyncGenerator<{ seq: number; leaf: string }> {
+/** Stored leaves with seq in (after, until], in seq order, in chunks so memory stays flat. */
+async function* storedLeaves(db: Executor, after = 0, until = Number.MAX_SAFE_INTEGER): AsyncGenerator<{ seq: number; leaf: string }[]> {
   for (;;) {
     const rows = await auditRepo.leaves(db, after, CHUNK);
-    for (const row of rows) {
-      if (row.seq > until) return;
-      yield row;
-    }
-    if (rows.length < CHUNK) return;
+    const within = rows.filter((r) => r.seq <= until);
+    if (within.length > 0) yield within;
+    if (rows.length < CHUNK || within.length < rows.length) return;
     after = rows[rows.length - 1]!.seq;
   }
 }
+
+/** A second thread pays for itself only on large logs (starting one costs tens of milliseconds). */
+const hasherFor = (events: number): LeafHasher => (events > 50_000 ? workerHasher() : inThreadHasher);
 
 /**
  * Verifies the log in the database: every leaf re-derived from what is stored, the tree
@@ -37,7 +39,13 @@ async function* storedLeaves(db: Executor, after = 0, until = Number.MAX_SAFE_IN
  */
 export async function verifyDatabase(db: Executor, key: TrustedKey): Promise<VerifyReport> {
   const head = await auditRepo.head(db);
-  const report = await verifyAuditLog({ ...key, checkpoints: await auditRepo.allCheckpoints(db), events: storedLeaves(db), claimedSize: head.size });
+  const hasher = hasherFor(head.size);
+  let report: VerifyReport;
+  try {
+    report = await verifyAuditLog({ ...key, checkpoints: await auditRepo.allCheckpoints(db), events: hashedChunks(storedLeaves(db), hasher), claimedSize: head.size });
+  } finally {
+    await hasher.close();
+  }
   const ranges = report.problems.flatMap((p) => (p.range ? [p.range] : []));
   if (report.verifiedSize < report.events && !ranges.some(([, to]) => to >= report.events)) ranges.push([report.verifiedSize + 1, report.events]);
   const pinned: VerifyProblem[] = [];
@@ -81,9 +89,9 @@ export async function exportAudit(db: Executor, file: string, key: TrustedKey & 
   );
   for (const c of checkpoints) await write(JSON.stringify({ type: 'checkpoint', treeSize: c.treeSize, note: c.note }));
   let events = 0;
-  for await (const { leaf } of storedLeaves(db, 0, size)) {
-    await write(leaf);
-    events++;
+  for await (const rows of storedLeaves(db, 0, size)) {
+    for (const { leaf } of rows) await write(leaf);
+    events += rows.length;
   }
   out.end();
   await once(out, 'finish');
@@ -123,17 +131,28 @@ export async function verifyExportFile(file: string, trusted?: TrustedKey): Prom
     const item = JSON.parse(next.value) as { treeSize: number; note: string };
     if (!checkpoints.some((c) => c.treeSize === item.treeSize && c.note === item.note)) checkpoints.push({ treeSize: Number(item.treeSize), note: String(item.note) });
   }
-  async function* events(): AsyncGenerator<{ seq: number; leaf: string }> {
+  async function* events(): AsyncGenerator<{ seq: number; leaf: string }[]> {
+    let chunk: { seq: number; leaf: string }[] = [];
     let leaf = pending;
     while (leaf !== undefined) {
       const seq = (JSON.parse(leaf) as { seq?: unknown }).seq;
-      yield { seq: typeof seq === 'number' ? seq : -1, leaf };
+      chunk.push({ seq: typeof seq === 'number' ? seq : -1, leaf });
+      if (chunk.length === CHUNK) {
+        yield chunk;
+        chunk = [];
+      }
       let next = await lines.next();
       while (!next.done && next.value.trim() === '') next = await lines.next();
       leaf = next.done ? undefined : next.value;
     }
+    if (chunk.length > 0) yield chunk;
   }
   const key = trusted ?? { origin: header.origin, keyName: header.keyName, publicKey: parseVerifierKey(header.verifierKey).publicKey };
-  const report = await verifyAuditLog({ ...key, checkpoints, events: events(), claimedSize: header.treeSize });
-  return { header, report };
+  const hasher = hasherFor(header.treeSize);
+  try {
+    const report = await verifyAuditLog({ ...key, checkpoints, events: hashedChunks(events(), hasher), claimedSize: header.treeSize });
+    return { header, report };
+  } finally {
+    await hasher.close();
+  }
 }
