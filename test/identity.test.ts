@@ -1,5 +1,5 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { call, expectProblem, manualClock, seedUseCase, seedUser, useCaseBody, useTestApp } from './helpers/app.ts';
+import { call, expectProblem, manualClock, seedUser, useCaseBody, useTestApp } from './helpers/app.ts';
 import { DB_KINDS, skipReason } from './helpers/db.ts';
 
 const basic = (user: string, secret: string) => `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;

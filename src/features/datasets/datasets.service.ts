@@ -1,23 +1,15 @@
-import type { Clock } from '../../clock.ts';
 import { actorId, type RequestContext } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
-import type { Transact } from '../../db/transact.ts';
 import { DomainError, notFound } from '../../errors.ts';
-import type { AuditAppender } from '../audit/audit.service.ts';
 import { authorize } from '../common/authorize.ts';
-import type { IdSource } from '../../http/ids.ts';
+import type { CommandDeps } from '../common/deps.ts';
 import { decodeCursor, toPage, type Page } from '../../http/pagination.ts';
 import type { DatasetRecord, DatasetRepo } from './datasets.repo.ts';
 import type { CreateDatasetBody, CreateDatasetVersionBody, DatasetUsage, DatasetVersion } from './datasets.schema.ts';
 
-export interface DatasetServiceDeps {
-  db: Executor;
-  transact: Transact;
+export interface DatasetServiceDeps extends CommandDeps {
   datasets: Pick<DatasetRepo, 'get' | 'insert' | 'list' | 'nextVersionNumber' | 'insertVersion' | 'getVersion' | 'listVersions' | 'resolveVersion' | 'usage'>;
   teams: { exists(db: Executor, name: string): Promise<boolean> };
-  audit: AuditAppender;
-  clock: Clock;
-  ids: IdSource;
 }
 
 export function createDatasetService({ db, transact, datasets, teams, audit, clock, ids }: DatasetServiceDeps) {

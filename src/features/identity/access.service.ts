@@ -1,24 +1,16 @@
-import type { Clock } from '../../clock.ts';
 import type { RequestContext } from '../../context.ts';
-import type { Executor, Tx } from '../../db/database.ts';
-import type { Transact } from '../../db/transact.ts';
+import type { Tx } from '../../db/database.ts';
 import { ORGANISATION, TOKEN_SCOPES, type Principal, type TokenScope } from '../../domain/authz.ts';
 import { DomainError, notFound } from '../../errors.ts';
-import type { IdSource } from '../../http/ids.ts';
-import type { AuditAppender } from '../audit/audit.service.ts';
 import { authorize } from '../common/authorize.ts';
+import type { CommandDeps } from '../common/deps.ts';
 import type { Authenticator, SessionSettings } from './authenticate.ts';
 import { hashPassword, hashSecret, newApiToken, newSecret, passwordProblem, tokenPrefix, verifyPassword } from './credentials.ts';
 import { parseScopes, type IdentityRepo } from './identity.repo.ts';
 import type { ApiToken, CreateTokenBody } from './identity.schema.ts';
 
-export interface AccessServiceDeps {
-  db: Executor;
-  transact: Transact;
+export interface AccessServiceDeps extends CommandDeps {
   repo: IdentityRepo;
-  audit: AuditAppender;
-  clock: Clock;
-  ids: IdSource;
   authn: Pick<Authenticator, 'fromPassword' | 'identityChanged'>;
   sessions: SessionSettings;
 }

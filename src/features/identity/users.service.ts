@@ -1,24 +1,16 @@
-import type { Clock } from '../../clock.ts';
 import type { RequestContext } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
-import type { Transact } from '../../db/transact.ts';
 import { ORGANISATION, type RoleAssignment } from '../../domain/authz.ts';
 import { conflict, DomainError, notFound } from '../../errors.ts';
-import type { IdSource } from '../../http/ids.ts';
 import { decodeCursor, toPage, type Page } from '../../http/pagination.ts';
-import type { AuditAppender } from '../audit/audit.service.ts';
 import { authorize } from '../common/authorize.ts';
+import type { CommandDeps } from '../common/deps.ts';
 import { hashPassword, newSecret, passwordProblem } from './credentials.ts';
 import type { IdentityRepo, UserRecord } from './identity.repo.ts';
 import type { CreateUserBody, PatchUserBody, Team } from './identity.schema.ts';
 
-export interface UserServiceDeps {
-  db: Executor;
-  transact: Transact;
+export interface UserServiceDeps extends CommandDeps {
   repo: IdentityRepo;
-  audit: AuditAppender;
-  clock: Clock;
-  ids: IdSource;
   identityChanged: () => void;
 }
 

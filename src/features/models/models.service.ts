@@ -1,25 +1,17 @@
-import type { Clock } from '../../clock.ts';
 import { actorId, type RequestContext } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
-import type { Transact } from '../../db/transact.ts';
 import { assertRevision } from '../../domain/revision.ts';
 import { DomainError, notFound } from '../../errors.ts';
-import type { AuditAppender } from '../audit/audit.service.ts';
 import { authorize } from '../common/authorize.ts';
+import type { CommandDeps } from '../common/deps.ts';
 import type { UseCaseRepo } from '../use-cases/use-cases.repo.ts';
-import type { IdSource } from '../../http/ids.ts';
 import { decodeCursor, toPage, type Page } from '../../http/pagination.ts';
 import type { ModelRecord, ModelRepo } from './models.repo.ts';
 import type { CreateModelBody, PatchModelBody } from './models.schema.ts';
 
-export interface ModelServiceDeps {
-  db: Executor;
-  transact: Transact;
+export interface ModelServiceDeps extends CommandDeps {
   models: Pick<ModelRepo, 'getByName' | 'insert' | 'update' | 'patchTags' | 'list' | 'lock'>;
   useCases: Pick<UseCaseRepo, 'get'>;
-  audit: AuditAppender;
-  clock: Clock;
-  ids: IdSource;
   /** Told after commit whenever a model's own fields change (its versions show its name). */
   onModelChanged: (modelId: string) => void;
 }

@@ -1,24 +1,16 @@
-import type { Clock } from '../../clock.ts';
 import { actorId, type RequestContext } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
-import type { Transact } from '../../db/transact.ts';
 import { assertRevision } from '../../domain/revision.ts';
 import { DomainError, notFound } from '../../errors.ts';
-import type { AuditAppender } from '../audit/audit.service.ts';
 import { authorize } from '../common/authorize.ts';
-import type { IdSource } from '../../http/ids.ts';
+import type { CommandDeps } from '../common/deps.ts';
 import { decodeCursor, toPage, type Page } from '../../http/pagination.ts';
 import type { UseCaseRecord, UseCaseRepo } from './use-cases.repo.ts';
 import type { CreateUseCaseBody, PatchUseCaseBody } from './use-cases.schema.ts';
 
-export interface UseCaseServiceDeps {
-  db: Executor;
-  transact: Transact;
+export interface UseCaseServiceDeps extends CommandDeps {
   useCases: Pick<UseCaseRepo, 'get' | 'insert' | 'update' | 'list' | 'lock'>;
   teams: { exists(db: Executor, name: string): Promise<boolean> };
-  audit: AuditAppender;
-  clock: Clock;
-  ids: IdSource;
 }
 
 export function createUseCaseService({ db, transact, useCases, teams, audit, clock, ids }: UseCaseServiceDeps) {

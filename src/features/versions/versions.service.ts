@@ -1,12 +1,9 @@
-import type { Clock } from '../../clock.ts';
 import { actorId, type RequestContext } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
-import type { Transact } from '../../db/transact.ts';
 import { assertRevision } from '../../domain/revision.ts';
 import { DomainError, notFound } from '../../errors.ts';
-import type { AuditAppender } from '../audit/audit.service.ts';
 import { authorize } from '../common/authorize.ts';
-import type { IdSource } from '../../http/ids.ts';
+import type { CommandDeps } from '../common/deps.ts';
 import { decodeCursor, toPage, type Page } from '../../http/pagination.ts';
 import type { DatasetRepo } from '../datasets/datasets.repo.ts';
 import type { ModelRepo } from '../models/models.repo.ts';
@@ -14,15 +11,10 @@ import type { VersionCache } from './version-cache.ts';
 import type { VersionRecord, VersionRepo } from './versions.repo.ts';
 import type { CreateVersionBody, PatchVersionBody, Stage } from './versions.schema.ts';
 
-export interface VersionServiceDeps {
-  db: Executor;
-  transact: Transact;
+export interface VersionServiceDeps extends CommandDeps {
   versions: Pick<VersionRepo, 'get' | 'list' | 'latest' | 'insert' | 'updateAnnotations' | 'exists' | 'lock' | 'touch'>;
   models: Pick<ModelRepo, 'findWithTeam' | 'nextVersionNumber' | 'getAlias' | 'setAlias' | 'deleteAlias' | 'touch'>;
-  audit: AuditAppender;
   datasets: Pick<DatasetRepo, 'resolveVersion'>;
-  clock: Clock;
-  ids: IdSource;
   cache: VersionCache;
 }
 
