@@ -19,11 +19,11 @@ import { identityRoutes } from './features/identity/identity.routes.ts';
 import { createUserService } from './features/identity/users.service.ts';
 import { createInventory, inventoryRoutes } from './features/inventory.ts';
 import type { App } from './http/app-types.ts';
-import { DEFAULT_AUTH_LIMITS, installAuth, type AuthLimits } from './http/auth.ts';
+import { createPasswordGuard, DEFAULT_AUTH_LIMITS, installAuth, type AuthLimits } from './http/auth.ts';
 import { registerDocs } from './http/docs.ts';
 import { randomIds, type IdSource } from './http/ids.ts';
 import { installProblemHandlers } from './http/problem.ts';
-import { compileSchema, findNul } from './http/validation.ts';
+import { compileSchema, findUnstorable } from './http/validation.ts';
 import { DomainError } from './errors.ts';
 import { VERSION } from './version.ts';
 
@@ -61,9 +61,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   // PATCH bodies are JSON merge patches (RFC 7396); accept their registered media type too.
   app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   app.addHook('preValidation', (request, _reply, done) => {
-    const at = request.body === undefined ? null : findNul(request.body);
+    const at = request.body === undefined ? null : findUnstorable(request.body);
     if (!at) return done();
-    done(new DomainError('validation_failed', `request body holds a NUL character at ${at}`, { errors: [{ pointer: `/body${at === '/' ? '' : at}`, message: 'must not contain U+0000' }] }));
+    done(new DomainError('validation_failed', `request body holds a NUL character or an unpaired surrogate at ${at}`, { errors: [{ pointer: `/body${at === '/' ? '' : at}`, message: 'must not contain U+0000 or unpaired surrogates' }] }));
   });
   app.setValidatorCompiler(({ schema, httpPart }) => compileSchema(schema, (httpPart ?? 'body') as 'body'));
   installProblemHandlers(app);
@@ -92,14 +92,15 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const access = createAccessService({ ...identityDeps, authn, sessions: opts.config.session });
   const inventory = createInventory({ db, transact, audit, clock, ids, versionCache: singleProcess });
 
-  installAuth(app, { authn, limiter, limits });
+  const passwords = createPasswordGuard(limiter, limits);
+  installAuth(app, { authn, limiter, limits, passwords });
   await registerDocs(app, VERSION);
   healthRoutes(app, opts.database);
   await app.register(
     async (api) => {
       const scope = api as App;
       inventoryRoutes(scope, inventory);
-      identityRoutes(scope, { userService, access, limiter, limits, session: opts.config.session });
+      identityRoutes(scope, { userService, access, passwords, session: opts.config.session });
       auditRoutes(scope, { audit, db });
     },
     { prefix: '/api/v1' },

@@ -120,6 +120,33 @@ describe.each(DB_KINDS)('tamper evidence on %s', (kind) => {
       expect((await verifyDatabase(t.database.db, key())).ok).toBe(true);
     });
 
+    it('refuses events appended behind its back: verify flags them and no write will sign them', async () => {
+      const last = (await auditRepo.leaves(t.database.db, size - 1, 1))[0]!.leaf;
+      const forged = last.replace(`"seq":${size},`, `"seq":${size + 1},`).replace('"action":"', '"action":"forged.');
+      const leafHex = leafHashOfText(forged).toString('hex');
+      const apply = [
+        `insert into audit_events (seq, leaf) values (${size + 1}, '${forged}')`,
+        `insert into audit_nodes (level, idx, hash) values (0, ${size}, '${leafHex}')`,
+        `update audit_head set size = ${size + 1}`,
+      ];
+      for (const s of apply) await sql.raw(s).execute(t.database.db);
+      try {
+        const report = await verifyDatabase(t.database.db, key());
+        expect(report.ok).toBe(false);
+        expect(report.problems[0]).toMatchObject({ seq: size + 1, message: expect.stringMatching(/not covered by any signed checkpoint/) });
+        const write = await call(t.app, { method: 'POST', url: '/api/v1/teams', body: { name: 'after-forgery' } });
+        expect(write.status).toBe(500);
+        expect((await verifyDatabase(t.database.db, key())).problems[0]!.seq).toBe(size + 1);
+      } finally {
+        await sql.raw(`update audit_head set size = ${size}`).execute(t.database.db);
+        await restore();
+      }
+      const noCheckpoints = await tampered(['delete from audit_checkpoints']);
+      expect(noCheckpoints.ok).toBe(false);
+      expect(noCheckpoints.problems.some((p) => /not covered by any signed checkpoint/.test(p.message))).toBe(true);
+      expect((await verifyDatabase(t.database.db, key())).ok).toBe(true);
+    });
+
     it('verifies an export offline and detects every tampering of the file', async () => {
       const lines = readFileSync(exportFile, 'utf8').trimEnd().split('\n');
       const eventAt = (seq: number) => lines.findIndex((l) => l.startsWith('{"action":') && JSON.parse(l).seq === seq);
@@ -150,6 +177,9 @@ describe.each(DB_KINDS)('tamper evidence on %s', (kind) => {
       const wrong = t.signer.sign({ treeSize: header.treeSize, rootHash: leafHash(Buffer.from('x')) });
       const report = await check('wrong-root', (ls) => [JSON.stringify({ ...header, latestCheckpoint: wrong }), ...ls.slice(1).filter((l) => !l.includes(`"treeSize":${header.treeSize},"note"`))]);
       expect(report.problems[0]!.message).toMatch(/do not reproduce the signed root/);
+      const unsigned = await check('no-checkpoints', (ls) => [JSON.stringify({ ...header, latestCheckpoint: null }), ...ls.slice(1).filter((l) => !l.startsWith('{"type":"checkpoint"'))]);
+      expect(unsigned.problems[0]!.message).toMatch(/not covered by any signed checkpoint/);
+      await check('garbled-line', (ls) => ls.map((l, i) => (i === eventAt(7) ? '{"not json' : l)), 7);
     });
 
     it('runs `steward audit verify` as a real process, on the file and on the database', async () => {

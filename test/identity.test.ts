@@ -202,6 +202,45 @@ describe.each(DB_KINDS)('identity and access control on %s', (kind) => {
       expectProblem(await call(t.app, { method: 'GET', url: '/api/v1/models', token: pest }), 429, 'rate_limited');
     });
 
+    it('keeps read-only tokens from managing credentials, and tokens from outliving their maker', async () => {
+      const ro = await seedUser(t.app, 'ro-user', [{ scope: 'alpha', role: 'viewer' }], ['read']);
+      expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/tokens', body: { name: 'x', scopes: ['read'] }, token: ro }), 403, 'forbidden');
+      const others = await call(t.app, { method: 'GET', url: '/api/v1/tokens', token: ro });
+      expectProblem(await call(t.app, { method: 'DELETE', url: `/api/v1/tokens/${others.body.items[0].id}`, token: ro }), 403, 'forbidden');
+      expectProblem(await call(t.app, { method: 'PATCH', url: '/api/v1/users/ro-user', body: { displayName: 'Changed' }, token: ro }), 403, 'forbidden');
+      const shortLived = await call(t.app, { method: 'POST', url: '/api/v1/tokens', body: { name: 'short', username: 'ro-user', scopes: ['read', 'write'], expiresInDays: 1 } });
+      const child = await call(t.app, { method: 'POST', url: '/api/v1/tokens', body: { name: 'child', expiresInDays: 3650, scopes: ['read'] }, token: shortLived.body.token });
+      expect(child.status).toBe(201);
+      expect(child.body.info.expiresAt).toBe(shortLived.body.info.expiresAt);
+    });
+
+    it('counts password guesses before checking them, so parallel guesses cannot pass the limit', async () => {
+      await call(t.app, { method: 'POST', url: '/api/v1/users', body: { username: 'frank', displayName: 'Frank', password: 'frank-correct-horse-battery' } });
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => call(t.app, { method: 'POST', url: '/api/v1/auth/login', body: { username: 'frank', password: `parallel-${i}` }, token: null })));
+      expect(results.filter((r) => r.status === 401)).toHaveLength(3);
+      expect(results.filter((r) => r.status === 429)).toHaveLength(9);
+      const basic = await call(t.app, { method: 'GET', url: '/api/v1/me', token: null, headers: { authorization: `Basic ${Buffer.from('frank:frank-correct-horse-battery').toString('base64')}` } });
+      expectProblem(basic, 429, 'rate_limited');
+      clock.advance(16 * 60_000);
+    });
+
+    it('says nothing about disabled accounts, advertises only Bearer, and survives odd cookies', async () => {
+      await call(t.app, { method: 'POST', url: '/api/v1/users', body: { username: 'gone', displayName: 'Gone', password: 'gone-correct-horse-battery' } });
+      await call(t.app, { method: 'POST', url: '/api/v1/users/gone/disable', body: {} });
+      const res = await call(t.app, { method: 'GET', url: '/api/v1/me', token: null, headers: { authorization: `Basic ${Buffer.from('gone:gone-correct-horse-battery').toString('base64')}` } });
+      expectProblem(res, 401, 'unauthenticated');
+      expect(res.body.detail).toBe('authentication failed: wrong username or password');
+      expect(res.headers['www-authenticate']).toBe('Bearer realm="steward"');
+      expectProblem(await call(t.app, { method: 'GET', url: '/api/v1/me', token: null, headers: { cookie: 'steward_session=%E0%A4%A' } }), 401, 'unauthenticated');
+    });
+
+    it('lets only organisation-wide roles read the audit trail and the user list', async () => {
+      const teamRisk = await seedUser(t.app, 'team-risk', [{ scope: 'alpha', role: 'risk-audit' }]);
+      expectProblem(await call(t.app, { method: 'GET', url: '/api/v1/audit/events', token: teamRisk }), 403, 'forbidden');
+      expectProblem(await call(t.app, { method: 'GET', url: '/api/v1/users', token: teamRisk }), 403, 'forbidden');
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/models', token: teamRisk })).status).toBe(200);
+    });
+
     it('rejects bad identity input with problems and writes nothing', async () => {
       expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/users', body: { username: 'weak', displayName: 'W', password: 'short' } }), 400, 'validation_failed');
       expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/users', body: { username: 'same-as-name', displayName: 'S', password: 'same-as-name' } }), 400, 'validation_failed');
@@ -221,6 +260,34 @@ describe.each(DB_KINDS)('identity and access control on %s', (kind) => {
       expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/auth/login', body: { username: 'carol' }, token: null }), 400, 'validation_failed');
       expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/auth/logout' }), 400, 'bad_request');
       expect((await call(t.app, { method: 'GET', url: '/api/v1/users?limit=500' })).body.items.map((u: { username: string }) => u.username)).not.toEqual(expect.arrayContaining(['weak', 'bad-role']));
+    });
+  });
+});
+
+describe.each(DB_KINDS)('the last administrator on %s', (kind) => {
+  describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
+    const t = useTestApp(kind, { teams: [] });
+
+    it('never lets two administrators disable each other at the same moment', async () => {
+      const all = ['read', 'write', 'admin'];
+      const tokens: Record<string, string> = {
+        'admin-a': await seedUser(t.app, 'admin-a', [{ scope: '*', role: 'admin' }], all),
+        'admin-b': await seedUser(t.app, 'admin-b', [{ scope: '*', role: 'admin' }], all),
+      };
+      expect((await call(t.app, { method: 'POST', url: '/api/v1/users/admin/disable', body: {}, token: tokens['admin-a'] })).status).toBe(200);
+      for (let round = 0; round < 3; round++) {
+        const [ra, rb] = await Promise.all([
+          call(t.app, { method: 'POST', url: '/api/v1/users/admin-b/disable', body: {}, token: tokens['admin-a'] }),
+          call(t.app, { method: 'POST', url: '/api/v1/users/admin-a/disable', body: {}, token: tokens['admin-b'] }),
+        ]);
+        expect([ra, rb].filter((r) => r.status === 200)).toHaveLength(1);
+        const [winner, loser] = ra.status === 200 ? ['admin-a', 'admin-b'] : ['admin-b', 'admin-a'];
+        const users = (await call(t.app, { method: 'GET', url: '/api/v1/users?limit=500', token: tokens[winner!] })).body.items as { username: string; status: string }[];
+        expect(users.filter((u) => u.status === 'active').map((u) => u.username)).toEqual([winner]);
+        // Bring the loser back, with a new token (disabling revoked the old one), for the next round.
+        await call(t.app, { method: 'POST', url: `/api/v1/users/${loser}/enable`, body: {}, token: tokens[winner!] });
+        tokens[loser!] = (await call(t.app, { method: 'POST', url: '/api/v1/tokens', body: { name: `round-${round}`, username: loser, scopes: all }, token: tokens[winner!] })).body.token;
+      }
     });
   });
 });

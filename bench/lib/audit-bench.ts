@@ -24,7 +24,7 @@ export interface AuditBenchResult {
 }
 
 const ctx: RequestContext = {
-  principal: { userId: '0192f0c4-7d1e-7000-8000-000000000001', username: 'bench', displayName: 'Bench User', roles: [], scopes: null, via: 'token', tokenId: '0192f0c4-7d1e-7000-8000-000000000002', sessionId: null, mustChangePassword: false },
+  principal: { userId: '0192f0c4-7d1e-7000-8000-000000000001', username: 'bench', displayName: 'Bench User', roles: [], scopes: null, via: 'token', tokenId: '0192f0c4-7d1e-7000-8000-000000000002', tokenExpiresAt: null, sessionId: null, mustChangePassword: false },
   requestId: 'bench',
   source: '127.0.0.1',
   reason: null,

@@ -116,6 +116,11 @@ export async function verifyAuditLog(input: VerifyInput): Promise<VerifyReport> 
     for (const cp of checkpoints.slice(next)) {
       if (cp.treeSize > size) problems.push({ seq: size + 1, message: `checkpoint of size ${cp.treeSize} covers events up to ${cp.treeSize}, but the log ends at ${size} (truncated or deleted tail)` });
     }
+    // Steward signs a checkpoint in the transaction of every write, so every event is under one.
+    const signed = checkpoints.length > 0 ? checkpoints[checkpoints.length - 1]!.treeSize : 0;
+    if (size > signed && !problems.some((p) => p.range && p.range[1] >= size)) {
+      problems.push({ seq: signed + 1, message: `events ${signed + 1}..${size} are not covered by any signed checkpoint (appended outside Steward, or their checkpoints were removed)`, range: [signed + 1, size] });
+    }
     if (input.claimedSize !== undefined && input.claimedSize !== size && !problems.some((p) => p.message.includes('truncated'))) {
       problems.push({ seq: Math.min(size, input.claimedSize) + 1, message: `the log claims ${input.claimedSize} events but holds ${size}` });
     }

@@ -23,8 +23,10 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-/** Permissions that are not tied to one team: checked against every role the user holds. */
-const ORGANISATION_WIDE: ReadonlySet<Permission> = new Set(['inventory:read', 'audit:read', 'identity:read']);
+/** Permissions that are not tied to one team: any role the user holds in any scope counts. */
+const ANY_SCOPE: ReadonlySet<Permission> = new Set(['inventory:read']);
+/** Permissions over the whole organisation's records: only roles held organisation-wide count. */
+const ORGANISATION_ONLY: ReadonlySet<Permission> = new Set(['audit:read', 'identity:read', 'users:admin', 'teams:admin']);
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   viewer: ['inventory:read'],
@@ -68,6 +70,8 @@ export interface Principal {
   scopes: TokenScope[] | null;
   via: 'token' | 'session' | 'password';
   tokenId: string | null;
+  /** When the token used expires (null: never, or not a token). */
+  tokenExpiresAt: string | null;
   sessionId: string | null;
   /** A session opened with a one-time password may only change that password. */
   mustChangePassword: boolean;
@@ -84,6 +88,7 @@ export const rolesGranting = (permission: Permission): Role[] => ROLES.filter((r
  */
 export function can(p: Principal, permission: Permission, team?: string): boolean {
   if (p.scopes !== null && !p.scopes.includes(SCOPE_OF[permission])) return false;
-  const teamFree = ORGANISATION_WIDE.has(permission) || team === undefined;
-  return p.roles.some((a) => GRANTS[a.role]?.includes(permission) && (teamFree || a.scope === ORGANISATION || a.scope === team));
+  const orgOnly = ORGANISATION_ONLY.has(permission);
+  const anyScope = !orgOnly && (ANY_SCOPE.has(permission) || team === undefined);
+  return p.roles.some((a) => GRANTS[a.role]?.includes(permission) && (a.scope === ORGANISATION || (!orgOnly && (anyScope || a.scope === team))));
 }

@@ -13,6 +13,9 @@ export function canonicalize(value: unknown): string {
   }
   if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalize(v))).join(',')}]`;
   if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value) as unknown;
+    // A Date, Map or class instance would serialise as something other than what it is.
+    if (proto !== Object.prototype && proto !== null) throw new TypeError(`JCS accepts plain objects only, not ${(value as object).constructor?.name ?? 'this object'}`);
     const obj = value as Record<string, unknown>;
     const parts: string[] = [];
     for (const key of Object.keys(obj).sort()) {

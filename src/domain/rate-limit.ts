@@ -13,6 +13,8 @@ export interface FailureLimiter {
   blockedFor(key: string, rule: RateRule): number;
   recordFailure(key: string, rule: RateRule): void;
   reset(key: string): void;
+  /** Takes back the most recent failure of a key (an attempt counted in advance that succeeded). */
+  forgiveLast(key: string): void;
 }
 
 export function createFailureLimiter(now: () => number = Date.now, maxKeys = 100_000): FailureLimiter {
@@ -39,6 +41,12 @@ export function createFailureLimiter(now: () => number = Date.now, maxKeys = 100
     },
     reset(key) {
       failures.delete(key);
+    },
+    forgiveLast(key) {
+      const list = failures.get(key);
+      if (!list) return;
+      list.pop();
+      if (list.length === 0) failures.delete(key);
     },
   };
 }

@@ -44,9 +44,43 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export function readCookie(header: string | undefined, name: string): string | undefined {
   for (const part of (header ?? '').split(';')) {
     const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return decodeURIComponent(part.slice(i + 1).trim());
+    if (i > 0 && part.slice(0, i).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(i + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
   }
   return undefined;
+}
+
+export interface PasswordGuard {
+  /**
+   * Call before checking a password. Refuses (429) while the address or the account is locked
+   * out, and counts the attempt as failed before the (slow) check runs, so parallel guesses
+   * cannot all slip under the limit; `succeeded()` takes the count back.
+   */
+  begin(ip: string, account: string): { succeeded(): void };
+}
+
+export function createPasswordGuard(limiter: FailureLimiter, limits: AuthLimits): PasswordGuard {
+  return {
+    begin(ip, account) {
+      const addr = limiter.blockedFor(`addr:${ip}`, limits.perAddress);
+      if (addr > 0) throw rateLimited(addr, 'too many failed authentications from this address');
+      const acct = limiter.blockedFor(`acct:${account}`, limits.perAccount);
+      if (acct > 0) throw rateLimited(acct, `too many failed sign-ins for '${account}'`);
+      limiter.recordFailure(`addr:${ip}`, limits.perAddress);
+      limiter.recordFailure(`acct:${account}`, limits.perAccount);
+      return {
+        succeeded() {
+          limiter.forgiveLast(`addr:${ip}`);
+          limiter.reset(`acct:${account}`);
+        },
+      };
+    },
+  };
 }
 
 const rateLimited = (ms: number, what: string) => new DomainError('rate_limited', `${what}; try again in ${Math.ceil(ms / 1000)} s`, { extra: { retryAfter: Math.ceil(ms / 1000) } });
@@ -56,8 +90,8 @@ const rateLimited = (ms: number, what: string) => new DomainError('rate_limited'
  * `config.permission` or `config.auth` (checked when the route is added, so an undeclared route
  * fails start-up instead of going unprotected).
  */
-export function installAuth(app: App, deps: { authn: Authenticator; limiter: FailureLimiter; limits: AuthLimits }): void {
-  const { authn, limiter, limits } = deps;
+export function installAuth(app: App, deps: { authn: Authenticator; limiter: FailureLimiter; limits: AuthLimits; passwords: PasswordGuard }): void {
+  const { authn, limiter, limits, passwords } = deps;
 
   app.decorateRequest('principal', null);
   app.addHook('onRoute', (route) => {
@@ -65,22 +99,16 @@ export function installAuth(app: App, deps: { authn: Authenticator; limiter: Fai
     if (!route.config?.auth && !route.config?.permission) throw new Error(`route ${String(route.method)} ${route.url} declares neither config.permission nor config.auth`);
   });
 
-  function failAuthentication(request: FastifyRequest, reason: string, account?: string): never {
-    limiter.recordFailure(`addr:${request.ip}`, limits.perAddress);
-    if (account) limiter.recordFailure(`acct:${account}`, limits.perAccount);
-    request.log.warn({ event: 'auth.failure', reason, account, ip: request.ip }, 'authentication failed');
-    throw new DomainError('unauthenticated', `authentication failed: ${reason}`);
-  }
-
-  /** For login and Basic: refuses while the account or the address is locked out. */
-  function assertNotLocked(request: FastifyRequest, account?: string): void {
-    const addr = limiter.blockedFor(`addr:${request.ip}`, limits.perAddress);
-    if (addr > 0) throw rateLimited(addr, 'too many failed authentications from this address');
-    const acct = account ? limiter.blockedFor(`acct:${account}`, limits.perAccount) : 0;
-    if (acct > 0) throw rateLimited(acct, `too many failed sign-ins for '${account}'`);
+  /** Logs and counts a failed authentication; `counted` when the password guard already counted it. */
+  function failAuthentication(request: FastifyRequest, reason: string, opts: { account?: string; counted?: boolean; publicReason?: string } = {}): never {
+    if (!opts.counted) limiter.recordFailure(`addr:${request.ip}`, limits.perAddress);
+    request.log.warn({ event: 'auth.failure', reason, account: opts.account, ip: request.ip }, 'authentication failed');
+    throw new DomainError('unauthenticated', `authentication failed: ${opts.publicReason ?? reason}`);
   }
 
   async function authenticate(request: FastifyRequest): Promise<Principal> {
+    const locked = limiter.blockedFor(`addr:${request.ip}`, limits.perAddress);
+    if (locked > 0) throw rateLimited(locked, 'too many failed authentications from this address');
     const header = request.headers.authorization;
     if (header) {
       const [scheme, value = ''] = header.split(/\s+/, 2);
@@ -93,15 +121,16 @@ export function installAuth(app: App, deps: { authn: Authenticator; limiter: Fai
         const i = decoded.indexOf(':');
         if (i <= 0) failAuthentication(request, 'malformed Basic credentials');
         const [username, secret] = [decoded.slice(0, i), decoded.slice(i + 1)];
-        assertNotLocked(request, username);
         if (secret.startsWith('stw_')) {
           const res = await authn.fromToken(secret);
           if (res.ok && res.principal.username === username) return res.principal;
-          return failAuthentication(request, res.ok ? 'token belongs to another user' : res.reason, username);
+          return failAuthentication(request, res.ok ? 'token belongs to another user' : res.reason, { account: username });
         }
+        const attempt = passwords.begin(request.ip, username);
         const res = await authn.fromPassword(username, secret);
-        if (!res.ok) failAuthentication(request, res.reason, username);
-        limiter.reset(`acct:${username}`);
+        // Never tell which part was wrong, nor that a correct password belongs to a disabled account.
+        if (!res.ok) failAuthentication(request, res.reason, { account: username, counted: true, publicReason: 'wrong username or password' });
+        attempt.succeeded();
         return res.principal;
       }
       failAuthentication(request, `unsupported authorization scheme '${scheme}'`);
@@ -168,7 +197,9 @@ export function installAuth(app: App, deps: { authn: Authenticator; limiter: Fai
   app.addHook('onSend', (request, reply: FastifyReply, payload, done) => {
     reply.header('x-request-id', request.id);
     if (reply.statusCode < 400) return done(null, payload);
-    if (reply.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="steward", Basic realm="steward"');
+    // Basic is accepted but not advertised: a browser that saw it would prompt, cache the
+    // password and attach it to cross-site requests, which a session cookie's CSRF token prevents.
+    if (reply.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="steward"');
     if (reply.statusCode === 403 && request.url.startsWith('/api/v1')) {
       limiter.recordFailure(`forbidden-addr:${request.ip}`, limits.forbiddenPerAddress);
       if (request.principal) limiter.recordFailure(`forbidden-user:${request.principal.userId}`, limits.forbiddenPerUser);

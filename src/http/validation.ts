@@ -44,15 +44,19 @@ export function toFieldErrors(errors: ErrorObject[] | null | undefined, prefix: 
   });
 }
 
+// U+0000 (PostgreSQL text cannot hold it) and unpaired surrogates (not Unicode text at all, so
+// neither storable the same way on both databases nor valid input to RFC 8785 canonical JSON).
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /**
- * JSON pointer of the first string (value or member name) holding U+0000, or null. PostgreSQL
- * text cannot hold NUL, and no governance record needs one, so such input is refused everywhere.
+ * JSON pointer of the first string (value or member name) holding a NUL or an unpaired
+ * surrogate, or null; such input is refused everywhere, identically on both databases.
  */
-export function findNul(value: unknown, pointer = ''): string | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? pointer || '/' : null;
+export function findUnstorable(value: unknown, pointer = ''): string | null {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? pointer || '/' : null;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = findNul(value[i], `${pointer}/${i}`);
+      const found = findUnstorable(value[i], `${pointer}/${i}`);
       if (found) return found;
     }
     return null;
@@ -60,8 +64,8 @@ export function findNul(value: unknown, pointer = ''): string | null {
   if (value !== null && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       const at = `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      if (k.includes('\u0000')) return at;
-      const found = findNul(v, at);
+      if (UNSTORABLE.test(k)) return at;
+      const found = findUnstorable(v, at);
       if (found) return found;
     }
   }

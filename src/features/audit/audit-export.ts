@@ -47,8 +47,13 @@ export async function verifyDatabase(db: Executor, key: TrustedKey): Promise<Ver
     await hasher.close();
   }
   const ranges = report.problems.flatMap((p) => (p.range ? [p.range] : []));
-  if (report.verifiedSize < report.events && !ranges.some(([, to]) => to >= report.events)) ranges.push([report.verifiedSize + 1, report.events]);
   const pinned: VerifyProblem[] = [];
+  for (const c of await auditRepo.checkpointRoots(db)) {
+    const noteRoot = c.note.split('\n')[2] ?? '';
+    if (Buffer.from(noteRoot, 'base64').toString('hex') !== c.rootHash) {
+      pinned.push({ seq: null, message: `checkpoint ${c.treeSize}: the stored root ${c.rootHash} is not the one its signed note carries` });
+    }
+  }
   for (const [from, to] of ranges) {
     for (let after = from - 1; after < to; after += CHUNK) {
       for (const { seq, leaf, storedHash } of await auditRepo.leavesWithHashes(db, after, Math.min(CHUNK, to - after))) {
@@ -98,6 +103,14 @@ export async function exportAudit(db: Executor, file: string, key: TrustedKey & 
   return { events, checkpoints: checkpoints.length };
 }
 
+const parseLine = (line: string): unknown => {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return null;
+  }
+};
+
 export interface ExportHeader {
   format: string;
   origin: string;
@@ -128,15 +141,19 @@ export async function verifyExportFile(file: string, trusted?: TrustedKey): Prom
       pending = next.value;
       break;
     }
-    const item = JSON.parse(next.value) as { treeSize: number; note: string };
+    const item = parseLine(next.value) as { treeSize: number; note: string } | null;
+    if (!item) throw new Error(`${file}: a checkpoint line is not JSON`);
     if (!checkpoints.some((c) => c.treeSize === item.treeSize && c.note === item.note)) checkpoints.push({ treeSize: Number(item.treeSize), note: String(item.note) });
   }
   async function* events(): AsyncGenerator<{ seq: number; leaf: string }[]> {
     let chunk: { seq: number; leaf: string }[] = [];
+    let lastSeq = 0;
     let leaf = pending;
     while (leaf !== undefined) {
-      const seq = (JSON.parse(leaf) as { seq?: unknown }).seq;
-      chunk.push({ seq: typeof seq === 'number' ? seq : -1, leaf });
+      // An unreadable line keeps its place: its hash then fails the signed root of its range.
+      const seq = (parseLine(leaf) as { seq?: unknown } | null)?.seq;
+      chunk.push({ seq: typeof seq === 'number' ? seq : (chunk[chunk.length - 1]?.seq ?? lastSeq) + 1, leaf });
+      lastSeq = chunk[chunk.length - 1]!.seq;
       if (chunk.length === CHUNK) {
         yield chunk;
         chunk = [];

@@ -46,6 +46,11 @@ export const auditRepo = {
     return row && { treeSize: Number(row.tree_size), rootHash: row.root_hash, note: row.note, createdAt: row.created_at };
   },
 
+  async checkpointRoots(db: Executor): Promise<{ treeSize: number; rootHash: string; note: string }[]> {
+    const rows = await db.selectFrom('audit_checkpoints').select(['tree_size', 'root_hash', 'note']).orderBy('tree_size').execute();
+    return rows.map((r) => ({ treeSize: Number(r.tree_size), rootHash: r.root_hash, note: r.note }));
+  },
+
   async allCheckpoints(db: Executor): Promise<{ treeSize: number; note: string }[]> {
     const rows = await db.selectFrom('audit_checkpoints').select(['tree_size', 'note']).orderBy('tree_size').execute();
     return rows.map((r) => ({ treeSize: Number(r.tree_size), note: r.note }));

@@ -26,6 +26,9 @@ const toFrontier = (size: number, json: string): Frontier => ({
 const fromFrontier = (f: Frontier): string => JSON.stringify(f.nodes.map(([level, hash]) => [level, hash.toString('hex')]));
 
 export function createAuditLog({ repo, signer, clock }: { repo: AuditRepo; signer: AuditSigner; clock: Clock }) {
+  // Appends per open transaction (an upper bound: a command rolled back to its savepoint still counts).
+  const appendsIn = new WeakMap<Tx, number>();
+
   /** Runs a proof builder against stored nodes: a first pass records which nodes it needs, a second uses them. */
   async function withStoredNodes<T>(db: Executor, build: (perfect: PerfectNode) => T): Promise<T> {
     const wanted: { level: number; idx: number }[] = [];
@@ -53,6 +56,7 @@ export function createAuditLog({ repo, signer, clock }: { repo: AuditRepo; signe
     signer,
 
     async append(tx: Tx, ctx: RequestContext, entry: AuditEntry): Promise<number> {
+      appendsIn.set(tx, (appendsIn.get(tx) ?? 0) + 1);
       const { seq, frontier } = await repo.claimSeq(tx);
       const p = ctx.principal;
       const event: AuditEventRecord = {
@@ -79,10 +83,20 @@ export function createAuditLog({ repo, signer, clock }: { repo: AuditRepo; signe
       return seq;
     },
 
-    /** Signs a checkpoint of the tree when the transaction grew it; run just before commit. */
+    /**
+     * Signs a checkpoint of the tree when the transaction grew it; run just before commit. It signs
+     * only growth this transaction made: events that appeared since the last signed checkpoint
+     * without passing through `append` mean someone wrote to the log behind Steward's back, and
+     * signing would vouch for them, so the write fails instead.
+     */
     async checkpointIfGrown(tx: Tx): Promise<void> {
       const head = await repo.head(tx);
       if (head.size === head.checkpointSize) return;
+      const signed = (await repo.latestCheckpoint(tx))?.treeSize ?? 0;
+      const appended = appendsIn.get(tx) ?? 0;
+      if (head.size - signed > appended) {
+        throw new Error(`audit log integrity: ${head.size - signed} events since the last signed checkpoint (size ${signed}) but this transaction appended ${appended}; refusing to sign. Run 'steward audit verify'.`);
+      }
       const root = frontierRoot(toFrontier(head.size, head.frontier));
       await repo.storeCheckpoint(tx, { treeSize: head.size, rootHash: root.toString('hex'), note: signer.sign({ treeSize: head.size, rootHash: root }), createdAt: clock.now().toISOString() });
     },

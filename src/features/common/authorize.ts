@@ -7,6 +7,17 @@ import { DomainError } from '../../errors.ts';
  * `permission` on something owned by `team` (ORGANISATION for organisation-level acts). The system
  * context (no principal) is trusted: it is only used by start-up code.
  */
+/**
+ * Acting on one's own account through an API token (new tokens, revocations, profile, password)
+ * needs the token's `write` scope: a read-only token must not be able to mint or revoke credentials.
+ */
+export function requireWriteScope(ctx: RequestContext, what: string): void {
+  const p = ctx.principal;
+  if (p?.scopes && !p.scopes.includes('write')) {
+    throw new DomainError('forbidden', `a token with scopes [${p.scopes.join(', ')}] may not ${what}: it needs the write scope`);
+  }
+}
+
 export function authorize(ctx: RequestContext, permission: Permission, team: string): void {
   const p = ctx.principal;
   if (p === null || can(p, permission, team)) return;

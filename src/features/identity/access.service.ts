@@ -2,7 +2,7 @@ import type { RequestContext } from '../../context.ts';
 import type { Tx } from '../../db/database.ts';
 import { ORGANISATION, TOKEN_SCOPES, type Principal, type TokenScope } from '../../domain/authz.ts';
 import { DomainError, notFound } from '../../errors.ts';
-import { authorize } from '../common/authorize.ts';
+import { authorize, requireWriteScope } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import type { Authenticator, SessionSettings } from './authenticate.ts';
 import { hashPassword, hashSecret, newApiToken, newSecret, passwordProblem, tokenPrefix, verifyPassword } from './credentials.ts';
@@ -48,6 +48,7 @@ export function createAccessService({ db, transact, repo, audit, clock, ids, aut
       const token = fixedValue ?? newApiToken();
       const scopes: TokenScope[] = input.scopes ?? ['read', 'write'];
       const caller = ctx.principal;
+      requireWriteScope(ctx, 'create tokens');
       // A token may only mint tokens narrower than itself.
       if (caller?.scopes && !scopes.every((s) => caller.scopes!.includes(s))) {
         throw new DomainError('forbidden', `a token with scopes [${caller.scopes.join(', ')}] cannot create one with scopes [${scopes.join(', ')}]`);
@@ -61,6 +62,9 @@ export function createAccessService({ db, transact, repo, audit, clock, ids, aut
         if (user.status !== 'active') throw new DomainError('conflict', `user '${username}' is disabled`);
         const now = clock.now();
         const days = input.expiresInDays ?? (fixedValue ? undefined : DEFAULT_TOKEN_DAYS);
+        let expiresAt = days === undefined ? null : new Date(now.getTime() + days * 86_400_000).toISOString();
+        // ...and never outlives it.
+        if (caller?.tokenExpiresAt && (expiresAt === null || expiresAt > caller.tokenExpiresAt)) expiresAt = caller.tokenExpiresAt;
         const row = {
           id: ids.next(),
           user_id: user.id,
@@ -68,7 +72,7 @@ export function createAccessService({ db, transact, repo, audit, clock, ids, aut
           token_hash: hashSecret(token),
           prefix: tokenPrefix(token),
           scopes: JSON.stringify([...TOKEN_SCOPES].filter((s) => scopes.includes(s))),
-          expires_at: days === undefined ? null : new Date(now.getTime() + days * 86_400_000).toISOString(),
+          expires_at: expiresAt,
           revoked_at: null,
           created_at: now.toISOString(),
           created_by: caller?.userId ?? null,
@@ -92,6 +96,7 @@ export function createAccessService({ db, transact, repo, audit, clock, ids, aut
 
     async revokeToken(ctx: RequestContext, id: string): Promise<ApiToken> {
       const me = self(ctx);
+      requireWriteScope(ctx, 'revoke tokens');
       return command(async (tx) => {
         const row = await repo.token(tx, id);
         if (!row) throw notFound('token', id);
@@ -147,6 +152,7 @@ export function createAccessService({ db, transact, repo, audit, clock, ids, aut
     /** Changes the caller's own password; their other sessions end (API tokens stay, they are separate credentials). */
     async changePassword(ctx: RequestContext, current: string, next: string): Promise<'ok' | 'wrong-password'> {
       const me = self(ctx);
+      requireWriteScope(ctx, 'change a password');
       const problem = passwordProblem(next, me.username);
       if (problem) throw new DomainError('validation_failed', `new password ${problem}`, { errors: [{ pointer: '/body/newPassword', message: problem }] });
       const user = await repo.userByName(db, me.username);
@@ -156,6 +162,7 @@ export function createAccessService({ db, transact, repo, audit, clock, ids, aut
       }
       const passwordHash = await hashPassword(next);
       await command(async (tx) => {
+        await repo.lockUser(tx, me.userId);
         const before = await repo.userById(tx, me.userId);
         if (!before) throw notFound('user', me.username);
         const now = clock.now().toISOString();

@@ -74,6 +74,7 @@ export function createAuthenticator(deps: {
       scopes: parseScopes(row.scopes),
       via: 'token',
       tokenId: row.tokenId,
+      tokenExpiresAt: row.expires_at,
       sessionId: null,
       mustChangePassword: false,
     };
@@ -102,6 +103,7 @@ export function createAuthenticator(deps: {
         scopes: null,
         via: 'session',
         tokenId: null,
+        tokenExpiresAt: null,
         sessionId: row.sessionId,
         mustChangePassword: row.must_change_password === 1,
       },
@@ -124,6 +126,7 @@ export function createAuthenticator(deps: {
         scopes: null,
         via: 'password',
         tokenId: null,
+        tokenExpiresAt: null,
         sessionId: null,
         mustChangePassword: user.passwordChangeRequired,
       },

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor, Tx } from '../../db/database.ts';
 import { translateConstraints } from '../../db/errors.ts';
 import type { ApiTokenTable, SessionTable, UserTable } from '../../db/schema.ts';
@@ -68,6 +69,28 @@ export const identityRepo = {
         }).execute(),
       { unique: () => conflict(`a user named '${u.username}' already exists`) },
     );
+  },
+
+  /** Takes a user's row lock before a read-modify-write (see modelRepo.lock). */
+  async lockUser(tx: Tx, id: string): Promise<void> {
+    await tx.updateTable('users').set({ revision: sql<number>`revision` }).where('id', '=', id).execute();
+  },
+
+  async lockUserByName(tx: Tx, username: string): Promise<void> {
+    await tx.updateTable('users').set({ revision: sql<number>`revision` }).where('username', '=', username).execute();
+  },
+
+  /**
+   * Locks every organisation-wide admin (and the target, which follows) before a command that could
+   * leave none: two admins disabling each other at once must not both succeed. Taken first, in one
+   * statement, so such commands always lock in the same order.
+   */
+  async lockOrgAdmins(tx: Tx): Promise<void> {
+    await tx
+      .updateTable('users')
+      .set({ revision: sql<number>`revision` })
+      .where('id', 'in', (eb) => eb.selectFrom('role_assignments').select('user_id').where('scope', '=', '*').where('role', '=', 'admin'))
+      .execute();
   },
 
   async updateUser(tx: Tx, u: UserRecord): Promise<void> {

@@ -5,8 +5,7 @@ import { PageOf, PageQuery } from '../../http/pagination.ts';
 import { DomainError } from '../../errors.ts';
 import { TeamSlug, Uuid } from '../common/common.schema.ts';
 import type { AccessService } from './access.service.ts';
-import type { FailureLimiter } from '../../domain/rate-limit.ts';
-import type { AuthLimits } from '../../http/auth.ts';
+import type { PasswordGuard } from '../../http/auth.ts';
 import {
   ApiToken,
   ChangePasswordBody,
@@ -33,12 +32,11 @@ const auth = ['authentication'];
 export interface IdentityRouteDeps {
   userService: UserService;
   access: AccessService;
-  limiter: FailureLimiter;
-  limits: AuthLimits;
+  passwords: PasswordGuard;
   session: { maxMs: number; secureCookie: boolean };
 }
 
-export function identityRoutes(app: App, { userService, access, limiter, limits, session }: IdentityRouteDeps): void {
+export function identityRoutes(app: App, { userService, access, passwords, session }: IdentityRouteDeps): void {
   const cookie = (value: string, maxAgeS: number) =>
     `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${session.secureCookie ? '; Secure' : ''}`;
 
@@ -60,18 +58,13 @@ export function identityRoutes(app: App, { userService, access, limiter, limits,
     },
   }, async (request, reply) => {
     const { username, password } = request.body;
-    for (const [key, rule, what] of [[`addr:${request.ip}`, limits.perAddress, 'too many failed authentications from this address'], [`acct:${username}`, limits.perAccount, `too many failed sign-ins for '${username}'`]] as const) {
-      const ms = limiter.blockedFor(key, rule);
-      if (ms > 0) throw new DomainError('rate_limited', `${what}; try again in ${Math.ceil(ms / 1000)} s`, { extra: { retryAfter: Math.ceil(ms / 1000) } });
-    }
+    const attempt = passwords.begin(request.ip, username);
     const res = await access.login(contextOf(request), username, password);
     if (!res.ok) {
-      limiter.recordFailure(`addr:${request.ip}`, limits.perAddress);
-      limiter.recordFailure(`acct:${username}`, limits.perAccount);
       request.log.warn({ event: 'auth.failure', reason: res.reason, account: username, ip: request.ip }, 'sign-in failed');
       throw new DomainError('unauthenticated', 'wrong username or password');
     }
-    limiter.reset(`acct:${username}`);
+    attempt.succeeded();
     reply.header('set-cookie', cookie(res.secret, Math.floor(session.maxMs / 1000)));
     return { csrfToken: res.csrfToken, expiresAt: res.expiresAt, passwordChangeRequired: res.principal.mustChangePassword, user: { username: res.principal.username, displayName: res.principal.displayName } };
   });
@@ -88,14 +81,10 @@ export function identityRoutes(app: App, { userService, access, limiter, limits,
     config: { auth: 'authenticated', allowDuringPasswordChange: true },
     schema: { tags: auth, summary: 'Change my password (ends my other sessions)', body: ChangePasswordBody, response: { 204: Type.Null() } },
   }, async (request, reply) => {
-    const p = request.principal!;
-    const ms = limiter.blockedFor(`acct:${p.username}`, limits.perAccount);
-    if (ms > 0) throw new DomainError('rate_limited', `too many failed password checks for '${p.username}'; try again in ${Math.ceil(ms / 1000)} s`, { extra: { retryAfter: Math.ceil(ms / 1000) } });
+    const attempt = passwords.begin(request.ip, request.principal!.username);
     const outcome = await access.changePassword(contextOf(request), request.body.currentPassword, request.body.newPassword);
-    if (outcome === 'wrong-password') {
-      limiter.recordFailure(`acct:${p.username}`, limits.perAccount);
-      throw new DomainError('forbidden', 'the current password is wrong');
-    }
+    if (outcome === 'wrong-password') throw new DomainError('forbidden', 'the current password is wrong');
+    attempt.succeeded();
     return reply.status(204).send(null);
   });
 

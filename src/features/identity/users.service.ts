@@ -3,7 +3,7 @@ import type { Executor, Tx } from '../../db/database.ts';
 import { ORGANISATION, type RoleAssignment } from '../../domain/authz.ts';
 import { conflict, DomainError, notFound } from '../../errors.ts';
 import { decodeCursor, toPage, type Page } from '../../http/pagination.ts';
-import { authorize } from '../common/authorize.ts';
+import { authorize, requireWriteScope } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import { hashPassword, newSecret, passwordProblem } from './credentials.ts';
 import type { IdentityRepo, UserRecord } from './identity.repo.ts';
@@ -91,8 +91,10 @@ export function createUserService({ db, transact, repo, audit, clock, ids, ident
 
     async update(ctx: RequestContext, username: string, patch: PatchUserBody): Promise<UserRecord> {
       return command(async (tx) => {
+        await repo.lockUserByName(tx, username);
         const before = await mustGetUser(tx, username);
         if (ctx.principal?.userId !== before.id) authorize(ctx, 'users:admin', ORGANISATION);
+        else requireWriteScope(ctx, 'change a profile');
         const after: UserRecord = { ...before, ...patch, email: patch.email === undefined ? before.email : patch.email, updatedAt: clock.now().toISOString(), revision: before.revision + 1 };
         await repo.updateUser(tx, after);
         await audit.append(tx, ctx, { action: 'user.update', subject: { type: 'user', id: before.id }, before: publicUser(before), after: publicUser(after) });
@@ -104,6 +106,8 @@ export function createUserService({ db, transact, repo, audit, clock, ids, ident
     async setStatus(ctx: RequestContext, username: string, status: 'active' | 'disabled'): Promise<UserRecord> {
       return command(async (tx) => {
         authorize(ctx, 'users:admin', ORGANISATION);
+        if (status === 'disabled') await repo.lockOrgAdmins(tx);
+        await repo.lockUserByName(tx, username);
         const before = await mustGetUser(tx, username);
         if (before.status === status) return before;
         if (status === 'disabled') await assertAnotherAdminRemains(tx, before.id);
@@ -127,6 +131,7 @@ export function createUserService({ db, transact, repo, audit, clock, ids, ident
       const passwordHash = await hashPassword(oneTimePassword);
       const user = await command(async (tx) => {
         authorize(ctx, 'users:admin', ORGANISATION);
+        await repo.lockUserByName(tx, username);
         const before = await mustGetUser(tx, username);
         const now = clock.now().toISOString();
         const after: UserRecord = { ...before, passwordHash, passwordChangeRequired: true, updatedAt: now, revision: before.revision + 1 };
@@ -152,6 +157,7 @@ export function createUserService({ db, transact, repo, audit, clock, ids, ident
     async revoke(ctx: RequestContext, username: string, a: RoleAssignment): Promise<UserRecord> {
       return command(async (tx) => {
         authorize(ctx, 'roles:admin', a.scope);
+        if (a.scope === ORGANISATION && a.role === 'admin') await repo.lockOrgAdmins(tx);
         const user = await mustGetUser(tx, username);
         if (a.scope === ORGANISATION && a.role === 'admin') await assertAnotherAdminRemains(tx, user.id);
         if (!(await repo.revoke(tx, user.id, a))) throw notFound('role assignment', `${username}:${a.scope}:${a.role}`);
