@@ -29,6 +29,9 @@ describe.each(DB_KINDS)('HTTP surface on %s', (kind) => {
       expect(create.requestBody.content['application/json'].schema.properties.artifactDigest.pattern).toBe('^sha256:[0-9a-f]{64}$');
       expect(create.responses['4XX'].content['application/problem+json']).toBeDefined();
       expect(res.body.components.schemas.Problem).toBeDefined();
+      expect(Object.keys(res.body.components.securitySchemes)).toEqual(['bearer', 'basic', 'session']);
+      expect(res.body.paths['/api/v1/auth/login'].post.security).toEqual([]);
+      expect(res.body.paths['/api/v1/models'].get.security).toBeUndefined();
     });
 
     it('serves the API reference locally at /docs', async () => {

@@ -20,10 +20,20 @@ export async function registerDocs(app: FastifyInstance, version: string): Promi
         description: 'ML model governance: inventory, risk, policy, gates, evidence, monitoring and a verifiable audit trail. Errors are RFC 9457 problem details with a stable `code`.',
       },
       servers: [],
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'API token `stw_...`' },
+          basic: { type: 'http', scheme: 'basic', description: 'username and password, or username and own API token (MLflow clients)' },
+          session: { type: 'apiKey', in: 'cookie', name: 'steward_session', description: 'console session; unsafe requests also need the X-CSRF-Token header' },
+        },
+      },
+      security: [{ bearer: [] }, { basic: [] }, { session: [] }],
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     transform: ({ schema, url, route }) => {
       const s = { ...(schema ?? {}) } as Record<string, unknown>;
+      // Public operations say so; every other one inherits the document-wide security requirement.
+      if ((route.config as { auth?: string } | undefined)?.auth === 'public' || !route.url.startsWith('/api/v1')) s.security = [];
       // Every operation can fail with a problem document; say so once here rather than in each route.
       s.response = { ...((s.response as object) ?? {}), '4XX': problemResponse, '5XX': problemResponse };
       return { schema: s as never, url: route.url ?? url };
