@@ -241,6 +241,28 @@ describe.each(DB_KINDS)('identity and access control on %s', (kind) => {
       expect((await call(t.app, { method: 'GET', url: '/api/v1/models', token: teamRisk })).status).toBe(200);
     });
 
+    it('lets admins reset passwords and users edit their own profile, with audit events', async () => {
+      const victim = await seedUser(t.app, 'hank', [{ scope: 'alpha', role: 'viewer' }]);
+      const reset = await call(t.app, { method: 'POST', url: '/api/v1/users/hank/password-reset' });
+      expect(reset.status).toBe(200);
+      expect(reset.body.user.passwordChangeRequired).toBe(true);
+      expectProblem(await call(t.app, { method: 'GET', url: '/api/v1/me', token: victim }), 401, 'unauthenticated');
+      const login = await call(t.app, { method: 'POST', url: '/api/v1/auth/login', body: { username: 'hank', password: reset.body.oneTimePassword }, token: null });
+      expect(login.body.passwordChangeRequired).toBe(true);
+      expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/users/hank/password-reset', token: dsAlpha }), 403, 'forbidden');
+      expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/users/nobody/password-reset' }), 404, 'not_found');
+
+      const self = await call(t.app, { method: 'PATCH', url: '/api/v1/users/ds-alpha', body: { displayName: 'Dana Scientist', email: 'dana@example.org' }, token: dsAlpha });
+      expect(self.body).toMatchObject({ displayName: 'Dana Scientist', email: 'dana@example.org' });
+      expectProblem(await call(t.app, { method: 'PATCH', url: '/api/v1/users/hank', body: { displayName: 'Not mine' }, token: dsAlpha }), 403, 'forbidden');
+      expectProblem(await call(t.app, { method: 'PATCH', url: '/api/v1/users/ds-alpha', body: {}, token: dsAlpha }), 400, 'validation_failed');
+      expectProblem(await call(t.app, { method: 'PATCH', url: '/api/v1/users/ds-alpha', body: { email: 'not-an-email' }, token: dsAlpha }), 400, 'validation_failed');
+      expectProblem(await call(t.app, { method: 'PATCH', url: '/api/v1/users/ds-alpha', body: { status: 'active' }, token: dsAlpha }), 400, 'validation_failed');
+      expectProblem(await call(t.app, { method: 'GET', url: '/api/v1/teams/nope' }), 404, 'not_found');
+      const actions = (await call(t.app, { method: 'GET', url: '/api/v1/audit/events?limit=1000' })).body.items.map((e: { action: string }) => e.action);
+      expect(actions).toEqual(expect.arrayContaining(['user.password-reset', 'user.update', 'user.create', 'token.create', 'role.grant', 'role.revoke', 'team.create']));
+    });
+
     it('rejects bad identity input with problems and writes nothing', async () => {
       expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/users', body: { username: 'weak', displayName: 'W', password: 'short' } }), 400, 'validation_failed');
       expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/users', body: { username: 'same-as-name', displayName: 'S', password: 'same-as-name' } }), 400, 'validation_failed');
