@@ -1,0 +1,155 @@
+import { Type, type Static, type TSchema } from 'typebox';
+
+/**
+ * The policy-pack format (`apiVersion: steward.policy/v1`), as a TypeBox schema: the same object
+ * validates uploads, is published as JSON Schema (GET /api/v1/policies/schema) and types the
+ * evaluator. Everything in a pack is declarative data; conditions are a small closed language.
+ */
+const Id = Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9.-]*$', description: 'lowercase id: letters, digits, `.`, `-`' });
+const Text = (max = 4000) => Type.String({ minLength: 1, maxLength: max });
+const Tier = Type.Integer({ minimum: 1, maximum: 4 });
+const Role = Type.Enum(['business-stakeholder', 'business-analyst', 'data-scientist', 'risk-audit', 'data-ops', 'production', 'admin']);
+const AnswerValue = Type.Union([Type.String(), Type.Boolean()]);
+const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
+
+const QuestionId = Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-zA-Z][a-zA-Z0-9]*$', description: 'camelCase question id' });
+
+// Conditions over questionnaire answers. Recursive through `all` / `any` / `not`.
+const Leaf = Type.Union([
+  Type.Object({ question: QuestionId, equals: AnswerValue }, { additionalProperties: false }),
+  Type.Object({ question: QuestionId, in: Type.Array(AnswerValue, { minItems: 1 }) }, { additionalProperties: false }),
+  Type.Object({ question: QuestionId, includes: Type.String() }, { additionalProperties: false, description: 'a list answer contains the value' }),
+  Type.Object({ question: QuestionId, includesAny: Type.Array(Type.String(), { minItems: 1 }) }, { additionalProperties: false }),
+  Type.Object({ question: QuestionId, isEmpty: Type.Boolean() }, { additionalProperties: false, description: 'a list answer is (not) empty' }),
+  Type.Object({ tag: Id }, { additionalProperties: false, description: 'the classification carries this tag (regulation requirements only)' }),
+]);
+export type LeafCondition = Static<typeof Leaf>;
+export type Condition = LeafCondition | { all: Condition[] } | { any: Condition[] } | { not: Condition };
+
+export const ConditionSchema: TSchema = Type.Unsafe<Condition>({
+  $id: 'PolicyCondition',
+  anyOf: [
+    ...(Leaf as unknown as { anyOf: TSchema[] }).anyOf,
+    { type: 'object', properties: { all: { type: 'array', minItems: 1, items: { $ref: 'PolicyCondition' } } }, required: ['all'], additionalProperties: false },
+    { type: 'object', properties: { any: { type: 'array', minItems: 1, items: { $ref: 'PolicyCondition' } } }, required: ['any'], additionalProperties: false },
+    { type: 'object', properties: { not: { $ref: 'PolicyCondition' } }, required: ['not'], additionalProperties: false },
+  ],
+});
+const Cond = Type.Unsafe<Condition>({ $ref: 'PolicyCondition' });
+
+const Question = Type.Object(
+  {
+    id: QuestionId,
+    text: Text(500),
+    help: Type.Optional(Text()),
+    type: Type.Enum(['choice', 'multi-choice', 'boolean'], { description: '`choice`: one of options; `multi-choice`: a list of options (may be empty); `boolean`' }),
+    options: Type.Optional(Type.Array(Type.Object({ value: Type.String({ minLength: 1, maxLength: 100 }), label: Text(300) }, { additionalProperties: false }), { minItems: 1 })),
+    required: Type.Optional(Type.Boolean({ description: 'default true' })),
+  },
+  { additionalProperties: false },
+);
+
+export const EU_AI_ACT_CATEGORIES = ['minimal', 'limited', 'high-risk', 'prohibited'] as const;
+export type EuAiActCategory = (typeof EU_AI_ACT_CATEGORIES)[number];
+
+const Rule = Type.Object(
+  {
+    id: Id,
+    description: Text(),
+    when: Cond,
+    tier: Type.Optional(Tier),
+    tags: Type.Optional(Type.Array(Id, { uniqueItems: true })),
+    euAiAct: Type.Optional(Type.Enum(EU_AI_ACT_CATEGORIES)),
+    /** Recorded, with the rule that fired, when an exemption is claimed (e.g. Art. 6(3)). */
+    note: Type.Optional(Text()),
+  },
+  { additionalProperties: false },
+);
+
+const Evidence = Type.Union([
+  Type.Object(
+    {
+      kind: Type.Literal('signoff'),
+      roles: Type.Array(Role, { minItems: 1, uniqueItems: true }),
+      signers: Type.Optional(Type.Integer({ minimum: 1, description: 'distinct signers needed (default 1)' })),
+      independent: Type.Optional(Type.Boolean({ description: 'signers must not have built or signed as developer of what they approve (default false)' })),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object({ kind: Type.Literal('document'), documentKind: Id }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('check'), metric: Id, comparator: Type.Enum(['>=', '>', '<=', '<', '==']), threshold: Type.Number(), subgroupAggregate: Type.Optional(Type.Enum(['min', 'max', 'ratio', 'difference'])) }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('monitoring'), monitor: Id, description: Type.Optional(Text()) }, { additionalProperties: false }),
+]);
+
+const Measure = Type.Object(
+  {
+    id: Id,
+    title: Text(300),
+    description: Text(),
+    consideration: Id,
+    step: Id,
+    evidence: Type.Array(Evidence, { minItems: 1, description: 'all of these satisfy the measure together' }),
+    requires: Type.Optional(Type.Array(Id, { uniqueItems: true, description: 'measures that must be satisfied first' })),
+  },
+  { additionalProperties: false },
+);
+
+const RaciLetter = Type.String({ pattern: '^(A|R|C|I|A/R)?$' });
+const RaciRow = Type.Object(
+  {
+    task: Id,
+    title: Text(200),
+    step: Id,
+    roles: Type.Record(Type.String(), RaciLetter),
+  },
+  { additionalProperties: false },
+);
+
+const Requirement = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._()-]*$' }),
+    title: Text(300),
+    source: Text(500),
+    effective: Type.Object({ from: IsoDate, until: Type.Optional(IsoDate) }, { additionalProperties: false }),
+    status: Type.Optional(Type.Enum(['in-force', 'pending', 'rescinded'])),
+    note: Type.Optional(Text()),
+    appliesWhen: Type.Optional(Cond),
+    measures: Type.Array(Id, { minItems: 1, uniqueItems: true }),
+  },
+  { additionalProperties: false },
+);
+
+const Regulation = Type.Object(
+  {
+    id: Id,
+    title: Text(300),
+    /** The pack applies to a use case carrying this tag (set by classification rules). */
+    tag: Id,
+    requirements: Type.Array(Requirement, { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+
+export const PolicyPackSchema = Type.Object(
+  {
+    apiVersion: Type.Literal('steward.policy/v1'),
+    name: Id,
+    version: Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+$', description: 'semantic version' }),
+    description: Type.Optional(Text()),
+    tiers: Type.Array(
+      Type.Object({ tier: Tier, name: Text(100), criticality: Text(300), operationalisation: Text(500), reviewEveryDays: Type.Integer({ minimum: 1, maximum: 3650 }) }, { additionalProperties: false }),
+      { minItems: 4, maxItems: 4 },
+    ),
+    questionnaire: Type.Array(Question, { minItems: 1 }),
+    classification: Type.Object({ rules: Type.Array(Rule, { minItems: 1 }) }, { additionalProperties: false }),
+    considerations: Type.Array(Type.Object({ id: Id, title: Text(200), light: Text(500), heavy: Text(500) }, { additionalProperties: false }), { minItems: 1 }),
+    steps: Type.Array(Type.Object({ id: Id, title: Text(200), activities: Type.Array(Text(300), { minItems: 1 }) }, { additionalProperties: false }), { minItems: 1 }),
+    raci: Type.Array(RaciRow),
+    measures: Type.Array(Measure, { minItems: 1 }),
+    /** consideration id -> { "1".."4": measure ids required at that tier } */
+    matrix: Type.Record(Type.String(), Type.Record(Type.String({ pattern: '^[1-4]$' }), Type.Array(Id, { uniqueItems: true }))),
+    regulations: Type.Array(Regulation),
+  },
+  { additionalProperties: false },
+);
+export type PolicyPack = Static<typeof PolicyPackSchema>;

@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { checkAnswers, classify, requiredMeasures, type Answers } from '../src/domain/policy/evaluate.ts';
+import { validatePack } from '../src/domain/policy/validate.ts';
+import type { PolicyPack } from '../src/domain/policy/pack.schema.ts';
+import { DEFAULT_PACK_FILE, parsePackText, readPackFile } from '../src/features/policy/pack-file.ts';
+
+const loaded = () => {
+  const { doc, problems } = readPackFile(DEFAULT_PACK_FILE);
+  expect(problems).toEqual([]);
+  const res = validatePack(doc);
+  expect(res.problems).toEqual([]);
+  return res.pack!;
+};
+const clone = (): PolicyPack => structuredClone(loaded());
+
+export const creditScoring: Answers = {
+  consumers: 'public', availability: 'realtime', errorImpact: ['financial', 'personal'], personalData: true, sector: 'finance', regions: ['EU'],
+  annexIIIArea: 'essential-services', prohibitedPractice: 'none', interactsWithPeople: false, generatesSyntheticContent: false, profilesPeople: true,
+  releaseCadence: 'monthly', modelLifetime: 'years', decisionImpactLifetime: 'long', decayRate: 'moderate', explainabilityNeed: 'high',
+};
+export const adHocAnalysis: Answers = {
+  consumers: 'internal-few', availability: 'ad-hoc', errorImpact: [], personalData: false, sector: 'other', regions: ['other'],
+  annexIIIArea: 'none', prohibitedPractice: 'none', interactsWithPeople: false, generatesSyntheticContent: false, profilesPeople: false,
+  releaseCadence: 'rare', modelLifetime: 'one-off', decisionImpactLifetime: 'short', decayRate: 'slow', explainabilityNeed: 'low',
+};
+
+describe('the default policy pack', () => {
+  it('ships valid, with every regulation pack the product names', () => {
+    const pack = loaded();
+    expect(pack.tiers.map((t) => t.tier)).toEqual([1, 2, 3, 4]);
+    expect(pack.considerations).toHaveLength(9);
+    expect(pack.steps.map((s) => s.id)).toEqual(['business-scoping', 'ideation', 'development', 'preproduction', 'deployment', 'monitoring']);
+    expect(pack.raci).toHaveLength(10);
+    expect(pack.regulations.map((r) => r.id)).toEqual(['gxp', 'model-risk-management', 'gdpr', 'ccpa', 'eu-ai-act', 'nist-ai-rmf', 'iso-42001', 'nyc-ll144']);
+    const sr117 = pack.regulations.find((r) => r.id === 'model-risk-management')!.requirements.filter((r) => r.id.startsWith('sr-11-7'));
+    expect(sr117.every((r) => r.status === 'rescinded' && r.effective.until === '2026-04-17')).toBe(true);
+    for (const q of ['consumers', 'availability', 'errorImpact', 'personalData', 'sector', 'regions', 'annexIIIArea', 'prohibitedPractice', 'interactsWithPeople', 'generatesSyntheticContent', 'profilesPeople', 'releaseCadence', 'modelLifetime', 'decisionImpactLifetime', 'decayRate', 'explainabilityNeed']) {
+      expect(pack.questionnaire.map((x) => x.id)).toContain(q);
+    }
+  });
+
+  it('classifies public EU credit scoring as tier 4, GDPR, EU AI Act high-risk and model risk management', () => {
+    const pack = loaded();
+    expect(checkAnswers(pack, creditScoring)).toEqual([]);
+    const c = classify(pack, creditScoring);
+    expect(c.tier).toBe(4);
+    expect(c.euAiAct).toBe('high-risk');
+    expect(c.tags).toEqual(expect.arrayContaining(['gdpr', 'eu-ai-act-high-risk', 'model-risk-management', 'personal-data', 'public-facing']));
+    expect(c.trace.find((t) => t.rule === 'eu-ai-act-high-risk')!.answers).toMatchObject({ regions: ['EU'], annexIIIArea: 'essential-services' });
+    const measures = requiredMeasures(pack, c, creditScoring, '2026-11-26');
+    const byId = new Map(measures.map((m) => [m.measure, m]));
+    expect(byId.get('signoff-dual-acceptance')!.sources).toEqual(['matrix:signoff:4']);
+    expect(byId.get('signoff-model-acceptance')!.sources).toEqual(expect.arrayContaining(['matrix:signoff:4', 'model-risk-management:ss1-23-p4', 'model-risk-management:sr-26-2-lifecycle']));
+    expect(byId.get('gdpr-human-review')!.sources).toEqual(['gdpr:art-22']);
+    expect(byId.get('aiact-technical-documentation')!.sources).toEqual(['eu-ai-act:art-11']);
+    // Before SR 26-2 took over, SR 11-7 was the rule.
+    const earlier = requiredMeasures(pack, c, creditScoring, '2025-06-01');
+    expect(earlier.find((m) => m.measure === 'verify-production-data')!.sources).toContain('model-risk-management:sr-11-7-validation');
+    expect(earlier.some((m) => m.sources.includes('eu-ai-act:art-11'))).toBe(false);
+  });
+
+  it('classifies an internal ad-hoc analysis without impact as tier 1 with none of those tags', () => {
+    const pack = loaded();
+    const c = classify(pack, adHocAnalysis);
+    expect(c.tier).toBe(1);
+    expect(c.euAiAct).toBe('minimal');
+    for (const tag of ['gdpr', 'eu-ai-act-high-risk', 'model-risk-management', 'personal-data', 'public-facing']) expect(c.tags).not.toContain(tag);
+  });
+
+  it('applies the Art. 6(3) exemption only to systems that do not profile people, and records it', () => {
+    const pack = loaded();
+    const exempt = classify(pack, { ...creditScoring, annexIIIExemption: 'preparatory-task', profilesPeople: false });
+    expect(exempt.euAiAct).toBe('minimal');
+    expect(exempt.tags).toContain('eu-ai-act-art-6-3-exemption');
+    expect(exempt.trace.find((t) => t.rule === 'eu-ai-act-art-6-3-exemption')!.note).toMatch(/never applicable to profiling/);
+    expect(classify(pack, { ...creditScoring, annexIIIExemption: 'preparatory-task', profilesPeople: true }).euAiAct).toBe('high-risk');
+    expect(classify(pack, { ...adHocAnalysis, regions: ['EU'], prohibitedPractice: 'social-scoring' })).toMatchObject({ euAiAct: 'prohibited', tier: 4 });
+    expect(classify(pack, { ...adHocAnalysis, regions: ['EU'], interactsWithPeople: true }).euAiAct).toBe('limited');
+  });
+
+  it('names the question of every bad answer', () => {
+    const pack = loaded();
+    const { consumers: _c, ...missing } = creditScoring;
+    expect(checkAnswers(pack, { ...missing, sector: 'crypto', regions: ['EU', 'EU'], personalData: 'yes', colour: 'blue' } as unknown as Answers)).toEqual([
+      { question: 'colour', message: 'is not a question of this policy pack' },
+      { question: 'consumers', message: 'is required' },
+      { question: 'personalData', message: 'must be true or false' },
+      { question: 'sector', message: expect.stringMatching(/^must be one of finance, insurance/) },
+      { question: 'regions', message: expect.stringMatching(/^must be a list of distinct values/) },
+    ]);
+  });
+});
+
+describe('policy pack validation', () => {
+  it('reports shape errors with paths, and unparseable text with its line', () => {
+    const { problems } = validatePack({ apiVersion: 'steward.policy/v1', name: 'x' });
+    expect(problems.map((p) => p.path)).toEqual(expect.arrayContaining(['/version', '/tiers', '/measures']));
+    expect(parsePackText('a: [1, 2\nb: 3').problems[0]!.message).toMatch(/not valid YAML or JSON \(line \d+, column \d+\)/);
+    expect(parsePackText('a: 1\na: 2').problems[0]!.message).toMatch(/not valid YAML/);
+    const pack = clone();
+    (pack.classification.rules[0]!.when as unknown) = { question: 'consumers', greaterThan: 3 };
+    expect(validatePack(pack).problems).toEqual([{ path: '/classification/rules/0/when', message: expect.stringMatching(/is not a valid condition/) }]);
+  });
+
+  it('finds unknown ids, uncovered cells, cycles, dead regulations and RACI mistakes', () => {
+    const pack = clone();
+    pack.matrix['signoff']!['4']!.push('no-such-measure');
+    delete pack.matrix['monitoring']!['2'];
+    pack.measures.find((m) => m.id === 'repro-environment-pinned')!.requires = ['repro-exact-reinstantiation'];
+    pack.measures.find((m) => m.id === 'doc-model-card')!.step = 'nowhere';
+    pack.classification.rules.find((r) => r.id === 'gdpr')!.when = { question: 'sector', equals: 'banking' };
+    pack.classification.rules = pack.classification.rules.filter((r) => r.id !== 'nyc-aedt');
+    pack.raci[0]!.roles = { 'business-stakeholder': 'R', 'business-analyst': 'C' };
+    pack.regulations[0]!.requirements[0]!.measures = ['ghost'];
+    const messages = validatePack(pack).problems.map((p) => `${p.path}: ${p.message}`);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        `/matrix/signoff/4/${pack.matrix['signoff']!['4']!.length - 1}: unknown measure 'no-such-measure'`,
+        "/matrix/monitoring/2: no cell for consideration 'monitoring' at tier 2 (write [] for none)",
+        expect.stringMatching(/prerequisite cycle: repro-(environment-pinned|exact-reinstantiation) -> .* -> repro-/),
+        expect.stringMatching(/\/measures\/\d+\/step: unknown step 'nowhere'/),
+        expect.stringMatching(/\/classification\/rules\/\d+\/when: 'banking' is not an answer 'sector' offers/),
+        "/regulations/7/tag: no classification rule sets the tag 'nyc-ll144', so this regulation never applies",
+        "/raci/0/roles: task 'identification' must have exactly one Accountable role, has 0",
+        "/regulations/0/requirements/0/measures/0: unknown measure 'ghost'",
+      ]),
+    );
+  });
+
+  it('accepts the same pack as JSON', () => {
+    const json = JSON.stringify(parse(readFileSync(DEFAULT_PACK_FILE, 'utf8')));
+    expect(validatePack(parsePackText(json).doc).problems).toEqual([]);
+  });
+});
