@@ -18,6 +18,7 @@ import { identityRepo } from './features/identity/identity.repo.ts';
 import { identityRoutes } from './features/identity/identity.routes.ts';
 import { createUserService } from './features/identity/users.service.ts';
 import { createInventory, inventoryRoutes } from './features/inventory.ts';
+import { createPolicyFeature, policyFeatureRoutes } from './features/policy/index.ts';
 import type { App } from './http/app-types.ts';
 import { createPasswordGuard, DEFAULT_AUTH_LIMITS, installAuth, type AuthLimits } from './http/auth.ts';
 import { registerDocs } from './http/docs.ts';
@@ -91,6 +92,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const userService = createUserService({ ...identityDeps, identityChanged: authn.identityChanged });
   const access = createAccessService({ ...identityDeps, authn, sessions: opts.config.session });
   const inventory = createInventory({ db, transact, audit, clock, ids, versionCache: singleProcess });
+  const policy = createPolicyFeature({ db, transact, audit, clock, ids });
 
   const passwords = createPasswordGuard(limiter, limits);
   installAuth(app, { authn, limiter, limits, passwords });
@@ -102,6 +104,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       inventoryRoutes(scope, inventory);
       identityRoutes(scope, { userService, access, passwords, session: opts.config.session });
       auditRoutes(scope, { audit, db });
+      policyFeatureRoutes(scope, policy, inventory);
     },
     { prefix: '/api/v1' },
   );
@@ -109,6 +112,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   if (opts.bootstrap) {
     const result = await ensureBootstrapAdmin({ ...identityDeps, bootstrapToken: opts.bootstrap.token });
     if (result.created) authn.identityChanged();
+    await policy.installDefaultPack();
     opts.bootstrap.onResult?.(result);
   }
   return app;

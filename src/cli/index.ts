@@ -5,6 +5,7 @@ import { ApiError, UnreachableError, UsageError } from './client.ts';
 import { auditCommands } from './audit-commands.ts';
 import { identityCommands } from './identity-commands.ts';
 import { inventoryCommands } from './inventory-commands.ts';
+import { policyCommands } from './policy-commands.ts';
 import { serverCommands } from './server-commands.ts';
 
 /** Exit codes: 0 ok, 1 the server refused or failed, 2 bad usage or configuration, 3 server unreachable. */
@@ -41,6 +42,7 @@ serverCommands(program);
 inventoryCommands(program);
 identityCommands(program);
 auditCommands(program);
+policyCommands(program);
 
 try {
   await program.parseAsync(process.argv);

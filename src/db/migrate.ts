@@ -3,12 +3,14 @@ import type { Db } from './database.ts';
 import * as m0001 from './migrations/0001_inventory.ts';
 import * as m0002 from './migrations/0002_identity_audit.ts';
 import * as m0003 from './migrations/0003_model_search.ts';
+import * as m0004 from './migrations/0004_policy.ts';
 
 // Static imports keep migrations inside the compiled bundle and in a fixed order.
 const migrations: Record<string, Migration> = {
   '0001_inventory': m0001,
   '0002_identity_audit': m0002,
   '0003_model_search': m0003,
+  '0004_policy': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

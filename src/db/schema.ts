@@ -130,7 +130,7 @@ export interface DatasetLineageTable {
   columns: string;
 }
 
-export interface Database extends IdentityAuditTables {
+export interface Database extends IdentityAuditTables, PolicyTables {
   use_cases: UseCaseTable;
   models: ModelTable;
   model_tags: ModelTagTable;
@@ -242,4 +242,63 @@ export interface IdentityAuditTables {
   audit_nodes: AuditNodeTable;
   audit_head: AuditHeadTable;
   audit_checkpoints: AuditCheckpointTable;
+}
+
+export interface PolicyPackTable {
+  id: string;
+  name: string;
+  version: string;
+  digest: string;
+  /** Canonical (RFC 8785) JSON of the pack. */
+  content: string;
+  status: string;
+  created_at: string;
+  created_by: string | null;
+  activated_at: string | null;
+  activated_by: string | null;
+}
+
+export interface AssessmentTable {
+  id: string;
+  use_case_id: string;
+  pack_id: string;
+  answers: string;
+  tier: number;
+  tags: string;
+  eu_ai_act: string;
+  trace: string;
+  review_by: string;
+  current: number;
+  reevaluate_under: string | null;
+  override_tier: number | null;
+  override_reason: string | null;
+  override_status: string | null;
+  override_requested_by: string | null;
+  override_requested_at: string | null;
+  override_decided_by: string | null;
+  override_decided_at: string | null;
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface EthicalPositionTable {
+  version: number;
+  content: string;
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface EthicalAlignmentTable {
+  use_case_id: string;
+  position_version: number;
+  statement: string;
+  recorded_at: string;
+  recorded_by: string | null;
+}
+
+export interface PolicyTables {
+  policy_packs: PolicyPackTable;
+  assessments: AssessmentTable;
+  ethical_positions: EthicalPositionTable;
+  ethical_alignments: EthicalAlignmentTable;
 }

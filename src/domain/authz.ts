@@ -20,20 +20,23 @@ export const PERMISSIONS = [
   'users:admin',
   'teams:admin',
   'roles:admin',
+  'policy:admin',
+  'assessment:write',
+  'assessment:confirm',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 /** Permissions that are not tied to one team: any role the user holds in any scope counts. */
 const ANY_SCOPE: ReadonlySet<Permission> = new Set(['inventory:read']);
 /** Permissions over the whole organisation's records: only roles held organisation-wide count. */
-const ORGANISATION_ONLY: ReadonlySet<Permission> = new Set(['audit:read', 'identity:read', 'users:admin', 'teams:admin']);
+const ORGANISATION_ONLY: ReadonlySet<Permission> = new Set(['audit:read', 'identity:read', 'users:admin', 'teams:admin', 'policy:admin']);
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   viewer: ['inventory:read'],
-  'business-stakeholder': ['inventory:read', 'use-case:write'],
-  'business-analyst': ['inventory:read', 'use-case:write', 'dataset:write'],
+  'business-stakeholder': ['inventory:read', 'use-case:write', 'assessment:write'],
+  'business-analyst': ['inventory:read', 'use-case:write', 'dataset:write', 'assessment:write'],
   'data-scientist': ['inventory:read', 'model:write', 'version:write', 'alias:write', 'dataset:write'],
-  'risk-audit': ['inventory:read', 'audit:read', 'identity:read'],
+  'risk-audit': ['inventory:read', 'audit:read', 'identity:read', 'policy:admin', 'assessment:write', 'assessment:confirm'],
   'data-ops': ['inventory:read', 'dataset:write', 'alias:write'],
   production: ['inventory:read', 'alias:write'],
   admin: PERMISSIONS,
@@ -54,6 +57,9 @@ const SCOPE_OF: Record<Permission, TokenScope> = {
   'users:admin': 'admin',
   'teams:admin': 'admin',
   'roles:admin': 'admin',
+  'policy:admin': 'write',
+  'assessment:write': 'write',
+  'assessment:confirm': 'write',
 };
 
 export interface RoleAssignment {

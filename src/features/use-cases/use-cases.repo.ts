@@ -54,6 +54,27 @@ export const useCaseRepo = {
     await translateConstraints(() => tx.insertInto('use_cases').values(toRow(u)).execute(), { unique: duplicate(u.name) });
   },
 
+  async teamOf(db: Executor, id: string): Promise<string | undefined> {
+    const row = await db.selectFrom('use_cases').select('owner_team').where('id', '=', id).executeTakeFirst();
+    return row?.owner_team;
+  },
+
+  /** Every use case with its live model versions as `model@version`, for policy simulation. */
+  async withVersions(db: Executor): Promise<{ id: string; name: string; versions: string[] }[]> {
+    const [useCases, versions] = await Promise.all([
+      db.selectFrom('use_cases').select(['id', 'name']).orderBy('name').execute(),
+      db
+        .selectFrom('model_versions as v')
+        .innerJoin('models as m', 'm.id', 'v.model_id')
+        .select(['m.use_case_id', 'm.name', 'v.version'])
+        .where('v.deleted_at', 'is', null)
+        .orderBy('m.name')
+        .orderBy('v.version')
+        .execute(),
+    ]);
+    return useCases.map((u) => ({ ...u, versions: versions.filter((v) => v.use_case_id === u.id).map((v) => `${v.name}@${v.version}`) }));
+  },
+
   /** Takes the row lock before a read-modify-write (see modelRepo.lock). */
   async lock(tx: Tx, id: string): Promise<void> {
     await tx.updateTable('use_cases').set({ revision: sql<number>`revision` }).where('id', '=', id).execute();

@@ -1,0 +1,72 @@
+import type { PolicyPack } from './pack.schema.ts';
+
+type Measure = PolicyPack['measures'][number];
+type Evidence = Measure['evidence'][number];
+
+/** A piece of recorded evidence, as the evidence and lifecycle features will store it. */
+export interface EvidenceRecord {
+  id: string;
+  kind: 'document' | 'check' | 'signoff' | 'monitoring';
+  documentKind?: string;
+  metric?: string;
+  value?: number;
+  monitor?: string;
+  /** For sign-offs: who signed and in which role. */
+  signer?: string;
+  role?: string;
+  /** The artefact the evidence was produced for (sha256:...), when it concerns a model version. */
+  artifactDigest?: string | null;
+}
+
+export type MeasureStatus =
+  | { status: 'satisfied'; by: string[] }
+  | { status: 'missing'; unmet: string[] }
+  | { status: 'stale'; by: string[]; reason: string };
+
+const compare = (value: number, op: string, threshold: number): boolean =>
+  op === '>=' ? value >= threshold : op === '>' ? value > threshold : op === '<=' ? value <= threshold : op === '<' ? value < threshold : value === threshold;
+
+function describe(e: Evidence): string {
+  switch (e.kind) {
+    case 'document':
+      return `a '${e.documentKind}' document`;
+    case 'check':
+      return `check ${e.metric} ${e.comparator} ${e.threshold}`;
+    case 'monitoring':
+      return `monitor '${e.monitor}' configured`;
+    case 'signoff':
+      return `${e.signers ?? 1} sign-off(s) by ${e.roles.join(' or ')}${e.independent ? ', independent' : ''}`;
+  }
+}
+
+/**
+ * The status of a measure given the evidence recorded: `satisfied` when every evidence item of the
+ * measure is met by records for the current artefact; `stale` when it is met only by records made
+ * for another artefact digest (the version changed since); otherwise `missing`, naming what is
+ * unmet. `creators` are the people an independent sign-off must not come from.
+ */
+export function measureStatus(measure: Measure, records: EvidenceRecord[], opts: { artifactDigest?: string | null; creators?: string[] } = {}): MeasureStatus {
+  const current = (r: EvidenceRecord) => !opts.artifactDigest || !r.artifactDigest || r.artifactDigest === opts.artifactDigest;
+  const unmet: string[] = [];
+  const by: string[] = [];
+  let stale = false;
+  for (const e of measure.evidence) {
+    const matches = records.filter((r) => {
+      if (r.kind !== e.kind) return false;
+      if (e.kind === 'document') return r.documentKind === e.documentKind;
+      if (e.kind === 'monitoring') return r.monitor === e.monitor;
+      if (e.kind === 'check') return r.metric === e.metric && typeof r.value === 'number' && compare(r.value, e.comparator, e.threshold);
+      return r.role !== undefined && e.roles.includes(r.role as never) && !(e.independent && r.signer && opts.creators?.includes(r.signer));
+    });
+    const enough = (rs: EvidenceRecord[]) => (e.kind === 'signoff' ? new Set(rs.map((r) => r.signer)).size >= (e.signers ?? 1) : rs.length > 0);
+    const fresh = matches.filter(current);
+    if (enough(fresh)) by.push(...fresh.map((r) => r.id));
+    else if (enough(matches)) {
+      stale = true;
+      by.push(...matches.map((r) => r.id));
+    } else unmet.push(describe(e));
+  }
+  if (unmet.length > 0) return { status: 'missing', unmet };
+  if (stale) return { status: 'stale', by, reason: 'satisfied only by evidence recorded for another artefact digest' };
+  return { status: 'satisfied', by };
+}

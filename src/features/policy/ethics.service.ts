@@ -1,0 +1,97 @@
+import type { RequestContext } from '../../context.ts';
+import { actorId } from '../../context.ts';
+import type { Executor } from '../../db/database.ts';
+import { ORGANISATION } from '../../domain/authz.ts';
+import { DomainError, notFound } from '../../errors.ts';
+import { authorize } from '../common/authorize.ts';
+import type { CommandDeps } from '../common/deps.ts';
+import type { PolicyRepo } from './policy.repo.ts';
+
+export interface EthicalPositionContent {
+  wellbeingAspects: string[];
+  psychologicalImpact: string;
+  financialImpact: string;
+  transparency: string;
+  accountability: string;
+  statement?: string;
+}
+
+export interface EthicalPosition extends EthicalPositionContent {
+  version: number;
+  createdAt: string;
+  createdBy: string | null;
+}
+
+export interface EthicsServiceDeps extends CommandDeps {
+  repo: PolicyRepo;
+  useCases: { teamOf(db: Executor, id: string): Promise<string | undefined> };
+  /** The tier in force for a use case (null before its first assessment). */
+  tierOf(db: Executor, useCaseId: string): Promise<number | null>;
+}
+
+/** Use cases at this tier or above must record how they align with the current ethical position. */
+export const ALIGNMENT_FROM_TIER = 3;
+
+export function createEthicsService({ db, transact, audit, clock, repo, useCases, tierOf }: EthicsServiceDeps) {
+  const toPosition = (r: { version: number; content: string; created_at: string; created_by: string | null }): EthicalPosition => ({
+    ...(JSON.parse(r.content) as EthicalPositionContent),
+    version: r.version,
+    createdAt: r.created_at,
+    createdBy: r.created_by,
+  });
+
+  return {
+    async current(): Promise<EthicalPosition | null> {
+      const r = await repo.latestPosition(db);
+      return r ? toPosition(r) : null;
+    },
+
+    async versions(): Promise<EthicalPosition[]> {
+      return (await repo.positions(db)).map(toPosition);
+    },
+
+    /** Saves a new version (every version is kept); use cases aligned with older ones need review. */
+    async publish(ctx: RequestContext, content: EthicalPositionContent): Promise<EthicalPosition> {
+      return transact(async (tx) => {
+        authorize(ctx, 'users:admin', ORGANISATION);
+        const previous = await repo.latestPosition(tx);
+        const row = { version: (previous?.version ?? 0) + 1, content: JSON.stringify(content), created_at: clock.now().toISOString(), created_by: actorId(ctx) };
+        await repo.insertPosition(tx, row);
+        const position = toPosition(row);
+        await audit.append(tx, ctx, { action: 'ethical-position.publish', subject: { type: 'ethical-position', id: String(row.version) }, before: previous ? toPosition(previous) : null, after: position });
+        return position;
+      });
+    },
+
+    async align(ctx: RequestContext, useCaseId: string, statement: string) {
+      await transact(async (tx) => {
+        const team = await useCases.teamOf(tx, useCaseId);
+        if (!team) throw notFound('use case', useCaseId);
+        authorize(ctx, 'assessment:write', team);
+        const position = await repo.latestPosition(tx);
+        if (!position) throw new DomainError('conflict', 'no ethical position has been published yet');
+        const row = { use_case_id: useCaseId, position_version: position.version, statement, recorded_at: clock.now().toISOString(), recorded_by: actorId(ctx) };
+        await repo.upsertAlignment(tx, row);
+        await audit.append(tx, ctx, { action: 'ethical-alignment.record', subject: { type: 'use-case', id: useCaseId }, after: { positionVersion: row.position_version, statement } });
+      });
+      return this.alignment(useCaseId);
+    },
+
+    /** Whether the use case must align (tier >= 3) and whether it does with the current version. */
+    async alignment(useCaseId: string) {
+      if (!(await useCases.teamOf(db, useCaseId))) throw notFound('use case', useCaseId);
+      const [position, tier, alignments] = await Promise.all([repo.latestPosition(db), tierOf(db, useCaseId), repo.alignments(db, useCaseId)]);
+      const required = tier !== null && tier >= ALIGNMENT_FROM_TIER;
+      const latest = alignments[alignments.length - 1];
+      const status = !required ? 'not-required' : !position ? 'no-position' : !latest ? 'missing' : latest.position_version === position.version ? 'aligned' : 'review';
+      return {
+        required,
+        status,
+        currentVersion: position?.version ?? null,
+        alignments: alignments.map((a) => ({ positionVersion: a.position_version, statement: a.statement, recordedAt: a.recorded_at, recordedBy: a.recorded_by })),
+      };
+    },
+  };
+}
+
+export type EthicsService = ReturnType<typeof createEthicsService>;

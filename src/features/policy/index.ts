@@ -1,0 +1,66 @@
+import type { Clock } from '../../clock.ts';
+import { systemContext } from '../../context.ts';
+import type { Db, Executor } from '../../db/database.ts';
+import type { Transact } from '../../db/transact.ts';
+import type { EvidenceRecord } from '../../domain/policy/status.ts';
+import { validatePack } from '../../domain/policy/validate.ts';
+import type { App } from '../../http/app-types.ts';
+import type { IdSource } from '../../http/ids.ts';
+import type { AuditAppender } from '../audit/audit.service.ts';
+import type { Inventory } from '../inventory.ts';
+import { useCaseRepo } from '../use-cases/use-cases.repo.ts';
+import { createAssessmentService } from './assessments.service.ts';
+import { createEthicsService } from './ethics.service.ts';
+import { DEFAULT_PACK_FILE, readPackFile } from './pack-file.ts';
+import { policyRepo } from './policy.repo.ts';
+import { assessmentRoutes, policyRoutes } from './policy.routes.ts';
+import { createPolicyService } from './policy.service.ts';
+import { versionRequirementsRoute } from './requirements.routes.ts';
+
+/**
+ * Evidence and sign-offs are recorded by later features; until then every measure reads as
+ * missing, which is the truth. They plug their stores in here.
+ */
+const noEvidenceRecordedYet = {
+  forUseCase: async (_db: Executor, _useCaseId: string): Promise<EvidenceRecord[]> => [],
+  forVersion: async (_db: Executor, _versionId: string): Promise<EvidenceRecord[]> => [],
+};
+
+export function createPolicyFeature(deps: { db: Db; transact: Transact; audit: AuditAppender; clock: Clock; ids: IdSource }) {
+  const base = { ...deps, repo: policyRepo };
+  const policies = createPolicyService({ ...base, inventory: { useCases: useCaseRepo.withVersions } });
+  const assessments = createAssessmentService({ ...base, policies, useCases: useCaseRepo, evidence: noEvidenceRecordedYet });
+  const ethics = createEthicsService({
+    ...base,
+    useCases: useCaseRepo,
+    tierOf: async (db, id) => {
+      const current = await policyRepo.currentAssessment(db, id);
+      return current ? (current.override_status === 'confirmed' && current.override_tier !== null ? current.override_tier : current.tier) : null;
+    },
+  });
+  return {
+    policies,
+    assessments,
+    ethics,
+    /** On a database without any pack, install the shipped default pack as the active one. */
+    async installDefaultPack(): Promise<void> {
+      const { doc, problems } = readPackFile(DEFAULT_PACK_FILE);
+      const { pack, problems: invalid } = validatePack(doc);
+      if (!pack) throw new Error(`the shipped default policy pack is invalid: ${JSON.stringify([...problems, ...invalid].slice(0, 5))}`);
+      try {
+        await policies.installDefault(systemContext('bootstrap'), pack);
+      } catch (err) {
+        // Another replica installed it first.
+        if ((await policies.list()).length === 0) throw err;
+      }
+    },
+  };
+}
+
+export type PolicyFeature = ReturnType<typeof createPolicyFeature>;
+
+export function policyFeatureRoutes(app: App, feature: PolicyFeature, inventory: Inventory): void {
+  policyRoutes(app, feature);
+  assessmentRoutes(app, feature);
+  versionRequirementsRoute(app, { assessments: feature.assessments, inventory });
+}

@@ -1,0 +1,89 @@
+import type { Executor, Tx } from '../../db/database.ts';
+import { translateConstraints } from '../../db/errors.ts';
+import type { AssessmentTable, PolicyPackTable } from '../../db/schema.ts';
+import { conflict } from '../../errors.ts';
+
+export const policyRepo = {
+  async insertPack(tx: Tx, row: PolicyPackTable): Promise<void> {
+    await translateConstraints(() => tx.insertInto('policy_packs').values(row).execute(), {
+      unique: () => conflict(`policy pack '${row.name}' version ${row.version} already exists; packs are immutable, upload a new version`),
+    });
+  },
+
+  async pack(db: Executor, id: string): Promise<PolicyPackTable | undefined> {
+    return db.selectFrom('policy_packs').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+
+  async activePack(db: Executor): Promise<PolicyPackTable | undefined> {
+    return db.selectFrom('policy_packs').selectAll().where('status', '=', 'active').executeTakeFirst();
+  },
+
+  async packs(db: Executor): Promise<Omit<PolicyPackTable, 'content'>[]> {
+    return db.selectFrom('policy_packs').select(['id', 'name', 'version', 'digest', 'status', 'created_at', 'created_by', 'activated_at', 'activated_by']).orderBy('created_at').execute();
+  },
+
+  async countPacks(db: Executor): Promise<number> {
+    const row = await db.selectFrom('policy_packs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  },
+
+  /** Retires the active pack and activates `id`, in that order (one active pack at a time). */
+  async activate(tx: Tx, id: string, at: string, by: string | null): Promise<void> {
+    await tx.updateTable('policy_packs').set({ status: 'retired' }).where('status', '=', 'active').execute();
+    await tx.updateTable('policy_packs').set({ status: 'active', activated_at: at, activated_by: by }).where('id', '=', id).execute();
+  },
+
+  async insertAssessment(tx: Tx, row: AssessmentTable): Promise<void> {
+    await tx.updateTable('assessments').set({ current: 0 }).where('use_case_id', '=', row.use_case_id).where('current', '=', 1).execute();
+    await tx.insertInto('assessments').values(row).execute();
+  },
+
+  async currentAssessment(db: Executor, useCaseId: string): Promise<AssessmentTable | undefined> {
+    return db.selectFrom('assessments').selectAll().where('use_case_id', '=', useCaseId).where('current', '=', 1).executeTakeFirst();
+  },
+
+  async assessments(db: Executor, useCaseId: string): Promise<AssessmentTable[]> {
+    return db.selectFrom('assessments').selectAll().where('use_case_id', '=', useCaseId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+  },
+
+  async currentAssessments(db: Executor, opts: { reviewBefore?: string } = {}): Promise<AssessmentTable[]> {
+    let q = db.selectFrom('assessments').selectAll().where('current', '=', 1).orderBy('review_by').orderBy('id');
+    if (opts.reviewBefore) q = q.where('review_by', '<', opts.reviewBefore);
+    return q.execute();
+  },
+
+  async updateAssessment(tx: Tx, id: string, changes: Partial<AssessmentTable>): Promise<void> {
+    await tx.updateTable('assessments').set(changes).where('id', '=', id).execute();
+  },
+
+  /** Takes a use case's current assessment row lock before a read-modify-write. */
+  async lockCurrent(tx: Tx, useCaseId: string): Promise<void> {
+    await tx.updateTable('assessments').set({ current: 1 }).where('use_case_id', '=', useCaseId).where('current', '=', 1).execute();
+  },
+
+  async latestPosition(db: Executor): Promise<{ version: number; content: string; created_at: string; created_by: string | null } | undefined> {
+    return db.selectFrom('ethical_positions').selectAll().orderBy('version', 'desc').limit(1).executeTakeFirst();
+  },
+
+  async positions(db: Executor) {
+    return db.selectFrom('ethical_positions').selectAll().orderBy('version').execute();
+  },
+
+  async insertPosition(tx: Tx, row: { version: number; content: string; created_at: string; created_by: string | null }): Promise<void> {
+    await translateConstraints(() => tx.insertInto('ethical_positions').values(row).execute(), { unique: () => conflict('another version of the ethical position was saved at the same time; retry') });
+  },
+
+  async upsertAlignment(tx: Tx, row: { use_case_id: string; position_version: number; statement: string; recorded_at: string; recorded_by: string | null }): Promise<void> {
+    await tx
+      .insertInto('ethical_alignments')
+      .values(row)
+      .onConflict((oc) => oc.columns(['use_case_id', 'position_version']).doUpdateSet({ statement: row.statement, recorded_at: row.recorded_at, recorded_by: row.recorded_by }))
+      .execute();
+  },
+
+  async alignments(db: Executor, useCaseId: string) {
+    return db.selectFrom('ethical_alignments').selectAll().where('use_case_id', '=', useCaseId).orderBy('position_version').execute();
+  },
+};
+
+export type PolicyRepo = typeof policyRepo;

@@ -1,0 +1,206 @@
+import { createHash } from 'node:crypto';
+import type { RequestContext } from '../../context.ts';
+import { actorId } from '../../context.ts';
+import type { Executor } from '../../db/database.ts';
+import { ORGANISATION } from '../../domain/authz.ts';
+import { canonicalize } from '../../domain/jcs.ts';
+import { checkAnswers, classify, requiredMeasures, type Answers } from '../../domain/policy/evaluate.ts';
+import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
+import { validatePack, type PackProblem } from '../../domain/policy/validate.ts';
+import type { PolicyPackTable } from '../../db/schema.ts';
+import { DomainError, notFound } from '../../errors.ts';
+import { authorize } from '../common/authorize.ts';
+import type { CommandDeps } from '../common/deps.ts';
+import { parsePackText } from './pack-file.ts';
+import type { PolicyRepo } from './policy.repo.ts';
+
+export interface PackInfo {
+  id: string;
+  name: string;
+  version: string;
+  digest: string;
+  status: 'draft' | 'active' | 'retired';
+  createdAt: string;
+  createdBy: string | null;
+  activatedAt: string | null;
+  activatedBy: string | null;
+}
+
+export interface PolicyServiceDeps extends CommandDeps {
+  repo: PolicyRepo;
+  /** The use cases and their model versions, for simulation and re-evaluation. */
+  inventory: { useCases(db: Executor): Promise<{ id: string; name: string; versions: string[] }[]> };
+}
+
+const info = (r: Omit<PolicyPackTable, 'content'>): PackInfo => ({
+  id: r.id,
+  name: r.name,
+  version: r.version,
+  digest: r.digest,
+  status: r.status as PackInfo['status'],
+  createdAt: r.created_at,
+  createdBy: r.created_by,
+  activatedAt: r.activated_at,
+  activatedBy: r.activated_by,
+});
+
+/** Validation failure of an uploaded pack: a 400 whose errors point into the pack. */
+export const invalidPack = (problems: PackProblem[], prefix = '/body/pack'): DomainError =>
+  new DomainError('validation_failed', `the policy pack is invalid: ${problems.slice(0, 3).map((p) => `${p.path} ${p.message}`).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`, {
+    errors: problems.map((p) => ({ pointer: `${prefix}${p.path === '/' ? '' : p.path}`, message: p.message })),
+  });
+
+/** A pack given either as a document or as YAML/JSON text, validated. */
+export function packFromInput(input: { pack?: unknown; yaml?: string }): PolicyPack {
+  if ((input.pack === undefined) === (input.yaml === undefined)) {
+    throw new DomainError('validation_failed', 'give the pack either as `pack` (a JSON document) or as `yaml` (text)', { errors: [{ pointer: '/body', message: 'exactly one of pack and yaml' }] });
+  }
+  let doc = input.pack;
+  if (input.yaml !== undefined) {
+    const parsed = parsePackText(input.yaml);
+    if (parsed.problems.length > 0) throw invalidPack(parsed.problems, '/body/yaml');
+    doc = parsed.doc;
+  }
+  const { pack, problems } = validatePack(doc);
+  if (!pack) throw invalidPack(problems, input.yaml !== undefined ? '/body/yaml' : '/body/pack');
+  return pack;
+}
+
+export interface SimulatedChange {
+  useCaseId: string;
+  useCase: string;
+  versions: string[];
+  current: { tier: number; tags: string[]; euAiAct: string } | null;
+  candidate: { tier: number; tags: string[]; euAiAct: string } | null;
+  /** The current answers do not fit the candidate's questionnaire: the use case must be re-assessed. */
+  answerProblems: { question: string; message: string }[];
+  measuresAdded: string[];
+  measuresRemoved: string[];
+}
+
+export function createPolicyService({ db, transact, audit, clock, ids, repo, inventory }: PolicyServiceDeps) {
+  const parsed = new Map<string, PolicyPack>();
+  /** Packs are immutable, so a parsed pack can be kept by id, in any process. */
+  const packOf = (row: PolicyPackTable): PolicyPack => {
+    let p = parsed.get(row.id);
+    if (!p) parsed.set(row.id, (p = JSON.parse(row.content) as PolicyPack));
+    return p;
+  };
+  const today = () => clock.now().toISOString().slice(0, 10);
+
+  /** How each assessed use case would fare under `candidate` compared with the pack it was assessed under. */
+  async function compare(exec: Executor, candidate: PolicyPack): Promise<SimulatedChange[]> {
+    const useCases = new Map((await inventory.useCases(exec)).map((u) => [u.id, u]));
+    const out: SimulatedChange[] = [];
+    for (const a of await repo.currentAssessments(exec)) {
+      const row = await repo.pack(exec, a.pack_id);
+      if (!row) continue;
+      const answers = JSON.parse(a.answers) as Answers;
+      const before = { tier: a.tier, tags: JSON.parse(a.tags) as string[], euAiAct: a.eu_ai_act };
+      const beforeMeasures = requiredMeasures(packOf(row), before, answers, today()).map((m) => m.measure);
+      const answerProblems = checkAnswers(candidate, answers);
+      const after = answerProblems.length === 0 ? classify(candidate, answers) : null;
+      const afterMeasures = after ? requiredMeasures(candidate, after, answers, today()).map((m) => m.measure) : [];
+      const uc = useCases.get(a.use_case_id);
+      out.push({
+        useCaseId: a.use_case_id,
+        useCase: uc?.name ?? a.use_case_id,
+        versions: uc?.versions ?? [],
+        current: before,
+        candidate: after && { tier: after.tier, tags: after.tags, euAiAct: after.euAiAct },
+        answerProblems,
+        measuresAdded: after ? afterMeasures.filter((m) => !beforeMeasures.includes(m)) : [],
+        measuresRemoved: after ? beforeMeasures.filter((m) => !afterMeasures.includes(m)) : [],
+      });
+    }
+    return out;
+  }
+  const changed = (c: SimulatedChange) =>
+    c.answerProblems.length > 0 || c.measuresAdded.length > 0 || c.measuresRemoved.length > 0 || c.current?.tier !== c.candidate?.tier || c.current?.euAiAct !== c.candidate?.euAiAct || canonicalize(c.current?.tags) !== canonicalize(c.candidate?.tags);
+
+  return {
+    packOf,
+
+    async active(exec: Executor = db): Promise<{ row: PolicyPackTable; pack: PolicyPack }> {
+      const row = await repo.activePack(exec);
+      if (!row) throw new DomainError('conflict', 'no policy pack is active: upload one and activate it');
+      return { row, pack: packOf(row) };
+    },
+
+    async upload(ctx: RequestContext, pack: PolicyPack): Promise<PackInfo> {
+      const content = canonicalize(pack);
+      const row: PolicyPackTable = {
+        id: ids.next(),
+        name: pack.name,
+        version: pack.version,
+        digest: `sha256:${createHash('sha256').update(content).digest('hex')}`,
+        content,
+        status: 'draft',
+        created_at: clock.now().toISOString(),
+        created_by: actorId(ctx),
+        activated_at: null,
+        activated_by: null,
+      };
+      await transact(async (tx) => {
+        authorize(ctx, 'policy:admin', ORGANISATION);
+        await repo.insertPack(tx, row);
+        await audit.append(tx, ctx, { action: 'policy.upload', subject: { type: 'policy-pack', id: row.id }, after: { ...info(row), pack } });
+      });
+      return info(row);
+    },
+
+    /**
+     * Activates a pack. What was assessed under the previous pack stays recorded under it; every
+     * current assessment whose outcome would differ under the new pack is marked for re-evaluation.
+     */
+    async activate(ctx: RequestContext, id: string): Promise<{ pack: PackInfo; reevaluate: string[] }> {
+      return transact(async (tx) => {
+        authorize(ctx, 'policy:admin', ORGANISATION);
+        const row = await repo.pack(tx, id);
+        if (!row) throw notFound('policy pack', id);
+        if (row.status === 'active') return { pack: info(row), reevaluate: [] };
+        const previous = await repo.activePack(tx);
+        const at = clock.now().toISOString();
+        await repo.activate(tx, id, at, actorId(ctx));
+        const affected = (await compare(tx, packOf(row))).filter(changed);
+        for (const c of affected) {
+          const current = await repo.currentAssessment(tx, c.useCaseId);
+          if (current) await repo.updateAssessment(tx, current.id, { reevaluate_under: id });
+        }
+        const activated = { ...row, status: 'active' as const, activated_at: at, activated_by: actorId(ctx) };
+        await audit.append(tx, ctx, {
+          action: 'policy.activate',
+          subject: { type: 'policy-pack', id },
+          before: previous ? info(previous) : null,
+          after: { ...info(activated), reevaluate: affected.map((c) => c.useCaseId) },
+        });
+        return { pack: info(activated), reevaluate: affected.map((c) => c.useCaseId) };
+      });
+    },
+
+    /** A dry run of a candidate pack over the whole inventory: only the use cases that would change. */
+    async simulate(candidate: PolicyPack): Promise<SimulatedChange[]> {
+      return (await compare(db, candidate)).filter(changed);
+    },
+
+    async list(): Promise<PackInfo[]> {
+      return (await repo.packs(db)).map(info);
+    },
+
+    async get(id: string): Promise<PackInfo & { pack: PolicyPack }> {
+      const row = await repo.pack(db, id);
+      if (!row) throw notFound('policy pack', id);
+      return { ...info(row), pack: packOf(row) };
+    },
+
+    /** First start: the shipped default pack becomes the active one (recorded as the system's act). */
+    async installDefault(ctx: RequestContext, pack: PolicyPack): Promise<boolean> {
+      if ((await repo.countPacks(db)) > 0) return false;
+      const uploaded = await this.upload(ctx, pack);
+      await this.activate(ctx, uploaded.id);
+      return true;
+    },
+  };
+}
+
+export type PolicyService = ReturnType<typeof createPolicyService>;
