@@ -5,6 +5,7 @@ import { checkAnswers, classify, requiredMeasures, type Answers } from '../src/d
 import { validatePack } from '../src/domain/policy/validate.ts';
 import type { PolicyPack } from '../src/domain/policy/pack.schema.ts';
 import { DEFAULT_PACK_FILE, parsePackText, readPackFile } from '../src/features/policy/pack-file.ts';
+import { adHocAnalysis, creditScoring } from './helpers/policy.ts';
 
 const loaded = () => {
   const { doc, problems } = readPackFile(DEFAULT_PACK_FILE);
@@ -14,17 +15,6 @@ const loaded = () => {
   return res.pack!;
 };
 const clone = (): PolicyPack => structuredClone(loaded());
-
-export const creditScoring: Answers = {
-  consumers: 'public', availability: 'realtime', errorImpact: ['financial', 'personal'], personalData: true, sector: 'finance', regions: ['EU'],
-  annexIIIArea: 'essential-services', prohibitedPractice: 'none', interactsWithPeople: false, generatesSyntheticContent: false, profilesPeople: true,
-  releaseCadence: 'monthly', modelLifetime: 'years', decisionImpactLifetime: 'long', decayRate: 'moderate', explainabilityNeed: 'high',
-};
-export const adHocAnalysis: Answers = {
-  consumers: 'internal-few', availability: 'ad-hoc', errorImpact: [], personalData: false, sector: 'other', regions: ['other'],
-  annexIIIArea: 'none', prohibitedPractice: 'none', interactsWithPeople: false, generatesSyntheticContent: false, profilesPeople: false,
-  releaseCadence: 'rare', modelLifetime: 'one-off', decisionImpactLifetime: 'short', decayRate: 'slow', explainabilityNeed: 'low',
-};
 
 describe('the default policy pack', () => {
   it('ships valid, with every regulation pack the product names', () => {
