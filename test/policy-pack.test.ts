@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { checkAnswers, classify, requiredMeasures, type Answers } from '../src/domain/policy/evaluate.ts';
 import { validatePack } from '../src/domain/policy/validate.ts';
+import { measureStatus } from '../src/domain/policy/status.ts';
+import { diffPacks } from '../src/domain/policy/diff.ts';
 import type { PolicyPack } from '../src/domain/policy/pack.schema.ts';
 import { DEFAULT_PACK_FILE, parsePackText, readPackFile } from '../src/features/policy/pack-file.ts';
 import { adHocAnalysis, creditScoring } from './helpers/policy.ts';
@@ -122,5 +124,52 @@ describe('policy pack validation', () => {
   it('accepts the same pack as JSON', () => {
     const json = JSON.stringify(parse(readFileSync(DEFAULT_PACK_FILE, 'utf8')));
     expect(validatePack(parsePackText(json).doc).problems).toEqual([]);
+  });
+});
+
+describe('measure status', () => {
+  const pack = loaded();
+  const measure = (id: string) => pack.measures.find((m) => m.id === id)!;
+
+  it('is missing until every evidence item is met, naming what is unmet', () => {
+    expect(measureStatus(measure('gdpr-dpia'), [])).toEqual({ status: 'missing', unmet: ["a 'dpia' document", '1 sign-off(s) by risk-audit'] });
+    expect(measureStatus(measure('gdpr-dpia'), [{ id: 'e1', kind: 'document', documentKind: 'dpia' }])).toEqual({ status: 'missing', unmet: ['1 sign-off(s) by risk-audit'] });
+    expect(measureStatus(measure('gdpr-dpia'), [{ id: 'e1', kind: 'document', documentKind: 'dpia' }, { id: 's1', kind: 'signoff', role: 'risk-audit', signer: 'u1' }])).toEqual({ status: 'satisfied', by: ['e1', 's1'] });
+  });
+
+  it('applies check thresholds, distinct signers and independence', () => {
+    const parity = measure('bias-subgroup-parity');
+    expect(measureStatus(parity, [{ id: 'c1', kind: 'check', metric: 'demographic-parity-ratio', value: 0.79 }]).status).toBe('missing');
+    expect(measureStatus(parity, [{ id: 'c2', kind: 'check', metric: 'demographic-parity-ratio', value: 0.8 }]).status).toBe('satisfied');
+    const dual = measure('signoff-dual-acceptance');
+    const same = [{ id: 's1', kind: 'signoff' as const, role: 'risk-audit', signer: 'u1' }, { id: 's2', kind: 'signoff' as const, role: 'risk-audit', signer: 'u1' }];
+    expect(measureStatus(dual, same).status).toBe('missing');
+    expect(measureStatus(dual, [same[0]!, { id: 's3', kind: 'signoff', role: 'risk-audit', signer: 'u2' }]).status).toBe('satisfied');
+    expect(measureStatus(dual, [same[0]!, { id: 's3', kind: 'signoff', role: 'risk-audit', signer: 'u2' }], { creators: ['u2'] }).status).toBe('missing');
+    expect(measureStatus(dual, [same[0]!, { id: 's4', kind: 'signoff', role: 'data-scientist', signer: 'u3' }]).status).toBe('missing');
+  });
+
+  it('is stale when only evidence for another artefact digest satisfies it', () => {
+    const card = measure('doc-model-card');
+    const old = [{ id: 'd1', kind: 'document' as const, documentKind: 'model-card', artifactDigest: 'sha256:old' }];
+    expect(measureStatus(card, old, { artifactDigest: 'sha256:new' })).toEqual({ status: 'stale', by: ['d1'], reason: expect.stringMatching(/another artefact/) });
+    expect(measureStatus(card, [...old, { id: 'd2', kind: 'document', documentKind: 'model-card', artifactDigest: 'sha256:new' }], { artifactDigest: 'sha256:new' })).toEqual({ status: 'satisfied', by: ['d2'] });
+  });
+});
+
+describe('pack diff', () => {
+  it('lists changes item by item', () => {
+    const a = loaded();
+    const b = clone();
+    b.version = '1.1.0';
+    b.classification.rules = b.classification.rules.filter((r) => r.id !== 'ccpa');
+    b.measures.find((m) => m.id === 'doc-model-card')!.title = 'Model card (v2)';
+    b.matrix['documentation']!['2']!.push('doc-model-card');
+    expect(diffPacks(a, b)).toEqual([
+      { section: 'pack', id: 'version', change: 'changed', detail: 'default 1.0.0 -> default 1.1.0' },
+      { section: 'classification.rules', id: 'ccpa', change: 'removed' },
+      { section: 'measures', id: 'doc-model-card', change: 'changed' },
+      { section: 'matrix', id: 'documentation:2', change: 'changed', detail: '+doc-model-card' },
+    ]);
   });
 });

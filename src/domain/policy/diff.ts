@@ -32,21 +32,15 @@ export function diffPacks(a: PolicyPack, b: PolicyPack): PackDiff[] {
   byId('steps', a.steps, b.steps, (s) => s.id);
   byId('raci', a.raci, b.raci, (r) => r.task);
   byId('measures', a.measures, b.measures, (m) => m.id);
-  const cells = (p: PolicyPack) => Object.entries(p.matrix).flatMap(([c, byTier]) => Object.entries(byTier).map(([tier, ids]) => ({ key: `${c}:${tier}`, ids })));
-  for (const d of (() => {
-    const before = new Map(cells(a).map((c) => [c.key, c.ids]));
-    const after = new Map(cells(b).map((c) => [c.key, c.ids]));
-    const res: PackDiff[] = [];
-    for (const key of new Set([...before.keys(), ...after.keys()])) {
-      const x = before.get(key) ?? [];
-      const y = after.get(key) ?? [];
-      const added = y.filter((m) => !x.includes(m));
-      const removed = x.filter((m) => !y.includes(m));
-      if (added.length || removed.length) res.push({ section: 'matrix', id: key, change: 'changed', detail: [...added.map((m) => `+${m}`), ...removed.map((m) => `-${m}`)].join(' ') });
-    }
-    return res;
-  })())
-    out.push(d);
+  const cells = (p: PolicyPack) => new Map(Object.entries(p.matrix).flatMap(([c, byTier]) => Object.entries(byTier).map(([tier, ids]) => [`${c}:${tier}`, ids] as const)));
+  const before = cells(a);
+  const after = cells(b);
+  for (const key of new Set([...before.keys(), ...after.keys()])) {
+    const x = before.get(key) ?? [];
+    const y = after.get(key) ?? [];
+    const moves = [...y.filter((m) => !x.includes(m)).map((m) => `+${m}`), ...x.filter((m) => !y.includes(m)).map((m) => `-${m}`)];
+    if (moves.length > 0) out.push({ section: 'matrix', id: key, change: 'changed', detail: moves.join(' ') });
+  }
   const reqs = (p: PolicyPack) => p.regulations.flatMap((r) => r.requirements.map((q) => ({ ...q, key: `${r.id}:${q.id}` })));
   byId('regulations', reqs(a), reqs(b), (q) => q.key);
   return out;
