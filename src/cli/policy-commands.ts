@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { diffPacks } from '../domain/policy/diff.ts';
 import type { PolicyPack } from '../domain/policy/pack.schema.ts';
+import { packJsonSchema } from '../domain/policy/pack.schema.ts';
 import { validatePack, type PackProblem } from '../domain/policy/validate.ts';
 import { DEFAULT_PACK_FILE, parsePackText } from '../features/policy/pack-file.ts';
 import { createClient, UsageError } from './client.ts';
@@ -91,6 +92,13 @@ export function policyCommands(program: Command): void {
     .action(async (id: string) => {
       const res = await createClient().request<{ pack: { name: string; version: string }; reevaluate: string[] }>('POST', `/api/v1/policies/${encodeURIComponent(id)}/activate`, {});
       process.stdout.write(`active: ${res.pack.name} ${res.pack.version}; ${res.reevaluate.length} use case(s) marked for re-evaluation\n`);
+    });
+
+  policy
+    .command('schema')
+    .description('print the JSON Schema policy packs are validated against')
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(packJsonSchema(), null, 2)}\n`);
     });
 
   policy

@@ -153,3 +153,11 @@ export const PolicyPackSchema = Type.Object(
   { additionalProperties: false },
 );
 export type PolicyPack = Static<typeof PolicyPackSchema>;
+
+/** The published JSON Schema (draft 2020-12) of a policy pack, conditions included. */
+export const packJsonSchema = () => ({
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'urn:steward:schema:policy-pack:v1',
+  ...PolicyPackSchema,
+  $defs: { PolicyCondition: ConditionSchema },
+});

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
-import { ConditionSchema, PolicyPackSchema } from '../../domain/policy/pack.schema.ts';
+import { packJsonSchema } from '../../domain/policy/pack.schema.ts';
 import { validatePack } from '../../domain/policy/validate.ts';
 import { Timestamp, Uuid } from '../common/common.schema.ts';
 import type { AssessmentService } from './assessments.service.ts';
@@ -33,7 +33,7 @@ export function policyRoutes(app: App, { policies }: { policies: PolicyService }
   app.get('/policies/schema', {
     config: { permission: 'inventory:read' },
     schema: { tags, summary: 'The JSON Schema policy packs are validated against', response: { 200: Type.Unknown() } },
-  }, async () => ({ $schema: 'https://json-schema.org/draft/2020-12/schema', $id: 'https://steward.local/schemas/policy-pack-v1.json', ...PolicyPackSchema, $defs: { PolicyCondition: ConditionSchema } }));
+  }, async () => packJsonSchema());
 
   app.post('/policies/validate', {
     config: { permission: 'inventory:read' },
