@@ -2,6 +2,7 @@
 // prints `N passed, M failed` with each difference; exit 1 on any failure.
 import { readFileSync } from 'node:fs';
 import { runMerkleVectors, type VectorOutcome } from '../domain/merkle-vectors.ts';
+import { runMetricsVectors } from '../domain/metrics/vectors.ts';
 
 function main(argv: string[]): number {
   const file = argv[0];
@@ -18,13 +19,16 @@ function main(argv: string[]): number {
   }
   let outcomes: VectorOutcome[];
   if ('inclusion' in doc && 'consistency' in doc && 'hasher' in doc) outcomes = runMerkleVectors(doc);
+  else if (Array.isArray(doc.cases) && 'conventions' in doc) outcomes = runMetricsVectors(doc);
   else {
-    process.stderr.write(`${file}: unrecognised vector schema (supported: merkle)\n`);
+    process.stderr.write(`${file}: unrecognised vector schema (supported: merkle, metrics)\n`);
     return 2;
   }
   const failed = outcomes.filter((o) => !o.ok);
-  for (const f of failed) process.stdout.write(`FAIL ${f.name}: ${f.detail}\n`);
-  process.stdout.write(`${outcomes.length - failed.length} passed, ${failed.length} failed\n`);
+  const skipped = outcomes.filter((o) => o.skipped);
+  for (const f of failed) process.stdout.write(`FAIL ${f.name}:\n    ${f.detail}\n`);
+  for (const s of skipped) process.stdout.write(`SKIP ${s.name}: ${s.detail}\n`);
+  process.stdout.write(`${outcomes.length - failed.length - skipped.length} passed, ${failed.length} failed${skipped.length ? `, ${skipped.length} skipped` : ''}\n`);
   return failed.length === 0 ? 0 : 1;
 }
 

@@ -1,0 +1,100 @@
+/**
+ * Binary classification metrics with scikit-learn's conventions (positive label 1, optional
+ * sample weights): 0/0 rates are 0.0 where sklearn maps them so (precision, recall, F1 and the
+ * confusion-matrix-normalised rates fairlearn uses), log loss clips probabilities to machine
+ * epsilon, ROC AUC counts tied scores as half a pair.
+ */
+export interface Confusion {
+  tp: number;
+  fp: number;
+  tn: number;
+  fn: number;
+  /** Sum of weights (rows when unweighted). */
+  w: number;
+  /** Rows, unweighted. */
+  n: number;
+}
+
+/** Weighted confusion counts over the rows selected by `rows` (all when undefined). */
+export function confusion(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, weights?: ArrayLike<number>, rows?: ArrayLike<number>): Confusion {
+  const c: Confusion = { tp: 0, fp: 0, tn: 0, fn: 0, w: 0, n: 0 };
+  const count = rows ? rows.length : yTrue.length;
+  for (let k = 0; k < count; k++) {
+    const i = rows ? rows[k]! : k;
+    const w = weights ? weights[i]! : 1;
+    const t = yTrue[i] === 1;
+    const p = yPred[i] === 1;
+    if (t && p) c.tp += w;
+    else if (!t && p) c.fp += w;
+    else if (!t && !p) c.tn += w;
+    else c.fn += w;
+    c.w += w;
+    c.n++;
+  }
+  return c;
+}
+
+/** a/b with 0/0 (and any x/0) read as 0.0, sklearn's zero_division / nan_to_num rule. */
+const ratio0 = (a: number, b: number): number => (b === 0 ? 0 : a / b);
+
+/** The per-group rates fairlearn's MetricFrame computes, by name. */
+export const RATES: Record<string, (c: Confusion) => number> = {
+  selection_rate: (c) => (c.w === 0 ? NaN : (c.tp + c.fp) / c.w),
+  tpr: (c) => ratio0(c.tp, c.tp + c.fn),
+  fpr: (c) => ratio0(c.fp, c.fp + c.tn),
+  fnr: (c) => ratio0(c.fn, c.tp + c.fn),
+  tnr: (c) => ratio0(c.tn, c.tn + c.fp),
+  accuracy: (c) => (c.w === 0 ? NaN : (c.tp + c.tn) / c.w),
+  precision: (c) => ratio0(c.tp, c.tp + c.fp),
+  recall: (c) => ratio0(c.tp, c.tp + c.fn),
+  f1: (c) => {
+    const p = ratio0(c.tp, c.tp + c.fp);
+    const r = ratio0(c.tp, c.tp + c.fn);
+    return p + r === 0 ? 0 : (2 * p * r) / (p + r);
+  },
+};
+
+/**
+ * ROC AUC as the weighted probability that a positive outranks a negative (ties count one half),
+ * which equals sklearn's trapezoidal area over distinct thresholds. NaN without both classes.
+ */
+export function rocAuc(yTrue: ArrayLike<number>, scores: ArrayLike<number>, weights?: ArrayLike<number>): number {
+  const idx = Array.from({ length: yTrue.length }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
+  let negBelow = 0;
+  let pairs = 0;
+  let pos = 0;
+  let neg = 0;
+  for (let k = 0; k < idx.length; ) {
+    let posHere = 0;
+    let negHere = 0;
+    const s = scores[idx[k]!]!;
+    for (; k < idx.length && scores[idx[k]!] === s; k++) {
+      const i = idx[k]!;
+      const w = weights ? weights[i]! : 1;
+      if (yTrue[i] === 1) posHere += w;
+      else negHere += w;
+    }
+    pairs += posHere * negBelow + 0.5 * posHere * negHere;
+    negBelow += negHere;
+    pos += posHere;
+    neg += negHere;
+  }
+  return pos === 0 || neg === 0 ? NaN : pairs / (pos * neg);
+}
+
+/** Weighted binary cross-entropy of probabilities clipped to [eps, 1-eps] (sklearn, eps = 2^-52). */
+export function logLoss(yTrue: ArrayLike<number>, probabilities: ArrayLike<number>, weights?: ArrayLike<number>): number {
+  const eps = Number.EPSILON;
+  let sum = 0;
+  let wsum = 0;
+  for (let i = 0; i < yTrue.length; i++) {
+    const w = weights ? weights[i]! : 1;
+    let p = Math.min(Math.max(probabilities[i]!, eps), 1 - eps);
+    // sklearn renormalises [1-p, p] to sum to one; with p clipped inside (0,1) that is exact.
+    const q = 1 - p;
+    p = p / (p + q);
+    sum += w * -(yTrue[i] === 1 ? Math.log(p) : Math.log(1 - p));
+    wsum += w;
+  }
+  return sum / wsum;
+}
