@@ -155,7 +155,9 @@ describe.each(DB_KINDS)('tamper evidence on %s', (kind) => {
         writeFileSync(file, `${mutate([...lines]).join('\n')}\n`);
         const { report } = await verifyExportFile(file, key());
         expect(report.ok, name).toBe(false);
-        if (expectSeq !== undefined) expect(report.problems[0]!.seq, name).toBe(expectSeq);
+        // Offline there are no stored leaf hashes: the culprit is named by the signed range it breaks.
+        const first = report.problems[0]!;
+        if (expectSeq !== undefined) expect(first.seq === expectSeq || (first.range !== undefined && first.range[0] <= expectSeq && expectSeq <= first.range[1]), `${name}: ${JSON.stringify(first)}`).toBe(true);
         return report;
       };
       expect((await verifyExportFile(exportFile, key())).report).toMatchObject({ ok: true, events: size });

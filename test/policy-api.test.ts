@@ -22,8 +22,8 @@ describe.each(DB_KINDS)('policy packs and risk assessments on %s', (kind) => {
     beforeAll(async () => {
       credit = (await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('consumer-credit', { ownerTeam: 'lending' }) })).body.id;
       adhoc = (await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('one-off-analysis', { ownerTeam: 'insights', consumers: 'internal-few' }) })).body.id;
-      risk1 = await seedUser(t.app, 'risk-one', [{ scope: '*', role: 'risk-audit' }]);
-      risk2 = await seedUser(t.app, 'risk-two', [{ scope: '*', role: 'risk-audit' }]);
+      risk1 = await seedUser(t.app, 'risk-one', [{ scope: '*', role: 'risk-audit' }], ['read', 'write', 'admin']);
+      risk2 = await seedUser(t.app, 'risk-two', [{ scope: '*', role: 'risk-audit' }], ['read', 'write', 'admin']);
       owner = await seedUser(t.app, 'owner', [{ scope: 'lending', role: 'business-stakeholder' }]);
       ds = await seedUser(t.app, 'ds', [{ scope: 'lending', role: 'data-scientist' }]);
       await seedModel(t.app, 'pd-model', credit);
@@ -65,16 +65,32 @@ describe.each(DB_KINDS)('policy packs and risk assessments on %s', (kind) => {
     it('overrides a tier only with a reason and the confirmation of a second risk-audit user', async () => {
       expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/use-cases/${adhoc}/assessment/override`, body: { tier: 2 }, token: risk1 }), 400, 'validation_failed');
       const req = await call(t.app, { method: 'POST', url: `/api/v1/use-cases/${adhoc}/assessment/override`, body: { tier: 2, reason: 'feeds a monthly board report' }, token: risk1 });
-      expect(req.body).toMatchObject({ tier: 1, override: { tier: 2, status: 'pending', reason: 'feeds a monthly board report' } });
+      expect(req.body).toMatchObject({ tier: 1, override: null, pendingOverride: { tier: 2, reason: 'feeds a monthly board report' } });
       expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/use-cases/${adhoc}/assessment/override`, body: { tier: 3, reason: 'another one meanwhile' }, token: risk2 }), 409, 'conflict');
       expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/use-cases/${adhoc}/assessment/override/decision`, body: { decision: 'confirmed' }, token: risk1 }), 403, 'forbidden');
       expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/use-cases/${adhoc}/assessment/override/decision`, body: { decision: 'confirmed' }, token: owner }), 403, 'forbidden');
+      // An administrator is not a risk-audit user.
+      expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/use-cases/${adhoc}/assessment/override/decision`, body: { decision: 'confirmed' } }), 403, 'forbidden');
       const ok = await call(t.app, { method: 'POST', url: `/api/v1/use-cases/${adhoc}/assessment/override/decision`, body: { decision: 'confirmed' }, token: risk2 });
-      expect(ok.body).toMatchObject({ tier: 2, assessedTier: 1, override: { status: 'confirmed' } });
+      // Review cadence follows the tier in force (tier 2: 365 days from the assessment).
+      expect(ok.body).toMatchObject({ tier: 2, assessedTier: 1, override: { tier: 2, confirmedBy: expect.any(String) }, pendingOverride: null, reviewBy: '2027-11-26' });
       const reqs = await call(t.app, { method: 'GET', url: `/api/v1/use-cases/${adhoc}/requirements` });
       expect(reqs.body.tier).toBe(2);
       expect(reqs.body.requirements.map((r: { measure: string }) => r.measure)).toContain('signoff-owner-scoping');
       expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/use-cases/${adhoc}/assessment/override/decision`, body: { decision: 'confirmed' }, token: risk2 }), 409, 'conflict');
+      // A new request leaves the confirmed override in force until decided; answering again keeps it.
+      const again = await call(t.app, { method: 'POST', url: `/api/v1/use-cases/${adhoc}/assessment/override`, body: { tier: 1, reason: 'back to ad hoc after all' }, token: risk1 });
+      expect(again.body).toMatchObject({ tier: 2, pendingOverride: { tier: 1 } });
+      await call(t.app, { method: 'POST', url: `/api/v1/use-cases/${adhoc}/assessment/override/decision`, body: { decision: 'rejected' }, token: risk2 });
+      const redo = await call(t.app, { method: 'PUT', url: `/api/v1/use-cases/${adhoc}/assessment`, body: { answers: adHocAnalysis }, token: risk1 });
+      expect(redo.body).toMatchObject({ assessedTier: 1, tier: 2, override: { tier: 2 } });
+    });
+
+    it('keeps one current assessment per use case under concurrent answers', async () => {
+      const results = await Promise.all(Array.from({ length: 6 }, () => call(t.app, { method: 'PUT', url: `/api/v1/use-cases/${credit}/assessment`, body: { answers: creditScoring }, token: owner })));
+      expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+      const history = await call(t.app, { method: 'GET', url: `/api/v1/use-cases/${credit}/assessment` });
+      expect(history.body.history.filter((a: { current: boolean }) => a.current)).toHaveLength(1);
     });
 
     it('lists every required measure with its source and status, for use cases and versions', async () => {
@@ -102,6 +118,24 @@ describe.each(DB_KINDS)('policy packs and risk assessments on %s', (kind) => {
       expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/policies', body: { pack: defaultPack(), yaml: 'x' }, token: risk1 }), 400, 'validation_failed');
       expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/policies', body: { pack: defaultPack() }, token: risk1 }), 409, 'conflict');
       expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/policies', body: { pack: { ...defaultPack(), version: '9.9.9' } }, token: ds }), 403, 'forbidden');
+      // Garbage from someone not allowed to upload is refused as forbidden, not parsed.
+      expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/policies', body: { yaml: '{' }, token: ds }), 403, 'forbidden');
+      let deep: unknown = { question: 'consumers', equals: 'public' };
+      for (let i = 0; i < 2000; i++) deep = { not: deep };
+      const nested = defaultPack();
+      nested.classification.rules[0].when = deep;
+      const tooDeep = await call(t.app, { method: 'POST', url: '/api/v1/policies/validate', body: { pack: nested }, token: ds });
+      expect(tooDeep.status).toBe(200);
+      expect(tooDeep.body.problems[0].message).toMatch(/nests deeper than/);
+      const infinite = defaultPack();
+      infinite.version = '1.0.1';
+      infinite.measures.find((m: { id: string }) => m.id === 'bias-subgroup-parity').evidence[0].threshold = '.inf';
+      const infText = stringify(infinite).replace("threshold: .inf", 'threshold: .inf').replace("'.inf'", '.inf');
+      expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/policies', body: { yaml: infText }, token: risk1 }), 400, 'validation_failed');
+      const nul = defaultPack();
+      nul.version = '1.0.2';
+      nul.description = 'bad \u0000 byte';
+      expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/policies', body: { yaml: stringify(nul).replace('bad \\u0000 byte', 'bad \\0 byte') }, token: risk1 }), 400, 'validation_failed');
       const check = await call(t.app, { method: 'POST', url: '/api/v1/policies/validate', body: { pack: broken }, token: ds });
       expect(check.body.valid).toBe(false);
 
@@ -113,7 +147,8 @@ describe.each(DB_KINDS)('policy packs and risk assessments on %s', (kind) => {
       const sim = await call(t.app, { method: 'POST', url: '/api/v1/policies/simulate', body: { yaml: stringify(stricter) }, token: ds });
       expect(sim.status).toBe(200);
       expect(sim.body.changes.map((c: { useCase: string }) => c.useCase)).toEqual(['one-off-analysis']);
-      expect(sim.body.changes[0]).toMatchObject({ current: { tier: 1 }, candidate: { tier: 2 }, measuresAdded: expect.arrayContaining(['signoff-owner-scoping']) });
+      // Its confirmed override (tier 2) stays in force; what the rules give moves from 1 to 2.
+      expect(sim.body.changes[0]).toMatchObject({ current: { tier: 2, assessedTier: 1 }, candidate: { tier: 2, assessedTier: 2 } });
 
       const uploaded = await call(t.app, { method: 'POST', url: '/api/v1/policies', body: { yaml: stringify(stricter) }, token: risk1 });
       expect(uploaded.body).toMatchObject({ name: 'default', version: '1.1.0', status: 'draft' });
@@ -125,7 +160,7 @@ describe.each(DB_KINDS)('policy packs and risk assessments on %s', (kind) => {
       const stale = await call(t.app, { method: 'GET', url: `/api/v1/use-cases/${adhoc}/assessment` });
       expect(stale.body.current).toMatchObject({ policy: { version: '1.0.0' }, reevaluateUnder: uploaded.body.id });
       const redo = await call(t.app, { method: 'PUT', url: `/api/v1/use-cases/${adhoc}/assessment`, body: { answers: adHocAnalysis }, token: risk1 });
-      expect(redo.body).toMatchObject({ tier: 2, policy: { version: '1.1.0' }, reevaluateUnder: null });
+      expect(redo.body).toMatchObject({ assessedTier: 2, policy: { version: '1.1.0' }, reevaluateUnder: null });
       expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/policies/00000000-0000-4000-8000-000000000000/activate', token: risk1 }), 404, 'not_found');
     });
 
@@ -142,6 +177,24 @@ describe.each(DB_KINDS)('policy packs and risk assessments on %s', (kind) => {
       expect((await call(t.app, { method: 'GET', url: '/api/v1/ethical-position' })).body.versions).toHaveLength(2);
       expect((await call(t.app, { method: 'GET', url: `/api/v1/use-cases/${adhoc}/alignment` })).body).toMatchObject({ required: false, status: 'not-required' });
       expectProblem(await call(t.app, { method: 'PUT', url: '/api/v1/ethical-position', body: { ...position, wellbeingAspects: [] } }), 400, 'validation_failed');
+    });
+
+    it('activates one pack at a time even when two are activated at once', async () => {
+      const ids: string[] = [];
+      for (const version of ['2.0.0', '2.0.1']) {
+        const p = defaultPack();
+        p.version = version;
+        ids.push((await call(t.app, { method: 'POST', url: '/api/v1/policies', body: { pack: p }, token: risk1 })).body.id);
+      }
+      const results = await Promise.all(ids.map((id) => call(t.app, { method: 'POST', url: `/api/v1/policies/${id}/activate`, token: risk1 })));
+      for (const r of results) expect([200, 409]).toContain(r.status);
+      const active = (await call(t.app, { method: 'GET', url: '/api/v1/policies' })).body.items.filter((p: { status: string }) => p.status === 'active');
+      expect(active).toHaveLength(1);
+    });
+
+    it('lists use cases whose ethical alignment is missing or out of date', async () => {
+      const pending = await call(t.app, { method: 'GET', url: '/api/v1/ethical-position/alignments' });
+      expect(pending.body.items).toEqual([{ useCaseId: credit, status: 'review' }]);
     });
 
     it('audits every policy, assessment and position change', async () => {

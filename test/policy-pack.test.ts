@@ -44,13 +44,20 @@ describe('the default policy pack', () => {
     const measures = requiredMeasures(pack, c, creditScoring, '2026-11-26');
     const byId = new Map(measures.map((m) => [m.measure, m]));
     expect(byId.get('signoff-dual-acceptance')!.sources).toEqual(['matrix:signoff:4']);
-    expect(byId.get('signoff-model-acceptance')!.sources).toEqual(expect.arrayContaining(['matrix:signoff:4', 'model-risk-management:ss1-23-p4', 'model-risk-management:sr-26-2-lifecycle']));
+    expect(byId.get('signoff-model-acceptance')!.sources).toEqual(expect.arrayContaining(['matrix:signoff:4', 'model-risk-management:ss1-23-p4', 'requires:signoff-dual-acceptance']));
     expect(byId.get('gdpr-human-review')!.sources).toEqual(['gdpr:art-22']);
     expect(byId.get('aiact-technical-documentation')!.sources).toEqual(['eu-ai-act:art-11']);
-    // Before SR 26-2 took over, SR 11-7 was the rule.
-    const earlier = requiredMeasures(pack, c, creditScoring, '2025-06-01');
-    expect(earlier.find((m) => m.measure === 'verify-production-data')!.sources).toContain('model-risk-management:sr-11-7-validation');
-    expect(earlier.some((m) => m.sources.includes('eu-ai-act:art-11'))).toBe(false);
+    expect(requiredMeasures(pack, c, creditScoring, '2025-06-01').some((m) => m.sources.includes('eu-ai-act:art-11'))).toBe(false);
+    // A US lender follows the Federal Reserve's letters, not the PRA's: SR 11-7 until it was
+    // rescinded on 2026-04-17, SR 26-2 after.
+    const us = { ...creditScoring, regions: ['US'] };
+    const cu = classify(pack, us);
+    const before = requiredMeasures(pack, cu, us, '2025-06-01');
+    expect(before.find((m) => m.measure === 'verify-production-data')!.sources).toContain('model-risk-management:sr-11-7-validation');
+    expect(before.some((m) => m.sources.some((s) => s.includes('ss1-23')))).toBe(false);
+    const after = requiredMeasures(pack, cu, us, '2026-11-26');
+    expect(after.find((m) => m.measure === 'signoff-model-acceptance')!.sources).toContain('model-risk-management:sr-26-2-lifecycle');
+    expect(after.some((m) => m.sources.some((s) => s.includes('sr-11-7')))).toBe(false);
   });
 
   it('classifies an internal ad-hoc analysis without impact as tier 1 with none of those tags', () => {
@@ -67,7 +74,13 @@ describe('the default policy pack', () => {
     expect(exempt.euAiAct).toBe('minimal');
     expect(exempt.tags).toContain('eu-ai-act-art-6-3-exemption');
     expect(exempt.trace.find((t) => t.rule === 'eu-ai-act-art-6-3-exemption')!.note).toMatch(/never applicable to profiling/);
-    expect(classify(pack, { ...creditScoring, annexIIIExemption: 'preparatory-task', profilesPeople: true }).euAiAct).toBe('high-risk');
+    const refused = classify(pack, { ...creditScoring, annexIIIExemption: 'preparatory-task', profilesPeople: true });
+    expect(refused.euAiAct).toBe('high-risk');
+    expect(refused.trace.find((t) => t.rule === 'eu-ai-act-art-6-3-refused')!.note).toMatch(/profiles natural persons/);
+    const nycHiring = classify(pack, { ...adHocAnalysis, regions: ['US-NYC'], sector: 'other', annexIIIArea: 'employment' });
+    expect(nycHiring.tags).toContain('nyc-ll144');
+    expect(classify(pack, { ...adHocAnalysis, sector: 'pharma', gxpRelevant: false }).tags).not.toContain('gxp');
+    expect(classify(pack, { ...adHocAnalysis, sector: 'pharma' }).tags).toContain('gxp');
     expect(classify(pack, { ...adHocAnalysis, regions: ['EU'], prohibitedPractice: 'social-scoring' })).toMatchObject({ euAiAct: 'prohibited', tier: 4 });
     expect(classify(pack, { ...adHocAnalysis, regions: ['EU'], interactsWithPeople: true }).euAiAct).toBe('limited');
   });

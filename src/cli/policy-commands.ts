@@ -60,7 +60,7 @@ export function policyCommands(program: Command): void {
     .description('dry run of a candidate pack over the whole inventory on the server (STEWARD_URL)')
     .option('--json', 'print JSON', false)
     .action(async (file: string, o: { json: boolean }) => {
-      const res = await createClient().request<{ changes: { useCase: string; versions: string[]; current: { tier: number } | null; candidate: { tier: number; euAiAct: string } | null; answerProblems: { question: string; message: string }[]; measuresAdded: string[]; measuresRemoved: string[] }[] }>(
+      const res = await createClient().request<{ changes: { useCase: string; versions: string[]; current: { tier: number; assessedTier: number } | null; candidate: { tier: number; assessedTier: number; euAiAct: string } | null; answerProblems: { question: string; message: string }[]; measuresAdded: string[]; measuresRemoved: string[] }[] }>(
         'POST',
         '/api/v1/policies/simulate',
         { yaml: await readText(file) },
@@ -71,7 +71,8 @@ export function policyCommands(program: Command): void {
       }
       if (res.changes.length === 0) process.stdout.write('no use case would change\n');
       for (const c of res.changes) {
-        const tier = c.candidate ? `tier ${c.current?.tier} -> ${c.candidate.tier}` : `must be re-assessed (${c.answerProblems.map((p) => `${p.question} ${p.message}`).join('; ')})`;
+        const assessed = c.candidate && c.current?.assessedTier !== c.candidate.assessedTier && c.candidate.tier !== c.candidate.assessedTier ? ` (rules give ${c.candidate.assessedTier}, a confirmed override keeps ${c.candidate.tier})` : '';
+        const tier = c.candidate ? `tier ${c.current?.tier} -> ${c.candidate.tier}${assessed}` : `must be re-assessed (${c.answerProblems.map((p) => `${p.question} ${p.message}`).join('; ')})`;
         process.stdout.write(`${c.useCase}: ${tier}; +${c.measuresAdded.length} -${c.measuresRemoved.length} measures${c.versions.length ? `; versions ${c.versions.join(', ')}` : ''}\n`);
         for (const m of c.measuresAdded) process.stdout.write(`    + ${m}\n`);
         for (const m of c.measuresRemoved) process.stdout.write(`    - ${m}\n`);

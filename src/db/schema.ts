@@ -272,11 +272,14 @@ export interface AssessmentTable {
   reevaluate_under: string | null;
   override_tier: number | null;
   override_reason: string | null;
-  override_status: string | null;
   override_requested_by: string | null;
   override_requested_at: string | null;
-  override_decided_by: string | null;
-  override_decided_at: string | null;
+  override_confirmed_by: string | null;
+  override_confirmed_at: string | null;
+  pending_tier: number | null;
+  pending_reason: string | null;
+  pending_requested_by: string | null;
+  pending_requested_at: string | null;
   created_at: string;
   created_by: string | null;
 }

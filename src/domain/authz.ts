@@ -57,7 +57,7 @@ const SCOPE_OF: Record<Permission, TokenScope> = {
   'users:admin': 'admin',
   'teams:admin': 'admin',
   'roles:admin': 'admin',
-  'policy:admin': 'write',
+  'policy:admin': 'admin',
   'assessment:write': 'write',
   'assessment:confirm': 'write',
 };

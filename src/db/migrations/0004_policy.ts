@@ -32,18 +32,25 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('review_by', 'text', (c) => c.notNull())
     .addColumn('current', 'integer', (c) => c.notNull())
     .addColumn('reevaluate_under', 'text')
+    // The override in force (confirmed), and a request waiting for confirmation, kept apart so a
+    // new request never suspends the override already signed off.
     .addColumn('override_tier', 'integer')
     .addColumn('override_reason', 'text')
-    .addColumn('override_status', 'text')
     .addColumn('override_requested_by', 'text')
     .addColumn('override_requested_at', 'text')
-    .addColumn('override_decided_by', 'text')
-    .addColumn('override_decided_at', 'text')
+    .addColumn('override_confirmed_by', 'text')
+    .addColumn('override_confirmed_at', 'text')
+    .addColumn('pending_tier', 'integer')
+    .addColumn('pending_reason', 'text')
+    .addColumn('pending_requested_by', 'text')
+    .addColumn('pending_requested_at', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('created_by', 'text')
     .execute();
   await db.schema.createIndex('assessments_use_case_idx').on('assessments').columns(['use_case_id', 'created_at']).execute();
   await db.schema.createIndex('assessments_review_idx').on('assessments').columns(['current', 'review_by']).execute();
+  // One current assessment per use case, whatever the concurrency.
+  await db.schema.createIndex('assessments_one_current').on('assessments').column('use_case_id').unique().where(sql.ref('current'), '=', 1).execute();
 
   await db.schema
     .createTable('ethical_positions')

@@ -125,6 +125,15 @@ export function requiredMeasures(pack: PolicyPack, c: Pick<Classification, 'tier
     }
   }
   const byId = new Map(pack.measures.map((m) => [m.id, m]));
+  // A required measure's prerequisites are required too.
+  const queue = [...sources.keys()];
+  while (queue.length > 0) {
+    const id = queue.shift()!;
+    for (const pre of byId.get(id)?.requires ?? []) {
+      if (!sources.has(pre)) queue.push(pre);
+      add(pre, `requires:${id}`);
+    }
+  }
   const stepOrder = new Map(pack.steps.map((s, i) => [s.id, i]));
   return [...sources.entries()]
     .map(([id, src]) => {

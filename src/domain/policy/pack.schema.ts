@@ -77,7 +77,16 @@ const Evidence = Type.Union([
     { additionalProperties: false },
   ),
   Type.Object({ kind: Type.Literal('document'), documentKind: Id }, { additionalProperties: false }),
-  Type.Object({ kind: Type.Literal('check'), metric: Id, comparator: Type.Enum(['>=', '>', '<=', '<', '==']), threshold: Type.Number(), subgroupAggregate: Type.Optional(Type.Enum(['min', 'max', 'ratio', 'difference'])) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      kind: Type.Literal('check'),
+      metric: Id,
+      comparator: Type.Enum(['>=', '>', '<=', '<', '==']),
+      threshold: Type.Number({ minimum: -Number.MAX_VALUE, maximum: Number.MAX_VALUE, description: 'a finite number' }),
+      subgroupAggregate: Type.Optional(Type.Enum(['min', 'max', 'ratio', 'difference'])),
+    },
+    { additionalProperties: false },
+  ),
   Type.Object({ kind: Type.Literal('monitoring'), monitor: Id, description: Type.Optional(Text()) }, { additionalProperties: false }),
 ]);
 

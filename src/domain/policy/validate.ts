@@ -1,4 +1,4 @@
-import { compileSchema, toFieldErrors } from '../../http/validation.ts';
+import { compileSchema, findUnstorable, toFieldErrors } from '../../http/validation.ts';
 import { questionsOf } from './evaluate.ts';
 import { ConditionSchema, PolicyPackSchema, type Condition, type PolicyPack } from './pack.schema.ts';
 
@@ -18,7 +18,26 @@ let validateShape: ReturnType<typeof compileSchema> | undefined;
  * considerations and steps, no prerequisite cycles, a matrix cell for every tier and
  * consideration, regulations that some rule can switch on, one Accountable per RACI task.
  */
+/** Deepest nesting of arrays and objects in a document (iterative: hostile input must not exhaust the stack). */
+function depthOf(doc: unknown, limit: number): number {
+  const stack: [unknown, number][] = [[doc, 0]];
+  let max = 0;
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    max = Math.max(max, d + 1);
+    if (max > limit) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
+const MAX_DEPTH = 40;
+
 export function validatePack(doc: unknown): { pack: PolicyPack | null; problems: PackProblem[] } {
+  if (depthOf(doc, MAX_DEPTH) > MAX_DEPTH) return { pack: null, problems: [{ path: '/', message: `nests deeper than ${MAX_DEPTH} levels; conditions this deep are not meant to be written by hand` }] };
+  const unstorable = findUnstorable(doc);
+  if (unstorable) return { pack: null, problems: [{ path: unstorable, message: 'holds a NUL character or an unpaired surrogate' }] };
   validateShape ??= compileSchema({ ...PolicyPackSchema, $defs: { PolicyCondition: ConditionSchema } }, 'body');
   if (!validateShape(doc)) {
     // A condition that matches no branch of its anyOf yields an error per branch; say once what a

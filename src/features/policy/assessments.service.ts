@@ -1,6 +1,6 @@
 import type { RequestContext } from '../../context.ts';
 import { actorId } from '../../context.ts';
-import type { Executor } from '../../db/database.ts';
+import type { Executor, Tx } from '../../db/database.ts';
 import type { AssessmentTable } from '../../db/schema.ts';
 
 import { checkAnswers, classify, requiredMeasures, type Answers, type RuleFiring } from '../../domain/policy/evaluate.ts';
@@ -26,15 +26,21 @@ export interface Assessment {
   overdue: boolean;
   current: boolean;
   reevaluateUnder: string | null;
-  override: null | { tier: number; reason: string; status: string; requestedBy: string | null; requestedAt: string; decidedBy: string | null; decidedAt: string | null };
+  /** The override in force, confirmed by a second risk-audit user. */
+  override: null | { tier: number; reason: string; requestedBy: string | null; requestedAt: string; confirmedBy: string | null; confirmedAt: string | null };
+  /** A requested override waiting for confirmation (the one in force, if any, stays in force). */
+  pendingOverride: null | { tier: number; reason: string; requestedBy: string | null; requestedAt: string };
   createdAt: string;
   createdBy: string | null;
 }
 
+/** The tier in force for a stored assessment. */
+export const effectiveTier = (r: Pick<AssessmentTable, 'tier' | 'override_tier'>): number => r.override_tier ?? r.tier;
+
 export interface AssessmentServiceDeps extends CommandDeps {
   repo: PolicyRepo;
   policies: Pick<PolicyService, 'active' | 'packOf'>;
-  useCases: { teamOf(db: Executor, id: string): Promise<string | undefined> };
+  useCases: { teamOf(db: Executor, id: string): Promise<string | undefined>; lock(tx: Tx, id: string): Promise<void> };
   /** Evidence recorded for a use case or a model version (evidence and lifecycle features fill this in). */
   evidence: { forUseCase(db: Executor, useCaseId: string): Promise<EvidenceRecord[]>; forVersion(db: Executor, versionId: string): Promise<EvidenceRecord[]> };
 }
@@ -44,14 +50,13 @@ export function createAssessmentService({ db, transact, audit, clock, ids, repo,
 
   async function toAssessment(exec: Executor, r: AssessmentTable): Promise<Assessment> {
     const pack = await repo.pack(exec, r.pack_id);
-    const confirmed = r.override_status === 'confirmed' && r.override_tier !== null;
     return {
       id: r.id,
       useCaseId: r.use_case_id,
       policy: { id: r.pack_id, name: pack?.name ?? '?', version: pack?.version ?? '?' },
       answers: JSON.parse(r.answers) as Answers,
       assessedTier: r.tier,
-      tier: confirmed ? r.override_tier! : r.tier,
+      tier: effectiveTier(r),
       tags: JSON.parse(r.tags) as string[],
       euAiAct: r.eu_ai_act,
       trace: JSON.parse(r.trace) as RuleFiring[],
@@ -62,7 +67,8 @@ export function createAssessmentService({ db, transact, audit, clock, ids, repo,
       override:
         r.override_tier === null
           ? null
-          : { tier: r.override_tier, reason: r.override_reason ?? '', status: r.override_status ?? 'pending', requestedBy: r.override_requested_by, requestedAt: r.override_requested_at ?? '', decidedBy: r.override_decided_by, decidedAt: r.override_decided_at },
+          : { tier: r.override_tier, reason: r.override_reason ?? '', requestedBy: r.override_requested_by, requestedAt: r.override_requested_at ?? '', confirmedBy: r.override_confirmed_by, confirmedAt: r.override_confirmed_at },
+      pendingOverride: r.pending_tier === null ? null : { tier: r.pending_tier, reason: r.pending_reason ?? '', requestedBy: r.pending_requested_by, requestedAt: r.pending_requested_at ?? '' },
       createdAt: r.created_at,
       createdBy: r.created_by,
     };
@@ -86,6 +92,9 @@ export function createAssessmentService({ db, transact, audit, clock, ids, repo,
     async assess(ctx: RequestContext, useCaseId: string, answers: Answers): Promise<Assessment> {
       return transact(async (tx) => {
         authorize(ctx, 'assessment:write', await teamOf(tx, useCaseId));
+        // Serialise with other assessments of this use case and with pack activation.
+        await useCases.lock(tx, useCaseId);
+        await repo.lockActivePack(tx);
         const { row, pack } = await policies.active(tx);
         const problems = checkAnswers(pack, answers);
         if (problems.length > 0) {
@@ -95,7 +104,10 @@ export function createAssessmentService({ db, transact, audit, clock, ids, repo,
         }
         const c = classify(pack, answers);
         const now = clock.now();
-        const days = pack.tiers.find((t) => t.tier === c.tier)!.reviewEveryDays;
+        const previous = await repo.currentAssessment(tx, useCaseId);
+        // A confirmed override was signed off by risk; answering again does not undo it.
+        const carried = previous?.override_tier != null ? previous : null;
+        const days = pack.tiers.find((t) => t.tier === (carried?.override_tier ?? c.tier))!.reviewEveryDays;
         const record: AssessmentTable = {
           id: ids.next(),
           use_case_id: useCaseId,
@@ -108,17 +120,19 @@ export function createAssessmentService({ db, transact, audit, clock, ids, repo,
           review_by: new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10),
           current: 1,
           reevaluate_under: null,
-          override_tier: null,
-          override_reason: null,
-          override_status: null,
-          override_requested_by: null,
-          override_requested_at: null,
-          override_decided_by: null,
-          override_decided_at: null,
+          override_tier: carried?.override_tier ?? null,
+          override_reason: carried?.override_reason ?? null,
+          override_requested_by: carried?.override_requested_by ?? null,
+          override_requested_at: carried?.override_requested_at ?? null,
+          override_confirmed_by: carried?.override_confirmed_by ?? null,
+          override_confirmed_at: carried?.override_confirmed_at ?? null,
+          pending_tier: null,
+          pending_reason: null,
+          pending_requested_by: null,
+          pending_requested_at: null,
           created_at: now.toISOString(),
           created_by: actorId(ctx),
         };
-        const previous = await repo.currentAssessment(tx, useCaseId);
         await repo.insertAssessment(tx, record);
         const assessment = await toAssessment(tx, record);
         await audit.append(tx, ctx, {
@@ -141,10 +155,10 @@ export function createAssessmentService({ db, transact, audit, clock, ids, repo,
     async requestOverride(ctx: RequestContext, useCaseId: string, tier: number, reason: string): Promise<Assessment> {
       return transact(async (tx) => {
         authorize(ctx, 'assessment:write', await teamOf(tx, useCaseId));
-        await repo.lockCurrent(tx, useCaseId);
+        await useCases.lock(tx, useCaseId);
         const current = await mustCurrent(tx, useCaseId);
-        if (current.override_status === 'pending') throw new DomainError('conflict', 'an override is already pending for this assessment: confirm or reject it first');
-        const changes = { override_tier: tier, override_reason: reason, override_status: 'pending', override_requested_by: actorId(ctx), override_requested_at: clock.now().toISOString(), override_decided_by: null, override_decided_at: null };
+        if (current.pending_tier !== null) throw new DomainError('conflict', 'an override is already pending for this assessment: confirm or reject it first');
+        const changes = { pending_tier: tier, pending_reason: reason, pending_requested_by: actorId(ctx), pending_requested_at: clock.now().toISOString() };
         await repo.updateAssessment(tx, current.id, changes);
         const after = await toAssessment(tx, { ...current, ...changes });
         await audit.append(tx, ctx, { action: 'assessment.override-request', subject: { type: 'use-case', id: useCaseId }, before: await toAssessment(tx, current), after });
@@ -155,14 +169,36 @@ export function createAssessmentService({ db, transact, audit, clock, ids, repo,
     /** A risk-audit user other than the requester confirms or rejects a pending override. */
     async decideOverride(ctx: RequestContext, useCaseId: string, decision: 'confirmed' | 'rejected'): Promise<Assessment> {
       return transact(async (tx) => {
-        authorize(ctx, 'assessment:confirm', await teamOf(tx, useCaseId));
-        await repo.lockCurrent(tx, useCaseId);
+        const team = await teamOf(tx, useCaseId);
+        authorize(ctx, 'assessment:confirm', team);
+        // The issue asks for a risk-audit user: an administrator's blanket rights are not enough.
+        if (ctx.principal && !ctx.principal.roles.some((a) => a.role === 'risk-audit' && (a.scope === '*' || a.scope === team))) {
+          throw new DomainError('forbidden', 'only a risk-audit user may decide a tier override');
+        }
+        await useCases.lock(tx, useCaseId);
         const current = await mustCurrent(tx, useCaseId);
-        if (current.override_status !== 'pending') throw new DomainError('conflict', 'no override is pending for this assessment');
-        if (current.override_requested_by !== null && current.override_requested_by === actorId(ctx)) {
+        if (current.pending_tier === null) throw new DomainError('conflict', 'no override is pending for this assessment');
+        if (current.pending_requested_by !== null && current.pending_requested_by === actorId(ctx)) {
           throw new DomainError('forbidden', 'the requester of an override cannot decide it: another risk-audit user must');
         }
-        const changes = { override_status: decision, override_decided_by: actorId(ctx), override_decided_at: clock.now().toISOString() };
+        const now = clock.now().toISOString();
+        const cleared = { pending_tier: null, pending_reason: null, pending_requested_by: null, pending_requested_at: null };
+        let changes: Partial<AssessmentTable> = cleared;
+        if (decision === 'confirmed') {
+          // The review cadence follows the tier in force.
+          const pack = policies.packOf((await repo.pack(tx, current.pack_id))!);
+          const days = pack.tiers.find((t) => t.tier === current.pending_tier)!.reviewEveryDays;
+          changes = {
+            ...cleared,
+            override_tier: current.pending_tier,
+            override_reason: current.pending_reason,
+            override_requested_by: current.pending_requested_by,
+            override_requested_at: current.pending_requested_at,
+            override_confirmed_by: actorId(ctx),
+            override_confirmed_at: now,
+            review_by: new Date(Date.parse(current.created_at) + days * 86_400_000).toISOString().slice(0, 10),
+          };
+        }
         await repo.updateAssessment(tx, current.id, changes);
         const after = await toAssessment(tx, { ...current, ...changes });
         await audit.append(tx, ctx, { action: `assessment.override-${decision === 'confirmed' ? 'confirm' : 'reject'}`, subject: { type: 'use-case', id: useCaseId }, before: await toAssessment(tx, current), after });

@@ -71,10 +71,26 @@ export function createEthicsService({ db, transact, audit, clock, repo, useCases
         const position = await repo.latestPosition(tx);
         if (!position) throw new DomainError('conflict', 'no ethical position has been published yet');
         const row = { use_case_id: useCaseId, position_version: position.version, statement, recorded_at: clock.now().toISOString(), recorded_by: actorId(ctx) };
+        const earlier = (await repo.alignments(tx, useCaseId)).find((a) => a.position_version === position.version);
         await repo.upsertAlignment(tx, row);
-        await audit.append(tx, ctx, { action: 'ethical-alignment.record', subject: { type: 'use-case', id: useCaseId }, after: { positionVersion: row.position_version, statement } });
+        await audit.append(tx, ctx, {
+          action: 'ethical-alignment.record',
+          subject: { type: 'use-case', id: useCaseId },
+          before: earlier ? { positionVersion: earlier.position_version, statement: earlier.statement, recordedBy: earlier.recorded_by } : null,
+          after: { positionVersion: row.position_version, statement },
+        });
       });
       return this.alignment(useCaseId);
+    },
+
+    /** Use cases at tier 3 or above whose alignment is missing or predates the current position. */
+    async pending(useCaseIds: string[]) {
+      const out: { useCaseId: string; status: string }[] = [];
+      for (const id of useCaseIds) {
+        const a = await this.alignment(id);
+        if (a.status === 'missing' || a.status === 'review') out.push({ useCaseId: id, status: a.status });
+      }
+      return out;
     },
 
     /** Whether the use case must align (tier >= 3) and whether it does with the current version. */

@@ -9,7 +9,7 @@ import type { IdSource } from '../../http/ids.ts';
 import type { AuditAppender } from '../audit/audit.service.ts';
 import type { Inventory } from '../inventory.ts';
 import { useCaseRepo } from '../use-cases/use-cases.repo.ts';
-import { createAssessmentService } from './assessments.service.ts';
+import { createAssessmentService, effectiveTier } from './assessments.service.ts';
 import { createEthicsService } from './ethics.service.ts';
 import { DEFAULT_PACK_FILE, readPackFile } from './pack-file.ts';
 import { policyRepo } from './policy.repo.ts';
@@ -35,7 +35,7 @@ export function createPolicyFeature(deps: { db: Db; transact: Transact; audit: A
     useCases: useCaseRepo,
     tierOf: async (db, id) => {
       const current = await policyRepo.currentAssessment(db, id);
-      return current ? (current.override_status === 'confirmed' && current.override_tier !== null ? current.override_tier : current.tier) : null;
+      return current ? effectiveTier(current) : null;
     },
   });
   return {

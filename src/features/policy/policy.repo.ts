@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor, Tx } from '../../db/database.ts';
 import { translateConstraints } from '../../db/errors.ts';
 import type { AssessmentTable, PolicyPackTable } from '../../db/schema.ts';
@@ -27,10 +28,20 @@ export const policyRepo = {
     return Number(row.n);
   },
 
+  /**
+   * Takes the active pack's row lock: assessments and activations serialise on it, so an
+   * assessment never lands under a pack that is being replaced without being re-evaluated.
+   */
+  async lockActivePack(tx: Tx): Promise<void> {
+    await tx.updateTable('policy_packs').set({ status: sql<string>`status` }).where('status', '=', 'active').execute();
+  },
+
   /** Retires the active pack and activates `id`, in that order (one active pack at a time). */
   async activate(tx: Tx, id: string, at: string, by: string | null): Promise<void> {
     await tx.updateTable('policy_packs').set({ status: 'retired' }).where('status', '=', 'active').execute();
-    await tx.updateTable('policy_packs').set({ status: 'active', activated_at: at, activated_by: by }).where('id', '=', id).execute();
+    await translateConstraints(() => tx.updateTable('policy_packs').set({ status: 'active', activated_at: at, activated_by: by }).where('id', '=', id).execute(), {
+      unique: () => conflict('another policy pack was activated at the same moment; check which one is active and retry'),
+    });
   },
 
   async insertAssessment(tx: Tx, row: AssessmentTable): Promise<void> {

@@ -61,7 +61,7 @@ export function policyRoutes(app: App, { policies }: { policies: PolicyService }
   }, async (request) => ({ changes: await policies.simulate(packFromInput(request.body)) }));
 
   app.post('/policies', {
-    config: { auth: 'authenticated' },
+    config: { permission: 'policy:admin' },
     schema: { tags, summary: 'Upload a policy pack version (stored as a draft; risk-audit or admin)', body: PackInput, response: { 201: PackInfo } },
   }, async (request, reply) => reply.status(201).send(await policies.upload(contextOf(request), packFromInput(request.body))));
 
@@ -84,7 +84,7 @@ export function policyRoutes(app: App, { policies }: { policies: PolicyService }
   }, async (request) => policies.get(request.params.id));
 
   app.post('/policies/:id/activate', {
-    config: { auth: 'authenticated' },
+    config: { permission: 'policy:admin' },
     schema: {
       tags,
       summary: 'Activate a pack version; use cases whose outcome would change are marked for re-evaluation',
@@ -166,6 +166,15 @@ export function assessmentRoutes(app: App, { assessments, ethics }: { assessment
       response: { 200: Type.Unknown() },
     },
   }, async (request) => ethics.publish(contextOf(request), request.body));
+
+  app.get('/ethical-position/alignments', {
+    config: { permission: 'inventory:read' },
+    schema: {
+      tags: ['ethical position'],
+      summary: 'Use cases at tier 3 or above that have not aligned with the current ethical position (`missing`) or did so with an older version (`review`)',
+      response: { 200: Type.Object({ items: Type.Array(Type.Object({ useCaseId: Uuid, status: Type.Enum(['missing', 'review']) })) }) },
+    },
+  }, async () => ({ items: (await ethics.pending((await assessments.all()).map((a) => a.useCaseId))) as { useCaseId: string; status: 'missing' | 'review' }[] }));
 
   app.get('/use-cases/:id/alignment', {
     config: { permission: 'inventory:read' },

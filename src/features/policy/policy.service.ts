@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RequestContext } from '../../context.ts';
 import { actorId } from '../../context.ts';
-import type { Executor } from '../../db/database.ts';
+import type { Executor, Tx } from '../../db/database.ts';
 import { ORGANISATION } from '../../domain/authz.ts';
 import { canonicalize } from '../../domain/jcs.ts';
 import { checkAnswers, classify, requiredMeasures, type Answers } from '../../domain/policy/evaluate.ts';
@@ -70,8 +70,9 @@ export interface SimulatedChange {
   useCaseId: string;
   useCase: string;
   versions: string[];
-  current: { tier: number; tags: string[]; euAiAct: string } | null;
-  candidate: { tier: number; tags: string[]; euAiAct: string } | null;
+  /** `tier` is the tier in force (a confirmed override stays in force); `assessedTier` what the rules give. */
+  current: { tier: number; assessedTier: number; tags: string[]; euAiAct: string } | null;
+  candidate: { tier: number; assessedTier: number; tags: string[]; euAiAct: string } | null;
   /** The current answers do not fit the candidate's questionnaire: the use case must be re-assessed. */
   answerProblems: { question: string; message: string }[];
   measuresAdded: string[];
@@ -96,10 +97,12 @@ export function createPolicyService({ db, transact, audit, clock, ids, repo, inv
       const row = await repo.pack(exec, a.pack_id);
       if (!row) continue;
       const answers = JSON.parse(a.answers) as Answers;
-      const before = { tier: a.tier, tags: JSON.parse(a.tags) as string[], euAiAct: a.eu_ai_act };
+      // Compared at the tier in force (a confirmed override counts, as it does for requirements).
+      const before = { tier: a.override_tier ?? a.tier, assessedTier: a.tier, tags: JSON.parse(a.tags) as string[], euAiAct: a.eu_ai_act };
       const beforeMeasures = requiredMeasures(packOf(row), before, answers, today()).map((m) => m.measure);
       const answerProblems = checkAnswers(candidate, answers);
-      const after = answerProblems.length === 0 ? classify(candidate, answers) : null;
+      const classified = answerProblems.length === 0 ? classify(candidate, answers) : null;
+      const after = classified && { ...classified, assessedTier: classified.tier, tier: a.override_tier ?? classified.tier };
       const afterMeasures = after ? requiredMeasures(candidate, after, answers, today()).map((m) => m.measure) : [];
       const uc = useCases.get(a.use_case_id);
       out.push({
@@ -107,7 +110,7 @@ export function createPolicyService({ db, transact, audit, clock, ids, repo, inv
         useCase: uc?.name ?? a.use_case_id,
         versions: uc?.versions ?? [],
         current: before,
-        candidate: after && { tier: after.tier, tags: after.tags, euAiAct: after.euAiAct },
+        candidate: after && { tier: after.tier, assessedTier: after.assessedTier, tags: after.tags, euAiAct: after.euAiAct },
         answerProblems,
         measuresAdded: after ? afterMeasures.filter((m) => !beforeMeasures.includes(m)) : [],
         measuresRemoved: after ? beforeMeasures.filter((m) => !afterMeasures.includes(m)) : [],
@@ -116,7 +119,13 @@ export function createPolicyService({ db, transact, audit, clock, ids, repo, inv
     return out;
   }
   const changed = (c: SimulatedChange) =>
-    c.answerProblems.length > 0 || c.measuresAdded.length > 0 || c.measuresRemoved.length > 0 || c.current?.tier !== c.candidate?.tier || c.current?.euAiAct !== c.candidate?.euAiAct || canonicalize(c.current?.tags) !== canonicalize(c.candidate?.tags);
+    c.answerProblems.length > 0 ||
+    c.measuresAdded.length > 0 ||
+    c.measuresRemoved.length > 0 ||
+    c.current?.tier !== c.candidate?.tier ||
+    c.current?.assessedTier !== c.candidate?.assessedTier ||
+    c.current?.euAiAct !== c.candidate?.euAiAct ||
+    canonicalize(c.current?.tags) !== canonicalize(c.candidate?.tags);
 
   return {
     packOf,
@@ -128,23 +137,10 @@ export function createPolicyService({ db, transact, audit, clock, ids, repo, inv
     },
 
     async upload(ctx: RequestContext, pack: PolicyPack): Promise<PackInfo> {
-      const content = canonicalize(pack);
-      const row: PolicyPackTable = {
-        id: ids.next(),
-        name: pack.name,
-        version: pack.version,
-        digest: `sha256:${createHash('sha256').update(content).digest('hex')}`,
-        content,
-        status: 'draft',
-        created_at: clock.now().toISOString(),
-        created_by: actorId(ctx),
-        activated_at: null,
-        activated_by: null,
-      };
+      const row = packRow(ctx, pack);
       await transact(async (tx) => {
         authorize(ctx, 'policy:admin', ORGANISATION);
-        await repo.insertPack(tx, row);
-        await audit.append(tx, ctx, { action: 'policy.upload', subject: { type: 'policy-pack', id: row.id }, after: { ...info(row), pack } });
+        await storePack(tx, ctx, row, pack);
       });
       return info(row);
     },
@@ -156,25 +152,7 @@ export function createPolicyService({ db, transact, audit, clock, ids, repo, inv
     async activate(ctx: RequestContext, id: string): Promise<{ pack: PackInfo; reevaluate: string[] }> {
       return transact(async (tx) => {
         authorize(ctx, 'policy:admin', ORGANISATION);
-        const row = await repo.pack(tx, id);
-        if (!row) throw notFound('policy pack', id);
-        if (row.status === 'active') return { pack: info(row), reevaluate: [] };
-        const previous = await repo.activePack(tx);
-        const at = clock.now().toISOString();
-        await repo.activate(tx, id, at, actorId(ctx));
-        const affected = (await compare(tx, packOf(row))).filter(changed);
-        for (const c of affected) {
-          const current = await repo.currentAssessment(tx, c.useCaseId);
-          if (current) await repo.updateAssessment(tx, current.id, { reevaluate_under: id });
-        }
-        const activated = { ...row, status: 'active' as const, activated_at: at, activated_by: actorId(ctx) };
-        await audit.append(tx, ctx, {
-          action: 'policy.activate',
-          subject: { type: 'policy-pack', id },
-          before: previous ? info(previous) : null,
-          after: { ...info(activated), reevaluate: affected.map((c) => c.useCaseId) },
-        });
-        return { pack: info(activated), reevaluate: affected.map((c) => c.useCaseId) };
+        return activateIn(tx, ctx, id);
       });
     },
 
@@ -193,14 +171,57 @@ export function createPolicyService({ db, transact, audit, clock, ids, repo, inv
       return { ...info(row), pack: packOf(row) };
     },
 
-    /** First start: the shipped default pack becomes the active one (recorded as the system's act). */
+    /** First start: the shipped default pack becomes the active one, in one transaction (recorded as the system's act). */
     async installDefault(ctx: RequestContext, pack: PolicyPack): Promise<boolean> {
       if ((await repo.countPacks(db)) > 0) return false;
-      const uploaded = await this.upload(ctx, pack);
-      await this.activate(ctx, uploaded.id);
+      const row = packRow(ctx, pack);
+      await transact(async (tx) => {
+        await storePack(tx, ctx, row, pack);
+        await activateIn(tx, ctx, row.id);
+      });
       return true;
     },
   };
+
+  function packRow(ctx: RequestContext, pack: PolicyPack): PolicyPackTable {
+    const content = canonicalize(pack);
+    return {
+      id: ids.next(),
+      name: pack.name,
+      version: pack.version,
+      digest: `sha256:${createHash('sha256').update(content).digest('hex')}`,
+      content,
+      status: 'draft',
+      created_at: clock.now().toISOString(),
+      created_by: actorId(ctx),
+      activated_at: null,
+      activated_by: null,
+    };
+  }
+
+  async function storePack(tx: Tx, ctx: RequestContext, row: PolicyPackTable, pack: PolicyPack): Promise<void> {
+    await repo.insertPack(tx, row);
+    await audit.append(tx, ctx, { action: 'policy.upload', subject: { type: 'policy-pack', id: row.id }, after: { ...info(row), pack } });
+  }
+
+  async function activateIn(tx: Tx, ctx: RequestContext, id: string): Promise<{ pack: PackInfo; reevaluate: string[] }> {
+    await repo.lockActivePack(tx);
+    const row = await repo.pack(tx, id);
+    if (!row) throw notFound('policy pack', id);
+    if (row.status === 'active') return { pack: info(row), reevaluate: [] };
+    const previous = await repo.activePack(tx);
+    const at = clock.now().toISOString();
+    await repo.activate(tx, id, at, actorId(ctx));
+    const affected = (await compare(tx, packOf(row))).filter(changed);
+    for (const c of affected) {
+      const current = await repo.currentAssessment(tx, c.useCaseId);
+      if (current) await repo.updateAssessment(tx, current.id, { reevaluate_under: id });
+    }
+    const activated = { ...row, status: 'active' as const, activated_at: at, activated_by: actorId(ctx) };
+    const reevaluate = affected.map((c) => c.useCaseId);
+    await audit.append(tx, ctx, { action: 'policy.activate', subject: { type: 'policy-pack', id }, before: previous ? info(previous) : null, after: { ...info(activated), reevaluate } });
+    return { pack: info(activated), reevaluate };
+  }
 }
 
 export type PolicyService = ReturnType<typeof createPolicyService>;
