@@ -19,6 +19,9 @@ import { identityRoutes } from './features/identity/identity.routes.ts';
 import { createUserService } from './features/identity/users.service.ts';
 import { createInventory, inventoryRoutes } from './features/inventory.ts';
 import { createPolicyFeature, policyFeatureRoutes } from './features/policy/index.ts';
+import { evidenceRepo } from './features/evidence/evidence.repo.ts';
+import { evidenceRoutes } from './features/evidence/evidence.routes.ts';
+import { createEvidenceService } from './features/evidence/evidence.service.ts';
 import type { App } from './http/app-types.ts';
 import { createPasswordGuard, DEFAULT_AUTH_LIMITS, installAuth, type AuthLimits } from './http/auth.ts';
 import { registerDocs } from './http/docs.ts';
@@ -29,7 +32,7 @@ import { DomainError } from './errors.ts';
 import { VERSION } from './version.ts';
 
 export interface AppOptions {
-  config: Pick<Config, 'bodyLimit' | 'logLevel' | 'session'>;
+  config: Pick<Config, 'bodyLimit' | 'logLevel' | 'session'> & Partial<Pick<Config, 'evaluationLimit'>>;
   database: DatabaseHandle;
   signer: AuditSigner;
   clock?: Clock;
@@ -92,7 +95,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const userService = createUserService({ ...identityDeps, identityChanged: authn.identityChanged });
   const access = createAccessService({ ...identityDeps, authn, sessions: opts.config.session });
   const inventory = createInventory({ db, transact, audit, clock, ids, versionCache: singleProcess });
-  const policy = createPolicyFeature({ db, transact, audit, clock, ids });
+  const evidence = createEvidenceService({ db, transact, audit, clock, ids, repo: evidenceRepo });
+  const policy = createPolicyFeature({ db, transact, audit, clock, ids, versionEvidence: evidence.recordsFor });
 
   const passwords = createPasswordGuard(limiter, limits);
   installAuth(app, { authn, limiter, limits, passwords });
@@ -105,6 +109,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       identityRoutes(scope, { userService, access, passwords, session: opts.config.session });
       auditRoutes(scope, { audit, db });
       policyFeatureRoutes(scope, policy, inventory);
+      await scope.register(async (uploads) => evidenceRoutes(uploads as App, { evidence, maxBytes: opts.config.evaluationLimit ?? 512 * 1024 * 1024 }));
     },
     { prefix: '/api/v1' },
   );

@@ -13,6 +13,7 @@ const EnvSchema = Type.Object({
   STEWARD_DATABASE_URL: Type.Optional(Type.String({ pattern: '^((postgres|postgresql)://|sqlite://.)', description: 'postgres://... or sqlite://<path> (sqlite://:memory: for a throw-away database)' })),
   STEWARD_LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info' }),
   STEWARD_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1048576 }),
+  STEWARD_EVALUATION_LIMIT: Type.Integer({ minimum: 1024, default: 536870912 }),
   STEWARD_BOOTSTRAP_TOKEN: Type.Optional(Type.String({ minLength: 24, maxLength: 256, pattern: '^\\S+$' })),
   STEWARD_AUDIT_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
   STEWARD_AUDIT_ORIGIN: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\s+]+$' })),
@@ -28,6 +29,8 @@ export interface Config {
   database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
   logLevel: Static<typeof LogLevel>;
   bodyLimit: number;
+  /** Largest evaluation data upload in bytes (streamed, never buffered). */
+  evaluationLimit: number;
   /** Installed as the first admin's API token when the database has no users yet. */
   bootstrapToken: string | undefined;
   audit: { keyFile: string; origin: string | undefined };
@@ -71,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database,
     logLevel: e.STEWARD_LOG_LEVEL,
     bodyLimit: e.STEWARD_BODY_LIMIT,
+    evaluationLimit: e.STEWARD_EVALUATION_LIMIT,
     bootstrapToken: e.STEWARD_BOOTSTRAP_TOKEN,
     audit: { keyFile: resolve(e.STEWARD_AUDIT_KEY_FILE ?? resolve(dataDir, 'audit-signing-key.pem')), origin: e.STEWARD_AUDIT_ORIGIN },
     session: { idleMs: e.STEWARD_SESSION_IDLE_MINUTES * 60_000, maxMs: e.STEWARD_SESSION_MAX_HOURS * 3_600_000, secureCookie: e.STEWARD_SECURE_COOKIES },

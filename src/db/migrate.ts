@@ -4,6 +4,7 @@ import * as m0001 from './migrations/0001_inventory.ts';
 import * as m0002 from './migrations/0002_identity_audit.ts';
 import * as m0003 from './migrations/0003_model_search.ts';
 import * as m0004 from './migrations/0004_policy.ts';
+import * as m0005 from './migrations/0005_evidence.ts';
 
 // Static imports keep migrations inside the compiled bundle and in a fixed order.
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0002_identity_audit': m0002,
   '0003_model_search': m0003,
   '0004_policy': m0004,
+  '0005_evidence': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -131,6 +131,7 @@ export interface DatasetLineageTable {
 }
 
 export interface Database extends IdentityAuditTables, PolicyTables {
+  evidence: EvidenceTable;
   use_cases: UseCaseTable;
   models: ModelTable;
   model_tags: ModelTagTable;
@@ -304,4 +305,21 @@ export interface PolicyTables {
   assessments: AssessmentTable;
   ethical_positions: EthicalPositionTable;
   ethical_alignments: EthicalAlignmentTable;
+}
+
+export interface EvidenceTable {
+  id: string;
+  model_version_id: string;
+  kind: string;
+  /** sha256 of the canonical JSON of the evidence (spec, result, digests, engine). */
+  content_hash: string;
+  /** The artefact digest of the version when the evidence was produced. */
+  artifact_digest: string | null;
+  data_digest: string | null;
+  spec: string;
+  engine: string;
+  result: string;
+  metrics: string;
+  created_at: string;
+  created_by: string | null;
 }

@@ -17,19 +17,21 @@ import { assessmentRoutes, policyRoutes } from './policy.routes.ts';
 import { createPolicyService } from './policy.service.ts';
 import { versionRequirementsRoute } from './requirements.routes.ts';
 
-/**
- * Evidence and sign-offs are recorded by later features; until then every measure reads as
- * missing, which is the truth. They plug their stores in here.
- */
-const noEvidenceRecordedYet = {
-  forUseCase: async (_db: Executor, _useCaseId: string): Promise<EvidenceRecord[]> => [],
-  forVersion: async (_db: Executor, _versionId: string): Promise<EvidenceRecord[]> => [],
-};
-
-export function createPolicyFeature(deps: { db: Db; transact: Transact; audit: AuditAppender; clock: Clock; ids: IdSource }) {
-  const base = { ...deps, repo: policyRepo };
+export function createPolicyFeature(deps: {
+  db: Db;
+  transact: Transact;
+  audit: AuditAppender;
+  clock: Clock;
+  ids: IdSource;
+  /** The evidence recorded for a model version (evaluations now; sign-offs with the lifecycle). */
+  versionEvidence: (db: Executor, versionId: string) => Promise<EvidenceRecord[]>;
+}) {
+  const { versionEvidence, ...rest } = deps;
+  const base = { ...rest, repo: policyRepo };
+  // Evidence is recorded per model version; a use case's list says what applies to its versions.
+  const evidence = { forUseCase: async (): Promise<EvidenceRecord[]> => [], forVersion: versionEvidence };
   const policies = createPolicyService({ ...base, inventory: { useCases: useCaseRepo.withVersions } });
-  const assessments = createAssessmentService({ ...base, policies, useCases: useCaseRepo, evidence: noEvidenceRecordedYet });
+  const assessments = createAssessmentService({ ...base, policies, useCases: useCaseRepo, evidence });
   const ethics = createEthicsService({
     ...base,
     useCases: useCaseRepo,

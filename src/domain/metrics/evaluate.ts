@@ -1,0 +1,118 @@
+import { confusion, logLoss, RATES, rocAuc } from './classification.ts';
+import { aif360Classic, aif360Sklearn, classificationFrame, disaggregate, fairlearnMetrics, groupRows, type Disaggregated } from './fairness.ts';
+import { REGRESSION } from './regression.ts';
+
+export interface EvaluationSpec {
+  task: 'binary-classification' | 'regression';
+  label: string;
+  prediction: string;
+  score?: string;
+  weight?: string;
+  sensitive: string[];
+  /** Privileged group per sensitive column, for AIF360-style signed differences. */
+  privileged?: Record<string, string>;
+}
+
+/** Parsed evaluation data: numeric label/prediction/score/weight and categorical sensitive columns. */
+export interface EvaluationData {
+  yTrue: number[];
+  yPred: number[];
+  score?: number[];
+  weight?: number[];
+  sensitive: Record<string, string[]>;
+}
+
+const CLASSIFICATION_METRICS = ['selection_rate', 'tpr', 'fpr', 'fnr', 'tnr', 'accuracy', 'precision', 'recall', 'f1'];
+const REGRESSION_METRICS = ['mse', 'rmse', 'mae', 'r2'];
+
+const frameJson = (d: Disaggregated, labels: unknown[]) => ({
+  overall: d.overall,
+  byGroup: labels.map((g, i) => ({ group: g, value: d.byGroup[i]! })),
+  groupMin: d.groupMin,
+  groupMax: d.groupMax,
+  differenceBetweenGroups: d.differenceBetweenGroups,
+  differenceToOverall: d.differenceToOverall,
+  ratioBetweenGroups: d.ratioBetweenGroups,
+  ratioToOverall: d.ratioToOverall,
+});
+
+/** Non-finite numbers have no JSON form; evidence records them as null with the reason in the metric's place. */
+const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+export interface EvaluationResult {
+  task: EvaluationSpec['task'];
+  rows: number;
+  performance: Record<string, unknown>;
+  fairness: Record<string, unknown>;
+  /** Flat metrics policy `check` measures read (kebab-case names). */
+  metrics: Record<string, number | null>;
+}
+
+/**
+ * Evaluates predictions against labels: performance, and fairness per sensitive column (and
+ * across all of them at once when there are several, intersectionally), with the same engine the
+ * golden vectors test.
+ */
+export function evaluate(spec: EvaluationSpec, data: EvaluationData): EvaluationResult {
+  const w = data.weight;
+  const metrics: Record<string, number | null> = {};
+  const columns = [...spec.sensitive.map((c) => [c]), ...(spec.sensitive.length > 1 ? [spec.sensitive] : [])];
+  const fairness: Record<string, unknown> = {};
+  let performance: Record<string, unknown>;
+
+  if (spec.task === 'binary-classification') {
+    const overall = confusion(data.yTrue, data.yPred, w);
+    performance = {
+      accuracy: RATES.accuracy!(overall),
+      precision: RATES.precision!(overall),
+      recall: RATES.recall!(overall),
+      f1: RATES.f1!(overall),
+      confusion: { tn: overall.tn, fp: overall.fp, fn: overall.fn, tp: overall.tp },
+      ...(data.score ? { rocAuc: finiteOrNull(rocAuc(data.yTrue, data.score, w)), logLoss: logLoss(data.yTrue, data.score, w) } : {}),
+    };
+    for (const [k, v] of Object.entries(performance)) if (typeof v === 'number') metrics[k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)] = finiteOrNull(v);
+    let worstParity = Infinity;
+    let worstOdds = -Infinity;
+    for (const cols of columns) {
+      const groups = groupRows(cols.length === 1 ? data.sensitive[cols[0]!]! : Object.fromEntries(cols.map((c) => [c, data.sensitive[c]!])));
+      const perGroup = groups.rows.map((rows) => confusion(data.yTrue, data.yPred, w, rows));
+      const frame = classificationFrame(CLASSIFICATION_METRICS, overall, perGroup);
+      const fl = fairlearnMetrics(frame);
+      const privileged = cols.length === 1 ? spec.privileged?.[cols[0]!] : undefined;
+      fairness[cols.join(' x ')] = {
+        groups: groups.labels.map((g, i) => ({ group: g, rows: groups.rows[i]!.length })),
+        metricFrame: Object.fromEntries(Object.entries(frame).map(([m, d]) => [m, frameJson(d, groups.labels)])),
+        fairlearn: fl,
+        ...(privileged !== undefined
+          ? { aif360: aif360Sklearn(data.yTrue, data.yPred, data.sensitive[cols[0]!]!, privileged, w), aif360Classic: aif360Classic(data.yTrue, data.yPred, data.sensitive[cols[0]!]!, privileged, w) }
+          : {}),
+      };
+      if (cols.length === 1) {
+        worstParity = Math.min(worstParity, fl.demographic_parity_ratio.between_groups);
+        worstOdds = Math.max(worstOdds, fl.equalized_odds_difference.worst_case.between_groups);
+      }
+    }
+    if (spec.sensitive.length > 0) {
+      metrics['demographic-parity-ratio'] = finiteOrNull(worstParity);
+      metrics['equalized-odds-difference'] = finiteOrNull(worstOdds);
+    }
+  } else {
+    performance = Object.fromEntries(REGRESSION_METRICS.map((m) => [m, REGRESSION[m]!(data.yTrue, data.yPred, w)]));
+    for (const [k, v] of Object.entries(performance)) metrics[k] = finiteOrNull(v as number);
+    for (const cols of columns) {
+      const groups = groupRows(cols.length === 1 ? data.sensitive[cols[0]!]! : Object.fromEntries(cols.map((c) => [c, data.sensitive[c]!])));
+      const sub = (xs: number[] | undefined, rows: number[]) => xs && rows.map((i) => xs[i]!);
+      fairness[cols.join(' x ')] = {
+        groups: groups.labels.map((g, i) => ({ group: g, rows: groups.rows[i]!.length })),
+        metricFrame: Object.fromEntries(
+          REGRESSION_METRICS.map((m) => {
+            const f = REGRESSION[m]!;
+            const d = disaggregate(f(data.yTrue, data.yPred, w), groups.rows.map((rows) => (rows.length === 0 ? NaN : f(sub(data.yTrue, rows)!, sub(data.yPred, rows)!, sub(w, rows)))));
+            return [m, frameJson(d, groups.labels)];
+          }),
+        ),
+      };
+    }
+  }
+  return { task: spec.task, rows: data.yTrue.length, performance, fairness, metrics };
+}

@@ -1,0 +1,28 @@
+import type { Executor, Tx } from '../../db/database.ts';
+import type { EvidenceTable } from '../../db/schema.ts';
+
+export const evidenceRepo = {
+  async insert(tx: Tx, row: EvidenceTable): Promise<void> {
+    await tx.insertInto('evidence').values(row).execute();
+  },
+
+  async ofVersion(db: Executor, versionId: string): Promise<EvidenceTable[]> {
+    return db.selectFrom('evidence').selectAll().where('model_version_id', '=', versionId).orderBy('created_at').orderBy('id').execute();
+  },
+
+  /** A live version with the digest and owning team evidence needs. */
+  async locateVersion(db: Executor, model: string, version: number): Promise<{ id: string; artifactDigest: string | null; team: string } | undefined> {
+    const row = await db
+      .selectFrom('model_versions as v')
+      .innerJoin('models as m', 'm.id', 'v.model_id')
+      .innerJoin('use_cases as u', 'u.id', 'm.use_case_id')
+      .select(['v.id', 'v.artifact_digest', 'u.owner_team'])
+      .where('m.name', '=', model)
+      .where('v.version', '=', version)
+      .where('v.deleted_at', 'is', null)
+      .executeTakeFirst();
+    return row && { id: row.id, artifactDigest: row.artifact_digest, team: row.owner_team };
+  },
+};
+
+export type EvidenceRepo = typeof evidenceRepo;

@@ -1,0 +1,105 @@
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { parse } from 'csv-parse';
+import type { EvaluationData, EvaluationSpec } from '../../domain/metrics/evaluate.ts';
+import { DomainError } from '../../errors.ts';
+
+export type DataFormat = 'csv' | 'jsonl';
+
+export interface ParseOptions {
+  /** The label/prediction value that means the positive class (binary classification). */
+  positiveLabel: string;
+  /** Category to put rows with a missing sensitive value in; without it they are refused. */
+  missingSensitiveAs?: string;
+  maxRows: number;
+  maxBytes: number;
+}
+
+const bad = (row: number, column: string, message: string) =>
+  new DomainError('validation_failed', `row ${row}, column '${column}': ${message}`, { errors: [{ pointer: `/data/${row}/${column}`, message }] });
+
+const isMissing = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+
+/**
+ * Reads evaluation data (CSV with a header row, or JSON Lines) as a stream into typed columns,
+ * validating every value and naming the row (1-based, header excluded) and column of the first bad
+ * one. Also returns the SHA-256 of the bytes read, which the evidence records as the data digest.
+ */
+export async function readEvaluationData(input: Readable, format: DataFormat, spec: EvaluationSpec, opts: ParseOptions): Promise<{ data: EvaluationData; digest: string }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  input.on('data', (chunk: Buffer) => {
+    hash.update(chunk);
+    bytes += chunk.length;
+    if (bytes > opts.maxBytes) input.destroy(new DomainError('payload_too_large', `evaluation data is larger than ${opts.maxBytes} bytes`));
+  });
+  const data: EvaluationData = { yTrue: [], yPred: [], sensitive: Object.fromEntries(spec.sensitive.map((c) => [c, []])) };
+  if (spec.score) data.score = [];
+  if (spec.weight) data.weight = [];
+  const needed = [spec.label, spec.prediction, ...(spec.score ? [spec.score] : []), ...(spec.weight ? [spec.weight] : []), ...spec.sensitive];
+
+  const binary = spec.task === 'binary-classification';
+  const target = (v: unknown, row: number, column: string): number => {
+    if (isMissing(v)) throw bad(row, column, 'is missing');
+    if (binary) return String(v).trim() === opts.positiveLabel ? 1 : 0;
+    const n = typeof v === 'number' ? v : Number(String(v).trim());
+    if (!Number.isFinite(n)) throw bad(row, column, `'${String(v).slice(0, 40)}' is not a finite number`);
+    return n;
+  };
+  const number = (v: unknown, row: number, column: string, check: (n: number) => boolean, what: string): number => {
+    if (isMissing(v)) throw bad(row, column, 'is missing');
+    const n = typeof v === 'number' ? v : Number(String(v).trim());
+    if (!Number.isFinite(n) || !check(n)) throw bad(row, column, `'${String(v).slice(0, 40)}' is not ${what}`);
+    return n;
+  };
+
+  let rows = 0;
+  const take = (record: Record<string, unknown>) => {
+    rows++;
+    if (rows > opts.maxRows) throw new DomainError('payload_too_large', `evaluation data has more than ${opts.maxRows} rows`);
+    if (rows === 1) {
+      const missing = needed.filter((c) => !(c in record));
+      if (missing.length > 0) throw new DomainError('validation_failed', `the data has no column ${missing.map((c) => `'${c}'`).join(', ')}`, { errors: missing.map((c) => ({ pointer: `/data/columns/${c}`, message: 'no such column' })) });
+    }
+    data.yTrue.push(target(record[spec.label], rows, spec.label));
+    data.yPred.push(target(record[spec.prediction], rows, spec.prediction));
+    if (spec.score) data.score!.push(number(record[spec.score], rows, spec.score, (n) => n >= 0 && n <= 1, 'a probability between 0 and 1'));
+    if (spec.weight) data.weight!.push(number(record[spec.weight], rows, spec.weight, (n) => n >= 0, 'a non-negative weight'));
+    for (const c of spec.sensitive) {
+      const v = record[c];
+      if (isMissing(v)) {
+        if (opts.missingSensitiveAs === undefined) throw bad(rows, c, 'sensitive value is missing; map missing values to an explicit category (missingSensitiveAs)');
+        data.sensitive[c]!.push(opts.missingSensitiveAs);
+      } else data.sensitive[c]!.push(String(v));
+    }
+  };
+
+  try {
+    if (format === 'csv') {
+      const parser = input.pipe(parse({ columns: true, bom: true, skip_empty_lines: true, trim: true, relax_column_count: false }));
+      for await (const record of parser) take(record as Record<string, unknown>);
+    } else {
+      let line = 0;
+      for await (const text of createInterface({ input, crlfDelay: Infinity })) {
+        line++;
+        if (text.trim() === '') continue;
+        let record: unknown;
+        try {
+          record = JSON.parse(text);
+        } catch {
+          throw new DomainError('validation_failed', `line ${line} is not JSON`, { errors: [{ pointer: `/data/${line}`, message: 'not JSON' }] });
+        }
+        if (record === null || typeof record !== 'object' || Array.isArray(record)) throw new DomainError('validation_failed', `line ${line} is not a JSON object`, { errors: [{ pointer: `/data/${line}`, message: 'not an object' }] });
+        take(record as Record<string, unknown>);
+      }
+    }
+  } catch (err) {
+    if (err instanceof DomainError) throw err;
+    const e = err as { code?: string; message?: string; lines?: number };
+    if (e.code?.startsWith('CSV_')) throw new DomainError('validation_failed', `the CSV is malformed: ${e.message}`, { errors: [{ pointer: '/data', message: e.message ?? 'malformed CSV' }] });
+    throw err;
+  }
+  if (rows === 0) throw new DomainError('validation_failed', 'the evaluation data has no rows', { errors: [{ pointer: '/data', message: 'empty' }] });
+  return { data, digest: `sha256:${hash.digest('hex')}` };
+}

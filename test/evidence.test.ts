@@ -1,0 +1,95 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call, digest, expectProblem, seedModel, seedUser, useCaseBody, useTestApp } from './helpers/app.ts';
+import { DB_KINDS, skipReason } from './helpers/db.ts';
+import { creditScoring } from './helpers/policy.ts';
+
+/** 200 rows: group A selected far more often than B, so parity fails the four-fifths rule. */
+function dataset(fair: boolean): string {
+  const lines = ['y,yhat,p,sex,age'];
+  for (let i = 0; i < 200; i++) {
+    const sex = i % 2 === 0 ? 'A' : 'B';
+    const y = i % 3 === 0 ? 1 : 0;
+    const selected = fair ? i % 4 < 2 : sex === 'A' ? i % 4 !== 3 : i % 8 === 1;
+    lines.push(`${y},${selected ? 1 : 0},${selected ? 0.8 : 0.2},${sex},${i % 5 === 0 ? 'old' : 'young'}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe.each(DB_KINDS)('evaluations as evidence on %s', (kind) => {
+  describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
+    const t = useTestApp(kind, { teams: ['lending', 'other'] });
+    const url = '/api/v1/models/scorer/versions/1/evaluations?task=binary-classification&label=y&prediction=yhat&score=p&sensitive=sex,age&privileged=sex:A';
+    const upload = (body: string, opts: { url?: string; type?: string; token?: string } = {}) =>
+      t.app.inject({ method: 'POST', url: opts.url ?? url, headers: { 'content-type': opts.type ?? 'text/csv', authorization: `Bearer ${opts.token ?? t.adminToken}` }, payload: body });
+    let outsider: string;
+
+    beforeAll(async () => {
+      const uc = (await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('lending-uc', { ownerTeam: 'lending' }) })).body.id;
+      await seedModel(t.app, 'scorer', uc);
+      await call(t.app, { method: 'POST', url: '/api/v1/models/scorer/versions', body: { artifactUri: 's3://s/1', artifactDigest: digest('s1') } });
+      await call(t.app, { method: 'PUT', url: `/api/v1/use-cases/${uc}/assessment`, body: { answers: creditScoring } });
+      outsider = await seedUser(t.app, 'outsider', [{ scope: 'other', role: 'data-scientist' }]);
+    });
+
+    it('evaluates uploaded data and stores hashed evidence bound to the artefact and the data', async () => {
+      const res = await upload(dataset(false));
+      expect(res.statusCode).toBe(201);
+      const e = JSON.parse(res.body);
+      expect(e).toMatchObject({ kind: 'evaluation', artifactDigest: digest('s1'), dataDigest: expect.stringMatching(/^sha256:/), contentHash: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), engine: expect.stringMatching(/^steward-evaluation\//) });
+      expect(e.result.rows).toBe(200);
+      expect(Object.keys(e.result.fairness).sort()).toEqual(['age', 'sex', 'sex x age']);
+      expect(e.result.fairness.sex.aif360.four_fifths_rule_pass).toBe(false);
+      expect(e.metrics['demographic-parity-ratio']).toBeLessThan(0.8);
+      expect(e.metrics).toHaveProperty('roc-auc');
+      const list = await call(t.app, { method: 'GET', url: '/api/v1/models/scorer/versions/1/evaluations' });
+      expect(list.body.items.map((x: { id: string }) => x.id)).toEqual([e.id]);
+      expect((await call(t.app, { method: 'GET', url: `/api/v1/models/scorer/versions/1/evaluations/${e.id}` })).body.contentHash).toBe(e.contentHash);
+      const audit = (await call(t.app, { method: 'GET', url: '/api/v1/audit/events?action=evidence.create' })).body.items;
+      expect(audit).toHaveLength(1);
+    });
+
+    it('moves requirement statuses: a failing parity check stays missing, a passing one satisfies', async () => {
+      const before = (await call(t.app, { method: 'GET', url: '/api/v1/models/scorer/versions/1/requirements' })).body.requirements;
+      expect(before.find((r: { measure: string }) => r.measure === 'bias-subgroup-parity').status).toBe('missing');
+      expect((await upload(dataset(true))).statusCode).toBe(201);
+      const after = (await call(t.app, { method: 'GET', url: '/api/v1/models/scorer/versions/1/requirements' })).body.requirements;
+      expect(after.find((r: { measure: string }) => r.measure === 'bias-subgroup-parity')).toMatchObject({ status: 'satisfied', by: [expect.any(String)] });
+      expect(after.find((r: { measure: string }) => r.measure === 'doc-model-card').status).toBe('missing');
+    });
+
+    it('reads JSON Lines, regression, weights and a mapping for missing sensitive values', async () => {
+      const jsonl = Array.from({ length: 50 }, (_, i) => JSON.stringify({ y: i, yhat: i + (i % 3) - 1, w: 1 + (i % 2), g: i % 7 === 0 ? null : i % 2 ? 'x' : 'y' })).join('\n');
+      const res = await upload(jsonl, { url: '/api/v1/models/scorer/versions/1/evaluations?task=regression&label=y&prediction=yhat&weight=w&sensitive=g&missingSensitiveAs=unknown', type: 'application/x-ndjson' });
+      expect(res.statusCode).toBe(201);
+      const e = JSON.parse(res.body);
+      expect(Object.keys(e.metrics).sort()).toEqual(['mae', 'mse', 'r2', 'rmse']);
+      expect(e.result.fairness.g.groups.map((g: { group: string }) => g.group)).toEqual(['unknown', 'x', 'y']);
+    });
+
+    it('refuses bad data naming the row and column, and writes nothing', async () => {
+      const count = async () => (await call(t.app, { method: 'GET', url: '/api/v1/models/scorer/versions/1/evaluations' })).body.items.length;
+      const before = await count();
+      const cases: [string, string | undefined, number, RegExp][] = [
+        ['y,yhat,p,sex,age\n1,0,0.3,A,old\n0,1,1.7,B,young\n', undefined, 400, /row 2, column 'p': '1\.7' is not a probability/],
+        ['y,yhat,p,sex,age\n1,0,0.3,,old\n', undefined, 400, /row 1, column 'sex': sensitive value is missing/],
+        ['y,yhat,p,sex\n1,0,0.3,A\n', undefined, 400, /no column 'age'/],
+        ['y,yhat,p,sex,age\n', undefined, 400, /no rows/],
+        ['y,yhat,p,sex,age\n1,0,0.3,A\n', undefined, 400, /CSV is malformed/],
+        ['{"y":1,"yhat":0,"p":0.2,"sex":"A","age":"old"}\nnot json\n', 'application/x-ndjson', 400, /line 2 is not JSON/],
+        ['a,b\n1,2\n', 'text/plain', 415, /Unsupported Media Type/],
+      ];
+      for (const [body, type, status, message] of cases) {
+        const res = await upload(body, { type });
+        expect(res.statusCode, body).toBe(status);
+        expect(JSON.parse(res.body).detail, body).toMatch(message);
+      }
+      expect((await upload('x', { url: '/api/v1/models/scorer/versions/1/evaluations?task=multiclass&label=y&prediction=yhat' })).statusCode).toBe(400);
+      expect((await upload('x', { url: '/api/v1/models/scorer/versions/1/evaluations?task=regression&label=y&prediction=yhat&score=p' })).statusCode).toBe(400);
+      expect((await upload('x', { url: `${url.replace('sex:A', 'colour:red')}` })).statusCode).toBe(400);
+      expect((await upload(dataset(true), { url: url.replace('/versions/1/', '/versions/9/') })).statusCode).toBe(404);
+      expect((await upload(dataset(true), { token: outsider })).statusCode).toBe(403);
+      expectProblem(await call(t.app, { method: 'GET', url: '/api/v1/models/scorer/versions/1/evaluations/00000000-0000-4000-8000-000000000000' }), 404, 'not_found');
+      expect(await count()).toBe(before);
+    });
+  });
+});
