@@ -252,3 +252,24 @@ describe('steward policy (real process)', () => {
     expect(again.stderr).toMatch(/conflict/);
   });
 });
+
+describe('steward evaluate (real process, offline)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'steward-evaluate-'));
+  const file = join(dir, 'preds.csv');
+  writeFileSync(file, ['y,yhat,p,sex', ...Array.from({ length: 40 }, (_, i) => `${i % 3 === 0 ? 1 : 0},${i % 2},${((i % 10) / 10).toFixed(1)},${i % 4 < 2 ? 'F' : 'M'}`)].join('\n'));
+
+  it('prints a summary table, or everything as JSON, and fails clearly on bad input', async () => {
+    const table = await runCli(['evaluate', '--data', file, '--task', 'binary-classification', '--label', 'y', '--prediction', 'yhat', '--score', 'p', '--sensitive', 'sex']);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/rows: 40/);
+    expect(table.stdout).toMatch(/fairness by sex/);
+    const json = await runCli(['evaluate', '--data', file, '--task', 'binary-classification', '--label', 'y', '--prediction', 'yhat', '--sensitive', 'sex', '--privileged', 'sex:M', '--json']);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed).toMatchObject({ rows: 40, dataDigest: expect.stringMatching(/^sha256:/) });
+    expect(parsed.fairness.sex.aif360.privileged_group).toBe('M');
+    const bad = await runCli(['evaluate', '--data', file, '--task', 'binary-classification', '--label', 'y', '--prediction', 'missing']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/no column 'missing'/);
+    expect((await runCli(['evaluate', '--data', file, '--task', 'clustering', '--label', 'y', '--prediction', 'yhat'])).code).toBe(2);
+  });
+});

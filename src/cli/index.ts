@@ -6,6 +6,7 @@ import { auditCommands } from './audit-commands.ts';
 import { identityCommands } from './identity-commands.ts';
 import { inventoryCommands } from './inventory-commands.ts';
 import { policyCommands } from './policy-commands.ts';
+import { evaluateCommand } from './evaluate-command.ts';
 import { serverCommands } from './server-commands.ts';
 
 /** Exit codes: 0 ok, 1 the server refused or failed, 2 bad usage or configuration, 3 server unreachable. */
@@ -43,6 +44,7 @@ inventoryCommands(program);
 identityCommands(program);
 auditCommands(program);
 policyCommands(program);
+evaluateCommand(program);
 
 try {
   await program.parseAsync(process.argv);
