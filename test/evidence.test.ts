@@ -66,6 +66,18 @@ describe.each(DB_KINDS)('evaluations as evidence on %s', (kind) => {
       expect(e.result.fairness.g.groups.map((g: { group: string }) => g.group)).toEqual(['unknown', 'x', 'y']);
     });
 
+    it('evaluates multiclass predictions and reports NYC LL144 impact ratios for binary ones', async () => {
+      const csv = ['y,yhat,g', ...Array.from({ length: 30 }, (_, i) => `${['a', 'b', 'c'][i % 3]},${['a', 'b', 'c'][(i * 7) % 3]},${i % 2 ? 'x' : 'y'}`)].join('\n');
+      const res = await upload(csv, { url: '/api/v1/models/scorer/versions/1/evaluations?task=multiclass-classification&label=y&prediction=yhat&sensitive=g' });
+      expect(res.statusCode).toBe(201);
+      const e = JSON.parse(res.body);
+      expect(e.result.performance.labels).toEqual(['a', 'b', 'c']);
+      expect(e.metrics).toHaveProperty('macro-f1');
+      const binary = JSON.parse((await upload(dataset(false))).body);
+      expect(binary.result.fairness.sex.nycLl144.selection.rows.map((r: { category: string }) => r.category)).toEqual(['A', 'B']);
+      expect(binary.result.fairness.sex.nycLl144.scoring.kind).toBe('scoring');
+    });
+
     it('refuses bad data naming the row and column, and writes nothing', async () => {
       const count = async () => (await call(t.app, { method: 'GET', url: '/api/v1/models/scorer/versions/1/evaluations' })).body.items.length;
       const before = await count();

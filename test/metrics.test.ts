@@ -37,3 +37,35 @@ describe('metric edge cases', () => {
     expect(() => groupRows(['a', null])).toThrow(/explicit category/);
   });
 });
+
+describe('multiclass metrics and NYC LL144 impact ratios', () => {
+  it('averages per-class scores the scikit-learn ways', async () => {
+    const { multiclass } = await import('../src/domain/metrics/multiclass.ts');
+    const m = multiclass(['cat', 'dog', 'bird', 'cat', 'dog', 'bird'], ['cat', 'cat', 'bird', 'dog', 'dog', 'cat']);
+    expect(m.labels).toEqual(['bird', 'cat', 'dog']);
+    expect(m.confusionMatrix).toEqual([[1, 1, 0], [0, 1, 1], [0, 1, 1]]);
+    expect(m.accuracy).toBe(0.5);
+    // sklearn: precision_score(average='macro') = mean(1, 1/3, 1/2); recall all 0.5
+    expect(m.macro.precision).toBeCloseTo((1 + 1 / 3 + 1 / 2) / 3, 15);
+    expect(m.macro.recall).toBeCloseTo(0.5, 15);
+    expect(m.micro).toEqual({ precision: 0.5, recall: 0.5, f1: 0.5 });
+    expect(m.weighted.f1).toBeCloseTo((2 / 3 + 0.4 + 0.5) / 3, 15);
+    const zero = multiclass(['a', 'a'], ['b', 'b']);
+    expect(zero.perClass.find((c) => c.label === 'b')).toMatchObject({ precision: 0, recall: 0, f1: 0, support: 0 });
+  });
+
+  it('computes selection and scoring impact ratios, excluding categories under 2% from the comparison', async () => {
+    const { selectionImpactRatios, scoringImpactRatios } = await import('../src/domain/metrics/impact-ratio.ts');
+    const cats = [...Array(60).fill('F'), ...Array(39).fill('M'), 'X'];
+    const selected = cats.map((c, i) => (c === 'F' ? (i % 2 === 0 ? 1 : 0) : c === 'M' ? 1 : 1));
+    const r = selectionImpactRatios(cats, selected);
+    expect(r.rows).toEqual([
+      { category: 'F', count: 60, rate: 0.5, impactRatio: 0.5, excluded: false },
+      { category: 'M', count: 39, rate: 1, impactRatio: 1, excluded: false },
+      { category: 'X', count: 1, rate: 1, impactRatio: null, excluded: true },
+    ]);
+    const s = scoringImpactRatios(['A', 'A', 'B', 'B'], [1, 4, 2, 3]);
+    expect(s.median).toBe(2.5);
+    expect(s.rows.map((x) => x.impactRatio)).toEqual([1, 1]);
+  });
+});

@@ -27,7 +27,7 @@ export function evaluateCommand(program: Command): void {
     .command('evaluate')
     .description('evaluate predictions offline with the same engine as the server (performance and fairness)')
     .requiredOption('--data <file>', 'CSV with a header row, or JSON Lines (.jsonl/.ndjson)')
-    .requiredOption('--task <task>', 'binary-classification | regression')
+    .requiredOption('--task <task>', 'binary-classification | multiclass-classification | regression')
     .requiredOption('--label <column>')
     .requiredOption('--prediction <column>')
     .option('--score <column>', 'predicted probability of the positive class')
@@ -38,7 +38,7 @@ export function evaluateCommand(program: Command): void {
     .option('--missing-sensitive-as <category>')
     .option('--json', 'print the full result as JSON', false)
     .action(async (o) => {
-      if (!['binary-classification', 'regression'].includes(o.task)) throw new UsageError(`--task must be binary-classification or regression, not '${o.task}'`);
+      if (!['binary-classification', 'multiclass-classification', 'regression'].includes(o.task)) throw new UsageError(`--task must be binary-classification, multiclass-classification or regression, not '${o.task}'`);
       const sensitive = String(o.sensitive).split(',').map((s) => s.trim()).filter(Boolean);
       const privileged = Object.fromEntries(
         (o.privileged ? String(o.privileged).split(',') : []).map((p) => {

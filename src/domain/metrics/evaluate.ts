@@ -1,9 +1,11 @@
 import { confusion, logLoss, RATES, rocAuc } from './classification.ts';
 import { aif360Classic, aif360Sklearn, classificationFrame, disaggregate, fairlearnMetrics, groupRows, type Disaggregated } from './fairness.ts';
 import { REGRESSION } from './regression.ts';
+import { multiclass } from './multiclass.ts';
+import { scoringImpactRatios, selectionImpactRatios } from './impact-ratio.ts';
 
 export interface EvaluationSpec {
-  task: 'binary-classification' | 'regression';
+  task: 'binary-classification' | 'multiclass-classification' | 'regression';
   label: string;
   prediction: string;
   score?: string;
@@ -17,6 +19,8 @@ export interface EvaluationSpec {
 export interface EvaluationData {
   yTrue: number[];
   yPred: number[];
+  /** Class names, for multiclass classification (yTrue/yPred then stay empty). */
+  classes?: { yTrue: string[]; yPred: string[] };
   score?: number[];
   weight?: number[];
   sensitive: Record<string, string[]>;
@@ -60,7 +64,25 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
   const fairness: Record<string, unknown> = {};
   let performance: Record<string, unknown>;
 
-  if (spec.task === 'binary-classification') {
+  if (spec.task === 'multiclass-classification') {
+    const { yTrue, yPred } = data.classes!;
+    const m = multiclass(yTrue, yPred, w);
+    performance = m as unknown as Record<string, unknown>;
+    metrics.accuracy = m.accuracy;
+    metrics['macro-f1'] = m.macro.f1;
+    metrics['weighted-f1'] = m.weighted.f1;
+    for (const cols of columns) {
+      const groups = groupRows(cols.length === 1 ? data.sensitive[cols[0]!]! : Object.fromEntries(cols.map((c) => [c, data.sensitive[c]!])));
+      const per = (pick: (r: ReturnType<typeof multiclass>) => number) => (rows: number[]) => (rows.length === 0 ? NaN : pick(multiclass(rows.map((i) => yTrue[i]!), rows.map((i) => yPred[i]!), w && rows.map((i) => w[i]!))));
+      fairness[cols.join(' x ')] = {
+        groups: groups.labels.map((g, i) => ({ group: g, rows: groups.rows[i]!.length })),
+        metricFrame: {
+          accuracy: frameJson(disaggregate(m.accuracy, groups.rows.map(per((r) => r.accuracy))), groups.labels),
+          macroF1: frameJson(disaggregate(m.macro.f1, groups.rows.map(per((r) => r.macro.f1))), groups.labels),
+        },
+      };
+    }
+  } else if (spec.task === 'binary-classification') {
     const overall = confusion(data.yTrue, data.yPred, w);
     performance = {
       accuracy: RATES.accuracy!(overall),
@@ -79,10 +101,12 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
       const frame = classificationFrame(CLASSIFICATION_METRICS, overall, perGroup);
       const fl = fairlearnMetrics(frame);
       const privileged = cols.length === 1 ? spec.privileged?.[cols[0]!] : undefined;
+      const single = cols.length === 1 ? data.sensitive[cols[0]!]! : undefined;
       fairness[cols.join(' x ')] = {
         groups: groups.labels.map((g, i) => ({ group: g, rows: groups.rows[i]!.length })),
         metricFrame: Object.fromEntries(Object.entries(frame).map(([m, d]) => [m, frameJson(d, groups.labels)])),
         fairlearn: fl,
+        ...(single ? { nycLl144: { selection: selectionImpactRatios(single, data.yPred), ...(data.score ? { scoring: scoringImpactRatios(single, data.score) } : {}) } } : {}),
         ...(privileged !== undefined
           ? { aif360: aif360Sklearn(data.yTrue, data.yPred, data.sensitive[cols[0]!]!, privileged, w), aif360Classic: aif360Classic(data.yTrue, data.yPred, data.sensitive[cols[0]!]!, privileged, w) }
           : {}),
@@ -114,5 +138,5 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
       };
     }
   }
-  return { task: spec.task, rows: data.yTrue.length, performance, fairness, metrics };
+  return { task: spec.task, rows: data.classes?.yTrue.length ?? data.yTrue.length, performance, fairness, metrics };
 }

@@ -13,7 +13,7 @@ const Column = Type.String({ minLength: 1, maxLength: 200 });
 
 const EvaluationQuery = Type.Object(
   {
-    task: Type.Enum(['binary-classification', 'regression']),
+    task: Type.Enum(['binary-classification', 'multiclass-classification', 'regression']),
     label: Column,
     prediction: Column,
     score: Type.Optional(Column),

@@ -40,6 +40,7 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
   const needed = [spec.label, spec.prediction, ...(spec.score ? [spec.score] : []), ...(spec.weight ? [spec.weight] : []), ...spec.sensitive];
 
   const binary = spec.task === 'binary-classification';
+  const classes = spec.task === 'multiclass-classification' ? (data.classes = { yTrue: [], yPred: [] }) : undefined;
   const target = (v: unknown, row: number, column: string): number => {
     if (isMissing(v)) throw bad(row, column, 'is missing');
     if (binary) return String(v).trim() === opts.positiveLabel ? 1 : 0;
@@ -62,8 +63,16 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
       const missing = needed.filter((c) => !(c in record));
       if (missing.length > 0) throw new DomainError('validation_failed', `the data has no column ${missing.map((c) => `'${c}'`).join(', ')}`, { errors: missing.map((c) => ({ pointer: `/data/columns/${c}`, message: 'no such column' })) });
     }
-    data.yTrue.push(target(record[spec.label], rows, spec.label));
-    data.yPred.push(target(record[spec.prediction], rows, spec.prediction));
+    if (classes) {
+      for (const [col, into] of [[spec.label, classes.yTrue], [spec.prediction, classes.yPred]] as [string, string[]][]) {
+        const v = record[col];
+        if (isMissing(v)) throw bad(rows, col, 'is missing');
+        into.push(String(v).trim());
+      }
+    } else {
+      data.yTrue.push(target(record[spec.label], rows, spec.label));
+      data.yPred.push(target(record[spec.prediction], rows, spec.prediction));
+    }
     if (spec.score) data.score!.push(number(record[spec.score], rows, spec.score, (n) => n >= 0 && n <= 1, 'a probability between 0 and 1'));
     if (spec.weight) data.weight!.push(number(record[spec.weight], rows, spec.weight, (n) => n >= 0, 'a non-negative weight'));
     for (const c of spec.sensitive) {

@@ -1,0 +1,47 @@
+/**
+ * NYC Local Law 144 bias-audit impact ratios (6 RCNY §5-301): per category, the selection rate
+ * (classification) or scoring rate (share of the category scoring above the median score of the
+ * whole sample, for regression-like scores), divided by the rate of the most selected category.
+ * Categories with less than 2% of the data may be excluded from that comparison; they are still
+ * reported, flagged, with their rates.
+ */
+export interface ImpactRatioRow {
+  category: string;
+  count: number;
+  rate: number;
+  impactRatio: number | null;
+  excluded: boolean;
+}
+
+export interface ImpactRatios {
+  kind: 'selection' | 'scoring';
+  median?: number;
+  rows: ImpactRatioRow[];
+}
+
+const ascii = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+function ratios(categories: string[], hit: boolean[], kind: 'selection' | 'scoring', median?: number): ImpactRatios {
+  const n = categories.length;
+  const by = new Map<string, { count: number; hits: number }>();
+  categories.forEach((c, i) => {
+    const e = by.get(c) ?? { count: 0, hits: 0 };
+    e.count++;
+    if (hit[i]) e.hits++;
+    by.set(c, e);
+  });
+  const rows = [...by.entries()].sort(([a], [b]) => ascii(a, b)).map(([category, e]) => ({ category, count: e.count, rate: e.hits / e.count, excluded: e.count / n < 0.02 }));
+  const best = Math.max(0, ...rows.filter((r) => !r.excluded).map((r) => r.rate));
+  return { kind, ...(median !== undefined ? { median } : {}), rows: rows.map((r) => ({ ...r, impactRatio: r.excluded || best === 0 ? null : r.rate / best })) };
+}
+
+/** Impact ratios of selection (predicted positive) rates. */
+export const selectionImpactRatios = (categories: string[], selected: number[]): ImpactRatios => ratios(categories, selected.map((s) => s === 1), 'selection');
+
+/** Impact ratios of scoring rates: the share of each category scoring above the sample's median. */
+export function scoringImpactRatios(categories: string[], scores: number[]): ImpactRatios {
+  const sorted = [...scores].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  const median = sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return ratios(categories, scores.map((s) => s > median), 'scoring', median);
+}
