@@ -55,6 +55,10 @@ describe.each(DB_KINDS)('evaluations as evidence on %s', (kind) => {
       const after = (await call(t.app, { method: 'GET', url: '/api/v1/models/scorer/versions/1/requirements' })).body.requirements;
       expect(after.find((r: { measure: string }) => r.measure === 'bias-subgroup-parity')).toMatchObject({ status: 'satisfied', by: [expect.any(String)] });
       expect(after.find((r: { measure: string }) => r.measure === 'doc-model-card').status).toBe('missing');
+      // No missing cells in the data: the automated anomaly check is met too.
+      expect(after.find((r: { measure: string }) => r.measure === 'data-anomaly-checks').status).toBe('satisfied');
+      const e = (await call(t.app, { method: 'GET', url: '/api/v1/models/scorer/versions/1/evaluations' })).body.items.at(-1);
+      expect(e.result.dataQuality).toMatchObject({ rows: 200, missingRate: 0 });
     });
 
     it('reads JSON Lines, regression, weights and a mapping for missing sensitive values', async () => {
@@ -62,7 +66,7 @@ describe.each(DB_KINDS)('evaluations as evidence on %s', (kind) => {
       const res = await upload(jsonl, { url: '/api/v1/models/scorer/versions/1/evaluations?task=regression&label=y&prediction=yhat&weight=w&sensitive=g&missingSensitiveAs=unknown', type: 'application/x-ndjson' });
       expect(res.statusCode).toBe(201);
       const e = JSON.parse(res.body);
-      expect(Object.keys(e.metrics).sort()).toEqual(['mae', 'mse', 'r2', 'rmse']);
+      expect(Object.keys(e.metrics).sort()).toEqual(['duplicate-rows', 'mae', 'missing-rate', 'mse', 'r2', 'rmse']);
       expect(e.result.fairness.g.groups.map((g: { group: string }) => g.group)).toEqual(['unknown', 'x', 'y']);
     });
 

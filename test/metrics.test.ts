@@ -69,3 +69,33 @@ describe('multiclass metrics and NYC LL144 impact ratios', () => {
     expect(s.rows.map((x) => x.impactRatio)).toEqual([1, 1]);
   });
 });
+
+describe('data profile and personal-data scan', () => {
+  it('counts missing, duplicate, constant and mistyped values and finds personal data by row, never by value', async () => {
+    const { createProfiler } = await import('../src/domain/metrics/data-profile.ts');
+    const p = createProfiler(['id', 'amount', 'note', 'flag']);
+    const rows = [
+      { id: '1', amount: '10.5', note: 'mail me at jane.doe@example.com', flag: 'x' },
+      { id: '2', amount: 'n/a', note: 'card 4111-1111-1111-1111 and 4111-1111-1111-1112', flag: 'x' },
+      { id: '3', amount: '', note: 'IBAN DE89 3704 0044 0532 0130 00, NI AB 12 34 56 C', flag: 'x' },
+      { id: '3', amount: '', note: 'IBAN DE89 3704 0044 0532 0130 00, NI AB 12 34 56 C', flag: 'x' },
+      { id: '5', amount: '7', note: '+1 (212) 555-0142 or 2001:db8:0:0:0:0:2:1', flag: 'x' },
+    ];
+    rows.forEach((r, i) => p.observe(r, i + 1));
+    const report = p.report();
+    expect(report).toMatchObject({ rows: 5, duplicateRows: 1, missingRate: 2 / 20 });
+    const amount = report.columns.find((c) => c.column === 'amount')!;
+    expect(amount).toMatchObject({ type: 'numeric', typeMismatches: 1, missing: 2, min: 7, max: 10.5 });
+    expect(report.columns.find((c) => c.column === 'flag')!.constant).toBe(true);
+    const note = report.columns.find((c) => c.column === 'note')!;
+    expect(Object.fromEntries(note.personalData.map((d) => [d.kind, d.sampleRows]))).toEqual({
+      email: [1],
+      'payment-card': [2],
+      iban: [3, 4],
+      'uk-nino': [3, 4],
+      phone: [5],
+      ipv6: [5],
+    });
+    expect(JSON.stringify(report)).not.toMatch(/jane|4111|DE89|AB 12/);
+  });
+});

@@ -68,9 +68,16 @@ export function evaluateCommand(program: Command): void {
       }
       const format = /\.(jsonl|ndjson)$/i.test(o.data) ? 'jsonl' : 'csv';
       try {
-        const { data, digest } = await readEvaluationData(input, format, spec, { positiveLabel: o.positiveLabel, missingSensitiveAs: o.missingSensitiveAs, maxRows: 100_000_000, maxBytes: Number.MAX_SAFE_INTEGER });
+        const { data, digest, profile } = await readEvaluationData(input, format, spec, { positiveLabel: o.positiveLabel, missingSensitiveAs: o.missingSensitiveAs, maxRows: 100_000_000, maxBytes: Number.MAX_SAFE_INTEGER });
         const result = evaluate(spec, data);
-        process.stdout.write(o.json ? `${JSON.stringify({ dataDigest: digest, ...(jsonSafe(result) as object) }, null, 2)}\n` : `${summary(result)}\n`);
+        const pii = profile.columns.flatMap((c) => c.personalData.map((p) => `  ${c.column}: ${p.count} ${p.kind} (rows ${p.sampleRows.join(', ')}${p.count > p.sampleRows.length ? ', ...' : ''})`));
+        const quality = [
+          '',
+          'data quality',
+          `  missing cells ${(profile.missingRate * 100).toFixed(2)}%, duplicate rows ${profile.duplicateRows}, constant columns: ${profile.columns.filter((c) => c.constant).map((c) => c.column).join(', ') || 'none'}`,
+          ...(pii.length ? ['  personal data found:', ...pii] : ['  no personal data patterns found']),
+        ].join('\n');
+        process.stdout.write(o.json ? `${JSON.stringify({ dataDigest: digest, ...(jsonSafe(result) as object), dataQuality: jsonSafe(profile) }, null, 2)}\n` : `${summary(result)}\n${quality}\n`);
       } catch (err) {
         if (err instanceof DomainError) throw new UsageError(`${o.data}: ${err.message}`);
         throw err;

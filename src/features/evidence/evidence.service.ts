@@ -70,8 +70,9 @@ export function createEvidenceService({ db, transact, audit, clock, ids, repo }:
       const target = await repo.locateVersion(db, model, version);
       if (!target) throw notFound('model version', `${model}/${version}`);
       authorize(ctx, 'version:write', target.team);
-      const { data, digest } = await readEvaluationData(input, format, spec, opts);
-      const result = jsonSafe(evaluate(spec, data)) as { metrics: Record<string, number | null> };
+      const { data, digest, profile } = await readEvaluationData(input, format, spec, opts);
+      const evaluated = evaluate(spec, data);
+      const result = jsonSafe({ ...evaluated, dataQuality: profile, metrics: { ...evaluated.metrics, 'missing-rate': profile.missingRate, 'duplicate-rows': profile.duplicateRows } }) as { metrics: Record<string, number | null> };
       const row: EvidenceTable = {
         id: ids.next(),
         model_version_id: target.id,

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse';
 import type { EvaluationData, EvaluationSpec } from '../../domain/metrics/evaluate.ts';
 import { DomainError } from '../../errors.ts';
+import { createProfiler, type DataProfile } from '../../domain/metrics/data-profile.ts';
 
 export type DataFormat = 'csv' | 'jsonl';
 
@@ -26,7 +27,7 @@ const isMissing = (v: unknown) => v === undefined || v === null || (typeof v ===
  * validating every value and naming the row (1-based, header excluded) and column of the first bad
  * one. Also returns the SHA-256 of the bytes read, which the evidence records as the data digest.
  */
-export async function readEvaluationData(input: Readable, format: DataFormat, spec: EvaluationSpec, opts: ParseOptions): Promise<{ data: EvaluationData; digest: string }> {
+export async function readEvaluationData(input: Readable, format: DataFormat, spec: EvaluationSpec, opts: ParseOptions): Promise<{ data: EvaluationData; digest: string; profile: DataProfile }> {
   const hash = createHash('sha256');
   let bytes = 0;
   input.on('data', (chunk: Buffer) => {
@@ -56,9 +57,13 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
   };
 
   let rows = 0;
+  let profiler: ReturnType<typeof createProfiler> | undefined;
   const take = (record: Record<string, unknown>) => {
     rows++;
     if (rows > opts.maxRows) throw new DomainError('payload_too_large', `evaluation data has more than ${opts.maxRows} rows`);
+    // Every column of the first row is profiled (data quality, personal data), not only those evaluated.
+    profiler ??= createProfiler(Object.keys(record));
+    profiler.observe(record, rows);
     if (rows === 1) {
       const missing = needed.filter((c) => !(c in record));
       if (missing.length > 0) throw new DomainError('validation_failed', `the data has no column ${missing.map((c) => `'${c}'`).join(', ')}`, { errors: missing.map((c) => ({ pointer: `/data/columns/${c}`, message: 'no such column' })) });
@@ -110,5 +115,5 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
     throw err;
   }
   if (rows === 0) throw new DomainError('validation_failed', 'the evaluation data has no rows', { errors: [{ pointer: '/data', message: 'empty' }] });
-  return { data, digest: `sha256:${hash.digest('hex')}` };
+  return { data, digest: `sha256:${hash.digest('hex')}`, profile: profiler!.report() };
 }
