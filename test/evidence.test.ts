@@ -41,6 +41,11 @@ describe.each(DB_KINDS)('evaluations as evidence on %s', (kind) => {
       expect(e.result.fairness.sex.aif360.four_fifths_rule_pass).toBe(false);
       expect(e.metrics['demographic-parity-ratio']).toBeLessThan(0.8);
       expect(e.metrics).toHaveProperty('roc-auc');
+      // Subpopulation analysis: slices ranked by accuracy, worst first, each with at least 30 rows.
+      expect(e.result.slices).toMatchObject({ metric: 'accuracy', minRows: 30 });
+      const values = e.result.slices.worst.map((x: { value: number }) => x.value);
+      expect(values).toEqual([...values].sort((a: number, b: number) => a - b));
+      expect(e.result.slices.worst.every((x: { rows: number }) => x.rows >= 30)).toBe(true);
       const list = await call(t.app, { method: 'GET', url: '/api/v1/models/scorer/versions/1/evaluations' });
       expect(list.body.items.map((x: { id: string }) => x.id)).toEqual([e.id]);
       expect((await call(t.app, { method: 'GET', url: `/api/v1/models/scorer/versions/1/evaluations/${e.id}` })).body.contentHash).toBe(e.contentHash);

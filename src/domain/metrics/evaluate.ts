@@ -13,6 +13,42 @@ export interface EvaluationSpec {
   sensitive: string[];
   /** Privileged group per sensitive column, for AIF360-style signed differences. */
   privileged?: Record<string, string>;
+  /** Subpopulation analysis: the metric to rank slices by (default accuracy, or mae for regression) and the smallest slice reported. */
+  slices?: { metric?: string; minRows?: number; top?: number };
+}
+
+/** Metrics where lower is better, for ranking the worst slices. */
+const LOWER_IS_BETTER = new Set(['fpr', 'fnr', 'mse', 'rmse', 'mae']);
+
+export interface Slice {
+  columns: string;
+  group: unknown;
+  rows: number;
+  value: number;
+}
+
+/**
+ * The worst-performing slices for a metric among every group of every sensitive column and of
+ * their intersection, ignoring slices smaller than `minRows` (their estimates are noise).
+ */
+export function worstSlices(fairness: Record<string, unknown>, metric: string, minRows: number, top: number): Slice[] {
+  const all: Slice[] = [];
+  for (const [columns, f] of Object.entries(fairness) as [string, { groups: { group: unknown; rows: number }[]; metricFrame: Record<string, { byGroup: { value: number }[] }> }][]) {
+    const frame = f.metricFrame[metric];
+    if (!frame) continue;
+    f.groups.forEach((g, i) => {
+      const value = frame.byGroup[i]!.value;
+      if (g.rows >= minRows && Number.isFinite(value)) all.push({ columns, group: g.group, rows: g.rows, value });
+    });
+  }
+  const sign = LOWER_IS_BETTER.has(metric) ? -1 : 1;
+  return all.sort((a, b) => sign * (a.value - b.value)).slice(0, top);
+}
+
+export interface EvaluationResultSlices {
+  metric: string;
+  minRows: number;
+  worst: Slice[];
 }
 
 /** Parsed evaluation data: numeric label/prediction/score/weight and categorical sensitive columns. */
@@ -50,6 +86,7 @@ export interface EvaluationResult {
   fairness: Record<string, unknown>;
   /** Flat metrics policy `check` measures read (kebab-case names). */
   metrics: Record<string, number | null>;
+  slices: EvaluationResultSlices;
 }
 
 /**
@@ -138,5 +175,7 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
       };
     }
   }
-  return { task: spec.task, rows: data.classes?.yTrue.length ?? data.yTrue.length, performance, fairness, metrics };
+  const metric = spec.slices?.metric ?? (spec.task === 'regression' ? 'mae' : 'accuracy');
+  const minRows = spec.slices?.minRows ?? 30;
+  return { task: spec.task, rows: data.classes?.yTrue.length ?? data.yTrue.length, performance, fairness, metrics, slices: { metric, minRows, worst: worstSlices(fairness, metric, minRows, spec.slices?.top ?? 5) } };
 }

@@ -22,6 +22,8 @@ const EvaluationQuery = Type.Object(
     privileged: Type.Optional(Type.String({ maxLength: 2000, description: 'comma-separated column:value privileged groups, e.g. sex:M' })),
     positiveLabel: Type.String({ minLength: 1, maxLength: 100, default: '1' }),
     missingSensitiveAs: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'category for rows whose sensitive value is missing (otherwise refused)' })),
+    sliceMetric: Type.Optional(Type.Enum(['selection_rate', 'tpr', 'fpr', 'fnr', 'tnr', 'accuracy', 'precision', 'recall', 'f1', 'macroF1', 'mse', 'rmse', 'mae', 'r2'], { description: 'rank subpopulations by this metric (default accuracy, mae for regression)' })),
+    minSliceRows: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 30, description: 'smallest subpopulation reported' }),
   },
   { additionalProperties: false },
 );
@@ -52,7 +54,16 @@ export function evidenceRoutes(app: App, { evidence, maxBytes }: { evidence: Evi
       if (i <= 0 || !sensitive.includes(pair.slice(0, i))) throw new DomainError('validation_failed', `privileged '${pair}' must be column:value for a sensitive column`, { errors: [{ pointer: '/querystring/privileged', message: 'column:value of a sensitive column' }] });
       privileged[pair.slice(0, i)] = pair.slice(i + 1);
     }
-    const spec = { task: q.task, label: q.label, prediction: q.prediction, ...(q.score ? { score: q.score } : {}), ...(q.weight ? { weight: q.weight } : {}), sensitive, ...(Object.keys(privileged).length ? { privileged } : {}) };
+    const spec = {
+      task: q.task,
+      label: q.label,
+      prediction: q.prediction,
+      ...(q.score ? { score: q.score } : {}),
+      ...(q.weight ? { weight: q.weight } : {}),
+      sensitive,
+      ...(Object.keys(privileged).length ? { privileged } : {}),
+      slices: { minRows: q.minSliceRows, ...(q.sliceMetric ? { metric: q.sliceMetric } : {}) },
+    };
     if (q.score && q.task !== 'binary-classification') throw new DomainError('validation_failed', 'a score column applies to binary classification only', { errors: [{ pointer: '/querystring/score', message: 'binary classification only' }] });
     const result = await evidence.evaluate(contextOf(request), request.params.name, request.params.version, spec, request.body as Readable, format, {
       positiveLabel: q.positiveLabel,
