@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { createClient, UsageError } from './client.ts';
+import { collect, print } from './output.ts';
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-const print = (json: boolean, value: unknown, human: string) => process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
 
 interface User {
   username: string;

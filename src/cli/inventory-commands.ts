@@ -3,8 +3,8 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { createClient, UsageError } from './client.ts';
+import { collect, print } from './output.ts';
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** `k=v` pairs from repeated --tag options. */
 export function parsePairs(pairs: string[] | undefined, what: string): Record<string, string> | undefined {
@@ -42,7 +42,6 @@ async function sha256File(path: string): Promise<string> {
   return `sha256:${hash.digest('hex')}`;
 }
 
-const print = (json: boolean, value: unknown, human: string) => process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human}\n`);
 
 interface Page<T> {
   items: T[];
