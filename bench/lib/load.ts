@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { pinned } from './child.ts';
 
 export interface LoadResult {
   rps: number;
@@ -28,7 +29,8 @@ function run(o: Options): Promise<LoadResult> {
   if (o.body) args.push('-b', o.body);
   args.push(o.url);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    const [cmd, argv] = pinned(1, process.execPath, args);
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('error', reject);
