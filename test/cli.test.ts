@@ -7,6 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/database.ts';
 import { isMigrated } from '../src/db/migrate.ts';
@@ -271,5 +272,23 @@ describe('steward evaluate (real process, offline)', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/no column 'missing'/);
     expect((await runCli(['evaluate', '--data', file, '--task', 'clustering', '--label', 'y', '--prediction', 'yhat'])).code).toBe(2);
+  });
+
+  it('reads a .parquet file with the same results as the CSV', async () => {
+    const rows = readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const pq = join(dir, 'preds.parquet');
+    writeFileSync(pq, Buffer.from(parquetWriteBuffer({ columnData: [
+      { name: 'y', data: rows.map((r) => Number(r[0])), type: 'INT32' },
+      { name: 'yhat', data: rows.map((r) => Number(r[1])), type: 'INT32' },
+      { name: 'sex', data: rows.map((r) => r[3]!), type: 'STRING' },
+    ] })));
+    const args = ['--task', 'binary-classification', '--label', 'y', '--prediction', 'yhat', '--sensitive', 'sex', '--json'];
+    const fromParquet = await runCli(['evaluate', '--data', pq, ...args]);
+    expect(fromParquet.code, fromParquet.stderr).toBe(0);
+    const a = JSON.parse(fromParquet.stdout);
+    const b = JSON.parse((await runCli(['evaluate', '--data', file, ...args])).stdout);
+    expect(a.rows).toBe(40);
+    expect(a.fairness).toEqual(b.fairness);
+    expect(a.performance).toEqual(b.performance);
   });
 });

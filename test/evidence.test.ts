@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, digest, expectProblem, seedModel, seedUser, useCaseBody, useTestApp } from './helpers/app.ts';
 import { DB_KINDS, skipReason } from './helpers/db.ts';
@@ -15,11 +17,24 @@ function dataset(fair: boolean): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The same rows as `dataset`, as a Parquet file with typed columns (INT64 labels, DOUBLE scores). */
+function parquetDataset(fair: boolean, drop?: string): Buffer {
+  const rows = dataset(fair).trim().split('\n').slice(1).map((l) => l.split(','));
+  const columns = [
+    { name: 'y', data: rows.map((r) => BigInt(r[0]!)), type: 'INT64' as const },
+    { name: 'yhat', data: rows.map((r) => Number(r[1])), type: 'INT32' as const },
+    { name: 'p', data: rows.map((r) => Number(r[2])), type: 'DOUBLE' as const },
+    { name: 'sex', data: rows.map((r) => r[3]!), type: 'STRING' as const },
+    { name: 'age', data: rows.map((r) => r[4]!), type: 'STRING' as const },
+  ].filter((c) => c.name !== drop);
+  return Buffer.from(parquetWriteBuffer({ columnData: columns }));
+}
+
 describe.each(DB_KINDS)('evaluations as evidence on %s', (kind) => {
   describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
     const t = useTestApp(kind, { teams: ['lending', 'other'] });
     const url = '/api/v1/models/scorer/versions/1/evaluations?task=binary-classification&label=y&prediction=yhat&score=p&sensitive=sex,age&privileged=sex:A';
-    const upload = (body: string, opts: { url?: string; type?: string; token?: string } = {}) =>
+    const upload = (body: string | Buffer, opts: { url?: string; type?: string; token?: string } = {}) =>
       t.app.inject({ method: 'POST', url: opts.url ?? url, headers: { 'content-type': opts.type ?? 'text/csv', authorization: `Bearer ${opts.token ?? t.adminToken}` }, payload: body });
     let outsider: string;
 
@@ -64,6 +79,26 @@ describe.each(DB_KINDS)('evaluations as evidence on %s', (kind) => {
       expect(after.find((r: { measure: string }) => r.measure === 'data-anomaly-checks').status).toBe('satisfied');
       const e = (await call(t.app, { method: 'GET', url: '/api/v1/models/scorer/versions/1/evaluations' })).body.items.at(-1);
       expect(e.result.dataQuality).toMatchObject({ rows: 200, missingRate: 0 });
+    });
+
+    it('reads Parquet with the same results as CSV, digesting the file as uploaded', async () => {
+      const file = parquetDataset(false);
+      const res = await upload(file, { type: 'application/vnd.apache.parquet' });
+      expect(res.statusCode, res.body).toBe(201);
+      const e = JSON.parse(res.body);
+      expect(e.dataDigest).toBe(`sha256:${createHash('sha256').update(file).digest('hex')}`);
+      const csv = JSON.parse((await upload(dataset(false))).body);
+      expect(e.result.rows).toBe(200);
+      expect(e.metrics).toEqual(csv.metrics);
+      expect(e.result.fairness).toEqual(csv.result.fairness);
+      const bad = async (body: Buffer, message: RegExp) => {
+        const r = await upload(body, { type: 'application/vnd.apache.parquet' });
+        expect(r.statusCode).toBe(400);
+        expect(JSON.parse(r.body).detail).toMatch(message);
+      };
+      await bad(Buffer.from('y,yhat\n1,0\n'), /Parquet file is unreadable/);
+      await bad(file.subarray(0, file.length - 9), /Parquet file is unreadable/);
+      await bad(parquetDataset(false, 'age'), /no column 'age'/);
     });
 
     it('reads JSON Lines, regression, weights and a mapping for missing sensitive values', async () => {

@@ -26,7 +26,7 @@ export function evaluateCommand(program: Command): void {
   program
     .command('evaluate')
     .description('evaluate predictions offline with the same engine as the server (performance and fairness)')
-    .requiredOption('--data <file>', 'CSV with a header row, or JSON Lines (.jsonl/.ndjson)')
+    .requiredOption('--data <file>', 'CSV with a header row, JSON Lines (.jsonl/.ndjson) or Parquet (.parquet)')
     .requiredOption('--task <task>', 'binary-classification | multiclass-classification | regression')
     .requiredOption('--label <column>')
     .requiredOption('--prediction <column>')
@@ -66,7 +66,7 @@ export function evaluateCommand(program: Command): void {
         });
         input.on('end', () => process.stderr.write('\r              \r'));
       }
-      const format = /\.(jsonl|ndjson)$/i.test(o.data) ? 'jsonl' : 'csv';
+      const format = /\.(jsonl|ndjson)$/i.test(o.data) ? 'jsonl' : /\.parquet$/i.test(o.data) ? 'parquet' : 'csv';
       try {
         const { data, digest, profile } = await readEvaluationData(input, format, spec, { positiveLabel: o.positiveLabel, missingSensitiveAs: o.missingSensitiveAs, maxRows: 100_000_000, maxBytes: Number.MAX_SAFE_INTEGER });
         const result = evaluate(spec, data);

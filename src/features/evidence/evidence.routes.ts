@@ -8,7 +8,7 @@ import type { EvidenceService } from './evidence.service.ts';
 import type { DataFormat } from './parse.ts';
 
 const tags = ['evidence'];
-const FORMATS: Record<string, DataFormat> = { 'text/csv': 'csv', 'application/x-ndjson': 'jsonl', 'application/jsonl': 'jsonl' };
+const FORMATS: Record<string, DataFormat> = { 'text/csv': 'csv', 'application/x-ndjson': 'jsonl', 'application/jsonl': 'jsonl', 'application/vnd.apache.parquet': 'parquet', 'application/x-parquet': 'parquet' };
 const Column = Type.String({ minLength: 1, maxLength: 200 });
 
 const EvaluationQuery = Type.Object(
@@ -28,7 +28,7 @@ const EvaluationQuery = Type.Object(
   { additionalProperties: false },
 );
 
-/** Evaluation uploads: a streamed CSV or JSON Lines body, the spec in the query string. */
+/** Evaluation uploads: a streamed CSV or JSON Lines body, or a Parquet file, the spec in the query string. */
 export function evidenceRoutes(app: App, { evidence, maxBytes }: { evidence: EvidenceService; maxBytes: number }): void {
   // Data bodies are streamed, never buffered; only this scope accepts them.
   app.addContentTypeParser(Object.keys(FORMATS), (_request, payload, done) => done(null, payload));
@@ -37,7 +37,7 @@ export function evidenceRoutes(app: App, { evidence, maxBytes }: { evidence: Evi
     config: { auth: 'authenticated' },
     schema: {
       tags,
-      summary: 'Evaluate a version on uploaded data (CSV or JSON Lines body) and store the result as evidence',
+      summary: 'Evaluate a version on uploaded data (CSV, JSON Lines or Parquet body) and store the result as evidence',
       description: 'Performance and fairness per sensitive column (and intersectionally), computed with fairlearn/scikit-learn/AIF360 semantics. The evidence is immutable, hashed, and bound to the version\'s artefact digest and the data digest; its metrics satisfy policy `check` measures.',
       params: VersionParams,
       querystring: EvaluationQuery,
@@ -45,7 +45,7 @@ export function evidenceRoutes(app: App, { evidence, maxBytes }: { evidence: Evi
     },
   }, async (request, reply) => {
     const format = FORMATS[String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()];
-    if (!format) throw new DomainError('unsupported_media_type', 'send the evaluation data as text/csv or application/x-ndjson');
+    if (!format) throw new DomainError('unsupported_media_type', 'send the evaluation data as text/csv, application/x-ndjson or application/vnd.apache.parquet');
     const q = request.query;
     const sensitive = q.sensitive ? q.sensitive.split(',').map((s) => s.trim()).filter(Boolean) : [];
     const privileged: Record<string, string> = {};

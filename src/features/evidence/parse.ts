@@ -1,12 +1,14 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse';
+import { parquetReadObjects } from 'hyparquet';
 import type { EvaluationData, EvaluationSpec } from '../../domain/metrics/evaluate.ts';
 import { DomainError } from '../../errors.ts';
 import { createProfiler, type DataProfile } from '../../domain/metrics/data-profile.ts';
 
-export type DataFormat = 'csv' | 'jsonl';
+export type DataFormat = 'csv' | 'jsonl' | 'parquet';
 
 export interface ParseOptions {
   /** The label/prediction value that means the positive class (binary classification). */
@@ -22,16 +24,27 @@ const bad = (row: number, column: string, message: string) =>
 
 const isMissing = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
 
+/** Parquet cells as the CSV/JSON Lines readers would see them: exact integers, ISO timestamps. */
+function plainCell(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (v instanceof Date) return v.toISOString();
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+  return v;
+}
+
 /**
- * Reads evaluation data (CSV with a header row, or JSON Lines) as a stream into typed columns,
+ * Reads evaluation data (CSV with a header row, JSON Lines, or Parquet) as a stream into typed columns,
  * validating every value and naming the row (1-based, header excluded) and column of the first bad
  * one. Also returns the SHA-256 of the bytes read, which the evidence records as the data digest.
  */
 export async function readEvaluationData(input: Readable, format: DataFormat, spec: EvaluationSpec, opts: ParseOptions): Promise<{ data: EvaluationData; digest: string; profile: DataProfile }> {
   const hash = createHash('sha256');
   let bytes = 0;
+  // Parquet keeps its schema in a footer, so the file is held whole (still bounded by maxBytes).
+  const held: Buffer[] | undefined = format === 'parquet' ? [] : undefined;
   input.on('data', (chunk: Buffer) => {
     hash.update(chunk);
+    held?.push(chunk);
     bytes += chunk.length;
     if (bytes > opts.maxBytes) input.destroy(new DomainError('payload_too_large', `evaluation data is larger than ${opts.maxBytes} bytes`));
   });
@@ -93,6 +106,19 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
     if (format === 'csv') {
       const parser = input.pipe(parse({ columns: true, bom: true, skip_empty_lines: true, trim: true, relax_column_count: false }));
       for await (const record of parser) take(record as Record<string, unknown>);
+    } else if (format === 'parquet') {
+      await finished(input);
+      const whole = Buffer.concat(held!);
+      let records: Record<string, unknown>[];
+      try {
+        records = await parquetReadObjects({ file: whole.buffer.slice(whole.byteOffset, whole.byteOffset + whole.byteLength) as ArrayBuffer });
+      } catch (err) {
+        throw new DomainError('validation_failed', `the Parquet file is unreadable: ${(err as Error).message}`, { errors: [{ pointer: '/data', message: 'unreadable Parquet' }] });
+      }
+      for (const record of records) {
+        for (const k of Object.keys(record)) record[k] = plainCell(record[k]);
+        take(record);
+      }
     } else {
       let line = 0;
       for await (const text of createInterface({ input, crlfDelay: Infinity })) {
