@@ -32,7 +32,7 @@ function parquetDataset(fair: boolean, drop?: string): Buffer {
 
 describe.each(DB_KINDS)('evaluations as evidence on %s', (kind) => {
   describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
-    const t = useTestApp(kind, { teams: ['lending', 'other'] });
+    const t = useTestApp(kind, { teams: ['lending', 'other'], evaluationLimit: 64 * 1024 });
     const url = '/api/v1/models/scorer/versions/1/evaluations?task=binary-classification&label=y&prediction=yhat&score=p&sensitive=sex,age&privileged=sex:A';
     const upload = (body: string | Buffer, opts: { url?: string; type?: string; token?: string } = {}) =>
       t.app.inject({ method: 'POST', url: opts.url ?? url, headers: { 'content-type': opts.type ?? 'text/csv', authorization: `Bearer ${opts.token ?? t.adminToken}` }, payload: body });
@@ -144,6 +144,14 @@ describe.each(DB_KINDS)('evaluations as evidence on %s', (kind) => {
       expect((await upload('x', { url: `${url.replace('sex:A', 'colour:red')}` })).statusCode).toBe(400);
       expect((await upload(dataset(true), { url: url.replace('/versions/1/', '/versions/9/') })).statusCode).toBe(404);
       expect((await upload(dataset(true), { token: outsider })).statusCode).toBe(403);
+      // Past STEWARD_EVALUATION_LIMIT (64 KiB here), in each format.
+      const rows = dataset(false).split('\n').slice(1).join('\n');
+      const big = `y,yhat,p,sex,age\n${rows.repeat(40)}`;
+      const jsonl = dataset(false).trim().split('\n').slice(1).map((l) => { const [y, yhat, p, sex, age] = l.split(','); return JSON.stringify({ y, yhat, p: Number(p), sex, age }); }).join('\n');
+      for (const res of [await upload(big), await upload(`${jsonl}\n`.repeat(12), { type: 'application/x-ndjson' }), await upload(Buffer.concat([parquetDataset(false), Buffer.alloc(70 * 1024)]), { type: 'application/vnd.apache.parquet' })]) {
+        expect(res.statusCode, res.body).toBe(413);
+        expect(JSON.parse(res.body).code).toBe('payload_too_large');
+      }
       expectProblem(await call(t.app, { method: 'GET', url: '/api/v1/models/scorer/versions/1/evaluations/00000000-0000-4000-8000-000000000000' }), 404, 'not_found');
       expect(await count()).toBe(before);
     });

@@ -42,11 +42,17 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
   let bytes = 0;
   // Parquet keeps its schema in a footer, so the file is held whole (still bounded by maxBytes).
   const held: Buffer[] | undefined = format === 'parquet' ? [] : undefined;
+  // Kept, not only sent through destroy(): a chunk that crosses the limit has already reached the
+  // readers, which may then finish normally without ever seeing the error.
+  let overflow: DomainError | undefined;
   input.on('data', (chunk: Buffer) => {
     hash.update(chunk);
     held?.push(chunk);
     bytes += chunk.length;
-    if (bytes > opts.maxBytes) input.destroy(new DomainError('payload_too_large', `evaluation data is larger than ${opts.maxBytes} bytes`));
+    if (bytes > opts.maxBytes && !overflow) {
+      overflow = new DomainError('payload_too_large', `evaluation data is larger than ${opts.maxBytes} bytes`);
+      input.destroy(overflow);
+    }
   });
   const data: EvaluationData = { yTrue: [], yPred: [], sensitive: Object.fromEntries(spec.sensitive.map((c) => [c, []])) };
   if (spec.score) data.score = [];
@@ -104,10 +110,14 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
 
   try {
     if (format === 'csv') {
-      const parser = input.pipe(parse({ columns: true, bom: true, skip_empty_lines: true, trim: true, relax_column_count: false }));
+      const parser = parse({ columns: true, bom: true, skip_empty_lines: true, trim: true, relax_column_count: false });
+      // pipe() does not forward errors; without this a source destroyed mid-file leaves the parser waiting.
+      input.on('error', (err) => parser.destroy(err));
+      input.pipe(parser);
       for await (const record of parser) take(record as Record<string, unknown>);
     } else if (format === 'parquet') {
       await finished(input);
+      if (overflow) throw overflow;
       const whole = Buffer.concat(held!);
       let records: Record<string, unknown>[];
       try {
@@ -140,6 +150,7 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
     if (e.code?.startsWith('CSV_')) throw new DomainError('validation_failed', `the CSV is malformed: ${e.message}`, { errors: [{ pointer: '/data', message: e.message ?? 'malformed CSV' }] });
     throw err;
   }
+  if (overflow) throw overflow;
   if (rows === 0) throw new DomainError('validation_failed', 'the evaluation data has no rows', { errors: [{ pointer: '/data', message: 'empty' }] });
   return { data, digest: `sha256:${hash.digest('hex')}`, profile: profiler!.report() };
 }
