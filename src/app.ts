@@ -20,6 +20,7 @@ import { createUserService } from './features/identity/users.service.ts';
 import { createInventory, inventoryRoutes } from './features/inventory.ts';
 import { createPolicyFeature, policyFeatureRoutes } from './features/policy/index.ts';
 import { evidenceRepo } from './features/evidence/evidence.repo.ts';
+import { datasetRepo } from './features/datasets/datasets.repo.ts';
 import { evidenceRoutes } from './features/evidence/evidence.routes.ts';
 import { createEvidenceService } from './features/evidence/evidence.service.ts';
 import type { App } from './http/app-types.ts';
@@ -32,7 +33,7 @@ import { DomainError } from './errors.ts';
 import { VERSION } from './version.ts';
 
 export interface AppOptions {
-  config: Pick<Config, 'bodyLimit' | 'logLevel' | 'session'> & Partial<Pick<Config, 'evaluationLimit'>>;
+  config: Pick<Config, 'bodyLimit' | 'logLevel' | 'session'> & Partial<Pick<Config, 'evaluationLimit' | 'artifacts'>>;
   database: DatabaseHandle;
   signer: AuditSigner;
   clock?: Clock;
@@ -95,7 +96,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const userService = createUserService({ ...identityDeps, identityChanged: authn.identityChanged });
   const access = createAccessService({ ...identityDeps, authn, sessions: opts.config.session });
   const inventory = createInventory({ db, transact, audit, clock, ids, versionCache: singleProcess });
-  const evidence = createEvidenceService({ db, transact, audit, clock, ids, repo: evidenceRepo });
+  const evaluationLimit = opts.config.evaluationLimit ?? 512 * 1024 * 1024;
+  const evidence = createEvidenceService({ db, transact, audit, clock, ids, repo: evidenceRepo, datasets: datasetRepo, fetchPolicy: opts.config.artifacts ?? { roots: [], hosts: [] }, maxBytes: evaluationLimit });
   const policy = createPolicyFeature({ db, transact, audit, clock, ids, versionEvidence: evidence.recordsFor });
 
   const passwords = createPasswordGuard(limiter, limits);
@@ -109,7 +111,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       identityRoutes(scope, { userService, access, passwords, session: opts.config.session });
       auditRoutes(scope, { audit, db });
       policyFeatureRoutes(scope, policy, inventory);
-      await scope.register(async (uploads) => evidenceRoutes(uploads as App, { evidence, maxBytes: opts.config.evaluationLimit ?? 512 * 1024 * 1024 }));
+      await scope.register(async (uploads) => evidenceRoutes(uploads as App, { evidence, maxBytes: evaluationLimit }));
     },
     { prefix: '/api/v1' },
   );

@@ -14,6 +14,8 @@ const EnvSchema = Type.Object({
   STEWARD_LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info' }),
   STEWARD_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1048576 }),
   STEWARD_EVALUATION_LIMIT: Type.Integer({ minimum: 1024, default: 536870912 }),
+  STEWARD_ARTIFACT_ROOTS: Type.Optional(Type.String({ description: 'comma-separated directories file: artefact and dataset URIs may point into (default: none)' })),
+  STEWARD_ARTIFACT_HOSTS: Type.Optional(Type.String({ pattern: '^[\\w.*:\\[\\]-]+(,[\\w.*:\\[\\]-]+)*$', description: 'comma-separated host or host:port the server may fetch http(s) artefacts and datasets from; * for any (default: none)' })),
   STEWARD_BOOTSTRAP_TOKEN: Type.Optional(Type.String({ minLength: 24, maxLength: 256, pattern: '^\\S+$' })),
   STEWARD_AUDIT_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
   STEWARD_AUDIT_ORIGIN: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\s+]+$' })),
@@ -31,6 +33,8 @@ export interface Config {
   bodyLimit: number;
   /** Largest evaluation data upload in bytes (streamed, never buffered). */
   evaluationLimit: number;
+  /** Where artefacts and registered datasets may be read from by the server (evaluations by reference). */
+  artifacts: { roots: string[]; hosts: string[] };
   /** Installed as the first admin's API token when the database has no users yet. */
   bootstrapToken: string | undefined;
   audit: { keyFile: string; origin: string | undefined };
@@ -75,6 +79,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.STEWARD_LOG_LEVEL,
     bodyLimit: e.STEWARD_BODY_LIMIT,
     evaluationLimit: e.STEWARD_EVALUATION_LIMIT,
+    artifacts: {
+      roots: (e.STEWARD_ARTIFACT_ROOTS ?? '').split(',').map((r) => r.trim()).filter(Boolean).map((r) => resolve(r)),
+      hosts: (e.STEWARD_ARTIFACT_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+    },
     bootstrapToken: e.STEWARD_BOOTSTRAP_TOKEN,
     audit: { keyFile: resolve(e.STEWARD_AUDIT_KEY_FILE ?? resolve(dataDir, 'audit-signing-key.pem')), origin: e.STEWARD_AUDIT_ORIGIN },
     session: { idleMs: e.STEWARD_SESSION_IDLE_MINUTES * 60_000, maxMs: e.STEWARD_SESSION_MAX_HOURS * 3_600_000, secureCookie: e.STEWARD_SECURE_COOKIES },

@@ -13,6 +13,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { isMigrated } from '../src/db/migrate.ts';
 import { ADMIN_TOKEN, call, seedUseCase, useCaseBody, useTestApp } from './helpers/app.ts';
 import { runCli, STEWARD_BIN } from './helpers/cli.ts';
+import { linearOnnxModel } from './helpers/onnx-model.ts';
 import { createTestDatabase, DB_KINDS, skipReason, type TestDatabase } from './helpers/db.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'steward-cli-'));
@@ -290,5 +291,29 @@ describe('steward evaluate (real process, offline)', () => {
     expect(a.rows).toBe(40);
     expect(a.fairness).toEqual(b.fairness);
     expect(a.performance).toEqual(b.performance);
+    // The same metrics the server stores as evidence, data quality included.
+    expect(a.metrics).toMatchObject({ 'missing-rate': 0, 'duplicate-rows': expect.any(Number) });
+  });
+
+  it('runs an ONNX model, explains it, and names missing features', async () => {
+    const model = join(dir, 'model.onnx');
+    writeFileSync(model, linearOnnxModel({ weights: [2, -1], bias: 0, kind: 'logistic' }));
+    const data = join(dir, 'features.csv');
+    writeFileSync(data, ['a,b,y,g', ...Array.from({ length: 60 }, (_, i) => `${(i % 7) - 3},${(i % 5) - 2},${2 * ((i % 7) - 3) - ((i % 5) - 2) > 0 ? 1 : 0},${i % 2 ? 'p' : 'q'}`)].join('\n'));
+    const table = await runCli(['evaluate', '--data', data, '--task', 'binary-classification', '--label', 'y', '--sensitive', 'g', '--model', model, '--features', 'a,b']);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/accuracy\s+1\n/);
+    expect(table.stdout).toMatch(/explanations \(permutation importance as the drop in accuracy/);
+    expect(table.stdout).toMatch(/\n {2}a\s+0\.\d+/);
+    const json = JSON.parse((await runCli(['evaluate', '--data', data, '--task', 'binary-classification', '--label', 'y', '--model', model, '--features', 'a,b', '--json', '--seed', '3'])).stdout);
+    expect(json.model).toMatchObject({ features: ['a', 'b'], source: model });
+    expect(json.explanations.shapley).toMatchObject({ method: 'exact', coalitions: 4 });
+    expect(json.explanations.options.seed).toBe(3);
+    const noFeatures = await runCli(['evaluate', '--data', data, '--task', 'binary-classification', '--label', 'y', '--model', model]);
+    expect(noFeatures.code).toBe(2);
+    expect(noFeatures.stderr).toMatch(/the model takes 2 features/);
+    const both = await runCli(['evaluate', '--data', data, '--task', 'binary-classification', '--label', 'y', '--prediction', 'y', '--model', model, '--features', 'a,b']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/leave out prediction/);
   });
 });

@@ -98,4 +98,12 @@ describe('data profile and personal-data scan', () => {
     });
     expect(JSON.stringify(report)).not.toMatch(/jane|4111|DE89|AB 12/);
   });
+
+  it('does not take the digits of a decimal number for a payment card', async () => {
+    const { createProfiler } = await import('../src/domain/metrics/data-profile.ts');
+    const p = createProfiler(['x']);
+    // 2400000000000002 and 4111111111111111 pass the Luhn check, but here they are fractions.
+    ['0.2400000000000002', '-0.4111111111111111', '4111111111111111.5', '4111111111111111'].forEach((x, i) => p.observe({ x }, i + 1));
+    expect(p.report().columns[0]!.personalData).toEqual([{ kind: 'payment-card', count: 1, sampleRows: [4] }]);
+  });
 });

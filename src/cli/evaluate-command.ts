@@ -1,15 +1,32 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { evaluate, type EvaluationSpec } from '../domain/metrics/evaluate.ts';
-import { jsonSafe } from '../features/evidence/evidence.service.ts';
+import { DEFAULT_EXPLAIN } from '../domain/explain/explain.ts';
+import type { EvaluationSpec } from '../domain/metrics/evaluate.ts';
 import { readEvaluationData } from '../features/evidence/parse.ts';
+import { checkPredictionSource, openModel, runEvaluation, type ModelFile } from '../features/evidence/run.ts';
 import { DomainError } from '../errors.ts';
 import { UsageError } from './client.ts';
 
 const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : String(v));
 
+interface Printed {
+  rows: number;
+  performance: Record<string, unknown>;
+  fairness: Record<string, unknown>;
+  explanations: { available?: false; reason?: string; output?: string; scoring?: string; permutationImportance?: { baseline: number; features: { feature: string; mean: number; std: number }[] }; shapley?: { method: string; meanAbs: { feature: string; value: number }[] } };
+}
+
+function explanationTable(x: Printed['explanations']): string[] {
+  if (!x.permutationImportance || !x.shapley) return ['', `explanations: none (${x.reason})`];
+  const shap = new Map(x.shapley.meanAbs.map((m) => [m.feature, m.value]));
+  const lines = ['', `explanations (permutation importance as the drop in ${x.scoring} from ${fmt(x.permutationImportance.baseline)}; mean |Shapley| of the ${x.output}, ${x.shapley.method})`];
+  lines.push(`  ${'feature'.padEnd(24)} ${'importance'.padStart(12)} ${'± std'.padStart(10)} ${'mean |SHAP|'.padStart(12)}`);
+  for (const f of [...x.permutationImportance.features].sort((a, b) => b.mean - a.mean)) lines.push(`  ${f.feature.padEnd(24)} ${fmt(f.mean).padStart(12)} ${fmt(f.std).padStart(10)} ${fmt(shap.get(f.feature) ?? NaN).padStart(12)}`);
+  return lines;
+}
+
 /** A readable table of the headline numbers; `--json` gives everything. */
-function summary(result: ReturnType<typeof evaluate>): string {
+function summary(result: Printed): string {
   const lines = [`rows: ${result.rows}`, '', 'performance'];
   for (const [k, v] of Object.entries(result.performance)) if (typeof v !== 'object') lines.push(`  ${k.padEnd(28)} ${fmt(v)}`);
   for (const [cols, f] of Object.entries(result.fairness) as [string, { groups: { group: unknown; rows: number }[]; metricFrame: Record<string, { byGroup: { value: number }[] }>; fairlearn?: Record<string, { between_groups: number }> }][]) {
@@ -19,6 +36,7 @@ function summary(result: ReturnType<typeof evaluate>): string {
     f.groups.forEach((g, i) => lines.push(`  ${String(Array.isArray(g.group) ? g.group.join('/') : g.group).padEnd(20)} ${String(g.rows).padStart(8)} ${metrics.map((m) => fmt(f.metricFrame[m]!.byGroup[i]!.value).padStart(15)).join('')}`));
     if (f.fairlearn) for (const k of ['demographic_parity_ratio', 'demographic_parity_difference', 'equal_opportunity_difference']) lines.push(`  ${k.padEnd(32)} ${fmt(f.fairlearn[k]!.between_groups)}`);
   }
+  lines.push(...explanationTable(result.explanations));
   return lines.join('\n');
 }
 
@@ -29,7 +47,12 @@ export function evaluateCommand(program: Command): void {
     .requiredOption('--data <file>', 'CSV with a header row, JSON Lines (.jsonl/.ndjson) or Parquet (.parquet)')
     .requiredOption('--task <task>', 'binary-classification | multiclass-classification | regression')
     .requiredOption('--label <column>')
-    .requiredOption('--prediction <column>')
+    .option('--prediction <column>', 'predicted label column (or give --model)')
+    .option('--model <file>', 'an ONNX model to produce the predictions and explain (Shapley values, permutation importance, partial dependence)')
+    .option('--features <columns>', 'comma-separated model input columns, in input order (default: the model\'s input names)')
+    .option('--output <name>', 'model output holding the probability or value')
+    .option('--no-explain', 'with --model: skip explanations')
+    .option('--seed <n>', 'seed for the explanations\' sampling', '0')
     .option('--score <column>', 'predicted probability of the positive class')
     .option('--weight <column>', 'sample weight')
     .option('--sensitive <columns>', 'comma-separated sensitive columns', '')
@@ -47,12 +70,24 @@ export function evaluateCommand(program: Command): void {
           return [p.slice(0, i), p.slice(i + 1)];
         }),
       );
-      const spec: EvaluationSpec = { task: o.task, label: o.label, prediction: o.prediction, ...(o.score ? { score: o.score } : {}), ...(o.weight ? { weight: o.weight } : {}), sensitive, ...(Object.keys(privileged).length ? { privileged } : {}) };
+      const features = o.features ? String(o.features).split(',').map((s: string) => s.trim()).filter(Boolean) : [];
+      let spec: EvaluationSpec = { task: o.task, label: o.label, ...(o.prediction ? { prediction: o.prediction } : {}), ...(features.length ? { features } : {}), ...(o.score ? { score: o.score } : {}), ...(o.weight ? { weight: o.weight } : {}), sensitive, ...(Object.keys(privileged).length ? { privileged } : {}) };
       let size: number;
       try {
         size = statSync(o.data).size;
       } catch (err) {
         throw new UsageError(`cannot read ${o.data}: ${(err as NodeJS.ErrnoException).code}`);
+      }
+      const seed = Number(o.seed);
+      if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, not '${o.seed}'`);
+      const explain = o.explain ? { ...DEFAULT_EXPLAIN, seed } : (false as const);
+      let file: ModelFile | undefined;
+      if (o.model) {
+        try {
+          file = { bytes: readFileSync(o.model), source: String(o.model), options: { ...(o.output ? { output: o.output } : {}) } };
+        } catch (err) {
+          throw new UsageError(`cannot read ${o.model}: ${(err as NodeJS.ErrnoException).code}`);
+        }
       }
       const input = createReadStream(o.data);
       // Progress on large files, on stderr so --json output stays clean.
@@ -68,8 +103,19 @@ export function evaluateCommand(program: Command): void {
       }
       const format = /\.(jsonl|ndjson)$/i.test(o.data) ? 'jsonl' : /\.parquet$/i.test(o.data) ? 'parquet' : 'csv';
       try {
-        const { data, digest, profile } = await readEvaluationData(input, format, spec, { positiveLabel: o.positiveLabel, missingSensitiveAs: o.missingSensitiveAs, maxRows: 100_000_000, maxBytes: Number.MAX_SAFE_INTEGER });
-        const result = evaluate(spec, data);
+        checkPredictionSource(spec, file !== undefined, explain);
+        const opened = file ? await openModel(file, spec) : undefined;
+        if (opened) spec = opened.spec;
+        let evaluated;
+        let digest: string;
+        let profile;
+        try {
+          const parsed = await readEvaluationData(input, format, spec, { positiveLabel: o.positiveLabel, missingSensitiveAs: o.missingSensitiveAs, maxRows: 100_000_000, maxBytes: Number.MAX_SAFE_INTEGER });
+          ({ digest, profile } = parsed);
+          evaluated = await runEvaluation(spec, parsed.data, parsed.profile, opened && file && { loaded: opened.loaded, file }, explain, o.positiveLabel);
+        } finally {
+          await opened?.loaded.release();
+        }
         const pii = profile.columns.flatMap((c) => c.personalData.map((p) => `  ${c.column}: ${p.count} ${p.kind} (rows ${p.sampleRows.join(', ')}${p.count > p.sampleRows.length ? ', ...' : ''})`));
         const quality = [
           '',
@@ -77,7 +123,7 @@ export function evaluateCommand(program: Command): void {
           `  missing cells ${(profile.missingRate * 100).toFixed(2)}%, duplicate rows ${profile.duplicateRows}, constant columns: ${profile.columns.filter((c) => c.constant).map((c) => c.column).join(', ') || 'none'}`,
           ...(pii.length ? ['  personal data found:', ...pii] : ['  no personal data patterns found']),
         ].join('\n');
-        process.stdout.write(o.json ? `${JSON.stringify({ dataDigest: digest, ...(jsonSafe(result) as object), dataQuality: jsonSafe(profile) }, null, 2)}\n` : `${summary(result)}\n${quality}\n`);
+        process.stdout.write(o.json ? `${JSON.stringify({ dataDigest: digest, ...evaluated }, null, 2)}\n` : `${summary(evaluated as unknown as Printed)}\n${quality}\n`);
       } catch (err) {
         if (err instanceof DomainError) throw new UsageError(`${o.data}: ${err.message}`);
         throw err;

@@ -53,7 +53,8 @@ const ibanValid = (iban: string): boolean => {
 export const PII_DETECTORS: { kind: string; pattern: RegExp; confirm?: (match: string) => boolean }[] = [
   { kind: 'email', pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g },
   { kind: 'iban', pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g, confirm: (m) => ibanValid(m.replace(/ /g, '')) },
-  { kind: 'payment-card', pattern: /\b\d(?:[ -]?\d){12,18}\b/g, confirm: (m) => luhn(m.replace(/[ -]/g, '')) },
+  // Not inside a decimal number: the digits after a float's point (0.2400000000000002) are not a card.
+  { kind: 'payment-card', pattern: /(?<![\d.])\d(?:[ -]?\d){12,18}(?!\d|\.\d)/g, confirm: (m) => luhn(m.replace(/[ -]/g, '')) },
   { kind: 'us-ssn', pattern: /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/g },
   { kind: 'uk-nino', pattern: /\b(?![DFIQUV])[A-CEGHJ-PR-TW-Z](?![DFIQUVO])[A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/g },
   { kind: 'ipv4', pattern: /\b(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\b/g },

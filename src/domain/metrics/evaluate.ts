@@ -7,8 +7,11 @@ import { scoringImpactRatios, selectionImpactRatios } from './impact-ratio.ts';
 export interface EvaluationSpec {
   task: 'binary-classification' | 'multiclass-classification' | 'regression';
   label: string;
-  prediction: string;
+  /** The prediction column; absent when a model produces the predictions. */
+  prediction?: string;
   score?: string;
+  /** Model input columns, when a model is run over the data. */
+  features?: string[];
   weight?: string;
   sensitive: string[];
   /** Privileged group per sensitive column, for AIF360-style signed differences. */
@@ -60,6 +63,8 @@ export interface EvaluationData {
   score?: number[];
   weight?: number[];
   sensitive: Record<string, string[]>;
+  /** Model inputs, row-major (row r, feature j at values[r * names.length + j]). */
+  features?: { names: string[]; values: Float64Array };
 }
 
 const CLASSIFICATION_METRICS = ['selection_rate', 'tpr', 'fpr', 'fnr', 'tnr', 'accuracy', 'precision', 'recall', 'f1'];

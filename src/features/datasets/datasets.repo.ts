@@ -16,6 +16,7 @@ export interface DatasetVersionRef {
   dataset: string;
   version: number;
   digest: string;
+  uri: string | null;
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -187,10 +188,10 @@ export const datasetRepo = {
     const q = db
       .selectFrom('dataset_versions as v')
       .innerJoin('datasets as d', 'd.id', 'v.dataset_id')
-      .select(['v.id', 'v.dataset_id', 'd.name', 'v.version', 'v.digest'])
+      .select(['v.id', 'v.dataset_id', 'd.name', 'v.version', 'v.digest', 'v.uri'])
       .where('v.version', '=', version);
     const row = await (UUID_RE.test(ref) ? q.where('d.id', '=', ref) : q.where('d.name', '=', ref)).executeTakeFirst();
-    return row && { id: row.id, datasetId: row.dataset_id, dataset: row.name, version: row.version, digest: row.digest };
+    return row && { id: row.id, datasetId: row.dataset_id, dataset: row.name, version: row.version, digest: row.digest, uri: row.uri };
   },
 
   /**

@@ -11,17 +11,17 @@ export const evidenceRepo = {
   },
 
   /** A live version with the digest and owning team evidence needs. */
-  async locateVersion(db: Executor, model: string, version: number): Promise<{ id: string; artifactDigest: string | null; team: string } | undefined> {
+  async locateVersion(db: Executor, model: string, version: number): Promise<{ id: string; artifactDigest: string | null; artifactUri: string; team: string } | undefined> {
     const row = await db
       .selectFrom('model_versions as v')
       .innerJoin('models as m', 'm.id', 'v.model_id')
       .innerJoin('use_cases as u', 'u.id', 'm.use_case_id')
-      .select(['v.id', 'v.artifact_digest', 'u.owner_team'])
+      .select(['v.id', 'v.artifact_digest', 'v.artifact_uri', 'u.owner_team'])
       .where('m.name', '=', model)
       .where('v.version', '=', version)
       .where('v.deleted_at', 'is', null)
       .executeTakeFirst();
-    return row && { id: row.id, artifactDigest: row.artifact_digest, team: row.owner_team };
+    return row && { id: row.id, artifactDigest: row.artifact_digest, artifactUri: row.artifact_uri, team: row.owner_team };
   },
 };
 

@@ -4,7 +4,11 @@ import { contextOf, type App } from '../../http/app-types.ts';
 import { DomainError } from '../../errors.ts';
 import { Uuid } from '../common/common.schema.ts';
 import { VersionParams } from '../versions/versions.schema.ts';
-import type { EvidenceService } from './evidence.service.ts';
+import type { FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
+import { DEFAULT_EXPLAIN } from '../../domain/explain/explain.ts';
+import type { EvaluationSpec } from '../../domain/metrics/evaluate.ts';
+import type { EvaluationPart, EvidenceService } from './evidence.service.ts';
 import type { DataFormat } from './parse.ts';
 
 const tags = ['evidence'];
@@ -15,7 +19,7 @@ const EvaluationQuery = Type.Object(
   {
     task: Type.Enum(['binary-classification', 'multiclass-classification', 'regression']),
     label: Column,
-    prediction: Column,
+    prediction: Type.Optional(Column),
     score: Type.Optional(Column),
     weight: Type.Optional(Column),
     sensitive: Type.Optional(Type.String({ maxLength: 2000, description: 'comma-separated sensitive (protected) columns' })),
@@ -24,40 +28,90 @@ const EvaluationQuery = Type.Object(
     missingSensitiveAs: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'category for rows whose sensitive value is missing (otherwise refused)' })),
     sliceMetric: Type.Optional(Type.Enum(['selection_rate', 'tpr', 'fpr', 'fnr', 'tnr', 'accuracy', 'precision', 'recall', 'f1', 'macroF1', 'mse', 'rmse', 'mae', 'r2'], { description: 'rank subpopulations by this metric (default accuracy, mae for regression)' })),
     minSliceRows: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 30, description: 'smallest subpopulation reported' }),
+    dataset: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'evaluate this registered dataset (name or id) instead of uploaded data; read from its URI, digest checked' })),
+    datasetVersion: Type.Optional(Type.Integer({ minimum: 1 })),
+    datasetFormat: Type.Optional(Type.Enum(['csv', 'jsonl', 'parquet'], { description: 'format of the dataset file when its URI does not tell' })),
+    useArtifact: Type.Boolean({ default: false, description: "run the version's ONNX artefact (read from its file: or http(s) URI, digest checked) to produce the predictions" }),
+    features: Type.Optional(Type.String({ maxLength: 10_000, description: 'comma-separated model input columns, in input order (a model with one input per feature reads the columns of its input names)' })),
+    output: Type.Optional(Column),
+    labelOutput: Type.Optional(Column),
+    classIndex: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, description: 'probability column of the positive class (binary, default last) or of the class explained (multiclass, default 0)' })),
+    threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'binary models without a label output: positive when probability >= threshold (default 0.5)' })),
+    explain: Type.Boolean({ default: true, description: 'with a model: permutation importance, Shapley values and partial dependence' }),
+    explainRows: Type.Integer({ minimum: 1, maximum: 256, default: DEFAULT_EXPLAIN.explainRows }),
+    backgroundRows: Type.Integer({ minimum: 1, maximum: 256, default: DEFAULT_EXPLAIN.backgroundRows }),
+    samples: Type.Integer({ minimum: 16, maximum: 20_000, default: DEFAULT_EXPLAIN.samples, description: 'KernelSHAP coalitions (models with more than 12 features)' }),
+    repeats: Type.Integer({ minimum: 1, maximum: 50, default: DEFAULT_EXPLAIN.repeats }),
+    importanceRows: Type.Integer({ minimum: 10, maximum: 1_000_000, default: DEFAULT_EXPLAIN.importanceRows }),
+    topFeatures: Type.Integer({ minimum: 0, maximum: 50, default: DEFAULT_EXPLAIN.topFeatures }),
+    gridPoints: Type.Integer({ minimum: 2, maximum: 100, default: DEFAULT_EXPLAIN.gridPoints }),
+    seed: Type.Integer({ minimum: 0, maximum: 4294967295, default: DEFAULT_EXPLAIN.seed }),
   },
   { additionalProperties: false },
 );
 
-/** Evaluation uploads: a streamed CSV or JSON Lines body, or a Parquet file, the spec in the query string. */
-export function evidenceRoutes(app: App, { evidence, maxBytes }: { evidence: EvidenceService; maxBytes: number }): void {
+const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
+const badPart = (message: string) => new DomainError('validation_failed', message, { errors: [{ pointer: '/body', message }] });
+
+/** Multipart parts as evaluation parts: a `model` file (ONNX) and a `data` file, in that order. */
+async function* multipartParts(request: FastifyRequest): AsyncIterable<EvaluationPart> {
+  for await (const part of request.parts()) {
+    if (part.type !== 'file') throw badPart(`part '${part.fieldname}' is not a file: send the spec in the query string and model and data as file parts (with a filename)`);
+    if (part.fieldname === 'model') yield { field: 'model', stream: part.file };
+    else if (part.fieldname === 'data') {
+      const format = FORMATS[part.mimetype.toLowerCase()] ?? formatOfName(part.filename);
+      if (!format) throw new DomainError('unsupported_media_type', `the data part is ${part.mimetype}; send text/csv, application/x-ndjson or application/vnd.apache.parquet (or a .csv, .jsonl or .parquet file name)`);
+      yield { field: 'data', stream: part.file, format };
+    } else throw badPart(`unexpected part '${part.fieldname}': parts are model and data`);
+  }
+}
+
+const formatOfName = (name: string | undefined): DataFormat | undefined => (!name ? undefined : /\.(jsonl|ndjson)$/i.test(name) ? 'jsonl' : /\.parquet$/i.test(name) ? 'parquet' : /\.csv$/i.test(name) ? 'csv' : undefined);
+
+/**
+ * Evaluation uploads, the spec in the query string: a streamed CSV or JSON Lines body, a Parquet
+ * file, or multipart/form-data with an ONNX `model` part followed by a `data` part; or a
+ * registered dataset version and the version's own artefact, read by reference.
+ */
+export async function evidenceRoutes(app: App, { evidence, maxBytes }: { evidence: EvidenceService; maxBytes: number }): Promise<void> {
   // Data bodies are streamed, never buffered; only this scope accepts them.
   app.addContentTypeParser(Object.keys(FORMATS), (_request, payload, done) => done(null, payload));
+  // One byte over the limit so the readers' own size checks, with their problem, fire first.
+  await app.register(multipart, { limits: { fileSize: maxBytes + 1, files: 2, fields: 2, fieldSize: 1024, parts: 2 } });
 
   app.post('/models/:name/versions/:version/evaluations', {
     config: { auth: 'authenticated' },
     schema: {
       tags,
-      summary: 'Evaluate a version on uploaded data (CSV, JSON Lines or Parquet body) and store the result as evidence',
+      summary: 'Evaluate a version on data (CSV, JSON Lines or Parquet body; multipart with an ONNX model; or a registered dataset version) and store the result as evidence',
       description: 'Performance and fairness per sensitive column (and intersectionally), computed with fairlearn/scikit-learn/AIF360 semantics. The evidence is immutable, hashed, and bound to the version\'s artefact digest and the data digest; its metrics satisfy policy `check` measures.',
       params: VersionParams,
       querystring: EvaluationQuery,
       response: { 201: Type.Unknown() },
     },
   }, async (request, reply) => {
-    const format = FORMATS[String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()];
-    if (!format) throw new DomainError('unsupported_media_type', 'send the evaluation data as text/csv, application/x-ndjson or application/vnd.apache.parquet');
     const q = request.query;
-    const sensitive = q.sensitive ? q.sensitive.split(',').map((s) => s.trim()).filter(Boolean) : [];
+    const type = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const format = FORMATS[type];
+    let parts: AsyncIterable<EvaluationPart> | EvaluationPart[];
+    if (request.isMultipart()) parts = multipartParts(request);
+    else if (format) parts = [{ field: 'data', stream: request.body as Readable, format }];
+    else if (q.dataset !== undefined && !type) parts = [];
+    else throw new DomainError('unsupported_media_type', 'send the evaluation data as text/csv, application/x-ndjson or application/vnd.apache.parquet, or multipart/form-data with model and data parts');
+    if ((q.dataset === undefined) !== (q.datasetVersion === undefined)) throw new DomainError('validation_failed', 'give dataset and datasetVersion together', { errors: [{ pointer: '/querystring/datasetVersion', message: 'dataset and datasetVersion go together' }] });
+    const sensitive = list(q.sensitive);
     const privileged: Record<string, string> = {};
     for (const pair of q.privileged ? q.privileged.split(',') : []) {
       const i = pair.indexOf(':');
       if (i <= 0 || !sensitive.includes(pair.slice(0, i))) throw new DomainError('validation_failed', `privileged '${pair}' must be column:value for a sensitive column`, { errors: [{ pointer: '/querystring/privileged', message: 'column:value of a sensitive column' }] });
       privileged[pair.slice(0, i)] = pair.slice(i + 1);
     }
-    const spec = {
+    const features = list(q.features);
+    const spec: EvaluationSpec = {
       task: q.task,
       label: q.label,
-      prediction: q.prediction,
+      ...(q.prediction ? { prediction: q.prediction } : {}),
+      ...(features.length ? { features } : {}),
       ...(q.score ? { score: q.score } : {}),
       ...(q.weight ? { weight: q.weight } : {}),
       sensitive,
@@ -65,11 +119,14 @@ export function evidenceRoutes(app: App, { evidence, maxBytes }: { evidence: Evi
       slices: { minRows: q.minSliceRows, ...(q.sliceMetric ? { metric: q.sliceMetric } : {}) },
     };
     if (q.score && q.task !== 'binary-classification') throw new DomainError('validation_failed', 'a score column applies to binary classification only', { errors: [{ pointer: '/querystring/score', message: 'binary classification only' }] });
-    const result = await evidence.evaluate(contextOf(request), request.params.name, request.params.version, spec, request.body as Readable, format, {
-      positiveLabel: q.positiveLabel,
-      missingSensitiveAs: q.missingSensitiveAs,
-      maxRows: 10_000_000,
-      maxBytes,
+    const result = await evidence.evaluate(contextOf(request), request.params.name, request.params.version, {
+      spec,
+      parse: { positiveLabel: q.positiveLabel, missingSensitiveAs: q.missingSensitiveAs, maxRows: 10_000_000 },
+      parts,
+      ...(q.dataset !== undefined ? { dataset: { ref: q.dataset, version: q.datasetVersion!, ...(q.datasetFormat ? { format: q.datasetFormat } : {}) } } : {}),
+      useArtifact: q.useArtifact,
+      model: { ...(q.output ? { output: q.output } : {}), ...(q.labelOutput ? { labelOutput: q.labelOutput } : {}), ...(q.classIndex !== undefined ? { classIndex: q.classIndex } : {}), ...(q.threshold !== undefined ? { threshold: q.threshold } : {}) },
+      explain: q.explain ? { explainRows: q.explainRows, backgroundRows: q.backgroundRows, samples: q.samples, repeats: q.repeats, importanceRows: q.importanceRows, topFeatures: q.topFeatures, gridPoints: q.gridPoints, pdRows: DEFAULT_EXPLAIN.pdRows, seed: q.seed } : false,
     });
     return reply.status(201).header('location', `/api/v1/models/${encodeURIComponent(result.model)}/versions/${result.version}/evaluations/${result.id}`).send(result);
   });

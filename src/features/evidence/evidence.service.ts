@@ -5,9 +5,14 @@ import { actorId } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import type { EvidenceTable } from '../../db/schema.ts';
 import { canonicalize } from '../../domain/jcs.ts';
-import { evaluate, type EvaluationSpec } from '../../domain/metrics/evaluate.ts';
+import type { EvaluationSpec } from '../../domain/metrics/evaluate.ts';
+import type { ExplainOptions } from '../../domain/explain/explain.ts';
+import type { DatasetRepo } from '../datasets/datasets.repo.ts';
+import type { OnnxOptions } from './onnx.ts';
+import { checkPredictionSource, modelDigest, openModel, runEvaluation, type ModelFile } from './run.ts';
+import { openUri, readBounded, type FetchPolicy } from './sources.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
-import { notFound } from '../../errors.ts';
+import { DomainError, notFound } from '../../errors.ts';
 import { VERSION } from '../../version.ts';
 import { authorize } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
@@ -16,13 +21,7 @@ import { readEvaluationData, type DataFormat, type ParseOptions } from './parse.
 
 export const ENGINE = `steward-evaluation/${VERSION}`;
 
-/** Non-finite numbers (0/0 ratios, empty groups) as the strings "NaN", "Infinity", "-Infinity": JSON has no other form. */
-export function jsonSafe(value: unknown): unknown {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
-  if (Array.isArray(value)) return value.map(jsonSafe);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonSafe(v)]));
-  return value;
-}
+export { jsonSafe } from './run.ts';
 
 export interface Evidence {
   id: string;
@@ -42,7 +41,29 @@ export interface Evidence {
 
 export interface EvidenceServiceDeps extends CommandDeps {
   repo: EvidenceRepo;
+  datasets: Pick<DatasetRepo, 'resolveVersion'>;
+  fetchPolicy: FetchPolicy;
+  /** Largest data stream or model file read, in bytes. */
+  maxBytes: number;
 }
+
+/** A part of an evaluation upload: the data (streamed) or an ONNX model (read whole, before the data). */
+export type EvaluationPart = { field: 'data'; stream: Readable; format: DataFormat } | { field: 'model'; stream: Readable };
+
+export interface EvaluationRequest {
+  spec: EvaluationSpec;
+  parse: Omit<ParseOptions, 'maxBytes'>;
+  parts: AsyncIterable<EvaluationPart> | Iterable<EvaluationPart>;
+  /** Evaluate a registered dataset version (read from its URI, digest checked) instead of uploaded data. */
+  dataset?: { ref: string; version: number; format?: DataFormat };
+  /** Run the version's own artefact (from its URI) as the model. */
+  useArtifact?: boolean;
+  model: OnnxOptions;
+  explain: ExplainOptions | false;
+}
+
+const formatOf = (uri: string): DataFormat | undefined => (/\.(jsonl|ndjson)$/i.test(uri) ? 'jsonl' : /\.parquet$/i.test(uri) ? 'parquet' : /\.csv$/i.test(uri) ? 'csv' : undefined);
+const badRequest = (message: string, pointer: string) => new DomainError('validation_failed', message, { errors: [{ pointer, message }] });
 
 const toEvidence = (r: EvidenceTable, model: string, version: number): Evidence => ({
   id: r.id,
@@ -60,44 +81,95 @@ const toEvidence = (r: EvidenceTable, model: string, version: number): Evidence 
   createdBy: r.created_by,
 });
 
-export function createEvidenceService({ db, transact, audit, clock, ids, repo }: EvidenceServiceDeps) {
+export function createEvidenceService({ db, transact, audit, clock, ids, repo, datasets, fetchPolicy, maxBytes }: EvidenceServiceDeps) {
+  /** The model file must be the version's registered artefact, so the evidence is about exactly it. */
+  const checkArtifact = (bytes: Uint8Array, registered: string | null, source: string) => {
+    const digest = modelDigest(bytes);
+    if (registered !== null && digest !== registered) {
+      throw new DomainError('conflict', `the model ${source === 'upload' ? 'uploaded' : `read from ${source}`} has digest ${digest}, not the version's artefact digest ${registered}`, { extra: { modelDigest: digest, artifactDigest: registered } });
+    }
+  };
+
   return {
     /**
-     * Evaluates uploaded data against a version and stores the result as immutable evidence bound
-     * to the version's artefact digest and to the digest of the data it was computed from.
+     * Evaluates data against a version and stores the result as immutable evidence bound to the
+     * artefact digest and the digest of the data. The predictions come from a column, or from an
+     * ONNX model (uploaded, or the version's artefact) which is then also explained.
      */
-    async evaluate(ctx: RequestContext, model: string, version: number, spec: EvaluationSpec, input: Readable, format: DataFormat, opts: ParseOptions): Promise<Evidence> {
+    async evaluate(ctx: RequestContext, model: string, version: number, req: EvaluationRequest): Promise<Evidence> {
       const target = await repo.locateVersion(db, model, version);
       if (!target) throw notFound('model version', `${model}/${version}`);
       authorize(ctx, 'version:write', target.team);
-      const { data, digest, profile } = await readEvaluationData(input, format, spec, opts);
-      const evaluated = evaluate(spec, data);
-      const result = jsonSafe({ ...evaluated, dataQuality: profile, metrics: { ...evaluated.metrics, 'missing-rate': profile.missingRate, 'duplicate-rows': profile.duplicateRows } }) as { metrics: Record<string, number | null> };
-      const row: EvidenceTable = {
-        id: ids.next(),
-        model_version_id: target.id,
-        kind: 'evaluation',
-        content_hash: '',
-        artifact_digest: target.artifactDigest,
-        data_digest: digest,
-        spec: canonicalize(spec),
-        engine: ENGINE,
-        result: canonicalize(result),
-        metrics: canonicalize(result.metrics),
-        created_at: clock.now().toISOString(),
-        created_by: actorId(ctx),
+      const opts: ParseOptions = { ...req.parse, maxBytes };
+      let file: ModelFile | undefined;
+      let opened: Awaited<ReturnType<typeof openModel>> | undefined;
+      let parsed: Awaited<ReturnType<typeof readEvaluationData>> | undefined;
+      let dataset: { name: string; version: number; digest: string; uri: string } | undefined;
+      let spec = req.spec;
+      const open = async (f: ModelFile) => {
+        checkArtifact(f.bytes, target.artifactDigest, f.source);
+        checkPredictionSource(spec, true, req.explain);
+        opened = await openModel(f, spec);
+        spec = opened.spec;
+        checkPredictionSource(spec, true, req.explain);
+        file = f;
       };
-      row.content_hash = `sha256:${createHash('sha256').update(canonicalize({ kind: row.kind, artifactDigest: row.artifact_digest, dataDigest: row.data_digest, spec, engine: row.engine, result })).digest('hex')}`;
-      const evidence = toEvidence(row, model, version);
-      await transact(async (tx) => {
-        // The version may have changed hands while the data streamed in.
-        const again = await repo.locateVersion(tx, model, version);
-        if (!again) throw notFound('model version', `${model}/${version}`);
-        authorize(ctx, 'version:write', again.team);
-        await repo.insert(tx, row);
-        await audit.append(tx, ctx, { action: 'evidence.create', subject: { type: 'model-version', id: target.id }, after: { ...evidence, result: undefined } });
-      });
-      return evidence;
+      try {
+        if (req.useArtifact) await open({ bytes: await readBounded(await openUri(target.artifactUri, fetchPolicy), maxBytes, 'the model artefact'), source: target.artifactUri, options: req.model });
+        for await (const part of req.parts) {
+          if (part.field === 'model') {
+            if (file) throw badRequest(req.useArtifact ? 'useArtifact runs the version\'s artefact; do not upload a model as well' : 'send one model part', '/body/model');
+            if (parsed) throw badRequest('send the model part before the data part: the model says which columns to read', '/body/model');
+            await open({ bytes: await readBounded(part.stream, maxBytes, 'the model file'), source: 'upload', options: req.model });
+          } else {
+            if (parsed) throw badRequest('send one data part', '/body/data');
+            if (req.dataset) throw badRequest('evaluate either uploaded data or a registered dataset version, not both', '/body/data');
+            if (!file) checkPredictionSource(spec, false, req.explain);
+            parsed = await readEvaluationData(part.stream, part.format, spec, opts);
+          }
+        }
+        if (req.dataset) {
+          const d = await datasets.resolveVersion(db, req.dataset.ref, req.dataset.version);
+          if (!d) throw notFound('dataset version', `${req.dataset.ref}/${req.dataset.version}`);
+          if (!d.uri) throw new DomainError('invalid_reference', `dataset version ${d.dataset}/${d.version} has no URI to read it from`);
+          const format = req.dataset.format ?? formatOf(new URL(d.uri, 'file:///').pathname);
+          if (!format) throw badRequest(`cannot tell the format of ${d.uri}; give datasetFormat`, '/querystring/datasetFormat');
+          if (!file) checkPredictionSource(spec, false, req.explain);
+          parsed = await readEvaluationData(await openUri(d.uri, fetchPolicy), format, spec, opts);
+          if (parsed.digest !== d.digest) throw new DomainError('conflict', `the data read from ${d.uri} has digest ${parsed.digest}, not the registered ${d.digest}: the dataset changed since it was registered`, { extra: { dataDigest: parsed.digest, registeredDigest: d.digest } });
+          dataset = { name: d.dataset, version: d.version, digest: d.digest, uri: d.uri };
+        }
+        if (!parsed) throw badRequest('no evaluation data: send it as the body, as a multipart part named data, or reference a dataset version', '/body');
+        const result = await runEvaluation(spec, parsed.data, parsed.profile, opened && file && { loaded: opened.loaded, file }, req.explain, req.parse.positiveLabel);
+        const storedSpec = { ...spec, ...(dataset ? { dataset: { name: dataset.name, version: dataset.version } } : {}), ...(file ? { model: req.model, explain: req.explain } : {}) };
+        const row: EvidenceTable = {
+          id: ids.next(),
+          model_version_id: target.id,
+          kind: 'evaluation',
+          content_hash: '',
+          artifact_digest: target.artifactDigest ?? (file ? modelDigest(file.bytes) : null),
+          data_digest: parsed.digest,
+          spec: canonicalize(storedSpec),
+          engine: ENGINE,
+          result: canonicalize(result),
+          metrics: canonicalize(result.metrics),
+          created_at: clock.now().toISOString(),
+          created_by: actorId(ctx),
+        };
+        row.content_hash = `sha256:${createHash('sha256').update(canonicalize({ kind: row.kind, artifactDigest: row.artifact_digest, dataDigest: row.data_digest, spec: storedSpec, engine: row.engine, result })).digest('hex')}`;
+        const evidence = toEvidence(row, model, version);
+        await transact(async (tx) => {
+          // The version may have changed hands while the data streamed in.
+          const again = await repo.locateVersion(tx, model, version);
+          if (!again) throw notFound('model version', `${model}/${version}`);
+          authorize(ctx, 'version:write', again.team);
+          await repo.insert(tx, row);
+          await audit.append(tx, ctx, { action: 'evidence.create', subject: { type: 'model-version', id: target.id }, after: { ...evidence, result: undefined } });
+        });
+        return evidence;
+      } finally {
+        await opened?.loaded.release();
+      }
     },
 
     async list(model: string, version: number): Promise<Evidence[]> {
@@ -114,11 +186,16 @@ export function createEvidenceService({ db, transact, audit, clock, ids, repo }:
 
     /** Evidence of a version as the policy's status machinery reads it: one `check` per metric. */
     async recordsFor(exec: Executor, versionId: string): Promise<EvidenceRecord[]> {
-      return (await repo.ofVersion(exec, versionId)).flatMap((r) =>
-        Object.entries(JSON.parse(r.metrics) as Record<string, number | string | null>)
+      return (await repo.ofVersion(exec, versionId)).flatMap((r) => {
+        const checks: EvidenceRecord[] = Object.entries(JSON.parse(r.metrics) as Record<string, number | string | null>)
           .filter(([, v]) => typeof v === 'number')
-          .map(([metric, value]) => ({ id: r.id, kind: 'check' as const, metric, value: value as number, artifactDigest: r.artifact_digest })),
-      );
+          .map(([metric, value]) => ({ id: r.id, kind: 'check' as const, metric, value: value as number, artifactDigest: r.artifact_digest }));
+        // An evaluation that ran the model carries a global explanation (permutation importance,
+        // partial dependence) and local ones (Shapley values): the documents explainability measures ask for.
+        const explained = (JSON.parse(r.result) as { explanations?: { shapley?: unknown } }).explanations?.shapley !== undefined;
+        if (explained) for (const documentKind of ['global-explanation', 'local-explanations']) checks.push({ id: r.id, kind: 'document', documentKind, artifactDigest: r.artifact_digest });
+        return checks;
+      });
     },
   };
 }

@@ -57,7 +57,10 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
   const data: EvaluationData = { yTrue: [], yPred: [], sensitive: Object.fromEntries(spec.sensitive.map((c) => [c, []])) };
   if (spec.score) data.score = [];
   if (spec.weight) data.weight = [];
-  const needed = [spec.label, spec.prediction, ...(spec.score ? [spec.score] : []), ...(spec.weight ? [spec.weight] : []), ...spec.sensitive];
+  const features = spec.features ?? [];
+  const needed = [spec.label, ...(spec.prediction ? [spec.prediction] : []), ...(spec.score ? [spec.score] : []), ...(spec.weight ? [spec.weight] : []), ...spec.sensitive, ...features];
+  // Model inputs, row-major, grown by doubling so millions of rows stay one typed array.
+  let featureValues = new Float64Array(features.length * 1024);
 
   const binary = spec.task === 'binary-classification';
   const classes = spec.task === 'multiclass-classification' ? (data.classes = { yTrue: [], yPred: [] }) : undefined;
@@ -88,14 +91,25 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
       if (missing.length > 0) throw new DomainError('validation_failed', `the data has no column ${missing.map((c) => `'${c}'`).join(', ')}`, { errors: missing.map((c) => ({ pointer: `/data/columns/${c}`, message: 'no such column' })) });
     }
     if (classes) {
-      for (const [col, into] of [[spec.label, classes.yTrue], [spec.prediction, classes.yPred]] as [string, string[]][]) {
+      for (const [col, into] of [[spec.label, classes.yTrue], ...(spec.prediction ? [[spec.prediction, classes.yPred]] : [])] as [string, string[]][]) {
         const v = record[col];
         if (isMissing(v)) throw bad(rows, col, 'is missing');
         into.push(String(v).trim());
       }
     } else {
       data.yTrue.push(target(record[spec.label], rows, spec.label));
-      data.yPred.push(target(record[spec.prediction], rows, spec.prediction));
+      if (spec.prediction) data.yPred.push(target(record[spec.prediction], rows, spec.prediction));
+    }
+    if (features.length > 0) {
+      const at = (rows - 1) * features.length;
+      if (at + features.length > featureValues.length) {
+        const grown = new Float64Array(featureValues.length * 2);
+        grown.set(featureValues);
+        featureValues = grown;
+      }
+      features.forEach((c, j) => {
+        featureValues[at + j] = number(record[c], rows, c, () => true, 'a number (model inputs must be numeric)');
+      });
     }
     if (spec.score) data.score!.push(number(record[spec.score], rows, spec.score, (n) => n >= 0 && n <= 1, 'a probability between 0 and 1'));
     if (spec.weight) data.weight!.push(number(record[spec.weight], rows, spec.weight, (n) => n >= 0, 'a non-negative weight'));
@@ -152,5 +166,6 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
   }
   if (overflow) throw overflow;
   if (rows === 0) throw new DomainError('validation_failed', 'the evaluation data has no rows', { errors: [{ pointer: '/data', message: 'empty' }] });
+  if (features.length > 0) data.features = { names: features, values: featureValues.slice(0, rows * features.length) };
   return { data, digest: `sha256:${hash.digest('hex')}`, profile: profiler!.report() };
 }

@@ -1,0 +1,40 @@
+/** Feature rows laid out row-major: row r, feature j at `values[r * features + j]`. */
+export interface FeatureMatrix {
+  values: Float64Array;
+  rows: number;
+  features: number;
+  names: string[];
+}
+
+/**
+ * A model as explanations see it. `output` is the scalar being explained (the probability of the
+ * positive or chosen class, or the regression value); `target` is the prediction the evaluation
+ * scores (class code or value).
+ */
+export interface Predictor {
+  predict(x: Float64Array, rows: number): Promise<{ output: Float64Array; target: Float64Array }>;
+}
+
+/** Rows per model call: bounds the memory of synthetic batches (coalitions, grids, permutations). */
+export const BATCH_ROWS = 65_536;
+
+/** The rows of `m` selected by `rows`, as a new matrix. */
+export function selectRows(m: FeatureMatrix, rows: ArrayLike<number>): FeatureMatrix {
+  const f = m.features;
+  const values = new Float64Array(rows.length * f);
+  for (let k = 0; k < rows.length; k++) values.set(m.values.subarray(rows[k]! * f, rows[k]! * f + f), k * f);
+  return { values, rows: rows.length, features: f, names: m.names };
+}
+
+/** Predicts any number of rows in batches of at most BATCH_ROWS. */
+export async function predictAll(model: Predictor, x: Float64Array, rows: number, features: number): Promise<{ output: Float64Array; target: Float64Array }> {
+  const output = new Float64Array(rows);
+  const target = new Float64Array(rows);
+  for (let start = 0; start < rows; start += BATCH_ROWS) {
+    const n = Math.min(BATCH_ROWS, rows - start);
+    const r = await model.predict(x.subarray(start * features, (start + n) * features), n);
+    output.set(r.output, start);
+    target.set(r.target, start);
+  }
+  return { output, target };
+}

@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { DEFAULT_EXPLAIN, explainModel, type ExplainOptions } from '../../domain/explain/explain.ts';
+import { predictAll } from '../../domain/explain/model.ts';
+import { EXACT_SHAPLEY_MAX_FEATURES } from '../../domain/explain/shapley.ts';
+import type { Scorer } from '../../domain/explain/importance.ts';
+import type { DataProfile } from '../../domain/metrics/data-profile.ts';
+import { evaluate, type EvaluationData, type EvaluationSpec } from '../../domain/metrics/evaluate.ts';
+import { DomainError } from '../../errors.ts';
+import { loadOnnx, type LoadedModel, type OnnxOptions } from './onnx.ts';
+
+/** Most synthetic rows one explanation may ask the model for (coalitions x explained x background). */
+export const MAX_SHAPLEY_ROWS = 20_000_000;
+
+/** Non-finite numbers (0/0 ratios, empty groups) as the strings "NaN", "Infinity", "-Infinity": JSON has no other form. */
+export function jsonSafe(value: unknown): unknown {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (Array.isArray(value)) return value.map(jsonSafe);
+  if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>, jsonSafe);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonSafe(v)]));
+  return value;
+}
+
+export interface ModelFile {
+  bytes: Uint8Array;
+  /** Where it came from, for the evidence: `upload`, the version's artefact URI, or a local path (CLI). */
+  source: string;
+  options: OnnxOptions;
+}
+
+export const modelDigest = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+const invalid = (message: string, pointer: string) => new DomainError('validation_failed', message, { errors: [{ pointer, message }] });
+
+/** Checks the spec against the presence of a model: a model makes the predictions, otherwise a column must. */
+export function checkPredictionSource(spec: EvaluationSpec, hasModel: boolean, explain: ExplainOptions | false): void {
+  if (hasModel && (spec.prediction || spec.score)) throw invalid('with a model the predictions and scores come from the model; leave out prediction and score', '/querystring/prediction');
+  if (!hasModel && !spec.prediction) throw invalid('name the prediction column, or supply an ONNX model to produce the predictions (as a model part before the data part, or useArtifact=true)', '/querystring/prediction');
+  if (hasModel && explain) {
+    const f = spec.features?.length ?? 0;
+    const coalitions = f > 0 && f <= EXACT_SHAPLEY_MAX_FEATURES ? 2 ** f : explain.samples + 2;
+    if (coalitions * explain.explainRows * explain.backgroundRows > MAX_SHAPLEY_ROWS) {
+      throw invalid(`Shapley values would need ${coalitions} coalitions x ${explain.explainRows} rows x ${explain.backgroundRows} background rows, over the ${MAX_SHAPLEY_ROWS} model rows allowed; lower explainRows, backgroundRows or samples`, '/querystring/explainRows');
+    }
+  }
+}
+
+/** Opens a model and fixes the spec's feature columns from it, before the data is parsed. */
+export async function openModel(model: ModelFile, spec: EvaluationSpec): Promise<{ loaded: LoadedModel; spec: EvaluationSpec }> {
+  const loaded = await loadOnnx(model.bytes, spec.task, { ...model.options, features: spec.features ?? model.options.features });
+  return { loaded, spec: { ...spec, features: loaded.features } };
+}
+
+function scorerFor(spec: EvaluationSpec, yTrue: Float64Array, weight: number[] | undefined): (sample: Int32Array) => Scorer {
+  return (sample) => (target, rows) => {
+    const n = rows ? rows.length : sample.length;
+    if (spec.task === 'regression') {
+      let sw = 0;
+      let mean = 0;
+      for (let k = 0; k < n; k++) {
+        const i = sample[rows ? rows[k]! : k]!;
+        const w = weight ? weight[i]! : 1;
+        sw += w;
+        mean += w * yTrue[i]!;
+      }
+      mean /= sw;
+      let res = 0;
+      let tot = 0;
+      for (let k = 0; k < n; k++) {
+        const kk = rows ? rows[k]! : k;
+        const i = sample[kk]!;
+        const w = weight ? weight[i]! : 1;
+        res += w * (yTrue[i]! - target[kk]!) ** 2;
+        tot += w * (yTrue[i]! - mean) ** 2;
+      }
+      // scikit-learn's r2_score with force_finite: a constant truth scores 1 when matched exactly, else 0.
+      return tot === 0 ? (res === 0 ? 1 : 0) : 1 - res / tot;
+    }
+    let right = 0;
+    let sw = 0;
+    for (let k = 0; k < n; k++) {
+      const kk = rows ? rows[k]! : k;
+      const i = sample[kk]!;
+      const w = weight ? weight[i]! : 1;
+      sw += w;
+      if (target[kk] === yTrue[i]) right += w;
+    }
+    return sw === 0 ? NaN : right / sw;
+  };
+}
+
+/**
+ * The whole evaluation the server stores and the CLI prints: predictions from the model when one
+ * is given, performance and fairness, data quality, and explanations (or why there are none).
+ */
+export async function runEvaluation(spec: EvaluationSpec, data: EvaluationData, profile: DataProfile, model?: { loaded: LoadedModel; file: ModelFile }, explain: ExplainOptions | false = DEFAULT_EXPLAIN, positiveLabel = '1') {
+  let explanations: unknown;
+  let modelInfo: unknown;
+  if (model) {
+    const { loaded, file } = model;
+    const features = data.features!;
+    const rows = data.classes?.yTrue.length ?? data.yTrue.length;
+    const codes = new Map<string, number>();
+    const names: string[] = [];
+    const classCode = (label: string) => {
+      let c = codes.get(label);
+      if (c === undefined) {
+        codes.set(label, (c = names.length));
+        names.push(label);
+      }
+      return c;
+    };
+    const yTrue = data.classes ? Float64Array.from(data.classes.yTrue, classCode) : Float64Array.from(data.yTrue);
+    const predictor = loaded.predictor(spec.task, positiveLabel, classCode);
+    const { output, target } = await predictAll(predictor, features.values, rows, features.names.length);
+    if (data.classes) data.classes.yPred = Array.from(target, (c) => names[c]!);
+    else data.yPred = Array.from(target);
+    if (spec.task === 'binary-classification') {
+      for (let r = 0; r < rows; r++) {
+        if (!(output[r]! >= 0 && output[r]! <= 1)) throw invalid(`the model's output for row ${r + 1} is ${output[r]}, not a probability; choose the probability output with 'output'`, '/querystring/output');
+      }
+      data.score = Array.from(output);
+    }
+    modelInfo = { digest: modelDigest(file.bytes), source: file.source, format: 'onnx', runtime: 'onnxruntime-node', inputs: loaded.inputs, outputs: loaded.outputs, features: loaded.features };
+    explanations = explain
+      ? await explainModel(predictor, { values: features.values, rows, features: features.names.length, names: features.names }, scorerFor(spec, yTrue, data.weight), data.sensitive, { output: loaded.explains, scoring: spec.task === 'regression' ? 'r2' : 'accuracy' }, explain)
+      : { available: false, reason: 'explanations were not requested' };
+  } else {
+    explanations = { available: false, reason: 'no model artefact was run: the predictions were supplied as a column, so the model is opaque to this evaluation' };
+  }
+  const evaluated = evaluate(spec, data);
+  return jsonSafe({
+    ...evaluated,
+    ...(modelInfo ? { model: modelInfo } : {}),
+    explanations,
+    dataQuality: profile,
+    metrics: { ...evaluated.metrics, 'missing-rate': profile.missingRate, 'duplicate-rows': profile.duplicateRows },
+  }) as { metrics: Record<string, number | null>; explanations: { available?: false } } & Record<string, unknown>;
+}
