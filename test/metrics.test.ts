@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { confusion, logLoss, RATES, rocAuc } from '../src/domain/metrics/classification.ts';
-import { disaggregate, groupRows } from '../src/domain/metrics/fairness.ts';
+import { confusion, logLoss, radixArgsort, RATES, rocAuc } from '../src/domain/metrics/classification.ts';
+import { disaggregate, groupedConfusion, groupRows } from '../src/domain/metrics/fairness.ts';
 import { REGRESSION } from '../src/domain/metrics/regression.ts';
 import { runMetricsVectors } from '../src/domain/metrics/vectors.ts';
 import { loadVectors } from './helpers/vectors.ts';
@@ -67,6 +67,41 @@ describe('multiclass metrics and NYC LL144 impact ratios', () => {
     const s = scoringImpactRatios(['A', 'A', 'B', 'B'], [1, 4, 2, 3]);
     expect(s.median).toBe(2.5);
     expect(s.rows.map((x) => x.impactRatio)).toEqual([1, 1]);
+  });
+});
+
+describe('the fast paths agree with the plain definitions', () => {
+  it('radix argsort orders any finite doubles stably, -0 with +0', () => {
+    const values = [3.5, -1, 0, -0, 1e-300, -1e300, 2, 3.5, -Infinity, Infinity, 0.1, 1e300, -2.5e-10];
+    const idx = Array.from(radixArgsort(values));
+    const expected = values.map((v, i) => ({ v: v + 0, i })).sort((a, b) => a.v - b.v || a.i - b.i).map((x) => x.i);
+    expect(idx).toEqual(expected);
+    const big = Array.from({ length: 5000 }, (_, i) => Math.sin(i) * 1000);
+    const sorted = Array.from(radixArgsort(big), (i) => big[i]!);
+    expect(sorted).toEqual([...big].sort((a, b) => a - b));
+  });
+
+  it('ROC AUC equals the pair-counting definition, ties counted one half', () => {
+    const y = Array.from({ length: 400 }, (_, i) => (i * 7) % 3 === 0 ? 1 : 0);
+    const s = Array.from({ length: 400 }, (_, i) => Math.round(Math.cos(i) * 10) / 10);
+    let pairs = 0;
+    let total = 0;
+    for (let i = 0; i < 400; i++) for (let j = 0; j < 400; j++) if (y[i] === 1 && y[j] === 0) {
+      total++;
+      pairs += s[i]! > s[j]! ? 1 : s[i] === s[j] ? 0.5 : 0;
+    }
+    expect(rocAuc(y, s)).toBeCloseTo(pairs / total, 12);
+  });
+
+  it('grouped confusion counts equal per-group confusion, weighted or not, intersections included', () => {
+    const n = 300;
+    const y = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    const p = Array.from({ length: n }, (_, i) => (i % 5 < 2 ? 1 : 0));
+    const w = Array.from({ length: n }, (_, i) => 1 + (i % 4) / 2);
+    const groups = groupRows({ a: Array.from({ length: n }, (_, i) => (i % 2 ? 'x' : 'y')), b: Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 'z' : i % 2 ? 'u' : 'v')) });
+    expect(groups.labels).toEqual([['x', 'u'], ['x', 'v'], ['x', 'z'], ['y', 'u'], ['y', 'v'], ['y', 'z']]);
+    expect(groups.rows[1]).toEqual([]);
+    for (const weights of [undefined, w]) expect(groupedConfusion(y, p, groups.codes, groups.labels.length, weights)).toEqual(groups.rows.map((rows) => confusion(y, p, weights, rows)));
   });
 });
 

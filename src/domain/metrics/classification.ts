@@ -55,11 +55,65 @@ export const RATES: Record<string, (c: Confusion) => number> = {
 };
 
 /**
+ * Indexes that order `values` ascending (stable), by an LSD radix sort over the 64 bits of each
+ * double mapped to an unsigned key that sorts like the number: linear time, where a comparison
+ * sort of millions of scores dominates everything else. Values must not be NaN.
+ */
+export function radixArgsort(values: ArrayLike<number>): Uint32Array {
+  const n = values.length;
+  const f = new Float64Array(n);
+  for (let i = 0; i < n; i++) f[i] = values[i]! + 0; // -0 sorts with +0
+  const bits = new Uint32Array(f.buffer);
+  let hi = new Uint32Array(n);
+  let lo = new Uint32Array(n);
+  let idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const h = bits[2 * i + 1]!;
+    const l = bits[2 * i]!;
+    // Negative numbers: flip every bit; positive: flip the sign bit. Unsigned order is then numeric order.
+    if (h & 0x80000000) {
+      hi[i] = ~h >>> 0;
+      lo[i] = ~l >>> 0;
+    } else {
+      hi[i] = (h | 0x80000000) >>> 0;
+      lo[i] = l;
+    }
+    idx[i] = i;
+  }
+  let hi2 = new Uint32Array(n);
+  let lo2 = new Uint32Array(n);
+  let idx2 = new Uint32Array(n);
+  const count = new Uint32Array(65536);
+  for (let pass = 0; pass < 4; pass++) {
+    const word = pass < 2 ? lo : hi;
+    const shift = (pass & 1) * 16;
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(word[i]! >>> shift) & 0xffff]!++;
+    // Every key shares this digit: the pass would not move anything.
+    if (count[(word[0]! >>> shift) & 0xffff] === n) continue;
+    let sum = 0;
+    for (let k = 0; k < 65536; k++) {
+      const c = count[k]!;
+      count[k] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const at = count[(word[i]! >>> shift) & 0xffff]!++;
+      hi2[at] = hi[i]!;
+      lo2[at] = lo[i]!;
+      idx2[at] = idx[i]!;
+    }
+    [hi, hi2, lo, lo2, idx, idx2] = [hi2, hi, lo2, lo, idx2, idx];
+  }
+  return idx;
+}
+
+/**
  * ROC AUC as the weighted probability that a positive outranks a negative (ties count one half),
  * which equals sklearn's trapezoidal area over distinct thresholds. NaN without both classes.
  */
 export function rocAuc(yTrue: ArrayLike<number>, scores: ArrayLike<number>, weights?: ArrayLike<number>): number {
-  const idx = Array.from({ length: yTrue.length }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
+  const idx = radixArgsort(scores);
   let negBelow = 0;
   let pairs = 0;
   let pos = 0;

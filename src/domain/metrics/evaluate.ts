@@ -1,5 +1,5 @@
 import { confusion, logLoss, RATES, rocAuc } from './classification.ts';
-import { aif360Classic, aif360Sklearn, classificationFrame, disaggregate, fairlearnMetrics, groupRows, type Disaggregated } from './fairness.ts';
+import { aif360Classic, aif360Sklearn, classificationFrame, disaggregate, fairlearnMetrics, groupedConfusion, groupRows, type Disaggregated } from './fairness.ts';
 import { REGRESSION } from './regression.ts';
 import { multiclass } from './multiclass.ts';
 import { scoringImpactRatios, selectionImpactRatios } from './impact-ratio.ts';
@@ -56,12 +56,12 @@ export interface EvaluationResultSlices {
 
 /** Parsed evaluation data: numeric label/prediction/score/weight and categorical sensitive columns. */
 export interface EvaluationData {
-  yTrue: number[];
-  yPred: number[];
+  yTrue: Float64Array;
+  yPred: Float64Array;
   /** Class names, for multiclass classification (yTrue/yPred then stay empty). */
   classes?: { yTrue: string[]; yPred: string[] };
-  score?: number[];
-  weight?: number[];
+  score?: Float64Array;
+  weight?: Float64Array;
   sensitive: Record<string, string[]>;
   /** Model inputs, row-major (row r, feature j at values[r * names.length + j]). */
   features?: { names: string[]; values: Float64Array };
@@ -139,7 +139,7 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
     let worstOdds = -Infinity;
     for (const cols of columns) {
       const groups = groupRows(cols.length === 1 ? data.sensitive[cols[0]!]! : Object.fromEntries(cols.map((c) => [c, data.sensitive[c]!])));
-      const perGroup = groups.rows.map((rows) => confusion(data.yTrue, data.yPred, w, rows));
+      const perGroup = groupedConfusion(data.yTrue, data.yPred, groups.codes, groups.labels.length, w);
       const frame = classificationFrame(CLASSIFICATION_METRICS, overall, perGroup);
       const fl = fairlearnMetrics(frame);
       const privileged = cols.length === 1 ? spec.privileged?.[cols[0]!] : undefined;
@@ -167,7 +167,7 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
     for (const [k, v] of Object.entries(performance)) metrics[k] = finiteOrNull(v as number);
     for (const cols of columns) {
       const groups = groupRows(cols.length === 1 ? data.sensitive[cols[0]!]! : Object.fromEntries(cols.map((c) => [c, data.sensitive[c]!])));
-      const sub = (xs: number[] | undefined, rows: number[]) => xs && rows.map((i) => xs[i]!);
+      const sub = (xs: Float64Array | undefined, rows: number[]) => xs && rows.map((i) => xs[i]!);
       fairness[cols.join(' x ')] = {
         groups: groups.labels.map((g, i) => ({ group: g, rows: groups.rows[i]!.length })),
         metricFrame: Object.fromEntries(

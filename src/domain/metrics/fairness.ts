@@ -1,5 +1,6 @@
 import { confusion, RATES, type Confusion } from './classification.ts';
 
+
 /**
  * Disaggregated metrics with fairlearn 0.12's MetricFrame semantics, fairlearn's fairness
  * wrappers, and AIF360's two conventions (the scikit-learn API and the classic
@@ -10,11 +11,31 @@ export type SensitiveFeatures = (string | null)[] | Record<string, (string | nul
 export interface Groups {
   /** Group labels, ascending; tuples for intersectional (several) sensitive features. */
   labels: (string | string[])[];
+  /** Group index of every row. */
+  codes: Int32Array;
   /** Row indexes of each group (empty for an intersection that no row falls in). */
   rows: number[][];
 }
 
 const ascii = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Each row's position among the column's distinct values sorted ascending, and those values. */
+function encode(col: (string | null)[]): { values: string[]; codes: Int32Array } {
+  const first = new Map<string, number>();
+  const raw = new Int32Array(col.length);
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i];
+    if (v === null || v === undefined) throw new Error('sensitive features contain missing values; map them to an explicit category');
+    let c = first.get(v);
+    if (c === undefined) first.set(v, (c = first.size));
+    raw[i] = c;
+  }
+  const values = [...first.keys()].sort(ascii);
+  const rank = new Int32Array(values.length);
+  values.forEach((v, r) => (rank[first.get(v)!] = r));
+  for (let i = 0; i < raw.length; i++) raw[i] = rank[raw[i]!]!;
+  return { values, codes: raw };
+}
 
 /**
  * Groups rows by sensitive feature: distinct values sorted ascending; with several features, the
@@ -22,16 +43,47 @@ const ascii = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * Missing (null) values must have been mapped to an explicit category before.
  */
 export function groupRows(features: SensitiveFeatures): Groups {
-  const columns = Array.isArray(features) ? [features] : Object.values(features);
-  for (const col of columns) if (col.some((v) => v === null)) throw new Error('sensitive features contain missing values; map them to an explicit category');
-  const values = columns.map((col) => [...new Set(col as string[])].sort(ascii));
+  const columns = (Array.isArray(features) ? [features] : Object.values(features)).map(encode);
   let tuples: string[][] = [[]];
-  for (const vs of values) tuples = tuples.flatMap((t) => vs.map((v) => [...t, v]));
-  const index = new Map(tuples.map((t, i) => [JSON.stringify(t), i]));
-  const rows: number[][] = tuples.map(() => []);
-  const n = columns[0]!.length;
-  for (let i = 0; i < n; i++) rows[index.get(JSON.stringify(columns.map((c) => c[i])))!]!.push(i);
-  return { labels: Array.isArray(features) ? tuples.map((t) => t[0]!) : tuples, rows };
+  for (const { values } of columns) tuples = tuples.flatMap((t) => values.map((v) => [...t, v]));
+  // Lexicographic product order: the first column is the most significant digit.
+  const n = columns[0]!.codes.length;
+  const codes = new Int32Array(n);
+  for (const { values, codes: c } of columns) for (let i = 0; i < n; i++) codes[i] = codes[i]! * values.length + c[i]!;
+  const counts = new Int32Array(tuples.length);
+  for (let i = 0; i < n; i++) counts[codes[i]!]!++;
+  const rows: number[][] = Array.from(counts, (k) => new Array<number>(k));
+  const fill = new Int32Array(tuples.length);
+  for (let i = 0; i < n; i++) {
+    const g = codes[i]!;
+    rows[g]![fill[g]!++] = i;
+  }
+  return { labels: Array.isArray(features) ? tuples.map((t) => t[0]!) : tuples, codes, rows };
+}
+
+/**
+ * Weighted confusion counts of every group in one pass over the rows (the bincount approach):
+ * the same numbers as `confusion` over each group's rows, without per-group index lists.
+ */
+export function groupedConfusion(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, codes: Int32Array, groups: number, weights?: ArrayLike<number>): Confusion[] {
+  // Cell index: group * 4 + truth * 2 + prediction, so tn, fp, fn, tp follow each other.
+  const cells = new Float64Array(groups * 4);
+  const n = new Float64Array(groups);
+  const len = codes.length;
+  if (weights) {
+    for (let i = 0; i < len; i++) {
+      const g = codes[i]!;
+      cells[g * 4 + (yTrue[i] === 1 ? 2 : 0) + (yPred[i] === 1 ? 1 : 0)]! += weights[i]!;
+      n[g]!++;
+    }
+  } else {
+    for (let i = 0; i < len; i++) cells[codes[i]! * 4 + (yTrue[i] === 1 ? 2 : 0) + (yPred[i] === 1 ? 1 : 0)]!++;
+    for (let g = 0; g < groups; g++) n[g] = cells[g * 4]! + cells[g * 4 + 1]! + cells[g * 4 + 2]! + cells[g * 4 + 3]!;
+  }
+  return Array.from({ length: groups }, (_, g) => {
+    const [tn, fp, fn, tp] = [cells[g * 4]!, cells[g * 4 + 1]!, cells[g * 4 + 2]!, cells[g * 4 + 3]!];
+    return { tn, fp, fn, tp, w: tn + fp + fn + tp, n: n[g]! };
+  });
 }
 
 export interface Disaggregated {
@@ -109,7 +161,7 @@ export function fairlearnMetrics(frame: Record<string, Disaggregated>) {
 }
 
 /** Splits rows into the privileged group and everyone else, pooled. */
-function privilegedSplit(yTrue: number[], yPred: number[], groups: string[], privileged: string, weights?: number[]) {
+function privilegedSplit(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, groups: string[], privileged: string, weights?: ArrayLike<number>) {
   const priv: number[] = [];
   const unpriv: number[] = [];
   groups.forEach((g, i) => (g === privileged ? priv : unpriv).push(i));
@@ -120,7 +172,7 @@ function privilegedSplit(yTrue: number[], yPred: number[], groups: string[], pri
  * AIF360's scikit-learn API: rates through sklearn scorers, so 0/0 is 0.0, and FPR is
  * 1 - specificity, which makes the FPR of a side without negatives 1.0 (a quirk kept on purpose).
  */
-export function aif360Sklearn(yTrue: number[], yPred: number[], groups: string[], privileged: string, weights?: number[]) {
+export function aif360Sklearn(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, groups: string[], privileged: string, weights?: ArrayLike<number>) {
   const { p, u } = privilegedSplit(yTrue, yPred, groups, privileged, weights);
   const sr = (c: Confusion) => (c.w === 0 ? 0 : (c.tp + c.fp) / c.w);
   const tpr = (c: Confusion) => (c.tp + c.fn === 0 ? 0 : c.tp / (c.tp + c.fn));
@@ -141,7 +193,7 @@ export function aif360Sklearn(yTrue: number[], yPred: number[], groups: string[]
 const pyMax = (a: number, b: number) => (b > a ? b : a);
 
 /** AIF360's classic ClassificationMetric: plain IEEE ratios of weighted counts (0/0 NaN, x/0 Infinity). */
-export function aif360Classic(yTrue: number[], yPred: number[], groups: string[], privileged: string, weights?: number[]) {
+export function aif360Classic(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, groups: string[], privileged: string, weights?: ArrayLike<number>) {
   const { p, u } = privilegedSplit(yTrue, yPred, groups, privileged, weights);
   const sr = (c: Confusion) => (c.tp + c.fp) / c.w;
   const tpr = (c: Confusion) => c.tp / (c.tp + c.fn);

@@ -36,12 +36,13 @@ function ratios(categories: string[], hit: boolean[], kind: 'selection' | 'scori
 }
 
 /** Impact ratios of selection (predicted positive) rates. */
-export const selectionImpactRatios = (categories: string[], selected: number[]): ImpactRatios => ratios(categories, selected.map((s) => s === 1), 'selection');
+export const selectionImpactRatios = (categories: string[], selected: ArrayLike<number>): ImpactRatios => ratios(categories, Array.from(selected, (s) => s === 1), 'selection');
 
 /** Impact ratios of scoring rates: the share of each category scoring above the sample's median. */
-export function scoringImpactRatios(categories: string[], scores: number[]): ImpactRatios {
-  const sorted = [...scores].sort((a, b) => a - b);
+export function scoringImpactRatios(categories: string[], scores: ArrayLike<number>): ImpactRatios {
+  // A typed array sorts numerically without a comparator call per pair.
+  const sorted = Float64Array.from(scores).sort();
   const mid = sorted.length / 2;
   const median = sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return ratios(categories, scores.map((s) => s > median), 'scoring', median);
+  return ratios(categories, Array.from(scores, (s) => s > median), 'scoring', median);
 }

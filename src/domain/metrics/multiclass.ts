@@ -17,7 +17,7 @@ export interface MulticlassResult {
 const div0 = (a: number, b: number) => (b === 0 ? 0 : a / b);
 const f1 = (p: number, r: number) => (p + r === 0 ? 0 : (2 * p * r) / (p + r));
 
-export function multiclass(yTrue: string[], yPred: string[], weights?: number[]): MulticlassResult {
+export function multiclass(yTrue: string[], yPred: string[], weights?: ArrayLike<number>): MulticlassResult {
   const labels = [...new Set([...yTrue, ...yPred])].sort();
   const index = new Map(labels.map((l, i) => [l, i]));
   const cm = labels.map(() => labels.map(() => 0));

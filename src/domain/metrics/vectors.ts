@@ -1,6 +1,6 @@
 import type { VectorOutcome } from '../merkle-vectors.ts';
 import { confusion, logLoss, RATES, rocAuc } from './classification.ts';
-import { aif360Classic, aif360Sklearn, classificationFrame, disaggregate, fairlearnMetrics, groupRows, type Disaggregated, type SensitiveFeatures } from './fairness.ts';
+import { aif360Classic, aif360Sklearn, classificationFrame, disaggregate, fairlearnMetrics, groupedConfusion, groupRows, type Disaggregated, type SensitiveFeatures } from './fairness.ts';
 import { REGRESSION } from './regression.ts';
 
 /** The vector file's number encoding: non-finite numbers are the strings "NaN", "Infinity", "-Infinity". */
@@ -59,7 +59,7 @@ function binaryClassification(c: Case): Record<string, unknown> {
   const scores = c.inputs.y_score ? nums(c.inputs.y_score as unknown[]) : undefined;
   const features = c.inputs.sensitive_features as SensitiveFeatures;
   const groups = groupRows(features);
-  const perGroup = groups.rows.map((rows) => confusion(yTrue, yPred, w, rows));
+  const perGroup = groupedConfusion(yTrue, yPred, groups.codes, groups.labels.length, w);
   const overall = confusion(yTrue, yPred, w);
   const frame = classificationFrame(c.params.metric_frame_metrics as string[], overall, perGroup);
   const out: Record<string, unknown> = {

@@ -19,6 +19,25 @@ export interface ParseOptions {
   maxBytes: number;
 }
 
+/** A column of numbers in one typed array, grown by doubling: 8 bytes a row, whatever the row count. */
+class NumberColumn {
+  private values = new Float64Array(1024);
+  private length = 0;
+
+  push(v: number): void {
+    if (this.length === this.values.length) {
+      const grown = new Float64Array(this.values.length * 2);
+      grown.set(this.values);
+      this.values = grown;
+    }
+    this.values[this.length++] = v;
+  }
+
+  done(): Float64Array {
+    return this.values.slice(0, this.length);
+  }
+}
+
 const bad = (row: number, column: string, message: string) =>
   new DomainError('validation_failed', `row ${row}, column '${column}': ${message}`, { errors: [{ pointer: `/data/${row}/${column}`, message }] });
 
@@ -54,9 +73,19 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
       input.destroy(overflow);
     }
   });
-  const data: EvaluationData = { yTrue: [], yPred: [], sensitive: Object.fromEntries(spec.sensitive.map((c) => [c, []])) };
-  if (spec.score) data.score = [];
-  if (spec.weight) data.weight = [];
+  const yTrue = new NumberColumn();
+  const yPred = new NumberColumn();
+  const score = spec.score ? new NumberColumn() : undefined;
+  const weight = spec.weight ? new NumberColumn() : undefined;
+  const data: EvaluationData = { yTrue: new Float64Array(0), yPred: new Float64Array(0), sensitive: Object.fromEntries(spec.sensitive.map((c) => [c, []])) };
+  // One string per distinct sensitive value, shared by every row that has it.
+  const interned = new Map<string, string>();
+  const intern = (s: string) => {
+    const known = interned.get(s);
+    if (known !== undefined) return known;
+    interned.set(s, s);
+    return s;
+  };
   const features = spec.features ?? [];
   const needed = [spec.label, ...(spec.prediction ? [spec.prediction] : []), ...(spec.score ? [spec.score] : []), ...(spec.weight ? [spec.weight] : []), ...spec.sensitive, ...features];
   // Model inputs, row-major, grown by doubling so millions of rows stay one typed array.
@@ -97,8 +126,8 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
         into.push(String(v).trim());
       }
     } else {
-      data.yTrue.push(target(record[spec.label], rows, spec.label));
-      if (spec.prediction) data.yPred.push(target(record[spec.prediction], rows, spec.prediction));
+      yTrue.push(target(record[spec.label], rows, spec.label));
+      if (spec.prediction) yPred.push(target(record[spec.prediction], rows, spec.prediction));
     }
     if (features.length > 0) {
       const at = (rows - 1) * features.length;
@@ -111,14 +140,14 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
         featureValues[at + j] = number(record[c], rows, c, () => true, 'a number (model inputs must be numeric)');
       });
     }
-    if (spec.score) data.score!.push(number(record[spec.score], rows, spec.score, (n) => n >= 0 && n <= 1, 'a probability between 0 and 1'));
-    if (spec.weight) data.weight!.push(number(record[spec.weight], rows, spec.weight, (n) => n >= 0, 'a non-negative weight'));
+    if (spec.score) score!.push(number(record[spec.score], rows, spec.score, (n) => n >= 0 && n <= 1, 'a probability between 0 and 1'));
+    if (spec.weight) weight!.push(number(record[spec.weight], rows, spec.weight, (n) => n >= 0, 'a non-negative weight'));
     for (const c of spec.sensitive) {
       const v = record[c];
       if (isMissing(v)) {
         if (opts.missingSensitiveAs === undefined) throw bad(rows, c, 'sensitive value is missing; map missing values to an explicit category (missingSensitiveAs)');
-        data.sensitive[c]!.push(opts.missingSensitiveAs);
-      } else data.sensitive[c]!.push(String(v));
+        data.sensitive[c]!.push(intern(opts.missingSensitiveAs));
+      } else data.sensitive[c]!.push(intern(String(v)));
     }
   };
 
@@ -166,6 +195,10 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
   }
   if (overflow) throw overflow;
   if (rows === 0) throw new DomainError('validation_failed', 'the evaluation data has no rows', { errors: [{ pointer: '/data', message: 'empty' }] });
+  data.yTrue = yTrue.done();
+  data.yPred = yPred.done();
+  if (score) data.score = score.done();
+  if (weight) data.weight = weight.done();
   if (features.length > 0) data.features = { names: features, values: featureValues.slice(0, rows * features.length) };
   return { data, digest: `sha256:${hash.digest('hex')}`, profile: profiler!.report() };
 }

@@ -50,7 +50,7 @@ export async function openModel(model: ModelFile, spec: EvaluationSpec): Promise
   return { loaded, spec: { ...spec, features: loaded.features } };
 }
 
-function scorerFor(spec: EvaluationSpec, yTrue: Float64Array, weight: number[] | undefined): (sample: Int32Array) => Scorer {
+function scorerFor(spec: EvaluationSpec, yTrue: Float64Array, weight: Float64Array | undefined): (sample: Int32Array) => Scorer {
   return (sample) => (target, rows) => {
     const n = rows ? rows.length : sample.length;
     if (spec.task === 'regression') {
@@ -113,12 +113,12 @@ export async function runEvaluation(spec: EvaluationSpec, data: EvaluationData, 
     const predictor = loaded.predictor(spec.task, positiveLabel, classCode);
     const { output, target } = await predictAll(predictor, features.values, rows, features.names.length);
     if (data.classes) data.classes.yPred = Array.from(target, (c) => names[c]!);
-    else data.yPred = Array.from(target);
+    else data.yPred = target;
     if (spec.task === 'binary-classification') {
       for (let r = 0; r < rows; r++) {
         if (!(output[r]! >= 0 && output[r]! <= 1)) throw invalid(`the model's output for row ${r + 1} is ${output[r]}, not a probability; choose the probability output with 'output'`, '/querystring/output');
       }
-      data.score = Array.from(output);
+      data.score = output;
     }
     modelInfo = { digest: modelDigest(file.bytes), source: file.source, format: 'onnx', runtime: 'onnxruntime-node', inputs: loaded.inputs, outputs: loaded.outputs, features: loaded.features };
     explanations = explain
