@@ -2,12 +2,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { auditBench } from './lib/audit-bench.ts';
+import { evidenceBench } from './lib/evidence-bench.ts';
 import { startChild } from './lib/child.ts';
 import { load, type LoadResult } from './lib/load.ts';
 import { rawSingleRowTransactions } from './lib/sqlite-raw.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const AUDIT_EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000);
+const EVAL_ROWS = Number(process.env.BENCH_EVAL_ROWS ?? 10_000_000);
 const TOKEN = 'stw_bench-token-0123456789abcdefghij';
 const rows: { name: string; value: string; baseline: string; ratio: number; goal: string }[] = [];
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -53,6 +55,7 @@ await steward.stop();
 
 const raw = rawSingleRowTransactions(SECONDS);
 const audit = await auditBench(AUDIT_EVENTS);
+const evidence = await evidenceBench(EVAL_ROWS);
 
 rows.push({ name: 'GET /api/v1/models/{name}/versions/{v} (req/s, authenticated)', value: fmt(versionGet.rps), baseline: `${fmt(bareGet.rps)} bare Fastify hello-world GET`, ratio: versionGet.rps / bareGet.rps, goal: '>= 0.6' });
 rows.push({ name: 'POST /api/v1/models/{name}/versions (req/s, durable, audited)', value: fmt(versionCreate.rps), baseline: `${fmt(raw.tps)} raw better-sqlite3 1-row txn/s`, ratio: versionCreate.rps / raw.tps, goal: '>= 0.3' });
@@ -70,6 +73,30 @@ rows.push({
   value: fmt(audit.verifySeconds, 2),
   baseline: `${fmt(audit.rawStreamHashSeconds, 2)} s raw SHA-256, one stream`,
   ratio: audit.verifySeconds / audit.rawStreamHashSeconds,
+  goal: '-',
+});
+
+const evalRows = fmt(evidence.rows);
+const np = evidence.numpy;
+rows.push({
+  name: `fairness MetricFrame: selection rate, TPR, FPR for 4 groups, ${evalRows} rows (ms)`,
+  value: fmt(evidence.frameMs, 1),
+  baseline: np ? `${fmt(np.frameMs, 1)} ms numpy ${np.version} bincount${np.agrees ? '' : ' (RESULTS DIFFER)'}` : 'numpy not installed (apt-get install python3-numpy)',
+  ratio: np ? evidence.frameMs / np.frameMs : NaN,
+  goal: '<= 1.5',
+});
+rows.push({
+  name: `ROC AUC, ${evalRows} rows (ms)`,
+  value: fmt(evidence.aucMs, 0),
+  baseline: np?.aucMs !== undefined ? `${fmt(np.aucMs, 0)} ms scikit-learn ${np.sklearn} roc_auc_score` : 'scikit-learn not installed (apt-get install python3-sklearn)',
+  ratio: np?.aucMs !== undefined ? evidence.aucMs / np.aucMs : NaN,
+  goal: '< 1',
+});
+rows.push({
+  name: `evaluate a ${evalRows}-row CSV file (${fmt(evidence.file.bytes / 2 ** 20)} MiB) end to end, streamed: parse, profile, performance, fairness (s); peak RSS ${fmt(evidence.file.maxRssMiB)} MiB`,
+  value: fmt(evidence.file.evaluateSeconds, 1),
+  baseline: `${fmt(evidence.file.csvParseSeconds, 1)} s csv-parse alone into records (reading the bytes: ${fmt(evidence.file.readSeconds, 2)} s)`,
+  ratio: evidence.file.evaluateSeconds / evidence.file.csvParseSeconds,
   goal: '-',
 });
 

@@ -17,21 +17,24 @@ export interface Confusion {
 
 /** Weighted confusion counts over the rows selected by `rows` (all when undefined). */
 export function confusion(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, weights?: ArrayLike<number>, rows?: ArrayLike<number>): Confusion {
-  const c: Confusion = { tp: 0, fp: 0, tn: 0, fn: 0, w: 0, n: 0 };
+  // Cells tn, fp, fn, tp indexed truth * 2 + prediction, without branches (see groupedConfusion).
+  const cells = new Float64Array(4);
   const count = rows ? rows.length : yTrue.length;
-  for (let k = 0; k < count; k++) {
-    const i = rows ? rows[k]! : k;
-    const w = weights ? weights[i]! : 1;
-    const t = yTrue[i] === 1;
-    const p = yPred[i] === 1;
-    if (t && p) c.tp += w;
-    else if (!t && p) c.fp += w;
-    else if (!t && !p) c.tn += w;
-    else c.fn += w;
-    c.w += w;
-    c.n++;
+  let w = 0;
+  if (!weights && !rows) {
+    const ints = new Uint32Array(4);
+    for (let i = 0; i < count; i++) ints[(+(yTrue[i] === 1) << 1) | +(yPred[i] === 1)]!++;
+    cells.set(ints);
+    w = count;
+  } else {
+    for (let k = 0; k < count; k++) {
+      const i = rows ? rows[k]! : k;
+      const wi = weights ? weights[i]! : 1;
+      cells[(+(yTrue[i] === 1) << 1) | +(yPred[i] === 1)]! += wi;
+      w += wi;
+    }
   }
-  return c;
+  return { tn: cells[0]!, fp: cells[1]!, fn: cells[2]!, tp: cells[3]!, w, n: count };
 }
 
 /** a/b with 0/0 (and any x/0) read as 0.0, sklearn's zero_division / nan_to_num rule. */

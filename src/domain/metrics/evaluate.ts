@@ -145,7 +145,7 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
       const privileged = cols.length === 1 ? spec.privileged?.[cols[0]!] : undefined;
       const single = cols.length === 1 ? data.sensitive[cols[0]!]! : undefined;
       fairness[cols.join(' x ')] = {
-        groups: groups.labels.map((g, i) => ({ group: g, rows: groups.rows[i]!.length })),
+        groups: groups.labels.map((g, i) => ({ group: g, rows: perGroup[i]!.n })),
         metricFrame: Object.fromEntries(Object.entries(frame).map(([m, d]) => [m, frameJson(d, groups.labels)])),
         fairlearn: fl,
         ...(single ? { nycLl144: { selection: selectionImpactRatios(single, data.yPred), ...(data.score ? { scoring: scoringImpactRatios(single, data.score) } : {}) } } : {}),

@@ -50,15 +50,40 @@ export function groupRows(features: SensitiveFeatures): Groups {
   const n = columns[0]!.codes.length;
   const codes = new Int32Array(n);
   for (const { values, codes: c } of columns) for (let i = 0; i < n; i++) codes[i] = codes[i]! * values.length + c[i]!;
-  const counts = new Int32Array(tuples.length);
-  for (let i = 0; i < n; i++) counts[codes[i]!]!++;
-  const rows: number[][] = Array.from(counts, (k) => new Array<number>(k));
-  const fill = new Int32Array(tuples.length);
-  for (let i = 0; i < n; i++) {
-    const g = codes[i]!;
-    rows[g]![fill[g]!++] = i;
+  let rows: number[][] | undefined;
+  return {
+    labels: Array.isArray(features) ? tuples.map((t) => t[0]!) : tuples,
+    codes,
+    // Index lists are built only when asked for: the binary path counts by code and never needs them.
+    get rows() {
+      if (!rows) {
+        const counts = new Int32Array(tuples.length);
+        for (let i = 0; i < n; i++) counts[codes[i]!]!++;
+        const lists: number[][] = Array.from(counts, (k) => new Array<number>(k));
+        const fill = new Int32Array(tuples.length);
+        for (let i = 0; i < n; i++) {
+          const g = codes[i]!;
+          lists[g]![fill[g]!++] = i;
+        }
+        rows = lists;
+      }
+      return rows;
+    },
+  };
+}
+
+/** The confusion counts of all rows from those of the groups that partition them. */
+export function pooledConfusion(perGroup: Confusion[]): Confusion {
+  const c: Confusion = { tp: 0, fp: 0, tn: 0, fn: 0, w: 0, n: 0 };
+  for (const g of perGroup) {
+    c.tp += g.tp;
+    c.fp += g.fp;
+    c.tn += g.tn;
+    c.fn += g.fn;
+    c.w += g.w;
+    c.n += g.n;
   }
-  return { labels: Array.isArray(features) ? tuples.map((t) => t[0]!) : tuples, codes, rows };
+  return c;
 }
 
 /**
@@ -66,23 +91,31 @@ export function groupRows(features: SensitiveFeatures): Groups {
  * the same numbers as `confusion` over each group's rows, without per-group index lists.
  */
 export function groupedConfusion(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, codes: Int32Array, groups: number, weights?: ArrayLike<number>): Confusion[] {
-  // Cell index: group * 4 + truth * 2 + prediction, so tn, fp, fn, tp follow each other.
-  const cells = new Float64Array(groups * 4);
-  const n = new Float64Array(groups);
+  // Cell index: group * 4 + truth * 2 + prediction, so tn, fp, fn, tp follow each other. The
+  // index is computed without branches: labels are random, so branches would mispredict half the time.
+  const counts = new Float64Array(groups * 4);
+  const cells = weights ? new Float64Array(groups * 4) : counts;
+  // Weight totals summed in row order, as `confusion` does, so both agree to the last bit.
+  const totals = weights ? new Float64Array(groups) : undefined;
   const len = codes.length;
   if (weights) {
     for (let i = 0; i < len; i++) {
       const g = codes[i]!;
-      cells[g * 4 + (yTrue[i] === 1 ? 2 : 0) + (yPred[i] === 1 ? 1 : 0)]! += weights[i]!;
-      n[g]!++;
+      const k = (g << 2) | (+(yTrue[i] === 1) << 1) | +(yPred[i] === 1);
+      cells[k]! += weights[i]!;
+      totals![g]! += weights[i]!;
+      counts[k]!++;
     }
   } else {
-    for (let i = 0; i < len; i++) cells[codes[i]! * 4 + (yTrue[i] === 1 ? 2 : 0) + (yPred[i] === 1 ? 1 : 0)]!++;
-    for (let g = 0; g < groups; g++) n[g] = cells[g * 4]! + cells[g * 4 + 1]! + cells[g * 4 + 2]! + cells[g * 4 + 3]!;
+    // Integer counts while counting (exact, and faster than adding doubles), as doubles after.
+    const ints = new Uint32Array(groups * 4);
+    for (let i = 0; i < len; i++) ints[(codes[i]! << 2) | (+(yTrue[i] === 1) << 1) | +(yPred[i] === 1)]!++;
+    counts.set(ints);
   }
+  const n = Array.from({ length: groups }, (_, g) => counts[g * 4]! + counts[g * 4 + 1]! + counts[g * 4 + 2]! + counts[g * 4 + 3]!);
   return Array.from({ length: groups }, (_, g) => {
     const [tn, fp, fn, tp] = [cells[g * 4]!, cells[g * 4 + 1]!, cells[g * 4 + 2]!, cells[g * 4 + 3]!];
-    return { tn, fp, fn, tp, w: tn + fp + fn + tp, n: n[g]! };
+    return { tn, fp, fn, tp, w: totals ? totals[g]! : tn + fp + fn + tp, n: n[g]! };
   });
 }
 

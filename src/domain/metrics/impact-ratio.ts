@@ -21,22 +21,23 @@ export interface ImpactRatios {
 
 const ascii = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-function ratios(categories: string[], hit: boolean[], kind: 'selection' | 'scoring', median?: number): ImpactRatios {
+function ratios(categories: string[], hit: (i: number) => boolean, kind: 'selection' | 'scoring', median?: number): ImpactRatios {
   const n = categories.length;
   const by = new Map<string, { count: number; hits: number }>();
-  categories.forEach((c, i) => {
-    const e = by.get(c) ?? { count: 0, hits: 0 };
+  for (let i = 0; i < n; i++) {
+    const c = categories[i]!;
+    let e = by.get(c);
+    if (!e) by.set(c, (e = { count: 0, hits: 0 }));
     e.count++;
-    if (hit[i]) e.hits++;
-    by.set(c, e);
-  });
+    if (hit(i)) e.hits++;
+  }
   const rows = [...by.entries()].sort(([a], [b]) => ascii(a, b)).map(([category, e]) => ({ category, count: e.count, rate: e.hits / e.count, excluded: e.count / n < 0.02 }));
   const best = Math.max(0, ...rows.filter((r) => !r.excluded).map((r) => r.rate));
   return { kind, ...(median !== undefined ? { median } : {}), rows: rows.map((r) => ({ ...r, impactRatio: r.excluded || best === 0 ? null : r.rate / best })) };
 }
 
 /** Impact ratios of selection (predicted positive) rates. */
-export const selectionImpactRatios = (categories: string[], selected: ArrayLike<number>): ImpactRatios => ratios(categories, Array.from(selected, (s) => s === 1), 'selection');
+export const selectionImpactRatios = (categories: string[], selected: ArrayLike<number>): ImpactRatios => ratios(categories, (i) => selected[i] === 1, 'selection');
 
 /** Impact ratios of scoring rates: the share of each category scoring above the sample's median. */
 export function scoringImpactRatios(categories: string[], scores: ArrayLike<number>): ImpactRatios {
@@ -44,5 +45,5 @@ export function scoringImpactRatios(categories: string[], scores: ArrayLike<numb
   const sorted = Float64Array.from(scores).sort();
   const mid = sorted.length / 2;
   const median = sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return ratios(categories, Array.from(scores, (s) => s > median), 'scoring', median);
+  return ratios(categories, (i) => scores[i]! > median, 'scoring', median);
 }

@@ -1,0 +1,22 @@
+// One measurement in a fresh process, so its peak RSS is its own: `evaluate FILE` streams the CSV
+// through Steward's evaluation (parse, profile, performance, fairness); `csv FILE` only parses it
+// with csv-parse into records; `read FILE` only reads the bytes.
+import { createReadStream } from 'node:fs';
+import { parse } from 'csv-parse';
+import { evaluate } from '../../src/domain/metrics/evaluate.ts';
+import { readEvaluationData } from '../../src/features/evidence/parse.ts';
+
+const [mode, file] = process.argv.slice(2) as [string, string];
+const start = performance.now();
+let rows = 0;
+if (mode === 'evaluate') {
+  const spec = { task: 'binary-classification' as const, label: 'y', prediction: 'yhat', score: 'p', sensitive: ['group'] };
+  const { data } = await readEvaluationData(createReadStream(file), 'csv', spec, { positiveLabel: '1', maxRows: 1e9, maxBytes: Number.MAX_SAFE_INTEGER });
+  rows = evaluate(spec, data).rows;
+} else if (mode === 'csv') {
+  const parser = createReadStream(file).pipe(parse({ columns: true, trim: true }));
+  for await (const _ of parser) rows++;
+} else {
+  for await (const chunk of createReadStream(file)) rows += (chunk as Buffer).length > 0 ? 0 : 1;
+}
+process.stdout.write(JSON.stringify({ seconds: (performance.now() - start) / 1000, rows, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
