@@ -122,6 +122,22 @@ describe.each(DB_KINDS)('evaluations as evidence on %s', (kind) => {
       expect(binary.result.fairness.sex.nycLl144.scoring.kind).toBe('scoring');
     });
 
+    it('counts values outside expected column ranges', async () => {
+      const res = await upload(dataset(false), { url: `${url}&ranges=p:0:0.5,y:0:1` });
+      expect(res.statusCode, res.body).toBe(201);
+      const cols = JSON.parse(res.body).result.dataQuality.columns;
+      const selected = dataset(false).trim().split('\n').slice(1).filter((l) => l.split(',')[2] === '0.8');
+      const firstRow = dataset(false).trim().split('\n').slice(1).findIndex((l) => l.split(',')[2] === '0.8') + 1;
+      expect(cols.find((c: { column: string }) => c.column === 'p').range).toMatchObject({ min: 0, max: 0.5, outside: selected.length, sampleRows: expect.arrayContaining([firstRow]) });
+      expect(cols.find((c: { column: string }) => c.column === 'y').range).toMatchObject({ outside: 0, sampleRows: [] });
+      expect(cols.find((c: { column: string }) => c.column === 'sex').range).toBeUndefined();
+      for (const [ranges, detail] of [['p:1:0', /min <= max/], ['p:0:x', /column:min:max/], ['p:0:1,p:0:2', /once per column/], ['nope:0:1', /'nope', which the data does not have/]] as const) {
+        const bad = await upload(dataset(false), { url: `${url}&ranges=${ranges}` });
+        expect(bad.statusCode).toBe(400);
+        expect(JSON.parse(bad.body).detail).toMatch(detail);
+      }
+    });
+
     it('refuses bad data naming the row and column, and writes nothing', async () => {
       const count = async () => (await call(t.app, { method: 'GET', url: '/api/v1/models/scorer/versions/1/evaluations' })).body.items.length;
       const before = await count();

@@ -2,7 +2,7 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_EXPLAIN } from '../domain/explain/explain.ts';
 import type { EvaluationSpec } from '../domain/metrics/evaluate.ts';
-import { readEvaluationData } from '../features/evidence/parse.ts';
+import { parseRanges, readEvaluationData } from '../features/evidence/parse.ts';
 import { checkPredictionSource, openModel, runEvaluation, type ModelFile } from '../features/evidence/run.ts';
 import { DomainError } from '../errors.ts';
 import { UsageError } from './client.ts';
@@ -59,6 +59,7 @@ export function evaluateCommand(program: Command): void {
     .option('--privileged <pairs>', 'comma-separated column:value')
     .option('--positive-label <value>', 'label value of the positive class', '1')
     .option('--missing-sensitive-as <category>')
+    .option('--ranges <ranges>', 'expected column:min:max ranges, comma-separated; values outside are counted')
     .option('--json', 'print the full result as JSON', false)
     .action(async (o) => {
       if (!['binary-classification', 'multiclass-classification', 'regression'].includes(o.task)) throw new UsageError(`--task must be binary-classification, multiclass-classification or regression, not '${o.task}'`);
@@ -110,7 +111,7 @@ export function evaluateCommand(program: Command): void {
         let digest: string;
         let profile;
         try {
-          const parsed = await readEvaluationData(input, format, spec, { positiveLabel: o.positiveLabel, missingSensitiveAs: o.missingSensitiveAs, maxRows: 100_000_000, maxBytes: Number.MAX_SAFE_INTEGER });
+          const parsed = await readEvaluationData(input, format, spec, { positiveLabel: o.positiveLabel, missingSensitiveAs: o.missingSensitiveAs, maxRows: 100_000_000, maxBytes: Number.MAX_SAFE_INTEGER, ...(o.ranges ? { ranges: parseRanges(o.ranges) } : {}) });
           ({ digest, profile } = parsed);
           evaluated = await runEvaluation(spec, parsed.data, parsed.profile, opened && file && { loaded: opened.loaded, file }, explain, o.positiveLabel);
         } finally {
@@ -120,6 +121,7 @@ export function evaluateCommand(program: Command): void {
         const quality = [
           '',
           'data quality',
+          ...profile.columns.filter((c) => c.range).map((c) => `  ${c.column}: ${c.range!.outside} value(s) outside [${c.range!.min}, ${c.range!.max}]${c.range!.outside ? ` (rows ${c.range!.sampleRows.join(', ')}${c.range!.outside > c.range!.sampleRows.length ? ', ...' : ''})` : ''}`),
           `  missing cells ${(profile.missingRate * 100).toFixed(2)}%, duplicate rows ${profile.duplicateRows}, constant columns: ${profile.columns.filter((c) => c.constant).map((c) => c.column).join(', ') || 'none'}`,
           ...(pii.length ? ['  personal data found:', ...pii] : ['  no personal data patterns found']),
         ].join('\n');

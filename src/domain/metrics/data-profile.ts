@@ -17,6 +17,8 @@ export interface ColumnProfile {
   typeMismatches: number;
   min?: number;
   max?: number;
+  /** With an expected range for the column: numeric values outside it, and the first rows holding them. */
+  range?: { min: number; max: number; outside: number; sampleRows: number[] };
   personalData: { kind: string; count: number; sampleRows: number[] }[];
 }
 
@@ -137,9 +139,11 @@ function scan(text: string): { kind: string; count: number }[] {
   return found ?? NOTHING;
 }
 
-export function createProfiler(columns: string[]) {
+/** Profiles records as they stream by; `ranges` gives columns' expected [min, max] (inclusive). */
+export function createProfiler(columns: string[], ranges: Record<string, [number, number]> = {}) {
   const cols = columns.map((column) => ({
     column,
+    range: ranges[column] ? { min: ranges[column][0], max: ranges[column][1], outside: 0, sampleRows: [] as number[] } : undefined,
     missing: 0,
     /** Distinct values (up to the cap) with the personal data each holds, so a repeated value is not scanned again. */
     distinct: new Map<string, { kind: string; count: number }[]>(),
@@ -182,6 +186,10 @@ export function createProfiler(columns: string[]) {
           c.numeric++;
           if (n < c.min) c.min = n;
           if (n > c.max) c.max = n;
+          if (c.range && (n < c.range.min || n > c.range.max)) {
+            c.range.outside++;
+            if (c.range.sampleRows.length < SAMPLE_ROWS) c.range.sampleRows.push(row);
+          }
         } else {
           c.text++;
         }
@@ -218,6 +226,7 @@ export function createProfiler(columns: string[]) {
             type,
             typeMismatches: type === 'numeric' ? c.text : type === 'text' ? c.numeric : 0,
             ...(c.numeric > 0 ? { min: c.min, max: c.max } : {}),
+            ...(c.range ? { range: c.range } : {}),
             personalData: [...c.pii.entries()].map(([kind, e]) => ({ kind, ...e })).sort((a, b) => a.kind.localeCompare(b.kind)),
           };
         }),

@@ -9,7 +9,7 @@ import multipart from '@fastify/multipart';
 import { DEFAULT_EXPLAIN } from '../../domain/explain/explain.ts';
 import type { EvaluationSpec } from '../../domain/metrics/evaluate.ts';
 import type { EvaluationPart, EvidenceService } from './evidence.service.ts';
-import type { DataFormat } from './parse.ts';
+import { parseRanges, type DataFormat } from './parse.ts';
 
 const tags = ['evidence'];
 const FORMATS: Record<string, DataFormat> = { 'text/csv': 'csv', 'application/x-ndjson': 'jsonl', 'application/jsonl': 'jsonl', 'application/vnd.apache.parquet': 'parquet', 'application/x-parquet': 'parquet' };
@@ -28,6 +28,7 @@ const EvaluationQuery = Type.Object(
     missingSensitiveAs: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'category for rows whose sensitive value is missing (otherwise refused)' })),
     sliceMetric: Type.Optional(Type.Enum(['selection_rate', 'tpr', 'fpr', 'fnr', 'tnr', 'accuracy', 'precision', 'recall', 'f1', 'macroF1', 'mse', 'rmse', 'mae', 'r2'], { description: 'rank subpopulations by this metric (default accuracy, mae for regression)' })),
     minSliceRows: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 30, description: 'smallest subpopulation reported' }),
+    ranges: Type.Optional(Type.String({ maxLength: 10_000, description: 'comma-separated column:min:max expected ranges; the data-quality profile counts values outside them, e.g. age:18:120,income:0:1e7' })),
     dataset: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'evaluate this registered dataset (name or id) instead of uploaded data; read from its URI, digest checked' })),
     datasetVersion: Type.Optional(Type.Integer({ minimum: 1 })),
     datasetFormat: Type.Optional(Type.Enum(['csv', 'jsonl', 'parquet'], { description: 'format of the dataset file when its URI does not tell' })),
@@ -107,6 +108,7 @@ export async function evidenceRoutes(app: App, { evidence, maxBytes }: { evidenc
       privileged[pair.slice(0, i)] = pair.slice(i + 1);
     }
     const features = list(q.features);
+    const ranges = parseRanges(q.ranges);
     const spec: EvaluationSpec = {
       task: q.task,
       label: q.label,
@@ -121,7 +123,7 @@ export async function evidenceRoutes(app: App, { evidence, maxBytes }: { evidenc
     if (q.score && q.task !== 'binary-classification') throw new DomainError('validation_failed', 'a score column applies to binary classification only', { errors: [{ pointer: '/querystring/score', message: 'binary classification only' }] });
     const result = await evidence.evaluate(contextOf(request), request.params.name, request.params.version, {
       spec,
-      parse: { positiveLabel: q.positiveLabel, missingSensitiveAs: q.missingSensitiveAs, maxRows: 10_000_000 },
+      parse: { positiveLabel: q.positiveLabel, missingSensitiveAs: q.missingSensitiveAs, maxRows: 10_000_000, ...(ranges ? { ranges } : {}) },
       parts,
       ...(q.dataset !== undefined ? { dataset: { ref: q.dataset, version: q.datasetVersion!, ...(q.datasetFormat ? { format: q.datasetFormat } : {}) } } : {}),
       useArtifact: q.useArtifact,

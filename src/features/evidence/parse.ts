@@ -15,8 +15,27 @@ export interface ParseOptions {
   positiveLabel: string;
   /** Category to put rows with a missing sensitive value in; without it they are refused. */
   missingSensitiveAs?: string;
+  /** Expected [min, max] of columns: the data-quality profile counts the values outside. */
+  ranges?: Record<string, [number, number]>;
   maxRows: number;
   maxBytes: number;
+}
+
+/** `column:min:max,...` (the column may itself contain colons: min and max are the last two fields). */
+export function parseRanges(text: string | undefined): Record<string, [number, number]> | undefined {
+  if (!text) return undefined;
+  const out: Record<string, [number, number]> = {};
+  for (const item of text.split(',')) {
+    const parts = item.split(':');
+    const max = Number(parts.pop());
+    const min = Number(parts.pop());
+    const column = parts.join(':').trim();
+    if (!column || !Number.isFinite(min) || !Number.isFinite(max) || min > max || Object.hasOwn(out, column)) {
+      throw new DomainError('validation_failed', `range '${item}' must be column:min:max with min <= max, once per column`, { errors: [{ pointer: '/querystring/ranges', message: 'column:min:max' }] });
+    }
+    out[column] = [min, max];
+  }
+  return out;
 }
 
 const CHUNK = 65_536;
@@ -123,7 +142,11 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
     rows++;
     if (rows > opts.maxRows) throw new DomainError('payload_too_large', `evaluation data has more than ${opts.maxRows} rows`);
     // Every column of the first row is profiled (data quality, personal data), not only those evaluated.
-    profiler ??= createProfiler(Object.keys(record));
+    if (!profiler) {
+      const unknown = Object.keys(opts.ranges ?? {}).filter((c) => !(c in record));
+      if (unknown.length > 0) throw new DomainError('validation_failed', `a range is given for ${unknown.map((c) => `'${c}'`).join(', ')}, which the data does not have`, { errors: unknown.map((c) => ({ pointer: `/querystring/ranges/${c}`, message: 'no such column' })) });
+      profiler = createProfiler(Object.keys(record), opts.ranges);
+    }
     profiler.observe(record, rows);
     if (rows === 1) {
       const missing = needed.filter((c) => !(c in record));
