@@ -23,6 +23,7 @@ import { evidenceRepo } from './features/evidence/evidence.repo.ts';
 import { datasetRepo } from './features/datasets/datasets.repo.ts';
 import { evidenceRoutes } from './features/evidence/evidence.routes.ts';
 import { createEvidenceService } from './features/evidence/evidence.service.ts';
+import { createLifecycleFeature } from './features/lifecycle/index.ts';
 import type { App } from './http/app-types.ts';
 import { createPasswordGuard, DEFAULT_AUTH_LIMITS, installAuth, type AuthLimits } from './http/auth.ts';
 import { registerDocs } from './http/docs.ts';
@@ -97,10 +98,14 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const access = createAccessService({ ...identityDeps, authn, sessions: opts.config.session });
   const inventory = createInventory({ db, transact, audit, clock, ids, versionCache: singleProcess });
   const evaluationLimit = opts.config.evaluationLimit ?? 512 * 1024 * 1024;
-  const evidence = createEvidenceService({ db, transact, audit, clock, ids, repo: evidenceRepo, datasets: datasetRepo, fetchPolicy: opts.config.artifacts ?? { roots: [], hosts: [] }, maxBytes: evaluationLimit });
-  const policy = createPolicyFeature({ db, transact, audit, clock, ids, versionEvidence: evidence.recordsFor });
-
+  // Bound once the lifecycle exists: new evidence can make signatures stale.
+  let evidenceChanged: NonNullable<Parameters<typeof createEvidenceService>[0]['changed']> = async () => undefined;
+  const evidence = createEvidenceService({ db, transact, audit, clock, ids, repo: evidenceRepo, datasets: datasetRepo, fetchPolicy: opts.config.artifacts ?? { roots: [], hosts: [] }, maxBytes: evaluationLimit, changed: (tx, ctx, versionId) => evidenceChanged(tx, ctx, versionId) });
   const passwords = createPasswordGuard(limiter, limits);
+  const lifecycle = createLifecycleFeature({ db, transact, audit, clock, ids, evaluationRecords: evidence.recordsFor, passwords, signDigest: opts.signer.signDigest });
+  evidenceChanged = lifecycle.lifecycle.evidenceChanged;
+  const policy = createPolicyFeature({ db, transact, audit, clock, ids, versionEvidence: lifecycle.lifecycle.recordsFor });
+
   installAuth(app, { authn, limiter, limits, passwords });
   await registerDocs(app, VERSION);
   healthRoutes(app, opts.database);
@@ -111,6 +116,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       identityRoutes(scope, { userService, access, passwords, session: opts.config.session });
       auditRoutes(scope, { audit, db });
       policyFeatureRoutes(scope, policy, inventory);
+      lifecycle.routes(scope);
       await scope.register(async (uploads) => evidenceRoutes(uploads as App, { evidence, maxBytes: evaluationLimit }));
     },
     { prefix: '/api/v1' },

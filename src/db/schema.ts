@@ -130,7 +130,7 @@ export interface DatasetLineageTable {
   columns: string;
 }
 
-export interface Database extends IdentityAuditTables, PolicyTables {
+export interface Database extends IdentityAuditTables, PolicyTables, LifecycleTables {
   evidence: EvidenceTable;
   use_cases: UseCaseTable;
   models: ModelTable;
@@ -322,4 +322,85 @@ export interface EvidenceTable {
   metrics: string;
   created_at: string;
   created_by: string | null;
+}
+
+export interface LifecycleTables {
+  lifecycle_states: LifecycleStateTable;
+  signatures: SignatureTable;
+  promotions: PromotionTable;
+  deployments: DeploymentTable;
+  tasks: TaskTable;
+}
+
+export interface LifecycleStateTable {
+  model_version_id: string;
+  process_id: string;
+  step: string;
+  entered_at: string;
+  entered_by: string | null;
+}
+
+export interface SignatureTable {
+  id: string;
+  model_version_id: string;
+  signer_id: string;
+  signer_name: string;
+  role: string;
+  meaning: string;
+  comment: string;
+  step: string;
+  /** Canonical JSON of the SignatureManifest. */
+  manifest: string;
+  manifest_digest: string;
+  /** Digest of the state the signature covers (not its time): one signature per signer, role, meaning and state. */
+  covered_digest: string;
+  /** Ed25519 signature of the manifest digest by the server's audit key (base64). */
+  server_signature: string;
+  audit_seq: number | null;
+  created_at: string;
+}
+
+export interface PromotionTable {
+  id: string;
+  model_version_id: string;
+  environment: string;
+  reason: string;
+  mode: string;
+  status: string;
+  blockers: string;
+  requested_by: string | null;
+  requested_at: string;
+  decided_at: string | null;
+  open_key: string | null;
+}
+
+export interface DeploymentTable {
+  id: string;
+  model_id: string;
+  model_version_id: string;
+  environment: string;
+  mode: string;
+  promotion_id: string;
+  since: string;
+  until: string | null;
+  verified_by: string | null;
+  verified_at: string | null;
+  active_key: string | null;
+}
+
+export interface TaskTable {
+  id: string;
+  model_version_id: string;
+  kind: string;
+  step: string;
+  title: string;
+  team: string;
+  role: string;
+  raci: string;
+  details: string;
+  status: string;
+  due_at: string;
+  created_at: string;
+  closed_at: string | null;
+  closed_by: string | null;
 }

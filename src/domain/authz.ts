@@ -42,7 +42,8 @@ const GRANTS: Record<Role, readonly Permission[]> = {
   admin: PERMISSIONS,
 };
 
-export const TOKEN_SCOPES = ['read', 'write', 'admin'] as const;
+/** `sign` lets automation re-present its token as an electronic signature (it grants no permission by itself). */
+export const TOKEN_SCOPES = ['read', 'write', 'admin', 'sign'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
 const SCOPE_OF: Record<Permission, TokenScope> = {

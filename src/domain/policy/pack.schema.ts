@@ -152,7 +152,46 @@ export const PolicyPackSchema = Type.Object(
     questionnaire: Type.Array(Question, { minItems: 1 }),
     classification: Type.Object({ rules: Type.Array(Rule, { minItems: 1 }) }, { additionalProperties: false }),
     considerations: Type.Array(Type.Object({ id: Id, title: Text(200), light: Text(500), heavy: Text(500) }, { additionalProperties: false }), { minItems: 1 }),
-    steps: Type.Array(Type.Object({ id: Id, title: Text(200), activities: Type.Array(Text(300), { minItems: 1 }) }, { additionalProperties: false }), { minItems: 1 }),
+    steps: Type.Array(
+      Type.Object(
+        {
+          id: Id,
+          title: Text(200),
+          activities: Type.Array(Text(300), { minItems: 1 }),
+          dueDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'days the tasks created when an item enters this step are due in (default 14)' })),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1 },
+    ),
+    processes: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            id: Id,
+            title: Text(200),
+            description: Type.Optional(Text()),
+            steps: Type.Array(Id, { minItems: 1, uniqueItems: true, description: 'a subsequence of the pack\'s steps, in their order' }),
+            tiers: Type.Optional(Type.Array(Tier, { minItems: 1, uniqueItems: true, description: 'applies only at these tiers' })),
+            appliesWhen: Type.Optional(Cond),
+          },
+          { additionalProperties: false },
+        ),
+        { description: 'process templates; a use case follows the first whose tiers and condition match (a pack without processes: every step)' },
+      ),
+    ),
+    environments: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            id: Type.Enum(['development', 'qa', 'preproduction', 'production']),
+            requires: Type.Union([Id, Type.Null()], { description: 'promotion needs every gate up to and including this step (null: none)' }),
+            aliases: Type.Optional(Type.Array(Id, { uniqueItems: true, description: 'moving these aliases on a governed model is a promotion to this environment' })),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
     raci: Type.Array(RaciRow),
     measures: Type.Array(Measure, { minItems: 1 }),
     /** consideration id -> { "1".."4": measure ids required at that tier } */

@@ -171,5 +171,29 @@ export function validatePack(doc: unknown): { pack: PolicyPack | null; problems:
     if (accountable !== 1) push(`/raci/${i}/roles`, `task '${row.task}' must have exactly one Accountable role, has ${accountable}`);
   });
 
+  const order = pack.steps.map((s) => s.id);
+  unique(pack.processes ?? [], 'processes');
+  (pack.processes ?? []).forEach((p, i) => {
+    p.steps.forEach((s, j) => {
+      if (!steps.has(s)) push(`/processes/${i}/steps/${j}`, `unknown step '${s}'`);
+    });
+    const positions = p.steps.map((s) => order.indexOf(s)).filter((x) => x >= 0);
+    if (positions.some((x, j) => j > 0 && x < positions[j - 1]!)) push(`/processes/${i}/steps`, `steps must follow the pack's order: ${order.join(', ')}`);
+    if (p.appliesWhen) checkCondition(p.appliesWhen, `/processes/${i}/appliesWhen`);
+  });
+  const envs = new Set<string>();
+  (pack.environments ?? []).forEach((e, i) => {
+    if (envs.has(e.id)) push(`/environments/${i}/id`, `duplicate environment '${e.id}'`);
+    envs.add(e.id);
+    if (e.requires !== null && !steps.has(e.requires)) push(`/environments/${i}/requires`, `unknown step '${e.requires}'`);
+  });
+  const aliasOwners = new Map<string, string>();
+  (pack.environments ?? []).forEach((e, i) =>
+    (e.aliases ?? []).forEach((a, j) => {
+      if (aliasOwners.has(a)) push(`/environments/${i}/aliases/${j}`, `alias '${a}' already serves '${aliasOwners.get(a)}'`);
+      aliasOwners.set(a, e.id);
+    }),
+  );
+
   return { pack: problems.length === 0 ? pack : null, problems };
 }

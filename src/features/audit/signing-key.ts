@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { rawPublicKey, signCheckpoint, verifierKey, type Checkpoint } from '../../domain/checkpoint.ts';
@@ -10,6 +10,8 @@ export interface AuditSigner {
   verifierKey: string;
   publicKeyPem: string;
   sign(c: Omit<Checkpoint, 'origin'>): string;
+  /** Ed25519 signature (base64) of a record digest such as an electronic signature's manifest digest. */
+  signDigest(digest: string): string;
 }
 
 /** The default origin names the log by its key, so two Steward instances never share an origin. */
@@ -42,5 +44,6 @@ export function signerFor(privateKey: KeyObject, origin?: string): AuditSigner {
     verifierKey: verifierKey(name, publicKey),
     publicKeyPem: String(createPublicKey(privateKey).export({ format: 'pem', type: 'spki' })),
     sign: (c) => signCheckpoint({ origin: name, ...c }, name, privateKey),
+    signDigest: (digest) => cryptoSign(null, Buffer.from(digest, 'utf8'), privateKey).toString('base64'),
   };
 }

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
 import { DomainError } from '../../errors.ts';
-import { Uuid } from '../common/common.schema.ts';
+import { Sha256Digest, Uuid } from '../common/common.schema.ts';
 import { VersionParams } from '../versions/versions.schema.ts';
 import type { FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
@@ -135,8 +135,38 @@ export async function evidenceRoutes(app: App, { evidence, maxBytes }: { evidenc
 
   app.get('/models/:name/versions/:version/evaluations', {
     config: { permission: 'inventory:read' },
-    schema: { tags, summary: 'The evidence recorded for a version', params: VersionParams, response: { 200: Type.Object({ items: Type.Array(Type.Unknown()) }) } },
+    schema: { tags, summary: 'The evaluations recorded for a version', params: VersionParams, response: { 200: Type.Object({ items: Type.Array(Type.Unknown()) }) } },
+  }, async (request) => ({ items: (await evidence.list(request.params.name, request.params.version)).filter((e) => e.kind === 'evaluation') }));
+
+  app.get('/models/:name/versions/:version/evidence', {
+    config: { permission: 'inventory:read' },
+    schema: { tags, summary: 'All evidence recorded for a version: evaluations and documents', params: VersionParams, response: { 200: Type.Object({ items: Type.Array(Type.Unknown()) }) } },
   }, async (request) => ({ items: await evidence.list(request.params.name, request.params.version) }));
+
+  app.post('/models/:name/versions/:version/documents', {
+    config: { auth: 'authenticated' },
+    schema: {
+      tags,
+      summary: 'Record a document (model card, DPIA, deployment plan...) as evidence; its kind satisfies policy document measures',
+      params: VersionParams,
+      body: Type.Object(
+        {
+          kind: Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9.-]*$', description: 'the documentKind policy measures ask for, e.g. model-card' }),
+          title: Type.String({ minLength: 1, maxLength: 300 }),
+          uri: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+          digest: Type.Optional(Sha256Digest),
+          content: Type.Optional(Type.String({ maxLength: 200_000, description: 'the document itself, as Markdown' })),
+        },
+        { additionalProperties: false },
+      ),
+      response: { 201: Type.Unknown() },
+    },
+  }, async (request, reply) => {
+    const b = request.body;
+    if (b.uri === undefined && b.content === undefined) throw new DomainError('validation_failed', 'a document needs its content or a uri', { errors: [{ pointer: '/body', message: 'content or uri required' }] });
+    const e = await evidence.addDocument(contextOf(request), request.params.name, request.params.version, b);
+    return reply.status(201).send(e);
+  });
 
   app.get('/models/:name/versions/:version/evaluations/:id', {
     config: { permission: 'inventory:read' },

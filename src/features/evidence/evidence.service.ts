@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { RequestContext } from '../../context.ts';
 import { actorId } from '../../context.ts';
-import type { Executor } from '../../db/database.ts';
+import type { Executor, Tx } from '../../db/database.ts';
 import type { EvidenceTable } from '../../db/schema.ts';
 import { canonicalize } from '../../domain/jcs.ts';
 import type { EvaluationSpec } from '../../domain/metrics/evaluate.ts';
@@ -45,6 +45,8 @@ export interface EvidenceServiceDeps extends CommandDeps {
   fetchPolicy: FetchPolicy;
   /** Largest data stream or model file read, in bytes. */
   maxBytes: number;
+  /** Called inside the transaction that recorded new evidence for a version (signatures may go stale). */
+  changed?: (tx: Tx, ctx: RequestContext, versionId: string) => Promise<void>;
 }
 
 /** A part of an evaluation upload: the data (streamed) or an ONNX model (read whole, before the data). */
@@ -81,7 +83,7 @@ const toEvidence = (r: EvidenceTable, model: string, version: number): Evidence 
   createdBy: r.created_by,
 });
 
-export function createEvidenceService({ db, transact, audit, clock, ids, repo, datasets, fetchPolicy, maxBytes }: EvidenceServiceDeps) {
+export function createEvidenceService({ db, transact, audit, clock, ids, repo, datasets, fetchPolicy, maxBytes, changed }: EvidenceServiceDeps) {
   /** The model file must be the version's registered artefact, so the evidence is about exactly it. */
   const checkArtifact = (bytes: Uint8Array, registered: string | null, source: string) => {
     const digest = modelDigest(bytes);
@@ -165,11 +167,46 @@ export function createEvidenceService({ db, transact, audit, clock, ids, repo, d
           authorize(ctx, 'version:write', again.team);
           await repo.insert(tx, row);
           await audit.append(tx, ctx, { action: 'evidence.create', subject: { type: 'model-version', id: target.id }, after: { ...evidence, result: undefined } });
+          await changed?.(tx, ctx, target.id);
         });
         return evidence;
       } finally {
         await opened?.loaded.release();
       }
+    },
+
+    /**
+     * Records a document (model card, DPIA, deployment plan, ...) as evidence of a version: its kind
+     * is what policy `document` measures ask for; the content (Markdown) or a URI with its digest.
+     */
+    async addDocument(ctx: RequestContext, model: string, version: number, doc: { kind: string; title: string; uri?: string; digest?: string; content?: string }): Promise<Evidence> {
+      return transact(async (tx) => {
+        const target = await repo.locateVersion(tx, model, version);
+        if (!target) throw notFound('model version', `${model}/${version}`);
+        authorize(ctx, 'version:write', target.team);
+        const spec = { documentKind: doc.kind, title: doc.title, ...(doc.uri ? { uri: doc.uri } : {}) };
+        const result = { ...spec, ...(doc.digest ? { digest: doc.digest } : {}), ...(doc.content !== undefined ? { content: doc.content } : {}) };
+        const row: EvidenceTable = {
+          id: ids.next(),
+          model_version_id: target.id,
+          kind: 'document',
+          content_hash: '',
+          artifact_digest: target.artifactDigest,
+          data_digest: doc.digest ?? (doc.content !== undefined ? `sha256:${createHash('sha256').update(doc.content).digest('hex')}` : null),
+          spec: canonicalize(spec),
+          engine: ENGINE,
+          result: canonicalize(result),
+          metrics: '{}',
+          created_at: clock.now().toISOString(),
+          created_by: actorId(ctx),
+        };
+        row.content_hash = `sha256:${createHash('sha256').update(canonicalize({ kind: row.kind, artifactDigest: row.artifact_digest, dataDigest: row.data_digest, spec, result })).digest('hex')}`;
+        await repo.insert(tx, row);
+        const evidence = toEvidence(row, model, version);
+        await audit.append(tx, ctx, { action: 'evidence.create', subject: { type: 'model-version', id: target.id }, after: { ...evidence, result: { ...result, content: undefined } } });
+        await changed?.(tx, ctx, target.id);
+        return evidence;
+      });
     },
 
     async list(model: string, version: number): Promise<Evidence[]> {
@@ -187,6 +224,7 @@ export function createEvidenceService({ db, transact, audit, clock, ids, repo, d
     /** Evidence of a version as the policy's status machinery reads it: one `check` per metric. */
     async recordsFor(exec: Executor, versionId: string): Promise<EvidenceRecord[]> {
       return (await repo.ofVersion(exec, versionId)).flatMap((r) => {
+        if (r.kind === 'document') return [{ id: r.id, kind: 'document' as const, documentKind: (JSON.parse(r.spec) as { documentKind: string }).documentKind, artifactDigest: r.artifact_digest }];
         const checks: EvidenceRecord[] = Object.entries(JSON.parse(r.metrics) as Record<string, number | string | null>)
           .filter(([, v]) => typeof v === 'number')
           .map(([metric, value]) => ({ id: r.id, kind: 'check' as const, metric, value: value as number, artifactDigest: r.artifact_digest }));

@@ -1,0 +1,69 @@
+import type { RequestContext } from '../../context.ts';
+import { actorId } from '../../context.ts';
+import type { Executor, Tx } from '../../db/database.ts';
+import type { TaskTable } from '../../db/schema.ts';
+import { dueDaysOf, gateStepOf } from '../../domain/lifecycle/process.ts';
+import { tasksOnEntering, type TaskSpec } from '../../domain/lifecycle/tasks.ts';
+import { notFound } from '../../errors.ts';
+import type { CommandDeps } from '../common/deps.ts';
+import { loadGovernance, type Governance, type GovernanceDeps } from './governance.ts';
+import type { LifecycleRepo } from './lifecycle.repo.ts';
+
+export interface LifecycleDeps extends CommandDeps {
+  repo: LifecycleRepo;
+  governance: GovernanceDeps;
+}
+
+/** What the lifecycle services share: loading a version's governance and creating its tasks. */
+export function createLifecycleCore({ repo, governance, clock, ids, audit }: LifecycleDeps) {
+  async function load(exec: Executor, model: string, version: number): Promise<Governance> {
+    const owner = await repo.owner(exec, model, version);
+    if (!owner) throw notFound('model version', `${model}/${version}`);
+    return loadGovernance(governance, exec, owner, model, version);
+  }
+
+  /** Inserts tasks for `specs` on the version, due after the step's due days, and returns them. */
+  async function createTasks(tx: Tx, g: Governance, step: string, specs: TaskSpec[]): Promise<TaskTable[]> {
+    const now = clock.now();
+    const due = new Date(now.getTime() + dueDaysOf(g.policy!.pack, step) * 86_400_000).toISOString();
+    const rows: TaskTable[] = specs.map((t) => ({
+      id: ids.next(),
+      model_version_id: g.owner.versionId,
+      kind: t.kind,
+      step,
+      title: t.title,
+      team: g.owner.team,
+      role: t.role,
+      raci: t.raci,
+      details: JSON.stringify(t.details),
+      status: 'open',
+      due_at: due,
+      created_at: now.toISOString(),
+      closed_at: null,
+      closed_by: null,
+    }));
+    await repo.insertTasks(tx, rows);
+    return rows;
+  }
+
+  /**
+   * Enters `step`: records the state, closes the open tasks of the step left, opens the RACI and
+   * sign-off tasks of the new one, and publishes the Consulted/Informed notification as an audited event.
+   */
+  async function enter(tx: Tx, ctx: RequestContext, g: Governance, step: string): Promise<void> {
+    const now = clock.now().toISOString();
+    await repo.setState(tx, { model_version_id: g.owner.versionId, process_id: g.process!.id, step, entered_at: now, entered_by: actorId(ctx) });
+    const open = await repo.openTasks(tx, g.owner.versionId);
+    await repo.closeTasks(tx, open.filter((t) => t.step !== step && t.kind !== 're-review').map((t) => t.id), actorId(ctx), now, 'cancelled');
+    const gateMeasures = g.requirements.filter((r) => gateStepOf(g.policy!.pack, g.process!, r.step) === step).map((r) => r.measure);
+    const { tasks, notify } = tasksOnEntering(g.policy!.pack, gateMeasures, step);
+    const created = await createTasks(tx, g, step, tasks);
+    if (notify.length > 0 || created.length > 0) {
+      await audit.append(tx, ctx, { action: 'lifecycle.notify', subject: { type: 'model-version', id: g.owner.versionId }, after: { step, team: g.owner.team, tasks: created.map((t) => ({ id: t.id, role: t.role, raci: t.raci, title: t.title, due: t.due_at })), notify } });
+    }
+  }
+
+  return { load, enter, createTasks };
+}
+
+export type LifecycleCore = ReturnType<typeof createLifecycleCore>;

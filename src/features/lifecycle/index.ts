@@ -1,0 +1,54 @@
+import type { Executor } from '../../db/database.ts';
+import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
+import type { EvidenceRecord } from '../../domain/policy/status.ts';
+import type { PasswordGuard } from '../../http/auth.ts';
+import type { App } from '../../http/app-types.ts';
+import type { CommandDeps } from '../common/deps.ts';
+import { evidenceRepo } from '../evidence/evidence.repo.ts';
+import { identityRepo } from '../identity/identity.repo.ts';
+import { effectiveTier } from '../policy/assessments.service.ts';
+import { policyRepo } from '../policy/policy.repo.ts';
+import { versionRepo } from '../versions/versions.repo.ts';
+import { createLifecycleCore } from './core.ts';
+import type { GovernanceDeps, PolicyContext } from './governance.ts';
+import { lifecycleRepo } from './lifecycle.repo.ts';
+import { lifecycleRoutes } from './lifecycle.routes.ts';
+import { createLifecycleService } from './lifecycle.service.ts';
+import { createReauthenticator } from './reauth.ts';
+import { createSigningService } from './signing.service.ts';
+
+/** The governed lifecycle: processes and gates, electronic signatures, promotions, deployments, tasks. */
+export function createLifecycleFeature(deps: CommandDeps & {
+  evaluationRecords: (exec: Executor, versionId: string) => Promise<EvidenceRecord[]>;
+  passwords: PasswordGuard;
+  signDigest: (digest: string) => string;
+}) {
+  const packs = new Map<string, PolicyPack>();
+  const governance: GovernanceDeps = {
+    repo: lifecycleRepo,
+    version: (exec, model, version) => versionRepo.get(exec, model, version),
+    async policy(exec, useCaseId): Promise<PolicyContext | null> {
+      const a = await policyRepo.currentAssessment(exec, useCaseId);
+      if (!a) return null;
+      let pack = packs.get(a.pack_id);
+      if (!pack) packs.set(a.pack_id, (pack = JSON.parse((await policyRepo.pack(exec, a.pack_id))!.content) as PolicyPack));
+      return { packId: a.pack_id, pack, name: pack.name, version: pack.version, tier: effectiveTier(a), tags: JSON.parse(a.tags) as string[], answers: JSON.parse(a.answers) as PolicyContext['answers'] };
+    },
+    evidence: { rows: (exec, id) => evidenceRepo.ofVersion(exec, id), records: deps.evaluationRecords },
+    today: () => deps.clock.now().toISOString().slice(0, 10),
+  };
+  const base = { db: deps.db, transact: deps.transact, audit: deps.audit, clock: deps.clock, ids: deps.ids, repo: lifecycleRepo, governance };
+  const core = createLifecycleCore(base);
+  const lock = (tx: Parameters<typeof versionRepo.lock>[0], model: string, version: number) => versionRepo.lock(tx, model, version);
+  const lifecycle = createLifecycleService({ ...base, core, lock });
+  const signing = createSigningService({
+    ...base,
+    core,
+    lock,
+    reauthenticate: createReauthenticator({ db: deps.db, repo: identityRepo, passwords: deps.passwords }),
+    signDigest: deps.signDigest,
+  });
+  return { lifecycle, signing, routes: (app: App) => lifecycleRoutes(app, { lifecycle, signing }) };
+}
+
+export type LifecycleFeature = ReturnType<typeof createLifecycleFeature>;

@@ -1,0 +1,138 @@
+import { translateConstraints } from '../../db/errors.ts';
+import type { Executor, Tx } from '../../db/database.ts';
+import type { DeploymentTable, LifecycleStateTable, PromotionTable, SignatureTable, TaskTable } from '../../db/schema.ts';
+import { DomainError } from '../../errors.ts';
+
+export interface VersionOwner {
+  versionId: string;
+  modelId: string;
+  useCaseId: string;
+  team: string;
+}
+
+export const lifecycleRepo = {
+  /** The live version with the model, use case and team that govern it. */
+  async owner(db: Executor, model: string, version: number): Promise<VersionOwner | undefined> {
+    const row = await db
+      .selectFrom('model_versions as v')
+      .innerJoin('models as m', 'm.id', 'v.model_id')
+      .innerJoin('use_cases as u', 'u.id', 'm.use_case_id')
+      .select(['v.id', 'm.id as model_id', 'u.id as use_case_id', 'u.owner_team'])
+      .where('m.name', '=', model)
+      .where('v.version', '=', version)
+      .where('v.deleted_at', 'is', null)
+      .executeTakeFirst();
+    return row && { versionId: row.id, modelId: row.model_id, useCaseId: row.use_case_id, team: row.owner_team };
+  },
+
+  /** The model name and version number of a version id. */
+  async names(db: Executor, versionId: string): Promise<{ model: string; version: number } | undefined> {
+    const row = await db.selectFrom('model_versions as v').innerJoin('models as m', 'm.id', 'v.model_id').select(['m.name', 'v.version']).where('v.id', '=', versionId).executeTakeFirst();
+    return row && { model: row.name, version: row.version };
+  },
+
+  async state(db: Executor, versionId: string): Promise<LifecycleStateTable | undefined> {
+    return db.selectFrom('lifecycle_states').selectAll().where('model_version_id', '=', versionId).executeTakeFirst();
+  },
+
+  async setState(tx: Tx, s: LifecycleStateTable): Promise<void> {
+    const n = await tx.updateTable('lifecycle_states').set({ process_id: s.process_id, step: s.step, entered_at: s.entered_at, entered_by: s.entered_by }).where('model_version_id', '=', s.model_version_id).executeTakeFirst();
+    if (Number(n.numUpdatedRows) === 0) await tx.insertInto('lifecycle_states').values(s).execute();
+  },
+
+  async signatures(db: Executor, versionId: string): Promise<SignatureTable[]> {
+    return db.selectFrom('signatures').selectAll().where('model_version_id', '=', versionId).orderBy('created_at').orderBy('id').execute();
+  },
+
+  async insertSignature(tx: Tx, s: SignatureTable): Promise<void> {
+    await translateConstraints(() => tx.insertInto('signatures').values(s).execute(), {
+      unique: () => new DomainError('conflict', `${s.signer_name} has already signed this version's current state as ${s.role} with meaning '${s.meaning}'`),
+    });
+  },
+
+  async setSignatureAuditSeq(tx: Tx, id: string, seq: number): Promise<void> {
+    await tx.updateTable('signatures').set({ audit_seq: seq }).where('id', '=', id).execute();
+  },
+
+  async promotions(db: Executor, versionId: string): Promise<PromotionTable[]> {
+    return db.selectFrom('promotions').selectAll().where('model_version_id', '=', versionId).orderBy('requested_at').orderBy('id').execute();
+  },
+
+  async promotion(db: Executor, id: string): Promise<PromotionTable | undefined> {
+    return db.selectFrom('promotions').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+
+  async insertPromotion(tx: Tx, p: PromotionTable): Promise<void> {
+    await translateConstraints(() => tx.insertInto('promotions').values(p).execute(), {
+      unique: () => new DomainError('conflict', `a promotion of this version to ${p.environment} is already open`),
+    });
+  },
+
+  async updatePromotion(tx: Tx, id: string, set: Partial<Pick<PromotionTable, 'status' | 'blockers' | 'decided_at' | 'open_key'>>): Promise<void> {
+    await tx.updateTable('promotions').set(set).where('id', '=', id).execute();
+  },
+
+  async activeDeployments(db: Executor, where: { modelId?: string; versionId?: string; environment?: string }): Promise<DeploymentTable[]> {
+    let q = db.selectFrom('deployments').selectAll().where('active_key', 'is not', null);
+    if (where.modelId) q = q.where('model_id', '=', where.modelId);
+    if (where.versionId) q = q.where('model_version_id', '=', where.versionId);
+    if (where.environment) q = q.where('environment', '=', where.environment);
+    return q.orderBy('since').execute();
+  },
+
+  async deploymentsOf(db: Executor, versionId: string): Promise<DeploymentTable[]> {
+    return db.selectFrom('deployments').selectAll().where('model_version_id', '=', versionId).orderBy('since').orderBy('id').execute();
+  },
+
+  async endDeployment(tx: Tx, id: string, at: string): Promise<void> {
+    await tx.updateTable('deployments').set({ until: at, active_key: null }).where('id', '=', id).execute();
+  },
+
+  async insertDeployment(tx: Tx, d: DeploymentTable): Promise<void> {
+    await translateConstraints(() => tx.insertInto('deployments').values(d).execute(), {
+      unique: () => new DomainError('conflict', `another deployment to ${d.environment} (${d.mode}) was recorded at the same moment; retry`),
+    });
+  },
+
+  async verifyDeployment(tx: Tx, id: string, by: string, at: string): Promise<void> {
+    await tx.updateTable('deployments').set({ verified_by: by, verified_at: at }).where('id', '=', id).execute();
+  },
+
+  async insertTasks(tx: Tx, tasks: TaskTable[]): Promise<void> {
+    if (tasks.length > 0) await tx.insertInto('tasks').values(tasks).execute();
+  },
+
+  async openTasks(db: Executor, versionId: string): Promise<TaskTable[]> {
+    return db.selectFrom('tasks').selectAll().where('model_version_id', '=', versionId).where('status', '=', 'open').orderBy('created_at').orderBy('id').execute();
+  },
+
+  async closeTasks(tx: Tx, ids: string[], by: string | null, at: string, status: 'done' | 'cancelled'): Promise<void> {
+    if (ids.length > 0) await tx.updateTable('tasks').set({ status, closed_at: at, closed_by: by }).where('id', 'in', ids).where('status', '=', 'open').execute();
+  },
+
+  async task(db: Executor, id: string): Promise<TaskTable | undefined> {
+    return db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+
+  /** Tasks for any of the (team, role) pairs given; `*` as team matches every team. */
+  async inbox(db: Executor, assignments: { team: string; role: string }[], opts: { status?: string; dueBefore?: string; limit: number; after?: string }): Promise<TaskTable[]> {
+    if (assignments.length === 0) return [];
+    let q = db
+      .selectFrom('tasks')
+      .selectAll()
+      .where((eb) => eb.or(assignments.map((a) => (a.team === '*' ? eb('role', '=', a.role) : eb.and([eb('team', '=', a.team), eb('role', '=', a.role)])))));
+    if (opts.status) q = q.where('status', '=', opts.status);
+    if (opts.dueBefore) q = q.where('due_at', '<', opts.dueBefore);
+    if (opts.after) q = q.where('id', '>', opts.after);
+    return q.orderBy('id').limit(opts.limit).execute();
+  },
+
+  /** Where the version's model, use case and team are, for task listings. */
+  async versionNames(db: Executor, ids: string[]): Promise<Map<string, { model: string; version: number }>> {
+    if (ids.length === 0) return new Map();
+    const rows = await db.selectFrom('model_versions as v').innerJoin('models as m', 'm.id', 'v.model_id').select(['v.id', 'm.name', 'v.version']).where('v.id', 'in', ids).execute();
+    return new Map(rows.map((r) => [r.id, { model: r.name, version: r.version }]));
+  },
+};
+
+export type LifecycleRepo = typeof lifecycleRepo;

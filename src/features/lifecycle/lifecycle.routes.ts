@@ -1,0 +1,132 @@
+import { Type } from 'typebox';
+import { contextOf, type App } from '../../http/app-types.ts';
+import { ROLES } from '../../domain/authz.ts';
+import { MEANINGS } from '../../domain/lifecycle/manifest.ts';
+import { ENVIRONMENTS } from '../../domain/lifecycle/process.ts';
+import { Name, PositiveInt, Uuid } from '../common/common.schema.ts';
+import { VersionParams } from '../versions/versions.schema.ts';
+import type { LifecycleService } from './lifecycle.service.ts';
+import { DEPLOYMENT_MODES, type SigningService } from './signing.service.ts';
+
+const tags = ['lifecycle'];
+const Environment = Type.Enum([...ENVIRONMENTS]);
+
+export function lifecycleRoutes(app: App, { lifecycle, signing }: { lifecycle: LifecycleService; signing: SigningService }): void {
+  app.get('/models/:name/versions/:version/lifecycle', {
+    config: { permission: 'inventory:read' },
+    schema: { tags, summary: "The version's process, current step, every gate with what blocks it, requirements, signatures (valid or stale, with what changed), promotions, deployments and open tasks", params: VersionParams, response: { 200: Type.Unknown() } },
+  }, async (request) => lifecycle.status(request.params.name, request.params.version));
+
+  app.post('/models/:name/versions/:version/lifecycle/transitions', {
+    config: { auth: 'authenticated' },
+    schema: {
+      tags,
+      summary: 'Move the version to the next step of its process (once the current gate passes) or back to an earlier one',
+      params: VersionParams,
+      body: Type.Object({ to: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ step: Type.String() }) },
+    },
+  }, async (request) => lifecycle.transition(contextOf(request), request.params.name, request.params.version, request.body.to));
+
+  app.post('/models/:name/versions/:version/signatures', {
+    config: { auth: 'authenticated' },
+    schema: {
+      tags,
+      summary: 'Sign the version electronically (21 CFR Part 11): re-enter the password, or re-present a token with the sign scope',
+      description: 'The signature records the signer, role, time and meaning with a manifest of what was signed (definition digest, evidence hashes, requirement statuses, policy pack version), signed by the server key and written to the audit trail. It goes stale when any of that changes.',
+      params: VersionParams,
+      body: Type.Object(
+        {
+          role: Type.Enum([...ROLES]),
+          meaning: Type.Enum([...MEANINGS]),
+          comment: Type.Optional(Type.String({ maxLength: 4000 })),
+          password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+          token: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+        },
+        { additionalProperties: false },
+      ),
+      response: { 201: Type.Unknown() },
+    },
+  }, async (request, reply) => {
+    const { password, token, ...input } = request.body;
+    const sig = await signing.sign(contextOf(request), request.params.name, request.params.version, input, { ...(password !== undefined ? { password } : {}), ...(token !== undefined ? { token } : {}) });
+    return reply.status(201).send(sig);
+  });
+
+  app.get('/models/:name/versions/:version/signatures', {
+    config: { permission: 'inventory:read' },
+    schema: { tags, summary: "The version's signatures with printed name, date and time, meaning, and whether each is still valid", params: VersionParams, response: { 200: Type.Unknown() } },
+  }, async (request) => ({ items: (await lifecycle.status(request.params.name, request.params.version)).signatures }));
+
+  app.post('/models/:name/versions/:version/promotions', {
+    config: { auth: 'authenticated' },
+    schema: {
+      tags,
+      summary: 'Request a promotion to an environment: completed when every gate it needs passes, otherwise blocked with the unmet measures and missing signatures',
+      params: VersionParams,
+      body: Type.Object(
+        { environment: Environment, reason: Type.String({ minLength: 1, maxLength: 4000 }), mode: Type.Enum([...DEPLOYMENT_MODES], { default: 'single' }) },
+        { additionalProperties: false },
+      ),
+      response: { 201: Type.Unknown() },
+    },
+  }, async (request, reply) => {
+    const p = await signing.promote(contextOf(request), request.params.name, request.params.version, request.body);
+    return reply.status(201).header('location', `/api/v1/models/${encodeURIComponent(p.model)}/versions/${p.version}/promotions/${p.id}`).send(p);
+  });
+
+  app.get('/models/:name/versions/:version/promotions', {
+    config: { permission: 'inventory:read' },
+    schema: { tags, summary: "The version's promotion requests", params: VersionParams, response: { 200: Type.Unknown() } },
+  }, async (request) => ({ items: await signing.promotions(request.params.name, request.params.version) }));
+
+  app.get('/models/:name/versions/:version/promotions/:id', {
+    config: { permission: 'inventory:read' },
+    schema: { tags, summary: 'One promotion request', params: Type.Intersect([VersionParams, Type.Object({ id: Uuid })]), response: { 200: Type.Unknown() } },
+  }, async (request) => signing.promotion(request.params.name, request.params.version, request.params.id));
+
+  app.post('/models/:name/versions/:version/deployments/:id/verification', {
+    config: { auth: 'authenticated' },
+    schema: { tags, summary: 'Record that a deployment was verified, and by whom', params: Type.Intersect([VersionParams, Type.Object({ id: Uuid })]), response: { 204: Type.Null() } },
+  }, async (request, reply) => {
+    await signing.verifyDeployment(contextOf(request), request.params.name, request.params.version, request.params.id);
+    return reply.status(204).send(null);
+  });
+
+  app.get('/check', {
+    config: { permission: 'inventory:read' },
+    schema: {
+      tags,
+      summary: 'The deployment check for CI/CD and admission control: may this version run in this environment now?',
+      querystring: Type.Object({ model: Name, version: PositiveInt({}), environment: Environment }, { additionalProperties: false }),
+      response: { 200: Type.Object({ allowed: Type.Boolean(), reasons: Type.Array(Type.String()) }) },
+    },
+  }, async (request) => lifecycle.check(request.query.model, request.query.version, request.query.environment));
+
+  app.get('/tasks', {
+    config: { auth: 'authenticated' },
+    schema: {
+      tags,
+      summary: "The caller's inbox: tasks for the roles they hold, in the teams they hold them",
+      querystring: Type.Object(
+        {
+          assignee: Type.Literal('me', { default: 'me' }),
+          status: Type.Enum(['open', 'done', 'cancelled', 'all'], { default: 'open' }),
+          overdue: Type.Boolean({ default: false }),
+          limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+          cursor: Type.Optional(Uuid),
+        },
+        { additionalProperties: false },
+      ),
+      response: { 200: Type.Unknown() },
+    },
+  }, async (request) => {
+    const q = request.query;
+    return lifecycle.inbox(contextOf(request), { status: q.status, overdue: q.overdue, limit: q.limit, ...(q.cursor ? { after: q.cursor } : {}) });
+  });
+
+  app.post('/tasks/:id/completion', {
+    config: { auth: 'authenticated' },
+    schema: { tags, summary: 'Mark one of your tasks done', params: Type.Object({ id: Uuid }), response: { 200: Type.Unknown() } },
+  }, async (request) => lifecycle.completeTask(contextOf(request), request.params.id));
+}

@@ -1,0 +1,187 @@
+import type { RequestContext } from '../../context.ts';
+import { actorId } from '../../context.ts';
+import type { Executor, Tx } from '../../db/database.ts';
+import type { TaskTable } from '../../db/schema.ts';
+import { ORGANISATION, type Role } from '../../domain/authz.ts';
+import { stepsRequiredFor, type Environment } from '../../domain/lifecycle/process.ts';
+import type { EvidenceRecord } from '../../domain/policy/status.ts';
+import { DomainError, notFound } from '../../errors.ts';
+import { authorize } from '../common/authorize.ts';
+import type { LifecycleCore, LifecycleDeps } from './core.ts';
+import type { Governance } from './governance.ts';
+
+export interface Task {
+  id: string;
+  model: string;
+  version: number;
+  kind: string;
+  step: string;
+  title: string;
+  team: string;
+  role: string;
+  raci: string;
+  details: unknown;
+  status: string;
+  due: string;
+  overdue: boolean;
+  createdAt: string;
+  closedAt: string | null;
+  closedBy: string | null;
+}
+
+export interface LifecycleServiceDeps extends LifecycleDeps {
+  core: LifecycleCore;
+  lock(tx: Tx, model: string, version: number): Promise<void>;
+}
+
+/** Why a version may not be in `env`, from its governance (empty: it may). */
+export function reasonsAgainst(g: Governance, env: Environment): string[] {
+  if (!g.policy || !g.process) return env === 'development' ? [] : ['the use case has no risk assessment: assess it before promoting beyond development'];
+  const steps = stepsRequiredFor(g.policy.pack, g.process, env);
+  const reasons: string[] = [];
+  const last = steps.at(-1);
+  if (last && g.process.steps.indexOf(g.step!) < g.process.steps.indexOf(last)) reasons.push(`the version is at step '${g.step}'; it must reach step '${last}' first`);
+  for (const gate of g.gates(steps)) for (const b of gate.blockers) reasons.push(`gate '${gate.step}': ${b.title} (${b.measure}) is ${b.status}: ${b.detail.join('; ')}`);
+  for (const s of g.signatures) if (s.status === 'valid' && s.meaning === 'reject') reasons.push(`rejected by ${s.signer.name} (${s.role}) at ${s.signedAt}: ${s.comment || 'no comment'}`);
+  return reasons;
+}
+
+export function createLifecycleService(deps: LifecycleServiceDeps) {
+  const { db, transact, audit, clock, repo, core, lock } = deps;
+
+  const toTask = (t: TaskTable, names: { model: string; version: number } | undefined): Task => ({
+    id: t.id,
+    model: names?.model ?? '?',
+    version: names?.version ?? 0,
+    kind: t.kind,
+    step: t.step,
+    title: t.title,
+    team: t.team,
+    role: t.role,
+    raci: t.raci,
+    details: JSON.parse(t.details),
+    status: t.status,
+    due: t.due_at,
+    overdue: t.status === 'open' && t.due_at < clock.now().toISOString(),
+    createdAt: t.created_at,
+    closedAt: t.closed_at,
+    closedBy: t.closed_by,
+  });
+
+  return {
+    /** The version's process, where it stands, each step's gate, requirements and signatures. */
+    async status(model: string, version: number) {
+      const g = await core.load(db, model, version);
+      const [promotions, deployments, tasks] = await Promise.all([repo.promotions(db, g.owner.versionId), repo.deploymentsOf(db, g.owner.versionId), repo.openTasks(db, g.owner.versionId)]);
+      const names = { model, version };
+      const at = g.process ? g.process.steps.indexOf(g.step!) : -1;
+      return {
+        model,
+        version,
+        governed: g.policy !== null,
+        policy: g.policy && { id: g.policy.packId, name: g.policy.name, version: g.policy.version, tier: g.policy.tier },
+        process: g.process,
+        step: g.step,
+        steps: (g.process?.steps ?? []).map((s, i) => ({ id: s, title: g.policy!.pack.steps.find((x) => x.id === s)!.title, state: i < at ? 'done' : i === at ? 'current' : 'upcoming', gate: g.gates([s])[0]! })),
+        requirements: g.requirements,
+        signatures: g.signatures,
+        promotions: promotions.map((p) => ({ id: p.id, environment: p.environment, status: p.status, requestedAt: p.requested_at })),
+        deployments: deployments.map((d) => ({ id: d.id, environment: d.environment, mode: d.mode, since: d.since, until: d.until, active: d.active_key !== null, verifiedBy: d.verified_by, verifiedAt: d.verified_at })),
+        tasks: tasks.map((t) => toTask(t, names)),
+      };
+    },
+
+    /**
+     * Moves the version to the next step of its process once the current step's gate passes, or
+     * back to an earlier step (rework). Skipping a step is refused with the step and gate first due.
+     */
+    async transition(ctx: RequestContext, model: string, version: number, to: string): Promise<{ step: string }> {
+      return transact(async (tx) => {
+        const owner = await repo.owner(tx, model, version);
+        if (!owner) throw notFound('model version', `${model}/${version}`);
+        authorize(ctx, 'version:write', owner.team);
+        await lock(tx, model, version);
+        const g = await core.load(tx, model, version);
+        if (!g.policy || !g.process) throw new DomainError('conflict', `the use case of ${model} has no risk assessment, so it has no process yet: assess it first`);
+        const steps = g.process.steps;
+        const from = steps.indexOf(g.step!);
+        const target = steps.indexOf(to);
+        if (target < 0) throw new DomainError('validation_failed', `'${to}' is not a step of process '${g.process.id}' (${steps.join(' -> ')})`, { errors: [{ pointer: '/body/to', message: 'not a step of the process' }] });
+        if (target === from) throw new DomainError('conflict', `${model}/${version} is already at step '${to}'`);
+        if (target > from + 1) {
+          throw new DomainError('out_of_order', `${model}/${version} is at step '${steps[from]}': step '${steps[from + 1]}' comes before '${to}', and the gate of '${steps[from]}' must pass first`, { extra: { step: steps[from], next: steps[from + 1] } });
+        }
+        if (target === from + 1) {
+          const gate = g.gates([steps[from]!])[0]!;
+          if (!gate.passed) throw new DomainError('gate_not_passed', `the gate of step '${steps[from]}' has not passed: ${gate.blockers.map((b) => `${b.title} (${b.status})`).join('; ')}`, { extra: { gate: steps[from], blockers: gate.blockers } });
+        }
+        if (!(await repo.state(tx, owner.versionId))) await repo.setState(tx, { model_version_id: owner.versionId, process_id: g.process.id, step: steps[from]!, entered_at: g.version.createdAt, entered_by: g.version.createdBy });
+        await core.enter(tx, ctx, g, to);
+        await audit.append(tx, ctx, { action: 'lifecycle.transition', subject: { type: 'model-version', id: owner.versionId }, before: { step: steps[from] }, after: { step: to, process: g.process.id } });
+        return { step: to };
+      });
+    },
+
+    /** Whether `version` may run in `environment` now: its gates pass, it was promoted there, nothing rejected it. */
+    async check(model: string, version: number, environment: Environment): Promise<{ allowed: boolean; reasons: string[] }> {
+      const g = await core.load(db, model, version);
+      const reasons = reasonsAgainst(g, environment);
+      const deployed = await repo.activeDeployments(db, { versionId: g.owner.versionId, environment });
+      if (deployed.length === 0) reasons.push(`no completed promotion to ${environment}: request one with POST /api/v1/models/${model}/versions/${version}/promotions`);
+      return { allowed: reasons.length === 0, reasons };
+    },
+
+    /** The caller's tasks: those of every (team, role) they hold, open by default. */
+    async inbox(ctx: RequestContext, opts: { status?: 'open' | 'done' | 'cancelled' | 'all'; overdue?: boolean; limit: number; after?: string }): Promise<{ items: Task[]; nextCursor: string | null }> {
+      const roles = ctx.principal?.roles ?? [];
+      const assignments = roles.map((a) => ({ team: a.scope === ORGANISATION ? '*' : a.scope, role: a.role as Role as string }));
+      const now = clock.now().toISOString();
+      const rows = await repo.inbox(db, assignments, { ...(opts.status === 'all' ? {} : { status: opts.overdue ? 'open' : opts.status ?? 'open' }), ...(opts.overdue ? { dueBefore: now } : {}), limit: opts.limit + 1, ...(opts.after ? { after: opts.after } : {}) });
+      const page = rows.slice(0, opts.limit);
+      const names = await repo.versionNames(db, [...new Set(page.map((t) => t.model_version_id))]);
+      return { items: page.map((t) => toTask(t, names.get(t.model_version_id))), nextCursor: rows.length > opts.limit ? page.at(-1)!.id : null };
+    },
+
+    /** Marks one of the caller's tasks done. */
+    async completeTask(ctx: RequestContext, id: string): Promise<Task> {
+      return transact(async (tx) => {
+        const t = await repo.task(tx, id);
+        if (!t) throw notFound('task', id);
+        const mine = (ctx.principal?.roles ?? []).some((a) => a.role === t.role && (a.scope === ORGANISATION || a.scope === t.team));
+        if (ctx.principal && !mine) throw new DomainError('forbidden', `task ${id} is assigned to ${t.role} in team '${t.team}', a role ${ctx.principal.username} does not hold there`);
+        if (t.status !== 'open') throw new DomainError('conflict', `task ${id} is already ${t.status}`);
+        const at = clock.now().toISOString();
+        await repo.closeTasks(tx, [id], actorId(ctx), at, 'done');
+        await audit.append(tx, ctx, { action: 'task.complete', subject: { type: 'task', id }, after: { status: 'done' } });
+        return toTask({ ...t, status: 'done', closed_at: at, closed_by: actorId(ctx) }, await repo.names(tx, t.model_version_id));
+      });
+    },
+
+    /** Evaluation evidence and currently valid approvals of a version, as requirement statuses read them. */
+    async recordsFor(exec: Executor, versionId: string): Promise<EvidenceRecord[]> {
+      const names = await repo.names(exec, versionId);
+      if (!names) return [];
+      const g = await core.load(exec, names.model, names.version);
+      const approvals = g.signatures.filter((s) => s.status === 'valid' && s.meaning === 'approve').map((s) => ({ id: s.id, kind: 'signoff' as const, signer: s.signer.id, role: s.role, artifactDigest: g.version.artifactDigest }));
+      return [...(await deps.governance.evidence.records(exec, versionId)), ...approvals];
+    },
+
+    /**
+     * After evidence of a version changed (inside the same transaction): every signature that went
+     * stale gets a re-review task for its signer's role, showing what changed since it was signed.
+     */
+    async evidenceChanged(tx: Tx, ctx: RequestContext, versionId: string): Promise<void> {
+      const names = await repo.names(tx, versionId);
+      if (!names) return;
+      const g = await core.load(tx, names.model, names.version);
+      if (!g.policy) return;
+      const open = await repo.openTasks(tx, versionId);
+      const reviewed = new Set(open.filter((t) => t.kind === 're-review').map((t) => (JSON.parse(t.details) as { signature: string }).signature));
+      const stale = g.signatures.filter((s) => s.status === 'stale' && s.meaning !== 'author' && !reviewed.has(s.id));
+      const created = await core.createTasks(tx, g, g.step!, stale.map((s) => ({ kind: 're-review', title: `Re-review: ${s.signer.name}'s '${s.meaning}' went stale`, role: s.role, raci: 'A', details: { signature: s.id, signer: s.signer, signedAt: s.signedAt, changes: s.changes } })));
+      if (created.length > 0) await audit.append(tx, ctx, { action: 'signature.stale', subject: { type: 'model-version', id: versionId }, after: { signatures: stale.map((s) => ({ id: s.id, changes: s.changes })), tasks: created.map((t) => t.id) } });
+    },
+  };
+}
+
+export type LifecycleService = ReturnType<typeof createLifecycleService>;

@@ -1,0 +1,181 @@
+import { createPublicKey, verify } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call, expectProblem, seedUser, useCaseBody, useTestApp } from './helpers/app.ts';
+import { DB_KINDS, skipReason } from './helpers/db.ts';
+import { creditScoring } from './helpers/policy.ts';
+
+const NAMES: Record<string, string> = { ds: 'dana', owner: 'olga', risk1: 'rita', risk2: 'ravi', devrisk: 'dora', outsider: 'otto' };
+const PASSWORD = (user: string) => `${NAMES[user]}-correct-horse-battery`;
+const sha = (n: number) => `sha256:${String(n).padStart(64, '0')}`;
+
+describe.each(DB_KINDS)('governed lifecycle on %s', (kind) => {
+  describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
+    const t = useTestApp(kind, { teams: ['lending', 'other'] });
+    const tok: Record<string, string> = {};
+    const v1 = '/api/v1/models/pd/versions/1';
+    const as = (user: string) => tok[user]!;
+    const sign = (user: string, body: Record<string, unknown>, url = v1) => call(t.app, { method: 'POST', url: `${url}/signatures`, token: as(user), body: { password: PASSWORD(user), ...body } });
+    const lifecycle = async (url = v1) => (await call(t.app, { method: 'GET', url: `${url}/lifecycle` })).body;
+
+    beforeAll(async () => {
+      tok.ds = await seedUser(t.app, 'dana', [{ scope: 'lending', role: 'data-scientist' }]);
+      tok.owner = await seedUser(t.app, 'olga', [{ scope: 'lending', role: 'business-stakeholder' }]);
+      tok.risk1 = await seedUser(t.app, 'rita', [{ scope: 'lending', role: 'risk-audit' }]);
+      tok.risk2 = await seedUser(t.app, 'ravi', [{ scope: 'lending', role: 'risk-audit' }]);
+      tok.devrisk = await seedUser(t.app, 'dora', [{ scope: 'lending', role: 'data-scientist' }, { scope: 'lending', role: 'risk-audit' }]);
+      tok.outsider = await seedUser(t.app, 'otto', [{ scope: 'other', role: 'risk-audit' }]);
+      const uc = (await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('credit', { ownerTeam: 'lending' }) })).body.id;
+      expect((await call(t.app, { method: 'PUT', url: `/api/v1/use-cases/${uc}/assessment`, body: { answers: creditScoring } })).status).toBe(200);
+      expect((await call(t.app, { method: 'POST', url: '/api/v1/models', token: as('ds'), body: { name: 'pd', useCaseId: uc } })).status).toBe(201);
+      expect((await call(t.app, { method: 'POST', url: '/api/v1/models/pd/versions', token: as('ds'), body: { artifactUri: 's3://m/1', artifactDigest: sha(1) } })).status).toBe(201);
+      expect((await call(t.app, { method: 'POST', url: '/api/v1/models/pd/versions', token: as('devrisk'), body: { artifactUri: 's3://m/2', artifactDigest: sha(2) } })).status).toBe(201);
+    });
+
+    const doc = (kind: string, url = v1, token = as('ds')) => call(t.app, { method: 'POST', url: `${url}/documents`, token, body: { kind, title: kind, content: `# ${kind}` } });
+    const blockersOf = async (step: string, url = v1) => ((await lifecycle(url)).steps.find((s: { id: string }) => s.id === step).gate.blockers as { measure: string; signoff: boolean; detail: string[] }[]);
+    /** Records a document for every missing document measure of a gate. */
+    const documentGate = async (step: string, url = v1) => {
+      for (const b of await blockersOf(step, url)) for (const d of b.detail) {
+        const m = /^a '([a-z0-9.-]+)' document$/.exec(d);
+        if (m) expect((await doc(m[1]!, url)).status).toBe(201);
+      }
+    };
+
+    it('shows the process, the current step and what blocks each gate', async () => {
+      const l = await lifecycle();
+      expect(l).toMatchObject({ governed: true, process: { id: 'public-facing-model', steps: ['business-scoping', 'ideation', 'development', 'preproduction', 'deployment', 'monitoring'] }, step: 'business-scoping', policy: { tier: 4 } });
+      expect(l.steps.map((s: { state: string }) => s.state)).toEqual(['current', 'upcoming', 'upcoming', 'upcoming', 'upcoming', 'upcoming']);
+      const scoping = await blockersOf('business-scoping');
+      expect(scoping.find((b) => b.measure === 'signoff-owner-scoping')).toMatchObject({ signoff: true, detail: ['1 sign-off(s) by business-stakeholder'] });
+      expect((await blockersOf('preproduction')).find((b) => b.measure === 'signoff-dual-acceptance')).toMatchObject({ detail: ['2 sign-off(s) by risk-audit, independent'] });
+    });
+
+    it('refuses out-of-order moves and closed gates, naming the step and gate that come first', async () => {
+      const skip = await call(t.app, { method: 'POST', url: `${v1}/lifecycle/transitions`, token: as('ds'), body: { to: 'development' } });
+      expectProblem(skip, 409, 'out_of_order');
+      expect(skip.body.detail).toMatch(/at step 'business-scoping': step 'ideation' comes before 'development', and the gate of 'business-scoping' must pass first/);
+      const closed = await call(t.app, { method: 'POST', url: `${v1}/lifecycle/transitions`, token: as('ds'), body: { to: 'ideation' } });
+      expectProblem(closed, 409, 'gate_not_passed');
+      expect(closed.body.blockers.map((b: { measure: string }) => b.measure)).toContain('signoff-owner-scoping');
+      expectProblem(await call(t.app, { method: 'POST', url: `${v1}/lifecycle/transitions`, token: as('ds'), body: { to: 'nowhere' } }), 400, 'validation_failed');
+      expectProblem(await call(t.app, { method: 'POST', url: `${v1}/lifecycle/transitions`, token: as('owner'), body: { to: 'ideation' } }), 403, 'forbidden');
+      expectProblem(await call(t.app, { method: 'POST', url: `${v1}/lifecycle/transitions`, token: as('ds'), body: '{"to":' }), 400, 'malformed_json');
+      expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/models/pd/versions/9/lifecycle/transitions', token: as('ds'), body: { to: 'ideation' } }), 404, 'not_found');
+      expect((await lifecycle()).step).toBe('business-scoping');
+    });
+
+    it('records an electronic signature only with re-entered credentials and a role the signer holds', async () => {
+      const before = (await call(t.app, { method: 'GET', url: '/api/v1/audit/events?action=signature.create' })).body.items.length;
+      expectProblem(await call(t.app, { method: 'POST', url: `${v1}/signatures`, token: as('owner'), body: { role: 'business-stakeholder', meaning: 'approve' } }), 403, 'reauthentication_failed');
+      expectProblem(await sign('owner', { role: 'business-stakeholder', meaning: 'approve', password: 'wrong-password-entirely' }), 403, 'reauthentication_failed');
+      expectProblem(await sign('owner', { role: 'risk-audit', meaning: 'approve' }), 403, 'forbidden');
+      expectProblem(await sign('outsider', { role: 'risk-audit', meaning: 'approve' }), 403, 'forbidden');
+      expectProblem(await sign('owner', { role: 'business-stakeholder', meaning: 'bless' }), 400, 'validation_failed');
+      // A token re-presented must be the request's own and carry the sign scope.
+      expectProblem(await call(t.app, { method: 'POST', url: `${v1}/signatures`, token: as('owner'), body: { role: 'business-stakeholder', meaning: 'approve', token: as('owner') } }), 403, 'reauthentication_failed');
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/audit/events?action=signature.create' })).body.items.length).toBe(before);
+
+      const res = await sign('owner', { role: 'business-stakeholder', meaning: 'approve', comment: 'objective and KPIs agreed' });
+      expect(res.status, res.text).toBe(201);
+      expect(res.body).toMatchObject({ signer: { username: 'olga', name: 'User olga' }, role: 'business-stakeholder', meaning: 'approve', comment: 'objective and KPIs agreed', step: 'business-scoping', status: 'valid', changes: [] });
+      expect(res.body.signedAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+      // The server's Ed25519 signature over the manifest digest verifies with the audit public key.
+      expect(verify(null, Buffer.from(res.body.manifestDigest), createPublicKey(t.signer.publicKeyPem), Buffer.from(res.body.serverSignature, 'base64'))).toBe(true);
+      const event = (await call(t.app, { method: 'GET', url: '/api/v1/audit/events?action=signature.create' })).body.items.at(-1);
+      expect(event.after.manifest).toMatchObject({ subject: { model: 'pd', version: 1 }, policy: { name: 'default' }, signer: { username: 'olga' }, meaning: 'approve' });
+      expect(event.after.manifestDigest).toBe(res.body.manifestDigest);
+      expectProblem(await sign('owner', { role: 'business-stakeholder', meaning: 'approve' }), 409, 'conflict');
+
+      // A token cannot mint a wider one: the sign-scoped token is made with the password.
+      const basic = `Basic ${Buffer.from(`olga:${PASSWORD('owner')}`).toString('base64')}`;
+      expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/tokens', token: as('owner'), body: { name: 'pipeline', username: 'olga', scopes: ['read', 'sign'] } }), 403, 'forbidden');
+      const signer = await call(t.app, { method: 'POST', url: '/api/v1/tokens', token: null, headers: { authorization: basic }, body: { name: 'pipeline', username: 'olga', scopes: ['read', 'sign'] } });
+      expect(signer.status, signer.text).toBe(201);
+      const byToken = await call(t.app, { method: 'POST', url: `${v1}/signatures`, token: signer.body.token, body: { role: 'business-stakeholder', meaning: 'acknowledge', token: signer.body.token } });
+      expect(byToken.status, byToken.text).toBe(201);
+      const list = (await call(t.app, { method: 'GET', url: `${v1}/signatures` })).body.items;
+      expect(list.map((s: { meaning: string }) => s.meaning)).toEqual(['approve', 'acknowledge']);
+    });
+
+    it('passes a gate once its measures are met, then moves on and opens the next step\'s tasks', async () => {
+      await documentGate('business-scoping');
+      // The new documents changed what the owner's approval covered: it is stale, the sign-offs open again.
+      expect((await blockersOf('business-scoping')).map((b) => b.measure).sort()).toEqual(['ai-policy', 'signoff-owner-scoping']);
+      expect((await sign('owner', { role: 'business-stakeholder', meaning: 'approve', comment: 'with the scoping documents' })).status).toBe(201);
+      expect(await blockersOf('business-scoping')).toEqual([]);
+      const moved = await call(t.app, { method: 'POST', url: `${v1}/lifecycle/transitions`, token: as('ds'), body: { to: 'ideation' } });
+      expect(moved.status, moved.text).toBe(200);
+      const l = await lifecycle();
+      expect(l.step).toBe('ideation');
+      expect(l.steps.slice(0, 2).map((s: { state: string }) => s.state)).toEqual(['done', 'current']);
+      // The ideation gate's sign-off (the DPIA) is now in risk's inbox.
+      const inbox = (await call(t.app, { method: 'GET', url: '/api/v1/tasks?assignee=me', token: as('risk1') })).body.items;
+      expect(inbox).toContainEqual(expect.objectContaining({ model: 'pd', version: 1, kind: 'signoff', step: 'ideation', role: 'risk-audit', team: 'lending', status: 'open', overdue: false, details: expect.objectContaining({ measure: 'gdpr-dpia' }) }));
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/tasks?assignee=me', token: as('outsider') })).body.items).toEqual([]);
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/tasks?overdue=true', token: as('risk1') })).body.items).toEqual([]);
+      const notify = (await call(t.app, { method: 'GET', url: '/api/v1/audit/events?action=lifecycle.notify' })).body.items.at(-1);
+      expect(notify.after).toMatchObject({ step: 'ideation', team: 'lending' });
+      // Going back for rework is allowed; the step's open tasks are cancelled.
+      expect((await call(t.app, { method: 'POST', url: `${v1}/lifecycle/transitions`, token: as('ds'), body: { to: 'business-scoping' } })).status).toBe(200);
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/tasks', token: as('risk1') })).body.items.filter((x: { step: string }) => x.step === 'ideation')).toEqual([]);
+      expect((await call(t.app, { method: 'POST', url: `${v1}/lifecycle/transitions`, token: as('ds'), body: { to: 'ideation' } })).status).toBe(200);
+      const task = (await call(t.app, { method: 'GET', url: '/api/v1/tasks', token: as('risk1') })).body.items[0];
+      expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/tasks/${task.id}/completion`, token: as('ds') }), 403, 'forbidden');
+      const done = await call(t.app, { method: 'POST', url: `/api/v1/tasks/${task.id}/completion`, token: as('risk1') });
+      expect(done.body).toMatchObject({ status: 'done', closedBy: expect.any(String) });
+      expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/tasks/${task.id}/completion`, token: as('risk1') }), 409, 'conflict');
+    });
+
+    it('enforces separation of duties: no self-approval where independence is required', async () => {
+      const self = await sign('devrisk', { role: 'risk-audit', meaning: 'approve' }, '/api/v1/models/pd/versions/2');
+      expectProblem(self, 403, 'separation_of_duties');
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/models/pd/versions/2/signatures' })).body.items).toEqual([]);
+      // An author of version 1 (not its creator) is no longer independent of it either.
+      expect((await sign('devrisk', { role: 'data-scientist', meaning: 'author' })).status).toBe(201);
+      expectProblem(await sign('devrisk', { role: 'risk-audit', meaning: 'approve' }), 403, 'separation_of_duties');
+    });
+
+    it('blocks a promotion with every unmet measure and missing signature, and answers the deployment check', async () => {
+      const res = await call(t.app, { method: 'POST', url: `${v1}/promotions`, token: as('ds'), body: { environment: 'production', reason: 'quarterly release' } });
+      expect(res.status, res.text).toBe(201);
+      expect(res.body).toMatchObject({ status: 'blocked', environment: 'production', mode: 'single' });
+      expect(res.body.reasons[0]).toMatch(/at step 'ideation'; it must reach step 'deployment' first/);
+      const measures = res.body.blockers.map((b: { measure: string }) => b.measure);
+      expect(measures).toEqual(expect.arrayContaining(['signoff-model-acceptance', 'signoff-dual-acceptance', 'signoff-production-release', 'doc-model-card']));
+      expect(res.body.blockers.find((b: { measure: string }) => b.measure === 'signoff-production-release')).toMatchObject({ signoff: true, gate: 'deployment' });
+      expectProblem(await call(t.app, { method: 'POST', url: `${v1}/promotions`, token: as('ds'), body: { environment: 'production', reason: 'again' } }), 409, 'conflict');
+      expect((await call(t.app, { method: 'GET', url: `${v1}/promotions/${res.body.id}` })).body.status).toBe('blocked');
+      const check = (await call(t.app, { method: 'GET', url: '/api/v1/check?model=pd&version=1&environment=production' })).body;
+      expect(check.allowed).toBe(false);
+      expect(check.reasons.join('\n')).toMatch(/signoff-production-release/);
+      // Development needs no gate: the promotion completes and the check allows it.
+      const dev = await call(t.app, { method: 'POST', url: `${v1}/promotions`, token: as('ds'), body: { environment: 'development', reason: 'try it', mode: 'shadow' } });
+      expect(dev.body).toMatchObject({ status: 'completed', mode: 'shadow' });
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/check?model=pd&version=1&environment=development' })).body).toEqual({ allowed: true, reasons: [] });
+      expect((await lifecycle()).deployments).toEqual([expect.objectContaining({ environment: 'development', mode: 'shadow', active: true })]);
+      for (const bad of ['environment=moon', 'version=0', 'model=pd']) expectProblem(await call(t.app, { method: 'GET', url: `/api/v1/check?model=pd&version=1&environment=production&${bad}` }), 400, 'validation_failed');
+      expectProblem(await call(t.app, { method: 'POST', url: `${v1}/promotions`, token: as('owner'), body: { environment: 'qa', reason: 'x' } }), 403, 'forbidden');
+      expectProblem(await call(t.app, { method: 'POST', url: `${v1}/promotions`, token: as('ds'), body: { environment: 'qa' } }), 400, 'validation_failed');
+    });
+
+    it('makes an approval stale when its evidence changes: the gate re-opens and the re-review task shows the diff', async () => {
+      const approve = await sign('risk1', { role: 'risk-audit', meaning: 'approve', comment: 'validated' });
+      expect(approve.status, approve.text).toBe(201);
+      const reqs = async () => (await call(t.app, { method: 'GET', url: `${v1}/requirements` })).body.requirements as { measure: string; status: string }[];
+      expect((await reqs()).find((r) => r.measure === 'signoff-model-acceptance')!.status).toBe('satisfied');
+      const added = await doc('model-card');
+      expect(added.status).toBe(201);
+      const sigs = (await call(t.app, { method: 'GET', url: `${v1}/signatures` })).body.items;
+      const stale = sigs.find((s: { id: string }) => s.id === approve.body.id);
+      expect(stale.status).toBe('stale');
+      expect(stale.changes).toEqual(expect.arrayContaining([{ what: 'evidence', change: 'added', id: added.body.id }, { what: 'requirement', measure: 'doc-model-card', from: 'missing', to: 'satisfied' }]));
+      expect((await reqs()).find((r) => r.measure === 'signoff-model-acceptance')!.status).toBe('missing');
+      const review = (await call(t.app, { method: 'GET', url: '/api/v1/tasks', token: as('risk1') })).body.items.find((x: { kind: string }) => x.kind === 're-review');
+      expect(review).toMatchObject({ role: 'risk-audit', details: { signature: approve.body.id, signer: { username: 'rita' }, changes: expect.arrayContaining([{ what: 'evidence', change: 'added', id: added.body.id }]) } });
+      // Signing again against the new state closes the re-review and counts once more.
+      expect((await sign('risk1', { role: 'risk-audit', meaning: 'approve', comment: 're-validated with the model card' })).status).toBe(201);
+      expect((await reqs()).find((r) => r.measure === 'signoff-model-acceptance')!.status).toBe('satisfied');
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/tasks', token: as('risk1') })).body.items.filter((x: { kind: string }) => x.kind === 're-review')).toEqual([]);
+    });
+  });
+});
