@@ -24,6 +24,7 @@ export const errorStatus = {
   precondition_required: 428,
   rate_limited: 429,
   internal_error: 500,
+  bad_gateway: 502,
   unavailable: 503,
 } as const;
 

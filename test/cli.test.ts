@@ -309,6 +309,14 @@ describe('steward evaluate (real process, offline)', () => {
     expect(json.model).toMatchObject({ features: ['a', 'b'], source: model });
     expect(json.explanations.shapley).toMatchObject({ method: 'exact', coalitions: 4 });
     expect(json.explanations.options.seed).toBe(3);
+    // The positive class's probability is the last column; naming column 0 scores the other class.
+    const flipped = JSON.parse((await runCli(['evaluate', '--data', data, '--task', 'binary-classification', '--label', 'y', '--model', model, '--features', 'a,b', '--json', '--no-explain', '--class-index', '0'])).stdout);
+    expect(flipped.performance.rocAuc).toBeCloseTo(1 - json.performance.rocAuc, 12);
+    expect(flipped.explanations).toEqual({ available: false, reason: 'explanations were not requested' });
+    for (const bad of [['--threshold', '2'], ['--class-index', '-1'], ['--zero-division', 'maybe']]) {
+      const r = await runCli(['evaluate', '--data', data, '--task', 'binary-classification', '--label', 'y', '--model', model, '--features', 'a,b', ...bad]);
+      expect(r.code, bad.join(' ')).toBe(2);
+    }
     const noFeatures = await runCli(['evaluate', '--data', data, '--task', 'binary-classification', '--label', 'y', '--model', model]);
     expect(noFeatures.code).toBe(2);
     expect(noFeatures.stderr).toMatch(/the model takes 2 features/);

@@ -54,7 +54,9 @@ describe.each(DB_KINDS)('evaluations that run an ONNX model on %s', (kind) => {
   describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
     let server: Server;
     let host = '';
-    const t = useTestApp(kind, { teams: ['lending'], evaluationLimit: 256 * 1024, artifacts: { roots: [dir], hosts: ['127.0.0.1:1'] }, configure: (app) => app.addHook('onReady', async () => undefined) });
+    // The receiving server's port is known only once it listens; the app reads the list at each request.
+    const hosts = ['127.0.0.1:1'];
+    const t = useTestApp(kind, { teams: ['lending'], evaluationLimit: 256 * 1024, artifacts: { roots: [dir], hosts } });
     const base = '/api/v1/models/scorer/versions';
     const spec = 'task=binary-classification&label=y&sensitive=sex&features=income,debt,tenure&explainRows=8&backgroundRows=10&repeats=2';
     const post = (url: string, body?: { payload: Buffer | string; type: string }) =>
@@ -64,8 +66,14 @@ describe.each(DB_KINDS)('evaluations that run an ONNX model on %s', (kind) => {
     beforeAll(async () => {
       server = createServer((req, res) => {
         if (req.url === '/model.onnx') res.end(MODEL);
-        else if (req.url === '/moved') res.writeHead(302, { location: '/model.onnx' }).end();
-        else res.writeHead(404).end();
+        else if (req.url === '/moved.csv') res.writeHead(302, { location: '/eval.csv' }).end();
+        else if (req.url === '/eval.csv') res.end(rows());
+        else if (req.url === '/broken.csv') {
+          // Half the file, then the connection drops.
+          res.writeHead(200, { 'content-type': 'text/csv', 'content-length': String(rows().length) });
+          res.write(rows().slice(0, 2000));
+          setTimeout(() => res.socket?.destroy(), 20);
+        } else res.writeHead(404).end();
       });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
       host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -138,13 +146,33 @@ describe.each(DB_KINDS)('evaluations that run an ONNX model on %s', (kind) => {
       const refused = await post(`${base}/3/evaluations?${spec}&useArtifact=true`, { payload: rows(), type: 'text/csv' });
       expect(refused.statusCode).toBe(422);
       expect(JSON.parse(refused.body).detail).toMatch(/STEWARD_ARTIFACT_HOSTS/);
+      hosts.push(host);
+      try {
+        const fetched = await post(`${base}/3/evaluations?${spec}&useArtifact=true`, { payload: rows(), type: 'text/csv' });
+        expect(fetched.statusCode, fetched.body).toBe(201);
+        expect(JSON.parse(fetched.body).result.model).toMatchObject({ source: `http://${host}/model.onnx`, digest: sha(MODEL) });
+        // A dataset served over HTTP, read by reference; a redirect and a dropped transfer are refused clearly.
+        const register = async (uri: string, digest: string) => (await call(t.app, { method: 'POST', url: '/api/v1/datasets/remote-eval/versions', body: { rowCount: 240, digest, uri } })).body.version as number;
+        expect((await call(t.app, { method: 'POST', url: '/api/v1/datasets', body: { name: 'remote-eval', ownerTeam: 'lending', legalRegion: 'EU', provenance: { method: 'served', source: 'test', lawfulBasis: 'contract' }, columns: [{ name: 'income' }] } })).status).toBe(201);
+        const ok = await register(`http://${host}/eval.csv`, sha(rows()));
+        expect((await post(`${base}/3/evaluations?${spec}&useArtifact=true&dataset=remote-eval&datasetVersion=${ok}`)).statusCode).toBe(201);
+        const moved = await register(`http://${host}/moved.csv`, sha(rows()));
+        const redirect = await post(`${base}/3/evaluations?${spec}&useArtifact=true&dataset=remote-eval&datasetVersion=${moved}`);
+        expect(redirect.statusCode).toBe(422);
+        const broken = await register(`http://${host}/broken.csv`, sha(rows()));
+        const dropped = await post(`${base}/3/evaluations?${spec}&useArtifact=true&dataset=remote-eval&datasetVersion=${broken}`);
+        expect(dropped.statusCode, dropped.body).toBe(502);
+        expect(JSON.parse(dropped.body)).toMatchObject({ code: 'bad_gateway', detail: expect.stringMatching(/broken\.csv' failed/) });
+        expect(await evidenceCount(3)).toBe(2);
+      } finally {
+        hosts.pop();
+      }
       const outsideRoots = await post(`${base}/4/evaluations?${spec}&useArtifact=true`, { payload: rows(), type: 'text/csv' });
       expect(outsideRoots.statusCode).toBe(422);
       expect(JSON.parse(outsideRoots.body).detail).toMatch(/STEWARD_ARTIFACT_ROOTS/);
       const s3 = await post(`${base}/5/evaluations?task=regression&label=amount&features=income,debt,tenure&useArtifact=true`, { payload: rows(), type: 'text/csv' });
       expect(s3.statusCode).toBe(422);
       expect(JSON.parse(s3.body).detail).toMatch(/s3: scheme/);
-      expect(await evidenceCount(3)).toBe(0);
     });
 
     it('binds the evidence to the registered artefact: another model is refused', async () => {

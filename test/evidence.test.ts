@@ -122,6 +122,37 @@ describe.each(DB_KINDS)('evaluations as evidence on %s', (kind) => {
       expect(binary.result.fairness.sex.nycLl144.scoring.kind).toBe('scoring');
     });
 
+    it('computes multiclass log loss and ROC AUC from class probability columns', async () => {
+      const lines = ['y,yhat,pa,pb,pc'];
+      for (let i = 0; i < 60; i++) {
+        const raw = [((i * 7) % 10) + 1 + (i % 3 === 0 ? 5 : 0), ((i * 3) % 10) + 1 + (i % 3 === 1 ? 5 : 0), ((i * 11) % 10) + 1 + (i % 3 === 2 ? 5 : 0)];
+        const sum = raw[0]! + raw[1]! + raw[2]!;
+        lines.push(`${'abc'[i % 3]},${'abc'[raw.indexOf(Math.max(...raw))]},${raw.map((r) => r / sum).join(',')}`);
+      }
+      const res = await upload(`${lines.join('\n')}\n`, { url: '/api/v1/models/scorer/versions/1/evaluations?task=multiclass-classification&label=y&prediction=yhat&classScores=a:pa,b:pb,c:pc' });
+      expect(res.statusCode, res.body).toBe(201);
+      const e = JSON.parse(res.body);
+      // scikit-learn 1.2: log_loss and roc_auc_score(multi_class='ovr'|'ovo') on the same rows.
+      expect(e.metrics['log-loss']).toBeCloseTo(0.7129755319594266, 10);
+      expect(e.metrics['roc-auc']).toBeCloseTo(0.94, 10);
+      expect(e.result.performance.rocAuc.ovoMacro).toBeCloseTo(0.94, 10);
+      const bad = await upload(`${lines.join('\n')}\n`, { url: '/api/v1/models/scorer/versions/1/evaluations?task=multiclass-classification&label=y&prediction=yhat&classScores=a:pa,a:pb' });
+      expect(JSON.parse(bad.body).detail).toMatch(/each key once/);
+    });
+
+    it("exposes scikit-learn's zero_division: a group without positives has TPR 0, 1 or NaN as asked", async () => {
+      const csv = `y,yhat,p,sex,age\n${Array.from({ length: 40 }, (_, i) => `${i % 2 === 0 && i % 4 !== 0 ? 1 : 0},${i % 3 === 0 ? 1 : 0},0.5,${i % 2 === 0 ? 'A' : 'B'},x`).join('\n')}\n`;
+      const tprOfB = async (zd?: string) => {
+        const res = await upload(csv, { url: `/api/v1/models/scorer/versions/1/evaluations?task=binary-classification&label=y&prediction=yhat&sensitive=sex${zd ? `&zeroDivision=${zd}` : ''}` });
+        expect(res.statusCode, res.body).toBe(201);
+        return JSON.parse(res.body).result.fairness.sex.metricFrame.tpr.byGroup.find((g: { group: string }) => g.group === 'B').value;
+      };
+      expect(await tprOfB()).toBe(0);
+      expect(await tprOfB('1')).toBe(1);
+      expect(await tprOfB('nan')).toBe('NaN');
+      expect((await upload(csv, { url: '/api/v1/models/scorer/versions/1/evaluations?task=binary-classification&label=y&prediction=yhat&zeroDivision=2' })).statusCode).toBe(400);
+    });
+
     it('counts values outside expected column ranges', async () => {
       const res = await upload(dataset(false), { url: `${url}&ranges=p:0:0.5,y:0:1` });
       expect(res.statusCode, res.body).toBe(201);
@@ -149,6 +180,9 @@ describe.each(DB_KINDS)('evaluations as evidence on %s', (kind) => {
         ['y,yhat,p,sex,age\n1,0,0.3,A\n', undefined, 400, /CSV is malformed/],
         ['{"y":1,"yhat":0,"p":0.2,"sex":"A","age":"old"}\nnot json\n', 'application/x-ndjson', 400, /line 2 is not JSON/],
         ['a,b\n1,2\n', 'text/plain', 415, /Unsupported Media Type/],
+        // A third label beside the positive one and one other is refused, not read as negative.
+        ['y,yhat,p,sex,age\n1,0,0.3,A,old\n0,1,0.7,B,young\n1.0,0,0.2,A,old\n', undefined, 400, /row 3, column 'y': '1\.0' is a third class: binary classification takes the positive label '1' and one other \('0' seen first\)/],
+        ['{"y":true,"yhat":1,"p":0.2,"sex":"A","age":"old"}\n{"y":false,"yhat":0,"p":0.2,"sex":"A","age":"old"}\n', 'application/x-ndjson', 400, /row 2, column 'y': 'false' is a third class/],
       ];
       for (const [body, type, status, message] of cases) {
         const res = await upload(body, { type });
@@ -158,6 +192,15 @@ describe.each(DB_KINDS)('evaluations as evidence on %s', (kind) => {
       expect((await upload('x', { url: '/api/v1/models/scorer/versions/1/evaluations?task=multiclass&label=y&prediction=yhat' })).statusCode).toBe(400);
       expect((await upload('x', { url: '/api/v1/models/scorer/versions/1/evaluations?task=regression&label=y&prediction=yhat&score=p' })).statusCode).toBe(400);
       expect((await upload('x', { url: `${url.replace('sex:A', 'colour:red')}` })).statusCode).toBe(400);
+      for (const [query, message] of [
+        ['task=binary-classification&label=y&prediction=yhat&sensitive=sex,sex', /sensitive column 'sex' is named more than once/],
+        ['task=binary-classification&label=y&prediction=yhat&sliceMetric=mae', /'mae' is not a binary-classification metric/],
+        ['task=multiclass-classification&label=y&prediction=yhat&sensitive=sex&privileged=sex:A', /privileged groups .* apply to binary classification only/],
+      ] as const) {
+        const res = await upload(dataset(true), { url: `/api/v1/models/scorer/versions/1/evaluations?${query}` });
+        expect(res.statusCode, res.body).toBe(400);
+        expect(JSON.parse(res.body).detail).toMatch(message);
+      }
       expect((await upload(dataset(true), { url: url.replace('/versions/1/', '/versions/9/') })).statusCode).toBe(404);
       expect((await upload(dataset(true), { token: outsider })).statusCode).toBe(403);
       // Past STEWARD_EVALUATION_LIMIT (64 KiB here), in each format.

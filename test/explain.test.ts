@@ -124,6 +124,15 @@ describe('permutation importance and partial dependence', () => {
     const slope = (pd.average[9]! - pd.average[0]!) / (pd.grid[9]! - pd.grid[0]!);
     expect(slope).toBeCloseTo(2, 4);
     expect(pd.average[0]).toBeCloseTo(1 + 2 * pd.grid[0]! - 0.5 * columnMean(data, 1), 4);
+    // scikit-learn's grid: mquantiles (scipy, alphap = betap = 0.4) at 5% and 95%, checked against scipy 1.10.
+    const spread: FeatureMatrix = { values: Float64Array.from({ length: 50 }, (_, i) => ((i * 37) % 101) / 7), rows: 50, features: 1, names: ['x'] };
+    const g = pdGrid(spread, 0, 20);
+    expect(g).toHaveLength(20);
+    expect(g[0]).toBeCloseTo(0.4157142857142857, 12);
+    expect(g[19]).toBeCloseTo(13.727142857142857, 12);
+    const seventeen: FeatureMatrix = { values: Float64Array.from({ length: 40 }, (_, i) => (i * 13) % 17), rows: 40, features: 1, names: ['x'] };
+    expect(pdGrid(seventeen, 0, 17).at(-1)).toBeCloseTo(15.59, 12);
+    expect(pdGrid(seventeen, 0, 18)).toHaveLength(17);
     // Few distinct values: the grid is the values themselves.
     const binary: FeatureMatrix = { values: Float64Array.from([0, 1, 1, 0, 1, 1]), rows: 3, features: 2, names: ['a', 'b'] };
     expect(pdGrid(binary, 0, 10)).toEqual([0, 1]);

@@ -70,6 +70,59 @@ describe('multiclass metrics and NYC LL144 impact ratios', () => {
   });
 });
 
+describe('multiclass probabilities', () => {
+  it('log loss and ROC AUC (one-vs-rest macro/weighted, one-vs-one) match scikit-learn 1.2', async () => {
+    const { multiclassProbabilistic } = await import('../src/domain/metrics/multiclass.ts');
+    const n = 60;
+    const y = Array.from({ length: n }, (_, i) => ['a', 'b', 'c'][i % 3]!);
+    const raw = Array.from({ length: n }, (_, i) => [((i * 7) % 10) + 1 + (i % 3 === 0 ? 5 : 0), ((i * 3) % 10) + 1 + (i % 3 === 1 ? 5 : 0), ((i * 11) % 10) + 1 + (i % 3 === 2 ? 5 : 0)]);
+    const p = Object.fromEntries(['a', 'b', 'c'].map((c, k) => [c, raw.map((r) => r[k]! / (r[0]! + r[1]! + r[2]!))]));
+    const w = Array.from({ length: n }, (_, i) => 1 + (i % 4) / 2);
+    const plain = multiclassProbabilistic(y, p);
+    expect(plain.logLoss).toBeCloseTo(0.7129755319594266, 12);
+    expect(plain.rocAuc.ovrMacro).toBeCloseTo(0.94, 12);
+    expect(plain.rocAuc.ovrWeighted).toBeCloseTo(0.94, 12);
+    expect(plain.rocAuc.ovoMacro).toBeCloseTo(0.94, 12);
+    const weighted = multiclassProbabilistic(y, p, w);
+    expect(weighted.logLoss).toBeCloseTo(0.7204115635634484, 12);
+    expect(weighted.rocAuc.ovrMacro).toBeCloseTo(0.9341496598639455, 12);
+    expect(weighted.rocAuc.ovrWeighted).toBeCloseTo(0.9341496598639456, 12);
+    expect(weighted.rocAuc.ovoMacro).toBeNaN();
+  });
+});
+
+describe('fairlearn and vector-runner edge cases', () => {
+  it('equalized odds skips a 0/0 second rate as fairlearn does (builtin min/max, pandas mean)', async () => {
+    const { classificationFrame, fairlearnMetrics } = await import('../src/domain/metrics/fairness.ts');
+    const y = [1, 1, 0, 0, 1, 1, 0, 0];
+    const p = [1, 0, 0, 0, 1, 1, 0, 0];
+    const groups = groupRows(['a', 'a', 'a', 'a', 'b', 'b', 'b', 'b']);
+    const perGroup = groupedConfusion(y, p, groups.codes, 2);
+    const fl = fairlearnMetrics(classificationFrame(['selection_rate', 'tpr', 'fpr'], confusion(y, p), perGroup));
+    // TPR ratio 0.5, FPR ratio 0/0.
+    expect(fl.equalized_odds_ratio.worst_case.between_groups).toBe(0.5);
+    expect(fl.equalized_odds_ratio.mean.between_groups).toBe(0.5);
+    expect(fl.equalized_odds_difference.worst_case.between_groups).toBe(0.5);
+    expect(fl.equalized_odds_difference.mean.between_groups).toBe(0.25);
+  });
+
+  it('honours a case\'s pos_label and reports a case it cannot compute as failed without stopping', () => {
+    const base = {
+      kind: 'fairness_binary_classification',
+      params: { metric_frame_metrics: ['selection_rate'], pos_label: 'yes' },
+      inputs: { y_true: ['yes', 'no', 'yes', 'no'], y_pred: ['yes', 'yes', 'no', 'no'], sensitive_features: ['a', 'a', 'b', 'b'] },
+    };
+    const [flipped, unknown] = runMetricsVectors({
+      cases: [
+        { ...base, id: 'strings', expected: { metric_frame: { overall: { selection_rate: 0.5 }, by_group: { selection_rate: [1, 0] } } } },
+        { ...base, id: 'unknown', params: { ...base.params, metric_frame_metrics: ['nonsense'] }, expected: {} },
+      ],
+    });
+    expect(flipped).toMatchObject({ ok: true });
+    expect(unknown).toMatchObject({ ok: false, detail: expect.stringMatching(/unknown metric 'nonsense'/) });
+  });
+});
+
 describe('the fast paths agree with the plain definitions', () => {
   it('radix argsort orders any finite doubles stably, -0 with +0', () => {
     const values = [3.5, -1, 0, -0, 1e-300, -1e300, 2, 3.5, -Infinity, Infinity, 0.1, 1e300, -2.5e-10];

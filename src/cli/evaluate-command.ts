@@ -2,7 +2,7 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_EXPLAIN } from '../domain/explain/explain.ts';
 import type { EvaluationSpec } from '../domain/metrics/evaluate.ts';
-import { parseRanges, readEvaluationData } from '../features/evidence/parse.ts';
+import { parsePairs, parseRanges, readEvaluationData } from '../features/evidence/parse.ts';
 import { checkPredictionSource, openModel, runEvaluation, type ModelFile } from '../features/evidence/run.ts';
 import { DomainError } from '../errors.ts';
 import { UsageError } from './client.ts';
@@ -40,6 +40,30 @@ function summary(result: Printed): string {
   return lines.join('\n');
 }
 
+/** Domain validation errors met while reading options are usage errors (exit 2). */
+function asUsage<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof DomainError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function zeroDivisionOf(v: string): 0 | 1 | 'nan' {
+  if (v === '0' || v === '1') return Number(v) as 0 | 1;
+  if (v === 'nan') return 'nan';
+  throw new UsageError(`--zero-division must be 0, 1 or nan, not '${v}'`);
+}
+
+function modelOptions(o: { output?: string; labelOutput?: string; classIndex?: string; threshold?: string }) {
+  const classIndex = o.classIndex === undefined ? undefined : Number(o.classIndex);
+  if (classIndex !== undefined && !(Number.isInteger(classIndex) && classIndex >= 0)) throw new UsageError(`--class-index must be a non-negative integer, not '${o.classIndex}'`);
+  const threshold = o.threshold === undefined ? undefined : Number(o.threshold);
+  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw new UsageError(`--threshold must be between 0 and 1, not '${o.threshold}'`);
+  return { ...(o.output ? { output: o.output } : {}), ...(o.labelOutput ? { labelOutput: o.labelOutput } : {}), ...(classIndex !== undefined ? { classIndex } : {}), ...(threshold !== undefined ? { threshold } : {}) };
+}
+
 export function evaluateCommand(program: Command): void {
   program
     .command('evaluate')
@@ -51,6 +75,11 @@ export function evaluateCommand(program: Command): void {
     .option('--model <file>', 'an ONNX model to produce the predictions and explain (Shapley values, permutation importance, partial dependence)')
     .option('--features <columns>', 'comma-separated model input columns, in input order (default: the model\'s input names)')
     .option('--output <name>', 'model output holding the probability or value')
+    .option('--label-output <name>', 'model output holding the predicted label')
+    .option('--class-index <n>', 'probability column of the positive class (binary, default last) or of the class explained (multiclass, default 0)')
+    .option('--threshold <p>', 'binary models without a label output: positive when probability >= p (default 0.5)')
+    .option('--class-scores <pairs>', 'multiclass: class:column pairs naming each class probability column (log loss, ROC AUC)')
+    .option('--zero-division <value>', "scikit-learn's zero_division for rates with a zero denominator: 0 (default), 1 or nan")
     .option('--no-explain', 'with --model: skip explanations')
     .option('--seed <n>', 'seed for the explanations\' sampling', '0')
     .option('--score <column>', 'predicted probability of the positive class')
@@ -72,7 +101,7 @@ export function evaluateCommand(program: Command): void {
         }),
       );
       const features = o.features ? String(o.features).split(',').map((s: string) => s.trim()).filter(Boolean) : [];
-      let spec: EvaluationSpec = { task: o.task, label: o.label, ...(o.prediction ? { prediction: o.prediction } : {}), ...(features.length ? { features } : {}), ...(o.score ? { score: o.score } : {}), ...(o.weight ? { weight: o.weight } : {}), sensitive, ...(Object.keys(privileged).length ? { privileged } : {}) };
+      let spec: EvaluationSpec = { task: o.task, label: o.label, ...(o.prediction ? { prediction: o.prediction } : {}), ...(features.length ? { features } : {}), ...(o.score ? { score: o.score } : {}), ...(o.weight ? { weight: o.weight } : {}), sensitive, ...(Object.keys(privileged).length ? { privileged } : {}), ...(o.zeroDivision !== undefined ? { zeroDivision: zeroDivisionOf(o.zeroDivision) } : {}), ...(o.classScores ? { classScores: asUsage(() => parsePairs(o.classScores, 'class-scores')) } : {}) };
       let size: number;
       try {
         size = statSync(o.data).size;
@@ -85,7 +114,7 @@ export function evaluateCommand(program: Command): void {
       let file: ModelFile | undefined;
       if (o.model) {
         try {
-          file = { bytes: readFileSync(o.model), source: String(o.model), options: { ...(o.output ? { output: o.output } : {}) } };
+          file = { bytes: readFileSync(o.model), source: String(o.model), options: modelOptions(o) };
         } catch (err) {
           throw new UsageError(`cannot read ${o.model}: ${(err as NodeJS.ErrnoException).code}`);
         }

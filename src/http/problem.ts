@@ -26,6 +26,7 @@ const titles: Record<ErrorCode, string> = {
   precondition_required: 'Precondition required',
   rate_limited: 'Too many requests',
   internal_error: 'Internal server error',
+  bad_gateway: 'Upstream read failed',
   unavailable: 'Service unavailable',
 };
 

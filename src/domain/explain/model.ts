@@ -15,8 +15,11 @@ export interface Predictor {
   predict(x: Float64Array, rows: number): Promise<{ output: Float64Array; target: Float64Array }>;
 }
 
-/** Rows per model call: bounds the memory of synthetic batches (coalitions, grids, permutations). */
-export const BATCH_ROWS = 65_536;
+/** Cells (rows x features) per model call: bounds the memory of synthetic batches (coalitions, grids, permutations). */
+export const BATCH_CELLS = 4_194_304;
+
+/** Rows per model call for `features` features: at most 65,536, and within BATCH_CELLS. */
+export const batchRows = (features: number): number => Math.max(1, Math.min(65_536, Math.floor(BATCH_CELLS / Math.max(1, features))));
 
 /** The rows of `m` selected by `rows`, as a new matrix. */
 export function selectRows(m: FeatureMatrix, rows: ArrayLike<number>): FeatureMatrix {
@@ -30,8 +33,9 @@ export function selectRows(m: FeatureMatrix, rows: ArrayLike<number>): FeatureMa
 export async function predictAll(model: Predictor, x: Float64Array, rows: number, features: number): Promise<{ output: Float64Array; target: Float64Array }> {
   const output = new Float64Array(rows);
   const target = new Float64Array(rows);
-  for (let start = 0; start < rows; start += BATCH_ROWS) {
-    const n = Math.min(BATCH_ROWS, rows - start);
+  const step = batchRows(features);
+  for (let start = 0; start < rows; start += step) {
+    const n = Math.min(step, rows - start);
     const r = await model.predict(x.subarray(start * features, (start + n) * features), n);
     output.set(r.output, start);
     target.set(r.target, start);

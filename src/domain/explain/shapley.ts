@@ -1,4 +1,4 @@
-import { BATCH_ROWS, type FeatureMatrix, type Predictor } from './model.ts';
+import { batchRows, type FeatureMatrix, type Predictor } from './model.ts';
 import { seededRandom } from './random.ts';
 
 /** Up to this many features Shapley values are exact (2^F coalitions); above, KernelSHAP sampling. */
@@ -28,7 +28,7 @@ async function coalitionValues(model: Predictor, explained: FeatureMatrix, backg
   const K = background.rows;
   const perCoalition = R * K;
   const out = new Float64Array(coalitions.length * R);
-  const step = Math.max(1, Math.floor(BATCH_ROWS / perCoalition));
+  const step = Math.max(1, Math.floor(batchRows(f) / perCoalition));
   for (let c0 = 0; c0 < coalitions.length; c0 += step) {
     const cs = coalitions.slice(c0, c0 + step);
     const x = new Float64Array(cs.length * perCoalition * f);

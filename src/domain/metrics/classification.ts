@@ -37,25 +37,28 @@ export function confusion(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, we
   return { tn: cells[0]!, fp: cells[1]!, fn: cells[2]!, tp: cells[3]!, w, n: count };
 }
 
-/** a/b with 0/0 (and any x/0) read as 0.0, sklearn's zero_division / nan_to_num rule. */
-const ratio0 = (a: number, b: number): number => (b === 0 ? 0 : a / b);
+/**
+ * The per-group rates fairlearn's MetricFrame computes, by name, with scikit-learn's
+ * `zero_division`: what a rate whose denominator is zero reads as (0 by default, as scikit-learn
+ * and fairlearn report it; 1, or NaN to leave it undefined as AIF360's classic metrics do).
+ */
+export function ratesWith(zeroDivision: number): Record<string, (c: Confusion) => number> {
+  const ratio = (a: number, b: number): number => (b === 0 ? zeroDivision : a / b);
+  return {
+    selection_rate: (c) => (c.w === 0 ? NaN : (c.tp + c.fp) / c.w),
+    tpr: (c) => ratio(c.tp, c.tp + c.fn),
+    fpr: (c) => ratio(c.fp, c.fp + c.tn),
+    fnr: (c) => ratio(c.fn, c.tp + c.fn),
+    tnr: (c) => ratio(c.tn, c.tn + c.fp),
+    accuracy: (c) => (c.w === 0 ? NaN : (c.tp + c.tn) / c.w),
+    precision: (c) => ratio(c.tp, c.tp + c.fp),
+    recall: (c) => ratio(c.tp, c.tp + c.fn),
+    // scikit-learn >= 1.3: 2tp / (2tp + fp + fn), zero_division only when nothing is positive at all.
+    f1: (c) => ratio(2 * c.tp, 2 * c.tp + c.fp + c.fn),
+  };
+}
 
-/** The per-group rates fairlearn's MetricFrame computes, by name. */
-export const RATES: Record<string, (c: Confusion) => number> = {
-  selection_rate: (c) => (c.w === 0 ? NaN : (c.tp + c.fp) / c.w),
-  tpr: (c) => ratio0(c.tp, c.tp + c.fn),
-  fpr: (c) => ratio0(c.fp, c.fp + c.tn),
-  fnr: (c) => ratio0(c.fn, c.tp + c.fn),
-  tnr: (c) => ratio0(c.tn, c.tn + c.fp),
-  accuracy: (c) => (c.w === 0 ? NaN : (c.tp + c.tn) / c.w),
-  precision: (c) => ratio0(c.tp, c.tp + c.fp),
-  recall: (c) => ratio0(c.tp, c.tp + c.fn),
-  f1: (c) => {
-    const p = ratio0(c.tp, c.tp + c.fp);
-    const r = ratio0(c.tp, c.tp + c.fn);
-    return p + r === 0 ? 0 : (2 * p * r) / (p + r);
-  },
-};
+export const RATES = ratesWith(0);
 
 /**
  * Indexes that order `values` ascending (stable), by an LSD radix sort over the 64 bits of each

@@ -81,7 +81,9 @@ export function cellShape(text: string): CellShape {
  * `possible` rules a cell out from its shape alone, so most numeric cells cost no regex at all.
  */
 export const PII_DETECTORS: { kind: string; pattern: RegExp; confirm?: (match: string) => boolean; possible: (s: CellShape) => boolean }[] = [
-  { kind: 'email', pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g, possible: (s) => s.at },
+  // Bounded parts (RFC 5321 lengths) keep the scan linear: an unbounded local part rescans the
+  // whole run of letters from every start, quadratic in a long cell without a domain.
+  { kind: 'email', pattern: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}/g, possible: (s) => s.at },
   { kind: 'iban', pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g, confirm: (m) => ibanValid(m.replace(/ /g, '')), possible: (s) => s.letters && s.digits >= 2 },
   // Not inside a decimal number: the digits after a float's point (0.2400000000000002) are not a card.
   { kind: 'payment-card', pattern: /(?<![\d.])\d(?:[ -]?\d){12,18}(?!\d|\.\d)/g, confirm: (m) => luhn(m.replace(/[ -]/g, '')), possible: (s) => s.digits >= 13 },

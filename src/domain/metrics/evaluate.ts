@@ -1,7 +1,7 @@
-import { confusion, logLoss, RATES, rocAuc } from './classification.ts';
+import { confusion, logLoss, ratesWith, rocAuc } from './classification.ts';
 import { aif360Classic, aif360Sklearn, classificationFrame, disaggregate, fairlearnMetrics, groupedConfusion, groupRows, type Disaggregated } from './fairness.ts';
 import { REGRESSION } from './regression.ts';
-import { multiclass } from './multiclass.ts';
+import { multiclass, multiclassProbabilistic } from './multiclass.ts';
 import { scoringImpactRatios, selectionImpactRatios } from './impact-ratio.ts';
 
 export interface EvaluationSpec {
@@ -12,10 +12,14 @@ export interface EvaluationSpec {
   score?: string;
   /** Model input columns, when a model is run over the data. */
   features?: string[];
+  /** Multiclass: the probability column of each class, for log loss and ROC AUC. */
+  classScores?: Record<string, string>;
   weight?: string;
   sensitive: string[];
   /** Privileged group per sensitive column, for AIF360-style signed differences. */
   privileged?: Record<string, string>;
+  /** scikit-learn's zero_division: what a rate with a zero denominator reads as (default 0; NaN leaves it undefined). */
+  zeroDivision?: 0 | 1 | 'nan';
   /** Subpopulation analysis: the metric to rank slices by (default accuracy, or mae for regression) and the smallest slice reported. */
   slices?: { metric?: string; minRows?: number; top?: number };
 }
@@ -58,8 +62,8 @@ export interface EvaluationResultSlices {
 export interface EvaluationData {
   yTrue: Float64Array;
   yPred: Float64Array;
-  /** Class names, for multiclass classification (yTrue/yPred then stay empty). */
-  classes?: { yTrue: string[]; yPred: string[] };
+  /** Class names, for multiclass classification (yTrue/yPred then stay empty), and each class's probabilities when given. */
+  classes?: { yTrue: string[]; yPred: string[]; probabilities?: Record<string, Float64Array> };
   score?: Float64Array;
   weight?: Float64Array;
   sensitive: Record<string, string[]>;
@@ -69,6 +73,29 @@ export interface EvaluationData {
 
 const CLASSIFICATION_METRICS = ['selection_rate', 'tpr', 'fpr', 'fnr', 'tnr', 'accuracy', 'precision', 'recall', 'f1'];
 const REGRESSION_METRICS = ['mse', 'rmse', 'mae', 'r2'];
+const MULTICLASS_METRICS = ['accuracy', 'macroPrecision', 'macroRecall', 'macroF1', 'weightedF1'];
+
+/** The per-group metrics each task reports (and slices can be ranked by). */
+export const GROUP_METRICS: Record<EvaluationSpec['task'], string[]> = { 'binary-classification': CLASSIFICATION_METRICS, 'multiclass-classification': MULTICLASS_METRICS, regression: REGRESSION_METRICS };
+
+/** What is wrong with a spec before any data is read (pointer and message each). */
+export function specProblems(spec: EvaluationSpec): { pointer: string; message: string }[] {
+  const problems: { pointer: string; message: string }[] = [];
+  const metric = spec.slices?.metric;
+  if (metric && !GROUP_METRICS[spec.task].includes(metric)) problems.push({ pointer: '/querystring/sliceMetric', message: `'${metric}' is not a ${spec.task} metric; use one of ${GROUP_METRICS[spec.task].join(', ')}` });
+  if (spec.privileged && spec.task !== 'binary-classification') problems.push({ pointer: '/querystring/privileged', message: 'privileged groups (AIF360 differences) apply to binary classification only' });
+  for (const c of Object.keys(spec.privileged ?? {})) if (!spec.sensitive.includes(c)) problems.push({ pointer: '/querystring/privileged', message: `'${c}' is not a sensitive column` });
+  if (spec.classScores && spec.task !== 'multiclass-classification') problems.push({ pointer: '/querystring/classScores', message: 'class probability columns apply to multiclass classification only' });
+  if (spec.score && spec.task !== 'binary-classification') problems.push({ pointer: '/querystring/score', message: 'a score column applies to binary classification only' });
+  return problems;
+}
+
+/** Each row's category across `cols`: the value itself, or the values joined for an intersection. */
+const categoriesOf = (data: EvaluationData, cols: string[]): string[] => {
+  if (cols.length === 1) return data.sensitive[cols[0]!]!;
+  const columns = cols.map((c) => data.sensitive[c]!);
+  return Array.from(columns[0]!, (_, i) => columns.map((c) => c[i]!).join(' / '));
+};
 
 const frameJson = (d: Disaggregated, labels: unknown[]) => ({
   overall: d.overall,
@@ -109,8 +136,13 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
   if (spec.task === 'multiclass-classification') {
     const { yTrue, yPred } = data.classes!;
     const m = multiclass(yTrue, yPred, w);
-    performance = m as unknown as Record<string, unknown>;
+    const probabilistic = data.classes!.probabilities ? multiclassProbabilistic(yTrue, data.classes!.probabilities, w) : undefined;
+    performance = { ...m, ...(probabilistic ? { logLoss: finiteOrNull(probabilistic.logLoss), rocAuc: probabilistic.rocAuc } : {}) };
     metrics.accuracy = m.accuracy;
+    if (probabilistic) {
+      metrics['log-loss'] = finiteOrNull(probabilistic.logLoss);
+      metrics['roc-auc'] = finiteOrNull(probabilistic.rocAuc.ovrMacro);
+    }
     metrics['macro-f1'] = m.macro.f1;
     metrics['weighted-f1'] = m.weighted.f1;
     for (const cols of columns) {
@@ -120,17 +152,21 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
         groups: groups.labels.map((g, i) => ({ group: g, rows: groups.rows[i]!.length })),
         metricFrame: {
           accuracy: frameJson(disaggregate(m.accuracy, groups.rows.map(per((r) => r.accuracy))), groups.labels),
+          macroPrecision: frameJson(disaggregate(m.macro.precision, groups.rows.map(per((r) => r.macro.precision))), groups.labels),
+          macroRecall: frameJson(disaggregate(m.macro.recall, groups.rows.map(per((r) => r.macro.recall))), groups.labels),
           macroF1: frameJson(disaggregate(m.macro.f1, groups.rows.map(per((r) => r.macro.f1))), groups.labels),
+          weightedF1: frameJson(disaggregate(m.weighted.f1, groups.rows.map(per((r) => r.weighted.f1))), groups.labels),
         },
       };
     }
   } else if (spec.task === 'binary-classification') {
     const overall = confusion(data.yTrue, data.yPred, w);
+    const rates = ratesWith(spec.zeroDivision === 'nan' ? NaN : (spec.zeroDivision ?? 0));
     performance = {
-      accuracy: RATES.accuracy!(overall),
-      precision: RATES.precision!(overall),
-      recall: RATES.recall!(overall),
-      f1: RATES.f1!(overall),
+      accuracy: rates.accuracy!(overall),
+      precision: rates.precision!(overall),
+      recall: rates.recall!(overall),
+      f1: rates.f1!(overall),
       confusion: { tn: overall.tn, fp: overall.fp, fn: overall.fn, tp: overall.tp },
       ...(data.score ? { rocAuc: finiteOrNull(rocAuc(data.yTrue, data.score, w)), logLoss: logLoss(data.yTrue, data.score, w) } : {}),
     };
@@ -140,15 +176,16 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
     for (const cols of columns) {
       const groups = groupRows(cols.length === 1 ? data.sensitive[cols[0]!]! : Object.fromEntries(cols.map((c) => [c, data.sensitive[c]!])));
       const perGroup = groupedConfusion(data.yTrue, data.yPred, groups.codes, groups.labels.length, w);
-      const frame = classificationFrame(CLASSIFICATION_METRICS, overall, perGroup);
+      const frame = classificationFrame(CLASSIFICATION_METRICS, overall, perGroup, rates);
       const fl = fairlearnMetrics(frame);
       const privileged = cols.length === 1 ? spec.privileged?.[cols[0]!] : undefined;
-      const single = cols.length === 1 ? data.sensitive[cols[0]!]! : undefined;
+      // NYC LL144 asks for intersectional categories too (sex x race/ethnicity), so every key gets them.
+      const categories = categoriesOf(data, cols);
       fairness[cols.join(' x ')] = {
         groups: groups.labels.map((g, i) => ({ group: g, rows: perGroup[i]!.n })),
         metricFrame: Object.fromEntries(Object.entries(frame).map(([m, d]) => [m, frameJson(d, groups.labels)])),
         fairlearn: fl,
-        ...(single ? { nycLl144: { selection: selectionImpactRatios(single, data.yPred), ...(data.score ? { scoring: scoringImpactRatios(single, data.score) } : {}) } } : {}),
+        nycLl144: { selection: selectionImpactRatios(categories, data.yPred), ...(data.score ? { scoring: scoringImpactRatios(categories, data.score) } : {}) },
         ...(privileged !== undefined
           ? { aif360: aif360Sklearn(data.yTrue, data.yPred, data.sensitive[cols[0]!]!, privileged, w), aif360Classic: aif360Classic(data.yTrue, data.yPred, data.sensitive[cols[0]!]!, privileged, w) }
           : {}),
@@ -177,6 +214,8 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
             return [m, frameJson(d, groups.labels)];
           }),
         ),
+        // LL144's scoring rate for regression-like outputs: the share of each category predicted above the median.
+        nycLl144: { scoring: scoringImpactRatios(categoriesOf(data, cols), data.yPred) },
       };
     }
   }

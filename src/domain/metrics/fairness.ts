@@ -157,10 +157,10 @@ export function disaggregate(overall: number, byGroup: number[]): Disaggregated 
 }
 
 /** A MetricFrame over confusion-based rates (RATES names): empty groups are NaN throughout. */
-export function classificationFrame(metrics: string[], overall: Confusion, perGroup: Confusion[]): Record<string, Disaggregated> {
+export function classificationFrame(metrics: string[], overall: Confusion, perGroup: Confusion[], rates = RATES): Record<string, Disaggregated> {
   return Object.fromEntries(
     metrics.map((m) => {
-      const f = RATES[m];
+      const f = rates[m];
       if (!f) throw new Error(`unknown metric '${m}'`);
       return [m, disaggregate(f(overall), perGroup.map((c) => (c.n === 0 ? NaN : f(c))))];
     }),
@@ -170,6 +170,14 @@ export function classificationFrame(metrics: string[], overall: Confusion, perGr
 export type Method = 'between_groups' | 'to_overall';
 const diff = (d: Disaggregated, m: Method) => (m === 'between_groups' ? d.differenceBetweenGroups : d.differenceToOverall);
 const ratio = (d: Disaggregated, m: Method) => (m === 'between_groups' ? d.ratioBetweenGroups : d.ratioToOverall);
+
+/** Python's builtin min of two numbers: the first unless the second is smaller (so NaN first wins). */
+const pyMin = (a: number, b: number) => (b < a ? b : a);
+/** pandas' Series.mean(): NaN values skipped; NaN when nothing is left. */
+const nanMean = (...xs: number[]) => {
+  const ok = xs.filter((x) => !Number.isNaN(x));
+  return ok.length === 0 ? NaN : ok.reduce((a, b) => a + b, 0) / ok.length;
+};
 
 /** fairlearn's wrappers (demographic parity, equal opportunity, equalized odds) by method. */
 export function fairlearnMetrics(frame: Record<string, Disaggregated>) {
@@ -182,13 +190,15 @@ export function fairlearnMetrics(frame: Record<string, Disaggregated>) {
     demographic_parity_ratio: both((m) => ratio(sr, m)),
     equal_opportunity_difference: both((m) => diff(tpr, m)),
     equal_opportunity_ratio: both((m) => ratio(tpr, m)),
+    // fairlearn takes Python's builtin max/min over the (tpr, fpr) Series, so a NaN second value
+    // is passed over while a NaN first one wins, and pandas' mean, which skips NaN.
     equalized_odds_difference: {
-      worst_case: both((m) => Math.max(diff(tpr, m), diff(fpr, m))),
-      mean: both((m) => (diff(tpr, m) + diff(fpr, m)) / 2),
+      worst_case: both((m) => pyMax(diff(tpr, m), diff(fpr, m))),
+      mean: both((m) => nanMean(diff(tpr, m), diff(fpr, m))),
     },
     equalized_odds_ratio: {
-      worst_case: both((m) => Math.min(ratio(tpr, m), ratio(fpr, m))),
-      mean: both((m) => (ratio(tpr, m) + ratio(fpr, m)) / 2),
+      worst_case: both((m) => pyMin(ratio(tpr, m), ratio(fpr, m))),
+      mean: both((m) => nanMean(ratio(tpr, m), ratio(fpr, m))),
     },
   };
 }

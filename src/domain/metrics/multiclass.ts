@@ -1,3 +1,5 @@
+import { rocAuc as rocAucOf } from './classification.ts';
+
 /**
  * Multiclass classification metrics with scikit-learn's averaging options: per-class precision,
  * recall and F1 (0/0 -> 0.0), their `macro` (unweighted mean over labels), `weighted` (mean
@@ -49,5 +51,57 @@ export function multiclass(yTrue: string[], yPred: string[], weights?: ArrayLike
     macro: { precision: mean(perClass.map((c) => c.precision)), recall: mean(perClass.map((c) => c.recall)), f1: mean(perClass.map((c) => c.f1)) },
     weighted: { precision: wmean((c) => c.precision), recall: wmean((c) => c.recall), f1: wmean((c) => c.f1) },
     micro: { precision: microP, recall: microP, f1: microP },
+  };
+}
+
+/**
+ * Probabilistic multiclass metrics from one probability column per class, as scikit-learn
+ * computes them: log loss (probabilities clipped to machine epsilon and each row renormalised to
+ * sum to one), ROC AUC one-vs-rest averaged `macro` and `weighted` (by class prevalence), and
+ * one-vs-one `macro` (Hand & Till; unweighted, as scikit-learn refuses sample weights there).
+ * A true class without a probability column makes the metrics undefined (NaN).
+ */
+export function multiclassProbabilistic(yTrue: string[], probabilities: Record<string, ArrayLike<number>>, weights?: ArrayLike<number>, auc = rocAucOf) {
+  const classes = Object.keys(probabilities).sort();
+  const n = yTrue.length;
+  const eps = Number.EPSILON;
+  let loss = 0;
+  let wsum = 0;
+  let covered = true;
+  for (let i = 0; i < n; i++) {
+    let total = 0;
+    for (const c of classes) total += Math.min(Math.max(probabilities[c]![i]!, eps), 1 - eps);
+    const own = probabilities[yTrue[i]!];
+    if (!own) covered = false;
+    const w = weights ? weights[i]! : 1;
+    if (own) loss += w * -Math.log(Math.min(Math.max(own[i]!, eps), 1 - eps) / total);
+    wsum += w;
+  }
+  const ovr = classes.map((c) => {
+    const y = Float64Array.from(yTrue, (t) => (t === c ? 1 : 0));
+    let prevalence = 0;
+    for (let i = 0; i < n; i++) prevalence += (weights ? weights[i]! : 1) * y[i]!;
+    return { label: c, auc: auc(y, probabilities[c]!, weights), prevalence };
+  });
+  const prevalenceTotal = ovr.reduce((s, x) => s + x.prevalence, 0);
+  const pairs: number[] = [];
+  for (let a = 0; a < classes.length; a++) {
+    for (let b = a + 1; b < classes.length; b++) {
+      const rows: number[] = [];
+      for (let i = 0; i < n; i++) if (yTrue[i] === classes[a] || yTrue[i] === classes[b]) rows.push(i);
+      const y = Float64Array.from(rows, (i) => (yTrue[i] === classes[a] ? 1 : 0));
+      const ab = auc(y, Float64Array.from(rows, (i) => probabilities[classes[a]!]![i]!));
+      const ba = auc(Float64Array.from(y, (v) => 1 - v), Float64Array.from(rows, (i) => probabilities[classes[b]!]![i]!));
+      pairs.push((ab + ba) / 2);
+    }
+  }
+  return {
+    logLoss: covered ? loss / wsum : NaN,
+    rocAuc: {
+      ovrMacro: ovr.reduce((s, x) => s + x.auc, 0) / ovr.length,
+      ovrWeighted: ovr.reduce((s, x) => s + x.auc * x.prevalence, 0) / prevalenceTotal,
+      ovoMacro: weights ? NaN : pairs.reduce((s, x) => s + x, 0) / pairs.length,
+      perClass: ovr.map((x) => ({ label: x.label, auc: x.auc })),
+    },
   };
 }

@@ -53,8 +53,11 @@ interface Case {
 }
 
 function binaryClassification(c: Case): Record<string, unknown> {
-  const yTrue = nums(c.inputs.y_true as unknown[]);
-  const yPred = nums(c.inputs.y_pred as unknown[]);
+  // Labels are coded 1 for the case's positive label (pos_label, default 1) and 0 otherwise, as the engine reads them.
+  const positive = String(c.params.pos_label ?? 1);
+  const coded = (xs: unknown[]) => xs.map((x) => (String(decode(x)) === positive ? 1 : 0));
+  const yTrue = coded(c.inputs.y_true as unknown[]);
+  const yPred = coded(c.inputs.y_pred as unknown[]);
   const w = c.inputs.sample_weight ? nums(c.inputs.sample_weight as unknown[]) : undefined;
   const scores = c.inputs.y_score ? nums(c.inputs.y_score as unknown[]) : undefined;
   const features = c.inputs.sensitive_features as SensitiveFeatures;
@@ -114,9 +117,14 @@ export function runMetricsVectors(doc: Record<string, unknown>): VectorOutcome[]
   return (doc.cases as Case[]).map((c) => {
     const name = `${c.kind} ${c.id}`;
     let actual: Record<string, unknown>;
-    if (c.kind === 'fairness_binary_classification') actual = binaryClassification(c);
-    else if (c.kind === 'fairness_regression') actual = regression(c);
-    else return { name, ok: true, skipped: true, detail: 'drift metrics arrive with production monitoring' };
+    try {
+      if (c.kind === 'fairness_binary_classification') actual = binaryClassification(c);
+      else if (c.kind === 'fairness_regression') actual = regression(c);
+      else return { name, ok: true, skipped: true, detail: 'drift metrics arrive with production monitoring' };
+    } catch (err) {
+      // A case the engine cannot run (an unknown metric, malformed inputs) fails; the run goes on.
+      return { name, ok: false, detail: `could not be computed: ${(err as Error).message}` };
+    }
     const diffs = differences(actual, c.expected);
     return { name, ok: diffs.length === 0, detail: diffs.slice(0, 10).join('\n    ') };
   });

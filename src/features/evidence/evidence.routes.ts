@@ -7,9 +7,9 @@ import { VersionParams } from '../versions/versions.schema.ts';
 import type { FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { DEFAULT_EXPLAIN } from '../../domain/explain/explain.ts';
-import type { EvaluationSpec } from '../../domain/metrics/evaluate.ts';
+import { GROUP_METRICS, type EvaluationSpec } from '../../domain/metrics/evaluate.ts';
 import type { EvaluationPart, EvidenceService } from './evidence.service.ts';
-import { parseRanges, type DataFormat } from './parse.ts';
+import { parsePairs, parseRanges, type DataFormat } from './parse.ts';
 
 const tags = ['evidence'];
 const FORMATS: Record<string, DataFormat> = { 'text/csv': 'csv', 'application/x-ndjson': 'jsonl', 'application/jsonl': 'jsonl', 'application/vnd.apache.parquet': 'parquet', 'application/x-parquet': 'parquet' };
@@ -26,7 +26,9 @@ const EvaluationQuery = Type.Object(
     privileged: Type.Optional(Type.String({ maxLength: 2000, description: 'comma-separated column:value privileged groups, e.g. sex:M' })),
     positiveLabel: Type.String({ minLength: 1, maxLength: 100, default: '1' }),
     missingSensitiveAs: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'category for rows whose sensitive value is missing (otherwise refused)' })),
-    sliceMetric: Type.Optional(Type.Enum(['selection_rate', 'tpr', 'fpr', 'fnr', 'tnr', 'accuracy', 'precision', 'recall', 'f1', 'macroF1', 'mse', 'rmse', 'mae', 'r2'], { description: 'rank subpopulations by this metric (default accuracy, mae for regression)' })),
+    sliceMetric: Type.Optional(Type.Enum([...new Set(Object.values(GROUP_METRICS).flat())], { description: 'rank subpopulations by this per-group metric of the task (default accuracy, mae for regression)' })),
+    classScores: Type.Optional(Type.String({ maxLength: 10_000, description: 'multiclass: comma-separated class:column pairs naming each class probability column, for log loss and ROC AUC (one-vs-rest and one-vs-one)' })),
+    zeroDivision: Type.Optional(Type.Enum(['0', '1', 'nan'], { description: "scikit-learn's zero_division: what a rate with a zero denominator (e.g. TPR of a group without positives) reads as; default 0 as scikit-learn and fairlearn report it, nan as AIF360's classic metrics" })),
     minSliceRows: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 30, description: 'smallest subpopulation reported' }),
     ranges: Type.Optional(Type.String({ maxLength: 10_000, description: 'comma-separated column:min:max expected ranges; the data-quality profile counts values outside them, e.g. age:18:120,income:0:1e7' })),
     dataset: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'evaluate this registered dataset (name or id) instead of uploaded data; read from its URI, digest checked' })),
@@ -118,9 +120,10 @@ export async function evidenceRoutes(app: App, { evidence, maxBytes }: { evidenc
       ...(q.weight ? { weight: q.weight } : {}),
       sensitive,
       ...(Object.keys(privileged).length ? { privileged } : {}),
+      ...(q.classScores ? { classScores: parsePairs(q.classScores, 'classScores') } : {}),
+      ...(q.zeroDivision ? { zeroDivision: q.zeroDivision === 'nan' ? ('nan' as const) : (Number(q.zeroDivision) as 0 | 1) } : {}),
       slices: { minRows: q.minSliceRows, ...(q.sliceMetric ? { metric: q.sliceMetric } : {}) },
     };
-    if (q.score && q.task !== 'binary-classification') throw new DomainError('validation_failed', 'a score column applies to binary classification only', { errors: [{ pointer: '/querystring/score', message: 'binary classification only' }] });
     const result = await evidence.evaluate(contextOf(request), request.params.name, request.params.version, {
       spec,
       parse: { positiveLabel: q.positiveLabel, missingSensitiveAs: q.missingSensitiveAs, maxRows: 10_000_000, ...(ranges ? { ranges } : {}) },

@@ -10,7 +10,7 @@ import type { ExplainOptions } from '../../domain/explain/explain.ts';
 import type { DatasetRepo } from '../datasets/datasets.repo.ts';
 import type { OnnxOptions } from './onnx.ts';
 import { checkPredictionSource, modelDigest, openModel, runEvaluation, type ModelFile } from './run.ts';
-import { openUri, readBounded, type FetchPolicy } from './sources.ts';
+import { openUri, readBounded, upstreamFailed, type FetchPolicy } from './sources.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { VERSION } from '../../version.ts';
@@ -62,6 +62,16 @@ export interface EvaluationRequest {
   useArtifact?: boolean;
   model: OnnxOptions;
   explain: ExplainOptions | false;
+}
+
+/** Runs a read of a referenced URI; failures that are not the data's own problems are the upstream's. */
+async function upstream<T>(uri: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof DomainError) throw err;
+    throw upstreamFailed(uri, err);
+  }
 }
 
 const formatOf = (uri: string): DataFormat | undefined => (/\.(jsonl|ndjson)$/i.test(uri) ? 'jsonl' : /\.parquet$/i.test(uri) ? 'parquet' : /\.csv$/i.test(uri) ? 'csv' : undefined);
@@ -117,7 +127,7 @@ export function createEvidenceService({ db, transact, audit, clock, ids, repo, d
         file = f;
       };
       try {
-        if (req.useArtifact) await open({ bytes: await readBounded(await openUri(target.artifactUri, fetchPolicy), maxBytes, 'the model artefact'), source: target.artifactUri, options: req.model });
+        if (req.useArtifact) await open({ bytes: await upstream(target.artifactUri, async () => readBounded(await openUri(target.artifactUri, fetchPolicy), maxBytes, 'the model artefact')), source: target.artifactUri, options: req.model });
         for await (const part of req.parts) {
           if (part.field === 'model') {
             if (file) throw badRequest(req.useArtifact ? 'useArtifact runs the version\'s artefact; do not upload a model as well' : 'send one model part', '/body/model');
@@ -137,7 +147,7 @@ export function createEvidenceService({ db, transact, audit, clock, ids, repo, d
           const format = req.dataset.format ?? formatOf(new URL(d.uri, 'file:///').pathname);
           if (!format) throw badRequest(`cannot tell the format of ${d.uri}; give datasetFormat`, '/querystring/datasetFormat');
           if (!file) checkPredictionSource(spec, false, req.explain);
-          parsed = await readEvaluationData(await openUri(d.uri, fetchPolicy), format, spec, opts);
+          parsed = await upstream(d.uri, async () => readEvaluationData(await openUri(d.uri!, fetchPolicy), format, spec, opts));
           if (parsed.digest !== d.digest) throw new DomainError('conflict', `the data read from ${d.uri} has digest ${parsed.digest}, not the registered ${d.digest}: the dataset changed since it was registered`, { extra: { dataDigest: parsed.digest, registeredDigest: d.digest } });
           dataset = { name: d.dataset, version: d.version, digest: d.digest, uri: d.uri };
         }

@@ -4,7 +4,7 @@ import { finished } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import { parse } from 'csv-parse';
 import { parquetReadObjects } from 'hyparquet';
-import type { EvaluationData, EvaluationSpec } from '../../domain/metrics/evaluate.ts';
+import { specProblems, type EvaluationData, type EvaluationSpec } from '../../domain/metrics/evaluate.ts';
 import { DomainError } from '../../errors.ts';
 import { createProfiler, type DataProfile } from '../../domain/metrics/data-profile.ts';
 
@@ -19,6 +19,19 @@ export interface ParseOptions {
   ranges?: Record<string, [number, number]>;
   maxRows: number;
   maxBytes: number;
+}
+
+/** `key:value,...` pairs (the value may contain colons), each key once. */
+export function parsePairs(text: string, what: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of text.split(',')) {
+    const i = item.indexOf(':');
+    const key = item.slice(0, i).trim();
+    const value = item.slice(i + 1).trim();
+    if (i <= 0 || !key || !value || Object.hasOwn(out, key)) throw new DomainError('validation_failed', `${what} '${item}' must be key:value, each key once`, { errors: [{ pointer: `/querystring/${what}`, message: 'key:value pairs' }] });
+    out[key] = value;
+  }
+  return out;
 }
 
 /** `column:min:max,...` (the column may itself contain colons: min and max are the last two fields). */
@@ -86,6 +99,12 @@ function plainCell(v: unknown): unknown {
  * one. Also returns the SHA-256 of the bytes read, which the evidence records as the data digest.
  */
 export async function readEvaluationData(input: Readable, format: DataFormat, spec: EvaluationSpec, opts: ParseOptions): Promise<{ data: EvaluationData; digest: string; profile: DataProfile }> {
+  const problems = specProblems(spec);
+  if (problems.length > 0) throw new DomainError('validation_failed', problems.map((p) => p.message).join('; '), { errors: problems });
+  for (const [what, list] of [['sensitive', spec.sensitive], ['features', spec.features ?? []]] as const) {
+    const twice = list.filter((c, i) => list.indexOf(c) !== i);
+    if (twice.length > 0) throw new DomainError('validation_failed', `${what} column '${twice[0]}' is named more than once`, { errors: [{ pointer: `/querystring/${what}`, message: 'each column once' }] });
+  }
   const hash = createHash('sha256');
   let bytes = 0;
   // Parquet keeps its schema in a footer, so the file is held whole (still bounded by maxBytes).
@@ -116,15 +135,25 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
     return s;
   };
   const features = spec.features ?? [];
-  const needed = [spec.label, ...(spec.prediction ? [spec.prediction] : []), ...(spec.score ? [spec.score] : []), ...(spec.weight ? [spec.weight] : []), ...spec.sensitive, ...features];
-  // Model inputs, row-major, grown by doubling so millions of rows stay one typed array.
-  let featureValues = new Float64Array(features.length * 1024);
+  const classScores = Object.entries(spec.classScores ?? {}).map(([label, column]) => ({ label, column, values: new NumberColumn() }));
+  const needed = [spec.label, ...(spec.prediction ? [spec.prediction] : []), ...(spec.score ? [spec.score] : []), ...(spec.weight ? [spec.weight] : []), ...spec.sensitive, ...features, ...classScores.map((c) => c.column)];
+  // Model inputs, row-major, gathered in chunks like the other numeric columns.
+  const featureValues = new NumberColumn();
 
   const binary = spec.task === 'binary-classification';
   const classes = spec.task === 'multiclass-classification' ? (data.classes = { yTrue: [], yPred: [] }) : undefined;
+  // Binary labels are the positive label and exactly one other, as scikit-learn requires: a third
+  // value ('1.0' beside '1', 'yes' beside '0') would otherwise be read silently as negative.
+  let negative: string | undefined;
   const target = (v: unknown, row: number, column: string): number => {
     if (isMissing(v)) throw bad(row, column, 'is missing');
-    if (binary) return String(v).trim() === opts.positiveLabel ? 1 : 0;
+    if (binary) {
+      const label = String(v).trim();
+      if (label === opts.positiveLabel) return 1;
+      if (negative === undefined) negative = label;
+      else if (label !== negative) throw bad(row, column, `'${label.slice(0, 40)}' is a third class: binary classification takes the positive label '${opts.positiveLabel}' and one other ('${negative.slice(0, 40)}' seen first); set positiveLabel or use multiclass-classification`);
+      return 0;
+    }
     const n = typeof v === 'number' ? v : Number(String(v).trim());
     if (!Number.isFinite(n)) throw bad(row, column, `'${String(v).slice(0, 40)}' is not a finite number`);
     return n;
@@ -158,21 +187,12 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
         if (isMissing(v)) throw bad(rows, col, 'is missing');
         into.push(String(v).trim());
       }
+      for (const c of classScores) c.values.push(number(record[c.column], rows, c.column, (n) => n >= 0 && n <= 1, 'a probability between 0 and 1'));
     } else {
       yTrue.push(target(record[spec.label], rows, spec.label));
       if (spec.prediction) yPred.push(target(record[spec.prediction], rows, spec.prediction));
     }
-    if (features.length > 0) {
-      const at = (rows - 1) * features.length;
-      if (at + features.length > featureValues.length) {
-        const grown = new Float64Array(featureValues.length * 2);
-        grown.set(featureValues);
-        featureValues = grown;
-      }
-      features.forEach((c, j) => {
-        featureValues[at + j] = number(record[c], rows, c, () => true, 'a number (model inputs must be numeric)');
-      });
-    }
+    for (const c of features) featureValues.push(number(record[c], rows, c, () => true, 'a number (model inputs must be numeric)'));
     if (spec.score) score!.push(number(record[spec.score], rows, spec.score, (n) => n >= 0 && n <= 1, 'a probability between 0 and 1'));
     if (spec.weight) weight!.push(number(record[spec.weight], rows, spec.weight, (n) => n >= 0, 'a non-negative weight'));
     for (const c of spec.sensitive) {
@@ -232,6 +252,7 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
   data.yPred = yPred.done();
   if (score) data.score = score.done();
   if (weight) data.weight = weight.done();
-  if (features.length > 0) data.features = { names: features, values: featureValues.slice(0, rows * features.length) };
+  if (features.length > 0) data.features = { names: features, values: featureValues.done() };
+  if (data.classes && classScores.length > 0) data.classes.probabilities = Object.fromEntries(classScores.map((c) => [c.label, c.values.done()]));
   return { data, digest: `sha256:${hash.digest('hex')}`, profile: profiler!.report() };
 }

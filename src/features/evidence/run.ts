@@ -10,6 +10,10 @@ import { loadOnnx, type LoadedModel, type OnnxOptions } from './onnx.ts';
 
 /** Most synthetic rows one explanation may ask the model for (coalitions x explained x background). */
 export const MAX_SHAPLEY_ROWS = 20_000_000;
+/** Most cells (explained x background rows x features) one coalition may take: it is built at once. */
+export const MAX_COALITION_CELLS = 16_777_216;
+/** Most model rows permutation importance may run (features x repeats x rows). */
+export const MAX_PERMUTATION_ROWS = 100_000_000;
 
 /** Non-finite numbers (0/0 ratios, empty groups) as the strings "NaN", "Infinity", "-Infinity": JSON has no other form. */
 export function jsonSafe(value: unknown): unknown {
@@ -40,6 +44,12 @@ export function checkPredictionSource(spec: EvaluationSpec, hasModel: boolean, e
     const coalitions = f > 0 && f <= EXACT_SHAPLEY_MAX_FEATURES ? 2 ** f : explain.samples + 2;
     if (coalitions * explain.explainRows * explain.backgroundRows > MAX_SHAPLEY_ROWS) {
       throw invalid(`Shapley values would need ${coalitions} coalitions x ${explain.explainRows} rows x ${explain.backgroundRows} background rows, over the ${MAX_SHAPLEY_ROWS} model rows allowed; lower explainRows, backgroundRows or samples`, '/querystring/explainRows');
+    }
+    if (explain.explainRows * explain.backgroundRows * f > MAX_COALITION_CELLS) {
+      throw invalid(`one coalition of ${explain.explainRows} rows x ${explain.backgroundRows} background rows x ${f} features is over the ${MAX_COALITION_CELLS} cells allowed; lower explainRows or backgroundRows`, '/querystring/explainRows');
+    }
+    if (f * explain.repeats * explain.importanceRows > MAX_PERMUTATION_ROWS) {
+      throw invalid(`permutation importance would run ${f} features x ${explain.repeats} repeats x ${explain.importanceRows} rows, over the ${MAX_PERMUTATION_ROWS} model rows allowed; lower repeats or importanceRows`, '/querystring/importanceRows');
     }
   }
 }

@@ -13,6 +13,11 @@ export interface FetchPolicy {
   hosts: string[];
 }
 
+const IDLE_MS = 60_000;
+
+/** A transfer that started and then failed: the other side's fault, not the request's. */
+export const upstreamFailed = (uri: string, err: unknown) => new DomainError('bad_gateway', `reading '${uri}' failed: ${(err as Error).message ?? String(err)}`, { extra: { uri } });
+
 const unreachable = (uri: string, why: string) => new DomainError('invalid_reference', `cannot read '${uri}': ${why}`, { extra: { uri } });
 
 /**
@@ -47,14 +52,30 @@ export async function openUri(uri: string, policy: FetchPolicy): Promise<Readabl
   if (url.protocol === 'http:' || url.protocol === 'https:') {
     if (!policy.hosts.includes('*') && !policy.hosts.includes(url.host) && !policy.hosts.includes(url.hostname)) throw unreachable(uri, `host '${url.host}' is not one the server may fetch from (STEWARD_ARTIFACT_HOSTS)`);
     let res: Response;
+    const abort = new AbortController();
+    // A deadline for the answer to start, then one for each pause in the body: a large file may
+    // take long to arrive as a whole, but a stalled one is given up.
+    let timer = setTimeout(() => abort.abort(new Error(`no answer within ${IDLE_MS / 1000} s`)), IDLE_MS);
     try {
       // Redirects could lead to a host outside the allow-list, so they are refused.
-      res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(60_000) });
+      res = await fetch(url, { redirect: 'error', signal: abort.signal });
     } catch (err) {
+      clearTimeout(timer);
       throw unreachable(uri, (err as Error).message);
     }
-    if (!res.ok || !res.body) throw unreachable(uri, `the server answered ${res.status}`);
-    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+    if (!res.ok || !res.body) {
+      clearTimeout(timer);
+      throw unreachable(uri, `the server answered ${res.status}`);
+    }
+    const stream = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+    const rearm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => abort.abort(new Error(`the transfer stalled for ${IDLE_MS / 1000} s`)), IDLE_MS);
+    };
+    rearm();
+    stream.on('data', rearm);
+    stream.on('close', () => clearTimeout(timer));
+    return stream;
   }
   throw unreachable(uri, `the ${url.protocol} scheme is not read by the server; upload the file instead`);
 }
