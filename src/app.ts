@@ -24,6 +24,7 @@ import { datasetRepo } from './features/datasets/datasets.repo.ts';
 import { evidenceRoutes } from './features/evidence/evidence.routes.ts';
 import { createEvidenceService } from './features/evidence/evidence.service.ts';
 import { createLifecycleFeature } from './features/lifecycle/index.ts';
+import type { VersionGovernance } from './features/versions/versions.service.ts';
 import type { App } from './http/app-types.ts';
 import { createPasswordGuard, DEFAULT_AUTH_LIMITS, installAuth, type AuthLimits } from './http/auth.ts';
 import { registerDocs } from './http/docs.ts';
@@ -96,7 +97,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const identityDeps = { db, transact, repo: identityRepo, audit, clock, ids };
   const userService = createUserService({ ...identityDeps, identityChanged: authn.identityChanged });
   const access = createAccessService({ ...identityDeps, authn, sessions: opts.config.session });
-  const inventory = createInventory({ db, transact, audit, clock, ids, versionCache: singleProcess });
+  // Bound once the lifecycle exists (it reads the inventory's repositories, the inventory calls it back).
+  const governance: VersionGovernance = { versionCreated: async () => undefined, aliasMove: async () => undefined };
+  const inventory = createInventory({ db, transact, audit, clock, ids, versionCache: singleProcess, governance });
   const evaluationLimit = opts.config.evaluationLimit ?? 512 * 1024 * 1024;
   // Bound once the lifecycle exists: new evidence can make signatures stale.
   let evidenceChanged: NonNullable<Parameters<typeof createEvidenceService>[0]['changed']> = async () => undefined;
@@ -104,6 +107,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const passwords = createPasswordGuard(limiter, limits);
   const lifecycle = createLifecycleFeature({ db, transact, audit, clock, ids, evaluationRecords: evidence.recordsFor, passwords, signDigest: opts.signer.signDigest });
   evidenceChanged = lifecycle.lifecycle.evidenceChanged;
+  governance.versionCreated = lifecycle.lifecycle.versionCreated;
+  governance.aliasMove = lifecycle.lifecycle.aliasMove;
   const policy = createPolicyFeature({ db, transact, audit, clock, ids, versionEvidence: lifecycle.lifecycle.recordsFor });
 
   installAuth(app, { authn, limiter, limits, passwords });

@@ -65,6 +65,22 @@ describe('steward CLI client commands (real process against a live server)', () 
     expect((await call(t.app, { method: 'GET', url: '/api/v1/models/cli-model/versions/2' })).body.artifactDigest).toBe(`sha256:${'b'.repeat(64)}`);
   });
 
+  it('answers the deployment check for CI: exit 0 when allowed, 1 with the reasons when not', async () => {
+    const blocked = await runCli(['check', '--model', 'cli-model', '--version', '1', '--env', 'production'], env);
+    expect(blocked.code, blocked.stderr).toBe(1);
+    expect(blocked.stdout).toMatch(/^not allowed: cli-model version 1 may not run in production\n {2}- the use case has no risk assessment/);
+    const promoted = await call(t.app, { method: 'POST', url: '/api/v1/models/cli-model/versions/1/promotions', body: { environment: 'development', reason: 'CI' } });
+    expect(promoted.body.status).toBe('completed');
+    const allowed = await runCli(['check', '--model', 'cli-model', '--version', '1', '--env', 'development', '--json'], env);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(JSON.parse(allowed.stdout)).toEqual({ allowed: true, reasons: [] });
+    expect((await runCli(['check', '--model', 'cli-model', '--version', '1', '--env', 'moon'], env)).code).toBe(2);
+    expect((await runCli(['check', '--model', 'cli-model', '--version', 'x', '--env', 'qa'], env)).code).toBe(2);
+    const missing = await runCli(['check', '--model', 'nope', '--version', '1', '--env', 'qa'], env);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/nope/);
+  });
+
   it('fails with clear messages and non-zero exit codes', async () => {
     const badDigest = await runCli(['versions', 'create', '--model', 'cli-model', '--artifact-uri', 'x', '--artifact-digest', 'md5:1'], env);
     expect(badDigest.code).toBe(1);

@@ -50,6 +50,19 @@ describe.each(DB_KINDS)('governed lifecycle on %s', (kind) => {
       expect((await blockersOf('preproduction')).find((b) => b.measure === 'signoff-dual-acceptance')).toMatchObject({ detail: ['2 sign-off(s) by risk-audit, independent'] });
     });
 
+    it("opens the first step's tasks when a governed version is registered", async () => {
+      const inbox = (await call(t.app, { method: 'GET', url: '/api/v1/tasks?assignee=me', token: as('owner') })).body.items as { model: string; version: number; kind: string; step: string; title: string; raci: string; due: string }[];
+      const mine = inbox.filter((x) => x.model === 'pd' && x.version === 1);
+      expect(mine.map((x) => [x.kind, x.step, x.raci])).toEqual(expect.arrayContaining([['raci', 'business-scoping', 'A/R'], ['signoff', 'business-scoping', 'A']]));
+      expect(mine.find((x) => x.kind === 'raci')!.title).toBe('Identification');
+      // Due in the step's dueDays (14 for scoping in the default pack).
+      const due = new Date(mine[0]!.due).getTime() - Date.now();
+      expect(due).toBeGreaterThan(13 * 86_400_000);
+      expect(due).toBeLessThan(15 * 86_400_000);
+      expectProblem(await call(t.app, { method: 'GET', url: '/api/v1/tasks?assignee=someone' }), 400, 'validation_failed');
+      expectProblem(await call(t.app, { method: 'GET', url: '/api/v1/tasks', token: null }), 401, 'unauthenticated');
+    });
+
     it('refuses out-of-order moves and closed gates, naming the step and gate that come first', async () => {
       const skip = await call(t.app, { method: 'POST', url: `${v1}/lifecycle/transitions`, token: as('ds'), body: { to: 'development' } });
       expectProblem(skip, 409, 'out_of_order');
@@ -158,6 +171,32 @@ describe.each(DB_KINDS)('governed lifecycle on %s', (kind) => {
       expectProblem(await call(t.app, { method: 'POST', url: `${v1}/promotions`, token: as('ds'), body: { environment: 'qa' } }), 400, 'validation_failed');
     });
 
+    it('moves an alias that serves an environment only when a promotion there would pass', async () => {
+      const champion = await call(t.app, { method: 'PUT', url: '/api/v1/models/pd/aliases/champion', token: as('ds'), body: { version: 1 } });
+      expectProblem(champion, 409, 'gate_not_passed');
+      expect(champion.body.detail).toMatch(/alias 'champion' serves production/);
+      expect(champion.body.reasons.length).toBeGreaterThan(3);
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/models/pd/aliases/champion' })).status).toBe(404);
+      expect((await call(t.app, { method: 'PUT', url: '/api/v1/models/pd/aliases/experiment', token: as('ds'), body: { version: 1 } })).status).toBe(200);
+    });
+
+    it('fifty concurrent sign-offs and promotions on one version give exactly one outcome', async () => {
+      const before = (await call(t.app, { method: 'GET', url: `${v1}/signatures` })).body.items.length;
+      const signs = await Promise.all(Array.from({ length: 50 }, () => sign('risk2', { role: 'risk-audit', meaning: 'review', comment: 'concurrent' })));
+      const codes = signs.map((r) => r.status);
+      expect(codes.filter((c) => c === 201)).toHaveLength(1);
+      // The rest lose the race (409) or meet the failed-sign-in lockout that counts attempts in advance (429).
+      expect(codes.every((c) => c === 201 || c === 409 || c === 429)).toBe(true);
+      expect((await call(t.app, { method: 'GET', url: `${v1}/signatures` })).body.items.length).toBe(before + 1);
+      const promotions = await Promise.all(Array.from({ length: 50 }, () => call(t.app, { method: 'POST', url: `${v1}/promotions`, token: as('ds'), body: { environment: 'development', reason: 'race', mode: 'batch' } })));
+      expect(promotions.filter((r) => r.status === 201 && r.body.status === 'completed')).toHaveLength(1);
+      expect(promotions.every((r) => r.status === 201 || r.status === 409)).toBe(true);
+      const batch = (await lifecycle()).deployments.filter((d: { mode: string }) => d.mode === 'batch');
+      expect(batch).toHaveLength(1);
+      const requests = (await call(t.app, { method: 'GET', url: `${v1}/promotions` })).body.items.filter((p: { mode: string }) => p.mode === 'batch');
+      expect(requests).toHaveLength(1);
+    });
+
     it('makes an approval stale when its evidence changes: the gate re-opens and the re-review task shows the diff', async () => {
       const approve = await sign('risk1', { role: 'risk-audit', meaning: 'approve', comment: 'validated' });
       expect(approve.status, approve.text).toBe(201);
@@ -170,7 +209,7 @@ describe.each(DB_KINDS)('governed lifecycle on %s', (kind) => {
       expect(stale.status).toBe('stale');
       expect(stale.changes).toEqual(expect.arrayContaining([{ what: 'evidence', change: 'added', id: added.body.id }, { what: 'requirement', measure: 'doc-model-card', from: 'missing', to: 'satisfied' }]));
       expect((await reqs()).find((r) => r.measure === 'signoff-model-acceptance')!.status).toBe('missing');
-      const review = (await call(t.app, { method: 'GET', url: '/api/v1/tasks', token: as('risk1') })).body.items.find((x: { kind: string }) => x.kind === 're-review');
+      const review = (await call(t.app, { method: 'GET', url: '/api/v1/tasks', token: as('risk1') })).body.items.find((x: { kind: string; details: { signature?: string } }) => x.kind === 're-review' && x.details.signature === approve.body.id);
       expect(review).toMatchObject({ role: 'risk-audit', details: { signature: approve.body.id, signer: { username: 'rita' }, changes: expect.arrayContaining([{ what: 'evidence', change: 'added', id: added.body.id }]) } });
       // Signing again against the new state closes the re-review and counts once more.
       expect((await sign('risk1', { role: 'risk-audit', meaning: 'approve', comment: 're-validated with the model card' })).status).toBe(201);

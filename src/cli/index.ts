@@ -7,6 +7,7 @@ import { identityCommands } from './identity-commands.ts';
 import { inventoryCommands } from './inventory-commands.ts';
 import { policyCommands } from './policy-commands.ts';
 import { evaluateCommand } from './evaluate-command.ts';
+import { lifecycleCommands } from './lifecycle-commands.ts';
 import { serverCommands } from './server-commands.ts';
 
 /** Exit codes: 0 ok, 1 the server refused or failed, 2 bad usage or configuration, 3 server unreachable. */
@@ -36,6 +37,8 @@ function report(err: unknown): number {
 const program = new Command('steward')
   .description('Steward: ML model governance. Server, administration and CI client.')
   .version(VERSION)
+  // Program options only before the subcommand, so `steward check --version 3` means the model version.
+  .enablePositionalOptions()
   .showHelpAfterError()
   .exitOverride();
 
@@ -45,6 +48,7 @@ identityCommands(program);
 auditCommands(program);
 policyCommands(program);
 evaluateCommand(program);
+lifecycleCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -17,7 +17,7 @@ import { createUseCaseService } from './use-cases/use-cases.service.ts';
 import { createVersionCache, noVersionCache } from './versions/version-cache.ts';
 import { versionRepo } from './versions/versions.repo.ts';
 import { versionRoutes } from './versions/versions.routes.ts';
-import { createVersionService } from './versions/versions.service.ts';
+import { createVersionService, type VersionGovernance } from './versions/versions.service.ts';
 
 export interface InventoryDeps {
   db: Db;
@@ -27,17 +27,18 @@ export interface InventoryDeps {
   ids: IdSource;
   /** Cache version reads in-process: only where this process sees every write (embedded SQLite). */
   versionCache: boolean;
+  governance?: VersionGovernance;
 }
 
 /** The inventory services (use cases, models, versions, aliases, datasets), built once per app. */
-export function createInventory({ db, transact, audit, clock, ids, versionCache }: InventoryDeps) {
+export function createInventory({ db, transact, audit, clock, ids, versionCache, governance }: InventoryDeps) {
   const base = { db, transact, audit, clock, ids };
   const teams = { exists: identityRepo.teamExists };
   const cache = versionCache ? createVersionCache() : noVersionCache;
   return {
     useCases: createUseCaseService({ ...base, useCases: useCaseRepo, teams }),
     models: createModelService({ ...base, models: modelRepo, useCases: useCaseRepo, onModelChanged: cache.modelChanged }),
-    versions: createVersionService({ ...base, versions: versionRepo, models: modelRepo, datasets: datasetRepo, cache }),
+    versions: createVersionService({ ...base, versions: versionRepo, models: modelRepo, datasets: datasetRepo, cache, ...(governance ? { governance } : {}) }),
     datasets: createDatasetService({ ...base, datasets: datasetRepo, teams }),
   };
 }

@@ -25,6 +25,19 @@ export const lifecycleRepo = {
     return row && { versionId: row.id, modelId: row.model_id, useCaseId: row.use_case_id, team: row.owner_team };
   },
 
+  /** Whether the version's use case has a current assessment (is governed), without loading anything else. */
+  async governed(db: Executor, versionId: string): Promise<boolean> {
+    const row = await db
+      .selectFrom('model_versions as v')
+      .innerJoin('models as m', 'm.id', 'v.model_id')
+      .innerJoin('assessments as a', 'a.use_case_id', 'm.use_case_id')
+      .select('a.id')
+      .where('v.id', '=', versionId)
+      .where('a.current', '=', 1)
+      .executeTakeFirst();
+    return row !== undefined;
+  },
+
   /** The model name and version number of a version id. */
   async names(db: Executor, versionId: string): Promise<{ model: string; version: number } | undefined> {
     const row = await db.selectFrom('model_versions as v').innerJoin('models as m', 'm.id', 'v.model_id').select(['m.name', 'v.version']).where('v.id', '=', versionId).executeTakeFirst();

@@ -3,7 +3,7 @@ import { actorId } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import type { TaskTable } from '../../db/schema.ts';
 import { ORGANISATION, type Role } from '../../domain/authz.ts';
-import { stepsRequiredFor, type Environment } from '../../domain/lifecycle/process.ts';
+import { environmentOfAlias, stepsRequiredFor, type Environment } from '../../domain/lifecycle/process.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
@@ -155,6 +155,29 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
         await audit.append(tx, ctx, { action: 'task.complete', subject: { type: 'task', id }, after: { status: 'done' } });
         return toTask({ ...t, status: 'done', closed_at: at, closed_by: actorId(ctx) }, await repo.names(tx, t.model_version_id));
       });
+    },
+
+    /** A new version of a governed model starts at the first step of its process, with that step's tasks. */
+    async versionCreated(tx: Tx, ctx: RequestContext, versionId: string): Promise<void> {
+      if (!(await repo.governed(tx, versionId))) return;
+      const names = (await repo.names(tx, versionId))!;
+      const g = await core.load(tx, names.model, names.version);
+      await core.enter(tx, ctx, g, g.process!.steps[0]!);
+    },
+
+    /**
+     * Moving an alias that serves an environment (champion: production, challenger: preproduction
+     * in the default pack) on a governed model follows the rule of a promotion there.
+     */
+    async aliasMove(tx: Tx, _ctx: RequestContext, model: string, alias: string, version: number): Promise<void> {
+      const g = await core.load(tx, model, version);
+      if (!g.policy) return;
+      const env = environmentOfAlias(g.policy.pack, alias);
+      if (!env) return;
+      const reasons = reasonsAgainst(g, env);
+      if (reasons.length > 0) {
+        throw new DomainError('gate_not_passed', `alias '${alias}' serves ${env}, and ${model}/${version} may not run there yet: ${reasons.join('; ')}`, { extra: { environment: env, reasons } });
+      }
     },
 
     /** Evaluation evidence and currently valid approvals of a version, as requirement statuses read them. */

@@ -1,5 +1,5 @@
 import { actorId, type RequestContext } from '../../context.ts';
-import type { Executor } from '../../db/database.ts';
+import type { Executor, Tx } from '../../db/database.ts';
 import { assertRevision } from '../../domain/revision.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
@@ -16,6 +16,15 @@ export interface VersionServiceDeps extends CommandDeps {
   models: Pick<ModelRepo, 'findWithTeam' | 'nextVersionNumber' | 'getAlias' | 'setAlias' | 'deleteAlias' | 'touch'>;
   datasets: Pick<DatasetRepo, 'resolveVersion'>;
   cache: VersionCache;
+  /** Governance hooks, run inside the command's transaction (the lifecycle feature provides them). */
+  governance?: VersionGovernance;
+}
+
+export interface VersionGovernance {
+  /** A new version of a governed model enters the first step of its process. */
+  versionCreated(tx: Tx, ctx: RequestContext, versionId: string): Promise<void>;
+  /** Throws unless moving `alias` to the version is allowed (aliases that serve an environment are promotions). */
+  aliasMove(tx: Tx, ctx: RequestContext, model: string, alias: string, version: number): Promise<void>;
 }
 
 /** Alias names MLflow reserves for its own resolution (`latest`, `v1`, `v2`...). */
@@ -23,7 +32,7 @@ export function isReservedAlias(alias: string): boolean {
   return alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias);
 }
 
-export function createVersionService({ db, transact, versions, models, datasets, audit, clock, ids, cache }: VersionServiceDeps) {
+export function createVersionService({ db, transact, versions, models, datasets, audit, clock, ids, cache, governance }: VersionServiceDeps) {
   async function findModel(name: string, exec: Executor = db): Promise<{ id: string; team: string }> {
     const m = await models.findWithTeam(exec, name);
     if (!m) throw notFound('model', name);
@@ -85,6 +94,7 @@ export function createVersionService({ db, transact, versions, models, datasets,
         };
         await versions.insert(tx, record, links);
         await audit.append(tx, ctx, { action: 'version.create', subject: { type: 'model-version', id: record.id }, after: record });
+        await governance?.versionCreated(tx, ctx, record.id);
         return record;
       });
     },
@@ -137,6 +147,7 @@ export function createVersionService({ db, transact, versions, models, datasets,
         if (!(await versions.exists(tx, id, version))) {
           throw new DomainError('invalid_reference', `model '${name}' has no version ${version}`, { errors: [{ pointer: '/body/version', message: 'does not exist' }] });
         }
+        await governance?.aliasMove(tx, ctx, name, alias, version);
         const previous = await models.getAlias(tx, id, alias);
         const now = clock.now().toISOString();
         await models.setAlias(tx, id, alias, version, now);
