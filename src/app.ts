@@ -24,6 +24,10 @@ import { datasetRepo } from './features/datasets/datasets.repo.ts';
 import { evidenceRoutes } from './features/evidence/evidence.routes.ts';
 import { createEvidenceService } from './features/evidence/evidence.service.ts';
 import { createLifecycleFeature } from './features/lifecycle/index.ts';
+import { createDispatcher, DEFAULT_DISPATCH, type DispatcherOptions } from './features/webhooks/dispatcher.ts';
+import { webhookRepo } from './features/webhooks/webhooks.repo.ts';
+import { webhookRoutes } from './features/webhooks/webhooks.routes.ts';
+import { createWebhookService } from './features/webhooks/webhooks.service.ts';
 import type { VersionGovernance } from './features/versions/versions.service.ts';
 import type { App } from './http/app-types.ts';
 import { createPasswordGuard, DEFAULT_AUTH_LIMITS, installAuth, type AuthLimits } from './http/auth.ts';
@@ -43,6 +47,8 @@ export interface AppOptions {
   /** Overrides Fastify's logger (tests pass false). */
   logger?: FastifyServerOptions['logger'];
   authLimits?: AuthLimits;
+  /** Webhook dispatch timing (tests shorten it); `dispatch: false` leaves deliveries queued. */
+  webhooks?: Partial<DispatcherOptions> & { dispatch?: boolean };
   /** Create the first administrator when the (migrated) database has no users. */
   bootstrap?: { token?: string; onResult?: (result: BootstrapResult) => void };
 }
@@ -82,6 +88,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const singleProcess = dialect === 'sqlite';
   const audit = createAuditLog({ repo: auditRepo, signer: opts.signer, clock });
   const transact = createTransact(db, dialect, { beforeCommit: (tx) => audit.checkpointIfGrown(tx) });
+  // Every audited event is also published to webhook subscribers, from the event's own transaction.
+  const webhooks = createWebhookService({ db, transact, audit, clock, ids, repo: webhookRepo, cache: singleProcess });
+  audit.onAppend(webhooks.publish);
 
   const authn = createAuthenticator({
     db,
@@ -122,10 +131,18 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       auditRoutes(scope, { audit, db });
       policyFeatureRoutes(scope, policy, inventory);
       lifecycle.routes(scope);
+      webhookRoutes(scope, webhooks);
       await scope.register(async (uploads) => evidenceRoutes(uploads as App, { evidence, maxBytes: evaluationLimit }));
     },
     { prefix: '/api/v1' },
   );
+
+  if (opts.webhooks?.dispatch !== false) {
+    const { dispatch: _, ...timing } = opts.webhooks ?? {};
+    const dispatcher = createDispatcher({ db, repo: webhookRepo, clock, options: { ...DEFAULT_DISPATCH, ...timing }, onError: (err) => app.log.error({ err }, 'webhook delivery failed unexpectedly') });
+    app.addHook('onReady', async () => dispatcher.start());
+    app.addHook('onClose', async () => dispatcher.stop());
+  }
 
   if (opts.bootstrap) {
     const result = await ensureBootstrapAdmin({ ...identityDeps, bootstrapToken: opts.bootstrap.token });

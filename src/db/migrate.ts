@@ -6,6 +6,7 @@ import * as m0003 from './migrations/0003_model_search.ts';
 import * as m0004 from './migrations/0004_policy.ts';
 import * as m0005 from './migrations/0005_evidence.ts';
 import * as m0006 from './migrations/0006_lifecycle.ts';
+import * as m0007 from './migrations/0007_webhooks.ts';
 
 // Static imports keep migrations inside the compiled bundle and in a fixed order.
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0004_policy': m0004,
   '0005_evidence': m0005,
   '0006_lifecycle': m0006,
+  '0007_webhooks': m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -130,7 +130,7 @@ export interface DatasetLineageTable {
   columns: string;
 }
 
-export interface Database extends IdentityAuditTables, PolicyTables, LifecycleTables {
+export interface Database extends IdentityAuditTables, PolicyTables, LifecycleTables, WebhookTables {
   evidence: EvidenceTable;
   use_cases: UseCaseTable;
   models: ModelTable;
@@ -403,4 +403,39 @@ export interface TaskTable {
   created_at: string;
   closed_at: string | null;
   closed_by: string | null;
+}
+
+export interface WebhookTables {
+  webhooks: WebhookTable;
+  webhook_deliveries: WebhookDeliveryTable;
+}
+
+export interface WebhookTable {
+  id: string;
+  url: string;
+  /** The HMAC key receivers verify signatures with (shown once, when the webhook is created). */
+  secret: string;
+  /** JSON array of action patterns (`*`, `signature.*`, `promotion.complete`). */
+  events: string;
+  description: string;
+  active: number;
+  created_at: string;
+  created_by: string | null;
+}
+
+export interface WebhookDeliveryTable {
+  id: string;
+  webhook_id: string;
+  event_seq: number;
+  action: string;
+  payload: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: string;
+  lease_until: string | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+  replay_of: string | null;
 }

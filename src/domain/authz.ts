@@ -23,13 +23,14 @@ export const PERMISSIONS = [
   'policy:admin',
   'assessment:write',
   'assessment:confirm',
+  'webhooks:admin',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 /** Permissions that are not tied to one team: any role the user holds in any scope counts. */
 const ANY_SCOPE: ReadonlySet<Permission> = new Set(['inventory:read']);
 /** Permissions over the whole organisation's records: only roles held organisation-wide count. */
-const ORGANISATION_ONLY: ReadonlySet<Permission> = new Set(['audit:read', 'identity:read', 'users:admin', 'teams:admin', 'policy:admin']);
+const ORGANISATION_ONLY: ReadonlySet<Permission> = new Set(['audit:read', 'identity:read', 'users:admin', 'teams:admin', 'policy:admin', 'webhooks:admin']);
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   viewer: ['inventory:read'],
@@ -61,6 +62,7 @@ const SCOPE_OF: Record<Permission, TokenScope> = {
   'policy:admin': 'admin',
   'assessment:write': 'write',
   'assessment:confirm': 'write',
+  'webhooks:admin': 'admin',
 };
 
 export interface RoleAssignment {

@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
-import { buildApp } from '../../src/app.ts';
+import { buildApp, type AppOptions } from '../../src/app.ts';
 import { signerFor, type AuditSigner } from '../../src/features/audit/signing-key.ts';
 import type { AuthLimits } from '../../src/http/auth.ts';
 import type { Clock } from '../../src/clock.ts';
@@ -31,7 +31,7 @@ const defaultTokens = new WeakMap<App, string>();
  */
 export function useTestApp(
   kind: DbKind,
-  options: { bodyLimit?: number; evaluationLimit?: number; artifacts?: { roots: string[]; hosts: string[] }; configure?: (app: App) => void; authLimits?: AuthLimits; teams?: string[]; clock?: Clock } = {},
+  options: { bodyLimit?: number; evaluationLimit?: number; webhooks?: AppOptions['webhooks']; artifacts?: { roots: string[]; hosts: string[] }; configure?: (app: App) => void; authLimits?: AuthLimits; teams?: string[]; clock?: Clock } = {},
 ): TestApp {
   const t = {} as TestApp;
   beforeAll(async () => {
@@ -46,6 +46,7 @@ export function useTestApp(
       signer: t.signer,
       logger: false,
       authLimits: options.authLimits,
+      ...(options.webhooks ? { webhooks: options.webhooks } : {}),
       clock: options.clock,
       bootstrap: { token: ADMIN_TOKEN },
     });

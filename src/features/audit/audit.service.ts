@@ -28,6 +28,8 @@ const fromFrontier = (f: Frontier): string => JSON.stringify(f.nodes.map(([level
 export function createAuditLog({ repo, signer, clock }: { repo: AuditRepo; signer: AuditSigner; clock: Clock }) {
   // Appends per open transaction (an upper bound: a command rolled back to its savepoint still counts).
   const appendsIn = new WeakMap<Tx, number>();
+  // Run inside the appending transaction (a transactional outbox): a subscriber's rows commit or roll back with the event.
+  const listeners: ((tx: Tx, event: AuditEventRecord) => Promise<void>)[] = [];
 
   /** Runs a proof builder against stored nodes: a first pass records which nodes it needs, a second uses them. */
   async function withStoredNodes<T>(db: Executor, build: (perfect: PerfectNode) => T): Promise<T> {
@@ -80,7 +82,13 @@ export function createAuditLog({ repo, signer, clock }: { repo: AuditRepo; signe
         fromFrontier(next),
         completed.map((c) => ({ level: c.level, idx: c.index, hash: c.hash.toString('hex') })),
       );
+      for (const listen of listeners) await listen(tx, event);
       return seq;
+    },
+
+    /** Publishes every appended event to `listener`, in the transaction that appends it. */
+    onAppend(listener: (tx: Tx, event: AuditEventRecord) => Promise<void>): void {
+      listeners.push(listener);
     },
 
     /**
