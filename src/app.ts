@@ -21,6 +21,7 @@ import { createInventory, inventoryRoutes } from './features/inventory.ts';
 import { createPolicyFeature, policyFeatureRoutes } from './features/policy/index.ts';
 import { evidenceRepo } from './features/evidence/evidence.repo.ts';
 import { datasetRepo } from './features/datasets/datasets.repo.ts';
+import { versionRepo } from './features/versions/versions.repo.ts';
 import { evidenceRoutes } from './features/evidence/evidence.routes.ts';
 import { createEvidenceService } from './features/evidence/evidence.service.ts';
 import { createLifecycleFeature } from './features/lifecycle/index.ts';
@@ -112,7 +113,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const evaluationLimit = opts.config.evaluationLimit ?? 512 * 1024 * 1024;
   // Bound once the lifecycle exists: new evidence can make signatures stale.
   let evidenceChanged: NonNullable<Parameters<typeof createEvidenceService>[0]['changed']> = async () => undefined;
-  const evidence = createEvidenceService({ db, transact, audit, clock, ids, repo: evidenceRepo, datasets: datasetRepo, fetchPolicy: opts.config.artifacts ?? { roots: [], hosts: [] }, maxBytes: evaluationLimit, changed: (tx, ctx, versionId) => evidenceChanged(tx, ctx, versionId) });
+  const evidence = createEvidenceService({ db, transact, audit, clock, ids, repo: evidenceRepo, datasets: datasetRepo, fetchPolicy: opts.config.artifacts ?? { roots: [], hosts: [] }, maxBytes: evaluationLimit, changed: (tx, ctx, versionId) => evidenceChanged(tx, ctx, versionId), lock: (tx, model, version) => versionRepo.lock(tx, model, version) });
   const passwords = createPasswordGuard(limiter, limits);
   const lifecycle = createLifecycleFeature({ db, transact, audit, clock, ids, evaluationRecords: evidence.recordsFor, passwords, signDigest: opts.signer.signDigest });
   evidenceChanged = lifecycle.lifecycle.evidenceChanged;
@@ -129,7 +130,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       inventoryRoutes(scope, inventory);
       identityRoutes(scope, { userService, access, passwords, session: opts.config.session });
       auditRoutes(scope, { audit, db });
-      policyFeatureRoutes(scope, policy, inventory);
+      policyFeatureRoutes(scope, policy);
       lifecycle.routes(scope);
       webhookRoutes(scope, webhooks);
       await scope.register(async (uploads) => evidenceRoutes(uploads as App, { evidence, maxBytes: evaluationLimit }));

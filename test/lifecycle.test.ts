@@ -198,23 +198,65 @@ describe.each(DB_KINDS)('governed lifecycle on %s', (kind) => {
     });
 
     it('makes an approval stale when its evidence changes: the gate re-opens and the re-review task shows the diff', async () => {
-      const approve = await sign('risk1', { role: 'risk-audit', meaning: 'approve', comment: 'validated' });
+      // The version is at ideation: the DPIA (a document and a risk sign-off) belongs to that gate.
+      expect((await doc('dpia')).status).toBe(201);
+      const reviewed = (await lifecycle()).coveredDigest;
+      const approve = await sign('risk1', { role: 'risk-audit', meaning: 'approve', comment: 'DPIA reviewed', coveredDigest: reviewed });
       expect(approve.status, approve.text).toBe(201);
       const reqs = async () => (await call(t.app, { method: 'GET', url: `${v1}/requirements` })).body.requirements as { measure: string; status: string }[];
-      expect((await reqs()).find((r) => r.measure === 'signoff-model-acceptance')!.status).toBe('satisfied');
+      expect((await reqs()).find((r) => r.measure === 'gdpr-dpia')!.status).toBe('satisfied');
+      // An approval given at ideation does not count for a later gate's sign-off (model acceptance at preproduction).
+      expect((await reqs()).find((r) => r.measure === 'signoff-model-acceptance')!.status).toBe('missing');
       const added = await doc('model-card');
       expect(added.status).toBe(201);
+      // Signing against the state reviewed before the model card arrived is refused.
+      expectProblem(await sign('risk2', { role: 'risk-audit', meaning: 'approve', coveredDigest: reviewed }), 412, 'precondition_failed');
       const sigs = (await call(t.app, { method: 'GET', url: `${v1}/signatures` })).body.items;
       const stale = sigs.find((s: { id: string }) => s.id === approve.body.id);
       expect(stale.status).toBe('stale');
       expect(stale.changes).toEqual(expect.arrayContaining([{ what: 'evidence', change: 'added', id: added.body.id }, { what: 'requirement', measure: 'doc-model-card', from: 'missing', to: 'satisfied' }]));
-      expect((await reqs()).find((r) => r.measure === 'signoff-model-acceptance')!.status).toBe('missing');
+      expect((await reqs()).find((r) => r.measure === 'gdpr-dpia')!.status).toBe('missing');
       const review = (await call(t.app, { method: 'GET', url: '/api/v1/tasks', token: as('risk1') })).body.items.find((x: { kind: string; details: { signature?: string } }) => x.kind === 're-review' && x.details.signature === approve.body.id);
       expect(review).toMatchObject({ role: 'risk-audit', details: { signature: approve.body.id, signer: { username: 'rita' }, changes: expect.arrayContaining([{ what: 'evidence', change: 'added', id: added.body.id }]) } });
-      // Signing again against the new state closes the re-review and counts once more.
-      expect((await sign('risk1', { role: 'risk-audit', meaning: 'approve', comment: 're-validated with the model card' })).status).toBe(201);
-      expect((await reqs()).find((r) => r.measure === 'signoff-model-acceptance')!.status).toBe('satisfied');
-      expect((await call(t.app, { method: 'GET', url: '/api/v1/tasks', token: as('risk1') })).body.items.filter((x: { kind: string }) => x.kind === 're-review')).toEqual([]);
+      // Signing again against the new state closes rita's re-review and counts once more.
+      expect((await sign('risk1', { role: 'risk-audit', meaning: 'approve', comment: 'still fine with the model card', coveredDigest: (await lifecycle()).coveredDigest })).status).toBe(201);
+      expect((await reqs()).find((r) => r.measure === 'gdpr-dpia')!.status).toBe('satisfied');
+      const left = (await call(t.app, { method: 'GET', url: '/api/v1/tasks', token: as('risk1') })).body.items.filter((x: { kind: string; details: { signer?: { username: string } } }) => x.kind === 're-review' && x.details.signer?.username === 'rita');
+      expect(left).toEqual([]);
+    });
+
+    it('lets an approver veto and withdraw the veto; others cannot veto', async () => {
+      const viewer = await seedUser(t.app, 'vic', [{ scope: 'lending', role: 'viewer' }]);
+      tok.viewer = viewer;
+      NAMES.viewer = 'vic';
+      expect((await sign('viewer', { role: 'viewer', meaning: 'reject', comment: 'I do not like it' })).status).toBe(201);
+      const check = async () => (await call(t.app, { method: 'GET', url: '/api/v1/check?model=pd&version=1&environment=development' })).body;
+      expect(await check()).toEqual({ allowed: true, reasons: [] });
+      expect((await sign('risk2', { role: 'risk-audit', meaning: 'reject', comment: 'bias not understood' })).status).toBe(201);
+      const vetoed = await check();
+      expect(vetoed.allowed).toBe(false);
+      expect(vetoed.reasons).toEqual([expect.stringMatching(/^rejected by User ravi \(risk-audit\) at .*: bias not understood$/)]);
+      const blocked = await call(t.app, { method: 'POST', url: `${v1}/promotions`, token: as('ds'), body: { environment: 'qa', reason: 'after the veto' } });
+      expect(blocked.body.status).toBe('rejected');
+      expect((await sign('risk2', { role: 'risk-audit', meaning: 'approve', comment: 'explained now' })).status).toBe(201);
+      expect(await check()).toEqual({ allowed: true, reasons: [] });
+    });
+
+    it('withdraws open promotions, and refuses signatures from read-only tokens and from developers turned validators', async () => {
+      const open = await call(t.app, { method: 'POST', url: `${v1}/promotions`, token: as('ds'), body: { environment: 'production', reason: 'try again', mode: 'replicated' } });
+      expect(open.body.status).toBe('blocked');
+      const cancelled = await call(t.app, { method: 'POST', url: `${v1}/promotions/${open.body.id}/cancellation`, token: as('ds') });
+      expect(cancelled.body).toMatchObject({ status: 'cancelled' });
+      expectProblem(await call(t.app, { method: 'POST', url: `${v1}/promotions/${open.body.id}/cancellation`, token: as('ds') }), 409, 'conflict');
+      expect((await call(t.app, { method: 'POST', url: `${v1}/promotions`, token: as('ds'), body: { environment: 'production', reason: 'once more', mode: 'replicated' } })).body.status).toBe('blocked');
+      const readOnly = await call(t.app, { method: 'POST', url: '/api/v1/tokens', token: null, headers: { authorization: `Basic ${Buffer.from(`ravi:${PASSWORD('risk2')}`).toString('base64')}` }, body: { name: 'ro', username: 'ravi', scopes: ['read'] } });
+      expectProblem(await call(t.app, { method: 'POST', url: `${v1}/signatures`, token: readOnly.body.token, body: { role: 'risk-audit', meaning: 'approve', password: PASSWORD('risk2') } }), 403, 'forbidden');
+      // Signing as a developer makes one a party to the version: no independent approval after that.
+      const both = await seedUser(t.app, 'bea', [{ scope: 'lending', role: 'data-scientist' }, { scope: 'lending', role: 'risk-audit' }]);
+      tok.both = both;
+      NAMES.both = 'bea';
+      expect((await sign('both', { role: 'data-scientist', meaning: 'approve' })).status).toBe(201);
+      expectProblem(await sign('both', { role: 'risk-audit', meaning: 'approve' }), 403, 'separation_of_duties');
     });
   });
 });

@@ -160,6 +160,11 @@ describe('measure status', () => {
     expect(measureStatus(dual, [same[0]!, { id: 's3', kind: 'signoff', role: 'risk-audit', signer: 'u2' }]).status).toBe('satisfied');
     expect(measureStatus(dual, [same[0]!, { id: 's3', kind: 'signoff', role: 'risk-audit', signer: 'u2' }], { creators: ['u2'] }).status).toBe('missing');
     expect(measureStatus(dual, [same[0]!, { id: 's4', kind: 'signoff', role: 'data-scientist', signer: 'u3' }]).status).toBe('missing');
+    // Data ops and risk must be two people, even when one person holds both roles.
+    const everyMove = measure('signoff-every-environment-move');
+    const oneHolder = [{ id: 'o1', kind: 'signoff' as const, role: 'data-ops', signer: 'u5' }, { id: 'r1', kind: 'signoff' as const, role: 'risk-audit', signer: 'u5' }];
+    expect(measureStatus(everyMove, oneHolder).status).toBe('missing');
+    expect(measureStatus(everyMove, [...oneHolder, { id: 'r2', kind: 'signoff', role: 'risk-audit', signer: 'u6' }]).status).toBe('satisfied');
   });
 
   it('is stale when only evidence for another artefact digest satisfies it', () => {

@@ -96,15 +96,29 @@ export function createGroupCommitTransact(db: Db, hooks: TransactHooks = {}, max
     });
 }
 
-/** One transaction per command; PostgreSQL batches concurrent commits itself. */
+/** PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled back whole and may simply run again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+
+/**
+ * One transaction per command; PostgreSQL batches concurrent commits itself. A command that lost a
+ * deadlock runs again (up to three times): it was rolled back whole, so nothing of it remains.
+ */
 export const createSimpleTransact =
   (db: Db, hooks: TransactHooks = {}): Transact =>
-  (fn) =>
-    db.transaction().execute(async (tx) => {
-      const value = await fn(tx);
-      await hooks.beforeCommit?.(tx);
-      return value;
-    });
+  async (fn) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await db.transaction().execute(async (tx) => {
+          const value = await fn(tx);
+          await hooks.beforeCommit?.(tx);
+          return value;
+        });
+      } catch (err) {
+        if (attempt >= 3 || !RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
+        await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
+      }
+    }
+  };
 
 export function createTransact(db: Db, dialect: DialectName, hooks: TransactHooks = {}): Transact {
   return dialect === 'sqlite' ? createGroupCommitTransact(db, hooks) : createSimpleTransact(db, hooks);

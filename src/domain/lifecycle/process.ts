@@ -41,8 +41,9 @@ export function gateStepOf(pack: PolicyPack, process: Process, step: string): st
 
 /** The process steps a promotion to `env` must have passed the gates of (empty: none). */
 export function stepsRequiredFor(pack: PolicyPack, process: Process, env: Environment): string[] {
-  const rule = (pack.environments ?? DEFAULT_ENVIRONMENTS).find((e) => e.id === env);
-  if (!rule || rule.requires === null) return [];
+  // An environment the pack leaves out keeps the default rule: leaving production out must not open it.
+  const rule = (pack.environments ?? []).find((e) => e.id === env) ?? DEFAULT_ENVIRONMENTS.find((e) => e.id === env)!;
+  if (rule.requires === null) return [];
   const order = pack.steps.map((s) => s.id);
   const limit = order.indexOf(gateStepOf(pack, process, rule.requires));
   return process.steps.filter((s) => order.indexOf(s) <= limit);

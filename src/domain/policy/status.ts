@@ -43,27 +43,34 @@ function describe(e: Evidence): string {
  * The status of a measure given the evidence recorded: `satisfied` when every evidence item of the
  * measure is met by records for the current artefact; `stale` when it is met only by records made
  * for another artefact digest (the version changed since); otherwise `missing`, naming what is
- * unmet. `creators` are the people an independent sign-off must not come from.
+ * unmet. `creators` are the people an independent sign-off must not come from. The sign-off items of
+ * one measure need different people: one person holding two roles cannot be both signatures.
  */
 export function measureStatus(measure: Measure, records: EvidenceRecord[], opts: { artifactDigest?: string | null; creators?: string[] } = {}): MeasureStatus {
   const current = (r: EvidenceRecord) => !opts.artifactDigest || !r.artifactDigest || r.artifactDigest === opts.artifactDigest;
   const unmet: string[] = [];
   const by: string[] = [];
   let stale = false;
+  // Signers already counted for an earlier sign-off item of this measure.
+  const used = new Set<string>();
   for (const e of measure.evidence) {
     const matches = records.filter((r) => {
       if (r.kind !== e.kind) return false;
       if (e.kind === 'document') return r.documentKind === e.documentKind;
       if (e.kind === 'monitoring') return r.monitor === e.monitor;
       if (e.kind === 'check') return r.metric === e.metric && typeof r.value === 'number' && compare(r.value, e.comparator, e.threshold);
-      return r.role !== undefined && e.roles.includes(r.role as never) && !(e.independent && r.signer && opts.creators?.includes(r.signer));
+      return r.role !== undefined && e.roles.includes(r.role as never) && !(e.independent && r.signer && opts.creators?.includes(r.signer)) && !(r.signer && used.has(r.signer));
     });
     const enough = (rs: EvidenceRecord[]) => (e.kind === 'signoff' ? new Set(rs.map((r) => r.signer)).size >= (e.signers ?? 1) : rs.length > 0);
     const fresh = matches.filter(current);
-    if (enough(fresh)) by.push(...fresh.map((r) => r.id));
+    const take = (rs: EvidenceRecord[]) => {
+      by.push(...rs.map((r) => r.id));
+      if (e.kind === 'signoff') for (const signer of [...new Set(rs.map((r) => r.signer!))].slice(0, e.signers ?? 1)) used.add(signer);
+    };
+    if (enough(fresh)) take(fresh);
     else if (enough(matches)) {
       stale = true;
-      by.push(...matches.map((r) => r.id));
+      take(matches);
     } else unmet.push(describe(e));
   }
   if (unmet.length > 0) return { status: 'missing', unmet };

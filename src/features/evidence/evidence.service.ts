@@ -47,6 +47,8 @@ export interface EvidenceServiceDeps extends CommandDeps {
   maxBytes: number;
   /** Called inside the transaction that recorded new evidence for a version (signatures may go stale). */
   changed?: (tx: Tx, ctx: RequestContext, versionId: string) => Promise<void>;
+  /** Serialises evidence with the version's signatures and promotions (row lock on PostgreSQL). */
+  lock?: (tx: Tx, model: string, version: number) => Promise<void>;
 }
 
 /** A part of an evaluation upload: the data (streamed) or an ONNX model (read whole, before the data). */
@@ -93,7 +95,7 @@ const toEvidence = (r: EvidenceTable, model: string, version: number): Evidence 
   createdBy: r.created_by,
 });
 
-export function createEvidenceService({ db, transact, audit, clock, ids, repo, datasets, fetchPolicy, maxBytes, changed }: EvidenceServiceDeps) {
+export function createEvidenceService({ db, transact, audit, clock, ids, repo, datasets, fetchPolicy, maxBytes, changed, lock }: EvidenceServiceDeps) {
   /** The model file must be the version's registered artefact, so the evidence is about exactly it. */
   const checkArtifact = (bytes: Uint8Array, registered: string | null, source: string) => {
     const digest = modelDigest(bytes);
@@ -171,6 +173,7 @@ export function createEvidenceService({ db, transact, audit, clock, ids, repo, d
         row.content_hash = `sha256:${createHash('sha256').update(canonicalize({ kind: row.kind, artifactDigest: row.artifact_digest, dataDigest: row.data_digest, spec: storedSpec, engine: row.engine, result })).digest('hex')}`;
         const evidence = toEvidence(row, model, version);
         await transact(async (tx) => {
+          await lock?.(tx, model, version);
           // The version may have changed hands while the data streamed in.
           const again = await repo.locateVersion(tx, model, version);
           if (!again) throw notFound('model version', `${model}/${version}`);
@@ -191,6 +194,7 @@ export function createEvidenceService({ db, transact, audit, clock, ids, repo, d
      */
     async addDocument(ctx: RequestContext, model: string, version: number, doc: { kind: string; title: string; uri?: string; digest?: string; content?: string }): Promise<Evidence> {
       return transact(async (tx) => {
+        await lock?.(tx, model, version);
         const target = await repo.locateVersion(tx, model, version);
         if (!target) throw notFound('model version', `${model}/${version}`);
         authorize(ctx, 'version:write', target.team);

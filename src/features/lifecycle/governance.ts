@@ -4,7 +4,7 @@ import type { EvidenceTable, SignatureTable } from '../../db/schema.ts';
 import { canonicalize } from '../../domain/jcs.ts';
 import { evaluateGates, type GateResult, type RequirementStatus } from '../../domain/lifecycle/gate.ts';
 import { coveredOf, diffCovered, type Change, type CoveredState, type SignatureManifest } from '../../domain/lifecycle/manifest.ts';
-import { processFor, type Process } from '../../domain/lifecycle/process.ts';
+import { gateStepOf, processFor, type Process } from '../../domain/lifecycle/process.ts';
 import type { Answers } from '../../domain/policy/evaluate.ts';
 import { requiredMeasures } from '../../domain/policy/evaluate.ts';
 import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
@@ -20,6 +20,8 @@ export interface PolicyContext {
   tier: number;
   tags: string[];
   answers: Answers;
+  /** A newer pack the use case should be re-assessed under, if any. */
+  reevaluateUnder: string | null;
 }
 
 export interface GovernanceDeps {
@@ -57,16 +59,24 @@ export interface Governance {
   covered: CoveredState | null;
   signatures: SignatureView[];
   requirements: (RequirementStatus & { by?: string[] })[];
-  /** The version's creator and everyone who signed it as author: not independent of it. */
+  /** The version's creator and everyone who signed it as author or in a developer role: not independent of it. */
   authors: string[];
+  /** Valid rejections by people holding a sign-off role the version's measures need: each blocks promotion. */
+  vetoes: SignatureView[];
+  /** Digest of the covered state, for signers to say which state they reviewed. */
+  coveredDigest: string | null;
   gates(steps: string[]): GateResult[];
 }
 
 /** The version's definition as signed: what it is, not how it is labelled (tags, aliases, description). */
 export function definitionDigest(v: VersionRecord): string {
-  const definition = { model: v.model, version: v.version, artifactUri: v.artifactUri, artifactDigest: v.artifactDigest, framework: v.framework, params: v.params, metrics: v.metrics, datasets: v.datasets, code: v.code, environment: v.environment, documentation: v.documentation };
+  // Ids and digests, not names: renaming a model or dataset does not change what was signed.
+  const definition = { version: v.id, artifactUri: v.artifactUri, artifactDigest: v.artifactDigest, framework: v.framework, params: v.params, metrics: v.metrics, datasets: v.datasets.map((d) => ({ digest: d.digest, role: d.role })), code: v.code, environment: v.environment, documentation: v.documentation };
   return `sha256:${createHash('sha256').update(canonicalize(definition)).digest('hex')}`;
 }
+
+/** Roles that build models: someone who signed in one of them is not independent of the version. */
+const DEVELOPER_ROLES = new Set(['data-scientist']);
 
 const signoffOnly = (pack: PolicyPack) => new Set(pack.measures.filter((m) => m.evidence.some((e) => e.kind === 'signoff')).map((m) => m.id));
 
@@ -80,12 +90,14 @@ export async function loadGovernance(deps: GovernanceDeps, exec: Executor, owner
   const version = (await deps.version(exec, model, versionNo))!;
   const policy = await deps.policy(exec, owner.useCaseId);
   const [state, signatureRows, evidenceRows, evidenceRecords] = await Promise.all([deps.repo.state(exec, owner.versionId), deps.repo.signatures(exec, owner.versionId), deps.evidence.rows(exec, owner.versionId), deps.evidence.records(exec, owner.versionId)]);
-  const authors = [...new Set([...(version.createdBy ? [version.createdBy] : []), ...signatureRows.filter((s) => s.meaning === 'author').map((s) => s.signer_id)])];
+  // Whoever built it or signed for it as a developer cannot also be its independent challenger.
+  const authors = [...new Set([...(version.createdBy ? [version.createdBy] : []), ...signatureRows.filter((s) => s.meaning === 'author' || DEVELOPER_ROLES.has(s.role)).map((s) => s.signer_id)])];
   if (!policy) {
-    return { owner, version, policy: null, process: null, step: state?.step ?? null, covered: null, signatures: signatureRows.map((s) => view(s, [])), requirements: [], authors, gates: (steps) => steps.map((step) => ({ step, passed: false, blockers: [] })) };
+    return { owner, version, policy: null, process: null, step: state?.step ?? null, covered: null, coveredDigest: null, signatures: signatureRows.map((s) => view(s, [])), requirements: [], authors, vetoes: [], gates: (steps) => steps.map((step) => ({ step, passed: false, blockers: [] })) };
   }
   const process = processFor(policy.pack, policy.tier, policy.answers);
-  const step = state?.step ?? process.steps[0]!;
+  // A step the process no longer has (it changed with a re-assessment) counts as the process step that replaces it.
+  const step = state ? (process.steps.includes(state.step) ? state.step : gateStepOf(policy.pack, process, state.step)) : process.steps[0]!;
   const required = requiredMeasures(policy.pack, { tier: policy.tier, tags: policy.tags }, policy.answers, deps.today());
   const byId = new Map(policy.pack.measures.map((m) => [m.id, m]));
   const opts = { artifactDigest: version.artifactDigest, creators: authors };
@@ -100,15 +112,22 @@ export async function loadGovernance(deps: GovernanceDeps, exec: Executor, owner
       .sort((a, b) => (a.measure < b.measure ? -1 : 1)),
   };
   const signatures = signatureRows.map((s) => view(s, diffCovered(coveredOf(JSON.parse(s.manifest) as SignatureManifest), covered)));
-  const approvals: EvidenceRecord[] = signatures
-    .filter((s) => s.status === 'valid' && s.meaning === 'approve')
-    .map((s) => ({ id: s.id, kind: 'signoff', signer: s.signer.id, role: s.role, artifactDigest: version.artifactDigest }));
-  const records = [...evidenceRecords, ...approvals];
+  // A person's latest valid approve or reject in a role is their decision in that role: approving
+  // after rejecting withdraws the rejection, and the other way round.
+  const decisions = new Map<string, SignatureView>();
+  for (const s of signatures) if (s.status === 'valid' && (s.meaning === 'approve' || s.meaning === 'reject')) decisions.set(`${s.signer.id}:${s.role}`, s);
+  const at = (s: string) => process.steps.indexOf(gateStepOf(policy.pack, process, s));
+  const approvals = [...decisions.values()].filter((s) => s.meaning === 'approve');
   const requirements = required.map((m) => {
-    const status = measureStatus(byId.get(m.measure)!, records, opts);
-    return { measure: m.measure, title: byId.get(m.measure)!.title, step: m.step, ...status } as RequirementStatus & { by?: string[] };
+    // An approval counts for the gates of the step it was given at and before, not for later ones.
+    const counted: EvidenceRecord[] = approvals.filter((s) => at(s.step) >= at(m.step)).map((s) => ({ id: s.id, kind: 'signoff', signer: s.signer.id, role: s.role, artifactDigest: version.artifactDigest }));
+    const status = measureStatus(byId.get(m.measure)!, [...evidenceRecords, ...counted], opts);
+    return { ...m, evidence: byId.get(m.measure)!.evidence, ...status } as unknown as RequirementStatus & { by?: string[] };
   });
-  return { owner, version, policy, process, step, covered, signatures, requirements, authors, gates: (steps) => evaluateGates(policy.pack, process, requirements, steps) };
+  const approverRoles = new Set(required.flatMap((m) => byId.get(m.measure)!.evidence.flatMap((e) => (e.kind === 'signoff' ? e.roles : []))));
+  const vetoes = [...decisions.values()].filter((s) => s.meaning === 'reject' && approverRoles.has(s.role as never));
+  const coveredDigest = `sha256:${createHash('sha256').update(canonicalize(covered)).digest('hex')}`;
+  return { owner, version, policy, process, step, covered, coveredDigest, signatures, requirements, authors, vetoes, gates: (steps) => evaluateGates(policy.pack, process, requirements, steps) };
 }
 
 function view(s: SignatureTable, changes: Change[]): SignatureView {

@@ -32,7 +32,7 @@ export function createLifecycleFeature(deps: CommandDeps & {
       if (!a) return null;
       let pack = packs.get(a.pack_id);
       if (!pack) packs.set(a.pack_id, (pack = JSON.parse((await policyRepo.pack(exec, a.pack_id))!.content) as PolicyPack));
-      return { packId: a.pack_id, pack, name: pack.name, version: pack.version, tier: effectiveTier(a), tags: JSON.parse(a.tags) as string[], answers: JSON.parse(a.answers) as PolicyContext['answers'] };
+      return { packId: a.pack_id, pack, name: pack.name, version: pack.version, tier: effectiveTier(a), tags: JSON.parse(a.tags) as string[], answers: JSON.parse(a.answers) as PolicyContext['answers'], reevaluateUnder: a.reevaluate_under };
     },
     evidence: { rows: (exec, id) => evidenceRepo.ofVersion(exec, id), records: deps.evaluationRecords },
     today: () => deps.clock.now().toISOString().slice(0, 10),

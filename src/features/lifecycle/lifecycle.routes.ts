@@ -17,6 +17,17 @@ export function lifecycleRoutes(app: App, { lifecycle, signing }: { lifecycle: L
     schema: { tags, summary: "The version's process, current step, every gate with what blocks it, requirements, signatures (valid or stale, with what changed), promotions, deployments and open tasks", params: VersionParams, response: { 200: Type.Unknown() } },
   }, async (request) => lifecycle.status(request.params.name, request.params.version));
 
+  app.get('/models/:name/versions/:version/requirements', {
+    config: { permission: 'inventory:read' },
+    schema: {
+      tags: ['risk assessment'],
+      summary: "Every measure that applies to a model version (from its use case's assessment), where it comes from, and its status for this exact artefact",
+      description: 'Satisfied by evidence recorded for the current artefact digest and by valid approvals given at the measure\'s step or later; stale when only evidence for another digest satisfies it.',
+      params: VersionParams,
+      response: { 200: Type.Unknown() },
+    },
+  }, async (request) => lifecycle.requirements(request.params.name, request.params.version));
+
   app.post('/models/:name/versions/:version/lifecycle/transitions', {
     config: { auth: 'authenticated' },
     schema: {
@@ -40,6 +51,7 @@ export function lifecycleRoutes(app: App, { lifecycle, signing }: { lifecycle: L
           role: Type.Enum([...ROLES]),
           meaning: Type.Enum([...MEANINGS]),
           comment: Type.Optional(Type.String({ maxLength: 4000 })),
+          coveredDigest: Type.Optional(Type.String({ pattern: '^sha256:[0-9a-f]{64}$', description: 'the coveredDigest of the state the signer reviewed (GET .../lifecycle); refused with 412 if the record changed since' })),
           password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
           token: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
         },
@@ -79,6 +91,11 @@ export function lifecycleRoutes(app: App, { lifecycle, signing }: { lifecycle: L
     config: { permission: 'inventory:read' },
     schema: { tags, summary: "The version's promotion requests", params: VersionParams, response: { 200: Type.Unknown() } },
   }, async (request) => ({ items: await signing.promotions(request.params.name, request.params.version) }));
+
+  app.post('/models/:name/versions/:version/promotions/:id/cancellation', {
+    config: { auth: 'authenticated' },
+    schema: { tags, summary: 'Withdraw an open promotion request', params: Type.Intersect([VersionParams, Type.Object({ id: Uuid })]), response: { 200: Type.Unknown() } },
+  }, async (request) => signing.cancelPromotion(contextOf(request), request.params.name, request.params.version, request.params.id));
 
   app.get('/models/:name/versions/:version/promotions/:id', {
     config: { permission: 'inventory:read' },

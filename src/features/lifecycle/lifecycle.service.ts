@@ -3,12 +3,12 @@ import { actorId } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import type { TaskTable } from '../../db/schema.ts';
 import { ORGANISATION, type Role } from '../../domain/authz.ts';
-import { environmentOfAlias, stepsRequiredFor, type Environment } from '../../domain/lifecycle/process.ts';
+import { environmentOfAlias, type Environment } from '../../domain/lifecycle/process.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import { DomainError, notFound } from '../../errors.ts';
-import { authorize } from '../common/authorize.ts';
+import { authorize, requireWriteScope } from '../common/authorize.ts';
 import type { LifecycleCore, LifecycleDeps } from './core.ts';
-import type { Governance } from './governance.ts';
+import { createPromotionDecider, reasonsAgainst } from './promotions.ts';
 
 export interface Task {
   id: string;
@@ -34,20 +34,9 @@ export interface LifecycleServiceDeps extends LifecycleDeps {
   lock(tx: Tx, model: string, version: number): Promise<void>;
 }
 
-/** Why a version may not be in `env`, from its governance (empty: it may). */
-export function reasonsAgainst(g: Governance, env: Environment): string[] {
-  if (!g.policy || !g.process) return env === 'development' ? [] : ['the use case has no risk assessment: assess it before promoting beyond development'];
-  const steps = stepsRequiredFor(g.policy.pack, g.process, env);
-  const reasons: string[] = [];
-  const last = steps.at(-1);
-  if (last && g.process.steps.indexOf(g.step!) < g.process.steps.indexOf(last)) reasons.push(`the version is at step '${g.step}'; it must reach step '${last}' first`);
-  for (const gate of g.gates(steps)) for (const b of gate.blockers) reasons.push(`gate '${gate.step}': ${b.title} (${b.measure}) is ${b.status}: ${b.detail.join('; ')}`);
-  for (const s of g.signatures) if (s.status === 'valid' && s.meaning === 'reject') reasons.push(`rejected by ${s.signer.name} (${s.role}) at ${s.signedAt}: ${s.comment || 'no comment'}`);
-  return reasons;
-}
-
 export function createLifecycleService(deps: LifecycleServiceDeps) {
   const { db, transact, audit, clock, repo, core, lock } = deps;
+  const promotions = createPromotionDecider(deps);
 
   const toTask = (t: TaskTable, names: { model: string; version: number } | undefined): Task => ({
     id: t.id,
@@ -69,6 +58,13 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
   });
 
   return {
+    /** Every measure that applies to the version, where it comes from, and its status for this exact artefact. */
+    async requirements(model: string, version: number) {
+      const g = await core.load(db, model, version);
+      if (!g.policy) return { assessed: false as const, requirements: [] };
+      return { assessed: true as const, policy: { id: g.policy.packId, name: g.policy.name, version: g.policy.version }, tier: g.policy.tier, reevaluateUnder: g.policy.reevaluateUnder, requirements: g.requirements };
+    },
+
     /** The version's process, where it stands, each step's gate, requirements and signatures. */
     async status(model: string, version: number) {
       const g = await core.load(db, model, version);
@@ -79,6 +75,7 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
         model,
         version,
         governed: g.policy !== null,
+        coveredDigest: g.coveredDigest,
         policy: g.policy && { id: g.policy.packId, name: g.policy.name, version: g.policy.version, tier: g.policy.tier },
         process: g.process,
         step: g.step,
@@ -118,6 +115,7 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
         if (!(await repo.state(tx, owner.versionId))) await repo.setState(tx, { model_version_id: owner.versionId, process_id: g.process.id, step: steps[from]!, entered_at: g.version.createdAt, entered_by: g.version.createdBy });
         await core.enter(tx, ctx, g, to);
         await audit.append(tx, ctx, { action: 'lifecycle.transition', subject: { type: 'model-version', id: owner.versionId }, before: { step: steps[from] }, after: { step: to, process: g.process.id } });
+        await promotions.recheck(tx, ctx, await core.load(tx, model, version));
         return { step: to };
       });
     },
@@ -144,6 +142,7 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
 
     /** Marks one of the caller's tasks done. */
     async completeTask(ctx: RequestContext, id: string): Promise<Task> {
+      requireWriteScope(ctx, 'complete tasks');
       return transact(async (tx) => {
         const t = await repo.task(tx, id);
         if (!t) throw notFound('task', id);
@@ -170,10 +169,14 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
      * in the default pack) on a governed model follows the rule of a promotion there.
      */
     async aliasMove(tx: Tx, _ctx: RequestContext, model: string, alias: string, version: number): Promise<void> {
-      const g = await core.load(tx, model, version);
-      if (!g.policy) return;
-      const env = environmentOfAlias(g.policy.pack, alias);
+      const owner = await repo.owner(tx, model, version);
+      if (!owner || !(await repo.governed(tx, owner.versionId))) return;
+      let g = await core.load(tx, model, version);
+      const env = environmentOfAlias(g.policy!.pack, alias);
       if (!env) return;
+      // Only moves that are promotions take the version lock (serialising them with signatures and evidence).
+      await lock(tx, model, version);
+      g = await core.load(tx, model, version);
       const reasons = reasonsAgainst(g, env);
       if (reasons.length > 0) {
         throw new DomainError('gate_not_passed', `alias '${alias}' serves ${env}, and ${model}/${version} may not run there yet: ${reasons.join('; ')}`, { extra: { environment: env, reasons } });
@@ -202,6 +205,7 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
       const reviewed = new Set(open.filter((t) => t.kind === 're-review').map((t) => (JSON.parse(t.details) as { signature: string }).signature));
       const stale = g.signatures.filter((s) => s.status === 'stale' && s.meaning !== 'author' && !reviewed.has(s.id));
       const created = await core.createTasks(tx, g, g.step!, stale.map((s) => ({ kind: 're-review', title: `Re-review: ${s.signer.name}'s '${s.meaning}' went stale`, role: s.role, raci: 'A', details: { signature: s.id, signer: s.signer, signedAt: s.signedAt, changes: s.changes } })));
+      await promotions.recheck(tx, ctx, g);
       if (created.length > 0) await audit.append(tx, ctx, { action: 'signature.stale', subject: { type: 'model-version', id: versionId }, after: { signatures: stale.map((s) => ({ id: s.id, changes: s.changes })), tasks: created.map((t) => t.id) } });
     },
   };

@@ -7,12 +7,12 @@ import { ORGANISATION } from '../../domain/authz.ts';
 import { canonicalize } from '../../domain/jcs.ts';
 import type { Blocker } from '../../domain/lifecycle/gate.ts';
 import type { Meaning, SignatureManifest } from '../../domain/lifecycle/manifest.ts';
-import { stepsRequiredFor, type Environment } from '../../domain/lifecycle/process.ts';
+import type { Environment } from '../../domain/lifecycle/process.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
 import type { LifecycleCore, LifecycleDeps } from './core.ts';
-import type { Governance, SignatureView } from './governance.ts';
-import { reasonsAgainst } from './lifecycle.service.ts';
+import type { SignatureView } from './governance.ts';
+import { createPromotionDecider } from './promotions.ts';
 
 export const DEPLOYMENT_MODES = ['single', 'replicated', 'shadow', 'challenger', 'batch'] as const;
 export type DeploymentMode = (typeof DEPLOYMENT_MODES)[number];
@@ -38,7 +38,7 @@ export interface Promotion {
   environment: string;
   reason: string;
   mode: string;
-  status: 'pending' | 'blocked' | 'approved' | 'rejected' | 'completed';
+  status: 'pending' | 'blocked' | 'approved' | 'rejected' | 'completed' | 'cancelled';
   blockers: Blocker[];
   reasons: string[];
   requestedBy: string | null;
@@ -54,38 +54,7 @@ const toPromotion = (p: PromotionTable, model: string, version: number): Promoti
 export function createSigningService(deps: SigningServiceDeps) {
   const { db, transact, audit, clock, ids, repo, core, lock, reauthenticate, signDigest } = deps;
 
-  /** Blockers of a promotion of `g` to `env`, gate by gate, plus step and rejection reasons. */
-  function assess(g: Governance, env: Environment): { blockers: Blocker[]; reasons: string[] } {
-    const steps = g.policy && g.process ? stepsRequiredFor(g.policy.pack, g.process, env) : [];
-    return { blockers: g.gates(steps).flatMap((x) => x.blockers), reasons: reasonsAgainst(g, env) };
-  }
-
-  /** Completes a passing promotion: the deployment record replaces the one active in its environment and mode. */
-  async function complete(tx: Tx, ctx: RequestContext, g: Governance, p: PromotionTable): Promise<void> {
-    const now = clock.now().toISOString();
-    for (const d of await repo.activeDeployments(tx, { modelId: g.owner.modelId, environment: p.environment })) {
-      if (d.mode !== p.mode) continue;
-      if (d.model_version_id === g.owner.versionId) throw new DomainError('conflict', `${g.version.model}/${g.version.version} is already deployed to ${p.environment} (${p.mode})`);
-      await repo.endDeployment(tx, d.id, now);
-    }
-    const deploymentId = ids.next();
-    await repo.insertDeployment(tx, { id: deploymentId, model_id: g.owner.modelId, model_version_id: g.owner.versionId, environment: p.environment, mode: p.mode, promotion_id: p.id, since: now, until: null, verified_by: null, verified_at: null, active_key: `${g.owner.modelId}:${p.environment}:${p.mode}` });
-    await repo.updatePromotion(tx, p.id, { status: 'completed', decided_at: now, open_key: null, blockers: JSON.stringify({ blockers: [], reasons: [] }) });
-    await audit.append(tx, ctx, { action: 'promotion.complete', subject: { type: 'model-version', id: g.owner.versionId }, after: { promotion: p.id, environment: p.environment, mode: p.mode, deployment: deploymentId } });
-  }
-
-  /** Re-decides the version's open promotions after something changed (a signature, a rejection). */
-  async function recheck(tx: Tx, ctx: RequestContext, g: Governance): Promise<void> {
-    for (const p of await repo.promotions(tx, g.owner.versionId)) {
-      if (p.open_key === null) continue;
-      const { blockers, reasons } = assess(g, p.environment as Environment);
-      if (g.signatures.some((s) => s.status === 'valid' && s.meaning === 'reject')) {
-        await repo.updatePromotion(tx, p.id, { status: 'rejected', decided_at: clock.now().toISOString(), open_key: null, blockers: JSON.stringify({ blockers, reasons }) });
-        await audit.append(tx, ctx, { action: 'promotion.reject', subject: { type: 'model-version', id: g.owner.versionId }, after: { promotion: p.id, reasons } });
-      } else if (reasons.length === 0) await complete(tx, ctx, g, p);
-      else await repo.updatePromotion(tx, p.id, { blockers: JSON.stringify({ blockers, reasons }) });
-    }
-  }
+  const { assess, complete, recheck } = createPromotionDecider(deps);
 
   return {
     /**
@@ -94,9 +63,10 @@ export function createSigningService(deps: SigningServiceDeps) {
      * manifest binds the signature to the version's definition, evidence, requirement statuses and
      * policy pack; it is signed by the server key and written to the audit trail.
      */
-    async sign(ctx: RequestContext, model: string, version: number, input: { role: string; meaning: Meaning; comment?: string }, credentials: SigningCredentials): Promise<SignatureView> {
+    async sign(ctx: RequestContext, model: string, version: number, input: { role: string; meaning: Meaning; comment?: string; coveredDigest?: string }, credentials: SigningCredentials): Promise<SignatureView> {
       const p = ctx.principal;
       if (!p) throw new DomainError('forbidden', 'only a person can sign');
+      if (p.scopes && !p.scopes.includes('write') && !p.scopes.includes('sign')) throw new DomainError('forbidden', `a token with scopes [${p.scopes.join(', ')}] may not sign: it needs the sign (or write) scope`);
       const owner = await repo.owner(db, model, version);
       if (!owner) throw notFound('model version', `${model}/${version}`);
       if (!p.roles.some((a) => a.role === input.role && (a.scope === ORGANISATION || a.scope === owner.team))) {
@@ -107,6 +77,10 @@ export function createSigningService(deps: SigningServiceDeps) {
         await lock(tx, model, version);
         const g = await core.load(tx, model, version);
         if (!g.policy || !g.covered) throw new DomainError('conflict', `the use case of ${model} has no risk assessment: there is nothing to sign against yet`);
+        // The signer says which state they reviewed (GET .../lifecycle gives its coveredDigest); a record that changed meanwhile is not signed unseen.
+        if (input.coveredDigest !== undefined && input.coveredDigest !== g.coveredDigest) {
+          throw new DomainError('precondition_failed', `${model}/${version} changed since it was reviewed (state ${input.coveredDigest}, now ${g.coveredDigest}): review it again before signing`, { extra: { coveredDigest: g.coveredDigest } });
+        }
         if (input.meaning === 'approve' || input.meaning === 'review') {
           const independent = g.requirements.some((r) => g.policy!.pack.measures.find((m) => m.id === r.measure)!.evidence.some((e) => e.kind === 'signoff' && e.independent && e.roles.includes(input.role as never)));
           if (independent && g.authors.includes(p.userId)) {
@@ -132,10 +106,17 @@ export function createSigningService(deps: SigningServiceDeps) {
         await repo.insertSignature(tx, { id, model_version_id: g.owner.versionId, signer_id: p.userId, signer_name: p.displayName, role: input.role, meaning: input.meaning, comment: input.comment ?? '', step: g.step!, manifest: canonical, manifest_digest: digest, covered_digest: coveredDigest, server_signature: signDigest(digest), audit_seq: null, created_at: now });
         const seq = await audit.append(tx, ctx, { action: 'signature.create', subject: { type: 'model-version', id: g.owner.versionId }, after: { id, manifestDigest: digest, coveredDigest, manifest } });
         await repo.setSignatureAuditSeq(tx, id, seq);
-        // Sign-off tasks of this role on this version are done once its holder signs.
-        const open = await repo.openTasks(tx, g.owner.versionId);
-        await repo.closeTasks(tx, open.filter((t) => (t.kind === 'signoff' || t.kind === 're-review') && t.role === input.role).map((t) => t.id), p.userId, now, 'done');
         const after = await core.load(tx, model, version);
+        // A sign-off task is done when its measure is satisfied (two signers may be needed); a
+        // re-review task when the person whose signature went stale has signed again.
+        const satisfied = new Set(after.requirements.filter((r) => r.status === 'satisfied').map((r) => r.measure));
+        const open = await repo.openTasks(tx, g.owner.versionId);
+        const done = open.filter((t) => {
+          const details = JSON.parse(t.details) as { measure?: string; signer?: { id: string } };
+          if (t.kind === 'signoff') return t.role === input.role && details.measure !== undefined && satisfied.has(details.measure);
+          return t.kind === 're-review' && t.role === input.role && details.signer?.id === p.userId;
+        });
+        await repo.closeTasks(tx, done.map((t) => t.id), p.userId, now, 'done');
         await recheck(tx, ctx, after);
         return after.signatures.find((s) => s.id === id)!;
       });
@@ -167,13 +148,29 @@ export function createSigningService(deps: SigningServiceDeps) {
           decided_at: null,
           open_key: `${owner.versionId}:${input.environment}:${input.mode}`,
         };
-        const rejected = g.signatures.some((s) => s.status === 'valid' && s.meaning === 'reject');
+        const rejected = g.vetoes.length > 0;
         if (rejected) Object.assign(row, { status: 'rejected', decided_at: row.requested_at, open_key: null });
         else if (reasons.length > 0) row.status = 'blocked';
         await repo.insertPromotion(tx, row);
         await audit.append(tx, ctx, { action: 'promotion.request', subject: { type: 'model-version', id: owner.versionId }, after: { id: row.id, environment: row.environment, mode: row.mode, reason: row.reason, status: row.status, reasons } });
         if (row.status === 'pending') await complete(tx, ctx, g, row);
         return toPromotion((await repo.promotion(tx, row.id))!, model, version);
+      });
+    },
+
+    /** Withdraws an open (pending or blocked) promotion request. */
+    async cancelPromotion(ctx: RequestContext, model: string, version: number, id: string): Promise<Promotion> {
+      return transact(async (tx) => {
+        const owner = await repo.owner(tx, model, version);
+        if (!owner) throw notFound('model version', `${model}/${version}`);
+        authorize(ctx, 'alias:write', owner.team);
+        await lock(tx, model, version);
+        const p = await repo.promotion(tx, id);
+        if (!p || p.model_version_id !== owner.versionId) throw notFound('promotion', id);
+        if (p.open_key === null) throw new DomainError('conflict', `promotion ${id} is already ${p.status}`);
+        await repo.updatePromotion(tx, id, { status: 'cancelled', decided_at: clock.now().toISOString(), open_key: null });
+        await audit.append(tx, ctx, { action: 'promotion.cancel', subject: { type: 'model-version', id: owner.versionId }, after: { promotion: id } });
+        return toPromotion((await repo.promotion(tx, id))!, model, version);
       });
     },
 

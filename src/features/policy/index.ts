@@ -7,7 +7,6 @@ import { validatePack } from '../../domain/policy/validate.ts';
 import type { App } from '../../http/app-types.ts';
 import type { IdSource } from '../../http/ids.ts';
 import type { AuditAppender } from '../audit/audit.service.ts';
-import type { Inventory } from '../inventory.ts';
 import { useCaseRepo } from '../use-cases/use-cases.repo.ts';
 import { createAssessmentService, effectiveTier } from './assessments.service.ts';
 import { createEthicsService } from './ethics.service.ts';
@@ -15,7 +14,6 @@ import { DEFAULT_PACK_FILE, readPackFile } from './pack-file.ts';
 import { policyRepo } from './policy.repo.ts';
 import { assessmentRoutes, policyRoutes } from './policy.routes.ts';
 import { createPolicyService } from './policy.service.ts';
-import { versionRequirementsRoute } from './requirements.routes.ts';
 
 export function createPolicyFeature(deps: {
   db: Db;
@@ -61,8 +59,8 @@ export function createPolicyFeature(deps: {
 
 export type PolicyFeature = ReturnType<typeof createPolicyFeature>;
 
-export function policyFeatureRoutes(app: App, feature: PolicyFeature, inventory: Inventory): void {
+/** Version requirements are served by the lifecycle, which also counts signatures. */
+export function policyFeatureRoutes(app: App, feature: PolicyFeature): void {
   policyRoutes(app, feature);
   assessmentRoutes(app, feature);
-  versionRequirementsRoute(app, { assessments: feature.assessments, inventory });
 }
