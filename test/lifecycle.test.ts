@@ -2,7 +2,7 @@ import { createPublicKey, verify } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, expectProblem, seedUser, useCaseBody, useTestApp } from './helpers/app.ts';
 import { DB_KINDS, skipReason } from './helpers/db.ts';
-import { creditScoring } from './helpers/policy.ts';
+import { adHocAnalysis, creditScoring } from './helpers/policy.ts';
 
 const NAMES: Record<string, string> = { ds: 'dana', owner: 'olga', risk1: 'rita', risk2: 'ravi', devrisk: 'dora', outsider: 'otto' };
 const PASSWORD = (user: string) => `${NAMES[user]}-correct-horse-battery`;
@@ -40,6 +40,47 @@ describe.each(DB_KINDS)('governed lifecycle on %s', (kind) => {
         if (m) expect((await doc(m[1]!, url)).status).toBe(201);
       }
     };
+
+    it('takes a tier-1 version through its light process to production with automated evidence and no sign-off', async () => {
+      const uc = (await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('adhoc', { ownerTeam: 'lending' }) })).body.id;
+      expect((await call(t.app, { method: 'PUT', url: `/api/v1/use-cases/${uc}/assessment`, body: { answers: adHocAnalysis } })).body.tier).toBe(1);
+      expect((await call(t.app, { method: 'POST', url: '/api/v1/models', token: as('ds'), body: { name: 'quick', useCaseId: uc } })).status).toBe(201);
+      expect((await call(t.app, { method: 'POST', url: '/api/v1/models/quick/versions', token: as('ds'), body: { artifactUri: 's3://m/quick', artifactDigest: sha(9) } })).status).toBe(201);
+      const q = '/api/v1/models/quick/versions/1';
+      const l = await lifecycle(q);
+      expect(l.process).toMatchObject({ id: 'self-service-analytics', steps: ['business-scoping', 'development', 'deployment', 'monitoring'] });
+      // Registration checks ran at registration and count as evidence.
+      const reg = (await call(t.app, { method: 'GET', url: `${q}/evidence` })).body.items.find((e: { kind: string }) => e.kind === 'registration-checks');
+      expect(reg.metrics).toEqual({ 'registration-checks-failed': 0 });
+      const csv = `y,yhat,group\n${Array.from({ length: 80 }, (_, i) => `${i % 2},${i % 2},${i % 4 < 2 ? 'a' : 'b'}`).join('\n')}\n`;
+      const evaluated = await t.app.inject({ method: 'POST', url: `${q}/evaluations?task=binary-classification&label=y&prediction=yhat&sensitive=group`, headers: { 'content-type': 'text/csv', authorization: `Bearer ${as('ds')}` }, payload: csv });
+      expect(evaluated.statusCode, evaluated.body).toBe(201);
+      for (const step of ['business-scoping', 'development', 'deployment']) await documentGate(step, q);
+      // The AI-policy acknowledgement is a scoping sign-off: given once on the use case, it holds for every version.
+      expect((await blockersOf('business-scoping', q)).map((b) => b.measure).sort()).toEqual(['ai-policy', 'signoff-owner-scoping']);
+      expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/use-cases/${uc}/signatures`, token: as('owner'), body: { role: 'business-stakeholder', meaning: 'approve', password: 'wrong' } }), 403, 'reauthentication_failed');
+      const owner = await call(t.app, { method: 'POST', url: `/api/v1/use-cases/${uc}/signatures`, token: as('owner'), body: { role: 'business-stakeholder', meaning: 'approve', comment: 'fits our AI policy', password: PASSWORD('owner') } });
+      expect(owner.status, owner.text).toBe(201);
+      expect(owner.body).toMatchObject({ status: 'valid', signer: { username: 'olga' }, meaning: 'approve' });
+      expect(await blockersOf('business-scoping', q)).toEqual([]);
+      expect((await call(t.app, { method: 'GET', url: `/api/v1/use-cases/${uc}/signatures` })).body.items).toHaveLength(1);
+      for (const to of ['development', 'deployment']) {
+        const moved = await call(t.app, { method: 'POST', url: `${q}/lifecycle/transitions`, token: as('ds'), body: { to } });
+        expect(moved.status, moved.text).toBe(200);
+      }
+      const promoted = await call(t.app, { method: 'POST', url: `${q}/promotions`, token: as('ds'), body: { environment: 'production', reason: 'share the analysis' } });
+      expect(promoted.body, promoted.text).toMatchObject({ status: 'completed', reasons: [] });
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/check?model=quick&version=1&environment=production' })).body).toEqual({ allowed: true, reasons: [] });
+      expect((await call(t.app, { method: 'GET', url: `${q}/signatures` })).body.items).toEqual([]);
+      expect((await call(t.app, { method: 'PUT', url: '/api/v1/models/quick/aliases/champion', token: as('ds'), body: { version: 1 } })).status).toBe(200);
+      // A second version needs no new scoping sign-off; a re-assessment makes the use-case signature stale.
+      expect((await call(t.app, { method: 'POST', url: '/api/v1/models/quick/versions', token: as('ds'), body: { artifactUri: 's3://m/quick2', artifactDigest: sha(10) } })).status).toBe(201);
+      expect(await blockersOf('business-scoping', '/api/v1/models/quick/versions/2')).toEqual([]);
+      expect((await call(t.app, { method: 'PUT', url: `/api/v1/use-cases/${uc}/assessment`, body: { answers: adHocAnalysis } })).status).toBe(200);
+      const after = (await call(t.app, { method: 'GET', url: `/api/v1/use-cases/${uc}/signatures` })).body.items[0];
+      expect(after).toMatchObject({ status: 'stale', changes: [{ what: 'assessment' }] });
+      expect((await blockersOf('business-scoping', '/api/v1/models/quick/versions/2')).map((b) => b.measure).sort()).toEqual(['ai-policy', 'signoff-owner-scoping']);
+    });
 
     it('shows the process, the current step and what blocks each gate', async () => {
       const l = await lifecycle();

@@ -342,7 +342,8 @@ export interface LifecycleStateTable {
 
 export interface SignatureTable {
   id: string;
-  model_version_id: string;
+  subject_type: 'model-version' | 'use-case';
+  subject_id: string;
   signer_id: string;
   signer_name: string;
   role: string;

@@ -17,7 +17,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('signatures')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('model_version_id', 'text', (c) => c.notNull().references('model_versions.id'))
+    // A model version, or a use case (sign-offs of its scoping steps, given once for all its versions).
+    .addColumn('subject_type', 'text', (c) => c.notNull())
+    .addColumn('subject_id', 'text', (c) => c.notNull())
     .addColumn('signer_id', 'text', (c) => c.notNull())
     .addColumn('signer_name', 'text', (c) => c.notNull())
     .addColumn('role', 'text', (c) => c.notNull())
@@ -32,7 +34,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
   // The same person signing the same state in the same role and meaning twice is one signature.
-  await db.schema.createIndex('signatures_once').on('signatures').columns(['model_version_id', 'signer_id', 'role', 'meaning', 'covered_digest']).unique().execute();
+  await db.schema.createIndex('signatures_once').on('signatures').columns(['subject_id', 'signer_id', 'role', 'meaning', 'covered_digest']).unique().execute();
 
   await db.schema
     .createTable('promotions')

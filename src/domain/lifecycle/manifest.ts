@@ -29,7 +29,19 @@ export type Change =
   | { what: 'definition'; from: string; to: string }
   | { what: 'policy'; from: string; to: string }
   | { what: 'evidence'; change: 'added' | 'removed' | 'replaced'; id: string }
-  | { what: 'requirement'; measure: string; from: string | null; to: string | null };
+  | { what: 'requirement'; measure: string; from: string | null; to: string | null }
+  | { what: 'assessment'; from: string; to: string };
+
+/** What a use-case signature covers: the risk assessment (and pack) its scoping decisions rest on. */
+export interface UseCaseManifest {
+  subject: { type: 'use-case'; id: string; name: string };
+  assessment: { id: string; tier: number; policy: { id: string; name: string; version: string } };
+  signer: { id: string; username: string; name: string };
+  role: string;
+  meaning: Meaning;
+  comment: string;
+  signedAt: string;
+}
 
 /** What changed between the state a signature covered and the current one (empty: still fresh). */
 export function diffCovered(signed: CoveredState, now: CoveredState): Change[] {

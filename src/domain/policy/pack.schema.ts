@@ -159,6 +159,7 @@ export const PolicyPackSchema = Type.Object(
           title: Text(200),
           activities: Type.Array(Text(300), { minItems: 1 }),
           dueDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'days the tasks created when an item enters this step are due in (default 14)' })),
+          scope: Type.Optional(Type.Enum(['use-case', 'version'], { description: 'use-case: its sign-offs are given once on the use case and hold for every version (scoping); default version' })),
         },
         { additionalProperties: false },
       ),

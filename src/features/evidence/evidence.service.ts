@@ -5,6 +5,7 @@ import { actorId } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import type { EvidenceTable } from '../../db/schema.ts';
 import { canonicalize } from '../../domain/jcs.ts';
+import { registrationChecks, type RegisteredVersion } from '../../domain/registration-checks.ts';
 import type { EvaluationSpec } from '../../domain/metrics/evaluate.ts';
 import type { ExplainOptions } from '../../domain/explain/explain.ts';
 import type { DatasetRepo } from '../datasets/datasets.repo.ts';
@@ -192,6 +193,29 @@ export function createEvidenceService({ db, transact, audit, clock, ids, repo, d
      * Records a document (model card, DPIA, deployment plan, ...) as evidence of a version: its kind
      * is what policy `document` measures ask for; the content (Markdown) or a URI with its digest.
      */
+    /** Runs the registration checks of a new governed version and records them as evidence, in the registering transaction. */
+    async recordRegistrationChecks(tx: Tx, ctx: RequestContext, versionId: string, v: RegisteredVersion): Promise<void> {
+      const checks = registrationChecks(v);
+      const metrics = { 'registration-checks-failed': checks.filter((c) => c.severity === 'failure' && !c.passed).length };
+      const row: EvidenceTable = {
+        id: ids.next(),
+        model_version_id: versionId,
+        kind: 'registration-checks',
+        content_hash: '',
+        artifact_digest: v.artifactDigest,
+        data_digest: null,
+        spec: '{}',
+        engine: ENGINE,
+        result: canonicalize({ checks }),
+        metrics: canonicalize(metrics),
+        created_at: clock.now().toISOString(),
+        created_by: actorId(ctx),
+      };
+      row.content_hash = `sha256:${createHash('sha256').update(canonicalize({ kind: row.kind, artifactDigest: row.artifact_digest, engine: row.engine, result: { checks } })).digest('hex')}`;
+      await repo.insert(tx, row);
+      await audit.append(tx, ctx, { action: 'evidence.create', subject: { type: 'model-version', id: versionId }, after: { ...toEvidence(row, v.model, v.version), result: undefined } });
+    },
+
     async addDocument(ctx: RequestContext, model: string, version: number, doc: { kind: string; title: string; uri?: string; digest?: string; content?: string }): Promise<Evidence> {
       return transact(async (tx) => {
         await lock?.(tx, model, version);

@@ -3,7 +3,7 @@ import type { Executor } from '../../db/database.ts';
 import type { EvidenceTable, SignatureTable } from '../../db/schema.ts';
 import { canonicalize } from '../../domain/jcs.ts';
 import { evaluateGates, type GateResult, type RequirementStatus } from '../../domain/lifecycle/gate.ts';
-import { coveredOf, diffCovered, type Change, type CoveredState, type SignatureManifest } from '../../domain/lifecycle/manifest.ts';
+import { coveredOf, diffCovered, type Change, type CoveredState, type SignatureManifest, type UseCaseManifest } from '../../domain/lifecycle/manifest.ts';
 import { gateStepOf, processFor, type Process } from '../../domain/lifecycle/process.ts';
 import type { Answers } from '../../domain/policy/evaluate.ts';
 import { requiredMeasures } from '../../domain/policy/evaluate.ts';
@@ -13,6 +13,8 @@ import type { VersionRecord } from '../versions/versions.repo.ts';
 import type { LifecycleRepo, VersionOwner } from './lifecycle.repo.ts';
 
 export interface PolicyContext {
+  /** The use case's current assessment. */
+  assessmentId: string;
   packId: string;
   pack: PolicyPack;
   name: string;
@@ -58,6 +60,8 @@ export interface Governance {
   step: string | null;
   covered: CoveredState | null;
   signatures: SignatureView[];
+  /** Signatures given on the use case (scoping steps), valid while its assessment stands. */
+  caseSignatures: SignatureView[];
   requirements: (RequirementStatus & { by?: string[] })[];
   /** The version's creator and everyone who signed it as author or in a developer role: not independent of it. */
   authors: string[];
@@ -89,11 +93,17 @@ const signoffOnly = (pack: PolicyPack) => new Set(pack.measures.filter((m) => m.
 export async function loadGovernance(deps: GovernanceDeps, exec: Executor, owner: VersionOwner, model: string, versionNo: number): Promise<Governance> {
   const version = (await deps.version(exec, model, versionNo))!;
   const policy = await deps.policy(exec, owner.useCaseId);
-  const [state, signatureRows, evidenceRows, evidenceRecords] = await Promise.all([deps.repo.state(exec, owner.versionId), deps.repo.signatures(exec, owner.versionId), deps.evidence.rows(exec, owner.versionId), deps.evidence.records(exec, owner.versionId)]);
+  const [state, signatureRows, caseRows, evidenceRows, evidenceRecords] = await Promise.all([
+    deps.repo.state(exec, owner.versionId),
+    deps.repo.signatures(exec, owner.versionId),
+    deps.repo.signatures(exec, owner.useCaseId),
+    deps.evidence.rows(exec, owner.versionId),
+    deps.evidence.records(exec, owner.versionId),
+  ]);
   // Whoever built it or signed for it as a developer cannot also be its independent challenger.
   const authors = [...new Set([...(version.createdBy ? [version.createdBy] : []), ...signatureRows.filter((s) => s.meaning === 'author' || DEVELOPER_ROLES.has(s.role)).map((s) => s.signer_id)])];
   if (!policy) {
-    return { owner, version, policy: null, process: null, step: state?.step ?? null, covered: null, coveredDigest: null, signatures: signatureRows.map((s) => view(s, [])), requirements: [], authors, vetoes: [], gates: (steps) => steps.map((step) => ({ step, passed: false, blockers: [] })) };
+    return { owner, version, policy: null, process: null, step: state?.step ?? null, covered: null, coveredDigest: null, signatures: signatureRows.map((s) => view(s, [])), caseSignatures: [], requirements: [], authors, vetoes: [], gates: (steps) => steps.map((step) => ({ step, passed: false, blockers: [] })) };
   }
   const process = processFor(policy.pack, policy.tier, policy.answers);
   // A step the process no longer has (it changed with a re-assessment) counts as the process step that replaces it.
@@ -118,16 +128,31 @@ export async function loadGovernance(deps: GovernanceDeps, exec: Executor, owner
   for (const s of signatures) if (s.status === 'valid' && (s.meaning === 'approve' || s.meaning === 'reject')) decisions.set(`${s.signer.id}:${s.role}`, s);
   const at = (s: string) => process.steps.indexOf(gateStepOf(policy.pack, process, s));
   const approvals = [...decisions.values()].filter((s) => s.meaning === 'approve');
+  // Sign-offs of use-case steps (scoping) are given once on the use case, valid while its assessment stands.
+  const caseSignatures = useCaseSignatures(caseRows, policy);
+  const caseDecisions = new Map<string, SignatureView>();
+  for (const s of caseSignatures) if (s.status === 'valid' && (s.meaning === 'approve' || s.meaning === 'reject')) caseDecisions.set(`${s.signer.id}:${s.role}`, s);
+  const caseScoped = new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id));
+  const caseApprovals = [...caseDecisions.values()].filter((s) => s.meaning === 'approve');
   const requirements = required.map((m) => {
     // An approval counts for the gates of the step it was given at and before, not for later ones.
-    const counted: EvidenceRecord[] = approvals.filter((s) => at(s.step) >= at(m.step)).map((s) => ({ id: s.id, kind: 'signoff', signer: s.signer.id, role: s.role, artifactDigest: version.artifactDigest }));
+    const counted: EvidenceRecord[] = [...approvals.filter((s) => at(s.step) >= at(m.step)), ...(caseScoped.has(m.step) ? caseApprovals : [])].map((s) => ({ id: s.id, kind: 'signoff', signer: s.signer.id, role: s.role, artifactDigest: version.artifactDigest }));
     const status = measureStatus(byId.get(m.measure)!, [...evidenceRecords, ...counted], opts);
     return { ...m, evidence: byId.get(m.measure)!.evidence, ...status } as unknown as RequirementStatus & { by?: string[] };
   });
   const approverRoles = new Set(required.flatMap((m) => byId.get(m.measure)!.evidence.flatMap((e) => (e.kind === 'signoff' ? e.roles : []))));
-  const vetoes = [...decisions.values()].filter((s) => s.meaning === 'reject' && approverRoles.has(s.role as never));
+  const vetoes = [...decisions.values(), ...caseDecisions.values()].filter((s) => s.meaning === 'reject' && approverRoles.has(s.role as never));
   const coveredDigest = `sha256:${createHash('sha256').update(canonicalize(covered)).digest('hex')}`;
-  return { owner, version, policy, process, step, covered, coveredDigest, signatures, requirements, authors, vetoes, gates: (steps) => evaluateGates(policy.pack, process, requirements, steps) };
+  return { owner, version, policy, process, step, covered, coveredDigest, signatures, caseSignatures, requirements, authors, vetoes, gates: (steps) => evaluateGates(policy.pack, process, requirements, steps) };
+}
+
+/** Use-case signatures with their validity: stale once the use case was re-assessed. */
+export function useCaseSignatures(rows: SignatureTable[], policy: PolicyContext | null): SignatureView[] {
+  return rows.map((s) => {
+    const m = JSON.parse(s.manifest) as UseCaseManifest;
+    const changes: Change[] = policy && m.assessment.id !== policy.assessmentId ? [{ what: 'assessment', from: m.assessment.id, to: policy.assessmentId }] : [];
+    return { ...view(s, changes), signer: m.signer };
+  });
 }
 
 function view(s: SignatureTable, changes: Change[]): SignatureView {

@@ -13,7 +13,7 @@ import { createLifecycleCore } from './core.ts';
 import type { GovernanceDeps, PolicyContext } from './governance.ts';
 import { lifecycleRepo } from './lifecycle.repo.ts';
 import { lifecycleRoutes } from './lifecycle.routes.ts';
-import { createLifecycleService } from './lifecycle.service.ts';
+import { createLifecycleService, type LifecycleServiceDeps } from './lifecycle.service.ts';
 import { createReauthenticator } from './reauth.ts';
 import { createSigningService } from './signing.service.ts';
 
@@ -22,6 +22,7 @@ export function createLifecycleFeature(deps: CommandDeps & {
   evaluationRecords: (exec: Executor, versionId: string) => Promise<EvidenceRecord[]>;
   passwords: PasswordGuard;
   signDigest: (digest: string) => string;
+  registrationChecks: LifecycleServiceDeps['registrationChecks'];
 }) {
   const packs = new Map<string, PolicyPack>();
   const governance: GovernanceDeps = {
@@ -32,7 +33,7 @@ export function createLifecycleFeature(deps: CommandDeps & {
       if (!a) return null;
       let pack = packs.get(a.pack_id);
       if (!pack) packs.set(a.pack_id, (pack = JSON.parse((await policyRepo.pack(exec, a.pack_id))!.content) as PolicyPack));
-      return { packId: a.pack_id, pack, name: pack.name, version: pack.version, tier: effectiveTier(a), tags: JSON.parse(a.tags) as string[], answers: JSON.parse(a.answers) as PolicyContext['answers'], reevaluateUnder: a.reevaluate_under };
+      return { assessmentId: a.id, packId: a.pack_id, pack, name: pack.name, version: pack.version, tier: effectiveTier(a), tags: JSON.parse(a.tags) as string[], answers: JSON.parse(a.answers) as PolicyContext['answers'], reevaluateUnder: a.reevaluate_under };
     },
     evidence: { rows: (exec, id) => evidenceRepo.ofVersion(exec, id), records: deps.evaluationRecords },
     today: () => deps.clock.now().toISOString().slice(0, 10),
@@ -40,7 +41,7 @@ export function createLifecycleFeature(deps: CommandDeps & {
   const base = { db: deps.db, transact: deps.transact, audit: deps.audit, clock: deps.clock, ids: deps.ids, repo: lifecycleRepo, governance };
   const core = createLifecycleCore(base);
   const lock = (tx: Parameters<typeof versionRepo.lock>[0], model: string, version: number) => versionRepo.lock(tx, model, version);
-  const lifecycle = createLifecycleService({ ...base, core, lock });
+  const lifecycle = createLifecycleService({ ...base, core, lock, registrationChecks: deps.registrationChecks });
   const signing = createSigningService({
     ...base,
     core,

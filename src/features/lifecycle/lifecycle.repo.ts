@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { translateConstraints } from '../../db/errors.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import type { DeploymentTable, LifecycleStateTable, PromotionTable, SignatureTable, TaskTable } from '../../db/schema.ts';
@@ -23,6 +24,21 @@ export const lifecycleRepo = {
       .where('v.deleted_at', 'is', null)
       .executeTakeFirst();
     return row && { versionId: row.id, modelId: row.model_id, useCaseId: row.use_case_id, team: row.owner_team };
+  },
+
+  async useCase(db: Executor, id: string): Promise<{ id: string; name: string; team: string; createdBy: string | null } | undefined> {
+    const row = await db.selectFrom('use_cases').select(['id', 'name', 'owner_team', 'created_by']).where('id', '=', id).executeTakeFirst();
+    return row && { id: row.id, name: row.name, team: row.owner_team, createdBy: row.created_by };
+  },
+
+  /** Serialises sign-offs on a use case (row lock on PostgreSQL). */
+  async lockUseCase(tx: Tx, id: string): Promise<void> {
+    await tx.updateTable('use_cases').set({ updated_at: sql`updated_at` }).where('id', '=', id).execute();
+  },
+
+  /** Every live version of the use case's models. */
+  async versionsOfUseCase(db: Executor, useCaseId: string): Promise<{ model: string; version: number }[]> {
+    return db.selectFrom('model_versions as v').innerJoin('models as m', 'm.id', 'v.model_id').select(['m.name as model', 'v.version']).where('m.use_case_id', '=', useCaseId).where('v.deleted_at', 'is', null).orderBy('m.name').orderBy('v.version').execute();
   },
 
   /** Whether the version's use case has a current assessment (is governed), without loading anything else. */
@@ -53,8 +69,9 @@ export const lifecycleRepo = {
     if (Number(n.numUpdatedRows) === 0) await tx.insertInto('lifecycle_states').values(s).execute();
   },
 
-  async signatures(db: Executor, versionId: string): Promise<SignatureTable[]> {
-    return db.selectFrom('signatures').selectAll().where('model_version_id', '=', versionId).orderBy('created_at').orderBy('id').execute();
+  /** Signatures of a model version or a use case (ids are distinct UUIDs either way). */
+  async signatures(db: Executor, subjectId: string): Promise<SignatureTable[]> {
+    return db.selectFrom('signatures').selectAll().where('subject_id', '=', subjectId).orderBy('created_at').orderBy('id').execute();
   },
 
   async insertSignature(tx: Tx, s: SignatureTable): Promise<void> {

@@ -65,6 +65,34 @@ export function lifecycleRoutes(app: App, { lifecycle, signing }: { lifecycle: L
     return reply.status(201).send(sig);
   });
 
+  app.post('/use-cases/:id/signatures', {
+    config: { auth: 'authenticated' },
+    schema: {
+      tags,
+      summary: "Sign a use case's scoping steps once for all its versions (business owner, AI policy...), with the same re-authentication as a version signature",
+      params: Type.Object({ id: Uuid }),
+      body: Type.Object(
+        {
+          role: Type.Enum([...ROLES]),
+          meaning: Type.Enum([...MEANINGS]),
+          comment: Type.Optional(Type.String({ maxLength: 4000 })),
+          password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+          token: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+        },
+        { additionalProperties: false },
+      ),
+      response: { 201: Type.Unknown() },
+    },
+  }, async (request, reply) => {
+    const { password, token, ...input } = request.body;
+    return reply.status(201).send(await signing.signUseCase(contextOf(request), request.params.id, input, { ...(password !== undefined ? { password } : {}), ...(token !== undefined ? { token } : {}) }));
+  });
+
+  app.get('/use-cases/:id/signatures', {
+    config: { permission: 'inventory:read' },
+    schema: { tags, summary: "A use case's signatures, valid while its risk assessment stands", params: Type.Object({ id: Uuid }), response: { 200: Type.Unknown() } },
+  }, async (request) => ({ items: await signing.useCaseSignatures(request.params.id) }));
+
   app.get('/models/:name/versions/:version/signatures', {
     config: { permission: 'inventory:read' },
     schema: { tags, summary: "The version's signatures with printed name, date and time, meaning, and whether each is still valid", params: VersionParams, response: { 200: Type.Unknown() } },

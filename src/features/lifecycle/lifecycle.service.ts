@@ -5,6 +5,7 @@ import type { TaskTable } from '../../db/schema.ts';
 import { ORGANISATION, type Role } from '../../domain/authz.ts';
 import { environmentOfAlias, type Environment } from '../../domain/lifecycle/process.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
+import type { RegisteredVersion } from '../../domain/registration-checks.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize, requireWriteScope } from '../common/authorize.ts';
 import type { LifecycleCore, LifecycleDeps } from './core.ts';
@@ -32,6 +33,8 @@ export interface Task {
 export interface LifecycleServiceDeps extends LifecycleDeps {
   core: LifecycleCore;
   lock(tx: Tx, model: string, version: number): Promise<void>;
+  /** Records the automated registration checks of a new governed version as evidence. */
+  registrationChecks?: (tx: Tx, ctx: RequestContext, versionId: string, version: RegisteredVersion) => Promise<void>;
 }
 
 export function createLifecycleService(deps: LifecycleServiceDeps) {
@@ -160,6 +163,8 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
     async versionCreated(tx: Tx, ctx: RequestContext, versionId: string): Promise<void> {
       if (!(await repo.governed(tx, versionId))) return;
       const names = (await repo.names(tx, versionId))!;
+      const v = (await deps.governance.version(tx, names.model, names.version))!;
+      await deps.registrationChecks?.(tx, ctx, versionId, { model: v.model, version: v.version, artifactUri: v.artifactUri, artifactDigest: v.artifactDigest, code: v.code, datasets: v.datasets });
       const g = await core.load(tx, names.model, names.version);
       await core.enter(tx, ctx, g, g.process!.steps[0]!);
     },

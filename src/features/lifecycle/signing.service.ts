@@ -6,12 +6,12 @@ import type { PromotionTable } from '../../db/schema.ts';
 import { ORGANISATION } from '../../domain/authz.ts';
 import { canonicalize } from '../../domain/jcs.ts';
 import type { Blocker } from '../../domain/lifecycle/gate.ts';
-import type { Meaning, SignatureManifest } from '../../domain/lifecycle/manifest.ts';
+import type { Meaning, SignatureManifest, UseCaseManifest } from '../../domain/lifecycle/manifest.ts';
 import type { Environment } from '../../domain/lifecycle/process.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
 import type { LifecycleCore, LifecycleDeps } from './core.ts';
-import type { SignatureView } from './governance.ts';
+import { useCaseSignatures, type SignatureView } from './governance.ts';
 import { createPromotionDecider } from './promotions.ts';
 
 export const DEPLOYMENT_MODES = ['single', 'replicated', 'shadow', 'challenger', 'batch'] as const;
@@ -103,7 +103,7 @@ export function createSigningService(deps: SigningServiceDeps) {
         // Deduplicated on the covered state, not on the time: re-signing an unchanged record is one signature.
         const coveredDigest = `sha256:${createHash('sha256').update(canonicalize(g.covered)).digest('hex')}`;
         const id = ids.next();
-        await repo.insertSignature(tx, { id, model_version_id: g.owner.versionId, signer_id: p.userId, signer_name: p.displayName, role: input.role, meaning: input.meaning, comment: input.comment ?? '', step: g.step!, manifest: canonical, manifest_digest: digest, covered_digest: coveredDigest, server_signature: signDigest(digest), audit_seq: null, created_at: now });
+        await repo.insertSignature(tx, { id, subject_type: 'model-version', subject_id: g.owner.versionId, signer_id: p.userId, signer_name: p.displayName, role: input.role, meaning: input.meaning, comment: input.comment ?? '', step: g.step!, manifest: canonical, manifest_digest: digest, covered_digest: coveredDigest, server_signature: signDigest(digest), audit_seq: null, created_at: now });
         const seq = await audit.append(tx, ctx, { action: 'signature.create', subject: { type: 'model-version', id: g.owner.versionId }, after: { id, manifestDigest: digest, coveredDigest, manifest } });
         await repo.setSignatureAuditSeq(tx, id, seq);
         const after = await core.load(tx, model, version);
@@ -120,6 +120,64 @@ export function createSigningService(deps: SigningServiceDeps) {
         await recheck(tx, ctx, after);
         return after.signatures.find((s) => s.id === id)!;
       });
+    },
+
+    /**
+     * Signs a use case: the sign-offs of its use-case steps (scoping), given once for every version
+     * of its models and valid while its risk assessment stands. Same re-authentication, role and
+     * independence rules as a version signature; the manifest binds it to the assessment.
+     */
+    async signUseCase(ctx: RequestContext, useCaseId: string, input: { role: string; meaning: Meaning; comment?: string }, credentials: SigningCredentials): Promise<SignatureView> {
+      const p = ctx.principal;
+      if (!p) throw new DomainError('forbidden', 'only a person can sign');
+      if (p.scopes && !p.scopes.includes('write') && !p.scopes.includes('sign')) throw new DomainError('forbidden', `a token with scopes [${p.scopes.join(', ')}] may not sign: it needs the sign (or write) scope`);
+      const uc = await repo.useCase(db, useCaseId);
+      if (!uc) throw notFound('use case', useCaseId);
+      if (!p.roles.some((a) => a.role === input.role && (a.scope === ORGANISATION || a.scope === uc.team))) {
+        throw new DomainError('forbidden', `${p.username} does not hold the role ${input.role} in team '${uc.team}' (or organisation-wide), so cannot sign as ${input.role}`);
+      }
+      await reauthenticate(ctx, credentials);
+      return transact(async (tx) => {
+        await repo.lockUseCase(tx, useCaseId);
+        const policy = await deps.governance.policy(tx, useCaseId);
+        if (!policy) throw new DomainError('conflict', `use case '${uc.name}' has no risk assessment: there is nothing to sign against yet`);
+        const scoped = new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id));
+        const independent = policy.pack.measures.some((m) => scoped.has(m.step) && m.evidence.some((e) => e.kind === 'signoff' && e.independent && e.roles.includes(input.role as never)));
+        if ((input.meaning === 'approve' || input.meaning === 'review') && independent && uc.createdBy === p.userId) {
+          throw new DomainError('separation_of_duties', `${p.username} created use case '${uc.name}'; an ${input.role} sign-off on it must be independent`, { extra: { role: input.role } });
+        }
+        const now = clock.now().toISOString();
+        const manifest: UseCaseManifest = {
+          subject: { type: 'use-case', id: uc.id, name: uc.name },
+          assessment: { id: policy.assessmentId, tier: policy.tier, policy: { id: policy.packId, name: policy.name, version: policy.version } },
+          signer: { id: p.userId, username: p.username, name: p.displayName },
+          role: input.role,
+          meaning: input.meaning,
+          comment: input.comment ?? '',
+          signedAt: now,
+        };
+        const canonical = canonicalize(manifest);
+        const digest = `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
+        const coveredDigest = `sha256:${createHash('sha256').update(canonicalize(manifest.assessment)).digest('hex')}`;
+        const id = ids.next();
+        await repo.insertSignature(tx, { id, subject_type: 'use-case', subject_id: uc.id, signer_id: p.userId, signer_name: p.displayName, role: input.role, meaning: input.meaning, comment: input.comment ?? '', step: 'use-case', manifest: canonical, manifest_digest: digest, covered_digest: coveredDigest, server_signature: signDigest(digest), audit_seq: null, created_at: now });
+        const seq = await audit.append(tx, ctx, { action: 'signature.create', subject: { type: 'use-case', id: uc.id }, after: { id, manifestDigest: digest, coveredDigest, manifest } });
+        await repo.setSignatureAuditSeq(tx, id, seq);
+        // Every version of the use case may now pass its scoping gates: close met sign-off tasks, re-decide promotions.
+        for (const v of await repo.versionsOfUseCase(tx, uc.id)) {
+          const g = await core.load(tx, v.model, v.version);
+          const satisfied = new Set(g.requirements.filter((r) => r.status === 'satisfied').map((r) => r.measure));
+          const open = await repo.openTasks(tx, g.owner.versionId);
+          await repo.closeTasks(tx, open.filter((t) => t.kind === 'signoff' && t.role === input.role && satisfied.has((JSON.parse(t.details) as { measure?: string }).measure ?? '')).map((t) => t.id), p.userId, now, 'done');
+          await recheck(tx, ctx, g);
+        }
+        return useCaseSignatures((await repo.signatures(tx, uc.id)).filter((s) => s.id === id), policy)[0]!;
+      });
+    },
+
+    async useCaseSignatures(useCaseId: string): Promise<SignatureView[]> {
+      if (!(await repo.useCase(db, useCaseId))) throw notFound('use case', useCaseId);
+      return useCaseSignatures(await repo.signatures(db, useCaseId), await deps.governance.policy(db, useCaseId));
     },
 
     /**
