@@ -119,7 +119,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   evidenceChanged = lifecycle.lifecycle.evidenceChanged;
   governance.versionCreated = lifecycle.lifecycle.versionCreated;
   governance.aliasMove = lifecycle.lifecycle.aliasMove;
-  const policy = createPolicyFeature({ db, transact, audit, clock, ids, versionEvidence: lifecycle.lifecycle.recordsFor });
+  const policy = createPolicyFeature({ db, transact, audit, clock, ids, versionEvidence: lifecycle.lifecycle.recordsFor, assessed: (tx, ctx, id) => lifecycle.lifecycle.useCaseAssessed(tx, ctx, id) });
 
   installAuth(app, { authn, limiter, limits, passwords });
   await registerDocs(app, VERSION);

@@ -82,6 +82,18 @@ describe.each(DB_KINDS)('governed lifecycle on %s', (kind) => {
       expect((await blockersOf('business-scoping', '/api/v1/models/quick/versions/2')).map((b) => b.measure).sort()).toEqual(['ai-policy', 'signoff-owner-scoping']);
     });
 
+    it('puts versions registered before the assessment into the process when the use case is assessed', async () => {
+      const uc = (await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('late', { ownerTeam: 'lending' }) })).body.id;
+      expect((await call(t.app, { method: 'POST', url: '/api/v1/models', token: as('ds'), body: { name: 'early', useCaseId: uc } })).status).toBe(201);
+      expect((await call(t.app, { method: 'POST', url: '/api/v1/models/early/versions', token: as('ds'), body: { artifactUri: 's3://m/early', artifactDigest: sha(11) } })).status).toBe(201);
+      expect(await lifecycle('/api/v1/models/early/versions/1')).toMatchObject({ governed: false, process: null });
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/check?model=early&version=1&environment=qa' })).body.reasons).toEqual([expect.stringMatching(/no risk assessment/), expect.stringMatching(/no completed promotion/)]);
+      expect((await call(t.app, { method: 'PUT', url: `/api/v1/use-cases/${uc}/assessment`, body: { answers: creditScoring } })).status).toBe(200);
+      const l = await lifecycle('/api/v1/models/early/versions/1');
+      expect(l).toMatchObject({ governed: true, step: 'business-scoping' });
+      expect(l.tasks.length).toBeGreaterThan(0);
+    });
+
     it('shows the process, the current step and what blocks each gate', async () => {
       const l = await lifecycle();
       expect(l).toMatchObject({ governed: true, process: { id: 'public-facing-model', steps: ['business-scoping', 'ideation', 'development', 'preproduction', 'deployment', 'monitoring'] }, step: 'business-scoping', policy: { tier: 4 } });

@@ -159,6 +159,22 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
       });
     },
 
+    /**
+     * After a (re-)assessment of a use case: versions registered before it was governed enter their
+     * process's first step; signatures the new assessment made stale get re-review tasks; open
+     * promotions are re-decided.
+     */
+    async useCaseAssessed(tx: Tx, ctx: RequestContext, useCaseId: string): Promise<void> {
+      for (const v of await repo.versionsOfUseCase(tx, useCaseId)) {
+        const owner = (await repo.owner(tx, v.model, v.version))!;
+        if (!(await repo.state(tx, owner.versionId))) {
+          const g = await core.load(tx, v.model, v.version);
+          await core.enter(tx, ctx, g, g.process!.steps[0]!);
+        }
+        await this.evidenceChanged(tx, ctx, owner.versionId);
+      }
+    },
+
     /** A new version of a governed model starts at the first step of its process, with that step's tasks. */
     async versionCreated(tx: Tx, ctx: RequestContext, versionId: string): Promise<void> {
       if (!(await repo.governed(tx, versionId))) return;

@@ -43,9 +43,11 @@ export interface AssessmentServiceDeps extends CommandDeps {
   useCases: { teamOf(db: Executor, id: string): Promise<string | undefined>; lock(tx: Tx, id: string): Promise<void> };
   /** Evidence recorded for a use case or a model version (evidence and lifecycle features fill this in). */
   evidence: { forUseCase(db: Executor, useCaseId: string): Promise<EvidenceRecord[]>; forVersion(db: Executor, versionId: string): Promise<EvidenceRecord[]> };
+  /** Runs in the assessing transaction: the lifecycle re-decides the use case's versions under the new assessment. */
+  assessed?: (tx: Tx, ctx: RequestContext, useCaseId: string) => Promise<void>;
 }
 
-export function createAssessmentService({ db, transact, audit, clock, ids, repo, policies, useCases, evidence }: AssessmentServiceDeps) {
+export function createAssessmentService({ db, transact, audit, clock, ids, repo, policies, useCases, evidence, assessed }: AssessmentServiceDeps) {
   const today = () => clock.now().toISOString().slice(0, 10);
 
   async function toAssessment(exec: Executor, r: AssessmentTable): Promise<Assessment> {
@@ -141,6 +143,7 @@ export function createAssessmentService({ db, transact, audit, clock, ids, repo,
           before: previous ? await toAssessment(tx, previous) : null,
           after: assessment,
         });
+        await assessed?.(tx, ctx, useCaseId);
         return assessment;
       });
     },

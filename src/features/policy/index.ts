@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.ts';
 import { systemContext } from '../../context.ts';
-import type { Db, Executor } from '../../db/database.ts';
+import type { Db, Executor, Tx } from '../../db/database.ts';
+import type { RequestContext } from '../../context.ts';
 import type { Transact } from '../../db/transact.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import { validatePack } from '../../domain/policy/validate.ts';
@@ -23,13 +24,14 @@ export function createPolicyFeature(deps: {
   ids: IdSource;
   /** The evidence recorded for a model version (evaluations now; sign-offs with the lifecycle). */
   versionEvidence: (db: Executor, versionId: string) => Promise<EvidenceRecord[]>;
+  assessed?: (tx: Tx, ctx: RequestContext, useCaseId: string) => Promise<void>;
 }) {
-  const { versionEvidence, ...rest } = deps;
+  const { versionEvidence, assessed, ...rest } = deps;
   const base = { ...rest, repo: policyRepo };
   // Evidence is recorded per model version; a use case's list says what applies to its versions.
   const evidence = { forUseCase: async (): Promise<EvidenceRecord[]> => [], forVersion: versionEvidence };
   const policies = createPolicyService({ ...base, inventory: { useCases: useCaseRepo.withVersions } });
-  const assessments = createAssessmentService({ ...base, policies, useCases: useCaseRepo, evidence });
+  const assessments = createAssessmentService({ ...base, policies, useCases: useCaseRepo, evidence, ...(assessed ? { assessed } : {}) });
   const ethics = createEthicsService({
     ...base,
     useCases: useCaseRepo,
