@@ -94,6 +94,31 @@ describe.each(DB_KINDS)('governed lifecycle on %s', (kind) => {
       expect(l.tasks.length).toBeGreaterThan(0);
     });
 
+    it("moves a use case through its own steps on use-case documents and signatures, which also serve its versions", async () => {
+      const uc = (await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('credit-two', { ownerTeam: 'lending' }) })).body.id;
+      expect((await call(t.app, { method: 'PUT', url: `/api/v1/use-cases/${uc}/assessment`, body: { answers: creditScoring } })).status).toBe(200);
+      const u = `/api/v1/use-cases/${uc}`;
+      const l = (await call(t.app, { method: 'GET', url: `${u}/lifecycle` })).body;
+      expect(l).toMatchObject({ governed: true, step: 'business-scoping', steps: [{ id: 'business-scoping', state: 'current' }, { id: 'ideation' }, { id: 'development' }] });
+      const blockers = l.steps[0].gate.blockers as { measure: string; detail: string[] }[];
+      expectProblem(await call(t.app, { method: 'POST', url: `${u}/lifecycle/transitions`, token: as('owner'), body: { to: 'development' } }), 409, 'out_of_order');
+      expectProblem(await call(t.app, { method: 'POST', url: `${u}/lifecycle/transitions`, token: as('owner'), body: { to: 'ideation' } }), 409, 'gate_not_passed');
+      expectProblem(await call(t.app, { method: 'POST', url: `${u}/lifecycle/transitions`, token: as('risk1'), body: { to: 'ideation' } }), 403, 'forbidden');
+      expectProblem(await call(t.app, { method: 'POST', url: `${u}/documents`, token: as('owner'), body: { kind: 'x', title: 'no content' } }), 400, 'validation_failed');
+      for (const b of blockers) for (const d of b.detail) {
+        const m = /^a '([a-z0-9.-]+)' document$/.exec(d);
+        if (m) expect((await call(t.app, { method: 'POST', url: `${u}/documents`, token: as('owner'), body: { kind: m[1], title: m[1], content: `# ${m[1]}` } })).status).toBe(201);
+      }
+      expect((await call(t.app, { method: 'POST', url: `${u}/signatures`, token: as('owner'), body: { role: 'business-stakeholder', meaning: 'approve', password: PASSWORD('owner') } })).status).toBe(201);
+      expect((await call(t.app, { method: 'POST', url: `${u}/lifecycle/transitions`, token: as('owner'), body: { to: 'ideation' } })).body).toEqual({ step: 'ideation' });
+      // A version of the use case finds its scoping gate met by the use case's documents and sign-off.
+      expect((await call(t.app, { method: 'POST', url: '/api/v1/models', token: as('ds'), body: { name: 'pd-two', useCaseId: uc } })).status).toBe(201);
+      expect((await call(t.app, { method: 'POST', url: '/api/v1/models/pd-two/versions', token: as('ds'), body: { artifactUri: 's3://m/pd2', artifactDigest: sha(12) } })).status).toBe(201);
+      expect(await blockersOf('business-scoping', '/api/v1/models/pd-two/versions/1')).toEqual([]);
+      const events = (await call(t.app, { method: 'GET', url: '/api/v1/audit/events?action=use-case.document' })).body.items;
+      expect(events.length).toBe(blockers.filter((b) => b.detail.some((d) => d.endsWith('document'))).length);
+    });
+
     it('shows the process, the current step and what blocks each gate', async () => {
       const l = await lifecycle();
       expect(l).toMatchObject({ governed: true, process: { id: 'public-facing-model', steps: ['business-scoping', 'ideation', 'development', 'preproduction', 'deployment', 'monitoring'] }, step: 'business-scoping', policy: { tier: 4 } });

@@ -326,6 +326,8 @@ export interface EvidenceTable {
 
 export interface LifecycleTables {
   lifecycle_states: LifecycleStateTable;
+  use_case_states: UseCaseStateTable;
+  use_case_documents: UseCaseDocumentTable;
   signatures: SignatureTable;
   promotions: PromotionTable;
   deployments: DeploymentTable;
@@ -338,6 +340,27 @@ export interface LifecycleStateTable {
   step: string;
   entered_at: string;
   entered_by: string | null;
+}
+
+export interface UseCaseStateTable {
+  use_case_id: string;
+  process_id: string;
+  step: string;
+  entered_at: string;
+  entered_by: string | null;
+}
+
+export interface UseCaseDocumentTable {
+  id: string;
+  use_case_id: string;
+  kind: string;
+  title: string;
+  uri: string | null;
+  digest: string | null;
+  content: string | null;
+  content_hash: string;
+  created_at: string;
+  created_by: string | null;
 }
 
 export interface SignatureTable {

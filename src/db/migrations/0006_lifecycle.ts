@@ -15,6 +15,31 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
 
   await db.schema
+    .createTable('use_case_states')
+    .addColumn('use_case_id', 'text', (c) => c.primaryKey().references('use_cases.id'))
+    .addColumn('process_id', 'text', (c) => c.notNull())
+    .addColumn('step', 'text', (c) => c.notNull())
+    .addColumn('entered_at', 'text', (c) => c.notNull())
+    .addColumn('entered_by', 'text')
+    .execute();
+
+  // Documents of a use case's own steps (scoping, ideation): recorded once for all its versions.
+  await db.schema
+    .createTable('use_case_documents')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('use_case_id', 'text', (c) => c.notNull().references('use_cases.id'))
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('title', 'text', (c) => c.notNull())
+    .addColumn('uri', 'text')
+    .addColumn('digest', 'text')
+    .addColumn('content', 'text')
+    .addColumn('content_hash', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('created_by', 'text')
+    .execute();
+  await db.schema.createIndex('use_case_documents_idx').on('use_case_documents').columns(['use_case_id', 'created_at']).execute();
+
+  await db.schema
     .createTable('signatures')
     .addColumn('id', 'text', (c) => c.primaryKey())
     // A model version, or a use case (sign-offs of its scoping steps, given once for all its versions).
@@ -94,5 +119,5 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['tasks', 'deployments', 'promotions', 'signatures', 'lifecycle_states']) await db.schema.dropTable(t).execute();
+  for (const t of ['tasks', 'deployments', 'promotions', 'signatures', 'use_case_documents', 'use_case_states', 'lifecycle_states']) await db.schema.dropTable(t).execute();
 }

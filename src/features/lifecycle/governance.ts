@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Executor } from '../../db/database.ts';
-import type { EvidenceTable, SignatureTable } from '../../db/schema.ts';
+import type { EvidenceTable, SignatureTable, UseCaseDocumentTable } from '../../db/schema.ts';
 import { canonicalize } from '../../domain/jcs.ts';
 import { evaluateGates, type GateResult, type RequirementStatus } from '../../domain/lifecycle/gate.ts';
 import { coveredOf, diffCovered, type Change, type CoveredState, type SignatureManifest, type UseCaseManifest } from '../../domain/lifecycle/manifest.ts';
@@ -27,7 +27,7 @@ export interface PolicyContext {
 }
 
 export interface GovernanceDeps {
-  repo: Pick<LifecycleRepo, 'state' | 'signatures'>;
+  repo: Pick<LifecycleRepo, 'state' | 'signatures' | 'useCaseDocuments'>;
   /** The version's definition, read inside the caller's transaction. */
   version(exec: Executor, model: string, version: number): Promise<VersionRecord | undefined>;
   /** The use case's current assessment and the pack it was made under; null when not assessed. */
@@ -93,10 +93,11 @@ const signoffOnly = (pack: PolicyPack) => new Set(pack.measures.filter((m) => m.
 export async function loadGovernance(deps: GovernanceDeps, exec: Executor, owner: VersionOwner, model: string, versionNo: number): Promise<Governance> {
   const version = (await deps.version(exec, model, versionNo))!;
   const policy = await deps.policy(exec, owner.useCaseId);
-  const [state, signatureRows, caseRows, evidenceRows, evidenceRecords] = await Promise.all([
+  const [state, signatureRows, caseRows, caseDocuments, evidenceRows, evidenceRecords] = await Promise.all([
     deps.repo.state(exec, owner.versionId),
     deps.repo.signatures(exec, owner.versionId),
     deps.repo.signatures(exec, owner.useCaseId),
+    deps.repo.useCaseDocuments(exec, owner.useCaseId),
     deps.evidence.rows(exec, owner.versionId),
     deps.evidence.records(exec, owner.versionId),
   ]);
@@ -112,13 +113,17 @@ export async function loadGovernance(deps: GovernanceDeps, exec: Executor, owner
   const byId = new Map(policy.pack.measures.map((m) => [m.id, m]));
   const opts = { artifactDigest: version.artifactDigest, creators: authors };
   const withoutSignoffs = signoffOnly(policy.pack);
+  // Use-case steps' documents are recorded once on the use case and count for each of its versions.
+  const caseScoped = new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id));
+  const caseRecords = useCaseDocumentRecords(caseDocuments);
+  const recordsFor = (step: string) => (caseScoped.has(step) ? [...evidenceRecords, ...caseRecords] : evidenceRecords);
   const covered: CoveredState = {
     definitionDigest: definitionDigest(version),
     policy: { id: policy.packId, name: policy.name, version: policy.version },
     evidence: evidenceRows.map((e) => ({ id: e.id, contentHash: e.content_hash })).sort((a, b) => (a.id < b.id ? -1 : 1)),
     requirements: required
       .filter((m) => !withoutSignoffs.has(m.measure))
-      .map((m) => ({ measure: m.measure, status: measureStatus(byId.get(m.measure)!, evidenceRecords, opts).status }))
+      .map((m) => ({ measure: m.measure, status: measureStatus(byId.get(m.measure)!, recordsFor(m.step), opts).status }))
       .sort((a, b) => (a.measure < b.measure ? -1 : 1)),
   };
   const signatures = signatureRows.map((s) => view(s, diffCovered(coveredOf(JSON.parse(s.manifest) as SignatureManifest), covered)));
@@ -132,12 +137,11 @@ export async function loadGovernance(deps: GovernanceDeps, exec: Executor, owner
   const caseSignatures = useCaseSignatures(caseRows, policy);
   const caseDecisions = new Map<string, SignatureView>();
   for (const s of caseSignatures) if (s.status === 'valid' && (s.meaning === 'approve' || s.meaning === 'reject')) caseDecisions.set(`${s.signer.id}:${s.role}`, s);
-  const caseScoped = new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id));
   const caseApprovals = [...caseDecisions.values()].filter((s) => s.meaning === 'approve');
   const requirements = required.map((m) => {
     // An approval counts for the gates of the step it was given at and before, not for later ones.
     const counted: EvidenceRecord[] = [...approvals.filter((s) => at(s.step) >= at(m.step)), ...(caseScoped.has(m.step) ? caseApprovals : [])].map((s) => ({ id: s.id, kind: 'signoff', signer: s.signer.id, role: s.role, artifactDigest: version.artifactDigest }));
-    const status = measureStatus(byId.get(m.measure)!, [...evidenceRecords, ...counted], opts);
+    const status = measureStatus(byId.get(m.measure)!, [...recordsFor(m.step), ...counted], opts);
     return { ...m, evidence: byId.get(m.measure)!.evidence, ...status } as unknown as RequirementStatus & { by?: string[] };
   });
   const approverRoles = new Set(required.flatMap((m) => byId.get(m.measure)!.evidence.flatMap((e) => (e.kind === 'signoff' ? e.roles : []))));
@@ -145,6 +149,9 @@ export async function loadGovernance(deps: GovernanceDeps, exec: Executor, owner
   const coveredDigest = `sha256:${createHash('sha256').update(canonicalize(covered)).digest('hex')}`;
   return { owner, version, policy, process, step, covered, coveredDigest, signatures, caseSignatures, requirements, authors, vetoes, gates: (steps) => evaluateGates(policy.pack, process, requirements, steps) };
 }
+
+/** Use-case documents as evidence records (not bound to any artefact). */
+export const useCaseDocumentRecords = (docs: UseCaseDocumentTable[]): EvidenceRecord[] => docs.map((d) => ({ id: d.id, kind: 'document', documentKind: d.kind }));
 
 /** Use-case signatures with their validity: stale once the use case was re-assessed. */
 export function useCaseSignatures(rows: SignatureTable[], policy: PolicyContext | null): SignatureView[] {

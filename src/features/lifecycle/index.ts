@@ -16,6 +16,7 @@ import { lifecycleRoutes } from './lifecycle.routes.ts';
 import { createLifecycleService, type LifecycleServiceDeps } from './lifecycle.service.ts';
 import { createReauthenticator } from './reauth.ts';
 import { createSigningService } from './signing.service.ts';
+import { createUseCaseLifecycle } from './use-case-lifecycle.service.ts';
 
 /** The governed lifecycle: processes and gates, electronic signatures, promotions, deployments, tasks. */
 export function createLifecycleFeature(deps: CommandDeps & {
@@ -49,7 +50,8 @@ export function createLifecycleFeature(deps: CommandDeps & {
     reauthenticate: createReauthenticator({ db: deps.db, repo: identityRepo, passwords: deps.passwords }),
     signDigest: deps.signDigest,
   });
-  return { lifecycle, signing, routes: (app: App) => lifecycleRoutes(app, { lifecycle, signing }) };
+  const useCases = createUseCaseLifecycle({ ...base, versionsChanged: (tx, ctx, id) => lifecycle.versionsChanged(tx, ctx, id) });
+  return { lifecycle, signing, useCases, routes: (app: App) => lifecycleRoutes(app, { lifecycle, signing, useCases }) };
 }
 
 export type LifecycleFeature = ReturnType<typeof createLifecycleFeature>;

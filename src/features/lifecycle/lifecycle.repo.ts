@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { translateConstraints } from '../../db/errors.ts';
 import type { Executor, Tx } from '../../db/database.ts';
-import type { DeploymentTable, LifecycleStateTable, PromotionTable, SignatureTable, TaskTable } from '../../db/schema.ts';
+import type { DeploymentTable, LifecycleStateTable, PromotionTable, SignatureTable, TaskTable, UseCaseDocumentTable, UseCaseStateTable } from '../../db/schema.ts';
 import { DomainError } from '../../errors.ts';
 
 export interface VersionOwner {
@@ -34,6 +34,23 @@ export const lifecycleRepo = {
   /** Serialises sign-offs on a use case (row lock on PostgreSQL). */
   async lockUseCase(tx: Tx, id: string): Promise<void> {
     await tx.updateTable('use_cases').set({ updated_at: sql`updated_at` }).where('id', '=', id).execute();
+  },
+
+  async useCaseState(db: Executor, useCaseId: string): Promise<UseCaseStateTable | undefined> {
+    return db.selectFrom('use_case_states').selectAll().where('use_case_id', '=', useCaseId).executeTakeFirst();
+  },
+
+  async setUseCaseState(tx: Tx, s: UseCaseStateTable): Promise<void> {
+    const n = await tx.updateTable('use_case_states').set({ process_id: s.process_id, step: s.step, entered_at: s.entered_at, entered_by: s.entered_by }).where('use_case_id', '=', s.use_case_id).executeTakeFirst();
+    if (Number(n.numUpdatedRows) === 0) await tx.insertInto('use_case_states').values(s).execute();
+  },
+
+  async useCaseDocuments(db: Executor, useCaseId: string): Promise<UseCaseDocumentTable[]> {
+    return db.selectFrom('use_case_documents').selectAll().where('use_case_id', '=', useCaseId).orderBy('created_at').orderBy('id').execute();
+  },
+
+  async insertUseCaseDocument(tx: Tx, d: UseCaseDocumentTable): Promise<void> {
+    await tx.insertInto('use_case_documents').values(d).execute();
   },
 
   /** Every live version of the use case's models. */

@@ -175,6 +175,11 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
       }
     },
 
+    /** Something every version of the use case depends on changed: stale signatures get re-review tasks, promotions are re-decided. */
+    async versionsChanged(tx: Tx, ctx: RequestContext, useCaseId: string): Promise<void> {
+      for (const v of await repo.versionsOfUseCase(tx, useCaseId)) await this.evidenceChanged(tx, ctx, (await repo.owner(tx, v.model, v.version))!.versionId);
+    },
+
     /** A new version of a governed model starts at the first step of its process, with that step's tasks. */
     async versionCreated(tx: Tx, ctx: RequestContext, versionId: string): Promise<void> {
       if (!(await repo.governed(tx, versionId))) return;

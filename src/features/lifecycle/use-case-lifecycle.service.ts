@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import type { RequestContext } from '../../context.ts';
+import { actorId } from '../../context.ts';
+import type { Executor } from '../../db/database.ts';
+import type { UseCaseDocumentTable } from '../../db/schema.ts';
+import { canonicalize } from '../../domain/jcs.ts';
+import { evaluateGates, type RequirementStatus } from '../../domain/lifecycle/gate.ts';
+import { gateStepOf, processFor } from '../../domain/lifecycle/process.ts';
+import { requiredMeasures } from '../../domain/policy/evaluate.ts';
+import { measureStatus, type EvidenceRecord } from '../../domain/policy/status.ts';
+import { DomainError, notFound } from '../../errors.ts';
+import { authorize } from '../common/authorize.ts';
+import type { LifecycleDeps } from './core.ts';
+import { useCaseDocumentRecords, useCaseSignatures } from './governance.ts';
+
+/**
+ * A use case's own progress through the steps of its process marked `scope: use-case` (scoping,
+ * ideation): their gates read the use case's documents and signatures. Once past them the use
+ * case is in the first version step, and its versions carry the process on.
+ */
+export function createUseCaseLifecycle(deps: LifecycleDeps & { versionsChanged(tx: Parameters<Parameters<LifecycleDeps['transact']>[0]>[0], ctx: RequestContext, useCaseId: string): Promise<void> }) {
+  const { db, transact, audit, clock, ids, repo, governance } = deps;
+
+  async function load(exec: Executor, useCaseId: string) {
+    const uc = await repo.useCase(exec, useCaseId);
+    if (!uc) throw notFound('use case', useCaseId);
+    const policy = await governance.policy(exec, useCaseId);
+    if (!policy) return { uc, policy: null, process: null, steps: [] as string[], step: null, requirements: [] as RequirementStatus[], documents: await repo.useCaseDocuments(exec, useCaseId), signatures: useCaseSignatures(await repo.signatures(exec, useCaseId), null) };
+    const process = processFor(policy.pack, policy.tier, policy.answers);
+    const scoped = new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id));
+    // The use case's own steps, then the first version step as the state "in development".
+    const own = process.steps.filter((s) => scoped.has(s));
+    const next = process.steps.find((s) => !scoped.has(s));
+    const steps = next ? [...own, next] : own;
+    const state = await repo.useCaseState(exec, useCaseId);
+    const step = state && steps.includes(state.step) ? state.step : steps[0]!;
+    const documents = await repo.useCaseDocuments(exec, useCaseId);
+    const signatures = useCaseSignatures(await repo.signatures(exec, useCaseId), policy);
+    const decisions = new Map<string, (typeof signatures)[number]>();
+    for (const s of signatures) if (s.status === 'valid' && (s.meaning === 'approve' || s.meaning === 'reject')) decisions.set(`${s.signer.id}:${s.role}`, s);
+    const records: EvidenceRecord[] = [...useCaseDocumentRecords(documents), ...[...decisions.values()].filter((s) => s.meaning === 'approve').map((s) => ({ id: s.id, kind: 'signoff' as const, signer: s.signer.id, role: s.role }))];
+    const byId = new Map(policy.pack.measures.map((m) => [m.id, m]));
+    const requirements = requiredMeasures(policy.pack, { tier: policy.tier, tags: policy.tags }, policy.answers, clock.now().toISOString().slice(0, 10))
+      .filter((m) => own.includes(gateStepOf(policy.pack, process, m.step)))
+      .map((m) => ({ ...m, ...measureStatus(byId.get(m.measure)!, records, { creators: uc.createdBy ? [uc.createdBy] : [] }) }) as RequirementStatus);
+    return { uc, policy, process, steps, step, requirements, documents, signatures };
+  }
+
+  return {
+    async status(useCaseId: string) {
+      const l = await load(db, useCaseId);
+      const at = l.steps.indexOf(l.step ?? '');
+      const gates = l.process ? evaluateGates(l.policy!.pack, l.process, l.requirements, l.steps) : [];
+      return {
+        useCase: { id: l.uc.id, name: l.uc.name },
+        governed: l.policy !== null,
+        process: l.process,
+        step: l.step,
+        steps: l.steps.map((s, i) => ({ id: s, state: i < at ? 'done' : i === at ? 'current' : 'upcoming', gate: gates[i]! })),
+        requirements: l.requirements,
+        documents: l.documents.map((d) => ({ id: d.id, kind: d.kind, title: d.title, uri: d.uri, digest: d.digest, contentHash: d.content_hash, createdAt: d.created_at, createdBy: d.created_by })),
+        signatures: l.signatures,
+      };
+    },
+
+    /** Moves the use case to its next step once the current gate passes (or back, for rework). */
+    async transition(ctx: RequestContext, useCaseId: string, to: string): Promise<{ step: string }> {
+      return transact(async (tx) => {
+        const uc = await repo.useCase(tx, useCaseId);
+        if (!uc) throw notFound('use case', useCaseId);
+        authorize(ctx, 'use-case:write', uc.team);
+        await repo.lockUseCase(tx, useCaseId);
+        const l = await load(tx, useCaseId);
+        if (!l.policy || !l.process) throw new DomainError('conflict', `use case '${uc.name}' has no risk assessment, so it has no process yet: assess it first`);
+        const from = l.steps.indexOf(l.step!);
+        const target = l.steps.indexOf(to);
+        if (target < 0) throw new DomainError('validation_failed', `'${to}' is not a use-case step of process '${l.process.id}' (${l.steps.join(' -> ')})`, { errors: [{ pointer: '/body/to', message: 'not a use-case step' }] });
+        if (target === from) throw new DomainError('conflict', `use case '${uc.name}' is already at step '${to}'`);
+        if (target > from + 1) throw new DomainError('out_of_order', `use case '${uc.name}' is at step '${l.steps[from]}': step '${l.steps[from + 1]}' comes before '${to}', and the gate of '${l.steps[from]}' must pass first`, { extra: { step: l.steps[from], next: l.steps[from + 1] } });
+        if (target === from + 1) {
+          const gate = evaluateGates(l.policy.pack, l.process, l.requirements, [l.steps[from]!])[0]!;
+          if (!gate.passed) throw new DomainError('gate_not_passed', `the gate of step '${l.steps[from]}' has not passed: ${gate.blockers.map((b) => `${b.title} (${b.status})`).join('; ')}`, { extra: { gate: l.steps[from], blockers: gate.blockers } });
+        }
+        await repo.setUseCaseState(tx, { use_case_id: useCaseId, process_id: l.process.id, step: to, entered_at: clock.now().toISOString(), entered_by: actorId(ctx) });
+        await audit.append(tx, ctx, { action: 'lifecycle.transition', subject: { type: 'use-case', id: useCaseId }, before: { step: l.steps[from] }, after: { step: to, process: l.process.id } });
+        return { step: to };
+      });
+    },
+
+    /** Records a document of the use case's own steps (objectives, DPIA, lawful basis...), once for every version. */
+    async addDocument(ctx: RequestContext, useCaseId: string, doc: { kind: string; title: string; uri?: string; digest?: string; content?: string }) {
+      return transact(async (tx) => {
+        const uc = await repo.useCase(tx, useCaseId);
+        if (!uc) throw notFound('use case', useCaseId);
+        authorize(ctx, 'use-case:write', uc.team);
+        await repo.lockUseCase(tx, useCaseId);
+        const row: UseCaseDocumentTable = {
+          id: ids.next(),
+          use_case_id: useCaseId,
+          kind: doc.kind,
+          title: doc.title,
+          uri: doc.uri ?? null,
+          digest: doc.digest ?? null,
+          content: doc.content ?? null,
+          content_hash: `sha256:${createHash('sha256').update(canonicalize({ kind: doc.kind, title: doc.title, uri: doc.uri ?? null, digest: doc.digest ?? null, content: doc.content ?? null })).digest('hex')}`,
+          created_at: clock.now().toISOString(),
+          created_by: actorId(ctx),
+        };
+        await repo.insertUseCaseDocument(tx, row);
+        await audit.append(tx, ctx, { action: 'use-case.document', subject: { type: 'use-case', id: useCaseId }, after: { id: row.id, kind: row.kind, title: row.title, uri: row.uri, digest: row.digest, contentHash: row.content_hash } });
+        // Its versions' requirements changed: their signatures may be stale, their promotions pass.
+        await deps.versionsChanged(tx, ctx, useCaseId);
+        return { id: row.id, kind: row.kind, title: row.title, contentHash: row.content_hash, createdAt: row.created_at };
+      });
+    },
+  };
+}
+
+export type UseCaseLifecycle = ReturnType<typeof createUseCaseLifecycle>;
