@@ -115,7 +115,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   let evidenceChanged: NonNullable<Parameters<typeof createEvidenceService>[0]['changed']> = async () => undefined;
   const evidence = createEvidenceService({ db, transact, audit, clock, ids, repo: evidenceRepo, datasets: datasetRepo, fetchPolicy: opts.config.artifacts ?? { roots: [], hosts: [] }, maxBytes: evaluationLimit, changed: (tx, ctx, versionId) => evidenceChanged(tx, ctx, versionId), lock: (tx, model, version) => versionRepo.lock(tx, model, version) });
   const passwords = createPasswordGuard(limiter, limits);
-  const lifecycle = createLifecycleFeature({ db, transact, audit, clock, ids, evaluationRecords: evidence.recordsFor, passwords, signDigest: opts.signer.signDigest, registrationChecks: evidence.recordRegistrationChecks });
+  const lifecycle = createLifecycleFeature({ db, transact, audit, clock, ids, evaluationRecords: evidence.recordsFor, passwords, signDigest: opts.signer.signDigest, registrationChecks: evidence.recordRegistrationChecks, recordDocument: (tx, ctx, model, version, doc) => evidence.recordDocument(tx, ctx, model, version, doc) });
   evidenceChanged = lifecycle.lifecycle.evidenceChanged;
   governance.versionCreated = lifecycle.lifecycle.versionCreated;
   governance.aliasMove = lifecycle.lifecycle.aliasMove;

@@ -152,6 +152,14 @@ describe.each(DB_KINDS)('governed lifecycle on %s', (kind) => {
       expectProblem(await call(t.app, { method: 'POST', url: `${v1}/lifecycle/transitions`, token: as('owner'), body: { to: 'ideation' } }), 403, 'forbidden');
       expectProblem(await call(t.app, { method: 'POST', url: `${v1}/lifecycle/transitions`, token: as('ds'), body: '{"to":' }), 400, 'malformed_json');
       expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/models/pd/versions/9/lifecycle/transitions', token: as('ds'), body: { to: 'ideation' } }), 404, 'not_found');
+      // If-Match: a command acts only on the lifecycle state its sender read.
+      const read = await call(t.app, { method: 'GET', url: `${v1}/lifecycle` });
+      expect(read.headers.etag).toBe(read.body.etag);
+      const stale = await call(t.app, { method: 'POST', url: `${v1}/promotions`, token: as('ds'), headers: { 'if-match': '"lifecycle-00000000000000000000000000000000"' }, body: { environment: 'qa', reason: 'stale view' } });
+      expectProblem(stale, 412, 'precondition_failed');
+      expect(stale.body.etag).toBe(read.body.etag);
+      expectProblem(await call(t.app, { method: 'POST', url: `${v1}/signatures`, token: as('owner'), headers: { 'if-match': '"lifecycle-0"' }, body: { role: 'business-stakeholder', meaning: 'review', password: PASSWORD('owner') } }), 412, 'precondition_failed');
+      expect((await call(t.app, { method: 'GET', url: `${v1}/promotions` })).body.items).toEqual([]);
       expect((await lifecycle()).step).toBe('business-scoping');
     });
 
@@ -194,7 +202,7 @@ describe.each(DB_KINDS)('governed lifecycle on %s', (kind) => {
       expect((await blockersOf('business-scoping')).map((b) => b.measure).sort()).toEqual(['ai-policy', 'signoff-owner-scoping']);
       expect((await sign('owner', { role: 'business-stakeholder', meaning: 'approve', comment: 'with the scoping documents' })).status).toBe(201);
       expect(await blockersOf('business-scoping')).toEqual([]);
-      const moved = await call(t.app, { method: 'POST', url: `${v1}/lifecycle/transitions`, token: as('ds'), body: { to: 'ideation' } });
+      const moved = await call(t.app, { method: 'POST', url: `${v1}/lifecycle/transitions`, token: as('ds'), headers: { 'if-match': (await lifecycle()).etag }, body: { to: 'ideation' } });
       expect(moved.status, moved.text).toBe(200);
       const l = await lifecycle();
       expect(l.step).toBe('ideation');
@@ -244,6 +252,15 @@ describe.each(DB_KINDS)('governed lifecycle on %s', (kind) => {
       expect(dev.body).toMatchObject({ status: 'completed', mode: 'shadow' });
       expect((await call(t.app, { method: 'GET', url: '/api/v1/check?model=pd&version=1&environment=development' })).body).toEqual({ allowed: true, reasons: [] });
       expect((await lifecycle()).deployments).toEqual([expect.objectContaining({ environment: 'development', mode: 'shadow', active: true })]);
+      const deployment = (await lifecycle()).deployments[0].id;
+      expectProblem(await call(t.app, { method: 'POST', url: `${v1}/deployments/${deployment}/verification`, token: as('owner') }), 403, 'forbidden');
+      expect((await call(t.app, { method: 'POST', url: `${v1}/deployments/${deployment}/verification`, token: as('ds') })).status).toBe(204);
+      expect((await lifecycle()).deployments[0]).toMatchObject({ verifiedBy: expect.any(String), verifiedAt: expect.any(String) });
+      // The verification is evidence: the deployment-verification document a measure asks for.
+      const docs = (await call(t.app, { method: 'GET', url: `${v1}/evidence` })).body.items.filter((e: { kind: string; spec: { documentKind?: string } }) => e.kind === 'document' && e.spec.documentKind === 'deployment-verification');
+      expect(docs).toHaveLength(1);
+      expect((await call(t.app, { method: 'GET', url: `${v1}/requirements` })).body.requirements.find((r: { measure: string }) => r.measure === 'deploy-verified').status).toBe('satisfied');
+      expectProblem(await call(t.app, { method: 'POST', url: `${v1}/deployments/${deployment}/verification`, token: as('ds') }), 409, 'conflict');
       for (const bad of ['environment=moon', 'version=0', 'model=pd']) expectProblem(await call(t.app, { method: 'GET', url: `/api/v1/check?model=pd&version=1&environment=production&${bad}` }), 400, 'validation_failed');
       expectProblem(await call(t.app, { method: 'POST', url: `${v1}/promotions`, token: as('owner'), body: { environment: 'qa', reason: 'x' } }), 403, 'forbidden');
       expectProblem(await call(t.app, { method: 'POST', url: `${v1}/promotions`, token: as('ds'), body: { environment: 'qa' } }), 400, 'validation_failed');

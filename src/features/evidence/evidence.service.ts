@@ -217,7 +217,12 @@ export function createEvidenceService({ db, transact, audit, clock, ids, repo, d
     },
 
     async addDocument(ctx: RequestContext, model: string, version: number, doc: { kind: string; title: string; uri?: string; digest?: string; content?: string }): Promise<Evidence> {
-      return transact(async (tx) => {
+      return transact((tx) => this.recordDocument(tx, ctx, model, version, doc));
+    },
+
+    /** `addDocument` inside the caller's transaction (e.g. a deployment verification recorded with it). */
+    async recordDocument(tx: Tx, ctx: RequestContext, model: string, version: number, doc: { kind: string; title: string; uri?: string; digest?: string; content?: string }): Promise<Evidence> {
+      {
         await lock?.(tx, model, version);
         const target = await repo.locateVersion(tx, model, version);
         if (!target) throw notFound('model version', `${model}/${version}`);
@@ -244,7 +249,7 @@ export function createEvidenceService({ db, transact, audit, clock, ids, repo, d
         await audit.append(tx, ctx, { action: 'evidence.create', subject: { type: 'model-version', id: target.id }, after: { ...evidence, result: { ...result, content: undefined } } });
         await changed?.(tx, ctx, target.id);
         return evidence;
-      });
+      }
     },
 
     async list(model: string, version: number): Promise<Evidence[]> {

@@ -4,7 +4,9 @@ import type { Executor, Tx } from '../../db/database.ts';
 import type { TaskTable } from '../../db/schema.ts';
 import { dueDaysOf, gateStepOf } from '../../domain/lifecycle/process.ts';
 import { tasksOnEntering, type TaskSpec } from '../../domain/lifecycle/tasks.ts';
-import { notFound } from '../../errors.ts';
+import { createHash } from 'node:crypto';
+import { canonicalize } from '../../domain/jcs.ts';
+import { DomainError, notFound } from '../../errors.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import { loadGovernance, type Governance, type GovernanceDeps } from './governance.ts';
 import type { LifecycleRepo } from './lifecycle.repo.ts';
@@ -63,7 +65,26 @@ export function createLifecycleCore({ repo, governance, clock, ids, audit }: Lif
     }
   }
 
-  return { load, enter, createTasks };
+  /**
+   * The lifecycle's entity tag: its step, the covered state, the signatures and the open
+   * promotions. A command sent with `If-Match` acts only on the state its sender saw.
+   */
+  async function tag(exec: Executor, g: Governance): Promise<string> {
+    const open = (await repo.promotions(exec, g.owner.versionId)).filter((p) => p.open_key !== null).map((p) => p.id);
+    const state = canonicalize({ step: g.step, covered: g.coveredDigest, signatures: g.signatures.map((s) => s.id), open });
+    return `"lifecycle-${createHash('sha256').update(state).digest('hex').slice(0, 32)}"`;
+  }
+
+  /** Throws 412 unless `ifMatch` (when given) is the lifecycle's current tag. */
+  async function expectTag(exec: Executor, g: Governance, ifMatch: string | undefined): Promise<void> {
+    if (ifMatch === undefined || ifMatch === '*') return;
+    const current = await tag(exec, g);
+    if (!ifMatch.split(',').map((t) => t.trim().replace(/^W\//, '')).includes(current)) {
+      throw new DomainError('precondition_failed', `the lifecycle of ${g.version.model}/${g.version.version} changed since it was read (If-Match ${ifMatch}, now ${current}): read it again`, { extra: { etag: current } });
+    }
+  }
+
+  return { load, enter, createTasks, tag, expectTag };
 }
 
 export type LifecycleCore = ReturnType<typeof createLifecycleCore>;

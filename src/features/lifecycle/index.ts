@@ -15,7 +15,7 @@ import { lifecycleRepo } from './lifecycle.repo.ts';
 import { lifecycleRoutes } from './lifecycle.routes.ts';
 import { createLifecycleService, type LifecycleServiceDeps } from './lifecycle.service.ts';
 import { createReauthenticator } from './reauth.ts';
-import { createSigningService } from './signing.service.ts';
+import { createSigningService, type SigningServiceDeps } from './signing.service.ts';
 import { createUseCaseLifecycle } from './use-case-lifecycle.service.ts';
 
 /** The governed lifecycle: processes and gates, electronic signatures, promotions, deployments, tasks. */
@@ -24,6 +24,7 @@ export function createLifecycleFeature(deps: CommandDeps & {
   passwords: PasswordGuard;
   signDigest: (digest: string) => string;
   registrationChecks: LifecycleServiceDeps['registrationChecks'];
+  recordDocument: SigningServiceDeps['recordDocument'];
 }) {
   const packs = new Map<string, PolicyPack>();
   const governance: GovernanceDeps = {
@@ -49,6 +50,7 @@ export function createLifecycleFeature(deps: CommandDeps & {
     lock,
     reauthenticate: createReauthenticator({ db: deps.db, repo: identityRepo, passwords: deps.passwords }),
     signDigest: deps.signDigest,
+    ...(deps.recordDocument ? { recordDocument: deps.recordDocument } : {}),
   });
   const useCases = createUseCaseLifecycle({ ...base, versionsChanged: (tx, ctx, id) => lifecycle.versionsChanged(tx, ctx, id) });
   return { lifecycle, signing, useCases, routes: (app: App) => lifecycleRoutes(app, { lifecycle, signing, useCases }) };

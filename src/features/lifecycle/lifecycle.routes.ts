@@ -13,6 +13,12 @@ import { DEPLOYMENT_MODES, type SigningService } from './signing.service.ts';
 const tags = ['lifecycle'];
 const Environment = Type.Enum([...ENVIRONMENTS]);
 
+/** The If-Match header, for lifecycle commands that act only on the state their sender read. */
+const ifMatch = (headers: Record<string, string | string[] | undefined>): string | undefined => {
+  const h = headers['if-match'];
+  return Array.isArray(h) ? h.join(',') : h;
+};
+
 const DocumentBody = Type.Object(
   {
     kind: Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9.-]*$', description: 'the documentKind policy measures ask for, e.g. dpia' }),
@@ -46,7 +52,10 @@ export function lifecycleRoutes(app: App, { lifecycle, signing, useCases }: { li
   app.get('/models/:name/versions/:version/lifecycle', {
     config: { permission: 'inventory:read' },
     schema: { tags, summary: "The version's process, current step, every gate with what blocks it, requirements, signatures (valid or stale, with what changed), promotions, deployments and open tasks", params: VersionParams, response: { 200: Type.Unknown() } },
-  }, async (request) => lifecycle.status(request.params.name, request.params.version));
+  }, async (request, reply) => {
+    const status = await lifecycle.status(request.params.name, request.params.version);
+    return reply.header('etag', status.etag).send(status);
+  });
 
   app.get('/models/:name/versions/:version/requirements', {
     config: { permission: 'inventory:read' },
@@ -68,7 +77,7 @@ export function lifecycleRoutes(app: App, { lifecycle, signing, useCases }: { li
       body: Type.Object({ to: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
       response: { 200: Type.Object({ step: Type.String() }) },
     },
-  }, async (request) => lifecycle.transition(contextOf(request), request.params.name, request.params.version, request.body.to));
+  }, async (request) => lifecycle.transition(contextOf(request), request.params.name, request.params.version, request.body.to, ifMatch(request.headers)));
 
   app.post('/models/:name/versions/:version/signatures', {
     config: { auth: 'authenticated' },
@@ -92,7 +101,7 @@ export function lifecycleRoutes(app: App, { lifecycle, signing, useCases }: { li
     },
   }, async (request, reply) => {
     const { password, token, ...input } = request.body;
-    const sig = await signing.sign(contextOf(request), request.params.name, request.params.version, input, { ...(password !== undefined ? { password } : {}), ...(token !== undefined ? { token } : {}) });
+    const sig = await signing.sign(contextOf(request), request.params.name, request.params.version, input, { ...(password !== undefined ? { password } : {}), ...(token !== undefined ? { token } : {}) }, ifMatch(request.headers));
     return reply.status(201).send(sig);
   });
 
@@ -142,7 +151,7 @@ export function lifecycleRoutes(app: App, { lifecycle, signing, useCases }: { li
       response: { 201: Type.Unknown() },
     },
   }, async (request, reply) => {
-    const p = await signing.promote(contextOf(request), request.params.name, request.params.version, request.body);
+    const p = await signing.promote(contextOf(request), request.params.name, request.params.version, request.body, ifMatch(request.headers));
     return reply.status(201).header('location', `/api/v1/models/${encodeURIComponent(p.model)}/versions/${p.version}/promotions/${p.id}`).send(p);
   });
 

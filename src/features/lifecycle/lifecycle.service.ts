@@ -71,10 +71,12 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
     /** The version's process, where it stands, each step's gate, requirements and signatures. */
     async status(model: string, version: number) {
       const g = await core.load(db, model, version);
+      const etag = await core.tag(db, g);
       const [promotions, deployments, tasks] = await Promise.all([repo.promotions(db, g.owner.versionId), repo.deploymentsOf(db, g.owner.versionId), repo.openTasks(db, g.owner.versionId)]);
       const names = { model, version };
       const at = g.process ? g.process.steps.indexOf(g.step!) : -1;
       return {
+        etag,
         model,
         version,
         governed: g.policy !== null,
@@ -95,13 +97,14 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
      * Moves the version to the next step of its process once the current step's gate passes, or
      * back to an earlier step (rework). Skipping a step is refused with the step and gate first due.
      */
-    async transition(ctx: RequestContext, model: string, version: number, to: string): Promise<{ step: string }> {
+    async transition(ctx: RequestContext, model: string, version: number, to: string, ifMatch?: string): Promise<{ step: string }> {
       return transact(async (tx) => {
         const owner = await repo.owner(tx, model, version);
         if (!owner) throw notFound('model version', `${model}/${version}`);
         authorize(ctx, 'version:write', owner.team);
         await lock(tx, model, version);
         const g = await core.load(tx, model, version);
+        await core.expectTag(tx, g, ifMatch);
         if (!g.policy || !g.process) throw new DomainError('conflict', `the use case of ${model} has no risk assessment, so it has no process yet: assess it first`);
         const steps = g.process.steps;
         const from = steps.indexOf(g.step!);

@@ -29,6 +29,8 @@ export interface SigningServiceDeps extends LifecycleDeps {
   /** Throws `reauthentication_failed` unless the credentials are the caller's own, re-entered now. */
   reauthenticate(ctx: RequestContext, credentials: SigningCredentials): Promise<void>;
   signDigest(digest: string): string;
+  /** Records a document as evidence of a version, in the caller's transaction. */
+  recordDocument?: (tx: Tx, ctx: RequestContext, model: string, version: number, doc: { kind: string; title: string; content?: string }) => Promise<unknown>;
 }
 
 export interface Promotion {
@@ -63,7 +65,7 @@ export function createSigningService(deps: SigningServiceDeps) {
      * manifest binds the signature to the version's definition, evidence, requirement statuses and
      * policy pack; it is signed by the server key and written to the audit trail.
      */
-    async sign(ctx: RequestContext, model: string, version: number, input: { role: string; meaning: Meaning; comment?: string; coveredDigest?: string }, credentials: SigningCredentials): Promise<SignatureView> {
+    async sign(ctx: RequestContext, model: string, version: number, input: { role: string; meaning: Meaning; comment?: string; coveredDigest?: string }, credentials: SigningCredentials, ifMatch?: string): Promise<SignatureView> {
       const p = ctx.principal;
       if (!p) throw new DomainError('forbidden', 'only a person can sign');
       if (p.scopes && !p.scopes.includes('write') && !p.scopes.includes('sign')) throw new DomainError('forbidden', `a token with scopes [${p.scopes.join(', ')}] may not sign: it needs the sign (or write) scope`);
@@ -76,6 +78,7 @@ export function createSigningService(deps: SigningServiceDeps) {
       return transact(async (tx) => {
         await lock(tx, model, version);
         const g = await core.load(tx, model, version);
+        await core.expectTag(tx, g, ifMatch);
         if (!g.policy || !g.covered) throw new DomainError('conflict', `the use case of ${model} has no risk assessment: there is nothing to sign against yet`);
         // The signer says which state they reviewed (GET .../lifecycle gives its coveredDigest); a record that changed meanwhile is not signed unseen.
         if (input.coveredDigest !== undefined && input.coveredDigest !== g.coveredDigest) {
@@ -185,13 +188,14 @@ export function createSigningService(deps: SigningServiceDeps) {
      * (the deployment is recorded), otherwise blocked with every unmet measure and missing
      * signature, and completed later when a signature makes it pass.
      */
-    async promote(ctx: RequestContext, model: string, version: number, input: { environment: Environment; reason: string; mode: DeploymentMode }): Promise<Promotion> {
+    async promote(ctx: RequestContext, model: string, version: number, input: { environment: Environment; reason: string; mode: DeploymentMode }, ifMatch?: string): Promise<Promotion> {
       return transact(async (tx) => {
         const owner = await repo.owner(tx, model, version);
         if (!owner) throw notFound('model version', `${model}/${version}`);
         authorize(ctx, 'alias:write', owner.team);
         await lock(tx, model, version);
         const g = await core.load(tx, model, version);
+        await core.expectTag(tx, g, ifMatch);
         const { blockers, reasons } = assess(g, input.environment);
         const row: PromotionTable = {
           id: ids.next(),
@@ -253,8 +257,11 @@ export function createSigningService(deps: SigningServiceDeps) {
         const d = (await repo.deploymentsOf(tx, owner.versionId)).find((x) => x.id === deploymentId);
         if (!d) throw notFound('deployment', deploymentId);
         if (d.verified_at) throw new DomainError('conflict', `deployment ${deploymentId} was verified by ${d.verified_by} at ${d.verified_at}`);
-        await repo.verifyDeployment(tx, deploymentId, actorId(ctx) ?? 'system', clock.now().toISOString());
+        const at = clock.now().toISOString();
+        await repo.verifyDeployment(tx, deploymentId, actorId(ctx) ?? 'system', at);
         await audit.append(tx, ctx, { action: 'deployment.verify', subject: { type: 'model-version', id: owner.versionId }, after: { deployment: deploymentId, environment: d.environment } });
+        // Verification is evidence like any other: it satisfies the policy's deployment-verification measure.
+        await deps.recordDocument?.(tx, ctx, model, version, { kind: 'deployment-verification', title: `Deployment to ${d.environment} (${d.mode}) verified`, content: `Deployment ${deploymentId} of ${model} version ${version} to ${d.environment} (${d.mode}, since ${d.since}) verified by ${ctx.principal?.displayName ?? 'the system'} at ${at}.` });
       });
     },
   };
