@@ -101,6 +101,8 @@ describe.each(DB_KINDS)('governed lifecycle on %s', (kind) => {
       const l = (await call(t.app, { method: 'GET', url: `${u}/lifecycle` })).body;
       expect(l).toMatchObject({ governed: true, step: 'business-scoping', steps: [{ id: 'business-scoping', state: 'current' }, { id: 'ideation' }, { id: 'development' }] });
       const blockers = l.steps[0].gate.blockers as { measure: string; detail: string[] }[];
+      const ownerTasks = async () => ((await call(t.app, { method: 'GET', url: '/api/v1/tasks', token: as('owner') })).body.items as { useCase: string | null; kind: string; step: string; subject: { type: string } }[]).filter((x) => x.useCase === 'credit-two');
+      expect((await ownerTasks()).map((x) => [x.subject.type, x.kind, x.step])).toEqual(expect.arrayContaining([['use-case', 'raci', 'business-scoping'], ['use-case', 'signoff', 'business-scoping']]));
       expectProblem(await call(t.app, { method: 'POST', url: `${u}/lifecycle/transitions`, token: as('owner'), body: { to: 'development' } }), 409, 'out_of_order');
       expectProblem(await call(t.app, { method: 'POST', url: `${u}/lifecycle/transitions`, token: as('owner'), body: { to: 'ideation' } }), 409, 'gate_not_passed');
       expectProblem(await call(t.app, { method: 'POST', url: `${u}/lifecycle/transitions`, token: as('risk1'), body: { to: 'ideation' } }), 403, 'forbidden');
@@ -110,7 +112,11 @@ describe.each(DB_KINDS)('governed lifecycle on %s', (kind) => {
         if (m) expect((await call(t.app, { method: 'POST', url: `${u}/documents`, token: as('owner'), body: { kind: m[1], title: m[1], content: `# ${m[1]}` } })).status).toBe(201);
       }
       expect((await call(t.app, { method: 'POST', url: `${u}/signatures`, token: as('owner'), body: { role: 'business-stakeholder', meaning: 'approve', password: PASSWORD('owner') } })).status).toBe(201);
+      expect((await ownerTasks()).filter((x) => x.kind === 'signoff')).toEqual([]);
       expect((await call(t.app, { method: 'POST', url: `${u}/lifecycle/transitions`, token: as('owner'), body: { to: 'ideation' } })).body).toEqual({ step: 'ideation' });
+      const riskTasks = ((await call(t.app, { method: 'GET', url: '/api/v1/tasks', token: as('risk1') })).body.items as { useCase: string | null; kind: string; step: string; details: { measure?: string } }[]).filter((x) => x.useCase === 'credit-two');
+      expect(riskTasks).toContainEqual(expect.objectContaining({ kind: 'signoff', step: 'ideation', details: expect.objectContaining({ measure: 'gdpr-dpia' }) }));
+      expect((await ownerTasks()).filter((x) => x.step === 'business-scoping')).toEqual([]);
       // A version of the use case finds its scoping gate met by the use case's documents and sign-off.
       expect((await call(t.app, { method: 'POST', url: '/api/v1/models', token: as('ds'), body: { name: 'pd-two', useCaseId: uc } })).status).toBe(201);
       expect((await call(t.app, { method: 'POST', url: '/api/v1/models/pd-two/versions', token: as('ds'), body: { artifactUri: 's3://m/pd2', artifactDigest: sha(12) } })).status).toBe(201);
@@ -216,7 +222,7 @@ describe.each(DB_KINDS)('governed lifecycle on %s', (kind) => {
       expect(notify.after).toMatchObject({ step: 'ideation', team: 'lending' });
       // Going back for rework is allowed; the step's open tasks are cancelled.
       expect((await call(t.app, { method: 'POST', url: `${v1}/lifecycle/transitions`, token: as('ds'), body: { to: 'business-scoping' } })).status).toBe(200);
-      expect((await call(t.app, { method: 'GET', url: '/api/v1/tasks', token: as('risk1') })).body.items.filter((x: { step: string }) => x.step === 'ideation')).toEqual([]);
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/tasks', token: as('risk1') })).body.items.filter((x: { step: string; model: string | null }) => x.step === 'ideation' && x.model === 'pd')).toEqual([]);
       expect((await call(t.app, { method: 'POST', url: `${v1}/lifecycle/transitions`, token: as('ds'), body: { to: 'ideation' } })).status).toBe(200);
       const task = (await call(t.app, { method: 'GET', url: '/api/v1/tasks', token: as('risk1') })).body.items[0];
       expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/tasks/${task.id}/completion`, token: as('ds') }), 403, 'forbidden');

@@ -414,7 +414,8 @@ export interface DeploymentTable {
 
 export interface TaskTable {
   id: string;
-  model_version_id: string;
+  subject_type: 'model-version' | 'use-case';
+  subject_id: string;
   kind: string;
   step: string;
   title: string;

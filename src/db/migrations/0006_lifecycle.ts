@@ -100,7 +100,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('tasks')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('model_version_id', 'text', (c) => c.notNull().references('model_versions.id'))
+    // A model version or a use case (its own steps).
+    .addColumn('subject_type', 'text', (c) => c.notNull())
+    .addColumn('subject_id', 'text', (c) => c.notNull())
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('step', 'text', (c) => c.notNull())
     .addColumn('title', 'text', (c) => c.notNull())
@@ -115,7 +117,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('closed_by', 'text')
     .execute();
   await db.schema.createIndex('tasks_inbox_idx').on('tasks').columns(['status', 'team', 'role', 'due_at']).execute();
-  await db.schema.createIndex('tasks_version_idx').on('tasks').columns(['model_version_id', 'status']).execute();
+  await db.schema.createIndex('tasks_subject_idx').on('tasks').columns(['subject_id', 'status']).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -4,6 +4,7 @@ import type { Executor, Tx } from '../../db/database.ts';
 import type { TaskTable } from '../../db/schema.ts';
 import { dueDaysOf, gateStepOf } from '../../domain/lifecycle/process.ts';
 import { tasksOnEntering, type TaskSpec } from '../../domain/lifecycle/tasks.ts';
+import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import { createHash } from 'node:crypto';
 import { canonicalize } from '../../domain/jcs.ts';
 import { DomainError, notFound } from '../../errors.ts';
@@ -25,16 +26,20 @@ export function createLifecycleCore({ repo, governance, clock, ids, audit }: Lif
   }
 
   /** Inserts tasks for `specs` on the version, due after the step's due days, and returns them. */
-  async function createTasks(tx: Tx, g: Governance, step: string, specs: TaskSpec[]): Promise<TaskTable[]> {
+  const createTasks = (tx: Tx, g: Governance, step: string, specs: TaskSpec[]) => createSubjectTasks(tx, { type: 'model-version', id: g.owner.versionId, team: g.owner.team }, g.policy!.pack, step, specs);
+
+  /** Inserts tasks for `specs` on a version or use case, due after the step's due days. */
+  async function createSubjectTasks(tx: Tx, subject: { type: 'model-version' | 'use-case'; id: string; team: string }, pack: PolicyPack, step: string, specs: TaskSpec[]): Promise<TaskTable[]> {
     const now = clock.now();
-    const due = new Date(now.getTime() + dueDaysOf(g.policy!.pack, step) * 86_400_000).toISOString();
+    const due = new Date(now.getTime() + dueDaysOf(pack, step) * 86_400_000).toISOString();
     const rows: TaskTable[] = specs.map((t) => ({
       id: ids.next(),
-      model_version_id: g.owner.versionId,
+      subject_type: subject.type,
+      subject_id: subject.id,
       kind: t.kind,
       step,
       title: t.title,
-      team: g.owner.team,
+      team: subject.team,
       role: t.role,
       raci: t.raci,
       details: JSON.stringify(t.details),
@@ -84,7 +89,7 @@ export function createLifecycleCore({ repo, governance, clock, ids, audit }: Lif
     }
   }
 
-  return { load, enter, createTasks, tag, expectTag };
+  return { load, enter, createTasks, createSubjectTasks, tag, expectTag };
 }
 
 export type LifecycleCore = ReturnType<typeof createLifecycleCore>;

@@ -44,7 +44,9 @@ export function createLifecycleFeature(deps: CommandDeps & {
   const core = createLifecycleCore(base);
   const lock = (tx: Parameters<typeof versionRepo.lock>[0], model: string, version: number) => versionRepo.lock(tx, model, version);
   const lifecycle = createLifecycleService({ ...base, core, lock, registrationChecks: deps.registrationChecks });
+  const useCases = createUseCaseLifecycle({ ...base, core, versionsChanged: (tx, ctx, id) => lifecycle.versionsChanged(tx, ctx, id) });
   const signing = createSigningService({
+    useCaseSigned: (tx, id, signer, role) => useCases.signed(tx, id, signer, role),
     ...base,
     core,
     lock,
@@ -52,7 +54,6 @@ export function createLifecycleFeature(deps: CommandDeps & {
     signDigest: deps.signDigest,
     ...(deps.recordDocument ? { recordDocument: deps.recordDocument } : {}),
   });
-  const useCases = createUseCaseLifecycle({ ...base, versionsChanged: (tx, ctx, id) => lifecycle.versionsChanged(tx, ctx, id) });
   return { lifecycle, signing, useCases, routes: (app: App) => lifecycleRoutes(app, { lifecycle, signing, useCases }) };
 }
 

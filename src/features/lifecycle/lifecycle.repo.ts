@@ -149,8 +149,9 @@ export const lifecycleRepo = {
     if (tasks.length > 0) await tx.insertInto('tasks').values(tasks).execute();
   },
 
-  async openTasks(db: Executor, versionId: string): Promise<TaskTable[]> {
-    return db.selectFrom('tasks').selectAll().where('model_version_id', '=', versionId).where('status', '=', 'open').orderBy('created_at').orderBy('id').execute();
+  /** Open tasks of a model version or a use case. */
+  async openTasks(db: Executor, subjectId: string): Promise<TaskTable[]> {
+    return db.selectFrom('tasks').selectAll().where('subject_id', '=', subjectId).where('status', '=', 'open').orderBy('created_at').orderBy('id').execute();
   },
 
   async closeTasks(tx: Tx, ids: string[], by: string | null, at: string, status: 'done' | 'cancelled'): Promise<void> {
@@ -174,11 +175,12 @@ export const lifecycleRepo = {
     return q.orderBy('id').limit(opts.limit).execute();
   },
 
-  /** Where the version's model, use case and team are, for task listings. */
-  async versionNames(db: Executor, ids: string[]): Promise<Map<string, { model: string; version: number }>> {
+  /** What task subjects are called: model and version, or the use case's name. */
+  async subjectNames(db: Executor, ids: string[]): Promise<Map<string, { model?: string; version?: number; useCase?: string }>> {
     if (ids.length === 0) return new Map();
-    const rows = await db.selectFrom('model_versions as v').innerJoin('models as m', 'm.id', 'v.model_id').select(['v.id', 'm.name', 'v.version']).where('v.id', 'in', ids).execute();
-    return new Map(rows.map((r) => [r.id, { model: r.name, version: r.version }]));
+    const versions = await db.selectFrom('model_versions as v').innerJoin('models as m', 'm.id', 'v.model_id').select(['v.id', 'm.name', 'v.version']).where('v.id', 'in', ids).execute();
+    const cases = await db.selectFrom('use_cases').select(['id', 'name']).where('id', 'in', ids).execute();
+    return new Map<string, { model?: string; version?: number; useCase?: string }>([...versions.map((r) => [r.id, { model: r.name, version: r.version }] as const), ...cases.map((c) => [c.id, { useCase: c.name }] as const)]);
   },
 };
 

@@ -13,8 +13,12 @@ import { createPromotionDecider, reasonsAgainst } from './promotions.ts';
 
 export interface Task {
   id: string;
-  model: string;
-  version: number;
+  subject: { type: string; id: string };
+  /** The model and version, for a version's task. */
+  model: string | null;
+  version: number | null;
+  /** The use case's name, for a use case's own task. */
+  useCase: string | null;
   kind: string;
   step: string;
   title: string;
@@ -41,10 +45,12 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
   const { db, transact, audit, clock, repo, core, lock } = deps;
   const promotions = createPromotionDecider(deps);
 
-  const toTask = (t: TaskTable, names: { model: string; version: number } | undefined): Task => ({
+  const toTask = (t: TaskTable, names: { model?: string; version?: number; useCase?: string } | undefined): Task => ({
     id: t.id,
-    model: names?.model ?? '?',
-    version: names?.version ?? 0,
+    subject: { type: t.subject_type, id: t.subject_id },
+    model: names?.model ?? null,
+    version: names?.version ?? null,
+    useCase: names?.useCase ?? null,
     kind: t.kind,
     step: t.step,
     title: t.title,
@@ -142,8 +148,8 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
       const now = clock.now().toISOString();
       const rows = await repo.inbox(db, assignments, { ...(opts.status === 'all' ? {} : { status: opts.overdue ? 'open' : opts.status ?? 'open' }), ...(opts.overdue ? { dueBefore: now } : {}), limit: opts.limit + 1, ...(opts.after ? { after: opts.after } : {}) });
       const page = rows.slice(0, opts.limit);
-      const names = await repo.versionNames(db, [...new Set(page.map((t) => t.model_version_id))]);
-      return { items: page.map((t) => toTask(t, names.get(t.model_version_id))), nextCursor: rows.length > opts.limit ? page.at(-1)!.id : null };
+      const names = await repo.subjectNames(db, [...new Set(page.map((t) => t.subject_id))]);
+      return { items: page.map((t) => toTask(t, names.get(t.subject_id))), nextCursor: rows.length > opts.limit ? page.at(-1)!.id : null };
     },
 
     /** Marks one of the caller's tasks done. */
@@ -158,7 +164,7 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
         const at = clock.now().toISOString();
         await repo.closeTasks(tx, [id], actorId(ctx), at, 'done');
         await audit.append(tx, ctx, { action: 'task.complete', subject: { type: 'task', id }, after: { status: 'done' } });
-        return toTask({ ...t, status: 'done', closed_at: at, closed_by: actorId(ctx) }, await repo.names(tx, t.model_version_id));
+        return toTask({ ...t, status: 'done', closed_at: at, closed_by: actorId(ctx) }, (await repo.subjectNames(tx, [t.subject_id])).get(t.subject_id));
       });
     },
 

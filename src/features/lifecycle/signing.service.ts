@@ -29,6 +29,8 @@ export interface SigningServiceDeps extends LifecycleDeps {
   /** Throws `reauthentication_failed` unless the credentials are the caller's own, re-entered now. */
   reauthenticate(ctx: RequestContext, credentials: SigningCredentials): Promise<void>;
   signDigest(digest: string): string;
+  /** After a use-case signature: the use case's met sign-off tasks are closed. */
+  useCaseSigned?: (tx: Tx, useCaseId: string, signerId: string, role: string) => Promise<void>;
   /** Records a document as evidence of a version, in the caller's transaction. */
   recordDocument?: (tx: Tx, ctx: RequestContext, model: string, version: number, doc: { kind: string; title: string; content?: string }) => Promise<unknown>;
 }
@@ -166,6 +168,7 @@ export function createSigningService(deps: SigningServiceDeps) {
         await repo.insertSignature(tx, { id, subject_type: 'use-case', subject_id: uc.id, signer_id: p.userId, signer_name: p.displayName, role: input.role, meaning: input.meaning, comment: input.comment ?? '', step: 'use-case', manifest: canonical, manifest_digest: digest, covered_digest: coveredDigest, server_signature: signDigest(digest), audit_seq: null, created_at: now });
         const seq = await audit.append(tx, ctx, { action: 'signature.create', subject: { type: 'use-case', id: uc.id }, after: { id, manifestDigest: digest, coveredDigest, manifest } });
         await repo.setSignatureAuditSeq(tx, id, seq);
+        await deps.useCaseSigned?.(tx, uc.id, p.userId, input.role);
         // Every version of the use case may now pass its scoping gates: close met sign-off tasks, re-decide promotions.
         for (const v of await repo.versionsOfUseCase(tx, uc.id)) {
           const g = await core.load(tx, v.model, v.version);

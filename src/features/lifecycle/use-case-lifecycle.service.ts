@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { RequestContext } from '../../context.ts';
 import { actorId } from '../../context.ts';
-import type { Executor } from '../../db/database.ts';
+import type { Executor, Tx } from '../../db/database.ts';
 import type { UseCaseDocumentTable } from '../../db/schema.ts';
 import { canonicalize } from '../../domain/jcs.ts';
 import { evaluateGates, type RequirementStatus } from '../../domain/lifecycle/gate.ts';
 import { gateStepOf, processFor } from '../../domain/lifecycle/process.ts';
+import { tasksOnEntering } from '../../domain/lifecycle/tasks.ts';
 import { requiredMeasures } from '../../domain/policy/evaluate.ts';
 import { measureStatus, type EvidenceRecord } from '../../domain/policy/status.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
-import type { LifecycleDeps } from './core.ts';
+import type { LifecycleCore, LifecycleDeps } from './core.ts';
 import { useCaseDocumentRecords, useCaseSignatures } from './governance.ts';
 
 /**
@@ -18,8 +19,22 @@ import { useCaseDocumentRecords, useCaseSignatures } from './governance.ts';
  * ideation): their gates read the use case's documents and signatures. Once past them the use
  * case is in the first version step, and its versions carry the process on.
  */
-export function createUseCaseLifecycle(deps: LifecycleDeps & { versionsChanged(tx: Parameters<Parameters<LifecycleDeps['transact']>[0]>[0], ctx: RequestContext, useCaseId: string): Promise<void> }) {
-  const { db, transact, audit, clock, ids, repo, governance } = deps;
+export function createUseCaseLifecycle(deps: LifecycleDeps & { core: LifecycleCore; versionsChanged(tx: Tx, ctx: RequestContext, useCaseId: string): Promise<void> }) {
+  const { db, transact, audit, clock, ids, repo, governance, core } = deps;
+
+  /** Enters a use-case step: closes the other steps' open tasks, opens this one's RACI and sign-off tasks, notifies C/I. */
+  async function enter(tx: Tx, ctx: RequestContext, l: Awaited<ReturnType<typeof load>>, step: string): Promise<void> {
+    const now = clock.now().toISOString();
+    await repo.setUseCaseState(tx, { use_case_id: l.uc.id, process_id: l.process!.id, step, entered_at: now, entered_by: actorId(ctx) });
+    const open = await repo.openTasks(tx, l.uc.id);
+    await repo.closeTasks(tx, open.filter((t) => t.step !== step).map((t) => t.id), actorId(ctx), now, 'cancelled');
+    const pack = l.policy!.pack;
+    if (!pack.steps.find((s) => s.id === step && s.scope === 'use-case')) return;
+    const gateMeasures = l.requirements.filter((r) => gateStepOf(pack, l.process!, r.step) === step).map((r) => r.measure);
+    const { tasks, notify } = tasksOnEntering(pack, gateMeasures, step);
+    const created = await core.createSubjectTasks(tx, { type: 'use-case', id: l.uc.id, team: l.uc.team }, pack, step, tasks);
+    if (notify.length > 0 || created.length > 0) await audit.append(tx, ctx, { action: 'lifecycle.notify', subject: { type: 'use-case', id: l.uc.id }, after: { step, team: l.uc.team, tasks: created.map((t) => ({ id: t.id, role: t.role, raci: t.raci, title: t.title, due: t.due_at })), notify } });
+  }
 
   async function load(exec: Executor, useCaseId: string) {
     const uc = await repo.useCase(exec, useCaseId);
@@ -81,10 +96,26 @@ export function createUseCaseLifecycle(deps: LifecycleDeps & { versionsChanged(t
           const gate = evaluateGates(l.policy.pack, l.process, l.requirements, [l.steps[from]!])[0]!;
           if (!gate.passed) throw new DomainError('gate_not_passed', `the gate of step '${l.steps[from]}' has not passed: ${gate.blockers.map((b) => `${b.title} (${b.status})`).join('; ')}`, { extra: { gate: l.steps[from], blockers: gate.blockers } });
         }
-        await repo.setUseCaseState(tx, { use_case_id: useCaseId, process_id: l.process.id, step: to, entered_at: clock.now().toISOString(), entered_by: actorId(ctx) });
+        await enter(tx, ctx, l, to);
         await audit.append(tx, ctx, { action: 'lifecycle.transition', subject: { type: 'use-case', id: useCaseId }, before: { step: l.steps[from] }, after: { step: to, process: l.process.id } });
         return { step: to };
       });
+    },
+
+    /** A (re-)assessed use case without a step yet enters its process's first step, with its tasks. */
+    async assessed(tx: Tx, ctx: RequestContext, useCaseId: string): Promise<void> {
+      if (await repo.useCaseState(tx, useCaseId)) return;
+      const l = await load(tx, useCaseId);
+      if (l.process) await enter(tx, ctx, l, l.steps[0]!);
+    },
+
+    /** After a sign-off on the use case: its sign-off tasks whose measure is now met are done. */
+    async signed(tx: Tx, useCaseId: string, signerId: string, role: string): Promise<void> {
+      const l = await load(tx, useCaseId);
+      const satisfied = new Set(l.requirements.filter((r) => r.status === 'satisfied').map((r) => r.measure));
+      const open = await repo.openTasks(tx, useCaseId);
+      const done = open.filter((t) => t.kind === 'signoff' && t.role === role && satisfied.has((JSON.parse(t.details) as { measure?: string }).measure ?? ''));
+      await repo.closeTasks(tx, done.map((t) => t.id), signerId, clock.now().toISOString(), 'done');
     },
 
     /** Records a document of the use case's own steps (objectives, DPIA, lawful basis...), once for every version. */
