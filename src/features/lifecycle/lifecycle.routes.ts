@@ -19,6 +19,18 @@ const ifMatch = (headers: Record<string, string | string[] | undefined>): string
   return Array.isArray(h) ? h.join(',') : h;
 };
 
+/** Who signs in which role and meaning, with the credentials re-entered for this signature. */
+const SignatureBody = Type.Object(
+  {
+    role: Type.Enum([...ROLES]),
+    meaning: Type.Enum([...MEANINGS]),
+    comment: Type.Optional(Type.String({ maxLength: 4000 })),
+    password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+    token: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+  },
+  { additionalProperties: false },
+);
+
 const DocumentBody = Type.Object(
   {
     kind: Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9.-]*$', description: 'the documentKind policy measures ask for, e.g. dpia' }),
@@ -86,17 +98,7 @@ export function lifecycleRoutes(app: App, { lifecycle, signing, useCases }: { li
       summary: 'Sign the version electronically (21 CFR Part 11): re-enter the password, or re-present a token with the sign scope',
       description: 'The signature records the signer, role, time and meaning with a manifest of what was signed (definition digest, evidence hashes, requirement statuses, policy pack version), signed by the server key and written to the audit trail. It goes stale when any of that changes.',
       params: VersionParams,
-      body: Type.Object(
-        {
-          role: Type.Enum([...ROLES]),
-          meaning: Type.Enum([...MEANINGS]),
-          comment: Type.Optional(Type.String({ maxLength: 4000 })),
-          coveredDigest: Type.Optional(Type.String({ pattern: '^sha256:[0-9a-f]{64}$', description: 'the coveredDigest of the state the signer reviewed (GET .../lifecycle); refused with 412 if the record changed since' })),
-          password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
-          token: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
-        },
-        { additionalProperties: false },
-      ),
+      body: Type.Object({ ...SignatureBody.properties, coveredDigest: Type.Optional(Type.String({ pattern: '^sha256:[0-9a-f]{64}$', description: 'the coveredDigest of the state the signer reviewed (GET .../lifecycle); refused with 412 if the record changed since' })) }, { additionalProperties: false }),
       response: { 201: Type.Unknown() },
     },
   }, async (request, reply) => {
@@ -111,16 +113,7 @@ export function lifecycleRoutes(app: App, { lifecycle, signing, useCases }: { li
       tags,
       summary: "Sign a use case's scoping steps once for all its versions (business owner, AI policy...), with the same re-authentication as a version signature",
       params: Type.Object({ id: Uuid }),
-      body: Type.Object(
-        {
-          role: Type.Enum([...ROLES]),
-          meaning: Type.Enum([...MEANINGS]),
-          comment: Type.Optional(Type.String({ maxLength: 4000 })),
-          password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
-          token: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
-        },
-        { additionalProperties: false },
-      ),
+      body: SignatureBody,
       response: { 201: Type.Unknown() },
     },
   }, async (request, reply) => {

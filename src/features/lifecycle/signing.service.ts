@@ -3,7 +3,7 @@ import type { RequestContext } from '../../context.ts';
 import { actorId } from '../../context.ts';
 import type { Tx } from '../../db/database.ts';
 import type { PromotionTable } from '../../db/schema.ts';
-import { ORGANISATION } from '../../domain/authz.ts';
+import { ORGANISATION, type Principal } from '../../domain/authz.ts';
 import { canonicalize } from '../../domain/jcs.ts';
 import type { Blocker } from '../../domain/lifecycle/gate.ts';
 import type { Meaning, SignatureManifest, UseCaseManifest } from '../../domain/lifecycle/manifest.ts';
@@ -60,6 +60,34 @@ export function createSigningService(deps: SigningServiceDeps) {
 
   const { assess, complete, recheck } = createPromotionDecider(deps);
 
+  /** The person signing: a token needs the sign (or write) scope, and the signer must hold the role in the owning team. */
+  function signer(ctx: RequestContext, role: string, team: string): Principal {
+    const p = ctx.principal;
+    if (!p) throw new DomainError('forbidden', 'only a person can sign');
+    if (p.scopes && !p.scopes.includes('write') && !p.scopes.includes('sign')) throw new DomainError('forbidden', `a token with scopes [${p.scopes.join(', ')}] may not sign: it needs the sign (or write) scope`);
+    if (!p.roles.some((a) => a.role === role && (a.scope === ORGANISATION || a.scope === team))) {
+      throw new DomainError('forbidden', `${p.username} does not hold the role ${role} in team '${team}' (or organisation-wide), so cannot sign as ${role}`);
+    }
+    return p;
+  }
+
+  const signerPart = (p: Principal, input: { role: string; meaning: Meaning; comment?: string }, now: string) => ({ signer: { id: p.userId, username: p.username, name: p.displayName }, role: input.role, meaning: input.meaning, comment: input.comment ?? '', signedAt: now });
+
+  /**
+   * Stores a signature: its manifest's digest signed by the server key, deduplicated on the state
+   * it covers (not on its time), and the manifest written to the audit trail.
+   */
+  async function record(tx: Tx, ctx: RequestContext, subject: { type: 'model-version' | 'use-case'; id: string }, manifest: object, covered: unknown, step: string, p: Principal, input: { role: string; meaning: Meaning; comment?: string }, now: string): Promise<string> {
+    const canonical = canonicalize(manifest);
+    const digest = `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
+    const coveredDigest = `sha256:${createHash('sha256').update(canonicalize(covered)).digest('hex')}`;
+    const id = ids.next();
+    await repo.insertSignature(tx, { id, subject_type: subject.type, subject_id: subject.id, signer_id: p.userId, signer_name: p.displayName, role: input.role, meaning: input.meaning, comment: input.comment ?? '', step, manifest: canonical, manifest_digest: digest, covered_digest: coveredDigest, server_signature: signDigest(digest), audit_seq: null, created_at: now });
+    const seq = await audit.append(tx, ctx, { action: 'signature.create', subject, after: { id, manifestDigest: digest, coveredDigest, manifest } });
+    await repo.setSignatureAuditSeq(tx, id, seq);
+    return id;
+  }
+
   return {
     /**
      * Records an electronic signature: the signer re-authenticates, must hold the role they sign in,
@@ -68,14 +96,9 @@ export function createSigningService(deps: SigningServiceDeps) {
      * policy pack; it is signed by the server key and written to the audit trail.
      */
     async sign(ctx: RequestContext, model: string, version: number, input: { role: string; meaning: Meaning; comment?: string; coveredDigest?: string }, credentials: SigningCredentials, ifMatch?: string): Promise<SignatureView> {
-      const p = ctx.principal;
-      if (!p) throw new DomainError('forbidden', 'only a person can sign');
-      if (p.scopes && !p.scopes.includes('write') && !p.scopes.includes('sign')) throw new DomainError('forbidden', `a token with scopes [${p.scopes.join(', ')}] may not sign: it needs the sign (or write) scope`);
       const owner = await repo.owner(db, model, version);
       if (!owner) throw notFound('model version', `${model}/${version}`);
-      if (!p.roles.some((a) => a.role === input.role && (a.scope === ORGANISATION || a.scope === owner.team))) {
-        throw new DomainError('forbidden', `${p.username} does not hold the role ${input.role} in team '${owner.team}' (or organisation-wide), so cannot sign as ${input.role}`);
-      }
+      const p = signer(ctx, input.role, owner.team);
       await reauthenticate(ctx, credentials);
       return transact(async (tx) => {
         await lock(tx, model, version);
@@ -93,24 +116,9 @@ export function createSigningService(deps: SigningServiceDeps) {
           }
         }
         const now = clock.now().toISOString();
-        const manifest: SignatureManifest = {
-          subject: { type: 'model-version', id: g.owner.versionId, model, version },
-          ...g.covered,
-          step: g.step!,
-          signer: { id: p.userId, username: p.username, name: p.displayName },
-          role: input.role,
-          meaning: input.meaning,
-          comment: input.comment ?? '',
-          signedAt: now,
-        };
-        const canonical = canonicalize(manifest);
-        const digest = `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
+        const manifest: SignatureManifest = { subject: { type: 'model-version', id: g.owner.versionId, model, version }, ...g.covered, step: g.step!, ...signerPart(p, input, now) };
         // Deduplicated on the covered state, not on the time: re-signing an unchanged record is one signature.
-        const coveredDigest = `sha256:${createHash('sha256').update(canonicalize(g.covered)).digest('hex')}`;
-        const id = ids.next();
-        await repo.insertSignature(tx, { id, subject_type: 'model-version', subject_id: g.owner.versionId, signer_id: p.userId, signer_name: p.displayName, role: input.role, meaning: input.meaning, comment: input.comment ?? '', step: g.step!, manifest: canonical, manifest_digest: digest, covered_digest: coveredDigest, server_signature: signDigest(digest), audit_seq: null, created_at: now });
-        const seq = await audit.append(tx, ctx, { action: 'signature.create', subject: { type: 'model-version', id: g.owner.versionId }, after: { id, manifestDigest: digest, coveredDigest, manifest } });
-        await repo.setSignatureAuditSeq(tx, id, seq);
+        const id = await record(tx, ctx, { type: 'model-version', id: g.owner.versionId }, manifest, g.covered, g.step!, p, input, now);
         const after = await core.load(tx, model, version);
         // A sign-off task is done when its measure is satisfied (two signers may be needed); a
         // re-review task when the person whose signature went stale has signed again.
@@ -133,14 +141,9 @@ export function createSigningService(deps: SigningServiceDeps) {
      * independence rules as a version signature; the manifest binds it to the assessment.
      */
     async signUseCase(ctx: RequestContext, useCaseId: string, input: { role: string; meaning: Meaning; comment?: string }, credentials: SigningCredentials): Promise<SignatureView> {
-      const p = ctx.principal;
-      if (!p) throw new DomainError('forbidden', 'only a person can sign');
-      if (p.scopes && !p.scopes.includes('write') && !p.scopes.includes('sign')) throw new DomainError('forbidden', `a token with scopes [${p.scopes.join(', ')}] may not sign: it needs the sign (or write) scope`);
       const uc = await repo.useCase(db, useCaseId);
       if (!uc) throw notFound('use case', useCaseId);
-      if (!p.roles.some((a) => a.role === input.role && (a.scope === ORGANISATION || a.scope === uc.team))) {
-        throw new DomainError('forbidden', `${p.username} does not hold the role ${input.role} in team '${uc.team}' (or organisation-wide), so cannot sign as ${input.role}`);
-      }
+      const p = signer(ctx, input.role, uc.team);
       await reauthenticate(ctx, credentials);
       return transact(async (tx) => {
         await repo.lockUseCase(tx, useCaseId);
@@ -152,22 +155,9 @@ export function createSigningService(deps: SigningServiceDeps) {
           throw new DomainError('separation_of_duties', `${p.username} created use case '${uc.name}'; an ${input.role} sign-off on it must be independent`, { extra: { role: input.role } });
         }
         const now = clock.now().toISOString();
-        const manifest: UseCaseManifest = {
-          subject: { type: 'use-case', id: uc.id, name: uc.name },
-          assessment: { id: policy.assessmentId, tier: policy.tier, policy: { id: policy.packId, name: policy.name, version: policy.version } },
-          signer: { id: p.userId, username: p.username, name: p.displayName },
-          role: input.role,
-          meaning: input.meaning,
-          comment: input.comment ?? '',
-          signedAt: now,
-        };
-        const canonical = canonicalize(manifest);
-        const digest = `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
-        const coveredDigest = `sha256:${createHash('sha256').update(canonicalize(manifest.assessment)).digest('hex')}`;
-        const id = ids.next();
-        await repo.insertSignature(tx, { id, subject_type: 'use-case', subject_id: uc.id, signer_id: p.userId, signer_name: p.displayName, role: input.role, meaning: input.meaning, comment: input.comment ?? '', step: 'use-case', manifest: canonical, manifest_digest: digest, covered_digest: coveredDigest, server_signature: signDigest(digest), audit_seq: null, created_at: now });
-        const seq = await audit.append(tx, ctx, { action: 'signature.create', subject: { type: 'use-case', id: uc.id }, after: { id, manifestDigest: digest, coveredDigest, manifest } });
-        await repo.setSignatureAuditSeq(tx, id, seq);
+        const assessment = { id: policy.assessmentId, tier: policy.tier, policy: { id: policy.packId, name: policy.name, version: policy.version } };
+        const manifest: UseCaseManifest = { subject: { type: 'use-case', id: uc.id, name: uc.name }, assessment, ...signerPart(p, input, now) };
+        const id = await record(tx, ctx, { type: 'use-case', id: uc.id }, manifest, assessment, 'use-case', p, input, now);
         await deps.useCaseSigned?.(tx, uc.id, p.userId, input.role);
         // Every version of the use case may now pass its scoping gates: close met sign-off tasks, re-decide promotions.
         for (const v of await repo.versionsOfUseCase(tx, uc.id)) {
