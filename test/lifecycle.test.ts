@@ -125,6 +125,38 @@ describe.each(DB_KINDS)('governed lifecycle on %s', (kind) => {
       expect(events.length).toBe(blockers.filter((b) => b.detail.some((d) => d.endsWith('document'))).length);
     });
 
+    it('completes a blocked tier-4 promotion when the last measure of its gate lands', async () => {
+      const uc = (await call(t.app, { method: 'GET', url: '/api/v1/use-cases?limit=100' })).body.items.find((u: { name: string }) => u.name === 'credit-two').id;
+      const u = `/api/v1/use-cases/${uc}`;
+      const q = '/api/v1/models/pd-two/versions/1';
+      // The ideation gate is the use case's too: its documents and the DPIA sign-off, given once on the use case.
+      for (const b of (await blockersOf('ideation', q))) for (const d of b.detail) {
+        const m = /^a '([a-z0-9.-]+)' document$/.exec(d);
+        if (m) expect((await call(t.app, { method: 'POST', url: `${u}/documents`, token: as('owner'), body: { kind: m[1], title: m[1], content: `# ${m[1]}` } })).status).toBe(201);
+      }
+      expect((await call(t.app, { method: 'POST', url: `${u}/signatures`, token: as('risk1'), body: { role: 'risk-audit', meaning: 'approve', comment: 'DPIA', password: PASSWORD('risk1') } })).status).toBe(201);
+      expect(await blockersOf('ideation', q)).toEqual([]);
+      for (const to of ['ideation', 'development']) expect((await call(t.app, { method: 'POST', url: `${q}/lifecycle/transitions`, token: as('ds'), body: { to } })).status).toBe(200);
+      // QA needs the development gate: blocked, listing what is missing.
+      const blocked = await call(t.app, { method: 'POST', url: `${q}/promotions`, token: as('ds'), body: { environment: 'qa', reason: 'integration tests' } });
+      expect(blocked.body.status).toBe('blocked');
+      expect(blocked.body.blockers.map((b: { measure: string }) => b.measure)).toEqual(expect.arrayContaining(['bias-subgroup-parity', 'data-anomaly-checks', 'doc-change-log']));
+      await documentGate('development', q);
+      expect((await call(t.app, { method: 'GET', url: `${q}/promotions/${blocked.body.id}` })).body.status).toBe('blocked');
+      // The evaluation is the last missing evidence: recording it re-decides the open promotion, which completes.
+      const csv = `y,yhat,sex\n${Array.from({ length: 80 }, (_, i) => `${i % 2},${i % 2},${i % 4 < 2 ? 'F' : 'M'}`).join('\n')}\n`;
+      const evaluated = await t.app.inject({ method: 'POST', url: `${q}/evaluations?task=binary-classification&label=y&prediction=yhat&sensitive=sex`, headers: { 'content-type': 'text/csv', authorization: `Bearer ${as('ds')}` }, payload: csv });
+      expect(evaluated.statusCode, evaluated.body).toBe(201);
+      const done = (await call(t.app, { method: 'GET', url: `${q}/promotions/${blocked.body.id}` })).body;
+      expect(done).toMatchObject({ status: 'completed', reasons: [] });
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/check?model=pd-two&version=1&environment=qa' })).body).toEqual({ allowed: true, reasons: [] });
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/audit/events?action=promotion.complete' })).body.items.some((e: { after: { promotion: string } }) => e.after.promotion === blocked.body.id)).toBe(true);
+      // Production stays out of reach: preproduction needs two independent validators, among other measures.
+      const prod = (await call(t.app, { method: 'GET', url: '/api/v1/check?model=pd-two&version=1&environment=production' })).body;
+      expect(prod.allowed).toBe(false);
+      expect(prod.reasons.join('\n')).toMatch(/signoff-dual-acceptance/);
+    });
+
     it('shows the process, the current step and what blocks each gate', async () => {
       const l = await lifecycle();
       expect(l).toMatchObject({ governed: true, process: { id: 'public-facing-model', steps: ['business-scoping', 'ideation', 'development', 'preproduction', 'deployment', 'monitoring'] }, step: 'business-scoping', policy: { tier: 4 } });
