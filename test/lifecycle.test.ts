@@ -1,6 +1,6 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, expectProblem, seedUser, useCaseBody, useTestApp } from './helpers/app.ts';
+import { call, expectProblem, manualClock, seedUser, useCaseBody, useTestApp } from './helpers/app.ts';
 import { DB_KINDS, skipReason } from './helpers/db.ts';
 import { adHocAnalysis, creditScoring } from './helpers/policy.ts';
 
@@ -155,6 +155,21 @@ describe.each(DB_KINDS)('governed lifecycle on %s', (kind) => {
       const prod = (await call(t.app, { method: 'GET', url: '/api/v1/check?model=pd-two&version=1&environment=production' })).body;
       expect(prod.allowed).toBe(false);
       expect(prod.reasons.join('\n')).toMatch(/signoff-dual-acceptance/);
+    });
+
+    it('needs two distinct independent validators for dual acceptance, and lets the challenger alias follow the gates', async () => {
+      const q = '/api/v1/models/pd-two/versions/1';
+      expect((await call(t.app, { method: 'POST', url: `${q}/lifecycle/transitions`, token: as('ds'), body: { to: 'preproduction' } })).status).toBe(200);
+      const status = async (m: string) => ((await call(t.app, { method: 'GET', url: `${q}/requirements` })).body.requirements as { measure: string; status: string }[]).find((r) => r.measure === m)!.status;
+      expect((await sign('risk1', { role: 'risk-audit', meaning: 'approve', comment: 'first validation' }, q)).status).toBe(201);
+      expect(await status('signoff-model-acceptance')).toBe('satisfied');
+      expect(await status('signoff-dual-acceptance')).toBe('missing');
+      expect((await sign('risk2', { role: 'risk-audit', meaning: 'approve', comment: 'second validation' }, q)).status).toBe(201);
+      expect(await status('signoff-dual-acceptance')).toBe('satisfied');
+      // challenger serves preproduction, which needs the development gate: passed, so the move is allowed on this tier-4 model.
+      const challenger = await call(t.app, { method: 'PUT', url: '/api/v1/models/pd-two/aliases/challenger', token: as('ds'), body: { version: 1 } });
+      expect(challenger.status, challenger.text).toBe(200);
+      expectProblem(await call(t.app, { method: 'PUT', url: '/api/v1/models/pd-two/aliases/champion', token: as('ds'), body: { version: 1 } }), 409, 'gate_not_passed');
     });
 
     it('shows the process, the current step and what blocks each gate', async () => {
@@ -393,3 +408,29 @@ describe.each(DB_KINDS)('governed lifecycle on %s', (kind) => {
     });
   });
 });
+
+describe.each(DB_KINDS)('task due dates on %s', (kind) => {
+  describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
+    const clock = manualClock(Date.parse('2026-03-02T09:00:00Z'));
+    const t = useTestApp(kind, { teams: ['lending'], clock });
+
+    it('lists tasks as overdue once their step\'s due days have passed', async () => {
+      const owner = await seedUser(t.app, 'olga', [{ scope: 'lending', role: 'business-stakeholder' }]);
+      const uc = (await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('due', { ownerTeam: 'lending' }) })).body.id;
+      expect((await call(t.app, { method: 'PUT', url: `/api/v1/use-cases/${uc}/assessment`, body: { answers: creditScoring } })).status).toBe(200);
+      const overdue = async () => (await call(t.app, { method: 'GET', url: '/api/v1/tasks?overdue=true', token: owner })).body.items as { due: string; overdue: boolean; useCase: string | null }[];
+      expect(await overdue()).toEqual([]);
+      const open = (await call(t.app, { method: 'GET', url: '/api/v1/tasks', token: owner })).body.items as { due: string }[];
+      expect(open.length).toBeGreaterThan(0);
+      // Scoping tasks are due in 14 days (the pack's dueDays for business scoping).
+      expect(open[0]!.due).toBe('2026-03-16T09:00:00.000Z');
+      clock.advance(13 * 86_400_000);
+      expect(await overdue()).toEqual([]);
+      clock.advance(2 * 86_400_000);
+      const late = await overdue();
+      expect(late.length).toBe(open.length);
+      expect(late.every((x) => x.overdue && x.useCase === 'due')).toBe(true);
+    });
+  });
+});
+
