@@ -119,7 +119,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   evidenceChanged = lifecycle.lifecycle.evidenceChanged;
   governance.versionCreated = lifecycle.lifecycle.versionCreated;
   governance.aliasMove = lifecycle.lifecycle.aliasMove;
-  const policy = createPolicyFeature({ db, transact, audit, clock, ids, versionEvidence: lifecycle.lifecycle.recordsFor, assessed: async (tx, ctx, id) => {
+  const policy = createPolicyFeature({ db, transact, audit, clock, ids, assessed: async (tx, ctx, id) => {
       await lifecycle.useCases.assessed(tx, ctx, id);
       await lifecycle.lifecycle.useCaseAssessed(tx, ctx, id);
     },

@@ -2,7 +2,7 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_EXPLAIN } from '../domain/explain/explain.ts';
 import type { EvaluationSpec } from '../domain/metrics/evaluate.ts';
-import { parsePairs, parseRanges, readEvaluationData } from '../features/evidence/parse.ts';
+import { formatOfPath, parsePairs, parseRanges, readEvaluationData } from '../features/evidence/parse.ts';
 import { checkPredictionSource, openModel, runEvaluation, type ModelFile } from '../features/evidence/run.ts';
 import { DomainError } from '../errors.ts';
 import { UsageError } from './client.ts';
@@ -131,7 +131,8 @@ export function evaluateCommand(program: Command): void {
         });
         input.on('end', () => process.stderr.write('\r              \r'));
       }
-      const format = /\.(jsonl|ndjson)$/i.test(o.data) ? 'jsonl' : /\.parquet$/i.test(o.data) ? 'parquet' : 'csv';
+      // Anything not named .jsonl/.ndjson or .parquet is read as CSV, as before.
+      const format = formatOfPath(o.data) ?? 'csv';
       try {
         checkPredictionSource(spec, file !== undefined, explain);
         const opened = file ? await openModel(file, spec) : undefined;

@@ -9,7 +9,7 @@ import multipart from '@fastify/multipart';
 import { DEFAULT_EXPLAIN } from '../../domain/explain/explain.ts';
 import { GROUP_METRICS, type EvaluationSpec } from '../../domain/metrics/evaluate.ts';
 import type { EvaluationPart, EvidenceService } from './evidence.service.ts';
-import { parsePairs, parseRanges, type DataFormat } from './parse.ts';
+import { formatOfPath, parsePairs, parseRanges, type DataFormat } from './parse.ts';
 
 const tags = ['evidence'];
 const FORMATS: Record<string, DataFormat> = { 'text/csv': 'csv', 'application/x-ndjson': 'jsonl', 'application/jsonl': 'jsonl', 'application/vnd.apache.parquet': 'parquet', 'application/x-parquet': 'parquet' };
@@ -53,6 +53,24 @@ const EvaluationQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/** A document recorded as evidence (of a version, or of a use case's own steps). */
+export const DocumentBody = Type.Object(
+  {
+    kind: Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9.-]*$', description: 'the documentKind policy measures ask for, e.g. model-card' }),
+    title: Type.String({ minLength: 1, maxLength: 300 }),
+    uri: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
+    digest: Type.Optional(Sha256Digest),
+    content: Type.Optional(Type.String({ maxLength: 200_000, description: 'the document itself, as Markdown' })),
+  },
+  { additionalProperties: false },
+);
+
+/** A document needs its content or a URI to find it at. */
+export function requireDocumentContent<T extends { uri?: string; content?: string }>(body: T): T {
+  if (body.uri === undefined && body.content === undefined) throw new DomainError('validation_failed', 'a document needs its content or a uri', { errors: [{ pointer: '/body', message: 'content or uri required' }] });
+  return body;
+}
+
 const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
 const badPart = (message: string) => new DomainError('validation_failed', message, { errors: [{ pointer: '/body', message }] });
 
@@ -62,14 +80,13 @@ async function* multipartParts(request: FastifyRequest): AsyncIterable<Evaluatio
     if (part.type !== 'file') throw badPart(`part '${part.fieldname}' is not a file: send the spec in the query string and model and data as file parts (with a filename)`);
     if (part.fieldname === 'model') yield { field: 'model', stream: part.file };
     else if (part.fieldname === 'data') {
-      const format = FORMATS[part.mimetype.toLowerCase()] ?? formatOfName(part.filename);
+      const format = FORMATS[part.mimetype.toLowerCase()] ?? formatOfPath(part.filename);
       if (!format) throw new DomainError('unsupported_media_type', `the data part is ${part.mimetype}; send text/csv, application/x-ndjson or application/vnd.apache.parquet (or a .csv, .jsonl or .parquet file name)`);
       yield { field: 'data', stream: part.file, format };
     } else throw badPart(`unexpected part '${part.fieldname}': parts are model and data`);
   }
 }
 
-const formatOfName = (name: string | undefined): DataFormat | undefined => (!name ? undefined : /\.(jsonl|ndjson)$/i.test(name) ? 'jsonl' : /\.parquet$/i.test(name) ? 'parquet' : /\.csv$/i.test(name) ? 'csv' : undefined);
 
 /**
  * Evaluation uploads, the spec in the query string: a streamed CSV or JSON Lines body, a Parquet
@@ -152,21 +169,11 @@ export async function evidenceRoutes(app: App, { evidence, maxBytes }: { evidenc
       tags,
       summary: 'Record a document (model card, DPIA, deployment plan...) as evidence; its kind satisfies policy document measures',
       params: VersionParams,
-      body: Type.Object(
-        {
-          kind: Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9.-]*$', description: 'the documentKind policy measures ask for, e.g. model-card' }),
-          title: Type.String({ minLength: 1, maxLength: 300 }),
-          uri: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
-          digest: Type.Optional(Sha256Digest),
-          content: Type.Optional(Type.String({ maxLength: 200_000, description: 'the document itself, as Markdown' })),
-        },
-        { additionalProperties: false },
-      ),
+      body: DocumentBody,
       response: { 201: Type.Unknown() },
     },
   }, async (request, reply) => {
-    const b = request.body;
-    if (b.uri === undefined && b.content === undefined) throw new DomainError('validation_failed', 'a document needs its content or a uri', { errors: [{ pointer: '/body', message: 'content or uri required' }] });
+    const b = requireDocumentContent(request.body);
     const e = await evidence.addDocument(contextOf(request), request.params.name, request.params.version, b);
     return reply.status(201).send(e);
   });

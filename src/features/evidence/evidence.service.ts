@@ -18,11 +18,9 @@ import { VERSION } from '../../version.ts';
 import { authorize } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import type { EvidenceRepo } from './evidence.repo.ts';
-import { readEvaluationData, type DataFormat, type ParseOptions } from './parse.ts';
+import { formatOfPath, readEvaluationData, type DataFormat, type ParseOptions } from './parse.ts';
 
 export const ENGINE = `steward-evaluation/${VERSION}`;
-
-export { jsonSafe } from './run.ts';
 
 export interface Evidence {
   id: string;
@@ -77,7 +75,6 @@ async function upstream<T>(uri: string, read: () => Promise<T>): Promise<T> {
   }
 }
 
-const formatOf = (uri: string): DataFormat | undefined => (/\.(jsonl|ndjson)$/i.test(uri) ? 'jsonl' : /\.parquet$/i.test(uri) ? 'parquet' : /\.csv$/i.test(uri) ? 'csv' : undefined);
 const badRequest = (message: string, pointer: string) => new DomainError('validation_failed', message, { errors: [{ pointer, message }] });
 
 const toEvidence = (r: EvidenceTable, model: string, version: number): Evidence => ({
@@ -147,7 +144,7 @@ export function createEvidenceService({ db, transact, audit, clock, ids, repo, d
           const d = await datasets.resolveVersion(db, req.dataset.ref, req.dataset.version);
           if (!d) throw notFound('dataset version', `${req.dataset.ref}/${req.dataset.version}`);
           if (!d.uri) throw new DomainError('invalid_reference', `dataset version ${d.dataset}/${d.version} has no URI to read it from`);
-          const format = req.dataset.format ?? formatOf(new URL(d.uri, 'file:///').pathname);
+          const format = req.dataset.format ?? formatOfPath(new URL(d.uri, 'file:///').pathname);
           if (!format) throw badRequest(`cannot tell the format of ${d.uri}; give datasetFormat`, '/querystring/datasetFormat');
           if (!file) checkPredictionSource(spec, false, req.explain);
           parsed = await upstream(d.uri, async () => readEvaluationData(await openUri(d.uri!, fetchPolicy), format, spec, opts));

@@ -10,6 +10,10 @@ import { createProfiler, type DataProfile } from '../../domain/metrics/data-prof
 
 export type DataFormat = 'csv' | 'jsonl' | 'parquet';
 
+/** The data format a file name or URI path says (`.csv`, `.jsonl`/`.ndjson`, `.parquet`), if any. */
+export const formatOfPath = (path: string | undefined): DataFormat | undefined =>
+  !path ? undefined : /\.(jsonl|ndjson)$/i.test(path) ? 'jsonl' : /\.parquet$/i.test(path) ? 'parquet' : /\.csv$/i.test(path) ? 'csv' : undefined;
+
 export interface ParseOptions {
   /** The label/prediction value that means the positive class (binary classification). */
   positiveLabel: string;

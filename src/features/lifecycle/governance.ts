@@ -127,17 +127,13 @@ export async function loadGovernance(deps: GovernanceDeps, exec: Executor, owner
       .sort((a, b) => (a.measure < b.measure ? -1 : 1)),
   };
   const signatures = signatureRows.map((s) => view(s, diffCovered(coveredOf(JSON.parse(s.manifest) as SignatureManifest), covered)));
-  // A person's latest valid approve or reject in a role is their decision in that role: approving
-  // after rejecting withdraws the rejection, and the other way round.
-  const decisions = new Map<string, SignatureView>();
-  for (const s of signatures) if (s.status === 'valid' && (s.meaning === 'approve' || s.meaning === 'reject')) decisions.set(`${s.signer.id}:${s.role}`, s);
+  const decisions = latestDecisions(signatures);
   const at = (s: string) => process.steps.indexOf(gateStepOf(policy.pack, process, s));
-  const approvals = [...decisions.values()].filter((s) => s.meaning === 'approve');
+  const approvals = decisions.filter((s) => s.meaning === 'approve');
   // Sign-offs of use-case steps (scoping) are given once on the use case, valid while its assessment stands.
   const caseSignatures = useCaseSignatures(caseRows, policy);
-  const caseDecisions = new Map<string, SignatureView>();
-  for (const s of caseSignatures) if (s.status === 'valid' && (s.meaning === 'approve' || s.meaning === 'reject')) caseDecisions.set(`${s.signer.id}:${s.role}`, s);
-  const caseApprovals = [...caseDecisions.values()].filter((s) => s.meaning === 'approve');
+  const caseDecisions = latestDecisions(caseSignatures);
+  const caseApprovals = caseDecisions.filter((s) => s.meaning === 'approve');
   const requirements = required.map((m) => {
     // An approval counts for the gates of the step it was given at and before, not for later ones.
     const counted: EvidenceRecord[] = [...approvals.filter((s) => at(s.step) >= at(m.step)), ...(caseScoped.has(m.step) ? caseApprovals : [])].map((s) => ({ id: s.id, kind: 'signoff', signer: s.signer.id, role: s.role, artifactDigest: version.artifactDigest }));
@@ -145,9 +141,19 @@ export async function loadGovernance(deps: GovernanceDeps, exec: Executor, owner
     return { ...m, evidence: byId.get(m.measure)!.evidence, ...status } as unknown as RequirementStatus & { by?: string[] };
   });
   const approverRoles = new Set(required.flatMap((m) => byId.get(m.measure)!.evidence.flatMap((e) => (e.kind === 'signoff' ? e.roles : []))));
-  const vetoes = [...decisions.values(), ...caseDecisions.values()].filter((s) => s.meaning === 'reject' && approverRoles.has(s.role as never));
+  const vetoes = [...decisions, ...caseDecisions].filter((s) => s.meaning === 'reject' && approverRoles.has(s.role as never));
   const coveredDigest = `sha256:${createHash('sha256').update(canonicalize(covered)).digest('hex')}`;
   return { owner, version, policy, process, step, covered, coveredDigest, signatures, caseSignatures, requirements, authors, vetoes, gates: (steps) => evaluateGates(policy.pack, process, requirements, steps) };
+}
+
+/**
+ * Each person's latest valid approve or reject per role: their decision in that role. Approving
+ * after rejecting withdraws the rejection, and the other way round.
+ */
+export function latestDecisions(signatures: SignatureView[]): SignatureView[] {
+  const decisions = new Map<string, SignatureView>();
+  for (const s of signatures) if (s.status === 'valid' && (s.meaning === 'approve' || s.meaning === 'reject')) decisions.set(`${s.signer.id}:${s.role}`, s);
+  return [...decisions.values()];
 }
 
 /** Use-case documents as evidence records (not bound to any artefact). */

@@ -7,7 +7,7 @@ import { Name, PositiveInt, Uuid } from '../common/common.schema.ts';
 import { VersionParams } from '../versions/versions.schema.ts';
 import type { LifecycleService } from './lifecycle.service.ts';
 import type { UseCaseLifecycle } from './use-case-lifecycle.service.ts';
-import { DomainError } from '../../errors.ts';
+import { DocumentBody, requireDocumentContent } from '../evidence/evidence.routes.ts';
 import { DEPLOYMENT_MODES, type SigningService } from './signing.service.ts';
 
 const tags = ['lifecycle'];
@@ -31,16 +31,6 @@ const SignatureBody = Type.Object(
   { additionalProperties: false },
 );
 
-const DocumentBody = Type.Object(
-  {
-    kind: Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9.-]*$', description: 'the documentKind policy measures ask for, e.g. dpia' }),
-    title: Type.String({ minLength: 1, maxLength: 300 }),
-    uri: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
-    digest: Type.Optional(Type.String({ pattern: '^sha256:[0-9a-f]{64}$' })),
-    content: Type.Optional(Type.String({ maxLength: 200_000, description: 'the document itself, as Markdown' })),
-  },
-  { additionalProperties: false },
-);
 
 export function lifecycleRoutes(app: App, { lifecycle, signing, useCases }: { lifecycle: LifecycleService; signing: SigningService; useCases: UseCaseLifecycle }): void {
   app.get('/use-cases/:id/lifecycle', {
@@ -57,8 +47,7 @@ export function lifecycleRoutes(app: App, { lifecycle, signing, useCases }: { li
     config: { auth: 'authenticated' },
     schema: { tags, summary: "Record a document of the use case's own steps, once for all its versions", params: Type.Object({ id: Uuid }), body: DocumentBody, response: { 201: Type.Unknown() } },
   }, async (request, reply) => {
-    if (request.body.uri === undefined && request.body.content === undefined) throw new DomainError('validation_failed', 'a document needs its content or a uri', { errors: [{ pointer: '/body', message: 'content or uri required' }] });
-    return reply.status(201).send(await useCases.addDocument(contextOf(request), request.params.id, request.body));
+    return reply.status(201).send(await useCases.addDocument(contextOf(request), request.params.id, requireDocumentContent(request.body)));
   });
 
   app.get('/models/:name/versions/:version/lifecycle', {

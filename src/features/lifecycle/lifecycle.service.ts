@@ -1,11 +1,12 @@
 import type { RequestContext } from '../../context.ts';
 import { actorId } from '../../context.ts';
-import type { Executor, Tx } from '../../db/database.ts';
+import type { Tx } from '../../db/database.ts';
 import type { TaskTable } from '../../db/schema.ts';
 import { ORGANISATION, type Role } from '../../domain/authz.ts';
+import { assertTransition } from '../../domain/lifecycle/gate.ts';
 import { environmentOfAlias, type Environment } from '../../domain/lifecycle/process.ts';
-import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import type { RegisteredVersion } from '../../domain/registration-checks.ts';
+import type { VersionRecord } from '../versions/versions.repo.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize, requireWriteScope } from '../common/authorize.ts';
 import type { LifecycleCore, LifecycleDeps } from './core.ts';
@@ -114,16 +115,7 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
         if (!g.policy || !g.process) throw new DomainError('conflict', `the use case of ${model} has no risk assessment, so it has no process yet: assess it first`);
         const steps = g.process.steps;
         const from = steps.indexOf(g.step!);
-        const target = steps.indexOf(to);
-        if (target < 0) throw new DomainError('validation_failed', `'${to}' is not a step of process '${g.process.id}' (${steps.join(' -> ')})`, { errors: [{ pointer: '/body/to', message: 'not a step of the process' }] });
-        if (target === from) throw new DomainError('conflict', `${model}/${version} is already at step '${to}'`);
-        if (target > from + 1) {
-          throw new DomainError('out_of_order', `${model}/${version} is at step '${steps[from]}': step '${steps[from + 1]}' comes before '${to}', and the gate of '${steps[from]}' must pass first`, { extra: { step: steps[from], next: steps[from + 1] } });
-        }
-        if (target === from + 1) {
-          const gate = g.gates([steps[from]!])[0]!;
-          if (!gate.passed) throw new DomainError('gate_not_passed', `the gate of step '${steps[from]}' has not passed: ${gate.blockers.map((b) => `${b.title} (${b.status})`).join('; ')}`, { extra: { gate: steps[from], blockers: gate.blockers } });
-        }
+        assertTransition(steps, g.step!, to, { who: `${model}/${version}`, what: 'step', process: g.process.id, gate: () => g.gates([g.step!])[0]! });
         if (!(await repo.state(tx, owner.versionId))) await repo.setState(tx, { model_version_id: owner.versionId, process_id: g.process.id, step: steps[from]!, entered_at: g.version.createdAt, entered_by: g.version.createdBy });
         await core.enter(tx, ctx, g, to);
         await audit.append(tx, ctx, { action: 'lifecycle.transition', subject: { type: 'model-version', id: owner.versionId }, before: { step: steps[from] }, after: { step: to, process: g.process.id } });
@@ -190,12 +182,10 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
     },
 
     /** A new version of a governed model starts at the first step of its process, with that step's tasks. */
-    async versionCreated(tx: Tx, ctx: RequestContext, versionId: string): Promise<void> {
-      if (!(await repo.governed(tx, versionId))) return;
-      const names = (await repo.names(tx, versionId))!;
-      const v = (await deps.governance.version(tx, names.model, names.version))!;
-      await deps.registrationChecks?.(tx, ctx, versionId, { model: v.model, version: v.version, artifactUri: v.artifactUri, artifactDigest: v.artifactDigest, code: v.code, datasets: v.datasets });
-      const g = await core.load(tx, names.model, names.version);
+    async versionCreated(tx: Tx, ctx: RequestContext, v: VersionRecord): Promise<void> {
+      if (!(await repo.governed(tx, v.id))) return;
+      await deps.registrationChecks?.(tx, ctx, v.id, { model: v.model, version: v.version, artifactUri: v.artifactUri, artifactDigest: v.artifactDigest, code: v.code, datasets: v.datasets });
+      const g = await core.load(tx, v.model, v.version);
       await core.enter(tx, ctx, g, g.process!.steps[0]!);
     },
 
@@ -216,15 +206,6 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
       if (reasons.length > 0) {
         throw new DomainError('gate_not_passed', `alias '${alias}' serves ${env}, and ${model}/${version} may not run there yet: ${reasons.join('; ')}`, { extra: { environment: env, reasons } });
       }
-    },
-
-    /** Evaluation evidence and currently valid approvals of a version, as requirement statuses read them. */
-    async recordsFor(exec: Executor, versionId: string): Promise<EvidenceRecord[]> {
-      const names = await repo.names(exec, versionId);
-      if (!names) return [];
-      const g = await core.load(exec, names.model, names.version);
-      const approvals = g.signatures.filter((s) => s.status === 'valid' && s.meaning === 'approve').map((s) => ({ id: s.id, kind: 'signoff' as const, signer: s.signer.id, role: s.role, artifactDigest: g.version.artifactDigest }));
-      return [...(await deps.governance.evidence.records(exec, versionId)), ...approvals];
     },
 
     /**

@@ -4,7 +4,7 @@ import { actorId } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import type { UseCaseDocumentTable } from '../../db/schema.ts';
 import { canonicalize } from '../../domain/jcs.ts';
-import { evaluateGates, type RequirementStatus } from '../../domain/lifecycle/gate.ts';
+import { assertTransition, evaluateGates, type RequirementStatus } from '../../domain/lifecycle/gate.ts';
 import { gateStepOf, processFor } from '../../domain/lifecycle/process.ts';
 import { tasksOnEntering } from '../../domain/lifecycle/tasks.ts';
 import { requiredMeasures } from '../../domain/policy/evaluate.ts';
@@ -12,7 +12,7 @@ import { measureStatus, type EvidenceRecord } from '../../domain/policy/status.t
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
 import type { LifecycleCore, LifecycleDeps } from './core.ts';
-import { useCaseDocumentRecords, useCaseSignatures } from './governance.ts';
+import { latestDecisions, useCaseDocumentRecords, useCaseSignatures } from './governance.ts';
 
 /**
  * A use case's own progress through the steps of its process marked `scope: use-case` (scoping,
@@ -51,9 +51,7 @@ export function createUseCaseLifecycle(deps: LifecycleDeps & { core: LifecycleCo
     const step = state && steps.includes(state.step) ? state.step : steps[0]!;
     const documents = await repo.useCaseDocuments(exec, useCaseId);
     const signatures = useCaseSignatures(await repo.signatures(exec, useCaseId), policy);
-    const decisions = new Map<string, (typeof signatures)[number]>();
-    for (const s of signatures) if (s.status === 'valid' && (s.meaning === 'approve' || s.meaning === 'reject')) decisions.set(`${s.signer.id}:${s.role}`, s);
-    const records: EvidenceRecord[] = [...useCaseDocumentRecords(documents), ...[...decisions.values()].filter((s) => s.meaning === 'approve').map((s) => ({ id: s.id, kind: 'signoff' as const, signer: s.signer.id, role: s.role }))];
+    const records: EvidenceRecord[] = [...useCaseDocumentRecords(documents), ...latestDecisions(signatures).filter((s) => s.meaning === 'approve').map((s) => ({ id: s.id, kind: 'signoff' as const, signer: s.signer.id, role: s.role }))];
     const byId = new Map(policy.pack.measures.map((m) => [m.id, m]));
     const requirements = requiredMeasures(policy.pack, { tier: policy.tier, tags: policy.tags }, policy.answers, clock.now().toISOString().slice(0, 10))
       .filter((m) => own.includes(gateStepOf(policy.pack, process, m.step)))
@@ -88,14 +86,7 @@ export function createUseCaseLifecycle(deps: LifecycleDeps & { core: LifecycleCo
         const l = await load(tx, useCaseId);
         if (!l.policy || !l.process) throw new DomainError('conflict', `use case '${uc.name}' has no risk assessment, so it has no process yet: assess it first`);
         const from = l.steps.indexOf(l.step!);
-        const target = l.steps.indexOf(to);
-        if (target < 0) throw new DomainError('validation_failed', `'${to}' is not a use-case step of process '${l.process.id}' (${l.steps.join(' -> ')})`, { errors: [{ pointer: '/body/to', message: 'not a use-case step' }] });
-        if (target === from) throw new DomainError('conflict', `use case '${uc.name}' is already at step '${to}'`);
-        if (target > from + 1) throw new DomainError('out_of_order', `use case '${uc.name}' is at step '${l.steps[from]}': step '${l.steps[from + 1]}' comes before '${to}', and the gate of '${l.steps[from]}' must pass first`, { extra: { step: l.steps[from], next: l.steps[from + 1] } });
-        if (target === from + 1) {
-          const gate = evaluateGates(l.policy.pack, l.process, l.requirements, [l.steps[from]!])[0]!;
-          if (!gate.passed) throw new DomainError('gate_not_passed', `the gate of step '${l.steps[from]}' has not passed: ${gate.blockers.map((b) => `${b.title} (${b.status})`).join('; ')}`, { extra: { gate: l.steps[from], blockers: gate.blockers } });
-        }
+        assertTransition(l.steps, l.step!, to, { who: `use case '${uc.name}'`, what: 'use-case step', process: l.process.id, gate: () => evaluateGates(l.policy!.pack, l.process!, l.requirements, [l.step!])[0]! });
         await enter(tx, ctx, l, to);
         await audit.append(tx, ctx, { action: 'lifecycle.transition', subject: { type: 'use-case', id: useCaseId }, before: { step: l.steps[from] }, after: { step: to, process: l.process.id } });
         return { step: to };

@@ -42,7 +42,7 @@ export interface AssessmentServiceDeps extends CommandDeps {
   policies: Pick<PolicyService, 'active' | 'packOf'>;
   useCases: { teamOf(db: Executor, id: string): Promise<string | undefined>; lock(tx: Tx, id: string): Promise<void> };
   /** Evidence recorded for a use case or a model version (evidence and lifecycle features fill this in). */
-  evidence: { forUseCase(db: Executor, useCaseId: string): Promise<EvidenceRecord[]>; forVersion(db: Executor, versionId: string): Promise<EvidenceRecord[]> };
+  evidence: { forUseCase(db: Executor, useCaseId: string): Promise<EvidenceRecord[]> };
   /** Runs in the assessing transaction: the lifecycle re-decides the use case's versions under the new assessment. */
   assessed?: (tx: Tx, ctx: RequestContext, useCaseId: string) => Promise<void>;
 }
@@ -218,17 +218,18 @@ export function createAssessmentService({ db, transact, audit, clock, ids, repo,
     },
 
     /**
-     * What a use case (or one of its model versions) must satisfy under the pack it was assessed
-     * under: each measure, where it comes from, its step, and its status from the recorded evidence.
+     * What a use case must satisfy under the pack it was assessed under: each measure, where it
+     * comes from, its step, and its status from the recorded evidence. (A version's requirements,
+     * which also count its signatures, come from the lifecycle.)
      */
-    async requirements(useCaseId: string, version?: { id: string; artifactDigest: string | null; createdBy: string | null }) {
+    async requirements(useCaseId: string) {
       await teamOf(db, useCaseId);
       const current = await repo.currentAssessment(db, useCaseId);
       if (!current) return { assessed: false as const, requirements: [] };
       const assessment = await toAssessment(db, current);
       const row = (await repo.pack(db, current.pack_id))!;
       const pack = policies.packOf(row);
-      const records = version ? await evidence.forVersion(db, version.id) : await evidence.forUseCase(db, useCaseId);
+      const records = await evidence.forUseCase(db, useCaseId);
       const measures = requiredMeasures(pack, { tier: assessment.tier, tags: assessment.tags }, assessment.answers, today());
       const byId = new Map(pack.measures.map((m) => [m.id, m]));
       return {
@@ -237,7 +238,7 @@ export function createAssessmentService({ db, transact, audit, clock, ids, repo,
         tier: assessment.tier,
         reevaluateUnder: assessment.reevaluateUnder,
         requirements: measures.map((m) => {
-          const status: MeasureStatus = measureStatus(byId.get(m.measure)!, records, { artifactDigest: version?.artifactDigest ?? null, creators: version?.createdBy ? [version.createdBy] : [] });
+          const status: MeasureStatus = measureStatus(byId.get(m.measure)!, records);
           return { ...m, evidence: byId.get(m.measure)!.evidence, ...status };
         }),
       };

@@ -1,6 +1,6 @@
 import type { Clock } from '../../clock.ts';
 import { systemContext } from '../../context.ts';
-import type { Db, Executor, Tx } from '../../db/database.ts';
+import type { Db, Tx } from '../../db/database.ts';
 import type { RequestContext } from '../../context.ts';
 import type { Transact } from '../../db/transact.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
@@ -22,14 +22,12 @@ export function createPolicyFeature(deps: {
   audit: AuditAppender;
   clock: Clock;
   ids: IdSource;
-  /** The evidence recorded for a model version (evaluations now; sign-offs with the lifecycle). */
-  versionEvidence: (db: Executor, versionId: string) => Promise<EvidenceRecord[]>;
   assessed?: (tx: Tx, ctx: RequestContext, useCaseId: string) => Promise<void>;
 }) {
-  const { versionEvidence, assessed, ...rest } = deps;
+  const { assessed, ...rest } = deps;
   const base = { ...rest, repo: policyRepo };
   // Evidence is recorded per model version; a use case's list says what applies to its versions.
-  const evidence = { forUseCase: async (): Promise<EvidenceRecord[]> => [], forVersion: versionEvidence };
+  const evidence = { forUseCase: async (): Promise<EvidenceRecord[]> => [] };
   const policies = createPolicyService({ ...base, inventory: { useCases: useCaseRepo.withVersions } });
   const assessments = createAssessmentService({ ...base, policies, useCases: useCaseRepo, evidence, ...(assessed ? { assessed } : {}) });
   const ethics = createEthicsService({

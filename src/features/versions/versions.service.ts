@@ -22,7 +22,7 @@ export interface VersionServiceDeps extends CommandDeps {
 
 export interface VersionGovernance {
   /** A new version of a governed model enters the first step of its process. */
-  versionCreated(tx: Tx, ctx: RequestContext, versionId: string): Promise<void>;
+  versionCreated(tx: Tx, ctx: RequestContext, version: VersionRecord): Promise<void>;
   /** Throws unless moving `alias` to the version is allowed (aliases that serve an environment are promotions). */
   aliasMove(tx: Tx, ctx: RequestContext, model: string, alias: string, version: number): Promise<void>;
 }
@@ -94,7 +94,7 @@ export function createVersionService({ db, transact, versions, models, datasets,
         };
         await versions.insert(tx, record, links);
         await audit.append(tx, ctx, { action: 'version.create', subject: { type: 'model-version', id: record.id }, after: record });
-        await governance?.versionCreated(tx, ctx, record.id);
+        await governance?.versionCreated(tx, ctx, record);
         return record;
       });
     },
