@@ -212,6 +212,19 @@ describe.each(DB_KINDS)('evaluations as evidence on %s', (kind) => {
         expect(JSON.parse(res.body).code).toBe('payload_too_large');
       }
       expectProblem(await call(t.app, { method: 'GET', url: '/api/v1/models/scorer/versions/1/evaluations/00000000-0000-4000-8000-000000000000' }), 404, 'not_found');
+      // Documents: content or a URI, a policy-style kind, an existing version, the owning team; nothing written otherwise.
+      const evidenceCount = async () => (await call(t.app, { method: 'GET', url: '/api/v1/models/scorer/versions/1/evidence' })).body.items.length;
+      const all = await evidenceCount();
+      const docs = '/api/v1/models/scorer/versions/1/documents';
+      expectProblem(await call(t.app, { method: 'POST', url: docs, body: { kind: 'model-card', title: 'no content' } }), 400, 'validation_failed');
+      expectProblem(await call(t.app, { method: 'POST', url: docs, body: { kind: 'Model Card', title: 't', content: 'x' } }), 400, 'validation_failed');
+      expectProblem(await call(t.app, { method: 'POST', url: docs, body: '{"kind":' }), 400, 'malformed_json');
+      expectProblem(await call(t.app, { method: 'POST', url: docs.replace('/versions/1/', '/versions/9/'), body: { kind: 'model-card', title: 't', content: 'x' } }), 404, 'not_found');
+      expectProblem(await call(t.app, { method: 'POST', url: docs, token: outsider, body: { kind: 'model-card', title: 't', content: 'x' } }), 403, 'forbidden');
+      expect(await evidenceCount()).toBe(all);
+      const made = await call(t.app, { method: 'POST', url: docs, body: { kind: 'model-card', title: 'Model card', content: '# card' } });
+      expect(made.status).toBe(201);
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/audit/events?action=evidence.create' })).body.items.at(-1).after).toMatchObject({ id: made.body.id, kind: 'document' });
       expect(await count()).toBe(before);
     });
   });
