@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004_policy.ts';
 import * as m0005 from './migrations/0005_evidence.ts';
 import * as m0006 from './migrations/0006_lifecycle.ts';
 import * as m0007 from './migrations/0007_webhooks.ts';
+import * as m0008 from './migrations/0008_monitoring.ts';
 
 // Static imports keep migrations inside the compiled bundle and in a fixed order.
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0005_evidence': m0005,
   '0006_lifecycle': m0006,
   '0007_webhooks': m0007,
+  '0008_monitoring': m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,3 +1,6 @@
+import type { MonitoringTables } from './schema-monitoring.ts';
+
+export type * from './schema-monitoring.ts';
 import type { Generated } from 'kysely';
 
 /**
@@ -130,7 +133,7 @@ export interface DatasetLineageTable {
   columns: string;
 }
 
-export interface Database extends IdentityAuditTables, PolicyTables, LifecycleTables, WebhookTables {
+export interface Database extends IdentityAuditTables, PolicyTables, LifecycleTables, WebhookTables, MonitoringTables {
   evidence: EvidenceTable;
   use_cases: UseCaseTable;
   models: ModelTable;
@@ -464,3 +467,4 @@ export interface WebhookDeliveryTable {
   delivered_at: string | null;
   replay_of: string | null;
 }
+

@@ -11,6 +11,7 @@ import {
   fillZeroes,
   jensenShannon,
   psi,
+  psiOnCounts,
   psiQuantile10,
   stdDdof0,
   wasserstein,
@@ -186,4 +187,49 @@ export function datasetDrift(decisions: Record<string, Pick<ColumnDecision, 'dri
   const drifted = names.filter((n) => decisions[n]!.drift_detected).length;
   const share = names.length === 0 ? 0 : drifted / names.length;
   return { number_of_columns: names.length, number_of_drifted_columns: drifted, share_of_drifted_columns: share, dataset_drift: names.length > 0 && share >= driftShare };
+}
+
+/**
+ * Drift from counts alone (monitoring profiles): categories are compared exactly as with rows
+ * (Evidently's chi-square / z-test / Jensen-Shannon choice); numerical histograms on the
+ * reference's decile edges by PSI (the default, threshold 0.1) and Jensen-Shannon, since KS and
+ * Wasserstein need the values themselves.
+ */
+export function countsDrift(type: ColumnType, reference: number[], current: number[], options: DriftOptions = {}) {
+  const thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
+  const nRef = reference.reduce((a, b) => a + b, 0);
+  const nCur = current.reduce((a, b) => a + b, 0);
+  const nUnique = reference.filter((c, i) => c + current[i]! > 0).length;
+  const out: Record<string, unknown> = { n_reference: nRef, n_current: nCur, n_unique_combined: nUnique, from: 'profile' };
+  if (nRef === 0 || nCur === 0) return { report: out, decision: { stattest: options.stattest ?? null, threshold: null, drift_score: NaN, drift_detected: false, reason: 'an empty sample' } };
+  const scores: Partial<Record<StatTest, number>> = {};
+  const rp = reference.map((c) => c / nRef);
+  const cp = current.map((c) => c / nCur);
+  const js = jensenShannon(rp, cp);
+  scores.jensenshannon = js.distance;
+  out.jensenshannon = { ...js, drift_detected: isDrift('jensenshannon', js.distance, thresholds.jensenshannon) };
+  if (type === 'numerical') {
+    const p = psiOnCounts(reference, current);
+    scores.psi = p.value;
+    out.psi = { ...p, drift_detected: isDrift('psi', p.value, thresholds.psi) };
+  } else {
+    scores.psi = psi(fillZeroes(rp), fillZeroes(cp));
+    out.psi_evidently = { value: scores.psi, drift_detected: isDrift('psi', scores.psi, thresholds.psi) };
+    const chi = chiSquare(reference, current, nRef, nCur);
+    scores.chisquare = chi.pvalue;
+    out.chisquare_evidently = { ...chi, drift_detected: isDrift('chisquare', chi.pvalue, thresholds.chisquare) };
+    if (reference.length <= 2) {
+      scores.z = zTest(reference, current);
+      out.z_test_evidently = { pvalue: scores.z, drift_detected: isDrift('z', scores.z, thresholds.z) };
+    }
+  }
+  const stattest = options.stattest ?? (type === 'numerical' ? 'psi' : defaultStatTest(type, nRef, nUnique));
+  const threshold = options.threshold ?? thresholds[stattest];
+  const score = scores[stattest];
+  const decision =
+    score === undefined
+      ? { stattest, threshold, drift_score: NaN, drift_detected: false, reason: `${stattest} needs the values themselves, not a profile` }
+      : { stattest, threshold, drift_score: score, drift_detected: isDrift(stattest, score, threshold) };
+  out.decision = decision;
+  return { report: out, decision };
 }

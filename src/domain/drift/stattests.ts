@@ -226,10 +226,16 @@ export function psiQuantile10(ref: Float64Array, cur: Float64Array) {
     }
     return counts;
   };
-  const referenceCounts = count(ref);
-  const currentCounts = count(cur);
-  const props = (counts: number[], total: number) => counts.map((c) => (c === 0 ? 1e-4 : c / total));
-  const referenceProps = props(referenceCounts, n);
-  const currentProps = props(currentCounts, cur.length);
-  return { value: psi(referenceProps, currentProps), edges, reference_counts: referenceCounts, current_counts: currentCounts, reference_props: referenceProps, current_props: currentProps };
+  return { edges, ...psiOnCounts(count(ref), count(cur)) };
+}
+
+/** The platform PSI on bin counts: proportions with empty bins read as 1e-4 (no renormalisation). */
+export function psiOnCounts(referenceCounts: number[], currentCounts: number[]) {
+  const props = (counts: number[]) => {
+    const total = counts.reduce((a, b) => a + b, 0);
+    return counts.map((c) => (c === 0 ? 1e-4 : c / total));
+  };
+  const referenceProps = props(referenceCounts);
+  const currentProps = props(currentCounts);
+  return { value: psi(referenceProps, currentProps), reference_counts: referenceCounts, current_counts: currentCounts, reference_props: referenceProps, current_props: currentProps };
 }

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox';
+import { COMPARATORS, SEVERITIES } from '../monitoring/alerts.ts';
 
 /**
  * The policy-pack format (`apiVersion: steward.policy/v1`), as a TypeBox schema: the same object
@@ -191,6 +192,23 @@ export const PolicyPackSchema = Type.Object(
           },
           { additionalProperties: false },
         ),
+      ),
+    ),
+    alertRules: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            id: Id,
+            title: Type.Optional(Text(200)),
+            metric: Type.String({ minLength: 1, maxLength: 300, pattern: '^[A-Za-z0-9_.*:-]+$', description: 'drift.dataset, drift.share, drift.column.<feature>, performance.<metric>[.decay], predictions.rows, kpi.<name>[.missed]; one * segment matches any name' }),
+            comparator: Type.Enum(COMPARATORS),
+            threshold: Type.Number({ minimum: -Number.MAX_VALUE, maximum: Number.MAX_VALUE, description: 'a finite number' }),
+            severity: Type.Enum(SEVERITIES),
+            tiers: Type.Optional(Type.Array(Tier, { minItems: 1, uniqueItems: true, description: 'applies at these tiers only' })),
+          },
+          { additionalProperties: false },
+        ),
+        { description: "monitoring alert rules each model gets by default at its tier; a model's monitor replaces them by id or adds its own" },
       ),
     ),
     raci: Type.Array(RaciRow),

@@ -182,6 +182,15 @@ export function validatePack(doc: unknown): { pack: PolicyPack | null; problems:
     if (p.appliesWhen) checkCondition(p.appliesWhen, `/processes/${i}/appliesWhen`);
   });
   const envs = new Set<string>();
+  // One rule id may vary by tier, but a tier must see each id once.
+  const ruleTiers = new Map<string, Set<number>>();
+  (pack.alertRules ?? []).forEach((r, i) => {
+    const seen = ruleTiers.get(r.id) ?? new Set<number>();
+    const tiers = r.tiers ?? [1, 2, 3, 4];
+    if (tiers.some((t) => seen.has(t))) push(`/alertRules/${i}/id`, `alert rule '${r.id}' is defined twice for tier ${tiers.find((t) => seen.has(t))}`);
+    for (const t of tiers) seen.add(t);
+    ruleTiers.set(r.id, seen);
+  });
   (pack.environments ?? []).forEach((e, i) => {
     if (envs.has(e.id)) push(`/environments/${i}/id`, `duplicate environment '${e.id}'`);
     envs.add(e.id);

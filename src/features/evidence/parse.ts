@@ -109,22 +109,6 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
     const twice = list.filter((c, i) => list.indexOf(c) !== i);
     if (twice.length > 0) throw new DomainError('validation_failed', `${what} column '${twice[0]}' is named more than once`, { errors: [{ pointer: `/querystring/${what}`, message: 'each column once' }] });
   }
-  const hash = createHash('sha256');
-  let bytes = 0;
-  // Parquet keeps its schema in a footer, so the file is held whole (still bounded by maxBytes).
-  const held: Buffer[] | undefined = format === 'parquet' ? [] : undefined;
-  // Kept, not only sent through destroy(): a chunk that crosses the limit has already reached the
-  // readers, which may then finish normally without ever seeing the error.
-  let overflow: DomainError | undefined;
-  input.on('data', (chunk: Buffer) => {
-    hash.update(chunk);
-    held?.push(chunk);
-    bytes += chunk.length;
-    if (bytes > opts.maxBytes && !overflow) {
-      overflow = new DomainError('payload_too_large', `evaluation data is larger than ${opts.maxBytes} bytes`);
-      input.destroy(overflow);
-    }
-  });
   const yTrue = new NumberColumn();
   const yPred = new NumberColumn();
   const score = spec.score ? new NumberColumn() : undefined;
@@ -208,13 +192,55 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
     }
   };
 
+  const { digest } = await readRecords(input, format, { maxBytes: opts.maxBytes, what: 'evaluation data' }, take);
+  if (rows === 0) throw new DomainError('validation_failed', 'the evaluation data has no rows', { errors: [{ pointer: '/data', message: 'empty' }] });
+  data.yTrue = yTrue.done();
+  data.yPred = yPred.done();
+  if (score) data.score = score.done();
+  if (weight) data.weight = weight.done();
+  if (features.length > 0) data.features = { names: features, values: featureValues.done() };
+  if (data.classes && classScores.length > 0) data.classes.probabilities = Object.fromEntries(classScores.map((c) => [c.label, c.values.done()]));
+  return { data, digest, profile: profiler!.report() };
+}
+
+/**
+ * Streams records out of CSV (header row), JSON Lines or Parquet bytes into `take`, one at a time
+ * (awaited, so the caller can write batches as it goes), refusing more than `maxBytes`. Returns
+ * the SHA-256 of the bytes read and how many there were.
+ */
+export async function readRecords(
+  input: Readable,
+  format: DataFormat,
+  opts: { maxBytes: number; what: string },
+  take: (record: Record<string, unknown>) => void | Promise<void>,
+): Promise<{ digest: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  // Parquet keeps its schema in a footer, so the file is held whole (still bounded by maxBytes).
+  const held: Buffer[] | undefined = format === 'parquet' ? [] : undefined;
+  // Kept, not only sent through destroy(): a chunk that crosses the limit has already reached the
+  // readers, which may then finish normally without ever seeing the error.
+  let overflow: DomainError | undefined;
+  input.on('data', (chunk: Buffer) => {
+    hash.update(chunk);
+    held?.push(chunk);
+    bytes += chunk.length;
+    if (bytes > opts.maxBytes && !overflow) {
+      overflow = new DomainError('payload_too_large', `${opts.what} is larger than ${opts.maxBytes} bytes`);
+      input.destroy(overflow);
+    }
+  });
   try {
     if (format === 'csv') {
       const parser = parse({ columns: true, bom: true, skip_empty_lines: true, trim: true, relax_column_count: false });
       // pipe() does not forward errors; without this a source destroyed mid-file leaves the parser waiting.
       input.on('error', (err) => parser.destroy(err));
       input.pipe(parser);
-      for await (const record of parser) take(record as Record<string, unknown>);
+      for await (const record of parser) {
+        // Awaited only when the taker is asynchronous: a microtask per row shows at millions of rows.
+        const pending = take(record as Record<string, unknown>);
+        if (pending) await pending;
+      }
     } else if (format === 'parquet') {
       await finished(input);
       if (overflow) throw overflow;
@@ -227,7 +253,8 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
       }
       for (const record of records) {
         for (const k of Object.keys(record)) record[k] = plainCell(record[k]);
-        take(record);
+        const pending = take(record);
+        if (pending) await pending;
       }
     } else {
       let line = 0;
@@ -241,22 +268,17 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
           throw new DomainError('validation_failed', `line ${line} is not JSON`, { errors: [{ pointer: `/data/${line}`, message: 'not JSON' }] });
         }
         if (record === null || typeof record !== 'object' || Array.isArray(record)) throw new DomainError('validation_failed', `line ${line} is not a JSON object`, { errors: [{ pointer: `/data/${line}`, message: 'not an object' }] });
-        take(record as Record<string, unknown>);
+        const pending = take(record as Record<string, unknown>);
+        if (pending) await pending;
       }
     }
   } catch (err) {
     if (err instanceof DomainError) throw err;
-    const e = err as { code?: string; message?: string; lines?: number };
+    if (overflow) throw overflow;
+    const e = err as { code?: string; message?: string };
     if (e.code?.startsWith('CSV_')) throw new DomainError('validation_failed', `the CSV is malformed: ${e.message}`, { errors: [{ pointer: '/data', message: e.message ?? 'malformed CSV' }] });
     throw err;
   }
   if (overflow) throw overflow;
-  if (rows === 0) throw new DomainError('validation_failed', 'the evaluation data has no rows', { errors: [{ pointer: '/data', message: 'empty' }] });
-  data.yTrue = yTrue.done();
-  data.yPred = yPred.done();
-  if (score) data.score = score.done();
-  if (weight) data.weight = weight.done();
-  if (features.length > 0) data.features = { names: features, values: featureValues.done() };
-  if (data.classes && classScores.length > 0) data.classes.probabilities = Object.fromEntries(classScores.map((c) => [c.label, c.values.done()]));
-  return { data, digest: `sha256:${hash.digest('hex')}`, profile: profiler!.report() };
+  return { digest: `sha256:${hash.digest('hex')}`, bytes };
 }
