@@ -30,6 +30,8 @@ import { webhookRepo } from './features/webhooks/webhooks.repo.ts';
 import { webhookRoutes } from './features/webhooks/webhooks.routes.ts';
 import { createWebhookService } from './features/webhooks/webhooks.service.ts';
 import type { VersionGovernance } from './features/versions/versions.service.ts';
+import { createMonitoringFeature } from './features/monitoring/index.ts';
+import { createLocalQueue, createPgBossQueue } from './jobs/queue.ts';
 import type { App } from './http/app-types.ts';
 import { createPasswordGuard, DEFAULT_AUTH_LIMITS, installAuth, type AuthLimits } from './http/auth.ts';
 import { registerDocs } from './http/docs.ts';
@@ -50,6 +52,8 @@ export interface AppOptions {
   authLimits?: AuthLimits;
   /** Webhook dispatch timing (tests shorten it); `dispatch: false` leaves deliveries queued. */
   webhooks?: Partial<DispatcherOptions> & { dispatch?: boolean };
+  /** Monitoring jobs: how often workers poll (pg-boss) and dirty windows are swept; `jobs: false` runs none. */
+  monitoring?: { pollMs?: number; sweepMs?: number; maxBatchBytes?: number; jobs?: boolean };
   /** Create the first administrator when the (migrated) database has no users. */
   bootstrap?: { token?: string; onResult?: (result: BootstrapResult) => void };
 }
@@ -115,7 +119,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   let evidenceChanged: NonNullable<Parameters<typeof createEvidenceService>[0]['changed']> = async () => undefined;
   const evidence = createEvidenceService({ db, transact, audit, clock, ids, repo: evidenceRepo, datasets: datasetRepo, fetchPolicy: opts.config.artifacts ?? { roots: [], hosts: [] }, maxBytes: evaluationLimit, changed: (tx, ctx, versionId) => evidenceChanged(tx, ctx, versionId), lock: (tx, model, version) => versionRepo.lock(tx, model, version) });
   const passwords = createPasswordGuard(limiter, limits);
-  const lifecycle = createLifecycleFeature({ db, transact, audit, clock, ids, evaluationRecords: evidence.recordsFor, passwords, signDigest: opts.signer.signDigest, registrationChecks: evidence.recordRegistrationChecks, recordDocument: (tx, ctx, model, version, doc) => evidence.recordDocument(tx, ctx, model, version, doc) });
+  // Bound once monitoring exists: a suspended version may not run.
+  let holds: (exec: typeof db, versionId: string) => Promise<string[]> = async () => [];
+  const lifecycle = createLifecycleFeature({ db, transact, audit, clock, ids, evaluationRecords: evidence.recordsFor, passwords, signDigest: opts.signer.signDigest, registrationChecks: evidence.recordRegistrationChecks, recordDocument: (tx, ctx, model, version, doc) => evidence.recordDocument(tx, ctx, model, version, doc), holds: (exec, id) => holds(exec, id) });
   evidenceChanged = lifecycle.lifecycle.evidenceChanged;
   governance.versionCreated = lifecycle.lifecycle.versionCreated;
   governance.aliasMove = lifecycle.lifecycle.aliasMove;
@@ -124,6 +130,22 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       await lifecycle.lifecycle.useCaseAssessed(tx, ctx, id);
     },
   });
+
+  const queueOptions = { pollMs: opts.monitoring?.pollMs ?? 1000, concurrency: 2, onError: (err: unknown, name: string) => app.log.error({ err }, `background job ${name} failed`) };
+  const monitoring = createMonitoringFeature({
+    db, transact, audit, clock, ids,
+    queue: dialect === 'postgres' && opts.database.pool ? createPgBossQueue(opts.database.pool, { ...queueOptions, schema: 'steward_jobs' }) : createLocalQueue(queueOptions),
+    fetchPolicy: opts.config.artifacts ?? { roots: [], hosts: [] },
+    maxBytes: opts.monitoring?.maxBatchBytes ?? 64 * 1024 * 1024,
+    policy: lifecycle.governance.policy,
+    createTasks: lifecycle.createTasks,
+    reauthenticate: lifecycle.reauthenticate,
+    signDigest: opts.signer.signDigest,
+    changed: (tx, ctx, id) => lifecycle.lifecycle.evidenceChanged(tx, ctx, id),
+    ...(opts.monitoring?.sweepMs ? { sweepMs: opts.monitoring.sweepMs } : {}),
+    onError: (err, what) => app.log.error({ err }, `${what} failed`),
+  });
+  holds = monitoring.oversight.holds;
 
   installAuth(app, { authn, limiter, limits, passwords });
   await registerDocs(app, VERSION);
@@ -137,6 +159,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       policyFeatureRoutes(scope, policy);
       lifecycle.routes(scope);
       webhookRoutes(scope, webhooks);
+      await monitoring.routes(scope);
       await scope.register(async (uploads) => evidenceRoutes(uploads as App, { evidence, maxBytes: evaluationLimit }));
     },
     { prefix: '/api/v1' },
@@ -147,6 +170,11 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     const dispatcher = createDispatcher({ db, repo: webhookRepo, clock, options: { ...DEFAULT_DISPATCH, ...timing }, onError: (err) => app.log.error({ err }, 'webhook delivery failed unexpectedly') });
     app.addHook('onReady', async () => dispatcher.start());
     app.addHook('onClose', async () => dispatcher.stop());
+  }
+
+  if (opts.monitoring?.jobs !== false) {
+    app.addHook('onReady', async () => monitoring.start());
+    app.addHook('onClose', async () => monitoring.stop());
   }
 
   if (opts.bootstrap) {

@@ -24,6 +24,10 @@ export const PERMISSIONS = [
   'assessment:write',
   'assessment:confirm',
   'webhooks:admin',
+  'monitoring:write',
+  'kpi:write',
+  'alert:write',
+  'oversight:suspend',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -34,12 +38,12 @@ const ORGANISATION_ONLY: ReadonlySet<Permission> = new Set(['audit:read', 'ident
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   viewer: ['inventory:read'],
-  'business-stakeholder': ['inventory:read', 'use-case:write', 'assessment:write'],
-  'business-analyst': ['inventory:read', 'use-case:write', 'dataset:write', 'assessment:write'],
-  'data-scientist': ['inventory:read', 'model:write', 'version:write', 'alias:write', 'dataset:write'],
-  'risk-audit': ['inventory:read', 'audit:read', 'identity:read', 'policy:admin', 'assessment:write', 'assessment:confirm'],
-  'data-ops': ['inventory:read', 'dataset:write', 'alias:write'],
-  production: ['inventory:read', 'alias:write'],
+  'business-stakeholder': ['inventory:read', 'use-case:write', 'assessment:write', 'kpi:write', 'oversight:suspend'],
+  'business-analyst': ['inventory:read', 'use-case:write', 'dataset:write', 'assessment:write', 'kpi:write'],
+  'data-scientist': ['inventory:read', 'model:write', 'version:write', 'alias:write', 'dataset:write', 'monitoring:write', 'alert:write'],
+  'risk-audit': ['inventory:read', 'audit:read', 'identity:read', 'policy:admin', 'assessment:write', 'assessment:confirm', 'alert:write', 'oversight:suspend'],
+  'data-ops': ['inventory:read', 'dataset:write', 'alias:write', 'monitoring:write', 'alert:write'],
+  production: ['inventory:read', 'alias:write', 'monitoring:write', 'kpi:write', 'alert:write', 'oversight:suspend'],
   admin: PERMISSIONS,
 };
 
@@ -63,6 +67,10 @@ const SCOPE_OF: Record<Permission, TokenScope> = {
   'assessment:write': 'write',
   'assessment:confirm': 'write',
   'webhooks:admin': 'admin',
+  'monitoring:write': 'write',
+  'kpi:write': 'write',
+  'alert:write': 'write',
+  'oversight:suspend': 'write',
 };
 
 export interface RoleAssignment {

@@ -31,7 +31,7 @@ const defaultTokens = new WeakMap<App, string>();
  */
 export function useTestApp(
   kind: DbKind,
-  options: { bodyLimit?: number; evaluationLimit?: number; webhooks?: AppOptions['webhooks']; artifacts?: { roots: string[]; hosts: string[] }; configure?: (app: App) => void; authLimits?: AuthLimits; teams?: string[]; clock?: Clock } = {},
+  options: { bodyLimit?: number; evaluationLimit?: number; webhooks?: AppOptions['webhooks']; artifacts?: { roots: string[]; hosts: string[] }; configure?: (app: App) => void; authLimits?: AuthLimits; teams?: string[]; clock?: Clock; monitoring?: AppOptions['monitoring'] } = {},
 ): TestApp {
   const t = {} as TestApp;
   beforeAll(async () => {
@@ -48,6 +48,7 @@ export function useTestApp(
       authLimits: options.authLimits,
       ...(options.webhooks ? { webhooks: options.webhooks } : {}),
       clock: options.clock,
+      ...(options.monitoring ? { monitoring: options.monitoring } : {}),
       bootstrap: { token: ADMIN_TOKEN },
     });
     options.configure?.(t.app);

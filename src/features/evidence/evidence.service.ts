@@ -263,7 +263,12 @@ export function createEvidenceService({ db, transact, audit, clock, ids, repo, d
 
     /** Evidence of a version as the policy's status machinery reads it: one `check` per metric. */
     async recordsFor(exec: Executor, versionId: string): Promise<EvidenceRecord[]> {
-      return (await repo.ofVersion(exec, versionId)).flatMap((r) => {
+      const rows = await repo.ofVersion(exec, versionId);
+      // Only the latest monitor configuration stands; each names the pack monitors it provides.
+      const monitor = rows.filter((r) => r.kind === 'monitoring').at(-1);
+      return rows.flatMap((r): EvidenceRecord[] => {
+        if (r.kind === 'monitoring') return r === monitor ? (JSON.parse(r.spec) as { monitors: string[] }).monitors.map((m) => ({ id: r.id, kind: 'monitoring' as const, monitor: m })) : [];
+        if (r.kind === 'monitoring-alert') return [];
         if (r.kind === 'document') return [{ id: r.id, kind: 'document' as const, documentKind: (JSON.parse(r.spec) as { documentKind: string }).documentKind, artifactDigest: r.artifact_digest }];
         const checks: EvidenceRecord[] = Object.entries(JSON.parse(r.metrics) as Record<string, number | string | null>)
           .filter(([, v]) => typeof v === 'number')

@@ -25,6 +25,7 @@ export function createLifecycleFeature(deps: CommandDeps & {
   signDigest: (digest: string) => string;
   registrationChecks: LifecycleServiceDeps['registrationChecks'];
   recordDocument: SigningServiceDeps['recordDocument'];
+  holds?: LifecycleServiceDeps['holds'];
 }) {
   const packs = new Map<string, PolicyPack>();
   const governance: GovernanceDeps = {
@@ -43,18 +44,19 @@ export function createLifecycleFeature(deps: CommandDeps & {
   const base = { db: deps.db, transact: deps.transact, audit: deps.audit, clock: deps.clock, ids: deps.ids, repo: lifecycleRepo, governance };
   const core = createLifecycleCore(base);
   const lock = (tx: Parameters<typeof versionRepo.lock>[0], model: string, version: number) => versionRepo.lock(tx, model, version);
-  const lifecycle = createLifecycleService({ ...base, core, lock, registrationChecks: deps.registrationChecks });
+  const lifecycle = createLifecycleService({ ...base, core, lock, registrationChecks: deps.registrationChecks, ...(deps.holds ? { holds: deps.holds } : {}) });
   const useCases = createUseCaseLifecycle({ ...base, core, versionsChanged: (tx, ctx, id) => lifecycle.versionsChanged(tx, ctx, id) });
+  const reauthenticate = createReauthenticator({ db: deps.db, repo: identityRepo, passwords: deps.passwords });
   const signing = createSigningService({
     useCaseSigned: (tx, id, signer, role) => useCases.signed(tx, id, signer, role),
     ...base,
     core,
     lock,
-    reauthenticate: createReauthenticator({ db: deps.db, repo: identityRepo, passwords: deps.passwords }),
+    reauthenticate,
     signDigest: deps.signDigest,
     ...(deps.recordDocument ? { recordDocument: deps.recordDocument } : {}),
   });
-  return { lifecycle, signing, useCases, routes: (app: App) => lifecycleRoutes(app, { lifecycle, signing, useCases }) };
+  return { lifecycle, signing, useCases, governance, createTasks: core.createSubjectTasks, reauthenticate, routes: (app: App) => lifecycleRoutes(app, { lifecycle, signing, useCases }) };
 }
 
 export type LifecycleFeature = ReturnType<typeof createLifecycleFeature>;

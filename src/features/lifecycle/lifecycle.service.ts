@@ -1,6 +1,6 @@
 import type { RequestContext } from '../../context.ts';
 import { actorId } from '../../context.ts';
-import type { Tx } from '../../db/database.ts';
+import type { Executor, Tx } from '../../db/database.ts';
 import type { TaskTable } from '../../db/schema.ts';
 import { ORGANISATION, type Role } from '../../domain/authz.ts';
 import { assertTransition } from '../../domain/lifecycle/gate.ts';
@@ -40,6 +40,8 @@ export interface LifecycleServiceDeps extends LifecycleDeps {
   lock(tx: Tx, model: string, version: number): Promise<void>;
   /** Records the automated registration checks of a new governed version as evidence. */
   registrationChecks?: (tx: Tx, ctx: RequestContext, versionId: string, version: RegisteredVersion) => Promise<void>;
+  /** Reasons from outside the lifecycle why a version may not run now (a human-oversight suspension). */
+  holds?: (exec: Executor, versionId: string) => Promise<string[]>;
 }
 
 export function createLifecycleService(deps: LifecycleServiceDeps) {
@@ -127,7 +129,7 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
     /** Whether `version` may run in `environment` now: its gates pass, it was promoted there, nothing rejected it. */
     async check(model: string, version: number, environment: Environment): Promise<{ allowed: boolean; reasons: string[] }> {
       const g = await core.load(db, model, version);
-      const reasons = reasonsAgainst(g, environment);
+      const reasons = [...(await deps.holds?.(db, g.owner.versionId) ?? []), ...reasonsAgainst(g, environment)];
       const deployed = await repo.activeDeployments(db, { versionId: g.owner.versionId, environment });
       if (deployed.length === 0) reasons.push(`no completed promotion to ${environment}: request one with POST /api/v1/models/${model}/versions/${version}/promotions`);
       return { allowed: reasons.length === 0, reasons };

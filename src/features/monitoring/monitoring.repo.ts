@@ -1,0 +1,238 @@
+import { sql } from 'kysely';
+import { translateConstraints } from '../../db/errors.ts';
+import type { Executor, Tx } from '../../db/database.ts';
+import type { AlertTable, IncidentTable, IngestBatchTable, KpiValueTable, MonitorProfileTable, MonitorReferenceTable, MonitorWindowTable, PredictionTable, SuspensionTable } from '../../db/schema.ts';
+import { DomainError } from '../../errors.ts';
+
+const inserted = (r: { numInsertedOrUpdatedRows?: bigint }[]) => r.reduce((n, x) => n + Number(x.numInsertedOrUpdatedRows ?? 0n), 0);
+
+export const monitoringRepo = {
+  /** Model, version number, use case and team of a version id. */
+  async versionSubject(db: Executor, versionId: string): Promise<{ model: string; version: number; useCaseId: string; team: string } | undefined> {
+    const row = await db
+      .selectFrom('model_versions as v')
+      .innerJoin('models as m', 'm.id', 'v.model_id')
+      .innerJoin('use_cases as u', 'u.id', 'm.use_case_id')
+      .select(['m.name', 'v.version', 'u.id as use_case_id', 'u.owner_team'])
+      .where('v.id', '=', versionId)
+      .executeTakeFirst();
+    return row && { model: row.name, version: row.version, useCaseId: row.use_case_id, team: row.owner_team };
+  },
+
+  /** Forgets a version's computed windows (a new monitor) and marks every window holding records or profiles dirty. */
+  async rebuildWindows(tx: Tx, versionId: string, windowMs: number): Promise<void> {
+    await tx.deleteFrom('monitor_windows').where('model_version_id', '=', versionId).execute();
+    const starts = await tx
+      .selectFrom('predictions')
+      .select(sql<number>`ts_ms - (ts_ms % ${windowMs})`.as('start'))
+      .where('model_version_id', '=', versionId)
+      .groupBy(sql`ts_ms - (ts_ms % ${windowMs})`)
+      .union(tx.selectFrom('monitor_profiles').select(sql<number>`window_start_ms - (window_start_ms % ${windowMs})`.as('start')).where('model_version_id', '=', versionId))
+      .execute();
+    await this.markDirty(tx, versionId, [...new Set(starts.map((s) => Number(s.start)))].map((start) => ({ start, end: start + windowMs })));
+  },
+
+  async dirtyOf(db: Executor, versionId: string): Promise<number[]> {
+    return (await db.selectFrom('monitor_windows').select('window_start_ms').where('model_version_id', '=', versionId).where('dirty', '=', 1).execute()).map((r) => r.window_start_ms);
+  },
+
+  async latestKpi(db: Executor, useCaseId: string, kpi: string): Promise<KpiValueTable | undefined> {
+    return db.selectFrom('kpi_values').selectAll().where('use_case_id', '=', useCaseId).where('kpi', '=', kpi).orderBy('ts_ms', 'desc').limit(1).executeTakeFirst();
+  },
+
+  /** Inserts predictions, skipping record ids the version already has; returns how many were new. */
+  async insertPredictions(tx: Tx, rows: PredictionTable[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    return inserted(await tx.insertInto('predictions').values(rows).onConflict((oc) => oc.columns(['model_version_id', 'record_id']).doNothing()).execute());
+  },
+
+  /** Current labels and timestamps of the given record ids. */
+  async predictionsById(db: Executor, versionId: string, recordIds: string[]): Promise<Pick<PredictionTable, 'record_id' | 'ts_ms' | 'label'>[]> {
+    if (recordIds.length === 0) return [];
+    return db.selectFrom('predictions').select(['record_id', 'ts_ms', 'label']).where('model_version_id', '=', versionId).where('record_id', 'in', recordIds).execute();
+  },
+
+  async setLabel(tx: Tx, versionId: string, recordId: string, label: string, at: string): Promise<void> {
+    await tx.updateTable('predictions').set({ label, labelled_at: at }).where('model_version_id', '=', versionId).where('record_id', '=', recordId).execute();
+  },
+
+  /** The predictions of one window, in time order. */
+  async windowPredictions(db: Executor, versionId: string, fromMs: number, toMs: number): Promise<Pick<PredictionTable, 'features' | 'prediction' | 'score' | 'label'>[]> {
+    return db
+      .selectFrom('predictions')
+      .select(['features', 'prediction', 'score', 'label'])
+      .where('model_version_id', '=', versionId)
+      .where('ts_ms', '>=', fromMs)
+      .where('ts_ms', '<', toMs)
+      .orderBy('ts_ms')
+      .execute();
+  },
+
+  async insertBatch(tx: Tx, row: IngestBatchTable): Promise<void> {
+    await tx.insertInto('ingest_batches').values(row).execute();
+  },
+
+  async batches(db: Executor, versionId: string, limit: number): Promise<IngestBatchTable[]> {
+    return db.selectFrom('ingest_batches').selectAll().where('model_version_id', '=', versionId).orderBy('received_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  },
+
+  /** Marks windows as needing (re)computation, creating them as needed. */
+  async markDirty(tx: Tx, versionId: string, windows: { start: number; end: number }[]): Promise<void> {
+    for (const w of windows) {
+      await tx
+        .insertInto('monitor_windows')
+        .values({ model_version_id: versionId, window_start_ms: w.start, window_end_ms: w.end, dirty: 1, drift: null, performance: null, rows: 0, labelled: 0, computed_at: null, config_id: null })
+        .onConflict((oc) => oc.columns(['model_version_id', 'window_start_ms']).doUpdateSet({ dirty: 1 }))
+        .execute();
+    }
+  },
+
+  async dirtyWindows(db: Executor, limit: number): Promise<Pick<MonitorWindowTable, 'model_version_id' | 'window_start_ms'>[]> {
+    return db.selectFrom('monitor_windows').select(['model_version_id', 'window_start_ms']).where('dirty', '=', 1).orderBy('window_start_ms').limit(limit).execute();
+  },
+
+  async window(db: Executor, versionId: string, start: number): Promise<MonitorWindowTable | undefined> {
+    return db.selectFrom('monitor_windows').selectAll().where('model_version_id', '=', versionId).where('window_start_ms', '=', start).executeTakeFirst();
+  },
+
+  async windows(db: Executor, versionId: string, fromMs: number, toMs: number): Promise<MonitorWindowTable[]> {
+    return db.selectFrom('monitor_windows').selectAll().where('model_version_id', '=', versionId).where('window_start_ms', '>=', fromMs).where('window_start_ms', '<', toMs).orderBy('window_start_ms').execute();
+  },
+
+  /**
+   * Stores a computed window. Claiming set dirty to 2; new records arriving meanwhile set it back
+   * to 1, and then it stays dirty so the window is computed again with them.
+   */
+  async saveWindow(tx: Tx, w: Omit<MonitorWindowTable, 'dirty'>): Promise<void> {
+    await tx
+      .updateTable('monitor_windows')
+      .set({ ...w, dirty: sql<number>`case when dirty = 2 then 0 else dirty end` })
+      .where('model_version_id', '=', w.model_version_id)
+      .where('window_start_ms', '=', w.window_start_ms)
+      .execute();
+  },
+
+  /** Releases claims a stopped worker left behind, so their windows are computed again. */
+  async releaseClaims(tx: Tx): Promise<void> {
+    await tx.updateTable('monitor_windows').set({ dirty: 1 }).where('dirty', '=', 2).execute();
+  },
+
+  /** Claims a dirty window for computation (dirty 1 -> 2); false when another worker has it. */
+  async claimWindow(tx: Tx, versionId: string, start: number): Promise<boolean> {
+    const r = await tx.updateTable('monitor_windows').set({ dirty: 2 }).where('model_version_id', '=', versionId).where('window_start_ms', '=', start).where('dirty', '=', 1).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+
+  async lastData(db: Executor, versionIds: string[]): Promise<Map<string, number>> {
+    if (versionIds.length === 0) return new Map();
+    const rows = await db.selectFrom('monitor_windows').select(['model_version_id', (eb) => eb.fn.max('window_end_ms').as('last')]).where('model_version_id', 'in', versionIds).where('rows', '>', 0).groupBy('model_version_id').execute();
+    return new Map(rows.map((r) => [r.model_version_id, Number(r.last)]));
+  },
+
+  async insertProfile(tx: Tx, row: MonitorProfileTable): Promise<boolean> {
+    const r = await tx.insertInto('monitor_profiles').values(row).onConflict((oc) => oc.columns(['model_version_id', 'profile_key']).doNothing()).execute();
+    return inserted(r) === 1;
+  },
+
+  async profileByKey(db: Executor, versionId: string, key: string): Promise<MonitorProfileTable | undefined> {
+    return db.selectFrom('monitor_profiles').selectAll().where('model_version_id', '=', versionId).where('profile_key', '=', key).executeTakeFirst();
+  },
+
+  async windowProfiles(db: Executor, versionId: string, fromMs: number, toMs: number): Promise<MonitorProfileTable[]> {
+    return db.selectFrom('monitor_profiles').selectAll().where('model_version_id', '=', versionId).where('window_start_ms', '>=', fromMs).where('window_start_ms', '<', toMs).orderBy('window_start_ms').execute();
+  },
+
+  async insertReference(tx: Tx, rows: MonitorReferenceTable[]): Promise<void> {
+    for (const r of rows) await tx.insertInto('monitor_references').values(r).execute();
+  },
+
+  async reference(db: Executor, versionId: string, configId: string): Promise<MonitorReferenceTable[]> {
+    return db.selectFrom('monitor_references').selectAll().where('model_version_id', '=', versionId).where('config_id', '=', configId).orderBy('column_name').execute();
+  },
+
+  /** Inserts KPI values, skipping timestamps already recorded; returns the new ones. */
+  async insertKpiValues(tx: Tx, rows: KpiValueTable[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    return inserted(await tx.insertInto('kpi_values').values(rows).onConflict((oc) => oc.columns(['use_case_id', 'kpi', 'ts_ms']).doNothing()).execute());
+  },
+
+  async kpiValuesAt(db: Executor, useCaseId: string, kpi: string, tsMs: number[]): Promise<KpiValueTable[]> {
+    if (tsMs.length === 0) return [];
+    return db.selectFrom('kpi_values').selectAll().where('use_case_id', '=', useCaseId).where('kpi', '=', kpi).where('ts_ms', 'in', tsMs).execute();
+  },
+
+  async kpiValues(db: Executor, useCaseId: string, kpi: string, fromMs: number, toMs: number, limit: number): Promise<KpiValueTable[]> {
+    return db.selectFrom('kpi_values').selectAll().where('use_case_id', '=', useCaseId).where('kpi', '=', kpi).where('ts_ms', '>=', fromMs).where('ts_ms', '<', toMs).orderBy('ts_ms').limit(limit).execute();
+  },
+
+  async alertByOpenKey(db: Executor, key: string): Promise<AlertTable | undefined> {
+    return db.selectFrom('alerts').selectAll().where('open_key', '=', key).executeTakeFirst();
+  },
+
+  async insertAlert(tx: Tx, row: AlertTable): Promise<void> {
+    await translateConstraints(() => tx.insertInto('alerts').values(row).execute(), { unique: () => new DomainError('conflict', `alert ${row.rule_id} is already open`) });
+  },
+
+  async updateAlert(tx: Tx, id: string, set: Partial<AlertTable>): Promise<void> {
+    await tx.updateTable('alerts').set(set).where('id', '=', id).execute();
+  },
+
+  async alert(db: Executor, id: string): Promise<AlertTable | undefined> {
+    return db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+
+  async alerts(db: Executor, where: { versionId?: string; useCaseId?: string; states?: string[]; teams?: string[] }, limit: number, after?: string): Promise<AlertTable[]> {
+    let q = db.selectFrom('alerts').selectAll();
+    if (where.versionId) q = q.where('model_version_id', '=', where.versionId);
+    if (where.useCaseId) q = q.where('use_case_id', '=', where.useCaseId);
+    if (where.states) q = q.where('state', 'in', where.states);
+    if (after) q = q.where('id', '<', after);
+    return q.orderBy('id', 'desc').limit(limit).execute();
+  },
+
+  /** Severities of unresolved alerts per version. */
+  async openSeverities(db: Executor, versionIds: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (versionIds.length === 0) return out;
+    const rows = await db.selectFrom('alerts').select(['model_version_id', 'severity']).where('model_version_id', 'in', versionIds).where('state', '!=', 'resolved').execute();
+    for (const r of rows) out.set(r.model_version_id!, [...(out.get(r.model_version_id!) ?? []), r.severity]);
+    return out;
+  },
+
+  async insertIncident(tx: Tx, row: IncidentTable): Promise<void> {
+    await tx.insertInto('incidents').values(row).execute();
+  },
+
+  async incident(db: Executor, id: string): Promise<IncidentTable | undefined> {
+    return db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+
+  async updateIncident(tx: Tx, id: string, set: Partial<IncidentTable>): Promise<void> {
+    await tx.updateTable('incidents').set(set).where('id', '=', id).execute();
+  },
+
+  async incidents(db: Executor, where: { useCaseId?: string; open?: boolean }, limit: number): Promise<IncidentTable[]> {
+    let q = db.selectFrom('incidents').selectAll();
+    if (where.useCaseId) q = q.where('use_case_id', '=', where.useCaseId);
+    if (where.open) q = q.where('state', '!=', 'closed');
+    return q.orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  },
+
+  async insertSuspension(tx: Tx, row: SuspensionTable): Promise<void> {
+    await translateConstraints(() => tx.insertInto('suspensions').values(row).execute(), { unique: () => new DomainError('conflict', 'this version is already suspended') });
+  },
+
+  async activeSuspension(db: Executor, versionId: string): Promise<SuspensionTable | undefined> {
+    return db.selectFrom('suspensions').selectAll().where('model_version_id', '=', versionId).where('active_key', 'is not', null).executeTakeFirst();
+  },
+
+  async suspensions(db: Executor, versionId: string): Promise<SuspensionTable[]> {
+    return db.selectFrom('suspensions').selectAll().where('model_version_id', '=', versionId).orderBy('suspended_at').orderBy('id').execute();
+  },
+
+  async liftSuspension(tx: Tx, id: string, set: Pick<SuspensionTable, 'lifted_at' | 'lifted_by' | 'lift_signature'>): Promise<void> {
+    await tx.updateTable('suspensions').set({ ...set, active_key: null }).where('id', '=', id).execute();
+  },
+};
+
+export type MonitoringRepo = typeof monitoringRepo;

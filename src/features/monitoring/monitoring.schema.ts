@@ -1,0 +1,101 @@
+import { Type, type Static } from 'typebox';
+import { STAT_TESTS } from '../../domain/drift/drift.ts';
+import { ART73_DAYS, COMPARATORS, SEVERITIES } from '../../domain/monitoring/alerts.ts';
+import { FiniteNumber, Name, PositiveInt, Timestamp } from '../common/common.schema.ts';
+
+const Column = Type.String({ minLength: 1, maxLength: 200 });
+const MonitorId = Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9.-]*$' });
+const Test = Type.Enum([...STAT_TESTS]);
+
+export const AlertRuleSchema = Type.Object(
+  {
+    id: MonitorId,
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    metric: Type.String({ minLength: 1, maxLength: 300, pattern: '^[A-Za-z0-9_.*:-]+$', description: 'drift.dataset, drift.share, drift.column.<feature>, performance.<metric>[.decay], predictions.rows, kpi.<name>[.missed]; one * matches any name' }),
+    comparator: Type.Enum([...COMPARATORS]),
+    threshold: FiniteNumber(),
+    severity: Type.Enum([...SEVERITIES]),
+  },
+  { additionalProperties: false },
+);
+
+export const MonitorConfigBody = Type.Object(
+  {
+    monitors: Type.Array(MonitorId, { minItems: 1, maxItems: 50, uniqueItems: true, description: "the policy pack's monitors this configuration provides (e.g. input-drift, performance-decay, event-logging); they satisfy the pack's monitoring measures" }),
+    task: Type.Enum(['binary-classification', 'multiclass-classification', 'regression']),
+    positiveLabel: Type.String({ minLength: 1, maxLength: 100, default: '1', description: 'binary classification: the prediction/label value of the positive class' }),
+    features: Type.Record(Column, Type.Enum(['numerical', 'categorical']), { description: 'the monitored input columns and their types (at most 500)' }),
+    sensitive: Type.Optional(Type.Array(Column, { maxItems: 10, uniqueItems: true, description: 'feature columns to break performance down by (fairness over time)' })),
+    windowSeconds: Type.Integer({ minimum: 60, maximum: 31 * 86_400, default: 86_400, description: 'length of the fixed windows drift and performance are computed on' }),
+    reference: Type.Union([
+      Type.Object({ dataset: Name, version: PositiveInt(), format: Type.Optional(Type.Enum(['csv', 'jsonl', 'parquet'])) }, { additionalProperties: false, description: "a registered dataset version (the version's training or evaluation data), read from its URI with its digest checked" }),
+      Type.Object({ from: Timestamp, to: Timestamp }, { additionalProperties: false, description: "a window of this version's own prediction log" }),
+    ]),
+    drift: Type.Object(
+      {
+        driftShare: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.5, description: 'share of drifted columns from which the dataset drifted (inclusive)' }),
+        stattest: Type.Optional(Test),
+        threshold: Type.Optional(FiniteNumber()),
+        columns: Type.Optional(Type.Record(Column, Type.Object({ stattest: Type.Optional(Test), threshold: Type.Optional(FiniteNumber()) }, { additionalProperties: false }))),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    alertRules: Type.Array(AlertRuleSchema, { maxItems: 100, default: [], description: "replace the pack's default rules by id, or add rules" }),
+  },
+  { additionalProperties: false },
+);
+export type MonitorConfig = Static<typeof MonitorConfigBody>;
+
+const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+
+export const ProfileBody = Type.Object(
+  {
+    format: Type.Literal('steward.profile/v1'),
+    window: Type.Object({ start: Timestamp, end: Timestamp }, { additionalProperties: false }),
+    count: Count,
+    features: Type.Record(
+      Column,
+      Type.Union([
+        Type.Object({ type: Type.Literal('numerical'), count: Count, missing: Count, histogram: Type.Object({ edges: Type.Array(FiniteNumber(), { maxItems: 1000 }), counts: Type.Array(Count, { maxItems: 1001 }) }, { additionalProperties: false }) }, { additionalProperties: false }),
+        Type.Object({ type: Type.Literal('categorical'), count: Count, missing: Count, categories: Type.Record(Type.String({ maxLength: 500 }), Count) }, { additionalProperties: false }),
+      ]),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const KpiValuesBody = Type.Object(
+  { values: Type.Array(Type.Object({ timestamp: Timestamp, value: FiniteNumber() }, { additionalProperties: false }), { minItems: 1, maxItems: 10_000 }) },
+  { additionalProperties: false },
+);
+
+export const AlertAction = Type.Object({ note: Type.Optional(Type.String({ maxLength: 4000 })) }, { additionalProperties: false });
+
+export const IncidentBody = Type.Object(
+  {
+    title: Type.String({ minLength: 1, maxLength: 300 }),
+    description: Type.String({ maxLength: 20_000, default: '' }),
+    severity: Type.Enum(['minor', 'major', 'serious']),
+    category: Type.Optional(Type.Enum(Object.keys(ART73_DAYS), { description: 'EU AI Act Art. 73 category of a serious incident (high-risk use cases): standard 15 days, widespread or critical-infrastructure 2 days, death 10 days to report' })),
+    awareAt: Type.Optional(Timestamp),
+  },
+  { additionalProperties: false },
+);
+
+export const SignedDecision = Type.Object(
+  {
+    reason: Type.String({ minLength: 1, maxLength: 4000 }),
+    password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: "the signer's password, re-entered (21 CFR Part 11 §11.200)" })),
+    token: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: "automation: the caller's own token with the sign scope, re-presented" })),
+  },
+  { additionalProperties: false },
+);
+
+export const WindowQuery = Type.Object(
+  {
+    from: Type.Optional(Timestamp),
+    to: Type.Optional(Timestamp),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  },
+  { additionalProperties: false },
+);

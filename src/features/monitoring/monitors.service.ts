@@ -1,0 +1,227 @@
+// A version's monitor: which of the pack's monitors it provides, the monitored columns, the
+// window length, drift settings, alert rules, and the reference frozen when it was configured.
+// Each configuration is recorded as immutable, hashed evidence of kind `monitoring`.
+
+import { createHash } from 'node:crypto';
+import type { RequestContext } from '../../context.ts';
+import { actorId } from '../../context.ts';
+import type { Executor, Tx } from '../../db/database.ts';
+import type { EvidenceTable, MonitorReferenceTable } from '../../db/schema.ts';
+import { cleanNumerical } from '../../domain/drift/drift.ts';
+import { canonicalize } from '../../domain/jcs.ts';
+import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
+import { DomainError, notFound } from '../../errors.ts';
+import type { CommandDeps } from '../common/deps.ts';
+import { authorize } from '../common/authorize.ts';
+import type { DatasetRepo } from '../datasets/datasets.repo.ts';
+import type { EvidenceRepo } from '../evidence/evidence.repo.ts';
+import { formatOfPath, readRecords } from '../evidence/parse.ts';
+import { openUri, upstreamFailed, type FetchPolicy } from '../evidence/sources.ts';
+import type { VersionOwner } from '../lifecycle/lifecycle.repo.ts';
+import type { MonitoringRepo } from './monitoring.repo.ts';
+import type { MonitorConfig } from './monitoring.schema.ts';
+
+export interface ReferenceColumn {
+  type: 'numerical' | 'categorical';
+  nRaw: number;
+  /** Numerical: finite values, sorted. */
+  values?: Float64Array;
+  /** Categorical: counts per value (missing excluded). */
+  counts?: Record<string, number>;
+}
+
+export interface Monitor {
+  id: string;
+  versionId: string;
+  config: MonitorConfig;
+  /** What the reference is and, per numerical column, the decile edges profiles must use. */
+  reference: { source: Record<string, unknown>; rows: number; columns: Record<string, { type: string; n: number; missing: number; profileEdges?: number[] }> };
+  createdAt: string;
+  createdBy: string | null;
+}
+
+export interface MonitorsDeps extends CommandDeps {
+  repo: MonitoringRepo;
+  evidence: Pick<EvidenceRepo, 'insert' | 'ofVersion'>;
+  datasets: Pick<DatasetRepo, 'resolveVersion'>;
+  owner: (exec: Executor, model: string, version: number) => Promise<VersionOwner | undefined>;
+  /** The policy pack governing the version's use case, if it was assessed. */
+  pack: (exec: Executor, useCaseId: string) => Promise<PolicyPack | null>;
+  fetchPolicy: FetchPolicy;
+  maxBytes: number;
+  /** After a new configuration: windows are recomputed against it. */
+  reconfigured: (tx: Tx, versionId: string, windowMs: number) => Promise<void>;
+  /** After commit: start computing the version's dirty windows. */
+  kick: (versionId: string) => Promise<void>;
+  /** The version's evidence changed (requirements, signatures). */
+  changed: (tx: Tx, ctx: RequestContext, versionId: string) => Promise<void>;
+}
+
+const ENGINE = 'steward-monitoring/1';
+const bad = (message: string, pointer: string) => new DomainError('validation_failed', message, { errors: [{ pointer, message }] });
+
+/** Decile edges of a sorted sample (the platform PSI rule), deduplicated. */
+export function decileEdges(sorted: Float64Array): number[] {
+  const edges: number[] = [];
+  for (let k = 1; k <= 9 && sorted.length > 0; k++) {
+    const q = sorted[Math.ceil((k * sorted.length) / 10) - 1]!;
+    if (edges.length === 0 || edges[edges.length - 1] !== q) edges.push(q);
+  }
+  return edges;
+}
+
+const toBase64 = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+const fromBase64 = (s: string) => {
+  const b = Buffer.from(s, 'base64');
+  const out = new Float64Array(b.length / 8);
+  new Uint8Array(out.buffer).set(b);
+  return out;
+};
+
+/** Parses one cell of a monitored column: numbers (or numeric text) for numerical, text for categorical; null when missing. */
+export function cellValue(type: 'numerical' | 'categorical', v: unknown): number | string | null {
+  if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) return type === 'numerical' ? NaN : null;
+  if (type === 'numerical') return typeof v === 'number' ? v : typeof v === 'string' ? Number(v.trim()) : typeof v === 'boolean' ? Number(v) : NaN;
+  if (typeof v === 'number' && !Number.isFinite(v)) return null;
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+export function createMonitorsService(deps: MonitorsDeps) {
+  const { db, transact, audit, clock, ids, repo } = deps;
+
+  /** Reads the reference's monitored columns from a dataset version or the version's own log. */
+  async function readReference(versionId: string, config: MonitorConfig): Promise<{ columns: Record<string, (number | string | null)[]>; rows: number; source: Record<string, unknown> }> {
+    const names = Object.keys(config.features);
+    const columns: Record<string, (number | string | null)[]> = Object.fromEntries(names.map((n) => [n, []]));
+    let rows = 0;
+    const take = (record: Record<string, unknown>) => {
+      rows++;
+      for (const n of names) columns[n]!.push(cellValue(config.features[n]!, record[n]));
+    };
+    if ('dataset' in config.reference) {
+      const ref = config.reference;
+      const d = await deps.datasets.resolveVersion(db, ref.dataset, ref.version);
+      if (!d) throw notFound('dataset version', `${ref.dataset}/${ref.version}`);
+      if (!d.uri) throw new DomainError('invalid_reference', `dataset version ${d.dataset}/${d.version} has no URI to read it from`);
+      const format = ref.format ?? formatOfPath(new URL(d.uri, 'file:///').pathname);
+      if (!format) throw bad(`cannot tell the format of ${d.uri}; give reference.format`, '/body/reference/format');
+      const stream = await openUri(d.uri, deps.fetchPolicy);
+      let digest: string;
+      try {
+        ({ digest } = await readRecords(stream, format, { maxBytes: deps.maxBytes, what: 'the reference dataset' }, take));
+      } catch (err) {
+        if (err instanceof DomainError) throw err;
+        throw upstreamFailed(d.uri, err);
+      }
+      if (digest !== d.digest) throw new DomainError('conflict', `the data read from ${d.uri} has digest ${digest}, not the registered ${d.digest}: the dataset changed since it was registered`, { extra: { dataDigest: digest, registeredDigest: d.digest } });
+      return { columns, rows, source: { dataset: d.dataset, version: d.version, digest } };
+    }
+    const from = Date.parse(config.reference.from);
+    const to = Date.parse(config.reference.to);
+    if (!(from < to)) throw bad('reference.from must be before reference.to', '/body/reference/to');
+    for (const p of await repo.windowPredictions(db, versionId, from, to)) take(JSON.parse(p.features) as Record<string, unknown>);
+    return { columns, rows, source: { window: { from: config.reference.from, to: config.reference.to } } };
+  }
+
+  function validate(config: MonitorConfig, pack: PolicyPack | null): void {
+    const names = Object.keys(config.features);
+    if (names.length === 0 || names.length > 500) throw bad('monitor between 1 and 500 feature columns', '/body/features');
+    for (const s of config.sensitive ?? []) if (!(s in config.features)) throw bad(`sensitive column '${s}' is not a monitored feature`, '/body/sensitive');
+    for (const c of Object.keys(config.drift.columns ?? {})) if (!(c in config.features)) throw bad(`drift settings for '${c}', which is not a monitored feature`, `/body/drift/columns/${c}`);
+    const rules = config.alertRules.map((r) => r.id);
+    const twice = rules.find((r, i) => rules.indexOf(r) !== i);
+    if (twice) throw bad(`alert rule '${twice}' is given twice`, '/body/alertRules');
+    if (pack) {
+      const known = new Set(pack.measures.flatMap((m) => m.evidence.flatMap((e) => (e.kind === 'monitoring' ? [e.monitor] : []))));
+      const unknown = config.monitors.filter((m) => !known.has(m));
+      if (unknown.length > 0) throw bad(`the policy pack '${pack.name}' has no monitor ${unknown.map((m) => `'${m}'`).join(', ')}; it knows ${[...known].sort().join(', ')}`, '/body/monitors');
+    }
+  }
+
+  function toMonitor(row: EvidenceTable): Monitor {
+    return { id: row.id, versionId: row.model_version_id, config: JSON.parse(row.spec) as MonitorConfig, reference: (JSON.parse(row.result) as { reference: Monitor['reference'] }).reference, createdAt: row.created_at, createdBy: row.created_by };
+  }
+
+  /** The version's current monitor: its latest configuration. */
+  async function current(exec: Executor, versionId: string): Promise<Monitor | null> {
+    const rows = (await deps.evidence.ofVersion(exec, versionId)).filter((e) => e.kind === 'monitoring');
+    return rows.length === 0 ? null : toMonitor(rows[rows.length - 1]!);
+  }
+
+  return {
+    current,
+
+    async configure(ctx: RequestContext, model: string, version: number, config: MonitorConfig): Promise<Monitor> {
+      const owner = await deps.owner(db, model, version);
+      if (!owner) throw notFound('model version', `${model}/${version}`);
+      authorize(ctx, 'monitoring:write', owner.team);
+      validate(config, await deps.pack(db, owner.useCaseId));
+      // The reference is read before the transaction: it may come over the network.
+      const ref = await readReference(owner.versionId, config);
+      if (ref.rows === 0) throw bad('the reference has no rows', '/body/reference');
+      const id = ids.next();
+      const columns: Monitor['reference']['columns'] = {};
+      const stored: MonitorReferenceTable[] = [];
+      for (const [name, type] of Object.entries(config.features)) {
+        const raw = ref.columns[name]!;
+        if (type === 'numerical') {
+          const sorted = cleanNumerical(raw as number[]);
+          columns[name] = { type, n: sorted.length, missing: raw.length - sorted.length, profileEdges: decileEdges(sorted) };
+          stored.push({ model_version_id: owner.versionId, config_id: id, column_name: name, column_type: type, n_raw: raw.length, data: toBase64(sorted) });
+        } else {
+          const counts: Record<string, number> = {};
+          let n = 0;
+          for (const v of raw) if (v !== null) (counts[String(v)] = (counts[String(v)] ?? 0) + 1), n++;
+          columns[name] = { type, n, missing: raw.length - n };
+          stored.push({ model_version_id: owner.versionId, config_id: id, column_name: name, column_type: type, n_raw: raw.length, data: canonicalize(counts) });
+        }
+      }
+      const reference: Monitor['reference'] = { source: ref.source, rows: ref.rows, columns };
+      const result = { reference };
+      const row: EvidenceTable = {
+        id,
+        model_version_id: owner.versionId,
+        kind: 'monitoring',
+        content_hash: `sha256:${createHash('sha256').update(canonicalize({ kind: 'monitoring', spec: config, result })).digest('hex')}`,
+        artifact_digest: null,
+        data_digest: typeof ref.source.digest === 'string' ? ref.source.digest : null,
+        spec: canonicalize(config),
+        engine: ENGINE,
+        result: canonicalize(result),
+        metrics: '{}',
+        created_at: clock.now().toISOString(),
+        created_by: actorId(ctx),
+      };
+      const monitor = await transact(async (tx) => {
+        await deps.evidence.insert(tx, row);
+        await repo.insertReference(tx, stored);
+        const monitor = toMonitor(row);
+        await audit.append(tx, ctx, { action: 'monitor.configure', subject: { type: 'model-version', id: owner.versionId }, after: { id, contentHash: row.content_hash, config, reference } });
+        await deps.reconfigured(tx, owner.versionId, config.windowSeconds * 1000);
+        await deps.changed(tx, ctx, owner.versionId);
+        return monitor;
+      });
+      await deps.kick(owner.versionId);
+      return monitor;
+    },
+
+    async get(model: string, version: number): Promise<Monitor> {
+      const owner = await deps.owner(db, model, version);
+      if (!owner) throw notFound('model version', `${model}/${version}`);
+      const m = await current(db, owner.versionId);
+      if (!m) throw notFound('monitor of model version', `${model}/${version}`);
+      return m;
+    },
+
+    /** The frozen reference columns of a configuration. */
+    async referenceColumns(exec: Executor, versionId: string, configId: string): Promise<Record<string, ReferenceColumn>> {
+      const out: Record<string, ReferenceColumn> = {};
+      for (const r of await repo.reference(exec, versionId, configId)) {
+        out[r.column_name] = r.column_type === 'numerical' ? { type: 'numerical', nRaw: r.n_raw, values: fromBase64(r.data) } : { type: 'categorical', nRaw: r.n_raw, counts: JSON.parse(r.data) as Record<string, number> };
+      }
+      return out;
+    },
+  };
+}
+
+export type MonitorsService = ReturnType<typeof createMonitorsService>;
