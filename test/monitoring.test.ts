@@ -77,19 +77,19 @@ describe.each(DB_KINDS)('production monitoring on %s', (kind) => {
     });
 
     it('logs predictions idempotently by record id, with accepted, duplicate and rejected counts and reasons', async () => {
-      const rows = records('ref', R, 200, 1);
+      const rows = records('ref', R, 600, 4);
       const batch = jsonl([...rows, rows[0], { timestamp: rows[1]!.timestamp, features: {} }, { id: 'bad-time', timestamp: 'yesterday', features: {} }]);
       const first = await post(`${v1}/predictions`, batch);
       expect(first.status, first.text).toBe(200);
-      expect(first.body).toMatchObject({ kind: 'predictions', accepted: 200, duplicates: 1, rejected: 2 });
-      expect(first.body.reasons.map((r: { record: number; reason: string }) => [r.record, r.reason.split(' ')[0]])).toEqual([[202, 'id'], [203, 'timestamp']]);
+      expect(first.body).toMatchObject({ kind: 'predictions', accepted: 600, duplicates: 1, rejected: 2 });
+      expect(first.body.reasons.map((r: { record: number; reason: string }) => [r.record, r.reason.split(' ')[0]])).toEqual([[602, 'id'], [603, 'timestamp']]);
       const again = await post(`${v1}/predictions`, batch);
-      expect(again.body).toMatchObject({ accepted: 0, duplicates: 201, rejected: 2 });
+      expect(again.body).toMatchObject({ accepted: 0, duplicates: 601, rejected: 2 });
       // CSV with flat feature columns lands in the same log.
       const csv = `id,timestamp,age,region,prediction,score\ncsv-1,${new Date(R + 5000).toISOString()},41.5,EU,1,0.7\n`;
       expect((await post(`${v1}/predictions`, csv, 'text/csv')).body).toMatchObject({ accepted: 1, duplicates: 0, rejected: 0 });
       const batches = (await call(t.app, { method: 'GET', url: `${v1}/ingest-batches` })).body.items;
-      expect(batches.map((b: { accepted: number }) => b.accepted)).toEqual([1, 0, 200]);
+      expect(batches.map((b: { accepted: number }) => b.accepted)).toEqual([1, 0, 600]);
     });
 
     it('refuses malformed, oversize, foreign and unauthorised batches without writing anything', async () => {
@@ -110,7 +110,176 @@ describe.each(DB_KINDS)('production monitoring on %s', (kind) => {
       const labels = await post(`${v1}/labels`, jsonl([{ id: 'x-0', label: 1 }]));
       expect(labels.body).toMatchObject({ accepted: 0, rejected: 1 });
     });
+
+    const config = (extra: Record<string, unknown> = {}) => ({
+      monitors: ['input-drift', 'performance-decay', 'event-logging'],
+      task: 'binary-classification',
+      features: { age: 'numerical', region: 'categorical' },
+      reference: { from: new Date(R).toISOString(), to: new Date(R + DAY).toISOString() },
+      ...extra,
+    });
+
+    it('configures a monitor with a frozen reference, refusing configurations that cannot work', async () => {
+      const put = (body: unknown, token = tok.ds) => call(t.app, { method: 'PUT', url: `${v1}/monitor`, token, body });
+      const unknownMonitor = await put(config({ monitors: ['input-drift', 'crystal-ball'] }));
+      expectProblem(unknownMonitor, 400, 'validation_failed');
+      expect(unknownMonitor.body.detail).toContain("no monitor 'crystal-ball'");
+      expectProblem(await put(config({ sensitive: ['income'] })), 400, 'validation_failed');
+      expectProblem(await put(config({ reference: { from: new Date(R - 5 * DAY).toISOString(), to: new Date(R - 4 * DAY).toISOString() } })), 400, 'validation_failed');
+      expectProblem(await put(config({ features: { age: 'ordinal' } })), 400, 'validation_failed');
+      expectProblem(await put(config(), tok.outsider), 403, 'forbidden');
+      expectProblem(await call(t.app, { method: 'PUT', url: '/api/v1/models/pd/versions/7/monitor', token: tok.ds, body: config() }), 404, 'not_found');
+      expectProblem(await call(t.app, { method: 'GET', url: `${v1}/monitor` }), 404, 'not_found');
+      const monitor = await put(config());
+      expect(monitor.status, monitor.text).toBe(200);
+      expect(monitor.body.reference).toMatchObject({ rows: 601, columns: { age: { type: 'numerical', n: 601, missing: 0 }, region: { type: 'categorical', n: 601 } } });
+      expect(monitor.body.reference.columns.age.profileEdges).toHaveLength(9);
+      expect((await call(t.app, { method: 'GET', url: `${v1}/monitor` })).body.id).toBe(monitor.body.id);
+      // The configuration is evidence: it satisfies the pack's drift and performance monitoring measures.
+      expect((await call(t.app, { method: 'GET', url: `${v1}/evidence` })).body.items.map((e: { kind: string }) => e.kind)).toContain('monitoring');
+      const requirements = (await call(t.app, { method: 'GET', url: `${v1}/requirements` })).body.requirements;
+      const status = (id: string) => requirements.find((r: { measure: string }) => r.measure === id)?.status;
+      expect([status('monitor-drift'), status('monitor-performance')]).toEqual(['satisfied', 'satisfied']);
+    });
+
+    it('computes drift per window against the reference and raises a critical drift alert that makes approvals stale', async () => {
+      const review = await call(t.app, { method: 'POST', url: `${v1}/signatures`, token: tok.risk, body: { role: 'risk-audit', meaning: 'review', comment: 'looked at it', password: PASSWORD('rita') } });
+      expect(review.status, review.text).toBe(201);
+      const logged = await post(`${v1}/predictions`, jsonl([...records('s1', S1, 300, 11), ...records('s2', S2, 300, 3, 15)]));
+      expect(logged.body).toMatchObject({ accepted: 600, rejected: 0 });
+      const m = await settled(3);
+      const calm = windowOf(m, S1);
+      const drifted = windowOf(m, S2);
+      expect(calm.rows).toBe(300);
+      expect(calm.drift, JSON.stringify(calm.drift.decisions)).toMatchObject({ from: "records", dataset_drift: false });
+      expect(drifted.drift).toMatchObject({ from: 'records', number_of_columns: 2, number_of_drifted_columns: 2, dataset_drift: true });
+      // The reference has 601 values: Evidently's rules pick KS for age and chi-square for region.
+      expect(drifted.drift.columns.age.evidently_default).toMatchObject({ stattest: 'ks', drift_detected: true });
+      expect(drifted.drift.columns.region.evidently_default).toMatchObject({ stattest: 'chisquare', drift_detected: true });
+      expect(m.health).toBe('alerting');
+      const alerts = (await call(t.app, { method: 'GET', url: '/api/v1/alerts?model=pd&version=1' })).body.items;
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0]).toMatchObject({ rule: 'input-drift', metric: 'drift.dataset', severity: 'critical', state: 'open', value: 1, window: new Date(S2).toISOString() });
+      // The monitoring row of the RACI: production is accountable and responsible and gets the task.
+      const inbox = (await call(t.app, { method: 'GET', url: '/api/v1/tasks?assignee=me', token: tok.prod })).body.items;
+      expect(inbox.some((task: { title: string }) => task.title.startsWith('Alert (critical): Input drift on pd/1'))).toBe(true);
+      // The drift alert is evidence against the version: the review signed before it is stale now.
+      const signature = (await call(t.app, { method: 'GET', url: `${v1}/signatures` })).body.items.find((x: { id: string }) => x.id === review.body.id);
+      expect(signature.status).toBe('stale');
+      expect(signature.changes).toContainEqual(expect.objectContaining({ what: 'evidence', change: 'added' }));
+    });
+
+    it('computes performance once labels arrive, recomputing the window, and alerts on decay', async () => {
+      // Ground truth disagrees with 40% of S2's predictions: accuracy 0.6 against 0.9 at evaluation.
+      const truth = records('s2', S2, 300, 3, 15).map((r, i) => ({ id: r.id, label: i % 5 < 2 ? 1 - r.prediction : r.prediction }));
+      const sent = await post(`${v1}/labels`, jsonl([...truth, { id: 'never-logged', label: 1 }]));
+      expect(sent.body).toMatchObject({ accepted: 300, duplicates: 0, rejected: 1, reasons: [{ record: 301, id: 'never-logged', reason: 'no prediction with this id was logged for this version' }] });
+      expect((await post(`${v1}/labels`, jsonl(truth))).body).toMatchObject({ accepted: 0, duplicates: 300 });
+      const m = await settled(3);
+      const w = windowOf(m, S2);
+      expect(w.labelled).toBe(300);
+      expect(w.performance.metrics.accuracy).toBeCloseTo(0.6, 12);
+      const decay = (await call(t.app, { method: 'GET', url: '/api/v1/alerts?model=pd&version=1' })).body.items.find((a: { rule: string }) => a.rule === 'accuracy-decay');
+      expect(decay).toMatchObject({ metric: 'performance.accuracy.decay', severity: 'critical', state: 'open' });
+      expect(decay.value).toBeCloseTo(0.3, 12);
+    });
+
+    it('acknowledges and resolves alerts with who and when, refusing repeats and outsiders', async () => {
+      const [alert] = (await call(t.app, { method: 'GET', url: '/api/v1/alerts?model=pd&version=1' })).body.items.filter((a: { rule: string }) => a.rule === 'input-drift');
+      expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/alerts/${alert.id}/acknowledge`, token: tok.outsider, body: {} }), 403, 'forbidden');
+      expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/alerts/00000000-0000-4000-8000-000000000000/acknowledge', token: tok.prod, body: {} }), 404, 'not_found');
+      expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/alerts/${alert.id}/acknowledge`, token: tok.prod, body: { note: 1 } }), 400, 'validation_failed');
+      const ack = await call(t.app, { method: 'POST', url: `/api/v1/alerts/${alert.id}/acknowledge`, token: tok.prod, body: { note: 'looking into the APAC campaign' } });
+      expect(ack.body).toMatchObject({ state: 'acknowledged', acknowledged: { by: expect.any(String) }, note: 'looking into the APAC campaign' });
+      expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/alerts/${alert.id}/acknowledge`, token: tok.prod, body: {} }), 409, 'conflict');
+      const resolved = await call(t.app, { method: 'POST', url: `/api/v1/alerts/${alert.id}/resolve`, token: tok.prod, body: {} });
+      expect(resolved.body).toMatchObject({ state: 'resolved', resolved: { by: expect.any(String) } });
+      expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/alerts/${alert.id}/resolve`, token: tok.prod, body: {} }), 409, 'conflict');
+      expect((await call(t.app, { method: 'GET', url: `/api/v1/alerts?state=resolved&useCase=${useCase}` })).body.items.map((a: { id: string }) => a.id)).toContain(alert.id);
+    });
+
+    it('escalates an alert to an incident with its Art. 73 reporting deadline, then reports and closes it', async () => {
+      const [alert] = (await call(t.app, { method: 'GET', url: '/api/v1/alerts?model=pd&version=1&state=all' })).body.items;
+      const awareAt = new Date(Date.now() - DAY).toISOString();
+      expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/alerts/${alert.id}/incidents`, token: tok.prod, body: { title: 't', severity: 'catastrophic' } }), 400, 'validation_failed');
+      expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/alerts/${alert.id}/incidents`, token: tok.prod, body: { title: 't', severity: 'serious', awareAt: new Date(Date.now() + DAY).toISOString() } }), 400, 'validation_failed');
+      const opened = await call(t.app, { method: 'POST', url: `/api/v1/alerts/${alert.id}/incidents`, token: tok.prod, body: { title: 'Wrongful refusals', description: 'A refused applicant died waiting for care financing', severity: 'serious', category: 'death', awareAt } });
+      expect(opened.status, opened.text).toBe(201);
+      expect(opened.body).toMatchObject({ alertId: alert.id, category: 'death', reportDueAt: new Date(Date.parse(awareAt) + 10 * DAY).toISOString(), overdue: false, state: 'open' });
+      const reported = await call(t.app, { method: 'POST', url: `/api/v1/incidents/${opened.body.id}/report`, token: tok.prod, body: { reference: 'MSA-2026-0042' } });
+      expect(reported.body).toMatchObject({ state: 'reported', reported: { reference: 'MSA-2026-0042' } });
+      expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/incidents/${opened.body.id}/report`, token: tok.prod, body: {} }), 409, 'conflict');
+      expect((await call(t.app, { method: 'POST', url: `/api/v1/incidents/${opened.body.id}/close`, token: tok.prod, body: {} })).body.state).toBe('closed');
+      expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/incidents/${opened.body.id}/close`, token: tok.prod, body: {} }), 409, 'conflict');
+      // Art. 73 covers high-risk systems only.
+      const adhoc = (await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('adhoc', { ownerTeam: 'lending' }) })).body.id;
+      expect((await call(t.app, { method: 'PUT', url: `/api/v1/use-cases/${adhoc}/assessment`, body: { answers: adHocAnalysis } })).status).toBe(200);
+      expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/use-cases/${adhoc}/incidents`, token: tok.prod, body: { title: 't', severity: 'minor', category: 'standard' } }), 400, 'validation_failed');
+      expect((await call(t.app, { method: 'POST', url: `/api/v1/use-cases/${adhoc}/incidents`, token: tok.prod, body: { title: 'Dashboard outage', severity: 'minor' } })).body).toMatchObject({ category: null, reportDueAt: null });
+      expect((await call(t.app, { method: 'GET', url: `/api/v1/incidents?useCase=${useCase}` })).body.items).toHaveLength(1);
+    });
+
+    it('records KPI values against their target, idempotently, and alerts while the latest misses it', async () => {
+      const url = `/api/v1/use-cases/${useCase}/kpis/approval-rate/values`;
+      const at = (d: number) => new Date(today - d * DAY).toISOString();
+      const first = await call(t.app, { method: 'POST', url, token: tok.owner, body: { values: [{ timestamp: at(3), value: 0.85 }, { timestamp: at(2), value: 0.7 }] } });
+      expect(first.body).toMatchObject({ kind: 'kpi-values', accepted: 2, duplicates: 0, rejected: 0 });
+      expect((await call(t.app, { method: 'GET', url })).body.items.map((v: { meetsTarget: boolean }) => v.meetsTarget)).toEqual([true, false]);
+      const missed = (await call(t.app, { method: 'GET', url: `/api/v1/alerts?useCase=${useCase}` })).body.items.find((a: { rule: string }) => a.rule === 'kpi-missed');
+      expect(missed).toMatchObject({ metric: 'kpi.approval-rate.missed', versionId: null, state: 'open' });
+      const again = await call(t.app, { method: 'POST', url, token: tok.owner, body: { values: [{ timestamp: at(3), value: 0.85 }, { timestamp: at(2), value: 0.75 }] } });
+      expect(again.body).toMatchObject({ accepted: 0, duplicates: 1, rejected: 1 });
+      expect(again.body.reasons[0].reason).toContain('different value');
+      expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/use-cases/${useCase}/kpis/nps/values`, token: tok.owner, body: { values: [{ timestamp: at(1), value: 1 }] } }), 404, 'not_found');
+      expectProblem(await call(t.app, { method: 'POST', url, token: tok.owner, body: { values: [{ timestamp: at(1), value: 'high' }] } }), 400, 'validation_failed');
+      expectProblem(await call(t.app, { method: 'POST', url, token: tok.owner, body: { values: [] } }), 400, 'validation_failed');
+      expectProblem(await call(t.app, { method: 'POST', url, token: tok.outsider, body: { values: [{ timestamp: at(1), value: 1 }] } }), 403, 'forbidden');
+      await call(t.app, { method: 'POST', url, token: tok.owner, body: { values: [{ timestamp: at(1), value: 0.9 }] } });
+      expect((await call(t.app, { method: 'GET', url: `/api/v1/alerts/${missed.id}` })).body).toMatchObject({ state: 'resolved', resolved: { by: null } });
+    });
+
+    it('suspends a version by a signed human-oversight decision that the deployment check honours until lifted', async () => {
+      const url = `${v1}/suspension`;
+      const check = async () => (await call(t.app, { method: 'GET', url: '/api/v1/check?model=pd&version=1&environment=production' })).body;
+      expectProblem(await call(t.app, { method: 'POST', url, token: tok.owner, body: { reason: 'drift', password: 'wrong' } }), 403, 'reauthentication_failed');
+      expectProblem(await call(t.app, { method: 'POST', url, token: tok.ds, body: { reason: 'drift', password: PASSWORD('dana') } }), 403, 'forbidden');
+      expectProblem(await call(t.app, { method: 'POST', url, token: tok.owner, body: { password: PASSWORD('olga') } }), 400, 'validation_failed');
+      const suspended = await call(t.app, { method: 'POST', url, token: tok.owner, body: { reason: 'Refusals spiked in APAC', password: PASSWORD('olga') } });
+      expect(suspended.status, suspended.text).toBe(201);
+      expect(suspended.body).toMatchObject({ active: true, suspended: { signature: { manifest: { decision: 'suspend', signer: { username: 'olga' } }, serverSignature: expect.any(String) } } });
+      expect(await check()).toMatchObject({ allowed: false, reasons: expect.arrayContaining([expect.stringContaining('suspended by human oversight')]) });
+      expectProblem(await call(t.app, { method: 'POST', url, token: tok.owner, body: { reason: 'again', password: PASSWORD('olga') } }), 409, 'conflict');
+      const lifted = await call(t.app, { method: 'POST', url: `${url}/lift`, token: tok.risk, body: { reason: 'Campaign excluded', password: PASSWORD('rita') } });
+      expect(lifted.body).toMatchObject({ active: false, lifted: { signature: { manifest: { decision: 'lift' } } } });
+      expect((await check()).reasons.some((r: string) => r.includes('suspended'))).toBe(false);
+      expectProblem(await call(t.app, { method: 'POST', url: `${url}/lift`, token: tok.risk, body: { reason: 'again', password: PASSWORD('rita') } }), 409, 'conflict');
+      expect((await call(t.app, { method: 'GET', url: `${v1}/suspensions` })).body.items).toHaveLength(1);
+    });
+
+    it('computes drift from mergeable producer profiles when only profiles arrive for a window', async () => {
+      const edges = (await call(t.app, { method: 'GET', url: `${v1}/monitor` })).body.reference.columns.age.profileEdges;
+      const rows = records('s3', S3, 400, 14);
+      const half = (from: number, to: number) => {
+        const b = createProfileBuilder({ age: { type: 'numerical', edges }, region: { type: 'categorical' } }, { start: new Date(S3 + from * 3_600_000).toISOString(), end: new Date(S3 + to * 3_600_000).toISOString() });
+        for (const r of rows.slice(from * 16, to * 16 + (to === 24 ? 16 : 0))) b.add(r.features);
+        return b.build();
+      };
+      const a = half(0, 12);
+      const b = half(12, 24);
+      const sent = await call(t.app, { method: 'POST', url: `${v1}/profiles`, token: tok.ds, body: a });
+      expect(sent.body).toMatchObject({ kind: 'profile', accepted: a.count, duplicate: false });
+      expect((await call(t.app, { method: 'POST', url: `${v1}/profiles`, token: tok.ds, body: a })).body).toMatchObject({ accepted: 0, duplicate: true });
+      expect((await call(t.app, { method: 'POST', url: `${v1}/profiles?key=half-2`, token: tok.ds, body: b })).body.duplicate).toBe(false);
+      expectProblem(await call(t.app, { method: 'POST', url: `${v1}/profiles?key=half-2`, token: tok.ds, body: a }), 409, 'conflict');
+      expectProblem(await call(t.app, { method: 'POST', url: `${v1}/profiles`, token: tok.ds, body: { ...a, count: a.count + 1 } }), 400, 'validation_failed');
+      expectProblem(await call(t.app, { method: 'POST', url: `${v1}/profiles`, token: tok.ds, body: { ...a, window: { start: new Date(S3).toISOString(), end: new Date(S3 + 2 * DAY).toISOString() } } }), 400, 'validation_failed');
+      const m = await settled(4);
+      const w = windowOf(m, S3);
+      expect(w.rows).toBe(a.count + b.count);
+      expect(w.drift, JSON.stringify(w.drift.decisions)).toMatchObject({ from: "profiles", dataset_drift: false });
+      expect(w.drift.columns.age.decision.stattest).toBe('psi');
+      expect(w.drift.columns.age.n_current).toBe(a.count + b.count);
+    });
   });
 });
 
-void adHocAnalysis;

@@ -22,12 +22,14 @@ export const monitoringRepo = {
   /** Forgets a version's computed windows (a new monitor) and marks every window holding records or profiles dirty. */
   async rebuildWindows(tx: Tx, versionId: string, windowMs: number): Promise<void> {
     await tx.deleteFrom('monitor_windows').where('model_version_id', '=', versionId).execute();
+    // A literal, not a parameter: PostgreSQL must see the select and group-by expressions as one.
+    const size = sql.lit(Math.trunc(windowMs));
     const starts = await tx
       .selectFrom('predictions')
-      .select(sql<number>`ts_ms - (ts_ms % ${windowMs})`.as('start'))
+      .select(sql<number>`ts_ms - (ts_ms % ${size})`.as('start'))
       .where('model_version_id', '=', versionId)
-      .groupBy(sql`ts_ms - (ts_ms % ${windowMs})`)
-      .union(tx.selectFrom('monitor_profiles').select(sql<number>`window_start_ms - (window_start_ms % ${windowMs})`.as('start')).where('model_version_id', '=', versionId))
+      .groupBy(sql`ts_ms - (ts_ms % ${size})`)
+      .union(tx.selectFrom('monitor_profiles').select(sql<number>`window_start_ms - (window_start_ms % ${size})`.as('start')).where('model_version_id', '=', versionId))
       .execute();
     await this.markDirty(tx, versionId, [...new Set(starts.map((s) => Number(s.start)))].map((start) => ({ start, end: start + windowMs })));
   },
