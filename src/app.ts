@@ -153,7 +153,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   await app.register(
     async (api) => {
       const scope = api as App;
-      inventoryRoutes(scope, inventory);
+      inventoryRoutes(scope, inventory, { modelHealth: (ids) => monitoring.modelHealth(db, ids) });
       identityRoutes(scope, { userService, access, passwords, session: opts.config.session });
       auditRoutes(scope, { audit, db });
       policyFeatureRoutes(scope, policy);

@@ -1,3 +1,9 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createProfileBuilder } from '../src/domain/monitoring/profile.ts';
 import { call, expectProblem, seedUser, useCaseBody, useTestApp } from './helpers/app.ts';
@@ -37,7 +43,8 @@ const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n')
 
 describe.each(DB_KINDS)('production monitoring on %s', (kind) => {
   describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
-    const t = useTestApp(kind, { teams: ['lending', 'other'], monitoring: { pollMs: 100, maxBatchBytes: 256 * 1024 } });
+    const dir = mkdtempSync(join(tmpdir(), 'steward-monitoring-'));
+    const t = useTestApp(kind, { teams: ['lending', 'other'], monitoring: { pollMs: 100, maxBatchBytes: 256 * 1024 }, artifacts: { roots: [dir], hosts: [] } });
     const tok: Record<string, string> = {};
     const v1 = '/api/v1/models/pd/versions/1';
     let useCase = '';
@@ -157,6 +164,9 @@ describe.each(DB_KINDS)('production monitoring on %s', (kind) => {
       expect(drifted.drift.columns.age.evidently_default).toMatchObject({ stattest: 'ks', drift_detected: true });
       expect(drifted.drift.columns.region.evidently_default).toMatchObject({ stattest: 'chisquare', drift_detected: true });
       expect(m.health).toBe('alerting');
+      // Health shows on the model and in the inventory list.
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/models/pd' })).body.health).toBe('alerting');
+      expect((await call(t.app, { method: 'GET', url: `/api/v1/models?useCaseId=${useCase}` })).body.items.map((x: { health: string }) => x.health)).toEqual(['alerting']);
       const alerts = (await call(t.app, { method: 'GET', url: '/api/v1/alerts?model=pd&version=1' })).body.items;
       expect(alerts).toHaveLength(1);
       expect(alerts[0]).toMatchObject({ rule: 'input-drift', metric: 'drift.dataset', severity: 'critical', state: 'open', value: 1, window: new Date(S2).toISOString() });
@@ -279,6 +289,50 @@ describe.each(DB_KINDS)('production monitoring on %s', (kind) => {
       expect(w.drift, JSON.stringify(w.drift.decisions)).toMatchObject({ from: "profiles", dataset_drift: false });
       expect(w.drift.columns.age.decision.stattest).toBe('psi');
       expect(w.drift.columns.age.n_current).toBe(a.count + b.count);
+    });
+
+    it('publishes alerts to the event stream with whom the RACI says to inform', async () => {
+      const events = (await call(t.app, { method: 'GET', url: '/api/v1/audit/events?action=alert.open' })).body.items;
+      const drift = events.find((e: { after: { alert: { rule: string } } }) => e.after.alert.rule === 'input-drift');
+      expect(drift.after.notify).toEqual(expect.arrayContaining([{ role: 'business-stakeholder', raci: 'I' }, { role: 'business-analyst', raci: 'C' }]));
+      expect(drift.after.tasks).toEqual([expect.objectContaining({ role: 'production', raci: 'A/R' })]);
+    });
+
+    it('freezes a reference from a registered dataset version, checking its digest, and ingests Parquet logs', async () => {
+      expect((await call(t.app, { method: 'POST', url: '/api/v1/models/pd/versions', token: tok.ds, body: { artifactUri: 's3://m/2', artifactDigest: sha(2) } })).status).toBe(201);
+      const v2 = '/api/v1/models/pd/versions/2';
+      const ref = records('train', R, 400, 21);
+      const csv = `age,region,income\n${ref.map((r) => `${r.features.age},${r.features.region},${1000 + r.features.age}`).join('\n')}\n`;
+      writeFileSync(join(dir, 'train.csv'), csv);
+      const digestOf = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
+      expect((await call(t.app, { method: 'POST', url: '/api/v1/datasets', body: { name: 'pd-train', ownerTeam: 'lending', legalRegion: 'EU', provenance: { method: 'training sample', source: 'core-banking', lawfulBasis: 'contract' }, columns: [{ name: 'age' }, { name: 'region' }] } })).status).toBe(201);
+      const uri = pathToFileURL(join(dir, 'train.csv')).href;
+      expect((await call(t.app, { method: 'POST', url: '/api/v1/datasets/pd-train/versions', body: { rowCount: 400, digest: digestOf(csv), uri } })).status).toBe(201);
+      expect((await call(t.app, { method: 'POST', url: '/api/v1/datasets/pd-train/versions', body: { rowCount: 400, digest: digestOf('other'), uri } })).status).toBe(201);
+      const stale = await call(t.app, { method: 'PUT', url: `${v2}/monitor`, token: tok.ds, body: config({ reference: { dataset: 'pd-train', version: 2 } }) });
+      expectProblem(stale, 409, 'conflict');
+      expectProblem(await call(t.app, { method: 'PUT', url: `${v2}/monitor`, token: tok.ds, body: config({ reference: { dataset: 'pd-train', version: 9 } }) }), 404, 'not_found');
+      const monitor = await call(t.app, { method: 'PUT', url: `${v2}/monitor`, token: tok.ds, body: config({ reference: { dataset: 'pd-train', version: 1 }, windowSeconds: 6 * 3600 }) });
+      expect(monitor.status, monitor.text).toBe(200);
+      expect(monitor.body.reference).toMatchObject({ source: { dataset: 'pd-train', version: 1, digest: digestOf(csv) }, rows: 400 });
+      const rows = records('pq', S1, 50, 22);
+      const parquet = Buffer.from(parquetWriteBuffer({ columnData: [
+        { name: 'id', data: rows.map((r) => r.id), type: 'STRING' },
+        { name: 'timestamp', data: rows.map((r) => r.timestamp), type: 'STRING' },
+        { name: 'age', data: rows.map((r) => r.features.age), type: 'DOUBLE' },
+        { name: 'region', data: rows.map((r) => r.features.region), type: 'STRING' },
+        { name: 'prediction', data: rows.map((r) => r.prediction), type: 'INT32' },
+        { name: 'score', data: rows.map((r) => r.score), type: 'DOUBLE' },
+      ] }));
+      const res = await t.app.inject({ method: 'POST', url: `${v2}/predictions`, headers: { 'content-type': 'application/vnd.apache.parquet', authorization: `Bearer ${tok.ds}` }, payload: parquet });
+      expect(res.json()).toMatchObject({ accepted: 50, rejected: 0 });
+      const v2windows = async () => (await call(t.app, { method: 'GET', url: `${v2}/monitoring` })).body;
+      for (let i = 0; i < 300 && (await v2windows()).items.some((w: { pending: boolean }) => w.pending); i++) await new Promise((r) => setTimeout(r, 50));
+      const m = await v2windows();
+      // Six-hour windows: the 50 records spread over a day fall into four.
+      expect(m.windowSeconds).toBe(21_600);
+      expect(m.items.map((w: { rows: number }) => w.rows).reduce((a: number, b: number) => a + b, 0)).toBe(50);
+      expect(m.items.every((w: { drift: { from: string } }) => w.drift.from === 'records')).toBe(true);
     });
   });
 });

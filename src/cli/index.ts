@@ -7,6 +7,7 @@ import { identityCommands } from './identity-commands.ts';
 import { inventoryCommands } from './inventory-commands.ts';
 import { policyCommands } from './policy-commands.ts';
 import { evaluateCommand } from './evaluate-command.ts';
+import { driftCommand } from './drift-command.ts';
 import { lifecycleCommands } from './lifecycle-commands.ts';
 import { serverCommands } from './server-commands.ts';
 
@@ -48,6 +49,7 @@ identityCommands(program);
 auditCommands(program);
 policyCommands(program);
 evaluateCommand(program);
+driftCommand(program);
 lifecycleCommands(program);
 
 try {

@@ -9,7 +9,7 @@ import { datasetRoutes } from './datasets/datasets.routes.ts';
 import { createDatasetService } from './datasets/datasets.service.ts';
 import { identityRepo } from './identity/identity.repo.ts';
 import { modelRepo } from './models/models.repo.ts';
-import { modelRoutes } from './models/models.routes.ts';
+import { modelRoutes, type ModelHealth } from './models/models.routes.ts';
 import { createModelService } from './models/models.service.ts';
 import { useCaseRepo } from './use-cases/use-cases.repo.ts';
 import { useCaseRoutes } from './use-cases/use-cases.routes.ts';
@@ -46,9 +46,9 @@ export function createInventory({ db, transact, audit, clock, ids, versionCache,
 export type Inventory = ReturnType<typeof createInventory>;
 
 /** Mounts the inventory routes on an `/api/v1` scope. */
-export function inventoryRoutes(app: App, inventory: Inventory): void {
+export function inventoryRoutes(app: App, inventory: Inventory, extras: { modelHealth?: ModelHealth } = {}): void {
   useCaseRoutes(app, inventory);
-  modelRoutes(app, inventory);
+  modelRoutes(app, { ...inventory, ...(extras.modelHealth ? { health: extras.modelHealth } : {}) });
   versionRoutes(app, inventory);
   datasetRoutes(app, inventory);
 }

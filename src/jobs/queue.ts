@@ -88,7 +88,8 @@ export function createPgBossQueue(pool: pg.Pool, options: QueueOptions & { schem
   let started = false;
   return {
     async send(name, data, key) {
-      await boss.send(name, data, { singletonKey: key, retryLimit: 5, retryBackoff: true, retryDelay: 2 });
+      // A singleton *queue*: one waiting job per key, while another with that key may be running.
+      await boss.send(name, data, { singletonKey: key, useSingletonQueue: true, retryLimit: 5, retryBackoff: true, retryDelay: 2 });
     },
     work(name, handler) {
       handlers.set(name, handler);

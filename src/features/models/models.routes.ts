@@ -8,13 +8,23 @@ import { CreateModelBody, Model, ModelNameParams, PatchModelBody } from './model
 
 const tags = ['models'];
 
-export function modelRoutes(app: App, { models }: { models: ModelService }): void {
+/** Adds each model's monitoring health, when monitoring is there to say. */
+export type ModelHealth = (ids: string[]) => Promise<Map<string, Health>>;
+type Health = 'ok' | 'warning' | 'alerting' | 'no-data';
+
+export function modelRoutes(app: App, { models, health }: { models: ModelService; health?: ModelHealth }): void {
+  const withHealth = async <T extends { id: string }>(items: T[]): Promise<(T & { health?: Health })[]> => {
+    if (!health) return items;
+    const h = await health(items.map((m) => m.id));
+    return items.map((m) => ({ ...m, health: h.get(m.id) }));
+  };
+
   app.post('/models', {
     config: { auth: 'authenticated' },
     schema: { tags, summary: 'Register a model under a use case', body: CreateModelBody, response: { 201: Model } },
   }, async (request, reply) => {
     const m = await models.create(contextOf(request), request.body);
-    return reply.status(201).header('location', `/api/v1/models/${encodeURIComponent(m.name)}`).header('etag', etagOf('model', m.id, m.revision)).send(m);
+    return reply.status(201).header('location', `/api/v1/models/${encodeURIComponent(m.name)}`).header('etag', etagOf('model', m.id, m.revision)).send((await withHealth([m]))[0]!);
   });
 
   app.get('/models', {
@@ -33,14 +43,17 @@ export function modelRoutes(app: App, { models }: { models: ModelService }): voi
       ),
       response: { 200: PageOf(Model) },
     },
-  }, async (request) => models.list(request.query));
+  }, async (request) => {
+    const page = await models.list(request.query);
+    return { ...page, items: await withHealth(page.items) };
+  });
 
   app.get('/models/:name', {
     config: { permission: 'inventory:read' },
     schema: { tags, summary: 'Read a model', params: ModelNameParams, response: { 200: Model } },
   }, async (request, reply) => {
     const m = await models.get(request.params.name);
-    return reply.header('etag', etagOf('model', m.id, m.revision)).send(m);
+    return reply.header('etag', etagOf('model', m.id, m.revision)).send((await withHealth([m]))[0]!);
   });
 
   app.patch('/models/:name', {
@@ -56,6 +69,6 @@ export function modelRoutes(app: App, { models }: { models: ModelService }): voi
   }, async (request, reply) => {
     const current = await models.get(request.params.name);
     const m = await models.update(contextOf(request), request.params.name, request.body, revisionFromIfMatch(request.headers['if-match'], 'model', current.id));
-    return reply.header('etag', etagOf('model', m.id, m.revision)).send(m);
+    return reply.header('etag', etagOf('model', m.id, m.revision)).send((await withHealth([m]))[0]!);
   });
 }

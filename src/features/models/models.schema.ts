@@ -41,6 +41,7 @@ export const Model = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
   createdBy: Type.Union([Type.String(), Type.Null()]),
+  health: Type.Optional(Type.Enum(['ok', 'warning', 'alerting', 'no-data'], { description: "production monitoring: the worst of its versions' (unresolved critical alert: alerting; warning: warning; no monitoring data for two windows: no-data)" })),
 });
 export type Model = Static<typeof Model>;
 

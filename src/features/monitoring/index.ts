@@ -119,7 +119,11 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
     },
   });
   queue.work(JOB, async (data) => {
-    await compute.computeWindow(String(data.versionId), Number(data.start));
+    const versionId = String(data.versionId);
+    const start = Number(data.start);
+    await compute.computeWindow(versionId, start);
+    // Records that arrived while it ran left the window dirty: compute it again.
+    if ((await repo.window(db, versionId, start))?.dirty === 1) await touched(versionId, [start]);
   });
 
   const oversight = createOversightService({ ...base, owner, reauthenticate: deps.reauthenticate, signDigest: deps.signDigest });
@@ -133,6 +137,18 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
     return out;
   }
 
+  /** Health of models: the worst of their versions' (a model without monitoring data has none). */
+  async function modelHealth(exec: Executor, modelIds: string[]): Promise<Map<string, Health>> {
+    const { severities, data } = await repo.modelHealthInputs(exec, modelIds);
+    const now = deps.clock.now().getTime();
+    return new Map(
+      modelIds.map((id) => {
+        const fresh = (data.get(id) ?? []).find((d) => now - d.last <= 2 * d.size);
+        return [id, health(severities.get(id) ?? [], fresh ? fresh.last : null, now, fresh ? fresh.size : 1)];
+      }),
+    );
+  }
+
   let sweeper: NodeJS.Timeout | undefined;
   const sweep = async () => {
     for (const w of await repo.dirtyWindows(db, 1000)) await queue.send(JOB, { versionId: w.model_version_id, start: w.window_start_ms }, `${w.model_version_id}:${w.window_start_ms}`);
@@ -144,6 +160,7 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
     alerts,
     oversight,
     healthOf,
+    modelHealth,
 
     async windows(model: string, version: number, q: { from?: string; to?: string; limit: number }) {
       const o = await owner(db, model, version);

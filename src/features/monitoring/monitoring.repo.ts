@@ -201,6 +201,28 @@ export const monitoringRepo = {
     return out;
   },
 
+  /**
+   * What model health is made of, per model: severities of unresolved alerts on its versions, and
+   * for each version with monitoring data, when its last data ended and its window length.
+   */
+  async modelHealthInputs(db: Executor, modelIds: string[]): Promise<{ severities: Map<string, string[]>; data: Map<string, { last: number; size: number }[]> }> {
+    const severities = new Map<string, string[]>();
+    const data = new Map<string, { last: number; size: number }[]>();
+    if (modelIds.length === 0) return { severities, data };
+    const alerts = await db.selectFrom('alerts as a').innerJoin('model_versions as v', 'v.id', 'a.model_version_id').select(['v.model_id', 'a.severity']).where('v.model_id', 'in', modelIds).where('a.state', '!=', 'resolved').execute();
+    for (const a of alerts) severities.set(a.model_id, [...(severities.get(a.model_id) ?? []), a.severity]);
+    const windows = await db
+      .selectFrom('monitor_windows as w')
+      .innerJoin('model_versions as v', 'v.id', 'w.model_version_id')
+      .select(['v.model_id', 'w.model_version_id', (eb) => eb.fn.max('w.window_end_ms').as('last'), (eb) => eb.fn.max(sql<number>`w.window_end_ms - w.window_start_ms`).as('size')])
+      .where('v.model_id', 'in', modelIds)
+      .where('w.rows', '>', 0)
+      .groupBy(['v.model_id', 'w.model_version_id'])
+      .execute();
+    for (const w of windows) data.set(w.model_id, [...(data.get(w.model_id) ?? []), { last: Number(w.last), size: Number(w.size) }]);
+    return { severities, data };
+  },
+
   async insertIncident(tx: Tx, row: IncidentTable): Promise<void> {
     await tx.insertInto('incidents').values(row).execute();
   },
