@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { auditBench } from './lib/audit-bench.ts';
 import { evidenceBench } from './lib/evidence-bench.ts';
+import { driftBench } from './lib/drift-bench.ts';
 import { startChild } from './lib/child.ts';
 import { load, type LoadResult } from './lib/load.ts';
 import { rawSingleRowTransactions } from './lib/sqlite-raw.ts';
@@ -56,6 +57,7 @@ await steward.stop();
 const raw = rawSingleRowTransactions(SECONDS);
 const audit = await auditBench(AUDIT_EVENTS);
 const evidence = await evidenceBench(EVAL_ROWS);
+const drift = [driftBench(1_000_000, 3), driftBench(10_000_000, 1)];
 
 rows.push({ name: 'GET /api/v1/models/{name}/versions/{v} (req/s, authenticated)', value: fmt(versionGet.rps), baseline: `${fmt(bareGet.rps)} bare Fastify hello-world GET`, ratio: versionGet.rps / bareGet.rps, goal: '>= 0.6' });
 rows.push({ name: 'POST /api/v1/models/{name}/versions (req/s, durable, audited)', value: fmt(versionCreate.rps), baseline: `${fmt(raw.tps)} raw better-sqlite3 1-row txn/s`, ratio: versionCreate.rps / raw.tps, goal: '>= 0.3' });
@@ -99,6 +101,16 @@ rows.push({
   ratio: evidence.file.evaluateSeconds / evidence.file.csvParseSeconds,
   goal: '-',
 });
+
+for (const d of drift) {
+  rows.push({
+    name: `drift of one numerical column, ${fmt(d.n)} vs ${fmt(d.n)} float64: sort, KS with p-value, PSI, Wasserstein (ms); peak RSS ${fmt(d.steward.maxRssMiB)} MiB`,
+    value: fmt(d.steward.ms, 0),
+    baseline: d.scipy ? `${fmt(d.scipy.ms, 0)} ms scipy ${d.scipy.version}: ${d.scipy.detail}` : 'scipy not installed (apt-get install python3-scipy)',
+    ratio: d.scipy ? d.steward.ms / d.scipy.ms : NaN,
+    goal: d.n <= 1_000_000 ? '<= 0.5' : 'RSS <= 300 MiB',
+  });
+}
 
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 console.log(`\nSteward benchmark (median of 3 loads of ${SECONDS}s after a 2s warm-up, 32 connections, autocannon in its own process; SQLite WAL synchronous=FULL) on ${machine}\n`);

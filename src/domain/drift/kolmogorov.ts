@@ -4,7 +4,6 @@
 // exact and cheap, Pelz-Good's asymptotic series for large n, and 2 x Smirnov's one-sided tail
 // in the far tail. The region boundaries are the ones scipy uses, so its answers are reproduced.
 
-import { logChoose } from './special.ts';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 const SQRT_2PI = Math.sqrt(2 * Math.PI);
@@ -32,18 +31,32 @@ export function smirnovSf(n: number, x: number): number {
   if (x <= 0) return 1;
   if (x >= 1) return 0;
   const jMax = Math.floor(n * (1 - x));
-  const logs = new Float64Array(jMax + 1);
+  // One pass with a running log-sum-exp; log C(n, j) by its recurrence from log C(n, 0) = 0. The
+  // terms rise to one peak and fall: past it, once they are 1e-30 of the largest, the rest cannot
+  // move the sum.
   let top = -Infinity;
-  for (let j = 0; j <= jMax; j++) {
-    const a = (n - n * x - j) / n;
-    const b = x + j / n;
-    const l = a <= 0 ? -Infinity : logChoose(n, j) + (n - j) * Math.log(a) + (j - 1) * Math.log(b);
-    logs[j] = l;
-    if (l > top) top = l;
-  }
-  if (top === -Infinity) return 0;
   let sum = 0;
-  for (let j = 0; j <= jMax; j++) if (logs[j]! > top - 745) sum += Math.exp(logs[j]! - top);
+  let logBinom = 0;
+  // Kahan-compensated: millions of steps would otherwise drift the binomial's logarithm.
+  let carry = 0;
+  let prev = -Infinity;
+  for (let j = 0; j <= jMax; j++) {
+    if (j > 0) {
+      const y = Math.log1p((n - 2 * j + 1) / j) - carry;
+      const t = logBinom + y;
+      carry = t - logBinom - y;
+      logBinom = t;
+    }
+    const a = (n - n * x - j) / n;
+    if (a <= 0) break;
+    const l = logBinom + (n - j) * Math.log(a) + (j - 1) * Math.log(x + j / n);
+    if (l > top) {
+      sum = sum * Math.exp(top - l) + 1;
+      top = l;
+    } else sum += Math.exp(l - top);
+    if (l < prev && l < top - 69) break;
+    prev = l;
+  }
   return clip(x * Math.exp(top) * sum);
 }
 
