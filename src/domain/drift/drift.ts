@@ -230,6 +230,5 @@ export function countsDrift(type: ColumnType, reference: number[], current: numb
     score === undefined
       ? { stattest, threshold, drift_score: NaN, drift_detected: false, reason: `${stattest} needs the values themselves, not a profile` }
       : { stattest, threshold, drift_score: score, drift_detected: isDrift(stattest, score, threshold) };
-  out.decision = decision;
   return { report: out, decision };
 }

@@ -61,7 +61,7 @@ const CHUNK = 65_536;
  * A column of numbers gathered in fixed chunks and joined into one typed array at the end: 8 bytes
  * a row, without the copies and the up-to-double slack of an array grown by doubling.
  */
-class NumberColumn {
+export class NumberColumn {
   private chunks: Float64Array[] = [];
   private current = new Float64Array(CHUNK);
   private at = 0;

@@ -15,6 +15,7 @@ import type { Clock } from '../../clock.ts';
 import type { AlertsService, AlertSubject } from './alerts.service.ts';
 import type { MonitoringRepo } from './monitoring.repo.ts';
 import { cellValue, type Monitor, type MonitorsService, type ReferenceColumn } from './monitors.service.ts';
+import { NumberColumn } from '../evidence/parse.ts';
 
 // Metrics where higher is better; for the rest (errors, losses) decay is the rise.
 const HIGHER_IS_BETTER = new Set(['accuracy', 'precision', 'recall', 'f1', 'roc-auc', 'r2', 'balanced-accuracy', 'macro-f1', 'weighted-f1', 'specificity', 'tpr', 'tnr']);
@@ -32,8 +33,76 @@ export interface ComputeDeps {
   evaluated: (exec: Executor, versionId: string) => Promise<Record<string, number>>;
 }
 
-/** Drift of one window from rows or profiles; null when the window has neither. */
-function windowDrift(monitor: Monitor, reference: Record<string, ReferenceColumn>, rows: Record<string, unknown>[], profiles: Profile[]) {
+/**
+ * A window's records, gathered page by page into what the statistics need: numerical features as
+ * typed arrays (8 bytes a value), categorical ones as counts, and the labelled records' truth and
+ * predictions. Memory grows with the numerical values only, never with JSON rows.
+ */
+interface WindowData {
+  rows: number;
+  numerical: Map<string, NumberColumn>;
+  categorical: Map<string, Map<string, number>>;
+  labelled: number;
+  yTrue: NumberColumn;
+  yPred: NumberColumn;
+  score: NumberColumn;
+  scored: boolean;
+  classes: { yTrue: string[]; yPred: string[] };
+  sensitive: Record<string, string[]>;
+  problem: string | null;
+}
+
+const PAGE = 5000;
+
+async function gather(repo: MonitoringRepo, db: Executor, versionId: string, from: number, to: number, monitor: Monitor | null): Promise<WindowData> {
+  const features = Object.entries(monitor?.config.features ?? {});
+  const config = monitor?.config;
+  const d: WindowData = { rows: 0, numerical: new Map(), categorical: new Map(), labelled: 0, yTrue: new NumberColumn(), yPred: new NumberColumn(), score: new NumberColumn(), scored: true, classes: { yTrue: [], yPred: [] }, sensitive: Object.fromEntries((config?.sensitive ?? []).map((c) => [c, []])), problem: null };
+  for (const [name, type] of features) type === 'numerical' ? d.numerical.set(name, new NumberColumn()) : d.categorical.set(name, new Map());
+  // One string per distinct group value, shared by the rows that have it.
+  const interned = new Map<string, string>();
+  const intern = (v: string) => interned.get(v) ?? (interned.set(v, v), v);
+  let after: { ts: number; id: string } | null = null;
+  for (;;) {
+    const page = await repo.windowPage(db, versionId, from, to, after, PAGE);
+    for (const p of page) {
+      d.rows++;
+      if (!config) continue;
+      const f = JSON.parse(p.features) as Record<string, unknown>;
+      for (const [name, col] of d.numerical) col.push(cellValue('numerical', f[name]) as number);
+      for (const [name, counts] of d.categorical) {
+        const v = cellValue('categorical', f[name]);
+        if (v !== null) counts.set(v as string, (counts.get(v as string) ?? 0) + 1);
+      }
+      if (p.label === null || p.prediction === null) continue;
+      const label: unknown = JSON.parse(p.label);
+      const prediction: unknown = JSON.parse(p.prediction);
+      d.labelled++;
+      for (const c of config.sensitive ?? []) d.sensitive[c]!.push(intern(String(f[c] ?? 'missing')));
+      if (config.task === 'multiclass-classification') {
+        d.classes.yTrue.push(intern(String(label)));
+        d.classes.yPred.push(intern(String(prediction)));
+      } else if (config.task === 'binary-classification') {
+        d.yTrue.push(String(label) === config.positiveLabel ? 1 : 0);
+        d.yPred.push(String(prediction) === config.positiveLabel ? 1 : 0);
+        if (p.score === null) d.scored = false;
+        else d.score.push(p.score);
+      } else {
+        const y = Number(label);
+        const yhat = Number(prediction);
+        if (!Number.isFinite(y) || !Number.isFinite(yhat)) d.problem = 'regression labels and predictions must be numbers';
+        d.yTrue.push(y);
+        d.yPred.push(yhat);
+      }
+    }
+    if (page.length < PAGE) return d;
+    const last = page[page.length - 1]!;
+    after = { ts: last.ts_ms, id: last.record_id };
+  }
+}
+
+/** Drift of one window from its records or, when only those arrived, its profiles; null with neither. */
+function windowDrift(monitor: Monitor, reference: Record<string, ReferenceColumn>, data: WindowData, profiles: Profile[]) {
   const { config } = monitor;
   const columns: Record<string, unknown> = {};
   const decisions: Record<string, ColumnDecision> = {};
@@ -43,16 +112,20 @@ function windowDrift(monitor: Monitor, reference: Record<string, ReferenceColumn
     const threshold = c?.threshold ?? (c?.stattest ? undefined : config.drift.threshold);
     return { ...(stattest ? { stattest } : {}), ...(threshold !== undefined ? { threshold } : {}) };
   };
-  if (rows.length === 0 && profiles.length === 0) return null;
-  const merged = rows.length === 0 ? mergeProfiles(profiles) : null;
+  if (data.rows === 0 && profiles.length === 0) return null;
+  const merged = data.rows === 0 ? mergeProfiles(profiles) : null;
+  const categories = (ref: Record<string, number>, cur: Map<string, number> | Record<string, number>) => {
+    const get = (k: string) => (cur instanceof Map ? cur.get(k) : cur[k]) ?? 0;
+    const keys = [...new Set([...Object.keys(ref), ...(cur instanceof Map ? cur.keys() : Object.keys(cur))])].sort();
+    return [keys.map((k) => ref[k] ?? 0), keys.map(get)] as const;
+  };
   for (const [name, type] of Object.entries(config.features)) {
     const ref = reference[name];
     if (!ref) continue;
     let result: ReturnType<typeof columnDrift> | ReturnType<typeof countsDrift>;
     if (!merged) {
-      const current = rows.map((r) => cellValue(type, r[name]));
-      const refSample = ref.type === 'numerical' ? ref.values! : Object.entries(ref.counts!).flatMap(([k, c]) => new Array<string>(c).fill(k));
-      result = columnDrift(type, refSample, current, optionsFor(name));
+      if (type === 'numerical') result = columnDrift('numerical', ref.values!, data.numerical.get(name)!.done(), optionsFor(name));
+      else result = countsDrift('categorical', ...categories(ref.counts!, data.categorical.get(name)!), optionsFor(name));
     } else {
       const f = merged.features[name];
       if (!f) continue;
@@ -60,36 +133,27 @@ function windowDrift(monitor: Monitor, reference: Record<string, ReferenceColumn
         const refCounts = new Array<number>(f.histogram.edges.length + 1).fill(0);
         for (const v of ref.values!) refCounts[binOf(f.histogram.edges, v)]!++;
         result = countsDrift('numerical', refCounts, f.histogram.counts, optionsFor(name));
-      } else if (f.type === 'categorical' && ref.type === 'categorical') {
-        const keys = [...new Set([...Object.keys(ref.counts!), ...Object.keys(f.categories)])].sort();
-        result = countsDrift('categorical', keys.map((k) => ref.counts![k] ?? 0), keys.map((k) => f.categories[k] ?? 0), optionsFor(name));
-      } else continue;
+      } else if (f.type === 'categorical' && ref.type === 'categorical') result = countsDrift('categorical', ...categories(ref.counts!, f.categories), optionsFor(name));
+      else continue;
     }
-    columns[name] = result.report;
+    // Every column says its deciding test the same way, whichever statistics it was computed from.
+    columns[name] = { ...result.report, decision: result.decision };
     decisions[name] = result.decision;
   }
   return { from: merged ? 'profiles' : 'records', columns, decisions, ...datasetDrift(decisions, config.drift.driftShare) };
 }
 
 /** Performance of the labelled records of a window, with the evidence engine's metrics. */
-function windowPerformance(monitor: Monitor, rows: { features: Record<string, unknown>; prediction: unknown; score: number | null; label: unknown }[]) {
+function windowPerformance(monitor: Monitor, d: WindowData) {
   const { config } = monitor;
-  const labelled = rows.filter((r) => r.label !== null && r.label !== undefined && r.prediction !== null && r.prediction !== undefined);
-  if (labelled.length === 0) return null;
-  const sensitive = config.sensitive ?? [];
-  const data: EvaluationData = { yTrue: new Float64Array(0), yPred: new Float64Array(0), sensitive: Object.fromEntries(sensitive.map((c) => [c, labelled.map((r) => String(r.features[c] ?? 'missing'))])) };
-  if (config.task === 'multiclass-classification') data.classes = { yTrue: labelled.map((r) => String(r.label)), yPred: labelled.map((r) => String(r.prediction)) };
-  else if (config.task === 'binary-classification') {
-    data.yTrue = Float64Array.from(labelled, (r) => (String(r.label) === config.positiveLabel ? 1 : 0));
-    data.yPred = Float64Array.from(labelled, (r) => (String(r.prediction) === config.positiveLabel ? 1 : 0));
-    if (labelled.every((r) => r.score !== null)) data.score = Float64Array.from(labelled, (r) => r.score!);
-  } else {
-    data.yTrue = Float64Array.from(labelled, (r) => Number(r.label));
-    data.yPred = Float64Array.from(labelled, (r) => Number(r.prediction));
-    if (!data.yTrue.every(Number.isFinite) || !data.yPred.every(Number.isFinite)) return { rows: labelled.length, error: 'regression labels and predictions must be numbers' };
-  }
-  const r = evaluate({ task: config.task, label: 'label', ...(data.score ? { score: 'score' } : {}), sensitive, slices: { minRows: 30 } }, data);
-  return { rows: labelled.length, metrics: r.metrics, performance: r.performance, fairness: r.fairness };
+  if (d.labelled === 0) return null;
+  if (d.problem) return { rows: d.labelled, error: d.problem };
+  const data: EvaluationData = { yTrue: d.yTrue.done(), yPred: d.yPred.done(), sensitive: d.sensitive };
+  if (config.task === 'multiclass-classification') data.classes = d.classes;
+  const score = d.score.done();
+  if (config.task === 'binary-classification' && d.scored) data.score = score;
+  const r = evaluate({ task: config.task, label: 'label', ...(data.score ? { score: 'score' } : {}), sensitive: config.sensitive ?? [], slices: { minRows: 30 } }, data);
+  return { rows: d.labelled, metrics: r.metrics, performance: r.performance, fairness: r.fairness };
 }
 
 export function createComputeService(deps: ComputeDeps) {
@@ -102,19 +166,18 @@ export function createComputeService(deps: ComputeDeps) {
       if (!claimed) return false;
       const w = (await repo.window(db, versionId, start))!;
       const monitor = await deps.monitors.current(db, versionId);
-      const predictionRows = await repo.windowPredictions(db, versionId, w.window_start_ms, w.window_end_ms);
-      const rows = predictionRows.map((p) => ({ features: JSON.parse(p.features) as Record<string, unknown>, prediction: p.prediction === null ? null : JSON.parse(p.prediction), score: p.score, label: p.label === null ? null : JSON.parse(p.label) }));
+      const data = await gather(repo, db, versionId, w.window_start_ms, w.window_end_ms, monitor);
       const profiles = (await repo.windowProfiles(db, versionId, w.window_start_ms, w.window_end_ms)).map((p) => JSON.parse(p.profile) as Profile);
       let drift: ReturnType<typeof windowDrift> = null;
       let performance: ReturnType<typeof windowPerformance> = null;
       if (monitor) {
         const reference = await deps.monitors.referenceColumns(db, versionId, monitor.id);
-        drift = windowDrift(monitor, reference, rows.map((r) => r.features), profiles);
-        performance = windowPerformance(monitor, rows);
+        drift = windowDrift(monitor, reference, data, profiles);
+        performance = windowPerformance(monitor, data);
       }
       const who = await deps.subject(db, versionId);
       const evaluated = await deps.evaluated(db, versionId);
-      const count = rows.length + profiles.reduce((n, p) => n + p.count, 0);
+      const count = data.rows + profiles.reduce((n, p) => n + p.count, 0);
       await transact(async (tx: Tx) => {
         await repo.saveWindow(tx, { model_version_id: versionId, window_start_ms: w.window_start_ms, window_end_ms: w.window_end_ms, drift: drift && JSON.stringify(drift), performance: performance && JSON.stringify(performance), rows: count, labelled: performance?.rows ?? 0, computed_at: clock.now().toISOString(), config_id: monitor?.id ?? null });
         // Alerts follow the latest window only: recomputing an older one (late labels) updates its

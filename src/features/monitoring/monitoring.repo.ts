@@ -58,16 +58,11 @@ export const monitoringRepo = {
     await tx.updateTable('predictions').set({ label, labelled_at: at }).where('model_version_id', '=', versionId).where('record_id', '=', recordId).execute();
   },
 
-  /** The predictions of one window, in time order. */
-  async windowPredictions(db: Executor, versionId: string, fromMs: number, toMs: number): Promise<Pick<PredictionTable, 'features' | 'prediction' | 'score' | 'label'>[]> {
-    return db
-      .selectFrom('predictions')
-      .select(['features', 'prediction', 'score', 'label'])
-      .where('model_version_id', '=', versionId)
-      .where('ts_ms', '>=', fromMs)
-      .where('ts_ms', '<', toMs)
-      .orderBy('ts_ms')
-      .execute();
+  /** One page of a window's predictions in (time, id) order, after the given position. */
+  async windowPage(db: Executor, versionId: string, fromMs: number, toMs: number, after: { ts: number; id: string } | null, limit: number): Promise<Pick<PredictionTable, 'record_id' | 'ts_ms' | 'features' | 'prediction' | 'score' | 'label'>[]> {
+    let q = db.selectFrom('predictions').select(['record_id', 'ts_ms', 'features', 'prediction', 'score', 'label']).where('model_version_id', '=', versionId).where('ts_ms', '>=', fromMs).where('ts_ms', '<', toMs);
+    if (after) q = q.where((eb) => eb.or([eb('ts_ms', '>', after.ts), eb.and([eb('ts_ms', '=', after.ts), eb('record_id', '>', after.id)])]));
+    return q.orderBy('ts_ms').orderBy('record_id').limit(limit).execute();
   },
 
   async insertBatch(tx: Tx, row: IngestBatchTable): Promise<void> {

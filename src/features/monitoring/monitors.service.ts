@@ -119,7 +119,12 @@ export function createMonitorsService(deps: MonitorsDeps) {
     const from = Date.parse(config.reference.from);
     const to = Date.parse(config.reference.to);
     if (!(from < to)) throw bad('reference.from must be before reference.to', '/body/reference/to');
-    for (const p of await repo.windowPredictions(db, versionId, from, to)) take(JSON.parse(p.features) as Record<string, unknown>);
+    for (let after: { ts: number; id: string } | null = null; ; ) {
+      const page = await repo.windowPage(db, versionId, from, to, after, 5000);
+      for (const p of page) take(JSON.parse(p.features) as Record<string, unknown>);
+      if (page.length < 5000) break;
+      after = { ts: page[page.length - 1]!.ts_ms, id: page[page.length - 1]!.record_id };
+    }
     return { columns, rows, source: { window: { from: config.reference.from, to: config.reference.to } } };
   }
 
