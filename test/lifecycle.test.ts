@@ -355,14 +355,19 @@ describe.each(DB_KINDS)('governed lifecycle on %s', (kind) => {
       expect((await reqs()).find((r) => r.measure === 'gdpr-dpia')!.status).toBe('satisfied');
       // An approval given at ideation does not count for a later gate's sign-off (model acceptance at preproduction).
       expect((await reqs()).find((r) => r.measure === 'signoff-model-acceptance')!.status).toBe('missing');
-      const added = await doc('model-card');
-      expect(added.status).toBe(201);
+      const later = await doc('model-card');
+      expect(later.status).toBe(201);
       // Signing against the state reviewed before the model card arrived is refused.
       expectProblem(await sign('risk2', { role: 'risk-audit', meaning: 'approve', coveredDigest: reviewed }), 412, 'precondition_failed');
-      const sigs = (await call(t.app, { method: 'GET', url: `${v1}/signatures` })).body.items;
-      const stale = sigs.find((s: { id: string }) => s.id === approve.body.id);
+      // The model card serves a later gate (development): the ideation approval still stands.
+      const signature = async () => (await call(t.app, { method: 'GET', url: `${v1}/signatures` })).body.items.find((s: { id: string }) => s.id === approve.body.id);
+      expect(await signature()).toMatchObject({ status: 'valid', changes: [] });
+      // A revised DPIA is evidence of the approval's own gate: the approval goes stale.
+      const added = await doc('dpia');
+      expect(added.status).toBe(201);
+      const stale = await signature();
       expect(stale.status).toBe('stale');
-      expect(stale.changes).toEqual(expect.arrayContaining([{ what: 'evidence', change: 'added', id: added.body.id }, { what: 'requirement', measure: 'doc-model-card', from: 'missing', to: 'satisfied' }]));
+      expect(stale.changes).toEqual([{ what: 'evidence', change: 'added', id: added.body.id }]);
       expect((await reqs()).find((r) => r.measure === 'gdpr-dpia')!.status).toBe('missing');
       const review = (await call(t.app, { method: 'GET', url: '/api/v1/tasks', token: as('risk1') })).body.items.find((x: { kind: string; details: { signature?: string } }) => x.kind === 're-review' && x.details.signature === approve.body.id);
       expect(review).toMatchObject({ role: 'risk-audit', details: { signature: approve.body.id, signer: { username: 'rita' }, changes: expect.arrayContaining([{ what: 'evidence', change: 'added', id: added.body.id }]) } });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createProfileBuilder } from '../src/domain/monitoring/profile.ts';
+import { createProfileBuilder, postProfile } from '../src/client/profile.ts';
 import { call, expectProblem, seedUser, useCaseBody, useTestApp } from './helpers/app.ts';
 import { DB_KINDS, skipReason } from './helpers/db.ts';
 import { adHocAnalysis, creditScoring } from './helpers/policy.ts';
@@ -276,8 +276,10 @@ describe.each(DB_KINDS)('production monitoring on %s', (kind) => {
       };
       const a = half(0, 12);
       const b = half(12, 24);
-      const sent = await call(t.app, { method: 'POST', url: `${v1}/profiles`, token: tok.ds, body: a });
-      expect(sent.body).toMatchObject({ kind: 'profile', accepted: a.count, duplicate: false });
+      // The client helper, over real HTTP.
+      const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+      expect(await postProfile({ url, token: tok.ds!, model: 'pd', version: 1, profile: a })).toMatchObject({ kind: 'profile', accepted: a.count, duplicate: false });
+      await expect(postProfile({ url, token: tok.outsider!, model: 'pd', version: 1, profile: a })).rejects.toThrow(/403 forbidden/);
       expect((await call(t.app, { method: 'POST', url: `${v1}/profiles`, token: tok.ds, body: a })).body).toMatchObject({ accepted: 0, duplicate: true });
       expect((await call(t.app, { method: 'POST', url: `${v1}/profiles?key=half-2`, token: tok.ds, body: b })).body.duplicate).toBe(false);
       expectProblem(await call(t.app, { method: 'POST', url: `${v1}/profiles?key=half-2`, token: tok.ds, body: a }), 409, 'conflict');

@@ -1,7 +1,8 @@
 /**
  * What an electronic signature covers (21 CFR Part 11 §11.70: the signature is bound to its
  * record): the version's definition, the evidence and requirement statuses the signer was shown,
- * and the policy pack they were evaluated under. When any of these changes, the signature is stale.
+ * and the policy pack they were evaluated under. When any of these that bears on the gates up to the
+ * signature's step changes, the signature is stale (the governance layer judges what bears on them).
  */
 export interface CoveredState {
   definitionDigest: string;

@@ -117,18 +117,38 @@ export async function loadGovernance(deps: GovernanceDeps, exec: Executor, owner
   const caseScoped = new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id));
   const caseRecords = useCaseDocumentRecords(caseDocuments);
   const recordsFor = (step: string) => (caseScoped.has(step) ? [...evidenceRecords, ...caseRecords] : evidenceRecords);
+  // Which gates each piece of evidence serves (by step position), and the monitoring alerts that
+  // put everything in doubt. Computed below, used when a signature's changes are judged.
+  const serves = new Map<string, number[]>();
+  const alerts = new Set(evidenceRows.filter((e) => e.kind === 'monitoring-alert').map((e) => e.id));
+  /**
+   * A signature answers for the gates up to the step it was given at. Progress on later steps
+   * (their documents, their requirement statuses) does not make it stale; a change to what it
+   * covered, to the definition or the policy, or a monitoring alert, does.
+   */
+  const bearsOn = (signedAt: string) => (c: Change): boolean => {
+    const limit = at(signedAt);
+    if (c.what === 'requirement') {
+      const m = byId.get(c.measure);
+      return !m || at(m.step) <= limit;
+    }
+    if (c.what === 'evidence' && c.change === 'added' && !alerts.has(c.id)) {
+      const steps = serves.get(c.id);
+      return !steps || steps.some((x) => x <= limit);
+    }
+    return true;
+  };
+  const at = (s: string) => process.steps.indexOf(gateStepOf(policy.pack, process, s));
+  const evidenceStatuses = required.filter((m) => !withoutSignoffs.has(m.measure)).map((m) => ({ m, status: measureStatus(byId.get(m.measure)!, recordsFor(m.step), opts) }));
+  for (const { m, status } of evidenceStatuses) if ('by' in status) for (const id of status.by) serves.set(id, [...(serves.get(id) ?? []), at(m.step)]);
   const covered: CoveredState = {
     definitionDigest: definitionDigest(version),
     policy: { id: policy.packId, name: policy.name, version: policy.version },
     evidence: evidenceRows.map((e) => ({ id: e.id, contentHash: e.content_hash })).sort((a, b) => (a.id < b.id ? -1 : 1)),
-    requirements: required
-      .filter((m) => !withoutSignoffs.has(m.measure))
-      .map((m) => ({ measure: m.measure, status: measureStatus(byId.get(m.measure)!, recordsFor(m.step), opts).status }))
-      .sort((a, b) => (a.measure < b.measure ? -1 : 1)),
+    requirements: evidenceStatuses.map(({ m, status }) => ({ measure: m.measure, status: status.status })).sort((a, b) => (a.measure < b.measure ? -1 : 1)),
   };
-  const signatures = signatureRows.map((s) => view(s, diffCovered(coveredOf(JSON.parse(s.manifest) as SignatureManifest), covered)));
+  const signatures = signatureRows.map((s) => view(s, diffCovered(coveredOf(JSON.parse(s.manifest) as SignatureManifest), covered).filter(bearsOn(s.step))));
   const decisions = latestDecisions(signatures);
-  const at = (s: string) => process.steps.indexOf(gateStepOf(policy.pack, process, s));
   const approvals = decisions.filter((s) => s.meaning === 'approve');
   // Sign-offs of use-case steps (scoping) are given once on the use case, valid while its assessment stands.
   const caseSignatures = useCaseSignatures(caseRows, policy);
