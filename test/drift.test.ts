@@ -61,3 +61,16 @@ describe('drift statistics', () => {
     expect(datasetDrift({}).dataset_drift).toBe(false);
   });
 });
+
+describe('alert rule metrics', () => {
+  it('lets a * stand for one feature or KPI name, never for a suffix', async () => {
+    const { metricMatches } = await import('../src/domain/monitoring/alerts.ts');
+    expect(metricMatches('kpi.*.missed', 'kpi.approval.rate.missed')).toBe(true);
+    expect(metricMatches('kpi.*', 'kpi.approval.missed')).toBe(false);
+    expect(metricMatches('kpi.*', 'kpi.approval')).toBe(true);
+    expect(metricMatches('performance.*', 'performance.accuracy.decay')).toBe(false);
+    expect(metricMatches('performance.*.decay', 'performance.roc-auc.decay')).toBe(true);
+    expect(metricMatches('drift.column.*', 'drift.column.age')).toBe(true);
+    expect(metricMatches('drift.dataset', 'drift.share')).toBe(false);
+  });
+});

@@ -95,8 +95,19 @@ describe.each(DB_KINDS)('production monitoring on %s', (kind) => {
       // CSV with flat feature columns lands in the same log.
       const csv = `id,timestamp,age,region,prediction,score\ncsv-1,${new Date(R + 5000).toISOString()},41.5,EU,1,0.7\n`;
       expect((await post(`${v1}/predictions`, csv, 'text/csv')).body).toMatchObject({ accepted: 1, duplicates: 0, rejected: 0 });
+      // Out-of-range timestamps (a unit mistake) and text the databases cannot store are refused record by record.
+      const odd = await post(`${v1}/predictions`, jsonl([
+        { id: 'far-future', timestamp: '9e15', features: {} },
+        { id: 'seconds', timestamp: -5, features: {} },
+        { id: 'before-1970', timestamp: '1960-01-01T00:00:00Z', features: {} },
+        { id: 'nul\u0000id', timestamp: R, features: {} },
+        { id: 'nul-feature', timestamp: R, features: { region: 'E\u0000U' } },
+        { id: 'fine', timestamp: R + 1, features: { region: 'EU', age: 30 } },
+      ]));
+      expect(odd.body).toMatchObject({ accepted: 1, rejected: 5 });
+      expect(odd.body.reasons.map((r: { reason: string }) => r.reason.split(' ')[0])).toEqual(['timestamp', 'timestamp', 'timestamp', 'id', 'values']);
       const batches = (await call(t.app, { method: 'GET', url: `${v1}/ingest-batches` })).body.items;
-      expect(batches.map((b: { accepted: number }) => b.accepted)).toEqual([1, 0, 600]);
+      expect(batches.map((b: { accepted: number }) => b.accepted)).toEqual([1, 1, 0, 600]);
     });
 
     it('refuses malformed, oversize, foreign and unauthorised batches without writing anything', async () => {
@@ -139,7 +150,7 @@ describe.each(DB_KINDS)('production monitoring on %s', (kind) => {
       expectProblem(await call(t.app, { method: 'GET', url: `${v1}/monitor` }), 404, 'not_found');
       const monitor = await put(config());
       expect(monitor.status, monitor.text).toBe(200);
-      expect(monitor.body.reference).toMatchObject({ rows: 601, columns: { age: { type: 'numerical', n: 601, missing: 0 }, region: { type: 'categorical', n: 601 } } });
+      expect(monitor.body.reference).toMatchObject({ rows: 602, columns: { age: { type: 'numerical', n: 602, missing: 0 }, region: { type: 'categorical', n: 602 } } });
       expect(monitor.body.reference.columns.age.profileEdges).toHaveLength(9);
       expect((await call(t.app, { method: 'GET', url: `${v1}/monitor` })).body.id).toBe(monitor.body.id);
       // The configuration is evidence: it satisfies the pack's drift and performance monitoring measures.
@@ -160,7 +171,7 @@ describe.each(DB_KINDS)('production monitoring on %s', (kind) => {
       expect(calm.rows).toBe(300);
       expect(calm.drift, JSON.stringify(calm.drift.decisions)).toMatchObject({ from: "records", dataset_drift: false });
       expect(drifted.drift).toMatchObject({ from: 'records', number_of_columns: 2, number_of_drifted_columns: 2, dataset_drift: true });
-      // The reference has 601 values: Evidently's rules pick KS for age and chi-square for region.
+      // The reference has 602 values: Evidently's rules pick KS for age and chi-square for region.
       expect(drifted.drift.columns.age.decision).toMatchObject({ stattest: 'ks', drift_detected: true });
       expect(drifted.drift.columns.region.decision).toMatchObject({ stattest: 'chisquare', drift_detected: true });
       expect(m.health).toBe('alerting');
@@ -179,18 +190,23 @@ describe.each(DB_KINDS)('production monitoring on %s', (kind) => {
       expect(signature.changes).toContainEqual(expect.objectContaining({ what: 'evidence', change: 'added' }));
     });
 
-    it('computes performance once labels arrive, recomputing the window, and alerts on decay', async () => {
-      // Ground truth disagrees with 40% of S2's predictions: accuracy 0.6 against 0.9 at evaluation.
-      const truth = records('s2', S2, 300, 3, 15).map((r, i) => ({ id: r.id, label: i % 5 < 2 ? 1 - r.prediction : r.prediction }));
+    it('computes performance once labels arrive, recomputing the window, and alerts on decay even when newer windows have no labels yet', async () => {
+      // Ground truth for S1 arrives late (S2 is newer and unlabelled) and disagrees with 40% of
+      // S1's predictions: accuracy 0.6 against 0.9 at evaluation.
+      const truth = records('s1', S1, 300, 11).map((r, i) => ({ id: r.id, label: i % 5 < 2 ? 1 - r.prediction : r.prediction }));
       const sent = await post(`${v1}/labels`, jsonl([...truth, { id: 'never-logged', label: 1 }]));
       expect(sent.body).toMatchObject({ accepted: 300, duplicates: 0, rejected: 1, reasons: [{ record: 301, id: 'never-logged', reason: 'no prediction with this id was logged for this version' }] });
       expect((await post(`${v1}/labels`, jsonl(truth))).body).toMatchObject({ accepted: 0, duplicates: 300 });
+      // The same labels as CSV text are the same labels.
+      const csv = `id,label\n${truth.slice(0, 20).map((x) => `${x.id},${x.label}`).join('\n')}\n`;
+      expect((await post(`${v1}/labels`, csv, 'text/csv')).body).toMatchObject({ accepted: 0, duplicates: 20 });
       const m = await settled(3);
-      const w = windowOf(m, S2);
+      const w = windowOf(m, S1);
       expect(w.labelled).toBe(300);
       expect(w.performance.metrics.accuracy).toBeCloseTo(0.6, 12);
+      expect(windowOf(m, S2).labelled).toBe(0);
       const decay = (await call(t.app, { method: 'GET', url: '/api/v1/alerts?model=pd&version=1' })).body.items.find((a: { rule: string }) => a.rule === 'accuracy-decay');
-      expect(decay).toMatchObject({ metric: 'performance.accuracy.decay', severity: 'critical', state: 'open' });
+      expect(decay).toMatchObject({ metric: 'performance.accuracy.decay', severity: 'critical', state: 'open', window: new Date(S1).toISOString() });
       expect(decay.value).toBeCloseTo(0.3, 12);
     });
 
@@ -284,6 +300,11 @@ describe.each(DB_KINDS)('production monitoring on %s', (kind) => {
       expect((await call(t.app, { method: 'POST', url: `${v1}/profiles?key=half-2`, token: tok.ds, body: b })).body.duplicate).toBe(false);
       expectProblem(await call(t.app, { method: 'POST', url: `${v1}/profiles?key=half-2`, token: tok.ds, body: a }), 409, 'conflict');
       expectProblem(await call(t.app, { method: 'POST', url: `${v1}/profiles`, token: tok.ds, body: { ...a, count: a.count + 1 } }), 400, 'validation_failed');
+      const shifted = structuredClone(a);
+      (shifted.features.age as { histogram: { edges: number[] } }).histogram.edges[0] -= 1;
+      expectProblem(await call(t.app, { method: 'POST', url: `${v1}/profiles`, token: tok.ds, body: shifted }), 400, 'validation_failed');
+      expectProblem(await call(t.app, { method: 'POST', url: `${v1}/profiles`, token: tok.ds, body: { ...a, features: { ...a.features, income: { type: 'categorical', count: a.count, missing: 0, categories: { x: a.count } } } } }), 400, 'validation_failed');
+      expectProblem(await call(t.app, { method: 'POST', url: `${v1}/profiles`, token: tok.ds, body: { ...a, features: { region: { type: 'numerical', count: a.count, missing: 0, histogram: { edges: [], counts: [a.count] } } } } }), 400, 'validation_failed');
       expectProblem(await call(t.app, { method: 'POST', url: `${v1}/profiles`, token: tok.ds, body: { ...a, window: { start: new Date(S3).toISOString(), end: new Date(S3 + 2 * DAY).toISOString() } } }), 400, 'validation_failed');
       const m = await settled(4);
       const w = windowOf(m, S3);

@@ -71,8 +71,11 @@ export interface MonitorWindowTable {
   model_version_id: string;
   window_start_ms: number;
   window_end_ms: number;
-  /** 1 while new records or labels wait to be taken into account. */
-  dirty: number;
+  /** Raised by every new record or label; pending while above computed_generation. */
+  generation: number;
+  computed_generation: number;
+  /** Until when a worker holds the window (epoch ms); null when free. */
+  lease_until_ms: number | null;
   drift: string | null;
   performance: string | null;
   rows: number;

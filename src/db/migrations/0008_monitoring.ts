@@ -71,16 +71,20 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('model_version_id', 'text', (c) => c.notNull().references('model_versions.id'))
     .addColumn('window_start_ms', 'bigint', (c) => c.notNull())
     .addColumn('window_end_ms', 'bigint', (c) => c.notNull())
-    .addColumn('dirty', 'integer', (c) => c.notNull())
+    // Raised by every new record or label; a computation stores the generation it read, and the
+    // window is pending while they differ. A worker holds a window by a lease that expires.
+    .addColumn('generation', 'integer', (c) => c.notNull())
+    .addColumn('computed_generation', 'integer', (c) => c.notNull())
+    .addColumn('lease_until_ms', 'bigint')
     .addColumn('drift', 'text')
     .addColumn('performance', 'text')
-    .addColumn('rows', 'integer', (c) => c.notNull())
-    .addColumn('labelled', 'integer', (c) => c.notNull())
+    .addColumn('rows', 'bigint', (c) => c.notNull())
+    .addColumn('labelled', 'bigint', (c) => c.notNull())
     .addColumn('computed_at', 'text')
     .addColumn('config_id', 'text')
     .addPrimaryKeyConstraint('monitor_windows_pk', ['model_version_id', 'window_start_ms'])
     .execute();
-  await db.schema.createIndex('monitor_windows_dirty').on('monitor_windows').columns(['dirty', 'model_version_id']).execute();
+  await db.schema.createIndex('monitor_windows_pending').on('monitor_windows').columns(['model_version_id', 'generation', 'computed_generation']).execute();
 
   await db.schema
     .createTable('kpi_values')

@@ -107,7 +107,9 @@ export function ksTwoSample(ref: ArrayLike<number>, cur: ArrayLike<number>): KsR
   const minS = Math.min(Math.max(maxNeg, 0), 1);
   const [dRaw, location, sign] = minS > maxPos ? [minS, maxNegAt, -1 as const] : [maxPos, maxPosAt, 1 as const];
   const en = (n1 * n2) / (n1 + n2);
-  const asymp = kolmogorovSmirnovSf(Math.round(en), dRaw);
+  // numpy.round: halves to even (en = 5000.5 is 5000).
+  const rounded = Math.abs(en % 1) === 0.5 ? 2 * Math.round(en / 2) : Math.round(en);
+  const asymp = kolmogorovSmirnovSf(rounded, dRaw);
   const kolmogorov = kolmogorovSf(Math.sqrt(en) * dRaw);
   if (Math.max(n1, n2) <= 10_000) {
     const g = gcd(n1, n2);

@@ -41,18 +41,33 @@ export function compare(value: number, comparator: Comparator, threshold: number
   }
 }
 
-/** Does a rule's metric pattern match a concrete metric name? */
-export function metricMatches(pattern: string, metric: string): boolean {
-  const p = pattern.split('.');
-  const m = metric.split('.');
-  if (p.length !== m.length) {
-    // `*` also matches a name that itself contains dots (a feature or KPI name).
-    const star = p.indexOf('*');
-    if (star < 0 || m.length < p.length) return false;
-    const tail = p.length - star - 1;
-    return p.slice(0, star).every((s, i) => s === m[i]) && p.slice(star + 1).every((s, i) => s === m[m.length - tail + i]);
+export type Family = 'drift' | 'performance' | 'predictions' | 'kpi';
+
+/** The family of a metric (or metric pattern): the first segment. */
+export function familyOf(metric: string): Family {
+  return metric.split('.')[0] as Family;
+}
+
+/**
+ * A metric read as family, name and suffix: `drift.column.<name>`, `performance.<name>[.decay]`,
+ * `kpi.<name>[.missed]`; the others (`drift.dataset`, `drift.share`, `predictions.rows`) are
+ * fixed names. Names may contain dots.
+ */
+function parseMetric(metric: string): { head: string; name: string | null; suffix: string } {
+  for (const [head, suffix] of [['drift.column.', ''], ['performance.', '.decay'], ['kpi.', '.missed']] as const) {
+    if (!metric.startsWith(head)) continue;
+    const rest = metric.slice(head.length);
+    if (suffix && rest.endsWith(suffix)) return { head, name: rest.slice(0, -suffix.length), suffix };
+    return { head, name: rest, suffix: '' };
   }
-  return p.every((s, i) => s === '*' || s === m[i]);
+  return { head: metric, name: null, suffix: '' };
+}
+
+/** Does a rule's metric pattern match a concrete metric? A `*` name matches any name, never a suffix. */
+export function metricMatches(pattern: string, metric: string): boolean {
+  const p = parseMetric(pattern);
+  const m = parseMetric(metric);
+  return p.head === m.head && p.suffix === m.suffix && (p.name === '*' || p.name === m.name);
 }
 
 export interface RuleOutcome {

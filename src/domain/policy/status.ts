@@ -77,3 +77,21 @@ export function measureStatus(measure: Measure, records: EvidenceRecord[], opts:
   if (stale) return { status: 'stale', by, reason: 'satisfied only by evidence recorded for another artefact digest' };
   return { status: 'satisfied', by };
 }
+
+/**
+ * The records that speak to a measure's non-sign-off evidence, whether or not they meet it (a
+ * check that fails its threshold still concerns the measure): which gates a piece of evidence is
+ * about.
+ */
+export function concerning(measure: Measure, records: EvidenceRecord[]): string[] {
+  return records
+    .filter((r) =>
+      measure.evidence.some((e) => {
+        if (e.kind === 'signoff' || r.kind !== e.kind) return false;
+        if (e.kind === 'document') return r.documentKind === e.documentKind;
+        if (e.kind === 'monitoring') return r.monitor === e.monitor;
+        return r.metric === e.metric;
+      }),
+    )
+    .map((r) => r.id);
+}

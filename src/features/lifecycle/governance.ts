@@ -8,7 +8,7 @@ import { gateStepOf, processFor, type Process } from '../../domain/lifecycle/pro
 import type { Answers } from '../../domain/policy/evaluate.ts';
 import { requiredMeasures } from '../../domain/policy/evaluate.ts';
 import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
-import { measureStatus, type EvidenceRecord } from '../../domain/policy/status.ts';
+import { concerning, measureStatus, type EvidenceRecord } from '../../domain/policy/status.ts';
 import type { VersionRecord } from '../versions/versions.repo.ts';
 import type { LifecycleRepo, VersionOwner } from './lifecycle.repo.ts';
 
@@ -121,6 +121,7 @@ export async function loadGovernance(deps: GovernanceDeps, exec: Executor, owner
   // put everything in doubt. Computed below, used when a signature's changes are judged.
   const serves = new Map<string, number[]>();
   const alerts = new Set(evidenceRows.filter((e) => e.kind === 'monitoring-alert').map((e) => e.id));
+  const evaluations = new Set(evidenceRows.filter((e) => e.kind === 'evaluation').map((e) => e.id));
   /**
    * A signature answers for the gates up to the step it was given at. Progress on later steps
    * (their documents, their requirement statuses) does not make it stale; a change to what it
@@ -134,13 +135,14 @@ export async function loadGovernance(deps: GovernanceDeps, exec: Executor, owner
     }
     if (c.what === 'evidence' && c.change === 'added' && !alerts.has(c.id)) {
       const steps = serves.get(c.id);
-      return !steps || steps.some((x) => x <= limit);
+      // Evidence no required measure asks for bears on nothing, except a new evaluation of the model.
+      return steps ? steps.some((x) => x <= limit) : evaluations.has(c.id);
     }
     return true;
   };
   const at = (s: string) => process.steps.indexOf(gateStepOf(policy.pack, process, s));
   const evidenceStatuses = required.filter((m) => !withoutSignoffs.has(m.measure)).map((m) => ({ m, status: measureStatus(byId.get(m.measure)!, recordsFor(m.step), opts) }));
-  for (const { m, status } of evidenceStatuses) if ('by' in status) for (const id of status.by) serves.set(id, [...(serves.get(id) ?? []), at(m.step)]);
+  for (const m of required) for (const id of concerning(byId.get(m.measure)!, recordsFor(m.step))) serves.set(id, [...(serves.get(id) ?? []), at(m.step)]);
   const covered: CoveredState = {
     definitionDigest: definitionDigest(version),
     policy: { id: policy.packId, name: policy.name, version: policy.version },

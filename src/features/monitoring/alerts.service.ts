@@ -136,7 +136,12 @@ export function createAlertsService(deps: AlertsDeps) {
   async function open(tx: Tx, ctx: RequestContext, subject: AlertSubject, o: RuleOutcome, windowStartMs: number | null, key: string): Promise<void> {
     const now = clock.now().toISOString();
     const row: AlertTable = { id: ids.next(), use_case_id: subject.useCaseId, model_version_id: subject.versionId, rule_id: o.rule.id, metric: o.metric, comparator: o.rule.comparator, threshold: o.rule.threshold, severity: o.rule.severity, value: o.value, window_start_ms: windowStartMs, state: 'open', opened_at: now, last_seen_at: now, acknowledged_at: null, acknowledged_by: null, resolved_at: null, resolved_by: null, note: null, open_key: key };
-    await repo.insertAlert(tx, row);
+    // Another transaction opened it first (PostgreSQL, concurrent windows or KPI batches): refresh instead.
+    if (!(await repo.insertAlert(tx, row))) {
+      const other = await repo.alertByOpenKey(tx, key);
+      if (other) await repo.updateAlert(tx, other.id, { value: o.value, last_seen_at: now });
+      return;
+    }
     const assessment = await deps.assessment(tx, subject.useCaseId);
     const title = `Alert (${o.rule.severity}): ${o.rule.title ?? o.rule.id} on ${subject.label}: ${o.metric} = ${o.value} ${o.rule.comparator} ${o.rule.threshold}`;
     const routed = await routeToRaci(tx, subject, assessment?.pack ?? null, title, { alert: row.id, metric: o.metric, value: o.value });
@@ -178,17 +183,29 @@ export function createAlertsService(deps: AlertsDeps) {
      * Applies rule outcomes for a subject: a firing rule opens an alert (or refreshes the open one),
      * a rule no longer firing resolves its open alert (by the system, with the value that cleared it).
      */
-    async apply(tx: Tx, ctx: RequestContext, subject: AlertSubject, outcomes: RuleOutcome[], windowStartMs: number | null): Promise<void> {
+    async apply(tx: Tx, ctx: RequestContext, subject: AlertSubject, outcomes: RuleOutcome[], windowStartMs: number | null, scope?: { families: string[]; rules: string[] }): Promise<void> {
+      const now = clock.now().toISOString();
+      const resolve = async (existing: AlertTable, value: number | null, note: string) => {
+        const set = { state: 'resolved', resolved_at: now, resolved_by: null, open_key: null, value, note };
+        await repo.updateAlert(tx, existing.id, set);
+        await audit.append(tx, ctx, { action: 'alert.resolve', subject: { type: 'alert', id: existing.id }, before: { state: existing.state }, after: toAlert({ ...existing, ...set }) });
+      };
+      const seen = new Set<string>();
       for (const o of outcomes) {
         const key = `${subject.versionId ?? subject.useCaseId}:${o.rule.id}:${o.metric}`;
+        seen.add(key);
         const existing = await repo.alertByOpenKey(tx, key);
-        const now = clock.now().toISOString();
         if (o.firing && !existing) await open(tx, ctx, subject, o, windowStartMs, key);
         else if (o.firing && existing) await repo.updateAlert(tx, existing.id, { value: o.value, last_seen_at: now, severity: o.rule.severity, window_start_ms: windowStartMs });
-        else if (!o.firing && existing) {
-          const set = { state: 'resolved', resolved_at: now, resolved_by: null, open_key: null, value: o.value, note: `cleared: ${o.metric} = ${o.value}` };
-          await repo.updateAlert(tx, existing.id, set);
-          await audit.append(tx, ctx, { action: 'alert.resolve', subject: { type: 'alert', id: existing.id }, before: { state: existing.state }, after: toAlert({ ...existing, ...set }) });
+        else if (!o.firing && existing) await resolve(existing, o.value, `cleared: ${o.metric} = ${o.value}`);
+      }
+      // Within the families just decided, an open alert whose rule or metric is no longer
+      // produced (a rule removed, a feature no longer monitored) resolves instead of lingering.
+      if (scope && subject.versionId) {
+        for (const a of await repo.alerts(tx, { versionId: subject.versionId, states: ['open', 'acknowledged'] }, 10_000)) {
+          if (a.open_key && !seen.has(a.open_key) && scope.families.includes(a.metric.split('.')[0]!)) {
+            await resolve(a, a.value, scope.rules.includes(a.rule_id) ? `cleared: ${a.metric} is no longer monitored` : `cleared: rule ${a.rule_id} no longer applies`);
+          }
         }
       }
     },

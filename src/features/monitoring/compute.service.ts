@@ -7,7 +7,7 @@ import { systemContext } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { columnDrift, countsDrift, datasetDrift, type ColumnDecision, type DriftOptions } from '../../domain/drift/drift.ts';
 import { binOf, mergeProfiles, type Profile } from '../../domain/monitoring/profile.ts';
-import { effectiveRules, evaluateRules, type AlertRule } from '../../domain/monitoring/alerts.ts';
+import { effectiveRules, evaluateRules, familyOf, type AlertRule, type Family } from '../../domain/monitoring/alerts.ts';
 import { evaluate, type EvaluationData } from '../../domain/metrics/evaluate.ts';
 import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import type { Transact } from '../../db/transact.ts';
@@ -18,7 +18,7 @@ import { cellValue, type Monitor, type MonitorsService, type ReferenceColumn } f
 import { NumberColumn } from '../evidence/parse.ts';
 
 // Metrics where higher is better; for the rest (errors, losses) decay is the rise.
-const HIGHER_IS_BETTER = new Set(['accuracy', 'precision', 'recall', 'f1', 'roc-auc', 'r2', 'balanced-accuracy', 'macro-f1', 'weighted-f1', 'specificity', 'tpr', 'tnr']);
+const HIGHER_IS_BETTER = new Set(['accuracy', 'precision', 'recall', 'f1', 'roc-auc', 'r2', 'balanced-accuracy', 'macro-f1', 'weighted-f1', 'specificity', 'tpr', 'tnr', 'demographic-parity-ratio', 'equalized-odds-ratio', 'disparate-impact']);
 
 export interface ComputeDeps {
   db: Executor;
@@ -31,6 +31,8 @@ export interface ComputeDeps {
   subject: (exec: Executor, versionId: string) => Promise<{ subject: AlertSubject; tier: number | null; pack: PolicyPack | null } | null>;
   /** Flat metrics of the version's latest evaluation (decay is measured against them). */
   evaluated: (exec: Executor, versionId: string) => Promise<Record<string, number>>;
+  /** Numerical values a window computation may hold; above it the window is sampled. */
+  maxWindowValues?: number;
 }
 
 /**
@@ -54,7 +56,7 @@ interface WindowData {
 
 const PAGE = 5000;
 
-async function gather(repo: MonitoringRepo, db: Executor, versionId: string, from: number, to: number, monitor: Monitor | null): Promise<WindowData> {
+async function gather(repo: MonitoringRepo, db: Executor, versionId: string, from: number, to: number, monitor: Monitor | null, every: number): Promise<WindowData> {
   const features = Object.entries(monitor?.config.features ?? {});
   const config = monitor?.config;
   const d: WindowData = { rows: 0, numerical: new Map(), categorical: new Map(), labelled: 0, yTrue: new NumberColumn(), yPred: new NumberColumn(), score: new NumberColumn(), scored: true, classes: { yTrue: [], yPred: [] }, sensitive: Object.fromEntries((config?.sensitive ?? []).map((c) => [c, []])), problem: null };
@@ -67,7 +69,7 @@ async function gather(repo: MonitoringRepo, db: Executor, versionId: string, fro
     const page = await repo.windowPage(db, versionId, from, to, after, PAGE);
     for (const p of page) {
       d.rows++;
-      if (!config) continue;
+      if (!config || (d.rows - 1) % every !== 0) continue;
       const f = JSON.parse(p.features) as Record<string, unknown>;
       for (const [name, col] of d.numerical) col.push(cellValue('numerical', f[name]) as number);
       for (const [name, counts] of d.categorical) {
@@ -116,7 +118,8 @@ function windowDrift(monitor: Monitor, reference: Record<string, ReferenceColumn
   const merged = data.rows === 0 ? mergeProfiles(profiles) : null;
   const categories = (ref: Record<string, number>, cur: Map<string, number> | Record<string, number>) => {
     const get = (k: string) => (cur instanceof Map ? cur.get(k) : cur[k]) ?? 0;
-    const keys = [...new Set([...Object.keys(ref), ...(cur instanceof Map ? cur.keys() : Object.keys(cur))])].sort();
+    // Keys empty on both sides (a zero count sent in a profile) carry nothing and would make chi-square 0/0.
+    const keys = [...new Set([...Object.keys(ref), ...(cur instanceof Map ? cur.keys() : Object.keys(cur))])].filter((k) => (ref[k] ?? 0) + get(k) > 0).sort();
     return [keys.map((k) => ref[k] ?? 0), keys.map(get)] as const;
   };
   for (const [name, type] of Object.entries(config.features)) {
@@ -156,39 +159,66 @@ function windowPerformance(monitor: Monitor, d: WindowData) {
   return { rows: d.labelled, metrics: r.metrics, performance: r.performance, fairness: r.fairness };
 }
 
+/** How long a worker holds a window before another may take it over. */
+const LEASE_MS = 15 * 60_000;
+
 export function createComputeService(deps: ComputeDeps) {
   const { db, transact, clock, repo } = deps;
+  const maxValues = deps.maxWindowValues ?? 50_000_000;
+
+  /**
+   * Runs the rules of each metric family on the latest window that has it: drift (and volume) on
+   * the newest window, performance on the newest window with labels (labels often arrive days
+   * later). Serialised per version, so two windows computed at once cannot both decide.
+   */
+  async function decide(tx: Tx, versionId: string, start: number, monitor: Monitor, metrics: Record<string, number>, labelled: boolean): Promise<void> {
+    const who = await deps.subject(tx, versionId);
+    if (!who) return;
+    await repo.lockVersion(tx, versionId);
+    const families: Family[] = [];
+    if (!(await repo.newerWindow(tx, versionId, start, false))) families.push('drift', 'predictions');
+    if (labelled && !(await repo.newerWindow(tx, versionId, start, true))) families.push('performance');
+    if (families.length === 0) return;
+    const rules = effectiveRules((who.pack?.alertRules ?? []) as AlertRule[], who.tier, monitor.config.alertRules as AlertRule[]).filter((r) => families.includes(familyOf(r.metric)));
+    const outcomes = evaluateRules(rules, metrics);
+    await deps.alerts.apply(tx, systemContext(`monitoring:${versionId}:${start}`), who.subject, outcomes, start, { families, rules: rules.map((r) => r.id) });
+  }
 
   return {
-    /** Computes one window if it is still dirty; returns false when there was nothing to do. */
+    /** Computes one window if it is pending and free; returns false when there was nothing to do. */
     async computeWindow(versionId: string, start: number): Promise<boolean> {
-      const claimed = await transact((tx) => repo.claimWindow(tx, versionId, start));
-      if (!claimed) return false;
-      const w = (await repo.window(db, versionId, start))!;
-      const monitor = await deps.monitors.current(db, versionId);
-      const data = await gather(repo, db, versionId, w.window_start_ms, w.window_end_ms, monitor);
-      const profiles = (await repo.windowProfiles(db, versionId, w.window_start_ms, w.window_end_ms)).map((p) => JSON.parse(p.profile) as Profile);
-      let drift: ReturnType<typeof windowDrift> = null;
-      let performance: ReturnType<typeof windowPerformance> = null;
-      if (monitor) {
-        const reference = await deps.monitors.referenceColumns(db, versionId, monitor.id);
-        drift = windowDrift(monitor, reference, data, profiles);
-        performance = windowPerformance(monitor, data);
+      const now = clock.now().getTime();
+      const generation = await transact((tx) => repo.claimWindow(tx, versionId, start, now, now + LEASE_MS));
+      if (generation === null) return false;
+      try {
+        const w = (await repo.window(db, versionId, start))!;
+        const monitor = await deps.monitors.current(db, versionId);
+        // Above the value budget, every k-th record of the window is read (a systematic sample).
+        const numerical = monitor ? Object.values(monitor.config.features).filter((t) => t === 'numerical').length : 0;
+        const total = await repo.countWindowRows(db, versionId, w.window_start_ms, w.window_end_ms);
+        const every = Math.max(1, Math.ceil((total * Math.max(1, numerical)) / maxValues));
+        const data = await gather(repo, db, versionId, w.window_start_ms, w.window_end_ms, monitor, every);
+        const profiles = (await repo.windowProfiles(db, versionId, w.window_start_ms, w.window_end_ms)).map((p) => JSON.parse(p.profile) as Profile);
+        let drift: ReturnType<typeof windowDrift> = null;
+        let performance: ReturnType<typeof windowPerformance> = null;
+        if (monitor) {
+          const reference = await deps.monitors.referenceColumns(db, versionId, monitor.id);
+          drift = windowDrift(monitor, reference, data, profiles);
+          if (drift && every > 1) Object.assign(drift, { sampled: { every, of: total } });
+          performance = windowPerformance(monitor, data);
+        }
+        const evaluated = await deps.evaluated(db, versionId);
+        const count = total + profiles.reduce((n, p) => n + p.count, 0);
+        await transact(async (tx: Tx) => {
+          const saved = await repo.saveWindow(tx, { model_version_id: versionId, window_start_ms: w.window_start_ms, drift: drift && JSON.stringify(drift), performance: performance && JSON.stringify(performance), rows: count, labelled: performance?.rows ?? 0, computed_at: clock.now().toISOString(), config_id: monitor?.id ?? null }, generation);
+          if (saved && monitor) await decide(tx, versionId, w.window_start_ms, monitor, windowMetrics(drift, performance, evaluated, count), (performance?.rows ?? 0) > 0);
+        });
+        return true;
+      } catch (err) {
+        // Free it at once: the sweep retries it (a stuck lease would otherwise wait for expiry).
+        await transact((tx) => repo.releaseWindow(tx, versionId, start)).catch(() => undefined);
+        throw err;
       }
-      const who = await deps.subject(db, versionId);
-      const evaluated = await deps.evaluated(db, versionId);
-      const count = data.rows + profiles.reduce((n, p) => n + p.count, 0);
-      await transact(async (tx: Tx) => {
-        await repo.saveWindow(tx, { model_version_id: versionId, window_start_ms: w.window_start_ms, window_end_ms: w.window_end_ms, drift: drift && JSON.stringify(drift), performance: performance && JSON.stringify(performance), rows: count, labelled: performance?.rows ?? 0, computed_at: clock.now().toISOString(), config_id: monitor?.id ?? null });
-        // Alerts follow the latest window only: recomputing an older one (late labels) updates its
-        // figures without reopening what a newer window already cleared.
-        const latest = await repo.windows(tx, versionId, w.window_start_ms + 1, Number.MAX_SAFE_INTEGER);
-        if (!monitor || !who || latest.some((x) => x.rows > 0)) return;
-        const metrics = windowMetrics(drift, performance, evaluated, count);
-        const rules = effectiveRules((who.pack?.alertRules ?? []) as AlertRule[], who.tier, monitor.config.alertRules as AlertRule[]);
-        await deps.alerts.apply(tx, systemContext(`monitoring:${versionId}:${w.window_start_ms}`), who.subject, evaluateRules(rules, metrics), w.window_start_ms);
-      });
-      return true;
     },
   };
 }

@@ -92,6 +92,10 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
       return uc && { id: uc.id, team: uc.ownerTeam, kpis: uc.kpis };
     },
     windowMs,
+    profileSpec: async (exec, versionId) => {
+      const m = await monitors.current(exec, versionId);
+      return m && Object.fromEntries(Object.entries(m.config.features).map(([name, type]) => [name, { type, ...(m.reference.columns[name]?.profileEdges ? { edges: m.reference.columns[name]!.profileEdges! } : {}) }]));
+    },
     touched,
     kpiRecorded,
     maxBytes: deps.maxBytes,
@@ -122,8 +126,9 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
     const versionId = String(data.versionId);
     const start = Number(data.start);
     await compute.computeWindow(versionId, start);
-    // Records that arrived while it ran left the window dirty: compute it again.
-    if ((await repo.window(db, versionId, start))?.dirty === 1) await touched(versionId, [start]);
+    // Records that arrived while it ran raised the generation: compute it again.
+    const w = await repo.window(db, versionId, start);
+    if (w && w.generation > w.computed_generation && w.lease_until_ms === null) await touched(versionId, [start]);
   });
 
   const oversight = createOversightService({ ...base, owner, reauthenticate: deps.reauthenticate, signDigest: deps.signDigest });
@@ -151,7 +156,7 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
 
   let sweeper: NodeJS.Timeout | undefined;
   const sweep = async () => {
-    for (const w of await repo.dirtyWindows(db, 1000)) await queue.send(JOB, { versionId: w.model_version_id, start: w.window_start_ms }, `${w.model_version_id}:${w.window_start_ms}`);
+    for (const w of await repo.dirtyWindows(db, deps.clock.now().getTime(), 1000)) await queue.send(JOB, { versionId: w.model_version_id, start: w.window_start_ms }, `${w.model_version_id}:${w.window_start_ms}`);
   };
 
   const feature = {
@@ -169,13 +174,13 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
       const size = (monitor?.config.windowSeconds ?? 86_400) * 1000;
       const to = q.to ? Date.parse(q.to) : Number.MAX_SAFE_INTEGER;
       const from = q.from ? Date.parse(q.from) : 0;
-      const rows = await repo.windows(db, o.versionId, from, to);
-      const items = rows.slice(-q.limit).map((w) => ({
+      const rows = await repo.latestWindows(db, o.versionId, from, to, q.limit);
+      const items = rows.map((w) => ({
         start: new Date(w.window_start_ms).toISOString(),
         end: new Date(w.window_end_ms).toISOString(),
         rows: w.rows,
         labelled: w.labelled,
-        pending: w.dirty !== 0,
+        pending: w.generation > w.computed_generation,
         computedAt: w.computed_at,
         monitor: w.config_id,
         drift: w.drift === null ? null : JSON.parse(w.drift),
@@ -220,7 +225,6 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
       await queue.start();
       // An unmigrated database must not keep the server from starting (it reports 503 instead).
       try {
-        await deps.transact((tx) => repo.releaseClaims(tx));
         await sweep();
       } catch (err) {
         deps.onError(err, 'resuming monitoring windows');

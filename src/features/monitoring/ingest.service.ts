@@ -16,6 +16,7 @@ import { DomainError, notFound } from '../../errors.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import { authorize } from '../common/authorize.ts';
 import { readRecords, type DataFormat } from '../evidence/parse.ts';
+import { findUnstorable } from '../../http/validation.ts';
 import type { VersionOwner } from '../lifecycle/lifecycle.repo.ts';
 import type { MonitoringRepo } from './monitoring.repo.ts';
 
@@ -37,6 +38,8 @@ export interface IngestDeps extends CommandDeps {
   useCase: (exec: Executor, id: string) => Promise<{ id: string; team: string; kpis: { name: string; target: number; direction: 'at-least' | 'at-most' }[] } | undefined>;
   /** The version's window length (its monitor's, or a day). */
   windowMs: (exec: Executor, versionId: string) => Promise<number>;
+  /** What profiles of the version must look like: its monitor's features and histogram edges (null: no monitor yet). */
+  profileSpec: (exec: Executor, versionId: string) => Promise<Record<string, { type: 'numerical' | 'categorical'; edges?: number[] }> | null>;
   /** Windows that gained records or labels: compute them (after commit). */
   touched: (versionId: string, starts: number[]) => Promise<void>;
   /** KPI values recorded: evaluate their alert rules in the same transaction. */
@@ -48,26 +51,30 @@ export interface IngestDeps extends CommandDeps {
 const RESERVED = new Set(['id', 'timestamp', 'prediction', 'score', 'label', 'features']);
 const MAX_REASONS = 100;
 
-/** A record id: a non-empty string or an integer, as text. */
+/** A record id: a non-empty string (no NUL) or an integer, as text. */
 function recordId(v: unknown): string | null {
-  if (typeof v === 'string' && v.length > 0 && v.length <= 200) return v;
+  if (typeof v === 'string' && v.length > 0 && v.length <= 200 && !v.includes('\u0000')) return v;
   if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v);
   return null;
 }
 
-/** Epoch ms of an ISO 8601 timestamp or a number of epoch milliseconds. */
+// Predictions are logged between 1970 and 2200: outside lies a unit mistake (seconds for
+// milliseconds, microseconds), and dates JavaScript and the databases cannot both represent.
+const LATEST_MS = Date.UTC(2200, 0, 1);
+
+/** Epoch ms of an ISO 8601 timestamp or a number of epoch milliseconds, within 1970-2200. */
 function timestampMs(v: unknown): number | null {
-  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return Math.trunc(v);
-  if (typeof v === 'string') {
-    const asNumber = Number(v);
-    if (v.trim() !== '' && Number.isFinite(asNumber)) return asNumber >= 0 ? Math.trunc(asNumber) : null;
-    const ms = Date.parse(v);
-    return Number.isNaN(ms) || !/^\d{4}-\d{2}-\d{2}T/.test(v) ? null : ms;
-  }
-  return null;
+  let ms: number;
+  if (typeof v === 'number') ms = v;
+  else if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) ms = Number(v);
+  else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v)) ms = Date.parse(v);
+  else return null;
+  return Number.isFinite(ms) && ms >= 0 && ms < LATEST_MS ? Math.trunc(ms) : null;
 }
 
 const isScalar = (v: unknown) => v === null || ['string', 'number', 'boolean'].includes(typeof v);
+/** A label or prediction as compared: its text, so 1 from JSON Lines equals "1" from CSV. */
+const asText = (json: string | null) => (json === null ? null : String(JSON.parse(json)));
 const json = (v: unknown) => (v === undefined || v === null || v === '' ? null : JSON.stringify(v));
 
 export function createIngestService(deps: IngestDeps) {
@@ -112,7 +119,6 @@ export function createIngestService(deps: IngestDeps) {
   return {
     async predictions(ctx: RequestContext, model: string, version: number, input: Readable, format: DataFormat): Promise<BatchReport> {
       const owner = await target(ctx, model, version);
-      const windowMs = await deps.windowMs(db, owner.versionId);
       const batchId = ids.next();
       const got = await collect(input, format, 'prediction batch', (r): PredictionTable | string => {
         const id = recordId(r.id);
@@ -125,6 +131,8 @@ export function createIngestService(deps: IngestDeps) {
           features = r.features as Record<string, unknown>;
         } else features = Object.fromEntries(Object.entries(r).filter(([k]) => !RESERVED.has(k)));
         if (!Object.values(features).every(isScalar)) return 'feature values must be numbers, strings, booleans or null';
+        // Text the databases cannot store is refused here, record by record, not as a failed batch.
+        if (findUnstorable([id, features, r.prediction ?? null, r.label ?? null]) !== null) return 'values must not contain NUL characters or unpaired surrogates';
         if (!isScalar(r.prediction ?? null) || !isScalar(r.label ?? null)) return 'prediction and label must be single values';
         const score = r.score === undefined || r.score === null || r.score === '' ? null : Number(r.score);
         if (score !== null && !Number.isFinite(score)) return 'score must be a finite number';
@@ -135,6 +143,8 @@ export function createIngestService(deps: IngestDeps) {
       const seen = new Set<string>();
       const rows = got.rows.filter((p) => !seen.has(p.record_id) && seen.add(p.record_id));
       const report = await transact(async (tx) => {
+        // Read inside the transaction: a monitor reconfigured meanwhile cannot leave windows of two sizes.
+        const windowMs = await deps.windowMs(tx, owner.versionId);
         let accepted = 0;
         for (let i = 0; i < rows.length; i += 500) accepted += await repo.insertPredictions(tx, rows.slice(i, i + 500));
         const starts = [...new Set(rows.map((p) => windowStart(p.ts_ms, windowMs)))];
@@ -147,7 +157,6 @@ export function createIngestService(deps: IngestDeps) {
 
     async labels(ctx: RequestContext, model: string, version: number, input: Readable, format: DataFormat): Promise<BatchReport> {
       const owner = await target(ctx, model, version);
-      const windowMs = await deps.windowMs(db, owner.versionId);
       const got = await collect(input, format, 'label batch', (r): { id: string; label: string } | string => {
         const id = recordId(r.id);
         if (!id) return 'id is missing, or not a string (1-200 characters) or an integer';
@@ -155,6 +164,7 @@ export function createIngestService(deps: IngestDeps) {
         return { id, label: JSON.stringify(r.label) };
       });
       const { report, starts } = await transact(async (tx) => {
+        const windowMs = await deps.windowMs(tx, owner.versionId);
         let accepted = 0;
         let duplicates = 0;
         let rejected = got.rejected;
@@ -169,7 +179,7 @@ export function createIngestService(deps: IngestDeps) {
             if (!p) {
               rejected++;
               if (reasons.length < MAX_REASONS) reasons.push({ record: i + j + 1, id: c.id, reason: 'no prediction with this id was logged for this version' });
-            } else if (p.label === c.label) duplicates++;
+            } else if (asText(p.label) === asText(c.label)) duplicates++;
             else {
               await repo.setLabel(tx, owner.versionId, c.id, c.label, now);
               p.label = c.label;
@@ -189,12 +199,23 @@ export function createIngestService(deps: IngestDeps) {
       const owner = await target(ctx, model, version);
       const problems = profileProblems(profile);
       if (problems.length > 0) throw new DomainError('validation_failed', problems.join('; '), { errors: problems.map((p) => ({ pointer: '/body', message: p })) });
+      const spec = await deps.profileSpec(db, owner.versionId);
+      // A profile that cannot be compared with the reference, or merged with its window's others, is refused now.
+      for (const [name, f] of Object.entries(profile.features)) {
+        const want = spec?.[name];
+        if (spec && !want) throw new DomainError('validation_failed', `'${name}' is not a monitored feature of ${model}/${version}`, { errors: [{ pointer: `/body/features/${name}`, message: 'not monitored' }] });
+        if (want && want.type !== f.type) throw new DomainError('validation_failed', `'${name}' is ${want.type}, not ${f.type}`, { errors: [{ pointer: `/body/features/${name}/type`, message: `must be ${want.type}` }] });
+        if (want?.edges && f.type === 'numerical' && (f.histogram.edges.length !== want.edges.length || f.histogram.edges.some((e, i) => e !== want.edges![i]))) {
+          throw new DomainError('validation_failed', `the histogram of '${name}' must use the monitor's edges (GET .../monitor: reference.columns.${name}.profileEdges)`, { errors: [{ pointer: `/body/features/${name}/histogram/edges`, message: 'not the monitor\'s edges' }] });
+        }
+      }
       const windowMs = await deps.windowMs(db, owner.versionId);
       const content = canonicalize(profile);
       const hash = `sha256:${createHash('sha256').update(content).digest('hex')}`;
       const profileKey = key ?? hash;
       const start = Date.parse(profile.window.start);
       const end = Date.parse(profile.window.end);
+      if (!(start >= 0 && end < LATEST_MS)) throw new DomainError('validation_failed', 'a profile window lies between 1970 and 2200', { errors: [{ pointer: '/body/window', message: 'out of range' }] });
       if (windowStart(start, windowMs) !== windowStart(end - 1, windowMs)) throw new DomainError('validation_failed', `a profile must lie within one monitoring window (${windowMs / 1000} s, aligned to the epoch)`, { errors: [{ pointer: '/body/window', message: 'spans two windows' }] });
       const result = await transact(async (tx) => {
         const fresh = await repo.insertProfile(tx, { id: ids.next(), model_version_id: owner.versionId, profile_key: profileKey, window_start_ms: start, window_end_ms: end, content_hash: hash, profile: content, received_at: clock.now().toISOString(), received_by: actorId(ctx) });
@@ -225,9 +246,11 @@ export function createIngestService(deps: IngestDeps) {
           else byTs.set(ts, v.value);
         });
         const existing = new Map((await repo.kpiValuesAt(tx, useCaseId, kpi, [...byTs.keys()])).map((r) => [r.ts_ms, r.value]));
+        const firstAt = new Map<number, number>();
+        values.forEach((v, i) => firstAt.has(Date.parse(v.timestamp)) || firstAt.set(Date.parse(v.timestamp), i + 1));
         const fresh = [...byTs].filter(([ts, value]) => {
           if (!existing.has(ts)) return true;
-          if (existing.get(ts) !== value) reasons.push({ record: values.findIndex((v) => Date.parse(v.timestamp) === ts) + 1, reason: `a different value (${existing.get(ts)}) is already recorded for this timestamp` });
+          if (existing.get(ts) !== value) reasons.push({ record: firstAt.get(ts)!, reason: `a different value (${existing.get(ts)}) is already recorded for this timestamp` });
           return false;
         });
         const accepted = await repo.insertKpiValues(tx, fresh.map(([ts, value]) => ({ use_case_id: useCaseId, kpi, ts_ms: ts, value, batch_id: batchId })));

@@ -35,7 +35,7 @@ export const monitoringRepo = {
   },
 
   async dirtyOf(db: Executor, versionId: string): Promise<number[]> {
-    return (await db.selectFrom('monitor_windows').select('window_start_ms').where('model_version_id', '=', versionId).where('dirty', '=', 1).execute()).map((r) => r.window_start_ms);
+    return (await db.selectFrom('monitor_windows').select('window_start_ms').where('model_version_id', '=', versionId).whereRef('generation', '>', 'computed_generation').execute()).map((r) => r.window_start_ms);
   },
 
   async latestKpi(db: Executor, useCaseId: string, kpi: string): Promise<KpiValueTable | undefined> {
@@ -78,46 +78,89 @@ export const monitoringRepo = {
     for (const w of windows) {
       await tx
         .insertInto('monitor_windows')
-        .values({ model_version_id: versionId, window_start_ms: w.start, window_end_ms: w.end, dirty: 1, drift: null, performance: null, rows: 0, labelled: 0, computed_at: null, config_id: null })
-        .onConflict((oc) => oc.columns(['model_version_id', 'window_start_ms']).doUpdateSet({ dirty: 1 }))
+        .values({ model_version_id: versionId, window_start_ms: w.start, window_end_ms: w.end, generation: 1, computed_generation: 0, lease_until_ms: null, drift: null, performance: null, rows: 0, labelled: 0, computed_at: null, config_id: null })
+        .onConflict((oc) => oc.columns(['model_version_id', 'window_start_ms']).doUpdateSet({ generation: sql<number>`monitor_windows.generation + 1` }))
         .execute();
     }
   },
 
-  async dirtyWindows(db: Executor, limit: number): Promise<Pick<MonitorWindowTable, 'model_version_id' | 'window_start_ms'>[]> {
-    return db.selectFrom('monitor_windows').select(['model_version_id', 'window_start_ms']).where('dirty', '=', 1).orderBy('window_start_ms').limit(limit).execute();
+  /** Pending windows nobody holds (or whose holder's lease ran out), oldest first. */
+  async dirtyWindows(db: Executor, nowMs: number, limit: number): Promise<Pick<MonitorWindowTable, 'model_version_id' | 'window_start_ms'>[]> {
+    return db
+      .selectFrom('monitor_windows')
+      .select(['model_version_id', 'window_start_ms'])
+      .whereRef('generation', '>', 'computed_generation')
+      .where((eb) => eb.or([eb('lease_until_ms', 'is', null), eb('lease_until_ms', '<', nowMs)]))
+      .orderBy('window_start_ms')
+      .limit(limit)
+      .execute();
   },
 
   async window(db: Executor, versionId: string, start: number): Promise<MonitorWindowTable | undefined> {
     return db.selectFrom('monitor_windows').selectAll().where('model_version_id', '=', versionId).where('window_start_ms', '=', start).executeTakeFirst();
   },
 
-  async windows(db: Executor, versionId: string, fromMs: number, toMs: number): Promise<MonitorWindowTable[]> {
-    return db.selectFrom('monitor_windows').selectAll().where('model_version_id', '=', versionId).where('window_start_ms', '>=', fromMs).where('window_start_ms', '<', toMs).orderBy('window_start_ms').execute();
+
+
+  /**
+   * Takes a pending window for computation until `leaseUntil`: returns the generation it will
+   * compute, or null when it is not pending or another worker holds it.
+   */
+  async claimWindow(tx: Tx, versionId: string, start: number, nowMs: number, leaseUntil: number): Promise<number | null> {
+    const r = await tx
+      .updateTable('monitor_windows')
+      .set({ lease_until_ms: leaseUntil })
+      .where('model_version_id', '=', versionId)
+      .where('window_start_ms', '=', start)
+      .whereRef('generation', '>', 'computed_generation')
+      .where((eb) => eb.or([eb('lease_until_ms', 'is', null), eb('lease_until_ms', '<', nowMs)]))
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) return null;
+    const row = await tx.selectFrom('monitor_windows').select('generation').where('model_version_id', '=', versionId).where('window_start_ms', '=', start).executeTakeFirstOrThrow();
+    return row.generation;
   },
 
   /**
-   * Stores a computed window. Claiming set dirty to 2; new records arriving meanwhile set it back
-   * to 1, and then it stays dirty so the window is computed again with them.
+   * Stores a window computed at `generation` and frees it; a result older than one already stored
+   * is dropped. Records that arrived meanwhile raised the generation: it stays pending.
    */
-  async saveWindow(tx: Tx, w: Omit<MonitorWindowTable, 'dirty'>): Promise<void> {
-    await tx
+  async saveWindow(tx: Tx, w: Pick<MonitorWindowTable, 'model_version_id' | 'window_start_ms' | 'drift' | 'performance' | 'rows' | 'labelled' | 'computed_at' | 'config_id'>, generation: number): Promise<boolean> {
+    const r = await tx
       .updateTable('monitor_windows')
-      .set({ ...w, dirty: sql<number>`case when dirty = 2 then 0 else dirty end` })
+      .set({ ...w, computed_generation: generation, lease_until_ms: null })
       .where('model_version_id', '=', w.model_version_id)
       .where('window_start_ms', '=', w.window_start_ms)
-      .execute();
-  },
-
-  /** Releases claims a stopped worker left behind, so their windows are computed again. */
-  async releaseClaims(tx: Tx): Promise<void> {
-    await tx.updateTable('monitor_windows').set({ dirty: 1 }).where('dirty', '=', 2).execute();
-  },
-
-  /** Claims a dirty window for computation (dirty 1 -> 2); false when another worker has it. */
-  async claimWindow(tx: Tx, versionId: string, start: number): Promise<boolean> {
-    const r = await tx.updateTable('monitor_windows').set({ dirty: 2 }).where('model_version_id', '=', versionId).where('window_start_ms', '=', start).where('dirty', '=', 1).executeTakeFirst();
+      .where('computed_generation', '<', generation)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
+  },
+
+  /** Frees a window after a failed computation, so the next sweep retries it. */
+  async releaseWindow(tx: Tx, versionId: string, start: number): Promise<void> {
+    await tx.updateTable('monitor_windows').set({ lease_until_ms: null }).where('model_version_id', '=', versionId).where('window_start_ms', '=', start).execute();
+  },
+
+  /** Locks a version's monitoring state (PostgreSQL row lock; SQLite has one writer) so alert decisions serialise. */
+  async lockVersion(tx: Tx, versionId: string): Promise<void> {
+    await tx.updateTable('model_versions').set({ updated_at: sql`updated_at` }).where('id', '=', versionId).execute();
+  },
+
+  /** Whether a window after `start` exists (with `labelled` records, when asked). */
+  async newerWindow(db: Executor, versionId: string, start: number, labelled: boolean): Promise<boolean> {
+    let q = db.selectFrom('monitor_windows').select('window_start_ms').where('model_version_id', '=', versionId).where('window_start_ms', '>', start);
+    if (labelled) q = q.where('labelled', '>', 0);
+    return (await q.limit(1).executeTakeFirst()) !== undefined;
+  },
+
+  /** The newest windows (up to `limit`) within [from, to), oldest first. */
+  async latestWindows(db: Executor, versionId: string, fromMs: number, toMs: number, limit: number): Promise<MonitorWindowTable[]> {
+    const rows = await db.selectFrom('monitor_windows').selectAll().where('model_version_id', '=', versionId).where('window_start_ms', '>=', fromMs).where('window_start_ms', '<', toMs).orderBy('window_start_ms', 'desc').limit(limit).execute();
+    return rows.reverse();
+  },
+
+  async countWindowRows(db: Executor, versionId: string, fromMs: number, toMs: number): Promise<number> {
+    const r = await db.selectFrom('predictions').select((eb) => eb.fn.countAll<number>().as('n')).where('model_version_id', '=', versionId).where('ts_ms', '>=', fromMs).where('ts_ms', '<', toMs).executeTakeFirstOrThrow();
+    return Number(r.n);
   },
 
   async lastData(db: Executor, versionIds: string[]): Promise<Map<string, number>> {
@@ -166,8 +209,9 @@ export const monitoringRepo = {
     return db.selectFrom('alerts').selectAll().where('open_key', '=', key).executeTakeFirst();
   },
 
-  async insertAlert(tx: Tx, row: AlertTable): Promise<void> {
-    await translateConstraints(() => tx.insertInto('alerts').values(row).execute(), { unique: () => new DomainError('conflict', `alert ${row.rule_id} is already open`) });
+  /** Opens an alert unless one with its key is open already (then false). */
+  async insertAlert(tx: Tx, row: AlertTable): Promise<boolean> {
+    return inserted(await tx.insertInto('alerts').values(row).onConflict((oc) => oc.column('open_key').doNothing()).execute()) === 1;
   },
 
   async updateAlert(tx: Tx, id: string, set: Partial<AlertTable>): Promise<void> {
@@ -249,8 +293,10 @@ export const monitoringRepo = {
     return db.selectFrom('suspensions').selectAll().where('model_version_id', '=', versionId).orderBy('suspended_at').orderBy('id').execute();
   },
 
-  async liftSuspension(tx: Tx, id: string, set: Pick<SuspensionTable, 'lifted_at' | 'lifted_by' | 'lift_signature'>): Promise<void> {
-    await tx.updateTable('suspensions').set({ ...set, active_key: null }).where('id', '=', id).execute();
+  /** Lifts an active suspension; false when it was lifted meanwhile. */
+  async liftSuspension(tx: Tx, id: string, set: Pick<SuspensionTable, 'lifted_at' | 'lifted_by' | 'lift_signature'>): Promise<boolean> {
+    const r = await tx.updateTable('suspensions').set({ ...set, active_key: null }).where('id', '=', id).where('active_key', 'is not', null).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   },
 };
 

@@ -15,7 +15,7 @@ import type { CommandDeps } from '../common/deps.ts';
 import { authorize } from '../common/authorize.ts';
 import type { DatasetRepo } from '../datasets/datasets.repo.ts';
 import type { EvidenceRepo } from '../evidence/evidence.repo.ts';
-import { formatOfPath, readRecords } from '../evidence/parse.ts';
+import { formatOfPath, NumberColumn, readRecords } from '../evidence/parse.ts';
 import { openUri, upstreamFailed, type FetchPolicy } from '../evidence/sources.ts';
 import type { VersionOwner } from '../lifecycle/lifecycle.repo.ts';
 import type { MonitoringRepo } from './monitoring.repo.ts';
@@ -29,6 +29,8 @@ export interface ReferenceColumn {
   /** Categorical: counts per value (missing excluded). */
   counts?: Record<string, number>;
 }
+
+type RefColumn = { type: 'numerical'; values: NumberColumn } | { type: 'categorical'; counts: Map<string, number>; missing: number };
 
 export interface Monitor {
   id: string;
@@ -90,13 +92,18 @@ export function createMonitorsService(deps: MonitorsDeps) {
   const { db, transact, audit, clock, ids, repo } = deps;
 
   /** Reads the reference's monitored columns from a dataset version or the version's own log. */
-  async function readReference(versionId: string, config: MonitorConfig): Promise<{ columns: Record<string, (number | string | null)[]>; rows: number; source: Record<string, unknown> }> {
-    const names = Object.keys(config.features);
-    const columns: Record<string, (number | string | null)[]> = Object.fromEntries(names.map((n) => [n, []]));
+  async function readReference(versionId: string, config: MonitorConfig): Promise<{ columns: Record<string, RefColumn>; rows: number; source: Record<string, unknown> }> {
+    // Compact as it streams: numbers in typed chunks, categories as counts.
+    const columns: Record<string, RefColumn> = Object.fromEntries(Object.entries(config.features).map(([n, type]) => [n, type === 'numerical' ? { type, values: new NumberColumn() } : { type, counts: new Map<string, number>(), missing: 0 }]));
     let rows = 0;
     const take = (record: Record<string, unknown>) => {
       rows++;
-      for (const n of names) columns[n]!.push(cellValue(config.features[n]!, record[n]));
+      for (const [n, c] of Object.entries(columns)) {
+        const v = cellValue(c.type, record[n]);
+        if (c.type === 'numerical') c.values.push(v as number);
+        else if (v === null) c.missing++;
+        else c.counts.set(v as string, (c.counts.get(v as string) ?? 0) + 1);
+      }
     };
     if ('dataset' in config.reference) {
       const ref = config.reference;
@@ -167,18 +174,17 @@ export function createMonitorsService(deps: MonitorsDeps) {
       const id = ids.next();
       const columns: Monitor['reference']['columns'] = {};
       const stored: MonitorReferenceTable[] = [];
-      for (const [name, type] of Object.entries(config.features)) {
-        const raw = ref.columns[name]!;
-        if (type === 'numerical') {
-          const sorted = cleanNumerical(raw as number[]);
-          columns[name] = { type, n: sorted.length, missing: raw.length - sorted.length, profileEdges: decileEdges(sorted) };
-          stored.push({ model_version_id: owner.versionId, config_id: id, column_name: name, column_type: type, n_raw: raw.length, data: toBase64(sorted) });
+      for (const [name, c] of Object.entries(ref.columns)) {
+        if (c.type === 'numerical') {
+          const raw = c.values.done();
+          const sorted = cleanNumerical(raw);
+          columns[name] = { type: c.type, n: sorted.length, missing: raw.length - sorted.length, profileEdges: decileEdges(sorted) };
+          stored.push({ model_version_id: owner.versionId, config_id: id, column_name: name, column_type: c.type, n_raw: raw.length, data: toBase64(sorted) });
         } else {
-          const counts: Record<string, number> = {};
-          let n = 0;
-          for (const v of raw) if (v !== null) (counts[String(v)] = (counts[String(v)] ?? 0) + 1), n++;
-          columns[name] = { type, n, missing: raw.length - n };
-          stored.push({ model_version_id: owner.versionId, config_id: id, column_name: name, column_type: type, n_raw: raw.length, data: canonicalize(counts) });
+          const counts = Object.fromEntries(c.counts);
+          const n = ref.rows - c.missing;
+          columns[name] = { type: c.type, n, missing: c.missing };
+          stored.push({ model_version_id: owner.versionId, config_id: id, column_name: name, column_type: c.type, n_raw: ref.rows, data: canonicalize(counts) });
         }
       }
       const reference: Monitor['reference'] = { source: ref.source, rows: ref.rows, columns };

@@ -86,7 +86,7 @@ export function createOversightService(deps: OversightDeps) {
         const active = await repo.activeSuspension(tx, owner.versionId);
         if (!active) throw new DomainError('conflict', `${model}/${version} is not suspended`);
         const set = { lifted_at: signed.manifest.signedAt, lifted_by: ctx.principal!.userId, lift_signature: canonicalize(signed) };
-        await repo.liftSuspension(tx, active.id, set);
+        if (!(await repo.liftSuspension(tx, active.id, set))) throw new DomainError('conflict', `${model}/${version} is not suspended`);
         const s = toSuspension({ ...active, ...set, active_key: null }, model, version);
         await audit.append(tx, ctx, { action: 'version.unsuspend', subject: { type: 'model-version', id: owner.versionId }, before: { active: true }, after: s });
         return s;
