@@ -301,7 +301,8 @@ describe.each(DB_KINDS)('production monitoring on %s', (kind) => {
       expectProblem(await call(t.app, { method: 'POST', url: `${v1}/profiles?key=half-2`, token: tok.ds, body: a }), 409, 'conflict');
       expectProblem(await call(t.app, { method: 'POST', url: `${v1}/profiles`, token: tok.ds, body: { ...a, count: a.count + 1 } }), 400, 'validation_failed');
       const shifted = structuredClone(a);
-      (shifted.features.age as { histogram: { edges: number[] } }).histogram.edges[0] -= 1;
+      const shiftedEdges = (shifted.features.age as { histogram: { edges: number[] } }).histogram.edges;
+      shiftedEdges[0] = shiftedEdges[0]! - 1;
       expectProblem(await call(t.app, { method: 'POST', url: `${v1}/profiles`, token: tok.ds, body: shifted }), 400, 'validation_failed');
       expectProblem(await call(t.app, { method: 'POST', url: `${v1}/profiles`, token: tok.ds, body: { ...a, features: { ...a.features, income: { type: 'categorical', count: a.count, missing: 0, categories: { x: a.count } } } } }), 400, 'validation_failed');
       expectProblem(await call(t.app, { method: 'POST', url: `${v1}/profiles`, token: tok.ds, body: { ...a, features: { region: { type: 'numerical', count: a.count, missing: 0, histogram: { edges: [], counts: [a.count] } } } } }), 400, 'validation_failed');
