@@ -31,6 +31,9 @@ import { webhookRoutes } from './features/webhooks/webhooks.routes.ts';
 import { createWebhookService } from './features/webhooks/webhooks.service.ts';
 import type { VersionGovernance } from './features/versions/versions.service.ts';
 import { createMonitoringFeature } from './features/monitoring/index.ts';
+import { MLFLOW_PREFIXES, mlflowRoutes } from './features/mlflow/mlflow.routes.ts';
+import { createMlflowService } from './features/mlflow/mlflow.service.ts';
+import { systemContext } from './context.ts';
 import { createLocalQueue, createPgBossQueue } from './jobs/queue.ts';
 import type { App } from './http/app-types.ts';
 import { createPasswordGuard, DEFAULT_AUTH_LIMITS, installAuth, type AuthLimits } from './http/auth.ts';
@@ -42,7 +45,7 @@ import { DomainError } from './errors.ts';
 import { VERSION } from './version.ts';
 
 export interface AppOptions {
-  config: Pick<Config, 'bodyLimit' | 'logLevel' | 'session'> & Partial<Pick<Config, 'evaluationLimit' | 'artifacts'>>;
+  config: Pick<Config, 'bodyLimit' | 'logLevel' | 'session'> & Partial<Pick<Config, 'evaluationLimit' | 'artifacts' | 'mlflow'>>;
   database: DatabaseHandle;
   signer: AuditSigner;
   clock?: Clock;
@@ -132,9 +135,10 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   });
 
   const queueOptions = { pollMs: opts.monitoring?.pollMs ?? 1000, concurrency: 2, onError: (err: unknown, name: string) => app.log.error({ err }, `background job ${name} failed`) };
+  const queue = dialect === 'postgres' && opts.database.pool ? createPgBossQueue(opts.database.pool, { ...queueOptions, schema: 'steward_jobs' }) : createLocalQueue(queueOptions);
   const monitoring = createMonitoringFeature({
     db, transact, audit, clock, ids,
-    queue: dialect === 'postgres' && opts.database.pool ? createPgBossQueue(opts.database.pool, { ...queueOptions, schema: 'steward_jobs' }) : createLocalQueue(queueOptions),
+    queue,
     fetchPolicy: opts.config.artifacts ?? { roots: [], hosts: [] },
     maxBytes: opts.monitoring?.maxBatchBytes ?? 64 * 1024 * 1024,
     policy: lifecycle.governance.policy,
@@ -146,6 +150,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     onError: (err, what) => app.log.error({ err }, `${what} failed`),
   });
   holds = monitoring.oversight.holds;
+  const mlflow = createMlflowService({ db, dialect, inventory, lifecycle, config: opts.config.mlflow ?? {}, transact, systemContext, schedule: (name, version) => queue.send('mlflow.registration', { name, version }, `${name}:${version}`) });
+  queue.work('mlflow.registration', async (data) => mlflow.finishRegistration(String(data.name), Number(data.version)));
 
   installAuth(app, { authn, limiter, limits, passwords });
   await registerDocs(app, VERSION);
@@ -164,6 +170,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     },
     { prefix: '/api/v1' },
   );
+  for (const prefix of MLFLOW_PREFIXES) await app.register(async (scope) => mlflowRoutes(scope as App, mlflow), { prefix });
 
   if (opts.webhooks?.dispatch !== false) {
     const { dispatch: _, ...timing } = opts.webhooks ?? {};

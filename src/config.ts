@@ -22,6 +22,9 @@ const EnvSchema = Type.Object({
   STEWARD_SESSION_IDLE_MINUTES: Type.Integer({ minimum: 1, maximum: 1440, default: 30 }),
   STEWARD_SESSION_MAX_HOURS: Type.Integer({ minimum: 1, maximum: 720, default: 12 }),
   STEWARD_SECURE_COOKIES: Type.Boolean({ default: false }),
+  STEWARD_MLFLOW_USE_CASE: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'use case (id or name) of models registered through the MLflow protocol without a steward.use_case tag' })),
+  STEWARD_MLFLOW_RUN_ARTIFACTS: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, pattern: '\\{run_id\\}', description: 'artifact location of MLflow runs, with {run_id}, e.g. s3://mlflow/0/{run_id}/artifacts; unset: runs/get answers RESOURCE_DOES_NOT_EXIST' })),
+  STEWARD_MLFLOW_REGISTRATION_CHECKS: Type.Boolean({ default: false, description: 'hold versions registered through MLflow PENDING_REGISTRATION until the registration checks ran (READY or FAILED_REGISTRATION)' }),
 });
 
 export interface Config {
@@ -39,6 +42,7 @@ export interface Config {
   bootstrapToken: string | undefined;
   audit: { keyFile: string; origin: string | undefined };
   session: { idleMs: number; maxMs: number; secureCookie: boolean };
+  mlflow: { defaultUseCase?: string | undefined; runArtifacts?: string | undefined; registrationChecks: boolean };
 }
 
 export class ConfigError extends Error {
@@ -86,5 +90,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapToken: e.STEWARD_BOOTSTRAP_TOKEN,
     audit: { keyFile: resolve(e.STEWARD_AUDIT_KEY_FILE ?? resolve(dataDir, 'audit-signing-key.pem')), origin: e.STEWARD_AUDIT_ORIGIN },
     session: { idleMs: e.STEWARD_SESSION_IDLE_MINUTES * 60_000, maxMs: e.STEWARD_SESSION_MAX_HOURS * 3_600_000, secureCookie: e.STEWARD_SECURE_COOKIES },
+    mlflow: { defaultUseCase: e.STEWARD_MLFLOW_USE_CASE, runArtifacts: e.STEWARD_MLFLOW_RUN_ARTIFACTS, registrationChecks: e.STEWARD_MLFLOW_REGISTRATION_CHECKS },
   };
 }

@@ -8,6 +8,7 @@ import * as m0005 from './migrations/0005_evidence.ts';
 import * as m0006 from './migrations/0006_lifecycle.ts';
 import * as m0007 from './migrations/0007_webhooks.ts';
 import * as m0008 from './migrations/0008_monitoring.ts';
+import * as m0009 from './migrations/0009_model_deletion.ts';
 
 // Static imports keep migrations inside the compiled bundle and in a fixed order.
 const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0006_lifecycle': m0006,
   '0007_webhooks': m0007,
   '0008_monitoring': m0008,
+  '0009_model_deletion': m0009,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

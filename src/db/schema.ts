@@ -35,6 +35,8 @@ export interface ModelTable {
   updated_at: string;
   created_by: string | null;
   revision: number;
+  /** Set when the model was deleted (it then carries a name no client can use). */
+  deleted_at?: string | null;
 }
 
 export interface ModelTagTable {

@@ -22,6 +22,10 @@ declare module 'fastify' {
 
 export const SESSION_COOKIE = 'steward_session';
 
+/** The URL prefixes of Steward's APIs: its own, and the MLflow-compatible registry protocol. */
+const API_PREFIXES = ['/api/v1', '/api/2.0/mlflow/', '/api/2.0/preview/mlflow/', '/ajax-api/2.0/mlflow/'];
+export const isApiUrl = (url: string): boolean => API_PREFIXES.some((p) => url.startsWith(p));
+
 export interface AuthLimits {
   /** Failed authentications (any credential) per source address. */
   perAddress: RateRule;
@@ -95,7 +99,7 @@ export function installAuth(app: App, deps: { authn: Authenticator; limiter: Fai
 
   app.decorateRequest('principal', null);
   app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/api/v1')) return;
+    if (!isApiUrl(route.url)) return;
     if (!route.config?.auth && !route.config?.permission) throw new Error(`route ${String(route.method)} ${route.url} declares neither config.permission nor config.auth`);
   });
 
@@ -166,7 +170,7 @@ export function installAuth(app: App, deps: { authn: Authenticator; limiter: Fai
 
   // Callback style with a synchronous fast path for cached tokens: this hook runs on every request.
   app.addHook('onRequest', (request, _reply, done) => {
-    if (!request.url.startsWith('/api/v1') || request.routeOptions.config?.auth === 'public') return done();
+    if (!isApiUrl(request.url) || request.routeOptions.config?.auth === 'public') return done();
     try {
       const addr = limiter.blockedFor(`forbidden-addr:${request.ip}`, limits.forbiddenPerAddress);
       if (addr > 0) throw rateLimited(addr, 'too many refused requests from this address');
@@ -200,7 +204,7 @@ export function installAuth(app: App, deps: { authn: Authenticator; limiter: Fai
     // Basic is accepted but not advertised: a browser that saw it would prompt, cache the
     // password and attach it to cross-site requests, which a session cookie's CSRF token prevents.
     if (reply.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="steward"');
-    if (reply.statusCode === 403 && request.url.startsWith('/api/v1')) {
+    if (reply.statusCode === 403 && isApiUrl(request.url)) {
       limiter.recordFailure(`forbidden-addr:${request.ip}`, limits.forbiddenPerAddress);
       if (request.principal) limiter.recordFailure(`forbidden-user:${request.principal.userId}`, limits.forbiddenPerUser);
       request.log.warn({ event: 'authz.failure', user: request.principal?.username, ip: request.ip, url: request.url }, 'request refused');

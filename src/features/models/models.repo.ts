@@ -116,7 +116,7 @@ export const modelRepo = {
     db: Executor,
     opts: { afterName?: string; limit: number; useCaseId?: string; tag?: { key: string; value?: string }; q?: string },
   ): Promise<ModelRecord[]> {
-    let q = db.selectFrom('models').selectAll().orderBy('name').limit(opts.limit);
+    let q = db.selectFrom('models').selectAll().where('deleted_at', 'is', null).orderBy('name').limit(opts.limit);
     if (opts.afterName !== undefined) q = q.where('name', '>', opts.afterName);
     if (opts.useCaseId) q = q.where('use_case_id', '=', opts.useCaseId);
     if (opts.tag) {
@@ -150,6 +150,16 @@ export const modelRepo = {
       .values({ model_id: modelId, alias, version, updated_at: now })
       .onConflict((oc) => oc.columns(['model_id', 'alias']).doUpdateSet({ version, updated_at: now }))
       .execute();
+  },
+
+  /**
+   * Deletes a model for its users while keeping its record: it takes a name no client can send
+   * (names cannot contain ':'), its versions are soft-deleted and its aliases removed.
+   */
+  async softDelete(tx: Tx, modelId: string, name: string, now: string): Promise<void> {
+    await tx.updateTable('models').set({ name: `deleted:${modelId}:${name}`, deleted_at: now, updated_at: now, revision: sql<number>`revision + 1` }).where('id', '=', modelId).execute();
+    await tx.updateTable('model_versions').set({ deleted_at: now }).where('model_id', '=', modelId).where('deleted_at', 'is', null).execute();
+    await tx.deleteFrom('model_aliases').where('model_id', '=', modelId).execute();
   },
 
   /** The model's representation changed (aliases, latest version): a new revision, so a new ETag. */

@@ -1,5 +1,5 @@
 import { actorId, type RequestContext } from '../../context.ts';
-import type { Executor } from '../../db/database.ts';
+import type { Executor, Tx } from '../../db/database.ts';
 import { assertRevision } from '../../domain/revision.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
@@ -10,7 +10,7 @@ import type { ModelRecord, ModelRepo } from './models.repo.ts';
 import type { CreateModelBody, PatchModelBody } from './models.schema.ts';
 
 export interface ModelServiceDeps extends CommandDeps {
-  models: Pick<ModelRepo, 'getByName' | 'insert' | 'update' | 'patchTags' | 'list' | 'lock'>;
+  models: Pick<ModelRepo, 'getByName' | 'insert' | 'update' | 'patchTags' | 'list' | 'lock' | 'softDelete'>;
   useCases: Pick<UseCaseRepo, 'get'>;
   /** Told after commit whenever a model's own fields change (its versions show its name). */
   onModelChanged: (modelId: string) => void;
@@ -85,6 +85,24 @@ export function createModelService({ db, transact, models, useCases, audit, cloc
       });
       onModelChanged(updated.id);
       return updated;
+    },
+
+    /**
+     * Deletes a model (MLflow's registered-models/delete): refused by `refuse` for governed ones;
+     * otherwise kept for the record under an unusable name, its versions soft-deleted.
+     */
+    async remove(ctx: RequestContext, name: string, refuse?: (tx: Tx, m: ModelRecord) => Promise<void>): Promise<void> {
+      const id = await transact(async (tx) => {
+        await models.lock(tx, name);
+        const current = await models.getByName(tx, name);
+        if (!current) throw notFound('model', name);
+        authorize(ctx, 'model:write', await teamOf(tx, current.useCaseId));
+        await refuse?.(tx, current);
+        await models.softDelete(tx, current.id, current.name, clock.now().toISOString());
+        await audit.append(tx, ctx, { action: 'model.delete', subject: { type: 'model', id: current.id }, before: current });
+        return current.id;
+      });
+      onModelChanged(id);
     },
 
     async list(opts: { limit: number; cursor?: string; useCaseId?: string; tag?: string; q?: string }): Promise<Page<ModelRecord>> {

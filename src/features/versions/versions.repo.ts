@@ -128,6 +128,26 @@ export const versionRepo = {
     }
   },
 
+  /** Lifecycle fields set only through recorded actions (stage transitions, registration checks). */
+  async setLifecycle(tx: Tx, id: string, set: { stage?: string; status?: string; statusMessage?: string | null }, now: string): Promise<void> {
+    await tx
+      .updateTable('model_versions')
+      .set({ ...(set.stage !== undefined ? { stage: set.stage } : {}), ...(set.status !== undefined ? { status: set.status } : {}), ...(set.statusMessage !== undefined ? { status_message: set.statusMessage } : {}), updated_at: now, revision: sql<number>`revision + 1` })
+      .where('id', '=', id)
+      .execute();
+  },
+
+  /** Soft-deletes a version (its number is never reused) and removes the aliases pointing at it. */
+  async softDelete(tx: Tx, v: { id: string; modelId: string; version: number }, now: string): Promise<void> {
+    await tx.updateTable('model_versions').set({ deleted_at: now, updated_at: now }).where('id', '=', v.id).execute();
+    await tx.deleteFrom('model_aliases').where('model_id', '=', v.modelId).where('version', '=', v.version).execute();
+  },
+
+  /** Versions of a model in one stage. */
+  async inStage(db: Executor, modelId: string, stage: string): Promise<{ id: string; version: number }[]> {
+    return db.selectFrom('model_versions').select(['id', 'version']).where('model_id', '=', modelId).where('stage', '=', stage).where('deleted_at', 'is', null).execute();
+  },
+
   /** Takes the version's row lock before a read-modify-write (see modelRepo.lock). */
   async lock(tx: Tx, modelName: string, version: number): Promise<void> {
     await tx

@@ -12,7 +12,7 @@ import type { VersionRecord, VersionRepo } from './versions.repo.ts';
 import type { CreateVersionBody, PatchVersionBody, Stage } from './versions.schema.ts';
 
 export interface VersionServiceDeps extends CommandDeps {
-  versions: Pick<VersionRepo, 'get' | 'list' | 'latest' | 'insert' | 'updateAnnotations' | 'exists' | 'lock' | 'touch'>;
+  versions: Pick<VersionRepo, 'get' | 'list' | 'latest' | 'insert' | 'updateAnnotations' | 'exists' | 'lock' | 'touch' | 'setLifecycle' | 'softDelete' | 'inStage'>;
   models: Pick<ModelRepo, 'findWithTeam' | 'nextVersionNumber' | 'getAlias' | 'setAlias' | 'deleteAlias' | 'touch'>;
   datasets: Pick<DatasetRepo, 'resolveVersion'>;
   cache: VersionCache;
@@ -48,7 +48,11 @@ export function createVersionService({ db, transact, versions, models, datasets,
   }
 
   return {
-    async create(ctx: RequestContext, modelName: string, input: CreateVersionBody): Promise<VersionRecord> {
+    /**
+     * Registers a version. `origin` carries what the MLflow protocol adds: the run it came from
+     * and, while registration checks run, the pending status.
+     */
+    async create(ctx: RequestContext, modelName: string, input: Omit<CreateVersionBody, 'artifactDigest'> & { artifactDigest: string | null }, origin: { runId?: string | null; runLink?: string | null; status?: VersionRecord['status'] } = {}): Promise<VersionRecord> {
       return transact(async (tx) => {
         const model = await findModel(modelName, tx);
         authorize(ctx, 'version:write', model.team);
@@ -82,15 +86,15 @@ export function createVersionService({ db, transact, versions, models, datasets,
           tags: input.tags ?? {},
           description: input.description ?? '',
           stage: 'development',
-          status: 'ready',
+          status: origin.status ?? 'ready',
           statusMessage: null,
           aliases: [],
           createdAt: now,
           updatedAt: now,
           createdBy: actorId(ctx),
           revision: 1,
-          runId: null,
-          runLink: null,
+          runId: origin.runId ?? null,
+          runLink: origin.runLink ?? null,
         };
         await versions.insert(tx, record, links);
         await audit.append(tx, ctx, { action: 'version.create', subject: { type: 'model-version', id: record.id }, after: record });
@@ -135,6 +139,59 @@ export function createVersionService({ db, transact, versions, models, datasets,
         cache.modelChanged(next.modelId);
         return next;
       });
+    },
+
+    /**
+     * Sets the version's stage (a recorded action); with `archiveOthers`, the model's other versions
+     * in that stage move to archived. Governed stage moves are decided by the caller (promotions).
+     */
+    async setStage(ctx: RequestContext, name: string, version: number, stage: Stage, archiveOthers: boolean): Promise<VersionRecord> {
+      return transact(async (tx) => {
+        await versions.lock(tx, name, version);
+        const current = await mustGet(name, version, tx);
+        authorize(ctx, 'version:write', (await findModel(name, tx)).team);
+        const now = clock.now().toISOString();
+        const archived: number[] = [];
+        if (archiveOthers) {
+          for (const other of await versions.inStage(tx, current.modelId, stage)) {
+            if (other.id === current.id) continue;
+            await versions.setLifecycle(tx, other.id, { stage: 'archived' }, now);
+            archived.push(other.version);
+          }
+        }
+        await versions.setLifecycle(tx, current.id, { stage }, now);
+        const next = { ...current, stage, updatedAt: now, revision: current.revision + 1 };
+        await audit.append(tx, ctx, { action: 'version.stage', subject: { type: 'model-version', id: current.id }, before: { stage: current.stage }, after: { stage, archived } });
+        return next;
+      }).then((next) => {
+        cache.modelChanged(next.modelId);
+        return next;
+      });
+    },
+
+    /** Records the outcome of registration checks on a pending version (`ready` or `failed-registration`). */
+    async setStatus(tx: Tx, ctx: RequestContext, v: VersionRecord, status: VersionRecord['status'], message: string | null): Promise<void> {
+      await versions.setLifecycle(tx, v.id, { status, statusMessage: message }, clock.now().toISOString());
+      await audit.append(tx, ctx, { action: 'version.status', subject: { type: 'model-version', id: v.id }, before: { status: v.status }, after: { status, statusMessage: message } });
+    },
+
+    /** Drops cached reads of a model's versions (after a change made outside this service's commands). */
+    invalidate(modelId: string): void {
+      cache.modelChanged(modelId);
+    },
+
+    /** Soft-deletes a version: its number is never reused, its aliases go. */
+    async remove(ctx: RequestContext, name: string, version: number, refuse?: (tx: Tx, v: VersionRecord) => Promise<void>): Promise<void> {
+      const v = await transact(async (tx) => {
+        await versions.lock(tx, name, version);
+        const current = await mustGet(name, version, tx);
+        authorize(ctx, 'version:write', (await findModel(name, tx)).team);
+        await refuse?.(tx, current);
+        await versions.softDelete(tx, current, clock.now().toISOString());
+        await audit.append(tx, ctx, { action: 'version.delete', subject: { type: 'model-version', id: current.id }, before: current });
+        return current;
+      });
+      cache.modelChanged(v.modelId);
     },
 
     async setAlias(ctx: RequestContext, name: string, alias: string, version: number): Promise<{ alias: string; version: number; previous: number | null; updatedAt: string }> {
