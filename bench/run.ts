@@ -4,6 +4,7 @@ import { cpus, totalmem } from 'node:os';
 import { auditBench } from './lib/audit-bench.ts';
 import { evidenceBench } from './lib/evidence-bench.ts';
 import { driftBench } from './lib/drift-bench.ts';
+import { registryBench } from './lib/registry-bench.ts';
 import { startChild } from './lib/child.ts';
 import { load, type LoadResult } from './lib/load.ts';
 import { rawSingleRowTransactions } from './lib/sqlite-raw.ts';
@@ -58,6 +59,8 @@ const raw = rawSingleRowTransactions(SECONDS);
 const audit = await auditBench(AUDIT_EVENTS);
 const evidence = await evidenceBench(EVAL_ROWS);
 const drift = [driftBench(1_000_000, 3), driftBench(10_000_000, 1)];
+const REGISTRY_MODELS = Number(process.env.BENCH_REGISTRY_MODELS ?? 10_000);
+const registry = await registryBench(REGISTRY_MODELS, 10, 200, TOKEN);
 
 rows.push({ name: 'GET /api/v1/models/{name}/versions/{v} (req/s, authenticated)', value: fmt(versionGet.rps), baseline: `${fmt(bareGet.rps)} bare Fastify hello-world GET`, ratio: versionGet.rps / bareGet.rps, goal: '>= 0.6' });
 rows.push({ name: 'POST /api/v1/models/{name}/versions (req/s, durable, audited)', value: fmt(versionCreate.rps), baseline: `${fmt(raw.tps)} raw better-sqlite3 1-row txn/s`, ratio: versionCreate.rps / raw.tps, goal: '>= 0.3' });
@@ -109,6 +112,16 @@ for (const d of drift) {
     baseline: d.scipy ? `${fmt(d.scipy.ms, 0)} ms scipy ${d.scipy.version}: ${d.scipy.detail}` : 'scipy not installed (apt-get install python3-scipy)',
     ratio: d.scipy ? d.steward.ms / d.scipy.ms : NaN,
     goal: d.n <= 1_000_000 ? '<= 0.5' : 'RSS <= 300 MiB',
+  });
+}
+
+for (const r of registry) {
+  rows.push({
+    name: `MLflow protocol: ${r.name}, ${fmt(REGISTRY_MODELS)} models / ${fmt(REGISTRY_MODELS * 10)} versions (p50 / p95 ms)`,
+    value: `${fmt(r.mlflow.p50, 1)} / ${fmt(r.mlflow.p95, 1)}`,
+    baseline: `${fmt(r.v1.p50, 1)} / ${fmt(r.v1.p95, 1)} ms the same through /api/v1`,
+    ratio: r.mlflow.p50 / r.v1.p50,
+    goal: '-',
   });
 }
 
