@@ -150,8 +150,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     onError: (err, what) => app.log.error({ err }, `${what} failed`),
   });
   holds = monitoring.oversight.holds;
-  const mlflow = createMlflowService({ db, dialect, inventory, lifecycle, config: opts.config.mlflow ?? {}, transact, systemContext, schedule: (name, version) => queue.send('mlflow.registration', { name, version }, `${name}:${version}`) });
-  queue.work('mlflow.registration', async (data) => mlflow.finishRegistration(String(data.name), Number(data.version)));
+  const mlflow = createMlflowService({ db, dialect, inventory, lifecycle, config: opts.config.mlflow ?? {}, transact, systemContext, schedule: (versionId) => queue.send('mlflow.registration', { versionId }, versionId) });
+  queue.work('mlflow.registration', async (data) => mlflow.finishRegistration(String(data.versionId)));
 
   installAuth(app, { authn, limiter, limits, passwords });
   await registerDocs(app, VERSION);
@@ -180,7 +180,10 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   }
 
   if (opts.monitoring?.jobs !== false) {
-    app.addHook('onReady', async () => monitoring.start());
+    app.addHook('onReady', async () => {
+      await monitoring.start();
+      await mlflow.resumeRegistrations().catch((err) => app.log.error({ err }, 'resuming MLflow registration checks failed'));
+    });
     app.addHook('onClose', async () => monitoring.stop());
   }
 

@@ -95,6 +95,8 @@ describe.each(DB_KINDS)('MLflow Model Registry protocol on %s', (kind) => {
       expectError(await ml(t.app, 'POST', '/registered-models/alias', { name: 'churn', alias: 'v2', version: '1' }, b('ds')), 400, 'INVALID_PARAMETER_VALUE', /reserved/);
       expectError(await ml(t.app, 'POST', '/registered-models/alias', { name: 'churn', alias: 'a b', version: '1' }, b('ds')), 400, 'INVALID_PARAMETER_VALUE');
       expectError(await ml(t.app, 'GET', '/registered-models/alias', { name: 'churn', alias: 'nope' }, b('ds')), 400, 'INVALID_PARAMETER_VALUE', 'Registered model alias nope not found.');
+      expectError(await ml(t.app, 'POST', '/registered-models/alias', { name: 'churn', alias: 'next', version: '9' }, b('ds')), 404, 'RESOURCE_DOES_NOT_EXIST', 'Model Version (name=churn, version=9) not found');
+      expect((await ml(t.app, 'DELETE', '/registered-models/alias', { name: 'churn', alias: 'never-set' }, b('ds'))).body).toEqual({});
       const model = (await ml(t.app, 'GET', '/registered-models/get', { name: 'churn' }, b('ds'))).body.registered_model;
       expect(model.aliases).toEqual([{ alias: 'best', version: '3' }]);
       expect(model.latest_versions.map((v: { version: string; current_stage: string }) => [v.current_stage, v.version])).toEqual([['None', '4']]);
@@ -194,6 +196,23 @@ describe.each(DB_KINDS)('MLflow Model Registry protocol on %s', (kind) => {
       for (const prefix of ['/ajax-api/2.0/mlflow', '/api/2.0/preview/mlflow']) expect((await ml(t.app, 'GET', '/registered-models/get', { name: 'churn' }, b('ds'), prefix)).body.registered_model.name).toBe('churn');
       expectError(await ml(t.app, 'GET', '/registered-models/list-everything', {}, b('ds')), 404, 'ENDPOINT_NOT_FOUND');
       expectError(await ml(t.app, 'GET', '/runs/get', { run_id: 'abc' }, b('ds')), 404, 'RESOURCE_DOES_NOT_EXIST');
+      // Percent-escapes in the path do not slip past authentication (the router decodes them).
+      for (const url of ['/api/2.0/ml%66low/registered-models/get?name=churn', '/api/v%31/models']) expect((await t.app.inject({ method: 'GET', url })).statusCode).toBe(401);
+      expect((await t.app.inject({ method: 'POST', url: '/api/2.0/ml%66low/registered-models/create', headers: { 'content-type': 'application/json' }, payload: '{"name":"sneaky"}' })).statusCode).toBe(401);
+    });
+
+    it('follows mlflow.register_model: the model is created untagged, the first version names its use case', async () => {
+      // register_model calls create_registered_model(name) without tags, then create_model_version(..., tags).
+      expect((await ml(t.app, 'POST', '/registered-models/create', { name: 'pd-client' }, b('ds'))).status).toBe(200);
+      expect((await ml(t.app, 'POST', '/model-versions/create', { name: 'pd-client', source: 's3://pd/1', tags: [{ key: 'steward.use_case', value: 'credit' }, { key: 'steward.artifact_digest', value: sha(11) }] }, b('ds'))).status).toBe(200);
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/models/pd-client' })).body.useCaseId).toBe(governedUseCase);
+      // Now governed: the gates apply.
+      expectError(await ml(t.app, 'POST', '/model-versions/transition-stage', { name: 'pd-client', version: '1', stage: 'Production', archive_existing_versions: false }, b('ds')), 403, 'PERMISSION_DENIED');
+      // A later version cannot move a model that has versions.
+      expectError(await ml(t.app, 'POST', '/model-versions/create', { name: 'pd-client', source: 's3://pd/2', tags: [{ key: 'steward.use_case', value: 'ml-platform' }] }, b('ds')), 400, 'INVALID_PARAMETER_VALUE', /another use case/);
+      // Governance refusals are not counted as authorisation failures: polling the gates never locks anyone out.
+      for (let i = 0; i < 65; i++) await ml(t.app, 'POST', '/model-versions/transition-stage', { name: 'pd-client', version: '1', stage: 'Production', archive_existing_versions: false }, b('ds'));
+      expect((await ml(t.app, 'GET', '/registered-models/get', { name: 'pd-client' }, b('ds'))).status).toBe(200);
     });
 
     it('serves a real HTTP client process registering a model the way mlflow.register_model does', async () => {
@@ -251,6 +270,10 @@ describe.each(DB_KINDS)('MLflow registration checks on %s', (kind) => {
       const ready = await poll('2');
       expect(ready.status).toBe('READY');
       expect('status_message' in ready).toBe(false);
+      // A version that failed registration takes no alias and no active stage.
+      expectError(await ml(t.app, 'POST', '/registered-models/alias', { name: 'pd', alias: 'best', version: '1' }, admin), 403, 'PERMISSION_DENIED', /FAILED_REGISTRATION/);
+      expectError(await ml(t.app, 'POST', '/model-versions/transition-stage', { name: 'pd', version: '1', stage: 'Staging', archive_existing_versions: false }, admin), 403, 'PERMISSION_DENIED');
+      expect((await ml(t.app, 'POST', '/registered-models/alias', { name: 'pd', alias: 'best', version: '2' }, admin)).status).toBe(200);
       void useCase;
     });
   });

@@ -26,6 +26,20 @@ export const SESSION_COOKIE = 'steward_session';
 const API_PREFIXES = ['/api/v1', '/api/2.0/mlflow/', '/api/2.0/preview/mlflow/', '/ajax-api/2.0/mlflow/'];
 export const isApiUrl = (url: string): boolean => API_PREFIXES.some((p) => url.startsWith(p));
 
+/** The request path with %-escapes decoded (as the router sees it); the raw path when it cannot be decoded. */
+function decodedPath(url: string): string {
+  const path = url.split('?')[0]!;
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+/** Refusals that are governance decisions, not authorisation failures: not counted toward the refusal rate limit. */
+const uncounted = new WeakSet<FastifyRequest>();
+export const doNotCountRefusal = (request: FastifyRequest): void => void uncounted.add(request);
+
 export interface AuthLimits {
   /** Failed authentications (any credential) per source address. */
   perAddress: RateRule;
@@ -170,7 +184,10 @@ export function installAuth(app: App, deps: { authn: Authenticator; limiter: Fai
 
   // Callback style with a synchronous fast path for cached tokens: this hook runs on every request.
   app.addHook('onRequest', (request, _reply, done) => {
-    if (!isApiUrl(request.url) || request.routeOptions.config?.auth === 'public') return done();
+    // Decided by the matched route, not the raw URL: the router decodes %-escapes the URL still has.
+    const config = request.routeOptions.config;
+    if (config?.auth === 'public') return done();
+    if (config?.auth === undefined && config?.permission === undefined && !isApiUrl(decodedPath(request.url))) return done();
     try {
       const addr = limiter.blockedFor(`forbidden-addr:${request.ip}`, limits.forbiddenPerAddress);
       if (addr > 0) throw rateLimited(addr, 'too many refused requests from this address');
@@ -204,7 +221,7 @@ export function installAuth(app: App, deps: { authn: Authenticator; limiter: Fai
     // Basic is accepted but not advertised: a browser that saw it would prompt, cache the
     // password and attach it to cross-site requests, which a session cookie's CSRF token prevents.
     if (reply.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="steward"');
-    if (reply.statusCode === 403 && isApiUrl(request.url)) {
+    if (reply.statusCode === 403 && !uncounted.has(request) && (request.principal || isApiUrl(decodedPath(request.url)))) {
       limiter.recordFailure(`forbidden-addr:${request.ip}`, limits.forbiddenPerAddress);
       if (request.principal) limiter.recordFailure(`forbidden-user:${request.principal.userId}`, limits.forbiddenPerUser);
       request.log.warn({ event: 'authz.failure', user: request.principal?.username, ip: request.ip, url: request.url }, 'request refused');

@@ -155,6 +155,7 @@ export function parseFilter(text: string | undefined, entity: keyof typeof SEARC
       if (key.name === 'version_number' && key.type === 'attribute') {
         if (v.t !== 'number' || !/^[+-]?\d+$/.test(v.v)) throw new FilterError(`version_number takes an unquoted integer, not '${v.v}'`);
         value = Number(v.v);
+        if (Math.abs(value) > 2147483647) throw new FilterError(`version_number ${v.v} is out of range`);
       } else {
         if (v.t !== 'string') throw new FilterError(`the value for '${key.type === 'tag' ? `tags.${key.name}` : key.name}' must be a quoted string, not ${v.v}`);
         value = v.v;

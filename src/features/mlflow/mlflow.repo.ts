@@ -43,11 +43,19 @@ function compare(dialect: DialectName, column: string, op: string, value: string
   const col = sql.ref(column);
   if (op === '=') return sql<boolean>`${col} = ${value}`;
   if (op === '!=') return sql<boolean>`${col} <> ${value}`;
-  if (op === 'ILIKE') return dialect === 'postgres' ? sql<boolean>`${col} ilike ${value}` : sql<boolean>`lower(${col}) like lower(${value})`;
-  if (dialect === 'postgres') return sql<boolean>`${col} like ${value}`;
+  // ESCAPE '' on PostgreSQL: a backslash is an ordinary character there too, as in SQLite and MLflow's patterns.
+  if (op === 'ILIKE') return dialect === 'postgres' ? sql<boolean>`${col} ilike ${value} escape ''` : sql<boolean>`lower(${col}) like lower(${value})`;
+  if (dialect === 'postgres') return sql<boolean>`${col} like ${value} escape ''`;
   // GLOB wildcards * ? [ are literal in LIKE patterns: bracket them, then map % and _.
   const glob = value.replace(/[*?[]/g, (c) => `[${c}]`).replace(/%/g, '*').replace(/_/g, '?');
   return sql<boolean>`${col} glob ${glob}`;
+}
+
+/** Id lists split below the databases' bound-parameter limits (SQLite 32,766; PostgreSQL 65,535). */
+function chunks<T>(xs: T[], size = 10_000): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
 }
 
 export const mlflowRepo = {
@@ -64,38 +72,63 @@ export const mlflowRepo = {
     return db.selectFrom('model_versions as v').innerJoin('models as m', 'm.id', 'v.model_id').select(VERSION_COLUMNS).where('m.name', '=', name).where('v.version', '=', version).where('v.deleted_at', 'is', null).executeTakeFirst();
   },
 
-  /** The highest version of each stage of each model. */
+  /** The highest version of each stage of each model, in one query. */
   async latestPerStage(db: Executor, modelIds: string[], stages?: string[]): Promise<MlflowVersionRow[]> {
     if (modelIds.length === 0) return [];
-    let top = db.selectFrom('model_versions').select(['model_id', 'stage', (eb) => eb.fn.max('version').as('version')]).where('model_id', 'in', modelIds).where('deleted_at', 'is', null).groupBy(['model_id', 'stage']);
-    if (stages) top = top.where('stage', 'in', stages);
-    const pairs = await top.execute();
-    if (pairs.length === 0) return [];
-    return db
-      .selectFrom('model_versions as v')
-      .innerJoin('models as m', 'm.id', 'v.model_id')
-      .select(VERSION_COLUMNS)
-      .where((eb) => eb.or(pairs.map((p) => eb.and([eb('v.model_id', '=', p.model_id), eb('v.version', '=', Number(p.version))]))))
-      .orderBy('v.version', 'desc')
-      .execute();
+    const out: MlflowVersionRow[] = [];
+    for (const ids of chunks(modelIds)) {
+      let top = db.selectFrom('model_versions').select(['model_id', 'stage', (eb) => eb.fn.max('version').as('top')]).where('model_id', 'in', ids).where('deleted_at', 'is', null).groupBy(['model_id', 'stage']);
+      if (stages) top = top.where('stage', 'in', stages);
+      out.push(
+        ...(await db
+          .selectFrom('model_versions as v')
+          .innerJoin('models as m', 'm.id', 'v.model_id')
+          .innerJoin(top.as('t'), (j) => j.onRef('t.model_id', '=', 'v.model_id').onRef('t.top', '=', 'v.version'))
+          .select(VERSION_COLUMNS)
+          .orderBy('v.version', 'desc')
+          .execute()),
+      );
+    }
+    return out;
+  },
+
+  /** Production/preproduction deployments active now, per version (what MLflow's current_stage reflects). */
+  async activeEnvironments(db: Executor, versionIds: string[]): Promise<{ model_version_id: string; environment: string }[]> {
+    const out: { model_version_id: string; environment: string }[] = [];
+    for (const ids of chunks(versionIds)) out.push(...(await db.selectFrom('deployments').select(['model_version_id', 'environment']).where('model_version_id', 'in', ids).where('active_key', 'is not', null).where('environment', 'in', ['production', 'preproduction']).execute()));
+    return out;
+  },
+
+  async pendingVersions(db: Executor): Promise<string[]> {
+    return (await db.selectFrom('model_versions').select('id').where('status', '=', 'pending').where('deleted_at', 'is', null).execute()).map((r) => r.id);
+  },
+
+  async useCaseByName(db: Executor, name: string): Promise<string | undefined> {
+    return (await db.selectFrom('use_cases').select('id').where('name', '=', name).executeTakeFirst())?.id;
   },
 
   async modelTags(db: Executor, ids: string[]): Promise<{ model_id: string; key: string; value: string }[]> {
-    return ids.length === 0 ? [] : db.selectFrom('model_tags').select(['model_id', 'key', 'value']).where('model_id', 'in', ids).orderBy('key').execute();
+    const out: { model_id: string; key: string; value: string }[] = [];
+    for (const c of chunks(ids)) out.push(...(await db.selectFrom('model_tags').select(['model_id', 'key', 'value']).where('model_id', 'in', c).orderBy('key').execute()));
+    return out;
   },
 
   async versionTags(db: Executor, ids: string[]): Promise<{ model_version_id: string; key: string; value: string }[]> {
-    return ids.length === 0 ? [] : db.selectFrom('version_tags').select(['model_version_id', 'key', 'value']).where('model_version_id', 'in', ids).orderBy('key').execute();
+    const out: { model_version_id: string; key: string; value: string }[] = [];
+    for (const c of chunks(ids)) out.push(...(await db.selectFrom('version_tags').select(['model_version_id', 'key', 'value']).where('model_version_id', 'in', c).orderBy('key').execute()));
+    return out;
   },
 
   async aliases(db: Executor, modelIds: string[]): Promise<{ model_id: string; alias: string; version: number }[]> {
-    return modelIds.length === 0 ? [] : db.selectFrom('model_aliases').select(['model_id', 'alias', 'version']).where('model_id', 'in', modelIds).orderBy('alias').execute();
+    const out: { model_id: string; alias: string; version: number }[] = [];
+    for (const c of chunks(modelIds)) out.push(...(await db.selectFrom('model_aliases').select(['model_id', 'alias', 'version']).where('model_id', 'in', c).orderBy('alias').execute()));
+    return out;
   },
 
   async usernames(db: Executor, ids: string[]): Promise<Map<string, string>> {
-    if (ids.length === 0) return new Map();
-    const rows = await db.selectFrom('users').select(['id', 'username']).where('id', 'in', ids).execute();
-    return new Map(rows.map((r) => [r.id, r.username]));
+    const out = new Map<string, string>();
+    for (const c of chunks(ids)) for (const r of await db.selectFrom('users').select(['id', 'username']).where('id', 'in', c).execute()) out.set(r.id, r.username);
+    return out;
   },
 
   /** registered-models/search: filter, order and a page (offset-based). */
@@ -108,8 +141,10 @@ export const mlflowRepo = {
         q = q.where((eb: ExpressionBuilder<Database, 'models'>) => eb.exists(eb.selectFrom('model_tags as t').select('t.key').whereRef('t.model_id', '=', 'models.id').where('t.key', '=', key).where(compare(dialect, 't.value', c.comparator, c.value as string))));
       }
     }
-    for (const o of orderBy) q = q.orderBy(o.column, o.desc ? 'desc' : 'asc');
-    return q.orderBy('name', 'asc').offset(offset).limit(limit).execute();
+    // Names sort by code point on both databases (PostgreSQL's default collation would not).
+    const byName = dialect === 'postgres' ? sql`name collate "C"` : sql`name`;
+    for (const o of orderBy) q = q.orderBy(o.column === 'name' ? byName : sql.ref(o.column), o.desc ? 'desc' : 'asc');
+    return q.orderBy(byName, 'asc').offset(offset).limit(limit).execute();
   },
 
   /** model-versions/search: filter, order and a page (offset-based); soft-deleted versions excluded. */
@@ -124,8 +159,9 @@ export const mlflowRepo = {
       else if (c.key.name === 'version_number') q = q.where(sql.ref('v.version'), c.comparator as '=', c.value as number);
       else q = q.where(compare(dialect, column[c.key.name]!, c.comparator, c.value as string));
     }
-    for (const o of orderBy) q = q.orderBy(sql.ref(o.column), o.desc ? 'desc' : 'asc');
-    return q.orderBy(sql.ref('m.name'), 'asc').orderBy(sql.ref('v.version'), 'desc').offset(offset).limit(limit).execute();
+    const byName = dialect === 'postgres' ? sql`m.name collate "C"` : sql`m.name`;
+    for (const o of orderBy) q = q.orderBy(o.column === 'm.name' ? byName : sql.ref(o.column), o.desc ? 'desc' : 'asc');
+    return q.orderBy(byName, 'asc').orderBy(sql.ref('v.version'), 'desc').offset(offset).limit(limit).execute();
   },
 };
 

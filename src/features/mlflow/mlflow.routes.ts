@@ -2,7 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { contextOf, type App } from '../../http/app-types.ts';
 import { asDomainError } from '../../http/problem.ts';
 import { DomainError, type ErrorCode } from '../../errors.ts';
-import type { MlflowService } from './mlflow.service.ts';
+import { requireVersion, type MlflowService } from './mlflow.service.ts';
+import { doNotCountRefusal } from '../../http/auth.ts';
 
 /** The prefixes MLflow clients call: 2.x, the UI's ajax path, and 1.x's preview path. */
 export const MLFLOW_PREFIXES = ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow', '/api/2.0/preview/mlflow'];
@@ -36,6 +37,8 @@ function sendMlflowError(request: FastifyRequest, reply: FastifyReply, error: un
   const explicit = typeof d.extra?.mlflow === 'string' ? d.extra.mlflow : undefined;
   const [code, status] = explicit ? [explicit, STATUS_OF[explicit] ?? 400] : (MLFLOW_CODES[d.code] ?? ['INTERNAL_ERROR', 500]);
   if (status >= 500) request.log.error({ err: error }, 'MLflow request failed');
+  // Governance saying "not yet" (gates, failed registration) is not an authorisation failure to rate-limit.
+  if (d.extra?.uncounted === true || d.code === 'gate_not_passed' || d.code === 'out_of_order') doNotCountRefusal(request);
   const message = status >= 500 ? `An internal error occurred; the request id ${request.id} identifies it in the server log` : d.message;
   if (typeof d.extra?.retryAfter === 'number') reply.header('retry-after', String(d.extra.retryAfter));
   return reply.status(status).type('application/json').send({ error_code: code, message });
@@ -50,6 +53,17 @@ const params = (request: FastifyRequest): Record<string, unknown> => ({ ...(requ
  */
 export async function mlflowRoutes(app: App, mlflow: MlflowService): Promise<void> {
   app.setErrorHandler((error, request, reply) => sendMlflowError(request, reply, error));
+  // Clients send DELETE with query parameters and a JSON content type but no body: an empty body is {}.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new DomainError('malformed_json', 'The request body is not valid JSON'), undefined);
+    }
+  });
   app.setNotFoundHandler((request, reply) => reply.status(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `No API endpoint ${request.method} ${request.url.split('?')[0]}` }));
   // MLflow answers 400 to a write without a JSON body type.
   app.addHook('preValidation', async (request) => {
@@ -98,9 +112,4 @@ function nameOf(p: Record<string, unknown>): string {
   return String(p.name);
 }
 
-function versionOf(p: Record<string, unknown>): number {
-  const v = String(p.version ?? '');
-  if (v === '') throw new DomainError('validation_failed', "Missing value for required parameter 'version'. See the API docs for more information about request parameters.", { extra: { mlflow: 'INVALID_PARAMETER_VALUE' } });
-  if (!/^\d+$/.test(v)) throw new DomainError('validation_failed', `Model version must be an integer, got '${v}'`, { extra: { mlflow: 'INVALID_PARAMETER_VALUE' } });
-  return Number(v);
-}
+const versionOf = (p: Record<string, unknown>): number => requireVersion(p.version);

@@ -13,6 +13,7 @@ import { lifecycleRepo } from '../lifecycle/lifecycle.repo.ts';
 import { useCaseRepo } from '../use-cases/use-cases.repo.ts';
 import { policyRepo } from '../policy/policy.repo.ts';
 import { isReservedAlias } from '../versions/versions.service.ts';
+import { authorize } from '../common/authorize.ts';
 import type { Stage } from '../versions/versions.schema.ts';
 import { mlflowRepo as repo, type MlflowModelRow, type MlflowVersionRow } from './mlflow.repo.ts';
 
@@ -31,8 +32,8 @@ export interface MlflowDeps {
   inventory: Inventory;
   lifecycle: Pick<LifecycleFeature, 'signing' | 'lifecycle'>;
   config: MlflowConfig;
-  /** Runs the registration checks of a pending version after its creation committed. */
-  schedule: (name: string, version: number) => Promise<void>;
+  /** Runs the registration checks of a pending version (by id) after its creation committed. */
+  schedule: (versionId: string) => Promise<void>;
   transact: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
   systemContext: (id: string) => RequestContext;
 }
@@ -55,7 +56,7 @@ function requireName(v: unknown, what = 'name'): string {
   return v;
 }
 
-function requireVersion(v: unknown): number {
+export function requireVersion(v: unknown): number {
   if (v === undefined || v === null || v === '') throw missing('version');
   const text = String(v);
   if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 2147483647) throw invalid(`Model version must be an integer, got '${text}'`);
@@ -111,18 +112,31 @@ function maxResults(v: unknown, fallback: number, max: number): number {
 export function createMlflowService(deps: MlflowDeps) {
   const { db, inventory } = deps;
 
+  /** Groups rows by a key once, so a page is joined in linear time. */
+  const groupBy = <T>(xs: T[], key: (x: T) => string) => {
+    const m = new Map<string, T[]>();
+    for (const x of xs) m.set(key(x), [...(m.get(key(x)) ?? []), x]);
+    return m;
+  };
+  // A deployment shows as the stage it amounts to: production over preproduction over the recorded stage.
+  const deployedStage = (recorded: string, envs: string[]) => (envs.includes('production') ? 'production' : envs.includes('preproduction') && recorded !== 'production' ? 'preproduction' : recorded);
+
   async function versionEntities(exec: Executor, rows: MlflowVersionRow[]) {
-    const [tags, aliases, users] = await Promise.all([repo.versionTags(exec, rows.map((r) => r.id)), repo.aliases(exec, [...new Set(rows.map((r) => r.model_id))]), repo.usernames(exec, [...new Set(rows.flatMap((r) => (r.created_by ? [r.created_by] : [])))])]);
+    const [tags, aliases, users, deployed] = await Promise.all([repo.versionTags(exec, rows.map((r) => r.id)), repo.aliases(exec, [...new Set(rows.map((r) => r.model_id))]), repo.usernames(exec, [...new Set(rows.flatMap((r) => (r.created_by ? [r.created_by] : [])))]), repo.activeEnvironments(exec, rows.map((r) => r.id))]);
+    const tagsOf = groupBy(tags, (x) => x.model_version_id);
+    const aliasesOf = groupBy(aliases, (x) => `${x.model_id}:${x.version}`);
+    const envsOf = groupBy(deployed, (x) => x.model_version_id);
     return rows.map((r) => {
-      const t = tags.filter((x) => x.model_version_id === r.id);
-      const a = aliases.filter((x) => x.model_id === r.model_id && x.version === r.version).map((x) => x.alias);
+      const t = tagsOf.get(r.id) ?? [];
+      const a = (aliasesOf.get(`${r.model_id}:${r.version}`) ?? []).map((x) => x.alias);
+      const stage = deployedStage(r.stage, (envsOf.get(r.id) ?? []).map((d) => d.environment));
       return {
         name: r.name,
         version: String(r.version),
         creation_timestamp: ms(r.created_at),
         last_updated_timestamp: ms(r.updated_at),
         ...(r.created_by && users.get(r.created_by) ? { user_id: users.get(r.created_by) } : {}),
-        current_stage: STAGE_TO_MLFLOW[r.stage] ?? 'None',
+        current_stage: STAGE_TO_MLFLOW[stage] ?? 'None',
         ...(r.description ? { description: r.description } : {}),
         source: r.artifact_uri,
         ...(r.run_id ? { run_id: r.run_id } : {}),
@@ -139,10 +153,13 @@ export function createMlflowService(deps: MlflowDeps) {
     const ids = rows.map((r) => r.id);
     const [tags, aliases, latest, users] = await Promise.all([repo.modelTags(exec, ids), repo.aliases(exec, ids), repo.latestPerStage(exec, ids), repo.usernames(exec, [...new Set(rows.flatMap((r) => (r.created_by ? [r.created_by] : [])))])]);
     const latestEntities = await versionEntities(exec, latest);
+    const tagsOf = groupBy(tags, (x) => x.model_id);
+    const aliasesOf = groupBy(aliases, (x) => x.model_id);
+    const latestOf = groupBy(latestEntities.map((e, i) => ({ e, model: latest[i]!.model_id })), (x) => x.model);
     return rows.map((r) => {
-      const t = tags.filter((x) => x.model_id === r.id);
-      const a = aliases.filter((x) => x.model_id === r.id);
-      const l = latestEntities.filter((_, i) => latest[i]!.model_id === r.id);
+      const t = tagsOf.get(r.id) ?? [];
+      const a = aliasesOf.get(r.id) ?? [];
+      const l = (latestOf.get(r.id) ?? []).map((x) => x.e);
       return {
         name: r.name,
         creation_timestamp: ms(r.created_at),
@@ -189,9 +206,19 @@ export function createMlflowService(deps: MlflowDeps) {
     if (!ref) throw invalid("No use case for this model: set the tag 'steward.use_case' to a use case id or name, or configure STEWARD_MLFLOW_USE_CASE");
     const byId = /^[0-9a-f-]{36}$/.test(ref) ? await useCaseRepo.get(db, ref) : undefined;
     if (byId) return byId.id;
-    const byName = (await useCaseRepo.withVersions(db)).find((u) => u.name === ref);
+    const byName = await repo.useCaseByName(db, ref);
     if (!byName) throw invalid(`Use case '${ref}' does not exist`);
-    return byName.id;
+    return byName;
+  }
+
+  /** A version that failed (or has not finished) registration serves no alias or active stage. */
+  async function usable(name: string, v: number, what: string): Promise<void> {
+    const row = await repo.version(db, name, v);
+    if (!row) {
+      if (!(await repo.modelByName(db, name))) throw modelNotFound(name);
+      throw versionNotFound(name, v);
+    }
+    if (row.status !== 'ready') throw new DomainError('forbidden', `Model Version (name=${name}, version=${v}) is ${STATUS[row.status]}${row.status_message ? ` (${row.status_message})` : ''}: it cannot take ${what}`, { extra: { mlflow: 'PERMISSION_DENIED', uncounted: true } });
   }
 
   const governed = async (name: string, v: number) => {
@@ -311,6 +338,7 @@ export function createMlflowService(deps: MlflowDeps) {
       const alias = aliasName(body.alias);
       const v = requireVersion(body.version);
       if (isReservedAlias(alias)) throw invalid(`'${alias}' alias name (case insensitive) is reserved.`);
+      await usable(name, v, `alias '${alias}'`);
       await onModel(name, () => inventory.versions.setAlias(ctx, name, alias, v), v);
       return {};
     },
@@ -318,7 +346,13 @@ export function createMlflowService(deps: MlflowDeps) {
     async deleteAlias(ctx: RequestContext, body: Record<string, unknown>) {
       const name = requireName(body.name);
       const alias = aliasName(body.alias);
-      await onModel(name, () => inventory.versions.deleteAlias(ctx, name, alias));
+      if (!(await repo.modelByName(db, name))) throw modelNotFound(name);
+      try {
+        await inventory.versions.deleteAlias(ctx, name, alias);
+      } catch (err) {
+        // As MLflow: deleting an alias that is not set changes nothing and is not an error.
+        if (!(err instanceof DomainError && err.code === 'not_found')) throw err;
+      }
       return {};
     },
 
@@ -349,14 +383,32 @@ export function createMlflowService(deps: MlflowDeps) {
       if (digest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(digest)) throw invalid(`Tag steward.artifact_digest must be sha256:<64 lowercase hex digits>, got '${digest}'`);
       const row = await repo.modelByName(db, name);
       if (!row) throw modelNotFound(name);
+      // mlflow.register_model creates the model without tags and tags only its version: the first
+      // version's steward.use_case moves a model still without versions to that use case.
+      if (tags['steward.use_case'] !== undefined) {
+        const wanted = await useCaseFor({ 'steward.use_case': tags['steward.use_case'] });
+        const current = await inventory.models.get(name);
+        if (current.useCaseId !== wanted) {
+          if (current.latestVersion !== null) throw invalid(`Registered Model ${name} belongs to another use case than steward.use_case='${tags['steward.use_case']}'; move it through /api/v1 (PATCH /models/${name}) first`);
+          await inventory.models.update(ctx, name, { useCaseId: wanted }, undefined);
+        }
+      }
       const pending = deps.config.registrationChecks === true;
       const created = await inventory.versions.create(ctx, name, { artifactUri: source, artifactDigest: digest ?? null, tags, ...(description !== undefined ? { description } : {}) }, { runId, runLink, status: pending ? 'pending' : 'ready' });
-      if (pending) await deps.schedule(name, created.version);
+      if (pending) await deps.schedule(created.id).catch(() => undefined);
       return { model_version: await version(name, created.version) };
     },
 
+    /** Queues the checks of versions still pending (their jobs may have been lost in a restart). */
+    async resumeRegistrations(): Promise<void> {
+      for (const id of await repo.pendingVersions(db)) await deps.schedule(id);
+    },
+
     /** The registration checks of a pending version: READY, or FAILED_REGISTRATION with the reasons. */
-    async finishRegistration(name: string, v: number): Promise<void> {
+    async finishRegistration(versionId: string): Promise<void> {
+      const names = await lifecycleRepo.names(db, versionId);
+      if (!names) return;
+      const { model: name, version: v } = names;
       const record = await inventory.versions.get(name, v);
       if (record.status !== 'pending') return;
       const failed = registrationChecks({ model: name, version: v, artifactUri: record.artifactUri, artifactDigest: record.artifactDigest, code: record.code, datasets: record.datasets }).filter((c) => !c.passed && c.severity === 'failure');
@@ -411,17 +463,24 @@ export function createMlflowService(deps: MlflowDeps) {
       if (body.archive_existing_versions === undefined || body.archive_existing_versions === null) throw missing('archive_existing_versions');
       const archive = body.archive_existing_versions === true || String(body.archive_existing_versions).toLowerCase() === 'true';
       if (archive && stage !== 'preproduction' && stage !== 'production') throw invalid(`Model version transition cannot archive existing model versions because '${String(body.stage)}' is not an Active stage. Valid stages are Staging and Production.`);
-      await version(name, v);
+      if (stage !== 'archived' && stage !== 'development') await usable(name, v, `stage ${String(body.stage)}`);
+      else await version(name, v);
       const environment = stage === 'preproduction' || stage === 'production' ? stage : null;
       const owner = environment ? await governed(name, v) : null;
       if (owner && environment) {
         const deployed = await lifecycleRepo.activeDeployments(db, { versionId: owner.versionId, environment });
         if (deployed.length === 0) {
+          // Every permission the transition needs is checked before anything is written.
+          authorize(ctx, 'version:write', owner.team);
           // Decided before anything is written: a refused transition leaves no promotion behind.
           const reasons = await deps.lifecycle.lifecycle.gateReasons(name, v, environment);
-          if (reasons.length > 0) throw new DomainError('gate_not_passed', `Transition of ${name} version ${v} to ${String(body.stage)} is not allowed by its governance: ${reasons.join('; ')}`, { extra: { mlflow: 'PERMISSION_DENIED' } });
+          if (reasons.length > 0) throw new DomainError('gate_not_passed', `Transition of ${name} version ${v} to ${String(body.stage)} is not allowed by its governance: ${reasons.join('; ')}`, { extra: { mlflow: 'PERMISSION_DENIED', uncounted: true } });
           const p = await deps.lifecycle.signing.promote(ctx, name, v, { environment, reason: `MLflow transition-stage to ${String(body.stage)}`, mode: 'single' });
-          if (p.status !== 'completed') throw new DomainError('gate_not_passed', `Transition of ${name} version ${v} to ${String(body.stage)} is not allowed by its governance: ${p.reasons.join('; ')}`, { extra: { mlflow: 'PERMISSION_DENIED' } });
+          if (p.status !== 'completed') {
+            // The gates changed between the check and the request (a concurrent change): withdraw it.
+            await deps.lifecycle.signing.cancelPromotion(ctx, name, v, p.id).catch(() => undefined);
+            throw new DomainError('gate_not_passed', `Transition of ${name} version ${v} to ${String(body.stage)} is not allowed by its governance: ${p.reasons.join('; ')}`, { extra: { mlflow: 'PERMISSION_DENIED', uncounted: true } });
+          }
         }
       }
       await inventory.versions.setStage(ctx, name, v, stage, archive);

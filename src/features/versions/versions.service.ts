@@ -187,7 +187,10 @@ export function createVersionService({ db, transact, versions, models, datasets,
         const current = await mustGet(name, version, tx);
         authorize(ctx, 'version:write', (await findModel(name, tx)).team);
         await refuse?.(tx, current);
-        await versions.softDelete(tx, current, clock.now().toISOString());
+        const now = clock.now().toISOString();
+        await versions.softDelete(tx, current, now);
+        // Its aliases were part of the model's representation: a new revision (ETag, last update).
+        await models.touch(tx, current.modelId, now);
         await audit.append(tx, ctx, { action: 'version.delete', subject: { type: 'model-version', id: current.id }, before: current });
         return current;
       });
