@@ -144,6 +144,8 @@ export function installAuth(app: App, deps: { authn: Authenticator; limiter: Fai
           if (res.ok && res.principal.username === username) return res.principal;
           return failAuthentication(request, res.ok ? 'token belongs to another user' : res.reason, { account: username });
         }
+        const known = authn.cachedPassword(username, secret);
+        if (known) return known;
         const attempt = passwords.begin(request.ip, username);
         const res = await authn.fromPassword(username, secret);
         // Never tell which part was wrong, nor that a correct password belongs to a disabled account.

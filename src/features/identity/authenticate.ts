@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock.ts';
 import type { Executor } from '../../db/database.ts';
 import type { Transact } from '../../db/transact.ts';
@@ -32,6 +33,12 @@ export function createAuthenticator(deps: {
 }) {
   const { db, transact, repo, clock } = deps;
   const tokenCache = new Map<string, { principal: Principal; expiresAt: number | null }>();
+  // Verified Basic credentials (MLflow clients send them on every request; one scrypt each would
+  // cap throughput and trip the per-account guard under parallel requests). Keyed by an HMAC under
+  // a key that lives only in this process, so the map holds nothing that helps guess a password.
+  const passwordKey = randomBytes(32);
+  const passwordCache = new Map<string, { principal: Principal; until: number }>();
+  const passwordKeyOf = (username: string, password: string) => createHmac('sha256', passwordKey).update(`${username}\u0000${password}`).digest('base64');
   let generation = 0;
   const touched = new Map<string, number>();
 
@@ -110,13 +117,21 @@ export function createAuthenticator(deps: {
     };
   }
 
+  /** A principal whose username and password were verified within the last minute (SQLite only: one process sees every change). */
+  function cachedPassword(username: string, password: string): Principal | undefined {
+    if (!deps.cache) return undefined;
+    const hit = passwordCache.get(passwordKeyOf(username, password));
+    return hit && hit.until > clock.now().getTime() ? hit.principal : undefined;
+  }
+
   /** Username + password (HTTP Basic, login). Costs one scrypt whether or not the user exists. */
   async function fromPassword(username: string, password: string): Promise<AuthOutcome> {
+    const seen = generation;
     const user = await repo.userByName(db, username);
     const ok = await verifyPassword(password, user?.passwordHash ?? null);
     if (!user || !ok) return { ok: false, reason: 'wrong username or password' };
     if (user.status !== 'active') return { ok: false, reason: 'user disabled' };
-    return {
+    const outcome: { ok: true; principal: Principal } = {
       ok: true,
       principal: {
         userId: user.id,
@@ -131,10 +146,16 @@ export function createAuthenticator(deps: {
         mustChangePassword: user.passwordChangeRequired,
       },
     };
+    if (deps.cache && seen === generation) {
+      if (passwordCache.size > 10_000) passwordCache.clear();
+      passwordCache.set(passwordKeyOf(username, password), { principal: outcome.principal, until: clock.now().getTime() + 60_000 });
+    }
+    return outcome;
   }
 
   return {
     cachedToken,
+    cachedPassword,
     fromToken,
     fromSession,
     fromPassword,
@@ -142,6 +163,7 @@ export function createAuthenticator(deps: {
     identityChanged(): void {
       generation++;
       tokenCache.clear();
+      passwordCache.clear();
     },
   };
 }
