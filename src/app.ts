@@ -124,7 +124,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const passwords = createPasswordGuard(limiter, limits);
   // Bound once monitoring exists: a suspended version may not run.
   let holds: (exec: typeof db, versionId: string) => Promise<string[]> = async () => [];
-  const lifecycle = createLifecycleFeature({ db, transact, audit, clock, ids, evaluationRecords: evidence.recordsFor, passwords, signDigest: opts.signer.signDigest, registrationChecks: evidence.recordRegistrationChecks, recordDocument: (tx, ctx, model, version, doc) => evidence.recordDocument(tx, ctx, model, version, doc), holds: (exec, id) => holds(exec, id) });
+  const lifecycle = createLifecycleFeature({ db, transact, audit, clock, ids, evaluationRecords: evidence.recordsFor, passwords, signDigest: opts.signer.signDigest, registrationChecks: evidence.recordRegistrationChecks, recordDocument: (tx, ctx, model, version, doc) => evidence.recordDocument(tx, ctx, model, version, doc), holds: (exec, id) => holds(exec, id), signed: async (model) => inventory.versions.invalidate((await inventory.models.get(model)).id) });
   evidenceChanged = lifecycle.lifecycle.evidenceChanged;
   governance.versionCreated = lifecycle.lifecycle.versionCreated;
   governance.aliasMove = lifecycle.lifecycle.aliasMove;

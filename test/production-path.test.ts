@@ -135,12 +135,17 @@ describe.each(DB_KINDS)('a tier-4 model from scoping to production and back unde
       // Everyone whose approval went stale reviews the drift and signs again.
       const stale = (await call(t.app, { method: 'GET', url: `${v}/signatures` })).body.items.filter((s: { status: string; meaning: string }) => s.status === 'stale' && s.meaning === 'approve');
       expect(stale.length).toBeGreaterThan(0);
+      // The version record shows its signatures (printed name, date and time, meaning) and stays current after a new one.
+      const record = async () => (await call(t.app, { method: 'GET', url: v })).body.signatures as { name: string; meaning: string; signedAt: string }[];
+      const before = await record();
+      expect(before).toContainEqual(expect.objectContaining({ name: 'User rita', meaning: 'approve', signedAt: expect.any(String) }));
       const people = new Map(stale.map((s: { signer: { username: string }; role: string }) => [`${s.signer.username}:${s.role}`, s]));
       for (const s of people.values() as Iterable<{ signer: { username: string }; role: string }>) {
         const again = await call(t.app, { method: 'POST', url: `${v}/signatures`, token: tok[s.signer.username], body: { role: s.role, meaning: 'approve', comment: 'drift reviewed: a new customer segment, accepted', password: PASSWORD(s.signer.username) } });
         expect(again.status, again.text).toBe(201);
       }
       expect(await check()).toEqual({ allowed: true, reasons: [] });
+      expect((await record()).length).toBeGreaterThan(before.length);
     });
   });
 });

@@ -26,6 +26,8 @@ export function createLifecycleFeature(deps: CommandDeps & {
   registrationChecks: LifecycleServiceDeps['registrationChecks'];
   recordDocument: SigningServiceDeps['recordDocument'];
   holds?: LifecycleServiceDeps['holds'];
+  /** A version was signed (after commit): its record shows its signatures. */
+  signed?: (model: string) => Promise<void>;
 }) {
   const packs = new Map<string, PolicyPack>();
   const governance: GovernanceDeps = {
@@ -56,6 +58,13 @@ export function createLifecycleFeature(deps: CommandDeps & {
     signDigest: deps.signDigest,
     ...(deps.recordDocument ? { recordDocument: deps.recordDocument } : {}),
   });
+  // The version record lists its signatures: a cached read of it must not outlive a new one.
+  const sign = signing.sign.bind(signing);
+  signing.sign = async (ctx, model, version, input, credentials, ifMatch) => {
+    const view = await sign(ctx, model, version, input, credentials, ifMatch);
+    await deps.signed?.(model);
+    return view;
+  };
   return { lifecycle, signing, useCases, governance, createTasks: core.createSubjectTasks, reauthenticate, routes: (app: App) => lifecycleRoutes(app, { lifecycle, signing, useCases }) };
 }
 

@@ -20,7 +20,7 @@ async function hydrate(db: Executor, rows: Row[]): Promise<VersionRecord[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const modelIds = [...new Set(rows.map((r) => r.model_id))];
-  const [tags, datasets, aliases] = await Promise.all([
+  const [tags, datasets, aliases, signatures] = await Promise.all([
     db.selectFrom('version_tags').select(['model_version_id', 'key', 'value']).where('model_version_id', 'in', ids).execute(),
     db
       .selectFrom('version_datasets as vd')
@@ -33,6 +33,7 @@ async function hydrate(db: Executor, rows: Row[]): Promise<VersionRecord[]> {
       .orderBy('vd.role')
       .execute(),
     db.selectFrom('model_aliases').select(['model_id', 'alias', 'version']).where('model_id', 'in', modelIds).orderBy('alias').execute(),
+    db.selectFrom('signatures').select(['id', 'subject_id', 'signer_name', 'role', 'meaning', 'step', 'created_at']).where('subject_type', '=', 'model-version').where('subject_id', 'in', ids).orderBy('created_at').orderBy('id').execute(),
   ]);
   return rows.map((r) => ({
     id: r.id,
@@ -56,6 +57,7 @@ async function hydrate(db: Executor, rows: Row[]): Promise<VersionRecord[]> {
     status: statusOut[r.status] ?? 'ready',
     statusMessage: r.status_message,
     aliases: aliases.filter((a) => a.model_id === r.model_id && a.version === r.version).map((a) => a.alias),
+    signatures: signatures.filter((x) => x.subject_id === r.id).map((x) => ({ id: x.id, name: x.signer_name, role: x.role, meaning: x.meaning, step: x.step, signedAt: x.created_at })),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     createdBy: r.created_by,

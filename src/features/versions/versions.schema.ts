@@ -92,6 +92,10 @@ export const ModelVersion = Type.Object({
   status: RegistrationStatus,
   statusMessage: Type.Union([Type.String(), Type.Null()]),
   aliases: Type.Array(Type.String()),
+  signatures: Type.Array(
+    Type.Object({ id: Type.String(), name: Type.String({ description: "the signer's printed name" }), role: Type.String(), meaning: Type.String(), step: Type.String(), signedAt: Timestamp }),
+    { description: 'electronic signatures of this version, shown with printed name, date and time and meaning (21 CFR Part 11 §11.50); whether each still holds: GET .../signatures' },
+  ),
   createdAt: Timestamp,
   updatedAt: Timestamp,
   createdBy: Type.Union([Type.String(), Type.Null()]),
