@@ -1,6 +1,7 @@
 // One drift measurement in its own process (so its peak RSS is its own): reads two float64
 // samples, sorts them, and computes KS (statistic and p-value), PSI on reference deciles and the
 // Wasserstein distance, as monitoring does for a numerical column. Prints JSON.
+import { peakRssMiB } from './peak-rss.ts';
 import { readFileSync } from 'node:fs';
 import { ksTwoSample } from '../../src/domain/drift/ks.ts';
 import { psiQuantile10, wasserstein } from '../../src/domain/drift/stattests.ts';
@@ -29,4 +30,4 @@ for (let k = 0; k < repeats; k++) {
   out = { ks: ks.statistic, pvalue: ks.pvalue, psi, wasserstein: w };
 }
 const ms = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
-process.stdout.write(JSON.stringify({ ms, maxRssMiB: process.resourceUsage().maxRSS / 1024, ...out }));
+process.stdout.write(JSON.stringify({ ms, maxRssMiB: peakRssMiB(), ...out }));

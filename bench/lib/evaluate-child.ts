@@ -1,6 +1,7 @@
 // One measurement in a fresh process, so its peak RSS is its own: `evaluate FILE` streams the CSV
 // through Steward's evaluation (parse, profile, performance, fairness); `csv FILE` only parses it
 // with csv-parse into records; `read FILE` only reads the bytes.
+import { peakRssMiB } from './peak-rss.ts';
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import { evaluate } from '../../src/domain/metrics/evaluate.ts';
@@ -19,4 +20,4 @@ if (mode === 'evaluate') {
 } else {
   for await (const chunk of createReadStream(file)) rows += (chunk as Buffer).length > 0 ? 0 : 1;
 }
-process.stdout.write(JSON.stringify({ seconds: (performance.now() - start) / 1000, rows, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+process.stdout.write(JSON.stringify({ seconds: (performance.now() - start) / 1000, rows, maxRssMiB: peakRssMiB() }));
