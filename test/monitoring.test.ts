@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProfileBuilder, postProfile } from '../src/client/profile.ts';
 import { call, expectProblem, seedUser, useCaseBody, useTestApp } from './helpers/app.ts';
 import { DB_KINDS, skipReason } from './helpers/db.ts';
@@ -44,7 +46,11 @@ const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n')
 describe.each(DB_KINDS)('production monitoring on %s', (kind) => {
   describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
     const dir = mkdtempSync(join(tmpdir(), 'steward-monitoring-'));
-    const t = useTestApp(kind, { teams: ['lending', 'other'], monitoring: { pollMs: 100, maxBatchBytes: 256 * 1024 }, artifacts: { roots: [dir], hosts: [] } });
+    const t = useTestApp(kind, { teams: ['lending', 'other'], monitoring: { pollMs: 100, maxBatchBytes: 256 * 1024 }, artifacts: { roots: [dir], hosts: [] }, webhooks: { pollMs: 20, backoffBaseMs: 40, capMs: 200, maxAttempts: 3, timeoutMs: 2000 } });
+    // A webhook receiver subscribed to alerts: the production team's pager, say.
+    const received: { event: string; body: Record<string, any> }[] = [];
+    let receiver: Server;
+    afterAll(() => new Promise<void>((r) => receiver.close(() => r())));
     const tok: Record<string, string> = {};
     const v1 = '/api/v1/models/pd/versions/1';
     let useCase = '';
@@ -81,6 +87,17 @@ describe.each(DB_KINDS)('production monitoring on %s', (kind) => {
       // The evaluation the version was accepted on: accuracy 0.9, the baseline decay is measured against.
       const csv = `y,yhat,group\n${Array.from({ length: 100 }, (_, i) => `${i % 2},${i < 10 ? 1 - (i % 2) : i % 2},${i % 4 < 2 ? 'a' : 'b'}`).join('\n')}\n`;
       expect((await post(`${v1}/evaluations?task=binary-classification&label=y&prediction=yhat&sensitive=group`, csv, 'text/csv')).status).toBe(201);
+      receiver = createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          received.push({ event: String(req.headers['steward-event']), body: JSON.parse(body) });
+          res.writeHead(204).end();
+        });
+      });
+      await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+      const hook = await call(t.app, { method: 'POST', url: '/api/v1/webhooks', body: { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/alerts`, events: ['alert.*', 'incident.*'], description: 'pager' } });
+      expect(hook.status, hook.text).toBe(201);
     });
 
     it('logs predictions idempotently by record id, with accepted, duplicate and rejected counts and reasons', async () => {
@@ -315,7 +332,12 @@ describe.each(DB_KINDS)('production monitoring on %s', (kind) => {
       expect(w.drift.columns.age.n_current).toBe(a.count + b.count);
     });
 
-    it('publishes alerts to the event stream with whom the RACI says to inform', async () => {
+    it('publishes alerts to the event stream with whom the RACI says to inform, delivered to webhooks', async () => {
+      for (let i = 0; i < 200 && !received.some((r) => r.event === 'alert.open'); i++) await new Promise((r) => setTimeout(r, 25));
+      const delivered = received.find((r) => r.event === 'alert.open' && r.body.event?.after?.alert?.rule === 'input-drift');
+      expect(delivered?.body.event.after.notify).toEqual(expect.arrayContaining([{ role: 'business-stakeholder', raci: 'I' }]));
+      expect(received.some((r) => r.event === 'alert.acknowledge')).toBe(true);
+      expect(received.every((r) => r.event.startsWith('alert.') || r.event.startsWith('incident.'))).toBe(true);
       const events = (await call(t.app, { method: 'GET', url: '/api/v1/audit/events?action=alert.open' })).body.items;
       const drift = events.find((e: { after: { alert: { rule: string } } }) => e.after.alert.rule === 'input-drift');
       expect(drift.after.notify).toEqual(expect.arrayContaining([{ role: 'business-stakeholder', raci: 'I' }, { role: 'business-analyst', raci: 'C' }]));
