@@ -89,6 +89,16 @@ function aliasName(v: unknown): string {
   return alias;
 }
 
+/** The search filter of a request, parsed; anything outside the grammar is INVALID_PARAMETER_VALUE. */
+function filterOf(q: Record<string, unknown>, entity: 'registered-models' | 'model-versions'): Clause[] {
+  try {
+    return parseFilter(optionalString(q.filter, 'filter', 10_000), entity);
+  } catch (err) {
+    if (err instanceof FilterError) throw invalid(`Invalid filter '${String(q.filter)}': ${err.message}`);
+    throw err;
+  }
+}
+
 /** A page token: the offset of the next page, opaque to clients. */
 function pageOffset(token: unknown): number {
   if (token === undefined || token === null || token === '') return 0;
@@ -274,13 +284,7 @@ export function createMlflowService(deps: MlflowDeps) {
     },
 
     async searchModels(q: Record<string, unknown>) {
-      let clauses: Clause[];
-      try {
-        clauses = parseFilter(optionalString(q.filter, 'filter', 10_000), 'registered-models');
-      } catch (err) {
-        if (err instanceof FilterError) throw invalid(`Invalid filter '${String(q.filter)}': ${err.message}`);
-        throw err;
-      }
+      const clauses = filterOf(q, 'registered-models');
       const limit = maxResults(q.max_results, 100, 1000);
       const offset = pageOffset(q.page_token);
       const orderBy = ([] as unknown[]).concat(q.order_by ?? []).map((o) => {
@@ -488,13 +492,7 @@ export function createMlflowService(deps: MlflowDeps) {
     },
 
     async searchVersions(q: Record<string, unknown>) {
-      let clauses: Clause[];
-      try {
-        clauses = parseFilter(optionalString(q.filter, 'filter', 10_000), 'model-versions');
-      } catch (err) {
-        if (err instanceof FilterError) throw invalid(`Invalid filter '${String(q.filter)}': ${err.message}`);
-        throw err;
-      }
+      const clauses = filterOf(q, 'model-versions');
       const limit = maxResults(q.max_results, 10_000, 200_000);
       const offset = pageOffset(q.page_token);
       const columns = { name: 'm.name', version_number: 'v.version', creation_timestamp: 'v.created_at', timestamp: 'v.created_at', last_updated_timestamp: 'v.updated_at' } as const;
