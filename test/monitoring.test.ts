@@ -391,6 +391,21 @@ describe.each(DB_KINDS)('production monitoring on %s', (kind) => {
       expect(w.drift.columns.age.n_current).toBe(5500);
       expect(w.drift.columns.region.n_current).toBe(5500);
     });
+
+    it('answers reads and actions on unknown or malformed targets with precise problems', async () => {
+      const none = '00000000-0000-4000-8000-000000000000';
+      for (const url of ['/api/v1/models/pd/versions/9/monitoring', '/api/v1/models/pd/versions/9/ingest-batches', '/api/v1/models/pd/versions/9/suspensions', '/api/v1/models/nope/versions/1/monitor', `/api/v1/incidents/${none}`, `/api/v1/alerts/${none}`, `/api/v1/use-cases/${useCase}/kpis/nps/values`, `/api/v1/use-cases/${none}/kpis/approval-rate/values`]) {
+        expectProblem(await call(t.app, { method: 'GET', url }), 404, 'not_found');
+      }
+      for (const url of [`${v1}/monitoring?limit=0`, `${v1}/monitoring?from=yesterday`, `${v1}/ingest-batches?limit=9999`, '/api/v1/alerts?state=bogus', '/api/v1/alerts?useCase=not-a-uuid', '/api/v1/incidents?limit=0']) {
+        expectProblem(await call(t.app, { method: 'GET', url }), 400, 'validation_failed');
+      }
+      expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/incidents/${none}/report`, token: tok.prod, body: {} }), 404, 'not_found');
+      expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/incidents/${none}/close`, token: tok.prod, body: {} }), 404, 'not_found');
+      expectProblem(await call(t.app, { method: 'POST', url: `/api/v1/use-cases/${none}/incidents`, token: tok.prod, body: { title: 't', severity: 'minor' } }), 404, 'not_found');
+      expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/models/pd/versions/9/suspension', token: tok.owner, body: { reason: 'x', password: PASSWORD('olga') } }), 404, 'not_found');
+      expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/models/pd/versions/9/profiles', token: tok.ds, body: { format: 'steward.profile/v1', window: { start: new Date(S3).toISOString(), end: new Date(S3 + 1000).toISOString() }, count: 0, features: {} } }), 404, 'not_found');
+    });
   });
 });
 
