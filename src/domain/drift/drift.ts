@@ -39,6 +39,11 @@ export interface DriftOptions {
 /** A raw sample: numbers (NaN/±Infinity allowed, dropped) or categories (null dropped). */
 export type RawSample = ArrayLike<number | null> | ArrayLike<Key | null>;
 
+/** A numerical sample already cleaned and sorted (a monitor's frozen reference): used as it is. */
+export class CleanSample {
+  constructor(readonly sorted: Float64Array) {}
+}
+
 /** Whether a test's score signals drift: p-values below (ks: at or below) the threshold, distances at or above. */
 export function isDrift(test: StatTest, score: number, threshold: number): boolean {
   if (Number.isNaN(score)) return false;
@@ -103,16 +108,17 @@ function distinctUnion(a: Float64Array, b: Float64Array): number {
  * Drift of one column between a reference and a current sample: every statistic that applies
  * (with its own drift flag) and the deciding one (`evidently_default`).
  */
-export function columnDrift(type: ColumnType, reference: RawSample, current: RawSample, options: DriftOptions = {}) {
+export function columnDrift(type: ColumnType, reference: RawSample | CleanSample, current: RawSample, options: DriftOptions = {}) {
   const thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
   let column: ColumnSamples;
   let nUnique: number;
   if (type === 'numerical') {
-    const ref = cleanNumerical(reference as ArrayLike<number | null>);
+    const ref = reference instanceof CleanSample ? reference.sorted : cleanNumerical(reference as ArrayLike<number | null>);
     const cur = cleanNumerical(current as ArrayLike<number | null>);
     column = { type, ref, cur, referenceDistinct: distinctSorted(ref) };
     nUnique = distinctUnion(ref, cur);
   } else {
+    if (reference instanceof CleanSample) throw new Error('a clean sample is numerical');
     const ref = cleanCategorical(reference as ArrayLike<Key | null>);
     const cur = cleanCategorical(current as ArrayLike<Key | null>);
     nUnique = new Set([...ref, ...cur]).size;
@@ -120,7 +126,7 @@ export function columnDrift(type: ColumnType, reference: RawSample, current: Raw
   }
   const nRef = column.ref.length;
   const nCur = column.cur.length;
-  const out: Record<string, unknown> = { n_reference_raw: reference.length, n_current_raw: current.length, n_reference: nRef, n_current: nCur, n_unique_combined: nUnique };
+  const out: Record<string, unknown> = { n_reference_raw: reference instanceof CleanSample ? reference.sorted.length : reference.length, n_current_raw: current.length, n_reference: nRef, n_current: nCur, n_unique_combined: nUnique };
   if (nRef === 0 || nCur === 0) {
     return { report: out, decision: { stattest: options.stattest ?? null, threshold: null, drift_score: NaN, drift_detected: false, reason: 'an empty sample after cleaning' } };
   }

@@ -207,16 +207,24 @@ export type ColumnSamples =
   | { type: 'categorical'; ref: Key[]; cur: Key[]; referenceDistinct: number };
 
 /**
- * PSI on reference deciles (the platform's own rule): edges are the 1-based order statistics
- * x_(ceil(k n / 10)), k = 1..9, deduplicated; bins are right-closed; empty bins count as 1e-4.
+ * Decile edges of a sorted sample: the 1-based order statistics x_(ceil(k n / 10)), k = 1..9
+ * (numpy.quantile method 'inverted_cdf'), deduplicated.
  */
-export function psiQuantile10(ref: Float64Array, cur: Float64Array) {
-  const n = ref.length;
+export function decileEdges(sorted: ArrayLike<number>): number[] {
   const edges: number[] = [];
-  for (let k = 1; k <= 9; k++) {
-    const q = ref[Math.ceil((k * n) / 10) - 1]!;
+  for (let k = 1; k <= 9 && sorted.length > 0; k++) {
+    const q = sorted[Math.ceil((k * sorted.length) / 10) - 1]!;
     if (edges.length === 0 || edges[edges.length - 1] !== q) edges.push(q);
   }
+  return edges;
+}
+
+/**
+ * PSI on reference deciles (the platform's own rule): edges from decileEdges; bins are
+ * right-closed; empty bins count as 1e-4.
+ */
+export function psiQuantile10(ref: Float64Array, cur: Float64Array) {
+  const edges = decileEdges(ref);
   const count = (sorted: Float64Array) => {
     const counts = new Array<number>(edges.length + 1).fill(0);
     let bin = 0;

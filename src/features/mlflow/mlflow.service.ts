@@ -14,6 +14,8 @@ import { useCaseRepo } from '../use-cases/use-cases.repo.ts';
 import { policyRepo } from '../policy/policy.repo.ts';
 import { isReservedAlias } from '../versions/versions.service.ts';
 import { authorize } from '../common/authorize.ts';
+import { NAME_PATTERN } from '../common/common.schema.ts';
+import { ALIAS_PATTERN } from '../models/models.schema.ts';
 import type { Stage } from '../versions/versions.schema.ts';
 import { mlflowRepo as repo, type MlflowModelRow, type MlflowVersionRow } from './mlflow.repo.ts';
 
@@ -42,7 +44,9 @@ const invalid = (message: string) => new DomainError('validation_failed', messag
 const missing = (what: string) => invalid(`Missing value for required parameter '${what}'. See the API docs for more information about request parameters.`);
 const modelNotFound = (name: string) => new DomainError('not_found', `Registered Model with name=${name} not found`, { extra: { mlflow: 'RESOURCE_DOES_NOT_EXIST' } });
 const versionNotFound = (name: string, version: string | number) => new DomainError('not_found', `Model Version (name=${name}, version=${version}) not found`, { extra: { mlflow: 'RESOURCE_DOES_NOT_EXIST' } });
-const NAME = /^(?!\.{1,2}$)(?!\s+$)[^/:\u0000-\u001f\u007f]{1,256}$/;
+// The same rules as /api/v1's names and aliases.
+const NAME = new RegExp(`^${NAME_PATTERN}`);
+const ALIAS = new RegExp(ALIAS_PATTERN);
 
 const STAGE_TO_MLFLOW: Record<string, string> = { development: 'None', qa: 'None', preproduction: 'Staging', production: 'Production', archived: 'Archived', retired: 'Archived' };
 const MLFLOW_TO_STAGE: Record<string, Stage> = { none: 'development', staging: 'preproduction', production: 'production', archived: 'archived' };
@@ -52,7 +56,7 @@ const ms = (iso: string) => Date.parse(iso);
 function requireName(v: unknown, what = 'name'): string {
   if (v === undefined || v === null || v === '') throw missing(what);
   if (typeof v !== 'string') throw invalid(`Invalid value ${JSON.stringify(v)} for parameter '${what}' supplied: it must be a string`);
-  if (!NAME.test(v)) throw invalid(`Invalid name '${v}': names are non-empty, at most 256 characters, without '/' or ':'`);
+  if (v.length > 256 || !NAME.test(v)) throw invalid(`Invalid name '${v}': names are non-empty, at most 256 characters, without '/' or ':'`);
   return v;
 }
 
@@ -85,7 +89,7 @@ function tagList(v: unknown): Record<string, string> {
 function aliasName(v: unknown): string {
   if (v === undefined || v === null || v === '') throw missing('alias');
   const alias = String(v);
-  if (!/^[\w-]*$/.test(alias) || alias.length > 255) throw invalid(`Invalid alias name '${alias}'. Alias names may only contain alphanumerics, underscores and dashes, at most 255 characters.`);
+  if (!ALIAS.test(alias) || alias.length > 255) throw invalid(`Invalid alias name '${alias}'. Alias names may only contain alphanumerics, underscores and dashes, at most 255 characters.`);
   return alias;
 }
 

@@ -1,10 +1,13 @@
 import { Type, type Static } from 'typebox';
 import { Name, PositiveInt, Tags, TagsPatch, Timestamp, Uuid } from '../common/common.schema.ts';
 
+/** Alias names (MLflow's rule): letters, digits, `_` and `-`. */
+export const ALIAS_PATTERN = '^[\\w\\-]+$';
+
 export const AliasName = Type.String({
   minLength: 1,
   maxLength: 255,
-  pattern: '^[\\w\\-]+$',
+  pattern: ALIAS_PATTERN,
   description: 'letters, digits, `_` and `-`; `latest` and `v<digits>` are reserved',
 });
 

@@ -5,7 +5,7 @@
 
 import { systemContext } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
-import { columnDrift, countsDrift, datasetDrift, type ColumnDecision, type DriftOptions } from '../../domain/drift/drift.ts';
+import { CleanSample, columnDrift, countsDrift, datasetDrift, type ColumnDecision, type DriftOptions } from '../../domain/drift/drift.ts';
 import { binOf, mergeProfiles, type Profile } from '../../domain/monitoring/profile.ts';
 import { effectiveRules, evaluateRules, familyOf, type AlertRule, type Family } from '../../domain/monitoring/alerts.ts';
 import { evaluate, type EvaluationData } from '../../domain/metrics/evaluate.ts';
@@ -127,7 +127,8 @@ function windowDrift(monitor: Monitor, reference: Record<string, ReferenceColumn
     if (!ref) continue;
     let result: ReturnType<typeof columnDrift> | ReturnType<typeof countsDrift>;
     if (!merged) {
-      if (type === 'numerical') result = columnDrift('numerical', ref.values!, data.numerical.get(name)!.done(), optionsFor(name));
+      // The frozen reference is stored cleaned and sorted: it is not cleaned and sorted again per window.
+      if (type === 'numerical') result = columnDrift('numerical', new CleanSample(ref.values!), data.numerical.get(name)!.done(), optionsFor(name));
       else result = countsDrift('categorical', ...categories(ref.counts!, data.categorical.get(name)!), optionsFor(name));
     } else {
       const f = merged.features[name];

@@ -110,10 +110,12 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
     monitors,
     alerts,
     subject: async (exec, versionId) => {
-      const s = await repo.versionSubject(exec, versionId);
-      if (!s) return null;
+      // By id: its names, then the owner the lifecycle resolves for every version.
+      const names = await lifecycleRepo.names(exec, versionId);
+      const s = names && (await lifecycleRepo.owner(exec, names.model, names.version));
+      if (!names || !s) return null;
       const policy = await deps.policy(exec, s.useCaseId);
-      return { subject: { useCaseId: s.useCaseId, team: s.team, versionId, label: `${s.model}/${s.version}` }, tier: policy?.tier ?? null, pack: policy?.pack ?? null };
+      return { subject: { useCaseId: s.useCaseId, team: s.team, versionId, label: `${names.model}/${names.version}` }, tier: policy?.tier ?? null, pack: policy?.pack ?? null };
     },
     evaluated: async (exec, versionId) => {
       const evaluations = (await evidenceRepo.ofVersion(exec, versionId)).filter((e) => e.kind === 'evaluation');
@@ -133,13 +135,10 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
 
   const oversight = createOversightService({ ...base, owner, reauthenticate: deps.reauthenticate, signDigest: deps.signDigest });
 
-  /** Health of versions: from their unresolved alerts and how recent their data is. */
-  async function healthOf(exec: Executor, versionIds: string[]): Promise<Map<string, Health>> {
-    const [severities, last] = await Promise.all([repo.openSeverities(exec, versionIds), repo.lastData(exec, versionIds)]);
-    const now = deps.clock.now().getTime();
-    const out = new Map<string, Health>();
-    for (const id of versionIds) out.set(id, health(severities.get(id) ?? [], last.get(id) ?? null, now, (await windowMs(exec, id))));
-    return out;
+  /** Health of a version: from its unresolved alerts and how recent its data is (windows of `windowMs`). */
+  async function healthOf(exec: Executor, versionId: string, windowMs: number): Promise<Health> {
+    const [severities, last] = await Promise.all([repo.openSeverities(exec, [versionId]), repo.lastData(exec, [versionId])]);
+    return health(severities.get(versionId) ?? [], last.get(versionId) ?? null, deps.clock.now().getTime(), windowMs);
   }
 
   /** Health of models: the worst of their versions' (a model without monitoring data has none). */
@@ -156,7 +155,7 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
 
   let sweeper: NodeJS.Timeout | undefined;
   const sweep = async () => {
-    for (const w of await repo.dirtyWindows(db, deps.clock.now().getTime(), 1000)) await queue.send(JOB, { versionId: w.model_version_id, start: w.window_start_ms }, `${w.model_version_id}:${w.window_start_ms}`);
+    for (const w of await repo.dirtyWindows(db, deps.clock.now().getTime(), 1000)) await touched(w.model_version_id, [w.window_start_ms]);
   };
 
   const feature = {
@@ -164,7 +163,6 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
     ingest,
     alerts,
     oversight,
-    healthOf,
     modelHealth,
 
     async windows(model: string, version: number, q: { from?: string; to?: string; limit: number }) {
@@ -186,7 +184,7 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
         drift: w.drift === null ? null : JSON.parse(w.drift),
         performance: w.performance === null ? null : JSON.parse(w.performance),
       }));
-      return { model, version, monitor: monitor?.id ?? null, windowSeconds: size / 1000, health: (await healthOf(db, [o.versionId])).get(o.versionId), items };
+      return { model, version, monitor: monitor?.id ?? null, windowSeconds: size / 1000, health: await healthOf(db, o.versionId, size), items };
     },
 
     async batches(model: string, version: number, limit: number) {

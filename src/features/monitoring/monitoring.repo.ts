@@ -7,18 +7,6 @@ import { DomainError } from '../../errors.ts';
 const inserted = (r: { numInsertedOrUpdatedRows?: bigint }[]) => r.reduce((n, x) => n + Number(x.numInsertedOrUpdatedRows ?? 0n), 0);
 
 export const monitoringRepo = {
-  /** Model, version number, use case and team of a version id. */
-  async versionSubject(db: Executor, versionId: string): Promise<{ model: string; version: number; useCaseId: string; team: string } | undefined> {
-    const row = await db
-      .selectFrom('model_versions as v')
-      .innerJoin('models as m', 'm.id', 'v.model_id')
-      .innerJoin('use_cases as u', 'u.id', 'm.use_case_id')
-      .select(['m.name', 'v.version', 'u.id as use_case_id', 'u.owner_team'])
-      .where('v.id', '=', versionId)
-      .executeTakeFirst();
-    return row && { model: row.name, version: row.version, useCaseId: row.use_case_id, team: row.owner_team };
-  },
-
   /** Forgets a version's computed windows (a new monitor) and marks every window holding records or profiles dirty. */
   async rebuildWindows(tx: Tx, versionId: string, windowMs: number): Promise<void> {
     await tx.deleteFrom('monitor_windows').where('model_version_id', '=', versionId).execute();

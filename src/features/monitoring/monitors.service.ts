@@ -8,6 +8,7 @@ import { actorId } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import type { EvidenceTable, MonitorReferenceTable } from '../../db/schema.ts';
 import { cleanNumerical } from '../../domain/drift/drift.ts';
+import { decileEdges } from '../../domain/drift/stattests.ts';
 import { canonicalize } from '../../domain/jcs.ts';
 import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import { DomainError, notFound } from '../../errors.ts';
@@ -61,16 +62,6 @@ export interface MonitorsDeps extends CommandDeps {
 
 const ENGINE = 'steward-monitoring/1';
 const bad = (message: string, pointer: string) => new DomainError('validation_failed', message, { errors: [{ pointer, message }] });
-
-/** Decile edges of a sorted sample (the platform PSI rule), deduplicated. */
-export function decileEdges(sorted: Float64Array): number[] {
-  const edges: number[] = [];
-  for (let k = 1; k <= 9 && sorted.length > 0; k++) {
-    const q = sorted[Math.ceil((k * sorted.length) / 10) - 1]!;
-    if (edges.length === 0 || edges[edges.length - 1] !== q) edges.push(q);
-  }
-  return edges;
-}
 
 const toBase64 = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 const fromBase64 = (s: string) => {
