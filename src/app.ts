@@ -18,6 +18,7 @@ import { identityRepo } from './features/identity/identity.repo.ts';
 import { identityRoutes } from './features/identity/identity.routes.ts';
 import { createUserService } from './features/identity/users.service.ts';
 import { createInventory, inventoryRoutes } from './features/inventory.ts';
+import { overviewRoutes } from './features/overview/overview.routes.ts';
 import { createPolicyFeature, policyFeatureRoutes } from './features/policy/index.ts';
 import { evidenceRepo } from './features/evidence/evidence.repo.ts';
 import { datasetRepo } from './features/datasets/datasets.repo.ts';
@@ -37,6 +38,7 @@ import { systemContext } from './context.ts';
 import { createLocalQueue, createPgBossQueue } from './jobs/queue.ts';
 import type { App } from './http/app-types.ts';
 import { createPasswordGuard, DEFAULT_AUTH_LIMITS, installAuth, type AuthLimits } from './http/auth.ts';
+import { registerConsole } from './http/console.ts';
 import { registerDocs } from './http/docs.ts';
 import { randomIds, type IdSource } from './http/ids.ts';
 import { installProblemHandlers } from './http/problem.ts';
@@ -45,7 +47,7 @@ import { DomainError } from './errors.ts';
 import { VERSION } from './version.ts';
 
 export interface AppOptions {
-  config: Pick<Config, 'bodyLimit' | 'logLevel' | 'session'> & Partial<Pick<Config, 'evaluationLimit' | 'artifacts' | 'mlflow'>>;
+  config: Pick<Config, 'bodyLimit' | 'logLevel' | 'session'> & Partial<Pick<Config, 'evaluationLimit' | 'artifacts' | 'mlflow' | 'consoleDir'>>;
   database: DatabaseHandle;
   signer: AuditSigner;
   clock?: Clock;
@@ -160,6 +162,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     async (api) => {
       const scope = api as App;
       inventoryRoutes(scope, inventory, { modelHealth: (ids) => monitoring.modelHealth(db, ids) });
+      overviewRoutes(scope, { db, clock, health: (ids) => monitoring.modelHealth(db, ids) });
       identityRoutes(scope, { userService, access, passwords, session: opts.config.session });
       auditRoutes(scope, { audit, db });
       policyFeatureRoutes(scope, policy);
@@ -171,6 +174,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     { prefix: '/api/v1' },
   );
   for (const prefix of MLFLOW_PREFIXES) await app.register(async (scope) => mlflowRoutes(scope as App, mlflow), { prefix });
+  if (opts.config.consoleDir && !(await registerConsole(app, opts.config.consoleDir))) app.log.warn(`no web console build in ${opts.config.consoleDir} (npm run build:web)`);
 
   if (opts.webhooks?.dispatch !== false) {
     const { dispatch: _, ...timing } = opts.webhooks ?? {};

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Type, type Static } from 'typebox';
 import { compileSchema, toFieldErrors } from './http/validation.ts';
 
@@ -24,6 +25,7 @@ const EnvSchema = Type.Object({
   STEWARD_SECURE_COOKIES: Type.Boolean({ default: false }),
   STEWARD_MLFLOW_USE_CASE: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'use case (id or name) of models registered through the MLflow protocol without a steward.use_case tag' })),
   STEWARD_MLFLOW_RUN_ARTIFACTS: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, pattern: '\\{run_id\\}', description: 'artifact location of MLflow runs, with {run_id}, e.g. s3://mlflow/0/{run_id}/artifacts; unset: runs/get answers RESOURCE_DOES_NOT_EXIST' })),
+  STEWARD_CONSOLE_DIR: Type.Optional(Type.String({ minLength: 1, description: 'directory of the built web console (default: web/dist of this installation); the console is off when it holds no index.html' })),
   STEWARD_MLFLOW_REGISTRATION_CHECKS: Type.Boolean({ default: false, description: 'hold versions registered through MLflow PENDING_REGISTRATION until the registration checks ran (READY or FAILED_REGISTRATION)' }),
 });
 
@@ -43,6 +45,8 @@ export interface Config {
   audit: { keyFile: string; origin: string | undefined };
   session: { idleMs: number; maxMs: number; secureCookie: boolean };
   mlflow: { defaultUseCase?: string | undefined; runArtifacts?: string | undefined; registrationChecks: boolean };
+  /** The built console's directory (index.html and assets). */
+  consoleDir: string;
 }
 
 export class ConfigError extends Error {
@@ -51,6 +55,9 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** web/dist beside src/ of this installation. */
+const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../web/dist', import.meta.url));
 
 const validateEnv = compileSchema(EnvSchema, 'config');
 
@@ -90,6 +97,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapToken: e.STEWARD_BOOTSTRAP_TOKEN,
     audit: { keyFile: resolve(e.STEWARD_AUDIT_KEY_FILE ?? resolve(dataDir, 'audit-signing-key.pem')), origin: e.STEWARD_AUDIT_ORIGIN },
     session: { idleMs: e.STEWARD_SESSION_IDLE_MINUTES * 60_000, maxMs: e.STEWARD_SESSION_MAX_HOURS * 3_600_000, secureCookie: e.STEWARD_SECURE_COOKIES },
+    consoleDir: resolve(e.STEWARD_CONSOLE_DIR ?? DEFAULT_CONSOLE_DIR),
     mlflow: { defaultUseCase: e.STEWARD_MLFLOW_USE_CASE, runArtifacts: e.STEWARD_MLFLOW_RUN_ARTIFACTS, registrationChecks: e.STEWARD_MLFLOW_REGISTRATION_CHECKS },
   };
 }

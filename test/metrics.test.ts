@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { confusion, logLoss, radixArgsort, RATES, rocAuc } from '../src/domain/metrics/classification.ts';
+import { confusion, logLoss, radixArgsort, RATES, rocAuc, rocCurve } from '../src/domain/metrics/classification.ts';
 import { disaggregate, groupedConfusion, groupRows } from '../src/domain/metrics/fairness.ts';
 import { REGRESSION } from '../src/domain/metrics/regression.ts';
 import { runMetricsVectors } from '../src/domain/metrics/vectors.ts';
@@ -193,5 +193,29 @@ describe('data profile and personal-data scan', () => {
     // 2400000000000002 and 4111111111111111 pass the Luhn check, but here they are fractions.
     ['0.2400000000000002', '-0.4111111111111111', '4111111111111111.5', '4111111111111111'].forEach((x, i) => p.observe({ x }, i + 1));
     expect(p.report().columns[0]!.personalData).toEqual([{ kind: 'payment-card', count: 1, sampleRows: [4] }]);
+  });
+});
+
+describe('ROC curve points', () => {
+  it('steps through each distinct threshold from the highest score (sklearn roc_curve without drop_intermediate)', () => {
+    // sklearn: roc_curve([0,0,1,1], [0.1,0.4,0.35,0.8], drop_intermediate=False) -> fpr [0,0,.5,.5,1], tpr [0,.5,.5,1,1]
+    expect(rocCurve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])).toEqual([[0, 0], [0, 0.5], [0.5, 0.5], [0.5, 1], [1, 1]]);
+    // Tied scores form one threshold.
+    expect(rocCurve([0, 1, 1, 0], [0.5, 0.5, 0.9, 0.1])).toEqual([[0, 0], [0, 0.5], [0.5, 1], [1, 1]]);
+    expect(rocCurve([1, 1], [0.2, 0.3])).toEqual([]);
+  });
+
+  it('is thinned for display to at most maxPoints, keeping both ends, and its area matches rocAuc', () => {
+    const n = 5000;
+    const y = Array.from({ length: n }, (_, i) => (i * 7919) % 3 === 0 ? 1 : 0);
+    const s = y.map((v, i) => ((i * 104729) % 1000) / 1000 + v * 0.3);
+    const full = rocCurve(y, s, undefined, Number.MAX_SAFE_INTEGER);
+    let area = 0;
+    for (let i = 1; i < full.length; i++) area += (full[i]![0] - full[i - 1]![0]) * (full[i]![1] + full[i - 1]![1]) / 2;
+    expect(area).toBeCloseTo(rocAuc(y, s), 12);
+    const thin = rocCurve(y, s, undefined, 51);
+    expect(thin).toHaveLength(51);
+    expect(thin[0]).toEqual([0, 0]);
+    expect(thin.at(-1)).toEqual([1, 1]);
   });
 });

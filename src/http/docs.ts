@@ -8,6 +8,12 @@ const problemResponse = {
   content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
 };
 
+function optionalDefaults(schema: unknown): unknown {
+  const o = schema as { required?: string[]; properties?: Record<string, { default?: unknown }> };
+  if (!Array.isArray(o.required) || !o.properties) return schema;
+  return { ...o, required: o.required.filter((k) => o.properties![k]?.default === undefined) };
+}
+
 /** OpenAPI 3.1 generated from the route schemas at /openapi.json, and a local (no CDN) browser at /docs. */
 export async function registerDocs(app: FastifyInstance, version: string): Promise<void> {
   app.addSchema(ProblemSchema);
@@ -32,6 +38,8 @@ export async function registerDocs(app: FastifyInstance, version: string): Promi
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     transform: ({ schema, url, route }) => {
       const s = { ...(schema ?? {}) } as Record<string, unknown>;
+      // TypeBox lists defaulted properties as required; a client may omit them (validation fills them in).
+      for (const part of ['querystring', 'body'] as const) if (s[part]) s[part] = optionalDefaults(s[part]);
       // Public operations say so; every other one inherits the document-wide security requirement.
       if ((route.config as { auth?: string } | undefined)?.auth === 'public' || !route.url.startsWith('/api/v1')) s.security = [];
       // Every operation can fail with a problem document; say so once here rather than in each route.

@@ -31,7 +31,7 @@ const defaultTokens = new WeakMap<App, string>();
  */
 export function useTestApp(
   kind: DbKind,
-  options: { bodyLimit?: number; evaluationLimit?: number; webhooks?: AppOptions['webhooks']; artifacts?: { roots: string[]; hosts: string[] }; configure?: (app: App) => void; authLimits?: AuthLimits; teams?: string[]; clock?: Clock; monitoring?: AppOptions['monitoring']; mlflow?: Partial<NonNullable<AppOptions['config']['mlflow']>> } = {},
+  options: { bodyLimit?: number; evaluationLimit?: number; webhooks?: AppOptions['webhooks']; artifacts?: { roots: string[]; hosts: string[] }; configure?: (app: App) => void; authLimits?: AuthLimits; teams?: string[]; clock?: Clock; monitoring?: AppOptions['monitoring']; mlflow?: Partial<NonNullable<AppOptions['config']['mlflow']>>; consoleDir?: string } = {},
 ): TestApp {
   const t = {} as TestApp;
   beforeAll(async () => {
@@ -41,7 +41,7 @@ export function useTestApp(
     t.signer = signerFor(generateKeyPairSync('ed25519').privateKey, 'steward.test/audit');
     t.adminToken = ADMIN_TOKEN;
     t.app = await buildApp({
-      config: { bodyLimit: options.bodyLimit ?? 1048576, logLevel: 'silent', session: TEST_SESSION, ...(options.evaluationLimit ? { evaluationLimit: options.evaluationLimit } : {}), ...(options.artifacts ? { artifacts: options.artifacts } : {}), ...(options.mlflow ? { mlflow: { ...options.mlflow, registrationChecks: options.mlflow.registrationChecks ?? false } } : {}) },
+      config: { bodyLimit: options.bodyLimit ?? 1048576, logLevel: 'silent', session: TEST_SESSION, ...(options.evaluationLimit ? { evaluationLimit: options.evaluationLimit } : {}), ...(options.artifacts ? { artifacts: options.artifacts } : {}), ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}), ...(options.mlflow ? { mlflow: { ...options.mlflow, registrationChecks: options.mlflow.registrationChecks ?? false } } : {}) },
       database: t.database,
       signer: t.signer,
       logger: false,

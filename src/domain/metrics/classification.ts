@@ -142,6 +142,34 @@ export function rocAuc(yTrue: ArrayLike<number>, scores: ArrayLike<number>, weig
   return pos === 0 || neg === 0 ? NaN : pairs / (pos * neg);
 }
 
+/**
+ * The ROC curve as (false positive rate, true positive rate) points, one per distinct score
+ * threshold from the highest down (as sklearn's `roc_curve` without `drop_intermediate`), starting
+ * at (0, 0); thinned to at most `maxPoints` evenly spaced points for display. Empty when either
+ * class is absent.
+ */
+export function rocCurve(yTrue: ArrayLike<number>, scores: ArrayLike<number>, weights?: ArrayLike<number>, maxPoints = 101): [number, number][] {
+  const idx = radixArgsort(scores);
+  const counts: [number, number][] = [[0, 0]];
+  let tp = 0;
+  let fp = 0;
+  for (let k = idx.length - 1; k >= 0; ) {
+    const s = scores[idx[k]!]!;
+    for (; k >= 0 && scores[idx[k]!] === s; k--) {
+      const i = idx[k]!;
+      const w = weights ? weights[i]! : 1;
+      if (yTrue[i] === 1) tp += w;
+      else fp += w;
+    }
+    counts.push([fp, tp]);
+  }
+  if (tp === 0 || fp === 0) return [];
+  const points = counts.map(([f, t]): [number, number] => [f / fp, t / tp]);
+  if (points.length <= maxPoints) return points;
+  const step = (points.length - 1) / (maxPoints - 1);
+  return Array.from({ length: maxPoints }, (_, j) => points[Math.round(j * step)]!);
+}
+
 /** Weighted binary cross-entropy of probabilities clipped to [eps, 1-eps] (sklearn, eps = 2^-52). */
 export function logLoss(yTrue: ArrayLike<number>, probabilities: ArrayLike<number>, weights?: ArrayLike<number>): number {
   const eps = Number.EPSILON;

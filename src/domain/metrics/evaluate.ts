@@ -1,4 +1,4 @@
-import { confusion, logLoss, ratesWith, rocAuc } from './classification.ts';
+import { confusion, logLoss, ratesWith, rocAuc, rocCurve } from './classification.ts';
 import { aif360Classic, aif360Sklearn, classificationFrame, disaggregate, fairlearnMetrics, groupedConfusion, groupRows, type Disaggregated } from './fairness.ts';
 import { REGRESSION } from './regression.ts';
 import { multiclass, multiclassProbabilistic } from './multiclass.ts';
@@ -168,7 +168,7 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
       recall: rates.recall!(overall),
       f1: rates.f1!(overall),
       confusion: { tn: overall.tn, fp: overall.fp, fn: overall.fn, tp: overall.tp },
-      ...(data.score ? { rocAuc: finiteOrNull(rocAuc(data.yTrue, data.score, w)), logLoss: logLoss(data.yTrue, data.score, w) } : {}),
+      ...(data.score ? { rocAuc: finiteOrNull(rocAuc(data.yTrue, data.score, w)), logLoss: logLoss(data.yTrue, data.score, w), roc: rocCurve(data.yTrue, data.score, w) } : {}),
     };
     for (const [k, v] of Object.entries(performance)) if (typeof v === 'number') metrics[k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)] = finiteOrNull(v);
     let worstParity = Infinity;

@@ -5,6 +5,7 @@ import { encodeCursor, decodeCursor } from '../../http/pagination.ts';
 import { DomainError } from '../../errors.ts';
 import { Timestamp } from '../common/common.schema.ts';
 import type { AuditLog } from './audit.service.ts';
+import { verifyDatabase } from './audit-export.ts';
 
 const tags = ['audit'];
 const Seq = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
@@ -71,6 +72,28 @@ export function auditRoutes(app: App, { audit, db }: { audit: AuditLog; db: Exec
     const cp = await audit.latestCheckpoint(db);
     if (!cp) throw new DomainError('not_found', 'no checkpoint has been issued yet (the log is empty)');
     return cp;
+  });
+
+  app.post('/audit/verification', {
+    config: { permission: 'audit:read' },
+    schema: {
+      tags,
+      summary: 'Verify the whole audit trail now: re-derive every leaf from its event, recompute the tree, and check every signed checkpoint against it with the server key',
+      response: {
+        200: Type.Object({
+          ok: Type.Boolean(),
+          events: Type.Integer(),
+          checkpoints: Type.Integer(),
+          verifiedSize: Type.Integer({ description: 'size of the largest checkpoint whose root was reproduced' }),
+          rootHash: Type.String(),
+          problems: Type.Array(Type.Object({}, { additionalProperties: true })),
+          checkedAt: Timestamp,
+        }),
+      },
+    },
+  }, async () => {
+    const report = await verifyDatabase(db, { origin: audit.signer.origin, keyName: audit.signer.keyName, publicKey: audit.signer.publicKey });
+    return { ...report, checkedAt: new Date().toISOString() };
   });
 
   app.get('/audit/public-key', {

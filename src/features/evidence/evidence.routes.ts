@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { EvidenceSchema } from './evidence.schema.ts';
 import { Type } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
 import { DomainError } from '../../errors.ts';
@@ -107,7 +108,7 @@ export async function evidenceRoutes(app: App, { evidence, maxBytes }: { evidenc
       description: 'Performance and fairness per sensitive column (and intersectionally), computed with fairlearn/scikit-learn/AIF360 semantics. The evidence is immutable, hashed, and bound to the version\'s artefact digest and the data digest; its metrics satisfy policy `check` measures.',
       params: VersionParams,
       querystring: EvaluationQuery,
-      response: { 201: Type.Unknown() },
+      response: { 201: EvidenceSchema },
     },
   }, async (request, reply) => {
     const q = request.query;
@@ -155,12 +156,12 @@ export async function evidenceRoutes(app: App, { evidence, maxBytes }: { evidenc
 
   app.get('/models/:name/versions/:version/evaluations', {
     config: { permission: 'inventory:read' },
-    schema: { tags, summary: 'The evaluations recorded for a version', params: VersionParams, response: { 200: Type.Object({ items: Type.Array(Type.Unknown()) }) } },
+    schema: { tags, summary: 'The evaluations recorded for a version', params: VersionParams, response: { 200: Type.Object({ items: Type.Array(EvidenceSchema) }) } },
   }, async (request) => ({ items: (await evidence.list(request.params.name, request.params.version)).filter((e) => e.kind === 'evaluation') }));
 
   app.get('/models/:name/versions/:version/evidence', {
     config: { permission: 'inventory:read' },
-    schema: { tags, summary: 'All evidence recorded for a version: evaluations and documents', params: VersionParams, response: { 200: Type.Object({ items: Type.Array(Type.Unknown()) }) } },
+    schema: { tags, summary: 'All evidence recorded for a version: evaluations and documents', params: VersionParams, response: { 200: Type.Object({ items: Type.Array(EvidenceSchema) }) } },
   }, async (request) => ({ items: await evidence.list(request.params.name, request.params.version) }));
 
   app.post('/models/:name/versions/:version/documents', {
@@ -170,7 +171,7 @@ export async function evidenceRoutes(app: App, { evidence, maxBytes }: { evidenc
       summary: 'Record a document (model card, DPIA, deployment plan...) as evidence; its kind satisfies policy document measures',
       params: VersionParams,
       body: DocumentBody,
-      response: { 201: Type.Unknown() },
+      response: { 201: EvidenceSchema },
     },
   }, async (request, reply) => {
     const b = requireDocumentContent(request.body);
@@ -180,6 +181,6 @@ export async function evidenceRoutes(app: App, { evidence, maxBytes }: { evidenc
 
   app.get('/models/:name/versions/:version/evaluations/:id', {
     config: { permission: 'inventory:read' },
-    schema: { tags, summary: 'One piece of evidence', params: Type.Intersect([VersionParams, Type.Object({ id: Uuid })]), response: { 200: Type.Unknown() } },
+    schema: { tags, summary: 'One piece of evidence', params: Type.Intersect([VersionParams, Type.Object({ id: Uuid })]), response: { 200: EvidenceSchema } },
   }, async (request) => evidence.get(request.params.name, request.params.version, request.params.id));
 }

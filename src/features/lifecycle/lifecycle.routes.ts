@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { Promotion, Signature, Task, VersionRequirements, VersionStatus } from './lifecycle.schema.ts';
 import { contextOf, type App } from '../../http/app-types.ts';
 import { ROLES } from '../../domain/authz.ts';
 import { MEANINGS } from '../../domain/lifecycle/manifest.ts';
@@ -52,7 +53,7 @@ export function lifecycleRoutes(app: App, { lifecycle, signing, useCases }: { li
 
   app.get('/models/:name/versions/:version/lifecycle', {
     config: { permission: 'inventory:read' },
-    schema: { tags, summary: "The version's process, current step, every gate with what blocks it, requirements, signatures (valid or stale, with what changed), promotions, deployments and open tasks", params: VersionParams, response: { 200: Type.Unknown() } },
+    schema: { tags, summary: "The version's process, current step, every gate with what blocks it, requirements, signatures (valid or stale, with what changed), promotions, deployments and open tasks", params: VersionParams, response: { 200: VersionStatus } },
   }, async (request, reply) => {
     const status = await lifecycle.status(request.params.name, request.params.version);
     return reply.header('etag', status.etag).send(status);
@@ -65,7 +66,7 @@ export function lifecycleRoutes(app: App, { lifecycle, signing, useCases }: { li
       summary: "Every measure that applies to a model version (from its use case's assessment), where it comes from, and its status for this exact artefact",
       description: 'Satisfied by evidence recorded for the current artefact digest and by valid approvals given at the measure\'s step or later; stale when only evidence for another digest satisfies it.',
       params: VersionParams,
-      response: { 200: Type.Unknown() },
+      response: { 200: VersionRequirements },
     },
   }, async (request) => lifecycle.requirements(request.params.name, request.params.version));
 
@@ -88,7 +89,7 @@ export function lifecycleRoutes(app: App, { lifecycle, signing, useCases }: { li
       description: 'The signature records the signer, role, time and meaning with a manifest of what was signed (definition digest, evidence hashes, requirement statuses, policy pack version), signed by the server key and written to the audit trail. It goes stale when any of that changes.',
       params: VersionParams,
       body: Type.Object({ ...SignatureBody.properties, coveredDigest: Type.Optional(Type.String({ pattern: '^sha256:[0-9a-f]{64}$', description: 'the coveredDigest of the state the signer reviewed (GET .../lifecycle); refused with 412 if the record changed since' })) }, { additionalProperties: false }),
-      response: { 201: Type.Unknown() },
+      response: { 201: Signature },
     },
   }, async (request, reply) => {
     const { password, token, ...input } = request.body;
@@ -117,7 +118,7 @@ export function lifecycleRoutes(app: App, { lifecycle, signing, useCases }: { li
 
   app.get('/models/:name/versions/:version/signatures', {
     config: { permission: 'inventory:read' },
-    schema: { tags, summary: "The version's signatures with printed name, date and time, meaning, and whether each is still valid", params: VersionParams, response: { 200: Type.Unknown() } },
+    schema: { tags, summary: "The version's signatures with printed name, date and time, meaning, and whether each is still valid", params: VersionParams, response: { 200: Type.Object({ items: Type.Array(Signature) }) } },
   }, async (request) => ({ items: (await lifecycle.status(request.params.name, request.params.version)).signatures }));
 
   app.post('/models/:name/versions/:version/promotions', {
@@ -130,7 +131,7 @@ export function lifecycleRoutes(app: App, { lifecycle, signing, useCases }: { li
         { environment: Environment, reason: Type.String({ minLength: 1, maxLength: 4000 }), mode: Type.Enum([...DEPLOYMENT_MODES], { default: 'single' }) },
         { additionalProperties: false },
       ),
-      response: { 201: Type.Unknown() },
+      response: { 201: Promotion },
     },
   }, async (request, reply) => {
     const p = await signing.promote(contextOf(request), request.params.name, request.params.version, request.body, ifMatch(request.headers));
@@ -139,17 +140,17 @@ export function lifecycleRoutes(app: App, { lifecycle, signing, useCases }: { li
 
   app.get('/models/:name/versions/:version/promotions', {
     config: { permission: 'inventory:read' },
-    schema: { tags, summary: "The version's promotion requests", params: VersionParams, response: { 200: Type.Unknown() } },
+    schema: { tags, summary: "The version's promotion requests", params: VersionParams, response: { 200: Type.Object({ items: Type.Array(Promotion) }) } },
   }, async (request) => ({ items: await signing.promotions(request.params.name, request.params.version) }));
 
   app.post('/models/:name/versions/:version/promotions/:id/cancellation', {
     config: { auth: 'authenticated' },
-    schema: { tags, summary: 'Withdraw an open promotion request', params: Type.Intersect([VersionParams, Type.Object({ id: Uuid })]), response: { 200: Type.Unknown() } },
+    schema: { tags, summary: 'Withdraw an open promotion request', params: Type.Intersect([VersionParams, Type.Object({ id: Uuid })]), response: { 200: Promotion } },
   }, async (request) => signing.cancelPromotion(contextOf(request), request.params.name, request.params.version, request.params.id));
 
   app.get('/models/:name/versions/:version/promotions/:id', {
     config: { permission: 'inventory:read' },
-    schema: { tags, summary: 'One promotion request', params: Type.Intersect([VersionParams, Type.Object({ id: Uuid })]), response: { 200: Type.Unknown() } },
+    schema: { tags, summary: 'One promotion request', params: Type.Intersect([VersionParams, Type.Object({ id: Uuid })]), response: { 200: Promotion } },
   }, async (request) => signing.promotion(request.params.name, request.params.version, request.params.id));
 
   app.post('/models/:name/versions/:version/deployments/:id/verification', {
@@ -185,7 +186,7 @@ export function lifecycleRoutes(app: App, { lifecycle, signing, useCases }: { li
         },
         { additionalProperties: false },
       ),
-      response: { 200: Type.Unknown() },
+      response: { 200: Type.Object({ items: Type.Array(Task), nextCursor: Type.Union([Type.String(), Type.Null()]) }) },
     },
   }, async (request) => {
     const q = request.query;
@@ -194,6 +195,6 @@ export function lifecycleRoutes(app: App, { lifecycle, signing, useCases }: { li
 
   app.post('/tasks/:id/completion', {
     config: { auth: 'authenticated' },
-    schema: { tags, summary: 'Mark one of your tasks done', params: Type.Object({ id: Uuid }), response: { 200: Type.Unknown() } },
+    schema: { tags, summary: 'Mark one of your tasks done', params: Type.Object({ id: Uuid }), response: { 200: Task } },
   }, async (request) => lifecycle.completeTask(contextOf(request), request.params.id));
 }

@@ -93,7 +93,7 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
         policy: g.policy && { id: g.policy.packId, name: g.policy.name, version: g.policy.version, tier: g.policy.tier },
         process: g.process,
         step: g.step,
-        steps: (g.process?.steps ?? []).map((s, i) => ({ id: s, title: g.policy!.pack.steps.find((x) => x.id === s)!.title, state: i < at ? 'done' : i === at ? 'current' : 'upcoming', gate: g.gates([s])[0]! })),
+        steps: (g.process?.steps ?? []).map((s, i) => ({ id: s, title: g.policy!.pack.steps.find((x) => x.id === s)!.title, state: (i < at ? 'done' : i === at ? 'current' : 'upcoming') as 'done' | 'current' | 'upcoming', gate: g.gates([s])[0]! })),
         requirements: g.requirements,
         signatures: g.signatures,
         promotions: promotions.map((p) => ({ id: p.id, environment: p.environment, status: p.status, requestedAt: p.requested_at })),

@@ -32,7 +32,7 @@ const modelErrors = (name: string, useCaseId: string) => ({
 });
 
 /** Escapes LIKE wildcards so user text matches literally (with ESCAPE '\'). */
-const likeLiteral = (text: string): string => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+export const likeLiteral = (text: string): string => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 async function hydrate(db: Executor, rows: ModelTable[]): Promise<ModelRecord[]> {
   if (rows.length === 0) return [];

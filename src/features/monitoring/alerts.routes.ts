@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
 import { Name, PositiveInt, Uuid } from '../common/common.schema.ts';
 import type { MonitoringFeature } from './index.ts';
-import { AlertAction, IncidentBody } from './monitoring.schema.ts';
+import { AlertAction, IncidentBody, AlertSchema } from './monitoring.schema.ts';
 
 const tags = ['alerts'];
 const IdParams = Type.Object({ id: Uuid });
@@ -25,23 +25,23 @@ export function alertRoutes(app: App, m: MonitoringFeature): void {
         },
         { additionalProperties: false },
       ),
-      response: { 200: Type.Object({ items: Type.Array(Type.Unknown()), nextCursor: Type.Union([Type.String(), Type.Null()]) }) },
+      response: { 200: Type.Object({ items: Type.Array(AlertSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }) },
     },
   }, async (request) => m.listAlerts(request.query));
 
   app.get('/alerts/:id', {
     config: { permission: 'inventory:read' },
-    schema: { tags, summary: 'One alert', params: IdParams, response: { 200: Type.Unknown() } },
+    schema: { tags, summary: 'One alert', params: IdParams, response: { 200: AlertSchema } },
   }, async (request) => m.alerts.get(request.params.id));
 
   app.post('/alerts/:id/acknowledge', {
     config: { auth: 'authenticated' },
-    schema: { tags, summary: 'Acknowledge an alert (who and when are recorded)', params: IdParams, body: AlertAction, response: { 200: Type.Unknown() } },
+    schema: { tags, summary: 'Acknowledge an alert (who and when are recorded)', params: IdParams, body: AlertAction, response: { 200: AlertSchema } },
   }, async (request) => m.alerts.acknowledge(contextOf(request), request.params.id, request.body.note));
 
   app.post('/alerts/:id/resolve', {
     config: { auth: 'authenticated' },
-    schema: { tags, summary: 'Resolve an alert (who and when are recorded)', params: IdParams, body: AlertAction, response: { 200: Type.Unknown() } },
+    schema: { tags, summary: 'Resolve an alert (who and when are recorded)', params: IdParams, body: AlertAction, response: { 200: AlertSchema } },
   }, async (request) => m.alerts.resolve(contextOf(request), request.params.id, request.body.note));
 
   app.post('/alerts/:id/incidents', {

@@ -7,7 +7,7 @@ import { Uuid } from '../common/common.schema.ts';
 import { VersionParams } from '../versions/versions.schema.ts';
 import type { DataFormat } from '../evidence/parse.ts';
 import type { MonitoringFeature } from './index.ts';
-import { KpiValuesBody, MonitorConfigBody, ProfileBody, SignedDecision, WindowQuery } from './monitoring.schema.ts';
+import { KpiValuesBody, MonitorConfigBody, ProfileBody, SignedDecision, WindowQuery, MonitoringWindows } from './monitoring.schema.ts';
 
 const tags = ['monitoring'];
 const FORMATS: Record<string, DataFormat> = { 'text/csv': 'csv', 'application/x-ndjson': 'jsonl', 'application/jsonl': 'jsonl', 'application/vnd.apache.parquet': 'parquet', 'application/x-parquet': 'parquet' };
@@ -85,7 +85,7 @@ export async function monitoringRoutes(app: App, m: MonitoringFeature): Promise<
       summary: 'Monitoring windows of the version: drift per feature and performance per window, newest last, with health',
       params: VersionParams,
       querystring: WindowQuery,
-      response: { 200: Type.Unknown() },
+      response: { 200: MonitoringWindows },
     },
   }, async (request) => m.windows(request.params.name, request.params.version, request.query));
 

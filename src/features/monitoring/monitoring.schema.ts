@@ -99,3 +99,49 @@ export const WindowQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+// The monitoring view's response. Objects keep properties they do not list (the drift report
+// carries every statistic Evidently reports), so nothing is dropped by serialisation.
+const OpenObject = <P extends Record<string, import('typebox').TSchema>>(props: P) => Type.Object(props, { additionalProperties: true });
+const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
+export const ColumnDriftDecision = OpenObject({ stattest: Type.Union([Type.String(), Type.Null()]), threshold: NullableNumber, drift_score: NullableNumber, drift_detected: Type.Boolean() });
+export const MonitoringWindows = Type.Object({
+  model: Type.String(),
+  version: Type.Integer(),
+  monitor: Type.Union([Type.String(), Type.Null()]),
+  windowSeconds: Type.Number(),
+  health: Type.Union([Type.Literal('ok'), Type.Literal('warning'), Type.Literal('alerting'), Type.Literal('no-data')]),
+  items: Type.Array(
+    Type.Object({
+      start: Type.String(),
+      end: Type.String(),
+      rows: Type.Integer(),
+      labelled: Type.Integer(),
+      pending: Type.Boolean(),
+      computedAt: Type.Union([Type.String(), Type.Null()]),
+      monitor: Type.Union([Type.String(), Type.Null()]),
+      drift: Type.Union([OpenObject({ share_of_drifted_columns: Type.Number(), dataset_drift: Type.Boolean(), decisions: Type.Record(Type.String(), ColumnDriftDecision) }), Type.Null()]),
+      performance: Type.Union([OpenObject({ rows: Type.Optional(Type.Integer()), metrics: Type.Optional(Type.Record(Type.String(), NullableNumber)) }), Type.Null()]),
+    }),
+  ),
+});
+
+const Who = Type.Union([OpenObject({ at: Type.String(), by: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]);
+export const AlertSchema = OpenObject({
+  id: Type.String(),
+  useCaseId: Type.String(),
+  versionId: Type.Union([Type.String(), Type.Null()]),
+  rule: Type.String(),
+  metric: Type.String(),
+  comparator: Type.String(),
+  threshold: Type.Number(),
+  severity: Type.String(),
+  value: NullableNumber,
+  window: Type.Union([Type.String(), Type.Null()]),
+  state: Type.String(),
+  openedAt: Type.String(),
+  lastSeenAt: Type.String(),
+  acknowledged: Who,
+  resolved: Who,
+  note: Type.Union([Type.String(), Type.Null()]),
+});

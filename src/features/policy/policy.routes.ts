@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { Assessment, AssessmentHistory, SimulatedChange, UseCaseRequirements } from './assessment.schema.ts';
 import { contextOf, type App } from '../../http/app-types.ts';
 import { packJsonSchema } from '../../domain/policy/pack.schema.ts';
 import { validatePack } from '../../domain/policy/validate.ts';
@@ -56,7 +57,7 @@ export function policyRoutes(app: App, { policies }: { policies: PolicyService }
       tags,
       summary: 'Dry run of a candidate pack over the whole inventory: each use case (and its versions) whose tier, tags or required measures would change',
       body: PackInput,
-      response: { 200: Type.Object({ changes: Type.Array(Type.Unknown()) }) },
+      response: { 200: Type.Object({ changes: Type.Array(SimulatedChange) }) },
     },
   }, async (request) => ({ changes: await policies.simulate(packFromInput(request.body)) }));
 
@@ -102,12 +103,12 @@ export function assessmentRoutes(app: App, { assessments, ethics }: { assessment
 
   app.put('/use-cases/:id/assessment', {
     config: { auth: 'authenticated' },
-    schema: { tags: atags, summary: 'Answer the risk questionnaire: returns tier, tags, EU AI Act category and the rule trace', params: UseCaseParams, body: Type.Object({ answers: Answers }, { additionalProperties: false }), response: { 200: Type.Unknown() } },
+    schema: { tags: atags, summary: 'Answer the risk questionnaire: returns tier, tags, EU AI Act category and the rule trace', params: UseCaseParams, body: Type.Object({ answers: Answers }, { additionalProperties: false }), response: { 200: Assessment } },
   }, async (request) => assessments.assess(contextOf(request), request.params.id, request.body.answers));
 
   app.get('/use-cases/:id/assessment', {
     config: { permission: 'inventory:read' },
-    schema: { tags: atags, summary: 'The current assessment and every past one', params: UseCaseParams, response: { 200: Type.Unknown() } },
+    schema: { tags: atags, summary: 'The current assessment and every past one', params: UseCaseParams, response: { 200: AssessmentHistory } },
   }, async (request) => assessments.history(request.params.id));
 
   app.post('/use-cases/:id/assessment/override', {
@@ -139,7 +140,7 @@ export function assessmentRoutes(app: App, { assessments, ethics }: { assessment
 
   app.get('/use-cases/:id/requirements', {
     config: { permission: 'inventory:read' },
-    schema: { tags: atags, summary: 'Every measure that applies to the use case, where it comes from, and its status', params: UseCaseParams, response: { 200: Type.Unknown() } },
+    schema: { tags: atags, summary: 'Every measure that applies to the use case, where it comes from, and its status', params: UseCaseParams, response: { 200: UseCaseRequirements } },
   }, async (request) => assessments.requirements(request.params.id));
 
   app.get('/ethical-position', {

@@ -1,0 +1,104 @@
+import { Type, type TSchema } from 'typebox';
+
+// Response schemas of the lifecycle routes. Objects keep properties they do not list
+// (`additionalProperties: true`), so a field added to a service is never silently dropped.
+const Open = <P extends Record<string, TSchema>>(props: P, description?: string) => Type.Object(props, { additionalProperties: true, ...(description ? { description } : {}) });
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const Blocker = Open({
+  gate: Type.String({ description: 'the process step whose gate the measure belongs to' }),
+  measure: Type.String(),
+  title: Type.String(),
+  status: Type.Union([Type.Literal('missing'), Type.Literal('stale')]),
+  detail: Type.Array(Type.String(), { description: 'what is missing, or why it went stale' }),
+  signoff: Type.Boolean({ description: 'true when what is missing is a sign-off' }),
+});
+
+export const Gate = Open({ step: Type.String(), passed: Type.Boolean(), blockers: Type.Array(Blocker) });
+
+export const Requirement = Open({
+  measure: Type.String(),
+  title: Type.String(),
+  step: Type.String(),
+  status: Type.Union([Type.Literal('satisfied'), Type.Literal('missing'), Type.Literal('stale')]),
+  unmet: Type.Optional(Type.Array(Type.String())),
+  reason: Type.Optional(Type.String()),
+});
+
+export const SignatureChange = Open({ what: Type.Union([Type.Literal('definition'), Type.Literal('policy'), Type.Literal('evidence'), Type.Literal('requirement'), Type.Literal('assessment')]) }, 'what changed since signing: from/to digests, an evidence id, or a measure with its old and new status');
+
+export const Signature = Open({
+  id: Type.String(),
+  signer: Open({ id: Type.String(), username: Type.String(), name: Type.String({ description: 'printed name (Part 11 §11.50)' }) }),
+  role: Type.String(),
+  meaning: Type.String(),
+  comment: Type.String(),
+  step: Type.String(),
+  signedAt: Type.String(),
+  manifestDigest: Type.String(),
+  serverSignature: Type.String(),
+  auditSeq: Nullable(Type.Integer()),
+  status: Type.Union([Type.Literal('valid'), Type.Literal('stale')]),
+  changes: Type.Array(SignatureChange),
+});
+
+export const Task = Open({
+  id: Type.String(),
+  subject: Open({ type: Type.String(), id: Type.String() }),
+  model: Nullable(Type.String()),
+  version: Nullable(Type.Integer()),
+  useCase: Nullable(Type.String()),
+  kind: Type.String(),
+  step: Type.String(),
+  title: Type.String(),
+  team: Type.String(),
+  role: Type.String(),
+  raci: Type.String(),
+  details: Type.Unknown(),
+  status: Type.String(),
+  due: Type.String(),
+  overdue: Type.Boolean(),
+  createdAt: Type.String(),
+  closedAt: Nullable(Type.String()),
+  closedBy: Nullable(Type.String()),
+});
+
+export const Promotion = Open({
+  id: Type.String(),
+  model: Type.String(),
+  version: Type.Integer(),
+  environment: Type.String(),
+  reason: Type.String(),
+  mode: Type.String(),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('blocked'), Type.Literal('approved'), Type.Literal('rejected'), Type.Literal('completed'), Type.Literal('cancelled')]),
+  blockers: Type.Array(Blocker),
+  reasons: Type.Array(Type.String()),
+  requestedBy: Nullable(Type.String()),
+  requestedAt: Type.String(),
+  decidedAt: Nullable(Type.String()),
+});
+
+export const VersionStatus = Open({
+  etag: Type.String(),
+  model: Type.String(),
+  version: Type.Integer(),
+  governed: Type.Boolean(),
+  coveredDigest: Nullable(Type.String()),
+  policy: Nullable(Open({ id: Type.String(), name: Type.String(), version: Type.String(), tier: Type.Integer() })),
+  process: Nullable(Open({ id: Type.String(), title: Type.String(), steps: Type.Array(Type.String()) })),
+  step: Nullable(Type.String()),
+  steps: Type.Array(Open({ id: Type.String(), title: Type.String(), state: Type.Union([Type.Literal('done'), Type.Literal('current'), Type.Literal('upcoming')]), gate: Gate })),
+  requirements: Type.Array(Requirement),
+  signatures: Type.Array(Signature),
+  promotions: Type.Array(Open({ id: Type.String(), environment: Type.String(), status: Type.String(), requestedAt: Type.String() })),
+  deployments: Type.Array(Open({ id: Type.String(), environment: Type.String(), mode: Type.String(), since: Type.String(), until: Nullable(Type.String()), active: Type.Boolean(), verifiedBy: Nullable(Type.String()), verifiedAt: Nullable(Type.String()) })),
+  tasks: Type.Array(Task),
+});
+
+export const VersionRequirements = Open({
+  assessed: Type.Boolean(),
+  policy: Type.Optional(Open({ id: Type.String(), name: Type.String(), version: Type.String() })),
+  tier: Type.Optional(Type.Integer()),
+  reevaluateUnder: Type.Optional(Nullable(Type.String())),
+  requirements: Type.Array(Requirement),
+});

@@ -1,0 +1,60 @@
+import { Type, type TSchema } from 'typebox';
+
+// Response schemas of the risk-assessment routes. Objects keep properties they do not list, so a
+// field added to the service is never silently dropped by serialisation.
+const Open = <P extends Record<string, TSchema>>(props: P) => Type.Object(props, { additionalProperties: true });
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const AnswerValue = Type.Union([Type.String(), Type.Boolean(), Type.Array(Type.String())]);
+
+export const RuleFiring = Open({
+  rule: Type.String(),
+  description: Type.String(),
+  answers: Type.Record(Type.String(), AnswerValue, { description: 'the answers the rule read, as given' }),
+  tier: Type.Optional(Type.Integer()),
+  tags: Type.Optional(Type.Array(Type.String())),
+  euAiAct: Type.Optional(Type.String()),
+  note: Type.Optional(Type.String()),
+});
+
+export const Assessment = Open({
+  id: Type.String(),
+  useCaseId: Type.String(),
+  policy: Open({ id: Type.String(), name: Type.String(), version: Type.String() }),
+  answers: Type.Record(Type.String(), AnswerValue),
+  assessedTier: Type.Integer(),
+  tier: Type.Integer({ description: 'the tier in force: a confirmed override, otherwise the assessed tier' }),
+  tags: Type.Array(Type.String()),
+  euAiAct: Type.String(),
+  trace: Type.Array(RuleFiring),
+  reviewBy: Type.String(),
+  overdue: Type.Boolean(),
+  current: Type.Boolean(),
+  reevaluateUnder: Nullable(Type.String()),
+  override: Nullable(Open({ tier: Type.Integer(), reason: Type.String(), requestedBy: Nullable(Type.String()), requestedAt: Type.String(), confirmedBy: Nullable(Type.String()), confirmedAt: Nullable(Type.String()) })),
+  pendingOverride: Nullable(Open({ tier: Type.Integer(), reason: Type.String(), requestedBy: Nullable(Type.String()), requestedAt: Type.String() })),
+  createdAt: Type.String(),
+  createdBy: Nullable(Type.String()),
+});
+
+export const AssessmentHistory = Type.Object({ current: Nullable(Assessment), history: Type.Array(Assessment) });
+
+export const UseCaseRequirements = Open({
+  assessed: Type.Boolean(),
+  policy: Type.Optional(Open({ id: Type.String(), name: Type.String(), version: Type.String() })),
+  tier: Type.Optional(Type.Integer()),
+  reevaluateUnder: Type.Optional(Nullable(Type.String())),
+  requirements: Type.Array(Open({ measure: Type.String(), title: Type.Optional(Type.String()), step: Type.Optional(Type.String()), status: Type.String() })),
+});
+
+const Classification = Nullable(Open({ tier: Type.Integer(), assessedTier: Type.Integer(), tags: Type.Array(Type.String()), euAiAct: Type.String() }));
+/** What activating a candidate pack would change for one use case. */
+export const SimulatedChange = Open({
+  useCaseId: Type.String(),
+  useCase: Type.String(),
+  versions: Type.Array(Type.String()),
+  current: Classification,
+  candidate: Classification,
+  answerProblems: Type.Array(Open({ question: Type.String(), message: Type.String() })),
+  measuresAdded: Type.Array(Type.String()),
+  measuresRemoved: Type.Array(Type.String()),
+});

@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { API_TYPES_FILE, generateApiTypes } from '../web/scripts/api-types.ts';
+import { call, seedUser, useCaseBody, useTestApp } from './helpers/app.ts';
+import { DB_KINDS, skipReason } from './helpers/db.ts';
+import { adHocAnalysis, creditScoring } from './helpers/policy.ts';
+
+describe('the console API types', () => {
+  it('are generated from the current OpenAPI document (run `npm run api-types` after changing a route schema)', async () => {
+    expect(readFileSync(API_TYPES_FILE, 'utf8') === (await generateApiTypes()), 'web/src/api/schema.gen.ts is stale: npm run api-types').toBe(true);
+  }, 60_000);
+});
+
+describe.each(DB_KINDS)('the inventory overview and the audit verification, on %s', (kind) => {
+  describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
+    const t = useTestApp(kind, { teams: ['lending', 'growth'] });
+
+    it('lists use cases without models and models with tier, step and latest promotion; filters, sorts and pages', async () => {
+      const dana = await seedUser(t.app, 'dana', [{ scope: 'lending', role: 'data-scientist' }]);
+      const credit = (await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('Credit scoring', { ownerTeam: 'lending' }) })).body.id;
+      const adhoc = (await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('Ad-hoc churn look', { ownerTeam: 'growth' }) })).body.id;
+      await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('Unassessed idea', { ownerTeam: 'growth' }) });
+      expect((await call(t.app, { method: 'PUT', url: `/api/v1/use-cases/${credit}/assessment`, body: { answers: creditScoring } })).body.tier).toBe(4);
+      expect((await call(t.app, { method: 'PUT', url: `/api/v1/use-cases/${adhoc}/assessment`, body: { answers: adHocAnalysis } })).body.tier).toBe(1);
+      for (const name of ['scorecard', 'scorecard-challenger']) {
+        expect((await call(t.app, { method: 'POST', url: '/api/v1/models', token: dana, body: { name, useCaseId: credit } })).status).toBe(201);
+      }
+      await call(t.app, { method: 'POST', url: '/api/v1/models/scorecard/versions', token: dana, body: { artifactUri: 's3://m/1', artifactDigest: `sha256:${'1'.repeat(64)}` } });
+      const blocked = await call(t.app, { method: 'POST', url: '/api/v1/models/scorecard/versions/1/promotions', token: dana, body: { environment: 'production', reason: 'go', mode: 'single' } });
+      expect(blocked.body.status).toBe('blocked');
+
+      const all = (await call(t.app, { method: 'GET', url: '/api/v1/overview' })).body;
+      expect(all.total).toBe(4);
+      expect(all.items.map((r: { useCase: { name: string }; model: { name: string } | null }) => `${r.useCase.name}/${r.model?.name ?? '-'}`)).toEqual(['Ad-hoc churn look/-', 'Credit scoring/scorecard', 'Credit scoring/scorecard-challenger', 'Unassessed idea/-']);
+      const scorecard = all.items[1];
+      expect(scorecard).toMatchObject({ tier: 4, euAiAct: 'high-risk', reviewOverdue: false, model: { name: 'scorecard', latestVersion: 1, productionVersion: null, promotion: { status: 'blocked', environment: 'production' }, health: 'no-data', openAlerts: 0 } });
+      expect(scorecard.model.step).toEqual(expect.any(String));
+      expect(all.items[2].model).toMatchObject({ latestVersion: null, step: null, promotion: null });
+      expect(all.items[3]).toMatchObject({ tier: null, euAiAct: null, model: null });
+
+      const byTier = (await call(t.app, { method: 'GET', url: '/api/v1/overview?sort=tier&order=desc&limit=2' })).body;
+      expect(byTier.items.map((r: { tier: number | null }) => r.tier)).toEqual([4, 4]);
+      expect(byTier).toMatchObject({ total: 4, limit: 2, offset: 0 });
+      const second = (await call(t.app, { method: 'GET', url: '/api/v1/overview?sort=tier&order=desc&limit=2&offset=2' })).body;
+      expect(second.items.map((r: { tier: number | null }) => r.tier)).toEqual([1, null]);
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/overview?q=CHALLENGER' })).body.items).toHaveLength(1);
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/overview?q=100%25' })).body.total).toBe(0);
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/overview?tier=1' })).body.items.map((r: { useCase: { name: string } }) => r.useCase.name)).toEqual(['Ad-hoc churn look']);
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/overview?team=growth' })).body.total).toBe(2);
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/overview?euAiAct=high-risk' })).body.total).toBe(2);
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/overview?attention=true' })).body.total).toBe(0);
+    });
+
+    it('answers bad overview queries with 400 problems and unauthenticated ones with 401', async () => {
+      for (const q of ['sort=owner', 'tier=5', 'limit=0', 'limit=201', 'offset=-1', 'attention=maybe', 'colour=red']) {
+        const res = await call(t.app, { method: 'GET', url: `/api/v1/overview?${q}` });
+        expect(res.status, q).toBe(400);
+        expect(res.headers['content-type']).toContain('application/problem+json');
+      }
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/overview', token: null })).status).toBe(401);
+    });
+
+    it('verifies the whole audit trail on request, for audit readers only', async () => {
+      const res = await call(t.app, { method: 'POST', url: '/api/v1/audit/verification' });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ ok: true, problems: [] });
+      expect(res.body.events).toBeGreaterThan(0);
+      const viewer = await seedUser(t.app, 'vera', [{ scope: 'lending', role: 'viewer' }]);
+      expect((await call(t.app, { method: 'POST', url: '/api/v1/audit/verification', token: viewer })).status).toBe(403);
+    });
+  });
+});

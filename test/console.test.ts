@@ -1,0 +1,208 @@
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { call, seedUser, useTestApp } from './helpers/app.ts';
+import { CONSOLE_DIR, ensureConsoleBuilt, noBrowser, openBrowser, screenshot, seriousViolations } from './helpers/browser.ts';
+import { DB_KINDS, skipReason } from './helpers/db.ts';
+import { adHocAnalysis } from './helpers/policy.ts';
+
+const PASSWORD = (user: string) => `${user}-correct-horse-battery`;
+const XSS_NAME = 'Churn <img src=x onerror="window.__pwned=1"> <svg onload="window.__pwned=2">';
+const XSS_DOC = '# Card\n\n<script>window.__pwned=3</script>\n\n<img src=x onerror="window.__pwned=4">\n\n[click me](javascript:window.__pwned=5)';
+
+// Evaluation data: labels, predictions and scores with two groups (enough for every metric chart).
+const evaluationCsv = (shift: number) => `y,yhat,p,sex\n${Array.from({ length: 80 }, (_, i) => `${i % 2},${(i + shift) % 3 === 0 ? 1 - (i % 2) : i % 2},${(((i * 37) % 100) / 100).toFixed(2)},${i % 4 < 2 ? 'F' : 'M'}`).join('\n')}\n`;
+
+describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
+  describe.skipIf(skipReason(kind) !== null || noBrowser !== null)(skipReason(kind) ?? noBrowser ?? 'browser', () => {
+    const t = useTestApp(kind, { teams: ['lending'], consoleDir: CONSOLE_DIR });
+    let base = '';
+    let page: Page;
+    let problems: string[];
+    let close: () => Promise<void>;
+    const tok: Record<string, string> = {};
+
+    beforeAll(async () => {
+      await ensureConsoleBuilt();
+      tok.dana = await seedUser(t.app, 'dana', [{ scope: 'lending', role: 'data-scientist' }, { scope: 'lending', role: 'business-analyst' }]);
+      tok.rita = await seedUser(t.app, 'rita', [{ scope: '*', role: 'risk-audit' }]);
+      base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+      ({ page, problems, close } = await openBrowser());
+    }, 120_000);
+    afterAll(async () => {
+      await close?.();
+    });
+    // A failing step leaves a screenshot and the problems shown on the page, to read in CI logs.
+    afterEach(async (ctx) => {
+      if (ctx.task.result?.state !== 'fail' || !page) return;
+      await screenshot(page, `${kind}-failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+      const shown = await page.getByRole('alert').allTextContents().catch(() => []);
+      console.error(`at ${page.url()}: ${shown.join(' | ') || 'no problem shown'}; ${problems.join(' | ')}`);
+    });
+
+    async function signIn(user: string) {
+      await page.goto(base);
+      await page.getByLabel('Username').fill(user);
+      await page.getByLabel('Password').fill(PASSWORD(user));
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Inventory' }).waitFor({ timeout: 5000 }).catch(async (e) => {
+        console.log('DEBUG', problems, (await page.content()).slice(0, 3000));
+        throw e;
+      });
+    }
+    const a11y = async (name: string) => {
+      expect(await seriousViolations(page), `axe on ${name}`).toEqual([]);
+    };
+
+    it('serves the console with a strict CSP and still answers unknown API paths with problems', async () => {
+      const res = await fetch(`${base}/models/anything`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(res.headers.get('content-security-policy')).not.toContain('unsafe-inline');
+      const html = await res.text();
+      expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+      const api = await fetch(`${base}/api/v1/nope`, { headers: { authorization: `Bearer ${t.adminToken}` } });
+      expect(api.status).toBe(404);
+      expect(api.headers.get('content-type')).toContain('application/problem+json');
+    });
+
+    it('refuses a wrong password in place, then signs in', async () => {
+      await page.goto(base);
+      await a11y('sign-in');
+      await page.getByLabel('Username').fill('dana');
+      await page.getByLabel('Password').fill('not-the-password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await expect.poll(() => page.getByRole('alert').textContent()).toContain('wrong username or password');
+      await screenshot(page, `${kind}-01-sign-in-refused`);
+      await signIn('dana');
+      await a11y('inventory');
+    });
+
+    it('creates a use case and classifies it with the risk questionnaire', async () => {
+      await page.getByRole('link', { name: 'New use case' }).click();
+      await page.getByLabel('Name').fill(XSS_NAME);
+      await page.getByLabel('Objective').fill('Predict churn <b>bold?</b> for retention offers');
+      await page.getByLabel('Sector').fill('telecom');
+      await page.getByRole('button', { name: 'Add KPI' }).click();
+      await page.getByLabel('KPI 1 name').fill('retention rate');
+      await page.getByLabel('KPI 1 target').fill('0.9');
+      await page.getByRole('button', { name: 'Create use case' }).click();
+      await page.getByRole('heading', { name: 'Risk questionnaire' }).waitFor();
+      const pack = (await call(t.app, { method: 'GET', url: '/api/v1/policies/active' })).body.pack as { questionnaire: { id: string; type: string; options?: { value: string; label: string }[] }[] };
+      for (const q of pack.questionnaire) {
+        const answer = adHocAnalysis[q.id];
+        if (answer === undefined) continue;
+        const group = page.getByRole('group').filter({ has: page.locator(`input[name="${q.id}"], input[data-question="${q.id}"]`) });
+        const label = (value: string) => q.options!.find((o) => o.value === value)!.label;
+        if (q.type === 'boolean') await group.getByLabel(answer ? 'yes' : 'no', { exact: true }).check();
+        else if (q.type === 'choice') await group.getByLabel(label(answer as string), { exact: true }).check();
+        else for (const v of answer as string[]) await group.getByLabel(label(v), { exact: true }).check();
+      }
+      await page.getByRole('button', { name: 'Classify' }).click();
+      await page.getByRole('heading', { name: 'Why: the rule trace' }).waitFor();
+      await expect.poll(() => page.locator('.meta').first().textContent()).toContain('tier 1');
+      await screenshot(page, `${kind}-02-risk-assessment`);
+      await a11y('use case');
+      // The hostile name is shown as text: nothing it carries ran or became markup.
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(XSS_NAME);
+      expect(await page.locator('main img, main h1 svg').count()).toBe(0);
+    });
+
+    it('registers a model and a version, and shows an attached evaluation with its charts', async () => {
+      await page.getByRole('tab', { name: 'Models' }).click();
+      await page.getByLabel('Model name').fill('churn');
+      await page.getByRole('button', { name: 'Register model' }).click();
+      await page.getByRole('heading', { name: 'Register a version' }).waitFor();
+      await page.getByLabel('Artefact URI').fill('s3://models/churn/1/model.onnx');
+      await page.getByLabel('Artefact digest').fill(`sha256:${'a'.repeat(64)}`);
+      await page.getByRole('button', { name: 'Register version' }).click();
+      await page.getByRole('heading', { name: 'churn v1' }).waitFor();
+      // Evaluations are uploaded by pipelines (CSV body); the console shows them.
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/models/churn/versions/1/evaluations?task=binary-classification&label=y&prediction=yhat&score=p&sensitive=sex', headers: { 'content-type': 'text/csv', authorization: `Bearer ${tok.dana}` }, payload: evaluationCsv(0) });
+      expect(res.statusCode, res.body).toBe(201);
+      await page.getByRole('tab', { name: 'Evidence' }).click();
+      await page.getByRole('table', { name: /Confusion matrix/ }).waitFor();
+      expect(await page.getByRole('img', { name: /ROC curve, AUC/ }).count()).toBe(1);
+      expect(await page.getByRole('img', { name: /per group of sex/ }).count()).toBe(1);
+      await screenshot(page, `${kind}-03-evaluation`);
+    });
+
+    it('renders a document with script, HTML and javascript: links inert', async () => {
+      await page.getByLabel('Title').fill('Model card <i>x</i>');
+      await page.getByLabel('Content (Markdown)').fill(XSS_DOC);
+      await page.getByLabel('Kind').fill('model-card');
+      await page.getByRole('button', { name: 'Record document' }).click();
+      await page.getByRole('button', { name: /Model card <i>x<\/i>/ }).click();
+      await page.locator('.markdown h1', { hasText: 'Card' }).waitFor();
+      expect(await page.locator('.markdown script, .markdown img, main i').count()).toBe(0);
+      expect(await page.locator('.markdown a[href^="javascript"]').count()).toBe(0);
+      expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+      await a11y('version evidence');
+    });
+
+    it('requests a promotion and shows it blocked with the unmet measures', async () => {
+      await page.getByRole('tab', { name: 'Governance' }).click();
+      await page.getByLabel('Environment').selectOption('production');
+      await page.getByLabel('Reason').fill('quarterly release');
+      await page.getByRole('button', { name: 'Request promotion' }).click();
+      const outcome = page.getByRole('status').filter({ hasText: 'Promotion to production' });
+      await outcome.waitFor();
+      expect(await outcome.textContent()).toContain('blocked');
+      expect(await outcome.locator('li').count()).toBeGreaterThan(0);
+      await screenshot(page, `${kind}-04-promotion-blocked`);
+      await a11y('version governance');
+    });
+
+    it('signs as an independent validator after re-entering the password (a wrong one is refused in place)', async () => {
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await signIn('rita');
+      await page.goto(`${base}/models/churn/versions/1?tab=Governance`);
+      await page.getByRole('button', { name: 'Sign…' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Sign churn v1' });
+      await dialog.waitFor();
+      // What is signed is shown: the state digest, the artefact digest, the evidence and the policy.
+      expect(await dialog.textContent()).toContain(`sha256:${'a'.repeat(64)}`);
+      expect(await dialog.textContent()).toContain('default 1.0.0');
+      await screenshot(page, `${kind}-05-sign-dialog`);
+      await dialog.getByLabel('Meaning').selectOption('approve');
+      await dialog.getByLabel('Comment').fill('validated');
+      await dialog.getByLabel('Password').fill('wrong-password-here');
+      await dialog.getByRole('button', { name: 'Sign', exact: true }).click();
+      await dialog.getByRole('alert').waitFor();
+      await dialog.getByLabel('Password').fill(PASSWORD('rita'));
+      await dialog.getByRole('button', { name: 'Sign', exact: true }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      const row = page.getByRole('row', { name: /User rita/ });
+      await row.waitFor();
+      expect(await row.textContent()).toMatch(/approve.*risk-audit.*valid/);
+      expect(await row.textContent()).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC/);
+      await screenshot(page, `${kind}-06-signed`);
+    });
+
+    it('verifies the audit trail and lists the events', async () => {
+      await page.getByRole('link', { name: 'Audit' }).click();
+      await page.getByRole('button', { name: 'Verify the trail' }).click();
+      const outcome = page.getByRole('status').filter({ hasText: 'Intact' });
+      await outcome.waitFor();
+      expect(await outcome.textContent()).toMatch(/\d+ events re-hashed/);
+      await page.getByLabel('Action').fill('signature.create');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await expect.poll(() => page.getByRole('cell', { name: 'signature.create' }).count()).toBe(1);
+      expect(await page.getByRole('row', { name: /signature\.create/ }).textContent()).toContain('User rita');
+      await screenshot(page, `${kind}-07-audit`);
+      await a11y('audit');
+    });
+
+    it('finds the model in the inventory by search, and shows the inbox', async () => {
+      await page.getByRole('link', { name: 'Inventory' }).click();
+      await page.getByRole('searchbox').fill('churn');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await expect.poll(() => page.locator('table.grid tbody tr').count()).toBe(1);
+      expect(await page.locator('table.grid tbody').textContent()).toContain('tier 1');
+      await screenshot(page, `${kind}-08-inventory`);
+      await page.getByRole('link', { name: /Inbox/ }).click();
+      await page.getByRole('heading', { name: 'Approvals inbox' }).waitFor();
+      await a11y('inbox');
+      expect(problems).toEqual([]);
+    });
+  });
+});

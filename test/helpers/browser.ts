@@ -1,0 +1,59 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.STEWARD_TEST_CHROMIUM ?? '/usr/bin/chromium';
+export const noBrowser: string | null = existsSync(CHROMIUM) ? null : `console tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`;
+export const CONSOLE_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
+export const SHOTS = fileURLToPath(new URL('../../test-output/screenshots', import.meta.url));
+
+/** Builds the console once per checkout when `npm test` has not (a test run started on its own). */
+export async function ensureConsoleBuilt(): Promise<void> {
+  if (existsSync(join(CONSOLE_DIR, 'index.html'))) return;
+  const { build } = await import('vite');
+  await build({ configFile: fileURLToPath(new URL('../../web/vite.config.ts', import.meta.url)), logLevel: 'warn' });
+}
+
+/** Debian's Chromium, headless, with a fresh profile; CSP violations and page errors are collected. */
+export async function openBrowser(): Promise<{ context: BrowserContext; page: Page; problems: string[]; close: () => Promise<void> }> {
+  const profile = mkdtempSync(join(tmpdir(), 'steward-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1366, height: 900 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(8000);
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('dialog', (d) => {
+    problems.push(`unexpected dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  return { context, page, problems, close: async () => { await context.close(); rmSync(profile, { recursive: true, force: true }); } };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Runs axe-core on the page (evaluated through the debugger protocol, so the page's CSP stays on). */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const r = await axe.run((globalThis as unknown as { document: unknown }).document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.targets.join(', ')}`);
+}

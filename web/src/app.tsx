@@ -1,0 +1,78 @@
+import { useEffect, type ReactNode } from 'react';
+import { api, ok } from './api/client.ts';
+import { AdminPage } from './pages/admin.tsx';
+import { AlertsPage } from './pages/alerts.tsx';
+import { AuditPage } from './pages/audit.tsx';
+import { InboxPage } from './pages/inbox.tsx';
+import { InventoryPage } from './pages/inventory.tsx';
+import { ModelPage } from './pages/model.tsx';
+import { NewUseCasePage } from './pages/new-use-case.tsx';
+import { PolicyPage } from './pages/policy.tsx';
+import { UseCasePage } from './pages/use-case.tsx';
+import { VersionPage } from './pages/version.tsx';
+import { Link, match, useLocation } from './router.tsx';
+import { useSession } from './session.tsx';
+import { useLoad } from './ui/hooks.ts';
+
+const ROUTES: [string, (p: Record<string, string>) => ReactNode, string][] = [
+  ['/', () => <InventoryPage />, 'Inventory'],
+  ['/use-cases/new', () => <NewUseCasePage />, 'New use case'],
+  ['/use-cases/:id', (p) => <UseCasePage id={p.id!} />, 'Use case'],
+  ['/models/:name', (p) => <ModelPage name={p.name!} />, 'Model'],
+  ['/models/:name/versions/:version', (p) => <VersionPage name={p.name!} version={Number(p.version)} />, 'Version'],
+  ['/inbox', () => <InboxPage />, 'Approvals inbox'],
+  ['/alerts', () => <AlertsPage />, 'Alerts and incidents'],
+  ['/policy', () => <PolicyPage />, 'Policy'],
+  ['/audit', () => <AuditPage />, 'Audit trail'],
+  ['/admin', () => <AdminPage />, 'Administration'],
+];
+
+export function App() {
+  const { path } = useLocation();
+  const { me, signOut, hasRole } = useSession();
+  const inbox = useLoad(async () => ok(await api.GET('/api/v1/tasks', { params: { query: { status: 'open', limit: 500 } } })).items.length, [path]);
+  let page: ReactNode = <NotFound />;
+  let title = 'Not found';
+  for (const [pattern, render, name] of ROUTES) {
+    const params = match(pattern, path);
+    if (params) {
+      page = render(params);
+      title = name;
+      break;
+    }
+  }
+  useEffect(() => void (document.title = `${title} · Steward`), [title]);
+  const nav = (to: string, label: ReactNode) => (
+    <Link to={to} aria-current={(to === '/' ? path === '/' : path.startsWith(to)) ? 'page' : undefined}>{label}</Link>
+  );
+  return (
+    <>
+      <a className="skip" href="#main">Skip to content</a>
+      <header className="top">
+        <span className="brand">Steward</span>
+        <nav aria-label="Main">
+          {nav('/', 'Inventory')}
+          {nav('/inbox', <>Inbox{inbox.data ? <span className="count" aria-label={`${inbox.data} open tasks`}>{inbox.data}</span> : null}</>)}
+          {nav('/alerts', 'Alerts')}
+          {nav('/policy', 'Policy')}
+          {nav('/audit', 'Audit')}
+          {hasRole('admin') && nav('/admin', 'Admin')}
+        </nav>
+        <span className="user">
+          <span title={me.roles.map((r) => `${r.role}@${r.scope}`).join(', ')}>{me.displayName}</span>
+          <button type="button" className="ghost" onClick={() => void signOut()}>Sign out</button>
+        </span>
+      </header>
+      <main id="main" tabIndex={-1}>{page}</main>
+    </>
+  );
+}
+
+function NotFound() {
+  return (
+    <div className="card">
+      <h1>Page not found</h1>
+      <p><Link to="/">Back to the inventory</Link></p>
+    </div>
+  );
+}

@@ -1,0 +1,117 @@
+import { useState } from 'react';
+import { api, ok } from '../api/client.ts';
+import { Async, Badge, Field, Problem, Section, Tabs, when } from '../ui/basics.tsx';
+import { useAction, useLoad } from '../ui/hooks.ts';
+
+const TABS = ['Users', 'Teams', 'Tokens'];
+const ROLES = ['business-stakeholder', 'business-analyst', 'data-scientist', 'risk-audit', 'data-ops', 'production', 'admin', 'viewer'] as const;
+type Role = (typeof ROLES)[number];
+
+/** Users and their roles, teams, and API tokens. */
+export function AdminPage() {
+  const [tab, setTab] = useState('Users');
+  return (
+    <>
+      <h1>Administration</h1>
+      <Tabs tabs={TABS} current={tab} onChange={setTab} />
+      {tab === 'Users' && <Users />}
+      {tab === 'Teams' && <Teams />}
+      {tab === 'Tokens' && <Tokens />}
+    </>
+  );
+}
+
+function Users() {
+  const users = useLoad(async () => ok(await api.GET('/api/v1/users', { params: { query: { limit: 500 } } })).items, []);
+  const [username, setUsername] = useState('');
+  const [displayName, setDisplayName] = useState('');
+  const [role, setRole] = useState<Role>('viewer');
+  const [scope, setScope] = useState('*');
+  const [created, setCreated] = useState<string | null>(null);
+  const create = useAction(async () => {
+    const res = ok(await api.POST('/api/v1/users', { body: { username, displayName, roles: [{ scope, role }] } }));
+    setCreated(res.oneTimePassword ? `${res.user.username}: one-time password ${res.oneTimePassword} (shown once)` : res.user.username);
+    setUsername('');
+    setDisplayName('');
+    users.reload();
+  });
+  return (
+    <>
+      <Section title="Users">
+        <Async state={users}>
+          {(items) => (
+            <table className="grid">
+              <thead><tr><th scope="col">User</th><th scope="col">Roles</th><th scope="col">Status</th><th scope="col">Created</th></tr></thead>
+              <tbody>{items.map((u) => <tr key={u.id}><td>{u.displayName}<div className="sub">{u.username}</div></td><td>{u.roles.map((r) => `${r.role}@${r.scope}`).join(', ')}</td><td><Badge value={u.status} tone={u.status === 'active' ? 'good' : 'bad'} /></td><td>{when(u.createdAt)}</td></tr>)}</tbody>
+            </table>
+          )}
+        </Async>
+      </Section>
+      <Section title="Create a user">
+        <form className="form inline" onSubmit={(e) => { e.preventDefault(); void create.act(); }}>
+          <Field label="Username"><input value={username} onChange={(e) => setUsername(e.target.value)} required /></Field>
+          <Field label="Display name"><input value={displayName} onChange={(e) => setDisplayName(e.target.value)} required /></Field>
+          <Field label="Role"><select value={role} onChange={(e) => setRole(e.target.value as Role)}>{ROLES.map((r) => <option key={r}>{r}</option>)}</select></Field>
+          <Field label="Team (* for all)"><input value={scope} onChange={(e) => setScope(e.target.value)} required /></Field>
+          <button type="submit" disabled={create.busy}>Create</button>
+        </form>
+        <Problem error={create.error} />
+        {created && <p className="notice" role="status">Created {created}</p>}
+      </Section>
+    </>
+  );
+}
+
+function Teams() {
+  const teams = useLoad(async () => ok(await api.GET('/api/v1/teams')).items, []);
+  const [name, setName] = useState('');
+  const create = useAction(async () => {
+    ok(await api.POST('/api/v1/teams', { body: { name } }));
+    setName('');
+    teams.reload();
+  });
+  return (
+    <Section title="Teams">
+      <Async state={teams}>{(items) => <ul>{items.map((t) => <li key={t.name}>{t.displayName || t.name} <span className="sub">({t.name})</span></li>)}</ul>}</Async>
+      <form className="form inline" onSubmit={(e) => { e.preventDefault(); void create.act(); }}>
+        <Field label="Team name"><input value={name} onChange={(e) => setName(e.target.value)} required /></Field>
+        <button type="submit" disabled={create.busy}>Create team</button>
+      </form>
+      <Problem error={create.error} />
+    </Section>
+  );
+}
+
+function Tokens() {
+  const tokens = useLoad(async () => ok(await api.GET('/api/v1/tokens')).items, []);
+  const [name, setName] = useState('');
+  const [shown, setShown] = useState<string | null>(null);
+  const create = useAction(async () => {
+    const res = ok(await api.POST('/api/v1/tokens', { body: { name, scopes: ['read', 'write'], expiresInDays: 90 } }));
+    setShown(res.token);
+    setName('');
+    tokens.reload();
+  });
+  const revoke = useAction(async (id: string) => {
+    ok(await api.DELETE('/api/v1/tokens/{id}', { params: { path: { id } } }));
+    tokens.reload();
+  });
+  return (
+    <Section title="My API tokens">
+      <Async state={tokens}>
+        {(items) => (
+          <table className="grid">
+            <thead><tr><th scope="col">Name</th><th scope="col">Prefix</th><th scope="col">Scopes</th><th scope="col">Expires</th><th scope="col">Last used</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+            <tbody>{items.map((t) => <tr key={t.id}><td>{t.name}</td><td><code>{t.prefix}</code></td><td>{t.scopes.join(', ')}</td><td>{when(t.expiresAt)}</td><td>{when(t.lastUsedAt)}</td><td>{t.revokedAt ? <Badge value="revoked" tone="neutral" /> : <button type="button" className="secondary" onClick={() => void revoke.act(t.id)}>Revoke</button>}</td></tr>)}</tbody>
+          </table>
+        )}
+      </Async>
+      <form className="form inline" onSubmit={(e) => { e.preventDefault(); void create.act(); }}>
+        <Field label="Token name"><input value={name} onChange={(e) => setName(e.target.value)} required /></Field>
+        <button type="submit" disabled={create.busy}>Create token (read, write; 90 days)</button>
+      </form>
+      <Problem error={create.error ?? revoke.error} />
+      {shown && <p className="notice" role="status">New token (shown once): <code>{shown}</code></p>}
+    </Section>
+  );
+}

@@ -1,0 +1,121 @@
+import { useState } from 'react';
+import { api, ok } from '../api/client.ts';
+import { Badge, Field, Problem, Section, short, when } from '../ui/basics.tsx';
+import { Bars, ConfusionMatrix, RocCurve } from '../ui/charts.tsx';
+import { useAction } from '../ui/hooks.ts';
+import { Markdown } from '../ui/markdown.tsx';
+import type { Evidence } from './version-types.ts';
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : null);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const FAIRNESS_METRICS = ['selection_rate', 'accuracy', 'tpr', 'fpr', 'recall', 'precision'];
+
+/** One evaluation: its metrics, confusion matrix, ROC curve, fairness per group and explanations. */
+function Evaluation({ e }: { e: Evidence }) {
+  const result = obj(e.result) ?? {};
+  const perf = obj(result.performance) ?? {};
+  const conf = obj(perf.confusion);
+  const roc = Array.isArray(perf.roc) ? (perf.roc as [number, number][]) : [];
+  const fairness = obj(result.fairness) ?? {};
+  const explanations = obj(result.explanations);
+  const importance = obj(explanations?.importance) ?? obj(explanations?.permutationImportance);
+  return (
+    <div className="evidence">
+      <table className="grid metrics">
+        <caption>Metrics</caption>
+        <tbody>{Object.entries(e.metrics).map(([k, v]) => <tr key={k}><th scope="row">{k}</th><td>{v === null ? '—' : v.toFixed(4)}</td></tr>)}</tbody>
+      </table>
+      <div className="charts">
+        {conf && num(conf.tp) !== null && <ConfusionMatrix labels={['0', '1']} matrix={[[num(conf.tn)!, num(conf.fp)!], [num(conf.fn)!, num(conf.tp)!]]} />}
+        {roc.length > 1 && <RocCurve points={roc} {...(num(perf.rocAuc) !== null ? { auc: num(perf.rocAuc)! } : {})} />}
+      </div>
+      {Object.entries(fairness).map(([column, f]) => {
+        const fo = obj(f);
+        const groups = Array.isArray(fo?.groups) ? (fo!.groups as { group: unknown; rows: number }[]) : [];
+        const frame = obj(fo?.metricFrame) ?? {};
+        const metric = FAIRNESS_METRICS.find((m) => obj(frame[m])) ?? Object.keys(frame)[0];
+        const byGroup = metric ? ((obj(frame[metric])?.byGroup as { value: number }[] | undefined) ?? []) : [];
+        const overall = metric ? num(obj(frame[metric])?.overall) : null;
+        if (!metric || byGroup.length === 0) return null;
+        return (
+          <Bars
+            key={column}
+            title={`${metric} per group of ${column}`}
+            items={groups.map((g, i) => ({ label: `${typeof g.group === 'object' ? JSON.stringify(g.group) : String(g.group)} (${g.rows})`, value: byGroup[i]?.value ?? 0, flag: overall !== null && metric === 'selection_rate' && (byGroup[i]?.value ?? 0) < 0.8 * overall }))}
+            {...(overall !== null ? { threshold: { value: metric === 'selection_rate' ? 0.8 * overall : overall, label: metric === 'selection_rate' ? '4/5 of overall' : 'overall' } } : {})}
+          />
+        );
+      })}
+      {importance && (
+        <Bars title="Feature importance (permutation)" items={Object.entries(importance).flatMap(([k, v]) => { const n = num(v) ?? num(obj(v)?.mean); return n === null ? [] : [{ label: k, value: n }]; }).sort((a, b) => b.value - a.value).slice(0, 15)} />
+      )}
+    </div>
+  );
+}
+
+/** Evidence recorded for the version, newest first, and a form to record a document. */
+export function EvidenceList({ name, version, evidence, onRecorded }: { name: string; version: number; evidence: Evidence[]; onRecorded: () => void }) {
+  // Until the user picks one, the latest evaluation is open.
+  const [picked, setOpen] = useState<string | null | undefined>(undefined);
+  const open = picked === undefined ? ([...evidence].reverse().find((e) => e.kind === 'evaluation')?.id ?? null) : picked;
+  return (
+    <>
+      <Section title="Evidence">
+        {evidence.length === 0 ? <p className="muted">No evidence yet.</p> : (
+          <ul className="evidence-list">
+            {[...evidence].reverse().map((e) => {
+              const spec = obj(e.spec);
+              return (
+                <li key={e.id}>
+                  <button type="button" className="link" aria-expanded={open === e.id} onClick={() => setOpen(open === e.id ? null : e.id)}>
+                    <Badge value={e.kind} tone="neutral" /> {typeof spec?.title === 'string' ? spec.title : e.engine} · {when(e.createdAt)} · {e.createdBy ?? '—'}
+                  </button>
+                  <span className="sub"> content <code title={e.contentHash}>{short(e.contentHash)}</code>{e.artifactDigest ? <> · artefact <code title={e.artifactDigest}>{short(e.artifactDigest)}</code></> : null}</span>
+                  {open === e.id && (e.kind === 'evaluation' ? <Evaluation e={e} /> : <DocumentBody spec={obj(e.result) ?? spec} />)}
+                </li>
+              );
+            })}
+          </ul>
+        )}
+      </Section>
+      <RecordDocument name={name} version={version} onRecorded={onRecorded} />
+    </>
+  );
+}
+
+function DocumentBody({ spec }: { spec: Obj | null }) {
+  if (!spec) return null;
+  return (
+    <div className="evidence">
+      {typeof spec.content === 'string' && <Markdown text={spec.content} />}
+      {typeof spec.uri === 'string' && <p>Location: <code>{spec.uri}</code></p>}
+      {typeof spec.digest === 'string' && <p>Digest: <code>{spec.digest}</code></p>}
+    </div>
+  );
+}
+
+function RecordDocument({ name, version, onRecorded }: { name: string; version: number; onRecorded: () => void }) {
+  const [kind, setKind] = useState('model-card');
+  const [title, setTitle] = useState('');
+  const [content, setContent] = useState('');
+  const record = useAction(async () => {
+    ok(await api.POST('/api/v1/models/{name}/versions/{version}/documents', { params: { path: { name, version } }, body: { kind, title, content } }));
+    setTitle('');
+    setContent('');
+    onRecorded();
+  });
+  return (
+    <Section title="Record a document">
+      <form className="form" onSubmit={(e) => { e.preventDefault(); void record.act(); }}>
+        <div className="row">
+          <Field label="Kind" hint="the kind policy measures ask for"><input value={kind} onChange={(e) => setKind(e.target.value)} required /></Field>
+          <Field label="Title"><input value={title} onChange={(e) => setTitle(e.target.value)} required /></Field>
+        </div>
+        <Field label="Content (Markdown)"><textarea value={content} onChange={(e) => setContent(e.target.value)} rows={5} required /></Field>
+        <Problem error={record.error} />
+        <button type="submit" disabled={record.busy}>Record document</button>
+      </form>
+    </Section>
+  );
+}

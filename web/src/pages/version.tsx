@@ -1,0 +1,229 @@
+import { useState } from 'react';
+import { api, ok } from '../api/client.ts';
+import { Link, enc, navigate, useLocation } from '../router.tsx';
+import { Async, Badge, Field, Problem, Section, Tabs, when } from '../ui/basics.tsx';
+import { useAction, useLoad } from '../ui/hooks.ts';
+import { AuditTimeline } from './audit.tsx';
+import { EvidenceList } from './evidence-view.tsx';
+import { MonitoringView } from './monitoring-view.tsx';
+import { SignDialog } from './sign-dialog.tsx';
+import type { Signature, VersionStatus } from './version-types.ts';
+
+const TABS = ['Overview', 'Governance', 'Evidence', 'Monitoring', 'Audit'];
+
+export function VersionPage({ name, version }: { name: string; version: number }) {
+  const { query, path } = useLocation();
+  const tab = TABS.includes(query.get('tab') ?? '') ? query.get('tab')! : 'Governance';
+  const v = useLoad(async () => ok(await api.GET('/api/v1/models/{name}/versions/{version}', { params: { path: { name, version } } })), [name, version]);
+  const status = useLoad(async () => ok(await api.GET('/api/v1/models/{name}/versions/{version}/lifecycle', { params: { path: { name, version } } })), [name, version, tab]);
+  const evidence = useLoad(async () => ok(await api.GET('/api/v1/models/{name}/versions/{version}/evidence', { params: { path: { name, version } } })).items, [name, version, tab]);
+  const reload = () => { v.reload(); status.reload(); evidence.reload(); };
+  return (
+    <Async state={v}>
+      {(ver) => (
+        <>
+          <div className="page-head">
+            <div>
+              <p className="crumb"><Link to="/">Inventory</Link> / <Link to={`/models/${enc(name)}`}>{name}</Link> / version</p>
+              <h1>{name} v{version}</h1>
+              <p className="meta">
+                {status.data?.step && <Badge value={`step: ${status.data.step}`} tone="info" />} {status.data?.policy && <Badge value={`tier ${status.data.policy.tier}`} tone="neutral" />}{' '}
+                {status.data?.deployments.filter((d) => d.active).map((d) => <Badge key={d.id} value={`live in ${d.environment}`} tone="good" />)}
+              </p>
+            </div>
+          </div>
+          <Tabs tabs={TABS} current={tab} onChange={(t) => navigate(`${path}?tab=${enc(t)}`, { replace: true })} />
+          {tab === 'Overview' && <Definition v={ver} />}
+          {tab === 'Governance' && (
+            <Async state={status}>{(s) => <Governance s={s} artifactDigest={ver.artifactDigest} evidence={evidence.data ?? []} onChanged={reload} />}</Async>
+          )}
+          {tab === 'Evidence' && <Async state={evidence}>{(items) => <EvidenceList name={name} version={version} evidence={items} onRecorded={reload} />}</Async>}
+          {tab === 'Monitoring' && <MonitoringView name={name} version={version} />}
+          {tab === 'Audit' && <AuditTimeline subjectType="model-version" subjectId={ver.id} />}
+        </>
+      )}
+    </Async>
+  );
+}
+
+type VersionRecord = Awaited<ReturnType<typeof loadVersion>>;
+async function loadVersion(name: string, version: number) {
+  return ok(await api.GET('/api/v1/models/{name}/versions/{version}', { params: { path: { name, version } } }));
+}
+
+function Definition({ v }: { v: VersionRecord }) {
+  return (
+    <>
+      <Section title="Definition (immutable)">
+        <dl className="facts">
+          <dt>Artefact</dt><dd><code>{v.artifactUri}</code></dd>
+          <dt>Digest</dt><dd><code>{v.artifactDigest ?? '—'}</code></dd>
+          <dt>Framework</dt><dd>{v.framework ?? '—'}</dd>
+          <dt>Code</dt><dd>{v.code ? <><code>{v.code.repository}</code> @ <code>{v.code.commit}</code>{v.code.path ? ` (${v.code.path})` : ''}</> : '—'}</dd>
+          <dt>Environment</dt><dd>{v.environment ? Object.entries(v.environment).map(([k, val]) => <div key={k}>{k}: <code>{String(val)}</code></div>) : '—'}</dd>
+          <dt>Registered</dt><dd>{when(v.createdAt)} by {v.createdBy ?? '—'}</dd>
+          <dt>Stage</dt><dd>{v.stage}</dd>
+        </dl>
+        {v.description && <p className="prose">{v.description}</p>}
+        {v.documentation.length > 0 && (
+          <ul>{v.documentation.map((d) => <li key={d.url}><a href={d.url} rel="noopener noreferrer nofollow" target="_blank">{d.title}</a></li>)}</ul>
+        )}
+      </Section>
+      <Section title="Lineage">
+        <div className="lineage" role="img" aria-label="datasets feed this version">
+          <div className="lane">
+            <h3>Datasets</h3>
+            {v.datasets.length === 0 ? <p className="muted">none recorded</p> : v.datasets.map((d) => <div key={`${d.dataset}/${d.version}/${d.role}`} className="node">{d.dataset} v{d.version}<div className="sub">{d.role} · <code>{d.digest.slice(0, 15)}…</code></div></div>)}
+          </div>
+          <div className="arrow" aria-hidden="true">→</div>
+          <div className="lane">
+            <h3>Version</h3>
+            <div className="node current">{v.model} v{v.version}<div className="sub"><code>{(v.artifactDigest ?? '').slice(0, 15)}…</code></div></div>
+          </div>
+        </div>
+      </Section>
+    </>
+  );
+}
+
+/** Steps and gates, requirements, signatures, promotions and deployments of the version. */
+function Governance({ s, artifactDigest, evidence, onChanged }: { s: VersionStatus; artifactDigest: string | null; evidence: Parameters<typeof SignDialog>[0]['evidence']; onChanged: () => void }) {
+  const [signing, setSigning] = useState(false);
+  const current = s.steps.find((x) => x.state === 'current');
+  const next = s.steps[s.steps.findIndex((x) => x.state === 'current') + 1];
+  const advance = useAction(async () => {
+    ok(await api.POST('/api/v1/models/{name}/versions/{version}/lifecycle/transitions', { params: { path: { name: s.model, version: s.version } }, body: { to: next!.id } }));
+    onChanged();
+  });
+  if (!s.governed) return <Section title="Governance"><p className="muted">The use case has no risk assessment yet, so this version has no process. Answer the questionnaire on the use case first.</p></Section>;
+  return (
+    <>
+      <Section title={`Process: ${s.process?.title ?? ''}`} actions={<button type="button" onClick={() => setSigning(true)}>Sign…</button>}>
+        <ol className="steps">
+          {s.steps.map((st) => (
+            <li key={st.id} className={st.state}>
+              <div><strong>{st.title}</strong> <Badge value={st.state} /> {st.gate.passed ? <Badge value="passed" /> : <Badge value="blocked" />}</div>
+              {st.gate.blockers.length > 0 && st.state !== 'done' && (
+                <ul className="blockers">
+                  {st.gate.blockers.map((b) => <li key={b.measure}><Badge value={b.status} /> {b.title}{b.detail.length > 0 && <span className="sub">: {b.detail.join('; ')}</span>}</li>)}
+                </ul>
+              )}
+            </li>
+          ))}
+        </ol>
+        {current && next && (
+          <p>
+            <button type="button" className="secondary" disabled={advance.busy} onClick={() => void advance.act()}>Move to {next.title}</button>
+          </p>
+        )}
+        <Problem error={advance.error} />
+      </Section>
+      <Signatures items={s.signatures} />
+      <Requirements s={s} />
+      <Promotions s={s} onChanged={onChanged} />
+      <SignDialog open={signing} onClose={() => setSigning(false)} onSigned={() => { setSigning(false); onChanged(); }} status={s} artifactDigest={artifactDigest} evidence={evidence} />
+    </>
+  );
+}
+
+function Signatures({ items }: { items: Signature[] }) {
+  return (
+    <Section title="Signatures">
+      {items.length === 0 ? <p className="muted">No signature yet.</p> : (
+        <table className="grid">
+          <thead><tr><th scope="col">Signed by (printed name)</th><th scope="col">Date and time</th><th scope="col">Meaning</th><th scope="col">Role</th><th scope="col">Step</th><th scope="col">Status</th></tr></thead>
+          <tbody>
+            {items.map((g) => (
+              <tr key={g.id}>
+                <td>{g.signer.name}<div className="sub">{g.signer.username}{g.comment ? ` · “${g.comment}”` : ''}</div></td>
+                <td>{new Date(g.signedAt).toISOString().replace('T', ' ').slice(0, 19)} UTC</td>
+                <td>{g.meaning}</td>
+                <td>{g.role}</td>
+                <td>{g.step}</td>
+                <td>
+                  <Badge value={g.status} />
+                  {g.status === 'stale' && (
+                    <ul className="diff" aria-label="changed since signing">
+                      {g.changes.map((c, i) => <li key={i}>{describeChange(c as Record<string, unknown>)}</li>)}
+                    </ul>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Section>
+  );
+}
+
+/** A stale signature's change, in words. */
+function describeChange(c: Record<string, unknown>): string {
+  switch (c.what) {
+    case 'evidence': return `evidence ${String(c.change)}: ${String(c.id)}`;
+    case 'requirement': return `requirement ${String(c.measure)}: ${String(c.from ?? 'none')} → ${String(c.to ?? 'none')}`;
+    default: return `${String(c.what)} changed: ${String(c.from ?? '')} → ${String(c.to ?? '')}`;
+  }
+}
+
+function Requirements({ s }: { s: VersionStatus }) {
+  return (
+    <Section title="Requirements and what satisfies them">
+      <table className="grid">
+        <thead><tr><th scope="col">Measure</th><th scope="col">Step</th><th scope="col">Status</th><th scope="col">Detail</th></tr></thead>
+        <tbody>
+          {s.requirements.map((r) => (
+            <tr key={r.measure}><td>{r.title}<div className="sub">{r.measure}</div></td><td>{r.step}</td><td><Badge value={r.status} /></td><td className="sub">{r.status === 'satisfied' ? 'met for this artefact' : (r.unmet ?? []).join('; ') || r.reason || ''}</td></tr>
+          ))}
+        </tbody>
+      </table>
+    </Section>
+  );
+}
+
+function Promotions({ s, onChanged }: { s: VersionStatus; onChanged: () => void }) {
+  const [environment, setEnv] = useState<'development' | 'qa' | 'preproduction' | 'production'>('preproduction');
+  const [reason, setReason] = useState('');
+  const [last, setLast] = useState<Awaited<ReturnType<typeof request>> | null>(null);
+  const request = async () => ok(await api.POST('/api/v1/models/{name}/versions/{version}/promotions', { params: { path: { name: s.model, version: s.version } }, body: { environment, reason, mode: 'single' } }));
+  const promote = useAction(async () => {
+    setLast(await request());
+    onChanged();
+  });
+  return (
+    <Section title="Promotions and deployments">
+      <form className="form inline" onSubmit={(e) => { e.preventDefault(); void promote.act(); }}>
+        <Field label="Environment">
+          <select value={environment} onChange={(e) => setEnv(e.target.value as typeof environment)}>
+            {['development', 'qa', 'preproduction', 'production'].map((x) => <option key={x} value={x}>{x}</option>)}
+          </select>
+        </Field>
+        <Field label="Reason"><input value={reason} onChange={(e) => setReason(e.target.value)} required /></Field>
+        <button type="submit" disabled={promote.busy}>Request promotion</button>
+      </form>
+      <Problem error={promote.error} />
+      {last && (
+        <div className={`outcome ${last.status}`} role="status">
+          Promotion to {last.environment}: <Badge value={last.status} />
+          {last.status === 'blocked' && (
+            <ul className="blockers">
+              {last.blockers.map((b) => <li key={`${b.gate}/${b.measure}`}><Badge value={b.status} /> {b.title} <span className="sub">({b.gate}{b.signoff ? ', sign-off' : ''}){b.detail.length ? `: ${b.detail.join('; ')}` : ''}</span></li>)}
+              {last.reasons.map((r) => <li key={r}>{r}</li>)}
+            </ul>
+          )}
+        </div>
+      )}
+      <table className="grid">
+        <thead><tr><th scope="col">Requested</th><th scope="col">Environment</th><th scope="col">Status</th></tr></thead>
+        <tbody>{s.promotions.map((p) => <tr key={p.id}><td>{when(p.requestedAt)}</td><td>{p.environment}</td><td><Badge value={p.status} /></td></tr>)}</tbody>
+      </table>
+      <h3>Deployments</h3>
+      {s.deployments.length === 0 ? <p className="muted">Not deployed anywhere.</p> : (
+        <table className="grid">
+          <thead><tr><th scope="col">Environment</th><th scope="col">Mode</th><th scope="col">Since</th><th scope="col">Until</th><th scope="col">Verified</th></tr></thead>
+          <tbody>{s.deployments.map((d) => <tr key={d.id}><td>{d.environment}</td><td>{d.mode}</td><td>{when(d.since)}</td><td>{d.active ? <Badge value="active" tone="good" /> : when(d.until)}</td><td>{d.verifiedBy ? `${d.verifiedBy}, ${when(d.verifiedAt)}` : '—'}</td></tr>)}</tbody>
+        </table>
+      )}
+    </Section>
+  );
+}

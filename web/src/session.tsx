@@ -1,0 +1,99 @@
+import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
+import { api, csrf, ok, whenUnauthenticated } from './api/client.ts';
+import { Field, Problem } from './ui/basics.tsx';
+import { useAction } from './ui/hooks.ts';
+
+type Me = Awaited<ReturnType<typeof loadMe>>;
+async function loadMe() {
+  return ok(await api.GET('/api/v1/me'));
+}
+
+interface SessionValue {
+  me: Me;
+  signOut: () => Promise<void>;
+  /** True when the user holds `role` in any team, or organisation-wide. */
+  hasRole: (...roles: string[]) => boolean;
+}
+const SessionContext = createContext<SessionValue | null>(null);
+export const useSession = (): SessionValue => useContext(SessionContext)!;
+
+/** Signs the user in (or asks them to), then renders the console for them. */
+export function SessionGate({ children }: { children: ReactNode }) {
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [expired, setExpired] = useState(false);
+  useEffect(() => {
+    whenUnauthenticated(() => {
+      csrf.set(null);
+      setExpired(true);
+      setMe(null);
+    });
+    // Without its CSRF token a session cookie cannot change anything: sign in afresh.
+    if (!csrf.get()) return setMe(null);
+    loadMe().then(setMe, () => setMe(null));
+  }, []);
+  if (me === undefined) return <p className="muted centre">Loading…</p>;
+  if (me === null) return <SignIn expired={expired} onSignedIn={(m) => { setExpired(false); setMe(m); }} />;
+  if (me.passwordChangeRequired) return <ChangePassword onChanged={() => loadMe().then(setMe)} />;
+  const value: SessionValue = {
+    me,
+    hasRole: (...roles) => me.roles.some((r) => roles.includes(r.role)),
+    signOut: async () => {
+      await api.POST('/api/v1/auth/logout').catch(() => undefined);
+      csrf.set(null);
+      setMe(null);
+    },
+  };
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+function SignIn({ onSignedIn, expired }: { onSignedIn: (me: Me) => void; expired: boolean }) {
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const signIn = useAction(async () => {
+    const res = ok(await api.POST('/api/v1/auth/login', { body: { username, password } }));
+    csrf.set(res.csrfToken);
+    onSignedIn(await loadMe());
+  });
+  return (
+    <main className="signin">
+      <form onSubmit={(e) => { e.preventDefault(); void signIn.act(); }} aria-labelledby="signin-title">
+        <h1 id="signin-title">Steward</h1>
+        <p className="muted">Model governance: sign in to continue.</p>
+        {expired && <p className="notice" role="status">Your session ended. Sign in again.</p>}
+        <Field label="Username">
+          <input name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required autoFocus />
+        </Field>
+        <Field label="Password">
+          <input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+        </Field>
+        <Problem error={signIn.error} />
+        <button type="submit" disabled={signIn.busy}>Sign in</button>
+      </form>
+    </main>
+  );
+}
+
+function ChangePassword({ onChanged }: { onChanged: () => void }) {
+  const [currentPassword, setCurrent] = useState('');
+  const [newPassword, setNew] = useState('');
+  const change = useAction(async () => {
+    ok(await api.POST('/api/v1/auth/password', { body: { currentPassword, newPassword } }));
+    onChanged();
+  });
+  return (
+    <main className="signin">
+      <form onSubmit={(e) => { e.preventDefault(); void change.act(); }} aria-labelledby="pw-title">
+        <h1 id="pw-title">Choose your password</h1>
+        <p className="muted">This account still uses a one-time password.</p>
+        <Field label="One-time password">
+          <input type="password" autoComplete="current-password" value={currentPassword} onChange={(e) => setCurrent(e.target.value)} required />
+        </Field>
+        <Field label="New password" hint="at least 12 characters">
+          <input type="password" autoComplete="new-password" value={newPassword} onChange={(e) => setNew(e.target.value)} required />
+        </Field>
+        <Problem error={change.error} />
+        <button type="submit" disabled={change.busy}>Change password</button>
+      </form>
+    </main>
+  );
+}
