@@ -1,11 +1,11 @@
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, seedUser, useTestApp } from './helpers/app.ts';
-import { CONSOLE_DIR, ensureConsoleBuilt, noBrowser, openBrowser, screenshot, seriousViolations } from './helpers/browser.ts';
+import { CONSOLE_DIR, ensureConsoleBuilt, noBrowser, openBrowser, reportFailure, screenshot, seriousViolations, signIn as signInAs } from './helpers/browser.ts';
 import { DB_KINDS, skipReason } from './helpers/db.ts';
+import { PASSWORD } from './helpers/governed-path.ts';
 import { adHocAnalysis } from './helpers/policy.ts';
 
-const PASSWORD = (user: string) => `${user}-correct-horse-battery`;
 const XSS_NAME = 'Churn <img src=x onerror="window.__pwned=1"> <svg onload="window.__pwned=2">';
 const XSS_DOC = '# Card\n\n<script>window.__pwned=3</script>\n\n<img src=x onerror="window.__pwned=4">\n\n[click me](javascript:window.__pwned=5)';
 
@@ -33,22 +33,10 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
     });
     // A failing step leaves a screenshot and the problems shown on the page, to read in CI logs.
     afterEach(async (ctx) => {
-      if (ctx.task.result?.state !== 'fail' || !page) return;
-      await screenshot(page, `${kind}-failed-${ctx.task.name.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
-      const shown = await page.getByRole('alert').allTextContents().catch(() => []);
-      console.error(`at ${page.url()}: ${shown.join(' | ') || 'no problem shown'}; ${problems.join(' | ')}`);
+      if (ctx.task.result?.state === 'fail') await reportFailure(page, `${kind}-${ctx.task.name}`, problems);
     });
 
-    async function signIn(user: string) {
-      await page.goto(base);
-      await page.getByLabel('Username').fill(user);
-      await page.getByLabel('Password').fill(PASSWORD(user));
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('heading', { name: 'Inventory' }).waitFor({ timeout: 5000 }).catch(async (e) => {
-        console.log('DEBUG', problems, (await page.content()).slice(0, 3000));
-        throw e;
-      });
-    }
+    const signIn = (user: string) => signInAs(page, base, user);
     const a11y = async (name: string) => {
       expect(await seriousViolations(page), `axe on ${name}`).toEqual([]);
     };

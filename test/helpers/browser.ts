@@ -57,3 +57,20 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   });
   return result.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.targets.join(', ')}`);
 }
+
+/** Signs `user` in through the sign-in form (password `<user>-correct-horse-battery`) and waits for the inventory. */
+export async function signIn(page: Page, base: string, user: string): Promise<void> {
+  await page.goto(base);
+  await page.getByLabel('Username').fill(user);
+  await page.getByLabel('Password').fill(`${user}-correct-horse-battery`);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Inventory' }).waitFor();
+}
+
+/** After a failed test: a screenshot and the problems the page showed, for CI logs. */
+export async function reportFailure(page: Page | undefined, name: string, problems: string[]): Promise<void> {
+  if (!page) return;
+  await screenshot(page, `failed-${name.slice(0, 50).replace(/\W+/g, '-')}`).catch(() => undefined);
+  const shown = await page.getByRole('alert').allTextContents().catch(() => []);
+  console.error(`at ${page.url()}: ${shown.join(' | ') || 'no problem shown'}; ${problems.join(' | ')}`);
+}

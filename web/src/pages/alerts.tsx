@@ -36,7 +36,7 @@ export function AlertsPage() {
                     <td><code>{a.metric}</code> {a.comparator} {a.threshold}</td>
                     <td>{a.value === null ? '—' : a.value.toFixed(4)}</td>
                     <td><Link to={`/use-cases/${a.useCaseId}`}>use case</Link></td>
-                    <td><Badge value={a.state} />{a.acknowledged && <div className="sub">ack. {a.acknowledged.by}</div>}</td>
+                    <td><Badge value={a.state} />{a.acknowledged && <div className="sub">acknowledged {when(a.acknowledged.at)}</div>}</td>
                     <td className="actions">
                       {a.state === 'open' && <button type="button" className="secondary" onClick={() => void act.act(a.id, 'acknowledge')}>Acknowledge</button>}
                       {a.state !== 'resolved' && <button type="button" className="secondary" onClick={() => void act.act(a.id, 'resolve')}>Resolve</button>}
