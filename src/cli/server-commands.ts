@@ -7,9 +7,10 @@ import { startServer } from '../server.ts';
 export function serverCommands(program: Command): void {
   program
     .command('serve')
-    .description('start the API server (migrates the database first); configured by environment, see README')
-    .action(async () => {
-      const server = await startServer(loadConfig());
+    .description('start the server, console and API (migrates the database first); configured by environment, see README')
+    .option('--demo', 'fill a new, empty instance with the demo organisation (users sign in with password steward-demo-2026)')
+    .action(async (o: { demo?: boolean }) => {
+      const server = await startServer(loadConfig(), undefined, { demo: o.demo === true });
       let closing = false;
       const stop = async (signal: string) => {
         if (closing) return;

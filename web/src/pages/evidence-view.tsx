@@ -64,7 +64,8 @@ export function EvidenceList({ name, version, evidence, onRecorded }: { name: st
       <Section title="Evidence">
         {evidence.length === 0 ? <p className="muted">No evidence yet.</p> : (
           <ul className="evidence-list">
-            {[...evidence].reverse().map((e) => {
+            {/* Evaluations first (the charts), then the rest, each newest first. */}
+            {[...evidence].reverse().sort((a, b) => Number(b.kind === 'evaluation') - Number(a.kind === 'evaluation')).map((e) => {
               const spec = obj(e.spec);
               return (
                 <li key={e.id}>

@@ -12,6 +12,8 @@ export function MonitoringView({ name, version }: { name: string; version: numbe
         const features = [...new Set(w.items.flatMap((i) => Object.keys(i.drift?.decisions ?? {})))];
         const metrics = [...new Set(w.items.flatMap((i) => Object.keys(i.performance?.metrics ?? {})))];
         const threshold = w.items.flatMap((i) => Object.values(i.drift?.decisions ?? {}).map((d) => d.threshold)).find((t) => typeof t === 'number');
+        // Each feature's test decides what its score means (a p-value drifts below the threshold, a distance above it).
+        const tests = features.map((f) => `${f}: ${w.items.map((i) => i.drift?.decisions[f]?.stattest).find(Boolean) ?? 'default test'}`).join(', ');
         return (
           <>
             <Section title="Health">
@@ -20,7 +22,7 @@ export function MonitoringView({ name, version }: { name: string; version: numbe
             {features.length > 0 && (
               <Section title="Drift per feature">
                 <TimeSeries
-                  title="drift score per feature"
+                  title={`drift score per feature (${tests})`}
                   series={features.map((f) => ({ name: f, points: w.items.map((i) => ({ t: i.start, v: i.drift?.decisions[f]?.drift_score ?? null })) }))}
                   {...(threshold !== undefined && threshold !== null ? { threshold } : {})}
                 />

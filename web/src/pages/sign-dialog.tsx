@@ -40,7 +40,10 @@ export function SignDialog({ open, onClose, onSigned, status, artifactDigest, ev
           </dl>
           <h4>Evidence ({evidence.length})</h4>
           <ul className="compact">
-            {evidence.map((e) => <li key={e.id}>{e.kind} <code title={e.contentHash}>{short(e.contentHash)}</code></li>)}
+            {evidence.map((e) => {
+              const title = (e.spec as { title?: unknown } | null)?.title;
+              return <li key={e.id}>{e.kind}{typeof title === 'string' ? `: ${title}` : ''} <code title={e.contentHash}>{short(e.contentHash)}</code></li>;
+            })}
           </ul>
           <h4>Requirements</h4>
           <ul className="compact">

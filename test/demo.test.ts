@@ -1,0 +1,97 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seedDemo } from '../src/demo/seed.ts';
+import { DEMO_PASSWORD, PEOPLE, USE_CASES } from '../src/demo/scenario.ts';
+import { call, useTestApp } from './helpers/app.ts';
+import { STEWARD_BIN } from './helpers/cli.ts';
+import { DB_KINDS, skipReason } from './helpers/db.ts';
+
+const basic = (user: string) => `Basic ${Buffer.from(`${user}:${DEMO_PASSWORD}`).toString('base64')}`;
+
+describe.each(DB_KINDS)('the demo organisation, on %s', (kind) => {
+  describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'demo', () => {
+    const t = useTestApp(kind, { teams: [], monitoring: { pollMs: 100, sweepMs: 200 } });
+    beforeAll(async () => {
+      await seedDemo(t.app, { token: t.adminToken });
+    }, 120_000);
+
+    it('holds a dozen use cases across all four tiers, with people of every role who sign in with the demo password', async () => {
+      const overview = (await call(t.app, { method: 'GET', url: '/api/v1/overview?limit=50' })).body;
+      expect(overview.total).toBe(USE_CASES.length);
+      expect(new Set(overview.items.map((r: { tier: number }) => r.tier))).toEqual(new Set([1, 2, 3, 4]));
+      const roles = new Set(PEOPLE.flatMap(([, , r]) => r.map(([, role]) => role)));
+      expect(roles).toEqual(new Set(['business-stakeholder', 'business-analyst', 'data-scientist', 'risk-audit', 'data-ops', 'production', 'viewer']));
+      for (const [username] of PEOPLE) {
+        const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: basic(username) } });
+        expect(me.statusCode, username).toBe(200);
+      }
+      // The seeding tokens are revoked once the story is told.
+      const tokens = (await call(t.app, { method: 'GET', url: '/api/v1/tokens?username=dana' })).body.items;
+      expect(tokens.every((x: { revokedAt: string | null }) => x.revokedAt !== null)).toBe(true);
+    });
+
+    it('released the credit scorecard to production with independent signatures, then saw it drift', async () => {
+      const promotions = (await call(t.app, { method: 'GET', url: '/api/v1/models/credit-scorecard/versions/1/promotions' })).body.items;
+      expect(promotions).toContainEqual(expect.objectContaining({ environment: 'production', status: 'completed' }));
+      const signers = (await call(t.app, { method: 'GET', url: '/api/v1/models/credit-scorecard/versions/1/signatures' })).body.items.map((s: { signer: { username: string } }) => s.signer.username);
+      expect(signers).toEqual(expect.arrayContaining(['rita', 'ravi', 'omar', 'pete']));
+      let alerts: { rule: string; severity: string }[] = [];
+      for (let i = 0; i < 200 && !alerts.some((a) => a.rule === 'input-drift'); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        alerts = (await call(t.app, { method: 'GET', url: '/api/v1/alerts?model=credit-scorecard&version=1' })).body.items;
+      }
+      expect(alerts).toContainEqual(expect.objectContaining({ rule: 'input-drift', severity: 'critical' }));
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/check?model=credit-scorecard&version=1&environment=production' })).body.allowed).toBe(false);
+      const inbox = (await t.app.inject({ method: 'GET', url: '/api/v1/tasks', headers: { authorization: basic('rita') } })).json().items as { kind: string; model: string | null }[];
+      expect(inbox).toContainEqual(expect.objectContaining({ kind: 're-review', model: 'credit-scorecard' }));
+      expect(inbox).toContainEqual(expect.objectContaining({ kind: 'signoff', model: 'triage-cnn' }));
+    });
+
+    it('shows the fraud team a missed KPI, and keeps an intact audit trail', async () => {
+      const alerts = (await call(t.app, { method: 'GET', url: '/api/v1/alerts?state=all' })).body.items as { rule: string; metric: string }[];
+      expect(alerts).toContainEqual(expect.objectContaining({ rule: 'kpi-missed', metric: 'kpi.fraud-caught-rate.missed' }));
+      expect((await call(t.app, { method: 'POST', url: '/api/v1/audit/verification' })).body).toMatchObject({ ok: true });
+    });
+
+    it('seeds nothing into an instance that already holds use cases', async () => {
+      const lines: string[] = [];
+      await seedDemo(t.app, { token: t.adminToken }, (l) => lines.push(l));
+      expect(lines).toEqual(['demo: the instance already holds use cases; nothing seeded']);
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/overview' })).body.total).toBe(USE_CASES.length);
+    });
+  });
+});
+
+describe('steward serve --demo (real process)', () => {
+  it('starts a new instance with the demo organisation, whose users sign in with the demo password', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'steward-demo-'));
+    const child = spawn(process.execPath, [STEWARD_BIN, 'serve', '--demo'], { env: { ...process.env, STEWARD_DATA_DIR: dir, STEWARD_DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', STEWARD_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let err = '';
+        const timer = setTimeout(() => reject(new Error(`demo did not start: ${err}`)), 90_000);
+        child.stderr.on('data', (d) => {
+          err += d;
+          const m = /Steward demo ready on (http:\/\/\S+):/.exec(err);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]!);
+          }
+        });
+        child.on('exit', (code) => reject(new Error(`demo exited with ${code}: ${err}`)));
+      });
+      const overview = await fetch(`${url}/api/v1/overview`, { headers: { authorization: basic('admin') } });
+      expect(overview.status).toBe(200);
+      expect(((await overview.json()) as { total: number }).total).toBe(USE_CASES.length);
+      expect((await fetch(`${url}/api/v1/me`, { headers: { authorization: basic('rita') } })).status).toBe(200);
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
