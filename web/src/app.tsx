@@ -3,6 +3,7 @@ import { api, ok } from './api/client.ts';
 import { AdminPage } from './pages/admin.tsx';
 import { AlertsPage } from './pages/alerts.tsx';
 import { AuditPage } from './pages/audit.tsx';
+import { DatasetPage, DatasetsPage } from './pages/datasets.tsx';
 import { InboxPage } from './pages/inbox.tsx';
 import { InventoryPage } from './pages/inventory.tsx';
 import { ModelPage } from './pages/model.tsx';
@@ -20,6 +21,8 @@ const ROUTES: [string, (p: Record<string, string>) => ReactNode, string][] = [
   ['/use-cases/:id', (p) => <UseCasePage id={p.id!} />, 'Use case'],
   ['/models/:name', (p) => <ModelPage name={p.name!} />, 'Model'],
   ['/models/:name/versions/:version', (p) => <VersionPage name={p.name!} version={Number(p.version)} />, 'Version'],
+  ['/datasets', () => <DatasetsPage />, 'Datasets'],
+  ['/datasets/:id', (p) => <DatasetPage id={p.id!} />, 'Dataset'],
   ['/inbox', () => <InboxPage />, 'Approvals inbox'],
   ['/alerts', () => <AlertsPage />, 'Alerts and incidents'],
   ['/policy', () => <PolicyPage />, 'Policy'],
@@ -54,6 +57,7 @@ export function App() {
           {nav('/', 'Inventory')}
           {nav('/inbox', <>Inbox{inbox.data ? <span className="count" aria-label={`${inbox.data} open tasks`}>{inbox.data}</span> : null}</>)}
           {nav('/alerts', 'Alerts')}
+          {nav('/datasets', 'Datasets')}
           {nav('/policy', 'Policy')}
           {nav('/audit', 'Audit')}
           {hasRole('admin') && nav('/admin', 'Admin')}

@@ -80,6 +80,7 @@ export function EvidenceList({ name, version, evidence, onRecorded }: { name: st
           </ul>
         )}
       </Section>
+      <UploadEvaluation name={name} version={version} onRecorded={onRecorded} />
       <RecordDocument name={name} version={version} onRecorded={onRecorded} />
     </>
   );
@@ -116,6 +117,52 @@ function RecordDocument({ name, version, onRecorded }: { name: string; version: 
         <Field label="Content (Markdown)"><textarea value={content} onChange={(e) => setContent(e.target.value)} rows={5} required /></Field>
         <Problem error={record.error} />
         <button type="submit" disabled={record.busy}>Record document</button>
+      </form>
+    </Section>
+  );
+}
+
+const TYPES: Record<string, string> = { csv: 'text/csv', jsonl: 'application/x-ndjson', ndjson: 'application/x-ndjson', parquet: 'application/vnd.apache.parquet' };
+
+/** Evaluate the version on a data file (labels, predictions, scores, sensitive columns): stored as evidence. */
+function UploadEvaluation({ name, version, onRecorded }: { name: string; version: number; onRecorded: () => void }) {
+  const [file, setFile] = useState<File | null>(null);
+  const [task, setTask] = useState<'binary-classification' | 'multiclass-classification' | 'regression'>('binary-classification');
+  const [label, setLabel] = useState('y');
+  const [prediction, setPrediction] = useState('yhat');
+  const [score, setScore] = useState('');
+  const [sensitive, setSensitive] = useState('');
+  const upload = useAction(async () => {
+    if (!file) throw new Error('choose a data file');
+    const type = TYPES[file.name.split('.').pop()?.toLowerCase() ?? ''] ?? 'text/csv';
+    ok(await api.POST('/api/v1/models/{name}/versions/{version}/evaluations', {
+      params: { path: { name, version }, query: { task, label, ...(prediction ? { prediction } : {}), ...(score ? { score } : {}), ...(sensitive ? { sensitive } : {}) } },
+      body: file as never,
+      bodySerializer: (b: unknown) => b as Blob,
+      headers: { 'content-type': type },
+    }));
+    setFile(null);
+    onRecorded();
+  });
+  return (
+    <Section title="Evaluate on a data file">
+      <form className="form" onSubmit={(e) => { e.preventDefault(); void upload.act(); }}>
+        <Field label="Data file" hint="CSV, JSON Lines or Parquet with labels and predictions"><input type="file" accept=".csv,.jsonl,.ndjson,.parquet" onChange={(e) => setFile(e.target.files?.[0] ?? null)} required /></Field>
+        <div className="row">
+          <Field label="Task">
+            <select value={task} onChange={(e) => setTask(e.target.value as typeof task)}>
+              <option value="binary-classification">binary classification</option>
+              <option value="multiclass-classification">multiclass classification</option>
+              <option value="regression">regression</option>
+            </select>
+          </Field>
+          <Field label="Label column"><input value={label} onChange={(e) => setLabel(e.target.value)} required /></Field>
+          <Field label="Prediction column"><input value={prediction} onChange={(e) => setPrediction(e.target.value)} /></Field>
+          <Field label="Score column"><input value={score} onChange={(e) => setScore(e.target.value)} placeholder="optional" /></Field>
+          <Field label="Sensitive columns"><input value={sensitive} onChange={(e) => setSensitive(e.target.value)} placeholder="e.g. sex,age_band" /></Field>
+        </div>
+        <Problem error={upload.error} />
+        <button type="submit" disabled={upload.busy}>Evaluate</button>
       </form>
     </Section>
   );

@@ -73,7 +73,7 @@ function Definition({ v }: { v: VersionRecord }) {
         <div className="lineage" role="img" aria-label="datasets feed this version">
           <div className="lane">
             <h3>Datasets</h3>
-            {v.datasets.length === 0 ? <p className="muted">none recorded</p> : v.datasets.map((d) => <div key={`${d.dataset}/${d.version}/${d.role}`} className="node">{d.dataset} v{d.version}<div className="sub">{d.role} · <code>{d.digest.slice(0, 15)}…</code></div></div>)}
+            {v.datasets.length === 0 ? <p className="muted">none recorded</p> : v.datasets.map((d) => <div key={`${d.dataset}/${d.version}/${d.role}`} className="node"><Link to={`/datasets/${enc(d.dataset)}`}>{d.dataset} v{d.version}</Link><div className="sub">{d.role} · <code>{d.digest.slice(0, 15)}…</code></div></div>)}
           </div>
           <div className="arrow" aria-hidden="true">→</div>
           <div className="lane">
@@ -214,6 +214,14 @@ function Promotions({ s, onChanged }: { s: VersionStatus; onChanged: () => void 
     setLast(await request());
     onChanged();
   });
+  const withdraw = useAction(async (id: string) => {
+    ok(await api.POST('/api/v1/models/{name}/versions/{version}/promotions/{id}/cancellation', { params: { path: { name: s.model, version: s.version, id } } }));
+    onChanged();
+  });
+  const verify = useAction(async (id: string) => {
+    ok(await api.POST('/api/v1/models/{name}/versions/{version}/deployments/{id}/verification', { params: { path: { name: s.model, version: s.version, id } } }));
+    onChanged();
+  });
   return (
     <Section title="Promotions and deployments">
       <form className="form inline" onSubmit={(e) => { e.preventDefault(); void promote.act(); }}>
@@ -225,7 +233,7 @@ function Promotions({ s, onChanged }: { s: VersionStatus; onChanged: () => void 
         <Field label="Reason"><input value={reason} onChange={(e) => setReason(e.target.value)} required /></Field>
         <button type="submit" disabled={promote.busy}>Request promotion</button>
       </form>
-      <Problem error={promote.error} />
+      <Problem error={promote.error ?? withdraw.error ?? verify.error} />
       {last && (
         <div className={`outcome ${last.status}`} role="status">
           Promotion to {last.environment}: <Badge value={last.status} />
@@ -238,14 +246,14 @@ function Promotions({ s, onChanged }: { s: VersionStatus; onChanged: () => void 
         </div>
       )}
       <table className="grid">
-        <thead><tr><th scope="col">Requested</th><th scope="col">Environment</th><th scope="col">Status</th></tr></thead>
-        <tbody>{s.promotions.map((p) => <tr key={p.id}><td>{when(p.requestedAt)}</td><td>{p.environment}</td><td><Badge value={p.status} /></td></tr>)}</tbody>
+        <thead><tr><th scope="col">Requested</th><th scope="col">Environment</th><th scope="col">Status</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+        <tbody>{s.promotions.map((p) => <tr key={p.id}><td>{when(p.requestedAt)}</td><td>{p.environment}</td><td><Badge value={p.status} /></td><td>{(p.status === 'blocked' || p.status === 'pending') && <button type="button" className="secondary" onClick={() => void withdraw.act(p.id)}>Withdraw</button>}</td></tr>)}</tbody>
       </table>
       <h3>Deployments</h3>
       {s.deployments.length === 0 ? <p className="muted">Not deployed anywhere.</p> : (
         <table className="grid">
           <thead><tr><th scope="col">Environment</th><th scope="col">Mode</th><th scope="col">Since</th><th scope="col">Until</th><th scope="col">Verified</th></tr></thead>
-          <tbody>{s.deployments.map((d) => <tr key={d.id}><td>{d.environment}</td><td>{d.mode}</td><td>{when(d.since)}</td><td>{d.active ? <Badge value="active" tone="good" /> : when(d.until)}</td><td>{d.verifiedBy ? `${d.verifiedBy}, ${when(d.verifiedAt)}` : '—'}</td></tr>)}</tbody>
+          <tbody>{s.deployments.map((d) => <tr key={d.id}><td>{d.environment}</td><td>{d.mode}</td><td>{when(d.since)}</td><td>{d.active ? <Badge value="active" tone="good" /> : when(d.until)}</td><td>{d.verifiedBy ? `${d.verifiedBy}, ${when(d.verifiedAt)}` : d.active ? <button type="button" className="secondary" onClick={() => void verify.act(d.id)}>Record verification</button> : '—'}</td></tr>)}</tbody>
         </table>
       )}
     </Section>
