@@ -35,7 +35,7 @@ describe.each(DB_KINDS)('releasing a governed model from the console and watchin
       await signIn(page, base, 'dana');
       await page.goto(`${base}/models/scorecard/versions/1?tab=Governance`);
       await page.getByLabel('Environment').selectOption('production');
-      await page.getByLabel('Reason').fill('first release');
+      await page.getByLabel('Reason', { exact: true }).fill('first release');
       await page.getByRole('button', { name: 'Request promotion' }).click();
       const outcome = page.getByRole('status').filter({ hasText: 'Promotion to production' });
       await outcome.waitFor();
@@ -65,9 +65,45 @@ describe.each(DB_KINDS)('releasing a governed model from the console and watchin
       // The blocked request was decided again when the signature arrived: it completed.
       await expect.poll(() => page.getByRole('row').filter({ hasText: 'production' }).filter({ hasText: 'completed' }).count()).toBeGreaterThan(0);
       await page.getByText('live in production').waitFor();
-      expect(await page.getByRole('region', { name: 'Deployment check' }).or(page.locator('section', { hasText: 'Deployment check' })).first().textContent()).toContain('allowed');
+      expect(await page.getByRole('region', { name: 'Deployment check' }).textContent()).toContain('allowed');
       expect(await path.check()).toEqual({ allowed: true, reasons: [] });
       await screenshot(page, `${kind}-prod-03-released`);
+    });
+
+    it('shows the use case’s own process with its scoping signatures, and opens an incident with its Art. 73 deadline', async () => {
+      await page.goto(`${base}/use-cases/${path.useCaseId}?tab=Process`);
+      await page.getByRole('heading', { name: /^Process:/ }).waitFor();
+      expect(await page.getByRole('row', { name: /User olga/ }).first().textContent()).toContain('valid');
+      await screenshot(page, `${kind}-prod-03b-use-case-process`);
+      await page.getByRole('tab', { name: 'Overview' }).click();
+      await page.getByLabel('Incident title').fill('Wrong refusals reported by customers');
+      await page.getByLabel('Severity').selectOption('serious');
+      await page.getByLabel('Art. 73 category').selectOption('standard');
+      await page.getByRole('button', { name: 'Open incident' }).click();
+      const incident = page.getByRole('row').filter({ hasText: 'Wrong refusals reported by customers' });
+      await incident.waitFor();
+      // A serious incident of a high-risk use case must be reported within 15 days.
+      expect(await incident.textContent()).toMatch(/\d{4}/);
+      await incident.getByRole('button', { name: 'Record report' }).click();
+      await expect.poll(() => page.getByRole('row').filter({ hasText: 'Wrong refusals reported by customers' }).textContent()).toContain('reported');
+      expect(await seriousViolations(page)).toEqual([]);
+    });
+
+    it('suspends the released version under human oversight with a signed decision, which the deployment check obeys, and lifts it', async () => {
+      await page.goto(`${base}/models/scorecard/versions/1?tab=Governance`);
+      const oversight = page.getByRole('region', { name: 'Human oversight' });
+      await oversight.getByLabel('Reason to suspend').fill('customer complaints under investigation');
+      await oversight.getByLabel('Your password (signed decision)').fill(PASSWORD('rita'));
+      await oversight.getByRole('button', { name: 'Suspend this version' }).click();
+      await expect.poll(() => oversight.textContent()).toContain('suspended since');
+      expect((await path.check()).allowed).toBe(false);
+      await expect.poll(() => page.getByRole('region', { name: 'Deployment check' }).textContent()).toContain('refused');
+      await screenshot(page, `${kind}-prod-03c-suspended`);
+      await oversight.getByLabel('Reason to lift').fill('complaints explained by a data entry error');
+      await oversight.getByLabel('Your password (signed decision)').fill(PASSWORD('rita'));
+      await oversight.getByRole('button', { name: 'Lift the suspension' }).click();
+      await expect.poll(() => oversight.textContent()).toContain('not suspended');
+      expect(await path.check()).toEqual({ allowed: true, reasons: [] });
     });
 
     it('shows production drift: the alert, the drift chart, approvals gone stale with what changed, and the check refusing', async () => {
@@ -77,7 +113,7 @@ describe.each(DB_KINDS)('releasing a governed model from the console and watchin
       const rita = page.getByRole('row', { name: /User rita/ }).filter({ hasText: 'release accepted' });
       await expect.poll(() => rita.textContent()).toContain('stale');
       expect(await rita.getByRole('list', { name: 'changed since signing' }).textContent()).toContain('evidence added');
-      expect(await page.locator('section', { hasText: 'Deployment check' }).first().textContent()).toContain('refused');
+      expect(await page.getByRole('region', { name: 'Deployment check' }).textContent()).toContain('refused');
       await screenshot(page, `${kind}-prod-04-approvals-stale`);
       await page.getByRole('tab', { name: 'Monitoring' }).click();
       await page.getByRole('img', { name: /drift score per feature/ }).waitFor();

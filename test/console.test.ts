@@ -130,7 +130,7 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
     it('requests a promotion and shows it blocked with the unmet measures', async () => {
       await page.getByRole('tab', { name: 'Governance' }).click();
       await page.getByLabel('Environment').selectOption('production');
-      await page.getByLabel('Reason').fill('quarterly release');
+      await page.getByLabel('Reason', { exact: true }).fill('quarterly release');
       await page.getByRole('button', { name: 'Request promotion' }).click();
       const outcome = page.getByRole('status').filter({ hasText: 'Promotion to production' });
       await outcome.waitFor();
@@ -178,6 +178,25 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
       expect(await page.getByRole('row', { name: /signature\.create/ }).textContent()).toContain('User rita');
       await screenshot(page, `${kind}-07-audit`);
       await a11y('audit');
+    });
+
+    it('lets an administrator grant a role and subscribe a webhook', async () => {
+      await seedUser(t.app, 'ada', [{ scope: '*', role: 'admin' }]);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await signIn('ada');
+      await page.getByRole('link', { name: 'Admin' }).click();
+      await page.getByLabel('Role to grant dana').selectOption('viewer');
+      await page.getByLabel('Team of the role for dana').fill('lending');
+      await page.getByRole('row', { name: /User dana/ }).getByRole('button', { name: 'Grant' }).click();
+      await expect.poll(() => page.getByRole('row', { name: /User dana/ }).textContent()).toContain('viewer@lending');
+      await a11y('admin users');
+      await page.getByRole('tab', { name: 'Webhooks' }).click();
+      await page.getByLabel('Receiver URL').fill('https://hooks.example.com/steward');
+      await page.getByLabel(/^Events/).fill('promotion.*, signature.create');
+      await page.getByRole('button', { name: 'Subscribe' }).click();
+      await page.getByRole('status').filter({ hasText: 'Signing secret' }).waitFor();
+      expect(await page.getByRole('row', { name: /hooks\.example\.com/ }).textContent()).toContain('promotion.*, signature.create');
+      await screenshot(page, `${kind}-09-admin-webhooks`);
     });
 
     it('finds the model in the inventory by search, and shows the inbox', async () => {

@@ -64,3 +64,11 @@ export const IfMatchHeaders = Type.Object({ 'if-match': Type.Optional(Type.Strin
 
 /** Parses JSON text columns. */
 export const parseJson = <T>(text: string): T => JSON.parse(text) as T;
+
+/**
+ * A response object that keeps properties it does not list: serialisation then never drops a
+ * field a service adds, while the listed ones are typed in OpenAPI (and the console's client).
+ */
+export const OpenObject = <P extends Record<string, TSchema>>(props: P, options: { description?: string } = {}) => Type.Object(props, { additionalProperties: true, ...options });
+
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Promotion, Signature, Task, VersionRequirements, VersionStatus } from './lifecycle.schema.ts';
+import { Promotion, Signature, Task, UseCaseStatus, VersionRequirements, VersionStatus } from './lifecycle.schema.ts';
 import { contextOf, type App } from '../../http/app-types.ts';
 import { ROLES } from '../../domain/authz.ts';
 import { MEANINGS } from '../../domain/lifecycle/manifest.ts';
@@ -36,7 +36,7 @@ const SignatureBody = Type.Object(
 export function lifecycleRoutes(app: App, { lifecycle, signing, useCases }: { lifecycle: LifecycleService; signing: SigningService; useCases: UseCaseLifecycle }): void {
   app.get('/use-cases/:id/lifecycle', {
     config: { permission: 'inventory:read' },
-    schema: { tags, summary: "The use case's own steps (scoping, ideation), their gates, documents and signatures", params: Type.Object({ id: Uuid }), response: { 200: Type.Unknown() } },
+    schema: { tags, summary: "The use case's own steps (scoping, ideation), their gates, documents and signatures", params: Type.Object({ id: Uuid }), response: { 200: UseCaseStatus } },
   }, async (request) => useCases.status(request.params.id));
 
   app.post('/use-cases/:id/lifecycle/transitions', {
@@ -104,7 +104,7 @@ export function lifecycleRoutes(app: App, { lifecycle, signing, useCases }: { li
       summary: "Sign a use case's scoping steps once for all its versions (business owner, AI policy...), with the same re-authentication as a version signature",
       params: Type.Object({ id: Uuid }),
       body: SignatureBody,
-      response: { 201: Type.Unknown() },
+      response: { 201: Signature },
     },
   }, async (request, reply) => {
     const { password, token, ...input } = request.body;
@@ -113,7 +113,7 @@ export function lifecycleRoutes(app: App, { lifecycle, signing, useCases }: { li
 
   app.get('/use-cases/:id/signatures', {
     config: { permission: 'inventory:read' },
-    schema: { tags, summary: "A use case's signatures, valid while its risk assessment stands", params: Type.Object({ id: Uuid }), response: { 200: Type.Unknown() } },
+    schema: { tags, summary: "A use case's signatures, valid while its risk assessment stands", params: Type.Object({ id: Uuid }), response: { 200: Type.Object({ items: Type.Array(Signature) }) } },
   }, async (request) => ({ items: await signing.useCaseSignatures(request.params.id) }));
 
   app.get('/models/:name/versions/:version/signatures', {

@@ -1,9 +1,8 @@
 import { Type, type TSchema } from 'typebox';
+import { Nullable, OpenObject } from '../common/common.schema.ts';
 
-// Response schemas of the lifecycle routes. Objects keep properties they do not list
-// (`additionalProperties: true`), so a field added to a service is never silently dropped.
-const Open = <P extends Record<string, TSchema>>(props: P, description?: string) => Type.Object(props, { additionalProperties: true, ...(description ? { description } : {}) });
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+// Response schemas of the lifecycle routes (objects keep properties they do not list).
+const Open = <P extends Record<string, TSchema>>(props: P, description?: string) => OpenObject(props, description ? { description } : {});
 
 export const Blocker = Open({
   gate: Type.String({ description: 'the process step whose gate the measure belongs to' }),
@@ -101,4 +100,18 @@ export const VersionRequirements = Open({
   tier: Type.Optional(Type.Integer()),
   reevaluateUnder: Type.Optional(Nullable(Type.String())),
   requirements: Type.Array(Requirement),
+});
+
+const StepState = Type.Union([Type.Literal('done'), Type.Literal('current'), Type.Literal('upcoming')]);
+
+/** A use case's own steps (scoping, ideation): gates, documents and signatures. */
+export const UseCaseStatus = Open({
+  useCase: Open({ id: Type.String(), name: Type.String() }),
+  governed: Type.Boolean(),
+  process: Nullable(Open({ id: Type.String(), title: Type.String(), steps: Type.Array(Type.String()) })),
+  step: Nullable(Type.String()),
+  steps: Type.Array(Open({ id: Type.String(), state: StepState, gate: Gate })),
+  requirements: Type.Array(Requirement),
+  documents: Type.Array(Open({ id: Type.String(), kind: Type.String(), title: Type.String(), uri: Nullable(Type.String()), digest: Nullable(Type.String()), contentHash: Type.String(), createdAt: Type.String(), createdBy: Nullable(Type.String()) })),
+  signatures: Type.Array(Signature),
 });

@@ -69,7 +69,7 @@ export function createUseCaseLifecycle(deps: LifecycleDeps & { core: LifecycleCo
         governed: l.policy !== null,
         process: l.process,
         step: l.step,
-        steps: l.steps.map((s, i) => ({ id: s, state: i < at ? 'done' : i === at ? 'current' : 'upcoming', gate: gates[i]! })),
+        steps: l.steps.map((s, i) => ({ id: s, state: (i < at ? 'done' : i === at ? 'current' : 'upcoming') as 'done' | 'current' | 'upcoming', gate: gates[i]! })),
         requirements: l.requirements,
         documents: l.documents.map((d) => ({ id: d.id, kind: d.kind, title: d.title, uri: d.uri, digest: d.digest, contentHash: d.content_hash, createdAt: d.created_at, createdBy: d.created_by })),
         signatures: l.signatures,

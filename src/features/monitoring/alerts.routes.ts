@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
 import { Name, PositiveInt, Uuid } from '../common/common.schema.ts';
 import type { MonitoringFeature } from './index.ts';
-import { AlertAction, IncidentBody, AlertSchema } from './monitoring.schema.ts';
+import { AlertAction, AlertSchema, IncidentBody, IncidentSchema } from './monitoring.schema.ts';
 
 const tags = ['alerts'];
 const IdParams = Type.Object({ id: Uuid });
@@ -46,12 +46,12 @@ export function alertRoutes(app: App, m: MonitoringFeature): void {
 
   app.post('/alerts/:id/incidents', {
     config: { auth: 'authenticated' },
-    schema: { tags, summary: 'Escalate an alert to an incident (with the Art. 73 reporting deadline for high-risk use cases)', params: IdParams, body: IncidentBody, response: { 201: Type.Unknown() } },
+    schema: { tags, summary: 'Escalate an alert to an incident (with the Art. 73 reporting deadline for high-risk use cases)', params: IdParams, body: IncidentBody, response: { 201: IncidentSchema } },
   }, async (request, reply) => reply.status(201).send(await m.alerts.openIncident(contextOf(request), { alertId: request.params.id }, request.body)));
 
   app.post('/use-cases/:id/incidents', {
     config: { auth: 'authenticated' },
-    schema: { tags, summary: 'Open an incident on a use case', params: IdParams, body: IncidentBody, response: { 201: Type.Unknown() } },
+    schema: { tags, summary: 'Open an incident on a use case', params: IdParams, body: IncidentBody, response: { 201: IncidentSchema } },
   }, async (request, reply) => reply.status(201).send(await m.alerts.openIncident(contextOf(request), { useCaseId: request.params.id }, request.body)));
 
   app.get('/incidents', {
@@ -60,22 +60,22 @@ export function alertRoutes(app: App, m: MonitoringFeature): void {
       tags,
       summary: 'Incidents, newest first, with their reporting deadlines and whether they are overdue',
       querystring: Type.Object({ useCase: Type.Optional(Uuid), open: Type.Boolean({ default: false }), limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }) }, { additionalProperties: false }),
-      response: { 200: Type.Object({ items: Type.Array(Type.Unknown()) }) },
+      response: { 200: Type.Object({ items: Type.Array(IncidentSchema) }) },
     },
   }, async (request) => ({ items: await m.alerts.incidents({ ...(request.query.useCase ? { useCaseId: request.query.useCase } : {}), open: request.query.open }, request.query.limit) }));
 
   app.get('/incidents/:id', {
     config: { permission: 'inventory:read' },
-    schema: { tags, summary: 'One incident', params: IdParams, response: { 200: Type.Unknown() } },
+    schema: { tags, summary: 'One incident', params: IdParams, response: { 200: IncidentSchema } },
   }, async (request) => m.alerts.incident(request.params.id));
 
   app.post('/incidents/:id/report', {
     config: { auth: 'authenticated' },
-    schema: { tags, summary: 'Record that the incident was reported to the market surveillance authority', params: IdParams, body: Type.Object({ reference: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) }, { additionalProperties: false }), response: { 200: Type.Unknown() } },
+    schema: { tags, summary: 'Record that the incident was reported to the market surveillance authority', params: IdParams, body: Type.Object({ reference: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) }, { additionalProperties: false }), response: { 200: IncidentSchema } },
   }, async (request) => m.alerts.updateIncident(contextOf(request), request.params.id, { report: request.body }));
 
   app.post('/incidents/:id/close', {
     config: { auth: 'authenticated' },
-    schema: { tags, summary: 'Close the incident', params: IdParams, body: Type.Object({}, { additionalProperties: false }), response: { 200: Type.Unknown() } },
+    schema: { tags, summary: 'Close the incident', params: IdParams, body: Type.Object({}, { additionalProperties: false }), response: { 200: IncidentSchema } },
   }, async (request) => m.alerts.updateIncident(contextOf(request), request.params.id, { close: true }));
 }

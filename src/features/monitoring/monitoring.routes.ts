@@ -7,7 +7,7 @@ import { Uuid } from '../common/common.schema.ts';
 import { VersionParams } from '../versions/versions.schema.ts';
 import type { DataFormat } from '../evidence/parse.ts';
 import type { MonitoringFeature } from './index.ts';
-import { KpiValuesBody, MonitorConfigBody, ProfileBody, SignedDecision, WindowQuery, MonitoringWindows } from './monitoring.schema.ts';
+import { KpiValuesBody, MonitorConfigBody, ProfileBody, SignedDecision, WindowQuery, MonitoringWindows, KpiValues, SuspensionSchema } from './monitoring.schema.ts';
 
 const tags = ['monitoring'];
 const FORMATS: Record<string, DataFormat> = { 'text/csv': 'csv', 'application/x-ndjson': 'jsonl', 'application/jsonl': 'jsonl', 'application/vnd.apache.parquet': 'parquet', 'application/x-parquet': 'parquet' };
@@ -107,7 +107,7 @@ export async function monitoringRoutes(app: App, m: MonitoringFeature): Promise<
 
   app.get('/use-cases/:id/kpis/:kpi/values', {
     config: { permission: 'inventory:read' },
-    schema: { tags, summary: 'KPI values against the target set at scoping', params: Type.Object({ id: Uuid, kpi: Type.String({ minLength: 1, maxLength: 200 }) }), querystring: WindowQuery, response: { 200: Type.Unknown() } },
+    schema: { tags, summary: 'KPI values against the target set at scoping', params: Type.Object({ id: Uuid, kpi: Type.String({ minLength: 1, maxLength: 200 }) }), querystring: WindowQuery, response: { 200: KpiValues } },
   }, async (request) => m.kpiValues(request.params.id, request.params.kpi, request.query));
 
   app.post('/models/:name/versions/:version/suspension', {
@@ -117,17 +117,17 @@ export async function monitoringRoutes(app: App, m: MonitoringFeature): Promise<
       summary: 'Suspend the version (human oversight): a signed decision; the deployment check refuses it everywhere until lifted',
       params: VersionParams,
       body: SignedDecision,
-      response: { 201: Type.Unknown() },
+      response: { 201: SuspensionSchema },
     },
   }, async (request, reply) => reply.status(201).send(await m.oversight.suspend(contextOf(request), request.params.name, request.params.version, request.body)));
 
   app.post('/models/:name/versions/:version/suspension/lift', {
     config: { auth: 'authenticated' },
-    schema: { tags: ['oversight'], summary: 'Lift the suspension of the version: a signed decision', params: VersionParams, body: SignedDecision, response: { 200: Type.Unknown() } },
+    schema: { tags: ['oversight'], summary: 'Lift the suspension of the version: a signed decision', params: VersionParams, body: SignedDecision, response: { 200: SuspensionSchema } },
   }, async (request) => m.oversight.lift(contextOf(request), request.params.name, request.params.version, request.body));
 
   app.get('/models/:name/versions/:version/suspensions', {
     config: { permission: 'inventory:read' },
-    schema: { tags: ['oversight'], summary: 'Suspensions of the version, with their signed decisions', params: VersionParams, response: { 200: Type.Object({ items: Type.Array(Type.Unknown()) }) } },
+    schema: { tags: ['oversight'], summary: 'Suspensions of the version, with their signed decisions', params: VersionParams, response: { 200: Type.Object({ items: Type.Array(SuspensionSchema) }) } },
   }, async (request) => ({ items: await m.oversight.list(request.params.name, request.params.version) }));
 }

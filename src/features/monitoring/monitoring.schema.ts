@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { STAT_TESTS } from '../../domain/drift/drift.ts';
 import { ART73_DAYS, COMPARATORS, SEVERITIES } from '../../domain/monitoring/alerts.ts';
-import { FiniteNumber, Name, PositiveInt, Timestamp } from '../common/common.schema.ts';
+import { FiniteNumber, Name, OpenObject, PositiveInt, Timestamp } from '../common/common.schema.ts';
 
 const Column = Type.String({ minLength: 1, maxLength: 200 });
 const MonitorId = Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9.-]*$' });
@@ -102,7 +102,6 @@ export const WindowQuery = Type.Object(
 
 // The monitoring view's response. Objects keep properties they do not list (the drift report
 // carries every statistic Evidently reports), so nothing is dropped by serialisation.
-const OpenObject = <P extends Record<string, import('typebox').TSchema>>(props: P) => Type.Object(props, { additionalProperties: true });
 const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
 export const ColumnDriftDecision = OpenObject({ stattest: Type.Union([Type.String(), Type.Null()]), threshold: NullableNumber, drift_score: NullableNumber, drift_detected: Type.Boolean() });
 export const MonitoringWindows = Type.Object({
@@ -144,4 +143,38 @@ export const AlertSchema = OpenObject({
   acknowledged: Who,
   resolved: Who,
   note: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const IncidentSchema = OpenObject({
+  id: Type.String(),
+  useCaseId: Type.String(),
+  versionId: Type.Union([Type.String(), Type.Null()]),
+  alertId: Type.Union([Type.String(), Type.Null()]),
+  title: Type.String(),
+  description: Type.String(),
+  severity: Type.String(),
+  category: Type.Union([Type.String(), Type.Null()], { description: 'EU AI Act Art. 73 category, for high-risk use cases' }),
+  awareAt: Type.String(),
+  reportDueAt: Type.Union([Type.String(), Type.Null()]),
+  overdue: Type.Boolean(),
+  reported: Type.Union([OpenObject({ at: Type.String(), by: Type.Union([Type.String(), Type.Null()]), reference: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]),
+  state: Type.String(),
+  openedAt: Type.String(),
+  closed: Who,
+});
+
+export const KpiValues = OpenObject({
+  kpi: OpenObject({ name: Type.String(), target: Type.Number(), direction: Type.Union([Type.Literal('at-least'), Type.Literal('at-most')]), unit: Type.Optional(Type.String()) }),
+  items: Type.Array(OpenObject({ timestamp: Type.String(), value: Type.Number(), meetsTarget: Type.Boolean() })),
+});
+
+const SignedRecordSchema = OpenObject({}, { description: 'the signed decision: signer, meaning, manifest digest and server signature' });
+export const SuspensionSchema = OpenObject({
+  id: Type.String(),
+  model: Type.String(),
+  version: Type.Integer(),
+  reason: Type.String(),
+  active: Type.Boolean(),
+  suspended: OpenObject({ at: Type.String(), by: Type.String(), signature: SignedRecordSchema }),
+  lifted: Type.Union([OpenObject({ at: Type.String(), by: Type.Union([Type.String(), Type.Null()]), signature: Type.Union([SignedRecordSchema, Type.Null()]) }), Type.Null()]),
 });

@@ -1,9 +1,7 @@
-import { Type, type TSchema } from 'typebox';
+import { Type } from 'typebox';
+import { Nullable, OpenObject as Open } from '../common/common.schema.ts';
 
-// Response schemas of the risk-assessment routes. Objects keep properties they do not list, so a
-// field added to the service is never silently dropped by serialisation.
-const Open = <P extends Record<string, TSchema>>(props: P) => Type.Object(props, { additionalProperties: true });
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+// Response schemas of the risk-assessment and ethical-position routes (objects keep properties they do not list).
 const AnswerValue = Type.Union([Type.String(), Type.Boolean(), Type.Array(Type.String())]);
 
 export const RuleFiring = Open({
@@ -57,4 +55,23 @@ export const SimulatedChange = Open({
   answerProblems: Type.Array(Open({ question: Type.String(), message: Type.String() })),
   measuresAdded: Type.Array(Type.String()),
   measuresRemoved: Type.Array(Type.String()),
+});
+
+export const EthicalPosition = Open({
+  version: Type.Integer(),
+  wellbeingAspects: Type.Array(Type.String()),
+  psychologicalImpact: Type.String(),
+  financialImpact: Type.String(),
+  transparency: Type.String(),
+  accountability: Type.String(),
+  statement: Type.Optional(Type.String()),
+  createdAt: Type.String(),
+  createdBy: Nullable(Type.String()),
+});
+
+export const Alignment = Open({
+  required: Type.Boolean({ description: 'tier 3 and above must align with the current ethical position' }),
+  status: Type.Union([Type.Literal('not-required'), Type.Literal('no-position'), Type.Literal('missing'), Type.Literal('aligned'), Type.Literal('review')]),
+  currentVersion: Nullable(Type.Integer()),
+  alignments: Type.Array(Open({ positionVersion: Type.Integer(), statement: Type.String(), recordedAt: Type.String(), recordedBy: Nullable(Type.String()) })),
 });

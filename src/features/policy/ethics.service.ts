@@ -99,7 +99,7 @@ export function createEthicsService({ db, transact, audit, clock, repo, useCases
       const [position, tier, alignments] = await Promise.all([repo.latestPosition(db), tierOf(db, useCaseId), repo.alignments(db, useCaseId)]);
       const required = tier !== null && tier >= ALIGNMENT_FROM_TIER;
       const latest = alignments[alignments.length - 1];
-      const status = !required ? 'not-required' : !position ? 'no-position' : !latest ? 'missing' : latest.position_version === position.version ? 'aligned' : 'review';
+      const status: 'not-required' | 'no-position' | 'missing' | 'aligned' | 'review' = !required ? 'not-required' : !position ? 'no-position' : !latest ? 'missing' : latest.position_version === position.version ? 'aligned' : 'review';
       return {
         required,
         status,

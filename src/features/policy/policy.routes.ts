@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Assessment, AssessmentHistory, SimulatedChange, UseCaseRequirements } from './assessment.schema.ts';
+import { Alignment, Assessment, AssessmentHistory, EthicalPosition, SimulatedChange, UseCaseRequirements } from './assessment.schema.ts';
 import { contextOf, type App } from '../../http/app-types.ts';
 import { packJsonSchema } from '../../domain/policy/pack.schema.ts';
 import { validatePack } from '../../domain/policy/validate.ts';
@@ -145,7 +145,7 @@ export function assessmentRoutes(app: App, { assessments, ethics }: { assessment
 
   app.get('/ethical-position', {
     config: { permission: 'inventory:read' },
-    schema: { tags: ['ethical position'], summary: 'The current ethical position and every version', response: { 200: Type.Object({ current: Type.Unknown(), versions: Type.Array(Type.Unknown()) }) } },
+    schema: { tags: ['ethical position'], summary: 'The current ethical position and every version', response: { 200: Type.Object({ current: Type.Union([EthicalPosition, Type.Null()]), versions: Type.Array(EthicalPosition) }) } },
   }, async () => ({ current: await ethics.current(), versions: await ethics.versions() }));
 
   app.put('/ethical-position', {
@@ -164,7 +164,7 @@ export function assessmentRoutes(app: App, { assessments, ethics }: { assessment
         },
         { additionalProperties: false },
       ),
-      response: { 200: Type.Unknown() },
+      response: { 200: EthicalPosition },
     },
   }, async (request) => ethics.publish(contextOf(request), request.body));
 
@@ -179,11 +179,11 @@ export function assessmentRoutes(app: App, { assessments, ethics }: { assessment
 
   app.get('/use-cases/:id/alignment', {
     config: { permission: 'inventory:read' },
-    schema: { tags: ['ethical position'], summary: 'Whether the use case must align with the ethical position (tier >= 3) and whether it does', params: UseCaseParams, response: { 200: Type.Unknown() } },
+    schema: { tags: ['ethical position'], summary: 'Whether the use case must align with the ethical position (tier >= 3) and whether it does', params: UseCaseParams, response: { 200: Alignment } },
   }, async (request) => ethics.alignment(request.params.id));
 
   app.put('/use-cases/:id/alignment', {
     config: { auth: 'authenticated' },
-    schema: { tags: ['ethical position'], summary: 'Record how the use case aligns with the current ethical position', params: UseCaseParams, body: Type.Object({ statement: Type.String({ minLength: 10, maxLength: 20000 }) }, { additionalProperties: false }), response: { 200: Type.Unknown() } },
+    schema: { tags: ['ethical position'], summary: 'Record how the use case aligns with the current ethical position', params: UseCaseParams, body: Type.Object({ statement: Type.String({ minLength: 10, maxLength: 20000 }) }, { additionalProperties: false }), response: { 200: Alignment } },
   }, async (request) => ethics.align(contextOf(request), request.params.id, request.body.statement));
 }

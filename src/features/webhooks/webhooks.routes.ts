@@ -1,9 +1,25 @@
 import { Type } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
-import { Uuid } from '../common/common.schema.ts';
+import { Nullable, OpenObject, Uuid } from '../common/common.schema.ts';
 import type { WebhookService } from './webhooks.service.ts';
 
 const tags = ['webhooks'];
+const NullableString = Nullable(Type.String());
+const WebhookSchema = OpenObject({ id: Type.String(), url: Type.String(), events: Type.Array(Type.String()), description: Type.String(), active: Type.Boolean(), createdAt: Type.String(), createdBy: NullableString });
+const DeliverySchema = OpenObject({
+  id: Type.String(),
+  webhookId: Type.String(),
+  eventSeq: Type.Integer(),
+  action: Type.String(),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('succeeded'), Type.Literal('failed')]),
+  attempts: Type.Integer(),
+  nextAttemptAt: NullableString,
+  lastStatus: Nullable(Type.Integer()),
+  lastError: NullableString,
+  createdAt: Type.String(),
+  deliveredAt: NullableString,
+  replayOf: NullableString,
+});
 const EventPattern = Type.String({ minLength: 1, maxLength: 200, pattern: '^(\\*|[a-z][a-z0-9-]*(\\.[a-z][a-z0-9-]*)*(\\.\\*)?)$', description: '`*`, an action such as `promotion.complete`, or a prefix such as `signature.*`' });
 
 export function webhookRoutes(app: App, webhooks: WebhookService): void {
@@ -21,13 +37,13 @@ export function webhookRoutes(app: App, webhooks: WebhookService): void {
         },
         { additionalProperties: false },
       ),
-      response: { 201: Type.Unknown() },
+      response: { 201: Type.Intersect([WebhookSchema, Type.Object({ secret: Type.String({ description: 'the HMAC signing secret, shown only here' }) })]) },
     },
   }, async (request, reply) => reply.status(201).send(await webhooks.create(contextOf(request), request.body)));
 
   app.get('/webhooks', {
     config: { auth: 'authenticated' },
-    schema: { tags, summary: 'Webhook subscriptions (without their secrets)', response: { 200: Type.Unknown() } },
+    schema: { tags, summary: 'Webhook subscriptions (without their secrets)', response: { 200: Type.Object({ items: Type.Array(WebhookSchema) }) } },
   }, async (request) => ({ items: await webhooks.list(contextOf(request)) }));
 
   app.delete('/webhooks/:id', {
@@ -45,12 +61,12 @@ export function webhookRoutes(app: App, webhooks: WebhookService): void {
       summary: 'The delivery log: every event sent to this webhook, its attempts and outcome',
       params: Type.Object({ id: Uuid }),
       querystring: Type.Object({ status: Type.Optional(Type.Enum(['pending', 'succeeded', 'failed'])), limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }), cursor: Type.Optional(Uuid) }, { additionalProperties: false }),
-      response: { 200: Type.Unknown() },
+      response: { 200: Type.Object({ items: Type.Array(DeliverySchema), nextCursor: NullableString }) },
     },
   }, async (request) => webhooks.deliveries(contextOf(request), request.params.id, { limit: request.query.limit, ...(request.query.cursor ? { after: request.query.cursor } : {}), ...(request.query.status ? { status: request.query.status } : {}) }));
 
   app.post('/webhooks/:id/deliveries/:delivery/replay', {
     config: { auth: 'authenticated' },
-    schema: { tags, summary: 'Send a delivery again', params: Type.Object({ id: Uuid, delivery: Uuid }), response: { 202: Type.Unknown() } },
+    schema: { tags, summary: 'Send a delivery again', params: Type.Object({ id: Uuid, delivery: Uuid }), response: { 202: DeliverySchema } },
   }, async (request, reply) => reply.status(202).send(await webhooks.replay(contextOf(request), request.params.id, request.params.delivery)));
 }

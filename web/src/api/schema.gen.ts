@@ -339,7 +339,37 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            alertId: string | null;
+                            awareAt: string;
+                            /** @description EU AI Act Art. 73 category, for high-risk use cases */
+                            category: string | null;
+                            closed: ({
+                                at: string;
+                                by: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            description: string;
+                            id: string;
+                            openedAt: string;
+                            overdue: boolean;
+                            reportDueAt: string | null;
+                            reported: ({
+                                at: string;
+                                by: string | null;
+                                reference: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            severity: string;
+                            state: string;
+                            title: string;
+                            useCaseId: string;
+                            versionId: string | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -1907,8 +1937,32 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            current: unknown;
-                            versions: unknown[];
+                            current: ({
+                                accountability: string;
+                                createdAt: string;
+                                createdBy: string | null;
+                                financialImpact: string;
+                                psychologicalImpact: string;
+                                statement?: string;
+                                transparency: string;
+                                version: number;
+                                wellbeingAspects: string[];
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            versions: ({
+                                accountability: string;
+                                createdAt: string;
+                                createdBy: string | null;
+                                financialImpact: string;
+                                psychologicalImpact: string;
+                                statement?: string;
+                                transparency: string;
+                                version: number;
+                                wellbeingAspects: string[];
+                            } & {
+                                [key: string]: unknown;
+                            })[];
                         };
                     };
                 };
@@ -1959,7 +2013,19 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            accountability: string;
+                            createdAt: string;
+                            createdBy: string | null;
+                            financialImpact: string;
+                            psychologicalImpact: string;
+                            statement?: string;
+                            transparency: string;
+                            version: number;
+                            wellbeingAspects: string[];
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -2079,7 +2145,37 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items: unknown[];
+                            items: ({
+                                alertId: string | null;
+                                awareAt: string;
+                                /** @description EU AI Act Art. 73 category, for high-risk use cases */
+                                category: string | null;
+                                closed: ({
+                                    at: string;
+                                    by: string | null;
+                                } & {
+                                    [key: string]: unknown;
+                                }) | null;
+                                description: string;
+                                id: string;
+                                openedAt: string;
+                                overdue: boolean;
+                                reportDueAt: string | null;
+                                reported: ({
+                                    at: string;
+                                    by: string | null;
+                                    reference: string | null;
+                                } & {
+                                    [key: string]: unknown;
+                                }) | null;
+                                severity: string;
+                                state: string;
+                                title: string;
+                                useCaseId: string;
+                                versionId: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
                         };
                     };
                 };
@@ -2137,7 +2233,37 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            alertId: string | null;
+                            awareAt: string;
+                            /** @description EU AI Act Art. 73 category, for high-risk use cases */
+                            category: string | null;
+                            closed: ({
+                                at: string;
+                                by: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            description: string;
+                            id: string;
+                            openedAt: string;
+                            overdue: boolean;
+                            reportDueAt: string | null;
+                            reported: ({
+                                at: string;
+                                by: string | null;
+                                reference: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            severity: string;
+                            state: string;
+                            title: string;
+                            useCaseId: string;
+                            versionId: string | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -2200,7 +2326,37 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            alertId: string | null;
+                            awareAt: string;
+                            /** @description EU AI Act Art. 73 category, for high-risk use cases */
+                            category: string | null;
+                            closed: ({
+                                at: string;
+                                by: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            description: string;
+                            id: string;
+                            openedAt: string;
+                            overdue: boolean;
+                            reportDueAt: string | null;
+                            reported: ({
+                                at: string;
+                                by: string | null;
+                                reference: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            severity: string;
+                            state: string;
+                            title: string;
+                            useCaseId: string;
+                            versionId: string | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -2263,7 +2419,37 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            alertId: string | null;
+                            awareAt: string;
+                            /** @description EU AI Act Art. 73 category, for high-risk use cases */
+                            category: string | null;
+                            closed: ({
+                                at: string;
+                                by: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            description: string;
+                            id: string;
+                            openedAt: string;
+                            overdue: boolean;
+                            reportDueAt: string | null;
+                            reported: ({
+                                at: string;
+                                by: string | null;
+                                reference: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            severity: string;
+                            state: string;
+                            title: string;
+                            useCaseId: string;
+                            versionId: string | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -5602,7 +5788,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            active: boolean;
+                            id: string;
+                            lifted: ({
+                                at: string;
+                                by: string | null;
+                                signature: {
+                                    [key: string]: unknown;
+                                } | null;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            model: string;
+                            reason: string;
+                            suspended: {
+                                at: string;
+                                by: string;
+                                /** @description the signed decision: signer, meaning, manifest digest and server signature */
+                                signature: {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            version: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -5669,7 +5882,34 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            active: boolean;
+                            id: string;
+                            lifted: ({
+                                at: string;
+                                by: string | null;
+                                signature: {
+                                    [key: string]: unknown;
+                                } | null;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            model: string;
+                            reason: string;
+                            suspended: {
+                                at: string;
+                                by: string;
+                                /** @description the signed decision: signer, meaning, manifest digest and server signature */
+                                signature: {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            version: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -5725,7 +5965,34 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items: unknown[];
+                            items: ({
+                                active: boolean;
+                                id: string;
+                                lifted: ({
+                                    at: string;
+                                    by: string | null;
+                                    signature: {
+                                        [key: string]: unknown;
+                                    } | null;
+                                } & {
+                                    [key: string]: unknown;
+                                }) | null;
+                                model: string;
+                                reason: string;
+                                suspended: {
+                                    at: string;
+                                    by: string;
+                                    /** @description the signed decision: signer, meaning, manifest digest and server signature */
+                                    signature: {
+                                        [key: string]: unknown;
+                                    };
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                version: number;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
                         };
                     };
                 };
@@ -7419,7 +7686,22 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            alignments: ({
+                                positionVersion: number;
+                                recordedAt: string;
+                                recordedBy: string | null;
+                                statement: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            currentVersion: number | null;
+                            /** @description tier 3 and above must align with the current ethical position */
+                            required: boolean;
+                            status: "not-required" | "no-position" | "missing" | "aligned" | "review";
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -7467,7 +7749,22 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            alignments: ({
+                                positionVersion: number;
+                                recordedAt: string;
+                                recordedBy: string | null;
+                                statement: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            currentVersion: number | null;
+                            /** @description tier 3 and above must align with the current ethical position */
+                            required: boolean;
+                            status: "not-required" | "no-position" | "missing" | "aligned" | "review";
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -8029,7 +8326,37 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            alertId: string | null;
+                            awareAt: string;
+                            /** @description EU AI Act Art. 73 category, for high-risk use cases */
+                            category: string | null;
+                            closed: ({
+                                at: string;
+                                by: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            description: string;
+                            id: string;
+                            openedAt: string;
+                            overdue: boolean;
+                            reportDueAt: string | null;
+                            reported: ({
+                                at: string;
+                                by: string | null;
+                                reference: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            severity: string;
+                            state: string;
+                            title: string;
+                            useCaseId: string;
+                            versionId: string | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -8091,7 +8418,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            items: ({
+                                meetsTarget: boolean;
+                                timestamp: string;
+                                value: number;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            kpi: {
+                                direction: "at-least" | "at-most";
+                                name: string;
+                                target: number;
+                                unit?: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -8218,7 +8563,99 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            documents: ({
+                                contentHash: string;
+                                createdAt: string;
+                                createdBy: string | null;
+                                digest: string | null;
+                                id: string;
+                                kind: string;
+                                title: string;
+                                uri: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            governed: boolean;
+                            process: ({
+                                id: string;
+                                steps: string[];
+                                title: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            requirements: ({
+                                measure: string;
+                                reason?: string;
+                                status: "satisfied" | "missing" | "stale";
+                                step: string;
+                                title: string;
+                                unmet?: string[];
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            signatures: ({
+                                auditSeq: number | null;
+                                changes: ({
+                                    what: "definition" | "policy" | "evidence" | "requirement" | "assessment";
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                comment: string;
+                                id: string;
+                                manifestDigest: string;
+                                meaning: string;
+                                role: string;
+                                serverSignature: string;
+                                signedAt: string;
+                                signer: {
+                                    id: string;
+                                    /** @description printed name (Part 11 §11.50) */
+                                    name: string;
+                                    username: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                status: "valid" | "stale";
+                                step: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            step: string | null;
+                            steps: ({
+                                gate: {
+                                    blockers: ({
+                                        /** @description what is missing, or why it went stale */
+                                        detail: string[];
+                                        /** @description the process step whose gate the measure belongs to */
+                                        gate: string;
+                                        measure: string;
+                                        /** @description true when what is missing is a sign-off */
+                                        signoff: boolean;
+                                        status: "missing" | "stale";
+                                        title: string;
+                                    } & {
+                                        [key: string]: unknown;
+                                    })[];
+                                    passed: boolean;
+                                    step: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                id: string;
+                                state: "done" | "current" | "upcoming";
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            useCase: {
+                                id: string;
+                                name: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -8418,7 +8855,35 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            items: ({
+                                auditSeq: number | null;
+                                changes: ({
+                                    what: "definition" | "policy" | "evidence" | "requirement" | "assessment";
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                comment: string;
+                                id: string;
+                                manifestDigest: string;
+                                meaning: string;
+                                role: string;
+                                serverSignature: string;
+                                signedAt: string;
+                                signer: {
+                                    id: string;
+                                    /** @description printed name (Part 11 §11.50) */
+                                    name: string;
+                                    username: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                status: "valid" | "stale";
+                                step: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        };
                     };
                 };
             };
@@ -8473,7 +8938,33 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            auditSeq: number | null;
+                            changes: ({
+                                what: "definition" | "policy" | "evidence" | "requirement" | "assessment";
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            comment: string;
+                            id: string;
+                            manifestDigest: string;
+                            meaning: string;
+                            role: string;
+                            serverSignature: string;
+                            signedAt: string;
+                            signer: {
+                                id: string;
+                                /** @description printed name (Part 11 §11.50) */
+                                name: string;
+                                username: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            status: "valid" | "stale";
+                            step: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -9286,7 +9777,19 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            items: ({
+                                active: boolean;
+                                createdAt: string;
+                                createdBy: string | null;
+                                description: string;
+                                events: string[];
+                                id: string;
+                                url: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        };
                     };
                 };
             };
@@ -9343,7 +9846,20 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": ({
+                            active: boolean;
+                            createdAt: string;
+                            createdBy: string | null;
+                            description: string;
+                            events: string[];
+                            id: string;
+                            url: string;
+                        } & {
+                            [key: string]: unknown;
+                        }) & {
+                            /** @description the HMAC signing secret, shown only here */
+                            secret: string;
+                        };
                     };
                 };
             };
@@ -9458,7 +9974,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            items: ({
+                                action: string;
+                                attempts: number;
+                                createdAt: string;
+                                deliveredAt: string | null;
+                                eventSeq: number;
+                                id: string;
+                                lastError: string | null;
+                                lastStatus: number | null;
+                                nextAttemptAt: string | null;
+                                replayOf: string | null;
+                                status: "pending" | "succeeded" | "failed";
+                                webhookId: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            nextCursor: string | null;
+                        };
                     };
                 };
             };
@@ -9519,7 +10053,22 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            action: string;
+                            attempts: number;
+                            createdAt: string;
+                            deliveredAt: string | null;
+                            eventSeq: number;
+                            id: string;
+                            lastError: string | null;
+                            lastStatus: number | null;
+                            nextAttemptAt: string | null;
+                            replayOf: string | null;
+                            status: "pending" | "succeeded" | "failed";
+                            webhookId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };

@@ -2,8 +2,9 @@ import { useState } from 'react';
 import { api, ok } from '../api/client.ts';
 import { Async, Badge, Field, Problem, Section, Tabs, when } from '../ui/basics.tsx';
 import { useAction, useLoad } from '../ui/hooks.ts';
+import { UserActions, Webhooks } from './admin-extra.tsx';
 
-const TABS = ['Users', 'Teams', 'Tokens'];
+const TABS = ['Users', 'Teams', 'Tokens', 'Webhooks'];
 const ROLES = ['business-stakeholder', 'business-analyst', 'data-scientist', 'risk-audit', 'data-ops', 'production', 'admin', 'viewer'] as const;
 type Role = (typeof ROLES)[number];
 
@@ -17,6 +18,7 @@ export function AdminPage() {
       {tab === 'Users' && <Users />}
       {tab === 'Teams' && <Teams />}
       {tab === 'Tokens' && <Tokens />}
+      {tab === 'Webhooks' && <Webhooks />}
     </>
   );
 }
@@ -42,7 +44,7 @@ function Users() {
           {(items) => (
             <table className="grid">
               <thead><tr><th scope="col">User</th><th scope="col">Roles</th><th scope="col">Status</th><th scope="col">Created</th></tr></thead>
-              <tbody>{items.map((u) => <tr key={u.id}><td>{u.displayName}<div className="sub">{u.username}</div></td><td>{u.roles.map((r) => `${r.role}@${r.scope}`).join(', ')}</td><td><Badge value={u.status} tone={u.status === 'active' ? 'good' : 'bad'} /></td><td>{when(u.createdAt)}</td></tr>)}</tbody>
+              <tbody>{items.map((u) => <tr key={u.id}><td>{u.displayName}<div className="sub">{u.username}</div></td><td><UserActions username={u.username} status={u.status} roles={u.roles} onChanged={users.reload} /></td><td><Badge value={u.status} tone={u.status === 'active' ? 'good' : 'bad'} /></td><td>{when(u.createdAt)}</td></tr>)}</tbody>
             </table>
           )}
         </Async>

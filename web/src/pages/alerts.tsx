@@ -3,10 +3,12 @@ import { api, ok } from '../api/client.ts';
 import { Link } from '../router.tsx';
 import { Async, Badge, Problem, Section, when } from '../ui/basics.tsx';
 import { useAction, useLoad } from '../ui/hooks.ts';
+import { IncidentTable } from './use-case-process.tsx';
 
 /** Monitoring alerts across the inventory, with acknowledge and resolve. */
 export function AlertsPage() {
   const [state, setState] = useState<'open' | 'acknowledged' | 'resolved' | 'all'>('open');
+  const incidents = useLoad(async () => ok(await api.GET('/api/v1/incidents', { params: { query: { limit: 200 } } })).items, []);
   const alerts = useLoad(async () => ok(await api.GET('/api/v1/alerts', { params: { query: { state, limit: 200 } } })).items, [state]);
   const act = useAction(async (id: string, what: 'acknowledge' | 'resolve') => {
     if (what === 'acknowledge') ok(await api.POST('/api/v1/alerts/{id}/acknowledge', { params: { path: { id } }, body: {} }));
@@ -15,7 +17,7 @@ export function AlertsPage() {
   });
   return (
     <>
-      <h1>Alerts</h1>
+      <h1>Alerts and incidents</h1>
       <Section title="Monitoring alerts" actions={
         <label>State{' '}
           <select value={state} onChange={(e) => setState(e.target.value as typeof state)}>
@@ -47,6 +49,9 @@ export function AlertsPage() {
             </table>
           )}
         </Async>
+      </Section>
+      <Section title="Incidents">
+        <Async state={incidents}>{(items) => <IncidentTable items={items} onChanged={incidents.reload} />}</Async>
       </Section>
     </>
   );

@@ -4,8 +4,9 @@ import { api, ok } from '../api/client.ts';
 import { useSession } from '../session.tsx';
 import { Async, Badge, Problem, Section, Tabs, TierBadge, when } from '../ui/basics.tsx';
 import { useAction, useLoad } from '../ui/hooks.ts';
+import { EthicalPositionView } from './admin-extra.tsx';
 
-const TABS = ['Matrix', 'RACI', 'Regulations', 'Versions'];
+const TABS = ['Matrix', 'RACI', 'Regulations', 'Ethical position', 'Versions'];
 
 /** The active policy pack, its matrix, RACI and regulation packs; upload with validation and simulation. */
 export function PolicyPage() {
@@ -61,6 +62,7 @@ export function PolicyPage() {
                   </table>
                 </Section>
               ))}
+              {tab === 'Ethical position' && <EthicalPositionView canPublish={hasRole('admin')} />}
               {tab === 'Versions' && (
                 <Section title="Pack versions">
                   <Async state={versions}>

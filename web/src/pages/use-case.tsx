@@ -4,8 +4,9 @@ import { api, ok } from '../api/client.ts';
 import { Link, enc, navigate, useLocation } from '../router.tsx';
 import { Async, Badge, Field, Problem, Section, Tabs, TierBadge, when } from '../ui/basics.tsx';
 import { useAction, useLoad, type Loaded } from '../ui/hooks.ts';
+import { Alignment, Incidents, KpiChart, UseCaseProcess } from './use-case-process.tsx';
 
-const TABS = ['Overview', 'Risk assessment', 'Requirements', 'Models'];
+const TABS = ['Overview', 'Risk assessment', 'Process', 'Requirements', 'Models'];
 type Answers = Record<string, string | boolean | string[]>;
 
 export async function activePack(): Promise<PolicyPack> {
@@ -31,7 +32,14 @@ export function UseCasePage({ id }: { id: string }) {
             </div>
           </div>
           <Tabs tabs={TABS} current={tab} onChange={(t) => navigate(`${path}?tab=${enc(t)}`, { replace: true })} />
-          {tab === 'Overview' && <Overview u={u} />}
+          {tab === 'Overview' && (
+            <>
+              <Overview u={u} />
+              <Alignment id={id} />
+              <Incidents useCaseId={id} />
+            </>
+          )}
+          {tab === 'Process' && <UseCaseProcess id={id} />}
           {tab === 'Risk assessment' && <RiskAssessment id={id} state={assessment} />}
           {tab === 'Requirements' && <Requirements id={id} />}
           {tab === 'Models' && <Models id={id} />}
@@ -59,6 +67,7 @@ function Overview({ u }: { u: Awaited<ReturnType<typeof loadUseCase>> }) {
           <tbody>{u.kpis.map((k) => <tr key={k.name}><td>{k.name}</td><td>{k.direction === 'at-least' ? '≥' : '≤'} {k.target}{k.unit ? ` ${k.unit}` : ''}</td></tr>)}</tbody>
         </table>
       )}
+      <div className="charts">{u.kpis.map((k) => <KpiChart key={k.name} id={u.id} kpi={k.name} />)}</div>
     </Section>
   );
 }

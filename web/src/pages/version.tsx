@@ -6,8 +6,10 @@ import { useAction, useLoad } from '../ui/hooks.ts';
 import { AuditTimeline } from './audit.tsx';
 import { EvidenceList } from './evidence-view.tsx';
 import { MonitoringView } from './monitoring-view.tsx';
+import { Oversight } from './oversight.tsx';
 import { SignDialog } from './sign-dialog.tsx';
-import type { Signature, VersionStatus } from './version-types.ts';
+import { Signatures } from './signatures-table.tsx';
+import type { VersionStatus } from './version-types.ts';
 
 const TABS = ['Overview', 'Governance', 'Evidence', 'Monitoring', 'Audit'];
 
@@ -122,6 +124,7 @@ function Governance({ s, artifactDigest, evidence, onChanged }: { s: VersionStat
       <Signatures items={s.signatures} />
       <Requirements s={s} />
       <Promotions s={s} onChanged={onChanged} />
+      <Oversight name={s.model} version={s.version} onChanged={onChanged} />
       <SignDialog open={signing} onClose={() => setSigning(false)} onSigned={() => { setSigning(false); onChanged(); }} status={s} artifactDigest={artifactDigest} evidence={evidence} />
     </>
   );
@@ -130,7 +133,7 @@ function Governance({ s, artifactDigest, evidence, onChanged }: { s: VersionStat
 /** What the deployment check (`GET /check`, used by CI/CD and admission control) answers now, per live environment. */
 function DeploymentChecks({ s }: { s: VersionStatus }) {
   const envs = [...new Set(s.deployments.filter((d) => d.active).map((d) => d.environment))] as ('development' | 'qa' | 'preproduction' | 'production')[];
-  const checks = useLoad(async () => Promise.all(envs.map(async (environment) => ({ environment, ...ok(await api.GET('/api/v1/check', { params: { query: { model: s.model, version: s.version, environment } } })) }))), [s.etag, envs.join()]);
+  const checks = useLoad(async () => Promise.all(envs.map(async (environment) => ({ environment, ...ok(await api.GET('/api/v1/check', { params: { query: { model: s.model, version: s.version, environment } } })) }))), [s]);
   if (envs.length === 0) return null;
   return (
     <Section title="Deployment check">
@@ -148,46 +151,6 @@ function DeploymentChecks({ s }: { s: VersionStatus }) {
       </Async>
     </Section>
   );
-}
-
-function Signatures({ items }: { items: Signature[] }) {
-  return (
-    <Section title="Signatures">
-      {items.length === 0 ? <p className="muted">No signature yet.</p> : (
-        <table className="grid">
-          <thead><tr><th scope="col">Signed by (printed name)</th><th scope="col">Date and time</th><th scope="col">Meaning</th><th scope="col">Role</th><th scope="col">Step</th><th scope="col">Status</th></tr></thead>
-          <tbody>
-            {items.map((g) => (
-              <tr key={g.id}>
-                <td>{g.signer.name}<div className="sub">{g.signer.username}{g.comment ? ` · “${g.comment}”` : ''}</div></td>
-                <td>{new Date(g.signedAt).toISOString().replace('T', ' ').slice(0, 19)} UTC</td>
-                <td>{g.meaning}</td>
-                <td>{g.role}</td>
-                <td>{g.step}</td>
-                <td>
-                  <Badge value={g.status} />
-                  {g.status === 'stale' && (
-                    <ul className="diff" aria-label="changed since signing">
-                      {g.changes.map((c, i) => <li key={i}>{describeChange(c as Record<string, unknown>)}</li>)}
-                    </ul>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-    </Section>
-  );
-}
-
-/** A stale signature's change, in words. */
-function describeChange(c: Record<string, unknown>): string {
-  switch (c.what) {
-    case 'evidence': return `evidence ${String(c.change)}: ${String(c.id)}`;
-    case 'requirement': return `requirement ${String(c.measure)}: ${String(c.from ?? 'none')} → ${String(c.to ?? 'none')}`;
-    default: return `${String(c.what)} changed: ${String(c.from ?? '')} → ${String(c.to ?? '')}`;
-  }
 }
 
 function Requirements({ s }: { s: VersionStatus }) {

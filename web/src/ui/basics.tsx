@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { ApiProblem } from '../api/client.ts';
 import type { Loaded } from './hooks.ts';
 
@@ -77,10 +77,11 @@ export function Field({ label, children, hint }: { label: string; children: Reac
 }
 
 export function Section({ title, children, actions }: { title: string; children: ReactNode; actions?: ReactNode }) {
+  const id = useId();
   return (
-    <section className="card">
+    <section className="card" aria-labelledby={id}>
       <div className="card-head">
-        <h2>{title}</h2>
+        <h2 id={id}>{title}</h2>
         {actions}
       </div>
       {children}

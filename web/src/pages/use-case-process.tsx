@@ -1,0 +1,204 @@
+import { useState } from 'react';
+import { api, ok } from '../api/client.ts';
+import { Async, Badge, Dialog, Field, Problem, Section, when } from '../ui/basics.tsx';
+import { TimeSeries } from '../ui/charts.tsx';
+import { useAction, useLoad } from '../ui/hooks.ts';
+import { SignatureForm } from './signature-form.tsx';
+import { Signatures } from './signatures-table.tsx';
+
+/** The use case's own steps (scoping, ideation): gates, documents, signatures and moving on. */
+export function UseCaseProcess({ id }: { id: string }) {
+  const status = useLoad(async () => ok(await api.GET('/api/v1/use-cases/{id}/lifecycle', { params: { path: { id } } })), [id]);
+  const [signing, setSigning] = useState(false);
+  const [kind, setKind] = useState('');
+  const [title, setTitle] = useState('');
+  const [content, setContent] = useState('');
+  const move = useAction(async (to: string) => {
+    ok(await api.POST('/api/v1/use-cases/{id}/lifecycle/transitions', { params: { path: { id } }, body: { to } }));
+    status.reload();
+  });
+  const record = useAction(async () => {
+    ok(await api.POST('/api/v1/use-cases/{id}/documents', { params: { path: { id } }, body: { kind, title, content } }));
+    setKind('');
+    setTitle('');
+    setContent('');
+    status.reload();
+  });
+  return (
+    <Async state={status}>
+      {(s) => {
+        if (!s.governed) return <Section title="Process"><p className="muted">Answer the risk questionnaire first: the process follows from the tier.</p></Section>;
+        const at = s.steps.findIndex((x) => x.state === 'current');
+        const next = s.steps[at + 1];
+        return (
+          <>
+            <Section title={`Process: ${s.process?.title ?? ''}`} actions={<button type="button" onClick={() => setSigning(true)}>Sign…</button>}>
+              <ol className="steps">
+                {s.steps.map((st) => (
+                  <li key={st.id} className={st.state}>
+                    <div><strong>{st.id}</strong> <Badge value={st.state} /> {st.gate.passed ? <Badge value="passed" /> : <Badge value="blocked" />}</div>
+                    {st.gate.blockers.length > 0 && st.state !== 'done' && (
+                      <ul className="blockers">{st.gate.blockers.map((b) => <li key={b.measure}><Badge value={b.status} /> {b.title}<span className="sub">: {b.detail.join('; ')}</span></li>)}</ul>
+                    )}
+                  </li>
+                ))}
+              </ol>
+              {next && at >= 0 && <p><button type="button" className="secondary" disabled={move.busy} onClick={() => void move.act(next.id)}>Move to {next.id}</button></p>}
+              <Problem error={move.error} />
+            </Section>
+            <Signatures items={s.signatures} />
+            <Section title="Documents of the use case">
+              {s.documents.length === 0 ? <p className="muted">No document yet.</p> : (
+                <table className="grid">
+                  <thead><tr><th scope="col">Kind</th><th scope="col">Title</th><th scope="col">Recorded</th></tr></thead>
+                  <tbody>{s.documents.map((d) => <tr key={d.id}><td>{d.kind}</td><td>{d.title}</td><td>{when(d.createdAt)}</td></tr>)}</tbody>
+                </table>
+              )}
+              <form className="form" onSubmit={(e) => { e.preventDefault(); void record.act(); }}>
+                <div className="row">
+                  <Field label="Document kind" hint="e.g. harm-assessment, dpia"><input value={kind} onChange={(e) => setKind(e.target.value)} required /></Field>
+                  <Field label="Document title"><input value={title} onChange={(e) => setTitle(e.target.value)} required /></Field>
+                </div>
+                <Field label="Document content (Markdown)"><textarea value={content} onChange={(e) => setContent(e.target.value)} rows={4} required /></Field>
+                <Problem error={record.error} />
+                <button type="submit" disabled={record.busy}>Record document</button>
+              </form>
+            </Section>
+            <Dialog open={signing} title={`Sign ${s.useCase.name}`} onClose={() => setSigning(false)}>
+              <SignatureForm
+                preferredRole="business-stakeholder"
+                onCancel={() => setSigning(false)}
+                onSign={async ({ role, meaning, comment, password }) => {
+                  ok(await api.POST('/api/v1/use-cases/{id}/signatures', { params: { path: { id } }, body: { role: role as 'business-stakeholder', meaning, comment, password } }));
+                  setSigning(false);
+                  status.reload();
+                }}
+                what={
+                  <>
+                    <dl className="facts">
+                      <dt>Use case</dt><dd>{s.useCase.name}, at step <strong>{s.step ?? '—'}</strong></dd>
+                      <dt>Covers</dt><dd>the current risk assessment and the policy it was made under; a new assessment makes the signature stale</dd>
+                    </dl>
+                    <h4>Requirements of its steps</h4>
+                    <ul className="compact">{s.requirements.map((r) => <li key={r.measure}>{r.title} <Badge value={r.status} /></li>)}</ul>
+                  </>
+                }
+              />
+            </Dialog>
+          </>
+        );
+      }}
+    </Async>
+  );
+}
+
+/** One KPI's recorded values against its scoping target. */
+export function KpiChart({ id, kpi }: { id: string; kpi: string }) {
+  const values = useLoad(async () => ok(await api.GET('/api/v1/use-cases/{id}/kpis/{kpi}/values', { params: { path: { id, kpi }, query: { limit: 500 } } })), [id, kpi]);
+  return (
+    <Async state={values}>
+      {(v) => {
+        const missed = v.items.filter((x) => !x.meetsTarget).length;
+        return (
+          <div>
+            <TimeSeries title={`${v.kpi.name} against its target (${v.kpi.direction === 'at-least' ? '≥' : '≤'} ${v.kpi.target})`} series={[{ name: v.kpi.name, points: v.items.map((x) => ({ t: x.timestamp, v: x.value })) }]} threshold={v.kpi.target} {...(v.kpi.unit ? { unit: v.kpi.unit } : {})} />
+            {v.items.length > 0 && <p className="sub">{v.items.length} values; {missed === 0 ? 'all meet the target' : <Badge value={`${missed} miss the target`} tone="bad" />}</p>}
+          </div>
+        );
+      }}
+    </Async>
+  );
+}
+
+/** Alignment with the organisation's ethical position (required from tier 3). */
+export function Alignment({ id }: { id: string }) {
+  const alignment = useLoad(async () => ok(await api.GET('/api/v1/use-cases/{id}/alignment', { params: { path: { id } } })), [id]);
+  const [statement, setStatement] = useState('');
+  const save = useAction(async () => {
+    ok(await api.PUT('/api/v1/use-cases/{id}/alignment', { params: { path: { id } }, body: { statement } }));
+    setStatement('');
+    alignment.reload();
+  });
+  return (
+    <Section title="Ethical position">
+      <Async state={alignment}>
+        {(a) => (
+          <>
+            <p><Badge value={a.status} tone={a.status === 'aligned' || a.status === 'not-required' ? 'good' : a.status === 'review' ? 'warn' : 'bad'} /> {a.required ? `required at this tier; current position version ${a.currentVersion ?? '—'}` : 'not required below tier 3'}</p>
+            {a.alignments.length > 0 && <ul>{a.alignments.map((x) => <li key={x.recordedAt}>v{x.positionVersion}, {when(x.recordedAt)}: {x.statement}</li>)}</ul>}
+            {a.required && a.currentVersion !== null && (
+              <form className="form" onSubmit={(e) => { e.preventDefault(); void save.act(); }}>
+                <Field label="How the use case aligns with the current position"><textarea value={statement} onChange={(e) => setStatement(e.target.value)} rows={3} minLength={10} required /></Field>
+                <Problem error={save.error} />
+                <button type="submit" disabled={save.busy}>Record alignment</button>
+              </form>
+            )}
+          </>
+        )}
+      </Async>
+    </Section>
+  );
+}
+
+/** Incidents of the use case, and opening one (serious incidents of high-risk use cases carry an Art. 73 deadline). */
+export function Incidents({ useCaseId }: { useCaseId: string }) {
+  const incidents = useLoad(async () => ok(await api.GET('/api/v1/incidents', { params: { query: { useCase: useCaseId, limit: 100 } } })).items, [useCaseId]);
+  const [title, setTitle] = useState('');
+  const [severity, setSeverity] = useState<'minor' | 'major' | 'serious'>('major');
+  const [category, setCategory] = useState('');
+  const open = useAction(async () => {
+    ok(await api.POST('/api/v1/use-cases/{id}/incidents', { params: { path: { id: useCaseId } }, body: { title, severity, ...(category ? { category: category as 'standard' } : {}) } }));
+    setTitle('');
+    incidents.reload();
+  });
+  return (
+    <Section title="Incidents">
+      <Async state={incidents}>{(items) => <IncidentTable items={items} onChanged={incidents.reload} />}</Async>
+      <form className="form inline" onSubmit={(e) => { e.preventDefault(); void open.act(); }}>
+        <Field label="Incident title"><input value={title} onChange={(e) => setTitle(e.target.value)} required /></Field>
+        <Field label="Severity"><select value={severity} onChange={(e) => setSeverity(e.target.value as typeof severity)}>{['minor', 'major', 'serious'].map((x) => <option key={x}>{x}</option>)}</select></Field>
+        <Field label="Art. 73 category"><select value={category} onChange={(e) => setCategory(e.target.value)}><option value="">none</option>{['standard', 'widespread', 'critical-infrastructure', 'death'].map((x) => <option key={x}>{x}</option>)}</select></Field>
+        <button type="submit" disabled={open.busy}>Open incident</button>
+      </form>
+      <Problem error={open.error} />
+    </Section>
+  );
+}
+
+type IncidentItem = Awaited<ReturnType<typeof loadIncidents>>[number];
+async function loadIncidents() {
+  return ok(await api.GET('/api/v1/incidents', { params: { query: { limit: 100 } } })).items;
+}
+
+/** Incidents with their reporting deadlines, reported and closed by whom. */
+export function IncidentTable({ items, onChanged }: { items: IncidentItem[]; onChanged: () => void }) {
+  const act = useAction(async (id: string, what: 'report' | 'close') => {
+    if (what === 'report') ok(await api.POST('/api/v1/incidents/{id}/report', { params: { path: { id } }, body: {} }));
+    else ok(await api.POST('/api/v1/incidents/{id}/close', { params: { path: { id } }, body: {} }));
+    onChanged();
+  });
+  if (items.length === 0) return <p className="muted">No incident.</p>;
+  return (
+    <>
+      <table className="grid">
+        <thead><tr><th scope="col">Opened</th><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">Report due (Art. 73)</th><th scope="col">State</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+        <tbody>
+          {items.map((i) => (
+            <tr key={i.id}>
+              <td>{when(i.openedAt)}</td>
+              <td>{i.title}</td>
+              <td>{i.severity}{i.category ? ` · ${i.category}` : ''}</td>
+              <td>{i.reportDueAt ? <>{when(i.reportDueAt)} {i.overdue && <Badge value="overdue" />}</> : '—'}{i.reported && <div className="sub">reported {when(i.reported.at)}</div>}</td>
+              <td><Badge value={i.state} /></td>
+              <td className="actions">
+                {i.reportDueAt && !i.reported && <button type="button" className="secondary" onClick={() => void act.act(i.id, 'report')}>Record report</button>}
+                {i.state !== 'closed' && <button type="button" className="secondary" onClick={() => void act.act(i.id, 'close')}>Close</button>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <Problem error={act.error} />
+    </>
+  );
+}
