@@ -65,7 +65,7 @@ describe.each(DB_KINDS)('releasing a governed model from the console and watchin
       // The blocked request was decided again when the signature arrived: it completed.
       await expect.poll(() => page.getByRole('row').filter({ hasText: 'production' }).filter({ hasText: 'completed' }).count()).toBeGreaterThan(0);
       await page.getByText('live in production').waitFor();
-      expect(await page.getByRole('region', { name: 'Deployment check' }).textContent()).toContain('allowed');
+      await expect.poll(() => page.getByRole('region', { name: 'Deployment check' }).textContent()).toContain('allowed');
       expect(await path.check()).toEqual({ allowed: true, reasons: [] });
       await screenshot(page, `${kind}-prod-03-released`);
     });
@@ -113,7 +113,7 @@ describe.each(DB_KINDS)('releasing a governed model from the console and watchin
       const rita = page.getByRole('row', { name: /User rita/ }).filter({ hasText: 'release accepted' });
       await expect.poll(() => rita.textContent()).toContain('stale');
       expect(await rita.getByRole('list', { name: 'changed since signing' }).textContent()).toContain('evidence added');
-      expect(await page.getByRole('region', { name: 'Deployment check' }).textContent()).toContain('refused');
+      await expect.poll(() => page.getByRole('region', { name: 'Deployment check' }).textContent()).toContain('refused');
       await screenshot(page, `${kind}-prod-04-approvals-stale`);
       await page.getByRole('tab', { name: 'Monitoring' }).click();
       await page.getByRole('img', { name: /drift score per feature/ }).waitFor();

@@ -31,7 +31,13 @@ async function latency(url: (i: number) => string, headers: Record<string, strin
 }
 type UrlOf = (i: number) => string;
 
-export async function registryBench(models: number, versionsPerModel: number, requests: number, token: string): Promise<LatencyPair[]> {
+export interface RegistryResults {
+  mlflow: LatencyPair[];
+  /** The console's inventory page (GET /api/v1/overview) beside a plain page of the model list. */
+  overview: { name: string; overview: { p50: number; p95: number }; modelList: { p50: number; p95: number } }[];
+}
+
+export async function registryBench(models: number, versionsPerModel: number, requests: number, token: string): Promise<RegistryResults> {
   const server = await startChild('steward.ts', { STEWARD_BENCH_TOKEN: token, STEWARD_MLFLOW_USE_CASE: 'registry-bench' });
   try {
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -48,7 +54,7 @@ export async function registryBench(models: number, versionsPerModel: number, re
     const q = (path: string, params: Record<string, string>) => `${server.url}${path}?${new URLSearchParams(params)}`;
     const pick = (i: number) => name((i * 7919) % models);
     const measure = async (label: string, mlflowUrl: UrlOf, v1Url: UrlOf): Promise<LatencyPair> => ({ name: label, mlflow: await latency(mlflowUrl, headers, requests), v1: await latency(v1Url, headers, requests) });
-    return [
+    const mlflow = [
       await measure(
         'search 100 models by name prefix',
         (i) => q('/api/2.0/mlflow/registered-models/search', { filter: `name LIKE '${pick(i).slice(0, 9)}%'`, max_results: '100' }),
@@ -60,6 +66,13 @@ export async function registryBench(models: number, versionsPerModel: number, re
         (i) => q(`/api/v1/models/${pick(i)}/versions`, { limit: '100' }),
       ),
     ];
+    const list = await latency((i) => q('/api/v1/models', { limit: '50', q: pick(i).slice(0, 7) }), headers, requests);
+    const overview = [
+      { name: 'first page, sorted by tier', overview: await latency(() => q('/api/v1/overview', { sort: 'tier', order: 'desc', limit: '50' }), headers, requests), modelList: list },
+      { name: 'a deep page (offset 9,000), sorted by name', overview: await latency(() => q('/api/v1/overview', { limit: '50', offset: '9000' }), headers, requests), modelList: list },
+      { name: 'search by text', overview: await latency((i) => q('/api/v1/overview', { q: pick(i).slice(0, 9), limit: '50' }), headers, requests), modelList: list },
+    ];
+    return { mlflow, overview };
   } finally {
     await server.stop();
   }

@@ -39,6 +39,7 @@ export function ModelPage({ name }: { name: string }) {
               )}
             </Async>
           </Section>
+          <Aliases name={m.name} aliases={m.aliases} onChanged={model.reload} />
           <RegisterVersion name={m.name} />
         </>
       )}
@@ -72,6 +73,30 @@ function RegisterVersion({ name }: { name: string }) {
         <Problem error={register.error} />
         <button type="submit" disabled={register.busy}>Register version</button>
       </form>
+    </Section>
+  );
+}
+
+/** Aliases (champion, challenger...): on a governed model, moving one is a promotion through the gates. */
+function Aliases({ name, aliases, onChanged }: { name: string; aliases: Record<string, number>; onChanged: () => void }) {
+  const [alias, setAlias] = useState('champion');
+  const [version, setVersion] = useState('1');
+  const act = useAction(async (what: 'set' | 'remove', a: string) => {
+    if (what === 'set') ok(await api.PUT('/api/v1/models/{name}/aliases/{alias}', { params: { path: { name, alias: a } }, body: { version: Number(version) } }));
+    else ok(await api.DELETE('/api/v1/models/{name}/aliases/{alias}', { params: { path: { name, alias: a } } }));
+    onChanged();
+  });
+  return (
+    <Section title="Aliases">
+      {Object.keys(aliases).length === 0 ? <p className="muted">No alias.</p> : (
+        <ul className="compact">{Object.entries(aliases).map(([a, v]) => <li key={a}><code>{a}</code> → v{v} <button type="button" className="ghost" onClick={() => void act.act('remove', a)} aria-label={`Remove alias ${a}`}>remove</button></li>)}</ul>
+      )}
+      <form className="form inline" onSubmit={(e) => { e.preventDefault(); void act.act('set', alias); }}>
+        <Field label="Alias"><input value={alias} onChange={(e) => setAlias(e.target.value)} required /></Field>
+        <Field label="Version"><input type="number" min={1} value={version} onChange={(e) => setVersion(e.target.value)} required /></Field>
+        <button type="submit" className="secondary" disabled={act.busy}>Point alias</button>
+      </form>
+      <Problem error={act.error} />
     </Section>
   );
 }

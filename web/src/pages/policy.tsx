@@ -14,6 +14,11 @@ export function PolicyPage() {
   const versions = useLoad(async () => ok(await api.GET('/api/v1/policies')).items, []);
   const [tab, setTab] = useState('Matrix');
   const { hasRole } = useSession();
+  const activate = useAction(async (id: string) => {
+    ok(await api.POST('/api/v1/policies/{id}/activate', { params: { path: { id } } }));
+    active.reload();
+    versions.reload();
+  });
   return (
     <>
       <h1>Policy</h1>
@@ -65,11 +70,12 @@ export function PolicyPage() {
               {tab === 'Ethical position' && <EthicalPositionView canPublish={hasRole('admin')} />}
               {tab === 'Versions' && (
                 <Section title="Pack versions">
+                  <Problem error={activate.error} />
                   <Async state={versions}>
                     {(items) => (
                       <table className="grid">
                         <thead><tr><th scope="col">Pack</th><th scope="col">Status</th><th scope="col">Uploaded</th><th scope="col">Activated</th></tr></thead>
-                        <tbody>{items.map((p) => <tr key={p.id}><td>{p.name} {p.version}</td><td><Badge value={p.status} tone={p.status === 'active' ? 'good' : 'neutral'} /></td><td>{when(p.createdAt)} · {p.createdBy ?? '—'}</td><td>{when(p.activatedAt)}</td></tr>)}</tbody>
+                        <tbody>{items.map((p) => <tr key={p.id}><td>{p.name} {p.version}</td><td><Badge value={p.status} tone={p.status === 'active' ? 'good' : 'neutral'} /></td><td>{when(p.createdAt)} · {p.createdBy ?? '—'}</td><td>{p.status === 'draft' && hasRole('risk-audit', 'admin') ? <button type="button" className="secondary" onClick={() => void activate.act(p.id)}>Activate</button> : when(p.activatedAt)}</td></tr>)}</tbody>
                       </table>
                     )}
                   </Async>

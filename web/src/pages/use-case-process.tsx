@@ -202,3 +202,39 @@ export function IncidentTable({ items, onChanged }: { items: IncidentItem[]; onC
     </>
   );
 }
+
+/** Requesting another tier with a reason, and a second risk validator confirming or rejecting it. */
+export function TierOverride({ id, pending, onChanged }: { id: string; pending: { tier: number; reason: string; requestedBy: string | null } | null; onChanged: () => void }) {
+  const [tier, setTier] = useState(4);
+  const [reason, setReason] = useState('');
+  const request = useAction(async () => {
+    ok(await api.POST('/api/v1/use-cases/{id}/assessment/override', { params: { path: { id } }, body: { tier, reason } }));
+    setReason('');
+    onChanged();
+  });
+  const decide = useAction(async (decision: 'confirmed' | 'rejected') => {
+    ok(await api.POST('/api/v1/use-cases/{id}/assessment/override/decision', { params: { path: { id } }, body: { decision } }));
+    onChanged();
+  });
+  return (
+    <Section title="Tier override">
+      {pending ? (
+        <>
+          <p>Tier {pending.tier} requested: “{pending.reason}”. A second risk validator, not the requester, confirms or rejects it.</p>
+          <div className="actions">
+            <button type="button" className="secondary" onClick={() => void decide.act('rejected')}>Reject</button>
+            <button type="button" onClick={() => void decide.act('confirmed')}>Confirm</button>
+          </div>
+          <Problem error={decide.error} />
+        </>
+      ) : (
+        <form className="form inline" onSubmit={(e) => { e.preventDefault(); void request.act(); }}>
+          <Field label="Requested tier"><select value={tier} onChange={(e) => setTier(Number(e.target.value))}>{[1, 2, 3, 4].map((t) => <option key={t} value={t}>{t}</option>)}</select></Field>
+          <Field label="Reason for the override"><input value={reason} onChange={(e) => setReason(e.target.value)} minLength={10} required /></Field>
+          <button type="submit" className="secondary" disabled={request.busy}>Request override</button>
+          <Problem error={request.error} />
+        </form>
+      )}
+    </Section>
+  );
+}

@@ -4,7 +4,7 @@ import { api, ok } from '../api/client.ts';
 import { Link, enc, navigate, useLocation } from '../router.tsx';
 import { Async, Badge, Field, Problem, Section, Tabs, TierBadge, when } from '../ui/basics.tsx';
 import { useAction, useLoad, type Loaded } from '../ui/hooks.ts';
-import { Alignment, Incidents, KpiChart, UseCaseProcess } from './use-case-process.tsx';
+import { Alignment, Incidents, KpiChart, TierOverride, UseCaseProcess } from './use-case-process.tsx';
 
 const TABS = ['Overview', 'Risk assessment', 'Process', 'Requirements', 'Models'];
 type Answers = Record<string, string | boolean | string[]>;
@@ -110,6 +110,7 @@ function RiskAssessment({ id, state }: { id: string; state: Loaded<Awaited<Retur
           <p className="sub">Assessed {when(current.createdAt)} by {current.createdBy ?? '—'} under policy {current.policy.name} {current.policy.version}.</p>
         </Section>
       )}
+      {current && <TierOverride id={id} pending={current.pendingOverride} onChanged={state.reload} />}
       <Section title={current ? 'Answer the questionnaire again' : 'Risk questionnaire'}>
         <Async state={pack}>
           {(p) => (
