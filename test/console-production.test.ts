@@ -118,6 +118,8 @@ describe.each(DB_KINDS)('releasing a governed model from the console and watchin
       await page.getByRole('tab', { name: 'Monitoring' }).click();
       await page.getByRole('img', { name: /drift score per feature/ }).waitFor();
       expect(await page.getByRole('cell', { name: 'drift', exact: true }).count()).toBeGreaterThan(0);
+      await expect.poll(() => page.getByRole('region', { name: 'Monitor' }).textContent()).toContain('income (numerical)');
+      expect(await page.getByRole('region', { name: 'Latest ingested batches' }).getByRole('row').count()).toBeGreaterThan(1);
       await screenshot(page, `${kind}-prod-05-monitoring`);
       expect(await seriousViolations(page)).toEqual([]);
       await page.getByRole('link', { name: 'Alerts' }).click();

@@ -7,7 +7,7 @@ import { Uuid } from '../common/common.schema.ts';
 import { VersionParams } from '../versions/versions.schema.ts';
 import type { DataFormat } from '../evidence/parse.ts';
 import type { MonitoringFeature } from './index.ts';
-import { KpiValuesBody, MonitorConfigBody, ProfileBody, SignedDecision, WindowQuery, MonitoringWindows, KpiValues, SuspensionSchema } from './monitoring.schema.ts';
+import { KpiValuesBody, MonitorConfigBody, ProfileBody, SignedDecision, WindowQuery, MonitoringWindows, KpiValues, SuspensionSchema, MonitorSchema, IngestBatches } from './monitoring.schema.ts';
 
 const tags = ['monitoring'];
 const FORMATS: Record<string, DataFormat> = { 'text/csv': 'csv', 'application/x-ndjson': 'jsonl', 'application/jsonl': 'jsonl', 'application/vnd.apache.parquet': 'parquet', 'application/x-parquet': 'parquet' };
@@ -43,13 +43,13 @@ export async function monitoringRoutes(app: App, m: MonitoringFeature): Promise<
       description: 'Recorded as immutable evidence of kind `monitoring`; the monitors it names satisfy the policy pack\'s monitoring measures. Windows already logged are recomputed against it.',
       params: VersionParams,
       body: MonitorConfigBody,
-      response: { 200: Type.Unknown() },
+      response: { 200: MonitorSchema },
     },
   }, async (request) => m.monitors.configure(contextOf(request), request.params.name, request.params.version, request.body));
 
   app.get('/models/:name/versions/:version/monitor', {
     config: { permission: 'inventory:read' },
-    schema: { tags, summary: "The version's current monitor, with the histogram edges producers use for profiles", params: VersionParams, response: { 200: Type.Unknown() } },
+    schema: { tags, summary: "The version's current monitor, with the histogram edges producers use for profiles", params: VersionParams, response: { 200: MonitorSchema } },
   }, async (request) => m.monitors.get(request.params.name, request.params.version));
 
   for (const kind of ['predictions', 'labels'] as const) {
@@ -91,7 +91,7 @@ export async function monitoringRoutes(app: App, m: MonitoringFeature): Promise<
 
   app.get('/models/:name/versions/:version/ingest-batches', {
     config: { permission: 'inventory:read' },
-    schema: { tags, summary: 'The latest ingested batches with their accepted/duplicate/rejected counts and reasons', params: VersionParams, querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) }, { additionalProperties: false }), response: { 200: Type.Unknown() } },
+    schema: { tags, summary: 'The latest ingested batches with their accepted/duplicate/rejected counts and reasons', params: VersionParams, querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) }, { additionalProperties: false }), response: { 200: IngestBatches } },
   }, async (request) => m.batches(request.params.name, request.params.version, request.query.limit));
 
   app.post('/use-cases/:id/kpis/:kpi/values', {

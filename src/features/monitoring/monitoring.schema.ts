@@ -178,3 +178,16 @@ export const SuspensionSchema = OpenObject({
   suspended: OpenObject({ at: Type.String(), by: Type.String(), signature: SignedRecordSchema }),
   lifted: Type.Union([OpenObject({ at: Type.String(), by: Type.Union([Type.String(), Type.Null()]), signature: Type.Union([SignedRecordSchema, Type.Null()]) }), Type.Null()]),
 });
+
+export const MonitorSchema = OpenObject({
+  id: Type.String(),
+  versionId: Type.String(),
+  config: OpenObject({ monitors: Type.Array(Type.String()), task: Type.String(), features: Type.Record(Type.String(), Type.String()), windowSeconds: Type.Optional(Type.Integer()) }, { description: 'the configuration as given, defaults applied' }),
+  reference: OpenObject({ source: OpenObject({}), rows: Type.Integer(), columns: Type.Record(Type.String(), OpenObject({ type: Type.String(), n: Type.Integer(), missing: Type.Integer(), profileEdges: Type.Optional(Type.Array(Type.Number())) })) }),
+  createdAt: Type.String(),
+  createdBy: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const IngestBatches = Type.Object({
+  items: Type.Array(OpenObject({ id: Type.String(), kind: Type.String(), format: Type.String(), digest: Type.String(), bytes: Type.Integer(), accepted: Type.Integer(), duplicates: Type.Integer(), rejected: Type.Integer(), reasons: Type.Array(Type.Unknown()), receivedAt: Type.String(), receivedBy: Type.Union([Type.String(), Type.Null()]) })),
+});

@@ -4327,7 +4327,23 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            items: ({
+                                accepted: number;
+                                bytes: number;
+                                digest: string;
+                                duplicates: number;
+                                format: string;
+                                id: string;
+                                kind: string;
+                                reasons: unknown[];
+                                receivedAt: string;
+                                receivedBy: string | null;
+                                rejected: number;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        };
                     };
                 };
             };
@@ -4715,7 +4731,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            /** @description the configuration as given, defaults applied */
+                            config: {
+                                features: {
+                                    [key: string]: string;
+                                };
+                                monitors: string[];
+                                task: string;
+                                windowSeconds?: number;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            createdAt: string;
+                            createdBy: string | null;
+                            id: string;
+                            reference: {
+                                columns: {
+                                    [key: string]: {
+                                        missing: number;
+                                        n: number;
+                                        profileEdges?: number[];
+                                        type: string;
+                                    } & {
+                                        [key: string]: unknown;
+                                    };
+                                };
+                                rows: number;
+                                source: {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            versionId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -4835,7 +4887,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": unknown;
+                        "application/json": {
+                            /** @description the configuration as given, defaults applied */
+                            config: {
+                                features: {
+                                    [key: string]: string;
+                                };
+                                monitors: string[];
+                                task: string;
+                                windowSeconds?: number;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            createdAt: string;
+                            createdBy: string | null;
+                            id: string;
+                            reference: {
+                                columns: {
+                                    [key: string]: {
+                                        missing: number;
+                                        n: number;
+                                        profileEdges?: number[];
+                                        type: string;
+                                    } & {
+                                        [key: string]: unknown;
+                                    };
+                                };
+                                rows: number;
+                                source: {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            versionId: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };

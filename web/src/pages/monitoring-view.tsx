@@ -1,5 +1,5 @@
-import { api, ok } from '../api/client.ts';
-import { Async, Badge, Section } from '../ui/basics.tsx';
+import { ApiProblem, api, ok } from '../api/client.ts';
+import { Async, Badge, Section, short, when } from '../ui/basics.tsx';
 import { TimeSeries } from '../ui/charts.tsx';
 import { useLoad } from '../ui/hooks.ts';
 
@@ -32,6 +32,7 @@ export function MonitoringView({ name, version }: { name: string; version: numbe
                 </table>
               </Section>
             )}
+            <MonitorConfigView name={name} version={version} />
             {metrics.length > 0 && (
               <Section title="Performance">
                 <TimeSeries title="performance per window" series={metrics.map((m) => ({ name: m, points: w.items.map((i) => ({ t: i.start, v: i.performance?.metrics?.[m] ?? null })) }))} />
@@ -41,5 +42,45 @@ export function MonitoringView({ name, version }: { name: string; version: numbe
         );
       }}
     </Async>
+  );
+}
+
+/** The version's monitor (features, window, frozen reference) and the latest ingested batches. */
+export function MonitorConfigView({ name, version }: { name: string; version: number }) {
+  const monitor = useLoad(async () => {
+    try {
+      return ok(await api.GET('/api/v1/models/{name}/versions/{version}/monitor', { params: { path: { name, version } } }));
+    } catch (e) {
+      if (e instanceof ApiProblem && e.status === 404) return null;
+      throw e;
+    }
+  }, [name, version]);
+  const batches = useLoad(async () => ok(await api.GET('/api/v1/models/{name}/versions/{version}/ingest-batches', { params: { path: { name, version }, query: { limit: 10 } } })).items, [name, version]);
+  return (
+    <>
+      <Section title="Monitor">
+        <Async state={monitor}>
+          {(m) => m === null ? <p className="muted">No monitor is configured: pipelines configure one with PUT …/monitor, freezing the reference.</p> : (
+            <dl className="facts">
+              <dt>Provides</dt><dd>{m.config.monitors.join(', ')}</dd>
+              <dt>Task</dt><dd>{m.config.task}</dd>
+              <dt>Features</dt><dd>{Object.entries(m.config.features).map(([f, t]) => `${f} (${t})`).join(', ')}</dd>
+              <dt>Window</dt><dd>{(m.config.windowSeconds ?? 86_400) / 3600} h</dd>
+              <dt>Reference</dt><dd>{m.reference.rows} rows, frozen {when(m.createdAt)}</dd>
+            </dl>
+          )}
+        </Async>
+      </Section>
+      <Section title="Latest ingested batches">
+        <Async state={batches}>
+          {(items) => items.length === 0 ? <p className="muted">Nothing ingested yet.</p> : (
+            <table className="grid">
+              <thead><tr><th scope="col">Received</th><th scope="col">Kind</th><th scope="col">Accepted</th><th scope="col">Duplicates</th><th scope="col">Rejected</th><th scope="col">Digest</th></tr></thead>
+              <tbody>{items.map((b) => <tr key={b.id}><td>{when(b.receivedAt)}</td><td>{b.kind} ({b.format})</td><td>{b.accepted}</td><td>{b.duplicates}</td><td>{b.rejected > 0 ? <Badge value={String(b.rejected)} tone="bad" /> : 0}</td><td><code title={b.digest}>{short(b.digest)}</code></td></tr>)}</tbody>
+            </table>
+          )}
+        </Async>
+      </Section>
+    </>
   );
 }
