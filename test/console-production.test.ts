@@ -125,6 +125,8 @@ describe.each(DB_KINDS)('releasing a governed model from the console and watchin
       await page.getByRole('link', { name: 'Alerts' }).click();
       const alert = page.getByRole('row').filter({ hasText: 'critical' });
       await alert.waitFor();
+      await alert.getByRole('button', { name: 'Open incident' }).click();
+      await expect.poll(() => page.getByRole('region', { name: 'Incidents' }).textContent()).toContain('Alert input-drift');
       await alert.getByRole('button', { name: 'Acknowledge' }).click();
       await expect.poll(() => page.getByRole('row').filter({ hasText: 'critical' }).count()).toBe(0);
       await page.getByLabel('State').selectOption('acknowledged');

@@ -95,8 +95,19 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
       expect(await page.locator('main img, main h1 svg').count()).toBe(0);
     });
 
-    it('registers a model and a version, and shows an attached evaluation with its charts', async () => {
+    it('edits the use case and records a KPI value against its target', async () => {
+      await page.getByRole('tab', { name: 'Overview' }).click();
+      await page.getByLabel('New retention rate value').fill('0.85');
+      await page.getByRole('button', { name: 'Record value' }).click();
+      await expect.poll(() => page.getByText(/1 values; /).textContent()).toContain('1 miss the target');
+      await page.getByRole('button', { name: 'Edit' }).click();
+      await page.getByLabel('Objective').fill('Predict churn for retention offers, reviewed monthly');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await page.getByText('Predict churn for retention offers, reviewed monthly').waitFor();
       await page.getByRole('tab', { name: 'Models' }).click();
+    });
+
+    it('registers a model and a version, and shows an attached evaluation with its charts', async () => {
       await page.getByLabel('Model name').fill('churn');
       await page.getByRole('button', { name: 'Register model' }).click();
       await page.getByRole('heading', { name: 'Register a version' }).waitFor();
@@ -112,6 +123,20 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
       expect(await page.getByRole('img', { name: /ROC curve, AUC/ }).count()).toBe(1);
       expect(await page.getByRole('img', { name: /per group of sex/ }).count()).toBe(1);
       await screenshot(page, `${kind}-03-evaluation`);
+    });
+
+    it('configures the version’s monitor from its own logged predictions', async () => {
+      const day = 86_400_000;
+      const start = Date.now() - 14 * day + 3_600_000;
+      const rows = Array.from({ length: 50 }, (_, i) => JSON.stringify({ id: `ref-${i}`, timestamp: new Date(start + i * 60_000).toISOString(), features: { tenure: 10 + (i % 7), plan: ['basic', 'plus'][i % 2] }, prediction: i % 2, score: (i % 10) / 10 })).join('\n');
+      const logged = await t.app.inject({ method: 'POST', url: '/api/v1/models/churn/versions/1/predictions', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${tok.dana}` }, payload: `${rows}\n` });
+      expect([200, 201, 202], logged.body).toContain(logged.statusCode);
+      await page.getByRole('tab', { name: 'Monitoring' }).click();
+      await page.getByLabel(/^Monitors provided/).fill('input-drift');
+      await page.getByLabel(/^Features/).fill('tenure:numerical, plan:categorical');
+      await page.getByRole('button', { name: 'Configure monitor' }).click();
+      await expect.poll(() => page.getByRole('region', { name: 'Monitor' }).textContent()).toContain('tenure (numerical)');
+      await page.getByRole('tab', { name: 'Evidence' }).click();
     });
 
     it('renders a document with script, HTML and javascript: links inert', async () => {
@@ -197,6 +222,16 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
       await page.getByRole('status').filter({ hasText: 'Signing secret' }).waitFor();
       expect(await page.getByRole('row', { name: /hooks\.example\.com/ }).textContent()).toContain('promotion.*, signature.create');
       await screenshot(page, `${kind}-09-admin-webhooks`);
+      // Changing one's own password ends the session; the new password signs in.
+      await page.getByRole('link', { name: 'User ada' }).click();
+      await page.getByLabel('Current password').fill(PASSWORD('ada'));
+      await page.getByLabel('New password').fill('a-brand-new-passphrase-for-ada');
+      await page.getByRole('button', { name: 'Change password' }).click();
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      await page.getByLabel('Username').fill('ada');
+      await page.getByLabel('Password').fill('a-brand-new-passphrase-for-ada');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'User ada' }).waitFor();
     });
 
     it('finds the model in the inventory by search, and shows the inbox', async () => {

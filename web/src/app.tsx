@@ -1,5 +1,6 @@
 import { useEffect, type ReactNode } from 'react';
 import { api, ok } from './api/client.ts';
+import { AccountPage } from './pages/account.tsx';
 import { AdminPage } from './pages/admin.tsx';
 import { AlertsPage } from './pages/alerts.tsx';
 import { AuditPage } from './pages/audit.tsx';
@@ -28,6 +29,7 @@ const ROUTES: [string, (p: Record<string, string>) => ReactNode, string][] = [
   ['/policy', () => <PolicyPage />, 'Policy'],
   ['/audit', () => <AuditPage />, 'Audit trail'],
   ['/admin', () => <AdminPage />, 'Administration'],
+  ['/account', () => <AccountPage />, 'My account'],
 ];
 
 export function App() {
@@ -63,7 +65,7 @@ export function App() {
           {hasRole('admin') && nav('/admin', 'Admin')}
         </nav>
         <span className="user">
-          <span title={me.roles.map((r) => `${r.role}@${r.scope}`).join(', ')}>{me.displayName}</span>
+          <Link to="/account" title={me.roles.map((r) => `${r.role}@${r.scope}`).join(', ')}>{me.displayName}</Link>
           <button type="button" className="ghost" onClick={() => void signOut()}>Sign out</button>
         </span>
       </header>

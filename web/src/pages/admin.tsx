@@ -84,7 +84,8 @@ function Teams() {
   );
 }
 
-function Tokens() {
+/** The user's own API tokens: create (shown once), revoke. */
+export function Tokens() {
   const tokens = useLoad(async () => ok(await api.GET('/api/v1/tokens')).items, []);
   const [name, setName] = useState('');
   const [shown, setShown] = useState<string | null>(null);

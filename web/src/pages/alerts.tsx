@@ -10,8 +10,12 @@ export function AlertsPage() {
   const [state, setState] = useState<'open' | 'acknowledged' | 'resolved' | 'all'>('open');
   const incidents = useLoad(async () => ok(await api.GET('/api/v1/incidents', { params: { query: { limit: 200 } } })).items, []);
   const alerts = useLoad(async () => ok(await api.GET('/api/v1/alerts', { params: { query: { state, limit: 200 } } })).items, [state]);
-  const act = useAction(async (id: string, what: 'acknowledge' | 'resolve') => {
-    if (what === 'acknowledge') ok(await api.POST('/api/v1/alerts/{id}/acknowledge', { params: { path: { id } }, body: {} }));
+  const act = useAction(async (id: string, what: 'acknowledge' | 'resolve' | 'escalate') => {
+    if (what === 'escalate') {
+      const a = alerts.data?.find((x) => x.id === id);
+      ok(await api.POST('/api/v1/alerts/{id}/incidents', { params: { path: { id } }, body: { title: `Alert ${a?.rule ?? ''}: ${a?.metric ?? ''} ${a?.comparator ?? ''} ${a?.threshold ?? ''}`.trim(), severity: a?.severity === 'critical' ? 'major' : 'minor' } }));
+      incidents.reload();
+    } else if (what === 'acknowledge') ok(await api.POST('/api/v1/alerts/{id}/acknowledge', { params: { path: { id } }, body: {} }));
     else ok(await api.POST('/api/v1/alerts/{id}/resolve', { params: { path: { id } }, body: {} }));
     alerts.reload();
   });
@@ -42,6 +46,7 @@ export function AlertsPage() {
                     <td className="actions">
                       {a.state === 'open' && <button type="button" className="secondary" onClick={() => void act.act(a.id, 'acknowledge')}>Acknowledge</button>}
                       {a.state !== 'resolved' && <button type="button" className="secondary" onClick={() => void act.act(a.id, 'resolve')}>Resolve</button>}
+                      <button type="button" className="secondary" onClick={() => void act.act(a.id, 'escalate')}>Open incident</button>
                     </td>
                   </tr>
                 ))}

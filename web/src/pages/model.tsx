@@ -40,6 +40,7 @@ export function ModelPage({ name }: { name: string }) {
             </Async>
           </Section>
           <Aliases name={m.name} aliases={m.aliases} onChanged={model.reload} />
+          <Rename name={m.name} />
           <RegisterVersion name={m.name} />
         </>
       )}
@@ -97,6 +98,24 @@ function Aliases({ name, aliases, onChanged }: { name: string; aliases: Record<s
         <button type="submit" className="secondary" disabled={act.busy}>Point alias</button>
       </form>
       <Problem error={act.error} />
+    </Section>
+  );
+}
+
+/** Renaming keeps the model's history, versions and signatures (they refer to its id). */
+function Rename({ name }: { name: string }) {
+  const [to, setTo] = useState(name);
+  const rename = useAction(async () => {
+    const m = ok(await api.PATCH('/api/v1/models/{name}', { params: { path: { name } }, body: { name: to } }));
+    navigate(`/models/${enc(m.name)}`, { replace: true });
+  });
+  return (
+    <Section title="Rename">
+      <form className="form inline" onSubmit={(e) => { e.preventDefault(); void rename.act(); }}>
+        <Field label="New name"><input value={to} onChange={(e) => setTo(e.target.value)} required /></Field>
+        <button type="submit" className="secondary" disabled={rename.busy || to === name}>Rename</button>
+      </form>
+      <Problem error={rename.error} />
     </Section>
   );
 }

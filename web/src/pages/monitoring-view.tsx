@@ -1,7 +1,8 @@
+import { useState } from 'react';
 import { ApiProblem, api, ok } from '../api/client.ts';
-import { Async, Badge, Section, short, when } from '../ui/basics.tsx';
+import { Async, Badge, Field, Problem, Section, short, when } from '../ui/basics.tsx';
 import { TimeSeries } from '../ui/charts.tsx';
-import { useLoad } from '../ui/hooks.ts';
+import { useAction, useLoad } from '../ui/hooks.ts';
 
 /** Drift per feature and performance over the version's monitoring windows. */
 export function MonitoringView({ name, version }: { name: string; version: number }) {
@@ -60,7 +61,7 @@ export function MonitorConfigView({ name, version }: { name: string; version: nu
     <>
       <Section title="Monitor">
         <Async state={monitor}>
-          {(m) => m === null ? <p className="muted">No monitor is configured: pipelines configure one with PUT …/monitor, freezing the reference.</p> : (
+          {(m) => m === null ? <ConfigureMonitor name={name} version={version} onDone={monitor.reload} /> : (
             <dl className="facts">
               <dt>Provides</dt><dd>{m.config.monitors.join(', ')}</dd>
               <dt>Task</dt><dd>{m.config.task}</dd>
@@ -82,5 +83,42 @@ export function MonitorConfigView({ name, version }: { name: string; version: nu
         </Async>
       </Section>
     </>
+  );
+}
+
+/** Configures the version's monitor, freezing as reference the version's own predictions of a past period. */
+function ConfigureMonitor({ name, version, onDone }: { name: string; version: number; onDone: () => void }) {
+  const day = 86_400_000;
+  const [monitors, setMonitors] = useState('input-drift, performance-decay, event-logging');
+  const [features, setFeatures] = useState('');
+  const [task, setTask] = useState<'binary-classification' | 'multiclass-classification' | 'regression'>('binary-classification');
+  const [hours, setHours] = useState('24');
+  const [from, setFrom] = useState(new Date(Date.now() - 14 * day).toISOString().slice(0, 10));
+  const [to, setTo] = useState(new Date(Date.now() - 13 * day).toISOString().slice(0, 10));
+  const save = useAction(async () => {
+    const cols = Object.fromEntries(features.split(',').map((f) => f.trim()).filter(Boolean).map((f) => {
+      const [col, type] = f.split(':').map((x) => x.trim());
+      return [col!, type === 'categorical' ? 'categorical' : 'numerical'] as const;
+    }));
+    ok(await api.PUT('/api/v1/models/{name}/versions/{version}/monitor', {
+      params: { path: { name, version } },
+      body: { monitors: monitors.split(',').map((x) => x.trim()).filter(Boolean), task, features: cols, windowSeconds: Math.round(Number(hours) * 3600), reference: { from: new Date(from).toISOString(), to: new Date(to).toISOString() } },
+    }));
+    onDone();
+  });
+  return (
+    <form className="form" onSubmit={(e) => { e.preventDefault(); void save.act(); }}>
+      <p className="muted">No monitor is configured. The reference is frozen from this version's own logged predictions in the period below.</p>
+      <div className="row">
+        <Field label="Monitors provided" hint="the pack's monitor ids"><input value={monitors} onChange={(e) => setMonitors(e.target.value)} required /></Field>
+        <Field label="Features" hint="column:numerical or column:categorical, comma-separated"><input value={features} onChange={(e) => setFeatures(e.target.value)} required placeholder="income:numerical, segment:categorical" /></Field>
+        <Field label="Task"><select value={task} onChange={(e) => setTask(e.target.value as typeof task)}><option>binary-classification</option><option>multiclass-classification</option><option>regression</option></select></Field>
+        <Field label="Window (hours)"><input type="number" min={1} value={hours} onChange={(e) => setHours(e.target.value)} required /></Field>
+        <Field label="Reference from"><input type="date" value={from} onChange={(e) => setFrom(e.target.value)} required /></Field>
+        <Field label="Reference to"><input type="date" value={to} onChange={(e) => setTo(e.target.value)} required /></Field>
+      </div>
+      <Problem error={save.error} />
+      <button type="submit" disabled={save.busy}>Configure monitor</button>
+    </form>
   );
 }

@@ -95,6 +95,19 @@ export function UseCaseProcess({ id }: { id: string }) {
 /** One KPI's recorded values against its scoping target. */
 export function KpiChart({ id, kpi }: { id: string; kpi: string }) {
   const values = useLoad(async () => ok(await api.GET('/api/v1/use-cases/{id}/kpis/{kpi}/values', { params: { path: { id, kpi }, query: { limit: 500 } } })), [id, kpi]);
+  const [value, setValue] = useState('');
+  const record = useAction(async () => {
+    ok(await api.POST('/api/v1/use-cases/{id}/kpis/{kpi}/values', { params: { path: { id, kpi } }, body: { values: [{ timestamp: new Date().toISOString(), value: Number(value) }] } }));
+    setValue('');
+    values.reload();
+  });
+  const form = (
+    <form className="form inline" onSubmit={(e) => { e.preventDefault(); void record.act(); }}>
+      <Field label={`New ${kpi} value`}><input type="number" step="any" value={value} onChange={(e) => setValue(e.target.value)} required /></Field>
+      <button type="submit" className="secondary" disabled={record.busy}>Record value</button>
+      <Problem error={record.error} />
+    </form>
+  );
   return (
     <Async state={values}>
       {(v) => {
@@ -103,6 +116,7 @@ export function KpiChart({ id, kpi }: { id: string; kpi: string }) {
           <div>
             <TimeSeries title={`${v.kpi.name} against its target (${v.kpi.direction === 'at-least' ? '≥' : '≤'} ${v.kpi.target})`} series={[{ name: v.kpi.name, points: v.items.map((x) => ({ t: x.timestamp, v: x.value })) }]} threshold={v.kpi.target} {...(v.kpi.unit ? { unit: v.kpi.unit } : {})} />
             {v.items.length > 0 && <p className="sub">{v.items.length} values; {missed === 0 ? 'all meet the target' : <Badge value={`${missed} miss the target`} tone="bad" />}</p>}
+            {form}
           </div>
         );
       }}

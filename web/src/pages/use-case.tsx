@@ -34,7 +34,7 @@ export function UseCasePage({ id }: { id: string }) {
           <Tabs tabs={TABS} current={tab} onChange={(t) => navigate(`${path}?tab=${enc(t)}`, { replace: true })} />
           {tab === 'Overview' && (
             <>
-              <Overview u={u} />
+              <Overview u={u} onChanged={uc.reload} />
               <Alignment id={id} />
               <Incidents useCaseId={id} />
             </>
@@ -49,9 +49,29 @@ export function UseCasePage({ id }: { id: string }) {
   );
 }
 
-function Overview({ u }: { u: Awaited<ReturnType<typeof loadUseCase>> }) {
+function Overview({ u, onChanged }: { u: Awaited<ReturnType<typeof loadUseCase>>; onChanged: () => void }) {
+  const [editing, setEditing] = useState(false);
+  const [name, setName] = useState(u.name);
+  const [objective, setObjective] = useState(u.objective);
+  const save = useAction(async () => {
+    ok(await api.PATCH('/api/v1/use-cases/{id}', { params: { path: { id: u.id } }, body: { name, objective } }));
+    setEditing(false);
+    onChanged();
+  });
+  if (editing) {
+    return (
+      <Section title="Edit the use case">
+        <form className="form" onSubmit={(e) => { e.preventDefault(); void save.act(); }}>
+          <Field label="Name"><input value={name} onChange={(e) => setName(e.target.value)} required /></Field>
+          <Field label="Objective"><textarea value={objective} onChange={(e) => setObjective(e.target.value)} rows={4} required /></Field>
+          <Problem error={save.error} />
+          <div className="actions"><button type="button" className="secondary" onClick={() => setEditing(false)}>Cancel</button><button type="submit" disabled={save.busy}>Save</button></div>
+        </form>
+      </Section>
+    );
+  }
   return (
-    <Section title="Objective">
+    <Section title="Objective" actions={<button type="button" className="secondary" onClick={() => setEditing(true)}>Edit</button>}>
       <p className="prose">{u.objective}</p>
       <dl className="facts">
         <dt>Consumers</dt><dd>{u.consumers}</dd>

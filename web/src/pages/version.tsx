@@ -35,7 +35,7 @@ export function VersionPage({ name, version }: { name: string; version: number }
             </div>
           </div>
           <Tabs tabs={TABS} current={tab} onChange={(t) => navigate(`${path}?tab=${enc(t)}`, { replace: true })} />
-          {tab === 'Overview' && <Definition v={ver} />}
+          {tab === 'Overview' && <Definition v={ver} deployments={status.data?.deployments ?? []} />}
           {tab === 'Governance' && (
             <Async state={status}>{(s) => <Governance s={s} artifactDigest={ver.artifactDigest} evidence={evidence.data ?? []} onChanged={reload} />}</Async>
           )}
@@ -53,7 +53,7 @@ async function loadVersion(name: string, version: number) {
   return ok(await api.GET('/api/v1/models/{name}/versions/{version}', { params: { path: { name, version } } }));
 }
 
-function Definition({ v }: { v: VersionRecord }) {
+function Definition({ v, deployments }: { v: VersionRecord; deployments: VersionStatus['deployments'] }) {
   return (
     <>
       <Section title="Definition (immutable)">
@@ -72,7 +72,7 @@ function Definition({ v }: { v: VersionRecord }) {
         )}
       </Section>
       <Section title="Lineage">
-        <div className="lineage" role="img" aria-label="datasets feed this version">
+        <div className="lineage" role="group" aria-label="lineage: datasets, this version, its deployments">
           <div className="lane">
             <h3>Datasets</h3>
             {v.datasets.length === 0 ? <p className="muted">none recorded</p> : v.datasets.map((d) => <div key={`${d.dataset}/${d.version}/${d.role}`} className="node"><Link to={`/datasets/${enc(d.dataset)}`}>{d.dataset} v{d.version}</Link><div className="sub">{d.role} · <code>{d.digest.slice(0, 15)}…</code></div></div>)}
@@ -81,6 +81,11 @@ function Definition({ v }: { v: VersionRecord }) {
           <div className="lane">
             <h3>Version</h3>
             <div className="node current">{v.model} v{v.version}<div className="sub"><code>{(v.artifactDigest ?? '').slice(0, 15)}…</code></div></div>
+          </div>
+          <div className="arrow" aria-hidden="true">→</div>
+          <div className="lane">
+            <h3>Deployments</h3>
+            {deployments.length === 0 ? <p className="muted">not deployed</p> : deployments.map((d) => <div key={d.id} className={`node${d.active ? ' current' : ''}`}>{d.environment} ({d.mode})<div className="sub">{d.active ? 'active' : `until ${when(d.until)}`} · since {when(d.since)}</div></div>)}
           </div>
         </div>
       </Section>
