@@ -70,3 +70,30 @@ describe.each(DB_KINDS)('the inventory overview and the audit verification, on %
     });
   });
 });
+
+describe.each(DB_KINDS)('raw data uploads over a real socket, on %s', (kind) => {
+  describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
+    const t = useTestApp(kind, { teams: ['lending'], monitoring: { jobs: false } });
+
+    // In-process injection hands the route a simple stream; a real socket's request is an object
+    // graph with cycles, which the body check must not walk (it once overflowed the stack: 500).
+    it('accepts evaluation data and prediction logs streamed by a real HTTP client', async () => {
+      const dana = await seedUser(t.app, 'dana', [{ scope: 'lending', role: 'data-scientist' }]);
+      const uc = (await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('uploads', { ownerTeam: 'lending' }) })).body.id;
+      await call(t.app, { method: 'POST', url: '/api/v1/models', token: dana, body: { name: 'uploaded', useCaseId: uc } });
+      await call(t.app, { method: 'POST', url: '/api/v1/models/uploaded/versions', token: dana, body: { artifactUri: 's3://m/u/1', artifactDigest: `sha256:${'2'.repeat(64)}` } });
+      const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const csv = `y,yhat,sex\n${Array.from({ length: 60 }, (_, i) => `${i % 2},${i % 5 === 0 ? 1 - (i % 2) : i % 2},${i % 3 ? 'F' : 'M'}`).join('\n')}\n`;
+      const evaluation = await fetch(`${base}/api/v1/models/uploaded/versions/1/evaluations?task=binary-classification&label=y&prediction=yhat&sensitive=sex`, { method: 'POST', headers: { authorization: `Bearer ${dana}`, 'content-type': 'text/csv' }, body: csv });
+      expect(evaluation.status, await evaluation.clone().text()).toBe(201);
+      expect(((await evaluation.json()) as { metrics: Record<string, number> }).metrics.accuracy).toBeCloseTo(0.8, 5);
+      const rows = Array.from({ length: 5 }, (_, i) => JSON.stringify({ id: `p-${i}`, timestamp: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(), features: { x: i }, prediction: i % 2, score: 0.5 })).join('\n');
+      const logged = await fetch(`${base}/api/v1/models/uploaded/versions/1/predictions`, { method: 'POST', headers: { authorization: `Bearer ${dana}`, 'content-type': 'application/x-ndjson' }, body: `${rows}\n` });
+      expect(logged.status, await logged.clone().text()).toBeLessThan(300);
+      expect(((await logged.json()) as { accepted: number }).accepted).toBe(5);
+      // A JSON body with a NUL character is still refused before it reaches the database.
+      const nul = await fetch(`${base}/api/v1/use-cases`, { method: 'POST', headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(useCaseBody('bad\u0000name', { ownerTeam: 'lending' })) });
+      expect(nul.status).toBe(400);
+    });
+  });
+});

@@ -115,10 +115,12 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
       await page.getByLabel('Artefact digest').fill(`sha256:${'a'.repeat(64)}`);
       await page.getByRole('button', { name: 'Register version' }).click();
       await page.getByRole('heading', { name: 'churn v1' }).waitFor();
-      // Evaluations are uploaded by pipelines (CSV body); the console shows them.
-      const res = await t.app.inject({ method: 'POST', url: '/api/v1/models/churn/versions/1/evaluations?task=binary-classification&label=y&prediction=yhat&score=p&sensitive=sex', headers: { 'content-type': 'text/csv', authorization: `Bearer ${tok.dana}` }, payload: evaluationCsv(0) });
-      expect(res.statusCode, res.body).toBe(201);
       await page.getByRole('tab', { name: 'Evidence' }).click();
+      // A data file with labels, predictions, scores and a sensitive column, evaluated from the console.
+      await page.getByRole('region', { name: 'Evaluate on a data file' }).getByLabel(/^Data file/).setInputFiles({ name: 'holdout.csv', mimeType: 'text/csv', buffer: Buffer.from(evaluationCsv(0)) });
+      await page.getByLabel('Score column').fill('p');
+      await page.getByLabel('Sensitive columns').fill('sex');
+      await page.getByRole('button', { name: 'Evaluate' }).click();
       await page.getByRole('table', { name: /Confusion matrix/ }).waitFor();
       expect(await page.getByRole('img', { name: /ROC curve, AUC/ }).count()).toBe(1);
       expect(await page.getByRole('img', { name: /per group of sex/ }).count()).toBe(1);
@@ -127,7 +129,8 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
 
     it('configures the version’s monitor from its own logged predictions', async () => {
       const day = 86_400_000;
-      const start = Date.now() - 14 * day + 3_600_000;
+      // Inside the form's default reference period: the UTC day two weeks ago.
+      const start = Math.floor(Date.now() / day) * day - 14 * day + 3_600_000;
       const rows = Array.from({ length: 50 }, (_, i) => JSON.stringify({ id: `ref-${i}`, timestamp: new Date(start + i * 60_000).toISOString(), features: { tenure: 10 + (i % 7), plan: ['basic', 'plus'][i % 2] }, prediction: i % 2, score: (i % 10) / 10 })).join('\n');
       const logged = await t.app.inject({ method: 'POST', url: '/api/v1/models/churn/versions/1/predictions', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${tok.dana}` }, payload: `${rows}\n` });
       expect([200, 201, 202], logged.body).toContain(logged.statusCode);
@@ -203,6 +206,23 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
       expect(await page.getByRole('row', { name: /signature\.create/ }).textContent()).toContain('User rita');
       await screenshot(page, `${kind}-07-audit`);
       await a11y('audit');
+    });
+
+    it('shows an invalid policy pack’s problems in place, then simulates and activates a valid one', async () => {
+      const current = (await call(t.app, { method: 'GET', url: '/api/v1/policies/active' })).body.pack as Record<string, unknown>;
+      await page.getByRole('link', { name: 'Policy' }).click();
+      const upload = page.getByLabel('Pack (YAML or JSON)');
+      const { tiers: _, ...withoutTiers } = current;
+      await upload.fill(JSON.stringify({ ...withoutTiers, version: '1.0.1' }));
+      await page.getByRole('button', { name: 'Validate and simulate' }).click();
+      await expect.poll(() => page.getByRole('alert').filter({ hasText: 'The pack is not valid' }).textContent()).toContain('tiers');
+      await upload.fill(JSON.stringify({ ...current, version: '1.0.1' }));
+      await page.getByRole('button', { name: 'Validate and simulate' }).click();
+      await page.getByRole('heading', { name: /^Simulation:/ }).waitFor();
+      await screenshot(page, `${kind}-07b-policy-simulated`);
+      await page.getByRole('button', { name: 'Upload and activate' }).click();
+      await expect.poll(() => page.locator('.meta').first().textContent()).toContain('default 1.0.1');
+      await a11y('policy');
     });
 
     it('lets an administrator grant a role and subscribe a webhook', async () => {

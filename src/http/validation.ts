@@ -52,6 +52,11 @@ const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff
  * JSON pointer of the first string (value or member name) holding a NUL or an unpaired
  * surrogate, or null; such input is refused everywhere, identically on both databases.
  */
+const isPlainObject = (value: object): boolean => {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+};
+
 export function findUnstorable(value: unknown, pointer = ''): string | null {
   if (typeof value === 'string') return UNSTORABLE.test(value) ? pointer || '/' : null;
   if (Array.isArray(value)) {
@@ -61,7 +66,9 @@ export function findUnstorable(value: unknown, pointer = ''): string | null {
     }
     return null;
   }
-  if (value !== null && typeof value === 'object') {
+  // Only parsed JSON is walked: a raw upload (the request stream of a CSV or Parquet body) is an
+  // object graph with cycles, and its bytes are checked where they are parsed.
+  if (value !== null && typeof value === 'object' && isPlainObject(value)) {
     for (const [k, v] of Object.entries(value)) {
       const at = `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
       if (UNSTORABLE.test(k)) return at;

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { api, ok } from '../api/client.ts';
+import { packById } from '../api/pack.ts';
 import { Async, Badge, Dialog, Field, Problem, Section, when } from '../ui/basics.tsx';
 import { TimeSeries } from '../ui/charts.tsx';
 import { useAction, useLoad } from '../ui/hooks.ts';
@@ -9,6 +10,7 @@ import { Signatures } from './signatures-table.tsx';
 /** The use case's own steps (scoping, ideation): gates, documents, signatures and moving on. */
 export function UseCaseProcess({ id }: { id: string }) {
   const status = useLoad(async () => ok(await api.GET('/api/v1/use-cases/{id}/lifecycle', { params: { path: { id } } })), [id]);
+  const assessment = useLoad(async () => ok(await api.GET('/api/v1/use-cases/{id}/assessment', { params: { path: { id } } })).current, [id]);
   const [signing, setSigning] = useState(false);
   const [kind, setKind] = useState('');
   const [title, setTitle] = useState('');
@@ -46,6 +48,7 @@ export function UseCaseProcess({ id }: { id: string }) {
               {next && at >= 0 && <p><button type="button" className="secondary" disabled={move.busy} onClick={() => void move.act(next.id)}>Move to {next.id}</button></p>}
               <Problem error={move.error} />
             </Section>
+            {assessment.data && s.process && <Raci packId={assessment.data.policy.id} steps={s.process.steps} />}
             <Signatures items={s.signatures} />
             <Section title="Documents of the use case">
               {s.documents.length === 0 ? <p className="muted">No document yet.</p> : (
@@ -249,6 +252,27 @@ export function TierOverride({ id, pending, onChanged }: { id: string; pending: 
           <Problem error={request.error} />
         </form>
       )}
+    </Section>
+  );
+}
+
+/** Who is Responsible, Accountable, Consulted and Informed for each task of this process (from the pack the use case was assessed under). */
+function Raci({ packId, steps }: { packId: string; steps: string[] }) {
+  const pack = useLoad(() => packById(packId), [packId]);
+  return (
+    <Section title="RACI">
+      <Async state={pack}>
+        {(p) => {
+          const rows = p.raci.filter((r) => steps.includes(r.step));
+          const roles = [...new Set(rows.flatMap((r) => Object.keys(r.roles)))];
+          return (
+            <table className="grid">
+              <thead><tr><th scope="col">Task</th><th scope="col">Step</th>{roles.map((r) => <th key={r} scope="col">{r}</th>)}</tr></thead>
+              <tbody>{rows.map((r) => <tr key={r.task}><th scope="row">{r.title}</th><td>{r.step}</td>{roles.map((x) => <td key={x}>{r.roles[x] ?? ''}</td>)}</tr>)}</tbody>
+            </table>
+          );
+        }}
+      </Async>
     </Section>
   );
 }

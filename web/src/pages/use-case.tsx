@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import type { PolicyPack } from '../../../src/domain/policy/pack.schema.ts';
 import { api, ok } from '../api/client.ts';
+import { activePack } from '../api/pack.ts';
 import { Link, enc, navigate, useLocation } from '../router.tsx';
 import { Async, Badge, Field, Problem, Section, Tabs, TierBadge, when } from '../ui/basics.tsx';
 import { useAction, useLoad, type Loaded } from '../ui/hooks.ts';
@@ -8,10 +8,6 @@ import { Alignment, Incidents, KpiChart, TierOverride, UseCaseProcess } from './
 
 const TABS = ['Overview', 'Risk assessment', 'Process', 'Requirements', 'Models'];
 type Answers = Record<string, string | boolean | string[]>;
-
-export async function activePack(): Promise<PolicyPack> {
-  return ok(await api.GET('/api/v1/policies/active')).pack as PolicyPack;
-}
 
 export function UseCasePage({ id }: { id: string }) {
   const { query, path } = useLocation();

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { api, ok } from '../api/client.ts';
+import { describeEvidence, packById } from '../api/pack.ts';
 import { Link, enc, navigate, useLocation } from '../router.tsx';
 import { Async, Badge, Field, Problem, Section, Tabs, when } from '../ui/basics.tsx';
 import { useAction, useLoad } from '../ui/hooks.ts';
@@ -159,13 +160,16 @@ function DeploymentChecks({ s }: { s: VersionStatus }) {
 }
 
 function Requirements({ s }: { s: VersionStatus }) {
+  // The measures as the pack the use case was assessed under defines them.
+  const pack = useLoad(async () => (s.policy ? packById(s.policy.id) : null), [s.policy?.id]);
+  const measures = new Map((pack.data?.measures ?? []).map((m) => [m.id, m]));
   return (
     <Section title="Requirements and what satisfies them">
       <table className="grid">
-        <thead><tr><th scope="col">Measure</th><th scope="col">Step</th><th scope="col">Status</th><th scope="col">Detail</th></tr></thead>
+        <thead><tr><th scope="col">Measure</th><th scope="col">Step</th><th scope="col">Satisfied by</th><th scope="col">Status</th><th scope="col">Detail</th></tr></thead>
         <tbody>
           {s.requirements.map((r) => (
-            <tr key={r.measure}><td>{r.title}<div className="sub">{r.measure}</div></td><td>{r.step}</td><td><Badge value={r.status} /></td><td className="sub">{r.status === 'satisfied' ? 'met for this artefact' : (r.unmet ?? []).join('; ') || r.reason || ''}</td></tr>
+            <tr key={r.measure}><td>{r.title}<div className="sub">{r.measure}</div></td><td>{r.step}</td><td className="sub">{(measures.get(r.measure)?.evidence ?? []).map(describeEvidence).join('; ')}</td><td><Badge value={r.status} /></td><td className="sub">{r.status === 'satisfied' ? 'met for this artefact' : (r.unmet ?? []).join('; ') || r.reason || ''}</td></tr>
           ))}
         </tbody>
       </table>

@@ -1,0 +1,25 @@
+import type { PolicyPack } from '../../../src/domain/policy/pack.schema.ts';
+import { api, ok } from './client.ts';
+
+export type { PolicyPack };
+type Evidence = PolicyPack['measures'][number]['evidence'][number];
+
+/** The active policy pack (its structure typed by the same TypeBox schema that validates uploads). */
+export async function activePack(): Promise<PolicyPack> {
+  return ok(await api.GET('/api/v1/policies/active')).pack as PolicyPack;
+}
+
+/** A pack version by id: the one a use case was assessed under. */
+export async function packById(id: string): Promise<PolicyPack> {
+  return ok(await api.GET('/api/v1/policies/{id}', { params: { path: { id } } })).pack as PolicyPack;
+}
+
+/** What satisfies one piece of a measure's evidence, in words. */
+export function describeEvidence(e: Evidence): string {
+  switch (e.kind) {
+    case 'signoff': return `${e.signers ?? 1} sign-off(s) by ${e.roles.join(' or ')}${e.independent ? ', independent' : ''}`;
+    case 'document': return `a '${e.documentKind}' document`;
+    case 'check': return `an evaluation with ${e.metric} ${e.comparator} ${e.threshold}`;
+    case 'monitoring': return `monitor '${e.monitor}' configured`;
+  }
+}
