@@ -73,7 +73,7 @@ describe.each(DB_KINDS)('the inventory overview and the audit verification, on %
 
 describe.each(DB_KINDS)('raw data uploads over a real socket, on %s', (kind) => {
   describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
-    const t = useTestApp(kind, { teams: ['lending'], monitoring: { jobs: false } });
+    const t = useTestApp(kind, { teams: ['lending'] });
 
     // In-process injection hands the route a simple stream; a real socket's request is an object
     // graph with cycles, which the body check must not walk (it once overflowed the stack: 500).

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { api, ok } from '../api/client.ts';
+import { GateSteps } from './gate-steps.tsx';
 import { packById } from '../api/pack.ts';
 import { Async, Badge, Dialog, Field, Problem, Section, when } from '../ui/basics.tsx';
 import { TimeSeries } from '../ui/charts.tsx';
@@ -35,16 +36,7 @@ export function UseCaseProcess({ id }: { id: string }) {
         return (
           <>
             <Section title={`Process: ${s.process?.title ?? ''}`} actions={<button type="button" onClick={() => setSigning(true)}>Sign…</button>}>
-              <ol className="steps">
-                {s.steps.map((st) => (
-                  <li key={st.id} className={st.state}>
-                    <div><strong>{st.id}</strong> <Badge value={st.state} /> {st.gate.passed ? <Badge value="passed" /> : <Badge value="blocked" />}</div>
-                    {st.gate.blockers.length > 0 && st.state !== 'done' && (
-                      <ul className="blockers">{st.gate.blockers.map((b) => <li key={b.measure}><Badge value={b.status} /> {b.title}<span className="sub">: {b.detail.join('; ')}</span></li>)}</ul>
-                    )}
-                  </li>
-                ))}
-              </ol>
+              <GateSteps steps={s.steps} />
               {next && at >= 0 && <p><button type="button" className="secondary" disabled={move.busy} onClick={() => void move.act(next.id)}>Move to {next.id}</button></p>}
               <Problem error={move.error} />
             </Section>

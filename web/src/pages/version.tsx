@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { api, ok } from '../api/client.ts';
+import { GateSteps } from './gate-steps.tsx';
 import { describeEvidence, packById } from '../api/pack.ts';
 import { Link, enc, navigate, useLocation } from '../router.tsx';
 import { Async, Badge, Field, Problem, Section, Tabs, when } from '../ui/basics.tsx';
@@ -107,18 +108,7 @@ function Governance({ s, artifactDigest, evidence, onChanged }: { s: VersionStat
   return (
     <>
       <Section title={`Process: ${s.process?.title ?? ''}`} actions={<button type="button" onClick={() => setSigning(true)}>Sign…</button>}>
-        <ol className="steps">
-          {s.steps.map((st) => (
-            <li key={st.id} className={st.state}>
-              <div><strong>{st.title}</strong> <Badge value={st.state} /> {st.gate.passed ? <Badge value="passed" /> : <Badge value="blocked" />}</div>
-              {st.gate.blockers.length > 0 && st.state !== 'done' && (
-                <ul className="blockers">
-                  {st.gate.blockers.map((b) => <li key={b.measure}><Badge value={b.status} /> {b.title}{b.detail.length > 0 && <span className="sub">: {b.detail.join('; ')}</span>}</li>)}
-                </ul>
-              )}
-            </li>
-          ))}
-        </ol>
+        <GateSteps steps={s.steps} />
         {current && next && (
           <p>
             <button type="button" className="secondary" disabled={advance.busy} onClick={() => void advance.act()}>Move to {next.title}</button>
