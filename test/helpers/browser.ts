@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 export const CHROMIUM = process.env.STEWARD_TEST_CHROMIUM ?? '/usr/bin/chromium';
 export const noBrowser: string | null = existsSync(CHROMIUM) ? null : `console tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`;
@@ -73,4 +74,37 @@ export async function reportFailure(page: Page | undefined, name: string, proble
   await screenshot(page, `failed-${name.slice(0, 50).replace(/\W+/g, '-')}`).catch(() => undefined);
   const shown = await page.getByRole('alert').allTextContents().catch(() => []);
   console.error(`at ${page.url()}: ${shown.join(' | ') || 'no problem shown'}; ${problems.join(' | ')}`);
+}
+
+export interface BrowserSession {
+  /** The app's URL (it listens on a free port). */
+  base: string;
+  page: Page;
+  /** CSP violations, page errors and unexpected dialogs seen so far. */
+  problems: string[];
+}
+
+/**
+ * Registers the hooks of a browser journey: `seed` the app, listen, open Chromium; close it after;
+ * after a failing test, a screenshot and the problems on the page. Read the fields inside tests.
+ */
+export function useBrowser(name: string, app: () => { listen: (o: { port: number; host: string }) => Promise<string> }, seed: () => Promise<void>): BrowserSession {
+  const session = { base: '', problems: [] } as unknown as BrowserSession;
+  let close: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    await ensureConsoleBuilt();
+    await seed();
+    session.base = await app().listen({ port: 0, host: '127.0.0.1' });
+    const opened = await openBrowser();
+    session.page = opened.page;
+    session.problems = opened.problems;
+    close = opened.close;
+  }, 120_000);
+  afterAll(async () => {
+    await close?.();
+  });
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') await reportFailure(session.page, `${name}-${ctx.task.name}`, session.problems);
+  });
+  return session;
 }
