@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config.ts';
 import { seedDemo } from './demo/seed.ts';
-import { DEMO_PASSWORD } from './demo/scenario.ts';
+import { DEMO_PASSWORD, PEOPLE } from './demo/scenario.ts';
 import { buildApp } from './app.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
@@ -53,7 +53,7 @@ export async function startServer(config: Config, onBootstrap: (r: BootstrapResu
       if (bootstrap.created && bootstrapToken) {
         app.log.info('demo: seeding the demo organisation');
         await seedDemo(app, { token: bootstrapToken, oneTimePassword: bootstrap.oneTimePassword }, (line) => app!.log.info(line));
-        process.stderr.write(`\nSteward demo ready on ${url}: sign in as any demo user (admin, olivia, bruno, dana, sam, rita, ravi, omar, pete, dpo, vera) with password ${DEMO_PASSWORD}\n\n`);
+        process.stderr.write(`\nSteward demo ready on ${url}: sign in as any demo user (admin, ${PEOPLE.map(([u]) => u).join(', ')}) with password ${DEMO_PASSWORD}\n\n`);
       } else app.log.warn('demo: the instance already has users, so no demo was seeded (start with an empty data directory)');
     }
     app.log.info({ database: config.database.kind, dataDir: config.dataDir, auditOrigin: signer.origin }, `Steward listening on ${url}`);

@@ -27,7 +27,7 @@ const API_PREFIXES = ['/api/v1', '/api/2.0/mlflow/', '/api/2.0/preview/mlflow/',
 export const isApiUrl = (url: string): boolean => API_PREFIXES.some((p) => url.startsWith(p));
 
 /** The request path with %-escapes decoded (as the router sees it); the raw path when it cannot be decoded. */
-function decodedPath(url: string): string {
+export function decodedPath(url: string): string {
   const path = url.split('?')[0]!;
   try {
     return decodeURIComponent(path);

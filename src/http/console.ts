@@ -4,7 +4,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyReply } from 'fastify';
 import { DomainError } from '../errors.ts';
 import type { App } from './app-types.ts';
-import { isApiUrl } from './auth.ts';
+import { decodedPath, isApiUrl } from './auth.ts';
 
 /**
  * The console's policy: everything from this origin, nothing inline, nothing from elsewhere. React
@@ -32,7 +32,7 @@ function harden(reply: FastifyReply): void {
 }
 
 /** Paths the server owns outside the APIs; an unknown one under them is a 404 problem, not the console. */
-const SERVER_PATHS = ['/docs', '/openapi.json', '/health', '/metrics'];
+const SERVER_PATHS = ['/docs', '/openapi.json', '/healthz', '/assets', '/api'];
 
 /**
  * Serves the built console (static assets, then index.html for every other GET so client-side
@@ -52,15 +52,9 @@ export async function registerConsole(app: App, dir: string): Promise<boolean> {
     const sendIndex = (reply: FastifyReply) => reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(index);
     scope.get('/', { schema: { hide: true } }, async (_request, reply) => sendIndex(reply));
     scope.get('/*', { schema: { hide: true } }, async (request, reply) => {
-      const path = request.url.split('?')[0]!;
-      let decoded = path;
-      try {
-        decoded = decodeURIComponent(path);
-      } catch {
-        // leave as is
-      }
-      if (isApiUrl(decoded) || SERVER_PATHS.some((p) => decoded === p || decoded.startsWith(`${p}/`)) || decoded.startsWith('/assets/') || decoded.startsWith('/api/')) {
-        throw new DomainError('not_found', `no route ${request.method} ${path}`);
+      const decoded = decodedPath(request.url);
+      if (isApiUrl(decoded) || SERVER_PATHS.some((p) => decoded === p || decoded.startsWith(`${p}/`))) {
+        throw new DomainError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
       }
       return sendIndex(reply);
     });

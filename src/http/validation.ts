@@ -48,15 +48,15 @@ export function toFieldErrors(errors: ErrorObject[] | null | undefined, prefix: 
 // neither storable the same way on both databases nor valid input to RFC 8785 canonical JSON).
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/**
- * JSON pointer of the first string (value or member name) holding a NUL or an unpaired
- * surrogate, or null; such input is refused everywhere, identically on both databases.
- */
 const isPlainObject = (value: object): boolean => {
   const proto = Object.getPrototypeOf(value) as unknown;
   return proto === Object.prototype || proto === null;
 };
 
+/**
+ * JSON pointer of the first string (value or member name) holding a NUL or an unpaired
+ * surrogate, or null; such input is refused everywhere, identically on both databases.
+ */
 export function findUnstorable(value: unknown, pointer = ''): string | null {
   if (typeof value === 'string') return UNSTORABLE.test(value) ? pointer || '/' : null;
   if (Array.isArray(value)) {

@@ -3,8 +3,8 @@ import { api, ok } from '../api/client.ts';
 import { Async, Badge, Field, Problem, Section, when } from '../ui/basics.tsx';
 import { useAction, useLoad } from '../ui/hooks.ts';
 
-const ROLES = ['business-stakeholder', 'business-analyst', 'data-scientist', 'risk-audit', 'data-ops', 'production', 'admin', 'viewer'] as const;
-type Role = (typeof ROLES)[number];
+export const ROLES = ['business-stakeholder', 'business-analyst', 'data-scientist', 'risk-audit', 'data-ops', 'production', 'admin', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
 
 /** One user's account actions: roles, disable or enable, a new one-time password. */
 export function UserActions({ username, status, roles, onChanged }: { username: string; status: string; roles: { scope: string; role: string }[]; onChanged: () => void }) {

@@ -2,11 +2,9 @@ import { useState } from 'react';
 import { api, ok } from '../api/client.ts';
 import { Async, Badge, Field, Problem, Section, Tabs, when } from '../ui/basics.tsx';
 import { useAction, useLoad } from '../ui/hooks.ts';
-import { UserActions, Webhooks } from './admin-extra.tsx';
+import { ROLES, UserActions, Webhooks, type Role } from './admin-extra.tsx';
 
 const TABS = ['Users', 'Teams', 'Tokens', 'Webhooks'];
-const ROLES = ['business-stakeholder', 'business-analyst', 'data-scientist', 'risk-audit', 'data-ops', 'production', 'admin', 'viewer'] as const;
-type Role = (typeof ROLES)[number];
 
 /** Users and their roles, teams, and API tokens. */
 export function AdminPage() {

@@ -3,12 +3,12 @@ import { api, ok } from '../api/client.ts';
 import { Link } from '../router.tsx';
 import { Async, Badge, Problem, Section, when } from '../ui/basics.tsx';
 import { useAction, useLoad } from '../ui/hooks.ts';
-import { IncidentTable } from './use-case-process.tsx';
+import { IncidentTable, loadIncidents } from './use-case-process.tsx';
 
 /** Monitoring alerts across the inventory, with acknowledge and resolve. */
 export function AlertsPage() {
   const [state, setState] = useState<'open' | 'acknowledged' | 'resolved' | 'all'>('open');
-  const incidents = useLoad(async () => ok(await api.GET('/api/v1/incidents', { params: { query: { limit: 200 } } })).items, []);
+  const incidents = useLoad(() => loadIncidents(), []);
   const alerts = useLoad(async () => ok(await api.GET('/api/v1/alerts', { params: { query: { state, limit: 200 } } })).items, [state]);
   const act = useAction(async (id: string, what: 'acknowledge' | 'resolve' | 'escalate') => {
     if (what === 'escalate') {

@@ -151,7 +151,7 @@ export function Alignment({ id }: { id: string }) {
 
 /** Incidents of the use case, and opening one (serious incidents of high-risk use cases carry an Art. 73 deadline). */
 export function Incidents({ useCaseId }: { useCaseId: string }) {
-  const incidents = useLoad(async () => ok(await api.GET('/api/v1/incidents', { params: { query: { useCase: useCaseId, limit: 100 } } })).items, [useCaseId]);
+  const incidents = useLoad(() => loadIncidents(useCaseId), [useCaseId]);
   const [title, setTitle] = useState('');
   const [severity, setSeverity] = useState<'minor' | 'major' | 'serious'>('major');
   const [category, setCategory] = useState('');
@@ -175,8 +175,9 @@ export function Incidents({ useCaseId }: { useCaseId: string }) {
 }
 
 type IncidentItem = Awaited<ReturnType<typeof loadIncidents>>[number];
-async function loadIncidents() {
-  return ok(await api.GET('/api/v1/incidents', { params: { query: { limit: 100 } } })).items;
+/** Incidents, newest first: of one use case, or all of them. */
+export async function loadIncidents(useCase?: string) {
+  return ok(await api.GET('/api/v1/incidents', { params: { query: { limit: 200, ...(useCase ? { useCase } : {}) } } })).items;
 }
 
 /** Incidents with their reporting deadlines, reported and closed by whom. */
