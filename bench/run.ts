@@ -14,7 +14,8 @@ const AUDIT_EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000);
 const EVAL_ROWS = Number(process.env.BENCH_EVAL_ROWS ?? 10_000_000);
 const TOKEN = 'stw_bench-token-0123456789abcdefghij';
 const rows: { name: string; value: string; baseline: string; ratio: number; goal: string }[] = [];
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 function check(r: LoadResult, what: string): LoadResult {
   if (r.errors > 0 || r.non2xx > 0) throw new Error(`${what}: ${r.errors} errors, ${r.non2xx} non-2xx responses`);
@@ -22,7 +23,11 @@ function check(r: LoadResult, what: string): LoadResult {
 }
 
 async function post(url: string, body: unknown, headers: Record<string, string>): Promise<void> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`seed ${url}: ${res.status} ${await res.text()}`);
 }
 
@@ -34,7 +39,19 @@ const steward = await startChild('steward.ts', { STEWARD_BENCH_TOKEN: TOKEN });
 const api = `${steward.url}/api/v1`;
 const auth = { authorization: `Bearer ${TOKEN}` };
 await post(`${api}/teams`, { name: 'bench' }, auth);
-await post(`${api}/use-cases`, { name: 'bench', objective: 'benchmark', ownerTeam: 'bench', consumers: 'internal-few', regions: ['EU'], sector: 'test', processesPersonalData: false }, auth);
+await post(
+  `${api}/use-cases`,
+  {
+    name: 'bench',
+    objective: 'benchmark',
+    ownerTeam: 'bench',
+    consumers: 'internal-few',
+    regions: ['EU'],
+    sector: 'test',
+    processesPersonalData: false,
+  },
+  auth,
+);
 const useCases = (await (await fetch(`${api}/use-cases`, { headers: auth })).json()) as { items: { id: string }[] };
 await post(`${api}/models`, { name: 'bench-model', useCaseId: useCases.items[0]!.id, tags: { a: '1' } }, auth);
 const versionBody = {
@@ -48,9 +65,18 @@ const versionBody = {
 };
 await post(`${api}/models/bench-model/versions`, versionBody, auth);
 
-const versionGet = check(await load({ url: `${api}/models/bench-model/versions/1`, seconds: SECONDS, headers: auth }), 'GET version');
+const versionGet = check(
+  await load({ url: `${api}/models/bench-model/versions/1`, seconds: SECONDS, headers: auth }),
+  'GET version',
+);
 const versionCreate = check(
-  await load({ url: `${api}/models/bench-model/versions`, method: 'POST', body: JSON.stringify(versionBody), seconds: SECONDS, headers: { 'content-type': 'application/json', ...auth } }),
+  await load({
+    url: `${api}/models/bench-model/versions`,
+    method: 'POST',
+    body: JSON.stringify(versionBody),
+    seconds: SECONDS,
+    headers: { 'content-type': 'application/json', ...auth },
+  }),
   'POST version',
 );
 await steward.stop();
@@ -62,10 +88,34 @@ const drift = [driftBench(1_000_000, 3), driftBench(10_000_000, 1)];
 const REGISTRY_MODELS = Number(process.env.BENCH_REGISTRY_MODELS ?? 10_000);
 const registry = await registryBench(REGISTRY_MODELS, 10, 200, TOKEN);
 
-rows.push({ name: 'GET /api/v1/models/{name}/versions/{v} (req/s, authenticated)', value: fmt(versionGet.rps), baseline: `${fmt(bareGet.rps)} bare Fastify hello-world GET`, ratio: versionGet.rps / bareGet.rps, goal: '>= 0.6' });
-rows.push({ name: 'POST /api/v1/models/{name}/versions (req/s, durable, audited)', value: fmt(versionCreate.rps), baseline: `${fmt(raw.tps)} raw better-sqlite3 1-row txn/s`, ratio: versionCreate.rps / raw.tps, goal: '>= 0.3' });
-rows.push({ name: 'audit append, 1 event per transaction, concurrent (events/s)', value: fmt(audit.singleAppendsPerSec), baseline: `${fmt(raw.tps)} raw better-sqlite3 1-row txn/s`, ratio: audit.singleAppendsPerSec / raw.tps, goal: '-' });
-rows.push({ name: 'audit append, 1,000 events per transaction (events/s)', value: fmt(audit.bulkAppendsPerSec), baseline: `${fmt(raw.tps)} raw better-sqlite3 1-row txn/s`, ratio: audit.bulkAppendsPerSec / raw.tps, goal: '-' });
+rows.push({
+  name: 'GET /api/v1/models/{name}/versions/{v} (req/s, authenticated)',
+  value: fmt(versionGet.rps),
+  baseline: `${fmt(bareGet.rps)} bare Fastify hello-world GET`,
+  ratio: versionGet.rps / bareGet.rps,
+  goal: '>= 0.6',
+});
+rows.push({
+  name: 'POST /api/v1/models/{name}/versions (req/s, durable, audited)',
+  value: fmt(versionCreate.rps),
+  baseline: `${fmt(raw.tps)} raw better-sqlite3 1-row txn/s`,
+  ratio: versionCreate.rps / raw.tps,
+  goal: '>= 0.3',
+});
+rows.push({
+  name: 'audit append, 1 event per transaction, concurrent (events/s)',
+  value: fmt(audit.singleAppendsPerSec),
+  baseline: `${fmt(raw.tps)} raw better-sqlite3 1-row txn/s`,
+  ratio: audit.singleAppendsPerSec / raw.tps,
+  goal: '-',
+});
+rows.push({
+  name: 'audit append, 1,000 events per transaction (events/s)',
+  value: fmt(audit.bulkAppendsPerSec),
+  baseline: `${fmt(raw.tps)} raw better-sqlite3 1-row txn/s`,
+  ratio: audit.bulkAppendsPerSec / raw.tps,
+  goal: '-',
+});
 rows.push({
   name: `steward audit verify, ${fmt(audit.events)} events, ${fmt(audit.checkpoints)} checkpoints (s)`,
   value: fmt(audit.verifySeconds, 2),
@@ -86,14 +136,19 @@ const np = evidence.numpy;
 rows.push({
   name: `fairness MetricFrame: selection rate, TPR, FPR for 4 groups, ${evalRows} rows (ms)`,
   value: fmt(evidence.frameMs, 1),
-  baseline: np ? `${fmt(np.frameMs, 1)} ms numpy ${np.version} bincount${np.agrees ? '' : ' (RESULTS DIFFER)'}` : 'numpy not installed (apt-get install python3-numpy)',
+  baseline: np
+    ? `${fmt(np.frameMs, 1)} ms numpy ${np.version} bincount${np.agrees ? '' : ' (RESULTS DIFFER)'}`
+    : 'numpy not installed (apt-get install python3-numpy)',
   ratio: np ? evidence.frameMs / np.frameMs : NaN,
   goal: '<= 1.5',
 });
 rows.push({
   name: `ROC AUC, ${evalRows} rows (ms)`,
   value: fmt(evidence.aucMs, 0),
-  baseline: np?.aucMs !== undefined ? `${fmt(np.aucMs, 0)} ms scikit-learn ${np.sklearn} roc_auc_score` : 'scikit-learn not installed (apt-get install python3-sklearn)',
+  baseline:
+    np?.aucMs !== undefined
+      ? `${fmt(np.aucMs, 0)} ms scikit-learn ${np.sklearn} roc_auc_score`
+      : 'scikit-learn not installed (apt-get install python3-sklearn)',
   ratio: np?.aucMs !== undefined ? evidence.aucMs / np.aucMs : NaN,
   goal: '< 1',
 });
@@ -109,7 +164,9 @@ for (const d of drift) {
   rows.push({
     name: `drift of one numerical column, ${fmt(d.n)} vs ${fmt(d.n)} float64: sort, KS with p-value, PSI, Wasserstein (ms); peak RSS ${fmt(d.steward.maxRssMiB)} MiB`,
     value: fmt(d.steward.ms, 0),
-    baseline: d.scipy ? `${fmt(d.scipy.ms, 0)} ms scipy ${d.scipy.version}: ${d.scipy.detail}` : 'scipy not installed (apt-get install python3-scipy)',
+    baseline: d.scipy
+      ? `${fmt(d.scipy.ms, 0)} ms scipy ${d.scipy.version}: ${d.scipy.detail}`
+      : 'scipy not installed (apt-get install python3-scipy)',
     ratio: d.scipy ? d.steward.ms / d.scipy.ms : NaN,
     goal: d.n <= 1_000_000 ? '<= 0.5' : 'RSS <= 300 MiB',
   });
@@ -136,10 +193,17 @@ for (const r of registry.mlflow) {
 }
 
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-console.log(`\nSteward benchmark (median of 3 loads of ${SECONDS}s after a 2s warm-up, 32 connections, autocannon in its own process; SQLite WAL synchronous=FULL) on ${machine}\n`);
+console.log(
+  `\nSteward benchmark (median of 3 loads of ${SECONDS}s after a 2s warm-up, 32 connections, autocannon in its own process; SQLite WAL synchronous=FULL) on ${machine}\n`,
+);
 console.log('| measure | Steward | baseline (same run) | ratio | goal |');
 console.log('| --- | --- | --- | --- | --- |');
 for (const r of rows) console.log(`| ${r.name} | ${r.value} | ${r.baseline} | ${r.ratio.toFixed(2)} | ${r.goal} |`);
-console.log(`\nlatency p50/p99 ms: bare GET ${bareGet.p50}/${bareGet.p99}, version GET ${versionGet.p50}/${versionGet.p99}, version POST ${versionCreate.p50}/${versionCreate.p99}`);
+console.log(
+  `\nlatency p50/p99 ms: bare GET ${bareGet.p50}/${bareGet.p99}, version GET ${versionGet.p50}/${versionGet.p99}, version POST ${versionCreate.p50}/${versionCreate.p99}`,
+);
 mkdirSync(new URL('./.results/', import.meta.url), { recursive: true });
-writeFileSync(new URL('./.results/latest.json', import.meta.url), JSON.stringify({ machine, seconds: SECONDS, rows, at: new Date().toISOString() }, null, 2));
+writeFileSync(
+  new URL('./.results/latest.json', import.meta.url),
+  JSON.stringify({ machine, seconds: SECONDS, rows, at: new Date().toISOString() }, null, 2),
+);

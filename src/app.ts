@@ -37,17 +37,20 @@ import { createMlflowService } from './features/mlflow/mlflow.service.ts';
 import { systemContext } from './context.ts';
 import { createLocalQueue, createPgBossQueue } from './jobs/queue.ts';
 import type { App } from './http/app-types.ts';
-import { createPasswordGuard, DEFAULT_AUTH_LIMITS, installAuth, type AuthLimits } from './http/auth.ts';
+import { installAuth } from './http/auth.ts';
+import { createPasswordGuard, DEFAULT_AUTH_LIMITS, type AuthLimits } from './features/identity/password-guard.ts';
 import { registerConsole } from './http/console.ts';
 import { registerDocs } from './http/docs.ts';
-import { randomIds, type IdSource } from './http/ids.ts';
+import { randomIds, type IdSource } from './lib/ids.ts';
 import { installProblemHandlers } from './http/problem.ts';
-import { compileSchema, findUnstorable } from './http/validation.ts';
+import { compileSchema } from './lib/json-schema.ts';
+import { findUnstorable } from './lib/unstorable.ts';
 import { DomainError } from './errors.ts';
 import { VERSION } from './version.ts';
 
 export interface AppOptions {
-  config: Pick<Config, 'bodyLimit' | 'logLevel' | 'session'> & Partial<Pick<Config, 'evaluationLimit' | 'artifacts' | 'mlflow' | 'consoleDir'>>;
+  config: Pick<Config, 'bodyLimit' | 'logLevel' | 'session'> &
+    Partial<Pick<Config, 'evaluationLimit' | 'artifacts' | 'mlflow' | 'consoleDir'>>;
   database: DatabaseHandle;
   signer: AuditSigner;
   clock?: Clock;
@@ -82,11 +85,21 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   // The API speaks JSON only; Fastify's default text/plain parser would let strings reach validation.
   app.removeContentTypeParser('text/plain');
   // PATCH bodies are JSON merge patches (RFC 7396); accept their registered media type too.
-  app.addContentTypeParser('application/merge-patch+json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  app.addContentTypeParser(
+    'application/merge-patch+json',
+    { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'error'),
+  );
   app.addHook('preValidation', (request, _reply, done) => {
     const at = request.body === undefined ? null : findUnstorable(request.body);
     if (!at) return done();
-    done(new DomainError('validation_failed', `request body holds a NUL character or an unpaired surrogate at ${at}`, { errors: [{ pointer: `/body${at === '/' ? '' : at}`, message: 'must not contain U+0000 or unpaired surrogates' }] }));
+    done(
+      new DomainError('validation_failed', `request body holds a NUL character or an unpaired surrogate at ${at}`, {
+        errors: [
+          { pointer: `/body${at === '/' ? '' : at}`, message: 'must not contain U+0000 or unpaired surrogates' },
+        ],
+      }),
+    );
   });
   app.setValidatorCompiler(({ schema, httpPart }) => compileSchema(schema, (httpPart ?? 'body') as 'body'));
   installProblemHandlers(app);
@@ -122,24 +135,66 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const evaluationLimit = opts.config.evaluationLimit ?? 512 * 1024 * 1024;
   // Bound once the lifecycle exists: new evidence can make signatures stale.
   let evidenceChanged: NonNullable<Parameters<typeof createEvidenceService>[0]['changed']> = async () => undefined;
-  const evidence = createEvidenceService({ db, transact, audit, clock, ids, repo: evidenceRepo, datasets: datasetRepo, fetchPolicy: opts.config.artifacts ?? { roots: [], hosts: [] }, maxBytes: evaluationLimit, changed: (tx, ctx, versionId) => evidenceChanged(tx, ctx, versionId), lock: (tx, model, version) => versionRepo.lock(tx, model, version) });
+  const evidence = createEvidenceService({
+    db,
+    transact,
+    audit,
+    clock,
+    ids,
+    repo: evidenceRepo,
+    datasets: datasetRepo,
+    fetchPolicy: opts.config.artifacts ?? { roots: [], hosts: [] },
+    maxBytes: evaluationLimit,
+    changed: (tx, ctx, versionId) => evidenceChanged(tx, ctx, versionId),
+    lock: (tx, model, version) => versionRepo.lock(tx, model, version),
+  });
   const passwords = createPasswordGuard(limiter, limits);
   // Bound once monitoring exists: a suspended version may not run.
   let holds: (exec: typeof db, versionId: string) => Promise<string[]> = async () => [];
-  const lifecycle = createLifecycleFeature({ db, transact, audit, clock, ids, evaluationRecords: evidence.recordsFor, passwords, signDigest: opts.signer.signDigest, registrationChecks: evidence.recordRegistrationChecks, recordDocument: (tx, ctx, model, version, doc) => evidence.recordDocument(tx, ctx, model, version, doc), holds: (exec, id) => holds(exec, id), signed: async (model) => inventory.versions.invalidate((await inventory.models.get(model)).id) });
+  const lifecycle = createLifecycleFeature({
+    db,
+    transact,
+    audit,
+    clock,
+    ids,
+    evaluationRecords: evidence.recordsFor,
+    passwords,
+    signDigest: opts.signer.signDigest,
+    registrationChecks: evidence.recordRegistrationChecks,
+    recordDocument: (tx, ctx, model, version, doc) => evidence.recordDocument(tx, ctx, model, version, doc),
+    holds: (exec, id) => holds(exec, id),
+    signed: async (model) => inventory.versions.invalidate((await inventory.models.get(model)).id),
+  });
   evidenceChanged = lifecycle.lifecycle.evidenceChanged;
   governance.versionCreated = lifecycle.lifecycle.versionCreated;
   governance.aliasMove = lifecycle.lifecycle.aliasMove;
-  const policy = createPolicyFeature({ db, transact, audit, clock, ids, assessed: async (tx, ctx, id) => {
+  const policy = createPolicyFeature({
+    db,
+    transact,
+    audit,
+    clock,
+    ids,
+    assessed: async (tx, ctx, id) => {
       await lifecycle.useCases.assessed(tx, ctx, id);
       await lifecycle.lifecycle.useCaseAssessed(tx, ctx, id);
     },
   });
 
-  const queueOptions = { pollMs: opts.monitoring?.pollMs ?? 1000, concurrency: 2, onError: (err: unknown, name: string) => app.log.error({ err }, `background job ${name} failed`) };
-  const queue = dialect === 'postgres' && opts.database.pool ? createPgBossQueue(opts.database.pool, { ...queueOptions, schema: 'steward_jobs' }) : createLocalQueue(queueOptions);
+  const queueOptions = {
+    pollMs: opts.monitoring?.pollMs ?? 1000,
+    concurrency: 2,
+    onError: (err: unknown, name: string) => app.log.error({ err }, `background job ${name} failed`),
+  };
+  const queue =
+    dialect === 'postgres' && opts.database.pool
+      ? createPgBossQueue(opts.database.pool, { ...queueOptions, schema: 'steward_jobs' })
+      : createLocalQueue(queueOptions);
   const monitoring = createMonitoringFeature({
-    db, transact, audit, clock, ids,
+    db,
+    transact,
+    audit,
+    clock,
+    ids,
     queue,
     fetchPolicy: opts.config.artifacts ?? { roots: [], hosts: [] },
     maxBytes: opts.monitoring?.maxBatchBytes ?? 64 * 1024 * 1024,
@@ -152,7 +207,16 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     onError: (err, what) => app.log.error({ err }, `${what} failed`),
   });
   holds = monitoring.oversight.holds;
-  const mlflow = createMlflowService({ db, dialect, inventory, lifecycle, config: opts.config.mlflow ?? {}, transact, systemContext, schedule: (versionId) => queue.send('mlflow.registration', { versionId }, versionId) });
+  const mlflow = createMlflowService({
+    db,
+    dialect,
+    inventory,
+    lifecycle,
+    config: opts.config.mlflow ?? {},
+    transact,
+    systemContext,
+    schedule: (versionId) => queue.send('mlflow.registration', { versionId }, versionId),
+  });
   queue.work('mlflow.registration', async (data) => mlflow.finishRegistration(String(data.versionId)));
 
   installAuth(app, { authn, limiter, limits, passwords });
@@ -173,12 +237,20 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     },
     { prefix: '/api/v1' },
   );
-  for (const prefix of MLFLOW_PREFIXES) await app.register(async (scope) => mlflowRoutes(scope as App, mlflow), { prefix });
-  if (opts.config.consoleDir && !(await registerConsole(app, opts.config.consoleDir))) app.log.warn(`no web console build in ${opts.config.consoleDir} (npm run build:web)`);
+  for (const prefix of MLFLOW_PREFIXES)
+    await app.register(async (scope) => mlflowRoutes(scope as App, mlflow), { prefix });
+  if (opts.config.consoleDir && !(await registerConsole(app, opts.config.consoleDir)))
+    app.log.warn(`no web console build in ${opts.config.consoleDir} (npm run build:web)`);
 
   if (opts.webhooks?.dispatch !== false) {
     const { dispatch: _, ...timing } = opts.webhooks ?? {};
-    const dispatcher = createDispatcher({ db, repo: webhookRepo, clock, options: { ...DEFAULT_DISPATCH, ...timing }, onError: (err) => app.log.error({ err }, 'webhook delivery failed unexpectedly') });
+    const dispatcher = createDispatcher({
+      db,
+      repo: webhookRepo,
+      clock,
+      options: { ...DEFAULT_DISPATCH, ...timing },
+      onError: (err) => app.log.error({ err }, 'webhook delivery failed unexpectedly'),
+    });
     app.addHook('onReady', async () => dispatcher.start());
     app.addHook('onClose', async () => dispatcher.stop());
   }
@@ -186,7 +258,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   if (opts.monitoring?.jobs !== false) {
     app.addHook('onReady', async () => {
       await monitoring.start();
-      await mlflow.resumeRegistrations().catch((err) => app.log.error({ err }, 'resuming MLflow registration checks failed'));
+      await mlflow
+        .resumeRegistrations()
+        .catch((err) => app.log.error({ err }, 'resuming MLflow registration checks failed'));
     });
     app.addHook('onClose', async () => monitoring.stop());
   }

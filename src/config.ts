@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type, type Static } from 'typebox';
-import { compileSchema, toFieldErrors } from './http/validation.ts';
+import { compileSchema, toFieldErrors } from './lib/json-schema.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LogLevel = Type.Enum(LOG_LEVELS);
@@ -11,22 +11,62 @@ const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
   STEWARD_DATA_DIR: Type.String({ minLength: 1, default: './.steward' }),
-  STEWARD_DATABASE_URL: Type.Optional(Type.String({ pattern: '^((postgres|postgresql)://|sqlite://.)', description: 'postgres://... or sqlite://<path> (sqlite://:memory: for a throw-away database)' })),
+  STEWARD_DATABASE_URL: Type.Optional(
+    Type.String({
+      pattern: '^((postgres|postgresql)://|sqlite://.)',
+      description: 'postgres://... or sqlite://<path> (sqlite://:memory: for a throw-away database)',
+    }),
+  ),
   STEWARD_LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info' }),
   STEWARD_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1048576 }),
   STEWARD_EVALUATION_LIMIT: Type.Integer({ minimum: 1024, default: 536870912 }),
-  STEWARD_ARTIFACT_ROOTS: Type.Optional(Type.String({ description: 'comma-separated directories file: artefact and dataset URIs may point into (default: none)' })),
-  STEWARD_ARTIFACT_HOSTS: Type.Optional(Type.String({ pattern: '^[\\w.*:\\[\\]-]+(,[\\w.*:\\[\\]-]+)*$', description: 'comma-separated host or host:port the server may fetch http(s) artefacts and datasets from; * for any (default: none)' })),
+  STEWARD_ARTIFACT_ROOTS: Type.Optional(
+    Type.String({
+      description: 'comma-separated directories file: artefact and dataset URIs may point into (default: none)',
+    }),
+  ),
+  STEWARD_ARTIFACT_HOSTS: Type.Optional(
+    Type.String({
+      pattern: '^[\\w.*:\\[\\]-]+(,[\\w.*:\\[\\]-]+)*$',
+      description:
+        'comma-separated host or host:port the server may fetch http(s) artefacts and datasets from; * for any (default: none)',
+    }),
+  ),
   STEWARD_BOOTSTRAP_TOKEN: Type.Optional(Type.String({ minLength: 24, maxLength: 256, pattern: '^\\S+$' })),
   STEWARD_AUDIT_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
   STEWARD_AUDIT_ORIGIN: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\s+]+$' })),
   STEWARD_SESSION_IDLE_MINUTES: Type.Integer({ minimum: 1, maximum: 1440, default: 30 }),
   STEWARD_SESSION_MAX_HOURS: Type.Integer({ minimum: 1, maximum: 720, default: 12 }),
   STEWARD_SECURE_COOKIES: Type.Boolean({ default: false }),
-  STEWARD_MLFLOW_USE_CASE: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'use case (id or name) of models registered through the MLflow protocol without a steward.use_case tag' })),
-  STEWARD_MLFLOW_RUN_ARTIFACTS: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, pattern: '\\{run_id\\}', description: 'artifact location of MLflow runs, with {run_id}, e.g. s3://mlflow/0/{run_id}/artifacts; unset: runs/get answers RESOURCE_DOES_NOT_EXIST' })),
-  STEWARD_CONSOLE_DIR: Type.Optional(Type.String({ minLength: 1, description: 'directory of the built web console (default: web/dist of this installation); the console is off when it holds no index.html' })),
-  STEWARD_MLFLOW_REGISTRATION_CHECKS: Type.Boolean({ default: false, description: 'hold versions registered through MLflow PENDING_REGISTRATION until the registration checks ran (READY or FAILED_REGISTRATION)' }),
+  STEWARD_MLFLOW_USE_CASE: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 256,
+      description:
+        'use case (id or name) of models registered through the MLflow protocol without a steward.use_case tag',
+    }),
+  ),
+  STEWARD_MLFLOW_RUN_ARTIFACTS: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 2048,
+      pattern: '\\{run_id\\}',
+      description:
+        'artifact location of MLflow runs, with {run_id}, e.g. s3://mlflow/0/{run_id}/artifacts; unset: runs/get answers RESOURCE_DOES_NOT_EXIST',
+    }),
+  ),
+  STEWARD_CONSOLE_DIR: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'directory of the built web console (default: web/dist of this installation); the console is off when it holds no index.html',
+    }),
+  ),
+  STEWARD_MLFLOW_REGISTRATION_CHECKS: Type.Boolean({
+    default: false,
+    description:
+      'hold versions registered through MLflow PENDING_REGISTRATION until the registration checks ran (READY or FAILED_REGISTRATION)',
+  }),
 });
 
 export interface Config {
@@ -80,8 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   else if (url) {
     const path = url.replace(/^sqlite:\/\//, '');
     database = { kind: 'sqlite', file: path === ':memory:' ? ':memory:' : resolve(path) };
-  }
-  else database = { kind: 'sqlite', file: resolve(dataDir, 'steward.db') };
+  } else database = { kind: 'sqlite', file: resolve(dataDir, 'steward.db') };
   return {
     port: e.PORT,
     host: e.HOST,
@@ -91,13 +130,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: e.STEWARD_BODY_LIMIT,
     evaluationLimit: e.STEWARD_EVALUATION_LIMIT,
     artifacts: {
-      roots: (e.STEWARD_ARTIFACT_ROOTS ?? '').split(',').map((r) => r.trim()).filter(Boolean).map((r) => resolve(r)),
-      hosts: (e.STEWARD_ARTIFACT_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+      roots: (e.STEWARD_ARTIFACT_ROOTS ?? '')
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean)
+        .map((r) => resolve(r)),
+      hosts: (e.STEWARD_ARTIFACT_HOSTS ?? '')
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean),
     },
     bootstrapToken: e.STEWARD_BOOTSTRAP_TOKEN,
-    audit: { keyFile: resolve(e.STEWARD_AUDIT_KEY_FILE ?? resolve(dataDir, 'audit-signing-key.pem')), origin: e.STEWARD_AUDIT_ORIGIN },
-    session: { idleMs: e.STEWARD_SESSION_IDLE_MINUTES * 60_000, maxMs: e.STEWARD_SESSION_MAX_HOURS * 3_600_000, secureCookie: e.STEWARD_SECURE_COOKIES },
+    audit: {
+      keyFile: resolve(e.STEWARD_AUDIT_KEY_FILE ?? resolve(dataDir, 'audit-signing-key.pem')),
+      origin: e.STEWARD_AUDIT_ORIGIN,
+    },
+    session: {
+      idleMs: e.STEWARD_SESSION_IDLE_MINUTES * 60_000,
+      maxMs: e.STEWARD_SESSION_MAX_HOURS * 3_600_000,
+      secureCookie: e.STEWARD_SECURE_COOKIES,
+    },
     consoleDir: resolve(e.STEWARD_CONSOLE_DIR ?? DEFAULT_CONSOLE_DIR),
-    mlflow: { defaultUseCase: e.STEWARD_MLFLOW_USE_CASE, runArtifacts: e.STEWARD_MLFLOW_RUN_ARTIFACTS, registrationChecks: e.STEWARD_MLFLOW_REGISTRATION_CHECKS },
+    mlflow: {
+      defaultUseCase: e.STEWARD_MLFLOW_USE_CASE,
+      runArtifacts: e.STEWARD_MLFLOW_RUN_ARTIFACTS,
+      registrationChecks: e.STEWARD_MLFLOW_REGISTRATION_CHECKS,
+    },
   };
 }

@@ -15,7 +15,12 @@ export interface RequestContext {
   reason: string | null;
 }
 
-export const systemContext = (requestId = 'system'): RequestContext => ({ principal: null, requestId, source: null, reason: null });
+export const systemContext = (requestId = 'system'): RequestContext => ({
+  principal: null,
+  requestId,
+  source: null,
+  reason: null,
+});
 
 /** The user id to record as creator of a row. */
 export const actorId = (ctx: RequestContext): string | null => ctx.principal?.userId ?? null;

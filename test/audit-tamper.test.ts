@@ -16,8 +16,13 @@ import { DB_KINDS, skipReason } from './helpers/db.ts';
 const work = mkdtempSync(join(tmpdir(), 'steward-tamper-'));
 const TABLES = ['audit_events', 'audit_nodes', 'audit_checkpoints'];
 // audit_events' other columns are generated from the leaf.
-const COLUMNS: Record<string, string> = { audit_events: 'seq, leaf', audit_nodes: 'level, idx, hash', audit_checkpoints: 'tree_size, root_hash, note, created_at' };
-const forge = (seq: number, from: string, to: string) => `update audit_events set leaf = replace(leaf, '${from}', '${to}') where seq = ${seq}`;
+const COLUMNS: Record<string, string> = {
+  audit_events: 'seq, leaf',
+  audit_nodes: 'level, idx, hash',
+  audit_checkpoints: 'tree_size, root_hash, note, created_at',
+};
+const forge = (seq: number, from: string, to: string) =>
+  `update audit_events set leaf = replace(leaf, '${from}', '${to}') where seq = ${seq}`;
 
 describe.each(DB_KINDS)('tamper evidence on %s', (kind) => {
   describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'audit', () => {
@@ -30,19 +35,26 @@ describe.each(DB_KINDS)('tamper evidence on %s', (kind) => {
       const uc = await seedUseCase(t.app, 'tamper');
       await seedModel(t.app, 'tamper-model', uc);
       for (let i = 0; i < 6; i++) {
-        await call(t.app, { method: 'POST', url: '/api/v1/models/tamper-model/versions', body: { artifactUri: `s3://t/${i}`, artifactDigest: `sha256:${String(i).repeat(64)}` } });
+        await call(t.app, {
+          method: 'POST',
+          url: '/api/v1/models/tamper-model/versions',
+          body: { artifactUri: `s3://t/${i}`, artifactDigest: `sha256:${String(i).repeat(64)}` },
+        });
       }
       size = (await call(t.app, { method: 'GET', url: '/api/v1/audit/checkpoint' })).body.treeSize;
       exportFile = join(work, `${kind}-export.jsonl`);
       await exportAudit(t.database.db, exportFile, t.signer);
-      for (const table of TABLES) await sql.raw(`create table ${table}_intact as select ${COLUMNS[table]} from ${table}`).execute(t.database.db);
+      for (const table of TABLES)
+        await sql.raw(`create table ${table}_intact as select ${COLUMNS[table]} from ${table}`).execute(t.database.db);
     });
 
     /** Puts the audit tables back exactly as they were before any tampering. */
     async function restore(): Promise<void> {
       for (const table of TABLES) {
         await sql.raw(`delete from ${table}`).execute(t.database.db);
-        await sql.raw(`insert into ${table} (${COLUMNS[table]}) select ${COLUMNS[table]} from ${table}_intact`).execute(t.database.db);
+        await sql
+          .raw(`insert into ${table} (${COLUMNS[table]}) select ${COLUMNS[table]} from ${table}_intact`)
+          .execute(t.database.db);
       }
     }
 
@@ -60,7 +72,9 @@ describe.each(DB_KINDS)('tamper evidence on %s', (kind) => {
       const report = await verifyDatabase(t.database.db, key());
       expect(report.problems).toEqual([]);
       expect(report).toMatchObject({ ok: true, events: size });
-      expect(report.rootHash).toBe((await call(t.app, { method: 'GET', url: '/api/v1/audit/checkpoint' })).body.rootHash);
+      expect(report.rootHash).toBe(
+        (await call(t.app, { method: 'GET', url: '/api/v1/audit/checkpoint' })).body.rootHash,
+      );
     });
 
     it('detects an edited field in any event', async () => {
@@ -84,34 +98,56 @@ describe.each(DB_KINDS)('tamper evidence on %s', (kind) => {
       const forged = stored.replace(/"artifactUri":"[^"]*"/, '"artifactUri":"s3://evil"');
       expect(forged).not.toBe(stored);
       const forgedLeaf = leafHashOfText(forged).toString('hex');
-      const report = await tampered([`update audit_events set leaf = '${forged}' where seq = ${seq}`, `update audit_nodes set hash = '${forgedLeaf}' where level = 0 and idx = ${seq - 1}`]);
+      const report = await tampered([
+        `update audit_events set leaf = '${forged}' where seq = ${seq}`,
+        `update audit_nodes set hash = '${forgedLeaf}' where level = 0 and idx = ${seq - 1}`,
+      ]);
       expect(report.ok).toBe(false);
       expect(report.problems.some((p) => /differs from what was recorded/.test(p.message))).toBe(false);
-      expect(report.problems[0]).toMatchObject({ seq, message: expect.stringMatching(/do not reproduce the signed root/) });
+      expect(report.problems[0]).toMatchObject({
+        seq,
+        message: expect.stringMatching(/do not reproduce the signed root/),
+      });
     });
 
     it('detects a deleted event, two swapped events and a truncated tail', async () => {
       const deleted = await tampered([`delete from audit_events where seq = 5`]);
       expect(deleted.problems[0]).toMatchObject({ seq: 5, message: expect.stringMatching(/event 5 is missing/) });
 
-      const swapped = await tampered([`update audit_events set leaf = (select leaf from audit_events_intact b where b.seq = (case when audit_events.seq = 4 then 6 else 4 end)) where seq in (4, 6)`]);
+      const swapped = await tampered([
+        `update audit_events set leaf = (select leaf from audit_events_intact b where b.seq = (case when audit_events.seq = 4 then 6 else 4 end)) where seq in (4, 6)`,
+      ]);
       expect(swapped.ok).toBe(false);
       expect(swapped.problems[0]!.seq).toBe(4);
 
       const truncated = await tampered([`delete from audit_events where seq > ${size - 2}`]);
       expect(truncated.ok).toBe(false);
-      expect(truncated.problems[0]).toMatchObject({ seq: size - 1, message: expect.stringMatching(/truncated or deleted tail/) });
+      expect(truncated.problems[0]).toMatchObject({
+        seq: size - 1,
+        message: expect.stringMatching(/truncated or deleted tail/),
+      });
       expect((await verifyDatabase(t.database.db, key())).ok).toBe(true);
     });
 
     it('detects a checkpoint signed by another key and one whose root disagrees', async () => {
-      const cp = (await sql<{ note: string; tree_size: number }>`select note, tree_size from audit_checkpoints order by tree_size limit 1 offset 3`.execute(t.database.db)).rows[0]!;
+      const cp = (
+        await sql<{
+          note: string;
+          tree_size: number;
+        }>`select note, tree_size from audit_checkpoints order by tree_size limit 1 offset 3`.execute(t.database.db)
+      ).rows[0]!;
       const n = Number(cp.tree_size);
       const root = Buffer.from(cp.note.split('\n')[2]!, 'base64');
-      const other = signCheckpoint({ origin: t.signer.origin, treeSize: n, rootHash: root }, t.signer.keyName, generateKeyPairSync('ed25519').privateKey);
+      const other = signCheckpoint(
+        { origin: t.signer.origin, treeSize: n, rootHash: root },
+        t.signer.keyName,
+        generateKeyPairSync('ed25519').privateKey,
+      );
       const foreign = await tampered([`update audit_checkpoints set note = '${other}' where tree_size = ${n}`]);
       expect(foreign.ok).toBe(false);
-      expect(foreign.problems[0]!.message).toMatch(new RegExp(`checkpoint of size ${n}: not signed by the trusted key`));
+      expect(foreign.problems[0]!.message).toMatch(
+        new RegExp(`checkpoint of size ${n}: not signed by the trusted key`),
+      );
 
       const wrongRoot = t.signer.sign({ treeSize: n, rootHash: leafHash(Buffer.from('not the root')) });
       const disagrees = await tampered([`update audit_checkpoints set note = '${wrongRoot}' where tree_size = ${n}`]);
@@ -133,7 +169,10 @@ describe.each(DB_KINDS)('tamper evidence on %s', (kind) => {
       try {
         const report = await verifyDatabase(t.database.db, key());
         expect(report.ok).toBe(false);
-        expect(report.problems[0]).toMatchObject({ seq: size + 1, message: expect.stringMatching(/not covered by any signed checkpoint/) });
+        expect(report.problems[0]).toMatchObject({
+          seq: size + 1,
+          message: expect.stringMatching(/not covered by any signed checkpoint/),
+        });
         const write = await call(t.app, { method: 'POST', url: '/api/v1/teams', body: { name: 'after-forgery' } });
         expect(write.status).toBe(500);
         expect((await verifyDatabase(t.database.db, key())).problems[0]!.seq).toBe(size + 1);
@@ -157,29 +196,59 @@ describe.each(DB_KINDS)('tamper evidence on %s', (kind) => {
         expect(report.ok, name).toBe(false);
         // Offline there are no stored leaf hashes: the culprit is named by the signed range it breaks.
         const first = report.problems[0]!;
-        if (expectSeq !== undefined) expect(first.seq === expectSeq || (first.range !== undefined && first.range[0] <= expectSeq && expectSeq <= first.range[1]), `${name}: ${JSON.stringify(first)}`).toBe(true);
+        if (expectSeq !== undefined)
+          expect(
+            first.seq === expectSeq ||
+              (first.range !== undefined && first.range[0] <= expectSeq && expectSeq <= first.range[1]),
+            `${name}: ${JSON.stringify(first)}`,
+          ).toBe(true);
         return report;
       };
       expect((await verifyExportFile(exportFile, key())).report).toMatchObject({ ok: true, events: size });
 
-      await check('edited', (ls) => ls.map((l, i) => (i === eventAt(6) ? l.replace('"Administrator"', '"Mallory"') : l)), 6);
+      await check(
+        'edited',
+        (ls) => ls.map((l, i) => (i === eventAt(6) ? l.replace('"Administrator"', '"Mallory"') : l)),
+        6,
+      );
       await check('deleted', (ls) => ls.filter((_, i) => i !== eventAt(3)), 3);
-      await check('swapped', (ls) => {
-        const [a, b] = [eventAt(4), eventAt(5)];
-        const ea = JSON.parse(ls[a]!);
-        const eb = JSON.parse(ls[b]!);
-        ls[a] = canonicalize({ ...eb, seq: 4 });
-        ls[b] = canonicalize({ ...ea, seq: 5 });
-        return ls;
-      }, 4);
+      await check(
+        'swapped',
+        (ls) => {
+          const [a, b] = [eventAt(4), eventAt(5)];
+          const ea = JSON.parse(ls[a]!);
+          const eb = JSON.parse(ls[b]!);
+          ls[a] = canonicalize({ ...eb, seq: 4 });
+          ls[b] = canonicalize({ ...ea, seq: 5 });
+          return ls;
+        },
+        4,
+      );
       await check('truncated', (ls) => ls.slice(0, eventAt(size - 1)), size - 1);
       const header = JSON.parse(lines[0]!);
-      const otherKey = signCheckpoint({ origin: t.signer.origin, treeSize: header.treeSize, rootHash: Buffer.from(header.latestCheckpoint.split('\n')[2], 'base64') }, t.signer.keyName, generateKeyPairSync('ed25519').privateKey);
-      await check('foreign-checkpoint', (ls) => [JSON.stringify({ ...header, latestCheckpoint: otherKey }), ...ls.slice(1).filter((l) => !l.includes(`"treeSize":${header.treeSize},"note"`))]);
+      const otherKey = signCheckpoint(
+        {
+          origin: t.signer.origin,
+          treeSize: header.treeSize,
+          rootHash: Buffer.from(header.latestCheckpoint.split('\n')[2], 'base64'),
+        },
+        t.signer.keyName,
+        generateKeyPairSync('ed25519').privateKey,
+      );
+      await check('foreign-checkpoint', (ls) => [
+        JSON.stringify({ ...header, latestCheckpoint: otherKey }),
+        ...ls.slice(1).filter((l) => !l.includes(`"treeSize":${header.treeSize},"note"`)),
+      ]);
       const wrong = t.signer.sign({ treeSize: header.treeSize, rootHash: leafHash(Buffer.from('x')) });
-      const report = await check('wrong-root', (ls) => [JSON.stringify({ ...header, latestCheckpoint: wrong }), ...ls.slice(1).filter((l) => !l.includes(`"treeSize":${header.treeSize},"note"`))]);
+      const report = await check('wrong-root', (ls) => [
+        JSON.stringify({ ...header, latestCheckpoint: wrong }),
+        ...ls.slice(1).filter((l) => !l.includes(`"treeSize":${header.treeSize},"note"`)),
+      ]);
       expect(report.problems[0]!.message).toMatch(/do not reproduce the signed root/);
-      const unsigned = await check('no-checkpoints', (ls) => [JSON.stringify({ ...header, latestCheckpoint: null }), ...ls.slice(1).filter((l) => !l.startsWith('{"type":"checkpoint"'))]);
+      const unsigned = await check('no-checkpoints', (ls) => [
+        JSON.stringify({ ...header, latestCheckpoint: null }),
+        ...ls.slice(1).filter((l) => !l.startsWith('{"type":"checkpoint"')),
+      ]);
       expect(unsigned.problems[0]!.message).toMatch(/not covered by any signed checkpoint/);
       await check('garbled-line', (ls) => ls.map((l, i) => (i === eventAt(7) ? '{"not json' : l)), 7);
     });

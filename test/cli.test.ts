@@ -36,7 +36,21 @@ describe('steward CLI client commands (real process against a live server)', () 
   });
 
   it('creates and lists models, sending the token as a Bearer header', async () => {
-    const created = await runCli(['models', 'create', '--name', 'cli-model', '--use-case', useCaseId, '--tag', 'team=ci', '--description', 'from CI'], env);
+    const created = await runCli(
+      [
+        'models',
+        'create',
+        '--name',
+        'cli-model',
+        '--use-case',
+        useCaseId,
+        '--tag',
+        'team=ci',
+        '--description',
+        'from CI',
+      ],
+      env,
+    );
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/created model cli-model/);
@@ -44,7 +58,9 @@ describe('steward CLI client commands (real process against a live server)', () 
 
     const listed = await runCli(['models', 'list', '--json'], env);
     expect(listed.code).toBe(0);
-    expect(JSON.parse(listed.stdout)).toMatchObject([{ name: 'cli-model', tags: { team: 'ci' }, description: 'from CI' }]);
+    expect(JSON.parse(listed.stdout)).toMatchObject([
+      { name: 'cli-model', tags: { team: 'ci' }, description: 'from CI' },
+    ]);
   });
 
   it('registers a version with metrics from a file and a digest computed from the artefact', async () => {
@@ -54,24 +70,69 @@ describe('steward CLI client commands (real process against a live server)', () 
     writeFileSync(artifact, 'not really onnx');
     const expected = `sha256:${createHash('sha256').update('not really onnx').digest('hex')}`;
 
-    const res = await runCli(['versions', 'create', '--model', 'cli-model', '--artifact-uri', 's3://b/model.onnx', '--artifact-file', artifact, '--metrics', metrics, '--framework', 'onnx', '--json'], env);
+    const res = await runCli(
+      [
+        'versions',
+        'create',
+        '--model',
+        'cli-model',
+        '--artifact-uri',
+        's3://b/model.onnx',
+        '--artifact-file',
+        artifact,
+        '--metrics',
+        metrics,
+        '--framework',
+        'onnx',
+        '--json',
+      ],
+      env,
+    );
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    expect(JSON.parse(res.stdout)).toMatchObject({ model: 'cli-model', version: 1, artifactDigest: expected, metrics: { auc: 0.93, f1: 0.71 } });
+    expect(JSON.parse(res.stdout)).toMatchObject({
+      model: 'cli-model',
+      version: 1,
+      artifactDigest: expected,
+      metrics: { auc: 0.93, f1: 0.71 },
+    });
 
-    const second = await runCli(['versions', 'create', '--model', 'cli-model', '--artifact-uri', 's3://b/2', '--artifact-digest', `sha256:${'b'.repeat(64)}`], env);
+    const second = await runCli(
+      [
+        'versions',
+        'create',
+        '--model',
+        'cli-model',
+        '--artifact-uri',
+        's3://b/2',
+        '--artifact-digest',
+        `sha256:${'b'.repeat(64)}`,
+      ],
+      env,
+    );
     expect(second.code).toBe(0);
     expect(second.stdout.trim()).toBe('registered cli-model version 2');
-    expect((await call(t.app, { method: 'GET', url: '/api/v1/models/cli-model/versions/2' })).body.artifactDigest).toBe(`sha256:${'b'.repeat(64)}`);
+    expect((await call(t.app, { method: 'GET', url: '/api/v1/models/cli-model/versions/2' })).body.artifactDigest).toBe(
+      `sha256:${'b'.repeat(64)}`,
+    );
   });
 
   it('answers the deployment check for CI: exit 0 when allowed, 1 with the reasons when not', async () => {
     const blocked = await runCli(['check', '--model', 'cli-model', '--version', '1', '--env', 'production'], env);
     expect(blocked.code, blocked.stderr).toBe(1);
-    expect(blocked.stdout).toMatch(/^not allowed: cli-model version 1 may not run in production\n {2}- the use case has no risk assessment/);
-    const promoted = await call(t.app, { method: 'POST', url: '/api/v1/models/cli-model/versions/1/promotions', body: { environment: 'development', reason: 'CI' } });
+    expect(blocked.stdout).toMatch(
+      /^not allowed: cli-model version 1 may not run in production\n {2}- the use case has no risk assessment/,
+    );
+    const promoted = await call(t.app, {
+      method: 'POST',
+      url: '/api/v1/models/cli-model/versions/1/promotions',
+      body: { environment: 'development', reason: 'CI' },
+    });
     expect(promoted.body.status).toBe('completed');
-    const allowed = await runCli(['check', '--model', 'cli-model', '--version', '1', '--env', 'development', '--json'], env);
+    const allowed = await runCli(
+      ['check', '--model', 'cli-model', '--version', '1', '--env', 'development', '--json'],
+      env,
+    );
     expect(allowed.code, allowed.stderr).toBe(0);
     expect(JSON.parse(allowed.stdout)).toEqual({ allowed: true, reasons: [] });
     expect((await runCli(['check', '--model', 'cli-model', '--version', '1', '--env', 'moon'], env)).code).toBe(2);
@@ -82,12 +143,27 @@ describe('steward CLI client commands (real process against a live server)', () 
   });
 
   it('fails with clear messages and non-zero exit codes', async () => {
-    const badDigest = await runCli(['versions', 'create', '--model', 'cli-model', '--artifact-uri', 'x', '--artifact-digest', 'md5:1'], env);
+    const badDigest = await runCli(
+      ['versions', 'create', '--model', 'cli-model', '--artifact-uri', 'x', '--artifact-digest', 'md5:1'],
+      env,
+    );
     expect(badDigest.code).toBe(1);
     expect(badDigest.stderr).toMatch(/validation_failed/);
     expect(badDigest.stderr).toMatch(/\/body\/artifactDigest/);
 
-    const unknownModel = await runCli(['versions', 'create', '--model', 'ghost', '--artifact-uri', 'x', '--artifact-digest', `sha256:${'c'.repeat(64)}`], env);
+    const unknownModel = await runCli(
+      [
+        'versions',
+        'create',
+        '--model',
+        'ghost',
+        '--artifact-uri',
+        'x',
+        '--artifact-digest',
+        `sha256:${'c'.repeat(64)}`,
+      ],
+      env,
+    );
     expect(unknownModel.code).toBe(1);
     expect(unknownModel.stderr).toMatch(/not_found.*model 'ghost' does not exist/);
 
@@ -101,7 +177,21 @@ describe('steward CLI client commands (real process against a live server)', () 
 
     const badMetrics = join(work, 'bad.json');
     writeFileSync(badMetrics, '{oops');
-    const metricsErr = await runCli(['versions', 'create', '--model', 'cli-model', '--artifact-uri', 'x', '--artifact-digest', `sha256:${'c'.repeat(64)}`, '--metrics', badMetrics], env);
+    const metricsErr = await runCli(
+      [
+        'versions',
+        'create',
+        '--model',
+        'cli-model',
+        '--artifact-uri',
+        'x',
+        '--artifact-digest',
+        `sha256:${'c'.repeat(64)}`,
+        '--metrics',
+        badMetrics,
+      ],
+      env,
+    );
     expect(metricsErr.code).toBe(2);
     expect(metricsErr.stderr).toMatch(/not valid JSON/);
 
@@ -126,9 +216,25 @@ describe('steward users, tokens and teams (real process)', () => {
   });
 
   it('administers teams, users and tokens, and the new token works at once', async () => {
-    expect((await runCli(['teams', 'create', 'risk', '--display-name', 'Model Risk'], env)).stdout).toMatch(/created team risk/);
+    expect((await runCli(['teams', 'create', 'risk', '--display-name', 'Model Risk'], env)).stdout).toMatch(
+      /created team risk/,
+    );
     expect((await runCli(['teams', 'list'], env)).stdout).toMatch(/risk {2}Model Risk/);
-    const created = await runCli(['users', 'create', '--username', 'vic', '--display-name', 'Vic Validator', '--role', '*:risk-audit', '--role', 'risk:viewer'], env);
+    const created = await runCli(
+      [
+        'users',
+        'create',
+        '--username',
+        'vic',
+        '--display-name',
+        'Vic Validator',
+        '--role',
+        '*:risk-audit',
+        '--role',
+        'risk:viewer',
+      ],
+      env,
+    );
     expect(created.stderr).toBe('');
     expect(created.stdout).toMatch(/created vic {2}Vic Validator {2}active {2}\*:risk-audit risk:viewer/);
     expect(created.stdout).toMatch(/one-time password \(shown once, must be changed at first sign-in\): \S{20,}/);
@@ -141,7 +247,10 @@ describe('steward users, tokens and teams (real process)', () => {
     expect(token.stderr).toMatch(/shown only now/);
     const asVic = { ...env, STEWARD_TOKEN: secret };
     expect((await runCli(['models', 'list'], asVic)).code).toBe(0);
-    const listed = JSON.parse((await runCli(['tokens', 'list', '--user', 'vic', '--json'], env)).stdout) as { id: string; name: string }[];
+    const listed = JSON.parse((await runCli(['tokens', 'list', '--user', 'vic', '--json'], env)).stdout) as {
+      id: string;
+      name: string;
+    }[];
     expect(listed.map((x) => x.name)).toEqual(['ci']);
 
     const denied = await runCli(['teams', 'create', 'sneaky'], asVic);
@@ -153,11 +262,17 @@ describe('steward users, tokens and teams (real process)', () => {
     expect(revoked.code).toBe(1);
     expect(revoked.stderr).toMatch(/unauthenticated/);
 
-    const again = JSON.parse((await runCli(['tokens', 'create', '--name', 'ci2', '--user', 'vic', '--json'], env)).stdout) as { token: string };
+    const again = JSON.parse(
+      (await runCli(['tokens', 'create', '--name', 'ci2', '--user', 'vic', '--json'], env)).stdout,
+    ) as { token: string };
     expect((await runCli(['users', 'disable', 'vic'], env)).stdout).toMatch(/vic .* disabled/);
     expect((await runCli(['models', 'list'], { ...env, STEWARD_TOKEN: again.token })).code).toBe(1);
-    expect((await runCli(['users', 'grant', 'vic', '--role', 'risk:data-scientist'], env)).stdout).toMatch(/risk:data-scientist/);
-    expect((await runCli(['users', 'revoke-role', 'vic', '--role', 'risk:data-scientist'], env)).stdout).not.toMatch(/risk:data-scientist/);
+    expect((await runCli(['users', 'grant', 'vic', '--role', 'risk:data-scientist'], env)).stdout).toMatch(
+      /risk:data-scientist/,
+    );
+    expect((await runCli(['users', 'revoke-role', 'vic', '--role', 'risk:data-scientist'], env)).stdout).not.toMatch(
+      /risk:data-scientist/,
+    );
     const badRole = await runCli(['users', 'grant', 'vic', '--role', 'nocolon'], env);
     expect(badRole.code).toBe(2);
     expect(badRole.stderr).toMatch(/team:role/);
@@ -188,7 +303,10 @@ describe.each(DB_KINDS)('steward migrate and serve on %s', (kind) => {
     });
 
     it('serves the API until SIGTERM', async () => {
-      const child = spawn(process.execPath, [STEWARD_BIN, 'serve'], { env: { ...process.env, ...dbEnv, PORT: '0', HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [STEWARD_BIN, 'serve'], {
+        env: { ...process.env, ...dbEnv, PORT: '0', HOST: '127.0.0.1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       try {
         const url = await new Promise<string>((resolve, reject) => {
           let out = '';
@@ -233,12 +351,23 @@ describe('steward policy (real process)', () => {
     env = { STEWARD_URL: await t.app.listen({ port: 0, host: '127.0.0.1' }), STEWARD_TOKEN: ADMIN_TOKEN };
     const pack = parse(readFileSync(DEFAULT_PACK_FILE, 'utf8'));
     pack.version = '1.1.0';
-    pack.classification.rules.push({ id: 'everything-tier-2', description: 'Nothing below tier 2.', when: { question: 'availability', in: ['ad-hoc', 'scheduled', 'realtime'] }, tier: 2 });
+    pack.classification.rules.push({
+      id: 'everything-tier-2',
+      description: 'Nothing below tier 2.',
+      when: { question: 'availability', in: ['ad-hoc', 'scheduled', 'realtime'] },
+      tier: 2,
+    });
     writeFileSync(stricter, stringify(pack));
     pack.matrix.signoff['3'] = ['no-such-measure'];
     delete pack.matrix.monitoring['1'];
     writeFileSync(broken, stringify(pack));
-    const uc = (await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('cli-policy-uc', { ownerTeam: 'lending' }) })).body.id;
+    const uc = (
+      await call(t.app, {
+        method: 'POST',
+        url: '/api/v1/use-cases',
+        body: useCaseBody('cli-policy-uc', { ownerTeam: 'lending' }),
+      })
+    ).body.id;
     await call(t.app, { method: 'PUT', url: `/api/v1/use-cases/${uc}/assessment`, body: { answers: adHocAnalysis } });
   });
 
@@ -274,32 +403,103 @@ describe('steward policy (real process)', () => {
 describe('steward evaluate (real process, offline)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'steward-evaluate-'));
   const file = join(dir, 'preds.csv');
-  writeFileSync(file, ['y,yhat,p,sex', ...Array.from({ length: 40 }, (_, i) => `${i % 3 === 0 ? 1 : 0},${i % 2},${((i % 10) / 10).toFixed(1)},${i % 4 < 2 ? 'F' : 'M'}`)].join('\n'));
+  writeFileSync(
+    file,
+    [
+      'y,yhat,p,sex',
+      ...Array.from(
+        { length: 40 },
+        (_, i) => `${i % 3 === 0 ? 1 : 0},${i % 2},${((i % 10) / 10).toFixed(1)},${i % 4 < 2 ? 'F' : 'M'}`,
+      ),
+    ].join('\n'),
+  );
 
   it('prints a summary table, or everything as JSON, and fails clearly on bad input', async () => {
-    const table = await runCli(['evaluate', '--data', file, '--task', 'binary-classification', '--label', 'y', '--prediction', 'yhat', '--score', 'p', '--sensitive', 'sex']);
+    const table = await runCli([
+      'evaluate',
+      '--data',
+      file,
+      '--task',
+      'binary-classification',
+      '--label',
+      'y',
+      '--prediction',
+      'yhat',
+      '--score',
+      'p',
+      '--sensitive',
+      'sex',
+    ]);
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/rows: 40/);
     expect(table.stdout).toMatch(/fairness by sex/);
-    const json = await runCli(['evaluate', '--data', file, '--task', 'binary-classification', '--label', 'y', '--prediction', 'yhat', '--sensitive', 'sex', '--privileged', 'sex:M', '--json']);
+    const json = await runCli([
+      'evaluate',
+      '--data',
+      file,
+      '--task',
+      'binary-classification',
+      '--label',
+      'y',
+      '--prediction',
+      'yhat',
+      '--sensitive',
+      'sex',
+      '--privileged',
+      'sex:M',
+      '--json',
+    ]);
     const parsed = JSON.parse(json.stdout);
     expect(parsed).toMatchObject({ rows: 40, dataDigest: expect.stringMatching(/^sha256:/) });
     expect(parsed.fairness.sex.aif360.privileged_group).toBe('M');
-    const bad = await runCli(['evaluate', '--data', file, '--task', 'binary-classification', '--label', 'y', '--prediction', 'missing']);
+    const bad = await runCli([
+      'evaluate',
+      '--data',
+      file,
+      '--task',
+      'binary-classification',
+      '--label',
+      'y',
+      '--prediction',
+      'missing',
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/no column 'missing'/);
-    expect((await runCli(['evaluate', '--data', file, '--task', 'clustering', '--label', 'y', '--prediction', 'yhat'])).code).toBe(2);
+    expect(
+      (await runCli(['evaluate', '--data', file, '--task', 'clustering', '--label', 'y', '--prediction', 'yhat'])).code,
+    ).toBe(2);
   });
 
   it('reads a .parquet file with the same results as the CSV', async () => {
-    const rows = readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const rows = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     const pq = join(dir, 'preds.parquet');
-    writeFileSync(pq, Buffer.from(parquetWriteBuffer({ columnData: [
-      { name: 'y', data: rows.map((r) => Number(r[0])), type: 'INT32' },
-      { name: 'yhat', data: rows.map((r) => Number(r[1])), type: 'INT32' },
-      { name: 'sex', data: rows.map((r) => r[3]!), type: 'STRING' },
-    ] })));
-    const args = ['--task', 'binary-classification', '--label', 'y', '--prediction', 'yhat', '--sensitive', 'sex', '--json'];
+    writeFileSync(
+      pq,
+      Buffer.from(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'y', data: rows.map((r) => Number(r[0])), type: 'INT32' },
+            { name: 'yhat', data: rows.map((r) => Number(r[1])), type: 'INT32' },
+            { name: 'sex', data: rows.map((r) => r[3]!), type: 'STRING' },
+          ],
+        }),
+      ),
+    );
+    const args = [
+      '--task',
+      'binary-classification',
+      '--label',
+      'y',
+      '--prediction',
+      'yhat',
+      '--sensitive',
+      'sex',
+      '--json',
+    ];
     const fromParquet = await runCli(['evaluate', '--data', pq, ...args]);
     expect(fromParquet.code, fromParquet.stderr).toBe(0);
     const a = JSON.parse(fromParquet.stdout);
@@ -315,28 +515,132 @@ describe('steward evaluate (real process, offline)', () => {
     const model = join(dir, 'model.onnx');
     writeFileSync(model, linearOnnxModel({ weights: [2, -1], bias: 0, kind: 'logistic' }));
     const data = join(dir, 'features.csv');
-    writeFileSync(data, ['a,b,y,g', ...Array.from({ length: 60 }, (_, i) => `${(i % 7) - 3},${(i % 5) - 2},${2 * ((i % 7) - 3) - ((i % 5) - 2) > 0 ? 1 : 0},${i % 2 ? 'p' : 'q'}`)].join('\n'));
-    const table = await runCli(['evaluate', '--data', data, '--task', 'binary-classification', '--label', 'y', '--sensitive', 'g', '--model', model, '--features', 'a,b']);
+    writeFileSync(
+      data,
+      [
+        'a,b,y,g',
+        ...Array.from(
+          { length: 60 },
+          (_, i) =>
+            `${(i % 7) - 3},${(i % 5) - 2},${2 * ((i % 7) - 3) - ((i % 5) - 2) > 0 ? 1 : 0},${i % 2 ? 'p' : 'q'}`,
+        ),
+      ].join('\n'),
+    );
+    const table = await runCli([
+      'evaluate',
+      '--data',
+      data,
+      '--task',
+      'binary-classification',
+      '--label',
+      'y',
+      '--sensitive',
+      'g',
+      '--model',
+      model,
+      '--features',
+      'a,b',
+    ]);
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/accuracy\s+1\n/);
     expect(table.stdout).toMatch(/explanations \(permutation importance as the drop in accuracy/);
     expect(table.stdout).toMatch(/\n {2}a\s+0\.\d+/);
-    const json = JSON.parse((await runCli(['evaluate', '--data', data, '--task', 'binary-classification', '--label', 'y', '--model', model, '--features', 'a,b', '--json', '--seed', '3'])).stdout);
+    const json = JSON.parse(
+      (
+        await runCli([
+          'evaluate',
+          '--data',
+          data,
+          '--task',
+          'binary-classification',
+          '--label',
+          'y',
+          '--model',
+          model,
+          '--features',
+          'a,b',
+          '--json',
+          '--seed',
+          '3',
+        ])
+      ).stdout,
+    );
     expect(json.model).toMatchObject({ features: ['a', 'b'], source: model });
     expect(json.explanations.shapley).toMatchObject({ method: 'exact', coalitions: 4 });
     expect(json.explanations.options.seed).toBe(3);
     // The positive class's probability is the last column; naming column 0 scores the other class.
-    const flipped = JSON.parse((await runCli(['evaluate', '--data', data, '--task', 'binary-classification', '--label', 'y', '--model', model, '--features', 'a,b', '--json', '--no-explain', '--class-index', '0'])).stdout);
+    const flipped = JSON.parse(
+      (
+        await runCli([
+          'evaluate',
+          '--data',
+          data,
+          '--task',
+          'binary-classification',
+          '--label',
+          'y',
+          '--model',
+          model,
+          '--features',
+          'a,b',
+          '--json',
+          '--no-explain',
+          '--class-index',
+          '0',
+        ])
+      ).stdout,
+    );
     expect(flipped.performance.rocAuc).toBeCloseTo(1 - json.performance.rocAuc, 12);
     expect(flipped.explanations).toEqual({ available: false, reason: 'explanations were not requested' });
-    for (const bad of [['--threshold', '2'], ['--class-index', '-1'], ['--zero-division', 'maybe']]) {
-      const r = await runCli(['evaluate', '--data', data, '--task', 'binary-classification', '--label', 'y', '--model', model, '--features', 'a,b', ...bad]);
+    for (const bad of [
+      ['--threshold', '2'],
+      ['--class-index', '-1'],
+      ['--zero-division', 'maybe'],
+    ]) {
+      const r = await runCli([
+        'evaluate',
+        '--data',
+        data,
+        '--task',
+        'binary-classification',
+        '--label',
+        'y',
+        '--model',
+        model,
+        '--features',
+        'a,b',
+        ...bad,
+      ]);
       expect(r.code, bad.join(' ')).toBe(2);
     }
-    const noFeatures = await runCli(['evaluate', '--data', data, '--task', 'binary-classification', '--label', 'y', '--model', model]);
+    const noFeatures = await runCli([
+      'evaluate',
+      '--data',
+      data,
+      '--task',
+      'binary-classification',
+      '--label',
+      'y',
+      '--model',
+      model,
+    ]);
     expect(noFeatures.code).toBe(2);
     expect(noFeatures.stderr).toMatch(/the model takes 2 features/);
-    const both = await runCli(['evaluate', '--data', data, '--task', 'binary-classification', '--label', 'y', '--prediction', 'y', '--model', model, '--features', 'a,b']);
+    const both = await runCli([
+      'evaluate',
+      '--data',
+      data,
+      '--task',
+      'binary-classification',
+      '--label',
+      'y',
+      '--prediction',
+      'y',
+      '--model',
+      model,
+      '--features',
+      'a,b',
+    ]);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/leave out prediction/);
   });

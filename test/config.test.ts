@@ -12,7 +12,11 @@ describe('configuration', () => {
   });
 
   it('switches to PostgreSQL on a postgres:// URL', () => {
-    const c = loadConfig({ STEWARD_DATABASE_URL: 'postgres://u@db:5432/steward', PORT: '9000', STEWARD_LOG_LEVEL: 'warn' });
+    const c = loadConfig({
+      STEWARD_DATABASE_URL: 'postgres://u@db:5432/steward',
+      PORT: '9000',
+      STEWARD_LOG_LEVEL: 'warn',
+    });
     expect(c.database).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/steward' });
     expect(c.port).toBe(9000);
     expect(c.logLevel).toBe('warn');

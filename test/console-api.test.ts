@@ -7,7 +7,10 @@ import { adHocAnalysis, creditScoring } from './helpers/policy.ts';
 
 describe('the console API types', () => {
   it('are generated from the current OpenAPI document (run `npm run api-types` after changing a route schema)', async () => {
-    expect(readFileSync(API_TYPES_FILE, 'utf8') === (await generateApiTypes()), 'web/src/api/schema.gen.ts is stale: npm run api-types').toBe(true);
+    expect(
+      readFileSync(API_TYPES_FILE, 'utf8') === (await generateApiTypes()),
+      'web/src/api/schema.gen.ts is stale: npm run api-types',
+    ).toBe(true);
   }, 60_000);
 });
 
@@ -17,23 +20,90 @@ describe.each(DB_KINDS)('the inventory overview and the audit verification, on %
 
     it('lists use cases without models and models with tier, step and latest promotion; filters, sorts and pages', async () => {
       const dana = await seedUser(t.app, 'dana', [{ scope: 'lending', role: 'data-scientist' }]);
-      const credit = (await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('Credit scoring', { ownerTeam: 'lending' }) })).body.id;
-      const adhoc = (await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('Ad-hoc churn look', { ownerTeam: 'growth' }) })).body.id;
-      await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('Unassessed idea', { ownerTeam: 'growth' }) });
-      expect((await call(t.app, { method: 'PUT', url: `/api/v1/use-cases/${credit}/assessment`, body: { answers: creditScoring } })).body.tier).toBe(4);
-      expect((await call(t.app, { method: 'PUT', url: `/api/v1/use-cases/${adhoc}/assessment`, body: { answers: adHocAnalysis } })).body.tier).toBe(1);
+      const credit = (
+        await call(t.app, {
+          method: 'POST',
+          url: '/api/v1/use-cases',
+          body: useCaseBody('Credit scoring', { ownerTeam: 'lending' }),
+        })
+      ).body.id;
+      const adhoc = (
+        await call(t.app, {
+          method: 'POST',
+          url: '/api/v1/use-cases',
+          body: useCaseBody('Ad-hoc churn look', { ownerTeam: 'growth' }),
+        })
+      ).body.id;
+      await call(t.app, {
+        method: 'POST',
+        url: '/api/v1/use-cases',
+        body: useCaseBody('Unassessed idea', { ownerTeam: 'growth' }),
+      });
+      expect(
+        (
+          await call(t.app, {
+            method: 'PUT',
+            url: `/api/v1/use-cases/${credit}/assessment`,
+            body: { answers: creditScoring },
+          })
+        ).body.tier,
+      ).toBe(4);
+      expect(
+        (
+          await call(t.app, {
+            method: 'PUT',
+            url: `/api/v1/use-cases/${adhoc}/assessment`,
+            body: { answers: adHocAnalysis },
+          })
+        ).body.tier,
+      ).toBe(1);
       for (const name of ['scorecard', 'scorecard-challenger']) {
-        expect((await call(t.app, { method: 'POST', url: '/api/v1/models', token: dana, body: { name, useCaseId: credit } })).status).toBe(201);
+        expect(
+          (await call(t.app, { method: 'POST', url: '/api/v1/models', token: dana, body: { name, useCaseId: credit } }))
+            .status,
+        ).toBe(201);
       }
-      await call(t.app, { method: 'POST', url: '/api/v1/models/scorecard/versions', token: dana, body: { artifactUri: 's3://m/1', artifactDigest: `sha256:${'1'.repeat(64)}` } });
-      const blocked = await call(t.app, { method: 'POST', url: '/api/v1/models/scorecard/versions/1/promotions', token: dana, body: { environment: 'production', reason: 'go', mode: 'single' } });
+      await call(t.app, {
+        method: 'POST',
+        url: '/api/v1/models/scorecard/versions',
+        token: dana,
+        body: { artifactUri: 's3://m/1', artifactDigest: `sha256:${'1'.repeat(64)}` },
+      });
+      const blocked = await call(t.app, {
+        method: 'POST',
+        url: '/api/v1/models/scorecard/versions/1/promotions',
+        token: dana,
+        body: { environment: 'production', reason: 'go', mode: 'single' },
+      });
       expect(blocked.body.status).toBe('blocked');
 
       const all = (await call(t.app, { method: 'GET', url: '/api/v1/overview' })).body;
       expect(all.total).toBe(4);
-      expect(all.items.map((r: { useCase: { name: string }; model: { name: string } | null }) => `${r.useCase.name}/${r.model?.name ?? '-'}`)).toEqual(['Ad-hoc churn look/-', 'Credit scoring/scorecard', 'Credit scoring/scorecard-challenger', 'Unassessed idea/-']);
+      expect(
+        all.items.map(
+          (r: { useCase: { name: string }; model: { name: string } | null }) =>
+            `${r.useCase.name}/${r.model?.name ?? '-'}`,
+        ),
+      ).toEqual([
+        'Ad-hoc churn look/-',
+        'Credit scoring/scorecard',
+        'Credit scoring/scorecard-challenger',
+        'Unassessed idea/-',
+      ]);
       const scorecard = all.items[1];
-      expect(scorecard).toMatchObject({ tier: 4, euAiAct: 'high-risk', reviewOverdue: false, model: { name: 'scorecard', latestVersion: 1, productionVersion: null, promotion: { status: 'blocked', environment: 'production' }, health: 'no-data', openAlerts: 0 } });
+      expect(scorecard).toMatchObject({
+        tier: 4,
+        euAiAct: 'high-risk',
+        reviewOverdue: false,
+        model: {
+          name: 'scorecard',
+          latestVersion: 1,
+          productionVersion: null,
+          promotion: { status: 'blocked', environment: 'production' },
+          health: 'no-data',
+          openAlerts: 0,
+        },
+      });
       expect(scorecard.model.step).toEqual(expect.any(String));
       expect(all.items[2].model).toMatchObject({ latestVersion: null, step: null, promotion: null });
       expect(all.items[3]).toMatchObject({ tier: null, euAiAct: null, model: null });
@@ -41,11 +111,17 @@ describe.each(DB_KINDS)('the inventory overview and the audit verification, on %
       const byTier = (await call(t.app, { method: 'GET', url: '/api/v1/overview?sort=tier&order=desc&limit=2' })).body;
       expect(byTier.items.map((r: { tier: number | null }) => r.tier)).toEqual([4, 4]);
       expect(byTier).toMatchObject({ total: 4, limit: 2, offset: 0 });
-      const second = (await call(t.app, { method: 'GET', url: '/api/v1/overview?sort=tier&order=desc&limit=2&offset=2' })).body;
+      const second = (
+        await call(t.app, { method: 'GET', url: '/api/v1/overview?sort=tier&order=desc&limit=2&offset=2' })
+      ).body;
       expect(second.items.map((r: { tier: number | null }) => r.tier)).toEqual([1, null]);
       expect((await call(t.app, { method: 'GET', url: '/api/v1/overview?q=CHALLENGER' })).body.items).toHaveLength(1);
       expect((await call(t.app, { method: 'GET', url: '/api/v1/overview?q=100%25' })).body.total).toBe(0);
-      expect((await call(t.app, { method: 'GET', url: '/api/v1/overview?tier=1' })).body.items.map((r: { useCase: { name: string } }) => r.useCase.name)).toEqual(['Ad-hoc churn look']);
+      expect(
+        (await call(t.app, { method: 'GET', url: '/api/v1/overview?tier=1' })).body.items.map(
+          (r: { useCase: { name: string } }) => r.useCase.name,
+        ),
+      ).toEqual(['Ad-hoc churn look']);
       expect((await call(t.app, { method: 'GET', url: '/api/v1/overview?team=growth' })).body.total).toBe(2);
       expect((await call(t.app, { method: 'GET', url: '/api/v1/overview?euAiAct=high-risk' })).body.total).toBe(2);
       expect((await call(t.app, { method: 'GET', url: '/api/v1/overview?attention=true' })).body.total).toBe(0);
@@ -66,7 +142,9 @@ describe.each(DB_KINDS)('the inventory overview and the audit verification, on %
       expect(res.body).toMatchObject({ ok: true, problems: [] });
       expect(res.body.events).toBeGreaterThan(0);
       const viewer = await seedUser(t.app, 'vera', [{ scope: 'lending', role: 'viewer' }]);
-      expect((await call(t.app, { method: 'POST', url: '/api/v1/audit/verification', token: viewer })).status).toBe(403);
+      expect((await call(t.app, { method: 'POST', url: '/api/v1/audit/verification', token: viewer })).status).toBe(
+        403,
+      );
     });
   });
 });
@@ -79,20 +157,55 @@ describe.each(DB_KINDS)('raw data uploads over a real socket, on %s', (kind) => 
     // graph with cycles, which the body check must not walk (it once overflowed the stack: 500).
     it('accepts evaluation data and prediction logs streamed by a real HTTP client', async () => {
       const dana = await seedUser(t.app, 'dana', [{ scope: 'lending', role: 'data-scientist' }]);
-      const uc = (await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('uploads', { ownerTeam: 'lending' }) })).body.id;
-      await call(t.app, { method: 'POST', url: '/api/v1/models', token: dana, body: { name: 'uploaded', useCaseId: uc } });
-      await call(t.app, { method: 'POST', url: '/api/v1/models/uploaded/versions', token: dana, body: { artifactUri: 's3://m/u/1', artifactDigest: `sha256:${'2'.repeat(64)}` } });
+      const uc = (
+        await call(t.app, {
+          method: 'POST',
+          url: '/api/v1/use-cases',
+          body: useCaseBody('uploads', { ownerTeam: 'lending' }),
+        })
+      ).body.id;
+      await call(t.app, {
+        method: 'POST',
+        url: '/api/v1/models',
+        token: dana,
+        body: { name: 'uploaded', useCaseId: uc },
+      });
+      await call(t.app, {
+        method: 'POST',
+        url: '/api/v1/models/uploaded/versions',
+        token: dana,
+        body: { artifactUri: 's3://m/u/1', artifactDigest: `sha256:${'2'.repeat(64)}` },
+      });
       const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
       const csv = `y,yhat,sex\n${Array.from({ length: 60 }, (_, i) => `${i % 2},${i % 5 === 0 ? 1 - (i % 2) : i % 2},${i % 3 ? 'F' : 'M'}`).join('\n')}\n`;
-      const evaluation = await fetch(`${base}/api/v1/models/uploaded/versions/1/evaluations?task=binary-classification&label=y&prediction=yhat&sensitive=sex`, { method: 'POST', headers: { authorization: `Bearer ${dana}`, 'content-type': 'text/csv' }, body: csv });
+      const evaluation = await fetch(
+        `${base}/api/v1/models/uploaded/versions/1/evaluations?task=binary-classification&label=y&prediction=yhat&sensitive=sex`,
+        { method: 'POST', headers: { authorization: `Bearer ${dana}`, 'content-type': 'text/csv' }, body: csv },
+      );
       expect(evaluation.status, await evaluation.clone().text()).toBe(201);
       expect(((await evaluation.json()) as { metrics: Record<string, number> }).metrics.accuracy).toBeCloseTo(0.8, 5);
-      const rows = Array.from({ length: 5 }, (_, i) => JSON.stringify({ id: `p-${i}`, timestamp: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(), features: { x: i }, prediction: i % 2, score: 0.5 })).join('\n');
-      const logged = await fetch(`${base}/api/v1/models/uploaded/versions/1/predictions`, { method: 'POST', headers: { authorization: `Bearer ${dana}`, 'content-type': 'application/x-ndjson' }, body: `${rows}\n` });
+      const rows = Array.from({ length: 5 }, (_, i) =>
+        JSON.stringify({
+          id: `p-${i}`,
+          timestamp: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString(),
+          features: { x: i },
+          prediction: i % 2,
+          score: 0.5,
+        }),
+      ).join('\n');
+      const logged = await fetch(`${base}/api/v1/models/uploaded/versions/1/predictions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${dana}`, 'content-type': 'application/x-ndjson' },
+        body: `${rows}\n`,
+      });
       expect(logged.status, await logged.clone().text()).toBeLessThan(300);
       expect(((await logged.json()) as { accepted: number }).accepted).toBe(5);
       // A JSON body with a NUL character is still refused before it reaches the database.
-      const nul = await fetch(`${base}/api/v1/use-cases`, { method: 'POST', headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(useCaseBody('bad\u0000name', { ownerTeam: 'lending' })) });
+      const nul = await fetch(`${base}/api/v1/use-cases`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify(useCaseBody('bad\u0000name', { ownerTeam: 'lending' })),
+      });
       expect(nul.status).toBe(400);
     });
   });

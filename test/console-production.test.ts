@@ -11,10 +11,14 @@ describe.each(DB_KINDS)('releasing a governed model from the console and watchin
   describe.skipIf(skipReason(kind) !== null || noBrowser !== null)(skipReason(kind) ?? noBrowser ?? 'browser', () => {
     const t = useTestApp(kind, { teams: ['lending'], consoleDir: CONSOLE_DIR, monitoring: { pollMs: 100 } });
     const path = governedPath(() => t.app, { skip: (user, step) => user === 'rita' && step === 'deployment' });
-    const b = useBrowser(kind, () => t.app, async () => {
-      await path.seed();
-      await path.drive();
-    });
+    const b = useBrowser(
+      kind,
+      () => t.app,
+      async () => {
+        await path.seed();
+        await path.drive();
+      },
+    );
 
     it('blocks the production release while the independent risk sign-off is missing, and says so', async () => {
       await signIn(b.page, b.base, 'dana');
@@ -48,9 +52,13 @@ describe.each(DB_KINDS)('releasing a governed model from the console and watchin
       await dialog.getByRole('button', { name: 'Sign', exact: true }).click();
       await dialog.waitFor({ state: 'hidden' });
       // The blocked request was decided again when the signature arrived: it completed.
-      await expect.poll(() => b.page.getByRole('row').filter({ hasText: 'production' }).filter({ hasText: 'completed' }).count()).toBeGreaterThan(0);
+      await expect
+        .poll(() => b.page.getByRole('row').filter({ hasText: 'production' }).filter({ hasText: 'completed' }).count())
+        .toBeGreaterThan(0);
       await b.page.getByText('live in production').waitFor();
-      await expect.poll(() => b.page.getByRole('region', { name: 'Deployment check' }).textContent()).toContain('allowed');
+      await expect
+        .poll(() => b.page.getByRole('region', { name: 'Deployment check' }).textContent())
+        .toContain('allowed');
       expect(await path.check()).toEqual({ allowed: true, reasons: [] });
       await screenshot(b.page, `${kind}-prod-03-released`);
     });
@@ -58,7 +66,12 @@ describe.each(DB_KINDS)('releasing a governed model from the console and watchin
     it('shows the use case’s own process with its scoping signatures, and opens an incident with its Art. 73 deadline', async () => {
       await b.page.goto(`${b.base}/use-cases/${path.useCaseId}?tab=Process`);
       await b.page.getByRole('heading', { name: /^Process:/ }).waitFor();
-      expect(await b.page.getByRole('row', { name: /User olga/ }).first().textContent()).toContain('valid');
+      expect(
+        await b.page
+          .getByRole('row', { name: /User olga/ })
+          .first()
+          .textContent(),
+      ).toContain('valid');
       await screenshot(b.page, `${kind}-prod-03b-use-case-process`);
       await b.page.getByRole('tab', { name: 'Overview' }).click();
       await b.page.getByLabel('Incident title').fill('Wrong refusals reported by customers');
@@ -70,7 +83,9 @@ describe.each(DB_KINDS)('releasing a governed model from the console and watchin
       // A serious incident of a high-risk use case must be reported within 15 days.
       expect(await incident.textContent()).toMatch(/\d{4}/);
       await incident.getByRole('button', { name: 'Record report' }).click();
-      await expect.poll(() => b.page.getByRole('row').filter({ hasText: 'Wrong refusals reported by customers' }).textContent()).toContain('reported');
+      await expect
+        .poll(() => b.page.getByRole('row').filter({ hasText: 'Wrong refusals reported by customers' }).textContent())
+        .toContain('reported');
       expect(await seriousViolations(b.page)).toEqual([]);
     });
 
@@ -82,7 +97,9 @@ describe.each(DB_KINDS)('releasing a governed model from the console and watchin
       await oversight.getByRole('button', { name: 'Suspend this version' }).click();
       await expect.poll(() => oversight.textContent()).toContain('suspended since');
       expect((await path.check()).allowed).toBe(false);
-      await expect.poll(() => b.page.getByRole('region', { name: 'Deployment check' }).textContent()).toContain('refused');
+      await expect
+        .poll(() => b.page.getByRole('region', { name: 'Deployment check' }).textContent())
+        .toContain('refused');
       await screenshot(b.page, `${kind}-prod-03c-suspended`);
       await oversight.getByLabel('Reason to lift').fill('complaints explained by a data entry error');
       await oversight.getByLabel('Your password (signed decision)').fill(PASSWORD('rita'));
@@ -98,24 +115,34 @@ describe.each(DB_KINDS)('releasing a governed model from the console and watchin
       const rita = b.page.getByRole('row', { name: /User rita/ }).filter({ hasText: 'release accepted' });
       await expect.poll(() => rita.textContent()).toContain('stale');
       expect(await rita.getByRole('list', { name: 'changed since signing' }).textContent()).toContain('evidence added');
-      await expect.poll(() => b.page.getByRole('region', { name: 'Deployment check' }).textContent()).toContain('refused');
+      await expect
+        .poll(() => b.page.getByRole('region', { name: 'Deployment check' }).textContent())
+        .toContain('refused');
       await screenshot(b.page, `${kind}-prod-04-approvals-stale`);
       await b.page.getByRole('tab', { name: 'Monitoring' }).click();
       await b.page.getByRole('img', { name: /drift score per feature/ }).waitFor();
       expect(await b.page.getByRole('cell', { name: 'drift', exact: true }).count()).toBeGreaterThan(0);
-      await expect.poll(() => b.page.getByRole('region', { name: 'Monitor' }).textContent()).toContain('income (numerical)');
-      expect(await b.page.getByRole('region', { name: 'Latest ingested batches' }).getByRole('row').count()).toBeGreaterThan(1);
+      await expect
+        .poll(() => b.page.getByRole('region', { name: 'Monitor' }).textContent())
+        .toContain('income (numerical)');
+      expect(
+        await b.page.getByRole('region', { name: 'Latest ingested batches' }).getByRole('row').count(),
+      ).toBeGreaterThan(1);
       await screenshot(b.page, `${kind}-prod-05-monitoring`);
       expect(await seriousViolations(b.page)).toEqual([]);
       await b.page.getByRole('link', { name: 'Alerts' }).click();
       const alert = b.page.getByRole('row').filter({ hasText: 'critical' });
       await alert.waitFor();
       await alert.getByRole('button', { name: 'Open incident' }).click();
-      await expect.poll(() => b.page.getByRole('region', { name: 'Incidents' }).textContent()).toContain('Alert input-drift');
+      await expect
+        .poll(() => b.page.getByRole('region', { name: 'Incidents' }).textContent())
+        .toContain('Alert input-drift');
       await alert.getByRole('button', { name: 'Acknowledge' }).click();
       await expect.poll(() => b.page.getByRole('row').filter({ hasText: 'critical' }).count()).toBe(0);
       await b.page.getByLabel('State').selectOption('acknowledged');
-      await expect.poll(() => b.page.getByRole('row').filter({ hasText: 'critical' }).textContent()).toContain('acknowledged');
+      await expect
+        .poll(() => b.page.getByRole('row').filter({ hasText: 'critical' }).textContent())
+        .toContain('acknowledged');
       await screenshot(b.page, `${kind}-prod-06-alerts`);
       expect(await seriousViolations(b.page)).toEqual([]);
       expect(b.problems).toEqual([]);

@@ -1,24 +1,40 @@
 import { describe, expect, it } from 'vitest';
 import { call, seedUser, useTestApp } from './helpers/app.ts';
-import { CONSOLE_DIR, noBrowser, screenshot, seriousViolations, signIn as signInAs, useBrowser } from './helpers/browser.ts';
+import {
+  CONSOLE_DIR,
+  noBrowser,
+  screenshot,
+  seriousViolations,
+  signIn as signInAs,
+  useBrowser,
+} from './helpers/browser.ts';
 import { DB_KINDS, skipReason } from './helpers/db.ts';
 import { PASSWORD } from './helpers/governed-path.ts';
 import { adHocAnalysis } from './helpers/policy.ts';
 
 const XSS_NAME = 'Churn <img src=x onerror="window.__pwned=1"> <svg onload="window.__pwned=2">';
-const XSS_DOC = '# Card\n\n<script>window.__pwned=3</script>\n\n<img src=x onerror="window.__pwned=4">\n\n[click me](javascript:window.__pwned=5)';
+const XSS_DOC =
+  '# Card\n\n<script>window.__pwned=3</script>\n\n<img src=x onerror="window.__pwned=4">\n\n[click me](javascript:window.__pwned=5)';
 
 // Evaluation data: labels, predictions and scores with two groups (enough for every metric chart).
-const evaluationCsv = (shift: number) => `y,yhat,p,sex\n${Array.from({ length: 80 }, (_, i) => `${i % 2},${(i + shift) % 3 === 0 ? 1 - (i % 2) : i % 2},${(((i * 37) % 100) / 100).toFixed(2)},${i % 4 < 2 ? 'F' : 'M'}`).join('\n')}\n`;
+const evaluationCsv = (shift: number) =>
+  `y,yhat,p,sex\n${Array.from({ length: 80 }, (_, i) => `${i % 2},${(i + shift) % 3 === 0 ? 1 - (i % 2) : i % 2},${(((i * 37) % 100) / 100).toFixed(2)},${i % 4 < 2 ? 'F' : 'M'}`).join('\n')}\n`;
 
 describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
   describe.skipIf(skipReason(kind) !== null || noBrowser !== null)(skipReason(kind) ?? noBrowser ?? 'browser', () => {
     const t = useTestApp(kind, { teams: ['lending'], consoleDir: CONSOLE_DIR });
     const tok: Record<string, string> = {};
-    const b = useBrowser(kind, () => t.app, async () => {
-      tok.dana = await seedUser(t.app, 'dana', [{ scope: 'lending', role: 'data-scientist' }, { scope: 'lending', role: 'business-analyst' }]);
-      tok.rita = await seedUser(t.app, 'rita', [{ scope: '*', role: 'risk-audit' }]);
-    });
+    const b = useBrowser(
+      kind,
+      () => t.app,
+      async () => {
+        tok.dana = await seedUser(t.app, 'dana', [
+          { scope: 'lending', role: 'data-scientist' },
+          { scope: 'lending', role: 'business-analyst' },
+        ]);
+        tok.rita = await seedUser(t.app, 'rita', [{ scope: '*', role: 'risk-audit' }]);
+      },
+    );
 
     const signIn = (user: string) => signInAs(b.page, b.base, user);
     const a11y = async (name: string) => {
@@ -59,11 +75,15 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
       await b.page.getByLabel('KPI 1 target').fill('0.9');
       await b.page.getByRole('button', { name: 'Create use case' }).click();
       await b.page.getByRole('heading', { name: 'Risk questionnaire' }).waitFor();
-      const pack = (await call(t.app, { method: 'GET', url: '/api/v1/policies/active' })).body.pack as { questionnaire: { id: string; type: string; options?: { value: string; label: string }[] }[] };
+      const pack = (await call(t.app, { method: 'GET', url: '/api/v1/policies/active' })).body.pack as {
+        questionnaire: { id: string; type: string; options?: { value: string; label: string }[] }[];
+      };
       for (const q of pack.questionnaire) {
         const answer = adHocAnalysis[q.id];
         if (answer === undefined) continue;
-        const group = b.page.getByRole('group').filter({ has: b.page.locator(`input[name="${q.id}"], input[data-question="${q.id}"]`) });
+        const group = b.page
+          .getByRole('group')
+          .filter({ has: b.page.locator(`input[name="${q.id}"], input[data-question="${q.id}"]`) });
         const label = (value: string) => q.options!.find((o) => o.value === value)!.label;
         if (q.type === 'boolean') await group.getByLabel(answer ? 'yes' : 'no', { exact: true }).check();
         else if (q.type === 'choice') await group.getByLabel(label(answer as string), { exact: true }).check();
@@ -101,7 +121,10 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
       await b.page.getByRole('heading', { name: 'churn v1' }).waitFor();
       await b.page.getByRole('tab', { name: 'Evidence' }).click();
       // A data file with labels, predictions, scores and a sensitive column, evaluated from the console.
-      await b.page.getByRole('region', { name: 'Evaluate on a data file' }).getByLabel(/^Data file/).setInputFiles({ name: 'holdout.csv', mimeType: 'text/csv', buffer: Buffer.from(evaluationCsv(0)) });
+      await b.page
+        .getByRole('region', { name: 'Evaluate on a data file' })
+        .getByLabel(/^Data file/)
+        .setInputFiles({ name: 'holdout.csv', mimeType: 'text/csv', buffer: Buffer.from(evaluationCsv(0)) });
       await b.page.getByLabel('Score column').fill('p');
       await b.page.getByLabel('Sensitive columns').fill('sex');
       await b.page.getByRole('button', { name: 'Evaluate' }).click();
@@ -115,14 +138,29 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
       const day = 86_400_000;
       // Inside the form's default reference period: the UTC day two weeks ago.
       const start = Math.floor(Date.now() / day) * day - 14 * day + 3_600_000;
-      const rows = Array.from({ length: 50 }, (_, i) => JSON.stringify({ id: `ref-${i}`, timestamp: new Date(start + i * 60_000).toISOString(), features: { tenure: 10 + (i % 7), plan: ['basic', 'plus'][i % 2] }, prediction: i % 2, score: (i % 10) / 10 })).join('\n');
-      const logged = await t.app.inject({ method: 'POST', url: '/api/v1/models/churn/versions/1/predictions', headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${tok.dana}` }, payload: `${rows}\n` });
+      const rows = Array.from({ length: 50 }, (_, i) =>
+        JSON.stringify({
+          id: `ref-${i}`,
+          timestamp: new Date(start + i * 60_000).toISOString(),
+          features: { tenure: 10 + (i % 7), plan: ['basic', 'plus'][i % 2] },
+          prediction: i % 2,
+          score: (i % 10) / 10,
+        }),
+      ).join('\n');
+      const logged = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/models/churn/versions/1/predictions',
+        headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${tok.dana}` },
+        payload: `${rows}\n`,
+      });
       expect([200, 201, 202], logged.body).toContain(logged.statusCode);
       await b.page.getByRole('tab', { name: 'Monitoring' }).click();
       await b.page.getByLabel(/^Monitors provided/).fill('input-drift');
       await b.page.getByLabel(/^Features/).fill('tenure:numerical, plan:categorical');
       await b.page.getByRole('button', { name: 'Configure monitor' }).click();
-      await expect.poll(() => b.page.getByRole('region', { name: 'Monitor' }).textContent()).toContain('tenure (numerical)');
+      await expect
+        .poll(() => b.page.getByRole('region', { name: 'Monitor' }).textContent())
+        .toContain('tenure (numerical)');
       await b.page.getByRole('tab', { name: 'Evidence' }).click();
     });
 
@@ -193,13 +231,18 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
     });
 
     it('shows an invalid policy pack’s problems in place, then simulates and activates a valid one', async () => {
-      const current = (await call(t.app, { method: 'GET', url: '/api/v1/policies/active' })).body.pack as Record<string, unknown>;
+      const current = (await call(t.app, { method: 'GET', url: '/api/v1/policies/active' })).body.pack as Record<
+        string,
+        unknown
+      >;
       await b.page.getByRole('link', { name: 'Policy' }).click();
       const upload = b.page.getByLabel('Pack (YAML or JSON)');
       const { tiers: _, ...withoutTiers } = current;
       await upload.fill(JSON.stringify({ ...withoutTiers, version: '1.0.1' }));
       await b.page.getByRole('button', { name: 'Validate and simulate' }).click();
-      await expect.poll(() => b.page.getByRole('alert').filter({ hasText: 'The pack is not valid' }).textContent()).toContain('tiers');
+      await expect
+        .poll(() => b.page.getByRole('alert').filter({ hasText: 'The pack is not valid' }).textContent())
+        .toContain('tiers');
       await upload.fill(JSON.stringify({ ...current, version: '1.0.1' }));
       await b.page.getByRole('button', { name: 'Validate and simulate' }).click();
       await b.page.getByRole('heading', { name: /^Simulation:/ }).waitFor();
@@ -216,7 +259,10 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
       await b.page.getByRole('link', { name: 'Admin' }).click();
       await b.page.getByLabel('Role to grant dana').selectOption('viewer');
       await b.page.getByLabel('Team of the role for dana').fill('lending');
-      await b.page.getByRole('row', { name: /User dana/ }).getByRole('button', { name: 'Grant' }).click();
+      await b.page
+        .getByRole('row', { name: /User dana/ })
+        .getByRole('button', { name: 'Grant' })
+        .click();
       await expect.poll(() => b.page.getByRole('row', { name: /User dana/ }).textContent()).toContain('viewer@lending');
       await a11y('admin users');
       await b.page.getByRole('tab', { name: 'Webhooks' }).click();
@@ -224,7 +270,9 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
       await b.page.getByLabel(/^Events/).fill('promotion.*, signature.create');
       await b.page.getByRole('button', { name: 'Subscribe' }).click();
       await b.page.getByRole('status').filter({ hasText: 'Signing secret' }).waitFor();
-      expect(await b.page.getByRole('row', { name: /hooks\.example\.com/ }).textContent()).toContain('promotion.*, signature.create');
+      expect(await b.page.getByRole('row', { name: /hooks\.example\.com/ }).textContent()).toContain(
+        'promotion.*, signature.create',
+      );
       await screenshot(b.page, `${kind}-09-admin-webhooks`);
       // Changing one's own password ends the session; the new password signs in.
       await b.page.getByRole('link', { name: 'User ada' }).click();

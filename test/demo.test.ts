@@ -23,9 +23,23 @@ describe.each(DB_KINDS)('the demo organisation, on %s', (kind) => {
       expect(overview.total).toBe(USE_CASES.length);
       expect(new Set(overview.items.map((r: { tier: number }) => r.tier))).toEqual(new Set([1, 2, 3, 4]));
       const roles = new Set(PEOPLE.flatMap(([, , r]) => r.map(([, role]) => role)));
-      expect(roles).toEqual(new Set(['business-stakeholder', 'business-analyst', 'data-scientist', 'risk-audit', 'data-ops', 'production', 'viewer']));
+      expect(roles).toEqual(
+        new Set([
+          'business-stakeholder',
+          'business-analyst',
+          'data-scientist',
+          'risk-audit',
+          'data-ops',
+          'production',
+          'viewer',
+        ]),
+      );
       for (const [username] of PEOPLE) {
-        const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: basic(username) } });
+        const me = await t.app.inject({
+          method: 'GET',
+          url: '/api/v1/me',
+          headers: { authorization: basic(username) },
+        });
         expect(me.statusCode, username).toBe(200);
       }
       // The seeding tokens are revoked once the story is told.
@@ -34,26 +48,47 @@ describe.each(DB_KINDS)('the demo organisation, on %s', (kind) => {
     });
 
     it('released the credit scorecard to production with independent signatures, then saw it drift', async () => {
-      const promotions = (await call(t.app, { method: 'GET', url: '/api/v1/models/credit-scorecard/versions/1/promotions' })).body.items;
+      const promotions = (
+        await call(t.app, { method: 'GET', url: '/api/v1/models/credit-scorecard/versions/1/promotions' })
+      ).body.items;
       expect(promotions).toContainEqual(expect.objectContaining({ environment: 'production', status: 'completed' }));
-      const signers = (await call(t.app, { method: 'GET', url: '/api/v1/models/credit-scorecard/versions/1/signatures' })).body.items.map((s: { signer: { username: string } }) => s.signer.username);
+      const signers = (
+        await call(t.app, { method: 'GET', url: '/api/v1/models/credit-scorecard/versions/1/signatures' })
+      ).body.items.map((s: { signer: { username: string } }) => s.signer.username);
       expect(signers).toEqual(expect.arrayContaining(['rita', 'ravi', 'omar', 'pete']));
       let alerts: { rule: string; severity: string }[] = [];
       for (let i = 0; i < 200 && !alerts.some((a) => a.rule === 'input-drift'); i++) {
         await new Promise((r) => setTimeout(r, 100));
-        alerts = (await call(t.app, { method: 'GET', url: '/api/v1/alerts?model=credit-scorecard&version=1' })).body.items;
+        alerts = (await call(t.app, { method: 'GET', url: '/api/v1/alerts?model=credit-scorecard&version=1' })).body
+          .items;
       }
       expect(alerts).toContainEqual(expect.objectContaining({ rule: 'input-drift', severity: 'critical' }));
-      expect((await call(t.app, { method: 'GET', url: '/api/v1/check?model=credit-scorecard&version=1&environment=production' })).body.allowed).toBe(false);
-      const inbox = (await t.app.inject({ method: 'GET', url: '/api/v1/tasks', headers: { authorization: basic('rita') } })).json().items as { kind: string; model: string | null }[];
+      expect(
+        (
+          await call(t.app, {
+            method: 'GET',
+            url: '/api/v1/check?model=credit-scorecard&version=1&environment=production',
+          })
+        ).body.allowed,
+      ).toBe(false);
+      const inbox = (
+        await t.app.inject({ method: 'GET', url: '/api/v1/tasks', headers: { authorization: basic('rita') } })
+      ).json().items as { kind: string; model: string | null }[];
       expect(inbox).toContainEqual(expect.objectContaining({ kind: 're-review', model: 'credit-scorecard' }));
       expect(inbox).toContainEqual(expect.objectContaining({ kind: 'signoff', model: 'triage-cnn' }));
     });
 
     it('shows the fraud team a missed KPI, and keeps an intact audit trail', async () => {
-      const alerts = (await call(t.app, { method: 'GET', url: '/api/v1/alerts?state=all' })).body.items as { rule: string; metric: string }[];
-      expect(alerts).toContainEqual(expect.objectContaining({ rule: 'kpi-missed', metric: 'kpi.fraud-caught-rate.missed' }));
-      expect((await call(t.app, { method: 'POST', url: '/api/v1/audit/verification' })).body).toMatchObject({ ok: true });
+      const alerts = (await call(t.app, { method: 'GET', url: '/api/v1/alerts?state=all' })).body.items as {
+        rule: string;
+        metric: string;
+      }[];
+      expect(alerts).toContainEqual(
+        expect.objectContaining({ rule: 'kpi-missed', metric: 'kpi.fraud-caught-rate.missed' }),
+      );
+      expect((await call(t.app, { method: 'POST', url: '/api/v1/audit/verification' })).body).toMatchObject({
+        ok: true,
+      });
     });
 
     it('seeds nothing into an instance that already holds use cases', async () => {
@@ -68,7 +103,17 @@ describe.each(DB_KINDS)('the demo organisation, on %s', (kind) => {
 describe('steward serve --demo (real process)', () => {
   it('starts a new instance with the demo organisation, whose users sign in with the demo password', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'steward-demo-'));
-    const child = spawn(process.execPath, [STEWARD_BIN, 'serve', '--demo'], { env: { ...process.env, STEWARD_DATA_DIR: dir, STEWARD_DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', STEWARD_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [STEWARD_BIN, 'serve', '--demo'], {
+      env: {
+        ...process.env,
+        STEWARD_DATA_DIR: dir,
+        STEWARD_DATABASE_URL: '',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        STEWARD_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let err = '';

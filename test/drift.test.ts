@@ -21,7 +21,10 @@ describe('drift statistics', () => {
     expect(r.statistic).toBeCloseTo(2 / 3, 15);
     expect(close(r.pvalue, 0.10822510822510821)).toBe(true);
     expect([r.pvalue_method, r.statistic_location, r.statistic_sign]).toEqual(['exact', 0.5, 1]);
-    const big = ksTwoSample(Float64Array.from({ length: 10_001 }, (_, i) => i), Float64Array.from({ length: 20 }, (_, i) => i * 500));
+    const big = ksTwoSample(
+      Float64Array.from({ length: 10_001 }, (_, i) => i),
+      Float64Array.from({ length: 20 }, (_, i) => i * 500),
+    );
     expect(big.pvalue_method).toBe('asymp');
   });
 
@@ -56,8 +59,14 @@ describe('drift statistics', () => {
   });
 
   it('treats the dataset drift share as inclusive and an empty set as no drift', () => {
-    expect(datasetDrift({ a: { drift_detected: true }, b: { drift_detected: false } })).toMatchObject({ share_of_drifted_columns: 0.5, dataset_drift: true });
-    expect(datasetDrift({ a: { drift_detected: true }, b: { drift_detected: false }, c: { drift_detected: false } }).dataset_drift).toBe(false);
+    expect(datasetDrift({ a: { drift_detected: true }, b: { drift_detected: false } })).toMatchObject({
+      share_of_drifted_columns: 0.5,
+      dataset_drift: true,
+    });
+    expect(
+      datasetDrift({ a: { drift_detected: true }, b: { drift_detected: false }, c: { drift_detected: false } })
+        .dataset_drift,
+    ).toBe(false);
     expect(datasetDrift({}).dataset_drift).toBe(false);
   });
 });

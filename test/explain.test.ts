@@ -10,7 +10,12 @@ import { linearOnnxModel } from './helpers/onnx-model.ts';
 
 const matrix = (rows: number, f: number, seed: number): FeatureMatrix => {
   const r = seededRandom(seed);
-  return { values: Float64Array.from({ length: rows * f }, () => Math.round((r() * 4 - 2) * 100) / 100), rows, features: f, names: Array.from({ length: f }, (_, j) => `x${j}`) };
+  return {
+    values: Float64Array.from({ length: rows * f }, () => Math.round((r() * 4 - 2) * 100) / 100),
+    rows,
+    features: f,
+    names: Array.from({ length: f }, (_, j) => `x${j}`),
+  };
 };
 
 /** A model written in TypeScript, for shapes ONNX test models do not cover. */
@@ -35,8 +40,13 @@ async function onnxModel(weights: number[], bias: number, kind: 'regression' | '
   };
 }
 
-const rows = (m: FeatureMatrix, from: number, to: number): FeatureMatrix => ({ ...m, values: m.values.slice(from * m.features, to * m.features), rows: to - from });
-const columnMean = (m: FeatureMatrix, j: number) => Array.from({ length: m.rows }, (_, r) => m.values[r * m.features + j]!).reduce((a, b) => a + b, 0) / m.rows;
+const rows = (m: FeatureMatrix, from: number, to: number): FeatureMatrix => ({
+  ...m,
+  values: m.values.slice(from * m.features, to * m.features),
+  rows: to - from,
+});
+const columnMean = (m: FeatureMatrix, j: number) =>
+  Array.from({ length: m.rows }, (_, r) => m.values[r * m.features + j]!).reduce((a, b) => a + b, 0) / m.rows;
 
 describe('Shapley values', () => {
   it('are exact for a linear model: phi_j = w_j (x_j - E[x_j]) over the background (ONNX, 4 features)', async () => {
@@ -48,14 +58,28 @@ describe('Shapley values', () => {
     const sh = await shapleyValues(model, explained, background, { samples: 0, seed: 0 });
     expect(sh.method).toBe('exact');
     expect(sh.coalitions).toBe(16);
-    sh.values.forEach((phi, r) => w.forEach((wj, j) => expect(phi[j]).toBeCloseTo(wj * (explained.values[r * 4 + j]! - columnMean(background, j)), 5)));
+    sh.values.forEach((phi, r) =>
+      w.forEach((wj, j) =>
+        expect(phi[j]).toBeCloseTo(wj * (explained.values[r * 4 + j]! - columnMean(background, j)), 5),
+      ),
+    );
     expect(sh.additivityError).toBeLessThan(1e-5);
   });
 
   it('match the definition for an interaction (x0 * x1 against one background row)', async () => {
     const model = jsModel((x, at) => x[at]! * x[at + 1]! + x[at + 2]!, 3);
-    const explained: FeatureMatrix = { values: Float64Array.from([2, 3, 1]), rows: 1, features: 3, names: ['a', 'b', 'c'] };
-    const background: FeatureMatrix = { values: Float64Array.from([1, -1, 0]), rows: 1, features: 3, names: ['a', 'b', 'c'] };
+    const explained: FeatureMatrix = {
+      values: Float64Array.from([2, 3, 1]),
+      rows: 1,
+      features: 3,
+      names: ['a', 'b', 'c'],
+    };
+    const background: FeatureMatrix = {
+      values: Float64Array.from([1, -1, 0]),
+      rows: 1,
+      features: 3,
+      names: ['a', 'b', 'c'],
+    };
     const sh = await shapleyValues(model, explained, background, { samples: 0, seed: 0 });
     // v(empty) = -1, v(a) = -2, v(b) = 3, v(ab) = 6: phi_a = ((-2 - -1) + (6 - 3)) / 2 = 1, phi_b = ((3 - -1) + (6 - -2)) / 2 = 6.
     expect(Array.from(sh.values[0]!)).toEqual([1, 6, 1]);
@@ -71,7 +95,11 @@ describe('Shapley values', () => {
     const sh = await shapleyValues(model, explained, background, { samples: 256, seed: 7 });
     expect(sh.method).toBe('kernel');
     expect(sh.coalitions).toBe(258);
-    sh.values.forEach((phi, r) => w.forEach((wj, j) => expect(phi[j]).toBeCloseTo(wj * (explained.values[r * 14 + j]! - columnMean(background, j)), 4)));
+    sh.values.forEach((phi, r) =>
+      w.forEach((wj, j) =>
+        expect(phi[j]).toBeCloseTo(wj * (explained.values[r * 14 + j]! - columnMean(background, j)), 4),
+      ),
+    );
     expect(sh.additivityError).toBeLessThan(1e-9);
   });
 
@@ -104,19 +132,31 @@ describe('permutation importance and partial dependence', () => {
       }
       return 1 - res / tot;
     };
-    const groups = [{ column: 'g', labels: ['a', 'b'], rows: [Int32Array.from({ length: 100 }, (_, i) => i * 2), Int32Array.from({ length: 100 }, (_, i) => i * 2 + 1)] }];
+    const groups = [
+      {
+        column: 'g',
+        labels: ['a', 'b'],
+        rows: [
+          Int32Array.from({ length: 100 }, (_, i) => i * 2),
+          Int32Array.from({ length: 100 }, (_, i) => i * 2 + 1),
+        ],
+      },
+    ];
     const pi = await permutationImportance(model, data, r2, { repeats: 4, seed: 5, groups });
     expect(pi.baseline).toBeCloseTo(1, 5);
     expect(pi.features[1]).toEqual({ feature: 'x1', mean: 0, std: 0 });
     expect(pi.features[0]!.mean).toBeGreaterThan(pi.features[2]!.mean);
     expect(pi.features[2]!.mean).toBeGreaterThan(0.1);
-    expect(pi.bySubgroup.map((g) => [g.group, g.rows])).toEqual([['a', 100], ['b', 100]]);
+    expect(pi.bySubgroup.map((g) => [g.group, g.rows])).toEqual([
+      ['a', 100],
+      ['b', 100],
+    ]);
     expect(pi.bySubgroup[0]!.features[1]!.mean).toBe(0);
     const again = await permutationImportance(model, data, r2, { repeats: 4, seed: 5, groups });
     expect(again).toEqual(pi);
   });
 
-  it('follows a linear model with slope w_j over sklearn\'s grid', async () => {
+  it("follows a linear model with slope w_j over sklearn's grid", async () => {
     const model = await onnxModel([2, -0.5], 1, 'regression');
     const data = matrix(100, 2, 6);
     const pd = await partialDependence(model, data, 0, 10);
@@ -125,16 +165,31 @@ describe('permutation importance and partial dependence', () => {
     expect(slope).toBeCloseTo(2, 4);
     expect(pd.average[0]).toBeCloseTo(1 + 2 * pd.grid[0]! - 0.5 * columnMean(data, 1), 4);
     // scikit-learn's grid: mquantiles (scipy, alphap = betap = 0.4) at 5% and 95%, checked against scipy 1.10.
-    const spread: FeatureMatrix = { values: Float64Array.from({ length: 50 }, (_, i) => ((i * 37) % 101) / 7), rows: 50, features: 1, names: ['x'] };
+    const spread: FeatureMatrix = {
+      values: Float64Array.from({ length: 50 }, (_, i) => ((i * 37) % 101) / 7),
+      rows: 50,
+      features: 1,
+      names: ['x'],
+    };
     const g = pdGrid(spread, 0, 20);
     expect(g).toHaveLength(20);
     expect(g[0]).toBeCloseTo(0.4157142857142857, 12);
     expect(g[19]).toBeCloseTo(13.727142857142857, 12);
-    const seventeen: FeatureMatrix = { values: Float64Array.from({ length: 40 }, (_, i) => (i * 13) % 17), rows: 40, features: 1, names: ['x'] };
+    const seventeen: FeatureMatrix = {
+      values: Float64Array.from({ length: 40 }, (_, i) => (i * 13) % 17),
+      rows: 40,
+      features: 1,
+      names: ['x'],
+    };
     expect(pdGrid(seventeen, 0, 17).at(-1)).toBeCloseTo(15.59, 12);
     expect(pdGrid(seventeen, 0, 18)).toHaveLength(17);
     // Few distinct values: the grid is the values themselves.
-    const binary: FeatureMatrix = { values: Float64Array.from([0, 1, 1, 0, 1, 1]), rows: 3, features: 2, names: ['a', 'b'] };
+    const binary: FeatureMatrix = {
+      values: Float64Array.from([0, 1, 1, 0, 1, 1]),
+      rows: 3,
+      features: 2,
+      names: ['a', 'b'],
+    };
     expect(pdGrid(binary, 0, 10)).toEqual([0, 1]);
   });
 
@@ -155,6 +210,8 @@ describe('permutation importance and partial dependence', () => {
     expect(e.permutationImportance.bySubgroup.map((g) => g.group)).toEqual(['p', 'q']);
     expect(e.partialDependence.map((p) => p.feature)).toHaveLength(3);
     expect(e.partialDependence[2]!.feature).toBe('x2');
-    expect(await explainModel(model, data, scorer, sensitive, { output: 'P(1)', scoring: 'accuracy' }, opts)).toEqual(e);
+    expect(await explainModel(model, data, scorer, sensitive, { output: 'P(1)', scoring: 'accuracy' }, opts)).toEqual(
+      e,
+    );
   });
 });

@@ -22,11 +22,20 @@ describe.each(DB_KINDS)('HTTP surface on %s', (kind) => {
       expect(res.status).toBe(200);
       expect(res.body.openapi).toBe('3.1.0');
       const paths = Object.keys(res.body.paths);
-      for (const p of ['/api/v1/use-cases', '/api/v1/models', '/api/v1/models/{name}/versions/{version}', '/api/v1/models/{name}/aliases/{alias}', '/api/v1/datasets/{id}/versions/{version}/usage', '/healthz']) {
+      for (const p of [
+        '/api/v1/use-cases',
+        '/api/v1/models',
+        '/api/v1/models/{name}/versions/{version}',
+        '/api/v1/models/{name}/aliases/{alias}',
+        '/api/v1/datasets/{id}/versions/{version}/usage',
+        '/healthz',
+      ]) {
         expect(paths).toContain(p);
       }
       const create = res.body.paths['/api/v1/models/{name}/versions'].post;
-      expect(create.requestBody.content['application/json'].schema.properties.artifactDigest.pattern).toBe('^sha256:[0-9a-f]{64}$');
+      expect(create.requestBody.content['application/json'].schema.properties.artifactDigest.pattern).toBe(
+        '^sha256:[0-9a-f]{64}$',
+      );
       expect(create.responses['4XX'].content['application/problem+json']).toBeDefined();
       expect(res.body.components.schemas.Problem).toBeDefined();
       expect(Object.keys(res.body.components.securitySchemes)).toEqual(['bearer', 'basic', 'session']);
@@ -44,14 +53,40 @@ describe.each(DB_KINDS)('HTTP surface on %s', (kind) => {
     });
 
     it('answers malformed JSON, wrong media types and oversize bodies with problems', async () => {
-      expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: '{"name": "x",' }), 400, 'malformed_json');
-      expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: '' , headers: { 'content-type': 'application/json' } }), 400, 'malformed_json');
-      const text = await t.app.inject({ method: 'POST', url: '/api/v1/use-cases', headers: { 'content-type': 'text/plain', authorization: `Bearer ${t.adminToken}` }, payload: 'hello' });
+      expectProblem(
+        await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: '{"name": "x",' }),
+        400,
+        'malformed_json',
+      );
+      expectProblem(
+        await call(t.app, {
+          method: 'POST',
+          url: '/api/v1/use-cases',
+          body: '',
+          headers: { 'content-type': 'application/json' },
+        }),
+        400,
+        'malformed_json',
+      );
+      const text = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/use-cases',
+        headers: { 'content-type': 'text/plain', authorization: `Bearer ${t.adminToken}` },
+        payload: 'hello',
+      });
       expect(text.statusCode).toBe(415);
       expect(JSON.parse(text.body).code).toBe('unsupported_media_type');
-      const huge = await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('huge', { objective: 'x'.repeat(5000) }) });
+      const huge = await call(t.app, {
+        method: 'POST',
+        url: '/api/v1/use-cases',
+        body: useCaseBody('huge', { objective: 'x'.repeat(5000) }),
+      });
       expectProblem(huge, 413, 'payload_too_large');
-      expectProblem(await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: '[1,2]' }), 400, 'validation_failed');
+      expectProblem(
+        await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: '[1,2]' }),
+        400,
+        'validation_failed',
+      );
       const list = await call(t.app, { method: 'GET', url: '/api/v1/use-cases' });
       expect(list.body.items).toEqual([]);
     });
@@ -59,14 +94,23 @@ describe.each(DB_KINDS)('HTTP surface on %s', (kind) => {
     it('answers unknown routes and methods with a not_found problem', async () => {
       const res = await call(t.app, { method: 'GET', url: '/api/v1/nothing-here' });
       expectProblem(res, 404, 'not_found');
-      expect(res.body).toMatchObject({ type: 'urn:steward:problem:not_found', title: 'Not found', status: 404, instance: '/api/v1/nothing-here' });
+      expect(res.body).toMatchObject({
+        type: 'urn:steward:problem:not_found',
+        title: 'Not found',
+        status: 404,
+        instance: '/api/v1/nothing-here',
+      });
       expectProblem(await call(t.app, { method: 'DELETE', url: '/api/v1/models' }), 404, 'not_found');
     });
 
     it('echoes a sane request id and mints one otherwise', async () => {
       const given = await call(t.app, { method: 'GET', url: '/healthz', headers: { 'x-request-id': 'ci-run-42' } });
       expect(given.headers['x-request-id']).toBe('ci-run-42');
-      const minted = await call(t.app, { method: 'GET', url: '/healthz', headers: { 'x-request-id': 'bad id with spaces' } });
+      const minted = await call(t.app, {
+        method: 'GET',
+        url: '/healthz',
+        headers: { 'x-request-id': 'bad id with spaces' },
+      });
       expect(minted.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     });
   });
@@ -78,7 +122,12 @@ describe.each(DB_KINDS)('HTTP surface on %s', (kind) => {
     beforeAll(async () => {
       testDb = await createTestDatabase(kind);
       database = testDb.open();
-      app = await buildApp({ config: { bodyLimit: 1024 * 1024, logLevel: 'silent', session: TEST_SESSION }, database, signer: signerFor(generateKeyPairSync('ed25519').privateKey), logger: false });
+      app = await buildApp({
+        config: { bodyLimit: 1024 * 1024, logLevel: 'silent', session: TEST_SESSION },
+        database,
+        signer: signerFor(generateKeyPairSync('ed25519').privateKey),
+        logger: false,
+      });
     });
     afterAll(async () => {
       await app.close();

@@ -1,8 +1,26 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { keyId, parseVerifierKey, rawPublicKey, signCheckpoint, verifierKey, verifyCheckpointNote } from '../src/domain/checkpoint.ts';
+import {
+  keyId,
+  parseVerifierKey,
+  rawPublicKey,
+  signCheckpoint,
+  verifierKey,
+  verifyCheckpointNote,
+} from '../src/domain/checkpoint.ts';
 import { canonicalize } from '../src/domain/jcs.ts';
-import { appendLeaf, consistencyProof, emptyFrontier, frontierRoot, inclusionProof, inMemory, leafHash, rootOfLeaves, verifyConsistency, verifyInclusion } from '../src/domain/merkle.ts';
+import {
+  appendLeaf,
+  consistencyProof,
+  emptyFrontier,
+  frontierRoot,
+  inclusionProof,
+  inMemory,
+  leafHash,
+  rootOfLeaves,
+  verifyConsistency,
+  verifyInclusion,
+} from '../src/domain/merkle.ts';
 import { runMerkleVectors } from '../src/domain/merkle-vectors.ts';
 import { loadVectors } from './helpers/vectors.ts';
 
@@ -63,7 +81,15 @@ describe('Merkle tree', () => {
 describe('RFC 8785 canonical JSON', () => {
   it('sorts members by UTF-16 code units and serialises numbers as ECMAScript does', () => {
     // RFC 8785 §3.2.3 sorting example.
-    const sorted = canonicalize({ '\u20ac': 'Euro Sign', '\r': 'Carriage Return', '\ufb33': 'Hebrew Letter Dalet With Dagesh', '1': 'One', '\ud83d\ude00': 'Emoji: Grinning Face', '\u0080': 'Control', '\u00f6': 'Latin Small Letter O With Diaeresis' });
+    const sorted = canonicalize({
+      '\u20ac': 'Euro Sign',
+      '\r': 'Carriage Return',
+      '\ufb33': 'Hebrew Letter Dalet With Dagesh',
+      '1': 'One',
+      '\ud83d\ude00': 'Emoji: Grinning Face',
+      '\u0080': 'Control',
+      '\u00f6': 'Latin Small Letter O With Diaeresis',
+    });
     expect([...sorted.matchAll(/:"([^"]+)"/g)].map((m) => m[1])).toEqual([
       'Carriage Return',
       'One',
@@ -74,10 +100,18 @@ describe('RFC 8785 canonical JSON', () => {
       'Hebrew Letter Dalet With Dagesh',
     ]);
     // RFC 8785 §3.2.2 example.
-    expect(canonicalize({ numbers: [333333333.33333329, 1e30, 4.5, 2e-3, 0.000000000000000000000000001], string: '\u20ac$\u000f\u000aA\'\u0042\u0022\u005c\\"/', literals: [null, true, false] })).toBe(
+    expect(
+      canonicalize({
+        numbers: [333333333.33333329, 1e30, 4.5, 2e-3, 0.000000000000000000000000001],
+        string: '\u20ac$\u000f\u000aA\'\u0042\u0022\u005c\\"/',
+        literals: [null, true, false],
+      }),
+    ).toBe(
       '{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}',
     );
-    expect(canonicalize({ b: 1, a: { d: [1, { z: 0, y: -0 }], c: undefined } })).toBe('{"a":{"d":[1,{"y":0,"z":0}]},"b":1}');
+    expect(canonicalize({ b: 1, a: { d: [1, { z: 0, y: -0 }], c: undefined } })).toBe(
+      '{"a":{"d":[1,{"y":0,"z":0}]},"b":1}',
+    );
     expect(() => canonicalize({ x: NaN })).toThrow(TypeError);
   });
 });
@@ -94,15 +128,23 @@ describe('signed checkpoints (C2SP signed note)', () => {
     const res = verifyCheckpointNote(note, 'steward/test', pub);
     expect(res).toEqual({ ok: true, checkpoint: cp });
     const vkey = verifierKey('steward/test', pub);
-    expect(vkey).toBe(`steward/test+${keyId('steward/test', pub).toString('hex')}+${Buffer.concat([Buffer.from([1]), pub]).toString('base64')}`);
+    expect(vkey).toBe(
+      `steward/test+${keyId('steward/test', pub).toString('hex')}+${Buffer.concat([Buffer.from([1]), pub]).toString('base64')}`,
+    );
     expect(parseVerifierKey(vkey).publicKey.equals(pub)).toBe(true);
   });
 
   it('rejects another key, an altered body and a malformed note', () => {
     const forged = signCheckpoint(cp, 'steward/test', other);
-    expect(verifyCheckpointNote(forged, 'steward/test', pub)).toMatchObject({ ok: false, reason: expect.stringMatching(/not signed by the trusted key/) });
+    expect(verifyCheckpointNote(forged, 'steward/test', pub)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/not signed by the trusted key/),
+    });
     const note = signCheckpoint(cp, 'steward/test', privateKey);
-    expect(verifyCheckpointNote(note.replace('\n42\n', '\n43\n'), 'steward/test', pub)).toEqual({ ok: false, reason: 'signature does not verify' });
+    expect(verifyCheckpointNote(note.replace('\n42\n', '\n43\n'), 'steward/test', pub)).toEqual({
+      ok: false,
+      reason: 'signature does not verify',
+    });
     expect(verifyCheckpointNote('garbage', 'steward/test', pub).ok).toBe(false);
   });
 });
@@ -110,7 +152,10 @@ describe('signed checkpoints (C2SP signed note)', () => {
 describe('leaf hashing off the main thread', () => {
   it('gives exactly the in-thread hashes, chunk by chunk and in order', async () => {
     const { hashedChunks, inThreadHasher, workerHasher } = await import('../src/features/audit/leaf-hasher.ts');
-    const leaves = Array.from({ length: 2500 }, (_, i) => ({ seq: i + 1, leaf: `{"n":${i},"text":"${'é€😀'.repeat(i % 40)}"}` }));
+    const leaves = Array.from({ length: 2500 }, (_, i) => ({
+      seq: i + 1,
+      leaf: `{"n":${i},"text":"${'é€😀'.repeat(i % 40)}"}`,
+    }));
     async function* chunks() {
       for (let i = 0; i < leaves.length; i += 700) yield leaves.slice(i, i + 700);
     }

@@ -8,18 +8,23 @@ import { loadVectors } from './helpers/vectors.ts';
 const metrics = loadVectors('metrics.json');
 
 describe('performance, fairness and drift metrics against the golden vectors (../shared/vectors/metrics.json)', () => {
-  it.skipIf(metrics.skip !== null)(metrics.skip ?? 'match fairlearn 0.12, scikit-learn, AIF360, scipy and Evidently on every case', () => {
-    const outcomes = runMetricsVectors(metrics.doc!);
-    expect(outcomes.filter((o) => o.skipped)).toEqual([]);
-    expect(outcomes.filter((o) => o.name.includes('drift')).length).toBeGreaterThanOrEqual(22);
-    expect(outcomes.filter((o) => !o.ok)).toEqual([]);
-  });
+  it.skipIf(metrics.skip !== null)(
+    metrics.skip ?? 'match fairlearn 0.12, scikit-learn, AIF360, scipy and Evidently on every case',
+    () => {
+      const outcomes = runMetricsVectors(metrics.doc!);
+      expect(outcomes.filter((o) => o.skipped)).toEqual([]);
+      expect(outcomes.filter((o) => o.name.includes('drift')).length).toBeGreaterThanOrEqual(22);
+      expect(outcomes.filter((o) => !o.ok)).toEqual([]);
+    },
+  );
 });
 
 describe('metric edge cases', () => {
   it('follows scikit-learn where a rate divides by zero', () => {
     const c = confusion([0, 0, 0], [0, 0, 0]);
-    expect([RATES.precision!(c), RATES.recall!(c), RATES.f1!(c), RATES.tpr!(c), RATES.selection_rate!(c)]).toEqual([0, 0, 0, 0, 0]);
+    expect([RATES.precision!(c), RATES.recall!(c), RATES.f1!(c), RATES.tpr!(c), RATES.selection_rate!(c)]).toEqual([
+      0, 0, 0, 0, 0,
+    ]);
     expect(rocAuc([1, 1], [0.2, 0.9])).toBeNaN();
     expect(rocAuc([0, 1, 0, 1], [0.5, 0.5, 0.1, 0.9])).toBeCloseTo(0.875, 12);
     expect(logLoss([1, 0], [1, 0])).toBeCloseTo(2.220446049250313e-16, 20);
@@ -30,10 +35,21 @@ describe('metric edge cases', () => {
 
   it('aggregates groups as MetricFrame does, keeping empty intersections as NaN', () => {
     const g = groupRows({ sex: ['F', 'M', 'F'], band: ['a', 'a', 'b'] });
-    expect(g.labels).toEqual([['F', 'a'], ['F', 'b'], ['M', 'a'], ['M', 'b']]);
+    expect(g.labels).toEqual([
+      ['F', 'a'],
+      ['F', 'b'],
+      ['M', 'a'],
+      ['M', 'b'],
+    ]);
     expect(g.rows).toEqual([[0], [2], [1], []]);
     const d = disaggregate(0.5, [0.2, NaN, 0.8, 0]);
-    expect(d).toMatchObject({ groupMin: 0, groupMax: 0.8, differenceBetweenGroups: 0.8, ratioBetweenGroups: 0, ratioToOverall: 0 });
+    expect(d).toMatchObject({
+      groupMin: 0,
+      groupMax: 0.8,
+      differenceBetweenGroups: 0.8,
+      ratioBetweenGroups: 0,
+      ratioToOverall: 0,
+    });
     expect(() => groupRows(['a', null])).toThrow(/explicit category/);
   });
 });
@@ -43,7 +59,11 @@ describe('multiclass metrics and NYC LL144 impact ratios', () => {
     const { multiclass } = await import('../src/domain/metrics/multiclass.ts');
     const m = multiclass(['cat', 'dog', 'bird', 'cat', 'dog', 'bird'], ['cat', 'cat', 'bird', 'dog', 'dog', 'cat']);
     expect(m.labels).toEqual(['bird', 'cat', 'dog']);
-    expect(m.confusionMatrix).toEqual([[1, 1, 0], [0, 1, 1], [0, 1, 1]]);
+    expect(m.confusionMatrix).toEqual([
+      [1, 1, 0],
+      [0, 1, 1],
+      [0, 1, 1],
+    ]);
     expect(m.accuracy).toBe(0.5);
     // sklearn: precision_score(average='macro') = mean(1, 1/3, 1/2); recall all 0.5
     expect(m.macro.precision).toBeCloseTo((1 + 1 / 3 + 1 / 2) / 3, 15);
@@ -75,7 +95,11 @@ describe('multiclass probabilities', () => {
     const { multiclassProbabilistic } = await import('../src/domain/metrics/multiclass.ts');
     const n = 60;
     const y = Array.from({ length: n }, (_, i) => ['a', 'b', 'c'][i % 3]!);
-    const raw = Array.from({ length: n }, (_, i) => [((i * 7) % 10) + 1 + (i % 3 === 0 ? 5 : 0), ((i * 3) % 10) + 1 + (i % 3 === 1 ? 5 : 0), ((i * 11) % 10) + 1 + (i % 3 === 2 ? 5 : 0)]);
+    const raw = Array.from({ length: n }, (_, i) => [
+      ((i * 7) % 10) + 1 + (i % 3 === 0 ? 5 : 0),
+      ((i * 3) % 10) + 1 + (i % 3 === 1 ? 5 : 0),
+      ((i * 11) % 10) + 1 + (i % 3 === 2 ? 5 : 0),
+    ]);
     const p = Object.fromEntries(['a', 'b', 'c'].map((c, k) => [c, raw.map((r) => r[k]! / (r[0]! + r[1]! + r[2]!))]));
     const w = Array.from({ length: n }, (_, i) => 1 + (i % 4) / 2);
     const plain = multiclassProbabilistic(y, p);
@@ -106,15 +130,23 @@ describe('fairlearn and vector-runner edge cases', () => {
     expect(fl.equalized_odds_difference.mean.between_groups).toBe(0.25);
   });
 
-  it('honours a case\'s pos_label and reports a case it cannot compute as failed without stopping', () => {
+  it("honours a case's pos_label and reports a case it cannot compute as failed without stopping", () => {
     const base = {
       kind: 'fairness_binary_classification',
       params: { metric_frame_metrics: ['selection_rate'], pos_label: 'yes' },
-      inputs: { y_true: ['yes', 'no', 'yes', 'no'], y_pred: ['yes', 'yes', 'no', 'no'], sensitive_features: ['a', 'a', 'b', 'b'] },
+      inputs: {
+        y_true: ['yes', 'no', 'yes', 'no'],
+        y_pred: ['yes', 'yes', 'no', 'no'],
+        sensitive_features: ['a', 'a', 'b', 'b'],
+      },
     };
     const [flipped, unknown] = runMetricsVectors({
       cases: [
-        { ...base, id: 'strings', expected: { metric_frame: { overall: { selection_rate: 0.5 }, by_group: { selection_rate: [1, 0] } } } },
+        {
+          ...base,
+          id: 'strings',
+          expected: { metric_frame: { overall: { selection_rate: 0.5 }, by_group: { selection_rate: [1, 0] } } },
+        },
         { ...base, id: 'unknown', params: { ...base.params, metric_frame_metrics: ['nonsense'] }, expected: {} },
       ],
     });
@@ -127,7 +159,10 @@ describe('the fast paths agree with the plain definitions', () => {
   it('radix argsort orders any finite doubles stably, -0 with +0', () => {
     const values = [3.5, -1, 0, -0, 1e-300, -1e300, 2, 3.5, -Infinity, Infinity, 0.1, 1e300, -2.5e-10];
     const idx = Array.from(radixArgsort(values));
-    const expected = values.map((v, i) => ({ v: v + 0, i })).sort((a, b) => a.v - b.v || a.i - b.i).map((x) => x.i);
+    const expected = values
+      .map((v, i) => ({ v: v + 0, i }))
+      .sort((a, b) => a.v - b.v || a.i - b.i)
+      .map((x) => x.i);
     expect(idx).toEqual(expected);
     const big = Array.from({ length: 5000 }, (_, i) => Math.sin(i) * 1000);
     const sorted = Array.from(radixArgsort(big), (i) => big[i]!);
@@ -135,14 +170,16 @@ describe('the fast paths agree with the plain definitions', () => {
   });
 
   it('ROC AUC equals the pair-counting definition, ties counted one half', () => {
-    const y = Array.from({ length: 400 }, (_, i) => (i * 7) % 3 === 0 ? 1 : 0);
+    const y = Array.from({ length: 400 }, (_, i) => ((i * 7) % 3 === 0 ? 1 : 0));
     const s = Array.from({ length: 400 }, (_, i) => Math.round(Math.cos(i) * 10) / 10);
     let pairs = 0;
     let total = 0;
-    for (let i = 0; i < 400; i++) for (let j = 0; j < 400; j++) if (y[i] === 1 && y[j] === 0) {
-      total++;
-      pairs += s[i]! > s[j]! ? 1 : s[i] === s[j] ? 0.5 : 0;
-    }
+    for (let i = 0; i < 400; i++)
+      for (let j = 0; j < 400; j++)
+        if (y[i] === 1 && y[j] === 0) {
+          total++;
+          pairs += s[i]! > s[j]! ? 1 : s[i] === s[j] ? 0.5 : 0;
+        }
     expect(rocAuc(y, s)).toBeCloseTo(pairs / total, 12);
   });
 
@@ -151,10 +188,23 @@ describe('the fast paths agree with the plain definitions', () => {
     const y = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
     const p = Array.from({ length: n }, (_, i) => (i % 5 < 2 ? 1 : 0));
     const w = Array.from({ length: n }, (_, i) => 1 + (i % 4) / 2);
-    const groups = groupRows({ a: Array.from({ length: n }, (_, i) => (i % 2 ? 'x' : 'y')), b: Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 'z' : i % 2 ? 'u' : 'v')) });
-    expect(groups.labels).toEqual([['x', 'u'], ['x', 'v'], ['x', 'z'], ['y', 'u'], ['y', 'v'], ['y', 'z']]);
+    const groups = groupRows({
+      a: Array.from({ length: n }, (_, i) => (i % 2 ? 'x' : 'y')),
+      b: Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 'z' : i % 2 ? 'u' : 'v')),
+    });
+    expect(groups.labels).toEqual([
+      ['x', 'u'],
+      ['x', 'v'],
+      ['x', 'z'],
+      ['y', 'u'],
+      ['y', 'v'],
+      ['y', 'z'],
+    ]);
     expect(groups.rows[1]).toEqual([]);
-    for (const weights of [undefined, w]) expect(groupedConfusion(y, p, groups.codes, groups.labels.length, weights)).toEqual(groups.rows.map((rows) => confusion(y, p, weights, rows)));
+    for (const weights of [undefined, w])
+      expect(groupedConfusion(y, p, groups.codes, groups.labels.length, weights)).toEqual(
+        groups.rows.map((rows) => confusion(y, p, weights, rows)),
+      );
   });
 });
 
@@ -191,7 +241,9 @@ describe('data profile and personal-data scan', () => {
     const { createProfiler } = await import('../src/domain/metrics/data-profile.ts');
     const p = createProfiler(['x']);
     // 2400000000000002 and 4111111111111111 pass the Luhn check, but here they are fractions.
-    ['0.2400000000000002', '-0.4111111111111111', '4111111111111111.5', '4111111111111111'].forEach((x, i) => p.observe({ x }, i + 1));
+    ['0.2400000000000002', '-0.4111111111111111', '4111111111111111.5', '4111111111111111'].forEach((x, i) =>
+      p.observe({ x }, i + 1),
+    );
     expect(p.report().columns[0]!.personalData).toEqual([{ kind: 'payment-card', count: 1, sampleRows: [4] }]);
   });
 });
@@ -199,19 +251,31 @@ describe('data profile and personal-data scan', () => {
 describe('ROC curve points', () => {
   it('steps through each distinct threshold from the highest score (sklearn roc_curve without drop_intermediate)', () => {
     // sklearn: roc_curve([0,0,1,1], [0.1,0.4,0.35,0.8], drop_intermediate=False) -> fpr [0,0,.5,.5,1], tpr [0,.5,.5,1,1]
-    expect(rocCurve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])).toEqual([[0, 0], [0, 0.5], [0.5, 0.5], [0.5, 1], [1, 1]]);
+    expect(rocCurve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])).toEqual([
+      [0, 0],
+      [0, 0.5],
+      [0.5, 0.5],
+      [0.5, 1],
+      [1, 1],
+    ]);
     // Tied scores form one threshold.
-    expect(rocCurve([0, 1, 1, 0], [0.5, 0.5, 0.9, 0.1])).toEqual([[0, 0], [0, 0.5], [0.5, 1], [1, 1]]);
+    expect(rocCurve([0, 1, 1, 0], [0.5, 0.5, 0.9, 0.1])).toEqual([
+      [0, 0],
+      [0, 0.5],
+      [0.5, 1],
+      [1, 1],
+    ]);
     expect(rocCurve([1, 1], [0.2, 0.3])).toEqual([]);
   });
 
   it('is thinned for display to at most maxPoints, keeping both ends, and its area matches rocAuc', () => {
     const n = 5000;
-    const y = Array.from({ length: n }, (_, i) => (i * 7919) % 3 === 0 ? 1 : 0);
+    const y = Array.from({ length: n }, (_, i) => ((i * 7919) % 3 === 0 ? 1 : 0));
     const s = y.map((v, i) => ((i * 104729) % 1000) / 1000 + v * 0.3);
     const full = rocCurve(y, s, undefined, Number.MAX_SAFE_INTEGER);
     let area = 0;
-    for (let i = 1; i < full.length; i++) area += (full[i]![0] - full[i - 1]![0]) * (full[i]![1] + full[i - 1]![1]) / 2;
+    for (let i = 1; i < full.length; i++)
+      area += ((full[i]![0] - full[i - 1]![0]) * (full[i]![1] + full[i - 1]![1])) / 2;
     expect(area).toBeCloseTo(rocAuc(y, s), 12);
     const thin = rocCurve(y, s, undefined, 51);
     expect(thin).toHaveLength(51);

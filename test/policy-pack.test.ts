@@ -23,12 +23,47 @@ describe('the default policy pack', () => {
     const pack = loaded();
     expect(pack.tiers.map((t) => t.tier)).toEqual([1, 2, 3, 4]);
     expect(pack.considerations).toHaveLength(9);
-    expect(pack.steps.map((s) => s.id)).toEqual(['business-scoping', 'ideation', 'development', 'preproduction', 'deployment', 'monitoring']);
+    expect(pack.steps.map((s) => s.id)).toEqual([
+      'business-scoping',
+      'ideation',
+      'development',
+      'preproduction',
+      'deployment',
+      'monitoring',
+    ]);
     expect(pack.raci).toHaveLength(10);
-    expect(pack.regulations.map((r) => r.id)).toEqual(['gxp', 'model-risk-management', 'gdpr', 'ccpa', 'eu-ai-act', 'nist-ai-rmf', 'iso-42001', 'nyc-ll144']);
-    const sr117 = pack.regulations.find((r) => r.id === 'model-risk-management')!.requirements.filter((r) => r.id.startsWith('sr-11-7'));
+    expect(pack.regulations.map((r) => r.id)).toEqual([
+      'gxp',
+      'model-risk-management',
+      'gdpr',
+      'ccpa',
+      'eu-ai-act',
+      'nist-ai-rmf',
+      'iso-42001',
+      'nyc-ll144',
+    ]);
+    const sr117 = pack.regulations
+      .find((r) => r.id === 'model-risk-management')!
+      .requirements.filter((r) => r.id.startsWith('sr-11-7'));
     expect(sr117.every((r) => r.status === 'rescinded' && r.effective.until === '2026-04-17')).toBe(true);
-    for (const q of ['consumers', 'availability', 'errorImpact', 'personalData', 'sector', 'regions', 'annexIIIArea', 'prohibitedPractice', 'interactsWithPeople', 'generatesSyntheticContent', 'profilesPeople', 'releaseCadence', 'modelLifetime', 'decisionImpactLifetime', 'decayRate', 'explainabilityNeed']) {
+    for (const q of [
+      'consumers',
+      'availability',
+      'errorImpact',
+      'personalData',
+      'sector',
+      'regions',
+      'annexIIIArea',
+      'prohibitedPractice',
+      'interactsWithPeople',
+      'generatesSyntheticContent',
+      'profilesPeople',
+      'releaseCadence',
+      'modelLifetime',
+      'decisionImpactLifetime',
+      'decayRate',
+      'explainabilityNeed',
+    ]) {
       expect(pack.questionnaire.map((x) => x.id)).toContain(q);
     }
   });
@@ -39,24 +74,47 @@ describe('the default policy pack', () => {
     const c = classify(pack, creditScoring);
     expect(c.tier).toBe(4);
     expect(c.euAiAct).toBe('high-risk');
-    expect(c.tags).toEqual(expect.arrayContaining(['gdpr', 'eu-ai-act-high-risk', 'model-risk-management', 'personal-data', 'public-facing']));
-    expect(c.trace.find((t) => t.rule === 'eu-ai-act-high-risk')!.answers).toMatchObject({ regions: ['EU'], annexIIIArea: 'essential-services' });
+    expect(c.tags).toEqual(
+      expect.arrayContaining([
+        'gdpr',
+        'eu-ai-act-high-risk',
+        'model-risk-management',
+        'personal-data',
+        'public-facing',
+      ]),
+    );
+    expect(c.trace.find((t) => t.rule === 'eu-ai-act-high-risk')!.answers).toMatchObject({
+      regions: ['EU'],
+      annexIIIArea: 'essential-services',
+    });
     const measures = requiredMeasures(pack, c, creditScoring, '2026-11-26');
     const byId = new Map(measures.map((m) => [m.measure, m]));
     expect(byId.get('signoff-dual-acceptance')!.sources).toEqual(['matrix:signoff:4']);
-    expect(byId.get('signoff-model-acceptance')!.sources).toEqual(expect.arrayContaining(['matrix:signoff:4', 'model-risk-management:ss1-23-p4', 'requires:signoff-dual-acceptance']));
+    expect(byId.get('signoff-model-acceptance')!.sources).toEqual(
+      expect.arrayContaining([
+        'matrix:signoff:4',
+        'model-risk-management:ss1-23-p4',
+        'requires:signoff-dual-acceptance',
+      ]),
+    );
     expect(byId.get('gdpr-human-review')!.sources).toEqual(['gdpr:art-22']);
     expect(byId.get('aiact-technical-documentation')!.sources).toEqual(['eu-ai-act:art-11']);
-    expect(requiredMeasures(pack, c, creditScoring, '2025-06-01').some((m) => m.sources.includes('eu-ai-act:art-11'))).toBe(false);
+    expect(
+      requiredMeasures(pack, c, creditScoring, '2025-06-01').some((m) => m.sources.includes('eu-ai-act:art-11')),
+    ).toBe(false);
     // A US lender follows the Federal Reserve's letters, not the PRA's: SR 11-7 until it was
     // rescinded on 2026-04-17, SR 26-2 after.
     const us = { ...creditScoring, regions: ['US'] };
     const cu = classify(pack, us);
     const before = requiredMeasures(pack, cu, us, '2025-06-01');
-    expect(before.find((m) => m.measure === 'verify-production-data')!.sources).toContain('model-risk-management:sr-11-7-validation');
+    expect(before.find((m) => m.measure === 'verify-production-data')!.sources).toContain(
+      'model-risk-management:sr-11-7-validation',
+    );
     expect(before.some((m) => m.sources.some((s) => s.includes('ss1-23')))).toBe(false);
     const after = requiredMeasures(pack, cu, us, '2026-11-26');
-    expect(after.find((m) => m.measure === 'signoff-model-acceptance')!.sources).toContain('model-risk-management:sr-26-2-lifecycle');
+    expect(after.find((m) => m.measure === 'signoff-model-acceptance')!.sources).toContain(
+      'model-risk-management:sr-26-2-lifecycle',
+    );
     expect(after.some((m) => m.sources.some((s) => s.includes('sr-11-7')))).toBe(false);
   });
 
@@ -65,7 +123,8 @@ describe('the default policy pack', () => {
     const c = classify(pack, adHocAnalysis);
     expect(c.tier).toBe(1);
     expect(c.euAiAct).toBe('minimal');
-    for (const tag of ['gdpr', 'eu-ai-act-high-risk', 'model-risk-management', 'personal-data', 'public-facing']) expect(c.tags).not.toContain(tag);
+    for (const tag of ['gdpr', 'eu-ai-act-high-risk', 'model-risk-management', 'personal-data', 'public-facing'])
+      expect(c.tags).not.toContain(tag);
   });
 
   it('applies the Art. 6(3) exemption only to systems that do not profile people, and records it', () => {
@@ -73,22 +132,40 @@ describe('the default policy pack', () => {
     const exempt = classify(pack, { ...creditScoring, annexIIIExemption: 'preparatory-task', profilesPeople: false });
     expect(exempt.euAiAct).toBe('minimal');
     expect(exempt.tags).toContain('eu-ai-act-art-6-3-exemption');
-    expect(exempt.trace.find((t) => t.rule === 'eu-ai-act-art-6-3-exemption')!.note).toMatch(/never applicable to profiling/);
+    expect(exempt.trace.find((t) => t.rule === 'eu-ai-act-art-6-3-exemption')!.note).toMatch(
+      /never applicable to profiling/,
+    );
     const refused = classify(pack, { ...creditScoring, annexIIIExemption: 'preparatory-task', profilesPeople: true });
     expect(refused.euAiAct).toBe('high-risk');
     expect(refused.trace.find((t) => t.rule === 'eu-ai-act-art-6-3-refused')!.note).toMatch(/profiles natural persons/);
-    const nycHiring = classify(pack, { ...adHocAnalysis, regions: ['US-NYC'], sector: 'other', annexIIIArea: 'employment' });
+    const nycHiring = classify(pack, {
+      ...adHocAnalysis,
+      regions: ['US-NYC'],
+      sector: 'other',
+      annexIIIArea: 'employment',
+    });
     expect(nycHiring.tags).toContain('nyc-ll144');
     expect(classify(pack, { ...adHocAnalysis, sector: 'pharma', gxpRelevant: false }).tags).not.toContain('gxp');
     expect(classify(pack, { ...adHocAnalysis, sector: 'pharma' }).tags).toContain('gxp');
-    expect(classify(pack, { ...adHocAnalysis, regions: ['EU'], prohibitedPractice: 'social-scoring' })).toMatchObject({ euAiAct: 'prohibited', tier: 4 });
+    expect(classify(pack, { ...adHocAnalysis, regions: ['EU'], prohibitedPractice: 'social-scoring' })).toMatchObject({
+      euAiAct: 'prohibited',
+      tier: 4,
+    });
     expect(classify(pack, { ...adHocAnalysis, regions: ['EU'], interactsWithPeople: true }).euAiAct).toBe('limited');
   });
 
   it('names the question of every bad answer', () => {
     const pack = loaded();
     const { consumers: _c, ...missing } = creditScoring;
-    expect(checkAnswers(pack, { ...missing, sector: 'crypto', regions: ['EU', 'EU'], personalData: 'yes', colour: 'blue' } as unknown as Answers)).toEqual([
+    expect(
+      checkAnswers(pack, {
+        ...missing,
+        sector: 'crypto',
+        regions: ['EU', 'EU'],
+        personalData: 'yes',
+        colour: 'blue',
+      } as unknown as Answers),
+    ).toEqual([
       { question: 'colour', message: 'is not a question of this policy pack' },
       { question: 'consumers', message: 'is required' },
       { question: 'personalData', message: 'must be true or false' },
@@ -102,11 +179,15 @@ describe('policy pack validation', () => {
   it('reports shape errors with paths, and unparseable text with its line', () => {
     const { problems } = validatePack({ apiVersion: 'steward.policy/v1', name: 'x' });
     expect(problems.map((p) => p.path)).toEqual(expect.arrayContaining(['/version', '/tiers', '/measures']));
-    expect(parsePackText('a: [1, 2\nb: 3').problems[0]!.message).toMatch(/not valid YAML or JSON \(line \d+, column \d+\)/);
+    expect(parsePackText('a: [1, 2\nb: 3').problems[0]!.message).toMatch(
+      /not valid YAML or JSON \(line \d+, column \d+\)/,
+    );
     expect(parsePackText('a: 1\na: 2').problems[0]!.message).toMatch(/not valid YAML/);
     const pack = clone();
     (pack.classification.rules[0]!.when as unknown) = { question: 'consumers', greaterThan: 3 };
-    expect(validatePack(pack).problems).toEqual([{ path: '/classification/rules/0/when', message: expect.stringMatching(/is not a valid condition/) }]);
+    expect(validatePack(pack).problems).toEqual([
+      { path: '/classification/rules/0/when', message: expect.stringMatching(/is not a valid condition/) },
+    ]);
   });
 
   it('finds unknown ids, uncovered cells, cycles, dead regulations and RACI mistakes', () => {
@@ -145,33 +226,74 @@ describe('measure status', () => {
   const measure = (id: string) => pack.measures.find((m) => m.id === id)!;
 
   it('is missing until every evidence item is met, naming what is unmet', () => {
-    expect(measureStatus(measure('gdpr-dpia'), [])).toEqual({ status: 'missing', unmet: ["a 'dpia' document", '1 sign-off(s) by risk-audit'] });
-    expect(measureStatus(measure('gdpr-dpia'), [{ id: 'e1', kind: 'document', documentKind: 'dpia' }])).toEqual({ status: 'missing', unmet: ['1 sign-off(s) by risk-audit'] });
-    expect(measureStatus(measure('gdpr-dpia'), [{ id: 'e1', kind: 'document', documentKind: 'dpia' }, { id: 's1', kind: 'signoff', role: 'risk-audit', signer: 'u1' }])).toEqual({ status: 'satisfied', by: ['e1', 's1'] });
+    expect(measureStatus(measure('gdpr-dpia'), [])).toEqual({
+      status: 'missing',
+      unmet: ["a 'dpia' document", '1 sign-off(s) by risk-audit'],
+    });
+    expect(measureStatus(measure('gdpr-dpia'), [{ id: 'e1', kind: 'document', documentKind: 'dpia' }])).toEqual({
+      status: 'missing',
+      unmet: ['1 sign-off(s) by risk-audit'],
+    });
+    expect(
+      measureStatus(measure('gdpr-dpia'), [
+        { id: 'e1', kind: 'document', documentKind: 'dpia' },
+        { id: 's1', kind: 'signoff', role: 'risk-audit', signer: 'u1' },
+      ]),
+    ).toEqual({ status: 'satisfied', by: ['e1', 's1'] });
   });
 
   it('applies check thresholds, distinct signers and independence', () => {
     const parity = measure('bias-subgroup-parity');
-    expect(measureStatus(parity, [{ id: 'c1', kind: 'check', metric: 'demographic-parity-ratio', value: 0.79 }]).status).toBe('missing');
-    expect(measureStatus(parity, [{ id: 'c2', kind: 'check', metric: 'demographic-parity-ratio', value: 0.8 }]).status).toBe('satisfied');
+    expect(
+      measureStatus(parity, [{ id: 'c1', kind: 'check', metric: 'demographic-parity-ratio', value: 0.79 }]).status,
+    ).toBe('missing');
+    expect(
+      measureStatus(parity, [{ id: 'c2', kind: 'check', metric: 'demographic-parity-ratio', value: 0.8 }]).status,
+    ).toBe('satisfied');
     const dual = measure('signoff-dual-acceptance');
-    const same = [{ id: 's1', kind: 'signoff' as const, role: 'risk-audit', signer: 'u1' }, { id: 's2', kind: 'signoff' as const, role: 'risk-audit', signer: 'u1' }];
+    const same = [
+      { id: 's1', kind: 'signoff' as const, role: 'risk-audit', signer: 'u1' },
+      { id: 's2', kind: 'signoff' as const, role: 'risk-audit', signer: 'u1' },
+    ];
     expect(measureStatus(dual, same).status).toBe('missing');
-    expect(measureStatus(dual, [same[0]!, { id: 's3', kind: 'signoff', role: 'risk-audit', signer: 'u2' }]).status).toBe('satisfied');
-    expect(measureStatus(dual, [same[0]!, { id: 's3', kind: 'signoff', role: 'risk-audit', signer: 'u2' }], { creators: ['u2'] }).status).toBe('missing');
-    expect(measureStatus(dual, [same[0]!, { id: 's4', kind: 'signoff', role: 'data-scientist', signer: 'u3' }]).status).toBe('missing');
+    expect(
+      measureStatus(dual, [same[0]!, { id: 's3', kind: 'signoff', role: 'risk-audit', signer: 'u2' }]).status,
+    ).toBe('satisfied');
+    expect(
+      measureStatus(dual, [same[0]!, { id: 's3', kind: 'signoff', role: 'risk-audit', signer: 'u2' }], {
+        creators: ['u2'],
+      }).status,
+    ).toBe('missing');
+    expect(
+      measureStatus(dual, [same[0]!, { id: 's4', kind: 'signoff', role: 'data-scientist', signer: 'u3' }]).status,
+    ).toBe('missing');
     // Data ops and risk must be two people, even when one person holds both roles.
     const everyMove = measure('signoff-every-environment-move');
-    const oneHolder = [{ id: 'o1', kind: 'signoff' as const, role: 'data-ops', signer: 'u5' }, { id: 'r1', kind: 'signoff' as const, role: 'risk-audit', signer: 'u5' }];
+    const oneHolder = [
+      { id: 'o1', kind: 'signoff' as const, role: 'data-ops', signer: 'u5' },
+      { id: 'r1', kind: 'signoff' as const, role: 'risk-audit', signer: 'u5' },
+    ];
     expect(measureStatus(everyMove, oneHolder).status).toBe('missing');
-    expect(measureStatus(everyMove, [...oneHolder, { id: 'r2', kind: 'signoff', role: 'risk-audit', signer: 'u6' }]).status).toBe('satisfied');
+    expect(
+      measureStatus(everyMove, [...oneHolder, { id: 'r2', kind: 'signoff', role: 'risk-audit', signer: 'u6' }]).status,
+    ).toBe('satisfied');
   });
 
   it('is stale when only evidence for another artefact digest satisfies it', () => {
     const card = measure('doc-model-card');
     const old = [{ id: 'd1', kind: 'document' as const, documentKind: 'model-card', artifactDigest: 'sha256:old' }];
-    expect(measureStatus(card, old, { artifactDigest: 'sha256:new' })).toEqual({ status: 'stale', by: ['d1'], reason: expect.stringMatching(/another artefact/) });
-    expect(measureStatus(card, [...old, { id: 'd2', kind: 'document', documentKind: 'model-card', artifactDigest: 'sha256:new' }], { artifactDigest: 'sha256:new' })).toEqual({ status: 'satisfied', by: ['d2'] });
+    expect(measureStatus(card, old, { artifactDigest: 'sha256:new' })).toEqual({
+      status: 'stale',
+      by: ['d1'],
+      reason: expect.stringMatching(/another artefact/),
+    });
+    expect(
+      measureStatus(
+        card,
+        [...old, { id: 'd2', kind: 'document', documentKind: 'model-card', artifactDigest: 'sha256:new' }],
+        { artifactDigest: 'sha256:new' },
+      ),
+    ).toEqual({ status: 'satisfied', by: ['d2'] });
   });
 });
 

@@ -19,7 +19,10 @@ describe('group commit on SQLite', () => {
 
   const insert = (tx: Tx, k: string, v: number) => sql`insert into t (k, v) values (${k}, ${v})`.execute(tx);
   const count = async (prefix: string) =>
-    Number((await sql<{ n: number }>`select count(*) as n from t where k like ${`${prefix}%`}`.execute(handle.db)).rows[0]!.n);
+    Number(
+      (await sql<{ n: number }>`select count(*) as n from t where k like ${`${prefix}%`}`.execute(handle.db)).rows[0]!
+        .n,
+    );
 
   it('runs commands that arrive together in one transaction, each isolated by a savepoint', async () => {
     const transact = createGroupCommitTransact(handle.db);
@@ -38,12 +41,12 @@ describe('group commit on SQLite', () => {
       ),
     );
     expect(seen.size).toBe(1);
-    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.message)).toEqual([
-      'command 1 fails after writing',
-      'command 5 fails after writing',
-      'command 9 fails after writing',
-    ]);
-    expect(results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<number>).value)).toEqual([0, 2, 3, 4, 6, 7, 8]);
+    expect(
+      results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.message),
+    ).toEqual(['command 1 fails after writing', 'command 5 fails after writing', 'command 9 fails after writing']);
+    expect(
+      results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<number>).value),
+    ).toEqual([0, 2, 3, 4, 6, 7, 8]);
     expect(await count('a')).toBe(7);
     expect(await count('a1')).toBe(0);
   });

@@ -24,7 +24,18 @@ export interface AuditBenchResult {
 }
 
 const ctx: RequestContext = {
-  principal: { userId: '0192f0c4-7d1e-7000-8000-000000000001', username: 'bench', displayName: 'Bench User', roles: [], scopes: null, via: 'token', tokenId: '0192f0c4-7d1e-7000-8000-000000000002', tokenExpiresAt: null, sessionId: null, mustChangePassword: false },
+  principal: {
+    userId: '0192f0c4-7d1e-7000-8000-000000000001',
+    username: 'bench',
+    displayName: 'Bench User',
+    roles: [],
+    scopes: null,
+    via: 'token',
+    tokenId: '0192f0c4-7d1e-7000-8000-000000000002',
+    tokenExpiresAt: null,
+    sessionId: null,
+    mustChangePassword: false,
+  },
   requestId: 'bench',
   source: '127.0.0.1',
   reason: null,
@@ -34,7 +45,15 @@ const ctx: RequestContext = {
 const entry = (i: number) => ({
   action: 'version.create',
   subject: { type: 'model-version', id: `0192f0c4-7d1e-7000-8000-${String(i).padStart(12, '0')}` },
-  after: { model: 'credit-scoring', version: i, artifactUri: `s3://models/credit/${i}/model.onnx`, artifactDigest: `sha256:${'ab'.repeat(32)}`, framework: 'onnx', metrics: { auc: 0.91, accuracy: 0.87 }, tags: { owner: 'bench' } },
+  after: {
+    model: 'credit-scoring',
+    version: i,
+    artifactUri: `s3://models/credit/${i}/model.onnx`,
+    artifactDigest: `sha256:${'ab'.repeat(32)}`,
+    framework: 'onnx',
+    metrics: { auc: 0.91, accuracy: 0.87 },
+    tags: { owner: 'bench' },
+  },
 });
 
 /**
@@ -46,7 +65,11 @@ export async function auditBench(events: number, perTx = 1000, singles = 20_000)
   const handle = openDatabase({ kind: 'sqlite', file: join(dir, 'audit.db') });
   try {
     await migrateToLatest(handle.db);
-    const audit = createAuditLog({ repo: auditRepo, signer: signerFor(generateKeyPairSync('ed25519').privateKey, 'steward.bench/audit'), clock: systemClock });
+    const audit = createAuditLog({
+      repo: auditRepo,
+      signer: signerFor(generateKeyPairSync('ed25519').privateKey, 'steward.bench/audit'),
+      clock: systemClock,
+    });
     const transact = createTransact(handle.db, 'sqlite', { beforeCommit: (tx) => audit.checkpointIfGrown(tx) });
 
     // One event per command, many commands in flight: what API writes do (group commit applies).
@@ -67,7 +90,8 @@ export async function auditBench(events: number, perTx = 1000, singles = 20_000)
     t0 = performance.now();
     const report = await verifyDatabase(handle.db, key);
     const verifySeconds = (performance.now() - t0) / 1000;
-    if (!report.ok || report.events !== events) throw new Error(`verify failed: ${JSON.stringify(report.problems.slice(0, 3))}`);
+    if (!report.ok || report.events !== events)
+      throw new Error(`verify failed: ${JSON.stringify(report.problems.slice(0, 3))}`);
 
     // Baseline: SHA-256 of exactly the same leaf bytes, one hash per event and one stream over all.
     let rawLeafHashSeconds = 0;
@@ -84,7 +108,16 @@ export async function auditBench(events: number, perTx = 1000, singles = 20_000)
       rawStreamHashSeconds += (performance.now() - t) / 1000;
       bytes += buffers.reduce((n, b) => n + b.length, 0);
     }
-    return { singleAppendsPerSec, bulkAppendsPerSec, events, checkpoints: report.checkpoints, verifySeconds, rawLeafHashSeconds, rawStreamHashSeconds, bytes };
+    return {
+      singleAppendsPerSec,
+      bulkAppendsPerSec,
+      events,
+      checkpoints: report.checkpoints,
+      verifySeconds,
+      rawLeafHashSeconds,
+      rawStreamHashSeconds,
+      bytes,
+    };
   } finally {
     await handle.close();
     rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,10 @@ export function pinned(cpu: number, cmd: string, args: string[]): [string, strin
 const PIN = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
 /** Starts a bench server script (TypeScript, via tsx) in its own process; resolves with its URL once it prints `READY <url>`. */
-export async function startChild(script: string, env: Record<string, string> = {}): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+export async function startChild(
+  script: string,
+  env: Record<string, string> = {},
+): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   const path = fileURLToPath(new URL(`../servers/${script}`, import.meta.url));
   const args = [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', path];
   // Servers on CPU 0, load generators on CPU 1 (see load.ts): without pinning, the scheduler

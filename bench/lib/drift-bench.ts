@@ -13,7 +13,8 @@ export interface DriftBench {
 
 /** Python with scipy, when installed (Debian's python3-scipy, or any python3 on the PATH). */
 function python(): string | undefined {
-  for (const p of ['/usr/bin/python3', 'python3']) if (spawnSync(p, ['-c', 'import scipy'], { stdio: 'ignore' }).status === 0) return p;
+  for (const p of ['/usr/bin/python3', 'python3'])
+    if (spawnSync(p, ['-c', 'import scipy'], { stdio: 'ignore' }).status === 0) return p;
   return undefined;
 }
 
@@ -51,15 +52,42 @@ export function driftBench(n: number, repeats: number): DriftBench {
     const result: DriftBench = { n, steward };
     const py = python();
     if (py) {
-      const [pcmd, pargs] = pinned(0, py, [fileURLToPath(new URL('../python/drift_baseline.py', import.meta.url)), ref, cur, String(repeats)]);
+      const [pcmd, pargs] = pinned(0, py, [
+        fileURLToPath(new URL('../python/drift_baseline.py', import.meta.url)),
+        ref,
+        cur,
+        String(repeats),
+      ]);
       const b = spawnSync(pcmd, pargs, { encoding: 'utf8' });
       if (b.status !== 0) throw new Error(`scipy baseline failed: ${b.stderr}`);
-      const s = JSON.parse(b.stdout) as { scipy: string; ks_seconds: number; psi_seconds: number; wasserstein_seconds: number; ks: number; pvalue: number; psi: number; wasserstein: number };
-      const close = (a: number, e: number, rel: number) => Math.abs(a - e) <= rel * Math.max(Math.abs(a), Math.abs(e)) || Math.abs(a - e) <= 1e-12;
+      const s = JSON.parse(b.stdout) as {
+        scipy: string;
+        ks_seconds: number;
+        psi_seconds: number;
+        wasserstein_seconds: number;
+        ks: number;
+        pvalue: number;
+        psi: number;
+        wasserstein: number;
+      };
+      const close = (a: number, e: number, rel: number) =>
+        Math.abs(a - e) <= rel * Math.max(Math.abs(a), Math.abs(e)) || Math.abs(a - e) <= 1e-12;
       // KS statistic and PSI are exact; p-values above a million pairs differ where scipy approximates; sums differ in rounding.
-      const checks = { ks: close(steward.ks, s.ks, 1e-12), pvalue: close(steward.pvalue, s.pvalue, 1e-4), psi: close(steward.psi, s.psi, 1e-9), wasserstein: close(steward.wasserstein, s.wasserstein, 1e-9) };
-      const differ = Object.entries(checks).filter(([, ok]) => !ok).map(([k]) => k);
-      result.scipy = { version: s.scipy, ms: (s.ks_seconds + s.psi_seconds + s.wasserstein_seconds) * 1000, agrees: differ.length === 0, detail: `ks_2samp ${(s.ks_seconds * 1000).toFixed(0)} + PSI ${(s.psi_seconds * 1000).toFixed(0)} + wasserstein ${(s.wasserstein_seconds * 1000).toFixed(0)} ms${differ.length ? ` (DIFFER: ${differ.join(', ')})` : ''}` };
+      const checks = {
+        ks: close(steward.ks, s.ks, 1e-12),
+        pvalue: close(steward.pvalue, s.pvalue, 1e-4),
+        psi: close(steward.psi, s.psi, 1e-9),
+        wasserstein: close(steward.wasserstein, s.wasserstein, 1e-9),
+      };
+      const differ = Object.entries(checks)
+        .filter(([, ok]) => !ok)
+        .map(([k]) => k);
+      result.scipy = {
+        version: s.scipy,
+        ms: (s.ks_seconds + s.psi_seconds + s.wasserstein_seconds) * 1000,
+        agrees: differ.length === 0,
+        detail: `ks_2samp ${(s.ks_seconds * 1000).toFixed(0)} + PSI ${(s.psi_seconds * 1000).toFixed(0)} + wasserstein ${(s.wasserstein_seconds * 1000).toFixed(0)} ms${differ.length ? ` (DIFFER: ${differ.join(', ')})` : ''}`,
+      };
     }
     return result;
   } finally {

@@ -11,8 +11,18 @@ const [mode, file] = process.argv.slice(2) as [string, string];
 const start = performance.now();
 let rows = 0;
 if (mode === 'evaluate') {
-  const spec = { task: 'binary-classification' as const, label: 'y', prediction: 'yhat', score: 'p', sensitive: ['group'] };
-  const { data } = await readEvaluationData(createReadStream(file), 'csv', spec, { positiveLabel: '1', maxRows: 1e9, maxBytes: Number.MAX_SAFE_INTEGER });
+  const spec = {
+    task: 'binary-classification' as const,
+    label: 'y',
+    prediction: 'yhat',
+    score: 'p',
+    sensitive: ['group'],
+  };
+  const { data } = await readEvaluationData(createReadStream(file), 'csv', spec, {
+    positiveLabel: '1',
+    maxRows: 1e9,
+    maxBytes: Number.MAX_SAFE_INTEGER,
+  });
   rows = evaluate(spec, data).rows;
 } else if (mode === 'csv') {
   const parser = createReadStream(file).pipe(parse({ columns: true, trim: true }));

@@ -30,7 +30,8 @@ const timed = <T>(fn: () => T, k: number): { ms: number; out: T } => {
 
 /** Python with numpy from Debian's packages (python3-numpy, python3-sklearn), when installed. */
 function python(): string | undefined {
-  for (const p of ['/usr/bin/python3', 'python3']) if (spawnSync(p, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0) return p;
+  for (const p of ['/usr/bin/python3', 'python3'])
+    if (spawnSync(p, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0) return p;
   return undefined;
 }
 
@@ -61,7 +62,7 @@ export async function evidenceBench(rows: number): Promise<EvidenceBench> {
       const g = i & 3;
       codes[i] = g;
       yTrue[i] = u < 0.25 + g * 0.05 ? 1 : 0;
-      score[i] = Math.round(((u * 0.6 + (yTrue[i] ? 0.35 : 0.05) + (g * 0.01)) % 1) * 1e6) / 1e6;
+      score[i] = Math.round(((u * 0.6 + (yTrue[i] ? 0.35 : 0.05) + g * 0.01) % 1) * 1e6) / 1e6;
       yPred[i] = score[i]! >= 0.5 ? 1 : 0;
     }
     // What MetricFrame computes: per-group and overall rates, with their aggregations.
@@ -73,20 +74,43 @@ export async function evidenceBench(rows: number): Promise<EvidenceBench> {
     const f = timed(frame, 5);
     const auc = timed(() => rocAuc(yTrue, score), 3);
 
-    const result: EvidenceBench = { rows, frameMs: f.ms, aucMs: auc.ms, file: { bytes: 0, evaluateSeconds: 0, maxRssMiB: 0, csvParseSeconds: 0, readSeconds: 0 } };
+    const result: EvidenceBench = {
+      rows,
+      frameMs: f.ms,
+      aucMs: auc.ms,
+      file: { bytes: 0, evaluateSeconds: 0, maxRssMiB: 0, csvParseSeconds: 0, readSeconds: 0 },
+    };
     const py = python();
     if (py) {
       writeFileSync(join(dir, 'y.u8'), Uint8Array.from(yTrue));
       writeFileSync(join(dir, 'p.u8'), Uint8Array.from(yPred));
       writeFileSync(join(dir, 'g.i32'), new Uint8Array(codes.buffer));
       writeFileSync(join(dir, 's.f64'), new Uint8Array(score.buffer));
-      const [cmd, args] = pinned(0, py, [fileURLToPath(new URL('../python/metrics_baseline.py', import.meta.url)), dir, '5']);
+      const [cmd, args] = pinned(0, py, [
+        fileURLToPath(new URL('../python/metrics_baseline.py', import.meta.url)),
+        dir,
+        '5',
+      ]);
       const r = spawnSync(cmd, args, { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`numpy baseline failed: ${r.stderr}`);
-      const b = JSON.parse(r.stdout) as { numpy: string; frame_seconds: number; frame: Record<string, number[]>; sklearn?: string; auc_seconds?: number; auc?: number };
+      const b = JSON.parse(r.stdout) as {
+        numpy: string;
+        frame_seconds: number;
+        frame: Record<string, number[]>;
+        sklearn?: string;
+        auc_seconds?: number;
+        auc?: number;
+      };
       const close = (a: number, e: number) => Math.abs(a - e) <= 1e-9 * Math.max(1, Math.abs(e));
-      const agrees = Object.entries(b.frame).every(([m, vs]) => vs.every((v, i) => close(f.out[m]!.byGroup[i]!, v))) && (b.auc === undefined || close(auc.out, b.auc));
-      result.numpy = { version: b.numpy, frameMs: b.frame_seconds * 1000, agrees, ...(b.sklearn ? { sklearn: b.sklearn, aucMs: b.auc_seconds! * 1000 } : {}) };
+      const agrees =
+        Object.entries(b.frame).every(([m, vs]) => vs.every((v, i) => close(f.out[m]!.byGroup[i]!, v))) &&
+        (b.auc === undefined || close(auc.out, b.auc));
+      result.numpy = {
+        version: b.numpy,
+        frameMs: b.frame_seconds * 1000,
+        agrees,
+        ...(b.sklearn ? { sklearn: b.sklearn, aucMs: b.auc_seconds! * 1000 } : {}),
+      };
     }
 
     const file = join(dir, 'eval.csv');
@@ -104,7 +128,13 @@ export async function evidenceBench(rows: number): Promise<EvidenceBench> {
     out.end(buf);
     await once(out, 'finish');
     const evaluated = child('evaluate', file);
-    result.file = { bytes: statSync(file).size, evaluateSeconds: evaluated.seconds, maxRssMiB: evaluated.maxRssMiB, csvParseSeconds: child('csv', file).seconds, readSeconds: child('read', file).seconds };
+    result.file = {
+      bytes: statSync(file).size,
+      evaluateSeconds: evaluated.seconds,
+      maxRssMiB: evaluated.maxRssMiB,
+      csvParseSeconds: child('csv', file).seconds,
+      readSeconds: child('read', file).seconds,
+    };
     return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });

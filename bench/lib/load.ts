@@ -24,7 +24,18 @@ interface Options {
 /** One autocannon run in a fresh process of its own, so no run inherits another's heap or JIT state. */
 function run(o: Options): Promise<LoadResult> {
   const headers = o.headers ?? (o.body ? { 'content-type': 'application/json' } : {});
-  const args = [AUTOCANNON, '--json', '-c', String(o.connections ?? 32), '-d', String(o.seconds), '-p', '1', '-m', o.method ?? 'GET'];
+  const args = [
+    AUTOCANNON,
+    '--json',
+    '-c',
+    String(o.connections ?? 32),
+    '-d',
+    String(o.seconds),
+    '-p',
+    '1',
+    '-m',
+    o.method ?? 'GET',
+  ];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
   if (o.body) args.push('-b', o.body);
   args.push(o.url);
@@ -36,8 +47,20 @@ function run(o: Options): Promise<LoadResult> {
     child.on('error', reject);
     child.on('close', (code) => {
       try {
-        const r = JSON.parse(out) as { requests: { average: number }; latency: { p50: number; p99: number }; errors: number; timeouts: number; non2xx: number };
-        resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx });
+        const r = JSON.parse(out) as {
+          requests: { average: number };
+          latency: { p50: number; p99: number };
+          errors: number;
+          timeouts: number;
+          non2xx: number;
+        };
+        resolve({
+          rps: r.requests.average,
+          p50: r.latency.p50,
+          p99: r.latency.p99,
+          errors: r.errors + r.timeouts,
+          non2xx: r.non2xx,
+        });
       } catch {
         reject(new Error(`autocannon exited with ${code}: ${out.slice(0, 500)}`));
       }
@@ -51,12 +74,18 @@ function run(o: Options): Promise<LoadResult> {
  * `seconds` each, reporting the run with the median throughput. On a shared 2-core machine single
  * runs scatter by a third; the median of three is stable enough to compare with a baseline.
  */
-export async function load(opts: Omit<Options, 'seconds'> & { seconds?: number; warmupSeconds?: number; repeats?: number }): Promise<LoadResult> {
+export async function load(
+  opts: Omit<Options, 'seconds'> & { seconds?: number; warmupSeconds?: number; repeats?: number },
+): Promise<LoadResult> {
   const warmup = opts.warmupSeconds ?? 2;
   if (warmup > 0) await run({ ...opts, seconds: warmup });
   const results: LoadResult[] = [];
   for (let i = 0; i < (opts.repeats ?? 3); i++) results.push(await run({ ...opts, seconds: opts.seconds ?? 5 }));
   results.sort((a, b) => a.rps - b.rps);
   const median = results[Math.floor(results.length / 2)]!;
-  return { ...median, errors: results.reduce((n, r) => n + r.errors, 0), non2xx: results.reduce((n, r) => n + r.non2xx, 0) };
+  return {
+    ...median,
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    non2xx: results.reduce((n, r) => n + r.non2xx, 0),
+  };
 }

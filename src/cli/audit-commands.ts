@@ -27,12 +27,17 @@ function trustedKey(spec: string, origin: string | undefined): TrustedKey {
 
 function print(report: VerifyReport): number {
   if (report.ok) {
-    process.stdout.write(`audit trail intact: ${report.events} events, ${report.checkpoints} signed checkpoints, root ${report.rootHash}\n`);
+    process.stdout.write(
+      `audit trail intact: ${report.events} events, ${report.checkpoints} signed checkpoints, root ${report.rootHash}\n`,
+    );
     return 0;
   }
   const first = report.problems[0]!;
-  process.stdout.write(`audit trail FAILED verification${first.seq !== null ? `: first bad sequence number ${first.seq}` : ''}\n`);
-  for (const p of report.problems.slice(0, 20)) process.stdout.write(`  ${p.seq !== null ? `seq ${p.seq}: ` : ''}${p.message}\n`);
+  process.stdout.write(
+    `audit trail FAILED verification${first.seq !== null ? `: first bad sequence number ${first.seq}` : ''}\n`,
+  );
+  for (const p of report.problems.slice(0, 20))
+    process.stdout.write(`  ${p.seq !== null ? `seq ${p.seq}: ` : ''}${p.message}\n`);
   if (report.problems.length > 20) process.stdout.write(`  ... and ${report.problems.length - 20} more\n`);
   return 1;
 }
@@ -42,14 +47,22 @@ export function auditCommands(program: Command): void {
 
   audit
     .command('verify')
-    .description('re-derive every leaf, recompute the Merkle tree and check every signed checkpoint (exit 0 intact, 1 tampered)')
+    .description(
+      're-derive every leaf, recompute the Merkle tree and check every signed checkpoint (exit 0 intact, 1 tampered)',
+    )
     .option('--file <export>', 'verify an export file offline (no database, no server)')
     .option('--public-key <key>', 'trusted key: verifier key string, or a file with one or with a PEM public key')
     .action(async (o: { file?: string; publicKey?: string }) => {
       if (o.file) {
         const origin = process.env.STEWARD_AUDIT_ORIGIN || undefined;
-        const { header, report } = await verifyExportFile(o.file, o.publicKey ? trustedKey(o.publicKey, origin) : undefined);
-        if (!o.publicKey) process.stderr.write(`note: trusting the key named in the export itself (${header.verifierKey}); pin the key you obtained from Steward with --public-key\n`);
+        const { header, report } = await verifyExportFile(
+          o.file,
+          o.publicKey ? trustedKey(o.publicKey, origin) : undefined,
+        );
+        if (!o.publicKey)
+          process.stderr.write(
+            `note: trusting the key named in the export itself (${header.verifierKey}); pin the key you obtained from Steward with --public-key\n`,
+          );
         process.exitCode = print(report);
         return;
       }
@@ -57,7 +70,10 @@ export function auditCommands(program: Command): void {
       let key: TrustedKey;
       if (o.publicKey) key = trustedKey(o.publicKey, config.audit.origin);
       else if (existsSync(config.audit.keyFile)) key = loadOrCreateSigner(config.audit.keyFile, config.audit.origin);
-      else throw new UsageError(`no signing key at ${config.audit.keyFile}: set STEWARD_AUDIT_KEY_FILE or pass --public-key`);
+      else
+        throw new UsageError(
+          `no signing key at ${config.audit.keyFile}: set STEWARD_AUDIT_KEY_FILE or pass --public-key`,
+        );
       const database = openDatabase(config.database);
       try {
         process.exitCode = print(await verifyDatabase(database.db, key));
@@ -72,12 +88,15 @@ export function auditCommands(program: Command): void {
     .requiredOption('--out <file>', 'file to create (must not exist)')
     .action(async (o: { out: string }) => {
       const config = loadConfig();
-      if (!existsSync(config.audit.keyFile)) throw new UsageError(`no signing key at ${config.audit.keyFile}: set STEWARD_AUDIT_KEY_FILE`);
+      if (!existsSync(config.audit.keyFile))
+        throw new UsageError(`no signing key at ${config.audit.keyFile}: set STEWARD_AUDIT_KEY_FILE`);
       const signer = loadOrCreateSigner(config.audit.keyFile, config.audit.origin);
       const database = openDatabase(config.database);
       try {
         const res = await exportAudit(database.db, o.out, signer);
-        process.stdout.write(`exported ${res.events} events and ${res.checkpoints} checkpoints to ${o.out}\nverify with: steward audit verify --file ${o.out} --public-key '${signer.verifierKey}'\n`);
+        process.stdout.write(
+          `exported ${res.events} events and ${res.checkpoints} checkpoints to ${o.out}\nverify with: steward audit verify --file ${o.out} --public-key '${signer.verifierKey}'\n`,
+        );
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${o.out} already exists`);
         throw err;

@@ -2,7 +2,12 @@
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly problem: { code?: string; title?: string; detail?: string; errors?: { pointer: string; message: string }[] },
+    readonly problem: {
+      code?: string;
+      title?: string;
+      detail?: string;
+      errors?: { pointer: string; message: string }[];
+    },
   ) {
     super(problem.detail ?? problem.title ?? `HTTP ${status}`);
   }
@@ -24,10 +29,16 @@ export function createClient(env: NodeJS.ProcessEnv = process.env): Client {
       if (body !== undefined) headers['content-type'] = 'application/json';
       let res: Response;
       try {
-        res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+        res = await fetch(`${base}${path}`, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
       } catch (err) {
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-        throw new UnreachableError(`cannot reach Steward at ${base}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+        throw new UnreachableError(
+          `cannot reach Steward at ${base}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+        );
       }
       const text = await res.text();
       let parsed: unknown = undefined;

@@ -51,7 +51,13 @@ function progressBar(enabled: boolean) {
   };
 }
 
-async function readColumns(file: string, format: DataFormat, wanted: string[] | undefined, bar: ReturnType<typeof progressBar>, label: string): Promise<Map<string, Column>> {
+async function readColumns(
+  file: string,
+  format: DataFormat,
+  wanted: string[] | undefined,
+  bar: ReturnType<typeof progressBar>,
+  label: string,
+): Promise<Map<string, Column>> {
   const size = statSync(file).size;
   const columns = new Map<string, Column>();
   const stream = createReadStream(file);
@@ -70,12 +76,15 @@ async function readColumns(file: string, format: DataFormat, wanted: string[] | 
   return columns;
 }
 
-const fmt = (v: number) => (Number.isNaN(v) ? 'n/a' : Math.abs(v) < 1e-4 && v !== 0 ? v.toExponential(2) : v.toFixed(4));
+const fmt = (v: number) =>
+  Number.isNaN(v) ? 'n/a' : Math.abs(v) < 1e-4 && v !== 0 ? v.toExponential(2) : v.toFixed(4);
 
 export function driftCommand(program: Command): void {
   program
     .command('drift')
-    .description('Compare a current sample with a reference, per column and for the whole dataset, with the drift tests production monitoring uses (Evidently\'s default test choice and thresholds)')
+    .description(
+      "Compare a current sample with a reference, per column and for the whole dataset, with the drift tests production monitoring uses (Evidently's default test choice and thresholds)",
+    )
     .requiredOption('--reference <file>', 'reference data: CSV (header row), JSON Lines or Parquet')
     .requiredOption('--current <file>', 'current data, same format')
     .option('--format <format>', 'csv, jsonl or parquet (default: from the file names)')
@@ -89,19 +98,28 @@ export function driftCommand(program: Command): void {
     .option('--json', 'print the full result as JSON')
     .action(async (o) => {
       const format = (o.format ?? formatOfPath(o.reference)) as DataFormat | undefined;
-      if (!format || !['csv', 'jsonl', 'parquet'].includes(format)) throw new UsageError('cannot tell the data format from the file name; give --format csv|jsonl|parquet');
-      if (o.stattest !== undefined && !(STAT_TESTS as readonly string[]).includes(o.stattest)) throw new UsageError(`--stattest must be one of ${STAT_TESTS.join(', ')}`);
+      if (!format || !['csv', 'jsonl', 'parquet'].includes(format))
+        throw new UsageError('cannot tell the data format from the file name; give --format csv|jsonl|parquet');
+      if (o.stattest !== undefined && !(STAT_TESTS as readonly string[]).includes(o.stattest))
+        throw new UsageError(`--stattest must be one of ${STAT_TESTS.join(', ')}`);
       const threshold = o.threshold === undefined ? undefined : Number(o.threshold);
       if (threshold !== undefined && !Number.isFinite(threshold)) throw new UsageError('--threshold must be a number');
       const share = Number(o.driftShare);
       if (!(share > 0 && share <= 1)) throw new UsageError('--drift-share must be in (0, 1]');
-      const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+      const list = (s: string | undefined) =>
+        s
+          ? s
+              .split(',')
+              .map((x) => x.trim())
+              .filter(Boolean)
+          : undefined;
       const categorical = new Set(list(o.categorical) ?? []);
       const bar = progressBar(Boolean(o.progress) || process.stderr.isTTY === true);
       let reference: Map<string, Column>;
       let current: Map<string, Column>;
       try {
-        for (const f of [o.reference, o.current]) if (!statSync(f, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`${f} is not a readable file`);
+        for (const f of [o.reference, o.current])
+          if (!statSync(f, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`${f} is not a readable file`);
         reference = await readColumns(o.reference, format, list(o.columns), bar, 'reading reference');
         current = await readColumns(o.current, format, [...reference.keys()], bar, 'reading current');
       } catch (err) {
@@ -116,22 +134,42 @@ export function driftCommand(program: Command): void {
         bar.update('testing columns', i++, reference.size);
         const cur = current.get(name)!;
         const numerical = !categorical.has(name) && !ref.strs && !cur.strs;
-        const options = { ...(o.stattest ? { stattest: o.stattest as StatTest } : {}), ...(threshold !== undefined ? { threshold } : {}) };
-        const r = numerical ? columnDrift('numerical', ref.nums, cur.nums, options) : columnDrift('categorical', ref.strs ?? ref.nums.map((x) => (Number.isNaN(x) ? null : String(x))), cur.strs ?? cur.nums.map((x) => (Number.isNaN(x) ? null : String(x))), options);
+        const options = {
+          ...(o.stattest ? { stattest: o.stattest as StatTest } : {}),
+          ...(threshold !== undefined ? { threshold } : {}),
+        };
+        const r = numerical
+          ? columnDrift('numerical', ref.nums, cur.nums, options)
+          : columnDrift(
+              'categorical',
+              ref.strs ?? ref.nums.map((x) => (Number.isNaN(x) ? null : String(x))),
+              cur.strs ?? cur.nums.map((x) => (Number.isNaN(x) ? null : String(x))),
+              options,
+            );
         columns[name] = { type: numerical ? 'numerical' : 'categorical', ...r.report };
         decisions[name] = r.decision;
       }
       bar.update('testing columns', reference.size, reference.size);
       bar.done();
       const dataset = datasetDrift(decisions, share);
-      if (o.json) process.stdout.write(`${JSON.stringify({ columns, dataset }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`);
+      if (o.json)
+        process.stdout.write(
+          `${JSON.stringify({ columns, dataset }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`,
+        );
       else {
-        const lines = [`${'column'.padEnd(24)} ${'type'.padEnd(12)} ${'rows ref/cur'.padEnd(16)} ${'test'.padEnd(14)} ${'threshold'.padStart(9)} ${'score'.padStart(10)}  drift`];
+        const lines = [
+          `${'column'.padEnd(24)} ${'type'.padEnd(12)} ${'rows ref/cur'.padEnd(16)} ${'test'.padEnd(14)} ${'threshold'.padStart(9)} ${'score'.padStart(10)}  drift`,
+        ];
         for (const [name, d] of Object.entries(decisions)) {
           const c = columns[name] as { type: string; n_reference: number; n_current: number };
-          lines.push(`${name.padEnd(24).slice(0, 24)} ${c.type.padEnd(12)} ${`${c.n_reference}/${c.n_current}`.padEnd(16)} ${String(d.stattest ?? '-').padEnd(14)} ${String(d.threshold ?? '-').padStart(9)} ${fmt(d.drift_score).padStart(10)}  ${d.drift_detected ? 'DRIFT' : 'ok'}${'reason' in d && d.reason ? ` (${d.reason})` : ''}`);
+          lines.push(
+            `${name.padEnd(24).slice(0, 24)} ${c.type.padEnd(12)} ${`${c.n_reference}/${c.n_current}`.padEnd(16)} ${String(d.stattest ?? '-').padEnd(14)} ${String(d.threshold ?? '-').padStart(9)} ${fmt(d.drift_score).padStart(10)}  ${d.drift_detected ? 'DRIFT' : 'ok'}${'reason' in d && d.reason ? ` (${d.reason})` : ''}`,
+          );
         }
-        lines.push('', `dataset drift: ${dataset.number_of_drifted_columns} of ${dataset.number_of_columns} columns drifted (share ${fmt(dataset.share_of_drifted_columns)}, threshold ${share}): ${dataset.dataset_drift ? 'DRIFT' : 'no drift'}`);
+        lines.push(
+          '',
+          `dataset drift: ${dataset.number_of_drifted_columns} of ${dataset.number_of_columns} columns drifted (share ${fmt(dataset.share_of_drifted_columns)}, threshold ${share}): ${dataset.dataset_drift ? 'DRIFT' : 'no drift'}`,
+        );
         process.stdout.write(`${lines.join('\n')}\n`);
       }
       if (o.failOnDrift && dataset.dataset_drift) process.exitCode = 1;

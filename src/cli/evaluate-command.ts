@@ -13,28 +13,57 @@ interface Printed {
   rows: number;
   performance: Record<string, unknown>;
   fairness: Record<string, unknown>;
-  explanations: { available?: false; reason?: string; output?: string; scoring?: string; permutationImportance?: { baseline: number; features: { feature: string; mean: number; std: number }[] }; shapley?: { method: string; meanAbs: { feature: string; value: number }[] } };
+  explanations: {
+    available?: false;
+    reason?: string;
+    output?: string;
+    scoring?: string;
+    permutationImportance?: { baseline: number; features: { feature: string; mean: number; std: number }[] };
+    shapley?: { method: string; meanAbs: { feature: string; value: number }[] };
+  };
 }
 
 function explanationTable(x: Printed['explanations']): string[] {
   if (!x.permutationImportance || !x.shapley) return ['', `explanations: none (${x.reason})`];
   const shap = new Map(x.shapley.meanAbs.map((m) => [m.feature, m.value]));
-  const lines = ['', `explanations (permutation importance as the drop in ${x.scoring} from ${fmt(x.permutationImportance.baseline)}; mean |Shapley| of the ${x.output}, ${x.shapley.method})`];
-  lines.push(`  ${'feature'.padEnd(24)} ${'importance'.padStart(12)} ${'± std'.padStart(10)} ${'mean |SHAP|'.padStart(12)}`);
-  for (const f of [...x.permutationImportance.features].sort((a, b) => b.mean - a.mean)) lines.push(`  ${f.feature.padEnd(24)} ${fmt(f.mean).padStart(12)} ${fmt(f.std).padStart(10)} ${fmt(shap.get(f.feature) ?? NaN).padStart(12)}`);
+  const lines = [
+    '',
+    `explanations (permutation importance as the drop in ${x.scoring} from ${fmt(x.permutationImportance.baseline)}; mean |Shapley| of the ${x.output}, ${x.shapley.method})`,
+  ];
+  lines.push(
+    `  ${'feature'.padEnd(24)} ${'importance'.padStart(12)} ${'± std'.padStart(10)} ${'mean |SHAP|'.padStart(12)}`,
+  );
+  for (const f of [...x.permutationImportance.features].sort((a, b) => b.mean - a.mean))
+    lines.push(
+      `  ${f.feature.padEnd(24)} ${fmt(f.mean).padStart(12)} ${fmt(f.std).padStart(10)} ${fmt(shap.get(f.feature) ?? NaN).padStart(12)}`,
+    );
   return lines;
 }
 
 /** A readable table of the headline numbers; `--json` gives everything. */
 function summary(result: Printed): string {
   const lines = [`rows: ${result.rows}`, '', 'performance'];
-  for (const [k, v] of Object.entries(result.performance)) if (typeof v !== 'object') lines.push(`  ${k.padEnd(28)} ${fmt(v)}`);
-  for (const [cols, f] of Object.entries(result.fairness) as [string, { groups: { group: unknown; rows: number }[]; metricFrame: Record<string, { byGroup: { value: number }[] }>; fairlearn?: Record<string, { between_groups: number }> }][]) {
+  for (const [k, v] of Object.entries(result.performance))
+    if (typeof v !== 'object') lines.push(`  ${k.padEnd(28)} ${fmt(v)}`);
+  for (const [cols, f] of Object.entries(result.fairness) as [
+    string,
+    {
+      groups: { group: unknown; rows: number }[];
+      metricFrame: Record<string, { byGroup: { value: number }[] }>;
+      fairlearn?: Record<string, { between_groups: number }>;
+    },
+  ][]) {
     lines.push('', `fairness by ${cols}`);
     const metrics = Object.keys(f.metricFrame);
     lines.push(`  ${'group'.padEnd(20)} ${'rows'.padStart(8)} ${metrics.map((m) => m.padStart(15)).join('')}`);
-    f.groups.forEach((g, i) => lines.push(`  ${String(Array.isArray(g.group) ? g.group.join('/') : g.group).padEnd(20)} ${String(g.rows).padStart(8)} ${metrics.map((m) => fmt(f.metricFrame[m]!.byGroup[i]!.value).padStart(15)).join('')}`));
-    if (f.fairlearn) for (const k of ['demographic_parity_ratio', 'demographic_parity_difference', 'equal_opportunity_difference']) lines.push(`  ${k.padEnd(32)} ${fmt(f.fairlearn[k]!.between_groups)}`);
+    f.groups.forEach((g, i) =>
+      lines.push(
+        `  ${String(Array.isArray(g.group) ? g.group.join('/') : g.group).padEnd(20)} ${String(g.rows).padStart(8)} ${metrics.map((m) => fmt(f.metricFrame[m]!.byGroup[i]!.value).padStart(15)).join('')}`,
+      ),
+    );
+    if (f.fairlearn)
+      for (const k of ['demographic_parity_ratio', 'demographic_parity_difference', 'equal_opportunity_difference'])
+        lines.push(`  ${k.padEnd(32)} ${fmt(f.fairlearn[k]!.between_groups)}`);
   }
   lines.push(...explanationTable(result.explanations));
   return lines.join('\n');
@@ -58,10 +87,17 @@ function zeroDivisionOf(v: string): 0 | 1 | 'nan' {
 
 function modelOptions(o: { output?: string; labelOutput?: string; classIndex?: string; threshold?: string }) {
   const classIndex = o.classIndex === undefined ? undefined : Number(o.classIndex);
-  if (classIndex !== undefined && !(Number.isInteger(classIndex) && classIndex >= 0)) throw new UsageError(`--class-index must be a non-negative integer, not '${o.classIndex}'`);
+  if (classIndex !== undefined && !(Number.isInteger(classIndex) && classIndex >= 0))
+    throw new UsageError(`--class-index must be a non-negative integer, not '${o.classIndex}'`);
   const threshold = o.threshold === undefined ? undefined : Number(o.threshold);
-  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw new UsageError(`--threshold must be between 0 and 1, not '${o.threshold}'`);
-  return { ...(o.output ? { output: o.output } : {}), ...(o.labelOutput ? { labelOutput: o.labelOutput } : {}), ...(classIndex !== undefined ? { classIndex } : {}), ...(threshold !== undefined ? { threshold } : {}) };
+  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1))
+    throw new UsageError(`--threshold must be between 0 and 1, not '${o.threshold}'`);
+  return {
+    ...(o.output ? { output: o.output } : {}),
+    ...(o.labelOutput ? { labelOutput: o.labelOutput } : {}),
+    ...(classIndex !== undefined ? { classIndex } : {}),
+    ...(threshold !== undefined ? { threshold } : {}),
+  };
 }
 
 export function evaluateCommand(program: Command): void {
@@ -72,16 +108,31 @@ export function evaluateCommand(program: Command): void {
     .requiredOption('--task <task>', 'binary-classification | multiclass-classification | regression')
     .requiredOption('--label <column>')
     .option('--prediction <column>', 'predicted label column (or give --model)')
-    .option('--model <file>', 'an ONNX model to produce the predictions and explain (Shapley values, permutation importance, partial dependence)')
-    .option('--features <columns>', 'comma-separated model input columns, in input order (default: the model\'s input names)')
+    .option(
+      '--model <file>',
+      'an ONNX model to produce the predictions and explain (Shapley values, permutation importance, partial dependence)',
+    )
+    .option(
+      '--features <columns>',
+      "comma-separated model input columns, in input order (default: the model's input names)",
+    )
     .option('--output <name>', 'model output holding the probability or value')
     .option('--label-output <name>', 'model output holding the predicted label')
-    .option('--class-index <n>', 'probability column of the positive class (binary, default last) or of the class explained (multiclass, default 0)')
+    .option(
+      '--class-index <n>',
+      'probability column of the positive class (binary, default last) or of the class explained (multiclass, default 0)',
+    )
     .option('--threshold <p>', 'binary models without a label output: positive when probability >= p (default 0.5)')
-    .option('--class-scores <pairs>', 'multiclass: class:column pairs naming each class probability column (log loss, ROC AUC)')
-    .option('--zero-division <value>', "scikit-learn's zero_division for rates with a zero denominator: 0 (default), 1 or nan")
+    .option(
+      '--class-scores <pairs>',
+      'multiclass: class:column pairs naming each class probability column (log loss, ROC AUC)',
+    )
+    .option(
+      '--zero-division <value>',
+      "scikit-learn's zero_division for rates with a zero denominator: 0 (default), 1 or nan",
+    )
     .option('--no-explain', 'with --model: skip explanations')
-    .option('--seed <n>', 'seed for the explanations\' sampling', '0')
+    .option('--seed <n>', "seed for the explanations' sampling", '0')
     .option('--score <column>', 'predicted probability of the positive class')
     .option('--weight <column>', 'sample weight')
     .option('--sensitive <columns>', 'comma-separated sensitive columns', '')
@@ -91,8 +142,14 @@ export function evaluateCommand(program: Command): void {
     .option('--ranges <ranges>', 'expected column:min:max ranges, comma-separated; values outside are counted')
     .option('--json', 'print the full result as JSON', false)
     .action(async (o) => {
-      if (!['binary-classification', 'multiclass-classification', 'regression'].includes(o.task)) throw new UsageError(`--task must be binary-classification, multiclass-classification or regression, not '${o.task}'`);
-      const sensitive = String(o.sensitive).split(',').map((s) => s.trim()).filter(Boolean);
+      if (!['binary-classification', 'multiclass-classification', 'regression'].includes(o.task))
+        throw new UsageError(
+          `--task must be binary-classification, multiclass-classification or regression, not '${o.task}'`,
+        );
+      const sensitive = String(o.sensitive)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const privileged = Object.fromEntries(
         (o.privileged ? String(o.privileged).split(',') : []).map((p) => {
           const i = p.indexOf(':');
@@ -100,8 +157,24 @@ export function evaluateCommand(program: Command): void {
           return [p.slice(0, i), p.slice(i + 1)];
         }),
       );
-      const features = o.features ? String(o.features).split(',').map((s: string) => s.trim()).filter(Boolean) : [];
-      let spec: EvaluationSpec = { task: o.task, label: o.label, ...(o.prediction ? { prediction: o.prediction } : {}), ...(features.length ? { features } : {}), ...(o.score ? { score: o.score } : {}), ...(o.weight ? { weight: o.weight } : {}), sensitive, ...(Object.keys(privileged).length ? { privileged } : {}), ...(o.zeroDivision !== undefined ? { zeroDivision: zeroDivisionOf(o.zeroDivision) } : {}), ...(o.classScores ? { classScores: asUsage(() => parsePairs(o.classScores, 'class-scores')) } : {}) };
+      const features = o.features
+        ? String(o.features)
+            .split(',')
+            .map((s: string) => s.trim())
+            .filter(Boolean)
+        : [];
+      let spec: EvaluationSpec = {
+        task: o.task,
+        label: o.label,
+        ...(o.prediction ? { prediction: o.prediction } : {}),
+        ...(features.length ? { features } : {}),
+        ...(o.score ? { score: o.score } : {}),
+        ...(o.weight ? { weight: o.weight } : {}),
+        sensitive,
+        ...(Object.keys(privileged).length ? { privileged } : {}),
+        ...(o.zeroDivision !== undefined ? { zeroDivision: zeroDivisionOf(o.zeroDivision) } : {}),
+        ...(o.classScores ? { classScores: asUsage(() => parsePairs(o.classScores, 'class-scores')) } : {}),
+      };
       let size: number;
       try {
         size = statSync(o.data).size;
@@ -109,7 +182,8 @@ export function evaluateCommand(program: Command): void {
         throw new UsageError(`cannot read ${o.data}: ${(err as NodeJS.ErrnoException).code}`);
       }
       const seed = Number(o.seed);
-      if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, not '${o.seed}'`);
+      if (!Number.isInteger(seed) || seed < 0)
+        throw new UsageError(`--seed must be a non-negative integer, not '${o.seed}'`);
       const explain = o.explain ? { ...DEFAULT_EXPLAIN, seed } : (false as const);
       let file: ModelFile | undefined;
       if (o.model) {
@@ -141,21 +215,53 @@ export function evaluateCommand(program: Command): void {
         let digest: string;
         let profile;
         try {
-          const parsed = await readEvaluationData(input, format, spec, { positiveLabel: o.positiveLabel, missingSensitiveAs: o.missingSensitiveAs, maxRows: 100_000_000, maxBytes: Number.MAX_SAFE_INTEGER, ...(o.ranges ? { ranges: parseRanges(o.ranges) } : {}) });
+          const parsed = await readEvaluationData(input, format, spec, {
+            positiveLabel: o.positiveLabel,
+            missingSensitiveAs: o.missingSensitiveAs,
+            maxRows: 100_000_000,
+            maxBytes: Number.MAX_SAFE_INTEGER,
+            ...(o.ranges ? { ranges: parseRanges(o.ranges) } : {}),
+          });
           ({ digest, profile } = parsed);
-          evaluated = await runEvaluation(spec, parsed.data, parsed.profile, opened && file && { loaded: opened.loaded, file }, explain, o.positiveLabel);
+          evaluated = await runEvaluation(
+            spec,
+            parsed.data,
+            parsed.profile,
+            opened && file && { loaded: opened.loaded, file },
+            explain,
+            o.positiveLabel,
+          );
         } finally {
           await opened?.loaded.release();
         }
-        const pii = profile.columns.flatMap((c) => c.personalData.map((p) => `  ${c.column}: ${p.count} ${p.kind} (rows ${p.sampleRows.join(', ')}${p.count > p.sampleRows.length ? ', ...' : ''})`));
+        const pii = profile.columns.flatMap((c) =>
+          c.personalData.map(
+            (p) =>
+              `  ${c.column}: ${p.count} ${p.kind} (rows ${p.sampleRows.join(', ')}${p.count > p.sampleRows.length ? ', ...' : ''})`,
+          ),
+        );
         const quality = [
           '',
           'data quality',
-          ...profile.columns.filter((c) => c.range).map((c) => `  ${c.column}: ${c.range!.outside} value(s) outside [${c.range!.min}, ${c.range!.max}]${c.range!.outside ? ` (rows ${c.range!.sampleRows.join(', ')}${c.range!.outside > c.range!.sampleRows.length ? ', ...' : ''})` : ''}`),
-          `  missing cells ${(profile.missingRate * 100).toFixed(2)}%, duplicate rows ${profile.duplicateRows}, constant columns: ${profile.columns.filter((c) => c.constant).map((c) => c.column).join(', ') || 'none'}`,
+          ...profile.columns
+            .filter((c) => c.range)
+            .map(
+              (c) =>
+                `  ${c.column}: ${c.range!.outside} value(s) outside [${c.range!.min}, ${c.range!.max}]${c.range!.outside ? ` (rows ${c.range!.sampleRows.join(', ')}${c.range!.outside > c.range!.sampleRows.length ? ', ...' : ''})` : ''}`,
+            ),
+          `  missing cells ${(profile.missingRate * 100).toFixed(2)}%, duplicate rows ${profile.duplicateRows}, constant columns: ${
+            profile.columns
+              .filter((c) => c.constant)
+              .map((c) => c.column)
+              .join(', ') || 'none'
+          }`,
           ...(pii.length ? ['  personal data found:', ...pii] : ['  no personal data patterns found']),
         ].join('\n');
-        process.stdout.write(o.json ? `${JSON.stringify({ dataDigest: digest, ...evaluated }, null, 2)}\n` : `${summary(evaluated as unknown as Printed)}\n${quality}\n`);
+        process.stdout.write(
+          o.json
+            ? `${JSON.stringify({ dataDigest: digest, ...evaluated }, null, 2)}\n`
+            : `${summary(evaluated as unknown as Printed)}\n${quality}\n`,
+        );
       } catch (err) {
         if (err instanceof DomainError) throw new UsageError(`${o.data}: ${err.message}`);
         throw err;

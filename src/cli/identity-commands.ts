@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { createClient, UsageError } from './client.ts';
 import { collect, print } from './output.ts';
 
-
 interface User {
   username: string;
   displayName: string;
@@ -10,19 +9,23 @@ interface User {
   roles: { scope: string; role: string }[];
 }
 
-const describeUser = (u: User) => `${u.username}  ${u.displayName}  ${u.status}  ${u.roles.map((r) => `${r.scope}:${r.role}`).join(' ') || '(no roles)'}`;
+const describeUser = (u: User) =>
+  `${u.username}  ${u.displayName}  ${u.status}  ${u.roles.map((r) => `${r.scope}:${r.role}`).join(' ') || '(no roles)'}`;
 
 /** `team:role` or `*:role` from --role. */
 function parseRole(spec: string): { scope: string; role: string } {
   const i = spec.lastIndexOf(':');
-  if (i <= 0) throw new UsageError(`--role '${spec}' is not of the form team:role (or *:role for the whole organisation)`);
+  if (i <= 0)
+    throw new UsageError(`--role '${spec}' is not of the form team:role (or *:role for the whole organisation)`);
   return { scope: spec.slice(0, i), role: spec.slice(i + 1) };
 }
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 export function identityCommands(program: Command): void {
@@ -32,7 +35,11 @@ export function identityCommands(program: Command): void {
     .requiredOption('--username <name>')
     .requiredOption('--display-name <name>')
     .option('--email <address>')
-    .option('--password-stdin', 'read the initial password from standard input (otherwise a one-time password is issued)', false)
+    .option(
+      '--password-stdin',
+      'read the initial password from standard input (otherwise a one-time password is issued)',
+      false,
+    )
     .option('--role <team:role>', 'role to grant, repeatable; *:role = organisation-wide', collect)
     .option('--json', 'print JSON', false)
     .action(async (o) => {
@@ -44,7 +51,11 @@ export function identityCommands(program: Command): void {
         roles: (o.role as string[] | undefined)?.map(parseRole),
       };
       const res = await createClient().request<{ user: User; oneTimePassword?: string }>('POST', '/api/v1/users', body);
-      print(o.json, res, `created ${describeUser(res.user)}${res.oneTimePassword ? `\none-time password (shown once, must be changed at first sign-in): ${res.oneTimePassword}` : ''}`);
+      print(
+        o.json,
+        res,
+        `created ${describeUser(res.user)}${res.oneTimePassword ? `\none-time password (shown once, must be changed at first sign-in): ${res.oneTimePassword}` : ''}`,
+      );
     });
   users
     .command('list')
@@ -53,12 +64,19 @@ export function identityCommands(program: Command): void {
       const page = await createClient().request<{ items: User[] }>('GET', '/api/v1/users?limit=500');
       print(o.json, page.items, page.items.map(describeUser).join('\n'));
     });
-  for (const [verb, path] of [['disable', 'disable'], ['enable', 'enable']] as const) {
+  for (const [verb, path] of [
+    ['disable', 'disable'],
+    ['enable', 'enable'],
+  ] as const) {
     users
       .command(`${verb} <username>`)
       .description(verb === 'disable' ? 'disable a user: their tokens and sessions end at once' : 're-enable a user')
       .action(async (username: string) => {
-        const u = await createClient().request<User>('POST', `/api/v1/users/${encodeURIComponent(username)}/${path}`, {});
+        const u = await createClient().request<User>(
+          'POST',
+          `/api/v1/users/${encodeURIComponent(username)}/${path}`,
+          {},
+        );
         print(false, u, describeUser(u));
       });
   }
@@ -66,7 +84,11 @@ export function identityCommands(program: Command): void {
     .command('grant <username>')
     .requiredOption('--role <team:role>', 'e.g. credit-risk:data-scientist or *:risk-audit')
     .action(async (username: string, o) => {
-      const u = await createClient().request<User>('POST', `/api/v1/users/${encodeURIComponent(username)}/roles`, parseRole(o.role));
+      const u = await createClient().request<User>(
+        'POST',
+        `/api/v1/users/${encodeURIComponent(username)}/roles`,
+        parseRole(o.role),
+      );
       print(false, u, describeUser(u));
     });
   users
@@ -74,7 +96,10 @@ export function identityCommands(program: Command): void {
     .requiredOption('--role <team:role>')
     .action(async (username: string, o) => {
       const { scope, role } = parseRole(o.role);
-      const u = await createClient().request<User>('DELETE', `/api/v1/users/${encodeURIComponent(username)}/roles/${encodeURIComponent(scope)}/${encodeURIComponent(role)}`);
+      const u = await createClient().request<User>(
+        'DELETE',
+        `/api/v1/users/${encodeURIComponent(username)}/roles/${encodeURIComponent(scope)}/${encodeURIComponent(role)}`,
+      );
       print(false, u, describeUser(u));
     });
 
@@ -88,18 +113,25 @@ export function identityCommands(program: Command): void {
     .option('--json', 'print JSON', false)
     .action(async (o) => {
       const days = o.expiresInDays === undefined ? undefined : Number(o.expiresInDays);
-      if (days !== undefined && !Number.isInteger(days)) throw new UsageError('--expires-in-days must be a whole number');
-      const res = await createClient().request<{ token: string; info: { id: string; expiresAt: string | null } }>('POST', '/api/v1/tokens', {
-        name: o.name,
-        scopes: o.scope,
-        expiresInDays: days,
-        username: o.user,
-      });
+      if (days !== undefined && !Number.isInteger(days))
+        throw new UsageError('--expires-in-days must be a whole number');
+      const res = await createClient().request<{ token: string; info: { id: string; expiresAt: string | null } }>(
+        'POST',
+        '/api/v1/tokens',
+        {
+          name: o.name,
+          scopes: o.scope,
+          expiresInDays: days,
+          username: o.user,
+        },
+      );
       if (o.json) print(true, res, '');
       else {
         // The secret alone on stdout, so `TOKEN=$(steward tokens create ...)` works.
         process.stdout.write(`${res.token}\n`);
-        process.stderr.write(`token ${res.info.id} created, expires ${res.info.expiresAt ?? 'never'}; it is shown only now\n`);
+        process.stderr.write(
+          `token ${res.info.id} created, expires ${res.info.expiresAt ?? 'never'}; it is shown only now\n`,
+        );
       }
     });
   tokens
@@ -107,32 +139,54 @@ export function identityCommands(program: Command): void {
     .option('--user <username>')
     .option('--json', 'print JSON', false)
     .action(async (o) => {
-      const res = await createClient().request<{ items: { id: string; name: string; prefix: string; scopes: string[]; expiresAt: string | null; revokedAt: string | null }[] }>(
-        'GET',
-        `/api/v1/tokens${o.user ? `?username=${encodeURIComponent(o.user)}` : ''}`,
+      const res = await createClient().request<{
+        items: {
+          id: string;
+          name: string;
+          prefix: string;
+          scopes: string[];
+          expiresAt: string | null;
+          revokedAt: string | null;
+        }[];
+      }>('GET', `/api/v1/tokens${o.user ? `?username=${encodeURIComponent(o.user)}` : ''}`);
+      print(
+        o.json,
+        res.items,
+        res.items
+          .map(
+            (t) =>
+              `${t.id}  ${t.prefix}…  ${t.name}  [${t.scopes.join(',')}]  ${t.revokedAt ? `revoked ${t.revokedAt}` : `expires ${t.expiresAt ?? 'never'}`}`,
+          )
+          .join('\n') || 'no tokens',
       );
-      print(o.json, res.items, res.items.map((t) => `${t.id}  ${t.prefix}…  ${t.name}  [${t.scopes.join(',')}]  ${t.revokedAt ? `revoked ${t.revokedAt}` : `expires ${t.expiresAt ?? 'never'}`}`).join('\n') || 'no tokens');
     });
-  tokens
-    .command('revoke <id>')
-    .action(async (id: string) => {
-      const t = await createClient().request<{ id: string; revokedAt: string }>('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`);
-      print(false, t, `token ${t.id} revoked at ${t.revokedAt}`);
-    });
+  tokens.command('revoke <id>').action(async (id: string) => {
+    const t = await createClient().request<{ id: string; revokedAt: string }>(
+      'DELETE',
+      `/api/v1/tokens/${encodeURIComponent(id)}`,
+    );
+    print(false, t, `token ${t.id} revoked at ${t.revokedAt}`);
+  });
 
   const teams = program.command('teams').description('teams');
   teams
     .command('create <name>')
     .option('--display-name <name>')
     .action(async (name: string, o) => {
-      const t = await createClient().request<{ name: string }>('POST', '/api/v1/teams', { name, displayName: o.displayName });
+      const t = await createClient().request<{ name: string }>('POST', '/api/v1/teams', {
+        name,
+        displayName: o.displayName,
+      });
       print(false, t, `created team ${t.name}`);
     });
   teams
     .command('list')
     .option('--json', 'print JSON', false)
     .action(async (o) => {
-      const res = await createClient().request<{ items: { name: string; displayName: string }[] }>('GET', '/api/v1/teams');
+      const res = await createClient().request<{ items: { name: string; displayName: string }[] }>(
+        'GET',
+        '/api/v1/teams',
+      );
       print(o.json, res.items, res.items.map((t) => `${t.name}  ${t.displayName}`).join('\n') || 'no teams');
     });
 }

@@ -14,8 +14,6 @@ import { serverCommands } from './server-commands.ts';
 /** Exit codes: 0 ok, 1 the server refused or failed, 2 bad usage or configuration, 3 server unreachable. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
 
-
-
 function report(err: unknown): number {
   if (err instanceof ApiError) {
     const p = err.problem;

@@ -5,7 +5,6 @@ import type { Command } from 'commander';
 import { createClient, UsageError } from './client.ts';
 import { collect, print } from './output.ts';
 
-
 /** `k=v` pairs from repeated --tag options. */
 export function parsePairs(pairs: string[] | undefined, what: string): Record<string, string> | undefined {
   if (!pairs?.length) return undefined;
@@ -23,7 +22,9 @@ async function readJsonFile(path: string, what: string): Promise<unknown> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read ${what} file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(
+      `cannot read ${what} file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -37,11 +38,12 @@ async function sha256File(path: string): Promise<string> {
   try {
     for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   } catch (err) {
-    throw new UsageError(`cannot read artifact file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UsageError(
+      `cannot read artifact file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   return `sha256:${hash.digest('hex')}`;
 }
-
 
 interface Page<T> {
   items: T[];
@@ -79,8 +81,15 @@ export function inventoryCommands(program: Command): void {
     .command('list')
     .option('--json', 'print JSON', false)
     .action(async (o) => {
-      const page = await createClient().request<Page<{ id: string; name: string; ownerTeam: string }>>('GET', '/api/v1/use-cases?limit=500');
-      print(o.json, page.items, page.items.map((u) => `${u.id}  ${u.name}  (${u.ownerTeam})`).join('\n') || 'no use cases');
+      const page = await createClient().request<Page<{ id: string; name: string; ownerTeam: string }>>(
+        'GET',
+        '/api/v1/use-cases?limit=500',
+      );
+      print(
+        o.json,
+        page.items,
+        page.items.map((u) => `${u.id}  ${u.name}  (${u.ownerTeam})`).join('\n') || 'no use cases',
+      );
     });
 
   const models = program.command('models').description('registered models');
@@ -131,12 +140,17 @@ export function inventoryCommands(program: Command): void {
     .option('--params <file>', 'JSON file of {name: value}')
     .option('--code-repository <url>')
     .option('--code-commit <sha>')
-    .option('--dataset <name:version:role>', 'dataset version used (repeatable), role = training | evaluation | validation', collect)
+    .option(
+      '--dataset <name:version:role>',
+      'dataset version used (repeatable), role = training | evaluation | validation',
+      collect,
+    )
     .option('--tag <key=value>', 'tag (repeatable)', collect)
     .option('--description <text>')
     .option('--json', 'print the created record as JSON', false)
     .action(async (o) => {
-      if (!o.artifactDigest === !o.artifactFile) throw new UsageError('give exactly one of --artifact-digest and --artifact-file');
+      if (!o.artifactDigest === !o.artifactFile)
+        throw new UsageError('give exactly one of --artifact-digest and --artifact-file');
       if (!o.codeRepository !== !o.codeCommit) throw new UsageError('--code-repository and --code-commit go together');
       const datasets = (o.dataset as string[] | undefined)?.map((d) => {
         const m = /^(.+):(\d+):(training|evaluation|validation)$/.exec(d);
@@ -154,7 +168,11 @@ export function inventoryCommands(program: Command): void {
         tags: parsePairs(o.tag, 'tag'),
         description: o.description,
       };
-      const v = await createClient().request<{ model: string; version: number }>('POST', `/api/v1/models/${encodeURIComponent(o.model)}/versions`, body);
+      const v = await createClient().request<{ model: string; version: number }>(
+        'POST',
+        `/api/v1/models/${encodeURIComponent(o.model)}/versions`,
+        body,
+      );
       print(o.json, v, `registered ${v.model} version ${v.version}`);
     });
 }

@@ -14,13 +14,21 @@ export function lifecycleCommands(program: Command): void {
     .option('--json', 'print the answer as JSON', false)
     .action(async (o) => {
       const version = Number(o.version);
-      if (!Number.isInteger(version) || version < 1) throw new UsageError(`--version must be a positive integer, not '${o.version}'`);
-      if (!ENVIRONMENTS.includes(o.env)) throw new UsageError(`--env must be one of ${ENVIRONMENTS.join(', ')}, not '${o.env}'`);
+      if (!Number.isInteger(version) || version < 1)
+        throw new UsageError(`--version must be a positive integer, not '${o.version}'`);
+      if (!ENVIRONMENTS.includes(o.env))
+        throw new UsageError(`--env must be one of ${ENVIRONMENTS.join(', ')}, not '${o.env}'`);
       const query = new URLSearchParams({ model: o.model, version: String(version), environment: o.env });
-      const answer = await createClient().request<{ allowed: boolean; reasons: string[] }>('GET', `/api/v1/check?${query}`);
+      const answer = await createClient().request<{ allowed: boolean; reasons: string[] }>(
+        'GET',
+        `/api/v1/check?${query}`,
+      );
       if (o.json) process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
       else if (answer.allowed) process.stdout.write(`allowed: ${o.model} version ${version} may run in ${o.env}\n`);
-      else process.stdout.write(`not allowed: ${o.model} version ${version} may not run in ${o.env}\n${answer.reasons.map((r) => `  - ${r}`).join('\n')}\n`);
+      else
+        process.stdout.write(
+          `not allowed: ${o.model} version ${version} may not run in ${o.env}\n${answer.reasons.map((r) => `  - ${r}`).join('\n')}\n`,
+        );
       process.exitCode = answer.allowed ? 0 : 1;
     });
 }

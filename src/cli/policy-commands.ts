@@ -37,7 +37,9 @@ export function policyCommands(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      process.stdout.write(`${file}: valid (${pack.name} ${pack.version}: ${pack.classification.rules.length} rules, ${pack.measures.length} measures, ${pack.regulations.length} regulation packs)\n`);
+      process.stdout.write(
+        `${file}: valid (${pack.name} ${pack.version}: ${pack.classification.rules.length} rules, ${pack.measures.length} measures, ${pack.regulations.length} regulation packs)\n`,
+      );
     });
 
   policy
@@ -52,7 +54,12 @@ export function policyCommands(program: Command): void {
       }
       const diff = diffPacks(left, right);
       if (o.json) process.stdout.write(`${JSON.stringify(diff, null, 2)}\n`);
-      else process.stdout.write(diff.length === 0 ? 'no differences\n' : `${diff.map((d) => `${d.change.padEnd(7)} ${d.section} ${d.id}${d.detail ? `  ${d.detail}` : ''}`).join('\n')}\n`);
+      else
+        process.stdout.write(
+          diff.length === 0
+            ? 'no differences\n'
+            : `${diff.map((d) => `${d.change.padEnd(7)} ${d.section} ${d.id}${d.detail ? `  ${d.detail}` : ''}`).join('\n')}\n`,
+        );
     });
 
   policy
@@ -60,20 +67,35 @@ export function policyCommands(program: Command): void {
     .description('dry run of a candidate pack over the whole inventory on the server (STEWARD_URL)')
     .option('--json', 'print JSON', false)
     .action(async (file: string, o: { json: boolean }) => {
-      const res = await createClient().request<{ changes: { useCase: string; versions: string[]; current: { tier: number; assessedTier: number } | null; candidate: { tier: number; assessedTier: number; euAiAct: string } | null; answerProblems: { question: string; message: string }[]; measuresAdded: string[]; measuresRemoved: string[] }[] }>(
-        'POST',
-        '/api/v1/policies/simulate',
-        { yaml: await readText(file) },
-      );
+      const res = await createClient().request<{
+        changes: {
+          useCase: string;
+          versions: string[];
+          current: { tier: number; assessedTier: number } | null;
+          candidate: { tier: number; assessedTier: number; euAiAct: string } | null;
+          answerProblems: { question: string; message: string }[];
+          measuresAdded: string[];
+          measuresRemoved: string[];
+        }[];
+      }>('POST', '/api/v1/policies/simulate', { yaml: await readText(file) });
       if (o.json) {
         process.stdout.write(`${JSON.stringify(res.changes, null, 2)}\n`);
         return;
       }
       if (res.changes.length === 0) process.stdout.write('no use case would change\n');
       for (const c of res.changes) {
-        const assessed = c.candidate && c.current?.assessedTier !== c.candidate.assessedTier && c.candidate.tier !== c.candidate.assessedTier ? ` (rules give ${c.candidate.assessedTier}, a confirmed override keeps ${c.candidate.tier})` : '';
-        const tier = c.candidate ? `tier ${c.current?.tier} -> ${c.candidate.tier}${assessed}` : `must be re-assessed (${c.answerProblems.map((p) => `${p.question} ${p.message}`).join('; ')})`;
-        process.stdout.write(`${c.useCase}: ${tier}; +${c.measuresAdded.length} -${c.measuresRemoved.length} measures${c.versions.length ? `; versions ${c.versions.join(', ')}` : ''}\n`);
+        const assessed =
+          c.candidate &&
+          c.current?.assessedTier !== c.candidate.assessedTier &&
+          c.candidate.tier !== c.candidate.assessedTier
+            ? ` (rules give ${c.candidate.assessedTier}, a confirmed override keeps ${c.candidate.tier})`
+            : '';
+        const tier = c.candidate
+          ? `tier ${c.current?.tier} -> ${c.candidate.tier}${assessed}`
+          : `must be re-assessed (${c.answerProblems.map((p) => `${p.question} ${p.message}`).join('; ')})`;
+        process.stdout.write(
+          `${c.useCase}: ${tier}; +${c.measuresAdded.length} -${c.measuresRemoved.length} measures${c.versions.length ? `; versions ${c.versions.join(', ')}` : ''}\n`,
+        );
         for (const m of c.measuresAdded) process.stdout.write(`    + ${m}\n`);
         for (const m of c.measuresRemoved) process.stdout.write(`    - ${m}\n`);
       }
@@ -83,7 +105,11 @@ export function policyCommands(program: Command): void {
     .command('upload <file>')
     .description('store a pack version on the server as a draft')
     .action(async (file: string) => {
-      const res = await createClient().request<{ id: string; name: string; version: string; digest: string }>('POST', '/api/v1/policies', { yaml: await readText(file) });
+      const res = await createClient().request<{ id: string; name: string; version: string; digest: string }>(
+        'POST',
+        '/api/v1/policies',
+        { yaml: await readText(file) },
+      );
       process.stdout.write(`uploaded ${res.name} ${res.version} as ${res.id} (${res.digest})\n`);
     });
 
@@ -91,8 +117,14 @@ export function policyCommands(program: Command): void {
     .command('activate <id>')
     .description('make a pack version the active one')
     .action(async (id: string) => {
-      const res = await createClient().request<{ pack: { name: string; version: string }; reevaluate: string[] }>('POST', `/api/v1/policies/${encodeURIComponent(id)}/activate`, {});
-      process.stdout.write(`active: ${res.pack.name} ${res.pack.version}; ${res.reevaluate.length} use case(s) marked for re-evaluation\n`);
+      const res = await createClient().request<{ pack: { name: string; version: string }; reevaluate: string[] }>(
+        'POST',
+        `/api/v1/policies/${encodeURIComponent(id)}/activate`,
+        {},
+      );
+      process.stdout.write(
+        `active: ${res.pack.name} ${res.pack.version}; ${res.reevaluate.length} use case(s) marked for re-evaluation\n`,
+      );
     });
 
   policy

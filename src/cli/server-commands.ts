@@ -7,8 +7,13 @@ import { startServer } from '../server.ts';
 export function serverCommands(program: Command): void {
   program
     .command('serve')
-    .description('start the server, console and API (migrates the database first); configured by environment, see README')
-    .option('--demo', 'fill a new, empty instance with the demo organisation (users sign in with password steward-demo-2026)')
+    .description(
+      'start the server, console and API (migrates the database first); configured by environment, see README',
+    )
+    .option(
+      '--demo',
+      'fill a new, empty instance with the demo organisation (users sign in with password steward-demo-2026)',
+    )
     .action(async (o: { demo?: boolean }) => {
       const server = await startServer(loadConfig(), undefined, { demo: o.demo === true });
       let closing = false;

@@ -28,7 +28,9 @@ function main(argv: string[]): number {
   const skipped = outcomes.filter((o) => o.skipped);
   for (const f of failed) process.stdout.write(`FAIL ${f.name}:\n    ${f.detail}\n`);
   for (const s of skipped) process.stdout.write(`SKIP ${s.name}: ${s.detail}\n`);
-  process.stdout.write(`${outcomes.length - failed.length - skipped.length} passed, ${failed.length} failed${skipped.length ? `, ${skipped.length} skipped` : ''}\n`);
+  process.stdout.write(
+    `${outcomes.length - failed.length - skipped.length} passed, ${failed.length} failed${skipped.length ? `, ${skipped.length} skipped` : ''}\n`,
+  );
   return failed.length === 0 ? 0 : 1;
 }
 

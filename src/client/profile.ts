@@ -10,7 +10,13 @@
 import type { Profile } from '../domain/monitoring/profile.ts';
 
 export { binOf, createProfileBuilder, mergeProfiles, profileProblems } from '../domain/monitoring/profile.ts';
-export type { CategoricalProfile, FeatureProfile, FeatureSpec, NumericalProfile, Profile } from '../domain/monitoring/profile.ts';
+export type {
+  CategoricalProfile,
+  FeatureProfile,
+  FeatureSpec,
+  NumericalProfile,
+  Profile,
+} from '../domain/monitoring/profile.ts';
 
 export interface PostProfileOptions {
   /** Steward's base URL, e.g. https://steward.example.org */
@@ -25,10 +31,16 @@ export interface PostProfileOptions {
 }
 
 /** Sends a profile; resolves with the batch report, rejects with the problem's detail. */
-export async function postProfile(o: PostProfileOptions): Promise<{ id: string; accepted: number; duplicates: number; duplicate: boolean }> {
+export async function postProfile(
+  o: PostProfileOptions,
+): Promise<{ id: string; accepted: number; duplicates: number; duplicate: boolean }> {
   const target = new URL(`/api/v1/models/${encodeURIComponent(o.model)}/versions/${o.version}/profiles`, o.url);
   if (o.key !== undefined) target.searchParams.set('key', o.key);
-  const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${o.token}` }, body: JSON.stringify(o.profile) });
+  const res = await fetch(target, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${o.token}` },
+    body: JSON.stringify(o.profile),
+  });
   const body = (await res.json()) as Record<string, unknown>;
   if (!res.ok) throw new Error(`profile refused (${res.status} ${String(body.code)}): ${String(body.detail)}`);
   return body as never;

@@ -31,7 +31,10 @@ export const SQLITE_PRAGMAS = ['journal_mode = WAL', 'synchronous = FULL', 'fore
  * Opens the configured database. `onIdleError` hears of connections the server dropped while idle
  * (restart, failover, termination); the pool replaces them, the process must not die of it.
  */
-export function openDatabase(database: Config['database'], onIdleError: (err: Error) => void = (err) => process.stderr.write(`database connection lost: ${err.message}\n`)): DatabaseHandle {
+export function openDatabase(
+  database: Config['database'],
+  onIdleError: (err: Error) => void = (err) => process.stderr.write(`database connection lost: ${err.message}\n`),
+): DatabaseHandle {
   if (database.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: database.url, max: 10, connectionTimeoutMillis: 10_000 });
     pool.on('error', onIdleError);

@@ -5,7 +5,8 @@ type ConstraintKind = 'unique' | 'foreign_key';
 /** Recognises a constraint violation from either driver: SQLite result codes or PostgreSQL SQLSTATE. */
 export function constraintKind(err: unknown): ConstraintKind | null {
   const code = (err as { code?: unknown } | null)?.code;
-  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505') return 'unique';
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505')
+    return 'unique';
   if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503') return 'foreign_key';
   return null;
 }

@@ -469,4 +469,3 @@ export interface WebhookDeliveryTable {
   delivered_at: string | null;
   replay_of: string | null;
 }
-

@@ -12,7 +12,13 @@ export interface Answer {
  */
 export function demoClient(app: App) {
   const tokens = new Map<string, string>();
-  async function send(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, as: string, payload?: unknown, contentType = 'application/json'): Promise<Answer> {
+  async function send(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    url: string,
+    as: string,
+    payload?: unknown,
+    contentType = 'application/json',
+  ): Promise<Answer> {
     const token = tokens.get(as);
     if (!token) throw new Error(`demo: no token for ${as}`);
     const res = await app.inject({
@@ -24,9 +30,16 @@ export function demoClient(app: App) {
     return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as unknown) : null };
   }
   /** Like `send`, but a non-2xx answer is an error naming what failed. */
-  async function must(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, as: string, payload?: unknown, contentType?: string): Promise<any> {
+  async function must(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    url: string,
+    as: string,
+    payload?: unknown,
+    contentType?: string,
+  ): Promise<any> {
     const res = await send(method, url, as, payload, contentType);
-    if (res.status >= 300) throw new Error(`demo: ${method} ${url} as ${as} answered ${res.status}: ${JSON.stringify(res.body)}`);
+    if (res.status >= 300)
+      throw new Error(`demo: ${method} ${url} as ${as} answered ${res.status}: ${JSON.stringify(res.body)}`);
     return res.body;
   }
   return { tokens, send, must };

@@ -17,7 +17,8 @@ export interface AuditEventRecord {
 // Characters JSON.stringify would escape (quote, backslash, controls, lone surrogates); strings
 // without them serialise as themselves in quotes, which is much cheaper than a stringify call.
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-const str = (v: string | null | undefined) => (v === null || v === undefined ? 'null' : NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`);
+const str = (v: string | null | undefined) =>
+  v === null || v === undefined ? 'null' : NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
 
 /**
  * The leaf data of an event: its RFC 8785 canonical JSON. `before` and `after` are embedded as the
@@ -43,4 +44,5 @@ export function parseAuditLeaf(leaf: string): AuditEventRecord {
 }
 
 /** Canonical JSON text of a before/after value (null stays null). */
-export const canonicalState = (value: unknown): string | null => (value === null || value === undefined ? null : canonicalize(value));
+export const canonicalState = (value: unknown): string | null =>
+  value === null || value === undefined ? null : canonicalize(value);

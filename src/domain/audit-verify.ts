@@ -54,11 +54,22 @@ export async function verifyAuditLog(input: VerifyInput): Promise<VerifyReport> 
   for (const c of input.checkpoints) {
     const res = verifyCheckpointNote(c.note, input.keyName, input.publicKey);
     if (!res.ok) {
-      problems.push({ seq: c.treeSize > 0 ? c.treeSize : null, message: `checkpoint of size ${c.treeSize}: ${res.reason}` });
+      problems.push({
+        seq: c.treeSize > 0 ? c.treeSize : null,
+        message: `checkpoint of size ${c.treeSize}: ${res.reason}`,
+      });
       continue;
     }
-    if (res.checkpoint.origin !== input.origin) problems.push({ seq: null, message: `checkpoint of size ${c.treeSize} names origin '${res.checkpoint.origin}', not '${input.origin}'` });
-    if (res.checkpoint.treeSize !== c.treeSize) problems.push({ seq: null, message: `checkpoint stored as size ${c.treeSize} signs size ${res.checkpoint.treeSize}` });
+    if (res.checkpoint.origin !== input.origin)
+      problems.push({
+        seq: null,
+        message: `checkpoint of size ${c.treeSize} names origin '${res.checkpoint.origin}', not '${input.origin}'`,
+      });
+    if (res.checkpoint.treeSize !== c.treeSize)
+      problems.push({
+        seq: null,
+        message: `checkpoint stored as size ${c.treeSize} signs size ${res.checkpoint.treeSize}`,
+      });
     checkpoints.push({ treeSize: res.checkpoint.treeSize, root: res.checkpoint.rootHash });
   }
   checkpoints.sort((a, b) => a.treeSize - b.treeSize);
@@ -96,7 +107,13 @@ export async function verifyAuditLog(input: VerifyInput): Promise<VerifyReport> 
       const seq = chunk.seqs[i]!;
       const expected = size + 1;
       if (seq !== expected) {
-        problems.push({ seq: expected, message: seq > expected ? `event ${expected} is missing (next stored event is ${seq})` : `event ${seq} is out of order (expected ${expected})` });
+        problems.push({
+          seq: expected,
+          message:
+            seq > expected
+              ? `event ${expected} is missing (next stored event is ${seq})`
+              : `event ${seq} is out of order (expected ${expected})`,
+        });
         return finish();
       }
       let level = 0;
@@ -114,17 +131,39 @@ export async function verifyAuditLog(input: VerifyInput): Promise<VerifyReport> 
 
   function finish(): VerifyReport {
     for (const cp of checkpoints.slice(next)) {
-      if (cp.treeSize > size) problems.push({ seq: size + 1, message: `checkpoint of size ${cp.treeSize} covers events up to ${cp.treeSize}, but the log ends at ${size} (truncated or deleted tail)` });
+      if (cp.treeSize > size)
+        problems.push({
+          seq: size + 1,
+          message: `checkpoint of size ${cp.treeSize} covers events up to ${cp.treeSize}, but the log ends at ${size} (truncated or deleted tail)`,
+        });
     }
     // Steward signs a checkpoint in the transaction of every write, so every event is under one.
     const signed = checkpoints.length > 0 ? checkpoints[checkpoints.length - 1]!.treeSize : 0;
     if (size > signed && !problems.some((p) => p.range && p.range[1] >= size)) {
-      problems.push({ seq: signed + 1, message: `events ${signed + 1}..${size} are not covered by any signed checkpoint (appended outside Steward, or their checkpoints were removed)`, range: [signed + 1, size] });
+      problems.push({
+        seq: signed + 1,
+        message: `events ${signed + 1}..${size} are not covered by any signed checkpoint (appended outside Steward, or their checkpoints were removed)`,
+        range: [signed + 1, size],
+      });
     }
-    if (input.claimedSize !== undefined && input.claimedSize !== size && !problems.some((p) => p.message.includes('truncated'))) {
-      problems.push({ seq: Math.min(size, input.claimedSize) + 1, message: `the log claims ${input.claimedSize} events but holds ${size}` });
+    if (
+      input.claimedSize !== undefined &&
+      input.claimedSize !== size &&
+      !problems.some((p) => p.message.includes('truncated'))
+    ) {
+      problems.push({
+        seq: Math.min(size, input.claimedSize) + 1,
+        message: `the log claims ${input.claimedSize} events but holds ${size}`,
+      });
     }
     problems.sort((a, b) => (a.seq ?? Infinity) - (b.seq ?? Infinity));
-    return { ok: problems.length === 0, events: size, checkpoints: input.checkpoints.length, verifiedSize: lastGood, rootHash: root().toString('hex'), problems };
+    return {
+      ok: problems.length === 0,
+      events: size,
+      checkpoints: input.checkpoints.length,
+      verifiedSize: lastGood,
+      rootHash: root().toString('hex'),
+      problems,
+    };
   }
 }

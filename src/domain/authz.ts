@@ -5,7 +5,16 @@
  * single view governance needs, so any role may read it. API tokens narrow (never widen) what
  * their user may do through their scopes.
  */
-export const ROLES = ['business-stakeholder', 'business-analyst', 'data-scientist', 'risk-audit', 'data-ops', 'production', 'admin', 'viewer'] as const;
+export const ROLES = [
+  'business-stakeholder',
+  'business-analyst',
+  'data-scientist',
+  'risk-audit',
+  'data-ops',
+  'production',
+  'admin',
+  'viewer',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 export const PERMISSIONS = [
@@ -34,14 +43,38 @@ export type Permission = (typeof PERMISSIONS)[number];
 /** Permissions that are not tied to one team: any role the user holds in any scope counts. */
 const ANY_SCOPE: ReadonlySet<Permission> = new Set(['inventory:read']);
 /** Permissions over the whole organisation's records: only roles held organisation-wide count. */
-const ORGANISATION_ONLY: ReadonlySet<Permission> = new Set(['audit:read', 'identity:read', 'users:admin', 'teams:admin', 'policy:admin', 'webhooks:admin']);
+const ORGANISATION_ONLY: ReadonlySet<Permission> = new Set([
+  'audit:read',
+  'identity:read',
+  'users:admin',
+  'teams:admin',
+  'policy:admin',
+  'webhooks:admin',
+]);
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   viewer: ['inventory:read'],
   'business-stakeholder': ['inventory:read', 'use-case:write', 'assessment:write', 'kpi:write', 'oversight:suspend'],
   'business-analyst': ['inventory:read', 'use-case:write', 'dataset:write', 'assessment:write', 'kpi:write'],
-  'data-scientist': ['inventory:read', 'model:write', 'version:write', 'alias:write', 'dataset:write', 'monitoring:write', 'alert:write'],
-  'risk-audit': ['inventory:read', 'audit:read', 'identity:read', 'policy:admin', 'assessment:write', 'assessment:confirm', 'alert:write', 'oversight:suspend'],
+  'data-scientist': [
+    'inventory:read',
+    'model:write',
+    'version:write',
+    'alias:write',
+    'dataset:write',
+    'monitoring:write',
+    'alert:write',
+  ],
+  'risk-audit': [
+    'inventory:read',
+    'audit:read',
+    'identity:read',
+    'policy:admin',
+    'assessment:write',
+    'assessment:confirm',
+    'alert:write',
+    'oversight:suspend',
+  ],
   'data-ops': ['inventory:read', 'dataset:write', 'alias:write', 'monitoring:write', 'alert:write'],
   production: ['inventory:read', 'alias:write', 'monitoring:write', 'kpi:write', 'alert:write', 'oversight:suspend'],
   admin: PERMISSIONS,
@@ -107,5 +140,9 @@ export function can(p: Principal, permission: Permission, team?: string): boolea
   if (p.scopes !== null && !p.scopes.includes(SCOPE_OF[permission])) return false;
   const orgOnly = ORGANISATION_ONLY.has(permission);
   const anyScope = !orgOnly && (ANY_SCOPE.has(permission) || team === undefined);
-  return p.roles.some((a) => GRANTS[a.role]?.includes(permission) && (a.scope === ORGANISATION || (!orgOnly && (anyScope || a.scope === team))));
+  return p.roles.some(
+    (a) =>
+      GRANTS[a.role]?.includes(permission) &&
+      (a.scope === ORGANISATION || (!orgOnly && (anyScope || a.scope === team))),
+  );
 }

@@ -27,7 +27,13 @@ export function rawPublicKey(key: KeyObject): Buffer {
 
 /** Four-byte signed-note key id of an Ed25519 key under `name`. */
 export function keyId(name: string, publicKey: Buffer): Buffer {
-  return createHash('sha256').update(name).update('\n').update(Buffer.from([ED25519_ALG])).update(publicKey).digest().subarray(0, 4);
+  return createHash('sha256')
+    .update(name)
+    .update('\n')
+    .update(Buffer.from([ED25519_ALG]))
+    .update(publicKey)
+    .digest()
+    .subarray(0, 4);
 }
 
 /** The note verifier key string `<name>+<hex key id>+<base64(0x01 || key)>`, as C2SP tooling prints it. */
@@ -42,7 +48,8 @@ export function parseVerifierKey(vkey: string): { name: string; publicKey: Buffe
   const raw = Buffer.from(m[3]!, 'base64');
   if (raw.length !== 33 || raw[0] !== ED25519_ALG) throw new Error('verifier key is not an Ed25519 key');
   const publicKey = raw.subarray(1);
-  if (!keyId(m[1]!, publicKey).equals(Buffer.from(m[2]!, 'hex'))) throw new Error('verifier key id does not match its key');
+  if (!keyId(m[1]!, publicKey).equals(Buffer.from(m[2]!, 'hex')))
+    throw new Error('verifier key id does not match its key');
   return { name: m[1]!, publicKey };
 }
 
@@ -68,12 +75,20 @@ export function verifyCheckpointNote(note: string, keyName: string, publicKey: B
   const lines = body.slice(0, -1).split('\n');
   if (lines.length < 3) return { ok: false, reason: 'checkpoint body has fewer than three lines' };
   const [origin, sizeText, rootText] = lines as [string, string, string];
-  if (!/^(0|[1-9][0-9]{0,15})$/.test(sizeText)) return { ok: false, reason: `tree size '${sizeText}' is not a decimal number` };
+  if (!/^(0|[1-9][0-9]{0,15})$/.test(sizeText))
+    return { ok: false, reason: `tree size '${sizeText}' is not a decimal number` };
   const rootHash = Buffer.from(rootText, 'base64');
-  if (rootHash.length !== 32 || rootHash.toString('base64') !== rootText) return { ok: false, reason: 'root hash is not 32 bytes of base64' };
+  if (rootHash.length !== 32 || rootHash.toString('base64') !== rootText)
+    return { ok: false, reason: 'root hash is not 32 bytes of base64' };
   const expectedId = keyId(keyName, publicKey);
-  const pub = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: publicKey.toString('base64url') }, format: 'jwk' });
-  const sigLines = note.slice(split + 2).split('\n').filter((l) => l.length > 0);
+  const pub = createPublicKey({
+    key: { kty: 'OKP', crv: 'Ed25519', x: publicKey.toString('base64url') },
+    format: 'jwk',
+  });
+  const sigLines = note
+    .slice(split + 2)
+    .split('\n')
+    .filter((l) => l.length > 0);
   let sawKey = false;
   for (const line of sigLines) {
     if (!line.startsWith(SIG_PREFIX)) return { ok: false, reason: 'malformed signature line' };
@@ -82,7 +97,13 @@ export function verifyCheckpointNote(note: string, keyName: string, publicKey: B
     const raw = Buffer.from(b64, 'base64');
     if (name !== keyName || raw.length !== 68 || !raw.subarray(0, 4).equals(expectedId)) continue;
     sawKey = true;
-    if (verify(null, Buffer.from(body), pub, raw.subarray(4))) return { ok: true, checkpoint: { origin, treeSize: Number(sizeText), rootHash } };
+    if (verify(null, Buffer.from(body), pub, raw.subarray(4)))
+      return { ok: true, checkpoint: { origin, treeSize: Number(sizeText), rootHash } };
   }
-  return { ok: false, reason: sawKey ? 'signature does not verify' : `not signed by the trusted key ${keyName}+${expectedId.toString('hex')}` };
+  return {
+    ok: false,
+    reason: sawKey
+      ? 'signature does not verify'
+      : `not signed by the trusted key ${keyName}+${expectedId.toString('hex')}`,
+  };
 }

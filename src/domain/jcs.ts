@@ -15,7 +15,10 @@ export function canonicalize(value: unknown): string {
   if (typeof value === 'object') {
     const proto = Object.getPrototypeOf(value) as unknown;
     // A Date, Map or class instance would serialise as something other than what it is.
-    if (proto !== Object.prototype && proto !== null) throw new TypeError(`JCS accepts plain objects only, not ${(value as object).constructor?.name ?? 'this object'}`);
+    if (proto !== Object.prototype && proto !== null)
+      throw new TypeError(
+        `JCS accepts plain objects only, not ${(value as object).constructor?.name ?? 'this object'}`,
+      );
     const obj = value as Record<string, unknown>;
     const parts: string[] = [];
     for (const key of Object.keys(obj).sort()) {

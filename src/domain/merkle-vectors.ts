@@ -1,4 +1,15 @@
-import { consistencyProof, EMPTY_ROOT, inclusionProof, inMemory, leafHash, nodeHash, rootOfLeaves, verifyConsistency, verifyInclusion, type Hash } from './merkle.ts';
+import {
+  consistencyProof,
+  EMPTY_ROOT,
+  inclusionProof,
+  inMemory,
+  leafHash,
+  nodeHash,
+  rootOfLeaves,
+  verifyConsistency,
+  verifyInclusion,
+  type Hash,
+} from './merkle.ts';
 
 export interface VectorOutcome {
   name: string;
@@ -59,9 +70,15 @@ export function runMerkleVectors(doc: Record<string, unknown>): VectorOutcome[] 
     check(`hasher: ${v.desc}`, hex(got) === v.want, `got ${hex(got)}, want ${v.want}`);
   }
 
-  const ref = doc.referenceTree as { leafInputs: string[]; leafHashes: string[]; rootHashesByTreeSize: Record<string, string> };
+  const ref = doc.referenceTree as {
+    leafInputs: string[];
+    leafHashes: string[];
+    rootHashesByTreeSize: Record<string, string>;
+  };
   const leaves = ref.leafInputs.map((l) => leafHash(Buffer.from(l, 'hex')));
-  leaves.forEach((l, i) => check(`reference leaf ${i}`, hex(l) === ref.leafHashes[i], `got ${hex(l)}, want ${ref.leafHashes[i]}`));
+  leaves.forEach((l, i) =>
+    check(`reference leaf ${i}`, hex(l) === ref.leafHashes[i], `got ${hex(l)}, want ${ref.leafHashes[i]}`),
+  );
   for (const [size, want] of Object.entries(ref.rootHashesByTreeSize)) {
     const got = rootOfLeaves(leaves.slice(0, Number(size)));
     check(`reference root of size ${size}`, hex(got) === want, `got ${hex(got)}, want ${want}`);
@@ -76,7 +93,11 @@ export function runMerkleVectors(doc: Record<string, unknown>): VectorOutcome[] 
     check(name, verified === !p.wantErr, p.wantErr ? 'accepted a proof it must reject' : 'rejected a valid proof');
     if (!p.wantErr && p.treeSize <= leaves.length && b64(p.root).equals(refRoot(p.treeSize))) {
       const built = inclusionProof(p.leafIdx, p.treeSize, perfect).map(hex);
-      check(`${name} (Steward builds the same proof)`, built.join() === proof.map(hex).join(), `built [${built}], want [${proof.map(hex)}]`);
+      check(
+        `${name} (Steward builds the same proof)`,
+        built.join() === proof.map(hex).join(),
+        `built [${built}], want [${proof.map(hex)}]`,
+      );
     }
   }
 
@@ -87,7 +108,11 @@ export function runMerkleVectors(doc: Record<string, unknown>): VectorOutcome[] 
     check(name, verified === !p.wantErr, p.wantErr ? 'accepted a proof it must reject' : 'rejected a valid proof');
     if (!p.wantErr && p.size2 <= leaves.length && b64(p.root2).equals(refRoot(p.size2))) {
       const built = consistencyProof(p.size1, p.size2, perfect).map(hex);
-      check(`${name} (Steward builds the same proof)`, built.join() === proof.map(hex).join(), `built [${built}], want [${proof.map(hex)}]`);
+      check(
+        `${name} (Steward builds the same proof)`,
+        built.join() === proof.map(hex).join(),
+        `built [${built}], want [${proof.map(hex)}]`,
+      );
     }
   }
 

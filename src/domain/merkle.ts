@@ -69,7 +69,9 @@ export function inclusionProof(m: number, n: number, perfect: PerfectNode): Hash
   const path = (m: number, lo: number, hi: number): Hash[] => {
     if (hi - lo <= 1) return [];
     const k = splitPoint(hi - lo);
-    return m < k ? [...path(m, lo, lo + k), rangeHash(lo + k, hi, perfect)] : [...path(m - k, lo + k, hi), rangeHash(lo, lo + k, perfect)];
+    return m < k
+      ? [...path(m, lo, lo + k), rangeHash(lo + k, hi, perfect)]
+      : [...path(m - k, lo + k, hi), rangeHash(lo, lo + k, perfect)];
   };
   return path(m, 0, n);
 }
@@ -114,7 +116,13 @@ export function inMemory(leaves: Hash[]): PerfectNode {
 const allHashes = (values: Uint8Array[]): boolean => values.every((v) => v.length === 32);
 
 /** RFC 9162 §2.1.3.2: true iff `proof` proves `leaf` at index `m` in the tree of size `n` with `root`. */
-export function verifyInclusion(m: number, n: number, leaf: Uint8Array, proof: Uint8Array[], root: Uint8Array): boolean {
+export function verifyInclusion(
+  m: number,
+  n: number,
+  leaf: Uint8Array,
+  proof: Uint8Array[],
+  root: Uint8Array,
+): boolean {
   if (!(Number.isSafeInteger(m) && Number.isSafeInteger(n) && m >= 0 && m < n)) return false;
   if (!allHashes([leaf, root, ...proof])) return false;
   let fn = m;
@@ -140,7 +148,13 @@ export function verifyInclusion(m: number, n: number, leaf: Uint8Array, proof: U
 }
 
 /** RFC 9162 §2.1.4.2: true iff `proof` shows the tree (m, root1) is a prefix of (n, root2). */
-export function verifyConsistency(m: number, n: number, root1: Uint8Array, root2: Uint8Array, proof: Uint8Array[]): boolean {
+export function verifyConsistency(
+  m: number,
+  n: number,
+  root1: Uint8Array,
+  root2: Uint8Array,
+  proof: Uint8Array[],
+): boolean {
   if (!(Number.isSafeInteger(m) && Number.isSafeInteger(n)) || m <= 0 || m > n) return false;
   if (!allHashes([root1, root2, ...proof])) return false;
   const eq = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
@@ -192,7 +206,10 @@ export const emptyFrontier = (): Frontier => ({ size: 0, nodes: [] });
  * Appends a leaf hash; returns the new frontier and every perfect node completed by the append
  * (the leaf itself at level 0, then each parent), for storage.
  */
-export function appendLeaf(f: Frontier, leaf: Hash): { frontier: Frontier; completed: { level: number; index: number; hash: Hash }[] } {
+export function appendLeaf(
+  f: Frontier,
+  leaf: Hash,
+): { frontier: Frontier; completed: { level: number; index: number; hash: Hash }[] } {
   const nodes = f.nodes.slice();
   const index = f.size;
   const completed = [{ level: 0, index, hash: leaf }];

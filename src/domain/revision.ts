@@ -6,6 +6,9 @@ import { DomainError } from '../errors.ts';
  */
 export function assertRevision(what: string, current: number, expected: number | undefined): void {
   if (expected !== undefined && expected !== current) {
-    throw new DomainError('precondition_failed', `${what} has changed since the ETag given in If-Match (now at revision ${current}); fetch it again and retry`);
+    throw new DomainError(
+      'precondition_failed',
+      `${what} has changed since the ETag given in If-Match (now at revision ${current}); fetch it again and retry`,
+    );
   }
 }

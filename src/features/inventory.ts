@@ -2,7 +2,7 @@ import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import type { Transact } from '../db/transact.ts';
 import type { App } from '../http/app-types.ts';
-import type { IdSource } from '../http/ids.ts';
+import type { IdSource } from '../lib/ids.ts';
 import type { AuditAppender } from './audit/audit.service.ts';
 import { datasetRepo } from './datasets/datasets.repo.ts';
 import { datasetRoutes } from './datasets/datasets.routes.ts';
@@ -37,8 +37,20 @@ export function createInventory({ db, transact, audit, clock, ids, versionCache,
   const cache = versionCache ? createVersionCache() : noVersionCache;
   return {
     useCases: createUseCaseService({ ...base, useCases: useCaseRepo, teams }),
-    models: createModelService({ ...base, models: modelRepo, useCases: useCaseRepo, onModelChanged: cache.modelChanged }),
-    versions: createVersionService({ ...base, versions: versionRepo, models: modelRepo, datasets: datasetRepo, cache, ...(governance ? { governance } : {}) }),
+    models: createModelService({
+      ...base,
+      models: modelRepo,
+      useCases: useCaseRepo,
+      onModelChanged: cache.modelChanged,
+    }),
+    versions: createVersionService({
+      ...base,
+      versions: versionRepo,
+      models: modelRepo,
+      datasets: datasetRepo,
+      cache,
+      ...(governance ? { governance } : {}),
+    }),
     datasets: createDatasetService({ ...base, datasets: datasetRepo, teams }),
   };
 }

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { can, rolesGranting, type Permission, type Principal } from '../domain/authz.ts';
-import type { FailureLimiter, RateRule } from '../domain/rate-limit.ts';
+import type { FailureLimiter } from '../domain/rate-limit.ts';
+import { rateLimited, type AuthLimits, type PasswordGuard } from '../features/identity/password-guard.ts';
 import { DomainError } from '../errors.ts';
 import type { Authenticator } from '../features/identity/authenticate.ts';
 import { hashSecret } from '../features/identity/credentials.ts';
@@ -40,23 +41,6 @@ export function decodedPath(url: string): string {
 const uncounted = new WeakSet<FastifyRequest>();
 export const doNotCountRefusal = (request: FastifyRequest): void => void uncounted.add(request);
 
-export interface AuthLimits {
-  /** Failed authentications (any credential) per source address. */
-  perAddress: RateRule;
-  /** Failed password checks per account. */
-  perAccount: RateRule;
-  /** Refused (403) requests per user and per address. */
-  forbiddenPerUser: RateRule;
-  forbiddenPerAddress: RateRule;
-}
-
-export const DEFAULT_AUTH_LIMITS: AuthLimits = {
-  perAddress: { limit: 30, windowMs: 15 * 60_000 },
-  perAccount: { limit: 5, windowMs: 15 * 60_000 },
-  forbiddenPerUser: { limit: 60, windowMs: 5 * 60_000 },
-  forbiddenPerAddress: { limit: 120, windowMs: 5 * 60_000 },
-};
-
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export function readCookie(header: string | undefined, name: string): string | undefined {
@@ -73,52 +57,30 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-export interface PasswordGuard {
-  /**
-   * Call before checking a password. Refuses (429) while the address or the account is locked
-   * out, and counts the attempt as failed before the (slow) check runs, so parallel guesses
-   * cannot all slip under the limit; `succeeded()` takes the count back.
-   */
-  begin(ip: string, account: string): { succeeded(): void };
-}
-
-export function createPasswordGuard(limiter: FailureLimiter, limits: AuthLimits): PasswordGuard {
-  return {
-    begin(ip, account) {
-      const addr = limiter.blockedFor(`addr:${ip}`, limits.perAddress);
-      if (addr > 0) throw rateLimited(addr, 'too many failed authentications from this address');
-      const acct = limiter.blockedFor(`acct:${account}`, limits.perAccount);
-      if (acct > 0) throw rateLimited(acct, `too many failed sign-ins for '${account}'`);
-      limiter.recordFailure(`addr:${ip}`, limits.perAddress);
-      limiter.recordFailure(`acct:${account}`, limits.perAccount);
-      return {
-        succeeded() {
-          limiter.forgiveLast(`addr:${ip}`);
-          limiter.reset(`acct:${account}`);
-        },
-      };
-    },
-  };
-}
-
-const rateLimited = (ms: number, what: string) => new DomainError('rate_limited', `${what}; try again in ${Math.ceil(ms / 1000)} s`, { extra: { retryAfter: Math.ceil(ms / 1000) } });
-
 /**
  * Authentication and deny-by-default authorisation for `/api/v1`. Every route there must declare
  * `config.permission` or `config.auth` (checked when the route is added, so an undeclared route
  * fails start-up instead of going unprotected).
  */
-export function installAuth(app: App, deps: { authn: Authenticator; limiter: FailureLimiter; limits: AuthLimits; passwords: PasswordGuard }): void {
+export function installAuth(
+  app: App,
+  deps: { authn: Authenticator; limiter: FailureLimiter; limits: AuthLimits; passwords: PasswordGuard },
+): void {
   const { authn, limiter, limits, passwords } = deps;
 
   app.decorateRequest('principal', null);
   app.addHook('onRoute', (route) => {
     if (!isApiUrl(route.url)) return;
-    if (!route.config?.auth && !route.config?.permission) throw new Error(`route ${String(route.method)} ${route.url} declares neither config.permission nor config.auth`);
+    if (!route.config?.auth && !route.config?.permission)
+      throw new Error(`route ${String(route.method)} ${route.url} declares neither config.permission nor config.auth`);
   });
 
   /** Logs and counts a failed authentication; `counted` when the password guard already counted it. */
-  function failAuthentication(request: FastifyRequest, reason: string, opts: { account?: string; counted?: boolean; publicReason?: string } = {}): never {
+  function failAuthentication(
+    request: FastifyRequest,
+    reason: string,
+    opts: { account?: string; counted?: boolean; publicReason?: string } = {},
+  ): never {
     if (!opts.counted) limiter.recordFailure(`addr:${request.ip}`, limits.perAddress);
     request.log.warn({ event: 'auth.failure', reason, account: opts.account, ip: request.ip }, 'authentication failed');
     throw new DomainError('unauthenticated', `authentication failed: ${opts.publicReason ?? reason}`);
@@ -142,14 +104,21 @@ export function installAuth(app: App, deps: { authn: Authenticator; limiter: Fai
         if (secret.startsWith('stw_')) {
           const res = await authn.fromToken(secret);
           if (res.ok && res.principal.username === username) return res.principal;
-          return failAuthentication(request, res.ok ? 'token belongs to another user' : res.reason, { account: username });
+          return failAuthentication(request, res.ok ? 'token belongs to another user' : res.reason, {
+            account: username,
+          });
         }
         const known = authn.cachedPassword(username, secret);
         if (known) return known;
         const attempt = passwords.begin(request.ip, username);
         const res = await authn.fromPassword(username, secret);
         // Never tell which part was wrong, nor that a correct password belongs to a disabled account.
-        if (!res.ok) failAuthentication(request, res.reason, { account: username, counted: true, publicReason: 'wrong username or password' });
+        if (!res.ok)
+          failAuthentication(request, res.reason, {
+            account: username,
+            counted: true,
+            publicReason: 'wrong username or password',
+          });
         attempt.succeeded();
         return res.principal;
       }
@@ -167,7 +136,10 @@ export function installAuth(app: App, deps: { authn: Authenticator; limiter: Fai
       }
       return res.principal;
     }
-    throw new DomainError('unauthenticated', 'authentication required: send a Bearer API token, HTTP Basic credentials, or a session cookie');
+    throw new DomainError(
+      'unauthenticated',
+      'authentication required: send a Bearer API token, HTTP Basic credentials, or a session cookie',
+    );
   }
 
   /** Admits (or refuses, by throwing) an authenticated principal for the route. */
@@ -176,11 +148,17 @@ export function installAuth(app: App, deps: { authn: Authenticator; limiter: Fai
     const user = limiter.blockedFor(`forbidden-user:${principal.userId}`, limits.forbiddenPerUser);
     if (user > 0) throw rateLimited(user, 'too many refused requests by this user');
     if (principal.mustChangePassword && !config.allowDuringPasswordChange) {
-      throw new DomainError('password_change_required', 'this account still uses a one-time password: change it with POST /api/v1/auth/password first');
+      throw new DomainError(
+        'password_change_required',
+        'this account still uses a one-time password: change it with POST /api/v1/auth/password first',
+      );
     }
     request.principal = principal;
     if (config.permission && !can(principal, config.permission)) {
-      throw new DomainError('forbidden', `${principal.username} may not ${config.permission}: it needs one of the roles ${rolesGranting(config.permission).join(', ')}${principal.scopes ? ` and a token scope covering it (token scopes: ${principal.scopes.join(', ')})` : ''}`);
+      throw new DomainError(
+        'forbidden',
+        `${principal.username} may not ${config.permission}: it needs one of the roles ${rolesGranting(config.permission).join(', ')}${principal.scopes ? ` and a token scope covering it (token scopes: ${principal.scopes.join(', ')})` : ''}`,
+      );
     }
   }
 
@@ -189,12 +167,14 @@ export function installAuth(app: App, deps: { authn: Authenticator; limiter: Fai
     // Decided by the matched route, not the raw URL: the router decodes %-escapes the URL still has.
     const config = request.routeOptions.config;
     if (config?.auth === 'public') return done();
-    if (config?.auth === undefined && config?.permission === undefined && !isApiUrl(decodedPath(request.url))) return done();
+    if (config?.auth === undefined && config?.permission === undefined && !isApiUrl(decodedPath(request.url)))
+      return done();
     try {
       const addr = limiter.blockedFor(`forbidden-addr:${request.ip}`, limits.forbiddenPerAddress);
       if (addr > 0) throw rateLimited(addr, 'too many refused requests from this address');
       const header = request.headers.authorization;
-      const cached = header !== undefined && header.startsWith('Bearer ') ? authn.cachedToken(header.slice(7)) : undefined;
+      const cached =
+        header !== undefined && header.startsWith('Bearer ') ? authn.cachedToken(header.slice(7)) : undefined;
       if (cached) {
         admit(request, cached);
         return done();
@@ -223,10 +203,18 @@ export function installAuth(app: App, deps: { authn: Authenticator; limiter: Fai
     // Basic is accepted but not advertised: a browser that saw it would prompt, cache the
     // password and attach it to cross-site requests, which a session cookie's CSRF token prevents.
     if (reply.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="steward"');
-    if (reply.statusCode === 403 && !uncounted.has(request) && (request.principal || isApiUrl(decodedPath(request.url)))) {
+    if (
+      reply.statusCode === 403 &&
+      !uncounted.has(request) &&
+      (request.principal || isApiUrl(decodedPath(request.url)))
+    ) {
       limiter.recordFailure(`forbidden-addr:${request.ip}`, limits.forbiddenPerAddress);
-      if (request.principal) limiter.recordFailure(`forbidden-user:${request.principal.userId}`, limits.forbiddenPerUser);
-      request.log.warn({ event: 'authz.failure', user: request.principal?.username, ip: request.ip, url: request.url }, 'request refused');
+      if (request.principal)
+        limiter.recordFailure(`forbidden-user:${request.principal.userId}`, limits.forbiddenPerUser);
+      request.log.warn(
+        { event: 'authz.failure', user: request.principal?.username, ip: request.ip, url: request.url },
+        'request refused',
+      );
     }
     done(null, payload);
   });

@@ -48,8 +48,16 @@ export async function registerConsole(app: App, dir: string): Promise<boolean> {
       return payload;
     });
     // Hashed file names: cache for a year; index.html must always be revalidated.
-    await scope.register(fastifyStatic, { root: join(dir, 'assets'), prefix: '/assets/', wildcard: false, immutable: true, maxAge: '365d', decorateReply: false });
-    const sendIndex = (reply: FastifyReply) => reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(index);
+    await scope.register(fastifyStatic, {
+      root: join(dir, 'assets'),
+      prefix: '/assets/',
+      wildcard: false,
+      immutable: true,
+      maxAge: '365d',
+      decorateReply: false,
+    });
+    const sendIndex = (reply: FastifyReply) =>
+      reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(index);
     scope.get('/', { schema: { hide: true } }, async (_request, reply) => sendIndex(reply));
     scope.get('/*', { schema: { hide: true } }, async (request, reply) => {
       const decoded = decodedPath(request.url);

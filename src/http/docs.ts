@@ -23,30 +23,47 @@ export async function registerDocs(app: FastifyInstance, version: string): Promi
       info: {
         title: 'Steward API',
         version,
-        description: 'ML model governance: inventory, risk, policy, gates, evidence, monitoring and a verifiable audit trail. Errors are RFC 9457 problem details with a stable `code`.',
+        description:
+          'ML model governance: inventory, risk, policy, gates, evidence, monitoring and a verifiable audit trail. Errors are RFC 9457 problem details with a stable `code`.',
       },
       servers: [],
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'API token `stw_...`' },
-          basic: { type: 'http', scheme: 'basic', description: 'username and password, or username and own API token (MLflow clients)' },
-          session: { type: 'apiKey', in: 'cookie', name: 'steward_session', description: 'console session; unsafe requests also need the X-CSRF-Token header' },
+          basic: {
+            type: 'http',
+            scheme: 'basic',
+            description: 'username and password, or username and own API token (MLflow clients)',
+          },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'steward_session',
+            description: 'console session; unsafe requests also need the X-CSRF-Token header',
+          },
         },
       },
       security: [{ bearer: [] }, { basic: [] }, { session: [] }],
     },
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
     transform: ({ schema, url, route }) => {
       const s = { ...(schema ?? {}) } as Record<string, unknown>;
       // TypeBox lists defaulted properties as required; a client may omit them (validation fills them in).
       for (const part of ['querystring', 'body'] as const) if (s[part]) s[part] = optionalDefaults(s[part]);
       // Public operations say so; every other one inherits the document-wide security requirement.
-      if ((route.config as { auth?: string } | undefined)?.auth === 'public' || !route.url.startsWith('/api/v1')) s.security = [];
+      if ((route.config as { auth?: string } | undefined)?.auth === 'public' || !route.url.startsWith('/api/v1'))
+        s.security = [];
       // Every operation can fail with a problem document; say so once here rather than in each route.
       s.response = { ...((s.response as object) ?? {}), '4XX': problemResponse, '5XX': problemResponse };
       return { schema: s as never, url: route.url ?? url };
     },
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true }, staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true },
+    staticCSP: true,
+  });
 }

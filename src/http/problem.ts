@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, errorStatus, type ErrorCode, type ErrorField } from '../errors.ts';
 import { dataExceptionDetail } from '../db/errors.ts';
-import { toFieldErrors } from './validation.ts';
+import { toFieldErrors } from '../lib/json-schema.ts';
 
 export const PROBLEM_TYPE_PREFIX = 'urn:steward:problem:';
 
@@ -71,7 +71,9 @@ export function asDomainError(error: unknown): DomainError {
   if (fe?.validation) {
     const errors = toFieldErrors(fe.validation as never, `/${fe.validationContext ?? 'body'}`);
     const summary = errors.map((e) => `${e.pointer} ${e.message}`).join('; ');
-    return new DomainError('validation_failed', `request ${fe.validationContext ?? 'body'} is invalid: ${summary}`, { errors });
+    return new DomainError('validation_failed', `request ${fe.validationContext ?? 'body'} is invalid: ${summary}`, {
+      errors,
+    });
   }
   if (fe?.code && fastifyCodes[fe.code]) {
     const code = fastifyCodes[fe.code]!;
@@ -83,7 +85,10 @@ export function asDomainError(error: unknown): DomainError {
   if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new DomainError('bad_request', fe.message);
   }
-  return new DomainError('internal_error', 'an unexpected error occurred; the request id identifies it in the server log');
+  return new DomainError(
+    'internal_error',
+    'an unexpected error occurred; the request id identifies it in the server log',
+  );
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: DomainError): FastifyReply {
@@ -101,6 +106,10 @@ export function installProblemHandlers(app: FastifyInstance): void {
     return sendProblem(request, reply, domain);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, new DomainError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`)),
+    sendProblem(
+      request,
+      reply,
+      new DomainError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
+    ),
   );
 }

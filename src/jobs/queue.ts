@@ -78,7 +78,12 @@ export function createLocalQueue(options: QueueOptions): JobQueue {
 /** pg-boss over the application's own pool, in its own schema. */
 export function createPgBossQueue(pool: pg.Pool, options: QueueOptions & { schema: string }): JobQueue {
   const boss = new PgBoss({
-    db: { executeSql: async (text, values) => { const r = await pool.query(text, values); return { rows: r.rows, rowCount: r.rowCount ?? 0 }; } },
+    db: {
+      executeSql: async (text, values) => {
+        const r = await pool.query(text, values);
+        return { rows: r.rows, rowCount: r.rowCount ?? 0 };
+      },
+    },
     schema: options.schema,
     // Steward keeps its own history (audit trail, windows); finished jobs need not linger.
     deleteAfterHours: 24,
@@ -89,7 +94,13 @@ export function createPgBossQueue(pool: pg.Pool, options: QueueOptions & { schem
   return {
     async send(name, data, key) {
       // A singleton *queue*: one waiting job per key, while another with that key may be running.
-      await boss.send(name, data, { singletonKey: key, useSingletonQueue: true, retryLimit: 5, retryBackoff: true, retryDelay: 2 });
+      await boss.send(name, data, {
+        singletonKey: key,
+        useSingletonQueue: true,
+        retryLimit: 5,
+        retryBackoff: true,
+        retryDelay: 2,
+      });
     },
     work(name, handler) {
       handlers.set(name, handler);
@@ -98,14 +109,18 @@ export function createPgBossQueue(pool: pg.Pool, options: QueueOptions & { schem
       await boss.start();
       started = true;
       for (const [name, handler] of handlers) {
-        await boss.work<Record<string, unknown>>(name, { teamSize: options.concurrency, teamConcurrency: options.concurrency, newJobCheckInterval: options.pollMs }, async (job) => {
-          try {
-            await handler(job.data);
-          } catch (err) {
-            options.onError(err, name);
-            throw err;
-          }
-        });
+        await boss.work<Record<string, unknown>>(
+          name,
+          { teamSize: options.concurrency, teamConcurrency: options.concurrency, newJobCheckInterval: options.pollMs },
+          async (job) => {
+            try {
+              await handler(job.data);
+            } catch (err) {
+              options.onError(err, name);
+              throw err;
+            }
+          },
+        );
       }
     },
     async stop() {

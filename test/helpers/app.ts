@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { buildApp, type AppOptions } from '../../src/app.ts';
 import { signerFor, type AuditSigner } from '../../src/features/audit/signing-key.ts';
-import type { AuthLimits } from '../../src/http/auth.ts';
+import type { AuthLimits } from '../../src/features/identity/password-guard.ts';
 import type { Clock } from '../../src/clock.ts';
 import type { DatabaseHandle } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
@@ -31,7 +31,19 @@ const defaultTokens = new WeakMap<App, string>();
  */
 export function useTestApp(
   kind: DbKind,
-  options: { bodyLimit?: number; evaluationLimit?: number; webhooks?: AppOptions['webhooks']; artifacts?: { roots: string[]; hosts: string[] }; configure?: (app: App) => void; authLimits?: AuthLimits; teams?: string[]; clock?: Clock; monitoring?: AppOptions['monitoring']; mlflow?: Partial<NonNullable<AppOptions['config']['mlflow']>>; consoleDir?: string } = {},
+  options: {
+    bodyLimit?: number;
+    evaluationLimit?: number;
+    webhooks?: AppOptions['webhooks'];
+    artifacts?: { roots: string[]; hosts: string[] };
+    configure?: (app: App) => void;
+    authLimits?: AuthLimits;
+    teams?: string[];
+    clock?: Clock;
+    monitoring?: AppOptions['monitoring'];
+    mlflow?: Partial<NonNullable<AppOptions['config']['mlflow']>>;
+    consoleDir?: string;
+  } = {},
 ): TestApp {
   const t = {} as TestApp;
   beforeAll(async () => {
@@ -41,7 +53,17 @@ export function useTestApp(
     t.signer = signerFor(generateKeyPairSync('ed25519').privateKey, 'steward.test/audit');
     t.adminToken = ADMIN_TOKEN;
     t.app = await buildApp({
-      config: { bodyLimit: options.bodyLimit ?? 1048576, logLevel: 'silent', session: TEST_SESSION, ...(options.evaluationLimit ? { evaluationLimit: options.evaluationLimit } : {}), ...(options.artifacts ? { artifacts: options.artifacts } : {}), ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}), ...(options.mlflow ? { mlflow: { ...options.mlflow, registrationChecks: options.mlflow.registrationChecks ?? false } } : {}) },
+      config: {
+        bodyLimit: options.bodyLimit ?? 1048576,
+        logLevel: 'silent',
+        session: TEST_SESSION,
+        ...(options.evaluationLimit ? { evaluationLimit: options.evaluationLimit } : {}),
+        ...(options.artifacts ? { artifacts: options.artifacts } : {}),
+        ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
+        ...(options.mlflow
+          ? { mlflow: { ...options.mlflow, registrationChecks: options.mlflow.registrationChecks ?? false } }
+          : {}),
+      },
       database: t.database,
       signer: t.signer,
       logger: false,
@@ -100,7 +122,8 @@ export async function call(app: App, { method, url, body, headers, token }: Inje
   return { status: res.statusCode, headers: res.headers, body: json, text };
 }
 
-export const digest = (seed: string | number): string => `sha256:${Buffer.from(String(seed)).toString('hex').padEnd(64, '0').slice(0, 64)}`;
+export const digest = (seed: string | number): string =>
+  `sha256:${Buffer.from(String(seed)).toString('hex').padEnd(64, '0').slice(0, 64)}`;
 
 export const useCaseBody = (name: string, extra: Record<string, unknown> = {}) => ({
   name,
@@ -121,15 +144,26 @@ export async function seedUseCase(app: App, name: string): Promise<string> {
   return res.body.id as string;
 }
 
-export async function seedModel(app: App, name: string, useCaseId: string, extra: Record<string, unknown> = {}): Promise<void> {
+export async function seedModel(
+  app: App,
+  name: string,
+  useCaseId: string,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   const res = await call(app, { method: 'POST', url: '/api/v1/models', body: { name, useCaseId, ...extra } });
   if (res.status !== 201) throw new Error(`seed model failed: ${res.text}`);
 }
 
 /** Asserts nothing about status; returns the problem fields a test checks. */
 export function expectProblem(res: Awaited<ReturnType<typeof call>>, status: number, code: string): void {
-  if (res.status !== status || res.body?.code !== code || !String(res.headers['content-type']).startsWith('application/problem+json')) {
-    throw new Error(`expected ${status} ${code} problem, got ${res.status} ${res.headers['content-type']}: ${res.text}`);
+  if (
+    res.status !== status ||
+    res.body?.code !== code ||
+    !String(res.headers['content-type']).startsWith('application/problem+json')
+  ) {
+    throw new Error(
+      `expected ${status} ${code} problem, got ${res.status} ${res.headers['content-type']}: ${res.text}`,
+    );
   }
 }
 
@@ -140,10 +174,23 @@ export function manualClock(start = Date.now()): Clock & { advance(ms: number): 
 }
 
 /** Creates a user with the given roles and returns an API token for them. */
-export async function seedUser(app: App, username: string, roles: { scope: string; role: string }[], scopes?: string[]): Promise<string> {
-  const created = await call(app, { method: 'POST', url: '/api/v1/users', body: { username, displayName: `User ${username}`, password: `${username}-correct-horse-battery`, roles } });
+export async function seedUser(
+  app: App,
+  username: string,
+  roles: { scope: string; role: string }[],
+  scopes?: string[],
+): Promise<string> {
+  const created = await call(app, {
+    method: 'POST',
+    url: '/api/v1/users',
+    body: { username, displayName: `User ${username}`, password: `${username}-correct-horse-battery`, roles },
+  });
   if (created.status !== 201) throw new Error(`seed user failed: ${created.text}`);
-  const token = await call(app, { method: 'POST', url: '/api/v1/tokens', body: { name: `${username} test`, username, ...(scopes ? { scopes } : {}) } });
+  const token = await call(app, {
+    method: 'POST',
+    url: '/api/v1/tokens',
+    body: { name: `${username} test`, username, ...(scopes ? { scopes } : {}) },
+  });
   if (token.status !== 201) throw new Error(`seed token failed: ${token.text}`);
   return token.body.token as string;
 }

@@ -7,7 +7,9 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 
 export const CHROMIUM = process.env.STEWARD_TEST_CHROMIUM ?? '/usr/bin/chromium';
-export const noBrowser: string | null = existsSync(CHROMIUM) ? null : `console tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`;
+export const noBrowser: string | null = existsSync(CHROMIUM)
+  ? null
+  : `console tests skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`;
 export const CONSOLE_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 export const SHOTS = fileURLToPath(new URL('../../test-output/screenshots', import.meta.url));
 
@@ -19,12 +21,24 @@ export async function ensureConsoleBuilt(): Promise<void> {
 }
 
 /** Debian's Chromium, headless, with a fresh profile; CSP violations and page errors are collected. */
-export async function openBrowser(): Promise<{ context: BrowserContext; page: Page; problems: string[]; close: () => Promise<void> }> {
+export async function openBrowser(): Promise<{
+  context: BrowserContext;
+  page: Page;
+  problems: string[];
+  close: () => Promise<void>;
+}> {
   const profile = mkdtempSync(join(tmpdir(), 'steward-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1366, height: 900 },
   });
   const page = context.pages()[0] ?? (await context.newPage());
@@ -38,7 +52,15 @@ export async function openBrowser(): Promise<{ context: BrowserContext; page: Pa
     problems.push(`unexpected dialog: ${d.message()}`);
     void d.dismiss();
   });
-  return { context, page, problems, close: async () => { await context.close(); rmSync(profile, { recursive: true, force: true }); } };
+  return {
+    context,
+    page,
+    problems,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
@@ -52,11 +74,27 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 export async function seriousViolations(page: Page): Promise<string[]> {
   await page.evaluate(axeSource);
   const result = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const axe = (
+      globalThis as unknown as {
+        axe: {
+          run: (
+            ctx: unknown,
+            opts: unknown,
+          ) => Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }>;
+        };
+      }
+    ).axe;
     const r = await axe.run((globalThis as unknown as { document: unknown }).document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+    }));
   });
-  return result.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.targets.join(', ')}`);
+  return result
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.targets.join(', ')}`);
 }
 
 /** Signs `user` in through the sign-in form (password `<user>-correct-horse-battery`) and waits for the inventory. */
@@ -72,7 +110,10 @@ export async function signIn(page: Page, base: string, user: string): Promise<vo
 export async function reportFailure(page: Page | undefined, name: string, problems: string[]): Promise<void> {
   if (!page) return;
   await screenshot(page, `failed-${name.slice(0, 50).replace(/\W+/g, '-')}`).catch(() => undefined);
-  const shown = await page.getByRole('alert').allTextContents().catch(() => []);
+  const shown = await page
+    .getByRole('alert')
+    .allTextContents()
+    .catch(() => []);
   console.error(`at ${page.url()}: ${shown.join(' | ') || 'no problem shown'}; ${problems.join(' | ')}`);
 }
 
@@ -88,7 +129,11 @@ export interface BrowserSession {
  * Registers the hooks of a browser journey: `seed` the app, listen, open Chromium; close it after;
  * after a failing test, a screenshot and the problems on the page. Read the fields inside tests.
  */
-export function useBrowser(name: string, app: () => { listen: (o: { port: number; host: string }) => Promise<string> }, seed: () => Promise<void>): BrowserSession {
+export function useBrowser(
+  name: string,
+  app: () => { listen: (o: { port: number; host: string }) => Promise<string> },
+  seed: () => Promise<void>,
+): BrowserSession {
   const session = { base: '', problems: [] } as unknown as BrowserSession;
   let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
@@ -104,7 +149,8 @@ export function useBrowser(name: string, app: () => { listen: (o: { port: number
     await close?.();
   });
   afterEach(async (ctx) => {
-    if (ctx.task.result?.state === 'fail') await reportFailure(session.page, `${name}-${ctx.task.name}`, session.problems);
+    if (ctx.task.result?.state === 'fail')
+      await reportFailure(session.page, `${name}-${ctx.task.name}`, session.problems);
   });
   return session;
 }

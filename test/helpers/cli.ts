@@ -10,7 +10,11 @@ export interface CliResult {
 }
 
 /** Runs the real `steward` executable as a child process. */
-export function runCli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 30_000): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  timeoutMs = 30_000,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [STEWARD_BIN, ...args], {
       env: { ...process.env, STEWARD_URL: undefined, STEWARD_TOKEN: undefined, ...env },

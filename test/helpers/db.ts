@@ -13,7 +13,9 @@ export const PG_URL = process.env.STEWARD_TEST_PG_URL;
 /** Every database the storage tests run on; PostgreSQL only when STEWARD_TEST_PG_URL is set. */
 export const DB_KINDS: DbKind[] = ['sqlite', 'postgres'];
 export const skipReason = (kind: DbKind): string | null =>
-  kind === 'postgres' && !PG_URL ? 'PostgreSQL tests skipped: set STEWARD_TEST_PG_URL=postgres://... to run them' : null;
+  kind === 'postgres' && !PG_URL
+    ? 'PostgreSQL tests skipped: set STEWARD_TEST_PG_URL=postgres://... to run them'
+    : null;
 
 export interface TestDatabase {
   kind: DbKind;
@@ -27,7 +29,12 @@ export async function createTestDatabase(kind: DbKind): Promise<TestDatabase> {
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'steward-test-'));
     const config = { kind: 'sqlite' as const, file: join(dir, 'steward.db') };
-    return { kind, config, open: () => openDatabase(config), drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      kind,
+      config,
+      open: () => openDatabase(config),
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   if (!PG_URL) throw new Error('STEWARD_TEST_PG_URL is not set');
   const name = `steward_test_${randomBytes(6).toString('hex')}`;

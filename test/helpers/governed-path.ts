@@ -16,7 +16,11 @@ export const SIGNERS: Record<string, string[]> = {
   production: ['pete'],
 };
 
-interface Blocker { measure: string; signoff: boolean; detail: string[] }
+interface Blocker {
+  measure: string;
+  signoff: boolean;
+  detail: string[];
+}
 
 /**
  * A tier-4 credit-scoring model (`scorecard` v1, team `lending`) taken through its process the
@@ -31,13 +35,29 @@ export function governedPath(app: () => App, opts: { skip?: (user: string, step:
   let evaluated = false;
   let monitored = false;
   const rows = (prefix: string, day: number, n: number, shift: number) =>
-    Array.from({ length: n }, (_, i) => JSON.stringify({ id: `${prefix}-${i}`, timestamp: new Date(day + i * 1000).toISOString(), features: { income: 30_000 + ((i * 7919) % 1000) * 50 + shift, segment: ['retail', 'sme', 'corporate'][(i * 31) % 3] }, prediction: i % 2, score: (i % 100) / 100 })).join('\n') + '\n';
+    Array.from({ length: n }, (_, i) =>
+      JSON.stringify({
+        id: `${prefix}-${i}`,
+        timestamp: new Date(day + i * 1000).toISOString(),
+        features: {
+          income: 30_000 + ((i * 7919) % 1000) * 50 + shift,
+          segment: ['retail', 'sme', 'corporate'][(i * 31) % 3],
+        },
+        prediction: i % 2,
+        score: (i % 100) / 100,
+      }),
+    ).join('\n') + '\n';
 
   async function evaluate(): Promise<void> {
     if (evaluated) return;
     evaluated = true;
     const csv = `y,yhat,sex\n${Array.from({ length: 200 }, (_, i) => `${i % 2},${i % 10 === 0 ? 1 - (i % 2) : i % 2},${i % 4 < 2 ? 'F' : 'M'}`).join('\n')}\n`;
-    const res = await app().inject({ method: 'POST', url: `${v}/evaluations?task=binary-classification&label=y&prediction=yhat&sensitive=sex`, headers: { 'content-type': 'text/csv', authorization: `Bearer ${tok.dana}` }, payload: csv });
+    const res = await app().inject({
+      method: 'POST',
+      url: `${v}/evaluations?task=binary-classification&label=y&prediction=yhat&sensitive=sex`,
+      headers: { 'content-type': 'text/csv', authorization: `Bearer ${tok.dana}` },
+      payload: csv,
+    });
     expect(res.statusCode, res.body).toBe(201);
   }
 
@@ -45,14 +65,34 @@ export function governedPath(app: () => App, opts: { skip?: (user: string, step:
     if (monitored) return;
     monitored = true;
     // The reference is the version's own first day in shadow: log it, then freeze it.
-    expect((await app().inject({ method: 'POST', url: `${v}/predictions`, headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${tok.dana}` }, payload: rows('ref', today - 9 * DAY, 500, 0) })).json().accepted).toBe(500);
+    expect(
+      (
+        await app().inject({
+          method: 'POST',
+          url: `${v}/predictions`,
+          headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${tok.dana}` },
+          payload: rows('ref', today - 9 * DAY, 500, 0),
+        })
+      ).json().accepted,
+    ).toBe(500);
     const pack = (await call(app(), { method: 'GET', url: `${v}/requirements` })).body;
     const monitors = new Set<string>();
-    for (const r of pack.requirements as { status: string; unmet?: string[] }[]) for (const d of r.unmet ?? []) {
-      const m = /^monitor '([a-z0-9.-]+)' configured$/.exec(d);
-      if (m) monitors.add(m[1]!);
-    }
-    const res = await call(app(), { method: 'PUT', url: `${v}/monitor`, token: tok.dana, body: { monitors: [...monitors], task: 'binary-classification', features: { income: 'numerical', segment: 'categorical' }, reference: { from: new Date(today - 9 * DAY).toISOString(), to: new Date(today - 8 * DAY).toISOString() } } });
+    for (const r of pack.requirements as { status: string; unmet?: string[] }[])
+      for (const d of r.unmet ?? []) {
+        const m = /^monitor '([a-z0-9.-]+)' configured$/.exec(d);
+        if (m) monitors.add(m[1]!);
+      }
+    const res = await call(app(), {
+      method: 'PUT',
+      url: `${v}/monitor`,
+      token: tok.dana,
+      body: {
+        monitors: [...monitors],
+        task: 'binary-classification',
+        features: { income: 'numerical', segment: 'categorical' },
+        reference: { from: new Date(today - 9 * DAY).toISOString(), to: new Date(today - 8 * DAY).toISOString() },
+      },
+    });
     expect(res.status, res.text).toBe(200);
   }
 
@@ -61,7 +101,17 @@ export function governedPath(app: () => App, opts: { skip?: (user: string, step:
     for (const b of [...blockers].sort((x, y) => Number(x.signoff) - Number(y.signoff))) {
       for (const d of b.detail) {
         const doc = /^a '([a-z0-9.-]+)' document$/.exec(d);
-        if (doc) expect((await call(app(), { method: 'POST', url: `${base}/documents`, token: base.includes('use-cases') ? tok.olga : tok.dana, body: { kind: doc[1], title: doc[1], content: `# ${doc[1]}` } })).status).toBe(201);
+        if (doc)
+          expect(
+            (
+              await call(app(), {
+                method: 'POST',
+                url: `${base}/documents`,
+                token: base.includes('use-cases') ? tok.olga : tok.dana,
+                body: { kind: doc[1], title: doc[1], content: `# ${doc[1]}` },
+              })
+            ).status,
+          ).toBe(201);
         if (/^check /.test(d)) await evaluate();
         if (/^monitor '/.test(d)) await configureMonitor();
         const signoff = /^(\d+) sign-off\(s\) by (.+?)(, independent)?$/.exec(d);
@@ -70,7 +120,12 @@ export function governedPath(app: () => App, opts: { skip?: (user: string, step:
           const role = roles.find((r) => SIGNERS[r]) ?? roles[0]!;
           for (const user of SIGNERS[role]!.slice(0, Number(signoff[1]))) {
             if (opts.skip?.(user, step)) continue;
-            const signed = await call(app(), { method: 'POST', url: signatureUrl, token: tok[user], body: { role, meaning: 'approve', comment: b.measure, password: PASSWORD(user) } });
+            const signed = await call(app(), {
+              method: 'POST',
+              url: signatureUrl,
+              token: tok[user],
+              body: { role, meaning: 'approve', comment: b.measure, password: PASSWORD(user) },
+            });
             // 409: this person's approval of this very state already counts (one signature, several measures).
             expect([201, 409], `${b.measure} by ${user}: ${signed.text}`).toContain(signed.status);
           }
@@ -89,16 +144,51 @@ export function governedPath(app: () => App, opts: { skip?: (user: string, step:
     get useCaseId() {
       return uc;
     },
-    check: async () => (await call(app(), { method: 'GET', url: '/api/v1/check?model=scorecard&version=1&environment=production' })).body,
+    check: async () =>
+      (await call(app(), { method: 'GET', url: '/api/v1/check?model=scorecard&version=1&environment=production' }))
+        .body,
 
     /** Users, the tier-4 use case, its model and version 1. */
     async seed(): Promise<void> {
-      for (const [role, users] of Object.entries(SIGNERS)) for (const u of users) tok[u] = await seedUser(app(), u, [{ scope: 'lending', role }]);
+      for (const [role, users] of Object.entries(SIGNERS))
+        for (const u of users) tok[u] = await seedUser(app(), u, [{ scope: 'lending', role }]);
       tok.dana = await seedUser(app(), 'dana', [{ scope: 'lending', role: 'data-scientist' }]);
-      uc = (await call(app(), { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('scorecard', { ownerTeam: 'lending' }) })).body.id;
-      expect((await call(app(), { method: 'PUT', url: `/api/v1/use-cases/${uc}/assessment`, body: { answers: creditScoring } })).body.tier).toBe(4);
-      expect((await call(app(), { method: 'POST', url: '/api/v1/models', token: tok.dana, body: { name: 'scorecard', useCaseId: uc } })).status).toBe(201);
-      expect((await call(app(), { method: 'POST', url: '/api/v1/models/scorecard/versions', token: tok.dana, body: { artifactUri: 's3://m/scorecard/1', artifactDigest: `sha256:${'1'.repeat(64)}` } })).status).toBe(201);
+      uc = (
+        await call(app(), {
+          method: 'POST',
+          url: '/api/v1/use-cases',
+          body: useCaseBody('scorecard', { ownerTeam: 'lending' }),
+        })
+      ).body.id;
+      expect(
+        (
+          await call(app(), {
+            method: 'PUT',
+            url: `/api/v1/use-cases/${uc}/assessment`,
+            body: { answers: creditScoring },
+          })
+        ).body.tier,
+      ).toBe(4);
+      expect(
+        (
+          await call(app(), {
+            method: 'POST',
+            url: '/api/v1/models',
+            token: tok.dana,
+            body: { name: 'scorecard', useCaseId: uc },
+          })
+        ).status,
+      ).toBe(201);
+      expect(
+        (
+          await call(app(), {
+            method: 'POST',
+            url: '/api/v1/models/scorecard/versions',
+            token: tok.dana,
+            body: { artifactUri: 's3://m/scorecard/1', artifactDigest: `sha256:${'1'.repeat(64)}` },
+          })
+        ).status,
+      ).toBe(201);
     },
 
     /** The use case's own steps, then the version's up to its last gate before monitoring. */
@@ -110,23 +200,43 @@ export function governedPath(app: () => App, opts: { skip?: (user: string, step:
         await satisfy(u, current.id, current.gate.blockers, `${u}/signatures`);
         const next = l.steps[l.steps.indexOf(current) + 1];
         if (!next) break;
-        const moved = await call(app(), { method: 'POST', url: `${u}/lifecycle/transitions`, token: tok.olga, body: { to: next.id } });
+        const moved = await call(app(), {
+          method: 'POST',
+          url: `${u}/lifecycle/transitions`,
+          token: tok.olga,
+          body: { to: next.id },
+        });
         if (moved.status !== 200) break;
       }
       for (let guard = 0; guard < 10; guard++) {
         const l = await lifecycle(v);
         const at = l.process.steps.indexOf(l.step);
-        await satisfy(v, l.step, l.steps.find((s: { id: string }) => s.id === l.step).gate.blockers as Blocker[], `${v}/signatures`);
+        await satisfy(
+          v,
+          l.step,
+          l.steps.find((s: { id: string }) => s.id === l.step).gate.blockers as Blocker[],
+          `${v}/signatures`,
+        );
         const next = l.process.steps[at + 1];
         if (!next || next === 'monitoring') break;
-        const moved = await call(app(), { method: 'POST', url: `${v}/lifecycle/transitions`, token: tok.dana, body: { to: next } });
+        const moved = await call(app(), {
+          method: 'POST',
+          url: `${v}/lifecycle/transitions`,
+          token: tok.dana,
+          body: { to: next },
+        });
         expect(moved.status, `${l.step} -> ${next}: ${moved.text}`).toBe(200);
       }
     },
 
     /** A day of production predictions whose income has shifted: the monitor sees drift. */
     async drift(): Promise<{ rule: string; severity: string }[]> {
-      const logged = await app().inject({ method: 'POST', url: `${v}/predictions`, headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${tok.dana}` }, payload: rows('prod', today - DAY, 500, 40_000) });
+      const logged = await app().inject({
+        method: 'POST',
+        url: `${v}/predictions`,
+        headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${tok.dana}` },
+        payload: rows('prod', today - DAY, 500, 40_000),
+      });
       expect(logged.json().accepted).toBe(500);
       let alerts: { rule: string; severity: string }[] = [];
       for (let i = 0; i < 300 && alerts.length === 0; i++) {

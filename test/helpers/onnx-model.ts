@@ -29,7 +29,8 @@ const concat = (parts: Field[]): Uint8Array => {
 };
 
 const int = (field: number, n: number | bigint): Field => new Uint8Array([...varint((field << 3) | 0), ...varint(n)]);
-const bytes = (field: number, data: Uint8Array): Field => concat([new Uint8Array([...varint((field << 3) | 2), ...varint(data.length)]), data]);
+const bytes = (field: number, data: Uint8Array): Field =>
+  concat([new Uint8Array([...varint((field << 3) | 2), ...varint(data.length)]), data]);
 const str = (field: number, s: string): Field => bytes(field, new TextEncoder().encode(s));
 const msg = (field: number, parts: Field[]): Field => bytes(field, concat(parts));
 
@@ -46,7 +47,8 @@ function valueInfo(field: number, name: string, elemType: number, dims: (number 
   return msg(field, [str(1, name), msg(2, [msg(1, [int(1, elemType), msg(2, dims.map(dim))])])]);
 }
 
-const node = (op: string, inputs: string[], outputs: string[], attrs: Field[] = []): Field => msg(1, [...inputs.map((i) => str(1, i)), ...outputs.map((o) => str(2, o)), str(4, op), ...attrs]);
+const node = (op: string, inputs: string[], outputs: string[], attrs: Field[] = []): Field =>
+  msg(1, [...inputs.map((i) => str(1, i)), ...outputs.map((o) => str(2, o)), str(4, op), ...attrs]);
 
 const intAttr = (name: string, value: number): Field => msg(5, [str(1, name), int(3, value), int(20, 2 /* INT */)]);
 
@@ -79,8 +81,16 @@ export function linearOnnxModel({ weights, bias, kind, input = 'features' }: Lin
   const initializers = [tensor('W', [f, 1], weights), tensor('B', [1], [bias])];
   if (kind === 'logistic') {
     initializers.push(tensor('one', [1], [1]));
-    initializers.push(msg(5, [int(1, 1), int(2, INT64), str(8, 'axes'), bytes(9, new Uint8Array(new BigInt64Array([1n]).buffer))]));
+    initializers.push(
+      msg(5, [int(1, 1), int(2, INT64), str(8, 'axes'), bytes(9, new Uint8Array(new BigInt64Array([1n]).buffer))]),
+    );
   }
-  const graph = msg(7, [...nodes, str(2, 'steward-test'), ...initializers, valueInfo(11, input, FLOAT, ['N', f]), ...outputs]);
+  const graph = msg(7, [
+    ...nodes,
+    str(2, 'steward-test'),
+    ...initializers,
+    valueInfo(11, input, FLOAT, ['N', f]),
+    ...outputs,
+  ]);
   return concat([int(1, 8), str(2, 'steward-tests'), graph, msg(8, [str(1, ''), int(2, 13)])]);
 }

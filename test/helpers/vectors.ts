@@ -6,6 +6,7 @@ export const VECTORS_DIR = fileURLToPath(new URL('../../../shared/vectors/', imp
 
 export function loadVectors(name: string): { doc: Record<string, unknown> | null; skip: string | null } {
   const path = `${VECTORS_DIR}${name}`;
-  if (!existsSync(path)) return { doc: null, skip: `golden vectors skipped: ${path} is absent (it ships beside the project in CI)` };
+  if (!existsSync(path))
+    return { doc: null, skip: `golden vectors skipped: ${path} is absent (it ships beside the project in CI)` };
   return { doc: JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>, skip: null };
 }

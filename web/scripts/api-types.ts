@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
-import { apiDocument } from '../../src/http/openapi-document.ts';
+import { apiDocument } from '../../src/cli/openapi-document.ts';
 
 export const API_TYPES_FILE = fileURLToPath(new URL('../src/api/schema.gen.ts', import.meta.url));
 

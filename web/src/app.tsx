@@ -35,7 +35,10 @@ const ROUTES: [string, (p: Record<string, string>) => ReactNode, string][] = [
 export function App() {
   const { path } = useLocation();
   const { me, signOut, hasRole } = useSession();
-  const inbox = useLoad(async () => ok(await api.GET('/api/v1/tasks', { params: { query: { status: 'open', limit: 500 } } })).items.length, [path]);
+  const inbox = useLoad(
+    async () => ok(await api.GET('/api/v1/tasks', { params: { query: { status: 'open', limit: 500 } } })).items.length,
+    [path],
+  );
   let page: ReactNode = <NotFound />;
   let title = 'Not found';
   for (const [pattern, render, name] of ROUTES) {
@@ -48,16 +51,30 @@ export function App() {
   }
   useEffect(() => void (document.title = `${title} · Steward`), [title]);
   const nav = (to: string, label: ReactNode) => (
-    <Link to={to} aria-current={(to === '/' ? path === '/' : path.startsWith(to)) ? 'page' : undefined}>{label}</Link>
+    <Link to={to} aria-current={(to === '/' ? path === '/' : path.startsWith(to)) ? 'page' : undefined}>
+      {label}
+    </Link>
   );
   return (
     <>
-      <a className="skip" href="#main">Skip to content</a>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
       <header className="top">
         <span className="brand">Steward</span>
         <nav aria-label="Main">
           {nav('/', 'Inventory')}
-          {nav('/inbox', <>Inbox{inbox.data ? <span className="count" aria-label={`${inbox.data} open tasks`}>{inbox.data}</span> : null}</>)}
+          {nav(
+            '/inbox',
+            <>
+              Inbox
+              {inbox.data ? (
+                <span className="count" aria-label={`${inbox.data} open tasks`}>
+                  {inbox.data}
+                </span>
+              ) : null}
+            </>,
+          )}
           {nav('/alerts', 'Alerts')}
           {nav('/datasets', 'Datasets')}
           {nav('/policy', 'Policy')}
@@ -65,11 +82,17 @@ export function App() {
           {hasRole('admin') && nav('/admin', 'Admin')}
         </nav>
         <span className="user">
-          <Link to="/account" title={me.roles.map((r) => `${r.role}@${r.scope}`).join(', ')}>{me.displayName}</Link>
-          <button type="button" className="ghost" onClick={() => void signOut()}>Sign out</button>
+          <Link to="/account" title={me.roles.map((r) => `${r.role}@${r.scope}`).join(', ')}>
+            {me.displayName}
+          </Link>
+          <button type="button" className="ghost" onClick={() => void signOut()}>
+            Sign out
+          </button>
         </span>
       </header>
-      <main id="main" tabIndex={-1}>{page}</main>
+      <main id="main" tabIndex={-1}>
+        {page}
+      </main>
     </>
   );
 }
@@ -78,7 +101,9 @@ function NotFound() {
   return (
     <div className="card">
       <h1>Page not found</h1>
-      <p><Link to="/">Back to the inventory</Link></p>
+      <p>
+        <Link to="/">Back to the inventory</Link>
+      </p>
     </div>
   );
 }

@@ -32,7 +32,16 @@ export function SessionGate({ children }: { children: ReactNode }) {
     loadMe().then(setMe, () => setMe(null));
   }, []);
   if (me === undefined) return <p className="muted centre">Loading…</p>;
-  if (me === null) return <SignIn expired={expired} onSignedIn={(m) => { setExpired(false); setMe(m); }} />;
+  if (me === null)
+    return (
+      <SignIn
+        expired={expired}
+        onSignedIn={(m) => {
+          setExpired(false);
+          setMe(m);
+        }}
+      />
+    );
   if (me.passwordChangeRequired) return <ChangePassword onChanged={() => loadMe().then(setMe)} />;
   const value: SessionValue = {
     me,
@@ -56,18 +65,44 @@ function SignIn({ onSignedIn, expired }: { onSignedIn: (me: Me) => void; expired
   });
   return (
     <main className="signin">
-      <form onSubmit={(e) => { e.preventDefault(); void signIn.act(); }} aria-labelledby="signin-title">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void signIn.act();
+        }}
+        aria-labelledby="signin-title"
+      >
         <h1 id="signin-title">Steward</h1>
         <p className="muted">Model governance: sign in to continue.</p>
-        {expired && <p className="notice" role="status">Your session ended. Sign in again.</p>}
+        {expired && (
+          <p className="notice" role="status">
+            Your session ended. Sign in again.
+          </p>
+        )}
         <Field label="Username">
-          <input name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} required autoFocus />
+          <input
+            name="username"
+            autoComplete="username"
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+            required
+            autoFocus
+          />
         </Field>
         <Field label="Password">
-          <input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+          />
         </Field>
         <Problem error={signIn.error} />
-        <button type="submit" disabled={signIn.busy}>Sign in</button>
+        <button type="submit" disabled={signIn.busy}>
+          Sign in
+        </button>
       </form>
     </main>
   );
@@ -82,17 +117,37 @@ function ChangePassword({ onChanged }: { onChanged: () => void }) {
   });
   return (
     <main className="signin">
-      <form onSubmit={(e) => { e.preventDefault(); void change.act(); }} aria-labelledby="pw-title">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void change.act();
+        }}
+        aria-labelledby="pw-title"
+      >
         <h1 id="pw-title">Choose your password</h1>
         <p className="muted">This account still uses a one-time password.</p>
         <Field label="One-time password">
-          <input type="password" autoComplete="current-password" value={currentPassword} onChange={(e) => setCurrent(e.target.value)} required />
+          <input
+            type="password"
+            autoComplete="current-password"
+            value={currentPassword}
+            onChange={(e) => setCurrent(e.target.value)}
+            required
+          />
         </Field>
         <Field label="New password" hint="at least 12 characters">
-          <input type="password" autoComplete="new-password" value={newPassword} onChange={(e) => setNew(e.target.value)} required />
+          <input
+            type="password"
+            autoComplete="new-password"
+            value={newPassword}
+            onChange={(e) => setNew(e.target.value)}
+            required
+          />
         </Field>
         <Problem error={change.error} />
-        <button type="submit" disabled={change.busy}>Change password</button>
+        <button type="submit" disabled={change.busy}>
+          Change password
+        </button>
       </form>
     </main>
   );

@@ -139,7 +139,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('columns', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('dataset_lineage_pk', ['dataset_version_id', 'source_dataset_version_id'])
     .execute();
-  await db.schema.createIndex('dataset_lineage_source_idx').on('dataset_lineage').column('source_dataset_version_id').execute();
+  await db.schema
+    .createIndex('dataset_lineage_source_idx')
+    .on('dataset_lineage')
+    .column('source_dataset_version_id')
+    .execute();
 
   await db.schema
     .createTable('version_datasets')
@@ -148,11 +152,27 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('role', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('version_datasets_pk', ['model_version_id', 'dataset_version_id', 'role'])
     .execute();
-  await db.schema.createIndex('version_datasets_dataset_idx').on('version_datasets').column('dataset_version_id').execute();
+  await db.schema
+    .createIndex('version_datasets_dataset_idx')
+    .on('version_datasets')
+    .column('dataset_version_id')
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['version_datasets', 'dataset_lineage', 'dataset_versions', 'dataset_columns', 'datasets', 'model_aliases', 'version_tags', 'model_versions', 'model_tags', 'models', 'use_cases']) {
+  for (const t of [
+    'version_datasets',
+    'dataset_lineage',
+    'dataset_versions',
+    'dataset_columns',
+    'datasets',
+    'model_aliases',
+    'version_tags',
+    'model_versions',
+    'model_tags',
+    'models',
+    'use_cases',
+  ]) {
     await db.schema.dropTable(t).execute();
   }
 }

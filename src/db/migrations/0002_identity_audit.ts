@@ -11,8 +11,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   // Teams named by existing records become real teams.
   const now = new Date().toISOString();
-  await sql`insert into teams (name, display_name, created_at) select distinct owner_team, owner_team, ${now} from use_cases where owner_team not in (select name from teams)`.execute(db);
-  await sql`insert into teams (name, display_name, created_at) select distinct owner_team, owner_team, ${now} from datasets where owner_team not in (select name from teams)`.execute(db);
+  await sql`insert into teams (name, display_name, created_at) select distinct owner_team, owner_team, ${now} from use_cases where owner_team not in (select name from teams)`.execute(
+    db,
+  );
+  await sql`insert into teams (name, display_name, created_at) select distinct owner_team, owner_team, ${now} from datasets where owner_team not in (select name from teams)`.execute(
+    db,
+  );
 
   await db.schema
     .createTable('users')
@@ -86,7 +90,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('subject_type', 'text', (c) => c.generatedAlwaysAs(field(['subject', 'type'])).stored())
     .addColumn('subject_id', 'text', (c) => c.generatedAlwaysAs(field(['subject', 'id'])).stored())
     .execute();
-  await db.schema.createIndex('audit_events_subject_idx').on('audit_events').columns(['subject_type', 'subject_id', 'seq']).execute();
+  await db.schema
+    .createIndex('audit_events_subject_idx')
+    .on('audit_events')
+    .columns(['subject_type', 'subject_id', 'seq'])
+    .execute();
   await db.schema.createIndex('audit_events_actor_idx').on('audit_events').columns(['actor_id', 'seq']).execute();
   await db.schema.createIndex('audit_events_action_idx').on('audit_events').columns(['action', 'seq']).execute();
   await db.schema.createIndex('audit_events_time_idx').on('audit_events').column('time').execute();
@@ -118,7 +126,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['audit_checkpoints', 'audit_head', 'audit_nodes', 'audit_events', 'sessions', 'api_tokens', 'role_assignments', 'users', 'teams']) {
+  for (const t of [
+    'audit_checkpoints',
+    'audit_head',
+    'audit_nodes',
+    'audit_events',
+    'sessions',
+    'api_tokens',
+    'role_assignments',
+    'users',
+    'teams',
+  ]) {
     await db.schema.dropTable(t).execute();
   }
 }

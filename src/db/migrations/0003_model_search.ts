@@ -5,10 +5,21 @@ import type { Kysely } from 'kysely';
  * only ASCII, so folding in JavaScript makes `q=über` find "Über" on both databases.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('models').addColumn('search_text', 'text', (c) => c.notNull().defaultTo('')).execute();
-  const rows = (await db.selectFrom('models').select(['id', 'name', 'description']).execute()) as { id: string; name: string; description: string }[];
+  await db.schema
+    .alterTable('models')
+    .addColumn('search_text', 'text', (c) => c.notNull().defaultTo(''))
+    .execute();
+  const rows = (await db.selectFrom('models').select(['id', 'name', 'description']).execute()) as {
+    id: string;
+    name: string;
+    description: string;
+  }[];
   for (const r of rows) {
-    await db.updateTable('models').set({ search_text: modelSearchText(r.name, r.description) }).where('id', '=', r.id).execute();
+    await db
+      .updateTable('models')
+      .set({ search_text: modelSearchText(r.name, r.description) })
+      .where('id', '=', r.id)
+      .execute();
   }
 }
 

@@ -17,7 +17,13 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addUniqueConstraint('policy_packs_version_uq', ['name', 'version'])
     .execute();
   // At most one active pack: everything is evaluated under it.
-  await db.schema.createIndex('policy_packs_one_active').on('policy_packs').column('status').unique().where(sql.ref('status'), '=', 'active').execute();
+  await db.schema
+    .createIndex('policy_packs_one_active')
+    .on('policy_packs')
+    .column('status')
+    .unique()
+    .where(sql.ref('status'), '=', 'active')
+    .execute();
 
   await db.schema
     .createTable('assessments')
@@ -47,10 +53,20 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('created_by', 'text')
     .execute();
-  await db.schema.createIndex('assessments_use_case_idx').on('assessments').columns(['use_case_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('assessments_use_case_idx')
+    .on('assessments')
+    .columns(['use_case_id', 'created_at'])
+    .execute();
   await db.schema.createIndex('assessments_review_idx').on('assessments').columns(['current', 'review_by']).execute();
   // One current assessment per use case, whatever the concurrency.
-  await db.schema.createIndex('assessments_one_current').on('assessments').column('use_case_id').unique().where(sql.ref('current'), '=', 1).execute();
+  await db.schema
+    .createIndex('assessments_one_current')
+    .on('assessments')
+    .column('use_case_id')
+    .unique()
+    .where(sql.ref('current'), '=', 1)
+    .execute();
 
   await db.schema
     .createTable('ethical_positions')
@@ -72,5 +88,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['ethical_alignments', 'ethical_positions', 'assessments', 'policy_packs']) await db.schema.dropTable(t).execute();
+  for (const t of ['ethical_alignments', 'ethical_positions', 'assessments', 'policy_packs'])
+    await db.schema.dropTable(t).execute();
 }

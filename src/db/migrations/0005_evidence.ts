@@ -17,7 +17,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('created_by', 'text')
     .execute();
-  await db.schema.createIndex('evidence_version_idx').on('evidence').columns(['model_version_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('evidence_version_idx')
+    .on('evidence')
+    .columns(['model_version_id', 'created_at'])
+    .execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

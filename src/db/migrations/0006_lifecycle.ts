@@ -37,7 +37,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('created_by', 'text')
     .execute();
-  await db.schema.createIndex('use_case_documents_idx').on('use_case_documents').columns(['use_case_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('use_case_documents_idx')
+    .on('use_case_documents')
+    .columns(['use_case_id', 'created_at'])
+    .execute();
 
   await db.schema
     .createTable('signatures')
@@ -59,7 +63,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
   // The same person signing the same state in the same role and meaning twice is one signature.
-  await db.schema.createIndex('signatures_once').on('signatures').columns(['subject_id', 'signer_id', 'role', 'meaning', 'covered_digest']).unique().execute();
+  await db.schema
+    .createIndex('signatures_once')
+    .on('signatures')
+    .columns(['subject_id', 'signer_id', 'role', 'meaning', 'covered_digest'])
+    .unique()
+    .execute();
 
   await db.schema
     .createTable('promotions')
@@ -77,7 +86,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('open_key', 'text')
     .execute();
   await db.schema.createIndex('promotions_one_open').on('promotions').column('open_key').unique().execute();
-  await db.schema.createIndex('promotions_version_idx').on('promotions').columns(['model_version_id', 'requested_at']).execute();
+  await db.schema
+    .createIndex('promotions_version_idx')
+    .on('promotions')
+    .columns(['model_version_id', 'requested_at'])
+    .execute();
 
   await db.schema
     .createTable('deployments')
@@ -121,5 +134,14 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['tasks', 'deployments', 'promotions', 'signatures', 'use_case_documents', 'use_case_states', 'lifecycle_states']) await db.schema.dropTable(t).execute();
+  for (const t of [
+    'tasks',
+    'deployments',
+    'promotions',
+    'signatures',
+    'use_case_documents',
+    'use_case_states',
+    'lifecycle_states',
+  ])
+    await db.schema.dropTable(t).execute();
 }

@@ -37,7 +37,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('received_at', 'text', (c) => c.notNull())
     .addColumn('received_by', 'text')
     .execute();
-  await db.schema.createIndex('ingest_batches_version').on('ingest_batches').columns(['model_version_id', 'received_at']).execute();
+  await db.schema
+    .createIndex('ingest_batches_version')
+    .on('ingest_batches')
+    .columns(['model_version_id', 'received_at'])
+    .execute();
 
   await db.schema
     .createTable('monitor_profiles')
@@ -52,7 +56,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('received_by', 'text')
     .addUniqueConstraint('monitor_profiles_key', ['model_version_id', 'profile_key'])
     .execute();
-  await db.schema.createIndex('monitor_profiles_window').on('monitor_profiles').columns(['model_version_id', 'window_start_ms']).execute();
+  await db.schema
+    .createIndex('monitor_profiles_window')
+    .on('monitor_profiles')
+    .columns(['model_version_id', 'window_start_ms'])
+    .execute();
 
   // The reference a version's drift is measured against, frozen when the monitor is configured.
   await db.schema
@@ -84,7 +92,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('config_id', 'text')
     .addPrimaryKeyConstraint('monitor_windows_pk', ['model_version_id', 'window_start_ms'])
     .execute();
-  await db.schema.createIndex('monitor_windows_pending').on('monitor_windows').columns(['model_version_id', 'generation', 'computed_generation']).execute();
+  await db.schema
+    .createIndex('monitor_windows_pending')
+    .on('monitor_windows')
+    .columns(['model_version_id', 'generation', 'computed_generation'])
+    .execute();
 
   await db.schema
     .createTable('kpi_values')
@@ -162,5 +174,16 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const t of ['suspensions', 'incidents', 'alerts', 'kpi_values', 'monitor_windows', 'monitor_references', 'monitor_profiles', 'ingest_batches', 'predictions']) await db.schema.dropTable(t).execute();
+  for (const t of [
+    'suspensions',
+    'incidents',
+    'alerts',
+    'kpi_values',
+    'monitor_windows',
+    'monitor_references',
+    'monitor_profiles',
+    'ingest_batches',
+    'predictions',
+  ])
+    await db.schema.dropTable(t).execute();
 }

@@ -25,7 +25,14 @@ export type StatTest = (typeof STAT_TESTS)[number];
 export type ColumnType = 'numerical' | 'categorical';
 
 /** Evidently's default thresholds: p-values for ks/chisquare/z, distances for the rest. */
-export const DEFAULT_THRESHOLDS: Readonly<Record<StatTest, number>> = { ks: 0.05, chisquare: 0.05, z: 0.05, wasserstein: 0.1, psi: 0.1, jensenshannon: 0.1 };
+export const DEFAULT_THRESHOLDS: Readonly<Record<StatTest, number>> = {
+  ks: 0.05,
+  chisquare: 0.05,
+  z: 0.05,
+  wasserstein: 0.1,
+  psi: 0.1,
+  jensenshannon: 0.1,
+};
 
 export interface DriftOptions {
   /** Force one test for the column instead of Evidently's default choice. */
@@ -108,12 +115,18 @@ function distinctUnion(a: Float64Array, b: Float64Array): number {
  * Drift of one column between a reference and a current sample: every statistic that applies
  * (with its own drift flag) and the deciding one (`evidently_default`).
  */
-export function columnDrift(type: ColumnType, reference: RawSample | CleanSample, current: RawSample, options: DriftOptions = {}) {
+export function columnDrift(
+  type: ColumnType,
+  reference: RawSample | CleanSample,
+  current: RawSample,
+  options: DriftOptions = {},
+) {
   const thresholds = { ...DEFAULT_THRESHOLDS, ...options.thresholds };
   let column: ColumnSamples;
   let nUnique: number;
   if (type === 'numerical') {
-    const ref = reference instanceof CleanSample ? reference.sorted : cleanNumerical(reference as ArrayLike<number | null>);
+    const ref =
+      reference instanceof CleanSample ? reference.sorted : cleanNumerical(reference as ArrayLike<number | null>);
     const cur = cleanNumerical(current as ArrayLike<number | null>);
     column = { type, ref, cur, referenceDistinct: distinctSorted(ref) };
     nUnique = distinctUnion(ref, cur);
@@ -126,9 +139,24 @@ export function columnDrift(type: ColumnType, reference: RawSample | CleanSample
   }
   const nRef = column.ref.length;
   const nCur = column.cur.length;
-  const out: Record<string, unknown> = { n_reference_raw: reference instanceof CleanSample ? reference.sorted.length : reference.length, n_current_raw: current.length, n_reference: nRef, n_current: nCur, n_unique_combined: nUnique };
+  const out: Record<string, unknown> = {
+    n_reference_raw: reference instanceof CleanSample ? reference.sorted.length : reference.length,
+    n_current_raw: current.length,
+    n_reference: nRef,
+    n_current: nCur,
+    n_unique_combined: nUnique,
+  };
   if (nRef === 0 || nCur === 0) {
-    return { report: out, decision: { stattest: options.stattest ?? null, threshold: null, drift_score: NaN, drift_detected: false, reason: 'an empty sample after cleaning' } };
+    return {
+      report: out,
+      decision: {
+        stattest: options.stattest ?? null,
+        threshold: null,
+        drift_score: NaN,
+        drift_detected: false,
+        reason: 'an empty sample after cleaning',
+      },
+    };
   }
   const scores: Partial<Record<StatTest, number>> = {};
 
@@ -147,7 +175,10 @@ export function columnDrift(type: ColumnType, reference: RawSample | CleanSample
   };
   const js = jensenShannon(binned.reference, binned.current);
   scores.jensenshannon = js.distance;
-  out.jensenshannon_evidently = { ...js, drift_detected: isDrift('jensenshannon', js.distance, thresholds.jensenshannon) };
+  out.jensenshannon_evidently = {
+    ...js,
+    drift_detected: isDrift('jensenshannon', js.distance, thresholds.jensenshannon),
+  };
 
   // Counts per value feed chi-square and the z-test; bounded to low-cardinality columns.
   const counts = column.type === 'categorical' || nUnique <= 20 ? categoryCounts(column) : undefined;
@@ -158,7 +189,12 @@ export function columnDrift(type: ColumnType, reference: RawSample | CleanSample
     const distance = wasserstein(column.ref, column.cur);
     const std = stdDdof0(column.ref);
     scores.wasserstein = distance / Math.max(std, 0.001);
-    out.wasserstein = { distance, reference_std_ddof0: std, normed: scores.wasserstein, normed_drift_detected: isDrift('wasserstein', scores.wasserstein, thresholds.wasserstein) };
+    out.wasserstein = {
+      distance,
+      reference_std_ddof0: std,
+      normed: scores.wasserstein,
+      normed_drift_detected: isDrift('wasserstein', scores.wasserstein, thresholds.wasserstein),
+    };
     out.psi_quantile10 = psiQuantile10(column.ref, column.cur);
   } else out.psi_quantile10 = null;
   if (counts) {
@@ -179,7 +215,13 @@ export function columnDrift(type: ColumnType, reference: RawSample | CleanSample
   const score = scores[stattest];
   const decision =
     score === undefined
-      ? { stattest, threshold, drift_score: NaN, drift_detected: false, reason: `${stattest} does not apply to this column` }
+      ? {
+          stattest,
+          threshold,
+          drift_score: NaN,
+          drift_detected: false,
+          reason: `${stattest} does not apply to this column`,
+        }
       : { stattest, threshold, drift_score: score, drift_detected: isDrift(stattest, score, threshold) };
   out.evidently_default = decision;
   return { report: out, decision };
@@ -192,7 +234,12 @@ export function datasetDrift(decisions: Record<string, Pick<ColumnDecision, 'dri
   const names = Object.keys(decisions);
   const drifted = names.filter((n) => decisions[n]!.drift_detected).length;
   const share = names.length === 0 ? 0 : drifted / names.length;
-  return { number_of_columns: names.length, number_of_drifted_columns: drifted, share_of_drifted_columns: share, dataset_drift: names.length > 0 && share >= driftShare };
+  return {
+    number_of_columns: names.length,
+    number_of_drifted_columns: drifted,
+    share_of_drifted_columns: share,
+    dataset_drift: names.length > 0 && share >= driftShare,
+  };
 }
 
 /**
@@ -206,8 +253,23 @@ export function countsDrift(type: ColumnType, reference: number[], current: numb
   const nRef = reference.reduce((a, b) => a + b, 0);
   const nCur = current.reduce((a, b) => a + b, 0);
   const nUnique = reference.filter((c, i) => c + current[i]! > 0).length;
-  const out: Record<string, unknown> = { n_reference: nRef, n_current: nCur, n_unique_combined: nUnique, from: 'profile' };
-  if (nRef === 0 || nCur === 0) return { report: out, decision: { stattest: options.stattest ?? null, threshold: null, drift_score: NaN, drift_detected: false, reason: 'an empty sample' } };
+  const out: Record<string, unknown> = {
+    n_reference: nRef,
+    n_current: nCur,
+    n_unique_combined: nUnique,
+    from: 'profile',
+  };
+  if (nRef === 0 || nCur === 0)
+    return {
+      report: out,
+      decision: {
+        stattest: options.stattest ?? null,
+        threshold: null,
+        drift_score: NaN,
+        drift_detected: false,
+        reason: 'an empty sample',
+      },
+    };
   const scores: Partial<Record<StatTest, number>> = {};
   const rp = reference.map((c) => c / nRef);
   const cp = current.map((c) => c / nCur);
@@ -234,7 +296,13 @@ export function countsDrift(type: ColumnType, reference: number[], current: numb
   const score = scores[stattest];
   const decision =
     score === undefined
-      ? { stattest, threshold, drift_score: NaN, drift_detected: false, reason: `${stattest} needs the values themselves, not a profile` }
+      ? {
+          stattest,
+          threshold,
+          drift_score: NaN,
+          drift_detected: false,
+          reason: `${stattest} needs the values themselves, not a profile`,
+        }
       : { stattest, threshold, drift_score: score, drift_detected: isDrift(stattest, score, threshold) };
   return { report: out, decision };
 }

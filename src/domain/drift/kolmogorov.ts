@@ -4,7 +4,6 @@
 // exact and cheap, Pelz-Good's asymptotic series for large n, and 2 x Smirnov's one-sided tail
 // in the far tail. The region boundaries are the ones scipy uses, so its answers are reproduced.
 
-
 const LOG_2PI = Math.log(2 * Math.PI);
 const SQRT_2PI = Math.sqrt(2 * Math.PI);
 const PI2 = Math.PI ** 2;
@@ -15,7 +14,10 @@ const clip = (p: number) => Math.min(1, Math.max(0, p));
 
 /** log(n! / n^n) by Stirling's series with n log n removed up front (no cancellation). */
 function logFactorialOverPower(n: number): number {
-  const coeffs = [-2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4, -5.952380952380952381e-4, 7.9365079365079365079e-4, -2.7777777777777777778e-3, 8.3333333333333333333e-2];
+  const coeffs = [
+    -2.955065359477124183e-2, 6.4102564102564102564e-3, -1.9175269175269175269e-3, 8.4175084175084175084e-4,
+    -5.952380952380952381e-4, 7.9365079365079365079e-4, -2.7777777777777777778e-3, 8.3333333333333333333e-2,
+  ];
   const r = 1 / n;
   let poly = 0;
   for (const c of coeffs) poly = poly * (r / n) + c;

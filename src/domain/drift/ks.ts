@@ -82,8 +82,14 @@ export function ksTwoSample(ref: ArrayLike<number>, cur: ArrayLike<number>): KsR
   // are tracked separately over values present in each sample.
   let i = 0;
   let j = 0;
-  let posRef = -Infinity, posRefAt = NaN, posCur = -Infinity, posCurAt = NaN;
-  let negRef = -Infinity, negRefAt = NaN, negCur = -Infinity, negCurAt = NaN;
+  let posRef = -Infinity,
+    posRefAt = NaN,
+    posCur = -Infinity,
+    posCurAt = NaN;
+  let negRef = -Infinity,
+    negRefAt = NaN,
+    negCur = -Infinity,
+    negCurAt = NaN;
   while (i < n1 || j < n2) {
     const v = j >= n2 || (i < n1 && ref[i]! <= cur[j]!) ? ref[i]! : cur[j]!;
     const i0 = i;
@@ -118,8 +124,24 @@ export function ksTwoSample(ref: ArrayLike<number>, cur: ArrayLike<number>): KsR
     const d = h / lcm;
     const p = h === 0 ? 1 : n1 === n2 ? outsideSquare(n1, h) : outsideBand(n1, n2, g, h);
     if (Number.isFinite(p) && p >= 0 && p <= 1) {
-      return { statistic: d, pvalue: p, pvalue_method: 'exact', statistic_location: location, statistic_sign: sign, pvalue_asymp_kstwo: asymp, pvalue_kolmogorov: kolmogorov };
+      return {
+        statistic: d,
+        pvalue: p,
+        pvalue_method: 'exact',
+        statistic_location: location,
+        statistic_sign: sign,
+        pvalue_asymp_kstwo: asymp,
+        pvalue_kolmogorov: kolmogorov,
+      };
     }
   }
-  return { statistic: dRaw, pvalue: asymp, pvalue_method: 'asymp', statistic_location: location, statistic_sign: sign, pvalue_asymp_kstwo: asymp, pvalue_kolmogorov: kolmogorov };
+  return {
+    statistic: dRaw,
+    pvalue: asymp,
+    pvalue_method: 'asymp',
+    statistic_location: location,
+    statistic_sign: sign,
+    pvalue_asymp_kstwo: asymp,
+    pvalue_kolmogorov: kolmogorov,
+  };
 }

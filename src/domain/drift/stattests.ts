@@ -7,7 +7,9 @@ import { chi2Sf, normalCdf } from './special.ts';
 export type Key = string | number;
 
 /** Histogram bins for a column: fixed edges (numerical) or one bin per distinct value. */
-export type Bins = { mode: 'sturges_histogram'; n_bins: number; edges: number[] } | { mode: 'distinct_values'; n_bins: number; keys: Key[] };
+export type Bins =
+  | { mode: 'sturges_histogram'; n_bins: number; edges: number[] }
+  | { mode: 'distinct_values'; n_bins: number; keys: Key[] };
 
 export interface Binned {
   bins: Bins;
@@ -74,7 +76,11 @@ export function evidentlyBins(column: ColumnSamples): Binned {
     const hi = Math.max(column.ref[column.ref.length - 1]!, column.cur[column.cur.length - 1] ?? -Infinity);
     const edges = sturgesEdges(lo, hi, column.ref.length + column.cur.length);
     const pct = (xs: ArrayLike<number>) => histogramSorted(xs, edges).map((c) => c / xs.length);
-    return { bins: { mode: 'sturges_histogram', n_bins: edges.length - 1, edges }, reference: pct(column.ref), current: pct(column.cur) };
+    return {
+      bins: { mode: 'sturges_histogram', n_bins: edges.length - 1, edges },
+      reference: pct(column.ref),
+      current: pct(column.cur),
+    };
   }
   const { keys, reference, current } = categoryCounts(column);
   return {
@@ -103,7 +109,8 @@ export function fillZeroes(percents: number[]): number[] {
 /** Population stability index sum (r - c) ln(r / c). */
 export function psi(reference: number[], current: number[]): number {
   let sum = 0;
-  for (let i = 0; i < reference.length; i++) sum += (reference[i]! - current[i]!) * Math.log(reference[i]! / current[i]!);
+  for (let i = 0; i < reference.length; i++)
+    sum += (reference[i]! - current[i]!) * Math.log(reference[i]! / current[i]!);
   return sum;
 }
 
@@ -153,7 +160,12 @@ export function stdDdof0(xs: ArrayLike<number>): number {
 }
 
 /** scipy.stats.chisquare(cur_counts, ref_counts * n_cur / n_ref), Evidently's chi-square drift test. */
-export function chiSquare(refCounts: number[], curCounts: number[], nRef: number, nCur: number): { statistic: number; pvalue: number; dof: number } {
+export function chiSquare(
+  refCounts: number[],
+  curCounts: number[],
+  nRef: number,
+  nCur: number,
+): { statistic: number; pvalue: number; dof: number } {
   const k = refCounts.length;
   if (k <= 1) return { statistic: 0, pvalue: NaN, dof: 0 };
   const norm = nCur / nRef;
@@ -167,7 +179,11 @@ export function chiSquare(refCounts: number[], curCounts: number[], nRef: number
 }
 
 /** scipy.stats.chi2_contingency on the 2 x K table [ref, cur]; Yates' correction only when dof is 1. */
-export function chi2Contingency(refCounts: number[], curCounts: number[], correction: boolean): { statistic: number; pvalue: number; dof: number } {
+export function chi2Contingency(
+  refCounts: number[],
+  curCounts: number[],
+  correction: boolean,
+): { statistic: number; pvalue: number; dof: number } {
   const k = refCounts.length;
   if (k <= 1) return { statistic: 0, pvalue: 1, dof: 0 };
   const r1 = refCounts.reduce((a, b) => a + b, 0);
@@ -176,7 +192,10 @@ export function chi2Contingency(refCounts: number[], curCounts: number[], correc
   let stat = 0;
   for (let i = 0; i < k; i++) {
     const col = refCounts[i]! + curCounts[i]!;
-    for (const [o, row] of [[refCounts[i]!, r1], [curCounts[i]!, r2]] as const) {
+    for (const [o, row] of [
+      [refCounts[i]!, r1],
+      [curCounts[i]!, r2],
+    ] as const) {
       const e = (row * col) / total;
       let d = o - e;
       if (correction && k === 2) d = Math.sign(d) * Math.max(0, Math.abs(d) - Math.min(0.5, Math.abs(d)));
@@ -190,7 +209,13 @@ export function chi2Contingency(refCounts: number[], curCounts: number[], correc
 export function zTest(refCounts: number[], curCounts: number[]): number {
   const nonEmpty = (xs: number[]) => xs.filter((c) => c > 0).length;
   // A single value shared by both samples: nothing to compare.
-  if (refCounts.length === 1 || (nonEmpty(refCounts) === 1 && nonEmpty(curCounts) === 1 && refCounts.findIndex((c) => c > 0) === curCounts.findIndex((c) => c > 0))) return 1;
+  if (
+    refCounts.length === 1 ||
+    (nonEmpty(refCounts) === 1 &&
+      nonEmpty(curCounts) === 1 &&
+      refCounts.findIndex((c) => c > 0) === curCounts.findIndex((c) => c > 0))
+  )
+    return 1;
   const n1 = refCounts.reduce((a, b) => a + b, 0);
   const n2 = curCounts.reduce((a, b) => a + b, 0);
   // x = 0 for the first key, 1 for every other.
@@ -245,5 +270,11 @@ export function psiOnCounts(referenceCounts: number[], currentCounts: number[]) 
   };
   const referenceProps = props(referenceCounts);
   const currentProps = props(currentCounts);
-  return { value: psi(referenceProps, currentProps), reference_counts: referenceCounts, current_counts: currentCounts, reference_props: referenceProps, current_props: currentProps };
+  return {
+    value: psi(referenceProps, currentProps),
+    reference_counts: referenceCounts,
+    current_counts: currentCounts,
+    reference_props: referenceProps,
+    current_props: currentProps,
+  };
 }

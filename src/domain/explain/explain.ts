@@ -20,7 +20,17 @@ export interface ExplainOptions {
   seed: number;
 }
 
-export const DEFAULT_EXPLAIN: ExplainOptions = { importanceRows: 10_000, repeats: 5, explainRows: 50, backgroundRows: 20, samples: 2048, topFeatures: 3, gridPoints: 20, pdRows: 1000, seed: 0 };
+export const DEFAULT_EXPLAIN: ExplainOptions = {
+  importanceRows: 10_000,
+  repeats: 5,
+  explainRows: 50,
+  backgroundRows: 20,
+  samples: 2048,
+  topFeatures: 3,
+  gridPoints: 20,
+  pdRows: 1000,
+  seed: 0,
+};
 
 export interface Explanation {
   /** What the Shapley values and partial dependence explain. */
@@ -70,16 +80,24 @@ export async function explainModel(
 ): Promise<Explanation> {
   const random = seededRandom(opts.seed);
   const importanceRows = sampleIndices(m.rows, opts.importanceRows, random);
-  const pi = await permutationImportance(model, selectRows(m, importanceRows), scorerFor(importanceRows), { repeats: opts.repeats, seed: opts.seed, groups: groupsOf(sensitive, importanceRows) });
+  const pi = await permutationImportance(model, selectRows(m, importanceRows), scorerFor(importanceRows), {
+    repeats: opts.repeats,
+    seed: opts.seed,
+    groups: groupsOf(sensitive, importanceRows),
+  });
 
   const explainedRows = sampleIndices(m.rows, opts.explainRows, random);
   const backgroundRows = sampleIndices(m.rows, opts.backgroundRows, random);
-  const sh = await shapleyValues(model, selectRows(m, explainedRows), selectRows(m, backgroundRows), { samples: opts.samples, seed: opts.seed });
+  const sh = await shapleyValues(model, selectRows(m, explainedRows), selectRows(m, backgroundRows), {
+    samples: opts.samples,
+    seed: opts.seed,
+  });
 
   const ranked = pi.features.map((f, j) => ({ j, mean: f.mean })).sort((a, b) => b.mean - a.mean || a.j - b.j);
   const pdSample = selectRows(m, sampleIndices(m.rows, opts.pdRows, random));
   const partial: PartialDependence[] = [];
-  for (const { j } of ranked.slice(0, opts.topFeatures)) partial.push(await partialDependence(model, pdSample, j, opts.gridPoints));
+  for (const { j } of ranked.slice(0, opts.topFeatures))
+    partial.push(await partialDependence(model, pdSample, j, opts.gridPoints));
 
   return {
     ...describe,
@@ -90,9 +108,16 @@ export async function explainModel(
       coalitions: sh.coalitions,
       baseValue: sh.baseValue,
       additivityError: sh.additivityError,
-      meanAbs: m.names.map((feature, j) => ({ feature, value: sh.values.reduce((s, phi) => s + Math.abs(phi[j]!), 0) / sh.values.length })),
+      meanAbs: m.names.map((feature, j) => ({
+        feature,
+        value: sh.values.reduce((s, phi) => s + Math.abs(phi[j]!), 0) / sh.values.length,
+      })),
       // Row numbers are 1-based like every other row reference in evaluation results.
-      rows: sh.values.map((phi, k) => ({ row: explainedRows[k]! + 1, output: sh.outputs[k]!, values: Object.fromEntries(m.names.map((n, j) => [n, phi[j]!])) })),
+      rows: sh.values.map((phi, k) => ({
+        row: explainedRows[k]! + 1,
+        output: sh.outputs[k]!,
+        values: Object.fromEntries(m.names.map((n, j) => [n, phi[j]!])),
+      })),
     },
     partialDependence: partial,
   };

@@ -48,7 +48,15 @@ export async function permutationImportance(
   const f = m.features;
   const base = await predictAll(model, m.values, m.rows, f);
   const baseline = score(base.target);
-  const groups = (opts.groups ?? []).flatMap((g) => g.labels.map((label, i) => ({ column: g.column, group: label, rows: g.rows[i]!, baseline: score(base.target, g.rows[i]!), drops: Array.from({ length: f }, () => [] as number[]) })));
+  const groups = (opts.groups ?? []).flatMap((g) =>
+    g.labels.map((label, i) => ({
+      column: g.column,
+      group: label,
+      rows: g.rows[i]!,
+      baseline: score(base.target, g.rows[i]!),
+      drops: Array.from({ length: f }, () => [] as number[]),
+    })),
+  );
   const drops = Array.from({ length: f }, () => [] as number[]);
   const x = new Float64Array(m.values);
   const column = new Float64Array(m.rows);
@@ -67,6 +75,12 @@ export async function permutationImportance(
     baseline,
     repeats: opts.repeats,
     features: drops.map((d, j) => ({ feature: m.names[j]!, ...meanStd(d) })),
-    bySubgroup: groups.map((g) => ({ column: g.column, group: g.group, rows: g.rows.length, baseline: g.baseline, features: g.drops.map((d, j) => ({ feature: m.names[j]!, mean: meanStd(d).mean })) })),
+    bySubgroup: groups.map((g) => ({
+      column: g.column,
+      group: g.group,
+      rows: g.rows.length,
+      baseline: g.baseline,
+      features: g.drops.map((d, j) => ({ feature: m.names[j]!, mean: meanStd(d).mean })),
+    })),
   };
 }

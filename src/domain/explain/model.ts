@@ -19,7 +19,8 @@ export interface Predictor {
 export const BATCH_CELLS = 4_194_304;
 
 /** Rows per model call for `features` features: at most 65,536, and within BATCH_CELLS. */
-export const batchRows = (features: number): number => Math.max(1, Math.min(65_536, Math.floor(BATCH_CELLS / Math.max(1, features))));
+export const batchRows = (features: number): number =>
+  Math.max(1, Math.min(65_536, Math.floor(BATCH_CELLS / Math.max(1, features))));
 
 /** The rows of `m` selected by `rows`, as a new matrix. */
 export function selectRows(m: FeatureMatrix, rows: ArrayLike<number>): FeatureMatrix {
@@ -30,7 +31,12 @@ export function selectRows(m: FeatureMatrix, rows: ArrayLike<number>): FeatureMa
 }
 
 /** Predicts any number of rows in batches of at most BATCH_ROWS. */
-export async function predictAll(model: Predictor, x: Float64Array, rows: number, features: number): Promise<{ output: Float64Array; target: Float64Array }> {
+export async function predictAll(
+  model: Predictor,
+  x: Float64Array,
+  rows: number,
+  features: number,
+): Promise<{ output: Float64Array; target: Float64Array }> {
   const output = new Float64Array(rows);
   const target = new Float64Array(rows);
   const step = batchRows(features);

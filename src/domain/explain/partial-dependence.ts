@@ -34,7 +34,12 @@ export function pdGrid(m: FeatureMatrix, j: number, points: number): number[] {
 }
 
 /** Partial dependence of the model output on feature `j` (brute force over the rows of `m`). */
-export async function partialDependence(model: Predictor, m: FeatureMatrix, j: number, points: number): Promise<PartialDependence> {
+export async function partialDependence(
+  model: Predictor,
+  m: FeatureMatrix,
+  j: number,
+  points: number,
+): Promise<PartialDependence> {
   const grid = pdGrid(m, j, points);
   const f = m.features;
   // One grid value at a time: memory stays at one copy of the rows whatever the grid size.

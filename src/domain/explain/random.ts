@@ -27,6 +27,9 @@ export function shuffle<T extends { length: number; [i: number]: unknown }>(xs: 
 /** `k` distinct indices of 0..n-1 (all of them, in order, when k >= n), in ascending order. */
 export function sampleIndices(n: number, k: number, random: () => number): Int32Array {
   if (k >= n) return Int32Array.from({ length: n }, (_, i) => i);
-  const all = shuffle(Int32Array.from({ length: n }, (_, i) => i), random);
+  const all = shuffle(
+    Int32Array.from({ length: n }, (_, i) => i),
+    random,
+  );
   return all.slice(0, k).sort();
 }

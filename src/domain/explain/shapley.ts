@@ -22,7 +22,12 @@ export interface ShapleyResult {
  * Interventional value of every coalition for every explained row: v(S)[r] is the mean model output
  * over the background rows with the features in S taken from row r. Coalitions are 0/1 per feature.
  */
-async function coalitionValues(model: Predictor, explained: FeatureMatrix, background: FeatureMatrix, coalitions: Uint8Array[]): Promise<Float64Array> {
+async function coalitionValues(
+  model: Predictor,
+  explained: FeatureMatrix,
+  background: FeatureMatrix,
+  coalitions: Uint8Array[],
+): Promise<Float64Array> {
   const f = explained.features;
   const R = explained.rows;
   const K = background.rows;
@@ -71,7 +76,8 @@ function solve(G: Float64Array, B: Float64Array, n: number, m: number): void {
   for (let col = 0; col < n; col++) {
     let pivot = col;
     for (let r = col + 1; r < n; r++) if (Math.abs(G[r * n + col]!) > Math.abs(G[pivot * n + col]!)) pivot = r;
-    if (Math.abs(G[pivot * n + col]!) < 1e-12) throw new Error('the sampled coalitions do not determine every feature; raise the number of samples');
+    if (Math.abs(G[pivot * n + col]!) < 1e-12)
+      throw new Error('the sampled coalitions do not determine every feature; raise the number of samples');
     if (pivot !== col) {
       for (let k = 0; k < n; k++) [G[col * n + k], G[pivot * n + k]] = [G[pivot * n + k]!, G[col * n + k]!];
       for (let k = 0; k < m; k++) [B[col * m + k], B[pivot * m + k]] = [B[pivot * m + k]!, B[col * m + k]!];
@@ -93,7 +99,12 @@ function solve(G: Float64Array, B: Float64Array, n: number, m: number): void {
  * pairs) from the Shapley kernel, solved by least squares under the efficiency constraint
  * sum(phi) = f(x) - E[f]. For an additive model both methods give the exact values.
  */
-export async function shapleyValues(model: Predictor, explained: FeatureMatrix, background: FeatureMatrix, opts: { samples: number; seed: number }): Promise<ShapleyResult> {
+export async function shapleyValues(
+  model: Predictor,
+  explained: FeatureMatrix,
+  background: FeatureMatrix,
+  opts: { samples: number; seed: number },
+): Promise<ShapleyResult> {
   const F = explained.features;
   const R = explained.rows;
   const empty = new Uint8Array(F);
@@ -141,7 +152,10 @@ export async function shapleyValues(model: Predictor, explained: FeatureMatrix, 
         [order[i], order[j]] = [order[j]!, order[i]!];
         z[order[i]!] = 1;
       }
-      coalitions.push(z, z.map((b) => 1 - b));
+      coalitions.push(
+        z,
+        z.map((b) => 1 - b),
+      );
     }
     const v = await coalitionValues(model, explained, background, coalitions);
     coalitionCount = coalitions.length;

@@ -47,8 +47,14 @@ export interface UseCaseManifest {
 /** What changed between the state a signature covered and the current one (empty: still fresh). */
 export function diffCovered(signed: CoveredState, now: CoveredState): Change[] {
   const changes: Change[] = [];
-  if (signed.definitionDigest !== now.definitionDigest) changes.push({ what: 'definition', from: signed.definitionDigest, to: now.definitionDigest });
-  if (signed.policy.id !== now.policy.id) changes.push({ what: 'policy', from: `${signed.policy.name} ${signed.policy.version}`, to: `${now.policy.name} ${now.policy.version}` });
+  if (signed.definitionDigest !== now.definitionDigest)
+    changes.push({ what: 'definition', from: signed.definitionDigest, to: now.definitionDigest });
+  if (signed.policy.id !== now.policy.id)
+    changes.push({
+      what: 'policy',
+      from: `${signed.policy.name} ${signed.policy.version}`,
+      to: `${now.policy.name} ${now.policy.version}`,
+    });
   const before = new Map(signed.evidence.map((e) => [e.id, e.contentHash]));
   const after = new Map(now.evidence.map((e) => [e.id, e.contentHash]));
   for (const [id, hash] of after) {
@@ -59,10 +65,16 @@ export function diffCovered(signed: CoveredState, now: CoveredState): Change[] {
   const was = new Map(signed.requirements.map((r) => [r.measure, r.status]));
   const is = new Map(now.requirements.map((r) => [r.measure, r.status]));
   for (const measure of new Set([...was.keys(), ...is.keys()])) {
-    if (was.get(measure) !== is.get(measure)) changes.push({ what: 'requirement', measure, from: was.get(measure) ?? null, to: is.get(measure) ?? null });
+    if (was.get(measure) !== is.get(measure))
+      changes.push({ what: 'requirement', measure, from: was.get(measure) ?? null, to: is.get(measure) ?? null });
   }
   return changes;
 }
 
 /** The covered part of a manifest, for comparison with the current state. */
-export const coveredOf = (m: CoveredState): CoveredState => ({ definitionDigest: m.definitionDigest, policy: m.policy, evidence: m.evidence, requirements: m.requirements });
+export const coveredOf = (m: CoveredState): CoveredState => ({
+  definitionDigest: m.definitionDigest,
+  policy: m.policy,
+  evidence: m.evidence,
+  requirements: m.requirements,
+});

@@ -61,4 +61,5 @@ export const DEFAULT_ENVIRONMENTS: NonNullable<PolicyPack['environments']> = [
   { id: 'production', requires: 'deployment', aliases: ['champion'] },
 ];
 
-export const dueDaysOf = (pack: PolicyPack, step: string): number => pack.steps.find((s) => s.id === step)?.dueDays ?? DEFAULT_DUE_DAYS;
+export const dueDaysOf = (pack: PolicyPack, step: string): number =>
+  pack.steps.find((s) => s.id === step)?.dueDays ?? DEFAULT_DUE_DAYS;

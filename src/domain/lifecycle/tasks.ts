@@ -21,13 +21,18 @@ export interface Notification {
  * step's RACI rows, a sign-off task for each role that can sign each sign-off measure of the step's
  * gate, and notifications for the Consulted and Informed.
  */
-export function tasksOnEntering(pack: PolicyPack, gateMeasures: string[], step: string): { tasks: TaskSpec[]; notify: Notification[] } {
+export function tasksOnEntering(
+  pack: PolicyPack,
+  gateMeasures: string[],
+  step: string,
+): { tasks: TaskSpec[]; notify: Notification[] } {
   const tasks: TaskSpec[] = [];
   const notify: Notification[] = [];
   for (const row of pack.raci.filter((r) => r.step === step)) {
     for (const [role, letter] of Object.entries(row.roles)) {
       if (letter === 'C' || letter === 'I') notify.push({ role, raci: letter, task: row.task, title: row.title });
-      else if (letter) tasks.push({ kind: 'raci', title: row.title, role, raci: letter, details: { raciTask: row.task } });
+      else if (letter)
+        tasks.push({ kind: 'raci', title: row.title, role, raci: letter, details: { raciTask: row.task } });
     }
   }
   const measures = new Map(pack.measures.map((m) => [m.id, m]));
@@ -35,7 +40,14 @@ export function tasksOnEntering(pack: PolicyPack, gateMeasures: string[], step: 
     const m = measures.get(id)!;
     for (const e of m.evidence) {
       if (e.kind !== 'signoff') continue;
-      for (const role of e.roles) tasks.push({ kind: 'signoff', title: `Sign: ${m.title}`, role, raci: 'A', details: { measure: m.id, signers: e.signers ?? 1, independent: e.independent ?? false } });
+      for (const role of e.roles)
+        tasks.push({
+          kind: 'signoff',
+          title: `Sign: ${m.title}`,
+          role,
+          raci: 'A',
+          details: { measure: m.id, signers: e.signers ?? 1, independent: e.independent ?? false },
+        });
     }
   }
   return { tasks, notify };

@@ -16,7 +16,12 @@ export interface Confusion {
 }
 
 /** Weighted confusion counts over the rows selected by `rows` (all when undefined). */
-export function confusion(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, weights?: ArrayLike<number>, rows?: ArrayLike<number>): Confusion {
+export function confusion(
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  weights?: ArrayLike<number>,
+  rows?: ArrayLike<number>,
+): Confusion {
   // Cells tn, fp, fn, tp indexed truth * 2 + prediction, without branches (see groupedConfusion).
   const cells = new Float64Array(4);
   const count = rows ? rows.length : yTrue.length;
@@ -124,7 +129,7 @@ export function rocAuc(yTrue: ArrayLike<number>, scores: ArrayLike<number>, weig
   let pairs = 0;
   let pos = 0;
   let neg = 0;
-  for (let k = 0; k < idx.length; ) {
+  for (let k = 0; k < idx.length;) {
     let posHere = 0;
     let negHere = 0;
     const s = scores[idx[k]!]!;
@@ -148,12 +153,17 @@ export function rocAuc(yTrue: ArrayLike<number>, scores: ArrayLike<number>, weig
  * at (0, 0); thinned to at most `maxPoints` evenly spaced points for display. Empty when either
  * class is absent.
  */
-export function rocCurve(yTrue: ArrayLike<number>, scores: ArrayLike<number>, weights?: ArrayLike<number>, maxPoints = 101): [number, number][] {
+export function rocCurve(
+  yTrue: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  weights?: ArrayLike<number>,
+  maxPoints = 101,
+): [number, number][] {
   const idx = radixArgsort(scores);
   const counts: [number, number][] = [[0, 0]];
   let tp = 0;
   let fp = 0;
-  for (let k = idx.length - 1; k >= 0; ) {
+  for (let k = idx.length - 1; k >= 0;) {
     const s = scores[idx[k]!]!;
     for (; k >= 0 && scores[idx[k]!] === s; k--) {
       const i = idx[k]!;
@@ -171,7 +181,11 @@ export function rocCurve(yTrue: ArrayLike<number>, scores: ArrayLike<number>, we
 }
 
 /** Weighted binary cross-entropy of probabilities clipped to [eps, 1-eps] (sklearn, eps = 2^-52). */
-export function logLoss(yTrue: ArrayLike<number>, probabilities: ArrayLike<number>, weights?: ArrayLike<number>): number {
+export function logLoss(
+  yTrue: ArrayLike<number>,
+  probabilities: ArrayLike<number>,
+  weights?: ArrayLike<number>,
+): number {
   const eps = Number.EPSILON;
   let sum = 0;
   let wsum = 0;

@@ -1,4 +1,3 @@
-
 /**
  * A streaming profile of tabular data: per column missing values, distinct values (capped),
  * constant columns, numeric/text type and values of the minority type, numeric range; duplicate
@@ -80,18 +79,60 @@ export function cellShape(text: string): CellShape {
  * Each detector finds candidate substrings and confirms them (checksums where the format has one);
  * `possible` rules a cell out from its shape alone, so most numeric cells cost no regex at all.
  */
-export const PII_DETECTORS: { kind: string; pattern: RegExp; confirm?: (match: string) => boolean; possible: (s: CellShape) => boolean }[] = [
+export const PII_DETECTORS: {
+  kind: string;
+  pattern: RegExp;
+  confirm?: (match: string) => boolean;
+  possible: (s: CellShape) => boolean;
+}[] = [
   // Bounded parts (RFC 5321 lengths) keep the scan linear: an unbounded local part rescans the
   // whole run of letters from every start, quadratic in a long cell without a domain.
-  { kind: 'email', pattern: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}/g, possible: (s) => s.at },
-  { kind: 'iban', pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g, confirm: (m) => ibanValid(m.replace(/ /g, '')), possible: (s) => s.letters && s.digits >= 2 },
+  {
+    kind: 'email',
+    pattern:
+      /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}/g,
+    possible: (s) => s.at,
+  },
+  {
+    kind: 'iban',
+    pattern: /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g,
+    confirm: (m) => ibanValid(m.replace(/ /g, '')),
+    possible: (s) => s.letters && s.digits >= 2,
+  },
   // Not inside a decimal number: the digits after a float's point (0.2400000000000002) are not a card.
-  { kind: 'payment-card', pattern: /(?<![\d.])\d(?:[ -]?\d){12,18}(?!\d|\.\d)/g, confirm: (m) => luhn(m.replace(/[ -]/g, '')), possible: (s) => s.digits >= 13 },
-  { kind: 'us-ssn', pattern: /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/g, possible: (s) => s.dash && s.digits >= 9 },
-  { kind: 'uk-nino', pattern: /\b(?![DFIQUV])[A-CEGHJ-PR-TW-Z](?![DFIQUVO])[A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/g, possible: (s) => s.letters && s.digits >= 6 },
-  { kind: 'ipv4', pattern: /\b(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\b/g, possible: (s) => s.dots >= 3 && s.digits >= 4 },
-  { kind: 'ipv6', pattern: /\b(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}\b|\b(?:[0-9a-fA-F]{1,4}:){1,7}:(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6})?\b/g, possible: (s) => s.colon },
-  { kind: 'phone', pattern: /(?:\+|\b00)[1-9]\d{0,2}[ .-]?(?:\(?\d{1,4}\)?[ .-]?){2,5}\d{2,4}\b/g, confirm: (m) => m.replace(/\D/g, '').length >= 8, possible: (s) => s.digits >= 8 },
+  {
+    kind: 'payment-card',
+    pattern: /(?<![\d.])\d(?:[ -]?\d){12,18}(?!\d|\.\d)/g,
+    confirm: (m) => luhn(m.replace(/[ -]/g, '')),
+    possible: (s) => s.digits >= 13,
+  },
+  {
+    kind: 'us-ssn',
+    pattern: /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/g,
+    possible: (s) => s.dash && s.digits >= 9,
+  },
+  {
+    kind: 'uk-nino',
+    pattern: /\b(?![DFIQUV])[A-CEGHJ-PR-TW-Z](?![DFIQUVO])[A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b/g,
+    possible: (s) => s.letters && s.digits >= 6,
+  },
+  {
+    kind: 'ipv4',
+    pattern: /\b(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\b/g,
+    possible: (s) => s.dots >= 3 && s.digits >= 4,
+  },
+  {
+    kind: 'ipv6',
+    pattern:
+      /\b(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}\b|\b(?:[0-9a-fA-F]{1,4}:){1,7}:(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6})?\b/g,
+    possible: (s) => s.colon,
+  },
+  {
+    kind: 'phone',
+    pattern: /(?:\+|\b00)[1-9]\d{0,2}[ .-]?(?:\(?\d{1,4}\)?[ .-]?){2,5}\d{2,4}\b/g,
+    confirm: (m) => m.replace(/\D/g, '').length >= 8,
+    possible: (s) => s.digits >= 8,
+  },
 ];
 
 const DISTINCT_CAP = 10_000;
@@ -145,7 +186,9 @@ function scan(text: string): { kind: string; count: number }[] {
 export function createProfiler(columns: string[], ranges: Record<string, [number, number]> = {}) {
   const cols = columns.map((column) => ({
     column,
-    range: ranges[column] ? { min: ranges[column][0], max: ranges[column][1], outside: 0, sampleRows: [] as number[] } : undefined,
+    range: ranges[column]
+      ? { min: ranges[column][0], max: ranges[column][1], outside: 0, sampleRows: [] as number[] }
+      : undefined,
     missing: 0,
     /** Distinct values (up to the cap) with the personal data each holds, so a repeated value is not scanned again. */
     distinct: new Map<string, { kind: string; count: number }[]>(),
@@ -229,7 +272,9 @@ export function createProfiler(columns: string[], ranges: Record<string, [number
             typeMismatches: type === 'numeric' ? c.text : type === 'text' ? c.numeric : 0,
             ...(c.numeric > 0 ? { min: c.min, max: c.max } : {}),
             ...(c.range ? { range: c.range } : {}),
-            personalData: [...c.pii.entries()].map(([kind, e]) => ({ kind, ...e })).sort((a, b) => a.kind.localeCompare(b.kind)),
+            personalData: [...c.pii.entries()]
+              .map(([kind, e]) => ({ kind, ...e }))
+              .sort((a, b) => a.kind.localeCompare(b.kind)),
           };
         }),
       };

@@ -1,5 +1,14 @@
 import { confusion, logLoss, ratesWith, rocAuc, rocCurve } from './classification.ts';
-import { aif360Classic, aif360Sklearn, classificationFrame, disaggregate, fairlearnMetrics, groupedConfusion, groupRows, type Disaggregated } from './fairness.ts';
+import {
+  aif360Classic,
+  aif360Sklearn,
+  classificationFrame,
+  disaggregate,
+  fairlearnMetrics,
+  groupedConfusion,
+  groupRows,
+  type Disaggregated,
+} from './fairness.ts';
 import { REGRESSION } from './regression.ts';
 import { multiclass, multiclassProbabilistic } from './multiclass.ts';
 import { scoringImpactRatios, selectionImpactRatios } from './impact-ratio.ts';
@@ -40,7 +49,10 @@ export interface Slice {
  */
 export function worstSlices(fairness: Record<string, unknown>, metric: string, minRows: number, top: number): Slice[] {
   const all: Slice[] = [];
-  for (const [columns, f] of Object.entries(fairness) as [string, { groups: { group: unknown; rows: number }[]; metricFrame: Record<string, { byGroup: { value: number }[] }> }][]) {
+  for (const [columns, f] of Object.entries(fairness) as [
+    string,
+    { groups: { group: unknown; rows: number }[]; metricFrame: Record<string, { byGroup: { value: number }[] }> },
+  ][]) {
     const frame = f.metricFrame[metric];
     if (!frame) continue;
     f.groups.forEach((g, i) => {
@@ -76,17 +88,36 @@ const REGRESSION_METRICS = ['mse', 'rmse', 'mae', 'r2'];
 const MULTICLASS_METRICS = ['accuracy', 'macroPrecision', 'macroRecall', 'macroF1', 'weightedF1'];
 
 /** The per-group metrics each task reports (and slices can be ranked by). */
-export const GROUP_METRICS: Record<EvaluationSpec['task'], string[]> = { 'binary-classification': CLASSIFICATION_METRICS, 'multiclass-classification': MULTICLASS_METRICS, regression: REGRESSION_METRICS };
+export const GROUP_METRICS: Record<EvaluationSpec['task'], string[]> = {
+  'binary-classification': CLASSIFICATION_METRICS,
+  'multiclass-classification': MULTICLASS_METRICS,
+  regression: REGRESSION_METRICS,
+};
 
 /** What is wrong with a spec before any data is read (pointer and message each). */
 export function specProblems(spec: EvaluationSpec): { pointer: string; message: string }[] {
   const problems: { pointer: string; message: string }[] = [];
   const metric = spec.slices?.metric;
-  if (metric && !GROUP_METRICS[spec.task].includes(metric)) problems.push({ pointer: '/querystring/sliceMetric', message: `'${metric}' is not a ${spec.task} metric; use one of ${GROUP_METRICS[spec.task].join(', ')}` });
-  if (spec.privileged && spec.task !== 'binary-classification') problems.push({ pointer: '/querystring/privileged', message: 'privileged groups (AIF360 differences) apply to binary classification only' });
-  for (const c of Object.keys(spec.privileged ?? {})) if (!spec.sensitive.includes(c)) problems.push({ pointer: '/querystring/privileged', message: `'${c}' is not a sensitive column` });
-  if (spec.classScores && spec.task !== 'multiclass-classification') problems.push({ pointer: '/querystring/classScores', message: 'class probability columns apply to multiclass classification only' });
-  if (spec.score && spec.task !== 'binary-classification') problems.push({ pointer: '/querystring/score', message: 'a score column applies to binary classification only' });
+  if (metric && !GROUP_METRICS[spec.task].includes(metric))
+    problems.push({
+      pointer: '/querystring/sliceMetric',
+      message: `'${metric}' is not a ${spec.task} metric; use one of ${GROUP_METRICS[spec.task].join(', ')}`,
+    });
+  if (spec.privileged && spec.task !== 'binary-classification')
+    problems.push({
+      pointer: '/querystring/privileged',
+      message: 'privileged groups (AIF360 differences) apply to binary classification only',
+    });
+  for (const c of Object.keys(spec.privileged ?? {}))
+    if (!spec.sensitive.includes(c))
+      problems.push({ pointer: '/querystring/privileged', message: `'${c}' is not a sensitive column` });
+  if (spec.classScores && spec.task !== 'multiclass-classification')
+    problems.push({
+      pointer: '/querystring/classScores',
+      message: 'class probability columns apply to multiclass classification only',
+    });
+  if (spec.score && spec.task !== 'binary-classification')
+    problems.push({ pointer: '/querystring/score', message: 'a score column applies to binary classification only' });
   return problems;
 }
 
@@ -136,8 +167,13 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
   if (spec.task === 'multiclass-classification') {
     const { yTrue, yPred } = data.classes!;
     const m = multiclass(yTrue, yPred, w);
-    const probabilistic = data.classes!.probabilities ? multiclassProbabilistic(yTrue, data.classes!.probabilities, w) : undefined;
-    performance = { ...m, ...(probabilistic ? { logLoss: finiteOrNull(probabilistic.logLoss), rocAuc: probabilistic.rocAuc } : {}) };
+    const probabilistic = data.classes!.probabilities
+      ? multiclassProbabilistic(yTrue, data.classes!.probabilities, w)
+      : undefined;
+    performance = {
+      ...m,
+      ...(probabilistic ? { logLoss: finiteOrNull(probabilistic.logLoss), rocAuc: probabilistic.rocAuc } : {}),
+    };
     metrics.accuracy = m.accuracy;
     if (probabilistic) {
       metrics['log-loss'] = finiteOrNull(probabilistic.logLoss);
@@ -146,14 +182,31 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
     metrics['macro-f1'] = m.macro.f1;
     metrics['weighted-f1'] = m.weighted.f1;
     for (const cols of columns) {
-      const groups = groupRows(cols.length === 1 ? data.sensitive[cols[0]!]! : Object.fromEntries(cols.map((c) => [c, data.sensitive[c]!])));
-      const per = (pick: (r: ReturnType<typeof multiclass>) => number) => (rows: number[]) => (rows.length === 0 ? NaN : pick(multiclass(rows.map((i) => yTrue[i]!), rows.map((i) => yPred[i]!), w && rows.map((i) => w[i]!))));
+      const groups = groupRows(
+        cols.length === 1 ? data.sensitive[cols[0]!]! : Object.fromEntries(cols.map((c) => [c, data.sensitive[c]!])),
+      );
+      const per = (pick: (r: ReturnType<typeof multiclass>) => number) => (rows: number[]) =>
+        rows.length === 0
+          ? NaN
+          : pick(
+              multiclass(
+                rows.map((i) => yTrue[i]!),
+                rows.map((i) => yPred[i]!),
+                w && rows.map((i) => w[i]!),
+              ),
+            );
       fairness[cols.join(' x ')] = {
         groups: groups.labels.map((g, i) => ({ group: g, rows: groups.rows[i]!.length })),
         metricFrame: {
           accuracy: frameJson(disaggregate(m.accuracy, groups.rows.map(per((r) => r.accuracy))), groups.labels),
-          macroPrecision: frameJson(disaggregate(m.macro.precision, groups.rows.map(per((r) => r.macro.precision))), groups.labels),
-          macroRecall: frameJson(disaggregate(m.macro.recall, groups.rows.map(per((r) => r.macro.recall))), groups.labels),
+          macroPrecision: frameJson(
+            disaggregate(m.macro.precision, groups.rows.map(per((r) => r.macro.precision))),
+            groups.labels,
+          ),
+          macroRecall: frameJson(
+            disaggregate(m.macro.recall, groups.rows.map(per((r) => r.macro.recall))),
+            groups.labels,
+          ),
           macroF1: frameJson(disaggregate(m.macro.f1, groups.rows.map(per((r) => r.macro.f1))), groups.labels),
           weightedF1: frameJson(disaggregate(m.weighted.f1, groups.rows.map(per((r) => r.weighted.f1))), groups.labels),
         },
@@ -168,13 +221,22 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
       recall: rates.recall!(overall),
       f1: rates.f1!(overall),
       confusion: { tn: overall.tn, fp: overall.fp, fn: overall.fn, tp: overall.tp },
-      ...(data.score ? { rocAuc: finiteOrNull(rocAuc(data.yTrue, data.score, w)), logLoss: logLoss(data.yTrue, data.score, w), roc: rocCurve(data.yTrue, data.score, w) } : {}),
+      ...(data.score
+        ? {
+            rocAuc: finiteOrNull(rocAuc(data.yTrue, data.score, w)),
+            logLoss: logLoss(data.yTrue, data.score, w),
+            roc: rocCurve(data.yTrue, data.score, w),
+          }
+        : {}),
     };
-    for (const [k, v] of Object.entries(performance)) if (typeof v === 'number') metrics[k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)] = finiteOrNull(v);
+    for (const [k, v] of Object.entries(performance))
+      if (typeof v === 'number') metrics[k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)] = finiteOrNull(v);
     let worstParity = Infinity;
     let worstOdds = -Infinity;
     for (const cols of columns) {
-      const groups = groupRows(cols.length === 1 ? data.sensitive[cols[0]!]! : Object.fromEntries(cols.map((c) => [c, data.sensitive[c]!])));
+      const groups = groupRows(
+        cols.length === 1 ? data.sensitive[cols[0]!]! : Object.fromEntries(cols.map((c) => [c, data.sensitive[c]!])),
+      );
       const perGroup = groupedConfusion(data.yTrue, data.yPred, groups.codes, groups.labels.length, w);
       const frame = classificationFrame(CLASSIFICATION_METRICS, overall, perGroup, rates);
       const fl = fairlearnMetrics(frame);
@@ -185,9 +247,15 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
         groups: groups.labels.map((g, i) => ({ group: g, rows: perGroup[i]!.n })),
         metricFrame: Object.fromEntries(Object.entries(frame).map(([m, d]) => [m, frameJson(d, groups.labels)])),
         fairlearn: fl,
-        nycLl144: { selection: selectionImpactRatios(categories, data.yPred), ...(data.score ? { scoring: scoringImpactRatios(categories, data.score) } : {}) },
+        nycLl144: {
+          selection: selectionImpactRatios(categories, data.yPred),
+          ...(data.score ? { scoring: scoringImpactRatios(categories, data.score) } : {}),
+        },
         ...(privileged !== undefined
-          ? { aif360: aif360Sklearn(data.yTrue, data.yPred, data.sensitive[cols[0]!]!, privileged, w), aif360Classic: aif360Classic(data.yTrue, data.yPred, data.sensitive[cols[0]!]!, privileged, w) }
+          ? {
+              aif360: aif360Sklearn(data.yTrue, data.yPred, data.sensitive[cols[0]!]!, privileged, w),
+              aif360Classic: aif360Classic(data.yTrue, data.yPred, data.sensitive[cols[0]!]!, privileged, w),
+            }
           : {}),
       };
       if (cols.length === 1) {
@@ -203,14 +271,21 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
     performance = Object.fromEntries(REGRESSION_METRICS.map((m) => [m, REGRESSION[m]!(data.yTrue, data.yPred, w)]));
     for (const [k, v] of Object.entries(performance)) metrics[k] = finiteOrNull(v as number);
     for (const cols of columns) {
-      const groups = groupRows(cols.length === 1 ? data.sensitive[cols[0]!]! : Object.fromEntries(cols.map((c) => [c, data.sensitive[c]!])));
+      const groups = groupRows(
+        cols.length === 1 ? data.sensitive[cols[0]!]! : Object.fromEntries(cols.map((c) => [c, data.sensitive[c]!])),
+      );
       const sub = (xs: Float64Array | undefined, rows: number[]) => xs && rows.map((i) => xs[i]!);
       fairness[cols.join(' x ')] = {
         groups: groups.labels.map((g, i) => ({ group: g, rows: groups.rows[i]!.length })),
         metricFrame: Object.fromEntries(
           REGRESSION_METRICS.map((m) => {
             const f = REGRESSION[m]!;
-            const d = disaggregate(f(data.yTrue, data.yPred, w), groups.rows.map((rows) => (rows.length === 0 ? NaN : f(sub(data.yTrue, rows)!, sub(data.yPred, rows)!, sub(w, rows)))));
+            const d = disaggregate(
+              f(data.yTrue, data.yPred, w),
+              groups.rows.map((rows) =>
+                rows.length === 0 ? NaN : f(sub(data.yTrue, rows)!, sub(data.yPred, rows)!, sub(w, rows)),
+              ),
+            );
             return [m, frameJson(d, groups.labels)];
           }),
         ),
@@ -221,5 +296,12 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
   }
   const metric = spec.slices?.metric ?? (spec.task === 'regression' ? 'mae' : 'accuracy');
   const minRows = spec.slices?.minRows ?? 30;
-  return { task: spec.task, rows: data.classes?.yTrue.length ?? data.yTrue.length, performance, fairness, metrics, slices: { metric, minRows, worst: worstSlices(fairness, metric, minRows, spec.slices?.top ?? 5) } };
+  return {
+    task: spec.task,
+    rows: data.classes?.yTrue.length ?? data.yTrue.length,
+    performance,
+    fairness,
+    metrics,
+    slices: { metric, minRows, worst: worstSlices(fairness, metric, minRows, spec.slices?.top ?? 5) },
+  };
 }

@@ -1,6 +1,5 @@
 import { confusion, RATES, type Confusion } from './classification.ts';
 
-
 /**
  * Disaggregated metrics with fairlearn 0.12's MetricFrame semantics, fairlearn's fairness
  * wrappers, and AIF360's two conventions (the scikit-learn API and the classic
@@ -25,7 +24,8 @@ function encode(col: (string | null)[]): { values: string[]; codes: Int32Array }
   const raw = new Int32Array(col.length);
   for (let i = 0; i < col.length; i++) {
     const v = col[i];
-    if (v === null || v === undefined) throw new Error('sensitive features contain missing values; map them to an explicit category');
+    if (v === null || v === undefined)
+      throw new Error('sensitive features contain missing values; map them to an explicit category');
     let c = first.get(v);
     if (c === undefined) first.set(v, (c = first.size));
     raw[i] = c;
@@ -90,7 +90,13 @@ export function pooledConfusion(perGroup: Confusion[]): Confusion {
  * Weighted confusion counts of every group in one pass over the rows (the bincount approach):
  * the same numbers as `confusion` over each group's rows, without per-group index lists.
  */
-export function groupedConfusion(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, codes: Int32Array, groups: number, weights?: ArrayLike<number>): Confusion[] {
+export function groupedConfusion(
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  codes: Int32Array,
+  groups: number,
+  weights?: ArrayLike<number>,
+): Confusion[] {
   // Cell index: group * 4 + truth * 2 + prediction, so tn, fp, fn, tp follow each other. The
   // index is computed without branches: labels are random, so branches would mispredict half the time.
   const counts = new Float64Array(groups * 4);
@@ -112,7 +118,10 @@ export function groupedConfusion(yTrue: ArrayLike<number>, yPred: ArrayLike<numb
     for (let i = 0; i < len; i++) ints[(codes[i]! << 2) | (+(yTrue[i] === 1) << 1) | +(yPred[i] === 1)]!++;
     counts.set(ints);
   }
-  const n = Array.from({ length: groups }, (_, g) => counts[g * 4]! + counts[g * 4 + 1]! + counts[g * 4 + 2]! + counts[g * 4 + 3]!);
+  const n = Array.from(
+    { length: groups },
+    (_, g) => counts[g * 4]! + counts[g * 4 + 1]! + counts[g * 4 + 2]! + counts[g * 4 + 3]!,
+  );
   return Array.from({ length: groups }, (_, g) => {
     const [tn, fp, fn, tp] = [cells[g * 4]!, cells[g * 4 + 1]!, cells[g * 4 + 2]!, cells[g * 4 + 3]!];
     return { tn, fp, fn, tp, w: totals ? totals[g]! : tn + fp + fn + tp, n: n[g]! };
@@ -157,18 +166,30 @@ export function disaggregate(overall: number, byGroup: number[]): Disaggregated 
 }
 
 /** A MetricFrame over confusion-based rates (RATES names): empty groups are NaN throughout. */
-export function classificationFrame(metrics: string[], overall: Confusion, perGroup: Confusion[], rates = RATES): Record<string, Disaggregated> {
+export function classificationFrame(
+  metrics: string[],
+  overall: Confusion,
+  perGroup: Confusion[],
+  rates = RATES,
+): Record<string, Disaggregated> {
   return Object.fromEntries(
     metrics.map((m) => {
       const f = rates[m];
       if (!f) throw new Error(`unknown metric '${m}'`);
-      return [m, disaggregate(f(overall), perGroup.map((c) => (c.n === 0 ? NaN : f(c))))];
+      return [
+        m,
+        disaggregate(
+          f(overall),
+          perGroup.map((c) => (c.n === 0 ? NaN : f(c))),
+        ),
+      ];
     }),
   );
 }
 
 export type Method = 'between_groups' | 'to_overall';
-const diff = (d: Disaggregated, m: Method) => (m === 'between_groups' ? d.differenceBetweenGroups : d.differenceToOverall);
+const diff = (d: Disaggregated, m: Method) =>
+  m === 'between_groups' ? d.differenceBetweenGroups : d.differenceToOverall;
 const ratio = (d: Disaggregated, m: Method) => (m === 'between_groups' ? d.ratioBetweenGroups : d.ratioToOverall);
 
 /** Python's builtin min of two numbers: the first unless the second is smaller (so NaN first wins). */
@@ -204,7 +225,13 @@ export function fairlearnMetrics(frame: Record<string, Disaggregated>) {
 }
 
 /** Splits rows into the privileged group and everyone else, pooled. */
-function privilegedSplit(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, groups: string[], privileged: string, weights?: ArrayLike<number>) {
+function privilegedSplit(
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  groups: string[],
+  privileged: string,
+  weights?: ArrayLike<number>,
+) {
   const priv: number[] = [];
   const unpriv: number[] = [];
   groups.forEach((g, i) => (g === privileged ? priv : unpriv).push(i));
@@ -215,7 +242,13 @@ function privilegedSplit(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, gro
  * AIF360's scikit-learn API: rates through sklearn scorers, so 0/0 is 0.0, and FPR is
  * 1 - specificity, which makes the FPR of a side without negatives 1.0 (a quirk kept on purpose).
  */
-export function aif360Sklearn(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, groups: string[], privileged: string, weights?: ArrayLike<number>) {
+export function aif360Sklearn(
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  groups: string[],
+  privileged: string,
+  weights?: ArrayLike<number>,
+) {
   const { p, u } = privilegedSplit(yTrue, yPred, groups, privileged, weights);
   const sr = (c: Confusion) => (c.w === 0 ? 0 : (c.tp + c.fp) / c.w);
   const tpr = (c: Confusion) => (c.tp + c.fn === 0 ? 0 : c.tp / (c.tp + c.fn));
@@ -236,7 +269,13 @@ export function aif360Sklearn(yTrue: ArrayLike<number>, yPred: ArrayLike<number>
 const pyMax = (a: number, b: number) => (b > a ? b : a);
 
 /** AIF360's classic ClassificationMetric: plain IEEE ratios of weighted counts (0/0 NaN, x/0 Infinity). */
-export function aif360Classic(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, groups: string[], privileged: string, weights?: ArrayLike<number>) {
+export function aif360Classic(
+  yTrue: ArrayLike<number>,
+  yPred: ArrayLike<number>,
+  groups: string[],
+  privileged: string,
+  weights?: ArrayLike<number>,
+) {
   const { p, u } = privilegedSplit(yTrue, yPred, groups, privileged, weights);
   const sr = (c: Confusion) => (c.tp + c.fp) / c.w;
   const tpr = (c: Confusion) => c.tp / (c.tp + c.fn);

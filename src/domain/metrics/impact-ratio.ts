@@ -21,7 +21,12 @@ export interface ImpactRatios {
 
 const ascii = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-function ratios(categories: string[], hit: (i: number) => boolean, kind: 'selection' | 'scoring', median?: number): ImpactRatios {
+function ratios(
+  categories: string[],
+  hit: (i: number) => boolean,
+  kind: 'selection' | 'scoring',
+  median?: number,
+): ImpactRatios {
   const n = categories.length;
   const by = new Map<string, { count: number; hits: number }>();
   for (let i = 0; i < n; i++) {
@@ -31,13 +36,20 @@ function ratios(categories: string[], hit: (i: number) => boolean, kind: 'select
     e.count++;
     if (hit(i)) e.hits++;
   }
-  const rows = [...by.entries()].sort(([a], [b]) => ascii(a, b)).map(([category, e]) => ({ category, count: e.count, rate: e.hits / e.count, excluded: e.count / n < 0.02 }));
+  const rows = [...by.entries()]
+    .sort(([a], [b]) => ascii(a, b))
+    .map(([category, e]) => ({ category, count: e.count, rate: e.hits / e.count, excluded: e.count / n < 0.02 }));
   const best = Math.max(0, ...rows.filter((r) => !r.excluded).map((r) => r.rate));
-  return { kind, ...(median !== undefined ? { median } : {}), rows: rows.map((r) => ({ ...r, impactRatio: r.excluded || best === 0 ? null : r.rate / best })) };
+  return {
+    kind,
+    ...(median !== undefined ? { median } : {}),
+    rows: rows.map((r) => ({ ...r, impactRatio: r.excluded || best === 0 ? null : r.rate / best })),
+  };
 }
 
 /** Impact ratios of selection (predicted positive) rates. */
-export const selectionImpactRatios = (categories: string[], selected: ArrayLike<number>): ImpactRatios => ratios(categories, (i) => selected[i] === 1, 'selection');
+export const selectionImpactRatios = (categories: string[], selected: ArrayLike<number>): ImpactRatios =>
+  ratios(categories, (i) => selected[i] === 1, 'selection');
 
 /** Impact ratios of scoring rates: the share of each category scoring above the sample's median. */
 export function scoringImpactRatios(categories: string[], scores: ArrayLike<number>): ImpactRatios {

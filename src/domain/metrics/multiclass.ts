@@ -41,14 +41,22 @@ export function multiclass(yTrue: string[], yPred: string[], weights?: ArrayLike
   });
   const mean = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length);
   const supportTotal = perClass.reduce((s, c) => s + c.support, 0);
-  const wmean = (pick: (c: (typeof perClass)[number]) => number) => div0(perClass.reduce((s, c) => s + pick(c) * c.support, 0), supportTotal);
+  const wmean = (pick: (c: (typeof perClass)[number]) => number) =>
+    div0(
+      perClass.reduce((s, c) => s + pick(c) * c.support, 0),
+      supportTotal,
+    );
   const microP = div0(correct, total);
   return {
     labels,
     accuracy: div0(correct, total),
     confusionMatrix: cm,
     perClass,
-    macro: { precision: mean(perClass.map((c) => c.precision)), recall: mean(perClass.map((c) => c.recall)), f1: mean(perClass.map((c) => c.f1)) },
+    macro: {
+      precision: mean(perClass.map((c) => c.precision)),
+      recall: mean(perClass.map((c) => c.recall)),
+      f1: mean(perClass.map((c) => c.f1)),
+    },
     weighted: { precision: wmean((c) => c.precision), recall: wmean((c) => c.recall), f1: wmean((c) => c.f1) },
     micro: { precision: microP, recall: microP, f1: microP },
   };
@@ -61,7 +69,12 @@ export function multiclass(yTrue: string[], yPred: string[], weights?: ArrayLike
  * one-vs-one `macro` (Hand & Till; unweighted, as scikit-learn refuses sample weights there).
  * A true class without a probability column makes the metrics undefined (NaN).
  */
-export function multiclassProbabilistic(yTrue: string[], probabilities: Record<string, ArrayLike<number>>, weights?: ArrayLike<number>, auc = rocAucOf) {
+export function multiclassProbabilistic(
+  yTrue: string[],
+  probabilities: Record<string, ArrayLike<number>>,
+  weights?: ArrayLike<number>,
+  auc = rocAucOf,
+) {
   const classes = Object.keys(probabilities).sort();
   const n = yTrue.length;
   const eps = Number.EPSILON;
@@ -90,8 +103,14 @@ export function multiclassProbabilistic(yTrue: string[], probabilities: Record<s
       const rows: number[] = [];
       for (let i = 0; i < n; i++) if (yTrue[i] === classes[a] || yTrue[i] === classes[b]) rows.push(i);
       const y = Float64Array.from(rows, (i) => (yTrue[i] === classes[a] ? 1 : 0));
-      const ab = auc(y, Float64Array.from(rows, (i) => probabilities[classes[a]!]![i]!));
-      const ba = auc(Float64Array.from(y, (v) => 1 - v), Float64Array.from(rows, (i) => probabilities[classes[b]!]![i]!));
+      const ab = auc(
+        y,
+        Float64Array.from(rows, (i) => probabilities[classes[a]!]![i]!),
+      );
+      const ba = auc(
+        Float64Array.from(y, (v) => 1 - v),
+        Float64Array.from(rows, (i) => probabilities[classes[b]!]![i]!),
+      );
       pairs.push((ab + ba) / 2);
     }
   }

@@ -3,10 +3,21 @@
  * r2_score(force_finite=True): a perfect fit is 1.0, a constant target fitted imperfectly 0.0,
  * fewer than two rows NaN.
  */
-export const REGRESSION: Record<string, (y: ArrayLike<number>, yhat: ArrayLike<number>, w?: ArrayLike<number>) => number> = {
-  mse: (y, yhat, w) => weightedMean(Array.from(y, (v, i) => (v - yhat[i]!) ** 2), w),
+export const REGRESSION: Record<
+  string,
+  (y: ArrayLike<number>, yhat: ArrayLike<number>, w?: ArrayLike<number>) => number
+> = {
+  mse: (y, yhat, w) =>
+    weightedMean(
+      Array.from(y, (v, i) => (v - yhat[i]!) ** 2),
+      w,
+    ),
   rmse: (y, yhat, w) => Math.sqrt(REGRESSION.mse!(y, yhat, w)),
-  mae: (y, yhat, w) => weightedMean(Array.from(y, (v, i) => Math.abs(v - yhat[i]!)), w),
+  mae: (y, yhat, w) =>
+    weightedMean(
+      Array.from(y, (v, i) => Math.abs(v - yhat[i]!)),
+      w,
+    ),
   r2: (y, yhat, w) => {
     if (y.length < 2) return NaN;
     const mean = weightedMean(y, w);

@@ -1,11 +1,22 @@
 import type { VectorOutcome } from '../merkle-vectors.ts';
 import { confusion, logLoss, RATES, rocAuc } from './classification.ts';
-import { aif360Classic, aif360Sklearn, classificationFrame, disaggregate, fairlearnMetrics, groupedConfusion, groupRows, type Disaggregated, type SensitiveFeatures } from './fairness.ts';
+import {
+  aif360Classic,
+  aif360Sklearn,
+  classificationFrame,
+  disaggregate,
+  fairlearnMetrics,
+  groupedConfusion,
+  groupRows,
+  type Disaggregated,
+  type SensitiveFeatures,
+} from './fairness.ts';
 import { REGRESSION } from './regression.ts';
 import { runDriftCase } from '../drift/vectors.ts';
 
 /** The vector file's number encoding: non-finite numbers are the strings "NaN", "Infinity", "-Infinity". */
-const decode = (v: unknown): unknown => (v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v);
+const decode = (v: unknown): unknown =>
+  v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v;
 const nums = (xs: unknown[]): number[] => xs.map((x) => decode(x) as number);
 
 /** The file's tolerance: both NaN, the same infinity, or |a-e| <= 1e-9 max(|a|,|e|), or <= 1e-12. */
@@ -19,20 +30,25 @@ export function close(actual: number, expected: number): boolean {
 /** Every place where `actual` departs from `expected` (expected's keys decide what is compared). */
 export function differences(actual: unknown, expected: unknown, path = ''): string[] {
   const e = decode(expected);
-  if (typeof e === 'number') return typeof actual === 'number' && close(actual, e) ? [] : [`${path}: got ${String(actual)}, want ${String(e)}`];
+  if (typeof e === 'number')
+    return typeof actual === 'number' && close(actual, e) ? [] : [`${path}: got ${String(actual)}, want ${String(e)}`];
   if (Array.isArray(e)) {
-    if (!Array.isArray(actual) || actual.length !== e.length) return [`${path}: got ${JSON.stringify(actual)?.slice(0, 200)}, want ${e.length} items`];
+    if (!Array.isArray(actual) || actual.length !== e.length)
+      return [`${path}: got ${JSON.stringify(actual)?.slice(0, 200)}, want ${e.length} items`];
     return e.flatMap((x, i) => differences(actual[i], x, `${path}/${i}`));
   }
   if (e !== null && typeof e === 'object') {
     if (actual === null || typeof actual !== 'object') return [`${path}: missing`];
-    return Object.entries(e).flatMap(([k, v]) => differences((actual as Record<string, unknown>)[k], v, `${path}/${k}`));
+    return Object.entries(e).flatMap(([k, v]) =>
+      differences((actual as Record<string, unknown>)[k], v, `${path}/${k}`),
+    );
   }
   return actual === e ? [] : [`${path}: got ${JSON.stringify(actual)}, want ${JSON.stringify(e)}`];
 }
 
 const frameOut = (frame: Record<string, Disaggregated>) => {
-  const pick = (f: (d: Disaggregated) => unknown) => Object.fromEntries(Object.entries(frame).map(([m, d]) => [m, f(d)]));
+  const pick = (f: (d: Disaggregated) => unknown) =>
+    Object.fromEntries(Object.entries(frame).map(([m, d]) => [m, f(d)]));
   return {
     overall: pick((d) => d.overall),
     by_group: pick((d) => d.byGroup),
@@ -98,7 +114,13 @@ function regression(c: Case): Record<string, unknown> {
   const frame = Object.fromEntries(
     metrics.map((m) => {
       const f = REGRESSION[m]!;
-      return [m, disaggregate(f(y, yhat, w), groups.rows.map((rows) => (rows.length === 0 ? NaN : f(sub(y, rows)!, sub(yhat, rows)!, sub(w, rows)))))];
+      return [
+        m,
+        disaggregate(
+          f(y, yhat, w),
+          groups.rows.map((rows) => (rows.length === 0 ? NaN : f(sub(y, rows)!, sub(yhat, rows)!, sub(w, rows)))),
+        ),
+      ];
     }),
   );
   return {

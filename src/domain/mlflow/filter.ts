@@ -20,7 +20,12 @@ const NUMBER_OPS: Comparator[] = ['=', '!=', '>', '>=', '<', '<='];
 export const SEARCHABLE = {
   'registered-models': { attributes: { name: STRING_OPS }, tags: STRING_OPS },
   'model-versions': {
-    attributes: { name: STRING_OPS, source_path: STRING_OPS, run_id: [...STRING_OPS, 'IN'] as Comparator[], version_number: NUMBER_OPS },
+    attributes: {
+      name: STRING_OPS,
+      source_path: STRING_OPS,
+      run_id: [...STRING_OPS, 'IN'] as Comparator[],
+      version_number: NUMBER_OPS,
+    },
     tags: STRING_OPS,
   },
 } as const;
@@ -82,11 +87,16 @@ function tokenize(text: string): Token[] {
 /** Splits `tags.<key>` / `attribute.<name>` / `<name>`, joining a quoted key that follows `tags.`. */
 function identifier(tokens: Token[], at: number): { key: Clause['key']; next: number } {
   const first = tokens[at];
-  if (!first || first.t !== 'ident') throw new FilterError(`expected an identifier ${first ? `but got '${first.v}'` : 'at the end of the filter'}`);
+  if (!first || first.t !== 'ident')
+    throw new FilterError(`expected an identifier ${first ? `but got '${first.v}'` : 'at the end of the filter'}`);
   let text = first.v;
   let next = at + 1;
   // `tags.` directly followed by a quoted key: tags."my key" / tags.`my.key`
-  if ((text === 'tags.' || text === 'tag.' || text === 'attribute.' || text === 'attributes.') && tokens[next] && (tokens[next]!.t === 'ident' || tokens[next]!.t === 'string')) {
+  if (
+    (text === 'tags.' || text === 'tag.' || text === 'attribute.' || text === 'attributes.') &&
+    tokens[next] &&
+    (tokens[next]!.t === 'ident' || tokens[next]!.t === 'string')
+  ) {
     text += tokens[next]!.v;
     next++;
     const [prefix, ...rest] = text.split('.');
@@ -97,8 +107,11 @@ function identifier(tokens: Token[], at: number): { key: Clause['key']; next: nu
   const prefix = text.slice(0, dot);
   const name = text.slice(dot + 1);
   if (prefix === 'tags' || prefix === 'tag') return { key: { type: 'tag', name }, next };
-  if (prefix === 'attribute' || prefix === 'attributes' || prefix === 'attr') return { key: { type: 'attribute', name }, next };
-  throw new FilterError(`invalid identifier '${text}': use name, attribute.<name> or tags.<key> (backticks around keys with dots)`);
+  if (prefix === 'attribute' || prefix === 'attributes' || prefix === 'attr')
+    return { key: { type: 'attribute', name }, next };
+  throw new FilterError(
+    `invalid identifier '${text}': use name, attribute.<name> or tags.<key> (backticks around keys with dots)`,
+  );
 }
 
 /**
@@ -114,20 +127,30 @@ export function parseFilter(text: string | undefined, entity: keyof typeof SEARC
   const spec = SEARCHABLE[entity];
   for (;;) {
     const t = tokens[i];
-    if (t && (t.t === 'lparen' || (t.t === 'ident' && /^(or|not)$/i.test(t.v)))) throw new FilterError(`'${t.v}' is not supported: join comparisons with AND only`);
+    if (t && (t.t === 'lparen' || (t.t === 'ident' && /^(or|not)$/i.test(t.v))))
+      throw new FilterError(`'${t.v}' is not supported: join comparisons with AND only`);
     const { key, next } = identifier(tokens, i);
     i = next;
     const opToken = tokens[i];
-    if (!opToken) throw new FilterError(`expected a comparator after '${key.type === 'tag' ? `tags.${key.name}` : key.name}'`);
+    if (!opToken)
+      throw new FilterError(`expected a comparator after '${key.type === 'tag' ? `tags.${key.name}` : key.name}'`);
     let comparator: Comparator;
     if (opToken.t === 'op') comparator = opToken.v as Comparator;
-    else if (opToken.t === 'ident' && /^(like|ilike|in)$/i.test(opToken.v)) comparator = opToken.v.toUpperCase() as Comparator;
+    else if (opToken.t === 'ident' && /^(like|ilike|in)$/i.test(opToken.v))
+      comparator = opToken.v.toUpperCase() as Comparator;
     else if (opToken.t === 'ident' && /^not$/i.test(opToken.v)) throw new FilterError("'NOT' is not supported");
     else throw new FilterError(`invalid comparator '${opToken.v}'`);
     i++;
-    const allowed: readonly Comparator[] | undefined = key.type === 'tag' ? spec.tags : (spec.attributes as Record<string, readonly Comparator[]>)[key.name];
-    if (!allowed) throw new FilterError(`invalid attribute key '${key.name}': valid keys are ${Object.keys(spec.attributes).join(', ')} and tags.<key>`);
-    if (!allowed.includes(comparator)) throw new FilterError(`invalid comparator '${comparator}' for ${key.type === 'tag' ? 'tags' : `'${key.name}'`}: use one of ${allowed.join(', ')}`);
+    const allowed: readonly Comparator[] | undefined =
+      key.type === 'tag' ? spec.tags : (spec.attributes as Record<string, readonly Comparator[]>)[key.name];
+    if (!allowed)
+      throw new FilterError(
+        `invalid attribute key '${key.name}': valid keys are ${Object.keys(spec.attributes).join(', ')} and tags.<key>`,
+      );
+    if (!allowed.includes(comparator))
+      throw new FilterError(
+        `invalid comparator '${comparator}' for ${key.type === 'tag' ? 'tags' : `'${key.name}'`}: use one of ${allowed.join(', ')}`,
+      );
     let value: Clause['value'];
     if (comparator === 'IN') {
       if (tokens[i]?.t !== 'lparen') throw new FilterError('IN takes a parenthesised list of quoted strings');
@@ -153,11 +176,15 @@ export function parseFilter(text: string | undefined, entity: keyof typeof SEARC
       const v = tokens[i];
       if (!v) throw new FilterError(`expected a value after '${comparator}'`);
       if (key.name === 'version_number' && key.type === 'attribute') {
-        if (v.t !== 'number' || !/^[+-]?\d+$/.test(v.v)) throw new FilterError(`version_number takes an unquoted integer, not '${v.v}'`);
+        if (v.t !== 'number' || !/^[+-]?\d+$/.test(v.v))
+          throw new FilterError(`version_number takes an unquoted integer, not '${v.v}'`);
         value = Number(v.v);
         if (Math.abs(value) > 2147483647) throw new FilterError(`version_number ${v.v} is out of range`);
       } else {
-        if (v.t !== 'string') throw new FilterError(`the value for '${key.type === 'tag' ? `tags.${key.name}` : key.name}' must be a quoted string, not ${v.v}`);
+        if (v.t !== 'string')
+          throw new FilterError(
+            `the value for '${key.type === 'tag' ? `tags.${key.name}` : key.name}' must be a quoted string, not ${v.v}`,
+          );
         value = v.v;
       }
       i++;
@@ -170,13 +197,17 @@ export function parseFilter(text: string | undefined, entity: keyof typeof SEARC
       if (i >= tokens.length) throw new FilterError('the filter ends with AND');
       continue;
     }
-    if (and.t === 'ident' && /^or$/i.test(and.v)) throw new FilterError("'OR' is not supported: join comparisons with AND only");
+    if (and.t === 'ident' && /^or$/i.test(and.v))
+      throw new FilterError("'OR' is not supported: join comparisons with AND only");
     throw new FilterError(`expected AND before '${and.v}'`);
   }
 }
 
 /** A LIKE pattern (`%`, `_`) as a regular expression, for matching outside SQL. */
 export function likeToRegExp(pattern: string, caseInsensitive: boolean): RegExp {
-  const body = pattern.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.');
+  const body = pattern
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/%/g, '.*')
+    .replace(/_/g, '.');
   return new RegExp(`^${body}$`, caseInsensitive ? 'is' : 's');
 }

@@ -54,7 +54,11 @@ export function familyOf(metric: string): Family {
  * fixed names. Names may contain dots.
  */
 function parseMetric(metric: string): { head: string; name: string | null; suffix: string } {
-  for (const [head, suffix] of [['drift.column.', ''], ['performance.', '.decay'], ['kpi.', '.missed']] as const) {
+  for (const [head, suffix] of [
+    ['drift.column.', ''],
+    ['performance.', '.decay'],
+    ['kpi.', '.missed'],
+  ] as const) {
     if (!metric.startsWith(head)) continue;
     const rest = metric.slice(head.length);
     if (suffix && rest.endsWith(suffix)) return { head, name: rest.slice(0, -suffix.length), suffix };

@@ -48,13 +48,22 @@ export function profileProblems(p: Profile): string[] {
   const problems: string[] = [];
   if (!(Date.parse(p.window.start) < Date.parse(p.window.end))) problems.push('window.start must be before window.end');
   for (const [name, f] of Object.entries(p.features)) {
-    if (f.count + f.missing !== p.count) problems.push(`features.${name}: count + missing (${f.count + f.missing}) must equal the profile's count (${p.count})`);
+    if (f.count + f.missing !== p.count)
+      problems.push(
+        `features.${name}: count + missing (${f.count + f.missing}) must equal the profile's count (${p.count})`,
+      );
     if (f.type === 'numerical') {
       const { edges, counts } = f.histogram;
-      if (edges.some((e, i) => !Number.isFinite(e) || (i > 0 && e <= edges[i - 1]!))) problems.push(`features.${name}: histogram edges must be finite and strictly ascending`);
-      if (counts.length !== edges.length + 1) problems.push(`features.${name}: a histogram has one more count than edges (${edges.length + 1}), got ${counts.length}`);
-      else if (counts.reduce((a, b) => a + b, 0) !== f.count) problems.push(`features.${name}: histogram counts must add up to count (${f.count})`);
-    } else if (Object.values(f.categories).reduce((a, b) => a + b, 0) !== f.count) problems.push(`features.${name}: category counts must add up to count (${f.count})`);
+      if (edges.some((e, i) => !Number.isFinite(e) || (i > 0 && e <= edges[i - 1]!)))
+        problems.push(`features.${name}: histogram edges must be finite and strictly ascending`);
+      if (counts.length !== edges.length + 1)
+        problems.push(
+          `features.${name}: a histogram has one more count than edges (${edges.length + 1}), got ${counts.length}`,
+        );
+      else if (counts.reduce((a, b) => a + b, 0) !== f.count)
+        problems.push(`features.${name}: histogram counts must add up to count (${f.count})`);
+    } else if (Object.values(f.categories).reduce((a, b) => a + b, 0) !== f.count)
+      problems.push(`features.${name}: category counts must add up to count (${f.count})`);
   }
   return problems;
 }
@@ -73,16 +82,21 @@ export function mergeProfiles(profiles: Profile[]): Profile {
     for (const [name, f] of Object.entries(p.features)) {
       const into = out.features[name];
       if (!into) {
-        out.features[name] = f.type === 'numerical' ? { ...f, histogram: { edges: [...f.histogram.edges], counts: [...f.histogram.counts] } } : { ...f, categories: { ...f.categories } };
+        out.features[name] =
+          f.type === 'numerical'
+            ? { ...f, histogram: { edges: [...f.histogram.edges], counts: [...f.histogram.counts] } }
+            : { ...f, categories: { ...f.categories } };
         continue;
       }
-      if (into.type !== f.type) throw new Error(`feature '${name}' is ${into.type} in one profile and ${f.type} in another`);
+      if (into.type !== f.type)
+        throw new Error(`feature '${name}' is ${into.type} in one profile and ${f.type} in another`);
       into.count += f.count;
       into.missing += f.missing;
       if (into.type === 'numerical' && f.type === 'numerical') {
         const a = into.histogram.edges;
         const b = f.histogram.edges;
-        if (a.length !== b.length || a.some((e, i) => e !== b[i])) throw new Error(`feature '${name}' has different histogram edges in two profiles`);
+        if (a.length !== b.length || a.some((e, i) => e !== b[i]))
+          throw new Error(`feature '${name}' has different histogram edges in two profiles`);
         f.histogram.counts.forEach((c, i) => (into.histogram.counts[i]! += c));
       } else if (into.type === 'categorical' && f.type === 'categorical') {
         for (const [k, c] of Object.entries(f.categories)) into.categories[k] = (into.categories[k] ?? 0) + c;
@@ -103,7 +117,17 @@ export type FeatureSpec = { type: 'numerical'; edges: number[] } | { type: 'cate
  */
 export function createProfileBuilder(features: Record<string, FeatureSpec>, window: { start: string; end: string }) {
   const state = Object.fromEntries(
-    Object.entries(features).map(([name, spec]) => [name, spec.type === 'numerical' ? { type: 'numerical' as const, count: 0, missing: 0, histogram: { edges: [...spec.edges], counts: new Array<number>(spec.edges.length + 1).fill(0) } } : { type: 'categorical' as const, count: 0, missing: 0, categories: {} as Record<string, number> }]),
+    Object.entries(features).map(([name, spec]) => [
+      name,
+      spec.type === 'numerical'
+        ? {
+            type: 'numerical' as const,
+            count: 0,
+            missing: 0,
+            histogram: { edges: [...spec.edges], counts: new Array<number>(spec.edges.length + 1).fill(0) },
+          }
+        : { type: 'categorical' as const, count: 0, missing: 0, categories: {} as Record<string, number> },
+    ]),
   ) as Record<string, FeatureProfile>;
   let count = 0;
   return {
@@ -118,7 +142,8 @@ export function createProfileBuilder(features: Record<string, FeatureSpec>, wind
             f.count++;
             f.histogram.counts[binOf(f.histogram.edges, x)]!++;
           }
-        } else if (v === null || v === undefined || v === '' || (typeof v === 'number' && !Number.isFinite(v))) f.missing++;
+        } else if (v === null || v === undefined || v === '' || (typeof v === 'number' && !Number.isFinite(v)))
+          f.missing++;
         else {
           f.count++;
           const key = String(v);

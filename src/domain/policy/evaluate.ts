@@ -38,7 +38,8 @@ export interface AnswerProblem {
 export function checkAnswers(pack: PolicyPack, answers: Answers): AnswerProblem[] {
   const problems: AnswerProblem[] = [];
   const byId = new Map(pack.questionnaire.map((q) => [q.id, q]));
-  for (const id of Object.keys(answers)) if (!byId.has(id)) problems.push({ question: id, message: 'is not a question of this policy pack' });
+  for (const id of Object.keys(answers))
+    if (!byId.has(id)) problems.push({ question: id, message: 'is not a question of this policy pack' });
   for (const q of pack.questionnaire) {
     const a = answers[q.id];
     const allowed = (q.options ?? []).map((o) => o.value);
@@ -47,8 +48,13 @@ export function checkAnswers(pack: PolicyPack, answers: Answers): AnswerProblem[
     } else if (q.type === 'boolean') {
       if (typeof a !== 'boolean') problems.push({ question: q.id, message: 'must be true or false' });
     } else if (q.type === 'choice') {
-      if (typeof a !== 'string' || !allowed.includes(a)) problems.push({ question: q.id, message: `must be one of ${allowed.join(', ')}` });
-    } else if (!Array.isArray(a) || a.some((v) => typeof v !== 'string' || !allowed.includes(v)) || new Set(a).size !== a.length) {
+      if (typeof a !== 'string' || !allowed.includes(a))
+        problems.push({ question: q.id, message: `must be one of ${allowed.join(', ')}` });
+    } else if (
+      !Array.isArray(a) ||
+      a.some((v) => typeof v !== 'string' || !allowed.includes(v)) ||
+      new Set(a).size !== a.length
+    ) {
       problems.push({ question: q.id, message: `must be a list of distinct values from ${allowed.join(', ')}` });
     }
   }
@@ -86,11 +92,22 @@ export function classify(pack: PolicyPack, answers: Answers): Classification {
   let euAiAct: EuAiActCategory = 'minimal';
   for (const rule of pack.classification.rules) {
     if (!holds(rule.when, answers)) continue;
-    const read = Object.fromEntries([...new Set(questionsOf(rule.when))].filter((q) => answers[q] !== undefined).map((q) => [q, answers[q]!]));
-    trace.push({ rule: rule.id, description: rule.description, answers: read, ...(rule.tier ? { tier: rule.tier } : {}), ...(rule.tags ? { tags: rule.tags } : {}), ...(rule.euAiAct ? { euAiAct: rule.euAiAct } : {}), ...(rule.note ? { note: rule.note } : {}) });
+    const read = Object.fromEntries(
+      [...new Set(questionsOf(rule.when))].filter((q) => answers[q] !== undefined).map((q) => [q, answers[q]!]),
+    );
+    trace.push({
+      rule: rule.id,
+      description: rule.description,
+      answers: read,
+      ...(rule.tier ? { tier: rule.tier } : {}),
+      ...(rule.tags ? { tags: rule.tags } : {}),
+      ...(rule.euAiAct ? { euAiAct: rule.euAiAct } : {}),
+      ...(rule.note ? { note: rule.note } : {}),
+    });
     if (rule.tier && rule.tier > tier) tier = rule.tier;
     for (const t of rule.tags ?? []) tags.add(t);
-    if (rule.euAiAct && EU_AI_ACT_CATEGORIES.indexOf(rule.euAiAct) > EU_AI_ACT_CATEGORIES.indexOf(euAiAct)) euAiAct = rule.euAiAct;
+    if (rule.euAiAct && EU_AI_ACT_CATEGORIES.indexOf(rule.euAiAct) > EU_AI_ACT_CATEGORIES.indexOf(euAiAct))
+      euAiAct = rule.euAiAct;
   }
   tags.add(`eu-ai-act-${euAiAct}`);
   return { tier, tags: [...tags].sort(), euAiAct, trace };
@@ -110,7 +127,12 @@ export interface RequiredMeasure {
  * cells of its tier, plus each requirement of a regulation whose tag it carries and whose
  * effective window contains the date (a rescinded rule still applies to dates it was in force).
  */
-export function requiredMeasures(pack: PolicyPack, c: Pick<Classification, 'tier' | 'tags'>, answers: Answers, on: string): RequiredMeasure[] {
+export function requiredMeasures(
+  pack: PolicyPack,
+  c: Pick<Classification, 'tier' | 'tags'>,
+  answers: Answers,
+  on: string,
+): RequiredMeasure[] {
   const sources = new Map<string, string[]>();
   const add = (measure: string, source: string) => sources.set(measure, [...(sources.get(measure) ?? []), source]);
   for (const [consideration, byTier] of Object.entries(pack.matrix)) {
@@ -140,5 +162,5 @@ export function requiredMeasures(pack: PolicyPack, c: Pick<Classification, 'tier
       const m = byId.get(id)!;
       return { measure: id, title: m.title, step: m.step, consideration: m.consideration, sources: src };
     })
-    .sort((a, b) => (stepOrder.get(a.step)! - stepOrder.get(b.step)!) || a.measure.localeCompare(b.measure));
+    .sort((a, b) => stepOrder.get(a.step)! - stepOrder.get(b.step)! || a.measure.localeCompare(b.measure));
 }

@@ -6,23 +6,53 @@ import { COMPARATORS, SEVERITIES } from '../monitoring/alerts.ts';
  * validates uploads, is published as JSON Schema (GET /api/v1/policies/schema) and types the
  * evaluator. Everything in a pack is declarative data; conditions are a small closed language.
  */
-const Id = Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9.-]*$', description: 'lowercase id: letters, digits, `.`, `-`' });
+const Id = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: '^[a-z0-9][a-z0-9.-]*$',
+  description: 'lowercase id: letters, digits, `.`, `-`',
+});
 const Text = (max = 4000) => Type.String({ minLength: 1, maxLength: max });
 const Tier = Type.Integer({ minimum: 1, maximum: 4 });
-const Role = Type.Enum(['business-stakeholder', 'business-analyst', 'data-scientist', 'risk-audit', 'data-ops', 'production', 'admin']);
+const Role = Type.Enum([
+  'business-stakeholder',
+  'business-analyst',
+  'data-scientist',
+  'risk-audit',
+  'data-ops',
+  'production',
+  'admin',
+]);
 const AnswerValue = Type.Union([Type.String(), Type.Boolean()]);
 const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
 
-const QuestionId = Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-zA-Z][a-zA-Z0-9]*$', description: 'camelCase question id' });
+const QuestionId = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: '^[a-zA-Z][a-zA-Z0-9]*$',
+  description: 'camelCase question id',
+});
 
 // Conditions over questionnaire answers. Recursive through `all` / `any` / `not`.
 const Leaf = Type.Union([
   Type.Object({ question: QuestionId, equals: AnswerValue }, { additionalProperties: false }),
   Type.Object({ question: QuestionId, in: Type.Array(AnswerValue, { minItems: 1 }) }, { additionalProperties: false }),
-  Type.Object({ question: QuestionId, includes: Type.String() }, { additionalProperties: false, description: 'a list answer contains the value' }),
-  Type.Object({ question: QuestionId, includesAny: Type.Array(Type.String(), { minItems: 1 }) }, { additionalProperties: false }),
-  Type.Object({ question: QuestionId, isEmpty: Type.Boolean() }, { additionalProperties: false, description: 'a list answer is (not) empty' }),
-  Type.Object({ tag: Id }, { additionalProperties: false, description: 'the classification carries this tag (regulation requirements only)' }),
+  Type.Object(
+    { question: QuestionId, includes: Type.String() },
+    { additionalProperties: false, description: 'a list answer contains the value' },
+  ),
+  Type.Object(
+    { question: QuestionId, includesAny: Type.Array(Type.String(), { minItems: 1 }) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { question: QuestionId, isEmpty: Type.Boolean() },
+    { additionalProperties: false, description: 'a list answer is (not) empty' },
+  ),
+  Type.Object(
+    { tag: Id },
+    { additionalProperties: false, description: 'the classification carries this tag (regulation requirements only)' },
+  ),
 ]);
 export type LeafCondition = Static<typeof Leaf>;
 export type Condition = LeafCondition | { all: Condition[] } | { any: Condition[] } | { not: Condition };
@@ -31,9 +61,24 @@ export const ConditionSchema: TSchema = Type.Unsafe<Condition>({
   $id: 'PolicyCondition',
   anyOf: [
     ...(Leaf as unknown as { anyOf: TSchema[] }).anyOf,
-    { type: 'object', properties: { all: { type: 'array', minItems: 1, items: { $ref: 'PolicyCondition' } } }, required: ['all'], additionalProperties: false },
-    { type: 'object', properties: { any: { type: 'array', minItems: 1, items: { $ref: 'PolicyCondition' } } }, required: ['any'], additionalProperties: false },
-    { type: 'object', properties: { not: { $ref: 'PolicyCondition' } }, required: ['not'], additionalProperties: false },
+    {
+      type: 'object',
+      properties: { all: { type: 'array', minItems: 1, items: { $ref: 'PolicyCondition' } } },
+      required: ['all'],
+      additionalProperties: false,
+    },
+    {
+      type: 'object',
+      properties: { any: { type: 'array', minItems: 1, items: { $ref: 'PolicyCondition' } } },
+      required: ['any'],
+      additionalProperties: false,
+    },
+    {
+      type: 'object',
+      properties: { not: { $ref: 'PolicyCondition' } },
+      required: ['not'],
+      additionalProperties: false,
+    },
   ],
 });
 const Cond = Type.Unsafe<Condition>({ $ref: 'PolicyCondition' });
@@ -43,8 +88,18 @@ const Question = Type.Object(
     id: QuestionId,
     text: Text(500),
     help: Type.Optional(Text()),
-    type: Type.Enum(['choice', 'multi-choice', 'boolean'], { description: '`choice`: one of options; `multi-choice`: a list of options (may be empty); `boolean`' }),
-    options: Type.Optional(Type.Array(Type.Object({ value: Type.String({ minLength: 1, maxLength: 100 }), label: Text(300) }, { additionalProperties: false }), { minItems: 1 })),
+    type: Type.Enum(['choice', 'multi-choice', 'boolean'], {
+      description: '`choice`: one of options; `multi-choice`: a list of options (may be empty); `boolean`',
+    }),
+    options: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { value: Type.String({ minLength: 1, maxLength: 100 }), label: Text(300) },
+          { additionalProperties: false },
+        ),
+        { minItems: 1 },
+      ),
+    ),
     required: Type.Optional(Type.Boolean({ description: 'default true' })),
   },
   { additionalProperties: false },
@@ -73,7 +128,11 @@ const Evidence = Type.Union([
       kind: Type.Literal('signoff'),
       roles: Type.Array(Role, { minItems: 1, uniqueItems: true }),
       signers: Type.Optional(Type.Integer({ minimum: 1, description: 'distinct signers needed (default 1)' })),
-      independent: Type.Optional(Type.Boolean({ description: 'signers must not have built or signed as developer of what they approve (default false)' })),
+      independent: Type.Optional(
+        Type.Boolean({
+          description: 'signers must not have built or signed as developer of what they approve (default false)',
+        }),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -88,7 +147,10 @@ const Evidence = Type.Union([
     },
     { additionalProperties: false },
   ),
-  Type.Object({ kind: Type.Literal('monitoring'), monitor: Id, description: Type.Optional(Text()) }, { additionalProperties: false }),
+  Type.Object(
+    { kind: Type.Literal('monitoring'), monitor: Id, description: Type.Optional(Text()) },
+    { additionalProperties: false },
+  ),
 ]);
 
 const Measure = Type.Object(
@@ -99,7 +161,9 @@ const Measure = Type.Object(
     consideration: Id,
     step: Id,
     evidence: Type.Array(Evidence, { minItems: 1, description: 'all of these satisfy the measure together' }),
-    requires: Type.Optional(Type.Array(Id, { uniqueItems: true, description: 'measures that must be satisfied first' })),
+    requires: Type.Optional(
+      Type.Array(Id, { uniqueItems: true, description: 'measures that must be satisfied first' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -147,20 +211,43 @@ export const PolicyPackSchema = Type.Object(
     version: Type.String({ pattern: '^\\d+\\.\\d+\\.\\d+$', description: 'semantic version' }),
     description: Type.Optional(Text()),
     tiers: Type.Array(
-      Type.Object({ tier: Tier, name: Text(100), criticality: Text(300), operationalisation: Text(500), reviewEveryDays: Type.Integer({ minimum: 1, maximum: 3650 }) }, { additionalProperties: false }),
+      Type.Object(
+        {
+          tier: Tier,
+          name: Text(100),
+          criticality: Text(300),
+          operationalisation: Text(500),
+          reviewEveryDays: Type.Integer({ minimum: 1, maximum: 3650 }),
+        },
+        { additionalProperties: false },
+      ),
       { minItems: 4, maxItems: 4 },
     ),
     questionnaire: Type.Array(Question, { minItems: 1 }),
     classification: Type.Object({ rules: Type.Array(Rule, { minItems: 1 }) }, { additionalProperties: false }),
-    considerations: Type.Array(Type.Object({ id: Id, title: Text(200), light: Text(500), heavy: Text(500) }, { additionalProperties: false }), { minItems: 1 }),
+    considerations: Type.Array(
+      Type.Object({ id: Id, title: Text(200), light: Text(500), heavy: Text(500) }, { additionalProperties: false }),
+      { minItems: 1 },
+    ),
     steps: Type.Array(
       Type.Object(
         {
           id: Id,
           title: Text(200),
           activities: Type.Array(Text(300), { minItems: 1 }),
-          dueDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'days the tasks created when an item enters this step are due in (default 14)' })),
-          scope: Type.Optional(Type.Enum(['use-case', 'version'], { description: 'use-case: its sign-offs are given once on the use case and hold for every version (scoping); default version' })),
+          dueDays: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              maximum: 3650,
+              description: 'days the tasks created when an item enters this step are due in (default 14)',
+            }),
+          ),
+          scope: Type.Optional(
+            Type.Enum(['use-case', 'version'], {
+              description:
+                'use-case: its sign-offs are given once on the use case and hold for every version (scoping); default version',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -173,13 +260,22 @@ export const PolicyPackSchema = Type.Object(
             id: Id,
             title: Text(200),
             description: Type.Optional(Text()),
-            steps: Type.Array(Id, { minItems: 1, uniqueItems: true, description: 'a subsequence of the pack\'s steps, in their order' }),
-            tiers: Type.Optional(Type.Array(Tier, { minItems: 1, uniqueItems: true, description: 'applies only at these tiers' })),
+            steps: Type.Array(Id, {
+              minItems: 1,
+              uniqueItems: true,
+              description: "a subsequence of the pack's steps, in their order",
+            }),
+            tiers: Type.Optional(
+              Type.Array(Tier, { minItems: 1, uniqueItems: true, description: 'applies only at these tiers' }),
+            ),
             appliesWhen: Type.Optional(Cond),
           },
           { additionalProperties: false },
         ),
-        { description: 'process templates; a use case follows the first whose tiers and condition match (a pack without processes: every step)' },
+        {
+          description:
+            'process templates; a use case follows the first whose tiers and condition match (a pack without processes: every step)',
+        },
       ),
     ),
     environments: Type.Optional(
@@ -187,8 +283,15 @@ export const PolicyPackSchema = Type.Object(
         Type.Object(
           {
             id: Type.Enum(['development', 'qa', 'preproduction', 'production']),
-            requires: Type.Union([Id, Type.Null()], { description: 'promotion needs every gate up to and including this step (null: none)' }),
-            aliases: Type.Optional(Type.Array(Id, { uniqueItems: true, description: 'moving these aliases on a governed model is a promotion to this environment' })),
+            requires: Type.Union([Id, Type.Null()], {
+              description: 'promotion needs every gate up to and including this step (null: none)',
+            }),
+            aliases: Type.Optional(
+              Type.Array(Id, {
+                uniqueItems: true,
+                description: 'moving these aliases on a governed model is a promotion to this environment',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -200,21 +303,39 @@ export const PolicyPackSchema = Type.Object(
           {
             id: Id,
             title: Type.Optional(Text(200)),
-            metric: Type.String({ minLength: 1, maxLength: 300, pattern: '^[A-Za-z0-9_.*:-]+$', description: 'drift.dataset, drift.share, drift.column.<feature>, performance.<metric>[.decay], predictions.rows, kpi.<name>[.missed]; one * segment matches any name' }),
+            metric: Type.String({
+              minLength: 1,
+              maxLength: 300,
+              pattern: '^[A-Za-z0-9_.*:-]+$',
+              description:
+                'drift.dataset, drift.share, drift.column.<feature>, performance.<metric>[.decay], predictions.rows, kpi.<name>[.missed]; one * segment matches any name',
+            }),
             comparator: Type.Enum(COMPARATORS),
-            threshold: Type.Number({ minimum: -Number.MAX_VALUE, maximum: Number.MAX_VALUE, description: 'a finite number' }),
+            threshold: Type.Number({
+              minimum: -Number.MAX_VALUE,
+              maximum: Number.MAX_VALUE,
+              description: 'a finite number',
+            }),
             severity: Type.Enum(SEVERITIES),
-            tiers: Type.Optional(Type.Array(Tier, { minItems: 1, uniqueItems: true, description: 'applies at these tiers only' })),
+            tiers: Type.Optional(
+              Type.Array(Tier, { minItems: 1, uniqueItems: true, description: 'applies at these tiers only' }),
+            ),
           },
           { additionalProperties: false },
         ),
-        { description: "monitoring alert rules each model gets by default at its tier; a model's monitor replaces them by id or adds its own" },
+        {
+          description:
+            "monitoring alert rules each model gets by default at its tier; a model's monitor replaces them by id or adds its own",
+        },
       ),
     ),
     raci: Type.Array(RaciRow),
     measures: Type.Array(Measure, { minItems: 1 }),
     /** consideration id -> { "1".."4": measure ids required at that tier } */
-    matrix: Type.Record(Type.String(), Type.Record(Type.String({ pattern: '^[1-4]$' }), Type.Array(Id, { uniqueItems: true }))),
+    matrix: Type.Record(
+      Type.String(),
+      Type.Record(Type.String({ pattern: '^[1-4]$' }), Type.Array(Id, { uniqueItems: true })),
+    ),
     regulations: Type.Array(Regulation),
   },
   { additionalProperties: false },

@@ -24,7 +24,15 @@ export type MeasureStatus =
   | { status: 'stale'; by: string[]; reason: string };
 
 const compare = (value: number, op: string, threshold: number): boolean =>
-  op === '>=' ? value >= threshold : op === '>' ? value > threshold : op === '<=' ? value <= threshold : op === '<' ? value < threshold : value === threshold;
+  op === '>='
+    ? value >= threshold
+    : op === '>'
+      ? value > threshold
+      : op === '<='
+        ? value <= threshold
+        : op === '<'
+          ? value < threshold
+          : value === threshold;
 
 function describe(e: Evidence): string {
   switch (e.kind) {
@@ -46,8 +54,13 @@ function describe(e: Evidence): string {
  * unmet. `creators` are the people an independent sign-off must not come from. The sign-off items of
  * one measure need different people: one person holding two roles cannot be both signatures.
  */
-export function measureStatus(measure: Measure, records: EvidenceRecord[], opts: { artifactDigest?: string | null; creators?: string[] } = {}): MeasureStatus {
-  const current = (r: EvidenceRecord) => !opts.artifactDigest || !r.artifactDigest || r.artifactDigest === opts.artifactDigest;
+export function measureStatus(
+  measure: Measure,
+  records: EvidenceRecord[],
+  opts: { artifactDigest?: string | null; creators?: string[] } = {},
+): MeasureStatus {
+  const current = (r: EvidenceRecord) =>
+    !opts.artifactDigest || !r.artifactDigest || r.artifactDigest === opts.artifactDigest;
   const unmet: string[] = [];
   const by: string[] = [];
   let stale = false;
@@ -58,14 +71,22 @@ export function measureStatus(measure: Measure, records: EvidenceRecord[], opts:
       if (r.kind !== e.kind) return false;
       if (e.kind === 'document') return r.documentKind === e.documentKind;
       if (e.kind === 'monitoring') return r.monitor === e.monitor;
-      if (e.kind === 'check') return r.metric === e.metric && typeof r.value === 'number' && compare(r.value, e.comparator, e.threshold);
-      return r.role !== undefined && e.roles.includes(r.role as never) && !(e.independent && r.signer && opts.creators?.includes(r.signer)) && !(r.signer && used.has(r.signer));
+      if (e.kind === 'check')
+        return r.metric === e.metric && typeof r.value === 'number' && compare(r.value, e.comparator, e.threshold);
+      return (
+        r.role !== undefined &&
+        e.roles.includes(r.role as never) &&
+        !(e.independent && r.signer && opts.creators?.includes(r.signer)) &&
+        !(r.signer && used.has(r.signer))
+      );
     });
-    const enough = (rs: EvidenceRecord[]) => (e.kind === 'signoff' ? new Set(rs.map((r) => r.signer)).size >= (e.signers ?? 1) : rs.length > 0);
+    const enough = (rs: EvidenceRecord[]) =>
+      e.kind === 'signoff' ? new Set(rs.map((r) => r.signer)).size >= (e.signers ?? 1) : rs.length > 0;
     const fresh = matches.filter(current);
     const take = (rs: EvidenceRecord[]) => {
       by.push(...rs.map((r) => r.id));
-      if (e.kind === 'signoff') for (const signer of [...new Set(rs.map((r) => r.signer!))].slice(0, e.signers ?? 1)) used.add(signer);
+      if (e.kind === 'signoff')
+        for (const signer of [...new Set(rs.map((r) => r.signer!))].slice(0, e.signers ?? 1)) used.add(signer);
     };
     if (enough(fresh)) take(fresh);
     else if (enough(matches)) {

@@ -2,7 +2,12 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Executor } from '../../db/database.ts';
-import { verifyAuditLog, type StoredCheckpoint, type VerifyProblem, type VerifyReport } from '../../domain/audit-verify.ts';
+import {
+  verifyAuditLog,
+  type StoredCheckpoint,
+  type VerifyProblem,
+  type VerifyReport,
+} from '../../domain/audit-verify.ts';
 import { parseVerifierKey } from '../../domain/checkpoint.ts';
 import { leafHashOfText } from '../../domain/merkle.ts';
 import { auditRepo } from './audit.repo.ts';
@@ -18,7 +23,11 @@ export interface TrustedKey {
 }
 
 /** Stored leaves with seq in (after, until], in seq order, in chunks so memory stays flat. */
-async function* storedLeaves(db: Executor, after = 0, until = Number.MAX_SAFE_INTEGER): AsyncGenerator<{ seq: number; leaf: string }[]> {
+async function* storedLeaves(
+  db: Executor,
+  after = 0,
+  until = Number.MAX_SAFE_INTEGER,
+): AsyncGenerator<{ seq: number; leaf: string }[]> {
   for (;;) {
     const rows = await auditRepo.leaves(db, after, CHUNK);
     const within = rows.filter((r) => r.seq <= until);
@@ -42,7 +51,12 @@ export async function verifyDatabase(db: Executor, key: TrustedKey): Promise<Ver
   const hasher = hasherFor(head.size);
   let report: VerifyReport;
   try {
-    report = await verifyAuditLog({ ...key, checkpoints: await auditRepo.allCheckpoints(db), events: hashedChunks(storedLeaves(db), hasher), claimedSize: head.size });
+    report = await verifyAuditLog({
+      ...key,
+      checkpoints: await auditRepo.allCheckpoints(db),
+      events: hashedChunks(storedLeaves(db), hasher),
+      claimedSize: head.size,
+    });
   } finally {
     await hasher.close();
   }
@@ -51,14 +65,24 @@ export async function verifyDatabase(db: Executor, key: TrustedKey): Promise<Ver
   for (const c of await auditRepo.checkpointRoots(db)) {
     const noteRoot = c.note.split('\n')[2] ?? '';
     if (Buffer.from(noteRoot, 'base64').toString('hex') !== c.rootHash) {
-      pinned.push({ seq: null, message: `checkpoint ${c.treeSize}: the stored root ${c.rootHash} is not the one its signed note carries` });
+      pinned.push({
+        seq: null,
+        message: `checkpoint ${c.treeSize}: the stored root ${c.rootHash} is not the one its signed note carries`,
+      });
     }
   }
   for (const [from, to] of ranges) {
     for (let after = from - 1; after < to; after += CHUNK) {
-      for (const { seq, leaf, storedHash } of await auditRepo.leavesWithHashes(db, after, Math.min(CHUNK, to - after))) {
+      for (const { seq, leaf, storedHash } of await auditRepo.leavesWithHashes(
+        db,
+        after,
+        Math.min(CHUNK, to - after),
+      )) {
         if (storedHash !== leafHashOfText(leaf).toString('hex')) {
-          pinned.push({ seq, message: `event ${seq} differs from what was recorded when it was appended (leaf hash mismatch)` });
+          pinned.push({
+            seq,
+            message: `event ${seq} differs from what was recorded when it was appended (leaf hash mismatch)`,
+          });
         }
       }
     }
@@ -66,7 +90,9 @@ export async function verifyDatabase(db: Executor, key: TrustedKey): Promise<Ver
   if (pinned.length === 0) return report;
   // A range the signed roots could not vouch for, in which the culprit is now named, is said by the named events.
   const named = (r: [number, number]) => pinned.some((p) => p.seq !== null && p.seq >= r[0] && p.seq <= r[1]);
-  const problems = [...pinned, ...report.problems.filter((p) => !(p.range && named(p.range)))].sort((a, b) => (a.seq ?? Infinity) - (b.seq ?? Infinity));
+  const problems = [...pinned, ...report.problems.filter((p) => !(p.range && named(p.range)))].sort(
+    (a, b) => (a.seq ?? Infinity) - (b.seq ?? Infinity),
+  );
   return { ...report, ok: false, problems };
 }
 
@@ -74,7 +100,11 @@ export async function verifyDatabase(db: Executor, key: TrustedKey): Promise<Ver
  * Writes a JSON Lines export: a header, every checkpoint, then every event as its stored leaf
  * (canonical JSON, byte for byte what was hashed), so the file verifies without any database.
  */
-export async function exportAudit(db: Executor, file: string, key: TrustedKey & { verifierKey: string; publicKeyPem: string }): Promise<{ events: number; checkpoints: number }> {
+export async function exportAudit(
+  db: Executor,
+  file: string,
+  key: TrustedKey & { verifierKey: string; publicKeyPem: string },
+): Promise<{ events: number; checkpoints: number }> {
   const out = createWriteStream(file, { flags: 'wx' });
   const write = async (line: string) => {
     if (!out.write(`${line}\n`)) await once(out, 'drain');
@@ -126,7 +156,10 @@ export interface ExportHeader {
  * Verifies an export file without database or server. `trusted` pins the key; without it the key
  * named in the file's header is used (and the caller should say so: a forger controls the header).
  */
-export async function verifyExportFile(file: string, trusted?: TrustedKey): Promise<{ header: ExportHeader; report: VerifyReport }> {
+export async function verifyExportFile(
+  file: string,
+  trusted?: TrustedKey,
+): Promise<{ header: ExportHeader; report: VerifyReport }> {
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity })[Symbol.asyncIterator]();
   const first = await lines.next();
   if (first.done) throw new Error(`${file} is empty`);
@@ -145,7 +178,8 @@ export async function verifyExportFile(file: string, trusted?: TrustedKey): Prom
     }
     const item = parseLine(next.value) as { treeSize: number; note: string } | null;
     if (!item) throw new Error(`${file}: a checkpoint line is not JSON`);
-    if (!checkpoints.some((c) => c.treeSize === item.treeSize && c.note === item.note)) checkpoints.push({ treeSize: Number(item.treeSize), note: String(item.note) });
+    if (!checkpoints.some((c) => c.treeSize === item.treeSize && c.note === item.note))
+      checkpoints.push({ treeSize: Number(item.treeSize), note: String(item.note) });
   }
   async function* events(): AsyncGenerator<{ seq: number; leaf: string }[]> {
     let chunk: { seq: number; leaf: string }[] = [];
@@ -166,10 +200,19 @@ export async function verifyExportFile(file: string, trusted?: TrustedKey): Prom
     }
     if (chunk.length > 0) yield chunk;
   }
-  const key = trusted ?? { origin: header.origin, keyName: header.keyName, publicKey: parseVerifierKey(header.verifierKey).publicKey };
+  const key = trusted ?? {
+    origin: header.origin,
+    keyName: header.keyName,
+    publicKey: parseVerifierKey(header.verifierKey).publicKey,
+  };
   const hasher = hasherFor(header.treeSize);
   try {
-    const report = await verifyAuditLog({ ...key, checkpoints, events: hashedChunks(events(), hasher), claimedSize: header.treeSize });
+    const report = await verifyAuditLog({
+      ...key,
+      checkpoints,
+      events: hashedChunks(events(), hasher),
+      claimedSize: header.treeSize,
+    });
     return { header, report };
   } finally {
     await hasher.close();

@@ -25,29 +25,58 @@ export const auditRepo = {
     return { seq: Number(row.size), frontier: row.frontier };
   },
 
-  async storeAppend(tx: Tx, seq: number, leaf: string, frontier: string, nodes: { level: number; idx: number; hash: string }[]): Promise<void> {
+  async storeAppend(
+    tx: Tx,
+    seq: number,
+    leaf: string,
+    frontier: string,
+    nodes: { level: number; idx: number; hash: string }[],
+  ): Promise<void> {
     await tx.insertInto('audit_events').values({ seq, leaf }).execute();
     await tx.insertInto('audit_nodes').values(nodes).execute();
     await tx.updateTable('audit_head').set({ frontier }).where('id', '=', 1).execute();
   },
 
   async head(db: Executor): Promise<{ size: number; frontier: string; checkpointSize: number }> {
-    const row = await db.selectFrom('audit_head').select(['size', 'frontier', 'checkpoint_size']).where('id', '=', 1).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('audit_head')
+      .select(['size', 'frontier', 'checkpoint_size'])
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow();
     return { size: Number(row.size), frontier: row.frontier, checkpointSize: Number(row.checkpoint_size) };
   },
 
-  async storeCheckpoint(tx: Tx, c: { treeSize: number; rootHash: string; note: string; createdAt: string }): Promise<void> {
-    await tx.insertInto('audit_checkpoints').values({ tree_size: c.treeSize, root_hash: c.rootHash, note: c.note, created_at: c.createdAt }).execute();
+  async storeCheckpoint(
+    tx: Tx,
+    c: { treeSize: number; rootHash: string; note: string; createdAt: string },
+  ): Promise<void> {
+    await tx
+      .insertInto('audit_checkpoints')
+      .values({ tree_size: c.treeSize, root_hash: c.rootHash, note: c.note, created_at: c.createdAt })
+      .execute();
     await tx.updateTable('audit_head').set({ checkpoint_size: c.treeSize }).where('id', '=', 1).execute();
   },
 
-  async latestCheckpoint(db: Executor): Promise<{ treeSize: number; rootHash: string; note: string; createdAt: string } | undefined> {
-    const row = await db.selectFrom('audit_checkpoints').selectAll().orderBy('tree_size', 'desc').limit(1).executeTakeFirst();
-    return row && { treeSize: Number(row.tree_size), rootHash: row.root_hash, note: row.note, createdAt: row.created_at };
+  async latestCheckpoint(
+    db: Executor,
+  ): Promise<{ treeSize: number; rootHash: string; note: string; createdAt: string } | undefined> {
+    const row = await db
+      .selectFrom('audit_checkpoints')
+      .selectAll()
+      .orderBy('tree_size', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return (
+      row && { treeSize: Number(row.tree_size), rootHash: row.root_hash, note: row.note, createdAt: row.created_at }
+    );
   },
 
   async checkpointRoots(db: Executor): Promise<{ treeSize: number; rootHash: string; note: string }[]> {
-    const rows = await db.selectFrom('audit_checkpoints').select(['tree_size', 'root_hash', 'note']).orderBy('tree_size').execute();
+    const rows = await db
+      .selectFrom('audit_checkpoints')
+      .select(['tree_size', 'root_hash', 'note'])
+      .orderBy('tree_size')
+      .execute();
     return rows.map((r) => ({ treeSize: Number(r.tree_size), rootHash: r.root_hash, note: r.note }));
   },
 
@@ -70,12 +99,22 @@ export const auditRepo = {
 
   /** The stored leaves (seq, canonical text) after `afterSeq`, in seq order: what verification reads. */
   async leaves(db: Executor, afterSeq: number, limit: number): Promise<{ seq: number; leaf: string }[]> {
-    const rows = await db.selectFrom('audit_events').select(['seq', 'leaf']).where('seq', '>', afterSeq).orderBy('seq').limit(limit).execute();
+    const rows = await db
+      .selectFrom('audit_events')
+      .select(['seq', 'leaf'])
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
     return rows.map((r) => ({ seq: Number(r.seq), leaf: r.leaf }));
   },
 
   /** Stored leaves with the leaf hash recorded at append time (level-0 node). */
-  async leavesWithHashes(db: Executor, afterSeq: number, limit: number): Promise<{ seq: number; leaf: string; storedHash: string | null }[]> {
+  async leavesWithHashes(
+    db: Executor,
+    afterSeq: number,
+    limit: number,
+  ): Promise<{ seq: number; leaf: string; storedHash: string | null }[]> {
     const rows = await db
       .selectFrom('audit_events as e')
       .leftJoin('audit_nodes as n', (j) => j.on('n.level', '=', 0).on('n.idx', '=', sql<number>`e.seq - 1`))

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { Executor } from '../../db/database.ts';
 import type { App } from '../../http/app-types.ts';
-import { encodeCursor, decodeCursor } from '../../http/pagination.ts';
+import { encodeCursor, decodeCursor } from '../../lib/pagination.ts';
 import { DomainError } from '../../errors.ts';
 import { Timestamp } from '../common/common.schema.ts';
 import type { AuditLog } from './audit.service.ts';
@@ -13,7 +13,12 @@ const Seq = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
 const AuditEvent = Type.Object({
   seq: Type.Integer(),
   time: Timestamp,
-  actor: Type.Object({ kind: Type.String(), id: Type.Union([Type.String(), Type.Null()]), name: Type.String(), token: Type.Union([Type.String(), Type.Null()]) }),
+  actor: Type.Object({
+    kind: Type.String(),
+    id: Type.Union([Type.String(), Type.Null()]),
+    name: Type.String(),
+    token: Type.Union([Type.String(), Type.Null()]),
+  }),
   action: Type.String(),
   subject: Type.Object({ type: Type.String(), id: Type.String() }),
   before: Type.Unknown(),
@@ -31,112 +36,186 @@ const Checkpoint = Type.Object({
 });
 
 export function auditRoutes(app: App, { audit, db }: { audit: AuditLog; db: Executor }): void {
-  app.get('/audit/events', {
-    config: { permission: 'audit:read' },
-    schema: {
-      tags,
-      summary: 'Audit events in sequence order, filtered by subject, actor, action and time',
-      querystring: Type.Object(
-        {
-          subjectType: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-          subjectId: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
-          actorId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-          action: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-          from: Type.Optional(Type.String({ format: 'date-time', description: 'inclusive' })),
-          to: Type.Optional(Type.String({ format: 'date-time', description: 'exclusive' })),
-          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-          cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  app.get(
+    '/audit/events',
+    {
+      config: { permission: 'audit:read' },
+      schema: {
+        tags,
+        summary: 'Audit events in sequence order, filtered by subject, actor, action and time',
+        querystring: Type.Object(
+          {
+            subjectType: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+            subjectId: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
+            actorId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+            action: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+            from: Type.Optional(Type.String({ format: 'date-time', description: 'inclusive' })),
+            to: Type.Optional(Type.String({ format: 'date-time', description: 'exclusive' })),
+            limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+            cursor: Type.Optional(Type.String({ maxLength: 200 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ items: Type.Array(AuditEvent), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
         },
-        { additionalProperties: false },
-      ),
-      response: { 200: Type.Object({ items: Type.Array(AuditEvent), nextCursor: Type.Union([Type.String(), Type.Null()]) }) },
-    },
-  }, async (request) => {
-    const { cursor, limit, from, to, ...filter } = request.query;
-    const after = decodeCursor(cursor, ['number']) as [number] | undefined;
-    const rows = await audit.events(db, {
-      ...filter,
-      from: from === undefined ? undefined : new Date(from).toISOString(),
-      to: to === undefined ? undefined : new Date(to).toISOString(),
-      afterSeq: after?.[0],
-      limit: limit + 1,
-    });
-    const items = rows.slice(0, limit).map((e) => ({ ...e, before: e.before === null ? null : JSON.parse(e.before), after: e.after === null ? null : JSON.parse(e.after) }));
-    return { items, nextCursor: rows.length > limit ? encodeCursor([items[items.length - 1]!.seq]) : null };
-  });
-
-  app.get('/audit/checkpoint', {
-    config: { permission: 'audit:read' },
-    schema: { tags, summary: 'The latest signed checkpoint', response: { 200: Checkpoint } },
-  }, async () => {
-    const cp = await audit.latestCheckpoint(db);
-    if (!cp) throw new DomainError('not_found', 'no checkpoint has been issued yet (the log is empty)');
-    return cp;
-  });
-
-  app.post('/audit/verification', {
-    config: { permission: 'audit:read' },
-    schema: {
-      tags,
-      summary: 'Verify the whole audit trail now: re-derive every leaf from its event, recompute the tree, and check every signed checkpoint against it with the server key',
-      response: {
-        200: Type.Object({
-          ok: Type.Boolean(),
-          events: Type.Integer(),
-          checkpoints: Type.Integer(),
-          verifiedSize: Type.Integer({ description: 'size of the largest checkpoint whose root was reproduced' }),
-          rootHash: Type.String(),
-          problems: Type.Array(Type.Object({}, { additionalProperties: true })),
-          checkedAt: Timestamp,
-        }),
       },
     },
-  }, async () => {
-    const report = await verifyDatabase(db, { origin: audit.signer.origin, keyName: audit.signer.keyName, publicKey: audit.signer.publicKey });
-    return { ...report, checkedAt: new Date().toISOString() };
-  });
-
-  app.get('/audit/public-key', {
-    config: { permission: 'inventory:read' },
-    schema: {
-      tags,
-      summary: 'The Ed25519 key that signs checkpoints',
-      response: { 200: Type.Object({ origin: Type.String(), keyName: Type.String(), algorithm: Type.Literal('ed25519'), publicKey: Type.String({ description: 'raw 32 bytes, base64' }), verifierKey: Type.String({ description: 'signed-note verifier key: name+keyid+base64(0x01||key)' }), pem: Type.String() }) },
+    async (request) => {
+      const { cursor, limit, from, to, ...filter } = request.query;
+      const after = decodeCursor(cursor, ['number']) as [number] | undefined;
+      const rows = await audit.events(db, {
+        ...filter,
+        from: from === undefined ? undefined : new Date(from).toISOString(),
+        to: to === undefined ? undefined : new Date(to).toISOString(),
+        afterSeq: after?.[0],
+        limit: limit + 1,
+      });
+      const items = rows.slice(0, limit).map((e) => ({
+        ...e,
+        before: e.before === null ? null : JSON.parse(e.before),
+        after: e.after === null ? null : JSON.parse(e.after),
+      }));
+      return { items, nextCursor: rows.length > limit ? encodeCursor([items[items.length - 1]!.seq]) : null };
     },
-  }, async () => ({
-    origin: audit.signer.origin,
-    keyName: audit.signer.keyName,
-    algorithm: 'ed25519' as const,
-    publicKey: audit.signer.publicKey.toString('base64'),
-    verifierKey: audit.signer.verifierKey,
-    pem: audit.signer.publicKeyPem,
-  }));
+  );
 
-  app.get('/audit/proofs/inclusion', {
-    config: { permission: 'audit:read' },
-    schema: {
-      tags,
-      summary: 'RFC 9162 inclusion proof of event `seq` in the tree of size `treeSize`',
-      querystring: Type.Object({ seq: Seq, treeSize: Seq }, { additionalProperties: false }),
-      response: { 200: Type.Object({ seq: Type.Integer(), leafIndex: Type.Integer(), treeSize: Type.Integer(), leafHash: Type.String(), rootHash: Type.String(), proof: Type.Array(Type.String({ description: 'hex' })) }) },
+  app.get(
+    '/audit/checkpoint',
+    {
+      config: { permission: 'audit:read' },
+      schema: { tags, summary: 'The latest signed checkpoint', response: { 200: Checkpoint } },
     },
-  }, async (request) => {
-    const { seq, treeSize } = request.query;
-    const p = await audit.inclusion(db, seq, treeSize);
-    return { seq, leafIndex: seq - 1, treeSize, leafHash: p.leafHash.toString('hex'), rootHash: p.rootHash.toString('hex'), proof: p.proof.map((h) => h.toString('hex')) };
-  });
+    async () => {
+      const cp = await audit.latestCheckpoint(db);
+      if (!cp) throw new DomainError('not_found', 'no checkpoint has been issued yet (the log is empty)');
+      return cp;
+    },
+  );
 
-  app.get('/audit/proofs/consistency', {
-    config: { permission: 'audit:read' },
-    schema: {
-      tags,
-      summary: 'RFC 9162 consistency proof between tree sizes `from` and `to`',
-      querystring: Type.Object({ from: Seq, to: Seq }, { additionalProperties: false }),
-      response: { 200: Type.Object({ from: Type.Integer(), to: Type.Integer(), fromRoot: Type.String(), toRoot: Type.String(), proof: Type.Array(Type.String()) }) },
+  app.post(
+    '/audit/verification',
+    {
+      config: { permission: 'audit:read' },
+      schema: {
+        tags,
+        summary:
+          'Verify the whole audit trail now: re-derive every leaf from its event, recompute the tree, and check every signed checkpoint against it with the server key',
+        response: {
+          200: Type.Object({
+            ok: Type.Boolean(),
+            events: Type.Integer(),
+            checkpoints: Type.Integer(),
+            verifiedSize: Type.Integer({ description: 'size of the largest checkpoint whose root was reproduced' }),
+            rootHash: Type.String(),
+            problems: Type.Array(Type.Object({}, { additionalProperties: true })),
+            checkedAt: Timestamp,
+          }),
+        },
+      },
     },
-  }, async (request) => {
-    const { from, to } = request.query;
-    const p = await audit.consistency(db, from, to);
-    return { from, to, fromRoot: p.fromRoot.toString('hex'), toRoot: p.toRoot.toString('hex'), proof: p.proof.map((h) => h.toString('hex')) };
-  });
+    async () => {
+      const report = await verifyDatabase(db, {
+        origin: audit.signer.origin,
+        keyName: audit.signer.keyName,
+        publicKey: audit.signer.publicKey,
+      });
+      return { ...report, checkedAt: new Date().toISOString() };
+    },
+  );
+
+  app.get(
+    '/audit/public-key',
+    {
+      config: { permission: 'inventory:read' },
+      schema: {
+        tags,
+        summary: 'The Ed25519 key that signs checkpoints',
+        response: {
+          200: Type.Object({
+            origin: Type.String(),
+            keyName: Type.String(),
+            algorithm: Type.Literal('ed25519'),
+            publicKey: Type.String({ description: 'raw 32 bytes, base64' }),
+            verifierKey: Type.String({ description: 'signed-note verifier key: name+keyid+base64(0x01||key)' }),
+            pem: Type.String(),
+          }),
+        },
+      },
+    },
+    async () => ({
+      origin: audit.signer.origin,
+      keyName: audit.signer.keyName,
+      algorithm: 'ed25519' as const,
+      publicKey: audit.signer.publicKey.toString('base64'),
+      verifierKey: audit.signer.verifierKey,
+      pem: audit.signer.publicKeyPem,
+    }),
+  );
+
+  app.get(
+    '/audit/proofs/inclusion',
+    {
+      config: { permission: 'audit:read' },
+      schema: {
+        tags,
+        summary: 'RFC 9162 inclusion proof of event `seq` in the tree of size `treeSize`',
+        querystring: Type.Object({ seq: Seq, treeSize: Seq }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            seq: Type.Integer(),
+            leafIndex: Type.Integer(),
+            treeSize: Type.Integer(),
+            leafHash: Type.String(),
+            rootHash: Type.String(),
+            proof: Type.Array(Type.String({ description: 'hex' })),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const { seq, treeSize } = request.query;
+      const p = await audit.inclusion(db, seq, treeSize);
+      return {
+        seq,
+        leafIndex: seq - 1,
+        treeSize,
+        leafHash: p.leafHash.toString('hex'),
+        rootHash: p.rootHash.toString('hex'),
+        proof: p.proof.map((h) => h.toString('hex')),
+      };
+    },
+  );
+
+  app.get(
+    '/audit/proofs/consistency',
+    {
+      config: { permission: 'audit:read' },
+      schema: {
+        tags,
+        summary: 'RFC 9162 consistency proof between tree sizes `from` and `to`',
+        querystring: Type.Object({ from: Seq, to: Seq }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            from: Type.Integer(),
+            to: Type.Integer(),
+            fromRoot: Type.String(),
+            toRoot: Type.String(),
+            proof: Type.Array(Type.String()),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const { from, to } = request.query;
+      const p = await audit.consistency(db, from, to);
+      return {
+        from,
+        to,
+        fromRoot: p.fromRoot.toString('hex'),
+        toRoot: p.toRoot.toString('hex'),
+        proof: p.proof.map((h) => h.toString('hex')),
+      };
+    },
+  );
 }

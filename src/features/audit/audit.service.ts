@@ -3,7 +3,17 @@ import type { RequestContext } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { auditLeafText, canonicalState, type AuditEventRecord } from '../../domain/audit-event.ts';
 import { DomainError } from '../../errors.ts';
-import { appendLeaf, consistencyProof, frontierRoot, inclusionProof, leafHashOfText, rangeHash, type Frontier, type Hash, type PerfectNode } from '../../domain/merkle.ts';
+import {
+  appendLeaf,
+  consistencyProof,
+  frontierRoot,
+  inclusionProof,
+  leafHashOfText,
+  rangeHash,
+  type Frontier,
+  type Hash,
+  type PerfectNode,
+} from '../../domain/merkle.ts';
 import type { AuditRepo, EventFilter } from './audit.repo.ts';
 import type { AuditSigner } from './signing-key.ts';
 
@@ -23,7 +33,8 @@ const toFrontier = (size: number, json: string): Frontier => ({
   size,
   nodes: (JSON.parse(json) as [number, string][]).map(([level, hex]) => [level, Buffer.from(hex, 'hex')]),
 });
-const fromFrontier = (f: Frontier): string => JSON.stringify(f.nodes.map(([level, hash]) => [level, hash.toString('hex')]));
+const fromFrontier = (f: Frontier): string =>
+  JSON.stringify(f.nodes.map(([level, hash]) => [level, hash.toString('hex')]));
 
 export function createAuditLog({ repo, signer, clock }: { repo: AuditRepo; signer: AuditSigner; clock: Clock }) {
   // Appends per open transaction (an upper bound: a command rolled back to its savepoint still counts).
@@ -50,7 +61,9 @@ export function createAuditLog({ repo, signer, clock }: { repo: AuditRepo; signe
   async function requireSize(db: Executor, size: number, what: string): Promise<void> {
     const head = await repo.head(db);
     if (size > head.size) {
-      throw new DomainError('validation_failed', `${what} ${size} is beyond the log's size ${head.size}`, { errors: [{ pointer: `/querystring/${what}`, message: `must be at most ${head.size}` }] });
+      throw new DomainError('validation_failed', `${what} ${size} is beyond the log's size ${head.size}`, {
+        errors: [{ pointer: `/querystring/${what}`, message: `must be at most ${head.size}` }],
+      });
     }
   }
 
@@ -64,7 +77,9 @@ export function createAuditLog({ repo, signer, clock }: { repo: AuditRepo; signe
       const event: AuditEventRecord = {
         seq,
         time: clock.now().toISOString(),
-        actor: p ? { kind: 'user', id: p.userId, name: p.displayName, token: p.tokenId } : { kind: 'system', id: null, name: 'Steward', token: null },
+        actor: p
+          ? { kind: 'user', id: p.userId, name: p.displayName, token: p.tokenId }
+          : { kind: 'system', id: null, name: 'Steward', token: null },
         action: entry.action,
         subject: entry.subject,
         before: canonicalState(entry.before),
@@ -103,17 +118,31 @@ export function createAuditLog({ repo, signer, clock }: { repo: AuditRepo; signe
       const signed = (await repo.latestCheckpoint(tx))?.treeSize ?? 0;
       const appended = appendsIn.get(tx) ?? 0;
       if (head.size - signed > appended) {
-        throw new Error(`audit log integrity: ${head.size - signed} events since the last signed checkpoint (size ${signed}) but this transaction appended ${appended}; refusing to sign. Run 'steward audit verify'.`);
+        throw new Error(
+          `audit log integrity: ${head.size - signed} events since the last signed checkpoint (size ${signed}) but this transaction appended ${appended}; refusing to sign. Run 'steward audit verify'.`,
+        );
       }
       const root = frontierRoot(toFrontier(head.size, head.frontier));
-      await repo.storeCheckpoint(tx, { treeSize: head.size, rootHash: root.toString('hex'), note: signer.sign({ treeSize: head.size, rootHash: root }), createdAt: clock.now().toISOString() });
+      await repo.storeCheckpoint(tx, {
+        treeSize: head.size,
+        rootHash: root.toString('hex'),
+        note: signer.sign({ treeSize: head.size, rootHash: root }),
+        createdAt: clock.now().toISOString(),
+      });
     },
 
     events: (db: Executor, filter: EventFilter) => repo.events(db, filter),
     latestCheckpoint: (db: Executor) => repo.latestCheckpoint(db),
 
-    async inclusion(db: Executor, seq: number, treeSize: number): Promise<{ leafHash: Hash; rootHash: Hash; proof: Hash[] }> {
-      if (seq > treeSize) throw new DomainError('validation_failed', `seq ${seq} is not in a tree of size ${treeSize}`, { errors: [{ pointer: '/querystring/seq', message: 'must be at most treeSize' }] });
+    async inclusion(
+      db: Executor,
+      seq: number,
+      treeSize: number,
+    ): Promise<{ leafHash: Hash; rootHash: Hash; proof: Hash[] }> {
+      if (seq > treeSize)
+        throw new DomainError('validation_failed', `seq ${seq} is not in a tree of size ${treeSize}`, {
+          errors: [{ pointer: '/querystring/seq', message: 'must be at most treeSize' }],
+        });
       await requireSize(db, treeSize, 'treeSize');
       return withStoredNodes(db, (perfect) => ({
         leafHash: perfect(0, seq - 1),
@@ -122,8 +151,15 @@ export function createAuditLog({ repo, signer, clock }: { repo: AuditRepo; signe
       }));
     },
 
-    async consistency(db: Executor, from: number, to: number): Promise<{ fromRoot: Hash; toRoot: Hash; proof: Hash[] }> {
-      if (from > to) throw new DomainError('validation_failed', `from ${from} is larger than to ${to}`, { errors: [{ pointer: '/querystring/from', message: 'must be at most to' }] });
+    async consistency(
+      db: Executor,
+      from: number,
+      to: number,
+    ): Promise<{ fromRoot: Hash; toRoot: Hash; proof: Hash[] }> {
+      if (from > to)
+        throw new DomainError('validation_failed', `from ${from} is larger than to ${to}`, {
+          errors: [{ pointer: '/querystring/from', message: 'must be at most to' }],
+        });
       await requireSize(db, to, 'to');
       return withStoredNodes(db, (perfect) => ({
         fromRoot: rangeHash(0, from, perfect),

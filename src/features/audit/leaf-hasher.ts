@@ -67,7 +67,10 @@ export function workerHasher(): LeafHasher {
  * Hashes chunks of stored leaves one chunk ahead of their consumer: while the verifier folds chunk
  * i into the tree, the next chunk is being read and chunk i+1 hashed.
  */
-export async function* hashedChunks(chunks: AsyncIterable<{ seq: number; leaf: string }[]>, hasher: LeafHasher): AsyncGenerator<LeafChunk> {
+export async function* hashedChunks(
+  chunks: AsyncIterable<{ seq: number; leaf: string }[]>,
+  hasher: LeafHasher,
+): AsyncGenerator<LeafChunk> {
   let pending: Promise<LeafChunk> | undefined;
   for await (const rows of chunks) {
     const next = hasher.hash(rows.map((r) => r.leaf)).then((hashes) => ({ seqs: rows.map((r) => r.seq), hashes }));

@@ -1,4 +1,11 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign as cryptoSign,
+  type KeyObject,
+} from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { rawPublicKey, signCheckpoint, verifierKey, type Checkpoint } from '../../domain/checkpoint.ts';
@@ -15,7 +22,8 @@ export interface AuditSigner {
 }
 
 /** The default origin names the log by its key, so two Steward instances never share an origin. */
-export const defaultOrigin = (publicKey: Buffer): string => `steward/${createHash('sha256').update(publicKey).digest('hex').slice(0, 16)}`;
+export const defaultOrigin = (publicKey: Buffer): string =>
+  `steward/${createHash('sha256').update(publicKey).digest('hex').slice(0, 16)}`;
 
 /**
  * Loads the Ed25519 checkpoint-signing key from `file`, creating it (mode 0600) on first use.

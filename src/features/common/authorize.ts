@@ -14,7 +14,10 @@ import { DomainError } from '../../errors.ts';
 export function requireWriteScope(ctx: RequestContext, what: string): void {
   const p = ctx.principal;
   if (p?.scopes && !p.scopes.includes('write')) {
-    throw new DomainError('forbidden', `a token with scopes [${p.scopes.join(', ')}] may not ${what}: it needs the write scope`);
+    throw new DomainError(
+      'forbidden',
+      `a token with scopes [${p.scopes.join(', ')}] may not ${what}: it needs the write scope`,
+    );
   }
 }
 
@@ -23,7 +26,11 @@ export function authorize(ctx: RequestContext, permission: Permission, team: str
   if (p === null || can(p, permission, team)) return;
   const where = team === ORGANISATION ? 'organisation-wide' : `in team '${team}'`;
   const viaToken = p.scopes !== null ? ` (or the token's scopes [${p.scopes.join(', ')}] do not cover it)` : '';
-  throw new DomainError('forbidden', `${p.username} may not ${permission} ${where}: it needs one of the roles ${rolesGranting(permission).join(', ')} ${where}${viaToken}`, {
-    extra: { permission, team },
-  });
+  throw new DomainError(
+    'forbidden',
+    `${p.username} may not ${permission} ${where}: it needs one of the roles ${rolesGranting(permission).join(', ')} ${where}${viaToken}`,
+    {
+      extra: { permission, team },
+    },
+  );
 }

@@ -16,10 +16,14 @@ export const Name = Type.String({ minLength: 1, maxLength: 256, pattern: `^${NAM
 export const Timestamp = Type.String({ format: 'date-time', description: 'UTC, ISO 8601' });
 
 /** Steward's ids: lowercase RFC 9562 UUIDs (no braces, no `urn:uuid:`). */
-export const Uuid = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', description: 'lowercase UUID' });
+export const Uuid = Type.String({
+  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+  description: 'lowercase UUID',
+});
 
 /** A finite JSON number (1e999 parses to Infinity, which no database or JSON output can hold). */
-export const FiniteNumber = (options: object = {}) => Type.Number({ minimum: -Number.MAX_VALUE, maximum: Number.MAX_VALUE, ...options });
+export const FiniteNumber = (options: object = {}) =>
+  Type.Number({ minimum: -Number.MAX_VALUE, maximum: Number.MAX_VALUE, ...options });
 
 /** Version numbers and other counters: positive, and within PostgreSQL's integer range. */
 export const PositiveInt = (options: object = {}) => Type.Integer({ minimum: 1, maximum: 2147483647, ...options });
@@ -60,7 +64,9 @@ export const ProblemSchema = Type.Object(
   { $id: 'Problem', additionalProperties: true, description: 'RFC 9457 problem details' },
 );
 
-export const IfMatchHeaders = Type.Object({ 'if-match': Type.Optional(Type.String({ description: 'ETag from a previous read; 412 when stale' })) });
+export const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({ description: 'ETag from a previous read; 412 when stale' })),
+});
 
 /** Parses JSON text columns. */
 export const parseJson = <T>(text: string): T => JSON.parse(text) as T;
@@ -69,6 +75,7 @@ export const parseJson = <T>(text: string): T => JSON.parse(text) as T;
  * A response object that keeps properties it does not list: serialisation then never drops a
  * field a service adds, while the listed ones are typed in OpenAPI (and the console's client).
  */
-export const OpenObject = <P extends Record<string, TSchema>>(props: P, options: { description?: string } = {}) => Type.Object(props, { additionalProperties: true, ...options });
+export const OpenObject = <P extends Record<string, TSchema>>(props: P, options: { description?: string } = {}) =>
+  Type.Object(props, { additionalProperties: true, ...options });
 
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);

@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock.ts';
 import type { Executor } from '../../db/database.ts';
 import type { Transact } from '../../db/transact.ts';
-import type { IdSource } from '../../http/ids.ts';
+import type { IdSource } from '../../lib/ids.ts';
 import type { AuditAppender } from '../audit/audit.service.ts';
 
 /** What every service that executes audited commands needs, beside its own repositories. */

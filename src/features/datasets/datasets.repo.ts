@@ -28,11 +28,26 @@ async function findDatasetRow(db: Executor, ref: string): Promise<DatasetTable |
 
 async function hydrate(db: Executor, rows: DatasetTable[]): Promise<DatasetRecord[]> {
   if (rows.length === 0) return [];
-  const cols = await db.selectFrom('dataset_columns').selectAll().where('dataset_id', 'in', rows.map((r) => r.id)).orderBy('position').execute();
+  const cols = await db
+    .selectFrom('dataset_columns')
+    .selectAll()
+    .where(
+      'dataset_id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .orderBy('position')
+    .execute();
   return rows.map((r) => {
     const columns: ColumnOut[] = cols
       .filter((c) => c.dataset_id === r.id)
-      .map((c) => ({ name: c.name, type: c.type, description: c.description, piiKind: c.pii_kind as ColumnOut['piiKind'], protected: c.protected === 1 }));
+      .map((c) => ({
+        name: c.name,
+        type: c.type,
+        description: c.description,
+        piiKind: c.pii_kind as ColumnOut['piiKind'],
+        protected: c.protected === 1,
+      }));
     return {
       id: r.id,
       name: r.name,
@@ -51,14 +66,21 @@ async function hydrate(db: Executor, rows: DatasetTable[]): Promise<DatasetRecor
   });
 }
 
-async function versionsWithLineage(db: Executor, rows: (DatasetVersionTable & { dataset_name: string })[]): Promise<DatasetVersion[]> {
+async function versionsWithLineage(
+  db: Executor,
+  rows: (DatasetVersionTable & { dataset_name: string })[],
+): Promise<DatasetVersion[]> {
   if (rows.length === 0) return [];
   const lineage = await db
     .selectFrom('dataset_lineage as l')
     .innerJoin('dataset_versions as sv', 'sv.id', 'l.source_dataset_version_id')
     .innerJoin('datasets as sd', 'sd.id', 'sv.dataset_id')
     .select(['l.dataset_version_id', 'l.columns', 'sv.dataset_id', 'sd.name', 'sv.version'])
-    .where('l.dataset_version_id', 'in', rows.map((r) => r.id))
+    .where(
+      'l.dataset_version_id',
+      'in',
+      rows.map((r) => r.id),
+    )
     .orderBy('sd.name')
     .orderBy('sv.version')
     .execute();
@@ -81,7 +103,11 @@ async function versionsWithLineage(db: Executor, rows: (DatasetVersionTable & { 
 }
 
 const versionQuery = (db: Executor) =>
-  db.selectFrom('dataset_versions as v').innerJoin('datasets as d', 'd.id', 'v.dataset_id').selectAll('v').select('d.name as dataset_name');
+  db
+    .selectFrom('dataset_versions as v')
+    .innerJoin('datasets as d', 'd.id', 'v.dataset_id')
+    .selectAll('v')
+    .select('d.name as dataset_name');
 
 export const datasetRepo = {
   async get(db: Executor, ref: string): Promise<DatasetRecord | undefined> {
@@ -92,47 +118,62 @@ export const datasetRepo = {
   async insert(tx: Tx, d: DatasetRecord): Promise<void> {
     await translateConstraints(
       () =>
-        tx.insertInto('datasets').values({
-          id: d.id,
-          name: d.name,
-          description: d.description,
-          owner_team: d.ownerTeam,
-          provenance: JSON.stringify(d.provenance),
-          legal_region: d.legalRegion,
-          last_version: 0,
-          created_at: d.createdAt,
-          updated_at: d.updatedAt,
-          created_by: d.createdBy,
-          revision: d.revision,
-        }).execute(),
+        tx
+          .insertInto('datasets')
+          .values({
+            id: d.id,
+            name: d.name,
+            description: d.description,
+            owner_team: d.ownerTeam,
+            provenance: JSON.stringify(d.provenance),
+            legal_region: d.legalRegion,
+            last_version: 0,
+            created_at: d.createdAt,
+            updated_at: d.updatedAt,
+            created_by: d.createdBy,
+            revision: d.revision,
+          })
+          .execute(),
       { unique: () => conflict(`a dataset named '${d.name}' already exists`) },
     );
     if (d.columns.length > 0) {
       await translateConstraints(
         () =>
-          tx.insertInto('dataset_columns').values(
-            d.columns.map((c, position) => ({
-              dataset_id: d.id,
-              position,
-              name: c.name,
-              type: c.type,
-              description: c.description,
-              pii_kind: c.piiKind,
-              protected: c.protected ? 1 : 0,
-            })),
-          ).execute(),
+          tx
+            .insertInto('dataset_columns')
+            .values(
+              d.columns.map((c, position) => ({
+                dataset_id: d.id,
+                position,
+                name: c.name,
+                type: c.type,
+                description: c.description,
+                pii_kind: c.piiKind,
+                protected: c.protected ? 1 : 0,
+              })),
+            )
+            .execute(),
         { unique: () => conflict(`dataset '${d.name}' lists a column twice`) },
       );
     }
   },
 
-  async list(db: Executor, opts: { afterName?: string; limit: number; ownerTeam?: string; personalData?: boolean }): Promise<DatasetRecord[]> {
+  async list(
+    db: Executor,
+    opts: { afterName?: string; limit: number; ownerTeam?: string; personalData?: boolean },
+  ): Promise<DatasetRecord[]> {
     let q = db.selectFrom('datasets').selectAll().orderBy('name').limit(opts.limit);
     if (opts.afterName !== undefined) q = q.where('name', '>', opts.afterName);
     if (opts.ownerTeam) q = q.where('owner_team', '=', opts.ownerTeam);
     if (opts.personalData !== undefined) {
       const holdsPii = (eb: ExpressionBuilder<Database, 'datasets'>) =>
-        eb.exists(eb.selectFrom('dataset_columns as c').select('c.name').whereRef('c.dataset_id', '=', 'datasets.id').where('c.pii_kind', '!=', 'none'));
+        eb.exists(
+          eb
+            .selectFrom('dataset_columns as c')
+            .select('c.name')
+            .whereRef('c.dataset_id', '=', 'datasets.id')
+            .where('c.pii_kind', '!=', 'none'),
+        );
       q = q.where((eb) => (opts.personalData ? holdsPii(eb) : eb.not(holdsPii(eb))));
     }
     return hydrate(db, await q.execute());
@@ -149,23 +190,33 @@ export const datasetRepo = {
   },
 
   async insertVersion(tx: Tx, v: DatasetVersion, lineage: { sourceId: string; columns: unknown }[]): Promise<void> {
-    await tx.insertInto('dataset_versions').values({
-      id: v.id,
-      dataset_id: v.datasetId,
-      version: v.version,
-      digest: v.digest,
-      row_count: v.rowCount,
-      uri: v.uri,
-      schema: JSON.stringify(v.schema),
-      description: v.description,
-      created_at: v.createdAt,
-      created_by: v.createdBy,
-    }).execute();
+    await tx
+      .insertInto('dataset_versions')
+      .values({
+        id: v.id,
+        dataset_id: v.datasetId,
+        version: v.version,
+        digest: v.digest,
+        row_count: v.rowCount,
+        uri: v.uri,
+        schema: JSON.stringify(v.schema),
+        description: v.description,
+        created_at: v.createdAt,
+        created_by: v.createdBy,
+      })
+      .execute();
     if (lineage.length > 0) {
       await translateConstraints(
         () =>
-          tx.insertInto('dataset_lineage')
-            .values(lineage.map((l) => ({ dataset_version_id: v.id, source_dataset_version_id: l.sourceId, columns: JSON.stringify(l.columns) })))
+          tx
+            .insertInto('dataset_lineage')
+            .values(
+              lineage.map((l) => ({
+                dataset_version_id: v.id,
+                source_dataset_version_id: l.sourceId,
+                columns: JSON.stringify(l.columns),
+              })),
+            )
             .execute(),
         { unique: () => conflict('derivedFrom names the same dataset version twice') },
       );
@@ -173,11 +224,18 @@ export const datasetRepo = {
   },
 
   async getVersion(db: Executor, datasetId: string, version: number): Promise<DatasetVersion | undefined> {
-    const row = await versionQuery(db).where('v.dataset_id', '=', datasetId).where('v.version', '=', version).executeTakeFirst();
+    const row = await versionQuery(db)
+      .where('v.dataset_id', '=', datasetId)
+      .where('v.version', '=', version)
+      .executeTakeFirst();
     return row ? (await versionsWithLineage(db, [row]))[0] : undefined;
   },
 
-  async listVersions(db: Executor, datasetId: string, opts: { afterVersion?: number; limit: number }): Promise<DatasetVersion[]> {
+  async listVersions(
+    db: Executor,
+    datasetId: string,
+    opts: { afterVersion?: number; limit: number },
+  ): Promise<DatasetVersion[]> {
     let q = versionQuery(db).where('v.dataset_id', '=', datasetId).orderBy('v.version').limit(opts.limit);
     if (opts.afterVersion !== undefined) q = q.where('v.version', '>', opts.afterVersion);
     return versionsWithLineage(db, await q.execute());
@@ -191,7 +249,16 @@ export const datasetRepo = {
       .select(['v.id', 'v.dataset_id', 'd.name', 'v.version', 'v.digest', 'v.uri'])
       .where('v.version', '=', version);
     const row = await (UUID_RE.test(ref) ? q.where('d.id', '=', ref) : q.where('d.name', '=', ref)).executeTakeFirst();
-    return row && { id: row.id, datasetId: row.dataset_id, dataset: row.name, version: row.version, digest: row.digest, uri: row.uri };
+    return (
+      row && {
+        id: row.id,
+        datasetId: row.dataset_id,
+        dataset: row.name,
+        version: row.version,
+        digest: row.digest,
+        uri: row.uri,
+      }
+    );
   },
 
   /**
@@ -202,7 +269,11 @@ export const datasetRepo = {
     const depthOf = new Map<string, number>([[datasetVersionId, 0]]);
     let frontier = [datasetVersionId];
     for (let depth = 1; transitive && frontier.length > 0; depth++) {
-      const derived = await db.selectFrom('dataset_lineage').select('dataset_version_id').where('source_dataset_version_id', 'in', frontier).execute();
+      const derived = await db
+        .selectFrom('dataset_lineage')
+        .select('dataset_version_id')
+        .where('source_dataset_version_id', 'in', frontier)
+        .execute();
       const next: string[] = [];
       for (const { dataset_version_id: id } of derived) {
         if (!depthOf.has(id)) {
@@ -218,7 +289,15 @@ export const datasetRepo = {
       .innerJoin('models as m', 'm.id', 'mv.model_id')
       .innerJoin('dataset_versions as dv', 'dv.id', 'vd.dataset_version_id')
       .innerJoin('datasets as d', 'd.id', 'dv.dataset_id')
-      .select(['m.name as model', 'mv.version', 'vd.role', 'dv.id as dvId', 'd.id as datasetId', 'd.name as dataset', 'dv.version as datasetVersion'])
+      .select([
+        'm.name as model',
+        'mv.version',
+        'vd.role',
+        'dv.id as dvId',
+        'd.id as datasetId',
+        'd.name as dataset',
+        'dv.version as datasetVersion',
+      ])
       .where('vd.dataset_version_id', 'in', [...depthOf.keys()])
       .where('mv.deleted_at', 'is', null)
       .execute();
@@ -230,7 +309,10 @@ export const datasetRepo = {
         viaDataset: { datasetId: r.datasetId, dataset: r.dataset, version: r.datasetVersion },
         depth: depthOf.get(r.dvId)!,
       }))
-      .sort((a, b) => a.depth - b.depth || a.model.localeCompare(b.model) || a.version - b.version || a.role.localeCompare(b.role));
+      .sort(
+        (a, b) =>
+          a.depth - b.depth || a.model.localeCompare(b.model) || a.version - b.version || a.role.localeCompare(b.role),
+      );
   },
 };
 

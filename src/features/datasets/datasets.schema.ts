@@ -9,7 +9,10 @@ export const PiiKind = Type.Union(
     Type.Literal('special-category'),
     Type.Literal('pseudonymised'),
   ],
-  { description: 'GDPR view of the column: identifies a person directly, in combination, is Art. 9 special-category data, or is pseudonymised' },
+  {
+    description:
+      'GDPR view of the column: identifies a person directly, in combination, is Art. 9 special-category data, or is pseudonymised',
+  },
 );
 
 export const DatasetColumn = Type.Object(
@@ -18,18 +21,26 @@ export const DatasetColumn = Type.Object(
     type: Type.Optional(Type.String({ maxLength: 100 })),
     description: Type.Optional(Type.String({ maxLength: 2000 })),
     piiKind: Type.Optional(PiiKind),
-    protected: Type.Optional(Type.Boolean({ description: 'a protected/sensitive attribute for fairness analysis (e.g. sex, age, ethnicity)' })),
+    protected: Type.Optional(
+      Type.Boolean({ description: 'a protected/sensitive attribute for fairness analysis (e.g. sex, age, ethnicity)' }),
+    ),
   },
   { additionalProperties: false },
 );
 
-export const LawfulBasis = Type.Enum(['consent', 'contract', 'legal-obligation', 'vital-interests', 'public-task', 'legitimate-interests'], { description: 'GDPR Art. 6(1) lawful basis of processing' },
+export const LawfulBasis = Type.Enum(
+  ['consent', 'contract', 'legal-obligation', 'vital-interests', 'public-task', 'legitimate-interests'],
+  { description: 'GDPR Art. 6(1) lawful basis of processing' },
 );
 
 export const Provenance = Type.Object(
   {
     method: Type.String({ minLength: 1, maxLength: 2000, description: 'how the data was collected' }),
-    source: Type.String({ minLength: 1, maxLength: 2000, description: 'where it was collected (system, vendor, location)' }),
+    source: Type.String({
+      minLength: 1,
+      maxLength: 2000,
+      description: 'where it was collected (system, vendor, location)',
+    }),
     collectedFrom: Type.Optional(Type.String({ format: 'date' })),
     collectedTo: Type.Optional(Type.String({ format: 'date' })),
     lawfulBasis: Type.Optional(LawfulBasis),
@@ -38,10 +49,18 @@ export const Provenance = Type.Object(
   { additionalProperties: false },
 );
 
-const Region = Type.String({ minLength: 2, maxLength: 20, description: 'where the data legally resides (e.g. `EU`, `US`, `DE`)' });
+const Region = Type.String({
+  minLength: 2,
+  maxLength: 20,
+  description: 'where the data legally resides (e.g. `EU`, `US`, `DE`)',
+});
 
 /** A dataset name must not look like an id, or `/datasets/{id or name}` could not tell them apart. */
-const DatasetName = Type.String({ minLength: 1, maxLength: 256, pattern: `^(?![0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$)${NAME_PATTERN}` });
+const DatasetName = Type.String({
+  minLength: 1,
+  maxLength: 256,
+  pattern: `^(?![0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$)${NAME_PATTERN}`,
+});
 
 export const CreateDatasetBody = Type.Object(
   {
@@ -82,7 +101,11 @@ export const Dataset = Type.Object({
 export type Dataset = Static<typeof Dataset>;
 
 export const SchemaField = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 256 }), type: Type.String({ minLength: 1, maxLength: 100 }), nullable: Type.Optional(Type.Boolean()) },
+  {
+    name: Type.String({ minLength: 1, maxLength: 256 }),
+    type: Type.String({ minLength: 1, maxLength: 100 }),
+    nullable: Type.Optional(Type.Boolean()),
+  },
   { additionalProperties: false },
 );
 
@@ -96,7 +119,10 @@ export const LineageInput = Type.Object(
       Type.Array(
         Type.Object(
           { column: Type.String({ minLength: 1 }), from: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }) },
-          { additionalProperties: false, description: 'this version\'s `column` was derived from the source\'s `from` columns' },
+          {
+            additionalProperties: false,
+            description: "this version's `column` was derived from the source's `from` columns",
+          },
         ),
       ),
     ),
@@ -144,7 +170,10 @@ export const DatasetUsage = Type.Object({
   model: Type.String(),
   version: Type.Integer(),
   role: Type.String(),
-  viaDataset: Type.Object({ datasetId: Uuid, dataset: Type.String(), version: Type.Integer() }, { description: 'the dataset version the model version used: this one, or one derived from it' }),
+  viaDataset: Type.Object(
+    { datasetId: Uuid, dataset: Type.String(), version: Type.Integer() },
+    { description: 'the dataset version the model version used: this one, or one derived from it' },
+  ),
   depth: Type.Integer({ description: '0 when used directly, n when through n derivation steps' }),
 });
 export type DatasetUsage = Static<typeof DatasetUsage>;

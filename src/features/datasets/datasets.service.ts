@@ -3,12 +3,23 @@ import type { Executor } from '../../db/database.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
-import { decodeCursor, toPage, type Page } from '../../http/pagination.ts';
+import { decodeCursor, toPage, type Page } from '../../lib/pagination.ts';
 import type { DatasetRecord, DatasetRepo } from './datasets.repo.ts';
 import type { CreateDatasetBody, CreateDatasetVersionBody, DatasetUsage, DatasetVersion } from './datasets.schema.ts';
 
 export interface DatasetServiceDeps extends CommandDeps {
-  datasets: Pick<DatasetRepo, 'get' | 'insert' | 'list' | 'nextVersionNumber' | 'insertVersion' | 'getVersion' | 'listVersions' | 'resolveVersion' | 'usage'>;
+  datasets: Pick<
+    DatasetRepo,
+    | 'get'
+    | 'insert'
+    | 'list'
+    | 'nextVersionNumber'
+    | 'insertVersion'
+    | 'getVersion'
+    | 'listVersions'
+    | 'resolveVersion'
+    | 'usage'
+  >;
   teams: { exists(db: Executor, name: string): Promise<boolean> };
 }
 
@@ -47,19 +58,35 @@ export function createDatasetService({ db, transact, datasets, teams, audit, clo
       await transact(async (tx) => {
         authorize(ctx, 'dataset:write', input.ownerTeam);
         if (!(await teams.exists(tx, input.ownerTeam))) {
-          throw new DomainError('invalid_reference', `team '${input.ownerTeam}' does not exist`, { errors: [{ pointer: '/body/ownerTeam', message: 'no such team' }] });
+          throw new DomainError('invalid_reference', `team '${input.ownerTeam}' does not exist`, {
+            errors: [{ pointer: '/body/ownerTeam', message: 'no such team' }],
+          });
         }
         await datasets.insert(tx, record);
-        await audit.append(tx, ctx, { action: 'dataset.create', subject: { type: 'dataset', id: record.id }, after: record });
+        await audit.append(tx, ctx, {
+          action: 'dataset.create',
+          subject: { type: 'dataset', id: record.id },
+          after: record,
+        });
       });
       return record;
     },
 
     get: (ref: string) => mustGet(ref),
 
-    async list(opts: { limit: number; cursor?: string; ownerTeam?: string; personalData?: boolean }): Promise<Page<DatasetRecord>> {
+    async list(opts: {
+      limit: number;
+      cursor?: string;
+      ownerTeam?: string;
+      personalData?: boolean;
+    }): Promise<Page<DatasetRecord>> {
       const after = decodeCursor(opts.cursor, ['string']) as [string] | undefined;
-      const rows = await datasets.list(db, { afterName: after?.[0], limit: opts.limit + 1, ownerTeam: opts.ownerTeam, personalData: opts.personalData });
+      const rows = await datasets.list(db, {
+        afterName: after?.[0],
+        limit: opts.limit + 1,
+        ownerTeam: opts.ownerTeam,
+        personalData: opts.personalData,
+      });
       return toPage(rows, opts.limit, (d) => [d.name]);
     },
 
@@ -72,9 +99,13 @@ export function createDatasetService({ db, transact, datasets, teams, audit, clo
         for (const [i, src] of (input.derivedFrom ?? []).entries()) {
           const found = await datasets.resolveVersion(tx, src.dataset, src.version);
           if (!found) {
-            throw new DomainError('invalid_reference', `derivedFrom[${i}]: dataset '${src.dataset}' has no version ${src.version}`, {
-              errors: [{ pointer: `/body/derivedFrom/${i}`, message: 'does not exist' }],
-            });
+            throw new DomainError(
+              'invalid_reference',
+              `derivedFrom[${i}]: dataset '${src.dataset}' has no version ${src.version}`,
+              {
+                errors: [{ pointer: `/body/derivedFrom/${i}`, message: 'does not exist' }],
+              },
+            );
           }
           const columns = src.columns ?? [];
           derivedFrom.push({ datasetId: found.datasetId, dataset: found.dataset, version: found.version, columns });
@@ -96,7 +127,11 @@ export function createDatasetService({ db, transact, datasets, teams, audit, clo
           createdBy: actorId(ctx),
         };
         await datasets.insertVersion(tx, version, lineage);
-        await audit.append(tx, ctx, { action: 'dataset-version.create', subject: { type: 'dataset-version', id: version.id }, after: version });
+        await audit.append(tx, ctx, {
+          action: 'dataset-version.create',
+          subject: { type: 'dataset-version', id: version.id },
+          after: version,
+        });
         return version;
       });
     },

@@ -7,11 +7,21 @@ export const evidenceRepo = {
   },
 
   async ofVersion(db: Executor, versionId: string): Promise<EvidenceTable[]> {
-    return db.selectFrom('evidence').selectAll().where('model_version_id', '=', versionId).orderBy('created_at').orderBy('id').execute();
+    return db
+      .selectFrom('evidence')
+      .selectAll()
+      .where('model_version_id', '=', versionId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
   },
 
   /** A live version with the digest and owning team evidence needs. */
-  async locateVersion(db: Executor, model: string, version: number): Promise<{ id: string; artifactDigest: string | null; artifactUri: string; team: string } | undefined> {
+  async locateVersion(
+    db: Executor,
+    model: string,
+    version: number,
+  ): Promise<{ id: string; artifactDigest: string | null; artifactUri: string; team: string } | undefined> {
     const row = await db
       .selectFrom('model_versions as v')
       .innerJoin('models as m', 'm.id', 'v.model_id')
@@ -21,7 +31,9 @@ export const evidenceRepo = {
       .where('v.version', '=', version)
       .where('v.deleted_at', 'is', null)
       .executeTakeFirst();
-    return row && { id: row.id, artifactDigest: row.artifact_digest, artifactUri: row.artifact_uri, team: row.owner_team };
+    return (
+      row && { id: row.id, artifactDigest: row.artifact_digest, artifactUri: row.artifact_uri, team: row.owner_team }
+    );
   },
 };
 

@@ -13,7 +13,13 @@ import type { EvaluationPart, EvidenceService } from './evidence.service.ts';
 import { formatOfPath, parsePairs, parseRanges, type DataFormat } from './parse.ts';
 
 const tags = ['evidence'];
-const FORMATS: Record<string, DataFormat> = { 'text/csv': 'csv', 'application/x-ndjson': 'jsonl', 'application/jsonl': 'jsonl', 'application/vnd.apache.parquet': 'parquet', 'application/x-parquet': 'parquet' };
+const FORMATS: Record<string, DataFormat> = {
+  'text/csv': 'csv',
+  'application/x-ndjson': 'jsonl',
+  'application/jsonl': 'jsonl',
+  'application/vnd.apache.parquet': 'parquet',
+  'application/x-parquet': 'parquet',
+};
 const Column = Type.String({ minLength: 1, maxLength: 200 });
 
 const EvaluationQuery = Type.Object(
@@ -23,28 +29,104 @@ const EvaluationQuery = Type.Object(
     prediction: Type.Optional(Column),
     score: Type.Optional(Column),
     weight: Type.Optional(Column),
-    sensitive: Type.Optional(Type.String({ maxLength: 2000, description: 'comma-separated sensitive (protected) columns' })),
-    privileged: Type.Optional(Type.String({ maxLength: 2000, description: 'comma-separated column:value privileged groups, e.g. sex:M' })),
+    sensitive: Type.Optional(
+      Type.String({ maxLength: 2000, description: 'comma-separated sensitive (protected) columns' }),
+    ),
+    privileged: Type.Optional(
+      Type.String({ maxLength: 2000, description: 'comma-separated column:value privileged groups, e.g. sex:M' }),
+    ),
     positiveLabel: Type.String({ minLength: 1, maxLength: 100, default: '1' }),
-    missingSensitiveAs: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'category for rows whose sensitive value is missing (otherwise refused)' })),
-    sliceMetric: Type.Optional(Type.Enum([...new Set(Object.values(GROUP_METRICS).flat())], { description: 'rank subpopulations by this per-group metric of the task (default accuracy, mae for regression)' })),
-    classScores: Type.Optional(Type.String({ maxLength: 10_000, description: 'multiclass: comma-separated class:column pairs naming each class probability column, for log loss and ROC AUC (one-vs-rest and one-vs-one)' })),
-    zeroDivision: Type.Optional(Type.Enum(['0', '1', 'nan'], { description: "scikit-learn's zero_division: what a rate with a zero denominator (e.g. TPR of a group without positives) reads as; default 0 as scikit-learn and fairlearn report it, nan as AIF360's classic metrics" })),
-    minSliceRows: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 30, description: 'smallest subpopulation reported' }),
-    ranges: Type.Optional(Type.String({ maxLength: 10_000, description: 'comma-separated column:min:max expected ranges; the data-quality profile counts values outside them, e.g. age:18:120,income:0:1e7' })),
-    dataset: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'evaluate this registered dataset (name or id) instead of uploaded data; read from its URI, digest checked' })),
+    missingSensitiveAs: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'category for rows whose sensitive value is missing (otherwise refused)',
+      }),
+    ),
+    sliceMetric: Type.Optional(
+      Type.Enum([...new Set(Object.values(GROUP_METRICS).flat())], {
+        description: 'rank subpopulations by this per-group metric of the task (default accuracy, mae for regression)',
+      }),
+    ),
+    classScores: Type.Optional(
+      Type.String({
+        maxLength: 10_000,
+        description:
+          'multiclass: comma-separated class:column pairs naming each class probability column, for log loss and ROC AUC (one-vs-rest and one-vs-one)',
+      }),
+    ),
+    zeroDivision: Type.Optional(
+      Type.Enum(['0', '1', 'nan'], {
+        description:
+          "scikit-learn's zero_division: what a rate with a zero denominator (e.g. TPR of a group without positives) reads as; default 0 as scikit-learn and fairlearn report it, nan as AIF360's classic metrics",
+      }),
+    ),
+    minSliceRows: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 30,
+      description: 'smallest subpopulation reported',
+    }),
+    ranges: Type.Optional(
+      Type.String({
+        maxLength: 10_000,
+        description:
+          'comma-separated column:min:max expected ranges; the data-quality profile counts values outside them, e.g. age:18:120,income:0:1e7',
+      }),
+    ),
+    dataset: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description:
+          'evaluate this registered dataset (name or id) instead of uploaded data; read from its URI, digest checked',
+      }),
+    ),
     datasetVersion: Type.Optional(Type.Integer({ minimum: 1 })),
-    datasetFormat: Type.Optional(Type.Enum(['csv', 'jsonl', 'parquet'], { description: 'format of the dataset file when its URI does not tell' })),
-    useArtifact: Type.Boolean({ default: false, description: "run the version's ONNX artefact (read from its file: or http(s) URI, digest checked) to produce the predictions" }),
-    features: Type.Optional(Type.String({ maxLength: 10_000, description: 'comma-separated model input columns, in input order (a model with one input per feature reads the columns of its input names)' })),
+    datasetFormat: Type.Optional(
+      Type.Enum(['csv', 'jsonl', 'parquet'], { description: 'format of the dataset file when its URI does not tell' }),
+    ),
+    useArtifact: Type.Boolean({
+      default: false,
+      description:
+        "run the version's ONNX artefact (read from its file: or http(s) URI, digest checked) to produce the predictions",
+    }),
+    features: Type.Optional(
+      Type.String({
+        maxLength: 10_000,
+        description:
+          'comma-separated model input columns, in input order (a model with one input per feature reads the columns of its input names)',
+      }),
+    ),
     output: Type.Optional(Column),
     labelOutput: Type.Optional(Column),
-    classIndex: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000, description: 'probability column of the positive class (binary, default last) or of the class explained (multiclass, default 0)' })),
-    threshold: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'binary models without a label output: positive when probability >= threshold (default 0.5)' })),
-    explain: Type.Boolean({ default: true, description: 'with a model: permutation importance, Shapley values and partial dependence' }),
+    classIndex: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 10_000,
+        description:
+          'probability column of the positive class (binary, default last) or of the class explained (multiclass, default 0)',
+      }),
+    ),
+    threshold: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description: 'binary models without a label output: positive when probability >= threshold (default 0.5)',
+      }),
+    ),
+    explain: Type.Boolean({
+      default: true,
+      description: 'with a model: permutation importance, Shapley values and partial dependence',
+    }),
     explainRows: Type.Integer({ minimum: 1, maximum: 256, default: DEFAULT_EXPLAIN.explainRows }),
     backgroundRows: Type.Integer({ minimum: 1, maximum: 256, default: DEFAULT_EXPLAIN.backgroundRows }),
-    samples: Type.Integer({ minimum: 16, maximum: 20_000, default: DEFAULT_EXPLAIN.samples, description: 'KernelSHAP coalitions (models with more than 12 features)' }),
+    samples: Type.Integer({
+      minimum: 16,
+      maximum: 20_000,
+      default: DEFAULT_EXPLAIN.samples,
+      description: 'KernelSHAP coalitions (models with more than 12 features)',
+    }),
     repeats: Type.Integer({ minimum: 1, maximum: 50, default: DEFAULT_EXPLAIN.repeats }),
     importanceRows: Type.Integer({ minimum: 10, maximum: 1_000_000, default: DEFAULT_EXPLAIN.importanceRows }),
     topFeatures: Type.Integer({ minimum: 0, maximum: 50, default: DEFAULT_EXPLAIN.topFeatures }),
@@ -57,7 +139,12 @@ const EvaluationQuery = Type.Object(
 /** A document recorded as evidence (of a version, or of a use case's own steps). */
 export const DocumentBody = Type.Object(
   {
-    kind: Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9.-]*$', description: 'the documentKind policy measures ask for, e.g. model-card' }),
+    kind: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      pattern: '^[a-z0-9][a-z0-9.-]*$',
+      description: 'the documentKind policy measures ask for, e.g. model-card',
+    }),
     title: Type.String({ minLength: 1, maxLength: 300 }),
     uri: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
     digest: Type.Optional(Sha256Digest),
@@ -68,119 +155,231 @@ export const DocumentBody = Type.Object(
 
 /** A document needs its content or a URI to find it at. */
 export function requireDocumentContent<T extends { uri?: string; content?: string }>(body: T): T {
-  if (body.uri === undefined && body.content === undefined) throw new DomainError('validation_failed', 'a document needs its content or a uri', { errors: [{ pointer: '/body', message: 'content or uri required' }] });
+  if (body.uri === undefined && body.content === undefined)
+    throw new DomainError('validation_failed', 'a document needs its content or a uri', {
+      errors: [{ pointer: '/body', message: 'content or uri required' }],
+    });
   return body;
 }
 
-const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : []);
-const badPart = (message: string) => new DomainError('validation_failed', message, { errors: [{ pointer: '/body', message }] });
+const list = (s: string | undefined) =>
+  s
+    ? s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : [];
+const badPart = (message: string) =>
+  new DomainError('validation_failed', message, { errors: [{ pointer: '/body', message }] });
 
 /** Multipart parts as evaluation parts: a `model` file (ONNX) and a `data` file, in that order. */
 async function* multipartParts(request: FastifyRequest): AsyncIterable<EvaluationPart> {
   for await (const part of request.parts()) {
-    if (part.type !== 'file') throw badPart(`part '${part.fieldname}' is not a file: send the spec in the query string and model and data as file parts (with a filename)`);
+    if (part.type !== 'file')
+      throw badPart(
+        `part '${part.fieldname}' is not a file: send the spec in the query string and model and data as file parts (with a filename)`,
+      );
     if (part.fieldname === 'model') yield { field: 'model', stream: part.file };
     else if (part.fieldname === 'data') {
       const format = FORMATS[part.mimetype.toLowerCase()] ?? formatOfPath(part.filename);
-      if (!format) throw new DomainError('unsupported_media_type', `the data part is ${part.mimetype}; send text/csv, application/x-ndjson or application/vnd.apache.parquet (or a .csv, .jsonl or .parquet file name)`);
+      if (!format)
+        throw new DomainError(
+          'unsupported_media_type',
+          `the data part is ${part.mimetype}; send text/csv, application/x-ndjson or application/vnd.apache.parquet (or a .csv, .jsonl or .parquet file name)`,
+        );
       yield { field: 'data', stream: part.file, format };
     } else throw badPart(`unexpected part '${part.fieldname}': parts are model and data`);
   }
 }
-
 
 /**
  * Evaluation uploads, the spec in the query string: a streamed CSV or JSON Lines body, a Parquet
  * file, or multipart/form-data with an ONNX `model` part followed by a `data` part; or a
  * registered dataset version and the version's own artefact, read by reference.
  */
-export async function evidenceRoutes(app: App, { evidence, maxBytes }: { evidence: EvidenceService; maxBytes: number }): Promise<void> {
+export async function evidenceRoutes(
+  app: App,
+  { evidence, maxBytes }: { evidence: EvidenceService; maxBytes: number },
+): Promise<void> {
   // Data bodies are streamed, never buffered; only this scope accepts them.
   app.addContentTypeParser(Object.keys(FORMATS), (_request, payload, done) => done(null, payload));
   // One byte over the limit so the readers' own size checks, with their problem, fire first.
   await app.register(multipart, { limits: { fileSize: maxBytes + 1, files: 2, fields: 2, fieldSize: 1024, parts: 2 } });
 
-  app.post('/models/:name/versions/:version/evaluations', {
-    config: { auth: 'authenticated' },
-    schema: {
-      tags,
-      summary: 'Evaluate a version on data (CSV, JSON Lines or Parquet body; multipart with an ONNX model; or a registered dataset version) and store the result as evidence',
-      description: 'Performance and fairness per sensitive column (and intersectionally), computed with fairlearn/scikit-learn/AIF360 semantics. The evidence is immutable, hashed, and bound to the version\'s artefact digest and the data digest; its metrics satisfy policy `check` measures.',
-      params: VersionParams,
-      querystring: EvaluationQuery,
-      response: { 201: EvidenceSchema },
+  app.post(
+    '/models/:name/versions/:version/evaluations',
+    {
+      config: { auth: 'authenticated' },
+      schema: {
+        tags,
+        summary:
+          'Evaluate a version on data (CSV, JSON Lines or Parquet body; multipart with an ONNX model; or a registered dataset version) and store the result as evidence',
+        description:
+          "Performance and fairness per sensitive column (and intersectionally), computed with fairlearn/scikit-learn/AIF360 semantics. The evidence is immutable, hashed, and bound to the version's artefact digest and the data digest; its metrics satisfy policy `check` measures.",
+        params: VersionParams,
+        querystring: EvaluationQuery,
+        response: { 201: EvidenceSchema },
+      },
     },
-  }, async (request, reply) => {
-    const q = request.query;
-    const type = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    const format = FORMATS[type];
-    let parts: AsyncIterable<EvaluationPart> | EvaluationPart[];
-    if (request.isMultipart()) parts = multipartParts(request);
-    else if (format) parts = [{ field: 'data', stream: request.body as Readable, format }];
-    else if (q.dataset !== undefined && !type) parts = [];
-    else throw new DomainError('unsupported_media_type', 'send the evaluation data as text/csv, application/x-ndjson or application/vnd.apache.parquet, or multipart/form-data with model and data parts');
-    if ((q.dataset === undefined) !== (q.datasetVersion === undefined)) throw new DomainError('validation_failed', 'give dataset and datasetVersion together', { errors: [{ pointer: '/querystring/datasetVersion', message: 'dataset and datasetVersion go together' }] });
-    const sensitive = list(q.sensitive);
-    const privileged: Record<string, string> = {};
-    for (const pair of q.privileged ? q.privileged.split(',') : []) {
-      const i = pair.indexOf(':');
-      if (i <= 0 || !sensitive.includes(pair.slice(0, i))) throw new DomainError('validation_failed', `privileged '${pair}' must be column:value for a sensitive column`, { errors: [{ pointer: '/querystring/privileged', message: 'column:value of a sensitive column' }] });
-      privileged[pair.slice(0, i)] = pair.slice(i + 1);
-    }
-    const features = list(q.features);
-    const ranges = parseRanges(q.ranges);
-    const spec: EvaluationSpec = {
-      task: q.task,
-      label: q.label,
-      ...(q.prediction ? { prediction: q.prediction } : {}),
-      ...(features.length ? { features } : {}),
-      ...(q.score ? { score: q.score } : {}),
-      ...(q.weight ? { weight: q.weight } : {}),
-      sensitive,
-      ...(Object.keys(privileged).length ? { privileged } : {}),
-      ...(q.classScores ? { classScores: parsePairs(q.classScores, 'classScores') } : {}),
-      ...(q.zeroDivision ? { zeroDivision: q.zeroDivision === 'nan' ? ('nan' as const) : (Number(q.zeroDivision) as 0 | 1) } : {}),
-      slices: { minRows: q.minSliceRows, ...(q.sliceMetric ? { metric: q.sliceMetric } : {}) },
-    };
-    const result = await evidence.evaluate(contextOf(request), request.params.name, request.params.version, {
-      spec,
-      parse: { positiveLabel: q.positiveLabel, missingSensitiveAs: q.missingSensitiveAs, maxRows: 10_000_000, ...(ranges ? { ranges } : {}) },
-      parts,
-      ...(q.dataset !== undefined ? { dataset: { ref: q.dataset, version: q.datasetVersion!, ...(q.datasetFormat ? { format: q.datasetFormat } : {}) } } : {}),
-      useArtifact: q.useArtifact,
-      model: { ...(q.output ? { output: q.output } : {}), ...(q.labelOutput ? { labelOutput: q.labelOutput } : {}), ...(q.classIndex !== undefined ? { classIndex: q.classIndex } : {}), ...(q.threshold !== undefined ? { threshold: q.threshold } : {}) },
-      explain: q.explain ? { explainRows: q.explainRows, backgroundRows: q.backgroundRows, samples: q.samples, repeats: q.repeats, importanceRows: q.importanceRows, topFeatures: q.topFeatures, gridPoints: q.gridPoints, pdRows: DEFAULT_EXPLAIN.pdRows, seed: q.seed } : false,
-    });
-    return reply.status(201).header('location', `/api/v1/models/${encodeURIComponent(result.model)}/versions/${result.version}/evaluations/${result.id}`).send(result);
-  });
-
-  app.get('/models/:name/versions/:version/evaluations', {
-    config: { permission: 'inventory:read' },
-    schema: { tags, summary: 'The evaluations recorded for a version', params: VersionParams, response: { 200: Type.Object({ items: Type.Array(EvidenceSchema) }) } },
-  }, async (request) => ({ items: (await evidence.list(request.params.name, request.params.version)).filter((e) => e.kind === 'evaluation') }));
-
-  app.get('/models/:name/versions/:version/evidence', {
-    config: { permission: 'inventory:read' },
-    schema: { tags, summary: 'All evidence recorded for a version: evaluations and documents', params: VersionParams, response: { 200: Type.Object({ items: Type.Array(EvidenceSchema) }) } },
-  }, async (request) => ({ items: await evidence.list(request.params.name, request.params.version) }));
-
-  app.post('/models/:name/versions/:version/documents', {
-    config: { auth: 'authenticated' },
-    schema: {
-      tags,
-      summary: 'Record a document (model card, DPIA, deployment plan...) as evidence; its kind satisfies policy document measures',
-      params: VersionParams,
-      body: DocumentBody,
-      response: { 201: EvidenceSchema },
+    async (request, reply) => {
+      const q = request.query;
+      const type = String(request.headers['content-type'] ?? '')
+        .split(';')[0]!
+        .trim()
+        .toLowerCase();
+      const format = FORMATS[type];
+      let parts: AsyncIterable<EvaluationPart> | EvaluationPart[];
+      if (request.isMultipart()) parts = multipartParts(request);
+      else if (format) parts = [{ field: 'data', stream: request.body as Readable, format }];
+      else if (q.dataset !== undefined && !type) parts = [];
+      else
+        throw new DomainError(
+          'unsupported_media_type',
+          'send the evaluation data as text/csv, application/x-ndjson or application/vnd.apache.parquet, or multipart/form-data with model and data parts',
+        );
+      if ((q.dataset === undefined) !== (q.datasetVersion === undefined))
+        throw new DomainError('validation_failed', 'give dataset and datasetVersion together', {
+          errors: [{ pointer: '/querystring/datasetVersion', message: 'dataset and datasetVersion go together' }],
+        });
+      const sensitive = list(q.sensitive);
+      const privileged: Record<string, string> = {};
+      for (const pair of q.privileged ? q.privileged.split(',') : []) {
+        const i = pair.indexOf(':');
+        if (i <= 0 || !sensitive.includes(pair.slice(0, i)))
+          throw new DomainError(
+            'validation_failed',
+            `privileged '${pair}' must be column:value for a sensitive column`,
+            { errors: [{ pointer: '/querystring/privileged', message: 'column:value of a sensitive column' }] },
+          );
+        privileged[pair.slice(0, i)] = pair.slice(i + 1);
+      }
+      const features = list(q.features);
+      const ranges = parseRanges(q.ranges);
+      const spec: EvaluationSpec = {
+        task: q.task,
+        label: q.label,
+        ...(q.prediction ? { prediction: q.prediction } : {}),
+        ...(features.length ? { features } : {}),
+        ...(q.score ? { score: q.score } : {}),
+        ...(q.weight ? { weight: q.weight } : {}),
+        sensitive,
+        ...(Object.keys(privileged).length ? { privileged } : {}),
+        ...(q.classScores ? { classScores: parsePairs(q.classScores, 'classScores') } : {}),
+        ...(q.zeroDivision
+          ? { zeroDivision: q.zeroDivision === 'nan' ? ('nan' as const) : (Number(q.zeroDivision) as 0 | 1) }
+          : {}),
+        slices: { minRows: q.minSliceRows, ...(q.sliceMetric ? { metric: q.sliceMetric } : {}) },
+      };
+      const result = await evidence.evaluate(contextOf(request), request.params.name, request.params.version, {
+        spec,
+        parse: {
+          positiveLabel: q.positiveLabel,
+          missingSensitiveAs: q.missingSensitiveAs,
+          maxRows: 10_000_000,
+          ...(ranges ? { ranges } : {}),
+        },
+        parts,
+        ...(q.dataset !== undefined
+          ? {
+              dataset: {
+                ref: q.dataset,
+                version: q.datasetVersion!,
+                ...(q.datasetFormat ? { format: q.datasetFormat } : {}),
+              },
+            }
+          : {}),
+        useArtifact: q.useArtifact,
+        model: {
+          ...(q.output ? { output: q.output } : {}),
+          ...(q.labelOutput ? { labelOutput: q.labelOutput } : {}),
+          ...(q.classIndex !== undefined ? { classIndex: q.classIndex } : {}),
+          ...(q.threshold !== undefined ? { threshold: q.threshold } : {}),
+        },
+        explain: q.explain
+          ? {
+              explainRows: q.explainRows,
+              backgroundRows: q.backgroundRows,
+              samples: q.samples,
+              repeats: q.repeats,
+              importanceRows: q.importanceRows,
+              topFeatures: q.topFeatures,
+              gridPoints: q.gridPoints,
+              pdRows: DEFAULT_EXPLAIN.pdRows,
+              seed: q.seed,
+            }
+          : false,
+      });
+      return reply
+        .status(201)
+        .header(
+          'location',
+          `/api/v1/models/${encodeURIComponent(result.model)}/versions/${result.version}/evaluations/${result.id}`,
+        )
+        .send(result);
     },
-  }, async (request, reply) => {
-    const b = requireDocumentContent(request.body);
-    const e = await evidence.addDocument(contextOf(request), request.params.name, request.params.version, b);
-    return reply.status(201).send(e);
-  });
+  );
 
-  app.get('/models/:name/versions/:version/evaluations/:id', {
-    config: { permission: 'inventory:read' },
-    schema: { tags, summary: 'One piece of evidence', params: Type.Intersect([VersionParams, Type.Object({ id: Uuid })]), response: { 200: EvidenceSchema } },
-  }, async (request) => evidence.get(request.params.name, request.params.version, request.params.id));
+  app.get(
+    '/models/:name/versions/:version/evaluations',
+    {
+      config: { permission: 'inventory:read' },
+      schema: {
+        tags,
+        summary: 'The evaluations recorded for a version',
+        params: VersionParams,
+        response: { 200: Type.Object({ items: Type.Array(EvidenceSchema) }) },
+      },
+    },
+    async (request) => ({
+      items: (await evidence.list(request.params.name, request.params.version)).filter((e) => e.kind === 'evaluation'),
+    }),
+  );
+
+  app.get(
+    '/models/:name/versions/:version/evidence',
+    {
+      config: { permission: 'inventory:read' },
+      schema: {
+        tags,
+        summary: 'All evidence recorded for a version: evaluations and documents',
+        params: VersionParams,
+        response: { 200: Type.Object({ items: Type.Array(EvidenceSchema) }) },
+      },
+    },
+    async (request) => ({ items: await evidence.list(request.params.name, request.params.version) }),
+  );
+
+  app.post(
+    '/models/:name/versions/:version/documents',
+    {
+      config: { auth: 'authenticated' },
+      schema: {
+        tags,
+        summary:
+          'Record a document (model card, DPIA, deployment plan...) as evidence; its kind satisfies policy document measures',
+        params: VersionParams,
+        body: DocumentBody,
+        response: { 201: EvidenceSchema },
+      },
+    },
+    async (request, reply) => {
+      const b = requireDocumentContent(request.body);
+      const e = await evidence.addDocument(contextOf(request), request.params.name, request.params.version, b);
+      return reply.status(201).send(e);
+    },
+  );
+
+  app.get(
+    '/models/:name/versions/:version/evaluations/:id',
+    {
+      config: { permission: 'inventory:read' },
+      schema: {
+        tags,
+        summary: 'One piece of evidence',
+        params: Type.Intersect([VersionParams, Type.Object({ id: Uuid })]),
+        response: { 200: EvidenceSchema },
+      },
+    },
+    async (request) => evidence.get(request.params.name, request.params.version, request.params.id),
+  );
 }

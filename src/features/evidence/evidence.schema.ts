@@ -6,7 +6,9 @@ export const EvidenceSchema = Type.Object(
     id: Type.String(),
     model: Type.String(),
     version: Type.Integer(),
-    kind: Type.String({ description: 'evaluation, a document kind (model-card, dpia...), monitor-config, monitoring-alert...' }),
+    kind: Type.String({
+      description: 'evaluation, a document kind (model-card, dpia...), monitor-config, monitoring-alert...',
+    }),
     contentHash: Type.String(),
     artifactDigest: Type.Union([Type.String(), Type.Null()]),
     dataDigest: Type.Union([Type.String(), Type.Null()]),

@@ -51,7 +51,8 @@ export interface EvidenceServiceDeps extends CommandDeps {
 }
 
 /** A part of an evaluation upload: the data (streamed) or an ONNX model (read whole, before the data). */
-export type EvaluationPart = { field: 'data'; stream: Readable; format: DataFormat } | { field: 'model'; stream: Readable };
+export type EvaluationPart =
+  { field: 'data'; stream: Readable; format: DataFormat } | { field: 'model'; stream: Readable };
 
 export interface EvaluationRequest {
   spec: EvaluationSpec;
@@ -75,7 +76,8 @@ async function upstream<T>(uri: string, read: () => Promise<T>): Promise<T> {
   }
 }
 
-const badRequest = (message: string, pointer: string) => new DomainError('validation_failed', message, { errors: [{ pointer, message }] });
+const badRequest = (message: string, pointer: string) =>
+  new DomainError('validation_failed', message, { errors: [{ pointer, message }] });
 
 const toEvidence = (r: EvidenceTable, model: string, version: number): Evidence => ({
   id: r.id,
@@ -93,12 +95,28 @@ const toEvidence = (r: EvidenceTable, model: string, version: number): Evidence 
   createdBy: r.created_by,
 });
 
-export function createEvidenceService({ db, transact, audit, clock, ids, repo, datasets, fetchPolicy, maxBytes, changed, lock }: EvidenceServiceDeps) {
+export function createEvidenceService({
+  db,
+  transact,
+  audit,
+  clock,
+  ids,
+  repo,
+  datasets,
+  fetchPolicy,
+  maxBytes,
+  changed,
+  lock,
+}: EvidenceServiceDeps) {
   /** The model file must be the version's registered artefact, so the evidence is about exactly it. */
   const checkArtifact = (bytes: Uint8Array, registered: string | null, source: string) => {
     const digest = modelDigest(bytes);
     if (registered !== null && digest !== registered) {
-      throw new DomainError('conflict', `the model ${source === 'upload' ? 'uploaded' : `read from ${source}`} has digest ${digest}, not the version's artefact digest ${registered}`, { extra: { modelDigest: digest, artifactDigest: registered } });
+      throw new DomainError(
+        'conflict',
+        `the model ${source === 'upload' ? 'uploaded' : `read from ${source}`} has digest ${digest}, not the version's artefact digest ${registered}`,
+        { extra: { modelDigest: digest, artifactDigest: registered } },
+      );
     }
   };
 
@@ -127,15 +145,37 @@ export function createEvidenceService({ db, transact, audit, clock, ids, repo, d
         file = f;
       };
       try {
-        if (req.useArtifact) await open({ bytes: await upstream(target.artifactUri, async () => readBounded(await openUri(target.artifactUri, fetchPolicy), maxBytes, 'the model artefact')), source: target.artifactUri, options: req.model });
+        if (req.useArtifact)
+          await open({
+            bytes: await upstream(target.artifactUri, async () =>
+              readBounded(await openUri(target.artifactUri, fetchPolicy), maxBytes, 'the model artefact'),
+            ),
+            source: target.artifactUri,
+            options: req.model,
+          });
         for await (const part of req.parts) {
           if (part.field === 'model') {
-            if (file) throw badRequest(req.useArtifact ? 'useArtifact runs the version\'s artefact; do not upload a model as well' : 'send one model part', '/body/model');
-            if (parsed) throw badRequest('send the model part before the data part: the model says which columns to read', '/body/model');
-            await open({ bytes: await readBounded(part.stream, maxBytes, 'the model file'), source: 'upload', options: req.model });
+            if (file)
+              throw badRequest(
+                req.useArtifact
+                  ? "useArtifact runs the version's artefact; do not upload a model as well"
+                  : 'send one model part',
+                '/body/model',
+              );
+            if (parsed)
+              throw badRequest(
+                'send the model part before the data part: the model says which columns to read',
+                '/body/model',
+              );
+            await open({
+              bytes: await readBounded(part.stream, maxBytes, 'the model file'),
+              source: 'upload',
+              options: req.model,
+            });
           } else {
             if (parsed) throw badRequest('send one data part', '/body/data');
-            if (req.dataset) throw badRequest('evaluate either uploaded data or a registered dataset version, not both', '/body/data');
+            if (req.dataset)
+              throw badRequest('evaluate either uploaded data or a registered dataset version, not both', '/body/data');
             if (!file) checkPredictionSource(spec, false, req.explain);
             parsed = await readEvaluationData(part.stream, part.format, spec, opts);
           }
@@ -143,17 +183,44 @@ export function createEvidenceService({ db, transact, audit, clock, ids, repo, d
         if (req.dataset) {
           const d = await datasets.resolveVersion(db, req.dataset.ref, req.dataset.version);
           if (!d) throw notFound('dataset version', `${req.dataset.ref}/${req.dataset.version}`);
-          if (!d.uri) throw new DomainError('invalid_reference', `dataset version ${d.dataset}/${d.version} has no URI to read it from`);
+          if (!d.uri)
+            throw new DomainError(
+              'invalid_reference',
+              `dataset version ${d.dataset}/${d.version} has no URI to read it from`,
+            );
           const format = req.dataset.format ?? formatOfPath(new URL(d.uri, 'file:///').pathname);
-          if (!format) throw badRequest(`cannot tell the format of ${d.uri}; give datasetFormat`, '/querystring/datasetFormat');
+          if (!format)
+            throw badRequest(`cannot tell the format of ${d.uri}; give datasetFormat`, '/querystring/datasetFormat');
           if (!file) checkPredictionSource(spec, false, req.explain);
-          parsed = await upstream(d.uri, async () => readEvaluationData(await openUri(d.uri!, fetchPolicy), format, spec, opts));
-          if (parsed.digest !== d.digest) throw new DomainError('conflict', `the data read from ${d.uri} has digest ${parsed.digest}, not the registered ${d.digest}: the dataset changed since it was registered`, { extra: { dataDigest: parsed.digest, registeredDigest: d.digest } });
+          parsed = await upstream(d.uri, async () =>
+            readEvaluationData(await openUri(d.uri!, fetchPolicy), format, spec, opts),
+          );
+          if (parsed.digest !== d.digest)
+            throw new DomainError(
+              'conflict',
+              `the data read from ${d.uri} has digest ${parsed.digest}, not the registered ${d.digest}: the dataset changed since it was registered`,
+              { extra: { dataDigest: parsed.digest, registeredDigest: d.digest } },
+            );
           dataset = { name: d.dataset, version: d.version, digest: d.digest, uri: d.uri };
         }
-        if (!parsed) throw badRequest('no evaluation data: send it as the body, as a multipart part named data, or reference a dataset version', '/body');
-        const result = await runEvaluation(spec, parsed.data, parsed.profile, opened && file && { loaded: opened.loaded, file }, req.explain, req.parse.positiveLabel);
-        const storedSpec = { ...spec, ...(dataset ? { dataset: { name: dataset.name, version: dataset.version } } : {}), ...(file ? { model: req.model, explain: req.explain } : {}) };
+        if (!parsed)
+          throw badRequest(
+            'no evaluation data: send it as the body, as a multipart part named data, or reference a dataset version',
+            '/body',
+          );
+        const result = await runEvaluation(
+          spec,
+          parsed.data,
+          parsed.profile,
+          opened && file && { loaded: opened.loaded, file },
+          req.explain,
+          req.parse.positiveLabel,
+        );
+        const storedSpec = {
+          ...spec,
+          ...(dataset ? { dataset: { name: dataset.name, version: dataset.version } } : {}),
+          ...(file ? { model: req.model, explain: req.explain } : {}),
+        };
         const row: EvidenceTable = {
           id: ids.next(),
           model_version_id: target.id,
@@ -168,7 +235,18 @@ export function createEvidenceService({ db, transact, audit, clock, ids, repo, d
           created_at: clock.now().toISOString(),
           created_by: actorId(ctx),
         };
-        row.content_hash = `sha256:${createHash('sha256').update(canonicalize({ kind: row.kind, artifactDigest: row.artifact_digest, dataDigest: row.data_digest, spec: storedSpec, engine: row.engine, result })).digest('hex')}`;
+        row.content_hash = `sha256:${createHash('sha256')
+          .update(
+            canonicalize({
+              kind: row.kind,
+              artifactDigest: row.artifact_digest,
+              dataDigest: row.data_digest,
+              spec: storedSpec,
+              engine: row.engine,
+              result,
+            }),
+          )
+          .digest('hex')}`;
         const evidence = toEvidence(row, model, version);
         await transact(async (tx) => {
           await lock?.(tx, model, version);
@@ -177,7 +255,11 @@ export function createEvidenceService({ db, transact, audit, clock, ids, repo, d
           if (!again) throw notFound('model version', `${model}/${version}`);
           authorize(ctx, 'version:write', again.team);
           await repo.insert(tx, row);
-          await audit.append(tx, ctx, { action: 'evidence.create', subject: { type: 'model-version', id: target.id }, after: { ...evidence, result: undefined } });
+          await audit.append(tx, ctx, {
+            action: 'evidence.create',
+            subject: { type: 'model-version', id: target.id },
+            after: { ...evidence, result: undefined },
+          });
           await changed?.(tx, ctx, target.id);
         });
         return evidence;
@@ -191,9 +273,16 @@ export function createEvidenceService({ db, transact, audit, clock, ids, repo, d
      * is what policy `document` measures ask for; the content (Markdown) or a URI with its digest.
      */
     /** Runs the registration checks of a new governed version and records them as evidence, in the registering transaction. */
-    async recordRegistrationChecks(tx: Tx, ctx: RequestContext, versionId: string, v: RegisteredVersion): Promise<void> {
+    async recordRegistrationChecks(
+      tx: Tx,
+      ctx: RequestContext,
+      versionId: string,
+      v: RegisteredVersion,
+    ): Promise<void> {
       const checks = registrationChecks(v);
-      const metrics = { 'registration-checks-failed': checks.filter((c) => c.severity === 'failure' && !c.passed).length };
+      const metrics = {
+        'registration-checks-failed': checks.filter((c) => c.severity === 'failure' && !c.passed).length,
+      };
       const row: EvidenceTable = {
         id: ids.next(),
         model_version_id: versionId,
@@ -208,31 +297,56 @@ export function createEvidenceService({ db, transact, audit, clock, ids, repo, d
         created_at: clock.now().toISOString(),
         created_by: actorId(ctx),
       };
-      row.content_hash = `sha256:${createHash('sha256').update(canonicalize({ kind: row.kind, artifactDigest: row.artifact_digest, engine: row.engine, result: { checks } })).digest('hex')}`;
+      row.content_hash = `sha256:${createHash('sha256')
+        .update(
+          canonicalize({ kind: row.kind, artifactDigest: row.artifact_digest, engine: row.engine, result: { checks } }),
+        )
+        .digest('hex')}`;
       await repo.insert(tx, row);
-      await audit.append(tx, ctx, { action: 'evidence.create', subject: { type: 'model-version', id: versionId }, after: { ...toEvidence(row, v.model, v.version), result: undefined } });
+      await audit.append(tx, ctx, {
+        action: 'evidence.create',
+        subject: { type: 'model-version', id: versionId },
+        after: { ...toEvidence(row, v.model, v.version), result: undefined },
+      });
     },
 
-    async addDocument(ctx: RequestContext, model: string, version: number, doc: { kind: string; title: string; uri?: string; digest?: string; content?: string }): Promise<Evidence> {
+    async addDocument(
+      ctx: RequestContext,
+      model: string,
+      version: number,
+      doc: { kind: string; title: string; uri?: string; digest?: string; content?: string },
+    ): Promise<Evidence> {
       return transact((tx) => this.recordDocument(tx, ctx, model, version, doc));
     },
 
     /** `addDocument` inside the caller's transaction (e.g. a deployment verification recorded with it). */
-    async recordDocument(tx: Tx, ctx: RequestContext, model: string, version: number, doc: { kind: string; title: string; uri?: string; digest?: string; content?: string }): Promise<Evidence> {
+    async recordDocument(
+      tx: Tx,
+      ctx: RequestContext,
+      model: string,
+      version: number,
+      doc: { kind: string; title: string; uri?: string; digest?: string; content?: string },
+    ): Promise<Evidence> {
       {
         await lock?.(tx, model, version);
         const target = await repo.locateVersion(tx, model, version);
         if (!target) throw notFound('model version', `${model}/${version}`);
         authorize(ctx, 'version:write', target.team);
         const spec = { documentKind: doc.kind, title: doc.title, ...(doc.uri ? { uri: doc.uri } : {}) };
-        const result = { ...spec, ...(doc.digest ? { digest: doc.digest } : {}), ...(doc.content !== undefined ? { content: doc.content } : {}) };
+        const result = {
+          ...spec,
+          ...(doc.digest ? { digest: doc.digest } : {}),
+          ...(doc.content !== undefined ? { content: doc.content } : {}),
+        };
         const row: EvidenceTable = {
           id: ids.next(),
           model_version_id: target.id,
           kind: 'document',
           content_hash: '',
           artifact_digest: target.artifactDigest,
-          data_digest: doc.digest ?? (doc.content !== undefined ? `sha256:${createHash('sha256').update(doc.content).digest('hex')}` : null),
+          data_digest:
+            doc.digest ??
+            (doc.content !== undefined ? `sha256:${createHash('sha256').update(doc.content).digest('hex')}` : null),
           spec: canonicalize(spec),
           engine: ENGINE,
           result: canonicalize(result),
@@ -240,10 +354,24 @@ export function createEvidenceService({ db, transact, audit, clock, ids, repo, d
           created_at: clock.now().toISOString(),
           created_by: actorId(ctx),
         };
-        row.content_hash = `sha256:${createHash('sha256').update(canonicalize({ kind: row.kind, artifactDigest: row.artifact_digest, dataDigest: row.data_digest, spec, result })).digest('hex')}`;
+        row.content_hash = `sha256:${createHash('sha256')
+          .update(
+            canonicalize({
+              kind: row.kind,
+              artifactDigest: row.artifact_digest,
+              dataDigest: row.data_digest,
+              spec,
+              result,
+            }),
+          )
+          .digest('hex')}`;
         await repo.insert(tx, row);
         const evidence = toEvidence(row, model, version);
-        await audit.append(tx, ctx, { action: 'evidence.create', subject: { type: 'model-version', id: target.id }, after: { ...evidence, result: { ...result, content: undefined } } });
+        await audit.append(tx, ctx, {
+          action: 'evidence.create',
+          subject: { type: 'model-version', id: target.id },
+          after: { ...evidence, result: { ...result, content: undefined } },
+        });
         await changed?.(tx, ctx, target.id);
         return evidence;
       }
@@ -267,16 +395,40 @@ export function createEvidenceService({ db, transact, audit, clock, ids, repo, d
       // Only the latest monitor configuration stands; each names the pack monitors it provides.
       const monitor = rows.filter((r) => r.kind === 'monitoring').at(-1);
       return rows.flatMap((r): EvidenceRecord[] => {
-        if (r.kind === 'monitoring') return r === monitor ? (JSON.parse(r.spec) as { monitors: string[] }).monitors.map((m) => ({ id: r.id, kind: 'monitoring' as const, monitor: m })) : [];
+        if (r.kind === 'monitoring')
+          return r === monitor
+            ? (JSON.parse(r.spec) as { monitors: string[] }).monitors.map((m) => ({
+                id: r.id,
+                kind: 'monitoring' as const,
+                monitor: m,
+              }))
+            : [];
         if (r.kind === 'monitoring-alert') return [];
-        if (r.kind === 'document') return [{ id: r.id, kind: 'document' as const, documentKind: (JSON.parse(r.spec) as { documentKind: string }).documentKind, artifactDigest: r.artifact_digest }];
+        if (r.kind === 'document')
+          return [
+            {
+              id: r.id,
+              kind: 'document' as const,
+              documentKind: (JSON.parse(r.spec) as { documentKind: string }).documentKind,
+              artifactDigest: r.artifact_digest,
+            },
+          ];
         const checks: EvidenceRecord[] = Object.entries(JSON.parse(r.metrics) as Record<string, number | string | null>)
           .filter(([, v]) => typeof v === 'number')
-          .map(([metric, value]) => ({ id: r.id, kind: 'check' as const, metric, value: value as number, artifactDigest: r.artifact_digest }));
+          .map(([metric, value]) => ({
+            id: r.id,
+            kind: 'check' as const,
+            metric,
+            value: value as number,
+            artifactDigest: r.artifact_digest,
+          }));
         // An evaluation that ran the model carries a global explanation (permutation importance,
         // partial dependence) and local ones (Shapley values): the documents explainability measures ask for.
-        const explained = (JSON.parse(r.result) as { explanations?: { shapley?: unknown } }).explanations?.shapley !== undefined;
-        if (explained) for (const documentKind of ['global-explanation', 'local-explanations']) checks.push({ id: r.id, kind: 'document', documentKind, artifactDigest: r.artifact_digest });
+        const explained =
+          (JSON.parse(r.result) as { explanations?: { shapley?: unknown } }).explanations?.shapley !== undefined;
+        if (explained)
+          for (const documentKind of ['global-explanation', 'local-explanations'])
+            checks.push({ id: r.id, kind: 'document', documentKind, artifactDigest: r.artifact_digest });
         return checks;
       });
     },

@@ -12,7 +12,15 @@ export type DataFormat = 'csv' | 'jsonl' | 'parquet';
 
 /** The data format a file name or URI path says (`.csv`, `.jsonl`/`.ndjson`, `.parquet`), if any. */
 export const formatOfPath = (path: string | undefined): DataFormat | undefined =>
-  !path ? undefined : /\.(jsonl|ndjson)$/i.test(path) ? 'jsonl' : /\.parquet$/i.test(path) ? 'parquet' : /\.csv$/i.test(path) ? 'csv' : undefined;
+  !path
+    ? undefined
+    : /\.(jsonl|ndjson)$/i.test(path)
+      ? 'jsonl'
+      : /\.parquet$/i.test(path)
+        ? 'parquet'
+        : /\.csv$/i.test(path)
+          ? 'csv'
+          : undefined;
 
 export interface ParseOptions {
   /** The label/prediction value that means the positive class (binary classification). */
@@ -32,7 +40,10 @@ export function parsePairs(text: string, what: string): Record<string, string> {
     const i = item.indexOf(':');
     const key = item.slice(0, i).trim();
     const value = item.slice(i + 1).trim();
-    if (i <= 0 || !key || !value || Object.hasOwn(out, key)) throw new DomainError('validation_failed', `${what} '${item}' must be key:value, each key once`, { errors: [{ pointer: `/querystring/${what}`, message: 'key:value pairs' }] });
+    if (i <= 0 || !key || !value || Object.hasOwn(out, key))
+      throw new DomainError('validation_failed', `${what} '${item}' must be key:value, each key once`, {
+        errors: [{ pointer: `/querystring/${what}`, message: 'key:value pairs' }],
+      });
     out[key] = value;
   }
   return out;
@@ -48,7 +59,11 @@ export function parseRanges(text: string | undefined): Record<string, [number, n
     const min = Number(parts.pop());
     const column = parts.join(':').trim();
     if (!column || !Number.isFinite(min) || !Number.isFinite(max) || min > max || Object.hasOwn(out, column)) {
-      throw new DomainError('validation_failed', `range '${item}' must be column:min:max with min <= max, once per column`, { errors: [{ pointer: '/querystring/ranges', message: 'column:min:max' }] });
+      throw new DomainError(
+        'validation_failed',
+        `range '${item}' must be column:min:max with min <= max, once per column`,
+        { errors: [{ pointer: '/querystring/ranges', message: 'column:min:max' }] },
+      );
     }
     out[column] = [min, max];
   }
@@ -85,7 +100,9 @@ export class NumberColumn {
 }
 
 const bad = (row: number, column: string, message: string) =>
-  new DomainError('validation_failed', `row ${row}, column '${column}': ${message}`, { errors: [{ pointer: `/data/${row}/${column}`, message }] });
+  new DomainError('validation_failed', `row ${row}, column '${column}': ${message}`, {
+    errors: [{ pointer: `/data/${row}/${column}`, message }],
+  });
 
 const isMissing = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
 
@@ -102,18 +119,34 @@ function plainCell(v: unknown): unknown {
  * validating every value and naming the row (1-based, header excluded) and column of the first bad
  * one. Also returns the SHA-256 of the bytes read, which the evidence records as the data digest.
  */
-export async function readEvaluationData(input: Readable, format: DataFormat, spec: EvaluationSpec, opts: ParseOptions): Promise<{ data: EvaluationData; digest: string; profile: DataProfile }> {
+export async function readEvaluationData(
+  input: Readable,
+  format: DataFormat,
+  spec: EvaluationSpec,
+  opts: ParseOptions,
+): Promise<{ data: EvaluationData; digest: string; profile: DataProfile }> {
   const problems = specProblems(spec);
-  if (problems.length > 0) throw new DomainError('validation_failed', problems.map((p) => p.message).join('; '), { errors: problems });
-  for (const [what, list] of [['sensitive', spec.sensitive], ['features', spec.features ?? []]] as const) {
+  if (problems.length > 0)
+    throw new DomainError('validation_failed', problems.map((p) => p.message).join('; '), { errors: problems });
+  for (const [what, list] of [
+    ['sensitive', spec.sensitive],
+    ['features', spec.features ?? []],
+  ] as const) {
     const twice = list.filter((c, i) => list.indexOf(c) !== i);
-    if (twice.length > 0) throw new DomainError('validation_failed', `${what} column '${twice[0]}' is named more than once`, { errors: [{ pointer: `/querystring/${what}`, message: 'each column once' }] });
+    if (twice.length > 0)
+      throw new DomainError('validation_failed', `${what} column '${twice[0]}' is named more than once`, {
+        errors: [{ pointer: `/querystring/${what}`, message: 'each column once' }],
+      });
   }
   const yTrue = new NumberColumn();
   const yPred = new NumberColumn();
   const score = spec.score ? new NumberColumn() : undefined;
   const weight = spec.weight ? new NumberColumn() : undefined;
-  const data: EvaluationData = { yTrue: new Float64Array(0), yPred: new Float64Array(0), sensitive: Object.fromEntries(spec.sensitive.map((c) => [c, []])) };
+  const data: EvaluationData = {
+    yTrue: new Float64Array(0),
+    yPred: new Float64Array(0),
+    sensitive: Object.fromEntries(spec.sensitive.map((c) => [c, []])),
+  };
   // One string per distinct sensitive value, shared by every row that has it.
   const interned = new Map<string, string>();
   const intern = (s: string) => {
@@ -123,8 +156,20 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
     return s;
   };
   const features = spec.features ?? [];
-  const classScores = Object.entries(spec.classScores ?? {}).map(([label, column]) => ({ label, column, values: new NumberColumn() }));
-  const needed = [spec.label, ...(spec.prediction ? [spec.prediction] : []), ...(spec.score ? [spec.score] : []), ...(spec.weight ? [spec.weight] : []), ...spec.sensitive, ...features, ...classScores.map((c) => c.column)];
+  const classScores = Object.entries(spec.classScores ?? {}).map(([label, column]) => ({
+    label,
+    column,
+    values: new NumberColumn(),
+  }));
+  const needed = [
+    spec.label,
+    ...(spec.prediction ? [spec.prediction] : []),
+    ...(spec.score ? [spec.score] : []),
+    ...(spec.weight ? [spec.weight] : []),
+    ...spec.sensitive,
+    ...features,
+    ...classScores.map((c) => c.column),
+  ];
   // Model inputs, row-major, gathered in chunks like the other numeric columns.
   const featureValues = new NumberColumn();
 
@@ -139,7 +184,12 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
       const label = String(v).trim();
       if (label === opts.positiveLabel) return 1;
       if (negative === undefined) negative = label;
-      else if (label !== negative) throw bad(row, column, `'${label.slice(0, 40)}' is a third class: binary classification takes the positive label '${opts.positiveLabel}' and one other ('${negative.slice(0, 40)}' seen first); set positiveLabel or use multiclass-classification`);
+      else if (label !== negative)
+        throw bad(
+          row,
+          column,
+          `'${label.slice(0, 40)}' is a third class: binary classification takes the positive label '${opts.positiveLabel}' and one other ('${negative.slice(0, 40)}' seen first); set positiveLabel or use multiclass-classification`,
+        );
       return 0;
     }
     const n = typeof v === 'number' ? v : Number(String(v).trim());
@@ -157,49 +207,80 @@ export async function readEvaluationData(input: Readable, format: DataFormat, sp
   let profiler: ReturnType<typeof createProfiler> | undefined;
   const take = (record: Record<string, unknown>) => {
     rows++;
-    if (rows > opts.maxRows) throw new DomainError('payload_too_large', `evaluation data has more than ${opts.maxRows} rows`);
+    if (rows > opts.maxRows)
+      throw new DomainError('payload_too_large', `evaluation data has more than ${opts.maxRows} rows`);
     // Every column of the first row is profiled (data quality, personal data), not only those evaluated.
     if (!profiler) {
       const unknown = Object.keys(opts.ranges ?? {}).filter((c) => !(c in record));
-      if (unknown.length > 0) throw new DomainError('validation_failed', `a range is given for ${unknown.map((c) => `'${c}'`).join(', ')}, which the data does not have`, { errors: unknown.map((c) => ({ pointer: `/querystring/ranges/${c}`, message: 'no such column' })) });
+      if (unknown.length > 0)
+        throw new DomainError(
+          'validation_failed',
+          `a range is given for ${unknown.map((c) => `'${c}'`).join(', ')}, which the data does not have`,
+          { errors: unknown.map((c) => ({ pointer: `/querystring/ranges/${c}`, message: 'no such column' })) },
+        );
       profiler = createProfiler(Object.keys(record), opts.ranges);
     }
     profiler.observe(record, rows);
     if (rows === 1) {
       const missing = needed.filter((c) => !(c in record));
-      if (missing.length > 0) throw new DomainError('validation_failed', `the data has no column ${missing.map((c) => `'${c}'`).join(', ')}`, { errors: missing.map((c) => ({ pointer: `/data/columns/${c}`, message: 'no such column' })) });
+      if (missing.length > 0)
+        throw new DomainError(
+          'validation_failed',
+          `the data has no column ${missing.map((c) => `'${c}'`).join(', ')}`,
+          { errors: missing.map((c) => ({ pointer: `/data/columns/${c}`, message: 'no such column' })) },
+        );
     }
     if (classes) {
-      for (const [col, into] of [[spec.label, classes.yTrue], ...(spec.prediction ? [[spec.prediction, classes.yPred]] : [])] as [string, string[]][]) {
+      for (const [col, into] of [
+        [spec.label, classes.yTrue],
+        ...(spec.prediction ? [[spec.prediction, classes.yPred]] : []),
+      ] as [string, string[]][]) {
         const v = record[col];
         if (isMissing(v)) throw bad(rows, col, 'is missing');
         into.push(String(v).trim());
       }
-      for (const c of classScores) c.values.push(number(record[c.column], rows, c.column, (n) => n >= 0 && n <= 1, 'a probability between 0 and 1'));
+      for (const c of classScores)
+        c.values.push(
+          number(record[c.column], rows, c.column, (n) => n >= 0 && n <= 1, 'a probability between 0 and 1'),
+        );
     } else {
       yTrue.push(target(record[spec.label], rows, spec.label));
       if (spec.prediction) yPred.push(target(record[spec.prediction], rows, spec.prediction));
     }
-    for (const c of features) featureValues.push(number(record[c], rows, c, () => true, 'a number (model inputs must be numeric)'));
-    if (spec.score) score!.push(number(record[spec.score], rows, spec.score, (n) => n >= 0 && n <= 1, 'a probability between 0 and 1'));
-    if (spec.weight) weight!.push(number(record[spec.weight], rows, spec.weight, (n) => n >= 0, 'a non-negative weight'));
+    for (const c of features)
+      featureValues.push(number(record[c], rows, c, () => true, 'a number (model inputs must be numeric)'));
+    if (spec.score)
+      score!.push(
+        number(record[spec.score], rows, spec.score, (n) => n >= 0 && n <= 1, 'a probability between 0 and 1'),
+      );
+    if (spec.weight)
+      weight!.push(number(record[spec.weight], rows, spec.weight, (n) => n >= 0, 'a non-negative weight'));
     for (const c of spec.sensitive) {
       const v = record[c];
       if (isMissing(v)) {
-        if (opts.missingSensitiveAs === undefined) throw bad(rows, c, 'sensitive value is missing; map missing values to an explicit category (missingSensitiveAs)');
+        if (opts.missingSensitiveAs === undefined)
+          throw bad(
+            rows,
+            c,
+            'sensitive value is missing; map missing values to an explicit category (missingSensitiveAs)',
+          );
         data.sensitive[c]!.push(intern(opts.missingSensitiveAs));
       } else data.sensitive[c]!.push(intern(String(v)));
     }
   };
 
   const { digest } = await readRecords(input, format, { maxBytes: opts.maxBytes, what: 'evaluation data' }, take);
-  if (rows === 0) throw new DomainError('validation_failed', 'the evaluation data has no rows', { errors: [{ pointer: '/data', message: 'empty' }] });
+  if (rows === 0)
+    throw new DomainError('validation_failed', 'the evaluation data has no rows', {
+      errors: [{ pointer: '/data', message: 'empty' }],
+    });
   data.yTrue = yTrue.done();
   data.yPred = yPred.done();
   if (score) data.score = score.done();
   if (weight) data.weight = weight.done();
   if (features.length > 0) data.features = { names: features, values: featureValues.done() };
-  if (data.classes && classScores.length > 0) data.classes.probabilities = Object.fromEntries(classScores.map((c) => [c.label, c.values.done()]));
+  if (data.classes && classScores.length > 0)
+    data.classes.probabilities = Object.fromEntries(classScores.map((c) => [c.label, c.values.done()]));
   return { data, digest, profile: profiler!.report() };
 }
 
@@ -247,9 +328,13 @@ export async function readRecords(
       const whole = Buffer.concat(held!);
       let records: Record<string, unknown>[];
       try {
-        records = await parquetReadObjects({ file: whole.buffer.slice(whole.byteOffset, whole.byteOffset + whole.byteLength) as ArrayBuffer });
+        records = await parquetReadObjects({
+          file: whole.buffer.slice(whole.byteOffset, whole.byteOffset + whole.byteLength) as ArrayBuffer,
+        });
       } catch (err) {
-        throw new DomainError('validation_failed', `the Parquet file is unreadable: ${(err as Error).message}`, { errors: [{ pointer: '/data', message: 'unreadable Parquet' }] });
+        throw new DomainError('validation_failed', `the Parquet file is unreadable: ${(err as Error).message}`, {
+          errors: [{ pointer: '/data', message: 'unreadable Parquet' }],
+        });
       }
       for (const record of records) {
         for (const k of Object.keys(record)) record[k] = plainCell(record[k]);
@@ -265,9 +350,14 @@ export async function readRecords(
         try {
           record = JSON.parse(text);
         } catch {
-          throw new DomainError('validation_failed', `line ${line} is not JSON`, { errors: [{ pointer: `/data/${line}`, message: 'not JSON' }] });
+          throw new DomainError('validation_failed', `line ${line} is not JSON`, {
+            errors: [{ pointer: `/data/${line}`, message: 'not JSON' }],
+          });
         }
-        if (record === null || typeof record !== 'object' || Array.isArray(record)) throw new DomainError('validation_failed', `line ${line} is not a JSON object`, { errors: [{ pointer: `/data/${line}`, message: 'not an object' }] });
+        if (record === null || typeof record !== 'object' || Array.isArray(record))
+          throw new DomainError('validation_failed', `line ${line} is not a JSON object`, {
+            errors: [{ pointer: `/data/${line}`, message: 'not an object' }],
+          });
         const pending = take(record as Record<string, unknown>);
         if (pending) await pending;
       }
@@ -276,7 +366,10 @@ export async function readRecords(
     if (err instanceof DomainError) throw err;
     if (overflow) throw overflow;
     const e = err as { code?: string; message?: string };
-    if (e.code?.startsWith('CSV_')) throw new DomainError('validation_failed', `the CSV is malformed: ${e.message}`, { errors: [{ pointer: '/data', message: e.message ?? 'malformed CSV' }] });
+    if (e.code?.startsWith('CSV_'))
+      throw new DomainError('validation_failed', `the CSV is malformed: ${e.message}`, {
+        errors: [{ pointer: '/data', message: e.message ?? 'malformed CSV' }],
+      });
     throw err;
   }
   if (overflow) throw overflow;

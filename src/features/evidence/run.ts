@@ -20,7 +20,8 @@ export function jsonSafe(value: unknown): unknown {
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
   if (Array.isArray(value)) return value.map(jsonSafe);
   if (ArrayBuffer.isView(value)) return Array.from(value as unknown as ArrayLike<number>, jsonSafe);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonSafe(v)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonSafe(v)]));
   return value;
 }
 
@@ -33,34 +34,62 @@ export interface ModelFile {
 
 export const modelDigest = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
-const invalid = (message: string, pointer: string) => new DomainError('validation_failed', message, { errors: [{ pointer, message }] });
+const invalid = (message: string, pointer: string) =>
+  new DomainError('validation_failed', message, { errors: [{ pointer, message }] });
 
 /** Checks the spec against the presence of a model: a model makes the predictions, otherwise a column must. */
 export function checkPredictionSource(spec: EvaluationSpec, hasModel: boolean, explain: ExplainOptions | false): void {
-  if (hasModel && (spec.prediction || spec.score)) throw invalid('with a model the predictions and scores come from the model; leave out prediction and score', '/querystring/prediction');
-  if (!hasModel && !spec.prediction) throw invalid('name the prediction column, or supply an ONNX model to produce the predictions (as a model part before the data part, or useArtifact=true)', '/querystring/prediction');
+  if (hasModel && (spec.prediction || spec.score))
+    throw invalid(
+      'with a model the predictions and scores come from the model; leave out prediction and score',
+      '/querystring/prediction',
+    );
+  if (!hasModel && !spec.prediction)
+    throw invalid(
+      'name the prediction column, or supply an ONNX model to produce the predictions (as a model part before the data part, or useArtifact=true)',
+      '/querystring/prediction',
+    );
   if (hasModel && explain) {
     const f = spec.features?.length ?? 0;
     const coalitions = f > 0 && f <= EXACT_SHAPLEY_MAX_FEATURES ? 2 ** f : explain.samples + 2;
     if (coalitions * explain.explainRows * explain.backgroundRows > MAX_SHAPLEY_ROWS) {
-      throw invalid(`Shapley values would need ${coalitions} coalitions x ${explain.explainRows} rows x ${explain.backgroundRows} background rows, over the ${MAX_SHAPLEY_ROWS} model rows allowed; lower explainRows, backgroundRows or samples`, '/querystring/explainRows');
+      throw invalid(
+        `Shapley values would need ${coalitions} coalitions x ${explain.explainRows} rows x ${explain.backgroundRows} background rows, over the ${MAX_SHAPLEY_ROWS} model rows allowed; lower explainRows, backgroundRows or samples`,
+        '/querystring/explainRows',
+      );
     }
     if (explain.explainRows * explain.backgroundRows * f > MAX_COALITION_CELLS) {
-      throw invalid(`one coalition of ${explain.explainRows} rows x ${explain.backgroundRows} background rows x ${f} features is over the ${MAX_COALITION_CELLS} cells allowed; lower explainRows or backgroundRows`, '/querystring/explainRows');
+      throw invalid(
+        `one coalition of ${explain.explainRows} rows x ${explain.backgroundRows} background rows x ${f} features is over the ${MAX_COALITION_CELLS} cells allowed; lower explainRows or backgroundRows`,
+        '/querystring/explainRows',
+      );
     }
     if (f * explain.repeats * explain.importanceRows > MAX_PERMUTATION_ROWS) {
-      throw invalid(`permutation importance would run ${f} features x ${explain.repeats} repeats x ${explain.importanceRows} rows, over the ${MAX_PERMUTATION_ROWS} model rows allowed; lower repeats or importanceRows`, '/querystring/importanceRows');
+      throw invalid(
+        `permutation importance would run ${f} features x ${explain.repeats} repeats x ${explain.importanceRows} rows, over the ${MAX_PERMUTATION_ROWS} model rows allowed; lower repeats or importanceRows`,
+        '/querystring/importanceRows',
+      );
     }
   }
 }
 
 /** Opens a model and fixes the spec's feature columns from it, before the data is parsed. */
-export async function openModel(model: ModelFile, spec: EvaluationSpec): Promise<{ loaded: LoadedModel; spec: EvaluationSpec }> {
-  const loaded = await loadOnnx(model.bytes, spec.task, { ...model.options, features: spec.features ?? model.options.features });
+export async function openModel(
+  model: ModelFile,
+  spec: EvaluationSpec,
+): Promise<{ loaded: LoadedModel; spec: EvaluationSpec }> {
+  const loaded = await loadOnnx(model.bytes, spec.task, {
+    ...model.options,
+    features: spec.features ?? model.options.features,
+  });
   return { loaded, spec: { ...spec, features: loaded.features } };
 }
 
-function scorerFor(spec: EvaluationSpec, yTrue: Float64Array, weight: Float64Array | undefined): (sample: Int32Array) => Scorer {
+function scorerFor(
+  spec: EvaluationSpec,
+  yTrue: Float64Array,
+  weight: Float64Array | undefined,
+): (sample: Int32Array) => Scorer {
   return (sample) => (target, rows) => {
     const n = rows ? rows.length : sample.length;
     if (spec.task === 'regression') {
@@ -102,7 +131,14 @@ function scorerFor(spec: EvaluationSpec, yTrue: Float64Array, weight: Float64Arr
  * The whole evaluation the server stores and the CLI prints: predictions from the model when one
  * is given, performance and fairness, data quality, and explanations (or why there are none).
  */
-export async function runEvaluation(spec: EvaluationSpec, data: EvaluationData, profile: DataProfile, model?: { loaded: LoadedModel; file: ModelFile }, explain: ExplainOptions | false = DEFAULT_EXPLAIN, positiveLabel = '1') {
+export async function runEvaluation(
+  spec: EvaluationSpec,
+  data: EvaluationData,
+  profile: DataProfile,
+  model?: { loaded: LoadedModel; file: ModelFile },
+  explain: ExplainOptions | false = DEFAULT_EXPLAIN,
+  positiveLabel = '1',
+) {
   let explanations: unknown;
   let modelInfo: unknown;
   if (model) {
@@ -126,16 +162,39 @@ export async function runEvaluation(spec: EvaluationSpec, data: EvaluationData, 
     else data.yPred = target;
     if (spec.task === 'binary-classification') {
       for (let r = 0; r < rows; r++) {
-        if (!(output[r]! >= 0 && output[r]! <= 1)) throw invalid(`the model's output for row ${r + 1} is ${output[r]}, not a probability; choose the probability output with 'output'`, '/querystring/output');
+        if (!(output[r]! >= 0 && output[r]! <= 1))
+          throw invalid(
+            `the model's output for row ${r + 1} is ${output[r]}, not a probability; choose the probability output with 'output'`,
+            '/querystring/output',
+          );
       }
       data.score = output;
     }
-    modelInfo = { digest: modelDigest(file.bytes), source: file.source, format: 'onnx', runtime: 'onnxruntime-node', inputs: loaded.inputs, outputs: loaded.outputs, features: loaded.features };
+    modelInfo = {
+      digest: modelDigest(file.bytes),
+      source: file.source,
+      format: 'onnx',
+      runtime: 'onnxruntime-node',
+      inputs: loaded.inputs,
+      outputs: loaded.outputs,
+      features: loaded.features,
+    };
     explanations = explain
-      ? await explainModel(predictor, { values: features.values, rows, features: features.names.length, names: features.names }, scorerFor(spec, yTrue, data.weight), data.sensitive, { output: loaded.explains, scoring: spec.task === 'regression' ? 'r2' : 'accuracy' }, explain)
+      ? await explainModel(
+          predictor,
+          { values: features.values, rows, features: features.names.length, names: features.names },
+          scorerFor(spec, yTrue, data.weight),
+          data.sensitive,
+          { output: loaded.explains, scoring: spec.task === 'regression' ? 'r2' : 'accuracy' },
+          explain,
+        )
       : { available: false, reason: 'explanations were not requested' };
   } else {
-    explanations = { available: false, reason: 'no model artefact was run: the predictions were supplied as a column, so the model is opaque to this evaluation' };
+    explanations = {
+      available: false,
+      reason:
+        'no model artefact was run: the predictions were supplied as a column, so the model is opaque to this evaluation',
+    };
   }
   const evaluated = evaluate(spec, data);
   return jsonSafe({

@@ -16,9 +16,13 @@ export interface FetchPolicy {
 const IDLE_MS = 60_000;
 
 /** A transfer that started and then failed: the other side's fault, not the request's. */
-export const upstreamFailed = (uri: string, err: unknown) => new DomainError('bad_gateway', `reading '${uri}' failed: ${(err as Error).message ?? String(err)}`, { extra: { uri } });
+export const upstreamFailed = (uri: string, err: unknown) =>
+  new DomainError('bad_gateway', `reading '${uri}' failed: ${(err as Error).message ?? String(err)}`, {
+    extra: { uri },
+  });
 
-const unreachable = (uri: string, why: string) => new DomainError('invalid_reference', `cannot read '${uri}': ${why}`, { extra: { uri } });
+const unreachable = (uri: string, why: string) =>
+  new DomainError('invalid_reference', `cannot read '${uri}': ${why}`, { extra: { uri } });
 
 /**
  * Opens a `file:` or `http(s):` URI as a stream, only inside the configured roots and hosts: the
@@ -36,7 +40,10 @@ export async function openUri(uri: string, policy: FetchPolicy): Promise<Readabl
     try {
       path = await realpath(fileURLToPath(url));
     } catch (err) {
-      throw unreachable(uri, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message);
+      throw unreachable(
+        uri,
+        (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message,
+      );
     }
     const roots = await Promise.all(policy.roots.map((r) => realpath(r).catch(() => undefined)));
     if (!roots.some((r) => r !== undefined && (path === r || path.startsWith(r.endsWith(sep) ? r : r + sep)))) {
@@ -50,7 +57,8 @@ export async function openUri(uri: string, policy: FetchPolicy): Promise<Readabl
     return stream;
   }
   if (url.protocol === 'http:' || url.protocol === 'https:') {
-    if (!policy.hosts.includes('*') && !policy.hosts.includes(url.host) && !policy.hosts.includes(url.hostname)) throw unreachable(uri, `host '${url.host}' is not one the server may fetch from (STEWARD_ARTIFACT_HOSTS)`);
+    if (!policy.hosts.includes('*') && !policy.hosts.includes(url.host) && !policy.hosts.includes(url.hostname))
+      throw unreachable(uri, `host '${url.host}' is not one the server may fetch from (STEWARD_ARTIFACT_HOSTS)`);
     let res: Response;
     const abort = new AbortController();
     // A deadline for the answer to start, then one for each pause in the body: a large file may

@@ -5,7 +5,15 @@ import { DomainError, notFound } from '../../errors.ts';
 import { authorize, requireWriteScope } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import type { Authenticator, SessionSettings } from './authenticate.ts';
-import { hashPassword, hashSecret, newApiToken, newSecret, passwordProblem, tokenPrefix, verifyPassword } from './credentials.ts';
+import {
+  hashPassword,
+  hashSecret,
+  newApiToken,
+  newSecret,
+  passwordProblem,
+  tokenPrefix,
+  verifyPassword,
+} from './credentials.ts';
 import { parseScopes, type IdentityRepo } from './identity.repo.ts';
 import type { ApiToken, CreateTokenBody } from './identity.schema.ts';
 
@@ -17,7 +25,17 @@ export interface AccessServiceDeps extends CommandDeps {
 
 const DEFAULT_TOKEN_DAYS = 90;
 
-const toApiToken = (t: { id: string; username: string; name: string; prefix: string; scopes: string; expires_at: string | null; revoked_at: string | null; created_at: string; last_used_at: string | null }): ApiToken => ({
+const toApiToken = (t: {
+  id: string;
+  username: string;
+  name: string;
+  prefix: string;
+  scopes: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  created_at: string;
+  last_used_at: string | null;
+}): ApiToken => ({
   id: t.id,
   username: t.username,
   name: t.name,
@@ -44,27 +62,41 @@ export function createAccessService({ db, transact, repo, audit, clock, ids, aut
 
   return {
     /** Issues a token (shown once); for another user only an organisation administrator may. */
-    async createToken(ctx: RequestContext, input: CreateTokenBody, fixedValue?: string): Promise<{ token: string; info: ApiToken }> {
+    async createToken(
+      ctx: RequestContext,
+      input: CreateTokenBody,
+      fixedValue?: string,
+    ): Promise<{ token: string; info: ApiToken }> {
       const token = fixedValue ?? newApiToken();
       const scopes: TokenScope[] = input.scopes ?? ['read', 'write'];
       const caller = ctx.principal;
       requireWriteScope(ctx, 'create tokens');
       // A token may only mint tokens narrower than itself.
       if (caller?.scopes && !scopes.every((s) => caller.scopes!.includes(s))) {
-        throw new DomainError('forbidden', `a token with scopes [${caller.scopes.join(', ')}] cannot create one with scopes [${scopes.join(', ')}]`);
+        throw new DomainError(
+          'forbidden',
+          `a token with scopes [${caller.scopes.join(', ')}] cannot create one with scopes [${scopes.join(', ')}]`,
+        );
       }
       const info = await command(async (tx) => {
         const username = input.username ?? caller?.username;
-        if (!username) throw new DomainError('validation_failed', 'username is required', { errors: [{ pointer: '/body/username', message: 'is required' }] });
+        if (!username)
+          throw new DomainError('validation_failed', 'username is required', {
+            errors: [{ pointer: '/body/username', message: 'is required' }],
+          });
         const user = await repo.userByName(tx, username);
-        if (!user) throw new DomainError('invalid_reference', `user '${username}' does not exist`, { errors: [{ pointer: '/body/username', message: 'no such user' }] });
+        if (!user)
+          throw new DomainError('invalid_reference', `user '${username}' does not exist`, {
+            errors: [{ pointer: '/body/username', message: 'no such user' }],
+          });
         if (caller && user.id !== caller.userId) authorize(ctx, 'users:admin', ORGANISATION);
         if (user.status !== 'active') throw new DomainError('conflict', `user '${username}' is disabled`);
         const now = clock.now();
         const days = input.expiresInDays ?? (fixedValue ? undefined : DEFAULT_TOKEN_DAYS);
         let expiresAt = days === undefined ? null : new Date(now.getTime() + days * 86_400_000).toISOString();
         // ...and never outlives it.
-        if (caller?.tokenExpiresAt && (expiresAt === null || expiresAt > caller.tokenExpiresAt)) expiresAt = caller.tokenExpiresAt;
+        if (caller?.tokenExpiresAt && (expiresAt === null || expiresAt > caller.tokenExpiresAt))
+          expiresAt = caller.tokenExpiresAt;
         const row = {
           id: ids.next(),
           user_id: user.id,
@@ -105,7 +137,12 @@ export function createAccessService({ db, transact, repo, audit, clock, ids, aut
         const at = clock.now().toISOString();
         await repo.revokeToken(tx, id, at);
         const after = toApiToken({ ...row, revoked_at: at });
-        await audit.append(tx, ctx, { action: 'token.revoke', subject: { type: 'token', id }, before: toApiToken(row), after });
+        await audit.append(tx, ctx, {
+          action: 'token.revoke',
+          subject: { type: 'token', id },
+          before: toApiToken(row),
+          after,
+        });
         return after;
       });
     },
@@ -131,21 +168,39 @@ export function createAccessService({ db, transact, repo, audit, clock, ids, aut
       };
       await command(async (tx) => {
         await repo.insertSession(tx, session);
-        await audit.append(tx, { ...ctx, principal: { ...principal, sessionId: session.id } }, {
-          action: 'session.login',
-          subject: { type: 'user', id: principal.userId },
-          after: { sessionId: session.id, expiresAt: session.expires_at, source: ctx.source },
-        });
+        await audit.append(
+          tx,
+          { ...ctx, principal: { ...principal, sessionId: session.id } },
+          {
+            action: 'session.login',
+            subject: { type: 'user', id: principal.userId },
+            after: { sessionId: session.id, expiresAt: session.expires_at, source: ctx.source },
+          },
+        );
       });
-      return { ok: true as const, principal: { ...principal, sessionId: session.id }, secret, csrfToken, expiresAt: session.expires_at };
+      return {
+        ok: true as const,
+        principal: { ...principal, sessionId: session.id },
+        secret,
+        csrfToken,
+        expiresAt: session.expires_at,
+      };
     },
 
     async logout(ctx: RequestContext): Promise<void> {
       const me = self(ctx);
-      if (!me.sessionId) throw new DomainError('bad_request', 'sign-out ends a console session; revoke a token with DELETE /api/v1/tokens/{id}');
+      if (!me.sessionId)
+        throw new DomainError(
+          'bad_request',
+          'sign-out ends a console session; revoke a token with DELETE /api/v1/tokens/{id}',
+        );
       await command(async (tx) => {
         await repo.revokeSession(tx, me.sessionId!, clock.now().toISOString());
-        await audit.append(tx, ctx, { action: 'session.logout', subject: { type: 'user', id: me.userId }, after: { sessionId: me.sessionId } });
+        await audit.append(tx, ctx, {
+          action: 'session.logout',
+          subject: { type: 'user', id: me.userId },
+          after: { sessionId: me.sessionId },
+        });
       });
     },
 
@@ -154,11 +209,16 @@ export function createAccessService({ db, transact, repo, audit, clock, ids, aut
       const me = self(ctx);
       requireWriteScope(ctx, 'change a password');
       const problem = passwordProblem(next, me.username);
-      if (problem) throw new DomainError('validation_failed', `new password ${problem}`, { errors: [{ pointer: '/body/newPassword', message: problem }] });
+      if (problem)
+        throw new DomainError('validation_failed', `new password ${problem}`, {
+          errors: [{ pointer: '/body/newPassword', message: problem }],
+        });
       const user = await repo.userByName(db, me.username);
       if (!user || !(await verifyPassword(current, user.passwordHash))) return 'wrong-password';
       if (await verifyPassword(next, user.passwordHash)) {
-        throw new DomainError('validation_failed', 'the new password must differ from the current one', { errors: [{ pointer: '/body/newPassword', message: 'is the current password' }] });
+        throw new DomainError('validation_failed', 'the new password must differ from the current one', {
+          errors: [{ pointer: '/body/newPassword', message: 'is the current password' }],
+        });
       }
       const passwordHash = await hashPassword(next);
       await command(async (tx) => {
@@ -166,9 +226,22 @@ export function createAccessService({ db, transact, repo, audit, clock, ids, aut
         const before = await repo.userById(tx, me.userId);
         if (!before) throw notFound('user', me.username);
         const now = clock.now().toISOString();
-        await repo.updateUser(tx, { ...before, passwordHash, passwordChangeRequired: false, updatedAt: now, revision: before.revision + 1 });
-        const revoked = await repo.revokeAllOf(tx, me.userId, now, { exceptSession: me.sessionId ?? undefined, keepTokens: true });
-        await audit.append(tx, ctx, { action: 'user.password-change', subject: { type: 'user', id: me.userId }, after: { revokedTokens: revoked.tokens, revokedSessions: revoked.sessions } });
+        await repo.updateUser(tx, {
+          ...before,
+          passwordHash,
+          passwordChangeRequired: false,
+          updatedAt: now,
+          revision: before.revision + 1,
+        });
+        const revoked = await repo.revokeAllOf(tx, me.userId, now, {
+          exceptSession: me.sessionId ?? undefined,
+          keepTokens: true,
+        });
+        await audit.append(tx, ctx, {
+          action: 'user.password-change',
+          subject: { type: 'user', id: me.userId },
+          after: { revokedTokens: revoked.tokens, revokedSessions: revoked.sessions },
+        });
       });
       return 'ok';
     },

@@ -38,7 +38,8 @@ export function createAuthenticator(deps: {
   // a key that lives only in this process, so the map holds nothing that helps guess a password.
   const passwordKey = randomBytes(32);
   const passwordCache = new Map<string, { principal: Principal; until: number }>();
-  const passwordKeyOf = (username: string, password: string) => createHmac('sha256', passwordKey).update(`${username}\u0000${password}`).digest('base64');
+  const passwordKeyOf = (username: string, password: string) =>
+    createHmac('sha256', passwordKey).update(`${username}\u0000${password}`).digest('base64');
   let generation = 0;
   const touched = new Map<string, number>();
 
@@ -55,7 +56,9 @@ export function createAuthenticator(deps: {
     if (!deps.cache) return undefined;
     const hit = tokenCache.get(hashSecret(token));
     if (!hit || (hit.expiresAt !== null && hit.expiresAt <= clock.now().getTime())) return undefined;
-    touch(`t:${hit.principal.tokenId}`, () => transact((tx) => repo.touchToken(tx, hit.principal.tokenId!, clock.now().toISOString())));
+    touch(`t:${hit.principal.tokenId}`, () =>
+      transact((tx) => repo.touchToken(tx, hit.principal.tokenId!, clock.now().toISOString())),
+    );
     return hit.principal;
   }
 
@@ -64,7 +67,9 @@ export function createAuthenticator(deps: {
     const now = clock.now();
     const cached = deps.cache ? tokenCache.get(hash) : undefined;
     if (cached && (cached.expiresAt === null || cached.expiresAt > now.getTime())) {
-      touch(`t:${cached.principal.tokenId}`, () => transact((tx) => repo.touchToken(tx, cached.principal.tokenId!, clock.now().toISOString())));
+      touch(`t:${cached.principal.tokenId}`, () =>
+        transact((tx) => repo.touchToken(tx, cached.principal.tokenId!, clock.now().toISOString())),
+      );
       return { ok: true, principal: cached.principal };
     }
     const seen = generation;
@@ -85,7 +90,8 @@ export function createAuthenticator(deps: {
       sessionId: null,
       mustChangePassword: false,
     };
-    if (deps.cache && seen === generation) tokenCache.set(hash, { principal, expiresAt: row.expires_at ? Date.parse(row.expires_at) : null });
+    if (deps.cache && seen === generation)
+      tokenCache.set(hash, { principal, expiresAt: row.expires_at ? Date.parse(row.expires_at) : null });
     touch(`t:${row.tokenId}`, () => transact((tx) => repo.touchToken(tx, row.tokenId, clock.now().toISOString())));
     return { ok: true, principal };
   }
@@ -96,9 +102,12 @@ export function createAuthenticator(deps: {
     if (!row) return { ok: false, reason: 'unknown session' };
     if (row.revoked_at) return { ok: false, reason: 'session ended' };
     if (row.expires_at <= now.toISOString()) return { ok: false, reason: 'session expired' };
-    if (Date.parse(row.last_seen_at) + deps.sessions.idleMs <= now.getTime()) return { ok: false, reason: 'session idle too long' };
+    if (Date.parse(row.last_seen_at) + deps.sessions.idleMs <= now.getTime())
+      return { ok: false, reason: 'session idle too long' };
     if (row.status !== 'active') return { ok: false, reason: 'user disabled' };
-    touch(`s:${row.sessionId}`, () => transact((tx) => repo.touchSession(tx, row.sessionId, clock.now().toISOString())));
+    touch(`s:${row.sessionId}`, () =>
+      transact((tx) => repo.touchSession(tx, row.sessionId, clock.now().toISOString())),
+    );
     return {
       ok: true,
       csrfHash: row.csrf_hash,
@@ -148,7 +157,10 @@ export function createAuthenticator(deps: {
     };
     if (deps.cache && seen === generation) {
       if (passwordCache.size > 10_000) passwordCache.clear();
-      passwordCache.set(passwordKeyOf(username, password), { principal: outcome.principal, until: clock.now().getTime() + 60_000 });
+      passwordCache.set(passwordKeyOf(username, password), {
+        principal: outcome.principal,
+        until: clock.now().getTime() + 60_000,
+      });
     }
     return outcome;
   }

@@ -3,7 +3,7 @@ import { systemContext } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import type { Transact } from '../../db/transact.ts';
 import { ORGANISATION } from '../../domain/authz.ts';
-import type { IdSource } from '../../http/ids.ts';
+import type { IdSource } from '../../lib/ids.ts';
 import type { AuditAppender } from '../audit/audit.service.ts';
 import { hashPassword, hashSecret, newSecret, tokenPrefix } from './credentials.ts';
 import type { IdentityRepo } from './identity.repo.ts';
@@ -54,10 +54,24 @@ export async function ensureBootstrapAdmin(deps: {
       };
       await repo.insertUser(tx, user, null);
       await repo.grant(tx, user.id, user.roles[0]!, now, null);
-      await audit.append(tx, ctx, { action: 'user.create', subject: { type: 'user', id: user.id }, after: publicUser(user) });
+      await audit.append(tx, ctx, {
+        action: 'user.create',
+        subject: { type: 'user', id: user.id },
+        after: publicUser(user),
+      });
       if (bootstrapToken) {
         const id = ids.next();
-        const info = { id, username: 'admin', name: 'bootstrap', prefix: tokenPrefix(bootstrapToken), scopes: ['read', 'write', 'admin'], expiresAt: null, revokedAt: null, createdAt: now, lastUsedAt: null };
+        const info = {
+          id,
+          username: 'admin',
+          name: 'bootstrap',
+          prefix: tokenPrefix(bootstrapToken),
+          scopes: ['read', 'write', 'admin'],
+          expiresAt: null,
+          revokedAt: null,
+          createdAt: now,
+          lastUsedAt: null,
+        };
         await repo.insertToken(tx, {
           id,
           user_id: user.id,

@@ -1,7 +1,9 @@
 import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
-  new Promise<Buffer>((resolve, reject) => scryptCb(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))));
+  new Promise<Buffer>((resolve, reject) =>
+    scryptCb(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))),
+  );
 
 /** scrypt cost: N = 2^15, r = 8, p = 1 (32 MiB, OWASP's recommended minimum), 32-byte key. */
 const COST = { log2N: 15, r: 8, p: 1 };
@@ -24,7 +26,12 @@ export async function verifyPassword(password: string, stored: string | null): P
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [, log2N, r, p, saltB64, keyB64] = parts as [string, string, string, string, string, string];
   const expected = Buffer.from(keyB64, 'base64');
-  const key = await scrypt(password, Buffer.from(saltB64, 'base64'), expected.length, { N: 2 ** Number(log2N), r: Number(r), p: Number(p), maxmem });
+  const key = await scrypt(password, Buffer.from(saltB64, 'base64'), expected.length, {
+    N: 2 ** Number(log2N),
+    r: Number(r),
+    p: Number(p),
+    maxmem,
+  });
   return timingSafeEqual(key, expected) && stored !== null;
 }
 

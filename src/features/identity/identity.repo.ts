@@ -13,7 +13,17 @@ export interface UserRecord extends User {
 
 async function withRoles(db: Executor, rows: UserTable[]): Promise<UserRecord[]> {
   if (rows.length === 0) return [];
-  const roles = await db.selectFrom('role_assignments').select(['user_id', 'scope', 'role']).where('user_id', 'in', rows.map((r) => r.id)).orderBy('scope').orderBy('role').execute();
+  const roles = await db
+    .selectFrom('role_assignments')
+    .select(['user_id', 'scope', 'role'])
+    .where(
+      'user_id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .orderBy('scope')
+    .orderBy('role')
+    .execute();
   return rows.map((r) => ({
     id: r.id,
     username: r.username,
@@ -31,7 +41,10 @@ async function withRoles(db: Executor, rows: UserTable[]): Promise<UserRecord[]>
 
 export const identityRepo = {
   async countUsers(db: Executor): Promise<number> {
-    const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   },
 
@@ -54,30 +67,41 @@ export const identityRepo = {
   async insertUser(tx: Tx, u: UserRecord, createdBy: string | null): Promise<void> {
     await translateConstraints(
       () =>
-        tx.insertInto('users').values({
-          id: u.id,
-          username: u.username,
-          display_name: u.displayName,
-          email: u.email,
-          status: u.status,
-          password_hash: u.passwordHash,
-          must_change_password: u.passwordChangeRequired ? 1 : 0,
-          created_at: u.createdAt,
-          updated_at: u.updatedAt,
-          created_by: createdBy,
-          revision: u.revision,
-        }).execute(),
+        tx
+          .insertInto('users')
+          .values({
+            id: u.id,
+            username: u.username,
+            display_name: u.displayName,
+            email: u.email,
+            status: u.status,
+            password_hash: u.passwordHash,
+            must_change_password: u.passwordChangeRequired ? 1 : 0,
+            created_at: u.createdAt,
+            updated_at: u.updatedAt,
+            created_by: createdBy,
+            revision: u.revision,
+          })
+          .execute(),
       { unique: () => conflict(`a user named '${u.username}' already exists`) },
     );
   },
 
   /** Takes a user's row lock before a read-modify-write (see modelRepo.lock). */
   async lockUser(tx: Tx, id: string): Promise<void> {
-    await tx.updateTable('users').set({ revision: sql<number>`revision` }).where('id', '=', id).execute();
+    await tx
+      .updateTable('users')
+      .set({ revision: sql<number>`revision` })
+      .where('id', '=', id)
+      .execute();
   },
 
   async lockUserByName(tx: Tx, username: string): Promise<void> {
-    await tx.updateTable('users').set({ revision: sql<number>`revision` }).where('username', '=', username).execute();
+    await tx
+      .updateTable('users')
+      .set({ revision: sql<number>`revision` })
+      .where('username', '=', username)
+      .execute();
   },
 
   /**
@@ -89,14 +113,24 @@ export const identityRepo = {
     await tx
       .updateTable('users')
       .set({ revision: sql<number>`revision` })
-      .where('id', 'in', (eb) => eb.selectFrom('role_assignments').select('user_id').where('scope', '=', '*').where('role', '=', 'admin'))
+      .where('id', 'in', (eb) =>
+        eb.selectFrom('role_assignments').select('user_id').where('scope', '=', '*').where('role', '=', 'admin'),
+      )
       .execute();
   },
 
   async updateUser(tx: Tx, u: UserRecord): Promise<void> {
     await tx
       .updateTable('users')
-      .set({ display_name: u.displayName, email: u.email, status: u.status, password_hash: u.passwordHash, must_change_password: u.passwordChangeRequired ? 1 : 0, updated_at: u.updatedAt, revision: u.revision })
+      .set({
+        display_name: u.displayName,
+        email: u.email,
+        status: u.status,
+        password_hash: u.passwordHash,
+        must_change_password: u.passwordChangeRequired ? 1 : 0,
+        updated_at: u.updatedAt,
+        revision: u.revision,
+      })
       .where('id', '=', u.id)
       .execute();
   },
@@ -115,14 +149,28 @@ export const identityRepo = {
   },
 
   async grant(tx: Tx, userId: string, a: RoleAssignment, at: string, by: string | null): Promise<boolean> {
-    const exists = await tx.selectFrom('role_assignments').select('role').where('user_id', '=', userId).where('scope', '=', a.scope).where('role', '=', a.role).executeTakeFirst();
+    const exists = await tx
+      .selectFrom('role_assignments')
+      .select('role')
+      .where('user_id', '=', userId)
+      .where('scope', '=', a.scope)
+      .where('role', '=', a.role)
+      .executeTakeFirst();
     if (exists) return false;
-    await tx.insertInto('role_assignments').values({ user_id: userId, scope: a.scope, role: a.role, granted_at: at, granted_by: by }).execute();
+    await tx
+      .insertInto('role_assignments')
+      .values({ user_id: userId, scope: a.scope, role: a.role, granted_at: at, granted_by: by })
+      .execute();
     return true;
   },
 
   async revoke(tx: Tx, userId: string, a: RoleAssignment): Promise<boolean> {
-    const res = await tx.deleteFrom('role_assignments').where('user_id', '=', userId).where('scope', '=', a.scope).where('role', '=', a.role).executeTakeFirst();
+    const res = await tx
+      .deleteFrom('role_assignments')
+      .where('user_id', '=', userId)
+      .where('scope', '=', a.scope)
+      .where('role', '=', a.role)
+      .executeTakeFirst();
     return Number(res.numDeletedRows) === 1;
   },
 
@@ -141,32 +189,75 @@ export const identityRepo = {
   },
 
   async insertTeam(tx: Tx, t: Team, by: string | null): Promise<void> {
-    await translateConstraints(() => tx.insertInto('teams').values({ name: t.name, display_name: t.displayName, created_at: t.createdAt, created_by: by }).execute(), {
-      unique: () => conflict(`a team named '${t.name}' already exists`),
-    });
+    await translateConstraints(
+      () =>
+        tx
+          .insertInto('teams')
+          .values({ name: t.name, display_name: t.displayName, created_at: t.createdAt, created_by: by })
+          .execute(),
+      {
+        unique: () => conflict(`a team named '${t.name}' already exists`),
+      },
+    );
   },
 
   async insertToken(tx: Tx, t: ApiTokenTable): Promise<void> {
-    await translateConstraints(() => tx.insertInto('api_tokens').values(t).execute(), { unique: () => new DomainError('conflict', 'that token value is already in use') });
+    await translateConstraints(() => tx.insertInto('api_tokens').values(t).execute(), {
+      unique: () => new DomainError('conflict', 'that token value is already in use'),
+    });
   },
 
   async token(db: Executor, id: string): Promise<(ApiTokenTable & { username: string }) | undefined> {
-    return db.selectFrom('api_tokens as t').innerJoin('users as u', 'u.id', 't.user_id').selectAll('t').select('u.username').where('t.id', '=', id).executeTakeFirst();
+    return db
+      .selectFrom('api_tokens as t')
+      .innerJoin('users as u', 'u.id', 't.user_id')
+      .selectAll('t')
+      .select('u.username')
+      .where('t.id', '=', id)
+      .executeTakeFirst();
   },
 
   async tokensOf(db: Executor, userId: string): Promise<(ApiTokenTable & { username: string })[]> {
-    return db.selectFrom('api_tokens as t').innerJoin('users as u', 'u.id', 't.user_id').selectAll('t').select('u.username').where('t.user_id', '=', userId).orderBy('t.created_at').execute();
+    return db
+      .selectFrom('api_tokens as t')
+      .innerJoin('users as u', 'u.id', 't.user_id')
+      .selectAll('t')
+      .select('u.username')
+      .where('t.user_id', '=', userId)
+      .orderBy('t.created_at')
+      .execute();
   },
 
   async revokeToken(tx: Tx, id: string, at: string): Promise<void> {
-    await tx.updateTable('api_tokens').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+    await tx
+      .updateTable('api_tokens')
+      .set({ revoked_at: at })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .execute();
   },
 
   /** Revokes every live token (unless `keepTokens`) and session (but `exceptSession`) of a user. */
-  async revokeAllOf(tx: Tx, userId: string, at: string, opts: { exceptSession?: string; keepTokens?: boolean } = {}): Promise<{ tokens: number; sessions: number }> {
+  async revokeAllOf(
+    tx: Tx,
+    userId: string,
+    at: string,
+    opts: { exceptSession?: string; keepTokens?: boolean } = {},
+  ): Promise<{ tokens: number; sessions: number }> {
     const { exceptSession, keepTokens } = opts;
-    const t = keepTokens ? { numUpdatedRows: 0n } : await tx.updateTable('api_tokens').set({ revoked_at: at }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
-    let sq = tx.updateTable('sessions').set({ revoked_at: at }).where('user_id', '=', userId).where('revoked_at', 'is', null);
+    const t = keepTokens
+      ? { numUpdatedRows: 0n }
+      : await tx
+          .updateTable('api_tokens')
+          .set({ revoked_at: at })
+          .where('user_id', '=', userId)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst();
+    let sq = tx
+      .updateTable('sessions')
+      .set({ revoked_at: at })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null);
     if (exceptSession) sq = sq.where('id', '!=', exceptSession);
     const s = await sq.executeTakeFirst();
     return { tokens: Number(t.numUpdatedRows), sessions: Number(s.numUpdatedRows) };
@@ -185,7 +276,18 @@ export const identityRepo = {
     return db
       .selectFrom('api_tokens as t')
       .innerJoin('users as u', 'u.id', 't.user_id')
-      .select(['t.id as tokenId', 't.scopes', 't.expires_at', 't.revoked_at', 't.last_used_at', 'u.id as userId', 'u.username', 'u.display_name', 'u.status', 'u.must_change_password'])
+      .select([
+        't.id as tokenId',
+        't.scopes',
+        't.expires_at',
+        't.revoked_at',
+        't.last_used_at',
+        'u.id as userId',
+        'u.username',
+        'u.display_name',
+        'u.status',
+        'u.must_change_password',
+      ])
       .where('t.token_hash', '=', hash)
       .executeTakeFirst();
   },
@@ -194,13 +296,28 @@ export const identityRepo = {
     return db
       .selectFrom('sessions as s')
       .innerJoin('users as u', 'u.id', 's.user_id')
-      .select(['s.id as sessionId', 's.csrf_hash', 's.expires_at', 's.last_seen_at', 's.revoked_at', 'u.id as userId', 'u.username', 'u.display_name', 'u.status', 'u.must_change_password'])
+      .select([
+        's.id as sessionId',
+        's.csrf_hash',
+        's.expires_at',
+        's.last_seen_at',
+        's.revoked_at',
+        'u.id as userId',
+        'u.username',
+        'u.display_name',
+        'u.status',
+        'u.must_change_password',
+      ])
       .where('s.token_hash', '=', hash)
       .executeTakeFirst();
   },
 
   async rolesOf(db: Executor, userId: string): Promise<RoleAssignment[]> {
-    const rows = await db.selectFrom('role_assignments').select(['scope', 'role']).where('user_id', '=', userId).execute();
+    const rows = await db
+      .selectFrom('role_assignments')
+      .select(['scope', 'role'])
+      .where('user_id', '=', userId)
+      .execute();
     return rows.map((r) => ({ scope: r.scope, role: r.role as Role }));
   },
 

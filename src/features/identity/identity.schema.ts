@@ -2,9 +2,19 @@ import { Type, type Static } from 'typebox';
 import { ROLES, TOKEN_SCOPES } from '../../domain/authz.ts';
 import { TeamSlug, Timestamp, Uuid } from '../common/common.schema.ts';
 
-export const Username = Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9._-]*$', description: 'lowercase letters, digits, `.`, `_`, `-`' });
+export const Username = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[a-z0-9][a-z0-9._-]*$',
+  description: 'lowercase letters, digits, `.`, `_`, `-`',
+});
 export const RoleName = Type.Enum(ROLES);
-export const Scope = Type.String({ minLength: 1, maxLength: 100, pattern: '^(\\*|[a-z0-9][a-z0-9._-]*)$', description: 'a team name, or `*` for the whole organisation' });
+export const Scope = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: '^(\\*|[a-z0-9][a-z0-9._-]*)$',
+  description: 'a team name, or `*` for the whole organisation',
+});
 export const Password = Type.String({ minLength: 1, maxLength: 1024 });
 
 export const RoleAssignment = Type.Object({ scope: Scope, role: RoleName }, { additionalProperties: false });
@@ -35,16 +45,25 @@ export const CreateUserBody = Type.Object(
 export type CreateUserBody = Static<typeof CreateUserBody>;
 
 export const PatchUserBody = Type.Object(
-  { displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), email: Type.Optional(Type.Union([Type.String({ format: 'email', maxLength: 320 }), Type.Null()])) },
+  {
+    displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    email: Type.Optional(Type.Union([Type.String({ format: 'email', maxLength: 320 }), Type.Null()])),
+  },
   { additionalProperties: false, minProperties: 1 },
 );
 export type PatchUserBody = Static<typeof PatchUserBody>;
 
-export const UserWithPassword = Type.Object({ user: User, oneTimePassword: Type.Optional(Type.String({ description: 'shown once; must be changed at first sign-in' })) });
+export const UserWithPassword = Type.Object({
+  user: User,
+  oneTimePassword: Type.Optional(Type.String({ description: 'shown once; must be changed at first sign-in' })),
+});
 
 export const Team = Type.Object({ name: TeamSlug, displayName: Type.String(), createdAt: Timestamp });
 export type Team = Static<typeof Team>;
-export const CreateTeamBody = Type.Object({ name: TeamSlug, displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false });
+export const CreateTeamBody = Type.Object(
+  { name: TeamSlug, displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
+  { additionalProperties: false },
+);
 
 export const TokenScopeName = Type.Enum(TOKEN_SCOPES);
 export const ApiToken = Type.Object({
@@ -63,16 +82,26 @@ export type ApiToken = Static<typeof ApiToken>;
 export const CreateTokenBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
-    scopes: Type.Optional(Type.Array(TokenScopeName, { minItems: 1, uniqueItems: true, description: 'default: read and write' })),
-    expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'default 90; tokens always expire' })),
+    scopes: Type.Optional(
+      Type.Array(TokenScopeName, { minItems: 1, uniqueItems: true, description: 'default: read and write' }),
+    ),
+    expiresInDays: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 3650, description: 'default 90; tokens always expire' }),
+    ),
     username: Type.Optional(Username),
   },
   { additionalProperties: false },
 );
 export type CreateTokenBody = Static<typeof CreateTokenBody>;
 
-export const LoginBody = Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), password: Password }, { additionalProperties: false });
-export const ChangePasswordBody = Type.Object({ currentPassword: Password, newPassword: Password }, { additionalProperties: false });
+export const LoginBody = Type.Object(
+  { username: Type.String({ minLength: 1, maxLength: 64 }), password: Password },
+  { additionalProperties: false },
+);
+export const ChangePasswordBody = Type.Object(
+  { currentPassword: Password, newPassword: Password },
+  { additionalProperties: false },
+);
 
 export const Me = Type.Object({
   id: Uuid,

@@ -2,7 +2,7 @@ import type { RequestContext } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { ORGANISATION, type RoleAssignment } from '../../domain/authz.ts';
 import { conflict, DomainError, notFound } from '../../errors.ts';
-import { decodeCursor, toPage, type Page } from '../../http/pagination.ts';
+import { decodeCursor, toPage, type Page } from '../../lib/pagination.ts';
 import { authorize, requireWriteScope } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import { hashPassword, newSecret, passwordProblem } from './credentials.ts';
@@ -17,7 +17,8 @@ export interface UserServiceDeps extends CommandDeps {
 /** The audit-trail view of a user: never a password hash. */
 export const publicUser = ({ passwordHash: _h, revision: _r, ...u }: UserRecord) => u;
 
-const weakPassword = (problem: string, pointer: string) => new DomainError('validation_failed', `password ${problem}`, { errors: [{ pointer, message: problem }] });
+const weakPassword = (problem: string, pointer: string) =>
+  new DomainError('validation_failed', `password ${problem}`, { errors: [{ pointer, message: problem }] });
 
 export function createUserService({ db, transact, repo, audit, clock, ids, identityChanged }: UserServiceDeps) {
   /** Runs an identity command and drops cached principals once it has committed. */
@@ -36,13 +37,16 @@ export function createUserService({ db, transact, repo, audit, clock, ids, ident
   async function checkScope(exec: Executor, ctx: RequestContext, a: RoleAssignment, pointer: string): Promise<void> {
     authorize(ctx, 'roles:admin', a.scope);
     if (a.scope !== ORGANISATION && !(await repo.team(exec, a.scope))) {
-      throw new DomainError('invalid_reference', `team '${a.scope}' does not exist`, { errors: [{ pointer, message: 'no such team' }] });
+      throw new DomainError('invalid_reference', `team '${a.scope}' does not exist`, {
+        errors: [{ pointer, message: 'no such team' }],
+      });
     }
   }
 
   async function assertAnotherAdminRemains(exec: Executor, userId: string): Promise<void> {
     const admins = await repo.activeOrgAdmins(exec);
-    if (admins.length === 1 && admins[0] === userId) throw conflict('this would leave the organisation without an active administrator');
+    if (admins.length === 1 && admins[0] === userId)
+      throw conflict('this would leave the organisation without an active administrator');
   }
 
   return {
@@ -76,7 +80,11 @@ export function createUserService({ db, transact, repo, audit, clock, ids, ident
         };
         await repo.insertUser(tx, user, ctx.principal?.userId ?? null);
         for (const a of roles) await repo.grant(tx, user.id, a, now, ctx.principal?.userId ?? null);
-        await audit.append(tx, ctx, { action: 'user.create', subject: { type: 'user', id: user.id }, after: publicUser(user) });
+        await audit.append(tx, ctx, {
+          action: 'user.create',
+          subject: { type: 'user', id: user.id },
+          after: publicUser(user),
+        });
         return user;
       });
       return { user, ...(oneTimePassword ? { oneTimePassword } : {}) };
@@ -86,7 +94,9 @@ export function createUserService({ db, transact, repo, audit, clock, ids, ident
 
     async list(opts: { limit: number; cursor?: string }): Promise<Page<UserRecord>> {
       const after = decodeCursor(opts.cursor, ['string']) as [string] | undefined;
-      return toPage(await repo.listUsers(db, { afterName: after?.[0], limit: opts.limit + 1 }), opts.limit, (u) => [u.username]);
+      return toPage(await repo.listUsers(db, { afterName: after?.[0], limit: opts.limit + 1 }), opts.limit, (u) => [
+        u.username,
+      ]);
     },
 
     async update(ctx: RequestContext, username: string, patch: PatchUserBody): Promise<UserRecord> {
@@ -95,9 +105,20 @@ export function createUserService({ db, transact, repo, audit, clock, ids, ident
         const before = await mustGetUser(tx, username);
         if (ctx.principal?.userId !== before.id) authorize(ctx, 'users:admin', ORGANISATION);
         else requireWriteScope(ctx, 'change a profile');
-        const after: UserRecord = { ...before, ...patch, email: patch.email === undefined ? before.email : patch.email, updatedAt: clock.now().toISOString(), revision: before.revision + 1 };
+        const after: UserRecord = {
+          ...before,
+          ...patch,
+          email: patch.email === undefined ? before.email : patch.email,
+          updatedAt: clock.now().toISOString(),
+          revision: before.revision + 1,
+        };
         await repo.updateUser(tx, after);
-        await audit.append(tx, ctx, { action: 'user.update', subject: { type: 'user', id: before.id }, before: publicUser(before), after: publicUser(after) });
+        await audit.append(tx, ctx, {
+          action: 'user.update',
+          subject: { type: 'user', id: before.id },
+          before: publicUser(before),
+          after: publicUser(after),
+        });
         return after;
       });
     },
@@ -119,7 +140,10 @@ export function createUserService({ db, transact, repo, audit, clock, ids, ident
           action: status === 'disabled' ? 'user.disable' : 'user.enable',
           subject: { type: 'user', id: before.id },
           before: publicUser(before),
-          after: { ...publicUser(after), ...(revoked ? { revokedTokens: revoked.tokens, revokedSessions: revoked.sessions } : {}) },
+          after: {
+            ...publicUser(after),
+            ...(revoked ? { revokedTokens: revoked.tokens, revokedSessions: revoked.sessions } : {}),
+          },
         });
         return after;
       });
@@ -134,10 +158,21 @@ export function createUserService({ db, transact, repo, audit, clock, ids, ident
         await repo.lockUserByName(tx, username);
         const before = await mustGetUser(tx, username);
         const now = clock.now().toISOString();
-        const after: UserRecord = { ...before, passwordHash, passwordChangeRequired: true, updatedAt: now, revision: before.revision + 1 };
+        const after: UserRecord = {
+          ...before,
+          passwordHash,
+          passwordChangeRequired: true,
+          updatedAt: now,
+          revision: before.revision + 1,
+        };
         await repo.updateUser(tx, after);
         await repo.revokeAllOf(tx, before.id, now);
-        await audit.append(tx, ctx, { action: 'user.password-reset', subject: { type: 'user', id: before.id }, before: publicUser(before), after: publicUser(after) });
+        await audit.append(tx, ctx, {
+          action: 'user.password-reset',
+          subject: { type: 'user', id: before.id },
+          before: publicUser(before),
+          after: publicUser(after),
+        });
         return after;
       });
       return { user, oneTimePassword };
@@ -148,7 +183,11 @@ export function createUserService({ db, transact, repo, audit, clock, ids, ident
         await checkScope(tx, ctx, a, '/body/scope');
         const user = await mustGetUser(tx, username);
         if (await repo.grant(tx, user.id, a, clock.now().toISOString(), ctx.principal?.userId ?? null)) {
-          await audit.append(tx, ctx, { action: 'role.grant', subject: { type: 'user', id: user.id }, after: { username, ...a } });
+          await audit.append(tx, ctx, {
+            action: 'role.grant',
+            subject: { type: 'user', id: user.id },
+            after: { username, ...a },
+          });
         }
         return { ...user, roles: await repo.rolesOf(tx, user.id) };
       });
@@ -161,7 +200,11 @@ export function createUserService({ db, transact, repo, audit, clock, ids, ident
         const user = await mustGetUser(tx, username);
         if (a.scope === ORGANISATION && a.role === 'admin') await assertAnotherAdminRemains(tx, user.id);
         if (!(await repo.revoke(tx, user.id, a))) throw notFound('role assignment', `${username}:${a.scope}:${a.role}`);
-        await audit.append(tx, ctx, { action: 'role.revoke', subject: { type: 'user', id: user.id }, before: { username, ...a } });
+        await audit.append(tx, ctx, {
+          action: 'role.revoke',
+          subject: { type: 'user', id: user.id },
+          before: { username, ...a },
+        });
         return { ...user, roles: await repo.rolesOf(tx, user.id) };
       });
     },
@@ -169,7 +212,11 @@ export function createUserService({ db, transact, repo, audit, clock, ids, ident
     async createTeam(ctx: RequestContext, input: { name: string; displayName?: string }): Promise<Team> {
       return command(async (tx) => {
         authorize(ctx, 'teams:admin', ORGANISATION);
-        const team: Team = { name: input.name, displayName: input.displayName ?? input.name, createdAt: clock.now().toISOString() };
+        const team: Team = {
+          name: input.name,
+          displayName: input.displayName ?? input.name,
+          createdAt: clock.now().toISOString(),
+        };
         await repo.insertTeam(tx, team, ctx.principal?.userId ?? null);
         await audit.append(tx, ctx, { action: 'team.create', subject: { type: 'team', id: team.name }, after: team });
         return team;

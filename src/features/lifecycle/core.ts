@@ -26,10 +26,23 @@ export function createLifecycleCore({ repo, governance, clock, ids, audit }: Lif
   }
 
   /** Inserts tasks for `specs` on the version, due after the step's due days, and returns them. */
-  const createTasks = (tx: Tx, g: Governance, step: string, specs: TaskSpec[]) => createSubjectTasks(tx, { type: 'model-version', id: g.owner.versionId, team: g.owner.team }, g.policy!.pack, step, specs);
+  const createTasks = (tx: Tx, g: Governance, step: string, specs: TaskSpec[]) =>
+    createSubjectTasks(
+      tx,
+      { type: 'model-version', id: g.owner.versionId, team: g.owner.team },
+      g.policy!.pack,
+      step,
+      specs,
+    );
 
   /** Inserts tasks for `specs` on a version or use case, due after the step's due days. */
-  async function createSubjectTasks(tx: Tx, subject: { type: 'model-version' | 'use-case'; id: string; team: string }, pack: PolicyPack, step: string, specs: TaskSpec[]): Promise<TaskTable[]> {
+  async function createSubjectTasks(
+    tx: Tx,
+    subject: { type: 'model-version' | 'use-case'; id: string; team: string },
+    pack: PolicyPack,
+    step: string,
+    specs: TaskSpec[],
+  ): Promise<TaskTable[]> {
     const now = clock.now();
     const due = new Date(now.getTime() + dueDaysOf(pack, step) * 86_400_000).toISOString();
     const rows: TaskTable[] = specs.map((t) => ({
@@ -59,14 +72,37 @@ export function createLifecycleCore({ repo, governance, clock, ids, audit }: Lif
    */
   async function enter(tx: Tx, ctx: RequestContext, g: Governance, step: string): Promise<void> {
     const now = clock.now().toISOString();
-    await repo.setState(tx, { model_version_id: g.owner.versionId, process_id: g.process!.id, step, entered_at: now, entered_by: actorId(ctx) });
+    await repo.setState(tx, {
+      model_version_id: g.owner.versionId,
+      process_id: g.process!.id,
+      step,
+      entered_at: now,
+      entered_by: actorId(ctx),
+    });
     const open = await repo.openTasks(tx, g.owner.versionId);
-    await repo.closeTasks(tx, open.filter((t) => t.step !== step && t.kind !== 're-review').map((t) => t.id), actorId(ctx), now, 'cancelled');
-    const gateMeasures = g.requirements.filter((r) => gateStepOf(g.policy!.pack, g.process!, r.step) === step).map((r) => r.measure);
+    await repo.closeTasks(
+      tx,
+      open.filter((t) => t.step !== step && t.kind !== 're-review').map((t) => t.id),
+      actorId(ctx),
+      now,
+      'cancelled',
+    );
+    const gateMeasures = g.requirements
+      .filter((r) => gateStepOf(g.policy!.pack, g.process!, r.step) === step)
+      .map((r) => r.measure);
     const { tasks, notify } = tasksOnEntering(g.policy!.pack, gateMeasures, step);
     const created = await createTasks(tx, g, step, tasks);
     if (notify.length > 0 || created.length > 0) {
-      await audit.append(tx, ctx, { action: 'lifecycle.notify', subject: { type: 'model-version', id: g.owner.versionId }, after: { step, team: g.owner.team, tasks: created.map((t) => ({ id: t.id, role: t.role, raci: t.raci, title: t.title, due: t.due_at })), notify } });
+      await audit.append(tx, ctx, {
+        action: 'lifecycle.notify',
+        subject: { type: 'model-version', id: g.owner.versionId },
+        after: {
+          step,
+          team: g.owner.team,
+          tasks: created.map((t) => ({ id: t.id, role: t.role, raci: t.raci, title: t.title, due: t.due_at })),
+          notify,
+        },
+      });
     }
   }
 
@@ -76,7 +112,12 @@ export function createLifecycleCore({ repo, governance, clock, ids, audit }: Lif
    */
   async function tag(exec: Executor, g: Governance): Promise<string> {
     const open = (await repo.promotions(exec, g.owner.versionId)).filter((p) => p.open_key !== null).map((p) => p.id);
-    const state = canonicalize({ step: g.step, covered: g.coveredDigest, signatures: g.signatures.map((s) => s.id), open });
+    const state = canonicalize({
+      step: g.step,
+      covered: g.coveredDigest,
+      signatures: g.signatures.map((s) => s.id),
+      open,
+    });
     return `"lifecycle-${createHash('sha256').update(state).digest('hex').slice(0, 32)}"`;
   }
 
@@ -84,8 +125,17 @@ export function createLifecycleCore({ repo, governance, clock, ids, audit }: Lif
   async function expectTag(exec: Executor, g: Governance, ifMatch: string | undefined): Promise<void> {
     if (ifMatch === undefined || ifMatch === '*') return;
     const current = await tag(exec, g);
-    if (!ifMatch.split(',').map((t) => t.trim().replace(/^W\//, '')).includes(current)) {
-      throw new DomainError('precondition_failed', `the lifecycle of ${g.version.model}/${g.version.version} changed since it was read (If-Match ${ifMatch}, now ${current}): read it again`, { extra: { etag: current } });
+    if (
+      !ifMatch
+        .split(',')
+        .map((t) => t.trim().replace(/^W\//, ''))
+        .includes(current)
+    ) {
+      throw new DomainError(
+        'precondition_failed',
+        `the lifecycle of ${g.version.model}/${g.version.version} changed since it was read (If-Match ${ifMatch}, now ${current}): read it again`,
+        { extra: { etag: current } },
+      );
     }
   }
 

@@ -3,7 +3,14 @@ import type { Executor } from '../../db/database.ts';
 import type { EvidenceTable, SignatureTable, UseCaseDocumentTable } from '../../db/schema.ts';
 import { canonicalize } from '../../domain/jcs.ts';
 import { evaluateGates, type GateResult, type RequirementStatus } from '../../domain/lifecycle/gate.ts';
-import { coveredOf, diffCovered, type Change, type CoveredState, type SignatureManifest, type UseCaseManifest } from '../../domain/lifecycle/manifest.ts';
+import {
+  coveredOf,
+  diffCovered,
+  type Change,
+  type CoveredState,
+  type SignatureManifest,
+  type UseCaseManifest,
+} from '../../domain/lifecycle/manifest.ts';
 import { gateStepOf, processFor, type Process } from '../../domain/lifecycle/process.ts';
 import type { Answers } from '../../domain/policy/evaluate.ts';
 import { requiredMeasures } from '../../domain/policy/evaluate.ts';
@@ -32,7 +39,10 @@ export interface GovernanceDeps {
   version(exec: Executor, model: string, version: number): Promise<VersionRecord | undefined>;
   /** The use case's current assessment and the pack it was made under; null when not assessed. */
   policy(exec: Executor, useCaseId: string): Promise<PolicyContext | null>;
-  evidence: { rows(exec: Executor, versionId: string): Promise<EvidenceTable[]>; records(exec: Executor, versionId: string): Promise<EvidenceRecord[]> };
+  evidence: {
+    rows(exec: Executor, versionId: string): Promise<EvidenceTable[]>;
+    records(exec: Executor, versionId: string): Promise<EvidenceRecord[]>;
+  };
   today(): string;
 }
 
@@ -75,14 +85,26 @@ export interface Governance {
 /** The version's definition as signed: what it is, not how it is labelled (tags, aliases, description). */
 export function definitionDigest(v: VersionRecord): string {
   // Ids and digests, not names: renaming a model or dataset does not change what was signed.
-  const definition = { version: v.id, artifactUri: v.artifactUri, artifactDigest: v.artifactDigest, framework: v.framework, params: v.params, metrics: v.metrics, datasets: v.datasets.map((d) => ({ digest: d.digest, role: d.role })), code: v.code, environment: v.environment, documentation: v.documentation };
+  const definition = {
+    version: v.id,
+    artifactUri: v.artifactUri,
+    artifactDigest: v.artifactDigest,
+    framework: v.framework,
+    params: v.params,
+    metrics: v.metrics,
+    datasets: v.datasets.map((d) => ({ digest: d.digest, role: d.role })),
+    code: v.code,
+    environment: v.environment,
+    documentation: v.documentation,
+  };
   return `sha256:${createHash('sha256').update(canonicalize(definition)).digest('hex')}`;
 }
 
 /** Roles that build models: someone who signed in one of them is not independent of the version. */
 const DEVELOPER_ROLES = new Set(['data-scientist']);
 
-const signoffOnly = (pack: PolicyPack) => new Set(pack.measures.filter((m) => m.evidence.some((e) => e.kind === 'signoff')).map((m) => m.id));
+const signoffOnly = (pack: PolicyPack) =>
+  new Set(pack.measures.filter((m) => m.evidence.some((e) => e.kind === 'signoff')).map((m) => m.id));
 
 /**
  * Everything governance decides on, computed from the records in one read: the version's process
@@ -90,7 +112,13 @@ const signoffOnly = (pack: PolicyPack) => new Set(pack.measures.filter((m) => m.
  * the state it covered (definition, evidence, non-sign-off requirement statuses, policy pack) is
  * unchanged; approvals then satisfy sign-off measures like any evidence.
  */
-export async function loadGovernance(deps: GovernanceDeps, exec: Executor, owner: VersionOwner, model: string, versionNo: number): Promise<Governance> {
+export async function loadGovernance(
+  deps: GovernanceDeps,
+  exec: Executor,
+  owner: VersionOwner,
+  model: string,
+  versionNo: number,
+): Promise<Governance> {
   const version = (await deps.version(exec, model, versionNo))!;
   const policy = await deps.policy(exec, owner.useCaseId);
   const [state, signatureRows, caseRows, caseDocuments, evidenceRows, evidenceRecords] = await Promise.all([
@@ -102,14 +130,42 @@ export async function loadGovernance(deps: GovernanceDeps, exec: Executor, owner
     deps.evidence.records(exec, owner.versionId),
   ]);
   // Whoever built it or signed for it as a developer cannot also be its independent challenger.
-  const authors = [...new Set([...(version.createdBy ? [version.createdBy] : []), ...signatureRows.filter((s) => s.meaning === 'author' || DEVELOPER_ROLES.has(s.role)).map((s) => s.signer_id)])];
+  const authors = [
+    ...new Set([
+      ...(version.createdBy ? [version.createdBy] : []),
+      ...signatureRows.filter((s) => s.meaning === 'author' || DEVELOPER_ROLES.has(s.role)).map((s) => s.signer_id),
+    ]),
+  ];
   if (!policy) {
-    return { owner, version, policy: null, process: null, step: state?.step ?? null, covered: null, coveredDigest: null, signatures: signatureRows.map((s) => view(s, [])), caseSignatures: [], requirements: [], authors, vetoes: [], gates: (steps) => steps.map((step) => ({ step, passed: false, blockers: [] })) };
+    return {
+      owner,
+      version,
+      policy: null,
+      process: null,
+      step: state?.step ?? null,
+      covered: null,
+      coveredDigest: null,
+      signatures: signatureRows.map((s) => view(s, [])),
+      caseSignatures: [],
+      requirements: [],
+      authors,
+      vetoes: [],
+      gates: (steps) => steps.map((step) => ({ step, passed: false, blockers: [] })),
+    };
   }
   const process = processFor(policy.pack, policy.tier, policy.answers);
   // A step the process no longer has (it changed with a re-assessment) counts as the process step that replaces it.
-  const step = state ? (process.steps.includes(state.step) ? state.step : gateStepOf(policy.pack, process, state.step)) : process.steps[0]!;
-  const required = requiredMeasures(policy.pack, { tier: policy.tier, tags: policy.tags }, policy.answers, deps.today());
+  const step = state
+    ? process.steps.includes(state.step)
+      ? state.step
+      : gateStepOf(policy.pack, process, state.step)
+    : process.steps[0]!;
+  const required = requiredMeasures(
+    policy.pack,
+    { tier: policy.tier, tags: policy.tags },
+    policy.answers,
+    deps.today(),
+  );
   const byId = new Map(policy.pack.measures.map((m) => [m.id, m]));
   const opts = { artifactDigest: version.artifactDigest, creators: authors };
   const withoutSignoffs = signoffOnly(policy.pack);
@@ -127,29 +183,41 @@ export async function loadGovernance(deps: GovernanceDeps, exec: Executor, owner
    * (their documents, their requirement statuses) does not make it stale; a change to what it
    * covered, to the definition or the policy, or a monitoring alert, does.
    */
-  const bearsOn = (signedAt: string) => (c: Change): boolean => {
-    const limit = at(signedAt);
-    if (c.what === 'requirement') {
-      const m = byId.get(c.measure);
-      return !m || at(m.step) <= limit;
-    }
-    if (c.what === 'evidence' && c.change === 'added' && !alerts.has(c.id)) {
-      const steps = serves.get(c.id);
-      // Evidence no required measure asks for bears on nothing, except a new evaluation of the model.
-      return steps ? steps.some((x) => x <= limit) : evaluations.has(c.id);
-    }
-    return true;
-  };
+  const bearsOn =
+    (signedAt: string) =>
+    (c: Change): boolean => {
+      const limit = at(signedAt);
+      if (c.what === 'requirement') {
+        const m = byId.get(c.measure);
+        return !m || at(m.step) <= limit;
+      }
+      if (c.what === 'evidence' && c.change === 'added' && !alerts.has(c.id)) {
+        const steps = serves.get(c.id);
+        // Evidence no required measure asks for bears on nothing, except a new evaluation of the model.
+        return steps ? steps.some((x) => x <= limit) : evaluations.has(c.id);
+      }
+      return true;
+    };
   const at = (s: string) => process.steps.indexOf(gateStepOf(policy.pack, process, s));
-  const evidenceStatuses = required.filter((m) => !withoutSignoffs.has(m.measure)).map((m) => ({ m, status: measureStatus(byId.get(m.measure)!, recordsFor(m.step), opts) }));
-  for (const m of required) for (const id of concerning(byId.get(m.measure)!, recordsFor(m.step))) serves.set(id, [...(serves.get(id) ?? []), at(m.step)]);
+  const evidenceStatuses = required
+    .filter((m) => !withoutSignoffs.has(m.measure))
+    .map((m) => ({ m, status: measureStatus(byId.get(m.measure)!, recordsFor(m.step), opts) }));
+  for (const m of required)
+    for (const id of concerning(byId.get(m.measure)!, recordsFor(m.step)))
+      serves.set(id, [...(serves.get(id) ?? []), at(m.step)]);
   const covered: CoveredState = {
     definitionDigest: definitionDigest(version),
     policy: { id: policy.packId, name: policy.name, version: policy.version },
-    evidence: evidenceRows.map((e) => ({ id: e.id, contentHash: e.content_hash })).sort((a, b) => (a.id < b.id ? -1 : 1)),
-    requirements: evidenceStatuses.map(({ m, status }) => ({ measure: m.measure, status: status.status })).sort((a, b) => (a.measure < b.measure ? -1 : 1)),
+    evidence: evidenceRows
+      .map((e) => ({ id: e.id, contentHash: e.content_hash }))
+      .sort((a, b) => (a.id < b.id ? -1 : 1)),
+    requirements: evidenceStatuses
+      .map(({ m, status }) => ({ measure: m.measure, status: status.status }))
+      .sort((a, b) => (a.measure < b.measure ? -1 : 1)),
   };
-  const signatures = signatureRows.map((s) => view(s, diffCovered(coveredOf(JSON.parse(s.manifest) as SignatureManifest), covered).filter(bearsOn(s.step))));
+  const signatures = signatureRows.map((s) =>
+    view(s, diffCovered(coveredOf(JSON.parse(s.manifest) as SignatureManifest), covered).filter(bearsOn(s.step))),
+  );
   const decisions = latestDecisions(signatures);
   const approvals = decisions.filter((s) => s.meaning === 'approve');
   // Sign-offs of use-case steps (scoping) are given once on the use case, valid while its assessment stands.
@@ -158,14 +226,43 @@ export async function loadGovernance(deps: GovernanceDeps, exec: Executor, owner
   const caseApprovals = caseDecisions.filter((s) => s.meaning === 'approve');
   const requirements = required.map((m) => {
     // An approval counts for the gates of the step it was given at and before, not for later ones.
-    const counted: EvidenceRecord[] = [...approvals.filter((s) => at(s.step) >= at(m.step)), ...(caseScoped.has(m.step) ? caseApprovals : [])].map((s) => ({ id: s.id, kind: 'signoff', signer: s.signer.id, role: s.role, artifactDigest: version.artifactDigest }));
+    const counted: EvidenceRecord[] = [
+      ...approvals.filter((s) => at(s.step) >= at(m.step)),
+      ...(caseScoped.has(m.step) ? caseApprovals : []),
+    ].map((s) => ({
+      id: s.id,
+      kind: 'signoff',
+      signer: s.signer.id,
+      role: s.role,
+      artifactDigest: version.artifactDigest,
+    }));
     const status = measureStatus(byId.get(m.measure)!, [...recordsFor(m.step), ...counted], opts);
-    return { ...m, evidence: byId.get(m.measure)!.evidence, ...status } as unknown as RequirementStatus & { by?: string[] };
+    return { ...m, evidence: byId.get(m.measure)!.evidence, ...status } as unknown as RequirementStatus & {
+      by?: string[];
+    };
   });
-  const approverRoles = new Set(required.flatMap((m) => byId.get(m.measure)!.evidence.flatMap((e) => (e.kind === 'signoff' ? e.roles : []))));
-  const vetoes = [...decisions, ...caseDecisions].filter((s) => s.meaning === 'reject' && approverRoles.has(s.role as never));
+  const approverRoles = new Set(
+    required.flatMap((m) => byId.get(m.measure)!.evidence.flatMap((e) => (e.kind === 'signoff' ? e.roles : []))),
+  );
+  const vetoes = [...decisions, ...caseDecisions].filter(
+    (s) => s.meaning === 'reject' && approverRoles.has(s.role as never),
+  );
   const coveredDigest = `sha256:${createHash('sha256').update(canonicalize(covered)).digest('hex')}`;
-  return { owner, version, policy, process, step, covered, coveredDigest, signatures, caseSignatures, requirements, authors, vetoes, gates: (steps) => evaluateGates(policy.pack, process, requirements, steps) };
+  return {
+    owner,
+    version,
+    policy,
+    process,
+    step,
+    covered,
+    coveredDigest,
+    signatures,
+    caseSignatures,
+    requirements,
+    authors,
+    vetoes,
+    gates: (steps) => evaluateGates(policy.pack, process, requirements, steps),
+  };
 }
 
 /**
@@ -174,18 +271,24 @@ export async function loadGovernance(deps: GovernanceDeps, exec: Executor, owner
  */
 export function latestDecisions(signatures: SignatureView[]): SignatureView[] {
   const decisions = new Map<string, SignatureView>();
-  for (const s of signatures) if (s.status === 'valid' && (s.meaning === 'approve' || s.meaning === 'reject')) decisions.set(`${s.signer.id}:${s.role}`, s);
+  for (const s of signatures)
+    if (s.status === 'valid' && (s.meaning === 'approve' || s.meaning === 'reject'))
+      decisions.set(`${s.signer.id}:${s.role}`, s);
   return [...decisions.values()];
 }
 
 /** Use-case documents as evidence records (not bound to any artefact). */
-export const useCaseDocumentRecords = (docs: UseCaseDocumentTable[]): EvidenceRecord[] => docs.map((d) => ({ id: d.id, kind: 'document', documentKind: d.kind }));
+export const useCaseDocumentRecords = (docs: UseCaseDocumentTable[]): EvidenceRecord[] =>
+  docs.map((d) => ({ id: d.id, kind: 'document', documentKind: d.kind }));
 
 /** Use-case signatures with their validity: stale once the use case was re-assessed. */
 export function useCaseSignatures(rows: SignatureTable[], policy: PolicyContext | null): SignatureView[] {
   return rows.map((s) => {
     const m = JSON.parse(s.manifest) as UseCaseManifest;
-    const changes: Change[] = policy && m.assessment.id !== policy.assessmentId ? [{ what: 'assessment', from: m.assessment.id, to: policy.assessmentId }] : [];
+    const changes: Change[] =
+      policy && m.assessment.id !== policy.assessmentId
+        ? [{ what: 'assessment', from: m.assessment.id, to: policy.assessmentId }]
+        : [];
     return { ...view(s, changes), signer: m.signer };
   });
 }

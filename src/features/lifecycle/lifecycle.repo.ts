@@ -1,7 +1,15 @@
 import { sql } from 'kysely';
 import { translateConstraints } from '../../db/errors.ts';
 import type { Executor, Tx } from '../../db/database.ts';
-import type { DeploymentTable, LifecycleStateTable, PromotionTable, SignatureTable, TaskTable, UseCaseDocumentTable, UseCaseStateTable } from '../../db/schema.ts';
+import type {
+  DeploymentTable,
+  LifecycleStateTable,
+  PromotionTable,
+  SignatureTable,
+  TaskTable,
+  UseCaseDocumentTable,
+  UseCaseStateTable,
+} from '../../db/schema.ts';
 import { DomainError } from '../../errors.ts';
 
 export interface VersionOwner {
@@ -26,14 +34,25 @@ export const lifecycleRepo = {
     return row && { versionId: row.id, modelId: row.model_id, useCaseId: row.use_case_id, team: row.owner_team };
   },
 
-  async useCase(db: Executor, id: string): Promise<{ id: string; name: string; team: string; createdBy: string | null } | undefined> {
-    const row = await db.selectFrom('use_cases').select(['id', 'name', 'owner_team', 'created_by']).where('id', '=', id).executeTakeFirst();
+  async useCase(
+    db: Executor,
+    id: string,
+  ): Promise<{ id: string; name: string; team: string; createdBy: string | null } | undefined> {
+    const row = await db
+      .selectFrom('use_cases')
+      .select(['id', 'name', 'owner_team', 'created_by'])
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row && { id: row.id, name: row.name, team: row.owner_team, createdBy: row.created_by };
   },
 
   /** Serialises sign-offs on a use case (row lock on PostgreSQL). */
   async lockUseCase(tx: Tx, id: string): Promise<void> {
-    await tx.updateTable('use_cases').set({ updated_at: sql`updated_at` }).where('id', '=', id).execute();
+    await tx
+      .updateTable('use_cases')
+      .set({ updated_at: sql`updated_at` })
+      .where('id', '=', id)
+      .execute();
   },
 
   async useCaseState(db: Executor, useCaseId: string): Promise<UseCaseStateTable | undefined> {
@@ -41,12 +60,22 @@ export const lifecycleRepo = {
   },
 
   async setUseCaseState(tx: Tx, s: UseCaseStateTable): Promise<void> {
-    const n = await tx.updateTable('use_case_states').set({ process_id: s.process_id, step: s.step, entered_at: s.entered_at, entered_by: s.entered_by }).where('use_case_id', '=', s.use_case_id).executeTakeFirst();
+    const n = await tx
+      .updateTable('use_case_states')
+      .set({ process_id: s.process_id, step: s.step, entered_at: s.entered_at, entered_by: s.entered_by })
+      .where('use_case_id', '=', s.use_case_id)
+      .executeTakeFirst();
     if (Number(n.numUpdatedRows) === 0) await tx.insertInto('use_case_states').values(s).execute();
   },
 
   async useCaseDocuments(db: Executor, useCaseId: string): Promise<UseCaseDocumentTable[]> {
-    return db.selectFrom('use_case_documents').selectAll().where('use_case_id', '=', useCaseId).orderBy('created_at').orderBy('id').execute();
+    return db
+      .selectFrom('use_case_documents')
+      .selectAll()
+      .where('use_case_id', '=', useCaseId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
   },
 
   async insertUseCaseDocument(tx: Tx, d: UseCaseDocumentTable): Promise<void> {
@@ -55,7 +84,15 @@ export const lifecycleRepo = {
 
   /** Every live version of the use case's models. */
   async versionsOfUseCase(db: Executor, useCaseId: string): Promise<{ model: string; version: number }[]> {
-    return db.selectFrom('model_versions as v').innerJoin('models as m', 'm.id', 'v.model_id').select(['m.name as model', 'v.version']).where('m.use_case_id', '=', useCaseId).where('v.deleted_at', 'is', null).orderBy('m.name').orderBy('v.version').execute();
+    return db
+      .selectFrom('model_versions as v')
+      .innerJoin('models as m', 'm.id', 'v.model_id')
+      .select(['m.name as model', 'v.version'])
+      .where('m.use_case_id', '=', useCaseId)
+      .where('v.deleted_at', 'is', null)
+      .orderBy('m.name')
+      .orderBy('v.version')
+      .execute();
   },
 
   /** Whether the version's use case has a current assessment (is governed), without loading anything else. */
@@ -73,7 +110,12 @@ export const lifecycleRepo = {
 
   /** The model name and version number of a version id. */
   async names(db: Executor, versionId: string): Promise<{ model: string; version: number } | undefined> {
-    const row = await db.selectFrom('model_versions as v').innerJoin('models as m', 'm.id', 'v.model_id').select(['m.name', 'v.version']).where('v.id', '=', versionId).executeTakeFirst();
+    const row = await db
+      .selectFrom('model_versions as v')
+      .innerJoin('models as m', 'm.id', 'v.model_id')
+      .select(['m.name', 'v.version'])
+      .where('v.id', '=', versionId)
+      .executeTakeFirst();
     return row && { model: row.name, version: row.version };
   },
 
@@ -82,18 +124,32 @@ export const lifecycleRepo = {
   },
 
   async setState(tx: Tx, s: LifecycleStateTable): Promise<void> {
-    const n = await tx.updateTable('lifecycle_states').set({ process_id: s.process_id, step: s.step, entered_at: s.entered_at, entered_by: s.entered_by }).where('model_version_id', '=', s.model_version_id).executeTakeFirst();
+    const n = await tx
+      .updateTable('lifecycle_states')
+      .set({ process_id: s.process_id, step: s.step, entered_at: s.entered_at, entered_by: s.entered_by })
+      .where('model_version_id', '=', s.model_version_id)
+      .executeTakeFirst();
     if (Number(n.numUpdatedRows) === 0) await tx.insertInto('lifecycle_states').values(s).execute();
   },
 
   /** Signatures of a model version or a use case (ids are distinct UUIDs either way). */
   async signatures(db: Executor, subjectId: string): Promise<SignatureTable[]> {
-    return db.selectFrom('signatures').selectAll().where('subject_id', '=', subjectId).orderBy('created_at').orderBy('id').execute();
+    return db
+      .selectFrom('signatures')
+      .selectAll()
+      .where('subject_id', '=', subjectId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
   },
 
   async insertSignature(tx: Tx, s: SignatureTable): Promise<void> {
     await translateConstraints(() => tx.insertInto('signatures').values(s).execute(), {
-      unique: () => new DomainError('conflict', `${s.signer_name} has already signed this version's current state as ${s.role} with meaning '${s.meaning}'`),
+      unique: () =>
+        new DomainError(
+          'conflict',
+          `${s.signer_name} has already signed this version's current state as ${s.role} with meaning '${s.meaning}'`,
+        ),
     });
   },
 
@@ -102,7 +158,13 @@ export const lifecycleRepo = {
   },
 
   async promotions(db: Executor, versionId: string): Promise<PromotionTable[]> {
-    return db.selectFrom('promotions').selectAll().where('model_version_id', '=', versionId).orderBy('requested_at').orderBy('id').execute();
+    return db
+      .selectFrom('promotions')
+      .selectAll()
+      .where('model_version_id', '=', versionId)
+      .orderBy('requested_at')
+      .orderBy('id')
+      .execute();
   },
 
   async promotion(db: Executor, id: string): Promise<PromotionTable | undefined> {
@@ -115,11 +177,18 @@ export const lifecycleRepo = {
     });
   },
 
-  async updatePromotion(tx: Tx, id: string, set: Partial<Pick<PromotionTable, 'status' | 'blockers' | 'decided_at' | 'open_key'>>): Promise<void> {
+  async updatePromotion(
+    tx: Tx,
+    id: string,
+    set: Partial<Pick<PromotionTable, 'status' | 'blockers' | 'decided_at' | 'open_key'>>,
+  ): Promise<void> {
     await tx.updateTable('promotions').set(set).where('id', '=', id).execute();
   },
 
-  async activeDeployments(db: Executor, where: { modelId?: string; versionId?: string; environment?: string }): Promise<DeploymentTable[]> {
+  async activeDeployments(
+    db: Executor,
+    where: { modelId?: string; versionId?: string; environment?: string },
+  ): Promise<DeploymentTable[]> {
     let q = db.selectFrom('deployments').selectAll().where('active_key', 'is not', null);
     if (where.modelId) q = q.where('model_id', '=', where.modelId);
     if (where.versionId) q = q.where('model_version_id', '=', where.versionId);
@@ -128,7 +197,13 @@ export const lifecycleRepo = {
   },
 
   async deploymentsOf(db: Executor, versionId: string): Promise<DeploymentTable[]> {
-    return db.selectFrom('deployments').selectAll().where('model_version_id', '=', versionId).orderBy('since').orderBy('id').execute();
+    return db
+      .selectFrom('deployments')
+      .selectAll()
+      .where('model_version_id', '=', versionId)
+      .orderBy('since')
+      .orderBy('id')
+      .execute();
   },
 
   async endDeployment(tx: Tx, id: string, at: string): Promise<void> {
@@ -137,7 +212,11 @@ export const lifecycleRepo = {
 
   async insertDeployment(tx: Tx, d: DeploymentTable): Promise<void> {
     await translateConstraints(() => tx.insertInto('deployments').values(d).execute(), {
-      unique: () => new DomainError('conflict', `another deployment to ${d.environment} (${d.mode}) was recorded at the same moment; retry`),
+      unique: () =>
+        new DomainError(
+          'conflict',
+          `another deployment to ${d.environment} (${d.mode}) was recorded at the same moment; retry`,
+        ),
     });
   },
 
@@ -151,11 +230,24 @@ export const lifecycleRepo = {
 
   /** Open tasks of a model version or a use case. */
   async openTasks(db: Executor, subjectId: string): Promise<TaskTable[]> {
-    return db.selectFrom('tasks').selectAll().where('subject_id', '=', subjectId).where('status', '=', 'open').orderBy('created_at').orderBy('id').execute();
+    return db
+      .selectFrom('tasks')
+      .selectAll()
+      .where('subject_id', '=', subjectId)
+      .where('status', '=', 'open')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
   },
 
   async closeTasks(tx: Tx, ids: string[], by: string | null, at: string, status: 'done' | 'cancelled'): Promise<void> {
-    if (ids.length > 0) await tx.updateTable('tasks').set({ status, closed_at: at, closed_by: by }).where('id', 'in', ids).where('status', '=', 'open').execute();
+    if (ids.length > 0)
+      await tx
+        .updateTable('tasks')
+        .set({ status, closed_at: at, closed_by: by })
+        .where('id', 'in', ids)
+        .where('status', '=', 'open')
+        .execute();
   },
 
   async task(db: Executor, id: string): Promise<TaskTable | undefined> {
@@ -163,12 +255,22 @@ export const lifecycleRepo = {
   },
 
   /** Tasks for any of the (team, role) pairs given; `*` as team matches every team. */
-  async inbox(db: Executor, assignments: { team: string; role: string }[], opts: { status?: string; dueBefore?: string; limit: number; after?: string }): Promise<TaskTable[]> {
+  async inbox(
+    db: Executor,
+    assignments: { team: string; role: string }[],
+    opts: { status?: string; dueBefore?: string; limit: number; after?: string },
+  ): Promise<TaskTable[]> {
     if (assignments.length === 0) return [];
     let q = db
       .selectFrom('tasks')
       .selectAll()
-      .where((eb) => eb.or(assignments.map((a) => (a.team === '*' ? eb('role', '=', a.role) : eb.and([eb('team', '=', a.team), eb('role', '=', a.role)])))));
+      .where((eb) =>
+        eb.or(
+          assignments.map((a) =>
+            a.team === '*' ? eb('role', '=', a.role) : eb.and([eb('team', '=', a.team), eb('role', '=', a.role)]),
+          ),
+        ),
+      );
     if (opts.status) q = q.where('status', '=', opts.status);
     if (opts.dueBefore) q = q.where('due_at', '<', opts.dueBefore);
     if (opts.after) q = q.where('id', '>', opts.after);
@@ -176,11 +278,22 @@ export const lifecycleRepo = {
   },
 
   /** What task subjects are called: model and version, or the use case's name. */
-  async subjectNames(db: Executor, ids: string[]): Promise<Map<string, { model?: string; version?: number; useCase?: string }>> {
+  async subjectNames(
+    db: Executor,
+    ids: string[],
+  ): Promise<Map<string, { model?: string; version?: number; useCase?: string }>> {
     if (ids.length === 0) return new Map();
-    const versions = await db.selectFrom('model_versions as v').innerJoin('models as m', 'm.id', 'v.model_id').select(['v.id', 'm.name', 'v.version']).where('v.id', 'in', ids).execute();
+    const versions = await db
+      .selectFrom('model_versions as v')
+      .innerJoin('models as m', 'm.id', 'v.model_id')
+      .select(['v.id', 'm.name', 'v.version'])
+      .where('v.id', 'in', ids)
+      .execute();
     const cases = await db.selectFrom('use_cases').select(['id', 'name']).where('id', 'in', ids).execute();
-    return new Map<string, { model?: string; version?: number; useCase?: string }>([...versions.map((r) => [r.id, { model: r.name, version: r.version }] as const), ...cases.map((c) => [c.id, { useCase: c.name }] as const)]);
+    return new Map<string, { model?: string; version?: number; useCase?: string }>([
+      ...versions.map((r) => [r.id, { model: r.name, version: r.version }] as const),
+      ...cases.map((c) => [c.id, { useCase: c.name }] as const),
+    ]);
   },
 };
 

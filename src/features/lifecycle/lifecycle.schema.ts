@@ -2,7 +2,8 @@ import { Type, type TSchema } from 'typebox';
 import { Nullable, OpenObject } from '../common/common.schema.ts';
 
 // Response schemas of the lifecycle routes (objects keep properties they do not list).
-const Open = <P extends Record<string, TSchema>>(props: P, description?: string) => OpenObject(props, description ? { description } : {});
+const Open = <P extends Record<string, TSchema>>(props: P, description?: string) =>
+  OpenObject(props, description ? { description } : {});
 
 export const Blocker = Open({
   gate: Type.String({ description: 'the process step whose gate the measure belongs to' }),
@@ -24,11 +25,26 @@ export const Requirement = Open({
   reason: Type.Optional(Type.String()),
 });
 
-export const SignatureChange = Open({ what: Type.Union([Type.Literal('definition'), Type.Literal('policy'), Type.Literal('evidence'), Type.Literal('requirement'), Type.Literal('assessment')]) }, 'what changed since signing: from/to digests, an evidence id, or a measure with its old and new status');
+export const SignatureChange = Open(
+  {
+    what: Type.Union([
+      Type.Literal('definition'),
+      Type.Literal('policy'),
+      Type.Literal('evidence'),
+      Type.Literal('requirement'),
+      Type.Literal('assessment'),
+    ]),
+  },
+  'what changed since signing: from/to digests, an evidence id, or a measure with its old and new status',
+);
 
 export const Signature = Open({
   id: Type.String(),
-  signer: Open({ id: Type.String(), username: Type.String(), name: Type.String({ description: 'printed name (Part 11 §11.50)' }) }),
+  signer: Open({
+    id: Type.String(),
+    username: Type.String(),
+    name: Type.String({ description: 'printed name (Part 11 §11.50)' }),
+  }),
   role: Type.String(),
   meaning: Type.String(),
   comment: Type.String(),
@@ -69,7 +85,14 @@ export const Promotion = Open({
   environment: Type.String(),
   reason: Type.String(),
   mode: Type.String(),
-  status: Type.Union([Type.Literal('pending'), Type.Literal('blocked'), Type.Literal('approved'), Type.Literal('rejected'), Type.Literal('completed'), Type.Literal('cancelled')]),
+  status: Type.Union([
+    Type.Literal('pending'),
+    Type.Literal('blocked'),
+    Type.Literal('approved'),
+    Type.Literal('rejected'),
+    Type.Literal('completed'),
+    Type.Literal('cancelled'),
+  ]),
   blockers: Type.Array(Blocker),
   reasons: Type.Array(Type.String()),
   requestedBy: Nullable(Type.String()),
@@ -86,11 +109,31 @@ export const VersionStatus = Open({
   policy: Nullable(Open({ id: Type.String(), name: Type.String(), version: Type.String(), tier: Type.Integer() })),
   process: Nullable(Open({ id: Type.String(), title: Type.String(), steps: Type.Array(Type.String()) })),
   step: Nullable(Type.String()),
-  steps: Type.Array(Open({ id: Type.String(), title: Type.String(), state: Type.Union([Type.Literal('done'), Type.Literal('current'), Type.Literal('upcoming')]), gate: Gate })),
+  steps: Type.Array(
+    Open({
+      id: Type.String(),
+      title: Type.String(),
+      state: Type.Union([Type.Literal('done'), Type.Literal('current'), Type.Literal('upcoming')]),
+      gate: Gate,
+    }),
+  ),
   requirements: Type.Array(Requirement),
   signatures: Type.Array(Signature),
-  promotions: Type.Array(Open({ id: Type.String(), environment: Type.String(), status: Type.String(), requestedAt: Type.String() })),
-  deployments: Type.Array(Open({ id: Type.String(), environment: Type.String(), mode: Type.String(), since: Type.String(), until: Nullable(Type.String()), active: Type.Boolean(), verifiedBy: Nullable(Type.String()), verifiedAt: Nullable(Type.String()) })),
+  promotions: Type.Array(
+    Open({ id: Type.String(), environment: Type.String(), status: Type.String(), requestedAt: Type.String() }),
+  ),
+  deployments: Type.Array(
+    Open({
+      id: Type.String(),
+      environment: Type.String(),
+      mode: Type.String(),
+      since: Type.String(),
+      until: Nullable(Type.String()),
+      active: Type.Boolean(),
+      verifiedBy: Nullable(Type.String()),
+      verifiedAt: Nullable(Type.String()),
+    }),
+  ),
   tasks: Type.Array(Task),
 });
 
@@ -112,6 +155,17 @@ export const UseCaseStatus = Open({
   step: Nullable(Type.String()),
   steps: Type.Array(Open({ id: Type.String(), state: StepState, gate: Gate })),
   requirements: Type.Array(Requirement),
-  documents: Type.Array(Open({ id: Type.String(), kind: Type.String(), title: Type.String(), uri: Nullable(Type.String()), digest: Nullable(Type.String()), contentHash: Type.String(), createdAt: Type.String(), createdBy: Nullable(Type.String()) })),
+  documents: Type.Array(
+    Open({
+      id: Type.String(),
+      kind: Type.String(),
+      title: Type.String(),
+      uri: Nullable(Type.String()),
+      digest: Nullable(Type.String()),
+      contentHash: Type.String(),
+      createdAt: Type.String(),
+      createdBy: Nullable(Type.String()),
+    }),
+  ),
   signatures: Type.Array(Signature),
 });

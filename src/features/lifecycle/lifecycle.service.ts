@@ -74,14 +74,24 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
     async requirements(model: string, version: number) {
       const g = await core.load(db, model, version);
       if (!g.policy) return { assessed: false as const, requirements: [] };
-      return { assessed: true as const, policy: { id: g.policy.packId, name: g.policy.name, version: g.policy.version }, tier: g.policy.tier, reevaluateUnder: g.policy.reevaluateUnder, requirements: g.requirements };
+      return {
+        assessed: true as const,
+        policy: { id: g.policy.packId, name: g.policy.name, version: g.policy.version },
+        tier: g.policy.tier,
+        reevaluateUnder: g.policy.reevaluateUnder,
+        requirements: g.requirements,
+      };
     },
 
     /** The version's process, where it stands, each step's gate, requirements and signatures. */
     async status(model: string, version: number) {
       const g = await core.load(db, model, version);
       const etag = await core.tag(db, g);
-      const [promotions, deployments, tasks] = await Promise.all([repo.promotions(db, g.owner.versionId), repo.deploymentsOf(db, g.owner.versionId), repo.openTasks(db, g.owner.versionId)]);
+      const [promotions, deployments, tasks] = await Promise.all([
+        repo.promotions(db, g.owner.versionId),
+        repo.deploymentsOf(db, g.owner.versionId),
+        repo.openTasks(db, g.owner.versionId),
+      ]);
       const names = { model, version };
       const at = g.process ? g.process.steps.indexOf(g.step!) : -1;
       return {
@@ -90,14 +100,38 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
         version,
         governed: g.policy !== null,
         coveredDigest: g.coveredDigest,
-        policy: g.policy && { id: g.policy.packId, name: g.policy.name, version: g.policy.version, tier: g.policy.tier },
+        policy: g.policy && {
+          id: g.policy.packId,
+          name: g.policy.name,
+          version: g.policy.version,
+          tier: g.policy.tier,
+        },
         process: g.process,
         step: g.step,
-        steps: (g.process?.steps ?? []).map((s, i) => ({ id: s, title: g.policy!.pack.steps.find((x) => x.id === s)!.title, state: (i < at ? 'done' : i === at ? 'current' : 'upcoming') as 'done' | 'current' | 'upcoming', gate: g.gates([s])[0]! })),
+        steps: (g.process?.steps ?? []).map((s, i) => ({
+          id: s,
+          title: g.policy!.pack.steps.find((x) => x.id === s)!.title,
+          state: (i < at ? 'done' : i === at ? 'current' : 'upcoming') as 'done' | 'current' | 'upcoming',
+          gate: g.gates([s])[0]!,
+        })),
         requirements: g.requirements,
         signatures: g.signatures,
-        promotions: promotions.map((p) => ({ id: p.id, environment: p.environment, status: p.status, requestedAt: p.requested_at })),
-        deployments: deployments.map((d) => ({ id: d.id, environment: d.environment, mode: d.mode, since: d.since, until: d.until, active: d.active_key !== null, verifiedBy: d.verified_by, verifiedAt: d.verified_at })),
+        promotions: promotions.map((p) => ({
+          id: p.id,
+          environment: p.environment,
+          status: p.status,
+          requestedAt: p.requested_at,
+        })),
+        deployments: deployments.map((d) => ({
+          id: d.id,
+          environment: d.environment,
+          mode: d.mode,
+          since: d.since,
+          until: d.until,
+          active: d.active_key !== null,
+          verifiedBy: d.verified_by,
+          verifiedAt: d.verified_at,
+        })),
         tasks: tasks.map((t) => toTask(t, names)),
       };
     },
@@ -106,7 +140,13 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
      * Moves the version to the next step of its process once the current step's gate passes, or
      * back to an earlier step (rework). Skipping a step is refused with the step and gate first due.
      */
-    async transition(ctx: RequestContext, model: string, version: number, to: string, ifMatch?: string): Promise<{ step: string }> {
+    async transition(
+      ctx: RequestContext,
+      model: string,
+      version: number,
+      to: string,
+      ifMatch?: string,
+    ): Promise<{ step: string }> {
       return transact(async (tx) => {
         const owner = await repo.owner(tx, model, version);
         if (!owner) throw notFound('model version', `${model}/${version}`);
@@ -114,13 +154,34 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
         await lock(tx, model, version);
         const g = await core.load(tx, model, version);
         await core.expectTag(tx, g, ifMatch);
-        if (!g.policy || !g.process) throw new DomainError('conflict', `the use case of ${model} has no risk assessment, so it has no process yet: assess it first`);
+        if (!g.policy || !g.process)
+          throw new DomainError(
+            'conflict',
+            `the use case of ${model} has no risk assessment, so it has no process yet: assess it first`,
+          );
         const steps = g.process.steps;
         const from = steps.indexOf(g.step!);
-        assertTransition(steps, g.step!, to, { who: `${model}/${version}`, what: 'step', process: g.process.id, gate: () => g.gates([g.step!])[0]! });
-        if (!(await repo.state(tx, owner.versionId))) await repo.setState(tx, { model_version_id: owner.versionId, process_id: g.process.id, step: steps[from]!, entered_at: g.version.createdAt, entered_by: g.version.createdBy });
+        assertTransition(steps, g.step!, to, {
+          who: `${model}/${version}`,
+          what: 'step',
+          process: g.process.id,
+          gate: () => g.gates([g.step!])[0]!,
+        });
+        if (!(await repo.state(tx, owner.versionId)))
+          await repo.setState(tx, {
+            model_version_id: owner.versionId,
+            process_id: g.process.id,
+            step: steps[from]!,
+            entered_at: g.version.createdAt,
+            entered_by: g.version.createdBy,
+          });
         await core.enter(tx, ctx, g, to);
-        await audit.append(tx, ctx, { action: 'lifecycle.transition', subject: { type: 'model-version', id: owner.versionId }, before: { step: steps[from] }, after: { step: to, process: g.process.id } });
+        await audit.append(tx, ctx, {
+          action: 'lifecycle.transition',
+          subject: { type: 'model-version', id: owner.versionId },
+          before: { step: steps[from] },
+          after: { step: to, process: g.process.id },
+        });
         await promotions.recheck(tx, ctx, await core.load(tx, model, version));
         return { step: to };
       });
@@ -130,26 +191,47 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
     /** Why a promotion of the version to `environment` would be blocked now (empty: it would pass). */
     async gateReasons(model: string, version: number, environment: Environment): Promise<string[]> {
       const g = await core.load(db, model, version);
-      return [...(await deps.holds?.(db, g.owner.versionId) ?? []), ...reasonsAgainst(g, environment)];
+      return [...((await deps.holds?.(db, g.owner.versionId)) ?? []), ...reasonsAgainst(g, environment)];
     },
 
-    async check(model: string, version: number, environment: Environment): Promise<{ allowed: boolean; reasons: string[] }> {
+    async check(
+      model: string,
+      version: number,
+      environment: Environment,
+    ): Promise<{ allowed: boolean; reasons: string[] }> {
       const g = await core.load(db, model, version);
-      const reasons = [...(await deps.holds?.(db, g.owner.versionId) ?? []), ...reasonsAgainst(g, environment)];
+      const reasons = [...((await deps.holds?.(db, g.owner.versionId)) ?? []), ...reasonsAgainst(g, environment)];
       const deployed = await repo.activeDeployments(db, { versionId: g.owner.versionId, environment });
-      if (deployed.length === 0) reasons.push(`no completed promotion to ${environment}: request one with POST /api/v1/models/${model}/versions/${version}/promotions`);
+      if (deployed.length === 0)
+        reasons.push(
+          `no completed promotion to ${environment}: request one with POST /api/v1/models/${model}/versions/${version}/promotions`,
+        );
       return { allowed: reasons.length === 0, reasons };
     },
 
     /** The caller's tasks: those of every (team, role) they hold, open by default. */
-    async inbox(ctx: RequestContext, opts: { status?: 'open' | 'done' | 'cancelled' | 'all'; overdue?: boolean; limit: number; after?: string }): Promise<{ items: Task[]; nextCursor: string | null }> {
+    async inbox(
+      ctx: RequestContext,
+      opts: { status?: 'open' | 'done' | 'cancelled' | 'all'; overdue?: boolean; limit: number; after?: string },
+    ): Promise<{ items: Task[]; nextCursor: string | null }> {
       const roles = ctx.principal?.roles ?? [];
-      const assignments = roles.map((a) => ({ team: a.scope === ORGANISATION ? '*' : a.scope, role: a.role as Role as string }));
+      const assignments = roles.map((a) => ({
+        team: a.scope === ORGANISATION ? '*' : a.scope,
+        role: a.role as Role as string,
+      }));
       const now = clock.now().toISOString();
-      const rows = await repo.inbox(db, assignments, { ...(opts.status === 'all' ? {} : { status: opts.overdue ? 'open' : opts.status ?? 'open' }), ...(opts.overdue ? { dueBefore: now } : {}), limit: opts.limit + 1, ...(opts.after ? { after: opts.after } : {}) });
+      const rows = await repo.inbox(db, assignments, {
+        ...(opts.status === 'all' ? {} : { status: opts.overdue ? 'open' : (opts.status ?? 'open') }),
+        ...(opts.overdue ? { dueBefore: now } : {}),
+        limit: opts.limit + 1,
+        ...(opts.after ? { after: opts.after } : {}),
+      });
       const page = rows.slice(0, opts.limit);
       const names = await repo.subjectNames(db, [...new Set(page.map((t) => t.subject_id))]);
-      return { items: page.map((t) => toTask(t, names.get(t.subject_id))), nextCursor: rows.length > opts.limit ? page.at(-1)!.id : null };
+      return {
+        items: page.map((t) => toTask(t, names.get(t.subject_id))),
+        nextCursor: rows.length > opts.limit ? page.at(-1)!.id : null,
+      };
     },
 
     /** Marks one of the caller's tasks done. */
@@ -158,13 +240,26 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
       return transact(async (tx) => {
         const t = await repo.task(tx, id);
         if (!t) throw notFound('task', id);
-        const mine = (ctx.principal?.roles ?? []).some((a) => a.role === t.role && (a.scope === ORGANISATION || a.scope === t.team));
-        if (ctx.principal && !mine) throw new DomainError('forbidden', `task ${id} is assigned to ${t.role} in team '${t.team}', a role ${ctx.principal.username} does not hold there`);
+        const mine = (ctx.principal?.roles ?? []).some(
+          (a) => a.role === t.role && (a.scope === ORGANISATION || a.scope === t.team),
+        );
+        if (ctx.principal && !mine)
+          throw new DomainError(
+            'forbidden',
+            `task ${id} is assigned to ${t.role} in team '${t.team}', a role ${ctx.principal.username} does not hold there`,
+          );
         if (t.status !== 'open') throw new DomainError('conflict', `task ${id} is already ${t.status}`);
         const at = clock.now().toISOString();
         await repo.closeTasks(tx, [id], actorId(ctx), at, 'done');
-        await audit.append(tx, ctx, { action: 'task.complete', subject: { type: 'task', id }, after: { status: 'done' } });
-        return toTask({ ...t, status: 'done', closed_at: at, closed_by: actorId(ctx) }, (await repo.subjectNames(tx, [t.subject_id])).get(t.subject_id));
+        await audit.append(tx, ctx, {
+          action: 'task.complete',
+          subject: { type: 'task', id },
+          after: { status: 'done' },
+        });
+        return toTask(
+          { ...t, status: 'done', closed_at: at, closed_by: actorId(ctx) },
+          (await repo.subjectNames(tx, [t.subject_id])).get(t.subject_id),
+        );
       });
     },
 
@@ -186,13 +281,21 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
 
     /** Something every version of the use case depends on changed: stale signatures get re-review tasks, promotions are re-decided. */
     async versionsChanged(tx: Tx, ctx: RequestContext, useCaseId: string): Promise<void> {
-      for (const v of await repo.versionsOfUseCase(tx, useCaseId)) await this.evidenceChanged(tx, ctx, (await repo.owner(tx, v.model, v.version))!.versionId);
+      for (const v of await repo.versionsOfUseCase(tx, useCaseId))
+        await this.evidenceChanged(tx, ctx, (await repo.owner(tx, v.model, v.version))!.versionId);
     },
 
     /** A new version of a governed model starts at the first step of its process, with that step's tasks. */
     async versionCreated(tx: Tx, ctx: RequestContext, v: VersionRecord): Promise<void> {
       if (!(await repo.governed(tx, v.id))) return;
-      await deps.registrationChecks?.(tx, ctx, v.id, { model: v.model, version: v.version, artifactUri: v.artifactUri, artifactDigest: v.artifactDigest, code: v.code, datasets: v.datasets });
+      await deps.registrationChecks?.(tx, ctx, v.id, {
+        model: v.model,
+        version: v.version,
+        artifactUri: v.artifactUri,
+        artifactDigest: v.artifactDigest,
+        code: v.code,
+        datasets: v.datasets,
+      });
       const g = await core.load(tx, v.model, v.version);
       await core.enter(tx, ctx, g, g.process!.steps[0]!);
     },
@@ -212,7 +315,11 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
       g = await core.load(tx, model, version);
       const reasons = reasonsAgainst(g, env);
       if (reasons.length > 0) {
-        throw new DomainError('gate_not_passed', `alias '${alias}' serves ${env}, and ${model}/${version} may not run there yet: ${reasons.join('; ')}`, { extra: { environment: env, reasons } });
+        throw new DomainError(
+          'gate_not_passed',
+          `alias '${alias}' serves ${env}, and ${model}/${version} may not run there yet: ${reasons.join('; ')}`,
+          { extra: { environment: env, reasons } },
+        );
       }
     },
 
@@ -226,11 +333,31 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
       const g = await core.load(tx, names.model, names.version);
       if (!g.policy) return;
       const open = await repo.openTasks(tx, versionId);
-      const reviewed = new Set(open.filter((t) => t.kind === 're-review').map((t) => (JSON.parse(t.details) as { signature: string }).signature));
+      const reviewed = new Set(
+        open
+          .filter((t) => t.kind === 're-review')
+          .map((t) => (JSON.parse(t.details) as { signature: string }).signature),
+      );
       const stale = g.signatures.filter((s) => s.status === 'stale' && s.meaning !== 'author' && !reviewed.has(s.id));
-      const created = await core.createTasks(tx, g, g.step!, stale.map((s) => ({ kind: 're-review', title: `Re-review: ${s.signer.name}'s '${s.meaning}' went stale`, role: s.role, raci: 'A', details: { signature: s.id, signer: s.signer, signedAt: s.signedAt, changes: s.changes } })));
+      const created = await core.createTasks(
+        tx,
+        g,
+        g.step!,
+        stale.map((s) => ({
+          kind: 're-review',
+          title: `Re-review: ${s.signer.name}'s '${s.meaning}' went stale`,
+          role: s.role,
+          raci: 'A',
+          details: { signature: s.id, signer: s.signer, signedAt: s.signedAt, changes: s.changes },
+        })),
+      );
       await promotions.recheck(tx, ctx, g);
-      if (created.length > 0) await audit.append(tx, ctx, { action: 'signature.stale', subject: { type: 'model-version', id: versionId }, after: { signatures: stale.map((s) => ({ id: s.id, changes: s.changes })), tasks: created.map((t) => t.id) } });
+      if (created.length > 0)
+        await audit.append(tx, ctx, {
+          action: 'signature.stale',
+          subject: { type: 'model-version', id: versionId },
+          after: { signatures: stale.map((s) => ({ id: s.id, changes: s.changes })), tasks: created.map((t) => t.id) },
+        });
     },
   };
 }

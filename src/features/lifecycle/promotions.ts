@@ -9,18 +9,30 @@ import type { Governance } from './governance.ts';
 
 /** Why a version may not be in `env`, from its governance (empty: it may). */
 export function reasonsAgainst(g: Governance, env: Environment): string[] {
-  if (!g.policy || !g.process) return env === 'development' ? [] : ['the use case has no risk assessment: assess it before promoting beyond development'];
+  if (!g.policy || !g.process)
+    return env === 'development'
+      ? []
+      : ['the use case has no risk assessment: assess it before promoting beyond development'];
   const steps = stepsRequiredFor(g.policy.pack, g.process, env);
   const reasons: string[] = [];
   const last = steps.at(-1);
-  if (last && g.process.steps.indexOf(g.step!) < g.process.steps.indexOf(last)) reasons.push(`the version is at step '${g.step}'; it must reach step '${last}' first`);
-  for (const gate of g.gates(steps)) for (const b of gate.blockers) reasons.push(`gate '${gate.step}': ${b.title} (${b.measure}) is ${b.status}: ${b.detail.join('; ')}`);
-  for (const s of g.vetoes) reasons.push(`rejected by ${s.signer.name} (${s.role}) at ${s.signedAt}: ${s.comment || 'no comment'}`);
+  if (last && g.process.steps.indexOf(g.step!) < g.process.steps.indexOf(last))
+    reasons.push(`the version is at step '${g.step}'; it must reach step '${last}' first`);
+  for (const gate of g.gates(steps))
+    for (const b of gate.blockers)
+      reasons.push(`gate '${gate.step}': ${b.title} (${b.measure}) is ${b.status}: ${b.detail.join('; ')}`);
+  for (const s of g.vetoes)
+    reasons.push(`rejected by ${s.signer.name} (${s.role}) at ${s.signedAt}: ${s.comment || 'no comment'}`);
   return reasons;
 }
 
 /** Deciding promotions: what blocks them, completing them, and re-deciding open ones after a change. */
-export function createPromotionDecider({ repo, audit, clock, ids }: Pick<LifecycleDeps, 'repo' | 'audit' | 'clock' | 'ids'>) {
+export function createPromotionDecider({
+  repo,
+  audit,
+  clock,
+  ids,
+}: Pick<LifecycleDeps, 'repo' | 'audit' | 'clock' | 'ids'>) {
   /** Blockers of a promotion of `g` to `env`, gate by gate, plus step and rejection reasons. */
   function assess(g: Governance, env: Environment): { blockers: Blocker[]; reasons: string[] } {
     const steps = g.policy && g.process ? stepsRequiredFor(g.policy.pack, g.process, env) : [];
@@ -32,13 +44,38 @@ export function createPromotionDecider({ repo, audit, clock, ids }: Pick<Lifecyc
     const now = clock.now().toISOString();
     for (const d of await repo.activeDeployments(tx, { modelId: g.owner.modelId, environment: p.environment })) {
       if (d.mode !== p.mode) continue;
-      if (d.model_version_id === g.owner.versionId) throw new DomainError('conflict', `${g.version.model}/${g.version.version} is already deployed to ${p.environment} (${p.mode})`);
+      if (d.model_version_id === g.owner.versionId)
+        throw new DomainError(
+          'conflict',
+          `${g.version.model}/${g.version.version} is already deployed to ${p.environment} (${p.mode})`,
+        );
       await repo.endDeployment(tx, d.id, now);
     }
     const deploymentId = ids.next();
-    await repo.insertDeployment(tx, { id: deploymentId, model_id: g.owner.modelId, model_version_id: g.owner.versionId, environment: p.environment, mode: p.mode, promotion_id: p.id, since: now, until: null, verified_by: null, verified_at: null, active_key: `${g.owner.modelId}:${p.environment}:${p.mode}` });
-    await repo.updatePromotion(tx, p.id, { status: 'completed', decided_at: now, open_key: null, blockers: JSON.stringify({ blockers: [], reasons: [] }) });
-    await audit.append(tx, ctx, { action: 'promotion.complete', subject: { type: 'model-version', id: g.owner.versionId }, after: { promotion: p.id, environment: p.environment, mode: p.mode, deployment: deploymentId } });
+    await repo.insertDeployment(tx, {
+      id: deploymentId,
+      model_id: g.owner.modelId,
+      model_version_id: g.owner.versionId,
+      environment: p.environment,
+      mode: p.mode,
+      promotion_id: p.id,
+      since: now,
+      until: null,
+      verified_by: null,
+      verified_at: null,
+      active_key: `${g.owner.modelId}:${p.environment}:${p.mode}`,
+    });
+    await repo.updatePromotion(tx, p.id, {
+      status: 'completed',
+      decided_at: now,
+      open_key: null,
+      blockers: JSON.stringify({ blockers: [], reasons: [] }),
+    });
+    await audit.append(tx, ctx, {
+      action: 'promotion.complete',
+      subject: { type: 'model-version', id: g.owner.versionId },
+      after: { promotion: p.id, environment: p.environment, mode: p.mode, deployment: deploymentId },
+    });
   }
 
   /** Re-decides the version's open promotions after something changed (a signature, a rejection). */
@@ -47,8 +84,17 @@ export function createPromotionDecider({ repo, audit, clock, ids }: Pick<Lifecyc
       if (p.open_key === null) continue;
       const { blockers, reasons } = assess(g, p.environment as Environment);
       if (g.vetoes.length > 0) {
-        await repo.updatePromotion(tx, p.id, { status: 'rejected', decided_at: clock.now().toISOString(), open_key: null, blockers: JSON.stringify({ blockers, reasons }) });
-        await audit.append(tx, ctx, { action: 'promotion.reject', subject: { type: 'model-version', id: g.owner.versionId }, after: { promotion: p.id, reasons } });
+        await repo.updatePromotion(tx, p.id, {
+          status: 'rejected',
+          decided_at: clock.now().toISOString(),
+          open_key: null,
+          blockers: JSON.stringify({ blockers, reasons }),
+        });
+        await audit.append(tx, ctx, {
+          action: 'promotion.reject',
+          subject: { type: 'model-version', id: g.owner.versionId },
+          after: { promotion: p.id, reasons },
+        });
       } else if (reasons.length === 0) await complete(tx, ctx, g, p);
       else await repo.updatePromotion(tx, p.id, { blockers: JSON.stringify({ blockers, reasons }) });
     }

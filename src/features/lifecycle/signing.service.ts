@@ -32,7 +32,13 @@ export interface SigningServiceDeps extends LifecycleDeps {
   /** After a use-case signature: the use case's met sign-off tasks are closed. */
   useCaseSigned?: (tx: Tx, useCaseId: string, signerId: string, role: string) => Promise<void>;
   /** Records a document as evidence of a version, in the caller's transaction. */
-  recordDocument?: (tx: Tx, ctx: RequestContext, model: string, version: number, doc: { kind: string; title: string; content?: string }) => Promise<unknown>;
+  recordDocument?: (
+    tx: Tx,
+    ctx: RequestContext,
+    model: string,
+    version: number,
+    doc: { kind: string; title: string; content?: string },
+  ) => Promise<unknown>;
 }
 
 export interface Promotion {
@@ -52,7 +58,20 @@ export interface Promotion {
 
 const toPromotion = (p: PromotionTable, model: string, version: number): Promotion => {
   const b = JSON.parse(p.blockers) as { blockers: Blocker[]; reasons: string[] };
-  return { id: p.id, model, version, environment: p.environment, reason: p.reason, mode: p.mode, status: p.status as Promotion['status'], blockers: b.blockers, reasons: b.reasons, requestedBy: p.requested_by, requestedAt: p.requested_at, decidedAt: p.decided_at };
+  return {
+    id: p.id,
+    model,
+    version,
+    environment: p.environment,
+    reason: p.reason,
+    mode: p.mode,
+    status: p.status as Promotion['status'],
+    blockers: b.blockers,
+    reasons: b.reasons,
+    requestedBy: p.requested_by,
+    requestedAt: p.requested_at,
+    decidedAt: p.decided_at,
+  };
 };
 
 export function createSigningService(deps: SigningServiceDeps) {
@@ -64,26 +83,69 @@ export function createSigningService(deps: SigningServiceDeps) {
   function signer(ctx: RequestContext, role: string, team: string): Principal {
     const p = ctx.principal;
     if (!p) throw new DomainError('forbidden', 'only a person can sign');
-    if (p.scopes && !p.scopes.includes('write') && !p.scopes.includes('sign')) throw new DomainError('forbidden', `a token with scopes [${p.scopes.join(', ')}] may not sign: it needs the sign (or write) scope`);
+    if (p.scopes && !p.scopes.includes('write') && !p.scopes.includes('sign'))
+      throw new DomainError(
+        'forbidden',
+        `a token with scopes [${p.scopes.join(', ')}] may not sign: it needs the sign (or write) scope`,
+      );
     if (!p.roles.some((a) => a.role === role && (a.scope === ORGANISATION || a.scope === team))) {
-      throw new DomainError('forbidden', `${p.username} does not hold the role ${role} in team '${team}' (or organisation-wide), so cannot sign as ${role}`);
+      throw new DomainError(
+        'forbidden',
+        `${p.username} does not hold the role ${role} in team '${team}' (or organisation-wide), so cannot sign as ${role}`,
+      );
     }
     return p;
   }
 
-  const signerPart = (p: Principal, input: { role: string; meaning: Meaning; comment?: string }, now: string) => ({ signer: { id: p.userId, username: p.username, name: p.displayName }, role: input.role, meaning: input.meaning, comment: input.comment ?? '', signedAt: now });
+  const signerPart = (p: Principal, input: { role: string; meaning: Meaning; comment?: string }, now: string) => ({
+    signer: { id: p.userId, username: p.username, name: p.displayName },
+    role: input.role,
+    meaning: input.meaning,
+    comment: input.comment ?? '',
+    signedAt: now,
+  });
 
   /**
    * Stores a signature: its manifest's digest signed by the server key, deduplicated on the state
    * it covers (not on its time), and the manifest written to the audit trail.
    */
-  async function record(tx: Tx, ctx: RequestContext, subject: { type: 'model-version' | 'use-case'; id: string }, manifest: object, covered: unknown, step: string, p: Principal, input: { role: string; meaning: Meaning; comment?: string }, now: string): Promise<string> {
+  async function record(
+    tx: Tx,
+    ctx: RequestContext,
+    subject: { type: 'model-version' | 'use-case'; id: string },
+    manifest: object,
+    covered: unknown,
+    step: string,
+    p: Principal,
+    input: { role: string; meaning: Meaning; comment?: string },
+    now: string,
+  ): Promise<string> {
     const canonical = canonicalize(manifest);
     const digest = `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
     const coveredDigest = `sha256:${createHash('sha256').update(canonicalize(covered)).digest('hex')}`;
     const id = ids.next();
-    await repo.insertSignature(tx, { id, subject_type: subject.type, subject_id: subject.id, signer_id: p.userId, signer_name: p.displayName, role: input.role, meaning: input.meaning, comment: input.comment ?? '', step, manifest: canonical, manifest_digest: digest, covered_digest: coveredDigest, server_signature: signDigest(digest), audit_seq: null, created_at: now });
-    const seq = await audit.append(tx, ctx, { action: 'signature.create', subject, after: { id, manifestDigest: digest, coveredDigest, manifest } });
+    await repo.insertSignature(tx, {
+      id,
+      subject_type: subject.type,
+      subject_id: subject.id,
+      signer_id: p.userId,
+      signer_name: p.displayName,
+      role: input.role,
+      meaning: input.meaning,
+      comment: input.comment ?? '',
+      step,
+      manifest: canonical,
+      manifest_digest: digest,
+      covered_digest: coveredDigest,
+      server_signature: signDigest(digest),
+      audit_seq: null,
+      created_at: now,
+    });
+    const seq = await audit.append(tx, ctx, {
+      action: 'signature.create',
+      subject,
+      after: { id, manifestDigest: digest, coveredDigest, manifest },
+    });
     await repo.setSignatureAuditSeq(tx, id, seq);
     return id;
   }
@@ -95,7 +157,14 @@ export function createSigningService(deps: SigningServiceDeps) {
      * manifest binds the signature to the version's definition, evidence, requirement statuses and
      * policy pack; it is signed by the server key and written to the audit trail.
      */
-    async sign(ctx: RequestContext, model: string, version: number, input: { role: string; meaning: Meaning; comment?: string; coveredDigest?: string }, credentials: SigningCredentials, ifMatch?: string): Promise<SignatureView> {
+    async sign(
+      ctx: RequestContext,
+      model: string,
+      version: number,
+      input: { role: string; meaning: Meaning; comment?: string; coveredDigest?: string },
+      credentials: SigningCredentials,
+      ifMatch?: string,
+    ): Promise<SignatureView> {
       const owner = await repo.owner(db, model, version);
       if (!owner) throw notFound('model version', `${model}/${version}`);
       const p = signer(ctx, input.role, owner.team);
@@ -104,21 +173,52 @@ export function createSigningService(deps: SigningServiceDeps) {
         await lock(tx, model, version);
         const g = await core.load(tx, model, version);
         await core.expectTag(tx, g, ifMatch);
-        if (!g.policy || !g.covered) throw new DomainError('conflict', `the use case of ${model} has no risk assessment: there is nothing to sign against yet`);
+        if (!g.policy || !g.covered)
+          throw new DomainError(
+            'conflict',
+            `the use case of ${model} has no risk assessment: there is nothing to sign against yet`,
+          );
         // The signer says which state they reviewed (GET .../lifecycle gives its coveredDigest); a record that changed meanwhile is not signed unseen.
         if (input.coveredDigest !== undefined && input.coveredDigest !== g.coveredDigest) {
-          throw new DomainError('precondition_failed', `${model}/${version} changed since it was reviewed (state ${input.coveredDigest}, now ${g.coveredDigest}): review it again before signing`, { extra: { coveredDigest: g.coveredDigest } });
+          throw new DomainError(
+            'precondition_failed',
+            `${model}/${version} changed since it was reviewed (state ${input.coveredDigest}, now ${g.coveredDigest}): review it again before signing`,
+            { extra: { coveredDigest: g.coveredDigest } },
+          );
         }
         if (input.meaning === 'approve' || input.meaning === 'review') {
-          const independent = g.requirements.some((r) => g.policy!.pack.measures.find((m) => m.id === r.measure)!.evidence.some((e) => e.kind === 'signoff' && e.independent && e.roles.includes(input.role as never)));
+          const independent = g.requirements.some((r) =>
+            g
+              .policy!.pack.measures.find((m) => m.id === r.measure)!
+              .evidence.some((e) => e.kind === 'signoff' && e.independent && e.roles.includes(input.role as never)),
+          );
           if (independent && g.authors.includes(p.userId)) {
-            throw new DomainError('separation_of_duties', `${p.username} created or authored ${model}/${version}; an ${input.role} sign-off on it must be independent (effective challenge), so another ${input.role} has to sign`, { extra: { role: input.role } });
+            throw new DomainError(
+              'separation_of_duties',
+              `${p.username} created or authored ${model}/${version}; an ${input.role} sign-off on it must be independent (effective challenge), so another ${input.role} has to sign`,
+              { extra: { role: input.role } },
+            );
           }
         }
         const now = clock.now().toISOString();
-        const manifest: SignatureManifest = { subject: { type: 'model-version', id: g.owner.versionId, model, version }, ...g.covered, step: g.step!, ...signerPart(p, input, now) };
+        const manifest: SignatureManifest = {
+          subject: { type: 'model-version', id: g.owner.versionId, model, version },
+          ...g.covered,
+          step: g.step!,
+          ...signerPart(p, input, now),
+        };
         // Deduplicated on the covered state, not on the time: re-signing an unchanged record is one signature.
-        const id = await record(tx, ctx, { type: 'model-version', id: g.owner.versionId }, manifest, g.covered, g.step!, p, input, now);
+        const id = await record(
+          tx,
+          ctx,
+          { type: 'model-version', id: g.owner.versionId },
+          manifest,
+          g.covered,
+          g.step!,
+          p,
+          input,
+          now,
+        );
         const after = await core.load(tx, model, version);
         // A sign-off task is done when its measure is satisfied (two signers may be needed); a
         // re-review task when the person whose signature went stale has signed again.
@@ -126,10 +226,17 @@ export function createSigningService(deps: SigningServiceDeps) {
         const open = await repo.openTasks(tx, g.owner.versionId);
         const done = open.filter((t) => {
           const details = JSON.parse(t.details) as { measure?: string; signer?: { id: string } };
-          if (t.kind === 'signoff') return t.role === input.role && details.measure !== undefined && satisfied.has(details.measure);
+          if (t.kind === 'signoff')
+            return t.role === input.role && details.measure !== undefined && satisfied.has(details.measure);
           return t.kind === 're-review' && t.role === input.role && details.signer?.id === p.userId;
         });
-        await repo.closeTasks(tx, done.map((t) => t.id), p.userId, now, 'done');
+        await repo.closeTasks(
+          tx,
+          done.map((t) => t.id),
+          p.userId,
+          now,
+          'done',
+        );
         await recheck(tx, ctx, after);
         return after.signatures.find((s) => s.id === id)!;
       });
@@ -140,7 +247,12 @@ export function createSigningService(deps: SigningServiceDeps) {
      * of its models and valid while its risk assessment stands. Same re-authentication, role and
      * independence rules as a version signature; the manifest binds it to the assessment.
      */
-    async signUseCase(ctx: RequestContext, useCaseId: string, input: { role: string; meaning: Meaning; comment?: string }, credentials: SigningCredentials): Promise<SignatureView> {
+    async signUseCase(
+      ctx: RequestContext,
+      useCaseId: string,
+      input: { role: string; meaning: Meaning; comment?: string },
+      credentials: SigningCredentials,
+    ): Promise<SignatureView> {
       const uc = await repo.useCase(db, useCaseId);
       if (!uc) throw notFound('use case', useCaseId);
       const p = signer(ctx, input.role, uc.team);
@@ -148,26 +260,72 @@ export function createSigningService(deps: SigningServiceDeps) {
       return transact(async (tx) => {
         await repo.lockUseCase(tx, useCaseId);
         const policy = await deps.governance.policy(tx, useCaseId);
-        if (!policy) throw new DomainError('conflict', `use case '${uc.name}' has no risk assessment: there is nothing to sign against yet`);
+        if (!policy)
+          throw new DomainError(
+            'conflict',
+            `use case '${uc.name}' has no risk assessment: there is nothing to sign against yet`,
+          );
         const scoped = new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id));
-        const independent = policy.pack.measures.some((m) => scoped.has(m.step) && m.evidence.some((e) => e.kind === 'signoff' && e.independent && e.roles.includes(input.role as never)));
+        const independent = policy.pack.measures.some(
+          (m) =>
+            scoped.has(m.step) &&
+            m.evidence.some((e) => e.kind === 'signoff' && e.independent && e.roles.includes(input.role as never)),
+        );
         if ((input.meaning === 'approve' || input.meaning === 'review') && independent && uc.createdBy === p.userId) {
-          throw new DomainError('separation_of_duties', `${p.username} created use case '${uc.name}'; an ${input.role} sign-off on it must be independent`, { extra: { role: input.role } });
+          throw new DomainError(
+            'separation_of_duties',
+            `${p.username} created use case '${uc.name}'; an ${input.role} sign-off on it must be independent`,
+            { extra: { role: input.role } },
+          );
         }
         const now = clock.now().toISOString();
-        const assessment = { id: policy.assessmentId, tier: policy.tier, policy: { id: policy.packId, name: policy.name, version: policy.version } };
-        const manifest: UseCaseManifest = { subject: { type: 'use-case', id: uc.id, name: uc.name }, assessment, ...signerPart(p, input, now) };
-        const id = await record(tx, ctx, { type: 'use-case', id: uc.id }, manifest, assessment, 'use-case', p, input, now);
+        const assessment = {
+          id: policy.assessmentId,
+          tier: policy.tier,
+          policy: { id: policy.packId, name: policy.name, version: policy.version },
+        };
+        const manifest: UseCaseManifest = {
+          subject: { type: 'use-case', id: uc.id, name: uc.name },
+          assessment,
+          ...signerPart(p, input, now),
+        };
+        const id = await record(
+          tx,
+          ctx,
+          { type: 'use-case', id: uc.id },
+          manifest,
+          assessment,
+          'use-case',
+          p,
+          input,
+          now,
+        );
         await deps.useCaseSigned?.(tx, uc.id, p.userId, input.role);
         // Every version of the use case may now pass its scoping gates: close met sign-off tasks, re-decide promotions.
         for (const v of await repo.versionsOfUseCase(tx, uc.id)) {
           const g = await core.load(tx, v.model, v.version);
           const satisfied = new Set(g.requirements.filter((r) => r.status === 'satisfied').map((r) => r.measure));
           const open = await repo.openTasks(tx, g.owner.versionId);
-          await repo.closeTasks(tx, open.filter((t) => t.kind === 'signoff' && t.role === input.role && satisfied.has((JSON.parse(t.details) as { measure?: string }).measure ?? '')).map((t) => t.id), p.userId, now, 'done');
+          await repo.closeTasks(
+            tx,
+            open
+              .filter(
+                (t) =>
+                  t.kind === 'signoff' &&
+                  t.role === input.role &&
+                  satisfied.has((JSON.parse(t.details) as { measure?: string }).measure ?? ''),
+              )
+              .map((t) => t.id),
+            p.userId,
+            now,
+            'done',
+          );
           await recheck(tx, ctx, g);
         }
-        return useCaseSignatures((await repo.signatures(tx, uc.id)).filter((s) => s.id === id), policy)[0]!;
+        return useCaseSignatures(
+          (await repo.signatures(tx, uc.id)).filter((s) => s.id === id),
+          policy,
+        )[0]!;
       });
     },
 
@@ -181,7 +339,13 @@ export function createSigningService(deps: SigningServiceDeps) {
      * (the deployment is recorded), otherwise blocked with every unmet measure and missing
      * signature, and completed later when a signature makes it pass.
      */
-    async promote(ctx: RequestContext, model: string, version: number, input: { environment: Environment; reason: string; mode: DeploymentMode }, ifMatch?: string): Promise<Promotion> {
+    async promote(
+      ctx: RequestContext,
+      model: string,
+      version: number,
+      input: { environment: Environment; reason: string; mode: DeploymentMode },
+      ifMatch?: string,
+    ): Promise<Promotion> {
       return transact(async (tx) => {
         const owner = await repo.owner(tx, model, version);
         if (!owner) throw notFound('model version', `${model}/${version}`);
@@ -207,7 +371,18 @@ export function createSigningService(deps: SigningServiceDeps) {
         if (rejected) Object.assign(row, { status: 'rejected', decided_at: row.requested_at, open_key: null });
         else if (reasons.length > 0) row.status = 'blocked';
         await repo.insertPromotion(tx, row);
-        await audit.append(tx, ctx, { action: 'promotion.request', subject: { type: 'model-version', id: owner.versionId }, after: { id: row.id, environment: row.environment, mode: row.mode, reason: row.reason, status: row.status, reasons } });
+        await audit.append(tx, ctx, {
+          action: 'promotion.request',
+          subject: { type: 'model-version', id: owner.versionId },
+          after: {
+            id: row.id,
+            environment: row.environment,
+            mode: row.mode,
+            reason: row.reason,
+            status: row.status,
+            reasons,
+          },
+        });
         if (row.status === 'pending') await complete(tx, ctx, g, row);
         return toPromotion((await repo.promotion(tx, row.id))!, model, version);
       });
@@ -223,8 +398,16 @@ export function createSigningService(deps: SigningServiceDeps) {
         const p = await repo.promotion(tx, id);
         if (!p || p.model_version_id !== owner.versionId) throw notFound('promotion', id);
         if (p.open_key === null) throw new DomainError('conflict', `promotion ${id} is already ${p.status}`);
-        await repo.updatePromotion(tx, id, { status: 'cancelled', decided_at: clock.now().toISOString(), open_key: null });
-        await audit.append(tx, ctx, { action: 'promotion.cancel', subject: { type: 'model-version', id: owner.versionId }, after: { promotion: id } });
+        await repo.updatePromotion(tx, id, {
+          status: 'cancelled',
+          decided_at: clock.now().toISOString(),
+          open_key: null,
+        });
+        await audit.append(tx, ctx, {
+          action: 'promotion.cancel',
+          subject: { type: 'model-version', id: owner.versionId },
+          after: { promotion: id },
+        });
         return toPromotion((await repo.promotion(tx, id))!, model, version);
       });
     },
@@ -249,12 +432,24 @@ export function createSigningService(deps: SigningServiceDeps) {
         authorize(ctx, 'alias:write', owner.team);
         const d = (await repo.deploymentsOf(tx, owner.versionId)).find((x) => x.id === deploymentId);
         if (!d) throw notFound('deployment', deploymentId);
-        if (d.verified_at) throw new DomainError('conflict', `deployment ${deploymentId} was verified by ${d.verified_by} at ${d.verified_at}`);
+        if (d.verified_at)
+          throw new DomainError(
+            'conflict',
+            `deployment ${deploymentId} was verified by ${d.verified_by} at ${d.verified_at}`,
+          );
         const at = clock.now().toISOString();
         await repo.verifyDeployment(tx, deploymentId, actorId(ctx) ?? 'system', at);
-        await audit.append(tx, ctx, { action: 'deployment.verify', subject: { type: 'model-version', id: owner.versionId }, after: { deployment: deploymentId, environment: d.environment } });
+        await audit.append(tx, ctx, {
+          action: 'deployment.verify',
+          subject: { type: 'model-version', id: owner.versionId },
+          after: { deployment: deploymentId, environment: d.environment },
+        });
         // Verification is evidence like any other: it satisfies the policy's deployment-verification measure.
-        await deps.recordDocument?.(tx, ctx, model, version, { kind: 'deployment-verification', title: `Deployment to ${d.environment} (${d.mode}) verified`, content: `Deployment ${deploymentId} of ${model} version ${version} to ${d.environment} (${d.mode}, since ${d.since}) verified by ${ctx.principal?.displayName ?? 'the system'} at ${at}.` });
+        await deps.recordDocument?.(tx, ctx, model, version, {
+          kind: 'deployment-verification',
+          title: `Deployment to ${d.environment} (${d.mode}) verified`,
+          content: `Deployment ${deploymentId} of ${model} version ${version} to ${d.environment} (${d.mode}, since ${d.since}) verified by ${ctx.principal?.displayName ?? 'the system'} at ${at}.`,
+        });
       });
     },
   };

@@ -19,28 +19,73 @@ import { latestDecisions, useCaseDocumentRecords, useCaseSignatures } from './go
  * ideation): their gates read the use case's documents and signatures. Once past them the use
  * case is in the first version step, and its versions carry the process on.
  */
-export function createUseCaseLifecycle(deps: LifecycleDeps & { core: LifecycleCore; versionsChanged(tx: Tx, ctx: RequestContext, useCaseId: string): Promise<void> }) {
+export function createUseCaseLifecycle(
+  deps: LifecycleDeps & {
+    core: LifecycleCore;
+    versionsChanged(tx: Tx, ctx: RequestContext, useCaseId: string): Promise<void>;
+  },
+) {
   const { db, transact, audit, clock, ids, repo, governance, core } = deps;
 
   /** Enters a use-case step: closes the other steps' open tasks, opens this one's RACI and sign-off tasks, notifies C/I. */
   async function enter(tx: Tx, ctx: RequestContext, l: Awaited<ReturnType<typeof load>>, step: string): Promise<void> {
     const now = clock.now().toISOString();
-    await repo.setUseCaseState(tx, { use_case_id: l.uc.id, process_id: l.process!.id, step, entered_at: now, entered_by: actorId(ctx) });
+    await repo.setUseCaseState(tx, {
+      use_case_id: l.uc.id,
+      process_id: l.process!.id,
+      step,
+      entered_at: now,
+      entered_by: actorId(ctx),
+    });
     const open = await repo.openTasks(tx, l.uc.id);
-    await repo.closeTasks(tx, open.filter((t) => t.step !== step).map((t) => t.id), actorId(ctx), now, 'cancelled');
+    await repo.closeTasks(
+      tx,
+      open.filter((t) => t.step !== step).map((t) => t.id),
+      actorId(ctx),
+      now,
+      'cancelled',
+    );
     const pack = l.policy!.pack;
     if (!pack.steps.find((s) => s.id === step && s.scope === 'use-case')) return;
-    const gateMeasures = l.requirements.filter((r) => gateStepOf(pack, l.process!, r.step) === step).map((r) => r.measure);
+    const gateMeasures = l.requirements
+      .filter((r) => gateStepOf(pack, l.process!, r.step) === step)
+      .map((r) => r.measure);
     const { tasks, notify } = tasksOnEntering(pack, gateMeasures, step);
-    const created = await core.createSubjectTasks(tx, { type: 'use-case', id: l.uc.id, team: l.uc.team }, pack, step, tasks);
-    if (notify.length > 0 || created.length > 0) await audit.append(tx, ctx, { action: 'lifecycle.notify', subject: { type: 'use-case', id: l.uc.id }, after: { step, team: l.uc.team, tasks: created.map((t) => ({ id: t.id, role: t.role, raci: t.raci, title: t.title, due: t.due_at })), notify } });
+    const created = await core.createSubjectTasks(
+      tx,
+      { type: 'use-case', id: l.uc.id, team: l.uc.team },
+      pack,
+      step,
+      tasks,
+    );
+    if (notify.length > 0 || created.length > 0)
+      await audit.append(tx, ctx, {
+        action: 'lifecycle.notify',
+        subject: { type: 'use-case', id: l.uc.id },
+        after: {
+          step,
+          team: l.uc.team,
+          tasks: created.map((t) => ({ id: t.id, role: t.role, raci: t.raci, title: t.title, due: t.due_at })),
+          notify,
+        },
+      });
   }
 
   async function load(exec: Executor, useCaseId: string) {
     const uc = await repo.useCase(exec, useCaseId);
     if (!uc) throw notFound('use case', useCaseId);
     const policy = await governance.policy(exec, useCaseId);
-    if (!policy) return { uc, policy: null, process: null, steps: [] as string[], step: null, requirements: [] as RequirementStatus[], documents: await repo.useCaseDocuments(exec, useCaseId), signatures: useCaseSignatures(await repo.signatures(exec, useCaseId), null) };
+    if (!policy)
+      return {
+        uc,
+        policy: null,
+        process: null,
+        steps: [] as string[],
+        step: null,
+        requirements: [] as RequirementStatus[],
+        documents: await repo.useCaseDocuments(exec, useCaseId),
+        signatures: useCaseSignatures(await repo.signatures(exec, useCaseId), null),
+      };
     const process = processFor(policy.pack, policy.tier, policy.answers);
     const scoped = new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id));
     // The use case's own steps, then the first version step as the state "in development".
@@ -51,11 +96,27 @@ export function createUseCaseLifecycle(deps: LifecycleDeps & { core: LifecycleCo
     const step = state && steps.includes(state.step) ? state.step : steps[0]!;
     const documents = await repo.useCaseDocuments(exec, useCaseId);
     const signatures = useCaseSignatures(await repo.signatures(exec, useCaseId), policy);
-    const records: EvidenceRecord[] = [...useCaseDocumentRecords(documents), ...latestDecisions(signatures).filter((s) => s.meaning === 'approve').map((s) => ({ id: s.id, kind: 'signoff' as const, signer: s.signer.id, role: s.role }))];
+    const records: EvidenceRecord[] = [
+      ...useCaseDocumentRecords(documents),
+      ...latestDecisions(signatures)
+        .filter((s) => s.meaning === 'approve')
+        .map((s) => ({ id: s.id, kind: 'signoff' as const, signer: s.signer.id, role: s.role })),
+    ];
     const byId = new Map(policy.pack.measures.map((m) => [m.id, m]));
-    const requirements = requiredMeasures(policy.pack, { tier: policy.tier, tags: policy.tags }, policy.answers, clock.now().toISOString().slice(0, 10))
+    const requirements = requiredMeasures(
+      policy.pack,
+      { tier: policy.tier, tags: policy.tags },
+      policy.answers,
+      clock.now().toISOString().slice(0, 10),
+    )
       .filter((m) => own.includes(gateStepOf(policy.pack, process, m.step)))
-      .map((m) => ({ ...m, ...measureStatus(byId.get(m.measure)!, records, { creators: uc.createdBy ? [uc.createdBy] : [] }) }) as RequirementStatus);
+      .map(
+        (m) =>
+          ({
+            ...m,
+            ...measureStatus(byId.get(m.measure)!, records, { creators: uc.createdBy ? [uc.createdBy] : [] }),
+          }) as RequirementStatus,
+      );
     return { uc, policy, process, steps, step, requirements, documents, signatures };
   }
 
@@ -69,9 +130,22 @@ export function createUseCaseLifecycle(deps: LifecycleDeps & { core: LifecycleCo
         governed: l.policy !== null,
         process: l.process,
         step: l.step,
-        steps: l.steps.map((s, i) => ({ id: s, state: (i < at ? 'done' : i === at ? 'current' : 'upcoming') as 'done' | 'current' | 'upcoming', gate: gates[i]! })),
+        steps: l.steps.map((s, i) => ({
+          id: s,
+          state: (i < at ? 'done' : i === at ? 'current' : 'upcoming') as 'done' | 'current' | 'upcoming',
+          gate: gates[i]!,
+        })),
         requirements: l.requirements,
-        documents: l.documents.map((d) => ({ id: d.id, kind: d.kind, title: d.title, uri: d.uri, digest: d.digest, contentHash: d.content_hash, createdAt: d.created_at, createdBy: d.created_by })),
+        documents: l.documents.map((d) => ({
+          id: d.id,
+          kind: d.kind,
+          title: d.title,
+          uri: d.uri,
+          digest: d.digest,
+          contentHash: d.content_hash,
+          createdAt: d.created_at,
+          createdBy: d.created_by,
+        })),
         signatures: l.signatures,
       };
     },
@@ -84,11 +158,25 @@ export function createUseCaseLifecycle(deps: LifecycleDeps & { core: LifecycleCo
         authorize(ctx, 'use-case:write', uc.team);
         await repo.lockUseCase(tx, useCaseId);
         const l = await load(tx, useCaseId);
-        if (!l.policy || !l.process) throw new DomainError('conflict', `use case '${uc.name}' has no risk assessment, so it has no process yet: assess it first`);
+        if (!l.policy || !l.process)
+          throw new DomainError(
+            'conflict',
+            `use case '${uc.name}' has no risk assessment, so it has no process yet: assess it first`,
+          );
         const from = l.steps.indexOf(l.step!);
-        assertTransition(l.steps, l.step!, to, { who: `use case '${uc.name}'`, what: 'use-case step', process: l.process.id, gate: () => evaluateGates(l.policy!.pack, l.process!, l.requirements, [l.step!])[0]! });
+        assertTransition(l.steps, l.step!, to, {
+          who: `use case '${uc.name}'`,
+          what: 'use-case step',
+          process: l.process.id,
+          gate: () => evaluateGates(l.policy!.pack, l.process!, l.requirements, [l.step!])[0]!,
+        });
         await enter(tx, ctx, l, to);
-        await audit.append(tx, ctx, { action: 'lifecycle.transition', subject: { type: 'use-case', id: useCaseId }, before: { step: l.steps[from] }, after: { step: to, process: l.process.id } });
+        await audit.append(tx, ctx, {
+          action: 'lifecycle.transition',
+          subject: { type: 'use-case', id: useCaseId },
+          before: { step: l.steps[from] },
+          after: { step: to, process: l.process.id },
+        });
         return { step: to };
       });
     },
@@ -105,12 +193,27 @@ export function createUseCaseLifecycle(deps: LifecycleDeps & { core: LifecycleCo
       const l = await load(tx, useCaseId);
       const satisfied = new Set(l.requirements.filter((r) => r.status === 'satisfied').map((r) => r.measure));
       const open = await repo.openTasks(tx, useCaseId);
-      const done = open.filter((t) => t.kind === 'signoff' && t.role === role && satisfied.has((JSON.parse(t.details) as { measure?: string }).measure ?? ''));
-      await repo.closeTasks(tx, done.map((t) => t.id), signerId, clock.now().toISOString(), 'done');
+      const done = open.filter(
+        (t) =>
+          t.kind === 'signoff' &&
+          t.role === role &&
+          satisfied.has((JSON.parse(t.details) as { measure?: string }).measure ?? ''),
+      );
+      await repo.closeTasks(
+        tx,
+        done.map((t) => t.id),
+        signerId,
+        clock.now().toISOString(),
+        'done',
+      );
     },
 
     /** Records a document of the use case's own steps (objectives, DPIA, lawful basis...), once for every version. */
-    async addDocument(ctx: RequestContext, useCaseId: string, doc: { kind: string; title: string; uri?: string; digest?: string; content?: string }) {
+    async addDocument(
+      ctx: RequestContext,
+      useCaseId: string,
+      doc: { kind: string; title: string; uri?: string; digest?: string; content?: string },
+    ) {
       return transact(async (tx) => {
         const uc = await repo.useCase(tx, useCaseId);
         if (!uc) throw notFound('use case', useCaseId);
@@ -124,15 +227,42 @@ export function createUseCaseLifecycle(deps: LifecycleDeps & { core: LifecycleCo
           uri: doc.uri ?? null,
           digest: doc.digest ?? null,
           content: doc.content ?? null,
-          content_hash: `sha256:${createHash('sha256').update(canonicalize({ kind: doc.kind, title: doc.title, uri: doc.uri ?? null, digest: doc.digest ?? null, content: doc.content ?? null })).digest('hex')}`,
+          content_hash: `sha256:${createHash('sha256')
+            .update(
+              canonicalize({
+                kind: doc.kind,
+                title: doc.title,
+                uri: doc.uri ?? null,
+                digest: doc.digest ?? null,
+                content: doc.content ?? null,
+              }),
+            )
+            .digest('hex')}`,
           created_at: clock.now().toISOString(),
           created_by: actorId(ctx),
         };
         await repo.insertUseCaseDocument(tx, row);
-        await audit.append(tx, ctx, { action: 'use-case.document', subject: { type: 'use-case', id: useCaseId }, after: { id: row.id, kind: row.kind, title: row.title, uri: row.uri, digest: row.digest, contentHash: row.content_hash } });
+        await audit.append(tx, ctx, {
+          action: 'use-case.document',
+          subject: { type: 'use-case', id: useCaseId },
+          after: {
+            id: row.id,
+            kind: row.kind,
+            title: row.title,
+            uri: row.uri,
+            digest: row.digest,
+            contentHash: row.content_hash,
+          },
+        });
         // Its versions' requirements changed: their signatures may be stale, their promotions pass.
         await deps.versionsChanged(tx, ctx, useCaseId);
-        return { id: row.id, kind: row.kind, title: row.title, contentHash: row.content_hash, createdAt: row.created_at };
+        return {
+          id: row.id,
+          kind: row.kind,
+          title: row.title,
+          contentHash: row.content_hash,
+          createdAt: row.created_at,
+        };
       });
     },
   };

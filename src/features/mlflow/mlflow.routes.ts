@@ -30,22 +30,43 @@ const MLFLOW_CODES: Partial<Record<ErrorCode, [string, number]>> = {
   bad_gateway: ['TEMPORARILY_UNAVAILABLE', 503],
   unavailable: ['TEMPORARILY_UNAVAILABLE', 503],
 };
-const STATUS_OF: Record<string, number> = { RESOURCE_ALREADY_EXISTS: 400, INVALID_PARAMETER_VALUE: 400, BAD_REQUEST: 400, RESOURCE_DOES_NOT_EXIST: 404, ENDPOINT_NOT_FOUND: 404, PERMISSION_DENIED: 403, UNAUTHENTICATED: 401, RESOURCE_CONFLICT: 409, REQUEST_LIMIT_EXCEEDED: 429, INTERNAL_ERROR: 500, TEMPORARILY_UNAVAILABLE: 503 };
+const STATUS_OF: Record<string, number> = {
+  RESOURCE_ALREADY_EXISTS: 400,
+  INVALID_PARAMETER_VALUE: 400,
+  BAD_REQUEST: 400,
+  RESOURCE_DOES_NOT_EXIST: 404,
+  ENDPOINT_NOT_FOUND: 404,
+  PERMISSION_DENIED: 403,
+  UNAUTHENTICATED: 401,
+  RESOURCE_CONFLICT: 409,
+  REQUEST_LIMIT_EXCEEDED: 429,
+  INTERNAL_ERROR: 500,
+  TEMPORARILY_UNAVAILABLE: 503,
+};
 
 function sendMlflowError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
   const d = asDomainError(error);
   const explicit = typeof d.extra?.mlflow === 'string' ? d.extra.mlflow : undefined;
-  const [code, status] = explicit ? [explicit, STATUS_OF[explicit] ?? 400] : (MLFLOW_CODES[d.code] ?? ['INTERNAL_ERROR', 500]);
+  const [code, status] = explicit
+    ? [explicit, STATUS_OF[explicit] ?? 400]
+    : (MLFLOW_CODES[d.code] ?? ['INTERNAL_ERROR', 500]);
   if (status >= 500) request.log.error({ err: error }, 'MLflow request failed');
   // Governance saying "not yet" (gates, failed registration) is not an authorisation failure to rate-limit.
-  if (d.extra?.uncounted === true || d.code === 'gate_not_passed' || d.code === 'out_of_order') doNotCountRefusal(request);
-  const message = status >= 500 ? `An internal error occurred; the request id ${request.id} identifies it in the server log` : d.message;
+  if (d.extra?.uncounted === true || d.code === 'gate_not_passed' || d.code === 'out_of_order')
+    doNotCountRefusal(request);
+  const message =
+    status >= 500
+      ? `An internal error occurred; the request id ${request.id} identifies it in the server log`
+      : d.message;
   if (typeof d.extra?.retryAfter === 'number') reply.header('retry-after', String(d.extra.retryAfter));
   return reply.status(status).type('application/json').send({ error_code: code, message });
 }
 
 /** Parameters from the query string and the JSON body together (clients send DELETE either way). */
-const params = (request: FastifyRequest): Record<string, unknown> => ({ ...(request.query as Record<string, unknown>), ...((request.body ?? {}) as Record<string, unknown>) });
+const params = (request: FastifyRequest): Record<string, unknown> => ({
+  ...(request.query as Record<string, unknown>),
+  ...((request.body ?? {}) as Record<string, unknown>),
+});
 
 /**
  * The Model Registry REST API of MLflow 2.x on one prefix: MLflow's field names, its error body
@@ -64,51 +85,107 @@ export async function mlflowRoutes(app: App, mlflow: MlflowService): Promise<voi
       done(new DomainError('malformed_json', 'The request body is not valid JSON'), undefined);
     }
   });
-  app.setNotFoundHandler((request, reply) => reply.status(404).send({ error_code: 'ENDPOINT_NOT_FOUND', message: `No API endpoint ${request.method} ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({
+      error_code: 'ENDPOINT_NOT_FOUND',
+      message: `No API endpoint ${request.method} ${request.url.split('?')[0]}`,
+    }),
+  );
   // MLflow answers 400 to a write without a JSON body type.
   app.addHook('preValidation', async (request) => {
-    if ((request.method === 'POST' || request.method === 'PATCH' || request.method === 'PUT') && !/^application\/json\b/i.test(String(request.headers['content-type'] ?? ''))) {
-      throw new DomainError('validation_failed', `Bad Request. Content-Type must be "application/json", got ${JSON.stringify(request.headers['content-type'] ?? null)}`);
+    if (
+      (request.method === 'POST' || request.method === 'PATCH' || request.method === 'PUT') &&
+      !/^application\/json\b/i.test(String(request.headers['content-type'] ?? ''))
+    ) {
+      throw new DomainError(
+        'validation_failed',
+        `Bad Request. Content-Type must be "application/json", got ${JSON.stringify(request.headers['content-type'] ?? null)}`,
+      );
     }
-    if (request.body !== undefined && (request.body === null || typeof request.body !== 'object' || Array.isArray(request.body))) throw new DomainError('validation_failed', 'The request body must be a JSON object');
+    if (
+      request.body !== undefined &&
+      (request.body === null || typeof request.body !== 'object' || Array.isArray(request.body))
+    )
+      throw new DomainError('validation_failed', 'The request body must be a JSON object');
   });
 
   const read = { config: { permission: 'inventory:read' as const } };
   const write = { config: { auth: 'authenticated' as const } };
   const hide = { schema: { hide: true } };
 
-  app.post('/registered-models/create', { ...write, ...hide }, async (request) => mlflow.createModel(contextOf(request), params(request)));
-  app.post('/registered-models/rename', { ...write, ...hide }, async (request) => mlflow.renameModel(contextOf(request), params(request)));
-  app.patch('/registered-models/update', { ...write, ...hide }, async (request) => mlflow.updateModel(contextOf(request), params(request)));
-  app.delete('/registered-models/delete', { ...write, ...hide }, async (request) => mlflow.deleteModel(contextOf(request), params(request)));
-  app.get('/registered-models/get', { ...read, ...hide }, async (request) => ({ registered_model: await mlflow.model(nameOf(params(request))) }));
+  app.post('/registered-models/create', { ...write, ...hide }, async (request) =>
+    mlflow.createModel(contextOf(request), params(request)),
+  );
+  app.post('/registered-models/rename', { ...write, ...hide }, async (request) =>
+    mlflow.renameModel(contextOf(request), params(request)),
+  );
+  app.patch('/registered-models/update', { ...write, ...hide }, async (request) =>
+    mlflow.updateModel(contextOf(request), params(request)),
+  );
+  app.delete('/registered-models/delete', { ...write, ...hide }, async (request) =>
+    mlflow.deleteModel(contextOf(request), params(request)),
+  );
+  app.get('/registered-models/get', { ...read, ...hide }, async (request) => ({
+    registered_model: await mlflow.model(nameOf(params(request))),
+  }));
   app.get('/registered-models/search', { ...read, ...hide }, async (request) => mlflow.searchModels(params(request)));
-  app.post('/registered-models/get-latest-versions', { ...read, ...hide }, async (request) => mlflow.latestVersions(params(request)));
-  app.get('/registered-models/get-latest-versions', { ...read, ...hide }, async (request) => mlflow.latestVersions(params(request)));
-  app.post('/registered-models/set-tag', { ...write, ...hide }, async (request) => mlflow.setModelTag(contextOf(request), params(request)));
-  app.delete('/registered-models/delete-tag', { ...write, ...hide }, async (request) => mlflow.deleteModelTag(contextOf(request), params(request)));
-  app.post('/registered-models/alias', { ...write, ...hide }, async (request) => mlflow.setAlias(contextOf(request), params(request)));
-  app.delete('/registered-models/alias', { ...write, ...hide }, async (request) => mlflow.deleteAlias(contextOf(request), params(request)));
+  app.post('/registered-models/get-latest-versions', { ...read, ...hide }, async (request) =>
+    mlflow.latestVersions(params(request)),
+  );
+  app.get('/registered-models/get-latest-versions', { ...read, ...hide }, async (request) =>
+    mlflow.latestVersions(params(request)),
+  );
+  app.post('/registered-models/set-tag', { ...write, ...hide }, async (request) =>
+    mlflow.setModelTag(contextOf(request), params(request)),
+  );
+  app.delete('/registered-models/delete-tag', { ...write, ...hide }, async (request) =>
+    mlflow.deleteModelTag(contextOf(request), params(request)),
+  );
+  app.post('/registered-models/alias', { ...write, ...hide }, async (request) =>
+    mlflow.setAlias(contextOf(request), params(request)),
+  );
+  app.delete('/registered-models/alias', { ...write, ...hide }, async (request) =>
+    mlflow.deleteAlias(contextOf(request), params(request)),
+  );
   app.get('/registered-models/alias', { ...read, ...hide }, async (request) => mlflow.getByAlias(params(request)));
 
-  app.post('/model-versions/create', { ...write, ...hide }, async (request) => mlflow.createVersion(contextOf(request), params(request)));
-  app.patch('/model-versions/update', { ...write, ...hide }, async (request) => mlflow.updateVersion(contextOf(request), params(request)));
-  app.post('/model-versions/transition-stage', { ...write, ...hide }, async (request) => mlflow.transition(contextOf(request), params(request)));
-  app.delete('/model-versions/delete', { ...write, ...hide }, async (request) => mlflow.deleteVersion(contextOf(request), params(request)));
+  app.post('/model-versions/create', { ...write, ...hide }, async (request) =>
+    mlflow.createVersion(contextOf(request), params(request)),
+  );
+  app.patch('/model-versions/update', { ...write, ...hide }, async (request) =>
+    mlflow.updateVersion(contextOf(request), params(request)),
+  );
+  app.post('/model-versions/transition-stage', { ...write, ...hide }, async (request) =>
+    mlflow.transition(contextOf(request), params(request)),
+  );
+  app.delete('/model-versions/delete', { ...write, ...hide }, async (request) =>
+    mlflow.deleteVersion(contextOf(request), params(request)),
+  );
   app.get('/model-versions/get', { ...read, ...hide }, async (request) => {
     const p = params(request);
     return { model_version: await mlflow.version(nameOf(p), versionOf(p)) };
   });
   app.get('/model-versions/search', { ...read, ...hide }, async (request) => mlflow.searchVersions(params(request)));
-  app.get('/model-versions/get-download-uri', { ...read, ...hide }, async (request) => mlflow.downloadUri(params(request)));
-  app.post('/model-versions/set-tag', { ...write, ...hide }, async (request) => mlflow.setVersionTag(contextOf(request), params(request), false));
-  app.delete('/model-versions/delete-tag', { ...write, ...hide }, async (request) => mlflow.setVersionTag(contextOf(request), params(request), true));
+  app.get('/model-versions/get-download-uri', { ...read, ...hide }, async (request) =>
+    mlflow.downloadUri(params(request)),
+  );
+  app.post('/model-versions/set-tag', { ...write, ...hide }, async (request) =>
+    mlflow.setVersionTag(contextOf(request), params(request), false),
+  );
+  app.delete('/model-versions/delete-tag', { ...write, ...hide }, async (request) =>
+    mlflow.setVersionTag(contextOf(request), params(request), true),
+  );
 
   app.get('/runs/get', { ...read, ...hide }, async (request) => mlflow.runs(params(request)));
 }
 
 function nameOf(p: Record<string, unknown>): string {
-  if (p.name === undefined || p.name === '') throw new DomainError('validation_failed', "Missing value for required parameter 'name'. See the API docs for more information about request parameters.", { extra: { mlflow: 'INVALID_PARAMETER_VALUE' } });
+  if (p.name === undefined || p.name === '')
+    throw new DomainError(
+      'validation_failed',
+      "Missing value for required parameter 'name'. See the API docs for more information about request parameters.",
+      { extra: { mlflow: 'INVALID_PARAMETER_VALUE' } },
+    );
   return String(p.name);
 }
 

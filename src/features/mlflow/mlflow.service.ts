@@ -40,36 +40,66 @@ export interface MlflowDeps {
   systemContext: (id: string) => RequestContext;
 }
 
-const invalid = (message: string) => new DomainError('validation_failed', message, { extra: { mlflow: 'INVALID_PARAMETER_VALUE' } });
-const missing = (what: string) => invalid(`Missing value for required parameter '${what}'. See the API docs for more information about request parameters.`);
-const modelNotFound = (name: string) => new DomainError('not_found', `Registered Model with name=${name} not found`, { extra: { mlflow: 'RESOURCE_DOES_NOT_EXIST' } });
-const versionNotFound = (name: string, version: string | number) => new DomainError('not_found', `Model Version (name=${name}, version=${version}) not found`, { extra: { mlflow: 'RESOURCE_DOES_NOT_EXIST' } });
+const invalid = (message: string) =>
+  new DomainError('validation_failed', message, { extra: { mlflow: 'INVALID_PARAMETER_VALUE' } });
+const missing = (what: string) =>
+  invalid(
+    `Missing value for required parameter '${what}'. See the API docs for more information about request parameters.`,
+  );
+const modelNotFound = (name: string) =>
+  new DomainError('not_found', `Registered Model with name=${name} not found`, {
+    extra: { mlflow: 'RESOURCE_DOES_NOT_EXIST' },
+  });
+const versionNotFound = (name: string, version: string | number) =>
+  new DomainError('not_found', `Model Version (name=${name}, version=${version}) not found`, {
+    extra: { mlflow: 'RESOURCE_DOES_NOT_EXIST' },
+  });
 // The same rules as /api/v1's names and aliases.
 const NAME = new RegExp(`^${NAME_PATTERN}`);
 const ALIAS = new RegExp(ALIAS_PATTERN);
 
-const STAGE_TO_MLFLOW: Record<string, string> = { development: 'None', qa: 'None', preproduction: 'Staging', production: 'Production', archived: 'Archived', retired: 'Archived' };
-const MLFLOW_TO_STAGE: Record<string, Stage> = { none: 'development', staging: 'preproduction', production: 'production', archived: 'archived' };
-const STATUS: Record<string, string> = { pending: 'PENDING_REGISTRATION', ready: 'READY', failed: 'FAILED_REGISTRATION' };
+const STAGE_TO_MLFLOW: Record<string, string> = {
+  development: 'None',
+  qa: 'None',
+  preproduction: 'Staging',
+  production: 'Production',
+  archived: 'Archived',
+  retired: 'Archived',
+};
+const MLFLOW_TO_STAGE: Record<string, Stage> = {
+  none: 'development',
+  staging: 'preproduction',
+  production: 'production',
+  archived: 'archived',
+};
+const STATUS: Record<string, string> = {
+  pending: 'PENDING_REGISTRATION',
+  ready: 'READY',
+  failed: 'FAILED_REGISTRATION',
+};
 const ms = (iso: string) => Date.parse(iso);
 
 function requireName(v: unknown, what = 'name'): string {
   if (v === undefined || v === null || v === '') throw missing(what);
-  if (typeof v !== 'string') throw invalid(`Invalid value ${JSON.stringify(v)} for parameter '${what}' supplied: it must be a string`);
-  if (v.length > 256 || !NAME.test(v)) throw invalid(`Invalid name '${v}': names are non-empty, at most 256 characters, without '/' or ':'`);
+  if (typeof v !== 'string')
+    throw invalid(`Invalid value ${JSON.stringify(v)} for parameter '${what}' supplied: it must be a string`);
+  if (v.length > 256 || !NAME.test(v))
+    throw invalid(`Invalid name '${v}': names are non-empty, at most 256 characters, without '/' or ':'`);
   return v;
 }
 
 export function requireVersion(v: unknown): number {
   if (v === undefined || v === null || v === '') throw missing('version');
   const text = String(v);
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 2147483647) throw invalid(`Model version must be an integer, got '${text}'`);
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 2147483647)
+    throw invalid(`Model version must be an integer, got '${text}'`);
   return Number(text);
 }
 
 function optionalString(v: unknown, what: string, max = 100_000): string | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string') throw invalid(`Invalid value ${JSON.stringify(v)} for parameter '${what}' supplied: it must be a string`);
+  if (typeof v !== 'string')
+    throw invalid(`Invalid value ${JSON.stringify(v)} for parameter '${what}' supplied: it must be a string`);
   if (v.length > max) throw invalid(`'${what}' exceeds the maximum length of ${max} characters`);
   return v;
 }
@@ -89,7 +119,10 @@ function tagList(v: unknown): Record<string, string> {
 function aliasName(v: unknown): string {
   if (v === undefined || v === null || v === '') throw missing('alias');
   const alias = String(v);
-  if (!ALIAS.test(alias) || alias.length > 255) throw invalid(`Invalid alias name '${alias}'. Alias names may only contain alphanumerics, underscores and dashes, at most 255 characters.`);
+  if (!ALIAS.test(alias) || alias.length > 255)
+    throw invalid(
+      `Invalid alias name '${alias}'. Alias names may only contain alphanumerics, underscores and dashes, at most 255 characters.`,
+    );
   return alias;
 }
 
@@ -108,7 +141,8 @@ function pageOffset(token: unknown): number {
   if (token === undefined || token === null || token === '') return 0;
   try {
     const parsed = JSON.parse(Buffer.from(String(token), 'base64url').toString('utf8')) as { offset?: unknown };
-    if (typeof parsed.offset === 'number' && Number.isSafeInteger(parsed.offset) && parsed.offset >= 0) return parsed.offset;
+    if (typeof parsed.offset === 'number' && Number.isSafeInteger(parsed.offset) && parsed.offset >= 0)
+      return parsed.offset;
   } catch {
     // falls through to the error below
   }
@@ -119,7 +153,8 @@ const tokenAt = (offset: number) => Buffer.from(JSON.stringify({ offset })).toSt
 function maxResults(v: unknown, fallback: number, max: number): number {
   if (v === undefined || v === null || v === '') return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw invalid(`Invalid value for max_results. It must be a positive integer at most ${max}, but got ${String(v)}`);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    throw invalid(`Invalid value for max_results. It must be a positive integer at most ${max}, but got ${String(v)}`);
   return n;
 }
 
@@ -133,17 +168,36 @@ export function createMlflowService(deps: MlflowDeps) {
     return m;
   };
   // A deployment shows as the stage it amounts to: production over preproduction over the recorded stage.
-  const deployedStage = (recorded: string, envs: string[]) => (envs.includes('production') ? 'production' : envs.includes('preproduction') && recorded !== 'production' ? 'preproduction' : recorded);
+  const deployedStage = (recorded: string, envs: string[]) =>
+    envs.includes('production')
+      ? 'production'
+      : envs.includes('preproduction') && recorded !== 'production'
+        ? 'preproduction'
+        : recorded;
 
   async function versionEntities(exec: Executor, rows: MlflowVersionRow[]) {
-    const [tags, aliases, users, deployed] = await Promise.all([repo.versionTags(exec, rows.map((r) => r.id)), repo.aliases(exec, [...new Set(rows.map((r) => r.model_id))]), repo.usernames(exec, [...new Set(rows.flatMap((r) => (r.created_by ? [r.created_by] : [])))]), repo.activeEnvironments(exec, rows.map((r) => r.id))]);
+    const [tags, aliases, users, deployed] = await Promise.all([
+      repo.versionTags(
+        exec,
+        rows.map((r) => r.id),
+      ),
+      repo.aliases(exec, [...new Set(rows.map((r) => r.model_id))]),
+      repo.usernames(exec, [...new Set(rows.flatMap((r) => (r.created_by ? [r.created_by] : [])))]),
+      repo.activeEnvironments(
+        exec,
+        rows.map((r) => r.id),
+      ),
+    ]);
     const tagsOf = groupBy(tags, (x) => x.model_version_id);
     const aliasesOf = groupBy(aliases, (x) => `${x.model_id}:${x.version}`);
     const envsOf = groupBy(deployed, (x) => x.model_version_id);
     return rows.map((r) => {
       const t = tagsOf.get(r.id) ?? [];
       const a = (aliasesOf.get(`${r.model_id}:${r.version}`) ?? []).map((x) => x.alias);
-      const stage = deployedStage(r.stage, (envsOf.get(r.id) ?? []).map((d) => d.environment));
+      const stage = deployedStage(
+        r.stage,
+        (envsOf.get(r.id) ?? []).map((d) => d.environment),
+      );
       return {
         name: r.name,
         version: String(r.version),
@@ -165,11 +219,19 @@ export function createMlflowService(deps: MlflowDeps) {
 
   async function modelEntities(exec: Executor, rows: MlflowModelRow[]) {
     const ids = rows.map((r) => r.id);
-    const [tags, aliases, latest, users] = await Promise.all([repo.modelTags(exec, ids), repo.aliases(exec, ids), repo.latestPerStage(exec, ids), repo.usernames(exec, [...new Set(rows.flatMap((r) => (r.created_by ? [r.created_by] : [])))])]);
+    const [tags, aliases, latest, users] = await Promise.all([
+      repo.modelTags(exec, ids),
+      repo.aliases(exec, ids),
+      repo.latestPerStage(exec, ids),
+      repo.usernames(exec, [...new Set(rows.flatMap((r) => (r.created_by ? [r.created_by] : [])))]),
+    ]);
     const latestEntities = await versionEntities(exec, latest);
     const tagsOf = groupBy(tags, (x) => x.model_id);
     const aliasesOf = groupBy(aliases, (x) => x.model_id);
-    const latestOf = groupBy(latestEntities.map((e, i) => ({ e, model: latest[i]!.model_id })), (x) => x.model);
+    const latestOf = groupBy(
+      latestEntities.map((e, i) => ({ e, model: latest[i]!.model_id })),
+      (x) => x.model,
+    );
     return rows.map((r) => {
       const t = tagsOf.get(r.id) ?? [];
       const a = aliasesOf.get(r.id) ?? [];
@@ -217,7 +279,10 @@ export function createMlflowService(deps: MlflowDeps) {
 
   async function useCaseFor(tags: Record<string, string>): Promise<string> {
     const ref = tags['steward.use_case'] ?? deps.config.defaultUseCase;
-    if (!ref) throw invalid("No use case for this model: set the tag 'steward.use_case' to a use case id or name, or configure STEWARD_MLFLOW_USE_CASE");
+    if (!ref)
+      throw invalid(
+        "No use case for this model: set the tag 'steward.use_case' to a use case id or name, or configure STEWARD_MLFLOW_USE_CASE",
+      );
     const byId = /^[0-9a-f-]{36}$/.test(ref) ? await useCaseRepo.get(db, ref) : undefined;
     if (byId) return byId.id;
     const byName = await repo.useCaseByName(db, ref);
@@ -232,7 +297,12 @@ export function createMlflowService(deps: MlflowDeps) {
       if (!(await repo.modelByName(db, name))) throw modelNotFound(name);
       throw versionNotFound(name, v);
     }
-    if (row.status !== 'ready') throw new DomainError('forbidden', `Model Version (name=${name}, version=${v}) is ${STATUS[row.status]}${row.status_message ? ` (${row.status_message})` : ''}: it cannot take ${what}`, { extra: { mlflow: 'PERMISSION_DENIED', uncounted: true } });
+    if (row.status !== 'ready')
+      throw new DomainError(
+        'forbidden',
+        `Model Version (name=${name}, version=${v}) is ${STATUS[row.status]}${row.status_message ? ` (${row.status_message})` : ''}: it cannot take ${what}`,
+        { extra: { mlflow: 'PERMISSION_DENIED', uncounted: true } },
+      );
   }
 
   const governed = async (name: string, v: number) => {
@@ -250,9 +320,17 @@ export function createMlflowService(deps: MlflowDeps) {
       const description = optionalString(body.description, 'description', 100_000);
       const useCaseId = await useCaseFor(tags);
       try {
-        await inventory.models.create(ctx, { name, useCaseId, tags, ...(description !== undefined ? { description } : {}) });
+        await inventory.models.create(ctx, {
+          name,
+          useCaseId,
+          tags,
+          ...(description !== undefined ? { description } : {}),
+        });
       } catch (err) {
-        if (err instanceof DomainError && err.code === 'conflict') throw new DomainError('conflict', `Registered Model (name=${name}) already exists.`, { extra: { mlflow: 'RESOURCE_ALREADY_EXISTS' } });
+        if (err instanceof DomainError && err.code === 'conflict')
+          throw new DomainError('conflict', `Registered Model (name=${name}) already exists.`, {
+            extra: { mlflow: 'RESOURCE_ALREADY_EXISTS' },
+          });
         throw err;
       }
       return { registered_model: await model(name) };
@@ -264,7 +342,10 @@ export function createMlflowService(deps: MlflowDeps) {
       try {
         await onModel(name, () => inventory.models.update(ctx, name, { name: newName }, undefined));
       } catch (err) {
-        if (err instanceof DomainError && err.code === 'conflict') throw new DomainError('conflict', `Registered Model (name=${newName}) already exists.`, { extra: { mlflow: 'RESOURCE_ALREADY_EXISTS' } });
+        if (err instanceof DomainError && err.code === 'conflict')
+          throw new DomainError('conflict', `Registered Model (name=${newName}) already exists.`, {
+            extra: { mlflow: 'RESOURCE_ALREADY_EXISTS' },
+          });
         throw err;
       }
       return { registered_model: await model(newName) };
@@ -281,7 +362,12 @@ export function createMlflowService(deps: MlflowDeps) {
       const name = requireName(body.name);
       await onModel(name, () =>
         inventory.models.remove(ctx, name, async (tx, m) => {
-          if (await policyRepo.currentAssessment(tx, m.useCaseId)) throw new DomainError('forbidden', `Registered Model ${name} is governed (its use case is risk-assessed): its record is kept; archive its versions instead of deleting it`, { extra: { mlflow: 'PERMISSION_DENIED' } });
+          if (await policyRepo.currentAssessment(tx, m.useCaseId))
+            throw new DomainError(
+              'forbidden',
+              `Registered Model ${name} is governed (its use case is risk-assessed): its record is kept; archive its versions instead of deleting it`,
+              { extra: { mlflow: 'PERMISSION_DENIED' } },
+            );
         }),
       );
       return {};
@@ -293,12 +379,21 @@ export function createMlflowService(deps: MlflowDeps) {
       const offset = pageOffset(q.page_token);
       const orderBy = ([] as unknown[]).concat(q.order_by ?? []).map((o) => {
         const m = /^\s*(?:attribute\.)?(name|timestamp|last_updated_timestamp)(?:\s+(ASC|DESC))?\s*$/i.exec(String(o));
-        if (!m) throw invalid(`Invalid order_by clause '${String(o)}'. Only name, timestamp and last_updated_timestamp, each optionally followed by ASC or DESC, are allowed.`);
-        return { column: m[1]!.toLowerCase() === 'name' ? ('name' as const) : ('updated_at' as const), desc: m[2]?.toUpperCase() === 'DESC' };
+        if (!m)
+          throw invalid(
+            `Invalid order_by clause '${String(o)}'. Only name, timestamp and last_updated_timestamp, each optionally followed by ASC or DESC, are allowed.`,
+          );
+        return {
+          column: m[1]!.toLowerCase() === 'name' ? ('name' as const) : ('updated_at' as const),
+          desc: m[2]?.toUpperCase() === 'DESC',
+        };
       });
       const rows = await repo.searchModels(db, deps.dialect, clauses, orderBy, offset, limit + 1);
       const page = rows.slice(0, limit);
-      return { ...(page.length ? { registered_models: await modelEntities(db, page) } : {}), ...(rows.length > limit ? { next_page_token: tokenAt(offset + limit) } : {}) };
+      return {
+        ...(page.length ? { registered_models: await modelEntities(db, page) } : {}),
+        ...(rows.length > limit ? { next_page_token: tokenAt(offset + limit) } : {}),
+      };
     },
 
     async latestVersions(q: Record<string, unknown>) {
@@ -307,11 +402,25 @@ export function createMlflowService(deps: MlflowDeps) {
       if (!row) throw modelNotFound(name);
       const stages = ([] as unknown[]).concat(q.stages ?? []).map((s) => {
         const stage = MLFLOW_TO_STAGE[String(s).toLowerCase()];
-        if (!stage) throw invalid(`Invalid Model Version stage: ${String(s)}. Value must be one of None, Staging, Production, Archived.`);
+        if (!stage)
+          throw invalid(
+            `Invalid Model Version stage: ${String(s)}. Value must be one of None, Staging, Production, Archived.`,
+          );
         return stage;
       });
       // MLflow's None covers Steward's development and qa stages; Archived covers retired.
-      const wanted = stages.length === 0 ? undefined : [...new Set(stages.flatMap((s) => Object.entries(STAGE_TO_MLFLOW).filter(([, m]) => m === STAGE_TO_MLFLOW[s]).map(([k]) => k)))];
+      const wanted =
+        stages.length === 0
+          ? undefined
+          : [
+              ...new Set(
+                stages.flatMap((s) =>
+                  Object.entries(STAGE_TO_MLFLOW)
+                    .filter(([, m]) => m === STAGE_TO_MLFLOW[s])
+                    .map(([k]) => k),
+                ),
+              ),
+            ];
       const latest = await repo.latestPerStage(db, [row.id], wanted);
       // One per MLflow stage: the highest version among the Steward stages it covers.
       const best = new Map<string, MlflowVersionRow>();
@@ -319,7 +428,10 @@ export function createMlflowService(deps: MlflowDeps) {
         const key = STAGE_TO_MLFLOW[v.stage] ?? 'None';
         if (!best.has(key) || best.get(key)!.version < v.version) best.set(key, v);
       }
-      const entities = await versionEntities(db, [...best.values()].sort((a, b) => a.version - b.version));
+      const entities = await versionEntities(
+        db,
+        [...best.values()].sort((a, b) => a.version - b.version),
+      );
       return entities.length ? { model_versions: entities } : {};
     },
 
@@ -388,7 +500,8 @@ export function createMlflowService(deps: MlflowDeps) {
       const runLink = optionalString(body.run_link, 'run_link', 2048) ?? null;
       const description = optionalString(body.description, 'description');
       const digest = tags['steward.artifact_digest'];
-      if (digest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(digest)) throw invalid(`Tag steward.artifact_digest must be sha256:<64 lowercase hex digits>, got '${digest}'`);
+      if (digest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(digest))
+        throw invalid(`Tag steward.artifact_digest must be sha256:<64 lowercase hex digits>, got '${digest}'`);
       const row = await repo.modelByName(db, name);
       if (!row) throw modelNotFound(name);
       // mlflow.register_model creates the model without tags and tags only its version: the first
@@ -397,12 +510,25 @@ export function createMlflowService(deps: MlflowDeps) {
         const wanted = await useCaseFor({ 'steward.use_case': tags['steward.use_case'] });
         const current = await inventory.models.get(name);
         if (current.useCaseId !== wanted) {
-          if (current.latestVersion !== null) throw invalid(`Registered Model ${name} belongs to another use case than steward.use_case='${tags['steward.use_case']}'; move it through /api/v1 (PATCH /models/${name}) first`);
+          if (current.latestVersion !== null)
+            throw invalid(
+              `Registered Model ${name} belongs to another use case than steward.use_case='${tags['steward.use_case']}'; move it through /api/v1 (PATCH /models/${name}) first`,
+            );
           await inventory.models.update(ctx, name, { useCaseId: wanted }, undefined);
         }
       }
       const pending = deps.config.registrationChecks === true;
-      const created = await inventory.versions.create(ctx, name, { artifactUri: source, artifactDigest: digest ?? null, tags, ...(description !== undefined ? { description } : {}) }, { runId, runLink, status: pending ? 'pending' : 'ready' });
+      const created = await inventory.versions.create(
+        ctx,
+        name,
+        {
+          artifactUri: source,
+          artifactDigest: digest ?? null,
+          tags,
+          ...(description !== undefined ? { description } : {}),
+        },
+        { runId, runLink, status: pending ? 'pending' : 'ready' },
+      );
       if (pending) await deps.schedule(created.id).catch(() => undefined);
       return { model_version: await version(name, created.version) };
     },
@@ -419,8 +545,25 @@ export function createMlflowService(deps: MlflowDeps) {
       const { model: name, version: v } = names;
       const record = await inventory.versions.get(name, v);
       if (record.status !== 'pending') return;
-      const failed = registrationChecks({ model: name, version: v, artifactUri: record.artifactUri, artifactDigest: record.artifactDigest, code: record.code, datasets: record.datasets }).filter((c) => !c.passed && c.severity === 'failure');
-      await deps.transact((tx) => inventory.versions.setStatus(tx, deps.systemContext(`mlflow:registration:${record.id}`), record, failed.length ? 'failed' : 'ready', failed.length ? `Registration checks failed: ${failed.map((c) => `${c.check}: ${c.detail}`).join('; ')}` : null));
+      const failed = registrationChecks({
+        model: name,
+        version: v,
+        artifactUri: record.artifactUri,
+        artifactDigest: record.artifactDigest,
+        code: record.code,
+        datasets: record.datasets,
+      }).filter((c) => !c.passed && c.severity === 'failure');
+      await deps.transact((tx) =>
+        inventory.versions.setStatus(
+          tx,
+          deps.systemContext(`mlflow:registration:${record.id}`),
+          record,
+          failed.length ? 'failed' : 'ready',
+          failed.length
+            ? `Registration checks failed: ${failed.map((c) => `${c.check}: ${c.detail}`).join('; ')}`
+            : null,
+        ),
+      );
       inventory.versions.invalidate(record.modelId);
     },
 
@@ -451,7 +594,12 @@ export function createMlflowService(deps: MlflowDeps) {
         () =>
           inventory.versions.remove(ctx, name, v, async (tx) => {
             const owner = await lifecycleRepo.owner(tx, name, v);
-            if (owner && (await lifecycleRepo.governed(tx, owner.versionId))) throw new DomainError('forbidden', `Model Version (name=${name}, version=${v}) is governed: its record is kept; transition it to Archived instead`, { extra: { mlflow: 'PERMISSION_DENIED' } });
+            if (owner && (await lifecycleRepo.governed(tx, owner.versionId)))
+              throw new DomainError(
+                'forbidden',
+                `Model Version (name=${name}, version=${v}) is governed: its record is kept; transition it to Archived instead`,
+                { extra: { mlflow: 'PERMISSION_DENIED' } },
+              );
           }),
         v,
       );
@@ -467,10 +615,18 @@ export function createMlflowService(deps: MlflowDeps) {
       const v = requireVersion(body.version);
       if (body.stage === undefined || body.stage === null || body.stage === '') throw missing('stage');
       const stage = MLFLOW_TO_STAGE[String(body.stage).toLowerCase()];
-      if (!stage) throw invalid(`Invalid Model Version stage: ${String(body.stage)}. Value must be one of None, Staging, Production, Archived.`);
-      if (body.archive_existing_versions === undefined || body.archive_existing_versions === null) throw missing('archive_existing_versions');
-      const archive = body.archive_existing_versions === true || String(body.archive_existing_versions).toLowerCase() === 'true';
-      if (archive && stage !== 'preproduction' && stage !== 'production') throw invalid(`Model version transition cannot archive existing model versions because '${String(body.stage)}' is not an Active stage. Valid stages are Staging and Production.`);
+      if (!stage)
+        throw invalid(
+          `Invalid Model Version stage: ${String(body.stage)}. Value must be one of None, Staging, Production, Archived.`,
+        );
+      if (body.archive_existing_versions === undefined || body.archive_existing_versions === null)
+        throw missing('archive_existing_versions');
+      const archive =
+        body.archive_existing_versions === true || String(body.archive_existing_versions).toLowerCase() === 'true';
+      if (archive && stage !== 'preproduction' && stage !== 'production')
+        throw invalid(
+          `Model version transition cannot archive existing model versions because '${String(body.stage)}' is not an Active stage. Valid stages are Staging and Production.`,
+        );
       if (stage !== 'archived' && stage !== 'development') await usable(name, v, `stage ${String(body.stage)}`);
       else await version(name, v);
       const environment = stage === 'preproduction' || stage === 'production' ? stage : null;
@@ -482,12 +638,25 @@ export function createMlflowService(deps: MlflowDeps) {
           authorize(ctx, 'version:write', owner.team);
           // Decided before anything is written: a refused transition leaves no promotion behind.
           const reasons = await deps.lifecycle.lifecycle.gateReasons(name, v, environment);
-          if (reasons.length > 0) throw new DomainError('gate_not_passed', `Transition of ${name} version ${v} to ${String(body.stage)} is not allowed by its governance: ${reasons.join('; ')}`, { extra: { mlflow: 'PERMISSION_DENIED', uncounted: true } });
-          const p = await deps.lifecycle.signing.promote(ctx, name, v, { environment, reason: `MLflow transition-stage to ${String(body.stage)}`, mode: 'single' });
+          if (reasons.length > 0)
+            throw new DomainError(
+              'gate_not_passed',
+              `Transition of ${name} version ${v} to ${String(body.stage)} is not allowed by its governance: ${reasons.join('; ')}`,
+              { extra: { mlflow: 'PERMISSION_DENIED', uncounted: true } },
+            );
+          const p = await deps.lifecycle.signing.promote(ctx, name, v, {
+            environment,
+            reason: `MLflow transition-stage to ${String(body.stage)}`,
+            mode: 'single',
+          });
           if (p.status !== 'completed') {
             // The gates changed between the check and the request (a concurrent change): withdraw it.
             await deps.lifecycle.signing.cancelPromotion(ctx, name, v, p.id).catch(() => undefined);
-            throw new DomainError('gate_not_passed', `Transition of ${name} version ${v} to ${String(body.stage)} is not allowed by its governance: ${p.reasons.join('; ')}`, { extra: { mlflow: 'PERMISSION_DENIED', uncounted: true } });
+            throw new DomainError(
+              'gate_not_passed',
+              `Transition of ${name} version ${v} to ${String(body.stage)} is not allowed by its governance: ${p.reasons.join('; ')}`,
+              { extra: { mlflow: 'PERMISSION_DENIED', uncounted: true } },
+            );
           }
         }
       }
@@ -499,17 +668,32 @@ export function createMlflowService(deps: MlflowDeps) {
       const clauses = filterOf(q, 'model-versions');
       const limit = maxResults(q.max_results, 10_000, 200_000);
       const offset = pageOffset(q.page_token);
-      const columns = { name: 'm.name', version_number: 'v.version', creation_timestamp: 'v.created_at', timestamp: 'v.created_at', last_updated_timestamp: 'v.updated_at' } as const;
+      const columns = {
+        name: 'm.name',
+        version_number: 'v.version',
+        creation_timestamp: 'v.created_at',
+        timestamp: 'v.created_at',
+        last_updated_timestamp: 'v.updated_at',
+      } as const;
       const given = ([] as unknown[]).concat(q.order_by ?? []).map((o) => {
-        const m = /^\s*(?:attribute\.)?(name|version_number|creation_timestamp|timestamp|last_updated_timestamp)(?:\s+(ASC|DESC))?\s*$/i.exec(String(o));
-        if (!m) throw invalid(`Invalid order_by clause '${String(o)}'. Only name, version_number, creation_timestamp and last_updated_timestamp, each optionally followed by ASC or DESC, are allowed.`);
+        const m =
+          /^\s*(?:attribute\.)?(name|version_number|creation_timestamp|timestamp|last_updated_timestamp)(?:\s+(ASC|DESC))?\s*$/i.exec(
+            String(o),
+          );
+        if (!m)
+          throw invalid(
+            `Invalid order_by clause '${String(o)}'. Only name, version_number, creation_timestamp and last_updated_timestamp, each optionally followed by ASC or DESC, are allowed.`,
+          );
         return { column: columns[m[1]!.toLowerCase() as keyof typeof columns], desc: m[2]?.toUpperCase() === 'DESC' };
       });
       // MLflow's default order: last updated first, then name, then the highest version.
       const orderBy = given.length ? given : [{ column: 'v.updated_at' as const, desc: true }];
       const rows = await repo.searchVersions(db, deps.dialect, clauses, orderBy, offset, limit + 1);
       const page = rows.slice(0, limit);
-      return { ...(page.length ? { model_versions: await versionEntities(db, page) } : {}), ...(rows.length > limit ? { next_page_token: tokenAt(offset + limit) } : {}) };
+      return {
+        ...(page.length ? { model_versions: await versionEntities(db, page) } : {}),
+        ...(rows.length > limit ? { next_page_token: tokenAt(offset + limit) } : {}),
+      };
     },
 
     async downloadUri(q: Record<string, unknown>) {
@@ -521,8 +705,22 @@ export function createMlflowService(deps: MlflowDeps) {
     runs(q: Record<string, unknown>) {
       const runId = optionalString(q.run_id ?? q.run_uuid, 'run_id', 256);
       if (!runId) throw missing('run_id');
-      if (!deps.config.runArtifacts || !/^[\w-]+$/.test(runId)) throw new DomainError('not_found', `Run '${runId}' not found`, { extra: { mlflow: 'RESOURCE_DOES_NOT_EXIST' } });
-      return { run: { info: { run_id: runId, run_uuid: runId, status: 'FINISHED', lifecycle_stage: 'active', artifact_uri: deps.config.runArtifacts.replaceAll('{run_id}', runId) }, data: {} } };
+      if (!deps.config.runArtifacts || !/^[\w-]+$/.test(runId))
+        throw new DomainError('not_found', `Run '${runId}' not found`, {
+          extra: { mlflow: 'RESOURCE_DOES_NOT_EXIST' },
+        });
+      return {
+        run: {
+          info: {
+            run_id: runId,
+            run_uuid: runId,
+            status: 'FINISHED',
+            lifecycle_stage: 'active',
+            artifact_uri: deps.config.runArtifacts.replaceAll('{run_id}', runId),
+          },
+          data: {},
+        },
+      };
     },
   };
 }

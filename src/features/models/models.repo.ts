@@ -28,7 +28,10 @@ const toRow = (m: ModelRow): ModelTable => ({
 
 const modelErrors = (name: string, useCaseId: string) => ({
   unique: () => conflict(`a model named '${name}' already exists`),
-  foreign_key: () => new DomainError('invalid_reference', `use case '${useCaseId}' does not exist`, { errors: [{ pointer: '/body/useCaseId', message: 'does not exist' }] }),
+  foreign_key: () =>
+    new DomainError('invalid_reference', `use case '${useCaseId}' does not exist`, {
+      errors: [{ pointer: '/body/useCaseId', message: 'does not exist' }],
+    }),
 });
 
 /** Escapes LIKE wildcards so user text matches literally (with ESCAPE '\'). */
@@ -59,7 +62,12 @@ async function hydrate(db: Executor, rows: ModelTable[]): Promise<ModelRecord[]>
 export const modelRepo = {
   /** The model's id and owning team (its use case's): the cheap lookup version commands need. */
   async findWithTeam(db: Executor, name: string): Promise<{ id: string; team: string } | undefined> {
-    const row = await db.selectFrom('models as m').innerJoin('use_cases as u', 'u.id', 'm.use_case_id').select(['m.id', 'u.owner_team']).where('m.name', '=', name).executeTakeFirst();
+    const row = await db
+      .selectFrom('models as m')
+      .innerJoin('use_cases as u', 'u.id', 'm.use_case_id')
+      .select(['m.id', 'u.owner_team'])
+      .where('m.name', '=', name)
+      .executeTakeFirst();
     return row && { id: row.id, team: row.owner_team };
   },
 
@@ -70,7 +78,11 @@ export const modelRepo = {
 
   async insert(tx: Tx, m: ModelRecord): Promise<void> {
     await translateConstraints(
-      () => tx.insertInto('models').values(toRow({ ...m, lastVersion: m.latestVersion ?? 0 })).execute(),
+      () =>
+        tx
+          .insertInto('models')
+          .values(toRow({ ...m, lastVersion: m.latestVersion ?? 0 }))
+          .execute(),
       modelErrors(m.name, m.useCaseId),
     );
     await this.patchTags(tx, m.id, m.tags);
@@ -80,8 +92,16 @@ export const modelRepo = {
   async update(tx: Tx, m: ModelRecord, expectedRevision: number): Promise<boolean> {
     const res = await translateConstraints(
       () =>
-        tx.updateTable('models')
-          .set({ name: m.name, use_case_id: m.useCaseId, description: m.description, search_text: modelSearchText(m.name, m.description), updated_at: m.updatedAt, revision: m.revision })
+        tx
+          .updateTable('models')
+          .set({
+            name: m.name,
+            use_case_id: m.useCaseId,
+            description: m.description,
+            search_text: modelSearchText(m.name, m.description),
+            updated_at: m.updatedAt,
+            revision: m.revision,
+          })
           .where('id', '=', m.id)
           .where('revision', '=', expectedRevision)
           .executeTakeFirst(),
@@ -123,7 +143,8 @@ export const modelRepo = {
       const { key, value } = opts.tag;
       q = q.where((eb) =>
         eb.exists(
-          eb.selectFrom('model_tags as t')
+          eb
+            .selectFrom('model_tags as t')
             .select('t.key')
             .whereRef('t.model_id', '=', 'models.id')
             .where('t.key', '=', key)
@@ -139,7 +160,12 @@ export const modelRepo = {
   },
 
   async getAlias(db: Executor, modelId: string, alias: string): Promise<Omit<Alias, 'model'> | undefined> {
-    const row = await db.selectFrom('model_aliases').select(['alias', 'version', 'updated_at']).where('model_id', '=', modelId).where('alias', '=', alias).executeTakeFirst();
+    const row = await db
+      .selectFrom('model_aliases')
+      .select(['alias', 'version', 'updated_at'])
+      .where('model_id', '=', modelId)
+      .where('alias', '=', alias)
+      .executeTakeFirst();
     return row && { alias: row.alias, version: row.version, updatedAt: row.updated_at };
   },
 
@@ -157,14 +183,32 @@ export const modelRepo = {
    * (names cannot contain ':'), its versions are soft-deleted and its aliases removed.
    */
   async softDelete(tx: Tx, modelId: string, name: string, now: string): Promise<void> {
-    await tx.updateTable('models').set({ name: `deleted:${modelId}:${name}`, deleted_at: now, updated_at: now, revision: sql<number>`revision + 1` }).where('id', '=', modelId).execute();
-    await tx.updateTable('model_versions').set({ deleted_at: now }).where('model_id', '=', modelId).where('deleted_at', 'is', null).execute();
+    await tx
+      .updateTable('models')
+      .set({
+        name: `deleted:${modelId}:${name}`,
+        deleted_at: now,
+        updated_at: now,
+        revision: sql<number>`revision + 1`,
+      })
+      .where('id', '=', modelId)
+      .execute();
+    await tx
+      .updateTable('model_versions')
+      .set({ deleted_at: now })
+      .where('model_id', '=', modelId)
+      .where('deleted_at', 'is', null)
+      .execute();
     await tx.deleteFrom('model_aliases').where('model_id', '=', modelId).execute();
   },
 
   /** The model's representation changed (aliases, latest version): a new revision, so a new ETag. */
   async touch(tx: Tx, modelId: string, now: string): Promise<void> {
-    await tx.updateTable('models').set({ revision: sql<number>`revision + 1`, updated_at: now }).where('id', '=', modelId).execute();
+    await tx
+      .updateTable('models')
+      .set({ revision: sql<number>`revision + 1`, updated_at: now })
+      .where('id', '=', modelId)
+      .execute();
   },
 
   /**
@@ -172,16 +216,30 @@ export const modelRepo = {
    * waits instead of failing the revision check (a no-op on SQLite, whose writes are serial).
    */
   async lock(tx: Tx, name: string): Promise<void> {
-    await tx.updateTable('models').set({ revision: sql<number>`revision` }).where('name', '=', name).execute();
+    await tx
+      .updateTable('models')
+      .set({ revision: sql<number>`revision` })
+      .where('name', '=', name)
+      .execute();
   },
 
   async deleteAlias(tx: Tx, modelId: string, alias: string): Promise<boolean> {
-    const res = await tx.deleteFrom('model_aliases').where('model_id', '=', modelId).where('alias', '=', alias).executeTakeFirst();
+    const res = await tx
+      .deleteFrom('model_aliases')
+      .where('model_id', '=', modelId)
+      .where('alias', '=', alias)
+      .executeTakeFirst();
     return Number(res.numDeletedRows) === 1;
   },
 
   async aliasesOfVersion(db: Executor, modelId: string, version: number): Promise<string[]> {
-    const rows = await db.selectFrom('model_aliases').select('alias').where('model_id', '=', modelId).where('version', '=', version).orderBy('alias').execute();
+    const rows = await db
+      .selectFrom('model_aliases')
+      .select('alias')
+      .where('model_id', '=', modelId)
+      .where('version', '=', version)
+      .orderBy('alias')
+      .execute();
     return rows.map((r) => r.alias);
   },
 };

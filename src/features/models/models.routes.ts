@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
 import { etagOf, revisionFromIfMatch } from '../../http/etag.ts';
-import { PageOf, PageQuery } from '../../http/pagination.ts';
+import { PageOf, PageQuery } from '../../lib/pagination.ts';
 import { IfMatchHeaders, Uuid } from '../common/common.schema.ts';
 import type { ModelService } from './models.service.ts';
 import { CreateModelBody, Model, ModelNameParams, PatchModelBody } from './models.schema.ts';
@@ -19,56 +19,89 @@ export function modelRoutes(app: App, { models, health }: { models: ModelService
     return items.map((m) => ({ ...m, health: h.get(m.id) }));
   };
 
-  app.post('/models', {
-    config: { auth: 'authenticated' },
-    schema: { tags, summary: 'Register a model under a use case', body: CreateModelBody, response: { 201: Model } },
-  }, async (request, reply) => {
-    const m = await models.create(contextOf(request), request.body);
-    return reply.status(201).header('location', `/api/v1/models/${encodeURIComponent(m.name)}`).header('etag', etagOf('model', m.id, m.revision)).send((await withHealth([m]))[0]!);
-  });
-
-  app.get('/models', {
-    config: { permission: 'inventory:read' },
-    schema: {
-      tags,
-      summary: 'List models by name, filtered by use case, tag and text',
-      querystring: Type.Object(
-        {
-          ...PageQuery,
-          useCaseId: Type.Optional(Uuid),
-          tag: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: '`key` (has the tag) or `key=value`' })),
-          q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'case-insensitive text in name or description' })),
-        },
-        { additionalProperties: false },
-      ),
-      response: { 200: PageOf(Model) },
+  app.post(
+    '/models',
+    {
+      config: { auth: 'authenticated' },
+      schema: { tags, summary: 'Register a model under a use case', body: CreateModelBody, response: { 201: Model } },
     },
-  }, async (request) => {
-    const page = await models.list(request.query);
-    return { ...page, items: await withHealth(page.items) };
-  });
-
-  app.get('/models/:name', {
-    config: { permission: 'inventory:read' },
-    schema: { tags, summary: 'Read a model', params: ModelNameParams, response: { 200: Model } },
-  }, async (request, reply) => {
-    const m = await models.get(request.params.name);
-    return reply.header('etag', etagOf('model', m.id, m.revision)).send((await withHealth([m]))[0]!);
-  });
-
-  app.patch('/models/:name', {
-    config: { auth: 'authenticated' },
-    schema: {
-      tags,
-      summary: 'Change a model: rename, move to another use case, description, tags (merge patch)',
-      params: ModelNameParams,
-      headers: IfMatchHeaders,
-      body: PatchModelBody,
-      response: { 200: Model },
+    async (request, reply) => {
+      const m = await models.create(contextOf(request), request.body);
+      return reply
+        .status(201)
+        .header('location', `/api/v1/models/${encodeURIComponent(m.name)}`)
+        .header('etag', etagOf('model', m.id, m.revision))
+        .send((await withHealth([m]))[0]!);
     },
-  }, async (request, reply) => {
-    const current = await models.get(request.params.name);
-    const m = await models.update(contextOf(request), request.params.name, request.body, revisionFromIfMatch(request.headers['if-match'], 'model', current.id));
-    return reply.header('etag', etagOf('model', m.id, m.revision)).send((await withHealth([m]))[0]!);
-  });
+  );
+
+  app.get(
+    '/models',
+    {
+      config: { permission: 'inventory:read' },
+      schema: {
+        tags,
+        summary: 'List models by name, filtered by use case, tag and text',
+        querystring: Type.Object(
+          {
+            ...PageQuery,
+            useCaseId: Type.Optional(Uuid),
+            tag: Type.Optional(
+              Type.String({ minLength: 1, maxLength: 1000, description: '`key` (has the tag) or `key=value`' }),
+            ),
+            q: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 200,
+                description: 'case-insensitive text in name or description',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: PageOf(Model) },
+      },
+    },
+    async (request) => {
+      const page = await models.list(request.query);
+      return { ...page, items: await withHealth(page.items) };
+    },
+  );
+
+  app.get(
+    '/models/:name',
+    {
+      config: { permission: 'inventory:read' },
+      schema: { tags, summary: 'Read a model', params: ModelNameParams, response: { 200: Model } },
+    },
+    async (request, reply) => {
+      const m = await models.get(request.params.name);
+      return reply.header('etag', etagOf('model', m.id, m.revision)).send((await withHealth([m]))[0]!);
+    },
+  );
+
+  app.patch(
+    '/models/:name',
+    {
+      config: { auth: 'authenticated' },
+      schema: {
+        tags,
+        summary: 'Change a model: rename, move to another use case, description, tags (merge patch)',
+        params: ModelNameParams,
+        headers: IfMatchHeaders,
+        body: PatchModelBody,
+        response: { 200: Model },
+      },
+    },
+    async (request, reply) => {
+      const current = await models.get(request.params.name);
+      const m = await models.update(
+        contextOf(request),
+        request.params.name,
+        request.body,
+        revisionFromIfMatch(request.headers['if-match'], 'model', current.id),
+      );
+      return reply.header('etag', etagOf('model', m.id, m.revision)).send((await withHealth([m]))[0]!);
+    },
+  );
 }

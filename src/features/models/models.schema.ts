@@ -39,12 +39,19 @@ export const Model = Type.Object({
   useCaseId: Uuid,
   description: Type.String(),
   tags: Tags,
-  latestVersion: Type.Union([Type.Integer(), Type.Null()], { description: 'highest version number issued, null before the first' }),
+  latestVersion: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'highest version number issued, null before the first',
+  }),
   aliases: Type.Record(Type.String(), Type.Integer(), { description: 'alias -> version number' }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
   createdBy: Type.Union([Type.String(), Type.Null()]),
-  health: Type.Optional(Type.Enum(['ok', 'warning', 'alerting', 'no-data'], { description: "production monitoring: the worst of its versions' (unresolved critical alert: alerting; warning: warning; no monitoring data for two windows: no-data)" })),
+  health: Type.Optional(
+    Type.Enum(['ok', 'warning', 'alerting', 'no-data'], {
+      description:
+        "production monitoring: the worst of its versions' (unresolved critical alert: alerting; warning: warning; no monitoring data for two windows: no-data)",
+    }),
+  ),
 });
 export type Model = Static<typeof Model>;
 

@@ -5,7 +5,7 @@ import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import type { UseCaseRepo } from '../use-cases/use-cases.repo.ts';
-import { decodeCursor, toPage, type Page } from '../../http/pagination.ts';
+import { decodeCursor, toPage, type Page } from '../../lib/pagination.ts';
 import type { ModelRecord, ModelRepo } from './models.repo.ts';
 import type { CreateModelBody, PatchModelBody } from './models.schema.ts';
 
@@ -23,11 +23,23 @@ export function parseTagFilter(tag: string | undefined): { key: string; value?: 
   return i < 0 ? { key: tag } : { key: tag.slice(0, i), value: tag.slice(i + 1) };
 }
 
-export function createModelService({ db, transact, models, useCases, audit, clock, ids, onModelChanged }: ModelServiceDeps) {
+export function createModelService({
+  db,
+  transact,
+  models,
+  useCases,
+  audit,
+  clock,
+  ids,
+  onModelChanged,
+}: ModelServiceDeps) {
   /** The team owning a use case (and so its models); invalid_reference when it does not exist. */
   async function teamOf(exec: Executor, useCaseId: string): Promise<string> {
     const uc = await useCases.get(exec, useCaseId);
-    if (!uc) throw new DomainError('invalid_reference', `use case '${useCaseId}' does not exist`, { errors: [{ pointer: '/body/useCaseId', message: 'does not exist' }] });
+    if (!uc)
+      throw new DomainError('invalid_reference', `use case '${useCaseId}' does not exist`, {
+        errors: [{ pointer: '/body/useCaseId', message: 'does not exist' }],
+      });
     return uc.ownerTeam;
   }
 
@@ -50,7 +62,11 @@ export function createModelService({ db, transact, models, useCases, audit, cloc
       await transact(async (tx) => {
         authorize(ctx, 'model:write', await teamOf(tx, input.useCaseId));
         await models.insert(tx, record);
-        await audit.append(tx, ctx, { action: 'model.create', subject: { type: 'model', id: record.id }, after: record });
+        await audit.append(tx, ctx, {
+          action: 'model.create',
+          subject: { type: 'model', id: record.id },
+          after: record,
+        });
       });
       return record;
     },
@@ -61,16 +77,27 @@ export function createModelService({ db, transact, models, useCases, audit, cloc
       return found;
     },
 
-    async update(ctx: RequestContext, name: string, patch: PatchModelBody, expectedRevision: number | undefined): Promise<ModelRecord> {
+    async update(
+      ctx: RequestContext,
+      name: string,
+      patch: PatchModelBody,
+      expectedRevision: number | undefined,
+    ): Promise<ModelRecord> {
       const updated = await transact(async (tx) => {
         await models.lock(tx, name);
         const current = await models.getByName(tx, name);
         if (!current) throw notFound('model', name);
         authorize(ctx, 'model:write', await teamOf(tx, current.useCaseId));
-        if (patch.useCaseId !== undefined && patch.useCaseId !== current.useCaseId) authorize(ctx, 'model:write', await teamOf(tx, patch.useCaseId));
+        if (patch.useCaseId !== undefined && patch.useCaseId !== current.useCaseId)
+          authorize(ctx, 'model:write', await teamOf(tx, patch.useCaseId));
         assertRevision('model', current.revision, expectedRevision);
         const { tags: tagPatch, ...fields } = patch;
-        const next: ModelRecord = { ...current, ...fields, updatedAt: clock.now().toISOString(), revision: current.revision + 1 };
+        const next: ModelRecord = {
+          ...current,
+          ...fields,
+          updatedAt: clock.now().toISOString(),
+          revision: current.revision + 1,
+        };
         if (!(await models.update(tx, next, current.revision))) assertRevision('model', -1, current.revision);
         if (tagPatch) {
           await models.patchTags(tx, current.id, tagPatch);
@@ -80,7 +107,12 @@ export function createModelService({ db, transact, models, useCases, audit, cloc
             else next.tags[k] = v;
           }
         }
-        await audit.append(tx, ctx, { action: 'model.update', subject: { type: 'model', id: current.id }, before: current, after: next });
+        await audit.append(tx, ctx, {
+          action: 'model.update',
+          subject: { type: 'model', id: current.id },
+          before: current,
+          after: next,
+        });
         return next;
       });
       onModelChanged(updated.id);
@@ -99,13 +131,23 @@ export function createModelService({ db, transact, models, useCases, audit, cloc
         authorize(ctx, 'model:write', await teamOf(tx, current.useCaseId));
         await refuse?.(tx, current);
         await models.softDelete(tx, current.id, current.name, clock.now().toISOString());
-        await audit.append(tx, ctx, { action: 'model.delete', subject: { type: 'model', id: current.id }, before: current });
+        await audit.append(tx, ctx, {
+          action: 'model.delete',
+          subject: { type: 'model', id: current.id },
+          before: current,
+        });
         return current.id;
       });
       onModelChanged(id);
     },
 
-    async list(opts: { limit: number; cursor?: string; useCaseId?: string; tag?: string; q?: string }): Promise<Page<ModelRecord>> {
+    async list(opts: {
+      limit: number;
+      cursor?: string;
+      useCaseId?: string;
+      tag?: string;
+      q?: string;
+    }): Promise<Page<ModelRecord>> {
       const after = decodeCursor(opts.cursor, ['string']) as [string] | undefined;
       const rows = await models.list(db, {
         afterName: after?.[0],

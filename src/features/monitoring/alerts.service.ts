@@ -31,7 +31,13 @@ export interface AlertsDeps extends CommandDeps {
   /** The pack and EU AI Act category of a use case's current assessment. */
   assessment: (exec: Executor, useCaseId: string) => Promise<{ pack: PolicyPack; euAiAct: string } | null>;
   useCaseTeam: (exec: Executor, useCaseId: string) => Promise<string | undefined>;
-  createTasks: (tx: Tx, subject: { type: 'model-version' | 'use-case'; id: string; team: string }, pack: PolicyPack, step: string, specs: TaskSpec[]) => Promise<TaskTable[]>;
+  createTasks: (
+    tx: Tx,
+    subject: { type: 'model-version' | 'use-case'; id: string; team: string },
+    pack: PolicyPack,
+    step: string,
+    specs: TaskSpec[],
+  ) => Promise<TaskTable[]>;
   /** The version's evidence changed: approvals it covered go stale, gates re-open. */
   changed: (tx: Tx, ctx: RequestContext, versionId: string) => Promise<void>;
 }
@@ -117,7 +123,13 @@ export function createAlertsService(deps: AlertsDeps) {
   });
 
   /** Tasks for the Responsible/Accountable of the RACI's monitoring rows; who to tell (Consulted/Informed). */
-  async function routeToRaci(tx: Tx, subject: AlertSubject, pack: PolicyPack | null, title: string, details: Record<string, unknown>) {
+  async function routeToRaci(
+    tx: Tx,
+    subject: AlertSubject,
+    pack: PolicyPack | null,
+    title: string,
+    details: Record<string, unknown>,
+  ) {
     if (!pack) return { tasks: [] as TaskTable[], notify: [] as { role: string; raci: string }[] };
     const rows = pack.raci.filter((r) => r.task === 'monitoring' || r.step === 'monitoring');
     const step = rows[0]?.step ?? pack.steps[pack.steps.length - 1]!.id;
@@ -129,13 +141,42 @@ export function createAlertsService(deps: AlertsDeps) {
         else if (letter) specs.push({ kind: 'raci', title, role, raci: letter, details });
       }
     }
-    const target = subject.versionId ? { type: 'model-version' as const, id: subject.versionId, team: subject.team } : { type: 'use-case' as const, id: subject.useCaseId, team: subject.team };
+    const target = subject.versionId
+      ? { type: 'model-version' as const, id: subject.versionId, team: subject.team }
+      : { type: 'use-case' as const, id: subject.useCaseId, team: subject.team };
     return { tasks: await deps.createTasks(tx, target, pack, step, specs), notify };
   }
 
-  async function open(tx: Tx, ctx: RequestContext, subject: AlertSubject, o: RuleOutcome, windowStartMs: number | null, key: string): Promise<void> {
+  async function open(
+    tx: Tx,
+    ctx: RequestContext,
+    subject: AlertSubject,
+    o: RuleOutcome,
+    windowStartMs: number | null,
+    key: string,
+  ): Promise<void> {
     const now = clock.now().toISOString();
-    const row: AlertTable = { id: ids.next(), use_case_id: subject.useCaseId, model_version_id: subject.versionId, rule_id: o.rule.id, metric: o.metric, comparator: o.rule.comparator, threshold: o.rule.threshold, severity: o.rule.severity, value: o.value, window_start_ms: windowStartMs, state: 'open', opened_at: now, last_seen_at: now, acknowledged_at: null, acknowledged_by: null, resolved_at: null, resolved_by: null, note: null, open_key: key };
+    const row: AlertTable = {
+      id: ids.next(),
+      use_case_id: subject.useCaseId,
+      model_version_id: subject.versionId,
+      rule_id: o.rule.id,
+      metric: o.metric,
+      comparator: o.rule.comparator,
+      threshold: o.rule.threshold,
+      severity: o.rule.severity,
+      value: o.value,
+      window_start_ms: windowStartMs,
+      state: 'open',
+      opened_at: now,
+      last_seen_at: now,
+      acknowledged_at: null,
+      acknowledged_by: null,
+      resolved_at: null,
+      resolved_by: null,
+      note: null,
+      open_key: key,
+    };
     // Another transaction opened it first (PostgreSQL, concurrent windows or KPI batches): refresh instead.
     if (!(await repo.insertAlert(tx, row))) {
       const other = await repo.alertByOpenKey(tx, key);
@@ -144,36 +185,85 @@ export function createAlertsService(deps: AlertsDeps) {
     }
     const assessment = await deps.assessment(tx, subject.useCaseId);
     const title = `Alert (${o.rule.severity}): ${o.rule.title ?? o.rule.id} on ${subject.label}: ${o.metric} = ${o.value} ${o.rule.comparator} ${o.rule.threshold}`;
-    const routed = await routeToRaci(tx, subject, assessment?.pack ?? null, title, { alert: row.id, metric: o.metric, value: o.value });
+    const routed = await routeToRaci(tx, subject, assessment?.pack ?? null, title, {
+      alert: row.id,
+      metric: o.metric,
+      value: o.value,
+    });
     await audit.append(tx, ctx, {
       action: 'alert.open',
-      subject: subject.versionId ? { type: 'model-version', id: subject.versionId } : { type: 'use-case', id: subject.useCaseId },
-      after: { alert: toAlert(row), team: subject.team, tasks: routed.tasks.map((t) => ({ id: t.id, role: t.role, raci: t.raci })), notify: routed.notify },
+      subject: subject.versionId
+        ? { type: 'model-version', id: subject.versionId }
+        : { type: 'use-case', id: subject.useCaseId },
+      after: {
+        alert: toAlert(row),
+        team: subject.team,
+        tasks: routed.tasks.map((t) => ({ id: t.id, role: t.role, raci: t.raci })),
+        notify: routed.notify,
+      },
     });
     // Drift and decay put the evidence an approval rested on in doubt: recorded as evidence of the
     // version, the approvals covering the old state go stale and re-review tasks open.
     if (subject.versionId && DRIFT_OR_DECAY.test(o.metric)) {
-      const result = { alert: row.id, rule: o.rule.id, metric: o.metric, value: o.value, comparator: o.rule.comparator, threshold: o.rule.threshold, severity: o.rule.severity, window: windowStartMs === null ? null : new Date(windowStartMs).toISOString() };
-      const e: EvidenceTable = { id: ids.next(), model_version_id: subject.versionId, kind: 'monitoring-alert', content_hash: `sha256:${createHash('sha256').update(canonicalize({ kind: 'monitoring-alert', result })).digest('hex')}`, artifact_digest: null, data_digest: null, spec: canonicalize({ rule: o.rule }), engine: 'steward-monitoring/1', result: canonicalize(result), metrics: '{}', created_at: now, created_by: null };
+      const result = {
+        alert: row.id,
+        rule: o.rule.id,
+        metric: o.metric,
+        value: o.value,
+        comparator: o.rule.comparator,
+        threshold: o.rule.threshold,
+        severity: o.rule.severity,
+        window: windowStartMs === null ? null : new Date(windowStartMs).toISOString(),
+      };
+      const e: EvidenceTable = {
+        id: ids.next(),
+        model_version_id: subject.versionId,
+        kind: 'monitoring-alert',
+        content_hash: `sha256:${createHash('sha256')
+          .update(canonicalize({ kind: 'monitoring-alert', result }))
+          .digest('hex')}`,
+        artifact_digest: null,
+        data_digest: null,
+        spec: canonicalize({ rule: o.rule }),
+        engine: 'steward-monitoring/1',
+        result: canonicalize(result),
+        metrics: '{}',
+        created_at: now,
+        created_by: null,
+      };
       await deps.evidence.insert(tx, e);
       await deps.changed(tx, ctx, subject.versionId);
     }
   }
 
-  async function transition(ctx: RequestContext, id: string, to: 'acknowledged' | 'resolved', note: string | undefined): Promise<Alert> {
+  async function transition(
+    ctx: RequestContext,
+    id: string,
+    to: 'acknowledged' | 'resolved',
+    note: string | undefined,
+  ): Promise<Alert> {
     return transact(async (tx) => {
       const a = await repo.alert(tx, id);
       if (!a) throw notFound('alert', id);
       const team = await deps.useCaseTeam(tx, a.use_case_id);
       authorize(ctx, 'alert:write', team!);
       if (a.state === 'resolved') throw new DomainError('conflict', `alert ${id} is already resolved`);
-      if (to === 'acknowledged' && a.state === 'acknowledged') throw new DomainError('conflict', `alert ${id} is already acknowledged`);
+      if (to === 'acknowledged' && a.state === 'acknowledged')
+        throw new DomainError('conflict', `alert ${id} is already acknowledged`);
       const now = clock.now().toISOString();
-      const set: Partial<AlertTable> = to === 'acknowledged' ? { state: to, acknowledged_at: now, acknowledged_by: actorId(ctx) } : { state: to, resolved_at: now, resolved_by: actorId(ctx), open_key: null };
+      const set: Partial<AlertTable> =
+        to === 'acknowledged'
+          ? { state: to, acknowledged_at: now, acknowledged_by: actorId(ctx) }
+          : { state: to, resolved_at: now, resolved_by: actorId(ctx), open_key: null };
       if (note !== undefined) set.note = note;
       await repo.updateAlert(tx, id, set);
       const after = toAlert({ ...a, ...set });
-      await audit.append(tx, ctx, { action: to === 'acknowledged' ? 'alert.acknowledge' : 'alert.resolve', subject: { type: 'alert', id }, before: { state: a.state }, after });
+      await audit.append(tx, ctx, {
+        action: to === 'acknowledged' ? 'alert.acknowledge' : 'alert.resolve',
+        subject: { type: 'alert', id },
+        before: { state: a.state },
+        after,
+      });
       return after;
     });
   }
@@ -183,12 +273,24 @@ export function createAlertsService(deps: AlertsDeps) {
      * Applies rule outcomes for a subject: a firing rule opens an alert (or refreshes the open one),
      * a rule no longer firing resolves its open alert (by the system, with the value that cleared it).
      */
-    async apply(tx: Tx, ctx: RequestContext, subject: AlertSubject, outcomes: RuleOutcome[], windowStartMs: number | null, scope?: { families: string[]; rules: string[] }): Promise<void> {
+    async apply(
+      tx: Tx,
+      ctx: RequestContext,
+      subject: AlertSubject,
+      outcomes: RuleOutcome[],
+      windowStartMs: number | null,
+      scope?: { families: string[]; rules: string[] },
+    ): Promise<void> {
       const now = clock.now().toISOString();
       const resolve = async (existing: AlertTable, value: number | null, note: string) => {
         const set = { state: 'resolved', resolved_at: now, resolved_by: null, open_key: null, value, note };
         await repo.updateAlert(tx, existing.id, set);
-        await audit.append(tx, ctx, { action: 'alert.resolve', subject: { type: 'alert', id: existing.id }, before: { state: existing.state }, after: toAlert({ ...existing, ...set }) });
+        await audit.append(tx, ctx, {
+          action: 'alert.resolve',
+          subject: { type: 'alert', id: existing.id },
+          before: { state: existing.state },
+          after: toAlert({ ...existing, ...set }),
+        });
       };
       const seen = new Set<string>();
       for (const o of outcomes) {
@@ -196,15 +298,31 @@ export function createAlertsService(deps: AlertsDeps) {
         seen.add(key);
         const existing = await repo.alertByOpenKey(tx, key);
         if (o.firing && !existing) await open(tx, ctx, subject, o, windowStartMs, key);
-        else if (o.firing && existing) await repo.updateAlert(tx, existing.id, { value: o.value, last_seen_at: now, severity: o.rule.severity, window_start_ms: windowStartMs });
+        else if (o.firing && existing)
+          await repo.updateAlert(tx, existing.id, {
+            value: o.value,
+            last_seen_at: now,
+            severity: o.rule.severity,
+            window_start_ms: windowStartMs,
+          });
         else if (!o.firing && existing) await resolve(existing, o.value, `cleared: ${o.metric} = ${o.value}`);
       }
       // Within the families just decided, an open alert whose rule or metric is no longer
       // produced (a rule removed, a feature no longer monitored) resolves instead of lingering.
       if (scope && subject.versionId) {
-        for (const a of await repo.alerts(tx, { versionId: subject.versionId, states: ['open', 'acknowledged'] }, 10_000)) {
+        for (const a of await repo.alerts(
+          tx,
+          { versionId: subject.versionId, states: ['open', 'acknowledged'] },
+          10_000,
+        )) {
           if (a.open_key && !seen.has(a.open_key) && scope.families.includes(a.metric.split('.')[0]!)) {
-            await resolve(a, a.value, scope.rules.includes(a.rule_id) ? `cleared: ${a.metric} is no longer monitored` : `cleared: rule ${a.rule_id} no longer applies`);
+            await resolve(
+              a,
+              a.value,
+              scope.rules.includes(a.rule_id)
+                ? `cleared: ${a.metric} is no longer monitored`
+                : `cleared: rule ${a.rule_id} no longer applies`,
+            );
           }
         }
       }
@@ -219,14 +337,22 @@ export function createAlertsService(deps: AlertsDeps) {
       return toAlert(a);
     },
 
-    async list(where: { versionId?: string; useCaseId?: string; states?: string[] }, limit: number, after?: string): Promise<{ items: Alert[]; nextCursor: string | null }> {
+    async list(
+      where: { versionId?: string; useCaseId?: string; states?: string[] },
+      limit: number,
+      after?: string,
+    ): Promise<{ items: Alert[]; nextCursor: string | null }> {
       const rows = await repo.alerts(db, where, limit + 1, after);
       const page = rows.slice(0, limit);
       return { items: page.map(toAlert), nextCursor: rows.length > limit ? page.at(-1)!.id : null };
     },
 
     /** Opens an incident on a use case, or escalates an alert into one. */
-    async openIncident(ctx: RequestContext, from: { alertId?: string; useCaseId?: string }, body: { title: string; description: string; severity: string; category?: string; awareAt?: string }): Promise<Incident> {
+    async openIncident(
+      ctx: RequestContext,
+      from: { alertId?: string; useCaseId?: string },
+      body: { title: string; description: string; severity: string; category?: string; awareAt?: string },
+    ): Promise<Incident> {
       return transact(async (tx) => {
         let useCaseId = from.useCaseId;
         let versionId: string | null = null;
@@ -241,20 +367,56 @@ export function createAlertsService(deps: AlertsDeps) {
         authorize(ctx, 'alert:write', team);
         const assessment = await deps.assessment(tx, useCaseId!);
         if (body.category && assessment?.euAiAct !== 'high-risk') {
-          throw new DomainError('validation_failed', `Art. 73 serious-incident reporting applies to high-risk AI systems; this use case is classified '${assessment?.euAiAct ?? 'unassessed'}' under the EU AI Act`, { errors: [{ pointer: '/body/category', message: 'only for high-risk use cases' }] });
+          throw new DomainError(
+            'validation_failed',
+            `Art. 73 serious-incident reporting applies to high-risk AI systems; this use case is classified '${assessment?.euAiAct ?? 'unassessed'}' under the EU AI Act`,
+            { errors: [{ pointer: '/body/category', message: 'only for high-risk use cases' }] },
+          );
         }
         const now = clock.now();
         const awareAt = body.awareAt ?? now.toISOString();
-        if (Date.parse(awareAt) > now.getTime()) throw new DomainError('validation_failed', 'awareAt lies in the future', { errors: [{ pointer: '/body/awareAt', message: 'in the future' }] });
-        const row: IncidentTable = { id: ids.next(), use_case_id: useCaseId!, model_version_id: versionId, alert_id: from.alertId ?? null, title: body.title, description: body.description, severity: body.severity, category: body.category ?? null, aware_at: awareAt, report_due_at: body.category ? art73Deadline(new Date(awareAt), body.category as Art73Category).toISOString() : null, reported_at: null, reported_by: null, report_reference: null, state: 'open', opened_at: now.toISOString(), opened_by: actorId(ctx), closed_at: null, closed_by: null };
+        if (Date.parse(awareAt) > now.getTime())
+          throw new DomainError('validation_failed', 'awareAt lies in the future', {
+            errors: [{ pointer: '/body/awareAt', message: 'in the future' }],
+          });
+        const row: IncidentTable = {
+          id: ids.next(),
+          use_case_id: useCaseId!,
+          model_version_id: versionId,
+          alert_id: from.alertId ?? null,
+          title: body.title,
+          description: body.description,
+          severity: body.severity,
+          category: body.category ?? null,
+          aware_at: awareAt,
+          report_due_at: body.category
+            ? art73Deadline(new Date(awareAt), body.category as Art73Category).toISOString()
+            : null,
+          reported_at: null,
+          reported_by: null,
+          report_reference: null,
+          state: 'open',
+          opened_at: now.toISOString(),
+          opened_by: actorId(ctx),
+          closed_at: null,
+          closed_by: null,
+        };
         await repo.insertIncident(tx, row);
         const incident = toIncident(row);
-        await audit.append(tx, ctx, { action: 'incident.open', subject: { type: 'use-case', id: useCaseId! }, after: incident });
+        await audit.append(tx, ctx, {
+          action: 'incident.open',
+          subject: { type: 'use-case', id: useCaseId! },
+          after: incident,
+        });
         return incident;
       });
     },
 
-    async updateIncident(ctx: RequestContext, id: string, change: { report?: { reference?: string }; close?: true }): Promise<Incident> {
+    async updateIncident(
+      ctx: RequestContext,
+      id: string,
+      change: { report?: { reference?: string }; close?: true },
+    ): Promise<Incident> {
       return transact(async (tx) => {
         const i = await repo.incident(tx, id);
         if (!i) throw notFound('incident', id);
@@ -263,12 +425,23 @@ export function createAlertsService(deps: AlertsDeps) {
         const now = clock.now().toISOString();
         let set: Partial<IncidentTable>;
         if (change.report) {
-          if (i.reported_at) throw new DomainError('conflict', `incident ${id} was already reported on ${i.reported_at}`);
-          set = { reported_at: now, reported_by: actorId(ctx), report_reference: change.report.reference ?? null, state: 'reported' };
+          if (i.reported_at)
+            throw new DomainError('conflict', `incident ${id} was already reported on ${i.reported_at}`);
+          set = {
+            reported_at: now,
+            reported_by: actorId(ctx),
+            report_reference: change.report.reference ?? null,
+            state: 'reported',
+          };
         } else set = { closed_at: now, closed_by: actorId(ctx), state: 'closed' };
         await repo.updateIncident(tx, id, set);
         const after = toIncident({ ...i, ...set });
-        await audit.append(tx, ctx, { action: change.report ? 'incident.report' : 'incident.close', subject: { type: 'incident', id }, before: { state: i.state }, after });
+        await audit.append(tx, ctx, {
+          action: change.report ? 'incident.report' : 'incident.close',
+          subject: { type: 'incident', id },
+          before: { state: i.state },
+          after,
+        });
         return after;
       });
     },

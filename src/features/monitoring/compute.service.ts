@@ -5,9 +5,22 @@
 
 import { systemContext } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
-import { CleanSample, columnDrift, countsDrift, datasetDrift, type ColumnDecision, type DriftOptions } from '../../domain/drift/drift.ts';
+import {
+  CleanSample,
+  columnDrift,
+  countsDrift,
+  datasetDrift,
+  type ColumnDecision,
+  type DriftOptions,
+} from '../../domain/drift/drift.ts';
 import { binOf, mergeProfiles, type Profile } from '../../domain/monitoring/profile.ts';
-import { effectiveRules, evaluateRules, familyOf, type AlertRule, type Family } from '../../domain/monitoring/alerts.ts';
+import {
+  effectiveRules,
+  evaluateRules,
+  familyOf,
+  type AlertRule,
+  type Family,
+} from '../../domain/monitoring/alerts.ts';
 import { evaluate, type EvaluationData } from '../../domain/metrics/evaluate.ts';
 import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import type { Transact } from '../../db/transact.ts';
@@ -18,7 +31,23 @@ import { cellValue, type Monitor, type MonitorsService, type ReferenceColumn } f
 import { NumberColumn } from '../evidence/parse.ts';
 
 // Metrics where higher is better; for the rest (errors, losses) decay is the rise.
-const HIGHER_IS_BETTER = new Set(['accuracy', 'precision', 'recall', 'f1', 'roc-auc', 'r2', 'balanced-accuracy', 'macro-f1', 'weighted-f1', 'specificity', 'tpr', 'tnr', 'demographic-parity-ratio', 'equalized-odds-ratio', 'disparate-impact']);
+const HIGHER_IS_BETTER = new Set([
+  'accuracy',
+  'precision',
+  'recall',
+  'f1',
+  'roc-auc',
+  'r2',
+  'balanced-accuracy',
+  'macro-f1',
+  'weighted-f1',
+  'specificity',
+  'tpr',
+  'tnr',
+  'demographic-parity-ratio',
+  'equalized-odds-ratio',
+  'disparate-impact',
+]);
 
 export interface ComputeDeps {
   db: Executor;
@@ -28,7 +57,10 @@ export interface ComputeDeps {
   monitors: Pick<MonitorsService, 'current' | 'referenceColumns'>;
   alerts: Pick<AlertsService, 'apply'>;
   /** Who the version belongs to, its tier and pack (for default alert rules). */
-  subject: (exec: Executor, versionId: string) => Promise<{ subject: AlertSubject; tier: number | null; pack: PolicyPack | null } | null>;
+  subject: (
+    exec: Executor,
+    versionId: string,
+  ) => Promise<{ subject: AlertSubject; tier: number | null; pack: PolicyPack | null } | null>;
   /** Flat metrics of the version's latest evaluation (decay is measured against them). */
   evaluated: (exec: Executor, versionId: string) => Promise<Record<string, number>>;
   /** Numerical values a window computation may hold; above it the window is sampled. */
@@ -56,11 +88,32 @@ interface WindowData {
 
 const PAGE = 5000;
 
-async function gather(repo: MonitoringRepo, db: Executor, versionId: string, from: number, to: number, monitor: Monitor | null, every: number): Promise<WindowData> {
+async function gather(
+  repo: MonitoringRepo,
+  db: Executor,
+  versionId: string,
+  from: number,
+  to: number,
+  monitor: Monitor | null,
+  every: number,
+): Promise<WindowData> {
   const features = Object.entries(monitor?.config.features ?? {});
   const config = monitor?.config;
-  const d: WindowData = { rows: 0, numerical: new Map(), categorical: new Map(), labelled: 0, yTrue: new NumberColumn(), yPred: new NumberColumn(), score: new NumberColumn(), scored: true, classes: { yTrue: [], yPred: [] }, sensitive: Object.fromEntries((config?.sensitive ?? []).map((c) => [c, []])), problem: null };
-  for (const [name, type] of features) type === 'numerical' ? d.numerical.set(name, new NumberColumn()) : d.categorical.set(name, new Map());
+  const d: WindowData = {
+    rows: 0,
+    numerical: new Map(),
+    categorical: new Map(),
+    labelled: 0,
+    yTrue: new NumberColumn(),
+    yPred: new NumberColumn(),
+    score: new NumberColumn(),
+    scored: true,
+    classes: { yTrue: [], yPred: [] },
+    sensitive: Object.fromEntries((config?.sensitive ?? []).map((c) => [c, []])),
+    problem: null,
+  };
+  for (const [name, type] of features)
+    type === 'numerical' ? d.numerical.set(name, new NumberColumn()) : d.categorical.set(name, new Map());
   // One string per distinct group value, shared by the rows that have it.
   const interned = new Map<string, string>();
   const intern = (v: string) => interned.get(v) ?? (interned.set(v, v), v);
@@ -92,7 +145,8 @@ async function gather(repo: MonitoringRepo, db: Executor, versionId: string, fro
       } else {
         const y = Number(label);
         const yhat = Number(prediction);
-        if (!Number.isFinite(y) || !Number.isFinite(yhat)) d.problem = 'regression labels and predictions must be numbers';
+        if (!Number.isFinite(y) || !Number.isFinite(yhat))
+          d.problem = 'regression labels and predictions must be numbers';
         d.yTrue.push(y);
         d.yPred.push(yhat);
       }
@@ -104,7 +158,12 @@ async function gather(repo: MonitoringRepo, db: Executor, versionId: string, fro
 }
 
 /** Drift of one window from its records or, when only those arrived, its profiles; null with neither. */
-function windowDrift(monitor: Monitor, reference: Record<string, ReferenceColumn>, data: WindowData, profiles: Profile[]) {
+function windowDrift(
+  monitor: Monitor,
+  reference: Record<string, ReferenceColumn>,
+  data: WindowData,
+  profiles: Profile[],
+) {
   const { config } = monitor;
   const columns: Record<string, unknown> = {};
   const decisions: Record<string, ColumnDecision> = {};
@@ -119,7 +178,9 @@ function windowDrift(monitor: Monitor, reference: Record<string, ReferenceColumn
   const categories = (ref: Record<string, number>, cur: Map<string, number> | Record<string, number>) => {
     const get = (k: string) => (cur instanceof Map ? cur.get(k) : cur[k]) ?? 0;
     // Keys empty on both sides (a zero count sent in a profile) carry nothing and would make chi-square 0/0.
-    const keys = [...new Set([...Object.keys(ref), ...(cur instanceof Map ? cur.keys() : Object.keys(cur))])].filter((k) => (ref[k] ?? 0) + get(k) > 0).sort();
+    const keys = [...new Set([...Object.keys(ref), ...(cur instanceof Map ? cur.keys() : Object.keys(cur))])]
+      .filter((k) => (ref[k] ?? 0) + get(k) > 0)
+      .sort();
     return [keys.map((k) => ref[k] ?? 0), keys.map(get)] as const;
   };
   for (const [name, type] of Object.entries(config.features)) {
@@ -128,8 +189,15 @@ function windowDrift(monitor: Monitor, reference: Record<string, ReferenceColumn
     let result: ReturnType<typeof columnDrift> | ReturnType<typeof countsDrift>;
     if (!merged) {
       // The frozen reference is stored cleaned and sorted: it is not cleaned and sorted again per window.
-      if (type === 'numerical') result = columnDrift('numerical', new CleanSample(ref.values!), data.numerical.get(name)!.done(), optionsFor(name));
-      else result = countsDrift('categorical', ...categories(ref.counts!, data.categorical.get(name)!), optionsFor(name));
+      if (type === 'numerical')
+        result = columnDrift(
+          'numerical',
+          new CleanSample(ref.values!),
+          data.numerical.get(name)!.done(),
+          optionsFor(name),
+        );
+      else
+        result = countsDrift('categorical', ...categories(ref.counts!, data.categorical.get(name)!), optionsFor(name));
     } else {
       const f = merged.features[name];
       if (!f) continue;
@@ -137,14 +205,20 @@ function windowDrift(monitor: Monitor, reference: Record<string, ReferenceColumn
         const refCounts = new Array<number>(f.histogram.edges.length + 1).fill(0);
         for (const v of ref.values!) refCounts[binOf(f.histogram.edges, v)]!++;
         result = countsDrift('numerical', refCounts, f.histogram.counts, optionsFor(name));
-      } else if (f.type === 'categorical' && ref.type === 'categorical') result = countsDrift('categorical', ...categories(ref.counts!, f.categories), optionsFor(name));
+      } else if (f.type === 'categorical' && ref.type === 'categorical')
+        result = countsDrift('categorical', ...categories(ref.counts!, f.categories), optionsFor(name));
       else continue;
     }
     // Every column says its deciding test the same way, whichever statistics it was computed from.
     columns[name] = { ...result.report, decision: result.decision };
     decisions[name] = result.decision;
   }
-  return { from: merged ? 'profiles' : 'records', columns, decisions, ...datasetDrift(decisions, config.drift.driftShare) };
+  return {
+    from: merged ? 'profiles' : 'records',
+    columns,
+    decisions,
+    ...datasetDrift(decisions, config.drift.driftShare),
+  };
 }
 
 /** Performance of the labelled records of a window, with the evidence engine's metrics. */
@@ -156,7 +230,16 @@ function windowPerformance(monitor: Monitor, d: WindowData) {
   if (config.task === 'multiclass-classification') data.classes = d.classes;
   const score = d.score.done();
   if (config.task === 'binary-classification' && d.scored) data.score = score;
-  const r = evaluate({ task: config.task, label: 'label', ...(data.score ? { score: 'score' } : {}), sensitive: config.sensitive ?? [], slices: { minRows: 30 } }, data);
+  const r = evaluate(
+    {
+      task: config.task,
+      label: 'label',
+      ...(data.score ? { score: 'score' } : {}),
+      sensitive: config.sensitive ?? [],
+      slices: { minRows: 30 },
+    },
+    data,
+  );
   return { rows: d.labelled, metrics: r.metrics, performance: r.performance, fairness: r.fairness };
 }
 
@@ -172,7 +255,14 @@ export function createComputeService(deps: ComputeDeps) {
    * the newest window, performance on the newest window with labels (labels often arrive days
    * later). Serialised per version, so two windows computed at once cannot both decide.
    */
-  async function decide(tx: Tx, versionId: string, start: number, monitor: Monitor, metrics: Record<string, number>, labelled: boolean): Promise<void> {
+  async function decide(
+    tx: Tx,
+    versionId: string,
+    start: number,
+    monitor: Monitor,
+    metrics: Record<string, number>,
+    labelled: boolean,
+  ): Promise<void> {
     const who = await deps.subject(tx, versionId);
     if (!who) return;
     await repo.lockVersion(tx, versionId);
@@ -180,9 +270,16 @@ export function createComputeService(deps: ComputeDeps) {
     if (!(await repo.newerWindow(tx, versionId, start, false))) families.push('drift', 'predictions');
     if (labelled && !(await repo.newerWindow(tx, versionId, start, true))) families.push('performance');
     if (families.length === 0) return;
-    const rules = effectiveRules((who.pack?.alertRules ?? []) as AlertRule[], who.tier, monitor.config.alertRules as AlertRule[]).filter((r) => families.includes(familyOf(r.metric)));
+    const rules = effectiveRules(
+      (who.pack?.alertRules ?? []) as AlertRule[],
+      who.tier,
+      monitor.config.alertRules as AlertRule[],
+    ).filter((r) => families.includes(familyOf(r.metric)));
     const outcomes = evaluateRules(rules, metrics);
-    await deps.alerts.apply(tx, systemContext(`monitoring:${versionId}:${start}`), who.subject, outcomes, start, { families, rules: rules.map((r) => r.id) });
+    await deps.alerts.apply(tx, systemContext(`monitoring:${versionId}:${start}`), who.subject, outcomes, start, {
+      families,
+      rules: rules.map((r) => r.id),
+    });
   }
 
   return {
@@ -199,7 +296,9 @@ export function createComputeService(deps: ComputeDeps) {
         const total = await repo.countWindowRows(db, versionId, w.window_start_ms, w.window_end_ms);
         const every = Math.max(1, Math.ceil((total * Math.max(1, numerical)) / maxValues));
         const data = await gather(repo, db, versionId, w.window_start_ms, w.window_end_ms, monitor, every);
-        const profiles = (await repo.windowProfiles(db, versionId, w.window_start_ms, w.window_end_ms)).map((p) => JSON.parse(p.profile) as Profile);
+        const profiles = (await repo.windowProfiles(db, versionId, w.window_start_ms, w.window_end_ms)).map(
+          (p) => JSON.parse(p.profile) as Profile,
+        );
         let drift: ReturnType<typeof windowDrift> = null;
         let performance: ReturnType<typeof windowPerformance> = null;
         if (monitor) {
@@ -211,8 +310,29 @@ export function createComputeService(deps: ComputeDeps) {
         const evaluated = await deps.evaluated(db, versionId);
         const count = total + profiles.reduce((n, p) => n + p.count, 0);
         await transact(async (tx: Tx) => {
-          const saved = await repo.saveWindow(tx, { model_version_id: versionId, window_start_ms: w.window_start_ms, drift: drift && JSON.stringify(drift), performance: performance && JSON.stringify(performance), rows: count, labelled: performance?.rows ?? 0, computed_at: clock.now().toISOString(), config_id: monitor?.id ?? null }, generation);
-          if (saved && monitor) await decide(tx, versionId, w.window_start_ms, monitor, windowMetrics(drift, performance, evaluated, count), (performance?.rows ?? 0) > 0);
+          const saved = await repo.saveWindow(
+            tx,
+            {
+              model_version_id: versionId,
+              window_start_ms: w.window_start_ms,
+              drift: drift && JSON.stringify(drift),
+              performance: performance && JSON.stringify(performance),
+              rows: count,
+              labelled: performance?.rows ?? 0,
+              computed_at: clock.now().toISOString(),
+              config_id: monitor?.id ?? null,
+            },
+            generation,
+          );
+          if (saved && monitor)
+            await decide(
+              tx,
+              versionId,
+              w.window_start_ms,
+              monitor,
+              windowMetrics(drift, performance, evaluated, count),
+              (performance?.rows ?? 0) > 0,
+            );
         });
         return true;
       } catch (err) {
@@ -225,7 +345,12 @@ export function createComputeService(deps: ComputeDeps) {
 }
 
 /** The flat metrics of a window that alert rules read. */
-export function windowMetrics(drift: { share_of_drifted_columns: number; dataset_drift: boolean; decisions: Record<string, ColumnDecision> } | null, performance: { metrics?: Record<string, number | null> } | null, evaluated: Record<string, number>, rows: number): Record<string, number> {
+export function windowMetrics(
+  drift: { share_of_drifted_columns: number; dataset_drift: boolean; decisions: Record<string, ColumnDecision> } | null,
+  performance: { metrics?: Record<string, number | null> } | null,
+  evaluated: Record<string, number>,
+  rows: number,
+): Record<string, number> {
   const out: Record<string, number> = { 'predictions.rows': rows };
   if (drift) {
     out['drift.share'] = drift.share_of_drifted_columns;

@@ -35,7 +35,13 @@ export interface MonitoringFeatureDeps extends CommandDeps {
   maxRecords?: number;
   /** The use case's current policy context (pack, tier). */
   policy: (exec: Executor, useCaseId: string) => Promise<PolicyContext | null>;
-  createTasks: (tx: Tx, subject: { type: 'model-version' | 'use-case'; id: string; team: string }, pack: PolicyPack, step: string, specs: TaskSpec[]) => Promise<TaskTable[]>;
+  createTasks: (
+    tx: Tx,
+    subject: { type: 'model-version' | 'use-case'; id: string; team: string },
+    pack: PolicyPack,
+    step: string,
+    specs: TaskSpec[],
+  ) => Promise<TaskTable[]>;
   reauthenticate: (ctx: RequestContext, credentials: SigningCredentials) => Promise<void>;
   signDigest: (digest: string) => string;
   /** The version's evidence changed: requirements, signatures and promotions are re-decided. */
@@ -57,8 +63,20 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
   };
   const kick = async (versionId: string) => touched(versionId, await repo.dirtyOf(db, versionId));
 
-  const monitors = createMonitorsService({ ...base, evidence: evidenceRepo, datasets: datasetRepo, owner, pack: packOf, fetchPolicy: deps.fetchPolicy, maxBytes: deps.maxBytes, reconfigured: (tx, versionId, windowMs) => repo.rebuildWindows(tx, versionId, windowMs), kick, changed: deps.changed });
-  const windowMs = async (exec: Executor, versionId: string) => ((await monitors.current(exec, versionId))?.config.windowSeconds ?? 86_400) * 1000;
+  const monitors = createMonitorsService({
+    ...base,
+    evidence: evidenceRepo,
+    datasets: datasetRepo,
+    owner,
+    pack: packOf,
+    fetchPolicy: deps.fetchPolicy,
+    maxBytes: deps.maxBytes,
+    reconfigured: (tx, versionId, windowMs) => repo.rebuildWindows(tx, versionId, windowMs),
+    kick,
+    changed: deps.changed,
+  });
+  const windowMs = async (exec: Executor, versionId: string) =>
+    ((await monitors.current(exec, versionId))?.config.windowSeconds ?? 86_400) * 1000;
 
   const alerts = createAlertsService({
     ...base,
@@ -80,8 +98,16 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
     const policy = await deps.policy(tx, useCaseId);
     if (!uc || !latest || !def || !policy) return;
     const missed = def.direction === 'at-least' ? latest.value < def.target : latest.value > def.target;
-    const rules = effectiveRules((policy.pack.alertRules ?? []) as AlertRule[], policy.tier, []).filter((r) => r.metric.startsWith('kpi.'));
-    await alerts.apply(tx, ctx, { useCaseId, team: uc.ownerTeam, versionId: null, label: `use case ${uc.name}` }, evaluateRules(rules, { [`kpi.${kpi}`]: latest.value, [`kpi.${kpi}.missed`]: missed ? 1 : 0 }), latest.ts_ms);
+    const rules = effectiveRules((policy.pack.alertRules ?? []) as AlertRule[], policy.tier, []).filter((r) =>
+      r.metric.startsWith('kpi.'),
+    );
+    await alerts.apply(
+      tx,
+      ctx,
+      { useCaseId, team: uc.ownerTeam, versionId: null, label: `use case ${uc.name}` },
+      evaluateRules(rules, { [`kpi.${kpi}`]: latest.value, [`kpi.${kpi}.missed`]: missed ? 1 : 0 }),
+      latest.ts_ms,
+    );
   };
 
   const ingest = createIngestService({
@@ -94,7 +120,18 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
     windowMs,
     profileSpec: async (exec, versionId) => {
       const m = await monitors.current(exec, versionId);
-      return m && Object.fromEntries(Object.entries(m.config.features).map(([name, type]) => [name, { type, ...(m.reference.columns[name]?.profileEdges ? { edges: m.reference.columns[name]!.profileEdges! } : {}) }]));
+      return (
+        m &&
+        Object.fromEntries(
+          Object.entries(m.config.features).map(([name, type]) => [
+            name,
+            {
+              type,
+              ...(m.reference.columns[name]?.profileEdges ? { edges: m.reference.columns[name]!.profileEdges! } : {}),
+            },
+          ]),
+        )
+      );
     },
     touched,
     kpiRecorded,
@@ -115,13 +152,21 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
       const s = names && (await lifecycleRepo.owner(exec, names.model, names.version));
       if (!names || !s) return null;
       const policy = await deps.policy(exec, s.useCaseId);
-      return { subject: { useCaseId: s.useCaseId, team: s.team, versionId, label: `${names.model}/${names.version}` }, tier: policy?.tier ?? null, pack: policy?.pack ?? null };
+      return {
+        subject: { useCaseId: s.useCaseId, team: s.team, versionId, label: `${names.model}/${names.version}` },
+        tier: policy?.tier ?? null,
+        pack: policy?.pack ?? null,
+      };
     },
     evaluated: async (exec, versionId) => {
       const evaluations = (await evidenceRepo.ofVersion(exec, versionId)).filter((e) => e.kind === 'evaluation');
       const last = evaluations[evaluations.length - 1];
       if (!last) return {};
-      return Object.fromEntries(Object.entries(JSON.parse(last.metrics) as Record<string, unknown>).filter((e): e is [string, number] => typeof e[1] === 'number'));
+      return Object.fromEntries(
+        Object.entries(JSON.parse(last.metrics) as Record<string, unknown>).filter(
+          (e): e is [string, number] => typeof e[1] === 'number',
+        ),
+      );
     },
   });
   queue.work(JOB, async (data) => {
@@ -133,11 +178,19 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
     if (w && w.generation > w.computed_generation && w.lease_until_ms === null) await touched(versionId, [start]);
   });
 
-  const oversight = createOversightService({ ...base, owner, reauthenticate: deps.reauthenticate, signDigest: deps.signDigest });
+  const oversight = createOversightService({
+    ...base,
+    owner,
+    reauthenticate: deps.reauthenticate,
+    signDigest: deps.signDigest,
+  });
 
   /** Health of a version: from its unresolved alerts and how recent its data is (windows of `windowMs`). */
   async function healthOf(exec: Executor, versionId: string, windowMs: number): Promise<Health> {
-    const [severities, last] = await Promise.all([repo.openSeverities(exec, [versionId]), repo.lastData(exec, [versionId])]);
+    const [severities, last] = await Promise.all([
+      repo.openSeverities(exec, [versionId]),
+      repo.lastData(exec, [versionId]),
+    ]);
     return health(severities.get(versionId) ?? [], last.get(versionId) ?? null, deps.clock.now().getTime(), windowMs);
   }
 
@@ -155,7 +208,8 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
 
   let sweeper: NodeJS.Timeout | undefined;
   const sweep = async () => {
-    for (const w of await repo.dirtyWindows(db, deps.clock.now().getTime(), 1000)) await touched(w.model_version_id, [w.window_start_ms]);
+    for (const w of await repo.dirtyWindows(db, deps.clock.now().getTime(), 1000))
+      await touched(w.model_version_id, [w.window_start_ms]);
   };
 
   const feature = {
@@ -184,13 +238,34 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
         drift: w.drift === null ? null : JSON.parse(w.drift),
         performance: w.performance === null ? null : JSON.parse(w.performance),
       }));
-      return { model, version, monitor: monitor?.id ?? null, windowSeconds: size / 1000, health: await healthOf(db, o.versionId, size), items };
+      return {
+        model,
+        version,
+        monitor: monitor?.id ?? null,
+        windowSeconds: size / 1000,
+        health: await healthOf(db, o.versionId, size),
+        items,
+      };
     },
 
     async batches(model: string, version: number, limit: number) {
       const o = await owner(db, model, version);
       if (!o) throw notFound('model version', `${model}/${version}`);
-      return { items: (await repo.batches(db, o.versionId, limit)).map((b) => ({ id: b.id, kind: b.kind, format: b.format, digest: b.digest, bytes: b.bytes, accepted: b.accepted, duplicates: b.duplicates, rejected: b.rejected, reasons: JSON.parse(b.reasons) as unknown[], receivedAt: b.received_at, receivedBy: b.received_by })) };
+      return {
+        items: (await repo.batches(db, o.versionId, limit)).map((b) => ({
+          id: b.id,
+          kind: b.kind,
+          format: b.format,
+          digest: b.digest,
+          bytes: b.bytes,
+          accepted: b.accepted,
+          duplicates: b.duplicates,
+          rejected: b.rejected,
+          reasons: JSON.parse(b.reasons) as unknown[],
+          receivedAt: b.received_at,
+          receivedBy: b.received_by,
+        })),
+      };
     },
 
     async kpiValues(useCaseId: string, kpi: string, q: { from?: string; to?: string; limit: number }) {
@@ -198,12 +273,33 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
       if (!uc) throw notFound('use case', useCaseId);
       const def = uc.kpis.find((k) => k.name === kpi);
       if (!def) throw notFound(`KPI of use case ${useCaseId}`, kpi);
-      const values = await repo.kpiValues(db, useCaseId, kpi, q.from ? Date.parse(q.from) : 0, q.to ? Date.parse(q.to) : Number.MAX_SAFE_INTEGER, q.limit);
+      const values = await repo.kpiValues(
+        db,
+        useCaseId,
+        kpi,
+        q.from ? Date.parse(q.from) : 0,
+        q.to ? Date.parse(q.to) : Number.MAX_SAFE_INTEGER,
+        q.limit,
+      );
       const meets = (v: number) => (def.direction === 'at-least' ? v >= def.target : v <= def.target);
-      return { kpi: def, items: values.map((v) => ({ timestamp: new Date(v.ts_ms).toISOString(), value: v.value, meetsTarget: meets(v.value) })) };
+      return {
+        kpi: def,
+        items: values.map((v) => ({
+          timestamp: new Date(v.ts_ms).toISOString(),
+          value: v.value,
+          meetsTarget: meets(v.value),
+        })),
+      };
     },
 
-    async listAlerts(q: { state: string; useCase?: string; model?: string; version?: number; limit: number; after?: string }) {
+    async listAlerts(q: {
+      state: string;
+      useCase?: string;
+      model?: string;
+      version?: number;
+      limit: number;
+      after?: string;
+    }) {
       let versionId: string | undefined;
       if (q.model !== undefined) {
         const o = q.version === undefined ? undefined : await owner(db, q.model, q.version);
@@ -211,7 +307,15 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
         versionId = o.versionId;
       }
       const states = q.state === 'all' ? undefined : q.state === 'unresolved' ? ['open', 'acknowledged'] : [q.state];
-      return alerts.list({ ...(versionId ? { versionId } : {}), ...(q.useCase ? { useCaseId: q.useCase } : {}), ...(states ? { states } : {}) }, q.limit, q.after);
+      return alerts.list(
+        {
+          ...(versionId ? { versionId } : {}),
+          ...(q.useCase ? { useCaseId: q.useCase } : {}),
+          ...(states ? { states } : {}),
+        },
+        q.limit,
+        q.after,
+      );
     },
 
     routes: async (app: App) => {
@@ -227,7 +331,10 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
       } catch (err) {
         deps.onError(err, 'resuming monitoring windows');
       }
-      sweeper = setInterval(() => void sweep().catch((err) => deps.onError(err, 'monitoring sweep')), deps.sweepMs ?? 60_000);
+      sweeper = setInterval(
+        () => void sweep().catch((err) => deps.onError(err, 'monitoring sweep')),
+        deps.sweepMs ?? 60_000,
+      );
       sweeper.unref();
     },
 
@@ -240,4 +347,3 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
 }
 
 export type MonitoringFeature = ReturnType<typeof createMonitoringFeature>;
-

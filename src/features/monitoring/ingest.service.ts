@@ -16,7 +16,7 @@ import { DomainError, notFound } from '../../errors.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import { authorize } from '../common/authorize.ts';
 import { readRecords, type DataFormat } from '../evidence/parse.ts';
-import { findUnstorable } from '../../http/validation.ts';
+import { findUnstorable } from '../../lib/unstorable.ts';
 import type { VersionOwner } from '../lifecycle/lifecycle.repo.ts';
 import type { MonitoringRepo } from './monitoring.repo.ts';
 
@@ -35,11 +35,20 @@ export interface BatchReport {
 export interface IngestDeps extends CommandDeps {
   repo: MonitoringRepo;
   owner: (exec: Executor, model: string, version: number) => Promise<VersionOwner | undefined>;
-  useCase: (exec: Executor, id: string) => Promise<{ id: string; team: string; kpis: { name: string; target: number; direction: 'at-least' | 'at-most' }[] } | undefined>;
+  useCase: (
+    exec: Executor,
+    id: string,
+  ) => Promise<
+    | { id: string; team: string; kpis: { name: string; target: number; direction: 'at-least' | 'at-most' }[] }
+    | undefined
+  >;
   /** The version's window length (its monitor's, or a day). */
   windowMs: (exec: Executor, versionId: string) => Promise<number>;
   /** What profiles of the version must look like: its monitor's features and histogram edges (null: no monitor yet). */
-  profileSpec: (exec: Executor, versionId: string) => Promise<Record<string, { type: 'numerical' | 'categorical'; edges?: number[] }> | null>;
+  profileSpec: (
+    exec: Executor,
+    versionId: string,
+  ) => Promise<Record<string, { type: 'numerical' | 'categorical'; edges?: number[] }> | null>;
   /** Windows that gained records or labels: compute them (after commit). */
   touched: (versionId: string, starts: number[]) => Promise<void>;
   /** KPI values recorded: evaluate their alert rules in the same transaction. */
@@ -88,14 +97,20 @@ export function createIngestService(deps: IngestDeps) {
   }
 
   /** Streams a batch in, keeping validated rows and per-record outcomes (bounded by maxBytes/maxRecords). */
-  async function collect<T>(input: Readable, format: DataFormat, what: string, parse: (record: Record<string, unknown>, n: number) => T | string): Promise<{ rows: T[]; reasons: BatchReport['reasons']; rejected: number; digest: string; bytes: number }> {
+  async function collect<T>(
+    input: Readable,
+    format: DataFormat,
+    what: string,
+    parse: (record: Record<string, unknown>, n: number) => T | string,
+  ): Promise<{ rows: T[]; reasons: BatchReport['reasons']; rejected: number; digest: string; bytes: number }> {
     const rows: T[] = [];
     const reasons: BatchReport['reasons'] = [];
     let n = 0;
     let rejected = 0;
     const { digest, bytes } = await readRecords(input, format, { maxBytes: deps.maxBytes, what }, (record) => {
       n++;
-      if (n > deps.maxRecords) throw new DomainError('payload_too_large', `a batch holds at most ${deps.maxRecords} records; split it`);
+      if (n > deps.maxRecords)
+        throw new DomainError('payload_too_large', `a batch holds at most ${deps.maxRecords} records; split it`);
       const r = parse(record, n);
       if (typeof r === 'string') {
         rejected++;
@@ -103,21 +118,73 @@ export function createIngestService(deps: IngestDeps) {
         if (reasons.length < MAX_REASONS) reasons.push({ record: n, ...(id ? { id } : {}), reason: r });
       } else rows.push(r);
     });
-    if (n === 0) throw new DomainError('validation_failed', `the ${what} has no records`, { errors: [{ pointer: '/body', message: 'empty' }] });
+    if (n === 0)
+      throw new DomainError('validation_failed', `the ${what} has no records`, {
+        errors: [{ pointer: '/body', message: 'empty' }],
+      });
     return { rows, reasons, rejected, digest, bytes };
   }
 
-  async function finish(tx: Tx, ctx: RequestContext, owner: { versionId?: string; useCaseId?: string }, kind: BatchReport['kind'], format: string, b: { digest: string; bytes: number; accepted: number; duplicates: number; rejected: number; reasons: BatchReport['reasons'] }): Promise<BatchReport> {
+  async function finish(
+    tx: Tx,
+    ctx: RequestContext,
+    owner: { versionId?: string; useCaseId?: string },
+    kind: BatchReport['kind'],
+    format: string,
+    b: {
+      digest: string;
+      bytes: number;
+      accepted: number;
+      duplicates: number;
+      rejected: number;
+      reasons: BatchReport['reasons'];
+    },
+  ): Promise<BatchReport> {
     const id = ids.next();
     const receivedAt = clock.now().toISOString();
-    await repo.insertBatch(tx, { id, model_version_id: owner.versionId ?? null, use_case_id: owner.useCaseId ?? null, kind, format, digest: b.digest, bytes: b.bytes, accepted: b.accepted, duplicates: b.duplicates, rejected: b.rejected, reasons: JSON.stringify(b.reasons), received_at: receivedAt, received_by: actorId(ctx) });
-    const report: BatchReport = { id, kind, accepted: b.accepted, duplicates: b.duplicates, rejected: b.rejected, reasons: b.reasons, digest: b.digest, receivedAt };
-    await audit.append(tx, ctx, { action: `monitoring.${kind}`, subject: owner.versionId ? { type: 'model-version', id: owner.versionId } : { type: 'use-case', id: owner.useCaseId! }, after: { ...report, reasons: b.reasons.slice(0, 10) } });
+    await repo.insertBatch(tx, {
+      id,
+      model_version_id: owner.versionId ?? null,
+      use_case_id: owner.useCaseId ?? null,
+      kind,
+      format,
+      digest: b.digest,
+      bytes: b.bytes,
+      accepted: b.accepted,
+      duplicates: b.duplicates,
+      rejected: b.rejected,
+      reasons: JSON.stringify(b.reasons),
+      received_at: receivedAt,
+      received_by: actorId(ctx),
+    });
+    const report: BatchReport = {
+      id,
+      kind,
+      accepted: b.accepted,
+      duplicates: b.duplicates,
+      rejected: b.rejected,
+      reasons: b.reasons,
+      digest: b.digest,
+      receivedAt,
+    };
+    await audit.append(tx, ctx, {
+      action: `monitoring.${kind}`,
+      subject: owner.versionId
+        ? { type: 'model-version', id: owner.versionId }
+        : { type: 'use-case', id: owner.useCaseId! },
+      after: { ...report, reasons: b.reasons.slice(0, 10) },
+    });
     return report;
   }
 
   return {
-    async predictions(ctx: RequestContext, model: string, version: number, input: Readable, format: DataFormat): Promise<BatchReport> {
+    async predictions(
+      ctx: RequestContext,
+      model: string,
+      version: number,
+      input: Readable,
+      format: DataFormat,
+    ): Promise<BatchReport> {
       const owner = await target(ctx, model, version);
       const batchId = ids.next();
       const got = await collect(input, format, 'prediction batch', (r): PredictionTable | string => {
@@ -127,17 +194,31 @@ export function createIngestService(deps: IngestDeps) {
         if (ts === null) return 'timestamp is missing or not an ISO 8601 date-time or epoch milliseconds';
         let features: Record<string, unknown>;
         if (r.features !== undefined) {
-          if (r.features === null || typeof r.features !== 'object' || Array.isArray(r.features)) return 'features must be an object';
+          if (r.features === null || typeof r.features !== 'object' || Array.isArray(r.features))
+            return 'features must be an object';
           features = r.features as Record<string, unknown>;
         } else features = Object.fromEntries(Object.entries(r).filter(([k]) => !RESERVED.has(k)));
-        if (!Object.values(features).every(isScalar)) return 'feature values must be numbers, strings, booleans or null';
+        if (!Object.values(features).every(isScalar))
+          return 'feature values must be numbers, strings, booleans or null';
         // Text the databases cannot store is refused here, record by record, not as a failed batch.
-        if (findUnstorable([id, features, r.prediction ?? null, r.label ?? null]) !== null) return 'values must not contain NUL characters or unpaired surrogates';
-        if (!isScalar(r.prediction ?? null) || !isScalar(r.label ?? null)) return 'prediction and label must be single values';
+        if (findUnstorable([id, features, r.prediction ?? null, r.label ?? null]) !== null)
+          return 'values must not contain NUL characters or unpaired surrogates';
+        if (!isScalar(r.prediction ?? null) || !isScalar(r.label ?? null))
+          return 'prediction and label must be single values';
         const score = r.score === undefined || r.score === null || r.score === '' ? null : Number(r.score);
         if (score !== null && !Number.isFinite(score)) return 'score must be a finite number';
         const label = json(r.label);
-        return { model_version_id: owner.versionId, record_id: id, ts_ms: ts, features: JSON.stringify(features), prediction: json(r.prediction), score, label, labelled_at: label === null ? null : clock.now().toISOString(), batch_id: batchId };
+        return {
+          model_version_id: owner.versionId,
+          record_id: id,
+          ts_ms: ts,
+          features: JSON.stringify(features),
+          prediction: json(r.prediction),
+          score,
+          label,
+          labelled_at: label === null ? null : clock.now().toISOString(),
+          batch_id: batchId,
+        };
       });
       // The first of two records with one id in a batch wins, as it would across batches.
       const seen = new Set<string>();
@@ -148,19 +229,37 @@ export function createIngestService(deps: IngestDeps) {
         let accepted = 0;
         for (let i = 0; i < rows.length; i += 500) accepted += await repo.insertPredictions(tx, rows.slice(i, i + 500));
         const starts = [...new Set(rows.map((p) => windowStart(p.ts_ms, windowMs)))];
-        await repo.markDirty(tx, owner.versionId, starts.map((s) => ({ start: s, end: s + windowMs })));
-        return { report: await finish(tx, ctx, owner, 'predictions', format, { ...got, accepted, duplicates: got.rows.length - accepted }), starts };
+        await repo.markDirty(
+          tx,
+          owner.versionId,
+          starts.map((s) => ({ start: s, end: s + windowMs })),
+        );
+        return {
+          report: await finish(tx, ctx, owner, 'predictions', format, {
+            ...got,
+            accepted,
+            duplicates: got.rows.length - accepted,
+          }),
+          starts,
+        };
       });
       await deps.touched(owner.versionId, report.starts);
       return report.report;
     },
 
-    async labels(ctx: RequestContext, model: string, version: number, input: Readable, format: DataFormat): Promise<BatchReport> {
+    async labels(
+      ctx: RequestContext,
+      model: string,
+      version: number,
+      input: Readable,
+      format: DataFormat,
+    ): Promise<BatchReport> {
       const owner = await target(ctx, model, version);
       const got = await collect(input, format, 'label batch', (r): { id: string; label: string } | string => {
         const id = recordId(r.id);
         if (!id) return 'id is missing, or not a string (1-200 characters) or an integer';
-        if (r.label === undefined || r.label === null || r.label === '' || !isScalar(r.label)) return 'label is missing or not a single value';
+        if (r.label === undefined || r.label === null || r.label === '' || !isScalar(r.label))
+          return 'label is missing or not a single value';
         return { id, label: JSON.stringify(r.label) };
       });
       const { report, starts } = await transact(async (tx) => {
@@ -173,12 +272,25 @@ export function createIngestService(deps: IngestDeps) {
         const now = clock.now().toISOString();
         for (let i = 0; i < got.rows.length; i += 500) {
           const chunk = got.rows.slice(i, i + 500);
-          const known = new Map((await repo.predictionsById(tx, owner.versionId, chunk.map((c) => c.id))).map((p) => [p.record_id, p]));
+          const known = new Map(
+            (
+              await repo.predictionsById(
+                tx,
+                owner.versionId,
+                chunk.map((c) => c.id),
+              )
+            ).map((p) => [p.record_id, p]),
+          );
           for (const [j, c] of chunk.entries()) {
             const p = known.get(c.id);
             if (!p) {
               rejected++;
-              if (reasons.length < MAX_REASONS) reasons.push({ record: i + j + 1, id: c.id, reason: 'no prediction with this id was logged for this version' });
+              if (reasons.length < MAX_REASONS)
+                reasons.push({
+                  record: i + j + 1,
+                  id: c.id,
+                  reason: 'no prediction with this id was logged for this version',
+                });
             } else if (asText(p.label) === asText(c.label)) duplicates++;
             else {
               await repo.setLabel(tx, owner.versionId, c.id, c.label, now);
@@ -188,25 +300,62 @@ export function createIngestService(deps: IngestDeps) {
             }
           }
         }
-        await repo.markDirty(tx, owner.versionId, [...starts].map((s) => ({ start: s, end: s + windowMs })));
-        return { report: await finish(tx, ctx, owner, 'labels', format, { digest: got.digest, bytes: got.bytes, accepted, duplicates, rejected, reasons }), starts: [...starts] };
+        await repo.markDirty(
+          tx,
+          owner.versionId,
+          [...starts].map((s) => ({ start: s, end: s + windowMs })),
+        );
+        return {
+          report: await finish(tx, ctx, owner, 'labels', format, {
+            digest: got.digest,
+            bytes: got.bytes,
+            accepted,
+            duplicates,
+            rejected,
+            reasons,
+          }),
+          starts: [...starts],
+        };
       });
       await deps.touched(owner.versionId, starts);
       return report;
     },
 
-    async profile(ctx: RequestContext, model: string, version: number, profile: Profile, key: string | undefined): Promise<BatchReport & { duplicate: boolean }> {
+    async profile(
+      ctx: RequestContext,
+      model: string,
+      version: number,
+      profile: Profile,
+      key: string | undefined,
+    ): Promise<BatchReport & { duplicate: boolean }> {
       const owner = await target(ctx, model, version);
       const problems = profileProblems(profile);
-      if (problems.length > 0) throw new DomainError('validation_failed', problems.join('; '), { errors: problems.map((p) => ({ pointer: '/body', message: p })) });
+      if (problems.length > 0)
+        throw new DomainError('validation_failed', problems.join('; '), {
+          errors: problems.map((p) => ({ pointer: '/body', message: p })),
+        });
       const spec = await deps.profileSpec(db, owner.versionId);
       // A profile that cannot be compared with the reference, or merged with its window's others, is refused now.
       for (const [name, f] of Object.entries(profile.features)) {
         const want = spec?.[name];
-        if (spec && !want) throw new DomainError('validation_failed', `'${name}' is not a monitored feature of ${model}/${version}`, { errors: [{ pointer: `/body/features/${name}`, message: 'not monitored' }] });
-        if (want && want.type !== f.type) throw new DomainError('validation_failed', `'${name}' is ${want.type}, not ${f.type}`, { errors: [{ pointer: `/body/features/${name}/type`, message: `must be ${want.type}` }] });
-        if (want?.edges && f.type === 'numerical' && (f.histogram.edges.length !== want.edges.length || f.histogram.edges.some((e, i) => e !== want.edges![i]))) {
-          throw new DomainError('validation_failed', `the histogram of '${name}' must use the monitor's edges (GET .../monitor: reference.columns.${name}.profileEdges)`, { errors: [{ pointer: `/body/features/${name}/histogram/edges`, message: 'not the monitor\'s edges' }] });
+        if (spec && !want)
+          throw new DomainError('validation_failed', `'${name}' is not a monitored feature of ${model}/${version}`, {
+            errors: [{ pointer: `/body/features/${name}`, message: 'not monitored' }],
+          });
+        if (want && want.type !== f.type)
+          throw new DomainError('validation_failed', `'${name}' is ${want.type}, not ${f.type}`, {
+            errors: [{ pointer: `/body/features/${name}/type`, message: `must be ${want.type}` }],
+          });
+        if (
+          want?.edges &&
+          f.type === 'numerical' &&
+          (f.histogram.edges.length !== want.edges.length || f.histogram.edges.some((e, i) => e !== want.edges![i]))
+        ) {
+          throw new DomainError(
+            'validation_failed',
+            `the histogram of '${name}' must use the monitor's edges (GET .../monitor: reference.columns.${name}.profileEdges)`,
+            { errors: [{ pointer: `/body/features/${name}/histogram/edges`, message: "not the monitor's edges" }] },
+          );
         }
       }
       const windowMs = await deps.windowMs(db, owner.versionId);
@@ -215,22 +364,56 @@ export function createIngestService(deps: IngestDeps) {
       const profileKey = key ?? hash;
       const start = Date.parse(profile.window.start);
       const end = Date.parse(profile.window.end);
-      if (!(start >= 0 && end < LATEST_MS)) throw new DomainError('validation_failed', 'a profile window lies between 1970 and 2200', { errors: [{ pointer: '/body/window', message: 'out of range' }] });
-      if (windowStart(start, windowMs) !== windowStart(end - 1, windowMs)) throw new DomainError('validation_failed', `a profile must lie within one monitoring window (${windowMs / 1000} s, aligned to the epoch)`, { errors: [{ pointer: '/body/window', message: 'spans two windows' }] });
+      if (!(start >= 0 && end < LATEST_MS))
+        throw new DomainError('validation_failed', 'a profile window lies between 1970 and 2200', {
+          errors: [{ pointer: '/body/window', message: 'out of range' }],
+        });
+      if (windowStart(start, windowMs) !== windowStart(end - 1, windowMs))
+        throw new DomainError(
+          'validation_failed',
+          `a profile must lie within one monitoring window (${windowMs / 1000} s, aligned to the epoch)`,
+          { errors: [{ pointer: '/body/window', message: 'spans two windows' }] },
+        );
       const result = await transact(async (tx) => {
-        const fresh = await repo.insertProfile(tx, { id: ids.next(), model_version_id: owner.versionId, profile_key: profileKey, window_start_ms: start, window_end_ms: end, content_hash: hash, profile: content, received_at: clock.now().toISOString(), received_by: actorId(ctx) });
+        const fresh = await repo.insertProfile(tx, {
+          id: ids.next(),
+          model_version_id: owner.versionId,
+          profile_key: profileKey,
+          window_start_ms: start,
+          window_end_ms: end,
+          content_hash: hash,
+          profile: content,
+          received_at: clock.now().toISOString(),
+          received_by: actorId(ctx),
+        });
         if (!fresh) {
           const existing = await repo.profileByKey(tx, owner.versionId, profileKey);
-          if (existing && existing.content_hash !== hash) throw new DomainError('conflict', `a different profile was already sent with key '${profileKey}'`);
-        } else await repo.markDirty(tx, owner.versionId, [{ start: windowStart(start, windowMs), end: windowStart(start, windowMs) + windowMs }]);
-        const report = await finish(tx, ctx, owner, 'profile', 'json', { digest: hash, bytes: Buffer.byteLength(content), accepted: fresh ? profile.count : 0, duplicates: fresh ? 0 : profile.count, rejected: 0, reasons: [] });
+          if (existing && existing.content_hash !== hash)
+            throw new DomainError('conflict', `a different profile was already sent with key '${profileKey}'`);
+        } else
+          await repo.markDirty(tx, owner.versionId, [
+            { start: windowStart(start, windowMs), end: windowStart(start, windowMs) + windowMs },
+          ]);
+        const report = await finish(tx, ctx, owner, 'profile', 'json', {
+          digest: hash,
+          bytes: Buffer.byteLength(content),
+          accepted: fresh ? profile.count : 0,
+          duplicates: fresh ? 0 : profile.count,
+          rejected: 0,
+          reasons: [],
+        });
         return { ...report, duplicate: !fresh };
       });
       if (!result.duplicate) await deps.touched(owner.versionId, [windowStart(start, windowMs)]);
       return result;
     },
 
-    async kpiValues(ctx: RequestContext, useCaseId: string, kpi: string, values: { timestamp: string; value: number }[]): Promise<BatchReport> {
+    async kpiValues(
+      ctx: RequestContext,
+      useCaseId: string,
+      kpi: string,
+      values: { timestamp: string; value: number }[],
+    ): Promise<BatchReport> {
       const uc = await deps.useCase(db, useCaseId);
       if (!uc) throw notFound('use case', useCaseId);
       authorize(ctx, 'kpi:write', uc.team);
@@ -242,19 +425,36 @@ export function createIngestService(deps: IngestDeps) {
         const byTs = new Map<number, number>();
         values.forEach((v, i) => {
           const ts = Date.parse(v.timestamp);
-          if (byTs.has(ts) && byTs.get(ts) !== v.value) reasons.push({ record: i + 1, reason: 'two different values for one timestamp in this batch' });
+          if (byTs.has(ts) && byTs.get(ts) !== v.value)
+            reasons.push({ record: i + 1, reason: 'two different values for one timestamp in this batch' });
           else byTs.set(ts, v.value);
         });
-        const existing = new Map((await repo.kpiValuesAt(tx, useCaseId, kpi, [...byTs.keys()])).map((r) => [r.ts_ms, r.value]));
+        const existing = new Map(
+          (await repo.kpiValuesAt(tx, useCaseId, kpi, [...byTs.keys()])).map((r) => [r.ts_ms, r.value]),
+        );
         const firstAt = new Map<number, number>();
         values.forEach((v, i) => firstAt.has(Date.parse(v.timestamp)) || firstAt.set(Date.parse(v.timestamp), i + 1));
         const fresh = [...byTs].filter(([ts, value]) => {
           if (!existing.has(ts)) return true;
-          if (existing.get(ts) !== value) reasons.push({ record: firstAt.get(ts)!, reason: `a different value (${existing.get(ts)}) is already recorded for this timestamp` });
+          if (existing.get(ts) !== value)
+            reasons.push({
+              record: firstAt.get(ts)!,
+              reason: `a different value (${existing.get(ts)}) is already recorded for this timestamp`,
+            });
           return false;
         });
-        const accepted = await repo.insertKpiValues(tx, fresh.map(([ts, value]) => ({ use_case_id: useCaseId, kpi, ts_ms: ts, value, batch_id: batchId })));
-        const report = await finish(tx, ctx, { useCaseId }, 'kpi-values', 'json', { digest: `sha256:${createHash('sha256').update(content).digest('hex')}`, bytes: Buffer.byteLength(content), accepted, duplicates: values.length - accepted - reasons.length, rejected: reasons.length, reasons });
+        const accepted = await repo.insertKpiValues(
+          tx,
+          fresh.map(([ts, value]) => ({ use_case_id: useCaseId, kpi, ts_ms: ts, value, batch_id: batchId })),
+        );
+        const report = await finish(tx, ctx, { useCaseId }, 'kpi-values', 'json', {
+          digest: `sha256:${createHash('sha256').update(content).digest('hex')}`,
+          bytes: Buffer.byteLength(content),
+          accepted,
+          duplicates: values.length - accepted - reasons.length,
+          rejected: reasons.length,
+          reasons,
+        });
         await deps.kpiRecorded(tx, ctx, useCaseId, kpi);
         return report;
       });

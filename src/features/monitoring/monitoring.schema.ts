@@ -11,7 +11,13 @@ export const AlertRuleSchema = Type.Object(
   {
     id: MonitorId,
     title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    metric: Type.String({ minLength: 1, maxLength: 300, pattern: '^[A-Za-z0-9_.*:-]+$', description: 'drift.dataset, drift.share, drift.column.<feature>, performance.<metric>[.decay], predictions.rows, kpi.<name>[.missed]; one * matches any name' }),
+    metric: Type.String({
+      minLength: 1,
+      maxLength: 300,
+      pattern: '^[A-Za-z0-9_.*:-]+$',
+      description:
+        'drift.dataset, drift.share, drift.column.<feature>, performance.<metric>[.decay], predictions.rows, kpi.<name>[.missed]; one * matches any name',
+    }),
     comparator: Type.Enum([...COMPARATORS]),
     threshold: FiniteNumber(),
     severity: Type.Enum([...SEVERITIES]),
@@ -21,26 +27,77 @@ export const AlertRuleSchema = Type.Object(
 
 export const MonitorConfigBody = Type.Object(
   {
-    monitors: Type.Array(MonitorId, { minItems: 1, maxItems: 50, uniqueItems: true, description: "the policy pack's monitors this configuration provides (e.g. input-drift, performance-decay, event-logging); they satisfy the pack's monitoring measures" }),
+    monitors: Type.Array(MonitorId, {
+      minItems: 1,
+      maxItems: 50,
+      uniqueItems: true,
+      description:
+        "the policy pack's monitors this configuration provides (e.g. input-drift, performance-decay, event-logging); they satisfy the pack's monitoring measures",
+    }),
     task: Type.Enum(['binary-classification', 'multiclass-classification', 'regression']),
-    positiveLabel: Type.String({ minLength: 1, maxLength: 100, default: '1', description: 'binary classification: the prediction/label value of the positive class' }),
-    features: Type.Record(Column, Type.Enum(['numerical', 'categorical']), { description: 'the monitored input columns and their types (at most 500)' }),
-    sensitive: Type.Optional(Type.Array(Column, { maxItems: 10, uniqueItems: true, description: 'feature columns to break performance down by (fairness over time)' })),
-    windowSeconds: Type.Integer({ minimum: 60, maximum: 31 * 86_400, default: 86_400, description: 'length of the fixed windows drift and performance are computed on' }),
+    positiveLabel: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      default: '1',
+      description: 'binary classification: the prediction/label value of the positive class',
+    }),
+    features: Type.Record(Column, Type.Enum(['numerical', 'categorical']), {
+      description: 'the monitored input columns and their types (at most 500)',
+    }),
+    sensitive: Type.Optional(
+      Type.Array(Column, {
+        maxItems: 10,
+        uniqueItems: true,
+        description: 'feature columns to break performance down by (fairness over time)',
+      }),
+    ),
+    windowSeconds: Type.Integer({
+      minimum: 60,
+      maximum: 31 * 86_400,
+      default: 86_400,
+      description: 'length of the fixed windows drift and performance are computed on',
+    }),
     reference: Type.Union([
-      Type.Object({ dataset: Name, version: PositiveInt(), format: Type.Optional(Type.Enum(['csv', 'jsonl', 'parquet'])) }, { additionalProperties: false, description: "a registered dataset version (the version's training or evaluation data), read from its URI with its digest checked" }),
-      Type.Object({ from: Timestamp, to: Timestamp }, { additionalProperties: false, description: "a window of this version's own prediction log" }),
+      Type.Object(
+        { dataset: Name, version: PositiveInt(), format: Type.Optional(Type.Enum(['csv', 'jsonl', 'parquet'])) },
+        {
+          additionalProperties: false,
+          description:
+            "a registered dataset version (the version's training or evaluation data), read from its URI with its digest checked",
+        },
+      ),
+      Type.Object(
+        { from: Timestamp, to: Timestamp },
+        { additionalProperties: false, description: "a window of this version's own prediction log" },
+      ),
     ]),
     drift: Type.Object(
       {
-        driftShare: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.5, description: 'share of drifted columns from which the dataset drifted (inclusive)' }),
+        driftShare: Type.Number({
+          exclusiveMinimum: 0,
+          maximum: 1,
+          default: 0.5,
+          description: 'share of drifted columns from which the dataset drifted (inclusive)',
+        }),
         stattest: Type.Optional(Test),
         threshold: Type.Optional(FiniteNumber()),
-        columns: Type.Optional(Type.Record(Column, Type.Object({ stattest: Type.Optional(Test), threshold: Type.Optional(FiniteNumber()) }, { additionalProperties: false }))),
+        columns: Type.Optional(
+          Type.Record(
+            Column,
+            Type.Object(
+              { stattest: Type.Optional(Test), threshold: Type.Optional(FiniteNumber()) },
+              { additionalProperties: false },
+            ),
+          ),
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
-    alertRules: Type.Array(AlertRuleSchema, { maxItems: 100, default: [], description: "replace the pack's default rules by id, or add rules" }),
+    alertRules: Type.Array(AlertRuleSchema, {
+      maxItems: 100,
+      default: [],
+      description: "replace the pack's default rules by id, or add rules",
+    }),
   },
   { additionalProperties: false },
 );
@@ -56,8 +113,27 @@ export const ProfileBody = Type.Object(
     features: Type.Record(
       Column,
       Type.Union([
-        Type.Object({ type: Type.Literal('numerical'), count: Count, missing: Count, histogram: Type.Object({ edges: Type.Array(FiniteNumber(), { maxItems: 1000 }), counts: Type.Array(Count, { maxItems: 1001 }) }, { additionalProperties: false }) }, { additionalProperties: false }),
-        Type.Object({ type: Type.Literal('categorical'), count: Count, missing: Count, categories: Type.Record(Type.String({ maxLength: 500 }), Count) }, { additionalProperties: false }),
+        Type.Object(
+          {
+            type: Type.Literal('numerical'),
+            count: Count,
+            missing: Count,
+            histogram: Type.Object(
+              { edges: Type.Array(FiniteNumber(), { maxItems: 1000 }), counts: Type.Array(Count, { maxItems: 1001 }) },
+              { additionalProperties: false },
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Object(
+          {
+            type: Type.Literal('categorical'),
+            count: Count,
+            missing: Count,
+            categories: Type.Record(Type.String({ maxLength: 500 }), Count),
+          },
+          { additionalProperties: false },
+        ),
       ]),
     ),
   },
@@ -65,18 +141,31 @@ export const ProfileBody = Type.Object(
 );
 
 export const KpiValuesBody = Type.Object(
-  { values: Type.Array(Type.Object({ timestamp: Timestamp, value: FiniteNumber() }, { additionalProperties: false }), { minItems: 1, maxItems: 10_000 }) },
+  {
+    values: Type.Array(Type.Object({ timestamp: Timestamp, value: FiniteNumber() }, { additionalProperties: false }), {
+      minItems: 1,
+      maxItems: 10_000,
+    }),
+  },
   { additionalProperties: false },
 );
 
-export const AlertAction = Type.Object({ note: Type.Optional(Type.String({ maxLength: 4000 })) }, { additionalProperties: false });
+export const AlertAction = Type.Object(
+  { note: Type.Optional(Type.String({ maxLength: 4000 })) },
+  { additionalProperties: false },
+);
 
 export const IncidentBody = Type.Object(
   {
     title: Type.String({ minLength: 1, maxLength: 300 }),
     description: Type.String({ maxLength: 20_000, default: '' }),
     severity: Type.Enum(['minor', 'major', 'serious']),
-    category: Type.Optional(Type.Enum(Object.keys(ART73_DAYS), { description: 'EU AI Act Art. 73 category of a serious incident (high-risk use cases): standard 15 days, widespread or critical-infrastructure 2 days, death 10 days to report' })),
+    category: Type.Optional(
+      Type.Enum(Object.keys(ART73_DAYS), {
+        description:
+          'EU AI Act Art. 73 category of a serious incident (high-risk use cases): standard 15 days, widespread or critical-infrastructure 2 days, death 10 days to report',
+      }),
+    ),
     awareAt: Type.Optional(Timestamp),
   },
   { additionalProperties: false },
@@ -85,8 +174,20 @@ export const IncidentBody = Type.Object(
 export const SignedDecision = Type.Object(
   {
     reason: Type.String({ minLength: 1, maxLength: 4000 }),
-    password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: "the signer's password, re-entered (21 CFR Part 11 §11.200)" })),
-    token: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: "automation: the caller's own token with the sign scope, re-presented" })),
+    password: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1024,
+        description: "the signer's password, re-entered (21 CFR Part 11 §11.200)",
+      }),
+    ),
+    token: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1024,
+        description: "automation: the caller's own token with the sign scope, re-presented",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -103,7 +204,12 @@ export const WindowQuery = Type.Object(
 // The monitoring view's response. Objects keep properties they do not list (the drift report
 // carries every statistic Evidently reports), so nothing is dropped by serialisation.
 const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
-export const ColumnDriftDecision = OpenObject({ stattest: Type.Union([Type.String(), Type.Null()]), threshold: NullableNumber, drift_score: NullableNumber, drift_detected: Type.Boolean() });
+export const ColumnDriftDecision = OpenObject({
+  stattest: Type.Union([Type.String(), Type.Null()]),
+  threshold: NullableNumber,
+  drift_score: NullableNumber,
+  drift_detected: Type.Boolean(),
+});
 export const MonitoringWindows = Type.Object({
   model: Type.String(),
   version: Type.Integer(),
@@ -119,8 +225,21 @@ export const MonitoringWindows = Type.Object({
       pending: Type.Boolean(),
       computedAt: Type.Union([Type.String(), Type.Null()]),
       monitor: Type.Union([Type.String(), Type.Null()]),
-      drift: Type.Union([OpenObject({ share_of_drifted_columns: Type.Number(), dataset_drift: Type.Boolean(), decisions: Type.Record(Type.String(), ColumnDriftDecision) }), Type.Null()]),
-      performance: Type.Union([OpenObject({ rows: Type.Optional(Type.Integer()), metrics: Type.Optional(Type.Record(Type.String(), NullableNumber)) }), Type.Null()]),
+      drift: Type.Union([
+        OpenObject({
+          share_of_drifted_columns: Type.Number(),
+          dataset_drift: Type.Boolean(),
+          decisions: Type.Record(Type.String(), ColumnDriftDecision),
+        }),
+        Type.Null(),
+      ]),
+      performance: Type.Union([
+        OpenObject({
+          rows: Type.Optional(Type.Integer()),
+          metrics: Type.Optional(Type.Record(Type.String(), NullableNumber)),
+        }),
+        Type.Null(),
+      ]),
     }),
   ),
 });
@@ -153,22 +272,39 @@ export const IncidentSchema = OpenObject({
   title: Type.String(),
   description: Type.String(),
   severity: Type.String(),
-  category: Type.Union([Type.String(), Type.Null()], { description: 'EU AI Act Art. 73 category, for high-risk use cases' }),
+  category: Type.Union([Type.String(), Type.Null()], {
+    description: 'EU AI Act Art. 73 category, for high-risk use cases',
+  }),
   awareAt: Type.String(),
   reportDueAt: Type.Union([Type.String(), Type.Null()]),
   overdue: Type.Boolean(),
-  reported: Type.Union([OpenObject({ at: Type.String(), by: Type.Union([Type.String(), Type.Null()]), reference: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]),
+  reported: Type.Union([
+    OpenObject({
+      at: Type.String(),
+      by: Type.Union([Type.String(), Type.Null()]),
+      reference: Type.Union([Type.String(), Type.Null()]),
+    }),
+    Type.Null(),
+  ]),
   state: Type.String(),
   openedAt: Type.String(),
   closed: Who,
 });
 
 export const KpiValues = OpenObject({
-  kpi: OpenObject({ name: Type.String(), target: Type.Number(), direction: Type.Union([Type.Literal('at-least'), Type.Literal('at-most')]), unit: Type.Optional(Type.String()) }),
+  kpi: OpenObject({
+    name: Type.String(),
+    target: Type.Number(),
+    direction: Type.Union([Type.Literal('at-least'), Type.Literal('at-most')]),
+    unit: Type.Optional(Type.String()),
+  }),
   items: Type.Array(OpenObject({ timestamp: Type.String(), value: Type.Number(), meetsTarget: Type.Boolean() })),
 });
 
-const SignedRecordSchema = OpenObject({}, { description: 'the signed decision: signer, meaning, manifest digest and server signature' });
+const SignedRecordSchema = OpenObject(
+  {},
+  { description: 'the signed decision: signer, meaning, manifest digest and server signature' },
+);
 export const SuspensionSchema = OpenObject({
   id: Type.String(),
   model: Type.String(),
@@ -176,18 +312,59 @@ export const SuspensionSchema = OpenObject({
   reason: Type.String(),
   active: Type.Boolean(),
   suspended: OpenObject({ at: Type.String(), by: Type.String(), signature: SignedRecordSchema }),
-  lifted: Type.Union([OpenObject({ at: Type.String(), by: Type.Union([Type.String(), Type.Null()]), signature: Type.Union([SignedRecordSchema, Type.Null()]) }), Type.Null()]),
+  lifted: Type.Union([
+    OpenObject({
+      at: Type.String(),
+      by: Type.Union([Type.String(), Type.Null()]),
+      signature: Type.Union([SignedRecordSchema, Type.Null()]),
+    }),
+    Type.Null(),
+  ]),
 });
 
 export const MonitorSchema = OpenObject({
   id: Type.String(),
   versionId: Type.String(),
-  config: OpenObject({ monitors: Type.Array(Type.String()), task: Type.String(), features: Type.Record(Type.String(), Type.String()), windowSeconds: Type.Optional(Type.Integer()) }, { description: 'the configuration as given, defaults applied' }),
-  reference: OpenObject({ source: OpenObject({}), rows: Type.Integer(), columns: Type.Record(Type.String(), OpenObject({ type: Type.String(), n: Type.Integer(), missing: Type.Integer(), profileEdges: Type.Optional(Type.Array(Type.Number())) })) }),
+  config: OpenObject(
+    {
+      monitors: Type.Array(Type.String()),
+      task: Type.String(),
+      features: Type.Record(Type.String(), Type.String()),
+      windowSeconds: Type.Optional(Type.Integer()),
+    },
+    { description: 'the configuration as given, defaults applied' },
+  ),
+  reference: OpenObject({
+    source: OpenObject({}),
+    rows: Type.Integer(),
+    columns: Type.Record(
+      Type.String(),
+      OpenObject({
+        type: Type.String(),
+        n: Type.Integer(),
+        missing: Type.Integer(),
+        profileEdges: Type.Optional(Type.Array(Type.Number())),
+      }),
+    ),
+  }),
   createdAt: Type.String(),
   createdBy: Type.Union([Type.String(), Type.Null()]),
 });
 
 export const IngestBatches = Type.Object({
-  items: Type.Array(OpenObject({ id: Type.String(), kind: Type.String(), format: Type.String(), digest: Type.String(), bytes: Type.Integer(), accepted: Type.Integer(), duplicates: Type.Integer(), rejected: Type.Integer(), reasons: Type.Array(Type.Unknown()), receivedAt: Type.String(), receivedBy: Type.Union([Type.String(), Type.Null()]) })),
+  items: Type.Array(
+    OpenObject({
+      id: Type.String(),
+      kind: Type.String(),
+      format: Type.String(),
+      digest: Type.String(),
+      bytes: Type.Integer(),
+      accepted: Type.Integer(),
+      duplicates: Type.Integer(),
+      rejected: Type.Integer(),
+      reasons: Type.Array(Type.Unknown()),
+      receivedAt: Type.String(),
+      receivedBy: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
 });

@@ -31,14 +31,19 @@ export interface ReferenceColumn {
   counts?: Record<string, number>;
 }
 
-type RefColumn = { type: 'numerical'; values: NumberColumn } | { type: 'categorical'; counts: Map<string, number>; missing: number };
+type RefColumn =
+  { type: 'numerical'; values: NumberColumn } | { type: 'categorical'; counts: Map<string, number>; missing: number };
 
 export interface Monitor {
   id: string;
   versionId: string;
   config: MonitorConfig;
   /** What the reference is and, per numerical column, the decile edges profiles must use. */
-  reference: { source: Record<string, unknown>; rows: number; columns: Record<string, { type: string; n: number; missing: number; profileEdges?: number[] }> };
+  reference: {
+    source: Record<string, unknown>;
+    rows: number;
+    columns: Record<string, { type: string; n: number; missing: number; profileEdges?: number[] }>;
+  };
   createdAt: string;
   createdBy: string | null;
 }
@@ -61,7 +66,8 @@ export interface MonitorsDeps extends CommandDeps {
 }
 
 const ENGINE = 'steward-monitoring/1';
-const bad = (message: string, pointer: string) => new DomainError('validation_failed', message, { errors: [{ pointer, message }] });
+const bad = (message: string, pointer: string) =>
+  new DomainError('validation_failed', message, { errors: [{ pointer, message }] });
 
 const toBase64 = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 const fromBase64 = (s: string) => {
@@ -73,8 +79,16 @@ const fromBase64 = (s: string) => {
 
 /** Parses one cell of a monitored column: numbers (or numeric text) for numerical, text for categorical; null when missing. */
 export function cellValue(type: 'numerical' | 'categorical', v: unknown): number | string | null {
-  if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) return type === 'numerical' ? NaN : null;
-  if (type === 'numerical') return typeof v === 'number' ? v : typeof v === 'string' ? Number(v.trim()) : typeof v === 'boolean' ? Number(v) : NaN;
+  if (v === undefined || v === null || (typeof v === 'string' && v.trim() === ''))
+    return type === 'numerical' ? NaN : null;
+  if (type === 'numerical')
+    return typeof v === 'number'
+      ? v
+      : typeof v === 'string'
+        ? Number(v.trim())
+        : typeof v === 'boolean'
+          ? Number(v)
+          : NaN;
   if (typeof v === 'number' && !Number.isFinite(v)) return null;
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
@@ -83,9 +97,19 @@ export function createMonitorsService(deps: MonitorsDeps) {
   const { db, transact, audit, clock, ids, repo } = deps;
 
   /** Reads the reference's monitored columns from a dataset version or the version's own log. */
-  async function readReference(versionId: string, config: MonitorConfig): Promise<{ columns: Record<string, RefColumn>; rows: number; source: Record<string, unknown> }> {
+  async function readReference(
+    versionId: string,
+    config: MonitorConfig,
+  ): Promise<{ columns: Record<string, RefColumn>; rows: number; source: Record<string, unknown> }> {
     // Compact as it streams: numbers in typed chunks, categories as counts.
-    const columns: Record<string, RefColumn> = Object.fromEntries(Object.entries(config.features).map(([n, type]) => [n, type === 'numerical' ? { type, values: new NumberColumn() } : { type, counts: new Map<string, number>(), missing: 0 }]));
+    const columns: Record<string, RefColumn> = Object.fromEntries(
+      Object.entries(config.features).map(([n, type]) => [
+        n,
+        type === 'numerical'
+          ? { type, values: new NumberColumn() }
+          : { type, counts: new Map<string, number>(), missing: 0 },
+      ]),
+    );
     let rows = 0;
     const take = (record: Record<string, unknown>) => {
       rows++;
@@ -100,24 +124,38 @@ export function createMonitorsService(deps: MonitorsDeps) {
       const ref = config.reference;
       const d = await deps.datasets.resolveVersion(db, ref.dataset, ref.version);
       if (!d) throw notFound('dataset version', `${ref.dataset}/${ref.version}`);
-      if (!d.uri) throw new DomainError('invalid_reference', `dataset version ${d.dataset}/${d.version} has no URI to read it from`);
+      if (!d.uri)
+        throw new DomainError(
+          'invalid_reference',
+          `dataset version ${d.dataset}/${d.version} has no URI to read it from`,
+        );
       const format = ref.format ?? formatOfPath(new URL(d.uri, 'file:///').pathname);
       if (!format) throw bad(`cannot tell the format of ${d.uri}; give reference.format`, '/body/reference/format');
       const stream = await openUri(d.uri, deps.fetchPolicy);
       let digest: string;
       try {
-        ({ digest } = await readRecords(stream, format, { maxBytes: deps.maxBytes, what: 'the reference dataset' }, take));
+        ({ digest } = await readRecords(
+          stream,
+          format,
+          { maxBytes: deps.maxBytes, what: 'the reference dataset' },
+          take,
+        ));
       } catch (err) {
         if (err instanceof DomainError) throw err;
         throw upstreamFailed(d.uri, err);
       }
-      if (digest !== d.digest) throw new DomainError('conflict', `the data read from ${d.uri} has digest ${digest}, not the registered ${d.digest}: the dataset changed since it was registered`, { extra: { dataDigest: digest, registeredDigest: d.digest } });
+      if (digest !== d.digest)
+        throw new DomainError(
+          'conflict',
+          `the data read from ${d.uri} has digest ${digest}, not the registered ${d.digest}: the dataset changed since it was registered`,
+          { extra: { dataDigest: digest, registeredDigest: d.digest } },
+        );
       return { columns, rows, source: { dataset: d.dataset, version: d.version, digest } };
     }
     const from = Date.parse(config.reference.from);
     const to = Date.parse(config.reference.to);
     if (!(from < to)) throw bad('reference.from must be before reference.to', '/body/reference/to');
-    for (let after: { ts: number; id: string } | null = null; ; ) {
+    for (let after: { ts: number; id: string } | null = null; ;) {
       const page = await repo.windowPage(db, versionId, from, to, after, 5000);
       for (const p of page) take(JSON.parse(p.features) as Record<string, unknown>);
       if (page.length < 5000) break;
@@ -128,21 +166,38 @@ export function createMonitorsService(deps: MonitorsDeps) {
 
   function validate(config: MonitorConfig, pack: PolicyPack | null): void {
     const names = Object.keys(config.features);
-    if (names.length === 0 || names.length > 500) throw bad('monitor between 1 and 500 feature columns', '/body/features');
-    for (const s of config.sensitive ?? []) if (!(s in config.features)) throw bad(`sensitive column '${s}' is not a monitored feature`, '/body/sensitive');
-    for (const c of Object.keys(config.drift.columns ?? {})) if (!(c in config.features)) throw bad(`drift settings for '${c}', which is not a monitored feature`, `/body/drift/columns/${c}`);
+    if (names.length === 0 || names.length > 500)
+      throw bad('monitor between 1 and 500 feature columns', '/body/features');
+    for (const s of config.sensitive ?? [])
+      if (!(s in config.features)) throw bad(`sensitive column '${s}' is not a monitored feature`, '/body/sensitive');
+    for (const c of Object.keys(config.drift.columns ?? {}))
+      if (!(c in config.features))
+        throw bad(`drift settings for '${c}', which is not a monitored feature`, `/body/drift/columns/${c}`);
     const rules = config.alertRules.map((r) => r.id);
     const twice = rules.find((r, i) => rules.indexOf(r) !== i);
     if (twice) throw bad(`alert rule '${twice}' is given twice`, '/body/alertRules');
     if (pack) {
-      const known = new Set(pack.measures.flatMap((m) => m.evidence.flatMap((e) => (e.kind === 'monitoring' ? [e.monitor] : []))));
+      const known = new Set(
+        pack.measures.flatMap((m) => m.evidence.flatMap((e) => (e.kind === 'monitoring' ? [e.monitor] : []))),
+      );
       const unknown = config.monitors.filter((m) => !known.has(m));
-      if (unknown.length > 0) throw bad(`the policy pack '${pack.name}' has no monitor ${unknown.map((m) => `'${m}'`).join(', ')}; it knows ${[...known].sort().join(', ')}`, '/body/monitors');
+      if (unknown.length > 0)
+        throw bad(
+          `the policy pack '${pack.name}' has no monitor ${unknown.map((m) => `'${m}'`).join(', ')}; it knows ${[...known].sort().join(', ')}`,
+          '/body/monitors',
+        );
     }
   }
 
   function toMonitor(row: EvidenceTable): Monitor {
-    return { id: row.id, versionId: row.model_version_id, config: JSON.parse(row.spec) as MonitorConfig, reference: (JSON.parse(row.result) as { reference: Monitor['reference'] }).reference, createdAt: row.created_at, createdBy: row.created_by };
+    return {
+      id: row.id,
+      versionId: row.model_version_id,
+      config: JSON.parse(row.spec) as MonitorConfig,
+      reference: (JSON.parse(row.result) as { reference: Monitor['reference'] }).reference,
+      createdAt: row.created_at,
+      createdBy: row.created_by,
+    };
   }
 
   /** The version's current monitor: its latest configuration. */
@@ -169,13 +224,32 @@ export function createMonitorsService(deps: MonitorsDeps) {
         if (c.type === 'numerical') {
           const raw = c.values.done();
           const sorted = cleanNumerical(raw);
-          columns[name] = { type: c.type, n: sorted.length, missing: raw.length - sorted.length, profileEdges: decileEdges(sorted) };
-          stored.push({ model_version_id: owner.versionId, config_id: id, column_name: name, column_type: c.type, n_raw: raw.length, data: toBase64(sorted) });
+          columns[name] = {
+            type: c.type,
+            n: sorted.length,
+            missing: raw.length - sorted.length,
+            profileEdges: decileEdges(sorted),
+          };
+          stored.push({
+            model_version_id: owner.versionId,
+            config_id: id,
+            column_name: name,
+            column_type: c.type,
+            n_raw: raw.length,
+            data: toBase64(sorted),
+          });
         } else {
           const counts = Object.fromEntries(c.counts);
           const n = ref.rows - c.missing;
           columns[name] = { type: c.type, n, missing: c.missing };
-          stored.push({ model_version_id: owner.versionId, config_id: id, column_name: name, column_type: c.type, n_raw: ref.rows, data: canonicalize(counts) });
+          stored.push({
+            model_version_id: owner.versionId,
+            config_id: id,
+            column_name: name,
+            column_type: c.type,
+            n_raw: ref.rows,
+            data: canonicalize(counts),
+          });
         }
       }
       const reference: Monitor['reference'] = { source: ref.source, rows: ref.rows, columns };
@@ -184,7 +258,9 @@ export function createMonitorsService(deps: MonitorsDeps) {
         id,
         model_version_id: owner.versionId,
         kind: 'monitoring',
-        content_hash: `sha256:${createHash('sha256').update(canonicalize({ kind: 'monitoring', spec: config, result })).digest('hex')}`,
+        content_hash: `sha256:${createHash('sha256')
+          .update(canonicalize({ kind: 'monitoring', spec: config, result }))
+          .digest('hex')}`,
         artifact_digest: null,
         data_digest: typeof ref.source.digest === 'string' ? ref.source.digest : null,
         spec: canonicalize(config),
@@ -198,7 +274,11 @@ export function createMonitorsService(deps: MonitorsDeps) {
         await deps.evidence.insert(tx, row);
         await repo.insertReference(tx, stored);
         const monitor = toMonitor(row);
-        await audit.append(tx, ctx, { action: 'monitor.configure', subject: { type: 'model-version', id: owner.versionId }, after: { id, contentHash: row.content_hash, config, reference } });
+        await audit.append(tx, ctx, {
+          action: 'monitor.configure',
+          subject: { type: 'model-version', id: owner.versionId },
+          after: { id, contentHash: row.content_hash, config, reference },
+        });
         await deps.reconfigured(tx, owner.versionId, config.windowSeconds * 1000);
         await deps.changed(tx, ctx, owner.versionId);
         return monitor;
@@ -216,10 +296,17 @@ export function createMonitorsService(deps: MonitorsDeps) {
     },
 
     /** The frozen reference columns of a configuration. */
-    async referenceColumns(exec: Executor, versionId: string, configId: string): Promise<Record<string, ReferenceColumn>> {
+    async referenceColumns(
+      exec: Executor,
+      versionId: string,
+      configId: string,
+    ): Promise<Record<string, ReferenceColumn>> {
       const out: Record<string, ReferenceColumn> = {};
       for (const r of await repo.reference(exec, versionId, configId)) {
-        out[r.column_name] = r.column_type === 'numerical' ? { type: 'numerical', nRaw: r.n_raw, values: fromBase64(r.data) } : { type: 'categorical', nRaw: r.n_raw, counts: JSON.parse(r.data) as Record<string, number> };
+        out[r.column_name] =
+          r.column_type === 'numerical'
+            ? { type: 'numerical', nRaw: r.n_raw, values: fromBase64(r.data) }
+            : { type: 'categorical', nRaw: r.n_raw, counts: JSON.parse(r.data) as Record<string, number> };
       }
       return out;
     },

@@ -23,7 +23,13 @@ export interface OversightDeps extends CommandDeps {
 }
 
 export interface SignedRecord {
-  manifest: { subject: { type: 'model-version'; id: string; model: string; version: number }; decision: 'suspend' | 'lift'; reason: string; signer: { id: string; username: string; name: string }; signedAt: string };
+  manifest: {
+    subject: { type: 'model-version'; id: string; model: string; version: number };
+    decision: 'suspend' | 'lift';
+    reason: string;
+    signer: { id: string; username: string; name: string };
+    signedAt: string;
+  };
   manifestDigest: string;
   serverSignature: string;
 }
@@ -48,14 +54,34 @@ export function createOversightService(deps: OversightDeps) {
     reason: s.reason,
     active: s.active_key !== null,
     suspended: { at: s.suspended_at, by: s.suspended_by, signature: JSON.parse(s.signature) as SignedRecord },
-    lifted: s.lifted_at ? { at: s.lifted_at, by: s.lifted_by, signature: s.lift_signature ? (JSON.parse(s.lift_signature) as SignedRecord) : null } : null,
+    lifted: s.lifted_at
+      ? {
+          at: s.lifted_at,
+          by: s.lifted_by,
+          signature: s.lift_signature ? (JSON.parse(s.lift_signature) as SignedRecord) : null,
+        }
+      : null,
   });
 
-  async function sign(ctx: RequestContext, owner: VersionOwner, model: string, version: number, decision: 'suspend' | 'lift', reason: string, credentials: SigningCredentials): Promise<SignedRecord> {
+  async function sign(
+    ctx: RequestContext,
+    owner: VersionOwner,
+    model: string,
+    version: number,
+    decision: 'suspend' | 'lift',
+    reason: string,
+    credentials: SigningCredentials,
+  ): Promise<SignedRecord> {
     authorize(ctx, 'oversight:suspend', owner.team);
     await deps.reauthenticate(ctx, credentials);
     const p = ctx.principal!;
-    const manifest: SignedRecord['manifest'] = { subject: { type: 'model-version', id: owner.versionId, model, version }, decision, reason, signer: { id: p.userId, username: p.username, name: p.displayName }, signedAt: clock.now().toISOString() };
+    const manifest: SignedRecord['manifest'] = {
+      subject: { type: 'model-version', id: owner.versionId, model, version },
+      decision,
+      reason,
+      signer: { id: p.userId, username: p.username, name: p.displayName },
+      signedAt: clock.now().toISOString(),
+    };
     const manifestDigest = `sha256:${createHash('sha256').update(canonicalize(manifest)).digest('hex')}`;
     return { manifest, manifestDigest, serverSignature: deps.signDigest(manifestDigest) };
   }
@@ -67,28 +93,63 @@ export function createOversightService(deps: OversightDeps) {
   }
 
   return {
-    async suspend(ctx: RequestContext, model: string, version: number, input: { reason: string } & SigningCredentials): Promise<Suspension> {
+    async suspend(
+      ctx: RequestContext,
+      model: string,
+      version: number,
+      input: { reason: string } & SigningCredentials,
+    ): Promise<Suspension> {
       const owner = await target(model, version);
       const signed = await sign(ctx, owner, model, version, 'suspend', input.reason, input);
       return transact(async (tx) => {
-        const row: SuspensionTable = { id: ids.next(), model_version_id: owner.versionId, reason: input.reason, signature: canonicalize(signed), suspended_at: signed.manifest.signedAt, suspended_by: ctx.principal!.userId, lifted_at: null, lifted_by: null, lift_signature: null, active_key: owner.versionId };
+        const row: SuspensionTable = {
+          id: ids.next(),
+          model_version_id: owner.versionId,
+          reason: input.reason,
+          signature: canonicalize(signed),
+          suspended_at: signed.manifest.signedAt,
+          suspended_by: ctx.principal!.userId,
+          lifted_at: null,
+          lifted_by: null,
+          lift_signature: null,
+          active_key: owner.versionId,
+        };
         await repo.insertSuspension(tx, row);
         const s = toSuspension(row, model, version);
-        await audit.append(tx, ctx, { action: 'version.suspend', subject: { type: 'model-version', id: owner.versionId }, after: s });
+        await audit.append(tx, ctx, {
+          action: 'version.suspend',
+          subject: { type: 'model-version', id: owner.versionId },
+          after: s,
+        });
         return s;
       });
     },
 
-    async lift(ctx: RequestContext, model: string, version: number, input: { reason: string } & SigningCredentials): Promise<Suspension> {
+    async lift(
+      ctx: RequestContext,
+      model: string,
+      version: number,
+      input: { reason: string } & SigningCredentials,
+    ): Promise<Suspension> {
       const owner = await target(model, version);
       const signed = await sign(ctx, owner, model, version, 'lift', input.reason, input);
       return transact(async (tx) => {
         const active = await repo.activeSuspension(tx, owner.versionId);
         if (!active) throw new DomainError('conflict', `${model}/${version} is not suspended`);
-        const set = { lifted_at: signed.manifest.signedAt, lifted_by: ctx.principal!.userId, lift_signature: canonicalize(signed) };
-        if (!(await repo.liftSuspension(tx, active.id, set))) throw new DomainError('conflict', `${model}/${version} is not suspended`);
+        const set = {
+          lifted_at: signed.manifest.signedAt,
+          lifted_by: ctx.principal!.userId,
+          lift_signature: canonicalize(signed),
+        };
+        if (!(await repo.liftSuspension(tx, active.id, set)))
+          throw new DomainError('conflict', `${model}/${version} is not suspended`);
         const s = toSuspension({ ...active, ...set, active_key: null }, model, version);
-        await audit.append(tx, ctx, { action: 'version.unsuspend', subject: { type: 'model-version', id: owner.versionId }, before: { active: true }, after: s });
+        await audit.append(tx, ctx, {
+          action: 'version.unsuspend',
+          subject: { type: 'model-version', id: owner.versionId },
+          before: { active: true },
+          after: s,
+        });
         return s;
       });
     },

@@ -7,44 +7,53 @@ import { OverviewPage, OverviewQuery } from './overview.schema.ts';
 
 /** `GET /overview`: the inventory at a glance (the console's home), one page at a time. */
 export function overviewRoutes(app: App, deps: { db: Executor; clock: Clock; health: ModelHealth }): void {
-  app.get('/overview', {
-    config: { permission: 'inventory:read' },
-    schema: {
-      tags: ['inventory'],
-      summary: 'Every use case and model with tier, EU AI Act category, lifecycle step, latest promotion, production version, health, open alerts and overdue reviews; filtered, searched, sorted and paged',
-      querystring: OverviewQuery,
-      response: { 200: OverviewPage },
+  app.get(
+    '/overview',
+    {
+      config: { permission: 'inventory:read' },
+      schema: {
+        tags: ['inventory'],
+        summary:
+          'Every use case and model with tier, EU AI Act category, lifecycle step, latest promotion, production version, health, open alerts and overdue reviews; filtered, searched, sorted and paged',
+        querystring: OverviewQuery,
+        response: { 200: OverviewPage },
+      },
     },
-  }, async (request) => {
-    const query = request.query;
-    const now = deps.clock.now().toISOString();
-    const { rows, total } = await overviewRepo.page(deps.db, { ...query, now });
-    const modelIds = rows.flatMap((r) => (r.model_id ? [r.model_id] : []));
-    const versionIds = rows.flatMap((r) => (r.latest_version_id ? [r.latest_version_id] : []));
-    const [details, health] = await Promise.all([overviewRepo.details(deps.db, modelIds, versionIds), deps.health(modelIds)]);
-    return {
-      total,
-      offset: query.offset,
-      limit: query.limit,
-      items: rows.map((r) => ({
-        useCase: { id: r.use_case_id, name: r.use_case_name, ownerTeam: r.owner_team, step: r.use_case_step },
-        tier: r.tier,
-        euAiAct: r.eu_ai_act,
-        reviewBy: r.review_by,
-        reviewOverdue: r.review_by !== null && r.review_by < now,
-        model: r.model_id === null
-          ? null
-          : {
-              name: r.model_name!,
-              latestVersion: r.latest_version ? r.latest_version : null,
-              step: r.version_step,
-              productionVersion: details.production.get(r.model_id) ?? null,
-              promotion: (r.latest_version_id && details.promotions.get(r.latest_version_id)) || null,
-              health: health.get(r.model_id) ?? 'no-data',
-              openAlerts: details.alerts.get(r.model_id) ?? 0,
-            },
-        updatedAt: r.updated_at,
-      })),
-    };
-  });
+    async (request) => {
+      const query = request.query;
+      const now = deps.clock.now().toISOString();
+      const { rows, total } = await overviewRepo.page(deps.db, { ...query, now });
+      const modelIds = rows.flatMap((r) => (r.model_id ? [r.model_id] : []));
+      const versionIds = rows.flatMap((r) => (r.latest_version_id ? [r.latest_version_id] : []));
+      const [details, health] = await Promise.all([
+        overviewRepo.details(deps.db, modelIds, versionIds),
+        deps.health(modelIds),
+      ]);
+      return {
+        total,
+        offset: query.offset,
+        limit: query.limit,
+        items: rows.map((r) => ({
+          useCase: { id: r.use_case_id, name: r.use_case_name, ownerTeam: r.owner_team, step: r.use_case_step },
+          tier: r.tier,
+          euAiAct: r.eu_ai_act,
+          reviewBy: r.review_by,
+          reviewOverdue: r.review_by !== null && r.review_by < now,
+          model:
+            r.model_id === null
+              ? null
+              : {
+                  name: r.model_name!,
+                  latestVersion: r.latest_version ? r.latest_version : null,
+                  step: r.version_step,
+                  productionVersion: details.production.get(r.model_id) ?? null,
+                  promotion: (r.latest_version_id && details.promotions.get(r.latest_version_id)) || null,
+                  health: health.get(r.model_id) ?? 'no-data',
+                  openAlerts: details.alerts.get(r.model_id) ?? 0,
+                },
+          updatedAt: r.updated_at,
+        })),
+      };
+    },
+  );
 }

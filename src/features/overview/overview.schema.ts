@@ -3,11 +3,25 @@ import { Timestamp, Uuid } from '../common/common.schema.ts';
 
 export const OverviewQuery = Type.Object(
   {
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'case-insensitive text in the use case name, or the model name or description' })),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'case-insensitive text in the use case name, or the model name or description',
+      }),
+    ),
     tier: Type.Optional(Type.Integer({ minimum: 1, maximum: 4 })),
-    euAiAct: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'EU AI Act category of the current assessment' })),
+    euAiAct: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'EU AI Act category of the current assessment' }),
+    ),
     team: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'owner team' })),
-    step: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'lifecycle step of the latest version (or of the use case, before it has a model)' })),
+    step: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'lifecycle step of the latest version (or of the use case, before it has a model)',
+      }),
+    ),
     attention: Type.Optional(Type.Boolean({ description: 'only rows with an open alert or an overdue risk review' })),
     sort: Type.Union([Type.Literal('name'), Type.Literal('tier'), Type.Literal('updated')], { default: 'name' }),
     order: Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'asc' }),
@@ -32,12 +46,27 @@ export const OverviewRow = Type.Object({
       latestVersion: Nullable(Type.Integer()),
       step: Nullable(Type.String({ description: "the latest version's lifecycle step" })),
       productionVersion: Nullable(Type.Integer()),
-      promotion: Nullable(Type.Object({ status: Type.String(), environment: Type.String() }, { description: "the latest version's latest promotion request" })),
-      health: Type.Union([Type.Literal('ok'), Type.Literal('warning'), Type.Literal('alerting'), Type.Literal('no-data')]),
+      promotion: Nullable(
+        Type.Object(
+          { status: Type.String(), environment: Type.String() },
+          { description: "the latest version's latest promotion request" },
+        ),
+      ),
+      health: Type.Union([
+        Type.Literal('ok'),
+        Type.Literal('warning'),
+        Type.Literal('alerting'),
+        Type.Literal('no-data'),
+      ]),
       openAlerts: Type.Integer(),
     }),
   ),
   updatedAt: Timestamp,
 });
 
-export const OverviewPage = Type.Object({ items: Type.Array(OverviewRow), total: Type.Integer(), offset: Type.Integer(), limit: Type.Integer() });
+export const OverviewPage = Type.Object({
+  items: Type.Array(OverviewRow),
+  total: Type.Integer(),
+  offset: Type.Integer(),
+  limit: Type.Integer(),
+});

@@ -28,8 +28,24 @@ export const Assessment = Open({
   overdue: Type.Boolean(),
   current: Type.Boolean(),
   reevaluateUnder: Nullable(Type.String()),
-  override: Nullable(Open({ tier: Type.Integer(), reason: Type.String(), requestedBy: Nullable(Type.String()), requestedAt: Type.String(), confirmedBy: Nullable(Type.String()), confirmedAt: Nullable(Type.String()) })),
-  pendingOverride: Nullable(Open({ tier: Type.Integer(), reason: Type.String(), requestedBy: Nullable(Type.String()), requestedAt: Type.String() })),
+  override: Nullable(
+    Open({
+      tier: Type.Integer(),
+      reason: Type.String(),
+      requestedBy: Nullable(Type.String()),
+      requestedAt: Type.String(),
+      confirmedBy: Nullable(Type.String()),
+      confirmedAt: Nullable(Type.String()),
+    }),
+  ),
+  pendingOverride: Nullable(
+    Open({
+      tier: Type.Integer(),
+      reason: Type.String(),
+      requestedBy: Nullable(Type.String()),
+      requestedAt: Type.String(),
+    }),
+  ),
   createdAt: Type.String(),
   createdBy: Nullable(Type.String()),
 });
@@ -41,10 +57,19 @@ export const UseCaseRequirements = Open({
   policy: Type.Optional(Open({ id: Type.String(), name: Type.String(), version: Type.String() })),
   tier: Type.Optional(Type.Integer()),
   reevaluateUnder: Type.Optional(Nullable(Type.String())),
-  requirements: Type.Array(Open({ measure: Type.String(), title: Type.Optional(Type.String()), step: Type.Optional(Type.String()), status: Type.String() })),
+  requirements: Type.Array(
+    Open({
+      measure: Type.String(),
+      title: Type.Optional(Type.String()),
+      step: Type.Optional(Type.String()),
+      status: Type.String(),
+    }),
+  ),
 });
 
-const Classification = Nullable(Open({ tier: Type.Integer(), assessedTier: Type.Integer(), tags: Type.Array(Type.String()), euAiAct: Type.String() }));
+const Classification = Nullable(
+  Open({ tier: Type.Integer(), assessedTier: Type.Integer(), tags: Type.Array(Type.String()), euAiAct: Type.String() }),
+);
 /** What activating a candidate pack would change for one use case. */
 export const SimulatedChange = Open({
   useCaseId: Type.String(),
@@ -71,7 +96,20 @@ export const EthicalPosition = Open({
 
 export const Alignment = Open({
   required: Type.Boolean({ description: 'tier 3 and above must align with the current ethical position' }),
-  status: Type.Union([Type.Literal('not-required'), Type.Literal('no-position'), Type.Literal('missing'), Type.Literal('aligned'), Type.Literal('review')]),
+  status: Type.Union([
+    Type.Literal('not-required'),
+    Type.Literal('no-position'),
+    Type.Literal('missing'),
+    Type.Literal('aligned'),
+    Type.Literal('review'),
+  ]),
   currentVersion: Nullable(Type.Integer()),
-  alignments: Type.Array(Open({ positionVersion: Type.Integer(), statement: Type.String(), recordedAt: Type.String(), recordedBy: Nullable(Type.String()) })),
+  alignments: Type.Array(
+    Open({
+      positionVersion: Type.Integer(),
+      statement: Type.String(),
+      recordedAt: Type.String(),
+      recordedBy: Nullable(Type.String()),
+    }),
+  ),
 });

@@ -3,7 +3,13 @@ import { actorId } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import type { AssessmentTable } from '../../db/schema.ts';
 
-import { checkAnswers, classify, requiredMeasures, type Answers, type RuleFiring } from '../../domain/policy/evaluate.ts';
+import {
+  checkAnswers,
+  classify,
+  requiredMeasures,
+  type Answers,
+  type RuleFiring,
+} from '../../domain/policy/evaluate.ts';
 import { measureStatus, type EvidenceRecord, type MeasureStatus } from '../../domain/policy/status.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
@@ -27,7 +33,14 @@ export interface Assessment {
   current: boolean;
   reevaluateUnder: string | null;
   /** The override in force, confirmed by a second risk-audit user. */
-  override: null | { tier: number; reason: string; requestedBy: string | null; requestedAt: string; confirmedBy: string | null; confirmedAt: string | null };
+  override: null | {
+    tier: number;
+    reason: string;
+    requestedBy: string | null;
+    requestedAt: string;
+    confirmedBy: string | null;
+    confirmedAt: string | null;
+  };
   /** A requested override waiting for confirmation (the one in force, if any, stays in force). */
   pendingOverride: null | { tier: number; reason: string; requestedBy: string | null; requestedAt: string };
   createdAt: string;
@@ -47,7 +60,18 @@ export interface AssessmentServiceDeps extends CommandDeps {
   assessed?: (tx: Tx, ctx: RequestContext, useCaseId: string) => Promise<void>;
 }
 
-export function createAssessmentService({ db, transact, audit, clock, ids, repo, policies, useCases, evidence, assessed }: AssessmentServiceDeps) {
+export function createAssessmentService({
+  db,
+  transact,
+  audit,
+  clock,
+  ids,
+  repo,
+  policies,
+  useCases,
+  evidence,
+  assessed,
+}: AssessmentServiceDeps) {
   const today = () => clock.now().toISOString().slice(0, 10);
 
   async function toAssessment(exec: Executor, r: AssessmentTable): Promise<Assessment> {
@@ -69,8 +93,23 @@ export function createAssessmentService({ db, transact, audit, clock, ids, repo,
       override:
         r.override_tier === null
           ? null
-          : { tier: r.override_tier, reason: r.override_reason ?? '', requestedBy: r.override_requested_by, requestedAt: r.override_requested_at ?? '', confirmedBy: r.override_confirmed_by, confirmedAt: r.override_confirmed_at },
-      pendingOverride: r.pending_tier === null ? null : { tier: r.pending_tier, reason: r.pending_reason ?? '', requestedBy: r.pending_requested_by, requestedAt: r.pending_requested_at ?? '' },
+          : {
+              tier: r.override_tier,
+              reason: r.override_reason ?? '',
+              requestedBy: r.override_requested_by,
+              requestedAt: r.override_requested_at ?? '',
+              confirmedBy: r.override_confirmed_by,
+              confirmedAt: r.override_confirmed_at,
+            },
+      pendingOverride:
+        r.pending_tier === null
+          ? null
+          : {
+              tier: r.pending_tier,
+              reason: r.pending_reason ?? '',
+              requestedBy: r.pending_requested_by,
+              requestedAt: r.pending_requested_at ?? '',
+            },
       createdAt: r.created_at,
       createdBy: r.created_by,
     };
@@ -85,7 +124,8 @@ export function createAssessmentService({ db, transact, audit, clock, ids, repo,
   async function mustCurrent(exec: Executor, useCaseId: string): Promise<AssessmentTable> {
     await teamOf(exec, useCaseId);
     const current = await repo.currentAssessment(exec, useCaseId);
-    if (!current) throw new DomainError('conflict', `use case '${useCaseId}' has not been assessed yet: PUT its assessment first`);
+    if (!current)
+      throw new DomainError('conflict', `use case '${useCaseId}' has not been assessed yet: PUT its assessment first`);
     return current;
   }
 
@@ -100,9 +140,13 @@ export function createAssessmentService({ db, transact, audit, clock, ids, repo,
         const { row, pack } = await policies.active(tx);
         const problems = checkAnswers(pack, answers);
         if (problems.length > 0) {
-          throw new DomainError('validation_failed', `the answers do not fit policy pack ${pack.name} ${pack.version}: ${problems.map((p) => `${p.question} ${p.message}`).join('; ')}`, {
-            errors: problems.map((p) => ({ pointer: `/body/answers/${p.question}`, message: p.message })),
-          });
+          throw new DomainError(
+            'validation_failed',
+            `the answers do not fit policy pack ${pack.name} ${pack.version}: ${problems.map((p) => `${p.question} ${p.message}`).join('; ')}`,
+            {
+              errors: problems.map((p) => ({ pointer: `/body/answers/${p.question}`, message: p.message })),
+            },
+          );
         }
         const c = classify(pack, answers);
         const now = clock.now();
@@ -160,32 +204,62 @@ export function createAssessmentService({ db, transact, audit, clock, ids, repo,
         authorize(ctx, 'assessment:write', await teamOf(tx, useCaseId));
         await useCases.lock(tx, useCaseId);
         const current = await mustCurrent(tx, useCaseId);
-        if (current.pending_tier !== null) throw new DomainError('conflict', 'an override is already pending for this assessment: confirm or reject it first');
-        const changes = { pending_tier: tier, pending_reason: reason, pending_requested_by: actorId(ctx), pending_requested_at: clock.now().toISOString() };
+        if (current.pending_tier !== null)
+          throw new DomainError(
+            'conflict',
+            'an override is already pending for this assessment: confirm or reject it first',
+          );
+        const changes = {
+          pending_tier: tier,
+          pending_reason: reason,
+          pending_requested_by: actorId(ctx),
+          pending_requested_at: clock.now().toISOString(),
+        };
         await repo.updateAssessment(tx, current.id, changes);
         const after = await toAssessment(tx, { ...current, ...changes });
-        await audit.append(tx, ctx, { action: 'assessment.override-request', subject: { type: 'use-case', id: useCaseId }, before: await toAssessment(tx, current), after });
+        await audit.append(tx, ctx, {
+          action: 'assessment.override-request',
+          subject: { type: 'use-case', id: useCaseId },
+          before: await toAssessment(tx, current),
+          after,
+        });
         return after;
       });
     },
 
     /** A risk-audit user other than the requester confirms or rejects a pending override. */
-    async decideOverride(ctx: RequestContext, useCaseId: string, decision: 'confirmed' | 'rejected'): Promise<Assessment> {
+    async decideOverride(
+      ctx: RequestContext,
+      useCaseId: string,
+      decision: 'confirmed' | 'rejected',
+    ): Promise<Assessment> {
       return transact(async (tx) => {
         const team = await teamOf(tx, useCaseId);
         authorize(ctx, 'assessment:confirm', team);
         // The issue asks for a risk-audit user: an administrator's blanket rights are not enough.
-        if (ctx.principal && !ctx.principal.roles.some((a) => a.role === 'risk-audit' && (a.scope === '*' || a.scope === team))) {
+        if (
+          ctx.principal &&
+          !ctx.principal.roles.some((a) => a.role === 'risk-audit' && (a.scope === '*' || a.scope === team))
+        ) {
           throw new DomainError('forbidden', 'only a risk-audit user may decide a tier override');
         }
         await useCases.lock(tx, useCaseId);
         const current = await mustCurrent(tx, useCaseId);
-        if (current.pending_tier === null) throw new DomainError('conflict', 'no override is pending for this assessment');
+        if (current.pending_tier === null)
+          throw new DomainError('conflict', 'no override is pending for this assessment');
         if (current.pending_requested_by !== null && current.pending_requested_by === actorId(ctx)) {
-          throw new DomainError('forbidden', 'the requester of an override cannot decide it: another risk-audit user must');
+          throw new DomainError(
+            'forbidden',
+            'the requester of an override cannot decide it: another risk-audit user must',
+          );
         }
         const now = clock.now().toISOString();
-        const cleared = { pending_tier: null, pending_reason: null, pending_requested_by: null, pending_requested_at: null };
+        const cleared = {
+          pending_tier: null,
+          pending_reason: null,
+          pending_requested_by: null,
+          pending_requested_at: null,
+        };
         let changes: Partial<AssessmentTable> = cleared;
         if (decision === 'confirmed') {
           // The review cadence follows the tier in force.
@@ -204,13 +278,20 @@ export function createAssessmentService({ db, transact, audit, clock, ids, repo,
         }
         await repo.updateAssessment(tx, current.id, changes);
         const after = await toAssessment(tx, { ...current, ...changes });
-        await audit.append(tx, ctx, { action: `assessment.override-${decision === 'confirmed' ? 'confirm' : 'reject'}`, subject: { type: 'use-case', id: useCaseId }, before: await toAssessment(tx, current), after });
+        await audit.append(tx, ctx, {
+          action: `assessment.override-${decision === 'confirmed' ? 'confirm' : 'reject'}`,
+          subject: { type: 'use-case', id: useCaseId },
+          before: await toAssessment(tx, current),
+          after,
+        });
         return after;
       });
     },
 
     async overdue(): Promise<Assessment[]> {
-      return Promise.all((await repo.currentAssessments(db, { reviewBefore: today() })).map((r) => toAssessment(db, r)));
+      return Promise.all(
+        (await repo.currentAssessments(db, { reviewBefore: today() })).map((r) => toAssessment(db, r)),
+      );
     },
 
     async all(): Promise<Assessment[]> {
@@ -230,7 +311,12 @@ export function createAssessmentService({ db, transact, audit, clock, ids, repo,
       const row = (await repo.pack(db, current.pack_id))!;
       const pack = policies.packOf(row);
       const records = await evidence.forUseCase(db, useCaseId);
-      const measures = requiredMeasures(pack, { tier: assessment.tier, tags: assessment.tags }, assessment.answers, today());
+      const measures = requiredMeasures(
+        pack,
+        { tier: assessment.tier, tags: assessment.tags },
+        assessment.answers,
+        today(),
+      );
       const byId = new Map(pack.measures.map((m) => [m.id, m]));
       return {
         assessed: true as const,

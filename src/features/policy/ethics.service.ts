@@ -33,7 +33,12 @@ export interface EthicsServiceDeps extends CommandDeps {
 export const ALIGNMENT_FROM_TIER = 3;
 
 export function createEthicsService({ db, transact, audit, clock, repo, useCases, tierOf }: EthicsServiceDeps) {
-  const toPosition = (r: { version: number; content: string; created_at: string; created_by: string | null }): EthicalPosition => ({
+  const toPosition = (r: {
+    version: number;
+    content: string;
+    created_at: string;
+    created_by: string | null;
+  }): EthicalPosition => ({
     ...(JSON.parse(r.content) as EthicalPositionContent),
     version: r.version,
     createdAt: r.created_at,
@@ -55,10 +60,20 @@ export function createEthicsService({ db, transact, audit, clock, repo, useCases
       return transact(async (tx) => {
         authorize(ctx, 'users:admin', ORGANISATION);
         const previous = await repo.latestPosition(tx);
-        const row = { version: (previous?.version ?? 0) + 1, content: JSON.stringify(content), created_at: clock.now().toISOString(), created_by: actorId(ctx) };
+        const row = {
+          version: (previous?.version ?? 0) + 1,
+          content: JSON.stringify(content),
+          created_at: clock.now().toISOString(),
+          created_by: actorId(ctx),
+        };
         await repo.insertPosition(tx, row);
         const position = toPosition(row);
-        await audit.append(tx, ctx, { action: 'ethical-position.publish', subject: { type: 'ethical-position', id: String(row.version) }, before: previous ? toPosition(previous) : null, after: position });
+        await audit.append(tx, ctx, {
+          action: 'ethical-position.publish',
+          subject: { type: 'ethical-position', id: String(row.version) },
+          before: previous ? toPosition(previous) : null,
+          after: position,
+        });
         return position;
       });
     },
@@ -70,13 +85,25 @@ export function createEthicsService({ db, transact, audit, clock, repo, useCases
         authorize(ctx, 'assessment:write', team);
         const position = await repo.latestPosition(tx);
         if (!position) throw new DomainError('conflict', 'no ethical position has been published yet');
-        const row = { use_case_id: useCaseId, position_version: position.version, statement, recorded_at: clock.now().toISOString(), recorded_by: actorId(ctx) };
+        const row = {
+          use_case_id: useCaseId,
+          position_version: position.version,
+          statement,
+          recorded_at: clock.now().toISOString(),
+          recorded_by: actorId(ctx),
+        };
         const earlier = (await repo.alignments(tx, useCaseId)).find((a) => a.position_version === position.version);
         await repo.upsertAlignment(tx, row);
         await audit.append(tx, ctx, {
           action: 'ethical-alignment.record',
           subject: { type: 'use-case', id: useCaseId },
-          before: earlier ? { positionVersion: earlier.position_version, statement: earlier.statement, recordedBy: earlier.recorded_by } : null,
+          before: earlier
+            ? {
+                positionVersion: earlier.position_version,
+                statement: earlier.statement,
+                recordedBy: earlier.recorded_by,
+              }
+            : null,
           after: { positionVersion: row.position_version, statement },
         });
       });
@@ -96,15 +123,32 @@ export function createEthicsService({ db, transact, audit, clock, repo, useCases
     /** Whether the use case must align (tier >= 3) and whether it does with the current version. */
     async alignment(useCaseId: string) {
       if (!(await useCases.teamOf(db, useCaseId))) throw notFound('use case', useCaseId);
-      const [position, tier, alignments] = await Promise.all([repo.latestPosition(db), tierOf(db, useCaseId), repo.alignments(db, useCaseId)]);
+      const [position, tier, alignments] = await Promise.all([
+        repo.latestPosition(db),
+        tierOf(db, useCaseId),
+        repo.alignments(db, useCaseId),
+      ]);
       const required = tier !== null && tier >= ALIGNMENT_FROM_TIER;
       const latest = alignments[alignments.length - 1];
-      const status: 'not-required' | 'no-position' | 'missing' | 'aligned' | 'review' = !required ? 'not-required' : !position ? 'no-position' : !latest ? 'missing' : latest.position_version === position.version ? 'aligned' : 'review';
+      const status: 'not-required' | 'no-position' | 'missing' | 'aligned' | 'review' = !required
+        ? 'not-required'
+        : !position
+          ? 'no-position'
+          : !latest
+            ? 'missing'
+            : latest.position_version === position.version
+              ? 'aligned'
+              : 'review';
       return {
         required,
         status,
         currentVersion: position?.version ?? null,
-        alignments: alignments.map((a) => ({ positionVersion: a.position_version, statement: a.statement, recordedAt: a.recorded_at, recordedBy: a.recorded_by })),
+        alignments: alignments.map((a) => ({
+          positionVersion: a.position_version,
+          statement: a.statement,
+          recordedAt: a.recorded_at,
+          recordedBy: a.recorded_by,
+        })),
       };
     },
   };

@@ -6,7 +6,7 @@ import type { Transact } from '../../db/transact.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import { validatePack } from '../../domain/policy/validate.ts';
 import type { App } from '../../http/app-types.ts';
-import type { IdSource } from '../../http/ids.ts';
+import type { IdSource } from '../../lib/ids.ts';
 import type { AuditAppender } from '../audit/audit.service.ts';
 import { useCaseRepo } from '../use-cases/use-cases.repo.ts';
 import { createAssessmentService, effectiveTier } from './assessments.service.ts';
@@ -29,7 +29,13 @@ export function createPolicyFeature(deps: {
   // Evidence is recorded per model version; a use case's list says what applies to its versions.
   const evidence = { forUseCase: async (): Promise<EvidenceRecord[]> => [] };
   const policies = createPolicyService({ ...base, inventory: { useCases: useCaseRepo.withVersions } });
-  const assessments = createAssessmentService({ ...base, policies, useCases: useCaseRepo, evidence, ...(assessed ? { assessed } : {}) });
+  const assessments = createAssessmentService({
+    ...base,
+    policies,
+    useCases: useCaseRepo,
+    evidence,
+    ...(assessed ? { assessed } : {}),
+  });
   const ethics = createEthicsService({
     ...base,
     useCases: useCaseRepo,
@@ -46,7 +52,10 @@ export function createPolicyFeature(deps: {
     async installDefaultPack(): Promise<void> {
       const { doc, problems } = readPackFile(DEFAULT_PACK_FILE);
       const { pack, problems: invalid } = validatePack(doc);
-      if (!pack) throw new Error(`the shipped default policy pack is invalid: ${JSON.stringify([...problems, ...invalid].slice(0, 5))}`);
+      if (!pack)
+        throw new Error(
+          `the shipped default policy pack is invalid: ${JSON.stringify([...problems, ...invalid].slice(0, 5))}`,
+        );
       try {
         await policies.installDefault(systemContext('bootstrap'), pack);
       } catch (err) {

@@ -12,12 +12,19 @@ export const DEFAULT_PACK_FILE = fileURLToPath(new URL('../../../policies/defaul
  */
 export function parsePackText(text: string): { doc: unknown; problems: PackProblem[] } {
   try {
-    return { doc: parse(text, { uniqueKeys: true, schema: 'core', prettyErrors: true, maxAliasCount: 100 }), problems: [] };
+    return {
+      doc: parse(text, { uniqueKeys: true, schema: 'core', prettyErrors: true, maxAliasCount: 100 }),
+      problems: [],
+    };
   } catch (err) {
     const e = err as Error & { linePos?: { line: number; col: number }[] };
     const at = e.linePos?.[0] ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : '';
-    return { doc: undefined, problems: [{ path: '/', message: `not valid YAML or JSON${at}: ${e.message.split('\n')[0]}` }] };
+    return {
+      doc: undefined,
+      problems: [{ path: '/', message: `not valid YAML or JSON${at}: ${e.message.split('\n')[0]}` }],
+    };
   }
 }
 
-export const readPackFile = (file: string): { doc: unknown; problems: PackProblem[] } => parsePackText(readFileSync(file, 'utf8'));
+export const readPackFile = (file: string): { doc: unknown; problems: PackProblem[] } =>
+  parsePackText(readFileSync(file, 'utf8'));

@@ -7,7 +7,10 @@ import { conflict } from '../../errors.ts';
 export const policyRepo = {
   async insertPack(tx: Tx, row: PolicyPackTable): Promise<void> {
     await translateConstraints(() => tx.insertInto('policy_packs').values(row).execute(), {
-      unique: () => conflict(`policy pack '${row.name}' version ${row.version} already exists; packs are immutable, upload a new version`),
+      unique: () =>
+        conflict(
+          `policy pack '${row.name}' version ${row.version} already exists; packs are immutable, upload a new version`,
+        ),
     });
   },
 
@@ -20,11 +23,18 @@ export const policyRepo = {
   },
 
   async packs(db: Executor): Promise<Omit<PolicyPackTable, 'content'>[]> {
-    return db.selectFrom('policy_packs').select(['id', 'name', 'version', 'digest', 'status', 'created_at', 'created_by', 'activated_at', 'activated_by']).orderBy('created_at').execute();
+    return db
+      .selectFrom('policy_packs')
+      .select(['id', 'name', 'version', 'digest', 'status', 'created_at', 'created_by', 'activated_at', 'activated_by'])
+      .orderBy('created_at')
+      .execute();
   },
 
   async countPacks(db: Executor): Promise<number> {
-    const row = await db.selectFrom('policy_packs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('policy_packs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   },
 
@@ -33,28 +43,57 @@ export const policyRepo = {
    * assessment never lands under a pack that is being replaced without being re-evaluated.
    */
   async lockActivePack(tx: Tx): Promise<void> {
-    await tx.updateTable('policy_packs').set({ status: sql<string>`status` }).where('status', '=', 'active').execute();
+    await tx
+      .updateTable('policy_packs')
+      .set({ status: sql<string>`status` })
+      .where('status', '=', 'active')
+      .execute();
   },
 
   /** Retires the active pack and activates `id`, in that order (one active pack at a time). */
   async activate(tx: Tx, id: string, at: string, by: string | null): Promise<void> {
     await tx.updateTable('policy_packs').set({ status: 'retired' }).where('status', '=', 'active').execute();
-    await translateConstraints(() => tx.updateTable('policy_packs').set({ status: 'active', activated_at: at, activated_by: by }).where('id', '=', id).execute(), {
-      unique: () => conflict('another policy pack was activated at the same moment; check which one is active and retry'),
-    });
+    await translateConstraints(
+      () =>
+        tx
+          .updateTable('policy_packs')
+          .set({ status: 'active', activated_at: at, activated_by: by })
+          .where('id', '=', id)
+          .execute(),
+      {
+        unique: () =>
+          conflict('another policy pack was activated at the same moment; check which one is active and retry'),
+      },
+    );
   },
 
   async insertAssessment(tx: Tx, row: AssessmentTable): Promise<void> {
-    await tx.updateTable('assessments').set({ current: 0 }).where('use_case_id', '=', row.use_case_id).where('current', '=', 1).execute();
+    await tx
+      .updateTable('assessments')
+      .set({ current: 0 })
+      .where('use_case_id', '=', row.use_case_id)
+      .where('current', '=', 1)
+      .execute();
     await tx.insertInto('assessments').values(row).execute();
   },
 
   async currentAssessment(db: Executor, useCaseId: string): Promise<AssessmentTable | undefined> {
-    return db.selectFrom('assessments').selectAll().where('use_case_id', '=', useCaseId).where('current', '=', 1).executeTakeFirst();
+    return db
+      .selectFrom('assessments')
+      .selectAll()
+      .where('use_case_id', '=', useCaseId)
+      .where('current', '=', 1)
+      .executeTakeFirst();
   },
 
   async assessments(db: Executor, useCaseId: string): Promise<AssessmentTable[]> {
-    return db.selectFrom('assessments').selectAll().where('use_case_id', '=', useCaseId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+    return db
+      .selectFrom('assessments')
+      .selectAll()
+      .where('use_case_id', '=', useCaseId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
   },
 
   async currentAssessments(db: Executor, opts: { reviewBefore?: string } = {}): Promise<AssessmentTable[]> {
@@ -69,10 +108,17 @@ export const policyRepo = {
 
   /** Takes a use case's current assessment row lock before a read-modify-write. */
   async lockCurrent(tx: Tx, useCaseId: string): Promise<void> {
-    await tx.updateTable('assessments').set({ current: 1 }).where('use_case_id', '=', useCaseId).where('current', '=', 1).execute();
+    await tx
+      .updateTable('assessments')
+      .set({ current: 1 })
+      .where('use_case_id', '=', useCaseId)
+      .where('current', '=', 1)
+      .execute();
   },
 
-  async latestPosition(db: Executor): Promise<{ version: number; content: string; created_at: string; created_by: string | null } | undefined> {
+  async latestPosition(
+    db: Executor,
+  ): Promise<{ version: number; content: string; created_at: string; created_by: string | null } | undefined> {
     return db.selectFrom('ethical_positions').selectAll().orderBy('version', 'desc').limit(1).executeTakeFirst();
   },
 
@@ -80,20 +126,43 @@ export const policyRepo = {
     return db.selectFrom('ethical_positions').selectAll().orderBy('version').execute();
   },
 
-  async insertPosition(tx: Tx, row: { version: number; content: string; created_at: string; created_by: string | null }): Promise<void> {
-    await translateConstraints(() => tx.insertInto('ethical_positions').values(row).execute(), { unique: () => conflict('another version of the ethical position was saved at the same time; retry') });
+  async insertPosition(
+    tx: Tx,
+    row: { version: number; content: string; created_at: string; created_by: string | null },
+  ): Promise<void> {
+    await translateConstraints(() => tx.insertInto('ethical_positions').values(row).execute(), {
+      unique: () => conflict('another version of the ethical position was saved at the same time; retry'),
+    });
   },
 
-  async upsertAlignment(tx: Tx, row: { use_case_id: string; position_version: number; statement: string; recorded_at: string; recorded_by: string | null }): Promise<void> {
+  async upsertAlignment(
+    tx: Tx,
+    row: {
+      use_case_id: string;
+      position_version: number;
+      statement: string;
+      recorded_at: string;
+      recorded_by: string | null;
+    },
+  ): Promise<void> {
     await tx
       .insertInto('ethical_alignments')
       .values(row)
-      .onConflict((oc) => oc.columns(['use_case_id', 'position_version']).doUpdateSet({ statement: row.statement, recorded_at: row.recorded_at, recorded_by: row.recorded_by }))
+      .onConflict((oc) =>
+        oc
+          .columns(['use_case_id', 'position_version'])
+          .doUpdateSet({ statement: row.statement, recorded_at: row.recorded_at, recorded_by: row.recorded_by }),
+      )
       .execute();
   },
 
   async alignments(db: Executor, useCaseId: string) {
-    return db.selectFrom('ethical_alignments').selectAll().where('use_case_id', '=', useCaseId).orderBy('position_version').execute();
+    return db
+      .selectFrom('ethical_alignments')
+      .selectAll()
+      .where('use_case_id', '=', useCaseId)
+      .orderBy('position_version')
+      .execute();
   },
 };
 

@@ -46,14 +46,23 @@ const info = (r: Omit<PolicyPackTable, 'content'>): PackInfo => ({
 
 /** Validation failure of an uploaded pack: a 400 whose errors point into the pack. */
 export const invalidPack = (problems: PackProblem[], prefix = '/body/pack'): DomainError =>
-  new DomainError('validation_failed', `the policy pack is invalid: ${problems.slice(0, 3).map((p) => `${p.path} ${p.message}`).join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`, {
-    errors: problems.map((p) => ({ pointer: `${prefix}${p.path === '/' ? '' : p.path}`, message: p.message })),
-  });
+  new DomainError(
+    'validation_failed',
+    `the policy pack is invalid: ${problems
+      .slice(0, 3)
+      .map((p) => `${p.path} ${p.message}`)
+      .join('; ')}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ''}`,
+    {
+      errors: problems.map((p) => ({ pointer: `${prefix}${p.path === '/' ? '' : p.path}`, message: p.message })),
+    },
+  );
 
 /** A pack given either as a document or as YAML/JSON text, validated. */
 export function packFromInput(input: { pack?: unknown; yaml?: string }): PolicyPack {
   if ((input.pack === undefined) === (input.yaml === undefined)) {
-    throw new DomainError('validation_failed', 'give the pack either as `pack` (a JSON document) or as `yaml` (text)', { errors: [{ pointer: '/body', message: 'exactly one of pack and yaml' }] });
+    throw new DomainError('validation_failed', 'give the pack either as `pack` (a JSON document) or as `yaml` (text)', {
+      errors: [{ pointer: '/body', message: 'exactly one of pack and yaml' }],
+    });
   }
   let doc = input.pack;
   if (input.yaml !== undefined) {
@@ -98,11 +107,20 @@ export function createPolicyService({ db, transact, audit, clock, ids, repo, inv
       if (!row) continue;
       const answers = JSON.parse(a.answers) as Answers;
       // Compared at the tier in force (a confirmed override counts, as it does for requirements).
-      const before = { tier: a.override_tier ?? a.tier, assessedTier: a.tier, tags: JSON.parse(a.tags) as string[], euAiAct: a.eu_ai_act };
+      const before = {
+        tier: a.override_tier ?? a.tier,
+        assessedTier: a.tier,
+        tags: JSON.parse(a.tags) as string[],
+        euAiAct: a.eu_ai_act,
+      };
       const beforeMeasures = requiredMeasures(packOf(row), before, answers, today()).map((m) => m.measure);
       const answerProblems = checkAnswers(candidate, answers);
       const classified = answerProblems.length === 0 ? classify(candidate, answers) : null;
-      const after = classified && { ...classified, assessedTier: classified.tier, tier: a.override_tier ?? classified.tier };
+      const after = classified && {
+        ...classified,
+        assessedTier: classified.tier,
+        tier: a.override_tier ?? classified.tier,
+      };
       const afterMeasures = after ? requiredMeasures(candidate, after, answers, today()).map((m) => m.measure) : [];
       const uc = useCases.get(a.use_case_id);
       out.push({
@@ -110,7 +128,12 @@ export function createPolicyService({ db, transact, audit, clock, ids, repo, inv
         useCase: uc?.name ?? a.use_case_id,
         versions: uc?.versions ?? [],
         current: before,
-        candidate: after && { tier: after.tier, assessedTier: after.assessedTier, tags: after.tags, euAiAct: after.euAiAct },
+        candidate: after && {
+          tier: after.tier,
+          assessedTier: after.assessedTier,
+          tags: after.tags,
+          euAiAct: after.euAiAct,
+        },
         answerProblems,
         measuresAdded: after ? afterMeasures.filter((m) => !beforeMeasures.includes(m)) : [],
         measuresRemoved: after ? beforeMeasures.filter((m) => !afterMeasures.includes(m)) : [],
@@ -201,10 +224,18 @@ export function createPolicyService({ db, transact, audit, clock, ids, repo, inv
 
   async function storePack(tx: Tx, ctx: RequestContext, row: PolicyPackTable, pack: PolicyPack): Promise<void> {
     await repo.insertPack(tx, row);
-    await audit.append(tx, ctx, { action: 'policy.upload', subject: { type: 'policy-pack', id: row.id }, after: { ...info(row), pack } });
+    await audit.append(tx, ctx, {
+      action: 'policy.upload',
+      subject: { type: 'policy-pack', id: row.id },
+      after: { ...info(row), pack },
+    });
   }
 
-  async function activateIn(tx: Tx, ctx: RequestContext, id: string): Promise<{ pack: PackInfo; reevaluate: string[] }> {
+  async function activateIn(
+    tx: Tx,
+    ctx: RequestContext,
+    id: string,
+  ): Promise<{ pack: PackInfo; reevaluate: string[] }> {
     await repo.lockActivePack(tx);
     const row = await repo.pack(tx, id);
     if (!row) throw notFound('policy pack', id);
@@ -219,7 +250,12 @@ export function createPolicyService({ db, transact, audit, clock, ids, repo, inv
     }
     const activated = { ...row, status: 'active' as const, activated_at: at, activated_by: actorId(ctx) };
     const reevaluate = affected.map((c) => c.useCaseId);
-    await audit.append(tx, ctx, { action: 'policy.activate', subject: { type: 'policy-pack', id }, before: previous ? info(previous) : null, after: { ...info(activated), reevaluate } });
+    await audit.append(tx, ctx, {
+      action: 'policy.activate',
+      subject: { type: 'policy-pack', id },
+      before: previous ? info(previous) : null,
+      after: { ...info(activated), reevaluate },
+    });
     return { pack: info(activated), reevaluate };
   }
 }

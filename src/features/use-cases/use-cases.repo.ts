@@ -51,7 +51,9 @@ export const useCaseRepo = {
   },
 
   async insert(tx: Tx, u: UseCaseRecord): Promise<void> {
-    await translateConstraints(() => tx.insertInto('use_cases').values(toRow(u)).execute(), { unique: duplicate(u.name) });
+    await translateConstraints(() => tx.insertInto('use_cases').values(toRow(u)).execute(), {
+      unique: duplicate(u.name),
+    });
   },
 
   async teamOf(db: Executor, id: string): Promise<string | undefined> {
@@ -72,25 +74,41 @@ export const useCaseRepo = {
         .orderBy('v.version')
         .execute(),
     ]);
-    return useCases.map((u) => ({ ...u, versions: versions.filter((v) => v.use_case_id === u.id).map((v) => `${v.name}@${v.version}`) }));
+    return useCases.map((u) => ({
+      ...u,
+      versions: versions.filter((v) => v.use_case_id === u.id).map((v) => `${v.name}@${v.version}`),
+    }));
   },
 
   /** Takes the row lock before a read-modify-write (see modelRepo.lock). */
   async lock(tx: Tx, id: string): Promise<void> {
-    await tx.updateTable('use_cases').set({ revision: sql<number>`revision` }).where('id', '=', id).execute();
+    await tx
+      .updateTable('use_cases')
+      .set({ revision: sql<number>`revision` })
+      .where('id', '=', id)
+      .execute();
   },
 
   /** Writes `u` only if the stored revision is still `expectedRevision`; false when it moved on. */
   async update(tx: Tx, u: UseCaseRecord, expectedRevision: number): Promise<boolean> {
     const { id, created_at, created_by, ...changes } = toRow(u);
     const res = await translateConstraints(
-      () => tx.updateTable('use_cases').set(changes).where('id', '=', id).where('revision', '=', expectedRevision).executeTakeFirst(),
+      () =>
+        tx
+          .updateTable('use_cases')
+          .set(changes)
+          .where('id', '=', id)
+          .where('revision', '=', expectedRevision)
+          .executeTakeFirst(),
       { unique: duplicate(u.name) },
     );
     return Number(res.numUpdatedRows) === 1;
   },
 
-  async list(db: Executor, opts: { after?: [string, string]; limit: number; ownerTeam?: string }): Promise<UseCaseRecord[]> {
+  async list(
+    db: Executor,
+    opts: { after?: [string, string]; limit: number; ownerTeam?: string },
+  ): Promise<UseCaseRecord[]> {
     let q = db.selectFrom('use_cases').selectAll().orderBy('created_at').orderBy('id').limit(opts.limit);
     if (opts.ownerTeam) q = q.where('owner_team', '=', opts.ownerTeam);
     if (opts.after) {

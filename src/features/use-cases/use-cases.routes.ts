@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
 import { etagOf, revisionFromIfMatch } from '../../http/etag.ts';
-import { PageOf, PageQuery } from '../../http/pagination.ts';
+import { PageOf, PageQuery } from '../../lib/pagination.ts';
 import { IfMatchHeaders, TeamSlug, Uuid } from '../common/common.schema.ts';
 import type { UseCaseService } from './use-cases.service.ts';
 import { CreateUseCaseBody, PatchUseCaseBody, UseCase } from './use-cases.schema.ts';
@@ -10,38 +10,70 @@ const tags = ['use cases'];
 const IdParams = Type.Object({ id: Uuid });
 
 export function useCaseRoutes(app: App, { useCases }: { useCases: UseCaseService }): void {
-  app.post('/use-cases', {
-    config: { auth: 'authenticated' },
-    schema: { tags, summary: 'Register a use case', body: CreateUseCaseBody, response: { 201: UseCase } },
-  }, async (request, reply) => {
-    const u = await useCases.create(contextOf(request), request.body);
-    return reply.status(201).header('location', `/api/v1/use-cases/${u.id}`).header('etag', etagOf('use-case', u.id, u.revision)).send(u);
-  });
-
-  app.get('/use-cases', {
-    config: { permission: 'inventory:read' },
-    schema: {
-      tags,
-      summary: 'List use cases (oldest first)',
-      querystring: Type.Object({ ...PageQuery, ownerTeam: Type.Optional(TeamSlug) }, { additionalProperties: false }),
-      response: { 200: PageOf(UseCase) },
+  app.post(
+    '/use-cases',
+    {
+      config: { auth: 'authenticated' },
+      schema: { tags, summary: 'Register a use case', body: CreateUseCaseBody, response: { 201: UseCase } },
     },
-  }, async (request) => useCases.list(request.query));
+    async (request, reply) => {
+      const u = await useCases.create(contextOf(request), request.body);
+      return reply
+        .status(201)
+        .header('location', `/api/v1/use-cases/${u.id}`)
+        .header('etag', etagOf('use-case', u.id, u.revision))
+        .send(u);
+    },
+  );
 
-  app.get('/use-cases/:id', {
-    config: { permission: 'inventory:read' },
-    schema: { tags, summary: 'Read a use case', params: IdParams, response: { 200: UseCase } },
-  }, async (request, reply) => {
-    const u = await useCases.get(request.params.id);
-    return reply.header('etag', etagOf('use-case', u.id, u.revision)).send(u);
-  });
+  app.get(
+    '/use-cases',
+    {
+      config: { permission: 'inventory:read' },
+      schema: {
+        tags,
+        summary: 'List use cases (oldest first)',
+        querystring: Type.Object({ ...PageQuery, ownerTeam: Type.Optional(TeamSlug) }, { additionalProperties: false }),
+        response: { 200: PageOf(UseCase) },
+      },
+    },
+    async (request) => useCases.list(request.query),
+  );
 
-  app.patch('/use-cases/:id', {
-    config: { auth: 'authenticated' },
-    schema: { tags, summary: 'Change a use case (If-Match honoured)', params: IdParams, headers: IfMatchHeaders, body: PatchUseCaseBody, response: { 200: UseCase } },
-  }, async (request, reply) => {
-    const { id } = request.params;
-    const u = await useCases.update(contextOf(request), id, request.body, revisionFromIfMatch(request.headers['if-match'], 'use-case', id));
-    return reply.header('etag', etagOf('use-case', u.id, u.revision)).send(u);
-  });
+  app.get(
+    '/use-cases/:id',
+    {
+      config: { permission: 'inventory:read' },
+      schema: { tags, summary: 'Read a use case', params: IdParams, response: { 200: UseCase } },
+    },
+    async (request, reply) => {
+      const u = await useCases.get(request.params.id);
+      return reply.header('etag', etagOf('use-case', u.id, u.revision)).send(u);
+    },
+  );
+
+  app.patch(
+    '/use-cases/:id',
+    {
+      config: { auth: 'authenticated' },
+      schema: {
+        tags,
+        summary: 'Change a use case (If-Match honoured)',
+        params: IdParams,
+        headers: IfMatchHeaders,
+        body: PatchUseCaseBody,
+        response: { 200: UseCase },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const u = await useCases.update(
+        contextOf(request),
+        id,
+        request.body,
+        revisionFromIfMatch(request.headers['if-match'], 'use-case', id),
+      );
+      return reply.header('etag', etagOf('use-case', u.id, u.revision)).send(u);
+    },
+  );
 }

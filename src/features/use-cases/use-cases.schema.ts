@@ -14,11 +14,19 @@ export const Kpi = Type.Object(
   { additionalProperties: false },
 );
 
-export const Consumers = Type.Union([Type.Literal('internal-few'), Type.Literal('internal-many'), Type.Literal('public')], {
-  description: 'who consumes the results: one team, many internal users, or the public',
-});
+export const Consumers = Type.Union(
+  [Type.Literal('internal-few'), Type.Literal('internal-many'), Type.Literal('public')],
+  {
+    description: 'who consumes the results: one team, many internal users, or the public',
+  },
+);
 
-const Region = Type.String({ minLength: 2, maxLength: 20, pattern: '^[A-Z]{2}(-[A-Z0-9]{1,3})?$|^(EU|EEA|GLOBAL)$', description: 'ISO 3166 code (e.g. `DE`, `US-CA`), `EU`, `EEA` or `GLOBAL`' });
+const Region = Type.String({
+  minLength: 2,
+  maxLength: 20,
+  pattern: '^[A-Z]{2}(-[A-Z0-9]{1,3})?$|^(EU|EEA|GLOBAL)$',
+  description: 'ISO 3166 code (e.g. `DE`, `US-CA`), `EU`, `EEA` or `GLOBAL`',
+});
 
 const fields = {
   name: Name,
@@ -27,7 +35,11 @@ const fields = {
   ownerTeam: TeamSlug,
   consumers: Consumers,
   regions: Type.Array(Region, { minItems: 1, maxItems: 50, uniqueItems: true }),
-  sector: Type.String({ minLength: 1, maxLength: 100, description: 'e.g. finance, pharma, health, retail, public-sector' }),
+  sector: Type.String({
+    minLength: 1,
+    maxLength: 100,
+    description: 'e.g. finance, pharma, health, retail, public-sector',
+  }),
   processesPersonalData: Type.Boolean(),
 };
 

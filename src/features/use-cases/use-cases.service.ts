@@ -4,7 +4,7 @@ import { assertRevision } from '../../domain/revision.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
-import { decodeCursor, toPage, type Page } from '../../http/pagination.ts';
+import { decodeCursor, toPage, type Page } from '../../lib/pagination.ts';
 import type { UseCaseRecord, UseCaseRepo } from './use-cases.repo.ts';
 import type { CreateUseCaseBody, PatchUseCaseBody } from './use-cases.schema.ts';
 
@@ -15,7 +15,10 @@ export interface UseCaseServiceDeps extends CommandDeps {
 
 export function createUseCaseService({ db, transact, useCases, teams, audit, clock, ids }: UseCaseServiceDeps) {
   async function requireTeam(exec: Executor, team: string): Promise<void> {
-    if (!(await teams.exists(exec, team))) throw new DomainError('invalid_reference', `team '${team}' does not exist`, { errors: [{ pointer: '/body/ownerTeam', message: 'no such team' }] });
+    if (!(await teams.exists(exec, team)))
+      throw new DomainError('invalid_reference', `team '${team}' does not exist`, {
+        errors: [{ pointer: '/body/ownerTeam', message: 'no such team' }],
+      });
   }
 
   return {
@@ -34,7 +37,11 @@ export function createUseCaseService({ db, transact, useCases, teams, audit, clo
         authorize(ctx, 'use-case:write', input.ownerTeam);
         await requireTeam(tx, input.ownerTeam);
         await useCases.insert(tx, record);
-        await audit.append(tx, ctx, { action: 'use-case.create', subject: { type: 'use-case', id: record.id }, after: record });
+        await audit.append(tx, ctx, {
+          action: 'use-case.create',
+          subject: { type: 'use-case', id: record.id },
+          after: record,
+        });
       });
       return record;
     },
@@ -45,7 +52,12 @@ export function createUseCaseService({ db, transact, useCases, teams, audit, clo
       return found;
     },
 
-    async update(ctx: RequestContext, id: string, patch: PatchUseCaseBody, expectedRevision: number | undefined): Promise<UseCaseRecord> {
+    async update(
+      ctx: RequestContext,
+      id: string,
+      patch: PatchUseCaseBody,
+      expectedRevision: number | undefined,
+    ): Promise<UseCaseRecord> {
       return transact(async (tx) => {
         await useCases.lock(tx, id);
         const current = await useCases.get(tx, id);
@@ -56,9 +68,19 @@ export function createUseCaseService({ db, transact, useCases, teams, audit, clo
           await requireTeam(tx, patch.ownerTeam);
         }
         assertRevision('use case', current.revision, expectedRevision);
-        const next: UseCaseRecord = { ...current, ...patch, updatedAt: clock.now().toISOString(), revision: current.revision + 1 };
+        const next: UseCaseRecord = {
+          ...current,
+          ...patch,
+          updatedAt: clock.now().toISOString(),
+          revision: current.revision + 1,
+        };
         if (!(await useCases.update(tx, next, current.revision))) assertRevision('use case', -1, current.revision);
-        await audit.append(tx, ctx, { action: 'use-case.update', subject: { type: 'use-case', id }, before: current, after: next });
+        await audit.append(tx, ctx, {
+          action: 'use-case.update',
+          subject: { type: 'use-case', id },
+          before: current,
+          after: next,
+        });
         return next;
       });
     },

@@ -7,7 +7,11 @@ import type { VersionRecord } from './versions.repo.ts';
  * commit; a read that raced with a write is never stored (generation check).
  */
 export interface VersionCache {
-  read(name: string, version: number, load: () => Promise<VersionRecord | undefined>): Promise<VersionRecord | undefined>;
+  read(
+    name: string,
+    version: number,
+    load: () => Promise<VersionRecord | undefined>,
+  ): Promise<VersionRecord | undefined>;
   modelChanged(modelId: string): void;
 }
 

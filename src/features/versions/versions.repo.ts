@@ -21,7 +21,11 @@ async function hydrate(db: Executor, rows: Row[]): Promise<VersionRecord[]> {
   const ids = rows.map((r) => r.id);
   const modelIds = [...new Set(rows.map((r) => r.model_id))];
   const [tags, datasets, aliases, signatures] = await Promise.all([
-    db.selectFrom('version_tags').select(['model_version_id', 'key', 'value']).where('model_version_id', 'in', ids).execute(),
+    db
+      .selectFrom('version_tags')
+      .select(['model_version_id', 'key', 'value'])
+      .where('model_version_id', 'in', ids)
+      .execute(),
     db
       .selectFrom('version_datasets as vd')
       .innerJoin('dataset_versions as dv', 'dv.id', 'vd.dataset_version_id')
@@ -32,8 +36,20 @@ async function hydrate(db: Executor, rows: Row[]): Promise<VersionRecord[]> {
       .orderBy('dv.version')
       .orderBy('vd.role')
       .execute(),
-    db.selectFrom('model_aliases').select(['model_id', 'alias', 'version']).where('model_id', 'in', modelIds).orderBy('alias').execute(),
-    db.selectFrom('signatures').select(['id', 'subject_id', 'signer_name', 'role', 'meaning', 'step', 'created_at']).where('subject_type', '=', 'model-version').where('subject_id', 'in', ids).orderBy('created_at').orderBy('id').execute(),
+    db
+      .selectFrom('model_aliases')
+      .select(['model_id', 'alias', 'version'])
+      .where('model_id', 'in', modelIds)
+      .orderBy('alias')
+      .execute(),
+    db
+      .selectFrom('signatures')
+      .select(['id', 'subject_id', 'signer_name', 'role', 'meaning', 'step', 'created_at'])
+      .where('subject_type', '=', 'model-version')
+      .where('subject_id', 'in', ids)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute(),
   ]);
   return rows.map((r) => ({
     id: r.id,
@@ -47,8 +63,17 @@ async function hydrate(db: Executor, rows: Row[]): Promise<VersionRecord[]> {
     metrics: parseJson(r.metrics),
     datasets: datasets
       .filter((d) => d.model_version_id === r.id)
-      .map((d) => ({ datasetId: d.datasetId, dataset: d.dataset, version: d.version, role: d.role as 'training', digest: d.digest })),
-    code: r.code_repository && r.code_commit ? { repository: r.code_repository, commit: r.code_commit, ...(r.code_path ? { path: r.code_path } : {}) } : null,
+      .map((d) => ({
+        datasetId: d.datasetId,
+        dataset: d.dataset,
+        version: d.version,
+        role: d.role as 'training',
+        digest: d.digest,
+      })),
+    code:
+      r.code_repository && r.code_commit
+        ? { repository: r.code_repository, commit: r.code_commit, ...(r.code_path ? { path: r.code_path } : {}) }
+        : null,
     environment: parseJson(r.environment),
     documentation: parseJson(r.documentation),
     tags: Object.fromEntries(tags.filter((t) => t.model_version_id === r.id).map((t) => [t.key, t.value])),
@@ -57,7 +82,16 @@ async function hydrate(db: Executor, rows: Row[]): Promise<VersionRecord[]> {
     status: statusOut[r.status] ?? 'ready',
     statusMessage: r.status_message,
     aliases: aliases.filter((a) => a.model_id === r.model_id && a.version === r.version).map((a) => a.alias),
-    signatures: signatures.filter((x) => x.subject_id === r.id).map((x) => ({ id: x.id, name: x.signer_name, role: x.role, meaning: x.meaning, step: x.step, signedAt: x.created_at })),
+    signatures: signatures
+      .filter((x) => x.subject_id === r.id)
+      .map((x) => ({
+        id: x.id,
+        name: x.signer_name,
+        role: x.role,
+        meaning: x.meaning,
+        step: x.step,
+        signedAt: x.created_at,
+      })),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     createdBy: r.created_by,
@@ -68,7 +102,12 @@ async function hydrate(db: Executor, rows: Row[]): Promise<VersionRecord[]> {
 }
 
 const baseQuery = (db: Executor) =>
-  db.selectFrom('model_versions as v').innerJoin('models as m', 'm.id', 'v.model_id').selectAll('v').select('m.name as model_name').where('v.deleted_at', 'is', null);
+  db
+    .selectFrom('model_versions as v')
+    .innerJoin('models as m', 'm.id', 'v.model_id')
+    .selectAll('v')
+    .select('m.name as model_name')
+    .where('v.deleted_at', 'is', null);
 
 export const versionRepo = {
   async get(db: Executor, modelName: string, version: number): Promise<VersionRecord | undefined> {
@@ -76,7 +115,11 @@ export const versionRepo = {
     return row ? (await hydrate(db, [row]))[0] : undefined;
   },
 
-  async list(db: Executor, modelId: string, opts: { afterVersion?: number; limit: number; stage?: Stage }): Promise<VersionRecord[]> {
+  async list(
+    db: Executor,
+    modelId: string,
+    opts: { afterVersion?: number; limit: number; stage?: Stage },
+  ): Promise<VersionRecord[]> {
     let q = baseQuery(db).where('v.model_id', '=', modelId).orderBy('v.version').limit(opts.limit);
     if (opts.afterVersion !== undefined) q = q.where('v.version', '>', opts.afterVersion);
     if (opts.stage) q = q.where('v.stage', '=', opts.stage);
@@ -84,57 +127,84 @@ export const versionRepo = {
   },
 
   async latest(db: Executor, modelId: string): Promise<VersionRecord | undefined> {
-    const row = await baseQuery(db).where('v.model_id', '=', modelId).orderBy('v.version', 'desc').limit(1).executeTakeFirst();
+    const row = await baseQuery(db)
+      .where('v.model_id', '=', modelId)
+      .orderBy('v.version', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     return row ? (await hydrate(db, [row]))[0] : undefined;
   },
 
   async exists(db: Executor, modelId: string, version: number): Promise<boolean> {
-    const row = await db.selectFrom('model_versions').select('id').where('model_id', '=', modelId).where('version', '=', version).where('deleted_at', 'is', null).executeTakeFirst();
+    const row = await db
+      .selectFrom('model_versions')
+      .select('id')
+      .where('model_id', '=', modelId)
+      .where('version', '=', version)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
     return row !== undefined;
   },
 
   /** Inserts a version with its tags and dataset links; `datasetLinks` are resolved dataset version ids. */
   async insert(tx: Tx, v: VersionRecord, datasetLinks: { datasetVersionId: string; role: string }[]): Promise<void> {
-    await tx.insertInto('model_versions').values({
-      id: v.id,
-      model_id: v.modelId,
-      version: v.version,
-      artifact_uri: v.artifactUri,
-      artifact_digest: v.artifactDigest,
-      framework: v.framework,
-      params: JSON.stringify(v.params),
-      metrics: JSON.stringify(v.metrics),
-      code_repository: v.code?.repository ?? null,
-      code_commit: v.code?.commit ?? null,
-      code_path: v.code?.path ?? null,
-      environment: JSON.stringify(v.environment),
-      documentation: JSON.stringify(v.documentation),
-      description: v.description,
-      stage: v.stage,
-      status: v.status,
-      status_message: v.statusMessage,
-      run_id: v.runId,
-      run_link: v.runLink,
-      created_at: v.createdAt,
-      updated_at: v.updatedAt,
-      created_by: v.createdBy,
-      deleted_at: null,
-      revision: v.revision,
-    }).execute();
+    await tx
+      .insertInto('model_versions')
+      .values({
+        id: v.id,
+        model_id: v.modelId,
+        version: v.version,
+        artifact_uri: v.artifactUri,
+        artifact_digest: v.artifactDigest,
+        framework: v.framework,
+        params: JSON.stringify(v.params),
+        metrics: JSON.stringify(v.metrics),
+        code_repository: v.code?.repository ?? null,
+        code_commit: v.code?.commit ?? null,
+        code_path: v.code?.path ?? null,
+        environment: JSON.stringify(v.environment),
+        documentation: JSON.stringify(v.documentation),
+        description: v.description,
+        stage: v.stage,
+        status: v.status,
+        status_message: v.statusMessage,
+        run_id: v.runId,
+        run_link: v.runLink,
+        created_at: v.createdAt,
+        updated_at: v.updatedAt,
+        created_by: v.createdBy,
+        deleted_at: null,
+        revision: v.revision,
+      })
+      .execute();
     const tagRows = Object.entries(v.tags).map(([key, value]) => ({ model_version_id: v.id, key, value }));
     if (tagRows.length > 0) await tx.insertInto('version_tags').values(tagRows).execute();
     if (datasetLinks.length > 0) {
       // The same dataset version may serve in several roles; the same role twice is one link.
       const unique = [...new Map(datasetLinks.map((l) => [`${l.datasetVersionId}|${l.role}`, l])).values()];
-      await tx.insertInto('version_datasets').values(unique.map((l) => ({ model_version_id: v.id, dataset_version_id: l.datasetVersionId, role: l.role }))).execute();
+      await tx
+        .insertInto('version_datasets')
+        .values(unique.map((l) => ({ model_version_id: v.id, dataset_version_id: l.datasetVersionId, role: l.role })))
+        .execute();
     }
   },
 
   /** Lifecycle fields set only through recorded actions (stage transitions, registration checks). */
-  async setLifecycle(tx: Tx, id: string, set: { stage?: string; status?: string; statusMessage?: string | null }, now: string): Promise<void> {
+  async setLifecycle(
+    tx: Tx,
+    id: string,
+    set: { stage?: string; status?: string; statusMessage?: string | null },
+    now: string,
+  ): Promise<void> {
     await tx
       .updateTable('model_versions')
-      .set({ ...(set.stage !== undefined ? { stage: set.stage } : {}), ...(set.status !== undefined ? { status: set.status } : {}), ...(set.statusMessage !== undefined ? { status_message: set.statusMessage } : {}), updated_at: now, revision: sql<number>`revision + 1` })
+      .set({
+        ...(set.stage !== undefined ? { stage: set.stage } : {}),
+        ...(set.status !== undefined ? { status: set.status } : {}),
+        ...(set.statusMessage !== undefined ? { status_message: set.statusMessage } : {}),
+        updated_at: now,
+        revision: sql<number>`revision + 1`,
+      })
       .where('id', '=', id)
       .execute();
   },
@@ -147,7 +217,13 @@ export const versionRepo = {
 
   /** Versions of a model in one stage. */
   async inStage(db: Executor, modelId: string, stage: string): Promise<{ id: string; version: number }[]> {
-    return db.selectFrom('model_versions').select(['id', 'version']).where('model_id', '=', modelId).where('stage', '=', stage).where('deleted_at', 'is', null).execute();
+    return db
+      .selectFrom('model_versions')
+      .select(['id', 'version'])
+      .where('model_id', '=', modelId)
+      .where('stage', '=', stage)
+      .where('deleted_at', 'is', null)
+      .execute();
   },
 
   /** Takes the version's row lock before a read-modify-write (see modelRepo.lock). */
@@ -163,11 +239,21 @@ export const versionRepo = {
   /** The versions' representation changed (their aliases): new revisions, so new ETags. */
   async touch(tx: Tx, modelId: string, versions: number[], now: string): Promise<void> {
     if (versions.length === 0) return;
-    await tx.updateTable('model_versions').set({ revision: sql<number>`revision + 1`, updated_at: now }).where('model_id', '=', modelId).where('version', 'in', versions).execute();
+    await tx
+      .updateTable('model_versions')
+      .set({ revision: sql<number>`revision + 1`, updated_at: now })
+      .where('model_id', '=', modelId)
+      .where('version', 'in', versions)
+      .execute();
   },
 
   /** Writes the annotations of a version if its revision is still `expectedRevision`. */
-  async updateAnnotations(tx: Tx, v: VersionRecord, expectedRevision: number, tagPatch: TagsPatch | undefined): Promise<boolean> {
+  async updateAnnotations(
+    tx: Tx,
+    v: VersionRecord,
+    expectedRevision: number,
+    tagPatch: TagsPatch | undefined,
+  ): Promise<boolean> {
     const res = await tx
       .updateTable('model_versions')
       .set({ description: v.description, updated_at: v.updatedAt, revision: v.revision })

@@ -1,8 +1,22 @@
 import { Type, type Static } from 'typebox';
 import { DatasetRef } from '../datasets/datasets.schema.ts';
-import { FiniteNumber, Name, PositiveInt, Sha256Digest, StringMap, Tags, TagsPatch, Timestamp, Uuid } from '../common/common.schema.ts';
+import {
+  FiniteNumber,
+  Name,
+  PositiveInt,
+  Sha256Digest,
+  StringMap,
+  Tags,
+  TagsPatch,
+  Timestamp,
+  Uuid,
+} from '../common/common.schema.ts';
 
-export const DatasetRole = Type.Union([Type.Literal('training'), Type.Literal('evaluation'), Type.Literal('validation')]);
+export const DatasetRole = Type.Union([
+  Type.Literal('training'),
+  Type.Literal('evaluation'),
+  Type.Literal('validation'),
+]);
 
 /** Lifecycle environments; MLflow's stages map onto them (None=development, Staging=preproduction, Production, Archived). */
 export const Stage = Type.Enum(['development', 'qa', 'preproduction', 'production', 'archived', 'retired']);
@@ -15,7 +29,10 @@ const ParamValue = Type.Union([Type.String({ maxLength: 10000 }), FiniteNumber()
 export const CodeRef = Type.Object(
   {
     repository: Type.String({ minLength: 1, maxLength: 2048 }),
-    commit: Type.String({ pattern: '^[0-9a-f]{7,64}$', description: 'commit hash (abbreviated or full, lowercase hex)' }),
+    commit: Type.String({
+      pattern: '^[0-9a-f]{7,64}$',
+      description: 'commit hash (abbreviated or full, lowercase hex)',
+    }),
     path: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'entry point or sub-directory' })),
   },
   { additionalProperties: false },
@@ -24,15 +41,22 @@ export const CodeRef = Type.Object(
 export const Environment = Type.Object(
   {
     imageDigest: Type.Optional(Sha256Digest),
-    image: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'image reference, e.g. registry/name:tag' })),
+    image: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 1024, description: 'image reference, e.g. registry/name:tag' }),
+    ),
     lockfileDigest: Type.Optional(Sha256Digest),
-    lockfile: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'lockfile name, e.g. requirements.lock' })),
+    lockfile: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 256, description: 'lockfile name, e.g. requirements.lock' }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 );
 
 export const DocLink = Type.Object(
-  { title: Type.String({ minLength: 1, maxLength: 200 }), url: Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048, description: 'http(s) link' }) },
+  {
+    title: Type.String({ minLength: 1, maxLength: 200 }),
+    url: Type.String({ format: 'uri', pattern: '^https?://', maxLength: 2048, description: 'http(s) link' }),
+  },
   { additionalProperties: false },
 );
 
@@ -43,9 +67,19 @@ export const DatasetUse = Type.Object(
 
 export const CreateVersionBody = Type.Object(
   {
-    artifactUri: Type.String({ minLength: 1, maxLength: 2048, description: 'where the artefact lives (s3://, gs://, https://, file://, models:/...)' }),
+    artifactUri: Type.String({
+      minLength: 1,
+      maxLength: 2048,
+      description: 'where the artefact lives (s3://, gs://, https://, file://, models:/...)',
+    }),
     artifactDigest: Sha256Digest,
-    framework: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'framework or flavour, e.g. sklearn, xgboost, onnx, pytorch' })),
+    framework: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'framework or flavour, e.g. sklearn, xgboost, onnx, pytorch',
+      }),
+    ),
     params: Type.Optional(StringMap(ParamValue)),
     metrics: Type.Optional(StringMap(FiniteNumber())),
     datasets: Type.Optional(Type.Array(DatasetUse, { maxItems: 100 })),
@@ -61,7 +95,11 @@ export type CreateVersionBody = Static<typeof CreateVersionBody>;
 
 export const PatchVersionBody = Type.Object(
   { description: Type.Optional(Type.String({ maxLength: 20000 })), tags: Type.Optional(TagsPatch) },
-  { additionalProperties: false, minProperties: 1, description: 'only annotations change; what defines a version is immutable' },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'only annotations change; what defines a version is immutable',
+  },
 );
 export type PatchVersionBody = Static<typeof PatchVersionBody>;
 
@@ -93,8 +131,18 @@ export const ModelVersion = Type.Object({
   statusMessage: Type.Union([Type.String(), Type.Null()]),
   aliases: Type.Array(Type.String()),
   signatures: Type.Array(
-    Type.Object({ id: Type.String(), name: Type.String({ description: "the signer's printed name" }), role: Type.String(), meaning: Type.String(), step: Type.String(), signedAt: Timestamp }),
-    { description: 'electronic signatures of this version, shown with printed name, date and time and meaning (21 CFR Part 11 §11.50); whether each still holds: GET .../signatures' },
+    Type.Object({
+      id: Type.String(),
+      name: Type.String({ description: "the signer's printed name" }),
+      role: Type.String(),
+      meaning: Type.String(),
+      step: Type.String(),
+      signedAt: Timestamp,
+    }),
+    {
+      description:
+        'electronic signatures of this version, shown with printed name, date and time and meaning (21 CFR Part 11 §11.50); whether each still holds: GET .../signatures',
+    },
   ),
   createdAt: Timestamp,
   updatedAt: Timestamp,

@@ -4,7 +4,7 @@ import { assertRevision } from '../../domain/revision.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
-import { decodeCursor, toPage, type Page } from '../../http/pagination.ts';
+import { decodeCursor, toPage, type Page } from '../../lib/pagination.ts';
 import type { DatasetRepo } from '../datasets/datasets.repo.ts';
 import type { ModelRepo } from '../models/models.repo.ts';
 import type { VersionCache } from './version-cache.ts';
@@ -12,7 +12,20 @@ import type { VersionRecord, VersionRepo } from './versions.repo.ts';
 import type { CreateVersionBody, PatchVersionBody, Stage } from './versions.schema.ts';
 
 export interface VersionServiceDeps extends CommandDeps {
-  versions: Pick<VersionRepo, 'get' | 'list' | 'latest' | 'insert' | 'updateAnnotations' | 'exists' | 'lock' | 'touch' | 'setLifecycle' | 'softDelete' | 'inStage'>;
+  versions: Pick<
+    VersionRepo,
+    | 'get'
+    | 'list'
+    | 'latest'
+    | 'insert'
+    | 'updateAnnotations'
+    | 'exists'
+    | 'lock'
+    | 'touch'
+    | 'setLifecycle'
+    | 'softDelete'
+    | 'inStage'
+  >;
   models: Pick<ModelRepo, 'findWithTeam' | 'nextVersionNumber' | 'getAlias' | 'setAlias' | 'deleteAlias' | 'touch'>;
   datasets: Pick<DatasetRepo, 'resolveVersion'>;
   cache: VersionCache;
@@ -32,7 +45,18 @@ export function isReservedAlias(alias: string): boolean {
   return alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias);
 }
 
-export function createVersionService({ db, transact, versions, models, datasets, audit, clock, ids, cache, governance }: VersionServiceDeps) {
+export function createVersionService({
+  db,
+  transact,
+  versions,
+  models,
+  datasets,
+  audit,
+  clock,
+  ids,
+  cache,
+  governance,
+}: VersionServiceDeps) {
   async function findModel(name: string, exec: Executor = db): Promise<{ id: string; team: string }> {
     const m = await models.findWithTeam(exec, name);
     if (!m) throw notFound('model', name);
@@ -52,7 +76,12 @@ export function createVersionService({ db, transact, versions, models, datasets,
      * Registers a version. `origin` carries what the MLflow protocol adds: the run it came from
      * and, while registration checks run, the pending status.
      */
-    async create(ctx: RequestContext, modelName: string, input: Omit<CreateVersionBody, 'artifactDigest'> & { artifactDigest: string | null }, origin: { runId?: string | null; runLink?: string | null; status?: VersionRecord['status'] } = {}): Promise<VersionRecord> {
+    async create(
+      ctx: RequestContext,
+      modelName: string,
+      input: Omit<CreateVersionBody, 'artifactDigest'> & { artifactDigest: string | null },
+      origin: { runId?: string | null; runLink?: string | null; status?: VersionRecord['status'] } = {},
+    ): Promise<VersionRecord> {
       return transact(async (tx) => {
         const model = await findModel(modelName, tx);
         authorize(ctx, 'version:write', model.team);
@@ -61,12 +90,22 @@ export function createVersionService({ db, transact, versions, models, datasets,
         for (const [i, ref] of (input.datasets ?? []).entries()) {
           const found = await datasets.resolveVersion(tx, ref.dataset, ref.version);
           if (!found) {
-            throw new DomainError('invalid_reference', `datasets[${i}]: dataset '${ref.dataset}' has no version ${ref.version}`, {
-              errors: [{ pointer: `/body/datasets/${i}`, message: 'does not exist' }],
-            });
+            throw new DomainError(
+              'invalid_reference',
+              `datasets[${i}]: dataset '${ref.dataset}' has no version ${ref.version}`,
+              {
+                errors: [{ pointer: `/body/datasets/${i}`, message: 'does not exist' }],
+              },
+            );
           }
           links.push({ datasetVersionId: found.id, role: ref.role });
-          used.push({ datasetId: found.datasetId, dataset: found.dataset, version: found.version, role: ref.role, digest: found.digest });
+          used.push({
+            datasetId: found.datasetId,
+            dataset: found.dataset,
+            version: found.version,
+            role: ref.role,
+            digest: found.digest,
+          });
         }
         const now = clock.now().toISOString();
         const record: VersionRecord = {
@@ -98,7 +137,11 @@ export function createVersionService({ db, transact, versions, models, datasets,
           runLink: origin.runLink ?? null,
         };
         await versions.insert(tx, record, links);
-        await audit.append(tx, ctx, { action: 'version.create', subject: { type: 'model-version', id: record.id }, after: record });
+        await audit.append(tx, ctx, {
+          action: 'version.create',
+          subject: { type: 'model-version', id: record.id },
+          after: record,
+        });
         await governance?.versionCreated(tx, ctx, record);
         return record;
       });
@@ -116,7 +159,13 @@ export function createVersionService({ db, transact, versions, models, datasets,
       return toPage(rows, opts.limit, (v) => [v.version]);
     },
 
-    async update(ctx: RequestContext, name: string, version: number, patch: PatchVersionBody, expectedRevision: number | undefined): Promise<VersionRecord> {
+    async update(
+      ctx: RequestContext,
+      name: string,
+      version: number,
+      patch: PatchVersionBody,
+      expectedRevision: number | undefined,
+    ): Promise<VersionRecord> {
       return transact(async (tx) => {
         await versions.lock(tx, name, version);
         const current = await mustGet(name, version, tx);
@@ -133,8 +182,14 @@ export function createVersionService({ db, transact, versions, models, datasets,
           if (v === null) delete next.tags[k];
           else next.tags[k] = v;
         }
-        if (!(await versions.updateAnnotations(tx, next, current.revision, patch.tags))) assertRevision('model version', -1, current.revision);
-        await audit.append(tx, ctx, { action: 'version.update', subject: { type: 'model-version', id: current.id }, before: current, after: next });
+        if (!(await versions.updateAnnotations(tx, next, current.revision, patch.tags)))
+          assertRevision('model version', -1, current.revision);
+        await audit.append(tx, ctx, {
+          action: 'version.update',
+          subject: { type: 'model-version', id: current.id },
+          before: current,
+          after: next,
+        });
         return next;
       }).then((next) => {
         cache.modelChanged(next.modelId);
@@ -146,7 +201,13 @@ export function createVersionService({ db, transact, versions, models, datasets,
      * Sets the version's stage (a recorded action); with `archiveOthers`, the model's other versions
      * in that stage move to archived. Governed stage moves are decided by the caller (promotions).
      */
-    async setStage(ctx: RequestContext, name: string, version: number, stage: Stage, archiveOthers: boolean): Promise<VersionRecord> {
+    async setStage(
+      ctx: RequestContext,
+      name: string,
+      version: number,
+      stage: Stage,
+      archiveOthers: boolean,
+    ): Promise<VersionRecord> {
       return transact(async (tx) => {
         await versions.lock(tx, name, version);
         const current = await mustGet(name, version, tx);
@@ -162,7 +223,12 @@ export function createVersionService({ db, transact, versions, models, datasets,
         }
         await versions.setLifecycle(tx, current.id, { stage }, now);
         const next = { ...current, stage, updatedAt: now, revision: current.revision + 1 };
-        await audit.append(tx, ctx, { action: 'version.stage', subject: { type: 'model-version', id: current.id }, before: { stage: current.stage }, after: { stage, archived } });
+        await audit.append(tx, ctx, {
+          action: 'version.stage',
+          subject: { type: 'model-version', id: current.id },
+          before: { stage: current.stage },
+          after: { stage, archived },
+        });
         return next;
       }).then((next) => {
         cache.modelChanged(next.modelId);
@@ -171,9 +237,20 @@ export function createVersionService({ db, transact, versions, models, datasets,
     },
 
     /** Records the outcome of registration checks on a pending version (`ready` or `failed-registration`). */
-    async setStatus(tx: Tx, ctx: RequestContext, v: VersionRecord, status: VersionRecord['status'], message: string | null): Promise<void> {
+    async setStatus(
+      tx: Tx,
+      ctx: RequestContext,
+      v: VersionRecord,
+      status: VersionRecord['status'],
+      message: string | null,
+    ): Promise<void> {
       await versions.setLifecycle(tx, v.id, { status, statusMessage: message }, clock.now().toISOString());
-      await audit.append(tx, ctx, { action: 'version.status', subject: { type: 'model-version', id: v.id }, before: { status: v.status }, after: { status, statusMessage: message } });
+      await audit.append(tx, ctx, {
+        action: 'version.status',
+        subject: { type: 'model-version', id: v.id },
+        before: { status: v.status },
+        after: { status, statusMessage: message },
+      });
     },
 
     /** Drops cached reads of a model's versions (after a change made outside this service's commands). */
@@ -182,7 +259,12 @@ export function createVersionService({ db, transact, versions, models, datasets,
     },
 
     /** Soft-deletes a version: its number is never reused, its aliases go. */
-    async remove(ctx: RequestContext, name: string, version: number, refuse?: (tx: Tx, v: VersionRecord) => Promise<void>): Promise<void> {
+    async remove(
+      ctx: RequestContext,
+      name: string,
+      version: number,
+      refuse?: (tx: Tx, v: VersionRecord) => Promise<void>,
+    ): Promise<void> {
       const v = await transact(async (tx) => {
         await versions.lock(tx, name, version);
         const current = await mustGet(name, version, tx);
@@ -192,28 +274,46 @@ export function createVersionService({ db, transact, versions, models, datasets,
         await versions.softDelete(tx, current, now);
         // Its aliases were part of the model's representation: a new revision (ETag, last update).
         await models.touch(tx, current.modelId, now);
-        await audit.append(tx, ctx, { action: 'version.delete', subject: { type: 'model-version', id: current.id }, before: current });
+        await audit.append(tx, ctx, {
+          action: 'version.delete',
+          subject: { type: 'model-version', id: current.id },
+          before: current,
+        });
         return current;
       });
       cache.modelChanged(v.modelId);
     },
 
-    async setAlias(ctx: RequestContext, name: string, alias: string, version: number): Promise<{ alias: string; version: number; previous: number | null; updatedAt: string }> {
+    async setAlias(
+      ctx: RequestContext,
+      name: string,
+      alias: string,
+      version: number,
+    ): Promise<{ alias: string; version: number; previous: number | null; updatedAt: string }> {
       if (isReservedAlias(alias)) {
-        throw new DomainError('validation_failed', `alias '${alias}' is reserved`, { errors: [{ pointer: '/params/alias', message: 'is reserved (latest, v<digits>)' }] });
+        throw new DomainError('validation_failed', `alias '${alias}' is reserved`, {
+          errors: [{ pointer: '/params/alias', message: 'is reserved (latest, v<digits>)' }],
+        });
       }
       const { id, ...result } = await transact(async (tx) => {
         const { id, team } = await findModel(name, tx);
         authorize(ctx, 'alias:write', team);
         if (!(await versions.exists(tx, id, version))) {
-          throw new DomainError('invalid_reference', `model '${name}' has no version ${version}`, { errors: [{ pointer: '/body/version', message: 'does not exist' }] });
+          throw new DomainError('invalid_reference', `model '${name}' has no version ${version}`, {
+            errors: [{ pointer: '/body/version', message: 'does not exist' }],
+          });
         }
         await governance?.aliasMove(tx, ctx, name, alias, version);
         const previous = await models.getAlias(tx, id, alias);
         const now = clock.now().toISOString();
         await models.setAlias(tx, id, alias, version, now);
         await models.touch(tx, id, now);
-        await versions.touch(tx, id, previous && previous.version !== version ? [previous.version, version] : [version], now);
+        await versions.touch(
+          tx,
+          id,
+          previous && previous.version !== version ? [previous.version, version] : [version],
+          now,
+        );
         await audit.append(tx, ctx, {
           action: 'alias.set',
           subject: { type: 'model', id },
@@ -235,7 +335,11 @@ export function createVersionService({ db, transact, versions, models, datasets,
         const now = clock.now().toISOString();
         await models.touch(tx, id, now);
         await versions.touch(tx, id, [previous.version], now);
-        await audit.append(tx, ctx, { action: 'alias.delete', subject: { type: 'model', id }, before: { model: name, alias, version: previous.version } });
+        await audit.append(tx, ctx, {
+          action: 'alias.delete',
+          subject: { type: 'model', id },
+          before: { model: name, alias, version: previous.version },
+        });
         return id;
       });
       cache.modelChanged(id);

@@ -15,20 +15,39 @@ export interface DispatcherOptions {
   timeoutMs: number;
 }
 
-export const DEFAULT_DISPATCH: DispatcherOptions = { pollMs: 1000, backoffBaseMs: 5000, capMs: 3_600_000, maxAttempts: 10, timeoutMs: 10_000 };
+export const DEFAULT_DISPATCH: DispatcherOptions = {
+  pollMs: 1000,
+  backoffBaseMs: 5000,
+  capMs: 3_600_000,
+  maxAttempts: 10,
+  timeoutMs: 10_000,
+};
 
 /**
  * Sends pending webhook deliveries: POSTs the stored body with an HMAC-SHA256 signature over the
  * timestamp and body, records each attempt's outcome, and retries failures with exponential
  * backoff. A lease on each delivery keeps replicas sharing a PostgreSQL database from sending one twice.
  */
-export function createDispatcher({ db, repo, clock, options, onError }: { db: Executor; repo: WebhookRepo; clock: Clock; options: DispatcherOptions; onError: (err: unknown) => void }) {
+export function createDispatcher({
+  db,
+  repo,
+  clock,
+  options,
+  onError,
+}: {
+  db: Executor;
+  repo: WebhookRepo;
+  clock: Clock;
+  options: DispatcherOptions;
+  onError: (err: unknown) => void;
+}) {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
 
   async function attempt(id: string): Promise<void> {
     const now = clock.now();
-    if (!(await repo.claim(db, id, now.toISOString(), new Date(now.getTime() + options.timeoutMs * 3).toISOString()))) return;
+    if (!(await repo.claim(db, id, now.toISOString(), new Date(now.getTime() + options.timeoutMs * 3).toISOString())))
+      return;
     const d = (await repo.delivery(db, id))!;
     const hook = (await repo.get(db, d.webhook_id))!;
     const attempts = d.attempts + 1;
@@ -55,9 +74,33 @@ export function createDispatcher({ db, repo, clock, options, onError }: { db: Ex
       error = (err as Error).message;
     }
     const at = clock.now();
-    if (error === null) await repo.record(db, id, { status: 'succeeded', attempts, last_status: status, last_error: null, delivered_at: at.toISOString(), lease_until: null });
-    else if (attempts >= options.maxAttempts || hook.active === 0) await repo.record(db, id, { status: 'failed', attempts, last_status: status, last_error: error, lease_until: null });
-    else await repo.record(db, id, { attempts, last_status: status, last_error: error, lease_until: null, next_attempt_at: new Date(at.getTime() + backoffMs(attempts, options.backoffBaseMs, options.capMs)).toISOString() });
+    if (error === null)
+      await repo.record(db, id, {
+        status: 'succeeded',
+        attempts,
+        last_status: status,
+        last_error: null,
+        delivered_at: at.toISOString(),
+        lease_until: null,
+      });
+    else if (attempts >= options.maxAttempts || hook.active === 0)
+      await repo.record(db, id, {
+        status: 'failed',
+        attempts,
+        last_status: status,
+        last_error: error,
+        lease_until: null,
+      });
+    else
+      await repo.record(db, id, {
+        attempts,
+        last_status: status,
+        last_error: error,
+        lease_until: null,
+        next_attempt_at: new Date(
+          at.getTime() + backoffMs(attempts, options.backoffBaseMs, options.capMs),
+        ).toISOString(),
+      });
   }
 
   async function tick(): Promise<void> {

@@ -15,13 +15,22 @@ export const webhookRepo = {
     return db.selectFrom('webhooks').selectAll().where('active', '=', 1).execute();
   },
   async deactivate(tx: Tx, id: string): Promise<boolean> {
-    const r = await tx.updateTable('webhooks').set({ active: 0 }).where('id', '=', id).where('active', '=', 1).executeTakeFirst();
+    const r = await tx
+      .updateTable('webhooks')
+      .set({ active: 0 })
+      .where('id', '=', id)
+      .where('active', '=', 1)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   },
   async enqueue(tx: Tx, rows: WebhookDeliveryTable[]): Promise<void> {
     if (rows.length > 0) await tx.insertInto('webhook_deliveries').values(rows).execute();
   },
-  async deliveries(db: Executor, webhookId: string, opts: { limit: number; after?: string; status?: string }): Promise<WebhookDeliveryTable[]> {
+  async deliveries(
+    db: Executor,
+    webhookId: string,
+    opts: { limit: number; after?: string; status?: string },
+  ): Promise<WebhookDeliveryTable[]> {
     let q = db.selectFrom('webhook_deliveries').selectAll().where('webhook_id', '=', webhookId);
     if (opts.after) q = q.where('id', '>', opts.after);
     if (opts.status) q = q.where('status', '=', opts.status);
@@ -53,7 +62,16 @@ export const webhookRepo = {
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   },
-  async record(db: Executor, id: string, set: Partial<Pick<WebhookDeliveryTable, 'status' | 'attempts' | 'next_attempt_at' | 'lease_until' | 'last_status' | 'last_error' | 'delivered_at'>>): Promise<void> {
+  async record(
+    db: Executor,
+    id: string,
+    set: Partial<
+      Pick<
+        WebhookDeliveryTable,
+        'status' | 'attempts' | 'next_attempt_at' | 'lease_until' | 'last_status' | 'last_error' | 'delivered_at'
+      >
+    >,
+  ): Promise<void> {
     await db.updateTable('webhook_deliveries').set(set).where('id', '=', id).execute();
   },
 };

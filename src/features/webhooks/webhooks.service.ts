@@ -36,7 +36,15 @@ export interface Delivery {
   replayOf: string | null;
 }
 
-const toWebhook = (w: WebhookTable): Webhook => ({ id: w.id, url: w.url, events: JSON.parse(w.events), description: w.description, active: w.active === 1, createdAt: w.created_at, createdBy: w.created_by });
+const toWebhook = (w: WebhookTable): Webhook => ({
+  id: w.id,
+  url: w.url,
+  events: JSON.parse(w.events),
+  description: w.description,
+  active: w.active === 1,
+  createdAt: w.created_at,
+  createdBy: w.created_by,
+});
 const toDelivery = (d: WebhookDeliveryTable): Delivery => ({
   id: d.id,
   webhookId: d.webhook_id,
@@ -55,7 +63,21 @@ const toDelivery = (d: WebhookDeliveryTable): Delivery => ({
 /** The JSON body receivers get: the audited event as the audit trail holds it. */
 export function deliveryBody(deliveryId: string, webhookId: string, e: AuditEventRecord): string {
   const parse = (s: string | null) => (s === null ? null : JSON.parse(s));
-  return JSON.stringify({ delivery: deliveryId, webhook: webhookId, event: { seq: e.seq, time: e.time, action: e.action, actor: e.actor, subject: e.subject, before: parse(e.before), after: parse(e.after), reason: e.reason, requestId: e.requestId } });
+  return JSON.stringify({
+    delivery: deliveryId,
+    webhook: webhookId,
+    event: {
+      seq: e.seq,
+      time: e.time,
+      action: e.action,
+      actor: e.actor,
+      subject: e.subject,
+      before: parse(e.before),
+      after: parse(e.after),
+      reason: e.reason,
+      requestId: e.requestId,
+    },
+  });
 }
 
 /**
@@ -63,7 +85,15 @@ export function deliveryBody(deliveryId: string, webhookId: string, e: AuditEven
  * inserting a delivery row in the event's own transaction (a transactional outbox), so a
  * delivery exists exactly when its event committed; the dispatcher sends them.
  */
-export function createWebhookService({ db, transact, audit, clock, ids, repo, cache }: CommandDeps & { repo: WebhookRepo; cache: boolean }) {
+export function createWebhookService({
+  db,
+  transact,
+  audit,
+  clock,
+  ids,
+  repo,
+  cache,
+}: CommandDeps & { repo: WebhookRepo; cache: boolean }) {
   let active: WebhookTable[] | undefined;
   const activeHooks = async (tx: Tx) => {
     if (!cache) return repo.active(tx);
@@ -71,12 +101,28 @@ export function createWebhookService({ db, transact, audit, clock, ids, repo, ca
   };
 
   return {
-    async create(ctx: RequestContext, input: { url: string; events: string[]; description?: string }): Promise<Webhook & { secret: string }> {
+    async create(
+      ctx: RequestContext,
+      input: { url: string; events: string[]; description?: string },
+    ): Promise<Webhook & { secret: string }> {
       authorize(ctx, 'webhooks:admin', ORGANISATION);
-      const row: WebhookTable = { id: ids.next(), url: input.url, secret: `whsec_${randomBytes(32).toString('base64url')}`, events: JSON.stringify(input.events), description: input.description ?? '', active: 1, created_at: clock.now().toISOString(), created_by: actorId(ctx) };
+      const row: WebhookTable = {
+        id: ids.next(),
+        url: input.url,
+        secret: `whsec_${randomBytes(32).toString('base64url')}`,
+        events: JSON.stringify(input.events),
+        description: input.description ?? '',
+        active: 1,
+        created_at: clock.now().toISOString(),
+        created_by: actorId(ctx),
+      };
       await transact(async (tx) => {
         await repo.insert(tx, row);
-        await audit.append(tx, ctx, { action: 'webhook.create', subject: { type: 'webhook', id: row.id }, after: toWebhook(row) });
+        await audit.append(tx, ctx, {
+          action: 'webhook.create',
+          subject: { type: 'webhook', id: row.id },
+          after: toWebhook(row),
+        });
       });
       active = undefined;
       return { ...toWebhook(row), secret: row.secret };
@@ -92,12 +138,20 @@ export function createWebhookService({ db, transact, audit, clock, ids, repo, ca
       await transact(async (tx) => {
         const w = await repo.get(tx, id);
         if (!w || !(await repo.deactivate(tx, id))) throw notFound('webhook', id);
-        await audit.append(tx, ctx, { action: 'webhook.delete', subject: { type: 'webhook', id }, before: toWebhook(w) });
+        await audit.append(tx, ctx, {
+          action: 'webhook.delete',
+          subject: { type: 'webhook', id },
+          before: toWebhook(w),
+        });
       });
       active = undefined;
     },
 
-    async deliveries(ctx: RequestContext, id: string, opts: { limit: number; after?: string; status?: string }): Promise<{ items: Delivery[]; nextCursor: string | null }> {
+    async deliveries(
+      ctx: RequestContext,
+      id: string,
+      opts: { limit: number; after?: string; status?: string },
+    ): Promise<{ items: Delivery[]; nextCursor: string | null }> {
       authorize(ctx, 'webhooks:admin', ORGANISATION);
       if (!(await repo.get(db, id))) throw notFound('webhook', id);
       const rows = await repo.deliveries(db, id, { ...opts, limit: opts.limit + 1 });
@@ -115,9 +169,26 @@ export function createWebhookService({ db, transact, audit, clock, ids, repo, ca
         const now = clock.now().toISOString();
         const copyId = ids.next();
         const payload = JSON.parse(d.payload) as { delivery: string };
-        const row: WebhookDeliveryTable = { ...d, id: copyId, payload: JSON.stringify({ ...payload, delivery: copyId }), status: 'pending', attempts: 0, next_attempt_at: now, lease_until: null, last_status: null, last_error: null, created_at: now, delivered_at: null, replay_of: d.id };
+        const row: WebhookDeliveryTable = {
+          ...d,
+          id: copyId,
+          payload: JSON.stringify({ ...payload, delivery: copyId }),
+          status: 'pending',
+          attempts: 0,
+          next_attempt_at: now,
+          lease_until: null,
+          last_status: null,
+          last_error: null,
+          created_at: now,
+          delivered_at: null,
+          replay_of: d.id,
+        };
         await repo.enqueue(tx, [row]);
-        await audit.append(tx, ctx, { action: 'webhook.replay', subject: { type: 'webhook', id }, after: { delivery: copyId, replayOf: d.id, eventSeq: d.event_seq } });
+        await audit.append(tx, ctx, {
+          action: 'webhook.replay',
+          subject: { type: 'webhook', id },
+          after: { delivery: copyId, replayOf: d.id, eventSeq: d.event_seq },
+        });
         return toDelivery(row);
       });
     },
@@ -131,7 +202,22 @@ export function createWebhookService({ db, transact, audit, clock, ids, repo, ca
         tx,
         hooks.map((w) => {
           const id = ids.next();
-          return { id, webhook_id: w.id, event_seq: event.seq, action: event.action, payload: deliveryBody(id, w.id, event), status: 'pending', attempts: 0, next_attempt_at: now, lease_until: null, last_status: null, last_error: null, created_at: now, delivered_at: null, replay_of: null };
+          return {
+            id,
+            webhook_id: w.id,
+            event_seq: event.seq,
+            action: event.action,
+            payload: deliveryBody(id, w.id, event),
+            status: 'pending',
+            attempts: 0,
+            next_attempt_at: now,
+            lease_until: null,
+            last_status: null,
+            last_error: null,
+            created_at: now,
+            delivered_at: null,
+            replay_of: null,
+          };
         }),
       );
     },

@@ -20,7 +20,8 @@ const CSRF_KEY = 'steward.csrf';
 /** The console session's CSRF token (the session itself is an HttpOnly cookie the script never sees). */
 export const csrf = {
   get: (): string | null => localStorage.getItem(CSRF_KEY),
-  set: (token: string | null) => (token === null ? localStorage.removeItem(CSRF_KEY) : localStorage.setItem(CSRF_KEY, token)),
+  set: (token: string | null) =>
+    token === null ? localStorage.removeItem(CSRF_KEY) : localStorage.setItem(CSRF_KEY, token),
 };
 
 let onUnauthenticated: () => void = () => undefined;
@@ -48,6 +49,17 @@ type Result<T> = { data?: T; error?: unknown; response: Response };
 /** The data of a successful answer, or an ApiProblem. */
 export function ok<T>(result: Result<T>): T {
   if (result.response.ok) return result.data as T;
-  const p = (result.error ?? {}) as { code?: string; detail?: string; title?: string; errors?: { pointer: string; message: string }[] } & Record<string, unknown>;
-  throw new ApiProblem(result.response.status, p.code ?? 'error', p.detail ?? p.title ?? result.response.statusText, p.errors ?? [], p);
+  const p = (result.error ?? {}) as {
+    code?: string;
+    detail?: string;
+    title?: string;
+    errors?: { pointer: string; message: string }[];
+  } & Record<string, unknown>;
+  throw new ApiProblem(
+    result.response.status,
+    p.code ?? 'error',
+    p.detail ?? p.title ?? result.response.statusText,
+    p.errors ?? [],
+    p,
+  );
 }

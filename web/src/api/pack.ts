@@ -17,9 +17,13 @@ export async function packById(id: string): Promise<PolicyPack> {
 /** What satisfies one piece of a measure's evidence, in words. */
 export function describeEvidence(e: Evidence): string {
   switch (e.kind) {
-    case 'signoff': return `${e.signers ?? 1} sign-off(s) by ${e.roles.join(' or ')}${e.independent ? ', independent' : ''}`;
-    case 'document': return `a '${e.documentKind}' document`;
-    case 'check': return `an evaluation with ${e.metric} ${e.comparator} ${e.threshold}`;
-    case 'monitoring': return `monitor '${e.monitor}' configured`;
+    case 'signoff':
+      return `${e.signers ?? 1} sign-off(s) by ${e.roles.join(' or ')}${e.independent ? ', independent' : ''}`;
+    case 'document':
+      return `a '${e.documentKind}' document`;
+    case 'check':
+      return `an evaluation with ${e.metric} ${e.comparator} ${e.threshold}`;
+    case 'monitoring':
+      return `monitor '${e.monitor}' configured`;
   }
 }

@@ -19,13 +19,43 @@ export function AccountPage() {
     <>
       <h1>{me.displayName}</h1>
       <Section title="Roles">
-        <ul className="compact">{me.roles.map((r) => <li key={`${r.scope}/${r.role}`}>{r.role} {r.scope === '*' ? 'organisation-wide' : `in ${r.scope}`}</li>)}</ul>
+        <ul className="compact">
+          {me.roles.map((r) => (
+            <li key={`${r.scope}/${r.role}`}>
+              {r.role} {r.scope === '*' ? 'organisation-wide' : `in ${r.scope}`}
+            </li>
+          ))}
+        </ul>
       </Section>
       <Section title="Change my password">
-        <form className="form inline" onSubmit={(e) => { e.preventDefault(); void change.act(); }}>
-          <Field label="Current password"><input type="password" autoComplete="current-password" value={currentPassword} onChange={(e) => setCurrent(e.target.value)} required /></Field>
-          <Field label="New password" hint="at least 12 characters"><input type="password" autoComplete="new-password" value={newPassword} onChange={(e) => setNew(e.target.value)} required /></Field>
-          <button type="submit" disabled={change.busy}>Change password</button>
+        <form
+          className="form inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void change.act();
+          }}
+        >
+          <Field label="Current password">
+            <input
+              type="password"
+              autoComplete="current-password"
+              value={currentPassword}
+              onChange={(e) => setCurrent(e.target.value)}
+              required
+            />
+          </Field>
+          <Field label="New password" hint="at least 12 characters">
+            <input
+              type="password"
+              autoComplete="new-password"
+              value={newPassword}
+              onChange={(e) => setNew(e.target.value)}
+              required
+            />
+          </Field>
+          <button type="submit" disabled={change.busy}>
+            Change password
+          </button>
         </form>
         <Problem error={change.error} />
       </Section>

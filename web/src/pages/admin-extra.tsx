@@ -3,34 +3,103 @@ import { api, ok } from '../api/client.ts';
 import { Async, Badge, Field, Problem, Section, when } from '../ui/basics.tsx';
 import { useAction, useLoad } from '../ui/hooks.ts';
 
-export const ROLES = ['business-stakeholder', 'business-analyst', 'data-scientist', 'risk-audit', 'data-ops', 'production', 'admin', 'viewer'] as const;
+export const ROLES = [
+  'business-stakeholder',
+  'business-analyst',
+  'data-scientist',
+  'risk-audit',
+  'data-ops',
+  'production',
+  'admin',
+  'viewer',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 /** One user's account actions: roles, disable or enable, a new one-time password. */
-export function UserActions({ username, status, roles, onChanged }: { username: string; status: string; roles: { scope: string; role: string }[]; onChanged: () => void }) {
+export function UserActions({
+  username,
+  status,
+  roles,
+  onChanged,
+}: {
+  username: string;
+  status: string;
+  roles: { scope: string; role: string }[];
+  onChanged: () => void;
+}) {
   const [role, setRole] = useState<Role>('viewer');
   const [scope, setScope] = useState('*');
   const [otp, setOtp] = useState<string | null>(null);
-  const act = useAction(async (what: 'grant' | 'revoke' | 'disable' | 'enable' | 'reset', revoke?: { scope: string; role: string }) => {
-    const path = { username };
-    if (what === 'grant') ok(await api.POST('/api/v1/users/{username}/roles', { params: { path }, body: { scope, role } }));
-    else if (what === 'revoke' && revoke) ok(await api.DELETE('/api/v1/users/{username}/roles/{scope}/{role}', { params: { path: { username, scope: revoke.scope, role: revoke.role as Role } } }));
-    else if (what === 'disable') ok(await api.POST('/api/v1/users/{username}/disable', { params: { path } }));
-    else if (what === 'enable') ok(await api.POST('/api/v1/users/{username}/enable', { params: { path } }));
-    else if (what === 'reset') setOtp(ok(await api.POST('/api/v1/users/{username}/password-reset', { params: { path } })).oneTimePassword ?? null);
-    onChanged();
-  });
+  const act = useAction(
+    async (what: 'grant' | 'revoke' | 'disable' | 'enable' | 'reset', revoke?: { scope: string; role: string }) => {
+      const path = { username };
+      if (what === 'grant')
+        ok(await api.POST('/api/v1/users/{username}/roles', { params: { path }, body: { scope, role } }));
+      else if (what === 'revoke' && revoke)
+        ok(
+          await api.DELETE('/api/v1/users/{username}/roles/{scope}/{role}', {
+            params: { path: { username, scope: revoke.scope, role: revoke.role as Role } },
+          }),
+        );
+      else if (what === 'disable') ok(await api.POST('/api/v1/users/{username}/disable', { params: { path } }));
+      else if (what === 'enable') ok(await api.POST('/api/v1/users/{username}/enable', { params: { path } }));
+      else if (what === 'reset')
+        setOtp(
+          ok(await api.POST('/api/v1/users/{username}/password-reset', { params: { path } })).oneTimePassword ?? null,
+        );
+      onChanged();
+    },
+  );
   return (
     <div className="user-actions">
-      <ul className="compact">{roles.map((r) => <li key={`${r.scope}/${r.role}`}>{r.role}@{r.scope} <button type="button" className="ghost" aria-label={`Revoke ${r.role} in ${r.scope} from ${username}`} onClick={() => void act.act('revoke', r)}>revoke</button></li>)}</ul>
+      <ul className="compact">
+        {roles.map((r) => (
+          <li key={`${r.scope}/${r.role}`}>
+            {r.role}@{r.scope}{' '}
+            <button
+              type="button"
+              className="ghost"
+              aria-label={`Revoke ${r.role} in ${r.scope} from ${username}`}
+              onClick={() => void act.act('revoke', r)}
+            >
+              revoke
+            </button>
+          </li>
+        ))}
+      </ul>
       <div className="row">
-        <select aria-label={`Role to grant ${username}`} value={role} onChange={(e) => setRole(e.target.value as Role)}>{ROLES.map((r) => <option key={r}>{r}</option>)}</select>
-        <input aria-label={`Team of the role for ${username}`} className="narrow" value={scope} onChange={(e) => setScope(e.target.value)} />
-        <button type="button" className="secondary" onClick={() => void act.act('grant')}>Grant</button>
-        {status === 'active' ? <button type="button" className="secondary" onClick={() => void act.act('disable')}>Disable</button> : <button type="button" className="secondary" onClick={() => void act.act('enable')}>Enable</button>}
-        <button type="button" className="secondary" onClick={() => void act.act('reset')}>New one-time password</button>
+        <select aria-label={`Role to grant ${username}`} value={role} onChange={(e) => setRole(e.target.value as Role)}>
+          {ROLES.map((r) => (
+            <option key={r}>{r}</option>
+          ))}
+        </select>
+        <input
+          aria-label={`Team of the role for ${username}`}
+          className="narrow"
+          value={scope}
+          onChange={(e) => setScope(e.target.value)}
+        />
+        <button type="button" className="secondary" onClick={() => void act.act('grant')}>
+          Grant
+        </button>
+        {status === 'active' ? (
+          <button type="button" className="secondary" onClick={() => void act.act('disable')}>
+            Disable
+          </button>
+        ) : (
+          <button type="button" className="secondary" onClick={() => void act.act('enable')}>
+            Enable
+          </button>
+        )}
+        <button type="button" className="secondary" onClick={() => void act.act('reset')}>
+          New one-time password
+        </button>
       </div>
-      {otp && <p className="notice" role="status">One-time password for {username} (shown once): <code>{otp}</code></p>}
+      {otp && (
+        <p className="notice" role="status">
+          One-time password for {username} (shown once): <code>{otp}</code>
+        </p>
+      )}
       <Problem error={act.error} />
     </div>
   );
@@ -44,7 +113,17 @@ export function Webhooks() {
   const [secret, setSecret] = useState<string | null>(null);
   const [open, setOpen] = useState<string | null>(null);
   const create = useAction(async () => {
-    const res = ok(await api.POST('/api/v1/webhooks', { body: { url, events: events.split(',').map((e) => e.trim()).filter(Boolean) } }));
+    const res = ok(
+      await api.POST('/api/v1/webhooks', {
+        body: {
+          url,
+          events: events
+            .split(',')
+            .map((e) => e.trim())
+            .filter(Boolean),
+        },
+      }),
+    );
     setSecret(res.secret);
     setUrl('');
     hooks.reload();
@@ -56,49 +135,117 @@ export function Webhooks() {
   return (
     <Section title="Webhooks">
       <Async state={hooks}>
-        {(items) => items.length === 0 ? <p className="muted">No subscription.</p> : (
-          <table className="grid">
-            <thead><tr><th scope="col">URL</th><th scope="col">Events</th><th scope="col">State</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
-            <tbody>
-              {items.map((h) => (
-                <tr key={h.id}>
-                  <td><code>{h.url}</code>{open === h.id && <Deliveries id={h.id} />}</td>
-                  <td>{h.events.join(', ')}</td>
-                  <td><Badge value={h.active ? 'active' : 'stopped'} tone={h.active ? 'good' : 'neutral'} /></td>
-                  <td className="actions">
-                    <button type="button" className="secondary" aria-expanded={open === h.id} onClick={() => setOpen(open === h.id ? null : h.id)}>Deliveries</button>
-                    {h.active && <button type="button" className="secondary" onClick={() => void remove.act(h.id)}>Stop</button>}
-                  </td>
+        {(items) =>
+          items.length === 0 ? (
+            <p className="muted">No subscription.</p>
+          ) : (
+            <table className="grid">
+              <thead>
+                <tr>
+                  <th scope="col">URL</th>
+                  <th scope="col">Events</th>
+                  <th scope="col">State</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+              </thead>
+              <tbody>
+                {items.map((h) => (
+                  <tr key={h.id}>
+                    <td>
+                      <code>{h.url}</code>
+                      {open === h.id && <Deliveries id={h.id} />}
+                    </td>
+                    <td>{h.events.join(', ')}</td>
+                    <td>
+                      <Badge value={h.active ? 'active' : 'stopped'} tone={h.active ? 'good' : 'neutral'} />
+                    </td>
+                    <td className="actions">
+                      <button
+                        type="button"
+                        className="secondary"
+                        aria-expanded={open === h.id}
+                        onClick={() => setOpen(open === h.id ? null : h.id)}
+                      >
+                        Deliveries
+                      </button>
+                      {h.active && (
+                        <button type="button" className="secondary" onClick={() => void remove.act(h.id)}>
+                          Stop
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
       </Async>
-      <form className="form inline" onSubmit={(e) => { e.preventDefault(); void create.act(); }}>
-        <Field label="Receiver URL"><input value={url} onChange={(e) => setUrl(e.target.value)} required placeholder="https://" /></Field>
-        <Field label="Events" hint="* or comma-separated actions or prefixes (promotion.*)"><input value={events} onChange={(e) => setEvents(e.target.value)} required /></Field>
-        <button type="submit" disabled={create.busy}>Subscribe</button>
+      <form
+        className="form inline"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void create.act();
+        }}
+      >
+        <Field label="Receiver URL">
+          <input value={url} onChange={(e) => setUrl(e.target.value)} required placeholder="https://" />
+        </Field>
+        <Field label="Events" hint="* or comma-separated actions or prefixes (promotion.*)">
+          <input value={events} onChange={(e) => setEvents(e.target.value)} required />
+        </Field>
+        <button type="submit" disabled={create.busy}>
+          Subscribe
+        </button>
       </form>
       <Problem error={create.error ?? remove.error} />
-      {secret && <p className="notice" role="status">Signing secret (shown once): <code>{secret}</code></p>}
+      {secret && (
+        <p className="notice" role="status">
+          Signing secret (shown once): <code>{secret}</code>
+        </p>
+      )}
     </Section>
   );
 }
 
 function Deliveries({ id }: { id: string }) {
-  const list = useLoad(async () => ok(await api.GET('/api/v1/webhooks/{id}/deliveries', { params: { path: { id }, query: { limit: 50 } } })).items, [id]);
+  const list = useLoad(
+    async () =>
+      ok(await api.GET('/api/v1/webhooks/{id}/deliveries', { params: { path: { id }, query: { limit: 50 } } })).items,
+    [id],
+  );
   const replay = useAction(async (delivery: string) => {
     ok(await api.POST('/api/v1/webhooks/{id}/deliveries/{delivery}/replay', { params: { path: { id, delivery } } }));
     list.reload();
   });
   return (
     <Async state={list}>
-      {(items) => items.length === 0 ? <p className="muted">No delivery yet.</p> : (
-        <ul className="compact">
-          {items.map((d) => <li key={d.id}>{d.action} #{d.eventSeq}: <Badge value={d.status} tone={d.status === 'succeeded' ? 'good' : d.status === 'failed' ? 'bad' : 'warn'} /> {d.attempts} attempt(s){d.lastStatus ? `, HTTP ${d.lastStatus}` : ''}{d.lastError ? `, ${d.lastError}` : ''} · {when(d.createdAt)} {d.status === 'failed' && <button type="button" className="ghost" onClick={() => void replay.act(d.id)}>replay</button>}</li>)}
-        </ul>
-      )}
+      {(items) =>
+        items.length === 0 ? (
+          <p className="muted">No delivery yet.</p>
+        ) : (
+          <ul className="compact">
+            {items.map((d) => (
+              <li key={d.id}>
+                {d.action} #{d.eventSeq}:{' '}
+                <Badge
+                  value={d.status}
+                  tone={d.status === 'succeeded' ? 'good' : d.status === 'failed' ? 'bad' : 'warn'}
+                />{' '}
+                {d.attempts} attempt(s){d.lastStatus ? `, HTTP ${d.lastStatus}` : ''}
+                {d.lastError ? `, ${d.lastError}` : ''} · {when(d.createdAt)}{' '}
+                {d.status === 'failed' && (
+                  <button type="button" className="ghost" onClick={() => void replay.act(d.id)}>
+                    replay
+                  </button>
+                )}
+              </li>
+            ))}
+          </ul>
+        )
+      }
     </Async>
   );
 }
@@ -106,36 +253,82 @@ function Deliveries({ id }: { id: string }) {
 /** The organisation's ethical position: the current version, and publishing a new one (admin). */
 export function EthicalPositionView({ canPublish }: { canPublish: boolean }) {
   const position = useLoad(async () => ok(await api.GET('/api/v1/ethical-position')), []);
-  const [draft, setDraft] = useState({ wellbeingAspects: '', psychologicalImpact: '', financialImpact: '', transparency: '', accountability: '' });
+  const [draft, setDraft] = useState({
+    wellbeingAspects: '',
+    psychologicalImpact: '',
+    financialImpact: '',
+    transparency: '',
+    accountability: '',
+  });
   const publish = useAction(async () => {
-    ok(await api.PUT('/api/v1/ethical-position', { body: { ...draft, wellbeingAspects: draft.wellbeingAspects.split(',').map((x) => x.trim()).filter(Boolean) } }));
+    ok(
+      await api.PUT('/api/v1/ethical-position', {
+        body: {
+          ...draft,
+          wellbeingAspects: draft.wellbeingAspects
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean),
+        },
+      }),
+    );
     position.reload();
   });
-  const field = (k: keyof typeof draft, label: string) => <Field label={label}><textarea rows={2} value={draft[k]} onChange={(e) => setDraft({ ...draft, [k]: e.target.value })} required /></Field>;
+  const field = (k: keyof typeof draft, label: string) => (
+    <Field label={label}>
+      <textarea rows={2} value={draft[k]} onChange={(e) => setDraft({ ...draft, [k]: e.target.value })} required />
+    </Field>
+  );
   return (
     <Section title="Ethical position">
       <Async state={position}>
-        {(p) => p.current ? (
-          <dl className="facts">
-            <dt>Version</dt><dd>{p.current.version}, {when(p.current.createdAt)}</dd>
-            <dt>Wellbeing aspects</dt><dd>{p.current.wellbeingAspects.join(', ')}</dd>
-            <dt>Psychological impact</dt><dd>{p.current.psychologicalImpact}</dd>
-            <dt>Financial impact</dt><dd>{p.current.financialImpact}</dd>
-            <dt>Transparency</dt><dd>{p.current.transparency}</dd>
-            <dt>Accountability</dt><dd>{p.current.accountability}</dd>
-          </dl>
-        ) : <p className="muted">No ethical position is published yet.</p>}
+        {(p) =>
+          p.current ? (
+            <dl className="facts">
+              <dt>Version</dt>
+              <dd>
+                {p.current.version}, {when(p.current.createdAt)}
+              </dd>
+              <dt>Wellbeing aspects</dt>
+              <dd>{p.current.wellbeingAspects.join(', ')}</dd>
+              <dt>Psychological impact</dt>
+              <dd>{p.current.psychologicalImpact}</dd>
+              <dt>Financial impact</dt>
+              <dd>{p.current.financialImpact}</dd>
+              <dt>Transparency</dt>
+              <dd>{p.current.transparency}</dd>
+              <dt>Accountability</dt>
+              <dd>{p.current.accountability}</dd>
+            </dl>
+          ) : (
+            <p className="muted">No ethical position is published yet.</p>
+          )
+        }
       </Async>
       {canPublish && (
-        <form className="form" onSubmit={(e) => { e.preventDefault(); void publish.act(); }}>
+        <form
+          className="form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void publish.act();
+          }}
+        >
           <h3>Publish a new version</h3>
-          <Field label="Wellbeing aspects (comma-separated)"><input value={draft.wellbeingAspects} onChange={(e) => setDraft({ ...draft, wellbeingAspects: e.target.value })} required /></Field>
+          <Field label="Wellbeing aspects (comma-separated)">
+            <input
+              value={draft.wellbeingAspects}
+              onChange={(e) => setDraft({ ...draft, wellbeingAspects: e.target.value })}
+              required
+            />
+          </Field>
           {field('psychologicalImpact', 'Psychological impact')}
           {field('financialImpact', 'Financial impact')}
           {field('transparency', 'Transparency')}
           {field('accountability', 'Accountability')}
           <Problem error={publish.error} />
-          <button type="submit" disabled={publish.busy}>Publish</button>
+          <button type="submit" disabled={publish.busy}>
+            Publish
+          </button>
         </form>
       )}
     </Section>

@@ -22,7 +22,10 @@ export function AdminPage() {
 }
 
 function Users() {
-  const users = useLoad(async () => ok(await api.GET('/api/v1/users', { params: { query: { limit: 500 } } })).items, []);
+  const users = useLoad(
+    async () => ok(await api.GET('/api/v1/users', { params: { query: { limit: 500 } } })).items,
+    [],
+  );
   const [username, setUsername] = useState('');
   const [displayName, setDisplayName] = useState('');
   const [role, setRole] = useState<Role>('viewer');
@@ -30,7 +33,11 @@ function Users() {
   const [created, setCreated] = useState<string | null>(null);
   const create = useAction(async () => {
     const res = ok(await api.POST('/api/v1/users', { body: { username, displayName, roles: [{ scope, role }] } }));
-    setCreated(res.oneTimePassword ? `${res.user.username}: one-time password ${res.oneTimePassword} (shown once)` : res.user.username);
+    setCreated(
+      res.oneTimePassword
+        ? `${res.user.username}: one-time password ${res.oneTimePassword} (shown once)`
+        : res.user.username,
+    );
     setUsername('');
     setDisplayName('');
     users.reload();
@@ -41,22 +48,69 @@ function Users() {
         <Async state={users}>
           {(items) => (
             <table className="grid">
-              <thead><tr><th scope="col">User</th><th scope="col">Roles</th><th scope="col">Status</th><th scope="col">Created</th></tr></thead>
-              <tbody>{items.map((u) => <tr key={u.id}><td>{u.displayName}<div className="sub">{u.username}</div></td><td><UserActions username={u.username} status={u.status} roles={u.roles} onChanged={users.reload} /></td><td><Badge value={u.status} tone={u.status === 'active' ? 'good' : 'bad'} /></td><td>{when(u.createdAt)}</td></tr>)}</tbody>
+              <thead>
+                <tr>
+                  <th scope="col">User</th>
+                  <th scope="col">Roles</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Created</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((u) => (
+                  <tr key={u.id}>
+                    <td>
+                      {u.displayName}
+                      <div className="sub">{u.username}</div>
+                    </td>
+                    <td>
+                      <UserActions username={u.username} status={u.status} roles={u.roles} onChanged={users.reload} />
+                    </td>
+                    <td>
+                      <Badge value={u.status} tone={u.status === 'active' ? 'good' : 'bad'} />
+                    </td>
+                    <td>{when(u.createdAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
             </table>
           )}
         </Async>
       </Section>
       <Section title="Create a user">
-        <form className="form inline" onSubmit={(e) => { e.preventDefault(); void create.act(); }}>
-          <Field label="Username"><input value={username} onChange={(e) => setUsername(e.target.value)} required /></Field>
-          <Field label="Display name"><input value={displayName} onChange={(e) => setDisplayName(e.target.value)} required /></Field>
-          <Field label="Role"><select value={role} onChange={(e) => setRole(e.target.value as Role)}>{ROLES.map((r) => <option key={r}>{r}</option>)}</select></Field>
-          <Field label="Team (* for all)"><input value={scope} onChange={(e) => setScope(e.target.value)} required /></Field>
-          <button type="submit" disabled={create.busy}>Create</button>
+        <form
+          className="form inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void create.act();
+          }}
+        >
+          <Field label="Username">
+            <input value={username} onChange={(e) => setUsername(e.target.value)} required />
+          </Field>
+          <Field label="Display name">
+            <input value={displayName} onChange={(e) => setDisplayName(e.target.value)} required />
+          </Field>
+          <Field label="Role">
+            <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
+              {ROLES.map((r) => (
+                <option key={r}>{r}</option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Team (* for all)">
+            <input value={scope} onChange={(e) => setScope(e.target.value)} required />
+          </Field>
+          <button type="submit" disabled={create.busy}>
+            Create
+          </button>
         </form>
         <Problem error={create.error} />
-        {created && <p className="notice" role="status">Created {created}</p>}
+        {created && (
+          <p className="notice" role="status">
+            Created {created}
+          </p>
+        )}
       </Section>
     </>
   );
@@ -72,10 +126,30 @@ function Teams() {
   });
   return (
     <Section title="Teams">
-      <Async state={teams}>{(items) => <ul>{items.map((t) => <li key={t.name}>{t.displayName || t.name} <span className="sub">({t.name})</span></li>)}</ul>}</Async>
-      <form className="form inline" onSubmit={(e) => { e.preventDefault(); void create.act(); }}>
-        <Field label="Team name"><input value={name} onChange={(e) => setName(e.target.value)} required /></Field>
-        <button type="submit" disabled={create.busy}>Create team</button>
+      <Async state={teams}>
+        {(items) => (
+          <ul>
+            {items.map((t) => (
+              <li key={t.name}>
+                {t.displayName || t.name} <span className="sub">({t.name})</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Async>
+      <form
+        className="form inline"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void create.act();
+        }}
+      >
+        <Field label="Team name">
+          <input value={name} onChange={(e) => setName(e.target.value)} required />
+        </Field>
+        <button type="submit" disabled={create.busy}>
+          Create team
+        </button>
       </form>
       <Problem error={create.error} />
     </Section>
@@ -102,17 +176,63 @@ export function Tokens() {
       <Async state={tokens}>
         {(items) => (
           <table className="grid">
-            <thead><tr><th scope="col">Name</th><th scope="col">Prefix</th><th scope="col">Scopes</th><th scope="col">Expires</th><th scope="col">Last used</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
-            <tbody>{items.map((t) => <tr key={t.id}><td>{t.name}</td><td><code>{t.prefix}</code></td><td>{t.scopes.join(', ')}</td><td>{when(t.expiresAt)}</td><td>{when(t.lastUsedAt)}</td><td>{t.revokedAt ? <Badge value="revoked" tone="neutral" /> : <button type="button" className="secondary" onClick={() => void revoke.act(t.id)}>Revoke</button>}</td></tr>)}</tbody>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Prefix</th>
+                <th scope="col">Scopes</th>
+                <th scope="col">Expires</th>
+                <th scope="col">Last used</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((t) => (
+                <tr key={t.id}>
+                  <td>{t.name}</td>
+                  <td>
+                    <code>{t.prefix}</code>
+                  </td>
+                  <td>{t.scopes.join(', ')}</td>
+                  <td>{when(t.expiresAt)}</td>
+                  <td>{when(t.lastUsedAt)}</td>
+                  <td>
+                    {t.revokedAt ? (
+                      <Badge value="revoked" tone="neutral" />
+                    ) : (
+                      <button type="button" className="secondary" onClick={() => void revoke.act(t.id)}>
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
           </table>
         )}
       </Async>
-      <form className="form inline" onSubmit={(e) => { e.preventDefault(); void create.act(); }}>
-        <Field label="Token name"><input value={name} onChange={(e) => setName(e.target.value)} required /></Field>
-        <button type="submit" disabled={create.busy}>Create token (read, write; 90 days)</button>
+      <form
+        className="form inline"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void create.act();
+        }}
+      >
+        <Field label="Token name">
+          <input value={name} onChange={(e) => setName(e.target.value)} required />
+        </Field>
+        <button type="submit" disabled={create.busy}>
+          Create token (read, write; 90 days)
+        </button>
       </form>
       <Problem error={create.error ?? revoke.error} />
-      {shown && <p className="notice" role="status">New token (shown once): <code>{shown}</code></p>}
+      {shown && (
+        <p className="notice" role="status">
+          New token (shown once): <code>{shown}</code>
+        </p>
+      )}
     </Section>
   );
 }

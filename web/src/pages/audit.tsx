@@ -6,7 +6,17 @@ import { useAction, useLoad } from '../ui/hooks.ts';
 type Filter = { subjectType?: string; subjectId?: string; action?: string; from?: string; to?: string };
 
 async function loadEvents(f: Filter, cursor?: string) {
-  return ok(await api.GET('/api/v1/audit/events', { params: { query: { limit: 50, ...Object.fromEntries(Object.entries(f).filter(([, v]) => v)), ...(cursor ? { cursor } : {}) } } }));
+  return ok(
+    await api.GET('/api/v1/audit/events', {
+      params: {
+        query: {
+          limit: 50,
+          ...Object.fromEntries(Object.entries(f).filter(([, v]) => v)),
+          ...(cursor ? { cursor } : {}),
+        },
+      },
+    }),
+  );
 }
 
 /** The audit events of one subject, newest last (the version page's timeline). */
@@ -23,15 +33,37 @@ function EventTable({ items }: { items: Awaited<ReturnType<typeof loadEvents>>['
   if (items.length === 0) return <p className="muted">No events.</p>;
   return (
     <table className="grid">
-      <thead><tr><th scope="col">#</th><th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Subject</th><th scope="col">Reason</th></tr></thead>
+      <thead>
+        <tr>
+          <th scope="col">#</th>
+          <th scope="col">When</th>
+          <th scope="col">Who</th>
+          <th scope="col">Action</th>
+          <th scope="col">Subject</th>
+          <th scope="col">Reason</th>
+        </tr>
+      </thead>
       <tbody>
         {items.map((e) => (
           <tr key={e.seq}>
             <td>{e.seq}</td>
             <td>{when(e.time)}</td>
-            <td>{e.actor.name}<div className="sub">{e.actor.kind}{e.actor.token ? ` · token ${e.actor.token}` : ''}</div></td>
-            <td><code>{e.action}</code></td>
-            <td>{e.subject.type}<div className="sub"><code>{e.subject.id}</code></div></td>
+            <td>
+              {e.actor.name}
+              <div className="sub">
+                {e.actor.kind}
+                {e.actor.token ? ` · token ${e.actor.token}` : ''}
+              </div>
+            </td>
+            <td>
+              <code>{e.action}</code>
+            </td>
+            <td>
+              {e.subject.type}
+              <div className="sub">
+                <code>{e.subject.id}</code>
+              </div>
+            </td>
             <td>{e.reason ?? ''}</td>
           </tr>
         ))}
@@ -52,18 +84,36 @@ export function AuditPage() {
   const runVerify = async () => ok(await api.POST('/api/v1/audit/verification'));
   const verify = useAction(async () => setReport(await runVerify()));
   const field = (k: keyof Filter, label: string, type = 'text') => (
-    <label>{label} <input type={type} value={draft[k] ?? ''} onChange={(e) => setDraft({ ...draft, [k]: e.target.value })} /></label>
+    <label>
+      {label} <input type={type} value={draft[k] ?? ''} onChange={(e) => setDraft({ ...draft, [k]: e.target.value })} />
+    </label>
   );
   return (
     <>
       <h1>Audit trail</h1>
-      <Section title="Integrity" actions={<button type="button" onClick={() => void verify.act()} disabled={verify.busy}>Verify the trail</button>}>
+      <Section
+        title="Integrity"
+        actions={
+          <button type="button" onClick={() => void verify.act()} disabled={verify.busy}>
+            Verify the trail
+          </button>
+        }
+      >
         <Async state={checkpoint}>
           {(c) => (
             <dl className="facts">
-              <dt>Latest signed checkpoint</dt><dd>{c.treeSize} events, {when(c.createdAt)}</dd>
-              <dt>Root hash</dt><dd><code>{c.rootHash}</code></dd>
-              <dt>Signing key</dt><dd><code>{key.data?.verifierKey ?? '…'}</code></dd>
+              <dt>Latest signed checkpoint</dt>
+              <dd>
+                {c.treeSize} events, {when(c.createdAt)}
+              </dd>
+              <dt>Root hash</dt>
+              <dd>
+                <code>{c.rootHash}</code>
+              </dd>
+              <dt>Signing key</dt>
+              <dd>
+                <code>{key.data?.verifierKey ?? '…'}</code>
+              </dd>
             </dl>
           )}
         </Async>
@@ -74,12 +124,28 @@ export function AuditPage() {
             {report.ok
               ? `Intact: ${report.events} events re-hashed, ${report.checkpoints} signed checkpoints reproduced (root ${report.rootHash.slice(0, 16)}…), checked ${when(report.checkedAt)}.`
               : `${report.problems.length} problem(s) found.`}
-            {report.problems.length > 0 && <ul>{report.problems.map((p, i) => <li key={i}><code>{JSON.stringify(p)}</code></li>)}</ul>}
+            {report.problems.length > 0 && (
+              <ul>
+                {report.problems.map((p, i) => (
+                  <li key={i}>
+                    <code>{JSON.stringify(p)}</code>
+                  </li>
+                ))}
+              </ul>
+            )}
           </div>
         )}
       </Section>
       <Section title="Events">
-        <form className="filters" role="search" onSubmit={(e) => { e.preventDefault(); setCursors([]); setFilter(draft); }}>
+        <form
+          className="filters"
+          role="search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setCursors([]);
+            setFilter(draft);
+          }}
+        >
           {field('action', 'Action')}
           {field('subjectType', 'Subject type')}
           {field('subjectId', 'Subject id')}
@@ -90,8 +156,12 @@ export function AuditPage() {
             <>
               <EventTable items={p.items} />
               <nav className="pager" aria-label="Pages">
-                <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>Previous</button>
-                <button type="button" disabled={!p.nextCursor} onClick={() => setCursors([...cursors, p.nextCursor!])}>Next</button>
+                <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+                  Previous
+                </button>
+                <button type="button" disabled={!p.nextCursor} onClick={() => setCursors([...cursors, p.nextCursor!])}>
+                  Next
+                </button>
               </nav>
             </>
           )}

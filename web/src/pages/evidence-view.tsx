@@ -24,10 +24,25 @@ function Evaluation({ e }: { e: Evidence }) {
     <div className="evidence">
       <table className="grid metrics">
         <caption>Metrics</caption>
-        <tbody>{Object.entries(e.metrics).map(([k, v]) => <tr key={k}><th scope="row">{k}</th><td>{v === null ? '—' : v.toFixed(4)}</td></tr>)}</tbody>
+        <tbody>
+          {Object.entries(e.metrics).map(([k, v]) => (
+            <tr key={k}>
+              <th scope="row">{k}</th>
+              <td>{v === null ? '—' : v.toFixed(4)}</td>
+            </tr>
+          ))}
+        </tbody>
       </table>
       <div className="charts">
-        {conf && num(conf.tp) !== null && <ConfusionMatrix labels={['0', '1']} matrix={[[num(conf.tn)!, num(conf.fp)!], [num(conf.fn)!, num(conf.tp)!]]} />}
+        {conf && num(conf.tp) !== null && (
+          <ConfusionMatrix
+            labels={['0', '1']}
+            matrix={[
+              [num(conf.tn)!, num(conf.fp)!],
+              [num(conf.fn)!, num(conf.tp)!],
+            ]}
+          />
+        )}
         {roc.length > 1 && <RocCurve points={roc} {...(num(perf.rocAuc) !== null ? { auc: num(perf.rocAuc)! } : {})} />}
       </div>
       {Object.entries(fairness).map(([column, f]) => {
@@ -42,41 +57,93 @@ function Evaluation({ e }: { e: Evidence }) {
           <Bars
             key={column}
             title={`${metric} per group of ${column}`}
-            items={groups.map((g, i) => ({ label: `${typeof g.group === 'object' ? JSON.stringify(g.group) : String(g.group)} (${g.rows})`, value: byGroup[i]?.value ?? 0, flag: overall !== null && metric === 'selection_rate' && (byGroup[i]?.value ?? 0) < 0.8 * overall }))}
-            {...(overall !== null ? { threshold: { value: metric === 'selection_rate' ? 0.8 * overall : overall, label: metric === 'selection_rate' ? '4/5 of overall' : 'overall' } } : {})}
+            items={groups.map((g, i) => ({
+              label: `${typeof g.group === 'object' ? JSON.stringify(g.group) : String(g.group)} (${g.rows})`,
+              value: byGroup[i]?.value ?? 0,
+              flag: overall !== null && metric === 'selection_rate' && (byGroup[i]?.value ?? 0) < 0.8 * overall,
+            }))}
+            {...(overall !== null
+              ? {
+                  threshold: {
+                    value: metric === 'selection_rate' ? 0.8 * overall : overall,
+                    label: metric === 'selection_rate' ? '4/5 of overall' : 'overall',
+                  },
+                }
+              : {})}
           />
         );
       })}
       {importance && (
-        <Bars title="Feature importance (permutation)" items={Object.entries(importance).flatMap(([k, v]) => { const n = num(v) ?? num(obj(v)?.mean); return n === null ? [] : [{ label: k, value: n }]; }).sort((a, b) => b.value - a.value).slice(0, 15)} />
+        <Bars
+          title="Feature importance (permutation)"
+          items={Object.entries(importance)
+            .flatMap(([k, v]) => {
+              const n = num(v) ?? num(obj(v)?.mean);
+              return n === null ? [] : [{ label: k, value: n }];
+            })
+            .sort((a, b) => b.value - a.value)
+            .slice(0, 15)}
+        />
       )}
     </div>
   );
 }
 
 /** Evidence recorded for the version, newest first, and a form to record a document. */
-export function EvidenceList({ name, version, evidence, onRecorded }: { name: string; version: number; evidence: Evidence[]; onRecorded: () => void }) {
+export function EvidenceList({
+  name,
+  version,
+  evidence,
+  onRecorded,
+}: {
+  name: string;
+  version: number;
+  evidence: Evidence[];
+  onRecorded: () => void;
+}) {
   // Until the user picks one, the latest evaluation is open.
   const [picked, setOpen] = useState<string | null | undefined>(undefined);
-  const open = picked === undefined ? ([...evidence].reverse().find((e) => e.kind === 'evaluation')?.id ?? null) : picked;
+  const open =
+    picked === undefined ? ([...evidence].reverse().find((e) => e.kind === 'evaluation')?.id ?? null) : picked;
   return (
     <>
       <Section title="Evidence">
-        {evidence.length === 0 ? <p className="muted">No evidence yet.</p> : (
+        {evidence.length === 0 ? (
+          <p className="muted">No evidence yet.</p>
+        ) : (
           <ul className="evidence-list">
             {/* Evaluations first (the charts), then the rest, each newest first. */}
-            {[...evidence].reverse().sort((a, b) => Number(b.kind === 'evaluation') - Number(a.kind === 'evaluation')).map((e) => {
-              const spec = obj(e.spec);
-              return (
-                <li key={e.id}>
-                  <button type="button" className="link" aria-expanded={open === e.id} onClick={() => setOpen(open === e.id ? null : e.id)}>
-                    <Badge value={e.kind} tone="neutral" /> {typeof spec?.title === 'string' ? spec.title : e.engine} · {when(e.createdAt)} · {e.createdBy ?? '—'}
-                  </button>
-                  <span className="sub"> content <code title={e.contentHash}>{short(e.contentHash)}</code>{e.artifactDigest ? <> · artefact <code title={e.artifactDigest}>{short(e.artifactDigest)}</code></> : null}</span>
-                  {open === e.id && (e.kind === 'evaluation' ? <Evaluation e={e} /> : <DocumentBody spec={obj(e.result) ?? spec} />)}
-                </li>
-              );
-            })}
+            {[...evidence]
+              .reverse()
+              .sort((a, b) => Number(b.kind === 'evaluation') - Number(a.kind === 'evaluation'))
+              .map((e) => {
+                const spec = obj(e.spec);
+                return (
+                  <li key={e.id}>
+                    <button
+                      type="button"
+                      className="link"
+                      aria-expanded={open === e.id}
+                      onClick={() => setOpen(open === e.id ? null : e.id)}
+                    >
+                      <Badge value={e.kind} tone="neutral" /> {typeof spec?.title === 'string' ? spec.title : e.engine}{' '}
+                      · {when(e.createdAt)} · {e.createdBy ?? '—'}
+                    </button>
+                    <span className="sub">
+                      {' '}
+                      content <code title={e.contentHash}>{short(e.contentHash)}</code>
+                      {e.artifactDigest ? (
+                        <>
+                          {' '}
+                          · artefact <code title={e.artifactDigest}>{short(e.artifactDigest)}</code>
+                        </>
+                      ) : null}
+                    </span>
+                    {open === e.id &&
+                      (e.kind === 'evaluation' ? <Evaluation e={e} /> : <DocumentBody spec={obj(e.result) ?? spec} />)}
+                  </li>
+                );
+              })}
           </ul>
         )}
       </Section>
@@ -91,8 +158,16 @@ function DocumentBody({ spec }: { spec: Obj | null }) {
   return (
     <div className="evidence">
       {typeof spec.content === 'string' && <Markdown text={spec.content} />}
-      {typeof spec.uri === 'string' && <p>Location: <code>{spec.uri}</code></p>}
-      {typeof spec.digest === 'string' && <p>Digest: <code>{spec.digest}</code></p>}
+      {typeof spec.uri === 'string' && (
+        <p>
+          Location: <code>{spec.uri}</code>
+        </p>
+      )}
+      {typeof spec.digest === 'string' && (
+        <p>
+          Digest: <code>{spec.digest}</code>
+        </p>
+      )}
     </div>
   );
 }
@@ -102,32 +177,58 @@ function RecordDocument({ name, version, onRecorded }: { name: string; version: 
   const [title, setTitle] = useState('');
   const [content, setContent] = useState('');
   const record = useAction(async () => {
-    ok(await api.POST('/api/v1/models/{name}/versions/{version}/documents', { params: { path: { name, version } }, body: { kind, title, content } }));
+    ok(
+      await api.POST('/api/v1/models/{name}/versions/{version}/documents', {
+        params: { path: { name, version } },
+        body: { kind, title, content },
+      }),
+    );
     setTitle('');
     setContent('');
     onRecorded();
   });
   return (
     <Section title="Record a document">
-      <form className="form" onSubmit={(e) => { e.preventDefault(); void record.act(); }}>
+      <form
+        className="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void record.act();
+        }}
+      >
         <div className="row">
-          <Field label="Kind" hint="the kind policy measures ask for"><input value={kind} onChange={(e) => setKind(e.target.value)} required /></Field>
-          <Field label="Title"><input value={title} onChange={(e) => setTitle(e.target.value)} required /></Field>
+          <Field label="Kind" hint="the kind policy measures ask for">
+            <input value={kind} onChange={(e) => setKind(e.target.value)} required />
+          </Field>
+          <Field label="Title">
+            <input value={title} onChange={(e) => setTitle(e.target.value)} required />
+          </Field>
         </div>
-        <Field label="Content (Markdown)"><textarea value={content} onChange={(e) => setContent(e.target.value)} rows={5} required /></Field>
+        <Field label="Content (Markdown)">
+          <textarea value={content} onChange={(e) => setContent(e.target.value)} rows={5} required />
+        </Field>
         <Problem error={record.error} />
-        <button type="submit" disabled={record.busy}>Record document</button>
+        <button type="submit" disabled={record.busy}>
+          Record document
+        </button>
       </form>
     </Section>
   );
 }
 
-const TYPES: Record<string, string> = { csv: 'text/csv', jsonl: 'application/x-ndjson', ndjson: 'application/x-ndjson', parquet: 'application/vnd.apache.parquet' };
+const TYPES: Record<string, string> = {
+  csv: 'text/csv',
+  jsonl: 'application/x-ndjson',
+  ndjson: 'application/x-ndjson',
+  parquet: 'application/vnd.apache.parquet',
+};
 
 /** Evaluate the version on a data file (labels, predictions, scores, sensitive columns): stored as evidence. */
 function UploadEvaluation({ name, version, onRecorded }: { name: string; version: number; onRecorded: () => void }) {
   const [file, setFile] = useState<File | null>(null);
-  const [task, setTask] = useState<'binary-classification' | 'multiclass-classification' | 'regression'>('binary-classification');
+  const [task, setTask] = useState<'binary-classification' | 'multiclass-classification' | 'regression'>(
+    'binary-classification',
+  );
   const [label, setLabel] = useState('y');
   const [prediction, setPrediction] = useState('yhat');
   const [score, setScore] = useState('');
@@ -135,19 +236,43 @@ function UploadEvaluation({ name, version, onRecorded }: { name: string; version
   const upload = useAction(async () => {
     if (!file) throw new Error('choose a data file');
     const type = TYPES[file.name.split('.').pop()?.toLowerCase() ?? ''] ?? 'text/csv';
-    ok(await api.POST('/api/v1/models/{name}/versions/{version}/evaluations', {
-      params: { path: { name, version }, query: { task, label, ...(prediction ? { prediction } : {}), ...(score ? { score } : {}), ...(sensitive ? { sensitive } : {}) } },
-      body: file as never,
-      bodySerializer: (b: unknown) => b as Blob,
-      headers: { 'content-type': type },
-    }));
+    ok(
+      await api.POST('/api/v1/models/{name}/versions/{version}/evaluations', {
+        params: {
+          path: { name, version },
+          query: {
+            task,
+            label,
+            ...(prediction ? { prediction } : {}),
+            ...(score ? { score } : {}),
+            ...(sensitive ? { sensitive } : {}),
+          },
+        },
+        body: file as never,
+        bodySerializer: (b: unknown) => b as Blob,
+        headers: { 'content-type': type },
+      }),
+    );
     setFile(null);
     onRecorded();
   });
   return (
     <Section title="Evaluate on a data file">
-      <form className="form" onSubmit={(e) => { e.preventDefault(); void upload.act(); }}>
-        <Field label="Data file" hint="CSV, JSON Lines or Parquet with labels and predictions"><input type="file" accept=".csv,.jsonl,.ndjson,.parquet" onChange={(e) => setFile(e.target.files?.[0] ?? null)} required /></Field>
+      <form
+        className="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void upload.act();
+        }}
+      >
+        <Field label="Data file" hint="CSV, JSON Lines or Parquet with labels and predictions">
+          <input
+            type="file"
+            accept=".csv,.jsonl,.ndjson,.parquet"
+            onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+            required
+          />
+        </Field>
         <div className="row">
           <Field label="Task">
             <select value={task} onChange={(e) => setTask(e.target.value as typeof task)}>
@@ -156,13 +281,23 @@ function UploadEvaluation({ name, version, onRecorded }: { name: string; version
               <option value="regression">regression</option>
             </select>
           </Field>
-          <Field label="Label column"><input value={label} onChange={(e) => setLabel(e.target.value)} required /></Field>
-          <Field label="Prediction column"><input value={prediction} onChange={(e) => setPrediction(e.target.value)} /></Field>
-          <Field label="Score column"><input value={score} onChange={(e) => setScore(e.target.value)} placeholder="optional" /></Field>
-          <Field label="Sensitive columns"><input value={sensitive} onChange={(e) => setSensitive(e.target.value)} placeholder="e.g. sex,age_band" /></Field>
+          <Field label="Label column">
+            <input value={label} onChange={(e) => setLabel(e.target.value)} required />
+          </Field>
+          <Field label="Prediction column">
+            <input value={prediction} onChange={(e) => setPrediction(e.target.value)} />
+          </Field>
+          <Field label="Score column">
+            <input value={score} onChange={(e) => setScore(e.target.value)} placeholder="optional" />
+          </Field>
+          <Field label="Sensitive columns">
+            <input value={sensitive} onChange={(e) => setSensitive(e.target.value)} placeholder="e.g. sex,age_band" />
+          </Field>
         </div>
         <Problem error={upload.error} />
-        <button type="submit" disabled={upload.busy}>Evaluate</button>
+        <button type="submit" disabled={upload.busy}>
+          Evaluate
+        </button>
       </form>
     </Section>
   );

@@ -13,10 +13,18 @@ export function GateSteps({ steps }: { steps: Step[] }) {
     <ol className="steps">
       {steps.map((st) => (
         <li key={st.id} className={st.state}>
-          <div><strong>{st.title ?? st.id}</strong> <Badge value={st.state} /> {st.gate.passed ? <Badge value="passed" /> : <Badge value="blocked" />}</div>
+          <div>
+            <strong>{st.title ?? st.id}</strong> <Badge value={st.state} />{' '}
+            {st.gate.passed ? <Badge value="passed" /> : <Badge value="blocked" />}
+          </div>
           {st.gate.blockers.length > 0 && st.state !== 'done' && (
             <ul className="blockers">
-              {st.gate.blockers.map((b) => <li key={b.measure}><Badge value={b.status} /> {b.title}{b.detail.length > 0 && <span className="sub">: {b.detail.join('; ')}</span>}</li>)}
+              {st.gate.blockers.map((b) => (
+                <li key={b.measure}>
+                  <Badge value={b.status} /> {b.title}
+                  {b.detail.length > 0 && <span className="sub">: {b.detail.join('; ')}</span>}
+                </li>
+              ))}
             </ul>
           )}
         </li>

@@ -6,37 +6,91 @@ import { useAction, useLoad } from '../ui/hooks.ts';
 
 /** Drift per feature and performance over the version's monitoring windows. */
 export function MonitoringView({ name, version }: { name: string; version: number }) {
-  const windows = useLoad(async () => ok(await api.GET('/api/v1/models/{name}/versions/{version}/monitoring', { params: { path: { name, version }, query: { limit: 200 } } })), [name, version]);
+  const windows = useLoad(
+    async () =>
+      ok(
+        await api.GET('/api/v1/models/{name}/versions/{version}/monitoring', {
+          params: { path: { name, version }, query: { limit: 200 } },
+        }),
+      ),
+    [name, version],
+  );
   return (
     <Async state={windows}>
       {(w) => {
         const features = [...new Set(w.items.flatMap((i) => Object.keys(i.drift?.decisions ?? {})))];
         const metrics = [...new Set(w.items.flatMap((i) => Object.keys(i.performance?.metrics ?? {})))];
-        const threshold = w.items.flatMap((i) => Object.values(i.drift?.decisions ?? {}).map((d) => d.threshold)).find((t) => typeof t === 'number');
+        const threshold = w.items
+          .flatMap((i) => Object.values(i.drift?.decisions ?? {}).map((d) => d.threshold))
+          .find((t) => typeof t === 'number');
         // Each feature's test decides what its score means (a p-value drifts below the threshold, a distance above it).
-        const tests = features.map((f) => `${f}: ${w.items.map((i) => i.drift?.decisions[f]?.stattest).find(Boolean) ?? 'default test'}`).join(', ');
+        const tests = features
+          .map((f) => `${f}: ${w.items.map((i) => i.drift?.decisions[f]?.stattest).find(Boolean) ?? 'default test'}`)
+          .join(', ');
         return (
           <>
             <Section title="Health">
-              <p><Badge value={w.health} /> {w.monitor ? `${w.items.length} windows of ${w.windowSeconds / 3600} h` : 'No monitor is configured for this version.'}</p>
+              <p>
+                <Badge value={w.health} />{' '}
+                {w.monitor
+                  ? `${w.items.length} windows of ${w.windowSeconds / 3600} h`
+                  : 'No monitor is configured for this version.'}
+              </p>
             </Section>
             {features.length > 0 && (
               <Section title="Drift per feature">
                 <TimeSeries
                   title={`drift score per feature (${tests})`}
-                  series={features.map((f) => ({ name: f, points: w.items.map((i) => ({ t: i.start, v: i.drift?.decisions[f]?.drift_score ?? null })) }))}
+                  series={features.map((f) => ({
+                    name: f,
+                    points: w.items.map((i) => ({ t: i.start, v: i.drift?.decisions[f]?.drift_score ?? null })),
+                  }))}
                   {...(threshold !== undefined && threshold !== null ? { threshold } : {})}
                 />
                 <table className="grid">
-                  <thead><tr><th scope="col">Window</th><th scope="col">Rows</th><th scope="col">Drifted share</th><th scope="col">Dataset drift</th></tr></thead>
-                  <tbody>{[...w.items].reverse().slice(0, 20).map((i) => <tr key={i.start}><td>{i.start.slice(0, 16).replace('T', ' ')}</td><td>{i.rows}</td><td>{i.drift ? i.drift.share_of_drifted_columns.toFixed(2) : '—'}</td><td>{i.drift ? <Badge value={i.drift.dataset_drift ? 'drift' : 'stable'} tone={i.drift.dataset_drift ? 'bad' : 'good'} /> : '—'}</td></tr>)}</tbody>
+                  <thead>
+                    <tr>
+                      <th scope="col">Window</th>
+                      <th scope="col">Rows</th>
+                      <th scope="col">Drifted share</th>
+                      <th scope="col">Dataset drift</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {[...w.items]
+                      .reverse()
+                      .slice(0, 20)
+                      .map((i) => (
+                        <tr key={i.start}>
+                          <td>{i.start.slice(0, 16).replace('T', ' ')}</td>
+                          <td>{i.rows}</td>
+                          <td>{i.drift ? i.drift.share_of_drifted_columns.toFixed(2) : '—'}</td>
+                          <td>
+                            {i.drift ? (
+                              <Badge
+                                value={i.drift.dataset_drift ? 'drift' : 'stable'}
+                                tone={i.drift.dataset_drift ? 'bad' : 'good'}
+                              />
+                            ) : (
+                              '—'
+                            )}
+                          </td>
+                        </tr>
+                      ))}
+                  </tbody>
                 </table>
               </Section>
             )}
             <MonitorConfigView name={name} version={version} />
             {metrics.length > 0 && (
               <Section title="Performance">
-                <TimeSeries title="performance per window" series={metrics.map((m) => ({ name: m, points: w.items.map((i) => ({ t: i.start, v: i.performance?.metrics?.[m] ?? null })) }))} />
+                <TimeSeries
+                  title="performance per window"
+                  series={metrics.map((m) => ({
+                    name: m,
+                    points: w.items.map((i) => ({ t: i.start, v: i.performance?.metrics?.[m] ?? null })),
+                  }))}
+                />
               </Section>
             )}
           </>
@@ -50,36 +104,89 @@ export function MonitoringView({ name, version }: { name: string; version: numbe
 export function MonitorConfigView({ name, version }: { name: string; version: number }) {
   const monitor = useLoad(async () => {
     try {
-      return ok(await api.GET('/api/v1/models/{name}/versions/{version}/monitor', { params: { path: { name, version } } }));
+      return ok(
+        await api.GET('/api/v1/models/{name}/versions/{version}/monitor', { params: { path: { name, version } } }),
+      );
     } catch (e) {
       if (e instanceof ApiProblem && e.status === 404) return null;
       throw e;
     }
   }, [name, version]);
-  const batches = useLoad(async () => ok(await api.GET('/api/v1/models/{name}/versions/{version}/ingest-batches', { params: { path: { name, version }, query: { limit: 10 } } })).items, [name, version]);
+  const batches = useLoad(
+    async () =>
+      ok(
+        await api.GET('/api/v1/models/{name}/versions/{version}/ingest-batches', {
+          params: { path: { name, version }, query: { limit: 10 } },
+        }),
+      ).items,
+    [name, version],
+  );
   return (
     <>
       <Section title="Monitor">
         <Async state={monitor}>
-          {(m) => m === null ? <ConfigureMonitor name={name} version={version} onDone={monitor.reload} /> : (
-            <dl className="facts">
-              <dt>Provides</dt><dd>{m.config.monitors.join(', ')}</dd>
-              <dt>Task</dt><dd>{m.config.task}</dd>
-              <dt>Features</dt><dd>{Object.entries(m.config.features).map(([f, t]) => `${f} (${t})`).join(', ')}</dd>
-              <dt>Window</dt><dd>{(m.config.windowSeconds ?? 86_400) / 3600} h</dd>
-              <dt>Reference</dt><dd>{m.reference.rows} rows, frozen {when(m.createdAt)}</dd>
-            </dl>
-          )}
+          {(m) =>
+            m === null ? (
+              <ConfigureMonitor name={name} version={version} onDone={monitor.reload} />
+            ) : (
+              <dl className="facts">
+                <dt>Provides</dt>
+                <dd>{m.config.monitors.join(', ')}</dd>
+                <dt>Task</dt>
+                <dd>{m.config.task}</dd>
+                <dt>Features</dt>
+                <dd>
+                  {Object.entries(m.config.features)
+                    .map(([f, t]) => `${f} (${t})`)
+                    .join(', ')}
+                </dd>
+                <dt>Window</dt>
+                <dd>{(m.config.windowSeconds ?? 86_400) / 3600} h</dd>
+                <dt>Reference</dt>
+                <dd>
+                  {m.reference.rows} rows, frozen {when(m.createdAt)}
+                </dd>
+              </dl>
+            )
+          }
         </Async>
       </Section>
       <Section title="Latest ingested batches">
         <Async state={batches}>
-          {(items) => items.length === 0 ? <p className="muted">Nothing ingested yet.</p> : (
-            <table className="grid">
-              <thead><tr><th scope="col">Received</th><th scope="col">Kind</th><th scope="col">Accepted</th><th scope="col">Duplicates</th><th scope="col">Rejected</th><th scope="col">Digest</th></tr></thead>
-              <tbody>{items.map((b) => <tr key={b.id}><td>{when(b.receivedAt)}</td><td>{b.kind} ({b.format})</td><td>{b.accepted}</td><td>{b.duplicates}</td><td>{b.rejected > 0 ? <Badge value={String(b.rejected)} tone="bad" /> : 0}</td><td><code title={b.digest}>{short(b.digest)}</code></td></tr>)}</tbody>
-            </table>
-          )}
+          {(items) =>
+            items.length === 0 ? (
+              <p className="muted">Nothing ingested yet.</p>
+            ) : (
+              <table className="grid">
+                <thead>
+                  <tr>
+                    <th scope="col">Received</th>
+                    <th scope="col">Kind</th>
+                    <th scope="col">Accepted</th>
+                    <th scope="col">Duplicates</th>
+                    <th scope="col">Rejected</th>
+                    <th scope="col">Digest</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {items.map((b) => (
+                    <tr key={b.id}>
+                      <td>{when(b.receivedAt)}</td>
+                      <td>
+                        {b.kind} ({b.format})
+                      </td>
+                      <td>{b.accepted}</td>
+                      <td>{b.duplicates}</td>
+                      <td>{b.rejected > 0 ? <Badge value={String(b.rejected)} tone="bad" /> : 0}</td>
+                      <td>
+                        <code title={b.digest}>{short(b.digest)}</code>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )
+          }
         </Async>
       </Section>
     </>
@@ -91,34 +198,85 @@ function ConfigureMonitor({ name, version, onDone }: { name: string; version: nu
   const day = 86_400_000;
   const [monitors, setMonitors] = useState('input-drift, performance-decay, event-logging');
   const [features, setFeatures] = useState('');
-  const [task, setTask] = useState<'binary-classification' | 'multiclass-classification' | 'regression'>('binary-classification');
+  const [task, setTask] = useState<'binary-classification' | 'multiclass-classification' | 'regression'>(
+    'binary-classification',
+  );
   const [hours, setHours] = useState('24');
   const [from, setFrom] = useState(new Date(Date.now() - 14 * day).toISOString().slice(0, 10));
   const [to, setTo] = useState(new Date(Date.now() - 13 * day).toISOString().slice(0, 10));
   const save = useAction(async () => {
-    const cols = Object.fromEntries(features.split(',').map((f) => f.trim()).filter(Boolean).map((f) => {
-      const [col, type] = f.split(':').map((x) => x.trim());
-      return [col!, type === 'categorical' ? 'categorical' : 'numerical'] as const;
-    }));
-    ok(await api.PUT('/api/v1/models/{name}/versions/{version}/monitor', {
-      params: { path: { name, version } },
-      body: { monitors: monitors.split(',').map((x) => x.trim()).filter(Boolean), task, features: cols, windowSeconds: Math.round(Number(hours) * 3600), reference: { from: new Date(from).toISOString(), to: new Date(to).toISOString() } },
-    }));
+    const cols = Object.fromEntries(
+      features
+        .split(',')
+        .map((f) => f.trim())
+        .filter(Boolean)
+        .map((f) => {
+          const [col, type] = f.split(':').map((x) => x.trim());
+          return [col!, type === 'categorical' ? 'categorical' : 'numerical'] as const;
+        }),
+    );
+    ok(
+      await api.PUT('/api/v1/models/{name}/versions/{version}/monitor', {
+        params: { path: { name, version } },
+        body: {
+          monitors: monitors
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean),
+          task,
+          features: cols,
+          windowSeconds: Math.round(Number(hours) * 3600),
+          reference: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
+        },
+      }),
+    );
     onDone();
   });
   return (
-    <form className="form" onSubmit={(e) => { e.preventDefault(); void save.act(); }}>
-      <p className="muted">No monitor is configured. The reference is frozen from this version's own logged predictions in the period below.</p>
+    <form
+      className="form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save.act();
+      }}
+    >
+      <p className="muted">
+        No monitor is configured. The reference is frozen from this version's own logged predictions in the period
+        below.
+      </p>
       <div className="row">
-        <Field label="Monitors provided" hint="the pack's monitor ids"><input value={monitors} onChange={(e) => setMonitors(e.target.value)} required /></Field>
-        <Field label="Features" hint="column:numerical or column:categorical, comma-separated"><input value={features} onChange={(e) => setFeatures(e.target.value)} required placeholder="income:numerical, segment:categorical" /></Field>
-        <Field label="Task"><select value={task} onChange={(e) => setTask(e.target.value as typeof task)}><option>binary-classification</option><option>multiclass-classification</option><option>regression</option></select></Field>
-        <Field label="Window (hours)"><input type="number" min={1} value={hours} onChange={(e) => setHours(e.target.value)} required /></Field>
-        <Field label="Reference from"><input type="date" value={from} onChange={(e) => setFrom(e.target.value)} required /></Field>
-        <Field label="Reference to"><input type="date" value={to} onChange={(e) => setTo(e.target.value)} required /></Field>
+        <Field label="Monitors provided" hint="the pack's monitor ids">
+          <input value={monitors} onChange={(e) => setMonitors(e.target.value)} required />
+        </Field>
+        <Field label="Features" hint="column:numerical or column:categorical, comma-separated">
+          <input
+            value={features}
+            onChange={(e) => setFeatures(e.target.value)}
+            required
+            placeholder="income:numerical, segment:categorical"
+          />
+        </Field>
+        <Field label="Task">
+          <select value={task} onChange={(e) => setTask(e.target.value as typeof task)}>
+            <option>binary-classification</option>
+            <option>multiclass-classification</option>
+            <option>regression</option>
+          </select>
+        </Field>
+        <Field label="Window (hours)">
+          <input type="number" min={1} value={hours} onChange={(e) => setHours(e.target.value)} required />
+        </Field>
+        <Field label="Reference from">
+          <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} required />
+        </Field>
+        <Field label="Reference to">
+          <input type="date" value={to} onChange={(e) => setTo(e.target.value)} required />
+        </Field>
       </div>
       <Problem error={save.error} />
-      <button type="submit" disabled={save.busy}>Configure monitor</button>
+      <button type="submit" disabled={save.busy}>
+        Configure monitor
+      </button>
     </form>
   );
 }

@@ -18,29 +18,53 @@ export function NewUseCasePage() {
   const [personal, setPersonal] = useState(false);
   const [kpis, setKpis] = useState<Kpi[]>([]);
   const create = useAction(async () => {
-    const uc = ok(await api.POST('/api/v1/use-cases', {
-      body: {
-        name: name.trim(),
-        objective: objective.trim(),
-        ownerTeam: ownerTeam || teams.data?.[0]?.name || '',
-        consumers,
-        regions: regions.split(',').map((r) => r.trim()).filter(Boolean),
-        sector: sector.trim(),
-        processesPersonalData: personal,
-        kpis: kpis.map((k) => ({ name: k.name.trim(), ...(k.unit.trim() ? { unit: k.unit.trim() } : {}), target: Number(k.target), direction: k.direction })),
-      },
-    }));
+    const uc = ok(
+      await api.POST('/api/v1/use-cases', {
+        body: {
+          name: name.trim(),
+          objective: objective.trim(),
+          ownerTeam: ownerTeam || teams.data?.[0]?.name || '',
+          consumers,
+          regions: regions
+            .split(',')
+            .map((r) => r.trim())
+            .filter(Boolean),
+          sector: sector.trim(),
+          processesPersonalData: personal,
+          kpis: kpis.map((k) => ({
+            name: k.name.trim(),
+            ...(k.unit.trim() ? { unit: k.unit.trim() } : {}),
+            target: Number(k.target),
+            direction: k.direction,
+          })),
+        },
+      }),
+    );
     navigate(`/use-cases/${uc.id}?tab=Risk assessment`);
   });
   return (
     <>
       <h1>New use case</h1>
-      <form className="card form" onSubmit={(e) => { e.preventDefault(); void create.act(); }}>
-        <Field label="Name"><input value={name} onChange={(e) => setName(e.target.value)} required maxLength={256} /></Field>
-        <Field label="Objective" hint="what the use case is for, and for whom"><textarea value={objective} onChange={(e) => setObjective(e.target.value)} required rows={3} /></Field>
+      <form
+        className="card form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void create.act();
+        }}
+      >
+        <Field label="Name">
+          <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={256} />
+        </Field>
+        <Field label="Objective" hint="what the use case is for, and for whom">
+          <textarea value={objective} onChange={(e) => setObjective(e.target.value)} required rows={3} />
+        </Field>
         <Field label="Owner team">
           <select value={ownerTeam} onChange={(e) => setTeam(e.target.value)}>
-            {(teams.data ?? []).map((t) => <option key={t.name} value={t.name}>{t.displayName || t.name}</option>)}
+            {(teams.data ?? []).map((t) => (
+              <option key={t.name} value={t.name}>
+                {t.displayName || t.name}
+              </option>
+            ))}
           </select>
         </Field>
         <Field label="Who consumes the results">
@@ -50,30 +74,70 @@ export function NewUseCasePage() {
             <option value="public">the public</option>
           </select>
         </Field>
-        <Field label="Regions" hint="comma-separated, e.g. EU, US"><input value={regions} onChange={(e) => setRegions(e.target.value)} required /></Field>
-        <Field label="Sector"><input value={sector} onChange={(e) => setSector(e.target.value)} required placeholder="e.g. banking" /></Field>
-        <label className="check"><input type="checkbox" checked={personal} onChange={(e) => setPersonal(e.target.checked)} /> Processes personal data</label>
+        <Field label="Regions" hint="comma-separated, e.g. EU, US">
+          <input value={regions} onChange={(e) => setRegions(e.target.value)} required />
+        </Field>
+        <Field label="Sector">
+          <input value={sector} onChange={(e) => setSector(e.target.value)} required placeholder="e.g. banking" />
+        </Field>
+        <label className="check">
+          <input type="checkbox" checked={personal} onChange={(e) => setPersonal(e.target.checked)} /> Processes
+          personal data
+        </label>
         <fieldset>
           <legend>Business KPIs</legend>
           {kpis.map((k, i) => {
             const edit = (c: Partial<Kpi>) => setKpis(kpis.map((x, j) => (j === i ? { ...x, ...c } : x)));
             return (
               <div className="row" key={i}>
-                <input aria-label={`KPI ${i + 1} name`} placeholder="name" value={k.name} onChange={(e) => edit({ name: e.target.value })} required />
-                <select aria-label={`KPI ${i + 1} direction`} value={k.direction} onChange={(e) => edit({ direction: e.target.value as Kpi['direction'] })}>
+                <input
+                  aria-label={`KPI ${i + 1} name`}
+                  placeholder="name"
+                  value={k.name}
+                  onChange={(e) => edit({ name: e.target.value })}
+                  required
+                />
+                <select
+                  aria-label={`KPI ${i + 1} direction`}
+                  value={k.direction}
+                  onChange={(e) => edit({ direction: e.target.value as Kpi['direction'] })}
+                >
                   <option value="at-least">at least</option>
                   <option value="at-most">at most</option>
                 </select>
-                <input aria-label={`KPI ${i + 1} target`} placeholder="target" type="number" step="any" value={k.target} onChange={(e) => edit({ target: e.target.value })} required />
-                <input aria-label={`KPI ${i + 1} unit`} placeholder="unit" value={k.unit} onChange={(e) => edit({ unit: e.target.value })} />
-                <button type="button" className="ghost" onClick={() => setKpis(kpis.filter((_, j) => j !== i))}>Remove</button>
+                <input
+                  aria-label={`KPI ${i + 1} target`}
+                  placeholder="target"
+                  type="number"
+                  step="any"
+                  value={k.target}
+                  onChange={(e) => edit({ target: e.target.value })}
+                  required
+                />
+                <input
+                  aria-label={`KPI ${i + 1} unit`}
+                  placeholder="unit"
+                  value={k.unit}
+                  onChange={(e) => edit({ unit: e.target.value })}
+                />
+                <button type="button" className="ghost" onClick={() => setKpis(kpis.filter((_, j) => j !== i))}>
+                  Remove
+                </button>
               </div>
             );
           })}
-          <button type="button" className="secondary" onClick={() => setKpis([...kpis, { name: '', unit: '', target: '', direction: 'at-least' }])}>Add KPI</button>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => setKpis([...kpis, { name: '', unit: '', target: '', direction: 'at-least' }])}
+          >
+            Add KPI
+          </button>
         </fieldset>
         <Problem error={create.error} />
-        <button type="submit" disabled={create.busy}>Create use case</button>
+        <button type="submit" disabled={create.busy}>
+          Create use case
+        </button>
       </form>
     </>
   );

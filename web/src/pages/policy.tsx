@@ -28,17 +28,41 @@ export function PolicyPage() {
           const measures = new Map(pack.measures.map((m) => [m.id, m]));
           return (
             <>
-              <p className="meta">Active pack <strong>{a.name} {a.version}</strong>, activated {when(a.activatedAt)} by {a.activatedBy ?? '—'} · <code title={a.digest}>{a.digest.slice(0, 20)}…</code></p>
+              <p className="meta">
+                Active pack{' '}
+                <strong>
+                  {a.name} {a.version}
+                </strong>
+                , activated {when(a.activatedAt)} by {a.activatedBy ?? '—'} ·{' '}
+                <code title={a.digest}>{a.digest.slice(0, 20)}…</code>
+              </p>
               <Tabs tabs={TABS} current={tab} onChange={setTab} />
               {tab === 'Matrix' && (
                 <Section title="Tier × consideration: required measures">
                   <table className="grid matrix">
-                    <thead><tr><th scope="col">Consideration</th>{[1, 2, 3, 4].map((t) => <th key={t} scope="col"><TierBadge tier={t} /> {pack.tiers.find((x) => x.tier === t)?.name}</th>)}</tr></thead>
+                    <thead>
+                      <tr>
+                        <th scope="col">Consideration</th>
+                        {[1, 2, 3, 4].map((t) => (
+                          <th key={t} scope="col">
+                            <TierBadge tier={t} /> {pack.tiers.find((x) => x.tier === t)?.name}
+                          </th>
+                        ))}
+                      </tr>
+                    </thead>
                     <tbody>
                       {pack.considerations.map((c) => (
                         <tr key={c.id}>
                           <th scope="row">{c.title}</th>
-                          {(['1', '2', '3', '4'] as const).map((t) => <td key={t}><ul className="compact">{(pack.matrix[c.id]?.[t] ?? []).map((m) => <li key={m}>{measures.get(m)?.title ?? m}</li>)}</ul></td>)}
+                          {(['1', '2', '3', '4'] as const).map((t) => (
+                            <td key={t}>
+                              <ul className="compact">
+                                {(pack.matrix[c.id]?.[t] ?? []).map((m) => (
+                                  <li key={m}>{measures.get(m)?.title ?? m}</li>
+                                ))}
+                              </ul>
+                            </td>
+                          ))}
                         </tr>
                       ))}
                     </tbody>
@@ -51,22 +75,73 @@ export function PolicyPage() {
                     const roles = [...new Set(pack.raci.flatMap((r) => Object.keys(r.roles)))];
                     return (
                       <table className="grid">
-                        <thead><tr><th scope="col">Task</th><th scope="col">Step</th>{roles.map((r) => <th key={r} scope="col">{r}</th>)}</tr></thead>
-                        <tbody>{pack.raci.map((r) => <tr key={r.task}><th scope="row">{r.title}</th><td>{r.step}</td>{roles.map((x) => <td key={x}>{r.roles[x] ?? ''}</td>)}</tr>)}</tbody>
+                        <thead>
+                          <tr>
+                            <th scope="col">Task</th>
+                            <th scope="col">Step</th>
+                            {roles.map((r) => (
+                              <th key={r} scope="col">
+                                {r}
+                              </th>
+                            ))}
+                          </tr>
+                        </thead>
+                        <tbody>
+                          {pack.raci.map((r) => (
+                            <tr key={r.task}>
+                              <th scope="row">{r.title}</th>
+                              <td>{r.step}</td>
+                              {roles.map((x) => (
+                                <td key={x}>{r.roles[x] ?? ''}</td>
+                              ))}
+                            </tr>
+                          ))}
+                        </tbody>
                       </table>
                     );
                   })()}
                 </Section>
               )}
-              {tab === 'Regulations' && pack.regulations.map((reg) => (
-                <Section key={reg.id} title={reg.title}>
-                  <p className="sub">applies to use cases tagged <code>{reg.tag}</code></p>
-                  <table className="grid">
-                    <thead><tr><th scope="col">Requirement</th><th scope="col">Source</th><th scope="col">Status</th><th scope="col">Measures</th></tr></thead>
-                    <tbody>{reg.requirements.map((q) => <tr key={q.id}><td>{q.title}<div className="sub">{q.id}</div></td><td className="sub">{q.source}</td><td><Badge value={q.status ?? 'in-force'} tone="neutral" /> <span className="sub">from {q.effective.from}</span></td><td><ul className="compact">{q.measures.map((m) => <li key={m}>{measures.get(m)?.title ?? m}</li>)}</ul></td></tr>)}</tbody>
-                  </table>
-                </Section>
-              ))}
+              {tab === 'Regulations' &&
+                pack.regulations.map((reg) => (
+                  <Section key={reg.id} title={reg.title}>
+                    <p className="sub">
+                      applies to use cases tagged <code>{reg.tag}</code>
+                    </p>
+                    <table className="grid">
+                      <thead>
+                        <tr>
+                          <th scope="col">Requirement</th>
+                          <th scope="col">Source</th>
+                          <th scope="col">Status</th>
+                          <th scope="col">Measures</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        {reg.requirements.map((q) => (
+                          <tr key={q.id}>
+                            <td>
+                              {q.title}
+                              <div className="sub">{q.id}</div>
+                            </td>
+                            <td className="sub">{q.source}</td>
+                            <td>
+                              <Badge value={q.status ?? 'in-force'} tone="neutral" />{' '}
+                              <span className="sub">from {q.effective.from}</span>
+                            </td>
+                            <td>
+                              <ul className="compact">
+                                {q.measures.map((m) => (
+                                  <li key={m}>{measures.get(m)?.title ?? m}</li>
+                                ))}
+                              </ul>
+                            </td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                  </Section>
+                ))}
               {tab === 'Ethical position' && <EthicalPositionView canPublish={hasRole('admin')} />}
               {tab === 'Versions' && (
                 <Section title="Pack versions">
@@ -74,8 +149,38 @@ export function PolicyPage() {
                   <Async state={versions}>
                     {(items) => (
                       <table className="grid">
-                        <thead><tr><th scope="col">Pack</th><th scope="col">Status</th><th scope="col">Uploaded</th><th scope="col">Activated</th></tr></thead>
-                        <tbody>{items.map((p) => <tr key={p.id}><td>{p.name} {p.version}</td><td><Badge value={p.status} tone={p.status === 'active' ? 'good' : 'neutral'} /></td><td>{when(p.createdAt)} · {p.createdBy ?? '—'}</td><td>{p.status === 'draft' && hasRole('risk-audit', 'admin') ? <button type="button" className="secondary" onClick={() => void activate.act(p.id)}>Activate</button> : when(p.activatedAt)}</td></tr>)}</tbody>
+                        <thead>
+                          <tr>
+                            <th scope="col">Pack</th>
+                            <th scope="col">Status</th>
+                            <th scope="col">Uploaded</th>
+                            <th scope="col">Activated</th>
+                          </tr>
+                        </thead>
+                        <tbody>
+                          {items.map((p) => (
+                            <tr key={p.id}>
+                              <td>
+                                {p.name} {p.version}
+                              </td>
+                              <td>
+                                <Badge value={p.status} tone={p.status === 'active' ? 'good' : 'neutral'} />
+                              </td>
+                              <td>
+                                {when(p.createdAt)} · {p.createdBy ?? '—'}
+                              </td>
+                              <td>
+                                {p.status === 'draft' && hasRole('risk-audit', 'admin') ? (
+                                  <button type="button" className="secondary" onClick={() => void activate.act(p.id)}>
+                                    Activate
+                                  </button>
+                                ) : (
+                                  when(p.activatedAt)
+                                )}
+                              </td>
+                            </tr>
+                          ))}
+                        </tbody>
                       </table>
                     )}
                   </Async>
@@ -85,14 +190,24 @@ export function PolicyPage() {
           );
         }}
       </Async>
-      {hasRole('risk-audit', 'admin') && <UploadPack onDone={() => { active.reload(); versions.reload(); }} />}
+      {hasRole('risk-audit', 'admin') && (
+        <UploadPack
+          onDone={() => {
+            active.reload();
+            versions.reload();
+          }}
+        />
+      )}
     </>
   );
 }
 
 function UploadPack({ onDone }: { onDone: () => void }) {
   const [yaml, setYaml] = useState('');
-  const [validation, setValidation] = useState<{ valid: boolean; problems: { path: string; message: string }[] } | null>(null);
+  const [validation, setValidation] = useState<{
+    valid: boolean;
+    problems: { path: string; message: string }[];
+  } | null>(null);
   const [changes, setChanges] = useState<Awaited<ReturnType<typeof simulate>> | null>(null);
   const simulate = async () => ok(await api.POST('/api/v1/policies/simulate', { body: { yaml } })).changes;
   const check = useAction(async () => {
@@ -111,27 +226,79 @@ function UploadPack({ onDone }: { onDone: () => void }) {
   });
   return (
     <Section title="Upload a new pack version">
-      <form className="form" onSubmit={(e) => { e.preventDefault(); void check.act(); }}>
-        <label className="field"><span>Pack (YAML or JSON)</span><textarea className="code" rows={10} value={yaml} onChange={(e) => { setYaml(e.target.value); setValidation(null); setChanges(null); }} required /></label>
-        <button type="submit" disabled={check.busy}>Validate and simulate</button>
+      <form
+        className="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void check.act();
+        }}
+      >
+        <label className="field">
+          <span>Pack (YAML or JSON)</span>
+          <textarea
+            className="code"
+            rows={10}
+            value={yaml}
+            onChange={(e) => {
+              setYaml(e.target.value);
+              setValidation(null);
+              setChanges(null);
+            }}
+            required
+          />
+        </label>
+        <button type="submit" disabled={check.busy}>
+          Validate and simulate
+        </button>
       </form>
       <Problem error={check.error} />
       {validation && !validation.valid && (
         <div className="problem" role="alert">
           <strong>The pack is not valid</strong>
-          <ul>{validation.problems.map((p, i) => <li key={i}><code>{p.path || '/'}</code> {p.message}</li>)}</ul>
+          <ul>
+            {validation.problems.map((p, i) => (
+              <li key={i}>
+                <code>{p.path || '/'}</code> {p.message}
+              </li>
+            ))}
+          </ul>
         </div>
       )}
       {changes && (
         <div role="status">
-          <h3>Simulation: {changes.length === 0 ? 'no use case would change' : `${changes.length} use case(s) would change`}</h3>
+          <h3>
+            Simulation:{' '}
+            {changes.length === 0 ? 'no use case would change' : `${changes.length} use case(s) would change`}
+          </h3>
           {changes.length > 0 && (
             <table className="grid">
-              <thead><tr><th scope="col">Use case</th><th scope="col">Tier now → then</th><th scope="col">Measures added</th><th scope="col">Measures removed</th><th scope="col">Answers to revisit</th></tr></thead>
-              <tbody>{changes.map((c) => <tr key={c.useCaseId}><td>{c.useCase}</td><td>{c.current?.tier ?? '—'} → {c.candidate?.tier ?? '—'}</td><td>{c.measuresAdded.join(', ') || '—'}</td><td>{c.measuresRemoved.join(', ') || '—'}</td><td>{c.answerProblems.map((p) => `${p.question}: ${p.message}`).join('; ') || '—'}</td></tr>)}</tbody>
+              <thead>
+                <tr>
+                  <th scope="col">Use case</th>
+                  <th scope="col">Tier now → then</th>
+                  <th scope="col">Measures added</th>
+                  <th scope="col">Measures removed</th>
+                  <th scope="col">Answers to revisit</th>
+                </tr>
+              </thead>
+              <tbody>
+                {changes.map((c) => (
+                  <tr key={c.useCaseId}>
+                    <td>{c.useCase}</td>
+                    <td>
+                      {c.current?.tier ?? '—'} → {c.candidate?.tier ?? '—'}
+                    </td>
+                    <td>{c.measuresAdded.join(', ') || '—'}</td>
+                    <td>{c.measuresRemoved.join(', ') || '—'}</td>
+                    <td>{c.answerProblems.map((p) => `${p.question}: ${p.message}`).join('; ') || '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
             </table>
           )}
-          <button type="button" onClick={() => void activate.act()} disabled={activate.busy}>Upload and activate</button>
+          <button type="button" onClick={() => void activate.act()} disabled={activate.busy}>
+            Upload and activate
+          </button>
           <Problem error={activate.error} />
         </div>
       )}

@@ -8,37 +8,81 @@ import type { Evidence, VersionStatus } from './version-types.ts';
  * the evidence with its hashes, the policy version, the requirement statuses). The covered digest
  * is sent along, so a record that changed while the dialog was open is refused, not signed.
  */
-export function SignDialog({ open, onClose, onSigned, status, artifactDigest, evidence }: { open: boolean; onClose: () => void; onSigned: () => void; status: VersionStatus; artifactDigest: string | null; evidence: Evidence[] }) {
+export function SignDialog({
+  open,
+  onClose,
+  onSigned,
+  status,
+  artifactDigest,
+  evidence,
+}: {
+  open: boolean;
+  onClose: () => void;
+  onSigned: () => void;
+  status: VersionStatus;
+  artifactDigest: string | null;
+  evidence: Evidence[];
+}) {
   return (
     <Dialog open={open} title={`Sign ${status.model} v${status.version}`} onClose={onClose}>
       <SignatureForm
         preferredRole="risk-audit"
         onCancel={onClose}
         onSign={async ({ role, meaning, comment, password }) => {
-          ok(await api.POST('/api/v1/models/{name}/versions/{version}/signatures', {
-            params: { path: { name: status.model, version: status.version } },
-            body: { role: role as 'risk-audit', meaning, comment, password, ...(status.coveredDigest ? { coveredDigest: status.coveredDigest } : {}) },
-          }));
+          ok(
+            await api.POST('/api/v1/models/{name}/versions/{version}/signatures', {
+              params: { path: { name: status.model, version: status.version } },
+              body: {
+                role: role as 'risk-audit',
+                meaning,
+                comment,
+                password,
+                ...(status.coveredDigest ? { coveredDigest: status.coveredDigest } : {}),
+              },
+            }),
+          );
           onSigned();
         }}
         what={
           <>
             <dl className="facts">
-              <dt>Record</dt><dd>{status.model} version {status.version}, at step <strong>{status.step ?? '—'}</strong></dd>
-              <dt>State digest</dt><dd><code>{status.coveredDigest ?? '—'}</code></dd>
-              <dt>Artefact digest</dt><dd><code>{artifactDigest ?? '—'}</code></dd>
-              <dt>Policy</dt><dd>{status.policy ? `${status.policy.name} ${status.policy.version} (tier ${status.policy.tier})` : '—'}</dd>
+              <dt>Record</dt>
+              <dd>
+                {status.model} version {status.version}, at step <strong>{status.step ?? '—'}</strong>
+              </dd>
+              <dt>State digest</dt>
+              <dd>
+                <code>{status.coveredDigest ?? '—'}</code>
+              </dd>
+              <dt>Artefact digest</dt>
+              <dd>
+                <code>{artifactDigest ?? '—'}</code>
+              </dd>
+              <dt>Policy</dt>
+              <dd>
+                {status.policy ? `${status.policy.name} ${status.policy.version} (tier ${status.policy.tier})` : '—'}
+              </dd>
             </dl>
             <h4>Evidence ({evidence.length})</h4>
             <ul className="compact">
               {evidence.map((e) => {
                 const title = (e.spec as { title?: unknown } | null)?.title;
-                return <li key={e.id}>{e.kind}{typeof title === 'string' ? `: ${title}` : ''} <code title={e.contentHash}>{short(e.contentHash)}</code></li>;
+                return (
+                  <li key={e.id}>
+                    {e.kind}
+                    {typeof title === 'string' ? `: ${title}` : ''}{' '}
+                    <code title={e.contentHash}>{short(e.contentHash)}</code>
+                  </li>
+                );
               })}
             </ul>
             <h4>Requirements</h4>
             <ul className="compact">
-              {status.requirements.map((r) => <li key={r.measure}>{r.title} <Badge value={r.status} /></li>)}
+              {status.requirements.map((r) => (
+                <li key={r.measure}>
+                  {r.title} <Badge value={r.status} />
+                </li>
+              ))}
             </ul>
           </>
         }

@@ -5,13 +5,28 @@ import { useAction } from '../ui/hooks.ts';
 
 export const MEANINGS = ['approve', 'reject', 'review', 'acknowledge', 'author'] as const;
 export type Meaning = (typeof MEANINGS)[number];
-export interface SignatureInput { role: string; meaning: Meaning; comment: string; password: string }
+export interface SignatureInput {
+  role: string;
+  meaning: Meaning;
+  comment: string;
+  password: string;
+}
 
 /**
  * The electronic-signature form (21 CFR Part 11): what is signed, then the signer's printed
  * name, role, meaning and comment, and the password entered again.
  */
-export function SignatureForm({ what, onSign, onCancel, preferredRole }: { what: ReactNode; onSign: (input: SignatureInput) => Promise<void>; onCancel: () => void; preferredRole?: string }) {
+export function SignatureForm({
+  what,
+  onSign,
+  onCancel,
+  preferredRole,
+}: {
+  what: ReactNode;
+  onSign: (input: SignatureInput) => Promise<void>;
+  onCancel: () => void;
+  preferredRole?: string;
+}) {
   const { me } = useSession();
   const roles = [...new Set(me.roles.map((r) => r.role))];
   const [role, setRole] = useState(roles.find((r) => r === preferredRole) ?? roles[0] ?? '');
@@ -23,30 +38,60 @@ export function SignatureForm({ what, onSign, onCancel, preferredRole }: { what:
     setPassword('');
   });
   return (
-    <form className="form" onSubmit={(e) => { e.preventDefault(); void sign.act(); }}>
+    <form
+      className="form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void sign.act();
+      }}
+    >
       <div className="signing-what">
         <h3>What you are signing</h3>
         {what}
       </div>
-      <p>Signing as <strong>{me.displayName}</strong> ({me.username}).</p>
+      <p>
+        Signing as <strong>{me.displayName}</strong> ({me.username}).
+      </p>
       <div className="row">
         <Field label="Role">
           <select value={role} onChange={(e) => setRole(e.target.value)}>
-            {roles.map((r) => <option key={r} value={r}>{r}</option>)}
+            {roles.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
           </select>
         </Field>
         <Field label="Meaning">
           <select value={meaning} onChange={(e) => setMeaning(e.target.value as Meaning)}>
-            {MEANINGS.map((m) => <option key={m} value={m}>{m}</option>)}
+            {MEANINGS.map((m) => (
+              <option key={m} value={m}>
+                {m}
+              </option>
+            ))}
           </select>
         </Field>
       </div>
-      <Field label="Comment"><textarea value={comment} onChange={(e) => setComment(e.target.value)} rows={2} maxLength={4000} /></Field>
-      <Field label="Password" hint="re-enter your password to sign"><input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required /></Field>
+      <Field label="Comment">
+        <textarea value={comment} onChange={(e) => setComment(e.target.value)} rows={2} maxLength={4000} />
+      </Field>
+      <Field label="Password" hint="re-enter your password to sign">
+        <input
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          required
+        />
+      </Field>
       <Problem error={sign.error} />
       <div className="actions">
-        <button type="button" className="secondary" onClick={onCancel}>Cancel</button>
-        <button type="submit" disabled={sign.busy}>Sign</button>
+        <button type="button" className="secondary" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" disabled={sign.busy}>
+          Sign
+        </button>
       </div>
     </form>
   );

@@ -10,8 +10,14 @@ import { Signatures } from './signatures-table.tsx';
 
 /** The use case's own steps (scoping, ideation): gates, documents, signatures and moving on. */
 export function UseCaseProcess({ id }: { id: string }) {
-  const status = useLoad(async () => ok(await api.GET('/api/v1/use-cases/{id}/lifecycle', { params: { path: { id } } })), [id]);
-  const assessment = useLoad(async () => ok(await api.GET('/api/v1/use-cases/{id}/assessment', { params: { path: { id } } })).current, [id]);
+  const status = useLoad(
+    async () => ok(await api.GET('/api/v1/use-cases/{id}/lifecycle', { params: { path: { id } } })),
+    [id],
+  );
+  const assessment = useLoad(
+    async () => ok(await api.GET('/api/v1/use-cases/{id}/assessment', { params: { path: { id } } })).current,
+    [id],
+  );
   const [signing, setSigning] = useState(false);
   const [kind, setKind] = useState('');
   const [title, setTitle] = useState('');
@@ -21,7 +27,9 @@ export function UseCaseProcess({ id }: { id: string }) {
     status.reload();
   });
   const record = useAction(async () => {
-    ok(await api.POST('/api/v1/use-cases/{id}/documents', { params: { path: { id } }, body: { kind, title, content } }));
+    ok(
+      await api.POST('/api/v1/use-cases/{id}/documents', { params: { path: { id } }, body: { kind, title, content } }),
+    );
     setKind('');
     setTitle('');
     setContent('');
@@ -30,33 +38,86 @@ export function UseCaseProcess({ id }: { id: string }) {
   return (
     <Async state={status}>
       {(s) => {
-        if (!s.governed) return <Section title="Process"><p className="muted">Answer the risk questionnaire first: the process follows from the tier.</p></Section>;
+        if (!s.governed)
+          return (
+            <Section title="Process">
+              <p className="muted">Answer the risk questionnaire first: the process follows from the tier.</p>
+            </Section>
+          );
         const at = s.steps.findIndex((x) => x.state === 'current');
         const next = s.steps[at + 1];
         return (
           <>
-            <Section title={`Process: ${s.process?.title ?? ''}`} actions={<button type="button" onClick={() => setSigning(true)}>Sign…</button>}>
+            <Section
+              title={`Process: ${s.process?.title ?? ''}`}
+              actions={
+                <button type="button" onClick={() => setSigning(true)}>
+                  Sign…
+                </button>
+              }
+            >
               <GateSteps steps={s.steps} />
-              {next && at >= 0 && <p><button type="button" className="secondary" disabled={move.busy} onClick={() => void move.act(next.id)}>Move to {next.id}</button></p>}
+              {next && at >= 0 && (
+                <p>
+                  <button
+                    type="button"
+                    className="secondary"
+                    disabled={move.busy}
+                    onClick={() => void move.act(next.id)}
+                  >
+                    Move to {next.id}
+                  </button>
+                </p>
+              )}
               <Problem error={move.error} />
             </Section>
             {assessment.data && s.process && <Raci packId={assessment.data.policy.id} steps={s.process.steps} />}
             <Signatures items={s.signatures} />
             <Section title="Documents of the use case">
-              {s.documents.length === 0 ? <p className="muted">No document yet.</p> : (
+              {s.documents.length === 0 ? (
+                <p className="muted">No document yet.</p>
+              ) : (
                 <table className="grid">
-                  <thead><tr><th scope="col">Kind</th><th scope="col">Title</th><th scope="col">Recorded</th></tr></thead>
-                  <tbody>{s.documents.map((d) => <tr key={d.id}><td>{d.kind}</td><td>{d.title}</td><td>{when(d.createdAt)}</td></tr>)}</tbody>
+                  <thead>
+                    <tr>
+                      <th scope="col">Kind</th>
+                      <th scope="col">Title</th>
+                      <th scope="col">Recorded</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {s.documents.map((d) => (
+                      <tr key={d.id}>
+                        <td>{d.kind}</td>
+                        <td>{d.title}</td>
+                        <td>{when(d.createdAt)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
                 </table>
               )}
-              <form className="form" onSubmit={(e) => { e.preventDefault(); void record.act(); }}>
+              <form
+                className="form"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void record.act();
+                }}
+              >
                 <div className="row">
-                  <Field label="Document kind" hint="e.g. harm-assessment, dpia"><input value={kind} onChange={(e) => setKind(e.target.value)} required /></Field>
-                  <Field label="Document title"><input value={title} onChange={(e) => setTitle(e.target.value)} required /></Field>
+                  <Field label="Document kind" hint="e.g. harm-assessment, dpia">
+                    <input value={kind} onChange={(e) => setKind(e.target.value)} required />
+                  </Field>
+                  <Field label="Document title">
+                    <input value={title} onChange={(e) => setTitle(e.target.value)} required />
+                  </Field>
                 </div>
-                <Field label="Document content (Markdown)"><textarea value={content} onChange={(e) => setContent(e.target.value)} rows={4} required /></Field>
+                <Field label="Document content (Markdown)">
+                  <textarea value={content} onChange={(e) => setContent(e.target.value)} rows={4} required />
+                </Field>
                 <Problem error={record.error} />
-                <button type="submit" disabled={record.busy}>Record document</button>
+                <button type="submit" disabled={record.busy}>
+                  Record document
+                </button>
               </form>
             </Section>
             <Dialog open={signing} title={`Sign ${s.useCase.name}`} onClose={() => setSigning(false)}>
@@ -64,18 +125,36 @@ export function UseCaseProcess({ id }: { id: string }) {
                 preferredRole="business-stakeholder"
                 onCancel={() => setSigning(false)}
                 onSign={async ({ role, meaning, comment, password }) => {
-                  ok(await api.POST('/api/v1/use-cases/{id}/signatures', { params: { path: { id } }, body: { role: role as 'business-stakeholder', meaning, comment, password } }));
+                  ok(
+                    await api.POST('/api/v1/use-cases/{id}/signatures', {
+                      params: { path: { id } },
+                      body: { role: role as 'business-stakeholder', meaning, comment, password },
+                    }),
+                  );
                   setSigning(false);
                   status.reload();
                 }}
                 what={
                   <>
                     <dl className="facts">
-                      <dt>Use case</dt><dd>{s.useCase.name}, at step <strong>{s.step ?? '—'}</strong></dd>
-                      <dt>Covers</dt><dd>the current risk assessment and the policy it was made under; a new assessment makes the signature stale</dd>
+                      <dt>Use case</dt>
+                      <dd>
+                        {s.useCase.name}, at step <strong>{s.step ?? '—'}</strong>
+                      </dd>
+                      <dt>Covers</dt>
+                      <dd>
+                        the current risk assessment and the policy it was made under; a new assessment makes the
+                        signature stale
+                      </dd>
                     </dl>
                     <h4>Requirements of its steps</h4>
-                    <ul className="compact">{s.requirements.map((r) => <li key={r.measure}>{r.title} <Badge value={r.status} /></li>)}</ul>
+                    <ul className="compact">
+                      {s.requirements.map((r) => (
+                        <li key={r.measure}>
+                          {r.title} <Badge value={r.status} />
+                        </li>
+                      ))}
+                    </ul>
                   </>
                 }
               />
@@ -89,17 +168,40 @@ export function UseCaseProcess({ id }: { id: string }) {
 
 /** One KPI's recorded values against its scoping target. */
 export function KpiChart({ id, kpi }: { id: string; kpi: string }) {
-  const values = useLoad(async () => ok(await api.GET('/api/v1/use-cases/{id}/kpis/{kpi}/values', { params: { path: { id, kpi }, query: { limit: 500 } } })), [id, kpi]);
+  const values = useLoad(
+    async () =>
+      ok(
+        await api.GET('/api/v1/use-cases/{id}/kpis/{kpi}/values', {
+          params: { path: { id, kpi }, query: { limit: 500 } },
+        }),
+      ),
+    [id, kpi],
+  );
   const [value, setValue] = useState('');
   const record = useAction(async () => {
-    ok(await api.POST('/api/v1/use-cases/{id}/kpis/{kpi}/values', { params: { path: { id, kpi } }, body: { values: [{ timestamp: new Date().toISOString(), value: Number(value) }] } }));
+    ok(
+      await api.POST('/api/v1/use-cases/{id}/kpis/{kpi}/values', {
+        params: { path: { id, kpi } },
+        body: { values: [{ timestamp: new Date().toISOString(), value: Number(value) }] },
+      }),
+    );
     setValue('');
     values.reload();
   });
   const form = (
-    <form className="form inline" onSubmit={(e) => { e.preventDefault(); void record.act(); }}>
-      <Field label={`New ${kpi} value`}><input type="number" step="any" value={value} onChange={(e) => setValue(e.target.value)} required /></Field>
-      <button type="submit" className="secondary" disabled={record.busy}>Record value</button>
+    <form
+      className="form inline"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void record.act();
+      }}
+    >
+      <Field label={`New ${kpi} value`}>
+        <input type="number" step="any" value={value} onChange={(e) => setValue(e.target.value)} required />
+      </Field>
+      <button type="submit" className="secondary" disabled={record.busy}>
+        Record value
+      </button>
       <Problem error={record.error} />
     </form>
   );
@@ -109,8 +211,18 @@ export function KpiChart({ id, kpi }: { id: string; kpi: string }) {
         const missed = v.items.filter((x) => !x.meetsTarget).length;
         return (
           <div>
-            <TimeSeries title={`${v.kpi.name} against its target (${v.kpi.direction === 'at-least' ? '≥' : '≤'} ${v.kpi.target})`} series={[{ name: v.kpi.name, points: v.items.map((x) => ({ t: x.timestamp, v: x.value })) }]} threshold={v.kpi.target} {...(v.kpi.unit ? { unit: v.kpi.unit } : {})} />
-            {v.items.length > 0 && <p className="sub">{v.items.length} values; {missed === 0 ? 'all meet the target' : <Badge value={`${missed} miss the target`} tone="bad" />}</p>}
+            <TimeSeries
+              title={`${v.kpi.name} against its target (${v.kpi.direction === 'at-least' ? '≥' : '≤'} ${v.kpi.target})`}
+              series={[{ name: v.kpi.name, points: v.items.map((x) => ({ t: x.timestamp, v: x.value })) }]}
+              threshold={v.kpi.target}
+              {...(v.kpi.unit ? { unit: v.kpi.unit } : {})}
+            />
+            {v.items.length > 0 && (
+              <p className="sub">
+                {v.items.length} values;{' '}
+                {missed === 0 ? 'all meet the target' : <Badge value={`${missed} miss the target`} tone="bad" />}
+              </p>
+            )}
             {form}
           </div>
         );
@@ -121,7 +233,10 @@ export function KpiChart({ id, kpi }: { id: string; kpi: string }) {
 
 /** Alignment with the organisation's ethical position (required from tier 3). */
 export function Alignment({ id }: { id: string }) {
-  const alignment = useLoad(async () => ok(await api.GET('/api/v1/use-cases/{id}/alignment', { params: { path: { id } } })), [id]);
+  const alignment = useLoad(
+    async () => ok(await api.GET('/api/v1/use-cases/{id}/alignment', { params: { path: { id } } })),
+    [id],
+  );
   const [statement, setStatement] = useState('');
   const save = useAction(async () => {
     ok(await api.PUT('/api/v1/use-cases/{id}/alignment', { params: { path: { id } }, body: { statement } }));
@@ -133,13 +248,51 @@ export function Alignment({ id }: { id: string }) {
       <Async state={alignment}>
         {(a) => (
           <>
-            <p><Badge value={a.status} tone={a.status === 'aligned' || a.status === 'not-required' ? 'good' : a.status === 'review' ? 'warn' : 'bad'} /> {a.required ? `required at this tier; current position version ${a.currentVersion ?? '—'}` : 'not required below tier 3'}</p>
-            {a.alignments.length > 0 && <ul>{a.alignments.map((x) => <li key={x.recordedAt}>v{x.positionVersion}, {when(x.recordedAt)}: {x.statement}</li>)}</ul>}
+            <p>
+              <Badge
+                value={a.status}
+                tone={
+                  a.status === 'aligned' || a.status === 'not-required'
+                    ? 'good'
+                    : a.status === 'review'
+                      ? 'warn'
+                      : 'bad'
+                }
+              />{' '}
+              {a.required
+                ? `required at this tier; current position version ${a.currentVersion ?? '—'}`
+                : 'not required below tier 3'}
+            </p>
+            {a.alignments.length > 0 && (
+              <ul>
+                {a.alignments.map((x) => (
+                  <li key={x.recordedAt}>
+                    v{x.positionVersion}, {when(x.recordedAt)}: {x.statement}
+                  </li>
+                ))}
+              </ul>
+            )}
             {a.required && a.currentVersion !== null && (
-              <form className="form" onSubmit={(e) => { e.preventDefault(); void save.act(); }}>
-                <Field label="How the use case aligns with the current position"><textarea value={statement} onChange={(e) => setStatement(e.target.value)} rows={3} minLength={10} required /></Field>
+              <form
+                className="form"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void save.act();
+                }}
+              >
+                <Field label="How the use case aligns with the current position">
+                  <textarea
+                    value={statement}
+                    onChange={(e) => setStatement(e.target.value)}
+                    rows={3}
+                    minLength={10}
+                    required
+                  />
+                </Field>
                 <Problem error={save.error} />
-                <button type="submit" disabled={save.busy}>Record alignment</button>
+                <button type="submit" disabled={save.busy}>
+                  Record alignment
+                </button>
               </form>
             )}
           </>
@@ -156,18 +309,46 @@ export function Incidents({ useCaseId }: { useCaseId: string }) {
   const [severity, setSeverity] = useState<'minor' | 'major' | 'serious'>('major');
   const [category, setCategory] = useState('');
   const open = useAction(async () => {
-    ok(await api.POST('/api/v1/use-cases/{id}/incidents', { params: { path: { id: useCaseId } }, body: { title, severity, ...(category ? { category: category as 'standard' } : {}) } }));
+    ok(
+      await api.POST('/api/v1/use-cases/{id}/incidents', {
+        params: { path: { id: useCaseId } },
+        body: { title, severity, ...(category ? { category: category as 'standard' } : {}) },
+      }),
+    );
     setTitle('');
     incidents.reload();
   });
   return (
     <Section title="Incidents">
       <Async state={incidents}>{(items) => <IncidentTable items={items} onChanged={incidents.reload} />}</Async>
-      <form className="form inline" onSubmit={(e) => { e.preventDefault(); void open.act(); }}>
-        <Field label="Incident title"><input value={title} onChange={(e) => setTitle(e.target.value)} required /></Field>
-        <Field label="Severity"><select value={severity} onChange={(e) => setSeverity(e.target.value as typeof severity)}>{['minor', 'major', 'serious'].map((x) => <option key={x}>{x}</option>)}</select></Field>
-        <Field label="Art. 73 category"><select value={category} onChange={(e) => setCategory(e.target.value)}><option value="">none</option>{['standard', 'widespread', 'critical-infrastructure', 'death'].map((x) => <option key={x}>{x}</option>)}</select></Field>
-        <button type="submit" disabled={open.busy}>Open incident</button>
+      <form
+        className="form inline"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void open.act();
+        }}
+      >
+        <Field label="Incident title">
+          <input value={title} onChange={(e) => setTitle(e.target.value)} required />
+        </Field>
+        <Field label="Severity">
+          <select value={severity} onChange={(e) => setSeverity(e.target.value as typeof severity)}>
+            {['minor', 'major', 'serious'].map((x) => (
+              <option key={x}>{x}</option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Art. 73 category">
+          <select value={category} onChange={(e) => setCategory(e.target.value)}>
+            <option value="">none</option>
+            {['standard', 'widespread', 'critical-infrastructure', 'death'].map((x) => (
+              <option key={x}>{x}</option>
+            ))}
+          </select>
+        </Field>
+        <button type="submit" disabled={open.busy}>
+          Open incident
+        </button>
       </form>
       <Problem error={open.error} />
     </Section>
@@ -177,7 +358,8 @@ export function Incidents({ useCaseId }: { useCaseId: string }) {
 type IncidentItem = Awaited<ReturnType<typeof loadIncidents>>[number];
 /** Incidents, newest first: of one use case, or all of them. */
 export async function loadIncidents(useCase?: string) {
-  return ok(await api.GET('/api/v1/incidents', { params: { query: { limit: 200, ...(useCase ? { useCase } : {}) } } })).items;
+  return ok(await api.GET('/api/v1/incidents', { params: { query: { limit: 200, ...(useCase ? { useCase } : {}) } } }))
+    .items;
 }
 
 /** Incidents with their reporting deadlines, reported and closed by whom. */
@@ -191,18 +373,51 @@ export function IncidentTable({ items, onChanged }: { items: IncidentItem[]; onC
   return (
     <>
       <table className="grid">
-        <thead><tr><th scope="col">Opened</th><th scope="col">Incident</th><th scope="col">Severity</th><th scope="col">Report due (Art. 73)</th><th scope="col">State</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+        <thead>
+          <tr>
+            <th scope="col">Opened</th>
+            <th scope="col">Incident</th>
+            <th scope="col">Severity</th>
+            <th scope="col">Report due (Art. 73)</th>
+            <th scope="col">State</th>
+            <th scope="col">
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
         <tbody>
           {items.map((i) => (
             <tr key={i.id}>
               <td>{when(i.openedAt)}</td>
               <td>{i.title}</td>
-              <td>{i.severity}{i.category ? ` · ${i.category}` : ''}</td>
-              <td>{i.reportDueAt ? <>{when(i.reportDueAt)} {i.overdue && <Badge value="overdue" />}</> : '—'}{i.reported && <div className="sub">reported {when(i.reported.at)}</div>}</td>
-              <td><Badge value={i.state} /></td>
+              <td>
+                {i.severity}
+                {i.category ? ` · ${i.category}` : ''}
+              </td>
+              <td>
+                {i.reportDueAt ? (
+                  <>
+                    {when(i.reportDueAt)} {i.overdue && <Badge value="overdue" />}
+                  </>
+                ) : (
+                  '—'
+                )}
+                {i.reported && <div className="sub">reported {when(i.reported.at)}</div>}
+              </td>
+              <td>
+                <Badge value={i.state} />
+              </td>
               <td className="actions">
-                {i.reportDueAt && !i.reported && <button type="button" className="secondary" onClick={() => void act.act(i.id, 'report')}>Record report</button>}
-                {i.state !== 'closed' && <button type="button" className="secondary" onClick={() => void act.act(i.id, 'close')}>Close</button>}
+                {i.reportDueAt && !i.reported && (
+                  <button type="button" className="secondary" onClick={() => void act.act(i.id, 'report')}>
+                    Record report
+                  </button>
+                )}
+                {i.state !== 'closed' && (
+                  <button type="button" className="secondary" onClick={() => void act.act(i.id, 'close')}>
+                    Close
+                  </button>
+                )}
               </td>
             </tr>
           ))}
@@ -214,34 +429,77 @@ export function IncidentTable({ items, onChanged }: { items: IncidentItem[]; onC
 }
 
 /** Requesting another tier with a reason, and a second risk validator confirming or rejecting it. */
-export function TierOverride({ id, pending, onChanged }: { id: string; pending: { tier: number; reason: string; requestedBy: string | null } | null; onChanged: () => void }) {
+export function TierOverride({
+  id,
+  pending,
+  onChanged,
+}: {
+  id: string;
+  pending: { tier: number; reason: string; requestedBy: string | null } | null;
+  onChanged: () => void;
+}) {
   const [tier, setTier] = useState(4);
   const [reason, setReason] = useState('');
   const request = useAction(async () => {
-    ok(await api.POST('/api/v1/use-cases/{id}/assessment/override', { params: { path: { id } }, body: { tier, reason } }));
+    ok(
+      await api.POST('/api/v1/use-cases/{id}/assessment/override', {
+        params: { path: { id } },
+        body: { tier, reason },
+      }),
+    );
     setReason('');
     onChanged();
   });
   const decide = useAction(async (decision: 'confirmed' | 'rejected') => {
-    ok(await api.POST('/api/v1/use-cases/{id}/assessment/override/decision', { params: { path: { id } }, body: { decision } }));
+    ok(
+      await api.POST('/api/v1/use-cases/{id}/assessment/override/decision', {
+        params: { path: { id } },
+        body: { decision },
+      }),
+    );
     onChanged();
   });
   return (
     <Section title="Tier override">
       {pending ? (
         <>
-          <p>Tier {pending.tier} requested: “{pending.reason}”. A second risk validator, not the requester, confirms or rejects it.</p>
+          <p>
+            Tier {pending.tier} requested: “{pending.reason}”. A second risk validator, not the requester, confirms or
+            rejects it.
+          </p>
           <div className="actions">
-            <button type="button" className="secondary" onClick={() => void decide.act('rejected')}>Reject</button>
-            <button type="button" onClick={() => void decide.act('confirmed')}>Confirm</button>
+            <button type="button" className="secondary" onClick={() => void decide.act('rejected')}>
+              Reject
+            </button>
+            <button type="button" onClick={() => void decide.act('confirmed')}>
+              Confirm
+            </button>
           </div>
           <Problem error={decide.error} />
         </>
       ) : (
-        <form className="form inline" onSubmit={(e) => { e.preventDefault(); void request.act(); }}>
-          <Field label="Requested tier"><select value={tier} onChange={(e) => setTier(Number(e.target.value))}>{[1, 2, 3, 4].map((t) => <option key={t} value={t}>{t}</option>)}</select></Field>
-          <Field label="Reason for the override"><input value={reason} onChange={(e) => setReason(e.target.value)} minLength={10} required /></Field>
-          <button type="submit" className="secondary" disabled={request.busy}>Request override</button>
+        <form
+          className="form inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void request.act();
+          }}
+        >
+          <Field label="Requested tier">
+            <select value={tier} onChange={(e) => setTier(Number(e.target.value))}>
+              {[1, 2, 3, 4].map((t) => (
+                <option key={t} value={t}>
+                  {t}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Reason for the override">
+            <input value={reason} onChange={(e) => setReason(e.target.value)} minLength={10} required />
+          </Field>
+          <button type="submit" className="secondary" disabled={request.busy}>
+            Request override
+          </button>
           <Problem error={request.error} />
         </form>
       )}
@@ -260,8 +518,28 @@ function Raci({ packId, steps }: { packId: string; steps: string[] }) {
           const roles = [...new Set(rows.flatMap((r) => Object.keys(r.roles)))];
           return (
             <table className="grid">
-              <thead><tr><th scope="col">Task</th><th scope="col">Step</th>{roles.map((r) => <th key={r} scope="col">{r}</th>)}</tr></thead>
-              <tbody>{rows.map((r) => <tr key={r.task}><th scope="row">{r.title}</th><td>{r.step}</td>{roles.map((x) => <td key={x}>{r.roles[x] ?? ''}</td>)}</tr>)}</tbody>
+              <thead>
+                <tr>
+                  <th scope="col">Task</th>
+                  <th scope="col">Step</th>
+                  {roles.map((r) => (
+                    <th key={r} scope="col">
+                      {r}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((r) => (
+                  <tr key={r.task}>
+                    <th scope="row">{r.title}</th>
+                    <td>{r.step}</td>
+                    {roles.map((x) => (
+                      <td key={x}>{r.roles[x] ?? ''}</td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
             </table>
           );
         }}

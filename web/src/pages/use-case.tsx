@@ -20,10 +20,16 @@ export function UseCasePage({ id }: { id: string }) {
         <>
           <div className="page-head">
             <div>
-              <p className="crumb"><Link to="/">Inventory</Link> / use case</p>
+              <p className="crumb">
+                <Link to="/">Inventory</Link> / use case
+              </p>
               <h1>{u.name}</h1>
               <p className="meta">
-                <TierBadge tier={assessment.data?.current?.tier} /> {assessment.data?.current && <Badge value={`EU AI Act: ${assessment.data.current.euAiAct}`} tone="neutral" />} owned by <strong>{u.ownerTeam}</strong>
+                <TierBadge tier={assessment.data?.current?.tier} />{' '}
+                {assessment.data?.current && (
+                  <Badge value={`EU AI Act: ${assessment.data.current.euAiAct}`} tone="neutral" />
+                )}{' '}
+                owned by <strong>{u.ownerTeam}</strong>
               </p>
             </div>
           </div>
@@ -57,33 +63,85 @@ function Overview({ u, onChanged }: { u: Awaited<ReturnType<typeof loadUseCase>>
   if (editing) {
     return (
       <Section title="Edit the use case">
-        <form className="form" onSubmit={(e) => { e.preventDefault(); void save.act(); }}>
-          <Field label="Name"><input value={name} onChange={(e) => setName(e.target.value)} required /></Field>
-          <Field label="Objective"><textarea value={objective} onChange={(e) => setObjective(e.target.value)} rows={4} required /></Field>
+        <form
+          className="form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save.act();
+          }}
+        >
+          <Field label="Name">
+            <input value={name} onChange={(e) => setName(e.target.value)} required />
+          </Field>
+          <Field label="Objective">
+            <textarea value={objective} onChange={(e) => setObjective(e.target.value)} rows={4} required />
+          </Field>
           <Problem error={save.error} />
-          <div className="actions"><button type="button" className="secondary" onClick={() => setEditing(false)}>Cancel</button><button type="submit" disabled={save.busy}>Save</button></div>
+          <div className="actions">
+            <button type="button" className="secondary" onClick={() => setEditing(false)}>
+              Cancel
+            </button>
+            <button type="submit" disabled={save.busy}>
+              Save
+            </button>
+          </div>
         </form>
       </Section>
     );
   }
   return (
-    <Section title="Objective" actions={<button type="button" className="secondary" onClick={() => setEditing(true)}>Edit</button>}>
+    <Section
+      title="Objective"
+      actions={
+        <button type="button" className="secondary" onClick={() => setEditing(true)}>
+          Edit
+        </button>
+      }
+    >
       <p className="prose">{u.objective}</p>
       <dl className="facts">
-        <dt>Consumers</dt><dd>{u.consumers}</dd>
-        <dt>Regions</dt><dd>{u.regions.join(', ')}</dd>
-        <dt>Sector</dt><dd>{u.sector}</dd>
-        <dt>Personal data</dt><dd>{u.processesPersonalData ? 'yes' : 'no'}</dd>
-        <dt>Registered</dt><dd>{when(u.createdAt)} by {u.createdBy ?? '—'}</dd>
+        <dt>Consumers</dt>
+        <dd>{u.consumers}</dd>
+        <dt>Regions</dt>
+        <dd>{u.regions.join(', ')}</dd>
+        <dt>Sector</dt>
+        <dd>{u.sector}</dd>
+        <dt>Personal data</dt>
+        <dd>{u.processesPersonalData ? 'yes' : 'no'}</dd>
+        <dt>Registered</dt>
+        <dd>
+          {when(u.createdAt)} by {u.createdBy ?? '—'}
+        </dd>
       </dl>
       <h3>Business KPIs</h3>
-      {u.kpis.length === 0 ? <p className="muted">No KPIs were set at scoping.</p> : (
+      {u.kpis.length === 0 ? (
+        <p className="muted">No KPIs were set at scoping.</p>
+      ) : (
         <table className="grid">
-          <thead><tr><th scope="col">KPI</th><th scope="col">Target</th></tr></thead>
-          <tbody>{u.kpis.map((k) => <tr key={k.name}><td>{k.name}</td><td>{k.direction === 'at-least' ? '≥' : '≤'} {k.target}{k.unit ? ` ${k.unit}` : ''}</td></tr>)}</tbody>
+          <thead>
+            <tr>
+              <th scope="col">KPI</th>
+              <th scope="col">Target</th>
+            </tr>
+          </thead>
+          <tbody>
+            {u.kpis.map((k) => (
+              <tr key={k.name}>
+                <td>{k.name}</td>
+                <td>
+                  {k.direction === 'at-least' ? '≥' : '≤'} {k.target}
+                  {k.unit ? ` ${k.unit}` : ''}
+                </td>
+              </tr>
+            ))}
+          </tbody>
         </table>
       )}
-      <div className="charts">{u.kpis.map((k) => <KpiChart key={k.name} id={u.id} kpi={k.name} />)}</div>
+      <div className="charts">
+        {u.kpis.map((k) => (
+          <KpiChart key={k.name} id={u.id} kpi={k.name} />
+        ))}
+      </div>
     </Section>
   );
 }
@@ -98,8 +156,17 @@ function RiskAssessment({ id, state }: { id: string; state: Loaded<Awaited<Retur
   const given: Answers = answers ?? (current?.answers as Answers | undefined) ?? {};
   const submit = useAction(async () => {
     // An unticked multi-choice question is answered "none of these".
-    const none = Object.fromEntries((pack.data?.questionnaire ?? []).filter((q) => q.type === 'multi-choice' && given[q.id] === undefined).map((q) => [q.id, [] as string[]]));
-    ok(await api.PUT('/api/v1/use-cases/{id}/assessment', { params: { path: { id } }, body: { answers: { ...none, ...given } } }));
+    const none = Object.fromEntries(
+      (pack.data?.questionnaire ?? [])
+        .filter((q) => q.type === 'multi-choice' && given[q.id] === undefined)
+        .map((q) => [q.id, [] as string[]]),
+    );
+    ok(
+      await api.PUT('/api/v1/use-cases/{id}/assessment', {
+        params: { path: { id } },
+        body: { answers: { ...none, ...given } },
+      }),
+    );
     setAnswers(null);
     state.reload();
   });
@@ -109,54 +176,107 @@ function RiskAssessment({ id, state }: { id: string; state: Loaded<Awaited<Retur
       {current && (
         <Section title="Current classification">
           <p className="meta">
-            <TierBadge tier={current.tier} /> <Badge value={`EU AI Act: ${current.euAiAct}`} tone="neutral" /> {current.tags.map((t) => <Badge key={t} value={t} tone="neutral" />)}
-            {current.overdue ? <Badge value="overdue" title="risk review overdue" /> : <span className="muted"> review by {current.reviewBy}</span>}
+            <TierBadge tier={current.tier} /> <Badge value={`EU AI Act: ${current.euAiAct}`} tone="neutral" />{' '}
+            {current.tags.map((t) => (
+              <Badge key={t} value={t} tone="neutral" />
+            ))}
+            {current.overdue ? (
+              <Badge value="overdue" title="risk review overdue" />
+            ) : (
+              <span className="muted"> review by {current.reviewBy}</span>
+            )}
           </p>
-          {current.override && <p>Tier overridden to {current.override.tier} ({current.override.reason}); confirmed by {current.override.confirmedBy ?? '—'}.</p>}
+          {current.override && (
+            <p>
+              Tier overridden to {current.override.tier} ({current.override.reason}); confirmed by{' '}
+              {current.override.confirmedBy ?? '—'}.
+            </p>
+          )}
           <h3>Why: the rule trace</h3>
           <ol className="trace">
             {current.trace.map((f, i) => (
               <li key={i}>
                 <strong>{f.rule}</strong>: {f.description}
-                {f.tier !== undefined && <> → tier {f.tier}</>}{f.euAiAct && <> · {f.euAiAct}</>}{f.tags && f.tags.length > 0 && <> · {f.tags.join(', ')}</>}
-                <div className="sub">answers read: {Object.entries(f.answers).map(([k, v]) => `${k} = ${Array.isArray(v) ? v.join(', ') || '(none)' : String(v)}`).join('; ')}</div>
+                {f.tier !== undefined && <> → tier {f.tier}</>}
+                {f.euAiAct && <> · {f.euAiAct}</>}
+                {f.tags && f.tags.length > 0 && <> · {f.tags.join(', ')}</>}
+                <div className="sub">
+                  answers read:{' '}
+                  {Object.entries(f.answers)
+                    .map(([k, v]) => `${k} = ${Array.isArray(v) ? v.join(', ') || '(none)' : String(v)}`)
+                    .join('; ')}
+                </div>
               </li>
             ))}
           </ol>
-          <p className="sub">Assessed {when(current.createdAt)} by {current.createdBy ?? '—'} under policy {current.policy.name} {current.policy.version}.</p>
+          <p className="sub">
+            Assessed {when(current.createdAt)} by {current.createdBy ?? '—'} under policy {current.policy.name}{' '}
+            {current.policy.version}.
+          </p>
         </Section>
       )}
       {current && <TierOverride id={id} pending={current.pendingOverride} onChanged={state.reload} />}
       <Section title={current ? 'Answer the questionnaire again' : 'Risk questionnaire'}>
         <Async state={pack}>
           {(p) => (
-            <form className="form" onSubmit={(e) => { e.preventDefault(); void submit.act(); }}>
+            <form
+              className="form"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void submit.act();
+              }}
+            >
               {p.questionnaire.map((q) => (
                 <fieldset key={q.id} className="question">
                   <legend>{q.text}</legend>
                   {q.help && <p className="sub">{q.help}</p>}
-                  {q.type === 'boolean' && ['yes', 'no'].map((label) => (
-                    <label key={label} className="check">
-                      <input type="radio" name={q.id} checked={given[q.id] === (label === 'yes')} onChange={() => set(q.id, label === 'yes')} /> {label}
-                    </label>
-                  ))}
-                  {q.type === 'choice' && (q.options ?? []).map((o) => (
-                    <label key={o.value} className="check">
-                      <input type="radio" name={q.id} checked={given[q.id] === o.value} onChange={() => set(q.id, o.value)} /> {o.label}
-                    </label>
-                  ))}
-                  {q.type === 'multi-choice' && (q.options ?? []).map((o) => {
-                    const list = Array.isArray(given[q.id]) ? (given[q.id] as string[]) : [];
-                    return (
-                      <label key={o.value} className="check">
-                        <input type="checkbox" data-question={q.id} checked={list.includes(o.value)} onChange={(e) => set(q.id, e.target.checked ? [...list, o.value] : list.filter((x) => x !== o.value))} /> {o.label}
+                  {q.type === 'boolean' &&
+                    ['yes', 'no'].map((label) => (
+                      <label key={label} className="check">
+                        <input
+                          type="radio"
+                          name={q.id}
+                          checked={given[q.id] === (label === 'yes')}
+                          onChange={() => set(q.id, label === 'yes')}
+                        />{' '}
+                        {label}
                       </label>
-                    );
-                  })}
+                    ))}
+                  {q.type === 'choice' &&
+                    (q.options ?? []).map((o) => (
+                      <label key={o.value} className="check">
+                        <input
+                          type="radio"
+                          name={q.id}
+                          checked={given[q.id] === o.value}
+                          onChange={() => set(q.id, o.value)}
+                        />{' '}
+                        {o.label}
+                      </label>
+                    ))}
+                  {q.type === 'multi-choice' &&
+                    (q.options ?? []).map((o) => {
+                      const list = Array.isArray(given[q.id]) ? (given[q.id] as string[]) : [];
+                      return (
+                        <label key={o.value} className="check">
+                          <input
+                            type="checkbox"
+                            data-question={q.id}
+                            checked={list.includes(o.value)}
+                            onChange={(e) =>
+                              set(q.id, e.target.checked ? [...list, o.value] : list.filter((x) => x !== o.value))
+                            }
+                          />{' '}
+                          {o.label}
+                        </label>
+                      );
+                    })}
                 </fieldset>
               ))}
               <Problem error={submit.error} />
-              <button type="submit" disabled={submit.busy}>Classify</button>
+              <button type="submit" disabled={submit.busy}>
+                Classify
+              </button>
             </form>
           )}
         </Async>
@@ -164,8 +284,30 @@ function RiskAssessment({ id, state }: { id: string; state: Loaded<Awaited<Retur
       {state.data && state.data.history.length > 1 && (
         <Section title="History">
           <table className="grid">
-            <thead><tr><th scope="col">When</th><th scope="col">By</th><th scope="col">Tier</th><th scope="col">EU AI Act</th><th scope="col">Policy</th></tr></thead>
-            <tbody>{state.data.history.map((a) => <tr key={a.id}><td>{when(a.createdAt)}</td><td>{a.createdBy ?? '—'}</td><td><TierBadge tier={a.tier} /></td><td>{a.euAiAct}</td><td>{a.policy.name} {a.policy.version}</td></tr>)}</tbody>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">By</th>
+                <th scope="col">Tier</th>
+                <th scope="col">EU AI Act</th>
+                <th scope="col">Policy</th>
+              </tr>
+            </thead>
+            <tbody>
+              {state.data.history.map((a) => (
+                <tr key={a.id}>
+                  <td>{when(a.createdAt)}</td>
+                  <td>{a.createdBy ?? '—'}</td>
+                  <td>
+                    <TierBadge tier={a.tier} />
+                  </td>
+                  <td>{a.euAiAct}</td>
+                  <td>
+                    {a.policy.name} {a.policy.version}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
           </table>
         </Section>
       )}
@@ -177,23 +319,52 @@ async function loadAssessment(id: string) {
 }
 
 function Requirements({ id }: { id: string }) {
-  const req = useLoad(async () => ok(await api.GET('/api/v1/use-cases/{id}/requirements', { params: { path: { id } } })), [id]);
+  const req = useLoad(
+    async () => ok(await api.GET('/api/v1/use-cases/{id}/requirements', { params: { path: { id } } })),
+    [id],
+  );
   return (
     <Section title="Required measures">
       <Async state={req}>
-        {(r) => !r.assessed ? <p className="muted">Answer the risk questionnaire first: the measures follow from the tier.</p> : (
-          <table className="grid">
-            <thead><tr><th scope="col">Measure</th><th scope="col">Step</th><th scope="col">Status</th></tr></thead>
-            <tbody>{r.requirements.map((m) => <tr key={m.measure}><td>{m.title ?? m.measure}<div className="sub">{m.measure}</div></td><td>{m.step ?? '—'}</td><td><Badge value={m.status} /></td></tr>)}</tbody>
-          </table>
-        )}
+        {(r) =>
+          !r.assessed ? (
+            <p className="muted">Answer the risk questionnaire first: the measures follow from the tier.</p>
+          ) : (
+            <table className="grid">
+              <thead>
+                <tr>
+                  <th scope="col">Measure</th>
+                  <th scope="col">Step</th>
+                  <th scope="col">Status</th>
+                </tr>
+              </thead>
+              <tbody>
+                {r.requirements.map((m) => (
+                  <tr key={m.measure}>
+                    <td>
+                      {m.title ?? m.measure}
+                      <div className="sub">{m.measure}</div>
+                    </td>
+                    <td>{m.step ?? '—'}</td>
+                    <td>
+                      <Badge value={m.status} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }
       </Async>
     </Section>
   );
 }
 
 function Models({ id }: { id: string }) {
-  const models = useLoad(async () => ok(await api.GET('/api/v1/models', { params: { query: { useCaseId: id, limit: 200 } } })).items, [id]);
+  const models = useLoad(
+    async () => ok(await api.GET('/api/v1/models', { params: { query: { useCaseId: id, limit: 200 } } })).items,
+    [id],
+  );
   const [name, setName] = useState('');
   const create = useAction(async () => {
     const m = ok(await api.POST('/api/v1/models', { body: { name: name.trim(), useCaseId: id } }));
@@ -203,18 +374,56 @@ function Models({ id }: { id: string }) {
     <>
       <Section title="Models">
         <Async state={models}>
-          {(items) => items.length === 0 ? <p className="muted">No model yet.</p> : (
-            <table className="grid">
-              <thead><tr><th scope="col">Model</th><th scope="col">Latest version</th><th scope="col">Health</th><th scope="col">Aliases</th></tr></thead>
-              <tbody>{items.map((m) => <tr key={m.id}><td><Link to={`/models/${enc(m.name)}`}>{m.name}</Link></td><td>{m.latestVersion ?? '—'}</td><td><Badge value={m.health ?? 'no-data'} /></td><td>{Object.entries(m.aliases).map(([a, v]) => `${a} → v${v}`).join(', ') || '—'}</td></tr>)}</tbody>
-            </table>
-          )}
+          {(items) =>
+            items.length === 0 ? (
+              <p className="muted">No model yet.</p>
+            ) : (
+              <table className="grid">
+                <thead>
+                  <tr>
+                    <th scope="col">Model</th>
+                    <th scope="col">Latest version</th>
+                    <th scope="col">Health</th>
+                    <th scope="col">Aliases</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {items.map((m) => (
+                    <tr key={m.id}>
+                      <td>
+                        <Link to={`/models/${enc(m.name)}`}>{m.name}</Link>
+                      </td>
+                      <td>{m.latestVersion ?? '—'}</td>
+                      <td>
+                        <Badge value={m.health ?? 'no-data'} />
+                      </td>
+                      <td>
+                        {Object.entries(m.aliases)
+                          .map(([a, v]) => `${a} → v${v}`)
+                          .join(', ') || '—'}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )
+          }
         </Async>
       </Section>
       <Section title="Register a model">
-        <form className="form inline" onSubmit={(e) => { e.preventDefault(); void create.act(); }}>
-          <Field label="Model name"><input value={name} onChange={(e) => setName(e.target.value)} required /></Field>
-          <button type="submit" disabled={create.busy}>Register model</button>
+        <form
+          className="form inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void create.act();
+          }}
+        >
+          <Field label="Model name">
+            <input value={name} onChange={(e) => setName(e.target.value)} required />
+          </Field>
+          <button type="submit" disabled={create.busy}>
+            Register model
+          </button>
         </form>
         <Problem error={create.error} />
       </Section>

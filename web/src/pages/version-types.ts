@@ -1,6 +1,12 @@
 import type { paths } from '../api/schema.gen.ts';
 
-type Json<P extends keyof paths, M extends 'get' | 'post'> = paths[P][M] extends { responses: infer R } ? R extends { 200: { content: { 'application/json': infer B } } } ? B : R extends { 201: { content: { 'application/json': infer B } } } ? B : never : never;
+type Json<P extends keyof paths, M extends 'get' | 'post'> = paths[P][M] extends { responses: infer R }
+  ? R extends { 200: { content: { 'application/json': infer B } } }
+    ? B
+    : R extends { 201: { content: { 'application/json': infer B } } }
+      ? B
+      : never
+  : never;
 
 export type VersionStatus = Json<'/api/v1/models/{name}/versions/{version}/lifecycle', 'get'>;
 export type Evidence = Json<'/api/v1/models/{name}/versions/{version}/evidence', 'get'>['items'][number];

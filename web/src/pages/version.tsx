@@ -18,30 +18,68 @@ const TABS = ['Overview', 'Governance', 'Evidence', 'Monitoring', 'Audit'];
 export function VersionPage({ name, version }: { name: string; version: number }) {
   const { query, path } = useLocation();
   const tab = TABS.includes(query.get('tab') ?? '') ? query.get('tab')! : 'Governance';
-  const v = useLoad(async () => ok(await api.GET('/api/v1/models/{name}/versions/{version}', { params: { path: { name, version } } })), [name, version]);
-  const status = useLoad(async () => ok(await api.GET('/api/v1/models/{name}/versions/{version}/lifecycle', { params: { path: { name, version } } })), [name, version, tab]);
-  const evidence = useLoad(async () => ok(await api.GET('/api/v1/models/{name}/versions/{version}/evidence', { params: { path: { name, version } } })).items, [name, version, tab]);
-  const reload = () => { v.reload(); status.reload(); evidence.reload(); };
+  const v = useLoad(
+    async () => ok(await api.GET('/api/v1/models/{name}/versions/{version}', { params: { path: { name, version } } })),
+    [name, version],
+  );
+  const status = useLoad(
+    async () =>
+      ok(await api.GET('/api/v1/models/{name}/versions/{version}/lifecycle', { params: { path: { name, version } } })),
+    [name, version, tab],
+  );
+  const evidence = useLoad(
+    async () =>
+      ok(await api.GET('/api/v1/models/{name}/versions/{version}/evidence', { params: { path: { name, version } } }))
+        .items,
+    [name, version, tab],
+  );
+  const reload = () => {
+    v.reload();
+    status.reload();
+    evidence.reload();
+  };
   return (
     <Async state={v}>
       {(ver) => (
         <>
           <div className="page-head">
             <div>
-              <p className="crumb"><Link to="/">Inventory</Link> / <Link to={`/models/${enc(name)}`}>{name}</Link> / version</p>
-              <h1>{name} v{version}</h1>
+              <p className="crumb">
+                <Link to="/">Inventory</Link> / <Link to={`/models/${enc(name)}`}>{name}</Link> / version
+              </p>
+              <h1>
+                {name} v{version}
+              </h1>
               <p className="meta">
-                {status.data?.step && <Badge value={`step: ${status.data.step}`} tone="info" />} {status.data?.policy && <Badge value={`tier ${status.data.policy.tier}`} tone="neutral" />}{' '}
-                {status.data?.deployments.filter((d) => d.active).map((d) => <Badge key={d.id} value={`live in ${d.environment}`} tone="good" />)}
+                {status.data?.step && <Badge value={`step: ${status.data.step}`} tone="info" />}{' '}
+                {status.data?.policy && <Badge value={`tier ${status.data.policy.tier}`} tone="neutral" />}{' '}
+                {status.data?.deployments
+                  .filter((d) => d.active)
+                  .map((d) => (
+                    <Badge key={d.id} value={`live in ${d.environment}`} tone="good" />
+                  ))}
               </p>
             </div>
           </div>
           <Tabs tabs={TABS} current={tab} onChange={(t) => navigate(`${path}?tab=${enc(t)}`, { replace: true })} />
           {tab === 'Overview' && <Definition v={ver} deployments={status.data?.deployments ?? []} />}
           {tab === 'Governance' && (
-            <Async state={status}>{(s) => <Governance s={s} artifactDigest={ver.artifactDigest} evidence={evidence.data ?? []} onChanged={reload} />}</Async>
+            <Async state={status}>
+              {(s) => (
+                <Governance
+                  s={s}
+                  artifactDigest={ver.artifactDigest}
+                  evidence={evidence.data ?? []}
+                  onChanged={reload}
+                />
+              )}
+            </Async>
           )}
-          {tab === 'Evidence' && <Async state={evidence}>{(items) => <EvidenceList name={name} version={version} evidence={items} onRecorded={reload} />}</Async>}
+          {tab === 'Evidence' && (
+            <Async state={evidence}>
+              {(items) => <EvidenceList name={name} version={version} evidence={items} onRecorded={reload} />}
+            </Async>
+          )}
           {tab === 'Monitoring' && <MonitoringView name={name} version={version} />}
           {tab === 'Audit' && <AuditTimeline subjectType="model-version" subjectId={ver.id} />}
         </>
@@ -60,34 +98,105 @@ function Definition({ v, deployments }: { v: VersionRecord; deployments: Version
     <>
       <Section title="Definition (immutable)">
         <dl className="facts">
-          <dt>Artefact</dt><dd><code>{v.artifactUri}</code></dd>
-          <dt>Digest</dt><dd><code>{v.artifactDigest ?? '—'}</code></dd>
-          <dt>Framework</dt><dd>{v.framework ?? '—'}</dd>
-          <dt>Code</dt><dd>{v.code ? <><code>{v.code.repository}</code> @ <code>{v.code.commit}</code>{v.code.path ? ` (${v.code.path})` : ''}</> : '—'}</dd>
-          <dt>Environment</dt><dd>{v.environment ? Object.entries(v.environment).map(([k, val]) => <div key={k}>{k}: <code>{String(val)}</code></div>) : '—'}</dd>
-          <dt>Registered</dt><dd>{when(v.createdAt)} by {v.createdBy ?? '—'}</dd>
-          <dt>Stage</dt><dd>{v.stage}</dd>
+          <dt>Artefact</dt>
+          <dd>
+            <code>{v.artifactUri}</code>
+          </dd>
+          <dt>Digest</dt>
+          <dd>
+            <code>{v.artifactDigest ?? '—'}</code>
+          </dd>
+          <dt>Framework</dt>
+          <dd>{v.framework ?? '—'}</dd>
+          <dt>Code</dt>
+          <dd>
+            {v.code ? (
+              <>
+                <code>{v.code.repository}</code> @ <code>{v.code.commit}</code>
+                {v.code.path ? ` (${v.code.path})` : ''}
+              </>
+            ) : (
+              '—'
+            )}
+          </dd>
+          <dt>Environment</dt>
+          <dd>
+            {v.environment
+              ? Object.entries(v.environment).map(([k, val]) => (
+                  <div key={k}>
+                    {k}: <code>{String(val)}</code>
+                  </div>
+                ))
+              : '—'}
+          </dd>
+          <dt>Registered</dt>
+          <dd>
+            {when(v.createdAt)} by {v.createdBy ?? '—'}
+          </dd>
+          <dt>Stage</dt>
+          <dd>{v.stage}</dd>
         </dl>
         {v.description && <p className="prose">{v.description}</p>}
         {v.documentation.length > 0 && (
-          <ul>{v.documentation.map((d) => <li key={d.url}><a href={d.url} rel="noopener noreferrer nofollow" target="_blank">{d.title}</a></li>)}</ul>
+          <ul>
+            {v.documentation.map((d) => (
+              <li key={d.url}>
+                <a href={d.url} rel="noopener noreferrer nofollow" target="_blank">
+                  {d.title}
+                </a>
+              </li>
+            ))}
+          </ul>
         )}
       </Section>
       <Section title="Lineage">
         <div className="lineage" role="group" aria-label="lineage: datasets, this version, its deployments">
           <div className="lane">
             <h3>Datasets</h3>
-            {v.datasets.length === 0 ? <p className="muted">none recorded</p> : v.datasets.map((d) => <div key={`${d.dataset}/${d.version}/${d.role}`} className="node"><Link to={`/datasets/${enc(d.dataset)}`}>{d.dataset} v{d.version}</Link><div className="sub">{d.role} · <code>{d.digest.slice(0, 15)}…</code></div></div>)}
+            {v.datasets.length === 0 ? (
+              <p className="muted">none recorded</p>
+            ) : (
+              v.datasets.map((d) => (
+                <div key={`${d.dataset}/${d.version}/${d.role}`} className="node">
+                  <Link to={`/datasets/${enc(d.dataset)}`}>
+                    {d.dataset} v{d.version}
+                  </Link>
+                  <div className="sub">
+                    {d.role} · <code>{d.digest.slice(0, 15)}…</code>
+                  </div>
+                </div>
+              ))
+            )}
           </div>
-          <div className="arrow" aria-hidden="true">→</div>
+          <div className="arrow" aria-hidden="true">
+            →
+          </div>
           <div className="lane">
             <h3>Version</h3>
-            <div className="node current">{v.model} v{v.version}<div className="sub"><code>{(v.artifactDigest ?? '').slice(0, 15)}…</code></div></div>
+            <div className="node current">
+              {v.model} v{v.version}
+              <div className="sub">
+                <code>{(v.artifactDigest ?? '').slice(0, 15)}…</code>
+              </div>
+            </div>
           </div>
-          <div className="arrow" aria-hidden="true">→</div>
+          <div className="arrow" aria-hidden="true">
+            →
+          </div>
           <div className="lane">
             <h3>Deployments</h3>
-            {deployments.length === 0 ? <p className="muted">not deployed</p> : deployments.map((d) => <div key={d.id} className={`node${d.active ? ' current' : ''}`}>{d.environment} ({d.mode})<div className="sub">{d.active ? 'active' : `until ${when(d.until)}`} · since {when(d.since)}</div></div>)}
+            {deployments.length === 0 ? (
+              <p className="muted">not deployed</p>
+            ) : (
+              deployments.map((d) => (
+                <div key={d.id} className={`node${d.active ? ' current' : ''}`}>
+                  {d.environment} ({d.mode})
+                  <div className="sub">
+                    {d.active ? 'active' : `until ${when(d.until)}`} · since {when(d.since)}
+                  </div>
+                </div>
+              ))
+            )}
           </div>
         </div>
       </Section>
@@ -96,22 +205,54 @@ function Definition({ v, deployments }: { v: VersionRecord; deployments: Version
 }
 
 /** Steps and gates, requirements, signatures, promotions and deployments of the version. */
-function Governance({ s, artifactDigest, evidence, onChanged }: { s: VersionStatus; artifactDigest: string | null; evidence: Parameters<typeof SignDialog>[0]['evidence']; onChanged: () => void }) {
+function Governance({
+  s,
+  artifactDigest,
+  evidence,
+  onChanged,
+}: {
+  s: VersionStatus;
+  artifactDigest: string | null;
+  evidence: Parameters<typeof SignDialog>[0]['evidence'];
+  onChanged: () => void;
+}) {
   const [signing, setSigning] = useState(false);
   const current = s.steps.find((x) => x.state === 'current');
   const next = s.steps[s.steps.findIndex((x) => x.state === 'current') + 1];
   const advance = useAction(async () => {
-    ok(await api.POST('/api/v1/models/{name}/versions/{version}/lifecycle/transitions', { params: { path: { name: s.model, version: s.version } }, body: { to: next!.id } }));
+    ok(
+      await api.POST('/api/v1/models/{name}/versions/{version}/lifecycle/transitions', {
+        params: { path: { name: s.model, version: s.version } },
+        body: { to: next!.id },
+      }),
+    );
     onChanged();
   });
-  if (!s.governed) return <Section title="Governance"><p className="muted">The use case has no risk assessment yet, so this version has no process. Answer the questionnaire on the use case first.</p></Section>;
+  if (!s.governed)
+    return (
+      <Section title="Governance">
+        <p className="muted">
+          The use case has no risk assessment yet, so this version has no process. Answer the questionnaire on the use
+          case first.
+        </p>
+      </Section>
+    );
   return (
     <>
-      <Section title={`Process: ${s.process?.title ?? ''}`} actions={<button type="button" onClick={() => setSigning(true)}>Sign…</button>}>
+      <Section
+        title={`Process: ${s.process?.title ?? ''}`}
+        actions={
+          <button type="button" onClick={() => setSigning(true)}>
+            Sign…
+          </button>
+        }
+      >
         <GateSteps steps={s.steps} />
         {current && next && (
           <p>
-            <button type="button" className="secondary" disabled={advance.busy} onClick={() => void advance.act()}>Move to {next.title}</button>
+            <button type="button" className="secondary" disabled={advance.busy} onClick={() => void advance.act()}>
+              Move to {next.title}
+            </button>
           </p>
         )}
         <Problem error={advance.error} />
@@ -121,15 +262,38 @@ function Governance({ s, artifactDigest, evidence, onChanged }: { s: VersionStat
       <Requirements s={s} />
       <Promotions s={s} onChanged={onChanged} />
       <Oversight name={s.model} version={s.version} onChanged={onChanged} />
-      <SignDialog open={signing} onClose={() => setSigning(false)} onSigned={() => { setSigning(false); onChanged(); }} status={s} artifactDigest={artifactDigest} evidence={evidence} />
+      <SignDialog
+        open={signing}
+        onClose={() => setSigning(false)}
+        onSigned={() => {
+          setSigning(false);
+          onChanged();
+        }}
+        status={s}
+        artifactDigest={artifactDigest}
+        evidence={evidence}
+      />
     </>
   );
 }
 
 /** What the deployment check (`GET /check`, used by CI/CD and admission control) answers now, per live environment. */
 function DeploymentChecks({ s }: { s: VersionStatus }) {
-  const envs = [...new Set(s.deployments.filter((d) => d.active).map((d) => d.environment))] as ('development' | 'qa' | 'preproduction' | 'production')[];
-  const checks = useLoad(async () => Promise.all(envs.map(async (environment) => ({ environment, ...ok(await api.GET('/api/v1/check', { params: { query: { model: s.model, version: s.version, environment } } })) }))), [s]);
+  const envs = [...new Set(s.deployments.filter((d) => d.active).map((d) => d.environment))] as (
+    'development' | 'qa' | 'preproduction' | 'production'
+  )[];
+  const checks = useLoad(
+    async () =>
+      Promise.all(
+        envs.map(async (environment) => ({
+          environment,
+          ...ok(
+            await api.GET('/api/v1/check', { params: { query: { model: s.model, version: s.version, environment } } }),
+          ),
+        })),
+      ),
+    [s],
+  );
   if (envs.length === 0) return null;
   return (
     <Section title="Deployment check">
@@ -138,8 +302,15 @@ function DeploymentChecks({ s }: { s: VersionStatus }) {
           <ul className="compact">
             {items.map((c) => (
               <li key={c.environment}>
-                {c.environment}: {c.allowed ? <Badge value="allowed" tone="good" /> : <Badge value="refused" tone="bad" />}
-                {c.reasons.length > 0 && <ul className="blockers">{c.reasons.map((r) => <li key={r}>{r}</li>)}</ul>}
+                {c.environment}:{' '}
+                {c.allowed ? <Badge value="allowed" tone="good" /> : <Badge value="refused" tone="bad" />}
+                {c.reasons.length > 0 && (
+                  <ul className="blockers">
+                    {c.reasons.map((r) => (
+                      <li key={r}>{r}</li>
+                    ))}
+                  </ul>
+                )}
               </li>
             ))}
           </ul>
@@ -156,10 +327,31 @@ function Requirements({ s }: { s: VersionStatus }) {
   return (
     <Section title="Requirements and what satisfies them">
       <table className="grid">
-        <thead><tr><th scope="col">Measure</th><th scope="col">Step</th><th scope="col">Satisfied by</th><th scope="col">Status</th><th scope="col">Detail</th></tr></thead>
+        <thead>
+          <tr>
+            <th scope="col">Measure</th>
+            <th scope="col">Step</th>
+            <th scope="col">Satisfied by</th>
+            <th scope="col">Status</th>
+            <th scope="col">Detail</th>
+          </tr>
+        </thead>
         <tbody>
           {s.requirements.map((r) => (
-            <tr key={r.measure}><td>{r.title}<div className="sub">{r.measure}</div></td><td>{r.step}</td><td className="sub">{(measures.get(r.measure)?.evidence ?? []).map(describeEvidence).join('; ')}</td><td><Badge value={r.status} /></td><td className="sub">{r.status === 'satisfied' ? 'met for this artefact' : (r.unmet ?? []).join('; ') || r.reason || ''}</td></tr>
+            <tr key={r.measure}>
+              <td>
+                {r.title}
+                <div className="sub">{r.measure}</div>
+              </td>
+              <td>{r.step}</td>
+              <td className="sub">{(measures.get(r.measure)?.evidence ?? []).map(describeEvidence).join('; ')}</td>
+              <td>
+                <Badge value={r.status} />
+              </td>
+              <td className="sub">
+                {r.status === 'satisfied' ? 'met for this artefact' : (r.unmet ?? []).join('; ') || r.reason || ''}
+              </td>
+            </tr>
           ))}
         </tbody>
       </table>
@@ -171,29 +363,57 @@ function Promotions({ s, onChanged }: { s: VersionStatus; onChanged: () => void 
   const [environment, setEnv] = useState<'development' | 'qa' | 'preproduction' | 'production'>('preproduction');
   const [reason, setReason] = useState('');
   const [last, setLast] = useState<Awaited<ReturnType<typeof request>> | null>(null);
-  const request = async () => ok(await api.POST('/api/v1/models/{name}/versions/{version}/promotions', { params: { path: { name: s.model, version: s.version } }, body: { environment, reason, mode: 'single' } }));
+  const request = async () =>
+    ok(
+      await api.POST('/api/v1/models/{name}/versions/{version}/promotions', {
+        params: { path: { name: s.model, version: s.version } },
+        body: { environment, reason, mode: 'single' },
+      }),
+    );
   const promote = useAction(async () => {
     setLast(await request());
     onChanged();
   });
   const withdraw = useAction(async (id: string) => {
-    ok(await api.POST('/api/v1/models/{name}/versions/{version}/promotions/{id}/cancellation', { params: { path: { name: s.model, version: s.version, id } } }));
+    ok(
+      await api.POST('/api/v1/models/{name}/versions/{version}/promotions/{id}/cancellation', {
+        params: { path: { name: s.model, version: s.version, id } },
+      }),
+    );
     onChanged();
   });
   const verify = useAction(async (id: string) => {
-    ok(await api.POST('/api/v1/models/{name}/versions/{version}/deployments/{id}/verification', { params: { path: { name: s.model, version: s.version, id } } }));
+    ok(
+      await api.POST('/api/v1/models/{name}/versions/{version}/deployments/{id}/verification', {
+        params: { path: { name: s.model, version: s.version, id } },
+      }),
+    );
     onChanged();
   });
   return (
     <Section title="Promotions and deployments">
-      <form className="form inline" onSubmit={(e) => { e.preventDefault(); void promote.act(); }}>
+      <form
+        className="form inline"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void promote.act();
+        }}
+      >
         <Field label="Environment">
           <select value={environment} onChange={(e) => setEnv(e.target.value as typeof environment)}>
-            {['development', 'qa', 'preproduction', 'production'].map((x) => <option key={x} value={x}>{x}</option>)}
+            {['development', 'qa', 'preproduction', 'production'].map((x) => (
+              <option key={x} value={x}>
+                {x}
+              </option>
+            ))}
           </select>
         </Field>
-        <Field label="Reason"><input value={reason} onChange={(e) => setReason(e.target.value)} required /></Field>
-        <button type="submit" disabled={promote.busy}>Request promotion</button>
+        <Field label="Reason">
+          <input value={reason} onChange={(e) => setReason(e.target.value)} required />
+        </Field>
+        <button type="submit" disabled={promote.busy}>
+          Request promotion
+        </button>
       </form>
       <Problem error={promote.error ?? withdraw.error ?? verify.error} />
       {last && (
@@ -201,21 +421,87 @@ function Promotions({ s, onChanged }: { s: VersionStatus; onChanged: () => void 
           Promotion to {last.environment}: <Badge value={last.status} />
           {last.status === 'blocked' && (
             <ul className="blockers">
-              {last.blockers.map((b) => <li key={`${b.gate}/${b.measure}`}><Badge value={b.status} /> {b.title} <span className="sub">({b.gate}{b.signoff ? ', sign-off' : ''}){b.detail.length ? `: ${b.detail.join('; ')}` : ''}</span></li>)}
-              {last.reasons.map((r) => <li key={r}>{r}</li>)}
+              {last.blockers.map((b) => (
+                <li key={`${b.gate}/${b.measure}`}>
+                  <Badge value={b.status} /> {b.title}{' '}
+                  <span className="sub">
+                    ({b.gate}
+                    {b.signoff ? ', sign-off' : ''}){b.detail.length ? `: ${b.detail.join('; ')}` : ''}
+                  </span>
+                </li>
+              ))}
+              {last.reasons.map((r) => (
+                <li key={r}>{r}</li>
+              ))}
             </ul>
           )}
         </div>
       )}
       <table className="grid">
-        <thead><tr><th scope="col">Requested</th><th scope="col">Environment</th><th scope="col">Status</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
-        <tbody>{s.promotions.map((p) => <tr key={p.id}><td>{when(p.requestedAt)}</td><td>{p.environment}</td><td><Badge value={p.status} /></td><td>{(p.status === 'blocked' || p.status === 'pending') && <button type="button" className="secondary" onClick={() => void withdraw.act(p.id)}>Withdraw</button>}</td></tr>)}</tbody>
+        <thead>
+          <tr>
+            <th scope="col">Requested</th>
+            <th scope="col">Environment</th>
+            <th scope="col">Status</th>
+            <th scope="col">
+              <span className="sr-only">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {s.promotions.map((p) => (
+            <tr key={p.id}>
+              <td>{when(p.requestedAt)}</td>
+              <td>{p.environment}</td>
+              <td>
+                <Badge value={p.status} />
+              </td>
+              <td>
+                {(p.status === 'blocked' || p.status === 'pending') && (
+                  <button type="button" className="secondary" onClick={() => void withdraw.act(p.id)}>
+                    Withdraw
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
       </table>
       <h3>Deployments</h3>
-      {s.deployments.length === 0 ? <p className="muted">Not deployed anywhere.</p> : (
+      {s.deployments.length === 0 ? (
+        <p className="muted">Not deployed anywhere.</p>
+      ) : (
         <table className="grid">
-          <thead><tr><th scope="col">Environment</th><th scope="col">Mode</th><th scope="col">Since</th><th scope="col">Until</th><th scope="col">Verified</th></tr></thead>
-          <tbody>{s.deployments.map((d) => <tr key={d.id}><td>{d.environment}</td><td>{d.mode}</td><td>{when(d.since)}</td><td>{d.active ? <Badge value="active" tone="good" /> : when(d.until)}</td><td>{d.verifiedBy ? `${d.verifiedBy}, ${when(d.verifiedAt)}` : d.active ? <button type="button" className="secondary" onClick={() => void verify.act(d.id)}>Record verification</button> : '—'}</td></tr>)}</tbody>
+          <thead>
+            <tr>
+              <th scope="col">Environment</th>
+              <th scope="col">Mode</th>
+              <th scope="col">Since</th>
+              <th scope="col">Until</th>
+              <th scope="col">Verified</th>
+            </tr>
+          </thead>
+          <tbody>
+            {s.deployments.map((d) => (
+              <tr key={d.id}>
+                <td>{d.environment}</td>
+                <td>{d.mode}</td>
+                <td>{when(d.since)}</td>
+                <td>{d.active ? <Badge value="active" tone="good" /> : when(d.until)}</td>
+                <td>
+                  {d.verifiedBy ? (
+                    `${d.verifiedBy}, ${when(d.verifiedAt)}`
+                  ) : d.active ? (
+                    <button type="button" className="secondary" onClick={() => void verify.act(d.id)}>
+                      Record verification
+                    </button>
+                  ) : (
+                    '—'
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
         </table>
       )}
     </Section>

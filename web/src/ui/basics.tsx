@@ -8,7 +8,8 @@ export function Problem({ error }: { error: unknown }) {
   const p = error instanceof ApiProblem ? error : null;
   return (
     <div className="problem" role="alert">
-      <strong>{p ? `${p.status} ${p.code}` : 'Error'}</strong>: {p ? p.detail : String((error as Error)?.message ?? error)}
+      <strong>{p ? `${p.status} ${p.code}` : 'Error'}</strong>:{' '}
+      {p ? p.detail : String((error as Error)?.message ?? error)}
       {p && p.errors.length > 0 && (
         <ul>
           {p.errors.map((e, i) => (
@@ -25,29 +26,79 @@ export function Problem({ error }: { error: unknown }) {
 /** Renders a loaded value, a spinner, or the problem. */
 export function Async<T>({ state, children }: { state: Loaded<T>; children: (data: T) => ReactNode }) {
   if (state.error) return <Problem error={state.error} />;
-  if (state.data === undefined) return <p className="muted" aria-busy="true">Loading…</p>;
+  if (state.data === undefined)
+    return (
+      <p className="muted" aria-busy="true">
+        Loading…
+      </p>
+    );
   return <>{children(state.data)}</>;
 }
 
 const TONES: Record<string, string> = {
-  ok: 'good', satisfied: 'good', passed: 'good', completed: 'good', valid: 'good', done: 'good', resolved: 'good', verified: 'good', true: 'good',
-  warning: 'warn', stale: 'warn', pending: 'warn', acknowledged: 'warn', open: 'warn', current: 'info',
-  alerting: 'bad', missing: 'bad', blocked: 'bad', rejected: 'bad', critical: 'bad', failed: 'bad', false: 'bad', overdue: 'bad',
+  ok: 'good',
+  satisfied: 'good',
+  passed: 'good',
+  completed: 'good',
+  valid: 'good',
+  done: 'good',
+  resolved: 'good',
+  verified: 'good',
+  true: 'good',
+  warning: 'warn',
+  stale: 'warn',
+  pending: 'warn',
+  acknowledged: 'warn',
+  open: 'warn',
+  current: 'info',
+  alerting: 'bad',
+  missing: 'bad',
+  blocked: 'bad',
+  rejected: 'bad',
+  critical: 'bad',
+  failed: 'bad',
+  false: 'bad',
+  overdue: 'bad',
 };
 export function Badge({ value, tone, title }: { value: string; tone?: string; title?: string }) {
-  return <span className={`badge ${tone ?? TONES[value] ?? 'neutral'}`} title={title}>{value}</span>;
+  return (
+    <span className={`badge ${tone ?? TONES[value] ?? 'neutral'}`} title={title}>
+      {value}
+    </span>
+  );
 }
 
 export function TierBadge({ tier }: { tier: number | null | undefined }) {
-  if (tier === null || tier === undefined) return <span className="badge neutral" title="not assessed yet">unassessed</span>;
-  return <span className={`badge tier tier-${tier}`} title={`risk tier ${tier}`}>tier {tier}</span>;
+  if (tier === null || tier === undefined)
+    return (
+      <span className="badge neutral" title="not assessed yet">
+        unassessed
+      </span>
+    );
+  return (
+    <span className={`badge tier tier-${tier}`} title={`risk tier ${tier}`}>
+      tier {tier}
+    </span>
+  );
 }
 
-export const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—');
-export const short = (digest: string | null | undefined) => (digest ? `${digest.slice(0, 15)}…${digest.slice(-6)}` : '—');
+export const when = (iso: string | null | undefined) =>
+  iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—';
+export const short = (digest: string | null | undefined) =>
+  digest ? `${digest.slice(0, 15)}…${digest.slice(-6)}` : '—';
 
 /** A modal dialog on the native <dialog> element (focus trapping and Escape come with it). */
-export function Dialog({ open, title, onClose, children }: { open: boolean; title: string; onClose: () => void; children: ReactNode }) {
+export function Dialog({
+  open,
+  title,
+  onClose,
+  children,
+}: {
+  open: boolean;
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const d = ref.current;
@@ -59,7 +110,9 @@ export function Dialog({ open, title, onClose, children }: { open: boolean; titl
     <dialog ref={ref} onClose={onClose} aria-labelledby="dialog-title" className="dialog">
       <header>
         <h2 id="dialog-title">{title}</h2>
-        <button type="button" className="ghost" onClick={onClose} aria-label="Close">×</button>
+        <button type="button" className="ghost" onClick={onClose} aria-label="Close">
+          ×
+        </button>
       </header>
       {open && children}
     </dialog>
@@ -93,7 +146,14 @@ export function Tabs({ tabs, current, onChange }: { tabs: string[]; current: str
   return (
     <div role="tablist" className="tabs">
       {tabs.map((t) => (
-        <button key={t} role="tab" type="button" aria-selected={t === current} className={t === current ? 'active' : ''} onClick={() => onChange(t)}>
+        <button
+          key={t}
+          role="tab"
+          type="button"
+          aria-selected={t === current}
+          className={t === current ? 'active' : ''}
+          onClick={() => onChange(t)}
+        >
           {t}
         </button>
       ))}

@@ -1,10 +1,21 @@
 // Small SVG charts: they render under the console's strict CSP (no inline style sheets, no
 // canvas fonts), are readable by screen readers through their titles and tables, and cost no bundle.
 
-const fmt = (v: number) => (Math.abs(v) >= 100 || v === 0 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));
+const fmt = (v: number) =>
+  Math.abs(v) >= 100 || v === 0 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
 
 /** Horizontal bars per group (fairness per group, feature importance), with an optional threshold line. */
-export function Bars({ title, items, threshold, max }: { title: string; items: { label: string; value: number; flag?: boolean }[]; threshold?: { value: number; label: string }; max?: number }) {
+export function Bars({
+  title,
+  items,
+  threshold,
+  max,
+}: {
+  title: string;
+  items: { label: string; value: number; flag?: boolean }[];
+  threshold?: { value: number; label: string };
+  max?: number;
+}) {
   const top = Math.max(max ?? 0, threshold?.value ?? 0, ...items.map((i) => Math.abs(i.value)), 1e-9);
   const row = 22;
   const left = 140;
@@ -17,15 +28,27 @@ export function Bars({ title, items, threshold, max }: { title: string; items: {
         <title>{title}</title>
         {items.map((it, i) => (
           <g key={it.label} transform={`translate(0 ${i * row + 4})`}>
-            <text x={left - 6} y={14} textAnchor="end" className="axis">{it.label.length > 22 ? `${it.label.slice(0, 21)}…` : it.label}</text>
-            <rect x={left} y={3} width={Math.max(1, x(it.value) - left)} height={14} className={it.flag ? 'bar bad' : 'bar'} />
-            <text x={x(it.value) + 4} y={14} className="axis">{fmt(it.value)}</text>
+            <text x={left - 6} y={14} textAnchor="end" className="axis">
+              {it.label.length > 22 ? `${it.label.slice(0, 21)}…` : it.label}
+            </text>
+            <rect
+              x={left}
+              y={3}
+              width={Math.max(1, x(it.value) - left)}
+              height={14}
+              className={it.flag ? 'bar bad' : 'bar'}
+            />
+            <text x={x(it.value) + 4} y={14} className="axis">
+              {fmt(it.value)}
+            </text>
           </g>
         ))}
         {threshold && (
           <g>
             <line x1={x(threshold.value)} x2={x(threshold.value)} y1={0} y2={h - 18} className="threshold" />
-            <text x={x(threshold.value)} y={h - 4} textAnchor="middle" className="axis threshold-label">{threshold.label}</text>
+            <text x={x(threshold.value)} y={h - 4} textAnchor="middle" className="axis threshold-label">
+              {threshold.label}
+            </text>
           </g>
         )}
       </svg>
@@ -49,8 +72,12 @@ export function RocCurve({ points, auc }: { points: [number, number][]; auc?: nu
         <rect x={m} y={m} width={s} height={s} className="frame" />
         <line x1={px(0)} y1={py(0)} x2={px(1)} y2={py(1)} className="diagonal" />
         <path d={d} className="line" />
-        <text x={m + s / 2} y={s + 2 * m - 4} textAnchor="middle" className="axis">false positive rate</text>
-        <text x={10} y={m + s / 2} textAnchor="middle" className="axis" transform={`rotate(-90 10 ${m + s / 2})`}>true positive rate</text>
+        <text x={m + s / 2} y={s + 2 * m - 4} textAnchor="middle" className="axis">
+          false positive rate
+        </text>
+        <text x={10} y={m + s / 2} textAnchor="middle" className="axis" transform={`rotate(-90 10 ${m + s / 2})`}>
+          true positive rate
+        </text>
       </svg>
       <figcaption>{title}</figcaption>
     </figure>
@@ -67,14 +94,22 @@ export function ConfusionMatrix({ labels, matrix }: { labels: string[]; matrix: 
         <thead>
           <tr>
             <th scope="col">actual \ predicted</th>
-            {labels.map((l) => <th key={l} scope="col">{l}</th>)}
+            {labels.map((l) => (
+              <th key={l} scope="col">
+                {l}
+              </th>
+            ))}
           </tr>
         </thead>
         <tbody>
           {matrix.map((r, i) => (
             <tr key={i}>
               <th scope="row">{labels[i]}</th>
-              {r.map((v, j) => <td key={j} className={`heat-${Math.min(4, Math.floor((v / max) * 5))}`}>{v}</td>)}
+              {r.map((v, j) => (
+                <td key={j} className={`heat-${Math.min(4, Math.floor((v / max) * 5))}`}>
+                  {v}
+                </td>
+              ))}
             </tr>
           ))}
         </tbody>
@@ -84,7 +119,17 @@ export function ConfusionMatrix({ labels, matrix }: { labels: string[]; matrix: 
 }
 
 /** Values over time, one line per series, with an optional threshold (drift per feature, KPIs against targets). */
-export function TimeSeries({ title, series, threshold, unit }: { title: string; series: { name: string; points: { t: string; v: number | null }[] }[]; threshold?: number; unit?: string }) {
+export function TimeSeries({
+  title,
+  series,
+  threshold,
+  unit,
+}: {
+  title: string;
+  series: { name: string; points: { t: string; v: number | null }[] }[];
+  threshold?: number;
+  unit?: string;
+}) {
   const w = 560;
   const h = 200;
   const m = { l: 48, r: 110, t: 10, b: 28 };
@@ -101,25 +146,47 @@ export function TimeSeries({ title, series, threshold, unit }: { title: string; 
       <svg viewBox={`0 0 ${w} ${h}`} role="img" aria-label={title} width="100%">
         <title>{title}</title>
         <line x1={m.l} x2={w - m.r} y1={y(v0)} y2={y(v0)} className="frame" />
-        <text x={m.l - 4} y={y(v1)} textAnchor="end" className="axis">{fmt(v1)}</text>
-        <text x={m.l - 4} y={y(v0)} textAnchor="end" className="axis">{fmt(v0)}</text>
-        <text x={m.l} y={h - 6} className="axis">{new Date(t0).toLocaleDateString()}</text>
-        <text x={w - m.r} y={h - 6} textAnchor="end" className="axis">{new Date(t1).toLocaleDateString()}</text>
-        {threshold !== undefined && <line x1={m.l} x2={w - m.r} y1={y(threshold)} y2={y(threshold)} className="threshold" />}
+        <text x={m.l - 4} y={y(v1)} textAnchor="end" className="axis">
+          {fmt(v1)}
+        </text>
+        <text x={m.l - 4} y={y(v0)} textAnchor="end" className="axis">
+          {fmt(v0)}
+        </text>
+        <text x={m.l} y={h - 6} className="axis">
+          {new Date(t0).toLocaleDateString()}
+        </text>
+        <text x={w - m.r} y={h - 6} textAnchor="end" className="axis">
+          {new Date(t1).toLocaleDateString()}
+        </text>
+        {threshold !== undefined && (
+          <line x1={m.l} x2={w - m.r} y1={y(threshold)} y2={y(threshold)} className="threshold" />
+        )}
         {series.map((s, i) => {
           const pts = s.points.filter((p) => p.v !== null);
-          const d = pts.map((p, k) => `${k ? 'L' : 'M'}${x(Date.parse(p.t)).toFixed(1)},${y(p.v!).toFixed(1)}`).join(' ');
+          const d = pts
+            .map((p, k) => `${k ? 'L' : 'M'}${x(Date.parse(p.t)).toFixed(1)},${y(p.v!).toFixed(1)}`)
+            .join(' ');
           const last = pts.at(-1);
           return (
             <g key={s.name} className={`series s${i % 6}`}>
               <path d={d} className="line" />
-              {pts.map((p) => <circle key={p.t} cx={x(Date.parse(p.t))} cy={y(p.v!)} r={2.5} />)}
-              {last && <text x={w - m.r + 6} y={y(last.v!) + 4} className="axis">{s.name.length > 16 ? `${s.name.slice(0, 15)}…` : s.name}</text>}
+              {pts.map((p) => (
+                <circle key={p.t} cx={x(Date.parse(p.t))} cy={y(p.v!)} r={2.5} />
+              ))}
+              {last && (
+                <text x={w - m.r + 6} y={y(last.v!) + 4} className="axis">
+                  {s.name.length > 16 ? `${s.name.slice(0, 15)}…` : s.name}
+                </text>
+              )}
             </g>
           );
         })}
       </svg>
-      <figcaption>{title}{unit ? ` (${unit})` : ''}{threshold !== undefined ? `; threshold ${fmt(threshold)}` : ''}</figcaption>
+      <figcaption>
+        {title}
+        {unit ? ` (${unit})` : ''}
+        {threshold !== undefined ? `; threshold ${fmt(threshold)}` : ''}
+      </figcaption>
     </figure>
   );
 }

@@ -10,7 +10,11 @@ export async function apiDocument(): Promise<Record<string, unknown>> {
   try {
     await migrateToLatest(database.db);
     const app = await buildApp({
-      config: { bodyLimit: 1_048_576, logLevel: 'silent', session: { idleMs: 60_000, maxMs: 60_000, secureCookie: false } },
+      config: {
+        bodyLimit: 1_048_576,
+        logLevel: 'silent',
+        session: { idleMs: 60_000, maxMs: 60_000, secureCookie: false },
+      },
       database,
       signer: signerFor(generateKeyPairSync('ed25519').privateKey, 'steward.openapi/audit'),
       logger: false,
@@ -18,7 +22,10 @@ export async function apiDocument(): Promise<Record<string, unknown>> {
       webhooks: { dispatch: false },
     });
     await app.ready();
-    const doc = structuredClone(app.swagger()) as unknown as { paths: Record<string, unknown> } & Record<string, unknown>;
+    const doc = structuredClone(app.swagger()) as unknown as { paths: Record<string, unknown> } & Record<
+      string,
+      unknown
+    >;
     await app.close();
     doc.paths = Object.fromEntries(Object.entries(doc.paths).filter(([p]) => p.startsWith('/api/v1/')));
     return doc;

@@ -16,7 +16,12 @@ export function decodeCursor(cursor: string | undefined, kinds: ('string' | 'num
   if (cursor === undefined) return undefined;
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(key) && key.length === kinds.length && key.every((k, i) => (kinds[i] === 'number' ? Number.isSafeInteger(k) : typeof k === 'string'))) return key;
+    if (
+      Array.isArray(key) &&
+      key.length === kinds.length &&
+      key.every((k, i) => (kinds[i] === 'number' ? Number.isSafeInteger(k) : typeof k === 'string'))
+    )
+      return key;
   } catch {
     // fall through
   }
