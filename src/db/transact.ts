@@ -2,7 +2,42 @@ import { sql } from 'kysely';
 import type { Db, DialectName, Tx } from './database.ts';
 
 /** Runs a command in one transaction: it commits whole or not at all, and is durable once the promise resolves. */
-export type Transact = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
+export type Transact = (<T>(fn: (tx: Tx) => Promise<T>) => Promise<T>) & {
+  /**
+   * Runs `fn` once the command running in `tx` has committed, before its caller is answered; never
+   * when the command rolls back. A failing `fn` cannot undo the commit: it is reported, not thrown.
+   */
+  afterCommit(tx: Tx, fn: AfterCommitFn): void;
+};
+
+type AfterCommitFn = () => Promise<void> | void;
+
+/** The after-commit work of the command currently running in each open transaction. */
+function afterCommitRegistry(onError: (err: unknown) => void) {
+  const current = new WeakMap<Tx, AfterCommitFn[]>();
+  return {
+    /** Starts a command's bucket (a batch runs its commands one after another in one transaction). */
+    begin(tx: Tx): AfterCommitFn[] {
+      const bucket: AfterCommitFn[] = [];
+      current.set(tx, bucket);
+      return bucket;
+    },
+    add(tx: Tx, fn: AfterCommitFn): void {
+      const bucket = current.get(tx);
+      if (!bucket) throw new Error("afterCommit outside a command: pass the command's transaction");
+      bucket.push(fn);
+    },
+    async run(bucket: AfterCommitFn[]): Promise<void> {
+      for (const fn of bucket) {
+        try {
+          await fn();
+        } catch (err) {
+          onError(err);
+        }
+      }
+    },
+  };
+}
 
 interface Pending {
   fn: (tx: Tx) => Promise<unknown>;
@@ -26,14 +61,20 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 export interface TransactHooks {
   /** Runs inside the transaction after its commands succeeded, just before COMMIT (e.g. sign an audit checkpoint). */
   beforeCommit?: (tx: Tx) => Promise<void>;
+  /** Receives the errors of after-commit work (the command itself has committed). */
+  afterCommitError?: (err: unknown) => void;
 }
+
+const reportToStderr = (err: unknown) => console.error('after-commit work failed', err);
 
 export function createGroupCommitTransact(db: Db, hooks: TransactHooks = {}, maxBatch = 128): Transact {
   const queue: Pending[] = [];
   let running = false;
+  const after = afterCommitRegistry(hooks.afterCommitError ?? reportToStderr);
 
   async function runBatch(batch: Pending[]): Promise<void> {
     const outcomes: Outcome[] = [];
+    const buckets: AfterCommitFn[][] = [];
     try {
       if (batch.length === 1) {
         // Nothing to isolate from: a plain transaction, rolled back whole on error.
@@ -41,6 +82,7 @@ export function createGroupCommitTransact(db: Db, hooks: TransactHooks = {}, max
           outcomes.push({
             ok: true,
             value: await db.transaction().execute(async (tx) => {
+              buckets.push(after.begin(tx));
               const value = await batch[0]!.fn(tx);
               await hooks.beforeCommit?.(tx);
               return value;
@@ -53,6 +95,7 @@ export function createGroupCommitTransact(db: Db, hooks: TransactHooks = {}, max
         await db.transaction().execute(async (tx) => {
           for (const p of batch) {
             await sql`savepoint steward_cmd`.execute(tx);
+            buckets.push(after.begin(tx));
             try {
               outcomes.push({ ok: true, value: await p.fn(tx) });
             } catch (error) {
@@ -69,11 +112,13 @@ export function createGroupCommitTransact(db: Db, hooks: TransactHooks = {}, max
       batch.forEach((p) => p.reject(commitError));
       return;
     }
-    batch.forEach((p, i) => {
+    for (const [i, p] of batch.entries()) {
       const o = outcomes[i]!;
-      if (o.ok) p.resolve(o.value);
-      else p.reject(o.error);
-    });
+      if (o.ok) {
+        await after.run(buckets[i] ?? []);
+        p.resolve(o.value);
+      } else p.reject(o.error);
+    }
   }
 
   async function drain(): Promise<void> {
@@ -84,7 +129,7 @@ export function createGroupCommitTransact(db: Db, hooks: TransactHooks = {}, max
     }
   }
 
-  return <T>(fn: (tx: Tx) => Promise<T>) =>
+  const transact = <T>(fn: (tx: Tx) => Promise<T>) =>
     new Promise<T>((resolve, reject) => {
       queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (!running) {
@@ -94,6 +139,7 @@ export function createGroupCommitTransact(db: Db, hooks: TransactHooks = {}, max
         setImmediate(() => void drain());
       }
     });
+  return Object.assign(transact, { afterCommit: (tx: Tx, fn: AfterCommitFn) => after.add(tx, fn) });
 }
 
 /** PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled back whole and may simply run again. */
@@ -103,22 +149,28 @@ const RETRYABLE = new Set(['40P01', '40001']);
  * One transaction per command; PostgreSQL batches concurrent commits itself. A command that lost a
  * deadlock runs again (up to three times): it was rolled back whole, so nothing of it remains.
  */
-export const createSimpleTransact =
-  (db: Db, hooks: TransactHooks = {}): Transact =>
-  async (fn) => {
+export function createSimpleTransact(db: Db, hooks: TransactHooks = {}): Transact {
+  const after = afterCommitRegistry(hooks.afterCommitError ?? reportToStderr);
+  const transact = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
+      let bucket: AfterCommitFn[] = [];
       try {
-        return await db.transaction().execute(async (tx) => {
+        const value = await db.transaction().execute(async (tx) => {
+          bucket = after.begin(tx);
           const value = await fn(tx);
           await hooks.beforeCommit?.(tx);
           return value;
         });
+        await after.run(bucket);
+        return value;
       } catch (err) {
         if (attempt >= 3 || !RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
         await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
       }
     }
   };
+  return Object.assign(transact, { afterCommit: (tx: Tx, fn: AfterCommitFn) => after.add(tx, fn) });
+}
 
 export function createTransact(db: Db, dialect: DialectName, hooks: TransactHooks = {}): Transact {
   return dialect === 'sqlite' ? createGroupCommitTransact(db, hooks) : createSimpleTransact(db, hooks);

@@ -1,13 +1,9 @@
-import type { Clock } from '../clock.ts';
-import type { Db } from '../db/database.ts';
-import type { Transact } from '../db/transact.ts';
+import type { Executor, Tx } from '../db/database.ts';
 import type { App } from '../http/app-types.ts';
-import type { IdSource } from '../lib/ids.ts';
-import type { AuditAppender } from './audit/audit.service.ts';
 import { datasetRepo } from './datasets/datasets.repo.ts';
 import { datasetRoutes } from './datasets/datasets.routes.ts';
 import { createDatasetService } from './datasets/datasets.service.ts';
-import { identityRepo } from './identity/identity.repo.ts';
+import type { Feature, FeatureDeps } from './feature.ts';
 import { modelRepo } from './models/models.repo.ts';
 import { modelRoutes, type ModelHealth } from './models/models.routes.ts';
 import { createModelService } from './models/models.service.ts';
@@ -17,25 +13,20 @@ import { createUseCaseService } from './use-cases/use-cases.service.ts';
 import { createVersionCache, noVersionCache } from './versions/version-cache.ts';
 import { versionRepo } from './versions/versions.repo.ts';
 import { versionRoutes } from './versions/versions.routes.ts';
-import { createVersionService, type VersionGovernance } from './versions/versions.service.ts';
+import { createVersionService } from './versions/versions.service.ts';
 
-export interface InventoryDeps {
-  db: Db;
-  transact: Transact;
-  audit: AuditAppender;
-  clock: Clock;
-  ids: IdSource;
+export interface InventoryDeps extends FeatureDeps {
   /** Cache version reads in-process: only where this process sees every write (embedded SQLite). */
   versionCache: boolean;
-  governance?: VersionGovernance;
+  teams: { exists: Parameters<typeof createUseCaseService>[0]['teams']['exists'] };
+  /** Health of models for the model routes (from monitoring). */
+  modelHealth?: ModelHealth;
 }
 
-/** The inventory services (use cases, models, versions, aliases, datasets), built once per app. */
-export function createInventory({ db, transact, audit, clock, ids, versionCache, governance }: InventoryDeps) {
-  const base = { db, transact, audit, clock, ids };
-  const teams = { exists: identityRepo.teamExists };
+/** The inventory (use cases, models, versions, aliases, datasets): four features wired as one. */
+export function createInventoryFeature({ versionCache, teams, modelHealth, ...base }: InventoryDeps) {
   const cache = versionCache ? createVersionCache() : noVersionCache;
-  return {
+  const services = {
     useCases: createUseCaseService({ ...base, useCases: useCaseRepo, teams }),
     models: createModelService({
       ...base,
@@ -49,18 +40,40 @@ export function createInventory({ db, transact, audit, clock, ids, versionCache,
       models: modelRepo,
       datasets: datasetRepo,
       cache,
-      ...(governance ? { governance } : {}),
     }),
     datasets: createDatasetService({ ...base, datasets: datasetRepo, teams }),
   };
+  return {
+    services,
+    routes: (api: App) => {
+      useCaseRoutes(api, services);
+      modelRoutes(api, { ...services, ...(modelHealth ? { health: modelHealth } : {}) });
+      versionRoutes(api, services);
+      datasetRoutes(api, services);
+    },
+    on: (bus) => {
+      // The version record lists its signatures: a cached read must not outlive a new one.
+      bus.afterCommit('version.signed', async ({ model }) =>
+        services.versions.invalidate((await services.models.get(model)).id),
+      );
+    },
+  } satisfies Feature<typeof services>;
 }
 
-export type Inventory = ReturnType<typeof createInventory>;
+export type Inventory = ReturnType<typeof createInventoryFeature>['services'];
 
-/** Mounts the inventory routes on an `/api/v1` scope. */
-export function inventoryRoutes(app: App, inventory: Inventory, extras: { modelHealth?: ModelHealth } = {}): void {
-  useCaseRoutes(app, inventory);
-  modelRoutes(app, { ...inventory, ...(extras.modelHealth ? { health: extras.modelHealth } : {}) });
-  versionRoutes(app, inventory);
-  datasetRoutes(app, inventory);
-}
+/** Read-only access to the inventory's tables for other features (through their owning repositories). */
+export const inventoryReaders = {
+  useCases: {
+    teamOf: (exec: Executor, id: string) => useCaseRepo.teamOf(exec, id),
+    lock: (tx: Tx, id: string) => useCaseRepo.lock(tx, id),
+    withVersions: (exec: Executor) => useCaseRepo.withVersions(exec),
+  },
+  datasets: {
+    resolveVersion: (...args: Parameters<typeof datasetRepo.resolveVersion>) => datasetRepo.resolveVersion(...args),
+  },
+  /** A version's definition, read in the caller's transaction. */
+  version: (exec: Executor, model: string, version: number) => versionRepo.get(exec, model, version),
+  /** Takes the version's row lock (serialising evidence with signatures and promotions). */
+  lockVersion: (tx: Tx, model: string, version: number) => versionRepo.lock(tx, model, version),
+};

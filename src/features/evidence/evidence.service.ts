@@ -16,6 +16,7 @@ import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { VERSION } from '../../version.ts';
 import { authorize } from '../common/authorize.ts';
+import type { Emit } from '../../events.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import type { EvidenceRepo } from './evidence.repo.ts';
 import { formatOfPath, readEvaluationData, type DataFormat, type ParseOptions } from './parse.ts';
@@ -44,8 +45,8 @@ export interface EvidenceServiceDeps extends CommandDeps {
   fetchPolicy: FetchPolicy;
   /** Largest data stream or model file read, in bytes. */
   maxBytes: number;
-  /** Called inside the transaction that recorded new evidence for a version (signatures may go stale). */
-  changed?: (tx: Tx, ctx: RequestContext, versionId: string) => Promise<void>;
+  /** Emits `evidence.recorded` inside the transaction that recorded new evidence for a version. */
+  events: Emit;
   /** Serialises evidence with the version's signatures and promotions (row lock on PostgreSQL). */
   lock?: (tx: Tx, model: string, version: number) => Promise<void>;
 }
@@ -105,7 +106,7 @@ export function createEvidenceService({
   datasets,
   fetchPolicy,
   maxBytes,
-  changed,
+  events,
   lock,
 }: EvidenceServiceDeps) {
   /** The model file must be the version's registered artefact, so the evidence is about exactly it. */
@@ -260,7 +261,7 @@ export function createEvidenceService({
             subject: { type: 'model-version', id: target.id },
             after: { ...evidence, result: undefined },
           });
-          await changed?.(tx, ctx, target.id);
+          await events.emit(tx, 'evidence.recorded', { ctx, versionId: target.id });
         });
         return evidence;
       } finally {
@@ -372,7 +373,7 @@ export function createEvidenceService({
           subject: { type: 'model-version', id: target.id },
           after: { ...evidence, result: { ...result, content: undefined } },
         });
-        await changed?.(tx, ctx, target.id);
+        await events.emit(tx, 'evidence.recorded', { ctx, versionId: target.id });
         return evidence;
       }
     },

@@ -12,26 +12,14 @@ import {
   type UseCaseManifest,
 } from '../../domain/lifecycle/manifest.ts';
 import { gateStepOf, processFor, type Process } from '../../domain/lifecycle/process.ts';
-import type { Answers } from '../../domain/policy/evaluate.ts';
 import { requiredMeasures } from '../../domain/policy/evaluate.ts';
 import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import { concerning, measureStatus, type EvidenceRecord } from '../../domain/policy/status.ts';
 import type { VersionRecord } from '../versions/versions.repo.ts';
+import type { PolicyContext } from '../policy/context.service.ts';
 import type { LifecycleRepo, VersionOwner } from './lifecycle.repo.ts';
 
-export interface PolicyContext {
-  /** The use case's current assessment. */
-  assessmentId: string;
-  packId: string;
-  pack: PolicyPack;
-  name: string;
-  version: string;
-  tier: number;
-  tags: string[];
-  answers: Answers;
-  /** A newer pack the use case should be re-assessed under, if any. */
-  reevaluateUnder: string | null;
-}
+export type { PolicyContext };
 
 export interface GovernanceDeps {
   repo: Pick<LifecycleRepo, 'state' | 'signatures' | 'useCaseDocuments'>;
@@ -277,12 +265,31 @@ export function latestDecisions(signatures: SignatureView[]): SignatureView[] {
   return [...decisions.values()];
 }
 
+/**
+ * The use case's own evidence under its current assessment: its documents, and the latest valid
+ * approvals of each signer and role (a re-assessment makes earlier ones stale).
+ */
+export function useCaseEvidenceRecords(
+  documents: UseCaseDocumentTable[],
+  signatures: SignatureView[],
+): EvidenceRecord[] {
+  return [
+    ...useCaseDocumentRecords(documents),
+    ...latestDecisions(signatures)
+      .filter((s) => s.meaning === 'approve')
+      .map((s) => ({ id: s.id, kind: 'signoff' as const, signer: s.signer.id, role: s.role })),
+  ];
+}
+
 /** Use-case documents as evidence records (not bound to any artefact). */
 export const useCaseDocumentRecords = (docs: UseCaseDocumentTable[]): EvidenceRecord[] =>
   docs.map((d) => ({ id: d.id, kind: 'document', documentKind: d.kind }));
 
 /** Use-case signatures with their validity: stale once the use case was re-assessed. */
-export function useCaseSignatures(rows: SignatureTable[], policy: PolicyContext | null): SignatureView[] {
+export function useCaseSignatures(
+  rows: SignatureTable[],
+  policy: Pick<PolicyContext, 'assessmentId'> | null,
+): SignatureView[] {
   return rows.map((s) => {
     const m = JSON.parse(s.manifest) as UseCaseManifest;
     const changes: Change[] =

@@ -1,16 +1,13 @@
-import type { Executor } from '../../db/database.ts';
-import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
+import type { Executor, Tx } from '../../db/database.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
+import type { EvidenceTable } from '../../db/schema.ts';
+import type { Feature, FeatureDeps } from '../feature.ts';
 import type { PasswordGuard } from '../identity/password-guard.ts';
-import type { App } from '../../http/app-types.ts';
-import type { CommandDeps } from '../common/deps.ts';
-import { evidenceRepo } from '../evidence/evidence.repo.ts';
 import { identityRepo } from '../identity/identity.repo.ts';
-import { effectiveTier } from '../policy/assessments.service.ts';
-import { policyRepo } from '../policy/policy.repo.ts';
-import { versionRepo } from '../versions/versions.repo.ts';
+import type { PolicyContext } from '../policy/index.ts';
+import type { VersionRecord } from '../versions/versions.repo.ts';
 import { createLifecycleCore } from './core.ts';
-import type { GovernanceDeps, PolicyContext } from './governance.ts';
+import { useCaseEvidenceRecords, useCaseSignatures, type GovernanceDeps } from './governance.ts';
 import { lifecycleRepo } from './lifecycle.repo.ts';
 import { lifecycleRoutes } from './lifecycle.routes.ts';
 import { createLifecycleService, type LifecycleServiceDeps } from './lifecycle.service.ts';
@@ -18,94 +15,96 @@ import { createReauthenticator } from './reauth.ts';
 import { createSigningService, type SigningServiceDeps } from './signing.service.ts';
 import { createUseCaseLifecycle } from './use-case-lifecycle.service.ts';
 
+export interface LifecycleFeatureDeps extends FeatureDeps {
+  /** The use case's policy in force (from the policy feature). */
+  policy: (exec: Executor, useCaseId: string) => Promise<PolicyContext | null>;
+  /** The version's definition (from the inventory). */
+  version: (exec: Executor, model: string, version: number) => Promise<VersionRecord | undefined>;
+  /** Takes the version's row lock (from the inventory). */
+  lock: (tx: Tx, model: string, version: number) => Promise<void>;
+  /** The version's evidence rows and records (from the evidence feature). */
+  evidence: {
+    rows: (exec: Executor, versionId: string) => Promise<EvidenceTable[]>;
+    records: (exec: Executor, versionId: string) => Promise<EvidenceRecord[]>;
+  };
+  passwords: PasswordGuard;
+  signDigest: (digest: string) => string;
+  registrationChecks: LifecycleServiceDeps['registrationChecks'];
+  recordDocument: SigningServiceDeps['recordDocument'];
+  /** Reasons from outside the lifecycle why a version may not run now (human-oversight suspensions). */
+  holds: NonNullable<LifecycleServiceDeps['holds']>;
+}
+
 /** The governed lifecycle: processes and gates, electronic signatures, promotions, deployments, tasks. */
-export function createLifecycleFeature(
-  deps: CommandDeps & {
-    evaluationRecords: (exec: Executor, versionId: string) => Promise<EvidenceRecord[]>;
-    passwords: PasswordGuard;
-    signDigest: (digest: string) => string;
-    registrationChecks: LifecycleServiceDeps['registrationChecks'];
-    recordDocument: SigningServiceDeps['recordDocument'];
-    holds?: LifecycleServiceDeps['holds'];
-    /** A version was signed (after commit): its record shows its signatures. */
-    signed?: (model: string) => Promise<void>;
-  },
-) {
-  const packs = new Map<string, PolicyPack>();
+export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
   const governance: GovernanceDeps = {
     repo: lifecycleRepo,
-    version: (exec, model, version) => versionRepo.get(exec, model, version),
-    async policy(exec, useCaseId): Promise<PolicyContext | null> {
-      const a = await policyRepo.currentAssessment(exec, useCaseId);
-      if (!a) return null;
-      let pack = packs.get(a.pack_id);
-      if (!pack)
-        packs.set(a.pack_id, (pack = JSON.parse((await policyRepo.pack(exec, a.pack_id))!.content) as PolicyPack));
-      return {
-        assessmentId: a.id,
-        packId: a.pack_id,
-        pack,
-        name: pack.name,
-        version: pack.version,
-        tier: effectiveTier(a),
-        tags: JSON.parse(a.tags) as string[],
-        answers: JSON.parse(a.answers) as PolicyContext['answers'],
-        reevaluateUnder: a.reevaluate_under,
-      };
-    },
-    evidence: { rows: (exec, id) => evidenceRepo.ofVersion(exec, id), records: deps.evaluationRecords },
+    version: deps.version,
+    policy: deps.policy,
+    evidence: deps.evidence,
     today: () => deps.clock.now().toISOString().slice(0, 10),
   };
-  const base = {
-    db: deps.db,
-    transact: deps.transact,
-    audit: deps.audit,
-    clock: deps.clock,
-    ids: deps.ids,
-    repo: lifecycleRepo,
-    governance,
-  };
+  const { db, transact, audit, clock, ids, events, lock } = deps;
+  const base = { db, transact, audit, clock, ids, repo: lifecycleRepo, governance };
   const core = createLifecycleCore(base);
-  const lock = (tx: Parameters<typeof versionRepo.lock>[0], model: string, version: number) =>
-    versionRepo.lock(tx, model, version);
   const lifecycle = createLifecycleService({
     ...base,
     core,
     lock,
     registrationChecks: deps.registrationChecks,
-    ...(deps.holds ? { holds: deps.holds } : {}),
+    holds: deps.holds,
   });
   const useCases = createUseCaseLifecycle({
     ...base,
     core,
     versionsChanged: (tx, ctx, id) => lifecycle.versionsChanged(tx, ctx, id),
   });
-  const reauthenticate = createReauthenticator({ db: deps.db, repo: identityRepo, passwords: deps.passwords });
+  const reauthenticate = createReauthenticator({ db, repo: identityRepo, passwords: deps.passwords });
   const signing = createSigningService({
     useCaseSigned: (tx, id, signer, role) => useCases.signed(tx, id, signer, role),
     ...base,
     core,
     lock,
+    events,
     reauthenticate,
     signDigest: deps.signDigest,
     ...(deps.recordDocument ? { recordDocument: deps.recordDocument } : {}),
   });
-  // The version record lists its signatures: a cached read of it must not outlive a new one.
-  const sign = signing.sign.bind(signing);
-  signing.sign = async (ctx, model, version, input, credentials, ifMatch) => {
-    const view = await sign(ctx, model, version, input, credentials, ifMatch);
-    await deps.signed?.(model);
-    return view;
-  };
+  const services = { lifecycle, signing, useCases, createTasks: core.createSubjectTasks, reauthenticate };
   return {
-    lifecycle,
-    signing,
-    useCases,
-    governance,
-    createTasks: core.createSubjectTasks,
-    reauthenticate,
-    routes: (app: App) => lifecycleRoutes(app, { lifecycle, signing, useCases }),
-  };
+    services,
+    routes: (api) => lifecycleRoutes(api, { lifecycle, signing, useCases }),
+    on: (bus) => {
+      // New evidence may make approvals stale: re-review tasks, promotions re-decided.
+      bus.on('evidence.recorded', (tx, { ctx, versionId }) => lifecycle.evidenceChanged(tx, ctx, versionId));
+      // A new version of a governed model enters its process.
+      bus.on('version.created', (tx, { ctx, version }) => lifecycle.versionCreated(tx, ctx, version));
+      // An alias serving an environment moves only where a promotion there would be allowed.
+      bus.on('alias.moving', (tx, { ctx, model, alias, version }) =>
+        lifecycle.aliasMove(tx, ctx, model, alias, version),
+      );
+      bus.on('use-case.assessed', async (tx, { ctx, useCaseId }) => {
+        await useCases.assessed(tx, ctx, useCaseId);
+        await lifecycle.useCaseAssessed(tx, ctx, useCaseId);
+      });
+    },
+  } satisfies Feature<typeof services>;
 }
 
-export type LifecycleFeature = ReturnType<typeof createLifecycleFeature>;
+export type LifecycleServices = ReturnType<typeof createLifecycleFeature>['services'];
+
+/** The use case's own evidence (documents, valid approvals) under an assessment, for the policy feature. */
+export async function useCaseEvidence(
+  exec: Executor,
+  useCaseId: string,
+  assessmentId: string,
+): Promise<EvidenceRecord[]> {
+  const [documents, signatures] = await Promise.all([
+    lifecycleRepo.useCaseDocuments(exec, useCaseId),
+    lifecycleRepo.signatures(exec, useCaseId),
+  ]);
+  return useCaseEvidenceRecords(documents, useCaseSignatures(signatures, { assessmentId }));
+}
+
+/** The services other features are given (a narrowed view is picked where they are wired). */
+export type LifecycleFeature = LifecycleServices;

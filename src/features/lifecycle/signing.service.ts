@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Emit } from '../../events.ts';
 import type { RequestContext } from '../../context.ts';
 import { actorId } from '../../context.ts';
 import type { Tx } from '../../db/database.ts';
@@ -24,6 +25,7 @@ export interface SigningCredentials {
 }
 
 export interface SigningServiceDeps extends LifecycleDeps {
+  events: Emit;
   core: LifecycleCore;
   lock(tx: Tx, model: string, version: number): Promise<void>;
   /** Throws `reauthentication_failed` unless the credentials are the caller's own, re-entered now. */
@@ -238,6 +240,7 @@ export function createSigningService(deps: SigningServiceDeps) {
           'done',
         );
         await recheck(tx, ctx, after);
+        await deps.events.emit(tx, 'version.signed', { ctx, model, version });
         return after.signatures.find((s) => s.id === id)!;
       });
     },

@@ -8,11 +8,11 @@ import { assertTransition, evaluateGates, type RequirementStatus } from '../../d
 import { gateStepOf, processFor } from '../../domain/lifecycle/process.ts';
 import { tasksOnEntering } from '../../domain/lifecycle/tasks.ts';
 import { requiredMeasures } from '../../domain/policy/evaluate.ts';
-import { measureStatus, type EvidenceRecord } from '../../domain/policy/status.ts';
+import { measureStatus } from '../../domain/policy/status.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
 import type { LifecycleCore, LifecycleDeps } from './core.ts';
-import { latestDecisions, useCaseDocumentRecords, useCaseSignatures } from './governance.ts';
+import { useCaseEvidenceRecords, useCaseSignatures } from './governance.ts';
 
 /**
  * A use case's own progress through the steps of its process marked `scope: use-case` (scoping,
@@ -96,12 +96,7 @@ export function createUseCaseLifecycle(
     const step = state && steps.includes(state.step) ? state.step : steps[0]!;
     const documents = await repo.useCaseDocuments(exec, useCaseId);
     const signatures = useCaseSignatures(await repo.signatures(exec, useCaseId), policy);
-    const records: EvidenceRecord[] = [
-      ...useCaseDocumentRecords(documents),
-      ...latestDecisions(signatures)
-        .filter((s) => s.meaning === 'approve')
-        .map((s) => ({ id: s.id, kind: 'signoff' as const, signer: s.signer.id, role: s.role })),
-    ];
+    const records = useCaseEvidenceRecords(documents, signatures);
     const byId = new Map(policy.pack.measures.map((m) => [m.id, m]));
     const requirements = requiredMeasures(
       policy.pack,

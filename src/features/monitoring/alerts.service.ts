@@ -3,6 +3,7 @@
 // incidents escalated from them with the EU AI Act Art. 73 reporting clock.
 
 import { createHash } from 'node:crypto';
+import type { Emit } from '../../events.ts';
 import type { RequestContext } from '../../context.ts';
 import { actorId } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
@@ -38,8 +39,8 @@ export interface AlertsDeps extends CommandDeps {
     step: string,
     specs: TaskSpec[],
   ) => Promise<TaskTable[]>;
-  /** The version's evidence changed: approvals it covered go stale, gates re-open. */
-  changed: (tx: Tx, ctx: RequestContext, versionId: string) => Promise<void>;
+  /** Emits `evidence.recorded`: a monitor configuration or an alert is evidence of the version. */
+  events: Emit;
 }
 
 export interface Alert {
@@ -232,7 +233,7 @@ export function createAlertsService(deps: AlertsDeps) {
         created_by: null,
       };
       await deps.evidence.insert(tx, e);
-      await deps.changed(tx, ctx, subject.versionId);
+      await deps.events.emit(tx, 'evidence.recorded', { ctx, versionId: subject.versionId });
     }
   }
 

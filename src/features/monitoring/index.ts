@@ -1,3 +1,4 @@
+import type { Clock } from '../../clock.ts';
 import type { RequestContext } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { effectiveRules, evaluateRules, health, type AlertRule, type Health } from '../../domain/monitoring/alerts.ts';
@@ -6,7 +7,7 @@ import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import { notFound } from '../../errors.ts';
 import type { App } from '../../http/app-types.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
-import type { CommandDeps } from '../common/deps.ts';
+import type { Feature, FeatureDeps } from '../feature.ts';
 import { datasetRepo } from '../datasets/datasets.repo.ts';
 import { evidenceRepo } from '../evidence/evidence.repo.ts';
 import type { FetchPolicy } from '../evidence/sources.ts';
@@ -27,7 +28,7 @@ import { createOversightService } from './oversight.service.ts';
 
 const JOB = 'monitoring.window';
 
-export interface MonitoringFeatureDeps extends CommandDeps {
+export interface MonitoringFeatureDeps extends FeatureDeps {
   queue: JobQueue;
   fetchPolicy: FetchPolicy;
   /** Largest ingest batch / reference dataset, in bytes. */
@@ -44,8 +45,6 @@ export interface MonitoringFeatureDeps extends CommandDeps {
   ) => Promise<TaskTable[]>;
   reauthenticate: (ctx: RequestContext, credentials: SigningCredentials) => Promise<void>;
   signDigest: (digest: string) => string;
-  /** The version's evidence changed: requirements, signatures and promotions are re-decided. */
-  changed: (tx: Tx, ctx: RequestContext, versionId: string) => Promise<void>;
   /** How often dirty windows are swept into jobs (a safety net for jobs lost in a restart). */
   sweepMs?: number;
   onError: (err: unknown, what: string) => void;
@@ -73,7 +72,7 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
     maxBytes: deps.maxBytes,
     reconfigured: (tx, versionId, windowMs) => repo.rebuildWindows(tx, versionId, windowMs),
     kick,
-    changed: deps.changed,
+    events: deps.events,
   });
   const windowMs = async (exec: Executor, versionId: string) =>
     ((await monitors.current(exec, versionId))?.config.windowSeconds ?? 86_400) * 1000;
@@ -87,7 +86,7 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
     },
     useCaseTeam: (exec, id) => useCaseRepo.teamOf(exec, id),
     createTasks: deps.createTasks,
-    changed: deps.changed,
+    events: deps.events,
   });
 
   /** A KPI value arrived: the use case's KPI rules run on its latest value. */
@@ -185,6 +184,8 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
     signDigest: deps.signDigest,
   });
 
+  const modelHealth = createModelHealthReader(deps.clock);
+
   /** Health of a version: from its unresolved alerts and how recent its data is (windows of `windowMs`). */
   async function healthOf(exec: Executor, versionId: string, windowMs: number): Promise<Health> {
     const [severities, last] = await Promise.all([
@@ -192,18 +193,6 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
       repo.lastData(exec, [versionId]),
     ]);
     return health(severities.get(versionId) ?? [], last.get(versionId) ?? null, deps.clock.now().getTime(), windowMs);
-  }
-
-  /** Health of models: the worst of their versions' (a model without monitoring data has none). */
-  async function modelHealth(exec: Executor, modelIds: string[]): Promise<Map<string, Health>> {
-    const { severities, data } = await repo.modelHealthInputs(exec, modelIds);
-    const now = deps.clock.now().getTime();
-    return new Map(
-      modelIds.map((id) => {
-        const fresh = (data.get(id) ?? []).find((d) => now - d.last <= 2 * d.size);
-        return [id, health(severities.get(id) ?? [], fresh ? fresh.last : null, now, fresh ? fresh.size : 1)];
-      }),
-    );
   }
 
   let sweeper: NodeJS.Timeout | undefined;
@@ -318,11 +307,6 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
       );
     },
 
-    routes: async (app: App) => {
-      await app.register(async (scope) => monitoringRoutes(scope as App, feature));
-      alertRoutes(app, feature);
-    },
-
     async start(): Promise<void> {
       await queue.start();
       // An unmigrated database must not keep the server from starting (it reports 503 instead).
@@ -343,7 +327,35 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
       await queue.stop();
     },
   };
-  return feature;
+  return {
+    services: feature,
+    routes: async (api: App) => {
+      await api.register(async (scope) => monitoringRoutes(scope as App, feature));
+      alertRoutes(api, feature);
+    },
+    start: feature.start,
+    stop: feature.stop,
+  } satisfies Feature<typeof feature>;
 }
 
-export type MonitoringFeature = ReturnType<typeof createMonitoringFeature>;
+export type MonitoringFeature = ReturnType<typeof createMonitoringFeature>['services'];
+
+/** Health of models: the worst of their versions' (a model without monitoring data has none). */
+export function createModelHealthReader(clock: Clock) {
+  return async (exec: Executor, modelIds: string[]): Promise<Map<string, Health>> => {
+    const { severities, data } = await repo.modelHealthInputs(exec, modelIds);
+    const now = clock.now().getTime();
+    return new Map(
+      modelIds.map((id) => {
+        const fresh = (data.get(id) ?? []).find((d) => now - d.last <= 2 * d.size);
+        return [id, health(severities.get(id) ?? [], fresh ? fresh.last : null, now, fresh ? fresh.size : 1)];
+      }),
+    );
+  };
+}
+
+/** Why a version may not run now: an active human-oversight suspension (read by the lifecycle's checks). */
+export async function oversightHolds(exec: Executor, versionId: string): Promise<string[]> {
+  const s = await repo.activeSuspension(exec, versionId);
+  return s ? [`suspended by human oversight on ${s.suspended_at}: ${s.reason}`] : [];
+}

@@ -3,6 +3,7 @@
 // Each configuration is recorded as immutable, hashed evidence of kind `monitoring`.
 
 import { createHash } from 'node:crypto';
+import type { Emit } from '../../events.ts';
 import type { RequestContext } from '../../context.ts';
 import { actorId } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
@@ -61,8 +62,8 @@ export interface MonitorsDeps extends CommandDeps {
   reconfigured: (tx: Tx, versionId: string, windowMs: number) => Promise<void>;
   /** After commit: start computing the version's dirty windows. */
   kick: (versionId: string) => Promise<void>;
-  /** The version's evidence changed (requirements, signatures). */
-  changed: (tx: Tx, ctx: RequestContext, versionId: string) => Promise<void>;
+  /** Emits `evidence.recorded`: a monitor configuration or an alert is evidence of the version. */
+  events: Emit;
 }
 
 const ENGINE = 'steward-monitoring/1';
@@ -280,7 +281,7 @@ export function createMonitorsService(deps: MonitorsDeps) {
           after: { id, contentHash: row.content_hash, config, reference },
         });
         await deps.reconfigured(tx, owner.versionId, config.windowSeconds * 1000);
-        await deps.changed(tx, ctx, owner.versionId);
+        await deps.events.emit(tx, 'evidence.recorded', { ctx, versionId: owner.versionId });
         return monitor;
       });
       await deps.kick(owner.versionId);

@@ -158,12 +158,6 @@ export function createOversightService(deps: OversightDeps) {
       const owner = await target(model, version);
       return (await repo.suspensions(db, owner.versionId)).map((s) => toSuspension(s, model, version));
     },
-
-    /** Why the version may not run now (the deployment check adds these). */
-    async holds(exec: Executor, versionId: string): Promise<string[]> {
-      const s = await repo.activeSuspension(exec, versionId);
-      return s ? [`suspended by human oversight on ${s.suspended_at}: ${s.reason}`] : [];
-    },
   };
 }
 

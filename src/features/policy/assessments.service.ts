@@ -1,4 +1,5 @@
 import type { RequestContext } from '../../context.ts';
+import type { Emit } from '../../events.ts';
 import { actorId } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import type { AssessmentTable } from '../../db/schema.ts';
@@ -54,10 +55,10 @@ export interface AssessmentServiceDeps extends CommandDeps {
   repo: PolicyRepo;
   policies: Pick<PolicyService, 'active' | 'packOf'>;
   useCases: { teamOf(db: Executor, id: string): Promise<string | undefined>; lock(tx: Tx, id: string): Promise<void> };
-  /** Evidence recorded for a use case or a model version (evidence and lifecycle features fill this in). */
-  evidence: { forUseCase(db: Executor, useCaseId: string): Promise<EvidenceRecord[]> };
-  /** Runs in the assessing transaction: the lifecycle re-decides the use case's versions under the new assessment. */
-  assessed?: (tx: Tx, ctx: RequestContext, useCaseId: string) => Promise<void>;
+  /** The use case's own evidence (documents, sign-offs) under its current assessment. */
+  evidence: { forUseCase(db: Executor, useCaseId: string, assessmentId: string): Promise<EvidenceRecord[]> };
+  /** Emits `use-case.assessed` in the assessing transaction (the lifecycle re-decides the use case's versions). */
+  events: Emit;
 }
 
 export function createAssessmentService({
@@ -70,7 +71,7 @@ export function createAssessmentService({
   policies,
   useCases,
   evidence,
-  assessed,
+  events,
 }: AssessmentServiceDeps) {
   const today = () => clock.now().toISOString().slice(0, 10);
 
@@ -187,7 +188,7 @@ export function createAssessmentService({
           before: previous ? await toAssessment(tx, previous) : null,
           after: assessment,
         });
-        await assessed?.(tx, ctx, useCaseId);
+        await events.emit(tx, 'use-case.assessed', { ctx, useCaseId });
         return assessment;
       });
     },
@@ -310,7 +311,7 @@ export function createAssessmentService({
       const assessment = await toAssessment(db, current);
       const row = (await repo.pack(db, current.pack_id))!;
       const pack = policies.packOf(row);
-      const records = await evidence.forUseCase(db, useCaseId);
+      const records = await evidence.forUseCase(db, useCaseId, current.id);
       const measures = requiredMeasures(
         pack,
         { tier: assessment.tier, tags: assessment.tags },

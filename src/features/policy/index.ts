@@ -1,53 +1,49 @@
-import type { Clock } from '../../clock.ts';
 import { systemContext } from '../../context.ts';
-import type { Db, Tx } from '../../db/database.ts';
-import type { RequestContext } from '../../context.ts';
-import type { Transact } from '../../db/transact.ts';
+import type { Executor } from '../../db/database.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import { validatePack } from '../../domain/policy/validate.ts';
-import type { App } from '../../http/app-types.ts';
-import type { IdSource } from '../../lib/ids.ts';
-import type { AuditAppender } from '../audit/audit.service.ts';
-import { useCaseRepo } from '../use-cases/use-cases.repo.ts';
+import type { Feature, FeatureDeps } from '../feature.ts';
 import { createAssessmentService, effectiveTier } from './assessments.service.ts';
+import { createPolicyContextReader } from './context.service.ts';
 import { createEthicsService } from './ethics.service.ts';
 import { DEFAULT_PACK_FILE, readPackFile } from './pack-file.ts';
 import { policyRepo } from './policy.repo.ts';
 import { assessmentRoutes, policyRoutes } from './policy.routes.ts';
 import { createPolicyService } from './policy.service.ts';
 
-export function createPolicyFeature(deps: {
-  db: Db;
-  transact: Transact;
-  audit: AuditAppender;
-  clock: Clock;
-  ids: IdSource;
-  assessed?: (tx: Tx, ctx: RequestContext, useCaseId: string) => Promise<void>;
-}) {
-  const { assessed, ...rest } = deps;
+export interface PolicyFeatureDeps extends FeatureDeps {
+  useCases: Parameters<typeof createAssessmentService>[0]['useCases'] & {
+    withVersions: Parameters<typeof createPolicyService>[0]['inventory']['useCases'];
+  };
+  /** The use case's own evidence (documents, sign-offs) under its current assessment. */
+  useCaseEvidence: (exec: Executor, useCaseId: string, assessmentId: string) => Promise<EvidenceRecord[]>;
+}
+
+/** Governance policy as code: packs, risk assessments, the ethical position. */
+export function createPolicyFeature(deps: PolicyFeatureDeps) {
+  const { useCases, useCaseEvidence, ...rest } = deps;
   const base = { ...rest, repo: policyRepo };
-  // Evidence is recorded per model version; a use case's list says what applies to its versions.
-  const evidence = { forUseCase: async (): Promise<EvidenceRecord[]> => [] };
-  const policies = createPolicyService({ ...base, inventory: { useCases: useCaseRepo.withVersions } });
+  const policies = createPolicyService({ ...base, inventory: { useCases: useCases.withVersions } });
   const assessments = createAssessmentService({
     ...base,
     policies,
-    useCases: useCaseRepo,
-    evidence,
-    ...(assessed ? { assessed } : {}),
+    useCases,
+    evidence: { forUseCase: useCaseEvidence },
   });
   const ethics = createEthicsService({
     ...base,
-    useCases: useCaseRepo,
+    useCases,
     tierOf: async (db, id) => {
       const current = await policyRepo.currentAssessment(db, id);
       return current ? effectiveTier(current) : null;
     },
   });
-  return {
+  const services = {
     policies,
     assessments,
     ethics,
+    /** The policy in force for a use case (its current assessment and pack). */
+    context: createPolicyContextReader(policyRepo),
     /** On a database without any pack, install the shipped default pack as the active one. */
     async installDefaultPack(): Promise<void> {
       const { doc, problems } = readPackFile(DEFAULT_PACK_FILE);
@@ -64,12 +60,14 @@ export function createPolicyFeature(deps: {
       }
     },
   };
+  return {
+    services,
+    routes: (api) => {
+      policyRoutes(api, services);
+      assessmentRoutes(api, services);
+    },
+  } satisfies Feature<typeof services>;
 }
 
-export type PolicyFeature = ReturnType<typeof createPolicyFeature>;
-
-/** Version requirements are served by the lifecycle, which also counts signatures. */
-export function policyFeatureRoutes(app: App, feature: PolicyFeature): void {
-  policyRoutes(app, feature);
-  assessmentRoutes(app, feature);
-}
+export type PolicyServices = ReturnType<typeof createPolicyFeature>['services'];
+export type { PolicyContext } from './context.service.ts';

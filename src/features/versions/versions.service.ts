@@ -1,4 +1,5 @@
 import { actorId, type RequestContext } from '../../context.ts';
+import type { Emit } from '../../events.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { assertRevision } from '../../domain/revision.ts';
 import { DomainError, notFound } from '../../errors.ts';
@@ -29,15 +30,8 @@ export interface VersionServiceDeps extends CommandDeps {
   models: Pick<ModelRepo, 'findWithTeam' | 'nextVersionNumber' | 'getAlias' | 'setAlias' | 'deleteAlias' | 'touch'>;
   datasets: Pick<DatasetRepo, 'resolveVersion'>;
   cache: VersionCache;
-  /** Governance hooks, run inside the command's transaction (the lifecycle feature provides them). */
-  governance?: VersionGovernance;
-}
-
-export interface VersionGovernance {
-  /** A new version of a governed model enters the first step of its process. */
-  versionCreated(tx: Tx, ctx: RequestContext, version: VersionRecord): Promise<void>;
-  /** Throws unless moving `alias` to the version is allowed (aliases that serve an environment are promotions). */
-  aliasMove(tx: Tx, ctx: RequestContext, model: string, alias: string, version: number): Promise<void>;
+  /** Emits `version.created` and `alias.moving` (whose subscribers may refuse the move). */
+  events: Emit;
 }
 
 /** Alias names MLflow reserves for its own resolution (`latest`, `v1`, `v2`...). */
@@ -55,7 +49,7 @@ export function createVersionService({
   clock,
   ids,
   cache,
-  governance,
+  events,
 }: VersionServiceDeps) {
   async function findModel(name: string, exec: Executor = db): Promise<{ id: string; team: string }> {
     const m = await models.findWithTeam(exec, name);
@@ -142,7 +136,7 @@ export function createVersionService({
           subject: { type: 'model-version', id: record.id },
           after: record,
         });
-        await governance?.versionCreated(tx, ctx, record);
+        await events.emit(tx, 'version.created', { ctx, version: record });
         return record;
       });
     },
@@ -303,7 +297,7 @@ export function createVersionService({
             errors: [{ pointer: '/body/version', message: 'does not exist' }],
           });
         }
-        await governance?.aliasMove(tx, ctx, name, alias, version);
+        await events.emit(tx, 'alias.moving', { ctx, model: name, alias, version });
         const previous = await models.getAlias(tx, id, alias);
         const now = clock.now().toISOString();
         await models.setAlias(tx, id, alias, version, now);

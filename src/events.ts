@@ -1,0 +1,35 @@
+/**
+ * The domain events features emit to each other. A command emits inside its transaction; the
+ * subscribers are wired in `src/app.ts` (see docs/ARCHITECTURE.md for who reacts to what).
+ */
+import type { RequestContext } from './context.ts';
+import type { Tx } from './db/database.ts';
+import type { Transact } from './db/transact.ts';
+import { createEventBus, type EventBus } from './lib/event-bus.ts';
+import type { VersionRecord } from './features/versions/versions.repo.ts';
+
+export interface DomainEvents {
+  /**
+   * A version's evidence changed: an evaluation, document or registration check was recorded, a
+   * monitor configured, a monitoring alert opened. Approvals it covered may be stale now.
+   */
+  'evidence.recorded': { ctx: RequestContext; versionId: string };
+  /** A version was registered. */
+  'version.created': { ctx: RequestContext; version: VersionRecord };
+  /**
+   * An alias is about to move to a version. A subscriber that throws refuses the move (an alias
+   * serving an environment is a promotion there).
+   */
+  'alias.moving': { ctx: RequestContext; model: string; alias: string; version: number };
+  /** A use case was (re-)assessed under a policy pack. */
+  'use-case.assessed': { ctx: RequestContext; useCaseId: string };
+  /** A version was signed (its record lists its signatures). */
+  'version.signed': { ctx: RequestContext; model: string; version: number };
+}
+
+export type DomainEventBus = EventBus<DomainEvents, Tx>;
+/** What a service that emits needs. */
+export type Emit = Pick<DomainEventBus, 'emit'>;
+
+export const createDomainEventBus = (transact: Pick<Transact, 'afterCommit'>): DomainEventBus =>
+  createEventBus<DomainEvents, Tx>((tx, fn) => transact.afterCommit(tx, fn));

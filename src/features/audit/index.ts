@@ -1,0 +1,23 @@
+import type { Clock } from '../../clock.ts';
+import type { Executor } from '../../db/database.ts';
+import type { App } from '../../http/app-types.ts';
+import type { Feature } from '../feature.ts';
+import { auditRepo } from './audit.repo.ts';
+import { auditRoutes } from './audit.routes.ts';
+import { createAuditLog } from './audit.service.ts';
+import type { AuditSigner } from './signing-key.ts';
+
+/**
+ * The tamper-evident audit trail. Created before every other feature: each of them appends to it
+ * inside its own commands' transactions.
+ */
+export function createAuditFeature(deps: { db: Executor; signer: AuditSigner; clock: Clock }) {
+  const audit = createAuditLog({ repo: auditRepo, signer: deps.signer, clock: deps.clock });
+  const services = { audit };
+  return {
+    services,
+    routes: (api: App) => auditRoutes(api, { audit, db: deps.db }),
+  } satisfies Feature<typeof services>;
+}
+
+export type { AuditLog } from './audit.service.ts';

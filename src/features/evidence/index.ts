@@ -1,0 +1,34 @@
+import type { Executor, Tx } from '../../db/database.ts';
+import type { App } from '../../http/app-types.ts';
+import type { Feature, FeatureDeps } from '../feature.ts';
+import type { DatasetRepo } from '../datasets/datasets.repo.ts';
+import { evidenceRepo } from './evidence.repo.ts';
+import { evidenceRoutes } from './evidence.routes.ts';
+import { createEvidenceService } from './evidence.service.ts';
+import type { FetchPolicy } from './sources.ts';
+
+export interface EvidenceFeatureDeps extends FeatureDeps {
+  datasets: Pick<DatasetRepo, 'resolveVersion'>;
+  fetchPolicy: FetchPolicy;
+  /** Largest data stream or model file read, in bytes. */
+  maxBytes: number;
+  /** Takes the version's row lock (from the inventory). */
+  lock: (tx: Tx, model: string, version: number) => Promise<void>;
+}
+
+/** The evidence engine's records: evaluations, documents, registration checks, explanations. */
+export function createEvidenceFeature(deps: EvidenceFeatureDeps) {
+  const evidence = createEvidenceService({ ...deps, repo: evidenceRepo });
+  const services = {
+    evidence,
+    /** The version's evidence rows, oldest first (for the lifecycle's manifests). */
+    rows: (exec: Executor, versionId: string) => evidenceRepo.ofVersion(exec, versionId),
+  };
+  return {
+    services,
+    // Uploads get a scope of their own: only there are data bodies streamed instead of parsed.
+    routes: async (api: App) => {
+      await api.register(async (uploads) => evidenceRoutes(uploads as App, { evidence, maxBytes: deps.maxBytes }));
+    },
+  } satisfies Feature<typeof services>;
+}

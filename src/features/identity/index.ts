@@ -1,0 +1,49 @@
+import { createFailureLimiter } from '../../domain/rate-limit.ts';
+import type { App } from '../../http/app-types.ts';
+import type { Feature, FeatureDeps } from '../feature.ts';
+import { createAccessService } from './access.service.ts';
+import type { Config } from '../../config.ts';
+import { createAuthenticator } from './authenticate.ts';
+import { ensureBootstrapAdmin } from './bootstrap.ts';
+import { identityRepo } from './identity.repo.ts';
+import { identityRoutes } from './identity.routes.ts';
+import { createPasswordGuard, type AuthLimits } from './password-guard.ts';
+import { createUserService } from './users.service.ts';
+
+export interface IdentityFeatureDeps extends FeatureDeps {
+  sessions: Config['session'];
+  limits: AuthLimits;
+  /** Cache token lookups and verified passwords in-process (only where this process sees every write). */
+  cache: boolean;
+  onBackgroundError: (err: unknown) => void;
+}
+
+/** Users, teams, roles, API tokens and sessions; authentication and its rate limits. */
+export function createIdentityFeature(deps: IdentityFeatureDeps) {
+  const { sessions, limits, cache, onBackgroundError, ...base } = deps;
+  const identityDeps = { ...base, repo: identityRepo };
+  const authn = createAuthenticator({ ...identityDeps, sessions, cache, onBackgroundError });
+  const limiter = createFailureLimiter(() => deps.clock.now().getTime());
+  const passwords = createPasswordGuard(limiter, limits);
+  const users = createUserService({ ...identityDeps, identityChanged: authn.identityChanged });
+  const access = createAccessService({ ...identityDeps, authn, sessions });
+  const services = {
+    authn,
+    limiter,
+    limits,
+    passwords,
+    users,
+    access,
+    /** Creates the first administrator when the database has no users yet. */
+    async bootstrap(token: string | undefined) {
+      const result = await ensureBootstrapAdmin({ ...identityDeps, bootstrapToken: token });
+      if (result.created) authn.identityChanged();
+      return result;
+    },
+    teamExists: identityRepo.teamExists.bind(identityRepo),
+  };
+  return {
+    services,
+    routes: (api: App) => identityRoutes(api, { userService: users, access, passwords, session: sessions }),
+  } satisfies Feature<typeof services>;
+}

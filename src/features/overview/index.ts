@@ -1,0 +1,12 @@
+import type { Clock } from '../../clock.ts';
+import type { Executor } from '../../db/database.ts';
+import type { App } from '../../http/app-types.ts';
+import type { Feature } from '../feature.ts';
+import type { ModelHealth } from '../models/models.routes.ts';
+import { overviewRoutes } from './overview.routes.ts';
+
+/** The console's inventory overview: one paged query over use cases, models and their state. */
+export function createOverviewFeature(deps: { db: Executor; clock: Clock; health: ModelHealth }) {
+  const services = {};
+  return { services, routes: (api: App) => overviewRoutes(api, deps) } satisfies Feature<typeof services>;
+}
