@@ -1,17 +1,19 @@
-import type { PolicyPack } from '../../../src/domain/policy/pack.schema.ts';
 import { api, ok } from './client.ts';
+import type { paths } from './schema.gen.ts';
 
-export type { PolicyPack };
+/** A policy pack, as the API describes it (the schema that validates uploads). */
+export type PolicyPack =
+  paths['/api/v1/policies/active']['get']['responses'][200]['content']['application/json']['pack'];
 type Evidence = PolicyPack['measures'][number]['evidence'][number];
 
 /** The active policy pack (its structure typed by the same TypeBox schema that validates uploads). */
 export async function activePack(): Promise<PolicyPack> {
-  return ok(await api.GET('/api/v1/policies/active')).pack as PolicyPack;
+  return ok(await api.GET('/api/v1/policies/active')).pack;
 }
 
 /** A pack version by id: the one a use case was assessed under. */
 export async function packById(id: string): Promise<PolicyPack> {
-  return ok(await api.GET('/api/v1/policies/{id}', { params: { path: { id } } })).pack as PolicyPack;
+  return ok(await api.GET('/api/v1/policies/{id}', { params: { path: { id } } })).pack;
 }
 
 /** What satisfies one piece of a measure's evidence, in words. */

@@ -6397,7 +6397,190 @@ export interface paths {
                             status: "draft" | "active" | "retired";
                             version: string;
                         } & {
-                            pack: unknown;
+                            pack: {
+                                /** @description monitoring alert rules each model gets by default at its tier; a model's monitor replaces them by id or adds its own */
+                                alertRules?: {
+                                    /** @enum {unknown} */
+                                    comparator: ">=" | ">" | "<=" | "<" | "==" | "!=";
+                                    /** @description lowercase id: letters, digits, `.`, `-` */
+                                    id: string;
+                                    /** @description drift.dataset, drift.share, drift.column.<feature>, performance.<metric>[.decay], predictions.rows, kpi.<name>[.missed]; one * segment matches any name */
+                                    metric: string;
+                                    /** @enum {unknown} */
+                                    severity: "info" | "warning" | "critical";
+                                    /** @description a finite number */
+                                    threshold: number;
+                                    /** @description applies at these tiers only */
+                                    tiers?: number[];
+                                    title?: string;
+                                }[];
+                                /** @enum {string} */
+                                apiVersion: "steward.policy/v1";
+                                classification: {
+                                    rules: {
+                                        description: string;
+                                        /** @enum {unknown} */
+                                        euAiAct?: "minimal" | "limited" | "high-risk" | "prohibited";
+                                        /** @description lowercase id: letters, digits, `.`, `-` */
+                                        id: string;
+                                        note?: string;
+                                        tags?: string[];
+                                        tier?: number;
+                                        when: components["schemas"]["PolicyCondition"];
+                                    }[];
+                                };
+                                considerations: {
+                                    heavy: string;
+                                    /** @description lowercase id: letters, digits, `.`, `-` */
+                                    id: string;
+                                    light: string;
+                                    title: string;
+                                }[];
+                                description?: string;
+                                environments?: {
+                                    /** @description moving these aliases on a governed model is a promotion to this environment */
+                                    aliases?: string[];
+                                    /** @enum {unknown} */
+                                    id: "development" | "qa" | "preproduction" | "production";
+                                    /** @description promotion needs every gate up to and including this step (null: none) */
+                                    requires: string | null;
+                                }[];
+                                matrix: {
+                                    [key: string]: {
+                                        [key: string]: string[];
+                                    };
+                                };
+                                measures: {
+                                    /** @description lowercase id: letters, digits, `.`, `-` */
+                                    consideration: string;
+                                    description: string;
+                                    /** @description all of these satisfy the measure together */
+                                    evidence: ({
+                                        /** @description signers must not have built or signed as developer of what they approve (default false) */
+                                        independent?: boolean;
+                                        /** @enum {string} */
+                                        kind: "signoff";
+                                        roles: ("business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin")[];
+                                        /** @description distinct signers needed (default 1) */
+                                        signers?: number;
+                                    } | {
+                                        /** @description lowercase id: letters, digits, `.`, `-` */
+                                        documentKind: string;
+                                        /** @enum {string} */
+                                        kind: "document";
+                                    } | {
+                                        /** @enum {unknown} */
+                                        comparator: ">=" | ">" | "<=" | "<" | "==";
+                                        /** @enum {string} */
+                                        kind: "check";
+                                        /** @description lowercase id: letters, digits, `.`, `-` */
+                                        metric: string;
+                                        /** @enum {unknown} */
+                                        subgroupAggregate?: "min" | "max" | "ratio" | "difference";
+                                        /** @description a finite number */
+                                        threshold: number;
+                                    } | {
+                                        description?: string;
+                                        /** @enum {string} */
+                                        kind: "monitoring";
+                                        /** @description lowercase id: letters, digits, `.`, `-` */
+                                        monitor: string;
+                                    })[];
+                                    /** @description lowercase id: letters, digits, `.`, `-` */
+                                    id: string;
+                                    /** @description measures that must be satisfied first */
+                                    requires?: string[];
+                                    /** @description lowercase id: letters, digits, `.`, `-` */
+                                    step: string;
+                                    title: string;
+                                }[];
+                                /** @description lowercase id: letters, digits, `.`, `-` */
+                                name: string;
+                                /** @description process templates; a use case follows the first whose tiers and condition match (a pack without processes: every step) */
+                                processes?: {
+                                    appliesWhen?: components["schemas"]["PolicyCondition"];
+                                    description?: string;
+                                    /** @description lowercase id: letters, digits, `.`, `-` */
+                                    id: string;
+                                    /** @description a subsequence of the pack's steps, in their order */
+                                    steps: string[];
+                                    /** @description applies only at these tiers */
+                                    tiers?: number[];
+                                    title: string;
+                                }[];
+                                questionnaire: {
+                                    help?: string;
+                                    /** @description camelCase question id */
+                                    id: string;
+                                    options?: {
+                                        label: string;
+                                        value: string;
+                                    }[];
+                                    /** @description default true */
+                                    required?: boolean;
+                                    text: string;
+                                    /**
+                                     * @description `choice`: one of options; `multi-choice`: a list of options (may be empty); `boolean`
+                                     * @enum {unknown}
+                                     */
+                                    type: "choice" | "multi-choice" | "boolean";
+                                }[];
+                                raci: {
+                                    roles: {
+                                        [key: string]: string;
+                                    };
+                                    /** @description lowercase id: letters, digits, `.`, `-` */
+                                    step: string;
+                                    /** @description lowercase id: letters, digits, `.`, `-` */
+                                    task: string;
+                                    title: string;
+                                }[];
+                                regulations: {
+                                    /** @description lowercase id: letters, digits, `.`, `-` */
+                                    id: string;
+                                    requirements: {
+                                        appliesWhen?: components["schemas"]["PolicyCondition"];
+                                        effective: {
+                                            /** @description YYYY-MM-DD */
+                                            from: string;
+                                            /** @description YYYY-MM-DD */
+                                            until?: string;
+                                        };
+                                        id: string;
+                                        measures: string[];
+                                        note?: string;
+                                        source: string;
+                                        /** @enum {unknown} */
+                                        status?: "in-force" | "pending" | "rescinded";
+                                        title: string;
+                                    }[];
+                                    /** @description lowercase id: letters, digits, `.`, `-` */
+                                    tag: string;
+                                    title: string;
+                                }[];
+                                steps: {
+                                    activities: string[];
+                                    /** @description days the tasks created when an item enters this step are due in (default 14) */
+                                    dueDays?: number;
+                                    /** @description lowercase id: letters, digits, `.`, `-` */
+                                    id: string;
+                                    /**
+                                     * @description use-case: its sign-offs are given once on the use case and hold for every version (scoping); default version
+                                     * @enum {unknown}
+                                     */
+                                    scope?: "use-case" | "version";
+                                    title: string;
+                                }[];
+                                tiers: {
+                                    criticality: string;
+                                    name: string;
+                                    operationalisation: string;
+                                    reviewEveryDays: number;
+                                    tier: number;
+                                }[];
+                                /** @description semantic version */
+                                version: string;
+                            };
                         };
                     };
                 };
@@ -6547,7 +6730,190 @@ export interface paths {
                             status: "draft" | "active" | "retired";
                             version: string;
                         } & {
-                            pack: unknown;
+                            pack: {
+                                /** @description monitoring alert rules each model gets by default at its tier; a model's monitor replaces them by id or adds its own */
+                                alertRules?: {
+                                    /** @enum {unknown} */
+                                    comparator: ">=" | ">" | "<=" | "<" | "==" | "!=";
+                                    /** @description lowercase id: letters, digits, `.`, `-` */
+                                    id: string;
+                                    /** @description drift.dataset, drift.share, drift.column.<feature>, performance.<metric>[.decay], predictions.rows, kpi.<name>[.missed]; one * segment matches any name */
+                                    metric: string;
+                                    /** @enum {unknown} */
+                                    severity: "info" | "warning" | "critical";
+                                    /** @description a finite number */
+                                    threshold: number;
+                                    /** @description applies at these tiers only */
+                                    tiers?: number[];
+                                    title?: string;
+                                }[];
+                                /** @enum {string} */
+                                apiVersion: "steward.policy/v1";
+                                classification: {
+                                    rules: {
+                                        description: string;
+                                        /** @enum {unknown} */
+                                        euAiAct?: "minimal" | "limited" | "high-risk" | "prohibited";
+                                        /** @description lowercase id: letters, digits, `.`, `-` */
+                                        id: string;
+                                        note?: string;
+                                        tags?: string[];
+                                        tier?: number;
+                                        when: components["schemas"]["PolicyCondition"];
+                                    }[];
+                                };
+                                considerations: {
+                                    heavy: string;
+                                    /** @description lowercase id: letters, digits, `.`, `-` */
+                                    id: string;
+                                    light: string;
+                                    title: string;
+                                }[];
+                                description?: string;
+                                environments?: {
+                                    /** @description moving these aliases on a governed model is a promotion to this environment */
+                                    aliases?: string[];
+                                    /** @enum {unknown} */
+                                    id: "development" | "qa" | "preproduction" | "production";
+                                    /** @description promotion needs every gate up to and including this step (null: none) */
+                                    requires: string | null;
+                                }[];
+                                matrix: {
+                                    [key: string]: {
+                                        [key: string]: string[];
+                                    };
+                                };
+                                measures: {
+                                    /** @description lowercase id: letters, digits, `.`, `-` */
+                                    consideration: string;
+                                    description: string;
+                                    /** @description all of these satisfy the measure together */
+                                    evidence: ({
+                                        /** @description signers must not have built or signed as developer of what they approve (default false) */
+                                        independent?: boolean;
+                                        /** @enum {string} */
+                                        kind: "signoff";
+                                        roles: ("business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin")[];
+                                        /** @description distinct signers needed (default 1) */
+                                        signers?: number;
+                                    } | {
+                                        /** @description lowercase id: letters, digits, `.`, `-` */
+                                        documentKind: string;
+                                        /** @enum {string} */
+                                        kind: "document";
+                                    } | {
+                                        /** @enum {unknown} */
+                                        comparator: ">=" | ">" | "<=" | "<" | "==";
+                                        /** @enum {string} */
+                                        kind: "check";
+                                        /** @description lowercase id: letters, digits, `.`, `-` */
+                                        metric: string;
+                                        /** @enum {unknown} */
+                                        subgroupAggregate?: "min" | "max" | "ratio" | "difference";
+                                        /** @description a finite number */
+                                        threshold: number;
+                                    } | {
+                                        description?: string;
+                                        /** @enum {string} */
+                                        kind: "monitoring";
+                                        /** @description lowercase id: letters, digits, `.`, `-` */
+                                        monitor: string;
+                                    })[];
+                                    /** @description lowercase id: letters, digits, `.`, `-` */
+                                    id: string;
+                                    /** @description measures that must be satisfied first */
+                                    requires?: string[];
+                                    /** @description lowercase id: letters, digits, `.`, `-` */
+                                    step: string;
+                                    title: string;
+                                }[];
+                                /** @description lowercase id: letters, digits, `.`, `-` */
+                                name: string;
+                                /** @description process templates; a use case follows the first whose tiers and condition match (a pack without processes: every step) */
+                                processes?: {
+                                    appliesWhen?: components["schemas"]["PolicyCondition"];
+                                    description?: string;
+                                    /** @description lowercase id: letters, digits, `.`, `-` */
+                                    id: string;
+                                    /** @description a subsequence of the pack's steps, in their order */
+                                    steps: string[];
+                                    /** @description applies only at these tiers */
+                                    tiers?: number[];
+                                    title: string;
+                                }[];
+                                questionnaire: {
+                                    help?: string;
+                                    /** @description camelCase question id */
+                                    id: string;
+                                    options?: {
+                                        label: string;
+                                        value: string;
+                                    }[];
+                                    /** @description default true */
+                                    required?: boolean;
+                                    text: string;
+                                    /**
+                                     * @description `choice`: one of options; `multi-choice`: a list of options (may be empty); `boolean`
+                                     * @enum {unknown}
+                                     */
+                                    type: "choice" | "multi-choice" | "boolean";
+                                }[];
+                                raci: {
+                                    roles: {
+                                        [key: string]: string;
+                                    };
+                                    /** @description lowercase id: letters, digits, `.`, `-` */
+                                    step: string;
+                                    /** @description lowercase id: letters, digits, `.`, `-` */
+                                    task: string;
+                                    title: string;
+                                }[];
+                                regulations: {
+                                    /** @description lowercase id: letters, digits, `.`, `-` */
+                                    id: string;
+                                    requirements: {
+                                        appliesWhen?: components["schemas"]["PolicyCondition"];
+                                        effective: {
+                                            /** @description YYYY-MM-DD */
+                                            from: string;
+                                            /** @description YYYY-MM-DD */
+                                            until?: string;
+                                        };
+                                        id: string;
+                                        measures: string[];
+                                        note?: string;
+                                        source: string;
+                                        /** @enum {unknown} */
+                                        status?: "in-force" | "pending" | "rescinded";
+                                        title: string;
+                                    }[];
+                                    /** @description lowercase id: letters, digits, `.`, `-` */
+                                    tag: string;
+                                    title: string;
+                                }[];
+                                steps: {
+                                    activities: string[];
+                                    /** @description days the tasks created when an item enters this step are due in (default 14) */
+                                    dueDays?: number;
+                                    /** @description lowercase id: letters, digits, `.`, `-` */
+                                    id: string;
+                                    /**
+                                     * @description use-case: its sign-offs are given once on the use case and hold for every version (scoping); default version
+                                     * @enum {unknown}
+                                     */
+                                    scope?: "use-case" | "version";
+                                    title: string;
+                                }[];
+                                tiers: {
+                                    criticality: string;
+                                    name: string;
+                                    operationalisation: string;
+                                    reviewEveryDays: number;
+                                    tier: number;
+                                }[];
+                                /** @description semantic version */
+                                version: string;
+                            };
                         };
                     };
                 };
@@ -10171,6 +10537,36 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        PolicyCondition: {
+            equals: string | boolean;
+            /** @description camelCase question id */
+            question: string;
+        } | {
+            in: (string | boolean)[];
+            /** @description camelCase question id */
+            question: string;
+        } | {
+            includes: string;
+            /** @description camelCase question id */
+            question: string;
+        } | {
+            includesAny: string[];
+            /** @description camelCase question id */
+            question: string;
+        } | {
+            isEmpty: boolean;
+            /** @description camelCase question id */
+            question: string;
+        } | {
+            /** @description lowercase id: letters, digits, `.`, `-` */
+            tag: string;
+        } | {
+            all: components["schemas"]["PolicyCondition"][];
+        } | {
+            any: components["schemas"]["PolicyCondition"][];
+        } | {
+            not: components["schemas"]["PolicyCondition"];
+        };
         /** @description RFC 9457 problem details */
         Problem: {
             code: string;

@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import type { PolicyPack } from '../../../src/domain/policy/pack.schema.ts';
 import { api, ok } from '../api/client.ts';
+import type { PolicyPack } from '../api/pack.ts';
 import { useSession } from '../session.tsx';
 import { Async, Badge, Problem, Section, Tabs, TierBadge, when } from '../ui/basics.tsx';
 import { useAction, useLoad } from '../ui/hooks.ts';
