@@ -1,0 +1,196 @@
+/**
+ * The house rules that tools can check, run by `npm test`:
+ * - layers: `src/domain` imports no features, db, http, jobs or cli; `src/lib` imports nothing of
+ *   the project above it; `src/db` imports no features or http; `web/` imports no server code;
+ *   services, repositories and domain code import no Fastify and no `src/http`;
+ * - a feature imports another feature only through its `index.ts` (type-only imports allowed);
+ * - no import cycles (type-only imports do not count: they vanish at run time);
+ * - no source or test file over 600 lines.
+ *
+ * Known debts are listed in `tools/structure-baseline.json`: the check fails on any violation not
+ * listed there, and on a listed one that is gone (so the list only shrinks).
+ */
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, normalize, relative, resolve } from 'node:path';
+import ts from 'typescript';
+
+const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const BASELINE = join(ROOT, 'tools', 'structure-baseline.json');
+const MAX_LINES = 600;
+const SCANNED = ['src', 'test', 'bench', 'web/src', 'web/scripts', 'tools'];
+const SKIP = new Set(['web/src/api/schema.gen.ts']);
+
+interface Edge {
+  from: string;
+  to: string;
+  spec: string;
+  typeOnly: boolean;
+}
+
+function files(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(join(ROOT, dir))) {
+    const rel = `${dir}/${name}`;
+    if (name === 'node_modules' || name === 'dist') continue;
+    if (statSync(join(ROOT, rel)).isDirectory()) out.push(...files(rel));
+    else if (/\.(ts|tsx)$/.test(name) && !SKIP.has(rel)) out.push(rel);
+  }
+  return out;
+}
+
+/** Every import of a file: static imports and re-exports (type-only or not) and dynamic `import()`. */
+function importsOf(file: string, text: string): Edge[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false);
+  const edges: Edge[] = [];
+  const add = (spec: string, typeOnly: boolean) => {
+    if (!spec.startsWith('.')) {
+      edges.push({ from: file, to: spec, spec, typeOnly });
+      return;
+    }
+    edges.push({ from: file, to: normalize(relative(ROOT, resolve(ROOT, dirname(file), spec))), spec, typeOnly });
+  };
+  const visit = (node: ts.Node) => {
+    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
+      const clause = node.importClause;
+      const named = clause?.namedBindings && ts.isNamedImports(clause.namedBindings) ? clause.namedBindings : null;
+      const typeOnly =
+        !!clause &&
+        (clause.isTypeOnly ||
+          (!clause.name && !!named && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly)));
+      add(node.moduleSpecifier.text, typeOnly);
+    } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+      const named = node.exportClause && ts.isNamedExports(node.exportClause) ? node.exportClause : null;
+      add(node.moduleSpecifier.text, node.isTypeOnly || (!!named && named.elements.every((e) => e.isTypeOnly)));
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteral(node.arguments[0])
+    ) {
+      add(node.arguments[0].text, false);
+    } else if (
+      ts.isImportTypeNode(node) &&
+      ts.isLiteralTypeNode(node.argument) &&
+      ts.isStringLiteral(node.argument.literal)
+    ) {
+      add(node.argument.literal.text, true);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return edges;
+}
+
+const under = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
+/** `src/features/<name>` of a path inside a feature folder, or null. */
+const featureOf = (path: string): string | null => /^src\/features\/([^/]+)\//.exec(path)?.[1] ?? null;
+// Shared by every feature, or composition files that wire several (like src/app.ts).
+const SHARED_FEATURE_PARTS = new Set(['common']);
+const COMPOSITION = new Set(['src/app.ts', 'src/features/inventory.ts', 'src/features/feature.ts']);
+
+function violationsOf(edge: Edge): string[] {
+  const { from, to, typeOnly } = edge;
+  const out: string[] = [];
+  const rule = (name: string) => out.push(`${name}: ${from} -> ${edge.spec}`);
+  const project = !edge.spec.startsWith('.') ? null : to;
+  const pkg = project === null ? edge.spec : null;
+
+  if (under(from, 'src/domain')) {
+    if (project && !under(project, 'src/domain') && !under(project, 'src/lib') && project !== 'src/errors.ts')
+      rule('domain imports only domain, lib and errors');
+    if (pkg && /^(fastify|@fastify\/|kysely|pg|better-sqlite3)/.test(pkg)) rule('domain imports no HTTP or SQL');
+  }
+  if (under(from, 'src/lib') && project && !under(project, 'src/lib') && project !== 'src/errors.ts')
+    rule('lib imports only lib and errors');
+  if (under(from, 'src/db') && project && (under(project, 'src/features') || under(project, 'src/http')))
+    rule('db imports no features or http');
+  if (under(from, 'web/src') && project && !under(project, 'web')) rule('the console imports no server code');
+  if (/\.(service|repo|fns)\.ts$/.test(from) || under(from, 'src/domain')) {
+    if (pkg && /^(fastify|@fastify\/)/.test(pkg)) rule('services, repositories and domain use no Fastify');
+    if (project && under(project, 'src/http')) rule('services, repositories and domain use no src/http');
+  }
+  const a = featureOf(from);
+  const b = project ? featureOf(project) : null;
+  if (
+    a &&
+    b &&
+    a !== b &&
+    !SHARED_FEATURE_PARTS.has(b) &&
+    !COMPOSITION.has(from) &&
+    !typeOnly &&
+    project !== `src/features/${b}/index.ts`
+  )
+    rule('a feature imports another only through its index.ts');
+  return out;
+}
+
+/** Cycles among value imports, each reported once by its members in order. */
+function cycles(edges: Edge[], nodes: string[]): string[] {
+  const graph = new Map<string, string[]>(nodes.map((n) => [n, []]));
+  for (const e of edges) if (!e.typeOnly && graph.has(e.from) && graph.has(e.to)) graph.get(e.from)!.push(e.to);
+  // Tarjan's strongly connected components.
+  let index = 0;
+  const idx = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const on = new Set<string>();
+  const found: string[] = [];
+  const strong = (v: string) => {
+    idx.set(v, index);
+    low.set(v, index++);
+    stack.push(v);
+    on.add(v);
+    for (const w of graph.get(v)!) {
+      if (!idx.has(w)) {
+        strong(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+    }
+    if (low.get(v) === idx.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        on.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1) found.push(`import cycle: ${component.sort().join(' <-> ')}`);
+    }
+  };
+  for (const n of nodes) if (!idx.has(n)) strong(n);
+  return found;
+}
+
+function check(): string[] {
+  const all = SCANNED.flatMap(files);
+  const edges: Edge[] = [];
+  const problems: string[] = [];
+  for (const file of all) {
+    const text = readFileSync(join(ROOT, file), 'utf8');
+    const lines = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+    if (lines > MAX_LINES) problems.push(`file over ${MAX_LINES} lines: ${file}`);
+    edges.push(...importsOf(file, text));
+  }
+  for (const e of edges) problems.push(...violationsOf(e));
+  problems.push(
+    ...cycles(
+      edges,
+      all.filter((f) => f.startsWith('src/')),
+    ),
+  );
+  return [...new Set(problems)].sort();
+}
+
+const problems = check();
+if (process.argv.includes('--write-baseline')) {
+  writeFileSync(BASELINE, `${JSON.stringify(problems, null, 2)}\n`);
+  console.log(`wrote ${problems.length} known violations to ${relative(ROOT, BASELINE)}`);
+} else {
+  const known = new Set(JSON.parse(readFileSync(BASELINE, 'utf8')) as string[]);
+  const fresh = problems.filter((p) => !known.has(p));
+  const gone = [...known].filter((p) => !problems.includes(p));
+  for (const p of fresh) console.error(`new violation: ${p}`);
+  for (const p of gone) console.error(`fixed, remove it from tools/structure-baseline.json: ${p}`);
+  if (fresh.length > 0 || gone.length > 0) process.exit(1);
+  console.log(`structure: ${problems.length} known violations, none new`);
+}
