@@ -163,6 +163,12 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     fetchPolicy,
     maxBytes: opts.monitoring?.maxBatchBytes ?? 64 * 1024 * 1024,
     policy: policy.services.context,
+    euAiAct: policy.services.euAiAct,
+    evidence: evidence.services.store,
+    datasets: inventoryReaders.datasets,
+    useCase: inventoryReaders.useCases.get,
+    owner: lifecycle.services.owner,
+    names: lifecycle.services.names,
     createTasks: lifecycle.services.createTasks,
     reauthenticate: lifecycle.services.reauthenticate,
     signDigest: opts.signer.signDigest,
@@ -200,6 +206,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const { authn, limiter, limits, passwords } = identity.services;
   installAuth(app, { authn, limiter, limits, passwords });
   await registerDocs(app, VERSION);
+  for (const f of features) for (const schema of f.schemas ?? []) app.addSchema(schema);
   healthRoutes(app, opts.database);
   await app.register(
     async (api) => {

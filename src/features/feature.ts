@@ -10,6 +10,11 @@ import type { CommandDeps } from './common/deps.ts';
  */
 export interface Feature<S> {
   services: S;
+  /**
+   * Shared JSON schemas (with `$id`) the routes refer to, registered on the root so every scope keeps
+   * the application's validator compiler.
+   */
+  schemas?: object[];
   /** Mounts the feature's routes on the `/api/v1` scope. */
   routes?: (api: App) => void | Promise<void>;
   /** Background job handlers by queue name. */

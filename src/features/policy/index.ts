@@ -1,5 +1,6 @@
 import { systemContext } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
+import { ConditionSchema } from '../../domain/policy/pack.schema.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import { validatePack } from '../../domain/policy/validate.ts';
 import type { Feature, FeatureDeps } from '../feature.ts';
@@ -44,6 +45,9 @@ export function createPolicyFeature(deps: PolicyFeatureDeps) {
     ethics,
     /** The policy in force for a use case (its current assessment and pack). */
     context: createPolicyContextReader(policyRepo),
+    /** The EU AI Act category of the use case's current assessment, or null when not assessed. */
+    euAiAct: async (exec: Executor, useCaseId: string) =>
+      (await policyRepo.currentAssessment(exec, useCaseId))?.eu_ai_act ?? null,
     /** On a database without any pack, install the shipped default pack as the active one. */
     async installDefaultPack(): Promise<void> {
       const { doc, problems } = readPackFile(DEFAULT_PACK_FILE);
@@ -62,6 +66,7 @@ export function createPolicyFeature(deps: PolicyFeatureDeps) {
   };
   return {
     services,
+    schemas: [structuredClone(ConditionSchema)],
     routes: (api) => {
       policyRoutes(api, services);
       assessmentRoutes(api, services);

@@ -8,7 +8,7 @@ import {
   UseCaseRequirements,
 } from './assessment.schema.ts';
 import { contextOf, type App } from '../../http/app-types.ts';
-import { ConditionSchema, packJsonSchema, PolicyPackSchema } from '../../domain/policy/pack.schema.ts';
+import { packJsonSchema, PolicyPackSchema } from '../../domain/policy/pack.schema.ts';
 import { validatePack } from '../../domain/policy/validate.ts';
 import { Timestamp, Uuid } from '../common/common.schema.ts';
 import type { AssessmentService } from './assessments.service.ts';
@@ -36,11 +36,11 @@ const PackInput = Type.Object(
   { additionalProperties: false },
 );
 const IdParams = Type.Object({ id: Uuid });
+// The pack as uploads are validated, so the console's types (generated from the OpenAPI document) are
+// exact; its recursive conditions refer to the shared `PolicyCondition` schema (the feature's `schemas`).
+const PackSchema = structuredClone(PolicyPackSchema);
 
 export function policyRoutes(app: App, { policies }: { policies: PolicyService }): void {
-  // Conditions are recursive: the pack schema refers to them by id, so the console's types (generated
-  // from the OpenAPI document) describe a pack exactly as uploads are validated.
-  app.addSchema(ConditionSchema);
   app.get(
     '/policies/schema',
     {
@@ -128,7 +128,7 @@ export function policyRoutes(app: App, { policies }: { policies: PolicyService }
       schema: {
         tags,
         summary: 'The active pack',
-        response: { 200: Type.Intersect([PackInfo, Type.Object({ pack: PolicyPackSchema })]) },
+        response: { 200: Type.Intersect([PackInfo, Type.Object({ pack: PackSchema })]) },
       },
     },
     async () => {
@@ -145,7 +145,7 @@ export function policyRoutes(app: App, { policies }: { policies: PolicyService }
         tags,
         summary: 'A pack version with its content',
         params: IdParams,
-        response: { 200: Type.Intersect([PackInfo, Type.Object({ pack: PolicyPackSchema })]) },
+        response: { 200: Type.Intersect([PackInfo, Type.Object({ pack: PackSchema })]) },
       },
     },
     async (request) => policies.get(request.params.id),
