@@ -65,6 +65,7 @@ export type Inventory = ReturnType<typeof createInventoryFeature>['services'];
 /** Read-only access to the inventory's tables for other features (through their owning repositories). */
 export const inventoryReaders = {
   useCases: {
+    get: (exec: Executor, id: string) => useCaseRepo.get(exec, id),
     teamOf: (exec: Executor, id: string) => useCaseRepo.teamOf(exec, id),
     lock: (tx: Tx, id: string) => useCaseRepo.lock(tx, id),
     withVersions: (exec: Executor) => useCaseRepo.withVersions(exec),

@@ -1,4 +1,5 @@
 import type { Executor, Tx } from '../../db/database.ts';
+import type { EvidenceTable } from '../../db/schema.ts';
 import type { App } from '../../http/app-types.ts';
 import type { Feature, FeatureDeps } from '../feature.ts';
 import type { DatasetRepo } from '../datasets/datasets.repo.ts';
@@ -23,6 +24,11 @@ export function createEvidenceFeature(deps: EvidenceFeatureDeps) {
     evidence,
     /** The version's evidence rows, oldest first (for the lifecycle's manifests). */
     rows: (exec: Executor, versionId: string) => evidenceRepo.ofVersion(exec, versionId),
+    /** Evidence other features record themselves (monitor configurations, monitoring alerts). */
+    store: {
+      insert: (tx: Tx, row: EvidenceTable) => evidenceRepo.insert(tx, row),
+      ofVersion: (exec: Executor, versionId: string) => evidenceRepo.ofVersion(exec, versionId),
+    },
   };
   return {
     services,

@@ -70,7 +70,16 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     signDigest: deps.signDigest,
     ...(deps.recordDocument ? { recordDocument: deps.recordDocument } : {}),
   });
-  const services = { lifecycle, signing, useCases, createTasks: core.createSubjectTasks, reauthenticate };
+  const services = {
+    lifecycle,
+    signing,
+    useCases,
+    createTasks: core.createSubjectTasks,
+    reauthenticate,
+    /** A version's owner (id, use case, team) by name, and its names by id. */
+    owner: (exec: Executor, model: string, version: number) => lifecycleRepo.owner(exec, model, version),
+    names: (exec: Executor, versionId: string) => lifecycleRepo.names(exec, versionId),
+  };
   return {
     services,
     routes: (api) => lifecycleRoutes(api, { lifecycle, signing, useCases }),

@@ -365,3 +365,5 @@ export function windowMetrics(
   }
   return out;
 }
+
+export type ComputeService = ReturnType<typeof createComputeService>;

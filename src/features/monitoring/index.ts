@@ -1,32 +1,31 @@
 import type { Clock } from '../../clock.ts';
 import type { RequestContext } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
-import { effectiveRules, evaluateRules, health, type AlertRule, type Health } from '../../domain/monitoring/alerts.ts';
+import type { TaskTable } from '../../db/schema.ts';
 import type { TaskSpec } from '../../domain/lifecycle/tasks.ts';
+import { health, type Health } from '../../domain/monitoring/alerts.ts';
 import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
-import { notFound } from '../../errors.ts';
 import type { App } from '../../http/app-types.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
-import type { Feature, FeatureDeps } from '../feature.ts';
-import { datasetRepo } from '../datasets/datasets.repo.ts';
-import { evidenceRepo } from '../evidence/evidence.repo.ts';
+import type { DatasetRepo } from '../datasets/datasets.repo.ts';
+import type { EvidenceRepo } from '../evidence/evidence.repo.ts';
 import type { FetchPolicy } from '../evidence/sources.ts';
-import type { PolicyContext } from '../lifecycle/governance.ts';
-import { lifecycleRepo } from '../lifecycle/lifecycle.repo.ts';
+import type { Feature, FeatureDeps } from '../feature.ts';
+import type { VersionOwner } from '../lifecycle/lifecycle.repo.ts';
 import type { SigningCredentials } from '../lifecycle/signing.service.ts';
-import { policyRepo } from '../policy/policy.repo.ts';
-import { useCaseRepo } from '../use-cases/use-cases.repo.ts';
-import type { TaskTable } from '../../db/schema.ts';
+import type { PolicyContext } from '../policy/index.ts';
+import type { UseCaseRecord } from '../use-cases/use-cases.repo.ts';
 import { alertRoutes } from './alerts.routes.ts';
 import { createAlertsService } from './alerts.service.ts';
 import { createComputeService } from './compute.service.ts';
 import { createIngestService } from './ingest.service.ts';
+import { createKpiRules } from './kpis.service.ts';
+import { createSweeper, createWindowScheduler, WINDOW_JOB, windowJob } from './monitoring.jobs.ts';
 import { monitoringRepo as repo } from './monitoring.repo.ts';
 import { monitoringRoutes } from './monitoring.routes.ts';
+import { createMonitoringQueries } from './monitoring.service.ts';
 import { createMonitorsService } from './monitors.service.ts';
 import { createOversightService } from './oversight.service.ts';
-
-const JOB = 'monitoring.window';
 
 export interface MonitoringFeatureDeps extends FeatureDeps {
   queue: JobQueue;
@@ -34,8 +33,17 @@ export interface MonitoringFeatureDeps extends FeatureDeps {
   /** Largest ingest batch / reference dataset, in bytes. */
   maxBytes: number;
   maxRecords?: number;
-  /** The use case's current policy context (pack, tier). */
+  /** The use case's current policy context (pack, tier), from the policy feature. */
   policy: (exec: Executor, useCaseId: string) => Promise<PolicyContext | null>;
+  /** The EU AI Act category of the use case's current assessment (Art. 73 deadlines). */
+  euAiAct: (exec: Executor, useCaseId: string) => Promise<string | null>;
+  /** Evidence rows of a version: monitor configurations and alerts are recorded as evidence. */
+  evidence: Pick<EvidenceRepo, 'insert' | 'ofVersion'>;
+  datasets: Pick<DatasetRepo, 'resolveVersion'>;
+  useCase: (exec: Executor, id: string) => Promise<UseCaseRecord | undefined>;
+  /** The version's owner by name, and its names by id (from the lifecycle). */
+  owner: (exec: Executor, model: string, version: number) => Promise<VersionOwner | undefined>;
+  names: (exec: Executor, versionId: string) => Promise<{ model: string; version: number } | undefined>;
   createTasks: (
     tx: Tx,
     subject: { type: 'model-version' | 'use-case'; id: string; team: string },
@@ -52,71 +60,43 @@ export interface MonitoringFeatureDeps extends FeatureDeps {
 
 /** Production monitoring: ingestion, drift and performance windows, alerts, incidents, oversight. */
 export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
-  const { db, queue } = deps;
-  const base = { db: deps.db, transact: deps.transact, audit: deps.audit, clock: deps.clock, ids: deps.ids, repo };
-  const owner = (exec: Executor, model: string, version: number) => lifecycleRepo.owner(exec, model, version);
+  const { db, queue, owner, events } = deps;
+  const base = { db, transact: deps.transact, audit: deps.audit, clock: deps.clock, ids: deps.ids, repo };
   const packOf = async (exec: Executor, useCaseId: string) => (await deps.policy(exec, useCaseId))?.pack ?? null;
-
-  const touched = async (versionId: string, starts: number[]) => {
-    for (const start of starts) await queue.send(JOB, { versionId, start }, `${versionId}:${start}`);
-  };
-  const kick = async (versionId: string) => touched(versionId, await repo.dirtyOf(db, versionId));
+  const scheduler = createWindowScheduler({ db, queue, repo });
 
   const monitors = createMonitorsService({
     ...base,
-    evidence: evidenceRepo,
-    datasets: datasetRepo,
+    evidence: deps.evidence,
+    datasets: deps.datasets,
     owner,
     pack: packOf,
     fetchPolicy: deps.fetchPolicy,
     maxBytes: deps.maxBytes,
     reconfigured: (tx, versionId, windowMs) => repo.rebuildWindows(tx, versionId, windowMs),
-    kick,
-    events: deps.events,
+    kick: scheduler.kick,
+    events,
   });
-  const windowMs = async (exec: Executor, versionId: string) =>
-    ((await monitors.current(exec, versionId))?.config.windowSeconds ?? 86_400) * 1000;
-
   const alerts = createAlertsService({
     ...base,
-    evidence: evidenceRepo,
+    evidence: deps.evidence,
     assessment: async (exec, useCaseId) => {
-      const [p, a] = await Promise.all([deps.policy(exec, useCaseId), policyRepo.currentAssessment(exec, useCaseId)]);
-      return p && a ? { pack: p.pack, euAiAct: a.eu_ai_act } : null;
+      const [p, euAiAct] = await Promise.all([deps.policy(exec, useCaseId), deps.euAiAct(exec, useCaseId)]);
+      return p && euAiAct ? { pack: p.pack, euAiAct } : null;
     },
-    useCaseTeam: (exec, id) => useCaseRepo.teamOf(exec, id),
+    useCaseTeam: async (exec, id) => (await deps.useCase(exec, id))?.ownerTeam,
     createTasks: deps.createTasks,
-    events: deps.events,
+    events,
   });
-
-  /** A KPI value arrived: the use case's KPI rules run on its latest value. */
-  const kpiRecorded = async (tx: Tx, ctx: RequestContext, useCaseId: string, kpi: string) => {
-    const uc = await useCaseRepo.get(tx, useCaseId);
-    const latest = await repo.latestKpi(tx, useCaseId, kpi);
-    const def = uc?.kpis.find((k) => k.name === kpi);
-    const policy = await deps.policy(tx, useCaseId);
-    if (!uc || !latest || !def || !policy) return;
-    const missed = def.direction === 'at-least' ? latest.value < def.target : latest.value > def.target;
-    const rules = effectiveRules((policy.pack.alertRules ?? []) as AlertRule[], policy.tier, []).filter((r) =>
-      r.metric.startsWith('kpi.'),
-    );
-    await alerts.apply(
-      tx,
-      ctx,
-      { useCaseId, team: uc.ownerTeam, versionId: null, label: `use case ${uc.name}` },
-      evaluateRules(rules, { [`kpi.${kpi}`]: latest.value, [`kpi.${kpi}.missed`]: missed ? 1 : 0 }),
-      latest.ts_ms,
-    );
-  };
-
   const ingest = createIngestService({
     ...base,
     owner,
     useCase: async (exec, id) => {
-      const uc = await useCaseRepo.get(exec, id);
+      const uc = await deps.useCase(exec, id);
       return uc && { id: uc.id, team: uc.ownerTeam, kpis: uc.kpis };
     },
-    windowMs,
+    windowMs: async (exec, versionId) =>
+      ((await monitors.current(exec, versionId))?.config.windowSeconds ?? 86_400) * 1000,
     profileSpec: async (exec, versionId) => {
       const m = await monitors.current(exec, versionId);
       return (
@@ -132,12 +112,11 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
         )
       );
     },
-    touched,
-    kpiRecorded,
+    touched: scheduler.touched,
+    kpiRecorded: createKpiRules({ repo, alerts, policy: deps.policy, useCase: deps.useCase }),
     maxBytes: deps.maxBytes,
     maxRecords: deps.maxRecords ?? 1_000_000,
   });
-
   const compute = createComputeService({
     db,
     transact: deps.transact,
@@ -147,8 +126,8 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
     alerts,
     subject: async (exec, versionId) => {
       // By id: its names, then the owner the lifecycle resolves for every version.
-      const names = await lifecycleRepo.names(exec, versionId);
-      const s = names && (await lifecycleRepo.owner(exec, names.model, names.version));
+      const names = await deps.names(exec, versionId);
+      const s = names && (await owner(exec, names.model, names.version));
       if (!names || !s) return null;
       const policy = await deps.policy(exec, s.useCaseId);
       return {
@@ -158,7 +137,7 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
       };
     },
     evaluated: async (exec, versionId) => {
-      const evaluations = (await evidenceRepo.ofVersion(exec, versionId)).filter((e) => e.kind === 'evaluation');
+      const evaluations = (await deps.evidence.ofVersion(exec, versionId)).filter((e) => e.kind === 'evaluation');
       const last = evaluations[evaluations.length - 1];
       if (!last) return {};
       return Object.fromEntries(
@@ -168,174 +147,40 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
       );
     },
   });
-  queue.work(JOB, async (data) => {
-    const versionId = String(data.versionId);
-    const start = Number(data.start);
-    await compute.computeWindow(versionId, start);
-    // Records that arrived while it ran raised the generation: compute it again.
-    const w = await repo.window(db, versionId, start);
-    if (w && w.generation > w.computed_generation && w.lease_until_ms === null) await touched(versionId, [start]);
-  });
-
   const oversight = createOversightService({
     ...base,
     owner,
     reauthenticate: deps.reauthenticate,
     signDigest: deps.signDigest,
   });
-
-  const modelHealth = createModelHealthReader(deps.clock);
-
-  /** Health of a version: from its unresolved alerts and how recent its data is (windows of `windowMs`). */
-  async function healthOf(exec: Executor, versionId: string, windowMs: number): Promise<Health> {
-    const [severities, last] = await Promise.all([
-      repo.openSeverities(exec, [versionId]),
-      repo.lastData(exec, [versionId]),
-    ]);
-    return health(severities.get(versionId) ?? [], last.get(versionId) ?? null, deps.clock.now().getTime(), windowMs);
-  }
-
-  let sweeper: NodeJS.Timeout | undefined;
-  const sweep = async () => {
-    for (const w of await repo.dirtyWindows(db, deps.clock.now().getTime(), 1000))
-      await touched(w.model_version_id, [w.window_start_ms]);
-  };
-
-  const feature = {
+  const queries = createMonitoringQueries({
+    db,
+    clock: deps.clock,
+    repo,
     monitors,
-    ingest,
     alerts,
-    oversight,
-    modelHealth,
+    owner,
+    useCase: deps.useCase,
+  });
+  const sweeper = createSweeper({
+    queue,
+    scheduler,
+    clock: deps.clock,
+    everyMs: deps.sweepMs ?? 60_000,
+    onError: deps.onError,
+  });
 
-    async windows(model: string, version: number, q: { from?: string; to?: string; limit: number }) {
-      const o = await owner(db, model, version);
-      if (!o) throw notFound('model version', `${model}/${version}`);
-      const monitor = await monitors.current(db, o.versionId);
-      const size = (monitor?.config.windowSeconds ?? 86_400) * 1000;
-      const to = q.to ? Date.parse(q.to) : Number.MAX_SAFE_INTEGER;
-      const from = q.from ? Date.parse(q.from) : 0;
-      const rows = await repo.latestWindows(db, o.versionId, from, to, q.limit);
-      const items = rows.map((w) => ({
-        start: new Date(w.window_start_ms).toISOString(),
-        end: new Date(w.window_end_ms).toISOString(),
-        rows: w.rows,
-        labelled: w.labelled,
-        pending: w.generation > w.computed_generation,
-        computedAt: w.computed_at,
-        monitor: w.config_id,
-        drift: w.drift === null ? null : JSON.parse(w.drift),
-        performance: w.performance === null ? null : JSON.parse(w.performance),
-      }));
-      return {
-        model,
-        version,
-        monitor: monitor?.id ?? null,
-        windowSeconds: size / 1000,
-        health: await healthOf(db, o.versionId, size),
-        items,
-      };
-    },
-
-    async batches(model: string, version: number, limit: number) {
-      const o = await owner(db, model, version);
-      if (!o) throw notFound('model version', `${model}/${version}`);
-      return {
-        items: (await repo.batches(db, o.versionId, limit)).map((b) => ({
-          id: b.id,
-          kind: b.kind,
-          format: b.format,
-          digest: b.digest,
-          bytes: b.bytes,
-          accepted: b.accepted,
-          duplicates: b.duplicates,
-          rejected: b.rejected,
-          reasons: JSON.parse(b.reasons) as unknown[],
-          receivedAt: b.received_at,
-          receivedBy: b.received_by,
-        })),
-      };
-    },
-
-    async kpiValues(useCaseId: string, kpi: string, q: { from?: string; to?: string; limit: number }) {
-      const uc = await useCaseRepo.get(db, useCaseId);
-      if (!uc) throw notFound('use case', useCaseId);
-      const def = uc.kpis.find((k) => k.name === kpi);
-      if (!def) throw notFound(`KPI of use case ${useCaseId}`, kpi);
-      const values = await repo.kpiValues(
-        db,
-        useCaseId,
-        kpi,
-        q.from ? Date.parse(q.from) : 0,
-        q.to ? Date.parse(q.to) : Number.MAX_SAFE_INTEGER,
-        q.limit,
-      );
-      const meets = (v: number) => (def.direction === 'at-least' ? v >= def.target : v <= def.target);
-      return {
-        kpi: def,
-        items: values.map((v) => ({
-          timestamp: new Date(v.ts_ms).toISOString(),
-          value: v.value,
-          meetsTarget: meets(v.value),
-        })),
-      };
-    },
-
-    async listAlerts(q: {
-      state: string;
-      useCase?: string;
-      model?: string;
-      version?: number;
-      limit: number;
-      after?: string;
-    }) {
-      let versionId: string | undefined;
-      if (q.model !== undefined) {
-        const o = q.version === undefined ? undefined : await owner(db, q.model, q.version);
-        if (!o) throw notFound('model version', `${q.model}/${q.version ?? '?'}`);
-        versionId = o.versionId;
-      }
-      const states = q.state === 'all' ? undefined : q.state === 'unresolved' ? ['open', 'acknowledged'] : [q.state];
-      return alerts.list(
-        {
-          ...(versionId ? { versionId } : {}),
-          ...(q.useCase ? { useCaseId: q.useCase } : {}),
-          ...(states ? { states } : {}),
-        },
-        q.limit,
-        q.after,
-      );
-    },
-
-    async start(): Promise<void> {
-      await queue.start();
-      // An unmigrated database must not keep the server from starting (it reports 503 instead).
-      try {
-        await sweep();
-      } catch (err) {
-        deps.onError(err, 'resuming monitoring windows');
-      }
-      sweeper = setInterval(
-        () => void sweep().catch((err) => deps.onError(err, 'monitoring sweep')),
-        deps.sweepMs ?? 60_000,
-      );
-      sweeper.unref();
-    },
-
-    async stop(): Promise<void> {
-      if (sweeper) clearInterval(sweeper);
-      await queue.stop();
-    },
-  };
+  const services = { monitors, ingest, alerts, oversight, ...queries };
   return {
-    services: feature,
+    services,
     routes: async (api: App) => {
-      await api.register(async (scope) => monitoringRoutes(scope as App, feature));
-      alertRoutes(api, feature);
+      await api.register(async (scope) => monitoringRoutes(scope as App, services));
+      alertRoutes(api, services);
     },
-    start: feature.start,
-    stop: feature.stop,
-  } satisfies Feature<typeof feature>;
+    jobs: { [WINDOW_JOB]: windowJob({ db, repo, compute, scheduler }) },
+    start: sweeper.start,
+    stop: sweeper.stop,
+  } satisfies Feature<typeof services>;
 }
 
 export type MonitoringFeature = ReturnType<typeof createMonitoringFeature>['services'];
