@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import type { Executor, Tx } from '../../db/database.ts';
+import { lockRows } from '../../db/locks.ts';
 import { translateConstraints } from '../../db/errors.ts';
 import type { ApiTokenTable, SessionTable, UserTable } from '../../db/schema.ts';
 import type { Role, RoleAssignment, TokenScope } from '../../domain/authz.ts';
@@ -89,19 +89,11 @@ export const identityRepo = {
 
   /** Takes a user's row lock before a read-modify-write (see modelRepo.lock). */
   async lockUser(tx: Tx, id: string): Promise<void> {
-    await tx
-      .updateTable('users')
-      .set({ revision: sql<number>`revision` })
-      .where('id', '=', id)
-      .execute();
+    await lockRows(tx, 'users', 'revision').where('id', '=', id).execute();
   },
 
   async lockUserByName(tx: Tx, username: string): Promise<void> {
-    await tx
-      .updateTable('users')
-      .set({ revision: sql<number>`revision` })
-      .where('username', '=', username)
-      .execute();
+    await lockRows(tx, 'users', 'revision').where('username', '=', username).execute();
   },
 
   /**
@@ -110,9 +102,7 @@ export const identityRepo = {
    * statement, so such commands always lock in the same order.
    */
   async lockOrgAdmins(tx: Tx): Promise<void> {
-    await tx
-      .updateTable('users')
-      .set({ revision: sql<number>`revision` })
+    await lockRows(tx, 'users', 'revision')
       .where('id', 'in', (eb) =>
         eb.selectFrom('role_assignments').select('user_id').where('scope', '=', '*').where('role', '=', 'admin'),
       )

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import { translateConstraints } from '../../db/errors.ts';
 import type { Executor, Tx } from '../../db/database.ts';
+import { lockRows } from '../../db/locks.ts';
 import type {
   DeploymentTable,
   LifecycleStateTable,
@@ -48,11 +48,7 @@ export const lifecycleRepo = {
 
   /** Serialises sign-offs on a use case (row lock on PostgreSQL). */
   async lockUseCase(tx: Tx, id: string): Promise<void> {
-    await tx
-      .updateTable('use_cases')
-      .set({ updated_at: sql`updated_at` })
-      .where('id', '=', id)
-      .execute();
+    await lockRows(tx, 'use_cases', 'revision').where('id', '=', id).execute();
   },
 
   async useCaseState(db: Executor, useCaseId: string): Promise<UseCaseStateTable | undefined> {

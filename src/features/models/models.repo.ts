@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor, Tx } from '../../db/database.ts';
+import { lockRows } from '../../db/locks.ts';
 import { translateConstraints } from '../../db/errors.ts';
 import type { ModelTable } from '../../db/schema.ts';
 import { conflict, DomainError } from '../../errors.ts';
@@ -216,11 +217,7 @@ export const modelRepo = {
    * waits instead of failing the revision check (a no-op on SQLite, whose writes are serial).
    */
   async lock(tx: Tx, name: string): Promise<void> {
-    await tx
-      .updateTable('models')
-      .set({ revision: sql<number>`revision` })
-      .where('name', '=', name)
-      .execute();
+    await lockRows(tx, 'models', 'revision').where('name', '=', name).execute();
   },
 
   async deleteAlias(tx: Tx, modelId: string, alias: string): Promise<boolean> {

@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import type { Executor, Tx } from '../../db/database.ts';
+import { lockRows } from '../../db/locks.ts';
 import { translateConstraints } from '../../db/errors.ts';
 import type { AssessmentTable, PolicyPackTable } from '../../db/schema.ts';
 import { conflict } from '../../errors.ts';
@@ -43,11 +43,7 @@ export const policyRepo = {
    * assessment never lands under a pack that is being replaced without being re-evaluated.
    */
   async lockActivePack(tx: Tx): Promise<void> {
-    await tx
-      .updateTable('policy_packs')
-      .set({ status: sql<string>`status` })
-      .where('status', '=', 'active')
-      .execute();
+    await lockRows(tx, 'policy_packs', 'status').where('status', '=', 'active').execute();
   },
 
   /** Retires the active pack and activates `id`, in that order (one active pack at a time). */
@@ -108,9 +104,7 @@ export const policyRepo = {
 
   /** Takes a use case's current assessment row lock before a read-modify-write. */
   async lockCurrent(tx: Tx, useCaseId: string): Promise<void> {
-    await tx
-      .updateTable('assessments')
-      .set({ current: 1 })
+    await lockRows(tx, 'assessments', 'current')
       .where('use_case_id', '=', useCaseId)
       .where('current', '=', 1)
       .execute();

@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import type { Executor, Tx } from '../../db/database.ts';
+import { lockRows } from '../../db/locks.ts';
 import { translateConstraints } from '../../db/errors.ts';
 import type { UseCaseTable } from '../../db/schema.ts';
 import { conflict } from '../../errors.ts';
@@ -82,11 +82,7 @@ export const useCaseRepo = {
 
   /** Takes the row lock before a read-modify-write (see modelRepo.lock). */
   async lock(tx: Tx, id: string): Promise<void> {
-    await tx
-      .updateTable('use_cases')
-      .set({ revision: sql<number>`revision` })
-      .where('id', '=', id)
-      .execute();
+    await lockRows(tx, 'use_cases', 'revision').where('id', '=', id).execute();
   },
 
   /** Writes `u` only if the stored revision is still `expectedRevision`; false when it moved on. */

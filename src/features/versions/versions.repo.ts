@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor, Tx } from '../../db/database.ts';
+import { lockRows } from '../../db/locks.ts';
 import type { ModelVersionTable } from '../../db/schema.ts';
 import type { TagsPatch } from '../common/common.schema.ts';
 import { parseJson } from '../common/common.schema.ts';
@@ -228,9 +229,7 @@ export const versionRepo = {
 
   /** Takes the version's row lock before a read-modify-write (see modelRepo.lock). */
   async lock(tx: Tx, modelName: string, version: number): Promise<void> {
-    await tx
-      .updateTable('model_versions')
-      .set({ revision: sql<number>`revision` })
+    await lockRows(tx, 'model_versions', 'revision')
       .where('model_id', '=', (eb) => eb.selectFrom('models').select('id').where('name', '=', modelName))
       .where('version', '=', version)
       .execute();
