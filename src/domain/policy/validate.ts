@@ -21,12 +21,6 @@ const RACI_ROLES = [
 
 let validateShape: ReturnType<typeof compileSchema> | undefined;
 
-/**
- * Validates a policy pack: first its shape against the published JSON Schema, then its meaning:
- * unique ids, conditions that name real questions and offered answers, measures that name real
- * considerations and steps, no prerequisite cycles, a matrix cell for every tier and
- * consideration, regulations that some rule can switch on, one Accountable per RACI task.
- */
 /** Deepest nesting of arrays and objects in a document (iterative: hostile input must not exhaust the stack). */
 function depthOf(doc: unknown, limit: number): number {
   const stack: [unknown, number][] = [[doc, 0]];
@@ -43,6 +37,12 @@ function depthOf(doc: unknown, limit: number): number {
 
 const MAX_DEPTH = 40;
 
+/**
+ * Validates a policy pack: first its shape against the published JSON Schema, then its meaning:
+ * unique ids, conditions that name real questions and offered answers, measures that name real
+ * considerations and steps, no prerequisite cycles, a matrix cell for every tier and
+ * consideration, regulations that some rule can switch on, one Accountable per RACI task.
+ */
 export function validatePack(doc: unknown): { pack: PolicyPack | null; problems: PackProblem[] } {
   if (depthOf(doc, MAX_DEPTH) > MAX_DEPTH)
     return {

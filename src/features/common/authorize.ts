@@ -3,11 +3,6 @@ import { can, ORGANISATION, rolesGranting, type Permission } from '../../domain/
 import { DomainError } from '../../errors.ts';
 
 /**
- * Object-level authorisation inside services: throws `forbidden` unless the caller may exercise
- * `permission` on something owned by `team` (ORGANISATION for organisation-level acts). The system
- * context (no principal) is trusted: it is only used by start-up code.
- */
-/**
  * Acting on one's own account through an API token (new tokens, revocations, profile, password)
  * needs the token's `write` scope: a read-only token must not be able to mint or revoke credentials.
  */
@@ -21,6 +16,11 @@ export function requireWriteScope(ctx: RequestContext, what: string): void {
   }
 }
 
+/**
+ * Object-level authorisation inside services: throws `forbidden` unless the caller may exercise
+ * `permission` on something owned by `team` (ORGANISATION for organisation-level acts). The system
+ * context (no principal) is trusted: it is only used by start-up code.
+ */
 export function authorize(ctx: RequestContext, permission: Permission, team: string): void {
   const p = ctx.principal;
   if (p === null || can(p, permission, team)) return;

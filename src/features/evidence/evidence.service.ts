@@ -269,10 +269,6 @@ export function createEvidenceService({
       }
     },
 
-    /**
-     * Records a document (model card, DPIA, deployment plan, ...) as evidence of a version: its kind
-     * is what policy `document` measures ask for; the content (Markdown) or a URI with its digest.
-     */
     /** Runs the registration checks of a new governed version and records them as evidence, in the registering transaction. */
     async recordRegistrationChecks(
       tx: Tx,
@@ -311,6 +307,10 @@ export function createEvidenceService({
       });
     },
 
+    /**
+     * Records a document (model card, DPIA, deployment plan, ...) as evidence of a version: its kind
+     * is what policy `document` measures ask for; the content (Markdown) or a URI with its digest.
+     */
     async addDocument(
       ctx: RequestContext,
       model: string,

@@ -187,13 +187,13 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
       });
     },
 
-    /** Whether `version` may run in `environment` now: its gates pass, it was promoted there, nothing rejected it. */
     /** Why a promotion of the version to `environment` would be blocked now (empty: it would pass). */
     async gateReasons(model: string, version: number, environment: Environment): Promise<string[]> {
       const g = await core.load(db, model, version);
       return [...((await deps.holds?.(db, g.owner.versionId)) ?? []), ...reasonsAgainst(g, environment)];
     },
 
+    /** Whether `version` may run in `environment` now: its gates pass, it was promoted there, nothing rejected it. */
     async check(
       model: string,
       version: number,
