@@ -3,7 +3,8 @@
  * - layers: `src/domain` imports no features, db, http, jobs or cli; `src/lib` imports nothing of
  *   the project above it; `src/db` imports no features or http; `web/` imports no server code;
  *   services, repositories and domain code import no Fastify and no `src/http`;
- * - a feature imports another feature only through its `index.ts` (type-only imports allowed);
+ * - a feature imports another feature only through its `index.ts` (type-only imports allowed), and
+ *   a console page no other area's page (shared pieces live in `web/src/components`);
  * - no import cycles (type-only imports do not count: they vanish at run time);
  * - no source or test file over 600 lines.
  *
@@ -105,6 +106,9 @@ function violationsOf(edge: Edge): string[] {
   if (under(from, 'src/db') && project && (under(project, 'src/features') || under(project, 'src/http')))
     rule('db imports no features or http');
   if (under(from, 'web/src') && project && !under(project, 'web')) rule('the console imports no server code');
+  const page = (path: string) => /^web\/src\/pages\/([^/]+)\//.exec(path)?.[1] ?? null;
+  if (project && page(from) && page(project) && page(from) !== page(project))
+    rule('a console page imports no other area (shared pieces live in web/src/components)');
   if (/\.(service|repo|fns)\.ts$/.test(from) || under(from, 'src/domain')) {
     if (pkg && /^(fastify|@fastify\/)/.test(pkg)) rule('services, repositories and domain use no Fastify');
     if (project && under(project, 'src/http')) rule('services, repositories and domain use no src/http');

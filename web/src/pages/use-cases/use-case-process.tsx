@@ -1,12 +1,12 @@
 import { useState } from 'react';
-import { api, ok } from '../api/client.ts';
-import { GateSteps } from './gate-steps.tsx';
-import { packById } from '../api/pack.ts';
-import { Async, Badge, Dialog, Field, Problem, Section, when } from '../ui/basics.tsx';
-import { TimeSeries } from '../ui/charts.tsx';
-import { useAction, useLoad } from '../ui/hooks.ts';
-import { SignatureForm } from './signature-form.tsx';
-import { Signatures } from './signatures-table.tsx';
+import { api, ok } from '../../api/client.ts';
+import { GateSteps } from '../../components/gate-steps.tsx';
+import { packById } from '../../api/pack.ts';
+import { Async, Badge, Dialog, Field, Problem, Section, when } from '../../ui/basics.tsx';
+import { TimeSeries } from '../../ui/charts.tsx';
+import { useAction, useLoad } from '../../ui/hooks.ts';
+import { SignatureForm } from '../../components/signature-form.tsx';
+import { Signatures } from '../../components/signatures-table.tsx';
 
 /** The use case's own steps (scoping, ideation): gates, documents, signatures and moving on. */
 export function UseCaseProcess({ id }: { id: string }) {
@@ -299,132 +299,6 @@ export function Alignment({ id }: { id: string }) {
         )}
       </Async>
     </Section>
-  );
-}
-
-/** Incidents of the use case, and opening one (serious incidents of high-risk use cases carry an Art. 73 deadline). */
-export function Incidents({ useCaseId }: { useCaseId: string }) {
-  const incidents = useLoad(() => loadIncidents(useCaseId), [useCaseId]);
-  const [title, setTitle] = useState('');
-  const [severity, setSeverity] = useState<'minor' | 'major' | 'serious'>('major');
-  const [category, setCategory] = useState('');
-  const open = useAction(async () => {
-    ok(
-      await api.POST('/api/v1/use-cases/{id}/incidents', {
-        params: { path: { id: useCaseId } },
-        body: { title, severity, ...(category ? { category: category as 'standard' } : {}) },
-      }),
-    );
-    setTitle('');
-    incidents.reload();
-  });
-  return (
-    <Section title="Incidents">
-      <Async state={incidents}>{(items) => <IncidentTable items={items} onChanged={incidents.reload} />}</Async>
-      <form
-        className="form inline"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void open.act();
-        }}
-      >
-        <Field label="Incident title">
-          <input value={title} onChange={(e) => setTitle(e.target.value)} required />
-        </Field>
-        <Field label="Severity">
-          <select value={severity} onChange={(e) => setSeverity(e.target.value as typeof severity)}>
-            {['minor', 'major', 'serious'].map((x) => (
-              <option key={x}>{x}</option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Art. 73 category">
-          <select value={category} onChange={(e) => setCategory(e.target.value)}>
-            <option value="">none</option>
-            {['standard', 'widespread', 'critical-infrastructure', 'death'].map((x) => (
-              <option key={x}>{x}</option>
-            ))}
-          </select>
-        </Field>
-        <button type="submit" disabled={open.busy}>
-          Open incident
-        </button>
-      </form>
-      <Problem error={open.error} />
-    </Section>
-  );
-}
-
-type IncidentItem = Awaited<ReturnType<typeof loadIncidents>>[number];
-/** Incidents, newest first: of one use case, or all of them. */
-export async function loadIncidents(useCase?: string) {
-  return ok(await api.GET('/api/v1/incidents', { params: { query: { limit: 200, ...(useCase ? { useCase } : {}) } } }))
-    .items;
-}
-
-/** Incidents with their reporting deadlines, reported and closed by whom. */
-export function IncidentTable({ items, onChanged }: { items: IncidentItem[]; onChanged: () => void }) {
-  const act = useAction(async (id: string, what: 'report' | 'close') => {
-    if (what === 'report') ok(await api.POST('/api/v1/incidents/{id}/report', { params: { path: { id } }, body: {} }));
-    else ok(await api.POST('/api/v1/incidents/{id}/close', { params: { path: { id } }, body: {} }));
-    onChanged();
-  });
-  if (items.length === 0) return <p className="muted">No incident.</p>;
-  return (
-    <>
-      <table className="grid">
-        <thead>
-          <tr>
-            <th scope="col">Opened</th>
-            <th scope="col">Incident</th>
-            <th scope="col">Severity</th>
-            <th scope="col">Report due (Art. 73)</th>
-            <th scope="col">State</th>
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((i) => (
-            <tr key={i.id}>
-              <td>{when(i.openedAt)}</td>
-              <td>{i.title}</td>
-              <td>
-                {i.severity}
-                {i.category ? ` · ${i.category}` : ''}
-              </td>
-              <td>
-                {i.reportDueAt ? (
-                  <>
-                    {when(i.reportDueAt)} {i.overdue && <Badge value="overdue" />}
-                  </>
-                ) : (
-                  '—'
-                )}
-                {i.reported && <div className="sub">reported {when(i.reported.at)}</div>}
-              </td>
-              <td>
-                <Badge value={i.state} />
-              </td>
-              <td className="actions">
-                {i.reportDueAt && !i.reported && (
-                  <button type="button" className="secondary" onClick={() => void act.act(i.id, 'report')}>
-                    Record report
-                  </button>
-                )}
-                {i.state !== 'closed' && (
-                  <button type="button" className="secondary" onClick={() => void act.act(i.id, 'close')}>
-                    Close
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <Problem error={act.error} />
-    </>
   );
 }
 

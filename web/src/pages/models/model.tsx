@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import { api, ok } from '../api/client.ts';
-import { Link, enc, navigate } from '../router.tsx';
-import { Async, Badge, Field, Problem, Section, when } from '../ui/basics.tsx';
-import { useAction, useLoad } from '../ui/hooks.ts';
+import { api, ok } from '../../api/client.ts';
+import { Link, enc, navigate } from '../../router.tsx';
+import { Async, Badge, Field, Problem, Section, when } from '../../ui/basics.tsx';
+import { useAction, useLoad } from '../../ui/hooks.ts';
 
 export function ModelPage({ name }: { name: string }) {
   const model = useLoad(async () => ok(await api.GET('/api/v1/models/{name}', { params: { path: { name } } })), [name]);

@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import { api, ok } from '../api/client.ts';
-import { Link, enc, navigate, useLocation } from '../router.tsx';
-import { Async, Badge, TierBadge, when } from '../ui/basics.tsx';
-import { useLoad } from '../ui/hooks.ts';
+import { api, ok } from '../../api/client.ts';
+import { Link, enc, navigate, useLocation } from '../../router.tsx';
+import { Async, Badge, TierBadge, when } from '../../ui/basics.tsx';
+import { useLoad } from '../../ui/hooks.ts';
 
 const PAGE = 50;
 type Sort = 'name' | 'tier' | 'updated';

@@ -1,9 +1,9 @@
 import { useState } from 'react';
-import { api, ok } from '../api/client.ts';
-import { Link } from '../router.tsx';
-import { Async, Badge, Problem, Section, when } from '../ui/basics.tsx';
-import { useAction, useLoad } from '../ui/hooks.ts';
-import { IncidentTable, loadIncidents } from './use-case-process.tsx';
+import { api, ok } from '../../api/client.ts';
+import { Link } from '../../router.tsx';
+import { Async, Badge, Problem, Section, when } from '../../ui/basics.tsx';
+import { useAction, useLoad } from '../../ui/hooks.ts';
+import { IncidentTable, loadIncidents } from '../../components/incidents.tsx';
 
 /** Monitoring alerts across the inventory, with acknowledge and resolve. */
 export function AlertsPage() {

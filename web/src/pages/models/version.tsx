@@ -1,17 +1,17 @@
 import { useState } from 'react';
-import { api, ok } from '../api/client.ts';
-import { GateSteps } from './gate-steps.tsx';
-import { describeEvidence, packById } from '../api/pack.ts';
-import { Link, enc, navigate, useLocation } from '../router.tsx';
-import { Async, Badge, Field, Problem, Section, Tabs, when } from '../ui/basics.tsx';
-import { useAction, useLoad } from '../ui/hooks.ts';
-import { AuditTimeline } from './audit.tsx';
+import { api, ok } from '../../api/client.ts';
+import { GateSteps } from '../../components/gate-steps.tsx';
+import { describeEvidence, packById } from '../../api/pack.ts';
+import { Link, enc, navigate, useLocation } from '../../router.tsx';
+import { Async, Badge, Field, Problem, Section, Tabs, when } from '../../ui/basics.tsx';
+import { useAction, useLoad } from '../../ui/hooks.ts';
+import { AuditTimeline } from '../../components/audit-events.tsx';
 import { EvidenceList } from './evidence-view.tsx';
 import { MonitoringView } from './monitoring-view.tsx';
 import { Oversight } from './oversight.tsx';
-import { SignDialog } from './sign-dialog.tsx';
-import { Signatures } from './signatures-table.tsx';
-import type { VersionStatus } from './version-types.ts';
+import { SignDialog } from '../../components/sign-dialog.tsx';
+import { Signatures } from '../../components/signatures-table.tsx';
+import type { VersionStatus } from '../../api/version-types.ts';
 
 const TABS = ['Overview', 'Governance', 'Evidence', 'Monitoring', 'Audit'];
 

@@ -1,10 +1,10 @@
 import { useState } from 'react';
-import { api, ok } from '../api/client.ts';
-import { Badge, Field, Problem, Section, short, when } from '../ui/basics.tsx';
-import { Bars, ConfusionMatrix, RocCurve } from '../ui/charts.tsx';
-import { useAction } from '../ui/hooks.ts';
-import { Markdown } from '../ui/markdown.tsx';
-import type { Evidence } from './version-types.ts';
+import { api, ok } from '../../api/client.ts';
+import { Badge, Field, Problem, Section, short, when } from '../../ui/basics.tsx';
+import { Bars, ConfusionMatrix, RocCurve } from '../../ui/charts.tsx';
+import { useAction } from '../../ui/hooks.ts';
+import { Markdown } from '../../ui/markdown.tsx';
+import type { Evidence } from '../../api/version-types.ts';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : null);

@@ -1,7 +1,7 @@
 import { api, ok } from '../api/client.ts';
 import { Badge, Dialog, short } from '../ui/basics.tsx';
 import { SignatureForm } from './signature-form.tsx';
-import type { Evidence, VersionStatus } from './version-types.ts';
+import type { Evidence, VersionStatus } from '../api/version-types.ts';
 
 /**
  * Signing a model version: shows exactly what is signed (the covered state digest, the artefact,

@@ -1,10 +1,11 @@
 import { useState } from 'react';
-import { api, ok } from '../api/client.ts';
-import { activePack } from '../api/pack.ts';
-import { Link, enc, navigate, useLocation } from '../router.tsx';
-import { Async, Badge, Field, Problem, Section, Tabs, TierBadge, when } from '../ui/basics.tsx';
-import { useAction, useLoad, type Loaded } from '../ui/hooks.ts';
-import { Alignment, Incidents, KpiChart, TierOverride, UseCaseProcess } from './use-case-process.tsx';
+import { api, ok } from '../../api/client.ts';
+import { activePack } from '../../api/pack.ts';
+import { Link, enc, navigate, useLocation } from '../../router.tsx';
+import { Async, Badge, Field, Problem, Section, Tabs, TierBadge, when } from '../../ui/basics.tsx';
+import { useAction, useLoad, type Loaded } from '../../ui/hooks.ts';
+import { Alignment, KpiChart, TierOverride, UseCaseProcess } from './use-case-process.tsx';
+import { Incidents } from '../../components/incidents.tsx';
 
 const TABS = ['Overview', 'Risk assessment', 'Process', 'Requirements', 'Models'];
 type Answers = Record<string, string | boolean | string[]>;

@@ -1,7 +1,7 @@
 import { useState } from 'react';
-import { api, ok } from '../api/client.ts';
-import { Async, Badge, Field, Problem, Section, when } from '../ui/basics.tsx';
-import { useAction, useLoad } from '../ui/hooks.ts';
+import { api, ok } from '../../api/client.ts';
+import { Async, Badge, Field, Problem, Section, when } from '../../ui/basics.tsx';
+import { useAction, useLoad } from '../../ui/hooks.ts';
 
 /** Human oversight: suspend a version (the deployment check then refuses it everywhere) or lift it, each a signed decision. */
 export function Oversight({ name, version, onChanged }: { name: string; version: number; onChanged: () => void }) {

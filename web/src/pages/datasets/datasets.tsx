@@ -1,7 +1,7 @@
-import { api, ok } from '../api/client.ts';
-import { Link, enc } from '../router.tsx';
-import { Async, Badge, Section, short, when } from '../ui/basics.tsx';
-import { useLoad } from '../ui/hooks.ts';
+import { api, ok } from '../../api/client.ts';
+import { Link, enc } from '../../router.tsx';
+import { Async, Badge, Section, short, when } from '../../ui/basics.tsx';
+import { useLoad } from '../../ui/hooks.ts';
 
 /** Registered datasets with their provenance and personal-data flags. */
 export function DatasetsPage() {

@@ -1,5 +1,5 @@
 import { Badge, Section } from '../ui/basics.tsx';
-import type { Signature } from './version-types.ts';
+import type { Signature } from '../api/version-types.ts';
 
 /** Signatures with printed name, UTC date and time, meaning and role (Part 11 §11.50); a stale one lists what changed since. */
 export function Signatures({ items }: { items: Signature[] }) {

@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import { api, ok } from '../api/client.ts';
-import { navigate } from '../router.tsx';
-import { Field, Problem } from '../ui/basics.tsx';
-import { useAction, useLoad } from '../ui/hooks.ts';
+import { api, ok } from '../../api/client.ts';
+import { navigate } from '../../router.tsx';
+import { Field, Problem } from '../../ui/basics.tsx';
+import { useAction, useLoad } from '../../ui/hooks.ts';
 
 type Kpi = { name: string; unit: string; target: string; direction: 'at-least' | 'at-most' };
 

@@ -1,9 +1,9 @@
 import { useState } from 'react';
-import { api, ok } from '../api/client.ts';
-import { useSession } from '../session.tsx';
-import { Field, Problem, Section } from '../ui/basics.tsx';
-import { useAction } from '../ui/hooks.ts';
-import { Tokens } from './admin.tsx';
+import { api, ok } from '../../api/client.ts';
+import { useSession } from '../../session.tsx';
+import { Field, Problem, Section } from '../../ui/basics.tsx';
+import { useAction } from '../../ui/hooks.ts';
+import { Tokens } from '../../components/tokens.tsx';
 
 /** The signed-in user's account: roles, password, API tokens. */
 export function AccountPage() {

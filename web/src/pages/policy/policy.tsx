@@ -1,10 +1,10 @@
 import { useState } from 'react';
-import { api, ok } from '../api/client.ts';
-import type { PolicyPack } from '../api/pack.ts';
-import { useSession } from '../session.tsx';
-import { Async, Badge, Problem, Section, Tabs, TierBadge, when } from '../ui/basics.tsx';
-import { useAction, useLoad } from '../ui/hooks.ts';
-import { EthicalPositionView } from './admin-extra.tsx';
+import { api, ok } from '../../api/client.ts';
+import type { PolicyPack } from '../../api/pack.ts';
+import { useSession } from '../../session.tsx';
+import { Async, Badge, Problem, Section, Tabs, TierBadge, when } from '../../ui/basics.tsx';
+import { useAction, useLoad } from '../../ui/hooks.ts';
+import { EthicalPositionView } from '../../components/ethical-position.tsx';
 
 const TABS = ['Matrix', 'RACI', 'Regulations', 'Ethical position', 'Versions'];
 

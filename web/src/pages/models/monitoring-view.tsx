@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import { ApiProblem, api, ok } from '../api/client.ts';
-import { Async, Badge, Field, Problem, Section, short, when } from '../ui/basics.tsx';
-import { TimeSeries } from '../ui/charts.tsx';
-import { useAction, useLoad } from '../ui/hooks.ts';
+import { ApiProblem, api, ok } from '../../api/client.ts';
+import { Async, Badge, Field, Problem, Section, short, when } from '../../ui/basics.tsx';
+import { TimeSeries } from '../../ui/charts.tsx';
+import { useAction, useLoad } from '../../ui/hooks.ts';
 
 /** Drift per feature and performance over the version's monitoring windows. */
 export function MonitoringView({ name, version }: { name: string; version: number }) {

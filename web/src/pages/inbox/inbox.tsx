@@ -1,7 +1,7 @@
-import { api, ok } from '../api/client.ts';
-import { Link, enc } from '../router.tsx';
-import { Async, Badge, Problem, Section } from '../ui/basics.tsx';
-import { useAction, useLoad } from '../ui/hooks.ts';
+import { api, ok } from '../../api/client.ts';
+import { Link, enc } from '../../router.tsx';
+import { Async, Badge, Problem, Section } from '../../ui/basics.tsx';
+import { useAction, useLoad } from '../../ui/hooks.ts';
 
 /** The user's tasks: sign-offs, reviews and alert follow-ups for the roles they hold. */
 export function InboxPage() {

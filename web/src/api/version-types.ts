@@ -1,4 +1,4 @@
-import type { paths } from '../api/schema.gen.ts';
+import type { paths } from './schema.gen.ts';
 
 type Json<P extends keyof paths, M extends 'get' | 'post'> = paths[P][M] extends { responses: infer R }
   ? R extends { 200: { content: { 'application/json': infer B } } }
