@@ -6,6 +6,8 @@
  * - a feature imports another feature only through its `index.ts` (type-only imports allowed), and
  *   a console page no other area's page (shared pieces live in `web/src/components`);
  * - no import cycles (type-only imports do not count: they vanish at run time);
+ * - each table is written (insert, update, delete) by one repository only; others go through its
+ *   functions (row locks, which change nothing, are not writes);
  * - no source or test file over 600 lines.
  *
  * Known debts are listed in `tools/structure-baseline.json`: the check fails on any violation not
@@ -165,6 +167,19 @@ function cycles(edges: Edge[], nodes: string[]): string[] {
   return found;
 }
 
+/** Tables written by more than one file of the features. */
+function tableWriters(featureFiles: string[]): string[] {
+  const writers = new Map<string, Set<string>>();
+  for (const file of featureFiles) {
+    const text = readFileSync(join(ROOT, file), 'utf8');
+    for (const m of text.matchAll(/\b(?:insertInto|updateTable|deleteFrom)\(\s*'([a-z_]+)/g))
+      writers.set(m[1]!, (writers.get(m[1]!) ?? new Set()).add(file));
+  }
+  return [...writers]
+    .filter(([, files]) => files.size > 1)
+    .map(([table, files]) => `table written by several repositories: ${table} <- ${[...files].sort().join(', ')}`);
+}
+
 function check(): string[] {
   const all = SCANNED.flatMap(files);
   const edges: Edge[] = [];
@@ -182,6 +197,7 @@ function check(): string[] {
       all.filter((f) => f.startsWith('src/')),
     ),
   );
+  problems.push(...tableWriters(all.filter((f) => f.startsWith('src/features/'))));
   return [...new Set(problems)].sort();
 }
 

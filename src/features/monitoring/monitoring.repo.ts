@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { translateConstraints } from '../../db/errors.ts';
 import type { Executor, Tx } from '../../db/database.ts';
+import { lockRows } from '../../db/locks.ts';
 import type {
   AlertTable,
   IncidentTable,
@@ -260,11 +261,7 @@ export const monitoringRepo = {
 
   /** Locks a version's monitoring state (PostgreSQL row lock; SQLite has one writer) so alert decisions serialise. */
   async lockVersion(tx: Tx, versionId: string): Promise<void> {
-    await tx
-      .updateTable('model_versions')
-      .set({ updated_at: sql`updated_at` })
-      .where('id', '=', versionId)
-      .execute();
+    await lockRows(tx, 'model_versions', 'revision').where('id', '=', versionId).execute();
   },
 
   /** Whether a window after `start` exists (with `labelled` records, when asked). */
