@@ -22,7 +22,8 @@ const EnvSchema = Type.Object({
   STEWARD_EVALUATION_LIMIT: Type.Integer({ minimum: 1024, default: 536870912 }),
   STEWARD_ARTIFACT_ROOTS: Type.Optional(
     Type.String({
-      description: 'comma-separated directories file: artefact and dataset URIs may point into (default: none)',
+      description:
+        'comma-separated directories file: artefact and dataset URIs may point into; team=dir reserves a directory to that team (default: none)',
     }),
   ),
   STEWARD_ARTIFACT_HOSTS: Type.Optional(
@@ -79,7 +80,7 @@ export interface Config {
   /** Largest evaluation data upload in bytes (streamed, never buffered). */
   evaluationLimit: number;
   /** Where artefacts and registered datasets may be read from by the server (evaluations by reference). */
-  artifacts: { roots: string[]; hosts: string[] };
+  artifacts: { roots: (string | { dir: string; team: string })[]; hosts: string[] };
   /** Installed as the first admin's API token when the database has no users yet. */
   bootstrapToken: string | undefined;
   audit: { keyFile: string; origin: string | undefined };
@@ -100,6 +101,15 @@ export class ConfigError extends Error {
 const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../web/dist', import.meta.url));
 
 const validateEnv = compileSchema(EnvSchema, 'config');
+
+/** A team's name (as teams are named) before `=`: the rest is a directory only that team reads. */
+const TEAM_ROOT = /^([a-z0-9][a-z0-9._-]*)=(.+)$/;
+
+/** `dir` (open to all teams) or `team=dir` (only datasets and use cases that team owns read it). */
+function artifactRoot(entry: string): string | { dir: string; team: string } {
+  const scoped = TEAM_ROOT.exec(entry);
+  return scoped ? { dir: resolve(scoped[2]!.trim()), team: scoped[1]! } : resolve(entry);
+}
 
 /** Parses the environment once; throws ConfigError listing every problem at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -134,7 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .split(',')
         .map((r) => r.trim())
         .filter(Boolean)
-        .map((r) => resolve(r)),
+        .map(artifactRoot),
       hosts: (e.STEWARD_ARTIFACT_HOSTS ?? '')
         .split(',')
         .map((h) => h.trim())

@@ -35,7 +35,7 @@ export function useTestApp(
     bodyLimit?: number;
     evaluationLimit?: number;
     webhooks?: AppOptions['webhooks'];
-    artifacts?: { roots: string[]; hosts: string[] };
+    artifacts?: { roots: (string | { dir: string; team: string })[]; hosts: string[] };
     configure?: (app: App) => void;
     authLimits?: AuthLimits;
     teams?: string[];
