@@ -27,6 +27,7 @@ import { evidenceRoutes } from './features/evidence/evidence.routes.ts';
 import { createEvidenceService } from './features/evidence/evidence.service.ts';
 import { createLifecycleFeature } from './features/lifecycle/index.ts';
 import { createDispatcher, DEFAULT_DISPATCH, type DispatcherOptions } from './features/webhooks/dispatcher.ts';
+import { createEgress } from './features/webhooks/egress.ts';
 import { webhookRepo } from './features/webhooks/webhooks.repo.ts';
 import { webhookRoutes } from './features/webhooks/webhooks.routes.ts';
 import { createWebhookService } from './features/webhooks/webhooks.service.ts';
@@ -50,7 +51,7 @@ import { VERSION } from './version.ts';
 
 export interface AppOptions {
   config: Pick<Config, 'bodyLimit' | 'logLevel' | 'session'> &
-    Partial<Pick<Config, 'evaluationLimit' | 'artifacts' | 'mlflow' | 'consoleDir'>>;
+    Partial<Pick<Config, 'evaluationLimit' | 'artifacts' | 'mlflow' | 'consoleDir' | 'webhookAllowHosts'>>;
   database: DatabaseHandle;
   signer: AuditSigner;
   clock?: Clock;
@@ -112,7 +113,17 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const audit = createAuditLog({ repo: auditRepo, signer: opts.signer, clock });
   const transact = createTransact(db, dialect, { beforeCommit: (tx) => audit.checkpointIfGrown(tx) });
   // Every audited event is also published to webhook subscribers, from the event's own transaction.
-  const webhooks = createWebhookService({ db, transact, audit, clock, ids, repo: webhookRepo, cache: singleProcess });
+  const egress = createEgress(opts.config.webhookAllowHosts ?? []);
+  const webhooks = createWebhookService({
+    db,
+    transact,
+    audit,
+    clock,
+    ids,
+    repo: webhookRepo,
+    cache: singleProcess,
+    egress,
+  });
   audit.onAppend(webhooks.publish);
 
   const authn = createAuthenticator({
@@ -249,6 +260,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       repo: webhookRepo,
       clock,
       options: { ...DEFAULT_DISPATCH, ...timing },
+      egress,
       onError: (err) => app.log.error({ err }, 'webhook delivery failed unexpectedly'),
     });
     app.addHook('onReady', async () => dispatcher.start());
