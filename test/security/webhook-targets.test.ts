@@ -103,6 +103,13 @@ describe.each(DB_KINDS)('webhook targets on %s', (kind) => {
           expectProblem(res, 400, 'validation_failed');
           expect(res.body.detail, url).toMatch(/may not target internal addresses.*STEWARD_WEBHOOK_ALLOW_HOSTS/);
         }
+        // Not a URL at all: refused as well, not a server error.
+        for (const url of ['http://', 'http://a b/'])
+          expectProblem(
+            await call(t.app, { method: 'POST', url: '/api/v1/webhooks', body: { url } }),
+            400,
+            'validation_failed',
+          );
         expect((await call(t.app, { method: 'GET', url: '/api/v1/webhooks' })).body.items).toEqual([]);
         expect(r.got).toEqual([]);
       });

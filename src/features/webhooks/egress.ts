@@ -18,7 +18,7 @@ import {
 const ALLOW_VARIABLE = 'STEWARD_WEBHOOK_ALLOW_HOSTS';
 
 export interface Egress {
-  /** Why a webhook URL may not be subscribed (its literal host is internal), or undefined. */
+  /** Why a webhook URL may not be subscribed (not a URL, or its literal host is internal), or undefined. */
   refusal(url: string): string | undefined;
   /** POSTs to `url` over a connection pinned to a checked address; resolves to the status code. */
   post(
@@ -63,7 +63,13 @@ export function createEgress(allowHosts: string[]): Egress {
 
   return {
     refusal(text: string) {
-      const why = literalRefusal(hostOf(new URL(text)));
+      let url: URL;
+      try {
+        url = new URL(text);
+      } catch {
+        return `'${text}' is not a URL`;
+      }
+      const why = literalRefusal(hostOf(url));
       return why && `webhooks may not target internal addresses: ${why}; ${ALLOW_VARIABLE} may allow it`;
     },
 
