@@ -38,7 +38,7 @@ import { VERSION } from './version.ts';
 
 export interface AppOptions {
   config: Pick<Config, 'bodyLimit' | 'logLevel' | 'session'> &
-    Partial<Pick<Config, 'evaluationLimit' | 'artifacts' | 'mlflow' | 'consoleDir'>>;
+    Partial<Pick<Config, 'evaluationLimit' | 'artifacts' | 'mlflow' | 'consoleDir' | 'webhookAllowHosts'>>;
   database: DatabaseHandle;
   signer: AuditSigner;
   clock?: Clock;
@@ -119,6 +119,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const webhooks = createWebhooksFeature({
     ...base,
     cache: singleProcess,
+    allowHosts: opts.config.webhookAllowHosts ?? [],
     dispatch: opts.webhooks,
     onError: logError('webhook delivery failed unexpectedly'),
   });

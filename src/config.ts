@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type, type Static } from 'typebox';
+import { parseAllowList } from './domain/internal-addresses.ts';
 import { compileSchema, toFieldErrors } from './lib/json-schema.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -22,7 +23,8 @@ const EnvSchema = Type.Object({
   STEWARD_EVALUATION_LIMIT: Type.Integer({ minimum: 1024, default: 536870912 }),
   STEWARD_ARTIFACT_ROOTS: Type.Optional(
     Type.String({
-      description: 'comma-separated directories file: artefact and dataset URIs may point into (default: none)',
+      description:
+        'comma-separated directories file: artefact and dataset URIs may point into; team=dir reserves a directory to that team (default: none)',
     }),
   ),
   STEWARD_ARTIFACT_HOSTS: Type.Optional(
@@ -30,6 +32,12 @@ const EnvSchema = Type.Object({
       pattern: '^[\\w.*:\\[\\]-]+(,[\\w.*:\\[\\]-]+)*$',
       description:
         'comma-separated host or host:port the server may fetch http(s) artefacts and datasets from; * for any (default: none)',
+    }),
+  ),
+  STEWARD_WEBHOOK_ALLOW_HOSTS: Type.Optional(
+    Type.String({
+      description:
+        'comma-separated host names, IP addresses and CIDR blocks webhooks may target although internal (loopback, private, link-local, ...); default: none',
     }),
   ),
   STEWARD_BOOTSTRAP_TOKEN: Type.Optional(Type.String({ minLength: 24, maxLength: 256, pattern: '^\\S+$' })),
@@ -79,7 +87,9 @@ export interface Config {
   /** Largest evaluation data upload in bytes (streamed, never buffered). */
   evaluationLimit: number;
   /** Where artefacts and registered datasets may be read from by the server (evaluations by reference). */
-  artifacts: { roots: string[]; hosts: string[] };
+  artifacts: { roots: (string | { dir: string; team: string })[]; hosts: string[] };
+  /** Internal hosts, addresses and CIDR blocks webhook deliveries may reach nonetheless. */
+  webhookAllowHosts: string[];
   /** Installed as the first admin's API token when the database has no users yet. */
   bootstrapToken: string | undefined;
   audit: { keyFile: string; origin: string | undefined };
@@ -101,6 +111,15 @@ const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../web/dist', import.meta.url
 
 const validateEnv = compileSchema(EnvSchema, 'config');
 
+/** A team's name (as teams are named) before `=`: the rest is a directory only that team reads. */
+const TEAM_ROOT = /^([a-z0-9][a-z0-9._-]*)=(.+)$/;
+
+/** `dir` (open to all teams) or `team=dir` (only datasets and use cases that team owns read it). */
+function artifactRoot(entry: string): string | { dir: string; team: string } {
+  const scoped = TEAM_ROOT.exec(entry);
+  return scoped ? { dir: resolve(scoped[2]!.trim()), team: scoped[1]! } : resolve(entry);
+}
+
 /** Parses the environment once; throws ConfigError listing every problem at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const keys = Object.keys(EnvSchema.properties) as (keyof typeof EnvSchema.properties)[];
@@ -113,6 +132,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(toFieldErrors(validateEnv.errors, '').map((e) => `${e.pointer.slice(1)} ${e.message}`));
   }
   const e = raw as Static<typeof EnvSchema>;
+  const webhookAllowHosts = (e.STEWARD_WEBHOOK_ALLOW_HOSTS ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
+  const badHosts = parseAllowList(webhookAllowHosts).invalid;
+  if (badHosts.length > 0)
+    throw new ConfigError([
+      `STEWARD_WEBHOOK_ALLOW_HOSTS has ${badHosts.map((h) => `'${h}'`).join(', ')}, which is neither a host name, an IP address nor a CIDR block`,
+    ]);
   const dataDir = resolve(e.STEWARD_DATA_DIR);
   const url = e.STEWARD_DATABASE_URL;
   let database: Config['database'];
@@ -134,12 +162,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .split(',')
         .map((r) => r.trim())
         .filter(Boolean)
-        .map((r) => resolve(r)),
+        .map(artifactRoot),
       hosts: (e.STEWARD_ARTIFACT_HOSTS ?? '')
         .split(',')
         .map((h) => h.trim())
         .filter(Boolean),
     },
+    webhookAllowHosts,
     bootstrapToken: e.STEWARD_BOOTSTRAP_TOKEN,
     audit: {
       keyFile: resolve(e.STEWARD_AUDIT_KEY_FILE ?? resolve(dataDir, 'audit-signing-key.pem')),

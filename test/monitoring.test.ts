@@ -67,6 +67,8 @@ describe.each(DB_KINDS)('production monitoring on %s', (kind) => {
       monitoring: { pollMs: 100, maxBatchBytes: 256 * 1024 },
       artifacts: { roots: [dir], hosts: [] },
       webhooks: { pollMs: 20, backoffBaseMs: 40, capMs: 200, maxAttempts: 3, timeoutMs: 2000 },
+      // The receivers listen on 127.0.0.1, an internal address webhooks reach only when allowed.
+      webhookAllowHosts: ['127.0.0.1'],
     });
     // A webhook receiver subscribed to alerts: the production team's pager, say.
     const received: { event: string; body: Record<string, any> }[] = [];

@@ -42,6 +42,8 @@ describe.each(DB_KINDS)('webhooks on %s', (kind) => {
   describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
     const t = useTestApp(kind, {
       webhooks: { pollMs: 20, backoffBaseMs: 40, capMs: 200, maxAttempts: 3, timeoutMs: 2000 },
+      // The receivers listen on 127.0.0.1, an internal address webhooks reach only when allowed.
+      webhookAllowHosts: ['127.0.0.1'],
     });
     const received: Received[] = [];
     // Answers per path: a queue of status codes (the last one repeats).

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { RequestContext } from '../context.ts';
+import { decodeReason } from './reason.ts';
 
 export type App = FastifyInstance<
   RawServerDefault,
@@ -13,11 +14,11 @@ export type App = FastifyInstance<
 
 /** The attributable context of a request: who, which request, from where, and why (Steward-Reason header). */
 export function contextOf(request: FastifyRequest): RequestContext {
-  const reason = request.headers['steward-reason'];
+  const reason = decodeReason(request.headers['steward-reason']);
   return {
     principal: request.principal ?? null,
     requestId: request.id,
     source: request.ip ?? null,
-    reason: typeof reason === 'string' && reason.trim() !== '' ? reason.trim().slice(0, 2000) : null,
+    reason,
   };
 }

@@ -35,7 +35,9 @@ export function useTestApp(
     bodyLimit?: number;
     evaluationLimit?: number;
     webhooks?: AppOptions['webhooks'];
-    artifacts?: { roots: string[]; hosts: string[] };
+    artifacts?: { roots: (string | { dir: string; team: string })[]; hosts: string[] };
+    /** Internal webhook targets allowed (STEWARD_WEBHOOK_ALLOW_HOSTS), e.g. a receiver on 127.0.0.1. */
+    webhookAllowHosts?: string[];
     configure?: (app: App) => void;
     authLimits?: AuthLimits;
     teams?: string[];
@@ -59,6 +61,7 @@ export function useTestApp(
         session: TEST_SESSION,
         ...(options.evaluationLimit ? { evaluationLimit: options.evaluationLimit } : {}),
         ...(options.artifacts ? { artifacts: options.artifacts } : {}),
+        ...(options.webhookAllowHosts ? { webhookAllowHosts: options.webhookAllowHosts } : {}),
         ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
         ...(options.mlflow
           ? { mlflow: { ...options.mlflow, registrationChecks: options.mlflow.registrationChecks ?? false } }

@@ -17,6 +17,8 @@ export interface DatasetVersionRef {
   version: number;
   digest: string;
   uri: string | null;
+  /** The dataset's owner: references into team-scoped roots are read only for it. */
+  ownerTeam: string;
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -246,7 +248,7 @@ export const datasetRepo = {
     const q = db
       .selectFrom('dataset_versions as v')
       .innerJoin('datasets as d', 'd.id', 'v.dataset_id')
-      .select(['v.id', 'v.dataset_id', 'd.name', 'v.version', 'v.digest', 'v.uri'])
+      .select(['v.id', 'v.dataset_id', 'd.name', 'v.version', 'v.digest', 'v.uri', 'd.owner_team'])
       .where('v.version', '=', version);
     const row = await (UUID_RE.test(ref) ? q.where('d.id', '=', ref) : q.where('d.name', '=', ref)).executeTakeFirst();
     return (
@@ -257,6 +259,7 @@ export const datasetRepo = {
         version: row.version,
         digest: row.digest,
         uri: row.uri,
+        ownerTeam: row.owner_team,
       }
     );
   },

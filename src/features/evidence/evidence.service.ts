@@ -11,7 +11,7 @@ import type { ExplainOptions } from '../../domain/explain/explain.ts';
 import type { DatasetRepo } from '../datasets/datasets.repo.ts';
 import type { OnnxOptions } from './onnx.ts';
 import { checkPredictionSource, modelDigest, openModel, runEvaluation, type ModelFile } from './run.ts';
-import { openUri, readBounded, upstreamFailed, type FetchPolicy } from './sources.ts';
+import { digestMismatch, openUri, readBounded, readVerified, upstreamFailed, type FetchPolicy } from './sources.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { VERSION } from '../../version.ts';
@@ -112,13 +112,15 @@ export function createEvidenceService({
   /** The model file must be the version's registered artefact, so the evidence is about exactly it. */
   const checkArtifact = (bytes: Uint8Array, registered: string | null, source: string) => {
     const digest = modelDigest(bytes);
-    if (registered !== null && digest !== registered) {
-      throw new DomainError(
-        'conflict',
-        `the model ${source === 'upload' ? 'uploaded' : `read from ${source}`} has digest ${digest}, not the version's artefact digest ${registered}`,
-        { extra: { modelDigest: digest, artifactDigest: registered } },
-      );
-    }
+    if (registered === null || digest === registered) return;
+    // An uploaded model is the caller's own bytes; a file read by reference is not, and its
+    // digest is not told (it would let a reference be re-registered with it).
+    if (source !== 'upload') throw digestMismatch(source, 'model artefact');
+    throw new DomainError(
+      'conflict',
+      `the model uploaded has digest ${digest}, not the version's artefact digest ${registered}`,
+      { extra: { modelDigest: digest, artifactDigest: registered } },
+    );
   };
 
   return {
@@ -149,7 +151,7 @@ export function createEvidenceService({
         if (req.useArtifact)
           await open({
             bytes: await upstream(target.artifactUri, async () =>
-              readBounded(await openUri(target.artifactUri, fetchPolicy), maxBytes, 'the model artefact'),
+              readBounded(await openUri(target.artifactUri, fetchPolicy, target.team), maxBytes, 'the model artefact'),
             ),
             source: target.artifactUri,
             options: req.model,
@@ -193,15 +195,13 @@ export function createEvidenceService({
           if (!format)
             throw badRequest(`cannot tell the format of ${d.uri}; give datasetFormat`, '/querystring/datasetFormat');
           if (!file) checkPredictionSource(spec, false, req.explain);
-          parsed = await upstream(d.uri, async () =>
-            readEvaluationData(await openUri(d.uri!, fetchPolicy), format, spec, opts),
+          const uri = d.uri;
+          // The digest is checked before a byte is parsed: parse errors quote cell values.
+          parsed = await upstream(uri, () =>
+            readVerified(uri, fetchPolicy, d.ownerTeam, d.digest, { maxBytes, what: 'dataset' }, (stream) =>
+              readEvaluationData(stream, format, spec, opts),
+            ),
           );
-          if (parsed.digest !== d.digest)
-            throw new DomainError(
-              'conflict',
-              `the data read from ${d.uri} has digest ${parsed.digest}, not the registered ${d.digest}: the dataset changed since it was registered`,
-              { extra: { dataDigest: parsed.digest, registeredDigest: d.digest } },
-            );
           dataset = { name: d.dataset, version: d.version, digest: d.digest, uri: d.uri };
         }
         if (!parsed)

@@ -1,17 +1,24 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { realpath } from 'node:fs/promises';
-import { sep } from 'node:path';
+import { resolve as resolvePath, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { DomainError } from '../../errors.ts';
 
 /** Where the server may read artefacts and registered datasets from: nowhere unless configured. */
 export interface FetchPolicy {
-  /** Local directories `file:` URIs may point into. */
-  roots: string[];
+  /**
+   * Local directories `file:` URIs may point into: a plain directory is readable for every team,
+   * one with a team only for that team's datasets and use cases' artefacts.
+   */
+  roots: ArtifactRoot[];
   /** host or host:port of `http(s):` URIs allowed (`*` for any). */
   hosts: string[];
 }
+
+/** A directory the server may read, open to all teams or only to one. */
+export type ArtifactRoot = string | { dir: string; team: string };
 
 const IDLE_MS = 60_000;
 
@@ -26,9 +33,10 @@ const unreachable = (uri: string, why: string) =>
 
 /**
  * Opens a `file:` or `http(s):` URI as a stream, only inside the configured roots and hosts: the
- * server must not become a way to read its own files or reach internal services.
+ * server must not become a way to read its own files or reach internal services. `team` is the
+ * team the read is for (the dataset's or use case's owner): roots scoped to another team refuse it.
  */
-export async function openUri(uri: string, policy: FetchPolicy): Promise<Readable> {
+export async function openUri(uri: string, policy: FetchPolicy, team: string): Promise<Readable> {
   let url: URL;
   try {
     url = new URL(uri);
@@ -36,19 +44,29 @@ export async function openUri(uri: string, policy: FetchPolicy): Promise<Readabl
     throw unreachable(uri, 'not an absolute URI; Steward reads file: and http(s): URIs, otherwise upload the file');
   }
   if (url.protocol === 'file:') {
+    // Which file is asked for is settled against the roots before the file system is touched, so
+    // a refusal says nothing about whether a file outside them exists.
+    const outside = () =>
+      unreachable(uri, `outside the directories the server may read for team '${team}' (STEWARD_ARTIFACT_ROOTS)`);
+    let requested: string;
+    try {
+      requested = resolvePath(fileURLToPath(url));
+    } catch {
+      throw outside();
+    }
+    const roots = await knownRoots(policy.roots);
+    if (!mayRead(requested, roots, team)) throw outside();
     let path: string;
     try {
-      path = await realpath(fileURLToPath(url));
+      path = await realpath(requested);
     } catch (err) {
       throw unreachable(
         uri,
         (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message,
       );
     }
-    const roots = await Promise.all(policy.roots.map((r) => realpath(r).catch(() => undefined)));
-    if (!roots.some((r) => r !== undefined && (path === r || path.startsWith(r.endsWith(sep) ? r : r + sep)))) {
-      throw unreachable(uri, 'outside the directories the server may read (STEWARD_ARTIFACT_ROOTS)');
-    }
+    // A link inside a root may lead elsewhere: the file it resolves to must be readable too.
+    if (!mayRead(path, roots, team)) throw outside();
     const stream = createReadStream(path);
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
@@ -86,6 +104,81 @@ export async function openUri(uri: string, policy: FetchPolicy): Promise<Readabl
     return stream;
   }
   throw unreachable(uri, `the ${url.protocol} scheme is not read by the server; upload the file instead`);
+}
+
+/** The roots as configured and as their real paths (a root may itself be reached through a link). */
+async function knownRoots(roots: ArtifactRoot[]): Promise<{ dir: string; team: string | undefined }[]> {
+  const out: { dir: string; team: string | undefined }[] = [];
+  for (const r of roots) {
+    const { dir, team } = typeof r === 'string' ? { dir: r, team: undefined } : r;
+    out.push({ dir: resolvePath(dir), team });
+    const real = await realpath(dir).catch(() => undefined);
+    if (real !== undefined) out.push({ dir: real, team });
+  }
+  return out;
+}
+
+/** Whether `path` lies in a root open to `team`; the innermost root holding it decides. */
+function mayRead(path: string, roots: { dir: string; team: string | undefined }[], team: string): boolean {
+  const holding = roots
+    .filter((r) => path === r.dir || path.startsWith(r.dir.endsWith(sep) ? r.dir : r.dir + sep))
+    .sort((a, b) => b.dir.length - a.dir.length)[0];
+  return holding !== undefined && (holding.team === undefined || holding.team === team);
+}
+
+/**
+ * Refusal when the bytes read from a reference are not the registered ones. It never says what
+ * their digest is: that would let anyone who may register a reference learn another file's digest
+ * and then register it as their own.
+ */
+export const digestMismatch = (uri: string, what: string) =>
+  new DomainError(
+    'conflict',
+    `the ${what} read from ${uri} does not have the registered digest: the ${what} changed since it was registered, or the registered digest is wrong`,
+    { extra: { uri } },
+  );
+
+/** SHA-256 (`sha256:<hex>`) of a stream's bytes, refusing more than `maxBytes`. */
+export async function digestStream(stream: Readable, maxBytes: number, what: string): Promise<string> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      stream.destroy();
+      throw new DomainError('payload_too_large', `${what} is larger than ${maxBytes} bytes`);
+    }
+    hash.update(chunk as Buffer);
+  }
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/**
+ * Parses a referenced file only once its bytes are known to be the registered ones: a parse
+ * error echoes content (a cell value), which must never come from a file the caller could not
+ * vouch for. The file is read twice; if it changes in between, the parse's own digest (or a
+ * third read after a parse error) catches it and the refusal is the same.
+ */
+export async function readVerified<T extends { digest: string }>(
+  uri: string,
+  policy: FetchPolicy,
+  team: string,
+  expected: string,
+  limits: { maxBytes: number; what: string },
+  parse: (stream: Readable) => Promise<T>,
+): Promise<T> {
+  const matches = async () =>
+    (await digestStream(await openUri(uri, policy, team), limits.maxBytes, limits.what)) === expected;
+  if (!(await matches())) throw digestMismatch(uri, limits.what);
+  let out: T;
+  try {
+    out = await parse(await openUri(uri, policy, team));
+  } catch (err) {
+    if (!(await matches().catch(() => false))) throw digestMismatch(uri, limits.what);
+    throw err;
+  }
+  if (out.digest !== expected) throw digestMismatch(uri, limits.what);
+  return out;
 }
 
 /** Reads a stream whole, refusing more than `maxBytes`. */

@@ -1,6 +1,7 @@
 import { actorId, type RequestContext } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { assertRevision } from '../../domain/revision.ts';
+import { assertTagLimits } from '../../domain/tag-limits.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
@@ -45,6 +46,7 @@ export function createModelService({
 
   return {
     async create(ctx: RequestContext, input: CreateModelBody): Promise<ModelRecord> {
+      assertTagLimits(input.tags ?? {});
       const now = clock.now().toISOString();
       const record: ModelRecord = {
         id: ids.next(),
@@ -100,12 +102,13 @@ export function createModelService({
         };
         if (!(await models.update(tx, next, current.revision))) assertRevision('model', -1, current.revision);
         if (tagPatch) {
-          await models.patchTags(tx, current.id, tagPatch);
           next.tags = { ...current.tags };
           for (const [k, v] of Object.entries(tagPatch)) {
             if (v === null) delete next.tags[k];
             else next.tags[k] = v;
           }
+          assertTagLimits(next.tags, current.tags);
+          await models.patchTags(tx, current.id, tagPatch);
         }
         await audit.append(tx, ctx, {
           action: 'model.update',

@@ -18,7 +18,7 @@ import { authorize } from '../common/authorize.ts';
 import type { DatasetRepo } from '../datasets/datasets.repo.ts';
 import type { EvidenceRepo } from '../evidence/evidence.repo.ts';
 import { formatOfPath, NumberColumn, readRecords } from '../evidence/parse.ts';
-import { openUri, upstreamFailed, type FetchPolicy } from '../evidence/sources.ts';
+import { readVerified, upstreamFailed, type FetchPolicy } from '../evidence/sources.ts';
 import type { VersionOwner } from '../lifecycle/lifecycle.repo.ts';
 import type { MonitoringRepo } from './monitoring.repo.ts';
 import type { MonitorConfig } from './monitoring.schema.ts';
@@ -132,25 +132,22 @@ export function createMonitorsService(deps: MonitorsDeps) {
         );
       const format = ref.format ?? formatOfPath(new URL(d.uri, 'file:///').pathname);
       if (!format) throw bad(`cannot tell the format of ${d.uri}; give reference.format`, '/body/reference/format');
-      const stream = await openUri(d.uri, deps.fetchPolicy);
+      const uri = d.uri;
       let digest: string;
       try {
-        ({ digest } = await readRecords(
-          stream,
-          format,
-          { maxBytes: deps.maxBytes, what: 'the reference dataset' },
-          take,
+        // The digest is checked before a byte is parsed: parse errors quote cell values.
+        ({ digest } = await readVerified(
+          uri,
+          deps.fetchPolicy,
+          d.ownerTeam,
+          d.digest,
+          { maxBytes: deps.maxBytes, what: 'reference dataset' },
+          (stream) => readRecords(stream, format, { maxBytes: deps.maxBytes, what: 'the reference dataset' }, take),
         ));
       } catch (err) {
         if (err instanceof DomainError) throw err;
-        throw upstreamFailed(d.uri, err);
+        throw upstreamFailed(uri, err);
       }
-      if (digest !== d.digest)
-        throw new DomainError(
-          'conflict',
-          `the data read from ${d.uri} has digest ${digest}, not the registered ${d.digest}: the dataset changed since it was registered`,
-          { extra: { dataDigest: digest, registeredDigest: d.digest } },
-        );
       return { columns, rows, source: { dataset: d.dataset, version: d.version, digest } };
     }
     const from = Date.parse(config.reference.from);

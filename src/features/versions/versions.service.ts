@@ -2,6 +2,7 @@ import { actorId, type RequestContext } from '../../context.ts';
 import type { Emit } from '../../events.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { assertRevision } from '../../domain/revision.ts';
+import { assertTagLimits } from '../../domain/tag-limits.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
@@ -76,6 +77,7 @@ export function createVersionService({
       input: Omit<CreateVersionBody, 'artifactDigest'> & { artifactDigest: string | null },
       origin: { runId?: string | null; runLink?: string | null; status?: VersionRecord['status'] } = {},
     ): Promise<VersionRecord> {
+      assertTagLimits(input.tags ?? {});
       return transact(async (tx) => {
         const model = await findModel(modelName, tx);
         authorize(ctx, 'version:write', model.team);
@@ -176,6 +178,7 @@ export function createVersionService({
           if (v === null) delete next.tags[k];
           else next.tags[k] = v;
         }
+        assertTagLimits(next.tags, current.tags);
         if (!(await versions.updateAnnotations(tx, next, current.revision, patch.tags)))
           assertRevision('model version', -1, current.revision);
         await audit.append(tx, ctx, {

@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.ts';
 import type { Executor } from '../../db/database.ts';
 import { backoffMs, signWebhook } from '../../domain/webhook-signature.ts';
+import type { Egress } from './egress.ts';
 import type { WebhookRepo } from './webhooks.repo.ts';
 
 export interface DispatcherOptions {
@@ -14,6 +15,9 @@ export interface DispatcherOptions {
   /** Per-attempt timeout. */
   timeoutMs: number;
 }
+
+/** Why a pending delivery of a deleted webhook was never sent. */
+export const DROPPED = 'dropped: the webhook was deleted';
 
 export const DEFAULT_DISPATCH: DispatcherOptions = {
   pollMs: 1000,
@@ -33,12 +37,15 @@ export function createDispatcher({
   repo,
   clock,
   options,
+  egress,
   onError,
 }: {
   db: Executor;
   repo: WebhookRepo;
   clock: Clock;
   options: DispatcherOptions;
+  /** Checks the receiver's address and connects to exactly the address checked. */
+  egress: Egress;
   onError: (err: unknown) => void;
 }) {
   let timer: NodeJS.Timeout | undefined;
@@ -51,25 +58,29 @@ export function createDispatcher({
     const d = (await repo.delivery(db, id))!;
     const hook = (await repo.get(db, d.webhook_id))!;
     const attempts = d.attempts + 1;
+    // A delivery claimed while its webhook was being deleted is dropped, not sent.
+    if (hook.active === 0) {
+      await repo.record(db, id, { status: 'failed', last_error: DROPPED, lease_until: null });
+      return;
+    }
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const res = await fetch(hook.url, {
-        method: 'POST',
-        body: d.payload,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(options.timeoutMs),
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'Steward-Webhooks',
-          'steward-event': d.action,
-          'steward-delivery': d.id,
-          'steward-signature': signWebhook(hook.secret, d.payload, Math.floor(clock.now().getTime() / 1000)),
-        },
-      });
-      status = res.status;
-      await res.body?.cancel();
-      if (!res.ok) error = `the receiver answered ${res.status}`;
+      status = (
+        await egress.post(
+          hook.url,
+          d.payload,
+          {
+            'content-type': 'application/json',
+            'user-agent': 'Steward-Webhooks',
+            'steward-event': d.action,
+            'steward-delivery': d.id,
+            'steward-signature': signWebhook(hook.secret, d.payload, Math.floor(clock.now().getTime() / 1000)),
+          },
+          options.timeoutMs,
+        )
+      ).status;
+      if (status < 200 || status > 299) error = `the receiver answered ${status}`;
     } catch (err) {
       error = (err as Error).message;
     }

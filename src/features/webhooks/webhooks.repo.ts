@@ -23,6 +23,15 @@ export const webhookRepo = {
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   },
+  /** Marks a webhook's pending deliveries failed with `reason`, so none is sent. */
+  async dropPending(tx: Tx, webhookId: string, reason: string): Promise<void> {
+    await tx
+      .updateTable('webhook_deliveries')
+      .set({ status: 'failed', last_error: reason, lease_until: null })
+      .where('webhook_id', '=', webhookId)
+      .where('status', '=', 'pending')
+      .execute();
+  },
   async enqueue(tx: Tx, rows: WebhookDeliveryTable[]): Promise<void> {
     if (rows.length > 0) await tx.insertInto('webhook_deliveries').values(rows).execute();
   },

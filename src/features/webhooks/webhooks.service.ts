@@ -6,9 +6,11 @@ import type { WebhookDeliveryTable, WebhookTable } from '../../db/schema.ts';
 import type { AuditEventRecord } from '../../domain/audit-event.ts';
 import { ORGANISATION } from '../../domain/authz.ts';
 import { matchesEvent } from '../../domain/webhook-signature.ts';
-import { notFound } from '../../errors.ts';
+import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
+import { DROPPED } from './dispatcher.ts';
+import type { Egress } from './egress.ts';
 import type { WebhookRepo } from './webhooks.repo.ts';
 
 export interface Webhook {
@@ -93,7 +95,8 @@ export function createWebhookService({
   ids,
   repo,
   cache,
-}: CommandDeps & { repo: WebhookRepo; cache: boolean }) {
+  egress,
+}: CommandDeps & { repo: WebhookRepo; cache: boolean; egress: Pick<Egress, 'refusal'> }) {
   let active: WebhookTable[] | undefined;
   const activeHooks = async (tx: Tx) => {
     if (!cache) return repo.active(tx);
@@ -106,6 +109,10 @@ export function createWebhookService({
       input: { url: string; events: string[]; description?: string },
     ): Promise<Webhook & { secret: string }> {
       authorize(ctx, 'webhooks:admin', ORGANISATION);
+      // A literal internal address is refused now; a name is checked when it is resolved, at each delivery.
+      const refusal = egress.refusal(input.url);
+      if (refusal)
+        throw new DomainError('validation_failed', refusal, { errors: [{ pointer: '/body/url', message: refusal }] });
       const row: WebhookTable = {
         id: ids.next(),
         url: input.url,
@@ -138,6 +145,8 @@ export function createWebhookService({
       await transact(async (tx) => {
         const w = await repo.get(tx, id);
         if (!w || !(await repo.deactivate(tx, id))) throw notFound('webhook', id);
+        // Retries still waiting would otherwise reach a receiver that was unsubscribed.
+        await repo.dropPending(tx, id, DROPPED);
         await audit.append(tx, ctx, {
           action: 'webhook.delete',
           subject: { type: 'webhook', id },
@@ -166,6 +175,7 @@ export function createWebhookService({
         const w = await repo.get(tx, id);
         const d = await repo.delivery(tx, deliveryId);
         if (!w || !d || d.webhook_id !== id) throw notFound('delivery', deliveryId);
+        if (w.active === 0) throw new DomainError('conflict', `webhook ${id} was deleted: its deliveries are not sent`);
         const now = clock.now().toISOString();
         const copyId = ids.next();
         const payload = JSON.parse(d.payload) as { delivery: string };
