@@ -38,7 +38,9 @@ import { VERSION } from './version.ts';
 
 export interface AppOptions {
   config: Pick<Config, 'bodyLimit' | 'logLevel' | 'session'> &
-    Partial<Pick<Config, 'evaluationLimit' | 'artifacts' | 'mlflow' | 'consoleDir' | 'webhookAllowHosts'>>;
+    Partial<
+      Pick<Config, 'evaluationLimit' | 'evaluations' | 'artifacts' | 'mlflow' | 'consoleDir' | 'webhookAllowHosts'>
+    >;
   database: DatabaseHandle;
   signer: AuditSigner;
   clock?: Clock;
@@ -143,6 +145,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     datasets: inventoryReaders.datasets,
     fetchPolicy,
     maxBytes: evaluationLimit,
+    concurrency: opts.config.evaluations ?? { perServer: 4, perUser: 2 },
     lock: inventoryReaders.lockVersion,
   });
   const lifecycle = createLifecycleFeature({

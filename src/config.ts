@@ -21,6 +21,8 @@ const EnvSchema = Type.Object({
   STEWARD_LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info' }),
   STEWARD_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1048576 }),
   STEWARD_EVALUATION_LIMIT: Type.Integer({ minimum: 1024, default: 536870912 }),
+  STEWARD_EVALUATIONS_PER_SERVER: Type.Integer({ minimum: 1, maximum: 1024, default: 4 }),
+  STEWARD_EVALUATIONS_PER_USER: Type.Integer({ minimum: 1, maximum: 1024, default: 2 }),
   STEWARD_ARTIFACT_ROOTS: Type.Optional(
     Type.String({
       description:
@@ -86,6 +88,8 @@ export interface Config {
   bodyLimit: number;
   /** Largest evaluation data upload in bytes (streamed, never buffered). */
   evaluationLimit: number;
+  /** Evaluations running at once (server-wide and per user); beyond them, 429 with Retry-After. */
+  evaluations: { perServer: number; perUser: number };
   /** Where artefacts and registered datasets may be read from by the server (evaluations by reference). */
   artifacts: { roots: (string | { dir: string; team: string })[]; hosts: string[] };
   /** Internal hosts, addresses and CIDR blocks webhook deliveries may reach nonetheless. */
@@ -157,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.STEWARD_LOG_LEVEL,
     bodyLimit: e.STEWARD_BODY_LIMIT,
     evaluationLimit: e.STEWARD_EVALUATION_LIMIT,
+    evaluations: { perServer: e.STEWARD_EVALUATIONS_PER_SERVER, perUser: e.STEWARD_EVALUATIONS_PER_USER },
     artifacts: {
       roots: (e.STEWARD_ARTIFACT_ROOTS ?? '')
         .split(',')

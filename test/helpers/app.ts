@@ -34,6 +34,7 @@ export function useTestApp(
   options: {
     bodyLimit?: number;
     evaluationLimit?: number;
+    evaluations?: { perServer: number; perUser: number };
     webhooks?: AppOptions['webhooks'];
     artifacts?: { roots: (string | { dir: string; team: string })[]; hosts: string[] };
     /** Internal webhook targets allowed (STEWARD_WEBHOOK_ALLOW_HOSTS), e.g. a receiver on 127.0.0.1. */
@@ -60,6 +61,7 @@ export function useTestApp(
         logLevel: 'silent',
         session: TEST_SESSION,
         ...(options.evaluationLimit ? { evaluationLimit: options.evaluationLimit } : {}),
+        ...(options.evaluations ? { evaluations: options.evaluations } : {}),
         ...(options.artifacts ? { artifacts: options.artifacts } : {}),
         ...(options.webhookAllowHosts ? { webhookAllowHosts: options.webhookAllowHosts } : {}),
         ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),

@@ -17,6 +17,7 @@ import { DomainError, notFound } from '../../errors.ts';
 import { VERSION } from '../../version.ts';
 import { authorize } from '../common/authorize.ts';
 import type { Emit } from '../../events.ts';
+import type { Admission } from '../../lib/admission.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import type { EvidenceRepo } from './evidence.repo.ts';
 import { formatOfPath, readEvaluationData, type DataFormat, type ParseOptions } from './parse.ts';
@@ -49,6 +50,8 @@ export interface EvidenceServiceDeps extends CommandDeps {
   events: Emit;
   /** Serialises evidence with the version's signatures and promotions (row lock on PostgreSQL). */
   lock?: (tx: Tx, model: string, version: number) => Promise<void>;
+  /** Bounds the evaluations running at once (each holds memory and CPU until it is done). */
+  admission?: Pick<Admission, 'enter'>;
 }
 
 /** A part of an evaluation upload: the data (streamed) or an ONNX model (read whole, before the data). */
@@ -108,6 +111,7 @@ export function createEvidenceService({
   maxBytes,
   events,
   lock,
+  admission,
 }: EvidenceServiceDeps) {
   /** The model file must be the version's registered artefact, so the evidence is about exactly it. */
   const checkArtifact = (bytes: Uint8Array, registered: string | null, source: string) => {
@@ -133,6 +137,22 @@ export function createEvidenceService({
       const target = await repo.locateVersion(db, model, version);
       if (!target) throw notFound('model version', `${model}/${version}`);
       authorize(ctx, 'version:write', target.team);
+      const release = admission?.enter(ctx.principal?.userId ?? 'system');
+      try {
+        return await this.evaluateAdmitted(ctx, target, model, version, req);
+      } finally {
+        release?.();
+      }
+    },
+
+    /** An evaluation that holds its admission slot (see `evaluate`). */
+    async evaluateAdmitted(
+      ctx: RequestContext,
+      target: NonNullable<Awaited<ReturnType<EvidenceRepo['locateVersion']>>>,
+      model: string,
+      version: number,
+      req: EvaluationRequest,
+    ): Promise<Evidence> {
       const opts: ParseOptions = { ...req.parse, maxBytes };
       let file: ModelFile | undefined;
       let opened: Awaited<ReturnType<typeof openModel>> | undefined;

@@ -1,6 +1,7 @@
 import type { Executor, Tx } from '../../db/database.ts';
 import type { EvidenceTable } from '../../db/schema.ts';
 import type { App } from '../../http/app-types.ts';
+import { createAdmission } from '../../lib/admission.ts';
 import type { Feature, FeatureDeps } from '../feature.ts';
 import type { DatasetRepo } from '../datasets/datasets.repo.ts';
 import { evidenceRepo } from './evidence.repo.ts';
@@ -13,13 +14,21 @@ export interface EvidenceFeatureDeps extends FeatureDeps {
   fetchPolicy: FetchPolicy;
   /** Largest data stream or model file read, in bytes. */
   maxBytes: number;
+  /** Evaluations running at once, server-wide and per user. */
+  concurrency: { perServer: number; perUser: number };
   /** Takes the version's row lock (from the inventory). */
   lock: (tx: Tx, model: string, version: number) => Promise<void>;
 }
 
 /** The evidence engine's records: evaluations, documents, registration checks, explanations. */
 export function createEvidenceFeature(deps: EvidenceFeatureDeps) {
-  const evidence = createEvidenceService({ ...deps, repo: evidenceRepo });
+  const { concurrency, ...rest } = deps;
+  const admission = createAdmission('evaluations', {
+    perServer: concurrency.perServer,
+    perCaller: concurrency.perUser,
+    retryAfterSeconds: 5,
+  });
+  const evidence = createEvidenceService({ ...rest, repo: evidenceRepo, admission });
   const services = {
     evidence,
     /** The version's evidence rows, oldest first (for the lifecycle's manifests). */
