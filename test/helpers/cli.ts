@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { App } from '../../src/http/app-types.ts';
+import { ADMIN_TOKEN } from './app.ts';
 
 export const STEWARD_BIN = fileURLToPath(new URL('../../bin/steward.js', import.meta.url));
 
@@ -31,4 +33,9 @@ export function runCli(
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Starts the app on a free local port and returns the environment that points the CLI at it as the admin. */
+export async function listenForCli(app: App, token = ADMIN_TOKEN): Promise<Record<string, string>> {
+  return { STEWARD_URL: await app.listen({ port: 0, host: '127.0.0.1' }), STEWARD_TOKEN: token };
 }
