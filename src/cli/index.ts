@@ -11,6 +11,8 @@ function report(err: unknown): number {
     const p = err.problem;
     process.stderr.write(`error: ${p.title ?? 'request failed'} (${p.code ?? err.status}): ${p.detail ?? ''}\n`);
     for (const e of p.errors ?? []) process.stderr.write(`  ${e.pointer}: ${e.message}\n`);
+    if (err.status === 401)
+      process.stderr.write('  sign in with `steward login`, or set STEWARD_TOKEN to an API token\n');
     return EXIT.failed;
   }
   if (err instanceof UnreachableError) {

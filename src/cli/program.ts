@@ -10,6 +10,7 @@ type Register = (program: Command) => void;
  */
 export const GROUPS: Record<string, () => Promise<Register>> = {
   server: async () => (await import('./server-commands.ts')).serverCommands,
+  session: async () => (await import('./session-commands.ts')).sessionCommands,
   inventory: async () => (await import('./inventory-commands.ts')).inventoryCommands,
   identity: async () => (await import('./identity-commands.ts')).identityCommands,
   audit: async () => (await import('./audit-commands.ts')).auditCommands,
