@@ -12,6 +12,8 @@ export const GROUPS: Record<string, () => Promise<Register>> = {
   server: async () => (await import('./server-commands.ts')).serverCommands,
   session: async () => (await import('./session-commands.ts')).sessionCommands,
   inventory: async () => (await import('./inventory-commands.ts')).inventoryCommands,
+  governance: async () => (await import('./version-commands.ts')).versionCommands,
+  inbox: async () => (await import('./inbox-commands.ts')).inboxCommands,
   identity: async () => (await import('./identity-commands.ts')).identityCommands,
   audit: async () => (await import('./audit-commands.ts')).auditCommands,
   policy: async () => (await import('./policy-commands.ts')).policyCommands,
