@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createClient, UsageError } from './client.ts';
 import { collect, print } from './output.ts';
+import { readStdin } from './prompt.ts';
 
 interface User {
   username: string;
@@ -18,14 +19,6 @@ function parseRole(spec: string): { scope: string; role: string } {
   if (i <= 0)
     throw new UsageError(`--role '${spec}' is not of the form team:role (or *:role for the whole organisation)`);
   return { scope: spec.slice(0, i), role: spec.slice(i + 1) };
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/\r?\n$/, '');
 }
 
 export function identityCommands(program: Command): void {

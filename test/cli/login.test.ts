@@ -1,9 +1,10 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, useTestApp } from '../helpers/app.ts';
-import { listenForCli, runCli } from '../helpers/cli.ts';
+import { listenForCli, runCli, STEWARD_BIN } from '../helpers/cli.ts';
 
 const PASSWORD = 'lena-correct-horse-battery';
 
@@ -99,5 +100,35 @@ describe('steward login and logout (real process)', () => {
       { input: PASSWORD },
     );
     expect(unreachable.code).toBe(3);
+  });
+});
+
+describe.skipIf(spawnSync('script', ['--version']).status !== 0)('steward login on a terminal (script(1))', () => {
+  const t = useTestApp('sqlite');
+  it('asks for the password without echoing it', async () => {
+    const url = (await listenForCli(t.app)).STEWARD_URL!;
+    await call(t.app, {
+      method: 'POST',
+      url: '/api/v1/users',
+      body: { username: 'tess', displayName: 'Tess', password: 'tess-correct-horse-battery' },
+    });
+    const home = mkdtempSync(join(tmpdir(), 'steward-login-tty-'));
+    const child = spawn(
+      'script',
+      ['-qec', `'${process.execPath}' '${STEWARD_BIN}' login --url ${url} --username tess`, '/dev/null'],
+      {
+        env: { ...process.env, XDG_CONFIG_HOME: home, STEWARD_URL: '', STEWARD_TOKEN: '' },
+      },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.endsWith('password: ')) child.stdin.write('tess-correct-horse-battery\r');
+    });
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(out).toMatch(/password: /);
+    expect(out).toMatch(/signed in to .* as tess/);
+    expect(out).not.toMatch(/correct-horse/);
+    expect(code).toBe(0);
   });
 });
