@@ -1,4 +1,4 @@
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createClient, UsageError } from './client.ts';
 import { print } from './output.ts';
@@ -63,7 +63,6 @@ export async function uploadEvaluation(
     let model: Buffer;
     try {
       model = readFileSync(o.onnx);
-      statSync(o.data);
     } catch (err) {
       throw new UsageError(
         `cannot read ${(err as NodeJS.ErrnoException).path}: ${(err as NodeJS.ErrnoException).code}`,

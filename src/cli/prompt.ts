@@ -63,6 +63,7 @@ export function progress(label: string, total: number, quiet: boolean): { add(n:
     },
     end() {
       if (shown >= 0) process.stderr.write(`\r${' '.repeat(label.length + 6)}\r`);
+      shown = -1;
     },
   };
 }
