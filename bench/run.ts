@@ -2,6 +2,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { auditBench } from './lib/audit-bench.ts';
+import { cliBench } from './lib/cli-bench.ts';
+import { cliRows } from './lib/cli-rows.ts';
 import { evidenceBench } from './lib/evidence-bench.ts';
 import { driftBench } from './lib/drift-bench.ts';
 import { registryBench } from './lib/registry-bench.ts';
@@ -79,6 +81,7 @@ const versionCreate = check(
   }),
   'POST version',
 );
+const cli = cliBench(steward.url, TOKEN);
 await steward.stop();
 
 const raw = rawSingleRowTransactions(SECONDS);
@@ -102,6 +105,7 @@ rows.push({
   ratio: versionCreate.rps / raw.tps,
   goal: '>= 0.3',
 });
+rows.push(...cliRows(cli));
 rows.push({
   name: 'audit append, 1 event per transaction, concurrent (events/s)',
   value: fmt(audit.singleAppendsPerSec),

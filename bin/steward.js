@@ -1,15 +1,13 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when built (`npm run build`), otherwise the TypeScript source through tsx.
+// Runs the compiled CLI (dist/, built by `npm run build`, which `npm ci` runs as `prepare`).
+// From a source checkout without a build, `npm run steward -- <command>` runs the TypeScript.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const compiled = join(root, 'dist', 'cli', 'index.js');
-if (existsSync(compiled)) {
-  await import(pathToFileURL(compiled).href);
-} else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  await import(pathToFileURL(join(root, 'src', 'cli', 'index.ts')).href);
+const compiled = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'index.js');
+if (!existsSync(compiled)) {
+  process.stderr.write('error: Steward is not built: run `npm run build` (or `npm run steward -- <command>`)\n');
+  process.exit(2);
 }
+await import(pathToFileURL(compiled).href);

@@ -1,4 +1,5 @@
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { DEFAULT_EXPLAIN } from '../domain/explain/explain.ts';
 import type { EvaluationSpec } from '../domain/metrics/evaluate.ts';
@@ -6,6 +7,8 @@ import { formatOfPath, parsePairs, parseRanges, readEvaluationData } from '../fe
 import { checkPredictionSource, openModel, runEvaluation, type ModelFile } from '../features/evidence/run.ts';
 import { DomainError } from '../errors.ts';
 import { UsageError } from './client.ts';
+import { counted, uploadEvaluation } from './evaluate-upload.ts';
+import { progress } from './prompt.ts';
 
 const fmt = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(4)) : String(v));
 
@@ -103,13 +106,15 @@ function modelOptions(o: { output?: string; labelOutput?: string; classIndex?: s
 export function evaluateCommand(program: Command): void {
   program
     .command('evaluate')
-    .description('evaluate predictions offline with the same engine as the server (performance and fairness)')
+    .description(
+      'evaluate predictions with the same engine as the server (performance, fairness, explanations): offline, or with --upload as evidence of a version',
+    )
     .requiredOption('--data <file>', 'CSV with a header row, JSON Lines (.jsonl/.ndjson) or Parquet (.parquet)')
     .requiredOption('--task <task>', 'binary-classification | multiclass-classification | regression')
     .requiredOption('--label <column>')
-    .option('--prediction <column>', 'predicted label column (or give --model)')
+    .option('--prediction <column>', 'predicted label column (or give --onnx)')
     .option(
-      '--model <file>',
+      '--onnx <file>',
       'an ONNX model to produce the predictions and explain (Shapley values, permutation importance, partial dependence)',
     )
     .option(
@@ -131,7 +136,7 @@ export function evaluateCommand(program: Command): void {
       '--zero-division <value>',
       "scikit-learn's zero_division for rates with a zero denominator: 0 (default), 1 or nan",
     )
-    .option('--no-explain', 'with --model: skip explanations')
+    .option('--no-explain', 'with --onnx: skip explanations')
     .option('--seed <n>', "seed for the explanations' sampling", '0')
     .option('--score <column>', 'predicted probability of the positive class')
     .option('--weight <column>', 'sample weight')
@@ -140,8 +145,15 @@ export function evaluateCommand(program: Command): void {
     .option('--positive-label <value>', 'label value of the positive class', '1')
     .option('--missing-sensitive-as <category>')
     .option('--ranges <ranges>', 'expected column:min:max ranges, comma-separated; values outside are counted')
+    .option('--upload', 'send the data (and --onnx model) to the server, which records the evaluation', false)
+    .option('--model <name>', 'with --upload: the registered model')
+    .option('--version <n>', 'with --upload: its version')
     .option('--json', 'print the full result as JSON', false)
     .action(async (o) => {
+      if (!o.upload && (o.model !== undefined || o.version !== undefined))
+        throw new UsageError(
+          '--model and --version name the version for --upload; an ONNX file to run is given with --onnx',
+        );
       if (!['binary-classification', 'multiclass-classification', 'regression'].includes(o.task))
         throw new UsageError(
           `--task must be binary-classification, multiclass-classification or regression, not '${o.task}'`,
@@ -186,27 +198,23 @@ export function evaluateCommand(program: Command): void {
         throw new UsageError(`--seed must be a non-negative integer, not '${o.seed}'`);
       const explain = o.explain ? { ...DEFAULT_EXPLAIN, seed } : (false as const);
       let file: ModelFile | undefined;
-      if (o.model) {
-        try {
-          file = { bytes: readFileSync(o.model), source: String(o.model), options: modelOptions(o) };
-        } catch (err) {
-          throw new UsageError(`cannot read ${o.model}: ${(err as NodeJS.ErrnoException).code}`);
-        }
-      }
-      const input = createReadStream(o.data);
-      // Progress on large files, on stderr so --json output stays clean.
-      let read = 0;
-      let shown = 0;
-      if (size > 50 * 1024 * 1024 && process.stderr.isTTY) {
-        input.on('data', (c) => {
-          read += (c as Buffer).length;
-          const pct = Math.floor((read / size) * 100);
-          if (pct >= shown + 5) process.stderr.write(`\rreading ${(shown = pct)}%`);
-        });
-        input.on('end', () => process.stderr.write('\r              \r'));
-      }
       // Anything not named .jsonl/.ndjson or .parquet is read as CSV, as before.
       const format = formatOfPath(o.data) ?? 'csv';
+      if (o.upload) return uploadEvaluation(o, format, size);
+      if (o.onnx) {
+        try {
+          file = { bytes: readFileSync(o.onnx), source: String(o.onnx), options: modelOptions(o) };
+        } catch (err) {
+          throw new UsageError(`cannot read ${o.onnx}: ${(err as NodeJS.ErrnoException).code}`);
+        }
+      }
+      // Progress on large files, on stderr (a terminal only) so --json output stays clean.
+      const bar = progress('reading', size > 50 * 1024 * 1024 ? size : 0, o.json);
+      const input = Readable.from(
+        counted(o.data, (n) => bar.add(n)),
+        { objectMode: false },
+      );
+      input.on('end', () => bar.end());
       try {
         checkPredictionSource(spec, file !== undefined, explain);
         const opened = file ? await openModel(file, spec) : undefined;

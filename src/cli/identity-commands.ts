@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createClient, UsageError } from './client.ts';
 import { collect, print } from './output.ts';
+import { readStdin } from './prompt.ts';
 
 interface User {
   username: string;
@@ -20,18 +21,11 @@ function parseRole(spec: string): { scope: string; role: string } {
   return { scope: spec.slice(0, i), role: spec.slice(i + 1) };
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/\r?\n$/, '');
-}
-
 export function identityCommands(program: Command): void {
   const users = program.command('users').description('user accounts and their roles (needs an admin token)');
   users
     .command('create')
+    .description('create a user with roles; prints a one-time password unless --password-stdin gives one')
     .requiredOption('--username <name>')
     .requiredOption('--display-name <name>')
     .option('--email <address>')
@@ -59,6 +53,7 @@ export function identityCommands(program: Command): void {
     });
   users
     .command('list')
+    .description('list the users, their status and roles')
     .option('--json', 'print JSON', false)
     .action(async (o) => {
       const page = await createClient().request<{ items: User[] }>('GET', '/api/v1/users?limit=500');
@@ -82,6 +77,7 @@ export function identityCommands(program: Command): void {
   }
   users
     .command('grant <username>')
+    .description('grant a user a role in a team (or organisation-wide)')
     .requiredOption('--role <team:role>', 'e.g. credit-risk:data-scientist or *:risk-audit')
     .action(async (username: string, o) => {
       const u = await createClient().request<User>(
@@ -93,6 +89,7 @@ export function identityCommands(program: Command): void {
     });
   users
     .command('revoke-role <username>')
+    .description('take a role away from a user')
     .requiredOption('--role <team:role>')
     .action(async (username: string, o) => {
       const { scope, role } = parseRole(o.role);
@@ -106,6 +103,7 @@ export function identityCommands(program: Command): void {
   const tokens = program.command('tokens').description('API tokens');
   tokens
     .command('create')
+    .description('create an API token (for yourself, or as an admin for another user); prints it once')
     .requiredOption('--name <name>')
     .option('--scope <scope>', 'read | write | admin, repeatable (default read and write)', collect)
     .option('--expires-in-days <days>', 'default 90')
@@ -136,6 +134,7 @@ export function identityCommands(program: Command): void {
     });
   tokens
     .command('list')
+    .description("list your tokens (or, as an admin, a user's), never their secrets")
     .option('--user <username>')
     .option('--json', 'print JSON', false)
     .action(async (o) => {
@@ -160,17 +159,21 @@ export function identityCommands(program: Command): void {
           .join('\n') || 'no tokens',
       );
     });
-  tokens.command('revoke <id>').action(async (id: string) => {
-    const t = await createClient().request<{ id: string; revokedAt: string }>(
-      'DELETE',
-      `/api/v1/tokens/${encodeURIComponent(id)}`,
-    );
-    print(false, t, `token ${t.id} revoked at ${t.revokedAt}`);
-  });
+  tokens
+    .command('revoke <id>')
+    .description('revoke a token at once')
+    .action(async (id: string) => {
+      const t = await createClient().request<{ id: string; revokedAt: string }>(
+        'DELETE',
+        `/api/v1/tokens/${encodeURIComponent(id)}`,
+      );
+      print(false, t, `token ${t.id} revoked at ${t.revokedAt}`);
+    });
 
   const teams = program.command('teams').description('teams');
   teams
     .command('create <name>')
+    .description('create a team')
     .option('--display-name <name>')
     .action(async (name: string, o) => {
       const t = await createClient().request<{ name: string }>('POST', '/api/v1/teams', {
@@ -181,6 +184,7 @@ export function identityCommands(program: Command): void {
     });
   teams
     .command('list')
+    .description('list the teams')
     .option('--json', 'print JSON', false)
     .action(async (o) => {
       const res = await createClient().request<{ items: { name: string; displayName: string }[] }>(

@@ -45,6 +45,26 @@ async function sha256File(path: string): Promise<string> {
   return `sha256:${hash.digest('hex')}`;
 }
 
+interface ModelRecord {
+  id: string;
+  name: string;
+  useCaseId: string;
+  description?: string | null;
+  tags?: Record<string, string>;
+  latestVersion: number | null;
+}
+interface VersionRecord {
+  model: string;
+  version: number;
+  artifactUri: string;
+  artifactDigest: string;
+  createdAt: string;
+  metrics?: Record<string, number>;
+  aliases?: string[];
+}
+const describeVersion = (v: VersionRecord) =>
+  `${v.model} version ${v.version}  ${v.createdAt}${v.aliases?.length ? `  [${v.aliases.join(', ')}]` : ''}`;
+
 interface Page<T> {
   items: T[];
   nextCursor: string | null;
@@ -54,6 +74,7 @@ export function inventoryCommands(program: Command): void {
   const useCases = program.command('use-cases').description('use cases (analytics initiatives)');
   useCases
     .command('create')
+    .description('register a use case: what the models serve, for whom, where')
     .requiredOption('--name <name>')
     .requiredOption('--objective <text>')
     .requiredOption('--owner-team <team>')
@@ -78,7 +99,22 @@ export function inventoryCommands(program: Command): void {
       print(o.json, u, `created use case ${u.name} (${u.id})`);
     });
   useCases
+    .command('assess <id>')
+    .description("answer the use case's risk questionnaire: sets its tier, process and requirements")
+    .requiredOption('--answers <file>', 'JSON file of the answers, {question: answer}')
+    .option('--json', 'print the assessment as JSON', false)
+    .action(async (id: string, o) => {
+      const answers = await readJsonFile(o.answers, 'answers');
+      const a = await createClient().request<{ tier: number; euAiAct: string }>(
+        'PUT',
+        `/api/v1/use-cases/${encodeURIComponent(id)}/assessment`,
+        { answers },
+      );
+      print(o.json, a, `assessed: tier ${a.tier} (EU AI Act: ${a.euAiAct})`);
+    });
+  useCases
     .command('list')
+    .description('list the use cases')
     .option('--json', 'print JSON', false)
     .action(async (o) => {
       const page = await createClient().request<Page<{ id: string; name: string; ownerTeam: string }>>(
@@ -95,6 +131,7 @@ export function inventoryCommands(program: Command): void {
   const models = program.command('models').description('registered models');
   models
     .command('create')
+    .description('register a model under a use case')
     .requiredOption('--name <name>')
     .requiredOption('--use-case <id>', 'id of the use case the model serves')
     .option('--description <text>')
@@ -106,7 +143,26 @@ export function inventoryCommands(program: Command): void {
       print(o.json, m, `created model ${m.name} (${m.id})`);
     });
   models
+    .command('get <name>')
+    .description('one model: its use case, tags and latest version')
+    .option('--json', 'print JSON', false)
+    .action(async (name: string, o) => {
+      const m = await createClient().request<ModelRecord>('GET', `/api/v1/models/${encodeURIComponent(name)}`);
+      print(
+        o.json,
+        m,
+        [
+          `${m.name}  (${m.id})`,
+          `  use case: ${m.useCaseId}`,
+          `  latest version: ${m.latestVersion ?? '-'}`,
+          ...(m.description ? [`  ${m.description}`] : []),
+          ...Object.entries(m.tags ?? {}).map(([k, v]) => `  tag ${k}=${v}`),
+        ].join('\n'),
+      );
+    });
+  models
     .command('list')
+    .description('list the models, filtered by use case, tag or text')
     .option('--use-case <id>')
     .option('--tag <key[=value]>')
     .option('--search <text>', 'text in name or description')
@@ -130,7 +186,54 @@ export function inventoryCommands(program: Command): void {
 
   const versions = program.command('versions').description('model versions');
   versions
+    .command('list')
+    .description("list a model's versions")
+    .requiredOption('--model <name>', 'the model')
+    .option('--json', 'print JSON', false)
+    .action(async (o) => {
+      const client = createClient();
+      const all: VersionRecord[] = [];
+      let cursor: string | null = null;
+      do {
+        const q = new URLSearchParams({ limit: '500' });
+        if (cursor) q.set('cursor', cursor);
+        const page: Page<VersionRecord> = await client.request(
+          'GET',
+          `/api/v1/models/${encodeURIComponent(o.model)}/versions?${q}`,
+        );
+        all.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor);
+      print(o.json, all, all.map(describeVersion).join('\n') || 'no versions');
+    });
+  versions
+    .command('get')
+    .description('one version: artefact, digest, metrics and aliases')
+    .requiredOption('--model <name>', 'the model')
+    .requiredOption('--version <n>', 'the version number')
+    .option('--json', 'print JSON', false)
+    .action(async (o) => {
+      const n = Number(o.version);
+      if (!Number.isInteger(n) || n < 1)
+        throw new UsageError(`--version must be a positive integer, not '${o.version}'`);
+      const v = await createClient().request<VersionRecord>(
+        'GET',
+        `/api/v1/models/${encodeURIComponent(o.model)}/versions/${n}`,
+      );
+      print(
+        o.json,
+        v,
+        [
+          describeVersion(v),
+          `  artefact: ${v.artifactUri}`,
+          `  digest: ${v.artifactDigest}`,
+          ...Object.entries(v.metrics ?? {}).map(([k, x]) => `  metric ${k}=${x}`),
+        ].join('\n'),
+      );
+    });
+  versions
     .command('create')
+    .description('register a version of a model: its artefact, digest, metrics, code and data')
     .requiredOption('--model <name>')
     .requiredOption('--artifact-uri <uri>')
     .option('--artifact-digest <sha256:hex>', 'digest of the artefact')

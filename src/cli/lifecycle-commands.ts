@@ -8,8 +8,8 @@ export function lifecycleCommands(program: Command): void {
   program
     .command('check')
     .description('may this version run in this environment now? exit 0 when allowed, 1 with the reasons when not')
-    .requiredOption('--model <name>')
-    .requiredOption('--version <n>')
+    .requiredOption('--model <name>', 'the model')
+    .requiredOption('--version <n>', 'the version number')
     .requiredOption('--env <environment>', ENVIRONMENTS.join(' | '))
     .option('--json', 'print the answer as JSON', false)
     .action(async (o) => {

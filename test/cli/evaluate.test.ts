@@ -1,0 +1,253 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
+import { linearOnnxModel } from '../helpers/onnx-model.ts';
+
+describe('steward evaluate (real process, offline)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'steward-evaluate-'));
+  const file = join(dir, 'preds.csv');
+  writeFileSync(
+    file,
+    [
+      'y,yhat,p,sex',
+      ...Array.from(
+        { length: 40 },
+        (_, i) => `${i % 3 === 0 ? 1 : 0},${i % 2},${((i % 10) / 10).toFixed(1)},${i % 4 < 2 ? 'F' : 'M'}`,
+      ),
+    ].join('\n'),
+  );
+
+  it('prints a summary table, or everything as JSON, and fails clearly on bad input', async () => {
+    const table = await runCli([
+      'evaluate',
+      '--data',
+      file,
+      '--task',
+      'binary-classification',
+      '--label',
+      'y',
+      '--prediction',
+      'yhat',
+      '--score',
+      'p',
+      '--sensitive',
+      'sex',
+    ]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/rows: 40/);
+    expect(table.stdout).toMatch(/fairness by sex/);
+    const json = await runCli([
+      'evaluate',
+      '--data',
+      file,
+      '--task',
+      'binary-classification',
+      '--label',
+      'y',
+      '--prediction',
+      'yhat',
+      '--sensitive',
+      'sex',
+      '--privileged',
+      'sex:M',
+      '--json',
+    ]);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed).toMatchObject({ rows: 40, dataDigest: expect.stringMatching(/^sha256:/) });
+    expect(parsed.fairness.sex.aif360.privileged_group).toBe('M');
+    const bad = await runCli([
+      'evaluate',
+      '--data',
+      file,
+      '--task',
+      'binary-classification',
+      '--label',
+      'y',
+      '--prediction',
+      'missing',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/no column 'missing'/);
+    expect(
+      (await runCli(['evaluate', '--data', file, '--task', 'clustering', '--label', 'y', '--prediction', 'yhat'])).code,
+    ).toBe(2);
+  });
+
+  it('reads a .parquet file with the same results as the CSV', async () => {
+    const rows = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
+    const pq = join(dir, 'preds.parquet');
+    writeFileSync(
+      pq,
+      Buffer.from(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'y', data: rows.map((r) => Number(r[0])), type: 'INT32' },
+            { name: 'yhat', data: rows.map((r) => Number(r[1])), type: 'INT32' },
+            { name: 'sex', data: rows.map((r) => r[3]!), type: 'STRING' },
+          ],
+        }),
+      ),
+    );
+    const args = [
+      '--task',
+      'binary-classification',
+      '--label',
+      'y',
+      '--prediction',
+      'yhat',
+      '--sensitive',
+      'sex',
+      '--json',
+    ];
+    const fromParquet = await runCli(['evaluate', '--data', pq, ...args]);
+    expect(fromParquet.code, fromParquet.stderr).toBe(0);
+    const a = JSON.parse(fromParquet.stdout);
+    const b = JSON.parse((await runCli(['evaluate', '--data', file, ...args])).stdout);
+    expect(a.rows).toBe(40);
+    expect(a.fairness).toEqual(b.fairness);
+    expect(a.performance).toEqual(b.performance);
+    // The same metrics the server stores as evidence, data quality included.
+    expect(a.metrics).toMatchObject({ 'missing-rate': 0, 'duplicate-rows': expect.any(Number) });
+  });
+
+  it('runs an ONNX model, explains it, and names missing features', async () => {
+    const model = join(dir, 'model.onnx');
+    writeFileSync(model, linearOnnxModel({ weights: [2, -1], bias: 0, kind: 'logistic' }));
+    const data = join(dir, 'features.csv');
+    writeFileSync(
+      data,
+      [
+        'a,b,y,g',
+        ...Array.from(
+          { length: 60 },
+          (_, i) =>
+            `${(i % 7) - 3},${(i % 5) - 2},${2 * ((i % 7) - 3) - ((i % 5) - 2) > 0 ? 1 : 0},${i % 2 ? 'p' : 'q'}`,
+        ),
+      ].join('\n'),
+    );
+    const table = await runCli([
+      'evaluate',
+      '--data',
+      data,
+      '--task',
+      'binary-classification',
+      '--label',
+      'y',
+      '--sensitive',
+      'g',
+      '--onnx',
+      model,
+      '--features',
+      'a,b',
+    ]);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/accuracy\s+1\n/);
+    expect(table.stdout).toMatch(/explanations \(permutation importance as the drop in accuracy/);
+    expect(table.stdout).toMatch(/\n {2}a\s+0\.\d+/);
+    const json = JSON.parse(
+      (
+        await runCli([
+          'evaluate',
+          '--data',
+          data,
+          '--task',
+          'binary-classification',
+          '--label',
+          'y',
+          '--onnx',
+          model,
+          '--features',
+          'a,b',
+          '--json',
+          '--seed',
+          '3',
+        ])
+      ).stdout,
+    );
+    expect(json.model).toMatchObject({ features: ['a', 'b'], source: model });
+    expect(json.explanations.shapley).toMatchObject({ method: 'exact', coalitions: 4 });
+    expect(json.explanations.options.seed).toBe(3);
+    // The positive class's probability is the last column; naming column 0 scores the other class.
+    const flipped = JSON.parse(
+      (
+        await runCli([
+          'evaluate',
+          '--data',
+          data,
+          '--task',
+          'binary-classification',
+          '--label',
+          'y',
+          '--onnx',
+          model,
+          '--features',
+          'a,b',
+          '--json',
+          '--no-explain',
+          '--class-index',
+          '0',
+        ])
+      ).stdout,
+    );
+    expect(flipped.performance.rocAuc).toBeCloseTo(1 - json.performance.rocAuc, 12);
+    expect(flipped.explanations).toEqual({ available: false, reason: 'explanations were not requested' });
+    for (const bad of [
+      ['--threshold', '2'],
+      ['--class-index', '-1'],
+      ['--zero-division', 'maybe'],
+    ]) {
+      const r = await runCli([
+        'evaluate',
+        '--data',
+        data,
+        '--task',
+        'binary-classification',
+        '--label',
+        'y',
+        '--onnx',
+        model,
+        '--features',
+        'a,b',
+        ...bad,
+      ]);
+      expect(r.code, bad.join(' ')).toBe(2);
+    }
+    const noFeatures = await runCli([
+      'evaluate',
+      '--data',
+      data,
+      '--task',
+      'binary-classification',
+      '--label',
+      'y',
+      '--onnx',
+      model,
+    ]);
+    expect(noFeatures.code).toBe(2);
+    expect(noFeatures.stderr).toMatch(/the model takes 2 features/);
+    const both = await runCli([
+      'evaluate',
+      '--data',
+      data,
+      '--task',
+      'binary-classification',
+      '--label',
+      'y',
+      '--prediction',
+      'y',
+      '--onnx',
+      model,
+      '--features',
+      'a,b',
+    ]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/leave out prediction/);
+  });
+});
