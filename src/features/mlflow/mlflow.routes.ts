@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { contextOf, type App } from '../../http/app-types.ts';
 import { asDomainError } from '../../http/problem.ts';
 import { DomainError, type ErrorCode } from '../../errors.ts';
-import { requireVersion, type MlflowService } from './mlflow.service.ts';
+import { requireVersion, shown, type MlflowService } from './mlflow.service.ts';
 import { doNotCountRefusal } from '../../http/auth.ts';
 
 /** The prefixes MLflow clients call: 2.x, the UI's ajax path, and 1.x's preview path. */
@@ -93,13 +93,14 @@ export async function mlflowRoutes(app: App, mlflow: MlflowService): Promise<voi
   );
   // MLflow answers 400 to a write without a JSON body type.
   app.addHook('preValidation', async (request) => {
+    const contentType = request.headers['content-type'];
     if (
       (request.method === 'POST' || request.method === 'PATCH' || request.method === 'PUT') &&
-      !/^application\/json\b/i.test(String(request.headers['content-type'] ?? ''))
+      !/^application\/json\b/i.test(String(contentType ?? ''))
     ) {
       throw new DomainError(
         'validation_failed',
-        `Bad Request. Content-Type must be "application/json", got ${JSON.stringify(request.headers['content-type'] ?? null)}`,
+        `Bad Request. Content-Type must be "application/json", got ${contentType === undefined ? 'null' : JSON.stringify(shown(contentType))}`,
       );
     }
     if (

@@ -14,7 +14,7 @@ import { useCaseRepo } from '../use-cases/use-cases.repo.ts';
 import { policyRepo } from '../policy/policy.repo.ts';
 import { isReservedAlias } from '../versions/versions.service.ts';
 import { authorize } from '../common/authorize.ts';
-import { NAME_PATTERN } from '../common/common.schema.ts';
+import { NAME_PATTERN, RESERVED_TAG_KEYS } from '../common/common.schema.ts';
 import { ALIAS_PATTERN } from '../models/models.schema.ts';
 import type { Stage } from '../versions/versions.schema.ts';
 import { mlflowRepo as repo, type MlflowModelRow, type MlflowVersionRow } from './mlflow.repo.ts';
@@ -46,8 +46,18 @@ const missing = (what: string) =>
   invalid(
     `Missing value for required parameter '${what}'. See the API docs for more information about request parameters.`,
   );
+/**
+ * A request value as a message shows it: strings up to the longest valid name, others by their
+ * type or (scalars) their JSON. Messages never echo a value of unbounded size or depth.
+ */
+export function shown(v: unknown): string {
+  if (typeof v === 'string') return v.length > 256 ? `${v.slice(0, 256)}… (${v.length} characters)` : v;
+  if (Array.isArray(v)) return 'a list';
+  if (v !== null && typeof v === 'object') return 'an object';
+  return String(v);
+}
 const modelNotFound = (name: string) =>
-  new DomainError('not_found', `Registered Model with name=${name} not found`, {
+  new DomainError('not_found', `Registered Model with name=${shown(name)} not found`, {
     extra: { mlflow: 'RESOURCE_DOES_NOT_EXIST' },
   });
 const versionNotFound = (name: string, version: string | number) =>
@@ -72,6 +82,11 @@ const MLFLOW_TO_STAGE: Record<string, Stage> = {
   production: 'production',
   archived: 'archived',
 };
+/** Steward's stage of an MLflow stage name (any case), or undefined. */
+const stageOf = (v: unknown): Stage | undefined =>
+  typeof v === 'string' && Object.hasOwn(MLFLOW_TO_STAGE, v.toLowerCase())
+    ? MLFLOW_TO_STAGE[v.toLowerCase()]
+    : undefined;
 const STATUS: Record<string, string> = {
   pending: 'PENDING_REGISTRATION',
   ready: 'READY',
@@ -82,26 +97,35 @@ const ms = (iso: string) => Date.parse(iso);
 function requireName(v: unknown, what = 'name'): string {
   if (v === undefined || v === null || v === '') throw missing(what);
   if (typeof v !== 'string')
-    throw invalid(`Invalid value ${JSON.stringify(v)} for parameter '${what}' supplied: it must be a string`);
+    throw invalid(`Invalid value ${shown(v)} for parameter '${what}' supplied: it must be a string`);
   if (v.length > 256 || !NAME.test(v))
-    throw invalid(`Invalid name '${v}': names are non-empty, at most 256 characters, without '/' or ':'`);
+    throw invalid(`Invalid name '${shown(v)}': names are non-empty, at most 256 characters, without '/' or ':'`);
   return v;
 }
 
 export function requireVersion(v: unknown): number {
   if (v === undefined || v === null || v === '') throw missing('version');
-  const text = String(v);
+  const text = typeof v === 'string' || typeof v === 'number' ? String(v) : '';
   if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 2147483647)
-    throw invalid(`Model version must be an integer, got '${text}'`);
+    throw invalid(`Model version must be an integer, got '${shown(v)}'`);
   return Number(text);
 }
 
 function optionalString(v: unknown, what: string, max = 100_000): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string')
-    throw invalid(`Invalid value ${JSON.stringify(v)} for parameter '${what}' supplied: it must be a string`);
+    throw invalid(`Invalid value ${shown(v)} for parameter '${what}' supplied: it must be a string`);
   if (v.length > max) throw invalid(`'${what}' exceeds the maximum length of ${max} characters`);
   return v;
+}
+
+/** A tag key: present, at most 250 characters, and not one naming object machinery (`__proto__`). */
+function tagKey(v: unknown, what = 'key'): string {
+  const key = optionalString(v, what, 250);
+  if (!key) throw missing('key');
+  if ((RESERVED_TAG_KEYS as readonly string[]).includes(key))
+    throw invalid(`Invalid tag key '${key}': ${RESERVED_TAG_KEYS.join(', ')} are not allowed as tag keys`);
+  return key;
 }
 
 function tagList(v: unknown): Record<string, string> {
@@ -109,8 +133,7 @@ function tagList(v: unknown): Record<string, string> {
   if (!Array.isArray(v)) throw invalid("Invalid value for parameter 'tags': it must be a list of {key, value}");
   const out: Record<string, string> = {};
   for (const t of v as { key?: unknown; value?: unknown }[]) {
-    const key = optionalString(t?.key, 'tags.key', 250);
-    if (!key) throw missing('key');
+    const key = tagKey(t?.key, 'tags.key');
     out[key] = optionalString(t.value, 'tags.value') ?? '';
   }
   return out;
@@ -118,10 +141,10 @@ function tagList(v: unknown): Record<string, string> {
 
 function aliasName(v: unknown): string {
   if (v === undefined || v === null || v === '') throw missing('alias');
-  const alias = String(v);
-  if (!ALIAS.test(alias) || alias.length > 255)
+  const alias = typeof v === 'string' ? v : shown(v);
+  if (typeof v !== 'string' || !ALIAS.test(alias) || alias.length > 255)
     throw invalid(
-      `Invalid alias name '${alias}'. Alias names may only contain alphanumerics, underscores and dashes, at most 255 characters.`,
+      `Invalid alias name '${shown(alias)}'. Alias names may only contain alphanumerics, underscores and dashes, at most 255 characters.`,
     );
   return alias;
 }
@@ -131,7 +154,7 @@ function filterOf(q: Record<string, unknown>, entity: 'registered-models' | 'mod
   try {
     return parseFilter(optionalString(q.filter, 'filter', 10_000), entity);
   } catch (err) {
-    if (err instanceof FilterError) throw invalid(`Invalid filter '${String(q.filter)}': ${err.message}`);
+    if (err instanceof FilterError) throw invalid(`Invalid filter '${shown(q.filter)}': ${err.message}`);
     throw err;
   }
 }
@@ -152,9 +175,9 @@ const tokenAt = (offset: number) => Buffer.from(JSON.stringify({ offset })).toSt
 
 function maxResults(v: unknown, fallback: number, max: number): number {
   if (v === undefined || v === null || v === '') return fallback;
-  const n = Number(v);
+  const n = typeof v === 'string' || typeof v === 'number' ? Number(v) : NaN;
   if (!Number.isInteger(n) || n < 1 || n > max)
-    throw invalid(`Invalid value for max_results. It must be a positive integer at most ${max}, but got ${String(v)}`);
+    throw invalid(`Invalid value for max_results. It must be a positive integer at most ${max}, but got ${shown(v)}`);
   return n;
 }
 
@@ -286,7 +309,7 @@ export function createMlflowService(deps: MlflowDeps) {
     const byId = /^[0-9a-f-]{36}$/.test(ref) ? await useCaseRepo.get(db, ref) : undefined;
     if (byId) return byId.id;
     const byName = await repo.useCaseByName(db, ref);
-    if (!byName) throw invalid(`Use case '${ref}' does not exist`);
+    if (!byName) throw invalid(`Use case '${shown(ref)}' does not exist`);
     return byName;
   }
 
@@ -378,10 +401,12 @@ export function createMlflowService(deps: MlflowDeps) {
       const limit = maxResults(q.max_results, 100, 1000);
       const offset = pageOffset(q.page_token);
       const orderBy = ([] as unknown[]).concat(q.order_by ?? []).map((o) => {
-        const m = /^\s*(?:attribute\.)?(name|timestamp|last_updated_timestamp)(?:\s+(ASC|DESC))?\s*$/i.exec(String(o));
+        const m = /^\s*(?:attribute\.)?(name|timestamp|last_updated_timestamp)(?:\s+(ASC|DESC))?\s*$/i.exec(
+          typeof o === 'string' ? o : '',
+        );
         if (!m)
           throw invalid(
-            `Invalid order_by clause '${String(o)}'. Only name, timestamp and last_updated_timestamp, each optionally followed by ASC or DESC, are allowed.`,
+            `Invalid order_by clause '${shown(o)}'. Only name, timestamp and last_updated_timestamp, each optionally followed by ASC or DESC, are allowed.`,
           );
         return {
           column: m[1]!.toLowerCase() === 'name' ? ('name' as const) : ('updated_at' as const),
@@ -401,10 +426,10 @@ export function createMlflowService(deps: MlflowDeps) {
       const row = await repo.modelByName(db, name);
       if (!row) throw modelNotFound(name);
       const stages = ([] as unknown[]).concat(q.stages ?? []).map((s) => {
-        const stage = MLFLOW_TO_STAGE[String(s).toLowerCase()];
+        const stage = stageOf(s);
         if (!stage)
           throw invalid(
-            `Invalid Model Version stage: ${String(s)}. Value must be one of None, Staging, Production, Archived.`,
+            `Invalid Model Version stage: ${shown(s)}. Value must be one of None, Staging, Production, Archived.`,
           );
         return stage;
       });
@@ -437,8 +462,7 @@ export function createMlflowService(deps: MlflowDeps) {
 
     async setModelTag(ctx: RequestContext, body: Record<string, unknown>) {
       const name = requireName(body.name);
-      const key = optionalString(body.key, 'key', 250);
-      if (!key) throw missing('key');
+      const key = tagKey(body.key);
       const value = optionalString(body.value, 'value');
       if (value === undefined) throw missing('value');
       await onModel(name, () => inventory.models.update(ctx, name, { tags: { [key]: value } }, undefined));
@@ -447,8 +471,7 @@ export function createMlflowService(deps: MlflowDeps) {
 
     async deleteModelTag(ctx: RequestContext, body: Record<string, unknown>) {
       const name = requireName(body.name);
-      const key = optionalString(body.key, 'key', 250);
-      if (!key) throw missing('key');
+      const key = tagKey(body.key);
       await onModel(name, () => inventory.models.update(ctx, name, { tags: { [key]: null } }, undefined));
       return {};
     },
@@ -501,7 +524,7 @@ export function createMlflowService(deps: MlflowDeps) {
       const description = optionalString(body.description, 'description');
       const digest = tags['steward.artifact_digest'];
       if (digest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(digest))
-        throw invalid(`Tag steward.artifact_digest must be sha256:<64 lowercase hex digits>, got '${digest}'`);
+        throw invalid(`Tag steward.artifact_digest must be sha256:<64 lowercase hex digits>, got '${shown(digest)}'`);
       const row = await repo.modelByName(db, name);
       if (!row) throw modelNotFound(name);
       // mlflow.register_model creates the model without tags and tags only its version: the first
@@ -512,7 +535,7 @@ export function createMlflowService(deps: MlflowDeps) {
         if (current.useCaseId !== wanted) {
           if (current.latestVersion !== null)
             throw invalid(
-              `Registered Model ${name} belongs to another use case than steward.use_case='${tags['steward.use_case']}'; move it through /api/v1 (PATCH /models/${name}) first`,
+              `Registered Model ${name} belongs to another use case than steward.use_case='${shown(tags['steward.use_case'])}'; move it through /api/v1 (PATCH /models/${name}) first`,
             );
           await inventory.models.update(ctx, name, { useCaseId: wanted }, undefined);
         }
@@ -578,8 +601,7 @@ export function createMlflowService(deps: MlflowDeps) {
     async setVersionTag(ctx: RequestContext, body: Record<string, unknown>, remove: boolean) {
       const name = requireName(body.name);
       const v = requireVersion(body.version);
-      const key = optionalString(body.key, 'key', 250);
-      if (!key) throw missing('key');
+      const key = tagKey(body.key);
       const value = remove ? null : optionalString(body.value, 'value');
       if (value === undefined) throw missing('value');
       await onModel(name, () => inventory.versions.update(ctx, name, v, { tags: { [key]: value } }, undefined), v);
@@ -614,20 +636,21 @@ export function createMlflowService(deps: MlflowDeps) {
       const name = requireName(body.name);
       const v = requireVersion(body.version);
       if (body.stage === undefined || body.stage === null || body.stage === '') throw missing('stage');
-      const stage = MLFLOW_TO_STAGE[String(body.stage).toLowerCase()];
+      const stage = stageOf(body.stage);
       if (!stage)
         throw invalid(
-          `Invalid Model Version stage: ${String(body.stage)}. Value must be one of None, Staging, Production, Archived.`,
+          `Invalid Model Version stage: ${shown(body.stage)}. Value must be one of None, Staging, Production, Archived.`,
         );
       if (body.archive_existing_versions === undefined || body.archive_existing_versions === null)
         throw missing('archive_existing_versions');
       const archive =
-        body.archive_existing_versions === true || String(body.archive_existing_versions).toLowerCase() === 'true';
+        body.archive_existing_versions === true ||
+        (typeof body.archive_existing_versions === 'string' && body.archive_existing_versions.toLowerCase() === 'true');
       if (archive && stage !== 'preproduction' && stage !== 'production')
         throw invalid(
-          `Model version transition cannot archive existing model versions because '${String(body.stage)}' is not an Active stage. Valid stages are Staging and Production.`,
+          `Model version transition cannot archive existing model versions because '${shown(body.stage)}' is not an Active stage. Valid stages are Staging and Production.`,
         );
-      if (stage !== 'archived' && stage !== 'development') await usable(name, v, `stage ${String(body.stage)}`);
+      if (stage !== 'archived' && stage !== 'development') await usable(name, v, `stage ${shown(body.stage)}`);
       else await version(name, v);
       const environment = stage === 'preproduction' || stage === 'production' ? stage : null;
       const owner = environment ? await governed(name, v) : null;
@@ -641,12 +664,12 @@ export function createMlflowService(deps: MlflowDeps) {
           if (reasons.length > 0)
             throw new DomainError(
               'gate_not_passed',
-              `Transition of ${name} version ${v} to ${String(body.stage)} is not allowed by its governance: ${reasons.join('; ')}`,
+              `Transition of ${name} version ${v} to ${shown(body.stage)} is not allowed by its governance: ${reasons.join('; ')}`,
               { extra: { mlflow: 'PERMISSION_DENIED', uncounted: true } },
             );
           const p = await deps.lifecycle.signing.promote(ctx, name, v, {
             environment,
-            reason: `MLflow transition-stage to ${String(body.stage)}`,
+            reason: `MLflow transition-stage to ${shown(body.stage)}`,
             mode: 'single',
           });
           if (p.status !== 'completed') {
@@ -654,7 +677,7 @@ export function createMlflowService(deps: MlflowDeps) {
             await deps.lifecycle.signing.cancelPromotion(ctx, name, v, p.id).catch(() => undefined);
             throw new DomainError(
               'gate_not_passed',
-              `Transition of ${name} version ${v} to ${String(body.stage)} is not allowed by its governance: ${p.reasons.join('; ')}`,
+              `Transition of ${name} version ${v} to ${shown(body.stage)} is not allowed by its governance: ${p.reasons.join('; ')}`,
               { extra: { mlflow: 'PERMISSION_DENIED', uncounted: true } },
             );
           }
@@ -678,11 +701,11 @@ export function createMlflowService(deps: MlflowDeps) {
       const given = ([] as unknown[]).concat(q.order_by ?? []).map((o) => {
         const m =
           /^\s*(?:attribute\.)?(name|version_number|creation_timestamp|timestamp|last_updated_timestamp)(?:\s+(ASC|DESC))?\s*$/i.exec(
-            String(o),
+            typeof o === 'string' ? o : '',
           );
         if (!m)
           throw invalid(
-            `Invalid order_by clause '${String(o)}'. Only name, version_number, creation_timestamp and last_updated_timestamp, each optionally followed by ASC or DESC, are allowed.`,
+            `Invalid order_by clause '${shown(o)}'. Only name, version_number, creation_timestamp and last_updated_timestamp, each optionally followed by ASC or DESC, are allowed.`,
           );
         return { column: columns[m[1]!.toLowerCase() as keyof typeof columns], desc: m[2]?.toUpperCase() === 'DESC' };
       });
