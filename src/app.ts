@@ -32,8 +32,9 @@ import { webhookRoutes } from './features/webhooks/webhooks.routes.ts';
 import { createWebhookService } from './features/webhooks/webhooks.service.ts';
 import type { VersionGovernance } from './features/versions/versions.service.ts';
 import { createMonitoringFeature } from './features/monitoring/index.ts';
-import { MLFLOW_PREFIXES, mlflowRoutes } from './features/mlflow/mlflow.routes.ts';
-import { createMlflowService } from './features/mlflow/mlflow.service.ts';
+import { createMlflowFeature } from './features/mlflow/index.ts';
+import { lifecycleRepo } from './features/lifecycle/lifecycle.repo.ts';
+import { policyRepo } from './features/policy/policy.repo.ts';
 import { systemContext } from './context.ts';
 import { createLocalQueue, createPgBossQueue } from './jobs/queue.ts';
 import type { App } from './http/app-types.ts';
@@ -207,17 +208,19 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     onError: (err, what) => app.log.error({ err }, `${what} failed`),
   });
   holds = monitoring.oversight.holds;
-  const mlflow = createMlflowService({
+  const mlflow = createMlflowFeature({
     db,
     dialect,
     inventory,
     lifecycle,
+    governance: lifecycleRepo,
+    assessments: policyRepo,
     config: opts.config.mlflow ?? {},
     transact,
     systemContext,
-    schedule: (versionId) => queue.send('mlflow.registration', { versionId }, versionId),
+    queue,
   });
-  queue.work('mlflow.registration', async (data) => mlflow.finishRegistration(String(data.versionId)));
+  for (const [name, run] of Object.entries(mlflow.jobs)) queue.work(name, run);
 
   installAuth(app, { authn, limiter, limits, passwords });
   await registerDocs(app, VERSION);
@@ -237,8 +240,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     },
     { prefix: '/api/v1' },
   );
-  for (const prefix of MLFLOW_PREFIXES)
-    await app.register(async (scope) => mlflowRoutes(scope as App, mlflow), { prefix });
+  await mlflow.routes(app);
   if (opts.config.consoleDir && !(await registerConsole(app, opts.config.consoleDir)))
     app.log.warn(`no web console build in ${opts.config.consoleDir} (npm run build:web)`);
 
@@ -258,7 +260,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   if (opts.monitoring?.jobs !== false) {
     app.addHook('onReady', async () => {
       await monitoring.start();
-      await mlflow
+      await mlflow.services.mlflow
         .resumeRegistrations()
         .catch((err) => app.log.error({ err }, 'resuming MLflow registration checks failed'));
     });
