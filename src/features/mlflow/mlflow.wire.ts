@@ -46,7 +46,7 @@ export const alreadyExists = (name: string) =>
 const NAME = new RegExp(`^${NAME_PATTERN}`);
 const ALIAS = new RegExp(ALIAS_PATTERN);
 
-export const STAGE_TO_MLFLOW: Record<string, string> = {
+const STAGE_TO_MLFLOW: Record<string, string> = {
   development: 'None',
   qa: 'None',
   preproduction: 'Staging',
@@ -68,6 +68,7 @@ const stageOf = (v: unknown): Stage | undefined =>
 const invalidStage = (v: unknown) =>
   invalid(`Invalid Model Version stage: ${shown(v)}. Value must be one of None, Staging, Production, Archived.`);
 
+/** Steward's registration status as MLflow's model version status. */
 export const STATUS: Record<string, string> = {
   pending: 'PENDING_REGISTRATION',
   ready: 'READY',
@@ -75,6 +76,7 @@ export const STATUS: Record<string, string> = {
 };
 const ms = (iso: string) => Date.parse(iso);
 
+/** A model name to create or act on: a string following /api/v1's name rule. */
 export function requireName(v: unknown, what = 'name'): string {
   if (v === undefined || v === null || v === '') throw missing(what);
   if (typeof v !== 'string')
@@ -90,6 +92,7 @@ export function lookupName(v: unknown): string {
   return String(v);
 }
 
+/** A version number, as MLflow clients send it (a string or a number): a positive integer. */
 export function requireVersion(v: unknown): number {
   if (v === undefined || v === null || v === '') throw missing('version');
   const text = typeof v === 'string' || typeof v === 'number' ? String(v) : '';
@@ -98,6 +101,7 @@ export function requireVersion(v: unknown): number {
   return Number(text);
 }
 
+/** An optional string parameter of at most `max` characters. */
 export function optionalString(v: unknown, what: string, max = 100_000): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string')
@@ -142,6 +146,7 @@ export function digestTag(tags: Record<string, string>): string | undefined {
   return digest;
 }
 
+/** An alias name following /api/v1's alias rule (reserved names are checked by the caller). */
 export function aliasName(v: unknown): string {
   if (v === undefined || v === null || v === '') throw missing('alias');
   const alias = typeof v === 'string' ? v : shown(v);
@@ -176,6 +181,7 @@ export function pageOffset(token: unknown): number {
 }
 export const tokenAt = (offset: number) => Buffer.from(JSON.stringify({ offset })).toString('base64url');
 
+/** A page size: a positive integer up to `max`, `fallback` when absent. */
 export function maxResults(v: unknown, fallback: number, max: number): number {
   if (v === undefined || v === null || v === '') return fallback;
   const n = typeof v === 'string' || typeof v === 'number' ? Number(v) : NaN;
@@ -319,6 +325,7 @@ export interface VersionExtras {
   user: string | undefined;
 }
 
+/** A version row as MLflow's ModelVersion: unset fields omitted, deployments shown as the stage. */
 export function toModelVersion(r: MlflowVersionRow, x: VersionExtras): ModelVersionEntity {
   return {
     name: r.name,
@@ -347,6 +354,7 @@ export interface ModelExtras {
   user: string | undefined;
 }
 
+/** A model row as MLflow's RegisteredModel: unset fields omitted. */
 export function toRegisteredModel(r: MlflowModelRow, x: ModelExtras): RegisteredModelEntity {
   return {
     name: r.name,
