@@ -18,8 +18,7 @@ import { createIdentityFeature } from './features/identity/index.ts';
 import { DEFAULT_AUTH_LIMITS, type AuthLimits } from './features/identity/password-guard.ts';
 import { createInventoryFeature, inventoryReaders } from './features/inventory.ts';
 import { createLifecycleFeature, useCaseEvidence } from './features/lifecycle/index.ts';
-import { MLFLOW_PREFIXES, mlflowRoutes } from './features/mlflow/mlflow.routes.ts';
-import { createMlflowService } from './features/mlflow/mlflow.service.ts';
+import { createMlflowFeature } from './features/mlflow/index.ts';
 import { createModelHealthReader, createMonitoringFeature, oversightHolds } from './features/monitoring/index.ts';
 import { createOverviewFeature } from './features/overview/index.ts';
 import { createPolicyFeature } from './features/policy/index.ts';
@@ -180,17 +179,18 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     onError: (err, what) => app.log.error({ err }, `${what} failed`),
   });
   const overview = createOverviewFeature({ db, clock, health: (modelIds) => modelHealth(db, modelIds) });
-  const mlflow = createMlflowService({
+  const mlflow = createMlflowFeature({
     db,
     dialect,
     inventory: inventory.services,
     lifecycle: lifecycle.services,
+    governance: lifecycle.services,
+    assessments: policy.services,
     config: opts.config.mlflow ?? {},
     transact,
     systemContext,
-    schedule: (versionId) => queue.send('mlflow.registration', { versionId }, versionId),
+    queue,
   });
-  queue.work('mlflow.registration', async (data) => mlflow.finishRegistration(String(data.versionId)));
 
   const features: Feature<unknown>[] = [
     auditFeature,
@@ -202,6 +202,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     evidence,
     lifecycle,
     monitoring,
+    mlflow,
   ];
   for (const f of features) f.on?.(events);
   events.seal();
@@ -218,8 +219,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     },
     { prefix: '/api/v1' },
   );
-  for (const prefix of MLFLOW_PREFIXES)
-    await app.register(async (scope) => mlflowRoutes(scope as App, mlflow), { prefix });
+  for (const f of features) await f.rootRoutes?.(app);
   if (opts.config.consoleDir && !(await registerConsole(app, opts.config.consoleDir)))
     app.log.warn(`no web console build in ${opts.config.consoleDir} (npm run build:web)`);
 
@@ -229,7 +229,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.addHook('onReady', async () => {
     for (const f of background) await f.start?.();
     if (opts.monitoring?.jobs !== false)
-      await mlflow.resumeRegistrations().catch(logError('resuming MLflow registration checks failed'));
+      await mlflow.services.mlflow.resumeRegistrations().catch(logError('resuming MLflow registration checks failed'));
   });
   app.addHook('onClose', async () => {
     for (const f of [...background].reverse()) await f.stop?.();

@@ -17,6 +17,8 @@ export interface Feature<S> {
   schemas?: object[];
   /** Mounts the feature's routes on the `/api/v1` scope. */
   routes?: (api: App) => void | Promise<void>;
+  /** Mounts routes outside `/api/v1` (the MLflow protocol's own prefixes). */
+  rootRoutes?: (app: App) => void | Promise<void>;
   /** Background job handlers by queue name. */
   jobs?: Record<string, JobHandler>;
   /** Subscribes the feature's reactions to domain events (called once, while the app is composed). */

@@ -31,10 +31,16 @@ export function compileSchema(
 
 /** Turns Ajv errors into JSON-pointer field errors, naming the unknown property where there is one. */
 export function toFieldErrors(errors: ErrorObject[] | null | undefined, prefix: string): ErrorField[] {
-  return (errors ?? []).map((e) => {
+  // A refused member name is reported twice by Ajv: once for the name (with `propertyName`), once
+  // as a bare "property name must be valid" on the object; the first says more.
+  return (errors ?? []).flatMap((e) => {
+    if (e.keyword === 'propertyNames') return [];
     let pointer = `${prefix}${e.instancePath}`;
     let message = e.message ?? 'is invalid';
-    if (e.keyword === 'additionalProperties') {
+    if (e.propertyName !== undefined) {
+      pointer = `${pointer}/${e.propertyName.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      message = e.keyword === 'not' ? 'is a reserved key' : `key ${message}`;
+    } else if (e.keyword === 'additionalProperties') {
       const prop = (e.params as { additionalProperty: string }).additionalProperty;
       pointer = `${pointer}/${prop}`;
       message = 'is not a known field';
@@ -43,6 +49,6 @@ export function toFieldErrors(errors: ErrorObject[] | null | undefined, prefix: 
       pointer = `${pointer}/${prop}`;
       message = 'is required';
     }
-    return { pointer, message };
+    return [{ pointer, message }];
   });
 }

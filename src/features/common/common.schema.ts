@@ -33,10 +33,18 @@ export const PositiveInt = (options: object = {}) => Type.Integer({ minimum: 1, 
  * which neither limits key length nor matches keys containing line breaks, so values under such
  * keys would escape validation; `propertyNames` + `additionalProperties` cover every key.
  */
-export function StringMap<V extends TSchema>(value: V, options: { keyMaxLength?: number; description?: string } = {}) {
+export function StringMap<V extends TSchema>(
+  value: V,
+  options: { keyMaxLength?: number; description?: string; reservedKeys?: readonly string[] } = {},
+) {
   return Type.Unsafe<Record<string, Static<V>>>({
     type: 'object',
-    propertyNames: { type: 'string', minLength: 1, maxLength: options.keyMaxLength ?? 250 },
+    propertyNames: {
+      type: 'string',
+      minLength: 1,
+      maxLength: options.keyMaxLength ?? 250,
+      ...(options.reservedKeys ? { not: { enum: options.reservedKeys } } : {}),
+    },
     additionalProperties: value,
     ...(options.description ? { description: options.description } : {}),
   });
@@ -45,10 +53,18 @@ export function StringMap<V extends TSchema>(value: V, options: { keyMaxLength?:
 export const TeamSlug = Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9][a-z0-9._-]*$' });
 
 export const TagValue = Type.String({ maxLength: 100000 });
+/**
+ * Tag keys that name JavaScript object machinery: as keys of a plain object they change its
+ * prototype or shadow its methods instead of holding a tag, so they are refused wherever tags are.
+ */
+export const RESERVED_TAG_KEYS = ['__proto__', 'constructor', 'prototype'] as const;
 /** Free-form key/value tags; keys up to 250 characters, values up to 100,000 (MLflow's limits). */
-export const Tags = StringMap(TagValue, { description: 'free-form key/value tags' });
+export const Tags = StringMap(TagValue, {
+  description: 'free-form key/value tags',
+  reservedKeys: RESERVED_TAG_KEYS,
+});
 /** Tag changes in a PATCH follow JSON merge patch: a string sets a key, null removes it. */
-export const TagsPatch = StringMap(Type.Union([TagValue, Type.Null()]));
+export const TagsPatch = StringMap(Type.Union([TagValue, Type.Null()]), { reservedKeys: RESERVED_TAG_KEYS });
 export type TagsPatch = Static<typeof TagsPatch>;
 
 export const ProblemSchema = Type.Object(

@@ -79,6 +79,10 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     /** A version's owner (id, use case, team) by name, and its names by id. */
     owner: (exec: Executor, model: string, version: number) => lifecycleRepo.owner(exec, model, version),
     names: (exec: Executor, versionId: string) => lifecycleRepo.names(exec, versionId),
+    /** Whether a version is governed (its use case assessed), and where it is deployed. */
+    governed: (exec: Executor, versionId: string) => lifecycleRepo.governed(exec, versionId),
+    activeDeployments: (...args: Parameters<typeof lifecycleRepo.activeDeployments>) =>
+      lifecycleRepo.activeDeployments(...args),
   };
   return {
     services,

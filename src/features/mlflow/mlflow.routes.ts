@@ -1,8 +1,26 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { TSchema } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
 import { asDomainError } from '../../http/problem.ts';
 import { DomainError, type ErrorCode } from '../../errors.ts';
-import { requireVersion, type MlflowService } from './mlflow.service.ts';
+import type { MlflowService } from './mlflow.service.ts';
+import {
+  AliasBody,
+  CreateModelVersion,
+  CreateRegisteredModel,
+  LatestVersionsQuery,
+  ModelTagBody,
+  ModelVersionRef,
+  RegisteredModelRef,
+  RenameRegisteredModel,
+  RunQuery,
+  SearchQuery,
+  TransitionStage,
+  UpdateModelVersion,
+  UpdateRegisteredModel,
+  VersionTagBody,
+} from './mlflow.schema.ts';
+import { shown } from './mlflow.wire.ts';
 import { doNotCountRefusal } from '../../http/auth.ts';
 
 /** The prefixes MLflow clients call: 2.x, the UI's ajax path, and 1.x's preview path. */
@@ -62,11 +80,15 @@ function sendMlflowError(request: FastifyRequest, reply: FastifyReply, error: un
   return reply.status(status).type('application/json').send({ error_code: code, message });
 }
 
-/** Parameters from the query string and the JSON body together (clients send DELETE either way). */
-const params = (request: FastifyRequest): Record<string, unknown> => ({
-  ...(request.query as Record<string, unknown>),
-  ...((request.body ?? {}) as Record<string, unknown>),
-});
+/**
+ * Parameters from the query string and the JSON body together (clients send DELETE either way),
+ * in the wire shape the route declares.
+ */
+const params = <T>(request: FastifyRequest): T =>
+  ({
+    ...(request.query as Record<string, unknown>),
+    ...((request.body ?? {}) as Record<string, unknown>),
+  }) as T;
 
 /**
  * The Model Registry REST API of MLflow 2.x on one prefix: MLflow's field names, its error body
@@ -93,13 +115,14 @@ export async function mlflowRoutes(app: App, mlflow: MlflowService): Promise<voi
   );
   // MLflow answers 400 to a write without a JSON body type.
   app.addHook('preValidation', async (request) => {
+    const contentType = request.headers['content-type'];
     if (
       (request.method === 'POST' || request.method === 'PATCH' || request.method === 'PUT') &&
-      !/^application\/json\b/i.test(String(request.headers['content-type'] ?? ''))
+      !/^application\/json\b/i.test(String(contentType ?? ''))
     ) {
       throw new DomainError(
         'validation_failed',
-        `Bad Request. Content-Type must be "application/json", got ${JSON.stringify(request.headers['content-type'] ?? null)}`,
+        `Bad Request. Content-Type must be "application/json", got ${contentType === undefined ? 'null' : JSON.stringify(shown(contentType))}`,
       );
     }
     if (
@@ -111,82 +134,70 @@ export async function mlflowRoutes(app: App, mlflow: MlflowService): Promise<voi
 
   const read = { config: { permission: 'inventory:read' as const } };
   const write = { config: { auth: 'authenticated' as const } };
-  const hide = { schema: { hide: true } };
+  // Writes always carry a JSON object body (the hook above refuses others); reads a query string.
+  // DELETE may carry either, so only its query string is declared. The schemas accept anything
+  // (see mlflow.schema.ts): the service refuses bad values with MLflow's own messages.
+  const body = <S extends TSchema>(schema: S) => ({ ...write, schema: { hide: true, body: schema } });
+  const query = <S extends TSchema>(schema: S) => ({ ...read, schema: { hide: true, querystring: schema } });
+  const remove = <S extends TSchema>(schema: S) => ({ ...write, schema: { hide: true, querystring: schema } });
 
-  app.post('/registered-models/create', { ...write, ...hide }, async (request) =>
+  app.post('/registered-models/create', body(CreateRegisteredModel), async (request) =>
     mlflow.createModel(contextOf(request), params(request)),
   );
-  app.post('/registered-models/rename', { ...write, ...hide }, async (request) =>
+  app.post('/registered-models/rename', body(RenameRegisteredModel), async (request) =>
     mlflow.renameModel(contextOf(request), params(request)),
   );
-  app.patch('/registered-models/update', { ...write, ...hide }, async (request) =>
+  app.patch('/registered-models/update', body(UpdateRegisteredModel), async (request) =>
     mlflow.updateModel(contextOf(request), params(request)),
   );
-  app.delete('/registered-models/delete', { ...write, ...hide }, async (request) =>
+  app.delete('/registered-models/delete', remove(RegisteredModelRef), async (request) =>
     mlflow.deleteModel(contextOf(request), params(request)),
   );
-  app.get('/registered-models/get', { ...read, ...hide }, async (request) => ({
-    registered_model: await mlflow.model(nameOf(params(request))),
-  }));
-  app.get('/registered-models/search', { ...read, ...hide }, async (request) => mlflow.searchModels(params(request)));
-  app.post('/registered-models/get-latest-versions', { ...read, ...hide }, async (request) =>
+  app.get('/registered-models/get', query(RegisteredModelRef), async (request) => mlflow.getModel(params(request)));
+  app.get('/registered-models/search', query(SearchQuery), async (request) => mlflow.searchModels(params(request)));
+  app.post('/registered-models/get-latest-versions', body(LatestVersionsQuery), async (request) =>
     mlflow.latestVersions(params(request)),
   );
-  app.get('/registered-models/get-latest-versions', { ...read, ...hide }, async (request) =>
+  app.get('/registered-models/get-latest-versions', query(LatestVersionsQuery), async (request) =>
     mlflow.latestVersions(params(request)),
   );
-  app.post('/registered-models/set-tag', { ...write, ...hide }, async (request) =>
+  app.post('/registered-models/set-tag', body(ModelTagBody), async (request) =>
     mlflow.setModelTag(contextOf(request), params(request)),
   );
-  app.delete('/registered-models/delete-tag', { ...write, ...hide }, async (request) =>
+  app.delete('/registered-models/delete-tag', remove(ModelTagBody), async (request) =>
     mlflow.deleteModelTag(contextOf(request), params(request)),
   );
-  app.post('/registered-models/alias', { ...write, ...hide }, async (request) =>
+  app.post('/registered-models/alias', body(AliasBody), async (request) =>
     mlflow.setAlias(contextOf(request), params(request)),
   );
-  app.delete('/registered-models/alias', { ...write, ...hide }, async (request) =>
+  app.delete('/registered-models/alias', remove(AliasBody), async (request) =>
     mlflow.deleteAlias(contextOf(request), params(request)),
   );
-  app.get('/registered-models/alias', { ...read, ...hide }, async (request) => mlflow.getByAlias(params(request)));
+  app.get('/registered-models/alias', query(AliasBody), async (request) => mlflow.getByAlias(params(request)));
 
-  app.post('/model-versions/create', { ...write, ...hide }, async (request) =>
+  app.post('/model-versions/create', body(CreateModelVersion), async (request) =>
     mlflow.createVersion(contextOf(request), params(request)),
   );
-  app.patch('/model-versions/update', { ...write, ...hide }, async (request) =>
+  app.patch('/model-versions/update', body(UpdateModelVersion), async (request) =>
     mlflow.updateVersion(contextOf(request), params(request)),
   );
-  app.post('/model-versions/transition-stage', { ...write, ...hide }, async (request) =>
+  app.post('/model-versions/transition-stage', body(TransitionStage), async (request) =>
     mlflow.transition(contextOf(request), params(request)),
   );
-  app.delete('/model-versions/delete', { ...write, ...hide }, async (request) =>
+  app.delete('/model-versions/delete', remove(ModelVersionRef), async (request) =>
     mlflow.deleteVersion(contextOf(request), params(request)),
   );
-  app.get('/model-versions/get', { ...read, ...hide }, async (request) => {
-    const p = params(request);
-    return { model_version: await mlflow.version(nameOf(p), versionOf(p)) };
-  });
-  app.get('/model-versions/search', { ...read, ...hide }, async (request) => mlflow.searchVersions(params(request)));
-  app.get('/model-versions/get-download-uri', { ...read, ...hide }, async (request) =>
+  app.get('/model-versions/get', query(ModelVersionRef), async (request) => mlflow.getVersion(params(request)));
+  app.get('/model-versions/search', query(SearchQuery), async (request) => mlflow.searchVersions(params(request)));
+  app.get('/model-versions/get-download-uri', query(ModelVersionRef), async (request) =>
     mlflow.downloadUri(params(request)),
   );
-  app.post('/model-versions/set-tag', { ...write, ...hide }, async (request) =>
+  app.post('/model-versions/set-tag', body(VersionTagBody), async (request) =>
     mlflow.setVersionTag(contextOf(request), params(request), false),
   );
-  app.delete('/model-versions/delete-tag', { ...write, ...hide }, async (request) =>
+  app.delete('/model-versions/delete-tag', remove(VersionTagBody), async (request) =>
     mlflow.setVersionTag(contextOf(request), params(request), true),
   );
 
-  app.get('/runs/get', { ...read, ...hide }, async (request) => mlflow.runs(params(request)));
+  app.get('/runs/get', query(RunQuery), async (request) => mlflow.runs(params(request)));
 }
-
-function nameOf(p: Record<string, unknown>): string {
-  if (p.name === undefined || p.name === '')
-    throw new DomainError(
-      'validation_failed',
-      "Missing value for required parameter 'name'. See the API docs for more information about request parameters.",
-      { extra: { mlflow: 'INVALID_PARAMETER_VALUE' } },
-    );
-  return String(p.name);
-}
-
-const versionOf = (p: Record<string, unknown>): number => requireVersion(p.version);

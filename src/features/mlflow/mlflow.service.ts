@@ -1,23 +1,64 @@
 // The MLflow Model Registry protocol over Steward's own store: registered models are models,
 // model versions are versions, tags, aliases and descriptions are shared, and every call goes
-// through the same services (authorisation, audit, governance) as /api/v1.
+// through the same services (authorisation, audit, governance) as /api/v1. Parsing and mapping
+// of the wire format live in mlflow.wire.ts; this file holds the commands and queries.
 
 import type { RequestContext } from '../../context.ts';
 import type { DialectName, Executor, Tx } from '../../db/database.ts';
-import { parseFilter, FilterError, type Clause } from '../../domain/mlflow/filter.ts';
 import { registrationChecks } from '../../domain/registration-checks.ts';
 import { DomainError } from '../../errors.ts';
-import type { Inventory } from '../inventory.ts';
-import type { LifecycleFeature } from '../lifecycle/index.ts';
-import { lifecycleRepo } from '../lifecycle/lifecycle.repo.ts';
-import { useCaseRepo } from '../use-cases/use-cases.repo.ts';
-import { policyRepo } from '../policy/policy.repo.ts';
-import { isReservedAlias } from '../versions/versions.service.ts';
 import { authorize } from '../common/authorize.ts';
-import { NAME_PATTERN } from '../common/common.schema.ts';
-import { ALIAS_PATTERN } from '../models/models.schema.ts';
-import type { Stage } from '../versions/versions.schema.ts';
+import type { Inventory } from '../inventory.ts';
+import type { LifecycleRepo } from '../lifecycle/lifecycle.repo.ts';
+import type { LifecycleService } from '../lifecycle/lifecycle.service.ts';
+import type { SigningService } from '../lifecycle/signing.service.ts';
+import type { PolicyRepo } from '../policy/policy.repo.ts';
+import { isReservedAlias } from '../../domain/aliases.ts';
 import { mlflowRepo as repo, type MlflowModelRow, type MlflowVersionRow } from './mlflow.repo.ts';
+import type {
+  AliasBody,
+  CreateModelVersion,
+  CreateRegisteredModel,
+  LatestVersionsQuery,
+  ModelTagBody,
+  ModelVersionRef,
+  RegisteredModelRef,
+  RenameRegisteredModel,
+  RunQuery,
+  SearchQuery,
+  TransitionStage,
+  UpdateModelVersion,
+  UpdateRegisteredModel,
+  VersionTagBody,
+} from './mlflow.schema.ts';
+import {
+  alreadyExists,
+  aliasName,
+  digestTag,
+  groupBy,
+  invalid,
+  latestPerMlflowStage,
+  lookupName,
+  missing,
+  modelNotFound,
+  modelOrder,
+  optionalString,
+  requireName,
+  requireString,
+  requireVersion,
+  searchPage,
+  shown,
+  stagesCovered,
+  STATUS,
+  tagKey,
+  tagList,
+  toModelVersion,
+  toRegisteredModel,
+  tokenAt,
+  transitionOf,
+  versionNotFound,
+  versionOrder,
+} from './mlflow.wire.ts';
 
 export interface MlflowConfig {
   /** Use case (id or name) of models registered without a `steward.use_case` tag. */
@@ -31,8 +72,33 @@ export interface MlflowConfig {
 export interface MlflowDeps {
   db: Executor;
   dialect: DialectName;
-  inventory: Inventory;
-  lifecycle: Pick<LifecycleFeature, 'signing' | 'lifecycle'>;
+  /** The inventory commands and reads MLflow's calls become. */
+  inventory: {
+    useCases: Pick<Inventory['useCases'], 'get'>;
+    models: Pick<Inventory['models'], 'create' | 'get' | 'update' | 'remove'>;
+    versions: Pick<
+      Inventory['versions'],
+      | 'create'
+      | 'get'
+      | 'update'
+      | 'remove'
+      | 'setAlias'
+      | 'deleteAlias'
+      | 'resolveAlias'
+      | 'setStage'
+      | 'setStatus'
+      | 'invalidate'
+    >;
+  };
+  /** Stage moves of governed models are promotions through the lifecycle gates. */
+  lifecycle: {
+    lifecycle: Pick<LifecycleService, 'gateReasons'>;
+    signing: Pick<SigningService, 'promote' | 'cancelPromotion'>;
+  };
+  /** Who owns a version, whether it is governed, where it is deployed, and its names by id. */
+  governance: Pick<LifecycleRepo, 'owner' | 'governed' | 'activeDeployments' | 'names'>;
+  /** Whether a use case is risk-assessed: its models are governed and their records kept. */
+  assessments: Pick<PolicyRepo, 'currentAssessment'>;
   config: MlflowConfig;
   /** Runs the registration checks of a pending version (by id) after its creation committed. */
   schedule: (versionId: string) => Promise<void>;
@@ -40,181 +106,31 @@ export interface MlflowDeps {
   systemContext: (id: string) => RequestContext;
 }
 
-const invalid = (message: string) =>
-  new DomainError('validation_failed', message, { extra: { mlflow: 'INVALID_PARAMETER_VALUE' } });
-const missing = (what: string) =>
-  invalid(
-    `Missing value for required parameter '${what}'. See the API docs for more information about request parameters.`,
-  );
-const modelNotFound = (name: string) =>
-  new DomainError('not_found', `Registered Model with name=${name} not found`, {
-    extra: { mlflow: 'RESOURCE_DOES_NOT_EXIST' },
-  });
-const versionNotFound = (name: string, version: string | number) =>
-  new DomainError('not_found', `Model Version (name=${name}, version=${version}) not found`, {
-    extra: { mlflow: 'RESOURCE_DOES_NOT_EXIST' },
-  });
-// The same rules as /api/v1's names and aliases.
-const NAME = new RegExp(`^${NAME_PATTERN}`);
-const ALIAS = new RegExp(ALIAS_PATTERN);
-
-const STAGE_TO_MLFLOW: Record<string, string> = {
-  development: 'None',
-  qa: 'None',
-  preproduction: 'Staging',
-  production: 'Production',
-  archived: 'Archived',
-  retired: 'Archived',
-};
-const MLFLOW_TO_STAGE: Record<string, Stage> = {
-  none: 'development',
-  staging: 'preproduction',
-  production: 'production',
-  archived: 'archived',
-};
-const STATUS: Record<string, string> = {
-  pending: 'PENDING_REGISTRATION',
-  ready: 'READY',
-  failed: 'FAILED_REGISTRATION',
-};
-const ms = (iso: string) => Date.parse(iso);
-
-function requireName(v: unknown, what = 'name'): string {
-  if (v === undefined || v === null || v === '') throw missing(what);
-  if (typeof v !== 'string')
-    throw invalid(`Invalid value ${JSON.stringify(v)} for parameter '${what}' supplied: it must be a string`);
-  if (v.length > 256 || !NAME.test(v))
-    throw invalid(`Invalid name '${v}': names are non-empty, at most 256 characters, without '/' or ':'`);
-  return v;
-}
-
-export function requireVersion(v: unknown): number {
-  if (v === undefined || v === null || v === '') throw missing('version');
-  const text = String(v);
-  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 2147483647)
-    throw invalid(`Model version must be an integer, got '${text}'`);
-  return Number(text);
-}
-
-function optionalString(v: unknown, what: string, max = 100_000): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'string')
-    throw invalid(`Invalid value ${JSON.stringify(v)} for parameter '${what}' supplied: it must be a string`);
-  if (v.length > max) throw invalid(`'${what}' exceeds the maximum length of ${max} characters`);
-  return v;
-}
-
-function tagList(v: unknown): Record<string, string> {
-  if (v === undefined || v === null) return {};
-  if (!Array.isArray(v)) throw invalid("Invalid value for parameter 'tags': it must be a list of {key, value}");
-  const out: Record<string, string> = {};
-  for (const t of v as { key?: unknown; value?: unknown }[]) {
-    const key = optionalString(t?.key, 'tags.key', 250);
-    if (!key) throw missing('key');
-    out[key] = optionalString(t.value, 'tags.value') ?? '';
-  }
-  return out;
-}
-
-function aliasName(v: unknown): string {
-  if (v === undefined || v === null || v === '') throw missing('alias');
-  const alias = String(v);
-  if (!ALIAS.test(alias) || alias.length > 255)
-    throw invalid(
-      `Invalid alias name '${alias}'. Alias names may only contain alphanumerics, underscores and dashes, at most 255 characters.`,
-    );
-  return alias;
-}
-
-/** The search filter of a request, parsed; anything outside the grammar is INVALID_PARAMETER_VALUE. */
-function filterOf(q: Record<string, unknown>, entity: 'registered-models' | 'model-versions'): Clause[] {
-  try {
-    return parseFilter(optionalString(q.filter, 'filter', 10_000), entity);
-  } catch (err) {
-    if (err instanceof FilterError) throw invalid(`Invalid filter '${String(q.filter)}': ${err.message}`);
-    throw err;
-  }
-}
-
-/** A page token: the offset of the next page, opaque to clients. */
-function pageOffset(token: unknown): number {
-  if (token === undefined || token === null || token === '') return 0;
-  try {
-    const parsed = JSON.parse(Buffer.from(String(token), 'base64url').toString('utf8')) as { offset?: unknown };
-    if (typeof parsed.offset === 'number' && Number.isSafeInteger(parsed.offset) && parsed.offset >= 0)
-      return parsed.offset;
-  } catch {
-    // falls through to the error below
-  }
-  throw invalid('Invalid page token, could not base64-decode');
-}
-const tokenAt = (offset: number) => Buffer.from(JSON.stringify({ offset })).toString('base64url');
-
-function maxResults(v: unknown, fallback: number, max: number): number {
-  if (v === undefined || v === null || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > max)
-    throw invalid(`Invalid value for max_results. It must be a positive integer at most ${max}, but got ${String(v)}`);
-  return n;
-}
-
 export function createMlflowService(deps: MlflowDeps) {
-  const { db, inventory } = deps;
-
-  /** Groups rows by a key once, so a page is joined in linear time. */
-  const groupBy = <T>(xs: T[], key: (x: T) => string) => {
-    const m = new Map<string, T[]>();
-    for (const x of xs) m.set(key(x), [...(m.get(key(x)) ?? []), x]);
-    return m;
-  };
-  // A deployment shows as the stage it amounts to: production over preproduction over the recorded stage.
-  const deployedStage = (recorded: string, envs: string[]) =>
-    envs.includes('production')
-      ? 'production'
-      : envs.includes('preproduction') && recorded !== 'production'
-        ? 'preproduction'
-        : recorded;
+  const { db, inventory, governance } = deps;
+  const userIds = (rows: { created_by: string | null }[]) => [
+    ...new Set(rows.flatMap((r) => (r.created_by ? [r.created_by] : []))),
+  ];
 
   async function versionEntities(exec: Executor, rows: MlflowVersionRow[]) {
+    const ids = rows.map((r) => r.id);
     const [tags, aliases, users, deployed] = await Promise.all([
-      repo.versionTags(
-        exec,
-        rows.map((r) => r.id),
-      ),
+      repo.versionTags(exec, ids),
       repo.aliases(exec, [...new Set(rows.map((r) => r.model_id))]),
-      repo.usernames(exec, [...new Set(rows.flatMap((r) => (r.created_by ? [r.created_by] : [])))]),
-      repo.activeEnvironments(
-        exec,
-        rows.map((r) => r.id),
-      ),
+      repo.usernames(exec, userIds(rows)),
+      repo.activeEnvironments(exec, ids),
     ]);
     const tagsOf = groupBy(tags, (x) => x.model_version_id);
     const aliasesOf = groupBy(aliases, (x) => `${x.model_id}:${x.version}`);
     const envsOf = groupBy(deployed, (x) => x.model_version_id);
-    return rows.map((r) => {
-      const t = tagsOf.get(r.id) ?? [];
-      const a = (aliasesOf.get(`${r.model_id}:${r.version}`) ?? []).map((x) => x.alias);
-      const stage = deployedStage(
-        r.stage,
-        (envsOf.get(r.id) ?? []).map((d) => d.environment),
-      );
-      return {
-        name: r.name,
-        version: String(r.version),
-        creation_timestamp: ms(r.created_at),
-        last_updated_timestamp: ms(r.updated_at),
-        ...(r.created_by && users.get(r.created_by) ? { user_id: users.get(r.created_by) } : {}),
-        current_stage: STAGE_TO_MLFLOW[stage] ?? 'None',
-        ...(r.description ? { description: r.description } : {}),
-        source: r.artifact_uri,
-        ...(r.run_id ? { run_id: r.run_id } : {}),
-        status: STATUS[r.status] ?? 'READY',
-        ...(r.status_message ? { status_message: r.status_message } : {}),
-        ...(t.length ? { tags: t.map((x) => ({ key: x.key, value: x.value })) } : {}),
-        ...(r.run_link ? { run_link: r.run_link } : {}),
-        ...(a.length ? { aliases: a } : {}),
-      };
-    });
+    return rows.map((r) =>
+      toModelVersion(r, {
+        tags: tagsOf.get(r.id) ?? [],
+        aliases: (aliasesOf.get(`${r.model_id}:${r.version}`) ?? []).map((x) => x.alias),
+        environments: (envsOf.get(r.id) ?? []).map((d) => d.environment),
+        user: r.created_by ? users.get(r.created_by) : undefined,
+      }),
+    );
   }
 
   async function modelEntities(exec: Executor, rows: MlflowModelRow[]) {
@@ -223,7 +139,7 @@ export function createMlflowService(deps: MlflowDeps) {
       repo.modelTags(exec, ids),
       repo.aliases(exec, ids),
       repo.latestPerStage(exec, ids),
-      repo.usernames(exec, [...new Set(rows.flatMap((r) => (r.created_by ? [r.created_by] : [])))]),
+      repo.usernames(exec, userIds(rows)),
     ]);
     const latestEntities = await versionEntities(exec, latest);
     const tagsOf = groupBy(tags, (x) => x.model_id);
@@ -232,21 +148,14 @@ export function createMlflowService(deps: MlflowDeps) {
       latestEntities.map((e, i) => ({ e, model: latest[i]!.model_id })),
       (x) => x.model,
     );
-    return rows.map((r) => {
-      const t = tagsOf.get(r.id) ?? [];
-      const a = aliasesOf.get(r.id) ?? [];
-      const l = (latestOf.get(r.id) ?? []).map((x) => x.e);
-      return {
-        name: r.name,
-        creation_timestamp: ms(r.created_at),
-        last_updated_timestamp: ms(r.updated_at),
-        ...(r.created_by && users.get(r.created_by) ? { user_id: users.get(r.created_by) } : {}),
-        ...(r.description ? { description: r.description } : {}),
-        ...(l.length ? { latest_versions: l } : {}),
-        ...(t.length ? { tags: t.map((x) => ({ key: x.key, value: x.value })) } : {}),
-        ...(a.length ? { aliases: a.map((x) => ({ alias: x.alias, version: String(x.version) })) } : {}),
-      };
-    });
+    return rows.map((r) =>
+      toRegisteredModel(r, {
+        tags: tagsOf.get(r.id) ?? [],
+        aliases: aliasesOf.get(r.id) ?? [],
+        latest: (latestOf.get(r.id) ?? []).map((x) => x.e),
+        user: r.created_by ? users.get(r.created_by) : undefined,
+      }),
+    );
   }
 
   async function model(name: string) {
@@ -255,13 +164,17 @@ export function createMlflowService(deps: MlflowDeps) {
     return (await modelEntities(db, [row]))[0]!;
   }
 
-  async function version(name: string, v: number) {
+  async function versionRow(name: string, v: number): Promise<MlflowVersionRow> {
     const row = await repo.version(db, name, v);
     if (!row) {
       if (!(await repo.modelByName(db, name))) throw modelNotFound(name);
       throw versionNotFound(name, v);
     }
-    return (await versionEntities(db, [row]))[0]!;
+    return row;
+  }
+
+  async function version(name: string, v: number) {
+    return (await versionEntities(db, [await versionRow(name, v)]))[0]!;
   }
 
   /** Runs a Steward command, translating its not-found errors into MLflow's messages. */
@@ -277,26 +190,37 @@ export function createMlflowService(deps: MlflowDeps) {
     }
   }
 
+  /** A Steward conflict on a model name as MLflow's RESOURCE_ALREADY_EXISTS. */
+  async function naming<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'conflict') throw alreadyExists(name);
+      throw err;
+    }
+  }
+
   async function useCaseFor(tags: Record<string, string>): Promise<string> {
     const ref = tags['steward.use_case'] ?? deps.config.defaultUseCase;
     if (!ref)
       throw invalid(
         "No use case for this model: set the tag 'steward.use_case' to a use case id or name, or configure STEWARD_MLFLOW_USE_CASE",
       );
-    const byId = /^[0-9a-f-]{36}$/.test(ref) ? await useCaseRepo.get(db, ref) : undefined;
-    if (byId) return byId.id;
+    if (/^[0-9a-f-]{36}$/.test(ref)) {
+      const byId = await inventory.useCases.get(ref).catch((err: unknown) => {
+        if (err instanceof DomainError && err.code === 'not_found') return undefined;
+        throw err;
+      });
+      if (byId) return byId.id;
+    }
     const byName = await repo.useCaseByName(db, ref);
-    if (!byName) throw invalid(`Use case '${ref}' does not exist`);
+    if (!byName) throw invalid(`Use case '${shown(ref)}' does not exist`);
     return byName;
   }
 
   /** A version that failed (or has not finished) registration serves no alias or active stage. */
   async function usable(name: string, v: number, what: string): Promise<void> {
-    const row = await repo.version(db, name, v);
-    if (!row) {
-      if (!(await repo.modelByName(db, name))) throw modelNotFound(name);
-      throw versionNotFound(name, v);
-    }
+    const row = await versionRow(name, v);
     if (row.status !== 'ready')
       throw new DomainError(
         'forbidden',
@@ -305,64 +229,96 @@ export function createMlflowService(deps: MlflowDeps) {
       );
   }
 
-  const governed = async (name: string, v: number) => {
-    const owner = await lifecycleRepo.owner(db, name, v);
-    return owner && (await lifecycleRepo.governed(db, owner.versionId)) ? owner : null;
+  const governed = async (exec: Executor, name: string, v: number) => {
+    const owner = await governance.owner(exec, name, v);
+    return owner && (await governance.governed(exec, owner.versionId)) ? owner : null;
   };
+
+  /**
+   * A move to Staging or Production of a governed version not yet deployed there is a promotion:
+   * decided before anything is written, so a refused transition leaves no promotion behind.
+   */
+  async function promoteIfGoverned(
+    ctx: RequestContext,
+    name: string,
+    v: number,
+    environment: 'preproduction' | 'production',
+    label: string,
+  ): Promise<void> {
+    const owner = await governed(db, name, v);
+    if (!owner) return;
+    if ((await governance.activeDeployments(db, { versionId: owner.versionId, environment })).length > 0) return;
+    // Every permission the transition needs is checked before anything is written.
+    authorize(ctx, 'version:write', owner.team);
+    const refused = (reasons: string[]) =>
+      new DomainError(
+        'gate_not_passed',
+        `Transition of ${name} version ${v} to ${label} is not allowed by its governance: ${reasons.join('; ')}`,
+        { extra: { mlflow: 'PERMISSION_DENIED', uncounted: true } },
+      );
+    const reasons = await deps.lifecycle.lifecycle.gateReasons(name, v, environment);
+    if (reasons.length > 0) throw refused(reasons);
+    const p = await deps.lifecycle.signing.promote(ctx, name, v, {
+      environment,
+      reason: `MLflow transition-stage to ${label}`,
+      mode: 'single',
+    });
+    if (p.status !== 'completed') {
+      // The gates changed between the check and the request (a concurrent change): withdraw it.
+      await deps.lifecycle.signing.cancelPromotion(ctx, name, v, p.id).catch(() => undefined);
+      throw refused(p.reasons);
+    }
+  }
 
   return {
     model,
     version,
 
-    async createModel(ctx: RequestContext, body: Record<string, unknown>) {
+    async getModel(q: RegisteredModelRef) {
+      return { registered_model: await model(lookupName(q.name)) };
+    },
+
+    async getVersion(q: ModelVersionRef) {
+      return { model_version: await version(lookupName(q.name), requireVersion(q.version)) };
+    },
+
+    async createModel(ctx: RequestContext, body: CreateRegisteredModel) {
       const name = requireName(body.name);
       const tags = tagList(body.tags);
       const description = optionalString(body.description, 'description', 100_000);
       const useCaseId = await useCaseFor(tags);
-      try {
-        await inventory.models.create(ctx, {
+      await naming(name, () =>
+        inventory.models.create(ctx, {
           name,
           useCaseId,
           tags,
           ...(description !== undefined ? { description } : {}),
-        });
-      } catch (err) {
-        if (err instanceof DomainError && err.code === 'conflict')
-          throw new DomainError('conflict', `Registered Model (name=${name}) already exists.`, {
-            extra: { mlflow: 'RESOURCE_ALREADY_EXISTS' },
-          });
-        throw err;
-      }
+        }),
+      );
       return { registered_model: await model(name) };
     },
 
-    async renameModel(ctx: RequestContext, body: Record<string, unknown>) {
+    async renameModel(ctx: RequestContext, body: RenameRegisteredModel) {
       const name = requireName(body.name);
       const newName = requireName(body.new_name, 'new_name');
-      try {
-        await onModel(name, () => inventory.models.update(ctx, name, { name: newName }, undefined));
-      } catch (err) {
-        if (err instanceof DomainError && err.code === 'conflict')
-          throw new DomainError('conflict', `Registered Model (name=${newName}) already exists.`, {
-            extra: { mlflow: 'RESOURCE_ALREADY_EXISTS' },
-          });
-        throw err;
-      }
+      await naming(newName, () =>
+        onModel(name, () => inventory.models.update(ctx, name, { name: newName }, undefined)),
+      );
       return { registered_model: await model(newName) };
     },
 
-    async updateModel(ctx: RequestContext, body: Record<string, unknown>) {
+    async updateModel(ctx: RequestContext, body: UpdateRegisteredModel) {
       const name = requireName(body.name);
       const description = optionalString(body.description, 'description') ?? '';
       await onModel(name, () => inventory.models.update(ctx, name, { description }, undefined));
       return { registered_model: await model(name) };
     },
 
-    async deleteModel(ctx: RequestContext, body: Record<string, unknown>) {
+    async deleteModel(ctx: RequestContext, body: RegisteredModelRef) {
       const name = requireName(body.name);
       await onModel(name, () =>
         inventory.models.remove(ctx, name, async (tx, m) => {
-          if (await policyRepo.currentAssessment(tx, m.useCaseId))
+          if (await deps.assessments.currentAssessment(tx, m.useCaseId))
             throw new DomainError(
               'forbidden',
               `Registered Model ${name} is governed (its use case is risk-assessed): its record is kept; archive its versions instead of deleting it`,
@@ -373,21 +329,9 @@ export function createMlflowService(deps: MlflowDeps) {
       return {};
     },
 
-    async searchModels(q: Record<string, unknown>) {
-      const clauses = filterOf(q, 'registered-models');
-      const limit = maxResults(q.max_results, 100, 1000);
-      const offset = pageOffset(q.page_token);
-      const orderBy = ([] as unknown[]).concat(q.order_by ?? []).map((o) => {
-        const m = /^\s*(?:attribute\.)?(name|timestamp|last_updated_timestamp)(?:\s+(ASC|DESC))?\s*$/i.exec(String(o));
-        if (!m)
-          throw invalid(
-            `Invalid order_by clause '${String(o)}'. Only name, timestamp and last_updated_timestamp, each optionally followed by ASC or DESC, are allowed.`,
-          );
-        return {
-          column: m[1]!.toLowerCase() === 'name' ? ('name' as const) : ('updated_at' as const),
-          desc: m[2]?.toUpperCase() === 'DESC',
-        };
-      });
+    async searchModels(q: SearchQuery) {
+      const { clauses, limit, offset } = searchPage(q, 'registered-models', 100, 1000);
+      const orderBy = modelOrder(q.order_by);
       const rows = await repo.searchModels(db, deps.dialect, clauses, orderBy, offset, limit + 1);
       const page = rows.slice(0, limit);
       return {
@@ -396,64 +340,33 @@ export function createMlflowService(deps: MlflowDeps) {
       };
     },
 
-    async latestVersions(q: Record<string, unknown>) {
+    async latestVersions(q: LatestVersionsQuery) {
       const name = requireName(q.name);
       const row = await repo.modelByName(db, name);
       if (!row) throw modelNotFound(name);
-      const stages = ([] as unknown[]).concat(q.stages ?? []).map((s) => {
-        const stage = MLFLOW_TO_STAGE[String(s).toLowerCase()];
-        if (!stage)
-          throw invalid(
-            `Invalid Model Version stage: ${String(s)}. Value must be one of None, Staging, Production, Archived.`,
-          );
-        return stage;
-      });
-      // MLflow's None covers Steward's development and qa stages; Archived covers retired.
-      const wanted =
-        stages.length === 0
-          ? undefined
-          : [
-              ...new Set(
-                stages.flatMap((s) =>
-                  Object.entries(STAGE_TO_MLFLOW)
-                    .filter(([, m]) => m === STAGE_TO_MLFLOW[s])
-                    .map(([k]) => k),
-                ),
-              ),
-            ];
-      const latest = await repo.latestPerStage(db, [row.id], wanted);
-      // One per MLflow stage: the highest version among the Steward stages it covers.
-      const best = new Map<string, MlflowVersionRow>();
-      for (const v of latest) {
-        const key = STAGE_TO_MLFLOW[v.stage] ?? 'None';
-        if (!best.has(key) || best.get(key)!.version < v.version) best.set(key, v);
-      }
-      const entities = await versionEntities(
-        db,
-        [...best.values()].sort((a, b) => a.version - b.version),
-      );
+      const wanted = stagesCovered(q.stages);
+      const best = latestPerMlflowStage(await repo.latestPerStage(db, [row.id], wanted));
+      const entities = await versionEntities(db, best);
       return entities.length ? { model_versions: entities } : {};
     },
 
-    async setModelTag(ctx: RequestContext, body: Record<string, unknown>) {
+    async setModelTag(ctx: RequestContext, body: ModelTagBody) {
       const name = requireName(body.name);
-      const key = optionalString(body.key, 'key', 250);
-      if (!key) throw missing('key');
+      const key = tagKey(body.key);
       const value = optionalString(body.value, 'value');
       if (value === undefined) throw missing('value');
       await onModel(name, () => inventory.models.update(ctx, name, { tags: { [key]: value } }, undefined));
       return {};
     },
 
-    async deleteModelTag(ctx: RequestContext, body: Record<string, unknown>) {
+    async deleteModelTag(ctx: RequestContext, body: ModelTagBody) {
       const name = requireName(body.name);
-      const key = optionalString(body.key, 'key', 250);
-      if (!key) throw missing('key');
+      const key = tagKey(body.key);
       await onModel(name, () => inventory.models.update(ctx, name, { tags: { [key]: null } }, undefined));
       return {};
     },
 
-    async setAlias(ctx: RequestContext, body: Record<string, unknown>) {
+    async setAlias(ctx: RequestContext, body: AliasBody) {
       const name = requireName(body.name);
       const alias = aliasName(body.alias);
       const v = requireVersion(body.version);
@@ -463,7 +376,7 @@ export function createMlflowService(deps: MlflowDeps) {
       return {};
     },
 
-    async deleteAlias(ctx: RequestContext, body: Record<string, unknown>) {
+    async deleteAlias(ctx: RequestContext, body: AliasBody) {
       const name = requireName(body.name);
       const alias = aliasName(body.alias);
       if (!(await repo.modelByName(db, name))) throw modelNotFound(name);
@@ -476,7 +389,7 @@ export function createMlflowService(deps: MlflowDeps) {
       return {};
     },
 
-    async getByAlias(q: Record<string, unknown>) {
+    async getByAlias(q: AliasBody) {
       const name = requireName(q.name);
       const alias = aliasName(q.alias);
       try {
@@ -491,19 +404,15 @@ export function createMlflowService(deps: MlflowDeps) {
       }
     },
 
-    async createVersion(ctx: RequestContext, body: Record<string, unknown>) {
+    async createVersion(ctx: RequestContext, body: CreateModelVersion) {
       const name = requireName(body.name);
-      const source = optionalString(body.source, 'source', 2048);
-      if (!source) throw missing('source');
+      const source = requireString(body.source, 'source', 2048);
       const tags = tagList(body.tags);
       const runId = optionalString(body.run_id, 'run_id', 256) ?? null;
       const runLink = optionalString(body.run_link, 'run_link', 2048) ?? null;
       const description = optionalString(body.description, 'description');
-      const digest = tags['steward.artifact_digest'];
-      if (digest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(digest))
-        throw invalid(`Tag steward.artifact_digest must be sha256:<64 lowercase hex digits>, got '${digest}'`);
-      const row = await repo.modelByName(db, name);
-      if (!row) throw modelNotFound(name);
+      const digest = digestTag(tags);
+      if (!(await repo.modelByName(db, name))) throw modelNotFound(name);
       // mlflow.register_model creates the model without tags and tags only its version: the first
       // version's steward.use_case moves a model still without versions to that use case.
       if (tags['steward.use_case'] !== undefined) {
@@ -512,7 +421,7 @@ export function createMlflowService(deps: MlflowDeps) {
         if (current.useCaseId !== wanted) {
           if (current.latestVersion !== null)
             throw invalid(
-              `Registered Model ${name} belongs to another use case than steward.use_case='${tags['steward.use_case']}'; move it through /api/v1 (PATCH /models/${name}) first`,
+              `Registered Model ${name} belongs to another use case than steward.use_case='${shown(tags['steward.use_case'])}'; move it through /api/v1 (PATCH /models/${name}) first`,
             );
           await inventory.models.update(ctx, name, { useCaseId: wanted }, undefined);
         }
@@ -540,7 +449,7 @@ export function createMlflowService(deps: MlflowDeps) {
 
     /** The registration checks of a pending version: READY, or FAILED_REGISTRATION with the reasons. */
     async finishRegistration(versionId: string): Promise<void> {
-      const names = await lifecycleRepo.names(db, versionId);
+      const names = await governance.names(db, versionId);
       if (!names) return;
       const { model: name, version: v } = names;
       const record = await inventory.versions.get(name, v);
@@ -567,7 +476,7 @@ export function createMlflowService(deps: MlflowDeps) {
       inventory.versions.invalidate(record.modelId);
     },
 
-    async updateVersion(ctx: RequestContext, body: Record<string, unknown>) {
+    async updateVersion(ctx: RequestContext, body: UpdateModelVersion) {
       const name = requireName(body.name);
       const v = requireVersion(body.version);
       const description = optionalString(body.description, 'description') ?? '';
@@ -575,26 +484,24 @@ export function createMlflowService(deps: MlflowDeps) {
       return { model_version: await version(name, v) };
     },
 
-    async setVersionTag(ctx: RequestContext, body: Record<string, unknown>, remove: boolean) {
+    async setVersionTag(ctx: RequestContext, body: VersionTagBody, remove: boolean) {
       const name = requireName(body.name);
       const v = requireVersion(body.version);
-      const key = optionalString(body.key, 'key', 250);
-      if (!key) throw missing('key');
+      const key = tagKey(body.key);
       const value = remove ? null : optionalString(body.value, 'value');
       if (value === undefined) throw missing('value');
       await onModel(name, () => inventory.versions.update(ctx, name, v, { tags: { [key]: value } }, undefined), v);
       return {};
     },
 
-    async deleteVersion(ctx: RequestContext, body: Record<string, unknown>) {
+    async deleteVersion(ctx: RequestContext, body: ModelVersionRef) {
       const name = requireName(body.name);
       const v = requireVersion(body.version);
       await onModel(
         name,
         () =>
           inventory.versions.remove(ctx, name, v, async (tx) => {
-            const owner = await lifecycleRepo.owner(tx, name, v);
-            if (owner && (await lifecycleRepo.governed(tx, owner.versionId)))
+            if (await governed(tx, name, v))
               throw new DomainError(
                 'forbidden',
                 `Model Version (name=${name}, version=${v}) is governed: its record is kept; transition it to Archived instead`,
@@ -610,84 +517,20 @@ export function createMlflowService(deps: MlflowDeps) {
      * transition-stage: None and Archived are set directly; Staging and Production on a governed
      * model are promotions (preproduction, production) that must pass the lifecycle gates.
      */
-    async transition(ctx: RequestContext, body: Record<string, unknown>) {
+    async transition(ctx: RequestContext, body: TransitionStage) {
       const name = requireName(body.name);
       const v = requireVersion(body.version);
-      if (body.stage === undefined || body.stage === null || body.stage === '') throw missing('stage');
-      const stage = MLFLOW_TO_STAGE[String(body.stage).toLowerCase()];
-      if (!stage)
-        throw invalid(
-          `Invalid Model Version stage: ${String(body.stage)}. Value must be one of None, Staging, Production, Archived.`,
-        );
-      if (body.archive_existing_versions === undefined || body.archive_existing_versions === null)
-        throw missing('archive_existing_versions');
-      const archive =
-        body.archive_existing_versions === true || String(body.archive_existing_versions).toLowerCase() === 'true';
-      if (archive && stage !== 'preproduction' && stage !== 'production')
-        throw invalid(
-          `Model version transition cannot archive existing model versions because '${String(body.stage)}' is not an Active stage. Valid stages are Staging and Production.`,
-        );
-      if (stage !== 'archived' && stage !== 'development') await usable(name, v, `stage ${String(body.stage)}`);
-      else await version(name, v);
-      const environment = stage === 'preproduction' || stage === 'production' ? stage : null;
-      const owner = environment ? await governed(name, v) : null;
-      if (owner && environment) {
-        const deployed = await lifecycleRepo.activeDeployments(db, { versionId: owner.versionId, environment });
-        if (deployed.length === 0) {
-          // Every permission the transition needs is checked before anything is written.
-          authorize(ctx, 'version:write', owner.team);
-          // Decided before anything is written: a refused transition leaves no promotion behind.
-          const reasons = await deps.lifecycle.lifecycle.gateReasons(name, v, environment);
-          if (reasons.length > 0)
-            throw new DomainError(
-              'gate_not_passed',
-              `Transition of ${name} version ${v} to ${String(body.stage)} is not allowed by its governance: ${reasons.join('; ')}`,
-              { extra: { mlflow: 'PERMISSION_DENIED', uncounted: true } },
-            );
-          const p = await deps.lifecycle.signing.promote(ctx, name, v, {
-            environment,
-            reason: `MLflow transition-stage to ${String(body.stage)}`,
-            mode: 'single',
-          });
-          if (p.status !== 'completed') {
-            // The gates changed between the check and the request (a concurrent change): withdraw it.
-            await deps.lifecycle.signing.cancelPromotion(ctx, name, v, p.id).catch(() => undefined);
-            throw new DomainError(
-              'gate_not_passed',
-              `Transition of ${name} version ${v} to ${String(body.stage)} is not allowed by its governance: ${p.reasons.join('; ')}`,
-              { extra: { mlflow: 'PERMISSION_DENIED', uncounted: true } },
-            );
-          }
-        }
-      }
+      const { stage, archive, label } = transitionOf(body);
+      if (stage !== 'archived' && stage !== 'development') await usable(name, v, `stage ${label}`);
+      else await versionRow(name, v);
+      if (stage === 'preproduction' || stage === 'production') await promoteIfGoverned(ctx, name, v, stage, label);
       await inventory.versions.setStage(ctx, name, v, stage, archive);
       return { model_version: await version(name, v) };
     },
 
-    async searchVersions(q: Record<string, unknown>) {
-      const clauses = filterOf(q, 'model-versions');
-      const limit = maxResults(q.max_results, 10_000, 200_000);
-      const offset = pageOffset(q.page_token);
-      const columns = {
-        name: 'm.name',
-        version_number: 'v.version',
-        creation_timestamp: 'v.created_at',
-        timestamp: 'v.created_at',
-        last_updated_timestamp: 'v.updated_at',
-      } as const;
-      const given = ([] as unknown[]).concat(q.order_by ?? []).map((o) => {
-        const m =
-          /^\s*(?:attribute\.)?(name|version_number|creation_timestamp|timestamp|last_updated_timestamp)(?:\s+(ASC|DESC))?\s*$/i.exec(
-            String(o),
-          );
-        if (!m)
-          throw invalid(
-            `Invalid order_by clause '${String(o)}'. Only name, version_number, creation_timestamp and last_updated_timestamp, each optionally followed by ASC or DESC, are allowed.`,
-          );
-        return { column: columns[m[1]!.toLowerCase() as keyof typeof columns], desc: m[2]?.toUpperCase() === 'DESC' };
-      });
-      // MLflow's default order: last updated first, then name, then the highest version.
-      const orderBy = given.length ? given : [{ column: 'v.updated_at' as const, desc: true }];
+    async searchVersions(q: SearchQuery) {
+      const { clauses, limit, offset } = searchPage(q, 'model-versions', 10_000, 200_000);
+      const orderBy = versionOrder(q.order_by);
       const rows = await repo.searchVersions(db, deps.dialect, clauses, orderBy, offset, limit + 1);
       const page = rows.slice(0, limit);
       return {
@@ -696,15 +539,14 @@ export function createMlflowService(deps: MlflowDeps) {
       };
     },
 
-    async downloadUri(q: Record<string, unknown>) {
+    async downloadUri(q: ModelVersionRef) {
       const v = await version(requireName(q.name), requireVersion(q.version));
       return { artifact_uri: v.source };
     },
 
     /** runs/get: a run of the tracking server behind STEWARD_MLFLOW_RUN_ARTIFACTS, or unknown. */
-    runs(q: Record<string, unknown>) {
-      const runId = optionalString(q.run_id ?? q.run_uuid, 'run_id', 256);
-      if (!runId) throw missing('run_id');
+    runs(q: RunQuery) {
+      const runId = requireString(q.run_id ?? q.run_uuid, 'run_id', 256);
       if (!deps.config.runArtifacts || !/^[\w-]+$/.test(runId))
         throw new DomainError('not_found', `Run '${runId}' not found`, {
           extra: { mlflow: 'RESOURCE_DOES_NOT_EXIST' },

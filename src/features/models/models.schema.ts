@@ -1,8 +1,8 @@
 import { Type, type Static } from 'typebox';
+import { ALIAS_PATTERN } from '../../domain/aliases.ts';
 import { Name, PositiveInt, Tags, TagsPatch, Timestamp, Uuid } from '../common/common.schema.ts';
 
 /** Alias names (MLflow's rule): letters, digits, `_` and `-`. */
-export const ALIAS_PATTERN = '^[\\w\\-]+$';
 
 export const AliasName = Type.String({
   minLength: 1,

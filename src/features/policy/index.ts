@@ -45,6 +45,8 @@ export function createPolicyFeature(deps: PolicyFeatureDeps) {
     ethics,
     /** The policy in force for a use case (its current assessment and pack). */
     context: createPolicyContextReader(policyRepo),
+    /** The use case's current assessment row, if it was assessed. */
+    currentAssessment: (exec: Executor, useCaseId: string) => policyRepo.currentAssessment(exec, useCaseId),
     /** The EU AI Act category of the use case's current assessment, or null when not assessed. */
     euAiAct: async (exec: Executor, useCaseId: string) =>
       (await policyRepo.currentAssessment(exec, useCaseId))?.eu_ai_act ?? null,

@@ -1,4 +1,5 @@
 import { actorId, type RequestContext } from '../../context.ts';
+import { isReservedAlias } from '../../domain/aliases.ts';
 import type { Emit } from '../../events.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { assertRevision } from '../../domain/revision.ts';
@@ -33,11 +34,6 @@ export interface VersionServiceDeps extends CommandDeps {
   cache: VersionCache;
   /** Emits `version.created` and `alias.moving` (whose subscribers may refuse the move). */
   events: Emit;
-}
-
-/** Alias names MLflow reserves for its own resolution (`latest`, `v1`, `v2`...). */
-export function isReservedAlias(alias: string): boolean {
-  return alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias);
 }
 
 export function createVersionService({
