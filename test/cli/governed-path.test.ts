@@ -19,7 +19,7 @@ const json = (r: CliResult) => JSON.parse(ok(r));
 
 /**
  * A tier-1 model from registration to production with the CLI alone, each person signed in with
- * `steward login`: the same path the API test takes (test/production-path.test.ts), as real processes.
+ * `steward login`: the same path the API test takes (test/lifecycle/production-path.test.ts), as real processes.
  */
 // Each step runs a dozen processes: on a busy machine that outlasts the default 30 s.
 describe('the governed path through the CLI only (real processes)', { timeout: 120_000 }, () => {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, digest, expectProblem, seedModel, seedUser, useCaseBody, useTestApp } from './helpers/app.ts';
-import { DB_KINDS, skipReason } from './helpers/db.ts';
-import { creditScoring } from './helpers/policy.ts';
+import { call, digest, expectProblem, seedModel, seedUser, useCaseBody, useTestApp } from '../helpers/app.ts';
+import { DB_KINDS, skipReason } from '../helpers/db.ts';
+import { creditScoring } from '../helpers/policy.ts';
 
 /** 200 rows: group A selected far more often than B, so parity fails the four-fifths rule. */
 function dataset(fair: boolean): string {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { columnDrift, datasetDrift, defaultStatTest, isDrift } from '../src/domain/drift/drift.ts';
-import { kolmogorovSmirnovSf } from '../src/domain/drift/kolmogorov.ts';
-import { ksTwoSample } from '../src/domain/drift/ks.ts';
-import { chi2Sf, normalCdf } from '../src/domain/drift/special.ts';
-import { close } from '../src/domain/metrics/vectors.ts';
+import { columnDrift, datasetDrift, defaultStatTest, isDrift } from '../../src/domain/drift/drift.ts';
+import { kolmogorovSmirnovSf } from '../../src/domain/drift/kolmogorov.ts';
+import { ksTwoSample } from '../../src/domain/drift/ks.ts';
+import { chi2Sf, normalCdf } from '../../src/domain/drift/special.ts';
+import { close } from '../../src/domain/metrics/vectors.ts';
 
 // Reference values below were computed with scipy 1.17 (kstwo, chi2, norm, ks_2samp).
 describe('drift statistics', () => {
@@ -73,7 +73,7 @@ describe('drift statistics', () => {
 
 describe('alert rule metrics', () => {
   it('lets a * stand for one feature or KPI name, never for a suffix', async () => {
-    const { metricMatches } = await import('../src/domain/monitoring/alerts.ts');
+    const { metricMatches } = await import('../../src/domain/monitoring/alerts.ts');
     expect(metricMatches('kpi.*.missed', 'kpi.approval.rate.missed')).toBe(true);
     expect(metricMatches('kpi.*', 'kpi.approval.missed')).toBe(false);
     expect(metricMatches('kpi.*', 'kpi.approval')).toBe(true);

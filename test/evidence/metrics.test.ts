@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { confusion, logLoss, radixArgsort, RATES, rocAuc, rocCurve } from '../src/domain/metrics/classification.ts';
-import { disaggregate, groupedConfusion, groupRows } from '../src/domain/metrics/fairness.ts';
-import { REGRESSION } from '../src/domain/metrics/regression.ts';
-import { runMetricsVectors } from '../src/domain/metrics/vectors.ts';
-import { loadVectors } from './helpers/vectors.ts';
+import { confusion, logLoss, radixArgsort, RATES, rocAuc, rocCurve } from '../../src/domain/metrics/classification.ts';
+import { disaggregate, groupedConfusion, groupRows } from '../../src/domain/metrics/fairness.ts';
+import { REGRESSION } from '../../src/domain/metrics/regression.ts';
+import { runMetricsVectors } from '../../src/domain/metrics/vectors.ts';
+import { loadVectors } from '../helpers/vectors.ts';
 
 const metrics = loadVectors('metrics.json');
 
@@ -56,7 +56,7 @@ describe('metric edge cases', () => {
 
 describe('multiclass metrics and NYC LL144 impact ratios', () => {
   it('averages per-class scores the scikit-learn ways', async () => {
-    const { multiclass } = await import('../src/domain/metrics/multiclass.ts');
+    const { multiclass } = await import('../../src/domain/metrics/multiclass.ts');
     const m = multiclass(['cat', 'dog', 'bird', 'cat', 'dog', 'bird'], ['cat', 'cat', 'bird', 'dog', 'dog', 'cat']);
     expect(m.labels).toEqual(['bird', 'cat', 'dog']);
     expect(m.confusionMatrix).toEqual([
@@ -75,7 +75,7 @@ describe('multiclass metrics and NYC LL144 impact ratios', () => {
   });
 
   it('computes selection and scoring impact ratios, excluding categories under 2% from the comparison', async () => {
-    const { selectionImpactRatios, scoringImpactRatios } = await import('../src/domain/metrics/impact-ratio.ts');
+    const { selectionImpactRatios, scoringImpactRatios } = await import('../../src/domain/metrics/impact-ratio.ts');
     const cats = [...Array(60).fill('F'), ...Array(39).fill('M'), 'X'];
     const selected = cats.map((c, i) => (c === 'F' ? (i % 2 === 0 ? 1 : 0) : c === 'M' ? 1 : 1));
     const r = selectionImpactRatios(cats, selected);
@@ -92,7 +92,7 @@ describe('multiclass metrics and NYC LL144 impact ratios', () => {
 
 describe('multiclass probabilities', () => {
   it('log loss and ROC AUC (one-vs-rest macro/weighted, one-vs-one) match scikit-learn 1.2', async () => {
-    const { multiclassProbabilistic } = await import('../src/domain/metrics/multiclass.ts');
+    const { multiclassProbabilistic } = await import('../../src/domain/metrics/multiclass.ts');
     const n = 60;
     const y = Array.from({ length: n }, (_, i) => ['a', 'b', 'c'][i % 3]!);
     const raw = Array.from({ length: n }, (_, i) => [
@@ -117,7 +117,7 @@ describe('multiclass probabilities', () => {
 
 describe('fairlearn and vector-runner edge cases', () => {
   it('equalized odds skips a 0/0 second rate as fairlearn does (builtin min/max, pandas mean)', async () => {
-    const { classificationFrame, fairlearnMetrics } = await import('../src/domain/metrics/fairness.ts');
+    const { classificationFrame, fairlearnMetrics } = await import('../../src/domain/metrics/fairness.ts');
     const y = [1, 1, 0, 0, 1, 1, 0, 0];
     const p = [1, 0, 0, 0, 1, 1, 0, 0];
     const groups = groupRows(['a', 'a', 'a', 'a', 'b', 'b', 'b', 'b']);
@@ -210,7 +210,7 @@ describe('the fast paths agree with the plain definitions', () => {
 
 describe('data profile and personal-data scan', () => {
   it('counts missing, duplicate, constant and mistyped values and finds personal data by row, never by value', async () => {
-    const { createProfiler } = await import('../src/domain/metrics/data-profile.ts');
+    const { createProfiler } = await import('../../src/domain/metrics/data-profile.ts');
     const p = createProfiler(['id', 'amount', 'note', 'flag']);
     const rows = [
       { id: '1', amount: '10.5', note: 'mail me at jane.doe@example.com', flag: 'x' },
@@ -238,7 +238,7 @@ describe('data profile and personal-data scan', () => {
   });
 
   it('does not take the digits of a decimal number for a payment card', async () => {
-    const { createProfiler } = await import('../src/domain/metrics/data-profile.ts');
+    const { createProfiler } = await import('../../src/domain/metrics/data-profile.ts');
     const p = createProfiler(['x']);
     // 2400000000000002 and 4111111111111111 pass the Luhn check, but here they are fractions.
     ['0.2400000000000002', '-0.4111111111111111', '4111111111111111.5', '4111111111111111'].forEach((x, i) =>

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seedDemo } from '../src/demo/seed.ts';
-import { DEMO_PASSWORD, PEOPLE, USE_CASES } from '../src/demo/scenario.ts';
-import { call, useTestApp } from './helpers/app.ts';
-import { STEWARD_BIN } from './helpers/cli.ts';
-import { DB_KINDS, skipReason } from './helpers/db.ts';
+import { seedDemo } from '../../src/demo/seed.ts';
+import { DEMO_PASSWORD, PEOPLE, USE_CASES } from '../../src/demo/scenario.ts';
+import { call, useTestApp } from '../helpers/app.ts';
+import { STEWARD_BIN } from '../helpers/cli.ts';
+import { DB_KINDS, skipReason } from '../helpers/db.ts';
 
 const basic = (user: string) => `Basic ${Buffer.from(`${user}:${DEMO_PASSWORD}`).toString('base64')}`;
 

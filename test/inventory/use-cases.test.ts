@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { call, expectProblem, useCaseBody, useTestApp } from './helpers/app.ts';
-import { DB_KINDS, skipReason } from './helpers/db.ts';
+import { call, expectProblem, useCaseBody, useTestApp } from '../helpers/app.ts';
+import { DB_KINDS, skipReason } from '../helpers/db.ts';
 
 describe.each(DB_KINDS)('use cases on %s', (kind) => {
   describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {

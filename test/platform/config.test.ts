@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, loadConfig } from '../../src/config.ts';
 
 describe('configuration', () => {
   it('defaults to port 8080 and SQLite in ./.steward', () => {

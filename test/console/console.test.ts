@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, seedUser, useTestApp } from './helpers/app.ts';
+import { call, seedUser, useTestApp } from '../helpers/app.ts';
 import {
   CONSOLE_DIR,
   noBrowser,
@@ -7,10 +7,10 @@ import {
   seriousViolations,
   signIn as signInAs,
   useBrowser,
-} from './helpers/browser.ts';
-import { DB_KINDS, skipReason } from './helpers/db.ts';
-import { PASSWORD } from './helpers/governed-path.ts';
-import { adHocAnalysis } from './helpers/policy.ts';
+} from '../helpers/browser.ts';
+import { DB_KINDS, skipReason } from '../helpers/db.ts';
+import { PASSWORD } from '../helpers/governed-path.ts';
+import { adHocAnalysis } from '../helpers/policy.ts';
 
 const XSS_NAME = 'Churn <img src=x onerror="window.__pwned=1"> <svg onload="window.__pwned=2">';
 const XSS_DOC =

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { DEFAULT_PACK_FILE } from '../src/features/policy/pack-file.ts';
+import { DEFAULT_PACK_FILE } from '../../src/features/policy/pack-file.ts';
 import {
   call,
   expectProblem,
@@ -11,9 +11,9 @@ import {
   useCaseBody,
   useTestApp,
   digest,
-} from './helpers/app.ts';
-import { DB_KINDS, skipReason } from './helpers/db.ts';
-import { adHocAnalysis, creditScoring } from './helpers/policy.ts';
+} from '../helpers/app.ts';
+import { DB_KINDS, skipReason } from '../helpers/db.ts';
+import { adHocAnalysis, creditScoring } from '../helpers/policy.ts';
 
 const defaultPack = () => parse(readFileSync(DEFAULT_PACK_FILE, 'utf8')) as Record<string, any>;
 

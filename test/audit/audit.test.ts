@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { verifyCheckpointNote } from '../src/domain/checkpoint.ts';
-import { verifyConsistency, verifyInclusion } from '../src/domain/merkle.ts';
-import { call, expectProblem, seedModel, seedUseCase, seedUser, useTestApp } from './helpers/app.ts';
-import { DB_KINDS, skipReason } from './helpers/db.ts';
+import { verifyCheckpointNote } from '../../src/domain/checkpoint.ts';
+import { verifyConsistency, verifyInclusion } from '../../src/domain/merkle.ts';
+import { call, expectProblem, seedModel, seedUseCase, seedUser, useTestApp } from '../helpers/app.ts';
+import { DB_KINDS, skipReason } from '../helpers/db.ts';
 
 const hex = (s: string) => Buffer.from(s, 'hex');
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, digest, expectProblem, seedModel, seedUseCase, useTestApp } from './helpers/app.ts';
-import { DB_KINDS, skipReason } from './helpers/db.ts';
+import { call, digest, expectProblem, seedModel, seedUseCase, useTestApp } from '../helpers/app.ts';
+import { DB_KINDS, skipReason } from '../helpers/db.ts';
 
 const fullVersion = (seed: string) => ({
   artifactUri: `s3://models/credit/${seed}/model.onnx`,

@@ -1,12 +1,12 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { explainModel, DEFAULT_EXPLAIN } from '../src/domain/explain/explain.ts';
-import { permutationImportance } from '../src/domain/explain/importance.ts';
-import type { FeatureMatrix, Predictor } from '../src/domain/explain/model.ts';
-import { partialDependence, pdGrid } from '../src/domain/explain/partial-dependence.ts';
-import { seededRandom } from '../src/domain/explain/random.ts';
-import { shapleyValues } from '../src/domain/explain/shapley.ts';
-import { linearOnnxModel } from './helpers/onnx-model.ts';
+import { explainModel, DEFAULT_EXPLAIN } from '../../src/domain/explain/explain.ts';
+import { permutationImportance } from '../../src/domain/explain/importance.ts';
+import type { FeatureMatrix, Predictor } from '../../src/domain/explain/model.ts';
+import { partialDependence, pdGrid } from '../../src/domain/explain/partial-dependence.ts';
+import { seededRandom } from '../../src/domain/explain/random.ts';
+import { shapleyValues } from '../../src/domain/explain/shapley.ts';
+import { linearOnnxModel } from '../helpers/onnx-model.ts';
 
 const matrix = (rows: number, f: number, seed: number): FeatureMatrix => {
   const r = seededRandom(seed);

@@ -1,9 +1,9 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backoffMs, matchesEvent, verifyWebhook } from '../src/domain/webhook-signature.ts';
-import { call, expectProblem, seedUser, useCaseBody, useTestApp } from './helpers/app.ts';
-import { DB_KINDS, skipReason } from './helpers/db.ts';
+import { backoffMs, matchesEvent, verifyWebhook } from '../../src/domain/webhook-signature.ts';
+import { call, expectProblem, seedUser, useCaseBody, useTestApp } from '../helpers/app.ts';
+import { DB_KINDS, skipReason } from '../helpers/db.ts';
 
 interface Received {
   path: string;

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { API_TYPES_FILE, generateApiTypes } from '../web/scripts/api-types.ts';
-import { call, seedUser, useCaseBody, useTestApp } from './helpers/app.ts';
-import { DB_KINDS, skipReason } from './helpers/db.ts';
-import { adHocAnalysis, creditScoring } from './helpers/policy.ts';
+import { API_TYPES_FILE, generateApiTypes } from '../../web/scripts/api-types.ts';
+import { call, seedUser, useCaseBody, useTestApp } from '../helpers/app.ts';
+import { DB_KINDS, skipReason } from '../helpers/db.ts';
+import { adHocAnalysis, creditScoring } from '../helpers/policy.ts';
 
 describe('the console API types', () => {
   it('are generated from the current OpenAPI document (run `npm run api-types` after changing a route schema)', async () => {

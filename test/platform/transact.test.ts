@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle, Tx } from '../src/db/database.ts';
-import { createGroupCommitTransact } from '../src/db/transact.ts';
-import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
+import type { DatabaseHandle, Tx } from '../../src/db/database.ts';
+import { createGroupCommitTransact } from '../../src/db/transact.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 
 describe('group commit on SQLite', () => {
   let testDb: TestDatabase;

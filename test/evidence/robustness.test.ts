@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeCursor } from '../src/lib/pagination.ts';
-import { call, digest, expectProblem, seedModel, seedUseCase, useTestApp } from './helpers/app.ts';
-import { DB_KINDS, skipReason } from './helpers/db.ts';
+import { encodeCursor } from '../../src/lib/pagination.ts';
+import { call, digest, expectProblem, seedModel, seedUseCase, useTestApp } from '../helpers/app.ts';
+import { DB_KINDS, skipReason } from '../helpers/db.ts';
 
 describe.each(DB_KINDS)('hostile and concurrent input on %s', (kind) => {
   describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { close } from '../src/domain/metrics/vectors.ts';
-import { runCli } from './helpers/cli.ts';
-import { loadVectors } from './helpers/vectors.ts';
+import { close } from '../../src/domain/metrics/vectors.ts';
+import { runCli } from '../helpers/cli.ts';
+import { loadVectors } from '../helpers/vectors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'steward-drift-'));
 const metrics = loadVectors('metrics.json');

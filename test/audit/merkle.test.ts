@@ -7,8 +7,8 @@ import {
   signCheckpoint,
   verifierKey,
   verifyCheckpointNote,
-} from '../src/domain/checkpoint.ts';
-import { canonicalize } from '../src/domain/jcs.ts';
+} from '../../src/domain/checkpoint.ts';
+import { canonicalize } from '../../src/domain/jcs.ts';
 import {
   appendLeaf,
   consistencyProof,
@@ -20,9 +20,9 @@ import {
   rootOfLeaves,
   verifyConsistency,
   verifyInclusion,
-} from '../src/domain/merkle.ts';
-import { runMerkleVectors } from '../src/domain/merkle-vectors.ts';
-import { loadVectors } from './helpers/vectors.ts';
+} from '../../src/domain/merkle.ts';
+import { runMerkleVectors } from '../../src/domain/merkle-vectors.ts';
+import { loadVectors } from '../helpers/vectors.ts';
 
 const merkle = loadVectors('merkle.json');
 
@@ -151,7 +151,7 @@ describe('signed checkpoints (C2SP signed note)', () => {
 
 describe('leaf hashing off the main thread', () => {
   it('gives exactly the in-thread hashes, chunk by chunk and in order', async () => {
-    const { hashedChunks, inThreadHasher, workerHasher } = await import('../src/features/audit/leaf-hasher.ts');
+    const { hashedChunks, inThreadHasher, workerHasher } = await import('../../src/features/audit/leaf-hasher.ts');
     const leaves = Array.from({ length: 2500 }, (_, i) => ({
       seq: i + 1,
       leaf: `{"n":${i},"text":"${'é€😀'.repeat(i % 40)}"}`,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { useTestApp } from './helpers/app.ts';
-import { CONSOLE_DIR, noBrowser, screenshot, seriousViolations, signIn, useBrowser } from './helpers/browser.ts';
-import { DB_KINDS, skipReason } from './helpers/db.ts';
-import { governedPath, PASSWORD } from './helpers/governed-path.ts';
+import { useTestApp } from '../helpers/app.ts';
+import { CONSOLE_DIR, noBrowser, screenshot, seriousViolations, signIn, useBrowser } from '../helpers/browser.ts';
+import { DB_KINDS, skipReason } from '../helpers/db.ts';
+import { governedPath, PASSWORD } from '../helpers/governed-path.ts';
 
 // A tier-4 credit-scoring model whose process is complete but for one independent risk sign-off at
 // deployment: the browser requests the release, sees it blocked, signs as the validator, sees it

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
-import type { DatabaseHandle } from '../src/db/database.ts';
-import type { App } from '../src/http/app-types.ts';
+import { buildApp } from '../../src/app.ts';
+import type { DatabaseHandle } from '../../src/db/database.ts';
+import type { App } from '../../src/http/app-types.ts';
 import { generateKeyPairSync } from 'node:crypto';
-import { signerFor } from '../src/features/audit/signing-key.ts';
-import { call, expectProblem, TEST_SESSION, useCaseBody, useTestApp } from './helpers/app.ts';
-import { createTestDatabase, DB_KINDS, skipReason, type TestDatabase } from './helpers/db.ts';
+import { signerFor } from '../../src/features/audit/signing-key.ts';
+import { call, expectProblem, TEST_SESSION, useCaseBody, useTestApp } from '../helpers/app.ts';
+import { createTestDatabase, DB_KINDS, skipReason, type TestDatabase } from '../helpers/db.ts';
 
 describe.each(DB_KINDS)('HTTP surface on %s', (kind) => {
   describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { checkAnswers, classify, requiredMeasures, type Answers } from '../src/domain/policy/evaluate.ts';
-import { validatePack } from '../src/domain/policy/validate.ts';
-import { measureStatus } from '../src/domain/policy/status.ts';
-import { diffPacks } from '../src/domain/policy/diff.ts';
-import type { PolicyPack } from '../src/domain/policy/pack.schema.ts';
-import { DEFAULT_PACK_FILE, parsePackText, readPackFile } from '../src/features/policy/pack-file.ts';
-import { adHocAnalysis, creditScoring } from './helpers/policy.ts';
+import { checkAnswers, classify, requiredMeasures, type Answers } from '../../src/domain/policy/evaluate.ts';
+import { validatePack } from '../../src/domain/policy/validate.ts';
+import { measureStatus } from '../../src/domain/policy/status.ts';
+import { diffPacks } from '../../src/domain/policy/diff.ts';
+import type { PolicyPack } from '../../src/domain/policy/pack.schema.ts';
+import { DEFAULT_PACK_FILE, parsePackText, readPackFile } from '../../src/features/policy/pack-file.ts';
+import { adHocAnalysis, creditScoring } from '../helpers/policy.ts';
 
 const loaded = () => {
   const { doc, problems } = readPackFile(DEFAULT_PACK_FILE);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, useTestApp } from './helpers/app.ts';
-import { DB_KINDS, skipReason } from './helpers/db.ts';
-import { governedPath, PASSWORD } from './helpers/governed-path.ts';
+import { call, useTestApp } from '../helpers/app.ts';
+import { DB_KINDS, skipReason } from '../helpers/db.ts';
+import { governedPath, PASSWORD } from '../helpers/governed-path.ts';
 
 describe.each(DB_KINDS)('a tier-4 model from scoping to production and back under monitoring, on %s', (kind) => {
   describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {

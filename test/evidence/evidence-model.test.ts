@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, expectProblem, seedModel, useCaseBody, useTestApp } from './helpers/app.ts';
-import { DB_KINDS, skipReason } from './helpers/db.ts';
-import { creditScoring } from './helpers/policy.ts';
-import { linearOnnxModel } from './helpers/onnx-model.ts';
+import { call, expectProblem, seedModel, useCaseBody, useTestApp } from '../helpers/app.ts';
+import { DB_KINDS, skipReason } from '../helpers/db.ts';
+import { creditScoring } from '../helpers/policy.ts';
+import { linearOnnxModel } from '../helpers/onnx-model.ts';
 
 const sha = (b: Buffer | string) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const MODEL = Buffer.from(linearOnnxModel({ weights: [1.2, -0.8, 0.3], bias: 0.15, kind: 'logistic' }));

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, expectProblem, seedModel, seedUseCase, useTestApp } from './helpers/app.ts';
-import { DB_KINDS, skipReason } from './helpers/db.ts';
+import { call, expectProblem, seedModel, seedUseCase, useTestApp } from '../helpers/app.ts';
+import { DB_KINDS, skipReason } from '../helpers/db.ts';
 
 describe.each(DB_KINDS)('models on %s', (kind) => {
   describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
