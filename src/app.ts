@@ -50,7 +50,7 @@ import { VERSION } from './version.ts';
 
 export interface AppOptions {
   config: Pick<Config, 'bodyLimit' | 'logLevel' | 'session'> &
-    Partial<Pick<Config, 'evaluationLimit' | 'artifacts' | 'mlflow' | 'consoleDir'>>;
+    Partial<Pick<Config, 'evaluationLimit' | 'artifacts' | 'mlflow' | 'consoleDir' | 'signTokenMaxHours'>>;
   database: DatabaseHandle;
   signer: AuditSigner;
   clock?: Clock;
@@ -128,7 +128,14 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const limits = opts.authLimits ?? DEFAULT_AUTH_LIMITS;
   const identityDeps = { db, transact, repo: identityRepo, audit, clock, ids };
   const userService = createUserService({ ...identityDeps, identityChanged: authn.identityChanged });
-  const access = createAccessService({ ...identityDeps, authn, sessions: opts.config.session });
+  const passwords = createPasswordGuard(limiter, limits);
+  const access = createAccessService({
+    ...identityDeps,
+    authn,
+    sessions: opts.config.session,
+    passwords,
+    signTokenMaxHours: opts.config.signTokenMaxHours ?? 24,
+  });
   // Bound once the lifecycle exists (it reads the inventory's repositories, the inventory calls it back).
   const governance: VersionGovernance = { versionCreated: async () => undefined, aliasMove: async () => undefined };
   const inventory = createInventory({ db, transact, audit, clock, ids, versionCache: singleProcess, governance });
@@ -148,7 +155,6 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     changed: (tx, ctx, versionId) => evidenceChanged(tx, ctx, versionId),
     lock: (tx, model, version) => versionRepo.lock(tx, model, version),
   });
-  const passwords = createPasswordGuard(limiter, limits);
   // Bound once monitoring exists: a suspended version may not run.
   let holds: (exec: typeof db, versionId: string) => Promise<string[]> = async () => [];
   const lifecycle = createLifecycleFeature({

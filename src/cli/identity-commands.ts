@@ -107,14 +107,23 @@ export function identityCommands(program: Command): void {
   tokens
     .command('create')
     .requiredOption('--name <name>')
-    .option('--scope <scope>', 'read | write | admin, repeatable (default read and write)', collect)
-    .option('--expires-in-days <days>', 'default 90')
+    .option('--scope <scope>', 'read | write | admin | sign, repeatable (default read and write)', collect)
+    .option('--expires-in-days <days>', 'default 90 (a sign token: the server maximum, 24 hours by default)')
+    .option(
+      '--password-stdin',
+      'with --scope sign: read your password from standard input (a sign token needs it re-entered)',
+      false,
+    )
     .option('--user <username>', 'issue for another user (organisation admin)')
     .option('--json', 'print JSON', false)
     .action(async (o) => {
       const days = o.expiresInDays === undefined ? undefined : Number(o.expiresInDays);
       if (days !== undefined && !Number.isInteger(days))
         throw new UsageError('--expires-in-days must be a whole number');
+      const signing = (o.scope as string[] | undefined)?.includes('sign') ?? false;
+      if (o.passwordStdin && !signing) throw new UsageError('--password-stdin is only for --scope sign');
+      if (signing && !o.passwordStdin)
+        throw new UsageError('--scope sign needs your password re-entered: pipe it in with --password-stdin');
       const res = await createClient().request<{ token: string; info: { id: string; expiresAt: string | null } }>(
         'POST',
         '/api/v1/tokens',
@@ -123,6 +132,7 @@ export function identityCommands(program: Command): void {
           scopes: o.scope,
           expiresInDays: days,
           username: o.user,
+          password: signing ? await readStdin() : undefined,
         },
       );
       if (o.json) print(true, res, '');

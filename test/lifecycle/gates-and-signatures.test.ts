@@ -239,7 +239,7 @@ describe.each(DB_KINDS)('governed lifecycle: gates and signatures on %s', (kind)
         url: '/api/v1/tokens',
         token: null,
         headers: { authorization: basic },
-        body: { name: 'pipeline', username: 'olga', scopes: ['read', 'sign'] },
+        body: { name: 'pipeline', username: 'olga', scopes: ['read', 'sign'], password: PASSWORD('owner') },
       });
       expect(signer.status, signer.text).toBe(201);
       const byToken = await call(t.app, {

@@ -237,6 +237,21 @@ export const identityRepo = {
       .execute();
   },
 
+  /**
+   * Revokes a user's live tokens that carry the sign scope (they sign electronic records, so they
+   * end when the password, status or roles they were issued under change). Returns how many.
+   */
+  async revokeSignTokens(tx: Tx, userId: string, at: string): Promise<number> {
+    const res = await tx
+      .updateTable('api_tokens')
+      .set({ revoked_at: at })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('scopes', 'like', '%"sign"%')
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  },
+
   /** Revokes every live token (unless `keepTokens`) and session (but `exceptSession`) of a user. */
   async revokeAllOf(
     tx: Tx,

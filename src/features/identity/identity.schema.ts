@@ -89,6 +89,13 @@ export const CreateTokenBody = Type.Object(
       Type.Integer({ minimum: 1, maximum: 3650, description: 'default 90; tokens always expire' }),
     ),
     username: Type.Optional(Username),
+    password: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1024,
+        description: "the token holder's password, re-entered: required for the sign scope",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -200,10 +200,13 @@ export function createUserService({ db, transact, repo, audit, clock, ids, ident
         const user = await mustGetUser(tx, username);
         if (a.scope === ORGANISATION && a.role === 'admin') await assertAnotherAdminRemains(tx, user.id);
         if (!(await repo.revoke(tx, user.id, a))) throw notFound('role assignment', `${username}:${a.scope}:${a.role}`);
+        // A sign token was issued to sign in the roles held then: it ends with any of them.
+        const revokedSignTokens = await repo.revokeSignTokens(tx, user.id, clock.now().toISOString());
         await audit.append(tx, ctx, {
           action: 'role.revoke',
           subject: { type: 'user', id: user.id },
           before: { username, ...a },
+          ...(revokedSignTokens > 0 ? { after: { revokedSignTokens } } : {}),
         });
         return { ...user, roles: await repo.rolesOf(tx, user.id) };
       });

@@ -4,6 +4,7 @@ import type { PasswordGuard } from '../identity/password-guard.ts';
 import { DomainError } from '../../errors.ts';
 import { hashSecret, verifyPassword } from '../identity/credentials.ts';
 import { parseScopes, type IdentityRepo } from '../identity/identity.repo.ts';
+import type { Reauthentication } from '../../domain/lifecycle/manifest.ts';
 import type { SigningCredentials } from './signing.service.ts';
 
 const refused = (why: string) => new DomainError('reauthentication_failed', `the signature was not recorded: ${why}`);
@@ -12,14 +13,14 @@ const refused = (why: string) => new DomainError('reauthentication_failed', `the
  * Part 11 §11.200: a signature needs the signer's own credentials at the moment of signing, not
  * only a live session. People re-enter their password; automation re-presents the very token it
  * authenticated with, which must carry the `sign` scope. Failures count toward the same lockout
- * as failed sign-ins.
+ * as failed sign-ins. Says which credential re-authenticated, for the signature's manifest.
  */
 export function createReauthenticator(deps: {
   db: Executor;
   repo: Pick<IdentityRepo, 'userById' | 'byTokenHash'>;
   passwords: PasswordGuard;
 }) {
-  return async (ctx: RequestContext, c: SigningCredentials): Promise<void> => {
+  return async (ctx: RequestContext, c: SigningCredentials): Promise<Reauthentication> => {
     const p = ctx.principal;
     if (!p) throw refused('no signer');
     if (c.password === undefined && c.token === undefined)
@@ -37,5 +38,6 @@ export function createReauthenticator(deps: {
       if (!parseScopes(row.scopes).includes('sign')) throw refused('the token lacks the sign scope');
     }
     attempt.succeeded();
+    return c.password !== undefined ? { type: 'password' } : { type: 'token', id: p.tokenId! };
   };
 }

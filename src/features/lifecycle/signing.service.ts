@@ -6,7 +6,7 @@ import type { PromotionTable } from '../../db/schema.ts';
 import { ORGANISATION, type Principal } from '../../domain/authz.ts';
 import { canonicalize } from '../../domain/jcs.ts';
 import type { Blocker } from '../../domain/lifecycle/gate.ts';
-import type { Meaning, SignatureManifest, UseCaseManifest } from '../../domain/lifecycle/manifest.ts';
+import type { Meaning, Reauthentication, SignatureManifest, UseCaseManifest } from '../../domain/lifecycle/manifest.ts';
 import type { Environment } from '../../domain/lifecycle/process.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
@@ -27,7 +27,7 @@ export interface SigningServiceDeps extends LifecycleDeps {
   core: LifecycleCore;
   lock(tx: Tx, model: string, version: number): Promise<void>;
   /** Throws `reauthentication_failed` unless the credentials are the caller's own, re-entered now. */
-  reauthenticate(ctx: RequestContext, credentials: SigningCredentials): Promise<void>;
+  reauthenticate(ctx: RequestContext, credentials: SigningCredentials): Promise<Reauthentication>;
   signDigest(digest: string): string;
   /** After a use-case signature: the use case's met sign-off tasks are closed. */
   useCaseSigned?: (tx: Tx, useCaseId: string, signerId: string, role: string) => Promise<void>;
@@ -97,12 +97,18 @@ export function createSigningService(deps: SigningServiceDeps) {
     return p;
   }
 
-  const signerPart = (p: Principal, input: { role: string; meaning: Meaning; comment?: string }, now: string) => ({
+  const signerPart = (
+    p: Principal,
+    input: { role: string; meaning: Meaning; comment?: string },
+    now: string,
+    reauthenticatedWith: Reauthentication,
+  ) => ({
     signer: { id: p.userId, username: p.username, name: p.displayName },
     role: input.role,
     meaning: input.meaning,
     comment: input.comment ?? '',
     signedAt: now,
+    reauthenticatedWith,
   });
 
   /**
@@ -168,7 +174,7 @@ export function createSigningService(deps: SigningServiceDeps) {
       const owner = await repo.owner(db, model, version);
       if (!owner) throw notFound('model version', `${model}/${version}`);
       const p = signer(ctx, input.role, owner.team);
-      await reauthenticate(ctx, credentials);
+      const reauthenticatedWith = await reauthenticate(ctx, credentials);
       return transact(async (tx) => {
         await lock(tx, model, version);
         const g = await core.load(tx, model, version);
@@ -205,7 +211,7 @@ export function createSigningService(deps: SigningServiceDeps) {
           subject: { type: 'model-version', id: g.owner.versionId, model, version },
           ...g.covered,
           step: g.step!,
-          ...signerPart(p, input, now),
+          ...signerPart(p, input, now, reauthenticatedWith),
         };
         // Deduplicated on the covered state, not on the time: re-signing an unchanged record is one signature.
         const id = await record(
@@ -256,7 +262,7 @@ export function createSigningService(deps: SigningServiceDeps) {
       const uc = await repo.useCase(db, useCaseId);
       if (!uc) throw notFound('use case', useCaseId);
       const p = signer(ctx, input.role, uc.team);
-      await reauthenticate(ctx, credentials);
+      const reauthenticatedWith = await reauthenticate(ctx, credentials);
       return transact(async (tx) => {
         await repo.lockUseCase(tx, useCaseId);
         const policy = await deps.governance.policy(tx, useCaseId);
@@ -287,7 +293,7 @@ export function createSigningService(deps: SigningServiceDeps) {
         const manifest: UseCaseManifest = {
           subject: { type: 'use-case', id: uc.id, name: uc.name },
           assessment,
-          ...signerPart(p, input, now),
+          ...signerPart(p, input, now, reauthenticatedWith),
         };
         const id = await record(
           tx,

@@ -42,7 +42,7 @@ export interface MonitoringFeatureDeps extends CommandDeps {
     step: string,
     specs: TaskSpec[],
   ) => Promise<TaskTable[]>;
-  reauthenticate: (ctx: RequestContext, credentials: SigningCredentials) => Promise<void>;
+  reauthenticate: (ctx: RequestContext, credentials: SigningCredentials) => Promise<unknown>;
   signDigest: (digest: string) => string;
   /** The version's evidence changed: requirements, signatures and promotions are re-decided. */
   changed: (tx: Tx, ctx: RequestContext, versionId: string) => Promise<void>;
