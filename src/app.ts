@@ -9,6 +9,7 @@ import { createFailureLimiter } from './domain/rate-limit.ts';
 import { auditRepo } from './features/audit/audit.repo.ts';
 import { auditRoutes } from './features/audit/audit.routes.ts';
 import { createAuditLog } from './features/audit/audit.service.ts';
+import { createRefusalLog } from './features/audit/refusals.ts';
 import type { AuditSigner } from './features/audit/signing-key.ts';
 import { healthRoutes } from './features/health/health.routes.ts';
 import { createAccessService } from './features/identity/access.service.ts';
@@ -127,8 +128,21 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const limiter = createFailureLimiter(() => clock.now().getTime());
   const limits = opts.authLimits ?? DEFAULT_AUTH_LIMITS;
   const identityDeps = { db, transact, repo: identityRepo, audit, clock, ids };
-  const userService = createUserService({ ...identityDeps, identityChanged: authn.identityChanged });
-  const passwords = createPasswordGuard(limiter, limits);
+  const refusals = createRefusalLog({
+    transact,
+    audit,
+    clock,
+    onError: (err) => app.log.error({ err }, 'recording a refused action failed'),
+  });
+  app.addHook('onClose', async () => refusals.close());
+  const userService = createUserService({
+    ...identityDeps,
+    identityChanged: authn.identityChanged,
+  });
+  const passwords = createPasswordGuard(limiter, limits, {
+    now: () => clock.now().getTime(),
+    refused: refusals.record,
+  });
   const access = createAccessService({
     ...identityDeps,
     authn,
@@ -170,6 +184,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     recordDocument: (tx, ctx, model, version, doc) => evidence.recordDocument(tx, ctx, model, version, doc),
     holds: (exec, id) => holds(exec, id),
     signed: async (model) => inventory.versions.invalidate((await inventory.models.get(model)).id),
+    refused: refusals.record,
   });
   evidenceChanged = lifecycle.lifecycle.evidenceChanged;
   governance.versionCreated = lifecycle.lifecycle.versionCreated;

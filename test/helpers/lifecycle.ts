@@ -20,8 +20,8 @@ export const sha = (n: number) => `sha256:${String(n).padStart(64, '0')}`;
  * by dora (a data scientist who is also a validator), and people for every role. Read the fields
  * inside tests (they are set in beforeAll).
  */
-export function useGovernedLifecycle(kind: DbKind) {
-  const t = useTestApp(kind, { teams: ['lending', 'other'] });
+export function useGovernedLifecycle(kind: DbKind, options: Parameters<typeof useTestApp>[1] = {}) {
+  const t = useTestApp(kind, { teams: ['lending', 'other'], ...options });
   const tok: Record<string, string> = {};
   const v1 = '/api/v1/models/pd/versions/1';
   const as = (user: string) => tok[user]!;

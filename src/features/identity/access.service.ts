@@ -93,10 +93,12 @@ export function createAccessService(deps: AccessServiceDeps) {
         'reauthentication_failed',
         'a token with the sign scope needs your password re-entered in the same request (field password)',
       );
-    const attempt = deps.passwords.begin(ctx.source ?? 'unknown', caller.username);
+    const attempt = await deps.passwords.begin(ctx, caller.username);
     const user = await repo.userById(db, caller.userId);
-    if (!user || !(await verifyPassword(input.password, user.passwordHash)))
+    if (!user || !(await verifyPassword(input.password, user.passwordHash))) {
+      await attempt.failed('signature.reauthentication-failure', { while: 'minting a sign token' });
       throw new DomainError('reauthentication_failed', 'the password is not correct: no sign token was issued');
+    }
     attempt.succeeded();
   }
 

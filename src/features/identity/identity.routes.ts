@@ -81,9 +81,10 @@ export function identityRoutes(app: App, { userService, access, passwords, sessi
     },
     async (request, reply) => {
       const { username, password } = request.body;
-      const attempt = passwords.begin(request.ip, username);
+      const attempt = await passwords.begin(contextOf(request), username);
       const res = await access.login(contextOf(request), username, password);
       if (!res.ok) {
+        await attempt.failed('auth.sign-in-failure', { via: 'login' });
         request.log.warn(
           { event: 'auth.failure', reason: res.reason, account: username, ip: request.ip },
           'sign-in failed',
@@ -125,13 +126,16 @@ export function identityRoutes(app: App, { userService, access, passwords, sessi
       },
     },
     async (request, reply) => {
-      const attempt = passwords.begin(request.ip, request.principal!.username);
+      const attempt = await passwords.begin(contextOf(request), request.principal!.username);
       const outcome = await access.changePassword(
         contextOf(request),
         request.body.currentPassword,
         request.body.newPassword,
       );
-      if (outcome === 'wrong-password') throw new DomainError('forbidden', 'the current password is wrong');
+      if (outcome === 'wrong-password') {
+        await attempt.failed('auth.sign-in-failure', { via: 'password-change' });
+        throw new DomainError('forbidden', 'the current password is wrong');
+      }
       attempt.succeeded();
       return reply.status(204).send(null);
     },

@@ -2,6 +2,7 @@ import type { Executor } from '../../db/database.ts';
 import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import type { PasswordGuard } from '../identity/password-guard.ts';
+import type { RecordRefusal } from '../audit/refusals.ts';
 import type { App } from '../../http/app-types.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import { evidenceRepo } from '../evidence/evidence.repo.ts';
@@ -27,6 +28,8 @@ export function createLifecycleFeature(
     registrationChecks: LifecycleServiceDeps['registrationChecks'];
     recordDocument: SigningServiceDeps['recordDocument'];
     holds?: LifecycleServiceDeps['holds'];
+    /** Writes refused signatures (separation of duties) to the audit trail. */
+    refused?: RecordRefusal;
     /** A version was signed (after commit): its record shows its signatures. */
     signed?: (model: string) => Promise<void>;
   },
@@ -89,6 +92,7 @@ export function createLifecycleFeature(
     reauthenticate,
     signDigest: deps.signDigest,
     ...(deps.recordDocument ? { recordDocument: deps.recordDocument } : {}),
+    ...(deps.refused ? { refused: deps.refused } : {}),
   });
   // The version record lists its signatures: a cached read of it must not outlive a new one.
   const sign = signing.sign.bind(signing);

@@ -13,6 +13,7 @@ import { authorize } from '../common/authorize.ts';
 import type { LifecycleCore, LifecycleDeps } from './core.ts';
 import { useCaseSignatures, type SignatureView } from './governance.ts';
 import { createPromotionDecider } from './promotions.ts';
+import type { RecordRefusal } from '../audit/refusals.ts';
 
 export const DEPLOYMENT_MODES = ['single', 'replicated', 'shadow', 'challenger', 'batch'] as const;
 export type DeploymentMode = (typeof DEPLOYMENT_MODES)[number];
@@ -31,6 +32,8 @@ export interface SigningServiceDeps extends LifecycleDeps {
   signDigest(digest: string): string;
   /** After a use-case signature: the use case's met sign-off tasks are closed. */
   useCaseSigned?: (tx: Tx, useCaseId: string, signerId: string, role: string) => Promise<void>;
+  /** Writes a refused signature to the audit trail, outside the command's rolled-back transaction. */
+  refused?: RecordRefusal;
   /** Records a document as evidence of a version, in the caller's transaction. */
   recordDocument?: (
     tx: Tx,
@@ -78,6 +81,28 @@ export function createSigningService(deps: SigningServiceDeps) {
   const { db, transact, audit, clock, ids, repo, core, lock, reauthenticate, signDigest } = deps;
 
   const { assess, complete, recheck } = createPromotionDecider(deps);
+
+  /** Runs a signing command; a separation-of-duties refusal is also recorded in the audit trail. */
+  async function audited<T>(
+    ctx: RequestContext,
+    p: Principal,
+    subject: { type: string; id: string },
+    role: string,
+    command: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await command();
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'separation_of_duties')
+        await deps.refused?.(ctx, {
+          action: 'authz.separation-of-duties',
+          account: p.username,
+          subject,
+          detail: { role, refusal: err.message },
+        });
+      throw err;
+    }
+  }
 
   /** The person signing: a token needs the sign (or write) scope, and the signer must hold the role in the owning team. */
   function signer(ctx: RequestContext, role: string, team: string): Principal {
@@ -175,77 +200,80 @@ export function createSigningService(deps: SigningServiceDeps) {
       if (!owner) throw notFound('model version', `${model}/${version}`);
       const p = signer(ctx, input.role, owner.team);
       const reauthenticatedWith = await reauthenticate(ctx, credentials);
-      return transact(async (tx) => {
-        await lock(tx, model, version);
-        const g = await core.load(tx, model, version);
-        await core.expectTag(tx, g, ifMatch);
-        if (!g.policy || !g.covered)
-          throw new DomainError(
-            'conflict',
-            `the use case of ${model} has no risk assessment: there is nothing to sign against yet`,
-          );
-        // The signer says which state they reviewed (GET .../lifecycle gives its coveredDigest); a record that changed meanwhile is not signed unseen.
-        if (input.coveredDigest !== undefined && input.coveredDigest !== g.coveredDigest) {
-          throw new DomainError(
-            'precondition_failed',
-            `${model}/${version} changed since it was reviewed (state ${input.coveredDigest}, now ${g.coveredDigest}): review it again before signing`,
-            { extra: { coveredDigest: g.coveredDigest } },
-          );
-        }
-        if (input.meaning === 'approve' || input.meaning === 'review') {
-          const independent = g.requirements.some((r) =>
-            g
-              .policy!.pack.measures.find((m) => m.id === r.measure)!
-              .evidence.some((e) => e.kind === 'signoff' && e.independent && e.roles.includes(input.role as never)),
-          );
-          if (independent && g.authors.includes(p.userId)) {
+      const subject = { type: 'model-version', id: owner.versionId };
+      return audited(ctx, p, subject, input.role, () =>
+        transact(async (tx) => {
+          await lock(tx, model, version);
+          const g = await core.load(tx, model, version);
+          await core.expectTag(tx, g, ifMatch);
+          if (!g.policy || !g.covered)
             throw new DomainError(
-              'separation_of_duties',
-              `${p.username} created or authored ${model}/${version}; an ${input.role} sign-off on it must be independent (effective challenge), so another ${input.role} has to sign`,
-              { extra: { role: input.role } },
+              'conflict',
+              `the use case of ${model} has no risk assessment: there is nothing to sign against yet`,
+            );
+          // The signer says which state they reviewed (GET .../lifecycle gives its coveredDigest); a record that changed meanwhile is not signed unseen.
+          if (input.coveredDigest !== undefined && input.coveredDigest !== g.coveredDigest) {
+            throw new DomainError(
+              'precondition_failed',
+              `${model}/${version} changed since it was reviewed (state ${input.coveredDigest}, now ${g.coveredDigest}): review it again before signing`,
+              { extra: { coveredDigest: g.coveredDigest } },
             );
           }
-        }
-        const now = clock.now().toISOString();
-        const manifest: SignatureManifest = {
-          subject: { type: 'model-version', id: g.owner.versionId, model, version },
-          ...g.covered,
-          step: g.step!,
-          ...signerPart(p, input, now, reauthenticatedWith),
-        };
-        // Deduplicated on the covered state, not on the time: re-signing an unchanged record is one signature.
-        const id = await record(
-          tx,
-          ctx,
-          { type: 'model-version', id: g.owner.versionId },
-          manifest,
-          g.covered,
-          g.step!,
-          p,
-          input,
-          now,
-        );
-        const after = await core.load(tx, model, version);
-        // A sign-off task is done when its measure is satisfied (two signers may be needed); a
-        // re-review task when the person whose signature went stale has signed again.
-        const satisfied = new Set(after.requirements.filter((r) => r.status === 'satisfied').map((r) => r.measure));
-        const open = await repo.openTasks(tx, g.owner.versionId);
-        const done = open.filter((t) => {
-          const details = JSON.parse(t.details) as { measure?: string; signer?: { id: string } };
-          if (t.kind === 'signoff')
-            return t.role === input.role && details.measure !== undefined && satisfied.has(details.measure);
-          return t.kind === 're-review' && t.role === input.role && details.signer?.id === p.userId;
-        });
-        await repo.closeTasks(
-          tx,
-          done.map((t) => t.id),
-          p.userId,
-          now,
-          'done',
-        );
-        await recheck(tx, ctx, after);
-        return after.signatures.find((s) => s.id === id)!;
-      });
+          if (input.meaning === 'approve' || input.meaning === 'review') {
+            const independent = g.requirements.some((r) =>
+              g
+                .policy!.pack.measures.find((m) => m.id === r.measure)!
+                .evidence.some((e) => e.kind === 'signoff' && e.independent && e.roles.includes(input.role as never)),
+            );
+            if (independent && g.authors.includes(p.userId)) {
+              throw new DomainError(
+                'separation_of_duties',
+                `${p.username} created or authored ${model}/${version}; an ${input.role} sign-off on it must be independent (effective challenge), so another ${input.role} has to sign`,
+                { extra: { role: input.role } },
+              );
+            }
+          }
+          const now = clock.now().toISOString();
+          const manifest: SignatureManifest = {
+            subject: { type: 'model-version', id: g.owner.versionId, model, version },
+            ...g.covered,
+            step: g.step!,
+            ...signerPart(p, input, now, reauthenticatedWith),
+          };
+          // Deduplicated on the covered state, not on the time: re-signing an unchanged record is one signature.
+          const id = await record(
+            tx,
+            ctx,
+            { type: 'model-version', id: g.owner.versionId },
+            manifest,
+            g.covered,
+            g.step!,
+            p,
+            input,
+            now,
+          );
+          const after = await core.load(tx, model, version);
+          // A sign-off task is done when its measure is satisfied (two signers may be needed); a
+          // re-review task when the person whose signature went stale has signed again.
+          const satisfied = new Set(after.requirements.filter((r) => r.status === 'satisfied').map((r) => r.measure));
+          const open = await repo.openTasks(tx, g.owner.versionId);
+          const done = open.filter((t) => {
+            const details = JSON.parse(t.details) as { measure?: string; signer?: { id: string } };
+            if (t.kind === 'signoff')
+              return t.role === input.role && details.measure !== undefined && satisfied.has(details.measure);
+            return t.kind === 're-review' && t.role === input.role && details.signer?.id === p.userId;
+          });
+          await repo.closeTasks(
+            tx,
+            done.map((t) => t.id),
+            p.userId,
+            now,
+            'done',
+          );
+          await recheck(tx, ctx, after);
+          return after.signatures.find((s) => s.id === id)!;
+        }),
+      );
     },
 
     /**
@@ -263,76 +291,78 @@ export function createSigningService(deps: SigningServiceDeps) {
       if (!uc) throw notFound('use case', useCaseId);
       const p = signer(ctx, input.role, uc.team);
       const reauthenticatedWith = await reauthenticate(ctx, credentials);
-      return transact(async (tx) => {
-        await repo.lockUseCase(tx, useCaseId);
-        const policy = await deps.governance.policy(tx, useCaseId);
-        if (!policy)
-          throw new DomainError(
-            'conflict',
-            `use case '${uc.name}' has no risk assessment: there is nothing to sign against yet`,
+      return audited(ctx, p, { type: 'use-case', id: uc.id }, input.role, () =>
+        transact(async (tx) => {
+          await repo.lockUseCase(tx, useCaseId);
+          const policy = await deps.governance.policy(tx, useCaseId);
+          if (!policy)
+            throw new DomainError(
+              'conflict',
+              `use case '${uc.name}' has no risk assessment: there is nothing to sign against yet`,
+            );
+          const scoped = new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id));
+          const independent = policy.pack.measures.some(
+            (m) =>
+              scoped.has(m.step) &&
+              m.evidence.some((e) => e.kind === 'signoff' && e.independent && e.roles.includes(input.role as never)),
           );
-        const scoped = new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id));
-        const independent = policy.pack.measures.some(
-          (m) =>
-            scoped.has(m.step) &&
-            m.evidence.some((e) => e.kind === 'signoff' && e.independent && e.roles.includes(input.role as never)),
-        );
-        if ((input.meaning === 'approve' || input.meaning === 'review') && independent && uc.createdBy === p.userId) {
-          throw new DomainError(
-            'separation_of_duties',
-            `${p.username} created use case '${uc.name}'; an ${input.role} sign-off on it must be independent`,
-            { extra: { role: input.role } },
-          );
-        }
-        const now = clock.now().toISOString();
-        const assessment = {
-          id: policy.assessmentId,
-          tier: policy.tier,
-          policy: { id: policy.packId, name: policy.name, version: policy.version },
-        };
-        const manifest: UseCaseManifest = {
-          subject: { type: 'use-case', id: uc.id, name: uc.name },
-          assessment,
-          ...signerPart(p, input, now, reauthenticatedWith),
-        };
-        const id = await record(
-          tx,
-          ctx,
-          { type: 'use-case', id: uc.id },
-          manifest,
-          assessment,
-          'use-case',
-          p,
-          input,
-          now,
-        );
-        await deps.useCaseSigned?.(tx, uc.id, p.userId, input.role);
-        // Every version of the use case may now pass its scoping gates: close met sign-off tasks, re-decide promotions.
-        for (const v of await repo.versionsOfUseCase(tx, uc.id)) {
-          const g = await core.load(tx, v.model, v.version);
-          const satisfied = new Set(g.requirements.filter((r) => r.status === 'satisfied').map((r) => r.measure));
-          const open = await repo.openTasks(tx, g.owner.versionId);
-          await repo.closeTasks(
+          if ((input.meaning === 'approve' || input.meaning === 'review') && independent && uc.createdBy === p.userId) {
+            throw new DomainError(
+              'separation_of_duties',
+              `${p.username} created use case '${uc.name}'; an ${input.role} sign-off on it must be independent`,
+              { extra: { role: input.role } },
+            );
+          }
+          const now = clock.now().toISOString();
+          const assessment = {
+            id: policy.assessmentId,
+            tier: policy.tier,
+            policy: { id: policy.packId, name: policy.name, version: policy.version },
+          };
+          const manifest: UseCaseManifest = {
+            subject: { type: 'use-case', id: uc.id, name: uc.name },
+            assessment,
+            ...signerPart(p, input, now, reauthenticatedWith),
+          };
+          const id = await record(
             tx,
-            open
-              .filter(
-                (t) =>
-                  t.kind === 'signoff' &&
-                  t.role === input.role &&
-                  satisfied.has((JSON.parse(t.details) as { measure?: string }).measure ?? ''),
-              )
-              .map((t) => t.id),
-            p.userId,
+            ctx,
+            { type: 'use-case', id: uc.id },
+            manifest,
+            assessment,
+            'use-case',
+            p,
+            input,
             now,
-            'done',
           );
-          await recheck(tx, ctx, g);
-        }
-        return useCaseSignatures(
-          (await repo.signatures(tx, uc.id)).filter((s) => s.id === id),
-          policy,
-        )[0]!;
-      });
+          await deps.useCaseSigned?.(tx, uc.id, p.userId, input.role);
+          // Every version of the use case may now pass its scoping gates: close met sign-off tasks, re-decide promotions.
+          for (const v of await repo.versionsOfUseCase(tx, uc.id)) {
+            const g = await core.load(tx, v.model, v.version);
+            const satisfied = new Set(g.requirements.filter((r) => r.status === 'satisfied').map((r) => r.measure));
+            const open = await repo.openTasks(tx, g.owner.versionId);
+            await repo.closeTasks(
+              tx,
+              open
+                .filter(
+                  (t) =>
+                    t.kind === 'signoff' &&
+                    t.role === input.role &&
+                    satisfied.has((JSON.parse(t.details) as { measure?: string }).measure ?? ''),
+                )
+                .map((t) => t.id),
+              p.userId,
+              now,
+              'done',
+            );
+            await recheck(tx, ctx, g);
+          }
+          return useCaseSignatures(
+            (await repo.signatures(tx, uc.id)).filter((s) => s.id === id),
+            policy,
+          )[0]!;
+        }),
+      );
     },
 
     async useCaseSignatures(useCaseId: string): Promise<SignatureView[]> {
