@@ -10,6 +10,8 @@ import { auditRepo } from './features/audit/audit.repo.ts';
 import { auditRoutes } from './features/audit/audit.routes.ts';
 import { createAuditLog } from './features/audit/audit.service.ts';
 import { createRefusalLog } from './features/audit/refusals.ts';
+import { independentRoles } from './domain/policy/independence.ts';
+import { policyRepo } from './features/policy/policy.repo.ts';
 import type { AuditSigner } from './features/audit/signing-key.ts';
 import { healthRoutes } from './features/health/health.routes.ts';
 import { createAccessService } from './features/identity/access.service.ts';
@@ -138,6 +140,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const userService = createUserService({
     ...identityDeps,
     identityChanged: authn.identityChanged,
+    independentRoles: async (exec) => independentRoles(await policyRepo.packContents(exec)),
+    refused: refusals.record,
   });
   const passwords = createPasswordGuard(limiter, limits, {
     now: () => clock.now().getTime(),

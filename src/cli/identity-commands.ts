@@ -9,6 +9,18 @@ interface User {
   roles: { scope: string; role: string }[];
 }
 
+interface GrantRequest {
+  id: string;
+  username: string;
+  scope: string;
+  role: string;
+  status: string;
+  requestedAt: string;
+}
+
+const describeRequest = (g: GrantRequest) =>
+  `${g.id}  ${g.username}  ${g.scope}:${g.role}  ${g.status} since ${g.requestedAt}`;
+
 const describeUser = (u: User) =>
   `${u.username}  ${u.displayName}  ${u.status}  ${u.roles.map((r) => `${r.scope}:${r.role}`).join(' ') || '(no roles)'}`;
 
@@ -84,10 +96,35 @@ export function identityCommands(program: Command): void {
     .command('grant <username>')
     .requiredOption('--role <team:role>', 'e.g. credit-risk:data-scientist or *:risk-audit')
     .action(async (username: string, o) => {
-      const u = await createClient().request<User>(
+      const u = await createClient().request<User | GrantRequest>(
         'POST',
         `/api/v1/users/${encodeURIComponent(username)}/roles`,
         parseRole(o.role),
+      );
+      // Granting oneself a role that signs as independent is only a request: another admin confirms it.
+      if ('status' in u && u.status === 'pending')
+        print(
+          false,
+          u,
+          `requested: ${describeRequest(u as GrantRequest)}\nanother administrator confirms it with: steward users confirm-grant ${(u as GrantRequest).id}`,
+        );
+      else print(false, u, describeUser(u as User));
+    });
+  users
+    .command('grant-requests')
+    .description('role grants awaiting a second administrator')
+    .option('--json', 'print JSON', false)
+    .action(async (o) => {
+      const res = await createClient().request<{ items: GrantRequest[] }>('GET', '/api/v1/role-grants');
+      print(o.json, res.items, res.items.map(describeRequest).join('\n') || 'no pending role grants');
+    });
+  users
+    .command('confirm-grant <id>')
+    .description("confirm another administrator's pending role grant (four eyes)")
+    .action(async (id: string) => {
+      const u = await createClient().request<User>(
+        'POST',
+        `/api/v1/role-grants/${encodeURIComponent(id)}/confirmation`,
       );
       print(false, u, describeUser(u));
     });

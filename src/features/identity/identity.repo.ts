@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor, Tx } from '../../db/database.ts';
 import { translateConstraints } from '../../db/errors.ts';
-import type { ApiTokenTable, SessionTable, UserTable } from '../../db/schema.ts';
+import type { ApiTokenTable, RoleGrantRequestTable, SessionTable, UserTable } from '../../db/schema.ts';
 import type { Role, RoleAssignment, TokenScope } from '../../domain/authz.ts';
 import { conflict, DomainError } from '../../errors.ts';
 import type { Team, User } from './identity.schema.ts';
@@ -172,6 +172,56 @@ export const identityRepo = {
       .where('role', '=', a.role)
       .executeTakeFirst();
     return Number(res.numDeletedRows) === 1;
+  },
+
+  /** Who granted the assignments through which a user holds `role` in any of `scopes` (null: the system). */
+  async grantorsOf(db: Executor, userId: string, role: string, scopes: string[]): Promise<(string | null)[]> {
+    const rows = await db
+      .selectFrom('role_assignments')
+      .select('granted_by')
+      .where('user_id', '=', userId)
+      .where('role', '=', role)
+      .where('scope', 'in', scopes)
+      .execute();
+    return rows.map((r) => r.granted_by);
+  },
+
+  async insertGrantRequest(tx: Tx, row: RoleGrantRequestTable): Promise<void> {
+    await translateConstraints(() => tx.insertInto('role_grant_requests').values(row).execute(), {
+      unique: () => conflict(`a grant of ${row.role} in '${row.scope}' to this user already awaits confirmation`),
+    });
+  },
+
+  async grantRequest(db: Executor, id: string): Promise<(RoleGrantRequestTable & { username: string }) | undefined> {
+    return db
+      .selectFrom('role_grant_requests as g')
+      .innerJoin('users as u', 'u.id', 'g.user_id')
+      .selectAll('g')
+      .select('u.username')
+      .where('g.id', '=', id)
+      .executeTakeFirst();
+  },
+
+  async pendingGrantRequests(db: Executor): Promise<(RoleGrantRequestTable & { username: string })[]> {
+    return db
+      .selectFrom('role_grant_requests as g')
+      .innerJoin('users as u', 'u.id', 'g.user_id')
+      .selectAll('g')
+      .select('u.username')
+      .where('g.status', '=', 'pending')
+      .orderBy('g.requested_at')
+      .execute();
+  },
+
+  /** Marks a pending request decided; false when it was no longer pending (decided concurrently). */
+  async decideGrantRequest(tx: Tx, id: string, status: string, by: string | null, at: string): Promise<boolean> {
+    const res = await tx
+      .updateTable('role_grant_requests')
+      .set({ status, decided_by: by, decided_at: at, open_key: null })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
   },
 
   async teamExists(db: Executor, name: string): Promise<boolean> {

@@ -16,6 +16,7 @@ import {
   Me,
   PatchUserBody,
   RoleAssignment,
+  RoleGrantRequest,
   RoleName,
   Scope,
   Team,
@@ -250,13 +251,44 @@ export function identityRoutes(app: App, { userService, access, passwords, sessi
       config: { auth: 'authenticated' },
       schema: {
         tags: users,
-        summary: 'Grant a role in a team (or `*`, organisation-wide)',
+        summary:
+          'Grant a role in a team (or `*`, organisation-wide). Granting oneself a role that signs as independent only requests it (202): another administrator confirms it.',
         params: UserParams,
         body: RoleAssignment,
+        response: { 200: User, 202: RoleGrantRequest },
+      },
+    },
+    async (request, reply) => {
+      const { user, pending } = await userService.grant(contextOf(request), request.params.username, request.body);
+      return pending ? reply.status(202).send(pending) : reply.send(publicUser(user));
+    },
+  );
+
+  app.get(
+    '/role-grants',
+    {
+      config: { auth: 'authenticated' },
+      schema: {
+        tags: users,
+        summary: 'Role grants awaiting a second administrator (those I may confirm)',
+        response: { 200: Type.Object({ items: Type.Array(RoleGrantRequest) }) },
+      },
+    },
+    async (request) => ({ items: await userService.grantRequests(contextOf(request)) }),
+  );
+
+  app.post(
+    '/role-grants/:id/confirmation',
+    {
+      config: { auth: 'authenticated' },
+      schema: {
+        tags: users,
+        summary: 'Confirm a pending role grant (an administrator other than its grantee and who asked for it)',
+        params: Type.Object({ id: Uuid }),
         response: { 200: User },
       },
     },
-    async (request) => publicUser(await userService.grant(contextOf(request), request.params.username, request.body)),
+    async (request) => publicUser(await userService.confirmGrant(contextOf(request), request.params.id)),
   );
 
   app.delete(

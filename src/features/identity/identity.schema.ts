@@ -65,6 +65,19 @@ export const CreateTeamBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const RoleGrantRequest = Type.Object({
+  id: Uuid,
+  username: Username,
+  scope: Scope,
+  role: RoleName,
+  status: Type.Enum(['pending', 'confirmed']),
+  requestedBy: Type.Union([Uuid, Type.Null()]),
+  requestedAt: Timestamp,
+  decidedBy: Type.Union([Uuid, Type.Null()]),
+  decidedAt: Type.Union([Timestamp, Type.Null()]),
+});
+export type RoleGrantRequest = Static<typeof RoleGrantRequest>;
+
 export const TokenScopeName = Type.Enum(TOKEN_SCOPES);
 export const ApiToken = Type.Object({
   id: Uuid,

@@ -1,4 +1,5 @@
 import type { Executor } from '../../db/database.ts';
+import { ORGANISATION } from '../../domain/authz.ts';
 import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import type { PasswordGuard } from '../identity/password-guard.ts';
@@ -93,6 +94,7 @@ export function createLifecycleFeature(
     signDigest: deps.signDigest,
     ...(deps.recordDocument ? { recordDocument: deps.recordDocument } : {}),
     ...(deps.refused ? { refused: deps.refused } : {}),
+    grantors: (exec, userId, role, team) => identityRepo.grantorsOf(exec, userId, role, [team, ORGANISATION]),
   });
   // The version record lists its signatures: a cached read of it must not outlive a new one.
   const sign = signing.sign.bind(signing);

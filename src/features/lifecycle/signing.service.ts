@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RequestContext } from '../../context.ts';
 import { actorId } from '../../context.ts';
-import type { Tx } from '../../db/database.ts';
+import type { Executor, Tx } from '../../db/database.ts';
 import type { PromotionTable } from '../../db/schema.ts';
 import { ORGANISATION, type Principal } from '../../domain/authz.ts';
 import { canonicalize } from '../../domain/jcs.ts';
@@ -32,6 +32,8 @@ export interface SigningServiceDeps extends LifecycleDeps {
   signDigest(digest: string): string;
   /** After a use-case signature: the use case's met sign-off tasks are closed. */
   useCaseSigned?: (tx: Tx, useCaseId: string, signerId: string, role: string) => Promise<void>;
+  /** Who granted the assignments through which a user holds a role in a team (or organisation-wide). */
+  grantors?: (exec: Executor, userId: string, role: string, team: string) => Promise<(string | null)[]>;
   /** Writes a refused signature to the audit trail, outside the command's rolled-back transaction. */
   refused?: RecordRefusal;
   /** Records a document as evidence of a version, in the caller's transaction. */
@@ -81,6 +83,15 @@ export function createSigningService(deps: SigningServiceDeps) {
   const { db, transact, audit, clock, ids, repo, core, lock, reauthenticate, signDigest } = deps;
 
   const { assess, complete, recheck } = createPromotionDecider(deps);
+
+  /**
+   * A role held only through grants by the people whose work is signed is not independent of
+   * them: an author could otherwise appoint their own validator.
+   */
+  async function grantedByAuthors(exec: Executor, p: Principal, role: string, team: string, authors: string[]) {
+    const by = (await deps.grantors?.(exec, p.userId, role, team)) ?? [];
+    return by.length > 0 && by.every((g) => g !== null && authors.includes(g));
+  }
 
   /** Runs a signing command; a separation-of-duties refusal is also recorded in the audit trail. */
   async function audited<T>(
@@ -229,6 +240,13 @@ export function createSigningService(deps: SigningServiceDeps) {
               throw new DomainError(
                 'separation_of_duties',
                 `${p.username} created or authored ${model}/${version}; an ${input.role} sign-off on it must be independent (effective challenge), so another ${input.role} has to sign`,
+                { extra: { role: input.role } },
+              );
+            }
+            if (independent && (await grantedByAuthors(tx, p, input.role, owner.team, g.authors))) {
+              throw new DomainError(
+                'separation_of_duties',
+                `${p.username} holds ${input.role} only by a grant from someone who created or authored ${model}/${version}; an ${input.role} sign-off on it must be independent, so another ${input.role} has to sign`,
                 { extra: { role: input.role } },
               );
             }
