@@ -8,7 +8,7 @@ import type { DatabaseHandle } from './db/database.ts';
 import { createTransact } from './db/transact.ts';
 import { DomainError } from './errors.ts';
 import { createDomainEventBus } from './events.ts';
-import { createAuditFeature } from './features/audit/index.ts';
+import { createAuditFeature, createRefusalLog } from './features/audit/index.ts';
 import type { AuditSigner } from './features/audit/signing-key.ts';
 import { createEvidenceFeature } from './features/evidence/index.ts';
 import type { Feature } from './features/feature.ts';
@@ -21,7 +21,7 @@ import { createLifecycleFeature, useCaseEvidence } from './features/lifecycle/in
 import { createMlflowFeature } from './features/mlflow/index.ts';
 import { createModelHealthReader, createMonitoringFeature, oversightHolds } from './features/monitoring/index.ts';
 import { createOverviewFeature } from './features/overview/index.ts';
-import { createPolicyFeature } from './features/policy/index.ts';
+import { createPolicyFeature, policyReaders } from './features/policy/index.ts';
 import type { DispatcherOptions } from './features/webhooks/dispatcher.ts';
 import { createWebhooksFeature } from './features/webhooks/index.ts';
 import type { App } from './http/app-types.ts';
@@ -38,7 +38,16 @@ import { VERSION } from './version.ts';
 export interface AppOptions {
   config: Pick<Config, 'bodyLimit' | 'logLevel' | 'session'> &
     Partial<
-      Pick<Config, 'evaluationLimit' | 'evaluations' | 'artifacts' | 'mlflow' | 'consoleDir' | 'webhookAllowHosts'>
+      Pick<
+        Config,
+        | 'evaluationLimit'
+        | 'evaluations'
+        | 'artifacts'
+        | 'mlflow'
+        | 'consoleDir'
+        | 'webhookAllowHosts'
+        | 'signTokenMaxHours'
+      >
     >;
   database: DatabaseHandle;
   signer: AuditSigner;
@@ -109,6 +118,10 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     afterCommitError: logError('after-commit reaction failed'),
   });
   const events = createDomainEventBus(transact);
+  // Refused actions (failed sign-ins, lockouts, failed re-authentication, separation of duties) are
+  // audited in transactions of their own: the refused command's rollback must not take them along.
+  const refusals = createRefusalLog({ transact, audit, clock, onError: logError('recording a refused action failed') });
+  app.addHook('onClose', async () => refusals.close());
   const base = { db, transact, audit, clock, ids, events };
   const queue =
     dialect === 'postgres' && opts.database.pool
@@ -129,6 +142,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     sessions: opts.config.session,
     limits: opts.authLimits ?? DEFAULT_AUTH_LIMITS,
     cache: singleProcess,
+    signTokenMaxHours: opts.config.signTokenMaxHours ?? 24,
+    independentRoles: policyReaders.independentRoles,
+    refused: refusals.record,
     onBackgroundError: logError('recording credential use failed'),
   });
   const policy = createPolicyFeature({ ...base, useCases: inventoryReaders.useCases, useCaseEvidence });
@@ -159,6 +175,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     recordDocument: (tx, ctx, model, version, doc) =>
       evidence.services.evidence.recordDocument(tx, ctx, model, version, doc),
     holds: oversightHolds,
+    refused: refusals.record,
   });
   const monitoring = createMonitoringFeature({
     ...base,

@@ -48,6 +48,12 @@ const EnvSchema = Type.Object({
   STEWARD_SESSION_IDLE_MINUTES: Type.Integer({ minimum: 1, maximum: 1440, default: 30 }),
   STEWARD_SESSION_MAX_HOURS: Type.Integer({ minimum: 1, maximum: 720, default: 12 }),
   STEWARD_SECURE_COOKIES: Type.Boolean({ default: false }),
+  STEWARD_SIGN_TOKEN_MAX_HOURS: Type.Integer({
+    minimum: 1,
+    maximum: 720,
+    default: 24,
+    description: 'longest lifetime of an API token with the sign scope (it signs electronic records)',
+  }),
   STEWARD_MLFLOW_USE_CASE: Type.Optional(
     Type.String({
       minLength: 1,
@@ -98,6 +104,8 @@ export interface Config {
   bootstrapToken: string | undefined;
   audit: { keyFile: string; origin: string | undefined };
   session: { idleMs: number; maxMs: number; secureCookie: boolean };
+  /** Longest lifetime of a `sign`-scoped API token, in hours. */
+  signTokenMaxHours: number;
   mlflow: { defaultUseCase?: string | undefined; runArtifacts?: string | undefined; registrationChecks: boolean };
   /** The built console's directory (index.html and assets). */
   consoleDir: string;
@@ -184,6 +192,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxMs: e.STEWARD_SESSION_MAX_HOURS * 3_600_000,
       secureCookie: e.STEWARD_SECURE_COOKIES,
     },
+    signTokenMaxHours: e.STEWARD_SIGN_TOKEN_MAX_HOURS,
     consoleDir: resolve(e.STEWARD_CONSOLE_DIR ?? DEFAULT_CONSOLE_DIR),
     mlflow: {
       defaultUseCase: e.STEWARD_MLFLOW_USE_CASE,

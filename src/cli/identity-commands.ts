@@ -10,6 +10,18 @@ interface User {
   roles: { scope: string; role: string }[];
 }
 
+interface GrantRequest {
+  id: string;
+  username: string;
+  scope: string;
+  role: string;
+  status: string;
+  requestedAt: string;
+}
+
+const describeRequest = (g: GrantRequest) =>
+  `${g.id}  ${g.username}  ${g.scope}:${g.role}  ${g.status} since ${g.requestedAt}`;
+
 const describeUser = (u: User) =>
   `${u.username}  ${u.displayName}  ${u.status}  ${u.roles.map((r) => `${r.scope}:${r.role}`).join(' ') || '(no roles)'}`;
 
@@ -80,10 +92,35 @@ export function identityCommands(program: Command): void {
     .description('grant a user a role in a team (or organisation-wide)')
     .requiredOption('--role <team:role>', 'e.g. credit-risk:data-scientist or *:risk-audit')
     .action(async (username: string, o) => {
-      const u = await createClient().request<User>(
+      const u = await createClient().request<User | GrantRequest>(
         'POST',
         `/api/v1/users/${encodeURIComponent(username)}/roles`,
         parseRole(o.role),
+      );
+      // Granting oneself a role that signs as independent is only a request: another admin confirms it.
+      if ('status' in u && u.status === 'pending')
+        print(
+          false,
+          u,
+          `requested: ${describeRequest(u as GrantRequest)}\nanother administrator confirms it with: steward users confirm-grant ${(u as GrantRequest).id}`,
+        );
+      else print(false, u, describeUser(u as User));
+    });
+  users
+    .command('grant-requests')
+    .description('role grants awaiting a second administrator')
+    .option('--json', 'print JSON', false)
+    .action(async (o) => {
+      const res = await createClient().request<{ items: GrantRequest[] }>('GET', '/api/v1/role-grants');
+      print(o.json, res.items, res.items.map(describeRequest).join('\n') || 'no pending role grants');
+    });
+  users
+    .command('confirm-grant <id>')
+    .description("confirm another administrator's pending role grant (four eyes)")
+    .action(async (id: string) => {
+      const u = await createClient().request<User>(
+        'POST',
+        `/api/v1/role-grants/${encodeURIComponent(id)}/confirmation`,
       );
       print(false, u, describeUser(u));
     });
@@ -105,14 +142,23 @@ export function identityCommands(program: Command): void {
     .command('create')
     .description('create an API token (for yourself, or as an admin for another user); prints it once')
     .requiredOption('--name <name>')
-    .option('--scope <scope>', 'read | write | admin, repeatable (default read and write)', collect)
-    .option('--expires-in-days <days>', 'default 90')
+    .option('--scope <scope>', 'read | write | admin | sign, repeatable (default read and write)', collect)
+    .option('--expires-in-days <days>', 'default 90 (a sign token: the server maximum, 24 hours by default)')
+    .option(
+      '--password-stdin',
+      'with --scope sign: read your password from standard input (a sign token needs it re-entered)',
+      false,
+    )
     .option('--user <username>', 'issue for another user (organisation admin)')
     .option('--json', 'print JSON', false)
     .action(async (o) => {
       const days = o.expiresInDays === undefined ? undefined : Number(o.expiresInDays);
       if (days !== undefined && !Number.isInteger(days))
         throw new UsageError('--expires-in-days must be a whole number');
+      const signing = (o.scope as string[] | undefined)?.includes('sign') ?? false;
+      if (o.passwordStdin && !signing) throw new UsageError('--password-stdin is only for --scope sign');
+      if (signing && !o.passwordStdin)
+        throw new UsageError('--scope sign needs your password re-entered: pipe it in with --password-stdin');
       const res = await createClient().request<{ token: string; info: { id: string; expiresAt: string | null } }>(
         'POST',
         '/api/v1/tokens',
@@ -121,6 +167,7 @@ export function identityCommands(program: Command): void {
           scopes: o.scope,
           expiresInDays: days,
           username: o.user,
+          password: signing ? await readStdin() : undefined,
         },
       );
       if (o.json) print(true, res, '');

@@ -171,6 +171,22 @@ export interface UserTable {
   revision: number;
 }
 
+/** A role grant waiting for a second administrator (see migration 0010). */
+export interface RoleGrantRequestTable {
+  id: string;
+  user_id: string;
+  scope: string;
+  role: string;
+  /** pending | confirmed */
+  status: string;
+  requested_by: string | null;
+  requested_at: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  /** `user:scope:role` while pending, null after. */
+  open_key: string | null;
+}
+
 export interface RoleAssignmentTable {
   user_id: string;
   /** A team name, or `*` for the whole organisation. */
@@ -242,6 +258,7 @@ export interface IdentityAuditTables {
   teams: TeamTable;
   users: UserTable;
   role_assignments: RoleAssignmentTable;
+  role_grant_requests: RoleGrantRequestTable;
   api_tokens: ApiTokenTable;
   sessions: SessionTable;
   audit_events: AuditEventTable;

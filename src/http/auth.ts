@@ -5,7 +5,7 @@ import { rateLimited, type AuthLimits, type PasswordGuard } from '../features/id
 import { DomainError } from '../errors.ts';
 import type { Authenticator } from '../features/identity/authenticate.ts';
 import { hashSecret } from '../features/identity/credentials.ts';
-import type { App } from './app-types.ts';
+import { contextOf, type App } from './app-types.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -110,8 +110,9 @@ export function installAuth(
         }
         const known = authn.cachedPassword(username, secret);
         if (known) return known;
-        const attempt = passwords.begin(request.ip, username);
+        const attempt = await passwords.begin(contextOf(request), username);
         const res = await authn.fromPassword(username, secret);
+        if (!res.ok) await attempt.failed('auth.sign-in-failure', { via: 'basic' });
         // Never tell which part was wrong, nor that a correct password belongs to a disabled account.
         if (!res.ok)
           failAuthentication(request, res.reason, {

@@ -13,6 +13,9 @@ export interface CoveredState {
   requirements: { measure: string; status: string }[];
 }
 
+/** The credential the signer re-presented at the moment of signing: their password, or a sign token (by id). */
+export type Reauthentication = { type: 'password' } | { type: 'token'; id: string };
+
 export interface SignatureManifest extends CoveredState {
   subject: { type: 'model-version'; id: string; model: string; version: number };
   step: string;
@@ -21,6 +24,7 @@ export interface SignatureManifest extends CoveredState {
   meaning: Meaning;
   comment: string;
   signedAt: string;
+  reauthenticatedWith: Reauthentication;
 }
 
 export const MEANINGS = ['approve', 'reject', 'review', 'acknowledge', 'author'] as const;
@@ -42,6 +46,7 @@ export interface UseCaseManifest {
   meaning: Meaning;
   comment: string;
   signedAt: string;
+  reauthenticatedWith: Reauthentication;
 }
 
 /** What changed between the state a signature covered and the current one (empty: still fresh). */

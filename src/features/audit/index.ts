@@ -21,3 +21,5 @@ export function createAuditFeature(deps: { db: Executor; signer: AuditSigner; cl
 }
 
 export type { AuditLog } from './audit.service.ts';
+export { createRefusalLog } from './refusals.ts';
+export type { RecordRefusal } from './refusals.ts';

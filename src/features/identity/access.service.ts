@@ -16,11 +16,16 @@ import {
 } from './credentials.ts';
 import { parseScopes, type IdentityRepo } from './identity.repo.ts';
 import type { ApiToken, CreateTokenBody } from './identity.schema.ts';
+import type { PasswordGuard } from './password-guard.ts';
 
 export interface AccessServiceDeps extends CommandDeps {
   repo: IdentityRepo;
   authn: Pick<Authenticator, 'fromPassword' | 'identityChanged'>;
   sessions: SessionSettings;
+  /** Counts the password re-entered to mint a sign token toward the failed sign-in lockout. */
+  passwords: PasswordGuard;
+  /** Longest lifetime of a token with the sign scope. */
+  signTokenMaxHours: number;
 }
 
 const DEFAULT_TOKEN_DAYS = 90;
@@ -48,7 +53,8 @@ const toApiToken = (t: {
 });
 
 /** API tokens, sessions (sign-in/out) and the user's own password. */
-export function createAccessService({ db, transact, repo, audit, clock, ids, authn, sessions }: AccessServiceDeps) {
+export function createAccessService(deps: AccessServiceDeps) {
+  const { db, transact, repo, audit, clock, ids, authn, sessions } = deps;
   async function command<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const result = await transact(fn);
     authn.identityChanged();
@@ -59,6 +65,42 @@ export function createAccessService({ db, transact, repo, audit, clock, ids, aut
     if (!ctx.principal) throw new DomainError('unauthenticated', 'this needs a signed-in user');
     return ctx.principal;
   };
+
+  /**
+   * A sign token is an electronic-signature credential (Part 11 §11.200): only its holder mints it,
+   * re-entering their password in the same request, whatever credential the request came with (a
+   * console session alone must not be enough), and never for longer than the configured maximum.
+   */
+  async function reauthenticateForSignToken(ctx: RequestContext, input: CreateTokenBody): Promise<void> {
+    const caller = ctx.principal;
+    if (!caller) throw new DomainError('unauthenticated', 'a sign token is minted by its holder, signed in');
+    if (input.username !== undefined && input.username !== caller.username)
+      throw new DomainError(
+        'forbidden',
+        `a token with the sign scope signs as its holder: only ${input.username} can mint one, with their password`,
+      );
+    const maxHours = deps.signTokenMaxHours;
+    if (input.expiresInDays !== undefined && input.expiresInDays * 24 > maxHours)
+      throw new DomainError(
+        'validation_failed',
+        `a token with the sign scope lives at most ${maxHours} hours: leave expiresInDays out (it then lives ${maxHours} hours)${maxHours >= 24 ? ` or give at most ${Math.floor(maxHours / 24)}` : ''}`,
+        {
+          errors: [{ pointer: '/body/expiresInDays', message: `must be at most ${maxHours} hours for the sign scope` }],
+        },
+      );
+    if (input.password === undefined)
+      throw new DomainError(
+        'reauthentication_failed',
+        'a token with the sign scope needs your password re-entered in the same request (field password)',
+      );
+    const attempt = await deps.passwords.begin(ctx, caller.username);
+    const user = await repo.userById(db, caller.userId);
+    if (!user || !(await verifyPassword(input.password, user.passwordHash))) {
+      await attempt.failed('signature.reauthentication-failure', { while: 'minting a sign token' });
+      throw new DomainError('reauthentication_failed', 'the password is not correct: no sign token was issued');
+    }
+    attempt.succeeded();
+  }
 
   return {
     /** Issues a token (shown once); for another user only an organisation administrator may. */
@@ -71,13 +113,17 @@ export function createAccessService({ db, transact, repo, audit, clock, ids, aut
       const scopes: TokenScope[] = input.scopes ?? ['read', 'write'];
       const caller = ctx.principal;
       requireWriteScope(ctx, 'create tokens');
-      // A token may only mint tokens narrower than itself.
-      if (caller?.scopes && !scopes.every((s) => caller.scopes!.includes(s))) {
+      const signing = scopes.includes('sign');
+      // A token may only mint tokens narrower than itself; the sign scope also when the holder's
+      // password comes with the request (that, not the token, is what proves who will sign).
+      const reentered = signing && input.password !== undefined;
+      if (caller?.scopes && !scopes.every((s) => caller.scopes!.includes(s) || (s === 'sign' && reentered))) {
         throw new DomainError(
           'forbidden',
           `a token with scopes [${caller.scopes.join(', ')}] cannot create one with scopes [${scopes.join(', ')}]`,
         );
       }
+      if (signing) await reauthenticateForSignToken(ctx, input);
       const info = await command(async (tx) => {
         const username = input.username ?? caller?.username;
         if (!username)
@@ -94,6 +140,14 @@ export function createAccessService({ db, transact, repo, audit, clock, ids, aut
         const now = clock.now();
         const days = input.expiresInDays ?? (fixedValue ? undefined : DEFAULT_TOKEN_DAYS);
         let expiresAt = days === undefined ? null : new Date(now.getTime() + days * 86_400_000).toISOString();
+        // A sign token signs records as its holder: it lives hours, not months.
+        if (signing)
+          expiresAt = new Date(
+            now.getTime() +
+              (input.expiresInDays !== undefined
+                ? input.expiresInDays * 86_400_000
+                : deps.signTokenMaxHours * 3_600_000),
+          ).toISOString();
         // ...and never outlives it.
         if (caller?.tokenExpiresAt && (expiresAt === null || expiresAt > caller.tokenExpiresAt))
           expiresAt = caller.tokenExpiresAt;
@@ -204,7 +258,7 @@ export function createAccessService({ db, transact, repo, audit, clock, ids, aut
       });
     },
 
-    /** Changes the caller's own password; their other sessions end (API tokens stay, they are separate credentials). */
+    /** Changes the caller's own password; their other sessions and their sign tokens end (other API tokens stay, they are separate credentials). */
     async changePassword(ctx: RequestContext, current: string, next: string): Promise<'ok' | 'wrong-password'> {
       const me = self(ctx);
       requireWriteScope(ctx, 'change a password');
@@ -237,10 +291,12 @@ export function createAccessService({ db, transact, repo, audit, clock, ids, aut
           exceptSession: me.sessionId ?? undefined,
           keepTokens: true,
         });
+        // Sign tokens were issued on the old password: they end with it.
+        const signTokens = await repo.revokeSignTokens(tx, me.userId, now);
         await audit.append(tx, ctx, {
           action: 'user.password-change',
           subject: { type: 'user', id: me.userId },
-          after: { revokedTokens: revoked.tokens, revokedSessions: revoked.sessions },
+          after: { revokedTokens: revoked.tokens + signTokens, revokedSessions: revoked.sessions },
         });
       });
       return 'ok';

@@ -1,7 +1,7 @@
 import type { Executor, Tx } from '../../db/database.ts';
 import { lockRows } from '../../db/locks.ts';
 import { translateConstraints } from '../../db/errors.ts';
-import type { ApiTokenTable, SessionTable, UserTable } from '../../db/schema.ts';
+import type { ApiTokenTable, RoleGrantRequestTable, SessionTable, UserTable } from '../../db/schema.ts';
 import type { Role, RoleAssignment, TokenScope } from '../../domain/authz.ts';
 import { conflict, DomainError } from '../../errors.ts';
 import type { Team, User } from './identity.schema.ts';
@@ -164,6 +164,56 @@ export const identityRepo = {
     return Number(res.numDeletedRows) === 1;
   },
 
+  /** Who granted the assignments through which a user holds `role` in any of `scopes` (null: the system). */
+  async grantorsOf(db: Executor, userId: string, role: string, scopes: string[]): Promise<(string | null)[]> {
+    const rows = await db
+      .selectFrom('role_assignments')
+      .select('granted_by')
+      .where('user_id', '=', userId)
+      .where('role', '=', role)
+      .where('scope', 'in', scopes)
+      .execute();
+    return rows.map((r) => r.granted_by);
+  },
+
+  async insertGrantRequest(tx: Tx, row: RoleGrantRequestTable): Promise<void> {
+    await translateConstraints(() => tx.insertInto('role_grant_requests').values(row).execute(), {
+      unique: () => conflict(`a grant of ${row.role} in '${row.scope}' to this user already awaits confirmation`),
+    });
+  },
+
+  async grantRequest(db: Executor, id: string): Promise<(RoleGrantRequestTable & { username: string }) | undefined> {
+    return db
+      .selectFrom('role_grant_requests as g')
+      .innerJoin('users as u', 'u.id', 'g.user_id')
+      .selectAll('g')
+      .select('u.username')
+      .where('g.id', '=', id)
+      .executeTakeFirst();
+  },
+
+  async pendingGrantRequests(db: Executor): Promise<(RoleGrantRequestTable & { username: string })[]> {
+    return db
+      .selectFrom('role_grant_requests as g')
+      .innerJoin('users as u', 'u.id', 'g.user_id')
+      .selectAll('g')
+      .select('u.username')
+      .where('g.status', '=', 'pending')
+      .orderBy('g.requested_at')
+      .execute();
+  },
+
+  /** Marks a pending request decided; false when it was no longer pending (decided concurrently). */
+  async decideGrantRequest(tx: Tx, id: string, status: string, by: string | null, at: string): Promise<boolean> {
+    const res = await tx
+      .updateTable('role_grant_requests')
+      .set({ status, decided_by: by, decided_at: at, open_key: null })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  },
+
   async teamExists(db: Executor, name: string): Promise<boolean> {
     return (await db.selectFrom('teams').select('name').where('name', '=', name).executeTakeFirst()) !== undefined;
   },
@@ -225,6 +275,21 @@ export const identityRepo = {
       .where('id', '=', id)
       .where('revoked_at', 'is', null)
       .execute();
+  },
+
+  /**
+   * Revokes a user's live tokens that carry the sign scope (they sign electronic records, so they
+   * end when the password, status or roles they were issued under change). Returns how many.
+   */
+  async revokeSignTokens(tx: Tx, userId: string, at: string): Promise<number> {
+    const res = await tx
+      .updateTable('api_tokens')
+      .set({ revoked_at: at })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('scopes', 'like', '%"sign"%')
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
   },
 
   /** Revokes every live token (unless `keepTokens`) and session (but `exceptSession`) of a user. */

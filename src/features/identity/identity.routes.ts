@@ -16,6 +16,7 @@ import {
   Me,
   PatchUserBody,
   RoleAssignment,
+  RoleGrantRequest,
   RoleName,
   Scope,
   Team,
@@ -81,9 +82,10 @@ export function identityRoutes(app: App, { userService, access, passwords, sessi
     },
     async (request, reply) => {
       const { username, password } = request.body;
-      const attempt = passwords.begin(request.ip, username);
+      const attempt = await passwords.begin(contextOf(request), username);
       const res = await access.login(contextOf(request), username, password);
       if (!res.ok) {
+        await attempt.failed('auth.sign-in-failure', { via: 'login' });
         request.log.warn(
           { event: 'auth.failure', reason: res.reason, account: username, ip: request.ip },
           'sign-in failed',
@@ -125,13 +127,16 @@ export function identityRoutes(app: App, { userService, access, passwords, sessi
       },
     },
     async (request, reply) => {
-      const attempt = passwords.begin(request.ip, request.principal!.username);
+      const attempt = await passwords.begin(contextOf(request), request.principal!.username);
       const outcome = await access.changePassword(
         contextOf(request),
         request.body.currentPassword,
         request.body.newPassword,
       );
-      if (outcome === 'wrong-password') throw new DomainError('forbidden', 'the current password is wrong');
+      if (outcome === 'wrong-password') {
+        await attempt.failed('auth.sign-in-failure', { via: 'password-change' });
+        throw new DomainError('forbidden', 'the current password is wrong');
+      }
       attempt.succeeded();
       return reply.status(204).send(null);
     },
@@ -246,13 +251,44 @@ export function identityRoutes(app: App, { userService, access, passwords, sessi
       config: { auth: 'authenticated' },
       schema: {
         tags: users,
-        summary: 'Grant a role in a team (or `*`, organisation-wide)',
+        summary:
+          'Grant a role in a team (or `*`, organisation-wide). Granting oneself a role that signs as independent only requests it (202): another administrator confirms it.',
         params: UserParams,
         body: RoleAssignment,
+        response: { 200: User, 202: RoleGrantRequest },
+      },
+    },
+    async (request, reply) => {
+      const { user, pending } = await userService.grant(contextOf(request), request.params.username, request.body);
+      return pending ? reply.status(202).send(pending) : reply.send(publicUser(user));
+    },
+  );
+
+  app.get(
+    '/role-grants',
+    {
+      config: { auth: 'authenticated' },
+      schema: {
+        tags: users,
+        summary: 'Role grants awaiting a second administrator (those I may confirm)',
+        response: { 200: Type.Object({ items: Type.Array(RoleGrantRequest) }) },
+      },
+    },
+    async (request) => ({ items: await userService.grantRequests(contextOf(request)) }),
+  );
+
+  app.post(
+    '/role-grants/:id/confirmation',
+    {
+      config: { auth: 'authenticated' },
+      schema: {
+        tags: users,
+        summary: 'Confirm a pending role grant (an administrator other than its grantee and who asked for it)',
+        params: Type.Object({ id: Uuid }),
         response: { 200: User },
       },
     },
-    async (request) => publicUser(await userService.grant(contextOf(request), request.params.username, request.body)),
+    async (request) => publicUser(await userService.confirmGrant(contextOf(request), request.params.id)),
   );
 
   app.delete(

@@ -65,6 +65,19 @@ export const CreateTeamBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const RoleGrantRequest = Type.Object({
+  id: Uuid,
+  username: Username,
+  scope: Scope,
+  role: RoleName,
+  status: Type.Enum(['pending', 'confirmed']),
+  requestedBy: Type.Union([Uuid, Type.Null()]),
+  requestedAt: Timestamp,
+  decidedBy: Type.Union([Uuid, Type.Null()]),
+  decidedAt: Type.Union([Timestamp, Type.Null()]),
+});
+export type RoleGrantRequest = Static<typeof RoleGrantRequest>;
+
 export const TokenScopeName = Type.Enum(TOKEN_SCOPES);
 export const ApiToken = Type.Object({
   id: Uuid,
@@ -89,6 +102,13 @@ export const CreateTokenBody = Type.Object(
       Type.Integer({ minimum: 1, maximum: 3650, description: 'default 90; tokens always expire' }),
     ),
     username: Type.Optional(Username),
+    password: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1024,
+        description: "the token holder's password, re-entered: required for the sign scope",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

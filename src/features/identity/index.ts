@@ -1,5 +1,7 @@
 import { createFailureLimiter } from '../../domain/rate-limit.ts';
 import type { App } from '../../http/app-types.ts';
+import type { Executor } from '../../db/database.ts';
+import type { RecordRefusal } from '../audit/index.ts';
 import type { Feature, FeatureDeps } from '../feature.ts';
 import { createAccessService } from './access.service.ts';
 import type { Config } from '../../config.ts';
@@ -15,18 +17,29 @@ export interface IdentityFeatureDeps extends FeatureDeps {
   limits: AuthLimits;
   /** Cache token lookups and verified passwords in-process (only where this process sees every write). */
   cache: boolean;
+  /** Longest lifetime of a token with the `sign` scope, in hours. */
+  signTokenMaxHours: number;
+  /** Roles that sign as independent reviewers: granting one to oneself needs a second administrator. */
+  independentRoles: (exec: Executor) => Promise<ReadonlySet<string>>;
+  /** Writes a refused action (failed sign-in, lockout, refused grant) to the audit trail. */
+  refused: RecordRefusal;
   onBackgroundError: (err: unknown) => void;
 }
 
 /** Users, teams, roles, API tokens and sessions; authentication and its rate limits. */
 export function createIdentityFeature(deps: IdentityFeatureDeps) {
-  const { sessions, limits, cache, onBackgroundError, ...base } = deps;
+  const { sessions, limits, cache, onBackgroundError, signTokenMaxHours, independentRoles, refused, ...base } = deps;
   const identityDeps = { ...base, repo: identityRepo };
   const authn = createAuthenticator({ ...identityDeps, sessions, cache, onBackgroundError });
   const limiter = createFailureLimiter(() => deps.clock.now().getTime());
-  const passwords = createPasswordGuard(limiter, limits);
-  const users = createUserService({ ...identityDeps, identityChanged: authn.identityChanged });
-  const access = createAccessService({ ...identityDeps, authn, sessions });
+  const passwords = createPasswordGuard(limiter, limits, { now: () => deps.clock.now().getTime(), refused });
+  const users = createUserService({
+    ...identityDeps,
+    identityChanged: authn.identityChanged,
+    independentRoles,
+    refused,
+  });
+  const access = createAccessService({ ...identityDeps, authn, sessions, passwords, signTokenMaxHours });
   const services = {
     authn,
     limiter,

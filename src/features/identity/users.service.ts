@@ -1,18 +1,36 @@
 import type { RequestContext } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
-import { ORGANISATION, type RoleAssignment } from '../../domain/authz.ts';
+import { can, ORGANISATION, type RoleAssignment } from '../../domain/authz.ts';
 import { conflict, DomainError, notFound } from '../../errors.ts';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.ts';
 import { authorize, requireWriteScope } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import { hashPassword, newSecret, passwordProblem } from './credentials.ts';
+import type { RoleGrantRequestTable } from '../../db/schema.ts';
+import type { RecordRefusal } from '../audit/refusals.ts';
 import type { IdentityRepo, UserRecord } from './identity.repo.ts';
-import type { CreateUserBody, PatchUserBody, Team } from './identity.schema.ts';
+import type { CreateUserBody, PatchUserBody, RoleGrantRequest, Team } from './identity.schema.ts';
 
 export interface UserServiceDeps extends CommandDeps {
   repo: IdentityRepo;
   identityChanged: () => void;
+  /** The roles some policy pack asks to sign as independent (they need four eyes to grant oneself). */
+  independentRoles: (exec: Executor) => Promise<ReadonlySet<string>>;
+  /** Writes separation-of-duties refusals to the audit trail, outside the rolled-back command. */
+  refused?: RecordRefusal;
 }
+
+const toGrantRequest = (r: RoleGrantRequestTable & { username: string }): RoleGrantRequest => ({
+  id: r.id,
+  username: r.username,
+  scope: r.scope,
+  role: r.role as RoleGrantRequest['role'],
+  status: r.status as RoleGrantRequest['status'],
+  requestedBy: r.requested_by,
+  requestedAt: r.requested_at,
+  decidedBy: r.decided_by,
+  decidedAt: r.decided_at,
+});
 
 /** The audit-trail view of a user: never a password hash. */
 export const publicUser = ({ passwordHash: _h, revision: _r, ...u }: UserRecord) => u;
@@ -20,7 +38,8 @@ export const publicUser = ({ passwordHash: _h, revision: _r, ...u }: UserRecord)
 const weakPassword = (problem: string, pointer: string) =>
   new DomainError('validation_failed', `password ${problem}`, { errors: [{ pointer, message: problem }] });
 
-export function createUserService({ db, transact, repo, audit, clock, ids, identityChanged }: UserServiceDeps) {
+export function createUserService(deps: UserServiceDeps) {
+  const { db, transact, repo, audit, clock, ids, identityChanged } = deps;
   /** Runs an identity command and drops cached principals once it has committed. */
   async function command<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const result = await transact(fn);
@@ -178,10 +197,42 @@ export function createUserService({ db, transact, repo, audit, clock, ids, ident
       return { user, oneTimePassword };
     },
 
-    async grant(ctx: RequestContext, username: string, a: RoleAssignment): Promise<UserRecord> {
+    /**
+     * Grants a role. An administrator granting themselves a role that signs as independent could
+     * approve their own work as its independent reviewer: that grant is only requested, and takes
+     * effect when another administrator confirms it (`pending` is then returned).
+     */
+    async grant(
+      ctx: RequestContext,
+      username: string,
+      a: RoleAssignment,
+    ): Promise<{ user: UserRecord; pending?: RoleGrantRequest }> {
       return command(async (tx) => {
         await checkScope(tx, ctx, a, '/body/scope');
         const user = await mustGetUser(tx, username);
+        const held = user.roles.some((r) => r.scope === a.scope && r.role === a.role);
+        if (!held && user.id === ctx.principal?.userId && (await deps.independentRoles(tx)).has(a.role)) {
+          const row: RoleGrantRequestTable = {
+            id: ids.next(),
+            user_id: user.id,
+            scope: a.scope,
+            role: a.role,
+            status: 'pending',
+            requested_by: user.id,
+            requested_at: clock.now().toISOString(),
+            decided_by: null,
+            decided_at: null,
+            open_key: `${user.id}:${a.scope}:${a.role}`,
+          };
+          await repo.insertGrantRequest(tx, row);
+          const pending = toGrantRequest({ ...row, username });
+          await audit.append(tx, ctx, {
+            action: 'role.grant-request',
+            subject: { type: 'user', id: user.id },
+            after: pending,
+          });
+          return { user, pending };
+        }
         if (await repo.grant(tx, user.id, a, clock.now().toISOString(), ctx.principal?.userId ?? null)) {
           await audit.append(tx, ctx, {
             action: 'role.grant',
@@ -189,8 +240,63 @@ export function createUserService({ db, transact, repo, audit, clock, ids, ident
             after: { username, ...a },
           });
         }
-        return { ...user, roles: await repo.rolesOf(tx, user.id) };
+        return { user: { ...user, roles: await repo.rolesOf(tx, user.id) } };
       });
+    },
+
+    /** Role grants awaiting a second administrator, those the caller may confirm. */
+    async grantRequests(ctx: RequestContext): Promise<RoleGrantRequest[]> {
+      const p = ctx.principal;
+      return (await repo.pendingGrantRequests(db))
+        .filter((r) => p === null || can(p, 'roles:admin', r.scope))
+        .map(toGrantRequest);
+    },
+
+    /** A second administrator confirms a pending grant: neither its grantee nor who asked for it may. */
+    async confirmGrant(ctx: RequestContext, id: string): Promise<UserRecord> {
+      let refusal: { account: string; role: string; message: string } | undefined;
+      try {
+        return await command(async (tx) => {
+          const request = await repo.grantRequest(tx, id);
+          if (!request) throw notFound('role grant request', id);
+          authorize(ctx, 'roles:admin', request.scope);
+          requireWriteScope(ctx, 'confirm a role grant');
+          const me = ctx.principal?.userId ?? null;
+          if (me !== null && (me === request.user_id || me === request.requested_by)) {
+            const message = `${ctx.principal!.username} ${me === request.user_id ? 'is the grantee of' : 'asked for'} this grant of ${request.role} in '${request.scope}': another administrator has to confirm it`;
+            refusal = { account: ctx.principal!.username, role: request.role, message };
+            throw new DomainError('separation_of_duties', message, { extra: { role: request.role } });
+          }
+          const now = clock.now().toISOString();
+          if (!(await repo.decideGrantRequest(tx, id, 'confirmed', me, now)))
+            throw conflict(`role grant request ${id} is already ${request.status}`);
+          const a = { scope: request.scope, role: request.role as RoleAssignment['role'] };
+          await repo.grant(tx, request.user_id, a, now, me);
+          const after = toGrantRequest({ ...request, status: 'confirmed', decided_by: me, decided_at: now });
+          await audit.append(tx, ctx, {
+            action: 'role.grant-confirm',
+            subject: { type: 'user', id: request.user_id },
+            before: toGrantRequest(request),
+            after,
+          });
+          await audit.append(tx, ctx, {
+            action: 'role.grant',
+            subject: { type: 'user', id: request.user_id },
+            after: { username: request.username, ...a, request: id },
+          });
+          const user = await mustGetUser(tx, request.username);
+          return user;
+        });
+      } catch (err) {
+        if (refusal)
+          await deps.refused?.(ctx, {
+            action: 'authz.separation-of-duties',
+            account: refusal.account,
+            subject: { type: 'role-grant-request', id },
+            detail: { role: refusal.role, refusal: refusal.message },
+          });
+        throw err;
+      }
     },
 
     async revoke(ctx: RequestContext, username: string, a: RoleAssignment): Promise<UserRecord> {
@@ -200,10 +306,13 @@ export function createUserService({ db, transact, repo, audit, clock, ids, ident
         const user = await mustGetUser(tx, username);
         if (a.scope === ORGANISATION && a.role === 'admin') await assertAnotherAdminRemains(tx, user.id);
         if (!(await repo.revoke(tx, user.id, a))) throw notFound('role assignment', `${username}:${a.scope}:${a.role}`);
+        // A sign token was issued to sign in the roles held then: it ends with any of them.
+        const revokedSignTokens = await repo.revokeSignTokens(tx, user.id, clock.now().toISOString());
         await audit.append(tx, ctx, {
           action: 'role.revoke',
           subject: { type: 'user', id: user.id },
           before: { username, ...a },
+          ...(revokedSignTokens > 0 ? { after: { revokedSignTokens } } : {}),
         });
         return { ...user, roles: await repo.rolesOf(tx, user.id) };
       });

@@ -1,5 +1,7 @@
 import type { Executor, Tx } from '../../db/database.ts';
+import { ORGANISATION } from '../../domain/authz.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
+import type { RecordRefusal } from '../audit/refusals.ts';
 import type { EvidenceTable } from '../../db/schema.ts';
 import type { Feature, FeatureDeps } from '../feature.ts';
 import type { PasswordGuard } from '../identity/password-guard.ts';
@@ -33,6 +35,8 @@ export interface LifecycleFeatureDeps extends FeatureDeps {
   recordDocument: SigningServiceDeps['recordDocument'];
   /** Reasons from outside the lifecycle why a version may not run now (human-oversight suspensions). */
   holds: NonNullable<LifecycleServiceDeps['holds']>;
+  /** Writes refused signatures (separation of duties) to the audit trail. */
+  refused?: RecordRefusal;
 }
 
 /** The governed lifecycle: processes and gates, electronic signatures, promotions, deployments, tasks. */
@@ -69,6 +73,8 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     reauthenticate,
     signDigest: deps.signDigest,
     ...(deps.recordDocument ? { recordDocument: deps.recordDocument } : {}),
+    ...(deps.refused ? { refused: deps.refused } : {}),
+    grantors: (exec, userId, role, team) => identityRepo.grantorsOf(exec, userId, role, [team, ORGANISATION]),
   });
   const services = {
     lifecycle,

@@ -2,18 +2,19 @@ import { createHash } from 'node:crypto';
 import type { Emit } from '../../events.ts';
 import type { RequestContext } from '../../context.ts';
 import { actorId } from '../../context.ts';
-import type { Tx } from '../../db/database.ts';
+import type { Executor, Tx } from '../../db/database.ts';
 import type { PromotionTable } from '../../db/schema.ts';
 import { ORGANISATION, type Principal } from '../../domain/authz.ts';
 import { canonicalize } from '../../domain/jcs.ts';
 import type { Blocker } from '../../domain/lifecycle/gate.ts';
-import type { Meaning, SignatureManifest, UseCaseManifest } from '../../domain/lifecycle/manifest.ts';
+import type { Meaning, Reauthentication, SignatureManifest, UseCaseManifest } from '../../domain/lifecycle/manifest.ts';
 import type { Environment } from '../../domain/lifecycle/process.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
 import type { LifecycleCore, LifecycleDeps } from './core.ts';
 import { useCaseSignatures, type SignatureView } from './governance.ts';
 import { createPromotionDecider } from './promotions.ts';
+import type { RecordRefusal } from '../audit/refusals.ts';
 
 export const DEPLOYMENT_MODES = ['single', 'replicated', 'shadow', 'challenger', 'batch'] as const;
 export type DeploymentMode = (typeof DEPLOYMENT_MODES)[number];
@@ -29,10 +30,14 @@ export interface SigningServiceDeps extends LifecycleDeps {
   core: LifecycleCore;
   lock(tx: Tx, model: string, version: number): Promise<void>;
   /** Throws `reauthentication_failed` unless the credentials are the caller's own, re-entered now. */
-  reauthenticate(ctx: RequestContext, credentials: SigningCredentials): Promise<void>;
+  reauthenticate(ctx: RequestContext, credentials: SigningCredentials): Promise<Reauthentication>;
   signDigest(digest: string): string;
   /** After a use-case signature: the use case's met sign-off tasks are closed. */
   useCaseSigned?: (tx: Tx, useCaseId: string, signerId: string, role: string) => Promise<void>;
+  /** Who granted the assignments through which a user holds a role in a team (or organisation-wide). */
+  grantors?: (exec: Executor, userId: string, role: string, team: string) => Promise<(string | null)[]>;
+  /** Writes a refused signature to the audit trail, outside the command's rolled-back transaction. */
+  refused?: RecordRefusal;
   /** Records a document as evidence of a version, in the caller's transaction. */
   recordDocument?: (
     tx: Tx,
@@ -81,6 +86,37 @@ export function createSigningService(deps: SigningServiceDeps) {
 
   const { assess, complete, recheck } = createPromotionDecider(deps);
 
+  /**
+   * A role held only through grants by the people whose work is signed is not independent of
+   * them: an author could otherwise appoint their own validator.
+   */
+  async function grantedByAuthors(exec: Executor, p: Principal, role: string, team: string, authors: string[]) {
+    const by = (await deps.grantors?.(exec, p.userId, role, team)) ?? [];
+    return by.length > 0 && by.every((g) => g !== null && authors.includes(g));
+  }
+
+  /** Runs a signing command; a separation-of-duties refusal is also recorded in the audit trail. */
+  async function audited<T>(
+    ctx: RequestContext,
+    p: Principal,
+    subject: { type: string; id: string },
+    role: string,
+    command: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await command();
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'separation_of_duties')
+        await deps.refused?.(ctx, {
+          action: 'authz.separation-of-duties',
+          account: p.username,
+          subject,
+          detail: { role, refusal: err.message },
+        });
+      throw err;
+    }
+  }
+
   /** The person signing: a token needs the sign (or write) scope, and the signer must hold the role in the owning team. */
   function signer(ctx: RequestContext, role: string, team: string): Principal {
     const p = ctx.principal;
@@ -99,12 +135,18 @@ export function createSigningService(deps: SigningServiceDeps) {
     return p;
   }
 
-  const signerPart = (p: Principal, input: { role: string; meaning: Meaning; comment?: string }, now: string) => ({
+  const signerPart = (
+    p: Principal,
+    input: { role: string; meaning: Meaning; comment?: string },
+    now: string,
+    reauthenticatedWith: Reauthentication,
+  ) => ({
     signer: { id: p.userId, username: p.username, name: p.displayName },
     role: input.role,
     meaning: input.meaning,
     comment: input.comment ?? '',
     signedAt: now,
+    reauthenticatedWith,
   });
 
   /**
@@ -170,79 +212,89 @@ export function createSigningService(deps: SigningServiceDeps) {
       const owner = await repo.owner(db, model, version);
       if (!owner) throw notFound('model version', `${model}/${version}`);
       const p = signer(ctx, input.role, owner.team);
-      await reauthenticate(ctx, credentials);
-      return transact(async (tx) => {
-        await lock(tx, model, version);
-        const g = await core.load(tx, model, version);
-        await core.expectTag(tx, g, ifMatch);
-        if (!g.policy || !g.covered)
-          throw new DomainError(
-            'conflict',
-            `the use case of ${model} has no risk assessment: there is nothing to sign against yet`,
-          );
-        // The signer says which state they reviewed (GET .../lifecycle gives its coveredDigest); a record that changed meanwhile is not signed unseen.
-        if (input.coveredDigest !== undefined && input.coveredDigest !== g.coveredDigest) {
-          throw new DomainError(
-            'precondition_failed',
-            `${model}/${version} changed since it was reviewed (state ${input.coveredDigest}, now ${g.coveredDigest}): review it again before signing`,
-            { extra: { coveredDigest: g.coveredDigest } },
-          );
-        }
-        if (input.meaning === 'approve' || input.meaning === 'review') {
-          const independent = g.requirements.some((r) =>
-            g
-              .policy!.pack.measures.find((m) => m.id === r.measure)!
-              .evidence.some((e) => e.kind === 'signoff' && e.independent && e.roles.includes(input.role as never)),
-          );
-          if (independent && g.authors.includes(p.userId)) {
+      const reauthenticatedWith = await reauthenticate(ctx, credentials);
+      const subject = { type: 'model-version', id: owner.versionId };
+      return audited(ctx, p, subject, input.role, () =>
+        transact(async (tx) => {
+          await lock(tx, model, version);
+          const g = await core.load(tx, model, version);
+          await core.expectTag(tx, g, ifMatch);
+          if (!g.policy || !g.covered)
             throw new DomainError(
-              'separation_of_duties',
-              `${p.username} created or authored ${model}/${version}; an ${input.role} sign-off on it must be independent (effective challenge), so another ${input.role} has to sign`,
-              { extra: { role: input.role } },
+              'conflict',
+              `the use case of ${model} has no risk assessment: there is nothing to sign against yet`,
+            );
+          // The signer says which state they reviewed (GET .../lifecycle gives its coveredDigest); a record that changed meanwhile is not signed unseen.
+          if (input.coveredDigest !== undefined && input.coveredDigest !== g.coveredDigest) {
+            throw new DomainError(
+              'precondition_failed',
+              `${model}/${version} changed since it was reviewed (state ${input.coveredDigest}, now ${g.coveredDigest}): review it again before signing`,
+              { extra: { coveredDigest: g.coveredDigest } },
             );
           }
-        }
-        const now = clock.now().toISOString();
-        const manifest: SignatureManifest = {
-          subject: { type: 'model-version', id: g.owner.versionId, model, version },
-          ...g.covered,
-          step: g.step!,
-          ...signerPart(p, input, now),
-        };
-        // Deduplicated on the covered state, not on the time: re-signing an unchanged record is one signature.
-        const id = await record(
-          tx,
-          ctx,
-          { type: 'model-version', id: g.owner.versionId },
-          manifest,
-          g.covered,
-          g.step!,
-          p,
-          input,
-          now,
-        );
-        const after = await core.load(tx, model, version);
-        // A sign-off task is done when its measure is satisfied (two signers may be needed); a
-        // re-review task when the person whose signature went stale has signed again.
-        const satisfied = new Set(after.requirements.filter((r) => r.status === 'satisfied').map((r) => r.measure));
-        const open = await repo.openTasks(tx, g.owner.versionId);
-        const done = open.filter((t) => {
-          const details = JSON.parse(t.details) as { measure?: string; signer?: { id: string } };
-          if (t.kind === 'signoff')
-            return t.role === input.role && details.measure !== undefined && satisfied.has(details.measure);
-          return t.kind === 're-review' && t.role === input.role && details.signer?.id === p.userId;
-        });
-        await repo.closeTasks(
-          tx,
-          done.map((t) => t.id),
-          p.userId,
-          now,
-          'done',
-        );
-        await recheck(tx, ctx, after);
-        await deps.events.emit(tx, 'version.signed', { ctx, model, version });
-        return after.signatures.find((s) => s.id === id)!;
-      });
+          if (input.meaning === 'approve' || input.meaning === 'review') {
+            const independent = g.requirements.some((r) =>
+              g
+                .policy!.pack.measures.find((m) => m.id === r.measure)!
+                .evidence.some((e) => e.kind === 'signoff' && e.independent && e.roles.includes(input.role as never)),
+            );
+            if (independent && g.authors.includes(p.userId)) {
+              throw new DomainError(
+                'separation_of_duties',
+                `${p.username} created or authored ${model}/${version}; an ${input.role} sign-off on it must be independent (effective challenge), so another ${input.role} has to sign`,
+                { extra: { role: input.role } },
+              );
+            }
+            if (independent && (await grantedByAuthors(tx, p, input.role, owner.team, g.authors))) {
+              throw new DomainError(
+                'separation_of_duties',
+                `${p.username} holds ${input.role} only by a grant from someone who created or authored ${model}/${version}; an ${input.role} sign-off on it must be independent, so another ${input.role} has to sign`,
+                { extra: { role: input.role } },
+              );
+            }
+          }
+          const now = clock.now().toISOString();
+          const manifest: SignatureManifest = {
+            subject: { type: 'model-version', id: g.owner.versionId, model, version },
+            ...g.covered,
+            step: g.step!,
+            ...signerPart(p, input, now, reauthenticatedWith),
+          };
+          // Deduplicated on the covered state, not on the time: re-signing an unchanged record is one signature.
+          const id = await record(
+            tx,
+            ctx,
+            { type: 'model-version', id: g.owner.versionId },
+            manifest,
+            g.covered,
+            g.step!,
+            p,
+            input,
+            now,
+          );
+          const after = await core.load(tx, model, version);
+          // A sign-off task is done when its measure is satisfied (two signers may be needed); a
+          // re-review task when the person whose signature went stale has signed again.
+          const satisfied = new Set(after.requirements.filter((r) => r.status === 'satisfied').map((r) => r.measure));
+          const open = await repo.openTasks(tx, g.owner.versionId);
+          const done = open.filter((t) => {
+            const details = JSON.parse(t.details) as { measure?: string; signer?: { id: string } };
+            if (t.kind === 'signoff')
+              return t.role === input.role && details.measure !== undefined && satisfied.has(details.measure);
+            return t.kind === 're-review' && t.role === input.role && details.signer?.id === p.userId;
+          });
+          await repo.closeTasks(
+            tx,
+            done.map((t) => t.id),
+            p.userId,
+            now,
+            'done',
+          );
+          await recheck(tx, ctx, after);
+          await deps.events.emit(tx, 'version.signed', { ctx, model, version });
+          return after.signatures.find((s) => s.id === id)!;
+        }),
+      );
     },
 
     /**
@@ -259,77 +311,79 @@ export function createSigningService(deps: SigningServiceDeps) {
       const uc = await repo.useCase(db, useCaseId);
       if (!uc) throw notFound('use case', useCaseId);
       const p = signer(ctx, input.role, uc.team);
-      await reauthenticate(ctx, credentials);
-      return transact(async (tx) => {
-        await repo.lockUseCase(tx, useCaseId);
-        const policy = await deps.governance.policy(tx, useCaseId);
-        if (!policy)
-          throw new DomainError(
-            'conflict',
-            `use case '${uc.name}' has no risk assessment: there is nothing to sign against yet`,
+      const reauthenticatedWith = await reauthenticate(ctx, credentials);
+      return audited(ctx, p, { type: 'use-case', id: uc.id }, input.role, () =>
+        transact(async (tx) => {
+          await repo.lockUseCase(tx, useCaseId);
+          const policy = await deps.governance.policy(tx, useCaseId);
+          if (!policy)
+            throw new DomainError(
+              'conflict',
+              `use case '${uc.name}' has no risk assessment: there is nothing to sign against yet`,
+            );
+          const scoped = new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id));
+          const independent = policy.pack.measures.some(
+            (m) =>
+              scoped.has(m.step) &&
+              m.evidence.some((e) => e.kind === 'signoff' && e.independent && e.roles.includes(input.role as never)),
           );
-        const scoped = new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id));
-        const independent = policy.pack.measures.some(
-          (m) =>
-            scoped.has(m.step) &&
-            m.evidence.some((e) => e.kind === 'signoff' && e.independent && e.roles.includes(input.role as never)),
-        );
-        if ((input.meaning === 'approve' || input.meaning === 'review') && independent && uc.createdBy === p.userId) {
-          throw new DomainError(
-            'separation_of_duties',
-            `${p.username} created use case '${uc.name}'; an ${input.role} sign-off on it must be independent`,
-            { extra: { role: input.role } },
-          );
-        }
-        const now = clock.now().toISOString();
-        const assessment = {
-          id: policy.assessmentId,
-          tier: policy.tier,
-          policy: { id: policy.packId, name: policy.name, version: policy.version },
-        };
-        const manifest: UseCaseManifest = {
-          subject: { type: 'use-case', id: uc.id, name: uc.name },
-          assessment,
-          ...signerPart(p, input, now),
-        };
-        const id = await record(
-          tx,
-          ctx,
-          { type: 'use-case', id: uc.id },
-          manifest,
-          assessment,
-          'use-case',
-          p,
-          input,
-          now,
-        );
-        await deps.useCaseSigned?.(tx, uc.id, p.userId, input.role);
-        // Every version of the use case may now pass its scoping gates: close met sign-off tasks, re-decide promotions.
-        for (const v of await repo.versionsOfUseCase(tx, uc.id)) {
-          const g = await core.load(tx, v.model, v.version);
-          const satisfied = new Set(g.requirements.filter((r) => r.status === 'satisfied').map((r) => r.measure));
-          const open = await repo.openTasks(tx, g.owner.versionId);
-          await repo.closeTasks(
+          if ((input.meaning === 'approve' || input.meaning === 'review') && independent && uc.createdBy === p.userId) {
+            throw new DomainError(
+              'separation_of_duties',
+              `${p.username} created use case '${uc.name}'; an ${input.role} sign-off on it must be independent`,
+              { extra: { role: input.role } },
+            );
+          }
+          const now = clock.now().toISOString();
+          const assessment = {
+            id: policy.assessmentId,
+            tier: policy.tier,
+            policy: { id: policy.packId, name: policy.name, version: policy.version },
+          };
+          const manifest: UseCaseManifest = {
+            subject: { type: 'use-case', id: uc.id, name: uc.name },
+            assessment,
+            ...signerPart(p, input, now, reauthenticatedWith),
+          };
+          const id = await record(
             tx,
-            open
-              .filter(
-                (t) =>
-                  t.kind === 'signoff' &&
-                  t.role === input.role &&
-                  satisfied.has((JSON.parse(t.details) as { measure?: string }).measure ?? ''),
-              )
-              .map((t) => t.id),
-            p.userId,
+            ctx,
+            { type: 'use-case', id: uc.id },
+            manifest,
+            assessment,
+            'use-case',
+            p,
+            input,
             now,
-            'done',
           );
-          await recheck(tx, ctx, g);
-        }
-        return useCaseSignatures(
-          (await repo.signatures(tx, uc.id)).filter((s) => s.id === id),
-          policy,
-        )[0]!;
-      });
+          await deps.useCaseSigned?.(tx, uc.id, p.userId, input.role);
+          // Every version of the use case may now pass its scoping gates: close met sign-off tasks, re-decide promotions.
+          for (const v of await repo.versionsOfUseCase(tx, uc.id)) {
+            const g = await core.load(tx, v.model, v.version);
+            const satisfied = new Set(g.requirements.filter((r) => r.status === 'satisfied').map((r) => r.measure));
+            const open = await repo.openTasks(tx, g.owner.versionId);
+            await repo.closeTasks(
+              tx,
+              open
+                .filter(
+                  (t) =>
+                    t.kind === 'signoff' &&
+                    t.role === input.role &&
+                    satisfied.has((JSON.parse(t.details) as { measure?: string }).measure ?? ''),
+                )
+                .map((t) => t.id),
+              p.userId,
+              now,
+              'done',
+            );
+            await recheck(tx, ctx, g);
+          }
+          return useCaseSignatures(
+            (await repo.signatures(tx, uc.id)).filter((s) => s.id === id),
+            policy,
+          )[0]!;
+        }),
+      );
     },
 
     async useCaseSignatures(useCaseId: string): Promise<SignatureView[]> {

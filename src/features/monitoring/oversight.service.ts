@@ -18,7 +18,7 @@ import type { MonitoringRepo } from './monitoring.repo.ts';
 export interface OversightDeps extends CommandDeps {
   repo: MonitoringRepo;
   owner: (exec: Executor, model: string, version: number) => Promise<VersionOwner | undefined>;
-  reauthenticate: (ctx: RequestContext, credentials: SigningCredentials) => Promise<void>;
+  reauthenticate: (ctx: RequestContext, credentials: SigningCredentials) => Promise<unknown>;
   signDigest: (digest: string) => string;
 }
 

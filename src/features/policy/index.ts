@@ -1,5 +1,6 @@
 import { systemContext } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
+import { independentRoles } from '../../domain/policy/independence.ts';
 import { ConditionSchema } from '../../domain/policy/pack.schema.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import { validatePack } from '../../domain/policy/validate.ts';
@@ -78,3 +79,9 @@ export function createPolicyFeature(deps: PolicyFeatureDeps) {
 
 export type PolicyServices = ReturnType<typeof createPolicyFeature>['services'];
 export type { PolicyContext } from './context.service.ts';
+
+/** Reads of the policy packs other features need before the policy feature is built. */
+export const policyReaders = {
+  /** The roles any stored pack requires to sign off independently of the work (four eyes on granting them). */
+  independentRoles: async (exec: Executor) => independentRoles(await policyRepo.packContents(exec)),
+};

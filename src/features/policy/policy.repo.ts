@@ -2,6 +2,7 @@ import type { Executor, Tx } from '../../db/database.ts';
 import { lockRows } from '../../db/locks.ts';
 import { translateConstraints } from '../../db/errors.ts';
 import type { AssessmentTable, PolicyPackTable } from '../../db/schema.ts';
+import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import { conflict } from '../../errors.ts';
 
 export const policyRepo = {
@@ -28,6 +29,12 @@ export const policyRepo = {
       .select(['id', 'name', 'version', 'digest', 'status', 'created_at', 'created_by', 'activated_at', 'activated_by'])
       .orderBy('created_at')
       .execute();
+  },
+
+  /** Every stored pack, parsed (assessments may rest on packs other than the active one). */
+  async packContents(db: Executor): Promise<PolicyPack[]> {
+    const rows = await db.selectFrom('policy_packs').select('content').execute();
+    return rows.map((r) => JSON.parse(r.content) as PolicyPack);
   },
 
   async countPacks(db: Executor): Promise<number> {

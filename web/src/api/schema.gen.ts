@@ -7145,6 +7145,164 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/role-grants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Role grants awaiting a second administrator (those I may confirm) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                decidedAt: string | null;
+                                decidedBy: string | null;
+                                /** @description lowercase UUID */
+                                id: string;
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                requestedAt: string;
+                                requestedBy: string | null;
+                                /** @enum {unknown} */
+                                role: "business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin" | "viewer";
+                                /** @description a team name, or `*` for the whole organisation */
+                                scope: string;
+                                /** @enum {unknown} */
+                                status: "pending" | "confirmed";
+                                /** @description lowercase letters, digits, `.`, `_`, `-` */
+                                username: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/role-grants/{id}/confirmation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm a pending role grant (an administrator other than its grantee and who asked for it) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            createdAt: string;
+                            displayName: string;
+                            email: string | null;
+                            /** @description lowercase UUID */
+                            id: string;
+                            passwordChangeRequired: boolean;
+                            roles: {
+                                /** @enum {unknown} */
+                                role: "business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin" | "viewer";
+                                /** @description a team name, or `*` for the whole organisation */
+                                scope: string;
+                            }[];
+                            /** @enum {unknown} */
+                            status: "active" | "disabled";
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            updatedAt: string;
+                            /** @description lowercase letters, digits, `.`, `_`, `-` */
+                            username: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks": {
         parameters: {
             query?: never;
@@ -7582,6 +7740,8 @@ export interface paths {
                         /** @description default 90; tokens always expire */
                         expiresInDays?: number;
                         name: string;
+                        /** @description the token holder's password, re-entered: required for the sign scope */
+                        password?: string;
                         /** @description default: read and write */
                         scopes?: ("read" | "write" | "admin" | "sign")[];
                         /** @description lowercase letters, digits, `.`, `_`, `-` */
@@ -10021,7 +10181,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Grant a role in a team (or `*`, organisation-wide) */
+        /** Grant a role in a team (or `*`, organisation-wide). Granting oneself a role that signs as independent only requests it (202): another administrator confirms it. */
         post: {
             parameters: {
                 query?: never;
@@ -10091,6 +10251,34 @@ export interface paths {
                              * @description UTC, ISO 8601
                              */
                             updatedAt: string;
+                            /** @description lowercase letters, digits, `.`, `_`, `-` */
+                            username: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            decidedAt: string | null;
+                            decidedBy: string | null;
+                            /** @description lowercase UUID */
+                            id: string;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            requestedAt: string;
+                            requestedBy: string | null;
+                            /** @enum {unknown} */
+                            role: "business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin" | "viewer";
+                            /** @description a team name, or `*` for the whole organisation */
+                            scope: string;
+                            /** @enum {unknown} */
+                            status: "pending" | "confirmed";
                             /** @description lowercase letters, digits, `.`, `_`, `-` */
                             username: string;
                         };
