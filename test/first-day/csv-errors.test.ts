@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ describe.each(DB_KINDS)('malformed CSV answers 400 naming row and column on %s',
         headers: { 'content-type': 'text/csv', authorization: `Bearer ${t.adminToken}` },
         payload,
       });
-    const problem = (res: { statusCode: number; body: string; headers: Record<string, unknown> }) => ({
+    const problem = (res: { statusCode: number; body: string; headers: OutgoingHttpHeaders }) => ({
       status: res.statusCode,
       text: res.body,
       headers: res.headers,
