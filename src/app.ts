@@ -43,9 +43,8 @@ import { registerConsole } from './http/console.ts';
 import { registerDocs } from './http/docs.ts';
 import { randomIds, type IdSource } from './lib/ids.ts';
 import { installProblemHandlers } from './http/problem.ts';
+import { checkJsonBody } from './http/body-checks.ts';
 import { compileSchema } from './lib/json-schema.ts';
-import { findUnstorable } from './lib/unstorable.ts';
-import { DomainError } from './errors.ts';
 import { VERSION } from './version.ts';
 
 export interface AppOptions {
@@ -90,17 +89,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     { parseAs: 'string' },
     app.getDefaultJsonParser('error', 'error'),
   );
-  app.addHook('preValidation', (request, _reply, done) => {
-    const at = request.body === undefined ? null : findUnstorable(request.body);
-    if (!at) return done();
-    done(
-      new DomainError('validation_failed', `request body holds a NUL character or an unpaired surrogate at ${at}`, {
-        errors: [
-          { pointer: `/body${at === '/' ? '' : at}`, message: 'must not contain U+0000 or unpaired surrogates' },
-        ],
-      }),
-    );
-  });
+  app.addHook('preValidation', (request, _reply, done) =>
+    done((request.body === undefined ? null : checkJsonBody(request.body)) ?? undefined),
+  );
   app.setValidatorCompiler(({ schema, httpPart }) => compileSchema(schema, (httpPart ?? 'body') as 'body'));
   installProblemHandlers(app);
 

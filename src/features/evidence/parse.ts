@@ -6,6 +6,7 @@ import { CsvError, parse } from 'csv-parse';
 import { parquetReadObjects } from 'hyparquet';
 import { specProblems, type EvaluationData, type EvaluationSpec } from '../../domain/metrics/evaluate.ts';
 import { DomainError } from '../../errors.ts';
+import { findTooDeep, MAX_JSON_DEPTH, TOO_DEEP } from '../../lib/depth.ts';
 import { createProfiler, type DataProfile } from '../../domain/metrics/data-profile.ts';
 
 export type DataFormat = 'csv' | 'jsonl' | 'parquet';
@@ -424,6 +425,12 @@ export async function readRecords(
           throw new DomainError('validation_failed', `line ${line} is not a JSON object`, {
             errors: [{ pointer: `/data/${line}`, message: 'not an object' }],
           });
+        // Values are read as text and numbers (String() of a nested array recurses): bound them first.
+        for (const v of Object.values(record))
+          if (v !== null && typeof v === 'object' && findTooDeep(v, MAX_JSON_DEPTH - 1))
+            throw new DomainError('validation_failed', `line ${line} ${TOO_DEEP}`, {
+              errors: [{ pointer: `/data/${line}`, message: `nesting deeper than ${MAX_JSON_DEPTH} levels` }],
+            });
         const pending = take(record as Record<string, unknown>);
         if (pending) await pending;
       }
