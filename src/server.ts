@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import type { Config } from './config.ts';
 import { seedDemo } from './demo/seed.ts';
 import { DEMO_PASSWORD, PEOPLE } from './demo/scenario.ts';
 import { buildApp } from './app.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { unusableDatabase } from './db/errors.ts';
 import { loadOrCreateSigner } from './features/audit/signing-key.ts';
 import type { BootstrapResult } from './features/identity/bootstrap.ts';
 import type { App } from './http/app-types.ts';
@@ -37,16 +39,51 @@ export interface StartOptions {
   demo?: boolean;
 }
 
+/** Start-up cannot go on for a reason the operator fixes (one line, no stack trace). */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+/**
+ * Holds the port before anything is written: a start that cannot listen must not create the first
+ * administrator (whose one-time password would then be shown by a process that dies at once).
+ * Released just before the server itself binds it.
+ */
+async function holdPort(port: number, host: string): Promise<{ release(): Promise<void> }> {
+  if (port === 0) return { release: async () => undefined };
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      const why =
+        err.code === 'EADDRINUSE'
+          ? 'is already in use (another Steward?); stop that process or choose another port with PORT'
+          : err.code === 'EACCES'
+            ? 'may not be opened by this user; choose a port above 1023 with PORT'
+            : `cannot be opened (${err.code ?? err.message})`;
+      reject(new StartupError(`port ${port} on ${host} ${why}`));
+    });
+    probe.listen({ port, host, exclusive: true }, () => resolve());
+  });
+  return { release: () => new Promise<void>((resolve) => probe.close(() => resolve())) };
+}
+
 /** Opens the database, applies migrations, creates the first admin if needed, and starts listening. */
 export async function startServer(
   config: Config,
   onBootstrap: (r: BootstrapResult) => void = announceBootstrap,
   opts: StartOptions = {},
 ): Promise<RunningServer> {
-  const database = openDatabase(config.database);
+  const port = await holdPort(config.port, config.host);
+  let database: ReturnType<typeof openDatabase> | undefined;
   let app: App | undefined;
   try {
-    await migrateToLatest(database.db);
+    database = openDatabase(config.database);
+    try {
+      await migrateToLatest(database.db);
+    } catch (err) {
+      const unusable = unusableDatabase(err, config.database);
+      throw unusable ? new StartupError(unusable) : err;
+    }
     const signer = loadOrCreateSigner(config.audit.keyFile, config.audit.origin);
     // The demo drives the API as the first administrator, so it needs that administrator's token.
     const bootstrapToken =
@@ -64,6 +101,7 @@ export async function startServer(
         },
       },
     });
+    await port.release();
     const url = await app.listen({ port: config.port, host: config.host });
     if (opts.demo) {
       if (bootstrap.created && bootstrapToken) {
@@ -84,17 +122,19 @@ export async function startServer(
       `Steward listening on ${url}`,
     );
     const running = app;
+    const opened = database;
     return {
       app: running,
       url,
       close: async () => {
         await running.close();
-        await database.close();
+        await opened.close();
       },
     };
   } catch (err) {
+    await port.release();
     await app?.close();
-    await database.close();
+    await database?.close();
     throw err;
   }
 }

@@ -10,6 +10,7 @@ import { evaluateCommand } from './evaluate-command.ts';
 import { driftCommand } from './drift-command.ts';
 import { lifecycleCommands } from './lifecycle-commands.ts';
 import { serverCommands } from './server-commands.ts';
+import { adminCommands } from './admin-commands.ts';
 
 /** Exit codes: 0 ok, 1 the server refused or failed, 2 bad usage or configuration, 3 server unreachable. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, unreachable: 3 } as const;
@@ -42,6 +43,7 @@ const program = new Command('steward')
   .exitOverride();
 
 serverCommands(program);
+adminCommands(program);
 inventoryCommands(program);
 identityCommands(program);
 auditCommands(program);
