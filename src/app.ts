@@ -6,7 +6,6 @@ import type { Config } from './config.ts';
 import { systemContext } from './context.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import { createTransact } from './db/transact.ts';
-import { DomainError } from './errors.ts';
 import { createDomainEventBus } from './events.ts';
 import { createAuditFeature, createRefusalLog } from './features/audit/index.ts';
 import type { AuditSigner } from './features/audit/signing-key.ts';
@@ -29,10 +28,10 @@ import { installAuth } from './http/auth.ts';
 import { registerConsole } from './http/console.ts';
 import { registerDocs } from './http/docs.ts';
 import { installProblemHandlers } from './http/problem.ts';
+import { checkJsonBody } from './http/body-checks.ts';
 import { createLocalQueue, createPgBossQueue } from './jobs/queue.ts';
 import { randomIds, type IdSource } from './lib/ids.ts';
 import { compileSchema } from './lib/json-schema.ts';
-import { findUnstorable } from './lib/unstorable.ts';
 import { VERSION } from './version.ts';
 
 export interface AppOptions {
@@ -88,17 +87,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     { parseAs: 'string' },
     app.getDefaultJsonParser('error', 'error'),
   );
-  app.addHook('preValidation', (request, _reply, done) => {
-    const at = request.body === undefined ? null : findUnstorable(request.body);
-    if (!at) return done();
-    done(
-      new DomainError('validation_failed', `request body holds a NUL character or an unpaired surrogate at ${at}`, {
-        errors: [
-          { pointer: `/body${at === '/' ? '' : at}`, message: 'must not contain U+0000 or unpaired surrogates' },
-        ],
-      }),
-    );
-  });
+  app.addHook('preValidation', (request, _reply, done) =>
+    done((request.body === undefined ? null : checkJsonBody(request.body)) ?? undefined),
+  );
   app.setValidatorCompiler(({ schema, httpPart }) => compileSchema(schema, (httpPart ?? 'body') as 'body'));
   installProblemHandlers(app);
 

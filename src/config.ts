@@ -132,6 +132,35 @@ function artifactRoot(entry: string): string | { dir: string; team: string } {
   return scoped ? { dir: resolve(scoped[2]!.trim()), team: scoped[1]! } : resolve(entry);
 }
 
+// What a valid value looks like, said with every problem of that setting (enumerations list theirs).
+const VALID: Partial<Record<keyof typeof EnvSchema.properties, string>> = {
+  PORT: 'an integer from 0 to 65535, e.g. 8080',
+  HOST: 'an address to listen on, e.g. 0.0.0.0 or 127.0.0.1',
+  STEWARD_DATABASE_URL: 'postgres://user:password@host:5432/database or sqlite://path/to/steward.db',
+  STEWARD_BODY_LIMIT: 'a number of bytes, at least 1024, e.g. 1048576',
+  STEWARD_EVALUATION_LIMIT: 'a number of bytes, at least 1024, e.g. 536870912',
+  STEWARD_ARTIFACT_HOSTS: 'comma-separated host or host:port, e.g. minio:9000,*.example.com',
+  STEWARD_BOOTSTRAP_TOKEN: 'a secret of 24 to 256 characters without spaces, e.g. the output of openssl rand -hex 32',
+  STEWARD_AUDIT_ORIGIN: 'up to 200 characters without spaces or +, e.g. steward.example.com/audit',
+  STEWARD_SESSION_IDLE_MINUTES: 'whole minutes from 1 to 1440, e.g. 30',
+  STEWARD_SESSION_MAX_HOURS: 'whole hours from 1 to 720, e.g. 12',
+  STEWARD_SECURE_COOKIES: 'true or false',
+  STEWARD_MLFLOW_REGISTRATION_CHECKS: 'true or false',
+  STEWARD_MLFLOW_RUN_ARTIFACTS: 'a location holding {run_id}, e.g. s3://mlflow/0/{run_id}/artifacts',
+  STEWARD_EVALUATIONS_PER_SERVER: 'a whole number from 1 to 1024, e.g. 4',
+  STEWARD_EVALUATIONS_PER_USER: 'a whole number from 1 to 1024, e.g. 2',
+};
+
+/** `KEY message`, with what a valid value looks like; a bare pattern is replaced by it. */
+function configProblem(pointer: string, message: string): string {
+  const key = pointer.slice(1).split('/')[0] as keyof typeof VALID;
+  const valid = VALID[key];
+  if (!valid) return `${key} ${message}`;
+  return message.startsWith('must match pattern')
+    ? `${key} must look like ${valid}`
+    : `${key} ${message} (valid: ${valid})`;
+}
+
 /** Parses the environment once; throws ConfigError listing every problem at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const keys = Object.keys(EnvSchema.properties) as (keyof typeof EnvSchema.properties)[];
@@ -141,7 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (v !== undefined && v !== '') raw[k] = v;
   }
   if (!validateEnv(raw)) {
-    throw new ConfigError(toFieldErrors(validateEnv.errors, '').map((e) => `${e.pointer.slice(1)} ${e.message}`));
+    throw new ConfigError(toFieldErrors(validateEnv.errors, '').map((e) => configProblem(e.pointer, e.message)));
   }
   const e = raw as Static<typeof EnvSchema>;
   const webhookAllowHosts = (e.STEWARD_WEBHOOK_ALLOW_HOSTS ?? '')

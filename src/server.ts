@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { sep } from 'node:path';
 import type { Config } from './config.ts';
 import { seedDemo } from './demo/seed.ts';
 import { DEMO_PASSWORD, PEOPLE } from './demo/scenario.ts';
 import { buildApp } from './app.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
+import { unusableDatabase } from './db/errors.ts';
 import { loadOrCreateSigner } from './features/audit/signing-key.ts';
 import type { BootstrapResult } from './features/identity/bootstrap.ts';
 import type { App } from './http/app-types.ts';
@@ -32,9 +35,66 @@ function announceBootstrap(result: BootstrapResult): void {
   process.stderr.write(`${lines.join('\n')}\n`);
 }
 
+/** The plain notice of `serve --demo` on an instance that already has users: what to remove. */
+function demoNotSeeded(config: Config): string {
+  const db = config.database;
+  // The folder to remove is the data folder when the database lives in it (the default).
+  const folder = db.kind === 'sqlite' && db.file.startsWith(`${config.dataDir}${sep}`) ? config.dataDir : undefined;
+  const where =
+    db.kind === 'postgres'
+      ? `the PostgreSQL database ${redactedUrl(db.url)}`
+      : folder
+        ? `the data folder ${folder}`
+        : `the SQLite database ${db.file}`;
+  const fix =
+    db.kind === 'postgres'
+      ? 'start with STEWARD_DATABASE_URL naming a new, empty database'
+      : `stop the server and remove ${folder ?? db.file} (or start with STEWARD_DATA_DIR set to a new folder)`;
+  return `\nSteward demo NOT seeded: ${where} already holds a Steward instance with users, and the demo only fills a new, empty one.\nTo see the demo, ${fix}, then run npm start -- --demo again.\n\n`;
+}
+
+const redactedUrl = (url: string): string => {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'named by STEWARD_DATABASE_URL';
+  }
+};
+
 export interface StartOptions {
   /** Fill a new instance with the demo organisation (`serve --demo`). */
   demo?: boolean;
+}
+
+/** Start-up cannot go on for a reason the operator fixes (one line, no stack trace). */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+/**
+ * Holds the port before anything is written: a start that cannot listen must not create the first
+ * administrator (whose one-time password would then be shown by a process that dies at once).
+ * Released just before the server itself binds it.
+ */
+async function holdPort(port: number, host: string): Promise<{ release(): Promise<void> }> {
+  if (port === 0) return { release: async () => undefined };
+  // Connections while it is held are closed at once: nothing answers until the server does.
+  const probe = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      const why =
+        err.code === 'EADDRINUSE'
+          ? 'is already in use (another Steward?); stop that process or choose another port with PORT'
+          : err.code === 'EACCES'
+            ? 'may not be opened by this user; choose a port above 1023 with PORT'
+            : `cannot be opened (${err.code ?? err.message})`;
+      reject(new StartupError(`port ${port} on ${host} ${why}`));
+    });
+    probe.listen({ port, host, exclusive: true }, () => resolve());
+  });
+  return { release: () => new Promise<void>((resolve) => probe.close(() => resolve())) };
 }
 
 /** Opens the database, applies migrations, creates the first admin if needed, and starts listening. */
@@ -43,10 +103,17 @@ export async function startServer(
   onBootstrap: (r: BootstrapResult) => void = announceBootstrap,
   opts: StartOptions = {},
 ): Promise<RunningServer> {
-  const database = openDatabase(config.database);
+  const port = await holdPort(config.port, config.host);
+  let database: ReturnType<typeof openDatabase> | undefined;
   let app: App | undefined;
   try {
-    await migrateToLatest(database.db);
+    database = openDatabase(config.database);
+    try {
+      await migrateToLatest(database.db);
+    } catch (err) {
+      const unusable = unusableDatabase(err, config.database);
+      throw unusable ? new StartupError(unusable) : err;
+    }
     const signer = loadOrCreateSigner(config.audit.keyFile, config.audit.origin);
     // The demo drives the API as the first administrator, so it needs that administrator's token.
     const bootstrapToken =
@@ -64,37 +131,41 @@ export async function startServer(
         },
       },
     });
-    const url = await app.listen({ port: config.port, host: config.host });
-    if (opts.demo) {
-      if (bootstrap.created && bootstrapToken) {
-        app.log.info('demo: seeding the demo organisation');
-        await seedDemo(app, { token: bootstrapToken, oneTimePassword: bootstrap.oneTimePassword }, (line) =>
-          app!.log.info(line),
-        );
-        process.stderr.write(
-          `\nSteward demo ready on ${url}: sign in as any demo user (admin, ${PEOPLE.map(([u]) => u).join(', ')}) with password ${DEMO_PASSWORD}\n\n`,
-        );
-      } else
-        app.log.warn(
-          'demo: the instance already has users, so no demo was seeded (start with an empty data directory)',
-        );
+    // The demo is seeded in-process before the port opens, so /healthz never answers ready (nor
+    // anyone signs in) while it is half-built.
+    const seeding = opts.demo === true && bootstrap.created && bootstrapToken !== undefined;
+    if (seeding) {
+      const seeded = app;
+      seeded.log.info('demo: seeding the demo organisation');
+      await seedDemo(seeded, { token: bootstrapToken, oneTimePassword: bootstrap.oneTimePassword }, (line) =>
+        seeded.log.info(line),
+      );
     }
+    await port.release();
+    const url = await app.listen({ port: config.port, host: config.host });
+    if (seeding)
+      process.stderr.write(
+        `\nSteward demo ready on ${url}: sign in as any demo user (admin, ${PEOPLE.map(([u]) => u).join(', ')}) with password ${DEMO_PASSWORD}\n\n`,
+      );
+    else if (opts.demo) process.stderr.write(demoNotSeeded(config));
     app.log.info(
       { database: config.database.kind, dataDir: config.dataDir, auditOrigin: signer.origin },
       `Steward listening on ${url}`,
     );
     const running = app;
+    const opened = database;
     return {
       app: running,
       url,
       close: async () => {
         await running.close();
-        await database.close();
+        await opened.close();
       },
     };
   } catch (err) {
+    await port.release();
     await app?.close();
-    await database.close();
+    await database?.close();
     throw err;
   }
 }

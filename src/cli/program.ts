@@ -10,6 +10,7 @@ type Register = (program: Command) => void;
  */
 export const GROUPS: Record<string, () => Promise<Register>> = {
   server: async () => (await import('./server-commands.ts')).serverCommands,
+  admin: async () => (await import('./admin-commands.ts')).adminCommands,
   session: async () => (await import('./session-commands.ts')).sessionCommands,
   inventory: async () => (await import('./inventory-commands.ts')).inventoryCommands,
   governance: async () => (await import('./version-commands.ts')).versionCommands,

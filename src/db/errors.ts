@@ -1,4 +1,5 @@
 import { DomainError } from '../errors.ts';
+import type { Config } from '../config.ts';
 
 type ConstraintKind = 'unique' | 'foreign_key';
 
@@ -44,4 +45,34 @@ export async function translateConstraints<T>(
     }
     throw err;
   }
+}
+
+/**
+ * Why the configured database cannot be used at all, as one line saying what to do (a missing
+ * PostgreSQL database, an unreachable server); null for any other failure.
+ */
+export function unusableDatabase(err: unknown, database: Config['database']): string | null {
+  if (database.kind !== 'postgres') return null;
+  // The migrator wraps the driver's error (cause).
+  let code: unknown;
+  for (let e = err as { code?: unknown; cause?: unknown } | null, i = 0; e && i < 5 && code === undefined; i++) {
+    code = e.code;
+    e = e.cause as typeof e;
+  }
+  let url: URL;
+  try {
+    url = new URL(database.url);
+  } catch {
+    return null;
+  }
+  const host = url.hostname || 'localhost';
+  const port = url.port || '5432';
+  if (code === '3D000') {
+    const name = decodeURIComponent(url.pathname.slice(1)) || decodeURIComponent(url.username) || 'postgres';
+    const user = url.username ? ` -U ${decodeURIComponent(url.username)}` : '';
+    return `PostgreSQL database "${name}" does not exist on ${host}:${port}; create it with: createdb -h ${host} -p ${port}${user} ${name}`;
+  }
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return `cannot reach PostgreSQL at ${host}:${port} (${String(code)}); is it running, and is STEWARD_DATABASE_URL right?`;
+  return null;
 }

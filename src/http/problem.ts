@@ -64,8 +64,45 @@ const fastifyCodes: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_TYPE: 'bad_request',
 };
 
+/** What the route that failed takes, for problems that should say so. */
+export interface RouteLimits {
+  /** The largest body in bytes. */
+  bodyLimit?: number;
+  /** The media types it parses. */
+  accepts?: string[];
+}
+
+// The media types any route of Steward may parse; a scope says which of them it has parsers for.
+const MEDIA_TYPES = [
+  'application/json',
+  'application/merge-patch+json',
+  'multipart/form-data',
+  'text/csv',
+  'application/x-ndjson',
+  'application/jsonl',
+  'application/vnd.apache.parquet',
+  'application/x-parquet',
+];
+
+/** The limits of the route `request` was routed to (Fastify scopes hold its body parsers). */
+function limitsOf(request: FastifyRequest): RouteLimits {
+  return {
+    bodyLimit: request.routeOptions.bodyLimit,
+    accepts: MEDIA_TYPES.filter((t) => request.server.hasContentTypeParser(t)),
+  };
+}
+
+function fastifyDetail(code: ErrorCode, fe: FastifyError, limits: RouteLimits): string {
+  if (code === 'malformed_json') return `request body is not valid JSON: ${fe.message}`;
+  if (code === 'payload_too_large' && limits.bodyLimit)
+    return `request body is larger than this route's limit of ${limits.bodyLimit} bytes`;
+  if (code === 'unsupported_media_type' && limits.accepts?.length)
+    return `this route takes ${limits.accepts.join(', ')} (send a Content-Type header naming one of them)`;
+  return fe.message;
+}
+
 /** Normalises anything thrown during a request into a DomainError. */
-export function asDomainError(error: unknown): DomainError {
+export function asDomainError(error: unknown, limits: RouteLimits = {}): DomainError {
   if (error instanceof DomainError) return error;
   const fe = error as FastifyError & { validationContext?: string };
   if (fe?.validation) {
@@ -77,8 +114,13 @@ export function asDomainError(error: unknown): DomainError {
   }
   if (fe?.code && fastifyCodes[fe.code]) {
     const code = fastifyCodes[fe.code]!;
-    const detail = code === 'malformed_json' ? `request body is not valid JSON: ${fe.message}` : fe.message;
-    return new DomainError(code, detail);
+    const extra =
+      code === 'payload_too_large' && limits.bodyLimit
+        ? { limit: limits.bodyLimit }
+        : code === 'unsupported_media_type' && limits.accepts?.length
+          ? { accepts: limits.accepts }
+          : undefined;
+    return new DomainError(code, fastifyDetail(code, fe, limits), extra ? { extra } : undefined);
   }
   const data = dataExceptionDetail(error);
   if (data) return new DomainError('bad_request', `the request holds a value Steward cannot store: ${data}`);
@@ -100,7 +142,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: D
 /** Installs the single error mapping of the HTTP layer (errors and unknown routes). */
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
-    const domain = asDomainError(error);
+    const domain = asDomainError(error, limitsOf(request));
     if (domain.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: domain.code, detail: domain.message }, 'request rejected');
     return sendProblem(request, reply, domain);

@@ -135,11 +135,9 @@ describe.each(DB_KINDS)('use cases on %s', (kind) => {
         404,
         'not_found',
       );
-      expectProblem(
-        await call(t.app, { method: 'GET', url: '/api/v1/use-cases/not-a-uuid' }),
-        400,
-        'validation_failed',
-      );
+      // A use case reads by id or name: an unknown name is not found, a control character malformed.
+      expectProblem(await call(t.app, { method: 'GET', url: '/api/v1/use-cases/not-a-uuid' }), 404, 'not_found');
+      expectProblem(await call(t.app, { method: 'GET', url: '/api/v1/use-cases/a%01b' }), 400, 'validation_failed');
       expectProblem(
         await call(t.app, {
           method: 'PATCH',

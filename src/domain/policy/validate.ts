@@ -1,4 +1,5 @@
 import { compileSchema, toFieldErrors } from '../../lib/json-schema.ts';
+import { findTooDeep, TOO_DEEP } from '../../lib/depth.ts';
 import { findUnstorable } from '../../lib/unstorable.ts';
 import { questionsOf } from './evaluate.ts';
 import { ConditionSchema, PolicyPackSchema, type Condition, type PolicyPack } from './pack.schema.ts';
@@ -21,22 +22,6 @@ const RACI_ROLES = [
 
 let validateShape: ReturnType<typeof compileSchema> | undefined;
 
-/** Deepest nesting of arrays and objects in a document (iterative: hostile input must not exhaust the stack). */
-function depthOf(doc: unknown, limit: number): number {
-  const stack: [unknown, number][] = [[doc, 0]];
-  let max = 0;
-  while (stack.length > 0) {
-    const [v, d] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    max = Math.max(max, d + 1);
-    if (max > limit) return max;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
-  }
-  return max;
-}
-
-const MAX_DEPTH = 40;
-
 /**
  * Validates a policy pack: first its shape against the published JSON Schema, then its meaning:
  * unique ids, conditions that name real questions and offered answers, measures that name real
@@ -44,15 +29,11 @@ const MAX_DEPTH = 40;
  * consideration, regulations that some rule can switch on, one Accountable per RACI task.
  */
 export function validatePack(doc: unknown): { pack: PolicyPack | null; problems: PackProblem[] } {
-  if (depthOf(doc, MAX_DEPTH) > MAX_DEPTH)
+  const deep = findTooDeep(doc);
+  if (deep)
     return {
       pack: null,
-      problems: [
-        {
-          path: '/',
-          message: `nests deeper than ${MAX_DEPTH} levels; conditions this deep are not meant to be written by hand`,
-        },
-      ],
+      problems: [{ path: deep, message: `${TOO_DEEP}; conditions this deep are not meant to be written by hand` }],
     };
   const unstorable = findUnstorable(doc);
   if (unstorable)

@@ -13,6 +13,18 @@ export const Sha256Digest = Type.String({
 export const NAME_PATTERN = '(?!\\.{1,2}$)(?!\\s+$)[^/:\\u0000-\\u001f\\u007f]+$';
 export const Name = Type.String({ minLength: 1, maxLength: 256, pattern: `^${NAME_PATTERN}` });
 
+/** A use case named by its id or its (unique) name, wherever the API takes one. */
+export const UseCaseRef = Type.String({
+  minLength: 1,
+  maxLength: 256,
+  pattern: `^${NAME_PATTERN}`,
+  description: 'use case id or name',
+});
+
+/** True when `ref` has the form of an id (a UUID); anything else is a name. */
+export const isUuid = (ref: string): boolean =>
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(ref);
+
 export const Timestamp = Type.String({ format: 'date-time', description: 'UTC, ISO 8601' });
 
 /** Steward's ids: lowercase RFC 9562 UUIDs (no braces, no `urn:uuid:`). */

@@ -2,10 +2,11 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
-import { parse } from 'csv-parse';
+import { CsvError, parse } from 'csv-parse';
 import { parquetReadObjects } from 'hyparquet';
 import { specProblems, type EvaluationData, type EvaluationSpec } from '../../domain/metrics/evaluate.ts';
 import { DomainError } from '../../errors.ts';
+import { findTooDeep, MAX_JSON_DEPTH, TOO_DEEP } from '../../lib/depth.ts';
 import { createProfiler, type DataProfile } from '../../domain/metrics/data-profile.ts';
 
 export type DataFormat = 'csv' | 'jsonl' | 'parquet';
@@ -284,6 +285,54 @@ export async function readEvaluationData(
   return { data, digest, profile: profiler!.report() };
 }
 
+// Enough to tell text from binary without decoding a whole upload twice.
+const TEXT_CHECK_BYTES = 64 * 1024;
+
+const notText = (what: string, format: DataFormat) =>
+  new DomainError(
+    'validation_failed',
+    `${what} is not ${format === 'csv' ? 'CSV' : 'JSON Lines'} text: it holds bytes that are not UTF-8 text (a binary file?)`,
+    { errors: [{ pointer: '/data', message: 'not UTF-8 text' }] },
+  );
+
+// What each csv-parse error means, in words that do not quote the offending bytes back.
+const CSV_PROBLEMS: Record<string, string> = {
+  INVALID_OPENING_QUOTE:
+    'a quote appears inside an unquoted field; quote the whole field and double the quotes inside it ("M""x""")',
+  CSV_INVALID_CLOSING_QUOTE: 'a closing quote is followed by something other than a delimiter or end of line',
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'a closing quote is followed by something other than a delimiter',
+  CSV_QUOTE_NOT_CLOSED: 'a quoted field is never closed',
+  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: 'the row does not have as many fields as the header',
+  CSV_RECORD_INCONSISTENT_COLUMNS: 'the row does not have as many fields as the header',
+  CSV_MAX_RECORD_SIZE: 'a row is too large',
+  CSV_INVALID_COLUMN_MAPPING: 'the header row has an empty or duplicate column name',
+  CSV_OPTION_COLUMNS_MISSING_NAME: 'the header row has an empty column name',
+  CSV_INVALID_COLUMN_DEFINITION: 'the header row has an invalid column name',
+};
+
+/**
+ * A csv-parse error as a 400 naming the line (1 is the header) and the column, by name when the
+ * header gives a short printable one, else by position; never the field's bytes.
+ */
+function csvProblem(err: CsvError): DomainError {
+  const e = err as CsvError & { lines?: number; column?: string | number | null; index?: number };
+  const what = CSV_PROBLEMS[err.code] ?? `it cannot be read as CSV (${err.code})`;
+  const line = typeof e.lines === 'number' && e.lines > 0 ? e.lines : undefined;
+  const column =
+    typeof e.column === 'string' && /^[\x20-\x7e]{1,64}$/.test(e.column)
+      ? `column '${e.column}'`
+      : typeof e.index === 'number'
+        ? `column ${e.index + 1}`
+        : undefined;
+  const where = [line && `line ${line}${line > 1 ? ` (row ${line - 1})` : ' (the header)'}`, column]
+    .filter(Boolean)
+    .join(', ');
+  return new DomainError('validation_failed', `the CSV is malformed${where ? ` at ${where}` : ''}: ${what}`, {
+    errors: [{ pointer: line && line > 1 ? `/data/${line - 1}` : '/data', message: what }],
+    extra: { csvError: err.code, ...(line ? { line } : {}), ...(column ? { column } : {}) },
+  });
+}
+
 /**
  * Streams records out of CSV (header row), JSON Lines or Parquet bytes into `take`, one at a time
  * (awaited, so the caller can write batches as it goes), refusing more than `maxBytes`. Returns
@@ -302,7 +351,25 @@ export async function readRecords(
   // Kept, not only sent through destroy(): a chunk that crosses the limit has already reached the
   // readers, which may then finish normally without ever seeing the error.
   let overflow: DomainError | undefined;
+  // Text formats are UTF-8: the first bytes decide, before any parser can quote them back.
+  const text = format === 'parquet' ? undefined : new TextDecoder('utf-8', { fatal: true });
+  let checked = 0;
   input.on('data', (chunk: Buffer) => {
+    if (text && checked < TEXT_CHECK_BYTES && !overflow) {
+      const head = chunk.subarray(0, TEXT_CHECK_BYTES - checked);
+      checked += head.length;
+      let binary: boolean;
+      try {
+        binary = text.decode(head, { stream: checked < TEXT_CHECK_BYTES }).includes('\u0000');
+      } catch {
+        binary = true;
+      }
+      if (binary) {
+        overflow = notText(opts.what, format);
+        input.destroy(overflow);
+        return;
+      }
+    }
     hash.update(chunk);
     held?.push(chunk);
     bytes += chunk.length;
@@ -358,18 +425,21 @@ export async function readRecords(
           throw new DomainError('validation_failed', `line ${line} is not a JSON object`, {
             errors: [{ pointer: `/data/${line}`, message: 'not an object' }],
           });
+        // Values are read as text and numbers (String() of a nested array recurses): bound them first.
+        for (const v of Object.values(record))
+          if (v !== null && typeof v === 'object' && findTooDeep(v, MAX_JSON_DEPTH - 1))
+            throw new DomainError('validation_failed', `line ${line} ${TOO_DEEP}`, {
+              errors: [{ pointer: `/data/${line}`, message: `nesting deeper than ${MAX_JSON_DEPTH} levels` }],
+            });
         const pending = take(record as Record<string, unknown>);
         if (pending) await pending;
       }
     }
   } catch (err) {
-    if (err instanceof DomainError) throw err;
+    // The refusal of the bytes themselves comes first: rows read from them may have failed too.
     if (overflow) throw overflow;
-    const e = err as { code?: string; message?: string };
-    if (e.code?.startsWith('CSV_'))
-      throw new DomainError('validation_failed', `the CSV is malformed: ${e.message}`, {
-        errors: [{ pointer: '/data', message: e.message ?? 'malformed CSV' }],
-      });
+    if (err instanceof DomainError) throw err;
+    if (err instanceof CsvError) throw csvProblem(err);
     throw err;
   }
   if (overflow) throw overflow;

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
 import { etagOf, revisionFromIfMatch } from '../../http/etag.ts';
 import { PageOf, PageQuery } from '../../lib/pagination.ts';
-import { IfMatchHeaders, Uuid } from '../common/common.schema.ts';
+import { IfMatchHeaders, UseCaseRef } from '../common/common.schema.ts';
 import type { ModelService } from './models.service.ts';
 import { CreateModelBody, Model, ModelNameParams, PatchModelBody } from './models.schema.ts';
 
@@ -45,7 +45,8 @@ export function modelRoutes(app: App, { models, health }: { models: ModelService
         querystring: Type.Object(
           {
             ...PageQuery,
-            useCaseId: Type.Optional(Uuid),
+            useCase: Type.Optional(UseCaseRef),
+            useCaseId: Type.Optional(UseCaseRef),
             tag: Type.Optional(
               Type.String({ minLength: 1, maxLength: 1000, description: '`key` (has the tag) or `key=value`' }),
             ),

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { ALIAS_PATTERN } from '../../domain/aliases.ts';
-import { Name, PositiveInt, Tags, TagsPatch, Timestamp, Uuid } from '../common/common.schema.ts';
+import { Name, PositiveInt, Tags, TagsPatch, Timestamp, UseCaseRef, Uuid } from '../common/common.schema.ts';
 
 /** Alias names (MLflow's rule): letters, digits, `_` and `-`. */
 
@@ -14,7 +14,8 @@ export const AliasName = Type.String({
 export const CreateModelBody = Type.Object(
   {
     name: Name,
-    useCaseId: Uuid,
+    useCase: Type.Optional(UseCaseRef),
+    useCaseId: Type.Optional({ ...UseCaseRef, description: 'use case id (or name); give useCase or useCaseId' }),
     description: Type.Optional(Type.String({ maxLength: 20000 })),
     tags: Type.Optional(Tags),
   },
@@ -25,7 +26,8 @@ export type CreateModelBody = Static<typeof CreateModelBody>;
 export const PatchModelBody = Type.Object(
   {
     name: Type.Optional(Name),
-    useCaseId: Type.Optional(Uuid),
+    useCase: Type.Optional(UseCaseRef),
+    useCaseId: Type.Optional({ ...UseCaseRef, description: 'use case id (or name); give useCase or useCaseId' }),
     description: Type.Optional(Type.String({ maxLength: 20000 })),
     tags: Type.Optional(TagsPatch),
   },

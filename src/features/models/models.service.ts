@@ -12,7 +12,7 @@ import type { CreateModelBody, PatchModelBody } from './models.schema.ts';
 
 export interface ModelServiceDeps extends CommandDeps {
   models: Pick<ModelRepo, 'getByName' | 'insert' | 'update' | 'patchTags' | 'list' | 'lock' | 'softDelete'>;
-  useCases: Pick<UseCaseRepo, 'get'>;
+  useCases: Pick<UseCaseRepo, 'get' | 'resolve'>;
   /** Told after commit whenever a model's own fields change (its versions show its name). */
   onModelChanged: (modelId: string) => void;
 }
@@ -24,6 +24,9 @@ export function parseTagFilter(tag: string | undefined): { key: string; value?: 
   return i < 0 ? { key: tag } : { key: tag.slice(0, i), value: tag.slice(i + 1) };
 }
 
+// The filter of a list naming a use case that does not exist: matches no model.
+const NO_USE_CASE = '00000000-0000-0000-0000-000000000000';
+
 export function createModelService({
   db,
   transact,
@@ -34,6 +37,32 @@ export function createModelService({
   ids,
   onModelChanged,
 }: ModelServiceDeps) {
+  /**
+   * The id of the use case a body names by `useCase` or `useCaseId` (either an id or a name);
+   * undefined when it names none. Naming two different ones is refused.
+   */
+  async function useCaseIdOf(
+    exec: Executor,
+    input: { useCase?: string | undefined; useCaseId?: string | undefined },
+    where: 'body' | 'querystring',
+  ): Promise<string | undefined> {
+    const { useCase, useCaseId } = input;
+    if (useCase !== undefined && useCaseId !== undefined && useCase !== useCaseId)
+      throw new DomainError('validation_failed', 'give the use case once, as useCase (an id or a name)', {
+        errors: [{ pointer: `/${where}/useCaseId`, message: 'useCase is given too' }],
+      });
+    const ref = useCase ?? useCaseId;
+    if (ref === undefined) return undefined;
+    const found = await useCases.resolve(exec, ref);
+    if (!found) {
+      if (where === 'querystring') return NO_USE_CASE;
+      throw new DomainError('invalid_reference', `use case '${ref}' does not exist (give its id or its name)`, {
+        errors: [{ pointer: `/body/${useCase !== undefined ? 'useCase' : 'useCaseId'}`, message: 'does not exist' }],
+      });
+    }
+    return found.id;
+  }
+
   /** The team owning a use case (and so its models); invalid_reference when it does not exist. */
   async function teamOf(exec: Executor, useCaseId: string): Promise<string> {
     const uc = await useCases.get(exec, useCaseId);
@@ -47,11 +76,16 @@ export function createModelService({
   return {
     async create(ctx: RequestContext, input: CreateModelBody): Promise<ModelRecord> {
       assertTagLimits(input.tags ?? {});
+      const useCaseId = await useCaseIdOf(db, input, 'body');
+      if (useCaseId === undefined)
+        throw new DomainError('validation_failed', 'request body is invalid: /body/useCase is required', {
+          errors: [{ pointer: '/body/useCase', message: 'is required (the use case id or name)' }],
+        });
       const now = clock.now().toISOString();
       const record: ModelRecord = {
         id: ids.next(),
         name: input.name,
-        useCaseId: input.useCaseId,
+        useCaseId,
         description: input.description ?? '',
         tags: input.tags ?? {},
         aliases: {},
@@ -62,7 +96,7 @@ export function createModelService({
         revision: 1,
       };
       await transact(async (tx) => {
-        authorize(ctx, 'model:write', await teamOf(tx, input.useCaseId));
+        authorize(ctx, 'model:write', await teamOf(tx, useCaseId));
         await models.insert(tx, record);
         await audit.append(tx, ctx, {
           action: 'model.create',
@@ -90,10 +124,12 @@ export function createModelService({
         const current = await models.getByName(tx, name);
         if (!current) throw notFound('model', name);
         authorize(ctx, 'model:write', await teamOf(tx, current.useCaseId));
-        if (patch.useCaseId !== undefined && patch.useCaseId !== current.useCaseId)
-          authorize(ctx, 'model:write', await teamOf(tx, patch.useCaseId));
+        const { tags: tagPatch, useCase: _named, useCaseId: _given, ...rest } = patch;
+        const useCaseId = await useCaseIdOf(tx, patch, 'body');
+        if (useCaseId !== undefined && useCaseId !== current.useCaseId)
+          authorize(ctx, 'model:write', await teamOf(tx, useCaseId));
         assertRevision('model', current.revision, expectedRevision);
-        const { tags: tagPatch, ...fields } = patch;
+        const fields = { ...rest, ...(useCaseId !== undefined ? { useCaseId } : {}) };
         const next: ModelRecord = {
           ...current,
           ...fields,
@@ -147,6 +183,7 @@ export function createModelService({
     async list(opts: {
       limit: number;
       cursor?: string;
+      useCase?: string;
       useCaseId?: string;
       tag?: string;
       q?: string;
@@ -155,7 +192,7 @@ export function createModelService({
       const rows = await models.list(db, {
         afterName: after?.[0],
         limit: opts.limit + 1,
-        useCaseId: opts.useCaseId,
+        useCaseId: await useCaseIdOf(db, opts, 'querystring'),
         tag: parseTagFilter(opts.tag),
         q: opts.q,
       });

@@ -3,7 +3,7 @@ import { lockRows } from '../../db/locks.ts';
 import { translateConstraints } from '../../db/errors.ts';
 import type { UseCaseTable } from '../../db/schema.ts';
 import { conflict } from '../../errors.ts';
-import { parseJson } from '../common/common.schema.ts';
+import { isUuid, parseJson } from '../common/common.schema.ts';
 import type { UseCase } from './use-cases.schema.ts';
 
 export interface UseCaseRecord extends UseCase {
@@ -47,6 +47,14 @@ const duplicate = (name: string) => () => conflict(`a use case named '${name}' a
 export const useCaseRepo = {
   async get(db: Executor, id: string): Promise<UseCaseRecord | undefined> {
     const row = await db.selectFrom('use_cases').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toRecord(row);
+  },
+
+  /** A use case by id or, failing that, by name (names are unique). */
+  async resolve(db: Executor, ref: string): Promise<UseCaseRecord | undefined> {
+    const byId = isUuid(ref) ? await useCaseRepo.get(db, ref) : undefined;
+    if (byId) return byId;
+    const row = await db.selectFrom('use_cases').selectAll().where('name', '=', ref).executeTakeFirst();
     return row && toRecord(row);
   },
 

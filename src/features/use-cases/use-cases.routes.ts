@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
 import { etagOf, revisionFromIfMatch } from '../../http/etag.ts';
 import { PageOf, PageQuery } from '../../lib/pagination.ts';
-import { IfMatchHeaders, TeamSlug, Uuid } from '../common/common.schema.ts';
+import { IfMatchHeaders, TeamSlug, UseCaseRef, Uuid } from '../common/common.schema.ts';
 import type { UseCaseService } from './use-cases.service.ts';
 import { CreateUseCaseBody, PatchUseCaseBody, UseCase } from './use-cases.schema.ts';
 
@@ -44,7 +44,12 @@ export function useCaseRoutes(app: App, { useCases }: { useCases: UseCaseService
     '/use-cases/:id',
     {
       config: { permission: 'inventory:read' },
-      schema: { tags, summary: 'Read a use case', params: IdParams, response: { 200: UseCase } },
+      schema: {
+        tags,
+        summary: 'Read a use case by id or name',
+        params: Type.Object({ id: UseCaseRef }),
+        response: { 200: UseCase },
+      },
     },
     async (request, reply) => {
       const u = await useCases.get(request.params.id);

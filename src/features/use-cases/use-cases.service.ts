@@ -9,7 +9,7 @@ import type { UseCaseRecord, UseCaseRepo } from './use-cases.repo.ts';
 import type { CreateUseCaseBody, PatchUseCaseBody } from './use-cases.schema.ts';
 
 export interface UseCaseServiceDeps extends CommandDeps {
-  useCases: Pick<UseCaseRepo, 'get' | 'insert' | 'update' | 'list' | 'lock'>;
+  useCases: Pick<UseCaseRepo, 'get' | 'resolve' | 'insert' | 'update' | 'list' | 'lock'>;
   teams: { exists(db: Executor, name: string): Promise<boolean> };
 }
 
@@ -46,9 +46,10 @@ export function createUseCaseService({ db, transact, useCases, teams, audit, clo
       return record;
     },
 
-    async get(id: string): Promise<UseCaseRecord> {
-      const found = await useCases.get(db, id);
-      if (!found) throw notFound('use case', id);
+    /** A use case by id or name. */
+    async get(ref: string): Promise<UseCaseRecord> {
+      const found = await useCases.resolve(db, ref);
+      if (!found) throw notFound('use case', ref);
       return found;
     },
 

@@ -2549,7 +2549,9 @@ export interface paths {
                     q?: string;
                     /** @description `key` (has the tag) or `key=value` */
                     tag?: string;
-                    /** @description lowercase UUID */
+                    /** @description use case id or name */
+                    useCase?: string;
+                    /** @description use case id or name */
                     useCaseId?: string;
                 };
                 header?: never;
@@ -2641,8 +2643,10 @@ export interface paths {
                         tags?: {
                             [key: string]: string;
                         };
-                        /** @description lowercase UUID */
-                        useCaseId: string;
+                        /** @description use case id or name */
+                        useCase?: string;
+                        /** @description use case id (or name); give useCase or useCaseId */
+                        useCaseId?: string;
                     };
                 };
             };
@@ -2822,7 +2826,9 @@ export interface paths {
                         tags?: {
                             [key: string]: string | null;
                         };
-                        /** @description lowercase UUID */
+                        /** @description use case id or name */
+                        useCase?: string;
+                        /** @description use case id (or name); give useCase or useCaseId */
                         useCaseId?: string;
                     };
                 };
@@ -8075,13 +8081,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a use case */
+        /** Read a use case by id or name */
         get: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
-                    /** @description lowercase UUID */
+                    /** @description use case id or name */
                     id: string;
                 };
                 cookie?: never;
