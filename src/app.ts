@@ -160,7 +160,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     version: inventoryReaders.version,
     lock: inventoryReaders.lockVersion,
     evidence: { rows: evidence.services.rows, records: evidence.services.evidence.recordsFor },
-    passwords: identity.services.passwords,
+    reauthenticate: identity.services.reauthenticate,
+    grantorsOf: identity.services.grantorsOf,
     signDigest: opts.signer.signDigest,
     registrationChecks: evidence.services.evidence.recordRegistrationChecks,
     recordDocument: (tx, ctx, model, version, doc) =>
@@ -181,7 +182,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     owner: lifecycle.services.owner,
     names: lifecycle.services.names,
     createTasks: lifecycle.services.createTasks,
-    reauthenticate: lifecycle.services.reauthenticate,
+    reauthenticate: identity.services.reauthenticate,
     signDigest: opts.signer.signDigest,
     ...(opts.monitoring?.sweepMs ? { sweepMs: opts.monitoring.sweepMs } : {}),
     onError: (err, what) => app.log.error({ err }, `${what} failed`),

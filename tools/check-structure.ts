@@ -1,7 +1,7 @@
 /**
  * The house rules that tools can check, run by `npm test`:
  * - layers: `src/domain` imports no features, db, http, jobs or cli; `src/lib` imports nothing of
- *   the project above it; `src/db` imports no features or http; `web/` imports no server code;
+ *   the project above it; `src/tabular` (the data engine) only domain and lib; `src/db` imports no features or http; `web/` imports no server code;
  *   services, repositories and domain code import no Fastify and no `src/http`;
  * - a feature imports another feature only through its `index.ts` (type-only imports allowed), and
  *   a console page no other area's page (shared pieces live in `web/src/components`);
@@ -85,8 +85,13 @@ function importsOf(file: string, text: string): Edge[] {
 }
 
 const under = (path: string, dir: string) => path === dir || path.startsWith(`${dir}/`);
-/** `src/features/<name>` of a path inside a feature folder, or null. */
-const featureOf = (path: string): string | null => /^src\/features\/([^/]+)\//.exec(path)?.[1] ?? null;
+// Use cases, models, versions and datasets are wired as one feature, the inventory (src/features/inventory.ts).
+const INVENTORY = new Set(['use-cases', 'models', 'versions', 'datasets']);
+/** `src/features/<name>` of a path inside a feature folder (the inventory's four as one), or null. */
+const featureOf = (path: string): string | null => {
+  const name = /^src\/features\/([^/]+)\//.exec(path)?.[1] ?? null;
+  return name !== null && INVENTORY.has(name) ? 'inventory' : name;
+};
 // Shared by every feature, or composition files that wire several (like src/app.ts).
 const SHARED_FEATURE_PARTS = new Set(['common']);
 const COMPOSITION = new Set(['src/app.ts', 'src/features/inventory.ts', 'src/features/feature.ts']);
@@ -105,6 +110,13 @@ function violationsOf(edge: Edge): string[] {
   }
   if (under(from, 'src/lib') && project && !under(project, 'src/lib') && project !== 'src/errors.ts')
     rule('lib imports only lib and errors');
+  if (
+    under(from, 'src/tabular') &&
+    project &&
+    !['src/tabular', 'src/domain', 'src/lib'].some((d) => under(project, d)) &&
+    project !== 'src/errors.ts'
+  )
+    rule('the tabular engine imports only itself, domain, lib and errors');
   if (under(from, 'src/db') && project && (under(project, 'src/features') || under(project, 'src/http')))
     rule('db imports no features or http');
   if (under(from, 'web/src') && project && !under(project, 'web')) rule('the console imports no server code');
@@ -124,7 +136,8 @@ function violationsOf(edge: Edge): string[] {
     !SHARED_FEATURE_PARTS.has(b) &&
     !COMPOSITION.has(from) &&
     !typeOnly &&
-    project !== `src/features/${b}/index.ts`
+    project !== `src/features/${b}/index.ts` &&
+    project !== 'src/features/inventory.ts'
   )
     rule('a feature imports another only through its index.ts');
   return out;

@@ -5,7 +5,7 @@ import { peakRssMiB } from './peak-rss.ts';
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import { evaluate } from '../../src/domain/metrics/evaluate.ts';
-import { readEvaluationData } from '../../src/features/evidence/parse.ts';
+import { readEvaluationData } from '../../src/tabular/parse.ts';
 
 const [mode, file] = process.argv.slice(2) as [string, string];
 const start = performance.now();

@@ -3,7 +3,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { columnDrift, datasetDrift, STAT_TESTS, type ColumnDecision, type StatTest } from '../domain/drift/drift.ts';
-import { formatOfPath, readRecords, type DataFormat } from '../features/evidence/parse.ts';
+import { formatOfPath, readRecords, type DataFormat } from '../tabular/parse.ts';
 import { DomainError } from '../errors.ts';
 import { UsageError } from './client.ts';
 

@@ -32,6 +32,7 @@ export function createInventoryFeature({ versionCache, teams, modelHealth, ...ba
       ...base,
       models: modelRepo,
       useCases: useCaseRepo,
+      versions: versionRepo,
       onModelChanged: cache.modelChanged,
     }),
     versions: createVersionService({

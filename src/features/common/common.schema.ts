@@ -107,3 +107,6 @@ export const OpenObject = <P extends Record<string, TSchema>>(props: P, options:
   Type.Object(props, { additionalProperties: true, ...options });
 
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+/** A model version in a path: `/models/{name}/versions/{version}`. */
+export const VersionParams = Type.Object({ name: Name, version: PositiveInt() });

@@ -1,16 +1,17 @@
 import type { Readable } from 'node:stream';
+import { DocumentBody, requireDocumentContent } from '../common/documents.ts';
 import { EvidenceSchema } from './evidence.schema.ts';
 import { Type } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
 import { DomainError } from '../../errors.ts';
-import { Sha256Digest, Uuid } from '../common/common.schema.ts';
-import { VersionParams } from '../versions/versions.schema.ts';
+import { Uuid } from '../common/common.schema.ts';
+import { VersionParams } from '../common/common.schema.ts';
 import type { FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { DEFAULT_EXPLAIN } from '../../domain/explain/explain.ts';
 import { GROUP_METRICS, type EvaluationSpec } from '../../domain/metrics/evaluate.ts';
 import type { EvaluationPart, EvidenceService } from './evidence.service.ts';
-import { formatOfPath, parsePairs, parseRanges, type DataFormat } from './parse.ts';
+import { formatOfPath, parsePairs, parseRanges, type DataFormat } from '../../tabular/parse.ts';
 
 const tags = ['evidence'];
 const FORMATS: Record<string, DataFormat> = {
@@ -135,32 +136,6 @@ const EvaluationQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-
-/** A document recorded as evidence (of a version, or of a use case's own steps). */
-export const DocumentBody = Type.Object(
-  {
-    kind: Type.String({
-      minLength: 1,
-      maxLength: 100,
-      pattern: '^[a-z0-9][a-z0-9.-]*$',
-      description: 'the documentKind policy measures ask for, e.g. model-card',
-    }),
-    title: Type.String({ minLength: 1, maxLength: 300 }),
-    uri: Type.Optional(Type.String({ minLength: 1, maxLength: 2048 })),
-    digest: Type.Optional(Sha256Digest),
-    content: Type.Optional(Type.String({ maxLength: 200_000, description: 'the document itself, as Markdown' })),
-  },
-  { additionalProperties: false },
-);
-
-/** A document needs its content or a URI to find it at. */
-export function requireDocumentContent<T extends { uri?: string; content?: string }>(body: T): T {
-  if (body.uri === undefined && body.content === undefined)
-    throw new DomainError('validation_failed', 'a document needs its content or a uri', {
-      errors: [{ pointer: '/body', message: 'content or uri required' }],
-    });
-  return body;
-}
 
 const list = (s: string | undefined) =>
   s

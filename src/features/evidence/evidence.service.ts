@@ -9,9 +9,16 @@ import { registrationChecks, type RegisteredVersion } from '../../domain/registr
 import type { EvaluationSpec } from '../../domain/metrics/evaluate.ts';
 import type { ExplainOptions } from '../../domain/explain/explain.ts';
 import type { DatasetRepo } from '../datasets/datasets.repo.ts';
-import type { OnnxOptions } from './onnx.ts';
-import { checkPredictionSource, modelDigest, openModel, runEvaluation, type ModelFile } from './run.ts';
-import { digestMismatch, openUri, readBounded, readVerified, upstreamFailed, type FetchPolicy } from './sources.ts';
+import type { OnnxOptions } from '../../tabular/onnx.ts';
+import { checkPredictionSource, modelDigest, openModel, runEvaluation, type ModelFile } from '../../tabular/run.ts';
+import {
+  digestMismatch,
+  openUri,
+  readBounded,
+  readVerified,
+  upstreamFailed,
+  type FetchPolicy,
+} from '../../tabular/sources.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { VERSION } from '../../version.ts';
@@ -20,7 +27,7 @@ import type { Emit } from '../../events.ts';
 import type { Admission } from '../../lib/admission.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import type { EvidenceRepo } from './evidence.repo.ts';
-import { formatOfPath, readEvaluationData, type DataFormat, type ParseOptions } from './parse.ts';
+import { formatOfPath, readEvaluationData, type DataFormat, type ParseOptions } from '../../tabular/parse.ts';
 
 export const ENGINE = `steward-evaluation/${VERSION}`;
 

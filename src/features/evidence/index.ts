@@ -7,7 +7,7 @@ import type { DatasetRepo } from '../datasets/datasets.repo.ts';
 import { evidenceRepo } from './evidence.repo.ts';
 import { evidenceRoutes } from './evidence.routes.ts';
 import { createEvidenceService } from './evidence.service.ts';
-import type { FetchPolicy } from './sources.ts';
+import type { FetchPolicy } from '../../tabular/sources.ts';
 
 export interface EvidenceFeatureDeps extends FeatureDeps {
   datasets: Pick<DatasetRepo, 'resolveVersion'>;

@@ -9,6 +9,7 @@ import { createAuthenticator } from './authenticate.ts';
 import { ensureBootstrapAdmin } from './bootstrap.ts';
 import { identityRepo } from './identity.repo.ts';
 import { identityRoutes } from './identity.routes.ts';
+import { createReauthenticator } from './reauth.service.ts';
 import { createPasswordGuard, type AuthLimits } from './password-guard.ts';
 import { createUserService } from './users.service.ts';
 
@@ -39,12 +40,18 @@ export function createIdentityFeature(deps: IdentityFeatureDeps) {
     independentRoles,
     refused,
   });
+  const reauthenticate = createReauthenticator({ db: base.db, repo: identityRepo, passwords });
   const access = createAccessService({ ...identityDeps, authn, sessions, passwords, signTokenMaxHours });
   const services = {
     authn,
     limiter,
     limits,
     passwords,
+    /** Re-authenticates a signer (password re-entered, or the request's own sign token). */
+    reauthenticate,
+    /** Who granted a user's role in the given scopes. */
+    grantorsOf: (exec: Executor, userId: string, role: string, scopes: string[]) =>
+      identityRepo.grantorsOf(exec, userId, role, scopes),
     users,
     access,
     /** Creates the first administrator when the database has no users yet. */

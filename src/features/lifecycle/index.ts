@@ -4,16 +4,14 @@ import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import type { RecordRefusal } from '../audit/refusals.ts';
 import type { EvidenceTable } from '../../db/schema.ts';
 import type { Feature, FeatureDeps } from '../feature.ts';
-import type { PasswordGuard } from '../identity/password-guard.ts';
-import { identityRepo } from '../identity/identity.repo.ts';
 import type { PolicyContext } from '../policy/index.ts';
 import type { VersionRecord } from '../versions/versions.repo.ts';
-import { createLifecycleCore } from './core.ts';
-import { useCaseEvidenceRecords, useCaseSignatures, type GovernanceDeps } from './governance.ts';
+import { createLifecycleCore } from './core.service.ts';
+import { useCaseEvidenceRecords, useCaseSignatures, type GovernanceDeps } from './governance.service.ts';
 import { lifecycleRepo } from './lifecycle.repo.ts';
 import { lifecycleRoutes } from './lifecycle.routes.ts';
 import { createLifecycleService, type LifecycleServiceDeps } from './lifecycle.service.ts';
-import { createReauthenticator } from './reauth.ts';
+import type { createReauthenticator } from '../identity/reauth.service.ts';
 import { createSigningService, type SigningServiceDeps } from './signing.service.ts';
 import { createUseCaseLifecycle } from './use-case-lifecycle.service.ts';
 
@@ -29,7 +27,10 @@ export interface LifecycleFeatureDeps extends FeatureDeps {
     rows: (exec: Executor, versionId: string) => Promise<EvidenceTable[]>;
     records: (exec: Executor, versionId: string) => Promise<EvidenceRecord[]>;
   };
-  passwords: PasswordGuard;
+  /** Re-authenticates a signer at the moment of signing (from identity). */
+  reauthenticate: ReturnType<typeof createReauthenticator>;
+  /** Who granted a user's role in the given scopes (from identity; separation of duties). */
+  grantorsOf: (exec: Executor, userId: string, role: string, scopes: string[]) => Promise<(string | null)[]>;
   signDigest: (digest: string) => string;
   registrationChecks: LifecycleServiceDeps['registrationChecks'];
   recordDocument: SigningServiceDeps['recordDocument'];
@@ -63,7 +64,7 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     core,
     versionsChanged: (tx, ctx, id) => lifecycle.versionsChanged(tx, ctx, id),
   });
-  const reauthenticate = createReauthenticator({ db, repo: identityRepo, passwords: deps.passwords });
+  const { reauthenticate } = deps;
   const signing = createSigningService({
     useCaseSigned: (tx, id, signer, role) => useCases.signed(tx, id, signer, role),
     ...base,
@@ -74,14 +75,13 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     signDigest: deps.signDigest,
     ...(deps.recordDocument ? { recordDocument: deps.recordDocument } : {}),
     ...(deps.refused ? { refused: deps.refused } : {}),
-    grantors: (exec, userId, role, team) => identityRepo.grantorsOf(exec, userId, role, [team, ORGANISATION]),
+    grantors: (exec, userId, role, team) => deps.grantorsOf(exec, userId, role, [team, ORGANISATION]),
   });
   const services = {
     lifecycle,
     signing,
     useCases,
     createTasks: core.createSubjectTasks,
-    reauthenticate,
     /** A version's owner (id, use case, team) by name, and its names by id. */
     owner: (exec: Executor, model: string, version: number) => lifecycleRepo.owner(exec, model, version),
     names: (exec: Executor, versionId: string) => lifecycleRepo.names(exec, versionId),

@@ -5,10 +5,10 @@ import { ROLES } from '../../domain/authz.ts';
 import { MEANINGS } from '../../domain/lifecycle/manifest.ts';
 import { ENVIRONMENTS } from '../../domain/lifecycle/process.ts';
 import { Name, PositiveInt, Uuid } from '../common/common.schema.ts';
-import { VersionParams } from '../versions/versions.schema.ts';
+import { VersionParams } from '../common/common.schema.ts';
 import type { LifecycleService } from './lifecycle.service.ts';
 import type { UseCaseLifecycle } from './use-case-lifecycle.service.ts';
-import { DocumentBody, requireDocumentContent } from '../evidence/evidence.routes.ts';
+import { DocumentBody, requireDocumentContent } from '../common/documents.ts';
 import { DEPLOYMENT_MODES, type SigningService } from './signing.service.ts';
 
 const tags = ['lifecycle'];

@@ -9,8 +9,8 @@ import type { RegisteredVersion } from '../../domain/registration-checks.ts';
 import type { VersionRecord } from '../versions/versions.repo.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize, requireWriteScope } from '../common/authorize.ts';
-import type { LifecycleCore, LifecycleDeps } from './core.ts';
-import { createPromotionDecider, reasonsAgainst } from './promotions.ts';
+import type { LifecycleCore, LifecycleDeps } from './core.service.ts';
+import { createPromotionDecider, reasonsAgainst } from './promotions.service.ts';
 
 export interface Task {
   id: string;

@@ -11,9 +11,9 @@ import type { Meaning, Reauthentication, SignatureManifest, UseCaseManifest } fr
 import type { Environment } from '../../domain/lifecycle/process.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
-import type { LifecycleCore, LifecycleDeps } from './core.ts';
-import { useCaseSignatures, type SignatureView } from './governance.ts';
-import { createPromotionDecider } from './promotions.ts';
+import type { LifecycleCore, LifecycleDeps } from './core.service.ts';
+import { useCaseSignatures, type SignatureView } from './governance.service.ts';
+import { createPromotionDecider } from './promotions.service.ts';
 import type { RecordRefusal } from '../audit/refusals.ts';
 
 export const DEPLOYMENT_MODES = ['single', 'replicated', 'shadow', 'challenger', 'batch'] as const;

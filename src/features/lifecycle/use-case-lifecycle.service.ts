@@ -11,8 +11,8 @@ import { requiredMeasures } from '../../domain/policy/evaluate.ts';
 import { measureStatus } from '../../domain/policy/status.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
-import type { LifecycleCore, LifecycleDeps } from './core.ts';
-import { useCaseEvidenceRecords, useCaseSignatures } from './governance.ts';
+import type { LifecycleCore, LifecycleDeps } from './core.service.ts';
+import { useCaseEvidenceRecords, useCaseSignatures } from './governance.service.ts';
 
 /**
  * A use case's own progress through the steps of its process marked `scope: use-case` (scoping,

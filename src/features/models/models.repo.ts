@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { likeLiteral } from '../../db/like.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { lockRows } from '../../db/locks.ts';
 import { translateConstraints } from '../../db/errors.ts';
@@ -34,9 +35,6 @@ const modelErrors = (name: string, useCaseId: string) => ({
       errors: [{ pointer: '/body/useCaseId', message: 'does not exist' }],
     }),
 });
-
-/** Escapes LIKE wildcards so user text matches literally (with ESCAPE '\'). */
-export const likeLiteral = (text: string): string => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 async function hydrate(db: Executor, rows: ModelTable[]): Promise<ModelRecord[]> {
   if (rows.length === 0) return [];
@@ -194,13 +192,12 @@ export const modelRepo = {
       })
       .where('id', '=', modelId)
       .execute();
-    await tx
-      .updateTable('model_versions')
-      .set({ deleted_at: now })
-      .where('model_id', '=', modelId)
-      .where('deleted_at', 'is', null)
-      .execute();
     await tx.deleteFrom('model_aliases').where('model_id', '=', modelId).execute();
+  },
+
+  /** Removes the aliases pointing at one version (it was deleted). */
+  async deleteAliasesOfVersion(tx: Tx, modelId: string, version: number): Promise<void> {
+    await tx.deleteFrom('model_aliases').where('model_id', '=', modelId).where('version', '=', version).execute();
   },
 
   /** The model's representation changed (aliases, latest version): a new revision, so a new ETag. */

@@ -6,6 +6,7 @@ import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import type { UseCaseRepo } from '../use-cases/use-cases.repo.ts';
+import type { VersionRepo } from '../versions/versions.repo.ts';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.ts';
 import type { ModelRecord, ModelRepo } from './models.repo.ts';
 import type { CreateModelBody, PatchModelBody } from './models.schema.ts';
@@ -13,6 +14,8 @@ import type { CreateModelBody, PatchModelBody } from './models.schema.ts';
 export interface ModelServiceDeps extends CommandDeps {
   models: Pick<ModelRepo, 'getByName' | 'insert' | 'update' | 'patchTags' | 'list' | 'lock' | 'softDelete'>;
   useCases: Pick<UseCaseRepo, 'get' | 'resolve'>;
+  /** A deleted model's versions are deleted with it (the versions repository owns them). */
+  versions: Pick<VersionRepo, 'softDeleteOfModel'>;
   /** Told after commit whenever a model's own fields change (its versions show its name). */
   onModelChanged: (modelId: string) => void;
 }
@@ -32,6 +35,7 @@ export function createModelService({
   transact,
   models,
   useCases,
+  versions,
   audit,
   clock,
   ids,
@@ -169,7 +173,9 @@ export function createModelService({
         if (!current) throw notFound('model', name);
         authorize(ctx, 'model:write', await teamOf(tx, current.useCaseId));
         await refuse?.(tx, current);
-        await models.softDelete(tx, current.id, current.name, clock.now().toISOString());
+        const now = clock.now().toISOString();
+        await models.softDelete(tx, current.id, current.name, now);
+        await versions.softDeleteOfModel(tx, current.id, now);
         await audit.append(tx, ctx, {
           action: 'model.delete',
           subject: { type: 'model', id: current.id },

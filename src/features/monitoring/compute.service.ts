@@ -28,7 +28,7 @@ import type { Clock } from '../../clock.ts';
 import type { AlertsService, AlertSubject } from './alerts.service.ts';
 import type { MonitoringRepo } from './monitoring.repo.ts';
 import { cellValue, type Monitor, type MonitorsService, type ReferenceColumn } from './monitors.service.ts';
-import { NumberColumn } from '../evidence/parse.ts';
+import { NumberColumn } from '../../tabular/parse.ts';
 
 // Metrics where higher is better; for the rest (errors, losses) decay is the rise.
 const HIGHER_IS_BETTER = new Set([

@@ -9,7 +9,7 @@ import type { App } from '../../http/app-types.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
 import type { DatasetRepo } from '../datasets/datasets.repo.ts';
 import type { EvidenceRepo } from '../evidence/evidence.repo.ts';
-import type { FetchPolicy } from '../evidence/sources.ts';
+import type { FetchPolicy } from '../../tabular/sources.ts';
 import type { Feature, FeatureDeps } from '../feature.ts';
 import type { VersionOwner } from '../lifecycle/lifecycle.repo.ts';
 import type { SigningCredentials } from '../lifecycle/signing.service.ts';

@@ -15,7 +15,7 @@ import { windowStart } from '../../domain/monitoring/alerts.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import { authorize } from '../common/authorize.ts';
-import { readRecords, type DataFormat } from '../evidence/parse.ts';
+import { readRecords, type DataFormat } from '../../tabular/parse.ts';
 import { findUnstorable } from '../../lib/unstorable.ts';
 import type { VersionOwner } from '../lifecycle/lifecycle.repo.ts';
 import type { MonitoringRepo } from './monitoring.repo.ts';

@@ -4,8 +4,8 @@ import { contextOf, type App } from '../../http/app-types.ts';
 import { DomainError } from '../../errors.ts';
 import type { Profile } from '../../domain/monitoring/profile.ts';
 import { Uuid } from '../common/common.schema.ts';
-import { VersionParams } from '../versions/versions.schema.ts';
-import type { DataFormat } from '../evidence/parse.ts';
+import { VersionParams } from '../common/common.schema.ts';
+import type { DataFormat } from '../../tabular/parse.ts';
 import type { MonitoringFeature } from './index.ts';
 import {
   KpiValuesBody,

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/database.ts';
-import { likeLiteral } from '../models/models.repo.ts';
+import { likeLiteral } from '../../db/like.ts';
 
 export interface OverviewFilter {
   q?: string;

@@ -210,10 +210,19 @@ export const versionRepo = {
       .execute();
   },
 
-  /** Soft-deletes a version (its number is never reused) and removes the aliases pointing at it. */
+  /** Soft-deletes a version (its number is never reused); the models repository removes its aliases. */
   async softDelete(tx: Tx, v: { id: string; modelId: string; version: number }, now: string): Promise<void> {
     await tx.updateTable('model_versions').set({ deleted_at: now, updated_at: now }).where('id', '=', v.id).execute();
-    await tx.deleteFrom('model_aliases').where('model_id', '=', v.modelId).where('version', '=', v.version).execute();
+  },
+
+  /** Soft-deletes every live version of a model (the model itself was deleted). */
+  async softDeleteOfModel(tx: Tx, modelId: string, now: string): Promise<void> {
+    await tx
+      .updateTable('model_versions')
+      .set({ deleted_at: now })
+      .where('model_id', '=', modelId)
+      .where('deleted_at', 'is', null)
+      .execute();
   },
 
   /** Versions of a model in one stage. */

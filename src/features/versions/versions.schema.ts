@@ -150,4 +150,4 @@ export const ModelVersion = Type.Object({
 });
 export type ModelVersion = Static<typeof ModelVersion>;
 
-export const VersionParams = Type.Object({ name: Name, version: PositiveInt() });
+export { VersionParams } from '../common/common.schema.ts';

@@ -29,7 +29,10 @@ export interface VersionServiceDeps extends CommandDeps {
     | 'softDelete'
     | 'inStage'
   >;
-  models: Pick<ModelRepo, 'findWithTeam' | 'nextVersionNumber' | 'getAlias' | 'setAlias' | 'deleteAlias' | 'touch'>;
+  models: Pick<
+    ModelRepo,
+    'findWithTeam' | 'nextVersionNumber' | 'getAlias' | 'setAlias' | 'deleteAlias' | 'deleteAliasesOfVersion' | 'touch'
+  >;
   datasets: Pick<DatasetRepo, 'resolveVersion'>;
   cache: VersionCache;
   /** Emits `version.created` and `alias.moving` (whose subscribers may refuse the move). */
@@ -265,6 +268,7 @@ export function createVersionService({
         await refuse?.(tx, current);
         const now = clock.now().toISOString();
         await versions.softDelete(tx, current, now);
+        await models.deleteAliasesOfVersion(tx, current.modelId, current.version);
         // Its aliases were part of the model's representation: a new revision (ETag, last update).
         await models.touch(tx, current.modelId, now);
         await audit.append(tx, ctx, {

@@ -4,7 +4,7 @@ import { realpath } from 'node:fs/promises';
 import { resolve as resolvePath, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { DomainError } from '../../errors.ts';
+import { DomainError } from '../errors.ts';
 
 /** Where the server may read artefacts and registered datasets from: nowhere unless configured. */
 export interface FetchPolicy {

@@ -4,8 +4,8 @@ import type { PromotionTable } from '../../db/schema.ts';
 import type { Blocker } from '../../domain/lifecycle/gate.ts';
 import { stepsRequiredFor, type Environment } from '../../domain/lifecycle/process.ts';
 import { DomainError } from '../../errors.ts';
-import type { LifecycleDeps } from './core.ts';
-import type { Governance } from './governance.ts';
+import type { LifecycleDeps } from './core.service.ts';
+import type { Governance } from './governance.service.ts';
 
 /** Why a version may not be in `env`, from its governance (empty: it may). */
 export function reasonsAgainst(g: Governance, env: Environment): string[] {

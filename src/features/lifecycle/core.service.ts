@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { canonicalize } from '../../domain/jcs.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import type { CommandDeps } from '../common/deps.ts';
-import { loadGovernance, type Governance, type GovernanceDeps } from './governance.ts';
+import { loadGovernance, type Governance, type GovernanceDeps } from './governance.service.ts';
 import type { LifecycleRepo } from './lifecycle.repo.ts';
 
 export interface LifecycleDeps extends CommandDeps {

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import type { Predictor } from '../../domain/explain/model.ts';
-import { DomainError } from '../../errors.ts';
+import type { Predictor } from '../domain/explain/model.ts';
+import { DomainError } from '../errors.ts';
 
 /** How the model's outputs map onto an evaluation (all optional: sensible defaults from the graph). */
 export interface OnnxOptions {

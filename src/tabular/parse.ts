@@ -4,10 +4,10 @@ import { finished } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import { CsvError, parse } from 'csv-parse';
 import { parquetReadObjects } from 'hyparquet';
-import { specProblems, type EvaluationData, type EvaluationSpec } from '../../domain/metrics/evaluate.ts';
-import { DomainError } from '../../errors.ts';
-import { findTooDeep, MAX_JSON_DEPTH, TOO_DEEP } from '../../lib/depth.ts';
-import { createProfiler, type DataProfile } from '../../domain/metrics/data-profile.ts';
+import { specProblems, type EvaluationData, type EvaluationSpec } from '../domain/metrics/evaluate.ts';
+import { DomainError } from '../errors.ts';
+import { findTooDeep, MAX_JSON_DEPTH, TOO_DEEP } from '../lib/depth.ts';
+import { createProfiler, type DataProfile } from '../domain/metrics/data-profile.ts';
 
 export type DataFormat = 'csv' | 'jsonl' | 'parquet';
 

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { DEFAULT_EXPLAIN, explainModel, type ExplainOptions } from '../../domain/explain/explain.ts';
-import { predictAll } from '../../domain/explain/model.ts';
-import { EXACT_SHAPLEY_MAX_FEATURES } from '../../domain/explain/shapley.ts';
-import type { Scorer } from '../../domain/explain/importance.ts';
-import type { DataProfile } from '../../domain/metrics/data-profile.ts';
-import { evaluate, type EvaluationData, type EvaluationSpec } from '../../domain/metrics/evaluate.ts';
-import { DomainError } from '../../errors.ts';
+import { DEFAULT_EXPLAIN, explainModel, type ExplainOptions } from '../domain/explain/explain.ts';
+import { predictAll } from '../domain/explain/model.ts';
+import { EXACT_SHAPLEY_MAX_FEATURES } from '../domain/explain/shapley.ts';
+import type { Scorer } from '../domain/explain/importance.ts';
+import type { DataProfile } from '../domain/metrics/data-profile.ts';
+import { evaluate, type EvaluationData, type EvaluationSpec } from '../domain/metrics/evaluate.ts';
+import { DomainError } from '../errors.ts';
 import { loadOnnx, type LoadedModel, type OnnxOptions } from './onnx.ts';
 
 /** Most synthetic rows one explanation may ask the model for (coalitions x explained x background). */

@@ -1,12 +1,12 @@
 import type { RequestContext } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import type { Principal } from '../../domain/authz.ts';
-import type { PasswordGuard } from '../identity/password-guard.ts';
+import type { PasswordGuard } from './password-guard.ts';
 import { DomainError } from '../../errors.ts';
-import { hashSecret, verifyPassword } from '../identity/credentials.ts';
-import { parseScopes, type IdentityRepo } from '../identity/identity.repo.ts';
+import { hashSecret, verifyPassword } from './credentials.ts';
+import { parseScopes, type IdentityRepo } from './identity.repo.ts';
 import type { Reauthentication } from '../../domain/lifecycle/manifest.ts';
-import type { SigningCredentials } from './signing.service.ts';
+import type { SigningCredentials } from '../lifecycle/signing.service.ts';
 
 const refused = (why: string) => new DomainError('reauthentication_failed', `the signature was not recorded: ${why}`);
 
