@@ -1,8 +1,10 @@
 import type { Executor, Tx } from '../db/database.ts';
 import type { App } from '../http/app-types.ts';
+import { notFound } from '../errors.ts';
 import { datasetRepo } from './datasets/datasets.repo.ts';
 import { datasetRoutes } from './datasets/datasets.routes.ts';
 import { createDatasetService } from './datasets/datasets.service.ts';
+import { isUuid } from './common/common.schema.ts';
 import type { Feature, FeatureDeps } from './feature.ts';
 import { modelRepo } from './models/models.repo.ts';
 import { modelRoutes, type ModelHealth } from './models/models.routes.ts';
@@ -14,6 +16,8 @@ import { createVersionCache, noVersionCache } from './versions/version-cache.ts'
 import { versionRepo } from './versions/versions.repo.ts';
 import { versionRoutes } from './versions/versions.routes.ts';
 import { createVersionService } from './versions/versions.service.ts';
+
+const USE_CASE_ROUTES = '/api/v1/use-cases/:id';
 
 export interface InventoryDeps extends FeatureDeps {
   /** Cache version reads in-process: only where this process sees every write (embedded SQLite). */
@@ -47,6 +51,16 @@ export function createInventoryFeature({ versionCache, teams, modelHealth, ...ba
   return {
     services,
     routes: (api: App) => {
+      // `/use-cases/{id}/...` anywhere in the API (assessment, lifecycle, incidents, KPIs...) takes the
+      // use case's name as well as its id: the name is resolved here, before the route's validation.
+      api.addHook('preValidation', async (request) => {
+        if (!request.routeOptions.url?.startsWith(USE_CASE_ROUTES)) return;
+        const params = request.params as { id?: string };
+        if (params.id === undefined || isUuid(params.id)) return;
+        const found = await useCaseRepo.resolve(base.db, params.id);
+        if (!found) throw notFound('use case', params.id);
+        params.id = found.id;
+      });
       useCaseRoutes(api, services);
       modelRoutes(api, { ...services, ...(modelHealth ? { health: modelHealth } : {}) });
       versionRoutes(api, services);

@@ -1,0 +1,63 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call, expectProblem, seedUser, useCaseBody, useTestApp } from '../helpers/app.ts';
+import { DB_KINDS, skipReason } from '../helpers/db.ts';
+import { creditScoring } from '../helpers/policy.ts';
+
+// Every `/use-cases/{id}/...` route takes the use case's name as well as its id.
+describe.each(DB_KINDS)('use cases named by name in every route on %s', (kind) => {
+  describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
+    const t = useTestApp(kind, { teams: ['lending'] });
+    let id = '';
+    let owner = '';
+    beforeAll(async () => {
+      owner = await seedUser(t.app, 'olga', [{ scope: 'lending', role: 'business-stakeholder' }]);
+      id = (
+        await call(t.app, {
+          method: 'POST',
+          url: '/api/v1/use-cases',
+          body: useCaseBody('credit-scoring', { ownerTeam: 'lending' }),
+        })
+      ).body.id;
+    });
+
+    it('assesses, reads requirements, lifecycle, signatures and documents by name, the same as by id', async () => {
+      const assessed = await call(t.app, {
+        method: 'PUT',
+        url: '/api/v1/use-cases/credit-scoring/assessment',
+        body: { answers: creditScoring },
+      });
+      expect(assessed.status).toBe(200);
+      expect(assessed.body.useCaseId).toBe(id);
+      for (const path of ['requirements', 'lifecycle', 'assessment', 'signatures']) {
+        const byName = await call(t.app, { method: 'GET', url: `/api/v1/use-cases/credit-scoring/${path}` });
+        const byId = await call(t.app, { method: 'GET', url: `/api/v1/use-cases/${id}/${path}` });
+        expect(byName.status, path).toBe(200);
+        expect(byName.body, path).toEqual(byId.body);
+      }
+      const doc = await call(t.app, {
+        method: 'POST',
+        url: '/api/v1/use-cases/credit-scoring/documents',
+        token: owner,
+        body: { kind: 'business-case', title: 'Business case', content: '# Why' },
+      });
+      expect(doc.status).toBe(201);
+    });
+
+    it('answers 404 naming an unknown use case, and 400 for a malformed reference', async () => {
+      const unknown = await call(t.app, { method: 'GET', url: '/api/v1/use-cases/no-such-use-case/requirements' });
+      expectProblem(unknown, 404, 'not_found');
+      expect(unknown.body.detail).toMatch(/no-such-use-case/);
+      expectProblem(
+        await call(t.app, {
+          method: 'PUT',
+          url: '/api/v1/use-cases/no-such-use-case/assessment',
+          body: { answers: {} },
+        }),
+        404,
+        'not_found',
+      );
+      const malformed = await call(t.app, { method: 'GET', url: `/api/v1/use-cases/${'%20'.repeat(3)}/lifecycle` });
+      expect([400, 404]).toContain(malformed.status);
+    });
+  });
+});
