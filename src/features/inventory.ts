@@ -18,6 +18,7 @@ import { versionRoutes } from './versions/versions.routes.ts';
 import { createVersionService } from './versions/versions.service.ts';
 
 const USE_CASE_ROUTES = '/api/v1/use-cases/:id';
+const FILTERED_BY_USE_CASE = new Set(['/api/v1/alerts', '/api/v1/incidents']);
 
 export interface InventoryDeps extends FeatureDeps {
   /** Cache version reads in-process: only where this process sees every write (embedded SQLite). */
@@ -53,13 +54,20 @@ export function createInventoryFeature({ versionCache, teams, modelHealth, ...ba
     routes: (api: App) => {
       // `/use-cases/{id}/...` anywhere in the API (assessment, lifecycle, incidents, KPIs...) takes the
       // use case's name as well as its id: the name is resolved here, before the route's validation.
+      // So do the `useCase` filters of the alert and incident lists.
+      const resolve = async (ref: string) => {
+        const found = await useCaseRepo.resolve(base.db, ref);
+        if (!found) throw notFound('use case', ref);
+        return found.id;
+      };
       api.addHook('preValidation', async (request) => {
-        if (!request.routeOptions.url?.startsWith(USE_CASE_ROUTES)) return;
+        const url = request.routeOptions.url ?? '';
         const params = request.params as { id?: string };
-        if (params.id === undefined || isUuid(params.id)) return;
-        const found = await useCaseRepo.resolve(base.db, params.id);
-        if (!found) throw notFound('use case', params.id);
-        params.id = found.id;
+        if (url.startsWith(USE_CASE_ROUTES) && params.id !== undefined && !isUuid(params.id))
+          params.id = await resolve(params.id);
+        const query = request.query as { useCase?: unknown };
+        if (FILTERED_BY_USE_CASE.has(url) && typeof query.useCase === 'string' && !isUuid(query.useCase))
+          query.useCase = await resolve(query.useCase);
       });
       useCaseRoutes(api, services);
       modelRoutes(api, { ...services, ...(modelHealth ? { health: modelHealth } : {}) });

@@ -43,6 +43,16 @@ describe.each(DB_KINDS)('use cases named by name in every route on %s', (kind) =
       expect(doc.status).toBe(201);
     });
 
+    it('filters alerts and incidents by use-case name', async () => {
+      for (const list of ['alerts', 'incidents']) {
+        const byName = await call(t.app, { method: 'GET', url: `/api/v1/${list}?useCase=credit-scoring` });
+        const byId = await call(t.app, { method: 'GET', url: `/api/v1/${list}?useCase=${id}` });
+        expect(byName.status, list).toBe(200);
+        expect(byName.body, list).toEqual(byId.body);
+        expectProblem(await call(t.app, { method: 'GET', url: `/api/v1/${list}?useCase=nope` }), 404, 'not_found');
+      }
+    });
+
     it('answers 404 naming an unknown use case, and 400 for a malformed reference', async () => {
       const unknown = await call(t.app, { method: 'GET', url: '/api/v1/use-cases/no-such-use-case/requirements' });
       expectProblem(unknown, 404, 'not_found');
