@@ -8,6 +8,7 @@ import type { VerifyReport } from '../domain/audit-verify.ts';
 import { exportAudit, verifyDatabase, verifyExportFile, type TrustedKey } from '../features/audit/audit-export.ts';
 import { defaultOrigin, loadOrCreateSigner } from '../features/audit/signing-key.ts';
 import { UsageError } from './client.ts';
+import { progress } from './prompt.ts';
 
 /** `--public-key`: a verifier key string (name+id+base64), or a file holding one or a PEM public key. */
 function trustedKey(spec: string, origin: string | undefined): TrustedKey {
@@ -93,7 +94,12 @@ export function auditCommands(program: Command): void {
       const signer = loadOrCreateSigner(config.audit.keyFile, config.audit.origin);
       const database = openDatabase(config.database);
       try {
-        const res = await exportAudit(database.db, o.out, signer);
+        let bar: ReturnType<typeof progress> | undefined;
+        const res = await exportAudit(database.db, o.out, signer, {
+          total: (events) => (bar = progress(`exporting ${events} events`, events, false)),
+          written: (n) => bar?.add(n),
+        });
+        bar?.end();
         process.stdout.write(
           `exported ${res.events} events and ${res.checkpoints} checkpoints to ${o.out}\nverify with: steward audit verify --file ${o.out} --public-key '${signer.verifierKey}'\n`,
         );

@@ -104,6 +104,8 @@ export async function exportAudit(
   db: Executor,
   file: string,
   key: TrustedKey & { verifierKey: string; publicKeyPem: string },
+  /** Told how many events there are, then how many were written after each chunk (for a progress bar). */
+  progress: { total(events: number): void; written(events: number): void } = { total() {}, written() {} },
 ): Promise<{ events: number; checkpoints: number }> {
   const out = createWriteStream(file, { flags: 'wx' });
   const write = async (line: string) => {
@@ -125,10 +127,12 @@ export async function exportAudit(
     }),
   );
   for (const c of checkpoints) await write(JSON.stringify({ type: 'checkpoint', treeSize: c.treeSize, note: c.note }));
+  progress.total(size);
   let events = 0;
   for await (const rows of storedLeaves(db, 0, size)) {
     for (const { leaf } of rows) await write(leaf);
     events += rows.length;
+    progress.written(rows.length);
   }
   out.end();
   await once(out, 'finish');
