@@ -6,6 +6,8 @@ export type Transact = (<T>(fn: (tx: Tx) => Promise<T>) => Promise<T>) & {
   /**
    * Runs `fn` once the command running in `tx` has committed, before its caller is answered; never
    * when the command rolls back. A failing `fn` cannot undo the commit: it is reported, not thrown.
+   * Like a command, `fn` must not call transact() itself: on SQLite it runs while the group commit
+   * drains, so it would wait for itself.
    */
   afterCommit(tx: Tx, fn: AfterCommitFn): void;
 };

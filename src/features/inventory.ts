@@ -1,5 +1,6 @@
 import type { Executor, Tx } from '../db/database.ts';
 import type { App } from '../http/app-types.ts';
+import { can } from '../domain/authz.ts';
 import { notFound } from '../errors.ts';
 import { datasetRepo } from './datasets/datasets.repo.ts';
 import { datasetRoutes } from './datasets/datasets.routes.ts';
@@ -61,6 +62,9 @@ export function createInventoryFeature({ versionCache, teams, modelHealth, ...ba
         return found.id;
       };
       api.addHook('preValidation', async (request) => {
+        // Only for callers who may read the inventory: a name that resolves or not must tell nobody
+        // else whether it exists (the id form gives them a 400 for the name, as before).
+        if (!request.principal || !can(request.principal, 'inventory:read')) return;
         const url = request.routeOptions.url ?? '';
         const params = request.params as { id?: string };
         if (url.startsWith(USE_CASE_ROUTES) && params.id !== undefined && !isUuid(params.id))

@@ -53,6 +53,19 @@ describe.each(DB_KINDS)('use cases named by name in every route on %s', (kind) =
       }
     });
 
+    it('tells a caller who may not read the inventory nothing about which names exist', async () => {
+      const nobody = await seedUser(t.app, 'nobody', []);
+      for (const name of ['credit-scoring', 'no-such-use-case']) {
+        const res = await call(t.app, {
+          method: 'POST',
+          url: `/api/v1/use-cases/${name}/documents`,
+          token: nobody,
+          body: { kind: 'business-case', title: 'x', content: 'x' },
+        });
+        expectProblem(res, 400, 'validation_failed');
+      }
+    });
+
     it('answers 404 naming an unknown use case, and 400 for a malformed reference', async () => {
       const unknown = await call(t.app, { method: 'GET', url: '/api/v1/use-cases/no-such-use-case/requirements' });
       expectProblem(unknown, 404, 'not_found');
