@@ -1,11 +1,10 @@
 import type { Executor, Tx } from '../db/database.ts';
 import type { App } from '../http/app-types.ts';
 import { can } from '../domain/authz.ts';
-import { notFound } from '../errors.ts';
 import { datasetRepo } from './datasets/datasets.repo.ts';
 import { datasetRoutes } from './datasets/datasets.routes.ts';
 import { createDatasetService } from './datasets/datasets.service.ts';
-import { isUuid } from './common/common.schema.ts';
+import { isUuid, NAME_PATTERN } from './common/common.schema.ts';
 import type { Feature, FeatureDeps } from './feature.ts';
 import { modelRepo } from './models/models.repo.ts';
 import { modelRoutes, type ModelHealth } from './models/models.routes.ts';
@@ -19,6 +18,7 @@ import { versionRoutes } from './versions/versions.routes.ts';
 import { createVersionService } from './versions/versions.service.ts';
 
 const USE_CASE_ROUTES = '/api/v1/use-cases/:id';
+const NAME = new RegExp(`^${NAME_PATTERN}`);
 const FILTERED_BY_USE_CASE = new Set(['/api/v1/alerts', '/api/v1/incidents']);
 
 export interface InventoryDeps extends FeatureDeps {
@@ -55,11 +55,11 @@ export function createInventoryFeature({ versionCache, teams, modelHealth, ...ba
     routes: (api: App) => {
       // `/use-cases/{id}/...` anywhere in the API (assessment, lifecycle, incidents, KPIs...) takes the
       // use case's name as well as its id: the name is resolved here, before the route's validation.
-      // So do the `useCase` filters of the alert and incident lists.
+      // So do the `useCase` filters of the alert and incident lists. A reference that names no use
+      // case is left as it is, for the route's own validation to refuse.
       const resolve = async (ref: string) => {
-        const found = await useCaseRepo.resolve(base.db, ref);
-        if (!found) throw notFound('use case', ref);
-        return found.id;
+        if (!NAME.test(ref)) return ref;
+        return (await useCaseRepo.resolve(base.db, ref))?.id ?? ref;
       };
       api.addHook('preValidation', async (request) => {
         // Only for callers who may read the inventory: a name that resolves or not must tell nobody

@@ -49,7 +49,11 @@ describe.each(DB_KINDS)('use cases named by name in every route on %s', (kind) =
         const byId = await call(t.app, { method: 'GET', url: `/api/v1/${list}?useCase=${id}` });
         expect(byName.status, list).toBe(200);
         expect(byName.body, list).toEqual(byId.body);
-        expectProblem(await call(t.app, { method: 'GET', url: `/api/v1/${list}?useCase=nope` }), 404, 'not_found');
+        expectProblem(
+          await call(t.app, { method: 'GET', url: `/api/v1/${list}?useCase=nope` }),
+          400,
+          'validation_failed',
+        );
       }
     });
 
@@ -66,21 +70,22 @@ describe.each(DB_KINDS)('use cases named by name in every route on %s', (kind) =
       }
     });
 
-    it('answers 404 naming an unknown use case, and 400 for a malformed reference', async () => {
-      const unknown = await call(t.app, { method: 'GET', url: '/api/v1/use-cases/no-such-use-case/requirements' });
-      expectProblem(unknown, 404, 'not_found');
-      expect(unknown.body.detail).toMatch(/no-such-use-case/);
+    it('refuses a name that is no use case, and a malformed reference, as invalid (400)', async () => {
+      for (const url of [
+        '/api/v1/use-cases/no-such-use-case/requirements',
+        `/api/v1/use-cases/${'%20'.repeat(3)}/lifecycle`,
+        '/api/v1/use-cases/a%01b/lifecycle',
+      ])
+        expectProblem(await call(t.app, { method: 'GET', url }), 400, 'validation_failed');
       expectProblem(
         await call(t.app, {
           method: 'PUT',
           url: '/api/v1/use-cases/no-such-use-case/assessment',
           body: { answers: {} },
         }),
-        404,
-        'not_found',
+        400,
+        'validation_failed',
       );
-      const malformed = await call(t.app, { method: 'GET', url: `/api/v1/use-cases/${'%20'.repeat(3)}/lifecycle` });
-      expect([400, 404]).toContain(malformed.status);
     });
   });
 });
