@@ -286,6 +286,28 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
       await b.page.getByRole('heading', { name: 'User ada' }).waitFor();
     });
 
+    it('routes a self-granted independent role to a second administrator', async () => {
+      // ada is still signed in from the previous journey.
+      await b.page.getByRole('link', { name: 'Admin' }).click();
+      await b.page.getByLabel('Role to grant ada').selectOption('risk-audit');
+      await b.page
+        .getByRole('row', { name: /User ada/ })
+        .getByRole('button', { name: 'Grant' })
+        .click();
+      await b.page.getByRole('status').filter({ hasText: 'another administrator has to confirm it' }).waitFor();
+      expect(await b.page.getByRole('row', { name: /User ada/ }).textContent()).not.toContain('risk-audit@*');
+      await seedUser(t.app, 'bea', [{ scope: '*', role: 'admin' }]);
+      await b.page.getByRole('button', { name: 'Sign out' }).click();
+      await signIn('bea');
+      await b.page.getByRole('link', { name: 'Admin' }).click();
+      const request = b.page.getByRole('row', { name: 'Grant of risk-audit in * for ada' });
+      expect(await request.textContent()).toContain('User ada');
+      await a11y('admin role grants');
+      await request.getByRole('button', { name: 'Confirm' }).click();
+      await b.page.getByRole('status').filter({ hasText: 'Confirmed: risk-audit in * for ada' }).waitFor();
+      await expect.poll(() => b.page.getByRole('row', { name: /User ada/ }).textContent()).toContain('risk-audit@*');
+    });
+
     it('finds the model in the inventory by search, and shows the inbox', async () => {
       await b.page.getByRole('link', { name: 'Inventory' }).click();
       await b.page.getByRole('searchbox').fill('churn');

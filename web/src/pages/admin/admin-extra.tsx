@@ -31,12 +31,18 @@ export function UserActions({
   const [role, setRole] = useState<Role>('viewer');
   const [scope, setScope] = useState('*');
   const [otp, setOtp] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const act = useAction(
     async (what: 'grant' | 'revoke' | 'disable' | 'enable' | 'reset', revoke?: { scope: string; role: string }) => {
       const path = { username };
-      if (what === 'grant')
-        ok(await api.POST('/api/v1/users/{username}/roles', { params: { path }, body: { scope, role } }));
-      else if (what === 'revoke' && revoke)
+      setNotice(null);
+      if (what === 'grant') {
+        const res = await api.POST('/api/v1/users/{username}/roles', { params: { path }, body: { scope, role } });
+        ok(res);
+        // 202: a role that signs as independent, granted to oneself, waits for a second administrator.
+        if (res.response.status === 202)
+          setNotice(`${role} in ${scope} for ${username} is requested: another administrator has to confirm it`);
+      } else if (what === 'revoke' && revoke)
         ok(
           await api.DELETE('/api/v1/users/{username}/roles/{scope}/{role}', {
             params: { path: { username, scope: revoke.scope, role: revoke.role as Role } },
@@ -96,6 +102,11 @@ export function UserActions({
           New one-time password
         </button>
       </div>
+      {notice && (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      )}
       {otp && (
         <p className="notice" role="status">
           One-time password for {username} (shown once): <code>{otp}</code>
@@ -103,6 +114,72 @@ export function UserActions({
       )}
       <Problem error={act.error} />
     </div>
+  );
+}
+
+/**
+ * Role grants awaiting a second administrator (only those the signed-in administrator may confirm):
+ * granting oneself a role that signs as independent needs four eyes.
+ */
+export function GrantRequests({ people, onConfirmed }: { people: Record<string, string>; onConfirmed: () => void }) {
+  const requests = useLoad(async () => ok(await api.GET('/api/v1/role-grants')).items, []);
+  const [done, setDone] = useState<string | null>(null);
+  const confirm = useAction(async (id: string, what: string) => {
+    setDone(null);
+    ok(await api.POST('/api/v1/role-grants/{id}/confirmation', { params: { path: { id } } }));
+    setDone(`Confirmed: ${what}`);
+    requests.reload();
+    onConfirmed();
+  });
+  const name = (id: string | null) => (id ? (people[id] ?? 'an administrator') : 'the system');
+  return (
+    <Section title="Role grants awaiting a second administrator">
+      <Async state={requests}>
+        {(items) =>
+          items.length === 0 ? (
+            <p className="sub">No role grant is waiting for you.</p>
+          ) : (
+            <table className="grid">
+              <thead>
+                <tr>
+                  <th scope="col">Grantee</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Asked by</th>
+                  <th scope="col">Asked</th>
+                  <th scope="col">Action</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((r) => {
+                  const what = `${r.role} in ${r.scope} for ${r.username}`;
+                  return (
+                    <tr key={r.id} aria-label={`Grant of ${what}`}>
+                      <td>{r.username}</td>
+                      <td>
+                        {r.role}@{r.scope}
+                      </td>
+                      <td>{name(r.requestedBy)}</td>
+                      <td>{when(r.requestedAt)}</td>
+                      <td>
+                        <button type="button" className="secondary" onClick={() => void confirm.act(r.id, what)}>
+                          Confirm
+                        </button>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          )
+        }
+      </Async>
+      <Problem error={confirm.error} />
+      {done && (
+        <p className="notice" role="status">
+          {done}
+        </p>
+      )}
+    </Section>
   );
 }
 

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import { Async, Badge, Field, Problem, Section, Tabs, when } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
-import { ROLES, UserActions, Webhooks, type Role } from './admin-extra.tsx';
+import { GrantRequests, ROLES, UserActions, Webhooks, type Role } from './admin-extra.tsx';
 import { Tokens } from '../../components/tokens.tsx';
 
 const TABS = ['Users', 'Teams', 'Tokens', 'Webhooks'];
@@ -32,6 +32,8 @@ function Users() {
   const [role, setRole] = useState<Role>('viewer');
   const [scope, setScope] = useState('*');
   const [created, setCreated] = useState<string | null>(null);
+  // Bumped when a grant is requested, so the list of grants awaiting confirmation reloads.
+  const [grants, setGrants] = useState(0);
   const create = useAction(async () => {
     const res = ok(await api.POST('/api/v1/users', { body: { username, displayName, roles: [{ scope, role }] } }));
     setCreated(
@@ -65,7 +67,15 @@ function Users() {
                       <div className="sub">{u.username}</div>
                     </td>
                     <td>
-                      <UserActions username={u.username} status={u.status} roles={u.roles} onChanged={users.reload} />
+                      <UserActions
+                        username={u.username}
+                        status={u.status}
+                        roles={u.roles}
+                        onChanged={() => {
+                          users.reload();
+                          setGrants((n) => n + 1);
+                        }}
+                      />
                     </td>
                     <td>
                       <Badge value={u.status} tone={u.status === 'active' ? 'good' : 'bad'} />
@@ -78,6 +88,11 @@ function Users() {
           )}
         </Async>
       </Section>
+      <GrantRequests
+        key={grants}
+        people={Object.fromEntries((users.data ?? []).map((u) => [u.id, u.displayName]))}
+        onConfirmed={users.reload}
+      />
       <Section title="Create a user">
         <form
           className="form inline"
