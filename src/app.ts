@@ -17,6 +17,7 @@ import { createIdentityFeature } from './features/identity/index.ts';
 import { DEFAULT_AUTH_LIMITS, type AuthLimits } from './features/identity/password-guard.ts';
 import { createInventoryFeature, inventoryReaders } from './features/inventory.ts';
 import { createLifecycleFeature, useCaseEvidence } from './features/lifecycle/index.ts';
+import { createMetricsFeature } from './features/metrics/index.ts';
 import { createMlflowFeature } from './features/mlflow/index.ts';
 import { createModelHealthReader, createMonitoringFeature, oversightHolds } from './features/monitoring/index.ts';
 import { createOverviewFeature } from './features/overview/index.ts';
@@ -28,6 +29,8 @@ import { installAuth } from './http/auth.ts';
 import { registerConsole } from './http/console.ts';
 import { registerDocs } from './http/docs.ts';
 import { installProblemHandlers } from './http/problem.ts';
+import { installRequestMetrics } from './http/request-metrics.ts';
+import { parseAllowList } from './domain/internal-addresses.ts';
 import { checkJsonBody } from './http/body-checks.ts';
 import { createLocalQueue, createPgBossQueue } from './jobs/queue.ts';
 import { randomIds, type IdSource } from './lib/ids.ts';
@@ -46,6 +49,7 @@ export interface AppOptions {
         | 'consoleDir'
         | 'webhookAllowHosts'
         | 'signTokenMaxHours'
+        | 'metrics'
       >
     >;
   database: DatabaseHandle;
@@ -200,6 +204,16 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     systemContext,
     queue,
   });
+  const metrics = createMetricsFeature({
+    db,
+    clock,
+    pool: opts.database.pool,
+    jobs: () => queue.stats(),
+    access: {
+      token: opts.config.metrics?.token,
+      allow: parseAllowList(opts.config.metrics?.allow ?? ['127.0.0.1', '::1']),
+    },
+  });
 
   const features: Feature<unknown>[] = [
     auditFeature,
@@ -212,6 +226,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     lifecycle,
     monitoring,
     mlflow,
+    metrics,
   ];
   for (const f of features) f.on?.(events);
   events.seal();
@@ -219,6 +234,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   const { authn, limiter, limits, passwords } = identity.services;
   installAuth(app, { authn, limiter, limits, passwords });
+  installRequestMetrics(app, metrics.services.metrics.observeRequest);
   await registerDocs(app, VERSION);
   for (const f of features) for (const schema of f.schemas ?? []) app.addSchema(schema);
   healthRoutes(app, opts.database);

@@ -42,6 +42,20 @@ const EnvSchema = Type.Object({
         'comma-separated host names, IP addresses and CIDR blocks webhooks may target although internal (loopback, private, link-local, ...); default: none',
     }),
   ),
+  STEWARD_METRICS_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 24,
+      maxLength: 256,
+      pattern: '^\\S+$',
+      description: 'bearer token Prometheus presents to scrape GET /metrics (then required from every address)',
+    }),
+  ),
+  STEWARD_METRICS_ALLOW: Type.Optional(
+    Type.String({
+      description:
+        'comma-separated IP addresses and CIDR blocks that may scrape GET /metrics without a token (default: 127.0.0.1,::1)',
+    }),
+  ),
   STEWARD_BOOTSTRAP_TOKEN: Type.Optional(Type.String({ minLength: 24, maxLength: 256, pattern: '^\\S+$' })),
   STEWARD_AUDIT_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
   STEWARD_AUDIT_ORIGIN: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\s+]+$' })),
@@ -100,6 +114,8 @@ export interface Config {
   artifacts: { roots: (string | { dir: string; team: string })[]; hosts: string[] };
   /** Internal hosts, addresses and CIDR blocks webhook deliveries may reach nonetheless. */
   webhookAllowHosts: string[];
+  /** Who may scrape GET /metrics: a bearer token, or (without one) these addresses and blocks. */
+  metrics: { token: string | undefined; allow: string[] };
   /** Installed as the first admin's API token when the database has no users yet. */
   bootstrapToken: string | undefined;
   audit: { keyFile: string; origin: string | undefined };
@@ -182,6 +198,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError([
       `STEWARD_WEBHOOK_ALLOW_HOSTS has ${badHosts.map((h) => `'${h}'`).join(', ')}, which is neither a host name, an IP address nor a CIDR block`,
     ]);
+  const metricsAllow = (e.STEWARD_METRICS_ALLOW ?? '127.0.0.1,::1')
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
+  const badAllow = metricsAllow.filter((a) => parseAllowList([a]).blocks.length === 0);
+  if (badAllow.length > 0)
+    throw new ConfigError([
+      `STEWARD_METRICS_ALLOW has ${badAllow.map((h) => `'${h}'`).join(', ')}, which is neither an IP address nor a CIDR block`,
+    ]);
   const dataDir = resolve(e.STEWARD_DATA_DIR);
   const url = e.STEWARD_DATABASE_URL;
   let database: Config['database'];
@@ -211,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .filter(Boolean),
     },
     webhookAllowHosts,
+    metrics: { token: e.STEWARD_METRICS_TOKEN, allow: metricsAllow },
     bootstrapToken: e.STEWARD_BOOTSTRAP_TOKEN,
     audit: {
       keyFile: resolve(e.STEWARD_AUDIT_KEY_FILE ?? resolve(dataDir, 'audit-signing-key.pem')),

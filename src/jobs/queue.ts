@@ -15,6 +15,8 @@ export interface JobQueue {
   work(name: string, handler: JobHandler): void;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Jobs waiting (including retries) and running, for the metrics gauges. */
+  stats(): Promise<{ queued: number; active: number }>;
 }
 
 export interface QueueOptions {
@@ -67,6 +69,9 @@ export function createLocalQueue(options: QueueOptions): JobQueue {
     async start() {
       started = true;
       pump();
+    },
+    async stats() {
+      return { queued: pending.size, active: running };
     },
     stop() {
       stopping ??= running === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
@@ -122,6 +127,15 @@ export function createPgBossQueue(pool: pg.Pool, options: QueueOptions & { schem
           },
         );
       }
+    },
+    async stats() {
+      // Across every replica: pg-boss keeps its jobs in one table of its schema.
+      const r = await pool.query<{ state: string; n: string }>(
+        `SELECT state, count(*)::text AS n FROM ${options.schema}.job WHERE state IN ('created', 'retry', 'active') GROUP BY state`,
+      );
+      const count = (states: string[]) =>
+        r.rows.filter((x) => states.includes(x.state)).reduce((a, x) => a + Number(x.n), 0);
+      return { queued: count(['created', 'retry']), active: count(['active']) };
     },
     async stop() {
       if (started) await stopped(boss);

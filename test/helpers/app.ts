@@ -46,6 +46,8 @@ export function useTestApp(
     monitoring?: AppOptions['monitoring'];
     mlflow?: Partial<NonNullable<AppOptions['config']['mlflow']>>;
     consoleDir?: string;
+    /** Who may scrape /metrics (default: loopback, no token). */
+    metrics?: AppOptions['config']['metrics'];
   } = {},
 ): TestApp {
   const t = {} as TestApp;
@@ -65,6 +67,7 @@ export function useTestApp(
         ...(options.artifacts ? { artifacts: options.artifacts } : {}),
         ...(options.webhookAllowHosts ? { webhookAllowHosts: options.webhookAllowHosts } : {}),
         ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
+        ...(options.metrics ? { metrics: options.metrics } : {}),
         ...(options.mlflow
           ? { mlflow: { ...options.mlflow, registrationChecks: options.mlflow.registrationChecks ?? false } }
           : {}),

@@ -35,4 +35,16 @@ describe('configuration', () => {
     expect(problems).toMatch(/STEWARD_DATABASE_URL/);
     expect(problems).toMatch(/STEWARD_LOG_LEVEL/);
   });
+
+  it('reads who may scrape /metrics, and refuses an allow list that is not addresses', () => {
+    expect(loadConfig({}).metrics).toEqual({ token: undefined, allow: ['127.0.0.1', '::1'] });
+    expect(loadConfig({ STEWARD_METRICS_ALLOW: '10.0.0.0/8, 192.168.1.7' }).metrics.allow).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.7',
+    ]);
+    expect(() => loadConfig({ STEWARD_METRICS_ALLOW: '10.0.0.0/8,prometheus.internal' })).toThrow(
+      /STEWARD_METRICS_ALLOW has 'prometheus.internal'/,
+    );
+    expect(() => loadConfig({ STEWARD_METRICS_TOKEN: 'short' })).toThrow(ConfigError);
+  });
 });
