@@ -7,6 +7,7 @@ import { systemContext } from './context.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import { createTransact } from './db/transact.ts';
 import { createDomainEventBus } from './events.ts';
+import { createAdmissionFeature } from './features/admission/index.ts';
 import { createAuditFeature, createRefusalLog } from './features/audit/index.ts';
 import type { AuditSigner } from './features/audit/signing-key.ts';
 import { createEvidenceFeature } from './features/evidence/index.ts';
@@ -50,6 +51,7 @@ export interface AppOptions {
         | 'webhookAllowHosts'
         | 'signTokenMaxHours'
         | 'metrics'
+        | 'admission'
       >
     >;
   database: DatabaseHandle;
@@ -204,6 +206,20 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     systemContext,
     queue,
   });
+  const admission = createAdmissionFeature({
+    db,
+    transact,
+    audit,
+    check: lifecycle.services.lifecycle.check,
+    version: async (exec, model, version) => {
+      const v = await inventoryReaders.version(exec, model, version);
+      if (!v) return undefined;
+      const env = v.environment as { imageDigest?: string } | null;
+      return { id: v.id, imageDigest: env?.imageDigest ?? null };
+    },
+    deployable: inventoryReaders.deployable,
+    namespaces: opts.config.admission?.namespaces ?? {},
+  });
   const metrics = createMetricsFeature({
     db,
     clock,
@@ -226,6 +242,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     lifecycle,
     monitoring,
     mlflow,
+    admission,
     metrics,
   ];
   for (const f of features) f.on?.(events);

@@ -56,6 +56,14 @@ const EnvSchema = Type.Object({
         'comma-separated IP addresses and CIDR blocks that may scrape GET /metrics without a token (default: 127.0.0.1,::1)',
     }),
   ),
+  STEWARD_ADMISSION_NAMESPACES: Type.Optional(
+    Type.String({
+      pattern:
+        '^[a-z0-9-]+=(development|preproduction|production)(,[a-z0-9-]+=(development|preproduction|production))*$',
+      description:
+        'comma-separated namespace=environment pairs: the environment of workloads in that namespace that do not annotate steward.dev/environment',
+    }),
+  ),
   STEWARD_BOOTSTRAP_TOKEN: Type.Optional(Type.String({ minLength: 24, maxLength: 256, pattern: '^\\S+$' })),
   STEWARD_AUDIT_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
   STEWARD_AUDIT_ORIGIN: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\s+]+$' })),
@@ -116,6 +124,8 @@ export interface Config {
   webhookAllowHosts: string[];
   /** Who may scrape GET /metrics: a bearer token, or (without one) these addresses and blocks. */
   metrics: { token: string | undefined; allow: string[] };
+  /** Kubernetes admission: the environment of each namespace whose workloads do not annotate one. */
+  admission: { namespaces: Record<string, string> };
   /** Installed as the first admin's API token when the database has no users yet. */
   bootstrapToken: string | undefined;
   audit: { keyFile: string; origin: string | undefined };
@@ -237,6 +247,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     webhookAllowHosts,
     metrics: { token: e.STEWARD_METRICS_TOKEN, allow: metricsAllow },
+    admission: {
+      namespaces: Object.fromEntries(
+        (e.STEWARD_ADMISSION_NAMESPACES ?? '')
+          .split(',')
+          .filter(Boolean)
+          .map((pair) => pair.split('=') as [string, string]),
+      ),
+    },
     bootstrapToken: e.STEWARD_BOOTSTRAP_TOKEN,
     audit: {
       keyFile: resolve(e.STEWARD_AUDIT_KEY_FILE ?? resolve(dataDir, 'audit-signing-key.pem')),

@@ -102,6 +102,9 @@ export const inventoryReaders = {
   },
   /** A version's definition, read in the caller's transaction. */
   version: (exec: Executor, model: string, version: number) => versionRepo.get(exec, model, version),
+  /** Versions a workload's image digests or artefact URIs identify (admission control). */
+  deployable: (exec: Executor, by: { imageDigests: string[]; artifactUris: string[] }) =>
+    versionRepo.findByDeployable(exec, by),
   /** Takes the version's row lock (serialising evidence with signatures and promotions). */
   lockVersion: (tx: Tx, model: string, version: number) => versionRepo.lock(tx, model, version),
 };

@@ -48,6 +48,7 @@ export function useTestApp(
     consoleDir?: string;
     /** Who may scrape /metrics (default: loopback, no token). */
     metrics?: AppOptions['config']['metrics'];
+    admission?: AppOptions['config']['admission'];
   } = {},
 ): TestApp {
   const t = {} as TestApp;
@@ -68,6 +69,7 @@ export function useTestApp(
         ...(options.webhookAllowHosts ? { webhookAllowHosts: options.webhookAllowHosts } : {}),
         ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
         ...(options.metrics ? { metrics: options.metrics } : {}),
+        ...(options.admission ? { admission: options.admission } : {}),
         ...(options.mlflow
           ? { mlflow: { ...options.mlflow, registrationChecks: options.mlflow.registrationChecks ?? false } }
           : {}),

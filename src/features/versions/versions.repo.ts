@@ -116,6 +116,37 @@ export const versionRepo = {
     return row ? (await hydrate(db, [row]))[0] : undefined;
   },
 
+  /**
+   * Live versions whose recorded environment names this container image digest, or whose artefact
+   * is at this URI: how a workload that names no version is matched to one (admission control).
+   */
+  async findByDeployable(
+    db: Executor,
+    by: { imageDigests: string[]; artifactUris: string[] },
+  ): Promise<{ model: string; version: number; imageDigest: string | null }[]> {
+    if (by.imageDigests.length === 0 && by.artifactUris.length === 0) return [];
+    const rows = await db
+      .selectFrom('model_versions as v')
+      .innerJoin('models as m', 'm.id', 'v.model_id')
+      .select(['m.name', 'v.version', 'v.environment'])
+      .where('v.deleted_at', 'is', null)
+      .where((eb) =>
+        eb.or([
+          // The environment is stored as compact JSON: a digest appears exactly as "imageDigest":"sha256:…".
+          ...by.imageDigests.map((d) => eb('v.environment', 'like', `%"imageDigest":"${d}"%`)),
+          ...(by.artifactUris.length > 0 ? [eb('v.artifact_uri', 'in', by.artifactUris)] : []),
+        ]),
+      )
+      .orderBy('m.name')
+      .orderBy('v.version')
+      .limit(20)
+      .execute();
+    return rows.map((r) => {
+      const env = parseJson(r.environment) as { imageDigest?: string } | null;
+      return { model: r.name, version: r.version, imageDigest: env?.imageDigest ?? null };
+    });
+  },
+
   async list(
     db: Executor,
     modelId: string,

@@ -1,0 +1,194 @@
+import type { Executor } from '../../db/database.ts';
+import type { Transact } from '../../db/transact.ts';
+import type { RequestContext } from '../../context.ts';
+import { DomainError } from '../../errors.ts';
+import type { AuditAppender } from '../audit/audit.service.ts';
+import {
+  annotatedVersion,
+  ANNOTATIONS,
+  environmentOf,
+  imageDigests,
+  readReview,
+  type AdmissionEnvironment,
+  type Workload,
+} from './admission.fns.ts';
+import type { AdmissionReviewResponse } from './admission.schema.ts';
+
+export interface AdmissionDeps {
+  db: Executor;
+  transact: Transact;
+  audit: AuditAppender;
+  /** The deployment check (`GET /check`): the one rule admission applies. */
+  check: (
+    model: string,
+    version: number,
+    environment: AdmissionEnvironment,
+  ) => Promise<{ allowed: boolean; reasons: string[] }>;
+  /** A version's id and recorded image digest, if it exists. */
+  version: (
+    exec: Executor,
+    model: string,
+    version: number,
+  ) => Promise<{ id: string; imageDigest: string | null } | undefined>;
+  /** Versions a workload's image digests or model URIs identify. */
+  deployable: (
+    exec: Executor,
+    by: { imageDigests: string[]; artifactUris: string[] },
+  ) => Promise<{ model: string; version: number; imageDigest: string | null }[]>;
+  /** Namespace → environment, for workloads that do not annotate one. */
+  namespaces: Record<string, string>;
+}
+
+// The message the API server shows to whoever applied the workload; Kubernetes truncates long ones.
+const MAX_MESSAGE = 2000;
+const clip = (m: string) => (m.length <= MAX_MESSAGE ? m : `${m.slice(0, MAX_MESSAGE - 1)}…`);
+
+/**
+ * Kubernetes validating admission: a workload that runs a model version is admitted only when the
+ * deployment check would allow that version in its environment. Everything else fails closed.
+ */
+export function createAdmissionService(deps: AdmissionDeps) {
+  const { db } = deps;
+
+  const answer = (
+    uid: string,
+    allowed: boolean,
+    reasons: string[],
+    warnings: string[] = [],
+  ): AdmissionReviewResponse => {
+    const message = reasons.join('; ');
+    return {
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: {
+        uid,
+        allowed,
+        ...(allowed
+          ? message
+            ? { status: { code: 200, message: clip(message) } }
+            : {}
+          : {
+              status: {
+                code: 403,
+                reason: 'Forbidden',
+                message: clip(`Steward: ${message}`),
+              },
+            }),
+        ...(warnings.length > 0 ? { warnings } : {}),
+      },
+    };
+  };
+
+  /** Which version the workload runs, or why it cannot be told. */
+  async function identify(w: Workload): Promise<{ model: string; version: number; id: string } | { reason: string }> {
+    const digests = imageDigests(w.images);
+    const named = annotatedVersion(w);
+    if (named && 'reason' in named) return named;
+    if (named) {
+      const v = await deps.version(db, named.model, named.version);
+      if (!v) return { reason: `model version ${named.model} v${named.version} is not in the inventory` };
+      // A version that records its serving image is pinned to it: the annotation alone cannot vouch
+      // for an image nobody governed.
+      if (v.imageDigest && !digests.includes(v.imageDigest))
+        return {
+          reason: `${named.model} v${named.version} is registered with image ${v.imageDigest}, which no container of this workload runs by digest`,
+        };
+      return { ...named, id: v.id };
+    }
+    const found = await deps.deployable(db, { imageDigests: digests, artifactUris: w.storageUris });
+    const distinct = [...new Map(found.map((f) => [`${f.model}\u0000${f.version}`, f])).values()];
+    if (distinct.length === 0)
+      return {
+        reason: `no model version identified: annotate ${ANNOTATIONS.model} and ${ANNOTATIONS.version}, run an image whose digest is registered on the version, or mark a workload that serves no model with ${ANNOTATIONS.exempt}`,
+      };
+    if (distinct.length > 1)
+      return {
+        reason: `the workload matches several model versions (${distinct.map((d) => `${d.model} v${d.version}`).join(', ')}): annotate ${ANNOTATIONS.model} and ${ANNOTATIONS.version}`,
+      };
+    const only = distinct[0]!;
+    const v = await deps.version(db, only.model, only.version);
+    if (!v) return { reason: `model version ${only.model} v${only.version} is not in the inventory` };
+    return { model: only.model, version: only.version, id: v.id };
+  }
+
+  async function record(
+    ctx: RequestContext,
+    w: Workload,
+    subject: { type: string; id: string },
+    outcome: Record<string, unknown>,
+  ): Promise<void> {
+    if (w.dryRun) return;
+    await deps.transact(async (tx) => {
+      await deps.audit.append(tx, ctx, {
+        action: 'admission.review',
+        subject,
+        after: {
+          uid: w.uid,
+          operation: w.operation,
+          kind: w.kind.replace(/^\//, ''),
+          namespace: w.namespace,
+          name: w.name,
+          ...outcome,
+        },
+      });
+    });
+  }
+
+  return {
+    /** Answers one AdmissionReview; never throws for what the review contains. */
+    async review(ctx: RequestContext, body: unknown): Promise<AdmissionReviewResponse> {
+      const read = readReview(body);
+      if (!read.ok) return answer(read.uid, false, [read.reason]);
+      const w = read.workload;
+      if (w.operation === 'DELETE' || w.operation === 'CONNECT') return answer(w.uid, true, []);
+      const workloadSubject = { type: 'workload', id: `${w.namespace}/${w.name}`.slice(0, 500) };
+      const exempt = w.annotations[ANNOTATIONS.exempt];
+      if (exempt !== undefined) {
+        const why = exempt.trim().slice(0, 500);
+        if (!why) return answer(w.uid, false, [`${ANNOTATIONS.exempt} needs a reason as its value`]);
+        await record(ctx, w, workloadSubject, { allowed: true, exempt: why });
+        return answer(w.uid, true, [], [`admitted without a model check: ${why}`]);
+      }
+      const env = environmentOf(w, deps.namespaces);
+      if ('reason' in env) {
+        await record(ctx, w, workloadSubject, { allowed: false, reasons: [env.reason] });
+        return answer(w.uid, false, [env.reason]);
+      }
+      const target = await identify(w);
+      if ('reason' in target) {
+        await record(ctx, w, workloadSubject, {
+          allowed: false,
+          environment: env.environment,
+          reasons: [target.reason],
+        });
+        return answer(w.uid, false, [target.reason]);
+      }
+      let decision: { allowed: boolean; reasons: string[] };
+      try {
+        decision = await deps.check(target.model, target.version, env.environment);
+      } catch (err) {
+        if (!(err instanceof DomainError) || err.code !== 'not_found') throw err;
+        decision = { allowed: false, reasons: [err.message] };
+      }
+      await record(
+        ctx,
+        w,
+        { type: 'model-version', id: target.id },
+        {
+          allowed: decision.allowed,
+          model: target.model,
+          version: target.version,
+          environment: env.environment,
+          reasons: decision.reasons,
+        },
+      );
+      const subject = `${target.model} v${target.version}`;
+      if (decision.allowed) return answer(w.uid, true, [`${subject} may run in ${env.environment}`]);
+      return answer(w.uid, false, [
+        `${subject} may not run in ${env.environment} (GET /api/v1/check?model=${encodeURIComponent(target.model)}&version=${target.version}&environment=${env.environment} lists every reason): ${decision.reasons.join('; ')}`,
+      ]);
+    },
+  };
+}
+
+export type AdmissionService = ReturnType<typeof createAdmissionService>;
