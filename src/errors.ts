@@ -31,7 +31,10 @@ export const errorStatus = {
 export type ErrorCode = keyof typeof errorStatus;
 
 export interface ErrorField {
-  /** JSON pointer of the offending value, e.g. `/body/artifactDigest`. */
+  /**
+   * JSON pointer of the offending value: relative to the thrower's own input (`/artifactDigest`)
+   * until a route places it in the request (`/body/artifactDigest`, see src/http/input.ts).
+   */
   pointer: string;
   message: string;
 }

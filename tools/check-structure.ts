@@ -8,7 +8,10 @@
  * - no import cycles (type-only imports do not count: they vanish at run time);
  * - each table is written (insert, update, delete) by one repository only; others go through its
  *   functions (row locks, which change nothing, are not writes);
- * - no source or test file over 600 lines.
+ * - no source or test file over 600 lines;
+ * - only routes and `src/http` write request-shaped pointers (`/body/…`, `/querystring/…`): services,
+ *   repositories, domain, lib and tabular code report pointers relative to their own input, and the
+ *   route places them (`fromBody`, `fromQuery`, `fromInput` in `src/http/input.ts`).
  *
  * Known debts are listed in `tools/structure-baseline.json`: the check fails on any violation not
  * listed there, and on a listed one that is gone (so the list only shrinks).
@@ -180,6 +183,32 @@ function cycles(edges: Edge[], nodes: string[]): string[] {
   return found;
 }
 
+// Where request-shaped pointers may be written: the HTTP adapters, the routes, and the API's clients.
+const REQUEST_SHAPED_OK = (file: string) =>
+  under(file, 'src/http') ||
+  under(file, 'src/cli') ||
+  under(file, 'src/client') ||
+  file === 'src/app.ts' ||
+  file.endsWith('.routes.ts');
+const REQUEST_POINTER = /(^|[^\w])\/(body|querystring)(?![\w-])/;
+
+/** String and template literals of `src` outside the HTTP layer that hold a `/body` or `/querystring` pointer. */
+function requestPointers(file: string, text: string): string[] {
+  if (!under(file, 'src') || REQUEST_SHAPED_OK(file)) return [];
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false);
+  const found: string[] = [];
+  const visit = (node: ts.Node) => {
+    if (
+      (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateLiteralToken(node)) &&
+      REQUEST_POINTER.test(node.text)
+    )
+      found.push(`request-shaped pointer outside routes: ${file}: ${JSON.stringify(node.text)}`);
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
 /** Tables written by more than one file of the features. */
 function tableWriters(featureFiles: string[]): string[] {
   const writers = new Map<string, Set<string>>();
@@ -202,6 +231,7 @@ function check(): string[] {
     const lines = text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
     if (lines > MAX_LINES) problems.push(`file over ${MAX_LINES} lines: ${file}`);
     edges.push(...importsOf(file, text));
+    problems.push(...requestPointers(file, text));
   }
   for (const e of edges) problems.push(...violationsOf(e));
   problems.push(
@@ -214,16 +244,23 @@ function check(): string[] {
   return [...new Set(problems)].sort();
 }
 
-const problems = check();
-if (process.argv.includes('--write-baseline')) {
-  writeFileSync(BASELINE, `${JSON.stringify(problems, null, 2)}\n`);
-  console.log(`wrote ${problems.length} known violations to ${relative(ROOT, BASELINE)}`);
-} else {
-  const known = new Set(JSON.parse(readFileSync(BASELINE, 'utf8')) as string[]);
-  const fresh = problems.filter((p) => !known.has(p));
-  const gone = [...known].filter((p) => !problems.includes(p));
-  for (const p of fresh) console.error(`new violation: ${p}`);
-  for (const p of gone) console.error(`fixed, remove it from tools/structure-baseline.json: ${p}`);
-  if (fresh.length > 0 || gone.length > 0) process.exit(1);
-  console.log(`structure: ${problems.length} known violations, none new`);
+export { requestPointers };
+
+// Run as a script (`npm run check:structure`); imported by tests for its rules only.
+if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) main();
+
+function main(): void {
+  const problems = check();
+  if (process.argv.includes('--write-baseline')) {
+    writeFileSync(BASELINE, `${JSON.stringify(problems, null, 2)}\n`);
+    console.log(`wrote ${problems.length} known violations to ${relative(ROOT, BASELINE)}`);
+  } else {
+    const known = new Set(JSON.parse(readFileSync(BASELINE, 'utf8')) as string[]);
+    const fresh = problems.filter((p) => !known.has(p));
+    const gone = [...known].filter((p) => !problems.includes(p));
+    for (const p of fresh) console.error(`new violation: ${p}`);
+    for (const p of gone) console.error(`fixed, remove it from tools/structure-baseline.json: ${p}`);
+    if (fresh.length > 0 || gone.length > 0) process.exit(1);
+    console.log(`structure: ${problems.length} known violations, none new`);
+  }
 }

@@ -17,7 +17,7 @@ const sizeOf = (tags: Record<string, string>) =>
 export function assertTagLimits(
   tags: Record<string, string>,
   previous?: Record<string, string>,
-  pointer = '/body/tags',
+  pointer = '/tags',
 ): void {
   const count = Object.keys(tags).length;
   const bytes = sizeOf(tags);

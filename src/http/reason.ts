@@ -4,6 +4,7 @@
 // percent-encoded, optionally in RFC 8187's form `UTF-8''<percent-encoded>`.
 
 import { DomainError } from '../errors.ts';
+import { requestShaped } from './input.ts';
 
 const MAX_CHARS = 2000;
 const POINTER = '/headers/steward-reason';
@@ -11,7 +12,7 @@ const HOW =
   "send text beyond ASCII as percent-encoded UTF-8, e.g. Steward-Reason: UTF-8''h%C3%A9llo (RFC 8187) or Steward-Reason: h%C3%A9llo for 'héllo'";
 
 const refuse = (message: string) =>
-  new DomainError('validation_failed', message, { errors: [{ pointer: POINTER, message }] });
+  requestShaped(new DomainError('validation_failed', message, { errors: [{ pointer: POINTER, message }] }));
 
 /** RFC 8187's ext-value prefix: charset, an optional language tag, and two apostrophes. */
 const EXT_VALUE = /^([A-Za-z0-9!#$%&+^_`{}~-]+)'[A-Za-z0-9-]*'/;

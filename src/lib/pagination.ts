@@ -26,7 +26,7 @@ export function decodeCursor(cursor: string | undefined, kinds: ('string' | 'num
     // fall through
   }
   throw new DomainError('validation_failed', 'cursor is not one this server issued', {
-    errors: [{ pointer: '/querystring/cursor', message: 'is not a valid cursor' }],
+    errors: [{ pointer: '/cursor', message: 'is not a valid cursor' }],
   });
 }
 

@@ -77,13 +77,10 @@ export async function loadOnnx(bytes: Uint8Array, task: string, opts: OnnxOption
       if (!opts.features?.length)
         throw invalid(
           `the model takes ${typeof width === 'number' ? width : 'several'} features in its input '${inputs[0]!.name}'; name the evaluation columns in 'features', in order`,
-          '/querystring/features',
+          '/features',
         );
       if (typeof width === 'number' && width !== opts.features.length)
-        throw invalid(
-          `the model takes ${width} features but ${opts.features.length} were named`,
-          '/querystring/features',
-        );
+        throw invalid(`the model takes ${width} features but ${opts.features.length} were named`, '/features');
       features = opts.features;
     } else {
       layout = 'columns';
@@ -91,7 +88,7 @@ export async function loadOnnx(bytes: Uint8Array, task: string, opts: OnnxOption
       if (opts.features?.length && opts.features.join(',') !== features.join(','))
         throw invalid(
           `the model's inputs are ${features.map((f) => `'${f}'`).join(', ')}; they are read from the columns of the same names`,
-          '/querystring/features',
+          '/features',
         );
     }
     const floatOut = outputs.filter((o) => FLOAT_TYPES.has(o.type));
@@ -102,12 +99,12 @@ export async function loadOnnx(bytes: Uint8Array, task: string, opts: OnnxOption
       if (!o)
         throw invalid(
           `the model has no output '${name}' (it has ${outputs.map((x) => `'${x.name}'`).join(', ')})`,
-          `/querystring/${what}`,
+          `/${what}`,
         );
       if (!from.includes(o))
         throw invalid(
           `output '${name}' has type ${o.type}, not usable as the ${what === 'output' ? 'score/value' : 'label'}`,
-          `/querystring/${what}`,
+          `/${what}`,
         );
       return o;
     };
@@ -128,7 +125,7 @@ export async function loadOnnx(bytes: Uint8Array, task: string, opts: OnnxOption
     if (typeof width === 'number' && classIndex >= width)
       throw invalid(
         `classIndex ${classIndex} is outside the ${width} columns of output '${value!.name}'`,
-        '/querystring/classIndex',
+        '/classIndex',
       );
     const threshold = opts.threshold ?? 0.5;
     const explains =

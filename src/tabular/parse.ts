@@ -43,7 +43,7 @@ export function parsePairs(text: string, what: string): Record<string, string> {
     const value = item.slice(i + 1).trim();
     if (i <= 0 || !key || !value || Object.hasOwn(out, key))
       throw new DomainError('validation_failed', `${what} '${item}' must be key:value, each key once`, {
-        errors: [{ pointer: `/querystring/${what}`, message: 'key:value pairs' }],
+        errors: [{ pointer: `/${what}`, message: 'key:value pairs' }],
       });
     out[key] = value;
   }
@@ -63,7 +63,7 @@ export function parseRanges(text: string | undefined): Record<string, [number, n
       throw new DomainError(
         'validation_failed',
         `range '${item}' must be column:min:max with min <= max, once per column`,
-        { errors: [{ pointer: '/querystring/ranges', message: 'column:min:max' }] },
+        { errors: [{ pointer: '/ranges', message: 'column:min:max' }] },
       );
     }
     out[column] = [min, max];
@@ -136,7 +136,7 @@ export async function readEvaluationData(
     const twice = list.filter((c, i) => list.indexOf(c) !== i);
     if (twice.length > 0)
       throw new DomainError('validation_failed', `${what} column '${twice[0]}' is named more than once`, {
-        errors: [{ pointer: `/querystring/${what}`, message: 'each column once' }],
+        errors: [{ pointer: `/${what}`, message: 'each column once' }],
       });
   }
   const yTrue = new NumberColumn();
@@ -217,7 +217,7 @@ export async function readEvaluationData(
         throw new DomainError(
           'validation_failed',
           `a range is given for ${unknown.map((c) => `'${c}'`).join(', ')}, which the data does not have`,
-          { errors: unknown.map((c) => ({ pointer: `/querystring/ranges/${c}`, message: 'no such column' })) },
+          { errors: unknown.map((c) => ({ pointer: `/ranges/${c}`, message: 'no such column' })) },
         );
       profiler = createProfiler(Object.keys(record), opts.ranges);
     }

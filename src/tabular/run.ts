@@ -42,12 +42,12 @@ export function checkPredictionSource(spec: EvaluationSpec, hasModel: boolean, e
   if (hasModel && (spec.prediction || spec.score))
     throw invalid(
       'with a model the predictions and scores come from the model; leave out prediction and score',
-      '/querystring/prediction',
+      '/prediction',
     );
   if (!hasModel && !spec.prediction)
     throw invalid(
       'name the prediction column, or supply an ONNX model to produce the predictions (as a model part before the data part, or useArtifact=true)',
-      '/querystring/prediction',
+      '/prediction',
     );
   if (hasModel && explain) {
     const f = spec.features?.length ?? 0;
@@ -55,19 +55,19 @@ export function checkPredictionSource(spec: EvaluationSpec, hasModel: boolean, e
     if (coalitions * explain.explainRows * explain.backgroundRows > MAX_SHAPLEY_ROWS) {
       throw invalid(
         `Shapley values would need ${coalitions} coalitions x ${explain.explainRows} rows x ${explain.backgroundRows} background rows, over the ${MAX_SHAPLEY_ROWS} model rows allowed; lower explainRows, backgroundRows or samples`,
-        '/querystring/explainRows',
+        '/explainRows',
       );
     }
     if (explain.explainRows * explain.backgroundRows * f > MAX_COALITION_CELLS) {
       throw invalid(
         `one coalition of ${explain.explainRows} rows x ${explain.backgroundRows} background rows x ${f} features is over the ${MAX_COALITION_CELLS} cells allowed; lower explainRows or backgroundRows`,
-        '/querystring/explainRows',
+        '/explainRows',
       );
     }
     if (f * explain.repeats * explain.importanceRows > MAX_PERMUTATION_ROWS) {
       throw invalid(
         `permutation importance would run ${f} features x ${explain.repeats} repeats x ${explain.importanceRows} rows, over the ${MAX_PERMUTATION_ROWS} model rows allowed; lower repeats or importanceRows`,
-        '/querystring/importanceRows',
+        '/importanceRows',
       );
     }
   }
@@ -165,7 +165,7 @@ export async function runEvaluation(
         if (!(output[r]! >= 0 && output[r]! <= 1))
           throw invalid(
             `the model's output for row ${r + 1} is ${output[r]}, not a probability; choose the probability output with 'output'`,
-            '/querystring/output',
+            '/output',
           );
       }
       data.score = output;

@@ -76,7 +76,7 @@ export function assertTransition(
     throw new DomainError(
       'validation_failed',
       `'${to}' is not a ${opts.what} of process '${opts.process}' (${steps.join(' -> ')})`,
-      { errors: [{ pointer: '/body/to', message: `not a ${opts.what} of the process` }] },
+      { errors: [{ pointer: '/to', message: `not a ${opts.what} of the process` }] },
     );
   if (target === from) throw new DomainError('conflict', `${opts.who} is already at step '${to}'`);
   if (target > from + 1) {

@@ -100,24 +100,24 @@ export function specProblems(spec: EvaluationSpec): { pointer: string; message: 
   const metric = spec.slices?.metric;
   if (metric && !GROUP_METRICS[spec.task].includes(metric))
     problems.push({
-      pointer: '/querystring/sliceMetric',
+      pointer: '/sliceMetric',
       message: `'${metric}' is not a ${spec.task} metric; use one of ${GROUP_METRICS[spec.task].join(', ')}`,
     });
   if (spec.privileged && spec.task !== 'binary-classification')
     problems.push({
-      pointer: '/querystring/privileged',
+      pointer: '/privileged',
       message: 'privileged groups (AIF360 differences) apply to binary classification only',
     });
   for (const c of Object.keys(spec.privileged ?? {}))
     if (!spec.sensitive.includes(c))
-      problems.push({ pointer: '/querystring/privileged', message: `'${c}' is not a sensitive column` });
+      problems.push({ pointer: '/privileged', message: `'${c}' is not a sensitive column` });
   if (spec.classScores && spec.task !== 'multiclass-classification')
     problems.push({
-      pointer: '/querystring/classScores',
+      pointer: '/classScores',
       message: 'class probability columns apply to multiclass classification only',
     });
   if (spec.score && spec.task !== 'binary-classification')
-    problems.push({ pointer: '/querystring/score', message: 'a score column applies to binary classification only' });
+    problems.push({ pointer: '/score', message: 'a score column applies to binary classification only' });
   return problems;
 }
 

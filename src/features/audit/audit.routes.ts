@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { Executor } from '../../db/database.ts';
 import type { App } from '../../http/app-types.ts';
+import { fromQuery } from '../../http/input.ts';
 import { encodeCursor, decodeCursor } from '../../lib/pagination.ts';
 import { DomainError } from '../../errors.ts';
 import { Timestamp } from '../common/common.schema.ts';
@@ -63,7 +64,7 @@ export function auditRoutes(app: App, { audit, db }: { audit: AuditLog; db: Exec
     },
     async (request) => {
       const { cursor, limit, from, to, ...filter } = request.query;
-      const after = decodeCursor(cursor, ['number']) as [number] | undefined;
+      const after = (await fromQuery(() => decodeCursor(cursor, ['number']))) as [number] | undefined;
       const rows = await audit.events(db, {
         ...filter,
         from: from === undefined ? undefined : new Date(from).toISOString(),
@@ -175,7 +176,7 @@ export function auditRoutes(app: App, { audit, db }: { audit: AuditLog; db: Exec
     },
     async (request) => {
       const { seq, treeSize } = request.query;
-      const p = await audit.inclusion(db, seq, treeSize);
+      const p = await fromQuery(() => audit.inclusion(db, seq, treeSize));
       return {
         seq,
         leafIndex: seq - 1,
@@ -208,7 +209,7 @@ export function auditRoutes(app: App, { audit, db }: { audit: AuditLog; db: Exec
     },
     async (request) => {
       const { from, to } = request.query;
-      const p = await audit.consistency(db, from, to);
+      const p = await fromQuery(() => audit.consistency(db, from, to));
       return {
         from,
         to,

@@ -62,7 +62,7 @@ export function createAuditLog({ repo, signer, clock }: { repo: AuditRepo; signe
     const head = await repo.head(db);
     if (size > head.size) {
       throw new DomainError('validation_failed', `${what} ${size} is beyond the log's size ${head.size}`, {
-        errors: [{ pointer: `/querystring/${what}`, message: `must be at most ${head.size}` }],
+        errors: [{ pointer: `/${what}`, message: `must be at most ${head.size}` }],
       });
     }
   }
@@ -141,7 +141,7 @@ export function createAuditLog({ repo, signer, clock }: { repo: AuditRepo; signe
     ): Promise<{ leafHash: Hash; rootHash: Hash; proof: Hash[] }> {
       if (seq > treeSize)
         throw new DomainError('validation_failed', `seq ${seq} is not in a tree of size ${treeSize}`, {
-          errors: [{ pointer: '/querystring/seq', message: 'must be at most treeSize' }],
+          errors: [{ pointer: '/seq', message: 'must be at most treeSize' }],
         });
       await requireSize(db, treeSize, 'treeSize');
       return withStoredNodes(db, (perfect) => ({
@@ -158,7 +158,7 @@ export function createAuditLog({ repo, signer, clock }: { repo: AuditRepo; signe
     ): Promise<{ fromRoot: Hash; toRoot: Hash; proof: Hash[] }> {
       if (from > to)
         throw new DomainError('validation_failed', `from ${from} is larger than to ${to}`, {
-          errors: [{ pointer: '/querystring/from', message: 'must be at most to' }],
+          errors: [{ pointer: '/from', message: 'must be at most to' }],
         });
       await requireSize(db, to, 'to');
       return withStoredNodes(db, (perfect) => ({

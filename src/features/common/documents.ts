@@ -23,7 +23,7 @@ export const DocumentBody = Type.Object(
 export function requireDocumentContent<T extends { uri?: string; content?: string }>(body: T): T {
   if (body.uri === undefined && body.content === undefined)
     throw new DomainError('validation_failed', 'a document needs its content or a uri', {
-      errors: [{ pointer: '/body', message: 'content or uri required' }],
+      errors: [{ pointer: '', message: 'content or uri required' }],
     });
   return body;
 }

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
+import { fromBody, fromQuery } from '../../http/input.ts';
 import { etagOf } from '../../http/etag.ts';
 import { PageOf, PageQuery } from '../../lib/pagination.ts';
 import { PositiveInt, TeamSlug } from '../common/common.schema.ts';
@@ -30,7 +31,7 @@ export function datasetRoutes(app: App, { datasets }: { datasets: DatasetService
       },
     },
     async (request, reply) => {
-      const d = await datasets.create(contextOf(request), request.body);
+      const d = await fromBody(() => datasets.create(contextOf(request), request.body));
       return reply
         .status(201)
         .header('location', `/api/v1/datasets/${d.id}`)
@@ -59,7 +60,7 @@ export function datasetRoutes(app: App, { datasets }: { datasets: DatasetService
         response: { 200: PageOf(Dataset) },
       },
     },
-    async (request) => datasets.list(request.query),
+    async (request) => fromQuery(() => datasets.list(request.query)),
   );
 
   app.get(
@@ -87,7 +88,7 @@ export function datasetRoutes(app: App, { datasets }: { datasets: DatasetService
       },
     },
     async (request, reply) => {
-      const v = await datasets.createVersion(contextOf(request), request.params.id, request.body);
+      const v = await fromBody(() => datasets.createVersion(contextOf(request), request.params.id, request.body));
       return reply.status(201).header('location', `/api/v1/datasets/${v.datasetId}/versions/${v.version}`).send(v);
     },
   );
@@ -104,7 +105,7 @@ export function datasetRoutes(app: App, { datasets }: { datasets: DatasetService
         response: { 200: PageOf(DatasetVersion) },
       },
     },
-    async (request) => datasets.listVersions(request.params.id, request.query),
+    async (request) => fromQuery(() => datasets.listVersions(request.params.id, request.query)),
   );
 
   app.get(

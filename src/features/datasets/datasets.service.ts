@@ -59,7 +59,7 @@ export function createDatasetService({ db, transact, datasets, teams, audit, clo
         authorize(ctx, 'dataset:write', input.ownerTeam);
         if (!(await teams.exists(tx, input.ownerTeam))) {
           throw new DomainError('invalid_reference', `team '${input.ownerTeam}' does not exist`, {
-            errors: [{ pointer: '/body/ownerTeam', message: 'no such team' }],
+            errors: [{ pointer: '/ownerTeam', message: 'no such team' }],
           });
         }
         await datasets.insert(tx, record);
@@ -103,7 +103,7 @@ export function createDatasetService({ db, transact, datasets, teams, audit, clo
               'invalid_reference',
               `derivedFrom[${i}]: dataset '${src.dataset}' has no version ${src.version}`,
               {
-                errors: [{ pointer: `/body/derivedFrom/${i}`, message: 'does not exist' }],
+                errors: [{ pointer: `/derivedFrom/${i}`, message: 'does not exist' }],
               },
             );
           }

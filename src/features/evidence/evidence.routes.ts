@@ -3,6 +3,7 @@ import { DocumentBody, requireDocumentContent } from '../common/documents.ts';
 import { EvidenceSchema } from './evidence.schema.ts';
 import { Type } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
+import { byField, fromBody, fromInput, fromQuery, inQuery, requestShaped } from '../../http/input.ts';
 import { DomainError } from '../../errors.ts';
 import { Uuid } from '../common/common.schema.ts';
 import { VersionParams } from '../common/common.schema.ts';
@@ -144,8 +145,16 @@ const list = (s: string | undefined) =>
         .map((x) => x.trim())
         .filter(Boolean)
     : [];
+// Thrown while the service reads the parts, so marked as already placed.
 const badPart = (message: string) =>
-  new DomainError('validation_failed', message, { errors: [{ pointer: '/body', message }] });
+  requestShaped(new DomainError('validation_failed', message, { errors: [{ pointer: '/body', message }] }));
+
+/**
+ * Where the pointers of an evaluation land: the spec and options come from the query string, the
+ * service's `/parts` are the body's parts, and `/data/…` and `/model` point into the uploaded (or
+ * referenced) data and model themselves.
+ */
+const evaluationInput = byField({ parts: '/body', data: '/data', model: '/model' }, inQuery);
 
 /** Multipart parts as evaluation parts: a `model` file (ONNX) and a `data` file, in that order. */
 async function* multipartParts(request: FastifyRequest): AsyncIterable<EvaluationPart> {
@@ -229,7 +238,7 @@ export async function evidenceRoutes(
         privileged[pair.slice(0, i)] = pair.slice(i + 1);
       }
       const features = list(q.features);
-      const ranges = parseRanges(q.ranges);
+      const ranges = await fromQuery(() => parseRanges(q.ranges));
       const spec: EvaluationSpec = {
         task: q.task,
         label: q.label,
@@ -239,51 +248,53 @@ export async function evidenceRoutes(
         ...(q.weight ? { weight: q.weight } : {}),
         sensitive,
         ...(Object.keys(privileged).length ? { privileged } : {}),
-        ...(q.classScores ? { classScores: parsePairs(q.classScores, 'classScores') } : {}),
+        ...(q.classScores ? { classScores: await fromQuery(() => parsePairs(q.classScores!, 'classScores')) } : {}),
         ...(q.zeroDivision
           ? { zeroDivision: q.zeroDivision === 'nan' ? ('nan' as const) : (Number(q.zeroDivision) as 0 | 1) }
           : {}),
         slices: { minRows: q.minSliceRows, ...(q.sliceMetric ? { metric: q.sliceMetric } : {}) },
       };
-      const result = await evidence.evaluate(contextOf(request), request.params.name, request.params.version, {
-        spec,
-        parse: {
-          positiveLabel: q.positiveLabel,
-          missingSensitiveAs: q.missingSensitiveAs,
-          maxRows: 10_000_000,
-          ...(ranges ? { ranges } : {}),
-        },
-        parts,
-        ...(q.dataset !== undefined
-          ? {
-              dataset: {
-                ref: q.dataset,
-                version: q.datasetVersion!,
-                ...(q.datasetFormat ? { format: q.datasetFormat } : {}),
-              },
-            }
-          : {}),
-        useArtifact: q.useArtifact,
-        model: {
-          ...(q.output ? { output: q.output } : {}),
-          ...(q.labelOutput ? { labelOutput: q.labelOutput } : {}),
-          ...(q.classIndex !== undefined ? { classIndex: q.classIndex } : {}),
-          ...(q.threshold !== undefined ? { threshold: q.threshold } : {}),
-        },
-        explain: q.explain
-          ? {
-              explainRows: q.explainRows,
-              backgroundRows: q.backgroundRows,
-              samples: q.samples,
-              repeats: q.repeats,
-              importanceRows: q.importanceRows,
-              topFeatures: q.topFeatures,
-              gridPoints: q.gridPoints,
-              pdRows: DEFAULT_EXPLAIN.pdRows,
-              seed: q.seed,
-            }
-          : false,
-      });
+      const result = await fromInput(evaluationInput, () =>
+        evidence.evaluate(contextOf(request), request.params.name, request.params.version, {
+          spec,
+          parse: {
+            positiveLabel: q.positiveLabel,
+            missingSensitiveAs: q.missingSensitiveAs,
+            maxRows: 10_000_000,
+            ...(ranges ? { ranges } : {}),
+          },
+          parts,
+          ...(q.dataset !== undefined
+            ? {
+                dataset: {
+                  ref: q.dataset,
+                  version: q.datasetVersion!,
+                  ...(q.datasetFormat ? { format: q.datasetFormat } : {}),
+                },
+              }
+            : {}),
+          useArtifact: q.useArtifact,
+          model: {
+            ...(q.output ? { output: q.output } : {}),
+            ...(q.labelOutput ? { labelOutput: q.labelOutput } : {}),
+            ...(q.classIndex !== undefined ? { classIndex: q.classIndex } : {}),
+            ...(q.threshold !== undefined ? { threshold: q.threshold } : {}),
+          },
+          explain: q.explain
+            ? {
+                explainRows: q.explainRows,
+                backgroundRows: q.backgroundRows,
+                samples: q.samples,
+                repeats: q.repeats,
+                importanceRows: q.importanceRows,
+                topFeatures: q.topFeatures,
+                gridPoints: q.gridPoints,
+                pdRows: DEFAULT_EXPLAIN.pdRows,
+                seed: q.seed,
+              }
+            : false,
+        }),
+      );
       return reply
         .status(201)
         .header(
@@ -338,8 +349,14 @@ export async function evidenceRoutes(
       },
     },
     async (request, reply) => {
-      const b = requireDocumentContent(request.body);
-      const e = await evidence.addDocument(contextOf(request), request.params.name, request.params.version, b);
+      const e = await fromBody(() =>
+        evidence.addDocument(
+          contextOf(request),
+          request.params.name,
+          request.params.version,
+          requireDocumentContent(request.body),
+        ),
+      );
       return reply.status(201).send(e);
     },
   );

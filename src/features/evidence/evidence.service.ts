@@ -190,12 +190,12 @@ export function createEvidenceService({
                 req.useArtifact
                   ? "useArtifact runs the version's artefact; do not upload a model as well"
                   : 'send one model part',
-                '/body/model',
+                '/parts/model',
               );
             if (parsed)
               throw badRequest(
                 'send the model part before the data part: the model says which columns to read',
-                '/body/model',
+                '/parts/model',
               );
             await open({
               bytes: await readBounded(part.stream, maxBytes, 'the model file'),
@@ -203,9 +203,12 @@ export function createEvidenceService({
               options: req.model,
             });
           } else {
-            if (parsed) throw badRequest('send one data part', '/body/data');
+            if (parsed) throw badRequest('send one data part', '/parts/data');
             if (req.dataset)
-              throw badRequest('evaluate either uploaded data or a registered dataset version, not both', '/body/data');
+              throw badRequest(
+                'evaluate either uploaded data or a registered dataset version, not both',
+                '/parts/data',
+              );
             if (!file) checkPredictionSource(spec, false, req.explain);
             parsed = await readEvaluationData(part.stream, part.format, spec, opts);
           }
@@ -219,8 +222,7 @@ export function createEvidenceService({
               `dataset version ${d.dataset}/${d.version} has no URI to read it from`,
             );
           const format = req.dataset.format ?? formatOfPath(new URL(d.uri, 'file:///').pathname);
-          if (!format)
-            throw badRequest(`cannot tell the format of ${d.uri}; give datasetFormat`, '/querystring/datasetFormat');
+          if (!format) throw badRequest(`cannot tell the format of ${d.uri}; give datasetFormat`, '/datasetFormat');
           if (!file) checkPredictionSource(spec, false, req.explain);
           const uri = d.uri;
           // The digest is checked before a byte is parsed: parse errors quote cell values.
@@ -234,7 +236,7 @@ export function createEvidenceService({
         if (!parsed)
           throw badRequest(
             'no evaluation data: send it as the body, as a multipart part named data, or reference a dataset version',
-            '/body',
+            '/parts',
           );
         const result = await runEvaluation(
           spec,

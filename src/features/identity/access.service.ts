@@ -85,7 +85,7 @@ export function createAccessService(deps: AccessServiceDeps) {
         'validation_failed',
         `a token with the sign scope lives at most ${maxHours} hours: leave expiresInDays out (it then lives ${maxHours} hours)${maxHours >= 24 ? ` or give at most ${Math.floor(maxHours / 24)}` : ''}`,
         {
-          errors: [{ pointer: '/body/expiresInDays', message: `must be at most ${maxHours} hours for the sign scope` }],
+          errors: [{ pointer: '/expiresInDays', message: `must be at most ${maxHours} hours for the sign scope` }],
         },
       );
     if (input.password === undefined)
@@ -128,12 +128,12 @@ export function createAccessService(deps: AccessServiceDeps) {
         const username = input.username ?? caller?.username;
         if (!username)
           throw new DomainError('validation_failed', 'username is required', {
-            errors: [{ pointer: '/body/username', message: 'is required' }],
+            errors: [{ pointer: '/username', message: 'is required' }],
           });
         const user = await repo.userByName(tx, username);
         if (!user)
           throw new DomainError('invalid_reference', `user '${username}' does not exist`, {
-            errors: [{ pointer: '/body/username', message: 'no such user' }],
+            errors: [{ pointer: '/username', message: 'no such user' }],
           });
         if (caller && user.id !== caller.userId) authorize(ctx, 'users:admin', ORGANISATION);
         if (user.status !== 'active') throw new DomainError('conflict', `user '${username}' is disabled`);
@@ -265,13 +265,13 @@ export function createAccessService(deps: AccessServiceDeps) {
       const problem = passwordProblem(next, me.username);
       if (problem)
         throw new DomainError('validation_failed', `new password ${problem}`, {
-          errors: [{ pointer: '/body/newPassword', message: problem }],
+          errors: [{ pointer: '/newPassword', message: problem }],
         });
       const user = await repo.userByName(db, me.username);
       if (!user || !(await verifyPassword(current, user.passwordHash))) return 'wrong-password';
       if (await verifyPassword(next, user.passwordHash)) {
         throw new DomainError('validation_failed', 'the new password must differ from the current one', {
-          errors: [{ pointer: '/body/newPassword', message: 'is the current password' }],
+          errors: [{ pointer: '/newPassword', message: 'is the current password' }],
         });
       }
       const passwordHash = await hashPassword(next);

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
+import { fromBody, fromQuery } from '../../http/input.ts';
 import { SESSION_COOKIE } from '../../http/auth.ts';
 import { PageOf, PageQuery } from '../../lib/pagination.ts';
 import { DomainError } from '../../errors.ts';
@@ -128,10 +129,8 @@ export function identityRoutes(app: App, { userService, access, passwords, sessi
     },
     async (request, reply) => {
       const attempt = await passwords.begin(contextOf(request), request.principal!.username);
-      const outcome = await access.changePassword(
-        contextOf(request),
-        request.body.currentPassword,
-        request.body.newPassword,
+      const outcome = await fromBody(() =>
+        access.changePassword(contextOf(request), request.body.currentPassword, request.body.newPassword),
       );
       if (outcome === 'wrong-password') {
         await attempt.failed('auth.sign-in-failure', { via: 'password-change' });
@@ -154,7 +153,7 @@ export function identityRoutes(app: App, { userService, access, passwords, sessi
       },
     },
     async (request, reply) => {
-      const { user, oneTimePassword } = await userService.create(contextOf(request), request.body);
+      const { user, oneTimePassword } = await fromBody(() => userService.create(contextOf(request), request.body));
       return reply.status(201).send({ user: publicUser(user), ...(oneTimePassword ? { oneTimePassword } : {}) });
     },
   );
@@ -171,7 +170,7 @@ export function identityRoutes(app: App, { userService, access, passwords, sessi
       },
     },
     async (request) => {
-      const page = await userService.list(request.query);
+      const page = await fromQuery(() => userService.list(request.query));
       return { ...page, items: page.items.map(publicUser) };
     },
   );
@@ -259,7 +258,9 @@ export function identityRoutes(app: App, { userService, access, passwords, sessi
       },
     },
     async (request, reply) => {
-      const { user, pending } = await userService.grant(contextOf(request), request.params.username, request.body);
+      const { user, pending } = await fromBody(() =>
+        userService.grant(contextOf(request), request.params.username, request.body),
+      );
       return pending ? reply.status(202).send(pending) : reply.send(publicUser(user));
     },
   );
@@ -356,7 +357,8 @@ export function identityRoutes(app: App, { userService, access, passwords, sessi
         },
       },
     },
-    async (request, reply) => reply.status(201).send(await access.createToken(contextOf(request), request.body)),
+    async (request, reply) =>
+      reply.status(201).send(await fromBody(() => access.createToken(contextOf(request), request.body))),
   );
 
   app.get(

@@ -74,7 +74,7 @@ export function createUserService(deps: UserServiceDeps) {
       let password = input.password;
       if (password !== undefined) {
         const problem = passwordProblem(password, input.username);
-        if (problem) throw weakPassword(problem, '/body/password');
+        if (problem) throw weakPassword(problem, '/password');
       } else {
         password = oneTimePassword = newSecret(18);
       }
@@ -83,7 +83,7 @@ export function createUserService(deps: UserServiceDeps) {
         authorize(ctx, 'users:admin', ORGANISATION);
         const now = clock.now().toISOString();
         const roles = input.roles ?? [];
-        for (const [i, a] of roles.entries()) await checkScope(tx, ctx, a, `/body/roles/${i}/scope`);
+        for (const [i, a] of roles.entries()) await checkScope(tx, ctx, a, `/roles/${i}/scope`);
         const user: UserRecord = {
           id: ids.next(),
           username: input.username,
@@ -208,7 +208,7 @@ export function createUserService(deps: UserServiceDeps) {
       a: RoleAssignment,
     ): Promise<{ user: UserRecord; pending?: RoleGrantRequest }> {
       return command(async (tx) => {
-        await checkScope(tx, ctx, a, '/body/scope');
+        await checkScope(tx, ctx, a, '/scope');
         const user = await mustGetUser(tx, username);
         const held = user.roles.some((r) => r.scope === a.scope && r.role === a.role);
         if (!held && user.id === ctx.principal?.userId && (await deps.independentRoles(tx)).has(a.role)) {

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { Promotion, Signature, Task, UseCaseStatus, VersionRequirements, VersionStatus } from './lifecycle.schema.ts';
 import { contextOf, type App } from '../../http/app-types.ts';
+import { fromBody } from '../../http/input.ts';
 import { ROLES } from '../../domain/authz.ts';
 import { MEANINGS } from '../../domain/lifecycle/manifest.ts';
 import { ENVIRONMENTS } from '../../domain/lifecycle/process.ts';
@@ -66,7 +67,7 @@ export function lifecycleRoutes(
         response: { 200: Type.Object({ step: Type.String() }) },
       },
     },
-    async (request) => useCases.transition(contextOf(request), request.params.id, request.body.to),
+    async (request) => fromBody(() => useCases.transition(contextOf(request), request.params.id, request.body.to)),
   );
 
   app.post(
@@ -84,7 +85,11 @@ export function lifecycleRoutes(
     async (request, reply) => {
       return reply
         .status(201)
-        .send(await useCases.addDocument(contextOf(request), request.params.id, requireDocumentContent(request.body)));
+        .send(
+          await fromBody(() =>
+            useCases.addDocument(contextOf(request), request.params.id, requireDocumentContent(request.body)),
+          ),
+        );
     },
   );
 
@@ -137,12 +142,14 @@ export function lifecycleRoutes(
       },
     },
     async (request) =>
-      lifecycle.transition(
-        contextOf(request),
-        request.params.name,
-        request.params.version,
-        request.body.to,
-        ifMatch(request.headers),
+      fromBody(() =>
+        lifecycle.transition(
+          contextOf(request),
+          request.params.name,
+          request.params.version,
+          request.body.to,
+          ifMatch(request.headers),
+        ),
       ),
   );
 

@@ -32,7 +32,7 @@ const modelErrors = (name: string, useCaseId: string) => ({
   unique: () => conflict(`a model named '${name}' already exists`),
   foreign_key: () =>
     new DomainError('invalid_reference', `use case '${useCaseId}' does not exist`, {
-      errors: [{ pointer: '/body/useCaseId', message: 'does not exist' }],
+      errors: [{ pointer: '/useCaseId', message: 'does not exist' }],
     }),
 });
 

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
+import { fromBody, fromQuery } from '../../http/input.ts';
 import { etagOf, revisionFromIfMatch } from '../../http/etag.ts';
 import { PageOf, PageQuery } from '../../lib/pagination.ts';
 import { IfMatchHeaders, UseCaseRef } from '../common/common.schema.ts';
@@ -26,7 +27,7 @@ export function modelRoutes(app: App, { models, health }: { models: ModelService
       schema: { tags, summary: 'Register a model under a use case', body: CreateModelBody, response: { 201: Model } },
     },
     async (request, reply) => {
-      const m = await models.create(contextOf(request), request.body);
+      const m = await fromBody(() => models.create(contextOf(request), request.body));
       return reply
         .status(201)
         .header('location', `/api/v1/models/${encodeURIComponent(m.name)}`)
@@ -64,7 +65,7 @@ export function modelRoutes(app: App, { models, health }: { models: ModelService
       },
     },
     async (request) => {
-      const page = await models.list(request.query);
+      const page = await fromQuery(() => models.list(request.query));
       return { ...page, items: await withHealth(page.items) };
     },
   );
@@ -96,11 +97,13 @@ export function modelRoutes(app: App, { models, health }: { models: ModelService
     },
     async (request, reply) => {
       const current = await models.get(request.params.name);
-      const m = await models.update(
-        contextOf(request),
-        request.params.name,
-        request.body,
-        revisionFromIfMatch(request.headers['if-match'], 'model', current.id),
+      const m = await fromBody(() =>
+        models.update(
+          contextOf(request),
+          request.params.name,
+          request.body,
+          revisionFromIfMatch(request.headers['if-match'], 'model', current.id),
+        ),
       );
       return reply.header('etag', etagOf('model', m.id, m.revision)).send((await withHealth([m]))[0]!);
     },

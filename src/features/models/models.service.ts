@@ -53,7 +53,7 @@ export function createModelService({
     const { useCase, useCaseId } = input;
     if (useCase !== undefined && useCaseId !== undefined && useCase !== useCaseId)
       throw new DomainError('validation_failed', 'give the use case once, as useCase (an id or a name)', {
-        errors: [{ pointer: `/${where}/useCaseId`, message: 'useCase is given too' }],
+        errors: [{ pointer: '/useCaseId', message: 'useCase is given too' }],
       });
     const ref = useCase ?? useCaseId;
     if (ref === undefined) return undefined;
@@ -61,7 +61,7 @@ export function createModelService({
     if (!found) {
       if (where === 'querystring') return NO_USE_CASE;
       throw new DomainError('invalid_reference', `use case '${ref}' does not exist (give its id or its name)`, {
-        errors: [{ pointer: `/body/${useCase !== undefined ? 'useCase' : 'useCaseId'}`, message: 'does not exist' }],
+        errors: [{ pointer: `/${useCase !== undefined ? 'useCase' : 'useCaseId'}`, message: 'does not exist' }],
       });
     }
     return found.id;
@@ -72,7 +72,7 @@ export function createModelService({
     const uc = await useCases.get(exec, useCaseId);
     if (!uc)
       throw new DomainError('invalid_reference', `use case '${useCaseId}' does not exist`, {
-        errors: [{ pointer: '/body/useCaseId', message: 'does not exist' }],
+        errors: [{ pointer: '/useCaseId', message: 'does not exist' }],
       });
     return uc.ownerTeam;
   }
@@ -83,7 +83,7 @@ export function createModelService({
       const useCaseId = await useCaseIdOf(db, input, 'body');
       if (useCaseId === undefined)
         throw new DomainError('validation_failed', 'request body is invalid: /body/useCase is required', {
-          errors: [{ pointer: '/body/useCase', message: 'is required (the use case id or name)' }],
+          errors: [{ pointer: '/useCase', message: 'is required (the use case id or name)' }],
         });
       const now = clock.now().toISOString();
       const record: ModelRecord = {

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
+import { fromBody } from '../../http/input.ts';
 import { Name, PositiveInt, Uuid } from '../common/common.schema.ts';
 import type { MonitoringFeature } from './index.ts';
 import { AlertAction, AlertSchema, IncidentBody, IncidentSchema } from './monitoring.schema.ts';
@@ -89,7 +90,9 @@ export function alertRoutes(app: App, m: MonitoringFeature): void {
     async (request, reply) =>
       reply
         .status(201)
-        .send(await m.alerts.openIncident(contextOf(request), { alertId: request.params.id }, request.body)),
+        .send(
+          await fromBody(() => m.alerts.openIncident(contextOf(request), { alertId: request.params.id }, request.body)),
+        ),
   );
 
   app.post(
@@ -107,7 +110,11 @@ export function alertRoutes(app: App, m: MonitoringFeature): void {
     async (request, reply) =>
       reply
         .status(201)
-        .send(await m.alerts.openIncident(contextOf(request), { useCaseId: request.params.id }, request.body)),
+        .send(
+          await fromBody(() =>
+            m.alerts.openIncident(contextOf(request), { useCaseId: request.params.id }, request.body),
+          ),
+        ),
   );
 
   app.get(

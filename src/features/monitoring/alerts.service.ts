@@ -371,14 +371,14 @@ export function createAlertsService(deps: AlertsDeps) {
           throw new DomainError(
             'validation_failed',
             `Art. 73 serious-incident reporting applies to high-risk AI systems; this use case is classified '${assessment?.euAiAct ?? 'unassessed'}' under the EU AI Act`,
-            { errors: [{ pointer: '/body/category', message: 'only for high-risk use cases' }] },
+            { errors: [{ pointer: '/category', message: 'only for high-risk use cases' }] },
           );
         }
         const now = clock.now();
         const awareAt = body.awareAt ?? now.toISOString();
         if (Date.parse(awareAt) > now.getTime())
           throw new DomainError('validation_failed', 'awareAt lies in the future', {
-            errors: [{ pointer: '/body/awareAt', message: 'in the future' }],
+            errors: [{ pointer: '/awareAt', message: 'in the future' }],
           });
         const row: IncidentTable = {
           id: ids.next(),

@@ -120,7 +120,7 @@ export function createIngestService(deps: IngestDeps) {
     });
     if (n === 0)
       throw new DomainError('validation_failed', `the ${what} has no records`, {
-        errors: [{ pointer: '/body', message: 'empty' }],
+        errors: [{ pointer: '', message: 'empty' }],
       });
     return { rows, reasons, rejected, digest, bytes };
   }
@@ -332,7 +332,7 @@ export function createIngestService(deps: IngestDeps) {
       const problems = profileProblems(profile);
       if (problems.length > 0)
         throw new DomainError('validation_failed', problems.join('; '), {
-          errors: problems.map((p) => ({ pointer: '/body', message: p })),
+          errors: problems.map((p) => ({ pointer: '', message: p })),
         });
       const spec = await deps.profileSpec(db, owner.versionId);
       // A profile that cannot be compared with the reference, or merged with its window's others, is refused now.
@@ -340,11 +340,11 @@ export function createIngestService(deps: IngestDeps) {
         const want = spec?.[name];
         if (spec && !want)
           throw new DomainError('validation_failed', `'${name}' is not a monitored feature of ${model}/${version}`, {
-            errors: [{ pointer: `/body/features/${name}`, message: 'not monitored' }],
+            errors: [{ pointer: `/features/${name}`, message: 'not monitored' }],
           });
         if (want && want.type !== f.type)
           throw new DomainError('validation_failed', `'${name}' is ${want.type}, not ${f.type}`, {
-            errors: [{ pointer: `/body/features/${name}/type`, message: `must be ${want.type}` }],
+            errors: [{ pointer: `/features/${name}/type`, message: `must be ${want.type}` }],
           });
         if (
           want?.edges &&
@@ -354,7 +354,7 @@ export function createIngestService(deps: IngestDeps) {
           throw new DomainError(
             'validation_failed',
             `the histogram of '${name}' must use the monitor's edges (GET .../monitor: reference.columns.${name}.profileEdges)`,
-            { errors: [{ pointer: `/body/features/${name}/histogram/edges`, message: "not the monitor's edges" }] },
+            { errors: [{ pointer: `/features/${name}/histogram/edges`, message: "not the monitor's edges" }] },
           );
         }
       }
@@ -366,13 +366,13 @@ export function createIngestService(deps: IngestDeps) {
       const end = Date.parse(profile.window.end);
       if (!(start >= 0 && end < LATEST_MS))
         throw new DomainError('validation_failed', 'a profile window lies between 1970 and 2200', {
-          errors: [{ pointer: '/body/window', message: 'out of range' }],
+          errors: [{ pointer: '/window', message: 'out of range' }],
         });
       if (windowStart(start, windowMs) !== windowStart(end - 1, windowMs))
         throw new DomainError(
           'validation_failed',
           `a profile must lie within one monitoring window (${windowMs / 1000} s, aligned to the epoch)`,
-          { errors: [{ pointer: '/body/window', message: 'spans two windows' }] },
+          { errors: [{ pointer: '/window', message: 'spans two windows' }] },
         );
       const result = await transact(async (tx) => {
         const fresh = await repo.insertProfile(tx, {

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
+import { byField, fromBody, fromInput, inBody } from '../../http/input.ts';
 import { DomainError } from '../../errors.ts';
 import type { Profile } from '../../domain/monitoring/profile.ts';
 import { Uuid } from '../common/common.schema.ts';
@@ -21,6 +22,8 @@ import {
 } from './monitoring.schema.ts';
 
 const tags = ['monitoring'];
+// Body fields are under /body; pointers into a data document (`/data/<row>`) name the data itself.
+const bodyOrData = byField({ data: '/data' }, inBody);
 const FORMATS: Record<string, DataFormat> = {
   'text/csv': 'csv',
   'application/x-ndjson': 'jsonl',
@@ -75,7 +78,9 @@ export async function monitoringRoutes(app: App, m: MonitoringFeature): Promise<
       },
     },
     async (request) =>
-      m.monitors.configure(contextOf(request), request.params.name, request.params.version, request.body),
+      fromInput(bodyOrData, () =>
+        m.monitors.configure(contextOf(request), request.params.name, request.params.version, request.body),
+      ),
   );
 
   app.get(
@@ -110,12 +115,14 @@ export async function monitoringRoutes(app: App, m: MonitoringFeature): Promise<
         },
       },
       async (request) =>
-        m.ingest[kind](
-          contextOf(request),
-          request.params.name,
-          request.params.version,
-          request.body as Readable,
-          formatOf(request.headers['content-type']),
+        fromInput(bodyOrData, () =>
+          m.ingest[kind](
+            contextOf(request),
+            request.params.name,
+            request.params.version,
+            request.body as Readable,
+            formatOf(request.headers['content-type']),
+          ),
         ),
     );
   }
@@ -139,12 +146,14 @@ export async function monitoringRoutes(app: App, m: MonitoringFeature): Promise<
       },
     },
     async (request) =>
-      m.ingest.profile(
-        contextOf(request),
-        request.params.name,
-        request.params.version,
-        request.body as Profile,
-        request.query.key,
+      fromBody(() =>
+        m.ingest.profile(
+          contextOf(request),
+          request.params.name,
+          request.params.version,
+          request.body as Profile,
+          request.query.key,
+        ),
       ),
   );
 

@@ -131,7 +131,7 @@ export function createMonitorsService(deps: MonitorsDeps) {
           `dataset version ${d.dataset}/${d.version} has no URI to read it from`,
         );
       const format = ref.format ?? formatOfPath(new URL(d.uri, 'file:///').pathname);
-      if (!format) throw bad(`cannot tell the format of ${d.uri}; give reference.format`, '/body/reference/format');
+      if (!format) throw bad(`cannot tell the format of ${d.uri}; give reference.format`, '/reference/format');
       const uri = d.uri;
       let digest: string;
       try {
@@ -152,7 +152,7 @@ export function createMonitorsService(deps: MonitorsDeps) {
     }
     const from = Date.parse(config.reference.from);
     const to = Date.parse(config.reference.to);
-    if (!(from < to)) throw bad('reference.from must be before reference.to', '/body/reference/to');
+    if (!(from < to)) throw bad('reference.from must be before reference.to', '/reference/to');
     for (let after: { ts: number; id: string } | null = null; ;) {
       const page = await repo.windowPage(db, versionId, from, to, after, 5000);
       for (const p of page) take(JSON.parse(p.features) as Record<string, unknown>);
@@ -164,16 +164,15 @@ export function createMonitorsService(deps: MonitorsDeps) {
 
   function validate(config: MonitorConfig, pack: PolicyPack | null): void {
     const names = Object.keys(config.features);
-    if (names.length === 0 || names.length > 500)
-      throw bad('monitor between 1 and 500 feature columns', '/body/features');
+    if (names.length === 0 || names.length > 500) throw bad('monitor between 1 and 500 feature columns', '/features');
     for (const s of config.sensitive ?? [])
-      if (!(s in config.features)) throw bad(`sensitive column '${s}' is not a monitored feature`, '/body/sensitive');
+      if (!(s in config.features)) throw bad(`sensitive column '${s}' is not a monitored feature`, '/sensitive');
     for (const c of Object.keys(config.drift.columns ?? {}))
       if (!(c in config.features))
-        throw bad(`drift settings for '${c}', which is not a monitored feature`, `/body/drift/columns/${c}`);
+        throw bad(`drift settings for '${c}', which is not a monitored feature`, `/drift/columns/${c}`);
     const rules = config.alertRules.map((r) => r.id);
     const twice = rules.find((r, i) => rules.indexOf(r) !== i);
-    if (twice) throw bad(`alert rule '${twice}' is given twice`, '/body/alertRules');
+    if (twice) throw bad(`alert rule '${twice}' is given twice`, '/alertRules');
     if (pack) {
       const known = new Set(
         pack.measures.flatMap((m) => m.evidence.flatMap((e) => (e.kind === 'monitoring' ? [e.monitor] : []))),
@@ -182,7 +181,7 @@ export function createMonitorsService(deps: MonitorsDeps) {
       if (unknown.length > 0)
         throw bad(
           `the policy pack '${pack.name}' has no monitor ${unknown.map((m) => `'${m}'`).join(', ')}; it knows ${[...known].sort().join(', ')}`,
-          '/body/monitors',
+          '/monitors',
         );
     }
   }
@@ -214,7 +213,7 @@ export function createMonitorsService(deps: MonitorsDeps) {
       validate(config, await deps.pack(db, owner.useCaseId));
       // The reference is read before the transaction: it may come over the network.
       const ref = await readReference(owner.versionId, config);
-      if (ref.rows === 0) throw bad('the reference has no rows', '/body/reference');
+      if (ref.rows === 0) throw bad('the reference has no rows', '/reference');
       const id = ids.next();
       const columns: Monitor['reference']['columns'] = {};
       const stored: MonitorReferenceTable[] = [];

@@ -145,7 +145,7 @@ export function createAssessmentService({
             'validation_failed',
             `the answers do not fit policy pack ${pack.name} ${pack.version}: ${problems.map((p) => `${p.question} ${p.message}`).join('; ')}`,
             {
-              errors: problems.map((p) => ({ pointer: `/body/answers/${p.question}`, message: p.message })),
+              errors: problems.map((p) => ({ pointer: `/answers/${p.question}`, message: p.message })),
             },
           );
         }

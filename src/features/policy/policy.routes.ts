@@ -8,6 +8,7 @@ import {
   UseCaseRequirements,
 } from './assessment.schema.ts';
 import { contextOf, type App } from '../../http/app-types.ts';
+import { fromBody } from '../../http/input.ts';
 import { packJsonSchema, PolicyPackSchema } from '../../domain/policy/pack.schema.ts';
 import { validatePack } from '../../domain/policy/validate.ts';
 import { Timestamp, Uuid } from '../common/common.schema.ts';
@@ -90,7 +91,7 @@ export function policyRoutes(app: App, { policies }: { policies: PolicyService }
         response: { 200: Type.Object({ changes: Type.Array(SimulatedChange) }) },
       },
     },
-    async (request) => ({ changes: await policies.simulate(packFromInput(request.body)) }),
+    async (request) => ({ changes: await fromBody(() => policies.simulate(packFromInput(request.body))) }),
   );
 
   app.post(
@@ -105,7 +106,7 @@ export function policyRoutes(app: App, { policies }: { policies: PolicyService }
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await policies.upload(contextOf(request), packFromInput(request.body))),
+      reply.status(201).send(await fromBody(() => policies.upload(contextOf(request), packFromInput(request.body)))),
   );
 
   app.get(
@@ -194,7 +195,7 @@ export function assessmentRoutes(
         response: { 200: Assessment },
       },
     },
-    async (request) => assessments.assess(contextOf(request), request.params.id, request.body.answers),
+    async (request) => fromBody(() => assessments.assess(contextOf(request), request.params.id, request.body.answers)),
   );
 
   app.get(

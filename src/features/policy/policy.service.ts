@@ -45,7 +45,7 @@ const info = (r: Omit<PolicyPackTable, 'content'>): PackInfo => ({
 });
 
 /** Validation failure of an uploaded pack: a 400 whose errors point into the pack. */
-export const invalidPack = (problems: PackProblem[], prefix = '/body/pack'): DomainError =>
+export const invalidPack = (problems: PackProblem[], prefix = '/pack'): DomainError =>
   new DomainError(
     'validation_failed',
     `the policy pack is invalid: ${problems
@@ -61,17 +61,17 @@ export const invalidPack = (problems: PackProblem[], prefix = '/body/pack'): Dom
 export function packFromInput(input: { pack?: unknown; yaml?: string }): PolicyPack {
   if ((input.pack === undefined) === (input.yaml === undefined)) {
     throw new DomainError('validation_failed', 'give the pack either as `pack` (a JSON document) or as `yaml` (text)', {
-      errors: [{ pointer: '/body', message: 'exactly one of pack and yaml' }],
+      errors: [{ pointer: '', message: 'exactly one of pack and yaml' }],
     });
   }
   let doc = input.pack;
   if (input.yaml !== undefined) {
     const parsed = parsePackText(input.yaml);
-    if (parsed.problems.length > 0) throw invalidPack(parsed.problems, '/body/yaml');
+    if (parsed.problems.length > 0) throw invalidPack(parsed.problems, '/yaml');
     doc = parsed.doc;
   }
   const { pack, problems } = validatePack(doc);
-  if (!pack) throw invalidPack(problems, input.yaml !== undefined ? '/body/yaml' : '/body/pack');
+  if (!pack) throw invalidPack(problems, input.yaml !== undefined ? '/yaml' : '/pack');
   return pack;
 }
 

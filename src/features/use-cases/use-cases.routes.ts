@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
+import { fromBody, fromQuery } from '../../http/input.ts';
 import { etagOf, revisionFromIfMatch } from '../../http/etag.ts';
 import { PageOf, PageQuery } from '../../lib/pagination.ts';
 import { IfMatchHeaders, TeamSlug, UseCaseRef, Uuid } from '../common/common.schema.ts';
@@ -17,7 +18,7 @@ export function useCaseRoutes(app: App, { useCases }: { useCases: UseCaseService
       schema: { tags, summary: 'Register a use case', body: CreateUseCaseBody, response: { 201: UseCase } },
     },
     async (request, reply) => {
-      const u = await useCases.create(contextOf(request), request.body);
+      const u = await fromBody(() => useCases.create(contextOf(request), request.body));
       return reply
         .status(201)
         .header('location', `/api/v1/use-cases/${u.id}`)
@@ -37,7 +38,7 @@ export function useCaseRoutes(app: App, { useCases }: { useCases: UseCaseService
         response: { 200: PageOf(UseCase) },
       },
     },
-    async (request) => useCases.list(request.query),
+    async (request) => fromQuery(() => useCases.list(request.query)),
   );
 
   app.get(
@@ -72,11 +73,13 @@ export function useCaseRoutes(app: App, { useCases }: { useCases: UseCaseService
     },
     async (request, reply) => {
       const { id } = request.params;
-      const u = await useCases.update(
-        contextOf(request),
-        id,
-        request.body,
-        revisionFromIfMatch(request.headers['if-match'], 'use-case', id),
+      const u = await fromBody(() =>
+        useCases.update(
+          contextOf(request),
+          id,
+          request.body,
+          revisionFromIfMatch(request.headers['if-match'], 'use-case', id),
+        ),
       );
       return reply.header('etag', etagOf('use-case', u.id, u.revision)).send(u);
     },

@@ -17,7 +17,7 @@ export function createUseCaseService({ db, transact, useCases, teams, audit, clo
   async function requireTeam(exec: Executor, team: string): Promise<void> {
     if (!(await teams.exists(exec, team)))
       throw new DomainError('invalid_reference', `team '${team}' does not exist`, {
-        errors: [{ pointer: '/body/ownerTeam', message: 'no such team' }],
+        errors: [{ pointer: '/ownerTeam', message: 'no such team' }],
       });
   }
 

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
+import { byField, fromBody, fromInput, fromQuery, inBody } from '../../http/input.ts';
 import { etagOf, revisionFromIfMatch } from '../../http/etag.ts';
 import { PageOf, PageQuery } from '../../lib/pagination.ts';
 import { IfMatchHeaders, Name, Timestamp } from '../common/common.schema.ts';
@@ -29,7 +30,7 @@ export function versionRoutes(app: App, { versions }: { versions: VersionService
       },
     },
     async (request, reply) => {
-      const v = await versions.create(contextOf(request), request.params.name, request.body);
+      const v = await fromBody(() => versions.create(contextOf(request), request.params.name, request.body));
       return reply
         .status(201)
         .header('location', versionUrl(v.model, v.version))
@@ -50,7 +51,7 @@ export function versionRoutes(app: App, { versions }: { versions: VersionService
         response: { 200: PageOf(ModelVersion) },
       },
     },
-    async (request) => versions.list(request.params.name, request.query),
+    async (request) => fromQuery(() => versions.list(request.params.name, request.query)),
   );
 
   app.get(
@@ -87,12 +88,14 @@ export function versionRoutes(app: App, { versions }: { versions: VersionService
     async (request, reply) => {
       const { name, version } = request.params;
       const current = await versions.get(name, version);
-      const v = await versions.update(
-        contextOf(request),
-        name,
-        version,
-        request.body,
-        revisionFromIfMatch(request.headers['if-match'], 'version', current.id),
+      const v = await fromBody(() =>
+        versions.update(
+          contextOf(request),
+          name,
+          version,
+          request.body,
+          revisionFromIfMatch(request.headers['if-match'], 'version', current.id),
+        ),
       );
       return reply.header('etag', etagOf('version', v.id, v.revision)).send(v);
     },
@@ -120,7 +123,11 @@ export function versionRoutes(app: App, { versions }: { versions: VersionService
     },
     async (request) => {
       const { name, alias } = request.params;
-      return { model: name, ...(await versions.setAlias(contextOf(request), name, alias, request.body.version)) };
+      // The alias comes from the path, the version from the body.
+      const moved = await fromInput(byField({ alias: '/params/alias' }, inBody), () =>
+        versions.setAlias(contextOf(request), name, alias, request.body.version),
+      );
+      return { model: name, ...moved };
     },
   );
 

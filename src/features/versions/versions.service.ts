@@ -89,7 +89,7 @@ export function createVersionService({
               'invalid_reference',
               `datasets[${i}]: dataset '${ref.dataset}' has no version ${ref.version}`,
               {
-                errors: [{ pointer: `/body/datasets/${i}`, message: 'does not exist' }],
+                errors: [{ pointer: `/datasets/${i}`, message: 'does not exist' }],
               },
             );
           }
@@ -289,7 +289,7 @@ export function createVersionService({
     ): Promise<{ alias: string; version: number; previous: number | null; updatedAt: string }> {
       if (isReservedAlias(alias)) {
         throw new DomainError('validation_failed', `alias '${alias}' is reserved`, {
-          errors: [{ pointer: '/params/alias', message: 'is reserved (latest, v<digits>)' }],
+          errors: [{ pointer: '/alias', message: 'is reserved (latest, v<digits>)' }],
         });
       }
       const { id, ...result } = await transact(async (tx) => {
@@ -297,7 +297,7 @@ export function createVersionService({
         authorize(ctx, 'alias:write', team);
         if (!(await versions.exists(tx, id, version))) {
           throw new DomainError('invalid_reference', `model '${name}' has no version ${version}`, {
-            errors: [{ pointer: '/body/version', message: 'does not exist' }],
+            errors: [{ pointer: '/version', message: 'does not exist' }],
           });
         }
         await events.emit(tx, 'alias.moving', { ctx, model: name, alias, version });

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
+import { fromBody } from '../../http/input.ts';
 import { Nullable, OpenObject, Uuid } from '../common/common.schema.ts';
 import type { WebhookService } from './webhooks.service.ts';
 
@@ -66,7 +67,8 @@ export function webhookRoutes(app: App, webhooks: WebhookService): void {
         },
       },
     },
-    async (request, reply) => reply.status(201).send(await webhooks.create(contextOf(request), request.body)),
+    async (request, reply) =>
+      reply.status(201).send(await fromBody(() => webhooks.create(contextOf(request), request.body))),
   );
 
   app.get(

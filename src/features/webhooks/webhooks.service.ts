@@ -112,7 +112,7 @@ export function createWebhookService({
       // A literal internal address is refused now; a name is checked when it is resolved, at each delivery.
       const refusal = egress.refusal(input.url);
       if (refusal)
-        throw new DomainError('validation_failed', refusal, { errors: [{ pointer: '/body/url', message: refusal }] });
+        throw new DomainError('validation_failed', refusal, { errors: [{ pointer: '/url', message: refusal }] });
       const row: WebhookTable = {
         id: ids.next(),
         url: input.url,
