@@ -118,7 +118,7 @@ describe.each(DB_KINDS)('problem pointers of the API on %s', (kind) => {
       expect(pointers(ghost)).toEqual(['/body/useCase']);
       const missing = await call(t.app, { method: 'POST', url: '/api/v1/models', body: { name: 'ptr-none' } });
       expectProblem(missing, 400, 'validation_failed');
-      expect(missing.body.detail).toBe('request body is invalid: /body/useCase is required');
+      expect(missing.body.detail).toBe('a model needs its use case: give useCase (the use case id or name)');
       expect(pointers(missing)).toEqual(['/body/useCase']);
       const reserved = await call(t.app, {
         method: 'PUT',

@@ -82,9 +82,13 @@ export function createModelService({
       assertTagLimits(input.tags ?? {});
       const useCaseId = await useCaseIdOf(db, input, 'body');
       if (useCaseId === undefined)
-        throw new DomainError('validation_failed', 'request body is invalid: /body/useCase is required', {
-          errors: [{ pointer: '/useCase', message: 'is required (the use case id or name)' }],
-        });
+        throw new DomainError(
+          'validation_failed',
+          'a model needs its use case: give useCase (the use case id or name)',
+          {
+            errors: [{ pointer: '/useCase', message: 'is required (the use case id or name)' }],
+          },
+        );
       const now = clock.now().toISOString();
       const record: ModelRecord = {
         id: ids.next(),
