@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { Server as HttpsServer } from 'node:https';
+import Fastify, { type FastifyHttpsOptions, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -65,6 +66,8 @@ export interface AppOptions {
   webhooks?: Partial<DispatcherOptions> & { dispatch?: boolean };
   /** Monitoring jobs: how often workers poll (pg-boss) and dirty windows are swept; `jobs: false` runs none. */
   monitoring?: { pollMs?: number; sweepMs?: number; maxBatchBytes?: number; jobs?: boolean };
+  /** Serve HTTPS with this PEM certificate chain and key. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** Create the first administrator when the (migrated) database has no users. */
   bootstrap?: { token?: string; onResult?: (result: BootstrapResult) => void };
 }
@@ -73,7 +76,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** Builds the HTTP application over an open, migrated database. */
 export async function buildApp(opts: AppOptions): Promise<App> {
-  const app = Fastify({
+  const options: FastifyServerOptions = {
     logger: opts.logger ?? { level: opts.config.logLevel },
     bodyLimit: opts.config.bodyLimit,
     // Honour a caller's correlation id when it is sane, otherwise mint one.
@@ -83,7 +86,13 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     },
     requestIdHeader: false,
     routerOptions: { maxParamLength: 512 },
-  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+  };
+  // With a certificate the same routes are served over HTTPS (a Kubernetes admission webhook must
+  // be); the instance is typed as the plain HTTP one, which is all the routes see.
+  const app = (opts.tls
+    ? Fastify({ ...(options as FastifyHttpsOptions<HttpsServer>), https: opts.tls })
+    : Fastify(options)
+  ).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   // The API speaks JSON only; Fastify's default text/plain parser would let strings reach validation.
   app.removeContentTypeParser('text/plain');

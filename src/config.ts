@@ -7,8 +7,8 @@ import { compileSchema, toFieldErrors } from './lib/json-schema.ts';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const LogLevel = Type.Enum(LOG_LEVELS);
 
-/** Every setting Steward reads from the environment, with its default. */
-const EnvSchema = Type.Object({
+/** Every setting Steward reads from the environment, with its default (deployment manifests are checked against it). */
+export const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
   HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
   STEWARD_DATA_DIR: Type.String({ minLength: 1, default: './.steward' }),
@@ -63,6 +63,12 @@ const EnvSchema = Type.Object({
       description:
         'comma-separated namespace=environment pairs: the environment of workloads in that namespace that do not annotate steward.dev/environment',
     }),
+  ),
+  STEWARD_TLS_CERT_FILE: Type.Optional(
+    Type.String({ minLength: 1, description: 'PEM certificate chain: serve HTTPS (with STEWARD_TLS_KEY_FILE)' }),
+  ),
+  STEWARD_TLS_KEY_FILE: Type.Optional(
+    Type.String({ minLength: 1, description: 'PEM private key of STEWARD_TLS_CERT_FILE' }),
   ),
   STEWARD_BOOTSTRAP_TOKEN: Type.Optional(Type.String({ minLength: 24, maxLength: 256, pattern: '^\\S+$' })),
   STEWARD_AUDIT_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
@@ -126,6 +132,8 @@ export interface Config {
   metrics: { token: string | undefined; allow: string[] };
   /** Kubernetes admission: the environment of each namespace whose workloads do not annotate one. */
   admission: { namespaces: Record<string, string> };
+  /** Serve HTTPS with these PEM files (reloaded when they change, e.g. renewed by cert-manager). */
+  tls: { certFile: string; keyFile: string } | undefined;
   /** Installed as the first admin's API token when the database has no users yet. */
   bootstrapToken: string | undefined;
   audit: { keyFile: string; origin: string | undefined };
@@ -217,6 +225,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError([
       `STEWARD_METRICS_ALLOW has ${badAllow.map((h) => `'${h}'`).join(', ')}, which is neither an IP address nor a CIDR block`,
     ]);
+  if ((e.STEWARD_TLS_CERT_FILE === undefined) !== (e.STEWARD_TLS_KEY_FILE === undefined))
+    throw new ConfigError(['STEWARD_TLS_CERT_FILE and STEWARD_TLS_KEY_FILE go together: set both or neither']);
   const dataDir = resolve(e.STEWARD_DATA_DIR);
   const url = e.STEWARD_DATABASE_URL;
   let database: Config['database'];
@@ -247,6 +257,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     webhookAllowHosts,
     metrics: { token: e.STEWARD_METRICS_TOKEN, allow: metricsAllow },
+    tls:
+      e.STEWARD_TLS_CERT_FILE && e.STEWARD_TLS_KEY_FILE
+        ? { certFile: resolve(e.STEWARD_TLS_CERT_FILE), keyFile: resolve(e.STEWARD_TLS_KEY_FILE) }
+        : undefined,
     admission: {
       namespaces: Object.fromEntries(
         (e.STEWARD_ADMISSION_NAMESPACES ?? '')

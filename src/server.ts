@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import type { Server as HttpsServer } from 'node:https';
 import { createServer } from 'node:net';
 import { sep } from 'node:path';
 import type { Config } from './config.ts';
@@ -119,8 +121,10 @@ export async function startServer(
     const bootstrapToken =
       config.bootstrapToken ?? (opts.demo ? `stw_demo_${randomBytes(24).toString('hex')}` : undefined);
     let bootstrap: BootstrapResult = { created: false };
+    const tls = config.tls ? readTls(config.tls) : undefined;
     app = await buildApp({
       config,
+      ...(tls ? { tls } : {}),
       database,
       signer,
       bootstrap: {
@@ -154,10 +158,12 @@ export async function startServer(
     );
     const running = app;
     const opened = database;
+    const reloading = config.tls ? reloadTls(running, config.tls) : undefined;
     return {
       app: running,
       url,
       close: async () => {
+        if (reloading) clearInterval(reloading);
         await running.close();
         await opened.close();
       },
@@ -168,4 +174,36 @@ export async function startServer(
     await database?.close();
     throw err;
   }
+}
+
+function readTls(files: { certFile: string; keyFile: string }): { cert: Buffer; key: Buffer } {
+  try {
+    return { cert: readFileSync(files.certFile), key: readFileSync(files.keyFile) };
+  } catch (err) {
+    throw new StartupError(
+      `cannot read the TLS certificate or key (${files.certFile}, ${files.keyFile}): ${(err as Error).message}`,
+    );
+  }
+}
+
+/**
+ * Certificates are renewed in place (cert-manager rewrites the mounted secret): once a minute, a
+ * changed pair is loaded into the running server; a broken one is logged and the old one kept.
+ */
+function reloadTls(app: App, files: { certFile: string; keyFile: string }): NodeJS.Timeout {
+  const stamp = () => `${statSync(files.certFile).mtimeMs}:${statSync(files.keyFile).mtimeMs}`;
+  let last = stamp();
+  const timer = setInterval(() => {
+    try {
+      const now = stamp();
+      if (now === last) return;
+      (app.server as unknown as HttpsServer).setSecureContext(readTls(files));
+      last = now;
+      app.log.info('TLS certificate reloaded');
+    } catch (err) {
+      app.log.error({ err }, 'TLS certificate reload failed; the previous certificate stays in use');
+    }
+  }, 60_000);
+  timer.unref();
+  return timer;
 }
