@@ -19,6 +19,7 @@ import { createIdentityFeature } from './features/identity/index.ts';
 import { DEFAULT_AUTH_LIMITS, type AuthLimits } from './features/identity/password-guard.ts';
 import { createInventoryFeature, inventoryReaders } from './features/inventory.ts';
 import { createLifecycleFeature, useCaseEvidence } from './features/lifecycle/index.ts';
+import { createLineageFeature } from './features/lineage/index.ts';
 import { createMetricsFeature } from './features/metrics/index.ts';
 import { createMlflowFeature } from './features/mlflow/index.ts';
 import { createModelHealthReader, createMonitoringFeature, oversightHolds } from './features/monitoring/index.ts';
@@ -215,6 +216,17 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     systemContext,
     queue,
   });
+  const { datasets } = inventory.services;
+  const lineage = createLineageFeature({
+    ...base,
+    inventory: {
+      dataset: datasets.getIn,
+      findVersion: datasets.findVersion,
+      createVersion: (tx, ctx, dataset, input) => datasets.createVersionIn(tx, ctx, dataset, input),
+      version: inventoryReaders.version,
+      byArtifactDigest: inventoryReaders.byArtifactDigest,
+    },
+  });
   const admission = createAdmissionFeature({
     db,
     transact,
@@ -251,6 +263,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     lifecycle,
     monitoring,
     mlflow,
+    lineage,
     admission,
     metrics,
   ];

@@ -135,6 +135,22 @@ export interface DatasetLineageTable {
   columns: string;
 }
 
+/** OpenLineage runs received (the lineage feature). */
+export interface LineageRunTable {
+  id: string;
+  run_id: string;
+  event_type: string;
+  event_time: string;
+  job_namespace: string;
+  job_name: string;
+  producer: string;
+  model_version_id: string | null;
+  /** JSON: what the event recorded (dataset versions, unmapped datasets, the model version). */
+  result: string;
+  created_at: string;
+  created_by: string | null;
+}
+
 export interface Database extends IdentityAuditTables, PolicyTables, LifecycleTables, WebhookTables, MonitoringTables {
   evidence: EvidenceTable;
   use_cases: UseCaseTable;
@@ -148,6 +164,7 @@ export interface Database extends IdentityAuditTables, PolicyTables, LifecycleTa
   dataset_columns: DatasetColumnTable;
   dataset_versions: DatasetVersionTable;
   dataset_lineage: DatasetLineageTable;
+  lineage_runs: LineageRunTable;
 }
 
 export interface TeamTable {

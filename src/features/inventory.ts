@@ -105,6 +105,8 @@ export const inventoryReaders = {
   /** Versions a workload's image digests or artefact URIs identify (admission control). */
   deployable: (exec: Executor, by: { imageDigests: string[]; artifactUris: string[] }) =>
     versionRepo.findByDeployable(exec, by),
+  /** Versions whose artefact has this digest. */
+  byArtifactDigest: (exec: Executor, digest: string) => versionRepo.findByArtifactDigest(exec, digest),
   /** Takes the version's row lock (serialising evidence with signatures and promotions). */
   lockVersion: (tx: Tx, model: string, version: number) => versionRepo.lock(tx, model, version),
 };

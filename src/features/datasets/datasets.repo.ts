@@ -268,6 +268,18 @@ export const datasetRepo = {
    * Which model versions used this dataset version: directly, and (transitive) through any dataset
    * version derived from it, breadth-first so each model version is reported at its shortest depth.
    */
+  /** A dataset's version with this digest, else (`latest`) its newest version: how lineage events find one. */
+  async findVersion(
+    db: Executor,
+    datasetId: string,
+    by: { digest?: string; latest?: boolean },
+  ): Promise<{ version: number; digest: string } | undefined> {
+    let q = db.selectFrom('dataset_versions').select(['version', 'digest']).where('dataset_id', '=', datasetId);
+    if (by.digest !== undefined) q = q.where('digest', '=', by.digest);
+    else if (!by.latest) return undefined;
+    return q.orderBy('version', 'desc').limit(1).executeTakeFirst();
+  },
+
   async usage(db: Executor, datasetVersionId: string, transitive: boolean): Promise<DatasetUsage[]> {
     const depthOf = new Map<string, number>([[datasetVersionId, 0]]);
     let frontier = [datasetVersionId];

@@ -1,5 +1,5 @@
 import { actorId, type RequestContext } from '../../context.ts';
-import type { Executor } from '../../db/database.ts';
+import type { Executor, Tx } from '../../db/database.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
@@ -19,6 +19,7 @@ export interface DatasetServiceDeps extends CommandDeps {
     | 'listVersions'
     | 'resolveVersion'
     | 'usage'
+    | 'findVersion'
   >;
   teams: { exists(db: Executor, name: string): Promise<boolean> };
 }
@@ -28,6 +29,56 @@ export function createDatasetService({ db, transact, datasets, teams, audit, clo
     const d = await datasets.get(exec, ref);
     if (!d) throw notFound('dataset', ref);
     return d;
+  }
+
+  /** Records a dataset version inside the caller's transaction (lineage ingest records several at once). */
+  async function createVersionIn(
+    tx: Tx,
+    ctx: RequestContext,
+    ref: string,
+    input: CreateDatasetVersionBody,
+  ): Promise<DatasetVersion> {
+    const dataset = await mustGet(ref, tx);
+    authorize(ctx, 'dataset:write', dataset.ownerTeam);
+    const derivedFrom: DatasetVersion['derivedFrom'] = [];
+    const lineage: { sourceId: string; columns: unknown }[] = [];
+    for (const [i, src] of (input.derivedFrom ?? []).entries()) {
+      const found = await datasets.resolveVersion(tx, src.dataset, src.version);
+      if (!found) {
+        throw new DomainError(
+          'invalid_reference',
+          `derivedFrom[${i}]: dataset '${src.dataset}' has no version ${src.version}`,
+          {
+            errors: [{ pointer: `/derivedFrom/${i}`, message: 'does not exist' }],
+          },
+        );
+      }
+      const columns = src.columns ?? [];
+      derivedFrom.push({ datasetId: found.datasetId, dataset: found.dataset, version: found.version, columns });
+      lineage.push({ sourceId: found.id, columns });
+    }
+    const now = clock.now().toISOString();
+    const version: DatasetVersion = {
+      id: ids.next(),
+      datasetId: dataset.id,
+      dataset: dataset.name,
+      version: await datasets.nextVersionNumber(tx, dataset.id, now),
+      digest: input.digest,
+      rowCount: input.rowCount,
+      uri: input.uri ?? null,
+      schema: input.schema ?? [],
+      description: input.description ?? '',
+      derivedFrom,
+      createdAt: now,
+      createdBy: actorId(ctx),
+    };
+    await datasets.insertVersion(tx, version, lineage);
+    await audit.append(tx, ctx, {
+      action: 'dataset-version.create',
+      subject: { type: 'dataset-version', id: version.id },
+      after: version,
+    });
+    return version;
   }
 
   return {
@@ -91,50 +142,17 @@ export function createDatasetService({ db, transact, datasets, teams, audit, clo
     },
 
     async createVersion(ctx: RequestContext, ref: string, input: CreateDatasetVersionBody): Promise<DatasetVersion> {
-      return transact(async (tx) => {
-        const dataset = await mustGet(ref, tx);
-        authorize(ctx, 'dataset:write', dataset.ownerTeam);
-        const derivedFrom: DatasetVersion['derivedFrom'] = [];
-        const lineage: { sourceId: string; columns: unknown }[] = [];
-        for (const [i, src] of (input.derivedFrom ?? []).entries()) {
-          const found = await datasets.resolveVersion(tx, src.dataset, src.version);
-          if (!found) {
-            throw new DomainError(
-              'invalid_reference',
-              `derivedFrom[${i}]: dataset '${src.dataset}' has no version ${src.version}`,
-              {
-                errors: [{ pointer: `/derivedFrom/${i}`, message: 'does not exist' }],
-              },
-            );
-          }
-          const columns = src.columns ?? [];
-          derivedFrom.push({ datasetId: found.datasetId, dataset: found.dataset, version: found.version, columns });
-          lineage.push({ sourceId: found.id, columns });
-        }
-        const now = clock.now().toISOString();
-        const version: DatasetVersion = {
-          id: ids.next(),
-          datasetId: dataset.id,
-          dataset: dataset.name,
-          version: await datasets.nextVersionNumber(tx, dataset.id, now),
-          digest: input.digest,
-          rowCount: input.rowCount,
-          uri: input.uri ?? null,
-          schema: input.schema ?? [],
-          description: input.description ?? '',
-          derivedFrom,
-          createdAt: now,
-          createdBy: actorId(ctx),
-        };
-        await datasets.insertVersion(tx, version, lineage);
-        await audit.append(tx, ctx, {
-          action: 'dataset-version.create',
-          subject: { type: 'dataset-version', id: version.id },
-          after: version,
-        });
-        return version;
-      });
+      return transact((tx) => createVersionIn(tx, ctx, ref, input));
     },
+
+    createVersionIn,
+
+    /** A dataset's version by digest, or its latest: for lineage events that name no version number. */
+    findVersion: (exec: Executor, datasetId: string, by: { digest?: string; latest?: boolean }) =>
+      datasets.findVersion(exec, datasetId, by),
+
+    /** The dataset itself, read in the caller's transaction. */
+    getIn: (exec: Executor, ref: string) => datasets.get(exec, ref),
 
     async getVersion(ref: string, version: number): Promise<DatasetVersion> {
       const dataset = await mustGet(ref);

@@ -147,6 +147,20 @@ export const versionRepo = {
     });
   },
 
+  /** Live versions whose artefact has this digest (a lineage run that produced the artefact). */
+  async findByArtifactDigest(db: Executor, digest: string): Promise<{ id: string; model: string; version: number }[]> {
+    return db
+      .selectFrom('model_versions as v')
+      .innerJoin('models as m', 'm.id', 'v.model_id')
+      .select(['v.id', 'm.name as model', 'v.version'])
+      .where('v.artifact_digest', '=', digest)
+      .where('v.deleted_at', 'is', null)
+      .orderBy('m.name')
+      .orderBy('v.version')
+      .limit(10)
+      .execute();
+  },
+
   async list(
     db: Executor,
     modelId: string,

@@ -2536,6 +2536,130 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ingest an OpenLineage RunEvent: a completed run’s datasets become dataset versions with their (column) lineage; idempotent by run id, event type and time */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description An OpenLineage RunEvent (specification 2-0-x): eventType, eventTime, run, job, inputs, outputs, producer, schemaURL */
+            requestBody: {
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            datasetVersions: {
+                                /** @description false when an existing version was matched */
+                                created: boolean;
+                                dataset: string;
+                                digest: string;
+                                role: "input" | "output";
+                                version: number;
+                            }[];
+                            /** @description the same run, event type and time was received before: nothing new recorded */
+                            duplicate: boolean;
+                            eventTime: string;
+                            eventType: string;
+                            job: {
+                                name: string;
+                                namespace: string;
+                            };
+                            modelVersion: {
+                                model: string;
+                                version: number;
+                            } | null;
+                            runId: string;
+                            /** @description datasets of the event that are not in the inventory (register them, or name them with a steward facet) */
+                            unmapped: {
+                                name: string;
+                                namespace: string;
+                                reason: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            datasetVersions: {
+                                /** @description false when an existing version was matched */
+                                created: boolean;
+                                dataset: string;
+                                digest: string;
+                                role: "input" | "output";
+                                version: number;
+                            }[];
+                            /** @description the same run, event type and time was received before: nothing new recorded */
+                            duplicate: boolean;
+                            eventTime: string;
+                            eventType: string;
+                            job: {
+                                name: string;
+                                namespace: string;
+                            };
+                            modelVersion: {
+                                model: string;
+                                version: number;
+                            } | null;
+                            runId: string;
+                            /** @description datasets of the event that are not in the inventory (register them, or name them with a steward facet) */
+                            unmapped: {
+                                name: string;
+                                namespace: string;
+                                reason: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -4763,6 +4887,93 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{name}/versions/{version}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The OpenLineage runs that produced this model version, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                    version: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                datasetVersions: {
+                                    /** @description false when an existing version was matched */
+                                    created: boolean;
+                                    dataset: string;
+                                    digest: string;
+                                    role: "input" | "output";
+                                    version: number;
+                                }[];
+                                /** @description the same run, event type and time was received before: nothing new recorded */
+                                duplicate: boolean;
+                                eventTime: string;
+                                eventType: string;
+                                job: {
+                                    name: string;
+                                    namespace: string;
+                                };
+                                modelVersion: {
+                                    model: string;
+                                    version: number;
+                                } | null;
+                                runId: string;
+                                /** @description datasets of the event that are not in the inventory (register them, or name them with a steward facet) */
+                                unmapped: {
+                                    name: string;
+                                    namespace: string;
+                                    reason: string;
+                                }[];
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
