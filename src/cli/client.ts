@@ -1,27 +1,18 @@
 import { readUserConfig } from './user-config.ts';
 
-/**
- * A thin HTTP client for the CLI's remote commands: STEWARD_URL + STEWARD_TOKEN (Bearer), else
- * the server and token saved by `steward login`.
- */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly problem: {
-      code?: string;
-      title?: string;
-      detail?: string;
-      errors?: { pointer: string; message: string }[];
-    },
-  ) {
-    super(problem.detail ?? problem.title ?? `HTTP ${status}`);
-  }
-}
+import { createSteward, StewardError, StewardUnreachable, type Steward } from '../client/index.ts';
 
-export class UnreachableError extends Error {}
+/**
+ * The CLI's remote commands talk to the API through Steward's own TypeScript client
+ * (`src/client`): STEWARD_URL + STEWARD_TOKEN (Bearer), else the server and token saved by
+ * `steward login`. Its errors are the client's.
+ */
+export { StewardError as ApiError, StewardUnreachable as UnreachableError };
 
 export interface Client {
   readonly base: string;
+  /** The typed client: every route, and the common flows. */
+  readonly steward: Steward;
   request<T>(method: string, path: string, body?: unknown): Promise<T>;
   /** A request with a body of its own (a file stream, a form) and its content type. */
   send<T>(method: string, path: string, body: RequestInit['body'], contentType?: string): Promise<T>;
@@ -35,39 +26,13 @@ export function createClient(env: NodeJS.ProcessEnv = process.env): Client {
   const base = trimUrl(env.STEWARD_URL || saved?.url || DEFAULT_URL);
   // The saved token goes only to the server it was issued by.
   const token = env.STEWARD_TOKEN || (saved && trimUrl(saved.url) === base ? saved.token : undefined);
-  async function send<T>(method: string, path: string, body: RequestInit['body'], contentType?: string): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json, application/problem+json' };
-    if (token) headers.authorization = `Bearer ${token}`;
-    if (contentType) headers['content-type'] = contentType;
-    let res: Response;
-    try {
-      res = await fetch(`${base}${path}`, {
-        method,
-        headers,
-        body,
-        ...(body && typeof body === 'object' && Symbol.asyncIterator in body ? { duplex: 'half' } : {}),
-      } as RequestInit);
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new UnreachableError(
-        `cannot reach Steward at ${base}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
-      );
-    }
-    const text = await res.text();
-    let parsed: unknown = undefined;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = { detail: text.slice(0, 500) };
-    }
-    if (!res.ok) throw new ApiError(res.status, (parsed ?? {}) as ApiError['problem']);
-    return parsed as T;
-  }
+  const steward = createSteward({ url: base, token });
   return {
     base,
-    send,
+    steward,
+    send: steward.send,
     request: <T>(method: string, path: string, body?: unknown) =>
-      send<T>(
+      steward.send<T>(
         method,
         path,
         body === undefined ? undefined : JSON.stringify(body),

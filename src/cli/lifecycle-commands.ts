@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Environment } from '../client/index.ts';
 import { createClient, UsageError } from './client.ts';
 
 const ENVIRONMENTS = ['development', 'qa', 'preproduction', 'production'];
@@ -18,11 +19,7 @@ export function lifecycleCommands(program: Command): void {
         throw new UsageError(`--version must be a positive integer, not '${o.version}'`);
       if (!ENVIRONMENTS.includes(o.env))
         throw new UsageError(`--env must be one of ${ENVIRONMENTS.join(', ')}, not '${o.env}'`);
-      const query = new URLSearchParams({ model: o.model, version: String(version), environment: o.env });
-      const answer = await createClient().request<{ allowed: boolean; reasons: string[] }>(
-        'GET',
-        `/api/v1/check?${query}`,
-      );
+      const answer = await createClient().steward.check(o.model, version, o.env as Environment);
       if (o.json) process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
       else if (answer.allowed) process.stdout.write(`allowed: ${o.model} version ${version} may run in ${o.env}\n`);
       else

@@ -1,16 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { API_TYPES_FILE, generateApiTypes } from '../../web/scripts/api-types.ts';
+import { API_TYPES_FILE, CLIENT_TYPES_FILE, generateApiTypes } from '../../web/scripts/api-types.ts';
 import { call, seedUser, useCaseBody, useTestApp } from '../helpers/app.ts';
 import { DB_KINDS, skipReason } from '../helpers/db.ts';
 import { adHocAnalysis, creditScoring } from '../helpers/policy.ts';
 
 describe('the console API types', () => {
   it('are generated from the current OpenAPI document (run `npm run api-types` after changing a route schema)', async () => {
+    const types = await generateApiTypes();
     expect(
-      readFileSync(API_TYPES_FILE, 'utf8') === (await generateApiTypes()),
+      readFileSync(API_TYPES_FILE, 'utf8') === types,
       'web/src/api/schema.gen.ts is stale: npm run api-types',
     ).toBe(true);
+    expect(readFileSync(CLIENT_TYPES_FILE, 'utf8') === types, 'src/client/api.gen.ts is stale: npm run api-types').toBe(
+      true,
+    );
   }, 60_000);
 });
 

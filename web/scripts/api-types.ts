@@ -6,6 +6,8 @@ import openapiTS, { astToString } from 'openapi-typescript';
 import { apiDocument } from '../../src/cli/openapi-document.ts';
 
 export const API_TYPES_FILE = fileURLToPath(new URL('../src/api/schema.gen.ts', import.meta.url));
+/** The same types for the TypeScript client (`src/client`), which the CLI uses too. */
+export const CLIENT_TYPES_FILE = fileURLToPath(new URL('../../src/client/api.gen.ts', import.meta.url));
 
 export async function generateApiTypes(): Promise<string> {
   const ast = await openapiTS((await apiDocument()) as never, { alphabetize: true, defaultNonNullable: false });
@@ -13,6 +15,8 @@ export async function generateApiTypes(): Promise<string> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  writeFileSync(API_TYPES_FILE, await generateApiTypes());
-  process.stdout.write(`wrote ${API_TYPES_FILE}\n`);
+  const types = await generateApiTypes();
+  writeFileSync(API_TYPES_FILE, types);
+  writeFileSync(CLIENT_TYPES_FILE, types);
+  process.stdout.write(`wrote ${API_TYPES_FILE} and ${CLIENT_TYPES_FILE}\n`);
 }
