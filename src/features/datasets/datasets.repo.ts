@@ -243,6 +243,29 @@ export const datasetRepo = {
     return versionsWithLineage(db, await q.execute());
   },
 
+  /** Registered dataset versions with these digests and the legal region of their data (data residency). */
+  async regionsByDigest(
+    db: Executor,
+    digests: string[],
+  ): Promise<{ id: string; dataset: string; version: number; digest: string; legalRegion: string }[]> {
+    if (digests.length === 0) return [];
+    const rows = await db
+      .selectFrom('dataset_versions as v')
+      .innerJoin('datasets as d', 'd.id', 'v.dataset_id')
+      .select(['v.id', 'd.name', 'v.version', 'v.digest', 'd.legal_region'])
+      .where('v.digest', 'in', digests)
+      .orderBy('d.name')
+      .orderBy('v.version')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      dataset: r.name,
+      version: r.version,
+      digest: r.digest,
+      legalRegion: r.legal_region,
+    }));
+  },
+
   /** Resolves a dataset (id or name) and version number to the stored version, or undefined. */
   async resolveVersion(db: Executor, ref: string, version: number): Promise<DatasetVersionRef | undefined> {
     const q = db

@@ -5,6 +5,7 @@ import { ORGANISATION } from '../../domain/authz.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
+import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import type { PolicyRepo } from './policy.repo.ts';
 
 export interface EthicalPositionContent {
@@ -123,22 +124,12 @@ export function createEthicsService({ db, transact, audit, clock, repo, useCases
     /** Whether the use case must align (tier >= 3) and whether it does with the current version. */
     async alignment(useCaseId: string) {
       if (!(await useCases.teamOf(db, useCaseId))) throw notFound('use case', useCaseId);
-      const [position, tier, alignments] = await Promise.all([
-        repo.latestPosition(db),
-        tierOf(db, useCaseId),
-        repo.alignments(db, useCaseId),
-      ]);
-      const required = tier !== null && tier >= ALIGNMENT_FROM_TIER;
-      const latest = alignments[alignments.length - 1];
-      const status: 'not-required' | 'no-position' | 'missing' | 'aligned' | 'review' = !required
-        ? 'not-required'
-        : !position
-          ? 'no-position'
-          : !latest
-            ? 'missing'
-            : latest.position_version === position.version
-              ? 'aligned'
-              : 'review';
+      const { required, status, position, alignments } = await alignmentState(
+        repo,
+        db,
+        useCaseId,
+        await tierOf(db, useCaseId),
+      );
       return {
         required,
         status,
@@ -155,3 +146,47 @@ export function createEthicsService({ db, transact, audit, clock, repo, useCases
 }
 
 export type EthicsService = ReturnType<typeof createEthicsService>;
+
+export type AlignmentStatus = 'not-required' | 'no-position' | 'missing' | 'aligned' | 'review';
+
+/** The use case's alignment with the current ethical position at the tier in force (read in `exec`). */
+async function alignmentState(
+  repo: Pick<PolicyRepo, 'latestPosition' | 'alignments'>,
+  exec: Executor,
+  useCaseId: string,
+  tier: number | null,
+) {
+  const [position, alignments] = await Promise.all([repo.latestPosition(exec), repo.alignments(exec, useCaseId)]);
+  const required = tier !== null && tier >= ALIGNMENT_FROM_TIER;
+  const latest = alignments[alignments.length - 1];
+  const status: AlignmentStatus = !required
+    ? 'not-required'
+    : !position
+      ? 'no-position'
+      : !latest
+        ? 'missing'
+        : latest.position_version === position.version
+          ? 'aligned'
+          : 'review';
+  return { required, status, position, latest, alignments };
+}
+
+/**
+ * The use case's ethical alignment as an evidence record, for measures with an `ethical-alignment`
+ * item (the shipped pack's `ai-policy`): a tier-3+ use case not aligned with the current position fails them.
+ */
+export async function alignmentRecord(
+  repo: Pick<PolicyRepo, 'latestPosition' | 'alignments'>,
+  exec: Executor,
+  useCaseId: string,
+  tier: number | null,
+): Promise<EvidenceRecord> {
+  const a = await alignmentState(repo, exec, useCaseId, tier);
+  return {
+    id: `use-case:${useCaseId}:alignment`,
+    kind: 'alignment',
+    alignment: a.status,
+    alignedWith: a.latest?.position_version ?? null,
+    currentPosition: a.position?.version ?? null,
+  };
+}
