@@ -1,5 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import { Nullable, OpenObject } from '../common/common.schema.ts';
+import { Considered, Failure, RequirementState } from '../common/requirement.schema.ts';
 
 // Response schemas of the lifecycle routes (objects keep properties they do not list).
 const Open = <P extends Record<string, TSchema>>(props: P, description?: string) =>
@@ -19,61 +20,17 @@ export const Blocker = Open({
   signoff: Type.Boolean({ description: 'true when what is missing is a sign-off' }),
 });
 
-export const Failure = Open(
-  {
-    evidence: Type.String({ description: 'the evidence that decided (evaluation id, dataset version, use case)' }),
-    expected: Type.String({ description: 'the evidence item of the measure' }),
-    metric: Type.Optional(Type.String()),
-    observed: Type.Optional(Type.Number()),
-    comparator: Type.Optional(Type.String()),
-    threshold: Type.Optional(Type.Number()),
-    dataDigest: Type.Optional(Nullable(Type.String())),
-    dataset: Type.Optional(Type.String()),
-    region: Type.Optional(Type.String()),
-    regions: Type.Optional(Type.Array(Type.String())),
-    detail: Type.String(),
-  },
-  'why a requirement failed: what the deciding evidence showed',
-);
-
-export const Considered = Open(
-  {
-    evidence: Type.String(),
-    metric: Type.String(),
-    observed: Type.Number(),
-    comparator: Type.String(),
-    threshold: Type.Number(),
-    holds: Type.Boolean(),
-    dataDigest: Nullable(Type.String()),
-    artifactDigest: Nullable(Type.String()),
-    recordedAt: Nullable(Type.String()),
-    current: Type.Boolean({ description: 'recorded for the current artefact digest' }),
-    decides: Type.Boolean({ description: 'the latest result for its artefact and data: it decides' }),
-  },
-  'a check result the requirement looked at',
-);
-
 export const Gate = Open({ step: Type.String(), passed: Type.Boolean(), blockers: Type.Array(Blocker) });
 
 export const Requirement = Open({
   measure: Type.String(),
   title: Type.String(),
   step: Type.String(),
-  status: Type.Union(
-    [Type.Literal('satisfied'), Type.Literal('failed'), Type.Literal('missing'), Type.Literal('stale')],
-    {
-      description:
-        '`failed`: evidence exists and does not hold (see `failures`); `missing`: no evidence; `stale`: met only by evidence for another artefact',
-    },
-  ),
+  status: RequirementState,
   unmet: Type.Optional(Type.Array(Type.String())),
   reason: Type.Optional(Type.String()),
   failures: Type.Optional(Type.Array(Failure)),
-  considered: Type.Optional(
-    Type.Array(Considered, {
-      description: 'every check result looked at, oldest first; `decides` marks those the status rests on',
-    }),
-  ),
+  considered: Type.Optional(Type.Array(Considered)),
 });
 
 export const SignatureChange = Open(

@@ -4522,9 +4522,44 @@ export interface paths {
                                 [key: string]: unknown;
                             })[];
                             requirements: ({
+                                considered?: ({
+                                    artifactDigest: string | null;
+                                    comparator: string;
+                                    /** @description recorded for the current artefact digest */
+                                    current: boolean;
+                                    dataDigest: string | null;
+                                    /** @description the latest result for its artefact and data: it decides */
+                                    decides: boolean;
+                                    evidence: string;
+                                    holds: boolean;
+                                    metric: string;
+                                    observed: number;
+                                    recordedAt: string | null;
+                                    threshold: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                failures?: ({
+                                    comparator?: string;
+                                    dataDigest?: string | null;
+                                    dataset?: string;
+                                    detail: string;
+                                    /** @description the evidence that decided (evaluation id, dataset version, use case) */
+                                    evidence: string;
+                                    /** @description the evidence item of the measure */
+                                    expected: string;
+                                    metric?: string;
+                                    observed?: number;
+                                    region?: string;
+                                    regions?: string[];
+                                    threshold?: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
                                 measure: string;
                                 reason?: string;
-                                status: "satisfied" | "missing" | "stale";
+                                /** @description `failed`: evidence exists and does not hold (see `failures`); `missing`: no evidence; `stale`: met only by evidence for another artefact */
+                                status: "satisfied" | "failed" | "missing" | "stale";
                                 step: string;
                                 title: string;
                                 unmet?: string[];
@@ -4562,14 +4597,15 @@ export interface paths {
                             steps: ({
                                 gate: {
                                     blockers: ({
-                                        /** @description what is missing, or why it went stale */
+                                        /** @description what failed (with the observed value) or is missing, or why it went stale */
                                         detail: string[];
                                         /** @description the process step whose gate the measure belongs to */
                                         gate: string;
                                         measure: string;
                                         /** @description true when what is missing is a sign-off */
                                         signoff: boolean;
-                                        status: "missing" | "stale";
+                                        /** @description `failed`: evidence exists and does not hold; `missing`: no evidence; `stale`: evidence for another artefact */
+                                        status: "failed" | "missing" | "stale";
                                         title: string;
                                     } & {
                                         [key: string]: unknown;
@@ -5282,14 +5318,15 @@ export interface paths {
                         "application/json": {
                             items: ({
                                 blockers: ({
-                                    /** @description what is missing, or why it went stale */
+                                    /** @description what failed (with the observed value) or is missing, or why it went stale */
                                     detail: string[];
                                     /** @description the process step whose gate the measure belongs to */
                                     gate: string;
                                     measure: string;
                                     /** @description true when what is missing is a sign-off */
                                     signoff: boolean;
-                                    status: "missing" | "stale";
+                                    /** @description `failed`: evidence exists and does not hold; `missing`: no evidence; `stale`: evidence for another artefact */
+                                    status: "failed" | "missing" | "stale";
                                     title: string;
                                 } & {
                                     [key: string]: unknown;
@@ -5366,14 +5403,15 @@ export interface paths {
                     content: {
                         "application/json": {
                             blockers: ({
-                                /** @description what is missing, or why it went stale */
+                                /** @description what failed (with the observed value) or is missing, or why it went stale */
                                 detail: string[];
                                 /** @description the process step whose gate the measure belongs to */
                                 gate: string;
                                 measure: string;
                                 /** @description true when what is missing is a sign-off */
                                 signoff: boolean;
-                                status: "missing" | "stale";
+                                /** @description `failed`: evidence exists and does not hold; `missing`: no evidence; `stale`: evidence for another artefact */
+                                status: "failed" | "missing" | "stale";
                                 title: string;
                             } & {
                                 [key: string]: unknown;
@@ -5450,14 +5488,15 @@ export interface paths {
                     content: {
                         "application/json": {
                             blockers: ({
-                                /** @description what is missing, or why it went stale */
+                                /** @description what failed (with the observed value) or is missing, or why it went stale */
                                 detail: string[];
                                 /** @description the process step whose gate the measure belongs to */
                                 gate: string;
                                 measure: string;
                                 /** @description true when what is missing is a sign-off */
                                 signoff: boolean;
-                                status: "missing" | "stale";
+                                /** @description `failed`: evidence exists and does not hold; `missing`: no evidence; `stale`: evidence for another artefact */
+                                status: "failed" | "missing" | "stale";
                                 title: string;
                             } & {
                                 [key: string]: unknown;
@@ -5538,14 +5577,15 @@ export interface paths {
                     content: {
                         "application/json": {
                             blockers: ({
-                                /** @description what is missing, or why it went stale */
+                                /** @description what failed (with the observed value) or is missing, or why it went stale */
                                 detail: string[];
                                 /** @description the process step whose gate the measure belongs to */
                                 gate: string;
                                 measure: string;
                                 /** @description true when what is missing is a sign-off */
                                 signoff: boolean;
-                                status: "missing" | "stale";
+                                /** @description `failed`: evidence exists and does not hold; `missing`: no evidence; `stale`: evidence for another artefact */
+                                status: "failed" | "missing" | "stale";
                                 title: string;
                             } & {
                                 [key: string]: unknown;
@@ -5632,9 +5672,44 @@ export interface paths {
                             };
                             reevaluateUnder?: string | null;
                             requirements: ({
+                                considered?: ({
+                                    artifactDigest: string | null;
+                                    comparator: string;
+                                    /** @description recorded for the current artefact digest */
+                                    current: boolean;
+                                    dataDigest: string | null;
+                                    /** @description the latest result for its artefact and data: it decides */
+                                    decides: boolean;
+                                    evidence: string;
+                                    holds: boolean;
+                                    metric: string;
+                                    observed: number;
+                                    recordedAt: string | null;
+                                    threshold: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                failures?: ({
+                                    comparator?: string;
+                                    dataDigest?: string | null;
+                                    dataset?: string;
+                                    detail: string;
+                                    /** @description the evidence that decided (evaluation id, dataset version, use case) */
+                                    evidence: string;
+                                    /** @description the evidence item of the measure */
+                                    expected: string;
+                                    metric?: string;
+                                    observed?: number;
+                                    region?: string;
+                                    regions?: string[];
+                                    threshold?: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
                                 measure: string;
                                 reason?: string;
-                                status: "satisfied" | "missing" | "stale";
+                                /** @description `failed`: evidence exists and does not hold (see `failures`); `missing`: no evidence; `stale`: met only by evidence for another artefact */
+                                status: "satisfied" | "failed" | "missing" | "stale";
                                 step: string;
                                 title: string;
                                 unmet?: string[];
@@ -6477,6 +6552,8 @@ export interface paths {
                                     } | {
                                         /** @enum {unknown} */
                                         comparator: ">=" | ">" | "<=" | "<" | "==";
+                                        /** @description only evaluations on the version's datasets of these roles count, and every one of them must hold (default: the latest result on each dataset decides) */
+                                        datasetRoles?: ("training" | "evaluation" | "validation")[];
                                         /** @enum {string} */
                                         kind: "check";
                                         /** @description lowercase id: letters, digits, `.`, `-` */
@@ -6485,6 +6562,14 @@ export interface paths {
                                         subgroupAggregate?: "min" | "max" | "ratio" | "difference";
                                         /** @description a finite number */
                                         threshold: number;
+                                    } | {
+                                        description?: string;
+                                        /** @enum {string} */
+                                        kind: "data-residency";
+                                    } | {
+                                        description?: string;
+                                        /** @enum {string} */
+                                        kind: "ethical-alignment";
                                     } | {
                                         description?: string;
                                         /** @enum {string} */
@@ -6810,6 +6895,8 @@ export interface paths {
                                     } | {
                                         /** @enum {unknown} */
                                         comparator: ">=" | ">" | "<=" | "<" | "==";
+                                        /** @description only evaluations on the version's datasets of these roles count, and every one of them must hold (default: the latest result on each dataset decides) */
+                                        datasetRoles?: ("training" | "evaluation" | "validation")[];
                                         /** @enum {string} */
                                         kind: "check";
                                         /** @description lowercase id: letters, digits, `.`, `-` */
@@ -6818,6 +6905,14 @@ export interface paths {
                                         subgroupAggregate?: "min" | "max" | "ratio" | "difference";
                                         /** @description a finite number */
                                         threshold: number;
+                                    } | {
+                                        description?: string;
+                                        /** @enum {string} */
+                                        kind: "data-residency";
+                                    } | {
+                                        description?: string;
+                                        /** @enum {string} */
+                                        kind: "ethical-alignment";
                                     } | {
                                         description?: string;
                                         /** @enum {string} */
@@ -7408,7 +7503,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark one of your tasks done */
+        /**
+         * Mark one of your tasks done
+         * @description Only for tasks without a measure (RACI tasks, follow-ups). A sign-off task closes by itself when its measure is met; marking it done is refused with 409.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -9205,9 +9303,44 @@ export interface paths {
                                 [key: string]: unknown;
                             }) | null;
                             requirements: ({
+                                considered?: ({
+                                    artifactDigest: string | null;
+                                    comparator: string;
+                                    /** @description recorded for the current artefact digest */
+                                    current: boolean;
+                                    dataDigest: string | null;
+                                    /** @description the latest result for its artefact and data: it decides */
+                                    decides: boolean;
+                                    evidence: string;
+                                    holds: boolean;
+                                    metric: string;
+                                    observed: number;
+                                    recordedAt: string | null;
+                                    threshold: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                failures?: ({
+                                    comparator?: string;
+                                    dataDigest?: string | null;
+                                    dataset?: string;
+                                    detail: string;
+                                    /** @description the evidence that decided (evaluation id, dataset version, use case) */
+                                    evidence: string;
+                                    /** @description the evidence item of the measure */
+                                    expected: string;
+                                    metric?: string;
+                                    observed?: number;
+                                    region?: string;
+                                    regions?: string[];
+                                    threshold?: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
                                 measure: string;
                                 reason?: string;
-                                status: "satisfied" | "missing" | "stale";
+                                /** @description `failed`: evidence exists and does not hold (see `failures`); `missing`: no evidence; `stale`: met only by evidence for another artefact */
+                                status: "satisfied" | "failed" | "missing" | "stale";
                                 step: string;
                                 title: string;
                                 unmet?: string[];
@@ -9245,14 +9378,15 @@ export interface paths {
                             steps: ({
                                 gate: {
                                     blockers: ({
-                                        /** @description what is missing, or why it went stale */
+                                        /** @description what failed (with the observed value) or is missing, or why it went stale */
                                         detail: string[];
                                         /** @description the process step whose gate the measure belongs to */
                                         gate: string;
                                         measure: string;
                                         /** @description true when what is missing is a sign-off */
                                         signoff: boolean;
-                                        status: "missing" | "stale";
+                                        /** @description `failed`: evidence exists and does not hold; `missing`: no evidence; `stale`: evidence for another artefact */
+                                        status: "failed" | "missing" | "stale";
                                         title: string;
                                     } & {
                                         [key: string]: unknown;
@@ -9408,10 +9542,47 @@ export interface paths {
                             };
                             reevaluateUnder?: string | null;
                             requirements: ({
+                                considered?: ({
+                                    artifactDigest: string | null;
+                                    comparator: string;
+                                    /** @description recorded for the current artefact digest */
+                                    current: boolean;
+                                    dataDigest: string | null;
+                                    /** @description the latest result for its artefact and data: it decides */
+                                    decides: boolean;
+                                    evidence: string;
+                                    holds: boolean;
+                                    metric: string;
+                                    observed: number;
+                                    recordedAt: string | null;
+                                    threshold: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                failures?: ({
+                                    comparator?: string;
+                                    dataDigest?: string | null;
+                                    dataset?: string;
+                                    detail: string;
+                                    /** @description the evidence that decided (evaluation id, dataset version, use case) */
+                                    evidence: string;
+                                    /** @description the evidence item of the measure */
+                                    expected: string;
+                                    metric?: string;
+                                    observed?: number;
+                                    region?: string;
+                                    regions?: string[];
+                                    threshold?: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
                                 measure: string;
-                                status: string;
+                                reason?: string;
+                                /** @description `failed`: evidence exists and does not hold (see `failures`); `missing`: no evidence; `stale`: met only by evidence for another artefact */
+                                status: "satisfied" | "failed" | "missing" | "stale";
                                 step?: string;
                                 title?: string;
+                                unmet?: string[];
                             } & {
                                 [key: string]: unknown;
                             })[];
