@@ -341,3 +341,37 @@ export function concerning(measure: Measure, records: EvidenceRecord[]): string[
     )
     .map((r) => r.id);
 }
+
+/** One check of a pack judged against one evaluation's metrics. */
+export interface PackCheckResult {
+  measure: string;
+  metric: string;
+  observed: number;
+  comparator: string;
+  threshold: number;
+  holds: boolean;
+}
+
+/**
+ * The checks of a pack's measures that an evaluation's metrics speak to, each judged: what
+ * `steward evaluate` flags (e.g. the four-fifths rule, `demographic-parity-ratio >= 0.8`). Metrics
+ * that are absent or not numbers are skipped; each (measure, metric) pair is listed once.
+ */
+export function judgeMetrics(pack: PolicyPack, metrics: Record<string, unknown>): PackCheckResult[] {
+  const out: PackCheckResult[] = [];
+  for (const m of pack.measures)
+    for (const e of m.evidence) {
+      const value = e.kind === 'check' ? metrics[e.metric] : undefined;
+      if (e.kind !== 'check' || typeof value !== 'number' || !Number.isFinite(value)) continue;
+      if (out.some((r) => r.measure === m.id && r.metric === e.metric)) continue;
+      out.push({
+        measure: m.id,
+        metric: e.metric,
+        observed: value,
+        comparator: e.comparator,
+        threshold: e.threshold,
+        holds: compare(value, e.comparator, e.threshold),
+      });
+    }
+  return out;
+}
