@@ -208,6 +208,14 @@ describe.each(DB_KINDS)('evidence that decides: failed checks, residency, alignm
       });
       const gate = (await call(t.app, { method: 'GET', url: `${u}/lifecycle` })).body.steps[0].gate;
       expect(gate.blockers).toContainEqual(expect.objectContaining({ measure: 'ai-policy', status: 'missing' }));
+      // An open promotion blocked on it is re-decided once the use case aligns.
+      const blocked = await call(t.app, {
+        method: 'POST',
+        url: `${v1}/promotions`,
+        token: as('ds'),
+        body: { environment: 'preproduction', reason: 'after alignment' },
+      });
+      expect(blocked.body.reasons?.join('\n'), blocked.text).toMatch(/\(ai-policy\) is missing/);
       const aligned = await call(t.app, {
         method: 'PUT',
         url: `${u}/alignment`,
@@ -216,6 +224,9 @@ describe.each(DB_KINDS)('evidence that decides: failed checks, residency, alignm
       });
       expect(aligned.status, aligned.text).toBe(200);
       expect((await aiPolicy()).status).toBe('satisfied');
+      const redecided = (await call(t.app, { method: 'GET', url: `${v1}/promotions/${blocked.body.id}` })).body;
+      expect(redecided.status).toBe('blocked');
+      expect(redecided.reasons.join('\n')).not.toMatch(/ai-policy/);
       // A new position version puts the alignment in review: ai-policy fails, with the reason.
       await call(t.app, { method: 'PUT', url: '/api/v1/ethical-position', body: { ...position, transparency: 'x' } });
       expect(await aiPolicy()).toMatchObject({

@@ -108,6 +108,8 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
       bus.on('alias.moving', (tx, { ctx, model, alias, version }) =>
         lifecycle.aliasMove(tx, ctx, model, alias, version),
       );
+      // An alignment with the ethical position may meet ai-policy: blocked promotions are re-decided.
+      bus.on('use-case.aligned', (tx, { ctx, useCaseId }) => lifecycle.versionsChanged(tx, ctx, useCaseId));
       bus.on('use-case.assessed', async (tx, { ctx, useCaseId }) => {
         await useCases.assessed(tx, ctx, useCaseId);
         await lifecycle.useCaseAssessed(tx, ctx, useCaseId);

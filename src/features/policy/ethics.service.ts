@@ -3,6 +3,7 @@ import { actorId } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import { ORGANISATION } from '../../domain/authz.ts';
 import { DomainError, notFound } from '../../errors.ts';
+import type { Emit } from '../../events.ts';
 import { authorize } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
@@ -25,6 +26,7 @@ export interface EthicalPosition extends EthicalPositionContent {
 
 export interface EthicsServiceDeps extends CommandDeps {
   repo: PolicyRepo;
+  events: Emit;
   useCases: { teamOf(db: Executor, id: string): Promise<string | undefined> };
   /** The tier in force for a use case (null before its first assessment). */
   tierOf(db: Executor, useCaseId: string): Promise<number | null>;
@@ -33,7 +35,7 @@ export interface EthicsServiceDeps extends CommandDeps {
 /** Use cases at this tier or above must record how they align with the current ethical position. */
 export const ALIGNMENT_FROM_TIER = 3;
 
-export function createEthicsService({ db, transact, audit, clock, repo, useCases, tierOf }: EthicsServiceDeps) {
+export function createEthicsService({ db, transact, audit, clock, repo, events, useCases, tierOf }: EthicsServiceDeps) {
   const toPosition = (r: {
     version: number;
     content: string;
@@ -107,6 +109,8 @@ export function createEthicsService({ db, transact, audit, clock, repo, useCases
             : null,
           after: { positionVersion: row.position_version, statement },
         });
+        // Its versions' open promotions may pass now that ai-policy is met.
+        await events.emit(tx, 'use-case.aligned', { ctx, useCaseId });
       });
       return this.alignment(useCaseId);
     },
