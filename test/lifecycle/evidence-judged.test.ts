@@ -139,6 +139,29 @@ describe.each(DB_KINDS)('evidence that decides: failed checks, residency, alignm
       ]);
       // Version 1 never touched it.
       expect((await requirement(v1, 'data-residency')).status).toBe('satisfied');
+      // A version of the EU dataset exported to the US carries its own legal region; a bad one is refused.
+      const exported = await evaluate(v1, 'fair', `y,fair,biased,sex\n${'0,0,1,F\n1,1,1,M\n'.repeat(20)}`);
+      const badRegion = await call(t.app, {
+        method: 'POST',
+        url: '/api/v1/datasets/credit-train/versions',
+        body: { rowCount: 40, digest: exported.dataDigest, legalRegion: 'Mars' },
+      });
+      expectProblem(badRegion, 400, 'validation_failed');
+      expect(JSON.stringify(badRegion.body.errors)).toMatch(/legalRegion/);
+      expect((await call(t.app, { method: 'GET', url: '/api/v1/datasets/credit-train' })).body.latestVersion).toBe(1);
+      const copy = await call(t.app, {
+        method: 'POST',
+        url: '/api/v1/datasets/credit-train/versions',
+        body: { rowCount: 40, digest: exported.dataDigest, legalRegion: 'US' },
+      });
+      expect(copy.body).toMatchObject({ version: 2, legalRegion: 'US' });
+      expect(
+        (await call(t.app, { method: 'GET', url: '/api/v1/datasets/credit-train/versions/1' })).body.legalRegion,
+      ).toBe('EU');
+      expect(await requirement(v1, 'data-residency')).toMatchObject({
+        status: 'failed',
+        failures: [{ dataset: 'credit-train/2', region: 'US' }],
+      });
     });
 
     it('marks done only tasks without a measure; unknown tasks are 404, and refusals change nothing', async () => {

@@ -1596,6 +1596,8 @@ export interface paths {
                                 digest: string;
                                 /** @description lowercase UUID */
                                 id: string;
+                                /** @description where this version's data legally resides (its own region, else its dataset's): data residency reads it */
+                                legalRegion: string;
                                 rowCount: number;
                                 schema: {
                                     name: string;
@@ -1641,6 +1643,8 @@ export interface paths {
                          * @example sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
                          */
                         digest: string;
+                        /** @description where this version's data legally resides, when not where the dataset's does (e.g. a copy exported to `US`): an ISO 3166 code, `EU`, `EEA` or `GLOBAL` */
+                        legalRegion?: string;
                         rowCount: number;
                         schema?: {
                             name: string;
@@ -1704,6 +1708,8 @@ export interface paths {
                             digest: string;
                             /** @description lowercase UUID */
                             id: string;
+                            /** @description where this version's data legally resides (its own region, else its dataset's): data residency reads it */
+                            legalRegion: string;
                             rowCount: number;
                             schema: {
                                 name: string;
@@ -1796,6 +1802,8 @@ export interface paths {
                             digest: string;
                             /** @description lowercase UUID */
                             id: string;
+                            /** @description where this version's data legally resides (its own region, else its dataset's): data residency reads it */
+                            legalRegion: string;
                             rowCount: number;
                             schema: {
                                 name: string;
