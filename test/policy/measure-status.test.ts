@@ -79,7 +79,7 @@ describe('a check is judged on the evidence that counts', () => {
     ).toBe('failed');
   });
 
-  it('counts only data of the required roles when the pack says so, and every such result must hold', () => {
+  it('counts only data of the required roles when the pack says so, and every such result decides', () => {
     const p: PolicyPack['measures'][number] = {
       ...parity,
       evidence: [
@@ -109,6 +109,13 @@ describe('a check is judged on the evidence that counts', () => {
       status: 'failed',
       by: ['e2'],
     });
+    // Every result on data of those roles decides: a later pass on the same data does not wash out a failure.
+    const again = { ...check('e3', 0.95, '2026-01-02T00:00:00Z', 'sha256:e2'), datasetRoles: ['evaluation'] };
+    const s = measureStatus(p, [e1, e2, again], { artifactDigest: A });
+    expect(s).toMatchObject({ status: 'failed', by: ['e2'] });
+    expect(s.considered!.map((c) => c.decides)).toEqual([true, true, true]);
+    // Without roles the latest on that data would decide.
+    expect(measureStatus(parity, [e1, e2, again], { artifactDigest: A }).status).toBe('satisfied');
   });
 });
 

@@ -149,7 +149,7 @@ const Evidence = Type.Union([
           minItems: 1,
           uniqueItems: true,
           description:
-            "only evaluations on the version's datasets of these roles count, and every one of them must hold (default: the latest result on each dataset decides)",
+            "only evaluations on the version's datasets of these roles count, and every one of them decides, not only the latest (default: the latest result on each dataset decides)",
         }),
       ),
     },

@@ -79,9 +79,6 @@ export type MeasureStatus =
   | { status: 'missing'; unmet: string[]; considered?: Considered[] }
   | { status: 'stale'; by: string[]; reason: string; considered?: Considered[] };
 
-/** The statuses a requirement can have, worst first: how a gate orders them. */
-export const REQUIREMENT_STATUSES = ['failed', 'missing', 'stale', 'satisfied'] as const;
-
 const compare = (value: number, op: string, threshold: number): boolean =>
   op === '>='
     ? value >= threshold
@@ -128,10 +125,11 @@ type ItemOutcome =
   | { state: 'missing'; detail?: string };
 
 /**
- * A check item: of the results for its metric (on data of the required roles, when the item names
- * roles), the latest per artefact and dataset decides, and every deciding result must hold. A
- * newer failing result therefore outweighs an older passing one on the same data. Results for the
- * current artefact decide when there are any; otherwise the latest for other artefacts can only make
+ * A check item: of the results for its metric, the latest per artefact and dataset decides, and
+ * every deciding result must hold. A newer failing result therefore outweighs an older passing one
+ * on the same data. When the item names `datasetRoles`, only results on data of those roles count
+ * and every one of them decides (a failure there is not washed out by re-evaluating). Results for
+ * the current artefact decide when there are any; otherwise those for other artefacts can only make
  * it stale (when they all hold) or leave it missing.
  */
 function judgeCheck(
@@ -150,6 +148,7 @@ function judgeCheck(
     ),
   );
   const latest = (rs: EvidenceRecord[]) => {
+    if (e.datasetRoles) return rs;
     const byData = new Map<string, EvidenceRecord>();
     for (const r of rs) byData.set(`${r.artifactDigest ?? ''} ${r.dataDigest ?? ''}`, r);
     return [...byData.values()];

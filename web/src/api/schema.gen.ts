@@ -6560,7 +6560,7 @@ export interface paths {
                                     } | {
                                         /** @enum {unknown} */
                                         comparator: ">=" | ">" | "<=" | "<" | "==";
-                                        /** @description only evaluations on the version's datasets of these roles count, and every one of them must hold (default: the latest result on each dataset decides) */
+                                        /** @description only evaluations on the version's datasets of these roles count, and every one of them decides, not only the latest (default: the latest result on each dataset decides) */
                                         datasetRoles?: ("training" | "evaluation" | "validation")[];
                                         /** @enum {string} */
                                         kind: "check";
@@ -6903,7 +6903,7 @@ export interface paths {
                                     } | {
                                         /** @enum {unknown} */
                                         comparator: ">=" | ">" | "<=" | "<" | "==";
-                                        /** @description only evaluations on the version's datasets of these roles count, and every one of them must hold (default: the latest result on each dataset decides) */
+                                        /** @description only evaluations on the version's datasets of these roles count, and every one of them decides, not only the latest (default: the latest result on each dataset decides) */
                                         datasetRoles?: ("training" | "evaluation" | "validation")[];
                                         /** @enum {string} */
                                         kind: "check";
