@@ -176,6 +176,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     version: inventoryReaders.version,
     lock: inventoryReaders.lockVersion,
     evidence: { rows: evidence.services.rows, records: evidence.services.evidence.recordsFor },
+    alignment: policy.services.alignment,
+    datasetRegions: inventoryReaders.datasets.regionsByDigest,
     reauthenticate: identity.services.reauthenticate,
     grantorsOf: identity.services.grantorsOf,
     signDigest: opts.signer.signDigest,

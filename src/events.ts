@@ -23,6 +23,11 @@ export interface DomainEvents {
   'alias.moving': { ctx: RequestContext; model: string; alias: string; version: number };
   /** A use case was (re-)assessed under a policy pack. */
   'use-case.assessed': { ctx: RequestContext; useCaseId: string };
+  /**
+   * A use case recorded its alignment with the current ethical position: the `ai-policy` measure
+   * of it and its versions may be met now.
+   */
+  'use-case.aligned': { ctx: RequestContext; useCaseId: string };
   /** A version was signed (its record lists its signatures). */
   'version.signed': { ctx: RequestContext; model: string; version: number };
 }

@@ -7,6 +7,7 @@ import { formatOfPath, parsePairs, parseRanges, readEvaluationData } from '../ta
 import { checkPredictionSource, openModel, runEvaluation, type ModelFile } from '../tabular/run.ts';
 import { DomainError } from '../errors.ts';
 import { UsageError } from './client.ts';
+import { checkTable, packForChecks } from './evaluate-checks.ts';
 import { counted, uploadEvaluation } from './evaluate-upload.ts';
 import { progress } from './prompt.ts';
 
@@ -148,6 +149,10 @@ export function evaluateCommand(program: Command): void {
     .option('--upload', 'send the data (and --onnx model) to the server, which records the evaluation', false)
     .option('--model <name>', 'with --upload: the registered model')
     .option('--version <n>', 'with --upload: its version')
+    .option(
+      '--pack <file>',
+      "offline: the policy pack whose checks the metrics are judged against (default: Steward's shipped pack)",
+    )
     .option('--json', 'print the full result as JSON', false)
     .action(async (o) => {
       if (!o.upload && (o.model !== undefined || o.version !== undefined))
@@ -200,7 +205,14 @@ export function evaluateCommand(program: Command): void {
       let file: ModelFile | undefined;
       // Anything not named .jsonl/.ndjson or .parquet is read as CSV, as before.
       const format = formatOfPath(o.data) ?? 'csv';
-      if (o.upload) return uploadEvaluation(o, format, size);
+      if (o.upload) {
+        if (o.pack !== undefined)
+          throw new UsageError(
+            "--pack judges offline results; with --upload the server judges against the use case's pack",
+          );
+        return uploadEvaluation(o, format, size);
+      }
+      const pack = packForChecks(o.pack);
       if (o.onnx) {
         try {
           file = { bytes: readFileSync(o.onnx), source: String(o.onnx), options: modelOptions(o) };
@@ -265,10 +277,12 @@ export function evaluateCommand(program: Command): void {
           }`,
           ...(pii.length ? ['  personal data found:', ...pii] : ['  no personal data patterns found']),
         ].join('\n');
+        // The pack's checks these metrics speak to, flagged when they fail (e.g. the four-fifths rule).
+        const checks = checkTable(pack, evaluated.metrics);
         process.stdout.write(
           o.json
-            ? `${JSON.stringify({ dataDigest: digest, ...evaluated }, null, 2)}\n`
-            : `${summary(evaluated as unknown as Printed)}\n${quality}\n`,
+            ? `${JSON.stringify({ dataDigest: digest, ...evaluated, policyChecks: checks.rows }, null, 2)}\n`
+            : `${summary(evaluated as unknown as Printed)}\n${checks.lines.join('\n')}\n${quality}\n`,
         );
       } catch (err) {
         if (err instanceof DomainError) throw new UsageError(`${o.data}: ${err.message}`);

@@ -1,6 +1,7 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { createClient, UsageError } from './client.ts';
+import { serverCheckLines } from './evaluate-checks.ts';
 import { print } from './output.ts';
 import { progress } from './prompt.ts';
 import { versionPath } from './version-commands.ts';
@@ -84,14 +85,20 @@ export async function uploadEvaluation(
       contentType,
     );
     bar.end();
+    // How the version's checks stand now that this result counts (a later failure outweighs an earlier pass).
+    const { requirements } = await client.request<{ requirements: Parameters<typeof serverCheckLines>[0] }>(
+      'GET',
+      `${versionPath({ model: o.model, version: o.version })}/requirements`,
+    );
     print(
       o.json,
-      e,
+      { ...e, checks: requirements.filter((r) => (r.considered ?? []).length > 0) },
       [
         `recorded evaluation ${e.id} for ${e.model} version ${e.version}`,
         ...Object.entries(e.metrics)
           .filter(([, v]) => v !== null)
           .map(([k, v]) => `  ${k.padEnd(40)} ${Number.isInteger(v) ? v : (v as number).toFixed(4)}`),
+        ...serverCheckLines(requirements),
       ].join('\n'),
     );
   } finally {

@@ -1672,6 +1672,8 @@ export interface paths {
                                 digest: string;
                                 /** @description lowercase UUID */
                                 id: string;
+                                /** @description where this version's data legally resides (its own region, else its dataset's): data residency reads it */
+                                legalRegion: string;
                                 rowCount: number;
                                 schema: {
                                     name: string;
@@ -1717,6 +1719,8 @@ export interface paths {
                          * @example sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
                          */
                         digest: string;
+                        /** @description where this version's data legally resides, when not where the dataset's does (e.g. a copy exported to `US`): an ISO 3166 code, `EU`, `EEA` or `GLOBAL` */
+                        legalRegion?: string;
                         rowCount: number;
                         schema?: {
                             name: string;
@@ -1780,6 +1784,8 @@ export interface paths {
                             digest: string;
                             /** @description lowercase UUID */
                             id: string;
+                            /** @description where this version's data legally resides (its own region, else its dataset's): data residency reads it */
+                            legalRegion: string;
                             rowCount: number;
                             schema: {
                                 name: string;
@@ -1872,6 +1878,8 @@ export interface paths {
                             digest: string;
                             /** @description lowercase UUID */
                             id: string;
+                            /** @description where this version's data legally resides (its own region, else its dataset's): data residency reads it */
+                            legalRegion: string;
                             rowCount: number;
                             schema: {
                                 name: string;
@@ -4722,9 +4730,44 @@ export interface paths {
                                 [key: string]: unknown;
                             })[];
                             requirements: ({
+                                considered?: ({
+                                    artifactDigest: string | null;
+                                    comparator: string;
+                                    /** @description recorded for the current artefact digest */
+                                    current: boolean;
+                                    dataDigest: string | null;
+                                    /** @description the latest result for its artefact and data: it decides */
+                                    decides: boolean;
+                                    evidence: string;
+                                    holds: boolean;
+                                    metric: string;
+                                    observed: number;
+                                    recordedAt: string | null;
+                                    threshold: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                failures?: ({
+                                    comparator?: string;
+                                    dataDigest?: string | null;
+                                    dataset?: string;
+                                    detail: string;
+                                    /** @description the evidence that decided (evaluation id, dataset version, use case) */
+                                    evidence: string;
+                                    /** @description the evidence item of the measure */
+                                    expected: string;
+                                    metric?: string;
+                                    observed?: number;
+                                    region?: string;
+                                    regions?: string[];
+                                    threshold?: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
                                 measure: string;
                                 reason?: string;
-                                status: "satisfied" | "missing" | "stale";
+                                /** @description `failed`: evidence exists and does not hold (see `failures`); `missing`: no evidence; `stale`: met only by evidence for another artefact */
+                                status: "satisfied" | "failed" | "missing" | "stale";
                                 step: string;
                                 title: string;
                                 unmet?: string[];
@@ -4762,14 +4805,15 @@ export interface paths {
                             steps: ({
                                 gate: {
                                     blockers: ({
-                                        /** @description what is missing, or why it went stale */
+                                        /** @description what failed (with the observed value) or is missing, or why it went stale */
                                         detail: string[];
                                         /** @description the process step whose gate the measure belongs to */
                                         gate: string;
                                         measure: string;
                                         /** @description true when what is missing is a sign-off */
                                         signoff: boolean;
-                                        status: "missing" | "stale";
+                                        /** @description `failed`: evidence exists and does not hold; `missing`: no evidence; `stale`: evidence for another artefact */
+                                        status: "failed" | "missing" | "stale";
                                         title: string;
                                     } & {
                                         [key: string]: unknown;
@@ -5569,14 +5613,15 @@ export interface paths {
                         "application/json": {
                             items: ({
                                 blockers: ({
-                                    /** @description what is missing, or why it went stale */
+                                    /** @description what failed (with the observed value) or is missing, or why it went stale */
                                     detail: string[];
                                     /** @description the process step whose gate the measure belongs to */
                                     gate: string;
                                     measure: string;
                                     /** @description true when what is missing is a sign-off */
                                     signoff: boolean;
-                                    status: "missing" | "stale";
+                                    /** @description `failed`: evidence exists and does not hold; `missing`: no evidence; `stale`: evidence for another artefact */
+                                    status: "failed" | "missing" | "stale";
                                     title: string;
                                 } & {
                                     [key: string]: unknown;
@@ -5653,14 +5698,15 @@ export interface paths {
                     content: {
                         "application/json": {
                             blockers: ({
-                                /** @description what is missing, or why it went stale */
+                                /** @description what failed (with the observed value) or is missing, or why it went stale */
                                 detail: string[];
                                 /** @description the process step whose gate the measure belongs to */
                                 gate: string;
                                 measure: string;
                                 /** @description true when what is missing is a sign-off */
                                 signoff: boolean;
-                                status: "missing" | "stale";
+                                /** @description `failed`: evidence exists and does not hold; `missing`: no evidence; `stale`: evidence for another artefact */
+                                status: "failed" | "missing" | "stale";
                                 title: string;
                             } & {
                                 [key: string]: unknown;
@@ -5737,14 +5783,15 @@ export interface paths {
                     content: {
                         "application/json": {
                             blockers: ({
-                                /** @description what is missing, or why it went stale */
+                                /** @description what failed (with the observed value) or is missing, or why it went stale */
                                 detail: string[];
                                 /** @description the process step whose gate the measure belongs to */
                                 gate: string;
                                 measure: string;
                                 /** @description true when what is missing is a sign-off */
                                 signoff: boolean;
-                                status: "missing" | "stale";
+                                /** @description `failed`: evidence exists and does not hold; `missing`: no evidence; `stale`: evidence for another artefact */
+                                status: "failed" | "missing" | "stale";
                                 title: string;
                             } & {
                                 [key: string]: unknown;
@@ -5825,14 +5872,15 @@ export interface paths {
                     content: {
                         "application/json": {
                             blockers: ({
-                                /** @description what is missing, or why it went stale */
+                                /** @description what failed (with the observed value) or is missing, or why it went stale */
                                 detail: string[];
                                 /** @description the process step whose gate the measure belongs to */
                                 gate: string;
                                 measure: string;
                                 /** @description true when what is missing is a sign-off */
                                 signoff: boolean;
-                                status: "missing" | "stale";
+                                /** @description `failed`: evidence exists and does not hold; `missing`: no evidence; `stale`: evidence for another artefact */
+                                status: "failed" | "missing" | "stale";
                                 title: string;
                             } & {
                                 [key: string]: unknown;
@@ -5919,9 +5967,44 @@ export interface paths {
                             };
                             reevaluateUnder?: string | null;
                             requirements: ({
+                                considered?: ({
+                                    artifactDigest: string | null;
+                                    comparator: string;
+                                    /** @description recorded for the current artefact digest */
+                                    current: boolean;
+                                    dataDigest: string | null;
+                                    /** @description the latest result for its artefact and data: it decides */
+                                    decides: boolean;
+                                    evidence: string;
+                                    holds: boolean;
+                                    metric: string;
+                                    observed: number;
+                                    recordedAt: string | null;
+                                    threshold: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                failures?: ({
+                                    comparator?: string;
+                                    dataDigest?: string | null;
+                                    dataset?: string;
+                                    detail: string;
+                                    /** @description the evidence that decided (evaluation id, dataset version, use case) */
+                                    evidence: string;
+                                    /** @description the evidence item of the measure */
+                                    expected: string;
+                                    metric?: string;
+                                    observed?: number;
+                                    region?: string;
+                                    regions?: string[];
+                                    threshold?: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
                                 measure: string;
                                 reason?: string;
-                                status: "satisfied" | "missing" | "stale";
+                                /** @description `failed`: evidence exists and does not hold (see `failures`); `missing`: no evidence; `stale`: met only by evidence for another artefact */
+                                status: "satisfied" | "failed" | "missing" | "stale";
                                 step: string;
                                 title: string;
                                 unmet?: string[];
@@ -6764,6 +6847,8 @@ export interface paths {
                                     } | {
                                         /** @enum {unknown} */
                                         comparator: ">=" | ">" | "<=" | "<" | "==";
+                                        /** @description only evaluations on the version's datasets of these roles count, and every one of them decides, not only the latest (default: the latest result on each dataset decides) */
+                                        datasetRoles?: ("training" | "evaluation" | "validation")[];
                                         /** @enum {string} */
                                         kind: "check";
                                         /** @description lowercase id: letters, digits, `.`, `-` */
@@ -6772,6 +6857,14 @@ export interface paths {
                                         subgroupAggregate?: "min" | "max" | "ratio" | "difference";
                                         /** @description a finite number */
                                         threshold: number;
+                                    } | {
+                                        description?: string;
+                                        /** @enum {string} */
+                                        kind: "data-residency";
+                                    } | {
+                                        description?: string;
+                                        /** @enum {string} */
+                                        kind: "ethical-alignment";
                                     } | {
                                         description?: string;
                                         /** @enum {string} */
@@ -7097,6 +7190,8 @@ export interface paths {
                                     } | {
                                         /** @enum {unknown} */
                                         comparator: ">=" | ">" | "<=" | "<" | "==";
+                                        /** @description only evaluations on the version's datasets of these roles count, and every one of them decides, not only the latest (default: the latest result on each dataset decides) */
+                                        datasetRoles?: ("training" | "evaluation" | "validation")[];
                                         /** @enum {string} */
                                         kind: "check";
                                         /** @description lowercase id: letters, digits, `.`, `-` */
@@ -7105,6 +7200,14 @@ export interface paths {
                                         subgroupAggregate?: "min" | "max" | "ratio" | "difference";
                                         /** @description a finite number */
                                         threshold: number;
+                                    } | {
+                                        description?: string;
+                                        /** @enum {string} */
+                                        kind: "data-residency";
+                                    } | {
+                                        description?: string;
+                                        /** @enum {string} */
+                                        kind: "ethical-alignment";
                                     } | {
                                         description?: string;
                                         /** @enum {string} */
@@ -7695,7 +7798,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark one of your tasks done */
+        /**
+         * Mark one of your tasks done
+         * @description Only for tasks without a measure (RACI tasks, follow-ups). A sign-off task closes by itself when its measure is met; marking it done is refused with 409.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -9492,9 +9598,44 @@ export interface paths {
                                 [key: string]: unknown;
                             }) | null;
                             requirements: ({
+                                considered?: ({
+                                    artifactDigest: string | null;
+                                    comparator: string;
+                                    /** @description recorded for the current artefact digest */
+                                    current: boolean;
+                                    dataDigest: string | null;
+                                    /** @description the latest result for its artefact and data: it decides */
+                                    decides: boolean;
+                                    evidence: string;
+                                    holds: boolean;
+                                    metric: string;
+                                    observed: number;
+                                    recordedAt: string | null;
+                                    threshold: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                failures?: ({
+                                    comparator?: string;
+                                    dataDigest?: string | null;
+                                    dataset?: string;
+                                    detail: string;
+                                    /** @description the evidence that decided (evaluation id, dataset version, use case) */
+                                    evidence: string;
+                                    /** @description the evidence item of the measure */
+                                    expected: string;
+                                    metric?: string;
+                                    observed?: number;
+                                    region?: string;
+                                    regions?: string[];
+                                    threshold?: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
                                 measure: string;
                                 reason?: string;
-                                status: "satisfied" | "missing" | "stale";
+                                /** @description `failed`: evidence exists and does not hold (see `failures`); `missing`: no evidence; `stale`: met only by evidence for another artefact */
+                                status: "satisfied" | "failed" | "missing" | "stale";
                                 step: string;
                                 title: string;
                                 unmet?: string[];
@@ -9532,14 +9673,15 @@ export interface paths {
                             steps: ({
                                 gate: {
                                     blockers: ({
-                                        /** @description what is missing, or why it went stale */
+                                        /** @description what failed (with the observed value) or is missing, or why it went stale */
                                         detail: string[];
                                         /** @description the process step whose gate the measure belongs to */
                                         gate: string;
                                         measure: string;
                                         /** @description true when what is missing is a sign-off */
                                         signoff: boolean;
-                                        status: "missing" | "stale";
+                                        /** @description `failed`: evidence exists and does not hold; `missing`: no evidence; `stale`: evidence for another artefact */
+                                        status: "failed" | "missing" | "stale";
                                         title: string;
                                     } & {
                                         [key: string]: unknown;
@@ -9695,10 +9837,47 @@ export interface paths {
                             };
                             reevaluateUnder?: string | null;
                             requirements: ({
+                                considered?: ({
+                                    artifactDigest: string | null;
+                                    comparator: string;
+                                    /** @description recorded for the current artefact digest */
+                                    current: boolean;
+                                    dataDigest: string | null;
+                                    /** @description the latest result for its artefact and data: it decides */
+                                    decides: boolean;
+                                    evidence: string;
+                                    holds: boolean;
+                                    metric: string;
+                                    observed: number;
+                                    recordedAt: string | null;
+                                    threshold: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                failures?: ({
+                                    comparator?: string;
+                                    dataDigest?: string | null;
+                                    dataset?: string;
+                                    detail: string;
+                                    /** @description the evidence that decided (evaluation id, dataset version, use case) */
+                                    evidence: string;
+                                    /** @description the evidence item of the measure */
+                                    expected: string;
+                                    metric?: string;
+                                    observed?: number;
+                                    region?: string;
+                                    regions?: string[];
+                                    threshold?: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
                                 measure: string;
-                                status: string;
+                                reason?: string;
+                                /** @description `failed`: evidence exists and does not hold (see `failures`); `missing`: no evidence; `stale`: met only by evidence for another artefact */
+                                status: "satisfied" | "failed" | "missing" | "stale";
                                 step?: string;
                                 title?: string;
+                                unmet?: string[];
                             } & {
                                 [key: string]: unknown;
                             })[];

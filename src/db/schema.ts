@@ -127,6 +127,8 @@ export interface DatasetVersionTable {
   description: string;
   created_at: string;
   created_by: string | null;
+  /** Where this version's data legally resides when not where its dataset's does (null: the dataset's). */
+  legal_region?: string | null;
 }
 
 export interface DatasetLineageTable {

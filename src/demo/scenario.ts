@@ -57,6 +57,8 @@ export interface DemoUseCase {
   driftEpisode?: boolean;
   /** KPI values whose last weeks miss the target. */
   kpiMiss?: boolean;
+  /** A later evaluation fails the four-fifths rule (demographic parity): the check reads `failed`. */
+  failedCheck?: boolean;
 }
 
 export const USE_CASES: DemoUseCase[] = [
@@ -99,6 +101,7 @@ export const USE_CASES: DemoUseCase[] = [
       decayRate: 'moderate',
     },
     model: { name: 'churn-gbm', framework: 'xgboost', stage: 'evaluated' },
+    failedCheck: true,
   },
   {
     name: 'Demand forecast',

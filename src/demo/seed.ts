@@ -13,6 +13,8 @@ interface PackMeasure {
     | { kind: 'document'; documentKind: string }
     | { kind: 'check' }
     | { kind: 'monitoring'; monitor: string }
+    | { kind: 'data-residency' }
+    | { kind: 'ethical-alignment' }
   )[];
 }
 interface Blocker {
@@ -64,6 +66,20 @@ function evaluationCsv(seed: number): string {
     .join('\n')}\n`;
 }
 
+/**
+ * A later evaluation on fresh data where the model approves few SME applicants: its demographic
+ * parity ratio falls below the four-fifths rule, so the parity check fails (and says by how much).
+ */
+function biasedEvaluationCsv(seed: number): string {
+  const r = random(seed);
+  return `y,yhat,p,segment\n${sample(2000, 0, seed)
+    .map((x) => {
+      const yhat = x.segment === 'sme' && r() < 0.6 ? 0 : x.prediction;
+      return `${x.label},${yhat},${x.score},${x.segment}`;
+    })
+    .join('\n')}\n`;
+}
+
 /** A day of prediction logs (labelled unless `unlabelled`). */
 function predictions(
   prefix: string,
@@ -108,6 +124,8 @@ function createDriver(c: DemoClient, measures: Map<string, PackMeasure>, now: nu
       creator: string;
       evaluate: () => Promise<void>;
       monitor: () => Promise<void>;
+      /** Records the use case's alignment with the current ethical position. */
+      align: () => Promise<void>;
       skipSignoffs?: boolean;
     },
   ): Promise<void> {
@@ -123,6 +141,8 @@ function createDriver(c: DemoClient, measures: Map<string, PackMeasure>, now: nu
           });
         } else if (e.kind === 'check') await opts.evaluate();
         else if (e.kind === 'monitoring') await opts.monitor();
+        else if (e.kind === 'ethical-alignment' && b.detail.some((d) => d.includes('ethical position')))
+          await opts.align();
         else if (e.kind === 'signoff' && !opts.skipSignoffs) {
           const role = e.roles.find((r) => byRole(r).length > 0) ?? e.roles[0]!;
           const people = byRole(role).filter((u) => !e.independent || u !== opts.creator);
@@ -190,7 +210,19 @@ async function seedUseCase(
   const m = uc.model;
   await c.must('POST', '/api/v1/models', 'dana', { name: m.name, useCaseId: created.id });
   const digest = `sha256:${(index + 1).toString(16).padStart(2, '0').repeat(32)}`;
+  // The training data is registered with where it legally resides (the EU, like the use case).
+  await c.must('POST', '/api/v1/datasets', 'dana', {
+    name: `${m.name}-training`,
+    ownerTeam: uc.team,
+    legalRegion: 'EU',
+    provenance: { method: 'extract of historical records', source: `${uc.team} warehouse` },
+  });
+  await c.must('POST', `/api/v1/datasets/${m.name}-training/versions`, 'dana', {
+    rowCount: 50_000,
+    digest: `sha256:${(index + 1).toString(16).padStart(2, '0').repeat(31)}dd`,
+  });
   await c.must('POST', `/api/v1/models/${m.name}/versions`, 'dana', {
+    datasets: [{ dataset: `${m.name}-training`, version: 1, role: 'training' }],
     artifactUri: `s3://models/${m.name}/1/model.${m.framework === 'onnx' ? 'onnx' : 'pkl'}`,
     artifactDigest: digest,
     framework: m.framework,
@@ -242,8 +274,22 @@ async function seedUseCase(
     });
   };
   await evaluate();
+  if (uc.failedCheck)
+    // A later evaluation fails the four-fifths rule: the parity requirement reads `failed`, with both results in its history.
+    await c.must(
+      'POST',
+      `${v}/evaluations?task=binary-classification&label=y&prediction=yhat&score=p&sensitive=segment`,
+      'dana',
+      biasedEvaluationCsv(index + 11),
+      'text/csv',
+    );
   if (m.stage === 'evaluated') return;
-  const common = { creator: 'dana', evaluate, monitor };
+  const align = async () => {
+    await c.must('PUT', `${u}/alignment`, 'olivia', {
+      statement: `${uc.name} follows the ethical position: its decisions are explained and can be contested.`,
+    });
+  };
+  const common = { creator: 'dana', evaluate, monitor, align };
   await d.walk(u, 'olivia', { ...common, author: 'olivia' });
   if (m.stage === 'development')
     return d.walk(v, 'dana', { ...common, author: 'dana', stopAt: 'development', holdAt: 'development' });

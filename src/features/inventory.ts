@@ -99,6 +99,8 @@ export const inventoryReaders = {
   },
   datasets: {
     resolveVersion: (...args: Parameters<typeof datasetRepo.resolveVersion>) => datasetRepo.resolveVersion(...args),
+    /** Registered dataset versions by digest, with their legal regions. */
+    regionsByDigest: (exec: Executor, digests: string[]) => datasetRepo.regionsByDigest(exec, digests),
   },
   /** A version's definition, read in the caller's transaction. */
   version: (exec: Executor, model: string, version: number) => versionRepo.get(exec, model, version),

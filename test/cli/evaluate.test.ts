@@ -76,6 +76,71 @@ describe('steward evaluate (real process, offline)', () => {
     ).toBe(2);
   });
 
+  it("flags the pack's failed checks: the four-fifths rule on demographic parity", async () => {
+    // Women are selected at half the rate of men: a demographic parity ratio of 0.5.
+    const biased = join(dir, 'biased.csv');
+    writeFileSync(
+      biased,
+      [
+        'y,yhat,sex',
+        ...Array.from(
+          { length: 80 },
+          (_, i) => `${i % 2},${i < 40 ? Number(i % 4 === 0) : Number(i % 2 === 0)},${i < 40 ? 'F' : 'M'}`,
+        ),
+      ].join('\n'),
+    );
+    const args = [
+      'evaluate',
+      '--data',
+      biased,
+      '--task',
+      'binary-classification',
+      '--label',
+      'y',
+      '--prediction',
+      'yhat',
+      '--sensitive',
+      'sex',
+    ];
+    const table = await runCli(args);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/policy checks \(default \d+\.\d+\.\d+\)/);
+    expect(table.stdout).toMatch(/FAILED\s+bias-subgroup-parity\s+demographic-parity-ratio\s+0\.5000 >= 0\.8/);
+    const parsed = JSON.parse((await runCli([...args, '--json'])).stdout);
+    expect(parsed.policyChecks).toContainEqual({
+      measure: 'bias-subgroup-parity',
+      metric: 'demographic-parity-ratio',
+      observed: 0.5,
+      comparator: '>=',
+      threshold: 0.8,
+      holds: false,
+    });
+    // A fair evaluation passes the same check.
+    expect(
+      (
+        await runCli([
+          'evaluate',
+          '--data',
+          file,
+          '--task',
+          'binary-classification',
+          '--label',
+          'y',
+          '--prediction',
+          'yhat',
+          '--sensitive',
+          'sex',
+        ])
+      ).stdout,
+    ).toMatch(/ok\s+bias-subgroup-parity/);
+    // A pack that is not one is a usage error naming the problem.
+    const notPack = join(dir, 'not-a-pack.yaml');
+    writeFileSync(notPack, 'name: nothing\n');
+    const bad = await runCli([...args, '--pack', notPack]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/not a valid policy pack/);
+  });
+
   it('reads a .parquet file with the same results as the CSV', async () => {
     const rows = readFileSync(file, 'utf8')
       .trim()

@@ -189,6 +189,10 @@ describe('the governed path through the CLI only (real processes)', { timeout: 1
     );
     expect(evaluated).toMatchObject({ kind: 'evaluation', model: 'churn-model', version: 1 });
     expect(evaluated.metrics['demographic-parity-ratio']).toBeGreaterThan(0.8);
+    // The upload reports how the version's checks now stand, as the server judges them.
+    expect(evaluated.checks).toContainEqual(
+      expect.objectContaining({ measure: 'bias-subgroup-parity', status: 'satisfied' }),
+    );
     const after = json(await runCli(['requirements', ...V, '--json'], as('dana'))).gates;
     expect(after.find((g: { step: string }) => g.step === 'development')).toMatchObject({ passed: true, blockers: [] });
 

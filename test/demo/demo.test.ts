@@ -78,6 +78,31 @@ describe.each(DB_KINDS)('the demo organisation, on %s', (kind) => {
       expect(inbox).toContainEqual(expect.objectContaining({ kind: 'signoff', model: 'triage-cnn' }));
     });
 
+    it('shows one failed check: churn parity below the four-fifths rule, its passing first result in the history', async () => {
+      const reqs = (await call(t.app, { method: 'GET', url: '/api/v1/models/churn-gbm/versions/1/requirements' })).body
+        .requirements as {
+        measure: string;
+        status: string;
+        failures?: { observed: number; comparator: string; threshold: number; evidence: string }[];
+        considered?: { evidence: string; holds: boolean; decides: boolean }[];
+      }[];
+      const parity = reqs.find((r) => r.measure === 'bias-subgroup-parity')!;
+      expect(parity.status).toBe('failed');
+      expect(parity.failures![0]).toMatchObject({ comparator: '>=', threshold: 0.8 });
+      expect(parity.failures![0]!.observed).toBeLessThan(0.8);
+      expect(parity.considered!.map((c) => [c.holds, c.decides])).toEqual([
+        [true, true],
+        [false, true],
+      ]);
+      // The released scorecard was aligned with the ethical position: its ai-policy requirement holds.
+      const uc = (await call(t.app, { method: 'GET', url: '/api/v1/use-cases?limit=50' })).body.items.find(
+        (x: { name: string }) => x.name === 'Credit scoring',
+      );
+      expect((await call(t.app, { method: 'GET', url: `/api/v1/use-cases/${uc.id}/alignment` })).body.status).toBe(
+        'aligned',
+      );
+    });
+
     it('shows the fraud team a missed KPI, and keeps an intact audit trail', async () => {
       const alerts = (await call(t.app, { method: 'GET', url: '/api/v1/alerts?state=all' })).body.items as {
         rule: string;

@@ -179,13 +179,41 @@ export function governedPath(app: () => App, opts: { skip?: (user: string, step:
           })
         ).status,
       ).toBe(201);
+      // The training data is registered, held in the EU like the use case (data residency under GDPR).
+      expect(
+        (
+          await call(app(), {
+            method: 'POST',
+            url: '/api/v1/datasets',
+            body: {
+              name: 'scorecard-train',
+              ownerTeam: 'lending',
+              legalRegion: 'EU',
+              provenance: { method: 'loan book extract', source: 'core-banking', lawfulBasis: 'contract' },
+            },
+          })
+        ).status,
+      ).toBe(201);
+      expect(
+        (
+          await call(app(), {
+            method: 'POST',
+            url: '/api/v1/datasets/scorecard-train/versions',
+            body: { rowCount: 1000, digest: `sha256:${'d'.repeat(64)}` },
+          })
+        ).status,
+      ).toBe(201);
       expect(
         (
           await call(app(), {
             method: 'POST',
             url: '/api/v1/models/scorecard/versions',
             token: tok.dana,
-            body: { artifactUri: 's3://m/scorecard/1', artifactDigest: `sha256:${'1'.repeat(64)}` },
+            body: {
+              artifactUri: 's3://m/scorecard/1',
+              artifactDigest: `sha256:${'1'.repeat(64)}`,
+              datasets: [{ dataset: 'scorecard-train', version: 1, role: 'training' }],
+            },
           })
         ).status,
       ).toBe(201);

@@ -14,6 +14,8 @@ export const NAMES: Record<string, string> = {
 };
 export const PASSWORD = (user: string) => `${NAMES[user]}-correct-horse-battery`;
 export const sha = (n: number) => `sha256:${String(n).padStart(64, '0')}`;
+/** The training data every version of these tests names: registered, held in the EU like the use cases. */
+export const TRAINING = [{ dataset: 'credit-train', version: 1, role: 'training' }];
 
 /**
  * A tier-4 credit use case of team `lending` with model `pd`: version 1 registered by dana, version 2
@@ -44,6 +46,29 @@ export function useGovernedLifecycle(kind: DbKind, options: Parameters<typeof us
       { scope: 'lending', role: 'risk-audit' },
     ]);
     tok.outsider = await seedUser(t.app, 'otto', [{ scope: 'other', role: 'risk-audit' }]);
+    expect(
+      (
+        await call(t.app, {
+          method: 'POST',
+          url: '/api/v1/datasets',
+          body: {
+            name: 'credit-train',
+            ownerTeam: 'lending',
+            legalRegion: 'EU',
+            provenance: { method: 'loan book extract', source: 'core-banking', lawfulBasis: 'contract' },
+          },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await call(t.app, {
+          method: 'POST',
+          url: '/api/v1/datasets/credit-train/versions',
+          body: { rowCount: 1000, digest: sha(99) },
+        })
+      ).status,
+    ).toBe(201);
     const uc = (
       await call(t.app, {
         method: 'POST',
@@ -76,7 +101,7 @@ export function useGovernedLifecycle(kind: DbKind, options: Parameters<typeof us
           method: 'POST',
           url: '/api/v1/models/pd/versions',
           token: as('ds'),
-          body: { artifactUri: 's3://m/1', artifactDigest: sha(1) },
+          body: { artifactUri: 's3://m/1', artifactDigest: sha(1), datasets: TRAINING },
         })
       ).status,
     ).toBe(201);
@@ -86,7 +111,7 @@ export function useGovernedLifecycle(kind: DbKind, options: Parameters<typeof us
           method: 'POST',
           url: '/api/v1/models/pd/versions',
           token: as('devrisk'),
-          body: { artifactUri: 's3://m/2', artifactDigest: sha(2) },
+          body: { artifactUri: 's3://m/2', artifactDigest: sha(2), datasets: TRAINING },
         })
       ).status,
     ).toBe(201);

@@ -339,17 +339,21 @@ describe.each(DB_KINDS)('governed lifecycle: gates and signatures on %s', (kind)
         403,
         'forbidden',
       );
-      const done = await call(t.app, {
+      // A sign-off task stands for its measure: it closes when the measure is met, never by "mark done".
+      expect(task).toMatchObject({ kind: 'signoff', details: { measure: 'gdpr-dpia' } });
+      const refused = await call(t.app, {
         method: 'POST',
         url: `/api/v1/tasks/${task.id}/completion`,
         token: as('risk1'),
       });
-      expect(done.body).toMatchObject({ status: 'done', closedBy: expect.any(String) });
-      expectProblem(
-        await call(t.app, { method: 'POST', url: `/api/v1/tasks/${task.id}/completion`, token: as('risk1') }),
-        409,
-        'conflict',
-      );
+      expectProblem(refused, 409, 'conflict');
+      expect(refused.body.detail).toMatch(/closes by itself when measure 'gdpr-dpia' is met/);
+      expect(refused.body.measure).toBe('gdpr-dpia');
+      expect(
+        (await call(t.app, { method: 'GET', url: '/api/v1/tasks', token: as('risk1') })).body.items.map(
+          (x: { id: string }) => x.id,
+        ),
+      ).toContain(task.id);
     });
 
     it('enforces separation of duties: no self-approval where independence is required', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { call, expectProblem, useCaseBody } from '../helpers/app.ts';
 import { DB_KINDS, skipReason } from '../helpers/db.ts';
-import { PASSWORD, sha, useGovernedLifecycle } from '../helpers/lifecycle.ts';
+import { PASSWORD, sha, TRAINING, useGovernedLifecycle } from '../helpers/lifecycle.ts';
 import { adHocAnalysis, creditScoring } from '../helpers/policy.ts';
 
 describe.each(DB_KINDS)('governed lifecycle: use cases and their versions on %s', (kind) => {
@@ -41,7 +41,7 @@ describe.each(DB_KINDS)('governed lifecycle: use cases and their versions on %s'
             method: 'POST',
             url: '/api/v1/models/quick/versions',
             token: as('ds'),
-            body: { artifactUri: 's3://m/quick', artifactDigest: sha(9) },
+            body: { artifactUri: 's3://m/quick', artifactDigest: sha(9), datasets: TRAINING },
           })
         ).status,
       ).toBe(201);
@@ -134,7 +134,7 @@ describe.each(DB_KINDS)('governed lifecycle: use cases and their versions on %s'
             method: 'POST',
             url: '/api/v1/models/quick/versions',
             token: as('ds'),
-            body: { artifactUri: 's3://m/quick2', artifactDigest: sha(10) },
+            body: { artifactUri: 's3://m/quick2', artifactDigest: sha(10), datasets: TRAINING },
           })
         ).status,
       ).toBe(201);
@@ -179,7 +179,7 @@ describe.each(DB_KINDS)('governed lifecycle: use cases and their versions on %s'
             method: 'POST',
             url: '/api/v1/models/early/versions',
             token: as('ds'),
-            body: { artifactUri: 's3://m/early', artifactDigest: sha(11) },
+            body: { artifactUri: 's3://m/early', artifactDigest: sha(11), datasets: TRAINING },
           })
         ).status,
       ).toBe(201);
@@ -350,7 +350,7 @@ describe.each(DB_KINDS)('governed lifecycle: use cases and their versions on %s'
             method: 'POST',
             url: '/api/v1/models/pd-two/versions',
             token: as('ds'),
-            body: { artifactUri: 's3://m/pd2', artifactDigest: sha(12) },
+            body: { artifactUri: 's3://m/pd2', artifactDigest: sha(12), datasets: TRAINING },
           })
         ).status,
       ).toBe(201);

@@ -246,7 +246,7 @@ describe('measure status', () => {
     const parity = measure('bias-subgroup-parity');
     expect(
       measureStatus(parity, [{ id: 'c1', kind: 'check', metric: 'demographic-parity-ratio', value: 0.79 }]).status,
-    ).toBe('missing');
+    ).toBe('failed');
     expect(
       measureStatus(parity, [{ id: 'c2', kind: 'check', metric: 'demographic-parity-ratio', value: 0.8 }]).status,
     ).toBe('satisfied');

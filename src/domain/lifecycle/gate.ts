@@ -1,5 +1,6 @@
 import { DomainError } from '../../errors.ts';
 import type { PolicyPack } from '../policy/pack.schema.ts';
+import type { Considered, Failure } from '../policy/status.ts';
 import { gateStepOf, type Process } from './process.ts';
 
 /** A requirement as the requirements API reports it: the measure, its pack step and its status. */
@@ -7,9 +8,13 @@ export interface RequirementStatus {
   measure: string;
   title: string;
   step: string;
-  status: 'satisfied' | 'missing' | 'stale';
+  status: 'satisfied' | 'failed' | 'missing' | 'stale';
   unmet?: string[];
   reason?: string;
+  /** For `failed`: the evidence that decided and what it showed (observed value, comparator, threshold). */
+  failures?: Failure[];
+  /** The check results looked at, oldest first, marking those that decide. */
+  considered?: Considered[];
 }
 
 export interface Blocker {
@@ -17,8 +22,8 @@ export interface Blocker {
   gate: string;
   measure: string;
   title: string;
-  status: 'missing' | 'stale';
-  /** What is missing (evidence descriptions), or why it went stale. */
+  status: 'failed' | 'missing' | 'stale';
+  /** What failed or is missing (evidence descriptions), or why it went stale. */
   detail: string[];
   /** True when what is missing is a sign-off. */
   signoff: boolean;
@@ -32,7 +37,7 @@ export interface GateResult {
 
 /**
  * The gates of `steps`: each passes when every required measure belonging to it (its own step's,
- * and those of pack steps the process skips) is satisfied; stale or missing measures block it.
+ * and those of pack steps the process skips) is satisfied; failed, missing or stale measures block it.
  */
 export function evaluateGates(
   pack: PolicyPack,

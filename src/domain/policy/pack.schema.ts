@@ -144,8 +144,32 @@ const Evidence = Type.Union([
       comparator: Type.Enum(['>=', '>', '<=', '<', '==']),
       threshold: Type.Number({ minimum: -Number.MAX_VALUE, maximum: Number.MAX_VALUE, description: 'a finite number' }),
       subgroupAggregate: Type.Optional(Type.Enum(['min', 'max', 'ratio', 'difference'])),
+      datasetRoles: Type.Optional(
+        Type.Array(Type.Enum(['training', 'evaluation', 'validation']), {
+          minItems: 1,
+          uniqueItems: true,
+          description:
+            "only evaluations on the version's datasets of these roles count, and every one of them decides, not only the latest (default: the latest result on each dataset decides)",
+        }),
+      ),
     },
     { additionalProperties: false },
+  ),
+  Type.Object(
+    { kind: Type.Literal('data-residency'), description: Type.Optional(Text()) },
+    {
+      additionalProperties: false,
+      description:
+        "every registered dataset version the version was trained or evaluated on is legally held in one of the use case's regions",
+    },
+  ),
+  Type.Object(
+    { kind: Type.Literal('ethical-alignment'), description: Type.Optional(Text()) },
+    {
+      additionalProperties: false,
+      description:
+        'the use case records its alignment with the current ethical position (required from tier 3; met below it or while none is published)',
+    },
   ),
   Type.Object(
     { kind: Type.Literal('monitoring'), monitor: Id, description: Type.Optional(Text()) },

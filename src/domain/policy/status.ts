@@ -1,12 +1,14 @@
 import type { PolicyPack } from './pack.schema.ts';
+import { regionWithin } from './regions.ts';
 
 type Measure = PolicyPack['measures'][number];
 type Evidence = Measure['evidence'][number];
+type CheckEvidence = Extract<Evidence, { kind: 'check' }>;
 
 /** A piece of recorded evidence, as the evidence and lifecycle features will store it. */
 export interface EvidenceRecord {
   id: string;
-  kind: 'document' | 'check' | 'signoff' | 'monitoring';
+  kind: 'document' | 'check' | 'signoff' | 'monitoring' | 'dataset' | 'alignment';
   documentKind?: string;
   metric?: string;
   value?: number;
@@ -16,12 +18,66 @@ export interface EvidenceRecord {
   role?: string;
   /** The artefact the evidence was produced for (sha256:...), when it concerns a model version. */
   artifactDigest?: string | null;
+  /** When it was recorded (ISO-8601): for checks, the latest result per artefact and dataset decides. */
+  recordedAt?: string;
+  /** For checks: the digest of the data the metric was computed on (one "dataset" per digest). */
+  dataDigest?: string | null;
+  /** For checks: the roles (training, evaluation, validation) that data has among the version's datasets. */
+  datasetRoles?: string[];
+  /** For `dataset` records (data residency): the dataset version as `name/version`, and its legal region. */
+  dataset?: string;
+  region?: string;
+  /**
+   * For `alignment` records: the use case's alignment with the current ethical position
+   * (`not-required` below the tier that needs one, `no-position` when none is published).
+   */
+  alignment?: 'not-required' | 'no-position' | 'missing' | 'aligned' | 'review';
+  /** For `alignment` records: the position version it aligned with last, and the current one. */
+  alignedWith?: number | null;
+  currentPosition?: number | null;
+}
+
+/** Why a measure failed: the evidence that decided and what it showed. */
+export interface Failure {
+  /** The evidence record that decided (an evaluation id, a dataset version, the use case's alignment). */
+  evidence: string;
+  /** The measure's evidence item, as `describe` says it. */
+  expected: string;
+  /** For checks: the metric, observed value, comparator and threshold, and the data it was computed on. */
+  metric?: string;
+  observed?: number;
+  comparator?: string;
+  threshold?: number;
+  dataDigest?: string | null;
+  /** For data residency: the dataset version, its legal region and the use case's regions. */
+  dataset?: string;
+  region?: string;
+  regions?: string[];
+  /** One sentence a person can act on. */
+  detail: string;
+}
+
+/** One check result a measure looked at, oldest first; `decides` marks the ones its status rests on. */
+export interface Considered {
+  evidence: string;
+  metric: string;
+  observed: number;
+  comparator: string;
+  threshold: number;
+  holds: boolean;
+  dataDigest: string | null;
+  artifactDigest: string | null;
+  recordedAt: string | null;
+  /** False when it was recorded for another artefact digest (the version changed since). */
+  current: boolean;
+  decides: boolean;
 }
 
 export type MeasureStatus =
-  | { status: 'satisfied'; by: string[] }
-  | { status: 'missing'; unmet: string[] }
-  | { status: 'stale'; by: string[]; reason: string };
+  | { status: 'satisfied'; by: string[]; considered?: Considered[] }
+  | { status: 'failed'; by: string[]; unmet: string[]; failures: Failure[]; considered?: Considered[] }
+  | { status: 'missing'; unmet: string[]; considered?: Considered[] }
+  | { status: 'stale'; by: string[]; reason: string; considered?: Considered[] };
 
 const compare = (value: number, op: string, threshold: number): boolean =>
   op === '>='
@@ -34,69 +90,234 @@ const compare = (value: number, op: string, threshold: number): boolean =>
           ? value < threshold
           : value === threshold;
 
-function describe(e: Evidence): string {
+/** A plain-language description of one evidence item of a measure (what `unmet` lists). */
+export function describe(e: Evidence): string {
   switch (e.kind) {
     case 'document':
       return `a '${e.documentKind}' document`;
     case 'check':
-      return `check ${e.metric} ${e.comparator} ${e.threshold}`;
+      return `check ${e.metric} ${e.comparator} ${e.threshold}${e.datasetRoles ? ` on ${e.datasetRoles.join(' or ')} data` : ''}`;
     case 'monitoring':
       return `monitor '${e.monitor}' configured`;
     case 'signoff':
       return `${e.signers ?? 1} sign-off(s) by ${e.roles.join(' or ')}${e.independent ? ', independent' : ''}`;
+    case 'data-residency':
+      return "training and evaluation data held in the use case's regions";
+    case 'ethical-alignment':
+      return 'alignment with the current ethical position';
   }
 }
 
+/** Records in the order they were made: by `recordedAt` where given, otherwise as passed (stable). */
+const chronological = (rs: EvidenceRecord[]) =>
+  rs
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => {
+      const x = a.r.recordedAt ?? '';
+      const y = b.r.recordedAt ?? '';
+      return x && y && x !== y ? (x < y ? -1 : 1) : a.i - b.i;
+    })
+    .map(({ r }) => r);
+
+type ItemOutcome =
+  | { state: 'met'; by: string[]; stale: boolean }
+  | { state: 'failed'; by: string[]; failures: Failure[] }
+  | { state: 'missing'; detail?: string };
+
 /**
- * The status of a measure given the evidence recorded: `satisfied` when every evidence item of the
- * measure is met by records for the current artefact; `stale` when it is met only by records made
- * for another artefact digest (the version changed since); otherwise `missing`, naming what is
- * unmet. `creators` are the people an independent sign-off must not come from. The sign-off items of
- * one measure need different people: one person holding two roles cannot be both signatures.
+ * A check item: of the results for its metric, the latest per artefact and dataset decides, and
+ * every deciding result must hold. A newer failing result therefore outweighs an older passing one
+ * on the same data. When the item names `datasetRoles`, only results on data of those roles count
+ * and every one of them decides (a failure there is not washed out by re-evaluating). Results for
+ * the current artefact decide when there are any; otherwise those for other artefacts can only make
+ * it stale (when they all hold) or leave it missing.
+ */
+function judgeCheck(
+  e: CheckEvidence,
+  records: EvidenceRecord[],
+  current: (r: EvidenceRecord) => boolean,
+  considered: Considered[],
+): ItemOutcome {
+  const results = chronological(
+    records.filter(
+      (r) =>
+        r.kind === 'check' &&
+        r.metric === e.metric &&
+        typeof r.value === 'number' &&
+        (!e.datasetRoles || (r.datasetRoles ?? []).some((role) => e.datasetRoles!.includes(role as never))),
+    ),
+  );
+  const latest = (rs: EvidenceRecord[]) => {
+    if (e.datasetRoles) return rs;
+    const byData = new Map<string, EvidenceRecord>();
+    for (const r of rs) byData.set(`${r.artifactDigest ?? ''} ${r.dataDigest ?? ''}`, r);
+    return [...byData.values()];
+  };
+  const fresh = results.filter(current);
+  const deciding = fresh.length > 0 ? latest(fresh) : latest(results);
+  const holds = (r: EvidenceRecord) => compare(r.value!, e.comparator, e.threshold);
+  for (const r of results)
+    considered.push({
+      evidence: r.id,
+      metric: e.metric,
+      observed: r.value!,
+      comparator: e.comparator,
+      threshold: e.threshold,
+      holds: holds(r),
+      dataDigest: r.dataDigest ?? null,
+      artifactDigest: r.artifactDigest ?? null,
+      recordedAt: r.recordedAt ?? null,
+      current: current(r),
+      decides: deciding.includes(r),
+    });
+  if (deciding.length === 0) return { state: 'missing' };
+  const failing = deciding.filter((r) => !holds(r));
+  if (fresh.length === 0)
+    return failing.length === 0
+      ? { state: 'met', by: deciding.map((r) => r.id), stale: true }
+      : { state: 'missing', detail: `${describe(e)} (last result, for another artefact, did not hold)` };
+  if (failing.length === 0) return { state: 'met', by: deciding.map((r) => r.id), stale: false };
+  return {
+    state: 'failed',
+    by: failing.map((r) => r.id),
+    failures: failing.map((r) => ({
+      evidence: r.id,
+      expected: describe(e),
+      metric: e.metric,
+      observed: r.value!,
+      comparator: e.comparator,
+      threshold: e.threshold,
+      dataDigest: r.dataDigest ?? null,
+      detail: `${describe(e)} failed: observed ${r.value} (evidence ${r.id})`,
+    })),
+  };
+}
+
+/**
+ * A data-residency item: every registered dataset version the version was trained or evaluated on
+ * must have its legal region within one of the use case's regions. No registered data leaves it
+ * missing: residency cannot be judged on data Steward does not know.
+ */
+function judgeResidency(e: Evidence, records: EvidenceRecord[], regions: string[] | undefined): ItemOutcome {
+  const data = records.filter((r) => r.kind === 'dataset' && r.region !== undefined);
+  if (data.length === 0)
+    return { state: 'missing', detail: `${describe(e)} (no registered dataset version is recorded as its data)` };
+  if (!regions || regions.length === 0)
+    return { state: 'missing', detail: `${describe(e)} (the use case names no regions)` };
+  const outside = data.filter((r) => !regions.some((u) => regionWithin(r.region!, u)));
+  if (outside.length === 0) return { state: 'met', by: data.map((r) => r.id), stale: false };
+  return {
+    state: 'failed',
+    by: outside.map((r) => r.id),
+    failures: outside.map((r) => ({
+      evidence: r.id,
+      expected: describe(e),
+      dataset: r.dataset ?? r.id,
+      region: r.region!,
+      regions,
+      detail: `dataset ${r.dataset ?? r.id} is held in ${r.region}, which is not among the use case's regions (${regions.join(', ')})`,
+    })),
+  };
+}
+
+/**
+ * An ethical-alignment item: met when the use case is aligned with the current ethical position,
+ * or need not be (below the tier that requires it, or no position is published); failed when its
+ * alignment predates the current position (`review`); missing when none was recorded.
+ */
+function judgeAlignment(e: Evidence, records: EvidenceRecord[]): ItemOutcome {
+  const a = records.filter((r) => r.kind === 'alignment').at(-1);
+  if (!a || a.alignment === 'missing')
+    return {
+      state: 'missing',
+      detail: `${describe(e)} (none recorded${a?.currentPosition ? ` for position version ${a.currentPosition}` : ''})`,
+    };
+  if (a.alignment === 'review')
+    return {
+      state: 'failed',
+      by: [a.id],
+      failures: [
+        {
+          evidence: a.id,
+          expected: describe(e),
+          detail: `the use case aligned with ethical position version ${a.alignedWith}, but version ${a.currentPosition} is current: its alignment needs review`,
+        },
+      ],
+    };
+  return { state: 'met', by: [a.id], stale: false };
+}
+
+/**
+ * The status of a measure given the evidence recorded: `failed` when evidence exists for an item and
+ * does not hold (a check's latest result per artefact and dataset misses its threshold, data held
+ * outside the use case's regions, an alignment with an outdated ethical position), with each
+ * failure's observed value, comparator, threshold and evidence id; otherwise `missing` when an item
+ * has no evidence, naming what is unmet; `stale` when met only by records made for another artefact
+ * digest (the version changed since); else `satisfied`. `creators` are the people an independent
+ * sign-off must not come from; `regions` are the use case's regions (data residency). The sign-off
+ * items of one measure need different people: one person holding two roles cannot be both
+ * signatures. Measures with checks list every check result they looked at, oldest first, in
+ * `considered`, marking those that decide.
  */
 export function measureStatus(
   measure: Measure,
   records: EvidenceRecord[],
-  opts: { artifactDigest?: string | null; creators?: string[] } = {},
+  opts: { artifactDigest?: string | null; creators?: string[]; regions?: string[] } = {},
 ): MeasureStatus {
   const current = (r: EvidenceRecord) =>
     !opts.artifactDigest || !r.artifactDigest || r.artifactDigest === opts.artifactDigest;
   const unmet: string[] = [];
   const by: string[] = [];
+  const failures: Failure[] = [];
+  const considered: Considered[] = [];
   let stale = false;
   // Signers already counted for an earlier sign-off item of this measure.
   const used = new Set<string>();
   for (const e of measure.evidence) {
-    const matches = records.filter((r) => {
-      if (r.kind !== e.kind) return false;
-      if (e.kind === 'document') return r.documentKind === e.documentKind;
-      if (e.kind === 'monitoring') return r.monitor === e.monitor;
-      if (e.kind === 'check')
-        return r.metric === e.metric && typeof r.value === 'number' && compare(r.value, e.comparator, e.threshold);
-      return (
-        r.role !== undefined &&
-        e.roles.includes(r.role as never) &&
-        !(e.independent && r.signer && opts.creators?.includes(r.signer)) &&
-        !(r.signer && used.has(r.signer))
-      );
-    });
-    const enough = (rs: EvidenceRecord[]) =>
-      e.kind === 'signoff' ? new Set(rs.map((r) => r.signer)).size >= (e.signers ?? 1) : rs.length > 0;
-    const fresh = matches.filter(current);
-    const take = (rs: EvidenceRecord[]) => {
-      by.push(...rs.map((r) => r.id));
-      if (e.kind === 'signoff')
-        for (const signer of [...new Set(rs.map((r) => r.signer!))].slice(0, e.signers ?? 1)) used.add(signer);
-    };
-    if (enough(fresh)) take(fresh);
-    else if (enough(matches)) {
-      stale = true;
-      take(matches);
-    } else unmet.push(describe(e));
+    let outcome: ItemOutcome;
+    if (e.kind === 'check') outcome = judgeCheck(e, records, current, considered);
+    else if (e.kind === 'data-residency') outcome = judgeResidency(e, records, opts.regions);
+    else if (e.kind === 'ethical-alignment') outcome = judgeAlignment(e, records);
+    else {
+      const matches = records.filter((r) => {
+        if (r.kind !== e.kind) return false;
+        if (e.kind === 'document') return r.documentKind === e.documentKind;
+        if (e.kind === 'monitoring') return r.monitor === e.monitor;
+        return (
+          r.role !== undefined &&
+          e.roles.includes(r.role as never) &&
+          !(e.independent && r.signer && opts.creators?.includes(r.signer)) &&
+          !(r.signer && used.has(r.signer))
+        );
+      });
+      const enough = (rs: EvidenceRecord[]) =>
+        e.kind === 'signoff' ? new Set(rs.map((r) => r.signer)).size >= (e.signers ?? 1) : rs.length > 0;
+      const fresh = matches.filter(current);
+      const take = enough(fresh) ? fresh : enough(matches) ? matches : null;
+      if (take && e.kind === 'signoff')
+        for (const signer of [...new Set(take.map((r) => r.signer!))].slice(0, e.signers ?? 1)) used.add(signer);
+      outcome = take ? { state: 'met', by: take.map((r) => r.id), stale: take !== fresh } : { state: 'missing' };
+    }
+    if (outcome.state === 'met') {
+      by.push(...outcome.by);
+      stale ||= outcome.stale;
+    } else if (outcome.state === 'failed') {
+      by.push(...outcome.by);
+      failures.push(...outcome.failures);
+      unmet.push(...outcome.failures.map((f) => f.detail));
+    } else unmet.push(outcome.detail ?? describe(e));
   }
-  if (unmet.length > 0) return { status: 'missing', unmet };
-  if (stale) return { status: 'stale', by, reason: 'satisfied only by evidence recorded for another artefact digest' };
-  return { status: 'satisfied', by };
+  const checked = measure.evidence.some((e) => e.kind === 'check') ? { considered } : {};
+  if (failures.length > 0) return { status: 'failed', by, unmet, failures, ...checked };
+  if (unmet.length > 0) return { status: 'missing', unmet, ...checked };
+  if (stale)
+    return {
+      status: 'stale',
+      by,
+      reason: 'satisfied only by evidence recorded for another artefact digest',
+      ...checked,
+    };
+  return { status: 'satisfied', by, ...checked };
 }
 
 /**
@@ -108,11 +329,48 @@ export function concerning(measure: Measure, records: EvidenceRecord[]): string[
   return records
     .filter((r) =>
       measure.evidence.some((e) => {
-        if (e.kind === 'signoff' || r.kind !== e.kind) return false;
+        if (e.kind === 'signoff') return false;
+        if (e.kind === 'data-residency') return r.kind === 'dataset';
+        if (e.kind === 'ethical-alignment') return r.kind === 'alignment';
+        if (r.kind !== e.kind) return false;
         if (e.kind === 'document') return r.documentKind === e.documentKind;
         if (e.kind === 'monitoring') return r.monitor === e.monitor;
         return r.metric === e.metric;
       }),
     )
     .map((r) => r.id);
+}
+
+/** One check of a pack judged against one evaluation's metrics. */
+export interface PackCheckResult {
+  measure: string;
+  metric: string;
+  observed: number;
+  comparator: string;
+  threshold: number;
+  holds: boolean;
+}
+
+/**
+ * The checks of a pack's measures that an evaluation's metrics speak to, each judged: what
+ * `steward evaluate` flags (e.g. the four-fifths rule, `demographic-parity-ratio >= 0.8`). Metrics
+ * that are absent or not numbers are skipped; each (measure, metric) pair is listed once.
+ */
+export function judgeMetrics(pack: PolicyPack, metrics: Record<string, unknown>): PackCheckResult[] {
+  const out: PackCheckResult[] = [];
+  for (const m of pack.measures)
+    for (const e of m.evidence) {
+      const value = e.kind === 'check' ? metrics[e.metric] : undefined;
+      if (e.kind !== 'check' || typeof value !== 'number' || !Number.isFinite(value)) continue;
+      if (out.some((r) => r.measure === m.id && r.metric === e.metric)) continue;
+      out.push({
+        measure: m.id,
+        metric: e.metric,
+        observed: value,
+        comparator: e.comparator,
+        threshold: e.threshold,
+        holds: compare(value, e.comparator, e.threshold),
+      });
+    }
+  return out;
 }

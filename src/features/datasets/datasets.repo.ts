@@ -70,7 +70,7 @@ async function hydrate(db: Executor, rows: DatasetTable[]): Promise<DatasetRecor
 
 async function versionsWithLineage(
   db: Executor,
-  rows: (DatasetVersionTable & { dataset_name: string })[],
+  rows: (DatasetVersionTable & { dataset_name: string; dataset_region: string })[],
 ): Promise<DatasetVersion[]> {
   if (rows.length === 0) return [];
   const lineage = await db
@@ -99,6 +99,7 @@ async function versionsWithLineage(
     derivedFrom: lineage
       .filter((l) => l.dataset_version_id === r.id)
       .map((l) => ({ datasetId: l.dataset_id, dataset: l.name, version: l.version, columns: parseJson(l.columns) })),
+    legalRegion: r.legal_region ?? r.dataset_region,
     createdAt: r.created_at,
     createdBy: r.created_by,
   }));
@@ -109,7 +110,7 @@ const versionQuery = (db: Executor) =>
     .selectFrom('dataset_versions as v')
     .innerJoin('datasets as d', 'd.id', 'v.dataset_id')
     .selectAll('v')
-    .select('d.name as dataset_name');
+    .select(['d.name as dataset_name', 'd.legal_region as dataset_region']);
 
 export const datasetRepo = {
   async get(db: Executor, ref: string): Promise<DatasetRecord | undefined> {
@@ -191,7 +192,11 @@ export const datasetRepo = {
     return row.last_version;
   },
 
-  async insertVersion(tx: Tx, v: DatasetVersion, lineage: { sourceId: string; columns: unknown }[]): Promise<void> {
+  async insertVersion(
+    tx: Tx,
+    v: DatasetVersion & { ownRegion?: string },
+    lineage: { sourceId: string; columns: unknown }[],
+  ): Promise<void> {
     await tx
       .insertInto('dataset_versions')
       .values({
@@ -205,6 +210,7 @@ export const datasetRepo = {
         description: v.description,
         created_at: v.createdAt,
         created_by: v.createdBy,
+        legal_region: v.ownRegion ?? null,
       })
       .execute();
     if (lineage.length > 0) {
@@ -241,6 +247,29 @@ export const datasetRepo = {
     let q = versionQuery(db).where('v.dataset_id', '=', datasetId).orderBy('v.version').limit(opts.limit);
     if (opts.afterVersion !== undefined) q = q.where('v.version', '>', opts.afterVersion);
     return versionsWithLineage(db, await q.execute());
+  },
+
+  /** Registered dataset versions with these digests and the legal region of their data (data residency). */
+  async regionsByDigest(
+    db: Executor,
+    digests: string[],
+  ): Promise<{ id: string; dataset: string; version: number; digest: string; legalRegion: string }[]> {
+    if (digests.length === 0) return [];
+    const rows = await db
+      .selectFrom('dataset_versions as v')
+      .innerJoin('datasets as d', 'd.id', 'v.dataset_id')
+      .select(['v.id', 'd.name', 'v.version', 'v.digest', 'd.legal_region', 'v.legal_region as own_region'])
+      .where('v.digest', 'in', digests)
+      .orderBy('d.name')
+      .orderBy('v.version')
+      .execute();
+    return rows.map((r) => ({
+      id: r.id,
+      dataset: r.name,
+      version: r.version,
+      digest: r.digest,
+      legalRegion: r.own_region ?? r.legal_region,
+    }));
   },
 
   /** Resolves a dataset (id or name) and version number to the stored version, or undefined. */

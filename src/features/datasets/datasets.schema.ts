@@ -138,6 +138,15 @@ export const CreateDatasetVersionBody = Type.Object(
     schema: Type.Optional(Type.Array(SchemaField, { maxItems: 5000 })),
     description: Type.Optional(Type.String({ maxLength: 20000 })),
     derivedFrom: Type.Optional(Type.Array(LineageInput, { maxItems: 100 })),
+    legalRegion: Type.Optional(
+      Type.String({
+        minLength: 2,
+        maxLength: 20,
+        pattern: '^[A-Z]{2}(-[A-Z0-9]{1,3})?$|^(EU|EEA|GLOBAL)$',
+        description:
+          "where this version's data legally resides, when not where the dataset's does (e.g. a copy exported to `US`): an ISO 3166 code, `EU`, `EEA` or `GLOBAL`",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -161,6 +170,10 @@ export const DatasetVersion = Type.Object({
   schema: Type.Array(SchemaField),
   description: Type.String(),
   derivedFrom: Type.Array(LineageOut),
+  legalRegion: Type.String({
+    description:
+      "where this version's data legally resides (its own region, else its dataset's): data residency reads it",
+  }),
   createdAt: Timestamp,
   createdBy: Type.Union([Type.String(), Type.Null()]),
 });

@@ -69,10 +69,15 @@ export function createDatasetService({ db, transact, datasets, teams, audit, clo
       schema: input.schema ?? [],
       description: input.description ?? '',
       derivedFrom,
+      legalRegion: input.legalRegion ?? dataset.legalRegion,
       createdAt: now,
       createdBy: actorId(ctx),
     };
-    await datasets.insertVersion(tx, version, lineage);
+    await datasets.insertVersion(
+      tx,
+      { ...version, ...(input.legalRegion ? { ownRegion: input.legalRegion } : {}) },
+      lineage,
+    );
     await audit.append(tx, ctx, {
       action: 'dataset-version.create',
       subject: { type: 'dataset-version', id: version.id },

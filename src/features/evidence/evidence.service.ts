@@ -419,7 +419,7 @@ export function createEvidenceService({
       return found;
     },
 
-    /** Evidence of a version as the policy's status machinery reads it: one `check` per metric. */
+    /** Evidence of a version as the policy's status machinery reads it, oldest first: one `check` per metric. */
     async recordsFor(exec: Executor, versionId: string): Promise<EvidenceRecord[]> {
       const rows = await repo.ofVersion(exec, versionId);
       // Only the latest monitor configuration stands; each names the pack monitors it provides.
@@ -451,6 +451,9 @@ export function createEvidenceService({
             metric,
             value: value as number,
             artifactDigest: r.artifact_digest,
+            // The latest result on the same artefact and data decides a check (no evidence shopping).
+            dataDigest: r.data_digest,
+            recordedAt: r.created_at,
           }));
         // An evaluation that ran the model carries a global explanation (permutation importance,
         // partial dependence) and local ones (Shapley values): the documents explainability measures ask for.

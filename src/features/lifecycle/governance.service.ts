@@ -21,8 +21,17 @@ import type { LifecycleRepo, VersionOwner } from './lifecycle.repo.ts';
 
 export type { PolicyContext };
 
+/** A registered dataset version with its legal region (data residency). */
+export interface DatasetRegion {
+  id: string;
+  dataset: string;
+  version: number;
+  digest: string;
+  legalRegion: string;
+}
+
 export interface GovernanceDeps {
-  repo: Pick<LifecycleRepo, 'state' | 'signatures' | 'useCaseDocuments'>;
+  repo: Pick<LifecycleRepo, 'state' | 'signatures' | 'useCaseDocuments' | 'useCase'>;
   /** The version's definition, read inside the caller's transaction. */
   version(exec: Executor, model: string, version: number): Promise<VersionRecord | undefined>;
   /** The use case's current assessment and the pack it was made under; null when not assessed. */
@@ -31,6 +40,10 @@ export interface GovernanceDeps {
     rows(exec: Executor, versionId: string): Promise<EvidenceTable[]>;
     records(exec: Executor, versionId: string): Promise<EvidenceRecord[]>;
   };
+  /** The use case's alignment with the current ethical position at a tier, as evidence (from policy). */
+  alignment(exec: Executor, useCaseId: string, tier: number | null): Promise<EvidenceRecord>;
+  /** Registered dataset versions with these digests, with their legal regions (from the inventory). */
+  datasetRegions(exec: Executor, digests: string[]): Promise<DatasetRegion[]>;
   today(): string;
 }
 
@@ -155,12 +168,19 @@ export async function loadGovernance(
     deps.today(),
   );
   const byId = new Map(policy.pack.measures.map((m) => [m.id, m]));
-  const opts = { artifactDigest: version.artifactDigest, creators: authors };
+  const [useCase, alignment, data] = await Promise.all([
+    deps.repo.useCase(exec, owner.useCaseId),
+    deps.alignment(exec, owner.useCaseId, policy.tier),
+    dataRecords(deps, exec, version, evidenceRows),
+  ]);
+  const opts = { artifactDigest: version.artifactDigest, creators: authors, regions: useCase?.regions ?? [] };
   const withoutSignoffs = signoffOnly(policy.pack);
   // Use-case steps' documents are recorded once on the use case and count for each of its versions.
   const caseScoped = new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id));
-  const caseRecords = useCaseDocumentRecords(caseDocuments);
-  const recordsFor = (step: string) => (caseScoped.has(step) ? [...evidenceRecords, ...caseRecords] : evidenceRecords);
+  const caseRecords = [...useCaseDocumentRecords(caseDocuments), alignment];
+  // Checks know the roles their data has among the version's datasets (packs may ask for a role).
+  const versionRecords = [...evidenceRecords.map((r) => withRoles(r, version)), ...data];
+  const recordsFor = (step: string) => (caseScoped.has(step) ? [...versionRecords, ...caseRecords] : versionRecords);
   // Which gates each piece of evidence serves (by step position), and the monitoring alerts that
   // put everything in doubt. Computed below, used when a signature's changes are judged.
   const serves = new Map<string, number[]>();
@@ -251,6 +271,38 @@ export async function loadGovernance(
     vetoes,
     gates: (steps) => evaluateGates(policy.pack, process, requirements, steps),
   };
+}
+
+/** A check record with the roles its data has among the version's registered datasets. */
+function withRoles(r: EvidenceRecord, version: VersionRecord): EvidenceRecord {
+  if (r.kind !== 'check' || !r.dataDigest) return r;
+  const roles = version.datasets.filter((d) => d.digest === r.dataDigest).map((d) => d.role);
+  return roles.length > 0 ? { ...r, datasetRoles: roles } : r;
+}
+
+/**
+ * The registered dataset versions a version was trained or evaluated on, as `dataset` records with
+ * their legal regions (data residency): those it names, and those its evaluations read (by digest).
+ */
+async function dataRecords(
+  deps: Pick<GovernanceDeps, 'datasetRegions'>,
+  exec: Executor,
+  version: VersionRecord,
+  evidenceRows: EvidenceTable[],
+): Promise<EvidenceRecord[]> {
+  const digests = [
+    ...new Set([
+      ...version.datasets.map((d) => d.digest),
+      ...evidenceRows.filter((e) => e.kind === 'evaluation' && e.data_digest).map((e) => e.data_digest!),
+    ]),
+  ];
+  if (digests.length === 0) return [];
+  return (await deps.datasetRegions(exec, digests)).map((d) => ({
+    id: d.id,
+    kind: 'dataset' as const,
+    dataset: `${d.dataset}/${d.version}`,
+    region: d.legalRegion,
+  }));
 }
 
 /**

@@ -27,6 +27,10 @@ export interface LifecycleFeatureDeps extends FeatureDeps {
     rows: (exec: Executor, versionId: string) => Promise<EvidenceTable[]>;
     records: (exec: Executor, versionId: string) => Promise<EvidenceRecord[]>;
   };
+  /** The use case's ethical alignment at a tier, as evidence (from policy). */
+  alignment: GovernanceDeps['alignment'];
+  /** Registered dataset versions by digest with their legal regions (from the inventory). */
+  datasetRegions: GovernanceDeps['datasetRegions'];
   /** Re-authenticates a signer at the moment of signing (from identity). */
   reauthenticate: ReturnType<typeof createReauthenticator>;
   /** Who granted a user's role in the given scopes (from identity; separation of duties). */
@@ -47,6 +51,8 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     version: deps.version,
     policy: deps.policy,
     evidence: deps.evidence,
+    alignment: deps.alignment,
+    datasetRegions: deps.datasetRegions,
     today: () => deps.clock.now().toISOString().slice(0, 10),
   };
   const { db, transact, audit, clock, ids, events, lock } = deps;
@@ -102,6 +108,8 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
       bus.on('alias.moving', (tx, { ctx, model, alias, version }) =>
         lifecycle.aliasMove(tx, ctx, model, alias, version),
       );
+      // An alignment with the ethical position may meet ai-policy: blocked promotions are re-decided.
+      bus.on('use-case.aligned', (tx, { ctx, useCaseId }) => lifecycle.versionsChanged(tx, ctx, useCaseId));
       bus.on('use-case.assessed', async (tx, { ctx, useCaseId }) => {
         await useCases.assessed(tx, ctx, useCaseId);
         await lifecycle.useCaseAssessed(tx, ctx, useCaseId);

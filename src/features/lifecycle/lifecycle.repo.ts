@@ -37,13 +37,21 @@ export const lifecycleRepo = {
   async useCase(
     db: Executor,
     id: string,
-  ): Promise<{ id: string; name: string; team: string; createdBy: string | null } | undefined> {
+  ): Promise<{ id: string; name: string; team: string; createdBy: string | null; regions: string[] } | undefined> {
     const row = await db
       .selectFrom('use_cases')
-      .select(['id', 'name', 'owner_team', 'created_by'])
+      .select(['id', 'name', 'owner_team', 'created_by', 'regions'])
       .where('id', '=', id)
       .executeTakeFirst();
-    return row && { id: row.id, name: row.name, team: row.owner_team, createdBy: row.created_by };
+    return (
+      row && {
+        id: row.id,
+        name: row.name,
+        team: row.owner_team,
+        createdBy: row.created_by,
+        regions: JSON.parse(row.regions) as string[],
+      }
+    );
   },
 
   /** Serialises sign-offs on a use case (row lock on PostgreSQL). */

@@ -403,6 +403,8 @@ export function lifecycleRoutes(
       schema: {
         tags,
         summary: 'Mark one of your tasks done',
+        description:
+          'Only for tasks without a measure (RACI tasks, follow-ups). A sign-off task closes by itself when its measure is met; marking it done is refused with 409.',
         params: Type.Object({ id: Uuid }),
         response: { 200: Task },
       },

@@ -1,5 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import { Nullable, OpenObject } from '../common/common.schema.ts';
+import { Considered, Failure, RequirementState } from '../common/requirement.schema.ts';
 
 // Response schemas of the lifecycle routes (objects keep properties they do not list).
 const Open = <P extends Record<string, TSchema>>(props: P, description?: string) =>
@@ -9,8 +10,13 @@ export const Blocker = Open({
   gate: Type.String({ description: 'the process step whose gate the measure belongs to' }),
   measure: Type.String(),
   title: Type.String(),
-  status: Type.Union([Type.Literal('missing'), Type.Literal('stale')]),
-  detail: Type.Array(Type.String(), { description: 'what is missing, or why it went stale' }),
+  status: Type.Union([Type.Literal('failed'), Type.Literal('missing'), Type.Literal('stale')], {
+    description:
+      '`failed`: evidence exists and does not hold; `missing`: no evidence; `stale`: evidence for another artefact',
+  }),
+  detail: Type.Array(Type.String(), {
+    description: 'what failed (with the observed value) or is missing, or why it went stale',
+  }),
   signoff: Type.Boolean({ description: 'true when what is missing is a sign-off' }),
 });
 
@@ -20,9 +26,11 @@ export const Requirement = Open({
   measure: Type.String(),
   title: Type.String(),
   step: Type.String(),
-  status: Type.Union([Type.Literal('satisfied'), Type.Literal('missing'), Type.Literal('stale')]),
+  status: RequirementState,
   unmet: Type.Optional(Type.Array(Type.String())),
   reason: Type.Optional(Type.String()),
+  failures: Type.Optional(Type.Array(Failure)),
+  considered: Type.Optional(Type.Array(Considered)),
 });
 
 export const SignatureChange = Open(

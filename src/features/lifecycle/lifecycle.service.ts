@@ -234,7 +234,7 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
       };
     },
 
-    /** Marks one of the caller's tasks done. */
+    /** Marks one of the caller's tasks done; tasks that stand for a measure close only when it is met. */
     async completeTask(ctx: RequestContext, id: string): Promise<Task> {
       requireWriteScope(ctx, 'complete tasks');
       return transact(async (tx) => {
@@ -249,6 +249,15 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
             `task ${id} is assigned to ${t.role} in team '${t.team}', a role ${ctx.principal.username} does not hold there`,
           );
         if (t.status !== 'open') throw new DomainError('conflict', `task ${id} is already ${t.status}`);
+        // A task that stands for a measure closes when the measure is met (its signatures given),
+        // never by declaration: marking it done would hide an unmet requirement from the inbox.
+        const measure = (JSON.parse(t.details) as { measure?: string }).measure;
+        if (measure !== undefined)
+          throw new DomainError(
+            'conflict',
+            `task ${id} closes by itself when measure '${measure}' is met: sign it (or provide its evidence) instead of marking it done`,
+            { extra: { measure } },
+          );
         const at = clock.now().toISOString();
         await repo.closeTasks(tx, [id], actorId(ctx), at, 'done');
         await audit.append(tx, ctx, {

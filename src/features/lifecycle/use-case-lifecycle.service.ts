@@ -96,7 +96,10 @@ export function createUseCaseLifecycle(
     const step = state && steps.includes(state.step) ? state.step : steps[0]!;
     const documents = await repo.useCaseDocuments(exec, useCaseId);
     const signatures = useCaseSignatures(await repo.signatures(exec, useCaseId), policy);
-    const records = useCaseEvidenceRecords(documents, signatures);
+    const records = [
+      ...useCaseEvidenceRecords(documents, signatures),
+      await governance.alignment(exec, useCaseId, policy.tier),
+    ];
     const byId = new Map(policy.pack.measures.map((m) => [m.id, m]));
     const requirements = requiredMeasures(
       policy.pack,
@@ -109,7 +112,10 @@ export function createUseCaseLifecycle(
         (m) =>
           ({
             ...m,
-            ...measureStatus(byId.get(m.measure)!, records, { creators: uc.createdBy ? [uc.createdBy] : [] }),
+            ...measureStatus(byId.get(m.measure)!, records, {
+              creators: uc.createdBy ? [uc.createdBy] : [],
+              regions: uc.regions,
+            }),
           }) as RequirementStatus,
       );
     return { uc, policy, process, steps, step, requirements, documents, signatures };

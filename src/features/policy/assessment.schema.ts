@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { Nullable, OpenObject as Open } from '../common/common.schema.ts';
+import { Considered, Failure, RequirementState } from '../common/requirement.schema.ts';
 
 // Response schemas of the risk-assessment and ethical-position routes (objects keep properties they do not list).
 const AnswerValue = Type.Union([Type.String(), Type.Boolean(), Type.Array(Type.String())]);
@@ -62,7 +63,11 @@ export const UseCaseRequirements = Open({
       measure: Type.String(),
       title: Type.Optional(Type.String()),
       step: Type.Optional(Type.String()),
-      status: Type.String(),
+      status: RequirementState,
+      unmet: Type.Optional(Type.Array(Type.String())),
+      reason: Type.Optional(Type.String()),
+      failures: Type.Optional(Type.Array(Failure)),
+      considered: Type.Optional(Type.Array(Considered)),
     }),
   ),
 });

@@ -56,7 +56,9 @@ export interface AssessmentServiceDeps extends CommandDeps {
   policies: Pick<PolicyService, 'active' | 'packOf'>;
   useCases: { teamOf(db: Executor, id: string): Promise<string | undefined>; lock(tx: Tx, id: string): Promise<void> };
   /** The use case's own evidence (documents, sign-offs) under its current assessment. */
-  evidence: { forUseCase(db: Executor, useCaseId: string, assessmentId: string): Promise<EvidenceRecord[]> };
+  evidence: {
+    forUseCase(db: Executor, useCaseId: string, assessmentId: string, tier: number): Promise<EvidenceRecord[]>;
+  };
   /** Emits `use-case.assessed` in the assessing transaction (the lifecycle re-decides the use case's versions). */
   events: Emit;
 }
@@ -311,7 +313,7 @@ export function createAssessmentService({
       const assessment = await toAssessment(db, current);
       const row = (await repo.pack(db, current.pack_id))!;
       const pack = policies.packOf(row);
-      const records = await evidence.forUseCase(db, useCaseId, current.id);
+      const records = await evidence.forUseCase(db, useCaseId, current.id, assessment.tier);
       const measures = requiredMeasures(
         pack,
         { tier: assessment.tier, tags: assessment.tags },

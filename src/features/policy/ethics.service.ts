@@ -3,8 +3,10 @@ import { actorId } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import { ORGANISATION } from '../../domain/authz.ts';
 import { DomainError, notFound } from '../../errors.ts';
+import type { Emit } from '../../events.ts';
 import { authorize } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
+import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import type { PolicyRepo } from './policy.repo.ts';
 
 export interface EthicalPositionContent {
@@ -24,6 +26,7 @@ export interface EthicalPosition extends EthicalPositionContent {
 
 export interface EthicsServiceDeps extends CommandDeps {
   repo: PolicyRepo;
+  events: Emit;
   useCases: { teamOf(db: Executor, id: string): Promise<string | undefined> };
   /** The tier in force for a use case (null before its first assessment). */
   tierOf(db: Executor, useCaseId: string): Promise<number | null>;
@@ -32,7 +35,7 @@ export interface EthicsServiceDeps extends CommandDeps {
 /** Use cases at this tier or above must record how they align with the current ethical position. */
 export const ALIGNMENT_FROM_TIER = 3;
 
-export function createEthicsService({ db, transact, audit, clock, repo, useCases, tierOf }: EthicsServiceDeps) {
+export function createEthicsService({ db, transact, audit, clock, repo, events, useCases, tierOf }: EthicsServiceDeps) {
   const toPosition = (r: {
     version: number;
     content: string;
@@ -106,6 +109,8 @@ export function createEthicsService({ db, transact, audit, clock, repo, useCases
             : null,
           after: { positionVersion: row.position_version, statement },
         });
+        // Its versions' open promotions may pass now that ai-policy is met.
+        await events.emit(tx, 'use-case.aligned', { ctx, useCaseId });
       });
       return this.alignment(useCaseId);
     },
@@ -123,22 +128,12 @@ export function createEthicsService({ db, transact, audit, clock, repo, useCases
     /** Whether the use case must align (tier >= 3) and whether it does with the current version. */
     async alignment(useCaseId: string) {
       if (!(await useCases.teamOf(db, useCaseId))) throw notFound('use case', useCaseId);
-      const [position, tier, alignments] = await Promise.all([
-        repo.latestPosition(db),
-        tierOf(db, useCaseId),
-        repo.alignments(db, useCaseId),
-      ]);
-      const required = tier !== null && tier >= ALIGNMENT_FROM_TIER;
-      const latest = alignments[alignments.length - 1];
-      const status: 'not-required' | 'no-position' | 'missing' | 'aligned' | 'review' = !required
-        ? 'not-required'
-        : !position
-          ? 'no-position'
-          : !latest
-            ? 'missing'
-            : latest.position_version === position.version
-              ? 'aligned'
-              : 'review';
+      const { required, status, position, alignments } = await alignmentState(
+        repo,
+        db,
+        useCaseId,
+        await tierOf(db, useCaseId),
+      );
       return {
         required,
         status,
@@ -155,3 +150,47 @@ export function createEthicsService({ db, transact, audit, clock, repo, useCases
 }
 
 export type EthicsService = ReturnType<typeof createEthicsService>;
+
+export type AlignmentStatus = 'not-required' | 'no-position' | 'missing' | 'aligned' | 'review';
+
+/** The use case's alignment with the current ethical position at the tier in force (read in `exec`). */
+async function alignmentState(
+  repo: Pick<PolicyRepo, 'latestPosition' | 'alignments'>,
+  exec: Executor,
+  useCaseId: string,
+  tier: number | null,
+) {
+  const [position, alignments] = await Promise.all([repo.latestPosition(exec), repo.alignments(exec, useCaseId)]);
+  const required = tier !== null && tier >= ALIGNMENT_FROM_TIER;
+  const latest = alignments[alignments.length - 1];
+  const status: AlignmentStatus = !required
+    ? 'not-required'
+    : !position
+      ? 'no-position'
+      : !latest
+        ? 'missing'
+        : latest.position_version === position.version
+          ? 'aligned'
+          : 'review';
+  return { required, status, position, latest, alignments };
+}
+
+/**
+ * The use case's ethical alignment as an evidence record, for measures with an `ethical-alignment`
+ * item (the shipped pack's `ai-policy`): a tier-3+ use case not aligned with the current position fails them.
+ */
+export async function alignmentRecord(
+  repo: Pick<PolicyRepo, 'latestPosition' | 'alignments'>,
+  exec: Executor,
+  useCaseId: string,
+  tier: number | null,
+): Promise<EvidenceRecord> {
+  const a = await alignmentState(repo, exec, useCaseId, tier);
+  return {
+    id: `use-case:${useCaseId}:alignment`,
+    kind: 'alignment',
+    alignment: a.status,
+    alignedWith: a.latest?.position_version ?? null,
+    currentPosition: a.position?.version ?? null,
+  };
+}

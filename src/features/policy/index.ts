@@ -7,7 +7,7 @@ import { validatePack } from '../../domain/policy/validate.ts';
 import type { Feature, FeatureDeps } from '../feature.ts';
 import { createAssessmentService, effectiveTier } from './assessments.service.ts';
 import { createPolicyContextReader } from './context.service.ts';
-import { createEthicsService } from './ethics.service.ts';
+import { alignmentRecord, createEthicsService } from './ethics.service.ts';
 import { DEFAULT_PACK_FILE, readPackFile } from './pack-file.ts';
 import { policyRepo } from './policy.repo.ts';
 import { assessmentRoutes, policyRoutes } from './policy.routes.ts';
@@ -30,7 +30,13 @@ export function createPolicyFeature(deps: PolicyFeatureDeps) {
     ...base,
     policies,
     useCases,
-    evidence: { forUseCase: useCaseEvidence },
+    evidence: {
+      // The use case's documents and sign-offs, and its ethical alignment at the tier in force.
+      forUseCase: async (exec, useCaseId, assessmentId, tier) => [
+        ...(await useCaseEvidence(exec, useCaseId, assessmentId)),
+        await alignmentRecord(policyRepo, exec, useCaseId, tier),
+      ],
+    },
   });
   const ethics = createEthicsService({
     ...base,
@@ -48,6 +54,9 @@ export function createPolicyFeature(deps: PolicyFeatureDeps) {
     context: createPolicyContextReader(policyRepo),
     /** The use case's current assessment row, if it was assessed. */
     currentAssessment: (exec: Executor, useCaseId: string) => policyRepo.currentAssessment(exec, useCaseId),
+    /** The use case's alignment with the current ethical position, as evidence, at the given tier. */
+    alignment: (exec: Executor, useCaseId: string, tier: number | null) =>
+      alignmentRecord(policyRepo, exec, useCaseId, tier),
     /** The EU AI Act category of the use case's current assessment, or null when not assessed. */
     euAiAct: async (exec: Executor, useCaseId: string) =>
       (await policyRepo.currentAssessment(exec, useCaseId))?.eu_ai_act ?? null,

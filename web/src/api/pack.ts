@@ -24,8 +24,12 @@ export function describeEvidence(e: Evidence): string {
     case 'document':
       return `a '${e.documentKind}' document`;
     case 'check':
-      return `an evaluation with ${e.metric} ${e.comparator} ${e.threshold}`;
+      return `an evaluation with ${e.metric} ${e.comparator} ${e.threshold}${e.datasetRoles ? ` on ${e.datasetRoles.join(' or ')} data` : ''} (the latest result on each dataset decides)`;
     case 'monitoring':
       return `monitor '${e.monitor}' configured`;
+    case 'data-residency':
+      return "training and evaluation data held in the use case's regions";
+    case 'ethical-alignment':
+      return 'alignment with the current ethical position (tier 3 and above)';
   }
 }

@@ -120,6 +120,7 @@ export function DatasetPage({ id }: { id: string }) {
                         <th scope="col">Version</th>
                         <th scope="col">Digest</th>
                         <th scope="col">Rows</th>
+                        <th scope="col">Legal region</th>
                         <th scope="col">Derived from</th>
                         <th scope="col">Used by</th>
                       </tr>
@@ -135,6 +136,7 @@ export function DatasetPage({ id }: { id: string }) {
                             <code title={v.digest}>{short(v.digest)}</code>
                           </td>
                           <td>{v.rowCount}</td>
+                          <td>{v.legalRegion}</td>
                           <td>{v.derivedFrom.map((f) => `${f.dataset} v${f.version}`).join(', ') || '—'}</td>
                           <td>
                             <Usage id={id} version={v.version} />

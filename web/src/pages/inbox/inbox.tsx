@@ -3,6 +3,12 @@ import { Link, enc } from '../../router.tsx';
 import { Async, Badge, Problem, Section } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 
+/** The measure a task stands for, if any (sign-off tasks). */
+const measureOf = (details: unknown): string | undefined =>
+  details && typeof details === 'object' && 'measure' in details && typeof details.measure === 'string'
+    ? details.measure
+    : undefined;
+
 /** The user's tasks: sign-offs, reviews and alert follow-ups for the roles they hold. */
 export function InboxPage() {
   const tasks = useLoad(
@@ -60,14 +66,21 @@ export function InboxPage() {
                       </td>
                       <td>{t.overdue ? <Badge value="overdue" title={t.due} /> : t.due.slice(0, 10)}</td>
                       <td>
-                        <button
-                          type="button"
-                          className="secondary"
-                          disabled={complete.busy}
-                          onClick={() => void complete.act(t.id)}
-                        >
-                          Mark done
-                        </button>
+                        {measureOf(t.details) ? (
+                          // A sign-off task closes when its measure is met: it is signed, not marked done.
+                          <span className="sub" title={`closes when measure ${measureOf(t.details)} is met`}>
+                            closes when signed
+                          </span>
+                        ) : (
+                          <button
+                            type="button"
+                            className="secondary"
+                            disabled={complete.busy}
+                            onClick={() => void complete.act(t.id)}
+                          >
+                            Mark done
+                          </button>
+                        )}
                       </td>
                     </tr>
                   ))}

@@ -11,6 +11,7 @@ import { MonitoringView } from './monitoring-view.tsx';
 import { Oversight } from './oversight.tsx';
 import { SignDialog } from '../../components/sign-dialog.tsx';
 import { Signatures } from '../../components/signatures-table.tsx';
+import { RequirementDetail } from '../../components/requirement-detail.tsx';
 import type { VersionStatus } from '../../api/version-types.ts';
 
 const TABS = ['Overview', 'Governance', 'Evidence', 'Monitoring', 'Audit'];
@@ -349,7 +350,7 @@ function Requirements({ s }: { s: VersionStatus }) {
                 <Badge value={r.status} />
               </td>
               <td className="sub">
-                {r.status === 'satisfied' ? 'met for this artefact' : (r.unmet ?? []).join('; ') || r.reason || ''}
+                <RequirementDetail r={r} />
               </td>
             </tr>
           ))}

@@ -3,6 +3,7 @@ import { api, ok } from '../../api/client.ts';
 import { activePack } from '../../api/pack.ts';
 import { Link, enc, navigate, useLocation } from '../../router.tsx';
 import { Async, Badge, Field, Problem, Section, Tabs, TierBadge, when } from '../../ui/basics.tsx';
+import { RequirementDetail } from '../../components/requirement-detail.tsx';
 import { useAction, useLoad, type Loaded } from '../../ui/hooks.ts';
 import { Alignment, KpiChart, TierOverride, UseCaseProcess } from './use-case-process.tsx';
 import { Incidents } from '../../components/incidents.tsx';
@@ -337,6 +338,7 @@ function Requirements({ id }: { id: string }) {
                   <th scope="col">Measure</th>
                   <th scope="col">Step</th>
                   <th scope="col">Status</th>
+                  <th scope="col">Detail</th>
                 </tr>
               </thead>
               <tbody>
@@ -349,6 +351,9 @@ function Requirements({ id }: { id: string }) {
                     <td>{m.step ?? '—'}</td>
                     <td>
                       <Badge value={m.status} />
+                    </td>
+                    <td className="sub">
+                      <RequirementDetail r={m} satisfied="met" />
                     </td>
                   </tr>
                 ))}

@@ -1,0 +1,58 @@
+import type { VersionStatus } from '../api/version-types.ts';
+
+type Requirement = Pick<
+  VersionStatus['requirements'][number],
+  'status' | 'unmet' | 'reason' | 'failures' | 'considered'
+>;
+
+/**
+ * What a requirement's status rests on: for a failed one, each failure (observed value against the
+ * threshold, or the dataset outside the use case's regions) with its evidence id; for checks, every
+ * result looked at, oldest first, with the deciding ones marked.
+ */
+export function RequirementDetail({ r, satisfied = 'met for this artefact' }: { r: Requirement; satisfied?: string }) {
+  const considered = r.considered ?? [];
+  return (
+    <>
+      {r.status === 'failed' && r.failures?.length ? (
+        <ul className="compact">
+          {r.failures.map((f) => (
+            <li key={`${f.evidence} ${f.metric ?? f.dataset ?? ''}`}>
+              {f.metric !== undefined && f.observed !== undefined ? (
+                <>
+                  <strong>{f.metric}</strong> observed {f.observed} (needs {f.comparator} {f.threshold})
+                </>
+              ) : (
+                f.detail
+              )}{' '}
+              <span className="sub">evidence {f.evidence}</span>
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <span>{r.status === 'satisfied' ? satisfied : (r.unmet ?? []).join('; ') || r.reason || ''}</span>
+      )}
+      {considered.length > 0 && (
+        <details>
+          <summary>
+            {considered.length} result{considered.length === 1 ? '' : 's'} considered
+          </summary>
+          <ol className="compact">
+            {considered.map((c) => (
+              <li key={`${c.evidence} ${c.metric}`}>
+                {c.recordedAt?.slice(0, 19).replace('T', ' ') ?? '—'}: {c.metric} {c.observed}{' '}
+                {c.holds ? 'holds' : 'fails'} {c.comparator} {c.threshold}
+                {c.decides
+                  ? ' · decides'
+                  : c.current
+                    ? ' · superseded by a later result on the same data'
+                    : ' · another artefact'}{' '}
+                <span className="sub">evidence {c.evidence}</span>
+              </li>
+            ))}
+          </ol>
+        </details>
+      )}
+    </>
+  );
+}
