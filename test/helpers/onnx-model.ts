@@ -58,12 +58,23 @@ export interface LinearModelOptions {
   /** `regression`: output = x·w + b; `logistic`: output = sigmoid(x·w + b) as [batch, 2] probabilities plus an int64 label. */
   kind: 'regression' | 'logistic';
   input?: string;
+  /** Replace missing inputs (NaN) by 0 before the linear part, as tree ensembles accept missing values. */
+  imputeMissing?: boolean;
 }
 
 /** An ONNX model computing a linear regression or a logistic classifier over one [N, F] float input. */
-export function linearOnnxModel({ weights, bias, kind, input = 'features' }: LinearModelOptions): Uint8Array {
+export function linearOnnxModel({
+  weights,
+  bias,
+  kind,
+  input = 'features',
+  imputeMissing = false,
+}: LinearModelOptions): Uint8Array {
   const f = weights.length;
-  const nodes: Field[] = [node('MatMul', [input, 'W'], ['xw']), node('Add', ['xw', 'B'], ['z'])];
+  const nodes: Field[] = imputeMissing
+    ? [node('IsNaN', [input], ['missing']), node('Where', ['missing', 'zero', input], ['imputed'])]
+    : [];
+  nodes.push(node('MatMul', [imputeMissing ? 'imputed' : input, 'W'], ['xw']), node('Add', ['xw', 'B'], ['z']));
   const outputs: Field[] = [];
   if (kind === 'regression') {
     nodes.push(node('Identity', ['z'], ['variable']));
@@ -79,6 +90,7 @@ export function linearOnnxModel({ weights, bias, kind, input = 'features' }: Lin
     outputs.push(valueInfo(12, 'label', INT64, ['N']), valueInfo(12, 'probabilities', FLOAT, ['N', 2]));
   }
   const initializers = [tensor('W', [f, 1], weights), tensor('B', [1], [bias])];
+  if (imputeMissing) initializers.push(tensor('zero', [1], [0]));
   if (kind === 'logistic') {
     initializers.push(tensor('one', [1], [1]));
     initializers.push(
