@@ -88,6 +88,13 @@ export function checkFeatures(names: string[], integerInputs: string[], opts: Ro
   return { categorical, perturbed, integerInputs: ints };
 }
 
+/** FNV-1a, 32 bits: a stable seed offset per level key. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 /**
@@ -163,10 +170,10 @@ export async function robustnessRun(
   const levels: LevelResult[] = [];
   const missing: RobustnessResult['missing'] = { injected: opts.missingRates.length > 0 };
   const perturbations = perturbationsOf(opts);
-  for (const [k, p] of perturbations.entries()) {
+  for (const p of perturbations) {
     if (p.kind === 'missing' && missing.accepted === false) continue;
-    // Each level draws from its own stream: adding or removing a level leaves the others' draws alone.
-    const random = seededRandom((opts.seed + Math.imul(k + 1, 0x9e3779b9)) >>> 0);
+    // Each level draws from its own stream, named by its key: adding or removing a level leaves the others' draws alone.
+    const random = seededRandom((opts.seed ^ fnv1a(p.key)) >>> 0);
     await predict(perturber(p, plans, random));
     if (p.kind === 'missing') {
       const bad = predictions.output.findIndex(
