@@ -122,11 +122,13 @@ export function perturber(
   const f = plans.length;
   if (p.kind === 'noise') {
     const normal = normals(random);
-    const targets = plans.flatMap((pl, j) =>
-      pl.perturbed && pl.kind === 'numerical' && pl.sd! > 0 ? [{ j, scale: p.level * pl.sd! }] : [],
-    );
+    const noised = plans.flatMap((pl, j) => (pl.perturbed && pl.kind === 'numerical' && pl.sd! > 0 ? [j] : []));
+    // Typed arrays in the hot loop: millions of cells per level.
+    const js = Int32Array.from(noised);
+    const scales = Float64Array.from(noised, (j) => p.level * plans[j]!.sd!);
     return (x, rows) => {
-      for (let r = 0; r < rows; r++) for (const { j, scale } of targets) x[r * f + j]! += scale * normal();
+      for (let r = 0, base = 0; r < rows; r++, base += f)
+        for (let k = 0; k < js.length; k++) x[base + js[k]!]! += scales[k]! * normal();
     };
   }
   if (p.kind === 'swap') {

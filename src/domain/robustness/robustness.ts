@@ -134,10 +134,13 @@ export async function robustnessRun(
   const predict = async (perturb?: (x: Float64Array, rows: number) => void) => {
     for (let start = 0; start < n; start += step) {
       const rows = Math.min(step, n - start);
-      for (let k = 0; k < rows; k++) {
-        const i = sample[start + k]!;
-        batch.set(m.values.subarray(i * f, i * f + f), k * f);
-      }
+      // Every row in order (no sampling): one copy of the block.
+      if (n === m.rows) batch.set(m.values.subarray(start * f, (start + rows) * f));
+      else
+        for (let k = 0; k < rows; k++) {
+          const i = sample[start + k]!;
+          batch.set(m.values.subarray(i * f, i * f + f), k * f);
+        }
       const x = batch.subarray(0, rows * f);
       perturb?.(x, rows);
       const r = await model.predict(x, rows);
