@@ -28,6 +28,7 @@ function rows(): string {
 
 const dir = mkdtempSync(join(tmpdir(), 'steward-robustness-'));
 writeFileSync(join(dir, 'model.onnx'), MODEL);
+writeFileSync(join(dir, 'holdout.csv'), rows());
 
 describe.each(DB_KINDS)('robustness runs through the API on %s', (kind) => {
   describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
@@ -137,6 +138,37 @@ describe.each(DB_KINDS)('robustness runs through the API on %s', (kind) => {
       expect(a.result.model.source).toMatch(/^file:/);
       const other = (await postCsv(url.replace('seed=3', 'seed=4'))).body;
       expect(other.metrics['robustness.auc@1sd']).not.toBe(a.metrics['robustness.auc@1sd']);
+    });
+
+    it('runs on a registered dataset version read by reference, with the same curves as the upload', async () => {
+      const ds = await call(t.app, {
+        method: 'POST',
+        url: '/api/v1/datasets',
+        body: {
+          name: 'loans-holdout',
+          ownerTeam: 'lending',
+          legalRegion: 'EU',
+          provenance: { method: 'held-out sample', source: 'core-banking', lawfulBasis: 'contract' },
+          columns: [{ name: 'income' }],
+        },
+      });
+      expect(ds.status, ds.text).toBe(201);
+      const dv = await call(t.app, {
+        method: 'POST',
+        url: '/api/v1/datasets/loans-holdout/versions',
+        body: { rowCount: 600, digest: sha(rows()), uri: pathToFileURL(join(dir, 'holdout.csv')).href },
+      });
+      expect(dv.status, dv.text).toBe(201);
+      const query = `${spec}&noise=0.1,1&seed=3&useArtifact=true`;
+      const byRef = await call(t.app, {
+        method: 'POST',
+        url: `${base}/1/robustness?${query}&dataset=loans-holdout&datasetVersion=1`,
+      });
+      expect(byRef.status, byRef.text).toBe(201);
+      expect(byRef.body.spec.dataset).toEqual({ name: 'loans-holdout', version: 1 });
+      expect(byRef.body.dataDigest).toBe(sha(rows()));
+      const uploaded = await postCsv(`${base}/1/robustness?${query}`);
+      expect(byRef.body.result.levels).toEqual(uploaded.body.result.levels);
     });
 
     it('reports missing values as not accepted by a model whose output they break', async () => {
