@@ -125,6 +125,30 @@ describe('robustness runs over a real ONNX model', () => {
     );
   });
 
+  it('reports a model that refuses missing values outright as not accepting them', async () => {
+    const d = data();
+    // A predictor that validates its input, as some runtimes do, instead of answering NaN.
+    const strict = {
+      async predict(x: Float64Array, rows: number) {
+        if (x.some(Number.isNaN)) throw new Error('input holds NaN');
+        const output = new Float64Array(rows);
+        for (let r = 0; r < rows; r++) output[r] = 1 / (1 + Math.exp(-(1.5 * x[r * 3]! - x[r * 3 + 1]!)));
+        return { output, target: output.map((p) => (p >= 0.5 ? 1 : 0)) };
+      },
+    };
+    const r = await robustnessRun(strict, d.m, { task: 'binary-classification', yTrue: d.yTrue }, d.sensitive, [], {
+      ...DEFAULT_ROBUSTNESS,
+      noise: [0.5],
+      missingRates: [0.1, 0.2],
+    });
+    expect(r.missing).toEqual({
+      injected: true,
+      accepted: false,
+      reason: 'with missing values the model failed to run (input holds NaN): it does not accept missing values',
+    });
+    expect(r.levels.map((l) => l.key)).toEqual(['0.5sd']);
+  });
+
   it('refuses options out of bounds, naming each', async () => {
     const problems = async (opts: Partial<RobustnessOptions>) => {
       const err = await run(opts).catch((e: unknown) => e);

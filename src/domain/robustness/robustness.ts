@@ -103,7 +103,7 @@ const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
  * at given rates (where the model accepts them; if its output is not finite, missing levels are
  * reported as not accepted). Overall and per subgroup of each sensitive column. Rows are sampled and
  * every perturbation drawn from `opts.seed`, each level from its own stream, so a run is
- * reproducible. Memory is the data plus one batch and two columns of predictions per level.
+ * reproducible. Memory is the data plus one batch and one level's predictions (two columns, reused).
  */
 export async function robustnessRun(
   model: Predictor,
@@ -177,7 +177,16 @@ export async function robustnessRun(
     if (p.kind === 'missing' && missing.accepted === false) continue;
     // Each level draws from its own stream, named by its key: adding or removing a level leaves the others' draws alone.
     const random = seededRandom((opts.seed ^ fnv1a(p.key)) >>> 0);
-    await predict(perturber(p, plans, random));
+    if (p.kind === 'missing') {
+      // A model may refuse missing values outright rather than answer NaN: that is its answer too.
+      try {
+        await predict(perturber(p, plans, random));
+      } catch (err) {
+        missing.accepted = false;
+        missing.reason = `with missing values the model failed to run (${(err as Error).message}): it does not accept missing values`;
+        continue;
+      }
+    } else await predict(perturber(p, plans, random));
     if (p.kind === 'missing') {
       const bad = predictions.output.findIndex(
         (v, r) =>
