@@ -6,6 +6,7 @@ import { cliBench } from './lib/cli-bench.ts';
 import { cliRows } from './lib/cli-rows.ts';
 import { evidenceBench } from './lib/evidence-bench.ts';
 import { driftBench } from './lib/drift-bench.ts';
+import { robustnessBench } from './lib/robustness-bench.ts';
 import { registryBench } from './lib/registry-bench.ts';
 import { startChild } from './lib/child.ts';
 import { load, type LoadResult } from './lib/load.ts';
@@ -88,6 +89,7 @@ const raw = rawSingleRowTransactions(SECONDS);
 const audit = await auditBench(AUDIT_EVENTS);
 const evidence = await evidenceBench(EVAL_ROWS);
 const drift = [driftBench(1_000_000, 3), driftBench(10_000_000, 1)];
+const robust = robustnessBench(Number(process.env.BENCH_ROBUSTNESS_ROWS ?? 100_000), 5, 3);
 const REGISTRY_MODELS = Number(process.env.BENCH_REGISTRY_MODELS ?? 10_000);
 const registry = await registryBench(REGISTRY_MODELS, 10, 200, TOKEN);
 
@@ -175,6 +177,14 @@ for (const d of drift) {
     goal: d.n <= 1_000_000 ? '<= 0.5' : 'RSS <= 300 MiB',
   });
 }
+
+rows.push({
+  name: `robustness of a 20-feature ONNX model, ${fmt(robust.rows)} rows x ${robust.levels} noise levels: perturb, predict, score overall and per group (s); peak RSS ${fmt(robust.robustness.maxRssMiB)} MiB`,
+  value: fmt(robust.robustness.seconds, 2),
+  baseline: `${fmt(robust.evaluation.seconds, 2)} s plain evaluation of the same model on the same rows (one pass, performance and fairness; peak RSS ${fmt(robust.evaluation.maxRssMiB)} MiB)`,
+  ratio: robust.robustness.seconds / robust.evaluation.seconds,
+  goal: `<= ${robust.levels + 2}`,
+});
 
 for (const r of registry.overview) {
   rows.push({

@@ -20,6 +20,7 @@ export const GROUPS: Record<string, () => Promise<Register>> = {
   policy: async () => (await import('./policy-commands.ts')).policyCommands,
   evaluate: async () => (await import('./evaluate-command.ts')).evaluateCommand,
   drift: async () => (await import('./drift-command.ts')).driftCommand,
+  robustness: async () => (await import('./robustness-command.ts')).robustnessCommand,
   lifecycle: async () => (await import('./lifecycle-commands.ts')).lifecycleCommands,
 };
 

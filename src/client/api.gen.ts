@@ -6027,6 +6027,124 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/models/{name}/versions/{version}/robustness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a robustness test of the version's ONNX model on data: perturb its inputs and store each metric's degradation curve as evidence
+         * @description Gaussian noise on numerical features at fractions of their standard deviation, category swaps and missing values at given rates (where the model accepts them); each metric is scored overall and per subgroup of each sensitive column. Seeded and reproducible. The flat metrics (`robustness.auc-drop@0.1sd`, `robustness.worst-group.accuracy-drop@swap0.05`...) satisfy policy `check` measures.
+         */
+        post: {
+            parameters: {
+                query: {
+                    /** @description comma-separated features treated as categories (default: those fed to integer inputs) */
+                    categorical?: string;
+                    /** @description probability column of the positive class (binary, default last) or of the class explained (multiclass, default 0) */
+                    classIndex?: number;
+                    /** @description evaluate this registered dataset (name or id) instead of uploaded data; read from its URI, digest checked */
+                    dataset?: string;
+                    /** @description format of the dataset file when its URI does not tell */
+                    datasetFormat?: "csv" | "jsonl" | "parquet";
+                    datasetVersion?: number;
+                    /** @description comma-separated model input columns, in input order (a model with one input per feature reads the columns of its input names) */
+                    features?: string;
+                    label: string;
+                    labelOutput?: string;
+                    /** @description smallest subgroup counted in the worst-group metrics */
+                    minGroupRows?: number;
+                    /** @description comma-separated missing-value rates in (0, 1], for models whose float inputs accept a missing value */
+                    missingRates?: string;
+                    /** @description category for rows whose sensitive value is missing (otherwise refused) */
+                    missingSensitiveAs?: string;
+                    /** @description comma-separated Gaussian noise levels, as fractions of each numerical feature's standard deviation, each in (0, 5] (default 0.05,0.1,0.25,0.5,1; empty for none) */
+                    noise?: string;
+                    output?: string;
+                    /** @description comma-separated features perturbed (default: all the model's) */
+                    perturb?: string;
+                    positiveLabel?: string;
+                    /** @description rows sampled from the data */
+                    rows?: number;
+                    seed?: number;
+                    /** @description comma-separated sensitive (protected) columns */
+                    sensitive?: string;
+                    /** @description comma-separated category swap rates in (0, 1]: the share of categorical cells replaced */
+                    swapRates?: string;
+                    task: "binary-classification" | "multiclass-classification" | "regression";
+                    /** @description binary models without a label output: positive when probability >= threshold (default 0.5) */
+                    threshold?: number;
+                    /** @description run the version's ONNX artefact (read from its file: or http(s) URI, digest checked) to produce the predictions */
+                    useArtifact?: boolean;
+                    weight?: string;
+                };
+                header?: never;
+                path: {
+                    name: string;
+                    version: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            artifactDigest: string | null;
+                            contentHash: string;
+                            createdAt: string;
+                            createdBy: string | null;
+                            dataDigest: string | null;
+                            engine: string;
+                            id: string;
+                            /** @description evaluation, a document kind (model-card, dpia...), monitor-config, monitoring-alert... */
+                            kind: string;
+                            metrics: {
+                                [key: string]: number | null;
+                            };
+                            model: string;
+                            result: unknown;
+                            spec: unknown;
+                            version: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/models/{name}/versions/{version}/signatures": {
         parameters: {
             query?: never;
@@ -6851,7 +6969,7 @@ export interface paths {
                                         datasetRoles?: ("training" | "evaluation" | "validation")[];
                                         /** @enum {string} */
                                         kind: "check";
-                                        /** @description lowercase id: letters, digits, `.`, `-` */
+                                        /** @description an evaluation metric (accuracy, roc-auc, demographic-parity-ratio...) or a robustness metric robustness.[worst-group.]<metric>[-drop]@<level>, the level <x>sd, swap<rate> or missing<rate> (e.g. robustness.auc-drop@0.1sd) */
                                         metric: string;
                                         /** @enum {unknown} */
                                         subgroupAggregate?: "min" | "max" | "ratio" | "difference";
@@ -7194,7 +7312,7 @@ export interface paths {
                                         datasetRoles?: ("training" | "evaluation" | "validation")[];
                                         /** @enum {string} */
                                         kind: "check";
-                                        /** @description lowercase id: letters, digits, `.`, `-` */
+                                        /** @description an evaluation metric (accuracy, roc-auc, demographic-parity-ratio...) or a robustness metric robustness.[worst-group.]<metric>[-drop]@<level>, the level <x>sd, swap<rate> or missing<rate> (e.g. robustness.auc-drop@0.1sd) */
                                         metric: string;
                                         /** @enum {unknown} */
                                         subgroupAggregate?: "min" | "max" | "ratio" | "difference";

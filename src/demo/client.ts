@@ -25,7 +25,9 @@ export function demoClient(app: App) {
       method,
       url,
       headers: { authorization: `Bearer ${token}`, ...(payload === undefined ? {} : { 'content-type': contentType }) },
-      ...(payload === undefined ? {} : { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
+      ...(payload === undefined
+        ? {}
+        : { payload: typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload) }),
     });
     return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as unknown) : null };
   }
@@ -46,3 +48,22 @@ export function demoClient(app: App) {
 }
 
 export type DemoClient = ReturnType<typeof demoClient>;
+
+/** A multipart/form-data body of file parts (an ONNX model, then its data), as uploads send them. */
+export function multipartBody(parts: { name: string; filename: string; type?: string; content: Buffer | string }[]): {
+  payload: Buffer;
+  type: string;
+} {
+  const boundary = '----steward-demo-boundary';
+  const chunks = parts.flatMap((p) => [
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"; filename="${p.filename}"\r\n${p.type ? `Content-Type: ${p.type}\r\n` : ''}\r\n`,
+    ),
+    Buffer.isBuffer(p.content) ? p.content : Buffer.from(p.content),
+    Buffer.from('\r\n'),
+  ]);
+  return {
+    payload: Buffer.concat([...chunks, Buffer.from(`--${boundary}--\r\n`)]),
+    type: `multipart/form-data; boundary=${boundary}`,
+  };
+}

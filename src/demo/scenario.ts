@@ -52,6 +52,8 @@ export interface DemoUseCase {
     name: string;
     framework: string;
     stage: 'registered' | 'evaluated' | 'development' | 'awaiting-validation' | 'released';
+    /** Its artefact is the demo's ONNX scorecard, which robustness runs perturb. */
+    onnx?: boolean;
   };
   /** Production drift in the last days of the monitoring history. */
   driftEpisode?: boolean;
@@ -203,7 +205,7 @@ export const USE_CASES: DemoUseCase[] = [
       decayRate: 'moderate',
       explainabilityNeed: 'high',
     },
-    model: { name: 'credit-scorecard', framework: 'sklearn', stage: 'released' },
+    model: { name: 'credit-scorecard', framework: 'onnx', stage: 'released', onnx: true },
     driftEpisode: true,
   },
   {

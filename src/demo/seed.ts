@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { App } from '../http/app-types.ts';
-import { demoClient, type DemoClient } from './client.ts';
+import { demoClient, multipartBody, type DemoClient } from './client.ts';
+import { linearOnnxModel } from './onnx-model.ts';
 import { DEMO_PASSWORD, PEOPLE, TEAMS, USE_CASES, type DemoUseCase } from './scenario.ts';
 
 const DAY = 86_400_000;
@@ -11,7 +13,7 @@ interface PackMeasure {
   evidence: (
     | { kind: 'signoff'; roles: string[]; signers?: number; independent?: boolean }
     | { kind: 'document'; documentKind: string }
-    | { kind: 'check' }
+    | { kind: 'check'; metric: string }
     | { kind: 'monitoring'; monitor: string }
     | { kind: 'data-residency' }
     | { kind: 'ethical-alignment' }
@@ -57,6 +59,22 @@ function sample(n: number, shift: number, seed: number): Row[] {
       label: r() < 0.9 ? prediction : 1 - prediction,
     };
   });
+}
+
+/** The credit scorecard's artefact: a logistic model of income (thousands) and tenure (years). */
+export const SCORECARD = Buffer.from(linearOnnxModel({ weights: [-0.12, 0.3], bias: 6, kind: 'logistic' }));
+
+/** Labelled hold-out rows for the scorecard's robustness run: the outcome follows the model but for one in ten. */
+function robustnessCsv(seed: number): string {
+  const r = random(seed);
+  const lines = ['income,tenure,y,segment'];
+  for (let i = 0; i < 2000; i++) {
+    const income = Number((28 + r() * 50).toFixed(2));
+    const tenure = Math.floor(r() * 10);
+    const y = 6 - 0.12 * income + 0.3 * tenure > 0 !== r() < 0.1 ? 1 : 0;
+    lines.push(`${income},${tenure},${y},${['retail', 'sme', 'corporate'][Math.floor(r() * 3)]}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** Evaluation data drawn like production's: the evaluation and the monitoring agree until drift. */
@@ -123,6 +141,7 @@ function createDriver(c: DemoClient, measures: Map<string, PackMeasure>, now: nu
       author: string;
       creator: string;
       evaluate: () => Promise<void>;
+      robustness: () => Promise<void>;
       monitor: () => Promise<void>;
       /** Records the use case's alignment with the current ethical position. */
       align: () => Promise<void>;
@@ -139,7 +158,7 @@ function createDriver(c: DemoClient, measures: Map<string, PackMeasure>, now: nu
             title: m.title,
             content: `# ${m.title}\n\n${m.description ?? ''}\n\nRecorded for the demo by ${opts.author}.`,
           });
-        } else if (e.kind === 'check') await opts.evaluate();
+        } else if (e.kind === 'check') await (e.metric.startsWith('robustness.') ? opts.robustness() : opts.evaluate());
         else if (e.kind === 'monitoring') await opts.monitor();
         else if (e.kind === 'ethical-alignment' && b.detail.some((d) => d.includes('ethical position')))
           await opts.align();
@@ -209,7 +228,9 @@ async function seedUseCase(
   if (!uc.model) return;
   const m = uc.model;
   await c.must('POST', '/api/v1/models', 'dana', { name: m.name, useCaseId: created.id });
-  const digest = `sha256:${(index + 1).toString(16).padStart(2, '0').repeat(32)}`;
+  const digest = m.onnx
+    ? `sha256:${createHash('sha256').update(SCORECARD).digest('hex')}`
+    : `sha256:${(index + 1).toString(16).padStart(2, '0').repeat(32)}`;
   // The training data is registered with where it legally resides (the EU, like the use case).
   await c.must('POST', '/api/v1/datasets', 'dana', {
     name: `${m.name}-training`,
@@ -244,6 +265,23 @@ async function seedUseCase(
       'dana',
       evaluationCsv(index + 7),
       'text/csv',
+    );
+  };
+  // Only a model whose artefact the demo holds can be perturbed; others leave robustness checks unmet.
+  let robust = false;
+  const robustness = async () => {
+    if (robust || !m.onnx) return;
+    robust = true;
+    const body = multipartBody([
+      { name: 'model', filename: 'scorecard.onnx', content: SCORECARD },
+      { name: 'data', filename: 'holdout.csv', type: 'text/csv', content: robustnessCsv(index + 11) },
+    ]);
+    await c.must(
+      'POST',
+      `${v}/robustness?task=binary-classification&label=y&sensitive=segment&features=income,tenure&noise=0.05,0.1,0.25,0.5,1&swapRates=0.1&categorical=tenure&seed=7`,
+      'dana',
+      body.payload,
+      body.type,
     );
   };
   let monitored = false;
@@ -289,7 +327,7 @@ async function seedUseCase(
       statement: `${uc.name} follows the ethical position: its decisions are explained and can be contested.`,
     });
   };
-  const common = { creator: 'dana', evaluate, monitor, align };
+  const common = { creator: 'dana', evaluate, robustness, monitor, align };
   await d.walk(u, 'olivia', { ...common, author: 'olivia' });
   if (m.stage === 'development')
     return d.walk(v, 'dana', { ...common, author: 'dana', stopAt: 'development', holdAt: 'development' });

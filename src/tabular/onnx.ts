@@ -30,6 +30,8 @@ const INPUT_TYPES = new Set(['float32', 'float64', 'int64', 'int32']);
 
 export interface LoadedModel {
   features: string[];
+  /** The element type of the input each feature is fed to (integer inputs round, and cannot hold a missing value). */
+  featureTypes: string[];
   inputs: TensorInfo[];
   outputs: TensorInfo[];
   /** What `output` explains, for the evidence. */
@@ -159,6 +161,7 @@ export async function loadOnnx(bytes: Uint8Array, task: string, opts: OnnxOption
 
     return {
       features,
+      featureTypes: layout === 'matrix' ? features.map(() => inputs[0]!.type) : inputs.map((i) => i.type),
       inputs,
       outputs,
       explains,

@@ -56,6 +56,18 @@ describe.each(DB_KINDS)('the demo organisation, on %s', (kind) => {
         await call(t.app, { method: 'GET', url: '/api/v1/models/credit-scorecard/versions/1/signatures' })
       ).body.items.map((s: { signer: { username: string } }) => s.signer.username);
       expect(signers).toEqual(expect.arrayContaining(['rita', 'ravi', 'omar', 'pete']));
+      // Its robustness measures were met by a run of its real ONNX artefact, not by a document alone.
+      const evidence = (
+        await call(t.app, { method: 'GET', url: '/api/v1/models/credit-scorecard/versions/1/evidence' })
+      ).body.items as { id: string; kind: string; metrics: Record<string, number> }[];
+      const run = evidence.find((e) => e.kind === 'robustness')!;
+      expect(run.metrics['robustness.auc-drop@0.1sd']).toBeLessThanOrEqual(0.02);
+      expect(run.metrics['robustness.auc-drop@1sd']).toBeGreaterThan(run.metrics['robustness.auc-drop@0.1sd']!);
+      const requirements = (
+        await call(t.app, { method: 'GET', url: '/api/v1/models/credit-scorecard/versions/1/requirements' })
+      ).body.requirements as { measure: string; by?: string[] }[];
+      for (const m of ['verify-robustness', 'verify-robustness-subgroups', 'aiact-accuracy-robustness'])
+        expect(requirements.find((r) => r.measure === m)?.by, m).toContain(run.id);
       let alerts: { rule: string; severity: string }[] = [];
       for (let i = 0; i < 200 && !alerts.some((a) => a.rule === 'input-drift'); i++) {
         await new Promise((r) => setTimeout(r, 100));

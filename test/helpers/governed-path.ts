@@ -1,7 +1,14 @@
+import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
 import type { App } from '../../src/http/app-types.ts';
 import { call, seedUser, useCaseBody } from './app.ts';
+import { multipart } from './multipart.ts';
+import { linearOnnxModel } from './onnx-model.ts';
 import { creditScoring } from './policy.ts';
+
+/** The scorecard's artefact: a logistic model over income and debt, run for its robustness evidence. */
+export const SCORECARD_MODEL = Buffer.from(linearOnnxModel({ weights: [1.4, -0.9], bias: 0.1, kind: 'logistic' }));
+const SCORECARD_DIGEST = `sha256:${createHash('sha256').update(SCORECARD_MODEL).digest('hex')}`;
 
 export const DAY = 86_400_000;
 export const PASSWORD = (user: string) => `${user}-correct-horse-battery`;
@@ -24,7 +31,8 @@ interface Blocker {
 
 /**
  * A tier-4 credit-scoring model (`scorecard` v1, team `lending`) taken through its process the
- * way its people would: documents, an evaluation, the monitor, and independent sign-offs. `skip`
+ * way its people would: documents, an evaluation, a robustness run of its ONNX artefact, the
+ * monitor, and independent sign-offs. `skip`
  * leaves chosen sign-offs to the caller (a browser, say).
  */
 export function governedPath(app: () => App, opts: { skip?: (user: string, step: string) => boolean } = {}) {
@@ -33,6 +41,7 @@ export function governedPath(app: () => App, opts: { skip?: (user: string, step:
   const today = Math.floor(Date.now() / DAY) * DAY;
   let uc = '';
   let evaluated = false;
+  let robust = false;
   let monitored = false;
   const rows = (prefix: string, day: number, n: number, shift: number) =>
     Array.from({ length: n }, (_, i) =>
@@ -57,6 +66,30 @@ export function governedPath(app: () => App, opts: { skip?: (user: string, step:
       url: `${v}/evaluations?task=binary-classification&label=y&prediction=yhat&sensitive=sex`,
       headers: { 'content-type': 'text/csv', authorization: `Bearer ${tok.dana}` },
       payload: csv,
+    });
+    expect(res.statusCode, res.body).toBe(201);
+  }
+
+  /** A robustness run of the artefact on labelled rows: the label follows the model but for every eleventh row. */
+  async function robustness(): Promise<void> {
+    if (robust) return;
+    robust = true;
+    const lines = ['income,debt,y,sex'];
+    for (let i = 0; i < 400; i++) {
+      const income = ((i * 37) % 100) / 25 - 2;
+      const debt = ((i * 53) % 100) / 25 - 2;
+      const y = 1.4 * income - 0.9 * debt + 0.1 > 0 !== (i % 11 === 0) ? 1 : 0;
+      lines.push(`${income},${debt},${y},${i % 4 < 2 ? 'F' : 'M'}`);
+    }
+    const body = multipart([
+      { name: 'model', filename: 'scorecard.onnx', content: SCORECARD_MODEL },
+      { name: 'data', filename: 'holdout.csv', type: 'text/csv', content: `${lines.join('\n')}\n` },
+    ]);
+    const res = await app().inject({
+      method: 'POST',
+      url: `${v}/robustness?task=binary-classification&label=y&sensitive=sex&features=income,debt&noise=0.1,0.5`,
+      headers: { 'content-type': body.type, authorization: `Bearer ${tok.dana}` },
+      payload: body.payload,
     });
     expect(res.statusCode, res.body).toBe(201);
   }
@@ -112,7 +145,8 @@ export function governedPath(app: () => App, opts: { skip?: (user: string, step:
               })
             ).status,
           ).toBe(201);
-        if (/^check /.test(d)) await evaluate();
+        if (/^check robustness\./.test(d)) await robustness();
+        else if (/^check /.test(d)) await evaluate();
         if (/^monitor '/.test(d)) await configureMonitor();
         const signoff = /^(\d+) sign-off\(s\) by (.+?)(, independent)?$/.exec(d);
         if (signoff) {
@@ -211,7 +245,7 @@ export function governedPath(app: () => App, opts: { skip?: (user: string, step:
             token: tok.dana,
             body: {
               artifactUri: 's3://m/scorecard/1',
-              artifactDigest: `sha256:${'1'.repeat(64)}`,
+              artifactDigest: SCORECARD_DIGEST,
               datasets: [{ dataset: 'scorecard-train', version: 1, role: 'training' }],
             },
           })

@@ -140,7 +140,13 @@ const Evidence = Type.Union([
   Type.Object(
     {
       kind: Type.Literal('check'),
-      metric: Id,
+      metric: Type.String({
+        minLength: 1,
+        maxLength: 100,
+        pattern: '^[a-z0-9][a-z0-9.@-]*$',
+        description:
+          'an evaluation metric (accuracy, roc-auc, demographic-parity-ratio...) or a robustness metric robustness.[worst-group.]<metric>[-drop]@<level>, the level <x>sd, swap<rate> or missing<rate> (e.g. robustness.auc-drop@0.1sd)',
+      }),
       comparator: Type.Enum(['>=', '>', '<=', '<', '==']),
       threshold: Type.Number({ minimum: -Number.MAX_VALUE, maximum: Number.MAX_VALUE, description: 'a finite number' }),
       subgroupAggregate: Type.Optional(Type.Enum(['min', 'max', 'ratio', 'difference'])),

@@ -1,6 +1,7 @@
 import { compileSchema, toFieldErrors } from '../../lib/json-schema.ts';
 import { findTooDeep, TOO_DEEP } from '../../lib/depth.ts';
 import { findUnstorable } from '../../lib/unstorable.ts';
+import { parseRobustnessMetric } from '../robustness/options.ts';
 import { questionsOf } from './evaluate.ts';
 import { ConditionSchema, PolicyPackSchema, type Condition, type PolicyPack } from './pack.schema.ts';
 
@@ -135,6 +136,14 @@ export function validatePack(doc: unknown): { pack: PolicyPack | null; problems:
     if (!considerations.has(m.consideration))
       push(`/measures/${i}/consideration`, `unknown consideration '${m.consideration}'`);
     if (!steps.has(m.step)) push(`/measures/${i}/step`, `unknown step '${m.step}'`);
+    m.evidence.forEach((e, j) => {
+      if (e.kind !== 'check') return;
+      // Robustness metrics have a grammar of their own; a name outside it would never be recorded.
+      if (e.metric.startsWith('robustness.') || e.metric.includes('@')) {
+        const parsed = parseRobustnessMetric(e.metric);
+        if (!parsed.ok) push(`/measures/${i}/evidence/${j}/metric`, parsed.message);
+      }
+    });
     (m.requires ?? []).forEach((r, j) => {
       if (!measures.has(r)) push(`/measures/${i}/requires/${j}`, `unknown measure '${r}'`);
     });

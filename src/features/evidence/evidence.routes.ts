@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { DocumentBody, requireDocumentContent } from '../common/documents.ts';
 import { EvidenceSchema } from './evidence.schema.ts';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
 import { byField, fromBody, fromInput, fromQuery, inQuery, requestShaped } from '../../http/input.ts';
 import { DomainError } from '../../errors.ts';
@@ -10,6 +10,7 @@ import { VersionParams } from '../common/common.schema.ts';
 import type { FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { DEFAULT_EXPLAIN } from '../../domain/explain/explain.ts';
+import { DEFAULT_ROBUSTNESS, MAX_NOISE_SD, MAX_ROBUSTNESS_ROWS } from '../../domain/robustness/options.ts';
 import { GROUP_METRICS, type EvaluationSpec } from '../../domain/metrics/evaluate.ts';
 import type { EvaluationPart, EvidenceService } from './evidence.service.ts';
 import { formatOfPath, parsePairs, parseRanges, type DataFormat } from '../../tabular/parse.ts';
@@ -24,26 +25,72 @@ const FORMATS: Record<string, DataFormat> = {
 };
 const Column = Type.String({ minLength: 1, maxLength: 200 });
 
+/** Where an evaluation or a robustness run reads its data and model, and how the model maps onto the data. */
+const InputQuery = {
+  task: Type.Enum(['binary-classification', 'multiclass-classification', 'regression']),
+  label: Column,
+  weight: Type.Optional(Column),
+  sensitive: Type.Optional(
+    Type.String({ maxLength: 2000, description: 'comma-separated sensitive (protected) columns' }),
+  ),
+  positiveLabel: Type.String({ minLength: 1, maxLength: 100, default: '1' }),
+  missingSensitiveAs: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 100,
+      description: 'category for rows whose sensitive value is missing (otherwise refused)',
+    }),
+  ),
+  dataset: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description:
+        'evaluate this registered dataset (name or id) instead of uploaded data; read from its URI, digest checked',
+    }),
+  ),
+  datasetVersion: Type.Optional(Type.Integer({ minimum: 1 })),
+  datasetFormat: Type.Optional(
+    Type.Enum(['csv', 'jsonl', 'parquet'], { description: 'format of the dataset file when its URI does not tell' }),
+  ),
+  useArtifact: Type.Boolean({
+    default: false,
+    description:
+      "run the version's ONNX artefact (read from its file: or http(s) URI, digest checked) to produce the predictions",
+  }),
+  features: Type.Optional(
+    Type.String({
+      maxLength: 10_000,
+      description:
+        'comma-separated model input columns, in input order (a model with one input per feature reads the columns of its input names)',
+    }),
+  ),
+  output: Type.Optional(Column),
+  labelOutput: Type.Optional(Column),
+  classIndex: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 10_000,
+      description:
+        'probability column of the positive class (binary, default last) or of the class explained (multiclass, default 0)',
+    }),
+  ),
+  threshold: Type.Optional(
+    Type.Number({
+      minimum: 0,
+      maximum: 1,
+      description: 'binary models without a label output: positive when probability >= threshold (default 0.5)',
+    }),
+  ),
+};
+
 const EvaluationQuery = Type.Object(
   {
-    task: Type.Enum(['binary-classification', 'multiclass-classification', 'regression']),
-    label: Column,
+    ...InputQuery,
     prediction: Type.Optional(Column),
     score: Type.Optional(Column),
-    weight: Type.Optional(Column),
-    sensitive: Type.Optional(
-      Type.String({ maxLength: 2000, description: 'comma-separated sensitive (protected) columns' }),
-    ),
     privileged: Type.Optional(
       Type.String({ maxLength: 2000, description: 'comma-separated column:value privileged groups, e.g. sex:M' }),
-    ),
-    positiveLabel: Type.String({ minLength: 1, maxLength: 100, default: '1' }),
-    missingSensitiveAs: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 100,
-        description: 'category for rows whose sensitive value is missing (otherwise refused)',
-      }),
     ),
     sliceMetric: Type.Optional(
       Type.Enum([...new Set(Object.values(GROUP_METRICS).flat())], {
@@ -76,47 +123,6 @@ const EvaluationQuery = Type.Object(
           'comma-separated column:min:max expected ranges; the data-quality profile counts values outside them, e.g. age:18:120,income:0:1e7',
       }),
     ),
-    dataset: Type.Optional(
-      Type.String({
-        minLength: 1,
-        maxLength: 200,
-        description:
-          'evaluate this registered dataset (name or id) instead of uploaded data; read from its URI, digest checked',
-      }),
-    ),
-    datasetVersion: Type.Optional(Type.Integer({ minimum: 1 })),
-    datasetFormat: Type.Optional(
-      Type.Enum(['csv', 'jsonl', 'parquet'], { description: 'format of the dataset file when its URI does not tell' }),
-    ),
-    useArtifact: Type.Boolean({
-      default: false,
-      description:
-        "run the version's ONNX artefact (read from its file: or http(s) URI, digest checked) to produce the predictions",
-    }),
-    features: Type.Optional(
-      Type.String({
-        maxLength: 10_000,
-        description:
-          'comma-separated model input columns, in input order (a model with one input per feature reads the columns of its input names)',
-      }),
-    ),
-    output: Type.Optional(Column),
-    labelOutput: Type.Optional(Column),
-    classIndex: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        maximum: 10_000,
-        description:
-          'probability column of the positive class (binary, default last) or of the class explained (multiclass, default 0)',
-      }),
-    ),
-    threshold: Type.Optional(
-      Type.Number({
-        minimum: 0,
-        maximum: 1,
-        description: 'binary models without a label output: positive when probability >= threshold (default 0.5)',
-      }),
-    ),
     explain: Type.Boolean({
       default: true,
       description: 'with a model: permutation importance, Shapley values and partial dependence',
@@ -134,6 +140,54 @@ const EvaluationQuery = Type.Object(
     topFeatures: Type.Integer({ minimum: 0, maximum: 50, default: DEFAULT_EXPLAIN.topFeatures }),
     gridPoints: Type.Integer({ minimum: 2, maximum: 100, default: DEFAULT_EXPLAIN.gridPoints }),
     seed: Type.Integer({ minimum: 0, maximum: 4294967295, default: DEFAULT_EXPLAIN.seed }),
+  },
+  { additionalProperties: false },
+);
+
+const RobustnessQuery = Type.Object(
+  {
+    ...InputQuery,
+    noise: Type.Optional(
+      Type.String({
+        maxLength: 500,
+        description: `comma-separated Gaussian noise levels, as fractions of each numerical feature's standard deviation, each in (0, ${MAX_NOISE_SD}] (default ${DEFAULT_ROBUSTNESS.noise.join(',')}; empty for none)`,
+      }),
+    ),
+    swapRates: Type.Optional(
+      Type.String({
+        maxLength: 500,
+        description: 'comma-separated category swap rates in (0, 1]: the share of categorical cells replaced',
+      }),
+    ),
+    missingRates: Type.Optional(
+      Type.String({
+        maxLength: 500,
+        description:
+          'comma-separated missing-value rates in (0, 1], for models whose float inputs accept a missing value',
+      }),
+    ),
+    categorical: Type.Optional(
+      Type.String({
+        maxLength: 10_000,
+        description: 'comma-separated features treated as categories (default: those fed to integer inputs)',
+      }),
+    ),
+    perturb: Type.Optional(
+      Type.String({ maxLength: 10_000, description: "comma-separated features perturbed (default: all the model's)" }),
+    ),
+    rows: Type.Integer({
+      minimum: 1,
+      maximum: MAX_ROBUSTNESS_ROWS,
+      default: DEFAULT_ROBUSTNESS.rows,
+      description: 'rows sampled from the data',
+    }),
+    minGroupRows: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: DEFAULT_ROBUSTNESS.minGroupRows,
+      description: 'smallest subgroup counted in the worst-group metrics',
+    }),
+    seed: Type.Integer({ minimum: 0, maximum: 4294967295, default: DEFAULT_ROBUSTNESS.seed }),
   },
   { additionalProperties: false },
 );
@@ -176,6 +230,72 @@ async function* multipartParts(request: FastifyRequest): AsyncIterable<Evaluatio
   }
 }
 
+/** A comma-separated list of levels; each must be a number (bounds are the domain's to check). */
+function levels(text: string | undefined, name: string, fallback: number[]): number[] {
+  if (text === undefined) return fallback;
+  return list(text).map((x) => {
+    const n = Number(x);
+    if (!Number.isFinite(n))
+      throw new DomainError('validation_failed', `${name}: '${x.slice(0, 40)}' is not a number`, {
+        errors: [{ pointer: `/querystring/${name}`, message: 'comma-separated numbers' }],
+      });
+    return n;
+  });
+}
+
+type InputQueryValues = Static<ReturnType<typeof inputQuerySchema>>;
+const inputQuerySchema = () => Type.Object(InputQuery);
+
+/** The data and model sources and the spec base an evaluation and a robustness run share. */
+function inputOf(request: FastifyRequest, q: InputQueryValues) {
+  const type = String(request.headers['content-type'] ?? '')
+    .split(';')[0]!
+    .trim()
+    .toLowerCase();
+  const format = FORMATS[type];
+  let parts: AsyncIterable<EvaluationPart> | EvaluationPart[];
+  if (request.isMultipart()) parts = multipartParts(request);
+  else if (format) parts = [{ field: 'data', stream: request.body as Readable, format }];
+  else if (q.dataset !== undefined && !type) parts = [];
+  else
+    throw new DomainError(
+      'unsupported_media_type',
+      'send the evaluation data as text/csv, application/x-ndjson or application/vnd.apache.parquet, or multipart/form-data with model and data parts',
+    );
+  if ((q.dataset === undefined) !== (q.datasetVersion === undefined))
+    throw new DomainError('validation_failed', 'give dataset and datasetVersion together', {
+      errors: [{ pointer: '/querystring/datasetVersion', message: 'dataset and datasetVersion go together' }],
+    });
+  const features = list(q.features);
+  return {
+    spec: {
+      task: q.task,
+      label: q.label,
+      ...(features.length ? { features } : {}),
+      ...(q.weight ? { weight: q.weight } : {}),
+      sensitive: list(q.sensitive),
+    } as EvaluationSpec,
+    parse: { positiveLabel: q.positiveLabel, missingSensitiveAs: q.missingSensitiveAs, maxRows: 10_000_000 },
+    parts,
+    ...(q.dataset !== undefined
+      ? {
+          dataset: {
+            ref: q.dataset,
+            version: q.datasetVersion!,
+            ...(q.datasetFormat ? { format: q.datasetFormat } : {}),
+          },
+        }
+      : {}),
+    useArtifact: q.useArtifact,
+    model: {
+      ...(q.output ? { output: q.output } : {}),
+      ...(q.labelOutput ? { labelOutput: q.labelOutput } : {}),
+      ...(q.classIndex !== undefined ? { classIndex: q.classIndex } : {}),
+      ...(q.threshold !== undefined ? { threshold: q.threshold } : {}),
+    },
+  };
+}
+
 /**
  * Evaluation uploads, the spec in the query string: a streamed CSV or JSON Lines body, a Parquet
  * file, or multipart/form-data with an ONNX `model` part followed by a `data` part; or a
@@ -207,29 +327,11 @@ export async function evidenceRoutes(
     },
     async (request, reply) => {
       const q = request.query;
-      const type = String(request.headers['content-type'] ?? '')
-        .split(';')[0]!
-        .trim()
-        .toLowerCase();
-      const format = FORMATS[type];
-      let parts: AsyncIterable<EvaluationPart> | EvaluationPart[];
-      if (request.isMultipart()) parts = multipartParts(request);
-      else if (format) parts = [{ field: 'data', stream: request.body as Readable, format }];
-      else if (q.dataset !== undefined && !type) parts = [];
-      else
-        throw new DomainError(
-          'unsupported_media_type',
-          'send the evaluation data as text/csv, application/x-ndjson or application/vnd.apache.parquet, or multipart/form-data with model and data parts',
-        );
-      if ((q.dataset === undefined) !== (q.datasetVersion === undefined))
-        throw new DomainError('validation_failed', 'give dataset and datasetVersion together', {
-          errors: [{ pointer: '/querystring/datasetVersion', message: 'dataset and datasetVersion go together' }],
-        });
-      const sensitive = list(q.sensitive);
+      const input = inputOf(request, q);
       const privileged: Record<string, string> = {};
       for (const pair of q.privileged ? q.privileged.split(',') : []) {
         const i = pair.indexOf(':');
-        if (i <= 0 || !sensitive.includes(pair.slice(0, i)))
+        if (i <= 0 || !input.spec.sensitive.includes(pair.slice(0, i)))
           throw new DomainError(
             'validation_failed',
             `privileged '${pair}' must be column:value for a sensitive column`,
@@ -237,16 +339,11 @@ export async function evidenceRoutes(
           );
         privileged[pair.slice(0, i)] = pair.slice(i + 1);
       }
-      const features = list(q.features);
       const ranges = await fromQuery(() => parseRanges(q.ranges));
       const spec: EvaluationSpec = {
-        task: q.task,
-        label: q.label,
+        ...input.spec,
         ...(q.prediction ? { prediction: q.prediction } : {}),
-        ...(features.length ? { features } : {}),
         ...(q.score ? { score: q.score } : {}),
-        ...(q.weight ? { weight: q.weight } : {}),
-        sensitive,
         ...(Object.keys(privileged).length ? { privileged } : {}),
         ...(q.classScores ? { classScores: await fromQuery(() => parsePairs(q.classScores!, 'classScores')) } : {}),
         ...(q.zeroDivision
@@ -256,30 +353,9 @@ export async function evidenceRoutes(
       };
       const result = await fromInput(evaluationInput, () =>
         evidence.evaluate(contextOf(request), request.params.name, request.params.version, {
+          ...input,
           spec,
-          parse: {
-            positiveLabel: q.positiveLabel,
-            missingSensitiveAs: q.missingSensitiveAs,
-            maxRows: 10_000_000,
-            ...(ranges ? { ranges } : {}),
-          },
-          parts,
-          ...(q.dataset !== undefined
-            ? {
-                dataset: {
-                  ref: q.dataset,
-                  version: q.datasetVersion!,
-                  ...(q.datasetFormat ? { format: q.datasetFormat } : {}),
-                },
-              }
-            : {}),
-          useArtifact: q.useArtifact,
-          model: {
-            ...(q.output ? { output: q.output } : {}),
-            ...(q.labelOutput ? { labelOutput: q.labelOutput } : {}),
-            ...(q.classIndex !== undefined ? { classIndex: q.classIndex } : {}),
-            ...(q.threshold !== undefined ? { threshold: q.threshold } : {}),
-          },
+          parse: { ...input.parse, ...(ranges ? { ranges } : {}) },
           explain: q.explain
             ? {
                 explainRows: q.explainRows,
@@ -293,6 +369,51 @@ export async function evidenceRoutes(
                 seed: q.seed,
               }
             : false,
+        }),
+      );
+      return reply
+        .status(201)
+        .header(
+          'location',
+          `/api/v1/models/${encodeURIComponent(result.model)}/versions/${result.version}/evaluations/${result.id}`,
+        )
+        .send(result);
+    },
+  );
+
+  app.post(
+    '/models/:name/versions/:version/robustness',
+    {
+      config: { auth: 'authenticated' },
+      schema: {
+        tags,
+        summary:
+          "Run a robustness test of the version's ONNX model on data: perturb its inputs and store each metric's degradation curve as evidence",
+        description:
+          'Gaussian noise on numerical features at fractions of their standard deviation, category swaps and missing values at given rates (where the model accepts them); each metric is scored overall and per subgroup of each sensitive column. Seeded and reproducible. The flat metrics (`robustness.auc-drop@0.1sd`, `robustness.worst-group.accuracy-drop@swap0.05`...) satisfy policy `check` measures.',
+        params: VersionParams,
+        querystring: RobustnessQuery,
+        response: { 201: EvidenceSchema },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const input = inputOf(request, q);
+      const categorical = q.categorical === undefined ? undefined : list(q.categorical);
+      const perturb = q.perturb === undefined ? undefined : list(q.perturb);
+      const result = await fromInput(evaluationInput, () =>
+        evidence.robustness(contextOf(request), request.params.name, request.params.version, {
+          ...input,
+          robustness: {
+            noise: levels(q.noise, 'noise', DEFAULT_ROBUSTNESS.noise),
+            swapRates: levels(q.swapRates, 'swapRates', []),
+            missingRates: levels(q.missingRates, 'missingRates', []),
+            ...(categorical ? { categorical } : {}),
+            ...(perturb ? { perturb } : {}),
+            rows: q.rows,
+            minGroupRows: q.minGroupRows,
+            seed: q.seed,
+          },
         }),
       );
       return reply

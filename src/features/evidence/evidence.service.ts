@@ -1,24 +1,16 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import type { RequestContext } from '../../context.ts';
 import { actorId } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import type { EvidenceTable } from '../../db/schema.ts';
 import { canonicalize } from '../../domain/jcs.ts';
 import { registrationChecks, type RegisteredVersion } from '../../domain/registration-checks.ts';
-import type { EvaluationSpec } from '../../domain/metrics/evaluate.ts';
 import type { ExplainOptions } from '../../domain/explain/explain.ts';
+import { robustnessProblems, type RobustnessOptions } from '../../domain/robustness/options.ts';
 import type { DatasetRepo } from '../datasets/datasets.repo.ts';
-import type { OnnxOptions } from '../../tabular/onnx.ts';
-import { checkPredictionSource, modelDigest, openModel, runEvaluation, type ModelFile } from '../../tabular/run.ts';
-import {
-  digestMismatch,
-  openUri,
-  readBounded,
-  readVerified,
-  upstreamFailed,
-  type FetchPolicy,
-} from '../../tabular/sources.ts';
+import { modelDigest, runEvaluation } from '../../tabular/run.ts';
+import { runRobustness } from '../../tabular/robustness.ts';
+import type { FetchPolicy } from '../../tabular/sources.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { VERSION } from '../../version.ts';
@@ -27,7 +19,9 @@ import type { Emit } from '../../events.ts';
 import type { Admission } from '../../lib/admission.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import type { EvidenceRepo } from './evidence.repo.ts';
-import { formatOfPath, readEvaluationData, type DataFormat, type ParseOptions } from '../../tabular/parse.ts';
+import { readInputs, type InputRequest, type Target } from './evidence.inputs.ts';
+
+export type { EvaluationPart } from './evidence.inputs.ts';
 
 export const ENGINE = `steward-evaluation/${VERSION}`;
 
@@ -61,34 +55,13 @@ export interface EvidenceServiceDeps extends CommandDeps {
   admission?: Pick<Admission, 'enter'>;
 }
 
-/** A part of an evaluation upload: the data (streamed) or an ONNX model (read whole, before the data). */
-export type EvaluationPart =
-  { field: 'data'; stream: Readable; format: DataFormat } | { field: 'model'; stream: Readable };
-
-export interface EvaluationRequest {
-  spec: EvaluationSpec;
-  parse: Omit<ParseOptions, 'maxBytes'>;
-  parts: AsyncIterable<EvaluationPart> | Iterable<EvaluationPart>;
-  /** Evaluate a registered dataset version (read from its URI, digest checked) instead of uploaded data. */
-  dataset?: { ref: string; version: number; format?: DataFormat };
-  /** Run the version's own artefact (from its URI) as the model. */
-  useArtifact?: boolean;
-  model: OnnxOptions;
+export interface EvaluationRequest extends InputRequest {
   explain: ExplainOptions | false;
 }
 
-/** Runs a read of a referenced URI; failures that are not the data's own problems are the upstream's. */
-async function upstream<T>(uri: string, read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (err) {
-    if (err instanceof DomainError) throw err;
-    throw upstreamFailed(uri, err);
-  }
+export interface RobustnessRequest extends InputRequest {
+  robustness: RobustnessOptions;
 }
-
-const badRequest = (message: string, pointer: string) =>
-  new DomainError('validation_failed', message, { errors: [{ pointer, message }] });
 
 const toEvidence = (r: EvidenceTable, model: string, version: number): Evidence => ({
   id: r.id,
@@ -120,18 +93,68 @@ export function createEvidenceService({
   lock,
   admission,
 }: EvidenceServiceDeps) {
-  /** The model file must be the version's registered artefact, so the evidence is about exactly it. */
-  const checkArtifact = (bytes: Uint8Array, registered: string | null, source: string) => {
-    const digest = modelDigest(bytes);
-    if (registered === null || digest === registered) return;
-    // An uploaded model is the caller's own bytes; a file read by reference is not, and its
-    // digest is not told (it would let a reference be re-registered with it).
-    if (source !== 'upload') throw digestMismatch(source, 'model artefact');
-    throw new DomainError(
-      'conflict',
-      `the model uploaded has digest ${digest}, not the version's artefact digest ${registered}`,
-      { extra: { modelDigest: digest, artifactDigest: registered } },
-    );
+  const inputDeps = { db, datasets, fetchPolicy, maxBytes };
+
+  /**
+   * Stores computed evidence (an evaluation, a robustness run) bound to the artefact and data
+   * digests, hashed over its content, with its audit event and `evidence.recorded`, in one
+   * transaction that re-checks the version and the caller's right to it.
+   */
+  const storeComputed = async (
+    ctx: RequestContext,
+    target: Target,
+    model: string,
+    version: number,
+    c: {
+      kind: string;
+      artifactDigest: string | null;
+      dataDigest: string;
+      spec: unknown;
+      result: { metrics: Record<string, number | null> };
+    },
+  ): Promise<Evidence> => {
+    const row: EvidenceTable = {
+      id: ids.next(),
+      model_version_id: target.id,
+      kind: c.kind,
+      content_hash: '',
+      artifact_digest: c.artifactDigest,
+      data_digest: c.dataDigest,
+      spec: canonicalize(c.spec),
+      engine: ENGINE,
+      result: canonicalize(c.result),
+      metrics: canonicalize(c.result.metrics),
+      created_at: clock.now().toISOString(),
+      created_by: actorId(ctx),
+    };
+    row.content_hash = `sha256:${createHash('sha256')
+      .update(
+        canonicalize({
+          kind: row.kind,
+          artifactDigest: row.artifact_digest,
+          dataDigest: row.data_digest,
+          spec: c.spec,
+          engine: row.engine,
+          result: c.result,
+        }),
+      )
+      .digest('hex')}`;
+    const evidence = toEvidence(row, model, version);
+    await transact(async (tx) => {
+      await lock?.(tx, model, version);
+      // The version may have changed hands while the data streamed in.
+      const again = await repo.locateVersion(tx, model, version);
+      if (!again) throw notFound('model version', `${model}/${version}`);
+      authorize(ctx, 'version:write', again.team);
+      await repo.insert(tx, row);
+      await audit.append(tx, ctx, {
+        action: 'evidence.create',
+        subject: { type: 'model-version', id: target.id },
+        after: { ...evidence, result: undefined },
+      });
+      await events.emit(tx, 'evidence.recorded', { ctx, versionId: target.id });
+    });
+    return evidence;
   };
 
   return {
@@ -155,89 +178,15 @@ export function createEvidenceService({
     /** An evaluation that holds its admission slot (see `evaluate`). */
     async evaluateAdmitted(
       ctx: RequestContext,
-      target: NonNullable<Awaited<ReturnType<EvidenceRepo['locateVersion']>>>,
+      target: Target,
       model: string,
       version: number,
       req: EvaluationRequest,
     ): Promise<Evidence> {
-      const opts: ParseOptions = { ...req.parse, maxBytes };
-      let file: ModelFile | undefined;
-      let opened: Awaited<ReturnType<typeof openModel>> | undefined;
-      let parsed: Awaited<ReturnType<typeof readEvaluationData>> | undefined;
-      let dataset: { name: string; version: number; digest: string; uri: string } | undefined;
-      let spec = req.spec;
-      const open = async (f: ModelFile) => {
-        checkArtifact(f.bytes, target.artifactDigest, f.source);
-        checkPredictionSource(spec, true, req.explain);
-        opened = await openModel(f, spec);
-        spec = opened.spec;
-        checkPredictionSource(spec, true, req.explain);
-        file = f;
-      };
+      const { spec, parsed, file, opened, dataset } = await readInputs(inputDeps, target, req, {
+        explain: req.explain,
+      });
       try {
-        if (req.useArtifact)
-          await open({
-            bytes: await upstream(target.artifactUri, async () =>
-              readBounded(await openUri(target.artifactUri, fetchPolicy, target.team), maxBytes, 'the model artefact'),
-            ),
-            source: target.artifactUri,
-            options: req.model,
-          });
-        for await (const part of req.parts) {
-          if (part.field === 'model') {
-            if (file)
-              throw badRequest(
-                req.useArtifact
-                  ? "useArtifact runs the version's artefact; do not upload a model as well"
-                  : 'send one model part',
-                '/parts/model',
-              );
-            if (parsed)
-              throw badRequest(
-                'send the model part before the data part: the model says which columns to read',
-                '/parts/model',
-              );
-            await open({
-              bytes: await readBounded(part.stream, maxBytes, 'the model file'),
-              source: 'upload',
-              options: req.model,
-            });
-          } else {
-            if (parsed) throw badRequest('send one data part', '/parts/data');
-            if (req.dataset)
-              throw badRequest(
-                'evaluate either uploaded data or a registered dataset version, not both',
-                '/parts/data',
-              );
-            if (!file) checkPredictionSource(spec, false, req.explain);
-            parsed = await readEvaluationData(part.stream, part.format, spec, opts);
-          }
-        }
-        if (req.dataset) {
-          const d = await datasets.resolveVersion(db, req.dataset.ref, req.dataset.version);
-          if (!d) throw notFound('dataset version', `${req.dataset.ref}/${req.dataset.version}`);
-          if (!d.uri)
-            throw new DomainError(
-              'invalid_reference',
-              `dataset version ${d.dataset}/${d.version} has no URI to read it from`,
-            );
-          const format = req.dataset.format ?? formatOfPath(new URL(d.uri, 'file:///').pathname);
-          if (!format) throw badRequest(`cannot tell the format of ${d.uri}; give datasetFormat`, '/datasetFormat');
-          if (!file) checkPredictionSource(spec, false, req.explain);
-          const uri = d.uri;
-          // The digest is checked before a byte is parsed: parse errors quote cell values.
-          parsed = await upstream(uri, () =>
-            readVerified(uri, fetchPolicy, d.ownerTeam, d.digest, { maxBytes, what: 'dataset' }, (stream) =>
-              readEvaluationData(stream, format, spec, opts),
-            ),
-          );
-          dataset = { name: d.dataset, version: d.version, digest: d.digest, uri: d.uri };
-        }
-        if (!parsed)
-          throw badRequest(
-            'no evaluation data: send it as the body, as a multipart part named data, or reference a dataset version',
-            '/parts',
-          );
         const result = await runEvaluation(
           spec,
           parsed.data,
@@ -251,50 +200,62 @@ export function createEvidenceService({
           ...(dataset ? { dataset: { name: dataset.name, version: dataset.version } } : {}),
           ...(file ? { model: req.model, explain: req.explain } : {}),
         };
-        const row: EvidenceTable = {
-          id: ids.next(),
-          model_version_id: target.id,
+        return await storeComputed(ctx, target, model, version, {
           kind: 'evaluation',
-          content_hash: '',
-          artifact_digest: target.artifactDigest ?? (file ? modelDigest(file.bytes) : null),
-          data_digest: parsed.digest,
-          spec: canonicalize(storedSpec),
-          engine: ENGINE,
-          result: canonicalize(result),
-          metrics: canonicalize(result.metrics),
-          created_at: clock.now().toISOString(),
-          created_by: actorId(ctx),
-        };
-        row.content_hash = `sha256:${createHash('sha256')
-          .update(
-            canonicalize({
-              kind: row.kind,
-              artifactDigest: row.artifact_digest,
-              dataDigest: row.data_digest,
-              spec: storedSpec,
-              engine: row.engine,
-              result,
-            }),
-          )
-          .digest('hex')}`;
-        const evidence = toEvidence(row, model, version);
-        await transact(async (tx) => {
-          await lock?.(tx, model, version);
-          // The version may have changed hands while the data streamed in.
-          const again = await repo.locateVersion(tx, model, version);
-          if (!again) throw notFound('model version', `${model}/${version}`);
-          authorize(ctx, 'version:write', again.team);
-          await repo.insert(tx, row);
-          await audit.append(tx, ctx, {
-            action: 'evidence.create',
-            subject: { type: 'model-version', id: target.id },
-            after: { ...evidence, result: undefined },
-          });
-          await events.emit(tx, 'evidence.recorded', { ctx, versionId: target.id });
+          artifactDigest: target.artifactDigest ?? (file ? modelDigest(file.bytes) : null),
+          dataDigest: parsed.digest,
+          spec: storedSpec,
+          result,
         });
-        return evidence;
       } finally {
         await opened?.loaded.release();
+      }
+    },
+
+    /**
+     * A robustness run: perturbs the inputs of the version's ONNX model (uploaded, or its artefact)
+     * on the data and stores each metric's degradation curve, overall and per subgroup, as evidence
+     * whose flat metrics (`robustness.auc-drop@0.1sd`...) satisfy policy `check` measures.
+     */
+    async robustness(ctx: RequestContext, model: string, version: number, req: RobustnessRequest): Promise<Evidence> {
+      const problems = robustnessProblems(req.robustness);
+      if (problems.length > 0)
+        throw new DomainError('validation_failed', problems.map((p) => p.message).join('; '), {
+          errors: problems.map((p) => ({ pointer: p.pointer, message: p.message })),
+        });
+      const target = await repo.locateVersion(db, model, version);
+      if (!target) throw notFound('model version', `${model}/${version}`);
+      authorize(ctx, 'version:write', target.team);
+      const release = admission?.enter(ctx.principal?.userId ?? 'system');
+      try {
+        const { spec, parsed, file, opened, dataset } = await readInputs(inputDeps, target, req, {
+          requireModel: true,
+        });
+        try {
+          const result = await runRobustness(
+            spec,
+            parsed.data,
+            { loaded: opened!.loaded, file: file! },
+            req.robustness,
+            req.parse.positiveLabel,
+          );
+          return await storeComputed(ctx, target, model, version, {
+            kind: 'robustness',
+            artifactDigest: target.artifactDigest ?? modelDigest(file!.bytes),
+            dataDigest: parsed.digest,
+            spec: {
+              ...spec,
+              ...(dataset ? { dataset: { name: dataset.name, version: dataset.version } } : {}),
+              model: req.model,
+              robustness: req.robustness,
+            },
+            result,
+          });
+        } finally {
+          await opened?.loaded.release();
+        }
+      } finally {
+        release?.();
       }
     },
 

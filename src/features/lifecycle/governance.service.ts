@@ -185,7 +185,10 @@ export async function loadGovernance(
   // put everything in doubt. Computed below, used when a signature's changes are judged.
   const serves = new Map<string, number[]>();
   const alerts = new Set(evidenceRows.filter((e) => e.kind === 'monitoring-alert').map((e) => e.id));
-  const evaluations = new Set(evidenceRows.filter((e) => e.kind === 'evaluation').map((e) => e.id));
+  // Computed evidence (evaluations, robustness runs) bears on signatures even when it serves no gate.
+  const evaluations = new Set(
+    evidenceRows.filter((e) => e.kind === 'evaluation' || e.kind === 'robustness').map((e) => e.id),
+  );
   /**
    * A signature answers for the gates up to the step it was given at. Progress on later steps
    * (their documents, their requirement statuses) does not make it stale; a change to what it

@@ -190,3 +190,73 @@ export function TimeSeries({
     </figure>
   );
 }
+
+/**
+ * Values against a numeric level, one line per series (a metric's degradation as the perturbation
+ * grows, overall and per group), with the points' values in a table for screen readers.
+ */
+export function LevelCurve({
+  title,
+  xLabel,
+  series,
+}: {
+  title: string;
+  xLabel: string;
+  series: { name: string; points: { x: number; y: number | null }[] }[];
+}) {
+  const w = 560;
+  const h = 220;
+  const m = { l: 48, r: 110, t: 10, b: 34 };
+  const xs = series.flatMap((s) => s.points.map((p) => p.x));
+  const ys = series.flatMap((s) => s.points.flatMap((p) => (p.y === null ? [] : [p.y])));
+  if (xs.length === 0 || ys.length === 0) return <p className="muted">{title}: no data</p>;
+  const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
+  const [lo, hi] = [Math.min(...ys), Math.max(...ys)];
+  // A flat curve still gets a visible band around it.
+  const pad = (hi - lo) * 0.1 || Math.abs(hi) * 0.05 || 0.05;
+  const [y0, y1] = [lo - pad, hi + pad];
+  const x = (v: number) => m.l + (x1 === x0 ? 0.5 : (v - x0) / (x1 - x0)) * (w - m.l - m.r);
+  const y = (v: number) => m.t + (1 - (v - y0) / (y1 - y0)) * (h - m.t - m.b);
+  const levels = [...new Set(xs)].sort((a, b) => a - b);
+  return (
+    <figure className="chart">
+      <svg viewBox={`0 0 ${w} ${h}`} role="img" aria-label={title} width="100%">
+        <title>{title}</title>
+        <line x1={m.l} x2={w - m.r} y1={h - m.b} y2={h - m.b} className="frame" />
+        <text x={m.l - 4} y={y(hi) + 4} textAnchor="end" className="axis">
+          {fmt(hi)}
+        </text>
+        <text x={m.l - 4} y={y(lo) + 4} textAnchor="end" className="axis">
+          {fmt(lo)}
+        </text>
+        {levels.map((l) => (
+          <text key={l} x={x(l)} y={h - m.b + 14} textAnchor="middle" className="axis">
+            {fmt(l)}
+          </text>
+        ))}
+        <text x={(m.l + w - m.r) / 2} y={h - 4} textAnchor="middle" className="axis">
+          {xLabel}
+        </text>
+        {series.map((s, i) => {
+          const pts = s.points.filter((p) => p.y !== null);
+          const d = pts.map((p, k) => `${k ? 'L' : 'M'}${x(p.x).toFixed(1)},${y(p.y!).toFixed(1)}`).join(' ');
+          const last = pts.at(-1);
+          return (
+            <g key={s.name} className={`series s${i % 6}`}>
+              <path d={d} className="line" />
+              {pts.map((p) => (
+                <circle key={p.x} cx={x(p.x)} cy={y(p.y!)} r={2.5} />
+              ))}
+              {last && (
+                <text x={w - m.r + 6} y={y(last.y!) + 4} className="axis">
+                  {s.name.length > 16 ? `${s.name.slice(0, 15)}…` : s.name}
+                </text>
+              )}
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption>{title}</figcaption>
+    </figure>
+  );
+}

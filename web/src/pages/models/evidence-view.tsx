@@ -5,11 +5,14 @@ import { Bars, ConfusionMatrix, RocCurve } from '../../ui/charts.tsx';
 import { useAction } from '../../ui/hooks.ts';
 import { Markdown } from '../../ui/markdown.tsx';
 import type { Evidence } from '../../api/version-types.ts';
+import { Robustness } from './robustness-view.tsx';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const FAIRNESS_METRICS = ['selection_rate', 'accuracy', 'tpr', 'fpr', 'recall', 'precision'];
+/** Evidence the engine computed (its charts come first): evaluations and robustness runs. */
+const computed = (e: Evidence) => e.kind === 'evaluation' || e.kind === 'robustness';
 
 /** One evaluation: its metrics, confusion matrix, ROC curve, fairness per group and explanations. */
 function Evaluation({ e }: { e: Evidence }) {
@@ -101,10 +104,9 @@ export function EvidenceList({
   evidence: Evidence[];
   onRecorded: () => void;
 }) {
-  // Until the user picks one, the latest evaluation is open.
+  // Until the user picks one, the latest computed evidence (evaluation or robustness run) is open.
   const [picked, setOpen] = useState<string | null | undefined>(undefined);
-  const open =
-    picked === undefined ? ([...evidence].reverse().find((e) => e.kind === 'evaluation')?.id ?? null) : picked;
+  const open = picked === undefined ? ([...evidence].reverse().find(computed)?.id ?? null) : picked;
   return (
     <>
       <Section title="Evidence">
@@ -112,10 +114,10 @@ export function EvidenceList({
           <p className="muted">No evidence yet.</p>
         ) : (
           <ul className="evidence-list">
-            {/* Evaluations first (the charts), then the rest, each newest first. */}
+            {/* Computed evidence first (the charts), then the rest, each newest first. */}
             {[...evidence]
               .reverse()
-              .sort((a, b) => Number(b.kind === 'evaluation') - Number(a.kind === 'evaluation'))
+              .sort((a, b) => Number(computed(b)) - Number(computed(a)))
               .map((e) => {
                 const spec = obj(e.spec);
                 return (
@@ -140,7 +142,13 @@ export function EvidenceList({
                       ) : null}
                     </span>
                     {open === e.id &&
-                      (e.kind === 'evaluation' ? <Evaluation e={e} /> : <DocumentBody spec={obj(e.result) ?? spec} />)}
+                      (e.kind === 'evaluation' ? (
+                        <Evaluation e={e} />
+                      ) : e.kind === 'robustness' ? (
+                        <Robustness e={e} />
+                      ) : (
+                        <DocumentBody spec={obj(e.result) ?? spec} />
+                      ))}
                   </li>
                 );
               })}
