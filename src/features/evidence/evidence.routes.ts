@@ -236,9 +236,11 @@ function levels(text: string | undefined, name: string, fallback: number[]): num
   return list(text).map((x) => {
     const n = Number(x);
     if (!Number.isFinite(n))
-      throw new DomainError('validation_failed', `${name}: '${x.slice(0, 40)}' is not a number`, {
-        errors: [{ pointer: `/querystring/${name}`, message: 'comma-separated numbers' }],
-      });
+      throw requestShaped(
+        new DomainError('validation_failed', `${name}: '${x.slice(0, 40)}' is not a number`, {
+          errors: [{ pointer: `/querystring/${name}`, message: 'comma-separated numbers' }],
+        }),
+      );
     return n;
   });
 }
