@@ -18,7 +18,12 @@ import { DEFAULT_AUTH_LIMITS, type AuthLimits } from './features/identity/passwo
 import { createInventoryFeature, inventoryReaders } from './features/inventory.ts';
 import { createLifecycleFeature, useCaseEvidence } from './features/lifecycle/index.ts';
 import { createMlflowFeature } from './features/mlflow/index.ts';
-import { createModelHealthReader, createMonitoringFeature, oversightHolds } from './features/monitoring/index.ts';
+import {
+  createModelHealthReader,
+  createMonitoringFeature,
+  monitoringEvidenceOf,
+  oversightHolds,
+} from './features/monitoring/index.ts';
 import { createOverviewFeature } from './features/overview/index.ts';
 import { createPolicyFeature, policyReaders } from './features/policy/index.ts';
 import type { DispatcherOptions } from './features/webhooks/dispatcher.ts';
@@ -159,7 +164,14 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     policy: policy.services.context,
     version: inventoryReaders.version,
     lock: inventoryReaders.lockVersion,
-    evidence: { rows: evidence.services.rows, records: evidence.services.evidence.recordsFor },
+    evidence: {
+      rows: evidence.services.rows,
+      // Monitoring evidence is what the version's monitoring computed, read at the moment of asking.
+      records: async (exec, versionId) => [
+        ...(await evidence.services.evidence.recordsFor(exec, versionId)),
+        ...(await monitoringEvidenceOf(exec, versionId, clock.now().getTime())),
+      ],
+    },
     reauthenticate: identity.services.reauthenticate,
     grantorsOf: identity.services.grantorsOf,
     signDigest: opts.signer.signDigest,

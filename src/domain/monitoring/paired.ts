@@ -209,6 +209,8 @@ export const PAIRED_METRICS: Record<PairedTask, string[]> = {
   regression: ['mae', 'rmse'],
 };
 
+export const PAIRED_METRIC_NAMES = ['accuracy', 'roc-auc', 'mae', 'rmse'] as const;
+
 export const BOOTSTRAP_DEFAULTS = { resamples: 200, seed: 17 };
 
 /**

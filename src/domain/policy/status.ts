@@ -1,3 +1,4 @@
+import { DEFAULT_RECENT_WINDOWS } from '../monitoring/families.ts';
 import type { PolicyPack } from './pack.schema.ts';
 
 type Measure = PolicyPack['measures'][number];
@@ -16,6 +17,14 @@ export interface EvidenceRecord {
   role?: string;
   /** The artefact the evidence was produced for (sha256:...), when it concerns a model version. */
   artifactDigest?: string | null;
+  /**
+   * Monitoring: how many windows ago the family was last computed (0: the latest window). Absent
+   * when it never was; `reason` then says why (e.g. a challenger that logged no predictions).
+   */
+  windowsAgo?: number;
+  reason?: string;
+  /** Champion/challenger: this version's side, and per metric the improvement and paired p-value. */
+  comparison?: { role: 'champion' | 'challenger'; metrics: Record<string, { improvement: number; p: number }> };
 }
 
 export type MeasureStatus =
@@ -41,10 +50,45 @@ function describe(e: Evidence): string {
     case 'check':
       return `check ${e.metric} ${e.comparator} ${e.threshold}`;
     case 'monitoring':
-      return `monitor '${e.monitor}' configured`;
+      return e.beats
+        ? `challenger beats champion on ${e.beats.metric} by >= ${e.beats.by} with p < ${e.beats.p} in the last ${e.windows ?? DEFAULT_RECENT_WINDOWS} windows`
+        : `monitor '${e.monitor}' computed in the last ${e.windows ?? DEFAULT_RECENT_WINDOWS} windows`;
     case 'signoff':
       return `${e.signers ?? 1} sign-off(s) by ${e.roles.join(' or ')}${e.independent ? ', independent' : ''}`;
   }
+}
+
+type MonitoringEvidence = Extract<Evidence, { kind: 'monitoring' }>;
+
+/**
+ * Whether a monitoring record meets a monitoring evidence item: the same family, computed (not
+ * declared) within the item's last N windows, and, for `beats`, a comparison in which this
+ * version is the challenger and improves on the champion by at least `by` with p below `p`.
+ */
+function monitoringMeets(e: MonitoringEvidence, r: EvidenceRecord): boolean {
+  if (r.monitor !== e.monitor || r.windowsAgo === undefined || r.reason !== undefined) return false;
+  if (r.windowsAgo >= (e.windows ?? DEFAULT_RECENT_WINDOWS)) return false;
+  if (!e.beats) return true;
+  const m = r.comparison?.role === 'challenger' ? r.comparison.metrics[e.beats.metric] : undefined;
+  return m !== undefined && m.improvement >= e.beats.by && m.p < e.beats.p;
+}
+
+/** Why an unmet monitoring item is unmet, when the records say more than "nothing computed". */
+function whyNot(e: MonitoringEvidence, records: EvidenceRecord[]): string {
+  const mine = records.filter((r) => r.kind === 'monitoring' && r.monitor === e.monitor);
+  const reasons = [...new Set(mine.flatMap((r) => (r.reason ? [r.reason] : [])))];
+  if (reasons.length > 0) return ` (${reasons.join('; ')})`;
+  const computed = mine.filter((r) => r.windowsAgo !== undefined);
+  if (computed.length === 0) return ' (nothing computed yet)';
+  const latest = Math.min(...computed.map((r) => r.windowsAgo!));
+  if (latest >= (e.windows ?? DEFAULT_RECENT_WINDOWS)) return ` (last computed ${latest} windows ago)`;
+  if (e.beats) {
+    const m = computed.find((r) => r.comparison?.role === 'challenger')?.comparison?.metrics[e.beats.metric];
+    return m
+      ? ` (latest: improvement ${m.improvement.toPrecision(4)}, p = ${m.p.toPrecision(4)})`
+      : ` (no comparison of ${e.beats.metric} with this version as challenger)`;
+  }
+  return '';
 }
 
 /**
@@ -70,7 +114,7 @@ export function measureStatus(
     const matches = records.filter((r) => {
       if (r.kind !== e.kind) return false;
       if (e.kind === 'document') return r.documentKind === e.documentKind;
-      if (e.kind === 'monitoring') return r.monitor === e.monitor;
+      if (e.kind === 'monitoring') return monitoringMeets(e, r);
       if (e.kind === 'check')
         return r.metric === e.metric && typeof r.value === 'number' && compare(r.value, e.comparator, e.threshold);
       return (
@@ -92,7 +136,7 @@ export function measureStatus(
     else if (enough(matches)) {
       stale = true;
       take(matches);
-    } else unmet.push(describe(e));
+    } else unmet.push(describe(e) + (e.kind === 'monitoring' ? whyNot(e, records) : ''));
   }
   if (unmet.length > 0) return { status: 'missing', unmet };
   if (stale) return { status: 'stale', by, reason: 'satisfied only by evidence recorded for another artefact digest' };

@@ -1,6 +1,7 @@
 import { compileSchema, toFieldErrors } from '../../lib/json-schema.ts';
 import { findTooDeep, TOO_DEEP } from '../../lib/depth.ts';
 import { findUnstorable } from '../../lib/unstorable.ts';
+import { isMonitorFamily, MONITOR_FAMILY_IDS } from '../monitoring/families.ts';
 import { questionsOf } from './evaluate.ts';
 import { ConditionSchema, PolicyPackSchema, type Condition, type PolicyPack } from './pack.schema.ts';
 
@@ -54,7 +55,7 @@ export function validatePack(doc: unknown): { pack: PolicyPack | null; problems:
       ...anyOfAt.map((path) => ({
         path: path || '/',
         message: /\/evidence\/\d+$/.test(path)
-          ? 'is not valid evidence: use {kind: signoff, roles, signers?, independent?}, {kind: document, documentKind}, {kind: check, metric, comparator, threshold} or {kind: monitoring, monitor}'
+          ? 'is not valid evidence: use {kind: signoff, roles, signers?, independent?}, {kind: document, documentKind}, {kind: check, metric, comparator, threshold} or {kind: monitoring, monitor, windows?, beats?}'
           : 'is not a valid condition: use {question, equals | in | includes | includesAny | isEmpty}, {tag}, {all: [...]}, {any: [...]} or {not: ...}',
       })),
       ...toFieldErrors(kept, '').map((e) => ({ path: e.pointer || '/', message: e.message })),
@@ -135,6 +136,17 @@ export function validatePack(doc: unknown): { pack: PolicyPack | null; problems:
     if (!considerations.has(m.consideration))
       push(`/measures/${i}/consideration`, `unknown consideration '${m.consideration}'`);
     if (!steps.has(m.step)) push(`/measures/${i}/step`, `unknown step '${m.step}'`);
+    m.evidence.forEach((e, j) => {
+      if (e.kind !== 'monitoring') return;
+      // A name Steward computes nothing for could only ever be declared: refuse it.
+      if (!isMonitorFamily(e.monitor))
+        push(
+          `/measures/${i}/evidence/${j}/monitor`,
+          `'${e.monitor}' is not a monitor family Steward computes; use one of ${MONITOR_FAMILY_IDS.join(', ')}`,
+        );
+      if (e.beats && e.monitor !== 'champion-challenger')
+        push(`/measures/${i}/evidence/${j}/beats`, "beats applies to the 'champion-challenger' monitor only");
+    });
     (m.requires ?? []).forEach((r, j) => {
       if (!measures.has(r)) push(`/measures/${i}/requires/${j}`, `unknown measure '${r}'`);
     });
