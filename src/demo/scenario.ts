@@ -55,6 +55,8 @@ export interface DemoUseCase {
   };
   /** Production drift in the last days of the monitoring history. */
   driftEpisode?: boolean;
+  /** A version 2 in shadow, compared with the released version 1 on the same records. */
+  challenger?: boolean;
   /** KPI values whose last weeks miss the target. */
   kpiMiss?: boolean;
 }
@@ -202,6 +204,7 @@ export const USE_CASES: DemoUseCase[] = [
     },
     model: { name: 'credit-scorecard', framework: 'sklearn', stage: 'released' },
     driftEpisode: true,
+    challenger: true,
   },
   {
     name: 'Collections prioritisation',
