@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { binomCdfHalf, comparePaired, mcnemar, pairedBootstrap } from '../../src/domain/monitoring/paired.ts';
+import {
+  binomCdfHalf,
+  comparePaired,
+  mcnemar,
+  pairedBootstrap,
+  poissonWeight,
+} from '../../src/domain/monitoring/paired.ts';
 import { loadVectors } from '../helpers/vectors.ts';
 
 const vectors = loadVectors('paired.json');
@@ -101,12 +107,32 @@ describe('paired statistics', () => {
     expect(reg.metrics.rmse!.challenger).toBeLessThan(reg.metrics.rmse!.champion);
   });
 
+  it('draws Poisson(1) resampling weights from the seed, resample and record alone', () => {
+    const n = 200_000;
+    const counts = new Array<number>(8).fill(0);
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const w = poissonWeight(17, 3, i);
+      expect(w).toBe(poissonWeight(17, 3, i));
+      counts[Math.min(w, 7)]!++;
+      sum += w;
+    }
+    expect(sum / n).toBeCloseTo(1, 2);
+    // P(0) = P(1) = 1/e, P(2) = 1/(2e).
+    expect(counts[0]! / n).toBeCloseTo(Math.exp(-1), 2);
+    expect(counts[1]! / n).toBeCloseTo(Math.exp(-1), 2);
+    expect(counts[2]! / n).toBeCloseTo(Math.exp(-1) / 2, 2);
+    let same = 0;
+    for (let i = 0; i < 1000; i++) if (poissonWeight(17, 3, i) === poissonWeight(17, 4, i)) same++;
+    expect(same).toBeLessThan(500);
+  });
+
   it('has nothing to say about no records', () => {
     const e = new Float64Array(0);
     expect(comparePaired({ task: 'regression', yTrue: e, champion: { yPred: e }, challenger: { yPred: e } })).toEqual({
       rows: 0,
       metrics: {},
     });
-    expect(pairedBootstrap(0, 0, () => [NaN, NaN], { resamples: 3, seed: 1 }).resamples).toBe(0);
+    expect(pairedBootstrap(0, () => [NaN, NaN], { resamples: 3, seed: 1 }).resamples).toBe(0);
   });
 });

@@ -2,7 +2,6 @@
 // metrics on the jointly labelled records, their difference, and a paired significance test
 // (McNemar for accuracy, a seeded paired bootstrap for AUC and regression error).
 
-import { seededRandom } from '../explain/random.ts';
 import { chi2Sf } from '../drift/special.ts';
 import { radixArgsort } from '../metrics/classification.ts';
 
@@ -114,26 +113,52 @@ export interface BootstrapResult {
   p: number;
 }
 
+// Poisson(1) cumulative probabilities P(X <= k), k = 0..9: a record is drawn k times when u falls
+// between entries k-1 and k.
+const P0 = Math.exp(-1);
+const P1 = 2 * P0;
+const P2 = 2.5 * P0;
+const POISSON_TAIL = [8 / 3, 65 / 24, 163 / 60, 1957 / 720, 685 / 252, 109_601 / 40_320, 98_641 / 36_288].map(
+  (c) => c * P0,
+);
+
 /**
- * A seeded paired bootstrap of `statistic(weights)` (which returns champion and challenger values
- * for records weighted by how often a resample drew them): both versions are always resampled on
- * the same records, so the test sees only their difference.
+ * How often resample `b` of a seeded bootstrap draws record `i`: a Poisson(1) count from a hash
+ * of (seed, b, i). Computed, not stored, so a sweep in any order (each version's score order)
+ * sees the same weight for the same record without random memory access.
+ */
+export function poissonWeight(seed: number, b: number, i: number): number {
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 1, 0xc2b2ae35) ^ Math.imul(i + 1, 0x27d4eb2f);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  const u = (h >>> 0) * 2.3283064365386963e-10;
+  if (u < P0) return 0;
+  if (u < P1) return 1;
+  if (u < P2) return 2;
+  let k = 0;
+  while (k < POISSON_TAIL.length && u >= POISSON_TAIL[k]!) k++;
+  return k + 3;
+}
+
+/**
+ * A seeded paired bootstrap: resample `b` weighs every record by `poissonWeight(seed, b, i)` (the
+ * Poisson bootstrap, which for large samples matches drawing n records with replacement), and
+ * `statistic(b)` returns champion and challenger values under those weights. Both versions always
+ * see the same weights, so the test sees only their difference.
  */
 export function pairedBootstrap(
-  n: number,
   observed: number,
-  statistic: (weights: Uint32Array) => [number, number],
+  statistic: (b: number) => [number, number],
   opts: { resamples: number; seed: number },
 ): BootstrapResult {
-  const random = seededRandom(opts.seed);
-  const weights = new Uint32Array(n);
   const deltas: number[] = [];
   for (let b = 0; b < opts.resamples; b++) {
-    weights.fill(0);
-    for (let i = 0; i < n; i++) weights[Math.floor(random() * n)]!++;
-    const [champion, challenger] = statistic(weights);
+    const [champion, challenger] = statistic(b);
     const d = challenger - champion;
-    // A resample without both classes has no AUC: it is left out, as sklearn-based bootstraps do.
+    // A resample without both classes has no AUC: it is left out.
     if (Number.isFinite(d)) deltas.push(d);
   }
   deltas.sort((a, b) => a - b);
@@ -148,21 +173,43 @@ export function pairedBootstrap(
   };
 }
 
-/** Weighted AUC over records already ordered by score (`order`), ties counting one half. */
-function orderedAuc(order: Uint32Array, scores: Float64Array, yTrue: Float64Array, w: Uint32Array | null): number {
+/** One version's records in score order: the order, and the scores and truth laid out along it. */
+interface Ranked {
+  order: Uint32Array;
+  scores: Float64Array;
+  positive: Uint8Array;
+}
+
+function rank(scores: Float64Array, yTrue: Float64Array): Ranked {
+  const order = radixArgsort(scores);
+  const sorted = new Float64Array(order.length);
+  const positive = new Uint8Array(order.length);
+  for (let k = 0; k < order.length; k++) {
+    sorted[k] = scores[order[k]!]!;
+    positive[k] = yTrue[order[k]!] === 1 ? 1 : 0;
+  }
+  return { order, scores: sorted, positive };
+}
+
+/**
+ * AUC over records in score order, ties counting one half; weighted by resample `b` of the seeded
+ * bootstrap, or unweighted when `b` is null. Reads every array front to back.
+ */
+function rankedAuc(r: Ranked, seed: number, b: number | null): number {
+  const { order, scores, positive } = r;
+  const n = order.length;
   let negBelow = 0;
   let pairs = 0;
   let pos = 0;
   let neg = 0;
-  for (let k = 0; k < order.length;) {
+  for (let k = 0; k < n;) {
     let posHere = 0;
     let negHere = 0;
-    const s = scores[order[k]!]!;
-    for (; k < order.length && scores[order[k]!] === s; k++) {
-      const i = order[k]!;
-      const weight = w ? w[i]! : 1;
-      if (yTrue[i] === 1) posHere += weight;
-      else negHere += weight;
+    const s = scores[k]!;
+    for (; k < n && scores[k] === s; k++) {
+      const w = b === null ? 1 : poissonWeight(seed, b, order[k]!);
+      if (positive[k] === 1) posHere += w;
+      else negHere += w;
     }
     pairs += posHere * negBelow + 0.5 * posHere * negHere;
     negBelow += negHere;
@@ -261,16 +308,15 @@ export function comparePaired(
   const s1 = d.champion.score;
   const s2 = d.challenger.score;
   if (d.task === 'binary-classification' && wanted.has('roc-auc') && s1 && s2) {
-    const o1 = radixArgsort(s1);
-    const o2 = radixArgsort(s2);
-    const champion = orderedAuc(o1, s1, y, null);
-    const challenger = orderedAuc(o2, s2, y, null);
+    const r1 = rank(s1, y);
+    const r2 = rank(s2, y);
+    const champion = rankedAuc(r1, boot.seed, null);
+    const challenger = rankedAuc(r2, boot.seed, null);
     if (Number.isFinite(champion) && Number.isFinite(challenger)) {
       const difference = challenger - champion;
       const bootstrap = pairedBootstrap(
-        n,
         difference,
-        (w) => [orderedAuc(o1, s1, y, w), orderedAuc(o2, s2, y, w)],
+        (b) => [rankedAuc(r1, boot.seed, b), rankedAuc(r2, boot.seed, b)],
         boot,
       );
       metrics['roc-auc'] = {
@@ -295,22 +341,22 @@ export function comparePaired(
     for (const [name, f] of Object.entries(errors)) {
       if (!wanted.has(name)) continue;
       const finish = name === 'rmse' ? Math.sqrt : (x: number) => x;
-      const mean = (w: Uint32Array | null): [number, number] => {
+      const mean = (b: number | null): [number, number] => {
         let a = 0;
-        let b = 0;
+        let c = 0;
         let total = 0;
         for (let i = 0; i < n; i++) {
-          const weight = w ? w[i]! : 1;
+          const weight = b === null ? 1 : poissonWeight(boot.seed, b, i);
           if (weight === 0) continue;
           a += weight * f(e1[i]!);
-          b += weight * f(e2[i]!);
+          c += weight * f(e2[i]!);
           total += weight;
         }
-        return [finish(a / total), finish(b / total)];
+        return [finish(a / total), finish(c / total)];
       };
       const [champion, challenger] = mean(null);
       const difference = challenger - champion;
-      const bootstrap = pairedBootstrap(n, difference, mean, boot);
+      const bootstrap = pairedBootstrap(difference, mean, boot);
       metrics[name] = {
         champion,
         challenger,
