@@ -7,6 +7,7 @@ import { cliRows } from './lib/cli-rows.ts';
 import { evidenceBench } from './lib/evidence-bench.ts';
 import { driftBench } from './lib/drift-bench.ts';
 import { robustnessBench } from './lib/robustness-bench.ts';
+import { championBench } from './lib/champion-bench.ts';
 import { registryBench } from './lib/registry-bench.ts';
 import { startChild } from './lib/child.ts';
 import { load, type LoadResult } from './lib/load.ts';
@@ -90,6 +91,7 @@ const audit = await auditBench(AUDIT_EVENTS);
 const evidence = await evidenceBench(EVAL_ROWS);
 const drift = [driftBench(1_000_000, 3), driftBench(10_000_000, 1)];
 const robust = robustnessBench(Number(process.env.BENCH_ROBUSTNESS_ROWS ?? 100_000), 5, 3);
+const champion = championBench(Number(process.env.BENCH_CHAMPION_ROWS ?? 1_000_000));
 const REGISTRY_MODELS = Number(process.env.BENCH_REGISTRY_MODELS ?? 10_000);
 const registry = await registryBench(REGISTRY_MODELS, 10, 200, TOKEN);
 
@@ -184,6 +186,20 @@ rows.push({
   baseline: `${fmt(robust.evaluation.seconds, 2)} s plain evaluation of the same model on the same rows (one pass, performance and fairness; peak RSS ${fmt(robust.evaluation.maxRssMiB)} MiB)`,
   ratio: robust.robustness.seconds / robust.evaluation.seconds,
   goal: `<= ${robust.levels + 2}`,
+});
+rows.push({
+  name: `champion/challenger, ${fmt(champion.n)} jointly labelled records: both accuracies, McNemar's test (ms)`,
+  value: fmt(champion.mcnemarMs, 0),
+  baseline: `${fmt(champion.evaluateMs, 0)} ms plain evaluation (every binary metric) of each version on the same rows`,
+  ratio: champion.mcnemarMs / champion.evaluateMs,
+  goal: '<= 1',
+});
+rows.push({
+  name: `the same plus ROC AUC with a seeded paired bootstrap, ${champion.resamples} resamples (ms)`,
+  value: fmt(champion.fullMs, 0),
+  baseline: `${fmt(champion.evaluateMs, 0)} ms the same plain evaluations`,
+  ratio: champion.fullMs / champion.evaluateMs,
+  goal: '-',
 });
 
 for (const r of registry.overview) {

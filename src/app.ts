@@ -22,7 +22,12 @@ import { createLifecycleFeature, useCaseEvidence } from './features/lifecycle/in
 import { createLineageFeature } from './features/lineage/index.ts';
 import { createMetricsFeature } from './features/metrics/index.ts';
 import { createMlflowFeature } from './features/mlflow/index.ts';
-import { createModelHealthReader, createMonitoringFeature, oversightHolds } from './features/monitoring/index.ts';
+import {
+  createModelHealthReader,
+  createMonitoringFeature,
+  monitoringEvidenceOf,
+  oversightHolds,
+} from './features/monitoring/index.ts';
 import { createOverviewFeature } from './features/overview/index.ts';
 import { createPolicyFeature, policyReaders } from './features/policy/index.ts';
 import type { DispatcherOptions } from './features/webhooks/dispatcher.ts';
@@ -175,7 +180,14 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     policy: policy.services.context,
     version: inventoryReaders.version,
     lock: inventoryReaders.lockVersion,
-    evidence: { rows: evidence.services.rows, records: evidence.services.evidence.recordsFor },
+    evidence: {
+      rows: evidence.services.rows,
+      // Monitoring evidence is what the version's monitoring computed, read at the moment of asking.
+      records: async (exec, versionId) => [
+        ...(await evidence.services.evidence.recordsFor(exec, versionId)),
+        ...(await monitoringEvidenceOf(exec, versionId, clock.now().getTime())),
+      ],
+    },
     alignment: policy.services.alignment,
     datasetRegions: inventoryReaders.datasets.regionsByDigest,
     reauthenticate: identity.services.reauthenticate,

@@ -5071,10 +5071,16 @@ export interface paths {
                         "application/json": {
                             /** @description the configuration as given, defaults applied */
                             config: {
+                                challenger?: {
+                                    model: string;
+                                    version: number;
+                                } & {
+                                    [key: string]: unknown;
+                                };
                                 features: {
                                     [key: string]: string;
                                 };
-                                monitors: string[];
+                                monitors?: string[];
                                 task: string;
                                 windowSeconds?: number;
                             } & {
@@ -5134,13 +5140,24 @@ export interface paths {
                             /** @enum {unknown} */
                             comparator: ">=" | ">" | "<=" | "<" | "==" | "!=";
                             id: string;
-                            /** @description drift.dataset, drift.share, drift.column.<feature>, performance.<metric>[.decay], predictions.rows, kpi.<name>[.missed]; one * matches any name */
+                            /** @description drift.dataset, drift.share, drift.column.<feature>, performance.<metric>[.decay], predictions.rows, kpi.<name>[.missed], challenger.<metric>.improvement, challenger.<metric>.p; one * matches any name */
                             metric: string;
                             /** @enum {unknown} */
                             severity: "info" | "warning" | "critical";
                             threshold: number;
                             title?: string;
                         }[];
+                        /** @description a challenger or shadow version of the same use case that logs predictions on the same record ids; each window compares both on the records both logged and that are labelled */
+                        challenger?: {
+                            /** @description which paired metrics to compare (default: every one the task has) */
+                            metrics?: ("accuracy" | "roc-auc" | "mae" | "rmse")[];
+                            model: string;
+                            /** @description paired bootstrap resamples for AUC and regression error (default 200) */
+                            resamples?: number;
+                            /** @description bootstrap seed (default 17): the same records and seed give the same p-value */
+                            seed?: number;
+                            version: number;
+                        };
                         /** @default {} */
                         drift?: {
                             columns?: {
@@ -5163,8 +5180,8 @@ export interface paths {
                         features: {
                             [key: string]: "numerical" | "categorical";
                         };
-                        /** @description the policy pack's monitors this configuration provides (e.g. input-drift, performance-decay, event-logging); they satisfy the pack's monitoring measures */
-                        monitors: string[];
+                        /** @description the monitor families this configuration is meant to provide (informational: a pack's monitoring measure is met only by windows Steward computed, never by this list) */
+                        monitors?: ("input-drift" | "performance-decay" | "kpi-tracking" | "event-logging" | "champion-challenger")[];
                         /**
                          * @description binary classification: the prediction/label value of the positive class
                          * @default 1
@@ -5227,10 +5244,16 @@ export interface paths {
                         "application/json": {
                             /** @description the configuration as given, defaults applied */
                             config: {
+                                challenger?: {
+                                    model: string;
+                                    version: number;
+                                } & {
+                                    [key: string]: unknown;
+                                };
                                 features: {
                                     [key: string]: string;
                                 };
-                                monitors: string[];
+                                monitors?: string[];
                                 task: string;
                                 windowSeconds?: number;
                             } & {
@@ -5325,6 +5348,59 @@ export interface paths {
                         "application/json": {
                             health: "ok" | "warning" | "alerting" | "no-data";
                             items: {
+                                comparison: ({
+                                    challenger: {
+                                        model: string;
+                                        version: number;
+                                        versionId: string;
+                                    } & {
+                                        [key: string]: unknown;
+                                    };
+                                    /** @description records both versions logged in the window */
+                                    joint: number;
+                                    /** @description of those, the labelled ones compared */
+                                    labelled: number;
+                                    metrics?: {
+                                        [key: string]: {
+                                            bootstrap?: {
+                                                ci: (number | null)[];
+                                                p: number;
+                                                resamples: number;
+                                                seed: number;
+                                            } & {
+                                                [key: string]: unknown;
+                                            };
+                                            challenger: number;
+                                            champion: number;
+                                            /** @description challenger - champion */
+                                            difference: number;
+                                            /** @description positive: the challenger is better (errors: lower) */
+                                            improvement: number;
+                                            mcnemar?: {
+                                                b: number;
+                                                c: number;
+                                                chi2_cc_p: number;
+                                                chi2_cc_statistic: number;
+                                                chi2_p: number;
+                                                chi2_statistic: number;
+                                                exact_p: number;
+                                            } & {
+                                                [key: string]: unknown;
+                                            };
+                                            p: number;
+                                            /** @enum {unknown} */
+                                            test: "mcnemar" | "paired-bootstrap";
+                                        } & {
+                                            [key: string]: unknown;
+                                        };
+                                    };
+                                    rows?: number;
+                                    skipped: number;
+                                    /** @enum {unknown} */
+                                    status: "compared" | "no-challenger-predictions" | "no-joint-records" | "no-joint-labels";
+                                } & {
+                                    [key: string]: unknown;
+                                }) | null;
                                 computedAt: string | null;
                                 drift: ({
                                     dataset_drift: boolean;
@@ -6898,7 +6974,7 @@ export interface paths {
                                     comparator: ">=" | ">" | "<=" | "<" | "==" | "!=";
                                     /** @description lowercase id: letters, digits, `.`, `-` */
                                     id: string;
-                                    /** @description drift.dataset, drift.share, drift.column.<feature>, performance.<metric>[.decay], predictions.rows, kpi.<name>[.missed]; one * segment matches any name */
+                                    /** @description drift.dataset, drift.share, drift.column.<feature>, performance.<metric>[.decay], predictions.rows, kpi.<name>[.missed], challenger.<metric>.improvement|.p; one * segment matches any name */
                                     metric: string;
                                     /** @enum {unknown} */
                                     severity: "info" | "warning" | "critical";
@@ -6984,11 +7060,22 @@ export interface paths {
                                         /** @enum {string} */
                                         kind: "ethical-alignment";
                                     } | {
+                                        /** @description champion-challenger only: met on a challenger whose latest comparison beats its champion by >= by with p < p */
+                                        beats?: {
+                                            /** @description the least improvement over the champion (errors: how much lower), e.g. 0.01 */
+                                            by: number;
+                                            /** @enum {unknown} */
+                                            metric: "accuracy" | "roc-auc" | "mae" | "rmse";
+                                            /** @description the paired test must give p below this */
+                                            p: number;
+                                        };
                                         description?: string;
                                         /** @enum {string} */
                                         kind: "monitoring";
-                                        /** @description lowercase id: letters, digits, `.`, `-` */
+                                        /** @description a monitor family Steward computes: input-drift, performance-decay, kpi-tracking, event-logging, champion-challenger */
                                         monitor: string;
+                                        /** @description the family must have been computed in one of the version's last N monitoring windows (default 3) */
+                                        windows?: number;
                                     })[];
                                     /** @description lowercase id: letters, digits, `.`, `-` */
                                     id: string;
@@ -7241,7 +7328,7 @@ export interface paths {
                                     comparator: ">=" | ">" | "<=" | "<" | "==" | "!=";
                                     /** @description lowercase id: letters, digits, `.`, `-` */
                                     id: string;
-                                    /** @description drift.dataset, drift.share, drift.column.<feature>, performance.<metric>[.decay], predictions.rows, kpi.<name>[.missed]; one * segment matches any name */
+                                    /** @description drift.dataset, drift.share, drift.column.<feature>, performance.<metric>[.decay], predictions.rows, kpi.<name>[.missed], challenger.<metric>.improvement|.p; one * segment matches any name */
                                     metric: string;
                                     /** @enum {unknown} */
                                     severity: "info" | "warning" | "critical";
@@ -7327,11 +7414,22 @@ export interface paths {
                                         /** @enum {string} */
                                         kind: "ethical-alignment";
                                     } | {
+                                        /** @description champion-challenger only: met on a challenger whose latest comparison beats its champion by >= by with p < p */
+                                        beats?: {
+                                            /** @description the least improvement over the champion (errors: how much lower), e.g. 0.01 */
+                                            by: number;
+                                            /** @enum {unknown} */
+                                            metric: "accuracy" | "roc-auc" | "mae" | "rmse";
+                                            /** @description the paired test must give p below this */
+                                            p: number;
+                                        };
                                         description?: string;
                                         /** @enum {string} */
                                         kind: "monitoring";
-                                        /** @description lowercase id: letters, digits, `.`, `-` */
+                                        /** @description a monitor family Steward computes: input-drift, performance-decay, kpi-tracking, event-logging, champion-challenger */
                                         monitor: string;
+                                        /** @description the family must have been computed in one of the version's last N monitoring windows (default 3) */
+                                        windows?: number;
                                     })[];
                                     /** @description lowercase id: letters, digits, `.`, `-` */
                                     id: string;

@@ -6,6 +6,7 @@ export interface MonitoringTables {
   monitor_profiles: MonitorProfileTable;
   monitor_references: MonitorReferenceTable;
   monitor_windows: MonitorWindowTable;
+  monitor_challengers: MonitorChallengerTable;
   kpi_values: KpiValueTable;
   alerts: AlertTable;
   incidents: IncidentTable;
@@ -82,6 +83,17 @@ export interface MonitorWindowTable {
   labelled: number;
   computed_at: string | null;
   config_id: string | null;
+  /** JSON: the champion/challenger comparison on the window's jointly labelled records, when a challenger is named. */
+  comparison: string | null;
+  /** How many jointly labelled records the comparison was computed on (0: none). */
+  joint_labelled: number;
+}
+
+/** The challenger named by a champion's current monitor. */
+export interface MonitorChallengerTable {
+  champion_version_id: string;
+  challenger_version_id: string;
+  config_id: string;
 }
 
 export interface KpiValueTable {

@@ -57,6 +57,8 @@ export interface DemoUseCase {
   };
   /** Production drift in the last days of the monitoring history. */
   driftEpisode?: boolean;
+  /** A version 2 in shadow, compared with the released version 1 on the same records. */
+  challenger?: boolean;
   /** KPI values whose last weeks miss the target. */
   kpiMiss?: boolean;
   /** A later evaluation fails the four-fifths rule (demographic parity): the check reads `failed`. */
@@ -207,6 +209,7 @@ export const USE_CASES: DemoUseCase[] = [
     },
     model: { name: 'credit-scorecard', framework: 'onnx', stage: 'released', onnx: true },
     driftEpisode: true,
+    challenger: true,
   },
   {
     name: 'Collections prioritisation',

@@ -285,10 +285,16 @@ async function seedUseCase(
     );
   };
   let monitored = false;
+  const ref = Math.floor(now / DAY) * DAY - 14 * DAY;
+  const monitorConfig = {
+    monitors: ['input-drift', 'performance-decay', 'event-logging'],
+    task: 'binary-classification',
+    features: { income: 'numerical', segment: 'categorical' },
+    reference: { from: new Date(ref).toISOString(), to: new Date(ref + DAY).toISOString() },
+  };
   const monitor = async () => {
     if (monitored) return;
     monitored = true;
-    const ref = Math.floor(now / DAY) * DAY - 14 * DAY;
     await c.must(
       'POST',
       `${v}/predictions`,
@@ -296,20 +302,16 @@ async function seedUseCase(
       predictions('ref', ref, 400, 0, index, true),
       'application/x-ndjson',
     );
-    const reqs = await c.must('GET', `${v}/requirements`, 'dana');
-    const monitors = new Set<string>();
-    for (const r of reqs.requirements as { unmet?: string[] }[])
-      for (const x of r.unmet ?? []) {
-        const found = /^monitor '([a-z0-9.-]+)' configured$/.exec(x);
-        if (found) monitors.add(found[1]!);
-      }
-    if (monitors.size === 0) monitors.add('input-drift');
-    await c.must('PUT', `${v}/monitor`, 'dana', {
-      monitors: [...monitors],
-      task: 'binary-classification',
-      features: { income: 'numerical', segment: 'categorical' },
-      reference: { from: new Date(ref).toISOString(), to: new Date(ref + DAY).toISOString() },
-    });
+    // Monitoring measures count what was computed, not what a configuration names: a labelled day
+    // in shadow two days ago gives the event logs (and, once computed, drift and performance windows).
+    await c.must(
+      'POST',
+      `${v}/predictions`,
+      'dana',
+      predictions('shadow', Math.floor(now / DAY) * DAY - 2 * DAY, 300, 0, index + 50),
+      'application/x-ndjson',
+    );
+    await c.must('PUT', `${v}/monitor`, 'dana', monitorConfig);
   };
   await evaluate();
   if (uc.failedCheck)
@@ -352,6 +354,53 @@ async function seedUseCase(
       'application/x-ndjson',
     );
   }
+  if (uc.challenger)
+    await challenge(c, m.name, digest, monitorConfig, (day) => [
+      `prod-${day}`,
+      index * 100 + day,
+      uc.driftEpisode && day <= 3 ? 35_000 : 0,
+    ]);
+}
+
+/**
+ * A retrained version 2 runs in shadow beside the released version 1 for the last three days: it
+ * logs its predictions on the same record ids, version 1's monitor names it as challenger, and each
+ * window compares both on the jointly labelled records.
+ */
+async function challenge(
+  c: DemoClient,
+  model: string,
+  digest: string,
+  config: Record<string, unknown>,
+  day: (d: number) => [prefix: string, seed: number, shift: number],
+): Promise<void> {
+  const today = Math.floor(Date.now() / DAY) * DAY;
+  const v2 = `/api/v1/models/${model}/versions/2`;
+  await c.must('POST', `/api/v1/models/${model}/versions`, 'dana', {
+    artifactUri: `s3://models/${model}/2/model.pkl`,
+    artifactDigest: `${digest.slice(0, -4)}beef`,
+    framework: 'sklearn',
+  });
+  for (let d = 3; d >= 1; d--) {
+    const [prefix, seed, shift] = day(d);
+    const r = random(seed + 7);
+    // The same applicants (ids, features, outcomes) as version 1 saw; version 2 is right more often.
+    const rows = predictions(prefix, today - d * DAY, 300, shift, seed)
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const x = JSON.parse(line) as { label: number; score: number } & Record<string, unknown>;
+        const prediction = r() < 0.95 ? x.label : 1 - x.label;
+        const score = Number((prediction ? 0.55 + r() * 0.4 : 0.05 + r() * 0.4).toFixed(3));
+        return JSON.stringify({ ...x, prediction, score });
+      });
+    await c.must('POST', `${v2}/predictions`, 'dana', `${rows.join('\n')}\n`, 'application/x-ndjson');
+  }
+  await c.must('PUT', `/api/v1/models/${model}/versions/1/monitor`, 'dana', {
+    ...config,
+    monitors: ['input-drift', 'performance-decay', 'event-logging', 'champion-challenger'],
+    challenger: { model, version: 2 },
+  });
 }
 
 /**

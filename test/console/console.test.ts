@@ -155,7 +155,7 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
       });
       expect([200, 201, 202], logged.body).toContain(logged.statusCode);
       await b.page.getByRole('tab', { name: 'Monitoring' }).click();
-      await b.page.getByLabel(/^Monitors provided/).fill('input-drift');
+      await b.page.getByLabel(/^Monitor families/).fill('input-drift');
       await b.page.getByLabel(/^Features/).fill('tenure:numerical, plan:categorical');
       await b.page.getByRole('button', { name: 'Configure monitor' }).click();
       await expect

@@ -115,6 +115,25 @@ describe.each(DB_KINDS)('the demo organisation, on %s', (kind) => {
       );
     });
 
+    it('compares the released scorecard with a challenger in shadow on the same labelled records', async () => {
+      type Window = { comparison: { status: string; labelled: number; metrics: Record<string, any> } | null };
+      let compared: Window['comparison'] = null;
+      for (let i = 0; i < 300 && !compared; i++) {
+        const windows = (
+          await call(t.app, { method: 'GET', url: '/api/v1/models/credit-scorecard/versions/1/monitoring?limit=50' })
+        ).body.items as Window[];
+        compared = windows.map((w) => w.comparison).find((c) => c?.status === 'compared') ?? null;
+        if (!compared) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(compared).toMatchObject({ labelled: 300, metrics: { accuracy: { test: 'mcnemar' } } });
+      expect(compared!.metrics.accuracy.challenger).toBeGreaterThan(compared!.metrics.accuracy.champion);
+      expect(compared!.metrics['roc-auc'].test).toBe('paired-bootstrap');
+      const reqs = (
+        await call(t.app, { method: 'GET', url: '/api/v1/models/credit-scorecard/versions/1/requirements' })
+      ).body.requirements as { measure: string; status: string }[];
+      expect(reqs.find((r) => r.measure === 'monitor-champion-challenger')?.status).toBe('satisfied');
+    });
+
     it('shows the fraud team a missed KPI, and keeps an intact audit trail', async () => {
       const alerts = (await call(t.app, { method: 'GET', url: '/api/v1/alerts?state=all' })).body.items as {
         rule: string;

@@ -108,11 +108,23 @@ export function governedPath(app: () => App, opts: { skip?: (user: string, step:
         })
       ).json().accepted,
     ).toBe(500);
+    // Monitoring evidence is computed, not declared: a recent day in shadow logs the events that
+    // event-logging measures count (within their last windows).
+    expect(
+      (
+        await app().inject({
+          method: 'POST',
+          url: `${v}/predictions`,
+          headers: { 'content-type': 'application/x-ndjson', authorization: `Bearer ${tok.dana}` },
+          payload: rows('shadow', today - 2 * DAY, 200, 0),
+        })
+      ).json().accepted,
+    ).toBe(200);
     const pack = (await call(app(), { method: 'GET', url: `${v}/requirements` })).body;
     const monitors = new Set<string>();
     for (const r of pack.requirements as { status: string; unmet?: string[] }[])
       for (const d of r.unmet ?? []) {
-        const m = /^monitor '([a-z0-9.-]+)' configured$/.exec(d);
+        const m = /^monitor '([a-z0-9.-]+)' computed/.exec(d);
         if (m) monitors.add(m[1]!);
       }
     const res = await call(app(), {

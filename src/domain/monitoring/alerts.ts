@@ -12,7 +12,9 @@ export interface AlertRule {
    * What is watched: `drift.dataset` (1 when the window drifted), `drift.share`,
    * `drift.column.<feature>` (1 when that feature drifted), `performance.<metric>`,
    * `performance.<metric>.decay` (how much worse than at evaluation: positive is worse),
-   * `predictions.rows`, `kpi.<name>` and `kpi.<name>.missed` (1 when the value misses its target).
+   * `predictions.rows`, `kpi.<name>` and `kpi.<name>.missed` (1 when the value misses its target),
+   * `challenger.<metric>.improvement` (how much better the challenger is than the champion on the
+   * jointly labelled records) and `challenger.<metric>.p` (the paired test's p-value).
    * One `*` segment matches any name (e.g. `kpi.*.missed`).
    */
   metric: string;
@@ -41,7 +43,7 @@ export function compare(value: number, comparator: Comparator, threshold: number
   }
 }
 
-export type Family = 'drift' | 'performance' | 'predictions' | 'kpi';
+export type Family = 'drift' | 'performance' | 'predictions' | 'kpi' | 'challenger';
 
 /** The family of a metric (or metric pattern): the first segment. */
 export function familyOf(metric: string): Family {
@@ -50,18 +52,20 @@ export function familyOf(metric: string): Family {
 
 /**
  * A metric read as family, name and suffix: `drift.column.<name>`, `performance.<name>[.decay]`,
- * `kpi.<name>[.missed]`; the others (`drift.dataset`, `drift.share`, `predictions.rows`) are
+ * `kpi.<name>[.missed]`, `challenger.<name>.improvement|.p`; the others (`drift.dataset`, `drift.share`, `predictions.rows`) are
  * fixed names. Names may contain dots.
  */
 function parseMetric(metric: string): { head: string; name: string | null; suffix: string } {
-  for (const [head, suffix] of [
-    ['drift.column.', ''],
-    ['performance.', '.decay'],
-    ['kpi.', '.missed'],
+  for (const [head, suffixes] of [
+    ['drift.column.', []],
+    ['performance.', ['.decay']],
+    ['kpi.', ['.missed']],
+    ['challenger.', ['.improvement', '.p']],
   ] as const) {
     if (!metric.startsWith(head)) continue;
     const rest = metric.slice(head.length);
-    if (suffix && rest.endsWith(suffix)) return { head, name: rest.slice(0, -suffix.length), suffix };
+    for (const suffix of suffixes as readonly string[])
+      if (rest.endsWith(suffix)) return { head, name: rest.slice(0, -suffix.length), suffix };
     return { head, name: rest, suffix: '' };
   }
   return { head: metric, name: null, suffix: '' };

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { COMPARATORS, SEVERITIES } from '../monitoring/alerts.ts';
+import { DEFAULT_RECENT_WINDOWS, MONITOR_FAMILY_IDS } from '../monitoring/families.ts';
 
 /**
  * The policy-pack format (`apiVersion: steward.policy/v1`), as a TypeBox schema: the same object
@@ -178,7 +179,41 @@ const Evidence = Type.Union([
     },
   ),
   Type.Object(
-    { kind: Type.Literal('monitoring'), monitor: Id, description: Type.Optional(Text()) },
+    {
+      kind: Type.Literal('monitoring'),
+      monitor: Type.String({
+        minLength: 1,
+        maxLength: 100,
+        pattern: '^[a-z0-9][a-z0-9.-]*$',
+        description: `a monitor family Steward computes: ${MONITOR_FAMILY_IDS.join(', ')}`,
+      }),
+      description: Type.Optional(Text()),
+      windows: Type.Optional(
+        Type.Integer({
+          minimum: 1,
+          maximum: 1000,
+          description: `the family must have been computed in one of the version's last N monitoring windows (default ${DEFAULT_RECENT_WINDOWS})`,
+        }),
+      ),
+      beats: Type.Optional(
+        Type.Object(
+          {
+            metric: Type.Enum(['accuracy', 'roc-auc', 'mae', 'rmse']),
+            by: Type.Number({
+              minimum: -1e9,
+              maximum: 1e9,
+              description: 'the least improvement over the champion (errors: how much lower), e.g. 0.01',
+            }),
+            p: Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'the paired test must give p below this' }),
+          },
+          {
+            additionalProperties: false,
+            description:
+              'champion-challenger only: met on a challenger whose latest comparison beats its champion by >= by with p < p',
+          },
+        ),
+      ),
+    },
     { additionalProperties: false },
   ),
 ]);
@@ -338,7 +373,7 @@ export const PolicyPackSchema = Type.Object(
               maxLength: 300,
               pattern: '^[A-Za-z0-9_.*:-]+$',
               description:
-                'drift.dataset, drift.share, drift.column.<feature>, performance.<metric>[.decay], predictions.rows, kpi.<name>[.missed]; one * segment matches any name',
+                'drift.dataset, drift.share, drift.column.<feature>, performance.<metric>[.decay], predictions.rows, kpi.<name>[.missed], challenger.<metric>.improvement|.p; one * segment matches any name',
             }),
             comparator: Type.Enum(COMPARATORS),
             threshold: Type.Number({

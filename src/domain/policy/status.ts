@@ -1,3 +1,4 @@
+import { DEFAULT_RECENT_WINDOWS } from '../monitoring/families.ts';
 import type { PolicyPack } from './pack.schema.ts';
 import { regionWithin } from './regions.ts';
 
@@ -35,6 +36,14 @@ export interface EvidenceRecord {
   /** For `alignment` records: the position version it aligned with last, and the current one. */
   alignedWith?: number | null;
   currentPosition?: number | null;
+  /**
+   * Monitoring: how many windows ago the family was last computed (0: the latest window). Absent
+   * when it never was; `reason` then says why (e.g. a challenger that logged no predictions).
+   */
+  windowsAgo?: number;
+  reason?: string;
+  /** Champion/challenger: this version's side, and per metric the improvement and paired p-value. */
+  comparison?: { role: 'champion' | 'challenger'; metrics: Record<string, { improvement: number; p: number }> };
 }
 
 /** Why a measure failed: the evidence that decided and what it showed. */
@@ -98,7 +107,9 @@ export function describe(e: Evidence): string {
     case 'check':
       return `check ${e.metric} ${e.comparator} ${e.threshold}${e.datasetRoles ? ` on ${e.datasetRoles.join(' or ')} data` : ''}`;
     case 'monitoring':
-      return `monitor '${e.monitor}' configured`;
+      return e.beats
+        ? `challenger beats champion on ${e.beats.metric} by >= ${e.beats.by} with p < ${e.beats.p} in the last ${e.windows ?? DEFAULT_RECENT_WINDOWS} windows`
+        : `monitor '${e.monitor}' computed in the last ${e.windows ?? DEFAULT_RECENT_WINDOWS} windows`;
     case 'signoff':
       return `${e.signers ?? 1} sign-off(s) by ${e.roles.join(' or ')}${e.independent ? ', independent' : ''}`;
     case 'data-residency':
@@ -123,6 +134,39 @@ type ItemOutcome =
   | { state: 'met'; by: string[]; stale: boolean }
   | { state: 'failed'; by: string[]; failures: Failure[] }
   | { state: 'missing'; detail?: string };
+
+type MonitoringEvidence = Extract<Evidence, { kind: 'monitoring' }>;
+
+/**
+ * Whether a monitoring record meets a monitoring evidence item: the same family, computed (not
+ * declared) within the item's last N windows, and, for `beats`, a comparison in which this
+ * version is the challenger and improves on the champion by at least `by` with p below `p`.
+ */
+function monitoringMeets(e: MonitoringEvidence, r: EvidenceRecord): boolean {
+  if (r.monitor !== e.monitor || r.windowsAgo === undefined || r.reason !== undefined) return false;
+  if (r.windowsAgo >= (e.windows ?? DEFAULT_RECENT_WINDOWS)) return false;
+  if (!e.beats) return true;
+  const m = r.comparison?.role === 'challenger' ? r.comparison.metrics[e.beats.metric] : undefined;
+  return m !== undefined && m.improvement >= e.beats.by && m.p < e.beats.p;
+}
+
+/** Why an unmet monitoring item is unmet, when the records say more than "nothing computed". */
+function whyNot(e: MonitoringEvidence, records: EvidenceRecord[]): string {
+  const mine = records.filter((r) => r.kind === 'monitoring' && r.monitor === e.monitor);
+  const reasons = [...new Set(mine.flatMap((r) => (r.reason ? [r.reason] : [])))];
+  if (reasons.length > 0) return ` (${reasons.join('; ')})`;
+  const computed = mine.filter((r) => r.windowsAgo !== undefined);
+  if (computed.length === 0) return ' (nothing computed yet)';
+  const latest = Math.min(...computed.map((r) => r.windowsAgo!));
+  if (latest >= (e.windows ?? DEFAULT_RECENT_WINDOWS)) return ` (last computed ${latest} windows ago)`;
+  if (e.beats) {
+    const m = computed.find((r) => r.comparison?.role === 'challenger')?.comparison?.metrics[e.beats.metric];
+    return m
+      ? ` (latest: improvement ${m.improvement.toPrecision(4)}, p = ${m.p.toPrecision(4)})`
+      : ` (no comparison of ${e.beats.metric} with this version as challenger)`;
+  }
+  return '';
+}
 
 /**
  * A check item: of the results for its metric, the latest per artefact and dataset decides, and
@@ -282,7 +326,7 @@ export function measureStatus(
       const matches = records.filter((r) => {
         if (r.kind !== e.kind) return false;
         if (e.kind === 'document') return r.documentKind === e.documentKind;
-        if (e.kind === 'monitoring') return r.monitor === e.monitor;
+        if (e.kind === 'monitoring') return monitoringMeets(e, r);
         return (
           r.role !== undefined &&
           e.roles.includes(r.role as never) &&
@@ -305,7 +349,7 @@ export function measureStatus(
       by.push(...outcome.by);
       failures.push(...outcome.failures);
       unmet.push(...outcome.failures.map((f) => f.detail));
-    } else unmet.push(outcome.detail ?? describe(e));
+    } else unmet.push(outcome.detail ?? describe(e) + (e.kind === 'monitoring' ? whyNot(e, records) : ''));
   }
   const checked = measure.evidence.some((e) => e.kind === 'check') ? { considered } : {};
   if (failures.length > 0) return { status: 'failed', by, unmet, failures, ...checked };

@@ -2,6 +2,7 @@ import { compileSchema, toFieldErrors } from '../../lib/json-schema.ts';
 import { findTooDeep, TOO_DEEP } from '../../lib/depth.ts';
 import { findUnstorable } from '../../lib/unstorable.ts';
 import { parseRobustnessMetric } from '../robustness/options.ts';
+import { isMonitorFamily, MONITOR_FAMILY_IDS } from '../monitoring/families.ts';
 import { questionsOf } from './evaluate.ts';
 import { ConditionSchema, PolicyPackSchema, type Condition, type PolicyPack } from './pack.schema.ts';
 
@@ -55,7 +56,7 @@ export function validatePack(doc: unknown): { pack: PolicyPack | null; problems:
       ...anyOfAt.map((path) => ({
         path: path || '/',
         message: /\/evidence\/\d+$/.test(path)
-          ? 'is not valid evidence: use {kind: signoff, roles, signers?, independent?}, {kind: document, documentKind}, {kind: check, metric, comparator, threshold, datasetRoles?}, {kind: monitoring, monitor}, {kind: data-residency} or {kind: ethical-alignment}'
+          ? 'is not valid evidence: use {kind: signoff, roles, signers?, independent?}, {kind: document, documentKind}, {kind: check, metric, comparator, threshold, datasetRoles?}, {kind: monitoring, monitor, windows?, beats?}, {kind: data-residency} or {kind: ethical-alignment}'
           : 'is not a valid condition: use {question, equals | in | includes | includesAny | isEmpty}, {tag}, {all: [...]}, {any: [...]} or {not: ...}',
       })),
       ...toFieldErrors(kept, '').map((e) => ({ path: e.pointer || '/', message: e.message })),
@@ -137,12 +138,22 @@ export function validatePack(doc: unknown): { pack: PolicyPack | null; problems:
       push(`/measures/${i}/consideration`, `unknown consideration '${m.consideration}'`);
     if (!steps.has(m.step)) push(`/measures/${i}/step`, `unknown step '${m.step}'`);
     m.evidence.forEach((e, j) => {
-      if (e.kind !== 'check') return;
-      // Robustness metrics have a grammar of their own; a name outside it would never be recorded.
-      if (e.metric.startsWith('robustness.') || e.metric.includes('@')) {
-        const parsed = parseRobustnessMetric(e.metric);
-        if (!parsed.ok) push(`/measures/${i}/evidence/${j}/metric`, parsed.message);
+      if (e.kind === 'check') {
+        // Robustness metrics have a grammar of their own; a name outside it would never be recorded.
+        if (e.metric.startsWith('robustness.') || e.metric.includes('@')) {
+          const parsed = parseRobustnessMetric(e.metric);
+          if (!parsed.ok) push(`/measures/${i}/evidence/${j}/metric`, parsed.message);
+        }
       }
+      if (e.kind !== 'monitoring') return;
+      // A name Steward computes nothing for could only ever be declared: refuse it.
+      if (!isMonitorFamily(e.monitor))
+        push(
+          `/measures/${i}/evidence/${j}/monitor`,
+          `'${e.monitor}' is not a monitor family Steward computes; use one of ${MONITOR_FAMILY_IDS.join(', ')}`,
+        );
+      if (e.beats && e.monitor !== 'champion-challenger')
+        push(`/measures/${i}/evidence/${j}/beats`, "beats applies to the 'champion-challenger' monitor only");
     });
     (m.requires ?? []).forEach((r, j) => {
       if (!measures.has(r)) push(`/measures/${i}/requires/${j}`, `unknown measure '${r}'`);

@@ -383,18 +383,10 @@ export function createEvidenceService({
     /** Evidence of a version as the policy's status machinery reads it, oldest first: one `check` per metric. */
     async recordsFor(exec: Executor, versionId: string): Promise<EvidenceRecord[]> {
       const rows = await repo.ofVersion(exec, versionId);
-      // Only the latest monitor configuration stands; each names the pack monitors it provides.
-      const monitor = rows.filter((r) => r.kind === 'monitoring').at(-1);
       return rows.flatMap((r): EvidenceRecord[] => {
-        if (r.kind === 'monitoring')
-          return r === monitor
-            ? (JSON.parse(r.spec) as { monitors: string[] }).monitors.map((m) => ({
-                id: r.id,
-                kind: 'monitoring' as const,
-                monitor: m,
-              }))
-            : [];
-        if (r.kind === 'monitoring-alert') return [];
+        // A monitor configuration proves nothing by itself: monitoring evidence is what its
+        // windows computed, which the monitoring feature reports.
+        if (r.kind === 'monitoring' || r.kind === 'monitoring-alert') return [];
         if (r.kind === 'document')
           return [
             {

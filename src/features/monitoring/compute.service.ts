@@ -29,6 +29,7 @@ import type { AlertsService, AlertSubject } from './alerts.service.ts';
 import type { MonitoringRepo } from './monitoring.repo.ts';
 import { cellValue, type Monitor, type MonitorsService, type ReferenceColumn } from './monitors.service.ts';
 import { NumberColumn } from '../../tabular/parse.ts';
+import type { Comparer, WindowComparison } from './comparison.service.ts';
 
 // Metrics where higher is better; for the rest (errors, losses) decay is the rise.
 const HIGHER_IS_BETTER = new Set([
@@ -63,6 +64,8 @@ export interface ComputeDeps {
   ) => Promise<{ subject: AlertSubject; tier: number | null; pack: PolicyPack | null } | null>;
   /** Flat metrics of the version's latest evaluation (decay is measured against them). */
   evaluated: (exec: Executor, versionId: string) => Promise<Record<string, number>>;
+  /** Compares a champion window with its challenger, when the monitor names one. */
+  comparer: Pick<Comparer, 'window'>;
   /** Numerical values a window computation may hold; above it the window is sampled. */
   maxWindowValues?: number;
 }
@@ -262,13 +265,16 @@ export function createComputeService(deps: ComputeDeps) {
     monitor: Monitor,
     metrics: Record<string, number>,
     labelled: boolean,
+    compared: boolean,
   ): Promise<void> {
     const who = await deps.subject(tx, versionId);
     if (!who) return;
     await repo.lockVersion(tx, versionId);
     const families: Family[] = [];
     if (!(await repo.newerWindow(tx, versionId, start, false))) families.push('drift', 'predictions');
-    if (labelled && !(await repo.newerWindow(tx, versionId, start, true))) families.push('performance');
+    const newestLabelled = !(await repo.newerWindow(tx, versionId, start, true));
+    if (labelled && newestLabelled) families.push('performance');
+    if (compared && newestLabelled) families.push('challenger');
     if (families.length === 0) return;
     const rules = effectiveRules(
       (who.pack?.alertRules ?? []) as AlertRule[],
@@ -301,7 +307,9 @@ export function createComputeService(deps: ComputeDeps) {
         );
         let drift: ReturnType<typeof windowDrift> = null;
         let performance: ReturnType<typeof windowPerformance> = null;
+        let comparison: WindowComparison | null = null;
         if (monitor) {
+          comparison = await deps.comparer.window(versionId, monitor.config, w.window_start_ms, w.window_end_ms);
           const reference = await deps.monitors.referenceColumns(db, versionId, monitor.id);
           drift = windowDrift(monitor, reference, data, profiles);
           if (drift && every > 1) Object.assign(drift, { sampled: { every, of: total } });
@@ -321,6 +329,8 @@ export function createComputeService(deps: ComputeDeps) {
               labelled: performance?.rows ?? 0,
               computed_at: clock.now().toISOString(),
               config_id: monitor?.id ?? null,
+              comparison: comparison && JSON.stringify(comparison),
+              joint_labelled: comparison?.status === 'compared' ? comparison.labelled : 0,
             },
             generation,
           );
@@ -330,8 +340,9 @@ export function createComputeService(deps: ComputeDeps) {
               versionId,
               w.window_start_ms,
               monitor,
-              windowMetrics(drift, performance, evaluated, count),
+              windowMetrics(drift, performance, evaluated, count, comparison),
               (performance?.rows ?? 0) > 0,
+              comparison?.status === 'compared',
             );
         });
         return true;
@@ -350,6 +361,7 @@ export function windowMetrics(
   performance: { metrics?: Record<string, number | null> } | null,
   evaluated: Record<string, number>,
   rows: number,
+  comparison: Pick<WindowComparison, 'metrics'> | null = null,
 ): Record<string, number> {
   const out: Record<string, number> = { 'predictions.rows': rows };
   if (drift) {
@@ -362,6 +374,10 @@ export function windowMetrics(
     out[`performance.${name}`] = value;
     const base = evaluated[name];
     if (base !== undefined) out[`performance.${name}.decay`] = HIGHER_IS_BETTER.has(name) ? base - value : value - base;
+  }
+  for (const [name, m] of Object.entries(comparison?.metrics ?? {})) {
+    out[`challenger.${name}.improvement`] = m.improvement;
+    out[`challenger.${name}.p`] = m.p;
   }
   return out;
 }

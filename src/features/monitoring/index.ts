@@ -3,8 +3,9 @@ import type { RequestContext } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import type { TaskTable } from '../../db/schema.ts';
 import type { TaskSpec } from '../../domain/lifecycle/tasks.ts';
-import { health, type Health } from '../../domain/monitoring/alerts.ts';
+import { health, windowStart, type Health } from '../../domain/monitoring/alerts.ts';
 import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
+import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import type { App } from '../../http/app-types.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
 import type { DatasetRepo } from '../datasets/datasets.repo.ts';
@@ -17,6 +18,9 @@ import type { PolicyContext } from '../policy/index.ts';
 import type { UseCaseRecord } from '../use-cases/use-cases.repo.ts';
 import { alertRoutes } from './alerts.routes.ts';
 import { createAlertsService } from './alerts.service.ts';
+import { challengersRepo } from './challengers.repo.ts';
+import { createComparer } from './comparison.service.ts';
+import { monitoringEvidence } from './evidence.fns.ts';
 import { createComputeService } from './compute.service.ts';
 import { createIngestService } from './ingest.service.ts';
 import { createKpiRules } from './kpis.service.ts';
@@ -62,7 +66,6 @@ export interface MonitoringFeatureDeps extends FeatureDeps {
 export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
   const { db, queue, owner, events } = deps;
   const base = { db, transact: deps.transact, audit: deps.audit, clock: deps.clock, ids: deps.ids, repo };
-  const packOf = async (exec: Executor, useCaseId: string) => (await deps.policy(exec, useCaseId))?.pack ?? null;
   const scheduler = createWindowScheduler({ db, queue, repo });
 
   const monitors = createMonitorsService({
@@ -70,7 +73,7 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
     evidence: deps.evidence,
     datasets: deps.datasets,
     owner,
-    pack: packOf,
+    challengers: challengersRepo,
     fetchPolicy: deps.fetchPolicy,
     maxBytes: deps.maxBytes,
     reconfigured: (tx, versionId, windowMs) => repo.rebuildWindows(tx, versionId, windowMs),
@@ -113,12 +116,27 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
       );
     },
     touched: scheduler.touched,
+    challengerTouched: async (tx, versionId, recordIds) => {
+      const out: { versionId: string; starts: number[] }[] = [];
+      for (const champion of await challengersRepo.championsOf(tx, versionId)) {
+        const windowMs = ((await monitors.current(tx, champion))?.config.windowSeconds ?? 86_400) * 1000;
+        const starts = new Set<number>();
+        for (let i = 0; i < recordIds.length; i += 500)
+          for (const ts of await challengersRepo.windowsOfRecords(tx, champion, recordIds.slice(i, i + 500)))
+            starts.add(windowStart(ts, windowMs));
+        const windows = [...starts].map((start) => ({ start, end: start + windowMs }));
+        await repo.markDirty(tx, champion, windows);
+        out.push({ versionId: champion, starts: [...starts] });
+      }
+      return out;
+    },
     kpiRecorded: createKpiRules({ repo, alerts, policy: deps.policy, useCase: deps.useCase }),
     maxBytes: deps.maxBytes,
     maxRecords: deps.maxRecords ?? 1_000_000,
   });
   const compute = createComputeService({
     db,
+    comparer: createComparer({ db, challengers: challengersRepo }),
     transact: deps.transact,
     clock: deps.clock,
     repo,
@@ -203,4 +221,12 @@ export function createModelHealthReader(clock: Clock) {
 export async function oversightHolds(exec: Executor, versionId: string): Promise<string[]> {
   const s = await repo.activeSuspension(exec, versionId);
   return s ? [`suspended by human oversight on ${s.suspended_at}: ${s.reason}`] : [];
+}
+
+/**
+ * A version's monitoring evidence at `nowMs` (for the lifecycle's gates): what its windows
+ * computed, family by family, never what its monitor configuration names.
+ */
+export function monitoringEvidenceOf(exec: Executor, versionId: string, nowMs: number): Promise<EvidenceRecord[]> {
+  return monitoringEvidence(challengersRepo, exec, versionId, nowMs);
 }

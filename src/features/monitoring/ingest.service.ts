@@ -51,6 +51,15 @@ export interface IngestDeps extends CommandDeps {
   ) => Promise<Record<string, { type: 'numerical' | 'categorical'; edges?: number[] }> | null>;
   /** Windows that gained records or labels: compute them (after commit). */
   touched: (versionId: string, starts: number[]) => Promise<void>;
+  /**
+   * A challenger's records arrived: the champions comparing against it re-open the windows holding
+   * the same record ids (returned to be computed after commit).
+   */
+  challengerTouched: (
+    tx: Tx,
+    versionId: string,
+    recordIds: string[],
+  ) => Promise<{ versionId: string; starts: number[] }[]>;
   /** KPI values recorded: evaluate their alert rules in the same transaction. */
   kpiRecorded: (tx: Tx, ctx: RequestContext, useCaseId: string, kpi: string) => Promise<void>;
   maxBytes: number;
@@ -241,9 +250,15 @@ export function createIngestService(deps: IngestDeps) {
             duplicates: got.rows.length - accepted,
           }),
           starts,
+          champions: await deps.challengerTouched(
+            tx,
+            owner.versionId,
+            rows.map((r) => r.record_id),
+          ),
         };
       });
       await deps.touched(owner.versionId, report.starts);
+      for (const c of report.champions) await deps.touched(c.versionId, c.starts);
       return report.report;
     },
 
@@ -262,7 +277,7 @@ export function createIngestService(deps: IngestDeps) {
           return 'label is missing or not a single value';
         return { id, label: JSON.stringify(r.label) };
       });
-      const { report, starts } = await transact(async (tx) => {
+      const { report, starts, champions } = await transact(async (tx) => {
         const windowMs = await deps.windowMs(tx, owner.versionId);
         let accepted = 0;
         let duplicates = 0;
@@ -315,9 +330,15 @@ export function createIngestService(deps: IngestDeps) {
             reasons,
           }),
           starts: [...starts],
+          champions: await deps.challengerTouched(
+            tx,
+            owner.versionId,
+            got.rows.map((r) => r.id),
+          ),
         };
       });
       await deps.touched(owner.versionId, starts);
+      for (const c of champions) await deps.touched(c.versionId, c.starts);
       return report;
     },
 

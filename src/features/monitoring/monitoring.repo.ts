@@ -156,6 +156,8 @@ export const monitoringRepo = {
           labelled: 0,
           computed_at: null,
           config_id: null,
+          comparison: null,
+          joint_labelled: 0,
         })
         .onConflict((oc) =>
           oc
@@ -236,6 +238,8 @@ export const monitoringRepo = {
       | 'labelled'
       | 'computed_at'
       | 'config_id'
+      | 'comparison'
+      | 'joint_labelled'
     >,
     generation: number,
   ): Promise<boolean> {

@@ -1,6 +1,8 @@
 import { Type, type Static } from 'typebox';
 import { STAT_TESTS } from '../../domain/drift/drift.ts';
 import { ART73_DAYS, COMPARATORS, SEVERITIES } from '../../domain/monitoring/alerts.ts';
+import { MONITOR_FAMILY_IDS } from '../../domain/monitoring/families.ts';
+import { BOOTSTRAP_DEFAULTS, PAIRED_METRIC_NAMES } from '../../domain/monitoring/paired.ts';
 import { FiniteNumber, Name, OpenObject, PositiveInt, Timestamp } from '../common/common.schema.ts';
 
 const Column = Type.String({ minLength: 1, maxLength: 200 });
@@ -16,7 +18,7 @@ export const AlertRuleSchema = Type.Object(
       maxLength: 300,
       pattern: '^[A-Za-z0-9_.*:-]+$',
       description:
-        'drift.dataset, drift.share, drift.column.<feature>, performance.<metric>[.decay], predictions.rows, kpi.<name>[.missed]; one * matches any name',
+        'drift.dataset, drift.share, drift.column.<feature>, performance.<metric>[.decay], predictions.rows, kpi.<name>[.missed], challenger.<metric>.improvement, challenger.<metric>.p; one * matches any name',
     }),
     comparator: Type.Enum([...COMPARATORS]),
     threshold: FiniteNumber(),
@@ -27,13 +29,48 @@ export const AlertRuleSchema = Type.Object(
 
 export const MonitorConfigBody = Type.Object(
   {
-    monitors: Type.Array(MonitorId, {
-      minItems: 1,
-      maxItems: 50,
-      uniqueItems: true,
-      description:
-        "the policy pack's monitors this configuration provides (e.g. input-drift, performance-decay, event-logging); they satisfy the pack's monitoring measures",
-    }),
+    monitors: Type.Optional(
+      Type.Array(Type.Enum([...MONITOR_FAMILY_IDS]), {
+        maxItems: 10,
+        uniqueItems: true,
+        description:
+          "the monitor families this configuration is meant to provide (informational: a pack's monitoring measure is met only by windows Steward computed, never by this list)",
+      }),
+    ),
+    challenger: Type.Optional(
+      Type.Object(
+        {
+          model: Name,
+          version: PositiveInt(),
+          metrics: Type.Optional(
+            Type.Array(Type.Enum([...PAIRED_METRIC_NAMES]), {
+              minItems: 1,
+              uniqueItems: true,
+              description: 'which paired metrics to compare (default: every one the task has)',
+            }),
+          ),
+          resamples: Type.Optional(
+            Type.Integer({
+              minimum: 50,
+              maximum: 10_000,
+              description: `paired bootstrap resamples for AUC and regression error (default ${BOOTSTRAP_DEFAULTS.resamples})`,
+            }),
+          ),
+          seed: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              maximum: 4_294_967_295,
+              description: `bootstrap seed (default ${BOOTSTRAP_DEFAULTS.seed}): the same records and seed give the same p-value`,
+            }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'a challenger or shadow version of the same use case that logs predictions on the same record ids; each window compares both on the records both logged and that are labelled',
+        },
+      ),
+    ),
     task: Type.Enum(['binary-classification', 'multiclass-classification', 'regression']),
     positiveLabel: Type.String({
       minLength: 1,
@@ -104,6 +141,51 @@ export const MonitorConfigBody = Type.Object(
 export type MonitorConfig = Static<typeof MonitorConfigBody>;
 
 const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+
+const Mcnemar = OpenObject({
+  b: Type.Integer(),
+  c: Type.Integer(),
+  exact_p: Type.Number(),
+  chi2_statistic: Type.Number(),
+  chi2_p: Type.Number(),
+  chi2_cc_statistic: Type.Number(),
+  chi2_cc_p: Type.Number(),
+});
+
+/** A window's champion/challenger comparison on its jointly labelled records. */
+export const ComparisonSchema = OpenObject(
+  {
+    challenger: OpenObject({ model: Type.String(), version: Type.Integer(), versionId: Type.String() }),
+    status: Type.Enum(['compared', 'no-challenger-predictions', 'no-joint-records', 'no-joint-labels']),
+    joint: Type.Integer({ description: 'records both versions logged in the window' }),
+    labelled: Type.Integer({ description: 'of those, the labelled ones compared' }),
+    skipped: Type.Integer(),
+    rows: Type.Optional(Type.Integer()),
+    metrics: Type.Optional(
+      Type.Record(
+        Type.String(),
+        OpenObject({
+          champion: Type.Number(),
+          challenger: Type.Number(),
+          difference: Type.Number({ description: 'challenger - champion' }),
+          improvement: Type.Number({ description: 'positive: the challenger is better (errors: lower)' }),
+          test: Type.Enum(['mcnemar', 'paired-bootstrap']),
+          p: Type.Number(),
+          mcnemar: Type.Optional(Mcnemar),
+          bootstrap: Type.Optional(
+            OpenObject({
+              resamples: Type.Integer(),
+              seed: Type.Integer(),
+              ci: Type.Array(Type.Union([Type.Number(), Type.Null()])),
+              p: Type.Number(),
+            }),
+          ),
+        }),
+      ),
+    ),
+  },
+  { description: 'the champion/challenger comparison (null: the monitor names no challenger)' },
+);
 
 export const ProfileBody = Type.Object(
   {
@@ -240,6 +322,7 @@ export const MonitoringWindows = Type.Object({
         }),
         Type.Null(),
       ]),
+      comparison: Type.Union([ComparisonSchema, Type.Null()]),
     }),
   ),
 });
@@ -327,7 +410,8 @@ export const MonitorSchema = OpenObject({
   versionId: Type.String(),
   config: OpenObject(
     {
-      monitors: Type.Array(Type.String()),
+      monitors: Type.Optional(Type.Array(Type.String())),
+      challenger: Type.Optional(OpenObject({ model: Type.String(), version: Type.Integer() })),
       task: Type.String(),
       features: Type.Record(Type.String(), Type.String()),
       windowSeconds: Type.Optional(Type.Integer()),

@@ -51,6 +51,7 @@ export function createMonitoringQueries(deps: MonitoringQueryDeps) {
         monitor: w.config_id,
         drift: w.drift === null ? null : JSON.parse(w.drift),
         performance: w.performance === null ? null : JSON.parse(w.performance),
+        comparison: w.comparison === null ? null : JSON.parse(w.comparison),
       }));
       return {
         model,

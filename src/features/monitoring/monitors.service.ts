@@ -11,7 +11,7 @@ import type { EvidenceTable, MonitorReferenceTable } from '../../db/schema.ts';
 import { cleanNumerical } from '../../domain/drift/drift.ts';
 import { decileEdges } from '../../domain/drift/stattests.ts';
 import { canonicalize } from '../../domain/jcs.ts';
-import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
+import { PAIRED_METRICS } from '../../domain/monitoring/paired.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import { authorize } from '../common/authorize.ts';
@@ -20,6 +20,7 @@ import type { EvidenceRepo } from '../evidence/evidence.repo.ts';
 import { formatOfPath, NumberColumn, readRecords } from '../../tabular/parse.ts';
 import { readVerified, upstreamFailed, type FetchPolicy } from '../../tabular/sources.ts';
 import type { VersionOwner } from '../lifecycle/lifecycle.repo.ts';
+import type { ChallengersRepo } from './challengers.repo.ts';
 import type { MonitoringRepo } from './monitoring.repo.ts';
 import type { MonitorConfig } from './monitoring.schema.ts';
 
@@ -54,8 +55,7 @@ export interface MonitorsDeps extends CommandDeps {
   evidence: Pick<EvidenceRepo, 'insert' | 'ofVersion'>;
   datasets: Pick<DatasetRepo, 'resolveVersion'>;
   owner: (exec: Executor, model: string, version: number) => Promise<VersionOwner | undefined>;
-  /** The policy pack governing the version's use case, if it was assessed. */
-  pack: (exec: Executor, useCaseId: string) => Promise<PolicyPack | null>;
+  challengers: Pick<ChallengersRepo, 'setChallenger'>;
   fetchPolicy: FetchPolicy;
   maxBytes: number;
   /** After a new configuration: windows are recomputed against it. */
@@ -162,7 +162,7 @@ export function createMonitorsService(deps: MonitorsDeps) {
     return { columns, rows, source: { window: { from: config.reference.from, to: config.reference.to } } };
   }
 
-  function validate(config: MonitorConfig, pack: PolicyPack | null): void {
+  function validate(config: MonitorConfig): void {
     const names = Object.keys(config.features);
     if (names.length === 0 || names.length > 500) throw bad('monitor between 1 and 500 feature columns', '/features');
     for (const s of config.sensitive ?? [])
@@ -173,17 +173,31 @@ export function createMonitorsService(deps: MonitorsDeps) {
     const rules = config.alertRules.map((r) => r.id);
     const twice = rules.find((r, i) => rules.indexOf(r) !== i);
     if (twice) throw bad(`alert rule '${twice}' is given twice`, '/alertRules');
-    if (pack) {
-      const known = new Set(
-        pack.measures.flatMap((m) => m.evidence.flatMap((e) => (e.kind === 'monitoring' ? [e.monitor] : []))),
-      );
-      const unknown = config.monitors.filter((m) => !known.has(m));
-      if (unknown.length > 0)
+    const metrics = config.challenger?.metrics ?? [];
+    const offered: readonly string[] = PAIRED_METRICS[config.task];
+    metrics.forEach((m, i) => {
+      if (!offered.includes(m))
         throw bad(
-          `the policy pack '${pack.name}' has no monitor ${unknown.map((m) => `'${m}'`).join(', ')}; it knows ${[...known].sort().join(', ')}`,
-          '/monitors',
+          `challenger.metrics: '${m}' is not compared for ${config.task}; use ${offered.join(', ')}`,
+          `/challenger/metrics/${i}`,
         );
-    }
+    });
+  }
+
+  /** The challenger a configuration names: a version of the same use case, not the champion itself. */
+  async function challengerOf(champion: VersionOwner, config: MonitorConfig): Promise<string | null> {
+    const c = config.challenger;
+    if (!c) return null;
+    const found = await deps.owner(db, c.model, c.version);
+    if (!found) throw notFound('model version', `${c.model}/${c.version}`);
+    if (found.versionId === champion.versionId)
+      throw bad('challenger: a version cannot challenge itself', '/challenger');
+    if (found.useCaseId !== champion.useCaseId)
+      throw bad(
+        `challenger: ${c.model}/${c.version} serves another use case; a challenger must serve the same one`,
+        '/challenger',
+      );
+    return found.versionId;
   }
 
   function toMonitor(row: EvidenceTable): Monitor {
@@ -210,7 +224,8 @@ export function createMonitorsService(deps: MonitorsDeps) {
       const owner = await deps.owner(db, model, version);
       if (!owner) throw notFound('model version', `${model}/${version}`);
       authorize(ctx, 'monitoring:write', owner.team);
-      validate(config, await deps.pack(db, owner.useCaseId));
+      validate(config);
+      const challengerId = await challengerOf(owner, config);
       // The reference is read before the transaction: it may come over the network.
       const ref = await readReference(owner.versionId, config);
       if (ref.rows === 0) throw bad('the reference has no rows', '/reference');
@@ -270,6 +285,7 @@ export function createMonitorsService(deps: MonitorsDeps) {
       const monitor = await transact(async (tx) => {
         await deps.evidence.insert(tx, row);
         await repo.insertReference(tx, stored);
+        await deps.challengers.setChallenger(tx, owner.versionId, challengerId, id);
         const monitor = toMonitor(row);
         await audit.append(tx, ctx, {
           action: 'monitor.configure',

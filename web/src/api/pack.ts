@@ -26,7 +26,9 @@ export function describeEvidence(e: Evidence): string {
     case 'check':
       return `an evaluation with ${e.metric} ${e.comparator} ${e.threshold}${e.datasetRoles ? ` on ${e.datasetRoles.join(' or ')} data` : ''} (the latest result on each dataset decides)`;
     case 'monitoring':
-      return `monitor '${e.monitor}' configured`;
+      return e.beats
+        ? `a challenger beating its champion on ${e.beats.metric} by >= ${e.beats.by} with p < ${e.beats.p}, in the last ${e.windows ?? 3} monitoring windows`
+        : `monitor '${e.monitor}' computed in the last ${e.windows ?? 3} monitoring windows`;
     case 'data-residency':
       return "training and evaluation data held in the use case's regions";
     case 'ethical-alignment':

@@ -1,5 +1,7 @@
 import { useState } from 'react';
 import { ApiProblem, api, ok } from '../../api/client.ts';
+import type { paths } from '../../api/schema.gen.ts';
+import type { Windows } from '../../api/version-types.ts';
 import { Async, Badge, Field, Problem, Section, short, when } from '../../ui/basics.tsx';
 import { TimeSeries } from '../../ui/charts.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
@@ -81,6 +83,7 @@ export function MonitoringView({ name, version }: { name: string; version: numbe
                 </table>
               </Section>
             )}
+            <ChampionChallenger items={w.items} />
             <MonitorConfigView name={name} version={version} />
             {metrics.length > 0 && (
               <Section title="Performance">
@@ -97,6 +100,96 @@ export function MonitoringView({ name, version }: { name: string; version: numbe
         );
       }}
     </Async>
+  );
+}
+
+type Window = Windows['items'][number];
+
+const NO_COMPARISON: Record<string, string> = {
+  'no-challenger-predictions': 'the challenger has logged no predictions yet',
+  'no-joint-records': "the challenger logged no predictions on this version's record ids",
+  'no-joint-labels': 'none of the records both logged is labelled yet',
+};
+const num = (x: number | null | undefined, digits = 4) => (typeof x === 'number' ? x.toFixed(digits) : '—');
+const pValue = (p: number) => (p < 1e-4 ? p.toExponential(2) : p.toFixed(4));
+
+/**
+ * The champion/challenger comparison of the newest compared window: both versions' metrics on the
+ * records both logged and that are labelled, the improvement, and the paired test's p-value.
+ */
+function ChampionChallenger({ items }: { items: Window[] }) {
+  const withComparison = items.filter((i) => i.comparison);
+  if (withComparison.length === 0) return null;
+  const latest = withComparison[withComparison.length - 1]!.comparison!;
+  const compared = [...withComparison].reverse().find((i) => i.comparison!.status === 'compared');
+  const c = compared?.comparison;
+  const names = Object.keys(c?.metrics ?? {});
+  return (
+    <Section title="Champion / challenger">
+      <p>
+        Challenger{' '}
+        <strong>
+          {latest.challenger.model}/{latest.challenger.version}
+        </strong>{' '}
+        is compared with this version on the records both logged (same record ids) and that are labelled.
+        {latest.status !== 'compared' && ` Newest window: ${NO_COMPARISON[latest.status] ?? latest.status}.`}
+      </p>
+      {c && compared && (
+        <>
+          <p className="muted">
+            Window of {compared.start.slice(0, 16).replace('T', ' ')}: {c.labelled} jointly labelled records of{' '}
+            {c.joint} logged by both.
+          </p>
+          <table className="grid" aria-label="champion and challenger">
+            <thead>
+              <tr>
+                <th scope="col">Metric</th>
+                <th scope="col">Champion</th>
+                <th scope="col">Challenger</th>
+                <th scope="col">Improvement</th>
+                <th scope="col">Test</th>
+                <th scope="col">p</th>
+              </tr>
+            </thead>
+            <tbody>
+              {names.map((m) => {
+                const x = c.metrics![m]!;
+                return (
+                  <tr key={m}>
+                    <td>{m}</td>
+                    <td>{num(x.champion)}</td>
+                    <td>{num(x.challenger)}</td>
+                    <td>
+                      <Badge
+                        value={num(x.improvement)}
+                        tone={x.improvement > 0 ? 'good' : x.improvement < 0 ? 'bad' : 'neutral'}
+                      />
+                    </td>
+                    <td>
+                      {x.test === 'mcnemar' && x.mcnemar
+                        ? `McNemar exact (b = ${x.mcnemar.b}, c = ${x.mcnemar.c})`
+                        : x.bootstrap
+                          ? `paired bootstrap, ${x.bootstrap.resamples} resamples, seed ${x.bootstrap.seed}, 95% CI of the difference [${num(x.bootstrap.ci[0])}, ${num(x.bootstrap.ci[1])}]`
+                          : x.test}
+                    </td>
+                    <td>{pValue(x.p)}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          {names.length > 0 && (
+            <TimeSeries
+              title="improvement of the challenger per window"
+              series={names.map((m) => ({
+                name: m,
+                points: items.map((i) => ({ t: i.start, v: i.comparison?.metrics?.[m]?.improvement ?? null })),
+              }))}
+            />
+          )}
+        </>
+      )}
+    </Section>
   );
 }
 
@@ -131,7 +224,15 @@ export function MonitorConfigView({ name, version }: { name: string; version: nu
             ) : (
               <dl className="facts">
                 <dt>Provides</dt>
-                <dd>{m.config.monitors.join(', ')}</dd>
+                <dd>{(m.config.monitors ?? []).join(', ') || '—'}</dd>
+                {m.config.challenger && (
+                  <>
+                    <dt>Challenger</dt>
+                    <dd>
+                      {m.config.challenger.model}/{m.config.challenger.version}
+                    </dd>
+                  </>
+                )}
                 <dt>Task</dt>
                 <dd>{m.config.task}</dd>
                 <dt>Features</dt>
@@ -194,6 +295,12 @@ export function MonitorConfigView({ name, version }: { name: string; version: nu
 }
 
 /** Configures the version's monitor, freezing as reference the version's own predictions of a past period. */
+type Family = NonNullable<
+  paths['/api/v1/models/{name}/versions/{version}/monitor']['put']['requestBody']
+>['content']['application/json']['monitors'] extends (infer F)[] | undefined
+  ? F
+  : never;
+
 function ConfigureMonitor({ name, version, onDone }: { name: string; version: number; onDone: () => void }) {
   const day = 86_400_000;
   const [monitors, setMonitors] = useState('input-drift, performance-decay, event-logging');
@@ -202,6 +309,7 @@ function ConfigureMonitor({ name, version, onDone }: { name: string; version: nu
     'binary-classification',
   );
   const [hours, setHours] = useState('24');
+  const [challenger, setChallenger] = useState('');
   const [from, setFrom] = useState(new Date(Date.now() - 14 * day).toISOString().slice(0, 10));
   const [to, setTo] = useState(new Date(Date.now() - 13 * day).toISOString().slice(0, 10));
   const save = useAction(async () => {
@@ -215,6 +323,7 @@ function ConfigureMonitor({ name, version, onDone }: { name: string; version: nu
           return [col!, type === 'categorical' ? 'categorical' : 'numerical'] as const;
         }),
     );
+    const [challengerModel, challengerVersion] = challenger.trim().split('/');
     ok(
       await api.PUT('/api/v1/models/{name}/versions/{version}/monitor', {
         params: { path: { name, version } },
@@ -222,7 +331,8 @@ function ConfigureMonitor({ name, version, onDone }: { name: string; version: nu
           monitors: monitors
             .split(',')
             .map((x) => x.trim())
-            .filter(Boolean),
+            .filter(Boolean) as Family[],
+          ...(challengerModel ? { challenger: { model: challengerModel, version: Number(challengerVersion) } } : {}),
           task,
           features: cols,
           windowSeconds: Math.round(Number(hours) * 3600),
@@ -245,8 +355,11 @@ function ConfigureMonitor({ name, version, onDone }: { name: string; version: nu
         below.
       </p>
       <div className="row">
-        <Field label="Monitors provided" hint="the pack's monitor ids">
-          <input value={monitors} onChange={(e) => setMonitors(e.target.value)} required />
+        <Field label="Monitor families" hint="informational: measures count only computed windows">
+          <input value={monitors} onChange={(e) => setMonitors(e.target.value)} />
+        </Field>
+        <Field label="Challenger" hint="model/version logging predictions on the same record ids (optional)">
+          <input value={challenger} onChange={(e) => setChallenger(e.target.value)} placeholder="credit-scorecard/2" />
         </Field>
         <Field label="Features" hint="column:numerical or column:categorical, comma-separated">
           <input
