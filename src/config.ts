@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type, type Static } from 'typebox';
@@ -23,6 +24,14 @@ const EnvSchema = Type.Object({
   STEWARD_EVALUATION_LIMIT: Type.Integer({ minimum: 1024, default: 536870912 }),
   STEWARD_EVALUATIONS_PER_SERVER: Type.Integer({ minimum: 1, maximum: 1024, default: 4 }),
   STEWARD_EVALUATIONS_PER_USER: Type.Integer({ minimum: 1, maximum: 1024, default: 2 }),
+  STEWARD_COMPUTE_THREADS: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      description:
+        'worker threads evaluations, explanations and drift statistics run on (default: one less than the CPUs, 1 to 4)',
+    }),
+  ),
   STEWARD_ARTIFACT_ROOTS: Type.Optional(
     Type.String({
       description:
@@ -96,6 +105,8 @@ export interface Config {
   evaluationLimit: number;
   /** Evaluations running at once (server-wide and per user); beyond them, 429 with Retry-After. */
   evaluations: { perServer: number; perUser: number };
+  /** Worker threads for evaluations, explanations and window statistics (off the event loop). */
+  computeThreads: number;
   /** Where artefacts and registered datasets may be read from by the server (evaluations by reference). */
   artifacts: { roots: (string | { dir: string; team: string })[]; hosts: string[] };
   /** Internal hosts, addresses and CIDR blocks webhook deliveries may reach nonetheless. */
@@ -117,6 +128,9 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** One thread less than the CPUs (the event loop keeps one), at least 1 and at most 4. */
+export const defaultComputeThreads = (): number => Math.min(4, Math.max(1, availableParallelism() - 1));
 
 /** web/dist beside src/ of this installation. */
 const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../web/dist', import.meta.url));
@@ -149,6 +163,7 @@ const VALID: Partial<Record<keyof typeof EnvSchema.properties, string>> = {
   STEWARD_MLFLOW_RUN_ARTIFACTS: 'a location holding {run_id}, e.g. s3://mlflow/0/{run_id}/artifacts',
   STEWARD_EVALUATIONS_PER_SERVER: 'a whole number from 1 to 1024, e.g. 4',
   STEWARD_EVALUATIONS_PER_USER: 'a whole number from 1 to 1024, e.g. 2',
+  STEWARD_COMPUTE_THREADS: 'a whole number from 1 to 64, e.g. 2',
 };
 
 /** `KEY message`, with what a valid value looks like; a bare pattern is replaced by it. */
@@ -199,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: e.STEWARD_BODY_LIMIT,
     evaluationLimit: e.STEWARD_EVALUATION_LIMIT,
     evaluations: { perServer: e.STEWARD_EVALUATIONS_PER_SERVER, perUser: e.STEWARD_EVALUATIONS_PER_USER },
+    computeThreads: e.STEWARD_COMPUTE_THREADS ?? defaultComputeThreads(),
     artifacts: {
       roots: (e.STEWARD_ARTIFACT_ROOTS ?? '')
         .split(',')

@@ -35,6 +35,8 @@ export function useTestApp(
     bodyLimit?: number;
     evaluationLimit?: number;
     evaluations?: { perServer: number; perUser: number };
+    /** Worker threads of the compute pool (STEWARD_COMPUTE_THREADS). */
+    computeThreads?: number;
     webhooks?: AppOptions['webhooks'];
     artifacts?: { roots: (string | { dir: string; team: string })[]; hosts: string[] };
     /** Internal webhook targets allowed (STEWARD_WEBHOOK_ALLOW_HOSTS), e.g. a receiver on 127.0.0.1. */
@@ -62,6 +64,7 @@ export function useTestApp(
         session: TEST_SESSION,
         ...(options.evaluationLimit ? { evaluationLimit: options.evaluationLimit } : {}),
         ...(options.evaluations ? { evaluations: options.evaluations } : {}),
+        ...(options.computeThreads ? { computeThreads: options.computeThreads } : {}),
         ...(options.artifacts ? { artifacts: options.artifacts } : {}),
         ...(options.webhookAllowHosts ? { webhookAllowHosts: options.webhookAllowHosts } : {}),
         ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),

@@ -10,7 +10,8 @@ import type { EvaluationSpec } from '../../domain/metrics/evaluate.ts';
 import type { ExplainOptions } from '../../domain/explain/explain.ts';
 import type { DatasetRepo } from '../datasets/datasets.repo.ts';
 import type { OnnxOptions } from '../../tabular/onnx.ts';
-import { checkPredictionSource, modelDigest, openModel, runEvaluation, type ModelFile } from '../../tabular/run.ts';
+import { checkPredictionSource, modelDigest, type ModelFile } from '../../tabular/run.ts';
+import { inThreadCompute, type TabularCompute } from '../../tabular/compute.ts';
 import {
   digestMismatch,
   openUri,
@@ -59,6 +60,8 @@ export interface EvidenceServiceDeps extends CommandDeps {
   lock?: (tx: Tx, model: string, version: number) => Promise<void>;
   /** Bounds the evaluations running at once (each holds memory and CPU until it is done). */
   admission?: Pick<Admission, 'enter'>;
+  /** Where the CPU-bound part of an evaluation runs (a worker pool in the server; default: this thread). */
+  compute?: TabularCompute;
 }
 
 /** A part of an evaluation upload: the data (streamed) or an ONNX model (read whole, before the data). */
@@ -119,11 +122,12 @@ export function createEvidenceService({
   events,
   lock,
   admission,
+  compute = inThreadCompute,
 }: EvidenceServiceDeps) {
   /** The model file must be the version's registered artefact, so the evidence is about exactly it. */
-  const checkArtifact = (bytes: Uint8Array, registered: string | null, source: string) => {
+  const checkArtifact = (bytes: Uint8Array, registered: string | null, source: string): string => {
     const digest = modelDigest(bytes);
-    if (registered === null || digest === registered) return;
+    if (registered === null || digest === registered) return digest;
     // An uploaded model is the caller's own bytes; a file read by reference is not, and its
     // digest is not told (it would let a reference be re-registered with it).
     if (source !== 'upload') throw digestMismatch(source, 'model artefact');
@@ -133,6 +137,148 @@ export function createEvidenceService({
       { extra: { modelDigest: digest, artifactDigest: registered } },
     );
   };
+
+  /** An evaluation that holds its admission slot (see `evaluate`). */
+  async function evaluateAdmitted(
+    ctx: RequestContext,
+    target: NonNullable<Awaited<ReturnType<EvidenceRepo['locateVersion']>>>,
+    model: string,
+    version: number,
+    req: EvaluationRequest,
+  ): Promise<Evidence> {
+    const opts: ParseOptions = { ...req.parse, maxBytes };
+    let file: (ModelFile & { digest: string }) | undefined;
+    let parsed: Awaited<ReturnType<typeof readEvaluationData>> | undefined;
+    let dataset: { name: string; version: number; digest: string; uri: string } | undefined;
+    let spec = req.spec;
+    const open = async (f: ModelFile) => {
+      const digest = checkArtifact(f.bytes, target.artifactDigest, f.source);
+      checkPredictionSource(spec, true, req.explain);
+      // The model is opened off the event loop: it names the feature columns the data is read with.
+      spec = await compute.modelSpec(f, spec);
+      checkPredictionSource(spec, true, req.explain);
+      file = { ...f, digest };
+    };
+    if (req.useArtifact)
+      await open({
+        bytes: await upstream(target.artifactUri, async () =>
+          readBounded(await openUri(target.artifactUri, fetchPolicy, target.team), maxBytes, 'the model artefact'),
+        ),
+        source: target.artifactUri,
+        options: req.model,
+      });
+    for await (const part of req.parts) {
+      if (part.field === 'model') {
+        if (file)
+          throw badRequest(
+            req.useArtifact
+              ? "useArtifact runs the version's artefact; do not upload a model as well"
+              : 'send one model part',
+            '/body/model',
+          );
+        if (parsed)
+          throw badRequest(
+            'send the model part before the data part: the model says which columns to read',
+            '/body/model',
+          );
+        await open({
+          bytes: await readBounded(part.stream, maxBytes, 'the model file'),
+          source: 'upload',
+          options: req.model,
+        });
+      } else {
+        if (parsed) throw badRequest('send one data part', '/body/data');
+        if (req.dataset)
+          throw badRequest('evaluate either uploaded data or a registered dataset version, not both', '/body/data');
+        if (!file) checkPredictionSource(spec, false, req.explain);
+        parsed = await readEvaluationData(part.stream, part.format, spec, opts);
+      }
+    }
+    if (req.dataset) {
+      const d = await datasets.resolveVersion(db, req.dataset.ref, req.dataset.version);
+      if (!d) throw notFound('dataset version', `${req.dataset.ref}/${req.dataset.version}`);
+      if (!d.uri)
+        throw new DomainError(
+          'invalid_reference',
+          `dataset version ${d.dataset}/${d.version} has no URI to read it from`,
+        );
+      const format = req.dataset.format ?? formatOfPath(new URL(d.uri, 'file:///').pathname);
+      if (!format)
+        throw badRequest(`cannot tell the format of ${d.uri}; give datasetFormat`, '/querystring/datasetFormat');
+      if (!file) checkPredictionSource(spec, false, req.explain);
+      const uri = d.uri;
+      // The digest is checked before a byte is parsed: parse errors quote cell values.
+      parsed = await upstream(uri, () =>
+        readVerified(uri, fetchPolicy, d.ownerTeam, d.digest, { maxBytes, what: 'dataset' }, (stream) =>
+          readEvaluationData(stream, format, spec, opts),
+        ),
+      );
+      dataset = { name: d.dataset, version: d.version, digest: d.digest, uri: d.uri };
+    }
+    if (!parsed)
+      throw badRequest(
+        'no evaluation data: send it as the body, as a multipart part named data, or reference a dataset version',
+        '/body',
+      );
+    // Metrics, predictions and explanations run on the worker pool; the parsed columns and the
+    // model bytes move there and are not read here again.
+    const modelFile = file && { bytes: file.bytes, source: file.source, options: file.options };
+    const result = await compute.evaluate({
+      spec,
+      data: parsed.data,
+      profile: parsed.profile,
+      model: modelFile,
+      explain: req.explain,
+      positiveLabel: req.parse.positiveLabel,
+    });
+    const storedSpec = {
+      ...spec,
+      ...(dataset ? { dataset: { name: dataset.name, version: dataset.version } } : {}),
+      ...(file ? { model: req.model, explain: req.explain } : {}),
+    };
+    const row: EvidenceTable = {
+      id: ids.next(),
+      model_version_id: target.id,
+      kind: 'evaluation',
+      content_hash: '',
+      artifact_digest: target.artifactDigest ?? file?.digest ?? null,
+      data_digest: parsed.digest,
+      spec: canonicalize(storedSpec),
+      engine: ENGINE,
+      result: canonicalize(result),
+      metrics: canonicalize(result.metrics),
+      created_at: clock.now().toISOString(),
+      created_by: actorId(ctx),
+    };
+    row.content_hash = `sha256:${createHash('sha256')
+      .update(
+        canonicalize({
+          kind: row.kind,
+          artifactDigest: row.artifact_digest,
+          dataDigest: row.data_digest,
+          spec: storedSpec,
+          engine: row.engine,
+          result,
+        }),
+      )
+      .digest('hex')}`;
+    const evidence = toEvidence(row, model, version);
+    await transact(async (tx) => {
+      await lock?.(tx, model, version);
+      // The version may have changed hands while the data streamed in.
+      const again = await repo.locateVersion(tx, model, version);
+      if (!again) throw notFound('model version', `${model}/${version}`);
+      authorize(ctx, 'version:write', again.team);
+      await repo.insert(tx, row);
+      await audit.append(tx, ctx, {
+        action: 'evidence.create',
+        subject: { type: 'model-version', id: target.id },
+        after: { ...evidence, result: undefined },
+      });
+      await events.emit(tx, 'evidence.recorded', { ctx, versionId: target.id });
+    });
+    return evidence;
+  }
 
   return {
     /**
@@ -146,153 +292,9 @@ export function createEvidenceService({
       authorize(ctx, 'version:write', target.team);
       const release = admission?.enter(ctx.principal?.userId ?? 'system');
       try {
-        return await this.evaluateAdmitted(ctx, target, model, version, req);
+        return await evaluateAdmitted(ctx, target, model, version, req);
       } finally {
         release?.();
-      }
-    },
-
-    /** An evaluation that holds its admission slot (see `evaluate`). */
-    async evaluateAdmitted(
-      ctx: RequestContext,
-      target: NonNullable<Awaited<ReturnType<EvidenceRepo['locateVersion']>>>,
-      model: string,
-      version: number,
-      req: EvaluationRequest,
-    ): Promise<Evidence> {
-      const opts: ParseOptions = { ...req.parse, maxBytes };
-      let file: ModelFile | undefined;
-      let opened: Awaited<ReturnType<typeof openModel>> | undefined;
-      let parsed: Awaited<ReturnType<typeof readEvaluationData>> | undefined;
-      let dataset: { name: string; version: number; digest: string; uri: string } | undefined;
-      let spec = req.spec;
-      const open = async (f: ModelFile) => {
-        checkArtifact(f.bytes, target.artifactDigest, f.source);
-        checkPredictionSource(spec, true, req.explain);
-        opened = await openModel(f, spec);
-        spec = opened.spec;
-        checkPredictionSource(spec, true, req.explain);
-        file = f;
-      };
-      try {
-        if (req.useArtifact)
-          await open({
-            bytes: await upstream(target.artifactUri, async () =>
-              readBounded(await openUri(target.artifactUri, fetchPolicy, target.team), maxBytes, 'the model artefact'),
-            ),
-            source: target.artifactUri,
-            options: req.model,
-          });
-        for await (const part of req.parts) {
-          if (part.field === 'model') {
-            if (file)
-              throw badRequest(
-                req.useArtifact
-                  ? "useArtifact runs the version's artefact; do not upload a model as well"
-                  : 'send one model part',
-                '/body/model',
-              );
-            if (parsed)
-              throw badRequest(
-                'send the model part before the data part: the model says which columns to read',
-                '/body/model',
-              );
-            await open({
-              bytes: await readBounded(part.stream, maxBytes, 'the model file'),
-              source: 'upload',
-              options: req.model,
-            });
-          } else {
-            if (parsed) throw badRequest('send one data part', '/body/data');
-            if (req.dataset)
-              throw badRequest('evaluate either uploaded data or a registered dataset version, not both', '/body/data');
-            if (!file) checkPredictionSource(spec, false, req.explain);
-            parsed = await readEvaluationData(part.stream, part.format, spec, opts);
-          }
-        }
-        if (req.dataset) {
-          const d = await datasets.resolveVersion(db, req.dataset.ref, req.dataset.version);
-          if (!d) throw notFound('dataset version', `${req.dataset.ref}/${req.dataset.version}`);
-          if (!d.uri)
-            throw new DomainError(
-              'invalid_reference',
-              `dataset version ${d.dataset}/${d.version} has no URI to read it from`,
-            );
-          const format = req.dataset.format ?? formatOfPath(new URL(d.uri, 'file:///').pathname);
-          if (!format)
-            throw badRequest(`cannot tell the format of ${d.uri}; give datasetFormat`, '/querystring/datasetFormat');
-          if (!file) checkPredictionSource(spec, false, req.explain);
-          const uri = d.uri;
-          // The digest is checked before a byte is parsed: parse errors quote cell values.
-          parsed = await upstream(uri, () =>
-            readVerified(uri, fetchPolicy, d.ownerTeam, d.digest, { maxBytes, what: 'dataset' }, (stream) =>
-              readEvaluationData(stream, format, spec, opts),
-            ),
-          );
-          dataset = { name: d.dataset, version: d.version, digest: d.digest, uri: d.uri };
-        }
-        if (!parsed)
-          throw badRequest(
-            'no evaluation data: send it as the body, as a multipart part named data, or reference a dataset version',
-            '/body',
-          );
-        const result = await runEvaluation(
-          spec,
-          parsed.data,
-          parsed.profile,
-          opened && file && { loaded: opened.loaded, file },
-          req.explain,
-          req.parse.positiveLabel,
-        );
-        const storedSpec = {
-          ...spec,
-          ...(dataset ? { dataset: { name: dataset.name, version: dataset.version } } : {}),
-          ...(file ? { model: req.model, explain: req.explain } : {}),
-        };
-        const row: EvidenceTable = {
-          id: ids.next(),
-          model_version_id: target.id,
-          kind: 'evaluation',
-          content_hash: '',
-          artifact_digest: target.artifactDigest ?? (file ? modelDigest(file.bytes) : null),
-          data_digest: parsed.digest,
-          spec: canonicalize(storedSpec),
-          engine: ENGINE,
-          result: canonicalize(result),
-          metrics: canonicalize(result.metrics),
-          created_at: clock.now().toISOString(),
-          created_by: actorId(ctx),
-        };
-        row.content_hash = `sha256:${createHash('sha256')
-          .update(
-            canonicalize({
-              kind: row.kind,
-              artifactDigest: row.artifact_digest,
-              dataDigest: row.data_digest,
-              spec: storedSpec,
-              engine: row.engine,
-              result,
-            }),
-          )
-          .digest('hex')}`;
-        const evidence = toEvidence(row, model, version);
-        await transact(async (tx) => {
-          await lock?.(tx, model, version);
-          // The version may have changed hands while the data streamed in.
-          const again = await repo.locateVersion(tx, model, version);
-          if (!again) throw notFound('model version', `${model}/${version}`);
-          authorize(ctx, 'version:write', again.team);
-          await repo.insert(tx, row);
-          await audit.append(tx, ctx, {
-            action: 'evidence.create',
-            subject: { type: 'model-version', id: target.id },
-            after: { ...evidence, result: undefined },
-          });
-          await events.emit(tx, 'evidence.recorded', { ctx, versionId: target.id });
-        });
-        return evidence;
-      } finally {
-        await opened?.loaded.release();
       }
     },
 
