@@ -29,6 +29,7 @@ import { registerConsole } from './http/console.ts';
 import { registerDocs } from './http/docs.ts';
 import { installProblemHandlers } from './http/problem.ts';
 import { checkJsonBody } from './http/body-checks.ts';
+import { DEFAULT_BODY_TIMEOUT, installBodyTimeout } from './http/body-timeout.ts';
 import { createLocalQueue, createPgBossQueue } from './jobs/queue.ts';
 import { randomIds, type IdSource } from './lib/ids.ts';
 import { createWorkerPool } from './lib/worker-pool.ts';
@@ -45,6 +46,7 @@ export interface AppOptions {
         | 'evaluationLimit'
         | 'evaluations'
         | 'computeThreads'
+        | 'bodyTimeout'
         | 'artifacts'
         | 'mlflow'
         | 'consoleDir'
@@ -96,6 +98,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   );
   app.setValidatorCompiler(({ schema, httpPart }) => compileSchema(schema, (httpPart ?? 'body') as 'body'));
   installProblemHandlers(app);
+  installBodyTimeout(app, opts.config.bodyTimeout ?? DEFAULT_BODY_TIMEOUT);
 
   const { db, dialect } = opts.database;
   const clock = opts.clock ?? systemClock;

@@ -16,6 +16,7 @@ const titles: Record<ErrorCode, string> = {
   password_change_required: 'Password change required',
   not_found: 'Not found',
   method_not_allowed: 'Method not allowed',
+  request_timeout: 'Request timeout',
   conflict: 'Conflict',
   out_of_order: 'Step out of order',
   gate_not_passed: 'Gate not passed',
