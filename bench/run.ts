@@ -7,6 +7,7 @@ import { cliRows } from './lib/cli-rows.ts';
 import { evidenceBench } from './lib/evidence-bench.ts';
 import { driftBench } from './lib/drift-bench.ts';
 import { registryBench } from './lib/registry-bench.ts';
+import { healthzRows, healthzRuns } from './lib/healthz-rows.ts';
 import { startChild } from './lib/child.ts';
 import { load, type LoadResult } from './lib/load.ts';
 import { rawSingleRowTransactions } from './lib/sqlite-raw.ts';
@@ -90,6 +91,7 @@ const evidence = await evidenceBench(EVAL_ROWS);
 const drift = [driftBench(1_000_000, 3), driftBench(10_000_000, 1)];
 const REGISTRY_MODELS = Number(process.env.BENCH_REGISTRY_MODELS ?? 10_000);
 const registry = await registryBench(REGISTRY_MODELS, 10, 200, TOKEN);
+const healthz = await healthzRuns(TOKEN, Number(process.env.BENCH_HEALTHZ_SECONDS ?? 20));
 
 rows.push({
   name: 'GET /api/v1/models/{name}/versions/{v} (req/s, authenticated)',
@@ -195,6 +197,8 @@ for (const r of registry.mlflow) {
     goal: '-',
   });
 }
+
+rows.push(...healthzRows(healthz));
 
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 console.log(
