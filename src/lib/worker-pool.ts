@@ -49,6 +49,21 @@ const BOOT = `
 const { parentPort, workerData } = require('node:worker_threads');
 const ready = workerData.tsx ? import(workerData.tsx).then((m) => m.register()) : Promise.resolve();
 const modules = new Map();
+// Typed arrays a task returns (at the top of its result, or one level down) are moved back, not
+// copied: the task has finished with them. Only arrays covering a whole, unshared buffer move.
+const movable = (value) => {
+  const out = new Set();
+  const add = (v) => {
+    if (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer && v.byteOffset === 0 &&
+        v.byteLength === v.buffer.byteLength && !Buffer.isBuffer(v)) out.add(v.buffer);
+  };
+  if (value && typeof value === 'object')
+    for (const v of Object.values(value)) {
+      add(v);
+      if (v && typeof v === 'object' && !ArrayBuffer.isView(v)) for (const w of Object.values(v)) add(w);
+    }
+  return [...out];
+};
 const wire = (err) =>
   err && typeof err === 'object'
     ? { name: String(err.name), message: String(err.message), stack: err.stack, code: err.code,
@@ -60,7 +75,8 @@ parentPort.on('message', async ({ module, fn, args }) => {
     if (!modules.has(module)) modules.set(module, import(module));
     const f = (await modules.get(module))[fn];
     if (typeof f !== 'function') throw new Error(module + ' exports no function ' + fn);
-    parentPort.postMessage({ value: await f(...args) });
+    const value = await f(...args);
+    parentPort.postMessage({ value }, movable(value));
   } catch (err) {
     let error;
     try {

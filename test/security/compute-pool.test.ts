@@ -7,6 +7,7 @@ import type { EvaluateInput } from '../../src/tabular/evaluate-task.ts';
 import { readEvaluationData } from '../../src/tabular/parse.ts';
 import { Readable } from 'node:stream';
 import { linearOnnxModel } from '../helpers/onnx-model.ts';
+import { freezeNumericalTask } from '../../src/features/monitoring/window-stats.ts';
 
 // Evaluations, explanations and drift statistics run on worker threads so that one user's heavy
 // upload cannot stall the event loop (issue 23, item 3). These tests hold the pool to what the
@@ -64,6 +65,21 @@ describe('the compute worker pool', () => {
     const ids = await Promise.all([1, 2, 3, 4, 5].map(() => pool.run<number>(TASKS, 'hold', [30])));
     expect(new Set(ids).size).toBeLessThanOrEqual(2);
     expect(pool.threads()).toBeLessThanOrEqual(2);
+  });
+
+  it('freezes a monitoring reference on the pool exactly as in-thread, the sorted values moved back', async () => {
+    const raw = () => Float64Array.from({ length: 5000 }, (_, i) => (i % 97 === 0 ? NaN : Math.sin(i) * 100));
+    const here = freezeNumericalTask(raw());
+    const sent = raw();
+    const there = await pool.run<ReturnType<typeof freezeNumericalTask>>(
+      new URL('../../src/features/monitoring/window-stats.ts', import.meta.url),
+      'freezeNumericalTask',
+      [sent],
+      transferable(sent),
+    );
+    expect(sent.byteLength).toBe(0);
+    expect(there.sorted).toBeInstanceOf(Float64Array);
+    expect(there).toEqual(here);
   });
 
   it('refuses work once closed', async () => {

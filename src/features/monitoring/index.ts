@@ -79,6 +79,7 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
     reconfigured: (tx, versionId, windowMs) => repo.rebuildWindows(tx, versionId, windowMs),
     kick: scheduler.kick,
     events,
+    ...(deps.pool ? { pool: deps.pool } : {}),
   });
   const alerts = createAlertsService({
     ...base,

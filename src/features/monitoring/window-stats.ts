@@ -3,6 +3,7 @@
 // hands them here, so that sorting and testing large samples does not hold the event loop.
 import {
   CleanSample,
+  cleanNumerical,
   columnDrift,
   countsDrift,
   datasetDrift,
@@ -11,6 +12,7 @@ import {
 } from '../../domain/drift/drift.ts';
 import { evaluate, type EvaluationData } from '../../domain/metrics/evaluate.ts';
 import { binOf, mergeProfiles, type Profile } from '../../domain/monitoring/profile.ts';
+import { decileEdges } from '../../domain/drift/stattests.ts';
 import type { Monitor, ReferenceColumn } from './monitors.service.ts';
 
 /**
@@ -124,4 +126,10 @@ export function windowStatsTask(
   profiles: Profile[],
 ): { drift: WindowDrift; performance: WindowPerformance } {
   return { drift: windowDrift(monitor, reference, data, profiles), performance: windowPerformance(monitor, data) };
+}
+
+/** A numerical reference column as it is frozen: its finite values sorted, and the decile edges profiles use. */
+export function freezeNumericalTask(raw: Float64Array): { sorted: Float64Array; edges: number[] } {
+  const sorted = cleanNumerical(raw);
+  return { sorted, edges: decileEdges(sorted) };
 }
