@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../errors.ts';
 import { sendProblem } from './problem.ts';
@@ -24,7 +25,8 @@ export function installBodyTimeout(app: FastifyInstance, limits: BodyTimeout): v
   app.addHook('onRequest', (request, reply, done) => {
     const req = request.raw;
     const socket = req.socket;
-    if (req.complete || !hasBody(request) || !socket) return done();
+    // Only real sockets are watched (app.inject's stand-in has no byte counts).
+    if (req.complete || !hasBody(request) || !(socket instanceof Socket)) return done();
     let mark = socket.bytesRead;
     let since = Date.now();
     // Progress, and any pause or resume of reading by the server, starts a new window.
