@@ -95,6 +95,17 @@ describe.each(DB_KINDS)('stalled request bodies on %s', (kind) => {
       expect((await call(t.app, { method: 'GET', url: '/api/v1/models/never-created' })).status).toBe(404);
     });
 
+    it('closes the connection of an upload it refuses before the body arrived', async () => {
+      // Ann's one slot is held by an upload still arriving (steadily: it is not cut).
+      const holding = trickle(port, head(path, 'text/csv', rows.length, ann, true), rows.match(/[\s\S]{1,20}/g)!, 50);
+      await new Promise((r) => setTimeout(r, 200));
+      // Her second upload announces a megabyte: refused at once, and not read to its end.
+      const refused = await trickle(port, head(path, 'text/csv', 1_000_000, ann), ['y,yhat\n1,1\n'], 50);
+      expect(refused).toMatch(/^HTTP\/1\.1 429 /);
+      expect(refused.toLowerCase()).toContain('connection: close');
+      expect(await holding).toMatch(/^HTTP\/1\.1 201 /);
+    });
+
     it('lets a slow but steady upload through, however long it takes in all', async () => {
       // 20 bytes every 50 ms: 160 bytes a window, well above 64, for about five windows in all.
       const chunks = rows.match(/[\s\S]{1,20}/g)!;
