@@ -9,6 +9,7 @@ import { driftBench } from './lib/drift-bench.ts';
 import { robustnessBench } from './lib/robustness-bench.ts';
 import { championBench } from './lib/champion-bench.ts';
 import { registryBench } from './lib/registry-bench.ts';
+import { healthzRows, healthzRuns } from './lib/healthz-rows.ts';
 import { startChild } from './lib/child.ts';
 import { load, type LoadResult } from './lib/load.ts';
 import { rawSingleRowTransactions } from './lib/sqlite-raw.ts';
@@ -94,6 +95,7 @@ const robust = robustnessBench(Number(process.env.BENCH_ROBUSTNESS_ROWS ?? 100_0
 const champion = championBench(Number(process.env.BENCH_CHAMPION_ROWS ?? 1_000_000));
 const REGISTRY_MODELS = Number(process.env.BENCH_REGISTRY_MODELS ?? 10_000);
 const registry = await registryBench(REGISTRY_MODELS, 10, 200, TOKEN);
+const healthz = await healthzRuns(TOKEN, Number(process.env.BENCH_HEALTHZ_SECONDS ?? 20));
 
 rows.push({
   name: 'GET /api/v1/models/{name}/versions/{v} (req/s, authenticated)',
@@ -221,6 +223,8 @@ for (const r of registry.mlflow) {
     goal: '-',
   });
 }
+
+rows.push(...healthzRows(healthz));
 
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 console.log(

@@ -40,8 +40,12 @@ import { installProblemHandlers } from './http/problem.ts';
 import { installRequestMetrics } from './http/request-metrics.ts';
 import { parseAllowList } from './domain/internal-addresses.ts';
 import { checkJsonBody } from './http/body-checks.ts';
+import { DEFAULT_BODY_TIMEOUT, installBodyTimeout } from './http/body-timeout.ts';
 import { createLocalQueue, createPgBossQueue } from './jobs/queue.ts';
 import { randomIds, type IdSource } from './lib/ids.ts';
+import { createWorkerPool } from './lib/worker-pool.ts';
+import { poolCompute } from './tabular/compute.ts';
+import { defaultComputeThreads } from './config.ts';
 import { compileSchema } from './lib/json-schema.ts';
 import { VERSION } from './version.ts';
 
@@ -52,6 +56,8 @@ export interface AppOptions {
         Config,
         | 'evaluationLimit'
         | 'evaluations'
+        | 'computeThreads'
+        | 'bodyTimeout'
         | 'artifacts'
         | 'mlflow'
         | 'consoleDir'
@@ -113,6 +119,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   );
   app.setValidatorCompiler(({ schema, httpPart }) => compileSchema(schema, (httpPart ?? 'body') as 'body'));
   installProblemHandlers(app);
+  installBodyTimeout(app, opts.config.bodyTimeout ?? DEFAULT_BODY_TIMEOUT);
 
   const { db, dialect } = opts.database;
   const clock = opts.clock ?? systemClock;
@@ -122,6 +129,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const singleProcess = dialect === 'sqlite';
   const fetchPolicy = opts.config.artifacts ?? { roots: [], hosts: [] };
   const evaluationLimit = opts.config.evaluationLimit ?? 512 * 1024 * 1024;
+  // Evaluations, explanations and window statistics run on these threads, never on the event loop.
+  const pool = createWorkerPool({ size: opts.config.computeThreads ?? defaultComputeThreads() });
+  app.addHook('onClose', async () => pool.close());
 
   const auditFeature = createAuditFeature({ db, signer: opts.signer, clock });
   const { audit } = auditFeature.services;
@@ -174,6 +184,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     maxBytes: evaluationLimit,
     concurrency: opts.config.evaluations ?? { perServer: 4, perUser: 2 },
     lock: inventoryReaders.lockVersion,
+    compute: poolCompute(pool),
   });
   const lifecycle = createLifecycleFeature({
     ...base,
@@ -214,6 +225,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     createTasks: lifecycle.services.createTasks,
     reauthenticate: identity.services.reauthenticate,
     signDigest: opts.signer.signDigest,
+    pool,
     ...(opts.monitoring?.sweepMs ? { sweepMs: opts.monitoring.sweepMs } : {}),
     onError: (err, what) => app.log.error({ err }, `${what} failed`),
   });

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type, type Static } from 'typebox';
@@ -23,6 +24,22 @@ export const EnvSchema = Type.Object({
   STEWARD_EVALUATION_LIMIT: Type.Integer({ minimum: 1024, default: 536870912 }),
   STEWARD_EVALUATIONS_PER_SERVER: Type.Integer({ minimum: 1, maximum: 1024, default: 4 }),
   STEWARD_EVALUATIONS_PER_USER: Type.Integer({ minimum: 1, maximum: 1024, default: 2 }),
+  STEWARD_BODY_IDLE_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 3600,
+    default: 30,
+    description:
+      'a request body bringing fewer than STEWARD_BODY_MIN_BYTES bytes in this many seconds (while the server reads) is answered 408 and its connection closed',
+  }),
+  STEWARD_BODY_MIN_BYTES: Type.Integer({ minimum: 1, maximum: 1073741824, default: 1024 }),
+  STEWARD_COMPUTE_THREADS: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 64,
+      description:
+        'worker threads evaluations, explanations and drift statistics run on (default: one less than the CPUs, 1 to 4)',
+    }),
+  ),
   STEWARD_ARTIFACT_ROOTS: Type.Optional(
     Type.String({
       description:
@@ -124,6 +141,10 @@ export interface Config {
   evaluationLimit: number;
   /** Evaluations running at once (server-wide and per user); beyond them, 429 with Retry-After. */
   evaluations: { perServer: number; perUser: number };
+  /** A stalled request body (fewer than minBytes in idleMs while the server reads it) is answered 408. */
+  bodyTimeout: { idleMs: number; minBytes: number };
+  /** Worker threads for evaluations, explanations and window statistics (off the event loop). */
+  computeThreads: number;
   /** Where artefacts and registered datasets may be read from by the server (evaluations by reference). */
   artifacts: { roots: (string | { dir: string; team: string })[]; hosts: string[] };
   /** Internal hosts, addresses and CIDR blocks webhook deliveries may reach nonetheless. */
@@ -151,6 +172,9 @@ export class ConfigError extends Error {
     this.name = 'ConfigError';
   }
 }
+
+/** One thread less than the CPUs (the event loop keeps one), at least 1 and at most 4. */
+export const defaultComputeThreads = (): number => Math.min(4, Math.max(1, availableParallelism() - 1));
 
 /** web/dist beside src/ of this installation. */
 const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../web/dist', import.meta.url));
@@ -183,6 +207,9 @@ const VALID: Partial<Record<keyof typeof EnvSchema.properties, string>> = {
   STEWARD_MLFLOW_RUN_ARTIFACTS: 'a location holding {run_id}, e.g. s3://mlflow/0/{run_id}/artifacts',
   STEWARD_EVALUATIONS_PER_SERVER: 'a whole number from 1 to 1024, e.g. 4',
   STEWARD_EVALUATIONS_PER_USER: 'a whole number from 1 to 1024, e.g. 2',
+  STEWARD_BODY_IDLE_SECONDS: 'whole seconds from 1 to 3600, e.g. 30',
+  STEWARD_BODY_MIN_BYTES: 'a number of bytes from 1 to 1073741824, e.g. 1024',
+  STEWARD_COMPUTE_THREADS: 'a whole number from 1 to 64, e.g. 2',
 };
 
 /** `KEY message`, with what a valid value looks like; a bare pattern is replaced by it. */
@@ -244,6 +271,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: e.STEWARD_BODY_LIMIT,
     evaluationLimit: e.STEWARD_EVALUATION_LIMIT,
     evaluations: { perServer: e.STEWARD_EVALUATIONS_PER_SERVER, perUser: e.STEWARD_EVALUATIONS_PER_USER },
+    bodyTimeout: { idleMs: e.STEWARD_BODY_IDLE_SECONDS * 1000, minBytes: e.STEWARD_BODY_MIN_BYTES },
+    computeThreads: e.STEWARD_COMPUTE_THREADS ?? defaultComputeThreads(),
     artifacts: {
       roots: (e.STEWARD_ARTIFACT_ROOTS ?? '')
         .split(',')

@@ -14,6 +14,7 @@ export const errorStatus = {
   password_change_required: 403,
   not_found: 404,
   method_not_allowed: 405,
+  request_timeout: 408,
   conflict: 409,
   out_of_order: 409,
   gate_not_passed: 409,

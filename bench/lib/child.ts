@@ -12,12 +12,13 @@ const PIN = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).stat
 export async function startChild(
   script: string,
   env: Record<string, string> = {},
+  opts: { pin?: boolean } = {},
 ): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   const path = fileURLToPath(new URL(`../servers/${script}`, import.meta.url));
   const args = [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', path];
   // Servers on CPU 0, load generators on CPU 1 (see load.ts): without pinning, the scheduler
   // sometimes runs both on one CPU and a run loses a third of its throughput to that alone.
-  const [cmd, argv] = pinned(0, process.execPath, args);
+  const [cmd, argv] = opts.pin === false ? [process.execPath, args] : pinned(0, process.execPath, args);
   const child = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';

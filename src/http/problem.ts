@@ -16,6 +16,7 @@ const titles: Record<ErrorCode, string> = {
   password_change_required: 'Password change required',
   not_found: 'Not found',
   method_not_allowed: 'Method not allowed',
+  request_timeout: 'Request timeout',
   conflict: 'Conflict',
   out_of_order: 'Step out of order',
   gate_not_passed: 'Gate not passed',
@@ -136,6 +137,9 @@ export function asDomainError(error: unknown, limits: RouteLimits = {}): DomainE
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: DomainError): FastifyReply {
   const problem = toProblem(err, request.url);
   if (typeof err.extra?.retryAfter === 'number') reply.header('retry-after', String(err.extra.retryAfter));
+  // Refused before its body arrived (an upload past its admission, say): the connection closes, or
+  // the server would go on reading and discarding as many megabytes as the client cares to send.
+  if (request.raw.complete === false) reply.header('connection', 'close');
   return reply.status(problem.status).type('application/problem+json').send(problem);
 }
 

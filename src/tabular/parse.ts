@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
 import { CsvError, parse } from 'csv-parse';
 import { parquetReadObjects } from 'hyparquet';
@@ -72,6 +73,13 @@ export function parseRanges(text: string | undefined): Record<string, [number, n
 }
 
 const CHUNK = 65_536;
+
+/**
+ * Records parsed between two turns of the event loop. A parse runs on the event loop (it follows
+ * the bytes as they stream in), so a large upload is read in slices of this many records and other
+ * requests, /healthz among them, are answered between the slices.
+ */
+const SLICE_RECORDS = 2048;
 
 /**
  * A column of numbers gathered in fixed chunks and joined into one typed array at the end: 8 bytes
@@ -354,6 +362,7 @@ export async function readRecords(
   // Text formats are UTF-8: the first bytes decide, before any parser can quote them back.
   const text = format === 'parquet' ? undefined : new TextDecoder('utf-8', { fatal: true });
   let checked = 0;
+  let slice = 0;
   input.on('data', (chunk: Buffer) => {
     if (text && checked < TEXT_CHECK_BYTES && !overflow) {
       const head = chunk.subarray(0, TEXT_CHECK_BYTES - checked);
@@ -388,6 +397,10 @@ export async function readRecords(
         // Awaited only when the taker is asynchronous: a microtask per row shows at millions of rows.
         const pending = take(record as Record<string, unknown>);
         if (pending) await pending;
+        if (++slice === SLICE_RECORDS) {
+          slice = 0;
+          await nextTurn();
+        }
       }
     } else if (format === 'parquet') {
       await finished(input);
@@ -407,6 +420,10 @@ export async function readRecords(
         for (const k of Object.keys(record)) record[k] = plainCell(record[k]);
         const pending = take(record);
         if (pending) await pending;
+        if (++slice === SLICE_RECORDS) {
+          slice = 0;
+          await nextTurn();
+        }
       }
     } else {
       let line = 0;
@@ -433,6 +450,10 @@ export async function readRecords(
             });
         const pending = take(record as Record<string, unknown>);
         if (pending) await pending;
+        if (++slice === SLICE_RECORDS) {
+          slice = 0;
+          await nextTurn();
+        }
       }
     }
   } catch (err) {

@@ -35,6 +35,10 @@ export function useTestApp(
     bodyLimit?: number;
     evaluationLimit?: number;
     evaluations?: { perServer: number; perUser: number };
+    /** A stalled request body is answered 408 (STEWARD_BODY_IDLE_SECONDS, STEWARD_BODY_MIN_BYTES). */
+    bodyTimeout?: { idleMs: number; minBytes: number };
+    /** Worker threads of the compute pool (STEWARD_COMPUTE_THREADS). */
+    computeThreads?: number;
     webhooks?: AppOptions['webhooks'];
     artifacts?: { roots: (string | { dir: string; team: string })[]; hosts: string[] };
     /** Internal webhook targets allowed (STEWARD_WEBHOOK_ALLOW_HOSTS), e.g. a receiver on 127.0.0.1. */
@@ -65,6 +69,8 @@ export function useTestApp(
         session: TEST_SESSION,
         ...(options.evaluationLimit ? { evaluationLimit: options.evaluationLimit } : {}),
         ...(options.evaluations ? { evaluations: options.evaluations } : {}),
+        ...(options.bodyTimeout ? { bodyTimeout: options.bodyTimeout } : {}),
+        ...(options.computeThreads ? { computeThreads: options.computeThreads } : {}),
         ...(options.artifacts ? { artifacts: options.artifacts } : {}),
         ...(options.webhookAllowHosts ? { webhookAllowHosts: options.webhookAllowHosts } : {}),
         ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),

@@ -47,4 +47,27 @@ describe('configuration', () => {
     );
     expect(() => loadConfig({ STEWARD_METRICS_TOKEN: 'short' })).toThrow(ConfigError);
   });
+
+  it('reads the compute threads and the stalled-body limits (issue 23, item 3)', () => {
+    const d = loadConfig({});
+    expect(d.bodyTimeout).toEqual({ idleMs: 30_000, minBytes: 1024 });
+    expect(d.computeThreads).toBeGreaterThanOrEqual(1);
+    expect(d.computeThreads).toBeLessThanOrEqual(4);
+    const c = loadConfig({
+      STEWARD_COMPUTE_THREADS: '3',
+      STEWARD_BODY_IDLE_SECONDS: '5',
+      STEWARD_BODY_MIN_BYTES: '64',
+    });
+    expect(c.computeThreads).toBe(3);
+    expect(c.bodyTimeout).toEqual({ idleMs: 5000, minBytes: 64 });
+    let error: unknown;
+    try {
+      loadConfig({ STEWARD_COMPUTE_THREADS: '0', STEWARD_BODY_IDLE_SECONDS: 'soon' });
+    } catch (e) {
+      error = e;
+    }
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/STEWARD_COMPUTE_THREADS .*e\.g\. 2/);
+    expect(problems).toMatch(/STEWARD_BODY_IDLE_SECONDS .*e\.g\. 30/);
+  });
 });

@@ -88,6 +88,11 @@ export async function readInputs(
     datasets: Pick<DatasetRepo, 'resolveVersion'>;
     fetchPolicy: FetchPolicy;
     maxBytes: number;
+    /**
+     * Learns the model's feature columns without keeping it open here (the server opens it on a
+     * worker thread); without it the model is opened in this thread and returned as `opened`.
+     */
+    modelSpec?: (file: ModelFile, spec: EvaluationSpec) => Promise<EvaluationSpec>;
   },
   target: Target,
   req: InputRequest,
@@ -112,8 +117,11 @@ export async function readInputs(
   const open = async (f: ModelFile) => {
     checkArtifact(f.bytes, target.artifactDigest, f.source);
     checkPredictionSource(spec, true, explain);
-    opened = await openModel(f, spec);
-    spec = opened.spec;
+    if (deps.modelSpec && !('requireModel' in mode)) spec = await deps.modelSpec(f, spec);
+    else {
+      opened = await openModel(f, spec);
+      spec = opened.spec;
+    }
     checkPredictionSource(spec, true, explain);
     file = f;
   };

@@ -8,8 +8,9 @@ import { registrationChecks, type RegisteredVersion } from '../../domain/registr
 import type { ExplainOptions } from '../../domain/explain/explain.ts';
 import { robustnessProblems, type RobustnessOptions } from '../../domain/robustness/options.ts';
 import type { DatasetRepo } from '../datasets/datasets.repo.ts';
-import { modelDigest, runEvaluation } from '../../tabular/run.ts';
+import { modelDigest } from '../../tabular/run.ts';
 import { runRobustness } from '../../tabular/robustness.ts';
+import { inThreadCompute, type TabularCompute } from '../../tabular/compute.ts';
 import type { FetchPolicy } from '../../tabular/sources.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import { DomainError, notFound } from '../../errors.ts';
@@ -53,6 +54,8 @@ export interface EvidenceServiceDeps extends CommandDeps {
   lock?: (tx: Tx, model: string, version: number) => Promise<void>;
   /** Bounds the evaluations running at once (each holds memory and CPU until it is done). */
   admission?: Pick<Admission, 'enter'>;
+  /** Where the CPU-bound part of an evaluation runs (a worker pool in the server; default: this thread). */
+  compute?: TabularCompute;
 }
 
 export interface EvaluationRequest extends InputRequest {
@@ -92,6 +95,7 @@ export function createEvidenceService({
   events,
   lock,
   admission,
+  compute = inThreadCompute,
 }: EvidenceServiceDeps) {
   const inputDeps = { db, datasets, fetchPolicy, maxBytes };
 
@@ -157,6 +161,46 @@ export function createEvidenceService({
     return evidence;
   };
 
+  /** An evaluation that holds its admission slot (see `evaluate`). */
+  async function evaluateAdmitted(
+    ctx: RequestContext,
+    target: Target,
+    model: string,
+    version: number,
+    req: EvaluationRequest,
+  ): Promise<Evidence> {
+    // The model is opened off the event loop only to learn its feature columns; the data streams in here.
+    const { spec, parsed, file, dataset } = await readInputs(
+      { ...inputDeps, modelSpec: compute.modelSpec },
+      target,
+      req,
+      { explain: req.explain },
+    );
+    const artifactDigest = target.artifactDigest ?? (file ? modelDigest(file.bytes) : null);
+    // Metrics, predictions and explanations run on the worker pool; the parsed columns and the
+    // model bytes move there and are not read here again.
+    const result = await compute.evaluate({
+      spec,
+      data: parsed.data,
+      profile: parsed.profile,
+      model: file && { bytes: file.bytes, source: file.source, options: file.options },
+      explain: req.explain,
+      positiveLabel: req.parse.positiveLabel,
+    });
+    const storedSpec = {
+      ...spec,
+      ...(dataset ? { dataset: { name: dataset.name, version: dataset.version } } : {}),
+      ...(file ? { model: req.model, explain: req.explain } : {}),
+    };
+    return storeComputed(ctx, target, model, version, {
+      kind: 'evaluation',
+      artifactDigest,
+      dataDigest: parsed.digest,
+      spec: storedSpec,
+      result,
+    });
+  }
+
   return {
     /**
      * Evaluates data against a version and stores the result as immutable evidence bound to the
@@ -169,46 +213,9 @@ export function createEvidenceService({
       authorize(ctx, 'version:write', target.team);
       const release = admission?.enter(ctx.principal?.userId ?? 'system');
       try {
-        return await this.evaluateAdmitted(ctx, target, model, version, req);
+        return await evaluateAdmitted(ctx, target, model, version, req);
       } finally {
         release?.();
-      }
-    },
-
-    /** An evaluation that holds its admission slot (see `evaluate`). */
-    async evaluateAdmitted(
-      ctx: RequestContext,
-      target: Target,
-      model: string,
-      version: number,
-      req: EvaluationRequest,
-    ): Promise<Evidence> {
-      const { spec, parsed, file, opened, dataset } = await readInputs(inputDeps, target, req, {
-        explain: req.explain,
-      });
-      try {
-        const result = await runEvaluation(
-          spec,
-          parsed.data,
-          parsed.profile,
-          opened && file && { loaded: opened.loaded, file },
-          req.explain,
-          req.parse.positiveLabel,
-        );
-        const storedSpec = {
-          ...spec,
-          ...(dataset ? { dataset: { name: dataset.name, version: dataset.version } } : {}),
-          ...(file ? { model: req.model, explain: req.explain } : {}),
-        };
-        return await storeComputed(ctx, target, model, version, {
-          kind: 'evaluation',
-          artifactDigest: target.artifactDigest ?? (file ? modelDigest(file.bytes) : null),
-          dataDigest: parsed.digest,
-          spec: storedSpec,
-          result,
-        });
-      } finally {
-        await opened?.loaded.release();
       }
     },
 

@@ -8,6 +8,7 @@ import { evidenceRepo } from './evidence.repo.ts';
 import { evidenceRoutes } from './evidence.routes.ts';
 import { createEvidenceService } from './evidence.service.ts';
 import type { FetchPolicy } from '../../tabular/sources.ts';
+import type { TabularCompute } from '../../tabular/compute.ts';
 
 export interface EvidenceFeatureDeps extends FeatureDeps {
   datasets: Pick<DatasetRepo, 'resolveVersion'>;
@@ -18,6 +19,8 @@ export interface EvidenceFeatureDeps extends FeatureDeps {
   concurrency: { perServer: number; perUser: number };
   /** Takes the version's row lock (from the inventory). */
   lock: (tx: Tx, model: string, version: number) => Promise<void>;
+  /** Where evaluations compute (the server's worker pool); default: this thread. */
+  compute?: TabularCompute;
 }
 
 /** The evidence engine's records: evaluations, documents, registration checks, explanations. */

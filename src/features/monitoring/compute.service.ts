@@ -5,15 +5,8 @@
 
 import { systemContext } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
-import {
-  CleanSample,
-  columnDrift,
-  countsDrift,
-  datasetDrift,
-  type ColumnDecision,
-  type DriftOptions,
-} from '../../domain/drift/drift.ts';
-import { binOf, mergeProfiles, type Profile } from '../../domain/monitoring/profile.ts';
+import type { ColumnDecision } from '../../domain/drift/drift.ts';
+import type { Profile } from '../../domain/monitoring/profile.ts';
 import {
   effectiveRules,
   evaluateRules,
@@ -21,15 +14,16 @@ import {
   type AlertRule,
   type Family,
 } from '../../domain/monitoring/alerts.ts';
-import { evaluate, type EvaluationData } from '../../domain/metrics/evaluate.ts';
 import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import type { Transact } from '../../db/transact.ts';
 import type { Clock } from '../../clock.ts';
 import type { AlertsService, AlertSubject } from './alerts.service.ts';
 import type { MonitoringRepo } from './monitoring.repo.ts';
-import { cellValue, type Monitor, type MonitorsService, type ReferenceColumn } from './monitors.service.ts';
+import { cellValue, type Monitor, type MonitorsService } from './monitors.service.ts';
 import { NumberColumn } from '../../tabular/parse.ts';
 import type { Comparer, WindowComparison } from './comparison.service.ts';
+import { taskModule, transferable, type WorkerPool } from '../../lib/worker-pool.ts';
+import { windowStatsTask, type WindowColumns, type WindowDrift, type WindowPerformance } from './window-stats.ts';
 
 // Metrics where higher is better; for the rest (errors, losses) decay is the rise.
 const HIGHER_IS_BETTER = new Set([
@@ -68,6 +62,21 @@ export interface ComputeDeps {
   comparer: Pick<Comparer, 'window'>;
   /** Numerical values a window computation may hold; above it the window is sampled. */
   maxWindowValues?: number;
+  /** Threads the statistics run on (drift sorts and tests whole samples); default: this thread. */
+  pool?: Pick<WorkerPool, 'run'>;
+}
+
+const STATS = taskModule(import.meta.url, 'window-stats');
+
+/** The gathered window as movable typed arrays: the chunks of each column joined once. */
+function columnsOf(d: WindowData): WindowColumns {
+  return {
+    ...d,
+    numerical: new Map([...d.numerical].map(([name, col]) => [name, col.done()])),
+    yTrue: d.yTrue.done(),
+    yPred: d.yPred.done(),
+    score: d.score.done(),
+  };
 }
 
 /**
@@ -160,92 +169,6 @@ async function gather(
   }
 }
 
-/** Drift of one window from its records or, when only those arrived, its profiles; null with neither. */
-function windowDrift(
-  monitor: Monitor,
-  reference: Record<string, ReferenceColumn>,
-  data: WindowData,
-  profiles: Profile[],
-) {
-  const { config } = monitor;
-  const columns: Record<string, unknown> = {};
-  const decisions: Record<string, ColumnDecision> = {};
-  const optionsFor = (name: string): DriftOptions => {
-    const c = config.drift.columns?.[name];
-    const stattest = c?.stattest ?? config.drift.stattest;
-    const threshold = c?.threshold ?? (c?.stattest ? undefined : config.drift.threshold);
-    return { ...(stattest ? { stattest } : {}), ...(threshold !== undefined ? { threshold } : {}) };
-  };
-  if (data.rows === 0 && profiles.length === 0) return null;
-  const merged = data.rows === 0 ? mergeProfiles(profiles) : null;
-  const categories = (ref: Record<string, number>, cur: Map<string, number> | Record<string, number>) => {
-    const get = (k: string) => (cur instanceof Map ? cur.get(k) : cur[k]) ?? 0;
-    // Keys empty on both sides (a zero count sent in a profile) carry nothing and would make chi-square 0/0.
-    const keys = [...new Set([...Object.keys(ref), ...(cur instanceof Map ? cur.keys() : Object.keys(cur))])]
-      .filter((k) => (ref[k] ?? 0) + get(k) > 0)
-      .sort();
-    return [keys.map((k) => ref[k] ?? 0), keys.map(get)] as const;
-  };
-  for (const [name, type] of Object.entries(config.features)) {
-    const ref = reference[name];
-    if (!ref) continue;
-    let result: ReturnType<typeof columnDrift> | ReturnType<typeof countsDrift>;
-    if (!merged) {
-      // The frozen reference is stored cleaned and sorted: it is not cleaned and sorted again per window.
-      if (type === 'numerical')
-        result = columnDrift(
-          'numerical',
-          new CleanSample(ref.values!),
-          data.numerical.get(name)!.done(),
-          optionsFor(name),
-        );
-      else
-        result = countsDrift('categorical', ...categories(ref.counts!, data.categorical.get(name)!), optionsFor(name));
-    } else {
-      const f = merged.features[name];
-      if (!f) continue;
-      if (f.type === 'numerical' && ref.type === 'numerical') {
-        const refCounts = new Array<number>(f.histogram.edges.length + 1).fill(0);
-        for (const v of ref.values!) refCounts[binOf(f.histogram.edges, v)]!++;
-        result = countsDrift('numerical', refCounts, f.histogram.counts, optionsFor(name));
-      } else if (f.type === 'categorical' && ref.type === 'categorical')
-        result = countsDrift('categorical', ...categories(ref.counts!, f.categories), optionsFor(name));
-      else continue;
-    }
-    // Every column says its deciding test the same way, whichever statistics it was computed from.
-    columns[name] = { ...result.report, decision: result.decision };
-    decisions[name] = result.decision;
-  }
-  return {
-    from: merged ? 'profiles' : 'records',
-    columns,
-    decisions,
-    ...datasetDrift(decisions, config.drift.driftShare),
-  };
-}
-
-/** Performance of the labelled records of a window, with the evidence engine's metrics. */
-function windowPerformance(monitor: Monitor, d: WindowData) {
-  const { config } = monitor;
-  if (d.labelled === 0) return null;
-  if (d.problem) return { rows: d.labelled, error: d.problem };
-  const data: EvaluationData = { yTrue: d.yTrue.done(), yPred: d.yPred.done(), sensitive: d.sensitive };
-  if (config.task === 'multiclass-classification') data.classes = d.classes;
-  const score = d.score.done();
-  if (config.task === 'binary-classification' && d.scored) data.score = score;
-  const r = evaluate(
-    {
-      task: config.task,
-      label: 'label',
-      ...(data.score ? { score: 'score' } : {}),
-      sensitive: config.sensitive ?? [],
-      slices: { minRows: 30 },
-    },
-    data,
-  );
-  return { rows: d.labelled, metrics: r.metrics, performance: r.performance, fairness: r.fairness };
-}
-
 /** How long a worker holds a window before another may take it over. */
 const LEASE_MS = 15 * 60_000;
 
@@ -305,15 +228,29 @@ export function createComputeService(deps: ComputeDeps) {
         const profiles = (await repo.windowProfiles(db, versionId, w.window_start_ms, w.window_end_ms)).map(
           (p) => JSON.parse(p.profile) as Profile,
         );
-        let drift: ReturnType<typeof windowDrift> = null;
-        let performance: ReturnType<typeof windowPerformance> = null;
+        let drift: WindowDrift = null;
+        let performance: WindowPerformance = null;
         let comparison: WindowComparison | null = null;
         if (monitor) {
           comparison = await deps.comparer.window(versionId, monitor.config, w.window_start_ms, w.window_end_ms);
           const reference = await deps.monitors.referenceColumns(db, versionId, monitor.id);
-          drift = windowDrift(monitor, reference, data, profiles);
+          const columns = columnsOf(data);
+          // The reference is read fresh from the database for this window: its arrays can move too.
+          ({ drift, performance } = deps.pool
+            ? await deps.pool.run<ReturnType<typeof windowStatsTask>>(
+                STATS,
+                'windowStatsTask',
+                [monitor, reference, columns, profiles],
+                transferable(
+                  ...columns.numerical.values(),
+                  columns.yTrue,
+                  columns.yPred,
+                  columns.score,
+                  ...Object.values(reference).map((r) => r.values),
+                ),
+              )
+            : windowStatsTask(monitor, reference, columns, profiles));
           if (drift && every > 1) Object.assign(drift, { sampled: { every, of: total } });
-          performance = windowPerformance(monitor, data);
         }
         const evaluated = await deps.evaluated(db, versionId);
         const count = total + profiles.reduce((n, p) => n + p.count, 0);

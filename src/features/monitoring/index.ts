@@ -8,6 +8,7 @@ import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import type { App } from '../../http/app-types.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
+import type { WorkerPool } from '../../lib/worker-pool.ts';
 import type { DatasetRepo } from '../datasets/datasets.repo.ts';
 import type { EvidenceRepo } from '../evidence/evidence.repo.ts';
 import type { FetchPolicy } from '../../tabular/sources.ts';
@@ -60,6 +61,8 @@ export interface MonitoringFeatureDeps extends FeatureDeps {
   /** How often dirty windows are swept into jobs (a safety net for jobs lost in a restart). */
   sweepMs?: number;
   onError: (err: unknown, what: string) => void;
+  /** Threads window statistics run on (the server's worker pool); default: the job's own thread. */
+  pool?: Pick<WorkerPool, 'run'>;
 }
 
 /** Production monitoring: ingestion, drift and performance windows, alerts, incidents, oversight. */
@@ -79,6 +82,7 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
     reconfigured: (tx, versionId, windowMs) => repo.rebuildWindows(tx, versionId, windowMs),
     kick: scheduler.kick,
     events,
+    ...(deps.pool ? { pool: deps.pool } : {}),
   });
   const alerts = createAlertsService({
     ...base,
@@ -142,6 +146,7 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
     repo,
     monitors,
     alerts,
+    ...(deps.pool ? { pool: deps.pool } : {}),
     subject: async (exec, versionId) => {
       // By id: its names, then the owner the lifecycle resolves for every version.
       const names = await deps.names(exec, versionId);

@@ -8,8 +8,6 @@ import type { RequestContext } from '../../context.ts';
 import { actorId } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import type { EvidenceTable, MonitorReferenceTable } from '../../db/schema.ts';
-import { cleanNumerical } from '../../domain/drift/drift.ts';
-import { decileEdges } from '../../domain/drift/stattests.ts';
 import { canonicalize } from '../../domain/jcs.ts';
 import { PAIRED_METRICS } from '../../domain/monitoring/paired.ts';
 import { DomainError, notFound } from '../../errors.ts';
@@ -23,6 +21,8 @@ import type { VersionOwner } from '../lifecycle/lifecycle.repo.ts';
 import type { ChallengersRepo } from './challengers.repo.ts';
 import type { MonitoringRepo } from './monitoring.repo.ts';
 import type { MonitorConfig } from './monitoring.schema.ts';
+import { taskModule, transferable, type WorkerPool } from '../../lib/worker-pool.ts';
+import { freezeNumericalTask } from './window-stats.ts';
 
 export interface ReferenceColumn {
   type: 'numerical' | 'categorical';
@@ -64,7 +64,11 @@ export interface MonitorsDeps extends CommandDeps {
   kick: (versionId: string) => Promise<void>;
   /** Emits `evidence.recorded`: a monitor configuration or an alert is evidence of the version. */
   events: Emit;
+  /** Threads a numerical reference is sorted on (the server's worker pool); default: this thread. */
+  pool?: Pick<WorkerPool, 'run'>;
 }
+
+const STATS = taskModule(import.meta.url, 'window-stats');
 
 const ENGINE = 'steward-monitoring/1';
 const bad = (message: string, pointer: string) =>
@@ -235,19 +239,28 @@ export function createMonitorsService(deps: MonitorsDeps) {
       for (const [name, c] of Object.entries(ref.columns)) {
         if (c.type === 'numerical') {
           const raw = c.values.done();
-          const sorted = cleanNumerical(raw);
+          const nRaw = raw.length;
+          // Sorting a large reference is work for the pool (the raw values move there).
+          const { sorted, edges } = deps.pool
+            ? await deps.pool.run<ReturnType<typeof freezeNumericalTask>>(
+                STATS,
+                'freezeNumericalTask',
+                [raw],
+                transferable(raw),
+              )
+            : freezeNumericalTask(raw);
           columns[name] = {
             type: c.type,
             n: sorted.length,
-            missing: raw.length - sorted.length,
-            profileEdges: decileEdges(sorted),
+            missing: nRaw - sorted.length,
+            profileEdges: edges,
           };
           stored.push({
             model_version_id: owner.versionId,
             config_id: id,
             column_name: name,
             column_type: c.type,
-            n_raw: raw.length,
+            n_raw: nRaw,
             data: toBase64(sorted),
           });
         } else {
