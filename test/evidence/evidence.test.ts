@@ -98,17 +98,23 @@ describe.each(DB_KINDS)('evaluations as evidence on %s', (kind) => {
       expect(audit).toHaveLength(1);
     });
 
-    it('moves requirement statuses: a failing parity check stays missing, a passing one satisfies', async () => {
+    it('moves requirement statuses: a failing parity check fails, and a pass on other data does not hide it', async () => {
       const before = (await call(t.app, { method: 'GET', url: '/api/v1/models/scorer/versions/1/requirements' })).body
         .requirements;
-      expect(before.find((r: { measure: string }) => r.measure === 'bias-subgroup-parity').status).toBe('missing');
+      const failed = before.find((r: { measure: string }) => r.measure === 'bias-subgroup-parity');
+      expect(failed.status).toBe('failed');
+      expect(failed.failures[0]).toMatchObject({ comparator: '>=', threshold: 0.8 });
+      expect(failed.failures[0].observed).toBeLessThan(0.8);
       expect((await upload(dataset(true))).statusCode).toBe(201);
       const after = (await call(t.app, { method: 'GET', url: '/api/v1/models/scorer/versions/1/requirements' })).body
         .requirements;
-      expect(after.find((r: { measure: string }) => r.measure === 'bias-subgroup-parity')).toMatchObject({
-        status: 'satisfied',
-        by: [expect.any(String)],
-      });
+      // The latest result on each dataset decides: the failing one stands beside the new pass.
+      const parity = after.find((r: { measure: string }) => r.measure === 'bias-subgroup-parity');
+      expect(parity.status).toBe('failed');
+      expect(parity.considered.map((c: { holds: boolean; decides: boolean }) => [c.holds, c.decides])).toEqual([
+        [false, true],
+        [true, true],
+      ]);
       expect(after.find((r: { measure: string }) => r.measure === 'doc-model-card').status).toBe('missing');
       // No missing cells in the data: the automated anomaly check is met too.
       expect(after.find((r: { measure: string }) => r.measure === 'data-anomaly-checks').status).toBe('satisfied');
