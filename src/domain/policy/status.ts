@@ -1,7 +1,15 @@
 import type { PolicyPack } from './pack.schema.ts';
+import {
+  acceptanceCounts,
+  describeRule,
+  OWNER_TEAM_RULE,
+  type AcceptanceRule,
+  type DocumentReviewRecord,
+} from './review.ts';
 
 type Measure = PolicyPack['measures'][number];
 type Evidence = Measure['evidence'][number];
+type DocumentEvidence = Extract<Evidence, { kind: 'document' }>;
 
 /** A piece of recorded evidence, as the evidence and lifecycle features will store it. */
 export interface EvidenceRecord {
@@ -16,6 +24,14 @@ export interface EvidenceRecord {
   role?: string;
   /** The artefact the evidence was produced for (sha256:...), when it concerns a model version. */
   artifactDigest?: string | null;
+  /** Documents: who submitted it (an independent reviewer must be someone else). */
+  author?: string | null;
+  /** Documents: the review decision on this revision, if any. */
+  review?: DocumentReviewRecord;
+  /** Documents computed by Steward itself (explanations of an evaluation): they need no review. */
+  computed?: boolean;
+  /** Documents: a newer revision of the same kind was submitted; this one no longer counts. */
+  superseded?: boolean;
 }
 
 export type MeasureStatus =
@@ -34,10 +50,21 @@ const compare = (value: number, op: string, threshold: number): boolean =>
           ? value < threshold
           : value === threshold;
 
-function describe(e: Evidence): string {
+function describe(e: Evidence, rule: (e: DocumentEvidence) => AcceptanceRule, records: EvidenceRecord[]): string {
   switch (e.kind) {
-    case 'document':
-      return `a '${e.documentKind}' document`;
+    case 'document': {
+      const current = records.find(
+        (r) => r.kind === 'document' && r.documentKind === e.documentKind && !r.superseded && !r.computed,
+      );
+      const state = !current
+        ? ''
+        : !current.review
+          ? ` (revision ${current.id} awaits review)`
+          : current.review.decision === 'rejected'
+            ? ` (revision ${current.id} was rejected)`
+            : ` (revision ${current.id} was accepted by someone who may not accept it)`;
+      return `a '${e.documentKind}' document ${describeRule(rule(e))}${state}`;
+    }
     case 'check':
       return `check ${e.metric} ${e.comparator} ${e.threshold}`;
     case 'monitoring':
@@ -57,8 +84,14 @@ function describe(e: Evidence): string {
 export function measureStatus(
   measure: Measure,
   records: EvidenceRecord[],
-  opts: { artifactDigest?: string | null; creators?: string[] } = {},
+  opts: {
+    artifactDigest?: string | null;
+    creators?: string[];
+    /** Who must accept each document evidence item (default: the owner's team). */
+    acceptance?: (e: DocumentEvidence) => AcceptanceRule;
+  } = {},
 ): MeasureStatus {
+  const rule = opts.acceptance ?? (() => OWNER_TEAM_RULE);
   const current = (r: EvidenceRecord) =>
     !opts.artifactDigest || !r.artifactDigest || r.artifactDigest === opts.artifactDigest;
   const unmet: string[] = [];
@@ -69,7 +102,13 @@ export function measureStatus(
   for (const e of measure.evidence) {
     const matches = records.filter((r) => {
       if (r.kind !== e.kind) return false;
-      if (e.kind === 'document') return r.documentKind === e.documentKind;
+      // Only the current revision counts, and only once accepted by whom the measure names.
+      if (e.kind === 'document')
+        return (
+          r.documentKind === e.documentKind &&
+          !r.superseded &&
+          (r.computed === true || acceptanceCounts(rule(e), r.review, [r.author, ...(opts.creators ?? [])]))
+        );
       if (e.kind === 'monitoring') return r.monitor === e.monitor;
       if (e.kind === 'check')
         return r.metric === e.metric && typeof r.value === 'number' && compare(r.value, e.comparator, e.threshold);
@@ -92,7 +131,7 @@ export function measureStatus(
     else if (enough(matches)) {
       stale = true;
       take(matches);
-    } else unmet.push(describe(e));
+    } else unmet.push(describe(e, rule, records));
   }
   if (unmet.length > 0) return { status: 'missing', unmet };
   if (stale) return { status: 'stale', by, reason: 'satisfied only by evidence recorded for another artefact digest' };

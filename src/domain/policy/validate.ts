@@ -54,7 +54,7 @@ export function validatePack(doc: unknown): { pack: PolicyPack | null; problems:
       ...anyOfAt.map((path) => ({
         path: path || '/',
         message: /\/evidence\/\d+$/.test(path)
-          ? 'is not valid evidence: use {kind: signoff, roles, signers?, independent?}, {kind: document, documentKind}, {kind: check, metric, comparator, threshold} or {kind: monitoring, monitor}'
+          ? 'is not valid evidence: use {kind: signoff, roles, signers?, independent?}, {kind: document, documentKind, acceptedBy?, independent?}, {kind: check, metric, comparator, threshold} or {kind: monitoring, monitor}'
           : 'is not a valid condition: use {question, equals | in | includes | includesAny | isEmpty}, {tag}, {all: [...]}, {any: [...]} or {not: ...}',
       })),
       ...toFieldErrors(kept, '').map((e) => ({ path: e.pointer || '/', message: e.message })),

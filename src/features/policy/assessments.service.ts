@@ -11,6 +11,7 @@ import {
   type Answers,
   type RuleFiring,
 } from '../../domain/policy/evaluate.ts';
+import { acceptanceRule } from '../../domain/policy/review.ts';
 import { measureStatus, type EvidenceRecord, type MeasureStatus } from '../../domain/policy/status.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
@@ -325,7 +326,9 @@ export function createAssessmentService({
         tier: assessment.tier,
         reevaluateUnder: assessment.reevaluateUnder,
         requirements: measures.map((m) => {
-          const status: MeasureStatus = measureStatus(byId.get(m.measure)!, records);
+          const status: MeasureStatus = measureStatus(byId.get(m.measure)!, records, {
+            acceptance: (e) => acceptanceRule(pack, assessment.tier, e),
+          });
           return { ...m, evidence: byId.get(m.measure)!.evidence, ...status };
         }),
       };
