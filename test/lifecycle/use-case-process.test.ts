@@ -438,7 +438,8 @@ describe.each(DB_KINDS)('governed lifecycle: use cases and their versions on %s'
       ).body;
       expect(prod.allowed).toBe(false);
       expect(prod.reasons.join('\n')).toMatch(/signoff-dual-acceptance/);
-    });
+      // Every document of two gates is submitted and then accepted by an e-signature: slow on a busy PostgreSQL.
+    }, 90_000);
 
     it('needs two distinct independent validators for dual acceptance, and lets the challenger alias follow the gates', async () => {
       const q = '/api/v1/models/pd-two/versions/1';
