@@ -251,6 +251,12 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
             `task ${id} is assigned to ${t.role} in team '${t.team}', a role ${ctx.principal.username} does not hold there`,
           );
         if (t.status !== 'open') throw new DomainError('conflict', `task ${id} is already ${t.status}`);
+        // A review task closes when its document is accepted or rejected by an e-signature.
+        if (t.kind === 'review')
+          throw new DomainError(
+            'conflict',
+            `task ${id} asks for a review of a document: accept or reject the document, and the task closes`,
+          );
         const at = clock.now().toISOString();
         await repo.closeTasks(tx, [id], actorId(ctx), at, 'done');
         await audit.append(tx, ctx, {

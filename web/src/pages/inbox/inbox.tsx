@@ -60,14 +60,27 @@ export function InboxPage() {
                       </td>
                       <td>{t.overdue ? <Badge value="overdue" title={t.due} /> : t.due.slice(0, 10)}</td>
                       <td>
-                        <button
-                          type="button"
-                          className="secondary"
-                          disabled={complete.busy}
-                          onClick={() => void complete.act(t.id)}
-                        >
-                          Mark done
-                        </button>
+                        {t.kind === 'review' ? (
+                          // A review closes by accepting or rejecting the document, with an e-signature.
+                          <Link
+                            to={
+                              t.model
+                                ? `/models/${enc(t.model)}/versions/${t.version}?tab=Governance`
+                                : `/use-cases/${t.subject.id}`
+                            }
+                          >
+                            Review the document
+                          </Link>
+                        ) : (
+                          <button
+                            type="button"
+                            className="secondary"
+                            disabled={complete.busy}
+                            onClick={() => void complete.act(t.id)}
+                          >
+                            Mark done
+                          </button>
+                        )}
                       </td>
                     </tr>
                   ))}
