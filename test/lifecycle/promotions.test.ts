@@ -227,6 +227,8 @@ describe.each(DB_KINDS)('governed lifecycle: promotions, staleness and vetoes on
           changes: expect.arrayContaining([{ what: 'evidence', change: 'added', id: added.body.id }]),
         },
       });
+      // The revised DPIA supersedes the accepted one and needs its own acceptance.
+      await accept(added.body.id);
       // Signing again against the new state closes rita's re-review and counts once more.
       expect(
         (
