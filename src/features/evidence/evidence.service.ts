@@ -457,7 +457,13 @@ export function createEvidenceService({
           (JSON.parse(r.result) as { explanations?: { shapley?: unknown } }).explanations?.shapley !== undefined;
         if (explained)
           for (const documentKind of ['global-explanation', 'local-explanations'])
-            checks.push({ id: r.id, kind: 'document', documentKind, artifactDigest: r.artifact_digest, computed: true });
+            checks.push({
+              id: r.id,
+              kind: 'document',
+              documentKind,
+              artifactDigest: r.artifact_digest,
+              computed: true,
+            });
         return checks;
       });
     },
