@@ -205,6 +205,47 @@ describe.each(DB_KINDS)('reviewed documents on %s', (kind) => {
       expect((await requirement('verify-independent-reimplementation')).status).toBe('satisfied');
     });
 
+    it("reviews a use case's own documents the same way, routed to the step's accountable role", async () => {
+      const uc = (await call(t.app, { method: 'GET', url: '/api/v1/use-cases?limit=100' })).body.items.find(
+        (u: { name: string }) => u.name === 'credit',
+      ).id as string;
+      const u = `/api/v1/use-cases/${uc}`;
+      const post = async () =>
+        (
+          await call(t.app, {
+            method: 'POST',
+            url: `${u}/documents`,
+            token: as('owner'),
+            body: { kind: 'records-of-processing', title: 'Art. 30 record', content: '# Record' },
+          })
+        ).body.id as string;
+      const first = await post();
+      // Scoping's Accountable (business-stakeholder) gets the review task.
+      expect(await tasksOf('owner')).toContainEqual(
+        expect.objectContaining({ kind: 'review', details: expect.objectContaining({ document: first }) }),
+      );
+      const second = await post();
+      expect((await tasksOf('owner')).some((x) => x.details.document === first)).toBe(false);
+      const reviews = await reviewRows();
+      expectProblem(await review('owner', first, {}, u), 409, 'conflict');
+      expectProblem(await review('owner', '00000000-0000-4000-8000-000000000000', {}, u), 404, 'not_found');
+      expectProblem(
+        await review('owner', second, {}, '/api/v1/use-cases/00000000-0000-4000-8000-000000000000'),
+        404,
+        'not_found',
+      );
+      expect(await reviewRows()).toBe(reviews);
+      expect((await review('owner', second, { comment: 'complete' }, u)).status).toBe(201);
+      const docs = (await lifecycle(u)).documents as { id: string; state: string }[];
+      expect(docs.find((d) => d.id === second)!.state).toBe('accepted');
+      expect(docs.find((d) => d.id === first)!.state).toBe('superseded');
+      const reqs = (await call(t.app, { method: 'GET', url: `${u}/requirements` })).body.requirements as {
+        measure: string;
+        status: string;
+      }[];
+      expect(reqs.find((r) => r.measure === 'gdpr-records-of-processing')!.status).toBe('satisfied');
+    });
+
     it("lets the owner's team accept other documents, the author included where independence is not required", async () => {
       const card = (await doc('model-card')).body.id as string;
       expect((await documentOf(card)).acceptance).toEqual([{ acceptedBy: ['owner-team'], independent: false }]);
