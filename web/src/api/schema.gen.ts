@@ -8667,6 +8667,12 @@ export interface paths {
                                     reason: string;
                                     requestedAt: string;
                                     requestedBy: string | null;
+                                    /** @description the confirmation's e-signature (null for overrides confirmed before signatures were required) */
+                                    signature: {
+                                        manifest: unknown;
+                                        manifestDigest: string;
+                                        serverSignature: string;
+                                    } | null;
                                     tier: number;
                                 } & {
                                     [key: string]: unknown;
@@ -8726,6 +8732,12 @@ export interface paths {
                                     reason: string;
                                     requestedAt: string;
                                     requestedBy: string | null;
+                                    /** @description the confirmation's e-signature (null for overrides confirmed before signatures were required) */
+                                    signature: {
+                                        manifest: unknown;
+                                        manifestDigest: string;
+                                        serverSignature: string;
+                                    } | null;
                                     tier: number;
                                 } & {
                                     [key: string]: unknown;
@@ -8835,6 +8847,12 @@ export interface paths {
                                 reason: string;
                                 requestedAt: string;
                                 requestedBy: string | null;
+                                /** @description the confirmation's e-signature (null for overrides confirmed before signatures were required) */
+                                signature: {
+                                    manifest: unknown;
+                                    manifestDigest: string;
+                                    serverSignature: string;
+                                } | null;
                                 tier: number;
                             } & {
                                 [key: string]: unknown;
