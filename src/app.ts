@@ -169,7 +169,13 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     refused: refusals.record,
     onBackgroundError: logError('recording credential use failed'),
   });
-  const policy = createPolicyFeature({ ...base, useCases: inventoryReaders.useCases, useCaseEvidence });
+  const policy = createPolicyFeature({
+    ...base,
+    useCases: inventoryReaders.useCases,
+    useCaseEvidence,
+    signing: { reauthenticate: identity.services.reauthenticate, signDigest: opts.signer.signDigest },
+    refused: refusals.record,
+  });
   const modelHealth = createModelHealthReader(clock);
   const inventory = createInventoryFeature({
     ...base,

@@ -6,6 +6,7 @@ import { validatePack, type PackProblem } from '../domain/policy/validate.ts';
 import { DEFAULT_PACK_FILE, parsePackText } from '../features/policy/pack-file.ts';
 import { createClient, UsageError } from './client.ts';
 import { readFile } from 'node:fs/promises';
+import { passwordFrom } from './prompt.ts';
 
 async function readText(file: string): Promise<string> {
   try {
@@ -115,16 +116,32 @@ export function policyCommands(program: Command): void {
 
   policy
     .command('activate <id>')
-    .description('make a pack version the active one')
-    .action(async (id: string) => {
-      const res = await createClient().request<{ pack: { name: string; version: string }; reevaluate: string[] }>(
-        'POST',
-        `/api/v1/policies/${encodeURIComponent(id)}/activate`,
-        {},
-      );
+    .description(
+      'make a pack version the active one: an e-signature by someone other than its uploader; asks for your password again, or reads it with --password-stdin',
+    )
+    .option('--comment <text>', 'why, for the record')
+    .option('--password-stdin', 'read the password from standard input', false)
+    .action(async (id: string, o: { comment?: string; passwordStdin?: boolean }) => {
+      const password = await passwordFrom(o, 'password (to sign the activation): ');
+      const res = await createClient().request<{
+        pack: {
+          name: string;
+          version: string;
+          activation: { manifest: { simulation: Record<string, number> }; manifestDigest: string } | null;
+        };
+        reevaluate: string[];
+      }>('POST', `/api/v1/policies/${encodeURIComponent(id)}/activate`, {
+        password,
+        ...(o.comment ? { comment: o.comment } : {}),
+      });
+      const sim = res.pack.activation?.manifest.simulation;
       process.stdout.write(
         `active: ${res.pack.name} ${res.pack.version}; ${res.reevaluate.length} use case(s) marked for re-evaluation\n`,
       );
+      if (sim)
+        process.stdout.write(
+          `signed ${res.pack.activation!.manifestDigest}: ${sim.useCasesChangingTier} use case(s) change tier, +${sim.requirementsAdded} -${sim.requirementsRemoved} requirements\n`,
+        );
     });
 
   policy

@@ -94,7 +94,8 @@ export function versionCommands(program: Command): void {
       );
     });
 
-  subjectOptions(program.command('documents').description('documents recorded as evidence').command('add'))
+  const documents = program.command('documents').description('documents recorded as evidence, and their reviews');
+  subjectOptions(documents.command('add'))
     .description('record a document (Markdown from a file or standard input, or a reference by URI) as evidence')
     .requiredOption('--kind <kind>', 'the document kind a policy measure asks for, e.g. model-card')
     .requiredOption('--title <title>', 'its title')
@@ -120,6 +121,31 @@ export function versionCommands(program: Command): void {
         ...(o.digest ? { digest: o.digest } : {}),
       });
       print(o.json, doc, `recorded ${o.kind} document ${doc.id}`);
+    });
+
+  subjectOptions(
+    documents
+      .command('review <id>')
+      .description(
+        'accept or reject a document revision by an e-signature (only an accepted one counts); asks for your password again, or reads it with --password-stdin',
+      ),
+  )
+    .requiredOption('--decision <decision>', 'accepted | rejected')
+    .requiredOption('--role <role>', 'the role you review in, e.g. risk-audit')
+    .option('--comment <text>', 'what you checked (required to reject)')
+    .option('--password-stdin', 'read the password from standard input', false)
+    .option('--json', 'print the review as JSON', false)
+    .action(async (id: string, o) => {
+      const path = subjectPath(o);
+      if (!['accepted', 'rejected'].includes(o.decision))
+        throw new UsageError(`--decision must be accepted or rejected, not '${o.decision}'`);
+      const password = await passwordFrom(o, 'password (to sign the review): ');
+      const review = await createClient().request<{ id: string; decision: string; role: string }>(
+        'POST',
+        `${path}/documents/${encodeURIComponent(id)}/review`,
+        { decision: o.decision, role: o.role, ...(o.comment ? { comment: o.comment } : {}), password },
+      );
+      print(o.json, review, `${review.decision} as ${review.role}: ${review.id}`);
     });
 
   subjectOptions(

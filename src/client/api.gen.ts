@@ -4149,6 +4149,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/models/{name}/versions/{version}/documents/{documentId}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept or reject a document of the version (the reviewer's e-signature)
+         * @description An electronic signature with meaning `review` (21 CFR Part 11): re-enter the password or re-present a token with the sign scope. Only an accepted current revision counts toward a measure; 403 `separation_of_duties` when the measure needs a reviewer independent of the author; 409 for a superseded or already decided revision.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    documentId: string;
+                    name: string;
+                    version: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description required when rejecting */
+                        comment?: string;
+                        /**
+                         * @description accepted or rejected
+                         * @enum {unknown}
+                         */
+                        decision: "accepted" | "rejected";
+                        /** @description the signer's password, re-entered (21 CFR Part 11 §11.200) */
+                        password?: string;
+                        /**
+                         * @description the role the reviewer accepts or rejects in
+                         * @enum {unknown}
+                         */
+                        role: "business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin";
+                        /** @description automation: the caller's own token with the sign scope, re-presented */
+                        token?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            comment: string;
+                            decision: "accepted" | "rejected";
+                            id: string;
+                            manifestDigest: string;
+                            reviewedAt: string;
+                            reviewer: {
+                                id: string;
+                                /** @description printed name (Part 11 §11.50) */
+                                name: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            role: string;
+                            serverSignature: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/models/{name}/versions/{version}/evaluations": {
         parameters: {
             query?: never;
@@ -4700,6 +4800,44 @@ export interface paths {
                                 until: string | null;
                                 verifiedAt: string | null;
                                 verifiedBy: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            /** @description the version's documents with their review states, newest first */
+                            documents: ({
+                                /** @description who may accept it (any one rule suffices): roles, or owner-team */
+                                acceptance: ({
+                                    acceptedBy: string[];
+                                    independent: boolean;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                contentHash: string;
+                                createdAt: string;
+                                createdBy: string | null;
+                                id: string;
+                                kind: string;
+                                review: ({
+                                    comment: string;
+                                    decision: "accepted" | "rejected";
+                                    id: string;
+                                    manifestDigest: string;
+                                    reviewedAt: string;
+                                    reviewer: {
+                                        id: string;
+                                        /** @description printed name (Part 11 §11.50) */
+                                        name: string;
+                                    } & {
+                                        [key: string]: unknown;
+                                    };
+                                    role: string;
+                                    serverSignature: string;
+                                } & {
+                                    [key: string]: unknown;
+                                }) | null;
+                                /** @description only an accepted current revision counts toward a measure */
+                                state: "submitted" | "accepted" | "rejected" | "superseded";
+                                title: string;
                             } & {
                                 [key: string]: unknown;
                             })[];
@@ -6813,6 +6951,12 @@ export interface paths {
                             items: {
                                 activatedAt: string | null;
                                 activatedBy: string | null;
+                                /** @description the activation's e-signature: its manifest names the pack digest, the uploader and the simulation summary */
+                                activation: {
+                                    manifest: unknown;
+                                    manifestDigest: string;
+                                    serverSignature: string;
+                                } | null;
                                 /**
                                  * Format: date-time
                                  * @description UTC, ISO 8601
@@ -6880,6 +7024,12 @@ export interface paths {
                         "application/json": {
                             activatedAt: string | null;
                             activatedBy: string | null;
+                            /** @description the activation's e-signature: its manifest names the pack digest, the uploader and the simulation summary */
+                            activation: {
+                                manifest: unknown;
+                                manifestDigest: string;
+                                serverSignature: string;
+                            } | null;
                             /**
                              * Format: date-time
                              * @description UTC, ISO 8601
@@ -6952,6 +7102,12 @@ export interface paths {
                         "application/json": {
                             activatedAt: string | null;
                             activatedBy: string | null;
+                            /** @description the activation's e-signature: its manifest names the pack digest, the uploader and the simulation summary */
+                            activation: {
+                                manifest: unknown;
+                                manifestDigest: string;
+                                serverSignature: string;
+                            } | null;
                             /**
                              * Format: date-time
                              * @description UTC, ISO 8601
@@ -7007,6 +7163,16 @@ export interface paths {
                                     title: string;
                                 }[];
                                 description?: string;
+                                /** @description who accepts a document measure's documents when the measure does not say: the first entry whose tiers and kinds match (none: the owner's team) */
+                                documentReview?: {
+                                    /** @description roles whose acceptance (an e-signature) makes the document count; `owner-team`: any role in the owner's team */
+                                    acceptedBy: (("business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin") | "owner-team")[];
+                                    /** @description only these kinds (default: every kind) */
+                                    documentKinds?: string[];
+                                    /** @description default false */
+                                    independent?: boolean;
+                                    tiers: number[];
+                                }[];
                                 environments?: {
                                     /** @description moving these aliases on a governed model is a promotion to this environment */
                                     aliases?: string[];
@@ -7034,8 +7200,12 @@ export interface paths {
                                         /** @description distinct signers needed (default 1) */
                                         signers?: number;
                                     } | {
+                                        /** @description roles whose acceptance (an e-signature) makes the document count; `owner-team`: any role in the owner's team */
+                                        acceptedBy?: (("business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin") | "owner-team")[];
                                         /** @description lowercase id: letters, digits, `.`, `-` */
                                         documentKind: string;
+                                        /** @description the reviewer must not be the document's author nor have built the version (default: the pack's documentReview) */
+                                        independent?: boolean;
                                         /** @enum {string} */
                                         kind: "document";
                                     } | {
@@ -7194,7 +7364,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Activate a pack version; use cases whose outcome would change are marked for re-evaluation */
+        /**
+         * Activate a pack version; use cases whose outcome would change are marked for re-evaluation
+         * @description An electronic signature (21 CFR Part 11) by a policy administrator other than the uploader (403 `separation_of_duties` otherwise): re-enter the password, or re-present a token with the sign scope. The manifest records the pack digest and the simulation summary (use cases changing tier, requirements added and removed).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -7205,7 +7378,17 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                        /** @description the signer's password, re-entered (21 CFR Part 11 §11.200) */
+                        password?: string;
+                        /** @description automation: the caller's own token with the sign scope, re-presented */
+                        token?: string;
+                    };
+                };
+            };
             responses: {
                 /** @description RFC 9457 problem details */
                 "4XX": {
@@ -7235,6 +7418,12 @@ export interface paths {
                             pack: {
                                 activatedAt: string | null;
                                 activatedBy: string | null;
+                                /** @description the activation's e-signature: its manifest names the pack digest, the uploader and the simulation summary */
+                                activation: {
+                                    manifest: unknown;
+                                    manifestDigest: string;
+                                    serverSignature: string;
+                                } | null;
                                 /**
                                  * Format: date-time
                                  * @description UTC, ISO 8601
@@ -7306,6 +7495,12 @@ export interface paths {
                         "application/json": {
                             activatedAt: string | null;
                             activatedBy: string | null;
+                            /** @description the activation's e-signature: its manifest names the pack digest, the uploader and the simulation summary */
+                            activation: {
+                                manifest: unknown;
+                                manifestDigest: string;
+                                serverSignature: string;
+                            } | null;
                             /**
                              * Format: date-time
                              * @description UTC, ISO 8601
@@ -7361,6 +7556,16 @@ export interface paths {
                                     title: string;
                                 }[];
                                 description?: string;
+                                /** @description who accepts a document measure's documents when the measure does not say: the first entry whose tiers and kinds match (none: the owner's team) */
+                                documentReview?: {
+                                    /** @description roles whose acceptance (an e-signature) makes the document count; `owner-team`: any role in the owner's team */
+                                    acceptedBy: (("business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin") | "owner-team")[];
+                                    /** @description only these kinds (default: every kind) */
+                                    documentKinds?: string[];
+                                    /** @description default false */
+                                    independent?: boolean;
+                                    tiers: number[];
+                                }[];
                                 environments?: {
                                     /** @description moving these aliases on a governed model is a promotion to this environment */
                                     aliases?: string[];
@@ -7388,8 +7593,12 @@ export interface paths {
                                         /** @description distinct signers needed (default 1) */
                                         signers?: number;
                                     } | {
+                                        /** @description roles whose acceptance (an e-signature) makes the document count; `owner-team`: any role in the owner's team */
+                                        acceptedBy?: (("business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin") | "owner-team")[];
                                         /** @description lowercase id: letters, digits, `.`, `-` */
                                         documentKind: string;
+                                        /** @description the reviewer must not be the document's author nor have built the version (default: the pack's documentReview) */
+                                        independent?: boolean;
                                         /** @enum {string} */
                                         kind: "document";
                                     } | {
@@ -9067,6 +9276,12 @@ export interface paths {
                                     reason: string;
                                     requestedAt: string;
                                     requestedBy: string | null;
+                                    /** @description the confirmation's e-signature (null for overrides confirmed before signatures were required) */
+                                    signature: {
+                                        manifest: unknown;
+                                        manifestDigest: string;
+                                        serverSignature: string;
+                                    } | null;
                                     tier: number;
                                 } & {
                                     [key: string]: unknown;
@@ -9126,6 +9341,12 @@ export interface paths {
                                     reason: string;
                                     requestedAt: string;
                                     requestedBy: string | null;
+                                    /** @description the confirmation's e-signature (null for overrides confirmed before signatures were required) */
+                                    signature: {
+                                        manifest: unknown;
+                                        manifestDigest: string;
+                                        serverSignature: string;
+                                    } | null;
                                     tier: number;
                                 } & {
                                     [key: string]: unknown;
@@ -9235,6 +9456,12 @@ export interface paths {
                                 reason: string;
                                 requestedAt: string;
                                 requestedBy: string | null;
+                                /** @description the confirmation's e-signature (null for overrides confirmed before signatures were required) */
+                                signature: {
+                                    manifest: unknown;
+                                    manifestDigest: string;
+                                    serverSignature: string;
+                                } | null;
                                 tier: number;
                             } & {
                                 [key: string]: unknown;
@@ -9361,7 +9588,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Confirm or reject a pending tier override (risk-audit, not the requester) */
+        /**
+         * Confirm or reject a pending tier override (risk-audit, not the requester)
+         * @description An electronic signature (21 CFR Part 11): re-enter the password, or re-present a token with the sign scope. The manifest names the assessment, the assessed, in-force and requested tiers, the reason and the requester.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -9375,8 +9605,13 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        comment?: string;
                         /** @enum {unknown} */
                         decision: "confirmed" | "rejected";
+                        /** @description the signer's password, re-entered (21 CFR Part 11 §11.200) */
+                        password?: string;
+                        /** @description automation: the caller's own token with the sign scope, re-presented */
+                        token?: string;
                     };
                 };
             };
@@ -9479,6 +9714,106 @@ export interface paths {
                     };
                     content: {
                         "application/json": unknown;
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/use-cases/{id}/documents/{documentId}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept or reject a document of the use case's own steps (the reviewer's e-signature)
+         * @description An electronic signature with meaning `review` (21 CFR Part 11): re-enter the password or re-present a token with the sign scope. Only an accepted current revision counts toward a measure; 403 `separation_of_duties` when the measure needs a reviewer independent of the author; 409 for a superseded or already decided revision.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    documentId: string;
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description required when rejecting */
+                        comment?: string;
+                        /**
+                         * @description accepted or rejected
+                         * @enum {unknown}
+                         */
+                        decision: "accepted" | "rejected";
+                        /** @description the signer's password, re-entered (21 CFR Part 11 §11.200) */
+                        password?: string;
+                        /**
+                         * @description the role the reviewer accepts or rejects in
+                         * @enum {unknown}
+                         */
+                        role: "business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin";
+                        /** @description automation: the caller's own token with the sign scope, re-presented */
+                        token?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            comment: string;
+                            decision: "accepted" | "rejected";
+                            id: string;
+                            manifestDigest: string;
+                            reviewedAt: string;
+                            reviewer: {
+                                id: string;
+                                /** @description printed name (Part 11 §11.50) */
+                                name: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            role: string;
+                            serverSignature: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
                     };
                 };
             };
@@ -9794,12 +10129,39 @@ export interface paths {
                     content: {
                         "application/json": {
                             documents: ({
+                                /** @description who may accept it (any one rule suffices): roles, or owner-team */
+                                acceptance: ({
+                                    acceptedBy: string[];
+                                    independent: boolean;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
                                 contentHash: string;
                                 createdAt: string;
                                 createdBy: string | null;
                                 digest: string | null;
                                 id: string;
                                 kind: string;
+                                review: ({
+                                    comment: string;
+                                    decision: "accepted" | "rejected";
+                                    id: string;
+                                    manifestDigest: string;
+                                    reviewedAt: string;
+                                    reviewer: {
+                                        id: string;
+                                        /** @description printed name (Part 11 §11.50) */
+                                        name: string;
+                                    } & {
+                                        [key: string]: unknown;
+                                    };
+                                    role: string;
+                                    serverSignature: string;
+                                } & {
+                                    [key: string]: unknown;
+                                }) | null;
+                                /** @description only an accepted current revision counts toward a measure */
+                                state: "submitted" | "accepted" | "rejected" | "superseded";
                                 title: string;
                                 uri: string | null;
                             } & {

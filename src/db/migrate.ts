@@ -10,6 +10,7 @@ import * as m0007 from './migrations/0007_webhooks.ts';
 import * as m0008 from './migrations/0008_monitoring.ts';
 import * as m0009 from './migrations/0009_model_deletion.ts';
 import * as m0010 from './migrations/0010_role_grant_requests.ts';
+import * as m0011 from './migrations/0011_document_reviews.ts';
 import * as m0012 from './migrations/0012_champion_challenger.ts';
 import * as m0013 from './migrations/0013_data_residency.ts';
 import * as m0015 from './migrations/0015_lineage.ts';
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0008_monitoring': m0008,
   '0009_model_deletion': m0009,
   '0010_role_grant_requests': m0010,
+  '0011_document_reviews': m0011,
   '0012_champion_challenger': m0012,
   '0013_data_residency': m0013,
   '0015_lineage': m0015,

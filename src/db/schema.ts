@@ -298,6 +298,8 @@ export interface PolicyPackTable {
   created_by: string | null;
   activated_at: string | null;
   activated_by: string | null;
+  /** JSON of the activation's signed record (manifest, digest, server signature); null before 0011 and for the shipped default. */
+  activation_signature?: string | null;
 }
 
 export interface AssessmentTable {
@@ -317,6 +319,8 @@ export interface AssessmentTable {
   override_requested_by: string | null;
   override_requested_at: string | null;
   override_confirmed_by: string | null;
+  /** JSON of the signed record of the override's confirmation (null before 0011). */
+  override_signature?: string | null;
   override_confirmed_at: string | null;
   pending_tier: number | null;
   pending_reason: string | null;
@@ -369,6 +373,7 @@ export interface LifecycleTables {
   lifecycle_states: LifecycleStateTable;
   use_case_states: UseCaseStateTable;
   use_case_documents: UseCaseDocumentTable;
+  document_reviews: DocumentReviewTable;
   signatures: SignatureTable;
   promotions: PromotionTable;
   deployments: DeploymentTable;
@@ -402,6 +407,22 @@ export interface UseCaseDocumentTable {
   content_hash: string;
   created_at: string;
   created_by: string | null;
+}
+
+/** A review decision on one document revision (a version's document evidence or a use-case document). */
+export interface DocumentReviewTable {
+  id: string;
+  document_id: string;
+  subject_type: 'model-version' | 'use-case';
+  subject_id: string;
+  decision: 'accepted' | 'rejected';
+  role: string;
+  comment: string;
+  reviewer_id: string;
+  reviewer_name: string;
+  /** JSON of the signed record: the manifest, its digest and the server's signature of it. */
+  signature: string;
+  created_at: string;
 }
 
 export interface SignatureTable {

@@ -133,6 +133,38 @@ function createDriver(c: DemoClient, measures: Map<string, PackMeasure>, now: nu
     }
   }
 
+  /**
+   * A document counts once accepted: by an independent validator where its measure says so,
+   * otherwise by someone of the owner's team other than its author (four eyes, though not required).
+   */
+  async function accept(base: string, id: string, title: string, opts: { author: string; creator: string }) {
+    const doc = (
+      (await c.must('GET', `${base}/lifecycle`, opts.author)).documents as {
+        id: string;
+        acceptance: { acceptedBy: string[]; independent: boolean }[];
+      }[]
+    ).find((d) => d.id === id)!;
+    const rule = doc.acceptance[0] ?? { acceptedBy: ['owner-team'], independent: false };
+    const candidates = PEOPLE.filter(
+      ([u, , roles]) => u !== opts.author && u !== opts.creator && roles.some(([, r]) => r !== 'viewer'),
+    )
+      .map(([u, , roles]) => ({
+        user: u,
+        role: rule.acceptedBy.includes('owner-team')
+          ? roles[0]![1]
+          : roles.map(([, r]) => r).find((r) => rule.acceptedBy.includes(r)),
+      }))
+      .filter((x): x is { user: string; role: string } => x.role !== undefined);
+    const reviewer = candidates[0];
+    if (!reviewer) throw new Error(`demo: nobody may accept '${title}'`);
+    await c.must('POST', `${base}/documents/${id}/review`, reviewer.user, {
+      decision: 'accepted',
+      role: reviewer.role,
+      comment: `Reviewed: ${title}`,
+      password: DEMO_PASSWORD,
+    });
+  }
+
   /** Meets a gate's blockers the way its people would: documents and data first, sign-offs last. */
   async function satisfy(
     base: string,
@@ -153,11 +185,12 @@ function createDriver(c: DemoClient, measures: Map<string, PackMeasure>, now: nu
       if (!m) continue;
       for (const e of m.evidence) {
         if (e.kind === 'document' && b.detail.some((d) => d.includes(`'${e.documentKind}'`))) {
-          await c.must('POST', `${base}/documents`, opts.author, {
+          const posted = await c.must('POST', `${base}/documents`, opts.author, {
             kind: e.documentKind,
             title: m.title,
             content: `# ${m.title}\n\n${m.description ?? ''}\n\nRecorded for the demo by ${opts.author}.`,
           });
+          await accept(base, posted.id as string, m.title, opts);
         } else if (e.kind === 'check') await (e.metric.startsWith('robustness.') ? opts.robustness() : opts.evaluate());
         else if (e.kind === 'monitoring') await opts.monitor();
         else if (e.kind === 'ethical-alignment' && b.detail.some((d) => d.includes('ethical position')))
@@ -442,7 +475,15 @@ export async function seedDemo(
     });
     c.tokens.set(
       username,
-      (await c.must('POST', '/api/v1/tokens', 'admin', { name: 'demo seeding', username, expiresInDays: 1 })).token,
+      (
+        await c.must('POST', '/api/v1/tokens', 'admin', {
+          name: 'demo seeding',
+          username,
+          expiresInDays: 1,
+          // Risk administers the policy packs.
+          scopes: roles.some(([, r]) => r === 'risk-audit') ? ['read', 'write', 'admin'] : ['read', 'write'],
+        })
+      ).token,
     );
   }
   await c.must('PUT', '/api/v1/ethical-position', 'admin', {
@@ -454,6 +495,20 @@ export async function seedDemo(
     transparency: 'People are told when a model contributed to a decision about them, and which factors mattered most.',
     accountability:
       'Every model has a named business owner; risk validates independently; production stops a model that harms.',
+  });
+  // Governance changes are governed too: Rita uploads the organisation's adopted pack, and Ravi,
+  // having read its simulation, activates it by an e-signature (the uploader may not).
+  const shipped = (await c.must('GET', '/api/v1/policies/active', 'admin')).pack as Record<string, unknown>;
+  const adopted = await c.must('POST', '/api/v1/policies', 'rita', {
+    pack: {
+      ...shipped,
+      version: '1.0.1',
+      description: 'The shipped default pack, adopted by the risk committee for this organisation.',
+    },
+  });
+  await c.must('POST', `/api/v1/policies/${adopted.id}/activate`, 'ravi', {
+    comment: 'Adopted by the risk committee; the simulation changes no use case.',
+    password: DEMO_PASSWORD,
   });
   const pack = (await c.must('GET', '/api/v1/policies/active', 'admin')).pack as { measures: PackMeasure[] };
   const driver = createDriver(c, new Map(pack.measures.map((m) => [m.id, m])), Date.now());

@@ -29,6 +29,34 @@ describe('the governed path through the CLI only (real processes)', { timeout: 1
   const as = (user: string) => ({ XDG_CONFIG_HOME: join(work, user) });
   let useCase: string;
 
+  /** Dana records a document; Olga, of the owner's team, accepts it by an e-signature (only then it counts). */
+  const addAccepted = async (kind: string) => {
+    const added = json(
+      await runCli(['documents', 'add', ...V, '--kind', kind, '--title', kind, '--file', '-', '--json'], as('dana'), {
+        input: `# ${kind}\n`,
+      }),
+    );
+    const review = json(
+      await runCli(
+        [
+          'documents',
+          'review',
+          added.id,
+          ...V,
+          '--decision',
+          'accepted',
+          '--role',
+          'business-stakeholder',
+          '--password-stdin',
+          '--json',
+        ],
+        as('olga'),
+        { input: password('olga') },
+      ),
+    );
+    expect(review).toMatchObject({ decision: 'accepted', role: 'business-stakeholder' });
+  };
+
   beforeAll(async () => {
     admin = await listenForCli(t.app);
     url = admin.STEWARD_URL!;
@@ -153,13 +181,8 @@ describe('the governed path through the CLI only (real processes)', { timeout: 1
     }[];
     const development = gates.find((g) => g.step === 'development')!;
     for (const d of development.blockers.flatMap((b) => b.detail)) {
-      const kind = /^a '([a-z0-9.-]+)' document$/.exec(d)?.[1];
-      if (kind)
-        ok(
-          await runCli(['documents', 'add', ...V, '--kind', kind, '--title', kind, '--file', '-'], as('dana'), {
-            input: `# ${kind}\n`,
-          }),
-        );
+      const kind = /^a '([a-z0-9.-]+)' document/.exec(d)?.[1];
+      if (kind) await addAccepted(kind);
     }
     const data = join(work, 'eval.csv');
     writeFileSync(
@@ -199,13 +222,8 @@ describe('the governed path through the CLI only (real processes)', { timeout: 1
     ok(await runCli(['transition', ...V, '--to', 'deployment'], as('dana')));
     const deployment = after.find((g: { step: string }) => g.step === 'deployment');
     for (const d of deployment.blockers.flatMap((b: { detail: string[] }) => b.detail)) {
-      const kind = /^a '([a-z0-9.-]+)' document$/.exec(d)?.[1];
-      if (kind)
-        ok(
-          await runCli(['documents', 'add', ...V, '--kind', kind, '--title', kind, '--file', '-'], as('dana'), {
-            input: `# ${kind}\n`,
-          }),
-        );
+      const kind = /^a '([a-z0-9.-]+)' document/.exec(d)?.[1];
+      if (kind) await addAccepted(kind);
     }
   });
 

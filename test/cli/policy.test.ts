@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { DEFAULT_PACK_FILE } from '../../src/features/policy/pack-file.ts';
-import { call, useCaseBody, useTestApp } from '../helpers/app.ts';
+import { call, seedUser, useCaseBody, useTestApp } from '../helpers/app.ts';
 import { listenForCli, runCli } from '../helpers/cli.ts';
 import { adHocAnalysis } from '../helpers/policy.ts';
 
@@ -60,8 +60,19 @@ describe('steward policy (real process)', () => {
     const up = await runCli(['policy', 'upload', stricter], env);
     expect(up.code).toBe(0);
     const id = /as ([0-9a-f-]{36})/.exec(up.stdout)![1]!;
-    const act = await runCli(['policy', 'activate', id], env);
+    // Four eyes: the uploader (the admin) may not activate; a risk-audit user signs the activation.
+    const self = await runCli(['policy', 'activate', id, '--password-stdin'], env, { input: 'whatever' });
+    expect(self.code).toBe(1);
+    expect(self.stderr).toMatch(/separation_of_duties|uploaded default 1\.1\.0/);
+    const risk = await seedUser(t.app, 'cli-risk', [{ scope: '*', role: 'risk-audit' }], ['read', 'write', 'admin']);
+    const act = await runCli(
+      ['policy', 'activate', id, '--password-stdin', '--comment', 'reviewed the simulation'],
+      { ...env, STEWARD_TOKEN: risk },
+      { input: 'cli-risk-correct-horse-battery' },
+    );
+    expect(act.stderr).toBe('');
     expect(act.stdout).toMatch(/active: default 1\.1\.0; 1 use case\(s\) marked for re-evaluation/);
+    expect(act.stdout).toMatch(/signed sha256:[0-9a-f]{64}: 1 use case\(s\) change tier, \+\d+ -0 requirements/);
     const again = await runCli(['policy', 'upload', stricter], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/conflict/);

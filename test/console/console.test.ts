@@ -216,6 +216,31 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
       await screenshot(b.page, `${kind}-06-signed`);
     });
 
+    it('shows a document awaiting review, and accepts it by an e-signature', async () => {
+      const documents = b.page.getByRole('region', { name: 'Documents and their reviews' });
+      const row = documents.getByRole('row', { name: /model-card/ });
+      await row.waitFor();
+      expect(await row.textContent()).toContain('submitted');
+      expect(await row.textContent()).toContain("the owner's team");
+      await row.getByRole('button', { name: 'Review…' }).click();
+      const dialog = b.page.getByRole('dialog', { name: /^Review Model card/ });
+      await dialog.waitFor();
+      // What is signed: the revision and its content hash.
+      expect(await dialog.textContent()).toMatch(/Content hash\s*sha256:[0-9a-f]{64}/);
+      await dialog.getByLabel('Decision').selectOption('accepted');
+      await dialog.getByLabel('Role').selectOption('risk-audit');
+      await dialog.getByLabel('Comment').fill('purpose, data and limits are described');
+      await dialog.getByLabel('Password').fill(PASSWORD('rita'));
+      await a11y('document review dialog');
+      await dialog.getByRole('button', { name: 'Sign', exact: true }).click();
+      await dialog.waitFor({ state: 'hidden' });
+      await expect.poll(() => documents.getByRole('row', { name: /model-card/ }).textContent()).toContain('accepted');
+      expect(await documents.getByRole('row', { name: /model-card/ }).textContent()).toContain(
+        'accepted by User rita as risk-audit',
+      );
+      await screenshot(b.page, `${kind}-06b-document-accepted`);
+    });
+
     it('verifies the audit trail and lists the events', async () => {
       await b.page.getByRole('link', { name: 'Audit' }).click();
       await b.page.getByRole('button', { name: 'Verify the trail' }).click();
@@ -247,8 +272,25 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
       await b.page.getByRole('button', { name: 'Validate and simulate' }).click();
       await b.page.getByRole('heading', { name: /^Simulation:/ }).waitFor();
       await screenshot(b.page, `${kind}-07b-policy-simulated`);
-      await b.page.getByRole('button', { name: 'Upload and activate' }).click();
+      await b.page.getByRole('button', { name: 'Upload as draft' }).click();
+      await b.page.getByRole('status').filter({ hasText: 'Uploaded default 1.0.1 as a draft' }).waitFor();
+      // Four eyes: another policy administrator activates it, by an e-signature.
+      await seedUser(t.app, 'ravi', [{ scope: '*', role: 'risk-audit' }]);
+      await b.page.getByRole('button', { name: 'Sign out' }).click();
+      await signIn('ravi');
+      await b.page.getByRole('link', { name: 'Policy' }).click();
+      await b.page.getByRole('tab', { name: 'Versions' }).click();
+      await b.page
+        .getByRole('row', { name: /default 1\.0\.1/ })
+        .getByRole('button', { name: 'Activate…' })
+        .click();
+      const dialog = b.page.getByRole('dialog', { name: 'Activate policy pack' });
+      await expect.poll(() => dialog.textContent()).toMatch(/use case\(s\) change/);
+      await dialog.getByLabel('Password').fill(PASSWORD('ravi'));
+      await dialog.getByRole('button', { name: 'Sign', exact: true }).click();
+      await dialog.waitFor({ state: 'hidden' });
       await expect.poll(() => b.page.locator('.meta').first().textContent()).toContain('default 1.0.1');
+      expect(await b.page.locator('.meta').first().textContent()).toContain('signed');
       await a11y('policy');
     });
 

@@ -134,6 +134,28 @@ describe.each(DB_KINDS)('the demo organisation, on %s', (kind) => {
       expect(reqs.find((r) => r.measure === 'monitor-champion-challenger')?.status).toBe('satisfied');
     });
 
+    it('activated its pack by a second person, and released only on documents the right reviewers accepted', async () => {
+      const active = (await call(t.app, { method: 'GET', url: '/api/v1/policies/active' })).body;
+      expect(active).toMatchObject({ version: '1.0.1', activation: { manifest: { signer: { username: 'ravi' } } } });
+      expect(active.createdBy).not.toBe(active.activatedBy);
+      const docs = (await call(t.app, { method: 'GET', url: '/api/v1/models/credit-scorecard/versions/1/lifecycle' }))
+        .body.documents as {
+        kind: string;
+        state: string;
+        createdBy: string;
+        review: { role: string; reviewer: { id: string } } | null;
+        acceptance: { acceptedBy: string[] }[];
+      }[];
+      expect(docs.length).toBeGreaterThan(0);
+      for (const d of docs) {
+        expect(d.state, d.kind).toBe('accepted');
+        expect(d.review!.reviewer.id).not.toBe(d.createdBy);
+      }
+      // Validation and red-team documents of a tier-4 model were accepted by an independent validator.
+      const red = docs.find((d) => d.kind === 'red-team-report')!;
+      expect(red.review!.role).toBe('risk-audit');
+    });
+
     it('shows the fraud team a missed KPI, and keeps an intact audit trail', async () => {
       const alerts = (await call(t.app, { method: 'GET', url: '/api/v1/alerts?state=all' })).body.items as {
         rule: string;

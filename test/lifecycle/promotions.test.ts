@@ -6,7 +6,7 @@ import { creditScoring } from '../helpers/policy.ts';
 
 describe.each(DB_KINDS)('governed lifecycle: promotions, staleness and vetoes on %s', (kind) => {
   describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
-    const { t, tok, v1, as, sign, lifecycle, doc, reachIdeation } = useGovernedLifecycle(kind);
+    const { t, tok, v1, as, sign, lifecycle, doc, accept, reachIdeation } = useGovernedLifecycle(kind);
     beforeAll(reachIdeation);
 
     it('blocks a promotion with every unmet measure and missing signature, and answers the deployment check', async () => {
@@ -83,6 +83,8 @@ describe.each(DB_KINDS)('governed lifecycle: promotions, staleness and vetoes on
           e.kind === 'document' && e.spec.documentKind === 'deployment-verification',
       );
       expect(docs).toHaveLength(1);
+      // Like any document, it counts once accepted (here by the owner's team).
+      await accept(docs[0].id);
       expect(
         (await call(t.app, { method: 'GET', url: `${v1}/requirements` })).body.requirements.find(
           (r: { measure: string }) => r.measure === 'deploy-verified',
@@ -173,7 +175,9 @@ describe.each(DB_KINDS)('governed lifecycle: promotions, staleness and vetoes on
 
     it('makes an approval stale when its evidence changes: the gate re-opens and the re-review task shows the diff', async () => {
       // The version is at ideation: the DPIA (a document and a risk sign-off) belongs to that gate.
-      expect((await doc('dpia')).status).toBe(201);
+      const dpia = await doc('dpia');
+      expect(dpia.status).toBe(201);
+      await accept(dpia.body.id);
       const reviewed = (await lifecycle()).coveredDigest;
       const approve = await sign('risk1', {
         role: 'risk-audit',
@@ -223,6 +227,8 @@ describe.each(DB_KINDS)('governed lifecycle: promotions, staleness and vetoes on
           changes: expect.arrayContaining([{ what: 'evidence', change: 'added', id: added.body.id }]),
         },
       });
+      // The revised DPIA supersedes the accepted one and needs its own acceptance.
+      await accept(added.body.id);
       // Signing again against the new state closes rita's re-review and counts once more.
       expect(
         (

@@ -219,10 +219,11 @@ describe.each(DB_KINDS)('policy packs and risk assessments on %s', (kind) => {
         403,
         'forbidden',
       );
+      // Confirming is an e-signature: the decider re-enters their password.
       const ok = await call(t.app, {
         method: 'POST',
         url: `/api/v1/use-cases/${adhoc}/assessment/override/decision`,
-        body: { decision: 'confirmed' },
+        body: { decision: 'confirmed', password: 'risk-two-correct-horse-battery' },
         token: risk2,
       });
       // Review cadence follows the tier in force (tier 2: 365 days from the assessment).
@@ -257,7 +258,7 @@ describe.each(DB_KINDS)('policy packs and risk assessments on %s', (kind) => {
       await call(t.app, {
         method: 'POST',
         url: `/api/v1/use-cases/${adhoc}/assessment/override/decision`,
-        body: { decision: 'rejected' },
+        body: { decision: 'rejected', password: 'risk-two-correct-horse-battery' },
         token: risk2,
       });
       const redo = await call(t.app, {
@@ -293,7 +294,8 @@ describe.each(DB_KINDS)('policy packs and risk assessments on %s', (kind) => {
         sources: ['eu-ai-act:art-11'],
         step: 'preproduction',
         status: 'missing',
-        unmet: ["a 'annex-iv-technical-documentation' document"],
+        // A conformity document counts once an independent validator accepted it.
+        unmet: ["a 'annex-iv-technical-documentation' document accepted by risk-audit, independent of its author"],
       });
       expect(byId.get('signoff-dual-acceptance')).toMatchObject({
         status: 'missing',
@@ -447,6 +449,7 @@ describe.each(DB_KINDS)('policy packs and risk assessments on %s', (kind) => {
         method: 'POST',
         url: `/api/v1/policies/${uploaded.body.id}/activate`,
         token: risk2,
+        body: { password: 'risk-two-correct-horse-battery' },
       });
       expect(activated.body.reevaluate).toEqual([adhoc]);
       const list = await call(t.app, { method: 'GET', url: '/api/v1/policies' });
@@ -469,6 +472,7 @@ describe.each(DB_KINDS)('policy packs and risk assessments on %s', (kind) => {
           method: 'POST',
           url: '/api/v1/policies/00000000-0000-4000-8000-000000000000/activate',
           token: risk1,
+          body: {},
         }),
         404,
         'not_found',
@@ -541,7 +545,15 @@ describe.each(DB_KINDS)('policy packs and risk assessments on %s', (kind) => {
         );
       }
       const results = await Promise.all(
-        ids.map((id) => call(t.app, { method: 'POST', url: `/api/v1/policies/${id}/activate`, token: risk1 })),
+        // Uploaded by risk1, activated by risk2 (four eyes), each an e-signature.
+        ids.map((id) =>
+          call(t.app, {
+            method: 'POST',
+            url: `/api/v1/policies/${id}/activate`,
+            token: risk2,
+            body: { password: 'risk-two-correct-horse-battery' },
+          }),
+        ),
       );
       for (const r of results) expect([200, 409]).toContain(r.status);
       const active = (await call(t.app, { method: 'GET', url: '/api/v1/policies' })).body.items.filter(

@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { checkAnswers, classify, requiredMeasures, type Answers } from '../../src/domain/policy/evaluate.ts';
 import { validatePack } from '../../src/domain/policy/validate.ts';
 import { measureStatus } from '../../src/domain/policy/status.ts';
+import { acceptanceRule } from '../../src/domain/policy/review.ts';
 import { diffPacks } from '../../src/domain/policy/diff.ts';
 import type { PolicyPack } from '../../src/domain/policy/pack.schema.ts';
 import { DEFAULT_PACK_FILE, parsePackText, readPackFile } from '../../src/features/policy/pack-file.ts';
@@ -228,18 +229,60 @@ describe('measure status', () => {
   it('is missing until every evidence item is met, naming what is unmet', () => {
     expect(measureStatus(measure('gdpr-dpia'), [])).toEqual({
       status: 'missing',
-      unmet: ["a 'dpia' document", '1 sign-off(s) by risk-audit'],
+      unmet: ["a 'dpia' document accepted by the owner's team", '1 sign-off(s) by risk-audit'],
     });
-    expect(measureStatus(measure('gdpr-dpia'), [{ id: 'e1', kind: 'document', documentKind: 'dpia' }])).toEqual({
+    const dpia = { id: 'e1', kind: 'document' as const, documentKind: 'dpia', author: 'u9' };
+    // Submitted is not accepted.
+    expect(measureStatus(measure('gdpr-dpia'), [dpia])).toEqual({
+      status: 'missing',
+      unmet: [
+        "a 'dpia' document accepted by the owner's team (revision e1 awaits review)",
+        '1 sign-off(s) by risk-audit',
+      ],
+    });
+    const accepted = { ...dpia, review: { decision: 'accepted' as const, reviewer: 'u8', role: 'business-analyst' } };
+    expect(measureStatus(measure('gdpr-dpia'), [accepted])).toEqual({
       status: 'missing',
       unmet: ['1 sign-off(s) by risk-audit'],
     });
     expect(
-      measureStatus(measure('gdpr-dpia'), [
-        { id: 'e1', kind: 'document', documentKind: 'dpia' },
-        { id: 's1', kind: 'signoff', role: 'risk-audit', signer: 'u1' },
-      ]),
+      measureStatus(measure('gdpr-dpia'), [accepted, { id: 's1', kind: 'signoff', role: 'risk-audit', signer: 'u1' }]),
     ).toEqual({ status: 'satisfied', by: ['e1', 's1'] });
+  });
+
+  it('counts a document only as an accepted current revision, accepted as its measure says', () => {
+    const red = measure('bias-red-team');
+    const pack = loaded();
+    const rule = (e: Parameters<typeof acceptanceRule>[2]) => acceptanceRule(pack, 4, e);
+    const doc = { id: 'd1', kind: 'document' as const, documentKind: 'red-team-report', author: 'u1' };
+    const by = (reviewer: string, role: string, decision: 'accepted' | 'rejected' = 'accepted') => ({
+      ...doc,
+      review: { decision, reviewer, role },
+    });
+    expect(rule({ documentKind: 'red-team-report' })).toEqual({ acceptedBy: ['risk-audit'], independent: true });
+    expect(rule({ documentKind: 'model-card' })).toEqual({ acceptedBy: ['owner-team'], independent: false });
+    expect(acceptanceRule(pack, 2, { documentKind: 'red-team-report' }).acceptedBy).toEqual(['owner-team']);
+    // A measure's own acceptedBy / independent override the pack's default.
+    expect(rule({ documentKind: 'model-card', acceptedBy: ['risk-audit'] })).toEqual({
+      acceptedBy: ['risk-audit'],
+      independent: false,
+    });
+    const status = (records: Parameters<typeof measureStatus>[1], creators: string[] = []) =>
+      measureStatus(red, records, { acceptance: rule, creators });
+    expect(status([by('u2', 'risk-audit')]).status).toBe('satisfied');
+    expect(status([by('u2', 'risk-audit', 'rejected')])).toEqual({
+      status: 'missing',
+      unmet: [
+        "a 'red-team-report' document accepted by risk-audit, independent of its author (revision d1 was rejected)",
+      ],
+    });
+    // The wrong role, the author, or the version's creator do not count.
+    expect(status([by('u2', 'business-stakeholder')]).status).toBe('missing');
+    expect(status([by('u1', 'risk-audit')]).status).toBe('missing');
+    expect(status([by('u2', 'risk-audit')], ['u2']).status).toBe('missing');
+    // A superseded revision counts for nothing, accepted or not; computed documents need no review.
+    expect(status([{ ...by('u2', 'risk-audit'), superseded: true }]).status).toBe('missing');
+    expect(status([{ ...doc, computed: true }]).status).toBe('satisfied');
   });
 
   it('applies check thresholds, distinct signers and independence', () => {
@@ -281,7 +324,10 @@ describe('measure status', () => {
 
   it('is stale when only evidence for another artefact digest satisfies it', () => {
     const card = measure('doc-model-card');
-    const old = [{ id: 'd1', kind: 'document' as const, documentKind: 'model-card', artifactDigest: 'sha256:old' }];
+    const review = { decision: 'accepted' as const, reviewer: 'u2', role: 'data-scientist' };
+    const old = [
+      { id: 'd1', kind: 'document' as const, documentKind: 'model-card', artifactDigest: 'sha256:old', review },
+    ];
     expect(measureStatus(card, old, { artifactDigest: 'sha256:new' })).toEqual({
       status: 'stale',
       by: ['d1'],
@@ -290,7 +336,7 @@ describe('measure status', () => {
     expect(
       measureStatus(
         card,
-        [...old, { id: 'd2', kind: 'document', documentKind: 'model-card', artifactDigest: 'sha256:new' }],
+        [...old, { id: 'd2', kind: 'document', documentKind: 'model-card', artifactDigest: 'sha256:new', review }],
         { artifactDigest: 'sha256:new' },
       ),
     ).toEqual({ status: 'satisfied', by: ['d2'] });

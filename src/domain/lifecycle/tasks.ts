@@ -1,7 +1,7 @@
 import type { PolicyPack } from '../policy/pack.schema.ts';
 
 export interface TaskSpec {
-  kind: 'raci' | 'signoff' | 're-review';
+  kind: 'raci' | 'signoff' | 're-review' | 'review';
   title: string;
   role: string;
   /** The RACI letter the task is for (R, A, or A for approvals). */
@@ -51,4 +51,40 @@ export function tasksOnEntering(
     }
   }
   return { tasks, notify };
+}
+
+/**
+ * Review tasks for a submitted document, routed through the RACI: a task for each role that may
+ * accept it; where the owner's team accepts, the step's Accountable roles (else its Responsible
+ * ones) in the RACI of the measure's step.
+ */
+export function reviewTasks(
+  pack: PolicyPack,
+  doc: { id: string; kind: string; title: string },
+  measures: { id: string; title: string; step: string; acceptedBy: string[]; independent: boolean }[],
+): TaskSpec[] {
+  const byRole = new Map<string, TaskSpec>();
+  for (const m of measures) {
+    const rows = pack.raci.filter((r) => r.step === m.step);
+    const lettered = (letters: string[]) =>
+      rows.flatMap((r) => Object.entries(r.roles).flatMap(([role, l]) => (letters.includes(l) ? [role] : [])));
+    const roles = m.acceptedBy.flatMap((r) => {
+      if (r !== 'owner-team') return [r];
+      const accountable = lettered(['A', 'A/R']);
+      return accountable.length > 0 ? accountable : lettered(['R']);
+    });
+    for (const role of roles) {
+      const t = byRole.get(role);
+      if (t) (t.details.measures as string[]).push(m.id);
+      else
+        byRole.set(role, {
+          kind: 'review',
+          title: `Review: ${doc.title} (${doc.kind})`,
+          role,
+          raci: 'A',
+          details: { document: doc.id, documentKind: doc.kind, measures: [m.id], independent: m.independent },
+        });
+    }
+  }
+  return [...byRole.values()];
 }

@@ -123,6 +123,15 @@ const Rule = Type.Object(
   { additionalProperties: false },
 );
 
+/** Who may accept a document: roles, or `owner-team` (anyone holding a role in the use case's owning team). */
+export const OWNER_TEAM = 'owner-team';
+const AcceptedBy = Type.Array(Type.Union([Role, Type.Literal(OWNER_TEAM)]), {
+  minItems: 1,
+  uniqueItems: true,
+  description:
+    "roles whose acceptance (an e-signature) makes the document count; `owner-team`: any role in the owner's team",
+});
+
 const Evidence = Type.Union([
   Type.Object(
     {
@@ -137,7 +146,20 @@ const Evidence = Type.Union([
     },
     { additionalProperties: false },
   ),
-  Type.Object({ kind: Type.Literal('document'), documentKind: Id }, { additionalProperties: false }),
+  Type.Object(
+    {
+      kind: Type.Literal('document'),
+      documentKind: Id,
+      acceptedBy: Type.Optional(AcceptedBy),
+      independent: Type.Optional(
+        Type.Boolean({
+          description:
+            "the reviewer must not be the document's author nor have built the version (default: the pack's documentReview)",
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
   Type.Object(
     {
       kind: Type.Literal('check'),
@@ -391,6 +413,25 @@ export const PolicyPackSchema = Type.Object(
         {
           description:
             "monitoring alert rules each model gets by default at its tier; a model's monitor replaces them by id or adds its own",
+        },
+      ),
+    ),
+    documentReview: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            tiers: Type.Array(Tier, { minItems: 1, uniqueItems: true }),
+            documentKinds: Type.Optional(
+              Type.Array(Id, { minItems: 1, uniqueItems: true, description: 'only these kinds (default: every kind)' }),
+            ),
+            acceptedBy: AcceptedBy,
+            independent: Type.Optional(Type.Boolean({ description: 'default false' })),
+          },
+          { additionalProperties: false },
+        ),
+        {
+          description:
+            "who accepts a document measure's documents when the measure does not say: the first entry whose tiers and kinds match (none: the owner's team)",
         },
       ),
     ),

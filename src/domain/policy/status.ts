@@ -1,10 +1,18 @@
 import { DEFAULT_RECENT_WINDOWS } from '../monitoring/families.ts';
 import type { PolicyPack } from './pack.schema.ts';
 import { regionWithin } from './regions.ts';
+import {
+  acceptanceCounts,
+  describeRule,
+  OWNER_TEAM_RULE,
+  type AcceptanceRule,
+  type DocumentReviewRecord,
+} from './review.ts';
 
 type Measure = PolicyPack['measures'][number];
 type Evidence = Measure['evidence'][number];
 type CheckEvidence = Extract<Evidence, { kind: 'check' }>;
+type DocumentEvidence = Extract<Evidence, { kind: 'document' }>;
 
 /** A piece of recorded evidence, as the evidence and lifecycle features will store it. */
 export interface EvidenceRecord {
@@ -44,6 +52,14 @@ export interface EvidenceRecord {
   reason?: string;
   /** Champion/challenger: this version's side, and per metric the improvement and paired p-value. */
   comparison?: { role: 'champion' | 'challenger'; metrics: Record<string, { improvement: number; p: number }> };
+  /** Documents: who submitted it (an independent reviewer must be someone else). */
+  author?: string | null;
+  /** Documents: the review decision on this revision, if any. */
+  review?: DocumentReviewRecord;
+  /** Documents computed by Steward itself (explanations of an evaluation): they need no review. */
+  computed?: boolean;
+  /** Documents: a newer revision of the same kind was submitted; this one no longer counts. */
+  superseded?: boolean;
 }
 
 /** Why a measure failed: the evidence that decided and what it showed. */
@@ -99,11 +115,29 @@ const compare = (value: number, op: string, threshold: number): boolean =>
           ? value < threshold
           : value === threshold;
 
-/** A plain-language description of one evidence item of a measure (what `unmet` lists). */
-export function describe(e: Evidence): string {
+/**
+ * A plain-language description of one evidence item of a measure (what `unmet` lists); for
+ * documents, who must accept them and where the current revision stands.
+ */
+export function describe(
+  e: Evidence,
+  rule: (e: DocumentEvidence) => AcceptanceRule = () => OWNER_TEAM_RULE,
+  records: EvidenceRecord[] = [],
+): string {
   switch (e.kind) {
-    case 'document':
-      return `a '${e.documentKind}' document`;
+    case 'document': {
+      const current = records.find(
+        (r) => r.kind === 'document' && r.documentKind === e.documentKind && !r.superseded && !r.computed,
+      );
+      const state = !current
+        ? ''
+        : !current.review
+          ? ` (revision ${current.id} awaits review)`
+          : current.review.decision === 'rejected'
+            ? ` (revision ${current.id} was rejected)`
+            : ` (revision ${current.id} was accepted by someone who may not accept it)`;
+      return `a '${e.documentKind}' document ${describeRule(rule(e))}${state}`;
+    }
     case 'check':
       return `check ${e.metric} ${e.comparator} ${e.threshold}${e.datasetRoles ? ` on ${e.datasetRoles.join(' or ')} data` : ''}`;
     case 'monitoring':
@@ -306,8 +340,15 @@ function judgeAlignment(e: Evidence, records: EvidenceRecord[]): ItemOutcome {
 export function measureStatus(
   measure: Measure,
   records: EvidenceRecord[],
-  opts: { artifactDigest?: string | null; creators?: string[]; regions?: string[] } = {},
+  opts: {
+    artifactDigest?: string | null;
+    creators?: string[];
+    regions?: string[];
+    /** Who must accept each document evidence item (default: the owner's team). */
+    acceptance?: (e: DocumentEvidence) => AcceptanceRule;
+  } = {},
 ): MeasureStatus {
+  const rule = opts.acceptance ?? (() => OWNER_TEAM_RULE);
   const current = (r: EvidenceRecord) =>
     !opts.artifactDigest || !r.artifactDigest || r.artifactDigest === opts.artifactDigest;
   const unmet: string[] = [];
@@ -325,7 +366,13 @@ export function measureStatus(
     else {
       const matches = records.filter((r) => {
         if (r.kind !== e.kind) return false;
-        if (e.kind === 'document') return r.documentKind === e.documentKind;
+        // Only the current revision counts, and only once accepted by whom the measure names.
+        if (e.kind === 'document')
+          return (
+            r.documentKind === e.documentKind &&
+            !r.superseded &&
+            (r.computed === true || acceptanceCounts(rule(e), r.review, [r.author, ...(opts.creators ?? [])]))
+          );
         if (e.kind === 'monitoring') return monitoringMeets(e, r);
         return (
           r.role !== undefined &&
@@ -349,7 +396,8 @@ export function measureStatus(
       by.push(...outcome.by);
       failures.push(...outcome.failures);
       unmet.push(...outcome.failures.map((f) => f.detail));
-    } else unmet.push(outcome.detail ?? describe(e) + (e.kind === 'monitoring' ? whyNot(e, records) : ''));
+    } else
+      unmet.push(outcome.detail ?? describe(e, rule, records) + (e.kind === 'monitoring' ? whyNot(e, records) : ''));
   }
   const checked = measure.evidence.some((e) => e.kind === 'check') ? { considered } : {};
   if (failures.length > 0) return { status: 'failed', by, unmet, failures, ...checked };

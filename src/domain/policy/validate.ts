@@ -56,7 +56,7 @@ export function validatePack(doc: unknown): { pack: PolicyPack | null; problems:
       ...anyOfAt.map((path) => ({
         path: path || '/',
         message: /\/evidence\/\d+$/.test(path)
-          ? 'is not valid evidence: use {kind: signoff, roles, signers?, independent?}, {kind: document, documentKind}, {kind: check, metric, comparator, threshold, datasetRoles?}, {kind: monitoring, monitor, windows?, beats?}, {kind: data-residency} or {kind: ethical-alignment}'
+          ? 'is not valid evidence: use {kind: signoff, roles, signers?, independent?}, {kind: document, documentKind, acceptedBy?, independent?}, {kind: check, metric, comparator, threshold, datasetRoles?}, {kind: monitoring, monitor, windows?, beats?}, {kind: data-residency} or {kind: ethical-alignment}'
           : 'is not a valid condition: use {question, equals | in | includes | includesAny | isEmpty}, {tag}, {all: [...]}, {any: [...]} or {not: ...}',
       })),
       ...toFieldErrors(kept, '').map((e) => ({ path: e.pointer || '/', message: e.message })),

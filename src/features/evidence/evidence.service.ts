@@ -401,6 +401,7 @@ export function createEvidenceService({
               kind: 'document' as const,
               documentKind: (JSON.parse(r.spec) as { documentKind: string }).documentKind,
               artifactDigest: r.artifact_digest,
+              author: r.created_by,
             },
           ];
         const checks: EvidenceRecord[] = Object.entries(JSON.parse(r.metrics) as Record<string, number | string | null>)
@@ -421,7 +422,13 @@ export function createEvidenceService({
           (JSON.parse(r.result) as { explanations?: { shapley?: unknown } }).explanations?.shapley !== undefined;
         if (explained)
           for (const documentKind of ['global-explanation', 'local-explanations'])
-            checks.push({ id: r.id, kind: 'document', documentKind, artifactDigest: r.artifact_digest });
+            checks.push({
+              id: r.id,
+              kind: 'document',
+              documentKind,
+              artifactDigest: r.artifact_digest,
+              computed: true,
+            });
         return checks;
       });
     },

@@ -6,7 +6,7 @@ import { DomainError } from '../../errors.ts';
 import { hashSecret, verifyPassword } from './credentials.ts';
 import { parseScopes, type IdentityRepo } from './identity.repo.ts';
 import type { Reauthentication } from '../../domain/lifecycle/manifest.ts';
-import type { SigningCredentials } from '../lifecycle/signing.service.ts';
+import type { SigningCredentials } from '../common/signing.ts';
 
 const refused = (why: string) => new DomainError('reauthentication_failed', `the signature was not recorded: ${why}`);
 

@@ -82,7 +82,8 @@ export function createLifecycleCore({ repo, governance, clock, ids, audit }: Lif
     const open = await repo.openTasks(tx, g.owner.versionId);
     await repo.closeTasks(
       tx,
-      open.filter((t) => t.step !== step && t.kind !== 're-review').map((t) => t.id),
+      // Re-review and document review tasks follow their signature or document, not the step.
+      open.filter((t) => t.step !== step && t.kind !== 're-review' && t.kind !== 'review').map((t) => t.id),
       actorId(ctx),
       now,
       'cancelled',

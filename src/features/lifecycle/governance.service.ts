@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Executor } from '../../db/database.ts';
-import type { EvidenceTable, SignatureTable, UseCaseDocumentTable } from '../../db/schema.ts';
+import type { DocumentReviewTable, EvidenceTable, SignatureTable, UseCaseDocumentTable } from '../../db/schema.ts';
 import { canonicalize } from '../../domain/jcs.ts';
 import { evaluateGates, type GateResult, type RequirementStatus } from '../../domain/lifecycle/gate.ts';
 import {
@@ -14,7 +14,9 @@ import {
 import { gateStepOf, processFor, type Process } from '../../domain/lifecycle/process.ts';
 import { requiredMeasures } from '../../domain/policy/evaluate.ts';
 import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
+import { acceptanceRule } from '../../domain/policy/review.ts';
 import { concerning, measureStatus, type EvidenceRecord } from '../../domain/policy/status.ts';
+import { documentRules, documentViews, withReviews, type DocumentRevision, type DocumentView } from './reviews.fns.ts';
 import type { VersionRecord } from '../versions/versions.repo.ts';
 import type { PolicyContext } from '../policy/context.service.ts';
 import type { LifecycleRepo, VersionOwner } from './lifecycle.repo.ts';
@@ -32,6 +34,8 @@ export interface DatasetRegion {
 
 export interface GovernanceDeps {
   repo: Pick<LifecycleRepo, 'state' | 'signatures' | 'useCaseDocuments' | 'useCase'>;
+  /** Review decisions on the documents of a version or a use case. */
+  reviews(exec: Executor, subjectId: string): Promise<DocumentReviewTable[]>;
   /** The version's definition, read inside the caller's transaction. */
   version(exec: Executor, model: string, version: number): Promise<VersionRecord | undefined>;
   /** The use case's current assessment and the pack it was made under; null when not assessed. */
@@ -80,6 +84,8 @@ export interface Governance {
   vetoes: SignatureView[];
   /** Digest of the covered state, for signers to say which state they reviewed. */
   coveredDigest: string | null;
+  /** The version's documents with their review states, newest first. */
+  documents: DocumentView[];
   gates(steps: string[]): GateResult[];
 }
 
@@ -122,14 +128,20 @@ export async function loadGovernance(
 ): Promise<Governance> {
   const version = (await deps.version(exec, model, versionNo))!;
   const policy = await deps.policy(exec, owner.useCaseId);
-  const [state, signatureRows, caseRows, caseDocuments, evidenceRows, evidenceRecords] = await Promise.all([
-    deps.repo.state(exec, owner.versionId),
-    deps.repo.signatures(exec, owner.versionId),
-    deps.repo.signatures(exec, owner.useCaseId),
-    deps.repo.useCaseDocuments(exec, owner.useCaseId),
-    deps.evidence.rows(exec, owner.versionId),
-    deps.evidence.records(exec, owner.versionId),
-  ]);
+  const [state, signatureRows, caseRows, caseDocuments, evidenceRows, rawRecords, versionReviews, caseReviews] =
+    await Promise.all([
+      deps.repo.state(exec, owner.versionId),
+      deps.repo.signatures(exec, owner.versionId),
+      deps.repo.signatures(exec, owner.useCaseId),
+      deps.repo.useCaseDocuments(exec, owner.useCaseId),
+      deps.evidence.rows(exec, owner.versionId),
+      deps.evidence.records(exec, owner.versionId),
+      deps.reviews(exec, owner.versionId),
+      deps.reviews(exec, owner.useCaseId),
+    ]);
+  // A document counts only as its current revision, once accepted.
+  const versionDocuments = evidenceRows.filter((e) => e.kind === 'document').map(evidenceRevision);
+  const evidenceRecords = withReviews(rawRecords, versionDocuments, versionReviews);
   // Whoever built it or signed for it as a developer cannot also be its independent challenger.
   const authors = [
     ...new Set([
@@ -151,6 +163,7 @@ export async function loadGovernance(
       requirements: [],
       authors,
       vetoes: [],
+      documents: documentViews(versionDocuments, versionReviews, () => []),
       gates: (steps) => steps.map((step) => ({ step, passed: false, blockers: [] })),
     };
   }
@@ -173,11 +186,16 @@ export async function loadGovernance(
     deps.alignment(exec, owner.useCaseId, policy.tier),
     dataRecords(deps, exec, version, evidenceRows),
   ]);
-  const opts = { artifactDigest: version.artifactDigest, creators: authors, regions: useCase?.regions ?? [] };
+  const opts = {
+    artifactDigest: version.artifactDigest,
+    creators: authors,
+    regions: useCase?.regions ?? [],
+    acceptance: (e: Parameters<typeof acceptanceRule>[2]) => acceptanceRule(policy.pack, policy.tier, e),
+  };
   const withoutSignoffs = signoffOnly(policy.pack);
   // Use-case steps' documents are recorded once on the use case and count for each of its versions.
   const caseScoped = new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id));
-  const caseRecords = [...useCaseDocumentRecords(caseDocuments), alignment];
+  const caseRecords = [...useCaseDocumentRecords(caseDocuments, caseReviews), alignment];
   // Checks know the roles their data has among the version's datasets (packs may ask for a role).
   const versionRecords = [...evidenceRecords.map((r) => withRoles(r, version)), ...data];
   const recordsFor = (step: string) => (caseScoped.has(step) ? [...versionRecords, ...caseRecords] : versionRecords);
@@ -267,6 +285,9 @@ export async function loadGovernance(
     step,
     covered,
     coveredDigest,
+    documents: documentViews(versionDocuments, versionReviews, (kind) =>
+      documentRules(policy.pack, policy.tier, required, kind),
+    ),
     signatures,
     caseSignatures,
     requirements,
@@ -327,18 +348,49 @@ export function latestDecisions(signatures: SignatureView[]): SignatureView[] {
 export function useCaseEvidenceRecords(
   documents: UseCaseDocumentTable[],
   signatures: SignatureView[],
+  reviews: DocumentReviewTable[],
 ): EvidenceRecord[] {
   return [
-    ...useCaseDocumentRecords(documents),
+    ...useCaseDocumentRecords(documents, reviews),
     ...latestDecisions(signatures)
       .filter((s) => s.meaning === 'approve')
       .map((s) => ({ id: s.id, kind: 'signoff' as const, signer: s.signer.id, role: s.role })),
   ];
 }
 
-/** Use-case documents as evidence records (not bound to any artefact). */
-export const useCaseDocumentRecords = (docs: UseCaseDocumentTable[]): EvidenceRecord[] =>
-  docs.map((d) => ({ id: d.id, kind: 'document', documentKind: d.kind }));
+/** Use-case documents as evidence records (not bound to any artefact), with their reviews. */
+export const useCaseDocumentRecords = (
+  docs: UseCaseDocumentTable[],
+  reviews: DocumentReviewTable[],
+): EvidenceRecord[] =>
+  withReviews(
+    docs.map((d) => ({ id: d.id, kind: 'document', documentKind: d.kind, author: d.created_by })),
+    docs.map(useCaseRevision),
+    reviews,
+  );
+
+/** A version's document evidence row as a revision. */
+export const evidenceRevision = (e: EvidenceTable): DocumentRevision => {
+  const spec = JSON.parse(e.spec) as { documentKind: string; title: string };
+  return {
+    id: e.id,
+    kind: spec.documentKind,
+    title: spec.title,
+    contentHash: e.content_hash,
+    createdAt: e.created_at,
+    createdBy: e.created_by,
+  };
+};
+
+/** A use-case document as a revision. */
+export const useCaseRevision = (d: UseCaseDocumentTable): DocumentRevision => ({
+  id: d.id,
+  kind: d.kind,
+  title: d.title,
+  contentHash: d.content_hash,
+  createdAt: d.created_at,
+  createdBy: d.created_by,
+});
 
 /** Use-case signatures with their validity: stale once the use case was re-assessed. */
 export function useCaseSignatures(

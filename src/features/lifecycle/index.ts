@@ -14,6 +14,9 @@ import { createLifecycleService, type LifecycleServiceDeps } from './lifecycle.s
 import type { createReauthenticator } from '../identity/reauth.service.ts';
 import { createSigningService, type SigningServiceDeps } from './signing.service.ts';
 import { createUseCaseLifecycle } from './use-case-lifecycle.service.ts';
+import { reviewsRepo } from './reviews.repo.ts';
+import { reviewRoutes } from './reviews.routes.ts';
+import { createReviewService } from './reviews.service.ts';
 
 export interface LifecycleFeatureDeps extends FeatureDeps {
   /** The use case's policy in force (from the policy feature). */
@@ -53,6 +56,7 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     evidence: deps.evidence,
     alignment: deps.alignment,
     datasetRegions: deps.datasetRegions,
+    reviews: (exec, subjectId) => reviewsRepo.ofSubject(exec, subjectId),
     today: () => deps.clock.now().toISOString().slice(0, 10),
   };
   const { db, transact, audit, clock, ids, events, lock } = deps;
@@ -83,10 +87,22 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     ...(deps.refused ? { refused: deps.refused } : {}),
     grantors: (exec, userId, role, team) => deps.grantorsOf(exec, userId, role, [team, ORGANISATION]),
   });
+  const reviews = createReviewService({
+    ...base,
+    core,
+    lock,
+    reviews: reviewsRepo,
+    reauthenticate,
+    signDigest: deps.signDigest,
+    versionChanged: (tx, ctx, versionId) => lifecycle.evidenceChanged(tx, ctx, versionId),
+    useCaseChanged: (tx, ctx, useCaseId) => lifecycle.versionsChanged(tx, ctx, useCaseId),
+    ...(deps.refused ? { refused: deps.refused } : {}),
+  });
   const services = {
     lifecycle,
     signing,
     useCases,
+    reviews,
     createTasks: core.createSubjectTasks,
     /** A version's owner (id, use case, team) by name, and its names by id. */
     owner: (exec: Executor, model: string, version: number) => lifecycleRepo.owner(exec, model, version),
@@ -98,7 +114,10 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
   };
   return {
     services,
-    routes: (api) => lifecycleRoutes(api, { lifecycle, signing, useCases }),
+    routes: (api) => {
+      lifecycleRoutes(api, { lifecycle, signing, useCases });
+      reviewRoutes(api, reviews);
+    },
     on: (bus) => {
       // New evidence may make approvals stale: re-review tasks, promotions re-decided.
       bus.on('evidence.recorded', (tx, { ctx, versionId }) => lifecycle.evidenceChanged(tx, ctx, versionId));
@@ -126,11 +145,12 @@ export async function useCaseEvidence(
   useCaseId: string,
   assessmentId: string,
 ): Promise<EvidenceRecord[]> {
-  const [documents, signatures] = await Promise.all([
+  const [documents, signatures, reviews] = await Promise.all([
     lifecycleRepo.useCaseDocuments(exec, useCaseId),
     lifecycleRepo.signatures(exec, useCaseId),
+    reviewsRepo.ofSubject(exec, useCaseId),
   ]);
-  return useCaseEvidenceRecords(documents, useCaseSignatures(signatures, { assessmentId }));
+  return useCaseEvidenceRecords(documents, useCaseSignatures(signatures, { assessmentId }), reviews);
 }
 
 /** The services other features are given (a narrowed view is picked where they are wired). */

@@ -65,6 +65,36 @@ export const Signature = Open({
   changes: Type.Array(SignatureChange),
 });
 
+/** A review decision on a document revision (an e-signature with meaning `review`). */
+export const DocumentReview = Open({
+  id: Type.String(),
+  decision: Type.Union([Type.Literal('accepted'), Type.Literal('rejected')]),
+  role: Type.String(),
+  comment: Type.String(),
+  reviewer: Open({ id: Type.String(), name: Type.String({ description: 'printed name (Part 11 §11.50)' }) }),
+  reviewedAt: Type.String(),
+  manifestDigest: Type.String(),
+  serverSignature: Type.String(),
+});
+
+/** A document revision with its review state and who may accept it. */
+export const ReviewedDocument = Open({
+  id: Type.String(),
+  kind: Type.String(),
+  title: Type.String(),
+  contentHash: Type.String(),
+  createdAt: Type.String(),
+  createdBy: Nullable(Type.String()),
+  state: Type.Union(
+    [Type.Literal('submitted'), Type.Literal('accepted'), Type.Literal('rejected'), Type.Literal('superseded')],
+    { description: 'only an accepted current revision counts toward a measure' },
+  ),
+  review: Nullable(DocumentReview),
+  acceptance: Type.Array(Open({ acceptedBy: Type.Array(Type.String()), independent: Type.Boolean() }), {
+    description: 'who may accept it (any one rule suffices): roles, or owner-team',
+  }),
+});
+
 export const Task = Open({
   id: Type.String(),
   subject: Open({ type: Type.String(), id: Type.String() }),
@@ -127,6 +157,9 @@ export const VersionStatus = Open({
   ),
   requirements: Type.Array(Requirement),
   signatures: Type.Array(Signature),
+  documents: Type.Array(ReviewedDocument, {
+    description: "the version's documents with their review states, newest first",
+  }),
   promotions: Type.Array(
     Open({ id: Type.String(), environment: Type.String(), status: Type.String(), requestedAt: Type.String() }),
   ),
@@ -165,14 +198,9 @@ export const UseCaseStatus = Open({
   requirements: Type.Array(Requirement),
   documents: Type.Array(
     Open({
-      id: Type.String(),
-      kind: Type.String(),
-      title: Type.String(),
+      ...ReviewedDocument.properties,
       uri: Nullable(Type.String()),
       digest: Nullable(Type.String()),
-      contentHash: Type.String(),
-      createdAt: Type.String(),
-      createdBy: Nullable(Type.String()),
     }),
   ),
   signatures: Type.Array(Signature),

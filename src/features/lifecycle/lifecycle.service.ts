@@ -11,6 +11,7 @@ import { DomainError, notFound } from '../../errors.ts';
 import { authorize, requireWriteScope } from '../common/authorize.ts';
 import type { LifecycleCore, LifecycleDeps } from './core.service.ts';
 import { createPromotionDecider, reasonsAgainst } from './promotions.service.ts';
+import { routeReviewTasks } from './reviews.service.ts';
 
 export interface Task {
   id: string;
@@ -45,7 +46,7 @@ export interface LifecycleServiceDeps extends LifecycleDeps {
 }
 
 export function createLifecycleService(deps: LifecycleServiceDeps) {
-  const { db, transact, audit, clock, repo, core, lock } = deps;
+  const { db, transact, audit, clock, repo, core, lock, governance } = deps;
   const promotions = createPromotionDecider(deps);
 
   const toTask = (t: TaskTable, names: { model?: string; version?: number; useCase?: string } | undefined): Task => ({
@@ -116,6 +117,7 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
         })),
         requirements: g.requirements,
         signatures: g.signatures,
+        documents: g.documents,
         promotions: promotions.map((p) => ({
           id: p.id,
           environment: p.environment,
@@ -249,6 +251,12 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
             `task ${id} is assigned to ${t.role} in team '${t.team}', a role ${ctx.principal.username} does not hold there`,
           );
         if (t.status !== 'open') throw new DomainError('conflict', `task ${id} is already ${t.status}`);
+        // A review task closes when its document is accepted or rejected by an e-signature.
+        if (t.kind === 'review')
+          throw new DomainError(
+            'conflict',
+            `task ${id} asks for a review of a document: accept or reject the document, and the task closes`,
+          );
         // A task that stands for a measure closes when the measure is met (its signatures given),
         // never by declaration: marking it done would hide an unmet requirement from the inbox.
         const measure = (JSON.parse(t.details) as { measure?: string }).measure;
@@ -359,6 +367,17 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
           raci: 'A',
           details: { signature: s.id, signer: s.signer, signedAt: s.signedAt, changes: s.changes },
         })),
+      );
+      // Submitted documents get review tasks; decided or superseded ones lose theirs.
+      await routeReviewTasks(
+        tx,
+        { repo, core },
+        ctx,
+        { type: 'model-version', id: versionId, team: g.owner.team },
+        { pack: g.policy.pack, tier: g.policy.tier, required: g.requirements },
+        [...g.documents].reverse(),
+        await governance.reviews(tx, versionId),
+        clock.now().toISOString(),
       );
       await promotions.recheck(tx, ctx, g);
       if (created.length > 0)

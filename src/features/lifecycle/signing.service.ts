@@ -19,11 +19,8 @@ import type { RecordRefusal } from '../audit/refusals.ts';
 export const DEPLOYMENT_MODES = ['single', 'replicated', 'shadow', 'challenger', 'batch'] as const;
 export type DeploymentMode = (typeof DEPLOYMENT_MODES)[number];
 
-/** Credentials re-presented at the moment of signing (Part 11 §11.200): the password, or a `sign`-scoped token. */
-export interface SigningCredentials {
-  password?: string;
-  token?: string;
-}
+import type { SigningCredentials } from '../common/signing.ts';
+export type { SigningCredentials };
 
 export interface SigningServiceDeps extends LifecycleDeps {
   events: Emit;

@@ -8,11 +8,14 @@ import { assertTransition, evaluateGates, type RequirementStatus } from '../../d
 import { gateStepOf, processFor } from '../../domain/lifecycle/process.ts';
 import { tasksOnEntering } from '../../domain/lifecycle/tasks.ts';
 import { requiredMeasures } from '../../domain/policy/evaluate.ts';
+import { acceptanceRule } from '../../domain/policy/review.ts';
 import { measureStatus } from '../../domain/policy/status.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
 import type { LifecycleCore, LifecycleDeps } from './core.service.ts';
-import { useCaseEvidenceRecords, useCaseSignatures } from './governance.service.ts';
+import { useCaseEvidenceRecords, useCaseRevision, useCaseSignatures } from './governance.service.ts';
+import { documentRules, documentViews } from './reviews.fns.ts';
+import { routeReviewTasks } from './reviews.service.ts';
 
 /**
  * A use case's own progress through the steps of its process marked `scope: use-case` (scoping,
@@ -40,7 +43,8 @@ export function createUseCaseLifecycle(
     const open = await repo.openTasks(tx, l.uc.id);
     await repo.closeTasks(
       tx,
-      open.filter((t) => t.step !== step).map((t) => t.id),
+      // Review tasks follow their document, not the step.
+      open.filter((t) => t.step !== step && t.kind !== 'review').map((t) => t.id),
       actorId(ctx),
       now,
       'cancelled',
@@ -84,7 +88,9 @@ export function createUseCaseLifecycle(
         step: null,
         requirements: [] as RequirementStatus[],
         documents: await repo.useCaseDocuments(exec, useCaseId),
+        reviews: await governance.reviews(exec, useCaseId),
         signatures: useCaseSignatures(await repo.signatures(exec, useCaseId), null),
+        required: [] as { measure: string; step: string }[],
       };
     const process = processFor(policy.pack, policy.tier, policy.answers);
     const scoped = new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id));
@@ -96,29 +102,30 @@ export function createUseCaseLifecycle(
     const step = state && steps.includes(state.step) ? state.step : steps[0]!;
     const documents = await repo.useCaseDocuments(exec, useCaseId);
     const signatures = useCaseSignatures(await repo.signatures(exec, useCaseId), policy);
+    const reviews = await governance.reviews(exec, useCaseId);
     const records = [
-      ...useCaseEvidenceRecords(documents, signatures),
+      ...useCaseEvidenceRecords(documents, signatures, reviews),
       await governance.alignment(exec, useCaseId, policy.tier),
     ];
     const byId = new Map(policy.pack.measures.map((m) => [m.id, m]));
-    const requirements = requiredMeasures(
+    const required = requiredMeasures(
       policy.pack,
       { tier: policy.tier, tags: policy.tags },
       policy.answers,
       clock.now().toISOString().slice(0, 10),
-    )
-      .filter((m) => own.includes(gateStepOf(policy.pack, process, m.step)))
-      .map(
-        (m) =>
-          ({
-            ...m,
-            ...measureStatus(byId.get(m.measure)!, records, {
-              creators: uc.createdBy ? [uc.createdBy] : [],
-              regions: uc.regions,
-            }),
-          }) as RequirementStatus,
-      );
-    return { uc, policy, process, steps, step, requirements, documents, signatures };
+    ).filter((m) => own.includes(gateStepOf(policy.pack, process, m.step)));
+    const requirements = required.map(
+      (m) =>
+        ({
+          ...m,
+          ...measureStatus(byId.get(m.measure)!, records, {
+            creators: uc.createdBy ? [uc.createdBy] : [],
+            regions: uc.regions,
+            acceptance: (e) => acceptanceRule(policy.pack, policy.tier, e),
+          }),
+        }) as RequirementStatus,
+    );
+    return { uc, policy, process, steps, step, requirements, documents, reviews, signatures, required };
   }
 
   return {
@@ -137,16 +144,12 @@ export function createUseCaseLifecycle(
           gate: gates[i]!,
         })),
         requirements: l.requirements,
-        documents: l.documents.map((d) => ({
-          id: d.id,
-          kind: d.kind,
-          title: d.title,
-          uri: d.uri,
-          digest: d.digest,
-          contentHash: d.content_hash,
-          createdAt: d.created_at,
-          createdBy: d.created_by,
-        })),
+        documents: documentViews(l.documents.map(useCaseRevision), l.reviews, (kind) =>
+          l.policy ? documentRules(l.policy.pack, l.policy.tier, l.required, kind) : [],
+        ).map((d) => {
+          const row = l.documents.find((x) => x.id === d.id)!;
+          return { ...d, uri: row.uri, digest: row.digest };
+        }),
         signatures: l.signatures,
       };
     },
@@ -255,6 +258,19 @@ export function createUseCaseLifecycle(
             contentHash: row.content_hash,
           },
         });
+        // The new revision awaits review (an earlier one of its kind no longer counts).
+        const l = await load(tx, useCaseId);
+        if (l.policy)
+          await routeReviewTasks(
+            tx,
+            { repo, core },
+            ctx,
+            { type: 'use-case', id: uc.id, team: uc.team },
+            { pack: l.policy.pack, tier: l.policy.tier, required: l.required },
+            l.documents.map(useCaseRevision),
+            l.reviews,
+            row.created_at,
+          );
         // Its versions' requirements changed: their signatures may be stale, their promotions pass.
         await deps.versionsChanged(tx, ctx, useCaseId);
         return {

@@ -14,7 +14,7 @@ import type { EvidenceRepo } from '../evidence/evidence.repo.ts';
 import type { FetchPolicy } from '../../tabular/sources.ts';
 import type { Feature, FeatureDeps } from '../feature.ts';
 import type { VersionOwner } from '../lifecycle/lifecycle.repo.ts';
-import type { SigningCredentials } from '../lifecycle/signing.service.ts';
+import type { SigningCredentials } from '../common/signing.ts';
 import type { PolicyContext } from '../policy/index.ts';
 import type { UseCaseRecord } from '../use-cases/use-cases.repo.ts';
 import { alertRoutes } from './alerts.routes.ts';

@@ -12,7 +12,7 @@ import { DomainError, notFound } from '../../errors.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import { authorize } from '../common/authorize.ts';
 import type { VersionOwner } from '../lifecycle/lifecycle.repo.ts';
-import type { SigningCredentials } from '../lifecycle/signing.service.ts';
+import type { SigningCredentials } from '../common/signing.ts';
 import type { MonitoringRepo } from './monitoring.repo.ts';
 
 export interface OversightDeps extends CommandDeps {

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { Nullable, OpenObject as Open } from '../common/common.schema.ts';
 import { Considered, Failure, RequirementState } from '../common/requirement.schema.ts';
+import { SignedRecordSchema } from '../common/signing.ts';
 
 // Response schemas of the risk-assessment and ethical-position routes (objects keep properties they do not list).
 const AnswerValue = Type.Union([Type.String(), Type.Boolean(), Type.Array(Type.String())]);
@@ -37,6 +38,9 @@ export const Assessment = Open({
       requestedAt: Type.String(),
       confirmedBy: Nullable(Type.String()),
       confirmedAt: Nullable(Type.String()),
+      signature: Type.Union([SignedRecordSchema, Type.Null()], {
+        description: "the confirmation's e-signature (null for overrides confirmed before signatures were required)",
+      }),
     }),
   ),
   pendingOverride: Nullable(

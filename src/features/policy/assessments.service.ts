@@ -11,10 +11,20 @@ import {
   type Answers,
   type RuleFiring,
 } from '../../domain/policy/evaluate.ts';
+import { acceptanceRule } from '../../domain/policy/review.ts';
 import { measureStatus, type EvidenceRecord, type MeasureStatus } from '../../domain/policy/status.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
+import {
+  seal,
+  signerPart,
+  signingPrincipal,
+  type ManifestSigner,
+  type SignedRecord,
+  type Signing,
+  type SigningCredentials,
+} from '../common/signing.ts';
 import type { PolicyRepo } from './policy.repo.ts';
 import type { PolicyService } from './policy.service.ts';
 
@@ -41,11 +51,24 @@ export interface Assessment {
     requestedAt: string;
     confirmedBy: string | null;
     confirmedAt: string | null;
+    /** The confirmation's e-signature (null for overrides confirmed before signatures were required). */
+    signature: SignedRecord<OverrideManifest> | null;
   };
   /** A requested override waiting for confirmation (the one in force, if any, stays in force). */
   pendingOverride: null | { tier: number; reason: string; requestedBy: string | null; requestedAt: string };
   createdAt: string;
   createdBy: string | null;
+}
+
+/** What a tier-override decision signs: the assessment, the tiers, the reason, who asked, and the decision. */
+export interface OverrideManifest extends ManifestSigner {
+  subject: { type: 'assessment'; id: string; useCaseId: string; policy: { id: string; digest: string } };
+  assessedTier: number;
+  tierInForce: number;
+  requestedTier: number;
+  reason: string;
+  requestedBy: string | null;
+  decision: 'confirmed' | 'rejected';
 }
 
 /** The tier in force for a stored assessment. */
@@ -61,6 +84,8 @@ export interface AssessmentServiceDeps extends CommandDeps {
   };
   /** Emits `use-case.assessed` in the assessing transaction (the lifecycle re-decides the use case's versions). */
   events: Emit;
+  /** Re-authentication and the server key: a tier-override decision is an e-signature. */
+  signing: Signing;
 }
 
 export function createAssessmentService({
@@ -74,6 +99,7 @@ export function createAssessmentService({
   useCases,
   evidence,
   events,
+  signing,
 }: AssessmentServiceDeps) {
   const today = () => clock.now().toISOString().slice(0, 10);
 
@@ -103,6 +129,9 @@ export function createAssessmentService({
               requestedAt: r.override_requested_at ?? '',
               confirmedBy: r.override_confirmed_by,
               confirmedAt: r.override_confirmed_at,
+              signature: r.override_signature
+                ? (JSON.parse(r.override_signature) as SignedRecord<OverrideManifest>)
+                : null,
             },
       pendingOverride:
         r.pending_tier === null
@@ -175,6 +204,7 @@ export function createAssessmentService({
           override_requested_at: carried?.override_requested_at ?? null,
           override_confirmed_by: carried?.override_confirmed_by ?? null,
           override_confirmed_at: carried?.override_confirmed_at ?? null,
+          override_signature: carried?.override_signature ?? null,
           pending_tier: null,
           pending_reason: null,
           pending_requested_by: null,
@@ -230,33 +260,67 @@ export function createAssessmentService({
       });
     },
 
-    /** A risk-audit user other than the requester confirms or rejects a pending override. */
+    /**
+     * A risk-audit user other than the requester confirms or rejects a pending override, by an
+     * e-signature (re-authenticated; the manifest names the assessment, the tiers and the reason).
+     */
     async decideOverride(
       ctx: RequestContext,
       useCaseId: string,
       decision: 'confirmed' | 'rejected',
+      credentials: SigningCredentials,
+      comment?: string,
     ): Promise<Assessment> {
-      return transact(async (tx) => {
-        const team = await teamOf(tx, useCaseId);
-        authorize(ctx, 'assessment:confirm', team);
-        // The issue asks for a risk-audit user: an administrator's blanket rights are not enough.
-        if (
-          ctx.principal &&
-          !ctx.principal.roles.some((a) => a.role === 'risk-audit' && (a.scope === '*' || a.scope === team))
-        ) {
-          throw new DomainError('forbidden', 'only a risk-audit user may decide a tier override');
-        }
-        await useCases.lock(tx, useCaseId);
-        const current = await mustCurrent(tx, useCaseId);
+      const team = await teamOf(db, useCaseId);
+      authorize(ctx, 'assessment:confirm', team);
+      const p = signingPrincipal(ctx);
+      // The issue asks for a risk-audit user: an administrator's blanket rights are not enough.
+      if (!p.roles.some((a) => a.role === 'risk-audit' && (a.scope === '*' || a.scope === team)))
+        throw new DomainError('forbidden', 'only a risk-audit user may decide a tier override');
+      const decidable = (current: AssessmentTable): AssessmentTable & { pending_tier: number } => {
         if (current.pending_tier === null)
           throw new DomainError('conflict', 'no override is pending for this assessment');
-        if (current.pending_requested_by !== null && current.pending_requested_by === actorId(ctx)) {
+        if (current.pending_requested_by !== null && current.pending_requested_by === actorId(ctx))
           throw new DomainError(
             'forbidden',
             'the requester of an override cannot decide it: another risk-audit user must',
           );
-        }
+        return current as AssessmentTable & { pending_tier: number };
+      };
+      // Refused before the password is asked for; checked again in the deciding transaction.
+      decidable(await mustCurrent(db, useCaseId));
+      const reauthenticatedWith = await signing.reauthenticate(ctx, credentials);
+      return transact(async (tx) => {
+        authorize(ctx, 'assessment:confirm', await teamOf(tx, useCaseId));
+        await useCases.lock(tx, useCaseId);
+        const current = decidable(await mustCurrent(tx, useCaseId));
         const now = clock.now().toISOString();
+        const packRow = (await repo.pack(tx, current.pack_id))!;
+        const manifest: OverrideManifest = {
+          subject: {
+            type: 'assessment',
+            id: current.id,
+            useCaseId,
+            policy: { id: packRow.id, digest: packRow.digest },
+          },
+          assessedTier: current.tier,
+          tierInForce: effectiveTier(current),
+          requestedTier: current.pending_tier,
+          reason: current.pending_reason ?? '',
+          requestedBy: current.pending_requested_by,
+          decision,
+          ...signerPart(
+            p,
+            {
+              role: 'risk-audit',
+              meaning: decision === 'confirmed' ? 'approve' : 'reject',
+              ...(comment !== undefined ? { comment } : {}),
+            },
+            now,
+            reauthenticatedWith,
+          ),
+        };
+        const signed = seal(manifest, signing.signDigest);
         const cleared = {
           pending_tier: null,
           pending_reason: null,
@@ -266,7 +330,7 @@ export function createAssessmentService({
         let changes: Partial<AssessmentTable> = cleared;
         if (decision === 'confirmed') {
           // The review cadence follows the tier in force.
-          const pack = policies.packOf((await repo.pack(tx, current.pack_id))!);
+          const pack = policies.packOf(packRow);
           const days = pack.tiers.find((t) => t.tier === current.pending_tier)!.reviewEveryDays;
           changes = {
             ...cleared,
@@ -276,6 +340,7 @@ export function createAssessmentService({
             override_requested_at: current.pending_requested_at,
             override_confirmed_by: actorId(ctx),
             override_confirmed_at: now,
+            override_signature: JSON.stringify(signed),
             review_by: new Date(Date.parse(current.created_at) + days * 86_400_000).toISOString().slice(0, 10),
           };
         }
@@ -285,7 +350,7 @@ export function createAssessmentService({
           action: `assessment.override-${decision === 'confirmed' ? 'confirm' : 'reject'}`,
           subject: { type: 'use-case', id: useCaseId },
           before: await toAssessment(tx, current),
-          after,
+          after: { ...after, signature: signed },
         });
         return after;
       });
@@ -327,7 +392,9 @@ export function createAssessmentService({
         tier: assessment.tier,
         reevaluateUnder: assessment.reevaluateUnder,
         requirements: measures.map((m) => {
-          const status: MeasureStatus = measureStatus(byId.get(m.measure)!, records);
+          const status: MeasureStatus = measureStatus(byId.get(m.measure)!, records, {
+            acceptance: (e) => acceptanceRule(pack, assessment.tier, e),
+          });
           return { ...m, evidence: byId.get(m.measure)!.evidence, ...status };
         }),
       };

@@ -4,6 +4,8 @@ import { independentRoles } from '../../domain/policy/independence.ts';
 import { ConditionSchema } from '../../domain/policy/pack.schema.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import { validatePack } from '../../domain/policy/validate.ts';
+import type { RecordRefusal } from '../audit/refusals.ts';
+import type { Signing } from '../common/signing.ts';
 import type { Feature, FeatureDeps } from '../feature.ts';
 import { createAssessmentService, effectiveTier } from './assessments.service.ts';
 import { createPolicyContextReader } from './context.service.ts';
@@ -19,15 +21,25 @@ export interface PolicyFeatureDeps extends FeatureDeps {
   };
   /** The use case's own evidence (documents, sign-offs) under its current assessment. */
   useCaseEvidence: (exec: Executor, useCaseId: string, assessmentId: string) => Promise<EvidenceRecord[]>;
+  /** Re-authentication (from identity) and the server key: activations and override confirmations are e-signatures. */
+  signing: Signing;
+  /** Writes refused governance changes (separation of duties) to the audit trail. */
+  refused?: RecordRefusal;
 }
 
 /** Governance policy as code: packs, risk assessments, the ethical position. */
 export function createPolicyFeature(deps: PolicyFeatureDeps) {
-  const { useCases, useCaseEvidence, ...rest } = deps;
+  const { useCases, useCaseEvidence, signing, refused, ...rest } = deps;
   const base = { ...rest, repo: policyRepo };
-  const policies = createPolicyService({ ...base, inventory: { useCases: useCases.withVersions } });
+  const policies = createPolicyService({
+    ...base,
+    inventory: { useCases: useCases.withVersions },
+    signing,
+    ...(refused ? { refused } : {}),
+  });
   const assessments = createAssessmentService({
     ...base,
+    signing,
     policies,
     useCases,
     evidence: {

@@ -54,13 +54,13 @@ export const policyRepo = {
   },
 
   /** Retires the active pack and activates `id`, in that order (one active pack at a time). */
-  async activate(tx: Tx, id: string, at: string, by: string | null): Promise<void> {
+  async activate(tx: Tx, id: string, at: string, by: string | null, signature: string | null): Promise<void> {
     await tx.updateTable('policy_packs').set({ status: 'retired' }).where('status', '=', 'active').execute();
     await translateConstraints(
       () =>
         tx
           .updateTable('policy_packs')
-          .set({ status: 'active', activated_at: at, activated_by: by })
+          .set({ status: 'active', activated_at: at, activated_by: by, activation_signature: signature })
           .where('id', '=', id)
           .execute(),
       {

@@ -14,6 +14,7 @@ import { validatePack } from '../../domain/policy/validate.ts';
 import { Timestamp, Uuid } from '../common/common.schema.ts';
 import type { AssessmentService } from './assessments.service.ts';
 import type { EthicsService } from './ethics.service.ts';
+import { CredentialFields, credentialsOf, SignedRecordSchema } from '../common/signing.ts';
 import { parsePackText } from './pack-file.ts';
 import { packFromInput, type PolicyService } from './policy.service.ts';
 
@@ -28,6 +29,10 @@ const PackInfo = Type.Object({
   createdBy: Type.Union([Type.String(), Type.Null()]),
   activatedAt: Type.Union([Timestamp, Type.Null()]),
   activatedBy: Type.Union([Type.String(), Type.Null()]),
+  activation: Type.Union([SignedRecordSchema, Type.Null()], {
+    description:
+      "the activation's e-signature: its manifest names the pack digest, the uploader and the simulation summary",
+  }),
 });
 const PackInput = Type.Object(
   {
@@ -159,11 +164,23 @@ export function policyRoutes(app: App, { policies }: { policies: PolicyService }
       schema: {
         tags,
         summary: 'Activate a pack version; use cases whose outcome would change are marked for re-evaluation',
+        description:
+          'An electronic signature (21 CFR Part 11) by a policy administrator other than the uploader (403 `separation_of_duties` otherwise): re-enter the password, or re-present a token with the sign scope. The manifest records the pack digest and the simulation summary (use cases changing tier, requirements added and removed).',
         params: IdParams,
+        body: Type.Object(
+          { comment: Type.Optional(Type.String({ maxLength: 4000 })), ...CredentialFields },
+          { additionalProperties: false },
+        ),
         response: { 200: Type.Object({ pack: PackInfo, reevaluate: Type.Array(Uuid) }) },
       },
     },
-    async (request) => policies.activate(contextOf(request), request.params.id),
+    async (request) =>
+      policies.activate(
+        contextOf(request),
+        request.params.id,
+        request.body.comment !== undefined ? { comment: request.body.comment } : {},
+        credentialsOf(request.body),
+      ),
   );
 }
 
@@ -238,12 +255,28 @@ export function assessmentRoutes(
       schema: {
         tags: atags,
         summary: 'Confirm or reject a pending tier override (risk-audit, not the requester)',
+        description:
+          'An electronic signature (21 CFR Part 11): re-enter the password, or re-present a token with the sign scope. The manifest names the assessment, the assessed, in-force and requested tiers, the reason and the requester.',
         params: UseCaseParams,
-        body: Type.Object({ decision: Type.Enum(['confirmed', 'rejected']) }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            decision: Type.Enum(['confirmed', 'rejected']),
+            comment: Type.Optional(Type.String({ maxLength: 4000 })),
+            ...CredentialFields,
+          },
+          { additionalProperties: false },
+        ),
         response: { 200: Type.Unknown() },
       },
     },
-    async (request) => assessments.decideOverride(contextOf(request), request.params.id, request.body.decision),
+    async (request) =>
+      assessments.decideOverride(
+        contextOf(request),
+        request.params.id,
+        request.body.decision,
+        credentialsOf(request.body),
+        request.body.comment,
+      ),
   );
 
   app.get(

@@ -11,8 +11,39 @@ import type { PolicyPackTable } from '../../db/schema.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
+import type { RecordRefusal } from '../audit/refusals.ts';
+import {
+  seal,
+  signerPart,
+  signingPrincipal,
+  type ManifestSigner,
+  type SignedRecord,
+  type Signing,
+  type SigningCredentials,
+} from '../common/signing.ts';
 import { parsePackText } from './pack-file.ts';
 import type { PolicyRepo } from './policy.repo.ts';
+
+/** What the activation of a pack signs: the pack by digest, and what its simulation said it would change. */
+export interface ActivationManifest extends ManifestSigner {
+  subject: { type: 'policy-pack'; id: string; name: string; version: string; digest: string };
+  uploadedBy: string | null;
+  previous: { id: string; name: string; version: string; digest: string } | null;
+  simulation: SimulationSummary;
+}
+
+/** The simulation of a pack over the inventory, summarised for the activation's signer. */
+export interface SimulationSummary {
+  /** Assessed use cases whose outcome changes (tier, tags, category, measures or answers). */
+  useCasesAffected: number;
+  /** Of those, the use cases whose tier in force or assessed tier changes. */
+  useCasesChangingTier: number;
+  /** Requirements (use case × measure) the pack adds and removes. */
+  requirementsAdded: number;
+  requirementsRemoved: number;
+  /** Use cases whose answers no longer fit the questionnaire: they must be re-assessed. */
+  useCasesToReassess: number;
+}
 
 export interface PackInfo {
   id: string;
@@ -24,10 +55,16 @@ export interface PackInfo {
   createdBy: string | null;
   activatedAt: string | null;
   activatedBy: string | null;
+  /** The activation's e-signature (null for the pack installed at first start, and before signatures). */
+  activation: SignedRecord<ActivationManifest> | null;
 }
 
 export interface PolicyServiceDeps extends CommandDeps {
   repo: PolicyRepo;
+  /** Re-authentication and the server key: activation is an e-signature. */
+  signing: Signing;
+  /** Writes a refused activation (separation of duties) to the audit trail. */
+  refused?: RecordRefusal;
   /** The use cases and their model versions, for simulation and re-evaluation. */
   inventory: { useCases(db: Executor): Promise<{ id: string; name: string; versions: string[] }[]> };
 }
@@ -42,6 +79,7 @@ const info = (r: Omit<PolicyPackTable, 'content'>): PackInfo => ({
   createdBy: r.created_by,
   activatedAt: r.activated_at,
   activatedBy: r.activated_by,
+  activation: r.activation_signature ? (JSON.parse(r.activation_signature) as SignedRecord<ActivationManifest>) : null,
 });
 
 /** Validation failure of an uploaded pack: a 400 whose errors point into the pack. */
@@ -88,7 +126,30 @@ export interface SimulatedChange {
   measuresRemoved: string[];
 }
 
-export function createPolicyService({ db, transact, audit, clock, ids, repo, inventory }: PolicyServiceDeps) {
+/** The summary of a simulation an activation's manifest records. */
+export function summarise(changes: SimulatedChange[]): SimulationSummary {
+  return {
+    useCasesAffected: changes.length,
+    useCasesChangingTier: changes.filter(
+      (c) => c.current?.tier !== c.candidate?.tier || c.current?.assessedTier !== c.candidate?.assessedTier,
+    ).length,
+    requirementsAdded: changes.reduce((n, c) => n + c.measuresAdded.length, 0),
+    requirementsRemoved: changes.reduce((n, c) => n + c.measuresRemoved.length, 0),
+    useCasesToReassess: changes.filter((c) => c.answerProblems.length > 0).length,
+  };
+}
+
+export function createPolicyService({
+  db,
+  transact,
+  audit,
+  clock,
+  ids,
+  repo,
+  inventory,
+  signing,
+  refused,
+}: PolicyServiceDeps) {
   const parsed = new Map<string, PolicyPack>();
   /** Packs are immutable, so a parsed pack can be kept by id, in any process. */
   const packOf = (row: PolicyPackTable): PolicyPack => {
@@ -169,13 +230,59 @@ export function createPolicyService({ db, transact, audit, clock, ids, repo, inv
     },
 
     /**
-     * Activates a pack. What was assessed under the previous pack stays recorded under it; every
-     * current assessment whose outcome would differ under the new pack is marked for re-evaluation.
+     * Activates a pack by an e-signature of someone other than its uploader (four eyes on
+     * governance itself). The manifest records the pack's digest and what its simulation over the
+     * inventory says will change. What was assessed under the previous pack stays recorded under it;
+     * every current assessment whose outcome would differ is marked for re-evaluation.
      */
-    async activate(ctx: RequestContext, id: string): Promise<{ pack: PackInfo; reevaluate: string[] }> {
+    async activate(
+      ctx: RequestContext,
+      id: string,
+      input: { comment?: string },
+      credentials: SigningCredentials,
+    ): Promise<{ pack: PackInfo; reevaluate: string[] }> {
+      authorize(ctx, 'policy:admin', ORGANISATION);
+      const p = signingPrincipal(ctx);
+      const found = await repo.pack(db, id);
+      if (!found) throw notFound('policy pack', id);
+      if (found.status === 'active')
+        throw new DomainError('conflict', `${found.name} ${found.version} is already active`);
+      const role = ['risk-audit', 'admin'].find((r) => p.roles.some((a) => a.role === r && a.scope === ORGANISATION))!;
+      try {
+        fourEyes(p.userId, p.username, found);
+      } catch (err) {
+        await refused?.(ctx, {
+          action: 'authz.separation-of-duties',
+          account: p.username,
+          subject: { type: 'policy-pack', id },
+          detail: { role, refusal: (err as Error).message },
+        });
+        throw err;
+      }
+      const reauthenticatedWith = await signing.reauthenticate(ctx, credentials);
       return transact(async (tx) => {
-        authorize(ctx, 'policy:admin', ORGANISATION);
-        return activateIn(tx, ctx, id);
+        await repo.lockActivePack(tx);
+        const row = await repo.pack(tx, id);
+        if (!row) throw notFound('policy pack', id);
+        if (row.status === 'active') throw new DomainError('conflict', `${row.name} ${row.version} is already active`);
+        const previous = await repo.activePack(tx);
+        const now = clock.now().toISOString();
+        const manifest: ActivationManifest = {
+          subject: { type: 'policy-pack', id: row.id, name: row.name, version: row.version, digest: row.digest },
+          uploadedBy: row.created_by,
+          previous: previous
+            ? {
+                id: previous.id,
+                name: previous.name,
+                version: previous.version,
+                digest: previous.digest,
+              }
+            : null,
+          // The simulation runs in the activating transaction: the signer signs what happens.
+          simulation: summarise((await compare(tx, packOf(row))).filter(changed)),
+          ...signerPart(p, { role, meaning: 'approve', ...input }, now, reauthenticatedWith),
+        };
+        return activateIn(tx, ctx, id, seal(manifest, signing.signDigest));
       });
     },
 
@@ -200,7 +307,7 @@ export function createPolicyService({ db, transact, audit, clock, ids, repo, inv
       const row = packRow(ctx, pack);
       await transact(async (tx) => {
         await storePack(tx, ctx, row, pack);
-        await activateIn(tx, ctx, row.id);
+        await activateIn(tx, ctx, row.id, null);
       });
       return true;
     },
@@ -231,24 +338,40 @@ export function createPolicyService({ db, transact, audit, clock, ids, repo, inv
     });
   }
 
+  /** Uploading a pack and activating it must be different people. */
+  function fourEyes(userId: string, username: string, row: PolicyPackTable): void {
+    if (row.created_by !== null && row.created_by === userId)
+      throw new DomainError(
+        'separation_of_duties',
+        `${username} uploaded ${row.name} ${row.version}; another policy administrator must review and activate it (four eyes on governance)`,
+      );
+  }
+
   async function activateIn(
     tx: Tx,
     ctx: RequestContext,
     id: string,
+    signed: SignedRecord<ActivationManifest> | null,
   ): Promise<{ pack: PackInfo; reevaluate: string[] }> {
     await repo.lockActivePack(tx);
     const row = await repo.pack(tx, id);
     if (!row) throw notFound('policy pack', id);
     if (row.status === 'active') return { pack: info(row), reevaluate: [] };
     const previous = await repo.activePack(tx);
-    const at = clock.now().toISOString();
-    await repo.activate(tx, id, at, actorId(ctx));
+    const at = signed?.manifest.signedAt ?? clock.now().toISOString();
+    await repo.activate(tx, id, at, actorId(ctx), signed && JSON.stringify(signed));
     const affected = (await compare(tx, packOf(row))).filter(changed);
     for (const c of affected) {
       const current = await repo.currentAssessment(tx, c.useCaseId);
       if (current) await repo.updateAssessment(tx, current.id, { reevaluate_under: id });
     }
-    const activated = { ...row, status: 'active' as const, activated_at: at, activated_by: actorId(ctx) };
+    const activated = {
+      ...row,
+      status: 'active' as const,
+      activated_at: at,
+      activated_by: actorId(ctx),
+      activation_signature: signed && JSON.stringify(signed),
+    };
     const reevaluate = affected.map((c) => c.useCaseId);
     await audit.append(tx, ctx, {
       action: 'policy.activate',

@@ -38,6 +38,8 @@ export function Async<T>({ state, children }: { state: Loaded<T>; children: (dat
 const TONES: Record<string, string> = {
   ok: 'good',
   satisfied: 'good',
+  accepted: 'good',
+  submitted: 'warn',
   passed: 'good',
   completed: 'good',
   valid: 'good',

@@ -66,7 +66,18 @@ export function InboxPage() {
                       </td>
                       <td>{t.overdue ? <Badge value="overdue" title={t.due} /> : t.due.slice(0, 10)}</td>
                       <td>
-                        {measureOf(t.details) ? (
+                        {t.kind === 'review' ? (
+                          // A review closes by accepting or rejecting the document, with an e-signature.
+                          <Link
+                            to={
+                              t.model
+                                ? `/models/${enc(t.model)}/versions/${t.version}?tab=Governance`
+                                : `/use-cases/${t.subject.id}`
+                            }
+                          >
+                            Review the document
+                          </Link>
+                        ) : measureOf(t.details) ? (
                           // A sign-off task closes when its measure is met: it is signed, not marked done.
                           <span className="sub" title={`closes when measure ${measureOf(t.details)} is met`}>
                             closes when signed

@@ -10,6 +10,7 @@ import { EvidenceList } from './evidence-view.tsx';
 import { MonitoringView } from './monitoring-view.tsx';
 import { Oversight } from './oversight.tsx';
 import { SignDialog } from '../../components/sign-dialog.tsx';
+import { ReviewedDocuments } from '../../components/reviewed-documents.tsx';
 import { Signatures } from '../../components/signatures-table.tsx';
 import { RequirementDetail } from '../../components/requirement-detail.tsx';
 import type { VersionStatus } from '../../api/version-types.ts';
@@ -260,6 +261,11 @@ function Governance({
       </Section>
       <DeploymentChecks s={s} />
       <Signatures items={s.signatures} />
+      <ReviewedDocuments
+        documents={s.documents}
+        subject={{ model: s.model, version: s.version }}
+        onChanged={onChanged}
+      />
       <Requirements s={s} />
       <Promotions s={s} onChanged={onChanged} />
       <Oversight name={s.model} version={s.version} onChanged={onChanged} />

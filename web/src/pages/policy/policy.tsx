@@ -5,6 +5,7 @@ import { useSession } from '../../session.tsx';
 import { Async, Badge, Problem, Section, Tabs, TierBadge, when } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { EthicalPositionView } from '../../components/ethical-position.tsx';
+import { DecisionDialog } from '../../components/decision-dialog.tsx';
 
 const TABS = ['Matrix', 'RACI', 'Regulations', 'Ethical position', 'Versions'];
 
@@ -14,11 +15,7 @@ export function PolicyPage() {
   const versions = useLoad(async () => ok(await api.GET('/api/v1/policies')).items, []);
   const [tab, setTab] = useState('Matrix');
   const { hasRole } = useSession();
-  const activate = useAction(async (id: string) => {
-    ok(await api.POST('/api/v1/policies/{id}/activate', { params: { path: { id } } }));
-    active.reload();
-    versions.reload();
-  });
+  const [activating, setActivating] = useState<string | null>(null);
   return (
     <>
       <h1>Policy</h1>
@@ -33,8 +30,15 @@ export function PolicyPage() {
                 <strong>
                   {a.name} {a.version}
                 </strong>
-                , activated {when(a.activatedAt)} by {a.activatedBy ?? '—'} ·{' '}
-                <code title={a.digest}>{a.digest.slice(0, 20)}…</code>
+                , activated {when(a.activatedAt)} by {a.activatedBy ?? '—'}
+                {a.activation && (
+                  <>
+                    {' '}
+                    (signed <code title={a.activation.manifestDigest}>{a.activation.manifestDigest.slice(0, 20)}…</code>
+                    )
+                  </>
+                )}{' '}
+                · <code title={a.digest}>{a.digest.slice(0, 20)}…</code>
               </p>
               <Tabs tabs={TABS} current={tab} onChange={setTab} />
               {tab === 'Matrix' && (
@@ -145,7 +149,10 @@ export function PolicyPage() {
               {tab === 'Ethical position' && <EthicalPositionView canPublish={hasRole('admin')} />}
               {tab === 'Versions' && (
                 <Section title="Pack versions">
-                  <Problem error={activate.error} />
+                  <p className="sub">
+                    Four eyes on governance: a pack is activated, by an e-signature, by a policy administrator other
+                    than the one who uploaded it.
+                  </p>
                   <Async state={versions}>
                     {(items) => (
                       <table className="grid">
@@ -171,8 +178,8 @@ export function PolicyPage() {
                               </td>
                               <td>
                                 {p.status === 'draft' && hasRole('risk-audit', 'admin') ? (
-                                  <button type="button" className="secondary" onClick={() => void activate.act(p.id)}>
-                                    Activate
+                                  <button type="button" className="secondary" onClick={() => setActivating(p.id)}>
+                                    Activate…
                                   </button>
                                 ) : (
                                   when(p.activatedAt)
@@ -190,6 +197,17 @@ export function PolicyPage() {
           );
         }}
       </Async>
+      {activating && (
+        <ActivateDialog
+          id={activating}
+          onClose={() => setActivating(null)}
+          onDone={() => {
+            setActivating(null);
+            active.reload();
+            versions.reload();
+          }}
+        />
+      )}
       {hasRole('risk-audit', 'admin') && (
         <UploadPack
           onDone={() => {
@@ -216,9 +234,10 @@ function UploadPack({ onDone }: { onDone: () => void }) {
     setValidation(v);
     if (v.valid) setChanges(await simulate());
   });
-  const activate = useAction(async () => {
+  const [uploaded, setUploaded] = useState<string | null>(null);
+  const upload = useAction(async () => {
     const stored = ok(await api.POST('/api/v1/policies', { body: { yaml } }));
-    ok(await api.POST('/api/v1/policies/{id}/activate', { params: { path: { id: stored.id } } }));
+    setUploaded(`${stored.name} ${stored.version}`);
     setYaml('');
     setValidation(null);
     setChanges(null);
@@ -264,6 +283,12 @@ function UploadPack({ onDone }: { onDone: () => void }) {
           </ul>
         </div>
       )}
+      {uploaded && (
+        <p role="status">
+          Uploaded {uploaded} as a draft: another policy administrator reviews it and activates it from the Versions
+          tab.
+        </p>
+      )}
       {changes && (
         <div role="status">
           <h3>
@@ -296,12 +321,70 @@ function UploadPack({ onDone }: { onDone: () => void }) {
               </tbody>
             </table>
           )}
-          <button type="button" onClick={() => void activate.act()} disabled={activate.busy}>
-            Upload and activate
+          <button type="button" onClick={() => void upload.act()} disabled={upload.busy}>
+            Upload as draft
           </button>
-          <Problem error={activate.error} />
+          <Problem error={upload.error} />
         </div>
       )}
     </Section>
+  );
+}
+
+/**
+ * Activating a pack: an e-signature whose manifest the server binds to the pack digest and the
+ * simulation summary shown here (recomputed when it signs).
+ */
+function ActivateDialog({ id, onClose, onDone }: { id: string; onClose: () => void; onDone: () => void }) {
+  const pack = useLoad(async () => ok(await api.GET('/api/v1/policies/{id}', { params: { path: { id } } })), [id]);
+  const sim = useLoad(
+    async () =>
+      pack.data ? ok(await api.POST('/api/v1/policies/simulate', { body: { pack: pack.data.pack } })).changes : null,
+    [pack.data],
+  );
+  const changes = sim.data ?? [];
+  const tierChanges = changes.filter(
+    (c) => c.current?.tier !== c.candidate?.tier || c.current?.assessedTier !== c.candidate?.assessedTier,
+  ).length;
+  const added = changes.reduce((n, c) => n + c.measuresAdded.length, 0);
+  const removed = changes.reduce((n, c) => n + c.measuresRemoved.length, 0);
+  return (
+    <DecisionDialog
+      open
+      title="Activate policy pack"
+      decisions={[{ value: 'activate', label: 'Activate' }]}
+      onClose={onClose}
+      onSign={async ({ comment, password }) => {
+        ok(
+          await api.POST('/api/v1/policies/{id}/activate', {
+            params: { path: { id } },
+            body: { password, ...(comment ? { comment } : {}) },
+          }),
+        );
+        onDone();
+      }}
+      what={
+        pack.data ? (
+          <dl className="facts">
+            <dt>Pack</dt>
+            <dd>
+              {pack.data.name} {pack.data.version}, uploaded by {pack.data.createdBy ?? '—'}
+            </dd>
+            <dt>Digest</dt>
+            <dd>
+              <code>{pack.data.digest}</code>
+            </dd>
+            <dt>Simulation</dt>
+            <dd>
+              {sim.data === null || sim.loading
+                ? 'simulating…'
+                : `${changes.length} use case(s) change, ${tierChanges} of them in tier; requirements +${added} −${removed}`}
+            </dd>
+          </dl>
+        ) : (
+          <p className="muted">Loading the pack…</p>
+        )
+      }
+    />
   );
 }

@@ -7,6 +7,8 @@ import { TimeSeries } from '../../ui/charts.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { SignatureForm } from '../../components/signature-form.tsx';
 import { Signatures } from '../../components/signatures-table.tsx';
+import { ReviewedDocuments } from '../../components/reviewed-documents.tsx';
+import { DecisionDialog } from '../../components/decision-dialog.tsx';
 
 /** The use case's own steps (scoping, ideation): gates, documents, signatures and moving on. */
 export function UseCaseProcess({ id }: { id: string }) {
@@ -73,29 +75,13 @@ export function UseCaseProcess({ id }: { id: string }) {
             </Section>
             {assessment.data && s.process && <Raci packId={assessment.data.policy.id} steps={s.process.steps} />}
             <Signatures items={s.signatures} />
-            <Section title="Documents of the use case">
-              {s.documents.length === 0 ? (
-                <p className="muted">No document yet.</p>
-              ) : (
-                <table className="grid">
-                  <thead>
-                    <tr>
-                      <th scope="col">Kind</th>
-                      <th scope="col">Title</th>
-                      <th scope="col">Recorded</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {s.documents.map((d) => (
-                      <tr key={d.id}>
-                        <td>{d.kind}</td>
-                        <td>{d.title}</td>
-                        <td>{when(d.createdAt)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
+            <ReviewedDocuments
+              documents={s.documents}
+              subject={{ useCase: id }}
+              title="Documents of the use case and their reviews"
+              onChanged={status.reload}
+            />
+            <Section title="Record a document of the use case">
               <form
                 className="form"
                 onSubmit={(e) => {
@@ -324,15 +310,7 @@ export function TierOverride({
     setReason('');
     onChanged();
   });
-  const decide = useAction(async (decision: 'confirmed' | 'rejected') => {
-    ok(
-      await api.POST('/api/v1/use-cases/{id}/assessment/override/decision', {
-        params: { path: { id } },
-        body: { decision },
-      }),
-    );
-    onChanged();
-  });
+  const [deciding, setDeciding] = useState(false);
   return (
     <Section title="Tier override">
       {pending ? (
@@ -342,14 +320,43 @@ export function TierOverride({
             rejects it.
           </p>
           <div className="actions">
-            <button type="button" className="secondary" onClick={() => void decide.act('rejected')}>
-              Reject
-            </button>
-            <button type="button" onClick={() => void decide.act('confirmed')}>
-              Confirm
+            <button type="button" onClick={() => setDeciding(true)}>
+              Confirm or reject…
             </button>
           </div>
-          <Problem error={decide.error} />
+          {deciding && (
+            <DecisionDialog
+              open
+              title="Decide the tier override"
+              decisions={[
+                { value: 'confirmed', label: 'Confirm' },
+                { value: 'rejected', label: 'Reject' },
+              ]}
+              onClose={() => setDeciding(false)}
+              onSign={async ({ decision, comment, password }) => {
+                ok(
+                  await api.POST('/api/v1/use-cases/{id}/assessment/override/decision', {
+                    params: { path: { id } },
+                    body: { decision: decision as 'confirmed' | 'rejected', password, ...(comment ? { comment } : {}) },
+                  }),
+                );
+                setDeciding(false);
+                onChanged();
+              }}
+              what={
+                <dl className="facts">
+                  <dt>Requested tier</dt>
+                  <dd>{pending.tier}</dd>
+                  <dt>Reason</dt>
+                  <dd>{pending.reason}</dd>
+                  <dt>Requested by</dt>
+                  <dd>{pending.requestedBy ?? '—'}</dd>
+                  <dt>Signed as</dt>
+                  <dd>risk-audit</dd>
+                </dl>
+              }
+            />
+          )}
         </>
       ) : (
         <form

@@ -191,7 +191,18 @@ function RiskAssessment({ id, state }: { id: string; state: Loaded<Awaited<Retur
           {current.override && (
             <p>
               Tier overridden to {current.override.tier} ({current.override.reason}); confirmed by{' '}
-              {current.override.confirmedBy ?? '—'}.
+              {current.override.confirmedBy ?? '—'}
+              {current.override.signature && (
+                <>
+                  {' '}
+                  (signed{' '}
+                  <code title={current.override.signature.manifestDigest}>
+                    {current.override.signature.manifestDigest.slice(0, 20)}…
+                  </code>
+                  )
+                </>
+              )}
+              .
             </p>
           )}
           <h3>Why: the rule trace</h3>

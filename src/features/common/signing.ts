@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import { Type } from 'typebox';
+import type { RequestContext } from '../../context.ts';
+import type { Principal } from '../../domain/authz.ts';
+import { canonicalize } from '../../domain/jcs.ts';
+import type { Reauthentication } from '../../domain/lifecycle/manifest.ts';
+import { DomainError } from '../../errors.ts';
+
+/** Credentials re-presented at the moment of signing (Part 11 §11.200): the password, or a `sign`-scoped token. */
+export interface SigningCredentials {
+  password?: string;
+  token?: string;
+}
+
+/** What a feature needs to take electronic signatures (identity's re-authentication, the server key). */
+export interface Signing {
+  /** Throws `reauthentication_failed` unless the credentials are the caller's own, re-entered now. */
+  reauthenticate(ctx: RequestContext, credentials: SigningCredentials): Promise<Reauthentication>;
+  signDigest(digest: string): string;
+}
+
+/** A manifest, its digest and the server's signature of the digest: what is stored and audited. */
+export interface SignedRecord<M> {
+  manifest: M;
+  manifestDigest: string;
+  serverSignature: string;
+}
+
+/** The signer part every manifest carries. */
+export interface ManifestSigner {
+  signer: { id: string; username: string; name: string };
+  role: string;
+  meaning: string;
+  comment: string;
+  signedAt: string;
+  reauthenticatedWith: Reauthentication;
+}
+
+/** The credentials fields of a signing request body (one of them is required by the service). */
+export const CredentialFields = {
+  password: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 1024,
+      description: "the signer's password, re-entered (21 CFR Part 11 §11.200)",
+    }),
+  ),
+  token: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 512,
+      description: "automation: the caller's own token with the sign scope, re-presented",
+    }),
+  ),
+};
+
+/** The credentials out of a request body, without undefined members. */
+export const credentialsOf = (b: SigningCredentials): SigningCredentials => ({
+  ...(b.password !== undefined ? { password: b.password } : {}),
+  ...(b.token !== undefined ? { token: b.token } : {}),
+});
+
+/** The person signing: only people sign, and a token needs the sign (or write) scope. */
+export function signingPrincipal(ctx: RequestContext): Principal {
+  const p = ctx.principal;
+  if (!p) throw new DomainError('forbidden', 'only a person can sign');
+  if (p.scopes && !p.scopes.includes('write') && !p.scopes.includes('sign'))
+    throw new DomainError(
+      'forbidden',
+      `a token with scopes [${p.scopes.join(', ')}] may not sign: it needs the sign (or write) scope`,
+    );
+  return p;
+}
+
+/** The signer part of a manifest for `p`, signing now. */
+export const signerPart = (
+  p: Principal,
+  input: { role: string; meaning: string; comment?: string },
+  signedAt: string,
+  reauthenticatedWith: Reauthentication,
+): ManifestSigner => ({
+  signer: { id: p.userId, username: p.username, name: p.displayName },
+  role: input.role,
+  meaning: input.meaning,
+  comment: input.comment ?? '',
+  signedAt,
+  reauthenticatedWith,
+});
+
+/** Seals a manifest: its canonical (RFC 8785) digest, signed by the server key. */
+export function seal<M extends object>(manifest: M, signDigest: (digest: string) => string): SignedRecord<M> {
+  const manifestDigest = `sha256:${createHash('sha256').update(canonicalize(manifest)).digest('hex')}`;
+  return { manifest, manifestDigest, serverSignature: signDigest(manifestDigest) };
+}
+
+/** The OpenAPI shape of a stored signed record (the manifest varies by what was signed). */
+export const SignedRecordSchema = Type.Object({
+  manifest: Type.Unknown(),
+  manifestDigest: Type.String(),
+  serverSignature: Type.String(),
+});
