@@ -81,10 +81,14 @@ describe('robustness checks in policy packs', () => {
       value,
       artifactDigest: 'sha256:a',
     });
-    expect(measureStatus(measure, [record(0.01)], { artifactDigest: 'sha256:a' })).toEqual({
+    expect(measureStatus(measure, [record(0.01)], { artifactDigest: 'sha256:a' })).toMatchObject({
       status: 'satisfied',
       by: ['e1'],
     });
-    expect(measureStatus(measure, [record(0.05)], { artifactDigest: 'sha256:a' }).status).not.toBe('satisfied');
+    // A recorded drop above the threshold is a failed check, with what it showed.
+    expect(measureStatus(measure, [record(0.05)], { artifactDigest: 'sha256:a' })).toMatchObject({
+      status: 'failed',
+      failures: [{ evidence: 'e1', observed: 0.05, comparator: '<=', threshold: 0.02 }],
+    });
   });
 });
