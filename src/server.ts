@@ -6,7 +6,7 @@ import { seedDemo } from './demo/seed.ts';
 import { DEMO_PASSWORD, PEOPLE } from './demo/scenario.ts';
 import { buildApp } from './app.ts';
 import { openDatabase } from './db/database.ts';
-import { migrateToLatest } from './db/migrate.ts';
+import { migrateToLatest, NewerDatabaseError } from './db/migrate.ts';
 import { unusableDatabase } from './db/errors.ts';
 import { loadOrCreateSigner } from './features/audit/signing-key.ts';
 import type { BootstrapResult } from './features/identity/bootstrap.ts';
@@ -111,6 +111,7 @@ export async function startServer(
     try {
       await migrateToLatest(database.db);
     } catch (err) {
+      if (err instanceof NewerDatabaseError) throw new StartupError(err.message);
       const unusable = unusableDatabase(err, config.database);
       throw unusable ? new StartupError(unusable) : err;
     }
