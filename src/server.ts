@@ -8,6 +8,7 @@ import { buildApp } from './app.ts';
 import { openDatabase } from './db/database.ts';
 import { migrateToLatest, NewerDatabaseError } from './db/migrate.ts';
 import { unusableDatabase } from './db/errors.ts';
+import { acquireProcessLock, LockedError, type ProcessLock } from './db/process-lock.ts';
 import { loadOrCreateSigner } from './features/audit/signing-key.ts';
 import type { BootstrapResult } from './features/identity/bootstrap.ts';
 import type { App } from './http/app-types.ts';
@@ -106,7 +107,16 @@ export async function startServer(
   const port = await holdPort(config.port, config.host);
   let database: ReturnType<typeof openDatabase> | undefined;
   let app: App | undefined;
+  let lock: ProcessLock | undefined;
   try {
+    // SQLite serves one process: its caches assume this process sees every write.
+    if (config.database.kind === 'sqlite' && config.database.file !== ':memory:') {
+      try {
+        lock = acquireProcessLock(config.database.file);
+      } catch (err) {
+        throw err instanceof LockedError ? new StartupError(err.message) : err;
+      }
+    }
     database = openDatabase(config.database);
     try {
       await migrateToLatest(database.db);
@@ -155,18 +165,21 @@ export async function startServer(
     );
     const running = app;
     const opened = database;
+    const held = lock;
     return {
       app: running,
       url,
       close: async () => {
         await running.close();
         await opened.close();
+        held?.release();
       },
     };
   } catch (err) {
     await port.release();
     await app?.close();
     await database?.close();
+    lock?.release();
     throw err;
   }
 }
