@@ -11,6 +11,7 @@ import * as m0007 from './migrations/0007_webhooks.ts';
 import * as m0008 from './migrations/0008_monitoring.ts';
 import * as m0009 from './migrations/0009_model_deletion.ts';
 import * as m0010 from './migrations/0010_role_grant_requests.ts';
+import * as m0014 from './migrations/0014_shared_sign_in_limits.ts';
 
 // Static imports keep migrations inside the compiled bundle and in a fixed order.
 const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0008_monitoring': m0008,
   '0009_model_deletion': m0009,
   '0010_role_grant_requests': m0010,
+  '0014_shared_sign_in_limits': m0014,
 };
 
 /** The migrations this release knows, in the order they apply. */
