@@ -4,6 +4,7 @@ import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/database.ts';
 import { migrateToLatest, NewerDatabaseError } from '../db/migrate.ts';
 import { unusableDatabase } from '../db/errors.ts';
+import { lockedMessage, lockOwner } from '../db/process-lock.ts';
 import { backupDatabase, BackupError, restoreDatabase, tableCounts } from '../db/backup.ts';
 import { StartupError, startServer } from '../server.ts';
 import { UsageError } from './client.ts';
@@ -56,6 +57,13 @@ export function serverCommands(program: Command): void {
     .description('apply pending database migrations and exit')
     .action(async () => {
       const config = loadConfig();
+      // A server on the same SQLite file would keep serving from caches of the old schema.
+      const owner =
+        config.database.kind === 'sqlite' && config.database.file !== ':memory:'
+          ? lockOwner(config.database.file)
+          : null;
+      if (owner && config.database.kind === 'sqlite')
+        throw new UsageError(`${lockedMessage(config.database.file, owner)}; migrate with the server stopped`);
       const database = openDatabase(config.database);
       try {
         const result = await migrateToLatest(database.db).catch((err: unknown) => {

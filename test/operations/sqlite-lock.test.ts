@@ -41,12 +41,16 @@ describe('one server process per SQLite file', () => {
     expect(existsSync(`${file}.lock`)).toBe(false);
   });
 
-  it('lets offline commands (backup, audit verify) read while the server runs', async () => {
+  it('lets offline commands (backup, audit verify) read while the server runs, but not migrate', async () => {
     const server = await startServerProcess(env);
     running.push(server);
     const backup = await runCli(['backup', '--out', join(work, 'while-serving.backup')], env);
     expect(backup.code).toBe(0);
     const verify = await runCli(['audit', 'verify'], env);
     expect(verify.code).toBe(0);
+    // Migrating under a running server is not an offline read: refused.
+    const migrate = await runCli(['migrate'], env);
+    expect(migrate.code).toBe(2);
+    expect(migrate.stderr).toMatch(/is in use by another Steward process .*; migrate with the server stopped/);
   });
 });
