@@ -97,6 +97,11 @@ describe.skipIf(skipReason('postgres') !== null)(
         statuses.push(await login(apps[i % 2]!, i % 2 ? 'ned' : 'nobody', `spray-${i}`, from));
       expect(statuses.slice(0, 6).every((s) => s === 401)).toBe(true);
       expect(statuses[6]).toBe(429);
+      // Refused attempts store nothing: a spray of made-up names from a locked address adds no rows.
+      for (let i = 0; i < 5; i++) expect(await login(apps[i % 2]!, `made-up-${i}`, 'x', from)).toBe(429);
+      const rows = await handles[0]!.db.selectFrom('sign_in_limits').select('key').execute();
+      expect(rows.map((r) => r.key).filter((k) => k.startsWith('acct:made-up-'))).toEqual([]);
+      expect(rows.map((r) => r.key)).toEqual(expect.arrayContaining(['acct:lou', 'acct:max', `addr:${from}`]));
       // ned's three failures locked him too; his owner still gets in from a clean address.
       expect(await login(apps[1]!, 'ned', 'ned-correct-horse-battery', '10.0.0.4')).toBe(200);
     });

@@ -102,13 +102,16 @@ export function createPasswordGuard(
         windowWait(addrFailures, limits.perAddress, t),
         limiter.blockedFor(addrKey, limits.perAddress),
       );
-      if (addr > 0)
+      // A refused attempt counts nothing: rows made only to be locked go (a spray of names adds none).
+      if (addr > 0) {
+        await signInLimitsRepo.dropEmpty(tx, [addrKey, acctKey]);
         return {
           pass: false,
           ms: addr,
           why: 'too many failed authentications from this address',
           detail: { locked: 'address' },
         };
+      }
       let acct = backoffState(states.get(acctKey), rule, t);
       const locked = backoffWait(acct, rule, t);
       if (locked > 0) {
@@ -116,13 +119,15 @@ export function createPasswordGuard(
         // slows guessing down without locking its owner out.
         const clean = addrFailures.length === 0 && limiter.count(addrKey, limits.perAddress) === 0;
         const wait = clean ? Math.max(0, (acct!.lastPass ?? -Infinity) + cleanDelay - t) : locked;
-        if (wait > 0)
+        if (wait > 0) {
+          await signInLimitsRepo.dropEmpty(tx, [addrKey, acctKey]);
           return {
             pass: false,
             ms: wait,
             why: `too many failed sign-ins for '${account}'`,
             detail: { locked: 'account', cleanAddress: clean },
           };
+        }
         acct = { ...acct!, lastPass: t };
       }
       await signInLimitsRepo.save(

@@ -38,6 +38,16 @@ export const signInLimitsRepo = {
       .execute();
   },
 
+  /** Removes those of `keys` that remember nothing (rows `lock` created for a refused attempt). */
+  async dropEmpty(tx: Tx, keys: string[]): Promise<void> {
+    await tx
+      .deleteFrom('sign_in_limits')
+      .where('key', 'in', keys)
+      .where('failures', '=', '[]')
+      .where('last_pass', 'is', null)
+      .execute();
+  },
+
   /** Forgets keys untouched since `before` (epoch ms): their failures no longer count. */
   async prune(exec: Executor, before: number): Promise<void> {
     await exec.deleteFrom('sign_in_limits').where('updated_at', '<', before).execute();
