@@ -19,6 +19,13 @@ export const EnvSchema = Type.Object({
       description: 'postgres://... or sqlite://<path> (sqlite://:memory: for a throw-away database)',
     }),
   ),
+  STEWARD_DATABASE_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 600_000,
+    default: 5000,
+    description:
+      'PostgreSQL: longest wait for a database connection; past it (database down or unreachable) a request answers 503 with Retry-After',
+  }),
   STEWARD_LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info' }),
   STEWARD_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1048576 }),
   STEWARD_EVALUATION_LIMIT: Type.Integer({ minimum: 1024, default: 536870912 }),
@@ -134,7 +141,7 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
-  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; timeoutMs?: number };
   logLevel: Static<typeof LogLevel>;
   bodyLimit: number;
   /** Largest evaluation data upload in bytes (streamed, never buffered). */
@@ -210,6 +217,7 @@ const VALID: Partial<Record<keyof typeof EnvSchema.properties, string>> = {
   STEWARD_BODY_IDLE_SECONDS: 'whole seconds from 1 to 3600, e.g. 30',
   STEWARD_BODY_MIN_BYTES: 'a number of bytes from 1 to 1073741824, e.g. 1024',
   STEWARD_COMPUTE_THREADS: 'a whole number from 1 to 64, e.g. 2',
+  STEWARD_DATABASE_TIMEOUT_MS: 'milliseconds from 100 to 600000, e.g. 5000',
 };
 
 /** `KEY message`, with what a valid value looks like; a bare pattern is replaced by it. */
@@ -257,7 +265,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = resolve(e.STEWARD_DATA_DIR);
   const url = e.STEWARD_DATABASE_URL;
   let database: Config['database'];
-  if (url && /^postgres(ql)?:\/\//.test(url)) database = { kind: 'postgres', url };
+  if (url && /^postgres(ql)?:\/\//.test(url))
+    database = { kind: 'postgres', url, timeoutMs: e.STEWARD_DATABASE_TIMEOUT_MS };
   else if (url) {
     const path = url.replace(/^sqlite:\/\//, '');
     database = { kind: 'sqlite', file: path === ':memory:' ? ':memory:' : resolve(path) };

@@ -8,8 +8,9 @@ import { seedDemo } from './demo/seed.ts';
 import { DEMO_PASSWORD, PEOPLE } from './demo/scenario.ts';
 import { buildApp } from './app.ts';
 import { openDatabase } from './db/database.ts';
-import { migrateToLatest } from './db/migrate.ts';
+import { migrateToLatest, NewerDatabaseError } from './db/migrate.ts';
 import { unusableDatabase } from './db/errors.ts';
+import { acquireProcessLock, LockedError, type ProcessLock } from './db/process-lock.ts';
 import { loadOrCreateSigner } from './features/audit/signing-key.ts';
 import type { BootstrapResult } from './features/identity/bootstrap.ts';
 import type { App } from './http/app-types.ts';
@@ -108,11 +109,21 @@ export async function startServer(
   const port = await holdPort(config.port, config.host);
   let database: ReturnType<typeof openDatabase> | undefined;
   let app: App | undefined;
+  let lock: ProcessLock | undefined;
   try {
+    // SQLite serves one process: its caches assume this process sees every write.
+    if (config.database.kind === 'sqlite' && config.database.file !== ':memory:') {
+      try {
+        lock = acquireProcessLock(config.database.file);
+      } catch (err) {
+        throw err instanceof LockedError ? new StartupError(err.message) : err;
+      }
+    }
     database = openDatabase(config.database);
     try {
       await migrateToLatest(database.db);
     } catch (err) {
+      if (err instanceof NewerDatabaseError) throw new StartupError(err.message);
       const unusable = unusableDatabase(err, config.database);
       throw unusable ? new StartupError(unusable) : err;
     }
@@ -159,6 +170,7 @@ export async function startServer(
     const running = app;
     const opened = database;
     const reloading = config.tls ? reloadTls(running, config.tls) : undefined;
+    const held = lock;
     return {
       app: running,
       url,
@@ -166,12 +178,14 @@ export async function startServer(
         if (reloading) clearInterval(reloading);
         await running.close();
         await opened.close();
+        held?.release();
       },
     };
   } catch (err) {
     await port.release();
     await app?.close();
     await database?.close();
+    lock?.release();
     throw err;
   }
 }

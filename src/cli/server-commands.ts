@@ -1,13 +1,31 @@
+import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/database.ts';
-import { migrateToLatest } from '../db/migrate.ts';
+import { migrateToLatest, NewerDatabaseError } from '../db/migrate.ts';
 import { unusableDatabase } from '../db/errors.ts';
+import { lockedMessage, lockOwner } from '../db/process-lock.ts';
+import { backupDatabase, BackupError, restoreDatabase, tableCounts } from '../db/backup.ts';
 import { StartupError, startServer } from '../server.ts';
 import { UsageError } from './client.ts';
 
 /** Start-up failures the operator fixes are one line and exit 2 (see EXIT in index.ts), not a stack trace. */
-const operatorProblem = (err: unknown): unknown => (err instanceof StartupError ? new UsageError(err.message) : err);
+const operatorProblem = (err: unknown): unknown =>
+  err instanceof StartupError || err instanceof BackupError ? new UsageError(err.message) : err;
+
+/** Rows in Steward's tables (the migration bookkeeping aside), with the audit events among them. */
+async function summary(config: ReturnType<typeof loadConfig>): Promise<{ rows: number; audit: number }> {
+  const database = openDatabase(config.database);
+  try {
+    const counts = await tableCounts(database);
+    const rows = Object.entries(counts)
+      .filter(([t]) => !t.startsWith('kysely_'))
+      .reduce((n, [, c]) => n + c, 0);
+    return { rows, audit: counts.audit_events ?? 0 };
+  } finally {
+    await database.close();
+  }
+}
 
 export function serverCommands(program: Command): void {
   program
@@ -39,9 +57,17 @@ export function serverCommands(program: Command): void {
     .description('apply pending database migrations and exit')
     .action(async () => {
       const config = loadConfig();
+      // A server on the same SQLite file would keep serving from caches of the old schema.
+      const owner =
+        config.database.kind === 'sqlite' && config.database.file !== ':memory:'
+          ? lockOwner(config.database.file)
+          : null;
+      if (owner && config.database.kind === 'sqlite')
+        throw new UsageError(`${lockedMessage(config.database.file, owner)}; migrate with the server stopped`);
       const database = openDatabase(config.database);
       try {
         const result = await migrateToLatest(database.db).catch((err: unknown) => {
+          if (err instanceof NewerDatabaseError) throw new UsageError(err.message);
           const unusable = unusableDatabase(err, config.database);
           throw unusable ? new UsageError(unusable) : err;
         });
@@ -50,5 +76,45 @@ export function serverCommands(program: Command): void {
       } finally {
         await database.close();
       }
+    });
+
+  program
+    .command('backup')
+    .description(
+      'write a consistent backup of the database to a new file while the server runs (SQLite: online backup; PostgreSQL: pg_dump, which must be on PATH)',
+    )
+    .requiredOption('--out <file>', 'file to create (must not exist)')
+    .action(async (o: { out: string }) => {
+      const config = loadConfig();
+      await backupDatabase(config.database, o.out).catch((err: unknown) => {
+        throw operatorProblem(err);
+      });
+      process.stdout.write(`backup written to ${o.out} (${statSync(o.out).size} bytes)\n`);
+    });
+
+  program
+    .command('restore')
+    .description(
+      'replace the database with a backup made by steward backup (stop the server first; PostgreSQL: pg_restore, which must be on PATH), then run steward audit verify',
+    )
+    .argument('<file>', 'the backup file')
+    .option('--replace', 'overwrite a database that already holds data')
+    .action(async (file: string, o: { replace?: boolean }) => {
+      const config = loadConfig();
+      await restoreDatabase(config.database, file, {
+        replace: o.replace === true,
+        isEmpty: async () => {
+          if (config.database.kind === 'sqlite' && !existsSync(config.database.file)) return true;
+          return (await summary(config)).rows === 0;
+        },
+      }).catch((err: unknown) => {
+        throw operatorProblem(
+          unusableDatabase(err, config.database) ? new StartupError(unusableDatabase(err, config.database)!) : err,
+        );
+      });
+      const s = await summary(config);
+      process.stdout.write(
+        `restored ${s.rows} rows (${s.audit} audit events) from ${file}\ncheck the audit trail with: steward audit verify\n`,
+      );
     });
 }

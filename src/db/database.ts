@@ -36,8 +36,19 @@ export function openDatabase(
   onIdleError: (err: Error) => void = (err) => process.stderr.write(`database connection lost: ${err.message}\n`),
 ): DatabaseHandle {
   if (database.kind === 'postgres') {
-    const pool = new pg.Pool({ connectionString: database.url, max: 10, connectionTimeoutMillis: 10_000 });
+    // Bounded waits: with the database down, a request fails after timeoutMs (503) instead of
+    // hanging; keep-alive notices a peer that vanished without closing its connections.
+    const pool = new pg.Pool({
+      connectionString: database.url,
+      max: 10,
+      connectionTimeoutMillis: database.timeoutMs ?? 5000,
+      keepAlive: true,
+    });
     pool.on('error', onIdleError);
+    // A connection lost while checked out (between a transaction's statements) errs on its client,
+    // where the pool listens only while the client is idle: without this the process would die.
+    // Its next query fails (a 503 to the caller) and the pool discards it on release.
+    pool.on('connect', (client) => client.on('error', onIdleError));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', pool, close: () => db.destroy() };
   }

@@ -76,3 +76,26 @@ export function unusableDatabase(err: unknown, database: Config['database']): st
     return `cannot reach PostgreSQL at ${host}:${port} (${String(code)}); is it running, and is STEWARD_DATABASE_URL right?`;
   return null;
 }
+
+// Socket errors and SQLSTATE classes that mean the database cannot be reached or is shutting down.
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+const UNREACHABLE_SQLSTATES = /^(08|57P0[1-3]|53300)/;
+const UNREACHABLE_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly)/;
+
+/**
+ * True when `err` (or its cause) says the database is unreachable, restarting or out of connections:
+ * a passing condition the caller should retry, not a fault of the request.
+ */
+export function databaseUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | null, i = 0; e && i < 5; i++) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (UNREACHABLE_CODES.has(code) || UNREACHABLE_SQLSTATES.test(code)) return true;
+    if (typeof e.message === 'string' && UNREACHABLE_MESSAGES.test(e.message)) return true;
+    e = e.cause as typeof e;
+  }
+  return false;
+}
+
+/** Seconds a client is told to wait (Retry-After) while the database is unreachable. */
+export const DATABASE_RETRY_AFTER_S = 5;

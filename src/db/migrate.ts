@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { Db } from './database.ts';
 import * as m0001 from './migrations/0001_inventory.ts';
@@ -13,6 +14,7 @@ import * as m0010 from './migrations/0010_role_grant_requests.ts';
 import * as m0011 from './migrations/0011_document_reviews.ts';
 import * as m0012 from './migrations/0012_champion_challenger.ts';
 import * as m0013 from './migrations/0013_data_residency.ts';
+import * as m0014 from './migrations/0014_shared_sign_in_limits.ts';
 import * as m0015 from './migrations/0015_lineage.ts';
 
 // Static imports keep migrations inside the compiled bundle and in a fixed order.
@@ -30,8 +32,12 @@ const migrations: Record<string, Migration> = {
   '0011_document_reviews': m0011,
   '0012_champion_challenger': m0012,
   '0013_data_residency': m0013,
+  '0014_shared_sign_in_limits': m0014,
   '0015_lineage': m0015,
 };
+
+/** The migrations this release knows, in the order they apply. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(migrations);
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
@@ -39,8 +45,40 @@ export function createMigrator(db: Db): Migrator {
   return new Migrator({ db, provider });
 }
 
+/** The database was migrated by a newer release of Steward than this one. */
+export class NewerDatabaseError extends Error {
+  override name = 'NewerDatabaseError';
+}
+
+/** Names of the migrations applied to the database ([] before the first). */
+export async function appliedMigrations(db: Db): Promise<string[]> {
+  try {
+    const r = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db);
+    return r.rows.map((row) => row.name);
+  } catch (err) {
+    // No migrations table yet: SQLite says so in words, PostgreSQL by SQLSTATE 42P01.
+    const e = err as { code?: string; message?: string };
+    if (e.code === '42P01' || /no such table/.test(e.message ?? '')) return [];
+    throw err;
+  }
+}
+
+/**
+ * Refuses a database that holds migrations this release does not know: a newer release migrated
+ * it, and this code would misread its tables (migrations are forward-only; there is no downgrade).
+ */
+export async function refuseNewerDatabase(db: Db): Promise<void> {
+  const known = new Set(MIGRATION_NAMES);
+  const unknown = (await appliedMigrations(db)).filter((name) => !known.has(name));
+  if (unknown.length > 0)
+    throw new NewerDatabaseError(
+      `the database was migrated by a newer Steward (migration${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} unknown to this release, whose latest is ${MIGRATION_NAMES.at(-1)}); run that release or newer, or restore a backup taken before the upgrade`,
+    );
+}
+
 /** Applies every pending migration; throws with the failing migration's name on error. */
 export async function migrateToLatest(db: Db): Promise<MigrationResultSet> {
+  await refuseNewerDatabase(db);
   const result = await createMigrator(db).migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

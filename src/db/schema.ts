@@ -273,11 +273,21 @@ export interface AuditCheckpointTable {
   created_at: string;
 }
 
+/** Failed sign-ins of one key (`acct:<username>` or `addr:<ip>`), shared by every replica. */
+export interface SignInLimitTable {
+  key: string;
+  /** JSON array of epoch milliseconds, oldest first. */
+  failures: string;
+  last_pass: number | null;
+  updated_at: number;
+}
+
 export interface IdentityAuditTables {
   teams: TeamTable;
   users: UserTable;
   role_assignments: RoleAssignmentTable;
   role_grant_requests: RoleGrantRequestTable;
+  sign_in_limits: SignInLimitTable;
   api_tokens: ApiTokenTable;
   sessions: SessionTable;
   audit_events: AuditEventTable;

@@ -193,3 +193,46 @@ export function createEventThrottle(now: () => number, windowMs = 60_000, maxKey
     },
   };
 }
+
+/**
+ * What is kept of one key where several processes share it (the database): its failures in epoch
+ * ms, oldest first, and when an attempt last passed a lock from a clean address. The functions
+ * below apply the same rules as the in-memory limiters above to such a state.
+ */
+export interface FailureState {
+  failures: number[];
+  lastPass: number | null;
+}
+
+/** The failures of `state` still inside the sliding window of `rule`. */
+export function windowFailures(state: FailureState | undefined, rule: RateRule, now: number): number[] {
+  return (state?.failures ?? []).filter((t) => t > now - rule.windowMs);
+}
+
+/** Milliseconds until a key with these window failures may try again (0: it may now). */
+export function windowWait(failures: number[], rule: RateRule, now: number): number {
+  return failures.length >= rule.limit ? failures[failures.length - rule.limit]! + rule.windowMs - now : 0;
+}
+
+/** `state` under a backoff rule, or undefined once its failures are forgotten. */
+export function backoffState(
+  state: FailureState | undefined,
+  rule: BackoffRule,
+  now: number,
+): FailureState | undefined {
+  const last = state?.failures.at(-1);
+  if (!state || (last !== undefined && last + lockDuration(state.failures.length, rule) + rule.forgetMs < now))
+    return undefined;
+  return state;
+}
+
+/** Milliseconds until a key under a backoff rule is unlocked (0: it is not locked). */
+export function backoffWait(state: FailureState | undefined, rule: BackoffRule, now: number): number {
+  const last = state?.failures.at(-1);
+  return state && last !== undefined ? Math.max(0, last + lockDuration(state.failures.length, rule) - now) : 0;
+}
+
+/** Adds a failure at `now`, keeping no more than `keep` of them (older ones no longer change a decision). */
+export function withFailure(state: FailureState | undefined, now: number, keep: number): FailureState {
+  return { failures: [...(state?.failures ?? []), now].slice(-keep), lastPass: state?.lastPass ?? null };
+}

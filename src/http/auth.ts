@@ -120,7 +120,7 @@ export function installAuth(
             counted: true,
             publicReason: 'wrong username or password',
           });
-        attempt.succeeded();
+        await attempt.succeeded();
         return res.principal;
       }
       failAuthentication(request, `unsupported authorization scheme '${scheme}'`);

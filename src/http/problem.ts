@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, errorStatus, type ErrorCode, type ErrorField } from '../errors.ts';
-import { dataExceptionDetail } from '../db/errors.ts';
+import { DATABASE_RETRY_AFTER_S, dataExceptionDetail, databaseUnavailable } from '../db/errors.ts';
 import { toFieldErrors } from '../lib/json-schema.ts';
 
 export const PROBLEM_TYPE_PREFIX = 'urn:steward:problem:';
@@ -123,6 +123,10 @@ export function asDomainError(error: unknown, limits: RouteLimits = {}): DomainE
           : undefined;
     return new DomainError(code, fastifyDetail(code, fe, limits), extra ? { extra } : undefined);
   }
+  if (databaseUnavailable(error))
+    return new DomainError('unavailable', 'the database cannot be reached right now; try again shortly', {
+      extra: { retryAfter: DATABASE_RETRY_AFTER_S },
+    });
   const data = dataExceptionDetail(error);
   if (data) return new DomainError('bad_request', `the request holds a value Steward cannot store: ${data}`);
   if (fe?.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
@@ -147,7 +151,8 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: D
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const domain = asDomainError(error, limitsOf(request));
-    if (domain.status >= 500) request.log.error({ err: error }, 'request failed');
+    if (domain.code === 'unavailable') request.log.warn({ err: error }, 'request failed: database unavailable');
+    else if (domain.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: domain.code, detail: domain.message }, 'request rejected');
     return sendProblem(request, reply, domain);
   });

@@ -17,7 +17,13 @@ describe('configuration', () => {
       PORT: '9000',
       STEWARD_LOG_LEVEL: 'warn',
     });
-    expect(c.database).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/steward' });
+    expect(c.database).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/steward', timeoutMs: 5000 });
+    expect(
+      loadConfig({ STEWARD_DATABASE_URL: 'postgres://u@db/s', STEWARD_DATABASE_TIMEOUT_MS: '1500' }).database,
+    ).toEqual({ kind: 'postgres', url: 'postgres://u@db/s', timeoutMs: 1500 });
+    expect(() => loadConfig({ STEWARD_DATABASE_TIMEOUT_MS: '10' })).toThrow(
+      /STEWARD_DATABASE_TIMEOUT_MS must be >= 100 \(valid: milliseconds from 100 to 600000/,
+    );
     expect(c.port).toBe(9000);
     expect(c.logLevel).toBe('warn');
   });

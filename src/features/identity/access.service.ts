@@ -99,7 +99,7 @@ export function createAccessService(deps: AccessServiceDeps) {
       await attempt.failed('signature.reauthentication-failure', { while: 'minting a sign token' });
       throw new DomainError('reauthentication_failed', 'the password is not correct: no sign token was issued');
     }
-    attempt.succeeded();
+    await attempt.succeeded();
   }
 
   return {

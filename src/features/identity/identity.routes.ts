@@ -93,7 +93,7 @@ export function identityRoutes(app: App, { userService, access, passwords, sessi
         );
         throw new DomainError('unauthenticated', 'wrong username or password');
       }
-      attempt.succeeded();
+      await attempt.succeeded();
       reply.header('set-cookie', cookie(res.secret, Math.floor(session.maxMs / 1000)));
       return {
         csrfToken: res.csrfToken,
@@ -136,7 +136,7 @@ export function identityRoutes(app: App, { userService, access, passwords, sessi
         await attempt.failed('auth.sign-in-failure', { via: 'password-change' });
         throw new DomainError('forbidden', 'the current password is wrong');
       }
-      attempt.succeeded();
+      await attempt.succeeded();
       return reply.status(204).send(null);
     },
   );

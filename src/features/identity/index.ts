@@ -33,7 +33,11 @@ export function createIdentityFeature(deps: IdentityFeatureDeps) {
   const identityDeps = { ...base, repo: identityRepo };
   const authn = createAuthenticator({ ...identityDeps, sessions, cache, onBackgroundError });
   const limiter = createFailureLimiter(() => deps.clock.now().getTime());
-  const passwords = createPasswordGuard(limiter, limits, { now: () => deps.clock.now().getTime(), refused });
+  const passwords = createPasswordGuard(limiter, limits, {
+    transact: base.transact,
+    now: () => deps.clock.now().getTime(),
+    refused,
+  });
   const users = createUserService({
     ...identityDeps,
     identityChanged: authn.identityChanged,

@@ -1,7 +1,18 @@
 import type { RequestContext } from '../../context.ts';
-import { createBackoffLimiter, type BackoffRule, type FailureLimiter, type RateRule } from '../../domain/rate-limit.ts';
+import type { Transact } from '../../db/transact.ts';
+import {
+  backoffState,
+  backoffWait,
+  windowFailures,
+  windowWait,
+  withFailure,
+  type BackoffRule,
+  type FailureLimiter,
+  type RateRule,
+} from '../../domain/rate-limit.ts';
 import { DomainError } from '../../errors.ts';
 import type { RecordRefusal, RefusalAction } from '../audit/refusals.ts';
+import { signInLimitsRepo } from './sign-in-limits.repo.ts';
 
 export interface AuthLimits {
   /** Failed authentications (any credential) per source address. */
@@ -34,7 +45,7 @@ export const DEFAULT_AUTH_LIMITS: AuthLimits = {
 
 export interface PasswordAttempt {
   /** The password was right: the account's failures are forgiven. */
-  succeeded(): void;
+  succeeded(): Promise<void>;
   /** The password was wrong: the refusal goes to the audit trail (rate-limited). */
   failed(action?: RefusalAction, detail?: Record<string, unknown>): Promise<void>;
 }
@@ -49,12 +60,22 @@ export interface PasswordGuard {
   begin(ctx: RequestContext, account: string): Promise<PasswordAttempt>;
 }
 
+type Verdict =
+  | { pass: true }
+  | { pass: false; ms: number; why: string; detail: { locked: 'address' | 'account'; cleanAddress?: boolean } };
+
+/**
+ * The guard of every password check. Failed attempts per account and per address are kept in the
+ * database (`sign_in_limits`), decided under row locks, so replicas share one count: three replicas
+ * do not allow three times the guesses, and a restart forgives nothing. The in-process `limiter`
+ * also counts them, as it counts failed tokens, for the per-request address check of the auth hook.
+ */
 export function createPasswordGuard(
   limiter: FailureLimiter,
   limits: AuthLimits,
-  opts: { now?: () => number; refused?: RecordRefusal } = {},
+  opts: { transact: Transact; now?: () => number; refused?: RecordRefusal },
 ): PasswordGuard {
-  const backoff = createBackoffLimiter(opts.now);
+  const now = opts.now ?? Date.now;
   const lock = limits.accountLock ?? DEFAULT_AUTH_LIMITS.accountLock!;
   const rule: BackoffRule = {
     limit: limits.perAccount.limit,
@@ -63,36 +84,86 @@ export function createPasswordGuard(
     forgetMs: limits.perAccount.windowMs,
   };
   const cleanDelay = limits.cleanAddressDelayMs ?? DEFAULT_AUTH_LIMITS.cleanAddressDelayMs!;
+  // Rows untouched this long remember nothing that still counts.
+  const staleMs = Math.max(limits.perAddress.windowMs, rule.forgetMs + rule.maxMs);
+  let prunedAt = -Infinity;
   const refuse = async (ctx: RequestContext, account: string, ms: number, why: string, detail: object) => {
     await opts.refused?.(ctx, { action: 'auth.lockout', account, detail: { retryAfter: seconds(ms), ...detail } });
     return rateLimited(ms, why);
   };
+  /** Decides an attempt on the shared counts and, when it may go on, counts it as failed. */
+  const decide = (ip: string, account: string): Promise<Verdict> =>
+    opts.transact(async (tx) => {
+      const t = now();
+      const [addrKey, acctKey] = [`addr:${ip}`, `acct:${account}`];
+      const states = await signInLimitsRepo.lock(tx, [addrKey, acctKey], t);
+      const addrFailures = windowFailures(states.get(addrKey), limits.perAddress, t);
+      const addr = Math.max(
+        windowWait(addrFailures, limits.perAddress, t),
+        limiter.blockedFor(addrKey, limits.perAddress),
+      );
+      // A refused attempt counts nothing: rows made only to be locked go (a spray of names adds none).
+      if (addr > 0) {
+        await signInLimitsRepo.dropEmpty(tx, [addrKey, acctKey]);
+        return {
+          pass: false,
+          ms: addr,
+          why: 'too many failed authentications from this address',
+          detail: { locked: 'address' },
+        };
+      }
+      let acct = backoffState(states.get(acctKey), rule, t);
+      const locked = backoffWait(acct, rule, t);
+      if (locked > 0) {
+        // An address that has not failed may still try, a few seconds apart: a locked account
+        // slows guessing down without locking its owner out.
+        const clean = addrFailures.length === 0 && limiter.count(addrKey, limits.perAddress) === 0;
+        const wait = clean ? Math.max(0, (acct!.lastPass ?? -Infinity) + cleanDelay - t) : locked;
+        if (wait > 0) {
+          await signInLimitsRepo.dropEmpty(tx, [addrKey, acctKey]);
+          return {
+            pass: false,
+            ms: wait,
+            why: `too many failed sign-ins for '${account}'`,
+            detail: { locked: 'account', cleanAddress: clean },
+          };
+        }
+        acct = { ...acct!, lastPass: t };
+      }
+      await signInLimitsRepo.save(
+        tx,
+        addrKey,
+        { failures: [...addrFailures, t].slice(-limits.perAddress.limit), lastPass: null },
+        t,
+      );
+      // The doubling stops at maxMs; counts beyond what reaches it add nothing.
+      await signInLimitsRepo.save(tx, acctKey, withFailure(acct, t, rule.limit + 31), t);
+      return { pass: true };
+    });
+  const forgive = (ip: string, account: string) =>
+    opts.transact(async (tx) => {
+      const t = now();
+      const [addrKey, acctKey] = [`addr:${ip}`, `acct:${account}`];
+      const states = await signInLimitsRepo.lock(tx, [addrKey, acctKey], t);
+      const addr = states.get(addrKey);
+      await signInLimitsRepo.save(tx, addrKey, addr && { ...addr, failures: addr.failures.slice(0, -1) }, t);
+      await signInLimitsRepo.save(tx, acctKey, undefined, t);
+    });
   return {
     async begin(ctx, account) {
       const ip = ctx.source ?? 'unknown';
-      const addr = limiter.blockedFor(`addr:${ip}`, limits.perAddress);
-      if (addr > 0)
-        throw await refuse(ctx, account, addr, 'too many failed authentications from this address', {
-          locked: 'address',
-        });
-      const acct = backoff.lockedFor(`acct:${account}`, rule);
-      if (acct > 0) {
-        // An address that has not failed may still try, a few seconds apart: a locked account
-        // slows guessing down without locking its owner out.
-        const clean = limiter.count(`addr:${ip}`, limits.perAddress) === 0;
-        const wait = clean ? backoff.takePass(`acct:${account}`, cleanDelay) : acct;
-        if (wait > 0)
-          throw await refuse(ctx, account, wait, `too many failed sign-ins for '${account}'`, {
-            locked: 'account',
-            cleanAddress: clean,
-          });
+      const t = now();
+      if (t - prunedAt > 10 * 60_000) {
+        prunedAt = t;
+        await opts.transact((tx) => signInLimitsRepo.prune(tx, t - staleMs));
       }
+      const verdict = await decide(ip, account);
+      if (!verdict.pass) throw await refuse(ctx, account, verdict.ms, verdict.why, verdict.detail);
       limiter.recordFailure(`addr:${ip}`, limits.perAddress);
-      backoff.recordFailure(`acct:${account}`, rule);
       return {
-        succeeded() {
+        async succeeded() {
           limiter.forgiveLast(`addr:${ip}`);
-          backoff.reset(`acct:${account}`);
+          await forgive(ip, account);
         },
         async failed(action = 'auth.sign-in-failure', detail = {}) {
           await opts.refused?.(ctx, { action, account, detail });

@@ -48,7 +48,7 @@ export function createReauthenticator(deps: {
       });
       throw refused(why);
     }
-    attempt.succeeded();
+    await attempt.succeeded();
     return c.password !== undefined ? { type: 'password' } : { type: 'token', id: p.tokenId! };
   };
 }
