@@ -9,6 +9,7 @@ import { createTransact } from './db/transact.ts';
 import { createDomainEventBus } from './events.ts';
 import { createAuditFeature, createRefusalLog } from './features/audit/index.ts';
 import type { AuditSigner } from './features/audit/signing-key.ts';
+import { createExportsFeature } from './features/exports/index.ts';
 import { createEvidenceFeature } from './features/evidence/index.ts';
 import type { Feature } from './features/feature.ts';
 import { healthRoutes } from './features/health/health.routes.ts';
@@ -201,6 +202,27 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     queue,
   });
 
+  const exportsFeature = createExportsFeature({
+    ...base,
+    gather: {
+      ...inventory.services,
+      assessments: policy.services.assessments,
+      evidence: evidence.services.evidence,
+      lifecycle: { status: lifecycle.services.lifecycle.status, useCaseStatus: lifecycle.services.useCases.status },
+      useCaseDocuments: (id) => lifecycle.services.useCaseDocuments(db, id),
+      alerts: monitoring.services.alerts,
+      ethics: policy.services.ethics,
+    },
+    templates: async (useCaseId) =>
+      (
+        (useCaseId ? await policy.services.context(db, useCaseId) : null)?.pack ??
+        (await policy.services.policies.active()).pack
+      ).documents,
+    recordVersionDocument: (tx, ctx, model, version, doc) =>
+      evidence.services.evidence.recordDocument(tx, ctx, model, version, doc),
+    recordUseCaseDocument: (tx, ctx, id, doc) => lifecycle.services.useCases.recordDocument(tx, ctx, id, doc),
+  });
+
   const features: Feature<unknown>[] = [
     auditFeature,
     webhooks,
@@ -212,6 +234,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     lifecycle,
     monitoring,
     mlflow,
+    exportsFeature,
   ];
   for (const f of features) f.on?.(events);
   events.seal();

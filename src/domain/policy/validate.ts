@@ -1,6 +1,7 @@
 import { compileSchema, toFieldErrors } from '../../lib/json-schema.ts';
 import { findTooDeep, TOO_DEEP } from '../../lib/depth.ts';
 import { findUnstorable } from '../../lib/unstorable.ts';
+import { sectionIds } from '../exports/document.ts';
 import { questionsOf } from './evaluate.ts';
 import { ConditionSchema, PolicyPackSchema, type Condition, type PolicyPack } from './pack.schema.ts';
 
@@ -245,5 +246,15 @@ export function validatePack(doc: unknown): { pack: PolicyPack | null; problems:
     }),
   );
 
+  (pack.documents ?? []).forEach((t, i) =>
+    (t.sections ?? []).forEach((s, j) => {
+      const known = sectionIds(t.document);
+      if (!known.includes(s.id))
+        push(
+          `/documents/${i}/sections/${j}/id`,
+          `'${s.id}' is not a section of a ${t.document}; use one of ${known.join(', ')}`,
+        );
+    }),
+  );
   return { pack: problems.length === 0 ? pack : null, problems };
 }
