@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import Ajv from 'ajv';
-import addFormats from 'ajv-formats';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import { expect } from 'vitest';
 import type { App } from '../../src/http/app-types.ts';
 import { call, digest, seedModel, seedUseCase } from './app.ts';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 /** A validator for the official CycloneDX 1.6 JSON schema shipped with @cyclonedx/cyclonedx-library. */
 export function cycloneDx16() {
@@ -82,46 +84,74 @@ export async function seedExportable(
 }
 
 /**
- * The text of a PDF, extracted without any PDF library: inflate each FlateDecode stream, read the
- * ToUnicode CMaps of the embedded fonts, and decode the hex strings of the text operators with them.
+ * The text of a PDF, extracted without any PDF library: read its objects, inflate FlateDecode
+ * streams, map each font resource name to its ToUnicode CMap, then decode the hex strings of the
+ * text operators (TJ) with the CMap of the font selected (Tf) at that point.
  */
 export function pdfText(pdf: Buffer): string {
   const raw = pdf.toString('latin1');
-  const streams: string[] = [];
-  const re = /<<(.*?)>>\s*stream\r?\n/gs;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(raw))) {
-    const start = m.index + m[0].length;
-    const length = Number(/\/Length (\d+)/.exec(m[1]!)?.[1]);
-    const bytes = pdf.subarray(start, start + length);
-    streams.push((/FlateDecode/.test(m[1]!) ? inflateSync(bytes) : bytes).toString('latin1'));
+  const objects = new Map<number, { dict: string; stream: string | null }>();
+  for (const m of raw.matchAll(/(\d+) 0 obj\b/g)) {
+    const at = m.index! + m[0].length;
+    const end = raw.indexOf('endobj', at);
+    const body = raw.slice(at, end);
+    const s = /stream\r?\n/.exec(body);
+    let stream: string | null = null;
+    const dict = s ? body.slice(0, s.index) : body;
+    if (s) {
+      const from = at + s.index + s[0].length;
+      const length = Number(/\/Length (\d+)/.exec(dict)?.[1]);
+      const bytes = pdf.subarray(from, from + length);
+      stream = (/FlateDecode/.test(dict) ? inflateSync(bytes) : bytes).toString('latin1');
+    }
+    objects.set(Number(m[1]), { dict, stream });
   }
-  // ToUnicode maps: <glyph> <unicode> pairs (bfchar) and ranges with arrays (bfrange, as pdfkit writes them).
-  const maps: Map<string, string>[] = [];
-  for (const s of streams.filter((x) => x.includes('begincmap'))) {
+  // A destination may hold several UTF-16 units, written with spaces (<0066 0069> for a ligature).
+  const hex = (h: string) =>
+    String.fromCodePoint(...(h.replace(/\s+/g, '').match(/.{4}/g) ?? []).map((x) => parseInt(x, 16)));
+  const cmap = (text: string) => {
     const map = new Map<string, string>();
-    const hex = (h: string) => String.fromCodePoint(...(h.match(/.{4}/g) ?? []).map((x) => parseInt(x, 16)));
-    for (const [, a, b] of s.matchAll(/<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>/g)) map.set(a!.toLowerCase(), hex(b!));
-    for (const [, lo, , arr] of s.matchAll(/<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*\[([^\]]*)\]/g)) {
-      const first = parseInt(lo!, 16);
-      [...arr!.matchAll(/<([0-9a-fA-F]+)>/g)].forEach(([, u], i) =>
-        map.set((first + i).toString(16).padStart(lo!.length, '0'), hex(u!)),
-      );
-    }
-    maps.push(map);
-  }
-  const glyph = (g: string) => {
-    for (const map of maps) {
-      const c = map.get(g.toLowerCase());
-      if (c !== undefined) return c;
-    }
-    return '';
+    for (const [, block] of text.matchAll(/beginbfchar([\s\S]*?)endbfchar/g))
+      for (const [, a, b] of block!.matchAll(/<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>/g))
+        map.set(a!.toLowerCase(), hex(b!));
+    for (const [, block] of text.matchAll(/beginbfrange([\s\S]*?)endbfrange/g))
+      for (const [, lo, hi, arr, dst] of block!.matchAll(
+        /<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*(?:\[([^\]]*)\]|<([0-9a-fA-F]+)>)/g,
+      )) {
+        const first = parseInt(lo!, 16);
+        const key = (i: number) => (first + i).toString(16).padStart(lo!.length, '0');
+        if (arr !== undefined) [...arr.matchAll(/<([0-9a-fA-F\s]+)>/g)].forEach(([, u], i) => map.set(key(i), hex(u!)));
+        else
+          for (let i = 0; i <= parseInt(hi!, 16) - first; i++)
+            map.set(key(i), String.fromCodePoint(parseInt(dst!, 16) + i));
+      }
+    return map;
   };
+  // Font resource names (/F1 ...) -> their ToUnicode maps.
+  const fonts = new Map<string, Map<string, string>>();
+  for (const { dict } of objects.values())
+    for (const [, block] of dict.matchAll(/\/Font\s*<<([^>]*)>>/g))
+      for (const [, name, ref] of block!.matchAll(/\/(\w+)\s+(\d+) 0 R/g)) {
+        const font = objects.get(Number(ref));
+        const toUnicode = font && /\/ToUnicode (\d+) 0 R/.exec(font.dict)?.[1];
+        const stream = toUnicode ? objects.get(Number(toUnicode))?.stream : null;
+        if (stream) fonts.set(name!, cmap(stream));
+      }
   const lines: string[] = [];
-  for (const s of streams.filter((x) => /\bBT\b/.test(x)))
-    for (const [, body] of s.matchAll(/\[((?:<[0-9a-fA-F]*>\s*-?[\d.]*\s*)*)\]\s*TJ/g))
-      lines.push(
-        [...body!.matchAll(/<([0-9a-fA-F]*)>/g)].map(([, h]) => (h!.match(/.{4}/g) ?? []).map(glyph).join('')).join(''),
-      );
+  for (const { stream } of objects.values()) {
+    if (!stream || !/\bBT\b/.test(stream)) continue;
+    let font: Map<string, string> | undefined;
+    for (const [, name, arr] of stream.matchAll(
+      /\/(\w+)\s+[\d.]+\s+Tf|\[((?:<[0-9a-fA-F]*>\s*-?[\d.]*\s*)*)\]\s*TJ/g,
+    )) {
+      if (name) font = fonts.get(name);
+      else
+        lines.push(
+          [...arr!.matchAll(/<([0-9a-fA-F]*)>/g)]
+            .map(([, h]) => (h!.match(/.{4}/g) ?? []).map((g) => font?.get(g.toLowerCase()) ?? '').join(''))
+            .join(''),
+        );
+    }
+  }
   return lines.join('\n');
 }

@@ -1,5 +1,4 @@
 import { Enums, Models, Serialize, Spec } from '@cyclonedx/cyclonedx-library';
-import { VERSION } from '../../version.ts';
 import { latestEvaluation, num } from './blocks.ts';
 import { inputsDigest, type VersionDossier } from './dossier.ts';
 
@@ -20,7 +19,7 @@ const TASK_APPROACH: Record<string, string> = {
  * normalised output. `serialNumber` and timestamp derive from the record, so the same record gives
  * the same BOM.
  */
-export function buildBom(d: VersionDossier): Record<string, unknown> {
+export function buildBom(d: VersionDossier, tool: { name: string; version: string }): Record<string, unknown> {
   const digest = inputsDigest(d);
   const bom = new Models.Bom();
   // A UUID derived from the inputs digest (version 5 layout bits), so that regenerating is stable.
@@ -29,7 +28,7 @@ export function buildBom(d: VersionDossier): Record<string, unknown> {
   bom.version = 1;
   bom.metadata.timestamp = new Date(d.version.createdAt);
   bom.metadata.tools.components.add(
-    new Models.Component(Enums.ComponentType.Application, 'steward', { version: VERSION }),
+    new Models.Component(Enums.ComponentType.Application, tool.name, { version: tool.version }),
   );
   bom.metadata.properties.add(new Models.Property('steward:inputs-digest', digest));
 

@@ -1,4 +1,3 @@
-import { VERSION } from '../../version.ts';
 import {
   datasetBlocks,
   deploymentBlocks,
@@ -23,8 +22,6 @@ import {
   type ResolvedSection,
 } from './document.ts';
 import { inputsDigest, type Dossier, type UseCaseDossier, type VersionDossier } from './dossier.ts';
-
-const GENERATOR = `steward/${VERSION}`;
 
 function intendedUse(v: Pick<VersionDossier, 'useCase'>): Block[] {
   const u = v.useCase;
@@ -276,6 +273,8 @@ export function buildDocument(
   kind: DocumentKind,
   dossier: Dossier,
   templates: DocumentTemplate[] | undefined,
+  /** The generator's name and version, e.g. `steward/1.2.0`. */
+  generator: string,
 ): GeneratedDocument {
   const tier = dossier.assessment?.tier ?? null;
   const t = resolveTemplate(kind, templates, tier);
@@ -297,7 +296,7 @@ export function buildDocument(
     subject,
     tier,
     inputsDigest: inputsDigest(dossier),
-    generator: GENERATOR,
+    generator,
     preamble,
     sections,
   };

@@ -151,16 +151,28 @@ export interface UseCaseDossier {
 
 export type Dossier = VersionDossier | UseCaseDossier;
 
-/** The dossier without what is derived from it (requirement statuses follow from evidence, signatures and policy). */
+/**
+ * The dossier without what is derived from it: requirement statuses and signature validity follow
+ * from the evidence, signatures and policy it covers.
+ */
 function facts(d: Dossier): unknown {
-  const version = (v: VersionDossier) => ({ ...v, lifecycle: { step: v.lifecycle.step } });
-  return d.kind === 'use-case' ? { ...d, versions: d.versions.map(version) } : version(d);
+  const signers = (xs: Signer[]) => xs.map(({ status: _derived, ...rest }) => rest);
+  const version = (v: VersionDossier) => ({
+    ...v,
+    lifecycle: { step: v.lifecycle.step },
+    signatures: signers(v.signatures),
+    useCaseSignatures: signers(v.useCaseSignatures),
+  });
+  return d.kind === 'use-case'
+    ? { ...d, signatures: signers(d.signatures), versions: d.versions.map(version) }
+    : version(d);
 }
 
 /**
- * sha256 of the dossier's canonical (RFC 8785) JSON: the digest of a document's inputs. Requirement
- * statuses are left out: they are derived from the facts it covers, and storing a generated document
- * can itself satisfy a measure, which must not make that very document stale.
+ * sha256 of the dossier's canonical (RFC 8785) JSON: the digest of a document's inputs. Derived
+ * statuses (requirements met, signatures still valid) are left out: they follow from the facts it
+ * covers, and storing a generated document can itself change them (it may satisfy a measure, and
+ * new evidence makes later approvals stale), which must not make that very document stale.
  */
 export function inputsDigest(d: Dossier): string {
   return `sha256:${createHash('sha256')

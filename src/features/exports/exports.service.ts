@@ -7,6 +7,7 @@ import { buildDocument, storeKindOf } from '../../domain/exports/documents.ts';
 import { generatedInputsDigest, inputsDigest, type Dossier } from '../../domain/exports/dossier.ts';
 import { renderHtml } from '../../domain/exports/html.ts';
 import { renderMarkdown } from '../../domain/exports/markdown.ts';
+import { VERSION } from '../../version.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import { gatherUseCase, gatherVersion, type GatherDeps } from './exports.gather.ts';
 import { renderPdf } from './pdf.ts';
@@ -111,7 +112,7 @@ export function createExportsService(deps: ExportsDeps) {
     store: boolean,
   ): Promise<Rendered> {
     const templates = await deps.templates(dossier.useCase.id);
-    const doc = buildDocument(kind, dossier, templates);
+    const doc = buildDocument(kind, dossier, templates, `steward/${VERSION}`);
     const body = await render(doc, format);
     const name =
       dossier.kind === 'use-case' ? dossier.useCase.name : `${dossier.model.name}-v${dossier.version.version}`;
@@ -151,7 +152,7 @@ export function createExportsService(deps: ExportsDeps) {
     /** The version's CycloneDX 1.6 ML-BOM (audited like the documents). */
     async bom(ctx: RequestContext, model: string, version: number): Promise<Rendered> {
       const dossier = await gatherVersion(gather, model, version);
-      const body = Buffer.from(JSON.stringify(buildBom(dossier), null, 2));
+      const body = Buffer.from(JSON.stringify(buildBom(dossier, { name: 'steward', version: VERSION }), null, 2));
       const filename = `${model}-v${version}.cdx.json`;
       const digest = sha256(body);
       const inputs = inputsDigest(dossier);
