@@ -204,6 +204,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   const exportsFeature = createExportsFeature({
     ...base,
+    overview: overview.services.page,
     gather: {
       ...inventory.services,
       assessments: policy.services.assessments,

@@ -2,7 +2,8 @@ import { Type } from 'typebox';
 import { contextOf, type App } from '../../http/app-types.ts';
 import { Uuid, VersionParams } from '../common/common.schema.ts';
 import type { ExportsService, Format, Rendered } from './exports.service.ts';
-import { ExportQuery, ExportStatus, StoredDocument, VersionDocumentParams } from './exports.schema.ts';
+import { ExportQuery, ExportStatus, InventoryQuery, StoredDocument, VersionDocumentParams } from './exports.schema.ts';
+import type { InventoryExport } from './inventory-export.service.ts';
 
 const tags = ['exports'];
 
@@ -28,7 +29,33 @@ const stored = (r: Rendered, document: string, format: string) => ({
   stored: r.stored!,
 });
 
-export function exportRoutes(app: App, { exports }: { exports: ExportsService }): void {
+export function exportRoutes(
+  app: App,
+  { exports, inventory }: { exports: ExportsService; inventory: InventoryExport },
+): void {
+  app.get(
+    '/exports/inventory',
+    {
+      config: { permission: 'inventory:read' },
+      schema: {
+        tags,
+        summary:
+          'The model inventory as CSV or XLSX: one row per use case, model and version (owner, tier, EU AI Act category, status, last validation, next review, open findings, deployment), filtered like the inventory page',
+        querystring: InventoryQuery,
+      },
+    },
+    async (request, reply) => {
+      const { format, ...filter } = request.query;
+      const r = await inventory.export(contextOf(request), format ?? 'csv', filter);
+      return reply
+        .header('content-disposition', `attachment; filename="${r.filename}"`)
+        .header('x-steward-rows', String(r.rows))
+        .header('cache-control', 'no-store')
+        .type(r.mediaType)
+        .send(r.body);
+    },
+  );
+
   app.get(
     '/models/:name/versions/:version/exports/bom',
     {

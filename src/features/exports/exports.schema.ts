@@ -44,3 +44,24 @@ export const ExportStatus = Type.Object({
     }),
   ),
 });
+
+export const InventoryQuery = Type.Object(
+  {
+    format: Type.Optional(Type.Enum(['csv', 'xlsx'], { default: 'csv' })),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'text in the use case name, or the model name or description',
+      }),
+    ),
+    tier: Type.Optional(Type.Integer({ minimum: 1, maximum: 4 })),
+    euAiAct: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'EU AI Act category' })),
+    team: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'owner team' })),
+    step: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'lifecycle step of the latest version' }),
+    ),
+    attention: Type.Optional(Type.Boolean({ description: 'only rows with an open alert or an overdue risk review' })),
+  },
+  { additionalProperties: false },
+);
