@@ -7,7 +7,8 @@ import { systemContext } from './context.ts';
 import type { DatabaseHandle } from './db/database.ts';
 import { createTransact } from './db/transact.ts';
 import { createDomainEventBus } from './events.ts';
-import { createAuditFeature, createRefusalLog } from './features/audit/index.ts';
+import { auditReaders, createAuditFeature, createRefusalLog } from './features/audit/index.ts';
+import { createExaminationsFeature } from './features/examinations/index.ts';
 import type { AuditSigner } from './features/audit/signing-key.ts';
 import { createExportsFeature } from './features/exports/index.ts';
 import { createEvidenceFeature } from './features/evidence/index.ts';
@@ -224,6 +225,16 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     recordUseCaseDocument: (tx, ctx, id, doc) => lifecycle.services.useCases.recordDocument(tx, ctx, id, doc),
   });
 
+  const examinations = createExaminationsFeature({
+    ...base,
+    signer: opts.signer,
+    log: auditReaders,
+    useCaseId: async (ref) => (await inventory.services.useCases.get(ref).catch(() => null))?.id ?? null,
+    teamExists: (team) => identity.services.teamExists(db, team),
+    documents: async (versionId) =>
+      (await evidence.services.store.ofVersion(db, versionId)).filter((r) => r.kind === 'document'),
+  });
+
   const features: Feature<unknown>[] = [
     auditFeature,
     webhooks,
@@ -236,6 +247,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     monitoring,
     mlflow,
     exportsFeature,
+    examinations,
   ];
   for (const f of features) f.on?.(events);
   events.seal();

@@ -25,6 +25,8 @@ export interface Client {
   request<T>(method: string, path: string, body?: unknown): Promise<T>;
   /** A request with a body of its own (a file stream, a form) and its content type. */
   send<T>(method: string, path: string, body: RequestInit['body'], contentType?: string): Promise<T>;
+  /** A request whose answer is a file (a PDF, a ZIP): its bytes, or an ApiError for a problem. */
+  download(method: string, path: string, body?: unknown): Promise<Buffer>;
 }
 
 export const DEFAULT_URL = 'http://localhost:8080';
@@ -63,9 +65,36 @@ export function createClient(env: NodeJS.ProcessEnv = process.env): Client {
     if (!res.ok) throw new ApiError(res.status, (parsed ?? {}) as ApiError['problem']);
     return parsed as T;
   }
+  async function download(method: string, path: string, body?: unknown): Promise<Buffer> {
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`, {
+        method,
+        headers,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (err) {
+      throw new UnreachableError(`cannot reach Steward at ${base}: ${(err as Error).message}`);
+    }
+    const bytes = Buffer.from(await res.arrayBuffer());
+    if (!res.ok) {
+      let problem: unknown;
+      try {
+        problem = JSON.parse(bytes.toString('utf8'));
+      } catch {
+        problem = { detail: bytes.toString('utf8').slice(0, 500) };
+      }
+      throw new ApiError(res.status, problem as ApiError['problem']);
+    }
+    return bytes;
+  }
   return {
     base,
     send,
+    download,
     request: <T>(method: string, path: string, body?: unknown) =>
       send<T>(
         method,

@@ -21,6 +21,7 @@ export const GROUPS: Record<string, () => Promise<Register>> = {
   evaluate: async () => (await import('./evaluate-command.ts')).evaluateCommand,
   drift: async () => (await import('./drift-command.ts')).driftCommand,
   lifecycle: async () => (await import('./lifecycle-commands.ts')).lifecycleCommands,
+  exports: async () => (await import('./export-commands.ts')).exportCommands,
 };
 
 /** Top-level command name -> group and description, written by `npm run build` (see manifest.ts). */
