@@ -75,6 +75,17 @@ export function foldState(
   treeSize: number,
   inScope: { useCase(id: string, state: unknown): boolean },
 ): PackState {
+  const fold = stateFolder(asOf, treeSize, inScope);
+  for (const e of events) fold.add(e);
+  return fold.result();
+}
+
+/** `foldState` one event at a time, so a large trail need not be held in memory. */
+export function stateFolder(
+  asOf: string,
+  treeSize: number,
+  inScope: { useCase(id: string, state: unknown): boolean },
+): { add(e: AuditEventRecord): void; result(): PackState } {
   const useCases = new Map<string, SubjectState>();
   const models = new Map<string, SubjectState & { useCaseId?: string }>();
   const versions = new Map<string, SubjectState & { modelId?: string }>();
@@ -98,8 +109,8 @@ export function foldState(
       events: [...(prev?.events ?? []), e.seq],
     } as T);
   };
-  for (const e of events) {
-    if (e.seq > treeSize) break;
+  const add = (e: AuditEventRecord): void => {
+    if (e.seq > treeSize) return;
     const a = e.action;
     const after = parse(e.after) as Record<string, unknown> | null;
     if (a === 'policy.activate') policy = { state: after, seq: e.seq };
@@ -133,36 +144,39 @@ export function foldState(
       evidence.push({ seq: e.seq, subject: e.subject.id, state: after });
     else if (LIFECYCLE.test(a)) lifecycle.push({ seq: e.seq, action: a, subject: e.subject.id, state: after });
     else if (MONITORING.test(a)) monitoring.push({ seq: e.seq, action: a, subject: e.subject, state: after });
-  }
-  // A re-assessment makes the use case's earlier sign-offs stale.
-  for (const s of signatures.values())
-    if (s.subject.type === 'use-case' && s.statusAsOf === 'valid' && (assessedAt.get(s.subject.id) ?? 0) > s.seq)
-      Object.assign(s, { statusAsOf: 'stale', staleAt: assessedAt.get(s.subject.id)! });
+  };
+  const result = (): PackState => {
+    // A re-assessment makes the use case's earlier sign-offs stale.
+    for (const s of signatures.values())
+      if (s.subject.type === 'use-case' && s.statusAsOf === 'valid' && (assessedAt.get(s.subject.id) ?? 0) > s.seq)
+        Object.assign(s, { statusAsOf: 'stale', staleAt: assessedAt.get(s.subject.id)! });
 
-  const ucIn = (id: string | undefined) => {
-    const u = id === undefined ? undefined : useCases.get(id);
-    return u !== undefined && inScope.useCase(u.id, u.state);
+    const ucIn = (id: string | undefined) => {
+      const u = id === undefined ? undefined : useCases.get(id);
+      return u !== undefined && inScope.useCase(u.id, u.state);
+    };
+    const modelIn = (id: string | undefined) => id !== undefined && ucIn(models.get(id)?.useCaseId);
+    const versionIn = (id: string) => modelIn(versions.get(id)?.modelId);
+    const subjectIn = (s: { type: string; id: string }) =>
+      s.type === 'use-case' ? ucIn(s.id) : s.type === 'model-version' ? versionIn(s.id) : ucIn(s.id) || versionIn(s.id);
+    const strip = <T extends SubjectState>(x: T): SubjectState => ({ id: x.id, state: x.state, events: x.events });
+    return {
+      asOf,
+      treeSize,
+      policy,
+      useCases: [...useCases.values()].filter((u) => ucIn(u.id)).map(strip),
+      models: [...models.values()].filter((m) => modelIn(m.id)).map(strip),
+      versions: [...versions.values()].filter((v) => versionIn(v.id)).map(strip),
+      // Datasets are shared across use cases: those the versions in scope were trained or evaluated on.
+      datasets: [...datasets.values()].map(strip),
+      assessments: [...assessments.values()].filter((a) => ucIn(a.id)).map(strip),
+      signatures: [...signatures.values()].filter((s) => subjectIn(s.subject)),
+      evidence: evidence.filter((x) => ucIn(x.subject) || versionIn(x.subject)),
+      lifecycle: lifecycle.filter((x) => versionIn(x.subject) || ucIn(x.subject)),
+      monitoring: monitoring.filter((x) => subjectIn(x.subject)),
+    };
   };
-  const modelIn = (id: string | undefined) => id !== undefined && ucIn(models.get(id)?.useCaseId);
-  const versionIn = (id: string) => modelIn(versions.get(id)?.modelId);
-  const subjectIn = (s: { type: string; id: string }) =>
-    s.type === 'use-case' ? ucIn(s.id) : s.type === 'model-version' ? versionIn(s.id) : ucIn(s.id) || versionIn(s.id);
-  const strip = <T extends SubjectState>(x: T): SubjectState => ({ id: x.id, state: x.state, events: x.events });
-  return {
-    asOf,
-    treeSize,
-    policy,
-    useCases: [...useCases.values()].filter((u) => ucIn(u.id)).map(strip),
-    models: [...models.values()].filter((m) => modelIn(m.id)).map(strip),
-    versions: [...versions.values()].filter((v) => versionIn(v.id)).map(strip),
-    // Datasets are shared across use cases: those the versions in scope were trained or evaluated on.
-    datasets: [...datasets.values()].map(strip),
-    assessments: [...assessments.values()].filter((a) => ucIn(a.id)).map(strip),
-    signatures: [...signatures.values()].filter((s) => subjectIn(s.subject)),
-    evidence: evidence.filter((x) => ucIn(x.subject) || versionIn(x.subject)),
-    lifecycle: lifecycle.filter((x) => versionIn(x.subject) || ucIn(x.subject)),
-    monitoring: monitoring.filter((x) => subjectIn(x.subject)),
-  };
+  return { add, result };
 }
 
 /** Every event sequence number the state cites. */

@@ -139,10 +139,10 @@ describe.each(DB_KINDS)('examination packs on %s', (kind) => {
       expect(ok.stdout).toMatch(/^examination pack intact: state as of /);
       const files = unzipSync(pack);
       const bad = join(dir, 'bad.zip');
-      writeFileSync(bad, zipSync({ ...files, 'proofs.json': strToU8('{}') }));
+      writeFileSync(bad, zipSync({ ...files, 'checkpoint.txt': strToU8('forged') }));
       const failed = await runCli(['examination', 'verify', bad, ...pinned]);
       expect(failed.code).toBe(1);
-      expect(failed.stdout).toContain("proofs.json: its sha256 differs from the manifest's");
+      expect(failed.stdout).toContain("checkpoint.txt: its sha256 differs from the manifest's");
     });
 
     it('refuses dates outside the trail and callers who may not read the scope', async () => {

@@ -7,7 +7,7 @@ import { ORGANISATION } from '../../domain/authz.ts';
 import { parseAuditLeaf } from '../../domain/audit-event.ts';
 import {
   citedEvents,
-  foldState,
+  stateFolder,
   levels,
   PACK_FORMAT,
   sha256Hex,
@@ -98,26 +98,31 @@ export function createExaminationService(deps: ExaminationDeps) {
         );
       const n = covering.treeSize;
 
-      // Pass 1: every leaf hash (for proofs) and the state folded from the events.
+      // Pass 1: every leaf hash (for proofs) and the state folded from the events, one at a time.
+      const all = scope.kind === 'organisation';
       const hashes: Hash[] = [];
-      const events: ReturnType<typeof parseAuditLeaf>[] = [];
-      for await (const rows of leaves(n))
-        for (const r of rows) {
-          hashes.push(leafHashOfText(r.leaf));
-          events.push(parseAuditLeaf(r.leaf));
-        }
-      const state = foldState(events, asOf.toISOString(), n, {
+      const fold = stateFolder(asOf.toISOString(), n, {
         useCase: (id, s) =>
-          scope.kind === 'organisation' ||
+          all ||
           (scope.kind === 'use-case' && id === scope.id) ||
           (scope.kind === 'team' && (s as { ownerTeam?: string } | null)?.ownerTeam === scope.team),
       });
-      events.length = 0;
+      for await (const rows of leaves(n))
+        for (const r of rows) {
+          if (!all) hashes.push(leafHashOfText(r.leaf));
+          fold.add(parseAuditLeaf(r.leaf));
+        }
+      const state = fold.result();
       const cited = citedEvents(state);
-      const perfect = levels(hashes);
-      const proofs = Object.fromEntries(
-        cited.map((seq) => [String(seq), inclusionProof(seq - 1, n, perfect).map((h) => h.toString('base64'))]),
-      );
+      // A scoped pack holds only the events it cites, each with its inclusion proof. An organisation
+      // pack holds every event up to the checkpoint: the examiner recomputes the whole tree against
+      // the signed root, which proves each event's inclusion (and that none is missing) at once.
+      const perfect = all ? null : levels(hashes);
+      const proofs = perfect
+        ? Object.fromEntries(
+            cited.map((seq) => [String(seq), inclusionProof(seq - 1, n, perfect).map((h) => h.toString('base64'))]),
+          )
+        : {};
 
       // The ZIP, file by file; the manifest lists each file's digest and is signed last.
       const chunks: Uint8Array[] = [];
@@ -128,7 +133,7 @@ export function createExaminationService(deps: ExaminationDeps) {
       });
       const files: PackManifest['files'] = [];
       const add = async (path: string, parts: AsyncIterable<Uint8Array> | Iterable<Uint8Array>) => {
-        const f = new ZipDeflate(path, { level: 6 });
+        const f = new ZipDeflate(path, { level: 1 });
         f.mtime = new Date(asOf);
         zip.add(f);
         const h = createHash('sha256');
@@ -141,7 +146,6 @@ export function createExaminationService(deps: ExaminationDeps) {
         f.push(new Uint8Array(0), true);
         files.push({ path, sha256: h.digest('hex'), bytes });
       };
-      const all = scope.kind === 'organisation';
       const citedSet = new Set(cited);
       await add(
         'events.jsonl',
@@ -152,8 +156,8 @@ export function createExaminationService(deps: ExaminationDeps) {
           }
         })(),
       );
-      await add('state.json', [strToU8(JSON.stringify(state, null, 1))]);
-      await add('proofs.json', [strToU8(JSON.stringify(proofs))]);
+      await add('state.json', [strToU8(JSON.stringify(state))]);
+      if (!all) await add('proofs.json', [strToU8(JSON.stringify(proofs))]);
       await add('checkpoint.txt', [strToU8(covering.note)]);
       // The documents recorded by then (their Markdown, as stored).
       const recorded = new Set(state.evidence.map((e) => (e.state as { id?: string } | null)?.id));
@@ -180,7 +184,7 @@ export function createExaminationService(deps: ExaminationDeps) {
       const manifestBytes = strToU8(JSON.stringify(manifest, null, 1));
       const manifestDigest = `sha256:${sha256Hex(manifestBytes)}`;
       const raw = (path: string, data: Uint8Array) => {
-        const f = new ZipDeflate(path, { level: 6 });
+        const f = new ZipDeflate(path, { level: 1 });
         f.mtime = new Date(asOf);
         zip.add(f);
         f.push(data, true);
