@@ -92,6 +92,11 @@ describe.each(DB_KINDS)('examination packs on %s', (kind) => {
       expect(manifest).toMatchObject({ events: 'cited', scope: { kind: 'use-case', id: path.useCaseId } });
       expect(strFromU8(files['events.jsonl']!).trim().split('\n')).toHaveLength(manifest.cited.length);
       expect(verifyPack(files, key()).problems).toEqual([]);
+      // A team's pack: that team's use cases only, verified the same way.
+      const team = unzipSync(new Uint8Array((await create({ asOf, scope: 'team:lending' })).rawPayload));
+      expect(verifyPack(team, key()).problems).toEqual([]);
+      const teamState = JSON.parse(strFromU8(team['state.json']!)) as PackState;
+      expect(teamState.useCases.map((u) => (u.state as { ownerTeam: string }).ownerTeam)).toEqual(['lending']);
       // A forged event in a scoped pack fails its inclusion proof.
       const lines = strFromU8(files['events.jsonl']!).trim().split('\n');
       const at = lines.findIndex((l) => l.includes('"name":"scorecard"'));
