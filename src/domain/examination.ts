@@ -61,6 +61,21 @@ export interface PackState {
 }
 
 const parse = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
+
+/**
+ * What a pack keeps of a piece of evidence: what it is and its hashes (the content hash commits
+ * to all the rest, which stays in the events). Keeping whole results would hold every evaluation
+ * of a large trail in memory twice.
+ */
+const EVIDENCE_FACTS = ['id', 'kind', 'contentHash', 'artifactDigest', 'dataDigest', 'createdAt', 'createdBy', 'title'];
+function evidenceFacts(after: Record<string, unknown> | null): unknown {
+  if (!after) return null;
+  const facts: Record<string, unknown> = {};
+  for (const k of EVIDENCE_FACTS) if (after[k] !== undefined) facts[k] = after[k];
+  const r = after.result as { documentKind?: string; title?: string } | undefined;
+  if (r?.documentKind) facts.documentKind = r.documentKind;
+  return facts;
+}
 const LIFECYCLE = /^(promotion\.|deployment\.|lifecycle\.transition|alias\.|version\.(stage|suspend|unsuspend))/;
 const MONITORING = /^(alert\.|incident\.|monitor\.)/;
 
@@ -141,7 +156,7 @@ export function stateFolder(
         if (sig && sig.statusAsOf === 'valid') Object.assign(sig, { statusAsOf: 'stale', staleAt: e.seq });
       }
     else if (a === 'evidence.create' || a === 'use-case.document')
-      evidence.push({ seq: e.seq, subject: e.subject.id, state: after });
+      evidence.push({ seq: e.seq, subject: e.subject.id, state: evidenceFacts(after) });
     else if (LIFECYCLE.test(a)) lifecycle.push({ seq: e.seq, action: a, subject: e.subject.id, state: after });
     else if (MONITORING.test(a)) monitoring.push({ seq: e.seq, action: a, subject: e.subject, state: after });
   };
