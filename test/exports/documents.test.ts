@@ -117,6 +117,17 @@ describe.each(DB_KINDS)('generated model cards, validation reports and Annex IV 
       const after = await status();
       expect(after.stored).toEqual([expect.objectContaining({ id: stored.body.stored.id, status: 'stale' })]);
       expect(after.inputsDigest).not.toBe(stored.body.inputsDigest);
+      // The Annex IV file is stored on the use case, by someone who may write it.
+      const annex = await call(t.app, {
+        method: 'POST',
+        url: `/api/v1/use-cases/${path.useCaseId}/exports/annex-iv`,
+        token: tok.olga,
+      });
+      expect(annex.status, annex.text).toBe(201);
+      expect(annex.body.stored.kind).toBe('annex-iv-technical-documentation');
+      const docs = (await call(t.app, { method: 'GET', url: `/api/v1/use-cases/${path.useCaseId}/lifecycle` })).body
+        .documents as { id: string }[];
+      expect(docs.map((d) => d.id)).toContain(annex.body.stored.id);
       // And the new card quotes it.
       expect((await get(`${v}/exports/model-card?format=md`)).body).toContain('Not for applicants under 21.');
       const audit = await call(t.app, { method: 'GET', url: '/api/v1/audit/events?action=export.generate' });
@@ -157,6 +168,17 @@ describe.each(DB_KINDS)('generated model cards, validation reports and Annex IV 
       );
       expectProblem(
         await call(t.app, { method: 'GET', url: `${v}/exports/model-card?store=true`, token: viewer }),
+        403,
+        'forbidden',
+      );
+      // Without read access the answer is 403 whether or not the version exists.
+      const nobody = await seedUser(t.app, 'nobody', []);
+      expectProblem(
+        await call(t.app, {
+          method: 'POST',
+          url: '/api/v1/models/scorecard/versions/7/exports/model-card',
+          token: nobody,
+        }),
         403,
         'forbidden',
       );

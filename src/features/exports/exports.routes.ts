@@ -113,7 +113,8 @@ export function exportRoutes(
   app.post(
     '/models/:name/versions/:version/exports/:document',
     {
-      config: { auth: 'authenticated' },
+      // Reading the record first; storing then needs write permission on the version (checked by evidence).
+      config: { permission: 'inventory:read' },
       schema: {
         tags,
         summary: 'Generate a model card or validation report and store it as evidence of the version',
@@ -152,7 +153,7 @@ export function exportRoutes(
   app.post(
     '/use-cases/:id/exports/annex-iv',
     {
-      config: { auth: 'authenticated' },
+      config: { permission: 'inventory:read' },
       schema: {
         tags,
         summary: 'Generate the Annex IV documentation and store it as a document of the use case',
