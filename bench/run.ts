@@ -8,6 +8,8 @@ import { evidenceBench } from './lib/evidence-bench.ts';
 import { driftBench } from './lib/drift-bench.ts';
 import { robustnessBench } from './lib/robustness-bench.ts';
 import { championBench } from './lib/champion-bench.ts';
+import { documentBench } from './lib/document-bench.ts';
+import { examinationBench } from './lib/examination-bench.ts';
 import { registryBench } from './lib/registry-bench.ts';
 import { healthzRows, healthzRuns } from './lib/healthz-rows.ts';
 import { startChild } from './lib/child.ts';
@@ -96,6 +98,9 @@ const champion = championBench(Number(process.env.BENCH_CHAMPION_ROWS ?? 1_000_0
 const REGISTRY_MODELS = Number(process.env.BENCH_REGISTRY_MODELS ?? 10_000);
 const registry = await registryBench(REGISTRY_MODELS, 10, 200, TOKEN);
 const healthz = await healthzRuns(TOKEN, Number(process.env.BENCH_HEALTHZ_SECONDS ?? 20));
+const EXAM_EVENTS = Number(process.env.BENCH_EXAM_EVENTS ?? 1_000_000);
+const exam = examinationBench(1_000, 10_000, EXAM_EVENTS);
+const documents = await documentBench(Number(process.env.BENCH_DOCUMENTS ?? 50));
 
 rows.push({
   name: 'GET /api/v1/models/{name}/versions/{v} (req/s, authenticated)',
@@ -225,6 +230,20 @@ for (const r of registry.mlflow) {
 }
 
 rows.push(...healthzRows(healthz));
+rows.push({
+  name: `examination pack, whole organisation: 1,000 use cases, 10,000 versions, ${fmt(exam.events)} audit events (s); peak RSS ${fmt(exam.pack.maxRssMiB)} MiB, ${fmt((exam.pack.bytes ?? 0) / 2 ** 20)} MiB ZIP`,
+  value: fmt(exam.pack.seconds, 1),
+  baseline: `${fmt(exam.exported.seconds, 1)} s steward audit export of the same store (peak RSS ${fmt(exam.exported.maxRssMiB)} MiB)`,
+  ratio: exam.pack.seconds / exam.exported.seconds,
+  goal: '-',
+});
+rows.push({
+  name: 'model card as PDF (embedded fonts, charts, 12 signatures, 4 evaluations), per version (ms)',
+  value: fmt(documents.pdfMs, 1),
+  baseline: `${fmt(documents.htmlMs, 2)} ms the same document as HTML`,
+  ratio: documents.pdfMs / documents.htmlMs,
+  goal: '-',
+});
 
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 console.log(

@@ -9,8 +9,10 @@ import type { DatabaseHandle } from './db/database.ts';
 import { createTransact } from './db/transact.ts';
 import { createDomainEventBus } from './events.ts';
 import { createAdmissionFeature } from './features/admission/index.ts';
-import { createAuditFeature, createRefusalLog } from './features/audit/index.ts';
+import { auditReaders, createAuditFeature, createRefusalLog } from './features/audit/index.ts';
+import { createExaminationsFeature } from './features/examinations/index.ts';
 import type { AuditSigner } from './features/audit/signing-key.ts';
+import { createExportsFeature } from './features/exports/index.ts';
 import { createEvidenceFeature } from './features/evidence/index.ts';
 import type { Feature } from './features/feature.ts';
 import { healthRoutes } from './features/health/health.routes.ts';
@@ -284,6 +286,38 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     },
   });
 
+  const exportsFeature = createExportsFeature({
+    ...base,
+    overview: overview.services.page,
+    gather: {
+      ...inventory.services,
+      assessments: policy.services.assessments,
+      evidence: evidence.services.evidence,
+      lifecycle: { status: lifecycle.services.lifecycle.status, useCaseStatus: lifecycle.services.useCases.status },
+      useCaseDocuments: (id) => lifecycle.services.useCaseDocuments(db, id),
+      alerts: monitoring.services.alerts,
+      ethics: policy.services.ethics,
+    },
+    templates: async (useCaseId) =>
+      (
+        (useCaseId ? await policy.services.context(db, useCaseId) : null)?.pack ??
+        (await policy.services.policies.active()).pack
+      ).documents,
+    recordVersionDocument: (tx, ctx, model, version, doc) =>
+      evidence.services.evidence.recordDocument(tx, ctx, model, version, doc),
+    recordUseCaseDocument: (tx, ctx, id, doc) => lifecycle.services.useCases.recordDocument(tx, ctx, id, doc),
+  });
+
+  const examinations = createExaminationsFeature({
+    ...base,
+    signer: opts.signer,
+    log: auditReaders,
+    useCaseId: async (ref) => (await inventory.services.useCases.get(ref).catch(() => null))?.id ?? null,
+    teamExists: (team) => identity.services.teamExists(db, team),
+    documents: async (versionId) =>
+      (await evidence.services.store.ofVersion(db, versionId)).filter((r) => r.kind === 'document'),
+  });
+
   const features: Feature<unknown>[] = [
     auditFeature,
     webhooks,
@@ -298,6 +332,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     lineage,
     admission,
     metrics,
+    exportsFeature,
+    examinations,
   ];
   for (const f of features) f.on?.(events);
   events.seal();

@@ -198,7 +198,8 @@ const REQUEST_SHAPED_OK = (file: string) =>
   under(file, 'src/client') ||
   file === 'src/app.ts' ||
   file.endsWith('.routes.ts');
-const REQUEST_POINTER = /(^|[^\w])\/(body|querystring)(?![\w-])/;
+// A pointer, not markup: `</body>` closes an HTML element.
+const REQUEST_POINTER = /(^|[^\w<])\/(body|querystring)(?![\w-])/;
 
 /** String and template literals of `src` outside the HTTP layer that hold a `/body` or `/querystring` pointer. */
 function requestPointers(file: string, text: string): string[] {

@@ -16,6 +16,8 @@ export interface Client {
   request<T>(method: string, path: string, body?: unknown): Promise<T>;
   /** A request with a body of its own (a file stream, a form) and its content type. */
   send<T>(method: string, path: string, body: RequestInit['body'], contentType?: string): Promise<T>;
+  /** A request whose answer is a file (a PDF, a ZIP): its bytes, or an ApiError for a problem. */
+  download(method: string, path: string, body?: unknown): Promise<Buffer>;
 }
 
 export const DEFAULT_URL = 'http://localhost:8080';
@@ -31,6 +33,7 @@ export function createClient(env: NodeJS.ProcessEnv = process.env): Client {
     base,
     steward,
     send: steward.send,
+    download: steward.download,
     request: <T>(method: string, path: string, body?: unknown) =>
       steward.send<T>(
         method,

@@ -22,6 +22,7 @@ export const GROUPS: Record<string, () => Promise<Register>> = {
   drift: async () => (await import('./drift-command.ts')).driftCommand,
   robustness: async () => (await import('./robustness-command.ts')).robustnessCommand,
   lifecycle: async () => (await import('./lifecycle-commands.ts')).lifecycleCommands,
+  exports: async () => (await import('./export-commands.ts')).exportCommands,
 };
 
 /** Top-level command name -> group and description, written by `npm run build` (see manifest.ts). */

@@ -125,12 +125,35 @@ export function createSteward(options: StewardOptions) {
     return parsed as T;
   }
 
+  /** Any request whose answer is a file (a PDF, a ZIP, a spreadsheet): its bytes; a problem rejects. */
+  async function download(method: string, path: string, body?: unknown): Promise<Buffer> {
+    const headers: Record<string, string> = { ...authorization };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await reach(`${base}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const bytes = Buffer.from(await res.arrayBuffer());
+    if (!res.ok) {
+      let problem: unknown;
+      try {
+        problem = JSON.parse(bytes.toString('utf8'));
+      } catch {
+        problem = { detail: bytes.toString('utf8').slice(0, 500) };
+      }
+      throw new StewardError(res.status, problem as StewardError['problem']);
+    }
+    return bytes;
+  }
+
   const version = (name: string, v: number) => ({ params: { path: { name, version: v } } });
 
   return {
     base,
     api,
     send,
+    download,
     /** Registers a model version (its artefact digest, datasets, code and environment). */
     registerVersion: (model: string, body: Json<'/api/v1/models/{name}/versions', 'post'>) =>
       ok(api.POST('/api/v1/models/{name}/versions', { params: { path: { name: model } }, body })),

@@ -4,6 +4,7 @@ import { AccountPage } from './pages/admin/account.tsx';
 import { AdminPage } from './pages/admin/admin.tsx';
 import { AlertsPage } from './pages/monitoring/alerts.tsx';
 import { AuditPage } from './pages/audit/audit.tsx';
+import { ExaminationsPage } from './pages/examinations/examinations.tsx';
 import { DatasetPage, DatasetsPage } from './pages/datasets/datasets.tsx';
 import { InboxPage } from './pages/inbox/inbox.tsx';
 import { InventoryPage } from './pages/inventory/inventory.tsx';
@@ -28,6 +29,7 @@ const ROUTES: [string, (p: Record<string, string>) => ReactNode, string][] = [
   ['/alerts', () => <AlertsPage />, 'Alerts and incidents'],
   ['/policy', () => <PolicyPage />, 'Policy'],
   ['/audit', () => <AuditPage />, 'Audit trail'],
+  ['/examinations', () => <ExaminationsPage />, 'Examinations'],
   ['/admin', () => <AdminPage />, 'Administration'],
   ['/account', () => <AccountPage />, 'My account'],
 ];
@@ -79,6 +81,7 @@ export function App() {
           {nav('/datasets', 'Datasets')}
           {nav('/policy', 'Policy')}
           {nav('/audit', 'Audit')}
+          {nav('/examinations', 'Examinations')}
           {hasRole('admin') && nav('/admin', 'Admin')}
         </nav>
         <span className="user">

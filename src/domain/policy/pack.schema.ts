@@ -280,6 +280,35 @@ const Requirement = Type.Object(
   { additionalProperties: false },
 );
 
+const DocumentTemplate = Type.Object(
+  {
+    document: Type.Enum(['model-card', 'validation-report', 'annex-iv']),
+    tiers: Type.Optional(
+      Type.Array(Tier, { minItems: 1, uniqueItems: true, description: 'applies at these tiers only' }),
+    ),
+    title: Type.Optional(Text(200)),
+    preamble: Type.Optional(Text()),
+    storeAs: Type.Optional({ ...Id, description: 'document kind the generated document is stored as evidence under' }),
+    sections: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            id: Id,
+            title: Type.Optional(Text(200)),
+            intro: Type.Optional(Text()),
+            documentKinds: Type.Optional(
+              Type.Array(Id, { uniqueItems: true, description: 'recorded documents of these kinds are quoted here' }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        { minItems: 1, description: 'the sections, in order (ids of the built-in sections of the document)' },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const Regulation = Type.Object(
   {
     id: Id,
@@ -443,6 +472,12 @@ export const PolicyPackSchema = Type.Object(
       Type.Record(Type.String({ pattern: '^[1-4]$' }), Type.Array(Id, { uniqueItems: true })),
     ),
     regulations: Type.Array(Regulation),
+    documents: Type.Optional(
+      Type.Array(DocumentTemplate, {
+        description:
+          'templates of the documents Steward generates (model card, validation report, Annex IV): sections, their order and wording, per tier; the first template of a document whose tiers include the tier applies, else the built-in one',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -3,6 +3,7 @@ import { findTooDeep, TOO_DEEP } from '../../lib/depth.ts';
 import { findUnstorable } from '../../lib/unstorable.ts';
 import { parseRobustnessMetric } from '../robustness/options.ts';
 import { isMonitorFamily, MONITOR_FAMILY_IDS } from '../monitoring/families.ts';
+import { sectionIds } from '../exports/document.ts';
 import { questionsOf } from './evaluate.ts';
 import { ConditionSchema, PolicyPackSchema, type Condition, type PolicyPack } from './pack.schema.ts';
 
@@ -265,5 +266,15 @@ export function validatePack(doc: unknown): { pack: PolicyPack | null; problems:
     }),
   );
 
+  (pack.documents ?? []).forEach((t, i) =>
+    (t.sections ?? []).forEach((s, j) => {
+      const known = sectionIds(t.document);
+      if (!known.includes(s.id))
+        push(
+          `/documents/${i}/sections/${j}/id`,
+          `'${s.id}' is not a section of a ${t.document}; use one of ${known.join(', ')}`,
+        );
+    }),
+  );
   return { pack: problems.length === 0 ? pack : null, problems };
 }

@@ -80,6 +80,16 @@ export const auditRepo = {
     return rows.map((r) => ({ treeSize: Number(r.tree_size), rootHash: r.root_hash, note: r.note }));
   },
 
+  /** Every checkpoint with the time it was signed, oldest first. */
+  async checkpointTimes(db: Executor): Promise<{ treeSize: number; note: string; createdAt: string }[]> {
+    const rows = await db
+      .selectFrom('audit_checkpoints')
+      .select(['tree_size', 'note', 'created_at'])
+      .orderBy('tree_size')
+      .execute();
+    return rows.map((r) => ({ treeSize: Number(r.tree_size), note: r.note, createdAt: r.created_at }));
+  },
+
   async allCheckpoints(db: Executor): Promise<{ treeSize: number; note: string }[]> {
     const rows = await db.selectFrom('audit_checkpoints').select(['tree_size', 'note']).orderBy('tree_size').execute();
     return rows.map((r) => ({ treeSize: Number(r.tree_size), note: r.note }));

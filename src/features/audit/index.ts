@@ -23,3 +23,10 @@ export function createAuditFeature(deps: { db: Executor; signer: AuditSigner; cl
 export type { AuditLog } from './audit.service.ts';
 export { createRefusalLog } from './refusals.ts';
 export type { RecordRefusal } from './refusals.ts';
+
+/** Reads of the log for features that export it (examination packs). */
+export const auditReaders = {
+  checkpointTimes: (db: Executor) => auditRepo.checkpointTimes(db),
+  /** Stored leaves after `afterSeq`, in seq order, at most `limit`. */
+  leaves: (db: Executor, afterSeq: number, limit: number) => auditRepo.leaves(db, afterSeq, limit),
+};

@@ -109,6 +109,8 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     names: (exec: Executor, versionId: string) => lifecycleRepo.names(exec, versionId),
     /** Whether a version is governed (its use case assessed), and where it is deployed. */
     governed: (exec: Executor, versionId: string) => lifecycleRepo.governed(exec, versionId),
+    /** A use case's documents with their content (for generated documents that quote them). */
+    useCaseDocuments: (exec: Executor, useCaseId: string) => lifecycleRepo.useCaseDocuments(exec, useCaseId),
     activeDeployments: (...args: Parameters<typeof lifecycleRepo.activeDeployments>) =>
       lifecycleRepo.activeDeployments(...args),
   };

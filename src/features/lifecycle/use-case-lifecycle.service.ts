@@ -218,7 +218,17 @@ export function createUseCaseLifecycle(
       useCaseId: string,
       doc: { kind: string; title: string; uri?: string; digest?: string; content?: string },
     ) {
-      return transact(async (tx) => {
+      return transact((tx) => this.recordDocument(tx, ctx, useCaseId, doc));
+    },
+
+    /** `addDocument` inside the caller's transaction (a generated document stored with its export's audit event). */
+    async recordDocument(
+      tx: Tx,
+      ctx: RequestContext,
+      useCaseId: string,
+      doc: { kind: string; title: string; uri?: string; digest?: string; content?: string },
+    ) {
+      {
         const uc = await repo.useCase(tx, useCaseId);
         if (!uc) throw notFound('use case', useCaseId);
         authorize(ctx, 'use-case:write', uc.team);
@@ -280,7 +290,7 @@ export function createUseCaseLifecycle(
           contentHash: row.content_hash,
           createdAt: row.created_at,
         };
-      });
+      }
     },
   };
 }

@@ -3,10 +3,16 @@ import type { Executor } from '../../db/database.ts';
 import type { App } from '../../http/app-types.ts';
 import type { Feature } from '../feature.ts';
 import type { ModelHealth } from '../models/models.routes.ts';
+import { overviewRepo, type OverviewFilter, type OverviewRow } from './overview.repo.ts';
 import { overviewRoutes } from './overview.routes.ts';
+
+export type { OverviewFilter, OverviewRow };
 
 /** The console's inventory overview: one paged query over use cases, models and their state. */
 export function createOverviewFeature(deps: { db: Executor; clock: Clock; health: ModelHealth }) {
-  const services = {};
+  const services = {
+    /** One page of the overview's rows (use case x model), filtered as the inventory page filters them. */
+    page: (filter: OverviewFilter) => overviewRepo.page(deps.db, filter),
+  };
   return { services, routes: (api: App) => overviewRoutes(api, deps) } satisfies Feature<typeof services>;
 }

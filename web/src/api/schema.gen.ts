@@ -2182,6 +2182,124 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/examinations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Build a signed examination pack (ZIP) of the state as of a date, verifiable offline
+         * @description The state is derived from the audit trail up to the signed checkpoint covering `asOf`: policy pack, inventory and tiers, evidence hashes and documents, signatures (valid or stale as of then), lifecycle and monitoring events, with the events cited and their inclusion proofs. Verify with `steward examination verify`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description the moment whose state the pack shows
+                         */
+                        asOf: string;
+                        /** @description `organisation` (default), `team:<name>` or `use-case:<id or name>` */
+                        scope?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/inventory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The model inventory as CSV or XLSX: one row per use case, model and version (owner, tier, EU AI Act category, status, last validation, next review, open findings, deployment), filtered like the inventory page */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description only rows with an open alert or an overdue risk review */
+                    attention?: boolean;
+                    /** @description EU AI Act category */
+                    euAiAct?: string;
+                    format?: "csv" | "xlsx";
+                    /** @description text in the use case name, or the model name or description */
+                    q?: string;
+                    /** @description lifecycle step of the latest version */
+                    step?: string;
+                    /** @description owner team */
+                    team?: string;
+                    tier?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/incidents": {
         parameters: {
             query?: never;
@@ -4583,6 +4701,255 @@ export interface paths {
                                 [key: string]: unknown;
                             })[];
                         };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{name}/versions/{version}/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The version's generated documents: the current inputs digest and the stored ones, current or stale */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                    version: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description digest of the record the documents would be generated from now */
+                            inputsDigest: string;
+                            stored: {
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                createdAt: string;
+                                /** @enum {unknown} */
+                                document: "model-card" | "validation-report";
+                                /** @description lowercase UUID */
+                                id: string;
+                                inputsDigest: string;
+                                /** @description the document kind it was stored as */
+                                kind: string;
+                                /**
+                                 * @description stale once the record it was generated from changed
+                                 * @enum {unknown}
+                                 */
+                                status: "current" | "stale";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{name}/versions/{version}/exports/{document}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A model card or validation report generated from the record (Markdown, HTML or PDF)
+         * @description Audited as `export.generate`. With `store=true` the document is also stored as evidence of the version (its Markdown, which records the digest of its inputs).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description served as an attachment instead of inline */
+                    download?: boolean;
+                    /** @description md: Markdown; html: one self-contained printable page; pdf: PDF with embedded fonts */
+                    format?: "md" | "html" | "pdf";
+                    /** @description also store the document as evidence (needs write permission on the subject) */
+                    store?: boolean;
+                };
+                header?: never;
+                path: {
+                    document: "model-card" | "validation-report";
+                    name: string;
+                    version: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Generate a model card or validation report and store it as evidence of the version */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    document: "model-card" | "validation-report";
+                    name: string;
+                    version: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description SHA-256 digest as `sha256:` followed by 64 lowercase hex digits
+                             * @example sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+                             */
+                            digest: string;
+                            document: string;
+                            filename: string;
+                            format: string;
+                            /**
+                             * @description SHA-256 digest as `sha256:` followed by 64 lowercase hex digits
+                             * @example sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+                             */
+                            inputsDigest: string;
+                            stored: {
+                                /** @description lowercase UUID */
+                                id: string;
+                                kind: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{name}/versions/{version}/exports/bom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The version's CycloneDX 1.6 ML-BOM (application/vnd.cyclonedx+json) */
+        get: {
+            parameters: {
+                query?: {
+                    download?: boolean;
+                };
+                header?: never;
+                path: {
+                    name: string;
+                    version: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -7173,6 +7540,26 @@ export interface paths {
                                     independent?: boolean;
                                     tiers: number[];
                                 }[];
+                                /** @description templates of the documents Steward generates (model card, validation report, Annex IV): sections, their order and wording, per tier; the first template of a document whose tiers include the tier applies, else the built-in one */
+                                documents?: {
+                                    /** @enum {unknown} */
+                                    document: "model-card" | "validation-report" | "annex-iv";
+                                    preamble?: string;
+                                    /** @description the sections, in order (ids of the built-in sections of the document) */
+                                    sections?: {
+                                        /** @description recorded documents of these kinds are quoted here */
+                                        documentKinds?: string[];
+                                        /** @description lowercase id: letters, digits, `.`, `-` */
+                                        id: string;
+                                        intro?: string;
+                                        title?: string;
+                                    }[];
+                                    /** @description document kind the generated document is stored as evidence under */
+                                    storeAs?: string;
+                                    /** @description applies at these tiers only */
+                                    tiers?: number[];
+                                    title?: string;
+                                }[];
                                 environments?: {
                                     /** @description moving these aliases on a governed model is a promotion to this environment */
                                     aliases?: string[];
@@ -7565,6 +7952,26 @@ export interface paths {
                                     /** @description default false */
                                     independent?: boolean;
                                     tiers: number[];
+                                }[];
+                                /** @description templates of the documents Steward generates (model card, validation report, Annex IV): sections, their order and wording, per tier; the first template of a document whose tiers include the tier applies, else the built-in one */
+                                documents?: {
+                                    /** @enum {unknown} */
+                                    document: "model-card" | "validation-report" | "annex-iv";
+                                    preamble?: string;
+                                    /** @description the sections, in order (ids of the built-in sections of the document) */
+                                    sections?: {
+                                        /** @description recorded documents of these kinds are quoted here */
+                                        documentKinds?: string[];
+                                        /** @description lowercase id: letters, digits, `.`, `-` */
+                                        id: string;
+                                        intro?: string;
+                                        title?: string;
+                                    }[];
+                                    /** @description document kind the generated document is stored as evidence under */
+                                    storeAs?: string;
+                                    /** @description applies at these tiers only */
+                                    tiers?: number[];
+                                    title?: string;
                                 }[];
                                 environments?: {
                                     /** @description moving these aliases on a governed model is a promotion to this environment */
@@ -9813,6 +10220,124 @@ export interface paths {
                             serverSignature: string;
                         } & {
                             [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/use-cases/{id}/exports/annex-iv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The use case's EU AI Act Annex IV technical documentation, generated from the record
+         * @description Each Annex IV point filled from the record; what the record does not hold is listed as such.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description served as an attachment instead of inline */
+                    download?: boolean;
+                    /** @description md: Markdown; html: one self-contained printable page; pdf: PDF with embedded fonts */
+                    format?: "md" | "html" | "pdf";
+                    /** @description also store the document as evidence (needs write permission on the subject) */
+                    store?: boolean;
+                };
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Generate the Annex IV documentation and store it as a document of the use case */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description SHA-256 digest as `sha256:` followed by 64 lowercase hex digits
+                             * @example sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+                             */
+                            digest: string;
+                            document: string;
+                            filename: string;
+                            format: string;
+                            /**
+                             * @description SHA-256 digest as `sha256:` followed by 64 lowercase hex digits
+                             * @example sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+                             */
+                            inputsDigest: string;
+                            stored: {
+                                /** @description lowercase UUID */
+                                id: string;
+                                kind: string;
+                            };
                         };
                     };
                 };

@@ -1,3 +1,4 @@
+import { ExportsSection } from '../../components/exports.tsx';
 import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import { GateSteps } from '../../components/gate-steps.tsx';
@@ -90,6 +91,8 @@ export function VersionPage({ name, version }: { name: string; version: number }
   );
 }
 
+const versionUrl = (name: string, version: number) => `/api/v1/models/${enc(name)}/versions/${version}`;
+
 type VersionRecord = Awaited<ReturnType<typeof loadVersion>>;
 async function loadVersion(name: string, version: number) {
   return ok(await api.GET('/api/v1/models/{name}/versions/{version}', { params: { path: { name, version } } }));
@@ -151,6 +154,13 @@ function Definition({ v, deployments }: { v: VersionRecord; deployments: Version
           </ul>
         )}
       </Section>
+      <ExportsSection
+        documents={[
+          { label: 'Model card', url: `${versionUrl(v.model, v.version)}/exports/model-card` },
+          { label: 'Validation report', url: `${versionUrl(v.model, v.version)}/exports/validation-report` },
+        ]}
+        files={[{ label: 'CycloneDX 1.6 ML-BOM (JSON)', url: `${versionUrl(v.model, v.version)}/exports/bom` }]}
+      />
       <Section title="Lineage">
         <div className="lineage" role="group" aria-label="lineage: datasets, this version, its deployments">
           <div className="lane">

@@ -1,3 +1,4 @@
+import { ExportsSection } from '../../components/exports.tsx';
 import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import { activePack } from '../../api/pack.ts';
@@ -41,6 +42,14 @@ export function UseCasePage({ id }: { id: string }) {
               <Overview u={u} onChanged={uc.reload} />
               <Alignment id={id} />
               <Incidents useCaseId={id} />
+              <ExportsSection
+                documents={[
+                  {
+                    label: 'EU AI Act Annex IV technical documentation',
+                    url: `/api/v1/use-cases/${enc(id)}/exports/annex-iv`,
+                  },
+                ]}
+              />
             </>
           )}
           {tab === 'Process' && <UseCaseProcess id={id} />}
