@@ -58,9 +58,9 @@ describe.each(DB_KINDS)('generated model cards, validation reports and Annex IV 
       expect(md.body).toContain('- **Tier:** Tier 4');
       expect(md.body).toContain('## Fairness by group');
       expect(md.body).toMatch(/selection_rate by sex/);
-      expect(md.body).toContain(
-        '> **Not recorded. No robustness or sensitivity analysis is recorded for this version.**',
-      );
+      // The governed path ran a robustness test: its drops per level are in the card.
+      expect(md.body).toContain('## Robustness');
+      expect(md.body).toMatch(/\| robustness\.auc-drop@0\.1sd \| -?\d/);
       for (const name of signers) expect(md.body).toContain(name);
       expect(html.headers['content-disposition']).toBe('inline; filename="scorecard-v1-model-card.html"');
       expect(html.body).toMatch(/^<!doctype html>/);

@@ -126,7 +126,18 @@ const versionSection = (v: VersionDossier, s: ResolvedSection, kind: DocumentKin
     case 'validation-report:sensitivity':
       return v.robustness === null || v.robustness.length === 0
         ? [missing('No robustness or sensitivity analysis is recorded for this version.')]
-        : [{ kind: 'table', head: ['analysis'], rows: v.robustness.map((r) => [JSON.stringify(r)]) }];
+        : [
+            {
+              kind: 'table',
+              head: ['run (evidence)', 'metric', 'value'],
+              // Each run's overall drops at each perturbation level: what the policy checks read.
+              rows: v.robustness.flatMap((r) =>
+                Object.entries(r.metrics)
+                  .filter(([m]) => m.startsWith('robustness.') && !m.startsWith('robustness.worst-group.'))
+                  .map(([m, value]) => [r.id, m, value === null ? 'n/a' : String(Number(value.toPrecision(4)))]),
+              ),
+            },
+          ];
     case 'model-card:limitations':
     case 'validation-report:limitations':
       return quoted(s, v.documents, 'No limitations were recorded');

@@ -119,8 +119,8 @@ export interface VersionDossier {
   datasets: DatasetUse[];
   evaluations: EvaluationSummary[];
   documents: DocumentSummary[];
-  /** Robustness evidence, when the product records it (null: not recorded). */
-  robustness: unknown[] | null;
+  /** Robustness runs: their flat metrics (`robustness.auc-drop@0.1sd` …), the ones policy checks read. */
+  robustness: { id: string; contentHash: string; metrics: Record<string, number | null> }[] | null;
   /** Champion/challenger comparisons, when recorded (null: not recorded). */
   challengers: unknown[] | null;
   /** Validation findings, when the product records them (null: not recorded). */

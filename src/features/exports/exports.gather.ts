@@ -250,11 +250,15 @@ export async function gatherVersion(deps: GatherDeps, model: string, version: nu
       .filter((e) => e.kind === 'document')
       .map(documentOf)
       .filter((d) => generatedInputsDigest(d.content) === null),
-    // Robustness and challenger comparisons are other evidence kinds; until they are recorded they are absent.
     robustness:
       robustness.length > 0
-        ? robustness.map((e) => ({ id: e.id, contentHash: e.contentHash, result: e.result }))
+        ? robustness.map((e) => ({
+            id: e.id,
+            contentHash: e.contentHash,
+            metrics: e.metrics as Record<string, number | null>,
+          }))
         : null,
+    // Champion/challenger comparisons live in monitoring windows, not evidence: not gathered yet.
     challengers: null,
     findings: null,
     lifecycle: {
