@@ -7,7 +7,7 @@ import { byField, fromBody, fromInput, fromQuery, inQuery, requestShaped } from 
 import { DomainError } from '../../errors.ts';
 import { Uuid } from '../common/common.schema.ts';
 import { VersionParams } from '../common/common.schema.ts';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { DEFAULT_EXPLAIN } from '../../domain/explain/explain.ts';
 import { DEFAULT_ROBUSTNESS, MAX_NOISE_SD, MAX_ROBUSTNESS_ROWS } from '../../domain/robustness/options.ts';
@@ -231,6 +231,17 @@ async function* multipartParts(request: FastifyRequest): AsyncIterable<Evaluatio
 }
 
 /** A comma-separated list of levels; each must be a number (bounds are the domain's to check). */
+/** 201 with where the computed evidence is read back (evaluations and robustness runs alike). */
+function created(reply: FastifyReply, result: { id: string; model: string; version: number }) {
+  return reply
+    .status(201)
+    .header(
+      'location',
+      `/api/v1/models/${encodeURIComponent(result.model)}/versions/${result.version}/evaluations/${result.id}`,
+    )
+    .send(result);
+}
+
 function levels(text: string | undefined, name: string, fallback: number[]): number[] {
   if (text === undefined) return fallback;
   return list(text).map((x) => {
@@ -373,13 +384,7 @@ export async function evidenceRoutes(
             : false,
         }),
       );
-      return reply
-        .status(201)
-        .header(
-          'location',
-          `/api/v1/models/${encodeURIComponent(result.model)}/versions/${result.version}/evaluations/${result.id}`,
-        )
-        .send(result);
+      return created(reply, result);
     },
   );
 
@@ -418,13 +423,7 @@ export async function evidenceRoutes(
           },
         }),
       );
-      return reply
-        .status(201)
-        .header(
-          'location',
-          `/api/v1/models/${encodeURIComponent(result.model)}/versions/${result.version}/evaluations/${result.id}`,
-        )
-        .send(result);
+      return created(reply, result);
     },
   );
 
