@@ -1,4 +1,5 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { hostname } from 'node:os';
 
 /**
@@ -57,6 +58,8 @@ export const lockedMessage = (dbFile: string, owner: Owner) =>
 /** Takes the lock of `dbFile` for this process, or throws LockedError naming the holder. */
 export function acquireProcessLock(dbFile: string): ProcessLock {
   const file = lockFileOf(dbFile);
+  // The lock is taken before the database is opened, which is what creates a new data directory.
+  mkdirSync(dirname(file), { recursive: true });
   const me = JSON.stringify({ pid: process.pid, host: hostname() });
   for (let attempt = 0; attempt < 3; attempt++) {
     try {

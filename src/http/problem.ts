@@ -141,9 +141,11 @@ export function asDomainError(error: unknown, limits: RouteLimits = {}): DomainE
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, err: DomainError): FastifyReply {
   const problem = toProblem(err, request.url);
   if (typeof err.extra?.retryAfter === 'number') reply.header('retry-after', String(err.extra.retryAfter));
-  // Refused before its body arrived (an upload past its admission, say): the connection closes, or
-  // the server would go on reading and discarding as many megabytes as the client cares to send.
-  if (request.raw.complete === false) reply.header('connection', 'close');
+  // An upload past its admission, refused before its body arrived: the connection closes, or the
+  // server would go on reading and discarding as many megabytes as the client cares to send. Other
+  // refusals (an unknown version, say) read the body to its end, so the client, still sending, sees
+  // the answer rather than a reset connection.
+  if (request.raw.complete === false && err.code === 'rate_limited') reply.header('connection', 'close');
   return reply.status(problem.status).type('application/problem+json').send(problem);
 }
 
