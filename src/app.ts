@@ -214,6 +214,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     transact,
     systemContext,
     queue,
+    cache: singleProcess,
   });
   const admission = createAdmissionFeature({
     db,

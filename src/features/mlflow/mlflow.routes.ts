@@ -187,7 +187,15 @@ export async function mlflowRoutes(app: App, mlflow: MlflowService): Promise<voi
   app.delete('/model-versions/delete', remove(ModelVersionRef), async (request) =>
     mlflow.deleteVersion(contextOf(request), params(request)),
   );
-  app.get('/model-versions/get', query(ModelVersionRef), async (request) => mlflow.getVersion(params(request)));
+  // Version entities kept by the service are shared and immutable until replaced, so their JSON can
+  // be too (as /api/v1's version read does): hot reads then skip serialisation.
+  const serialized = new WeakMap<object, string>();
+  app.get('/model-versions/get', query(ModelVersionRef), async (request, reply) => {
+    const { model_version } = await mlflow.getVersion(params(request));
+    let json = serialized.get(model_version);
+    if (json === undefined) serialized.set(model_version, (json = JSON.stringify({ model_version })));
+    return reply.type('application/json; charset=utf-8').send(json);
+  });
   app.get('/model-versions/search', query(SearchQuery), async (request) => mlflow.searchVersions(params(request)));
   app.get('/model-versions/get-download-uri', query(ModelVersionRef), async (request) =>
     mlflow.downloadUri(params(request)),
