@@ -10,6 +10,7 @@ import * as m0007 from './migrations/0007_webhooks.ts';
 import * as m0008 from './migrations/0008_monitoring.ts';
 import * as m0009 from './migrations/0009_model_deletion.ts';
 import * as m0010 from './migrations/0010_role_grant_requests.ts';
+import * as m0014 from './migrations/0014_overview_indexes.ts';
 
 // Static imports keep migrations inside the compiled bundle and in a fixed order.
 const migrations: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0008_monitoring': m0008,
   '0009_model_deletion': m0009,
   '0010_role_grant_requests': m0010,
+  '0014_overview_indexes': m0014,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
