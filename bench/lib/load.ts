@@ -21,10 +21,12 @@ interface Options {
   headers?: Record<string, string>;
   /** A fixed number of requests instead of a duration (seeding). */
   amount?: number;
+  /** Requests per second over all connections (unset: as fast as the server answers). */
+  rate?: number;
 }
 
 /** One autocannon run in a fresh process of its own, so no run inherits another's heap or JIT state. */
-function run(o: Options): Promise<LoadResult> {
+export function run(o: Options): Promise<LoadResult> {
   const headers = o.headers ?? (o.body ? { 'content-type': 'application/json' } : {});
   const args = [
     AUTOCANNON,
@@ -37,6 +39,7 @@ function run(o: Options): Promise<LoadResult> {
     '-m',
     o.method ?? 'GET',
   ];
+  if (o.rate !== undefined) args.push('--overallRate', String(Math.round(o.rate)));
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
   if (o.body) args.push('-b', o.body);
   args.push(o.url);
