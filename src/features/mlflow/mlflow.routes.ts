@@ -113,23 +113,26 @@ export async function mlflowRoutes(app: App, mlflow: MlflowService): Promise<voi
       message: `No API endpoint ${request.method} ${request.url.split('?')[0]}`,
     }),
   );
-  // MLflow answers 400 to a write without a JSON body type.
-  app.addHook('preValidation', async (request) => {
+  // MLflow answers 400 to a write without a JSON body type. A callback hook, not an async one:
+  // reads pass through it without a promise of their own.
+  app.addHook('preValidation', (request, _reply, done) => {
     const contentType = request.headers['content-type'];
     if (
       (request.method === 'POST' || request.method === 'PATCH' || request.method === 'PUT') &&
       !/^application\/json\b/i.test(String(contentType ?? ''))
-    ) {
-      throw new DomainError(
-        'validation_failed',
-        `Bad Request. Content-Type must be "application/json", got ${contentType === undefined ? 'null' : JSON.stringify(shown(contentType))}`,
+    )
+      return done(
+        new DomainError(
+          'validation_failed',
+          `Bad Request. Content-Type must be "application/json", got ${contentType === undefined ? 'null' : JSON.stringify(shown(contentType))}`,
+        ),
       );
-    }
     if (
       request.body !== undefined &&
       (request.body === null || typeof request.body !== 'object' || Array.isArray(request.body))
     )
-      throw new DomainError('validation_failed', 'The request body must be a JSON object');
+      return done(new DomainError('validation_failed', 'The request body must be a JSON object'));
+    done();
   });
 
   const read = { config: { permission: 'inventory:read' as const } };
