@@ -49,6 +49,7 @@ export function createCsvReader(emit: (record: Record<string, string>) => void) 
   let carry: Buffer | undefined;
   let gathered: Buffer[] = [];
   let gatheredBytes = 0;
+  let work = Buffer.allocUnsafe(0);
 
   const recordDelimiterAt = (buf: Buffer, pos: number): number => {
     const c = buf[pos];
@@ -226,12 +227,20 @@ export function createCsvReader(emit: (record: Record<string, string>) => void) 
         gathered.push(chunk);
         gatheredBytes += chunk.length;
         if (gatheredBytes < carry.length) return;
-        chunk = Buffer.concat([carry, ...gathered]);
+        // The carried bytes and the new ones, joined in a buffer kept for the purpose (fields are
+        // copied out as strings, so it may be overwritten): no new buffer for every chunk.
+        const size = carry.length + gatheredBytes;
+        if (work.length < size) work = Buffer.allocUnsafe(Math.max(size, 2 * work.length));
+        carry.copy(work, 0);
+        let at = carry.length;
+        for (const g of gathered) at += g.copy(work, at);
+        chunk = work.subarray(0, size);
         gathered = [];
         gatheredBytes = 0;
       }
       const from = parse(chunk, false);
-      carry = from < chunk.length ? chunk.subarray(from) : undefined;
+      // What is left is copied out of the chunk (or out of `work`, which the next push reuses).
+      carry = from < chunk.length ? Buffer.from(chunk.subarray(from)) : undefined;
     },
     end(): void {
       const rest = Buffer.concat([...(carry ? [carry] : []), ...gathered]);
