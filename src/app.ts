@@ -249,6 +249,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     transact,
     systemContext,
     queue,
+    cache: singleProcess,
   });
   const { datasets } = inventory.services;
   const lineage = createLineageFeature({

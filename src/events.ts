@@ -30,6 +30,8 @@ export interface DomainEvents {
   'use-case.aligned': { ctx: RequestContext; useCaseId: string };
   /** A version was signed (its record lists its signatures). */
   'version.signed': { ctx: RequestContext; model: string; version: number };
+  /** Where a model's versions are deployed changed (a promotion completed and replaced a deployment). */
+  'deployment.changed': { ctx: RequestContext; modelId: string };
 }
 
 export type DomainEventBus = EventBus<DomainEvents, Tx>;

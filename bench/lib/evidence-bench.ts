@@ -13,7 +13,15 @@ export interface EvidenceBench {
   frameMs: number;
   aucMs: number;
   numpy?: { version: string; frameMs: number; sklearn?: string; aucMs?: number; agrees: boolean };
-  file: { bytes: number; evaluateSeconds: number; maxRssMiB: number; csvParseSeconds: number; readSeconds: number };
+  file: {
+    bytes: number;
+    evaluateSeconds: number;
+    maxRssMiB: number;
+    csvParseSeconds: number;
+    readSeconds: number;
+    /** pandas read_csv plus scikit-learn's AUC, accuracy and per-group selection rates, when installed. */
+    pandas?: { version: string; sklearn: string; seconds: number };
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -41,6 +49,14 @@ function child(mode: string, file: string): { seconds: number; maxRssMiB: number
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`${mode} child failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
+}
+
+function pandasBaseline(py: string, file: string): { version: string; sklearn: string; seconds: number } {
+  const [cmd, args] = pinned(0, py, [fileURLToPath(new URL('../python/pandas_baseline.py', import.meta.url)), file]);
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`pandas baseline failed: ${r.stderr}`);
+  const b = JSON.parse(r.stdout) as { pandas: string; sklearn: string; seconds: number };
+  return { version: b.pandas, sklearn: b.sklearn, seconds: b.seconds };
 }
 
 /**
@@ -134,6 +150,9 @@ export async function evidenceBench(rows: number): Promise<EvidenceBench> {
       maxRssMiB: evaluated.maxRssMiB,
       csvParseSeconds: child('csv', file).seconds,
       readSeconds: child('read', file).seconds,
+      ...(py && spawnSync(py, ['-c', 'import pandas, sklearn'], { stdio: 'ignore' }).status === 0
+        ? { pandas: pandasBaseline(py, file) }
+        : {}),
     };
     return result;
   } finally {

@@ -19,23 +19,27 @@ interface Options {
   connections?: number;
   seconds: number;
   headers?: Record<string, string>;
+  /** A fixed number of requests instead of a duration (seeding). */
+  amount?: number;
+  /** Requests per second over all connections (unset: as fast as the server answers). */
+  rate?: number;
 }
 
 /** One autocannon run in a fresh process of its own, so no run inherits another's heap or JIT state. */
-function run(o: Options): Promise<LoadResult> {
+export function run(o: Options): Promise<LoadResult> {
   const headers = o.headers ?? (o.body ? { 'content-type': 'application/json' } : {});
   const args = [
     AUTOCANNON,
     '--json',
     '-c',
     String(o.connections ?? 32),
-    '-d',
-    String(o.seconds),
+    ...(o.amount !== undefined ? ['-a', String(o.amount)] : ['-d', String(o.seconds)]),
     '-p',
     '1',
     '-m',
     o.method ?? 'GET',
   ];
+  if (o.rate !== undefined) args.push('--overallRate', String(Math.round(o.rate)));
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
   if (o.body) args.push('-b', o.body);
   args.push(o.url);
@@ -87,5 +91,42 @@ export async function load(
     ...median,
     errors: results.reduce((n, r) => n + r.errors, 0),
     non2xx: results.reduce((n, r) => n + r.non2xx, 0),
+  };
+}
+
+/**
+ * Two loads compared on a machine whose speed drifts: after a warm-up of each, `repeats` rounds
+ * that run `a` then `b` back to back, so each round's ratio compares the two under the same
+ * conditions. Reports each side's median round and the median of the rounds' ratios a/b.
+ */
+export async function loadPair(
+  a: Omit<Options, 'seconds'>,
+  b: Omit<Options, 'seconds'>,
+  opts: { seconds: number; repeats?: number; warmupSeconds?: number },
+): Promise<{ a: LoadResult; b: LoadResult; ratio: number }> {
+  const warmup = opts.warmupSeconds ?? 2;
+  if (warmup > 0) {
+    await run({ ...a, seconds: warmup });
+    await run({ ...b, seconds: warmup });
+  }
+  const as: LoadResult[] = [];
+  const bs: LoadResult[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < (opts.repeats ?? 5); i++) {
+    const ra = await run({ ...a, seconds: opts.seconds });
+    const rb = await run({ ...b, seconds: opts.seconds });
+    as.push(ra);
+    bs.push(rb);
+    ratios.push(ra.rps / rb.rps);
+  }
+  const med = <T>(xs: T[], by: (x: T) => number) => [...xs].sort((x, y) => by(x) - by(y))[Math.floor(xs.length / 2)]!;
+  const total = (xs: LoadResult[]) => ({
+    errors: xs.reduce((n, r) => n + r.errors, 0),
+    non2xx: xs.reduce((n, r) => n + r.non2xx, 0),
+  });
+  return {
+    a: { ...med(as, (r) => r.rps), ...total(as) },
+    b: { ...med(bs, (r) => r.rps), ...total(bs) },
+    ratio: med(ratios, (r) => r),
   };
 }

@@ -135,6 +135,24 @@ export async function registryBench(
         modelList: list,
       },
       {
+        name: 'a deep page (offset 9,000), sorted by tier',
+        overview: await latency(
+          () => q('/api/v1/overview', { sort: 'tier', limit: '50', offset: '9000' }),
+          headers,
+          requests,
+        ),
+        modelList: list,
+      },
+      {
+        name: 'a deep page (offset 9,000), sorted by last update, newest first',
+        overview: await latency(
+          () => q('/api/v1/overview', { sort: 'updated', order: 'desc', limit: '50', offset: '9000' }),
+          headers,
+          requests,
+        ),
+        modelList: list,
+      },
+      {
         name: 'search by text',
         overview: await latency(
           (i) => q('/api/v1/overview', { q: pick(i).slice(0, 9), limit: '50' }),

@@ -16,6 +16,7 @@ import * as m0012 from './migrations/0012_champion_challenger.ts';
 import * as m0013 from './migrations/0013_data_residency.ts';
 import * as m0014 from './migrations/0014_shared_sign_in_limits.ts';
 import * as m0015 from './migrations/0015_lineage.ts';
+import * as m0016 from './migrations/0016_overview_indexes.ts';
 
 // Static imports keep migrations inside the compiled bundle and in a fixed order.
 const migrations: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '0013_data_residency': m0013,
   '0014_shared_sign_in_limits': m0014,
   '0015_lineage': m0015,
+  '0016_overview_indexes': m0016,
 };
 
 /** The migrations this release knows, in the order they apply. */

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createHash } from 'node:crypto';
-import { CsvError, parse } from 'csv-parse';
+import { CsvSyntaxError, createCsvReader } from './csv.ts';
 import { parquetReadObjects } from 'hyparquet';
 import { specProblems, type EvaluationData, type EvaluationSpec } from '../domain/metrics/evaluate.ts';
 import { DomainError } from '../errors.ts';
@@ -303,7 +303,7 @@ const notText = (what: string, format: DataFormat) =>
     { errors: [{ pointer: '/data', message: 'not UTF-8 text' }] },
   );
 
-// What each csv-parse error means, in words that do not quote the offending bytes back.
+// What each CSV error (by csv-parse's codes, which the API reports) means, in words that do not quote the offending bytes back.
 const CSV_PROBLEMS: Record<string, string> = {
   INVALID_OPENING_QUOTE:
     'a quote appears inside an unquoted field; quote the whole field and double the quotes inside it ("M""x""")',
@@ -319,11 +319,11 @@ const CSV_PROBLEMS: Record<string, string> = {
 };
 
 /**
- * A csv-parse error as a 400 naming the line (1 is the header) and the column, by name when the
+ * A CSV syntax error as a 400 naming the line (1 is the header) and the column, by name when the
  * header gives a short printable one, else by position; never the field's bytes.
  */
-function csvProblem(err: CsvError): DomainError {
-  const e = err as CsvError & { lines?: number; column?: string | number | null; index?: number };
+function csvProblem(err: CsvSyntaxError): DomainError {
+  const e = err;
   const what = CSV_PROBLEMS[err.code] ?? `it cannot be read as CSV (${err.code})`;
   const line = typeof e.lines === 'number' && e.lines > 0 ? e.lines : undefined;
   const column =
@@ -389,18 +389,33 @@ export async function readRecords(
   });
   try {
     if (format === 'csv') {
-      const parser = parse({ columns: true, bom: true, skip_empty_lines: true, trim: true, relax_column_count: false });
-      // pipe() does not forward errors; without this a source destroyed mid-file leaves the parser waiting.
-      input.on('error', (err) => parser.destroy(err));
-      input.pipe(parser);
-      for await (const record of parser) {
-        // Awaited only when the taker is asynchronous: a microtask per row shows at millions of rows.
-        const pending = take(record as Record<string, unknown>);
-        if (pending) await pending;
-        if (++slice === SLICE_RECORDS) {
-          slice = 0;
-          await nextTurn();
+      // Rows are taken one chunk behind the parser, as csv-parse's stream ran ahead of its reader:
+      // malformed CSV in the next chunk (or, for a small file, anywhere) is reported before a bad
+      // value in an earlier row, as it was.
+      const batch: Record<string, string>[] = [];
+      const reader = createCsvReader((record) => batch.push(record));
+      const drain = async (n: number) => {
+        for (let i = 0; i < n; i++) {
+          // Awaited only when the taker is asynchronous: a microtask per row shows at millions of rows.
+          const pending = take(batch[i]!);
+          if (pending) await pending;
+          // Other requests get the event loop between slices of a large file.
+          if (++slice === SLICE_RECORDS) {
+            slice = 0;
+            await nextTurn();
+          }
         }
+        batch.splice(0, n);
+      };
+      for await (const chunk of input) {
+        if (overflow) break;
+        const earlier = batch.length;
+        reader.push(chunk as Buffer);
+        await drain(earlier);
+      }
+      if (!overflow) {
+        reader.end();
+        await drain(batch.length);
       }
     } else if (format === 'parquet') {
       await finished(input);
@@ -460,7 +475,7 @@ export async function readRecords(
     // The refusal of the bytes themselves comes first: rows read from them may have failed too.
     if (overflow) throw overflow;
     if (err instanceof DomainError) throw err;
-    if (err instanceof CsvError) throw csvProblem(err);
+    if (err instanceof CsvSyntaxError) throw csvProblem(err);
     throw err;
   }
   if (overflow) throw overflow;

@@ -157,6 +157,20 @@ function hash53(text: string): number {
 }
 
 const NOTHING: { kind: string; count: number }[] = [];
+const DECIMAL = /^-?(\d+)\.(\d+)$/;
+
+/**
+ * True for a decimal number with a fractional part (`0.8341275`, `-12.5`), the bulk of a file of
+ * scores, when no detector can match it: without letters, `@`, `:`, `+` or a dash between digits
+ * only a card or a phone number could, and neither does. A card number needs 13 digits in a run
+ * that no digit or point precedes and no digit or decimal part follows: a run starting in the
+ * integer part ends at the point, one in the fraction follows it. A phone number without `+`
+ * starts with `00` after a word boundary: only the start of either part can be that.
+ */
+function noPersonalDataIn(text: string): boolean {
+  const m = DECIMAL.exec(text);
+  return m !== null && !m[1]!.startsWith('00') && !m[2]!.startsWith('00');
+}
 
 /**
  * Personal data in one cell, by kind. Numbers are scanned too: card and phone numbers often
@@ -164,6 +178,7 @@ const NOTHING: { kind: string; count: number }[] = [];
  * not claimed again, so the digits of an IBAN are not also a phone number.
  */
 function scan(text: string): { kind: string; count: number }[] {
+  if (noPersonalDataIn(text)) return NOTHING;
   const shape = cellShape(text);
   let found: { kind: string; count: number }[] | undefined;
   const claimed: [number, number][] = [];

@@ -66,6 +66,7 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     ...base,
     core,
     lock,
+    events,
     registrationChecks: deps.registrationChecks,
     holds: deps.holds,
   });

@@ -1,6 +1,7 @@
 import type { RequestContext } from '../../context.ts';
 import { actorId } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
+import type { Emit } from '../../events.ts';
 import type { TaskTable } from '../../db/schema.ts';
 import { ORGANISATION, type Role } from '../../domain/authz.ts';
 import { assertTransition } from '../../domain/lifecycle/gate.ts';
@@ -38,6 +39,8 @@ export interface Task {
 
 export interface LifecycleServiceDeps extends LifecycleDeps {
   core: LifecycleCore;
+  /** Emits `deployment.changed` when a promotion completes. */
+  events: Emit;
   lock(tx: Tx, model: string, version: number): Promise<void>;
   /** Records the automated registration checks of a new governed version as evidence. */
   registrationChecks?: (tx: Tx, ctx: RequestContext, versionId: string, version: RegisteredVersion) => Promise<void>;

@@ -2,6 +2,7 @@ import type { RequestContext } from '../../context.ts';
 import type { Tx } from '../../db/database.ts';
 import type { PromotionTable } from '../../db/schema.ts';
 import type { Blocker } from '../../domain/lifecycle/gate.ts';
+import type { Emit } from '../../events.ts';
 import { stepsRequiredFor, type Environment } from '../../domain/lifecycle/process.ts';
 import { DomainError } from '../../errors.ts';
 import type { LifecycleDeps } from './core.service.ts';
@@ -32,7 +33,8 @@ export function createPromotionDecider({
   audit,
   clock,
   ids,
-}: Pick<LifecycleDeps, 'repo' | 'audit' | 'clock' | 'ids'>) {
+  events,
+}: Pick<LifecycleDeps, 'repo' | 'audit' | 'clock' | 'ids'> & { events: Emit }) {
   /** Blockers of a promotion of `g` to `env`, gate by gate, plus step and rejection reasons. */
   function assess(g: Governance, env: Environment): { blockers: Blocker[]; reasons: string[] } {
     const steps = g.policy && g.process ? stepsRequiredFor(g.policy.pack, g.process, env) : [];
@@ -76,6 +78,7 @@ export function createPromotionDecider({
       subject: { type: 'model-version', id: g.owner.versionId },
       after: { promotion: p.id, environment: p.environment, mode: p.mode, deployment: deploymentId },
     });
+    await events.emit(tx, 'deployment.changed', { ctx, modelId: g.owner.modelId });
   }
 
   /** Re-decides the version's open promotions after something changed (a signature, a rejection). */

@@ -31,6 +31,10 @@ export function createMlflowFeature({ queue, ...deps }: MlflowFeatureDeps) {
         await app.register(async (scope) => mlflowRoutes(scope as App, mlflow), { prefix });
     },
     jobs,
+    on: (bus) => {
+      // current_stage shows deployments: kept entities of the model's versions are stale now.
+      bus.afterCommit('deployment.changed', () => mlflow.deploymentsChanged());
+    },
   } satisfies Feature<typeof services>;
 }
 

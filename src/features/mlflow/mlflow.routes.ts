@@ -113,23 +113,26 @@ export async function mlflowRoutes(app: App, mlflow: MlflowService): Promise<voi
       message: `No API endpoint ${request.method} ${request.url.split('?')[0]}`,
     }),
   );
-  // MLflow answers 400 to a write without a JSON body type.
-  app.addHook('preValidation', async (request) => {
+  // MLflow answers 400 to a write without a JSON body type. A callback hook, not an async one:
+  // reads pass through it without a promise of their own.
+  app.addHook('preValidation', (request, _reply, done) => {
     const contentType = request.headers['content-type'];
     if (
       (request.method === 'POST' || request.method === 'PATCH' || request.method === 'PUT') &&
       !/^application\/json\b/i.test(String(contentType ?? ''))
-    ) {
-      throw new DomainError(
-        'validation_failed',
-        `Bad Request. Content-Type must be "application/json", got ${contentType === undefined ? 'null' : JSON.stringify(shown(contentType))}`,
+    )
+      return done(
+        new DomainError(
+          'validation_failed',
+          `Bad Request. Content-Type must be "application/json", got ${contentType === undefined ? 'null' : JSON.stringify(shown(contentType))}`,
+        ),
       );
-    }
     if (
       request.body !== undefined &&
       (request.body === null || typeof request.body !== 'object' || Array.isArray(request.body))
     )
-      throw new DomainError('validation_failed', 'The request body must be a JSON object');
+      return done(new DomainError('validation_failed', 'The request body must be a JSON object'));
+    done();
   });
 
   const read = { config: { permission: 'inventory:read' as const } };
@@ -187,7 +190,15 @@ export async function mlflowRoutes(app: App, mlflow: MlflowService): Promise<voi
   app.delete('/model-versions/delete', remove(ModelVersionRef), async (request) =>
     mlflow.deleteVersion(contextOf(request), params(request)),
   );
-  app.get('/model-versions/get', query(ModelVersionRef), async (request) => mlflow.getVersion(params(request)));
+  // Version entities kept by the service are shared and immutable until replaced, so their JSON can
+  // be too (as /api/v1's version read does): hot reads then skip serialisation.
+  const serialized = new WeakMap<object, string>();
+  app.get('/model-versions/get', query(ModelVersionRef), async (request, reply) => {
+    const { model_version } = await mlflow.getVersion(params(request));
+    let json = serialized.get(model_version);
+    if (json === undefined) serialized.set(model_version, (json = JSON.stringify({ model_version })));
+    return reply.type('application/json; charset=utf-8').send(json);
+  });
   app.get('/model-versions/search', query(SearchQuery), async (request) => mlflow.searchVersions(params(request)));
   app.get('/model-versions/get-download-uri', query(ModelVersionRef), async (request) =>
     mlflow.downloadUri(params(request)),

@@ -14,10 +14,12 @@ import type { LifecycleService } from '../lifecycle/lifecycle.service.ts';
 import type { SigningService } from '../lifecycle/signing.service.ts';
 import type { PolicyRepo } from '../policy/policy.repo.ts';
 import { isReservedAlias } from '../../domain/aliases.ts';
-import { mlflowRepo as repo, type MlflowModelRow, type MlflowVersionRow } from './mlflow.repo.ts';
+import { createEntities } from './mlflow.entities.ts';
+import { mlflowRepo as repo, type MlflowVersionRow } from './mlflow.repo.ts';
 import type {
   AliasBody,
   CreateModelVersion,
+  ModelVersionEntity,
   CreateRegisteredModel,
   LatestVersionsQuery,
   ModelTagBody,
@@ -35,7 +37,6 @@ import {
   alreadyExists,
   aliasName,
   digestTag,
-  groupBy,
   invalid,
   latestPerMlflowStage,
   lookupName,
@@ -52,8 +53,6 @@ import {
   STATUS,
   tagKey,
   tagList,
-  toModelVersion,
-  toRegisteredModel,
   tokenAt,
   transitionOf,
   versionNotFound,
@@ -104,59 +103,19 @@ export interface MlflowDeps {
   schedule: (versionId: string) => Promise<void>;
   transact: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
   systemContext: (id: string) => RequestContext;
+  /**
+   * Serve version reads from the inventory's version cache and keep their MLflow entities: only
+   * where this process sees every write (embedded SQLite), as that cache itself.
+   */
+  cache?: boolean;
 }
 
 export function createMlflowService(deps: MlflowDeps) {
   const { db, inventory, governance } = deps;
-  const userIds = (rows: { created_by: string | null }[]) => [
-    ...new Set(rows.flatMap((r) => (r.created_by ? [r.created_by] : []))),
-  ];
-
-  async function versionEntities(exec: Executor, rows: MlflowVersionRow[]) {
-    const ids = rows.map((r) => r.id);
-    const [tags, aliases, users, deployed] = await Promise.all([
-      repo.versionTags(exec, ids),
-      repo.aliases(exec, [...new Set(rows.map((r) => r.model_id))]),
-      repo.usernames(exec, userIds(rows)),
-      repo.activeEnvironments(exec, ids),
-    ]);
-    const tagsOf = groupBy(tags, (x) => x.model_version_id);
-    const aliasesOf = groupBy(aliases, (x) => `${x.model_id}:${x.version}`);
-    const envsOf = groupBy(deployed, (x) => x.model_version_id);
-    return rows.map((r) =>
-      toModelVersion(r, {
-        tags: tagsOf.get(r.id) ?? [],
-        aliases: (aliasesOf.get(`${r.model_id}:${r.version}`) ?? []).map((x) => x.alias),
-        environments: (envsOf.get(r.id) ?? []).map((d) => d.environment),
-        user: r.created_by ? users.get(r.created_by) : undefined,
-      }),
-    );
-  }
-
-  async function modelEntities(exec: Executor, rows: MlflowModelRow[]) {
-    const ids = rows.map((r) => r.id);
-    const [tags, aliases, latest, users] = await Promise.all([
-      repo.modelTags(exec, ids),
-      repo.aliases(exec, ids),
-      repo.latestPerStage(exec, ids),
-      repo.usernames(exec, userIds(rows)),
-    ]);
-    const latestEntities = await versionEntities(exec, latest);
-    const tagsOf = groupBy(tags, (x) => x.model_id);
-    const aliasesOf = groupBy(aliases, (x) => x.model_id);
-    const latestOf = groupBy(
-      latestEntities.map((e, i) => ({ e, model: latest[i]!.model_id })),
-      (x) => x.model,
-    );
-    return rows.map((r) =>
-      toRegisteredModel(r, {
-        tags: tagsOf.get(r.id) ?? [],
-        aliases: aliasesOf.get(r.id) ?? [],
-        latest: (latestOf.get(r.id) ?? []).map((x) => x.e),
-        user: r.created_by ? users.get(r.created_by) : undefined,
-      }),
-    );
-  }
+  const { versionEntities, modelEntities, entityOf, deploymentsChanged } = createEntities({
+    db,
+    cacheByRecord: deps.cache === true,
+  });
 
   async function model(name: string) {
     const row = await repo.modelByName(db, name);
@@ -175,6 +134,18 @@ export function createMlflowService(deps: MlflowDeps) {
 
   async function version(name: string, v: number) {
     return (await versionEntities(db, [await versionRow(name, v)]))[0]!;
+  }
+
+  /** A version's entity: through the version cache in single-process mode, else from the database. */
+  async function cachedVersion(name: string, v: number): Promise<ModelVersionEntity> {
+    if (deps.cache) {
+      const record = await inventory.versions.get(name, v).catch((err: unknown) => {
+        if (err instanceof DomainError && err.code === 'not_found') return undefined;
+        throw err;
+      });
+      if (record) return entityOf(record);
+    }
+    return version(name, v);
   }
 
   /** Runs a Steward command, translating its not-found errors into MLflow's messages. */
@@ -274,12 +245,15 @@ export function createMlflowService(deps: MlflowDeps) {
     model,
     version,
 
+    /** Drops the kept version entities: a deployment (current_stage) changed. */
+    deploymentsChanged,
+
     async getModel(q: RegisteredModelRef) {
       return { registered_model: await model(lookupName(q.name)) };
     },
 
     async getVersion(q: ModelVersionRef) {
-      return { model_version: await version(lookupName(q.name), requireVersion(q.version)) };
+      return { model_version: await cachedVersion(lookupName(q.name), requireVersion(q.version)) };
     },
 
     async createModel(ctx: RequestContext, body: CreateRegisteredModel) {
@@ -439,6 +413,8 @@ export function createMlflowService(deps: MlflowDeps) {
         { runId, runLink, status: pending ? 'pending' : 'ready' },
       );
       if (pending) await deps.schedule(created.id).catch(() => undefined);
+      // A new version has no deployments yet; its entity comes from the record just created.
+      if (deps.cache && !pending) return { model_version: await entityOf(created, []) };
       return { model_version: await version(name, created.version) };
     },
 

@@ -6,6 +6,7 @@ import { parseFilter, FilterError, type Clause } from '../../domain/mlflow/filte
 import { DomainError } from '../../errors.ts';
 import { NAME_PATTERN, RESERVED_TAG_KEYS } from '../common/common.schema.ts';
 import { ALIAS_PATTERN } from '../../domain/aliases.ts';
+import type { VersionRecord } from '../versions/versions.repo.ts';
 import type { Stage } from '../versions/versions.schema.ts';
 import type { MlflowModelRow, MlflowVersionRow } from './mlflow.repo.ts';
 import type { ModelVersionEntity, RegisteredModelEntity, SearchQuery, TransitionStage } from './mlflow.schema.ts';
@@ -323,6 +324,37 @@ export interface VersionExtras {
   aliases: string[];
   environments: string[];
   user: string | undefined;
+}
+
+/** Steward's version record in the shape of the protocol's version row. */
+export function versionRowOf(r: VersionRecord): MlflowVersionRow {
+  return {
+    id: r.id,
+    model_id: r.modelId,
+    name: r.model,
+    version: r.version,
+    artifact_uri: r.artifactUri,
+    description: r.description,
+    stage: r.stage,
+    status: r.status,
+    status_message: r.statusMessage,
+    run_id: r.runId,
+    run_link: r.runLink,
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+    created_by: r.createdBy,
+  };
+}
+
+/**
+ * A tag map as MLflow's list, ordered as SQLite's `ORDER BY key` orders them (by UTF-8 bytes;
+ * JavaScript's own string order differs for characters beyond U+FFFF).
+ */
+export function tagsInKeyOrder(tags: Record<string, string>): { key: string; value: string }[] {
+  return Object.entries(tags)
+    .map(([key, value]) => ({ key, value, bytes: Buffer.from(key) }))
+    .sort((a, b) => Buffer.compare(a.bytes, b.bytes))
+    .map(({ key, value }) => ({ key, value }));
 }
 
 /** A version row as MLflow's ModelVersion: unset fields omitted, deployments shown as the stage. */

@@ -33,20 +33,51 @@ export interface OverviewRow {
   updated_at: string;
 }
 
+/** Use cases with their live models (`only` those models, when given: a page's). */
+const useCasesAndModels = (db: Executor, only?: string[]) =>
+  db.selectFrom('use_cases as uc').leftJoin('models as m', (j) => {
+    const live = j.onRef('m.use_case_id', '=', 'uc.id').on('m.deleted_at', 'is', null);
+    if (!only) return live;
+    return only.length ? live.on('m.id', 'in', only) : live.on(sql<boolean>`1 = 0`);
+  });
+const assessment = (q: ReturnType<typeof useCasesAndModels>) =>
+  q.leftJoin('assessments as a', (j) => j.onRef('a.use_case_id', '=', 'uc.id').on('a.current', '=', 1));
+type WithAssessment = ReturnType<typeof assessment>;
+const steps = (q: WithAssessment) =>
+  q
+    .leftJoin('use_case_states as us', 'us.use_case_id', 'uc.id')
+    .leftJoin('model_versions as mv', (j) =>
+      j.onRef('mv.model_id', '=', 'm.id').onRef('mv.version', '=', 'm.last_version'),
+    )
+    .leftJoin('lifecycle_states as ls', 'ls.model_version_id', 'mv.id');
+type Full = ReturnType<typeof steps>;
+
+/**
+ * The overview's join: use cases with their live models, and what else is asked for. Typed as the
+ * full join; callers refer to a table only when they asked for it (a filter on the tier takes the
+ * assessment, on the step the lifecycle states).
+ */
+function joined(db: Executor, take: { assessment: boolean; steps: boolean; only?: string[] }): Full {
+  const base = useCasesAndModels(db, take.only);
+  const a = take.assessment ? assessment(base) : (base as unknown as WithAssessment);
+  return take.steps ? steps(a) : (a as unknown as Full);
+}
+
 /** The inventory overview: one row per model, and one per use case that has no model yet. */
 export const overviewRepo = {
+  /**
+   * One page of the overview, in two steps. The page is chosen over the narrowest join its filter
+   * and sort need (use cases and models, with assessments or lifecycle steps only when asked for),
+   * which an index on (use case, name) of the live models serves in order without touching the
+   * tables, so even a deep page skips its offset in the index; only the page's rows are then
+   * joined with everything they show. The count uses the same narrow join.
+   */
   async page(db: Executor, f: OverviewFilter): Promise<{ rows: OverviewRow[]; total: number }> {
     const tierExpr = sql<number | null>`coalesce(a.override_tier, a.tier)`;
     const updatedExpr = sql<string>`coalesce(m.updated_at, uc.updated_at)`;
-    let q = db
-      .selectFrom('use_cases as uc')
-      .leftJoin('models as m', (j) => j.onRef('m.use_case_id', '=', 'uc.id').on('m.deleted_at', 'is', null))
-      .leftJoin('assessments as a', (j) => j.onRef('a.use_case_id', '=', 'uc.id').on('a.current', '=', 1))
-      .leftJoin('use_case_states as us', 'us.use_case_id', 'uc.id')
-      .leftJoin('model_versions as mv', (j) =>
-        j.onRef('mv.model_id', '=', 'm.id').onRef('mv.version', '=', 'm.last_version'),
-      )
-      .leftJoin('lifecycle_states as ls', 'ls.model_version_id', 'mv.id');
+    const withAssessment = f.sort === 'tier' || f.tier !== undefined || f.euAiAct !== undefined || f.attention === true;
+    const withSteps = f.step !== undefined;
+    let q = joined(db, { assessment: withAssessment, steps: withSteps });
     if (f.q) {
       const pattern = likeLiteral(f.q);
       q = q.where(
@@ -73,29 +104,40 @@ export const overviewRepo = {
     }
     const counted = await q.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
     const dir = f.order === 'desc' ? 'desc' : 'asc';
-    let rowsQ = q.select([
-      'uc.id as use_case_id',
-      'uc.name as use_case_name',
-      'uc.owner_team as owner_team',
-      tierExpr.as('tier'),
-      'a.eu_ai_act as eu_ai_act',
-      'a.review_by as review_by',
-      'us.step as use_case_step',
-      'm.id as model_id',
-      'm.name as model_name',
-      'm.last_version as latest_version',
-      'mv.id as latest_version_id',
-      'ls.step as version_step',
-      updatedExpr.as('updated_at'),
-    ]);
-    if (f.sort === 'tier') rowsQ = rowsQ.orderBy(sql`coalesce(a.override_tier, a.tier, 0)`, dir);
-    else if (f.sort === 'updated') rowsQ = rowsQ.orderBy(updatedExpr, dir);
-    rowsQ = rowsQ
-      .orderBy('uc.name', f.sort === 'name' ? dir : 'asc')
-      .orderBy(sql`coalesce(m.name, '')`, f.sort === 'name' ? dir : 'asc')
-      .orderBy('uc.id');
-    const rows = await rowsQ.limit(f.limit).offset(f.offset).execute();
-    return { rows: rows as OverviewRow[], total: Number(counted.n) };
+    let keysQ = q.select(['uc.id as use_case_id', 'm.id as model_id']);
+    if (f.sort === 'tier') keysQ = keysQ.orderBy(sql`coalesce(a.override_tier, a.tier, 0)`, dir);
+    else if (f.sort === 'updated') keysQ = keysQ.orderBy(updatedExpr, dir);
+    // A use case without a model (no model name) comes before its models ascending, after them
+    // descending; names are unique, so use case and model name order every row.
+    const nameDir = f.sort === 'name' ? dir : 'asc';
+    keysQ = keysQ
+      .orderBy('uc.name', nameDir)
+      .orderBy(sql`m.name ${sql.raw(nameDir === 'asc' ? 'asc nulls first' : 'desc nulls last')}`);
+    const keys = await keysQ.limit(f.limit).offset(f.offset).execute();
+    if (keys.length === 0) return { rows: [], total: Number(counted.n) };
+    const modelIds = keys.flatMap((k) => (k.model_id ? [k.model_id] : []));
+    // The page's use cases with only the page's models: a use case without any comes once, as before.
+    const found = await joined(db, { assessment: true, steps: true, only: modelIds })
+      .select([
+        'uc.id as use_case_id',
+        'uc.name as use_case_name',
+        'uc.owner_team as owner_team',
+        tierExpr.as('tier'),
+        'a.eu_ai_act as eu_ai_act',
+        'a.review_by as review_by',
+        'us.step as use_case_step',
+        'm.id as model_id',
+        'm.name as model_name',
+        'm.last_version as latest_version',
+        'mv.id as latest_version_id',
+        'ls.step as version_step',
+        updatedExpr.as('updated_at'),
+      ])
+      .where('uc.id', 'in', [...new Set(keys.map((k) => k.use_case_id))])
+      .execute();
+    const byKey = new Map(found.map((r) => [`${r.use_case_id}/${r.model_id ?? ''}`, r as OverviewRow]));
+    const rows = keys.flatMap((k) => byKey.get(`${k.use_case_id}/${k.model_id ?? ''}`) ?? []);
+    return { rows, total: Number(counted.n) };
   },
 
   /** Per model: its production version, the latest promotion of its latest version, and open alerts. */

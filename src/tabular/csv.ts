@@ -1,0 +1,252 @@
+// A CSV reader over the bytes of a stream: records with a header row, RFC 4180 quoting ("" for a
+// quote inside a quoted field), CRLF, LF or CR line ends (the first one decides), a UTF-8 BOM,
+// blank lines skipped and fields trimmed. It reads exactly as csv-parse 5 did with the options
+// Steward used ({columns: true, bom: true, skip_empty_lines: true, trim: true}), including which
+// error it reports, at which line and in which column, at a fraction of the cost: it scans bytes
+// and cuts each field out of the chunk once, instead of appending byte by byte to a buffer.
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** Whitespace that trimming removes at a field's start and around a quoted field. */
+const trimable = (c: number) => c === 0x20 || c === 0x09 || c === CR || c === LF || c === 0x0c;
+
+/**
+ * Malformed CSV, as csv-parse's CsvError named it: the code, the line (1 is the header), the column
+ * (its header name once the header is read, null beyond the header's columns; its position while
+ * reading the header) and the field's position in the record.
+ */
+export class CsvSyntaxError extends Error {
+  constructor(
+    readonly code: string,
+    readonly lines: number,
+    readonly column: string | number | null,
+    readonly index: number,
+  ) {
+    super(`${code} at line ${lines}`);
+  }
+}
+
+/** Record delimiters: unknown until the first line end outside quotes. */
+const UNKNOWN = 0;
+const ON_LF = 1;
+const ON_CR = 2;
+const ON_CRLF = 3;
+
+/**
+ * A push parser: `push(chunk)` as bytes arrive, `end()` once they stopped; each data record goes
+ * to `emit` as an object keyed by the header's names. Throws CsvSyntaxError.
+ */
+export function createCsvReader(emit: (record: Record<string, string>) => void) {
+  let columns: string[] | undefined;
+  let lines = 1;
+  let wasRowDelimiter = false;
+  let rd = UNKNOWN;
+  let bomChecked = false;
+  // Bytes of a record not complete at the end of what arrived, and chunks gathered after them.
+  let carry: Buffer | undefined;
+  let gathered: Buffer[] = [];
+  let gatheredBytes = 0;
+  let work = Buffer.allocUnsafe(0);
+
+  const recordDelimiterAt = (buf: Buffer, pos: number): number => {
+    const c = buf[pos];
+    if (rd === ON_LF) return c === LF ? 1 : 0;
+    if (rd === ON_CR) return c === CR ? 1 : 0;
+    if (rd === ON_CRLF) return c === CR && buf[pos + 1] === LF ? 2 : 0;
+    return 0;
+  };
+  const discover = (buf: Buffer, pos: number) => {
+    const c = buf[pos];
+    if (c === CR) rd = buf[pos + 1] === LF ? ON_CRLF : ON_CR;
+    else if (c === LF) rd = ON_LF;
+  };
+
+  /** Parses `buf` (whole records from its start); returns where the unfinished record begins. */
+  function parse(buf: Buffer, end: boolean): number {
+    const len = buf.length;
+    // Decisions look up to three bytes ahead (a closing quote, then CRLF): wait for them.
+    const limit = end ? len : len - 3;
+    let pos = 0;
+    if (!bomChecked) {
+      if (len < 3 && !end) return 0;
+      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) pos = 3;
+      bomChecked = true;
+    }
+    let recordStart = pos;
+    let saved = { lines, wasRowDelimiter, rd };
+    let record: string[] = [];
+    // The current field: unquoted bytes [fs, fe), or quoted pieces.
+    let fs = -1;
+    let fe = -1;
+    let quoting = false;
+    let wasQuoting = false;
+    let escaping = false;
+    let pieces: string[] = [];
+    let quotedBytes = 0;
+    let pieceStart = 0;
+
+    const info = (): [string | number | null, number] => [
+      columns ? (columns.length > record.length ? columns[record.length]! : null) : record.length,
+      record.length,
+    ];
+    const fail = (code: string): never => {
+      const [column, index] = info();
+      throw new CsvSyntaxError(code, lines, column, index);
+    };
+    const fieldEmpty = () => (wasQuoting || quoting ? quotedBytes === 0 : fs < 0);
+    const endField = () => {
+      if (wasQuoting) record.push(pieces.length === 1 ? pieces[0]! : pieces.join(''));
+      else record.push(fs < 0 ? '' : buf.toString('utf8', fs, fe).trimEnd());
+      fs = fe = -1;
+      wasQuoting = false;
+      pieces = [];
+      quotedBytes = 0;
+    };
+    const endRecord = () => {
+      if (!columns) columns = record;
+      else {
+        if (record.length !== columns.length) fail('CSV_RECORD_INCONSISTENT_COLUMNS');
+        const obj: Record<string, string> = {};
+        for (let i = 0; i < record.length; i++) obj[columns[i]!] = record[i]!;
+        emit(obj);
+      }
+      record = [];
+    };
+
+    for (; pos < len; pos++) {
+      if (pos >= limit) {
+        // Not enough bytes to decide: the record is parsed again once more have arrived.
+        ({ lines, wasRowDelimiter, rd } = saved);
+        return recordStart;
+      }
+      if (wasRowDelimiter) {
+        lines++;
+        wasRowDelimiter = false;
+      }
+      if (!quoting && rd === UNKNOWN) discover(buf, pos);
+      let c = buf[pos]!;
+      // The body of an unquoted field or of a quoted one, up to the next byte that matters.
+      if (!escaping && c !== CR && c !== LF) {
+        if (quoting && !wasQuoting && c !== QUOTE) {
+          while (pos + 1 < limit && (c = buf[pos + 1]!) !== QUOTE && c !== CR && c !== LF) pos++;
+          continue;
+        }
+        if (!quoting && fs >= 0 && c !== QUOTE && c !== COMMA) {
+          while (pos + 1 < limit && (c = buf[pos + 1]!) !== QUOTE && c !== COMMA && c !== CR && c !== LF) pos++;
+          fe = pos + 1;
+          continue;
+        }
+      }
+      if (c === CR || c === LF) wasRowDelimiter = true;
+      if (escaping) escaping = false;
+      else {
+        if (quoting && c === QUOTE && pos + 1 < len && buf[pos + 1] === QUOTE) {
+          // "" inside quotes: the first is dropped, the second kept as a byte of the field.
+          if (!wasQuoting) {
+            pieces.push(buf.toString('utf8', pieceStart, pos));
+            quotedBytes += pos - pieceStart;
+          }
+          pieceStart = pos + 1;
+          escaping = true;
+          continue;
+        }
+        if (c === QUOTE) {
+          if (quoting) {
+            const next = buf[pos + 1];
+            if (rd === UNKNOWN) discover(buf, pos + 1);
+            if (!next || next === COMMA || trimable(next) || recordDelimiterAt(buf, pos + 1) > 0) {
+              if (!wasQuoting) {
+                pieces.push(buf.toString('utf8', pieceStart, pos));
+                quotedBytes += pos - pieceStart;
+              }
+              quoting = false;
+              wasQuoting = true;
+              continue;
+            }
+            fail('CSV_INVALID_CLOSING_QUOTE');
+          } else {
+            if (!fieldEmpty()) fail('INVALID_OPENING_QUOTE');
+            quoting = true;
+            pieceStart = pos + 1;
+            continue;
+          }
+        }
+        if (!quoting) {
+          const rdLength = recordDelimiterAt(buf, pos);
+          if (rdLength > 0) {
+            if (!(wasQuoting === false && record.length === 0 && fieldEmpty())) {
+              endField();
+              endRecord();
+            }
+            pos += rdLength - 1;
+            recordStart = pos + 1;
+            saved = { lines, wasRowDelimiter, rd };
+            continue;
+          }
+          if (c === COMMA) {
+            endField();
+            continue;
+          }
+        }
+      }
+      // A byte of the field's content, or whitespace around it. After a closing quote only
+      // whitespace may follow (also inside quotes reopened after an empty quoted value, as
+      // csv-parse reads `"" "x"`).
+      if (wasQuoting) {
+        if (!trimable(c)) fail('CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE');
+        continue;
+      }
+      if (quoting) continue; // inside quotes every byte is content (its piece ends at the quote)
+      if (fs < 0) {
+        if (trimable(c)) continue;
+        fs = pos;
+      }
+      fe = pos + 1;
+    }
+    // Everything arrived (end): the last record may lack its line end.
+    if (quoting) fail('CSV_QUOTE_NOT_CLOSED');
+    if (wasQuoting || record.length > 0 || !fieldEmpty()) {
+      endField();
+      endRecord();
+    }
+    if (wasRowDelimiter) {
+      lines++;
+      wasRowDelimiter = false;
+    }
+    return len;
+  }
+
+  return {
+    push(chunk: Buffer): void {
+      if (carry) {
+        // A long unfinished record is parsed again only once the bytes after it at least match
+        // it in size, so a field spanning many chunks costs linear time, not quadratic.
+        gathered.push(chunk);
+        gatheredBytes += chunk.length;
+        if (gatheredBytes < carry.length) return;
+        // The carried bytes and the new ones, joined in a buffer kept for the purpose (fields are
+        // copied out as strings, so it may be overwritten): no new buffer for every chunk.
+        const size = carry.length + gatheredBytes;
+        if (work.length < size) work = Buffer.allocUnsafe(Math.max(size, 2 * work.length));
+        carry.copy(work, 0);
+        let at = carry.length;
+        for (const g of gathered) at += g.copy(work, at);
+        chunk = work.subarray(0, size);
+        gathered = [];
+        gatheredBytes = 0;
+      }
+      const from = parse(chunk, false);
+      // What is left is copied out of the chunk (or out of `work`, which the next push reuses).
+      carry = from < chunk.length ? Buffer.from(chunk.subarray(from)) : undefined;
+    },
+    end(): void {
+      const rest = Buffer.concat([...(carry ? [carry] : []), ...gathered]);
+      carry = undefined;
+      gathered = [];
+      parse(rest, true);
+    },
+  };
+}
