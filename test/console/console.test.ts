@@ -343,7 +343,8 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
       await signIn('bea');
       await b.page.getByRole('link', { name: 'Admin' }).click();
       const request = b.page.getByRole('row', { name: 'Grant of risk-audit in * for ada' });
-      expect(await request.textContent()).toContain('User ada');
+      // Who asked is named once the user list has loaded beside the requests.
+      await expect.poll(() => request.textContent()).toContain('User ada');
       await a11y('admin role grants');
       await request.getByRole('button', { name: 'Confirm' }).click();
       await b.page.getByRole('status').filter({ hasText: 'Confirmed: risk-audit in * for ada' }).waitFor();
