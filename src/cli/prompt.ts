@@ -14,10 +14,11 @@ export function promptSecret(question: string): Promise<string> {
   const input = process.stdin;
   if (!input.isTTY)
     return Promise.reject(new UsageError('no terminal to ask for the password: give --password-stdin and pipe it'));
-  process.stderr.write(question);
   return new Promise((resolve, reject) => {
     let value = '';
+    // Echo goes off before the question is shown: whatever is typed after it is never echoed.
     input.setRawMode(true);
+    process.stderr.write(question);
     input.resume();
     input.setEncoding('utf8');
     const done = (err?: Error) => {
