@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Server as HttpsServer } from 'node:https';
 import Fastify, { type FastifyHttpsOptions, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -13,6 +13,7 @@ import { auditReaders, createAuditFeature, createRefusalLog } from './features/a
 import { createExaminationsFeature } from './features/examinations/index.ts';
 import type { AuditSigner } from './features/audit/signing-key.ts';
 import { createExportsFeature } from './features/exports/index.ts';
+import { createGovernanceFeature } from './features/governance/index.ts';
 import { createEvidenceFeature } from './features/evidence/index.ts';
 import type { Feature } from './features/feature.ts';
 import { healthRoutes } from './features/health/health.routes.ts';
@@ -67,6 +68,7 @@ export interface AppOptions {
         | 'signTokenMaxHours'
         | 'metrics'
         | 'admission'
+        | 'governance'
       >
     >;
   database: DatabaseHandle;
@@ -319,6 +321,24 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       (await evidence.services.store.ofVersion(db, versionId)).filter((r) => r.kind === 'document'),
   });
 
+  const governance = createGovernanceFeature({
+    ...base,
+    queue,
+    requirements: (model, version) => lifecycle.services.lifecycle.requirements(model, version),
+    activePack: async () => (await policy.services.policies.active().catch(() => null))?.pack ?? null,
+    pseudonym: opts.config.governance?.pseudonyms
+      ? // Keyed by the server's signing key: stable, and not reversible by hashing known user ids.
+        (userId) =>
+          `Person ${createHash('sha256')
+            .update(opts.signer.signDigest(`leaderboard:${userId}`))
+            .digest('hex')
+            .slice(0, 6)
+            .toUpperCase()}`
+      : null,
+    dailySnapshots: opts.config.governance?.dailySnapshots ?? false,
+    onError: logError('governance KPI snapshot failed'),
+  });
+
   const features: Feature<unknown>[] = [
     auditFeature,
     webhooks,
@@ -335,6 +355,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     metrics,
     exportsFeature,
     examinations,
+    governance,
   ];
   for (const f of features) f.on?.(events);
   events.seal();

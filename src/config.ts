@@ -135,6 +135,14 @@ export const EnvSchema = Type.Object({
     description:
       'hold versions registered through MLflow PENDING_REGISTRATION until the registration checks ran (READY or FAILED_REGISTRATION)',
   }),
+  STEWARD_KPI_SNAPSHOTS: Type.Boolean({
+    default: true,
+    description: 'take the daily governance KPI snapshot in this server (any replica may; the day is stored once)',
+  }),
+  STEWARD_LEADERBOARD_PSEUDONYMS: Type.Boolean({
+    default: false,
+    description: 'show people on the governance leaderboard by a stable pseudonym instead of their name',
+  }),
 });
 
 export interface Config {
@@ -171,6 +179,8 @@ export interface Config {
   mlflow: { defaultUseCase?: string | undefined; runArtifacts?: string | undefined; registrationChecks: boolean };
   /** The built console's directory (index.html and assets). */
   consoleDir: string;
+  /** The governance programme: whether this server takes the daily KPI snapshot; whether the leaderboard pseudonymises people. */
+  governance: { dailySnapshots: boolean; pseudonyms: boolean };
 }
 
 export class ConfigError extends Error {
@@ -211,6 +221,8 @@ const VALID: Partial<Record<keyof typeof EnvSchema.properties, string>> = {
   STEWARD_SESSION_MAX_HOURS: 'whole hours from 1 to 720, e.g. 12',
   STEWARD_SECURE_COOKIES: 'true or false',
   STEWARD_MLFLOW_REGISTRATION_CHECKS: 'true or false',
+  STEWARD_KPI_SNAPSHOTS: 'true or false',
+  STEWARD_LEADERBOARD_PSEUDONYMS: 'true or false',
   STEWARD_MLFLOW_RUN_ARTIFACTS: 'a location holding {run_id}, e.g. s3://mlflow/0/{run_id}/artifacts',
   STEWARD_EVALUATIONS_PER_SERVER: 'a whole number from 1 to 1024, e.g. 4',
   STEWARD_EVALUATIONS_PER_USER: 'a whole number from 1 to 1024, e.g. 2',
@@ -324,5 +336,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       runArtifacts: e.STEWARD_MLFLOW_RUN_ARTIFACTS,
       registrationChecks: e.STEWARD_MLFLOW_REGISTRATION_CHECKS,
     },
+    governance: { dailySnapshots: e.STEWARD_KPI_SNAPSHOTS, pseudonyms: e.STEWARD_LEADERBOARD_PSEUDONYMS },
   };
 }

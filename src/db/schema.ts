@@ -1,5 +1,7 @@
+import type { GovernanceTables } from './schema-governance.ts';
 import type { MonitoringTables } from './schema-monitoring.ts';
 
+export type * from './schema-governance.ts';
 export type * from './schema-monitoring.ts';
 import type { Generated } from 'kysely';
 
@@ -153,7 +155,8 @@ export interface LineageRunTable {
   created_by: string | null;
 }
 
-export interface Database extends IdentityAuditTables, PolicyTables, LifecycleTables, WebhookTables, MonitoringTables {
+export interface Database
+  extends IdentityAuditTables, PolicyTables, LifecycleTables, WebhookTables, MonitoringTables, GovernanceTables {
   evidence: EvidenceTable;
   use_cases: UseCaseTable;
   models: ModelTable;

@@ -53,6 +53,7 @@ export function useTestApp(
     /** Who may scrape /metrics (default: loopback, no token). */
     metrics?: AppOptions['config']['metrics'];
     admission?: AppOptions['config']['admission'];
+    governance?: AppOptions['config']['governance'];
   } = {},
 ): TestApp {
   const t = {} as TestApp;
@@ -76,6 +77,7 @@ export function useTestApp(
         ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
         ...(options.metrics ? { metrics: options.metrics } : {}),
         ...(options.admission ? { admission: options.admission } : {}),
+        ...(options.governance ? { governance: options.governance } : {}),
         ...(options.mlflow
           ? { mlflow: { ...options.mlflow, registrationChecks: options.mlflow.registrationChecks ?? false } }
           : {}),

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { COMPARATORS, SEVERITIES } from '../monitoring/alerts.ts';
 import { DEFAULT_RECENT_WINDOWS, MONITOR_FAMILY_IDS } from '../monitoring/families.ts';
+import { ProgrammeSection } from './pack-programme.ts';
 
 /**
  * The policy-pack format (`apiVersion: steward.policy/v1`), as a TypeBox schema: the same object
@@ -466,6 +467,7 @@ export const PolicyPackSchema = Type.Object(
     ),
     raci: Type.Array(RaciRow),
     measures: Type.Array(Measure, { minItems: 1 }),
+    programme: Type.Optional(ProgrammeSection),
     /** consideration id -> { "1".."4": measure ids required at that tier } */
     matrix: Type.Record(
       Type.String(),

@@ -2300,6 +2300,393 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/governance/kpis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The governance programme's KPIs now, with the pack's targets and the alerts open on missed ones; with `from` (and `to`, default today) the daily history instead, for the organisation or one `team` */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description a UTC day, YYYY-MM-DD */
+                    from?: string;
+                    kpi?: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "training-currency";
+                    /** @description a team, or '*' for the whole organisation */
+                    team?: "*" | string;
+                    /** @description a UTC day, YYYY-MM-DD */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description alerts open on missed targets */
+                            alerts: {
+                                comparator: string;
+                                id: string;
+                                kpi: string;
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                openedAt: string;
+                                /** @description a UTC day, YYYY-MM-DD */
+                                openedDay: string;
+                                owner: {
+                                    role: string;
+                                    team: string;
+                                };
+                                resolvedAt: string | null;
+                                /** @enum {unknown} */
+                                state: "open" | "resolved";
+                                target: number;
+                                value: number | null;
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            at: string;
+                            definitions: {
+                                /** @enum {unknown} */
+                                better: "higher" | "lower";
+                                description: string;
+                                /** @enum {unknown} */
+                                id: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "training-currency";
+                                title: string;
+                                /** @enum {unknown} */
+                                unit: "share" | "count" | "hours" | "days";
+                            }[];
+                            /** @description daily snapshots between `from` and `to`, oldest first */
+                            history?: {
+                                /** @description a UTC day, YYYY-MM-DD */
+                                day: string;
+                                denominator: number | null;
+                                detail: {
+                                    [key: string]: unknown;
+                                };
+                                /** @enum {unknown} */
+                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "training-currency";
+                                numerator: number | null;
+                                team: string;
+                                value: number | null;
+                            }[];
+                            targets: {
+                                /** @enum {unknown} */
+                                comparator: ">=" | "<=";
+                                /** @enum {unknown} */
+                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "training-currency";
+                                target: number;
+                            }[];
+                            /** @description the KPIs now (left out when a history is asked for) */
+                            values?: {
+                                denominator?: number | null;
+                                detail?: {
+                                    [key: string]: unknown;
+                                };
+                                /** @enum {unknown} */
+                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "training-currency";
+                                missed?: boolean;
+                                numerator?: number | null;
+                                target?: {
+                                    /** @enum {unknown} */
+                                    comparator: ">=" | "<=";
+                                    /** @enum {unknown} */
+                                    kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "training-currency";
+                                    target: number;
+                                };
+                                team: string;
+                                value: number | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/governance/kpis/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alerts raised on missed KPI targets, open and resolved, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                comparator: string;
+                                id: string;
+                                kpi: string;
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                openedAt: string;
+                                /** @description a UTC day, YYYY-MM-DD */
+                                openedDay: string;
+                                owner: {
+                                    role: string;
+                                    team: string;
+                                };
+                                resolvedAt: string | null;
+                                /** @enum {unknown} */
+                                state: "open" | "resolved";
+                                target: number;
+                                value: number | null;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/governance/kpis/snapshots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take today's KPI snapshot now (it replaces today's values) and judge it against the pack's targets; the daily job takes one on its own */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            alerts: {
+                                opened: string[];
+                                resolved: string[];
+                            };
+                            /** @description a UTC day, YYYY-MM-DD */
+                            day: string;
+                            kpis: number;
+                            rows: number;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            takenAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/governance/leaderboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Teams and people ranked by the pack's score (reviews on time, evidence completeness, findings closed on time, training current), each with its components; people pseudonymised when so configured */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description the window (default: the pack’s, else 90) */
+                    days?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            at: string;
+                            components: {
+                                description: string;
+                                /** @enum {unknown} */
+                                id: "review-timeliness" | "evidence-completeness" | "findings-on-time" | "training-current";
+                                title: string;
+                            }[];
+                            people: {
+                                components: {
+                                    denominator: number;
+                                    /** @enum {unknown} */
+                                    id: "review-timeliness" | "evidence-completeness" | "findings-on-time" | "training-current";
+                                    numerator: number;
+                                    value: number | null;
+                                    weight: number;
+                                }[];
+                                id: string;
+                                name: string;
+                                rank: number | null;
+                                score: number | null;
+                            }[];
+                            pseudonymised: boolean;
+                            teams: {
+                                components: {
+                                    denominator: number;
+                                    /** @enum {unknown} */
+                                    id: "review-timeliness" | "evidence-completeness" | "findings-on-time" | "training-current";
+                                    numerator: number;
+                                    value: number | null;
+                                    weight: number;
+                                }[];
+                                id: string;
+                                name: string;
+                                rank: number | null;
+                                score: number | null;
+                            }[];
+                            weights: {
+                                [key: string]: number;
+                            };
+                            windowDays: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/incidents": {
         parameters: {
             query?: never;
@@ -7656,6 +8043,34 @@ export interface paths {
                                     tiers?: number[];
                                     title: string;
                                 }[];
+                                programme?: {
+                                    /** @description targets; a daily snapshot that misses one raises a KPI alert to the owner */
+                                    kpis?: {
+                                        /** @enum {unknown} */
+                                        comparator: ">=" | "<=";
+                                        /** @enum {unknown} */
+                                        kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "training-currency";
+                                        target: number;
+                                    }[];
+                                    leaderboard?: {
+                                        /** @description each component's weight in the score (components left out weigh nothing) */
+                                        weights: {
+                                            "evidence-completeness": number;
+                                            "findings-on-time": number;
+                                            "review-timeliness": number;
+                                            "training-current": number;
+                                        };
+                                        /** @description default 90 */
+                                        windowDays?: number;
+                                    };
+                                    /** @description who answers for the programme: missed targets are raised to them */
+                                    owner: {
+                                        /** @enum {unknown} */
+                                        role: "business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin";
+                                        /** @description the owning team, or '*' for the role in every team */
+                                        team: string;
+                                    };
+                                };
                                 questionnaire: {
                                     help?: string;
                                     /** @description camelCase question id */
@@ -8069,6 +8484,34 @@ export interface paths {
                                     tiers?: number[];
                                     title: string;
                                 }[];
+                                programme?: {
+                                    /** @description targets; a daily snapshot that misses one raises a KPI alert to the owner */
+                                    kpis?: {
+                                        /** @enum {unknown} */
+                                        comparator: ">=" | "<=";
+                                        /** @enum {unknown} */
+                                        kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "training-currency";
+                                        target: number;
+                                    }[];
+                                    leaderboard?: {
+                                        /** @description each component's weight in the score (components left out weigh nothing) */
+                                        weights: {
+                                            "evidence-completeness": number;
+                                            "findings-on-time": number;
+                                            "review-timeliness": number;
+                                            "training-current": number;
+                                        };
+                                        /** @description default 90 */
+                                        windowDays?: number;
+                                    };
+                                    /** @description who answers for the programme: missed targets are raised to them */
+                                    owner: {
+                                        /** @enum {unknown} */
+                                        role: "business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin";
+                                        /** @description the owning team, or '*' for the role in every team */
+                                        team: string;
+                                    };
+                                };
                                 questionnaire: {
                                     help?: string;
                                     /** @description camelCase question id */

@@ -1,0 +1,117 @@
+import { Type } from 'typebox';
+import { KPI_IDS } from '../../domain/governance/kpis.ts';
+import { COMPONENT_IDS } from '../../domain/governance/leaderboard.ts';
+import { Nullable, TeamSlug, Timestamp } from '../common/common.schema.ts';
+
+const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'a UTC day, YYYY-MM-DD' });
+const Kpi = Type.Enum(KPI_IDS);
+const Team = Type.Union([Type.Literal('*'), TeamSlug], { description: "a team, or '*' for the whole organisation" });
+
+export const KpiQuery = Type.Object(
+  {
+    from: Type.Optional(Day),
+    to: Type.Optional(Day),
+    team: Type.Optional(Team),
+    kpi: Type.Optional(Kpi),
+  },
+  { additionalProperties: false },
+);
+
+const Target = Type.Object({ kpi: Kpi, comparator: Type.Enum(['>=', '<=']), target: Type.Number() });
+
+const KpiValue = Type.Object({
+  kpi: Kpi,
+  team: Type.String(),
+  value: Nullable(Type.Number()),
+  numerator: Type.Optional(Nullable(Type.Number())),
+  denominator: Type.Optional(Nullable(Type.Number())),
+  detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  target: Type.Optional(Target),
+  missed: Type.Optional(Type.Boolean()),
+});
+
+const HistoryPoint = Type.Object({
+  day: Day,
+  kpi: Kpi,
+  team: Type.String(),
+  value: Nullable(Type.Number()),
+  numerator: Nullable(Type.Number()),
+  denominator: Nullable(Type.Number()),
+  detail: Type.Record(Type.String(), Type.Unknown()),
+});
+
+export const KpiAlert = Type.Object({
+  id: Type.String(),
+  kpi: Type.String(),
+  state: Type.Enum(['open', 'resolved']),
+  value: Nullable(Type.Number()),
+  comparator: Type.String(),
+  target: Type.Number(),
+  owner: Type.Object({ team: Type.String(), role: Type.String() }),
+  openedDay: Day,
+  openedAt: Timestamp,
+  resolvedAt: Nullable(Timestamp),
+});
+
+const Definition = Type.Object({
+  id: Kpi,
+  title: Type.String(),
+  unit: Type.Enum(['share', 'count', 'hours', 'days']),
+  better: Type.Enum(['higher', 'lower']),
+  description: Type.String(),
+});
+
+export const KpiReport = Type.Object({
+  at: Timestamp,
+  definitions: Type.Array(Definition),
+  targets: Type.Array(Target),
+  values: Type.Optional(Type.Array(KpiValue, { description: 'the KPIs now (left out when a history is asked for)' })),
+  history: Type.Optional(
+    Type.Array(HistoryPoint, { description: 'daily snapshots between `from` and `to`, oldest first' }),
+  ),
+  alerts: Type.Array(KpiAlert, { description: 'alerts open on missed targets' }),
+});
+
+export const SnapshotResult = Type.Object({
+  day: Day,
+  takenAt: Timestamp,
+  kpis: Type.Integer(),
+  rows: Type.Integer(),
+  alerts: Type.Object({ opened: Type.Array(Type.String()), resolved: Type.Array(Type.String()) }),
+});
+
+export const LeaderboardQuery = Type.Object(
+  {
+    days: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 3650, description: 'the window (default: the pack’s, else 90)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const Component = Type.Object({
+  id: Type.Enum(COMPONENT_IDS),
+  value: Nullable(Type.Number()),
+  numerator: Type.Number(),
+  denominator: Type.Number(),
+  weight: Type.Number(),
+});
+const Entry = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  rank: Nullable(Type.Integer()),
+  score: Nullable(Type.Number()),
+  components: Type.Array(Component),
+});
+
+export const Leaderboard = Type.Object({
+  at: Timestamp,
+  windowDays: Type.Integer(),
+  weights: Type.Record(Type.String(), Type.Number()),
+  pseudonymised: Type.Boolean(),
+  components: Type.Array(
+    Type.Object({ id: Type.Enum(COMPONENT_IDS), title: Type.String(), description: Type.String() }),
+  ),
+  teams: Type.Array(Entry),
+  people: Type.Array(Entry),
+});

@@ -1,0 +1,54 @@
+import type { JobQueue } from '../../jobs/queue.ts';
+import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
+import type { App } from '../../http/app-types.ts';
+import type { CommandDeps } from '../common/deps.ts';
+import type { Feature } from '../feature.ts';
+import { governanceRepo } from './governance.repo.ts';
+import { governanceRoutes } from './governance.routes.ts';
+import { createSnapshotScheduler } from './governance.jobs.ts';
+import { createKpiService, type KpiDeps, type KpiSource } from './kpis.service.ts';
+import { createLeaderboardService, type LeaderboardSource } from './leaderboard.service.ts';
+
+export type { KpiSource, LeaderboardSource };
+export type { TeamShare } from './governance.repo.ts';
+
+export interface GovernanceFeatureDeps extends CommandDeps {
+  queue: Pick<JobQueue, 'send'>;
+  requirements: KpiDeps['requirements'];
+  activePack: () => Promise<PolicyPack | null>;
+  kpiSources?: KpiSource[];
+  leaderboardSources?: LeaderboardSource[];
+  /** Set when the leaderboard pseudonymises people. */
+  pseudonym: ((userId: string) => string) | null;
+  /** Whether this process takes the daily snapshot (servers do; tests take them on demand). */
+  dailySnapshots: boolean;
+  onError: (err: unknown) => void;
+}
+
+/** The governance programme measured: KPIs with targets and history, alerts on missed targets, the leaderboard. */
+export function createGovernanceFeature(deps: GovernanceFeatureDeps) {
+  const kpis = createKpiService({ ...deps, repo: governanceRepo, sources: deps.kpiSources ?? [] });
+  const leaderboard = createLeaderboardService({
+    db: deps.db,
+    clock: deps.clock,
+    repo: governanceRepo,
+    activePack: deps.activePack,
+    requirementPass: kpis.requirementPass,
+    sources: deps.leaderboardSources ?? [],
+    pseudonym: deps.pseudonym,
+  });
+  const scheduler = createSnapshotScheduler({
+    queue: deps.queue,
+    kpis,
+    today: () => deps.clock.now().toISOString().slice(0, 10),
+    onError: deps.onError,
+  });
+  const services = { kpis, leaderboard };
+  const targets = async () => (await deps.activePack())?.programme?.kpis ?? [];
+  return {
+    services,
+    routes: (api: App) => governanceRoutes(api, { kpis, leaderboard, targets, clock: deps.clock }),
+    jobs: scheduler.jobs,
+    ...(deps.dailySnapshots ? { start: scheduler.start, stop: scheduler.stop } : {}),
+  } satisfies Feature<typeof services>;
+}
