@@ -5,6 +5,7 @@ import { AdminPage } from './pages/admin/admin.tsx';
 import { AlertsPage } from './pages/monitoring/alerts.tsx';
 import { AuditPage } from './pages/audit/audit.tsx';
 import { ExaminationsPage } from './pages/examinations/examinations.tsx';
+import { GovernancePage } from './pages/governance/governance.tsx';
 import { DatasetPage, DatasetsPage } from './pages/datasets/datasets.tsx';
 import { InboxPage } from './pages/inbox/inbox.tsx';
 import { InventoryPage } from './pages/inventory/inventory.tsx';
@@ -30,6 +31,7 @@ const ROUTES: [string, (p: Record<string, string>) => ReactNode, string][] = [
   ['/policy', () => <PolicyPage />, 'Policy'],
   ['/audit', () => <AuditPage />, 'Audit trail'],
   ['/examinations', () => <ExaminationsPage />, 'Examinations'],
+  ['/governance', () => <GovernancePage />, 'Governance programme'],
   ['/admin', () => <AdminPage />, 'Administration'],
   ['/account', () => <AccountPage />, 'My account'],
 ];
@@ -82,6 +84,7 @@ export function App() {
           {nav('/policy', 'Policy')}
           {nav('/audit', 'Audit')}
           {nav('/examinations', 'Examinations')}
+          {nav('/governance', 'Programme')}
           {hasRole('admin') && nav('/admin', 'Admin')}
         </nav>
         <span className="user">
