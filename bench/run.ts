@@ -17,6 +17,7 @@ import { load, type LoadResult } from './lib/load.ts';
 import { rawSingleRowTransactions } from './lib/sqlite-raw.ts';
 import { mlflowBench } from './lib/mlflow-bench.ts';
 import { soakRows } from './lib/soak-rows.ts';
+import { kpiBench } from './lib/kpi-bench.ts';
 import { mlflowRows, registryRows, type Row } from './lib/registry-rows.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -128,6 +129,9 @@ const champion = championBench(Number(process.env.BENCH_CHAMPION_ROWS ?? 1_000_0
 const healthz = await healthzRuns(TOKEN, Number(process.env.BENCH_HEALTHZ_SECONDS ?? 20));
 const EXAM_EVENTS = Number(process.env.BENCH_EXAM_EVENTS ?? 1_000_000);
 const exam = examinationBench(1_000, 10_000, EXAM_EVENTS);
+const KPI_USE_CASES = Number(process.env.BENCH_KPI_USE_CASES ?? 10_000);
+const KPI_VERSIONS = Number(process.env.BENCH_KPI_VERSIONS ?? 100_000);
+const kpis = kpiBench(KPI_USE_CASES, KPI_VERSIONS, Number(process.env.BENCH_KPI_EVENTS ?? 1_000_000));
 const documents = await documentBench(Number(process.env.BENCH_DOCUMENTS ?? 50));
 const registry = await registryBench(REGISTRY_MODELS, REGISTRY_VERSIONS, 200, TOKEN);
 
@@ -251,6 +255,13 @@ rows.push({
   value: fmt(exam.pack.seconds, 1),
   baseline: `${fmt(exam.exported.seconds, 1)} s steward audit export of the same store (peak RSS ${fmt(exam.exported.maxRssMiB)} MiB)`,
   ratio: exam.pack.seconds / exam.exported.seconds,
+  goal: '-',
+});
+rows.push({
+  name: `governance KPI snapshot: ${fmt(KPI_USE_CASES)} assessed use cases, ${fmt(KPI_VERSIONS)} versions in their process, ${fmt(kpis.events)} audit events (s, the request); peak RSS ${fmt(kpis.snapshot.maxRssMiB)} MiB`,
+  value: fmt(kpis.snapshot.requestSeconds ?? kpis.snapshot.seconds, 1),
+  baseline: `${fmt(kpis.count.requestSeconds ?? kpis.count.seconds, 3)} s a plain inventory count (GET /overview?limit=1) of the same store (peak RSS ${fmt(kpis.count.maxRssMiB)} MiB)`,
+  ratio: (kpis.snapshot.requestSeconds ?? 0) / (kpis.count.requestSeconds ?? 1),
   goal: '-',
 });
 rows.push({

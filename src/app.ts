@@ -336,6 +336,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
             .toUpperCase()}`
       : null,
     dailySnapshots: opts.config.governance?.dailySnapshots ?? false,
+    ...(opts.config.governance?.liveLimit !== undefined ? { liveLimit: opts.config.governance.liveLimit } : {}),
     onError: logError('governance KPI snapshot failed'),
   });
 

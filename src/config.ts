@@ -180,7 +180,7 @@ export interface Config {
   /** The built console's directory (index.html and assets). */
   consoleDir: string;
   /** The governance programme: whether this server takes the daily KPI snapshot; whether the leaderboard pseudonymises people. */
-  governance: { dailySnapshots: boolean; pseudonyms: boolean };
+  governance: { dailySnapshots: boolean; pseudonyms: boolean; liveLimit?: number };
 }
 
 export class ConfigError extends Error {

@@ -2401,6 +2401,7 @@ export interface paths {
                                 team: string;
                                 value: number | null;
                             }[];
+                            requirementsComputed?: string | null;
                             targets: {
                                 /** @enum {unknown} */
                                 comparator: ">=" | "<=";
@@ -2641,6 +2642,7 @@ export interface paths {
                                 id: "review-timeliness" | "evidence-completeness" | "findings-on-time" | "training-current";
                                 title: string;
                             }[];
+                            evidenceComputed: string | null;
                             people: {
                                 components: {
                                     denominator: number;

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { call, expectProblem, manualClock, seedUser, useTestApp } from '../helpers/app.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call, expectProblem, manualClock, seedUser, useCaseBody, useTestApp } from '../helpers/app.ts';
+import { creditScoring } from '../helpers/policy.ts';
 import { DB_KINDS, skipReason } from '../helpers/db.ts';
 import { useGovernedLifecycle } from '../helpers/lifecycle.ts';
 
@@ -157,8 +158,23 @@ for (const kind of DB_KINDS) {
 
   describe.skipIf(skip)(`the daily snapshot and pseudonymous leaderboard (${kind})`, () => {
     const t = useTestApp(kind, {
-      governance: { dailySnapshots: true, pseudonyms: true },
+      // liveLimit 0: reads take the requirement KPIs from the snapshot, as for a large inventory.
+      governance: { dailySnapshots: true, pseudonyms: true, liveLimit: 0 },
       monitoring: { pollMs: 100 },
+    });
+
+    beforeAll(async () => {
+      const dana = await seedUser(t.app, 'dana', [{ scope: 'credit-risk', role: 'data-scientist' }]);
+      const uc = (await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('daily') })).body.id;
+      await call(t.app, { method: 'PUT', url: `/api/v1/use-cases/${uc}/assessment`, body: { answers: creditScoring } });
+      await call(t.app, { method: 'POST', url: '/api/v1/models', token: dana, body: { name: 'pd', useCaseId: uc } });
+      const v = await call(t.app, {
+        method: 'POST',
+        url: '/api/v1/models/pd/versions',
+        token: dana,
+        body: { artifactUri: 's3://m/1', artifactDigest: `sha256:${'1'.padStart(64, '0')}` },
+      });
+      expect(v.status, v.text).toBe(201);
     });
 
     it('takes today’s snapshot on its own, once', async () => {
@@ -171,6 +187,17 @@ for (const kind of DB_KINDS) {
           { timeout: 10_000 },
         )
         .toBe(1);
+    });
+
+    it('serves a large inventory’s requirement KPIs from the latest snapshot, saying so', async () => {
+      const today = new Date().toISOString().slice(0, 10);
+      const res = await call(t.app, { method: 'GET', url: '/api/v1/governance/kpis' });
+      expect(res.body.requirementsComputed).toBe(today);
+      const coverage = (res.body.values as Value[]).find((v) => v.kpi === 'evidence-coverage' && v.team === '*')!;
+      expect(coverage.detail).toMatchObject({ computedOn: today });
+      expect(coverage.detail.byPerson).toBeUndefined();
+      const board = await call(t.app, { method: 'GET', url: '/api/v1/governance/leaderboard' });
+      expect(board.body.evidenceComputed).toBe(today);
     });
 
     it('names no one on a pseudonymised leaderboard', async () => {

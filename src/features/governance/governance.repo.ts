@@ -183,6 +183,20 @@ export const governanceRepo = {
     return rows.map((r) => ({ ...r, tier: n(r.tier) }));
   },
 
+  /** How many versions the requirement pass would compute. */
+  async governedCount(db: Executor): Promise<number> {
+    const row = await db
+      .selectFrom('model_versions as v')
+      .innerJoin('lifecycle_states as s', 's.model_version_id', 'v.id')
+      .innerJoin('models as m', 'm.id', 'v.model_id')
+      .innerJoin('assessments as a', (j) => j.onRef('a.use_case_id', '=', 'm.use_case_id').on('a.current', '=', 1))
+      .where('v.deleted_at', 'is', null)
+      .where('m.deleted_at', 'is', null)
+      .select((eb) => eb.fn.countAll<number>().as('c'))
+      .executeTakeFirst();
+    return n(row?.c);
+  },
+
   /** Tasks closed as done since `since`: who closed them, their team, and whether by their due date. */
   async closedTasks(
     db: Executor,

@@ -60,7 +60,7 @@ export function governanceRoutes(
       const values = current.values.filter(
         (v) => (q.team === undefined || v.team === q.team) && (q.kpi === undefined || v.kpi === q.kpi),
       );
-      return { at: current.at, ...base, values: values as never };
+      return { at: current.at, ...base, values: values as never, requirementsComputed: current.requirementsComputed };
     },
   );
 

@@ -70,6 +70,14 @@ export const KpiReport = Type.Object({
     Type.Array(HistoryPoint, { description: 'daily snapshots between `from` and `to`, oldest first' }),
   ),
   alerts: Type.Array(KpiAlert, { description: 'alerts open on missed targets' }),
+  requirementsComputed: Type.Optional(
+    Nullable(
+      Type.String({
+        description:
+          "where the requirement KPIs (high-risk compliance, evidence coverage) come from: 'live', or the day of the snapshot they were taken from (large inventories); null before the first snapshot",
+      }),
+    ),
+  ),
 });
 
 export const SnapshotResult = Type.Object({
@@ -106,6 +114,9 @@ const Entry = Type.Object({
 
 export const Leaderboard = Type.Object({
   at: Timestamp,
+  evidenceComputed: Nullable(
+    Type.String({ description: "evidence completeness: 'live', or the day of the snapshot it was taken from" }),
+  ),
   windowDays: Type.Integer(),
   weights: Type.Record(Type.String(), Type.Number()),
   pseudonymised: Type.Boolean(),

@@ -20,6 +20,8 @@ export interface GovernanceFeatureDeps extends CommandDeps {
   leaderboardSources?: LeaderboardSource[];
   /** Set when the leaderboard pseudonymises people. */
   pseudonym: ((userId: string) => string) | null;
+  /** Governed versions up to which reads compute requirement KPIs live (default 2,000). */
+  liveLimit?: number;
   /** Whether this process takes the daily snapshot (servers do; tests take them on demand). */
   dailySnapshots: boolean;
   onError: (err: unknown) => void;
@@ -33,7 +35,7 @@ export function createGovernanceFeature(deps: GovernanceFeatureDeps) {
     clock: deps.clock,
     repo: governanceRepo,
     activePack: deps.activePack,
-    requirementPass: kpis.requirementPass,
+    requirementKpisNow: kpis.requirementKpisNow,
     sources: deps.leaderboardSources ?? [],
     pseudonym: deps.pseudonym,
   });

@@ -43,6 +43,21 @@ export interface KpiDeps extends CommandDeps {
   sources: KpiSource[];
   /** Versions whose requirements are computed at once (memory stays bounded at any inventory size). */
   pageSize?: number;
+  /**
+   * Up to this many governed versions, reads compute the requirement KPIs live; beyond it they show
+   * the latest snapshot's (each version's requirements take milliseconds: a daily job's work, not a
+   * page load's). Default 2,000.
+   */
+  liveLimit?: number;
+}
+
+/** The requirement-based KPIs and each person's evidence completeness, and where they came from. */
+export interface RequirementKpis {
+  values: KpiValue[];
+  /** user id → [satisfied, total] over the versions they registered */
+  byPerson: Record<string, [number, number]>;
+  /** `live`, or the day of the snapshot they were taken from */
+  computed: 'live' | string | null;
 }
 
 const teamValues = (kpi: KpiId, rows: TeamShare[]): KpiValue[] => {
@@ -163,8 +178,49 @@ export function createKpiService(deps: KpiDeps) {
         slot.total += n;
       }
     for (const slot of Object.values(considerations)) slot.share = round(share(slot.satisfied, slot.total), 4);
-    coverage[0]!.detail = { byConsideration: considerations };
+    coverage[0]!.detail = { byConsideration: considerations, byPerson: personTallies(tallies) };
     return [...compliance, ...coverage];
+  }
+
+  const personTallies = (tallies: RequirementTally[]) => {
+    const out: Record<string, [number, number]> = {};
+    for (const t of tallies) {
+      if (!t.createdBy) continue;
+      const slot = (out[t.createdBy] ??= [0, 0]);
+      slot[0] += t.satisfied;
+      slot[1] += t.total;
+    }
+    return out;
+  };
+
+  const REQUIREMENT_KPIS = new Set(['high-risk-compliance', 'evidence-coverage']);
+
+  /** The requirement KPIs now: live for a small inventory, else the latest snapshot's (or none before the first). */
+  async function requirementKpisNow(pack: PolicyPack | null): Promise<RequirementKpis> {
+    if ((await repo.governedCount(db)) <= (deps.liveLimit ?? 2000)) {
+      const values = requirementKpis(await requirementPass(pack));
+      const { byPerson, ...detail } = (values.find((v) => v.kpi === 'evidence-coverage' && v.team === '*')?.detail ??
+        {}) as { byPerson?: Record<string, [number, number]> };
+      for (const v of values) if (v.kpi === 'evidence-coverage' && v.team === '*') v.detail = detail;
+      return { values, byPerson: byPerson ?? {}, computed: 'live' };
+    }
+    const day = await repo.latestDay(db);
+    if (!day) return { values: [], byPerson: {}, computed: null };
+    const rows = (await repo.history(db, day, day)).filter((r) => REQUIREMENT_KPIS.has(r.kpi));
+    let byPerson: Record<string, [number, number]> = {};
+    const values = rows.map((r) => {
+      const { byPerson: people, ...detail } = JSON.parse(r.detail) as Record<string, unknown>;
+      if (people) byPerson = people as Record<string, [number, number]>;
+      return {
+        kpi: r.kpi as KpiId,
+        team: r.team,
+        value: r.value,
+        numerator: r.numerator,
+        denominator: r.denominator,
+        detail: { ...detail, computedOn: day },
+      };
+    });
+    return { values, byPerson, computed: day };
   }
 
   async function promotionKpis(now: Date): Promise<KpiValue[]> {
@@ -226,12 +282,15 @@ export function createKpiService(deps: KpiDeps) {
     return out;
   }
 
-  /** Every KPI as of now, with the requirement tallies it was computed from. */
-  async function compute(): Promise<{ at: Date; values: KpiValue[]; tallies: RequirementTally[] }> {
+  /**
+   * Every KPI as of now. `full` computes the requirement KPIs over every governed version (the
+   * snapshot); otherwise they are live only for a small inventory (see `liveLimit`).
+   */
+  async function compute(full: boolean): Promise<{ at: Date; values: KpiValue[]; requirements: RequirementKpis }> {
     const at = clock.now();
     const now = at.toISOString();
     const pack = await deps.activePack();
-    const [deployed, monitored, promotions, reviews, overdue, stale, assessments, incidents, tallies, ...sourced] =
+    const [deployed, monitored, promotions, reviews, overdue, stale, assessments, incidents, requirements, ...sourced] =
       await Promise.all([
         repo.deployedCoverage(db, now),
         repo.monitoringCoverage(db, new Date(at.getTime() - 7 * DAY_MS).toISOString()),
@@ -241,12 +300,14 @@ export function createKpiService(deps: KpiDeps) {
         repo.staleApprovals(db),
         repo.overdueAssessments(db, now),
         incidentKpis(at),
-        requirementPass(pack),
+        full
+          ? requirementPass(pack).then((t) => ({ values: requirementKpis(t), byPerson: {}, computed: 'live' }))
+          : requirementKpisNow(pack),
         ...deps.sources.map((s) => s(at)),
       ]);
     const values = [
       ...teamValues('inventory-coverage', deployed),
-      ...requirementKpis(tallies),
+      ...requirements.values,
       ...promotions,
       ...countValues('overdue-reviews', reviews),
       ...countValues('overdue-tasks', overdue),
@@ -268,7 +329,7 @@ export function createKpiService(deps: KpiDeps) {
               ? -1
               : 1,
     );
-    return { at, values, tallies };
+    return { at, values, requirements };
   }
 
   const targetsOf = (pack: PolicyPack | null): KpiTarget[] => (pack?.programme?.kpis ?? []) as KpiTarget[];
@@ -337,13 +398,12 @@ export function createKpiService(deps: KpiDeps) {
     }));
 
   return {
-    compute,
-    requirementPass,
+    requirementKpisNow,
 
     /** The KPIs now, the pack's targets beside them, and the alerts open on missed targets. */
     async current() {
       const pack = await deps.activePack();
-      const { at, values } = await compute();
+      const { at, values, requirements } = await compute(false);
       const targets = targetsOf(pack);
       return {
         at: at.toISOString(),
@@ -352,6 +412,7 @@ export function createKpiService(deps: KpiDeps) {
           return { ...v, ...(t && v.team === '*' ? { target: t, missed: missesTarget(v.value, t) } : {}) };
         }),
         alerts: await repo.openAlerts(db),
+        requirementsComputed: requirements.computed,
       };
     },
 
@@ -362,7 +423,7 @@ export function createKpiService(deps: KpiDeps) {
      */
     async snapshot(ctx: RequestContext, opts: { replace: boolean }) {
       const pack = await deps.activePack();
-      const { at, values } = await compute();
+      const { at, values } = await compute(true);
       const day = at.toISOString().slice(0, 10);
       const takenAt = at.toISOString();
       await deps.transact(async (tx) => {

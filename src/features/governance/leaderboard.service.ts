@@ -10,7 +10,7 @@ import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import type { Executor } from '../../db/database.ts';
 import type { Clock } from '../../clock.ts';
 import type { GovernanceRepo, TeamShare } from './governance.repo.ts';
-import type { RequirementTally } from './kpis.service.ts';
+import type { RequirementKpis } from './kpis.service.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -29,7 +29,7 @@ export interface LeaderboardDeps {
   clock: Clock;
   repo: Pick<GovernanceRepo, 'closedTasks' | 'userNames'>;
   activePack: () => Promise<PolicyPack | null>;
-  requirementPass: (pack: PolicyPack | null) => Promise<RequirementTally[]>;
+  requirementKpisNow: (pack: PolicyPack | null) => Promise<RequirementKpis>;
   sources: LeaderboardSource[];
   /** Set when people are shown pseudonymised: a stable pseudonym of a user id. */
   pseudonym: ((userId: string) => string) | null;
@@ -64,10 +64,12 @@ export function createLeaderboardService(deps: LeaderboardDeps) {
         if (r.team !== '*') add(teams, r.team, 'review-timeliness', r.on_time, r.total);
         if (r.closed_by) add(people, r.closed_by, 'review-timeliness', r.on_time, r.total);
       }
-      for (const t of await deps.requirementPass(pack)) {
-        add(teams, t.team, 'evidence-completeness', t.satisfied, t.total);
-        if (t.createdBy) add(people, t.createdBy, 'evidence-completeness', t.satisfied, t.total);
-      }
+      const requirements = await deps.requirementKpisNow(pack);
+      for (const v of requirements.values)
+        if (v.kpi === 'evidence-coverage' && v.team !== '*')
+          add(teams, v.team, 'evidence-completeness', v.numerator ?? 0, v.denominator ?? 0);
+      for (const [person, [num, den]] of Object.entries(requirements.byPerson))
+        add(people, person, 'evidence-completeness', num, den);
       for (const source of deps.sources) {
         const s = await source(since, now);
         for (const r of s.teams) add(teams, r.team, s.component, r.numerator, r.denominator);
@@ -90,6 +92,7 @@ export function createLeaderboardService(deps: LeaderboardDeps) {
       const personName = (id: string) => (deps.pseudonym ? deps.pseudonym(id) : (names.get(id) ?? id));
       return {
         at: now,
+        evidenceComputed: requirements.computed,
         windowDays: days,
         weights,
         pseudonymised: deps.pseudonym !== null,
