@@ -326,6 +326,11 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     queue,
     requirements: (model, version) => lifecycle.services.lifecycle.requirements(model, version),
     activePack: async () => (await policy.services.policies.active().catch(() => null))?.pack ?? null,
+    activePackRow: async () => {
+      const active = await policy.services.policies.active().catch(() => null);
+      return active && { id: active.row.id, activatedAt: active.row.activated_at, pack: active.pack };
+    },
+    createTasks: lifecycle.services.createTasks,
     pseudonym: opts.config.governance?.pseudonyms
       ? // Keyed by the server's signing key: stable, and not reversible by hashing known user ids.
         (userId) =>

@@ -30,6 +30,11 @@ export interface DomainEvents {
   'use-case.aligned': { ctx: RequestContext; useCaseId: string };
   /** A version was signed (its record lists its signatures). */
   'version.signed': { ctx: RequestContext; model: string; version: number };
+  /**
+   * A regulation requirement took effect or lapsed for a use case (the regulatory change watch):
+   * the measures its versions need changed without a re-assessment.
+   */
+  'regulation.changed': { ctx: RequestContext; useCaseId: string };
   /** Where a model's versions are deployed changed (a promotion completed and replaced a deployment). */
   'deployment.changed': { ctx: RequestContext; modelId: string };
 }

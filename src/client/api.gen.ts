@@ -2689,6 +2689,148 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/governance/regulatory-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The active pack's regulation requirements that take effect or lapse within `days` of today, each with the use cases it reaches and whether the watch has acted on it */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description changes this many days before and after today */
+                    days?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description the watch has opened its tasks */
+                                acted: boolean;
+                                /** @enum {unknown} */
+                                change: "takes-effect" | "lapses";
+                                /** @description a UTC day, YYYY-MM-DD */
+                                day: string;
+                                measures: string[];
+                                note?: string;
+                                /** @description the first 50 of them */
+                                reaches: {
+                                    id: string;
+                                    name: string;
+                                }[];
+                                regulation: string;
+                                regulationTitle: string;
+                                requirement: string;
+                                source: string;
+                                title: string;
+                                upcoming: boolean;
+                                /** @description assessed use cases it reaches */
+                                useCases: number;
+                            }[];
+                            through: string | null;
+                            /** @description a UTC day, YYYY-MM-DD */
+                            today: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/governance/regulatory-changes/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the regulatory change watch now (it runs daily): each change whose day has come opens a re-evaluation task on every use case it reaches, is audited, and re-decides their versions’ promotions */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            changes: number;
+                            through: string | null;
+                            useCases: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/incidents": {
         parameters: {
             query?: never;

@@ -18,6 +18,7 @@ import * as m0014 from './migrations/0014_shared_sign_in_limits.ts';
 import * as m0015 from './migrations/0015_lineage.ts';
 import * as m0016 from './migrations/0016_overview_indexes.ts';
 import * as m0022 from './migrations/0022_governance_kpis.ts';
+import * as m0023 from './migrations/0023_regulatory_watch.ts';
 
 // Static imports keep migrations inside the compiled bundle and in a fixed order.
 const migrations: Record<string, Migration> = {
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '0015_lineage': m0015,
   '0016_overview_indexes': m0016,
   '0022_governance_kpis': m0022,
+  '0023_regulatory_watch': m0023,
 };
 
 /** The migrations this release knows, in the order they apply. */

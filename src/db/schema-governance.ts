@@ -2,6 +2,14 @@
 export interface GovernanceTables {
   governance_kpi_snapshots: KpiSnapshotTable;
   governance_kpi_alerts: KpiAlertTable;
+  regulatory_watch: RegulatoryWatchTable;
+}
+
+/** How far the regulatory change watch has acted, per policy pack. */
+export interface RegulatoryWatchTable {
+  pack_id: string;
+  through_day: string;
+  updated_at: string;
 }
 
 export interface KpiSnapshotTable {

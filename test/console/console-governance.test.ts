@@ -79,6 +79,19 @@ describe.skipIf(noBrowser !== null)(noBrowser ?? 'the governance dashboard in th
     expect(b.problems).toEqual([]);
   });
 
+  it('shows upcoming regulatory changes on the policy page', async () => {
+    await b.page.goto(`${b.base}/policy`);
+    await b.page.getByRole('tab', { name: 'Regulations' }).click();
+    const changes = b.page.getByRole('region', { name: 'Regulatory changes' });
+    const admt = changes.getByRole('row').filter({ hasText: 'Automated decision-making technology' });
+    await admt.waitFor();
+    expect(await admt.textContent()).toMatch(/2027-01-01.*takes effect.*upcoming/);
+    await changes.getByRole('button', { name: 'Run the watch now' }).click();
+    await changes.getByText(/the watch has acted on every change up to \d{4}-\d\d-\d\d/).waitFor();
+    await screenshot(b.page, 'governance-02-regulatory-changes');
+    expect(b.problems).toEqual([]);
+  });
+
   it('offers the snapshot only to those who may take it', async () => {
     await seedUser(t.app, 'vic', [{ scope: 'lending', role: 'viewer' }]);
     await b.page.context().clearCookies();

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor, Tx } from '../../db/database.ts';
+import { lockRows } from '../../db/locks.ts';
 import type { KpiAlertTable, KpiSnapshotTable } from '../../db/schema.ts';
 
 /** A count for one team: how many of `denominator` met the condition. */
@@ -326,3 +327,59 @@ export const governanceRepo = {
 };
 
 export type GovernanceRepo = typeof governanceRepo;
+
+/** The regulatory change watch's reads and its one table. */
+export const watchRepo = {
+  /** Current assessments under a pack, a page at a time: the use case, its team, answers and tags. */
+  async assessed(
+    db: Executor,
+    packId: string,
+    after: string | null,
+    limit: number,
+  ): Promise<{ use_case_id: string; name: string; team: string; answers: string; tags: string }[]> {
+    let q = db
+      .selectFrom('assessments as a')
+      .innerJoin('use_cases as u', 'u.id', 'a.use_case_id')
+      .where('a.current', '=', 1)
+      .where('a.pack_id', '=', packId);
+    if (after) q = q.where('a.use_case_id', '>', after);
+    return q
+      .select(['a.use_case_id', 'u.name', 'u.owner_team as team', 'a.answers', 'a.tags'])
+      .orderBy('a.use_case_id')
+      .limit(limit)
+      .execute();
+  },
+
+  /** Starts the pack's watch at `day` unless it has one, then locks it and returns how far it got. */
+  async claim(tx: Tx, packId: string, day: string, at: string): Promise<string> {
+    await tx
+      .insertInto('regulatory_watch')
+      .values({ pack_id: packId, through_day: day, updated_at: at })
+      .onConflict((oc) => oc.column('pack_id').doNothing())
+      .execute();
+    await lockRows(tx, 'regulatory_watch', 'through_day').where('pack_id', '=', packId).execute();
+    const row = await tx
+      .selectFrom('regulatory_watch')
+      .select('through_day')
+      .where('pack_id', '=', packId)
+      .executeTakeFirstOrThrow();
+    return row.through_day;
+  },
+
+  async advance(tx: Tx, packId: string, day: string, at: string): Promise<void> {
+    await tx
+      .updateTable('regulatory_watch')
+      .set({ through_day: day, updated_at: at })
+      .where('pack_id', '=', packId)
+      .execute();
+  },
+
+  async through(db: Executor, packId: string): Promise<string | null> {
+    const row = await db
+      .selectFrom('regulatory_watch')
+      .select('through_day')
+      .where('pack_id', '=', packId)
+      .executeTakeFirst();
+    return row?.through_day ?? null;
+  },
+};

@@ -4,9 +4,20 @@ import { contextOf, type App } from '../../http/app-types.ts';
 import { fromQuery } from '../../http/input.ts';
 import { Type } from 'typebox';
 import type { Clock } from '../../clock.ts';
-import { KpiAlert, KpiQuery, KpiReport, Leaderboard, LeaderboardQuery, SnapshotResult } from './governance.schema.ts';
+import {
+  Changes,
+  ChangesQuery,
+  WatchRun,
+  KpiAlert,
+  KpiQuery,
+  KpiReport,
+  Leaderboard,
+  LeaderboardQuery,
+  SnapshotResult,
+} from './governance.schema.ts';
 import type { KpiService } from './kpis.service.ts';
 import type { LeaderboardService } from './leaderboard.service.ts';
+import type { RegulatoryWatch } from './regulatory.service.ts';
 
 const tags = ['governance'];
 
@@ -25,7 +36,13 @@ const alertView = (a: KpiAlertTable) => ({
 
 export function governanceRoutes(
   app: App,
-  deps: { kpis: KpiService; leaderboard: LeaderboardService; targets: () => Promise<unknown[]>; clock: Clock },
+  deps: {
+    kpis: KpiService;
+    leaderboard: LeaderboardService;
+    watch: RegulatoryWatch;
+    targets: () => Promise<unknown[]>;
+    clock: Clock;
+  },
 ): void {
   app.get(
     '/governance/kpis',
@@ -104,5 +121,34 @@ export function governanceRoutes(
       },
     },
     async (request) => deps.leaderboard.board(request.query.days !== undefined ? { days: request.query.days } : {}),
+  );
+
+  app.get(
+    '/governance/regulatory-changes',
+    {
+      config: { permission: 'inventory:read' },
+      schema: {
+        tags,
+        summary:
+          "The active pack's regulation requirements that take effect or lapse within `days` of today, each with the use cases it reaches and whether the watch has acted on it",
+        querystring: ChangesQuery,
+        response: { 200: Changes },
+      },
+    },
+    async (request) => deps.watch.changes({ days: request.query.days }),
+  );
+
+  app.post(
+    '/governance/regulatory-changes/runs',
+    {
+      config: { permission: 'policy:admin' },
+      schema: {
+        tags,
+        summary:
+          'Run the regulatory change watch now (it runs daily): each change whose day has come opens a re-evaluation task on every use case it reaches, is audited, and re-decides their versions’ promotions',
+        response: { 200: WatchRun },
+      },
+    },
+    async (request) => deps.watch.run(contextOf(request)),
   );
 }

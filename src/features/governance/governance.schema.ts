@@ -126,3 +126,45 @@ export const Leaderboard = Type.Object({
   teams: Type.Array(Entry),
   people: Type.Array(Entry),
 });
+
+export const ChangesQuery = Type.Object(
+  {
+    days: Type.Integer({
+      minimum: 1,
+      maximum: 3650,
+      default: 365,
+      description: 'changes this many days before and after today',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+const Change = Type.Object({
+  regulation: Type.String(),
+  regulationTitle: Type.String(),
+  requirement: Type.String(),
+  title: Type.String(),
+  source: Type.String(),
+  change: Type.Enum(['takes-effect', 'lapses']),
+  day: Day,
+  measures: Type.Array(Type.String()),
+  note: Type.Optional(Type.String()),
+  upcoming: Type.Boolean(),
+  acted: Type.Boolean({ description: 'the watch has opened its tasks' }),
+  useCases: Type.Integer({ description: 'assessed use cases it reaches' }),
+  reaches: Type.Array(Type.Object({ id: Type.String(), name: Type.String() }), {
+    description: 'the first 50 of them',
+  }),
+});
+
+export const Changes = Type.Object({
+  today: Day,
+  through: Nullable(Day),
+  items: Type.Array(Change),
+});
+
+export const WatchRun = Type.Object({
+  through: Nullable(Day),
+  changes: Type.Integer(),
+  useCases: Type.Integer(),
+});

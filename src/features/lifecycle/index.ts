@@ -136,6 +136,8 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
         await useCases.assessed(tx, ctx, useCaseId);
         await lifecycle.useCaseAssessed(tx, ctx, useCaseId);
       });
+      // A requirement that took effect or lapsed changes what every version of the use case needs.
+      bus.on('regulation.changed', (tx, { ctx, useCaseId }) => lifecycle.versionsChanged(tx, ctx, useCaseId));
     },
   } satisfies Feature<typeof services>;
 }

@@ -6,6 +6,7 @@ import { Async, Badge, Problem, Section, Tabs, TierBadge, when } from '../../ui/
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { EthicalPositionView } from '../../components/ethical-position.tsx';
 import { DecisionDialog } from '../../components/decision-dialog.tsx';
+import { RegulatoryChanges } from './regulatory-changes.tsx';
 
 const TABS = ['Matrix', 'RACI', 'Regulations', 'Ethical position', 'Versions'];
 
@@ -106,6 +107,7 @@ export function PolicyPage() {
                   })()}
                 </Section>
               )}
+              {tab === 'Regulations' && <RegulatoryChanges canRun={hasRole('admin', 'risk-audit')} />}
               {tab === 'Regulations' &&
                 pack.regulations.map((reg) => (
                   <Section key={reg.id} title={reg.title}>
@@ -131,7 +133,10 @@ export function PolicyPage() {
                             <td className="sub">{q.source}</td>
                             <td>
                               <Badge value={q.status ?? 'in-force'} tone="neutral" />{' '}
-                              <span className="sub">from {q.effective.from}</span>
+                              <span className="sub">
+                                from {q.effective.from}
+                                {q.effective.until ? ` until ${q.effective.until}` : ''}
+                              </span>
                             </td>
                             <td>
                               <ul className="compact">
