@@ -49,7 +49,12 @@ export function regulatoryChanges(pack: PolicyPack, after: string, through: stri
 }
 
 /** Whether a change reaches a use case assessed with these answers and tags (the regulation's tag and the requirement's condition). */
-export function reaches(pack: PolicyPack, change: RegulatoryChange, answers: Answers, tags: readonly string[]): boolean {
+export function reaches(
+  pack: PolicyPack,
+  change: RegulatoryChange,
+  answers: Answers,
+  tags: readonly string[],
+): boolean {
   const reg = pack.regulations.find((r) => r.id === change.regulation);
   if (!reg || !tags.includes(reg.tag)) return false;
   const req = reg.requirements.find((r) => r.id === change.requirement);
