@@ -67,6 +67,8 @@ export interface AppOptions {
         | 'signTokenMaxHours'
         | 'metrics'
         | 'admission'
+        | 'oidc'
+        | 'localPasswords'
       >
     >;
   database: DatabaseHandle;
@@ -170,6 +172,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     independentRoles: policyReaders.independentRoles,
     refused: refusals.record,
     onBackgroundError: logError('recording credential use failed'),
+    sso: opts.config.oidc,
+    localPasswords: opts.config.localPasswords ?? 'all',
   });
   const policy = createPolicyFeature({
     ...base,

@@ -53,6 +53,9 @@ export function useTestApp(
     /** Who may scrape /metrics (default: loopback, no token). */
     metrics?: AppOptions['config']['metrics'];
     admission?: AppOptions['config']['admission'];
+    /** Single sign-on (read when the app is built, so a provider started in an earlier beforeAll can fill it). */
+    oidc?: NonNullable<AppOptions['config']['oidc']>;
+    localPasswords?: AppOptions['config']['localPasswords'];
   } = {},
 ): TestApp {
   const t = {} as TestApp;
@@ -76,6 +79,8 @@ export function useTestApp(
         ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
         ...(options.metrics ? { metrics: options.metrics } : {}),
         ...(options.admission ? { admission: options.admission } : {}),
+        ...(options.oidc ? { oidc: options.oidc } : {}),
+        ...(options.localPasswords ? { localPasswords: options.localPasswords } : {}),
         ...(options.mlflow
           ? { mlflow: { ...options.mlflow, registrationChecks: options.mlflow.registrationChecks ?? false } }
           : {}),
