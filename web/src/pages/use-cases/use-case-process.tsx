@@ -110,11 +110,11 @@ export function UseCaseProcess({ id }: { id: string }) {
               <SignatureForm
                 preferredRole="business-stakeholder"
                 onCancel={() => setSigning(false)}
-                onSign={async ({ role, meaning, comment, password }) => {
+                onSign={async ({ role, meaning, comment, credentials }) => {
                   ok(
                     await api.POST('/api/v1/use-cases/{id}/signatures', {
                       params: { path: { id } },
-                      body: { role: role as 'business-stakeholder', meaning, comment, password },
+                      body: { role: role as 'business-stakeholder', meaning, comment, ...credentials },
                     }),
                   );
                   setSigning(false);
