@@ -2,7 +2,7 @@ import { useState, type ReactNode } from 'react';
 import { useSession } from '../session.tsx';
 import { Field, Problem } from '../ui/basics.tsx';
 import { useAction } from '../ui/hooks.ts';
-import { useSsoReauth } from './sso-reauth.tsx';
+import { useReauthFields, type SigningCredentials } from './sso-reauth.tsx';
 
 export const MEANINGS = ['approve', 'reject', 'review', 'acknowledge', 'author'] as const;
 export type Meaning = (typeof MEANINGS)[number];
@@ -11,7 +11,7 @@ export interface SignatureInput {
   meaning: Meaning;
   comment: string;
   /** The password re-entered, or (single sign-on) the proof of a fresh login at the identity provider. */
-  credentials: { password: string } | { reauthProof: string };
+  credentials: SigningCredentials;
 }
 
 /**
@@ -29,22 +29,20 @@ export function SignatureForm({
   onCancel: () => void;
   preferredRole?: string;
 }) {
-  const { me, sso } = useSession();
-  const reauth = useSsoReauth();
+  const { me } = useSession();
+  const reauth = useReauthFields();
   const roles = [...new Set(me.roles.map((r) => r.role))];
   const [role, setRole] = useState(roles.find((r) => r === preferredRole) ?? roles[0] ?? '');
   const [meaning, setMeaning] = useState<Meaning>('approve');
   const [comment, setComment] = useState('');
-  const [password, setPassword] = useState('');
   const sign = useAction(async () => {
     await onSign({
       role,
       meaning,
       comment,
-      credentials: reauth.proof && !password ? { reauthProof: reauth.proof } : { password },
+      credentials: reauth.credentials,
     });
-    setPassword('');
-    reauth.clear();
+    reauth.reset();
   });
   return (
     <form
@@ -84,28 +82,7 @@ export function SignatureForm({
       <Field label="Comment">
         <textarea value={comment} onChange={(e) => setComment(e.target.value)} rows={2} maxLength={4000} />
       </Field>
-      {sso && (
-        <p>
-          {reauth.proof ? (
-            <span role="status">Re-authenticated at the identity provider.</span>
-          ) : (
-            <button type="button" className="secondary" onClick={reauth.start} disabled={reauth.waiting}>
-              {reauth.waiting ? 'Waiting for the identity provider…' : 'Re-authenticate with SSO'}
-            </button>
-          )}
-        </p>
-      )}
-      {!reauth.proof && (
-        <Field label="Password" hint={sso ? 'or re-enter your local password' : 're-enter your password to sign'}>
-          <input
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            required
-          />
-        </Field>
-      )}
+      {reauth.fields}
       <Problem error={sign.error} />
       <div className="actions">
         <button type="button" className="secondary" onClick={onCancel}>

@@ -2,7 +2,8 @@ import { useEffect, useRef, useState } from 'react';
 
 /** How long the signing dialog waits for the identity provider's window. */
 const WAIT_MS = 5 * 60_000;
-import { takeCookie } from '../session.tsx';
+import { takeCookie, useSession } from '../session.tsx';
+import { Field } from '../ui/basics.tsx';
 
 /**
  * Re-authentication at the identity provider for a signature: a window opens a fresh login there
@@ -42,4 +43,53 @@ export function Reauthenticated() {
       <p role="status">You signed in again at the identity provider. Close this window and sign in the dialog.</p>
     </main>
   );
+}
+
+/** The credentials a signature sends: the password re-entered, or a fresh provider login's proof. */
+export type SigningCredentials = { password: string } | { reauthProof: string };
+
+/**
+ * The re-authentication part of a signing form: with single sign-on, a button for a fresh login at
+ * the identity provider (then no password is asked), and the password field otherwise.
+ */
+export function useReauthFields() {
+  const { sso } = useSession();
+  const reauth = useSsoReauth();
+  const [password, setPassword] = useState('');
+  const credentials: SigningCredentials = reauth.proof && !password ? { reauthProof: reauth.proof } : { password };
+  const fields = (
+    <>
+      {sso && (
+        <p>
+          {reauth.proof ? (
+            <span role="status">Re-authenticated at the identity provider.</span>
+          ) : (
+            <button type="button" className="secondary" onClick={reauth.start} disabled={reauth.waiting}>
+              {reauth.waiting ? 'Waiting for the identity provider…' : 'Re-authenticate with SSO'}
+            </button>
+          )}
+        </p>
+      )}
+      {!reauth.proof && (
+        <Field label="Password" hint={sso ? 'or re-enter your local password' : 're-enter your password to sign'}>
+          <input
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+          />
+        </Field>
+      )}
+    </>
+  );
+  return {
+    credentials,
+    fields,
+    /** After signing: the password and the proof are spent. */
+    reset: () => {
+      setPassword('');
+      reauth.clear();
+    },
+  };
 }
