@@ -250,7 +250,6 @@ export interface SsoLoginTable {
   user_id: string | null;
   nonce: string;
   code_verifier: string;
-  return_to: string | null;
   created_at: string;
   expires_at: string;
   consumed_at: string | null;

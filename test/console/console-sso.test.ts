@@ -75,9 +75,10 @@ describe.skipIf(noBrowser !== null)(noBrowser ?? 'single sign-on in the console'
     expect(me.body.roles).toHaveLength(2);
     // The session single sign-on opened is a console session like any other, CSRF token included.
     const patched = await page.evaluate(async () => {
+      const storage = (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage;
       const res = await fetch('/api/v1/users/dora', {
         method: 'PATCH',
-        headers: { 'content-type': 'application/json', 'x-csrf-token': localStorage.getItem('steward.csrf') ?? '' },
+        headers: { 'content-type': 'application/json', 'x-csrf-token': storage.getItem('steward.csrf') ?? '' },
         body: JSON.stringify({ email: 'dora@example.com' }),
       });
       return res.status;

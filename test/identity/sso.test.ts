@@ -205,6 +205,19 @@ describe.each(DB_KINDS)('single sign-on with OpenID Connect on %s', (kind) => {
       expect(res.body.detail).toMatch(/nonce/);
     });
 
+    it('refuses a sign-in request past its ten minutes', async () => {
+      const a = await begin();
+      const back = await idpBrowser().authorize(a.location, 'bob-sub', CALLBACK);
+      await t.database.db
+        .updateTable('sso_logins')
+        .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+        .where('consumed_at', 'is', null)
+        .execute();
+      const res = await callback(back, a.state);
+      expectProblem(res, 401, 'unauthenticated');
+      expect(res.body.detail).toMatch(/unknown, expired or already used/);
+    });
+
     it('refuses the provider’s error answer, and audits every refusal', async () => {
       const a = await begin();
       const res = await callback(`${CALLBACK}?error=access_denied&error_description=no&state=${a.state}`, a.state);
@@ -333,6 +346,24 @@ describe.each(DB_KINDS)('single sign-on with OpenID Connect on %s', (kind) => {
         expect(other.body.detail).toMatch(/different person/);
         expectProblem(await sign(alice, {}), 403, 'reauthentication_failed');
         expectProblem(await sign(alice, { reauthProof: 'x'.repeat(300) }), 400, 'validation_failed');
+      });
+
+      it('refuses a re-authentication whose login at the provider is older than the request', async () => {
+        const browser = idpBrowser();
+        const alice = await signIn('alice-sub', browser);
+        const started = await begin('/api/v1/auth/oidc/reauthenticate', alice);
+        const back = await browser.authorize(started.location, 'alice-sub', CALLBACK);
+        // As if the provider had answered with the login it already had, from before the request.
+        await t.database.db
+          .updateTable('sso_logins')
+          .set({ created_at: new Date(Date.now() + 60_000).toISOString() })
+          .where('consumed_at', 'is', null)
+          .where('purpose', '=', 'reauthentication')
+          .execute();
+        const res = await callback(back, started.state);
+        expectProblem(res, 401, 'unauthenticated');
+        expect(res.body.detail).toMatch(/did not authenticate the person afresh/);
+        expect(setCookies(res).steward_reauth).toBeUndefined();
       });
 
       it('needs a session to start a re-authentication', async () => {

@@ -205,7 +205,7 @@ export function createSsoService(deps: SsoServiceDeps) {
      * state the browser keeps (in a cookie) until the callback. A re-authentication belongs to the
      * signed-in user who asked for it and demands a fresh login.
      */
-    async begin(ctx: RequestContext, input: { purpose: SsoPurpose; redirectUri: string; returnTo?: string }) {
+    async begin(ctx: RequestContext, input: { purpose: SsoPurpose; redirectUri: string }) {
       if (input.purpose === 'reauthentication' && !ctx.principal)
         throw new DomainError('unauthenticated', 're-authentication is for a signed-in user');
       const config = await configuration();
@@ -222,7 +222,6 @@ export function createSsoService(deps: SsoServiceDeps) {
           user_id: input.purpose === 'reauthentication' ? ctx.principal!.userId : null,
           nonce,
           code_verifier: verifier,
-          return_to: input.returnTo ?? null,
           created_at: now.toISOString(),
           expires_at: new Date(now.getTime() + REQUEST_TTL_MS).toISOString(),
           consumed_at: null,
@@ -308,7 +307,7 @@ export function createSsoService(deps: SsoServiceDeps) {
             after: { issuer: settings.issuer, authTime: new Date(authTime).toISOString() },
           });
         });
-        return { purpose: 'reauthentication' as const, proof, returnTo: login.return_to };
+        return { purpose: 'reauthentication' as const, proof };
       }
       const outcome = await transact(async (tx) => {
         const p = await provision(tx, ctx, claims, sub);
@@ -325,7 +324,7 @@ export function createSsoService(deps: SsoServiceDeps) {
       });
       if (outcome.refused !== undefined) return refuse(ctx, outcome.refused);
       deps.authn.identityChanged();
-      return { purpose: 'sign-in' as const, session: outcome.session, returnTo: login.return_to };
+      return { purpose: 'sign-in' as const, session: outcome.session };
     },
 
     /** Uses a re-authentication proof of the principal, once: what the signature's manifest records. */
