@@ -29,6 +29,7 @@ describe.each(DB_KINDS)('single sign-on with OpenID Connect on %s', (kind) => {
           { claim: 'groups', value: 'risk-ds', grant: { scope: 'credit-risk', role: 'data-scientist' } },
           { claim: 'groups', value: 'risk-owners', grant: { scope: 'credit-risk', role: 'business-stakeholder' } },
           { claim: 'groups', value: 'nowhere', grant: { scope: 'no-such-team', role: 'viewer' } },
+          { claim: 'groups', value: 'steward-admins', grant: { scope: '*', role: 'admin' } },
         ],
       },
     };
@@ -44,6 +45,7 @@ describe.each(DB_KINDS)('single sign-on with OpenID Connect on %s', (kind) => {
           },
           'bob-sub': { preferred_username: 'bob', name: 'Bob', groups: ['risk-owners'] },
           'mallory-sub': { preferred_username: 'localadmin', groups: [] },
+          'root-sub': { preferred_username: 'root', groups: ['steward-admins'] },
         },
         [`http://${HOST}/`],
       );
@@ -373,6 +375,29 @@ describe.each(DB_KINDS)('single sign-on with OpenID Connect on %s', (kind) => {
           'unauthenticated',
         );
       });
+    });
+
+    // Last: it disables the other administrators, the bootstrap one whose token the tests use included.
+    it('never withdraws the last active administrator through the claims', async () => {
+      const root = await signIn('root-sub');
+      const me = await call(t.app, { method: 'GET', url: '/api/v1/me', token: null, headers: root });
+      expect(me.body.roles).toEqual([{ scope: '*', role: 'admin' }]);
+      for (const other of ['localadmin', 'admin'])
+        expect(
+          (await call(t.app, { method: 'POST', url: `/api/v1/users/${other}/disable`, token: null, headers: root }))
+            .status,
+        ).toBe(200);
+      idp.accounts['root-sub']!.groups = [];
+      const again = await signIn('root-sub');
+      const still = await call(t.app, { method: 'GET', url: '/api/v1/me', token: null, headers: again });
+      expect(still.body.roles).toEqual([{ scope: '*', role: 'admin' }]);
+      const events = await call(t.app, {
+        method: 'GET',
+        url: '/api/v1/audit/events?action=sso.sign-in',
+        token: null,
+        headers: again,
+      });
+      expect(events.body.items.at(-1).after).toMatchObject({ revoked: [], keptLastAdministrator: true });
     });
   });
 });

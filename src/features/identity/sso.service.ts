@@ -38,7 +38,18 @@ export interface SsoServiceDeps extends CommandDeps {
   repo: SsoRepo;
   identity: Pick<
     IdentityRepo,
-    'userById' | 'userByName' | 'insertUser' | 'updateUser' | 'lockUser' | 'grant' | 'revoke' | 'rolesOf' | 'teamExists'
+    | 'userById'
+    | 'userByName'
+    | 'insertUser'
+    | 'updateUser'
+    | 'lockUser'
+    | 'lockOrgAdmins'
+    | 'activeOrgAdmins'
+    | 'grant'
+    | 'revoke'
+    | 'revokeSignTokens'
+    | 'rolesOf'
+    | 'teamExists'
   >;
   access: Pick<AccessService, 'openSession'>;
   authn: Pick<Authenticator, 'identityChanged'>;
@@ -54,6 +65,7 @@ function explain(err: unknown): string {
 }
 
 const sameRole = (a: RoleAssignment, b: RoleAssignment) => a.scope === b.scope && a.role === b.role;
+const orgAdmin = (a: RoleAssignment) => a.scope === '*' && a.role === 'admin';
 
 /**
  * Single sign-on with OpenID Connect: the authorization code flow with PKCE, state and nonce
@@ -113,11 +125,13 @@ export function createSsoService(deps: SsoServiceDeps) {
     let user;
     let previous: RoleAssignment[] = [];
     if (linked) {
+      previous = JSON.parse(linked.mapped_roles) as RoleAssignment[];
+      // Taken first, as every command that could leave no administrator takes it.
+      if (previous.some(orgAdmin)) await deps.identity.lockOrgAdmins(tx);
       await deps.identity.lockUser(tx, linked.user_id);
       const before = await deps.identity.userById(tx, linked.user_id);
       if (!before) throw new DomainError('internal_error', 'a linked user is missing');
       if (before.status !== 'active') return { refused: 'the user is disabled in Steward' } as const;
-      previous = JSON.parse(linked.mapped_roles) as RoleAssignment[];
       user = before;
       if (before.displayName !== displayName || before.email !== email) {
         user = { ...before, displayName, email, updatedAt: now, revision: before.revision + 1 };
@@ -167,10 +181,18 @@ export function createSsoService(deps: SsoServiceDeps) {
     }
     const held = await deps.identity.rolesOf(tx, user.id);
     const grants = granted.filter((a) => !held.some((h) => sameRole(h, a)));
-    const revokes = previous.filter((a) => !granted.some((g) => sameRole(g, a)) && held.some((h) => sameRole(h, a)));
+    let revokes = previous.filter((a) => !granted.some((g) => sameRole(g, a)) && held.some((h) => sameRole(h, a)));
+    // The claims never leave the organisation without an active administrator: the role stays
+    // (and stays mapped, so a later sign-in withdraws it once another administrator exists).
+    const keptLastAdmin =
+      revokes.some(orgAdmin) && (await deps.identity.activeOrgAdmins(tx)).every((id) => id === user.id);
+    if (keptLastAdmin) revokes = revokes.filter((a) => !orgAdmin(a));
     for (const a of grants) await deps.identity.grant(tx, user.id, a, now, null);
     for (const a of revokes) await deps.identity.revoke(tx, user.id, a);
-    await repo.updateIdentity(tx, settings.issuer, sub, JSON.stringify(granted), now);
+    // As when an administrator revokes a role: sign tokens issued while it was held end.
+    if (revokes.length > 0) await deps.identity.revokeSignTokens(tx, user.id, now);
+    const stillMapped = keptLastAdmin ? [...granted, { scope: '*', role: 'admin' as const }] : granted;
+    await repo.updateIdentity(tx, settings.issuer, sub, JSON.stringify(stillMapped), now);
     const roles = await deps.identity.rolesOf(tx, user.id);
     await audit.append(tx, ctx, {
       action: 'sso.sign-in',
@@ -182,6 +204,7 @@ export function createSsoService(deps: SsoServiceDeps) {
         granted: grants,
         revoked: revokes,
         unknownTeams,
+        ...(keptLastAdmin ? { keptLastAdministrator: true } : {}),
       },
     });
     const principal: Principal = {
