@@ -69,6 +69,8 @@ export interface AppOptions {
         | 'metrics'
         | 'admission'
         | 'governance'
+        | 'oidc'
+        | 'localPasswords'
       >
     >;
   database: DatabaseHandle;
@@ -172,6 +174,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     independentRoles: policyReaders.independentRoles,
     refused: refusals.record,
     onBackgroundError: logError('recording credential use failed'),
+    sso: opts.config.oidc,
+    localPasswords: opts.config.localPasswords ?? 'all',
   });
   const policy = createPolicyFeature({
     ...base,

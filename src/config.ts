@@ -2,7 +2,12 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type, type Static } from 'typebox';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { DEFAULT_CLAIMS_MAP, parseClaimsMap, type ClaimsMap } from './domain/claims-map.ts';
 import { parseAllowList } from './domain/internal-addresses.ts';
+import type { LocalPasswords } from './features/identity/authenticate.ts';
+import type { SsoSettings } from './features/identity/sso.service.ts';
 import { compileSchema, toFieldErrors } from './lib/json-schema.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -94,6 +99,36 @@ export const EnvSchema = Type.Object({
   STEWARD_TLS_KEY_FILE: Type.Optional(
     Type.String({ minLength: 1, description: 'PEM private key of STEWARD_TLS_CERT_FILE' }),
   ),
+  STEWARD_OIDC_ISSUER: Type.Optional(
+    Type.String({
+      pattern: '^https?://\\S+$',
+      description:
+        'single sign-on: the OpenID Connect issuer (discovered at /.well-known/openid-configuration); http:// only for a provider on a trusted network',
+    }),
+  ),
+  STEWARD_OIDC_CLIENT_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+  STEWARD_OIDC_CLIENT_SECRET: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 1024, description: 'unset: a public client (PKCE only)' }),
+  ),
+  STEWARD_OIDC_CLAIMS_MAP: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'a JSON or YAML file of rules mapping claims to team roles (see docs/sso.md); unset: no roles granted',
+    }),
+  ),
+  STEWARD_OIDC_REDIRECT_URI: Type.Optional(
+    Type.String({
+      pattern: '^https?://\\S+/api/v1/auth/oidc/callback$',
+      description:
+        'the callback URL registered at the provider (default: this server as the browser reached it + /api/v1/auth/oidc/callback)',
+    }),
+  ),
+  STEWARD_LOCAL_PASSWORDS: Type.Enum(['all', 'admins', 'off'], {
+    default: 'all',
+    description:
+      'who may sign in with a local password: all, organisation admins only (break-glass, with single sign-on), or off',
+  }),
   STEWARD_BOOTSTRAP_TOKEN: Type.Optional(Type.String({ minLength: 24, maxLength: 256, pattern: '^\\S+$' })),
   STEWARD_AUDIT_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
   STEWARD_AUDIT_ORIGIN: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\s+]+$' })),
@@ -176,6 +211,10 @@ export interface Config {
   session: { idleMs: number; maxMs: number; secureCookie: boolean };
   /** Longest lifetime of a `sign`-scoped API token, in hours. */
   signTokenMaxHours: number;
+  /** Single sign-on with OpenID Connect (off when no issuer is configured). */
+  oidc: SsoSettings | undefined;
+  /** Who may sign in with a local password. */
+  localPasswords: LocalPasswords;
   mlflow: { defaultUseCase?: string | undefined; runArtifacts?: string | undefined; registrationChecks: boolean };
   /** The built console's directory (index.html and assets). */
   consoleDir: string;
@@ -242,6 +281,46 @@ function configProblem(pointer: string, message: string): string {
     : `${key} ${message} (valid: ${valid})`;
 }
 
+/** Reads a claims-mapping file (JSON is YAML too); throws ConfigError with every problem in it. */
+export function readClaimsMap(file: string): ClaimsMap {
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError([`STEWARD_OIDC_CLAIMS_MAP ${file} cannot be read: ${(err as Error).message}`]);
+  }
+  const parsed = parseClaimsMap(doc);
+  if ('problems' in parsed) throw new ConfigError(parsed.problems.map((p) => `STEWARD_OIDC_CLAIMS_MAP ${file}: ${p}`));
+  return parsed.map;
+}
+
+/** Single sign-on settings: all of issuer and client id, or none of the OIDC settings. */
+function oidcSettings(e: Static<typeof EnvSchema>): SsoSettings | undefined {
+  const given = (
+    [
+      'STEWARD_OIDC_CLIENT_ID',
+      'STEWARD_OIDC_CLIENT_SECRET',
+      'STEWARD_OIDC_CLAIMS_MAP',
+      'STEWARD_OIDC_REDIRECT_URI',
+    ] as const
+  ).filter((k) => e[k] !== undefined);
+  if (e.STEWARD_OIDC_ISSUER === undefined) {
+    if (given.length > 0) throw new ConfigError([`${given.join(', ')} need STEWARD_OIDC_ISSUER (single sign-on)`]);
+    if (e.STEWARD_LOCAL_PASSWORDS !== 'all')
+      throw new ConfigError(['STEWARD_LOCAL_PASSWORDS other than all needs single sign-on (STEWARD_OIDC_ISSUER)']);
+    return undefined;
+  }
+  if (e.STEWARD_OIDC_CLIENT_ID === undefined)
+    throw new ConfigError(['STEWARD_OIDC_ISSUER needs STEWARD_OIDC_CLIENT_ID, the client registered at the provider']);
+  return {
+    issuer: e.STEWARD_OIDC_ISSUER,
+    clientId: e.STEWARD_OIDC_CLIENT_ID,
+    clientSecret: e.STEWARD_OIDC_CLIENT_SECRET,
+    claims: e.STEWARD_OIDC_CLAIMS_MAP ? readClaimsMap(resolve(e.STEWARD_OIDC_CLAIMS_MAP)) : DEFAULT_CLAIMS_MAP,
+    redirectUri: e.STEWARD_OIDC_REDIRECT_URI,
+  };
+}
+
 /** Parses the environment once; throws ConfigError listing every problem at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const keys = Object.keys(EnvSchema.properties) as (keyof typeof EnvSchema.properties)[];
@@ -274,6 +353,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ]);
   if ((e.STEWARD_TLS_CERT_FILE === undefined) !== (e.STEWARD_TLS_KEY_FILE === undefined))
     throw new ConfigError(['STEWARD_TLS_CERT_FILE and STEWARD_TLS_KEY_FILE go together: set both or neither']);
+  const oidc = oidcSettings(e);
   const dataDir = resolve(e.STEWARD_DATA_DIR);
   const url = e.STEWARD_DATABASE_URL;
   let database: Config['database'];
@@ -330,6 +410,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       secureCookie: e.STEWARD_SECURE_COOKIES,
     },
     signTokenMaxHours: e.STEWARD_SIGN_TOKEN_MAX_HOURS,
+    oidc,
+    localPasswords: e.STEWARD_LOCAL_PASSWORDS as LocalPasswords,
     consoleDir: resolve(e.STEWARD_CONSOLE_DIR ?? DEFAULT_CONSOLE_DIR),
     mlflow: {
       defaultUseCase: e.STEWARD_MLFLOW_USE_CASE,

@@ -1144,6 +1144,283 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How people sign in here: single sign-on, and who may use a local password */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {unknown} */
+                            localPasswords: "all" | "admins" | "off";
+                            sso: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The identity provider's redirect back: verifies state, nonce and code; opens a session (or issues a re-authentication proof); 401 when anything does not verify */
+        get: {
+            parameters: {
+                query?: {
+                    code?: string;
+                    error?: string;
+                    error_description?: string;
+                    iss?: string;
+                    session_state?: string;
+                    state?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description a redirect (302) to the Location header */
+                302: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sign in with single sign-on: redirects to the identity provider (authorization code flow with PKCE) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description a redirect (302) to the Location header */
+                302: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sign out: ends the console session and says where to send the browser to end the identity provider's session too (when it offers that) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            endSessionUrl: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/reauthenticate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Re-authenticate for an electronic signature: a fresh login at the identity provider (prompt=login, max_age=0); the callback leaves a proof, used once, in the steward_reauth cookie */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description a redirect (302) to the Location header */
+                302: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/password": {
         parameters: {
             query?: never;
@@ -4835,6 +5112,8 @@ export interface paths {
                         decision: "accepted" | "rejected";
                         /** @description the signer's password, re-entered (21 CFR Part 11 §11.200) */
                         password?: string;
+                        /** @description single sign-on: the proof of a fresh login at the identity provider (GET /api/v1/auth/oidc/login?purpose=reauthentication), used once */
+                        reauthProof?: string;
                         /**
                          * @description the role the reviewer accepts or rejects in
                          * @enum {unknown}
@@ -7357,9 +7636,13 @@ export interface paths {
                         coveredDigest?: string;
                         /** @enum {unknown} */
                         meaning: "approve" | "reject" | "review" | "acknowledge" | "author";
+                        /** @description the signer's password, re-entered (21 CFR Part 11 §11.200) */
                         password?: string;
+                        /** @description single sign-on: the proof of a fresh login at the identity provider (GET /api/v1/auth/oidc/login?purpose=reauthentication), used once */
+                        reauthProof?: string;
                         /** @enum {unknown} */
                         role: "business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin" | "viewer";
+                        /** @description automation: the caller's own token with the sign scope, re-presented */
                         token?: string;
                     };
                 };
@@ -8330,6 +8613,8 @@ export interface paths {
                         comment?: string;
                         /** @description the signer's password, re-entered (21 CFR Part 11 §11.200) */
                         password?: string;
+                        /** @description single sign-on: the proof of a fresh login at the identity provider (GET /api/v1/auth/oidc/login?purpose=reauthentication), used once */
+                        reauthProof?: string;
                         /** @description automation: the caller's own token with the sign scope, re-presented */
                         token?: string;
                     };
@@ -10604,6 +10889,8 @@ export interface paths {
                         decision: "confirmed" | "rejected";
                         /** @description the signer's password, re-entered (21 CFR Part 11 §11.200) */
                         password?: string;
+                        /** @description single sign-on: the proof of a fresh login at the identity provider (GET /api/v1/auth/oidc/login?purpose=reauthentication), used once */
+                        reauthProof?: string;
                         /** @description automation: the caller's own token with the sign scope, re-presented */
                         token?: string;
                     };
@@ -10755,6 +11042,8 @@ export interface paths {
                         decision: "accepted" | "rejected";
                         /** @description the signer's password, re-entered (21 CFR Part 11 §11.200) */
                         password?: string;
+                        /** @description single sign-on: the proof of a fresh login at the identity provider (GET /api/v1/auth/oidc/login?purpose=reauthentication), used once */
+                        reauthProof?: string;
                         /**
                          * @description the role the reviewer accepts or rejects in
                          * @enum {unknown}
@@ -11682,9 +11971,13 @@ export interface paths {
                         comment?: string;
                         /** @enum {unknown} */
                         meaning: "approve" | "reject" | "review" | "acknowledge" | "author";
+                        /** @description the signer's password, re-entered (21 CFR Part 11 §11.200) */
                         password?: string;
+                        /** @description single sign-on: the proof of a fresh login at the identity provider (GET /api/v1/auth/oidc/login?purpose=reauthentication), used once */
+                        reauthProof?: string;
                         /** @enum {unknown} */
                         role: "business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin" | "viewer";
+                        /** @description automation: the caller's own token with the sign scope, re-presented */
                         token?: string;
                     };
                 };

@@ -244,6 +244,37 @@ export interface SessionTable {
   source: string | null;
 }
 
+/** An OpenID Connect authorization request, consumed by its callback (see migration 0019). */
+export interface SsoLoginTable {
+  id: string;
+  state_hash: string;
+  /** `sign-in` or `reauthentication`. */
+  purpose: string;
+  user_id: string | null;
+  nonce: string;
+  code_verifier: string;
+  created_at: string;
+  expires_at: string;
+  consumed_at: string | null;
+  session_id: string | null;
+  id_token: string | null;
+  auth_time: string | null;
+  proof_hash: string | null;
+  proof_expires_at: string | null;
+  proof_used_at: string | null;
+}
+
+/** Which user an identity provider's subject is (see migration 0019). */
+export interface SsoIdentityTable {
+  issuer: string;
+  subject: string;
+  user_id: string;
+  /** JSON array of `{ scope, role }` the claims mapping granted at the last sign-in. */
+  mapped_roles: string;
+  created_at: string;
+  last_sign_in_at: string;
+}
+
 export interface AuditEventTable {
   seq: number;
   /** The event as canonical (RFC 8785) JSON: exactly the bytes of its Merkle leaf. */
@@ -293,6 +324,8 @@ export interface IdentityAuditTables {
   sign_in_limits: SignInLimitTable;
   api_tokens: ApiTokenTable;
   sessions: SessionTable;
+  sso_logins: SsoLoginTable;
+  sso_identities: SsoIdentityTable;
   audit_events: AuditEventTable;
   audit_nodes: AuditNodeTable;
   audit_head: AuditHeadTable;

@@ -54,6 +54,9 @@ export function useTestApp(
     metrics?: AppOptions['config']['metrics'];
     admission?: AppOptions['config']['admission'];
     governance?: AppOptions['config']['governance'];
+    /** Single sign-on (read when the app is built, so a provider started in an earlier beforeAll can fill it). */
+    oidc?: NonNullable<AppOptions['config']['oidc']>;
+    localPasswords?: AppOptions['config']['localPasswords'];
   } = {},
 ): TestApp {
   const t = {} as TestApp;
@@ -78,6 +81,8 @@ export function useTestApp(
         ...(options.metrics ? { metrics: options.metrics } : {}),
         ...(options.admission ? { admission: options.admission } : {}),
         ...(options.governance ? { governance: options.governance } : {}),
+        ...(options.oidc ? { oidc: options.oidc } : {}),
+        ...(options.localPasswords ? { localPasswords: options.localPasswords } : {}),
         ...(options.mlflow
           ? { mlflow: { ...options.mlflow, registrationChecks: options.mlflow.registrationChecks ?? false } }
           : {}),

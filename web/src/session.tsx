@@ -8,8 +8,27 @@ async function loadMe() {
   return ok(await api.GET('/api/v1/me'));
 }
 
+type Methods = { sso: boolean; localPasswords: 'all' | 'admins' | 'off' };
+const LOCAL_ONLY: Methods = { sso: false, localPasswords: 'all' };
+
+/**
+ * Takes a cookie the server left for the script to pick up once (the CSRF token of a session that
+ * single sign-on opened, or a re-authentication proof), and deletes it.
+ */
+export function takeCookie(name: string): string | null {
+  const found = document.cookie
+    .split(';')
+    .map((c) => c.trim())
+    .find((c) => c.startsWith(`${name}=`));
+  if (!found) return null;
+  document.cookie = `${name}=; Path=/; Max-Age=0; SameSite=Strict`;
+  return decodeURIComponent(found.slice(name.length + 1)) || null;
+}
+
 interface SessionValue {
   me: Me;
+  /** Whether people sign in (and re-authenticate to sign) with the organisation's identity provider. */
+  sso: boolean;
   signOut: () => Promise<void>;
   /** True when the user holds `role` in any team, or organisation-wide. */
   hasRole: (...roles: string[]) => boolean;
@@ -21,7 +40,15 @@ export const useSession = (): SessionValue => useContext(SessionContext)!;
 export function SessionGate({ children }: { children: ReactNode }) {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
   const [expired, setExpired] = useState(false);
+  const [methods, setMethods] = useState<Methods>(LOCAL_ONLY);
   useEffect(() => {
+    api.GET('/api/v1/auth/methods').then(
+      (res) => res.data && setMethods(res.data),
+      () => undefined,
+    );
+    // Back from the identity provider: the session cookie is set, its CSRF token waits here once.
+    const fromSso = takeCookie('steward_csrf');
+    if (fromSso) csrf.set(fromSso);
     whenUnauthenticated(() => {
       csrf.set(null);
       setExpired(true);
@@ -35,6 +62,7 @@ export function SessionGate({ children }: { children: ReactNode }) {
   if (me === null)
     return (
       <SignIn
+        methods={methods}
         expired={expired}
         onSignedIn={(m) => {
           setExpired(false);
@@ -45,8 +73,16 @@ export function SessionGate({ children }: { children: ReactNode }) {
   if (me.passwordChangeRequired) return <ChangePassword onChanged={() => loadMe().then(setMe)} />;
   const value: SessionValue = {
     me,
+    sso: methods.sso,
     hasRole: (...roles) => me.roles.some((r) => roles.includes(r.role)),
     signOut: async () => {
+      if (methods.sso) {
+        // Ends this session and, when the provider offers it, the provider's session too.
+        const res = await api.POST('/api/v1/auth/oidc/logout').catch(() => undefined);
+        csrf.set(null);
+        if (res?.data?.endSessionUrl) return window.location.assign(res.data.endSessionUrl);
+        return setMe(null);
+      }
       await api.POST('/api/v1/auth/logout').catch(() => undefined);
       csrf.set(null);
       setMe(null);
@@ -55,7 +91,15 @@ export function SessionGate({ children }: { children: ReactNode }) {
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 
-function SignIn({ onSignedIn, expired }: { onSignedIn: (me: Me) => void; expired: boolean }) {
+function SignIn({
+  onSignedIn,
+  expired,
+  methods,
+}: {
+  onSignedIn: (me: Me) => void;
+  expired: boolean;
+  methods: Methods;
+}) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const signIn = useAction(async () => {
@@ -79,30 +123,44 @@ function SignIn({ onSignedIn, expired }: { onSignedIn: (me: Me) => void; expired
             Your session ended. Sign in again.
           </p>
         )}
-        <Field label="Username">
-          <input
-            name="username"
-            autoComplete="username"
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-            required
-            autoFocus
-          />
-        </Field>
-        <Field label="Password">
-          <input
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            required
-          />
-        </Field>
-        <Problem error={signIn.error} />
-        <button type="submit" disabled={signIn.busy}>
-          Sign in
-        </button>
+        {methods.sso && (
+          <p>
+            <a className="button" href="/api/v1/auth/oidc/login">
+              Sign in with SSO
+            </a>
+          </p>
+        )}
+        {methods.sso && methods.localPasswords === 'admins' && (
+          <p className="muted">Administrators may also sign in with their local password.</p>
+        )}
+        {methods.localPasswords !== 'off' && (
+          <>
+            <Field label="Username">
+              <input
+                name="username"
+                autoComplete="username"
+                value={username}
+                onChange={(e) => setUsername(e.target.value)}
+                required
+                autoFocus
+              />
+            </Field>
+            <Field label="Password">
+              <input
+                name="password"
+                type="password"
+                autoComplete="current-password"
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+                required
+              />
+            </Field>
+            <Problem error={signIn.error} />
+            <button type="submit" disabled={signIn.busy}>
+              Sign in
+            </button>
+          </>
+        )}
       </form>
     </main>
   );

@@ -13,8 +13,12 @@ export interface CoveredState {
   requirements: { measure: string; status: string }[];
 }
 
-/** The credential the signer re-presented at the moment of signing: their password, or a sign token (by id). */
-export type Reauthentication = { type: 'password' } | { type: 'token'; id: string };
+/**
+ * The credential the signer re-presented at the moment of signing: their password, a sign token (by
+ * id), or a fresh login at the organisation's identity provider (single sign-on), with when it was.
+ */
+export type Reauthentication =
+  { type: 'password' } | { type: 'token'; id: string } | { type: 'idp'; issuer: string; authTime: string };
 
 export interface SignatureManifest extends CoveredState {
   subject: { type: 'model-version'; id: string; model: string; version: number };

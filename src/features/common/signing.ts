@@ -6,10 +6,14 @@ import { canonicalize } from '../../domain/jcs.ts';
 import type { Reauthentication } from '../../domain/lifecycle/manifest.ts';
 import { DomainError } from '../../errors.ts';
 
-/** Credentials re-presented at the moment of signing (Part 11 §11.200): the password, or a `sign`-scoped token. */
+/**
+ * Credentials re-presented at the moment of signing (Part 11 §11.200): the password, a `sign`-scoped
+ * token, or (with single sign-on) the proof of a fresh login at the identity provider.
+ */
 export interface SigningCredentials {
   password?: string;
   token?: string;
+  reauthProof?: string;
 }
 
 /** What a feature needs to take electronic signatures (identity's re-authentication, the server key). */
@@ -52,12 +56,21 @@ export const CredentialFields = {
       description: "automation: the caller's own token with the sign scope, re-presented",
     }),
   ),
+  reauthProof: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 256,
+      description:
+        'single sign-on: the proof of a fresh login at the identity provider (GET /api/v1/auth/oidc/login?purpose=reauthentication), used once',
+    }),
+  ),
 };
 
 /** The credentials out of a request body, without undefined members. */
 export const credentialsOf = (b: SigningCredentials): SigningCredentials => ({
   ...(b.password !== undefined ? { password: b.password } : {}),
   ...(b.token !== undefined ? { token: b.token } : {}),
+  ...(b.reauthProof !== undefined ? { reauthProof: b.reauthProof } : {}),
 });
 
 /** The person signing: only people sign, and a token needs the sign (or write) scope. */

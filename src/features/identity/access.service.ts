@@ -102,6 +102,40 @@ export function createAccessService(deps: AccessServiceDeps) {
     await attempt.succeeded();
   }
 
+  /**
+   * Opens a console session for a principal whose credentials were just verified (a password, or
+   * an identity provider's sign-in), inside the caller's transaction, and audits it. Returns the
+   * session secret (for the cookie) and the CSRF token, each shown once.
+   */
+  async function openSession(tx: Tx, ctx: RequestContext, verified: Principal, detail: Record<string, unknown>) {
+    const principal = { ...verified, via: 'session' as const };
+    const secret = newSecret();
+    const csrfToken = newSecret();
+    const now = clock.now();
+    const session = {
+      id: ids.next(),
+      user_id: principal.userId,
+      token_hash: hashSecret(secret),
+      csrf_hash: hashSecret(csrfToken),
+      created_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + sessions.maxMs).toISOString(),
+      last_seen_at: now.toISOString(),
+      revoked_at: null,
+      source: ctx.source,
+    };
+    await repo.insertSession(tx, session);
+    await audit.append(
+      tx,
+      { ...ctx, principal: { ...principal, sessionId: session.id } },
+      {
+        action: 'session.login',
+        subject: { type: 'user', id: principal.userId },
+        after: { sessionId: session.id, expiresAt: session.expires_at, source: ctx.source, ...detail },
+      },
+    );
+    return { principal: { ...principal, sessionId: session.id }, secret, csrfToken, expiresAt: session.expires_at };
+  }
+
   return {
     /** Issues a token (shown once); for another user only an organisation administrator may. */
     async createToken(
@@ -205,41 +239,11 @@ export function createAccessService(deps: AccessServiceDeps) {
     async login(ctx: RequestContext, username: string, password: string) {
       const outcome = await authn.fromPassword(username, password);
       if (!outcome.ok) return outcome;
-      const principal = { ...outcome.principal, via: 'session' as const };
-      const secret = newSecret();
-      const csrfToken = newSecret();
-      const now = clock.now();
-      const session = {
-        id: ids.next(),
-        user_id: principal.userId,
-        token_hash: hashSecret(secret),
-        csrf_hash: hashSecret(csrfToken),
-        created_at: now.toISOString(),
-        expires_at: new Date(now.getTime() + sessions.maxMs).toISOString(),
-        last_seen_at: now.toISOString(),
-        revoked_at: null,
-        source: ctx.source,
-      };
-      await command(async (tx) => {
-        await repo.insertSession(tx, session);
-        await audit.append(
-          tx,
-          { ...ctx, principal: { ...principal, sessionId: session.id } },
-          {
-            action: 'session.login',
-            subject: { type: 'user', id: principal.userId },
-            after: { sessionId: session.id, expiresAt: session.expires_at, source: ctx.source },
-          },
-        );
-      });
-      return {
-        ok: true as const,
-        principal: { ...principal, sessionId: session.id },
-        secret,
-        csrfToken,
-        expiresAt: session.expires_at,
-      };
+      const opened = await command((tx) => openSession(tx, ctx, outcome.principal, {}));
+      return { ok: true as const, ...opened };
     },
+
+    openSession,
 
     async logout(ctx: RequestContext): Promise<void> {
       const me = self(ctx);

@@ -14,6 +14,20 @@ export interface SessionSettings {
 /** Last-use timestamps are bookkeeping, not state: written at most this often per credential. */
 const TOUCH_EVERY_MS = 60_000;
 
+/** Who may sign in with a local password (STEWARD_LOCAL_PASSWORDS): everyone, organisation admins only (break-glass), or nobody. */
+export type LocalPasswords = 'all' | 'admins' | 'off';
+
+/** Why a local password may not be used by a user with these roles under the policy; null when it may. */
+export function localPasswordRefusal(
+  policy: LocalPasswords,
+  roles: readonly { scope: string; role: string }[],
+): string | null {
+  if (policy === 'off') return 'local passwords are disabled: sign in with single sign-on';
+  if (policy === 'admins' && !roles.some((r) => r.scope === '*' && r.role === 'admin'))
+    return 'local passwords are kept for organisation administrators: sign in with single sign-on';
+  return null;
+}
+
 export type AuthOutcome = { ok: true; principal: Principal } | { ok: false; reason: string };
 
 /**
@@ -29,6 +43,7 @@ export function createAuthenticator(deps: {
   clock: Clock;
   sessions: SessionSettings;
   cache: boolean;
+  localPasswords: LocalPasswords;
   onBackgroundError: (err: unknown) => void;
 }) {
   const { db, transact, repo, clock } = deps;
@@ -140,6 +155,8 @@ export function createAuthenticator(deps: {
     const ok = await verifyPassword(password, user?.passwordHash ?? null);
     if (!user || !ok) return { ok: false, reason: 'wrong username or password' };
     if (user.status !== 'active') return { ok: false, reason: 'user disabled' };
+    const local = localPasswordRefusal(deps.localPasswords, user.roles);
+    if (local) return { ok: false, reason: local };
     const outcome: { ok: true; principal: Principal } = {
       ok: true,
       principal: {

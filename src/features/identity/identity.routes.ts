@@ -7,6 +7,7 @@ import { DomainError } from '../../errors.ts';
 import { TeamSlug, Uuid } from '../common/common.schema.ts';
 import type { AccessService } from './access.service.ts';
 import type { PasswordGuard } from './password-guard.ts';
+import type { LocalPasswords } from './authenticate.ts';
 import {
   ApiToken,
   ChangePasswordBody,
@@ -36,9 +37,13 @@ export interface IdentityRouteDeps {
   access: AccessService;
   passwords: PasswordGuard;
   session: { maxMs: number; secureCookie: boolean };
+  localPasswords: LocalPasswords;
 }
 
-export function identityRoutes(app: App, { userService, access, passwords, session }: IdentityRouteDeps): void {
+export function identityRoutes(
+  app: App,
+  { userService, access, passwords, session, localPasswords }: IdentityRouteDeps,
+): void {
   const cookie = (value: string, maxAgeS: number) =>
     `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${session.secureCookie ? '; Secure' : ''}`;
 
@@ -91,7 +96,13 @@ export function identityRoutes(app: App, { userService, access, passwords, sessi
           { event: 'auth.failure', reason: res.reason, account: username, ip: request.ip },
           'sign-in failed',
         );
-        throw new DomainError('unauthenticated', 'wrong username or password');
+        // Never says which it was: that would tell a guesser the password was right.
+        throw new DomainError(
+          'unauthenticated',
+          localPasswords === 'all'
+            ? 'wrong username or password'
+            : 'wrong username or password, or this account signs in with single sign-on',
+        );
       }
       await attempt.succeeded();
       reply.header('set-cookie', cookie(res.secret, Math.floor(session.maxMs / 1000)));

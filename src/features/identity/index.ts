@@ -5,13 +5,16 @@ import type { RecordRefusal } from '../audit/index.ts';
 import type { Feature, FeatureDeps } from '../feature.ts';
 import { createAccessService } from './access.service.ts';
 import type { Config } from '../../config.ts';
-import { createAuthenticator } from './authenticate.ts';
+import { createAuthenticator, localPasswordRefusal, type LocalPasswords } from './authenticate.ts';
 import { ensureBootstrapAdmin } from './bootstrap.ts';
 import { identityRepo } from './identity.repo.ts';
 import { identityRoutes } from './identity.routes.ts';
 import { createReauthenticator } from './reauth.service.ts';
 import { createPasswordGuard, type AuthLimits } from './password-guard.ts';
 import { createUserService } from './users.service.ts';
+import { ssoRepo } from './sso.repo.ts';
+import { ssoRoutes } from './sso.routes.ts';
+import { createSsoService, type SsoSettings } from './sso.service.ts';
 
 export interface IdentityFeatureDeps extends FeatureDeps {
   sessions: Config['session'];
@@ -25,13 +28,19 @@ export interface IdentityFeatureDeps extends FeatureDeps {
   /** Writes a refused action (failed sign-in, lockout, refused grant) to the audit trail. */
   refused: RecordRefusal;
   onBackgroundError: (err: unknown) => void;
+  /** Single sign-on with OpenID Connect; undefined: local passwords only. */
+  sso?: SsoSettings | undefined;
+  /** Who may sign in with a local password (STEWARD_LOCAL_PASSWORDS). */
+  localPasswords?: LocalPasswords;
 }
 
 /** Users, teams, roles, API tokens and sessions; authentication and its rate limits. */
 export function createIdentityFeature(deps: IdentityFeatureDeps) {
-  const { sessions, limits, cache, onBackgroundError, signTokenMaxHours, independentRoles, refused, ...base } = deps;
+  const { sessions, limits, cache, onBackgroundError, signTokenMaxHours, independentRoles, refused, sso, ...rest } =
+    deps;
+  const { localPasswords = 'all', ...base } = rest;
   const identityDeps = { ...base, repo: identityRepo };
-  const authn = createAuthenticator({ ...identityDeps, sessions, cache, onBackgroundError });
+  const authn = createAuthenticator({ ...identityDeps, sessions, cache, localPasswords, onBackgroundError });
   const limiter = createFailureLimiter(() => deps.clock.now().getTime());
   const passwords = createPasswordGuard(limiter, limits, {
     transact: base.transact,
@@ -44,8 +53,18 @@ export function createIdentityFeature(deps: IdentityFeatureDeps) {
     independentRoles,
     refused,
   });
-  const reauthenticate = createReauthenticator({ db: base.db, repo: identityRepo, passwords });
   const access = createAccessService({ ...identityDeps, authn, sessions, passwords, signTokenMaxHours });
+  const singleSignOn = sso
+    ? createSsoService({ ...base, settings: sso, repo: ssoRepo, identity: identityRepo, access, authn, refused })
+    : undefined;
+  const reauthenticate = createReauthenticator({
+    db: base.db,
+    repo: identityRepo,
+    passwords,
+    localPasswordRefusal: async (userId) =>
+      localPasswordRefusal(localPasswords, (await identityRepo.userById(base.db, userId))?.roles ?? []),
+    ...(singleSignOn ? { redeemProof: singleSignOn.redeemProof } : {}),
+  });
   const services = {
     authn,
     limiter,
@@ -68,6 +87,9 @@ export function createIdentityFeature(deps: IdentityFeatureDeps) {
   };
   return {
     services,
-    routes: (api: App) => identityRoutes(api, { userService: users, access, passwords, session: sessions }),
+    routes: (api: App) => {
+      identityRoutes(api, { userService: users, access, passwords, session: sessions, localPasswords });
+      ssoRoutes(api, { sso: singleSignOn, access, session: sessions, localPasswords, redirectUri: sso?.redirectUri });
+    },
   } satisfies Feature<typeof services>;
 }

@@ -20,10 +20,16 @@ export function createReauthenticator(deps: {
   db: Executor;
   repo: Pick<IdentityRepo, 'userById' | 'byTokenHash'>;
   passwords: PasswordGuard;
+  /** Whether the user may use a local password (STEWARD_LOCAL_PASSWORDS); null when they may. */
+  localPasswordRefusal: (userId: string) => Promise<string | null>;
+  /** Redeems a single sign-on re-authentication proof (absent without single sign-on). */
+  redeemProof?: (p: Principal, proof: string) => Promise<Reauthentication | null>;
 }) {
   /** Why the credentials do not re-authenticate the principal, or null when they do. */
   async function check(p: Principal, c: SigningCredentials): Promise<string | null> {
     if (c.password !== undefined) {
+      const local = await deps.localPasswordRefusal(p.userId);
+      if (local) return local;
       const user = await deps.repo.userById(deps.db, p.userId);
       return user && (await verifyPassword(c.password, user.passwordHash)) ? null : 'the password is not correct';
     }
@@ -34,11 +40,29 @@ export function createReauthenticator(deps: {
     return parseScopes(row.scopes).includes('sign') ? null : 'the token lacks the sign scope';
   }
 
+  /** A proof of a fresh login at the identity provider: this user's, unexpired, used once. */
+  async function redeem(ctx: RequestContext, p: Principal, proof: string): Promise<Reauthentication> {
+    const attempt = await deps.passwords.begin(ctx, p.username);
+    const done = deps.redeemProof ? await deps.redeemProof(p, proof) : null;
+    if (done) {
+      await attempt.succeeded();
+      return done;
+    }
+    const why = deps.redeemProof
+      ? 'the re-authentication proof is unknown, expired, already used or not yours'
+      : 'single sign-on is not configured';
+    await attempt.failed('signature.reauthentication-failure', { credential: 'idp', why });
+    throw refused(why);
+  }
+
   return async (ctx: RequestContext, c: SigningCredentials): Promise<Reauthentication> => {
     const p = ctx.principal;
     if (!p) throw refused('no signer');
+    if (c.reauthProof !== undefined) return redeem(ctx, p, c.reauthProof);
     if (c.password === undefined && c.token === undefined)
-      throw refused('re-enter your password (or, for automation, re-present a token with the sign scope) to sign');
+      throw refused(
+        're-enter your password, re-authenticate at the identity provider (reauthProof), or, for automation, re-present a token with the sign scope to sign',
+      );
     const attempt = await deps.passwords.begin(ctx, p.username);
     const why = await check(p, c);
     if (why) {

@@ -11,6 +11,7 @@ import type { LifecycleService } from './lifecycle.service.ts';
 import type { UseCaseLifecycle } from './use-case-lifecycle.service.ts';
 import { DocumentBody, requireDocumentContent } from '../common/documents.ts';
 import { DEPLOYMENT_MODES, type SigningService } from './signing.service.ts';
+import { CredentialFields, credentialsOf } from '../common/signing.ts';
 
 const tags = ['lifecycle'];
 const Environment = Type.Enum([...ENVIRONMENTS]);
@@ -27,8 +28,7 @@ const SignatureBody = Type.Object(
     role: Type.Enum([...ROLES]),
     meaning: Type.Enum([...MEANINGS]),
     comment: Type.Optional(Type.String({ maxLength: 4000 })),
-    password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
-    token: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+    ...CredentialFields,
   },
   { additionalProperties: false },
 );
@@ -181,13 +181,13 @@ export function lifecycleRoutes(
       },
     },
     async (request, reply) => {
-      const { password, token, ...input } = request.body;
+      const { password, token, reauthProof, ...input } = request.body;
       const sig = await signing.sign(
         contextOf(request),
         request.params.name,
         request.params.version,
         input,
-        { ...(password !== undefined ? { password } : {}), ...(token !== undefined ? { token } : {}) },
+        credentialsOf({ password, token, reauthProof }),
         ifMatch(request.headers),
       );
       return reply.status(201).send(sig);
@@ -208,13 +208,17 @@ export function lifecycleRoutes(
       },
     },
     async (request, reply) => {
-      const { password, token, ...input } = request.body;
-      return reply.status(201).send(
-        await signing.signUseCase(contextOf(request), request.params.id, input, {
-          ...(password !== undefined ? { password } : {}),
-          ...(token !== undefined ? { token } : {}),
-        }),
-      );
+      const { password, token, reauthProof, ...input } = request.body;
+      return reply
+        .status(201)
+        .send(
+          await signing.signUseCase(
+            contextOf(request),
+            request.params.id,
+            input,
+            credentialsOf({ password, token, reauthProof }),
+          ),
+        );
     },
   );
 

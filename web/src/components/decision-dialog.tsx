@@ -2,12 +2,14 @@ import { useState, type ReactNode } from 'react';
 import { useSession } from '../session.tsx';
 import { Dialog, Field, Problem } from '../ui/basics.tsx';
 import { useAction } from '../ui/hooks.ts';
+import { useReauthFields, type SigningCredentials } from './sso-reauth.tsx';
 
 export interface Decision {
   decision: string;
   role: string;
   comment: string;
-  password: string;
+  /** The password re-entered, or (single sign-on) the proof of a fresh login at the identity provider. */
+  credentials: SigningCredentials;
 }
 
 /**
@@ -42,10 +44,10 @@ export function DecisionDialog({
   const [decision, setDecision] = useState(decisions[0]!.value);
   const [role, setRole] = useState(held?.[0] ?? '');
   const [comment, setComment] = useState('');
-  const [password, setPassword] = useState('');
+  const reauth = useReauthFields();
   const sign = useAction(async () => {
-    await onSign({ decision, role, comment, password });
-    setPassword('');
+    await onSign({ decision, role, comment, credentials: reauth.credentials });
+    reauth.reset();
     setComment('');
   });
   return (
@@ -100,15 +102,7 @@ export function DecisionDialog({
             required={commentRequired?.(decision) ?? false}
           />
         </Field>
-        <Field label="Password" hint="re-enter your password to sign">
-          <input
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            required
-          />
-        </Field>
+        {reauth.fields}
         <Problem error={sign.error} />
         <div className="actions">
           <button type="button" className="secondary" onClick={onClose}>

@@ -114,11 +114,11 @@ export function ReviewedDocuments({
           roles={rolesOf(reviewing.acceptance)}
           commentRequired={(d) => d === 'rejected'}
           onClose={() => setReviewing(null)}
-          onSign={async ({ decision, role, comment, password }) => {
+          onSign={async ({ decision, role, comment, credentials }) => {
             const body = {
               decision: decision as 'accepted' | 'rejected',
               role: role as 'risk-audit',
-              password,
+              ...credentials,
               ...(comment ? { comment } : {}),
             };
             if ('model' in subject)

@@ -28,7 +28,7 @@ export function SignDialog({
       <SignatureForm
         preferredRole="risk-audit"
         onCancel={onClose}
-        onSign={async ({ role, meaning, comment, password }) => {
+        onSign={async ({ role, meaning, comment, credentials }) => {
           ok(
             await api.POST('/api/v1/models/{name}/versions/{version}/signatures', {
               params: { path: { name: status.model, version: status.version } },
@@ -36,7 +36,7 @@ export function SignDialog({
                 role: role as 'risk-audit',
                 meaning,
                 comment,
-                password,
+                ...credentials,
                 ...(status.coveredDigest ? { coveredDigest: status.coveredDigest } : {}),
               },
             }),

@@ -2,6 +2,7 @@ import { useState, type ReactNode } from 'react';
 import { useSession } from '../session.tsx';
 import { Field, Problem } from '../ui/basics.tsx';
 import { useAction } from '../ui/hooks.ts';
+import { useReauthFields, type SigningCredentials } from './sso-reauth.tsx';
 
 export const MEANINGS = ['approve', 'reject', 'review', 'acknowledge', 'author'] as const;
 export type Meaning = (typeof MEANINGS)[number];
@@ -9,7 +10,8 @@ export interface SignatureInput {
   role: string;
   meaning: Meaning;
   comment: string;
-  password: string;
+  /** The password re-entered, or (single sign-on) the proof of a fresh login at the identity provider. */
+  credentials: SigningCredentials;
 }
 
 /**
@@ -28,14 +30,19 @@ export function SignatureForm({
   preferredRole?: string;
 }) {
   const { me } = useSession();
+  const reauth = useReauthFields();
   const roles = [...new Set(me.roles.map((r) => r.role))];
   const [role, setRole] = useState(roles.find((r) => r === preferredRole) ?? roles[0] ?? '');
   const [meaning, setMeaning] = useState<Meaning>('approve');
   const [comment, setComment] = useState('');
-  const [password, setPassword] = useState('');
   const sign = useAction(async () => {
-    await onSign({ role, meaning, comment, password });
-    setPassword('');
+    await onSign({
+      role,
+      meaning,
+      comment,
+      credentials: reauth.credentials,
+    });
+    reauth.reset();
   });
   return (
     <form
@@ -75,15 +82,7 @@ export function SignatureForm({
       <Field label="Comment">
         <textarea value={comment} onChange={(e) => setComment(e.target.value)} rows={2} maxLength={4000} />
       </Field>
-      <Field label="Password" hint="re-enter your password to sign">
-        <input
-          type="password"
-          autoComplete="current-password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          required
-        />
-      </Field>
+      {reauth.fields}
       <Problem error={sign.error} />
       <div className="actions">
         <button type="button" className="secondary" onClick={onCancel}>

@@ -359,11 +359,11 @@ function ActivateDialog({ id, onClose, onDone }: { id: string; onClose: () => vo
       title="Activate policy pack"
       decisions={[{ value: 'activate', label: 'Activate' }]}
       onClose={onClose}
-      onSign={async ({ comment, password }) => {
+      onSign={async ({ comment, credentials }) => {
         ok(
           await api.POST('/api/v1/policies/{id}/activate', {
             params: { path: { id } },
-            body: { password, ...(comment ? { comment } : {}) },
+            body: { ...credentials, ...(comment ? { comment } : {}) },
           }),
         );
         onDone();

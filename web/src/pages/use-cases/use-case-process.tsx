@@ -110,11 +110,11 @@ export function UseCaseProcess({ id }: { id: string }) {
               <SignatureForm
                 preferredRole="business-stakeholder"
                 onCancel={() => setSigning(false)}
-                onSign={async ({ role, meaning, comment, password }) => {
+                onSign={async ({ role, meaning, comment, credentials }) => {
                   ok(
                     await api.POST('/api/v1/use-cases/{id}/signatures', {
                       params: { path: { id } },
-                      body: { role: role as 'business-stakeholder', meaning, comment, password },
+                      body: { role: role as 'business-stakeholder', meaning, comment, ...credentials },
                     }),
                   );
                   setSigning(false);
@@ -333,11 +333,15 @@ export function TierOverride({
                 { value: 'rejected', label: 'Reject' },
               ]}
               onClose={() => setDeciding(false)}
-              onSign={async ({ decision, comment, password }) => {
+              onSign={async ({ decision, comment, credentials }) => {
                 ok(
                   await api.POST('/api/v1/use-cases/{id}/assessment/override/decision', {
                     params: { path: { id } },
-                    body: { decision: decision as 'confirmed' | 'rejected', password, ...(comment ? { comment } : {}) },
+                    body: {
+                      decision: decision as 'confirmed' | 'rejected',
+                      ...credentials,
+                      ...(comment ? { comment } : {}),
+                    },
                   }),
                 );
                 setDeciding(false);
