@@ -13,6 +13,7 @@ import { auditReaders, createAuditFeature, createRefusalLog } from './features/a
 import { createExaminationsFeature } from './features/examinations/index.ts';
 import type { AuditSigner } from './features/audit/signing-key.ts';
 import { createExportsFeature } from './features/exports/index.ts';
+import { createFindingsFeature, findingsGovernance } from './features/findings/index.ts';
 import { createEvidenceFeature } from './features/evidence/index.ts';
 import type { Feature } from './features/feature.ts';
 import { healthRoutes } from './features/health/health.routes.ts';
@@ -80,6 +81,8 @@ export interface AppOptions {
   webhooks?: Partial<DispatcherOptions> & { dispatch?: boolean };
   /** Monitoring jobs: how often workers poll (pg-boss) and dirty windows are swept; `jobs: false` runs none. */
   monitoring?: { pollMs?: number; sweepMs?: number; maxBatchBytes?: number; jobs?: boolean };
+  /** How often the expiry of exceptions is checked (tests shorten it). */
+  findings?: { sweepMs?: number };
   /** Serve HTTPS with this PEM certificate chain and key. */
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Create the first administrator when the (migrated) database has no users. */
@@ -216,6 +219,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     recordDocument: (tx, ctx, model, version, doc) =>
       evidence.services.evidence.recordDocument(tx, ctx, model, version, doc),
     holds: oversightHolds,
+    outside: (exec, owner, pack) => findingsGovernance(exec, owner, pack, clock),
     refused: refusals.record,
   });
   const monitoring = createMonitoringFeature({
@@ -287,6 +291,22 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     },
   });
 
+  const findings = createFindingsFeature({
+    ...base,
+    useCase: inventoryReaders.useCases.resolve,
+    owner: lifecycle.services.owner,
+    names: lifecycle.services.names,
+    pack: async (exec, useCaseId) =>
+      (await policy.services.context(exec, useCaseId))?.pack ?? (await policy.services.policies.active(exec)).pack,
+    user: identity.services.user,
+    signing: { reauthenticate: identity.services.reauthenticate, signDigest: opts.signer.signDigest },
+    createTasks: lifecycle.services.createTasks,
+    queue,
+    refused: refusals.record,
+    ...(opts.findings?.sweepMs ? { sweepMs: opts.findings.sweepMs } : {}),
+    onError: (err, what) => app.log.error({ err }, `${what} failed`),
+  });
+
   const exportsFeature = createExportsFeature({
     ...base,
     overview: overview.services.page,
@@ -331,6 +351,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     monitoring,
     mlflow,
     lineage,
+    findings,
     admission,
     metrics,
     exportsFeature,

@@ -30,6 +30,14 @@ export interface DomainEvents {
   'use-case.aligned': { ctx: RequestContext; useCaseId: string };
   /** A version was signed (its record lists its signatures). */
   'version.signed': { ctx: RequestContext; model: string; version: number };
+  /**
+   * What a use case's or version's gates weigh besides evidence changed: a finding was raised,
+   * re-graded or closed, an exception approved or expired. Open promotions are re-decided.
+   */
+  'requirements.changed': {
+    ctx: RequestContext;
+    subject: { type: 'use-case' | 'model-version'; id: string; useCaseId: string };
+  };
   /** Where a model's versions are deployed changed (a promotion completed and replaced a deployment). */
   'deployment.changed': { ctx: RequestContext; modelId: string };
 }

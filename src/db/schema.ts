@@ -1,3 +1,4 @@
+import type { FindingsTables } from './schema-findings.ts';
 import type { MonitoringTables } from './schema-monitoring.ts';
 
 export type * from './schema-monitoring.ts';
@@ -153,7 +154,8 @@ export interface LineageRunTable {
   created_by: string | null;
 }
 
-export interface Database extends IdentityAuditTables, PolicyTables, LifecycleTables, WebhookTables, MonitoringTables {
+export interface Database
+  extends IdentityAuditTables, PolicyTables, LifecycleTables, WebhookTables, MonitoringTables, FindingsTables {
   evidence: EvidenceTable;
   use_cases: UseCaseTable;
   models: ModelTable;
