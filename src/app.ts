@@ -13,7 +13,7 @@ import { auditReaders, createAuditFeature, createRefusalLog } from './features/a
 import { createExaminationsFeature } from './features/examinations/index.ts';
 import type { AuditSigner } from './features/audit/signing-key.ts';
 import { createExportsFeature } from './features/exports/index.ts';
-import { createFindingsFeature, findingsGovernance } from './features/findings/index.ts';
+import { createFindingsFeature, findingsGovernance, openFindingCounts } from './features/findings/index.ts';
 import { createEvidenceFeature } from './features/evidence/index.ts';
 import type { Feature } from './features/feature.ts';
 import { healthRoutes } from './features/health/health.routes.ts';
@@ -310,6 +310,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const exportsFeature = createExportsFeature({
     ...base,
     overview: overview.services.page,
+    openFindings: (ids) => openFindingCounts(db, ids),
     gather: {
       ...inventory.services,
       assessments: policy.services.assessments,
@@ -318,6 +319,18 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       useCaseDocuments: (id) => lifecycle.services.useCaseDocuments(db, id),
       alerts: monitoring.services.alerts,
       ethics: policy.services.ethics,
+      findings: async (ids) =>
+        (await findings.services.findings.of(ids)).map((f) => ({
+          id: f.id,
+          on: f.subject.label,
+          severity: f.severity,
+          title: f.title,
+          status: f.status,
+          owner: f.owner.username,
+          dueDate: f.dueDate,
+          remediation: f.remediation,
+          closedAt: f.closed?.at ?? null,
+        })),
     },
     templates: async (useCaseId) =>
       (

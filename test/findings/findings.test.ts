@@ -68,6 +68,27 @@ describe.each(DB_KINDS)('findings on %s', (kind) => {
       expect(audited.body.items.map((e: { action: string }) => e.action)).toEqual(['finding.raise']);
     });
 
+    it('documents report real findings: model card (open), validation report (with severity), inventory export', async () => {
+      const card = await call(t.app, {
+        method: 'GET',
+        url: '/api/v1/models/pd/versions/1/exports/model-card?format=md',
+      });
+      expect(card.status, card.text).toBe(200);
+      expect(card.text).toContain('Calibration drifts for thin-file applicants');
+      expect(card.text).not.toContain('not held');
+      const report = await call(t.app, {
+        method: 'GET',
+        url: '/api/v1/models/pd/versions/1/exports/validation-report?format=md',
+      });
+      expect(report.status, report.text).toBe(200);
+      expect(report.text).toMatch(/\| high \| Calibration drifts for thin-file applicants \| pd\/1 \| open \| dana \|/);
+      expect(report.text).toContain('Typo in the model card');
+      const csv = await call(t.app, { method: 'GET', url: '/api/v1/exports/inventory?format=csv' });
+      const row = csv.text.split('\n').find((l) => l.includes(',pd,1,'));
+      expect(row, csv.text).toBeDefined();
+      expect(row!.split(',')[10]).toBe('2');
+    });
+
     it('refuses findings from non-validators, bad severities, unknown subjects and owners, writing nothing', async () => {
       const before = await count();
       expectProblem(await raise('ds', finding()), 403, 'forbidden');

@@ -60,6 +60,23 @@ export const findingsRepo = {
     return db.selectFrom('findings').selectAll().where('subject_id', 'in', subjectIds).orderBy('id').execute();
   },
 
+  /** How many findings not closed each of these subjects has (absent: none). */
+  async openCounts(db: Executor, subjectIds: string[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    // Bounded IN lists: SQLite's parameter limit.
+    for (let i = 0; i < subjectIds.length; i += 500) {
+      const rows = await db
+        .selectFrom('findings')
+        .select((eb) => ['subject_id', eb.fn.countAll<number>().as('n')])
+        .where('subject_id', 'in', subjectIds.slice(i, i + 500))
+        .where('status', '!=', 'closed')
+        .groupBy('subject_id')
+        .execute();
+      for (const r of rows) counts.set(r.subject_id, Number(r.n));
+    }
+    return counts;
+  },
+
   async insertException(tx: Tx, row: MeasureExceptionTable): Promise<void> {
     await tx.insertInto('measure_exceptions').values(row).execute();
   },

@@ -190,6 +190,11 @@ export function createFindingsService(deps: FindingsDeps) {
       });
     },
 
+    /** Every finding on these subjects, oldest first (for documents). */
+    async of(subjectIds: string[]): Promise<Finding[]> {
+      return Promise.all((await repo.on(db, subjectIds)).map((f) => view(db, f)));
+    },
+
     async get(id: string): Promise<Finding> {
       return view(db, await load(db, id));
     },

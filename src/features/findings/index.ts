@@ -94,5 +94,5 @@ export async function findingsGovernance(
   };
 }
 
-/** Findings of these subjects (use cases, versions) for documents: every one, open or closed. */
-export const findingsOf = (exec: Executor, subjectIds: string[]) => findingsRepo.on(exec, subjectIds);
+/** Open findings by subject id (the inventory export's column). */
+export const openFindingCounts = (exec: Executor, subjectIds: string[]) => findingsRepo.openCounts(exec, subjectIds);
