@@ -13,7 +13,12 @@ import { auditReaders, createAuditFeature, createRefusalLog } from './features/a
 import { createExaminationsFeature } from './features/examinations/index.ts';
 import type { AuditSigner } from './features/audit/signing-key.ts';
 import { createExportsFeature } from './features/exports/index.ts';
-import { createFindingsFeature, findingsGovernance, openFindingCounts } from './features/findings/index.ts';
+import {
+  createFindingsFeature,
+  findingsGovernance,
+  openFindingCounts,
+  useCaseWaivers,
+} from './features/findings/index.ts';
 import { createEvidenceFeature } from './features/evidence/index.ts';
 import type { Feature } from './features/feature.ts';
 import { healthRoutes } from './features/health/health.routes.ts';
@@ -180,6 +185,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     useCaseEvidence,
     signing: { reauthenticate: identity.services.reauthenticate, signDigest: opts.signer.signDigest },
     refused: refusals.record,
+    waivers: (exec, useCaseId) => useCaseWaivers(exec, useCaseId, clock),
   });
   const modelHealth = createModelHealthReader(clock);
   const inventory = createInventoryFeature({
@@ -220,6 +226,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       evidence.services.evidence.recordDocument(tx, ctx, model, version, doc),
     holds: oversightHolds,
     outside: (exec, owner, pack) => findingsGovernance(exec, owner, pack, clock),
+    useCaseWaivers: (exec, useCaseId) => useCaseWaivers(exec, useCaseId, clock),
     refused: refusals.record,
   });
   const monitoring = createMonitoringFeature({

@@ -88,6 +88,30 @@ describe.each(DB_KINDS)('exceptions (waivers) on %s', (kind) => {
       expectProblem(await decide('risk1', own.body.id, 'approve'), 409, 'conflict');
     });
 
+    it("a use case's waiver shows in its own requirements and its scoping gate", async () => {
+      const reqs = (await call(t.app, { method: 'GET', url: '/api/v1/use-cases/credit/requirements' })).body;
+      const uc = (await call(t.app, { method: 'GET', url: '/api/v1/use-cases/credit' })).body.id as string;
+      const own = (await call(t.app, { method: 'GET', url: `/api/v1/use-cases/${uc}/lifecycle` })).body;
+      const missing = own.requirements.find((r: { status: string }) => r.status === 'missing').measure as string;
+      expect(reqs.requirements.find((r: { measure: string }) => r.measure === missing).status).toBe('missing');
+      const requested = await request('owner', {
+        useCase: 'credit',
+        measure: missing,
+        reason: 'Training booked.',
+        expiresAt: inDays(10),
+      });
+      expect(requested.status, requested.text).toBe(201);
+      expect((await decide('risk2', requested.body.id, 'approve')).status).toBe(200);
+      const after = (await call(t.app, { method: 'GET', url: '/api/v1/use-cases/credit/requirements' })).body;
+      expect(after.requirements.find((r: { measure: string }) => r.measure === missing)).toMatchObject({
+        status: 'waived',
+        underlying: 'missing',
+        waiver: { exception: requested.body.id },
+      });
+      const lifecycleAfter = (await call(t.app, { method: 'GET', url: `/api/v1/use-cases/${uc}/lifecycle` })).body;
+      expect(lifecycleAfter.requirements.find((r: { measure: string }) => r.measure === missing).status).toBe('waived');
+    });
+
     it('an approved waiver shows the measure as waived and passes its gate; expiry re-opens it and notifies', async () => {
       expect(await requirement('doc-model-card')).toMatchObject({ status: 'missing' });
       expect(await blocking('doc-model-card')).toBe(true);

@@ -94,5 +94,15 @@ export async function findingsGovernance(
   };
 }
 
+/** Approved, unexpired exceptions of a use case itself (its own steps' requirements). */
+export async function useCaseWaivers(exec: Executor, useCaseId: string, clock: Clock): Promise<Waiver[]> {
+  return (await findingsRepo.validOn(exec, [useCaseId], clock.now().toISOString())).map((e) => ({
+    exception: e.id,
+    measure: e.measure,
+    approvedBy: e.decided_by!,
+    expiresAt: e.expires_at,
+  }));
+}
+
 /** Open findings by subject id (the inventory export's column). */
 export const openFindingCounts = (exec: Executor, subjectIds: string[]) => findingsRepo.openCounts(exec, subjectIds);

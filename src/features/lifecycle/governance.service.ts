@@ -54,6 +54,8 @@ export interface GovernanceDeps {
    * the environments they block) and valid waivers of measures on the version or its use case.
    */
   outside?(exec: Executor, owner: VersionOwner, pack: PolicyPack): Promise<OutsideGovernance>;
+  /** Valid waivers of a use case's own measures (its scoping steps' gates), from the findings feature. */
+  useCaseWaivers?(exec: Executor, useCaseId: string): Promise<Waiver[]>;
 }
 
 /** An open finding that blocks promotion of a version to `environments`. */

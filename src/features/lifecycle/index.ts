@@ -47,6 +47,7 @@ export interface LifecycleFeatureDeps extends FeatureDeps {
   refused?: RecordRefusal;
   /** Blocking findings and valid waivers of a version (from the findings feature). */
   outside?: GovernanceDeps['outside'];
+  useCaseWaivers?: GovernanceDeps['useCaseWaivers'];
 }
 
 /** The governed lifecycle: processes and gates, electronic signatures, promotions, deployments, tasks. */
@@ -61,6 +62,7 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     reviews: (exec, subjectId) => reviewsRepo.ofSubject(exec, subjectId),
     today: () => deps.clock.now().toISOString().slice(0, 10),
     ...(deps.outside ? { outside: deps.outside } : {}),
+    ...(deps.useCaseWaivers ? { useCaseWaivers: deps.useCaseWaivers } : {}),
   };
   const { db, transact, audit, clock, ids, events, lock } = deps;
   const base = { db, transact, audit, clock, ids, repo: lifecycleRepo, governance };

@@ -12167,7 +12167,21 @@ export interface paths {
                                 status: "satisfied" | "failed" | "missing" | "stale" | "waived";
                                 step?: string;
                                 title?: string;
+                                /** @description for `waived`: the status without the waiver */
+                                underlying?: string;
                                 unmet?: string[];
+                                /** @description the approved exception that waives the measure until it expires */
+                                waiver?: {
+                                    /** @description user id of the approver */
+                                    approvedBy: string;
+                                    /** @description the exception (GET /api/v1/exceptions/{id}) */
+                                    exception: string;
+                                    /** Format: date-time */
+                                    expiresAt: string;
+                                    measure: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
                             } & {
                                 [key: string]: unknown;
                             })[];
