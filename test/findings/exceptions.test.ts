@@ -145,6 +145,17 @@ describe.each(DB_KINDS)('exceptions (waivers) on %s', (kind) => {
       const listed = await call(t.app, { method: 'GET', url: '/api/v1/exceptions?model=pd&version=1&status=approved' });
       expect(listed.body.items.map((e: { id: string }) => e.id)).toEqual([id]);
 
+      // An open promotion decided while the waiver holds does not name the measure.
+      const promotion = await call(t.app, {
+        method: 'POST',
+        url: '/api/v1/models/pd/versions/1/promotions',
+        token: as('ds'),
+        body: { environment: 'production', reason: 'release' },
+      });
+      expect(promotion.status, promotion.text).toBe(201);
+      const named = (p: { blockers: { measure: string }[] }) => p.blockers.some((x) => x.measure === 'doc-model-card');
+      expect(named(promotion.body)).toBe(false);
+
       // Time passes beyond the expiry: the gate re-opens, the job marks it expired and notifies.
       clock.advance(31 * DAY);
       expect((await requirement('doc-model-card')).status).toBe('missing');
@@ -161,6 +172,12 @@ describe.each(DB_KINDS)('exceptions (waivers) on %s', (kind) => {
         status: 'expired',
         valid: false,
       });
+      // The expiry re-decided the open promotion: the measure blocks it again.
+      const redecided = await call(t.app, {
+        method: 'GET',
+        url: `/api/v1/models/pd/versions/1/promotions/${promotion.body.id}`,
+      });
+      expect(named(redecided.body)).toBe(true);
       const tasks = (await lifecycle()).tasks.filter((x: { kind: string }) => x.kind === 'exception-expired');
       expect(tasks).toHaveLength(1);
       expect(tasks[0]).toMatchObject({ details: { exception: id, waived: 'doc-model-card' } });
