@@ -14,6 +14,12 @@ import { createExaminationsFeature } from './features/examinations/index.ts';
 import type { AuditSigner } from './features/audit/signing-key.ts';
 import { createExportsFeature } from './features/exports/index.ts';
 import { createGovernanceFeature } from './features/governance/index.ts';
+import {
+  createFindingsFeature,
+  findingsGovernance,
+  openFindingCounts,
+  useCaseWaivers,
+} from './features/findings/index.ts';
 import { createEvidenceFeature } from './features/evidence/index.ts';
 import type { Feature } from './features/feature.ts';
 import { healthRoutes } from './features/health/health.routes.ts';
@@ -84,6 +90,8 @@ export interface AppOptions {
   webhooks?: Partial<DispatcherOptions> & { dispatch?: boolean };
   /** Monitoring jobs: how often workers poll (pg-boss) and dirty windows are swept; `jobs: false` runs none. */
   monitoring?: { pollMs?: number; sweepMs?: number; maxBatchBytes?: number; jobs?: boolean };
+  /** How often the expiry of exceptions is checked (tests shorten it). */
+  findings?: { sweepMs?: number };
   /** Serve HTTPS with this PEM certificate chain and key. */
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Create the first administrator when the (migrated) database has no users. */
@@ -183,6 +191,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     useCaseEvidence,
     signing: { reauthenticate: identity.services.reauthenticate, signDigest: opts.signer.signDigest },
     refused: refusals.record,
+    waivers: (exec, useCaseId) => useCaseWaivers(exec, useCaseId, clock),
   });
   const modelHealth = createModelHealthReader(clock);
   const inventory = createInventoryFeature({
@@ -222,6 +231,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     recordDocument: (tx, ctx, model, version, doc) =>
       evidence.services.evidence.recordDocument(tx, ctx, model, version, doc),
     holds: oversightHolds,
+    outside: (exec, owner, pack) => findingsGovernance(exec, owner, pack, clock),
+    useCaseWaivers: (exec, useCaseId) => useCaseWaivers(exec, useCaseId, clock),
     refused: refusals.record,
   });
   const monitoring = createMonitoringFeature({
@@ -293,9 +304,26 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     },
   });
 
+  const findings = createFindingsFeature({
+    ...base,
+    useCase: inventoryReaders.useCases.resolve,
+    owner: lifecycle.services.owner,
+    names: lifecycle.services.names,
+    pack: async (exec, useCaseId) =>
+      (await policy.services.context(exec, useCaseId))?.pack ?? (await policy.services.policies.active(exec)).pack,
+    user: identity.services.user,
+    signing: { reauthenticate: identity.services.reauthenticate, signDigest: opts.signer.signDigest },
+    createTasks: lifecycle.services.createTasks,
+    queue,
+    refused: refusals.record,
+    ...(opts.findings?.sweepMs ? { sweepMs: opts.findings.sweepMs } : {}),
+    onError: (err, what) => app.log.error({ err }, `${what} failed`),
+  });
+
   const exportsFeature = createExportsFeature({
     ...base,
     overview: overview.services.page,
+    openFindings: (ids) => openFindingCounts(db, ids),
     gather: {
       ...inventory.services,
       assessments: policy.services.assessments,
@@ -304,6 +332,18 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       useCaseDocuments: (id) => lifecycle.services.useCaseDocuments(db, id),
       alerts: monitoring.services.alerts,
       ethics: policy.services.ethics,
+      findings: async (ids) =>
+        (await findings.services.findings.of(ids)).map((f) => ({
+          id: f.id,
+          on: f.subject.label,
+          severity: f.severity,
+          title: f.title,
+          status: f.status,
+          owner: f.owner.username,
+          dueDate: f.dueDate,
+          remediation: f.remediation,
+          closedAt: f.closed?.at ?? null,
+        })),
     },
     templates: async (useCaseId) =>
       (
@@ -361,6 +401,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     monitoring,
     mlflow,
     lineage,
+    findings,
     admission,
     metrics,
     exportsFeature,

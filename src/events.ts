@@ -35,6 +35,14 @@ export interface DomainEvents {
    * the measures its versions need changed without a re-assessment.
    */
   'regulation.changed': { ctx: RequestContext; useCaseId: string };
+  /**
+   * What a use case's or version's gates weigh besides evidence changed: a finding was raised,
+   * re-graded or closed, an exception approved or expired. Open promotions are re-decided.
+   */
+  'requirements.changed': {
+    ctx: RequestContext;
+    subject: { type: 'use-case' | 'model-version'; id: string; useCaseId: string };
+  };
   /** Where a model's versions are deployed changed (a promotion completed and replaced a deployment). */
   'deployment.changed': { ctx: RequestContext; modelId: string };
 }

@@ -24,6 +24,7 @@ export const GROUPS: Record<string, () => Promise<Register>> = {
   lifecycle: async () => (await import('./lifecycle-commands.ts')).lifecycleCommands,
   exports: async () => (await import('./export-commands.ts')).exportCommands,
   programme: async () => (await import('./programme-commands.ts')).programmeCommands,
+  findings: async () => (await import('./findings-commands.ts')).findingsCommands,
 };
 
 /** Top-level command name -> group and description, written by `npm run build` (see manifest.ts). */

@@ -1,3 +1,4 @@
+import type { FindingsTables } from './schema-findings.ts';
 import type { GovernanceTables } from './schema-governance.ts';
 import type { MonitoringTables } from './schema-monitoring.ts';
 
@@ -156,7 +157,14 @@ export interface LineageRunTable {
 }
 
 export interface Database
-  extends IdentityAuditTables, PolicyTables, LifecycleTables, WebhookTables, MonitoringTables, GovernanceTables {
+  extends
+    IdentityAuditTables,
+    PolicyTables,
+    LifecycleTables,
+    WebhookTables,
+    MonitoringTables,
+    FindingsTables,
+    GovernanceTables {
   evidence: EvidenceTable;
   use_cases: UseCaseTable;
   models: ModelTable;

@@ -93,6 +93,8 @@ export type Inventory = ReturnType<typeof createInventoryFeature>['services'];
 export const inventoryReaders = {
   useCases: {
     get: (exec: Executor, id: string) => useCaseRepo.get(exec, id),
+    /** A use case by id or name. */
+    resolve: (exec: Executor, ref: string) => useCaseRepo.resolve(exec, ref),
     teamOf: (exec: Executor, id: string) => useCaseRepo.teamOf(exec, id),
     lock: (tx: Tx, id: string) => useCaseRepo.lock(tx, id),
     withVersions: (exec: Executor) => useCaseRepo.withVersions(exec),

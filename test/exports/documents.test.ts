@@ -46,7 +46,7 @@ describe.each(DB_KINDS)('generated model cards, validation reports and Annex IV 
       expect(text).toContain('Tier 4');
       for (const name of signers) expect(text).toContain(name);
       // What the record does not hold is said, not invented.
-      expect(text).toContain('Findings are not held by this version of Steward');
+      expect(text).toContain('No open findings.');
     });
 
     it('renders Markdown and self-contained HTML from the same record, with the same inputs digest', async () => {

@@ -48,6 +48,8 @@ export function useTestApp(
     teams?: string[];
     clock?: Clock;
     monitoring?: AppOptions['monitoring'];
+    /** How often exceptions' expiry is swept. */
+    findings?: AppOptions['findings'];
     mlflow?: Partial<NonNullable<AppOptions['config']['mlflow']>>;
     consoleDir?: string;
     /** Who may scrape /metrics (default: loopback, no token). */
@@ -94,6 +96,7 @@ export function useTestApp(
       ...(options.webhooks ? { webhooks: options.webhooks } : {}),
       clock: options.clock,
       ...(options.monitoring ? { monitoring: options.monitoring } : {}),
+      ...(options.findings ? { findings: options.findings } : {}),
       bootstrap: { token: ADMIN_TOKEN },
     });
     options.configure?.(t.app);

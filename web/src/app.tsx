@@ -6,6 +6,7 @@ import { AlertsPage } from './pages/monitoring/alerts.tsx';
 import { AuditPage } from './pages/audit/audit.tsx';
 import { ExaminationsPage } from './pages/examinations/examinations.tsx';
 import { GovernancePage } from './pages/governance/governance.tsx';
+import { FindingsPage } from './pages/findings/findings.tsx';
 import { DatasetPage, DatasetsPage } from './pages/datasets/datasets.tsx';
 import { InboxPage } from './pages/inbox/inbox.tsx';
 import { InventoryPage } from './pages/inventory/inventory.tsx';
@@ -28,6 +29,7 @@ const ROUTES: [string, (p: Record<string, string>) => ReactNode, string][] = [
   ['/datasets/:id', (p) => <DatasetPage id={p.id!} />, 'Dataset'],
   ['/inbox', () => <InboxPage />, 'Approvals inbox'],
   ['/alerts', () => <AlertsPage />, 'Alerts and incidents'],
+  ['/findings', () => <FindingsPage />, 'Findings'],
   ['/policy', () => <PolicyPage />, 'Policy'],
   ['/audit', () => <AuditPage />, 'Audit trail'],
   ['/examinations', () => <ExaminationsPage />, 'Examinations'],
@@ -80,6 +82,7 @@ export function App() {
             </>,
           )}
           {nav('/alerts', 'Alerts')}
+          {nav('/findings', 'Findings')}
           {nav('/datasets', 'Datasets')}
           {nav('/policy', 'Policy')}
           {nav('/audit', 'Audit')}

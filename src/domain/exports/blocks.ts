@@ -1,5 +1,12 @@
 import type { Block, ResolvedSection } from './document.ts';
-import type { DatasetUse, DocumentSummary, EvaluationSummary, Signer, VersionDossier } from './dossier.ts';
+import type {
+  DatasetUse,
+  DocumentSummary,
+  DossierFinding,
+  EvaluationSummary,
+  Signer,
+  VersionDossier,
+} from './dossier.ts';
 
 /** Shared pieces of the generated documents: each turns part of the record into blocks. */
 
@@ -168,12 +175,30 @@ export function deploymentBlocks(v: VersionDossier): Block[] {
   return blocks;
 }
 
-export const findingsBlocks = (findings: unknown[] | null): Block[] =>
-  findings === null
-    ? [missing('Findings are not held by this version of Steward; none can be reported.')]
-    : findings.length === 0
-      ? [text('No open findings.')]
-      : [{ kind: 'table', head: ['finding'], rows: findings.map((f) => [JSON.stringify(f)]) }];
+/**
+ * The findings section: open ones only (a model card), or every finding with its severity and how
+ * it was closed (a validation report).
+ */
+export function findingsBlocks(findings: DossierFinding[] | null, which: 'open' | 'all'): Block[] {
+  if (findings === null) return [missing('Findings were not gathered for this document.')];
+  const shown = which === 'open' ? findings.filter((f) => f.status !== 'closed') : findings;
+  if (shown.length === 0) return [text(which === 'open' ? 'No open findings.' : 'No findings were raised.')];
+  return [
+    {
+      kind: 'table',
+      head: ['severity', 'finding', 'on', 'status', 'owner', 'due', 'remediation'],
+      rows: shown.map((f) => [
+        f.severity,
+        f.title,
+        f.on,
+        f.closedAt ? `closed ${f.closedAt.slice(0, 10)}` : f.status,
+        f.owner,
+        f.dueDate,
+        f.remediation,
+      ]),
+    },
+  ];
+}
 
 export function requirementBlocks(v: VersionDossier): Block[] {
   if (v.lifecycle.requirements.length === 0) return [missing('The version is not governed by a policy yet.')];

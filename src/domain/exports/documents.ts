@@ -148,8 +148,9 @@ const versionSection = (v: VersionDossier, s: ResolvedSection, kind: DocumentKin
     case 'model-card:deployment-monitoring':
       return deploymentBlocks(v);
     case 'model-card:findings':
+      return findingsBlocks(v.findings, 'open');
     case 'validation-report:findings':
-      return findingsBlocks(v.findings);
+      return findingsBlocks(v.findings, 'all');
     case 'validation-report:scope':
       return [
         text(`Validation of ${v.model.name} version ${v.version.version} for use case ${v.useCase.name}.`),

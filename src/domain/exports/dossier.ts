@@ -123,8 +123,8 @@ export interface VersionDossier {
   robustness: { id: string; contentHash: string; metrics: Record<string, number | null> }[] | null;
   /** Champion/challenger comparisons, when recorded (null: not recorded). */
   challengers: unknown[] | null;
-  /** Validation findings, when the product records them (null: not recorded). */
-  findings: unknown[] | null;
+  /** Findings raised on the version or its use case, oldest first (null: not gathered). */
+  findings: DossierFinding[] | null;
   lifecycle: {
     step: string | null;
     requirements: { measure: string; title: string; status: string }[];
@@ -185,3 +185,17 @@ const INPUTS_LINE = /^- \*\*Inputs digest:\*\* (sha256:[0-9a-f]{64})$/m;
 /** The inputs digest a stored generated document (its Markdown) records; null for any other document. */
 export const generatedInputsDigest = (markdown: string | null): string | null =>
   markdown === null ? null : (INPUTS_LINE.exec(markdown)?.[1] ?? null);
+
+/** A finding as documents report it. */
+export interface DossierFinding {
+  id: string;
+  /** What it was raised on: the use case's name or model/version. */
+  on: string;
+  severity: string;
+  title: string;
+  status: string;
+  owner: string;
+  dueDate: string;
+  remediation: string;
+  closedAt: string | null;
+}

@@ -1,6 +1,6 @@
 import { DomainError } from '../../errors.ts';
 import type { PolicyPack } from '../policy/pack.schema.ts';
-import type { Considered, Failure } from '../policy/status.ts';
+import type { Considered, Failure, Waiver } from '../policy/status.ts';
 import { gateStepOf, type Process } from './process.ts';
 
 /** A requirement as the requirements API reports it: the measure, its pack step and its status. */
@@ -8,7 +8,10 @@ export interface RequirementStatus {
   measure: string;
   title: string;
   step: string;
-  status: 'satisfied' | 'failed' | 'missing' | 'stale';
+  status: 'satisfied' | 'failed' | 'missing' | 'stale' | 'waived';
+  /** For `waived`: the exception that waives it, and what the status would be without it. */
+  waiver?: Waiver;
+  underlying?: string;
   unmet?: string[];
   reason?: string;
   /** For `failed`: the evidence that decided and what it showed (observed value, comparator, threshold). */
@@ -50,7 +53,7 @@ export function evaluateGates(
   );
   return steps.map((step) => {
     const blockers: Blocker[] = requirements
-      .filter((r) => gateStepOf(pack, process, r.step) === step && r.status !== 'satisfied')
+      .filter((r) => gateStepOf(pack, process, r.step) === step && r.status !== 'satisfied' && r.status !== 'waived')
       .map((r) => ({
         gate: step,
         measure: r.measure,

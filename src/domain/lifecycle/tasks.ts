@@ -1,7 +1,7 @@
 import type { PolicyPack } from '../policy/pack.schema.ts';
 
 export interface TaskSpec {
-  kind: 'raci' | 'signoff' | 're-review' | 'review' | 'regulatory-change';
+  kind: 'raci' | 'signoff' | 're-review' | 'review' | 'regulatory-change' | 'exception-expired';
   title: string;
   role: string;
   /** The RACI letter the task is for (R, A, or A for approvals). */

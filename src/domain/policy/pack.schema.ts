@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { COMPARATORS, SEVERITIES } from '../monitoring/alerts.ts';
 import { DEFAULT_RECENT_WINDOWS, MONITOR_FAMILY_IDS } from '../monitoring/families.ts';
 import { ProgrammeSection } from './pack-programme.ts';
+import { GovernanceSections } from './pack-governance.ts';
 
 /**
  * The policy-pack format (`apiVersion: steward.policy/v1`), as a TypeBox schema: the same object
@@ -480,6 +481,7 @@ export const PolicyPackSchema = Type.Object(
           'templates of the documents Steward generates (model card, validation report, Annex IV): sections, their order and wording, per tier; the first template of a document whose tiers include the tier applies, else the built-in one',
       }),
     ),
+    ...GovernanceSections,
   },
   { additionalProperties: false },
 );

@@ -104,6 +104,27 @@ export type MeasureStatus =
   | { status: 'missing'; unmet: string[]; considered?: Considered[] }
   | { status: 'stale'; by: string[]; reason: string; considered?: Considered[] };
 
+/** An approved exception that waives one measure until it expires. */
+export interface Waiver {
+  exception: string;
+  measure: string;
+  approvedBy: string;
+  expiresAt: string;
+}
+
+/**
+ * `status` under a valid waiver of its measure: an unmet measure shows as `waived`, naming the
+ * exception, its approver and expiry, and keeping what it would be without (`underlying`); a
+ * satisfied one stays satisfied (the waiver is not needed).
+ */
+export function withWaiver<S extends { status: string }>(
+  status: S,
+  waiver: Waiver | undefined,
+): S | (Omit<S, 'status'> & { status: 'waived'; underlying: S['status']; waiver: Waiver }) {
+  if (!waiver || status.status === 'satisfied') return status;
+  return { ...status, status: 'waived', underlying: status.status, waiver };
+}
+
 const compare = (value: number, op: string, threshold: number): boolean =>
   op === '>='
     ? value >= threshold

@@ -1,3 +1,4 @@
+import { governanceProblems } from './pack-governance.ts';
 import { compileSchema, toFieldErrors } from '../../lib/json-schema.ts';
 import { findTooDeep, TOO_DEEP } from '../../lib/depth.ts';
 import { findUnstorable } from '../../lib/unstorable.ts';
@@ -67,6 +68,7 @@ export function validatePack(doc: unknown): { pack: PolicyPack | null; problems:
   const pack = doc as PolicyPack;
   const problems: PackProblem[] = [];
   const push = (path: string, message: string) => problems.push({ path, message });
+  for (const g of governanceProblems(pack)) push(g.pointer, g.message);
 
   const unique = (items: { id: string }[], where: string) => {
     const seen = new Set<string>();

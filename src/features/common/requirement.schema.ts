@@ -5,11 +5,27 @@ import { Nullable, OpenObject } from './common.schema.ts';
 // policy feature (a use case's requirements) alike.
 
 export const RequirementState = Type.Union(
-  [Type.Literal('satisfied'), Type.Literal('failed'), Type.Literal('missing'), Type.Literal('stale')],
+  [
+    Type.Literal('satisfied'),
+    Type.Literal('failed'),
+    Type.Literal('missing'),
+    Type.Literal('stale'),
+    Type.Literal('waived'),
+  ],
   {
     description:
-      '`failed`: evidence exists and does not hold (see `failures`); `missing`: no evidence; `stale`: met only by evidence for another artefact',
+      '`failed`: evidence exists and does not hold (see `failures`); `missing`: no evidence; `stale`: met only by evidence for another artefact; `waived`: unmet, but an approved exception waives it until it expires (see `waiver`, `underlying`)',
   },
+);
+
+export const Waiver = OpenObject(
+  {
+    exception: Type.String({ description: 'the exception (GET /api/v1/exceptions/{id})' }),
+    measure: Type.String(),
+    approvedBy: Type.String({ description: 'user id of the approver' }),
+    expiresAt: Type.String({ format: 'date-time' }),
+  },
+  { description: 'the approved exception that waives the measure until it expires' },
 );
 
 export const Failure = OpenObject(

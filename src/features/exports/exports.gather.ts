@@ -2,6 +2,7 @@ import type {
   AssessmentSummary,
   DatasetUse,
   DocumentSummary,
+  DossierFinding,
   EvaluationSummary,
   GroupMetric,
   Signer,
@@ -58,6 +59,8 @@ export interface GatherDeps {
   };
   /** A use case's documents with their content (Markdown, when recorded with one). */
   useCaseDocuments(useCaseId: string): Promise<{ id: string; content: string | null }[]>;
+  /** Findings raised on these subjects (a version and its use case), oldest first (findings). */
+  findings?(subjectIds: string[]): Promise<DossierFinding[]>;
   alerts: {
     list(where: { versionId?: string; useCaseId?: string }, limit: number): Promise<{ items: Alert[] }>;
     incidents(where: { useCaseId?: string }, limit: number): Promise<Incident[]>;
@@ -210,7 +213,7 @@ async function datasetUse(deps: GatherDeps, d: { datasetId: string; version: num
 export async function gatherVersion(deps: GatherDeps, model: string, version: number): Promise<VersionDossier> {
   const v = await deps.versions.get(model, version);
   const m = await deps.models.get(model);
-  const [useCase, history, evidence, status, caseStatus, datasets, alerts, incidents] = await Promise.all([
+  const [useCase, history, evidence, status, caseStatus, datasets, alerts, incidents, findings] = await Promise.all([
     useCaseSummary(deps, m.useCaseId),
     deps.assessments.history(m.useCaseId),
     deps.evidence.list(model, version),
@@ -219,6 +222,7 @@ export async function gatherVersion(deps: GatherDeps, model: string, version: nu
     Promise.all(v.datasets.map((d) => datasetUse(deps, d))),
     deps.alerts.list({ versionId: v.id }, MONITORING_LIMIT),
     deps.alerts.incidents({ useCaseId: m.useCaseId }, MONITORING_LIMIT),
+    deps.findings ? deps.findings([v.id, m.useCaseId]) : null,
   ]);
   const robustness = evidence.filter((e) => e.kind === 'robustness');
   return {
@@ -260,7 +264,7 @@ export async function gatherVersion(deps: GatherDeps, model: string, version: nu
         : null,
     // Champion/challenger comparisons live in monitoring windows, not evidence: not gathered yet.
     challengers: null,
-    findings: null,
+    findings,
     lifecycle: {
       step: status.step,
       requirements: status.requirements.map((r) => ({

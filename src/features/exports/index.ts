@@ -6,6 +6,7 @@ import { createInventoryExport, type InventoryExportDeps } from './inventory-exp
 
 export interface ExportsFeatureDeps extends ExportsDeps {
   overview: InventoryExportDeps['overview'];
+  openFindings?: InventoryExportDeps['openFindings'];
 }
 
 /** Documents generated from the record for auditors and regulators: model cards, validation reports, Annex IV, ML-BOMs. */

@@ -13,6 +13,8 @@ export interface InventoryExportDeps extends Pick<CommandDeps, 'db' | 'transact'
   repo: Pick<ExportsRepo, 'versionsOf'>;
   /** The inventory page's rows (from the overview). */
   overview(filter: OverviewFilter): Promise<{ rows: OverviewRow[]; total: number }>;
+  /** Open findings by subject id (use cases and versions), from the findings feature. */
+  openFindings?(subjectIds: string[]): Promise<Map<string, number>>;
 }
 
 export const INVENTORY_COLUMNS = [
@@ -49,6 +51,13 @@ export function createInventoryExport(deps: InventoryExportDeps) {
     );
     const byModel = new Map<string, typeof versions>();
     for (const v of versions) byModel.set(v.model_id, [...(byModel.get(v.model_id) ?? []), v]);
+    const open = deps.openFindings
+      ? await deps.openFindings([
+          ...new Set([...overview.map((r) => r.use_case_id), ...versions.map((v) => v.version_id)]),
+        ])
+      : null;
+    // A use case's own findings count on each of its rows; a version's on its own row too.
+    const openOn = (...ids: string[]) => (open ? ids.reduce((n, id) => n + (open.get(id) ?? 0), 0) : null);
     const rows: Sheet['rows'] = [];
     for (const r of overview) {
       const base = [r.use_case_name, r.owner_team] as const;
@@ -65,7 +74,7 @@ export function createInventoryExport(deps: InventoryExportDeps) {
           r.use_case_step,
           null,
           tail.review,
-          null,
+          openOn(r.use_case_id),
           null,
           null,
         ]);
@@ -82,8 +91,7 @@ export function createInventoryExport(deps: InventoryExportDeps) {
           v.step,
           v.last_validation,
           tail.review,
-          // Findings are not held yet: the column stays empty rather than claiming zero.
-          null,
+          openOn(r.use_case_id, v.version_id),
           v.deployments,
           v.created_at,
         ]);

@@ -218,6 +218,36 @@ export const governanceRepo = {
     return rows.map((r) => ({ team: r.team, closed_by: r.closed_by, on_time: n(r.on_time), total: n(r.total) }));
   },
 
+  /** Findings not closed: their team, severity and when raised. */
+  async openFindings(db: Executor): Promise<{ team: string; severity: string; raised_at: string }[]> {
+    return db
+      .selectFrom('findings')
+      .where('status', '!=', 'closed')
+      .select(['team', 'severity', 'raised_at'])
+      .execute();
+  },
+
+  /** Findings closed since `since`, per team and owner, and how many by their due date. */
+  async closedFindings(
+    db: Executor,
+    since: string,
+  ): Promise<{ team: string; owner_id: string; on_time: number; total: number }[]> {
+    const rows = await db
+      .selectFrom('findings')
+      .where('status', '=', 'closed')
+      .where('closed_at', '>=', since)
+      .select([
+        'team',
+        'owner_id',
+        // due_date is a day: closed on it is on time.
+        sql<number>`sum(case when substr(closed_at, 1, 10) <= due_date then 1 else 0 end)`.as('on_time'),
+        (eb) => eb.fn.countAll<number>().as('total'),
+      ])
+      .groupBy(['team', 'owner_id'])
+      .execute();
+    return rows.map((r) => ({ team: r.team, owner_id: r.owner_id, on_time: n(r.on_time), total: n(r.total) }));
+  },
+
   /** Display names of users. */
   async userNames(db: Executor, ids: string[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();

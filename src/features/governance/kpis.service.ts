@@ -1,6 +1,7 @@
 import type { RequestContext } from '../../context.ts';
 import type { KpiSnapshotTable } from '../../db/schema.ts';
 import {
+  ageBucket,
   KPIS,
   missesTarget,
   quantile,
@@ -282,6 +283,23 @@ export function createKpiService(deps: KpiDeps) {
     return out;
   }
 
+  /** Open findings per team, with the organisation's by severity and age. */
+  async function findingKpis(now: Date): Promise<KpiValue[]> {
+    const rows = await repo.openFindings(db);
+    const bySeverity: Record<string, number> = {};
+    const byAge: Record<string, number> = {};
+    for (const r of rows) {
+      bySeverity[r.severity] = (bySeverity[r.severity] ?? 0) + 1;
+      const age = ageBucket((now.getTime() - Date.parse(r.raised_at)) / DAY_MS);
+      byAge[age] = (byAge[age] ?? 0) + 1;
+    }
+    return countValues(
+      'open-findings',
+      [...group(rows, (r) => r.team)].map(([team, rs]) => ({ team, count: rs.length })),
+      { bySeverity, byAge },
+    );
+  }
+
   /**
    * Every KPI as of now. `full` computes the requirement KPIs over every governed version (the
    * snapshot); otherwise they are live only for a small inventory (see `liveLimit`).
@@ -290,21 +308,33 @@ export function createKpiService(deps: KpiDeps) {
     const at = clock.now();
     const now = at.toISOString();
     const pack = await deps.activePack();
-    const [deployed, monitored, promotions, reviews, overdue, stale, assessments, incidents, requirements, ...sourced] =
-      await Promise.all([
-        repo.deployedCoverage(db, now),
-        repo.monitoringCoverage(db, new Date(at.getTime() - 7 * DAY_MS).toISOString()),
-        promotionKpis(at),
-        repo.overdueTasks(db, now, ['review', 're-review', 'signoff']),
-        repo.overdueTasks(db, now),
-        repo.staleApprovals(db),
-        repo.overdueAssessments(db, now),
-        incidentKpis(at),
-        full
-          ? requirementPass(pack).then((t) => ({ values: requirementKpis(t), byPerson: {}, computed: 'live' }))
-          : requirementKpisNow(pack),
-        ...deps.sources.map((s) => s(at)),
-      ]);
+    const [
+      deployed,
+      monitored,
+      promotions,
+      reviews,
+      overdue,
+      stale,
+      assessments,
+      incidents,
+      findings,
+      requirements,
+      ...sourced
+    ] = await Promise.all([
+      repo.deployedCoverage(db, now),
+      repo.monitoringCoverage(db, new Date(at.getTime() - 7 * DAY_MS).toISOString()),
+      promotionKpis(at),
+      repo.overdueTasks(db, now, ['review', 're-review', 'signoff']),
+      repo.overdueTasks(db, now),
+      repo.staleApprovals(db),
+      repo.overdueAssessments(db, now),
+      incidentKpis(at),
+      findingKpis(at),
+      full
+        ? requirementPass(pack).then((t) => ({ values: requirementKpis(t), byPerson: {}, computed: 'live' }))
+        : requirementKpisNow(pack),
+      ...deps.sources.map((s) => s(at)),
+    ]);
     const values = [
       ...teamValues('inventory-coverage', deployed),
       ...requirements.values,
@@ -314,6 +344,7 @@ export function createKpiService(deps: KpiDeps) {
       ...countValues('overdue-assessments', assessments),
       ...countValues('stale-approvals', stale),
       ...incidents,
+      ...findings,
       ...teamValues('monitoring-coverage', monitored),
       ...sourced.flat(),
     ];

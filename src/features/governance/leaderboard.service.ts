@@ -27,7 +27,7 @@ export type LeaderboardSource = (
 export interface LeaderboardDeps {
   db: Executor;
   clock: Clock;
-  repo: Pick<GovernanceRepo, 'closedTasks' | 'userNames'>;
+  repo: Pick<GovernanceRepo, 'closedTasks' | 'closedFindings' | 'userNames'>;
   activePack: () => Promise<PolicyPack | null>;
   requirementKpisNow: (pack: PolicyPack | null) => Promise<RequirementKpis>;
   sources: LeaderboardSource[];
@@ -63,6 +63,10 @@ export function createLeaderboardService(deps: LeaderboardDeps) {
       for (const r of await deps.repo.closedTasks(deps.db, since)) {
         if (r.team !== '*') add(teams, r.team, 'review-timeliness', r.on_time, r.total);
         if (r.closed_by) add(people, r.closed_by, 'review-timeliness', r.on_time, r.total);
+      }
+      for (const r of await deps.repo.closedFindings(deps.db, since)) {
+        add(teams, r.team, 'findings-on-time', r.on_time, r.total);
+        add(people, r.owner_id, 'findings-on-time', r.on_time, r.total);
       }
       const requirements = await deps.requirementKpisNow(pack);
       for (const v of requirements.values)

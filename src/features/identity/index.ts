@@ -84,6 +84,9 @@ export function createIdentityFeature(deps: IdentityFeatureDeps) {
       return result;
     },
     teamExists: identityRepo.teamExists.bind(identityRepo),
+    /** A user by username or id (who a finding is assigned to). */
+    user: async (exec: Executor, ref: string) =>
+      (await identityRepo.userByName(exec, ref)) ?? (await identityRepo.userById(exec, ref)),
   };
   return {
     services,

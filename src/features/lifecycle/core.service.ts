@@ -83,7 +83,11 @@ export function createLifecycleCore({ repo, governance, clock, ids, audit }: Lif
     await repo.closeTasks(
       tx,
       // Re-review and document review tasks follow their signature or document, not the step.
-      open.filter((t) => t.step !== step && t.kind !== 're-review' && t.kind !== 'review').map((t) => t.id),
+      open
+        .filter(
+          (t) => t.step !== step && t.kind !== 're-review' && t.kind !== 'review' && t.kind !== 'exception-expired',
+        )
+        .map((t) => t.id),
       actorId(ctx),
       now,
       'cancelled',

@@ -15,7 +15,7 @@ import { gateStepOf, processFor, type Process } from '../../domain/lifecycle/pro
 import { requiredMeasures } from '../../domain/policy/evaluate.ts';
 import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import { acceptanceRule } from '../../domain/policy/review.ts';
-import { concerning, measureStatus, type EvidenceRecord } from '../../domain/policy/status.ts';
+import { concerning, measureStatus, withWaiver, type EvidenceRecord, type Waiver } from '../../domain/policy/status.ts';
 import { documentRules, documentViews, withReviews, type DocumentRevision, type DocumentView } from './reviews.fns.ts';
 import type { VersionRecord } from '../versions/versions.repo.ts';
 import type { PolicyContext } from '../policy/context.service.ts';
@@ -49,6 +49,26 @@ export interface GovernanceDeps {
   /** Registered dataset versions with these digests, with their legal regions (from the inventory). */
   datasetRegions(exec: Executor, digests: string[]): Promise<DatasetRegion[]>;
   today(): string;
+  /**
+   * What the findings feature adds to a version's gates: open findings that block promotions (with
+   * the environments they block) and valid waivers of measures on the version or its use case.
+   */
+  outside?(exec: Executor, owner: VersionOwner, pack: PolicyPack): Promise<OutsideGovernance>;
+  /** Valid waivers of a use case's own measures (its scoping steps' gates), from the findings feature. */
+  useCaseWaivers?(exec: Executor, useCaseId: string): Promise<Waiver[]>;
+}
+
+/** An open finding that blocks promotion of a version to `environments`. */
+export interface BlockingFinding {
+  id: string;
+  severity: string;
+  title: string;
+  environments: string[];
+}
+
+export interface OutsideGovernance {
+  findings: BlockingFinding[];
+  waivers: Waiver[];
 }
 
 export interface SignatureView {
@@ -86,6 +106,8 @@ export interface Governance {
   coveredDigest: string | null;
   /** The version's documents with their review states, newest first. */
   documents: DocumentView[];
+  /** Open findings on the version or its use case that block promotions. */
+  findings: BlockingFinding[];
   gates(steps: string[]): GateResult[];
 }
 
@@ -164,6 +186,7 @@ export async function loadGovernance(
       authors,
       vetoes: [],
       documents: documentViews(versionDocuments, versionReviews, () => []),
+      findings: [],
       gates: (steps) => steps.map((step) => ({ step, passed: false, blockers: [] })),
     };
   }
@@ -181,11 +204,13 @@ export async function loadGovernance(
     deps.today(),
   );
   const byId = new Map(policy.pack.measures.map((m) => [m.id, m]));
-  const [useCase, alignment, data] = await Promise.all([
+  const [useCase, alignment, data, outside] = await Promise.all([
     deps.repo.useCase(exec, owner.useCaseId),
     deps.alignment(exec, owner.useCaseId, policy.tier),
     dataRecords(deps, exec, version, evidenceRows),
+    deps.outside?.(exec, owner, policy.pack) ?? { findings: [], waivers: [] },
   ]);
+  const waivers = new Map(outside.waivers.map((w) => [w.measure, w]));
   const opts = {
     artifactDigest: version.artifactDigest,
     creators: authors,
@@ -265,7 +290,12 @@ export async function loadGovernance(
       role: s.role,
       artifactDigest: version.artifactDigest,
     }));
-    const status = measureStatus(byId.get(m.measure)!, [...recordsFor(m.step), ...counted], opts);
+    // A valid exception waives an unmet measure (visibly); the covered state above ignores waivers,
+    // so approving or expiring one never makes a signature stale.
+    const status = withWaiver(
+      measureStatus(byId.get(m.measure)!, [...recordsFor(m.step), ...counted], opts),
+      waivers.get(m.measure),
+    );
     return { ...m, evidence: byId.get(m.measure)!.evidence, ...status } as unknown as RequirementStatus & {
       by?: string[];
     };
@@ -293,6 +323,7 @@ export async function loadGovernance(
     requirements,
     authors,
     vetoes,
+    findings: outside.findings,
     gates: (steps) => evaluateGates(policy.pack, process, requirements, steps),
   };
 }

@@ -45,6 +45,9 @@ export interface LifecycleFeatureDeps extends FeatureDeps {
   holds: NonNullable<LifecycleServiceDeps['holds']>;
   /** Writes refused signatures (separation of duties) to the audit trail. */
   refused?: RecordRefusal;
+  /** Blocking findings and valid waivers of a version (from the findings feature). */
+  outside?: GovernanceDeps['outside'];
+  useCaseWaivers?: GovernanceDeps['useCaseWaivers'];
 }
 
 /** The governed lifecycle: processes and gates, electronic signatures, promotions, deployments, tasks. */
@@ -58,6 +61,8 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     datasetRegions: deps.datasetRegions,
     reviews: (exec, subjectId) => reviewsRepo.ofSubject(exec, subjectId),
     today: () => deps.clock.now().toISOString().slice(0, 10),
+    ...(deps.outside ? { outside: deps.outside } : {}),
+    ...(deps.useCaseWaivers ? { useCaseWaivers: deps.useCaseWaivers } : {}),
   };
   const { db, transact, audit, clock, ids, events, lock } = deps;
   const base = { db, transact, audit, clock, ids, repo: lifecycleRepo, governance };
@@ -132,6 +137,12 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
       );
       // An alignment with the ethical position may meet ai-policy: blocked promotions are re-decided.
       bus.on('use-case.aligned', (tx, { ctx, useCaseId }) => lifecycle.versionsChanged(tx, ctx, useCaseId));
+      // A finding or an exception changed what a gate weighs: promotions are re-decided.
+      bus.on('requirements.changed', (tx, { ctx, subject }) =>
+        subject.type === 'model-version'
+          ? lifecycle.evidenceChanged(tx, ctx, subject.id)
+          : lifecycle.versionsChanged(tx, ctx, subject.useCaseId),
+      );
       bus.on('use-case.assessed', async (tx, { ctx, useCaseId }) => {
         await useCases.assessed(tx, ctx, useCaseId);
         await lifecycle.useCaseAssessed(tx, ctx, useCaseId);

@@ -1,6 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import { Nullable, OpenObject } from '../common/common.schema.ts';
-import { Considered, Failure, RequirementState } from '../common/requirement.schema.ts';
+import { Considered, Failure, RequirementState, Waiver } from '../common/requirement.schema.ts';
 
 // Response schemas of the lifecycle routes (objects keep properties they do not list).
 const Open = <P extends Record<string, TSchema>>(props: P, description?: string) =>
@@ -27,6 +27,8 @@ export const Requirement = Open({
   title: Type.String(),
   step: Type.String(),
   status: RequirementState,
+  waiver: Type.Optional(Waiver),
+  underlying: Type.Optional(Type.String({ description: 'for `waived`: the status without the waiver' })),
   unmet: Type.Optional(Type.Array(Type.String())),
   reason: Type.Optional(Type.String()),
   failures: Type.Optional(Type.Array(Failure)),

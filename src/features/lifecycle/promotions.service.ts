@@ -22,6 +22,11 @@ export function reasonsAgainst(g: Governance, env: Environment): string[] {
   for (const gate of g.gates(steps))
     for (const b of gate.blockers)
       reasons.push(`gate '${gate.step}': ${b.title} (${b.measure}) is ${b.status}: ${b.detail.join('; ')}`);
+  for (const f of g.findings)
+    if (f.environments.includes(env))
+      reasons.push(
+        `open ${f.severity} finding ${f.id} blocks ${env}: ${f.title} (close it by a validator's signature)`,
+      );
   for (const s of g.vetoes)
     reasons.push(`rejected by ${s.signer.name} (${s.role}) at ${s.signedAt}: ${s.comment || 'no comment'}`);
   return reasons;

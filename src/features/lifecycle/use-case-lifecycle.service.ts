@@ -9,7 +9,7 @@ import { gateStepOf, processFor } from '../../domain/lifecycle/process.ts';
 import { tasksOnEntering } from '../../domain/lifecycle/tasks.ts';
 import { requiredMeasures } from '../../domain/policy/evaluate.ts';
 import { acceptanceRule } from '../../domain/policy/review.ts';
-import { measureStatus } from '../../domain/policy/status.ts';
+import { measureStatus, withWaiver } from '../../domain/policy/status.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
 import type { LifecycleCore, LifecycleDeps } from './core.service.ts';
@@ -114,15 +114,19 @@ export function createUseCaseLifecycle(
       policy.answers,
       clock.now().toISOString().slice(0, 10),
     ).filter((m) => own.includes(gateStepOf(policy.pack, process, m.step)));
+    const waivers = new Map(((await governance.useCaseWaivers?.(exec, useCaseId)) ?? []).map((w) => [w.measure, w]));
     const requirements = required.map(
       (m) =>
         ({
           ...m,
-          ...measureStatus(byId.get(m.measure)!, records, {
-            creators: uc.createdBy ? [uc.createdBy] : [],
-            regions: uc.regions,
-            acceptance: (e) => acceptanceRule(policy.pack, policy.tier, e),
-          }),
+          ...withWaiver(
+            measureStatus(byId.get(m.measure)!, records, {
+              creators: uc.createdBy ? [uc.createdBy] : [],
+              regions: uc.regions,
+              acceptance: (e) => acceptanceRule(policy.pack, policy.tier, e),
+            }),
+            waivers.get(m.measure),
+          ),
         }) as RequirementStatus,
     );
     return { uc, policy, process, steps, step, requirements, documents, reviews, signatures, required };

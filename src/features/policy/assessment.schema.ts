@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { Nullable, OpenObject as Open } from '../common/common.schema.ts';
-import { Considered, Failure, RequirementState } from '../common/requirement.schema.ts';
+import { Considered, Failure, RequirementState, Waiver } from '../common/requirement.schema.ts';
 import { SignedRecordSchema } from '../common/signing.ts';
 
 // Response schemas of the risk-assessment and ethical-position routes (objects keep properties they do not list).
@@ -68,6 +68,8 @@ export const UseCaseRequirements = Open({
       title: Type.Optional(Type.String()),
       step: Type.Optional(Type.String()),
       status: RequirementState,
+      waiver: Type.Optional(Waiver),
+      underlying: Type.Optional(Type.String({ description: 'for `waived`: the status without the waiver' })),
       unmet: Type.Optional(Type.Array(Type.String())),
       reason: Type.Optional(Type.String()),
       failures: Type.Optional(Type.Array(Failure)),

@@ -12,7 +12,13 @@ import {
   type RuleFiring,
 } from '../../domain/policy/evaluate.ts';
 import { acceptanceRule } from '../../domain/policy/review.ts';
-import { measureStatus, type EvidenceRecord, type MeasureStatus } from '../../domain/policy/status.ts';
+import {
+  measureStatus,
+  withWaiver,
+  type EvidenceRecord,
+  type MeasureStatus,
+  type Waiver,
+} from '../../domain/policy/status.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
@@ -86,6 +92,8 @@ export interface AssessmentServiceDeps extends CommandDeps {
   events: Emit;
   /** Re-authentication and the server key: a tier-override decision is an e-signature. */
   signing: Signing;
+  /** Valid waivers of the use case's measures (from the findings feature). */
+  waivers?(db: Executor, useCaseId: string): Promise<Waiver[]>;
 }
 
 export function createAssessmentService({
@@ -100,6 +108,7 @@ export function createAssessmentService({
   evidence,
   events,
   signing,
+  waivers,
 }: AssessmentServiceDeps) {
   const today = () => clock.now().toISOString().slice(0, 10);
 
@@ -386,15 +395,19 @@ export function createAssessmentService({
         today(),
       );
       const byId = new Map(pack.measures.map((m) => [m.id, m]));
+      const waived = new Map(((await waivers?.(db, useCaseId)) ?? []).map((w) => [w.measure, w]));
       return {
         assessed: true as const,
         policy: assessment.policy,
         tier: assessment.tier,
         reevaluateUnder: assessment.reevaluateUnder,
         requirements: measures.map((m) => {
-          const status: MeasureStatus = measureStatus(byId.get(m.measure)!, records, {
-            acceptance: (e) => acceptanceRule(pack, assessment.tier, e),
-          });
+          const status = withWaiver<MeasureStatus>(
+            measureStatus(byId.get(m.measure)!, records, {
+              acceptance: (e) => acceptanceRule(pack, assessment.tier, e),
+            }),
+            waived.get(m.measure),
+          );
           return { ...m, evidence: byId.get(m.measure)!.evidence, ...status };
         }),
       };

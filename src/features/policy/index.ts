@@ -2,7 +2,7 @@ import { systemContext } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import { independentRoles } from '../../domain/policy/independence.ts';
 import { ConditionSchema } from '../../domain/policy/pack.schema.ts';
-import type { EvidenceRecord } from '../../domain/policy/status.ts';
+import type { EvidenceRecord, Waiver } from '../../domain/policy/status.ts';
 import { validatePack } from '../../domain/policy/validate.ts';
 import type { RecordRefusal } from '../audit/refusals.ts';
 import type { Signing } from '../common/signing.ts';
@@ -25,6 +25,8 @@ export interface PolicyFeatureDeps extends FeatureDeps {
   signing: Signing;
   /** Writes refused governance changes (separation of duties) to the audit trail. */
   refused?: RecordRefusal;
+  /** Valid waivers of a use case's measures (from the findings feature). */
+  waivers?: (exec: Executor, useCaseId: string) => Promise<Waiver[]>;
 }
 
 /** Governance policy as code: packs, risk assessments, the ethical position. */
@@ -39,6 +41,7 @@ export function createPolicyFeature(deps: PolicyFeatureDeps) {
   });
   const assessments = createAssessmentService({
     ...base,
+    ...(deps.waivers ? { waivers: deps.waivers } : {}),
     signing,
     policies,
     useCases,

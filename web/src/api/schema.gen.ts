@@ -2519,6 +2519,523 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/exceptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Exceptions, oldest first, by subject, status and measure */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description lowercase UUID */
+                    cursor?: string;
+                    limit?: number;
+                    measure?: string;
+                    model?: string;
+                    status?: "requested" | "approved" | "rejected" | "expired";
+                    /** @description use case id or name */
+                    useCase?: string;
+                    version?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: ({
+                                comment: string | null;
+                                decidedAt: string | null;
+                                decidedBy: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                expiresAt: string;
+                                id: string;
+                                measure: string;
+                                reason: string;
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                requestedAt: string;
+                                requestedBy: string;
+                                signature: {
+                                    manifest: unknown;
+                                    manifestDigest: string;
+                                    serverSignature: string;
+                                } | null;
+                                status: "requested" | "approved" | "rejected" | "expired";
+                                subject: {
+                                    id: string;
+                                    /** @description the use case's name, or model/version */
+                                    label: string;
+                                    model: string | null;
+                                    type: "use-case" | "model-version";
+                                    useCaseId: string;
+                                    version: number | null;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                team: string;
+                                /** @description whether it waives the measure now */
+                                valid: boolean;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Request an exception (waiver) of one measure for a use case or version, with a reason and an expiry */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description required: when the waiver ends (at most the policy pack's exceptions.maxDays ahead)
+                         */
+                        expiresAt: string;
+                        /** @description the measure waived (a policy pack measure id) */
+                        measure: string;
+                        model?: string;
+                        reason: string;
+                        /** @description use case id or name */
+                        useCase?: string;
+                        version?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            comment: string | null;
+                            decidedAt: string | null;
+                            decidedBy: string | null;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            expiresAt: string;
+                            id: string;
+                            measure: string;
+                            reason: string;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            requestedAt: string;
+                            requestedBy: string;
+                            signature: {
+                                manifest: unknown;
+                                manifestDigest: string;
+                                serverSignature: string;
+                            } | null;
+                            status: "requested" | "approved" | "rejected" | "expired";
+                            subject: {
+                                id: string;
+                                /** @description the use case's name, or model/version */
+                                label: string;
+                                model: string | null;
+                                type: "use-case" | "model-version";
+                                useCaseId: string;
+                                version: number | null;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            team: string;
+                            /** @description whether it waives the measure now */
+                            valid: boolean;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exceptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One exception */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            comment: string | null;
+                            decidedAt: string | null;
+                            decidedBy: string | null;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            expiresAt: string;
+                            id: string;
+                            measure: string;
+                            reason: string;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            requestedAt: string;
+                            requestedBy: string;
+                            signature: {
+                                manifest: unknown;
+                                manifestDigest: string;
+                                serverSignature: string;
+                            } | null;
+                            status: "requested" | "approved" | "rejected" | "expired";
+                            subject: {
+                                id: string;
+                                /** @description the use case's name, or model/version */
+                                label: string;
+                                model: string | null;
+                                type: "use-case" | "model-version";
+                                useCaseId: string;
+                                version: number | null;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            team: string;
+                            /** @description whether it waives the measure now */
+                            valid: boolean;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exceptions/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve an exception by an electronic signature of a role the pack names (never its requester) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                        /** @description the signer's password, re-entered (21 CFR Part 11 §11.200) */
+                        password?: string;
+                        /** @description single sign-on: the proof of a fresh login at the identity provider (GET /api/v1/auth/oidc/login?purpose=reauthentication), used once */
+                        reauthProof?: string;
+                        /** @description automation: the caller's own token with the sign scope, re-presented */
+                        token?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            comment: string | null;
+                            decidedAt: string | null;
+                            decidedBy: string | null;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            expiresAt: string;
+                            id: string;
+                            measure: string;
+                            reason: string;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            requestedAt: string;
+                            requestedBy: string;
+                            signature: {
+                                manifest: unknown;
+                                manifestDigest: string;
+                                serverSignature: string;
+                            } | null;
+                            status: "requested" | "approved" | "rejected" | "expired";
+                            subject: {
+                                id: string;
+                                /** @description the use case's name, or model/version */
+                                label: string;
+                                model: string | null;
+                                type: "use-case" | "model-version";
+                                useCaseId: string;
+                                version: number | null;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            team: string;
+                            /** @description whether it waives the measure now */
+                            valid: boolean;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exceptions/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject an exception by an electronic signature of a role the pack names */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                        /** @description the signer's password, re-entered (21 CFR Part 11 §11.200) */
+                        password?: string;
+                        /** @description single sign-on: the proof of a fresh login at the identity provider (GET /api/v1/auth/oidc/login?purpose=reauthentication), used once */
+                        reauthProof?: string;
+                        /** @description automation: the caller's own token with the sign scope, re-presented */
+                        token?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            comment: string | null;
+                            decidedAt: string | null;
+                            decidedBy: string | null;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            expiresAt: string;
+                            id: string;
+                            measure: string;
+                            reason: string;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            requestedAt: string;
+                            requestedBy: string;
+                            signature: {
+                                manifest: unknown;
+                                manifestDigest: string;
+                                serverSignature: string;
+                            } | null;
+                            status: "requested" | "approved" | "rejected" | "expired";
+                            subject: {
+                                id: string;
+                                /** @description the use case's name, or model/version */
+                                label: string;
+                                model: string | null;
+                                type: "use-case" | "model-version";
+                                useCaseId: string;
+                                version: number | null;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            team: string;
+                            /** @description whether it waives the measure now */
+                            valid: boolean;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/exports/inventory": {
         parameters: {
             query?: never;
@@ -2571,6 +3088,608 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Findings, oldest first, by subject (useCase, or model and version), status and severity */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description lowercase UUID */
+                    cursor?: string;
+                    limit?: number;
+                    model?: string;
+                    /** @description one of the policy pack's finding severities (default low, medium, high, critical) */
+                    severity?: string;
+                    status?: "open" | "remediating" | "closed";
+                    /** @description use case id or name */
+                    useCase?: string;
+                    version?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: ({
+                                /** @description environments promotion to which it blocks while open */
+                                blocks: string[];
+                                closed: ({
+                                    /**
+                                     * Format: date-time
+                                     * @description UTC, ISO 8601
+                                     */
+                                    at: string;
+                                    by: string;
+                                    signature: {
+                                        manifest: unknown;
+                                        manifestDigest: string;
+                                        serverSignature: string;
+                                    };
+                                } & {
+                                    [key: string]: unknown;
+                                }) | null;
+                                description: string;
+                                dueDate: string;
+                                id: string;
+                                overdue: boolean;
+                                owner: {
+                                    id: string;
+                                    username: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                raisedAt: string;
+                                raisedBy: string;
+                                remediation: string;
+                                revision: number;
+                                severity: string;
+                                status: "open" | "remediating" | "closed";
+                                subject: {
+                                    id: string;
+                                    /** @description the use case's name, or model/version */
+                                    label: string;
+                                    model: string | null;
+                                    type: "use-case" | "model-version";
+                                    useCaseId: string;
+                                    version: number | null;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                team: string;
+                                title: string;
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                updatedAt: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Raise a finding against a use case or a model version (a validator role the pack names) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        description: string;
+                        /** @description YYYY-MM-DD */
+                        dueDate: string;
+                        model?: string;
+                        /** @description who remediates: a username or user id */
+                        owner: string;
+                        /** @description the remediation plan */
+                        remediation: string;
+                        /** @description one of the policy pack's finding severities (default low, medium, high, critical) */
+                        severity: string;
+                        title: string;
+                        /** @description use case id or name */
+                        useCase?: string;
+                        version?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description environments promotion to which it blocks while open */
+                            blocks: string[];
+                            closed: ({
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                at: string;
+                                by: string;
+                                signature: {
+                                    manifest: unknown;
+                                    manifestDigest: string;
+                                    serverSignature: string;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            description: string;
+                            dueDate: string;
+                            id: string;
+                            overdue: boolean;
+                            owner: {
+                                id: string;
+                                username: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            raisedAt: string;
+                            raisedBy: string;
+                            remediation: string;
+                            revision: number;
+                            severity: string;
+                            status: "open" | "remediating" | "closed";
+                            subject: {
+                                id: string;
+                                /** @description the use case's name, or model/version */
+                                label: string;
+                                model: string | null;
+                                type: "use-case" | "model-version";
+                                useCaseId: string;
+                                version: number | null;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            team: string;
+                            title: string;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            updatedAt: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/findings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One finding */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description environments promotion to which it blocks while open */
+                            blocks: string[];
+                            closed: ({
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                at: string;
+                                by: string;
+                                signature: {
+                                    manifest: unknown;
+                                    manifestDigest: string;
+                                    serverSignature: string;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            description: string;
+                            dueDate: string;
+                            id: string;
+                            overdue: boolean;
+                            owner: {
+                                id: string;
+                                username: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            raisedAt: string;
+                            raisedBy: string;
+                            remediation: string;
+                            revision: number;
+                            severity: string;
+                            status: "open" | "remediating" | "closed";
+                            subject: {
+                                id: string;
+                                /** @description the use case's name, or model/version */
+                                label: string;
+                                model: string | null;
+                                type: "use-case" | "model-version";
+                                useCaseId: string;
+                                version: number | null;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            team: string;
+                            title: string;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            updatedAt: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Update a finding: validators change any field; its owner moves it between open and remediating and revises the plan */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        description?: string;
+                        /** @description YYYY-MM-DD */
+                        dueDate?: string;
+                        /** @description who remediates: a username or user id */
+                        owner?: string;
+                        /** @description the remediation plan */
+                        remediation?: string;
+                        /** @description one of the policy pack's finding severities (default low, medium, high, critical) */
+                        severity?: string;
+                        /**
+                         * @description closing takes a signature: POST /findings/{id}/close
+                         * @enum {unknown}
+                         */
+                        status?: "open" | "remediating";
+                        title?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description environments promotion to which it blocks while open */
+                            blocks: string[];
+                            closed: ({
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                at: string;
+                                by: string;
+                                signature: {
+                                    manifest: unknown;
+                                    manifestDigest: string;
+                                    serverSignature: string;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            description: string;
+                            dueDate: string;
+                            id: string;
+                            overdue: boolean;
+                            owner: {
+                                id: string;
+                                username: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            raisedAt: string;
+                            raisedBy: string;
+                            remediation: string;
+                            revision: number;
+                            severity: string;
+                            status: "open" | "remediating" | "closed";
+                            subject: {
+                                id: string;
+                                /** @description the use case's name, or model/version */
+                                label: string;
+                                model: string | null;
+                                type: "use-case" | "model-version";
+                                useCaseId: string;
+                                version: number | null;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            team: string;
+                            title: string;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            updatedAt: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/findings/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close a finding by an electronic signature (meaning close) of its raiser or another validator */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                        /** @description the signer's password, re-entered (21 CFR Part 11 §11.200) */
+                        password?: string;
+                        /** @description single sign-on: the proof of a fresh login at the identity provider (GET /api/v1/auth/oidc/login?purpose=reauthentication), used once */
+                        reauthProof?: string;
+                        /** @description automation: the caller's own token with the sign scope, re-presented */
+                        token?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description environments promotion to which it blocks while open */
+                            blocks: string[];
+                            closed: ({
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                at: string;
+                                by: string;
+                                signature: {
+                                    manifest: unknown;
+                                    manifestDigest: string;
+                                    serverSignature: string;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            description: string;
+                            dueDate: string;
+                            id: string;
+                            overdue: boolean;
+                            owner: {
+                                id: string;
+                                username: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            raisedAt: string;
+                            raisedBy: string;
+                            remediation: string;
+                            revision: number;
+                            severity: string;
+                            status: "open" | "remediating" | "closed";
+                            subject: {
+                                id: string;
+                                /** @description the use case's name, or model/version */
+                                label: string;
+                                model: string | null;
+                                type: "use-case" | "model-version";
+                                useCaseId: string;
+                                version: number | null;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            team: string;
+                            title: string;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            updatedAt: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -6081,11 +7200,25 @@ export interface paths {
                                 })[];
                                 measure: string;
                                 reason?: string;
-                                /** @description `failed`: evidence exists and does not hold (see `failures`); `missing`: no evidence; `stale`: met only by evidence for another artefact */
-                                status: "satisfied" | "failed" | "missing" | "stale";
+                                /** @description `failed`: evidence exists and does not hold (see `failures`); `missing`: no evidence; `stale`: met only by evidence for another artefact; `waived`: unmet, but an approved exception waives it until it expires (see `waiver`, `underlying`) */
+                                status: "satisfied" | "failed" | "missing" | "stale" | "waived";
                                 step: string;
                                 title: string;
+                                /** @description for `waived`: the status without the waiver */
+                                underlying?: string;
                                 unmet?: string[];
+                                /** @description the approved exception that waives the measure until it expires */
+                                waiver?: {
+                                    /** @description user id of the approver */
+                                    approvedBy: string;
+                                    /** @description the exception (GET /api/v1/exceptions/{id}) */
+                                    exception: string;
+                                    /** Format: date-time */
+                                    expiresAt: string;
+                                    measure: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
                             } & {
                                 [key: string]: unknown;
                             })[];
@@ -7394,11 +8527,25 @@ export interface paths {
                                 })[];
                                 measure: string;
                                 reason?: string;
-                                /** @description `failed`: evidence exists and does not hold (see `failures`); `missing`: no evidence; `stale`: met only by evidence for another artefact */
-                                status: "satisfied" | "failed" | "missing" | "stale";
+                                /** @description `failed`: evidence exists and does not hold (see `failures`); `missing`: no evidence; `stale`: met only by evidence for another artefact; `waived`: unmet, but an approved exception waives it until it expires (see `waiver`, `underlying`) */
+                                status: "satisfied" | "failed" | "missing" | "stale" | "waived";
                                 step: string;
                                 title: string;
+                                /** @description for `waived`: the status without the waiver */
+                                underlying?: string;
                                 unmet?: string[];
+                                /** @description the approved exception that waives the measure until it expires */
+                                waiver?: {
+                                    /** @description user id of the approver */
+                                    approvedBy: string;
+                                    /** @description the exception (GET /api/v1/exceptions/{id}) */
+                                    exception: string;
+                                    /** Format: date-time */
+                                    expiresAt: string;
+                                    measure: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
                             } & {
                                 [key: string]: unknown;
                             })[];
@@ -8382,6 +9529,22 @@ export interface paths {
                                     /** @description promotion needs every gate up to and including this step (null: none) */
                                     requires: string | null;
                                 }[];
+                                exceptions?: {
+                                    /** @description roles that approve an exception (never the person who requested it) */
+                                    approvedBy: ("business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin")[];
+                                    /** @description an exception expires at most this many days after it is requested */
+                                    maxDays: number;
+                                };
+                                findings?: {
+                                    /** @description an open finding of this severity or above blocks the gates below (null: none blocks) */
+                                    blockAt?: string | null;
+                                    /** @description promotion to these environments is refused while a blocking finding is open */
+                                    gates?: ("development" | "qa" | "preproduction" | "production")[];
+                                    /** @description validators: the roles that raise, update and close findings */
+                                    raisedBy: ("business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin")[];
+                                    /** @description severities, least severe first */
+                                    severities: string[];
+                                };
                                 matrix: {
                                     [key: string]: {
                                         [key: string]: string[];
@@ -8825,6 +9988,22 @@ export interface paths {
                                     /** @description promotion needs every gate up to and including this step (null: none) */
                                     requires: string | null;
                                 }[];
+                                exceptions?: {
+                                    /** @description roles that approve an exception (never the person who requested it) */
+                                    approvedBy: ("business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin")[];
+                                    /** @description an exception expires at most this many days after it is requested */
+                                    maxDays: number;
+                                };
+                                findings?: {
+                                    /** @description an open finding of this severity or above blocks the gates below (null: none blocks) */
+                                    blockAt?: string | null;
+                                    /** @description promotion to these environments is refused while a blocking finding is open */
+                                    gates?: ("development" | "qa" | "preproduction" | "production")[];
+                                    /** @description validators: the roles that raise, update and close findings */
+                                    raisedBy: ("business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin")[];
+                                    /** @description severities, least severe first */
+                                    severities: string[];
+                                };
                                 matrix: {
                                     [key: string]: {
                                         [key: string]: string[];
@@ -11613,11 +12792,25 @@ export interface paths {
                                 })[];
                                 measure: string;
                                 reason?: string;
-                                /** @description `failed`: evidence exists and does not hold (see `failures`); `missing`: no evidence; `stale`: met only by evidence for another artefact */
-                                status: "satisfied" | "failed" | "missing" | "stale";
+                                /** @description `failed`: evidence exists and does not hold (see `failures`); `missing`: no evidence; `stale`: met only by evidence for another artefact; `waived`: unmet, but an approved exception waives it until it expires (see `waiver`, `underlying`) */
+                                status: "satisfied" | "failed" | "missing" | "stale" | "waived";
                                 step: string;
                                 title: string;
+                                /** @description for `waived`: the status without the waiver */
+                                underlying?: string;
                                 unmet?: string[];
+                                /** @description the approved exception that waives the measure until it expires */
+                                waiver?: {
+                                    /** @description user id of the approver */
+                                    approvedBy: string;
+                                    /** @description the exception (GET /api/v1/exceptions/{id}) */
+                                    exception: string;
+                                    /** Format: date-time */
+                                    expiresAt: string;
+                                    measure: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
                             } & {
                                 [key: string]: unknown;
                             })[];
@@ -11852,11 +13045,25 @@ export interface paths {
                                 })[];
                                 measure: string;
                                 reason?: string;
-                                /** @description `failed`: evidence exists and does not hold (see `failures`); `missing`: no evidence; `stale`: met only by evidence for another artefact */
-                                status: "satisfied" | "failed" | "missing" | "stale";
+                                /** @description `failed`: evidence exists and does not hold (see `failures`); `missing`: no evidence; `stale`: met only by evidence for another artefact; `waived`: unmet, but an approved exception waives it until it expires (see `waiver`, `underlying`) */
+                                status: "satisfied" | "failed" | "missing" | "stale" | "waived";
                                 step?: string;
                                 title?: string;
+                                /** @description for `waived`: the status without the waiver */
+                                underlying?: string;
                                 unmet?: string[];
+                                /** @description the approved exception that waives the measure until it expires */
+                                waiver?: {
+                                    /** @description user id of the approver */
+                                    approvedBy: string;
+                                    /** @description the exception (GET /api/v1/exceptions/{id}) */
+                                    exception: string;
+                                    /** Format: date-time */
+                                    expiresAt: string;
+                                    measure: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
                             } & {
                                 [key: string]: unknown;
                             })[];

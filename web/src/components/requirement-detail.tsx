@@ -2,7 +2,7 @@ import type { VersionStatus } from '../api/version-types.ts';
 
 type Requirement = Pick<
   VersionStatus['requirements'][number],
-  'status' | 'unmet' | 'reason' | 'failures' | 'considered'
+  'status' | 'unmet' | 'reason' | 'failures' | 'considered' | 'waiver' | 'underlying'
 >;
 
 /**
@@ -14,7 +14,12 @@ export function RequirementDetail({ r, satisfied = 'met for this artefact' }: { 
   const considered = r.considered ?? [];
   return (
     <>
-      {r.status === 'failed' && r.failures?.length ? (
+      {r.status === 'waived' && r.waiver ? (
+        <span>
+          {r.underlying ?? 'unmet'}, waived by exception <code>{r.waiver.exception}</code> until{' '}
+          {r.waiver.expiresAt.slice(0, 16).replace('T', ' ')} (approved by {r.waiver.approvedBy})
+        </span>
+      ) : r.status === 'failed' && r.failures?.length ? (
         <ul className="compact">
           {r.failures.map((f) => (
             <li key={`${f.evidence} ${f.metric ?? f.dataset ?? ''}`}>

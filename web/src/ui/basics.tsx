@@ -38,6 +38,7 @@ export function Async<T>({ state, children }: { state: Loaded<T>; children: (dat
 const TONES: Record<string, string> = {
   ok: 'good',
   satisfied: 'good',
+  waived: 'warn',
   accepted: 'good',
   submitted: 'warn',
   passed: 'good',
