@@ -65,6 +65,10 @@ export function createIdentityFeature(deps: IdentityFeatureDeps) {
       return result;
     },
     teamExists: identityRepo.teamExists.bind(identityRepo),
+    /** Users by id or username, and the active members of a team, with their roles. */
+    userById: (exec: Executor, id: string) => identityRepo.userById(exec, id),
+    userByName: (exec: Executor, username: string) => identityRepo.userByName(exec, username),
+    teamMembers: (exec: Executor, team: string) => identityRepo.teamMembers(exec, team),
   };
   return {
     services,
