@@ -11,6 +11,7 @@ import { InventoryPage } from './pages/inventory/inventory.tsx';
 import { ModelPage } from './pages/models/model.tsx';
 import { NewUseCasePage } from './pages/inventory/new-use-case.tsx';
 import { PolicyPage } from './pages/policy/policy.tsx';
+import { TrainingsPage } from './pages/trainings/trainings.tsx';
 import { UseCasePage } from './pages/use-cases/use-case.tsx';
 import { VersionPage } from './pages/models/version.tsx';
 import { Link, match, useLocation } from './router.tsx';
@@ -30,6 +31,7 @@ const ROUTES: [string, (p: Record<string, string>) => ReactNode, string][] = [
   ['/policy', () => <PolicyPage />, 'Policy'],
   ['/audit', () => <AuditPage />, 'Audit trail'],
   ['/examinations', () => <ExaminationsPage />, 'Examinations'],
+  ['/trainings', () => <TrainingsPage />, 'Trainings'],
   ['/admin', () => <AdminPage />, 'Administration'],
   ['/account', () => <AccountPage />, 'My account'],
 ];
@@ -82,6 +84,7 @@ export function App() {
           {nav('/policy', 'Policy')}
           {nav('/audit', 'Audit')}
           {nav('/examinations', 'Examinations')}
+          {nav('/trainings', 'Trainings')}
           {hasRole('admin') && nav('/admin', 'Admin')}
         </nav>
         <span className="user">
