@@ -39,6 +39,8 @@ import {
 } from './features/monitoring/index.ts';
 import { createOverviewFeature } from './features/overview/index.ts';
 import { createPolicyFeature, policyReaders } from './features/policy/index.ts';
+import { gatedReauthentication } from './features/common/signing.ts';
+import { createTrainingsFeature } from './features/trainings/index.ts';
 import type { DispatcherOptions } from './features/webhooks/dispatcher.ts';
 import { createWebhooksFeature } from './features/webhooks/index.ts';
 import type { App } from './http/app-types.ts';
@@ -185,11 +187,24 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     sso: opts.config.oidc,
     localPasswords: opts.config.localPasswords ?? 'all',
   });
+  const trainings = createTrainingsFeature({
+    ...base,
+    packs: { active: policyReaders.activePack, byId: policyReaders.pack },
+    users: {
+      byId: identity.services.userById,
+      byName: identity.services.userByName,
+      members: identity.services.teamMembers,
+      teamExists: identity.services.teamExists,
+    },
+    signing: { reauthenticate: identity.services.reauthenticate, signDigest: opts.signer.signDigest },
+  });
+  // Every e-signature passes the training gate first: a role that requires a training signs only while it is current.
+  const reauthenticate = gatedReauthentication(trainings.services.gate, identity.services.reauthenticate);
   const policy = createPolicyFeature({
     ...base,
     useCases: inventoryReaders.useCases,
     useCaseEvidence,
-    signing: { reauthenticate: identity.services.reauthenticate, signDigest: opts.signer.signDigest },
+    signing: { reauthenticate, signDigest: opts.signer.signDigest },
     refused: refusals.record,
     waivers: (exec, useCaseId) => useCaseWaivers(exec, useCaseId, clock),
   });
@@ -224,7 +239,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     },
     alignment: policy.services.alignment,
     datasetRegions: inventoryReaders.datasets.regionsByDigest,
-    reauthenticate: identity.services.reauthenticate,
+    reauthenticate,
     grantorsOf: identity.services.grantorsOf,
     signDigest: opts.signer.signDigest,
     registrationChecks: evidence.services.evidence.recordRegistrationChecks,
@@ -248,7 +263,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     owner: lifecycle.services.owner,
     names: lifecycle.services.names,
     createTasks: lifecycle.services.createTasks,
-    reauthenticate: identity.services.reauthenticate,
+    reauthenticate,
     signDigest: opts.signer.signDigest,
     pool,
     ...(opts.monitoring?.sweepMs ? { sweepMs: opts.monitoring.sweepMs } : {}),
@@ -312,7 +327,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     pack: async (exec, useCaseId) =>
       (await policy.services.context(exec, useCaseId))?.pack ?? (await policy.services.policies.active(exec)).pack,
     user: identity.services.user,
-    signing: { reauthenticate: identity.services.reauthenticate, signDigest: opts.signer.signDigest },
+    signing: { reauthenticate, signDigest: opts.signer.signDigest },
     createTasks: lifecycle.services.createTasks,
     queue,
     refused: refusals.record,
@@ -393,6 +408,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     auditFeature,
     webhooks,
     identity,
+    trainings,
     policy,
     inventory,
     overview,

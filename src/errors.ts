@@ -11,6 +11,7 @@ export const errorStatus = {
   forbidden: 403,
   separation_of_duties: 403,
   reauthentication_failed: 403,
+  training_required: 403,
   password_change_required: 403,
   not_found: 404,
   method_not_allowed: 405,

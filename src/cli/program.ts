@@ -25,6 +25,7 @@ export const GROUPS: Record<string, () => Promise<Register>> = {
   exports: async () => (await import('./export-commands.ts')).exportCommands,
   programme: async () => (await import('./programme-commands.ts')).programmeCommands,
   findings: async () => (await import('./findings-commands.ts')).findingsCommands,
+  trainings: async () => (await import('./training-commands.ts')).trainingCommands,
 };
 
 /** Top-level command name -> group and description, written by `npm run build` (see manifest.ts). */

@@ -178,6 +178,8 @@ export interface Database
   dataset_versions: DatasetVersionTable;
   dataset_lineage: DatasetLineageTable;
   lineage_runs: LineageRunTable;
+  training_completions: TrainingCompletionTable;
+  policy_acknowledgements: PolicyAcknowledgementTable;
 }
 
 export interface TeamTable {
@@ -579,4 +581,28 @@ export interface WebhookDeliveryTable {
   created_at: string;
   delivered_at: string | null;
   replay_of: string | null;
+}
+
+/** A training completion (see migration 0018); the latest completed_on of a training counts. */
+export interface TrainingCompletionTable {
+  id: string;
+  user_id: string;
+  training_id: string;
+  /** YYYY-MM-DD */
+  completed_on: string;
+  certificate: string | null;
+  /** self | admin | import */
+  source: string;
+  recorded_at: string;
+  recorded_by: string | null;
+}
+
+/** A user's e-signed acknowledgement of a policy pack version. */
+export interface PolicyAcknowledgementTable {
+  id: string;
+  user_id: string;
+  pack_id: string;
+  signed_at: string;
+  /** The SignedRecord (manifest, digest, server signature) as JSON. */
+  signature: string;
 }

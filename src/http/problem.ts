@@ -13,6 +13,7 @@ const titles: Record<ErrorCode, string> = {
   forbidden: 'Forbidden',
   separation_of_duties: 'Separation of duties',
   reauthentication_failed: 'Signature not authenticated',
+  training_required: 'Training required',
   password_change_required: 'Password change required',
   not_found: 'Not found',
   method_not_allowed: 'Method not allowed',

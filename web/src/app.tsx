@@ -13,6 +13,7 @@ import { InventoryPage } from './pages/inventory/inventory.tsx';
 import { ModelPage } from './pages/models/model.tsx';
 import { NewUseCasePage } from './pages/inventory/new-use-case.tsx';
 import { PolicyPage } from './pages/policy/policy.tsx';
+import { TrainingsPage } from './pages/trainings/trainings.tsx';
 import { UseCasePage } from './pages/use-cases/use-case.tsx';
 import { VersionPage } from './pages/models/version.tsx';
 import { Link, match, useLocation } from './router.tsx';
@@ -34,6 +35,7 @@ const ROUTES: [string, (p: Record<string, string>) => ReactNode, string][] = [
   ['/audit', () => <AuditPage />, 'Audit trail'],
   ['/examinations', () => <ExaminationsPage />, 'Examinations'],
   ['/governance', () => <GovernancePage />, 'Governance programme'],
+  ['/trainings', () => <TrainingsPage />, 'Trainings'],
   ['/admin', () => <AdminPage />, 'Administration'],
   ['/account', () => <AccountPage />, 'My account'],
 ];
@@ -88,6 +90,7 @@ export function App() {
           {nav('/audit', 'Audit')}
           {nav('/examinations', 'Examinations')}
           {nav('/governance', 'Programme')}
+          {nav('/trainings', 'Trainings')}
           {hasRole('admin') && nav('/admin', 'Admin')}
         </nav>
         <span className="user">

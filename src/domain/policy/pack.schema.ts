@@ -3,6 +3,7 @@ import { COMPARATORS, SEVERITIES } from '../monitoring/alerts.ts';
 import { DEFAULT_RECENT_WINDOWS, MONITOR_FAMILY_IDS } from '../monitoring/families.ts';
 import { ProgrammeSection } from './pack-programme.ts';
 import { GovernanceSections } from './pack-governance.ts';
+import { PackTrainingsSchema } from './pack-trainings.ts';
 
 /**
  * The policy-pack format (`apiVersion: steward.policy/v1`), as a TypeBox schema: the same object
@@ -475,6 +476,7 @@ export const PolicyPackSchema = Type.Object(
       Type.Record(Type.String({ pattern: '^[1-4]$' }), Type.Array(Id, { uniqueItems: true })),
     ),
     regulations: Type.Array(Regulation),
+    trainings: Type.Optional(PackTrainingsSchema),
     documents: Type.Optional(
       Type.Array(DocumentTemplate, {
         description:

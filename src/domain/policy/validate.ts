@@ -85,6 +85,7 @@ export function validatePack(doc: unknown): { pack: PolicyPack | null; problems:
   const steps = unique(pack.steps, 'steps');
   const measures = unique(pack.measures, 'measures');
   unique(pack.regulations, 'regulations');
+  unique(pack.trainings?.courses ?? [], 'trainings/courses');
   const tiers = new Set(pack.tiers.map((t) => t.tier));
   if (tiers.size !== 4) push('/tiers', 'must define each of the tiers 1, 2, 3 and 4 exactly once');
 

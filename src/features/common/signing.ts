@@ -18,10 +18,30 @@ export interface SigningCredentials {
 
 /** What a feature needs to take electronic signatures (identity's re-authentication, the server key). */
 export interface Signing {
-  /** Throws `reauthentication_failed` unless the credentials are the caller's own, re-entered now. */
-  reauthenticate(ctx: RequestContext, credentials: SigningCredentials): Promise<Reauthentication>;
+  /**
+   * Throws `reauthentication_failed` unless the credentials are the caller's own, re-entered now;
+   * first, `training_required` when the signer lacks a training that `roles` (the role signed in,
+   * or the roles any of which could give the signature) require to sign.
+   */
+  reauthenticate(
+    ctx: RequestContext,
+    credentials: SigningCredentials,
+    roles: readonly string[],
+  ): Promise<Reauthentication>;
   signDigest(digest: string): string;
 }
+
+/** Re-authentication behind the training gate: the one path every e-signature takes. */
+export const gatedReauthentication =
+  (
+    gate: (ctx: RequestContext, roles: readonly string[]) => Promise<void>,
+    reauthenticate: (ctx: RequestContext, credentials: SigningCredentials) => Promise<Reauthentication>,
+  ): Signing['reauthenticate'] =>
+  async (ctx, credentials, roles) => {
+    // Before the password is verified: a signer who may not sign anyway spends no attempt.
+    await gate(ctx, roles);
+    return reauthenticate(ctx, credentials);
+  };
 
 /** A manifest, its digest and the server's signature of the digest: what is stored and audited. */
 export interface SignedRecord<M> {

@@ -231,7 +231,7 @@ export function createExceptionsService(deps: ExceptionsDeps) {
           { extra: { exception: id } },
         );
       }
-      const how = await deps.signing.reauthenticate(ctx, input);
+      const how = await deps.signing.reauthenticate(ctx, input, [role]);
       return transact(async (tx) => {
         const e = await load(tx, id);
         if (e.status !== 'requested') throw new DomainError('conflict', `exception ${id} is already ${e.status}`);

@@ -271,7 +271,7 @@ export function createFindingsService(deps: FindingsDeps) {
         `close finding ${id} (its raiser or another validator signs)`,
       );
       const p = signingPrincipal(ctx);
-      const how = await deps.signing.reauthenticate(ctx, input);
+      const how = await deps.signing.reauthenticate(ctx, input, [role]);
       return transact(async (tx) => {
         const f = await load(tx, id);
         if (f.status === 'closed') throw new DomainError('conflict', `finding ${id} is already closed`);

@@ -248,6 +248,26 @@ export const governanceRepo = {
     return rows.map((r) => ({ team: r.team, owner_id: r.owner_id, on_time: n(r.on_time), total: n(r.total) }));
   },
 
+  /** Role assignments of active users: who holds which role in which team ('*': everywhere). */
+  async roleHolders(db: Executor): Promise<{ user_id: string; scope: string; role: string }[]> {
+    return db
+      .selectFrom('role_assignments as r')
+      .innerJoin('users as u', 'u.id', 'r.user_id')
+      .where('u.status', '=', 'active')
+      .select(['r.user_id', 'r.scope', 'r.role'])
+      .execute();
+  },
+
+  /** Each person's latest completion day of each training. */
+  async latestCompletions(db: Executor): Promise<{ user_id: string; training_id: string; completed_on: string }[]> {
+    const rows = await db
+      .selectFrom('training_completions')
+      .select(['user_id', 'training_id', (eb) => eb.fn.max('completed_on').as('completed_on')])
+      .groupBy(['user_id', 'training_id'])
+      .execute();
+    return rows.map((r) => ({ user_id: r.user_id, training_id: r.training_id, completed_on: String(r.completed_on) }));
+  },
+
   /** Display names of users. */
   async userNames(db: Executor, ids: string[]): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();

@@ -14,6 +14,7 @@ import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import { DomainError } from '../../errors.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import type { GovernanceRepo, TeamCount, TeamShare } from './governance.repo.ts';
+import { trainingTallies } from './trainings.fns.ts';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -301,6 +302,38 @@ export function createKpiService(deps: KpiDeps) {
   }
 
   /**
+   * Training currency: people whose roles require trainings and hold every one current, per team
+   * of their role assignments (each person counted once for the organisation).
+   */
+  async function trainingKpis(now: Date, pack: PolicyPack | null): Promise<KpiValue[]> {
+    if (!pack?.trainings?.courses?.length) return [];
+    const [holders, latest] = await Promise.all([repo.roleHolders(db), repo.latestCompletions(db)]);
+    const tallies = trainingTallies(pack, holders, latest, now.toISOString().slice(0, 10));
+    const people = new Map<string, boolean>();
+    for (const t of tallies) people.set(t.person, (people.get(t.person) ?? true) && t.current === t.required);
+    const org = [...people.values()];
+    const teams = [
+      ...group(
+        tallies.filter((t) => t.team !== '*'),
+        (t) => t.team,
+      ),
+    ].map(([team, ts]) => ({
+      team,
+      numerator: ts.filter((t) => t.current === t.required).length,
+      denominator: ts.length,
+    }));
+    const values = teamValues('training-currency', teams);
+    values[0] = {
+      kpi: 'training-currency',
+      team: '*',
+      value: share(org.filter(Boolean).length, org.length),
+      numerator: org.filter(Boolean).length,
+      denominator: org.length,
+    };
+    return values;
+  }
+
+  /**
    * Every KPI as of now. `full` computes the requirement KPIs over every governed version (the
    * snapshot); otherwise they are live only for a small inventory (see `liveLimit`).
    */
@@ -318,6 +351,7 @@ export function createKpiService(deps: KpiDeps) {
       assessments,
       incidents,
       findings,
+      trainings,
       requirements,
       ...sourced
     ] = await Promise.all([
@@ -330,6 +364,7 @@ export function createKpiService(deps: KpiDeps) {
       repo.overdueAssessments(db, now),
       incidentKpis(at),
       findingKpis(at),
+      trainingKpis(at, pack),
       full
         ? requirementPass(pack).then((t) => ({ values: requirementKpis(t), byPerson: {}, computed: 'live' }))
         : requirementKpisNow(pack),
@@ -345,6 +380,7 @@ export function createKpiService(deps: KpiDeps) {
       ...countValues('stale-approvals', stale),
       ...incidents,
       ...findings,
+      ...trainings,
       ...teamValues('monitoring-coverage', monitored),
       ...sourced.flat(),
     ];

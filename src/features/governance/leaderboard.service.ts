@@ -11,6 +11,7 @@ import type { Executor } from '../../db/database.ts';
 import type { Clock } from '../../clock.ts';
 import type { GovernanceRepo, TeamShare } from './governance.repo.ts';
 import type { RequirementKpis } from './kpis.service.ts';
+import { trainingTallies } from './trainings.fns.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -27,7 +28,7 @@ export type LeaderboardSource = (
 export interface LeaderboardDeps {
   db: Executor;
   clock: Clock;
-  repo: Pick<GovernanceRepo, 'closedTasks' | 'closedFindings' | 'userNames'>;
+  repo: Pick<GovernanceRepo, 'closedTasks' | 'closedFindings' | 'userNames' | 'roleHolders' | 'latestCompletions'>;
   activePack: () => Promise<PolicyPack | null>;
   requirementKpisNow: (pack: PolicyPack | null) => Promise<RequirementKpis>;
   sources: LeaderboardSource[];
@@ -68,6 +69,18 @@ export function createLeaderboardService(deps: LeaderboardDeps) {
         add(teams, r.team, 'findings-on-time', r.on_time, r.total);
         add(people, r.owner_id, 'findings-on-time', r.on_time, r.total);
       }
+      const [holders, latest] = await Promise.all([
+        deps.repo.roleHolders(deps.db),
+        deps.repo.latestCompletions(deps.db),
+      ]);
+      const trained = new Map<string, [number, number]>();
+      for (const t of trainingTallies(pack, holders, latest, now.slice(0, 10))) {
+        if (t.team !== '*') add(teams, t.team, 'training-current', t.current, t.required);
+        const slot = trained.get(t.person) ?? [0, 0];
+        // A person's trainings count once however many teams they hold the role in.
+        trained.set(t.person, [Math.max(slot[0], t.current), Math.max(slot[1], t.required)]);
+      }
+      for (const [person, [num, den]] of trained) add(people, person, 'training-current', num, den);
       const requirements = await deps.requirementKpisNow(pack);
       for (const v of requirements.values)
         if (v.kpi === 'evidence-coverage' && v.team !== '*')

@@ -53,6 +53,18 @@ export const identityRepo = {
     return row ? (await withRoles(db, [row]))[0] : undefined;
   },
 
+  /** Active users holding a role in the team itself (not organisation-wide), by username. */
+  async teamMembers(db: Executor, team: string): Promise<UserRecord[]> {
+    const rows = await db
+      .selectFrom('users')
+      .selectAll()
+      .where('status', '=', 'active')
+      .where('id', 'in', (eb) => eb.selectFrom('role_assignments').select('user_id').where('scope', '=', team))
+      .orderBy('username')
+      .execute();
+    return withRoles(db, rows);
+  },
+
   async userById(db: Executor, id: string): Promise<UserRecord | undefined> {
     const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? (await withRoles(db, [row]))[0] : undefined;

@@ -87,6 +87,10 @@ export function createIdentityFeature(deps: IdentityFeatureDeps) {
     /** A user by username or id (who a finding is assigned to). */
     user: async (exec: Executor, ref: string) =>
       (await identityRepo.userByName(exec, ref)) ?? (await identityRepo.userById(exec, ref)),
+    /** Users by id or username, and the active members of a team, with their roles. */
+    userById: (exec: Executor, id: string) => identityRepo.userById(exec, id),
+    userByName: (exec: Executor, username: string) => identityRepo.userByName(exec, username),
+    teamMembers: (exec: Executor, team: string) => identityRepo.teamMembers(exec, team),
   };
   return {
     services,

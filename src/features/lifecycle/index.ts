@@ -11,7 +11,7 @@ import { useCaseEvidenceRecords, useCaseSignatures, type GovernanceDeps } from '
 import { lifecycleRepo } from './lifecycle.repo.ts';
 import { lifecycleRoutes } from './lifecycle.routes.ts';
 import { createLifecycleService, type LifecycleServiceDeps } from './lifecycle.service.ts';
-import type { createReauthenticator } from '../identity/reauth.service.ts';
+import type { Signing } from '../common/signing.ts';
 import { createSigningService, type SigningServiceDeps } from './signing.service.ts';
 import { createUseCaseLifecycle } from './use-case-lifecycle.service.ts';
 import { reviewsRepo } from './reviews.repo.ts';
@@ -35,7 +35,7 @@ export interface LifecycleFeatureDeps extends FeatureDeps {
   /** Registered dataset versions by digest with their legal regions (from the inventory). */
   datasetRegions: GovernanceDeps['datasetRegions'];
   /** Re-authenticates a signer at the moment of signing (from identity). */
-  reauthenticate: ReturnType<typeof createReauthenticator>;
+  reauthenticate: Signing['reauthenticate'];
   /** Who granted a user's role in the given scopes (from identity; separation of duties). */
   grantorsOf: (exec: Executor, userId: string, role: string, scopes: string[]) => Promise<(string | null)[]>;
   signDigest: (digest: string) => string;

@@ -229,7 +229,7 @@ export function createReviewService(deps: ReviewServiceDeps) {
   }
 
   const signed = async (ctx: RequestContext, input: ReviewInput, credentials: SigningCredentials) => {
-    const reauthenticatedWith = await deps.reauthenticate(ctx, credentials);
+    const reauthenticatedWith = await deps.reauthenticate(ctx, credentials, [input.role]);
     return (now: string) => signerPart(ctx.principal!, { ...input, meaning: 'review' }, now, reauthenticatedWith);
   };
 

@@ -19,15 +19,15 @@ import type { RecordRefusal } from '../audit/refusals.ts';
 export const DEPLOYMENT_MODES = ['single', 'replicated', 'shadow', 'challenger', 'batch'] as const;
 export type DeploymentMode = (typeof DEPLOYMENT_MODES)[number];
 
-import type { SigningCredentials } from '../common/signing.ts';
+import type { Signing, SigningCredentials } from '../common/signing.ts';
 export type { SigningCredentials };
 
 export interface SigningServiceDeps extends LifecycleDeps {
   events: Emit;
   core: LifecycleCore;
   lock(tx: Tx, model: string, version: number): Promise<void>;
-  /** Throws `reauthentication_failed` unless the credentials are the caller's own, re-entered now. */
-  reauthenticate(ctx: RequestContext, credentials: SigningCredentials): Promise<Reauthentication>;
+  /** The training gate, then re-authentication (see `Signing`). */
+  reauthenticate: Signing['reauthenticate'];
   signDigest(digest: string): string;
   /** After a use-case signature: the use case's met sign-off tasks are closed. */
   useCaseSigned?: (tx: Tx, useCaseId: string, signerId: string, role: string) => Promise<void>;
@@ -209,7 +209,7 @@ export function createSigningService(deps: SigningServiceDeps) {
       const owner = await repo.owner(db, model, version);
       if (!owner) throw notFound('model version', `${model}/${version}`);
       const p = signer(ctx, input.role, owner.team);
-      const reauthenticatedWith = await reauthenticate(ctx, credentials);
+      const reauthenticatedWith = await reauthenticate(ctx, credentials, [input.role]);
       const subject = { type: 'model-version', id: owner.versionId };
       return audited(ctx, p, subject, input.role, () =>
         transact(async (tx) => {
@@ -308,7 +308,7 @@ export function createSigningService(deps: SigningServiceDeps) {
       const uc = await repo.useCase(db, useCaseId);
       if (!uc) throw notFound('use case', useCaseId);
       const p = signer(ctx, input.role, uc.team);
-      const reauthenticatedWith = await reauthenticate(ctx, credentials);
+      const reauthenticatedWith = await reauthenticate(ctx, credentials, [input.role]);
       return audited(ctx, p, { type: 'use-case', id: uc.id }, input.role, () =>
         transact(async (tx) => {
           await repo.lockUseCase(tx, useCaseId);

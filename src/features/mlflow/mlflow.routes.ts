@@ -35,6 +35,7 @@ const MLFLOW_CODES: Partial<Record<ErrorCode, [string, number]>> = {
   forbidden: ['PERMISSION_DENIED', 403],
   separation_of_duties: ['PERMISSION_DENIED', 403],
   reauthentication_failed: ['PERMISSION_DENIED', 403],
+  training_required: ['PERMISSION_DENIED', 403],
   password_change_required: ['PERMISSION_DENIED', 403],
   gate_not_passed: ['PERMISSION_DENIED', 403],
   out_of_order: ['PERMISSION_DENIED', 403],

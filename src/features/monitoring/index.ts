@@ -56,7 +56,7 @@ export interface MonitoringFeatureDeps extends FeatureDeps {
     step: string,
     specs: TaskSpec[],
   ) => Promise<TaskTable[]>;
-  reauthenticate: (ctx: RequestContext, credentials: SigningCredentials) => Promise<unknown>;
+  reauthenticate: (ctx: RequestContext, credentials: SigningCredentials, roles: readonly string[]) => Promise<unknown>;
   signDigest: (digest: string) => string;
   /** How often dirty windows are swept into jobs (a safety net for jobs lost in a restart). */
   sweepMs?: number;

@@ -13,12 +13,13 @@ import type { CommandDeps } from '../common/deps.ts';
 import { authorize } from '../common/authorize.ts';
 import type { VersionOwner } from '../lifecycle/lifecycle.repo.ts';
 import type { SigningCredentials } from '../common/signing.ts';
+import { ORGANISATION, rolesGranting } from '../../domain/authz.ts';
 import type { MonitoringRepo } from './monitoring.repo.ts';
 
 export interface OversightDeps extends CommandDeps {
   repo: MonitoringRepo;
   owner: (exec: Executor, model: string, version: number) => Promise<VersionOwner | undefined>;
-  reauthenticate: (ctx: RequestContext, credentials: SigningCredentials) => Promise<unknown>;
+  reauthenticate: (ctx: RequestContext, credentials: SigningCredentials, roles: readonly string[]) => Promise<unknown>;
   signDigest: (digest: string) => string;
 }
 
@@ -73,7 +74,12 @@ export function createOversightService(deps: OversightDeps) {
     credentials: SigningCredentials,
   ): Promise<SignedRecord> {
     authorize(ctx, 'oversight:suspend', owner.team);
-    await deps.reauthenticate(ctx, credentials);
+    // Any role through which the signer may suspend here can give the signature.
+    const through = rolesGranting('oversight:suspend') as string[];
+    const roles = ctx
+      .principal!.roles.filter((a) => (a.scope === owner.team || a.scope === ORGANISATION) && through.includes(a.role))
+      .map((a) => a.role);
+    await deps.reauthenticate(ctx, credentials, [...new Set(roles)]);
     const p = ctx.principal!;
     const manifest: SignedRecord['manifest'] = {
       subject: { type: 'model-version', id: owner.versionId, model, version },

@@ -298,7 +298,7 @@ export function createAssessmentService({
       };
       // Refused before the password is asked for; checked again in the deciding transaction.
       decidable(await mustCurrent(db, useCaseId));
-      const reauthenticatedWith = await signing.reauthenticate(ctx, credentials);
+      const reauthenticatedWith = await signing.reauthenticate(ctx, credentials, ['risk-audit']);
       return transact(async (tx) => {
         authorize(ctx, 'assessment:confirm', await teamOf(tx, useCaseId));
         await useCases.lock(tx, useCaseId);

@@ -1,7 +1,8 @@
 import { systemContext } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import { independentRoles } from '../../domain/policy/independence.ts';
-import { ConditionSchema } from '../../domain/policy/pack.schema.ts';
+import { ConditionSchema, type PolicyPack } from '../../domain/policy/pack.schema.ts';
+import type { PolicyPackTable } from '../../db/schema.ts';
 import type { EvidenceRecord, Waiver } from '../../domain/policy/status.ts';
 import { validatePack } from '../../domain/policy/validate.ts';
 import type { RecordRefusal } from '../audit/refusals.ts';
@@ -108,4 +109,21 @@ export type { PolicyContext } from './context.service.ts';
 export const policyReaders = {
   /** The roles any stored pack requires to sign off independently of the work (four eyes on granting them). */
   independentRoles: async (exec: Executor) => independentRoles(await policyRepo.packContents(exec)),
+  /** The active pack (trainings read it to gate signatures), or undefined before any is installed. */
+  activePack: async (exec: Executor) => packRef(await policyRepo.activePack(exec)),
+  /** A stored pack by id. */
+  pack: async (exec: Executor, id: string) => packRef(await policyRepo.pack(exec, id)),
 };
+
+function packRef(row: PolicyPackTable | undefined) {
+  if (!row) return undefined;
+  const pack = JSON.parse(row.content) as PolicyPack;
+  return {
+    id: row.id,
+    name: row.name,
+    version: row.version,
+    digest: row.digest,
+    status: row.status,
+    trainings: pack.trainings,
+  };
+}

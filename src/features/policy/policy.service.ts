@@ -259,7 +259,7 @@ export function createPolicyService({
         });
         throw err;
       }
-      const reauthenticatedWith = await signing.reauthenticate(ctx, credentials);
+      const reauthenticatedWith = await signing.reauthenticate(ctx, credentials, [role]);
       return transact(async (tx) => {
         await repo.lockActivePack(tx);
         const row = await repo.pack(tx, id);

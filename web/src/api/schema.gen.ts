@@ -9731,6 +9731,24 @@ export interface paths {
                                     reviewEveryDays: number;
                                     tier: number;
                                 }[];
+                                /** @description trainings people complete, and the roles that need them to sign */
+                                trainings?: {
+                                    /** @description the trainings; ids are unique */
+                                    courses: {
+                                        /** @description counts as AI literacy (EU AI Act Art. 4) in the per-team report (default false) */
+                                        aiLiteracy?: boolean;
+                                        description?: string;
+                                        /** @description lowercase id: letters, digits, `.`, `-` */
+                                        id: string;
+                                        /** @description roles that may only sign while this training is current (may be empty) */
+                                        requiredFor: ("business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin")[];
+                                        title: string;
+                                        /** @description a completion counts for this many days after the day it was completed */
+                                        validityDays: number;
+                                    }[];
+                                    /** @description YYYY-MM-DD: from this day on a role that requires a training cannot sign without it (absent: recorded and reported, not enforced) */
+                                    enforceFrom?: string;
+                                };
                                 /** @description semantic version */
                                 version: string;
                             };
@@ -10190,6 +10208,24 @@ export interface paths {
                                     reviewEveryDays: number;
                                     tier: number;
                                 }[];
+                                /** @description trainings people complete, and the roles that need them to sign */
+                                trainings?: {
+                                    /** @description the trainings; ids are unique */
+                                    courses: {
+                                        /** @description counts as AI literacy (EU AI Act Art. 4) in the per-team report (default false) */
+                                        aiLiteracy?: boolean;
+                                        description?: string;
+                                        /** @description lowercase id: letters, digits, `.`, `-` */
+                                        id: string;
+                                        /** @description roles that may only sign while this training is current (may be empty) */
+                                        requiredFor: ("business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin")[];
+                                        title: string;
+                                        /** @description a completion counts for this many days after the day it was completed */
+                                        validityDays: number;
+                                    }[];
+                                    /** @description YYYY-MM-DD: from this day on a role that requires a training cannot sign without it (absent: recorded and reported, not enforced) */
+                                    enforceFrom?: string;
+                                };
                                 /** @description semantic version */
                                 version: string;
                             };
@@ -10413,6 +10449,139 @@ export interface paths {
                                 path: string;
                             }[];
                             valid: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/policy/acknowledgements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who acknowledged a policy pack version (default: the active one) */
+        get: {
+            parameters: {
+                query?: {
+                    pack?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                packId: string;
+                                signature: {
+                                    manifest: unknown;
+                                    manifestDigest: string;
+                                    serverSignature: string;
+                                };
+                                signedAt: string;
+                                userId: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Acknowledge a policy pack version (default: the active one) by electronic signature
+         * @description An electronic signature with meaning `acknowledge` (21 CFR Part 11): re-enter the password, or re-present a token with the sign scope. Once per person and pack version (409 after).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                        /** @description default: the active pack */
+                        packId?: string;
+                        /** @description the signer's password, re-entered (21 CFR Part 11 §11.200) */
+                        password?: string;
+                        /** @description single sign-on: the proof of a fresh login at the identity provider (GET /api/v1/auth/oidc/login?purpose=reauthentication), used once */
+                        reauthProof?: string;
+                        /** @description automation: the caller's own token with the sign scope, re-presented */
+                        token?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            packId: string;
+                            signature: {
+                                manifest: unknown;
+                                manifestDigest: string;
+                                serverSignature: string;
+                            };
+                            signedAt: string;
+                            userId: string;
                         };
                     };
                 };
@@ -11157,6 +11326,239 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trainings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The active policy pack's trainings: validity, the roles that need them to sign, enforcement date */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description from this day a role that requires a training signs only while it is current (null: not enforced) */
+                            enforceFrom: string | null;
+                            items: {
+                                /** @description counts as AI literacy (EU AI Act Art. 4) in the per-team report (default false) */
+                                aiLiteracy?: boolean;
+                                description?: string;
+                                /** @description lowercase id: letters, digits, `.`, `-` */
+                                id: string;
+                                /** @description roles that may only sign while this training is current (may be empty) */
+                                requiredFor: ("business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin")[];
+                                title: string;
+                                /** @description a completion counts for this many days after the day it was completed */
+                                validityDays: number;
+                            }[];
+                            pack: {
+                                id: string;
+                                name: string;
+                                version: string;
+                            } | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trainings/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import training completions from CSV (username,training,completedOn): all rows or none
+         * @description Every row is checked first (unknown user, unknown training, a day that is not a date or is in the future); any problem and nothing is imported, each problem listed with its line.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description lines `username,training,completedOn` (an optional header line of those names) */
+                        csv: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            imported: number;
+                            items: {
+                                certificate: string | null;
+                                /** @description YYYY-MM-DD */
+                                completedOn: string;
+                                id: string;
+                                recordedAt: string;
+                                recordedBy: string | null;
+                                /** @enum {unknown} */
+                                source: "self" | "admin" | "import";
+                                training: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/trainings/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * AI literacy of a team (EU AI Act Art. 4): each member, who holds a current AI-literacy training, who is missing or expired
+         * @description Members of the team see it; others need identity:read organisation-wide.
+         */
+        get: {
+            parameters: {
+                query: {
+                    team: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description YYYY-MM-DD */
+                            asOf: string;
+                            members: {
+                                completedOn: string | null;
+                                displayName: string;
+                                expiresOn: string | null;
+                                roles: string[];
+                                /** @enum {unknown} */
+                                status: "current" | "expired" | "missing";
+                                training: string | null;
+                                userId: string;
+                                username: string;
+                            }[];
+                            summary: {
+                                current: number;
+                                expired: number;
+                                members: number;
+                                missing: number;
+                            };
+                            team: string;
+                            /** @description the AI-literacy trainings of the active pack */
+                            trainings: string[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -14035,6 +14437,170 @@ export interface paths {
                 };
             };
         };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{username}/trainings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A user's trainings (current, expired or missing, with expiry), completions and policy acknowledgements
+         * @description One’s own, or anyone’s with identity:read organisation-wide.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the user's username or id */
+                    username: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            acknowledgements: {
+                                id: string;
+                                packId: string;
+                                signature: {
+                                    manifest: unknown;
+                                    manifestDigest: string;
+                                    serverSignature: string;
+                                };
+                                signedAt: string;
+                                userId: string;
+                            }[];
+                            completions: {
+                                certificate: string | null;
+                                /** @description YYYY-MM-DD */
+                                completedOn: string;
+                                id: string;
+                                recordedAt: string;
+                                recordedBy: string | null;
+                                /** @enum {unknown} */
+                                source: "self" | "admin" | "import";
+                                training: string;
+                            }[];
+                            enforceFrom: string | null;
+                            items: {
+                                completedOn: string | null;
+                                /** @description the first day the latest completion no longer counts */
+                                expiresOn: string | null;
+                                /** @description the user's roles that require it to sign */
+                                requiredBy: string[];
+                                /** @enum {unknown} */
+                                status: "current" | "expired" | "missing";
+                                title: string;
+                                training: string;
+                            }[];
+                            user: {
+                                displayName: string;
+                                id: string;
+                                username: string;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Record a training completion: one’s own, or anyone’s as a user administrator
+         * @description The training must be one of the active pack’s; the day a real date not in the future. The latest completion of a training counts, for the pack’s validity days.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the user's username or id */
+                    username: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description a certificate number or link */
+                        certificate?: string;
+                        /** @description YYYY-MM-DD, not in the future */
+                        completedOn: string;
+                        training: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            certificate: string | null;
+                            /** @description YYYY-MM-DD */
+                            completedOn: string;
+                            id: string;
+                            recordedAt: string;
+                            recordedBy: string | null;
+                            /** @enum {unknown} */
+                            source: "self" | "admin" | "import";
+                            training: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;

@@ -6,6 +6,12 @@ import type { Loaded } from './hooks.ts';
 export function Problem({ error }: { error: unknown }) {
   if (!error) return null;
   const p = error instanceof ApiProblem ? error : null;
+  if (p?.code === 'training_required')
+    return (
+      <div className="problem" role="alert">
+        <strong>Training required</strong>: you cannot sign yet. {p.detail}. <a href="/trainings">Open my trainings</a>
+      </div>
+    );
   return (
     <div className="problem" role="alert">
       <strong>{p ? `${p.status} ${p.code}` : 'Error'}</strong>:{' '}
