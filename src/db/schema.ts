@@ -1,8 +1,10 @@
 import type { FindingsTables } from './schema-findings.ts';
 import type { GovernanceTables } from './schema-governance.ts';
+import type { TrainingsTables } from './schema-trainings.ts';
 import type { MonitoringTables } from './schema-monitoring.ts';
 
 export type * from './schema-governance.ts';
+export type * from './schema-trainings.ts';
 export type * from './schema-monitoring.ts';
 import type { Generated } from 'kysely';
 
@@ -164,7 +166,8 @@ export interface Database
     WebhookTables,
     MonitoringTables,
     FindingsTables,
-    GovernanceTables {
+    GovernanceTables,
+    TrainingsTables {
   evidence: EvidenceTable;
   use_cases: UseCaseTable;
   models: ModelTable;
@@ -178,8 +181,6 @@ export interface Database
   dataset_versions: DatasetVersionTable;
   dataset_lineage: DatasetLineageTable;
   lineage_runs: LineageRunTable;
-  training_completions: TrainingCompletionTable;
-  policy_acknowledgements: PolicyAcknowledgementTable;
 }
 
 export interface TeamTable {
@@ -581,28 +582,4 @@ export interface WebhookDeliveryTable {
   created_at: string;
   delivered_at: string | null;
   replay_of: string | null;
-}
-
-/** A training completion (see migration 0018); the latest completed_on of a training counts. */
-export interface TrainingCompletionTable {
-  id: string;
-  user_id: string;
-  training_id: string;
-  /** YYYY-MM-DD */
-  completed_on: string;
-  certificate: string | null;
-  /** self | admin | import */
-  source: string;
-  recorded_at: string;
-  recorded_by: string | null;
-}
-
-/** A user's e-signed acknowledgement of a policy pack version. */
-export interface PolicyAcknowledgementTable {
-  id: string;
-  user_id: string;
-  pack_id: string;
-  signed_at: string;
-  /** The SignedRecord (manifest, digest, server signature) as JSON. */
-  signature: string;
 }
