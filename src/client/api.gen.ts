@@ -7350,6 +7350,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/overview/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The home dashboard: use cases by tier and step, versions by step, production versions, open alerts and incidents, overdue reviews, stale approvals, and a board of use cases by step */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description use cases by lifecycle step, by name; a column lists at most 50 */
+                            board: {
+                                step: string | null;
+                                total: number;
+                                useCases: {
+                                    /** @description lowercase UUID */
+                                    id: string;
+                                    name: string;
+                                    ownerTeam: string;
+                                    tier: number | null;
+                                }[];
+                            }[];
+                            /** @description use cases by their lifecycle step */
+                            byStep: {
+                                count: number;
+                                step: string | null;
+                            }[];
+                            byTier: {
+                                count: number;
+                                tier: number | null;
+                            }[];
+                            models: number;
+                            openAlerts: number;
+                            openIncidents: number;
+                            /** @description current risk assessments past their review date */
+                            overdueReviews: number;
+                            /** @description versions deployed to production now */
+                            production: {
+                                model: string;
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                since: string;
+                                useCase: {
+                                    /** @description lowercase UUID */
+                                    id: string;
+                                    name: string;
+                                };
+                                version: number;
+                            }[];
+                            /** @description sign-offs that went stale when evidence changed and wait for re-review */
+                            staleApprovals: number;
+                            useCases: number;
+                            /** @description model versions by their lifecycle step */
+                            versionsByStep: {
+                                count: number;
+                                step: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/policies": {
         parameters: {
             query?: never;
