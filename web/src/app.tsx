@@ -6,6 +6,7 @@ import { AlertsPage } from './pages/monitoring/alerts.tsx';
 import { AuditPage } from './pages/audit/audit.tsx';
 import { ExaminationsPage } from './pages/examinations/examinations.tsx';
 import { DatasetPage, DatasetsPage } from './pages/datasets/datasets.tsx';
+import { HomePage } from './pages/home/home.tsx';
 import { InboxPage } from './pages/inbox/inbox.tsx';
 import { InventoryPage } from './pages/inventory/inventory.tsx';
 import { ModelPage } from './pages/models/model.tsx';
@@ -19,6 +20,7 @@ import { useLoad } from './ui/hooks.ts';
 
 const ROUTES: [string, (p: Record<string, string>) => ReactNode, string][] = [
   ['/', () => <InventoryPage />, 'Inventory'],
+  ['/home', () => <HomePage />, 'Home'],
   ['/use-cases/new', () => <NewUseCasePage />, 'New use case'],
   ['/use-cases/:id', (p) => <UseCasePage id={p.id!} />, 'Use case'],
   ['/models/:name', (p) => <ModelPage name={p.name!} />, 'Model'],
@@ -65,6 +67,7 @@ export function App() {
       <header className="top">
         <span className="brand">Steward</span>
         <nav aria-label="Main">
+          {nav('/home', 'Home')}
           {nav('/', 'Inventory')}
           {nav(
             '/inbox',
