@@ -68,7 +68,8 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
  * The LIKE patterns (with ESCAPE '\\', over lower-cased action codes) that a typed action term
  * stands for: the code text itself (`promotion` finds `promotion.request` and
  * `promotion.complete`), plus every family one of whose stems the term starts or is started by
- * (`approve`, `approved` and `approval` all find sign-offs). `%` in a family prefix is a
+ * (`approve`, `approved` and `approval` all find sign-offs); a term with a dot is taken as a
+ * code and names no family. `%` in a family prefix is a
  * wildcard (`%.create`: any creation); everything the person typed matches literally.
  */
 export function actionPatterns(term: string): string[] {
@@ -77,6 +78,8 @@ export function actionPatterns(term: string): string[] {
   const patterns = new Set([`%${escapeLike(t)}%`]);
   const dashed = t.replace(/\s+/g, '-');
   if (dashed !== t) patterns.add(`%${escapeLike(dashed)}%`);
+  // A term with a dot is (part of) an action code, typed by someone who knows the codes.
+  if (t.includes('.')) return [...patterns];
   for (const f of ACTION_FAMILIES) {
     const named = f.stems.some((s) => (t.length >= 3 && s.startsWith(t)) || t.startsWith(s));
     if (!named) continue;

@@ -32,6 +32,8 @@ describe('reading what a person types into the audit search', () => {
       for (const code of ['signature.create', 'document.review', 'promotion.complete'])
         expect(finds(term, code), `${term} → ${code}`).toBe(true);
     expect(finds('approve', 'model.create')).toBe(false);
+    expect(finds('signature.create', 'signature.create')).toBe(true);
+    expect(finds('signature.create', 'document.review')).toBe(false);
   });
 
   it('matches codes by their text and families by prefix, with wildcards typed taken literally', () => {

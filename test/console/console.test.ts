@@ -247,7 +247,7 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
       const outcome = b.page.getByRole('status').filter({ hasText: 'Intact' });
       await outcome.waitFor();
       expect(await outcome.textContent()).toMatch(/\d+ events re-hashed/);
-      await b.page.getByLabel('Action').fill('signature.create');
+      await b.page.getByLabel('What').fill('signature.create');
       await b.page.getByRole('button', { name: 'Search' }).click();
       await expect.poll(() => b.page.getByRole('cell', { name: 'signature.create' }).count()).toBe(1);
       expect(await b.page.getByRole('row', { name: /signature\.create/ }).textContent()).toContain('User rita');
