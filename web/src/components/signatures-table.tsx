@@ -83,7 +83,7 @@ function Change({ c, evidence, page }: { c: Record<string, unknown>; evidence: M
     const name = evidenceName(e);
     return (
       <>
-        {CHANGE[String(c.change)] ?? String(c.change)}: {e && page ? <Link to={page}>{name}</Link> : name}
+        evidence {CHANGE[String(c.change)] ?? String(c.change)}: {e && page ? <Link to={page}>{name}</Link> : name}
         {e ? ` (${new Date(e.createdAt).toISOString().slice(0, 10)})` : ''}
       </>
     );
