@@ -59,6 +59,36 @@ describe.each(DB_KINDS)('the home dashboard and the audit search over the demo, 
       );
     });
 
+    it('names people by id for every signed-in reader, leaving unknown ids out', async () => {
+      const users = (await call(t.app, { method: 'GET', url: '/api/v1/users?limit=100' })).body.items as {
+        id: string;
+        username: string;
+      }[];
+      const rita = users.find((u) => u.username === 'rita')!;
+      const vera = (
+        await call(t.app, {
+          method: 'POST',
+          url: '/api/v1/tokens',
+          body: { name: 'vera reads', username: 'vera' },
+        })
+      ).body.token as string;
+      const named = await call(t.app, {
+        method: 'GET',
+        url: `/api/v1/people?id=${rita.id}&id=${rita.id}&id=00000000-0000-7000-8000-000000000000`,
+        token: vera,
+      });
+      expect(named.status, named.text).toBe(200);
+      expect(named.body.items).toEqual([{ id: rita.id, displayName: 'Rita Novak', username: 'rita' }]);
+      expectProblem(await call(t.app, { method: 'GET', url: '/api/v1/people' }), 400, 'validation_failed');
+      const many = Array.from({ length: 201 }, (_, i) => `id=u${i}`).join('&');
+      expectProblem(await call(t.app, { method: 'GET', url: `/api/v1/people?${many}` }), 400, 'validation_failed');
+      expectProblem(
+        await call(t.app, { method: 'GET', url: `/api/v1/people?id=${rita.id}`, token: '' }),
+        401,
+        'unauthenticated',
+      );
+    });
+
     it('finds who approved what by typing "approve", a person and a model, newest first', async () => {
       const found = (
         await call(t.app, {
