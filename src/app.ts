@@ -9,7 +9,12 @@ import type { DatabaseHandle } from './db/database.ts';
 import { createTransact } from './db/transact.ts';
 import { createDomainEventBus } from './events.ts';
 import { createAdmissionFeature } from './features/admission/index.ts';
-import { auditReaders, createAuditFeature, createRefusalLog } from './features/audit/index.ts';
+import {
+  auditReaders,
+  createAuditFeature,
+  createAuditSearchFeature,
+  createRefusalLog,
+} from './features/audit/index.ts';
 import { createExaminationsFeature } from './features/examinations/index.ts';
 import type { AuditSigner } from './features/audit/signing-key.ts';
 import { createExportsFeature } from './features/exports/index.ts';
@@ -156,6 +161,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     afterCommitError: logError('after-commit reaction failed'),
   });
   const events = createDomainEventBus(transact);
+  const auditSearch = createAuditSearchFeature({ db, transact, audit });
   // Refused actions (failed sign-ins, lockouts, failed re-authentication, separation of duties) are
   // audited in transactions of their own: the refused command's rollback must not take them along.
   const refusals = createRefusalLog({ transact, audit, clock, onError: logError('recording a refused action failed') });
@@ -406,6 +412,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   const features: Feature<unknown>[] = [
     auditFeature,
+    auditSearch,
     webhooks,
     identity,
     trainings,

@@ -36,6 +36,8 @@ describe.each(DB_KINDS)('releasing a governed model from the console and watchin
 
     it('lets the validator sign from the inbox with password re-entry, which completes the release', async () => {
       await b.page.getByRole('button', { name: 'Sign out' }).click();
+      // The sign-in form shows once the session is gone; signing in earlier would race the sign-out.
+      await b.page.getByLabel('Username').waitFor();
       await signIn(b.page, b.base, 'rita');
       await b.page.getByRole('link', { name: /Inbox/ }).click();
       const task = b.page.getByRole('row').filter({ hasText: 'scorecard v1' }).first();

@@ -192,6 +192,8 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
 
     it('signs as an independent validator after re-entering the password (a wrong one is refused in place)', async () => {
       await b.page.getByRole('button', { name: 'Sign out' }).click();
+      // The sign-in form shows once the session is gone; signing in earlier would race the sign-out.
+      await b.page.getByLabel('Username').waitFor();
       await signIn('rita');
       await b.page.goto(`${b.base}/models/churn/versions/1?tab=Governance`);
       await b.page.getByRole('button', { name: 'Sign…' }).click();
@@ -247,7 +249,7 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
       const outcome = b.page.getByRole('status').filter({ hasText: 'Intact' });
       await outcome.waitFor();
       expect(await outcome.textContent()).toMatch(/\d+ events re-hashed/);
-      await b.page.getByLabel('Action').fill('signature.create');
+      await b.page.getByLabel('What').fill('signature.create');
       await b.page.getByRole('button', { name: 'Search' }).click();
       await expect.poll(() => b.page.getByRole('cell', { name: 'signature.create' }).count()).toBe(1);
       expect(await b.page.getByRole('row', { name: /signature\.create/ }).textContent()).toContain('User rita');
@@ -277,6 +279,8 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
       // Four eyes: another policy administrator activates it, by an e-signature.
       await seedUser(t.app, 'ravi', [{ scope: '*', role: 'risk-audit' }]);
       await b.page.getByRole('button', { name: 'Sign out' }).click();
+      // The sign-in form shows once the session is gone; signing in earlier would race the sign-out.
+      await b.page.getByLabel('Username').waitFor();
       await signIn('ravi');
       await b.page.getByRole('link', { name: 'Policy' }).click();
       await b.page.getByRole('tab', { name: 'Versions' }).click();
@@ -297,6 +301,8 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
     it('lets an administrator grant a role and subscribe a webhook', async () => {
       await seedUser(t.app, 'ada', [{ scope: '*', role: 'admin' }]);
       await b.page.getByRole('button', { name: 'Sign out' }).click();
+      // The sign-in form shows once the session is gone; signing in earlier would race the sign-out.
+      await b.page.getByLabel('Username').waitFor();
       await signIn('ada');
       await b.page.getByRole('link', { name: 'Admin' }).click();
       await b.page.getByLabel('Role to grant dana').selectOption('viewer');
@@ -340,6 +346,8 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
       expect(await b.page.getByRole('row', { name: /User ada/ }).textContent()).not.toContain('risk-audit@*');
       await seedUser(t.app, 'bea', [{ scope: '*', role: 'admin' }]);
       await b.page.getByRole('button', { name: 'Sign out' }).click();
+      // The sign-in form shows once the session is gone; signing in earlier would race the sign-out.
+      await b.page.getByLabel('Username').waitFor();
       await signIn('bea');
       await b.page.getByRole('link', { name: 'Admin' }).click();
       const request = b.page.getByRole('row', { name: 'Grant of risk-audit in * for ada' });

@@ -97,13 +97,31 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.targets.join(', ')}`);
 }
 
-/** Signs `user` in through the sign-in form (password `<user>-correct-horse-battery`) and waits for the inventory. */
-export async function signIn(page: Page, base: string, user: string): Promise<void> {
+/**
+ * Signs `user` in through the sign-in form (password `<user>-correct-horse-battery` unless given)
+ * and waits for the inventory.
+ */
+export async function signIn(page: Page, base: string, user: string, password?: string): Promise<void> {
   await page.goto(base);
   await page.getByLabel('Username').fill(user);
-  await page.getByLabel('Password').fill(`${user}-correct-horse-battery`);
+  await page.getByLabel('Password').fill(password ?? `${user}-correct-horse-battery`);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Inventory' }).waitFor();
+}
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
+/** Internal ids shown to people: UUIDs in the page's visible text (not in titles or hrefs). */
+export async function visibleIds(page: Page): Promise<string[]> {
+  const text = await page.evaluate(
+    () => (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText,
+  );
+  // Each with the words around it, to say where on the page it was.
+  return [
+    ...new Set(
+      [...text.matchAll(UUID)].map((m) => text.slice(Math.max(0, m.index - 40), m.index + 36).replace(/\s+/g, ' ')),
+    ),
+  ];
 }
 
 /** After a failed test: a screenshot and the problems the page showed, for CI logs. */

@@ -8,6 +8,7 @@ import { ExaminationsPage } from './pages/examinations/examinations.tsx';
 import { GovernancePage } from './pages/governance/governance.tsx';
 import { FindingsPage } from './pages/findings/findings.tsx';
 import { DatasetPage, DatasetsPage } from './pages/datasets/datasets.tsx';
+import { HomePage } from './pages/home/home.tsx';
 import { InboxPage } from './pages/inbox/inbox.tsx';
 import { InventoryPage } from './pages/inventory/inventory.tsx';
 import { ModelPage } from './pages/models/model.tsx';
@@ -22,6 +23,7 @@ import { useLoad } from './ui/hooks.ts';
 
 const ROUTES: [string, (p: Record<string, string>) => ReactNode, string][] = [
   ['/', () => <InventoryPage />, 'Inventory'],
+  ['/home', () => <HomePage />, 'Home'],
   ['/use-cases/new', () => <NewUseCasePage />, 'New use case'],
   ['/use-cases/:id', (p) => <UseCasePage id={p.id!} />, 'Use case'],
   ['/models/:name', (p) => <ModelPage name={p.name!} />, 'Model'],
@@ -71,6 +73,7 @@ export function App() {
       <header className="top">
         <span className="brand">Steward</span>
         <nav aria-label="Main">
+          {nav('/home', 'Home')}
           {nav('/', 'Inventory')}
           {nav(
             '/inbox',

@@ -19,9 +19,14 @@ function csvCell(v: string | number | null): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
+/** One CSV record with its CRLF line end, cells escaped as `toCsv` escapes them. */
+export function csvLine(cells: (string | number | null)[]): string {
+  return cells.map(csvCell).join(',') + '\r\n';
+}
+
 /** The sheet as CSV (RFC 4180: CRLF line ends, a header row). */
 export function toCsv(sheet: Sheet): string {
-  return [sheet.head, ...sheet.rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  return [sheet.head, ...sheet.rows].map(csvLine).join('');
 }
 
 const xml = (s: string) =>

@@ -1,16 +1,35 @@
 import { sql } from 'kysely';
 import type { Executor, Tx } from '../../db/database.ts';
 import { parseAuditLeaf, type AuditEventRecord } from '../../domain/audit-event.ts';
+import { likeLiteral } from '../../db/like.ts';
 
 export interface EventFilter {
   subjectType?: string;
   subjectId?: string;
   actorId?: string;
   action?: string;
+  /** LIKE patterns (escaped with '\\') over the action code: any of them matches. */
+  actionLike?: string[];
+  /** Text in the actor's display name or username ("Steward" is the system). */
+  actorText?: string;
+  /** Text in the subject's name (use case, model, dataset, user, team, policy pack), and a version. */
+  subjectText?: { text: string; version?: number };
   from?: string;
   to?: string;
+  /** Events after this seq (ascending order) or before it (descending order). */
   afterSeq?: number;
+  order?: 'asc' | 'desc';
+  /** Only events up to this seq (an export's snapshot of the log). */
+  maxSeq?: number;
   limit: number;
+}
+
+/** What a subject is called, for people reading the log. */
+export interface SubjectName {
+  name: string;
+  /** For models and their versions: the model's name and the version number, to link them. */
+  model?: string;
+  version?: number;
 }
 
 export const auditRepo = {
@@ -96,15 +115,124 @@ export const auditRepo = {
   },
 
   async events(db: Executor, f: EventFilter): Promise<AuditEventRecord[]> {
-    let q = db.selectFrom('audit_events').select(['seq', 'leaf']).orderBy('seq').limit(f.limit);
-    if (f.afterSeq !== undefined) q = q.where('seq', '>', f.afterSeq);
+    const desc = f.order === 'desc';
+    let q = db
+      .selectFrom('audit_events')
+      .select(['seq', 'leaf'])
+      .orderBy('seq', desc ? 'desc' : 'asc')
+      .limit(f.limit);
+    if (f.afterSeq !== undefined) q = q.where('seq', desc ? '<' : '>', f.afterSeq);
+    if (f.maxSeq !== undefined) q = q.where('seq', '<=', f.maxSeq);
     if (f.subjectType) q = q.where('subject_type', '=', f.subjectType);
     if (f.subjectId) q = q.where('subject_id', '=', f.subjectId);
     if (f.actorId) q = q.where('actor_id', '=', f.actorId);
     if (f.action) q = q.where('action', '=', f.action);
+    if (f.actionLike?.length) {
+      const any = f.actionLike.map((p) => sql<boolean>`lower(action) like ${p} escape '\\'`);
+      q = q.where(sql<boolean>`(${sql.join(any, sql` or `)})`);
+    }
+    if (f.actorText) {
+      const p = likeLiteral(f.actorText);
+      const users = db
+        .selectFrom('users')
+        .select('id')
+        .where(sql<boolean>`(lower(display_name) like ${p} escape '\\' or lower(username) like ${p} escape '\\')`);
+      const system = 'steward'.includes(f.actorText.trim().toLowerCase());
+      q = q.where((eb) =>
+        system ? eb.or([eb('actor_id', 'in', users), eb('actor_id', 'is', null)]) : eb('actor_id', 'in', users),
+      );
+    }
+    if (f.subjectText) {
+      const { text, version } = f.subjectText;
+      const p = likeLiteral(text);
+      const named = (col: string) => sql<boolean>`lower(${sql.ref(col)}) like ${p} escape '\\'`;
+      const versions = db
+        .selectFrom('model_versions as mv')
+        .innerJoin('models as m', 'm.id', 'mv.model_id')
+        .select('mv.id')
+        .where(named('m.name'));
+      q = q.where((eb) => {
+        if (version !== undefined)
+          return eb.and([
+            eb('subject_type', '=', 'model-version'),
+            eb('subject_id', 'in', versions.where('mv.version', '=', version)),
+          ]);
+        const of = (type: string, ids: Parameters<typeof eb.exists>[0]) =>
+          eb.and([eb('subject_type', '=', type), eb('subject_id', 'in', ids as never)]);
+        return eb.or([
+          of('use-case', db.selectFrom('use_cases').select('id').where(named('name'))),
+          of('model', db.selectFrom('models').select('id').where(named('name'))),
+          of('model-version', versions),
+          of('dataset', db.selectFrom('datasets').select('id').where(named('name'))),
+          of('user', db.selectFrom('users').select('id').where(named('display_name'))),
+          of('policy-pack', db.selectFrom('policy_packs').select('id').where(named('name'))),
+          eb.and([eb('subject_type', '=', 'team'), sql<boolean>`lower(subject_id) like ${p} escape '\\'`]),
+        ]);
+      });
+    }
     if (f.from) q = q.where('time', '>=', f.from);
     if (f.to) q = q.where('time', '<', f.to);
     return (await q.execute()).map((r) => parseAuditLeaf(r.leaf));
+  },
+
+  /**
+   * The names of subjects, by `type:id`: use cases, models and versions (as `model vN`), datasets
+   * and their versions, users, teams and policy packs. Others (documents, alerts, tasks) keep
+   * no name here and are shown by their type.
+   */
+  async subjectNames(db: Executor, subjects: { type: string; id: string }[]): Promise<Map<string, SubjectName>> {
+    const ids = (type: string) => [...new Set(subjects.filter((s) => s.type === type).map((s) => s.id))];
+    const out = new Map<string, SubjectName>();
+    const [useCases, models, versions, datasets, datasetVersions, users, teams, packs] = await Promise.all([
+      ids('use-case').length
+        ? db.selectFrom('use_cases').select(['id', 'name']).where('id', 'in', ids('use-case')).execute()
+        : [],
+      ids('model').length
+        ? db.selectFrom('models').select(['id', 'name']).where('id', 'in', ids('model')).execute()
+        : [],
+      ids('model-version').length
+        ? db
+            .selectFrom('model_versions as mv')
+            .innerJoin('models as m', 'm.id', 'mv.model_id')
+            .select(['mv.id', 'm.name', 'mv.version'])
+            .where('mv.id', 'in', ids('model-version'))
+            .execute()
+        : [],
+      ids('dataset').length
+        ? db.selectFrom('datasets').select(['id', 'name']).where('id', 'in', ids('dataset')).execute()
+        : [],
+      ids('dataset-version').length
+        ? db
+            .selectFrom('dataset_versions as dv')
+            .innerJoin('datasets as d', 'd.id', 'dv.dataset_id')
+            .select(['dv.id', 'd.name', 'dv.version'])
+            .where('dv.id', 'in', ids('dataset-version'))
+            .execute()
+        : [],
+      ids('user').length
+        ? db.selectFrom('users').select(['id', 'display_name']).where('id', 'in', ids('user')).execute()
+        : [],
+      ids('team').length
+        ? db.selectFrom('teams').select(['name', 'display_name']).where('name', 'in', ids('team')).execute()
+        : [],
+      ids('policy-pack').length
+        ? db
+            .selectFrom('policy_packs')
+            .select(['id', 'name', 'version'])
+            .where('id', 'in', ids('policy-pack'))
+            .execute()
+        : [],
+    ]);
+    for (const r of useCases) out.set(`use-case:${r.id}`, { name: r.name });
+    for (const r of models) out.set(`model:${r.id}`, { name: r.name, model: r.name });
+    for (const r of versions)
+      out.set(`model-version:${r.id}`, { name: `${r.name} v${r.version}`, model: r.name, version: Number(r.version) });
+    for (const r of datasets) out.set(`dataset:${r.id}`, { name: r.name });
+    for (const r of datasetVersions) out.set(`dataset-version:${r.id}`, { name: `${r.name} v${r.version}` });
+    for (const r of users) out.set(`user:${r.id}`, { name: r.display_name });
+    for (const r of teams) out.set(`team:${r.name}`, { name: r.display_name || r.name });
+    for (const r of packs) out.set(`policy-pack:${r.id}`, { name: `${r.name} ${r.version}` });
+    return out;
   },
 
   /** The stored leaves (seq, canonical text) after `afterSeq`, in seq order: what verification reads. */

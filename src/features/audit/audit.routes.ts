@@ -2,7 +2,6 @@ import { Type } from 'typebox';
 import type { Executor } from '../../db/database.ts';
 import type { App } from '../../http/app-types.ts';
 import { fromQuery } from '../../http/input.ts';
-import { encodeCursor, decodeCursor } from '../../lib/pagination.ts';
 import { DomainError } from '../../errors.ts';
 import { Timestamp } from '../common/common.schema.ts';
 import type { AuditLog } from './audit.service.ts';
@@ -10,24 +9,6 @@ import { verifyDatabase } from './audit-export.ts';
 
 const tags = ['audit'];
 const Seq = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
-
-const AuditEvent = Type.Object({
-  seq: Type.Integer(),
-  time: Timestamp,
-  actor: Type.Object({
-    kind: Type.String(),
-    id: Type.Union([Type.String(), Type.Null()]),
-    name: Type.String(),
-    token: Type.Union([Type.String(), Type.Null()]),
-  }),
-  action: Type.String(),
-  subject: Type.Object({ type: Type.String(), id: Type.String() }),
-  before: Type.Unknown(),
-  after: Type.Unknown(),
-  reason: Type.Union([Type.String(), Type.Null()]),
-  requestId: Type.Union([Type.String(), Type.Null()]),
-  source: Type.Union([Type.String(), Type.Null()]),
-});
 
 const Checkpoint = Type.Object({
   treeSize: Type.Integer(),
@@ -37,50 +18,6 @@ const Checkpoint = Type.Object({
 });
 
 export function auditRoutes(app: App, { audit, db }: { audit: AuditLog; db: Executor }): void {
-  app.get(
-    '/audit/events',
-    {
-      config: { permission: 'audit:read' },
-      schema: {
-        tags,
-        summary: 'Audit events in sequence order, filtered by subject, actor, action and time',
-        querystring: Type.Object(
-          {
-            subjectType: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-            subjectId: Type.Optional(Type.String({ minLength: 1, maxLength: 300 })),
-            actorId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-            action: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-            from: Type.Optional(Type.String({ format: 'date-time', description: 'inclusive' })),
-            to: Type.Optional(Type.String({ format: 'date-time', description: 'exclusive' })),
-            limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-            cursor: Type.Optional(Type.String({ maxLength: 200 })),
-          },
-          { additionalProperties: false },
-        ),
-        response: {
-          200: Type.Object({ items: Type.Array(AuditEvent), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
-        },
-      },
-    },
-    async (request) => {
-      const { cursor, limit, from, to, ...filter } = request.query;
-      const after = (await fromQuery(() => decodeCursor(cursor, ['number']))) as [number] | undefined;
-      const rows = await audit.events(db, {
-        ...filter,
-        from: from === undefined ? undefined : new Date(from).toISOString(),
-        to: to === undefined ? undefined : new Date(to).toISOString(),
-        afterSeq: after?.[0],
-        limit: limit + 1,
-      });
-      const items = rows.slice(0, limit).map((e) => ({
-        ...e,
-        before: e.before === null ? null : JSON.parse(e.before),
-        after: e.after === null ? null : JSON.parse(e.after),
-      }));
-      return { items, nextCursor: rows.length > limit ? encodeCursor([items[items.length - 1]!.seq]) : null };
-    },
-  );
-
   app.get(
     '/audit/checkpoint',
     {

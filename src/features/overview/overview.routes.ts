@@ -1,9 +1,11 @@
+import { Type } from 'typebox';
 import type { Clock } from '../../clock.ts';
 import type { Executor } from '../../db/database.ts';
 import type { App } from '../../http/app-types.ts';
 import type { ModelHealth } from '../models/models.routes.ts';
 import { overviewRepo } from './overview.repo.ts';
-import { OverviewPage, OverviewQuery } from './overview.schema.ts';
+import { overviewSummaryRepo } from './overview-summary.repo.ts';
+import { OverviewPage, OverviewQuery, OverviewSummary } from './overview.schema.ts';
 
 /** `GET /overview`: the inventory at a glance (the console's home), one page at a time. */
 export function overviewRoutes(app: App, deps: { db: Executor; clock: Clock; health: ModelHealth }): void {
@@ -53,6 +55,33 @@ export function overviewRoutes(app: App, deps: { db: Executor; clock: Clock; hea
                 },
           updatedAt: r.updated_at,
         })),
+      };
+    },
+  );
+
+  app.get(
+    '/overview/summary',
+    {
+      config: { permission: 'inventory:read' },
+      schema: {
+        tags: ['inventory'],
+        summary:
+          'The home dashboard: use cases by tier and step, versions by step, production versions, open alerts and incidents, overdue reviews, stale approvals, and a board of use cases by step',
+        querystring: Type.Object({}, { additionalProperties: false }),
+        response: { 200: OverviewSummary },
+      },
+    },
+    async () => {
+      const s = await overviewSummaryRepo.summary(deps.db, deps.clock.now().toISOString());
+      const columns = new Map<string | null, { id: string; name: string; tier: number | null; ownerTeam: string }[]>();
+      for (const { step, ...uc } of s.board) columns.set(step, [...(columns.get(step) ?? []), uc]);
+      return {
+        ...s,
+        production: s.production.map(({ useCaseId, useCaseName, ...p }) => ({
+          ...p,
+          useCase: { id: useCaseId, name: useCaseName },
+        })),
+        board: s.byStep.map(({ step, count }) => ({ step, useCases: columns.get(step) ?? [], total: count })),
       };
     },
   );

@@ -70,3 +70,46 @@ export const OverviewPage = Type.Object({
   offset: Type.Integer(),
   limit: Type.Integer(),
 });
+
+const Count = Type.Integer({ minimum: 0 });
+
+export const OverviewSummary = Type.Object({
+  useCases: Count,
+  models: Count,
+  byTier: Type.Array(
+    Type.Object({ tier: Nullable(Type.Integer({ description: 'null: not assessed yet' })), count: Count }),
+  ),
+  byStep: Type.Array(
+    Type.Object({ step: Nullable(Type.String({ description: 'null: not in a process yet' })), count: Count }),
+    { description: 'use cases by their lifecycle step' },
+  ),
+  versionsByStep: Type.Array(Type.Object({ step: Type.String(), count: Count }), {
+    description: 'model versions by their lifecycle step',
+  }),
+  production: Type.Array(
+    Type.Object({
+      model: Type.String(),
+      version: Type.Integer(),
+      useCase: Type.Object({ id: Uuid, name: Type.String() }),
+      since: Timestamp,
+    }),
+    { description: 'versions deployed to production now' },
+  ),
+  openAlerts: Count,
+  openIncidents: Count,
+  overdueReviews: Type.Integer({ minimum: 0, description: 'current risk assessments past their review date' }),
+  staleApprovals: Type.Integer({
+    minimum: 0,
+    description: 'sign-offs that went stale when evidence changed and wait for re-review',
+  }),
+  board: Type.Array(
+    Type.Object({
+      step: Nullable(Type.String()),
+      useCases: Type.Array(
+        Type.Object({ id: Uuid, name: Type.String(), tier: Nullable(Type.Integer()), ownerTeam: Type.String() }),
+      ),
+      total: Count,
+    }),
+    { description: 'use cases by lifecycle step, by name; a column lists at most 50' },
+  ),
+});

@@ -678,17 +678,26 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Audit events in sequence order, filtered by subject, actor, action and time */
+        /** Audit events, filtered by subject (id or name), actor (id or name), action (code or family) and time; oldest or newest first, with the subjects named */
         get: {
             parameters: {
                 query?: {
+                    /** @description an exact action code */
                     action?: string;
+                    /** @description words for what happened: part of an action code, or a family such as "approve" (sign-offs, reviews, completed promotions), "reject", "deploy", "suspend", "create", "delete" */
+                    actionFamily?: string;
                     actorId?: string;
+                    /** @description part of the actor's display name or username */
+                    actorName?: string;
                     cursor?: string;
                     /** @description inclusive */
                     from?: string;
                     limit?: number;
+                    /** @description `asc`: in sequence order (oldest first); `desc`: newest first */
+                    order?: "asc" | "desc";
                     subjectId?: string;
+                    /** @description part of the name of a use case, model, dataset, user, team or policy pack; `model v3` for a version */
+                    subjectName?: string;
                     subjectType?: string;
                     /** @description exclusive */
                     to?: string;
@@ -729,6 +738,7 @@ export interface paths {
                                 actor: {
                                     id: string | null;
                                     kind: string;
+                                    /** @description display name at the time of the event */
                                     name: string;
                                     token: string | null;
                                 };
@@ -740,7 +750,10 @@ export interface paths {
                                 source: string | null;
                                 subject: {
                                     id: string;
+                                    model: string | null;
+                                    name: string | null;
                                     type: string;
+                                    version: number | null;
                                 };
                                 /**
                                  * Format: date-time
@@ -750,6 +763,70 @@ export interface paths {
                             }[];
                             nextCursor: string | null;
                         };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/events/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every audit event the filters select, as CSV or JSON, streamed; the log as it stood when asked. Audited as `export.generate` of the audit trail. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description an exact action code */
+                    action?: string;
+                    /** @description words for what happened: part of an action code, or a family such as "approve" (sign-offs, reviews, completed promotions), "reject", "deploy", "suspend", "create", "delete" */
+                    actionFamily?: string;
+                    actorId?: string;
+                    /** @description part of the actor's display name or username */
+                    actorName?: string;
+                    format?: "csv" | "json";
+                    /** @description inclusive */
+                    from?: string;
+                    /** @description `asc`: in sequence order (oldest first); `desc`: newest first */
+                    order?: "asc" | "desc";
+                    subjectId?: string;
+                    /** @description part of the name of a use case, model, dataset, user, team or policy pack; `model v3` for a version */
+                    subjectName?: string;
+                    subjectType?: string;
+                    /** @description exclusive */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -9221,6 +9298,173 @@ export interface paths {
                             limit: number;
                             offset: number;
                             total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/overview/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The home dashboard: use cases by tier and step, versions by step, production versions, open alerts and incidents, overdue reviews, stale approvals, and a board of use cases by step */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description use cases by lifecycle step, by name; a column lists at most 50 */
+                            board: {
+                                step: string | null;
+                                total: number;
+                                useCases: {
+                                    /** @description lowercase UUID */
+                                    id: string;
+                                    name: string;
+                                    ownerTeam: string;
+                                    tier: number | null;
+                                }[];
+                            }[];
+                            /** @description use cases by their lifecycle step */
+                            byStep: {
+                                count: number;
+                                step: string | null;
+                            }[];
+                            byTier: {
+                                count: number;
+                                tier: number | null;
+                            }[];
+                            models: number;
+                            openAlerts: number;
+                            openIncidents: number;
+                            /** @description current risk assessments past their review date */
+                            overdueReviews: number;
+                            /** @description versions deployed to production now */
+                            production: {
+                                model: string;
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                since: string;
+                                useCase: {
+                                    /** @description lowercase UUID */
+                                    id: string;
+                                    name: string;
+                                };
+                                version: number;
+                            }[];
+                            /** @description sign-offs that went stale when evidence changed and wait for re-review */
+                            staleApprovals: number;
+                            useCases: number;
+                            /** @description model versions by their lifecycle step */
+                            versionsByStep: {
+                                count: number;
+                                step: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Display names of people by their ids (unknown ids are left out) */
+        get: {
+            parameters: {
+                query: {
+                    /** @description user ids, repeated: ?id=a&id=b */
+                    id: string[];
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                displayName: string;
+                                id: string;
+                                username: string;
+                            }[];
                         };
                     };
                 };

@@ -1,4 +1,4 @@
-import { Badge } from '../ui/basics.tsx';
+import { Badge, plainText } from '../ui/basics.tsx';
 
 interface Step {
   id: string;
@@ -22,7 +22,7 @@ export function GateSteps({ steps }: { steps: Step[] }) {
               {st.gate.blockers.map((b) => (
                 <li key={b.measure}>
                   <Badge value={b.status} /> {b.title}
-                  {b.detail.length > 0 && <span className="sub">: {b.detail.join('; ')}</span>}
+                  {b.detail.length > 0 && <span className="sub">: {plainText(b.detail.join('; '))}</span>}
                 </li>
               ))}
             </ul>

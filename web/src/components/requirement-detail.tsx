@@ -1,4 +1,5 @@
 import type { VersionStatus } from '../api/version-types.ts';
+import { num, plainText } from '../ui/basics.tsx';
 
 type Requirement = Pick<
   VersionStatus['requirements'][number],
@@ -25,17 +26,19 @@ export function RequirementDetail({ r, satisfied = 'met for this artefact' }: { 
             <li key={`${f.evidence} ${f.metric ?? f.dataset ?? ''}`}>
               {f.metric !== undefined && f.observed !== undefined ? (
                 <>
-                  <strong>{f.metric}</strong> observed {f.observed} (needs {f.comparator} {f.threshold})
+                  <strong>{f.metric}</strong> observed {num(f.observed)} (needs {f.comparator} {f.threshold})
                 </>
               ) : (
-                f.detail
+                plainText(f.detail)
               )}{' '}
-              <span className="sub">evidence {f.evidence}</span>
+              <span className="sub" title={`evidence ${f.evidence}`}>
+                (a recorded evaluation: see Evidence)
+              </span>
             </li>
           ))}
         </ul>
       ) : (
-        <span>{r.status === 'satisfied' ? satisfied : (r.unmet ?? []).join('; ') || r.reason || ''}</span>
+        <span>{r.status === 'satisfied' ? satisfied : plainText((r.unmet ?? []).join('; ') || r.reason || '')}</span>
       )}
       {considered.length > 0 && (
         <details>
@@ -45,14 +48,16 @@ export function RequirementDetail({ r, satisfied = 'met for this artefact' }: { 
           <ol className="compact">
             {considered.map((c) => (
               <li key={`${c.evidence} ${c.metric}`}>
-                {c.recordedAt?.slice(0, 19).replace('T', ' ') ?? '—'}: {c.metric} {c.observed}{' '}
+                {c.recordedAt?.slice(0, 19).replace('T', ' ') ?? '—'}: {c.metric} {num(c.observed)}{' '}
                 {c.holds ? 'holds' : 'fails'} {c.comparator} {c.threshold}
                 {c.decides
                   ? ' · decides'
                   : c.current
                     ? ' · superseded by a later result on the same data'
                     : ' · another artefact'}{' '}
-                <span className="sub">evidence {c.evidence}</span>
+                <span className="sub" title={`evidence ${c.evidence}`}>
+                  (recorded evaluation)
+                </span>
               </li>
             ))}
           </ol>

@@ -3,6 +3,7 @@ import { api, ok } from '../api/client.ts';
 import type { VersionStatus } from '../api/version-types.ts';
 import { Badge, Section, short, when } from '../ui/basics.tsx';
 import { DecisionDialog } from './decision-dialog.tsx';
+import { Person } from './person.tsx';
 
 export type ReviewedDocument = VersionStatus['documents'][number];
 type Rule = ReviewedDocument['acceptance'][number];
@@ -79,7 +80,9 @@ export function ReviewedDocuments({
                 </td>
                 <td>
                   {when(d.createdAt)}
-                  <div className="sub">{d.createdBy ?? '—'}</div>
+                  <div className="sub">
+                    <Person id={d.createdBy} />
+                  </div>
                 </td>
                 <td>
                   <Badge value={d.state} />
@@ -150,7 +153,7 @@ export function ReviewedDocuments({
               </dd>
               <dt>Submitted</dt>
               <dd>
-                {when(reviewing.createdAt)} by {reviewing.createdBy ?? '—'}
+                {when(reviewing.createdAt)} by <Person id={reviewing.createdBy} />
               </dd>
               <dt>Accepted by</dt>
               <dd>{describeAcceptance(reviewing.acceptance)}</dd>

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode } from 'react';
 import { ApiProblem } from '../api/client.ts';
 import type { Loaded } from './hooks.ts';
 
@@ -93,6 +93,21 @@ export function TierBadge({ tier }: { tier: number | null | undefined }) {
 
 export const when = (iso: string | null | undefined) =>
   iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—';
+/** A moment to the second (audit trails are read at that precision). */
+export const whenExact = (iso: string | null | undefined) =>
+  iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' }) : '—';
+/** A number as people read it: integers without decimals, others to four significant places. */
+export const num = (v: number | null | undefined) =>
+  v === null || v === undefined ? '—' : Number.isInteger(v) ? v.toLocaleString() : Number(v.toPrecision(4)).toString();
+/**
+ * Server text for people: internal ids it quotes ("(evidence 01a2…)") are dropped, since the page
+ * names and links what they refer to; long decimals are cut to four significant places.
+ */
+export const plainText = (s: string) =>
+  s
+    .replace(/\s*\((?:evidence|id) [0-9a-f-]{36}\)/gi, '')
+    .replace(/\s*(?:evidence|id) [0-9a-f]{8}-[0-9a-f-]{27}/gi, '')
+    .replace(/\d+\.\d{5,}/g, (d) => String(Number(Number(d).toPrecision(4))));
 export const short = (digest: string | null | undefined) =>
   digest ? `${digest.slice(0, 15)}…${digest.slice(-6)}` : '—';
 
@@ -151,21 +166,68 @@ export function Section({ title, children, actions }: { title: string; children:
   );
 }
 
-export function Tabs({ tabs, current, onChange }: { tabs: string[]; current: string; onChange: (t: string) => void }) {
+/**
+ * Tabs as the WAI-ARIA tabs pattern: a tablist whose selected tab controls the panel that holds
+ * `children`; arrow keys, Home and End move between tabs (and select them), Tab moves into the panel.
+ */
+export function Tabs({
+  tabs,
+  current,
+  onChange,
+  children,
+}: {
+  tabs: string[];
+  current: string;
+  onChange: (t: string) => void;
+  children?: ReactNode;
+}) {
+  const id = useId();
+  const tabId = (i: number) => `${id}-tab-${i}`;
+  const panelId = `${id}-panel`;
+  const selected = Math.max(0, tabs.indexOf(current));
+  const move = (to: number) => {
+    const i = (to + tabs.length) % tabs.length;
+    onChange(tabs[i]!);
+    document.getElementById(tabId(i))?.focus();
+  };
+  const onKeyDown = (e: KeyboardEvent<HTMLButtonElement>) => {
+    const to =
+      e.key === 'ArrowRight'
+        ? selected + 1
+        : e.key === 'ArrowLeft'
+          ? selected - 1
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? tabs.length - 1
+              : null;
+    if (to === null) return;
+    e.preventDefault();
+    move(to);
+  };
   return (
-    <div role="tablist" className="tabs">
-      {tabs.map((t) => (
-        <button
-          key={t}
-          role="tab"
-          type="button"
-          aria-selected={t === current}
-          className={t === current ? 'active' : ''}
-          onClick={() => onChange(t)}
-        >
-          {t}
-        </button>
-      ))}
-    </div>
+    <>
+      <div role="tablist" className="tabs">
+        {tabs.map((t, i) => (
+          <button
+            key={t}
+            id={tabId(i)}
+            role="tab"
+            type="button"
+            aria-selected={i === selected}
+            aria-controls={i === selected ? panelId : undefined}
+            tabIndex={i === selected ? 0 : -1}
+            className={i === selected ? 'active' : ''}
+            onClick={() => onChange(t)}
+            onKeyDown={onKeyDown}
+          >
+            {t}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" id={panelId} aria-labelledby={tabId(selected)} tabIndex={0} className="tabpanel">
+        {children}
+      </div>
+    </>
   );
 }

@@ -2,7 +2,7 @@
 // canvas fonts), are readable by screen readers through their titles and tables, and cost no bundle.
 
 const fmt = (v: number) =>
-  Math.abs(v) >= 100 || v === 0 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
+  Number.isInteger(v) || Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3);
 
 /** Horizontal bars per group (fairness per group, feature importance), with an optional threshold line. */
 export function Bars({

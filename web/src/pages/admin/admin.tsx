@@ -13,11 +13,12 @@ export function AdminPage() {
   return (
     <>
       <h1>Administration</h1>
-      <Tabs tabs={TABS} current={tab} onChange={setTab} />
-      {tab === 'Users' && <Users />}
-      {tab === 'Teams' && <Teams />}
-      {tab === 'Tokens' && <Tokens />}
-      {tab === 'Webhooks' && <Webhooks />}
+      <Tabs tabs={TABS} current={tab} onChange={setTab}>
+        {tab === 'Users' && <Users />}
+        {tab === 'Teams' && <Teams />}
+        {tab === 'Tokens' && <Tokens />}
+        {tab === 'Webhooks' && <Webhooks />}
+      </Tabs>
     </>
   );
 }

@@ -1,23 +1,56 @@
 import { useState } from 'react';
+import { useLocation } from '../../router.tsx';
 import { api, ok } from '../../api/client.ts';
 import { Async, Badge, Problem, Section, when } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
-import { EventTable, loadEvents, type Filter } from '../../components/audit-events.tsx';
+import { EventPager, EventTable, filterQuery, useEventPages, type Filter } from '../../components/audit-events.tsx';
+
+type Draft = Pick<Filter, 'actorName' | 'actionFamily' | 'subjectName'> & { from?: string; to?: string };
+
+/** The form's days as the API's instants: from the start of the first day to the end of the last, local time. */
+function toFilter(d: Draft): Filter {
+  const day = (s: string, plus: number) => {
+    const t = new Date(`${s}T00:00:00`);
+    t.setDate(t.getDate() + plus);
+    return t.toISOString();
+  };
+  return {
+    actorName: d.actorName?.trim() || undefined,
+    actionFamily: d.actionFamily?.trim() || undefined,
+    subjectName: d.subjectName?.trim() || undefined,
+    from: d.from ? day(d.from, 0) : undefined,
+    to: d.to ? day(d.to, 1) : undefined,
+  };
+}
+
+const exportUrl = (f: Filter, format: 'csv' | 'json') =>
+  `/api/v1/audit/events/export?${new URLSearchParams({ ...filterQuery(f), format } as Record<string, string>)}`;
 
 /** Search the event log, see the latest signed checkpoint, and verify the whole trail. */
 export function AuditPage() {
-  const [draft, setDraft] = useState<Filter>({});
-  const [filter, setFilter] = useState<Filter>({});
-  const [cursors, setCursors] = useState<string[]>([]);
-  const events = useLoad(() => loadEvents(filter, cursors.at(-1)), [filter, cursors]);
+  // A link may bring a search (a person's name links to what they did): it fills the form.
+  const { query } = useLocation();
+  const [draft, setDraft] = useState<Draft>(() => ({
+    actorName: query.get('actorName') ?? undefined,
+    actionFamily: query.get('actionFamily') ?? undefined,
+    subjectName: query.get('subjectName') ?? undefined,
+  }));
+  const [filter, setFilter] = useState<Filter>(() => toFilter(draft));
+  const pages = useEventPages(filter);
   const checkpoint = useLoad(async () => ok(await api.GET('/api/v1/audit/checkpoint')), []);
   const key = useLoad(async () => ok(await api.GET('/api/v1/audit/public-key')), []);
   const [report, setReport] = useState<Awaited<ReturnType<typeof runVerify>> | null>(null);
   const runVerify = async () => ok(await api.POST('/api/v1/audit/verification'));
   const verify = useAction(async () => setReport(await runVerify()));
-  const field = (k: keyof Filter, label: string, type = 'text') => (
+  const field = (k: keyof Draft, label: string, type: string, placeholder?: string) => (
     <label>
-      {label} <input type={type} value={draft[k] ?? ''} onChange={(e) => setDraft({ ...draft, [k]: e.target.value })} />
+      {label}{' '}
+      <input
+        type={type}
+        value={draft[k] ?? ''}
+        placeholder={placeholder}
+        onChange={(e) => setDraft({ ...draft, [k]: e.target.value })}
+      />
     </label>
   );
   return (
@@ -72,29 +105,45 @@ export function AuditPage() {
         <form
           className="filters"
           role="search"
+          aria-label="Audit events"
           onSubmit={(e) => {
             e.preventDefault();
-            setCursors([]);
-            setFilter(draft);
+            setFilter(toFilter(draft));
           }}
         >
-          {field('action', 'Action')}
-          {field('subjectType', 'Subject type')}
-          {field('subjectId', 'Subject id')}
+          {field('actorName', 'Who', 'text', 'a name, e.g. Rita')}
+          {field('actionFamily', 'What', 'text', 'e.g. approve, deploy, suspend')}
+          {field('subjectName', 'Subject', 'text', 'a use case, model or "model v3"')}
+          {field('from', 'From', 'date')}
+          {field('to', 'To', 'date')}
           <button type="submit">Search</button>
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => {
+              setDraft({});
+              setFilter({});
+            }}
+          >
+            Clear
+          </button>
         </form>
-        <Async state={events}>
+        <p className="muted">
+          Newest first. Download what is filtered:{' '}
+          <a href={exportUrl(filter, 'csv')} download>
+            CSV
+          </a>{' '}
+          ·{' '}
+          <a href={exportUrl(filter, 'json')} download>
+            JSON
+          </a>{' '}
+          (each download is recorded in the trail).
+        </p>
+        <Async state={pages.events}>
           {(p) => (
             <>
               <EventTable items={p.items} />
-              <nav className="pager" aria-label="Pages">
-                <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-                  Previous
-                </button>
-                <button type="button" disabled={!p.nextCursor} onClick={() => setCursors([...cursors, p.nextCursor!])}>
-                  Next
-                </button>
-              </nav>
+              <EventPager pages={pages} nextCursor={p.nextCursor} />
             </>
           )}
         </Async>

@@ -6,6 +6,7 @@ import { useAction } from '../../ui/hooks.ts';
 import { Markdown } from '../../ui/markdown.tsx';
 import type { Evidence } from '../../api/version-types.ts';
 import { Robustness } from './robustness-view.tsx';
+import { Person } from '../../components/person.tsx';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : null);
@@ -31,7 +32,7 @@ function Evaluation({ e }: { e: Evidence }) {
           {Object.entries(e.metrics).map(([k, v]) => (
             <tr key={k}>
               <th scope="row">{k}</th>
-              <td>{v === null ? '—' : v.toFixed(4)}</td>
+              <td>{v === null ? '—' : Number.isInteger(v) ? v : v.toFixed(4)}</td>
             </tr>
           ))}
         </tbody>
@@ -129,7 +130,7 @@ export function EvidenceList({
                       onClick={() => setOpen(open === e.id ? null : e.id)}
                     >
                       <Badge value={e.kind} tone="neutral" /> {typeof spec?.title === 'string' ? spec.title : e.engine}{' '}
-                      · {when(e.createdAt)} · {e.createdBy ?? '—'}
+                      · {when(e.createdAt)} · <Person id={e.createdBy} link={false} />
                     </button>
                     <span className="sub">
                       {' '}

@@ -3,6 +3,7 @@ import { api, ok } from '../../api/client.ts';
 import { Link, enc, navigate } from '../../router.tsx';
 import { Async, Badge, Field, Problem, Section, when } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
+import { Person } from '../../components/person.tsx';
 
 export function ModelPage({ name }: { name: string }) {
   const model = useLoad(async () => ok(await api.GET('/api/v1/models/{name}', { params: { path: { name } } })), [name]);
@@ -60,7 +61,7 @@ export function ModelPage({ name }: { name: string }) {
                           </td>
                           <td>{v.framework ?? '—'}</td>
                           <td>
-                            {when(v.createdAt)} · {v.createdBy ?? '—'}
+                            {when(v.createdAt)} · <Person id={v.createdBy} />
                           </td>
                         </tr>
                       ))}

@@ -21,7 +21,8 @@ interface Result {
 }
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const show = (v: unknown) => (num(v) === null ? '—' : num(v)!.toFixed(4));
+// Integers (counts) as integers, the rest to four decimals.
+const show = (v: unknown) => (num(v) === null ? '—' : Number.isInteger(num(v)) ? String(num(v)) : num(v)!.toFixed(4));
 const AXIS = {
   noise: 'Gaussian noise (standard deviations)',
   swap: 'category swap rate',

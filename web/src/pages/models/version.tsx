@@ -4,7 +4,7 @@ import { api, ok } from '../../api/client.ts';
 import { GateSteps } from '../../components/gate-steps.tsx';
 import { describeEvidence, packById } from '../../api/pack.ts';
 import { Link, enc, navigate, useLocation } from '../../router.tsx';
-import { Async, Badge, Field, Problem, Section, Tabs, when } from '../../ui/basics.tsx';
+import { Async, Badge, Field, Problem, Section, Tabs, plainText, when } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { AuditTimeline } from '../../components/audit-events.tsx';
 import { EvidenceList } from './evidence-view.tsx';
@@ -15,6 +15,7 @@ import { ReviewedDocuments } from '../../components/reviewed-documents.tsx';
 import { Signatures } from '../../components/signatures-table.tsx';
 import { RequirementDetail } from '../../components/requirement-detail.tsx';
 import type { VersionStatus } from '../../api/version-types.ts';
+import { Person } from '../../components/person.tsx';
 
 const TABS = ['Overview', 'Governance', 'Evidence', 'Monitoring', 'Audit'];
 
@@ -64,27 +65,28 @@ export function VersionPage({ name, version }: { name: string; version: number }
               </p>
             </div>
           </div>
-          <Tabs tabs={TABS} current={tab} onChange={(t) => navigate(`${path}?tab=${enc(t)}`, { replace: true })} />
-          {tab === 'Overview' && <Definition v={ver} deployments={status.data?.deployments ?? []} />}
-          {tab === 'Governance' && (
-            <Async state={status}>
-              {(s) => (
-                <Governance
-                  s={s}
-                  artifactDigest={ver.artifactDigest}
-                  evidence={evidence.data ?? []}
-                  onChanged={reload}
-                />
-              )}
-            </Async>
-          )}
-          {tab === 'Evidence' && (
-            <Async state={evidence}>
-              {(items) => <EvidenceList name={name} version={version} evidence={items} onRecorded={reload} />}
-            </Async>
-          )}
-          {tab === 'Monitoring' && <MonitoringView name={name} version={version} />}
-          {tab === 'Audit' && <AuditTimeline subjectType="model-version" subjectId={ver.id} />}
+          <Tabs tabs={TABS} current={tab} onChange={(t) => navigate(`${path}?tab=${enc(t)}`, { replace: true })}>
+            {tab === 'Overview' && <Definition v={ver} deployments={status.data?.deployments ?? []} />}
+            {tab === 'Governance' && (
+              <Async state={status}>
+                {(s) => (
+                  <Governance
+                    s={s}
+                    artifactDigest={ver.artifactDigest}
+                    evidence={evidence.data ?? []}
+                    onChanged={reload}
+                  />
+                )}
+              </Async>
+            )}
+            {tab === 'Evidence' && (
+              <Async state={evidence}>
+                {(items) => <EvidenceList name={name} version={version} evidence={items} onRecorded={reload} />}
+              </Async>
+            )}
+            {tab === 'Monitoring' && <MonitoringView name={name} version={version} />}
+            {tab === 'Audit' && <AuditTimeline subjectType="model-version" subjectId={ver.id} />}
+          </Tabs>
         </>
       )}
     </Async>
@@ -136,7 +138,7 @@ function Definition({ v, deployments }: { v: VersionRecord; deployments: Version
           </dd>
           <dt>Registered</dt>
           <dd>
-            {when(v.createdAt)} by {v.createdBy ?? '—'}
+            {when(v.createdAt)} by <Person id={v.createdBy} />
           </dd>
           <dt>Stage</dt>
           <dd>{v.stage}</dd>
@@ -270,7 +272,11 @@ function Governance({
         <Problem error={advance.error} />
       </Section>
       <DeploymentChecks s={s} />
-      <Signatures items={s.signatures} />
+      <Signatures
+        items={s.signatures}
+        evidence={evidence}
+        evidencePage={`/models/${enc(s.model)}/versions/${s.version}?tab=Evidence`}
+      />
       <ReviewedDocuments
         documents={s.documents}
         subject={{ model: s.model, version: s.version }}
@@ -443,7 +449,7 @@ function Promotions({ s, onChanged }: { s: VersionStatus; onChanged: () => void 
                   <Badge value={b.status} /> {b.title}{' '}
                   <span className="sub">
                     ({b.gate}
-                    {b.signoff ? ', sign-off' : ''}){b.detail.length ? `: ${b.detail.join('; ')}` : ''}
+                    {b.signoff ? ', sign-off' : ''}){b.detail.length ? `: ${plainText(b.detail.join('; '))}` : ''}
                   </span>
                 </li>
               ))}
@@ -507,7 +513,9 @@ function Promotions({ s, onChanged }: { s: VersionStatus; onChanged: () => void 
                 <td>{d.active ? <Badge value="active" tone="good" /> : when(d.until)}</td>
                 <td>
                   {d.verifiedBy ? (
-                    `${d.verifiedBy}, ${when(d.verifiedAt)}`
+                    <>
+                      <Person id={d.verifiedBy} />, {when(d.verifiedAt)}
+                    </>
                   ) : d.active ? (
                     <button type="button" className="secondary" onClick={() => void verify.act(d.id)}>
                       Record verification

@@ -79,7 +79,7 @@ export function AlertsPage() {
                       <td>
                         <code>{a.metric}</code> {a.comparator} {a.threshold}
                       </td>
-                      <td>{a.value === null ? '—' : a.value.toFixed(4)}</td>
+                      <td>{a.value === null ? '—' : Number.isInteger(a.value) ? a.value : a.value.toFixed(4)}</td>
                       <td>
                         <Link to={`/use-cases/${a.useCaseId}`}>use case</Link>
                       </td>

@@ -6,6 +6,7 @@ import { Async, Badge, Problem, Section, Tabs, TierBadge, when } from '../../ui/
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { EthicalPositionView } from '../../components/ethical-position.tsx';
 import { DecisionDialog } from '../../components/decision-dialog.tsx';
+import { Person } from '../../components/person.tsx';
 import { RegulatoryChanges } from './regulatory-changes.tsx';
 
 const TABS = ['Matrix', 'RACI', 'Regulations', 'Ethical position', 'Versions'];
@@ -31,7 +32,7 @@ export function PolicyPage() {
                 <strong>
                   {a.name} {a.version}
                 </strong>
-                , activated {when(a.activatedAt)} by {a.activatedBy ?? '—'}
+                , activated {when(a.activatedAt)} by <Person id={a.activatedBy} />
                 {a.activation && (
                   <>
                     {' '}
@@ -41,163 +42,164 @@ export function PolicyPage() {
                 )}{' '}
                 · <code title={a.digest}>{a.digest.slice(0, 20)}…</code>
               </p>
-              <Tabs tabs={TABS} current={tab} onChange={setTab} />
-              {tab === 'Matrix' && (
-                <Section title="Tier × consideration: required measures">
-                  <table className="grid matrix">
-                    <thead>
-                      <tr>
-                        <th scope="col">Consideration</th>
-                        {[1, 2, 3, 4].map((t) => (
-                          <th key={t} scope="col">
-                            <TierBadge tier={t} /> {pack.tiers.find((x) => x.tier === t)?.name}
-                          </th>
-                        ))}
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {pack.considerations.map((c) => (
-                        <tr key={c.id}>
-                          <th scope="row">{c.title}</th>
-                          {(['1', '2', '3', '4'] as const).map((t) => (
-                            <td key={t}>
-                              <ul className="compact">
-                                {(pack.matrix[c.id]?.[t] ?? []).map((m) => (
-                                  <li key={m}>{measures.get(m)?.title ?? m}</li>
-                                ))}
-                              </ul>
-                            </td>
-                          ))}
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </Section>
-              )}
-              {tab === 'RACI' && (
-                <Section title="RACI">
-                  {(() => {
-                    const roles = [...new Set(pack.raci.flatMap((r) => Object.keys(r.roles)))];
-                    return (
-                      <table className="grid">
-                        <thead>
-                          <tr>
-                            <th scope="col">Task</th>
-                            <th scope="col">Step</th>
-                            {roles.map((r) => (
-                              <th key={r} scope="col">
-                                {r}
-                              </th>
-                            ))}
-                          </tr>
-                        </thead>
-                        <tbody>
-                          {pack.raci.map((r) => (
-                            <tr key={r.task}>
-                              <th scope="row">{r.title}</th>
-                              <td>{r.step}</td>
-                              {roles.map((x) => (
-                                <td key={x}>{r.roles[x] ?? ''}</td>
-                              ))}
-                            </tr>
-                          ))}
-                        </tbody>
-                      </table>
-                    );
-                  })()}
-                </Section>
-              )}
-              {tab === 'Regulations' && <RegulatoryChanges canRun={hasRole('admin', 'risk-audit')} />}
-              {tab === 'Regulations' &&
-                pack.regulations.map((reg) => (
-                  <Section key={reg.id} title={reg.title}>
-                    <p className="sub">
-                      applies to use cases tagged <code>{reg.tag}</code>
-                    </p>
-                    <table className="grid">
+              <Tabs tabs={TABS} current={tab} onChange={setTab}>
+                {tab === 'Matrix' && (
+                  <Section title="Tier × consideration: required measures">
+                    <table className="grid matrix">
                       <thead>
                         <tr>
-                          <th scope="col">Requirement</th>
-                          <th scope="col">Source</th>
-                          <th scope="col">Status</th>
-                          <th scope="col">Measures</th>
+                          <th scope="col">Consideration</th>
+                          {[1, 2, 3, 4].map((t) => (
+                            <th key={t} scope="col">
+                              <TierBadge tier={t} /> {pack.tiers.find((x) => x.tier === t)?.name}
+                            </th>
+                          ))}
                         </tr>
                       </thead>
                       <tbody>
-                        {reg.requirements.map((q) => (
-                          <tr key={q.id}>
-                            <td>
-                              {q.title}
-                              <div className="sub">{q.id}</div>
-                            </td>
-                            <td className="sub">{q.source}</td>
-                            <td>
-                              <Badge value={q.status ?? 'in-force'} tone="neutral" />{' '}
-                              <span className="sub">
-                                from {q.effective.from}
-                                {q.effective.until ? ` until ${q.effective.until}` : ''}
-                              </span>
-                            </td>
-                            <td>
-                              <ul className="compact">
-                                {q.measures.map((m) => (
-                                  <li key={m}>{measures.get(m)?.title ?? m}</li>
-                                ))}
-                              </ul>
-                            </td>
+                        {pack.considerations.map((c) => (
+                          <tr key={c.id}>
+                            <th scope="row">{c.title}</th>
+                            {(['1', '2', '3', '4'] as const).map((t) => (
+                              <td key={t}>
+                                <ul className="compact">
+                                  {(pack.matrix[c.id]?.[t] ?? []).map((m) => (
+                                    <li key={m}>{measures.get(m)?.title ?? m}</li>
+                                  ))}
+                                </ul>
+                              </td>
+                            ))}
                           </tr>
                         ))}
                       </tbody>
                     </table>
                   </Section>
-                ))}
-              {tab === 'Ethical position' && <EthicalPositionView canPublish={hasRole('admin')} />}
-              {tab === 'Versions' && (
-                <Section title="Pack versions">
-                  <p className="sub">
-                    Four eyes on governance: a pack is activated, by an e-signature, by a policy administrator other
-                    than the one who uploaded it.
-                  </p>
-                  <Async state={versions}>
-                    {(items) => (
+                )}
+                {tab === 'RACI' && (
+                  <Section title="RACI">
+                    {(() => {
+                      const roles = [...new Set(pack.raci.flatMap((r) => Object.keys(r.roles)))];
+                      return (
+                        <table className="grid">
+                          <thead>
+                            <tr>
+                              <th scope="col">Task</th>
+                              <th scope="col">Step</th>
+                              {roles.map((r) => (
+                                <th key={r} scope="col">
+                                  {r}
+                                </th>
+                              ))}
+                            </tr>
+                          </thead>
+                          <tbody>
+                            {pack.raci.map((r) => (
+                              <tr key={r.task}>
+                                <th scope="row">{r.title}</th>
+                                <td>{r.step}</td>
+                                {roles.map((x) => (
+                                  <td key={x}>{r.roles[x] ?? ''}</td>
+                                ))}
+                              </tr>
+                            ))}
+                          </tbody>
+                        </table>
+                      );
+                    })()}
+                  </Section>
+                )}
+                {tab === 'Regulations' && <RegulatoryChanges canRun={hasRole('admin', 'risk-audit')} />}
+                {tab === 'Regulations' &&
+                  pack.regulations.map((reg) => (
+                    <Section key={reg.id} title={reg.title}>
+                      <p className="sub">
+                        applies to use cases tagged <code>{reg.tag}</code>
+                      </p>
                       <table className="grid">
                         <thead>
                           <tr>
-                            <th scope="col">Pack</th>
+                            <th scope="col">Requirement</th>
+                            <th scope="col">Source</th>
                             <th scope="col">Status</th>
-                            <th scope="col">Uploaded</th>
-                            <th scope="col">Activated</th>
+                            <th scope="col">Measures</th>
                           </tr>
                         </thead>
                         <tbody>
-                          {items.map((p) => (
-                            <tr key={p.id}>
+                          {reg.requirements.map((q) => (
+                            <tr key={q.id}>
                               <td>
-                                {p.name} {p.version}
+                                {q.title}
+                                <div className="sub">{q.id}</div>
+                              </td>
+                              <td className="sub">{q.source}</td>
+                              <td>
+                                <Badge value={q.status ?? 'in-force'} tone="neutral" />{' '}
+                                <span className="sub">
+                                  from {q.effective.from}
+                                  {q.effective.until ? ` until ${q.effective.until}` : ''}
+                                </span>
                               </td>
                               <td>
-                                <Badge value={p.status} tone={p.status === 'active' ? 'good' : 'neutral'} />
-                              </td>
-                              <td>
-                                {when(p.createdAt)} · {p.createdBy ?? '—'}
-                              </td>
-                              <td>
-                                {p.status === 'draft' && hasRole('risk-audit', 'admin') ? (
-                                  <button type="button" className="secondary" onClick={() => setActivating(p.id)}>
-                                    Activate…
-                                  </button>
-                                ) : (
-                                  when(p.activatedAt)
-                                )}
+                                <ul className="compact">
+                                  {q.measures.map((m) => (
+                                    <li key={m}>{measures.get(m)?.title ?? m}</li>
+                                  ))}
+                                </ul>
                               </td>
                             </tr>
                           ))}
                         </tbody>
                       </table>
-                    )}
-                  </Async>
-                </Section>
-              )}
+                    </Section>
+                  ))}
+                {tab === 'Ethical position' && <EthicalPositionView canPublish={hasRole('admin')} />}
+                {tab === 'Versions' && (
+                  <Section title="Pack versions">
+                    <p className="sub">
+                      Four eyes on governance: a pack is activated, by an e-signature, by a policy administrator other
+                      than the one who uploaded it.
+                    </p>
+                    <Async state={versions}>
+                      {(items) => (
+                        <table className="grid">
+                          <thead>
+                            <tr>
+                              <th scope="col">Pack</th>
+                              <th scope="col">Status</th>
+                              <th scope="col">Uploaded</th>
+                              <th scope="col">Activated</th>
+                            </tr>
+                          </thead>
+                          <tbody>
+                            {items.map((p) => (
+                              <tr key={p.id}>
+                                <td>
+                                  {p.name} {p.version}
+                                </td>
+                                <td>
+                                  <Badge value={p.status} tone={p.status === 'active' ? 'good' : 'neutral'} />
+                                </td>
+                                <td>
+                                  {when(p.createdAt)} · <Person id={p.createdBy} />
+                                </td>
+                                <td>
+                                  {p.status === 'draft' && hasRole('risk-audit', 'admin') ? (
+                                    <button type="button" className="secondary" onClick={() => setActivating(p.id)}>
+                                      Activate…
+                                    </button>
+                                  ) : (
+                                    when(p.activatedAt)
+                                  )}
+                                </td>
+                              </tr>
+                            ))}
+                          </tbody>
+                        </table>
+                      )}
+                    </Async>
+                  </Section>
+                )}
+              </Tabs>
             </>
           );
         }}
@@ -373,7 +375,7 @@ function ActivateDialog({ id, onClose, onDone }: { id: string; onClose: () => vo
           <dl className="facts">
             <dt>Pack</dt>
             <dd>
-              {pack.data.name} {pack.data.version}, uploaded by {pack.data.createdBy ?? '—'}
+              {pack.data.name} {pack.data.version}, uploaded by <Person id={pack.data.createdBy} />
             </dd>
             <dt>Digest</dt>
             <dd>

@@ -9,6 +9,7 @@ import { SignatureForm } from '../../components/signature-form.tsx';
 import { Signatures } from '../../components/signatures-table.tsx';
 import { ReviewedDocuments } from '../../components/reviewed-documents.tsx';
 import { DecisionDialog } from '../../components/decision-dialog.tsx';
+import { Person } from '../../components/person.tsx';
 
 /** The use case's own steps (scoping, ideation): gates, documents, signatures and moving on. */
 export function UseCaseProcess({ id }: { id: string }) {
@@ -354,7 +355,9 @@ export function TierOverride({
                   <dt>Reason</dt>
                   <dd>{pending.reason}</dd>
                   <dt>Requested by</dt>
-                  <dd>{pending.requestedBy ?? '—'}</dd>
+                  <dd>
+                    <Person id={pending.requestedBy} />
+                  </dd>
                   <dt>Signed as</dt>
                   <dd>risk-audit</dd>
                 </dl>

@@ -8,6 +8,7 @@ import { RequirementDetail } from '../../components/requirement-detail.tsx';
 import { useAction, useLoad, type Loaded } from '../../ui/hooks.ts';
 import { Alignment, KpiChart, TierOverride, UseCaseProcess } from './use-case-process.tsx';
 import { Incidents } from '../../components/incidents.tsx';
+import { Person } from '../../components/person.tsx';
 
 const TABS = ['Overview', 'Risk assessment', 'Process', 'Requirements', 'Models'];
 type Answers = Record<string, string | boolean | string[]>;
@@ -36,26 +37,27 @@ export function UseCasePage({ id }: { id: string }) {
               </p>
             </div>
           </div>
-          <Tabs tabs={TABS} current={tab} onChange={(t) => navigate(`${path}?tab=${enc(t)}`, { replace: true })} />
-          {tab === 'Overview' && (
-            <>
-              <Overview u={u} onChanged={uc.reload} />
-              <Alignment id={id} />
-              <Incidents useCaseId={id} />
-              <ExportsSection
-                documents={[
-                  {
-                    label: 'EU AI Act Annex IV technical documentation',
-                    url: `/api/v1/use-cases/${enc(id)}/exports/annex-iv`,
-                  },
-                ]}
-              />
-            </>
-          )}
-          {tab === 'Process' && <UseCaseProcess id={id} />}
-          {tab === 'Risk assessment' && <RiskAssessment id={id} state={assessment} />}
-          {tab === 'Requirements' && <Requirements id={id} />}
-          {tab === 'Models' && <Models id={id} />}
+          <Tabs tabs={TABS} current={tab} onChange={(t) => navigate(`${path}?tab=${enc(t)}`, { replace: true })}>
+            {tab === 'Overview' && (
+              <>
+                <Overview u={u} onChanged={uc.reload} />
+                <Alignment id={id} />
+                <Incidents useCaseId={id} />
+                <ExportsSection
+                  documents={[
+                    {
+                      label: 'EU AI Act Annex IV technical documentation',
+                      url: `/api/v1/use-cases/${enc(id)}/exports/annex-iv`,
+                    },
+                  ]}
+                />
+              </>
+            )}
+            {tab === 'Process' && <UseCaseProcess id={id} />}
+            {tab === 'Risk assessment' && <RiskAssessment id={id} state={assessment} />}
+            {tab === 'Requirements' && <Requirements id={id} />}
+            {tab === 'Models' && <Models id={id} />}
+          </Tabs>
         </>
       )}
     </Async>
@@ -121,7 +123,7 @@ function Overview({ u, onChanged }: { u: Awaited<ReturnType<typeof loadUseCase>>
         <dd>{u.processesPersonalData ? 'yes' : 'no'}</dd>
         <dt>Registered</dt>
         <dd>
-          {when(u.createdAt)} by {u.createdBy ?? '—'}
+          {when(u.createdAt)} by <Person id={u.createdBy} />
         </dd>
       </dl>
       <h3>Business KPIs</h3>
@@ -200,7 +202,7 @@ function RiskAssessment({ id, state }: { id: string; state: Loaded<Awaited<Retur
           {current.override && (
             <p>
               Tier overridden to {current.override.tier} ({current.override.reason}); confirmed by{' '}
-              {current.override.confirmedBy ?? '—'}
+              <Person id={current.override.confirmedBy} />
               {current.override.signature && (
                 <>
                   {' '}
@@ -232,7 +234,7 @@ function RiskAssessment({ id, state }: { id: string; state: Loaded<Awaited<Retur
             ))}
           </ol>
           <p className="sub">
-            Assessed {when(current.createdAt)} by {current.createdBy ?? '—'} under policy {current.policy.name}{' '}
+            Assessed {when(current.createdAt)} by <Person id={current.createdBy} /> under policy {current.policy.name}{' '}
             {current.policy.version}.
           </p>
         </Section>
@@ -319,7 +321,9 @@ function RiskAssessment({ id, state }: { id: string; state: Loaded<Awaited<Retur
               {state.data.history.map((a) => (
                 <tr key={a.id}>
                   <td>{when(a.createdAt)}</td>
-                  <td>{a.createdBy ?? '—'}</td>
+                  <td>
+                    <Person id={a.createdBy} />
+                  </td>
                   <td>
                     <TierBadge tier={a.tier} />
                   </td>
