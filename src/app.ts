@@ -10,6 +10,8 @@ import { createTransact } from './db/transact.ts';
 import { createDomainEventBus } from './events.ts';
 import { createAdmissionFeature } from './features/admission/index.ts';
 import { auditReaders, createAuditFeature, createRefusalLog } from './features/audit/index.ts';
+import { createDiscoveryFeature } from './features/discovery/index.ts';
+import type { Retry } from './features/discovery/discovery.sources.ts';
 import { createExaminationsFeature } from './features/examinations/index.ts';
 import type { AuditSigner } from './features/audit/signing-key.ts';
 import { createExportsFeature } from './features/exports/index.ts';
@@ -67,6 +69,7 @@ export interface AppOptions {
         | 'signTokenMaxHours'
         | 'metrics'
         | 'admission'
+        | 'discovery'
       >
     >;
   database: DatabaseHandle;
@@ -80,6 +83,8 @@ export interface AppOptions {
   webhooks?: Partial<DispatcherOptions> & { dispatch?: boolean };
   /** Monitoring jobs: how often workers poll (pg-boss) and dirty windows are swept; `jobs: false` runs none. */
   monitoring?: { pollMs?: number; sweepMs?: number; maxBatchBytes?: number; jobs?: boolean };
+  /** How a failing discovery source is retried within a scan (tests shorten it). */
+  discovery?: { retry?: Retry };
   /** Serve HTTPS with this PEM certificate chain and key. */
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Create the first administrator when the (migrated) database has no users. */
@@ -246,6 +251,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     governance: lifecycle.services,
     assessments: policy.services,
     config: opts.config.mlflow ?? {},
+    events,
     transact,
     systemContext,
     queue,
@@ -265,6 +271,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const admission = createAdmissionFeature({
     db,
     transact,
+    events,
     audit,
     check: lifecycle.services.lifecycle.check,
     version: async (exec, model, version) => {
@@ -275,6 +282,20 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     },
     deployable: inventoryReaders.deployable,
     namespaces: opts.config.admission?.namespaces ?? {},
+  });
+  const discovery = createDiscoveryFeature({
+    ...base,
+    models: inventory.services.models,
+    governed: async (exec, digest) => (await inventoryReaders.byArtifactDigest(exec, digest)).length > 0,
+    config: {
+      mlflowUrls: opts.config.discovery?.mlflowUrls ?? [],
+      mlflowToken: opts.config.discovery?.mlflowToken,
+      artifactRoots: opts.config.discovery?.artifactRoots ?? [],
+      retry: opts.discovery?.retry,
+    },
+    queue,
+    everyMs: opts.config.discovery?.intervalMs ?? 0,
+    onError: logError('queueing a discovery scan failed'),
   });
   const metrics = createMetricsFeature({
     db,
@@ -332,6 +353,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     mlflow,
     lineage,
     admission,
+    discovery,
     metrics,
     exportsFeature,
     examinations,

@@ -17,6 +17,7 @@ import * as m0013 from './migrations/0013_data_residency.ts';
 import * as m0014 from './migrations/0014_shared_sign_in_limits.ts';
 import * as m0015 from './migrations/0015_lineage.ts';
 import * as m0016 from './migrations/0016_overview_indexes.ts';
+import * as m0020 from './migrations/0020_discovery.ts';
 
 // Static imports keep migrations inside the compiled bundle and in a fixed order.
 const migrations: Record<string, Migration> = {
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '0014_shared_sign_in_limits': m0014,
   '0015_lineage': m0015,
   '0016_overview_indexes': m0016,
+  '0020_discovery': m0020,
 };
 
 /** The migrations this release knows, in the order they apply. */

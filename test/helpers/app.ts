@@ -53,6 +53,8 @@ export function useTestApp(
     /** Who may scrape /metrics (default: loopback, no token). */
     metrics?: AppOptions['config']['metrics'];
     admission?: AppOptions['config']['admission'];
+    /** Discovery sources (STEWARD_DISCOVERY_*) and how failing ones are retried. */
+    discovery?: Partial<NonNullable<AppOptions['config']['discovery']>> & NonNullable<AppOptions['discovery']>;
   } = {},
 ): TestApp {
   const t = {} as TestApp;
@@ -76,6 +78,16 @@ export function useTestApp(
         ...(options.consoleDir ? { consoleDir: options.consoleDir } : {}),
         ...(options.metrics ? { metrics: options.metrics } : {}),
         ...(options.admission ? { admission: options.admission } : {}),
+        ...(options.discovery
+          ? {
+              discovery: {
+                mlflowUrls: options.discovery.mlflowUrls ?? [],
+                mlflowToken: options.discovery.mlflowToken,
+                artifactRoots: options.discovery.artifactRoots ?? [],
+                intervalMs: options.discovery.intervalMs ?? 0,
+              },
+            }
+          : {}),
         ...(options.mlflow
           ? { mlflow: { ...options.mlflow, registrationChecks: options.mlflow.registrationChecks ?? false } }
           : {}),
@@ -87,6 +99,7 @@ export function useTestApp(
       ...(options.webhooks ? { webhooks: options.webhooks } : {}),
       clock: options.clock,
       ...(options.monitoring ? { monitoring: options.monitoring } : {}),
+      ...(options.discovery?.retry ? { discovery: { retry: options.discovery.retry } } : {}),
       bootstrap: { token: ADMIN_TOKEN },
     });
     options.configure?.(t.app);
