@@ -23,6 +23,7 @@ export const GROUPS: Record<string, () => Promise<Register>> = {
   robustness: async () => (await import('./robustness-command.ts')).robustnessCommand,
   lifecycle: async () => (await import('./lifecycle-commands.ts')).lifecycleCommands,
   exports: async () => (await import('./export-commands.ts')).exportCommands,
+  discovery: async () => (await import('./discovery-commands.ts')).discoveryCommands,
 };
 
 /** Top-level command name -> group and description, written by `npm run build` (see manifest.ts). */

@@ -6,6 +6,7 @@ import { AlertsPage } from './pages/monitoring/alerts.tsx';
 import { AuditPage } from './pages/audit/audit.tsx';
 import { ExaminationsPage } from './pages/examinations/examinations.tsx';
 import { DatasetPage, DatasetsPage } from './pages/datasets/datasets.tsx';
+import { DiscoveryPage } from './pages/discovery/discovery.tsx';
 import { InboxPage } from './pages/inbox/inbox.tsx';
 import { InventoryPage } from './pages/inventory/inventory.tsx';
 import { ModelPage } from './pages/models/model.tsx';
@@ -27,6 +28,7 @@ const ROUTES: [string, (p: Record<string, string>) => ReactNode, string][] = [
   ['/datasets/:id', (p) => <DatasetPage id={p.id!} />, 'Dataset'],
   ['/inbox', () => <InboxPage />, 'Approvals inbox'],
   ['/alerts', () => <AlertsPage />, 'Alerts and incidents'],
+  ['/discovery', () => <DiscoveryPage />, 'Discovery'],
   ['/policy', () => <PolicyPage />, 'Policy'],
   ['/audit', () => <AuditPage />, 'Audit trail'],
   ['/examinations', () => <ExaminationsPage />, 'Examinations'],
@@ -79,6 +81,7 @@ export function App() {
           )}
           {nav('/alerts', 'Alerts')}
           {nav('/datasets', 'Datasets')}
+          {nav('/discovery', 'Discovery')}
           {nav('/policy', 'Policy')}
           {nav('/audit', 'Audit')}
           {nav('/examinations', 'Examinations')}
