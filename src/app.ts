@@ -10,7 +10,7 @@ import { createTransact } from './db/transact.ts';
 import { createDomainEventBus } from './events.ts';
 import { createAdmissionFeature } from './features/admission/index.ts';
 import { auditReaders, createAuditFeature, createRefusalLog } from './features/audit/index.ts';
-import { createDiscoveryFeature } from './features/discovery/index.ts';
+import { createDiscoveryFeature, discoveryCounts } from './features/discovery/index.ts';
 import type { Retry } from './features/discovery/discovery.sources.ts';
 import { createExaminationsFeature } from './features/examinations/index.ts';
 import type { AuditSigner } from './features/audit/signing-key.ts';
@@ -302,6 +302,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     clock,
     pool: opts.database.pool,
     jobs: () => queue.stats(),
+    discovery: discoveryCounts,
     access: {
       token: opts.config.metrics?.token,
       allow: parseAllowList(opts.config.metrics?.allow ?? ['127.0.0.1', '::1']),

@@ -258,6 +258,10 @@ describe.each(DB_KINDS)('discovery on %s', (kind) => {
       const after = await findings('&status=dismissed');
       expect(after.items.map((x) => x.id)).toEqual([f.id]);
       expect(after.counts).toEqual({ open: 249, adopted: 2, dismissed: 1 });
+      // The counts feed the governance gauges.
+      const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+      expect(metrics.body).toContain('steward_discovery_findings{status="open"} 249');
+      expect(metrics.body).toContain('steward_discovery_findings{status="dismissed"} 1');
     });
 
     it('lets only governance officers scan, and checks the inbox query', async () => {
