@@ -274,12 +274,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     events,
     audit,
     check: lifecycle.services.lifecycle.check,
-    version: async (exec, model, version) => {
-      const v = await inventoryReaders.version(exec, model, version);
-      if (!v) return undefined;
-      const env = v.environment as { imageDigest?: string } | null;
-      return { id: v.id, imageDigest: env?.imageDigest ?? null };
-    },
+    version: inventoryReaders.versionIdentity,
     deployable: inventoryReaders.deployable,
     namespaces: opts.config.admission?.namespaces ?? {},
   });
