@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, seedUser, useCaseBody, useTestApp } from '../helpers/app.ts';
 import { DB_KINDS, skipReason } from '../helpers/db.ts';
@@ -157,6 +159,22 @@ describe.each(DB_KINDS)('discovery streams on %s', (kind) => {
       expect((await call(t.app, { method: 'GET', url: '/api/v1/models/untagged' })).status).toBe(404);
       expect((await call(t.app, { method: 'GET', url: '/api/v1/use-cases/intake-ml' })).status).toBe(404);
       expect((await call(t.app, { method: 'GET', url: '/api/v1/discovery/findings' })).body.items).toEqual([]);
+    });
+  });
+
+  describe.skipIf(skipReason(kind))('scheduled scans', () => {
+    const root = mkdtempSync(join(tmpdir(), 'steward-discovery-schedule-'));
+    writeFileSync(join(root, 'nightly.gguf'), 'weights');
+    const t = useTestApp(kind, { teams: ['ml'], discovery: { artifactRoots: [root], intervalMs: 200 } });
+    it('scans the configured sources in the background, through the job queue', async () => {
+      let scans: { trigger: string; status: string; createdBy: string | null }[] = [];
+      for (let i = 0; i < 100 && scans.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        scans = (await call(t.app, { method: 'GET', url: '/api/v1/discovery/scans' })).body.items;
+      }
+      expect(scans[0]).toMatchObject({ trigger: 'schedule', status: 'ok', createdBy: null });
+      const found = (await call(t.app, { method: 'GET', url: '/api/v1/discovery/findings?source=artifact-root' })).body;
+      expect(found.items.map((f: { name: string }) => f.name)).toEqual(['nightly.gguf']);
     });
   });
 });
