@@ -18,6 +18,7 @@ import { rawSingleRowTransactions } from './lib/sqlite-raw.ts';
 import { mlflowBench } from './lib/mlflow-bench.ts';
 import { soakRows } from './lib/soak-rows.ts';
 import { kpiBench } from './lib/kpi-bench.ts';
+import { admissionBench, discoveryBench } from './lib/discovery-bench.ts';
 import { mlflowRows, registryRows, type Row } from './lib/registry-rows.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -31,6 +32,15 @@ const fmt = (n: number, digits = 0) =>
 // `npm run bench -- soak`: only the soak (minutes long; BENCH_SOAK_SECONDS shortens it).
 if (process.argv[2] === 'soak') {
   await soakRows(TOKEN);
+  process.exit(0);
+}
+const DISCOVERY_MODELS = Number(process.env.BENCH_DISCOVERY_MODELS ?? 10_000);
+// `npm run bench -- discovery`: only the admission and discovery rows.
+if (process.argv[2] === 'discovery') {
+  const only = [...(await admissionBench(TOKEN, SECONDS)), ...(await discoveryBench(TOKEN, DISCOVERY_MODELS))];
+  console.log('| measure | Steward | baseline (same run) | ratio | goal |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const r of only) console.log(`| ${r.name} | ${r.value} | ${r.baseline} | ${r.ratio.toFixed(2)} | ${r.goal} |`);
   process.exit(0);
 }
 const MLFLOW_VERSIONS = (process.env.BENCH_MLFLOW_VERSIONS ?? '1,1000,100000').split(',').map(Number);
@@ -127,6 +137,7 @@ const drift = [driftBench(1_000_000, 3), driftBench(10_000_000, 1)];
 const robust = robustnessBench(Number(process.env.BENCH_ROBUSTNESS_ROWS ?? 100_000), 5, 3);
 const champion = championBench(Number(process.env.BENCH_CHAMPION_ROWS ?? 1_000_000));
 const healthz = await healthzRuns(TOKEN, Number(process.env.BENCH_HEALTHZ_SECONDS ?? 20));
+const discoveryRows = [...(await admissionBench(TOKEN, SECONDS)), ...(await discoveryBench(TOKEN, DISCOVERY_MODELS))];
 const EXAM_EVENTS = Number(process.env.BENCH_EXAM_EVENTS ?? 1_000_000);
 const exam = examinationBench(1_000, 10_000, EXAM_EVENTS);
 const KPI_USE_CASES = Number(process.env.BENCH_KPI_USE_CASES ?? 10_000);
@@ -250,6 +261,7 @@ rows.push({
 rows.push(...registryRows(registry, REGISTRY_MODELS, REGISTRY_VERSIONS));
 
 rows.push(...healthzRows(healthz));
+rows.push(...discoveryRows);
 rows.push({
   name: `examination pack, whole organisation: 1,000 use cases, 10,000 versions, ${fmt(exam.events)} audit events (s); peak RSS ${fmt(exam.pack.maxRssMiB)} MiB, ${fmt((exam.pack.bytes ?? 0) / 2 ** 20)} MiB ZIP`,
   value: fmt(exam.pack.seconds, 1),

@@ -15,6 +15,8 @@ import {
   createAuditSearchFeature,
   createRefusalLog,
 } from './features/audit/index.ts';
+import { createDiscoveryFeature, discoveryCounts } from './features/discovery/index.ts';
+import type { Retry } from './features/discovery/discovery.sources.ts';
 import { createExaminationsFeature } from './features/examinations/index.ts';
 import type { AuditSigner } from './features/audit/signing-key.ts';
 import { createExportsFeature } from './features/exports/index.ts';
@@ -84,6 +86,7 @@ export interface AppOptions {
         | 'governance'
         | 'oidc'
         | 'localPasswords'
+        | 'discovery'
       >
     >;
   database: DatabaseHandle;
@@ -99,6 +102,8 @@ export interface AppOptions {
   monitoring?: { pollMs?: number; sweepMs?: number; maxBatchBytes?: number; jobs?: boolean };
   /** How often the expiry of exceptions is checked (tests shorten it). */
   findings?: { sweepMs?: number };
+  /** How a failing discovery source is retried within a scan (tests shorten it). */
+  discovery?: { retry?: Retry };
   /** Serve HTTPS with this PEM certificate chain and key. */
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Create the first administrator when the (migrated) database has no users. */
@@ -284,6 +289,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     governance: lifecycle.services,
     assessments: policy.services,
     config: opts.config.mlflow ?? {},
+    events,
     transact,
     systemContext,
     queue,
@@ -303,22 +309,33 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const admission = createAdmissionFeature({
     db,
     transact,
+    events,
     audit,
     check: lifecycle.services.lifecycle.check,
-    version: async (exec, model, version) => {
-      const v = await inventoryReaders.version(exec, model, version);
-      if (!v) return undefined;
-      const env = v.environment as { imageDigest?: string } | null;
-      return { id: v.id, imageDigest: env?.imageDigest ?? null };
-    },
+    version: inventoryReaders.versionIdentity,
     deployable: inventoryReaders.deployable,
     namespaces: opts.config.admission?.namespaces ?? {},
+  });
+  const discovery = createDiscoveryFeature({
+    ...base,
+    models: inventory.services.models,
+    governed: async (exec, digest) => (await inventoryReaders.byArtifactDigest(exec, digest)).length > 0,
+    config: {
+      mlflowUrls: opts.config.discovery?.mlflowUrls ?? [],
+      mlflowToken: opts.config.discovery?.mlflowToken,
+      artifactRoots: opts.config.discovery?.artifactRoots ?? [],
+      retry: opts.discovery?.retry,
+    },
+    queue,
+    everyMs: opts.config.discovery?.intervalMs ?? 0,
+    onError: logError('queueing a discovery scan failed'),
   });
   const metrics = createMetricsFeature({
     db,
     clock,
     pool: opts.database.pool,
     jobs: () => queue.stats(),
+    discovery: discoveryCounts,
     access: {
       token: opts.config.metrics?.token,
       allow: parseAllowList(opts.config.metrics?.allow ?? ['127.0.0.1', '::1']),
@@ -426,6 +443,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     lineage,
     findings,
     admission,
+    discovery,
     metrics,
     exportsFeature,
     examinations,

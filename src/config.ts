@@ -165,6 +165,40 @@ export const EnvSchema = Type.Object({
         'directory of the built web console (default: web/dist of this installation); the console is off when it holds no index.html',
     }),
   ),
+  STEWARD_MLFLOW_REQUIRE_USE_CASE: Type.Boolean({
+    default: false,
+    description:
+      'refuse MLflow registrations without a steward.use_case tag (and without STEWARD_MLFLOW_USE_CASE) instead of placing them in the intake use case',
+  }),
+  STEWARD_DISCOVERY_MLFLOW_URLS: Type.Optional(
+    Type.String({
+      maxLength: 10000,
+      pattern: '^https?://[^,\\s]+(,https?://[^,\\s]+)*$',
+      description:
+        'comma-separated base URLs of MLflow servers whose registered models discovery scans (user:password@ in a URL is sent as Basic)',
+    }),
+  ),
+  STEWARD_DISCOVERY_MLFLOW_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 4096,
+      description: 'bearer token for discovery MLflow URLs without credentials',
+    }),
+  ),
+  STEWARD_DISCOVERY_ARTIFACT_ROOTS: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 10000,
+      description:
+        'comma-separated directories discovery searches for model files (.onnx .pkl .joblib .pt .safetensors .gguf)',
+    }),
+  ),
+  STEWARD_DISCOVERY_INTERVAL_MINUTES: Type.Integer({
+    minimum: 0,
+    maximum: 10080,
+    default: 60,
+    description: 'minutes between background discovery scans (0: scans only on demand)',
+  }),
   STEWARD_MLFLOW_REGISTRATION_CHECKS: Type.Boolean({
     default: false,
     description:
@@ -215,7 +249,19 @@ export interface Config {
   oidc: SsoSettings | undefined;
   /** Who may sign in with a local password. */
   localPasswords: LocalPasswords;
-  mlflow: { defaultUseCase?: string | undefined; runArtifacts?: string | undefined; registrationChecks: boolean };
+  mlflow: {
+    defaultUseCase?: string | undefined;
+    runArtifacts?: string | undefined;
+    registrationChecks: boolean;
+    requireUseCase?: boolean | undefined;
+  };
+  /** Sources discovery scans for ungoverned models, and how often. */
+  discovery: {
+    mlflowUrls: string[];
+    mlflowToken: string | undefined;
+    artifactRoots: string[];
+    intervalMs: number;
+  };
   /** The built console's directory (index.html and assets). */
   consoleDir: string;
   /** The governance programme: whether this server takes the daily KPI snapshot; whether the leaderboard pseudonymises people. */
@@ -262,6 +308,10 @@ const VALID: Partial<Record<keyof typeof EnvSchema.properties, string>> = {
   STEWARD_MLFLOW_REGISTRATION_CHECKS: 'true or false',
   STEWARD_KPI_SNAPSHOTS: 'true or false',
   STEWARD_LEADERBOARD_PSEUDONYMS: 'true or false',
+  STEWARD_MLFLOW_REQUIRE_USE_CASE: 'true or false',
+  STEWARD_DISCOVERY_MLFLOW_URLS:
+    'comma-separated http(s) URLs, e.g. https://mlflow.example.com,http://user:secret@mlflow2:5000',
+  STEWARD_DISCOVERY_INTERVAL_MINUTES: 'whole minutes from 0 to 10080, e.g. 60',
   STEWARD_MLFLOW_RUN_ARTIFACTS: 'a location holding {run_id}, e.g. s3://mlflow/0/{run_id}/artifacts',
   STEWARD_EVALUATIONS_PER_SERVER: 'a whole number from 1 to 1024, e.g. 4',
   STEWARD_EVALUATIONS_PER_USER: 'a whole number from 1 to 1024, e.g. 2',
@@ -417,6 +467,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       defaultUseCase: e.STEWARD_MLFLOW_USE_CASE,
       runArtifacts: e.STEWARD_MLFLOW_RUN_ARTIFACTS,
       registrationChecks: e.STEWARD_MLFLOW_REGISTRATION_CHECKS,
+      requireUseCase: e.STEWARD_MLFLOW_REQUIRE_USE_CASE,
+    },
+    discovery: {
+      mlflowUrls: (e.STEWARD_DISCOVERY_MLFLOW_URLS ?? '').split(',').filter(Boolean),
+      mlflowToken: e.STEWARD_DISCOVERY_MLFLOW_TOKEN,
+      artifactRoots: (e.STEWARD_DISCOVERY_ARTIFACT_ROOTS ?? '')
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean)
+        .map((r) => resolve(r)),
+      intervalMs: e.STEWARD_DISCOVERY_INTERVAL_MINUTES * 60_000,
     },
     governance: { dailySnapshots: e.STEWARD_KPI_SNAPSHOTS, pseudonyms: e.STEWARD_LEADERBOARD_PSEUDONYMS },
   };

@@ -45,6 +45,26 @@ export interface DomainEvents {
   };
   /** Where a model's versions are deployed changed (a promotion completed and replaced a deployment). */
   'deployment.changed': { ctx: RequestContext; modelId: string };
+  /**
+   * A model was registered through the MLflow protocol without a use case and placed in the intake
+   * use case: it awaits triage.
+   */
+  'model.intake': { ctx: RequestContext; modelId: string; name: string; useCaseId: string };
+  /** A model in an intake use case was placed under a use case by its registration's tag. */
+  'model.placed': { ctx: RequestContext; modelId: string; useCaseId: string };
+  /**
+   * Admission reviewed a workload whose model is not in the inventory: it names a model version
+   * nobody registered, or runs images no version records.
+   */
+  'admission.unidentified': {
+    ctx: RequestContext;
+    namespace: string;
+    workload: string;
+    model: { name: string; version: number | null } | null;
+    images: string[];
+    allowed: boolean;
+    reason: string;
+  };
 }
 
 export type DomainEventBus = EventBus<DomainEvents, Tx>;

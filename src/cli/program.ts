@@ -26,6 +26,7 @@ export const GROUPS: Record<string, () => Promise<Register>> = {
   programme: async () => (await import('./programme-commands.ts')).programmeCommands,
   findings: async () => (await import('./findings-commands.ts')).findingsCommands,
   trainings: async () => (await import('./training-commands.ts')).trainingCommands,
+  discovery: async () => (await import('./discovery-commands.ts')).discoveryCommands,
 };
 
 /** Top-level command name -> group and description, written by `npm run build` (see manifest.ts). */

@@ -2333,6 +2333,549 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/discovery/findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The discovery inbox: models found outside the inventory, oldest first, with counts by status */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description opaque cursor from a previous `nextCursor` */
+                    cursor?: string;
+                    /** @description page size */
+                    limit?: number;
+                    /** @description `mlflow`: an external MLflow server; `admission`: a Kubernetes workload running a model not in the inventory; `artifact-root`: a model file in a scanned directory; `mlflow-intake`: a model registered through the MLflow protocol without a use case */
+                    source?: "mlflow" | "admission" | "artifact-root" | "mlflow-intake";
+                    /** @description `open` awaits triage; `adopted` is in the inventory; `dismissed` was judged not to need governance */
+                    status?: "open" | "adopted" | "dismissed";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            counts: {
+                                adopted: number;
+                                dismissed: number;
+                                open: number;
+                            };
+                            items: {
+                                decidedAt: string | null;
+                                decidedBy: string | null;
+                                /** @description what the source reported */
+                                details: {
+                                    [key: string]: unknown;
+                                };
+                                /** @description stable within the source: re-scans update the finding */
+                                externalKey: string;
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                firstSeenAt: string;
+                                /** @description lowercase UUID */
+                                id: string;
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                lastSeenAt: string;
+                                /** @description the model it was adopted as */
+                                modelId: string | null;
+                                name: string;
+                                /** @description the server (without credentials), directory or namespace it was found in */
+                                origin: string;
+                                /** @description why it was dismissed */
+                                reason: string | null;
+                                seenCount: number;
+                                /** @description `mlflow`: an external MLflow server; `admission`: a Kubernetes workload running a model not in the inventory; `artifact-root`: a model file in a scanned directory; `mlflow-intake`: a model registered through the MLflow protocol without a use case */
+                                source: "mlflow" | "admission" | "artifact-root" | "mlflow-intake";
+                                /** @description `open` awaits triage; `adopted` is in the inventory; `dismissed` was judged not to need governance */
+                                status: "open" | "adopted" | "dismissed";
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/discovery/findings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One discovery finding */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            decidedAt: string | null;
+                            decidedBy: string | null;
+                            /** @description what the source reported */
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            /** @description stable within the source: re-scans update the finding */
+                            externalKey: string;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            firstSeenAt: string;
+                            /** @description lowercase UUID */
+                            id: string;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            lastSeenAt: string;
+                            /** @description the model it was adopted as */
+                            modelId: string | null;
+                            name: string;
+                            /** @description the server (without credentials), directory or namespace it was found in */
+                            origin: string;
+                            /** @description why it was dismissed */
+                            reason: string | null;
+                            seenCount: number;
+                            /** @description `mlflow`: an external MLflow server; `admission`: a Kubernetes workload running a model not in the inventory; `artifact-root`: a model file in a scanned directory; `mlflow-intake`: a model registered through the MLflow protocol without a use case */
+                            source: "mlflow" | "admission" | "artifact-root" | "mlflow-intake";
+                            /** @description `open` awaits triage; `adopted` is in the inventory; `dismissed` was judged not to need governance */
+                            status: "open" | "adopted" | "dismissed";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/discovery/findings/{id}/adopt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Adopt a finding: create (or link) the model under a use case, recording where it was found on the model */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        description?: string;
+                        /** @description the model to create or link (default: the finding’s name); an existing model is linked */
+                        model?: string;
+                        /** @description the use case (id or name) the model is governed under */
+                        useCase: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            decidedAt: string | null;
+                            decidedBy: string | null;
+                            /** @description what the source reported */
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            /** @description stable within the source: re-scans update the finding */
+                            externalKey: string;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            firstSeenAt: string;
+                            /** @description lowercase UUID */
+                            id: string;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            lastSeenAt: string;
+                            /** @description the model it was adopted as */
+                            modelId: string | null;
+                            name: string;
+                            /** @description the server (without credentials), directory or namespace it was found in */
+                            origin: string;
+                            /** @description why it was dismissed */
+                            reason: string | null;
+                            seenCount: number;
+                            /** @description `mlflow`: an external MLflow server; `admission`: a Kubernetes workload running a model not in the inventory; `artifact-root`: a model file in a scanned directory; `mlflow-intake`: a model registered through the MLflow protocol without a use case */
+                            source: "mlflow" | "admission" | "artifact-root" | "mlflow-intake";
+                            /** @description `open` awaits triage; `adopted` is in the inventory; `dismissed` was judged not to need governance */
+                            status: "open" | "adopted" | "dismissed";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/discovery/findings/{id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dismiss a finding with the reason it needs no governance; re-scans keep it dismissed */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description why it needs no governance */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            decidedAt: string | null;
+                            decidedBy: string | null;
+                            /** @description what the source reported */
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            /** @description stable within the source: re-scans update the finding */
+                            externalKey: string;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            firstSeenAt: string;
+                            /** @description lowercase UUID */
+                            id: string;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            lastSeenAt: string;
+                            /** @description the model it was adopted as */
+                            modelId: string | null;
+                            name: string;
+                            /** @description the server (without credentials), directory or namespace it was found in */
+                            origin: string;
+                            /** @description why it was dismissed */
+                            reason: string | null;
+                            seenCount: number;
+                            /** @description `mlflow`: an external MLflow server; `admission`: a Kubernetes workload running a model not in the inventory; `artifact-root`: a model file in a scanned directory; `mlflow-intake`: a model registered through the MLflow protocol without a use case */
+                            source: "mlflow" | "admission" | "artifact-root" | "mlflow-intake";
+                            /** @description `open` awaits triage; `adopted` is in the inventory; `dismissed` was judged not to need governance */
+                            status: "open" | "adopted" | "dismissed";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/discovery/scans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest discovery scans, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                createdBy: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                finishedAt: string;
+                                /** @description lowercase UUID */
+                                id: string;
+                                sources: {
+                                    attempts: number;
+                                    /** @description findings new in this scan */
+                                    created: number;
+                                    error: string | null;
+                                    /** @description findings reported (new and known) */
+                                    found: number;
+                                    origin: string;
+                                    source: "mlflow" | "artifact-root";
+                                    status: "ok" | "failed";
+                                }[];
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                startedAt: string;
+                                /** @description `partial` when some sources failed, `failed` when all did */
+                                status: "ok" | "partial" | "failed";
+                                trigger: "demand" | "schedule";
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Scan every configured source now (external MLflow servers, artefact roots); failing sources are retried, then recorded with their error */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdBy: string | null;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            finishedAt: string;
+                            /** @description lowercase UUID */
+                            id: string;
+                            sources: {
+                                attempts: number;
+                                /** @description findings new in this scan */
+                                created: number;
+                                error: string | null;
+                                /** @description findings reported (new and known) */
+                                found: number;
+                                origin: string;
+                                source: "mlflow" | "artifact-root";
+                                status: "ok" | "failed";
+                            }[];
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            startedAt: string;
+                            /** @description `partial` when some sources failed, `failed` when all did */
+                            status: "ok" | "partial" | "failed";
+                            trigger: "demand" | "schedule";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ethical-position": {
         parameters: {
             query?: never;
@@ -3786,7 +4329,7 @@ export interface paths {
                 query?: {
                     /** @description a UTC day, YYYY-MM-DD */
                     from?: string;
-                    kpi?: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "training-currency";
+                    kpi?: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
                     /** @description a team, or '*' for the whole organisation */
                     team?: "*" | string;
                     /** @description a UTC day, YYYY-MM-DD */
@@ -3855,7 +4398,7 @@ export interface paths {
                                 better: "higher" | "lower";
                                 description: string;
                                 /** @enum {unknown} */
-                                id: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "training-currency";
+                                id: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
                                 title: string;
                                 /** @enum {unknown} */
                                 unit: "share" | "count" | "hours" | "days";
@@ -3869,7 +4412,7 @@ export interface paths {
                                     [key: string]: unknown;
                                 };
                                 /** @enum {unknown} */
-                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "training-currency";
+                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
                                 numerator: number | null;
                                 team: string;
                                 value: number | null;
@@ -3879,7 +4422,7 @@ export interface paths {
                                 /** @enum {unknown} */
                                 comparator: ">=" | "<=";
                                 /** @enum {unknown} */
-                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "training-currency";
+                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
                                 target: number;
                             }[];
                             /** @description the KPIs now (left out when a history is asked for) */
@@ -3889,14 +4432,14 @@ export interface paths {
                                     [key: string]: unknown;
                                 };
                                 /** @enum {unknown} */
-                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "training-currency";
+                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
                                 missed?: boolean;
                                 numerator?: number | null;
                                 target?: {
                                     /** @enum {unknown} */
                                     comparator: ">=" | "<=";
                                     /** @enum {unknown} */
-                                    kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "training-currency";
+                                    kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
                                     target: number;
                                 };
                                 team: string;
@@ -9883,7 +10426,7 @@ export interface paths {
                                         /** @enum {unknown} */
                                         comparator: ">=" | "<=";
                                         /** @enum {unknown} */
-                                        kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "training-currency";
+                                        kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
                                         target: number;
                                     }[];
                                     leaderboard?: {
@@ -10360,7 +10903,7 @@ export interface paths {
                                         /** @enum {unknown} */
                                         comparator: ">=" | "<=";
                                         /** @enum {unknown} */
-                                        kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "training-currency";
+                                        kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
                                         target: number;
                                     }[];
                                     leaderboard?: {

@@ -20,6 +20,7 @@ import * as m0016 from './migrations/0016_overview_indexes.ts';
 import * as m0017 from './migrations/0017_findings.ts';
 import * as m0018 from './migrations/0018_trainings.ts';
 import * as m0019 from './migrations/0019_single_sign_on.ts';
+import * as m0020 from './migrations/0020_discovery.ts';
 import * as m0022 from './migrations/0022_governance_kpis.ts';
 import * as m0023 from './migrations/0023_regulatory_watch.ts';
 
@@ -44,6 +45,7 @@ const migrations: Record<string, Migration> = {
   '0017_findings': m0017,
   '0018_trainings': m0018,
   '0019_single_sign_on': m0019,
+  '0020_discovery': m0020,
   '0022_governance_kpis': m0022,
   '0023_regulatory_watch': m0023,
 };

@@ -1,10 +1,12 @@
 import type { FindingsTables } from './schema-findings.ts';
 import type { GovernanceTables } from './schema-governance.ts';
 import type { TrainingsTables } from './schema-trainings.ts';
+import type { DiscoveryTables } from './schema-discovery.ts';
 import type { MonitoringTables } from './schema-monitoring.ts';
 
 export type * from './schema-governance.ts';
 export type * from './schema-trainings.ts';
+export type * from './schema-discovery.ts';
 export type * from './schema-monitoring.ts';
 import type { Generated } from 'kysely';
 
@@ -167,7 +169,8 @@ export interface Database
     MonitoringTables,
     FindingsTables,
     GovernanceTables,
-    TrainingsTables {
+    TrainingsTables,
+    DiscoveryTables {
   evidence: EvidenceTable;
   use_cases: UseCaseTable;
   models: ModelTable;

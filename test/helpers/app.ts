@@ -59,6 +59,8 @@ export function useTestApp(
     /** Single sign-on (read when the app is built, so a provider started in an earlier beforeAll can fill it). */
     oidc?: NonNullable<AppOptions['config']['oidc']>;
     localPasswords?: AppOptions['config']['localPasswords'];
+    /** Discovery sources (STEWARD_DISCOVERY_*) and how failing ones are retried. */
+    discovery?: Partial<NonNullable<AppOptions['config']['discovery']>> & NonNullable<AppOptions['discovery']>;
   } = {},
 ): TestApp {
   const t = {} as TestApp;
@@ -85,6 +87,16 @@ export function useTestApp(
         ...(options.governance ? { governance: options.governance } : {}),
         ...(options.oidc ? { oidc: options.oidc } : {}),
         ...(options.localPasswords ? { localPasswords: options.localPasswords } : {}),
+        ...(options.discovery
+          ? {
+              discovery: {
+                mlflowUrls: options.discovery.mlflowUrls ?? [],
+                mlflowToken: options.discovery.mlflowToken,
+                artifactRoots: options.discovery.artifactRoots ?? [],
+                intervalMs: options.discovery.intervalMs ?? 0,
+              },
+            }
+          : {}),
         ...(options.mlflow
           ? { mlflow: { ...options.mlflow, registrationChecks: options.mlflow.registrationChecks ?? false } }
           : {}),
@@ -97,6 +109,7 @@ export function useTestApp(
       clock: options.clock,
       ...(options.monitoring ? { monitoring: options.monitoring } : {}),
       ...(options.findings ? { findings: options.findings } : {}),
+      ...(options.discovery?.retry ? { discovery: { retry: options.discovery.retry } } : {}),
       bootstrap: { token: ADMIN_TOKEN },
     });
     options.configure?.(t.app);

@@ -76,4 +76,29 @@ describe('configuration', () => {
     expect(problems).toMatch(/STEWARD_COMPUTE_THREADS .*e\.g\. 2/);
     expect(problems).toMatch(/STEWARD_BODY_IDLE_SECONDS .*e\.g\. 30/);
   });
+
+  it('reads the discovery sources and the MLflow intake setting', () => {
+    const c = loadConfig({
+      STEWARD_DISCOVERY_MLFLOW_URLS: 'https://mlflow.example.com,http://scan:secret@mlflow-2:5000',
+      STEWARD_DISCOVERY_MLFLOW_TOKEN: 'dapi-token',
+      STEWARD_DISCOVERY_ARTIFACT_ROOTS: 'models, /mnt/shared ',
+      STEWARD_DISCOVERY_INTERVAL_MINUTES: '15',
+      STEWARD_MLFLOW_REQUIRE_USE_CASE: 'true',
+    });
+    expect(c.discovery).toEqual({
+      mlflowUrls: ['https://mlflow.example.com', 'http://scan:secret@mlflow-2:5000'],
+      mlflowToken: 'dapi-token',
+      artifactRoots: [resolve('models'), '/mnt/shared'],
+      intervalMs: 15 * 60_000,
+    });
+    expect(c.mlflow.requireUseCase).toBe(true);
+    expect(loadConfig({}).discovery).toMatchObject({ mlflowUrls: [], artifactRoots: [], intervalMs: 3_600_000 });
+    expect(loadConfig({}).mlflow.requireUseCase).toBe(false);
+    expect(() => loadConfig({ STEWARD_DISCOVERY_MLFLOW_URLS: 'mlflow.example.com' })).toThrow(
+      /STEWARD_DISCOVERY_MLFLOW_URLS must look like comma-separated http\(s\) URLs/,
+    );
+    expect(() => loadConfig({ STEWARD_DISCOVERY_INTERVAL_MINUTES: '-1' })).toThrow(
+      /STEWARD_DISCOVERY_INTERVAL_MINUTES/,
+    );
+  });
 });

@@ -9,6 +9,7 @@ import { GovernancePage } from './pages/governance/governance.tsx';
 import { FindingsPage } from './pages/findings/findings.tsx';
 import { DatasetPage, DatasetsPage } from './pages/datasets/datasets.tsx';
 import { HomePage } from './pages/home/home.tsx';
+import { DiscoveryPage } from './pages/discovery/discovery.tsx';
 import { InboxPage } from './pages/inbox/inbox.tsx';
 import { InventoryPage } from './pages/inventory/inventory.tsx';
 import { ModelPage } from './pages/models/model.tsx';
@@ -33,6 +34,7 @@ const ROUTES: [string, (p: Record<string, string>) => ReactNode, string][] = [
   ['/inbox', () => <InboxPage />, 'Approvals inbox'],
   ['/alerts', () => <AlertsPage />, 'Alerts and incidents'],
   ['/findings', () => <FindingsPage />, 'Findings'],
+  ['/discovery', () => <DiscoveryPage />, 'Discovery'],
   ['/policy', () => <PolicyPage />, 'Policy'],
   ['/audit', () => <AuditPage />, 'Audit trail'],
   ['/examinations', () => <ExaminationsPage />, 'Examinations'],
@@ -89,6 +91,7 @@ export function App() {
           {nav('/alerts', 'Alerts')}
           {nav('/findings', 'Findings')}
           {nav('/datasets', 'Datasets')}
+          {nav('/discovery', 'Discovery')}
           {nav('/policy', 'Policy')}
           {nav('/audit', 'Audit')}
           {nav('/examinations', 'Examinations')}

@@ -102,6 +102,14 @@ export const KPIS = [
     description: 'versions deployed in production whose monitor computed a window in the last 7 days',
   },
   {
+    id: 'discovery-untriaged',
+    title: 'Ungoverned models awaiting triage',
+    unit: 'count',
+    better: 'lower',
+    description:
+      'models found outside the inventory (MLflow servers, artefact roots, admission, intake) not yet adopted or dismissed',
+  },
+  {
     id: 'training-currency',
     title: 'Training currency',
     unit: 'share',

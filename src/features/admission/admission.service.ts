@@ -2,6 +2,7 @@ import type { Executor } from '../../db/database.ts';
 import type { Transact } from '../../db/transact.ts';
 import type { RequestContext } from '../../context.ts';
 import { DomainError } from '../../errors.ts';
+import type { Emit } from '../../events.ts';
 import type { AuditAppender } from '../audit/audit.service.ts';
 import {
   annotatedVersion,
@@ -18,6 +19,8 @@ export interface AdmissionDeps {
   db: Executor;
   transact: Transact;
   audit: AuditAppender;
+  /** Tells discovery about workloads whose model is not in the inventory (`admission.unidentified`). */
+  events: Emit;
   /** The deployment check (`GET /check`): the one rule admission applies. */
   check: (
     model: string,
@@ -80,13 +83,22 @@ export function createAdmissionService(deps: AdmissionDeps) {
   };
 
   /** Which version the workload runs, or why it cannot be told. */
-  async function identify(w: Workload): Promise<{ model: string; version: number; id: string } | { reason: string }> {
+  async function identify(
+    w: Workload,
+  ): Promise<
+    | { model: string; version: number; id: string }
+    | { reason: string; unknown?: { model: { name: string; version: number | null } | null; images: string[] } }
+  > {
     const digests = imageDigests(w.images);
     const named = annotatedVersion(w);
     if (named && 'reason' in named) return named;
     if (named) {
       const v = await deps.version(db, named.model, named.version);
-      if (!v) return { reason: `model version ${named.model} v${named.version} is not in the inventory` };
+      if (!v)
+        return {
+          reason: `model version ${named.model} v${named.version} is not in the inventory`,
+          unknown: { model: { name: named.model, version: named.version }, images: w.images },
+        };
       // A version that records its serving image is pinned to it: the annotation alone cannot vouch
       // for an image nobody governed.
       if (v.imageDigest && !digests.includes(v.imageDigest))
@@ -99,6 +111,7 @@ export function createAdmissionService(deps: AdmissionDeps) {
     const distinct = [...new Map(found.map((f) => [`${f.model}\u0000${f.version}`, f])).values()];
     if (distinct.length === 0)
       return {
+        unknown: { model: null, images: w.images },
         reason: `no model version identified: annotate ${ANNOTATIONS.model} and ${ANNOTATIONS.version}, run an image whose digest is registered on the version, or mark a workload that serves no model with ${ANNOTATIONS.exempt}`,
       };
     if (distinct.length > 1)
@@ -116,9 +129,20 @@ export function createAdmissionService(deps: AdmissionDeps) {
     w: Workload,
     subject: { type: string; id: string },
     outcome: Record<string, unknown>,
+    unknown?: { model: { name: string; version: number | null } | null; images: string[] },
   ): Promise<void> {
     if (w.dryRun) return;
     await deps.transact(async (tx) => {
+      if (unknown && (unknown.model || unknown.images.length > 0))
+        await deps.events.emit(tx, 'admission.unidentified', {
+          ctx,
+          namespace: w.namespace,
+          workload: `${w.kind.replace(/^\//, '')}/${w.name}`,
+          model: unknown.model,
+          images: unknown.images,
+          allowed: outcome.allowed === true,
+          reason: Array.isArray(outcome.reasons) ? outcome.reasons.join('; ') : '',
+        });
       await deps.audit.append(tx, ctx, {
         action: 'admission.review',
         subject,
@@ -156,11 +180,13 @@ export function createAdmissionService(deps: AdmissionDeps) {
       }
       const target = await identify(w);
       if ('reason' in target) {
-        await record(ctx, w, workloadSubject, {
-          allowed: false,
-          environment: env.environment,
-          reasons: [target.reason],
-        });
+        await record(
+          ctx,
+          w,
+          workloadSubject,
+          { allowed: false, environment: env.environment, reasons: [target.reason] },
+          target.unknown,
+        );
         return answer(w.uid, false, [target.reason]);
       }
       let decision: { allowed: boolean; reasons: string[] };

@@ -248,6 +248,17 @@ export const governanceRepo = {
     return rows.map((r) => ({ team: r.team, owner_id: r.owner_id, on_time: n(r.on_time), total: n(r.total) }));
   },
 
+  /** Discovery findings not yet adopted or dismissed, by source. */
+  async untriagedDiscoveries(db: Executor): Promise<{ source: string; count: number }[]> {
+    const rows = await db
+      .selectFrom('discovery_findings')
+      .where('status', '=', 'open')
+      .select(['source', (eb) => eb.fn.countAll<number>().as('c')])
+      .groupBy('source')
+      .execute();
+    return rows.map((r) => ({ source: r.source, count: n(r.c) }));
+  },
+
   /** Role assignments of active users: who holds which role in which team ('*': everywhere). */
   async roleHolders(db: Executor): Promise<{ user_id: string; scope: string; role: string }[]> {
     return db

@@ -352,6 +352,7 @@ export function createKpiService(deps: KpiDeps) {
       incidents,
       findings,
       trainings,
+      discoveries,
       requirements,
       ...sourced
     ] = await Promise.all([
@@ -365,6 +366,7 @@ export function createKpiService(deps: KpiDeps) {
       incidentKpis(at),
       findingKpis(at),
       trainingKpis(at, pack),
+      repo.untriagedDiscoveries(db),
       full
         ? requirementPass(pack).then((t) => ({ values: requirementKpis(t), byPerson: {}, computed: 'live' }))
         : requirementKpisNow(pack),
@@ -381,6 +383,12 @@ export function createKpiService(deps: KpiDeps) {
       ...incidents,
       ...findings,
       ...trainings,
+      {
+        kpi: 'discovery-untriaged' as const,
+        team: '*',
+        value: discoveries.reduce((a, d) => a + d.count, 0),
+        detail: { bySource: Object.fromEntries(discoveries.map((d) => [d.source, d.count])) },
+      },
       ...teamValues('monitoring-coverage', monitored),
       ...sourced.flat(),
     ];

@@ -17,6 +17,8 @@ export interface MetricsDeps {
   pool?: PoolStats | undefined;
   /** Jobs waiting and running in the queue. */
   jobs: () => Promise<{ queued: number; active: number }>;
+  /** Discovery findings by status (open ones are ungoverned models awaiting triage). */
+  discovery?: ((exec: Executor) => Promise<Record<string, number>>) | undefined;
 }
 
 // Node's process metrics (CPU, memory, event-loop lag, GC) belong to the process, not to one app:
@@ -122,6 +124,21 @@ export function createMetricsService(deps: MetricsDeps) {
     registers: [registry],
     async collect() {
       this.set(await metricsRepo.pendingRegistrations(db));
+    },
+  });
+
+  new Gauge({
+    name: 'steward_discovery_findings',
+    help: 'Models found outside the inventory by discovery, by status (open: awaiting triage)',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      if (!deps.discovery) return;
+      const counts = await deps.discovery(db);
+      setAll(
+        this,
+        Object.entries(counts).map(([status, count]) => ({ labels: { status }, count })),
+      );
     },
   });
 

@@ -14,7 +14,9 @@ import type { LifecycleService } from '../lifecycle/lifecycle.service.ts';
 import type { SigningService } from '../lifecycle/signing.service.ts';
 import type { PolicyRepo } from '../policy/policy.repo.ts';
 import { isReservedAlias } from '../../domain/aliases.ts';
+import type { Emit } from '../../events.ts';
 import { createEntities } from './mlflow.entities.ts';
+import { createPlacement, INTAKE_PREFIX } from './mlflow.placement.ts';
 import { mlflowRepo as repo, type MlflowVersionRow } from './mlflow.repo.ts';
 import type {
   AliasBody,
@@ -66,6 +68,8 @@ export interface MlflowConfig {
   runArtifacts?: string | undefined;
   /** Hold new versions of governed models PENDING_REGISTRATION until the registration checks ran. */
   registrationChecks?: boolean | undefined;
+  /** Refuse models without a use case instead of placing them in their team's intake use case. */
+  requireUseCase?: boolean | undefined;
 }
 
 export interface MlflowDeps {
@@ -73,7 +77,7 @@ export interface MlflowDeps {
   dialect: DialectName;
   /** The inventory commands and reads MLflow's calls become. */
   inventory: {
-    useCases: Pick<Inventory['useCases'], 'get'>;
+    useCases: Pick<Inventory['useCases'], 'get' | 'create'>;
     models: Pick<Inventory['models'], 'create' | 'get' | 'update' | 'remove'>;
     versions: Pick<
       Inventory['versions'],
@@ -102,6 +106,8 @@ export interface MlflowDeps {
   /** Runs the registration checks of a pending version (by id) after its creation committed. */
   schedule: (versionId: string) => Promise<void>;
   transact: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
+  /** Models placed in (or moved out of) an intake use case are told to discovery's inbox. */
+  events: Emit;
   systemContext: (id: string) => RequestContext;
   /**
    * Serve version reads from the inventory's version cache and keep their MLflow entities: only
@@ -171,23 +177,12 @@ export function createMlflowService(deps: MlflowDeps) {
     }
   }
 
-  async function useCaseFor(tags: Record<string, string>): Promise<string> {
-    const ref = tags['steward.use_case'] ?? deps.config.defaultUseCase;
-    if (!ref)
-      throw invalid(
-        "No use case for this model: set the tag 'steward.use_case' to a use case id or name, or configure STEWARD_MLFLOW_USE_CASE",
-      );
-    if (/^[0-9a-f-]{36}$/.test(ref)) {
-      const byId = await inventory.useCases.get(ref).catch((err: unknown) => {
-        if (err instanceof DomainError && err.code === 'not_found') return undefined;
-        throw err;
-      });
-      if (byId) return byId.id;
-    }
-    const byName = await repo.useCaseByName(db, ref);
-    if (!byName) throw invalid(`Use case '${shown(ref)}' does not exist`);
-    return byName;
-  }
+  const { useCaseFor, placementFor } = createPlacement({
+    db,
+    inventory,
+    config: deps.config,
+    systemContext: deps.systemContext,
+  });
 
   /** A version that failed (or has not finished) registration serves no alias or active stage. */
   async function usable(name: string, v: number, what: string): Promise<void> {
@@ -260,14 +255,16 @@ export function createMlflowService(deps: MlflowDeps) {
       const name = requireName(body.name);
       const tags = tagList(body.tags);
       const description = optionalString(body.description, 'description', 100_000);
-      const useCaseId = await useCaseFor(tags);
+      const placed = await placementFor(ctx, tags);
       await naming(name, () =>
-        inventory.models.create(ctx, {
-          name,
-          useCaseId,
-          tags,
-          ...(description !== undefined ? { description } : {}),
-        }),
+        inventory.models.create(
+          ctx,
+          { name, useCaseId: placed.id, tags, ...(description !== undefined ? { description } : {}) },
+          async (tx, record) => {
+            if (placed.intake)
+              await deps.events.emit(tx, 'model.intake', { ctx, modelId: record.id, name, useCaseId: placed.id });
+          },
+        ),
       );
       return { registered_model: await model(name) };
     },
@@ -397,7 +394,10 @@ export function createMlflowService(deps: MlflowDeps) {
             throw invalid(
               `Registered Model ${name} belongs to another use case than steward.use_case='${shown(tags['steward.use_case'])}'; move it through /api/v1 (PATCH /models/${name}) first`,
             );
-          await inventory.models.update(ctx, name, { useCaseId: wanted }, undefined);
+          const fromIntake = (await inventory.useCases.get(current.useCaseId)).name.startsWith(INTAKE_PREFIX);
+          await inventory.models.update(ctx, name, { useCaseId: wanted }, undefined, async (tx, record) => {
+            if (fromIntake) await deps.events.emit(tx, 'model.placed', { ctx, modelId: record.id, useCaseId: wanted });
+          });
         }
       }
       const pending = deps.config.registrationChecks === true;

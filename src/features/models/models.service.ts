@@ -78,7 +78,12 @@ export function createModelService({
   }
 
   return {
-    async create(ctx: RequestContext, input: CreateModelBody): Promise<ModelRecord> {
+    /** `within` runs inside the creating transaction (a caller's own rows commit with the model). */
+    async create(
+      ctx: RequestContext,
+      input: CreateModelBody,
+      within?: (tx: Tx, record: ModelRecord) => Promise<void>,
+    ): Promise<ModelRecord> {
       assertTagLimits(input.tags ?? {});
       const useCaseId = await useCaseIdOf(db, input, 'body');
       if (useCaseId === undefined)
@@ -111,6 +116,7 @@ export function createModelService({
           subject: { type: 'model', id: record.id },
           after: record,
         });
+        await within?.(tx, record);
       });
       return record;
     },
@@ -126,6 +132,7 @@ export function createModelService({
       name: string,
       patch: PatchModelBody,
       expectedRevision: number | undefined,
+      within?: (tx: Tx, record: ModelRecord) => Promise<void>,
     ): Promise<ModelRecord> {
       const updated = await transact(async (tx) => {
         await models.lock(tx, name);
@@ -160,6 +167,7 @@ export function createModelService({
           before: current,
           after: next,
         });
+        await within?.(tx, next);
         return next;
       });
       onModelChanged(updated.id);
