@@ -42,7 +42,7 @@ describe('steward policy (real process)', () => {
   it('validates packs offline with paths and exit codes', async () => {
     const ok = await runCli(['policy', 'validate', DEFAULT_PACK_FILE]);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/valid \(default 1\.0\.0: \d+ rules, \d+ measures, 8 regulation packs\)/);
+    expect(ok.stdout).toMatch(/valid \(default 1\.0\.0: \d+ rules, \d+ measures, 12 regulation packs\)/);
     const bad = await runCli(['policy', 'validate', broken]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/\/matrix\/signoff\/3\/0: unknown measure 'no-such-measure'/);

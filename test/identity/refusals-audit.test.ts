@@ -25,7 +25,7 @@ describe.each(DB_KINDS)('refused actions in the audit trail on %s', (kind) => {
       const first = await events('auth.sign-in-failure');
       expect(first).toEqual([
         expect.objectContaining({
-          subject: { type: 'account', id: 'ann' },
+          subject: expect.objectContaining({ type: 'account', id: 'ann' }),
           actor: expect.objectContaining({ kind: 'system' }),
           source: '127.0.0.1',
           after: { account: 'ann', via: 'login' },
@@ -63,7 +63,7 @@ describe.each(DB_KINDS)('refused actions in the audit trail on %s', (kind) => {
       expect(reauth).toEqual([
         expect.objectContaining({
           actor: expect.objectContaining({ kind: 'user', name: 'User olga' }),
-          subject: { type: 'account', id: 'olga' },
+          subject: expect.objectContaining({ type: 'account', id: 'olga' }),
           after: expect.objectContaining({ account: 'olga', credential: 'password' }),
         }),
       ]);
@@ -72,7 +72,7 @@ describe.each(DB_KINDS)('refused actions in the audit trail on %s', (kind) => {
       const sod = await events('authz.separation-of-duties');
       expect(sod).toEqual([
         expect.objectContaining({
-          subject: { type: 'model-version', id: expect.any(String) },
+          subject: expect.objectContaining({ type: 'model-version', id: expect.any(String) }),
           after: expect.objectContaining({ account: 'dora', role: 'risk-audit' }),
         }),
       ]);

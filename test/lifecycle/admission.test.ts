@@ -79,7 +79,9 @@ describe.each(DB_KINDS)('Kubernetes admission (%s)', (kind) => {
 
       const events = (await admissionEvents()).slice(before);
       const version1 = (await call(g.t.app, { method: 'GET', url: g.v1 })).body.id;
-      expect(events.map((e) => [e.subject, e.after.allowed, e.after.environment])).toEqual([
+      expect(
+        events.map((e) => [{ type: e.subject.type, id: e.subject.id }, e.after.allowed, e.after.environment]),
+      ).toEqual([
         [{ type: 'model-version', id: version1 }, false, 'production'],
         [{ type: 'model-version', id: version1 }, true, 'development'],
       ]);

@@ -63,7 +63,7 @@ describe.each(DB_KINDS)('policy packs and risk assessments on %s', (kind) => {
         status: 'active',
         digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
       });
-      expect(active.body.pack.regulations).toHaveLength(8);
+      expect(active.body.pack.regulations).toHaveLength(12);
       const schema = await call(t.app, { method: 'GET', url: '/api/v1/policies/schema', token: ds });
       expect(schema.body.properties.apiVersion).toBeDefined();
     });

@@ -42,6 +42,10 @@ describe('the default policy pack', () => {
       'nist-ai-rmf',
       'iso-42001',
       'nyc-ll144',
+      'oecd-ai-principles',
+      'eu-altai',
+      'sg-model-ai-governance',
+      'au-ai-ethics',
     ]);
     const sr117 = pack.regulations
       .find((r) => r.id === 'model-risk-management')!
