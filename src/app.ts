@@ -16,6 +16,7 @@ import {
   createRefusalLog,
 } from './features/audit/index.ts';
 import { createDiscoveryFeature, discoveryCounts } from './features/discovery/index.ts';
+import { createDsrFeature } from './features/dsr/index.ts';
 import type { Retry } from './features/discovery/discovery.sources.ts';
 import { createExaminationsFeature } from './features/examinations/index.ts';
 import type { AuditSigner } from './features/audit/signing-key.ts';
@@ -427,6 +428,19 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     onError: logError('governance KPI snapshot failed'),
   });
 
+  const dsr = createDsrFeature({
+    ...base,
+    pack: async (exec, useCaseId) =>
+      (await policy.services.context(exec, useCaseId))?.pack ??
+      (await policy.services.policies.active(exec).catch(() => null))?.pack ??
+      null,
+    createTasks: lifecycle.services.createTasks,
+    queue,
+    // The daily overdue check runs where the daily KPI snapshot does (servers; tests call it).
+    dailyChecks: opts.config.governance?.dailySnapshots ?? false,
+    onError: logError('data-subject request overdue check failed'),
+  });
+
   const features: Feature<unknown>[] = [
     auditFeature,
     auditSearch,
@@ -448,6 +462,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     exportsFeature,
     examinations,
     governance,
+    dsr,
   ];
   for (const f of features) f.on?.(events);
   events.seal();
