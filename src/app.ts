@@ -16,7 +16,7 @@ import {
   createRefusalLog,
 } from './features/audit/index.ts';
 import { createDiscoveryFeature, discoveryCounts } from './features/discovery/index.ts';
-import { createDsrFeature } from './features/dsr/index.ts';
+import { createDsrFeature, dsrKpiSource } from './features/dsr/index.ts';
 import type { Retry } from './features/discovery/discovery.sources.ts';
 import { createExaminationsFeature } from './features/examinations/index.ts';
 import type { AuditSigner } from './features/audit/signing-key.ts';
@@ -414,6 +414,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       return active && { id: active.row.id, activatedAt: active.row.activated_at, pack: active.pack };
     },
     createTasks: lifecycle.services.createTasks,
+    kpiSources: [dsrKpiSource(db)],
     pseudonym: opts.config.governance?.pseudonyms
       ? // Keyed by the server's signing key: stable, and not reversible by hashing known user ids.
         (userId) =>

@@ -175,6 +175,14 @@ describe.each(DB_KINDS)('data-subject requests on %s', (kind) => {
       expect(await auditOf(fresh.id)).toEqual(['dsr.create', 'dsr.overdue']);
       expect((await post(`${URL}/overdue-checks`, {})).body.noted).toBe(0);
       expect((await get(`${URL}/${fresh.id}`)).body.overdue).toBe(true);
+      // The governance programme counts them among its KPIs.
+      const counts = (await get(URL)).body.counts;
+      const kpis = await get('/api/v1/governance/kpis?kpi=dsr-overdue');
+      expect(kpis.status, kpis.text).toBe(200);
+      expect(kpis.body.values).toEqual([
+        expect.objectContaining({ kpi: 'dsr-overdue', team: '*', value: counts.overdue, denominator: counts.open }),
+      ]);
+      expect(counts.overdue).toBeGreaterThanOrEqual(1);
       clock.advance(-40 * DAY);
     });
 

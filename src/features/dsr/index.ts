@@ -1,3 +1,5 @@
+import type { Executor } from '../../db/database.ts';
+import type { KpiValue } from '../../domain/governance/kpis.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
 import type { App } from '../../http/app-types.ts';
 import type { CommandDeps } from '../common/deps.ts';
@@ -36,3 +38,14 @@ export function createDsrFeature(deps: DsrFeatureDeps) {
     ...(dailyChecks ? { start: scheduler.start, stop: scheduler.stop } : {}),
   } satisfies Feature<typeof services>;
 }
+
+/**
+ * The governance programme's KPI over the register: open requests past their due day (read by the
+ * governance feature, which is composed before this one).
+ */
+export const dsrKpiSource =
+  (db: Executor) =>
+  async (now: Date): Promise<KpiValue[]> => {
+    const { open, overdue } = await dsrRepo.counts(db, now.toISOString().slice(0, 10));
+    return [{ kpi: 'dsr-overdue', team: '*', value: overdue, numerator: overdue, denominator: open, detail: { open } }];
+  };

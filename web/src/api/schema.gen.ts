@@ -5154,7 +5154,7 @@ export interface paths {
                 query?: {
                     /** @description a UTC day, YYYY-MM-DD */
                     from?: string;
-                    kpi?: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
+                    kpi?: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
                     /** @description a team, or '*' for the whole organisation */
                     team?: "*" | string;
                     /** @description a UTC day, YYYY-MM-DD */
@@ -5223,7 +5223,7 @@ export interface paths {
                                 better: "higher" | "lower";
                                 description: string;
                                 /** @enum {unknown} */
-                                id: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
+                                id: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
                                 title: string;
                                 /** @enum {unknown} */
                                 unit: "share" | "count" | "hours" | "days";
@@ -5237,7 +5237,7 @@ export interface paths {
                                     [key: string]: unknown;
                                 };
                                 /** @enum {unknown} */
-                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
+                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
                                 numerator: number | null;
                                 team: string;
                                 value: number | null;
@@ -5247,7 +5247,7 @@ export interface paths {
                                 /** @enum {unknown} */
                                 comparator: ">=" | "<=";
                                 /** @enum {unknown} */
-                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
+                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
                                 target: number;
                             }[];
                             /** @description the KPIs now (left out when a history is asked for) */
@@ -5257,14 +5257,14 @@ export interface paths {
                                     [key: string]: unknown;
                                 };
                                 /** @enum {unknown} */
-                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
+                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
                                 missed?: boolean;
                                 numerator?: number | null;
                                 target?: {
                                     /** @enum {unknown} */
                                     comparator: ">=" | "<=";
                                     /** @enum {unknown} */
-                                    kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
+                                    kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
                                     target: number;
                                 };
                                 team: string;
@@ -11251,7 +11251,7 @@ export interface paths {
                                         /** @enum {unknown} */
                                         comparator: ">=" | "<=";
                                         /** @enum {unknown} */
-                                        kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
+                                        kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
                                         target: number;
                                     }[];
                                     leaderboard?: {
@@ -11728,7 +11728,7 @@ export interface paths {
                                         /** @enum {unknown} */
                                         comparator: ">=" | "<=";
                                         /** @enum {unknown} */
-                                        kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
+                                        kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
                                         target: number;
                                     }[];
                                     leaderboard?: {
