@@ -84,6 +84,12 @@ describe.skipIf(noBrowser !== null)(noBrowser ?? 'data-subject requests in the c
     const row = b.page.getByRole('row').filter({ hasText: 'CRM-48213' });
     await row.getByText('completed').waitFor();
     await screenshot(b.page, 'dsr-02-register');
+    // The audit trail links the request's events to its page without naming the person.
+    await b.page.goto(`${b.base}/audit?actionFamily=dsr.close`);
+    const audited = b.page.getByRole('link', { name: 'a data-subject request' }).first();
+    await audited.waitFor();
+    await audited.click();
+    await b.page.getByRole('heading', { name: 'erasure request CRM-48213', level: 1 }).waitFor();
     expect(b.problems).toEqual([]);
   });
 
