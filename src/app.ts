@@ -16,6 +16,7 @@ import {
   createRefusalLog,
 } from './features/audit/index.ts';
 import { createDiscoveryFeature, discoveryCounts } from './features/discovery/index.ts';
+import { createDsrFeature, dsrKpiSource } from './features/dsr/index.ts';
 import type { Retry } from './features/discovery/discovery.sources.ts';
 import { createExaminationsFeature } from './features/examinations/index.ts';
 import type { AuditSigner } from './features/audit/signing-key.ts';
@@ -413,6 +414,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       return active && { id: active.row.id, activatedAt: active.row.activated_at, pack: active.pack };
     },
     createTasks: lifecycle.services.createTasks,
+    kpiSources: [dsrKpiSource(db)],
     pseudonym: opts.config.governance?.pseudonyms
       ? // Keyed by the server's signing key: stable, and not reversible by hashing known user ids.
         (userId) =>
@@ -425,6 +427,19 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     dailySnapshots: opts.config.governance?.dailySnapshots ?? false,
     ...(opts.config.governance?.liveLimit !== undefined ? { liveLimit: opts.config.governance.liveLimit } : {}),
     onError: logError('governance KPI snapshot failed'),
+  });
+
+  const dsr = createDsrFeature({
+    ...base,
+    pack: async (exec, useCaseId) =>
+      (await policy.services.context(exec, useCaseId))?.pack ??
+      (await policy.services.policies.active(exec).catch(() => null))?.pack ??
+      null,
+    createTasks: lifecycle.services.createTasks,
+    queue,
+    // The daily overdue check runs where the daily KPI snapshot does (servers; tests call it).
+    dailyChecks: opts.config.governance?.dailySnapshots ?? false,
+    onError: logError('data-subject request overdue check failed'),
   });
 
   const features: Feature<unknown>[] = [
@@ -448,6 +463,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     exportsFeature,
     examinations,
     governance,
+    dsr,
   ];
   for (const f of features) f.on?.(events);
   events.seal();

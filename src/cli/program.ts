@@ -27,6 +27,7 @@ export const GROUPS: Record<string, () => Promise<Register>> = {
   findings: async () => (await import('./findings-commands.ts')).findingsCommands,
   trainings: async () => (await import('./training-commands.ts')).trainingCommands,
   discovery: async () => (await import('./discovery-commands.ts')).discoveryCommands,
+  dsr: async () => (await import('./dsr-commands.ts')).dsrCommands,
 };
 
 /** Top-level command name -> group and description, written by `npm run build` (see manifest.ts). */

@@ -2,6 +2,7 @@ import type { FindingsTables } from './schema-findings.ts';
 import type { GovernanceTables } from './schema-governance.ts';
 import type { TrainingsTables } from './schema-trainings.ts';
 import type { DiscoveryTables } from './schema-discovery.ts';
+import type { DsrTables } from './schema-dsr.ts';
 import type { MonitoringTables } from './schema-monitoring.ts';
 
 export type * from './schema-governance.ts';
@@ -170,7 +171,8 @@ export interface Database
     FindingsTables,
     GovernanceTables,
     TrainingsTables,
-    DiscoveryTables {
+    DiscoveryTables,
+    DsrTables {
   evidence: EvidenceTable;
   use_cases: UseCaseTable;
   models: ModelTable;

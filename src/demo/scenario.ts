@@ -54,6 +54,8 @@ export interface DemoUseCase {
     stage: 'registered' | 'evaluated' | 'development' | 'awaiting-validation' | 'released';
     /** Its artefact is the demo's ONNX scorecard, which robustness runs perturb. */
     onnx?: boolean;
+    /** A dataset holding personal data that the training data is derived from (data-subject requests trace it). */
+    source?: { name: string; columns: { name: string; piiKind: string; description?: string }[] };
   };
   /** Production drift in the last days of the monitoring history. */
   driftEpisode?: boolean;
@@ -207,7 +209,21 @@ export const USE_CASES: DemoUseCase[] = [
       decayRate: 'moderate',
       explainabilityNeed: 'high',
     },
-    model: { name: 'credit-scorecard', framework: 'onnx', stage: 'released', onnx: true },
+    model: {
+      name: 'credit-scorecard',
+      framework: 'onnx',
+      stage: 'released',
+      onnx: true,
+      source: {
+        name: 'crm-customers',
+        columns: [
+          { name: 'customer_id', piiKind: 'pseudonymised' },
+          { name: 'email', piiKind: 'direct-identifier', description: 'contact e-mail' },
+          { name: 'postcode', piiKind: 'quasi-identifier' },
+          { name: 'income', piiKind: 'none' },
+        ],
+      },
+    },
     driftEpisode: true,
     challenger: true,
   },

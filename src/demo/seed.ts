@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { App } from '../http/app-types.ts';
 import { demoClient, multipartBody, type DemoClient } from './client.ts';
+import { seedDataSubjectRequests } from './dsr.ts';
 import { linearOnnxModel } from './onnx-model.ts';
 import { DEMO_PASSWORD, PEOPLE, TEAMS, USE_CASES, type DemoUseCase } from './scenario.ts';
 
@@ -264,6 +265,19 @@ async function seedUseCase(
   const digest = m.onnx
     ? `sha256:${createHash('sha256').update(SCORECARD).digest('hex')}`
     : `sha256:${(index + 1).toString(16).padStart(2, '0').repeat(32)}`;
+  if (m.source) {
+    await c.must('POST', '/api/v1/datasets', 'dana', {
+      name: m.source.name,
+      ownerTeam: uc.team,
+      legalRegion: 'EU',
+      provenance: { method: 'CRM export', source: `${uc.team} CRM`, lawfulBasis: 'contract' },
+      columns: m.source.columns,
+    });
+    await c.must('POST', `/api/v1/datasets/${m.source.name}/versions`, 'dana', {
+      rowCount: 80_000,
+      digest: `sha256:${(index + 1).toString(16).padStart(2, '0').repeat(31)}cc`,
+    });
+  }
   // The training data is registered with where it legally resides (the EU, like the use case).
   await c.must('POST', '/api/v1/datasets', 'dana', {
     name: `${m.name}-training`,
@@ -274,6 +288,7 @@ async function seedUseCase(
   await c.must('POST', `/api/v1/datasets/${m.name}-training/versions`, 'dana', {
     rowCount: 50_000,
     digest: `sha256:${(index + 1).toString(16).padStart(2, '0').repeat(31)}dd`,
+    ...(m.source ? { derivedFrom: [{ dataset: m.source.name, version: 1 }] } : {}),
   });
   await c.must('POST', `/api/v1/models/${m.name}/versions`, 'dana', {
     datasets: [{ dataset: `${m.name}-training`, version: 1, role: 'training' }],
@@ -516,6 +531,7 @@ export async function seedDemo(
     await seedUseCase(c, driver, uc, i);
     log(`demo: ${uc.name}`);
   }
+  await seedDataSubjectRequests(c, Date.now());
   for (const username of c.tokens.keys())
     if (username !== 'admin') {
       const mine = await c.must('GET', `/api/v1/tokens?username=${username}`, 'admin');

@@ -115,6 +115,23 @@ describe.each(DB_KINDS)('the demo organisation, on %s', (kind) => {
       );
     });
 
+    it('traces a data-subject request through the CRM export to the credit scorecard; one request is overdue', async () => {
+      const list = (await call(t.app, { method: 'GET', url: '/api/v1/data-subject-requests' })).body;
+      expect(list.counts).toEqual({ open: 2, overdue: 1 });
+      const erasure = list.items.find((r: { subjectRef: string }) => r.subjectRef === 'CRM-20417');
+      expect(erasure).toMatchObject({ type: 'erasure', status: 'in-progress', overdue: false });
+      expect(erasure.trace.datasetVersions.map((d: { dataset: string }) => d.dataset)).toEqual([
+        'crm-customers',
+        'credit-scorecard-training',
+      ]);
+      expect(erasure.trace.modelVersions.map((m: { model: string }) => m.model)).toContain('credit-scorecard');
+      expect(erasure.trace.tasks.map((x: { kind: string }) => x.kind)).toEqual([
+        'dsr-erase',
+        'dsr-retrain',
+        'dsr-document',
+      ]);
+    });
+
     it('compares the released scorecard with a challenger in shadow on the same labelled records', async () => {
       type Window = { comparison: { status: string; labelled: number; metrics: Record<string, any> } | null };
       let compared: Window['comparison'] = null;

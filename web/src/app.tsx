@@ -10,6 +10,7 @@ import { FindingsPage } from './pages/findings/findings.tsx';
 import { DatasetPage, DatasetsPage } from './pages/datasets/datasets.tsx';
 import { HomePage } from './pages/home/home.tsx';
 import { DiscoveryPage } from './pages/discovery/discovery.tsx';
+import { DsrPage, DsrRequestPage } from './pages/dsr/dsr.tsx';
 import { InboxPage } from './pages/inbox/inbox.tsx';
 import { InventoryPage } from './pages/inventory/inventory.tsx';
 import { ModelPage } from './pages/models/model.tsx';
@@ -35,6 +36,8 @@ const ROUTES: [string, (p: Record<string, string>) => ReactNode, string][] = [
   ['/alerts', () => <AlertsPage />, 'Alerts and incidents'],
   ['/findings', () => <FindingsPage />, 'Findings'],
   ['/discovery', () => <DiscoveryPage />, 'Discovery'],
+  ['/data-subject-requests', () => <DsrPage />, 'Data-subject requests'],
+  ['/data-subject-requests/:id', (p) => <DsrRequestPage id={p.id!} />, 'Data-subject request'],
   ['/policy', () => <PolicyPage />, 'Policy'],
   ['/audit', () => <AuditPage />, 'Audit trail'],
   ['/examinations', () => <ExaminationsPage />, 'Examinations'],
@@ -92,6 +95,9 @@ export function App() {
           {nav('/findings', 'Findings')}
           {nav('/datasets', 'Datasets')}
           {nav('/discovery', 'Discovery')}
+          {/* The register names people: only the organisation's risk and admin roles may read it. */}
+          {me.roles.some((r) => r.scope === '*' && (r.role === 'risk-audit' || r.role === 'admin')) &&
+            nav('/data-subject-requests', 'Data subjects')}
           {nav('/policy', 'Policy')}
           {nav('/audit', 'Audit')}
           {nav('/examinations', 'Examinations')}

@@ -110,6 +110,13 @@ export const KPIS = [
       'models found outside the inventory (MLflow servers, artefact roots, admission, intake) not yet adopted or dismissed',
   },
   {
+    id: 'dsr-overdue',
+    title: 'Data-subject requests overdue',
+    unit: 'count',
+    better: 'lower',
+    description: 'open data-subject requests past their GDPR Art. 12(3) due date (open requests in the detail)',
+  },
+  {
     id: 'training-currency',
     title: 'Training currency',
     unit: 'share',

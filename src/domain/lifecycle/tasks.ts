@@ -1,7 +1,16 @@
 import type { PolicyPack } from '../policy/pack.schema.ts';
 
 export interface TaskSpec {
-  kind: 'raci' | 'signoff' | 're-review' | 'review' | 'regulatory-change' | 'exception-expired';
+  kind:
+    | 'raci'
+    | 'signoff'
+    | 're-review'
+    | 'review'
+    | 'regulatory-change'
+    | 'exception-expired'
+    | 'dsr-erase'
+    | 'dsr-retrain'
+    | 'dsr-document';
   title: string;
   role: string;
   /** The RACI letter the task is for (R, A, or A for approvals). */

@@ -1618,6 +1618,831 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/data-subject-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Data-subject requests, oldest first, by status or overdue, with the open and overdue counts */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description lowercase UUID */
+                    cursor?: string;
+                    limit?: number;
+                    /** @description only open requests past their due day (or only the others) */
+                    overdue?: boolean;
+                    status?: "received" | "in-progress" | "completed" | "refused";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            counts: {
+                                open: number;
+                                overdue: number;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            items: ({
+                                category: string;
+                                closed: ({
+                                    /**
+                                     * Format: date-time
+                                     * @description UTC, ISO 8601
+                                     */
+                                    at: string;
+                                    by: string | null;
+                                    reason: string;
+                                } & {
+                                    [key: string]: unknown;
+                                }) | null;
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                createdAt: string;
+                                createdBy: string | null;
+                                dueOn: string;
+                                extension: ({
+                                    /**
+                                     * Format: date-time
+                                     * @description UTC, ISO 8601
+                                     */
+                                    at: string;
+                                    reason: string;
+                                } & {
+                                    [key: string]: unknown;
+                                }) | null;
+                                id: string;
+                                notes: string;
+                                overdue: boolean;
+                                receivedOn: string;
+                                /** @enum {unknown} */
+                                status: "received" | "in-progress" | "completed" | "refused";
+                                subjectRef: string;
+                                trace: {
+                                    datasetVersions: ({
+                                        columns: ({
+                                            name: string;
+                                            piiKind: string;
+                                        } & {
+                                            [key: string]: unknown;
+                                        })[];
+                                        dataset: string;
+                                        derivedFrom: string | null;
+                                        id: string;
+                                        legalRegion: string;
+                                        ownerTeam: string;
+                                        version: number;
+                                    } & {
+                                        [key: string]: unknown;
+                                    })[];
+                                    modelVersions: ({
+                                        datasets: ({
+                                            dataset: string;
+                                            role: string;
+                                            version: number;
+                                        } & {
+                                            [key: string]: unknown;
+                                        })[];
+                                        id: string;
+                                        model: string;
+                                        team: string;
+                                        useCase: string;
+                                        useCaseId: string;
+                                        version: number;
+                                    } & {
+                                        [key: string]: unknown;
+                                    })[];
+                                    tasks: ({
+                                        id: string;
+                                        kind: string;
+                                        role: string;
+                                        team: string;
+                                        title: string;
+                                        useCaseId: string;
+                                    } & {
+                                        [key: string]: unknown;
+                                    })[];
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                /**
+                                 * @description the right the subject exercises (GDPR Art. 15-22)
+                                 * @enum {unknown}
+                                 */
+                                type: "access" | "erasure" | "rectification" | "restriction" | "objection-automated-decision" | "portability";
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Record a data-subject request: due one month after receipt; traced to the dataset versions holding the category and the model versions using them; tasks opened for their teams */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the personal data concerned: a column PII kind (direct-identifier, quasi-identifier, special-category, pseudonymised), personal-data for all, or text matched against personal-data columns */
+                        category: string;
+                        notes?: string;
+                        /** @description YYYY-MM-DD */
+                        receivedOn: string;
+                        /** @description an opaque reference to the person (ticket or customer number); a name is never needed */
+                        subjectRef: string;
+                        /**
+                         * @description the right the subject exercises (GDPR Art. 15-22)
+                         * @enum {unknown}
+                         */
+                        type: "access" | "erasure" | "rectification" | "restriction" | "objection-automated-decision" | "portability";
+                    };
+                };
+            };
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            category: string;
+                            closed: ({
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                at: string;
+                                by: string | null;
+                                reason: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            createdAt: string;
+                            createdBy: string | null;
+                            dueOn: string;
+                            extension: ({
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                at: string;
+                                reason: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            id: string;
+                            notes: string;
+                            overdue: boolean;
+                            receivedOn: string;
+                            /** @enum {unknown} */
+                            status: "received" | "in-progress" | "completed" | "refused";
+                            subjectRef: string;
+                            trace: {
+                                datasetVersions: ({
+                                    columns: ({
+                                        name: string;
+                                        piiKind: string;
+                                    } & {
+                                        [key: string]: unknown;
+                                    })[];
+                                    dataset: string;
+                                    derivedFrom: string | null;
+                                    id: string;
+                                    legalRegion: string;
+                                    ownerTeam: string;
+                                    version: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                modelVersions: ({
+                                    datasets: ({
+                                        dataset: string;
+                                        role: string;
+                                        version: number;
+                                    } & {
+                                        [key: string]: unknown;
+                                    })[];
+                                    id: string;
+                                    model: string;
+                                    team: string;
+                                    useCase: string;
+                                    useCaseId: string;
+                                    version: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                tasks: ({
+                                    id: string;
+                                    kind: string;
+                                    role: string;
+                                    team: string;
+                                    title: string;
+                                    useCaseId: string;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * @description the right the subject exercises (GDPR Art. 15-22)
+                             * @enum {unknown}
+                             */
+                            type: "access" | "erasure" | "rectification" | "restriction" | "objection-automated-decision" | "portability";
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/data-subject-requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One data-subject request with the dataset versions, model versions and tasks traced */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            category: string;
+                            closed: ({
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                at: string;
+                                by: string | null;
+                                reason: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            createdAt: string;
+                            createdBy: string | null;
+                            dueOn: string;
+                            extension: ({
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                at: string;
+                                reason: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            id: string;
+                            notes: string;
+                            overdue: boolean;
+                            receivedOn: string;
+                            /** @enum {unknown} */
+                            status: "received" | "in-progress" | "completed" | "refused";
+                            subjectRef: string;
+                            trace: {
+                                datasetVersions: ({
+                                    columns: ({
+                                        name: string;
+                                        piiKind: string;
+                                    } & {
+                                        [key: string]: unknown;
+                                    })[];
+                                    dataset: string;
+                                    derivedFrom: string | null;
+                                    id: string;
+                                    legalRegion: string;
+                                    ownerTeam: string;
+                                    version: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                modelVersions: ({
+                                    datasets: ({
+                                        dataset: string;
+                                        role: string;
+                                        version: number;
+                                    } & {
+                                        [key: string]: unknown;
+                                    })[];
+                                    id: string;
+                                    model: string;
+                                    team: string;
+                                    useCase: string;
+                                    useCaseId: string;
+                                    version: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                tasks: ({
+                                    id: string;
+                                    kind: string;
+                                    role: string;
+                                    team: string;
+                                    title: string;
+                                    useCaseId: string;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * @description the right the subject exercises (GDPR Art. 15-22)
+                             * @enum {unknown}
+                             */
+                            type: "access" | "erasure" | "rectification" | "restriction" | "objection-automated-decision" | "portability";
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/data-subject-requests/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close a request as completed or refused, with the reason */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {unknown} */
+                        outcome: "completed" | "refused";
+                        /** @description what was done, or why the request is refused */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            category: string;
+                            closed: ({
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                at: string;
+                                by: string | null;
+                                reason: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            createdAt: string;
+                            createdBy: string | null;
+                            dueOn: string;
+                            extension: ({
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                at: string;
+                                reason: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            id: string;
+                            notes: string;
+                            overdue: boolean;
+                            receivedOn: string;
+                            /** @enum {unknown} */
+                            status: "received" | "in-progress" | "completed" | "refused";
+                            subjectRef: string;
+                            trace: {
+                                datasetVersions: ({
+                                    columns: ({
+                                        name: string;
+                                        piiKind: string;
+                                    } & {
+                                        [key: string]: unknown;
+                                    })[];
+                                    dataset: string;
+                                    derivedFrom: string | null;
+                                    id: string;
+                                    legalRegion: string;
+                                    ownerTeam: string;
+                                    version: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                modelVersions: ({
+                                    datasets: ({
+                                        dataset: string;
+                                        role: string;
+                                        version: number;
+                                    } & {
+                                        [key: string]: unknown;
+                                    })[];
+                                    id: string;
+                                    model: string;
+                                    team: string;
+                                    useCase: string;
+                                    useCaseId: string;
+                                    version: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                tasks: ({
+                                    id: string;
+                                    kind: string;
+                                    role: string;
+                                    team: string;
+                                    title: string;
+                                    useCaseId: string;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * @description the right the subject exercises (GDPR Art. 15-22)
+                             * @enum {unknown}
+                             */
+                            type: "access" | "erasure" | "rectification" | "restriction" | "objection-automated-decision" | "portability";
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/data-subject-requests/{id}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Extend the due date once, by up to two months, with the reason (GDPR Art. 12(3)) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description further months, at most 2 (Art. 12(3)) */
+                        months: number;
+                        /** @description why more time is needed (told to the subject) */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            category: string;
+                            closed: ({
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                at: string;
+                                by: string | null;
+                                reason: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            createdAt: string;
+                            createdBy: string | null;
+                            dueOn: string;
+                            extension: ({
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                at: string;
+                                reason: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            id: string;
+                            notes: string;
+                            overdue: boolean;
+                            receivedOn: string;
+                            /** @enum {unknown} */
+                            status: "received" | "in-progress" | "completed" | "refused";
+                            subjectRef: string;
+                            trace: {
+                                datasetVersions: ({
+                                    columns: ({
+                                        name: string;
+                                        piiKind: string;
+                                    } & {
+                                        [key: string]: unknown;
+                                    })[];
+                                    dataset: string;
+                                    derivedFrom: string | null;
+                                    id: string;
+                                    legalRegion: string;
+                                    ownerTeam: string;
+                                    version: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                modelVersions: ({
+                                    datasets: ({
+                                        dataset: string;
+                                        role: string;
+                                        version: number;
+                                    } & {
+                                        [key: string]: unknown;
+                                    })[];
+                                    id: string;
+                                    model: string;
+                                    team: string;
+                                    useCase: string;
+                                    useCaseId: string;
+                                    version: number;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                tasks: ({
+                                    id: string;
+                                    kind: string;
+                                    role: string;
+                                    team: string;
+                                    title: string;
+                                    useCaseId: string;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            /**
+                             * @description the right the subject exercises (GDPR Art. 15-22)
+                             * @enum {unknown}
+                             */
+                            type: "access" | "erasure" | "rectification" | "restriction" | "objection-automated-decision" | "portability";
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/data-subject-requests/overdue-checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the daily overdue check now: records dsr.overdue once for each open request past its due day */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            noted: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/datasets": {
         parameters: {
             query?: never;
@@ -4329,7 +5154,7 @@ export interface paths {
                 query?: {
                     /** @description a UTC day, YYYY-MM-DD */
                     from?: string;
-                    kpi?: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
+                    kpi?: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
                     /** @description a team, or '*' for the whole organisation */
                     team?: "*" | string;
                     /** @description a UTC day, YYYY-MM-DD */
@@ -4398,7 +5223,7 @@ export interface paths {
                                 better: "higher" | "lower";
                                 description: string;
                                 /** @enum {unknown} */
-                                id: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
+                                id: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
                                 title: string;
                                 /** @enum {unknown} */
                                 unit: "share" | "count" | "hours" | "days";
@@ -4412,7 +5237,7 @@ export interface paths {
                                     [key: string]: unknown;
                                 };
                                 /** @enum {unknown} */
-                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
+                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
                                 numerator: number | null;
                                 team: string;
                                 value: number | null;
@@ -4422,7 +5247,7 @@ export interface paths {
                                 /** @enum {unknown} */
                                 comparator: ">=" | "<=";
                                 /** @enum {unknown} */
-                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
+                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
                                 target: number;
                             }[];
                             /** @description the KPIs now (left out when a history is asked for) */
@@ -4432,14 +5257,14 @@ export interface paths {
                                     [key: string]: unknown;
                                 };
                                 /** @enum {unknown} */
-                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
+                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
                                 missed?: boolean;
                                 numerator?: number | null;
                                 target?: {
                                     /** @enum {unknown} */
                                     comparator: ">=" | "<=";
                                     /** @enum {unknown} */
-                                    kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
+                                    kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
                                     target: number;
                                 };
                                 team: string;
@@ -10426,7 +11251,7 @@ export interface paths {
                                         /** @enum {unknown} */
                                         comparator: ">=" | "<=";
                                         /** @enum {unknown} */
-                                        kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
+                                        kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
                                         target: number;
                                     }[];
                                     leaderboard?: {
@@ -10903,7 +11728,7 @@ export interface paths {
                                         /** @enum {unknown} */
                                         comparator: ">=" | "<=";
                                         /** @enum {unknown} */
-                                        kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "training-currency";
+                                        kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
                                         target: number;
                                     }[];
                                     leaderboard?: {

@@ -95,6 +95,7 @@ const TYPE_LABELS: Record<string, string> = {
   'audit-trail': 'audit trail',
   'role-grant-request': 'role request',
   'lineage-run': 'lineage run',
+  'data-subject-request': 'data-subject request',
 };
 
 /** A subject by its name, linked to its page when it has one; by its kind otherwise. */
@@ -109,6 +110,13 @@ export function SubjectName({ subject }: { subject: AuditEvent['subject'] }) {
   if (subject.type === 'dataset' && subject.name)
     return <Link to={`/datasets/${enc(subject.id)}`}>{subject.name}</Link>;
   if (subject.name) return <>{subject.name}</>;
+  // A request's subject reference stays off the trail; its page (for those who may read it) names it.
+  if (subject.type === 'data-subject-request')
+    return (
+      <Link to={`/data-subject-requests/${enc(subject.id)}`} title={subject.id}>
+        a {kind}
+      </Link>
+    );
   // Ids are for machines: the kind is shown, the id is there on hover and in the exports.
   return <span title={subject.id}>a {kind}</span>;
 }
