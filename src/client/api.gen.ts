@@ -7954,6 +7954,7 @@ export interface paths {
                                 [key: string]: unknown;
                             })[];
                             tasks: ({
+                                blocked: string | null;
                                 closedAt: string | null;
                                 closedBy: string | null;
                                 createdAt: string;
@@ -7976,6 +7977,7 @@ export interface paths {
                                 team: string;
                                 title: string;
                                 useCase: string | null;
+                                useCaseId: string | null;
                                 version: number | null;
                             } & {
                                 [key: string]: unknown;
@@ -11644,6 +11646,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: ({
+                                blocked: string | null;
                                 closedAt: string | null;
                                 closedBy: string | null;
                                 createdAt: string;
@@ -11666,6 +11669,7 @@ export interface paths {
                                 team: string;
                                 title: string;
                                 useCase: string | null;
+                                useCaseId: string | null;
                                 version: number | null;
                             } & {
                                 [key: string]: unknown;
@@ -11734,6 +11738,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            blocked: string | null;
                             closedAt: string | null;
                             closedBy: string | null;
                             createdAt: string;
@@ -11756,6 +11761,7 @@ export interface paths {
                             team: string;
                             title: string;
                             useCase: string | null;
+                            useCaseId: string | null;
                             version: number | null;
                         } & {
                             [key: string]: unknown;
