@@ -136,8 +136,19 @@ export interface paths {
                                 }) | null;
                                 comparator: string;
                                 id: string;
+                                /** @description the incident the alert was escalated to: the open one, else the latest */
+                                incident: ({
+                                    id: string;
+                                    severity: string;
+                                    state: string;
+                                    title: string;
+                                } & {
+                                    [key: string]: unknown;
+                                }) | null;
                                 lastSeenAt: string;
                                 metric: string;
+                                /** @description the model, for alerts on a version */
+                                model: string | null;
                                 note: string | null;
                                 openedAt: string;
                                 resolved: ({
@@ -150,8 +161,11 @@ export interface paths {
                                 severity: string;
                                 state: string;
                                 threshold: number;
+                                /** @description the use case's name */
+                                useCase: string | null;
                                 useCaseId: string;
                                 value: number | null;
+                                version: number | null;
                                 versionId: string | null;
                                 window: string | null;
                             } & {
@@ -224,8 +238,19 @@ export interface paths {
                             }) | null;
                             comparator: string;
                             id: string;
+                            /** @description the incident the alert was escalated to: the open one, else the latest */
+                            incident: ({
+                                id: string;
+                                severity: string;
+                                state: string;
+                                title: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
                             lastSeenAt: string;
                             metric: string;
+                            /** @description the model, for alerts on a version */
+                            model: string | null;
                             note: string | null;
                             openedAt: string;
                             resolved: ({
@@ -238,8 +263,11 @@ export interface paths {
                             severity: string;
                             state: string;
                             threshold: number;
+                            /** @description the use case's name */
+                            useCase: string | null;
                             useCaseId: string;
                             value: number | null;
+                            version: number | null;
                             versionId: string | null;
                             window: string | null;
                         } & {
@@ -318,8 +346,19 @@ export interface paths {
                             }) | null;
                             comparator: string;
                             id: string;
+                            /** @description the incident the alert was escalated to: the open one, else the latest */
+                            incident: ({
+                                id: string;
+                                severity: string;
+                                state: string;
+                                title: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
                             lastSeenAt: string;
                             metric: string;
+                            /** @description the model, for alerts on a version */
+                            model: string | null;
                             note: string | null;
                             openedAt: string;
                             resolved: ({
@@ -332,8 +371,11 @@ export interface paths {
                             severity: string;
                             state: string;
                             threshold: number;
+                            /** @description the use case's name */
+                            useCase: string | null;
                             useCaseId: string;
                             value: number | null;
+                            version: number | null;
                             versionId: string | null;
                             window: string | null;
                         } & {
@@ -517,8 +559,19 @@ export interface paths {
                             }) | null;
                             comparator: string;
                             id: string;
+                            /** @description the incident the alert was escalated to: the open one, else the latest */
+                            incident: ({
+                                id: string;
+                                severity: string;
+                                state: string;
+                                title: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
                             lastSeenAt: string;
                             metric: string;
+                            /** @description the model, for alerts on a version */
+                            model: string | null;
                             note: string | null;
                             openedAt: string;
                             resolved: ({
@@ -531,8 +584,11 @@ export interface paths {
                             severity: string;
                             state: string;
                             threshold: number;
+                            /** @description the use case's name */
+                            useCase: string | null;
                             useCaseId: string;
                             value: number | null;
+                            version: number | null;
                             versionId: string | null;
                             window: string | null;
                         } & {
@@ -8723,6 +8779,7 @@ export interface paths {
                                 [key: string]: unknown;
                             })[];
                             tasks: ({
+                                blocked: string | null;
                                 closedAt: string | null;
                                 closedBy: string | null;
                                 createdAt: string;
@@ -8745,6 +8802,7 @@ export interface paths {
                                 team: string;
                                 title: string;
                                 useCase: string | null;
+                                useCaseId: string | null;
                                 version: number | null;
                             } & {
                                 [key: string]: unknown;
@@ -12413,6 +12471,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: ({
+                                blocked: string | null;
                                 closedAt: string | null;
                                 closedBy: string | null;
                                 createdAt: string;
@@ -12435,6 +12494,7 @@ export interface paths {
                                 team: string;
                                 title: string;
                                 useCase: string | null;
+                                useCaseId: string | null;
                                 version: number | null;
                             } & {
                                 [key: string]: unknown;
@@ -12503,6 +12563,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            blocked: string | null;
                             closedAt: string | null;
                             closedBy: string | null;
                             createdAt: string;
@@ -12525,6 +12586,7 @@ export interface paths {
                             team: string;
                             title: string;
                             useCase: string | null;
+                            useCaseId: string | null;
                             version: number | null;
                         } & {
                             [key: string]: unknown;

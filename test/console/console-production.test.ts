@@ -40,19 +40,25 @@ describe.each(DB_KINDS)('releasing a governed model from the console and watchin
       await b.page.getByLabel('Username').waitFor();
       await signIn(b.page, b.base, 'rita');
       await b.page.getByRole('link', { name: /Inbox/ }).click();
-      const task = b.page.getByRole('row').filter({ hasText: 'scorecard v1' }).first();
+      // Grouped by subject, each task once, signed in place.
+      const group = b.page.getByRole('region', { name: 'scorecard v1' });
+      const task = group.getByRole('row').filter({ hasText: 'Sign-offs for every environment move' });
       await task.waitFor();
+      expect(await task.count()).toBe(1);
       await screenshot(b.page, `${kind}-prod-02-inbox`);
       expect(await seriousViolations(b.page)).toEqual([]);
-      await task.getByRole('link', { name: 'scorecard v1' }).click();
-      await b.page.getByRole('button', { name: 'Sign…' }).click();
+      await b.page.getByLabel('Kind').selectOption('signoff');
+      expect(await b.page.getByRole('cell', { name: /document review/ }).count()).toBe(0);
+      await task.getByRole('button', { name: 'Sign…' }).click();
       const dialog = b.page.getByRole('dialog', { name: 'Sign scorecard v1' });
       await dialog.getByLabel('Role').selectOption('risk-audit');
       await dialog.getByLabel('Meaning').selectOption('approve');
       await dialog.getByLabel('Comment').fill('release accepted');
       await dialog.getByLabel('Password').fill(PASSWORD('rita'));
       await dialog.getByRole('button', { name: 'Sign', exact: true }).click();
-      await dialog.waitFor({ state: 'hidden' });
+      await b.page.getByRole('status').filter({ hasText: 'Signed scorecard v1' }).waitFor();
+      await expect.poll(() => task.count()).toBe(0);
+      await b.page.goto(`${b.base}/models/scorecard/versions/1?tab=Governance`);
       // The blocked request was decided again when the signature arrived: it completed.
       await expect
         .poll(() => b.page.getByRole('row').filter({ hasText: 'production' }).filter({ hasText: 'completed' }).count())
@@ -91,23 +97,46 @@ describe.each(DB_KINDS)('releasing a governed model from the console and watchin
       expect(await seriousViolations(b.page)).toEqual([]);
     });
 
-    it('suspends the released version under human oversight with a signed decision, which the deployment check obeys, and lifts it', async () => {
+    it('suspends the released version from the top of its page with a signed decision, which the deployment check obeys, and lifts it', async () => {
       await b.page.goto(`${b.base}/models/scorecard/versions/1?tab=Governance`);
+      await b.page.getByRole('button', { name: 'Suspend this version…' }).click();
+      const suspend = b.page.getByRole('dialog', { name: 'Suspend scorecard v1' });
+      await suspend.getByLabel('Reason to suspend').fill('customer complaints under investigation');
+      await suspend.getByLabel('Your password (signed decision)').fill(PASSWORD('rita'));
+      await suspend.getByRole('button', { name: 'Suspend this version' }).click();
+      await suspend.waitFor({ state: 'hidden' });
+      await b.page.getByRole('status').filter({ hasText: 'suspended since' }).waitFor();
       const oversight = b.page.getByRole('region', { name: 'Human oversight' });
-      await oversight.getByLabel('Reason to suspend').fill('customer complaints under investigation');
-      await oversight.getByLabel('Your password (signed decision)').fill(PASSWORD('rita'));
-      await oversight.getByRole('button', { name: 'Suspend this version' }).click();
       await expect.poll(() => oversight.textContent()).toContain('suspended since');
       expect((await path.check()).allowed).toBe(false);
       await expect
         .poll(() => b.page.getByRole('region', { name: 'Deployment check' }).textContent())
         .toContain('refused');
       await screenshot(b.page, `${kind}-prod-03c-suspended`);
-      await oversight.getByLabel('Reason to lift').fill('complaints explained by a data entry error');
-      await oversight.getByLabel('Your password (signed decision)').fill(PASSWORD('rita'));
-      await oversight.getByRole('button', { name: 'Lift the suspension' }).click();
+      expect(await seriousViolations(b.page)).toEqual([]);
+      await b.page.getByRole('button', { name: 'Lift the suspension…' }).click();
+      const lift = b.page.getByRole('dialog', { name: 'Lift the suspension of scorecard v1' });
+      await lift.getByLabel('Reason to lift').fill('complaints explained by a data entry error');
+      await lift.getByLabel('Your password (signed decision)').fill(PASSWORD('rita'));
+      await lift.getByRole('button', { name: 'Lift the suspension' }).click();
       await expect.poll(() => oversight.textContent()).toContain('not suspended');
       expect(await path.check()).toEqual({ allowed: true, reasons: [] });
+    });
+
+    it('does not offer suspension to a data scientist, and says who can', async () => {
+      await b.page.getByRole('button', { name: 'Sign out' }).click();
+      await b.page.getByLabel('Username').waitFor();
+      await signIn(b.page, b.base, 'dana');
+      await b.page.goto(`${b.base}/models/scorecard/versions/1?tab=Governance`);
+      const button = b.page.getByRole('button', { name: 'Suspend this version' });
+      await button.waitFor();
+      expect(await button.isDisabled()).toBe(true);
+      expect(await b.page.locator('#suspend-refusal').textContent()).toContain('you hold data-scientist');
+      expect(await b.page.getByLabel('Reason to suspend').count()).toBe(0);
+      await b.page.getByRole('button', { name: 'Sign out' }).click();
+      await b.page.getByLabel('Username').waitFor();
+      await signIn(b.page, b.base, 'rita');
+      await b.page.goto(`${b.base}/models/scorecard/versions/1?tab=Governance`);
     });
 
     it('shows production drift: the alert, the drift chart, approvals gone stale with what changed, and the check refusing', async () => {
@@ -135,10 +164,39 @@ describe.each(DB_KINDS)('releasing a governed model from the console and watchin
       await b.page.getByRole('link', { name: 'Alerts' }).click();
       const alert = b.page.getByRole('row').filter({ hasText: 'critical' });
       await alert.waitFor();
-      await alert.getByRole('button', { name: 'Open incident' }).click();
+      // Named subject, plain words, integers as integers.
+      const row = await alert.textContent();
+      expect(row).toContain('scorecard v1');
+      expect(row).toContain('input data drift detected');
+      expect(row).not.toContain('drift.dataset');
+      expect(row).not.toMatch(/\d\.0000/);
+      await alert.getByRole('button', { name: 'Open incident…' }).click();
+      const form = b.page.getByRole('dialog', { name: 'Open an incident for scorecard v1' });
+      expect(await form.getByLabel('Incident title').inputValue()).toBe('Input data drift detected on scorecard v1');
+      expect(await form.getByLabel('Description').inputValue()).toContain('scorecard v1');
+      // The severity is the person's judgement: nothing is opened until they choose.
+      expect(await form.getByRole('button', { name: 'Open incident' }).isDisabled()).toBe(true);
+      expect(await seriousViolations(b.page)).toEqual([]);
+      await form.getByLabel('Severity').selectOption('major');
+      await form.getByRole('button', { name: 'Open incident' }).dblclick();
+      await form.waitFor({ state: 'hidden' });
+      await expect.poll(() => alert.textContent()).toContain('Input data drift detected on scorecard v1');
+      expect(await alert.getByRole('button', { name: 'Open incident…' }).count()).toBe(0);
       await expect
-        .poll(() => b.page.getByRole('region', { name: 'Incidents' }).textContent())
-        .toContain('Alert input-drift');
+        .poll(() =>
+          b.page
+            .getByRole('region', { name: 'Incidents' })
+            .getByRole('row')
+            .filter({ hasText: 'Input data drift detected' })
+            .count(),
+        )
+        .toBe(1);
+      await screenshot(b.page, `${kind}-prod-06a-alert-incident`);
+      // From the alert to the version, where suspension sits at the top.
+      await alert.getByRole('link', { name: 'scorecard v1' }).click();
+      await b.page.getByRole('button', { name: 'Suspend this version…' }).waitFor();
+      await b.page.getByRole('link', { name: 'Alerts' }).click();
+      await alert.waitFor();
       await alert.getByRole('button', { name: 'Acknowledge' }).click();
       await expect.poll(() => b.page.getByRole('row').filter({ hasText: 'critical' }).count()).toBe(0);
       await b.page.getByLabel('State').selectOption('acknowledged');

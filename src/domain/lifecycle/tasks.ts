@@ -97,3 +97,21 @@ export function reviewTasks(
   }
   return [...byRole.values()];
 }
+
+/**
+ * Why the person who created a task's subject cannot complete the task, or null: an independent
+ * sign-off (effective challenge) is refused to whoever created what it signs, so the inbox marks it
+ * instead of letting them find out after typing their password.
+ */
+export function independenceRefusal(
+  task: { kind: string; role: string; details: unknown },
+  subject: { model?: string; version?: number; useCase?: string },
+): string | null {
+  const independent =
+    typeof task.details === 'object' && task.details !== null && 'independent' in task.details
+      ? task.details.independent === true
+      : false;
+  if (task.kind !== 'signoff' || !independent) return null;
+  const what = subject.model ? `${subject.model} v${subject.version}` : `use case '${subject.useCase}'`;
+  return `you created ${what}; this ${task.role} sign-off must be independent of its author, so another ${task.role} has to sign`;
+}

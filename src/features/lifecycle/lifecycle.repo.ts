@@ -281,24 +281,49 @@ export const lifecycleRepo = {
     return q.orderBy('id').limit(opts.limit).execute();
   },
 
-  /** What task subjects are called: model and version, or the use case's name. */
-  async subjectNames(
-    db: Executor,
-    ids: string[],
-  ): Promise<Map<string, { model?: string; version?: number; useCase?: string }>> {
+  /**
+   * What task subjects are called: model and version, or the use case's name; the use case a
+   * version serves; and who created the subject (not independent of it).
+   */
+  async subjectNames(db: Executor, ids: string[]): Promise<Map<string, SubjectNames>> {
     if (ids.length === 0) return new Map();
     const versions = await db
       .selectFrom('model_versions as v')
       .innerJoin('models as m', 'm.id', 'v.model_id')
-      .select(['v.id', 'm.name', 'v.version'])
+      .innerJoin('use_cases as u', 'u.id', 'm.use_case_id')
+      .select(['v.id', 'm.name', 'v.version', 'v.created_by', 'u.id as use_case_id', 'u.name as use_case'])
       .where('v.id', 'in', ids)
       .execute();
-    const cases = await db.selectFrom('use_cases').select(['id', 'name']).where('id', 'in', ids).execute();
-    return new Map<string, { model?: string; version?: number; useCase?: string }>([
-      ...versions.map((r) => [r.id, { model: r.name, version: r.version }] as const),
-      ...cases.map((c) => [c.id, { useCase: c.name }] as const),
+    const cases = await db
+      .selectFrom('use_cases')
+      .select(['id', 'name', 'created_by'])
+      .where('id', 'in', ids)
+      .execute();
+    return new Map<string, SubjectNames>([
+      ...versions.map(
+        (r) =>
+          [
+            r.id,
+            {
+              model: r.name,
+              version: r.version,
+              useCase: r.use_case,
+              useCaseId: r.use_case_id,
+              createdBy: r.created_by,
+            },
+          ] as const,
+      ),
+      ...cases.map((c) => [c.id, { useCase: c.name, useCaseId: c.id, createdBy: c.created_by }] as const),
     ]);
   },
 };
 
 export type LifecycleRepo = typeof lifecycleRepo;
+
+export interface SubjectNames {
+  model?: string;
+  version?: number;
+  useCase?: string;
+  useCaseId?: string;
+  createdBy?: string | null;
+}

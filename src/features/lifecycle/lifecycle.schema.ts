@@ -103,6 +103,13 @@ export const Task = Open({
   model: Nullable(Type.String()),
   version: Nullable(Type.Integer()),
   useCase: Nullable(Type.String()),
+  useCaseId: Nullable(Type.String({ description: 'the use case the subject is, or the one its model serves' })),
+  blocked: Nullable(
+    Type.String({
+      description:
+        'in the inbox: why the caller cannot complete the task although their role is asked (an independent sign-off on what they created)',
+    }),
+  ),
   kind: Type.String(),
   step: Type.String(),
   title: Type.String(),

@@ -5,6 +5,7 @@ import type { Emit } from '../../events.ts';
 import type { TaskTable } from '../../db/schema.ts';
 import { ORGANISATION, type Role } from '../../domain/authz.ts';
 import { assertTransition } from '../../domain/lifecycle/gate.ts';
+import { independenceRefusal } from '../../domain/lifecycle/tasks.ts';
 import { environmentOfAlias, type Environment } from '../../domain/lifecycle/process.ts';
 import type { RegisteredVersion } from '../../domain/registration-checks.ts';
 import type { VersionRecord } from '../versions/versions.repo.ts';
@@ -13,6 +14,7 @@ import { authorize, requireWriteScope } from '../common/authorize.ts';
 import type { LifecycleCore, LifecycleDeps } from './core.service.ts';
 import { createPromotionDecider, reasonsAgainst } from './promotions.service.ts';
 import { routeReviewTasks } from './reviews.service.ts';
+import type { SubjectNames } from './lifecycle.repo.ts';
 
 export interface Task {
   id: string;
@@ -22,6 +24,10 @@ export interface Task {
   version: number | null;
   /** The use case's name, for a use case's own task. */
   useCase: string | null;
+  /** The use case the subject is, or the one the version's model serves: where its tasks repeat. */
+  useCaseId: string | null;
+  /** Inbox only: why the caller cannot complete it although their role is asked. */
+  blocked: string | null;
   kind: string;
   step: string;
   title: string;
@@ -52,12 +58,14 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
   const { db, transact, audit, clock, repo, core, lock, governance } = deps;
   const promotions = createPromotionDecider(deps);
 
-  const toTask = (t: TaskTable, names: { model?: string; version?: number; useCase?: string } | undefined): Task => ({
+  const toTask = (t: TaskTable, names: SubjectNames | undefined, blocked: string | null = null): Task => ({
     id: t.id,
     subject: { type: t.subject_type, id: t.subject_id },
     model: names?.model ?? null,
     version: names?.version ?? null,
-    useCase: names?.useCase ?? null,
+    useCase: names?.model ? null : (names?.useCase ?? null),
+    useCaseId: names?.useCaseId ?? null,
+    blocked,
     kind: t.kind,
     step: t.step,
     title: t.title,
@@ -233,8 +241,16 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
       });
       const page = rows.slice(0, opts.limit);
       const names = await repo.subjectNames(db, [...new Set(page.map((t) => t.subject_id))]);
+      const me = ctx.principal?.userId;
       return {
-        items: page.map((t) => toTask(t, names.get(t.subject_id))),
+        items: page.map((t) => {
+          const n = names.get(t.subject_id);
+          return toTask(
+            t,
+            n,
+            me && n?.createdBy === me ? independenceRefusal({ ...t, details: JSON.parse(t.details) }, n) : null,
+          );
+        }),
         nextCursor: rows.length > opts.limit ? page.at(-1)!.id : null,
       };
     },

@@ -16,6 +16,8 @@ import { DomainError, notFound } from '../../errors.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import { authorize } from '../common/authorize.ts';
 import type { EvidenceRepo } from '../evidence/evidence.repo.ts';
+import { lockRows } from '../../db/locks.ts';
+import type { AlertViewsRepo } from './alert-views.repo.ts';
 import type { MonitoringRepo } from './monitoring.repo.ts';
 
 export interface AlertSubject {
@@ -28,6 +30,7 @@ export interface AlertSubject {
 
 export interface AlertsDeps extends CommandDeps {
   repo: MonitoringRepo;
+  views: AlertViewsRepo;
   evidence: Pick<EvidenceRepo, 'insert'>;
   /** The pack and EU AI Act category of a use case's current assessment. */
   assessment: (exec: Executor, useCaseId: string) => Promise<{ pack: PolicyPack; euAiAct: string } | null>;
@@ -60,6 +63,14 @@ export interface Alert {
   acknowledged: { at: string; by: string | null } | null;
   resolved: { at: string; by: string | null } | null;
   note: string | null;
+}
+
+/** An alert as people read it: its subject by name, and the incident it was escalated to. */
+export interface NamedAlert extends Alert {
+  useCase: string | null;
+  model: string | null;
+  version: number | null;
+  incident: { id: string; title: string; severity: string; state: string } | null;
 }
 
 const toAlert = (a: AlertTable): Alert => ({
@@ -122,6 +133,27 @@ export function createAlertsService(deps: AlertsDeps) {
     openedAt: i.opened_at,
     closed: i.closed_at ? { at: i.closed_at, by: i.closed_by } : null,
   });
+
+  async function named(rows: AlertTable[]): Promise<NamedAlert[]> {
+    const [names, incidents] = await Promise.all([
+      deps.views.subjectNames(db, rows),
+      deps.views.incidentsOfAlerts(
+        db,
+        rows.map((r) => r.id),
+      ),
+    ]);
+    return rows.map((r) => {
+      const v = r.model_version_id ? names.versions.get(r.model_version_id) : undefined;
+      const i = incidents.get(r.id);
+      return {
+        ...toAlert(r),
+        useCase: names.useCases.get(r.use_case_id) ?? null,
+        model: v?.model ?? null,
+        version: v?.version ?? null,
+        incident: i ? { id: i.id, title: i.title, severity: i.severity, state: i.state } : null,
+      };
+    });
+  }
 
   /** Tasks for the Responsible/Accountable of the RACI's monitoring rows; who to tell (Consulted/Informed). */
   async function routeToRaci(
@@ -242,8 +274,8 @@ export function createAlertsService(deps: AlertsDeps) {
     id: string,
     to: 'acknowledged' | 'resolved',
     note: string | undefined,
-  ): Promise<Alert> {
-    return transact(async (tx) => {
+  ): Promise<NamedAlert> {
+    const done = await transact(async (tx) => {
       const a = await repo.alert(tx, id);
       if (!a) throw notFound('alert', id);
       const team = await deps.useCaseTeam(tx, a.use_case_id);
@@ -265,8 +297,9 @@ export function createAlertsService(deps: AlertsDeps) {
         before: { state: a.state },
         after,
       });
-      return after;
+      return { ...a, ...set };
     });
+    return (await named([done]))[0]!;
   }
 
   return {
@@ -332,20 +365,20 @@ export function createAlertsService(deps: AlertsDeps) {
     acknowledge: (ctx: RequestContext, id: string, note?: string) => transition(ctx, id, 'acknowledged', note),
     resolve: (ctx: RequestContext, id: string, note?: string) => transition(ctx, id, 'resolved', note),
 
-    async get(id: string): Promise<Alert> {
+    async get(id: string): Promise<NamedAlert> {
       const a = await repo.alert(db, id);
       if (!a) throw notFound('alert', id);
-      return toAlert(a);
+      return (await named([a]))[0]!;
     },
 
     async list(
       where: { versionId?: string; useCaseId?: string; states?: string[] },
       limit: number,
       after?: string,
-    ): Promise<{ items: Alert[]; nextCursor: string | null }> {
+    ): Promise<{ items: NamedAlert[]; nextCursor: string | null }> {
       const rows = await repo.alerts(db, where, limit + 1, after);
       const page = rows.slice(0, limit);
-      return { items: page.map(toAlert), nextCursor: rows.length > limit ? page.at(-1)!.id : null };
+      return { items: await named(page), nextCursor: rows.length > limit ? page.at(-1)!.id : null };
     },
 
     /** Opens an incident on a use case, or escalates an alert into one. */
@@ -358,6 +391,9 @@ export function createAlertsService(deps: AlertsDeps) {
         let useCaseId = from.useCaseId;
         let versionId: string | null = null;
         if (from.alertId) {
+          // The alert's row lock serialises escalations of one alert (a double click, two people):
+          // the second waits, then finds the first one's incident.
+          await lockRows(tx, 'alerts', 'state').where('id', '=', from.alertId).execute();
           const a = await repo.alert(tx, from.alertId);
           if (!a) throw notFound('alert', from.alertId);
           useCaseId = a.use_case_id;
@@ -366,6 +402,13 @@ export function createAlertsService(deps: AlertsDeps) {
         const team = await deps.useCaseTeam(tx, useCaseId!);
         if (!team) throw notFound('use case', useCaseId!);
         authorize(ctx, 'alert:write', team);
+        const existing = from.alertId ? await deps.views.openIncidentOfAlert(tx, from.alertId) : undefined;
+        if (existing)
+          throw new DomainError(
+            'conflict',
+            `this alert was already escalated to incident '${existing.title}' (${existing.severity}, ${existing.state}); follow that one, or close it before opening another`,
+            { extra: { incident: { id: existing.id, title: existing.title, state: existing.state } } },
+          );
         const assessment = await deps.assessment(tx, useCaseId!);
         if (body.category && assessment?.euAiAct !== 'high-risk') {
           throw new DomainError(

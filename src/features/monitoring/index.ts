@@ -17,6 +17,7 @@ import type { VersionOwner } from '../lifecycle/lifecycle.repo.ts';
 import type { SigningCredentials } from '../common/signing.ts';
 import type { PolicyContext } from '../policy/index.ts';
 import type { UseCaseRecord } from '../use-cases/use-cases.repo.ts';
+import { alertViewsRepo } from './alert-views.repo.ts';
 import { alertRoutes } from './alerts.routes.ts';
 import { createAlertsService } from './alerts.service.ts';
 import { challengersRepo } from './challengers.repo.ts';
@@ -86,6 +87,7 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
   });
   const alerts = createAlertsService({
     ...base,
+    views: alertViewsRepo,
     evidence: deps.evidence,
     assessment: async (exec, useCaseId) => {
       const [p, euAiAct] = await Promise.all([deps.policy(exec, useCaseId), deps.euAiAct(exec, useCaseId)]);

@@ -345,6 +345,21 @@ export const AlertSchema = OpenObject({
   acknowledged: Who,
   resolved: Who,
   note: Type.Union([Type.String(), Type.Null()]),
+  useCase: Type.Union([Type.String(), Type.Null()], { description: "the use case's name" }),
+  model: Type.Union([Type.String(), Type.Null()], { description: 'the model, for alerts on a version' }),
+  version: Type.Union([Type.Integer(), Type.Null()]),
+  incident: Type.Union(
+    [
+      OpenObject({
+        id: Type.String(),
+        title: Type.String(),
+        severity: Type.String(),
+        state: Type.String(),
+      }),
+      Type.Null(),
+    ],
+    { description: 'the incident the alert was escalated to: the open one, else the latest' },
+  ),
 });
 
 export const IncidentSchema = OpenObject({

@@ -15,7 +15,10 @@ export function SignDialog({
   status,
   artifactDigest,
   evidence,
+  preferredRole = 'risk-audit',
 }: {
+  /** The role the form starts with (the signer may pick another they hold). */
+  preferredRole?: string;
   open: boolean;
   onClose: () => void;
   onSigned: () => void;
@@ -26,7 +29,7 @@ export function SignDialog({
   return (
     <Dialog open={open} title={`Sign ${status.model} v${status.version}`} onClose={onClose}>
       <SignatureForm
-        preferredRole="risk-audit"
+        preferredRole={preferredRole}
         onCancel={onClose}
         onSign={async ({ role, meaning, comment, credentials }) => {
           ok(

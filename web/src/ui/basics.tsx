@@ -124,6 +124,8 @@ export function Dialog({
   children: ReactNode;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  // Several dialogs may sit on one page: each is named by its own heading.
+  const titleId = useId();
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
@@ -131,9 +133,9 @@ export function Dialog({
     if (!open && d.open) d.close();
   }, [open]);
   return (
-    <dialog ref={ref} onClose={onClose} aria-labelledby="dialog-title" className="dialog">
+    <dialog ref={ref} onClose={onClose} aria-labelledby={titleId} className="dialog">
       <header>
-        <h2 id="dialog-title">{title}</h2>
+        <h2 id={titleId}>{title}</h2>
         <button type="button" className="ghost" onClick={onClose} aria-label="Close">
           ×
         </button>

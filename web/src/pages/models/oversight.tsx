@@ -1,39 +1,19 @@
-import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
-import { Async, Badge, Field, Problem, Section, when } from '../../ui/basics.tsx';
-import { useAction, useLoad } from '../../ui/hooks.ts';
+import { Async, Badge, Section, when } from '../../ui/basics.tsx';
+import { useLoad } from '../../ui/hooks.ts';
 
-/** Human oversight: suspend a version (the deployment check then refuses it everywhere) or lift it, each a signed decision. */
-export function Oversight({ name, version, onChanged }: { name: string; version: number; onChanged: () => void }) {
+/**
+ * Human oversight: whether the version is suspended (the deployment check then refuses it
+ * everywhere) and the history of suspensions. Deciding sits at the top of the page
+ * (SuspendControl); `refresh` changes when the page reloads after a decision.
+ */
+export function Oversight({ name, version, refresh }: { name: string; version: number; refresh: unknown }) {
   const list = useLoad(
     async () =>
       ok(await api.GET('/api/v1/models/{name}/versions/{version}/suspensions', { params: { path: { name, version } } }))
         .items,
-    [name, version],
+    [name, version, refresh],
   );
-  const [reason, setReason] = useState('');
-  const [password, setPassword] = useState('');
-  const decide = useAction(async (lift: boolean) => {
-    const body = { reason, password };
-    if (lift)
-      ok(
-        await api.POST('/api/v1/models/{name}/versions/{version}/suspension/lift', {
-          params: { path: { name, version } },
-          body,
-        }),
-      );
-    else
-      ok(
-        await api.POST('/api/v1/models/{name}/versions/{version}/suspension', {
-          params: { path: { name, version } },
-          body,
-        }),
-      );
-    setReason('');
-    setPassword('');
-    list.reload();
-    onChanged();
-  });
   return (
     <Section title="Human oversight">
       <Async state={list}>
@@ -59,30 +39,7 @@ export function Oversight({ name, version, onChanged }: { name: string; version:
                   ))}
                 </ul>
               )}
-              <form
-                className="form inline"
-                onSubmit={(e) => {
-                  e.preventDefault();
-                  void decide.act(Boolean(active));
-                }}
-              >
-                <Field label={active ? 'Reason to lift' : 'Reason to suspend'}>
-                  <input value={reason} onChange={(e) => setReason(e.target.value)} required />
-                </Field>
-                <Field label="Your password (signed decision)">
-                  <input
-                    type="password"
-                    autoComplete="current-password"
-                    value={password}
-                    onChange={(e) => setPassword(e.target.value)}
-                    required
-                  />
-                </Field>
-                <button type="submit" className={active ? '' : 'danger'} disabled={decide.busy}>
-                  {active ? 'Lift the suspension' : 'Suspend this version'}
-                </button>
-              </form>
-              <Problem error={decide.error} />
+              <p className="sub">Suspend or lift with the button at the top of this page.</p>
             </>
           );
         }}

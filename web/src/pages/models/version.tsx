@@ -10,6 +10,7 @@ import { AuditTimeline } from '../../components/audit-events.tsx';
 import { EvidenceList } from './evidence-view.tsx';
 import { MonitoringView } from './monitoring-view.tsx';
 import { Oversight } from './oversight.tsx';
+import { SuspendControl } from './suspend-control.tsx';
 import { SignDialog } from '../../components/sign-dialog.tsx';
 import { ReviewedDocuments } from '../../components/reviewed-documents.tsx';
 import { Signatures } from '../../components/signatures-table.tsx';
@@ -64,6 +65,7 @@ export function VersionPage({ name, version }: { name: string; version: number }
                   ))}
               </p>
             </div>
+            <SuspendControl name={name} version={version} onChanged={reload} />
           </div>
           <Tabs tabs={TABS} current={tab} onChange={(t) => navigate(`${path}?tab=${enc(t)}`, { replace: true })}>
             {tab === 'Overview' && <Definition v={ver} deployments={status.data?.deployments ?? []} />}
@@ -284,7 +286,7 @@ function Governance({
       />
       <Requirements s={s} />
       <Promotions s={s} onChanged={onChanged} />
-      <Oversight name={s.model} version={s.version} onChanged={onChanged} />
+      <Oversight name={s.model} version={s.version} refresh={s} />
       <SignDialog
         open={signing}
         onClose={() => setSigning(false)}

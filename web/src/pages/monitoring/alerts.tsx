@@ -1,32 +1,27 @@
 import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
-import { Link } from '../../router.tsx';
-import { Async, Badge, Problem, Section, when } from '../../ui/basics.tsx';
+import type { paths } from '../../api/schema.gen.ts';
+import { Link, enc } from '../../router.tsx';
+import { Async, Badge, Dialog, Field, Problem, Section, when } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { IncidentTable, loadIncidents } from '../../components/incidents.tsx';
+import { conditionInWords, valueInWords } from './alert-words.ts';
 
-/** Monitoring alerts across the inventory, with acknowledge and resolve. */
+type AlertItem = paths['/api/v1/alerts']['get']['responses'][200]['content']['application/json']['items'][number];
+
+const subjectOf = (a: AlertItem) => (a.model ? `${a.model} v${a.version}` : (a.useCase ?? 'the use case'));
+
+/** Monitoring alerts across the inventory: acknowledge, resolve, or escalate to one incident. */
 export function AlertsPage() {
   const [state, setState] = useState<'open' | 'acknowledged' | 'resolved' | 'all'>('open');
+  const [escalating, setEscalating] = useState<AlertItem | null>(null);
   const incidents = useLoad(() => loadIncidents(), []);
   const alerts = useLoad(
     async () => ok(await api.GET('/api/v1/alerts', { params: { query: { state, limit: 200 } } })).items,
     [state],
   );
-  const act = useAction(async (id: string, what: 'acknowledge' | 'resolve' | 'escalate') => {
-    if (what === 'escalate') {
-      const a = alerts.data?.find((x) => x.id === id);
-      ok(
-        await api.POST('/api/v1/alerts/{id}/incidents', {
-          params: { path: { id } },
-          body: {
-            title: `Alert ${a?.rule ?? ''}: ${a?.metric ?? ''} ${a?.comparator ?? ''} ${a?.threshold ?? ''}`.trim(),
-            severity: a?.severity === 'critical' ? 'major' : 'minor',
-          },
-        }),
-      );
-      incidents.reload();
-    } else if (what === 'acknowledge')
+  const act = useAction(async (id: string, what: 'acknowledge' | 'resolve') => {
+    if (what === 'acknowledge')
       ok(await api.POST('/api/v1/alerts/{id}/acknowledge', { params: { path: { id } }, body: {} }));
     else ok(await api.POST('/api/v1/alerts/{id}/resolve', { params: { path: { id } }, body: {} }));
     alerts.reload();
@@ -60,10 +55,11 @@ export function AlertsPage() {
                   <tr>
                     <th scope="col">Opened</th>
                     <th scope="col">Severity</th>
-                    <th scope="col">Metric</th>
-                    <th scope="col">Value</th>
-                    <th scope="col">Use case</th>
+                    <th scope="col">Model version</th>
+                    <th scope="col">What fired</th>
+                    <th scope="col">Seen</th>
                     <th scope="col">State</th>
+                    <th scope="col">Incident</th>
                     <th scope="col">
                       <span className="sr-only">Actions</span>
                     </th>
@@ -77,30 +73,61 @@ export function AlertsPage() {
                         <Badge value={a.severity} tone={a.severity === 'critical' ? 'bad' : 'warn'} />
                       </td>
                       <td>
-                        <code>{a.metric}</code> {a.comparator} {a.threshold}
+                        {a.model ? (
+                          <Link to={`/models/${enc(a.model)}/versions/${a.version}?tab=Monitoring`}>
+                            {a.model} v{a.version}
+                          </Link>
+                        ) : (
+                          '—'
+                        )}
+                        <div className="sub">
+                          use case <Link to={`/use-cases/${a.useCaseId}`}>{a.useCase ?? 'unnamed'}</Link>
+                        </div>
                       </td>
-                      <td>{a.value === null ? '—' : Number.isInteger(a.value) ? a.value : a.value.toFixed(4)}</td>
-                      <td>
-                        <Link to={`/use-cases/${a.useCaseId}`}>use case</Link>
-                      </td>
+                      <td title={`${a.metric} ${a.comparator} ${a.threshold}`}>{conditionInWords(a)}</td>
+                      <td>{valueInWords(a)}</td>
                       <td>
                         <Badge value={a.state} />
                         {a.acknowledged && <div className="sub">acknowledged {when(a.acknowledged.at)}</div>}
                       </td>
+                      <td>
+                        {a.incident ? (
+                          <>
+                            {a.incident.title}
+                            <div className="sub">
+                              {a.incident.severity} · <Badge value={a.incident.state} />
+                            </div>
+                          </>
+                        ) : (
+                          <span className="muted">none</span>
+                        )}
+                      </td>
                       <td className="actions">
                         {a.state === 'open' && (
-                          <button type="button" className="secondary" onClick={() => void act.act(a.id, 'acknowledge')}>
+                          <button
+                            type="button"
+                            className="secondary"
+                            disabled={act.busy}
+                            onClick={() => void act.act(a.id, 'acknowledge')}
+                          >
                             Acknowledge
                           </button>
                         )}
                         {a.state !== 'resolved' && (
-                          <button type="button" className="secondary" onClick={() => void act.act(a.id, 'resolve')}>
+                          <button
+                            type="button"
+                            className="secondary"
+                            disabled={act.busy}
+                            onClick={() => void act.act(a.id, 'resolve')}
+                          >
                             Resolve
                           </button>
                         )}
-                        <button type="button" className="secondary" onClick={() => void act.act(a.id, 'escalate')}>
-                          Open incident
-                        </button>
+                        {(!a.incident || a.incident.state === 'closed') && (
+                          <button type="button" className="secondary" onClick={() => setEscalating(a)}>
+                            Open incident…
+                          </button>
+                        )}
                       </td>
                     </tr>
                   ))}
@@ -110,9 +137,85 @@ export function AlertsPage() {
           }
         </Async>
       </Section>
+      <Dialog
+        open={escalating !== null}
+        title={escalating ? `Open an incident for ${subjectOf(escalating)}` : 'Open an incident'}
+        onClose={() => setEscalating(null)}
+      >
+        {escalating && (
+          <IncidentForm
+            alert={escalating}
+            onCancel={() => setEscalating(null)}
+            onOpened={() => {
+              setEscalating(null);
+              alerts.reload();
+              incidents.reload();
+            }}
+          />
+        )}
+      </Dialog>
       <Section title="Incidents">
         <Async state={incidents}>{(items) => <IncidentTable items={items} onChanged={incidents.reload} />}</Async>
       </Section>
     </>
+  );
+}
+
+/**
+ * An incident from an alert: title and description are taken from the alert, the severity is the
+ * person's judgement (no default), and the server refuses a second open incident for the alert.
+ */
+function IncidentForm({ alert, onCancel, onOpened }: { alert: AlertItem; onCancel: () => void; onOpened: () => void }) {
+  const condition = conditionInWords(alert);
+  const [title, setTitle] = useState(`${condition[0]!.toUpperCase()}${condition.slice(1)} on ${subjectOf(alert)}`);
+  const [description, setDescription] = useState(
+    `Monitoring alert (${alert.severity}) opened ${when(alert.openedAt)} on ${subjectOf(alert)}` +
+      `${alert.useCase ? `, use case ${alert.useCase}` : ''}: ${condition}; seen ${valueInWords(alert)}.`,
+  );
+  const [severity, setSeverity] = useState<'' | 'minor' | 'major' | 'serious'>('');
+  const open = useAction(async () => {
+    if (!severity) return;
+    ok(
+      await api.POST('/api/v1/alerts/{id}/incidents', {
+        params: { path: { id: alert.id } },
+        body: { title, description, severity },
+      }),
+    );
+    onOpened();
+  });
+  return (
+    <form
+      className="form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void open.act();
+      }}
+    >
+      <Field label="Incident title">
+        <input value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={300} />
+      </Field>
+      <Field label="Description">
+        <textarea value={description} onChange={(e) => setDescription(e.target.value)} rows={4} />
+      </Field>
+      <Field label="Severity" hint="Your judgement of the harm: minor, major, or serious (Art. 73 may apply)">
+        <select value={severity} onChange={(e) => setSeverity(e.target.value as typeof severity)} required>
+          <option value="">Choose…</option>
+          {['minor', 'major', 'serious'].map((x) => (
+            <option key={x} value={x}>
+              {x}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Problem error={open.error} />
+      <div className="actions">
+        <button type="submit" disabled={open.busy || !severity}>
+          Open incident
+        </button>
+        <button type="button" className="secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
   );
 }

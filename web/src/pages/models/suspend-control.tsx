@@ -1,0 +1,115 @@
+import { useState } from 'react';
+import { api, ok } from '../../api/client.ts';
+import { useSession } from '../../session.tsx';
+import { Badge, Dialog, Field, Problem, when } from '../../ui/basics.tsx';
+import { useAction, useLoad } from '../../ui/hooks.ts';
+
+/** Roles granted oversight:suspend (src/domain/authz.ts); the server decides, this only spares a refusal. */
+const SUSPENDERS = ['business-stakeholder', 'risk-audit', 'production', 'admin'];
+
+/** Why the signed-in person cannot suspend, or null when one of their roles may. */
+export function useSuspendRefusal(): string | null {
+  const { me, hasRole } = useSession();
+  if (hasRole(...SUSPENDERS)) return null;
+  const held = [...new Set(me.roles.map((r) => r.role))];
+  return `Suspending needs the ${SUSPENDERS.slice(0, -1).join(', ')} or ${SUSPENDERS.at(-1)} role${
+    held.length ? `; you hold ${held.join(', ')}` : ''
+  }.`;
+}
+
+/**
+ * Suspension at the top of the version page: the state, and suspend or lift as a signed decision
+ * in a dialog, offered only to people whose roles may suspend (others see why not).
+ */
+export function SuspendControl({ name, version, onChanged }: { name: string; version: number; onChanged: () => void }) {
+  const refusal = useSuspendRefusal();
+  const list = useLoad(
+    async () =>
+      ok(await api.GET('/api/v1/models/{name}/versions/{version}/suspensions', { params: { path: { name, version } } }))
+        .items,
+    [name, version],
+  );
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const [password, setPassword] = useState('');
+  const active = list.data?.find((x) => x.active);
+  const decide = useAction(async () => {
+    const path = { name, version };
+    if (active)
+      ok(
+        await api.POST('/api/v1/models/{name}/versions/{version}/suspension/lift', {
+          params: { path },
+          body: { reason, password },
+        }),
+      );
+    else
+      ok(
+        await api.POST('/api/v1/models/{name}/versions/{version}/suspension', {
+          params: { path },
+          body: { reason, password },
+        }),
+      );
+    setReason('');
+    setPassword('');
+    setOpen(false);
+    list.reload();
+    onChanged();
+  });
+  if (!list.data) return null;
+  return (
+    <div className="suspend-control">
+      {active && (
+        <p role="status">
+          <Badge value="suspended" tone="bad" /> since {when(active.suspended.at)}: {active.reason}
+        </p>
+      )}
+      {refusal ? (
+        <p className="sub">
+          <button type="button" className="secondary" disabled aria-describedby="suspend-refusal">
+            {active ? 'Lift the suspension' : 'Suspend this version'}
+          </button>{' '}
+          <span id="suspend-refusal">{refusal}</span>
+        </p>
+      ) : (
+        <button type="button" className={active ? 'secondary' : 'danger'} onClick={() => setOpen(true)}>
+          {active ? 'Lift the suspension…' : 'Suspend this version…'}
+        </button>
+      )}
+      <Dialog
+        open={open}
+        title={active ? `Lift the suspension of ${name} v${version}` : `Suspend ${name} v${version}`}
+        onClose={() => setOpen(false)}
+      >
+        <form
+          className="form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void decide.act();
+          }}
+        >
+          <p className="muted">
+            {active
+              ? 'Lifting lets deployment checks pass again where the version is otherwise allowed.'
+              : 'A suspended version is refused by every deployment check until the suspension is lifted.'}
+          </p>
+          <Field label={active ? 'Reason to lift' : 'Reason to suspend'}>
+            <input value={reason} onChange={(e) => setReason(e.target.value)} required />
+          </Field>
+          <Field label="Your password (signed decision)">
+            <input
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              required
+            />
+          </Field>
+          <Problem error={decide.error} />
+          <button type="submit" className={active ? '' : 'danger'} disabled={decide.busy}>
+            {active ? 'Lift the suspension' : 'Suspend this version'}
+          </button>
+        </form>
+      </Dialog>
+    </div>
+  );
+}
