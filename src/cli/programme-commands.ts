@@ -23,6 +23,15 @@ interface Report {
   history?: (KpiValue & { day: string })[];
   alerts: { kpi: string; value: number | null; comparator: string; target: number; openedDay: string }[];
 }
+interface Change {
+  regulationTitle: string;
+  title: string;
+  change: 'takes-effect' | 'lapses';
+  day: string;
+  upcoming: boolean;
+  acted: boolean;
+  useCases: number;
+}
 interface Entry {
   rank: number | null;
   name: string;
@@ -129,6 +138,39 @@ export function programmeCommands(program: Command): void {
                 .join(', '),
           )
           .join('\n') || 'nobody to rank yet',
+      );
+    });
+
+  program
+    .command('regulatory-changes')
+    .description('regulation requirements taking effect or lapsing around today, with the use cases each reaches')
+    .option('--days <n>', 'days before and after today', '365')
+    .option('--run', 'run the watch now (policy administrators): act on every change whose day has come', false)
+    .option('--json', 'print JSON', false)
+    .action(async (o) => {
+      if (!/^[1-9]\d{0,3}$/.test(o.days) || Number(o.days) > 3650)
+        throw new UsageError(`--days must be a whole number from 1 to 3650, not '${o.days}'`);
+      const client = createClient();
+      const run = o.run
+        ? await client.request<{ through: string | null; changes: number; useCases: number }>(
+            'POST',
+            '/api/v1/governance/regulatory-changes/runs',
+          )
+        : null;
+      const res = await client.request<{ today: string; through: string | null; items: Change[] }>(
+        'GET',
+        `/api/v1/governance/regulatory-changes?days=${o.days}`,
+      );
+      print(
+        o.json,
+        run ? { run, ...res } : res,
+        [
+          ...(run ? [`watch run: ${run.changes} change(s) acted on for ${run.useCases} use case(s)`] : []),
+          ...res.items.map(
+            (c) =>
+              `${c.day}  ${c.change === 'takes-effect' ? 'takes effect' : 'lapses'}${c.upcoming ? ' (upcoming)' : c.acted ? ' (acted on)' : ''}  ${c.regulationTitle}: ${c.title}  reaches ${c.useCases} use case(s)`,
+          ),
+        ].join('\n') || 'no requirement takes effect or lapses in that window',
       );
     });
 }

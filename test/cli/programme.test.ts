@@ -49,6 +49,19 @@ describe('steward kpis and leaderboard (real process)', () => {
     expect(res.stdout).toMatch(/^1\. lending {2}[\d.]+ {2}review-timeliness n\/a, evidence-completeness \d+\/\d+/m);
   });
 
+  it('lists regulatory changes and runs the watch', async () => {
+    const res = await runCli(['regulatory-changes', '--days', '3650', '--run'], env);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/^watch run: \d+ change\(s\) acted on for \d+ use case\(s\)$/m);
+    expect(res.stdout).toMatch(
+      /^2027-01-01 {2}takes effect \((upcoming|acted on)\) {2}CCPA \/ CPRA \(California\): Automated decision-making/m,
+    );
+    const bad = await runCli(['regulatory-changes', '--days', '0'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--days must be a whole number from 1 to 3650');
+  });
+
   it('refuses bad options before calling the server, and reports the server’s refusals', async () => {
     const bad = await runCli(['kpis', '--from', '01/03/2026'], env);
     expect(bad.code).toBe(2);
