@@ -58,26 +58,32 @@ export function governanceRoutes(
     },
     async (request) => {
       const q = request.query;
-      const [targets, alerts] = await Promise.all([deps.targets(), deps.kpis.alerts()]);
-      const base = {
-        definitions: KPIS.map((k) => ({ ...k })),
-        targets: targets as never,
-        alerts: alerts.filter((a) => a.state === 'open').map(alertView),
-      };
+      const definitions = KPIS.map((k) => ({ ...k }));
       if (q.from !== undefined || q.to !== undefined) {
         const now = deps.clock.now().toISOString();
         const to = q.to ?? now.slice(0, 10);
         const from = q.from ?? to;
-        const history = await fromQuery(() =>
-          deps.kpis.history({ from, to, ...(q.team ? { team: q.team } : {}), ...(q.kpi ? { kpi: q.kpi } : {}) }),
-        );
-        return { at: now, ...base, history };
+        const [targets, open, history] = await Promise.all([
+          deps.targets(),
+          deps.kpis.openAlerts(),
+          fromQuery(() =>
+            deps.kpis.history({ from, to, ...(q.team ? { team: q.team } : {}), ...(q.kpi ? { kpi: q.kpi } : {}) }),
+          ),
+        ]);
+        return { at: now, definitions, targets: targets as never, alerts: open.map(alertView), history };
       }
       const current = await deps.kpis.current();
       const values = current.values.filter(
         (v) => (q.team === undefined || v.team === q.team) && (q.kpi === undefined || v.kpi === q.kpi),
       );
-      return { at: current.at, ...base, values: values as never, requirementsComputed: current.requirementsComputed };
+      return {
+        at: current.at,
+        definitions,
+        targets: current.targets,
+        alerts: current.alerts.map(alertView),
+        values: values as never,
+        requirementsComputed: current.requirementsComputed,
+      };
     },
   );
 

@@ -337,10 +337,12 @@ export function createKpiService(deps: KpiDeps) {
    * Every KPI as of now. `full` computes the requirement KPIs over every governed version (the
    * snapshot); otherwise they are live only for a small inventory (see `liveLimit`).
    */
-  async function compute(full: boolean): Promise<{ at: Date; values: KpiValue[]; requirements: RequirementKpis }> {
+  async function compute(
+    full: boolean,
+    pack: PolicyPack | null,
+  ): Promise<{ at: Date; values: KpiValue[]; requirements: RequirementKpis }> {
     const at = clock.now();
     const now = at.toISOString();
-    const pack = await deps.activePack();
     const [
       deployed,
       monitored,
@@ -478,7 +480,7 @@ export function createKpiService(deps: KpiDeps) {
     /** The KPIs now, the pack's targets beside them, and the alerts open on missed targets. */
     async current() {
       const pack = await deps.activePack();
-      const { at, values, requirements } = await compute(false);
+      const { at, values, requirements } = await compute(false, pack);
       const targets = targetsOf(pack);
       return {
         at: at.toISOString(),
@@ -486,6 +488,7 @@ export function createKpiService(deps: KpiDeps) {
           const t = targets.find((x) => x.kpi === v.kpi);
           return { ...v, ...(t && v.team === '*' ? { target: t, missed: missesTarget(v.value, t) } : {}) };
         }),
+        targets,
         alerts: await repo.openAlerts(db),
         requirementsComputed: requirements.computed,
       };
@@ -498,7 +501,7 @@ export function createKpiService(deps: KpiDeps) {
      */
     async snapshot(ctx: RequestContext, opts: { replace: boolean }) {
       const pack = await deps.activePack();
-      const { at, values } = await compute(true);
+      const { at, values } = await compute(true, pack);
       const day = at.toISOString().slice(0, 10);
       const takenAt = at.toISOString();
       await deps.transact(async (tx) => {
@@ -534,6 +537,9 @@ export function createKpiService(deps: KpiDeps) {
         detail: JSON.parse(r.detail) as Record<string, unknown>,
       }));
     },
+
+    /** Alerts open on missed targets, oldest first. */
+    openAlerts: () => repo.openAlerts(db),
 
     /** Alerts raised on missed targets, newest first. */
     alerts: (limit = 100) => repo.alerts(db, limit),
