@@ -20,7 +20,8 @@ import {
 import type { FindingsRepo } from './findings.repo.ts';
 import {
   type SubjectView,
-  filterRef,
+  idPage,
+  listScope,
   refOf,
   requireRole,
   resolveSubject,
@@ -187,21 +188,15 @@ export function createExceptionsService(deps: ExceptionsDeps) {
       limit: number;
       after?: string;
     }): Promise<{ items: MeasureException[]; nextCursor: string | null }> {
-      const ref = filterRef(q);
-      const subject = ref ? await resolveSubject(deps, db, ref) : null;
       const rows = await repo.exceptions(db, {
-        ...(subject?.type === 'model-version' ? { subjectId: subject.id } : {}),
-        ...(subject?.type === 'use-case' ? { useCaseId: subject.id } : {}),
+        ...(await listScope(deps, db, q)),
         ...(q.status ? { status: q.status } : {}),
         ...(q.measure ? { measure: q.measure } : {}),
         ...(q.after ? { after: q.after } : {}),
         limit: q.limit + 1,
       });
-      const page = rows.slice(0, q.limit);
-      return {
-        items: await Promise.all(page.map((e) => view(db, e))),
-        nextCursor: rows.length > q.limit ? page.at(-1)!.id : null,
-      };
+      const { page, nextCursor } = idPage(rows, q.limit);
+      return { items: await Promise.all(page.map((e) => view(db, e))), nextCursor };
     },
 
     /**

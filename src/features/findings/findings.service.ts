@@ -19,7 +19,8 @@ import {
 import type { FindingsRepo } from './findings.repo.ts';
 import {
   type SubjectView,
-  filterRef,
+  idPage,
+  listScope,
   refOf,
   requireRole,
   resolveSubject,
@@ -208,21 +209,15 @@ export function createFindingsService(deps: FindingsDeps) {
       limit: number;
       after?: string;
     }): Promise<{ items: Finding[]; nextCursor: string | null }> {
-      const ref = filterRef(q);
-      const subject = ref ? await resolveSubject(deps, db, ref) : null;
       const rows = await repo.findings(db, {
-        ...(subject?.type === 'model-version' ? { subjectId: subject.id } : {}),
-        ...(subject?.type === 'use-case' ? { useCaseId: subject.id } : {}),
+        ...(await listScope(deps, db, q)),
         ...(q.status ? { status: q.status } : {}),
         ...(q.severity ? { severity: q.severity } : {}),
         ...(q.after ? { after: q.after } : {}),
         limit: q.limit + 1,
       });
-      const page = rows.slice(0, q.limit);
-      return {
-        items: await Promise.all(page.map((f) => view(db, f))),
-        nextCursor: rows.length > q.limit ? page.at(-1)!.id : null,
-      };
+      const { page, nextCursor } = idPage(rows, q.limit);
+      return { items: await Promise.all(page.map((f) => view(db, f))), nextCursor };
     },
 
     /**

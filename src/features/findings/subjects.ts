@@ -86,6 +86,28 @@ export function filterRef(q: { useCase?: string; model?: string; version?: numbe
   return q.useCase !== undefined ? { useCase: q.useCase } : null;
 }
 
+/**
+ * What a list filter narrows the rows to: a version's own rows (`subjectId`), a use case's rows
+ * with its versions' (`useCaseId`), or nothing.
+ */
+export async function listScope(
+  deps: SubjectDeps,
+  exec: Executor,
+  q: { useCase?: string; model?: string; version?: number },
+): Promise<{ subjectId?: string; useCaseId?: string }> {
+  const ref = filterRef(q);
+  const subject = ref ? await resolveSubject(deps, exec, ref) : null;
+  if (subject?.type === 'model-version') return { subjectId: subject.id };
+  if (subject?.type === 'use-case') return { useCaseId: subject.id };
+  return {};
+}
+
+/** Splits a `limit + 1` fetch into its page and the id of the page's last row as the next cursor. */
+export function idPage<R extends { id: string }>(rows: R[], limit: number): { page: R[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  return { page, nextCursor: rows.length > limit ? page.at(-1)!.id : null };
+}
+
 /** The role among `roles` the caller holds in `team` (or organisation-wide), if any. */
 export function heldRole(ctx: RequestContext, roles: readonly string[], team: string): string | null {
   const p = ctx.principal;
