@@ -312,8 +312,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     transact,
     events,
     audit,
-    check: lifecycle.services.lifecycle.check,
-    version: inventoryReaders.versionIdentity,
+    decide: lifecycle.services.lifecycle.decide,
     deployable: inventoryReaders.deployable,
     namespaces: opts.config.admission?.namespaces ?? {},
   });

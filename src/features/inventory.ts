@@ -106,8 +106,6 @@ export const inventoryReaders = {
   },
   /** A version's definition, read in the caller's transaction. */
   version: (exec: Executor, model: string, version: number) => versionRepo.get(exec, model, version),
-  /** A version's id and recorded serving image digest, without the rest of its record (admission). */
-  versionIdentity: (exec: Executor, model: string, version: number) => versionRepo.identity(exec, model, version),
   /** Versions a workload's image digests or artefact URIs identify (admission control). */
   deployable: (exec: Executor, by: { imageDigests: string[]; artifactUris: string[] }) =>
     versionRepo.findByDeployable(exec, by),

@@ -21,18 +21,15 @@ export interface AdmissionDeps {
   audit: AuditAppender;
   /** Tells discovery about workloads whose model is not in the inventory (`admission.unidentified`). */
   events: Emit;
-  /** The deployment check (`GET /check`): the one rule admission applies. */
-  check: (
+  /**
+   * The deployment check (`GET /check`), the one rule admission applies, with the version it loaded
+   * (id and recorded serving image); throws `not_found` for a version not in the inventory.
+   */
+  decide: (
     model: string,
     version: number,
     environment: AdmissionEnvironment,
-  ) => Promise<{ allowed: boolean; reasons: string[] }>;
-  /** A version's id and recorded image digest, if it exists. */
-  version: (
-    exec: Executor,
-    model: string,
-    version: number,
-  ) => Promise<{ id: string; imageDigest: string | null } | undefined>;
+  ) => Promise<{ versionId: string; imageDigest: string | null; allowed: boolean; reasons: string[] }>;
   /** Versions a workload's image digests or model URIs identify. */
   deployable: (
     exec: Executor,
@@ -82,32 +79,16 @@ export function createAdmissionService(deps: AdmissionDeps) {
     };
   };
 
-  /** Which version the workload runs, or why it cannot be told. */
+  type Unknown = { model: { name: string; version: number | null } | null; images: string[] };
+
+  /** Which version the workload names or runs, or why it cannot be told. */
   async function identify(
     w: Workload,
-  ): Promise<
-    | { model: string; version: number; id: string }
-    | { reason: string; unknown?: { model: { name: string; version: number | null } | null; images: string[] } }
-  > {
-    const digests = imageDigests(w.images);
+  ): Promise<{ model: string; version: number; annotated: boolean } | { reason: string; unknown?: Unknown }> {
     const named = annotatedVersion(w);
     if (named && 'reason' in named) return named;
-    if (named) {
-      const v = await deps.version(db, named.model, named.version);
-      if (!v)
-        return {
-          reason: `model version ${named.model} v${named.version} is not in the inventory`,
-          unknown: { model: { name: named.model, version: named.version }, images: w.images },
-        };
-      // A version that records its serving image is pinned to it: the annotation alone cannot vouch
-      // for an image nobody governed.
-      if (v.imageDigest && !digests.includes(v.imageDigest))
-        return {
-          reason: `${named.model} v${named.version} is registered with image ${v.imageDigest}, which no container of this workload runs by digest`,
-        };
-      return { ...named, id: v.id };
-    }
-    const found = await deps.deployable(db, { imageDigests: digests, artifactUris: w.storageUris });
+    if (named) return { ...named, annotated: true };
+    const found = await deps.deployable(db, { imageDigests: imageDigests(w.images), artifactUris: w.storageUris });
     const distinct = [...new Map(found.map((f) => [`${f.model}\u0000${f.version}`, f])).values()];
     if (distinct.length === 0)
       return {
@@ -118,10 +99,35 @@ export function createAdmissionService(deps: AdmissionDeps) {
       return {
         reason: `the workload matches several model versions (${distinct.map((d) => `${d.model} v${d.version}`).join(', ')}): annotate ${ANNOTATIONS.model} and ${ANNOTATIONS.version}`,
       };
-    const only = distinct[0]!;
-    const v = await deps.version(db, only.model, only.version);
-    if (!v) return { reason: `model version ${only.model} v${only.version} is not in the inventory` };
-    return { model: only.model, version: only.version, id: v.id };
+    return { model: distinct[0]!.model, version: distinct[0]!.version, annotated: false };
+  }
+
+  /**
+   * The identified version's deployment decision, loaded once; or why there is none (not in the
+   * inventory, or an annotation contradicting the image the version is pinned to).
+   */
+  async function decideFor(
+    w: Workload,
+    target: { model: string; version: number; annotated: boolean },
+    environment: AdmissionEnvironment,
+  ): Promise<{ versionId: string; allowed: boolean; reasons: string[] } | { reason: string; unknown?: Unknown }> {
+    let d: Awaited<ReturnType<AdmissionDeps['decide']>>;
+    try {
+      d = await deps.decide(target.model, target.version, environment);
+    } catch (err) {
+      if (!(err instanceof DomainError) || err.code !== 'not_found') throw err;
+      const reason = `model version ${target.model} v${target.version} is not in the inventory`;
+      return target.annotated
+        ? { reason, unknown: { model: { name: target.model, version: target.version }, images: w.images } }
+        : { reason };
+    }
+    // A version that records its serving image is pinned to it: the annotation alone cannot vouch
+    // for an image nobody governed.
+    if (target.annotated && d.imageDigest && !imageDigests(w.images).includes(d.imageDigest))
+      return {
+        reason: `${target.model} v${target.version} is registered with image ${d.imageDigest}, which no container of this workload runs by digest`,
+      };
+    return d;
   }
 
   async function record(
@@ -129,7 +135,7 @@ export function createAdmissionService(deps: AdmissionDeps) {
     w: Workload,
     subject: { type: string; id: string },
     outcome: Record<string, unknown>,
-    unknown?: { model: { name: string; version: number | null } | null; images: string[] },
+    unknown?: Unknown,
   ): Promise<void> {
     if (w.dryRun) return;
     await deps.transact(async (tx) => {
@@ -178,28 +184,24 @@ export function createAdmissionService(deps: AdmissionDeps) {
         await record(ctx, w, workloadSubject, { allowed: false, reasons: [env.reason] });
         return answer(w.uid, false, [env.reason]);
       }
-      const target = await identify(w);
-      if ('reason' in target) {
+      const refuse = async (why: { reason: string; unknown?: Unknown }) => {
         await record(
           ctx,
           w,
           workloadSubject,
-          { allowed: false, environment: env.environment, reasons: [target.reason] },
-          target.unknown,
+          { allowed: false, environment: env.environment, reasons: [why.reason] },
+          why.unknown,
         );
-        return answer(w.uid, false, [target.reason]);
-      }
-      let decision: { allowed: boolean; reasons: string[] };
-      try {
-        decision = await deps.check(target.model, target.version, env.environment);
-      } catch (err) {
-        if (!(err instanceof DomainError) || err.code !== 'not_found') throw err;
-        decision = { allowed: false, reasons: [err.message] };
-      }
+        return answer(w.uid, false, [why.reason]);
+      };
+      const target = await identify(w);
+      if ('reason' in target) return refuse(target);
+      const decision = await decideFor(w, target, env.environment);
+      if ('reason' in decision) return refuse(decision);
       await record(
         ctx,
         w,
-        { type: 'model-version', id: target.id },
+        { type: 'model-version', id: decision.versionId },
         {
           allowed: decision.allowed,
           model: target.model,

@@ -81,6 +81,22 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
     closedBy: t.closed_by,
   });
 
+  async function decide(
+    model: string,
+    version: number,
+    environment: Environment,
+  ): Promise<{ versionId: string; imageDigest: string | null; allowed: boolean; reasons: string[] }> {
+    const g = await core.load(db, model, version);
+    const reasons = [...((await deps.holds?.(db, g.owner.versionId)) ?? []), ...reasonsAgainst(g, environment)];
+    const deployed = await repo.activeDeployments(db, { versionId: g.owner.versionId, environment });
+    if (deployed.length === 0)
+      reasons.push(
+        `no completed promotion to ${environment}: request one with POST /api/v1/models/${model}/versions/${version}/promotions`,
+      );
+    const imageDigest = g.version.environment?.imageDigest ?? null;
+    return { versionId: g.owner.versionId, imageDigest, allowed: reasons.length === 0, reasons };
+  }
+
   return {
     /** Every measure that applies to the version, where it comes from, and its status for this exact artefact. */
     async requirements(model: string, version: number) {
@@ -212,15 +228,15 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
       version: number,
       environment: Environment,
     ): Promise<{ allowed: boolean; reasons: string[] }> {
-      const g = await core.load(db, model, version);
-      const reasons = [...((await deps.holds?.(db, g.owner.versionId)) ?? []), ...reasonsAgainst(g, environment)];
-      const deployed = await repo.activeDeployments(db, { versionId: g.owner.versionId, environment });
-      if (deployed.length === 0)
-        reasons.push(
-          `no completed promotion to ${environment}: request one with POST /api/v1/models/${model}/versions/${version}/promotions`,
-        );
-      return { allowed: reasons.length === 0, reasons };
+      const { allowed, reasons } = await decide(model, version, environment);
+      return { allowed, reasons };
     },
+
+    /**
+     * The deployment check together with the version it loaded (id and recorded serving image), so
+     * admission control identifies the workload's version and decides in one load.
+     */
+    decide,
 
     /** The caller's tasks: those of every (team, role) they hold, open by default. */
     async inbox(

@@ -116,25 +116,6 @@ export const versionRepo = {
     return row ? (await hydrate(db, [row]))[0] : undefined;
   },
 
-  /** A live version's id and the serving image digest its environment records, in one read. */
-  async identity(
-    db: Executor,
-    modelName: string,
-    version: number,
-  ): Promise<{ id: string; imageDigest: string | null } | undefined> {
-    const row = await db
-      .selectFrom('model_versions as v')
-      .innerJoin('models as m', 'm.id', 'v.model_id')
-      .select(['v.id', 'v.environment'])
-      .where('m.name', '=', modelName)
-      .where('v.version', '=', version)
-      .where('v.deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (!row) return undefined;
-    const env = parseJson(row.environment) as { imageDigest?: unknown } | null;
-    return { id: row.id, imageDigest: typeof env?.imageDigest === 'string' ? env.imageDigest : null };
-  },
-
   /**
    * Live versions whose recorded environment names this container image digest, or whose artefact
    * is at this URI: how a workload that names no version is matched to one (admission control).
