@@ -424,6 +424,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
             .toUpperCase()}`
       : null,
     dailySnapshots: opts.config.governance?.dailySnapshots ?? false,
+    teamExists: identity.services.teamExists,
     ...(opts.config.governance?.liveLimit !== undefined ? { liveLimit: opts.config.governance.liveLimit } : {}),
     onError: logError('governance KPI snapshot failed'),
   });

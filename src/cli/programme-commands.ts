@@ -1,8 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { createClient, UsageError } from './client.ts';
 import { print } from './output.ts';
 
 interface KpiValue {
+  source?: 'computed' | 'imported';
   kpi: string;
   team: string;
   value: number | null;
@@ -87,7 +89,7 @@ export function programmeCommands(program: Command): void {
         ? res.history
             .map(
               (p) =>
-                `${p.day}  ${label(p.kpi)}${p.team === '*' ? '' : ` (${p.team})`}  ${formatKpi(p.value, unit(p.kpi))}`,
+                `${p.day}  ${label(p.kpi)}${p.team === '*' ? '' : ` (${p.team})`}  ${formatKpi(p.value, unit(p.kpi))}${p.source === 'imported' ? '  (imported)' : ''}`,
             )
             .join('\n') || 'no snapshots in that range'
         : [
@@ -110,6 +112,26 @@ export function programmeCommands(program: Command): void {
               : []),
           ].join('\n');
       print(o.json, res, human);
+    });
+
+  program
+    .command('kpi-history <file>')
+    .description(
+      'import KPI history from earlier reporting, a CSV file with a header of day,kpi,value and optionally team, numerator, denominator (policy administrators; days before Steward first computed its KPIs; all rows or none)',
+    )
+    .requiredOption('--source <text>', 'where the values come from, e.g. "Risk committee KPI pack, Q3 2026"')
+    .option('--json', 'print JSON', false)
+    .action(async (file: string, o: { source: string; json: boolean }) => {
+      const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+        throw new UsageError(`cannot read ${file}: ${err.code ?? err.message}`);
+      });
+      const values = kpiHistoryRows(text);
+      const r = await createClient().request<{ imported: number; from: string; to: string }>(
+        'POST',
+        '/api/v1/governance/kpis/history',
+        { source: o.source, values },
+      );
+      print(o.json, r, `imported ${r.imported} value(s) from ${r.from} to ${r.to}`);
     });
 
   program
@@ -173,4 +195,39 @@ export function programmeCommands(program: Command): void {
         ].join('\n') || 'no requirement takes effect or lapses in that window',
       );
     });
+}
+
+/** The rows of a KPI history CSV (plain fields: days, ids and numbers never need quoting). */
+export function kpiHistoryRows(text: string): Record<string, unknown>[] {
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '');
+  const header = (lines[0] ?? '').split(',').map((h) => h.trim());
+  for (const need of ['day', 'kpi', 'value'])
+    if (!header.includes(need)) throw new UsageError(`the CSV header must name ${need} (it has: ${header.join(', ')})`);
+  const known = new Set(['day', 'kpi', 'team', 'value', 'numerator', 'denominator']);
+  const extra = header.filter((h) => !known.has(h));
+  if (extra.length > 0)
+    throw new UsageError(`unknown CSV columns: ${extra.join(', ')} (allowed: ${[...known].join(', ')})`);
+  const number = (cell: string, line: number, column: string): number | null => {
+    if (cell === '') return null;
+    const n = Number(cell);
+    if (!Number.isFinite(n)) throw new UsageError(`line ${line}: ${column} '${cell}' is not a number`);
+    return n;
+  };
+  return lines.slice(1).map((l, i) => {
+    const cells = l.split(',').map((c) => c.trim());
+    if (cells.length !== header.length)
+      throw new UsageError(`line ${i + 2}: ${cells.length} fields where the header has ${header.length}`);
+    const row = Object.fromEntries(header.map((h, j) => [h, cells[j]!]));
+    return {
+      day: row.day,
+      kpi: row.kpi,
+      ...(row.team ? { team: row.team } : {}),
+      value: number(row.value!, i + 2, 'value'),
+      ...(row.numerator !== undefined ? { numerator: number(row.numerator, i + 2, 'numerator') } : {}),
+      ...(row.denominator !== undefined ? { denominator: number(row.denominator, i + 2, 'denominator') } : {}),
+    };
+  });
 }

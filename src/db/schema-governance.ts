@@ -24,6 +24,8 @@ export interface KpiSnapshotTable {
   /** JSON: the KPI's breakdown (per tier, severity, consideration). */
   detail: string;
   taken_at: string;
+  /** `computed` by a snapshot, or `imported` from the organisation's earlier reporting. */
+  source: 'computed' | 'imported';
 }
 
 export interface KpiAlertTable {

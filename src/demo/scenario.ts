@@ -16,6 +16,8 @@ export const PEOPLE: [string, string, [string, string][]][] = [
   ['pete', 'Pete Lindqvist', [['*', 'production']]],
   ['dpo', 'Dora Pauls (data protection)', [['*', 'risk-audit']]],
   ['vera', 'Vera Auditor', [['*', 'viewer']]],
+  // A validator whose electronic-signature training has lapsed (see programme.ts).
+  ['nina', 'Nina Berg', [['*', 'risk-audit']]],
 ];
 
 type Answers = Record<string, string | boolean | string[]>;

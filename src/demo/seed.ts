@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { App } from '../http/app-types.ts';
 import { demoClient, multipartBody, type DemoClient } from './client.ts';
 import { seedDataSubjectRequests } from './dsr.ts';
+import { seedProgramme, seedTrainings } from './programme.ts';
 import { linearOnnxModel } from './onnx-model.ts';
 import { DEMO_PASSWORD, PEOPLE, TEAMS, USE_CASES, type DemoUseCase } from './scenario.ts';
 
@@ -519,19 +520,29 @@ export async function seedDemo(
       ...shipped,
       version: '1.0.1',
       description: 'The shipped default pack, adopted by the risk committee for this organisation.',
+      // The organisation enforces its training requirements on signatures from a month ago.
+      trainings: {
+        ...(shipped.trainings as object),
+        enforceFrom: new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10),
+      },
     },
   });
   await c.must('POST', `/api/v1/policies/${adopted.id}/activate`, 'ravi', {
     comment: 'Adopted by the risk committee; the simulation changes no use case.',
     password: DEMO_PASSWORD,
   });
-  const pack = (await c.must('GET', '/api/v1/policies/active', 'admin')).pack as { measures: PackMeasure[] };
+  const pack = (await c.must('GET', '/api/v1/policies/active', 'admin')).pack as {
+    measures: PackMeasure[];
+    trainings: { courses: { id: string; requiredFor: string[] }[] };
+  };
+  await seedTrainings(c, pack.trainings.courses, Date.now());
   const driver = createDriver(c, new Map(pack.measures.map((m) => [m.id, m])), Date.now());
   for (const [i, uc] of USE_CASES.entries()) {
     await seedUseCase(c, driver, uc, i);
     log(`demo: ${uc.name}`);
   }
   await seedDataSubjectRequests(c, Date.now());
+  await seedProgramme(c, Date.now());
   for (const username of c.tokens.keys())
     if (username !== 'admin') {
       const mine = await c.must('GET', `/api/v1/tokens?username=${username}`, 'admin');

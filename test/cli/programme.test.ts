@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, seedUser, useCaseBody, useTestApp } from '../helpers/app.ts';
 import { listenForCli, runCli } from '../helpers/cli.ts';
@@ -71,5 +74,34 @@ describe('steward kpis and leaderboard (real process)', () => {
     const unknown = await runCli(['kpis', '--kpi', 'happiness'], env);
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toContain('inventory-coverage');
+  });
+
+  it('imports KPI history from a CSV file, shows it as imported, and refuses bad files and repeats', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'steward-kpi-history-'));
+    const day = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);
+    const file = join(dir, 'history.csv');
+    await writeFile(
+      file,
+      `day,kpi,team,value\r\n${day(60)},overdue-tasks,,6\r\n${day(30)},overdue-tasks,,2\r\n${day(30)},overdue-tasks,lending,2\r\n`,
+    );
+    const res = await runCli(['kpi-history', file, '--source', 'Risk committee pack'], env);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    expect(res.stdout.trim()).toBe(`imported 3 value(s) from ${day(60)} to ${day(30)}`);
+    const shown = await runCli(['kpis', '--from', day(90), '--kpi', 'overdue-tasks'], env);
+    expect(shown.stdout).toContain(`${day(60)}  Overdue tasks  6  (imported)`);
+    const again = await runCli(['kpi-history', file, '--source', 'again'], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('was imported before; nothing was imported');
+    const header = join(dir, 'bad.csv');
+    await writeFile(header, 'date,kpi,value\n2026-01-01,overdue-tasks,1\n');
+    const bad = await runCli(['kpi-history', header, '--source', 'x'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('the CSV header must name day');
+    const notNumber = join(dir, 'nan.csv');
+    await writeFile(notNumber, 'day,kpi,value\n2026-01-01,overdue-tasks,lots\n');
+    const nan = await runCli(['kpi-history', notNumber, '--source', 'x'], env);
+    expect(nan.code).toBe(2);
+    expect(nan.stderr).toContain("line 2: value 'lots' is not a number");
   });
 });

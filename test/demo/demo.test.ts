@@ -186,6 +186,39 @@ describe.each(DB_KINDS)('the demo organisation, on %s', (kind) => {
       });
     });
 
+    it('measures its programme: imported history beside today’s snapshot, a blocking finding, a waiver, a lapsed training', async () => {
+      const from = new Date(Date.now() - 100 * 86_400_000).toISOString().slice(0, 10);
+      const history = (
+        await call(t.app, { method: 'GET', url: `/api/v1/governance/kpis?from=${from}&kpi=overdue-tasks` })
+      ).body.history as { day: string; value: number; source: string }[];
+      expect(history.filter((p) => p.source === 'imported').map((p) => p.value)).toEqual([31, 27, 22, 18, 15, 12]);
+      expect(history.at(-1)).toMatchObject({ day: new Date().toISOString().slice(0, 10), source: 'computed' });
+
+      const findings = (await call(t.app, { method: 'GET', url: '/api/v1/findings?model=triage-cnn&version=1' })).body
+        .items as { severity: string; status: string; blocks: string[] }[];
+      expect(findings).toEqual([expect.objectContaining({ severity: 'high', status: 'open', blocks: ['production'] })]);
+
+      const requirements = (
+        await call(t.app, { method: 'GET', url: '/api/v1/models/fraud-scorer/versions/1/requirements' })
+      ).body.requirements as { status: string; waiver?: { expiresAt: string } }[];
+      const waived = requirements.filter((r) => r.status === 'waived');
+      expect(waived).toHaveLength(1);
+      expect(Date.parse(waived[0]!.waiver!.expiresAt)).toBeGreaterThan(Date.now());
+
+      // Nina's electronic-signature training expired: a signature of hers is refused, naming it.
+      const finding = (await call(t.app, { method: 'GET', url: '/api/v1/findings?model=triage-cnn&version=1' })).body
+        .items[0].id as string;
+      const refused = await t.app.inject({
+        method: 'POST',
+        url: `/api/v1/findings/${finding}/close`,
+        headers: { authorization: basic('nina'), 'content-type': 'application/json' },
+        payload: JSON.stringify({ password: DEMO_PASSWORD }),
+      });
+      expect(refused.statusCode, refused.body).toBe(403);
+      expect(JSON.parse(refused.body)).toMatchObject({ code: 'training_required' });
+      expect(refused.body).toContain('Electronic signatures');
+    });
+
     it('seeds nothing into an instance that already holds use cases', async () => {
       const lines: string[] = [];
       await seedDemo(t.app, { token: t.adminToken }, (l) => lines.push(l));

@@ -338,13 +338,35 @@ export const governanceRepo = {
     return q.orderBy('day').orderBy('kpi').orderBy('team').execute();
   },
 
-  /** The latest day with a snapshot, if any. */
+  /** The latest day with a computed snapshot, if any (imported history never stands in for one). */
   async latestDay(db: Executor): Promise<string | null> {
     const row = await db
       .selectFrom('governance_kpi_snapshots')
       .select((eb) => eb.fn.max('day').as('day'))
+      .where('source', '=', 'computed')
       .executeTakeFirst();
     return (row?.day as string | null | undefined) ?? null;
+  },
+
+  /** The first day Steward computed a snapshot, if any: imported history must precede it. */
+  async firstComputedDay(db: Executor): Promise<string | null> {
+    const row = await db
+      .selectFrom('governance_kpi_snapshots')
+      .select((eb) => eb.fn.min('day').as('day'))
+      .where('source', '=', 'computed')
+      .executeTakeFirst();
+    return (row?.day as string | null | undefined) ?? null;
+  },
+
+  /** Which of the given (day, kpi, team) keys already hold a value. */
+  async existingKeys(db: Executor, days: string[]): Promise<Set<string>> {
+    if (days.length === 0) return new Set();
+    const rows = await db
+      .selectFrom('governance_kpi_snapshots')
+      .select(['day', 'kpi', 'team'])
+      .where('day', 'in', days)
+      .execute();
+    return new Set(rows.map((r) => `${r.day} ${r.kpi} ${r.team}`));
   },
 
   async openAlerts(db: Executor): Promise<KpiAlertTable[]> {

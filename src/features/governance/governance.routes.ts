@@ -7,6 +7,8 @@ import type { Clock } from '../../clock.ts';
 import {
   Changes,
   ChangesQuery,
+  HistoryImport,
+  HistoryImportResult,
   WatchRun,
   KpiAlert,
   KpiQuery,
@@ -15,6 +17,7 @@ import {
   LeaderboardQuery,
   SnapshotResult,
 } from './governance.schema.ts';
+import type { KpiHistoryImport } from './history.service.ts';
 import type { KpiService } from './kpis.service.ts';
 import type { LeaderboardService } from './leaderboard.service.ts';
 import type { RegulatoryWatch } from './regulatory.service.ts';
@@ -38,6 +41,7 @@ export function governanceRoutes(
   app: App,
   deps: {
     kpis: KpiService;
+    history: KpiHistoryImport;
     leaderboard: LeaderboardService;
     watch: RegulatoryWatch;
     targets: () => Promise<unknown[]>;
@@ -112,6 +116,22 @@ export function governanceRoutes(
       },
     },
     async (request, reply) => reply.status(201).send(await deps.kpis.snapshot(contextOf(request), { replace: true })),
+  );
+
+  app.post(
+    '/governance/kpis/history',
+    {
+      config: { permission: 'policy:admin' },
+      schema: {
+        tags,
+        summary:
+          "Import KPI history from before Steward measured (earlier reporting): days before today and before Steward's first computed snapshot, shown as imported; all or nothing",
+        body: HistoryImport,
+        response: { 201: HistoryImportResult },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await deps.history.importHistory(contextOf(request), request.body)),
   );
 
   app.get(

@@ -38,6 +38,41 @@ const HistoryPoint = Type.Object({
   numerator: Nullable(Type.Number()),
   denominator: Nullable(Type.Number()),
   detail: Type.Record(Type.String(), Type.Unknown()),
+  source: Type.Enum(['computed', 'imported'], {
+    description:
+      "`computed` by Steward's snapshot, or `imported` from earlier reporting (`detail.importedFrom` says which)",
+  }),
+});
+
+export const HistoryImport = Type.Object(
+  {
+    source: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'where the values come from, e.g. "Risk committee KPI pack, Q3 2026"',
+    }),
+    values: Type.Array(
+      Type.Object(
+        {
+          day: Day,
+          kpi: Kpi,
+          team: Type.Optional(Team),
+          value: Nullable(Type.Number()),
+          numerator: Type.Optional(Nullable(Type.Number())),
+          denominator: Type.Optional(Nullable(Type.Number())),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 20000 },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const HistoryImportResult = Type.Object({
+  imported: Type.Integer(),
+  from: Day,
+  to: Day,
 });
 
 export const KpiAlert = Type.Object({

@@ -6,6 +6,7 @@ import type { Feature } from '../feature.ts';
 import { governanceRepo, watchRepo } from './governance.repo.ts';
 import { governanceRoutes } from './governance.routes.ts';
 import { createSnapshotScheduler } from './governance.jobs.ts';
+import { createKpiHistoryImport, type KpiHistoryDeps } from './history.service.ts';
 import { createKpiService, type KpiDeps, type KpiSource } from './kpis.service.ts';
 import { createLeaderboardService, type LeaderboardSource } from './leaderboard.service.ts';
 import { createRegulatoryWatch, type WatchDeps } from './regulatory.service.ts';
@@ -28,6 +29,7 @@ export interface GovernanceFeatureDeps extends CommandDeps {
   liveLimit?: number;
   /** Whether this process takes the daily snapshot (servers do; tests take them on demand). */
   dailySnapshots: boolean;
+  teamExists: KpiHistoryDeps['teamExists'];
   onError: (err: unknown) => void;
 }
 
@@ -54,11 +56,12 @@ export function createGovernanceFeature(deps: GovernanceFeatureDeps) {
     today: () => deps.clock.now().toISOString().slice(0, 10),
     onError: deps.onError,
   });
-  const services = { kpis, leaderboard, watch };
+  const history = createKpiHistoryImport({ ...deps, repo: governanceRepo });
+  const services = { kpis, history, leaderboard, watch };
   const targets = async () => (await deps.activePack())?.programme?.kpis ?? [];
   return {
     services,
-    routes: (api: App) => governanceRoutes(api, { kpis, leaderboard, watch, targets, clock: deps.clock }),
+    routes: (api: App) => governanceRoutes(api, { kpis, history, leaderboard, watch, targets, clock: deps.clock }),
     jobs: scheduler.jobs,
     ...(deps.dailySnapshots ? { start: scheduler.start, stop: scheduler.stop } : {}),
   } satisfies Feature<typeof services>;

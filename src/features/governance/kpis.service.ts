@@ -472,6 +472,7 @@ export function createKpiService(deps: KpiDeps) {
       denominator: v.denominator ?? null,
       detail: JSON.stringify(v.detail ?? {}),
       taken_at: takenAt,
+      source: 'computed',
     }));
 
   return {
@@ -535,6 +536,7 @@ export function createKpiService(deps: KpiDeps) {
         numerator: r.numerator,
         denominator: r.denominator,
         detail: JSON.parse(r.detail) as Record<string, unknown>,
+        source: r.source,
       }));
     },
 

@@ -5295,6 +5295,11 @@ export interface paths {
                                 /** @enum {unknown} */
                                 kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
                                 numerator: number | null;
+                                /**
+                                 * @description `computed` by Steward's snapshot, or `imported` from earlier reporting (`detail.importedFrom` says which)
+                                 * @enum {unknown}
+                                 */
+                                source: "computed" | "imported";
                                 team: string;
                                 value: number | null;
                             }[];
@@ -5409,6 +5414,84 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/governance/kpis/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import KPI history from before Steward measured (earlier reporting): days before today and before Steward's first computed snapshot, shown as imported; all or nothing */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description where the values come from, e.g. "Risk committee KPI pack, Q3 2026" */
+                        source: string;
+                        values: {
+                            /** @description a UTC day, YYYY-MM-DD */
+                            day: string;
+                            denominator?: number | null;
+                            /** @enum {unknown} */
+                            kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
+                            numerator?: number | null;
+                            /** @description a team, or '*' for the whole organisation */
+                            team?: "*" | string;
+                            value: number | null;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description a UTC day, YYYY-MM-DD */
+                            from: string;
+                            imported: number;
+                            /** @description a UTC day, YYYY-MM-DD */
+                            to: string;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

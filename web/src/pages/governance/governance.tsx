@@ -128,8 +128,21 @@ export function GovernancePage() {
                       series={[
                         {
                           name: 'organisation',
-                          points: points.map((p) => ({ t: p.day, v: p.value === null ? null : p.value * scale })),
+                          points: points
+                            .filter((p) => p.source === 'computed')
+                            .map((p) => ({ t: p.day, v: p.value === null ? null : p.value * scale })),
                         },
+                        // Values imported from earlier reporting are drawn apart from Steward's own.
+                        ...(points.some((p) => p.source === 'imported')
+                          ? [
+                              {
+                                name: 'imported from earlier reporting',
+                                points: points
+                                  .filter((p) => p.source === 'imported')
+                                  .map((p) => ({ t: p.day, v: p.value === null ? null : p.value * scale })),
+                              },
+                            ]
+                          : []),
                       ]}
                       {...(target ? { threshold: target.target * scale } : {})}
                     />
