@@ -67,30 +67,33 @@ export const attestationsRepo = {
       .execute();
   },
 
-  /** Open rows due on or before `through` that were not reminded yet. */
-  async unreminded(db: Executor, through: string, limit: number): Promise<AttestationTable[]> {
-    return db
+  /** Open rows not reminded yet and not yet late on `today`, a page after `after`. */
+  async unreminded(db: Executor, today: string, after: string | undefined, limit: number): Promise<AttestationTable[]> {
+    let q = db
       .selectFrom('attestations')
       .selectAll()
       .where('status', '=', 'open')
       .where('reminded_at', 'is', null)
-      .where('due_on', '<=', through)
-      .orderBy('id')
-      .limit(limit)
-      .execute();
+      .where('due_on', '>=', today);
+    if (after) q = q.where('id', '>', after);
+    return q.orderBy('id').limit(limit).execute();
   },
 
-  /** Open rows due before `today` that were not escalated yet. */
-  async unescalated(db: Executor, today: string, limit: number): Promise<AttestationTable[]> {
-    return db
+  /** Open rows due before `today` that were not escalated yet, a page after `after`. */
+  async unescalated(
+    db: Executor,
+    today: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<AttestationTable[]> {
+    let q = db
       .selectFrom('attestations')
       .selectAll()
       .where('status', '=', 'open')
       .where('escalated_at', 'is', null)
-      .where('due_on', '<', today)
-      .orderBy('id')
-      .limit(limit)
-      .execute();
+      .where('due_on', '<', today);
+    if (after) q = q.where('id', '>', after);
+    return q.orderBy('id').limit(limit).execute();
   },
 
   /** Marks a row reminded (or escalated); false when another run did first. */

@@ -100,16 +100,9 @@ const BATCH = 100;
 export function createAttestationsService(deps: AttestationsDeps) {
   const { db, transact, audit, clock, ids, repo } = deps;
   const today = () => clock.now().toISOString().slice(0, 10);
-  const names = new Map<string, string>();
-
-  async function nameOf(exec: Executor, useCaseId: string): Promise<string> {
-    let name = names.get(useCaseId);
-    if (name === undefined) {
-      name = (await deps.useCase(exec, useCaseId))?.name ?? useCaseId;
-      names.set(useCaseId, name);
-    }
-    return name;
-  }
+  // Read each time: use cases can be renamed.
+  const nameOf = async (exec: Executor, useCaseId: string): Promise<string> =>
+    (await deps.useCase(exec, useCaseId))?.name ?? useCaseId;
 
   async function rulesOf(exec: Executor, useCaseId: string): Promise<{ pack: PolicyPack; rules: AttestationRules }> {
     const pack = await deps.pack(exec, useCaseId);
@@ -305,10 +298,7 @@ export function createAttestationsService(deps: AttestationsDeps) {
   async function remind(ctx: RequestContext): Promise<number> {
     const day = today();
     return sweep(
-      async (after) =>
-        (await repo.unreminded(db, addDays(day, 3650), BATCH + 1))
-          .filter((r) => !after || r.id > after)
-          .slice(0, BATCH),
+      (after) => repo.unreminded(db, day, after, BATCH),
       async (r, rules) => {
         if (!remindable(r.due_on, day, rules.remindDaysBefore)) return false;
         return transact(async (tx) => {
@@ -334,8 +324,7 @@ export function createAttestationsService(deps: AttestationsDeps) {
   async function escalate(ctx: RequestContext): Promise<number> {
     const day = today();
     return sweep(
-      async (after) =>
-        (await repo.unescalated(db, day, BATCH + 1)).filter((r) => !after || r.id > after).slice(0, BATCH),
+      (after) => repo.unescalated(db, day, after, BATCH),
       async (r, rules, pack) =>
         transact(async (tx) => {
           const now = clock.now().toISOString();
