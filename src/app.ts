@@ -17,6 +17,7 @@ import {
 } from './features/audit/index.ts';
 import { createDiscoveryFeature, discoveryCounts } from './features/discovery/index.ts';
 import { createDsrFeature, dsrKpiSource } from './features/dsr/index.ts';
+import { attestationsKpiSource, createAttestationsFeature } from './features/attestations/index.ts';
 import type { Retry } from './features/discovery/discovery.sources.ts';
 import { createExaminationsFeature } from './features/examinations/index.ts';
 import type { AuditSigner } from './features/audit/signing-key.ts';
@@ -413,7 +414,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       return active && { id: active.row.id, activatedAt: active.row.activated_at, pack: active.pack };
     },
     createTasks: lifecycle.services.createTasks,
-    kpiSources: [dsrKpiSource(db)],
+    kpiSources: [dsrKpiSource(db), attestationsKpiSource(db)],
     pseudonym: opts.config.governance?.pseudonyms
       ? // Keyed by the server's signing key: stable, and not reversible by hashing known user ids.
         (userId) =>
@@ -442,6 +443,21 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     onError: logError('data-subject request overdue check failed'),
   });
 
+  const attestations = createAttestationsFeature({
+    ...base,
+    signing: { reauthenticate, signDigest: opts.signer.signDigest },
+    assessed: policyReaders.currentAssessments,
+    pack: async (exec, useCaseId) => (await policy.services.context(exec, useCaseId))?.pack ?? null,
+    useCase: inventoryReaders.useCases.resolve,
+    createTasks: lifecycle.services.createTasks,
+    closeTasks: lifecycle.services.closeTasks,
+    refused: refusals.record,
+    queue,
+    // The daily campaign runs where the daily KPI snapshot does (servers; tests call it on demand).
+    dailyCampaigns: opts.config.governance?.dailySnapshots ?? false,
+    onError: logError('attestation campaign failed'),
+  });
+
   const features: Feature<unknown>[] = [
     auditFeature,
     auditSearch,
@@ -464,6 +480,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     examinations,
     governance,
     dsr,
+    attestations,
   ];
   for (const f of features) f.on?.(events);
   events.seal();

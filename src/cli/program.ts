@@ -28,6 +28,7 @@ export const GROUPS: Record<string, () => Promise<Register>> = {
   trainings: async () => (await import('./training-commands.ts')).trainingCommands,
   discovery: async () => (await import('./discovery-commands.ts')).discoveryCommands,
   dsr: async () => (await import('./dsr-commands.ts')).dsrCommands,
+  attestations: async () => (await import('./attestation-commands.ts')).attestationCommands,
 };
 
 /** Top-level command name -> group and description, written by `npm run build` (see manifest.ts). */

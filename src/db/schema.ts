@@ -3,6 +3,7 @@ import type { GovernanceTables } from './schema-governance.ts';
 import type { TrainingsTables } from './schema-trainings.ts';
 import type { DiscoveryTables } from './schema-discovery.ts';
 import type { DsrTables } from './schema-dsr.ts';
+import type { AttestationTables } from './schema-attestations.ts';
 import type { MonitoringTables } from './schema-monitoring.ts';
 
 export type * from './schema-governance.ts';
@@ -172,7 +173,8 @@ export interface Database
     GovernanceTables,
     TrainingsTables,
     DiscoveryTables,
-    DsrTables {
+    DsrTables,
+    AttestationTables {
   evidence: EvidenceTable;
   use_cases: UseCaseTable;
   models: ModelTable;

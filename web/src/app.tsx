@@ -3,6 +3,7 @@ import { api, ok } from './api/client.ts';
 import { AccountPage } from './pages/admin/account.tsx';
 import { AdminPage } from './pages/admin/admin.tsx';
 import { AlertsPage } from './pages/monitoring/alerts.tsx';
+import { AttestationsPage } from './pages/attestations/attestations.tsx';
 import { AuditPage } from './pages/audit/audit.tsx';
 import { ExaminationsPage } from './pages/examinations/examinations.tsx';
 import { GovernancePage } from './pages/governance/governance.tsx';
@@ -35,6 +36,7 @@ const ROUTES: [string, (p: Record<string, string>) => ReactNode, string][] = [
   ['/inbox', () => <InboxPage />, 'Approvals inbox'],
   ['/alerts', () => <AlertsPage />, 'Alerts and incidents'],
   ['/findings', () => <FindingsPage />, 'Findings'],
+  ['/attestations', () => <AttestationsPage />, 'Attestations'],
   ['/discovery', () => <DiscoveryPage />, 'Discovery'],
   ['/data-subject-requests', () => <DsrPage />, 'Data-subject requests'],
   ['/data-subject-requests/:id', (p) => <DsrRequestPage id={p.id!} />, 'Data-subject request'],
@@ -93,6 +95,7 @@ export function App() {
           )}
           {nav('/alerts', 'Alerts')}
           {nav('/findings', 'Findings')}
+          {nav('/attestations', 'Attestations')}
           {nav('/datasets', 'Datasets')}
           {nav('/discovery', 'Discovery')}
           {/* The register names people: only the organisation's risk and admin roles may read it. */}

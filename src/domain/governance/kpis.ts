@@ -117,6 +117,14 @@ export const KPIS = [
     description: 'open data-subject requests past their GDPR Art. 12(3) due date (open requests in the detail)',
   },
   {
+    id: 'overdue-attestations',
+    title: 'Overdue attestations',
+    unit: 'count',
+    better: 'lower',
+    description:
+      'open owner attestations and validator revalidations past their due date (share settled on time in the detail)',
+  },
+  {
     id: 'training-currency',
     title: 'Training currency',
     unit: 'share',

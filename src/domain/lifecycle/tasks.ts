@@ -10,12 +10,19 @@ export interface TaskSpec {
     | 'exception-expired'
     | 'dsr-erase'
     | 'dsr-retrain'
-    | 'dsr-document';
+    | 'dsr-document'
+    | 'attestation'
+    | 'revalidation'
+    | 'attestation-escalation'
+    | 're-assessment'
+    | 'retirement';
   title: string;
   role: string;
   /** The RACI letter the task is for (R, A, or A for approvals). */
   raci: string;
   details: Record<string, unknown>;
+  /** When the task falls due, where that is not the step's due days (an ISO timestamp). */
+  dueAt?: string;
 }
 
 export interface Notification {

@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { COMPARATORS, SEVERITIES } from '../monitoring/alerts.ts';
 import { DEFAULT_RECENT_WINDOWS, MONITOR_FAMILY_IDS } from '../monitoring/families.ts';
 import { ProgrammeSection } from './pack-programme.ts';
+import { AttestationsSection } from './pack-attestations.ts';
 import { GovernanceSections } from './pack-governance.ts';
 import { PackTrainingsSchema } from './pack-trainings.ts';
 
@@ -484,6 +485,7 @@ export const PolicyPackSchema = Type.Object(
       }),
     ),
     ...GovernanceSections,
+    attestations: Type.Optional(AttestationsSection),
   },
   { additionalProperties: false },
 );

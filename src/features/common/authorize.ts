@@ -34,3 +34,21 @@ export function authorize(ctx: RequestContext, permission: Permission, team: str
     },
   );
 }
+
+/** The role among `roles` the caller holds in `team` (or organisation-wide), if any. */
+export function heldRole(ctx: RequestContext, roles: readonly string[], team: string): string | null {
+  const p = ctx.principal;
+  if (!p) return null;
+  return p.roles.find((a) => roles.includes(a.role) && (a.scope === team || a.scope === ORGANISATION))?.role ?? null;
+}
+
+/** Throws `forbidden` unless the caller holds one of `roles` in `team`; returns the role held. */
+export function requireRole(ctx: RequestContext, roles: readonly string[], team: string, what: string): string {
+  const role = heldRole(ctx, roles, team);
+  if (role) return role;
+  throw new DomainError(
+    'forbidden',
+    `${ctx.principal?.username ?? 'the caller'} may not ${what}: it needs one of the roles ${roles.join(', ')} in team '${team}' (the policy pack names them)`,
+    { extra: { roles, team } },
+  );
+}

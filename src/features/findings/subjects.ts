@@ -1,6 +1,4 @@
-import type { RequestContext } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
-import { ORGANISATION } from '../../domain/authz.ts';
 import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import { DomainError, notFound } from '../../errors.ts';
 
@@ -108,23 +106,8 @@ export function idPage<R extends { id: string }>(rows: R[], limit: number): { pa
   return { page, nextCursor: rows.length > limit ? page.at(-1)!.id : null };
 }
 
-/** The role among `roles` the caller holds in `team` (or organisation-wide), if any. */
-export function heldRole(ctx: RequestContext, roles: readonly string[], team: string): string | null {
-  const p = ctx.principal;
-  if (!p) return null;
-  return p.roles.find((a) => roles.includes(a.role) && (a.scope === team || a.scope === ORGANISATION))?.role ?? null;
-}
-
-/** Throws `forbidden` unless the caller holds one of `roles` in `team`; returns the role held. */
-export function requireRole(ctx: RequestContext, roles: readonly string[], team: string, what: string): string {
-  const role = heldRole(ctx, roles, team);
-  if (role) return role;
-  throw new DomainError(
-    'forbidden',
-    `${ctx.principal?.username ?? 'the caller'} may not ${what}: it needs one of the roles ${roles.join(', ')} in team '${team}' (the policy pack names them)`,
-    { extra: { roles, team } },
-  );
-}
+// Shared with other features that check roles the pack names.
+export { heldRole, requireRole } from '../common/authorize.ts';
 
 /** The subject a request names: a use case, or a model and version; exactly one of the two. */
 export function refOf(input: { useCase?: string; model?: string; version?: number }): SubjectRef {

@@ -57,7 +57,7 @@ export function createLifecycleCore({ repo, governance, clock, ids, audit }: Lif
       raci: t.raci,
       details: JSON.stringify(t.details),
       status: 'open',
-      due_at: due,
+      due_at: t.dueAt ?? due,
       created_at: now.toISOString(),
       closed_at: null,
       closed_by: null,

@@ -110,6 +110,9 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     useCases,
     reviews,
     createTasks: core.createSubjectTasks,
+    /** Marks open tasks done (a feature settling the work its tasks asked for). */
+    closeTasks: (tx: Tx, ids: string[], by: string | null, at: string) =>
+      lifecycleRepo.closeTasks(tx, ids, by, at, 'done'),
     /** A version's owner (id, use case, team) by name, and its names by id. */
     owner: (exec: Executor, model: string, version: number) => lifecycleRepo.owner(exec, model, version),
     names: (exec: Executor, versionId: string) => lifecycleRepo.names(exec, versionId),

@@ -113,6 +113,13 @@ export const policyReaders = {
   activePack: async (exec: Executor) => packRef(await policyRepo.activePack(exec)),
   /** A stored pack by id. */
   pack: async (exec: Executor, id: string) => packRef(await policyRepo.pack(exec, id)),
+  /** Use cases with a current assessment: the tier in force and when it was assessed (attestation cadence). */
+  currentAssessments: async (exec: Executor) =>
+    (await policyRepo.currentAssessments(exec)).map((a) => ({
+      useCaseId: a.use_case_id,
+      tier: effectiveTier(a),
+      assessedAt: a.created_at,
+    })),
 };
 
 function packRef(row: PolicyPackTable | undefined) {

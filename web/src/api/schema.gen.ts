@@ -662,6 +662,529 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/attestations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Attestations and revalidations, oldest first, by use case, team, kind, status or overdue */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description lowercase UUID */
+                    cursor?: string;
+                    /** @description owner: the owners attest; validator: a validator revalidates */
+                    kind?: "owner" | "validator";
+                    limit?: number;
+                    /** @description only open attestations past their due day */
+                    overdue?: boolean;
+                    status?: "open" | "decided";
+                    team?: string;
+                    /** @description use case id or name */
+                    useCase?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: ({
+                                comment: string | null;
+                                decided: ({
+                                    /**
+                                     * Format: date-time
+                                     * @description UTC, ISO 8601
+                                     */
+                                    at: string;
+                                    by: string;
+                                    signature: {
+                                        manifest: unknown;
+                                        manifestDigest: string;
+                                        serverSignature: string;
+                                    };
+                                } & {
+                                    [key: string]: unknown;
+                                }) | null;
+                                decision: ("still-accurate" | "retire" | "description-changed" | "revalidated" | "not-revalidated") | null;
+                                dueOn: string;
+                                escalatedAt: string | null;
+                                followUpTaskId: string | null;
+                                id: string;
+                                /**
+                                 * @description owner: the owners attest; validator: a validator revalidates
+                                 * @enum {unknown}
+                                 */
+                                kind: "owner" | "validator";
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                openedAt: string;
+                                overdue: boolean;
+                                remindedAt: string | null;
+                                /** @enum {unknown} */
+                                status: "open" | "decided";
+                                taskId: string | null;
+                                team: string;
+                                tier: number;
+                                useCase: {
+                                    id: string;
+                                    name: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attestations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One attestation */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            comment: string | null;
+                            decided: ({
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                at: string;
+                                by: string;
+                                signature: {
+                                    manifest: unknown;
+                                    manifestDigest: string;
+                                    serverSignature: string;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            decision: ("still-accurate" | "retire" | "description-changed" | "revalidated" | "not-revalidated") | null;
+                            dueOn: string;
+                            escalatedAt: string | null;
+                            followUpTaskId: string | null;
+                            id: string;
+                            /**
+                             * @description owner: the owners attest; validator: a validator revalidates
+                             * @enum {unknown}
+                             */
+                            kind: "owner" | "validator";
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            openedAt: string;
+                            overdue: boolean;
+                            remindedAt: string | null;
+                            /** @enum {unknown} */
+                            status: "open" | "decided";
+                            taskId: string | null;
+                            team: string;
+                            tier: number;
+                            useCase: {
+                                id: string;
+                                name: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attestations/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Attest (an owner: still-accurate, retire, description-changed) or revalidate (a validator independent of the owners: revalidated, not-revalidated) by e-signature */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                        /**
+                         * @description owners: still-accurate, retire, description-changed; validators: revalidated, not-revalidated
+                         * @enum {unknown}
+                         */
+                        decision: "still-accurate" | "retire" | "description-changed" | "revalidated" | "not-revalidated";
+                        /** @description the signer's password, re-entered (21 CFR Part 11 §11.200) */
+                        password?: string;
+                        /** @description single sign-on: the proof of a fresh login at the identity provider (GET /api/v1/auth/oidc/login?purpose=reauthentication), used once */
+                        reauthProof?: string;
+                        /** @description automation: the caller's own token with the sign scope, re-presented */
+                        token?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            comment: string | null;
+                            decided: ({
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                at: string;
+                                by: string;
+                                signature: {
+                                    manifest: unknown;
+                                    manifestDigest: string;
+                                    serverSignature: string;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            decision: ("still-accurate" | "retire" | "description-changed" | "revalidated" | "not-revalidated") | null;
+                            dueOn: string;
+                            escalatedAt: string | null;
+                            followUpTaskId: string | null;
+                            id: string;
+                            /**
+                             * @description owner: the owners attest; validator: a validator revalidates
+                             * @enum {unknown}
+                             */
+                            kind: "owner" | "validator";
+                            /**
+                             * Format: date-time
+                             * @description UTC, ISO 8601
+                             */
+                            openedAt: string;
+                            overdue: boolean;
+                            remindedAt: string | null;
+                            /** @enum {unknown} */
+                            status: "open" | "decided";
+                            taskId: string | null;
+                            team: string;
+                            tier: number;
+                            useCase: {
+                                id: string;
+                                name: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attestations/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the campaign now (risk-audit or admin, organisation-wide): open what is due by tier cadence, remind, escalate; each once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            escalated: number;
+                            opened: ({
+                                comment: string | null;
+                                decided: ({
+                                    /**
+                                     * Format: date-time
+                                     * @description UTC, ISO 8601
+                                     */
+                                    at: string;
+                                    by: string;
+                                    signature: {
+                                        manifest: unknown;
+                                        manifestDigest: string;
+                                        serverSignature: string;
+                                    };
+                                } & {
+                                    [key: string]: unknown;
+                                }) | null;
+                                decision: ("still-accurate" | "retire" | "description-changed" | "revalidated" | "not-revalidated") | null;
+                                dueOn: string;
+                                escalatedAt: string | null;
+                                followUpTaskId: string | null;
+                                id: string;
+                                /**
+                                 * @description owner: the owners attest; validator: a validator revalidates
+                                 * @enum {unknown}
+                                 */
+                                kind: "owner" | "validator";
+                                /**
+                                 * Format: date-time
+                                 * @description UTC, ISO 8601
+                                 */
+                                openedAt: string;
+                                overdue: boolean;
+                                remindedAt: string | null;
+                                /** @enum {unknown} */
+                                status: "open" | "decided";
+                                taskId: string | null;
+                                team: string;
+                                tier: number;
+                                useCase: {
+                                    id: string;
+                                    name: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            reminded: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/attestations/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each assessed use case's attestation standing and next due day (by use case id) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description lowercase UUID */
+                    cursor?: string;
+                    limit?: number;
+                    team?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: ({
+                                lastAttestedOn: string | null;
+                                nextDueOn: string | null;
+                                /** @enum {unknown} */
+                                status: "never" | "open" | "overdue" | "current" | "retired";
+                                team: string;
+                                tier: number;
+                                useCase: {
+                                    id: string;
+                                    name: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit/checkpoint": {
         parameters: {
             query?: never;
@@ -5210,7 +5733,7 @@ export interface paths {
                 query?: {
                     /** @description a UTC day, YYYY-MM-DD */
                     from?: string;
-                    kpi?: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
+                    kpi?: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "overdue-attestations" | "training-currency";
                     /** @description a team, or '*' for the whole organisation */
                     team?: "*" | string;
                     /** @description a UTC day, YYYY-MM-DD */
@@ -5279,7 +5802,7 @@ export interface paths {
                                 better: "higher" | "lower";
                                 description: string;
                                 /** @enum {unknown} */
-                                id: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
+                                id: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "overdue-attestations" | "training-currency";
                                 title: string;
                                 /** @enum {unknown} */
                                 unit: "share" | "count" | "hours" | "days";
@@ -5293,7 +5816,7 @@ export interface paths {
                                     [key: string]: unknown;
                                 };
                                 /** @enum {unknown} */
-                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
+                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "overdue-attestations" | "training-currency";
                                 numerator: number | null;
                                 /**
                                  * @description `computed` by Steward's snapshot, or `imported` from earlier reporting (`detail.importedFrom` says which)
@@ -5308,7 +5831,7 @@ export interface paths {
                                 /** @enum {unknown} */
                                 comparator: ">=" | "<=";
                                 /** @enum {unknown} */
-                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
+                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "overdue-attestations" | "training-currency";
                                 target: number;
                             }[];
                             /** @description the KPIs now (left out when a history is asked for) */
@@ -5318,14 +5841,14 @@ export interface paths {
                                     [key: string]: unknown;
                                 };
                                 /** @enum {unknown} */
-                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
+                                kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "overdue-attestations" | "training-currency";
                                 missed?: boolean;
                                 numerator?: number | null;
                                 target?: {
                                     /** @enum {unknown} */
                                     comparator: ">=" | "<=";
                                     /** @enum {unknown} */
-                                    kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
+                                    kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "overdue-attestations" | "training-currency";
                                     target: number;
                                 };
                                 team: string;
@@ -11223,6 +11746,24 @@ export interface paths {
                                 }[];
                                 /** @enum {string} */
                                 apiVersion: "steward.policy/v1";
+                                attestations?: {
+                                    /** @description owners: the roles in the use case's team that attest (default business-stakeholder) */
+                                    attestedBy?: ("business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin")[];
+                                    /** @description roles in the use case's team an overdue attestation is escalated to (default risk-audit) */
+                                    escalateTo?: ("business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin")[];
+                                    /** @description cadence per tier ("1".."4"); a tier left out attests every its tier's reviewEveryDays */
+                                    everyDays?: {
+                                        [key: string]: number;
+                                    };
+                                    /** @description a campaign opens this many days before it is due (default 30) */
+                                    openDaysBefore?: number;
+                                    /** @description an open attestation is reminded this many days before it is due (default 7) */
+                                    remindDaysBefore?: number;
+                                    /** @description validators: the roles that revalidate, independently of the owners (default risk-audit) */
+                                    revalidatedBy?: ("business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin")[];
+                                    /** @description tiers whose campaigns also ask a validator to revalidate (default 3 and 4) */
+                                    revalidateTiers?: number[];
+                                };
                                 classification: {
                                     rules: {
                                         description: string;
@@ -11392,7 +11933,7 @@ export interface paths {
                                         /** @enum {unknown} */
                                         comparator: ">=" | "<=";
                                         /** @enum {unknown} */
-                                        kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
+                                        kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "overdue-attestations" | "training-currency";
                                         target: number;
                                     }[];
                                     leaderboard?: {
@@ -11700,6 +12241,24 @@ export interface paths {
                                 }[];
                                 /** @enum {string} */
                                 apiVersion: "steward.policy/v1";
+                                attestations?: {
+                                    /** @description owners: the roles in the use case's team that attest (default business-stakeholder) */
+                                    attestedBy?: ("business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin")[];
+                                    /** @description roles in the use case's team an overdue attestation is escalated to (default risk-audit) */
+                                    escalateTo?: ("business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin")[];
+                                    /** @description cadence per tier ("1".."4"); a tier left out attests every its tier's reviewEveryDays */
+                                    everyDays?: {
+                                        [key: string]: number;
+                                    };
+                                    /** @description a campaign opens this many days before it is due (default 30) */
+                                    openDaysBefore?: number;
+                                    /** @description an open attestation is reminded this many days before it is due (default 7) */
+                                    remindDaysBefore?: number;
+                                    /** @description validators: the roles that revalidate, independently of the owners (default risk-audit) */
+                                    revalidatedBy?: ("business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin")[];
+                                    /** @description tiers whose campaigns also ask a validator to revalidate (default 3 and 4) */
+                                    revalidateTiers?: number[];
+                                };
                                 classification: {
                                     rules: {
                                         description: string;
@@ -11869,7 +12428,7 @@ export interface paths {
                                         /** @enum {unknown} */
                                         comparator: ">=" | "<=";
                                         /** @enum {unknown} */
-                                        kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
+                                        kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "overdue-attestations" | "training-currency";
                                         target: number;
                                     }[];
                                     leaderboard?: {
