@@ -1,5 +1,7 @@
 import type { VersionStatus } from '../api/version-types.ts';
+import { Link } from '../router.tsx';
 import { num, plainText } from '../ui/basics.tsx';
+import { Person } from './person.tsx';
 
 type Requirement = Pick<
   VersionStatus['requirements'][number],
@@ -17,8 +19,8 @@ export function RequirementDetail({ r, satisfied = 'met for this artefact' }: { 
     <>
       {r.status === 'waived' && r.waiver ? (
         <span>
-          {r.underlying ?? 'unmet'}, waived by exception <code>{r.waiver.exception}</code> until{' '}
-          {r.waiver.expiresAt.slice(0, 16).replace('T', ' ')} (approved by {r.waiver.approvedBy})
+          {r.underlying ?? 'unmet'}, waived until {r.waiver.expiresAt.slice(0, 16).replace('T', ' ')} by an{' '}
+          <Link to="/findings">exception</Link> approved by <Person id={r.waiver.approvedBy} />
         </span>
       ) : r.status === 'failed' && r.failures?.length ? (
         <ul className="compact">
