@@ -1,4 +1,14 @@
-import { confusion, logLoss, ratesWith, rocAuc, rocCurve } from './classification.ts';
+import {
+  confusion,
+  logLoss,
+  medianByClass,
+  ratesWith,
+  rocAuc,
+  rocAucByClass,
+  rocCurve,
+  rocCurveByClass,
+  scoresByClass,
+} from './classification.ts';
 import {
   aif360Classic,
   aif360Sklearn,
@@ -214,6 +224,9 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
     }
   } else if (spec.task === 'binary-classification') {
     const overall = confusion(data.yTrue, data.yPred, w);
+    // Scores sorted once for ROC AUC, the ROC curve and the median every scoring impact ratio uses.
+    const byClass = data.score ? scoresByClass(data.yTrue, data.score) : undefined;
+    const median = byClass && medianByClass(byClass);
     const rates = ratesWith(spec.zeroDivision === 'nan' ? NaN : (spec.zeroDivision ?? 0));
     performance = {
       accuracy: rates.accuracy!(overall),
@@ -223,9 +236,9 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
       confusion: { tn: overall.tn, fp: overall.fp, fn: overall.fn, tp: overall.tp },
       ...(data.score
         ? {
-            rocAuc: finiteOrNull(rocAuc(data.yTrue, data.score, w)),
+            rocAuc: finiteOrNull(w ? rocAuc(data.yTrue, data.score, w) : rocAucByClass(byClass!)),
             logLoss: logLoss(data.yTrue, data.score, w),
-            roc: rocCurve(data.yTrue, data.score, w),
+            roc: w ? rocCurve(data.yTrue, data.score, w) : rocCurveByClass(byClass!),
           }
         : {}),
     };
@@ -249,7 +262,7 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
         fairlearn: fl,
         nycLl144: {
           selection: selectionImpactRatios(categories, data.yPred),
-          ...(data.score ? { scoring: scoringImpactRatios(categories, data.score) } : {}),
+          ...(data.score ? { scoring: scoringImpactRatios(categories, data.score, median) } : {}),
         },
         ...(privileged !== undefined
           ? {
