@@ -224,11 +224,16 @@ function noPersonalDataIn(text: string): boolean {
   const point = i;
   if (point === intStart || point >= n - 1 || text.charCodeAt(point) !== 46) return false;
   for (i = point + 1; i < n; i++) if (!isDigit(text.charCodeAt(i))) return false;
-  const zeroZero = (at: number) => text.charCodeAt(at) === 48 && text.charCodeAt(at + 1) === 48;
-  return !(point - intStart >= 2 && zeroZero(intStart)) && !(n - point - 1 >= 2 && zeroZero(point + 1));
+  return !(point - intStart >= 2 && zeroZero(text, intStart)) && !(n - point - 1 >= 2 && zeroZero(text, point + 1));
 }
 
-const isDigit = (c: number) => c >= 48 && c <= 57;
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function zeroZero(text: string, at: number): boolean {
+  return text.charCodeAt(at) === 48 && text.charCodeAt(at + 1) === 48;
+}
 
 /**
  * Personal data in one cell, by kind. Numbers are scanned too: card and phone numbers often
