@@ -8,6 +8,9 @@ import {
   scoresByClass,
 } from '../../src/domain/metrics/classification.ts';
 import { createProfiler } from '../../src/domain/metrics/data-profile.ts';
+import { evaluate } from '../../src/domain/metrics/evaluate.ts';
+import { readEvaluationData } from '../../src/tabular/parse.ts';
+import { Readable } from 'node:stream';
 
 /** A seeded generator, so a failure is reproducible. */
 function lcg(seed: number) {
@@ -107,5 +110,49 @@ describe('the data profile at scale', () => {
       { kind: 'payment-card', count: 1, sampleRows: [12_003] },
       { kind: 'phone', count: 2, sampleRows: [12_001, 12_002] },
     ]);
+  });
+});
+
+describe('evaluation data read into narrow columns', () => {
+  it('holds binary labels as bytes and sensitive values as shared strings, with the same results', async () => {
+    const rows = 70_000; // more than one chunk of 65,536 rows
+    const lines = ['y,yhat,p,sex,region'];
+    for (let i = 0; i < rows; i++)
+      lines.push(
+        `${i % 3 === 0 ? 'yes' : 'no'},${i % 5 === 0 ? 'no' : 'yes'},0.${(i * 7919) % 1000},${i % 2 ? 'f' : 'm'},${i % 7 === 0 ? '' : `r${i % 3}`}`,
+      );
+    const spec = {
+      task: 'binary-classification' as const,
+      label: 'y',
+      prediction: 'yhat',
+      score: 'p',
+      sensitive: ['sex', 'region'],
+    };
+    const { data } = await readEvaluationData(Readable.from([Buffer.from(lines.join('\n'))]), 'csv', spec, {
+      positiveLabel: 'yes',
+      missingSensitiveAs: 'unknown',
+      maxRows: rows,
+      maxBytes: 1e8,
+    });
+    expect(data.yTrue).toBeInstanceOf(Uint8Array);
+    expect(data.yPred).toBeInstanceOf(Uint8Array);
+    expect(data.yTrue.length).toBe(rows);
+    expect([data.yTrue[0], data.yTrue[1], data.yTrue[69_999]]).toEqual([1, 0, 1]);
+    expect([data.yPred[0], data.yPred[1]]).toEqual([0, 1]);
+    expect(data.sensitive.region!.length).toBe(rows);
+    expect([data.sensitive.region![0], data.sensitive.region![1], data.sensitive.sex![1]]).toEqual([
+      'unknown',
+      'r1',
+      'f',
+    ]);
+    // The same evaluation from numbers in doubles and plain arrays of strings.
+    const wide = {
+      ...data,
+      yTrue: Float64Array.from(data.yTrue),
+      yPred: Float64Array.from(data.yPred),
+      sensitive: { sex: [...data.sensitive.sex!], region: [...data.sensitive.region!] },
+    };
+    expect(evaluate(spec, data)).toEqual(evaluate(spec, wide));
+    expect(evaluate(spec, data).rows).toBe(rows);
   });
 });
