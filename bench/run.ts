@@ -4,7 +4,7 @@ import { cpus, totalmem } from 'node:os';
 import { auditBench } from './lib/audit-bench.ts';
 import { cliBench } from './lib/cli-bench.ts';
 import { cliRows } from './lib/cli-rows.ts';
-import { evidenceBench } from './lib/evidence-bench.ts';
+import { evidenceBench, type EvidenceBench } from './lib/evidence-bench.ts';
 import { driftBench } from './lib/drift-bench.ts';
 import { robustnessBench } from './lib/robustness-bench.ts';
 import { championBench } from './lib/champion-bench.ts';
@@ -60,6 +60,51 @@ if (process.argv[2] === 'discovery') {
   console.log('| measure | Steward | baseline (same run) | ratio | goal |');
   console.log('| --- | --- | --- | --- | --- |');
   for (const r of only) console.log(`| ${r.name} | ${r.value} | ${r.baseline} | ${r.ratio.toFixed(2)} | ${r.goal} |`);
+  process.exit(0);
+}
+/** The evidence engine's rows: MetricFrame and ROC AUC beside numpy and scikit-learn, the CSV file beside pandas. */
+function evidenceRows(evidence: EvidenceBench): Row[] {
+  const evalRows = fmt(evidence.rows);
+  const np = evidence.numpy;
+  return [
+    {
+      name: `fairness MetricFrame: selection rate, TPR, FPR for 4 groups, ${evalRows} rows (ms)`,
+      value: fmt(evidence.frameMs, 1),
+      baseline: np
+        ? `${fmt(np.frameMs, 1)} ms numpy ${np.version} bincount${np.agrees ? '' : ' (RESULTS DIFFER)'}`
+        : 'numpy not installed (apt-get install python3-numpy)',
+      ratio: np ? evidence.frameMs / np.frameMs : NaN,
+      goal: '<= 1.5',
+    },
+    {
+      name: `ROC AUC, ${evalRows} rows (ms)`,
+      value: fmt(evidence.aucMs, 0),
+      baseline:
+        np?.aucMs !== undefined
+          ? `${fmt(np.aucMs, 0)} ms scikit-learn ${np.sklearn} roc_auc_score`
+          : 'scikit-learn not installed (apt-get install python3-sklearn)',
+      ratio: np?.aucMs !== undefined ? evidence.aucMs / np.aucMs : NaN,
+      goal: '< 1',
+    },
+    {
+      name: `evaluate a ${evalRows}-row CSV file (${fmt(evidence.file.bytes / 2 ** 20)} MiB) end to end, streamed: parse, profile, performance, fairness (s); peak RSS ${fmt(evidence.file.maxRssMiB)} MiB`,
+      value: fmt(evidence.file.evaluateSeconds, 1),
+      baseline: evidence.file.pandas
+        ? `${fmt(evidence.file.pandas.seconds, 1)} s pandas ${evidence.file.pandas.version} read_csv + scikit-learn ${evidence.file.pandas.sklearn} AUC, accuracy, selection rates by group (csv-parse alone into records: ${fmt(evidence.file.csvParseSeconds, 1)} s; reading the bytes: ${fmt(evidence.file.readSeconds, 2)} s)`
+        : `pandas not installed (apt-get install python3-pandas python3-sklearn); csv-parse alone into records: ${fmt(evidence.file.csvParseSeconds, 1)} s`,
+      ratio: evidence.file.pandas
+        ? evidence.file.evaluateSeconds / evidence.file.pandas.seconds
+        : evidence.file.evaluateSeconds / evidence.file.csvParseSeconds,
+      goal: '<= 1, RSS < 400 MiB',
+    },
+  ];
+}
+// `npm run bench -- evidence`: only the evidence engine's rows (BENCH_EVAL_ROWS, default 10,000,000).
+if (process.argv[2] === 'evidence') {
+  console.log('| measure | Steward | baseline (same run) | ratio | goal |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const r of evidenceRows(await evidenceBench(EVAL_ROWS)))
+    console.log(`| ${r.name} | ${r.value} | ${r.baseline} | ${r.ratio.toFixed(2)} | ${r.goal} |`);
   process.exit(0);
 }
 const MLFLOW_VERSIONS = (process.env.BENCH_MLFLOW_VERSIONS ?? '1,1000,100000').split(',').map(Number);
@@ -208,38 +253,7 @@ rows.push({
   goal: '-',
 });
 
-const evalRows = fmt(evidence.rows);
-const np = evidence.numpy;
-rows.push({
-  name: `fairness MetricFrame: selection rate, TPR, FPR for 4 groups, ${evalRows} rows (ms)`,
-  value: fmt(evidence.frameMs, 1),
-  baseline: np
-    ? `${fmt(np.frameMs, 1)} ms numpy ${np.version} bincount${np.agrees ? '' : ' (RESULTS DIFFER)'}`
-    : 'numpy not installed (apt-get install python3-numpy)',
-  ratio: np ? evidence.frameMs / np.frameMs : NaN,
-  goal: '<= 1.5',
-});
-rows.push({
-  name: `ROC AUC, ${evalRows} rows (ms)`,
-  value: fmt(evidence.aucMs, 0),
-  baseline:
-    np?.aucMs !== undefined
-      ? `${fmt(np.aucMs, 0)} ms scikit-learn ${np.sklearn} roc_auc_score`
-      : 'scikit-learn not installed (apt-get install python3-sklearn)',
-  ratio: np?.aucMs !== undefined ? evidence.aucMs / np.aucMs : NaN,
-  goal: '< 1',
-});
-rows.push({
-  name: `evaluate a ${evalRows}-row CSV file (${fmt(evidence.file.bytes / 2 ** 20)} MiB) end to end, streamed: parse, profile, performance, fairness (s); peak RSS ${fmt(evidence.file.maxRssMiB)} MiB`,
-  value: fmt(evidence.file.evaluateSeconds, 1),
-  baseline: evidence.file.pandas
-    ? `${fmt(evidence.file.pandas.seconds, 1)} s pandas ${evidence.file.pandas.version} read_csv + scikit-learn ${evidence.file.pandas.sklearn} AUC, accuracy, selection rates by group (csv-parse alone into records: ${fmt(evidence.file.csvParseSeconds, 1)} s; reading the bytes: ${fmt(evidence.file.readSeconds, 2)} s)`
-    : `pandas not installed (apt-get install python3-pandas python3-sklearn); csv-parse alone into records: ${fmt(evidence.file.csvParseSeconds, 1)} s`,
-  ratio: evidence.file.pandas
-    ? evidence.file.evaluateSeconds / evidence.file.pandas.seconds
-    : evidence.file.evaluateSeconds / evidence.file.csvParseSeconds,
-  goal: '<= 1, RSS < 400 MiB',
-});
+rows.push(...evidenceRows(evidence));
 
 for (const d of drift) {
   rows.push({

@@ -71,6 +71,9 @@ export async function evidenceBench(rows: number): Promise<EvidenceBench> {
     const yPred = new Float64Array(rows);
     const score = new Float64Array(rows);
     const codes = new Int32Array(rows);
+    // The file holds each score at full precision (17 significant digits, as a model writes
+    // them), the shape issue 21 measured; the in-memory comparisons use them rounded.
+    const fullScore = new Float64Array(rows);
     let s = 12345;
     for (let i = 0; i < rows; i++) {
       s = (s * 16807) % 2147483647;
@@ -78,7 +81,8 @@ export async function evidenceBench(rows: number): Promise<EvidenceBench> {
       const g = i & 3;
       codes[i] = g;
       yTrue[i] = u < 0.25 + g * 0.05 ? 1 : 0;
-      score[i] = Math.round(((u * 0.6 + (yTrue[i] ? 0.35 : 0.05) + g * 0.01) % 1) * 1e6) / 1e6;
+      fullScore[i] = (u * 0.6 + (yTrue[i] ? 0.35 : 0.05) + g * 0.01) % 1;
+      score[i] = Math.round(fullScore[i]! * 1e6) / 1e6;
       yPred[i] = score[i]! >= 0.5 ? 1 : 0;
     }
     // What MetricFrame computes: per-group and overall rates, with their aggregations.
@@ -135,7 +139,7 @@ export async function evidenceBench(rows: number): Promise<EvidenceBench> {
     const names = ['a', 'b', 'c', 'd'];
     let buf = '';
     for (let i = 0; i < rows; i++) {
-      buf += `${yTrue[i]},${yPred[i]},${score[i]},${names[codes[i]!]}\n`;
+      buf += `${yTrue[i]},${yPred[i]},${fullScore[i]},${names[codes[i]!]}\n`;
       if (buf.length > 1 << 16) {
         if (!out.write(buf)) await once(out, 'drain');
         buf = '';

@@ -108,6 +108,66 @@ export class NumberColumn {
   }
 }
 
+/** A column of bytes (binary labels as 0/1) gathered in chunks like NumberColumn: one byte a row. */
+class ByteColumn {
+  private chunks: Uint8Array[] = [];
+  private current = new Uint8Array(CHUNK);
+  private at = 0;
+
+  push(v: number): void {
+    if (this.at === CHUNK) {
+      this.chunks.push(this.current);
+      this.current = new Uint8Array(CHUNK);
+      this.at = 0;
+    }
+    this.current[this.at++] = v;
+  }
+
+  done(): Uint8Array {
+    const out = new Uint8Array(this.chunks.length * CHUNK + this.at);
+    this.chunks.forEach((c, i) => out.set(c, i * CHUNK));
+    out.set(this.current.subarray(0, this.at), this.chunks.length * CHUNK);
+    this.chunks = [];
+    return out;
+  }
+}
+
+/**
+ * A categorical column as a code a row (4 bytes, in chunks) and its distinct values, turned into
+ * one array of shared strings once its length is known: an array grown row by row would copy
+ * itself as it grows and keep up to half of it as slack.
+ */
+class CategoryColumn {
+  private codes: Uint32Array[] = [];
+  private current = new Uint32Array(CHUNK);
+  private at = 0;
+  private readonly code = new Map<string, number>();
+  private readonly values: string[] = [];
+
+  push(value: string): void {
+    let c = this.code.get(value);
+    if (c === undefined) {
+      this.code.set(value, (c = this.values.length));
+      this.values.push(value);
+    }
+    if (this.at === CHUNK) {
+      this.codes.push(this.current);
+      this.current = new Uint32Array(CHUNK);
+      this.at = 0;
+    }
+    this.current[this.at++] = c;
+  }
+
+  done(): string[] {
+    const out = new Array<string>(this.codes.length * CHUNK + this.at);
+    let k = 0;
+    for (const chunk of [...this.codes, this.current.subarray(0, this.at)])
+      for (let i = 0; i < chunk.length; i++) out[k++] = this.values[chunk[i]!]!;
+    this.codes = [];
+    return out;
+  }
+}
+
 const bad = (row: number, column: string, message: string) =>
   new DomainError('validation_failed', `row ${row}, column '${column}': ${message}`, {
     errors: [{ pointer: `/data/${row}/${column}`, message }],
@@ -147,8 +207,9 @@ export async function readEvaluationData(
         errors: [{ pointer: `/${what}`, message: 'each column once' }],
       });
   }
-  const yTrue = new NumberColumn();
-  const yPred = new NumberColumn();
+  // Binary labels are 0 or 1: a byte a row.
+  const yTrue = spec.task === 'binary-classification' ? new ByteColumn() : new NumberColumn();
+  const yPred = spec.task === 'binary-classification' ? new ByteColumn() : new NumberColumn();
   const score = spec.score ? new NumberColumn() : undefined;
   const weight = spec.weight ? new NumberColumn() : undefined;
   const data: EvaluationData = {
@@ -157,13 +218,7 @@ export async function readEvaluationData(
     sensitive: Object.fromEntries(spec.sensitive.map((c) => [c, []])),
   };
   // One string per distinct sensitive value, shared by every row that has it.
-  const interned = new Map<string, string>();
-  const intern = (s: string) => {
-    const known = interned.get(s);
-    if (known !== undefined) return known;
-    interned.set(s, s);
-    return s;
-  };
+  const sensitive = spec.sensitive.map(() => new CategoryColumn());
   const features = spec.features ?? [];
   const classScores = Object.entries(spec.classScores ?? {}).map(([label, column]) => ({
     label,
@@ -264,7 +319,8 @@ export async function readEvaluationData(
       );
     if (spec.weight)
       weight!.push(number(record[spec.weight], rows, spec.weight, (n) => n >= 0, 'a non-negative weight'));
-    for (const c of spec.sensitive) {
+    for (let k = 0; k < spec.sensitive.length; k++) {
+      const c = spec.sensitive[k]!;
       const v = record[c];
       if (isMissing(v)) {
         if (opts.missingSensitiveAs === undefined)
@@ -273,8 +329,8 @@ export async function readEvaluationData(
             c,
             'sensitive value is missing; map missing values to an explicit category (missingSensitiveAs)',
           );
-        data.sensitive[c]!.push(intern(opts.missingSensitiveAs));
-      } else data.sensitive[c]!.push(intern(String(v)));
+        sensitive[k]!.push(opts.missingSensitiveAs);
+      } else sensitive[k]!.push(String(v));
     }
   };
 
@@ -283,6 +339,7 @@ export async function readEvaluationData(
     throw new DomainError('validation_failed', 'the evaluation data has no rows', {
       errors: [{ pointer: '/data', message: 'empty' }],
     });
+  spec.sensitive.forEach((c, k) => (data.sensitive[c] = sensitive[k]!.done()));
   data.yTrue = yTrue.done();
   data.yPred = yPred.done();
   if (score) data.score = score.done();

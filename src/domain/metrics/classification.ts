@@ -120,10 +120,130 @@ export function radixArgsort(values: ArrayLike<number>): Uint32Array {
 }
 
 /**
+ * Unweighted scores split by class (label 1 and the rest), each part sorted ascending: all that
+ * ROC AUC, the ROC curve and the median score need, in one double a row. Two native sorts of the
+ * scores alone cost less than an argsort and hold an eighth of its memory.
+ */
+export interface ScoresByClass {
+  positive: Float64Array;
+  negative: Float64Array;
+}
+
+/** Splits `scores` by whether `yTrue` is 1 and sorts each part ascending. Scores must not be NaN. */
+export function scoresByClass(yTrue: ArrayLike<number>, scores: ArrayLike<number>): ScoresByClass {
+  const n = scores.length;
+  let pos = 0;
+  for (let i = 0; i < n; i++) if (yTrue[i] === 1) pos++;
+  const positive = new Float64Array(pos);
+  const negative = new Float64Array(n - pos);
+  let p = 0;
+  let q = 0;
+  for (let i = 0; i < n; i++) {
+    if (yTrue[i] === 1) positive[p++] = scores[i]!;
+    else negative[q++] = scores[i]!;
+  }
+  return { positive: positive.sort(), negative: negative.sort() };
+}
+
+/**
+ * Walks the distinct scores of both classes together, ascending (`down` false) or descending,
+ * calling `each(positives, negatives)` with how many of each class hold that score. Equal scores
+ * are one threshold (-0 and +0 included), as in the argsort's walk.
+ */
+function eachThreshold(s: ScoresByClass, down: boolean, each: (pos: number, neg: number) => void): void {
+  const { positive: a, negative: b } = s;
+  if (!down) {
+    let i = 0;
+    let j = 0;
+    while (i < a.length || j < b.length) {
+      const v = j >= b.length || (i < a.length && a[i]! < b[j]!) ? a[i]! : b[j]!;
+      let pos = 0;
+      let neg = 0;
+      for (; i < a.length && a[i] === v; i++) pos++;
+      for (; j < b.length && b[j] === v; j++) neg++;
+      each(pos, neg);
+    }
+    return;
+  }
+  let i = a.length - 1;
+  let j = b.length - 1;
+  while (i >= 0 || j >= 0) {
+    const v = j < 0 || (i >= 0 && a[i]! > b[j]!) ? a[i]! : b[j]!;
+    let pos = 0;
+    let neg = 0;
+    for (; i >= 0 && a[i] === v; i--) pos++;
+    for (; j >= 0 && b[j] === v; j--) neg++;
+    each(pos, neg);
+  }
+}
+
+/** ROC AUC of unweighted scores split by class: the same sums, in the same order, as `rocAuc`. */
+export function rocAucByClass(s: ScoresByClass): number {
+  let negBelow = 0;
+  let pairs = 0;
+  eachThreshold(s, false, (posHere, negHere) => {
+    pairs += posHere * negBelow + 0.5 * posHere * negHere;
+    negBelow += negHere;
+  });
+  const pos = s.positive.length;
+  const neg = s.negative.length;
+  return pos === 0 || neg === 0 ? NaN : pairs / (pos * neg);
+}
+
+/**
+ * The ROC curve of unweighted scores split by class, as `rocCurve` draws it, in two walks: the
+ * first counts the thresholds, the second keeps only the points drawn, so millions of distinct
+ * scores never become millions of point objects.
+ */
+export function rocCurveByClass(s: ScoresByClass, maxPoints = 101): [number, number][] {
+  const tpAll = s.positive.length;
+  const fpAll = s.negative.length;
+  if (tpAll === 0 || fpAll === 0) return [];
+  let thresholds = 0;
+  eachThreshold(s, true, () => thresholds++);
+  const total = thresholds + 1; // and the origin
+  const step = (total - 1) / (maxPoints - 1);
+  const wanted = (j: number) => (total <= maxPoints ? j : Math.round(j * step));
+  const points: [number, number][] = [[0, 0]];
+  let j = 1;
+  let k = 0;
+  let tp = 0;
+  let fp = 0;
+  eachThreshold(s, true, (pos, neg) => {
+    tp += pos;
+    fp += neg;
+    k++;
+    // Each drawn index once per point that lands on it (thinning may repeat an index).
+    while (j < Math.min(total, maxPoints) && wanted(j) === k) {
+      points.push([fp / fpAll, tp / tpAll]);
+      j++;
+    }
+  });
+  return points;
+}
+
+/** The median of all the scores (the mean of the middle two for an even count); NaN for none. */
+export function medianByClass(s: ScoresByClass): number {
+  const { positive: a, negative: b } = s;
+  const n = a.length + b.length;
+  if (n === 0) return NaN;
+  // The k-th smallest of both parts, by merging from the bottom.
+  let i = 0;
+  let j = 0;
+  const next = () => (j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!);
+  const half = Math.floor(n / 2);
+  for (let k = 0; k < half - (n % 2 ? 0 : 1); k++) next();
+  if (n % 2) return next();
+  const lower = next();
+  return (lower + next()) / 2;
+}
+
+/**
  * ROC AUC as the weighted probability that a positive outranks a negative (ties count one half),
  * which equals sklearn's trapezoidal area over distinct thresholds. NaN without both classes.
  */
 export function rocAuc(yTrue: ArrayLike<number>, scores: ArrayLike<number>, weights?: ArrayLike<number>): number {
+  if (!weights) return rocAucByClass(scoresByClass(yTrue, scores));
   const idx = radixArgsort(scores);
   let negBelow = 0;
   let pairs = 0;
@@ -159,6 +279,7 @@ export function rocCurve(
   weights?: ArrayLike<number>,
   maxPoints = 101,
 ): [number, number][] {
+  if (!weights) return rocCurveByClass(scoresByClass(yTrue, scores), maxPoints);
   const idx = radixArgsort(scores);
   const counts: [number, number][] = [[0, 0]];
   let tp = 0;
@@ -173,6 +294,11 @@ export function rocCurve(
     }
     counts.push([fp, tp]);
   }
+  return thinned(counts, tp, fp, maxPoints);
+}
+
+/** Cumulative (fp, tp) counts as rates, thinned to at most `maxPoints` evenly spaced points. */
+function thinned(counts: [number, number][], tp: number, fp: number, maxPoints: number): [number, number][] {
   if (tp === 0 || fp === 0) return [];
   const points = counts.map(([f, t]): [number, number] => [f / fp, t / tp]);
   if (points.length <= maxPoints) return points;

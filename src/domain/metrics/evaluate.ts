@@ -1,4 +1,14 @@
-import { confusion, logLoss, ratesWith, rocAuc, rocCurve } from './classification.ts';
+import {
+  confusion,
+  logLoss,
+  medianByClass,
+  ratesWith,
+  rocAuc,
+  rocAucByClass,
+  rocCurve,
+  rocCurveByClass,
+  scoresByClass,
+} from './classification.ts';
 import {
   aif360Classic,
   aif360Sklearn,
@@ -72,8 +82,9 @@ export interface EvaluationResultSlices {
 
 /** Parsed evaluation data: numeric label/prediction/score/weight and categorical sensitive columns. */
 export interface EvaluationData {
-  yTrue: Float64Array;
-  yPred: Float64Array;
+  /** Binary labels are 0/1 bytes when read from data (one byte a row); numbers otherwise. */
+  yTrue: Float64Array | Uint8Array;
+  yPred: Float64Array | Uint8Array;
   /** Class names, for multiclass classification (yTrue/yPred then stay empty), and each class's probabilities when given. */
   classes?: { yTrue: string[]; yPred: string[]; probabilities?: Record<string, Float64Array> };
   score?: Float64Array;
@@ -214,6 +225,9 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
     }
   } else if (spec.task === 'binary-classification') {
     const overall = confusion(data.yTrue, data.yPred, w);
+    // Scores sorted once for ROC AUC, the ROC curve and the median every scoring impact ratio uses.
+    let byClass = data.score ? scoresByClass(data.yTrue, data.score) : undefined;
+    const median = byClass && medianByClass(byClass);
     const rates = ratesWith(spec.zeroDivision === 'nan' ? NaN : (spec.zeroDivision ?? 0));
     performance = {
       accuracy: rates.accuracy!(overall),
@@ -223,12 +237,14 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
       confusion: { tn: overall.tn, fp: overall.fp, fn: overall.fn, tp: overall.tp },
       ...(data.score
         ? {
-            rocAuc: finiteOrNull(rocAuc(data.yTrue, data.score, w)),
+            rocAuc: finiteOrNull(w ? rocAuc(data.yTrue, data.score, w) : rocAucByClass(byClass!)),
             logLoss: logLoss(data.yTrue, data.score, w),
-            roc: rocCurve(data.yTrue, data.score, w),
+            roc: w ? rocCurve(data.yTrue, data.score, w) : rocCurveByClass(byClass!),
           }
         : {}),
     };
+    // A double a row, not needed for the fairness below.
+    byClass = undefined;
     for (const [k, v] of Object.entries(performance))
       if (typeof v === 'number') metrics[k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)] = finiteOrNull(v);
     let worstParity = Infinity;
@@ -249,7 +265,7 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
         fairlearn: fl,
         nycLl144: {
           selection: selectionImpactRatios(categories, data.yPred),
-          ...(data.score ? { scoring: scoringImpactRatios(categories, data.score) } : {}),
+          ...(data.score ? { scoring: scoringImpactRatios(categories, data.score, median) } : {}),
         },
         ...(privileged !== undefined
           ? {
@@ -274,7 +290,7 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
       const groups = groupRows(
         cols.length === 1 ? data.sensitive[cols[0]!]! : Object.fromEntries(cols.map((c) => [c, data.sensitive[c]!])),
       );
-      const sub = (xs: Float64Array | undefined, rows: number[]) => xs && rows.map((i) => xs[i]!);
+      const sub = (xs: Float64Array | Uint8Array | undefined, rows: number[]) => xs && rows.map((i) => xs[i]!);
       fairness[cols.join(' x ')] = {
         groups: groups.labels.map((g, i) => ({ group: g, rows: groups.rows[i]!.length })),
         metricFrame: Object.fromEntries(

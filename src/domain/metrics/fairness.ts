@@ -48,8 +48,11 @@ export function groupRows(features: SensitiveFeatures): Groups {
   for (const { values } of columns) tuples = tuples.flatMap((t) => values.map((v) => [...t, v]));
   // Lexicographic product order: the first column is the most significant digit.
   const n = columns[0]!.codes.length;
-  const codes = new Int32Array(n);
-  for (const { values, codes: c } of columns) for (let i = 0; i < n; i++) codes[i] = codes[i]! * values.length + c[i]!;
+  // One column's codes are the groups' codes already: no second array of a code a row.
+  const codes = columns.length === 1 ? columns[0]!.codes : new Int32Array(n);
+  if (columns.length > 1)
+    for (const { values, codes: c } of columns)
+      for (let i = 0; i < n; i++) codes[i] = codes[i]! * values.length + c[i]!;
   let rows: number[][] | undefined;
   return {
     labels: Array.isArray(features) ? tuples.map((t) => t[0]!) : tuples,

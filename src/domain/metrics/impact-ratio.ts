@@ -52,10 +52,19 @@ export const selectionImpactRatios = (categories: string[], selected: ArrayLike<
   ratios(categories, (i) => selected[i] === 1, 'selection');
 
 /** Impact ratios of scoring rates: the share of each category scoring above the sample's median. */
-export function scoringImpactRatios(categories: string[], scores: ArrayLike<number>): ImpactRatios {
+export function scoringImpactRatios(
+  categories: string[],
+  scores: ArrayLike<number>,
+  /** The scores' median when already known (it is the same for every sensitive column). */
+  known?: number,
+): ImpactRatios {
+  const median = known ?? medianOf(scores);
+  return ratios(categories, (i) => scores[i]! > median, 'scoring', median);
+}
+
+function medianOf(scores: ArrayLike<number>): number {
   // A typed array sorts numerically without a comparator call per pair.
   const sorted = Float64Array.from(scores).sort();
   const mid = sorted.length / 2;
-  const median = sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return ratios(categories, (i) => scores[i]! > median, 'scoring', median);
+  return sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
