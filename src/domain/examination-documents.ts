@@ -38,12 +38,16 @@ export interface AsOfIndex {
   versions: Map<string, SubjectState>;
   datasets: Map<string, SubjectState>;
   assessments: Map<string, SubjectState>;
-  /** Version ids of each use case in scope, oldest first. */
-  versionsOf: Map<string, string[]>;
   signaturesOf: Map<string, PackState['signatures']>;
   lifecycleOf: Map<string, PackState['lifecycle']>;
   monitoringOf: Map<string, PackState['monitoring']>;
   findingsOf: Map<string, SubjectState[]>;
+  /** Dataset versions by `<dataset id>@<version>`. */
+  datasetVersions: Map<string, Obj>;
+  /** Completed promotions of each model's versions, oldest first. */
+  promotionsOf: Map<string, PackState['lifecycle']>;
+  /** Who verified each deployment (by deployment id). */
+  verifiedBy: Map<string, string>;
 }
 
 const group = <T>(xs: T[], key: (x: T) => string | undefined): Map<string, T[]> => {
@@ -62,6 +66,16 @@ const group = <T>(xs: T[], key: (x: T) => string | undefined): Map<string, T[]> 
 export function indexState(state: PackState): AsOfIndex {
   const byId = (xs: SubjectState[]) => new Map(xs.map((x) => [x.id, x]));
   const models = byId(state.models);
+  const modelIdOf = new Map(state.versions.map((v) => [v.id, str(obj(v.state).modelId)]));
+  const datasetVersions = new Map<string, Obj>();
+  for (const d of state.datasets) {
+    const s = obj(d.state);
+    if (typeof s.datasetId === 'string' && typeof s.version === 'number')
+      datasetVersions.set(`${s.datasetId}@${s.version}`, s);
+  }
+  const verifiedBy = new Map<string, string>();
+  for (const x of state.lifecycle)
+    if (x.action === 'deployment.verify') verifiedBy.set(str(obj(x.state).deployment), x.actor ?? 'system');
   const alertOn = new Map<string, string>();
   for (const m of state.monitoring)
     if (m.action === 'alert.open') {
@@ -75,19 +89,18 @@ export function indexState(state: PackState): AsOfIndex {
     versions: byId(state.versions),
     datasets: byId(state.datasets),
     assessments: byId(state.assessments),
-    versionsOf: group(
-      state.versions.map((v) => v.id),
-      (id) => {
-        const v = obj(state.versions.find((x) => x.id === id)?.state);
-        return strOrNull(obj(models.get(str(v.modelId))?.state).useCaseId) ?? undefined;
-      },
-    ),
     signaturesOf: group(state.signatures, (s) => s.subject.id),
     lifecycleOf: group(state.lifecycle, (x) => x.subject),
     monitoringOf: group(state.monitoring, (x) =>
       x.subject.type === 'alert' ? alertOn.get(x.subject.id) : x.subject.id,
     ),
     findingsOf: group(state.findings, (f) => strOrNull(obj(obj(f.state).subject).id) ?? undefined),
+    datasetVersions,
+    promotionsOf: group(
+      state.lifecycle.filter((x) => x.action === 'promotion.complete'),
+      (x) => modelIdOf.get(x.subject),
+    ),
+    verifiedBy,
   };
 }
 
@@ -152,16 +165,10 @@ function signerOf(s: PackState['signatures'][number]): Signer {
 }
 
 function datasetUses(ix: AsOfIndex, version: Obj): DatasetUse[] {
-  const byDatasetVersion = new Map<string, Obj>();
-  for (const d of ix.state.datasets) {
-    const s = obj(d.state);
-    if (typeof s.datasetId === 'string' && typeof s.version === 'number')
-      byDatasetVersion.set(`${s.datasetId}@${s.version}`, s);
-  }
   return (Array.isArray(version.datasets) ? version.datasets : []).map((x) => {
     const use = obj(x);
     const ds = obj(ix.datasets.get(str(use.datasetId))?.state);
-    const dv = byDatasetVersion.get(`${str(use.datasetId)}@${String(use.version)}`) ?? {};
+    const dv = ix.datasetVersions.get(`${str(use.datasetId)}@${String(use.version)}`) ?? {};
     const prov = ds.provenance === undefined ? null : obj(ds.provenance);
     const columns = (Array.isArray(ds.columns) ? ds.columns : []).map(obj);
     return {
@@ -317,14 +324,7 @@ interface DossierAlert {
  * to the same environment and mode replaced it (by the pack's date).
  */
 function deploymentsOf(ix: AsOfIndex, versionId: string, modelId: string): VersionDossier['deployments'] {
-  const siblings = new Set(ix.state.versions.filter((x) => str(obj(x.state).modelId) === modelId).map((x) => x.id));
-  const completed = ix.state.lifecycle.filter((x) => x.action === 'promotion.complete' && siblings.has(x.subject));
-  const verified = new Map<string, string>();
-  for (const x of ix.state.lifecycle)
-    if (x.action === 'deployment.verify') {
-      const s = obj(x.state);
-      verified.set(str(s.deployment, str(s.id)), str(obj(s.verifiedBy).username, str(s.verifiedBy, x.time)));
-    }
+  const completed = ix.promotionsOf.get(modelId) ?? [];
   return completed
     .filter((x) => x.subject === versionId)
     .map((x) => {
@@ -337,7 +337,7 @@ function deploymentsOf(ix: AsOfIndex, versionId: string, modelId: string): Versi
         mode: str(s.mode),
         since: x.time,
         until: next ? next.time : null,
-        verifiedBy: verified.get(str(s.deployment)) ?? null,
+        verifiedBy: ix.verifiedBy.get(str(s.deployment)) ?? null,
       };
     });
 }

@@ -61,7 +61,8 @@ export interface PackState {
     state: unknown;
   }[];
   evidence: { seq: number; subject: string; state: unknown }[];
-  lifecycle: { seq: number; time: string; action: string; subject: string; state: unknown }[];
+  /** `actor`: who acted (a user id, null for the system), as lifecycle records name people. */
+  lifecycle: { seq: number; time: string; actor: string | null; action: string; subject: string; state: unknown }[];
   monitoring: { seq: number; time: string; action: string; subject: { type: string; id: string }; state: unknown }[];
   /** Findings raised on subjects in scope, each as its last event up to then left it. */
   findings: SubjectState[];
@@ -185,7 +186,7 @@ export function stateFolder(
       const on = (after?.subject ?? undefined) as { type: string; id: string } | undefined;
       put(findings, e, on ? { on: { type: on.type, id: on.id } } : {});
     } else if (LIFECYCLE.test(a))
-      lifecycle.push({ seq: e.seq, time: e.time, action: a, subject: e.subject.id, state: after });
+      lifecycle.push({ seq: e.seq, time: e.time, actor: e.actor.id, action: a, subject: e.subject.id, state: after });
     else if (MONITORING.test(a)) {
       const alert = (a === 'alert.open' ? after?.alert : null) as { id?: string } | null;
       if (alert?.id) alertOn.set(alert.id, e.subject);
