@@ -400,8 +400,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     log: auditReaders,
     useCaseId: async (ref) => (await inventory.services.useCases.get(ref).catch(() => null))?.id ?? null,
     teamExists: (team) => identity.services.teamExists(db, team),
-    documents: async (versionId) =>
-      (await evidence.services.store.ofVersion(db, versionId)).filter((r) => r.kind === 'document'),
+    evidence: (versionId) => evidence.services.store.ofVersion(db, versionId),
+    useCaseDocuments: (id) => lifecycle.services.useCaseDocuments(db, id),
+    templates: async (policyId) => (await policy.services.policies.get(policyId)).pack.documents,
   });
 
   const governance = createGovernanceFeature({

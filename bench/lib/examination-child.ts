@@ -3,8 +3,9 @@
 // organisation-wide examination pack of it as of now; `export DIR` runs `steward audit export`'s
 // exporter over the same store.
 import { generateKeyPairSync, createPrivateKey, randomUUID } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { systemClock } from '../../src/clock.ts';
 import type { RequestContext } from '../../src/context.ts';
 import { openDatabase } from '../../src/db/database.ts';
@@ -15,7 +16,9 @@ import { auditRepo } from '../../src/features/audit/audit.repo.ts';
 import { createAuditLog } from '../../src/features/audit/audit.service.ts';
 import { auditReaders } from '../../src/features/audit/index.ts';
 import { signerFor } from '../../src/features/audit/signing-key.ts';
+import { evidenceRepo } from '../../src/features/evidence/evidence.repo.ts';
 import { createExaminationService } from '../../src/features/examinations/examinations.service.ts';
+import { lifecycleRepo } from '../../src/features/lifecycle/lifecycle.repo.ts';
 import { randomIds } from '../../src/lib/ids.ts';
 import { peakRssMiB } from './peak-rss.ts';
 
@@ -131,10 +134,17 @@ if (mode === 'seed') {
     log: auditReaders,
     useCaseId: async () => null,
     teamExists: async () => true,
-    documents: async () => [],
+    evidence: (id) => evidenceRepo.ofVersion(handle.db, id),
+    useCaseDocuments: (id) => lifecycleRepo.useCaseDocuments(handle.db, id),
+    // The store holds no policy pack rows: the documents use the default templates.
+    templates: async () => undefined,
   });
   const pack = await service.create(ctx, { asOf: new Date().toISOString(), scope: 'organisation' });
-  out = { bytes: pack.body.length, treeSize: pack.treeSize };
+  // Written the way `steward examination create --out` writes it: streamed to a file.
+  const file = join(dir, 'pack.zip');
+  rmSync(file, { force: true });
+  await pipeline(pack.body, createWriteStream(file));
+  out = { bytes: statSync(file).size, treeSize: pack.treeSize };
 } else if (mode === 'export') {
   const s = signer();
   const file = join(dir, 'audit-export.jsonl');

@@ -1,4 +1,7 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createPublicKey } from 'node:crypto';
 import type { Command } from 'commander';
 import { unzipSync } from 'fflate';
@@ -122,10 +125,23 @@ export function exportCommands(program: Command): void {
       if (existsSync(o.out)) throw new UsageError(`${o.out} already exists`);
       const asOf = new Date(o.asOf);
       if (Number.isNaN(asOf.getTime())) throw new UsageError(`--as-of '${o.asOf}' is not a date-time`);
-      output(
-        await createClient().download('POST', '/api/v1/examinations', { asOf: asOf.toISOString(), scope: o.scope }),
-        o.out,
-      );
+      const res = await createClient().steward.downloadStream('POST', '/api/v1/examinations', {
+        asOf: asOf.toISOString(),
+        scope: o.scope,
+      });
+      if (!res.body) throw new Error('the server sent no pack');
+      // Streamed to the file as it arrives: a pack may be far larger than memory should hold.
+      let bytes = 0;
+      const counted = Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
+      counted.on('data', (c: Buffer) => (bytes += c.length));
+      try {
+        await pipeline(counted, createWriteStream(o.out, { flags: 'wx' }));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`${o.out} already exists`);
+        rmSync(o.out, { force: true });
+        throw err;
+      }
+      process.stderr.write(`wrote ${bytes} bytes to ${o.out}\n`);
     });
   exam
     .command('verify <file>')

@@ -147,6 +147,29 @@ export function createSteward(options: StewardOptions) {
     return bytes;
   }
 
+  /**
+   * A request whose answer is a large file: the response, to be read as a stream (never buffered
+   * whole); a problem rejects.
+   */
+  async function downloadStream(method: string, path: string, body?: unknown): Promise<Response> {
+    const headers: Record<string, string> = { ...authorization };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await reach(`${base}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    if (res.ok) return res;
+    const text = await res.text();
+    let problem: unknown;
+    try {
+      problem = JSON.parse(text);
+    } catch {
+      problem = { detail: text.slice(0, 500) };
+    }
+    throw new StewardError(res.status, problem as StewardError['problem']);
+  }
+
   const version = (name: string, v: number) => ({ params: { path: { name, version: v } } });
 
   return {
@@ -154,6 +177,7 @@ export function createSteward(options: StewardOptions) {
     api,
     send,
     download,
+    downloadStream,
     /** Registers a model version (its artefact digest, datasets, code and environment). */
     registerVersion: (model: string, body: Json<'/api/v1/models/{name}/versions', 'post'>) =>
       ok(api.POST('/api/v1/models/{name}/versions', { params: { path: { name: model } }, body })),

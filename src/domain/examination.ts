@@ -28,6 +28,11 @@ export interface PackManifest {
   /** Sequence numbers of the events the state cites. */
   cited: number[];
   files: { path: string; sha256: string; bytes: number }[];
+  /**
+   * The documents generated as of `asOf` (model cards, validation reports, Annex IV files), each a
+   * file listed above, with the digest of the record it was generated from.
+   */
+  generated?: { path: string; document: string; subject: { type: string; id: string }; inputsDigest: string }[];
 }
 
 export interface SubjectState {
@@ -56,9 +61,15 @@ export interface PackState {
     state: unknown;
   }[];
   evidence: { seq: number; subject: string; state: unknown }[];
-  lifecycle: { seq: number; action: string; subject: string; state: unknown }[];
-  monitoring: { seq: number; action: string; subject: { type: string; id: string }; state: unknown }[];
+  /** `actor`: who acted (a user id, null for the system), as lifecycle records name people. */
+  lifecycle: { seq: number; time: string; actor: string | null; action: string; subject: string; state: unknown }[];
+  monitoring: { seq: number; time: string; action: string; subject: { type: string; id: string }; state: unknown }[];
+  /** Findings raised on subjects in scope, each as its last event up to then left it. */
+  findings: SubjectState[];
 }
+
+/** An evidence entry of the state (what `evidence` lists), handed to `spill` when one is given. */
+export type EvidenceEntry = PackState['evidence'][number];
 
 const parse = (s: string | null): unknown => (s === null ? null : JSON.parse(s));
 
@@ -100,7 +111,16 @@ export function stateFolder(
   asOf: string,
   treeSize: number,
   inScope: { useCase(id: string, state: unknown): boolean },
-): { add(e: AuditEventRecord): void; result(): PackState } {
+  /**
+   * Where evidence entries go instead of memory (a large trail is mostly evidence): `result()` then
+   * lists none, and `evidenceInScope` says which of the spilled entries belong in the state.
+   */
+  spill?: (entry: EvidenceEntry) => void,
+): {
+  add(e: AuditEventRecord): void;
+  result(): PackState;
+  evidenceInScope(entry: EvidenceEntry): boolean;
+} {
   const useCases = new Map<string, SubjectState>();
   const models = new Map<string, SubjectState & { useCaseId?: string }>();
   const versions = new Map<string, SubjectState & { modelId?: string }>();
@@ -112,6 +132,9 @@ export function stateFolder(
   const lifecycle: PackState['lifecycle'] = [];
   const monitoring: PackState['monitoring'] = [];
   const modelByName = new Map<string, string>();
+  const findings = new Map<string, SubjectState & { on?: { type: string; id: string } }>();
+  // Alerts change state under their own subject: what each was raised on decides whether it is in scope.
+  const alertOn = new Map<string, { type: string; id: string }>();
   let policy: PackState['policy'] = null;
   const put = <T extends SubjectState>(m: Map<string, T>, e: AuditEventRecord, extra: Partial<T> = {}) => {
     const prev = m.get(e.subject.id);
@@ -155,10 +178,20 @@ export function stateFolder(
         const sig = signatures.get(s.id);
         if (sig && sig.statusAsOf === 'valid') Object.assign(sig, { statusAsOf: 'stale', staleAt: e.seq });
       }
-    else if (a === 'evidence.create' || a === 'use-case.document')
-      evidence.push({ seq: e.seq, subject: e.subject.id, state: evidenceFacts(after) });
-    else if (LIFECYCLE.test(a)) lifecycle.push({ seq: e.seq, action: a, subject: e.subject.id, state: after });
-    else if (MONITORING.test(a)) monitoring.push({ seq: e.seq, action: a, subject: e.subject, state: after });
+    else if (a === 'evidence.create' || a === 'use-case.document') {
+      const entry = { seq: e.seq, subject: e.subject.id, state: evidenceFacts(after) };
+      if (spill) spill(entry);
+      else evidence.push(entry);
+    } else if (a.startsWith('finding.')) {
+      const on = (after?.subject ?? undefined) as { type: string; id: string } | undefined;
+      put(findings, e, on ? { on: { type: on.type, id: on.id } } : {});
+    } else if (LIFECYCLE.test(a))
+      lifecycle.push({ seq: e.seq, time: e.time, actor: e.actor.id, action: a, subject: e.subject.id, state: after });
+    else if (MONITORING.test(a)) {
+      const alert = (a === 'alert.open' ? after?.alert : null) as { id?: string } | null;
+      if (alert?.id) alertOn.set(alert.id, e.subject);
+      monitoring.push({ seq: e.seq, time: e.time, action: a, subject: e.subject, state: after });
+    }
   };
   const result = (): PackState => {
     // A re-assessment makes the use case's earlier sign-offs stale.
@@ -172,8 +205,17 @@ export function stateFolder(
     };
     const modelIn = (id: string | undefined) => id !== undefined && ucIn(models.get(id)?.useCaseId);
     const versionIn = (id: string) => modelIn(versions.get(id)?.modelId);
-    const subjectIn = (s: { type: string; id: string }) =>
-      s.type === 'use-case' ? ucIn(s.id) : s.type === 'model-version' ? versionIn(s.id) : ucIn(s.id) || versionIn(s.id);
+    const subjectIn = (s: { type: string; id: string }): boolean => {
+      if (s.type === 'alert') {
+        const on = alertOn.get(s.id);
+        return on !== undefined && subjectIn(on);
+      }
+      return s.type === 'use-case'
+        ? ucIn(s.id)
+        : s.type === 'model-version'
+          ? versionIn(s.id)
+          : ucIn(s.id) || versionIn(s.id);
+    };
     const strip = <T extends SubjectState>(x: T): SubjectState => ({ id: x.id, state: x.state, events: x.events });
     return {
       asOf,
@@ -189,15 +231,24 @@ export function stateFolder(
       evidence: evidence.filter((x) => ucIn(x.subject) || versionIn(x.subject)),
       lifecycle: lifecycle.filter((x) => versionIn(x.subject) || ucIn(x.subject)),
       monitoring: monitoring.filter((x) => subjectIn(x.subject)),
+      findings: [...findings.values()].filter((f) => f.on !== undefined && subjectIn(f.on)).map(strip),
     };
   };
-  return { add, result };
+  const evidenceInScope = (x: EvidenceEntry) => {
+    const u = useCases.get(x.subject);
+    if (u !== undefined) return inScope.useCase(u.id, u.state);
+    const v = versions.get(x.subject);
+    const m = v?.modelId === undefined ? undefined : models.get(v.modelId);
+    const uc = m?.useCaseId === undefined ? undefined : useCases.get(m.useCaseId);
+    return uc !== undefined && inScope.useCase(uc.id, uc.state);
+  };
+  return { add, result, evidenceInScope };
 }
 
 /** Every event sequence number the state cites. */
 export function citedEvents(s: PackState): number[] {
   const seqs = new Set<number>();
-  for (const list of [s.useCases, s.models, s.versions, s.datasets, s.assessments])
+  for (const list of [s.useCases, s.models, s.versions, s.datasets, s.assessments, s.findings])
     for (const x of list) for (const q of x.events) seqs.add(q);
   if (s.policy) seqs.add(s.policy.seq);
   for (const x of s.signatures) {
@@ -221,6 +272,24 @@ export function levels(leaves: Hash[]): PerfectNode {
     const h = all[level]?.[index];
     if (!h) throw new RangeError(`no perfect node ${level}:${index}`);
     return h;
+  };
+}
+
+/** `levels` over leaf hashes packed 32 bytes apiece in one buffer (no object per hash). */
+export function packedLevels(leaves: Buffer): PerfectNode {
+  const all: Buffer[] = [leaves];
+  for (let prev = leaves; prev.length > 32;) {
+    const count = Math.floor(prev.length / 64);
+    const next = Buffer.allocUnsafe(count * 32);
+    for (let i = 0; i < count; i++)
+      nodeHash(prev.subarray(i * 64, i * 64 + 32), prev.subarray(i * 64 + 32, i * 64 + 64)).copy(next, i * 32);
+    all.push(next);
+    prev = next;
+  }
+  return (level, index) => {
+    const b = all[level];
+    if (!b || (index + 1) * 32 > b.length) throw new RangeError(`no perfect node ${level}:${index}`);
+    return b.subarray(index * 32, index * 32 + 32);
   };
 }
 

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { verifyPack, type PackState } from '../../src/domain/examination.ts';
+import { verifyPack, type PackManifest, type PackState } from '../../src/domain/examination.ts';
 import { call, expectProblem, manualClock, seedUser, useTestApp } from '../helpers/app.ts';
 import { runCli } from '../helpers/cli.ts';
 import { DB_KINDS, skipReason } from '../helpers/db.ts';
-import { governedPath } from '../helpers/governed-path.ts';
+import { governedPath, PASSWORD } from '../helpers/governed-path.ts';
 
 const HOUR = 3_600_000;
 
@@ -19,6 +19,7 @@ describe.each(DB_KINDS)('examination packs on %s', (kind) => {
     const path = governedPath(() => t.app);
     const asOf = new Date(start + 12 * HOUR).toISOString();
     let pack: Uint8Array;
+    let laterEvaluation: string;
     const key = () => ({ origin: t.signer.origin, keyName: t.signer.keyName, publicKey: t.signer.publicKey });
     const create = (body: unknown, token?: string) =>
       t.app.inject({
@@ -51,6 +52,15 @@ describe.each(DB_KINDS)('examination packs on %s', (kind) => {
         payload: csv,
       });
       expect(ev.statusCode, ev.body).toBe(201);
+      laterEvaluation = (JSON.parse(ev.body) as { id: string }).id;
+      // And a signature given after the date.
+      const signed = await call(t.app, {
+        method: 'POST',
+        url: `${path.v}/signatures`,
+        token: path.tok.ravi,
+        body: { role: 'risk-audit', meaning: 'review', comment: 'after the date', password: PASSWORD('ravi') },
+      });
+      expect(signed.status, signed.text).toBe(201);
     }, 180_000);
 
     it('shows the state as of the date: no later version, and approvals valid then though stale now', async () => {
@@ -82,6 +92,60 @@ describe.each(DB_KINDS)('examination packs on %s', (kind) => {
           statusAsOf: 'stale',
           staleAt: expect.any(Number),
         });
+    });
+
+    it('carries the model card, validation report and Annex IV file as generated from the state then', async () => {
+      const files = unzipSync(pack);
+      const manifest = JSON.parse(strFromU8(files['manifest.json']!)) as PackManifest;
+      const state = JSON.parse(strFromU8(files['state.json']!)) as PackState;
+      const v1 = state.versions[0]!.id;
+      const generated = manifest.generated ?? [];
+      expect(generated.map((g) => g.path).sort()).toEqual(
+        [
+          `generated/${v1}/model-card.md`,
+          `generated/${v1}/validation-report.md`,
+          // scorecard is high-risk: its Annex IV file is generated too.
+          `generated/${path.useCaseId}/annex-iv.md`,
+        ].sort(),
+      );
+      for (const g of generated) {
+        // Each is a file of the pack like any other (its digest in the manifest), recording its inputs digest.
+        expect(manifest.files.map((f) => f.path)).toContain(g.path);
+        expect(strFromU8(files[g.path]!)).toContain(`- **Inputs digest:** ${g.inputsDigest}`);
+      }
+      const card = strFromU8(files[`generated/${v1}/model-card.md`]!);
+      expect(card).toContain('# Model card: scorecard version 1');
+      expect(card).toContain('Tier 4');
+      // The evaluation recorded after the date is absent, the one recorded before it is there.
+      expect(card).not.toContain(laterEvaluation);
+      const before = state.evidence
+        .map((e) => e.state as { id: string; kind: string })
+        .find((e) => e.kind === 'evaluation');
+      expect(before).toBeDefined();
+      expect(card).toContain(`Evaluation ${before!.id}`);
+      // Approvals now stale print as valid as of the date; the signature given after it is absent.
+      const rows = card.split('\n').filter((l) => /^\| User \w+ \|/.test(l));
+      const versionSigs = state.signatures.filter((s) => s.subject.type === 'model-version');
+      expect(versionSigs.length).toBeGreaterThan(0);
+      expect(rows.filter((r) => r.includes('| approve |')).length).toBe(
+        state.signatures.filter((s) => (s.state as { manifest: { meaning: string } }).manifest.meaning === 'approve')
+          .length,
+      );
+      expect(rows.every((r) => r.endsWith('| valid |'))).toBe(true);
+      expect(rows.some((r) => r.includes('| review |'))).toBe(false);
+      expect(
+        Object.keys(files).some((f) => f.startsWith(`generated/`) && !f.includes(v1) && !f.includes(path.useCaseId)),
+      ).toBe(false);
+
+      // Taken now, the same card shows the later evaluation, the new signature and the stale approvals.
+      const now = unzipSync(new Uint8Array((await create({ asOf: clock.now().toISOString() })).rawPayload));
+      const nowCard = strFromU8(now[`generated/${v1}/model-card.md`]!);
+      expect(nowCard).toContain(`Evaluation ${laterEvaluation}`);
+      expect(nowCard).toMatch(/\| User ravi \| risk-audit \| review \|.*\| valid \|/);
+      expect(nowCard).toMatch(/\| approve \|.*\| stale \|/);
+      const nowManifest = JSON.parse(strFromU8(now['manifest.json']!)) as PackManifest;
+      expect(nowManifest.generated!.filter((g) => g.document === 'model-card')).toHaveLength(2);
+      expect(verifyPack(now, key()).problems).toEqual([]);
     });
 
     it('is scoped to a use case with the cited events and their inclusion proofs', async () => {
@@ -148,6 +212,16 @@ describe.each(DB_KINDS)('examination packs on %s', (kind) => {
       const failed = await runCli(['examination', 'verify', bad, ...pinned]);
       expect(failed.code).toBe(1);
       expect(failed.stdout).toContain("checkpoint.txt: its sha256 differs from the manifest's");
+      // A generated document edited after the pack was taken.
+      const card = Object.keys(files).find((f) => /^generated\/.+\/model-card\.md$/.test(f))!;
+      const tampered = join(dir, 'tampered.zip');
+      writeFileSync(
+        tampered,
+        zipSync({ ...files, [card]: strToU8(strFromU8(files[card]!).replace('| valid |', '| stale |')) }),
+      );
+      const caught = await runCli(['examination', 'verify', tampered, ...pinned]);
+      expect(caught.code).toBe(1);
+      expect(caught.stdout).toContain(`${card}: its sha256 differs from the manifest's`);
     });
 
     it('refuses dates outside the trail and callers who may not read the scope', async () => {

@@ -184,8 +184,12 @@ function conclusion(v: VersionDossier): Block[] {
   return [
     text(
       reqs.length === 0
-        ? 'The version is not governed by a policy, so no requirement was assessed.'
-        : `${reqs.length - open.length} of ${reqs.length} required measures are satisfied for this exact artefact.`,
+        ? v.lifecycle.requirementsAt === null
+          ? 'No requirement statuses were recorded for this version by then (a signature records them).'
+          : 'The version is not governed by a policy, so no requirement was assessed.'
+        : v.lifecycle.requirementsAt
+          ? `${reqs.length - open.length} of ${reqs.length} required measures were satisfied for this exact artefact when it was last signed (${v.lifecycle.requirementsAt}).`
+          : `${reqs.length - open.length} of ${reqs.length} required measures are satisfied for this exact artefact.`,
     ),
     ...requirementBlocks(v),
     text(

@@ -128,6 +128,11 @@ export interface VersionDossier {
   lifecycle: {
     step: string | null;
     requirements: { measure: string; title: string; status: string }[];
+    /**
+     * When the statuses were computed, if not now: a document as of a past date reports them as
+     * the version's last signature by then recorded them.
+     */
+    requirementsAt?: string | null;
   };
   signatures: Signer[];
   useCaseSignatures: Signer[];

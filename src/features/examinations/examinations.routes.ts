@@ -38,6 +38,7 @@ export function examinationRoutes(app: App, { examinations }: { examinations: Ex
         .header('x-steward-manifest-digest', pack.manifestDigest)
         .header('x-steward-tree-size', String(pack.treeSize))
         .header('cache-control', 'no-store')
+        .header('content-length', String(pack.bytes))
         .type('application/zip')
         .send(pack.body);
     },
