@@ -106,7 +106,7 @@ export function createNextActionsService(deps: NextActionsDeps) {
     if (open && !ENVIRONMENTS.slice(ENVIRONMENTS.indexOf(open)).some((e) => s.deployed.includes(e)))
       next.push({
         kind: 'request-promotion',
-        label: `Request promotion to ${open}`,
+        label: `Promote to ${open}`,
         params: { environment: open },
         roles: ['data-scientist', 'data-ops', 'production'],
       });
