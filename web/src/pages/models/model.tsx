@@ -41,7 +41,7 @@ export function ModelPage({ name }: { name: string }) {
                     <thead>
                       <tr>
                         <th scope="col">Version</th>
-                        <th scope="col">Stage</th>
+                        <th scope="col">MLflow stage</th>
                         <th scope="col">Artefact digest</th>
                         <th scope="col">Framework</th>
                         <th scope="col">Registered</th>

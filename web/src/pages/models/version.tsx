@@ -147,7 +147,7 @@ function Definition({ v, deployments }: { v: VersionRecord; deployments: Version
           <dd>
             {when(v.createdAt)} by <Person id={v.createdBy} />
           </dd>
-          <dt>Stage</dt>
+          <dt>MLflow stage</dt>
           <dd>{v.stage}</dd>
         </dl>
         {v.description && <p className="prose">{v.description}</p>}
