@@ -1,6 +1,6 @@
 import type { RequestContext } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
-import { ORGANISATION } from '../../domain/authz.ts';
+import { ORGANISATION, rolesGranting } from '../../domain/authz.ts';
 import {
   combinedStatus,
   environmentRules,
@@ -98,7 +98,12 @@ export function createNextActionsService(deps: NextActionsDeps) {
       const at = s.process.steps.indexOf(s.step);
       const to = s.process.steps[at + 1];
       if (to && !missing.some((m) => m.step === s.step))
-        next.push({ kind: 'move-step', label: `Move on to step '${to}'`, params: { to }, roles: ['data-scientist'] });
+        next.push({
+          kind: 'move-step',
+          label: `Move on to step '${to}'`,
+          params: { to },
+          roles: rolesGranting('version:write'),
+        });
     }
     const open = [...ENVIRONMENTS]
       .reverse()
@@ -108,7 +113,7 @@ export function createNextActionsService(deps: NextActionsDeps) {
         kind: 'request-promotion',
         label: `Promote to ${open}`,
         params: { environment: open },
-        roles: ['data-scientist', 'data-ops', 'production'],
+        roles: rolesGranting('alias:write'),
       });
     return next;
   }
@@ -194,7 +199,7 @@ export function createNextActionsService(deps: NextActionsDeps) {
         kind: 'move-step',
         label: `Move on to step '${to}'`,
         params: { to },
-        roles: ['business-stakeholder', 'business-analyst'],
+        roles: rolesGranting('use-case:write'),
       });
     return {
       useCase: { id: uc.id, name: uc.name, team: uc.ownerTeam },
