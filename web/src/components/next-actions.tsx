@@ -45,7 +45,7 @@ export function StatusBanner({ status, step }: { status: Status; step?: string |
 /** Where each environment stands and what a promotion there needs: the step is not the environment. */
 export function Environments({ items }: { items: VersionNextActions['environments'] }) {
   return (
-    <Section title="Environments">
+    <Section title="Where it can run">
       <ul className="compact">
         {items.map((e) => (
           <li key={e.id}>
