@@ -45,8 +45,10 @@ import {
   createMonitoringFeature,
   monitoringEvidenceOf,
   oversightHolds,
+  suspendedVersions,
 } from './features/monitoring/index.ts';
 import { createOverviewFeature } from './features/overview/index.ts';
+import { createNextActionsFeature } from './features/next-actions/index.ts';
 import { createPolicyFeature, policyReaders } from './features/policy/index.ts';
 import { gatedReauthentication } from './features/common/signing.ts';
 import { createTrainingsFeature } from './features/trainings/index.ts';
@@ -282,7 +284,31 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     ...(opts.monitoring?.sweepMs ? { sweepMs: opts.monitoring.sweepMs } : {}),
     onError: (err, what) => app.log.error({ err }, `${what} failed`),
   });
-  const overview = createOverviewFeature({ db, clock, health: (modelIds) => modelHealth(db, modelIds) });
+  const nextActions = createNextActionsFeature({
+    db,
+    lifecycle: lifecycle.services.lifecycle,
+    useCases: lifecycle.services.useCases,
+    pack: async (exec, useCaseId) => (await policy.services.context(exec, useCaseId))?.pack ?? null,
+    useCase: inventoryReaders.useCases.get,
+    versionsOf: inventoryReaders.useCases.versionsOf,
+    ownedBy: inventoryReaders.useCases.ownedBy,
+    // Besides each model's latest version, those deployed or suspended stand for it.
+    notableVersions: async (exec) => {
+      const [deployed, suspended] = await Promise.all([
+        lifecycle.services.activeDeployments(exec, {}),
+        suspendedVersions(exec),
+      ]);
+      return new Set([...deployed.map((d) => d.model_version_id), ...suspended]);
+    },
+    holders: identity.services.holders,
+    user: identity.services.userById,
+  });
+  const overview = createOverviewFeature({
+    db,
+    clock,
+    health: (modelIds) => modelHealth(db, modelIds),
+    status: nextActions.services.nextActions.statuses,
+  });
   const mlflow = createMlflowFeature({
     db,
     dialect,
@@ -468,6 +494,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     policy,
     inventory,
     overview,
+    nextActions,
     evidence,
     lifecycle,
     monitoring,

@@ -6890,6 +6890,130 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/work": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's own work: use cases they created or whose team they work in, versions they registered, and open tasks they can complete */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description open tasks the caller can complete (not those refused to them) */
+                            tasks: ({
+                                due: string;
+                                id: string;
+                                kind: string;
+                                model: string | null;
+                                overdue: boolean;
+                                role: string;
+                                step: string;
+                                title: string;
+                                useCase: string | null;
+                                useCaseId: string | null;
+                                version: number | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            /** @description use cases the caller created or whose owning team they work in */
+                            useCases: ({
+                                id: string;
+                                name: string;
+                                status: {
+                                    environment: string | null;
+                                    /** @description one line: "Suspended", "Refused for production", "Live in production"... */
+                                    label: string;
+                                    reasons: string[];
+                                    /** @description the most urgent first: `suspended` by human oversight; `refused` where deployed (the deployment check refuses it there now); `stale` approvals or evidence; `live` in an environment; else `in-development` */
+                                    state: "suspended" | "refused" | "stale" | "live" | "in-development";
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                team: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            user: {
+                                displayName: string;
+                                id: string;
+                                username: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            /** @description model versions the caller registered (or of models they created) */
+                            versions: ({
+                                met: number;
+                                model: string;
+                                status: {
+                                    environment: string | null;
+                                    /** @description one line: "Suspended", "Refused for production", "Live in production"... */
+                                    label: string;
+                                    reasons: string[];
+                                    /** @description the most urgent first: `suspended` by human oversight; `refused` where deployed (the deployment check refuses it there now); `stale` approvals or evidence; `live` in an environment; else `in-development` */
+                                    state: "suspended" | "refused" | "stale" | "live" | "in-development";
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                step: string | null;
+                                total: number;
+                                useCase: {
+                                    id: string;
+                                    name: string;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                version: number;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/models": {
         parameters: {
             query?: never;
@@ -10007,6 +10131,161 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/models/{name}/versions/{version}/next-actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What is next for the version: its one status, progress per step, each missing requirement with its owners and a one-click action, and what each environment needs */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                    version: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description the document kinds the policy pack's measures name (an added document takes one of them) */
+                            documentKinds: string[];
+                            /** @description where the version may run, and what each needs */
+                            environments: ({
+                                deployed: boolean;
+                                explanation: string;
+                                id: string;
+                                requires: string | null;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            governed: boolean;
+                            missing: ({
+                                actions: ({
+                                    /** @description what to do; `params` pre-fill its form */
+                                    kind: "add-document" | "upload-evaluation" | "sign" | "configure-monitoring" | "record-alignment" | "review-datasets" | "move-step" | "request-promotion";
+                                    label: string;
+                                    /** @description documentKind (from the policy pack), metric, role and meaning, step, environment */
+                                    params: {
+                                        [key: string]: string | number | boolean;
+                                    };
+                                    /** @description roles that can do it */
+                                    roles: string[];
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                detail: string[];
+                                measure: string;
+                                /** @description people holding those roles in the owner's team or organisation-wide */
+                                people: ({
+                                    displayName: string;
+                                    id: string;
+                                    role: string;
+                                    username: string;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                /** @description roles owning it */
+                                roles: string[];
+                                status: string;
+                                /** @description the process step whose gate the measure belongs to */
+                                step: string;
+                                title: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            model: string;
+                            /** @description moving on: the next step once its gate passes, a promotion */
+                            next: ({
+                                /** @description what to do; `params` pre-fill its form */
+                                kind: "add-document" | "upload-evaluation" | "sign" | "configure-monitoring" | "record-alignment" | "review-datasets" | "move-step" | "request-promotion";
+                                label: string;
+                                /** @description documentKind (from the policy pack), metric, role and meaning, step, environment */
+                                params: {
+                                    [key: string]: string | number | boolean;
+                                };
+                                /** @description roles that can do it */
+                                roles: string[];
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            progress: {
+                                met: number;
+                                total: number;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            status: {
+                                environment: string | null;
+                                /** @description one line: "Suspended", "Refused for production", "Live in production"... */
+                                label: string;
+                                reasons: string[];
+                                /** @description the most urgent first: `suspended` by human oversight; `refused` where deployed (the deployment check refuses it there now); `stale` approvals or evidence; `live` in an environment; else `in-development` */
+                                state: "suspended" | "refused" | "stale" | "live" | "in-development";
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            step: string | null;
+                            steps: ({
+                                id: string;
+                                /** @description requirements of the step's gate met (satisfied or waived) */
+                                met: number;
+                                state: "done" | "current" | "upcoming";
+                                title: string;
+                                total: number;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            useCase: {
+                                id: string;
+                                name: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            version: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/models/{name}/versions/{version}/predictions": {
         parameters: {
             query?: never;
@@ -11309,6 +11588,16 @@ export interface paths {
                                         environment: string;
                                         status: string;
                                     } | null;
+                                    status?: {
+                                        environment: string | null;
+                                        /** @description one line: "Suspended", "Refused for production", "Live in production"... */
+                                        label: string;
+                                        reasons: string[];
+                                        /** @description the most urgent first: `suspended` by human oversight; `refused` where deployed (the deployment check refuses it there now); `stale` approvals or evidence; `live` in an environment; else `in-development` */
+                                        state: "suspended" | "refused" | "stale" | "live" | "in-development";
+                                    } & {
+                                        [key: string]: unknown;
+                                    };
                                     step: string | null;
                                 } | null;
                                 reviewBy: string | null;
@@ -15666,6 +15955,170 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/use-cases/{id}/next-actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What is next for the use case: its one status (the most urgent of its versions'), progress of its own steps, missing requirements with owners and actions, and its versions' progress */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description the document kinds the policy pack's measures name (an added document takes one of them) */
+                            documentKinds: string[];
+                            governed: boolean;
+                            missing: ({
+                                actions: ({
+                                    /** @description what to do; `params` pre-fill its form */
+                                    kind: "add-document" | "upload-evaluation" | "sign" | "configure-monitoring" | "record-alignment" | "review-datasets" | "move-step" | "request-promotion";
+                                    label: string;
+                                    /** @description documentKind (from the policy pack), metric, role and meaning, step, environment */
+                                    params: {
+                                        [key: string]: string | number | boolean;
+                                    };
+                                    /** @description roles that can do it */
+                                    roles: string[];
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                detail: string[];
+                                measure: string;
+                                /** @description people holding those roles in the owner's team or organisation-wide */
+                                people: ({
+                                    displayName: string;
+                                    id: string;
+                                    role: string;
+                                    username: string;
+                                } & {
+                                    [key: string]: unknown;
+                                })[];
+                                /** @description roles owning it */
+                                roles: string[];
+                                status: string;
+                                /** @description the process step whose gate the measure belongs to */
+                                step: string;
+                                title: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            next: ({
+                                /** @description what to do; `params` pre-fill its form */
+                                kind: "add-document" | "upload-evaluation" | "sign" | "configure-monitoring" | "record-alignment" | "review-datasets" | "move-step" | "request-promotion";
+                                label: string;
+                                /** @description documentKind (from the policy pack), metric, role and meaning, step, environment */
+                                params: {
+                                    [key: string]: string | number | boolean;
+                                };
+                                /** @description roles that can do it */
+                                roles: string[];
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            progress: {
+                                met: number;
+                                total: number;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            status: {
+                                environment: string | null;
+                                /** @description one line: "Suspended", "Refused for production", "Live in production"... */
+                                label: string;
+                                reasons: string[];
+                                /** @description the most urgent first: `suspended` by human oversight; `refused` where deployed (the deployment check refuses it there now); `stale` approvals or evidence; `live` in an environment; else `in-development` */
+                                state: "suspended" | "refused" | "stale" | "live" | "in-development";
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            step: string | null;
+                            steps: ({
+                                id: string;
+                                /** @description requirements of the step's gate met (satisfied or waived) */
+                                met: number;
+                                state: "done" | "current" | "upcoming";
+                                title: string;
+                                total: number;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            useCase: {
+                                id: string;
+                                name: string;
+                                team: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            /** @description each model's latest version and those deployed or suspended */
+                            versions: ({
+                                met: number;
+                                model: string;
+                                status: {
+                                    environment: string | null;
+                                    /** @description one line: "Suspended", "Refused for production", "Live in production"... */
+                                    label: string;
+                                    reasons: string[];
+                                    /** @description the most urgent first: `suspended` by human oversight; `refused` where deployed (the deployment check refuses it there now); `stale` approvals or evidence; `live` in an environment; else `in-development` */
+                                    state: "suspended" | "refused" | "stale" | "live" | "in-development";
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                step: string | null;
+                                total: number;
+                                version: number;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -98,6 +98,10 @@ export const inventoryReaders = {
     teamOf: (exec: Executor, id: string) => useCaseRepo.teamOf(exec, id),
     lock: (tx: Tx, id: string) => useCaseRepo.lock(tx, id),
     withVersions: (exec: Executor) => useCaseRepo.withVersions(exec),
+    /** Versions of use cases' models, or those a person made, with whether each is the latest. */
+    versionsOf: (...args: Parameters<typeof useCaseRepo.versionsOf>) => useCaseRepo.versionsOf(...args),
+    /** Use cases a person created or whose team they work in. */
+    ownedBy: (...args: Parameters<typeof useCaseRepo.ownedBy>) => useCaseRepo.ownedBy(...args),
   },
   datasets: {
     resolveVersion: (...args: Parameters<typeof datasetRepo.resolveVersion>) => datasetRepo.resolveVersion(...args),

@@ -134,7 +134,18 @@ describe.each(DB_KINDS)('the console for a first-time user, over the demo, on %s
         useCase: { id: string };
         model: { name: string; latestVersion: number | null } | null;
       }[];
-      const pages = ['/home', '/', '/inbox', '/alerts', '/datasets', '/policy', '/audit', '/examinations'];
+      const pages = [
+        '/home',
+        '/',
+        '/inventory',
+        '/me/work',
+        '/inbox',
+        '/alerts',
+        '/datasets',
+        '/policy',
+        '/audit',
+        '/examinations',
+      ];
       for (const id of new Set(useCases.map((r) => r.useCase.id)))
         for (const tab of ['Overview', 'Process', 'Risk assessment', 'Models'])
           pages.push(`/use-cases/${id}?tab=${encodeURIComponent(tab)}`);

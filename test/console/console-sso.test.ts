@@ -68,7 +68,8 @@ describe.skipIf(noBrowser !== null)(noBrowser ?? 'single sign-on in the console'
     await page.locator('input[name=password]').fill('her-provider-password');
     await screenshot(page, 'sso-01-provider-login');
     await page.locator('button[type=submit]').click();
-    await page.getByRole('heading', { name: 'Inventory' }).waitFor();
+    // Single sign-on returns to `/`: the home dashboard.
+    await page.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
     await screenshot(page, 'sso-02-signed-in');
     const me = await call(t.app, { method: 'GET', url: '/api/v1/users/dora' });
     expect(me.body).toMatchObject({ displayName: 'Dora Explorer' });
@@ -113,7 +114,7 @@ describe.skipIf(noBrowser !== null)(noBrowser ?? 'single sign-on in the console'
   it('signs out of Steward and of the provider', async () => {
     const { page } = b;
     await page.goto(b.base);
-    await page.getByRole('heading', { name: 'Inventory' }).waitFor();
+    await page.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: /yes, sign me out/i }).click();
     await page.getByRole('link', { name: 'Sign in with SSO' }).waitFor();

@@ -99,10 +99,10 @@ export async function seriousViolations(page: Page): Promise<string[]> {
 
 /**
  * Signs `user` in through the sign-in form (password `<user>-correct-horse-battery` unless given)
- * and waits for the inventory.
+ * on the inventory's page (`/` is the home dashboard) and waits for the inventory.
  */
 export async function signIn(page: Page, base: string, user: string, password?: string): Promise<void> {
-  await page.goto(base);
+  await page.goto(`${base}/inventory`);
   await page.getByLabel('Username').fill(user);
   await page.getByLabel('Password').fill(password ?? `${user}-correct-horse-battery`);
   await page.getByRole('button', { name: 'Sign in' }).click();

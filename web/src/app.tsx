@@ -14,19 +14,22 @@ import { DiscoveryPage } from './pages/discovery/discovery.tsx';
 import { DsrPage, DsrRequestPage } from './pages/dsr/dsr.tsx';
 import { InboxPage } from './pages/inbox/inbox.tsx';
 import { InventoryPage } from './pages/inventory/inventory.tsx';
+import { MyWorkPage } from './pages/home/my-work.tsx';
 import { ModelPage } from './pages/models/model.tsx';
 import { NewUseCasePage } from './pages/inventory/new-use-case.tsx';
 import { PolicyPage } from './pages/policy/policy.tsx';
 import { TrainingsPage } from './pages/trainings/trainings.tsx';
 import { UseCasePage } from './pages/use-cases/use-case.tsx';
 import { VersionPage } from './pages/models/version.tsx';
-import { Link, match, useLocation } from './router.tsx';
+import { Link, match, navigate, useLocation } from './router.tsx';
 import { useSession } from './session.tsx';
 import { useLoad } from './ui/hooks.ts';
 
 const ROUTES: [string, (p: Record<string, string>) => ReactNode, string][] = [
-  ['/', () => <InventoryPage />, 'Inventory'],
-  ['/home', () => <HomePage />, 'Home'],
+  ['/', () => <HomePage />, 'Home'],
+  ['/home', () => <HomeRedirect />, 'Home'],
+  ['/inventory', () => <InventoryPage />, 'Inventory'],
+  ['/me/work', () => <MyWorkPage />, 'My work'],
   ['/use-cases/new', () => <NewUseCasePage />, 'New use case'],
   ['/use-cases/:id', (p) => <UseCasePage id={p.id!} />, 'Use case'],
   ['/models/:name', (p) => <ModelPage name={p.name!} />, 'Model'],
@@ -80,8 +83,9 @@ export function App() {
       <header className="top">
         <span className="brand">Steward</span>
         <nav aria-label="Main">
-          {nav('/home', 'Home')}
-          {nav('/', 'Inventory')}
+          {nav('/', 'Home')}
+          {nav('/inventory', 'Inventory')}
+          {nav('/me/work', 'My work')}
           {nav(
             '/inbox',
             <>
@@ -124,12 +128,18 @@ export function App() {
   );
 }
 
+/** The home page moved to `/`: an old link or bookmark lands there. */
+function HomeRedirect() {
+  useEffect(() => navigate('/', { replace: true }), []);
+  return <HomePage />;
+}
+
 function NotFound() {
   return (
     <div className="card">
       <h1>Page not found</h1>
       <p>
-        <Link to="/">Back to the inventory</Link>
+        <Link to="/">Back to the home page</Link>
       </p>
     </div>
   );

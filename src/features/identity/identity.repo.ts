@@ -65,6 +65,26 @@ export const identityRepo = {
     return withRoles(db, rows);
   },
 
+  /** Active people holding any of `roles` in `team` or organisation-wide, by display name. */
+  async holders(
+    db: Executor,
+    team: string,
+    roles: string[],
+  ): Promise<{ id: string; username: string; displayName: string; role: string }[]> {
+    if (roles.length === 0) return [];
+    const rows = await db
+      .selectFrom('role_assignments as a')
+      .innerJoin('users as u', 'u.id', 'a.user_id')
+      .select(['u.id', 'u.username', 'u.display_name', 'a.role'])
+      .where('u.status', '=', 'active')
+      .where('a.role', 'in', roles)
+      .where('a.scope', 'in', [team, '*'])
+      .orderBy('u.display_name')
+      .orderBy('a.role')
+      .execute();
+    return rows.map((r) => ({ id: r.id, username: r.username, displayName: r.display_name, role: r.role }));
+  },
+
   async userById(db: Executor, id: string): Promise<UserRecord | undefined> {
     const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? (await withRoles(db, [row]))[0] : undefined;

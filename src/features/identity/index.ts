@@ -91,6 +91,8 @@ export function createIdentityFeature(deps: IdentityFeatureDeps) {
     userById: (exec: Executor, id: string) => identityRepo.userById(exec, id),
     userByName: (exec: Executor, username: string) => identityRepo.userByName(exec, username),
     teamMembers: (exec: Executor, team: string) => identityRepo.teamMembers(exec, team),
+    /** Active people holding any of the roles in a team or organisation-wide (who can act on a task). */
+    holders: (exec: Executor, team: string, roles: string[]) => identityRepo.holders(exec, team, roles),
   };
   return {
     services,

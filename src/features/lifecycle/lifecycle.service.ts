@@ -6,7 +6,7 @@ import type { TaskTable } from '../../db/schema.ts';
 import { ORGANISATION, type Role } from '../../domain/authz.ts';
 import { assertTransition } from '../../domain/lifecycle/gate.ts';
 import { independenceRefusal } from '../../domain/lifecycle/tasks.ts';
-import { environmentOfAlias, type Environment } from '../../domain/lifecycle/process.ts';
+import { ENVIRONMENTS, environmentOfAlias, type Environment } from '../../domain/lifecycle/process.ts';
 import type { RegisteredVersion } from '../../domain/registration-checks.ts';
 import type { VersionRecord } from '../versions/versions.repo.ts';
 import { DomainError, notFound } from '../../errors.ts';
@@ -220,6 +220,35 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
     async gateReasons(model: string, version: number, environment: Environment): Promise<string[]> {
       const g = await core.load(db, model, version);
       return [...((await deps.holds?.(db, g.owner.versionId)) ?? []), ...reasonsAgainst(g, environment)];
+    },
+
+    /**
+     * What a version's status and next actions are computed from, read once: its requirements,
+     * stale signatures, suspensions, where it runs and what the check says against each environment.
+     */
+    async standing(model: string, version: number) {
+      const g = await core.load(db, model, version);
+      const [holds, deployments] = await Promise.all([
+        deps.holds?.(db, g.owner.versionId) ?? [],
+        repo.activeDeployments(db, { versionId: g.owner.versionId }),
+      ]);
+      return {
+        owner: g.owner,
+        createdBy: g.version.createdBy,
+        policy: g.policy && { pack: g.policy.pack, tier: g.policy.tier },
+        process: g.process,
+        step: g.step,
+        requirements: g.requirements,
+        staleSignatures: g.signatures
+          .filter((s) => s.status === 'stale')
+          .map((s) => ({ signer: s.signer.name, role: s.role, meaning: s.meaning, step: s.step })),
+        holds,
+        deployed: [...new Set(deployments.map((d) => d.environment as Environment))],
+        against: Object.fromEntries(ENVIRONMENTS.map((env) => [env, reasonsAgainst(g, env)])) as Record<
+          Environment,
+          string[]
+        >,
+      };
     },
 
     /** Whether `version` may run in `environment` now: its gates pass, it was promoted there, nothing rejected it. */

@@ -224,6 +224,11 @@ export function createModelHealthReader(clock: Clock) {
   };
 }
 
+/** Ids of the versions under an active human-oversight suspension (the inventory's statuses). */
+export async function suspendedVersions(exec: Executor): Promise<Set<string>> {
+  return new Set(await repo.suspendedVersions(exec));
+}
+
 /** Why a version may not run now: an active human-oversight suspension (read by the lifecycle's checks). */
 export async function oversightHolds(exec: Executor, versionId: string): Promise<string[]> {
   const s = await repo.activeSuspension(exec, versionId);

@@ -536,6 +536,16 @@ export const monitoringRepo = {
       .executeTakeFirst();
   },
 
+  /** Ids of the versions suspended now. */
+  async suspendedVersions(db: Executor): Promise<string[]> {
+    const rows = await db
+      .selectFrom('suspensions')
+      .select('model_version_id')
+      .where('active_key', 'is not', null)
+      .execute();
+    return rows.map((r) => r.model_version_id);
+  },
+
   async suspensions(db: Executor, versionId: string): Promise<SuspensionTable[]> {
     return db
       .selectFrom('suspensions')

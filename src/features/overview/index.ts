@@ -4,7 +4,7 @@ import type { App } from '../../http/app-types.ts';
 import type { Feature } from '../feature.ts';
 import type { ModelHealth } from '../models/models.routes.ts';
 import { overviewRepo, type OverviewFilter, type OverviewRow } from './overview.repo.ts';
-import { overviewRoutes } from './overview.routes.ts';
+import { overviewRoutes, type StatusReader } from './overview.routes.ts';
 import { peopleRoutes } from './people.routes.ts';
 
 export type { OverviewFilter, OverviewRow };
@@ -13,7 +13,13 @@ export type { OverviewFilter, OverviewRow };
  * The console's inventory overview (one paged query over use cases, models and their state), the home
  * dashboard's counts, and people's display names for the pages that show who acted.
  */
-export function createOverviewFeature(deps: { db: Executor; clock: Clock; health: ModelHealth }) {
+export function createOverviewFeature(deps: {
+  db: Executor;
+  clock: Clock;
+  health: ModelHealth;
+  /** One status per model, for the rows (from next actions). */
+  status?: StatusReader;
+}) {
   const services = {
     /** One page of the overview's rows (use case x model), filtered as the inventory page filters them. */
     page: (filter: OverviewFilter) => overviewRepo.page(deps.db, filter),

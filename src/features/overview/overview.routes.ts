@@ -3,12 +3,19 @@ import type { Clock } from '../../clock.ts';
 import type { Executor } from '../../db/database.ts';
 import type { App } from '../../http/app-types.ts';
 import type { ModelHealth } from '../models/models.routes.ts';
+import type { SubjectStatus } from '../../domain/lifecycle/next-actions.ts';
 import { overviewRepo } from './overview.repo.ts';
 import { overviewSummaryRepo } from './overview-summary.repo.ts';
 import { OverviewPage, OverviewQuery, OverviewSummary } from './overview.schema.ts';
 
 /** `GET /overview`: the inventory at a glance (the console's home), one page at a time. */
-export function overviewRoutes(app: App, deps: { db: Executor; clock: Clock; health: ModelHealth }): void {
+/** Each model's one status by `useCaseId/model` (the same value its version and use-case pages show). */
+export type StatusReader = (useCaseIds: string[]) => Promise<Map<string, SubjectStatus>>;
+
+export function overviewRoutes(
+  app: App,
+  deps: { db: Executor; clock: Clock; health: ModelHealth; status?: StatusReader },
+): void {
   app.get(
     '/overview',
     {
@@ -27,9 +34,10 @@ export function overviewRoutes(app: App, deps: { db: Executor; clock: Clock; hea
       const { rows, total } = await overviewRepo.page(deps.db, { ...query, now });
       const modelIds = rows.flatMap((r) => (r.model_id ? [r.model_id] : []));
       const versionIds = rows.flatMap((r) => (r.latest_version_id ? [r.latest_version_id] : []));
-      const [details, health] = await Promise.all([
+      const [details, health, status] = await Promise.all([
         overviewRepo.details(deps.db, modelIds, versionIds),
         deps.health(modelIds),
+        deps.status?.([...new Set(rows.filter((r) => r.model_id).map((r) => r.use_case_id))]),
       ]);
       return {
         total,
@@ -52,6 +60,9 @@ export function overviewRoutes(app: App, deps: { db: Executor; clock: Clock; hea
                   promotion: (r.latest_version_id && details.promotions.get(r.latest_version_id)) || null,
                   health: health.get(r.model_id) ?? 'no-data',
                   openAlerts: details.alerts.get(r.model_id) ?? 0,
+                  ...(status?.has(`${r.use_case_id}/${r.model_name}`)
+                    ? { status: status.get(`${r.use_case_id}/${r.model_name}`) }
+                    : {}),
                 },
           updatedAt: r.updated_at,
         })),

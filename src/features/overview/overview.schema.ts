@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Timestamp, Uuid } from '../common/common.schema.ts';
+import { SubjectStatus } from '../common/status.schema.ts';
 
 export const OverviewQuery = Type.Object(
   {
@@ -59,6 +60,7 @@ export const OverviewRow = Type.Object({
         Type.Literal('no-data'),
       ]),
       openAlerts: Type.Integer(),
+      status: Type.Optional(SubjectStatus),
     }),
   ),
   updatedAt: Timestamp,

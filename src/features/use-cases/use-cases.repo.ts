@@ -88,6 +88,66 @@ export const useCaseRepo = {
     }));
   },
 
+  /**
+   * Live versions of the use cases' models (or of the models `createdBy` made, or versions they
+   * made), newest first per model, with whether each is its model's latest.
+   */
+  async versionsOf(
+    db: Executor,
+    where: { useCaseIds?: string[]; createdBy?: string },
+  ): Promise<
+    {
+      id: string;
+      useCaseId: string;
+      useCase: string;
+      model: string;
+      version: number;
+      createdBy: string | null;
+      latest: boolean;
+    }[]
+  > {
+    if (where.useCaseIds?.length === 0) return [];
+    let q = db
+      .selectFrom('model_versions as v')
+      .innerJoin('models as m', 'm.id', 'v.model_id')
+      .innerJoin('use_cases as u', 'u.id', 'm.use_case_id')
+      .select(['v.id', 'u.id as use_case_id', 'u.name as use_case', 'm.name', 'v.version', 'v.created_by'])
+      .where('v.deleted_at', 'is', null)
+      .where('m.deleted_at', 'is', null);
+    if (where.useCaseIds) q = q.where('u.id', 'in', where.useCaseIds);
+    if (where.createdBy) {
+      const by = where.createdBy;
+      q = q.where((eb) => eb.or([eb('v.created_by', '=', by), eb('m.created_by', '=', by)]));
+    }
+    const rows = await q.orderBy('u.name').orderBy('m.name').orderBy('v.version', 'desc').execute();
+    const newest = new Map<string, number>();
+    for (const r of rows) if (!newest.has(r.name)) newest.set(r.name, r.version);
+    return rows.map((r) => ({
+      id: r.id,
+      useCaseId: r.use_case_id,
+      useCase: r.use_case,
+      model: r.name,
+      version: r.version,
+      createdBy: r.created_by,
+      latest: newest.get(r.name) === r.version,
+    }));
+  },
+
+  /** Use cases a person created or whose owning team they hold a role in (not organisation-wide ones). */
+  async ownedBy(db: Executor, userId: string, teams: string[]): Promise<{ id: string; name: string; team: string }[]> {
+    const rows = await db
+      .selectFrom('use_cases')
+      .select(['id', 'name', 'owner_team'])
+      .where((eb) =>
+        teams.length > 0
+          ? eb.or([eb('created_by', '=', userId), eb('owner_team', 'in', teams)])
+          : eb('created_by', '=', userId),
+      )
+      .orderBy('name')
+      .execute();
+    return rows.map((r) => ({ id: r.id, name: r.name, team: r.owner_team }));
+  },
+
   /** Takes the row lock before a read-modify-write (see modelRepo.lock). */
   async lock(tx: Tx, id: string): Promise<void> {
     await lockRows(tx, 'use_cases', 'revision').where('id', '=', id).execute();

@@ -12,3 +12,6 @@ export type VersionStatus = Json<'/api/v1/models/{name}/versions/{version}/lifec
 export type Evidence = Json<'/api/v1/models/{name}/versions/{version}/evidence', 'get'>['items'][number];
 export type Windows = Json<'/api/v1/models/{name}/versions/{version}/monitoring', 'get'>;
 export type Signature = VersionStatus['signatures'][number];
+export type VersionNextActions = Json<'/api/v1/models/{name}/versions/{version}/next-actions', 'get'>;
+export type UseCaseNextActions = Json<'/api/v1/use-cases/{id}/next-actions', 'get'>;
+export type MyWork = Json<'/api/v1/me/work', 'get'>;

@@ -26,7 +26,7 @@ const TILES: Tile[] = [
     key: 'overdue',
     label: 'Overdue risk reviews',
     value: (s) => s.overdueReviews,
-    to: '/?attention=true',
+    to: '/inventory?attention=true',
     attention: true,
   },
   {
@@ -37,8 +37,8 @@ const TILES: Tile[] = [
     attention: true,
   },
   { key: 'production', label: 'Versions in production', value: (s) => s.production.length, to: '#production' },
-  { key: 'useCases', label: 'Use cases', value: (s) => s.useCases, to: '/' },
-  { key: 'models', label: 'Models', value: (s) => s.models, to: '/' },
+  { key: 'useCases', label: 'Use cases', value: (s) => s.useCases, to: '/inventory' },
+  { key: 'models', label: 'Models', value: (s) => s.models, to: '/inventory' },
 ];
 
 /** What each role looks at first; the other tiles follow in their usual order. */
@@ -190,7 +190,7 @@ export function HomePage() {
                         ))}
                       </ul>
                       {c.total > c.useCases.length && (
-                        <Link to={c.step === null ? '/' : `/?step=${enc(c.step)}`}>
+                        <Link to={c.step === null ? '/inventory' : `/inventory?step=${enc(c.step)}`}>
                           and {num(c.total - c.useCases.length)} more
                         </Link>
                       )}

@@ -8,6 +8,15 @@ const PAGE = 50;
 type Sort = 'name' | 'tier' | 'updated';
 
 /** Every use case and model at a glance; the filters live in the URL so a view can be shared. */
+/** The status badge's colour: the same tones as the banner on the version and use-case pages. */
+const STATUS_TONE: Record<string, string> = {
+  suspended: 'bad',
+  refused: 'bad',
+  stale: 'warn',
+  live: 'good',
+  'in-development': 'info',
+};
+
 export function InventoryPage() {
   const { query } = useLocation();
   const q = query.get('q') ?? '';
@@ -25,7 +34,7 @@ export function InventoryPage() {
     for (const [k, v] of Object.entries(changes)) v === null || v === '' ? next.delete(k) : next.set(k, v);
     if (!('offset' in changes)) next.delete('offset');
     const s = next.toString();
-    navigate(s ? `/?${s}` : '/', { replace: true });
+    navigate(s ? `/inventory?${s}` : '/inventory', { replace: true });
   };
   const page = useLoad(
     async () =>
@@ -129,6 +138,7 @@ export function InventoryPage() {
                       Tier
                     </button>
                   </th>
+                  <th scope="col">Status</th>
                   <th scope="col">EU AI Act</th>
                   <th scope="col">Step</th>
                   <th scope="col">Latest promotion</th>
@@ -146,7 +156,7 @@ export function InventoryPage() {
               <tbody>
                 {p.items.length === 0 && (
                   <tr>
-                    <td colSpan={10} className="muted">
+                    <td colSpan={11} className="muted">
                       Nothing matches.
                     </td>
                   </tr>
@@ -169,6 +179,17 @@ export function InventoryPage() {
                     </td>
                     <td>
                       <TierBadge tier={r.tier} />
+                    </td>
+                    <td>
+                      {r.model?.status ? (
+                        <Badge
+                          value={r.model.status.label}
+                          tone={STATUS_TONE[r.model.status.state]}
+                          title={r.model.status.reasons.join('\n')}
+                        />
+                      ) : (
+                        '—'
+                      )}
                     </td>
                     <td>{r.euAiAct ?? '—'}</td>
                     <td>{r.model?.step ?? r.useCase.step ?? '—'}</td>

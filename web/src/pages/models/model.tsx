@@ -19,7 +19,7 @@ export function ModelPage({ name }: { name: string }) {
           <div className="page-head">
             <div>
               <p className="crumb">
-                <Link to="/">Inventory</Link> / <Link to={`/use-cases/${m.useCaseId}`}>use case</Link> / model
+                <Link to="/inventory">Inventory</Link> / <Link to={`/use-cases/${m.useCaseId}`}>use case</Link> / model
               </p>
               <h1>{m.name}</h1>
               <p className="meta">
@@ -41,7 +41,7 @@ export function ModelPage({ name }: { name: string }) {
                     <thead>
                       <tr>
                         <th scope="col">Version</th>
-                        <th scope="col">Stage</th>
+                        <th scope="col">MLflow stage</th>
                         <th scope="col">Artefact digest</th>
                         <th scope="col">Framework</th>
                         <th scope="col">Registered</th>

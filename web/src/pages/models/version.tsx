@@ -1,6 +1,7 @@
 import { ExportsSection } from '../../components/exports.tsx';
 import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
+import { Environments, NextActions, StatusBanner } from '../../components/next-actions.tsx';
 import { GateSteps } from '../../components/gate-steps.tsx';
 import { describeEvidence, packById } from '../../api/pack.ts';
 import { Link, enc, navigate, useLocation } from '../../router.tsx';
@@ -15,7 +16,7 @@ import { SignDialog } from '../../components/sign-dialog.tsx';
 import { ReviewedDocuments } from '../../components/reviewed-documents.tsx';
 import { Signatures } from '../../components/signatures-table.tsx';
 import { RequirementDetail } from '../../components/requirement-detail.tsx';
-import type { VersionStatus } from '../../api/version-types.ts';
+import type { VersionNextActions, VersionStatus } from '../../api/version-types.ts';
 import { Person } from '../../components/person.tsx';
 
 const TABS = ['Overview', 'Governance', 'Evidence', 'Monitoring', 'Audit'];
@@ -38,10 +39,18 @@ export function VersionPage({ name, version }: { name: string; version: number }
         .items,
     [name, version, tab],
   );
+  const next = useLoad(
+    async () =>
+      ok(
+        await api.GET('/api/v1/models/{name}/versions/{version}/next-actions', { params: { path: { name, version } } }),
+      ),
+    [name, version, tab],
+  );
   const reload = () => {
     v.reload();
     status.reload();
     evidence.reload();
+    next.reload();
   };
   return (
     <Async state={v}>
@@ -50,23 +59,18 @@ export function VersionPage({ name, version }: { name: string; version: number }
           <div className="page-head">
             <div>
               <p className="crumb">
-                <Link to="/">Inventory</Link> / <Link to={`/models/${enc(name)}`}>{name}</Link> / version
+                <Link to="/inventory">Inventory</Link> / <Link to={`/models/${enc(name)}`}>{name}</Link> / version
               </p>
               <h1>
                 {name} v{version}
               </h1>
               <p className="meta">
-                {status.data?.step && <Badge value={`step: ${status.data.step}`} tone="info" />}{' '}
-                {status.data?.policy && <Badge value={`tier ${status.data.policy.tier}`} tone="neutral" />}{' '}
-                {status.data?.deployments
-                  .filter((d) => d.active)
-                  .map((d) => (
-                    <Badge key={d.id} value={`live in ${d.environment}`} tone="good" />
-                  ))}
+                {status.data?.policy && <Badge value={`tier ${status.data.policy.tier}`} tone="neutral" />}
               </p>
             </div>
             <SuspendControl name={name} version={version} onChanged={reload} />
           </div>
+          {next.data && <StatusBanner status={next.data.status} step={next.data.step} />}
           <Tabs tabs={TABS} current={tab} onChange={(t) => navigate(`${path}?tab=${enc(t)}`, { replace: true })}>
             {tab === 'Overview' && <Definition v={ver} deployments={status.data?.deployments ?? []} />}
             {tab === 'Governance' && (
@@ -74,6 +78,7 @@ export function VersionPage({ name, version }: { name: string; version: number }
                 {(s) => (
                   <Governance
                     s={s}
+                    next={next.data}
                     artifactDigest={ver.artifactDigest}
                     evidence={evidence.data ?? []}
                     onChanged={reload}
@@ -142,7 +147,7 @@ function Definition({ v, deployments }: { v: VersionRecord; deployments: Version
           <dd>
             {when(v.createdAt)} by <Person id={v.createdBy} />
           </dd>
-          <dt>Stage</dt>
+          <dt>MLflow stage</dt>
           <dd>{v.stage}</dd>
         </dl>
         {v.description && <p className="prose">{v.description}</p>}
@@ -223,16 +228,19 @@ function Definition({ v, deployments }: { v: VersionRecord; deployments: Version
 /** Steps and gates, requirements, signatures, promotions and deployments of the version. */
 function Governance({
   s,
+  next: actions,
   artifactDigest,
   evidence,
   onChanged,
 }: {
   s: VersionStatus;
+  next: VersionNextActions | undefined;
   artifactDigest: string | null;
   evidence: Parameters<typeof SignDialog>[0]['evidence'];
   onChanged: () => void;
 }) {
   const [signing, setSigning] = useState(false);
+  const [role, setRole] = useState<string | undefined>(undefined);
   const current = s.steps.find((x) => x.state === 'current');
   const next = s.steps[s.steps.findIndex((x) => x.state === 'current') + 1];
   const advance = useAction(async () => {
@@ -255,6 +263,18 @@ function Governance({
     );
   return (
     <>
+      {actions && (
+        <NextActions
+          subject={{ model: s.model, version: s.version }}
+          data={actions}
+          onChanged={onChanged}
+          onSign={(r) => {
+            setRole(r);
+            setSigning(true);
+          }}
+        />
+      )}
+      {actions && <Environments items={actions.environments} />}
       <Section
         title={`Process: ${s.process?.title ?? ''}`}
         actions={
@@ -297,6 +317,7 @@ function Governance({
         status={s}
         artifactDigest={artifactDigest}
         evidence={evidence}
+        {...(role ? { preferredRole: role } : {})}
       />
     </>
   );

@@ -9,6 +9,7 @@ import { useAction, useLoad, type Loaded } from '../../ui/hooks.ts';
 import { Alignment, KpiChart, TierOverride, UseCaseProcess } from './use-case-process.tsx';
 import { Incidents } from '../../components/incidents.tsx';
 import { Person } from '../../components/person.tsx';
+import { NextActions, StatusBanner } from '../../components/next-actions.tsx';
 
 const TABS = ['Overview', 'Risk assessment', 'Process', 'Requirements', 'Models'];
 type Answers = Record<string, string | boolean | string[]>;
@@ -18,6 +19,10 @@ export function UseCasePage({ id }: { id: string }) {
   const tab = TABS.includes(query.get('tab') ?? '') ? query.get('tab')! : 'Overview';
   const uc = useLoad(() => loadUseCase(id), [id]);
   const assessment = useLoad(() => loadAssessment(id), [id]);
+  const next = useLoad(
+    async () => ok(await api.GET('/api/v1/use-cases/{id}/next-actions', { params: { path: { id } } })),
+    [id, tab],
+  );
   return (
     <Async state={uc}>
       {(u) => (
@@ -25,7 +30,7 @@ export function UseCasePage({ id }: { id: string }) {
           <div className="page-head">
             <div>
               <p className="crumb">
-                <Link to="/">Inventory</Link> / use case
+                <Link to="/inventory">Inventory</Link> / use case
               </p>
               <h1>{u.name}</h1>
               <p className="meta">
@@ -37,9 +42,34 @@ export function UseCasePage({ id }: { id: string }) {
               </p>
             </div>
           </div>
+          {next.data && <StatusBanner status={next.data.status} step={next.data.step} />}
           <Tabs tabs={TABS} current={tab} onChange={(t) => navigate(`${path}?tab=${enc(t)}`, { replace: true })}>
             {tab === 'Overview' && (
               <>
+                {next.data && (
+                  <NextActions
+                    subject={{ useCaseId: id }}
+                    data={next.data}
+                    onChanged={() => {
+                      next.reload();
+                      uc.reload();
+                    }}
+                  />
+                )}
+                {next.data && next.data.versions.length > 0 && (
+                  <Section title="Versions">
+                    <ul className="compact">
+                      {next.data.versions.map((v) => (
+                        <li key={`${v.model}/${v.version}`}>
+                          <Link to={`/models/${enc(v.model)}/versions/${v.version}`}>
+                            {v.model} v{v.version}
+                          </Link>{' '}
+                          <Badge value={v.status.label} /> step {v.step ?? '—'}, {v.met} of {v.total} requirements met
+                        </li>
+                      ))}
+                    </ul>
+                  </Section>
+                )}
                 <Overview u={u} onChanged={uc.reload} />
                 <Alignment id={id} />
                 <Incidents useCaseId={id} />
