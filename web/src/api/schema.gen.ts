@@ -5970,7 +5970,7 @@ export interface paths {
                             day: string;
                             denominator?: number | null;
                             /** @enum {unknown} */
-                            kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "training-currency";
+                            kpi: "inventory-coverage" | "high-risk-compliance" | "evidence-coverage" | "promotion-decision-median-hours" | "promotion-decision-p90-hours" | "overdue-reviews" | "overdue-tasks" | "overdue-assessments" | "stale-approvals" | "open-findings" | "incidents-late" | "incident-report-median-hours" | "incident-close-median-days" | "monitoring-coverage" | "discovery-untriaged" | "dsr-overdue" | "overdue-attestations" | "training-currency";
                             numerator?: number | null;
                             /** @description a team, or '*' for the whole organisation */
                             team?: "*" | string;
