@@ -48,6 +48,7 @@ import {
 import { createOverviewFeature } from './features/overview/index.ts';
 import { createPolicyFeature, policyReaders } from './features/policy/index.ts';
 import { gatedReauthentication } from './features/common/signing.ts';
+import { createNotificationsFeature } from './features/notifications/index.ts';
 import { createTrainingsFeature } from './features/trainings/index.ts';
 import type { DispatcherOptions } from './features/webhooks/dispatcher.ts';
 import { createWebhooksFeature } from './features/webhooks/index.ts';
@@ -88,6 +89,7 @@ export interface AppOptions {
         | 'oidc'
         | 'localPasswords'
         | 'discovery'
+        | 'notifications'
       >
     >;
   database: DatabaseHandle;
@@ -442,6 +444,18 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     onError: logError('data-subject request overdue check failed'),
   });
 
+  const notifications = createNotificationsFeature({
+    ...base,
+    roleHolders: identity.services.roleHolders,
+    userByName: identity.services.userByName,
+    tasks: lifecycle.services.tasks,
+    recipient: identity.services.userById,
+    smtp: opts.config.notifications?.smtp,
+    publicUrl: opts.config.notifications?.publicUrl ?? null,
+    deliverEveryMs: opts.config.notifications?.deliverEveryMs ?? 0,
+    onError: logError('e-mail delivery failed'),
+  });
+
   const features: Feature<unknown>[] = [
     auditFeature,
     auditSearch,
@@ -464,6 +478,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     examinations,
     governance,
     dsr,
+    notifications,
   ];
   for (const f of features) f.on?.(events);
   events.seal();

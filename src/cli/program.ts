@@ -28,6 +28,7 @@ export const GROUPS: Record<string, () => Promise<Register>> = {
   trainings: async () => (await import('./training-commands.ts')).trainingCommands,
   discovery: async () => (await import('./discovery-commands.ts')).discoveryCommands,
   dsr: async () => (await import('./dsr-commands.ts')).dsrCommands,
+  notifications: async () => (await import('./notification-commands.ts')).notificationCommands,
 };
 
 /** Top-level command name -> group and description, written by `npm run build` (see manifest.ts). */

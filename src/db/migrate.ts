@@ -24,6 +24,7 @@ import * as m0020 from './migrations/0020_discovery.ts';
 import * as m0022 from './migrations/0022_governance_kpis.ts';
 import * as m0023 from './migrations/0023_regulatory_watch.ts';
 import * as m0024 from './migrations/0024_data_subject_requests.ts';
+import * as m0026 from './migrations/0026_notifications.ts';
 
 // Static imports keep migrations inside the compiled bundle and in a fixed order.
 const migrations: Record<string, Migration> = {
@@ -50,6 +51,7 @@ const migrations: Record<string, Migration> = {
   '0022_governance_kpis': m0022,
   '0023_regulatory_watch': m0023,
   '0024_data_subject_requests': m0024,
+  '0026_notifications': m0026,
 };
 
 /** The migrations this release knows, in the order they apply. */

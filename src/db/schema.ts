@@ -3,6 +3,7 @@ import type { GovernanceTables } from './schema-governance.ts';
 import type { TrainingsTables } from './schema-trainings.ts';
 import type { DiscoveryTables } from './schema-discovery.ts';
 import type { DsrTables } from './schema-dsr.ts';
+import type { NotificationTables } from './schema-notifications.ts';
 import type { MonitoringTables } from './schema-monitoring.ts';
 
 export type * from './schema-governance.ts';
@@ -172,7 +173,8 @@ export interface Database
     GovernanceTables,
     TrainingsTables,
     DiscoveryTables,
-    DsrTables {
+    DsrTables,
+    NotificationTables {
   evidence: EvidenceTable;
   use_cases: UseCaseTable;
   models: ModelTable;
@@ -552,6 +554,10 @@ export interface TaskTable {
   created_at: string;
   closed_at: string | null;
   closed_by: string | null;
+  /** The person it is assigned to (id and username), when assigned; see migration 0026. */
+  assignee: string | null;
+  assignee_name: string | null;
+  assigned_at: string | null;
 }
 
 export interface WebhookTables {

@@ -1,3 +1,4 @@
+import { ORGANISATION } from '../../domain/authz.ts';
 import { createFailureLimiter } from '../../domain/rate-limit.ts';
 import type { App } from '../../http/app-types.ts';
 import type { Executor } from '../../db/database.ts';
@@ -91,6 +92,9 @@ export function createIdentityFeature(deps: IdentityFeatureDeps) {
     userById: (exec: Executor, id: string) => identityRepo.userById(exec, id),
     userByName: (exec: Executor, username: string) => identityRepo.userByName(exec, username),
     teamMembers: (exec: Executor, team: string) => identityRepo.teamMembers(exec, team),
+    /** Active users holding a role in a team or organisation-wide (who a task for that role reaches). */
+    roleHolders: (exec: Executor, role: string, team: string) =>
+      identityRepo.roleHolders(exec, role, [...new Set([team, ORGANISATION])]),
   };
   return {
     services,
