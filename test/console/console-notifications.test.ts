@@ -42,7 +42,9 @@ describe.skipIf(noBrowser !== null)(noBrowser ?? 'notifications in the console',
     await email.getByText('This server sends no e-mail').waitFor();
     await email.getByLabel(/^E-mail me/).selectOption('weekly');
     await b.page.waitForFunction(
-      async () => (await (await fetch('/api/v1/users/me/notification-settings')).json()).email === 'weekly',
+      async () =>
+        ((await (await fetch('/api/v1/users/me/notification-settings')).json()) as { email: string }).email ===
+        'weekly',
     );
   });
 });
