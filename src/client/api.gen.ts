@@ -10702,7 +10702,7 @@ export interface paths {
                                     [key: string]: unknown;
                                 };
                                 id: string;
-                                /** @description task-opened, task-assigned, finding-owner (see docs/notifications.md) */
+                                /** @description task-opened or task-assigned (see docs/notifications.md) */
                                 kind: string;
                                 link: string | null;
                                 read: boolean;
@@ -10793,7 +10793,7 @@ export interface paths {
                                 [key: string]: unknown;
                             };
                             id: string;
-                            /** @description task-opened, task-assigned, finding-owner (see docs/notifications.md) */
+                            /** @description task-opened or task-assigned (see docs/notifications.md) */
                             kind: string;
                             link: string | null;
                             read: boolean;

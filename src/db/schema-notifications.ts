@@ -8,7 +8,7 @@ export interface NotificationTables {
 export interface NotificationTable {
   id: string;
   user_id: string;
-  /** task-opened | task-assigned | finding-raised | … (see docs/notifications.md) */
+  /** task-opened | task-assigned (see docs/notifications.md) */
   kind: string;
   title: string;
   body: string;

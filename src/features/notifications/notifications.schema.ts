@@ -8,7 +8,7 @@ export const EmailMode = Type.Enum([...EMAIL_MODES], {
 
 export const Notification = OpenObject({
   id: Type.String(),
-  kind: Type.String({ description: 'task-opened, task-assigned, finding-owner (see docs/notifications.md)' }),
+  kind: Type.String({ description: 'task-opened or task-assigned (see docs/notifications.md)' }),
   title: Type.String(),
   body: Type.String(),
   link: Nullable(Type.String({ description: 'console path of what it is about' })),
