@@ -51,6 +51,7 @@ import { createOverviewFeature } from './features/overview/index.ts';
 import { createNextActionsFeature } from './features/next-actions/index.ts';
 import { createPolicyFeature, policyReaders } from './features/policy/index.ts';
 import { gatedReauthentication } from './features/common/signing.ts';
+import { createNotificationsFeature } from './features/notifications/index.ts';
 import { createTrainingsFeature } from './features/trainings/index.ts';
 import type { DispatcherOptions } from './features/webhooks/dispatcher.ts';
 import { createWebhooksFeature } from './features/webhooks/index.ts';
@@ -91,6 +92,7 @@ export interface AppOptions {
         | 'oidc'
         | 'localPasswords'
         | 'discovery'
+        | 'notifications'
       >
     >;
   database: DatabaseHandle;
@@ -484,6 +486,17 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     dailyCampaigns: opts.config.governance?.dailySnapshots ?? false,
     onError: logError('attestation campaign failed'),
   });
+  const notifications = createNotificationsFeature({
+    ...base,
+    roleHolders: identity.services.roleHolders,
+    userByName: identity.services.userByName,
+    tasks: lifecycle.services.tasks,
+    recipient: identity.services.userById,
+    smtp: opts.config.notifications?.smtp,
+    publicUrl: opts.config.notifications?.publicUrl ?? null,
+    deliverEveryMs: opts.config.notifications?.deliverEveryMs ?? 0,
+    onError: logError('e-mail delivery failed'),
+  });
 
   const features: Feature<unknown>[] = [
     auditFeature,
@@ -509,6 +522,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     governance,
     dsr,
     attestations,
+    notifications,
   ];
   for (const f of features) f.on?.(events);
   events.seal();

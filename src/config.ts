@@ -212,6 +212,32 @@ export const EnvSchema = Type.Object({
     default: false,
     description: 'show people on the governance leaderboard by a stable pseudonym instead of their name',
   }),
+  STEWARD_SMTP_URL: Type.Optional(
+    Type.String({
+      pattern: '^smtps?://[^\\s]+$',
+      description:
+        'e-mail notifications to people through this SMTP relay: smtp://[user:password@]host[:port] (STARTTLS when offered) or smtps:// (TLS); needs STEWARD_SMTP_FROM',
+    }),
+  ),
+  STEWARD_SMTP_FROM: Type.Optional(
+    Type.String({
+      minLength: 3,
+      maxLength: 320,
+      description: 'the From address of notification mails, e.g. Steward <steward@example.com>',
+    }),
+  ),
+  STEWARD_PUBLIC_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s]+$',
+      description: 'where people reach the console, e.g. https://steward.example.com (links in mails; none without it)',
+    }),
+  ),
+  STEWARD_EMAIL_INTERVAL_SECONDS: Type.Integer({
+    minimum: 5,
+    maximum: 3600,
+    default: 60,
+    description: 'seconds between runs of the e-mail delivery (immediate mails, retries, digests due)',
+  }),
 });
 
 export interface Config {
@@ -266,6 +292,8 @@ export interface Config {
   consoleDir: string;
   /** The governance programme: whether this server takes the daily KPI snapshot; whether the leaderboard pseudonymises people. */
   governance: { dailySnapshots: boolean; pseudonyms: boolean; liveLimit?: number };
+  /** Notifications to people: the SMTP relay (none: console only), the console's public URL, the delivery interval. */
+  notifications: { smtp: { url: string; from: string } | undefined; publicUrl: string | null; deliverEveryMs: number };
 }
 
 export class ConfigError extends Error {
@@ -308,6 +336,8 @@ const VALID: Partial<Record<keyof typeof EnvSchema.properties, string>> = {
   STEWARD_MLFLOW_REGISTRATION_CHECKS: 'true or false',
   STEWARD_KPI_SNAPSHOTS: 'true or false',
   STEWARD_LEADERBOARD_PSEUDONYMS: 'true or false',
+  STEWARD_SMTP_URL: 'smtp://host:25, smtp://user:password@host:587 or smtps://host:465',
+  STEWARD_PUBLIC_URL: 'http(s)://host[:port][/path], e.g. https://steward.example.com',
   STEWARD_MLFLOW_REQUIRE_USE_CASE: 'true or false',
   STEWARD_DISCOVERY_MLFLOW_URLS:
     'comma-separated http(s) URLs, e.g. https://mlflow.example.com,http://user:secret@mlflow2:5000',
@@ -401,6 +431,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError([
       `STEWARD_METRICS_ALLOW has ${badAllow.map((h) => `'${h}'`).join(', ')}, which is neither an IP address nor a CIDR block`,
     ]);
+  if ((e.STEWARD_SMTP_URL === undefined) !== (e.STEWARD_SMTP_FROM === undefined))
+    throw new ConfigError(['STEWARD_SMTP_URL and STEWARD_SMTP_FROM go together: set both or neither']);
   if ((e.STEWARD_TLS_CERT_FILE === undefined) !== (e.STEWARD_TLS_KEY_FILE === undefined))
     throw new ConfigError(['STEWARD_TLS_CERT_FILE and STEWARD_TLS_KEY_FILE go together: set both or neither']);
   const oidc = oidcSettings(e);
@@ -480,5 +512,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       intervalMs: e.STEWARD_DISCOVERY_INTERVAL_MINUTES * 60_000,
     },
     governance: { dailySnapshots: e.STEWARD_KPI_SNAPSHOTS, pseudonyms: e.STEWARD_LEADERBOARD_PSEUDONYMS },
+    notifications: {
+      smtp:
+        e.STEWARD_SMTP_URL && e.STEWARD_SMTP_FROM ? { url: e.STEWARD_SMTP_URL, from: e.STEWARD_SMTP_FROM } : undefined,
+      publicUrl: e.STEWARD_PUBLIC_URL ?? null,
+      deliverEveryMs: e.STEWARD_EMAIL_INTERVAL_SECONDS * 1000,
+    },
   };
 }

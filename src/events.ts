@@ -43,6 +43,11 @@ export interface DomainEvents {
     ctx: RequestContext;
     subject: { type: 'use-case' | 'model-version'; id: string; useCaseId: string };
   };
+  /**
+   * Tasks were opened for a role in a team (sign-offs asked, RACI work, alerts, findings, expired
+   * waivers, data-subject requests, regulatory changes): the people who hold the role are told.
+   */
+  'tasks.opened': { tasks: OpenedTask[] };
   /** Where a model's versions are deployed changed (a promotion completed and replaced a deployment). */
   'deployment.changed': { ctx: RequestContext; modelId: string };
   /**
@@ -65,6 +70,17 @@ export interface DomainEvents {
     allowed: boolean;
     reason: string;
   };
+}
+
+/** A task as the `tasks.opened` event carries it. */
+export interface OpenedTask {
+  id: string;
+  kind: string;
+  title: string;
+  team: string;
+  role: string;
+  subject: { type: 'model-version' | 'use-case'; id: string };
+  due: string;
 }
 
 export type DomainEventBus = EventBus<DomainEvents, Tx>;

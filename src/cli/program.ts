@@ -29,6 +29,7 @@ export const GROUPS: Record<string, () => Promise<Register>> = {
   discovery: async () => (await import('./discovery-commands.ts')).discoveryCommands,
   dsr: async () => (await import('./dsr-commands.ts')).dsrCommands,
   attestations: async () => (await import('./attestation-commands.ts')).attestationCommands,
+  notifications: async () => (await import('./notification-commands.ts')).notificationCommands,
 };
 
 /** Top-level command name -> group and description, written by `npm run build` (see manifest.ts). */

@@ -25,6 +25,7 @@ import * as m0022 from './migrations/0022_governance_kpis.ts';
 import * as m0023 from './migrations/0023_regulatory_watch.ts';
 import * as m0024 from './migrations/0024_data_subject_requests.ts';
 import * as m0025 from './migrations/0025_attestations.ts';
+import * as m0026 from './migrations/0026_notifications.ts';
 import * as m0030 from './migrations/0030_kpi_history_source.ts';
 
 // Static imports keep migrations inside the compiled bundle and in a fixed order.
@@ -53,6 +54,7 @@ const migrations: Record<string, Migration> = {
   '0023_regulatory_watch': m0023,
   '0024_data_subject_requests': m0024,
   '0025_attestations': m0025,
+  '0026_notifications': m0026,
   '0030_kpi_history_source': m0030,
 };
 

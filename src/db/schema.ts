@@ -4,6 +4,7 @@ import type { TrainingsTables } from './schema-trainings.ts';
 import type { DiscoveryTables } from './schema-discovery.ts';
 import type { DsrTables } from './schema-dsr.ts';
 import type { AttestationTables } from './schema-attestations.ts';
+import type { NotificationTables } from './schema-notifications.ts';
 import type { MonitoringTables } from './schema-monitoring.ts';
 
 export type * from './schema-governance.ts';
@@ -174,7 +175,8 @@ export interface Database
     TrainingsTables,
     DiscoveryTables,
     DsrTables,
-    AttestationTables {
+    AttestationTables,
+    NotificationTables {
   evidence: EvidenceTable;
   use_cases: UseCaseTable;
   models: ModelTable;
@@ -554,6 +556,10 @@ export interface TaskTable {
   created_at: string;
   closed_at: string | null;
   closed_by: string | null;
+  /** The person it is assigned to (id and username), when assigned; see migration 0026. */
+  assignee: string | null;
+  assignee_name: string | null;
+  assigned_at: string | null;
 }
 
 export interface WebhookTables {

@@ -81,6 +81,7 @@ describe('arranging the inbox', () => {
     createdAt: '2026-12-01T00:00:00.000Z',
     closedAt: null,
     closedBy: null,
+    assignee: null,
   };
   const now = Date.parse('2026-12-05T00:00:00.000Z');
 

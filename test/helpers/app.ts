@@ -61,6 +61,8 @@ export function useTestApp(
     localPasswords?: AppOptions['config']['localPasswords'];
     /** Discovery sources (STEWARD_DISCOVERY_*) and how failing ones are retried. */
     discovery?: Partial<NonNullable<AppOptions['config']['discovery']>> & NonNullable<AppOptions['discovery']>;
+    /** E-mail to people (read when the app is built, so a receiver started in an earlier beforeAll can fill it). */
+    notifications?: NonNullable<AppOptions['config']['notifications']>;
   } = {},
 ): TestApp {
   const t = {} as TestApp;
@@ -87,6 +89,7 @@ export function useTestApp(
         ...(options.governance ? { governance: options.governance } : {}),
         ...(options.oidc ? { oidc: options.oidc } : {}),
         ...(options.localPasswords ? { localPasswords: options.localPasswords } : {}),
+        ...(options.notifications ? { notifications: options.notifications } : {}),
         ...(options.discovery
           ? {
               discovery: {

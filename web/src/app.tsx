@@ -13,6 +13,7 @@ import { HomePage } from './pages/home/home.tsx';
 import { DiscoveryPage } from './pages/discovery/discovery.tsx';
 import { DsrPage, DsrRequestPage } from './pages/dsr/dsr.tsx';
 import { InboxPage } from './pages/inbox/inbox.tsx';
+import { NotificationsPage } from './pages/notifications/notifications.tsx';
 import { InventoryPage } from './pages/inventory/inventory.tsx';
 import { MyWorkPage } from './pages/home/my-work.tsx';
 import { ModelPage } from './pages/models/model.tsx';
@@ -37,6 +38,7 @@ const ROUTES: [string, (p: Record<string, string>) => ReactNode, string][] = [
   ['/datasets', () => <DatasetsPage />, 'Datasets'],
   ['/datasets/:id', (p) => <DatasetPage id={p.id!} />, 'Dataset'],
   ['/inbox', () => <InboxPage />, 'Approvals inbox'],
+  ['/notifications', () => <NotificationsPage />, 'Notifications'],
   ['/alerts', () => <AlertsPage />, 'Alerts and incidents'],
   ['/findings', () => <FindingsPage />, 'Findings'],
   ['/attestations', () => <AttestationsPage />, 'Attestations'],
@@ -59,6 +61,7 @@ export function App() {
     async () => ok(await api.GET('/api/v1/tasks', { params: { query: { status: 'open', limit: 500 } } })).items.length,
     [path],
   );
+  const unread = useLoad(async () => ok(await api.GET('/api/v1/notifications/unread-count')).unread, [path]);
   let page: ReactNode = <NotFound />;
   let title = 'Not found';
   for (const [pattern, render, name] of ROUTES) {
@@ -113,6 +116,15 @@ export function App() {
           {hasRole('admin') && nav('/admin', 'Admin')}
         </nav>
         <span className="user">
+          <Link
+            to="/notifications"
+            className="bell"
+            aria-label={`Notifications${unread.data ? `, ${unread.data} unread` : ''}`}
+            aria-current={path.startsWith('/notifications') ? 'page' : undefined}
+          >
+            <span aria-hidden="true">🔔</span>
+            {unread.data ? <span className="count">{unread.data}</span> : null}
+          </Link>
           <Link to="/account" title={me.roles.map((r) => `${r.role}@${r.scope}`).join(', ')}>
             {me.displayName}
           </Link>

@@ -85,6 +85,20 @@ export const identityRepo = {
     return rows.map((r) => ({ id: r.id, username: r.username, displayName: r.display_name, role: r.role }));
   },
 
+  /** Active users holding `role` in any of `scopes` (a team, `*` for organisation-wide), by username. */
+  async roleHolders(db: Executor, role: string, scopes: string[]): Promise<UserRecord[]> {
+    const rows = await db
+      .selectFrom('users')
+      .selectAll()
+      .where('status', '=', 'active')
+      .where('id', 'in', (eb) =>
+        eb.selectFrom('role_assignments').select('user_id').where('role', '=', role).where('scope', 'in', scopes),
+      )
+      .orderBy('username')
+      .execute();
+    return withRoles(db, rows);
+  },
+
   async userById(db: Executor, id: string): Promise<UserRecord | undefined> {
     const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? (await withRoles(db, [row]))[0] : undefined;

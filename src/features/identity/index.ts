@@ -1,3 +1,4 @@
+import { ORGANISATION } from '../../domain/authz.ts';
 import { createFailureLimiter } from '../../domain/rate-limit.ts';
 import type { App } from '../../http/app-types.ts';
 import type { Executor } from '../../db/database.ts';
@@ -93,6 +94,9 @@ export function createIdentityFeature(deps: IdentityFeatureDeps) {
     teamMembers: (exec: Executor, team: string) => identityRepo.teamMembers(exec, team),
     /** Active people holding any of the roles in a team or organisation-wide (who can act on a task). */
     holders: (exec: Executor, team: string, roles: string[]) => identityRepo.holders(exec, team, roles),
+    /** Active users holding a role in a team or organisation-wide (who a task for that role reaches). */
+    roleHolders: (exec: Executor, role: string, team: string) =>
+      identityRepo.roleHolders(exec, role, [...new Set([team, ORGANISATION])]),
   };
   return {
     services,

@@ -9,16 +9,18 @@ import { createHash } from 'node:crypto';
 import { canonicalize } from '../../domain/jcs.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import type { CommandDeps } from '../common/deps.ts';
+import type { Emit } from '../../events.ts';
 import { loadGovernance, type Governance, type GovernanceDeps } from './governance.service.ts';
 import type { LifecycleRepo } from './lifecycle.repo.ts';
 
 export interface LifecycleDeps extends CommandDeps {
   repo: LifecycleRepo;
+  events: Emit;
   governance: GovernanceDeps;
 }
 
 /** What the lifecycle services share: loading a version's governance and creating its tasks. */
-export function createLifecycleCore({ repo, governance, clock, ids, audit }: LifecycleDeps) {
+export function createLifecycleCore({ repo, governance, clock, ids, audit, events }: LifecycleDeps) {
   async function load(exec: Executor, model: string, version: number): Promise<Governance> {
     const owner = await repo.owner(exec, model, version);
     if (!owner) throw notFound('model version', `${model}/${version}`);
@@ -61,8 +63,23 @@ export function createLifecycleCore({ repo, governance, clock, ids, audit }: Lif
       created_at: now.toISOString(),
       closed_at: null,
       closed_by: null,
+      assignee: null,
+      assignee_name: null,
+      assigned_at: null,
     }));
     await repo.insertTasks(tx, rows);
+    if (rows.length > 0)
+      await events.emit(tx, 'tasks.opened', {
+        tasks: rows.map((r) => ({
+          id: r.id,
+          kind: r.kind,
+          title: r.title,
+          team: r.team,
+          role: r.role,
+          subject: { type: r.subject_type, id: r.subject_id },
+          due: r.due_at,
+        })),
+      });
     return rows;
   }
 

@@ -65,7 +65,7 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     ...(deps.useCaseWaivers ? { useCaseWaivers: deps.useCaseWaivers } : {}),
   };
   const { db, transact, audit, clock, ids, events, lock } = deps;
-  const base = { db, transact, audit, clock, ids, repo: lifecycleRepo, governance };
+  const base = { db, transact, audit, clock, ids, repo: lifecycleRepo, governance, events };
   const core = createLifecycleCore(base);
   const lifecycle = createLifecycleService({
     ...base,
@@ -120,6 +120,24 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     governed: (exec: Executor, versionId: string) => lifecycleRepo.governed(exec, versionId),
     /** A use case's documents with their content (for generated documents that quote them). */
     useCaseDocuments: (exec: Executor, useCaseId: string) => lifecycleRepo.useCaseDocuments(exec, useCaseId),
+    /** Tasks for the notifications feature: read one, assign it, and what their subjects are called. */
+    tasks: {
+      get: (exec: Executor, id: string) => lifecycleRepo.task(exec, id),
+      assign: (tx: Tx, id: string, to: { id: string; username: string } | null, at: string) =>
+        lifecycleRepo.assignTask(tx, id, to, at),
+      subjects: async (exec: Executor, ids: string[]) =>
+        new Map(
+          [...(await lifecycleRepo.subjectNames(exec, ids))].map(([id, n]) => [
+            id,
+            n.model
+              ? {
+                  label: `${n.model} v${n.version}`,
+                  link: `/models/${encodeURIComponent(n.model)}/versions/${n.version}?tab=Governance`,
+                }
+              : { label: n.useCase ?? 'use case', link: `/use-cases/${id}` },
+          ]),
+        ),
+    },
     activeDeployments: (...args: Parameters<typeof lifecycleRepo.activeDeployments>) =>
       lifecycleRepo.activeDeployments(...args),
   };

@@ -254,6 +254,29 @@ export const lifecycleRepo = {
         .execute();
   },
 
+  /**
+   * Assigns an open task to a person, or unassigns it (null); false when the task is no longer
+   * open. The notifications feature assigns through this, the lifecycle owns the table.
+   */
+  async assignTask(
+    tx: Tx,
+    id: string,
+    assignee: { id: string; username: string } | null,
+    at: string,
+  ): Promise<boolean> {
+    const r = await tx
+      .updateTable('tasks')
+      .set({
+        assignee: assignee?.id ?? null,
+        assignee_name: assignee?.username ?? null,
+        assigned_at: assignee ? at : null,
+      })
+      .where('id', '=', id)
+      .where('status', '=', 'open')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  },
+
   async task(db: Executor, id: string): Promise<TaskTable | undefined> {
     return db.selectFrom('tasks').selectAll().where('id', '=', id).executeTakeFirst();
   },
@@ -262,7 +285,7 @@ export const lifecycleRepo = {
   async inbox(
     db: Executor,
     assignments: { team: string; role: string }[],
-    opts: { status?: string; dueBefore?: string; limit: number; after?: string },
+    opts: { status?: string; dueBefore?: string; limit: number; after?: string; assignee?: string },
   ): Promise<TaskTable[]> {
     if (assignments.length === 0) return [];
     let q = db
@@ -277,6 +300,7 @@ export const lifecycleRepo = {
       );
     if (opts.status) q = q.where('status', '=', opts.status);
     if (opts.dueBefore) q = q.where('due_at', '<', opts.dueBefore);
+    if (opts.assignee) q = q.where('assignee', '=', opts.assignee);
     if (opts.after) q = q.where('id', '>', opts.after);
     return q.orderBy('id').limit(opts.limit).execute();
   },

@@ -379,6 +379,7 @@ export function lifecycleRoutes(
             assignee: Type.Literal('me', { default: 'me' }),
             status: Type.Enum(['open', 'done', 'cancelled', 'all'], { default: 'open' }),
             overdue: Type.Boolean({ default: false }),
+            assignedToMe: Type.Boolean({ default: false, description: 'only the tasks assigned to the caller' }),
             limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
             cursor: Type.Optional(Uuid),
           },
@@ -394,6 +395,7 @@ export function lifecycleRoutes(
       return lifecycle.inbox(contextOf(request), {
         status: q.status,
         overdue: q.overdue,
+        assignedToMe: q.assignedToMe,
         limit: q.limit,
         ...(q.cursor ? { after: q.cursor } : {}),
       });

@@ -123,6 +123,12 @@ export const Task = Open({
   createdAt: Type.String(),
   closedAt: Nullable(Type.String()),
   closedBy: Nullable(Type.String()),
+  assignee: Nullable(
+    Open(
+      { id: Type.String(), username: Type.String(), at: Type.String() },
+      'the person the task is assigned to (one who holds its role in its team)',
+    ),
+  ),
 });
 
 export const Promotion = Open({

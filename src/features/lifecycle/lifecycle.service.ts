@@ -41,6 +41,8 @@ export interface Task {
   createdAt: string;
   closedAt: string | null;
   closedBy: string | null;
+  /** The person the task is assigned to, when it is. */
+  assignee: { id: string; username: string; at: string } | null;
 }
 
 export interface LifecycleServiceDeps extends LifecycleDeps {
@@ -79,6 +81,7 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
     createdAt: t.created_at,
     closedAt: t.closed_at,
     closedBy: t.closed_by,
+    assignee: t.assignee ? { id: t.assignee, username: t.assignee_name ?? t.assignee, at: t.assigned_at ?? '' } : null,
   });
 
   async function decide(
@@ -270,7 +273,14 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
     /** The caller's tasks: those of every (team, role) they hold, open by default. */
     async inbox(
       ctx: RequestContext,
-      opts: { status?: 'open' | 'done' | 'cancelled' | 'all'; overdue?: boolean; limit: number; after?: string },
+      opts: {
+        status?: 'open' | 'done' | 'cancelled' | 'all';
+        overdue?: boolean;
+        /** Only the tasks assigned to the caller. */
+        assignedToMe?: boolean;
+        limit: number;
+        after?: string;
+      },
     ): Promise<{ items: Task[]; nextCursor: string | null }> {
       const roles = ctx.principal?.roles ?? [];
       const assignments = roles.map((a) => ({
@@ -283,6 +293,7 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
         ...(opts.overdue ? { dueBefore: now } : {}),
         limit: opts.limit + 1,
         ...(opts.after ? { after: opts.after } : {}),
+        ...(opts.assignedToMe ? { assignee: ctx.principal?.userId ?? '' } : {}),
       });
       const page = rows.slice(0, opts.limit);
       const names = await repo.subjectNames(db, [...new Set(page.map((t) => t.subject_id))]);

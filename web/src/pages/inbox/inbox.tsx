@@ -17,9 +17,13 @@ const KIND_WORDS: Record<string, string> = {
 
 /** The user's tasks, grouped by what they concern, each listed once, overdue first. */
 export function InboxPage() {
+  // ?assigned=me (the link notifications of an assignment carry) starts with the caller's own tasks.
+  const [mine, setMine] = useState(() => new URLSearchParams(location.search).get('assigned') === 'me');
   const tasks = useLoad(
-    async () => ok(await api.GET('/api/v1/tasks', { params: { query: { status: 'open', limit: 500 } } })).items,
-    [],
+    async () =>
+      ok(await api.GET('/api/v1/tasks', { params: { query: { status: 'open', limit: 500, assignedToMe: mine } } }))
+        .items,
+    [mine],
   );
   const [kind, setKind] = useState('all');
   const [due, setDue] = useState<DueFilter>('all');
@@ -52,6 +56,9 @@ export function InboxPage() {
             <option value="overdue">overdue</option>
             <option value="week">within 7 days</option>
           </select>
+        </label>
+        <label>
+          <input type="checkbox" checked={mine} onChange={(e) => setMine(e.target.checked)} /> Assigned to me
         </label>
       </div>
       {signed && (
@@ -140,6 +147,7 @@ function TaskRow({
       </td>
       <td>
         {r.roles.join(', ')} ({t.raci}) in {t.team}
+        {t.assignee && <div className="sub">assigned to {t.assignee.username}</div>}
       </td>
       <td>{t.overdue ? <Badge value="overdue" tone="bad" title={t.due} /> : t.due.slice(0, 10)}</td>
       <td className="actions">
