@@ -253,6 +253,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     datasetRegions: inventoryReaders.datasets.regionsByDigest,
     reauthenticate,
     grantorsOf: identity.services.grantorsOf,
+    trainingGate: trainings.services.gate,
+    roleHolders: identity.services.roleHolders,
     signDigest: opts.signer.signDigest,
     registrationChecks: evidence.services.evidence.recordRegistrationChecks,
     recordDocument: (tx, ctx, model, version, doc) =>

@@ -65,6 +65,24 @@ export const identityRepo = {
     return withRoles(db, rows);
   },
 
+  /** Active users holding `role` in any of `scopes` (who could sign in that role), by username. */
+  async roleHolders(
+    db: Executor,
+    role: string,
+    scopes: string[],
+  ): Promise<{ id: string; username: string; displayName: string }[]> {
+    const rows = await db
+      .selectFrom('users')
+      .select(['id', 'username', 'display_name'])
+      .where('status', '=', 'active')
+      .where('id', 'in', (eb) =>
+        eb.selectFrom('role_assignments').select('user_id').where('role', '=', role).where('scope', 'in', scopes),
+      )
+      .orderBy('username')
+      .execute();
+    return rows.map((r) => ({ id: r.id, username: r.username, displayName: r.display_name }));
+  },
+
   async userById(db: Executor, id: string): Promise<UserRecord | undefined> {
     const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? (await withRoles(db, [row]))[0] : undefined;
