@@ -1,6 +1,6 @@
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
 import { api, csrf, ok, whenUnauthenticated } from './api/client.ts';
-import { Field, Problem } from './ui/basics.tsx';
+import { Field, Outcome } from './ui/basics.tsx';
 import { useAction } from './ui/hooks.ts';
 
 type Me = Awaited<ReturnType<typeof loadMe>>;
@@ -155,7 +155,7 @@ function SignIn({
                 required
               />
             </Field>
-            <Problem error={signIn.error} />
+            <Outcome of={signIn} />
             <button type="submit" disabled={signIn.busy}>
               Sign in
             </button>
@@ -202,7 +202,7 @@ function ChangePassword({ onChanged }: { onChanged: () => void }) {
             required
           />
         </Field>
-        <Problem error={change.error} />
+        <Outcome of={change} />
         <button type="submit" disabled={change.busy}>
           Change password
         </button>

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { ApiProblem, api, ok } from '../../api/client.ts';
 import type { paths } from '../../api/schema.gen.ts';
 import type { Windows } from '../../api/version-types.ts';
-import { Async, Badge, Field, Problem, Section, short, when } from '../../ui/basics.tsx';
+import { Async, Badge, Field, Section, short, when, Outcome } from '../../ui/basics.tsx';
 import { TimeSeries } from '../../ui/charts.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 
@@ -386,7 +386,7 @@ function ConfigureMonitor({ name, version, onDone }: { name: string; version: nu
           <input type="date" value={to} onChange={(e) => setTo(e.target.value)} required />
         </Field>
       </div>
-      <Problem error={save.error} />
+      <Outcome of={save} />
       <button type="submit" disabled={save.busy}>
         Configure monitor
       </button>

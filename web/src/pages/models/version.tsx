@@ -4,7 +4,7 @@ import { api, ok } from '../../api/client.ts';
 import { GateSteps } from '../../components/gate-steps.tsx';
 import { describeEvidence, packById } from '../../api/pack.ts';
 import { Link, enc, navigate, useLocation } from '../../router.tsx';
-import { Async, Badge, Field, Problem, Section, Tabs, plainText, when } from '../../ui/basics.tsx';
+import { Async, Badge, Field, Problem, Section, Tabs, plainText, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { AuditTimeline } from '../../components/audit-events.tsx';
 import { EvidenceList } from './evidence-view.tsx';
@@ -271,7 +271,7 @@ function Governance({
             </button>
           </p>
         )}
-        <Problem error={advance.error} />
+        <Outcome of={advance} />
       </Section>
       <DeploymentChecks s={s} />
       <Signatures
