@@ -32,6 +32,8 @@ interface SessionValue {
   signOut: () => Promise<void>;
   /** True when the user holds `role` in any team, or organisation-wide. */
   hasRole: (...roles: string[]) => boolean;
+  /** True when the user may exercise `permission` in `team` (any team when omitted), as the server decides. */
+  can: (permission: string, team?: string) => boolean;
 }
 const SessionContext = createContext<SessionValue | null>(null);
 export const useSession = (): SessionValue => useContext(SessionContext)!;
@@ -75,6 +77,10 @@ export function SessionGate({ children }: { children: ReactNode }) {
     me,
     sso: methods.sso,
     hasRole: (...roles) => me.roles.some((r) => roles.includes(r.role)),
+    can: (permission, team) =>
+      me.permissions.some(
+        (x) => x.permission === permission && (team === undefined || x.scope === '*' || x.scope === team),
+      ),
     signOut: async () => {
       if (methods.sso) {
         // Ends this session and, when the provider offers it, the provider's session too.

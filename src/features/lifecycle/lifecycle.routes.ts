@@ -1,5 +1,13 @@
 import { Type } from 'typebox';
-import { Promotion, Signature, SigningEligibility, Task, UseCaseStatus, VersionRequirements, VersionStatus } from './lifecycle.schema.ts';
+import {
+  Promotion,
+  Signature,
+  SigningEligibility,
+  Task,
+  UseCaseStatus,
+  VersionRequirements,
+  VersionStatus,
+} from './lifecycle.schema.ts';
 import { contextOf, type App } from '../../http/app-types.ts';
 import { fromBody } from '../../http/input.ts';
 import { ROLES } from '../../domain/authz.ts';

@@ -6262,6 +6262,11 @@ export interface paths {
                             /** @description lowercase UUID */
                             id: string;
                             passwordChangeRequired: boolean;
+                            /** @description what the caller may do, and in which team ('*': organisation-wide) */
+                            permissions: {
+                                permission: string;
+                                scope: string;
+                            }[];
                             roles: {
                                 /** @enum {unknown} */
                                 role: "business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin" | "viewer";

@@ -3,12 +3,14 @@ import { api, ok } from '../../api/client.ts';
 import { Link, enc, navigate, useLocation } from '../../router.tsx';
 import { Async, Badge, TierBadge, when } from '../../ui/basics.tsx';
 import { useLoad } from '../../ui/hooks.ts';
+import { useSession } from '../../session.tsx';
 
 const PAGE = 50;
 type Sort = 'name' | 'tier' | 'updated';
 
 /** Every use case and model at a glance; the filters live in the URL so a view can be shared. */
 export function InventoryPage() {
+  const { can } = useSession();
   const { query } = useLocation();
   const q = query.get('q') ?? '';
   const tier = query.get('tier');
@@ -55,9 +57,11 @@ export function InventoryPage() {
     <>
       <div className="page-head">
         <h1>Inventory</h1>
-        <Link to="/use-cases/new" className="button">
-          New use case
-        </Link>
+        {can('use-case:write') && (
+          <Link to="/use-cases/new" className="button">
+            New use case
+          </Link>
+        )}
       </div>
       <form
         className="filters"

@@ -112,10 +112,8 @@ export function QuestionnaireForm({
         marks a required question.
       </p>
       {grouped(questions).map(([group, qs]) => (
-        <fieldset key={group} className="group">
-          <legend>
-            <h3>{group}</h3>
-          </legend>
+        <div key={group} className="question-group">
+          <h3>{group}</h3>
           {qs.map((q) => {
             const problems = fieldProblems(submit.error, `${ANSWER_POINTER}${q.id}`);
             const required = q.required !== false;
@@ -152,7 +150,7 @@ export function QuestionnaireForm({
               </fieldset>
             );
           })}
-        </fieldset>
+        </div>
       ))}
       <Outcome
         of={submit}
