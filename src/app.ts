@@ -258,6 +258,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     datasetRegions: inventoryReaders.datasets.regionsByDigest,
     reauthenticate,
     grantorsOf: identity.services.grantorsOf,
+    trainingGate: trainings.services.gate,
+    roleHolders: identity.services.roleHoldersIn,
     signDigest: opts.signer.signDigest,
     registrationChecks: evidence.services.evidence.recordRegistrationChecks,
     recordDocument: (tx, ctx, model, version, doc) =>

@@ -6868,6 +6868,11 @@ export interface paths {
                             /** @description lowercase UUID */
                             id: string;
                             passwordChangeRequired: boolean;
+                            /** @description what the caller may do, and in which team ('*': organisation-wide) */
+                            permissions: {
+                                permission: string;
+                                scope: string;
+                            }[];
                             roles: {
                                 /** @enum {unknown} */
                                 role: "business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin" | "viewer";
@@ -11251,6 +11256,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/models/{name}/versions/{version}/signatures/eligibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether you may sign the version in a role and meaning, before typing a password: if not, why in plain words and who can sign instead
+         * @description Checks what signing checks before credentials (your role in the owning team, the training the role requires, a risk assessment to sign against, separation of duties) and answers 200 either way; signing still enforces every rule.
+         */
+        get: {
+            parameters: {
+                query: {
+                    meaning?: "approve" | "reject" | "review" | "acknowledge" | "author";
+                    role: "business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin" | "viewer";
+                };
+                header?: never;
+                path: {
+                    name: string;
+                    version: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description true when signing would be accepted once the credentials are right */
+                            allowed: boolean;
+                            /** @description other people holding the role in the version's team (or organisation-wide) and independent of it */
+                            canSign: ({
+                                displayName: string;
+                                username: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            code: ("forbidden" | "training_required" | "separation_of_duties" | "conflict") | null;
+                            meaning: string;
+                            model: string;
+                            reason: string | null;
+                            role: string;
+                            training: ({
+                                id: string;
+                                title: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            version: number;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/models/{name}/versions/{version}/suspension": {
         parameters: {
             query?: never;
@@ -12605,6 +12697,8 @@ export interface paths {
                                     };
                                 };
                                 questionnaire: {
+                                    /** @description the heading the question is shown under; questions without one are shown under "Questions" */
+                                    group?: string;
                                     help?: string;
                                     /** @description camelCase question id */
                                     id: string;
@@ -13100,6 +13194,8 @@ export interface paths {
                                     };
                                 };
                                 questionnaire: {
+                                    /** @description the heading the question is shown under; questions without one are shown under "Questions" */
+                                    group?: string;
                                     help?: string;
                                     /** @description camelCase question id */
                                     id: string;

@@ -130,6 +130,21 @@ export interface Principal {
 export const ORGANISATION = '*';
 
 /** The roles that grant `permission` (used in denial messages). */
+/**
+ * Every permission the principal holds and where (a team, or `*` organisation-wide), as `can`
+ * decides them: what the console uses to hide or disable what the user could not do.
+ */
+export function permissionsOf(p: Principal): { permission: Permission; scope: string }[] {
+  const out = new Map<string, { permission: Permission; scope: string }>();
+  for (const a of p.roles)
+    for (const permission of GRANTS[a.role] ?? []) {
+      if (p.scopes !== null && !p.scopes.includes(SCOPE_OF[permission])) continue;
+      if (ORGANISATION_ONLY.has(permission) && a.scope !== ORGANISATION) continue;
+      out.set(`${permission} ${a.scope}`, { permission, scope: a.scope });
+    }
+  return [...out.values()];
+}
+
 export const rolesGranting = (permission: Permission): Role[] => ROLES.filter((r) => GRANTS[r].includes(permission));
 
 /**

@@ -151,7 +151,17 @@ describe.each(DB_KINDS)('releasing a governed model from the console and watchin
         .toContain('refused');
       await screenshot(b.page, `${kind}-prod-04-approvals-stale`);
       await b.page.getByRole('tab', { name: 'Monitoring' }).click();
-      await b.page.getByRole('img', { name: /drift score per feature/ }).waitFor();
+      const chart = b.page.getByRole('img', { name: /drift per feature relative to its threshold/ });
+      await chart.waitFor();
+      // One scale where higher is worse and 1 is the threshold: the drifted window plots above the line.
+      expect(await chart.locator('text', { hasText: 'drift (higher is worse)' }).count()).toBe(1);
+      expect(await chart.locator('text', { hasText: /^threshold 1$/ }).count()).toBe(1);
+      const lineY = Number(await chart.locator('line.threshold').getAttribute('y1'));
+      const ys = await chart.locator('circle').evaluateAll((cs) => cs.map((c) => Number(c.getAttribute('cy'))));
+      expect(ys.some((y) => y < lineY)).toBe(true);
+      // Readable axes: more than two value ticks, labels at least 12 px as drawn.
+      expect(await chart.locator('text.axis').count()).toBeGreaterThan(5);
+      expect((await chart.locator('text.axis').first().boundingBox())!.height).toBeGreaterThanOrEqual(12);
       expect(await b.page.getByRole('cell', { name: 'drift', exact: true }).count()).toBeGreaterThan(0);
       await expect
         .poll(() => b.page.getByRole('region', { name: 'Monitor' }).textContent())

@@ -90,7 +90,7 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
         else for (const v of answer as string[]) await group.getByLabel(label(v), { exact: true }).check();
       }
       await b.page.getByRole('button', { name: 'Classify' }).click();
-      await b.page.getByRole('heading', { name: 'Why: the rule trace' }).waitFor();
+      await b.page.getByText('Tier 1 of 4').waitFor();
       await expect.poll(() => b.page.locator('.meta').first().textContent()).toContain('tier 1');
       await screenshot(b.page, `${kind}-02-risk-assessment`);
       await a11y('use case');

@@ -117,7 +117,7 @@ describe.each(DB_KINDS)('four eyes on grants of independent roles on %s', (kind)
         });
       const refused = await approve('val');
       expectProblem(refused, 403, 'separation_of_duties');
-      expect(refused.body.detail).toMatch(/only by a grant from someone who created or authored tm\/1/);
+      expect(refused.body.detail).toMatch(/only through a grant by someone who built or authored tm v1/);
       expect((await approve('vera')).status).toBe(201);
     });
 

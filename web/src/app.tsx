@@ -56,7 +56,7 @@ const ROUTES: [string, (p: Record<string, string>) => ReactNode, string][] = [
 
 export function App() {
   const { path } = useLocation();
-  const { me, signOut, hasRole } = useSession();
+  const { me, signOut, hasRole, can } = useSession();
   const inbox = useLoad(
     async () => ok(await api.GET('/api/v1/tasks', { params: { query: { status: 'open', limit: 500 } } })).items.length,
     [path],
@@ -109,7 +109,8 @@ export function App() {
           {me.roles.some((r) => r.scope === '*' && (r.role === 'risk-audit' || r.role === 'admin')) &&
             nav('/data-subject-requests', 'Data subjects')}
           {nav('/policy', 'Policy')}
-          {nav('/audit', 'Audit')}
+          {/* The audit trail is read organisation-wide by the roles that may: others are not offered a 403. */}
+          {can('audit:read') && nav('/audit', 'Audit')}
           {nav('/examinations', 'Examinations')}
           {nav('/governance', 'Programme')}
           {nav('/trainings', 'Trainings')}

@@ -1,6 +1,6 @@
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
 import { api, csrf, ok, whenUnauthenticated } from './api/client.ts';
-import { Field, Problem } from './ui/basics.tsx';
+import { Field, Outcome } from './ui/basics.tsx';
 import { useAction } from './ui/hooks.ts';
 
 type Me = Awaited<ReturnType<typeof loadMe>>;
@@ -32,6 +32,8 @@ interface SessionValue {
   signOut: () => Promise<void>;
   /** True when the user holds `role` in any team, or organisation-wide. */
   hasRole: (...roles: string[]) => boolean;
+  /** True when the user may exercise `permission` in `team` (any team when omitted), as the server decides. */
+  can: (permission: string, team?: string) => boolean;
 }
 const SessionContext = createContext<SessionValue | null>(null);
 export const useSession = (): SessionValue => useContext(SessionContext)!;
@@ -75,6 +77,10 @@ export function SessionGate({ children }: { children: ReactNode }) {
     me,
     sso: methods.sso,
     hasRole: (...roles) => me.roles.some((r) => roles.includes(r.role)),
+    can: (permission, team) =>
+      me.permissions.some(
+        (x) => x.permission === permission && (team === undefined || x.scope === '*' || x.scope === team),
+      ),
     signOut: async () => {
       if (methods.sso) {
         // Ends this session and, when the provider offers it, the provider's session too.
@@ -155,7 +161,7 @@ function SignIn({
                 required
               />
             </Field>
-            <Problem error={signIn.error} />
+            <Outcome of={signIn} />
             <button type="submit" disabled={signIn.busy}>
               Sign in
             </button>
@@ -202,7 +208,7 @@ function ChangePassword({ onChanged }: { onChanged: () => void }) {
             required
           />
         </Field>
-        <Problem error={change.error} />
+        <Outcome of={change} />
         <button type="submit" disabled={change.busy}>
           Change password
         </button>

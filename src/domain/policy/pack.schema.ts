@@ -93,6 +93,13 @@ const Question = Type.Object(
     id: QuestionId,
     text: Text(500),
     help: Type.Optional(Text()),
+    group: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'the heading the question is shown under; questions without one are shown under "Questions"',
+      }),
+    ),
     type: Type.Enum(['choice', 'multi-choice', 'boolean'], {
       description: '`choice`: one of options; `multi-choice`: a list of options (may be empty); `boolean`',
     }),

@@ -131,4 +131,7 @@ export const Me = Type.Object({
   authenticatedBy: Type.Enum(['token', 'session', 'password']),
   tokenScopes: Type.Union([Type.Array(TokenScopeName), Type.Null()]),
   passwordChangeRequired: Type.Boolean(),
+  permissions: Type.Array(Type.Object({ permission: Type.String(), scope: Type.String() }), {
+    description: "what the caller may do, and in which team ('*': organisation-wide)",
+  }),
 });

@@ -76,6 +76,8 @@ export function createIdentityFeature(deps: IdentityFeatureDeps) {
     /** Who granted a user's role in the given scopes. */
     grantorsOf: (exec: Executor, userId: string, role: string, scopes: string[]) =>
       identityRepo.grantorsOf(exec, userId, role, scopes),
+    /** Active people holding a role in the given scopes (who could sign instead of someone refused). */
+    roleHoldersIn: (exec: Executor, role: string, scopes: string[]) => identityRepo.roleHolders(exec, role, scopes),
     users,
     access,
     /** Creates the first administrator when the database has no users yet. */

@@ -12,6 +12,7 @@ import { lifecycleRepo } from './lifecycle.repo.ts';
 import { lifecycleRoutes } from './lifecycle.routes.ts';
 import { createLifecycleService, type LifecycleServiceDeps } from './lifecycle.service.ts';
 import type { Signing } from '../common/signing.ts';
+import { createEligibility, type EligibilityDeps } from './eligibility.service.ts';
 import { createSigningService, type SigningServiceDeps } from './signing.service.ts';
 import { createUseCaseLifecycle } from './use-case-lifecycle.service.ts';
 import { reviewsRepo } from './reviews.repo.ts';
@@ -39,6 +40,10 @@ export interface LifecycleFeatureDeps extends FeatureDeps {
   /** Who granted a user's role in the given scopes (from identity; separation of duties). */
   grantorsOf: (exec: Executor, userId: string, role: string, scopes: string[]) => Promise<(string | null)[]>;
   signDigest: (digest: string) => string;
+  /** The training gate alone, for asking whether someone could sign before they type a password (from trainings). */
+  trainingGate: EligibilityDeps['trainingGate'];
+  /** Active people holding a role in the given scopes (from identity; who can sign instead). */
+  roleHolders: EligibilityDeps['holders'];
   registrationChecks: LifecycleServiceDeps['registrationChecks'];
   recordDocument: SigningServiceDeps['recordDocument'];
   /** Reasons from outside the lifecycle why a version may not run now (human-oversight suspensions). */
@@ -81,6 +86,16 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     versionsChanged: (tx, ctx, id) => lifecycle.versionsChanged(tx, ctx, id),
   });
   const { reauthenticate } = deps;
+  const grantors = (exec: Executor, userId: string, role: string, team: string) =>
+    deps.grantorsOf(exec, userId, role, [team, ORGANISATION]);
+  const eligibility = createEligibility({
+    db,
+    repo: lifecycleRepo,
+    core,
+    grantors,
+    trainingGate: deps.trainingGate,
+    holders: deps.roleHolders,
+  });
   const signing = createSigningService({
     useCaseSigned: (tx, id, signer, role) => useCases.signed(tx, id, signer, role),
     ...base,
@@ -91,7 +106,8 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     signDigest: deps.signDigest,
     ...(deps.recordDocument ? { recordDocument: deps.recordDocument } : {}),
     ...(deps.refused ? { refused: deps.refused } : {}),
-    grantors: (exec, userId, role, team) => deps.grantorsOf(exec, userId, role, [team, ORGANISATION]),
+    grantors,
+    whoCanSign: eligibility.whoCanSign,
   });
   const reviews = createReviewService({
     ...base,
@@ -144,7 +160,7 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
   return {
     services,
     routes: (api) => {
-      lifecycleRoutes(api, { lifecycle, signing, useCases });
+      lifecycleRoutes(api, { lifecycle, signing, useCases, eligibility });
       reviewRoutes(api, reviews);
     },
     on: (bus) => {

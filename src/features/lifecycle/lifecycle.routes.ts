@@ -1,5 +1,13 @@
 import { Type } from 'typebox';
-import { Promotion, Signature, Task, UseCaseStatus, VersionRequirements, VersionStatus } from './lifecycle.schema.ts';
+import {
+  Promotion,
+  Signature,
+  SigningEligibility,
+  Task,
+  UseCaseStatus,
+  VersionRequirements,
+  VersionStatus,
+} from './lifecycle.schema.ts';
 import { contextOf, type App } from '../../http/app-types.ts';
 import { fromBody } from '../../http/input.ts';
 import { ROLES } from '../../domain/authz.ts';
@@ -11,6 +19,7 @@ import type { LifecycleService } from './lifecycle.service.ts';
 import type { UseCaseLifecycle } from './use-case-lifecycle.service.ts';
 import { DocumentBody, requireDocumentContent } from '../common/documents.ts';
 import { DEPLOYMENT_MODES, type SigningService } from './signing.service.ts';
+import type { Eligibility } from './eligibility.service.ts';
 import { CredentialFields, credentialsOf } from '../common/signing.ts';
 
 const tags = ['lifecycle'];
@@ -39,7 +48,8 @@ export function lifecycleRoutes(
     lifecycle,
     signing,
     useCases,
-  }: { lifecycle: LifecycleService; signing: SigningService; useCases: UseCaseLifecycle },
+    eligibility,
+  }: { lifecycle: LifecycleService; signing: SigningService; useCases: UseCaseLifecycle; eligibility: Eligibility },
 ): void {
   app.get(
     '/use-cases/:id/lifecycle',
@@ -248,6 +258,28 @@ export function lifecycleRoutes(
       },
     },
     async (request) => ({ items: (await lifecycle.status(request.params.name, request.params.version)).signatures }),
+  );
+
+  app.get(
+    '/models/:name/versions/:version/signatures/eligibility',
+    {
+      config: { auth: 'authenticated' },
+      schema: {
+        tags,
+        summary:
+          'Whether you may sign the version in a role and meaning, before typing a password: if not, why in plain words and who can sign instead',
+        description:
+          'Checks what signing checks before credentials (your role in the owning team, the training the role requires, a risk assessment to sign against, separation of duties) and answers 200 either way; signing still enforces every rule.',
+        params: VersionParams,
+        querystring: Type.Object(
+          { role: Type.Enum([...ROLES]), meaning: Type.Enum([...MEANINGS], { default: 'approve' }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: SigningEligibility },
+      },
+    },
+    async (request) =>
+      eligibility.ofVersion(contextOf(request), request.params.name, request.params.version, request.query),
   );
 
   app.post(

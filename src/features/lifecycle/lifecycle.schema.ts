@@ -131,6 +131,26 @@ export const Task = Open({
   ),
 });
 
+const Signatory = Open({ username: Type.String(), displayName: Type.String() });
+
+export const SigningEligibility = Open({
+  model: Type.String(),
+  version: Type.Integer(),
+  role: Type.String(),
+  meaning: Type.String(),
+  allowed: Type.Boolean({ description: 'true when signing would be accepted once the credentials are right' }),
+  code: Nullable(
+    Type.Enum(['forbidden', 'training_required', 'separation_of_duties', 'conflict'], {
+      description: 'the error code signing would answer with',
+    }),
+  ),
+  reason: Nullable(Type.String({ description: 'why not, in plain words' })),
+  canSign: Type.Array(Signatory, {
+    description: "other people holding the role in the version's team (or organisation-wide) and independent of it",
+  }),
+  training: Nullable(Open({ id: Type.String(), title: Type.String() })),
+});
+
 export const Promotion = Open({
   id: Type.String(),
   model: Type.String(),

@@ -15,6 +15,7 @@ import type { LifecycleCore, LifecycleDeps } from './core.service.ts';
 import { useCaseSignatures, type SignatureView } from './governance.service.ts';
 import { createPromotionDecider } from './promotions.service.ts';
 import type { RecordRefusal } from '../audit/refusals.ts';
+import { independenceRefusal, insteadOf, type Eligibility } from './eligibility.service.ts';
 
 export const DEPLOYMENT_MODES = ['single', 'replicated', 'shadow', 'challenger', 'batch'] as const;
 export type DeploymentMode = (typeof DEPLOYMENT_MODES)[number];
@@ -35,6 +36,8 @@ export interface SigningServiceDeps extends LifecycleDeps {
   grantors?: (exec: Executor, userId: string, role: string, team: string) => Promise<(string | null)[]>;
   /** Writes a refused signature to the audit trail, outside the command's rolled-back transaction. */
   refused?: RecordRefusal;
+  /** Who could give a refused sign-off instead (named in the refusal). */
+  whoCanSign?: Eligibility['whoCanSign'];
   /** Records a document as evidence of a version, in the caller's transaction. */
   recordDocument?: (
     tx: Tx,
@@ -82,15 +85,6 @@ export function createSigningService(deps: SigningServiceDeps) {
   const { db, transact, audit, clock, ids, repo, core, lock, reauthenticate, signDigest } = deps;
 
   const { assess, complete, recheck } = createPromotionDecider(deps);
-
-  /**
-   * A role held only through grants by the people whose work is signed is not independent of
-   * them: an author could otherwise appoint their own validator.
-   */
-  async function grantedByAuthors(exec: Executor, p: Principal, role: string, team: string, authors: string[]) {
-    const by = (await deps.grantors?.(exec, p.userId, role, team)) ?? [];
-    return by.length > 0 && by.every((g) => g !== null && authors.includes(g));
-  }
 
   /** Runs a signing command; a separation-of-duties refusal is also recorded in the audit trail. */
   async function audited<T>(
@@ -229,26 +223,14 @@ export function createSigningService(deps: SigningServiceDeps) {
               { extra: { coveredDigest: g.coveredDigest } },
             );
           }
-          if (input.meaning === 'approve' || input.meaning === 'review') {
-            const independent = g.requirements.some((r) =>
-              g
-                .policy!.pack.measures.find((m) => m.id === r.measure)!
-                .evidence.some((e) => e.kind === 'signoff' && e.independent && e.roles.includes(input.role as never)),
+          const sod = await independenceRefusal(tx, g, p, input, deps.grantors, `${model} v${version}`);
+          if (sod) {
+            const canSign = (await deps.whoCanSign?.(tx, g, p.userId, input, model, version)) ?? [];
+            throw new DomainError(
+              'separation_of_duties',
+              `You cannot sign ${model} v${version} as ${input.role}: ${sod}. ${insteadOf(input.role, owner.team, canSign)}`,
+              { extra: { role: input.role, reason: sod, canSign } },
             );
-            if (independent && g.authors.includes(p.userId)) {
-              throw new DomainError(
-                'separation_of_duties',
-                `${p.username} created or authored ${model}/${version}; an ${input.role} sign-off on it must be independent (effective challenge), so another ${input.role} has to sign`,
-                { extra: { role: input.role } },
-              );
-            }
-            if (independent && (await grantedByAuthors(tx, p, input.role, owner.team, g.authors))) {
-              throw new DomainError(
-                'separation_of_duties',
-                `${p.username} holds ${input.role} only by a grant from someone who created or authored ${model}/${version}; an ${input.role} sign-off on it must be independent, so another ${input.role} has to sign`,
-                { extra: { role: input.role } },
-              );
-            }
           }
           const now = clock.now().toISOString();
           const manifest: SignatureManifest = {
@@ -327,7 +309,7 @@ export function createSigningService(deps: SigningServiceDeps) {
           if ((input.meaning === 'approve' || input.meaning === 'review') && independent && uc.createdBy === p.userId) {
             throw new DomainError(
               'separation_of_duties',
-              `${p.username} created use case '${uc.name}'; an ${input.role} sign-off on it must be independent`,
+              `You cannot sign use case '${uc.name}' as ${input.role}: you created it, and a ${input.role} ${input.meaning === 'review' ? 'review' : 'approval'} must come from someone independent of the work (effective challenge). Another ${input.role} of team '${uc.team}' has to sign`,
               { extra: { role: input.role } },
             );
           }

@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { useSession } from '../session.tsx';
-import { Dialog, Field, Problem } from '../ui/basics.tsx';
+import { Dialog, Field, Outcome } from '../ui/basics.tsx';
 import { useAction } from '../ui/hooks.ts';
 import { useReauthFields, type SigningCredentials } from './sso-reauth.tsx';
 
@@ -103,7 +103,7 @@ export function DecisionDialog({
           />
         </Field>
         {reauth.fields}
-        <Problem error={sign.error} />
+        <Outcome of={sign} />
         <div className="actions">
           <button type="button" className="secondary" onClick={onClose}>
             Cancel

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { api, ok } from '../api/client.ts';
-import { Async, Field, Problem, Section, when } from '../ui/basics.tsx';
+import { Async, Field, Section, when, Outcome } from '../ui/basics.tsx';
 import { useAction, useLoad } from '../ui/hooks.ts';
 
 /** The organisation's ethical position: the current version, and publishing a new one (admin). */
@@ -78,7 +78,7 @@ export function EthicalPositionView({ canPublish }: { canPublish: boolean }) {
           {field('financialImpact', 'Financial impact')}
           {field('transparency', 'Transparency')}
           {field('accountability', 'Accountability')}
-          <Problem error={publish.error} />
+          <Outcome of={publish} />
           <button type="submit" disabled={publish.busy}>
             Publish
           </button>

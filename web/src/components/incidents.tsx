@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { api, ok } from '../api/client.ts';
-import { Async, Badge, Field, Problem, Section, when } from '../ui/basics.tsx';
+import { Async, Badge, Field, Section, when, Outcome } from '../ui/basics.tsx';
 import { useAction, useLoad } from '../ui/hooks.ts';
 
 /** Incidents of the use case, and opening one (serious incidents of high-risk use cases carry an Art. 73 deadline). */
@@ -51,7 +51,7 @@ export function Incidents({ useCaseId }: { useCaseId: string }) {
           Open incident
         </button>
       </form>
-      <Problem error={open.error} />
+      <Outcome of={open} />
     </Section>
   );
 }
@@ -125,7 +125,7 @@ export function IncidentTable({ items, onChanged }: { items: IncidentItem[]; onC
           ))}
         </tbody>
       </table>
-      <Problem error={act.error} />
+      <Outcome of={act} />
     </>
   );
 }

@@ -1,6 +1,7 @@
 import { api, ok } from '../api/client.ts';
 import { Badge, Dialog, short } from '../ui/basics.tsx';
-import { SignatureForm } from './signature-form.tsx';
+import { useCallback } from 'react';
+import { SignatureForm, type Meaning } from './signature-form.tsx';
 import type { Evidence, VersionStatus } from '../api/version-types.ts';
 
 /**
@@ -26,11 +27,24 @@ export function SignDialog({
   artifactDigest: string | null;
   evidence: Evidence[];
 }) {
+  const eligibility = useCallback(
+    async (role: string, meaning: Meaning) =>
+      ok(
+        await api.GET('/api/v1/models/{name}/versions/{version}/signatures/eligibility', {
+          params: {
+            path: { name: status.model, version: status.version },
+            query: { role: role as 'risk-audit', meaning },
+          },
+        }),
+      ),
+    [status.model, status.version],
+  );
   return (
     <Dialog open={open} title={`Sign ${status.model} v${status.version}`} onClose={onClose}>
       <SignatureForm
         preferredRole={preferredRole}
         onCancel={onClose}
+        eligibility={eligibility}
         onSign={async ({ role, meaning, comment, credentials }) => {
           ok(
             await api.POST('/api/v1/models/{name}/versions/{version}/signatures', {

@@ -1,11 +1,15 @@
 import { useState, type ReactNode } from 'react';
+import type { paths } from '../api/schema.gen.ts';
 import { useSession } from '../session.tsx';
-import { Field, Problem } from '../ui/basics.tsx';
-import { useAction } from '../ui/hooks.ts';
+import { Field, Outcome, Problem } from '../ui/basics.tsx';
+import { useAction, useLoad } from '../ui/hooks.ts';
 import { useReauthFields, type SigningCredentials } from './sso-reauth.tsx';
 
 export const MEANINGS = ['approve', 'reject', 'review', 'acknowledge', 'author'] as const;
 export type Meaning = (typeof MEANINGS)[number];
+/** Whether the signer may sign in a role and meaning, asked before the password field is shown. */
+export type Eligibility =
+  paths['/api/v1/models/{name}/versions/{version}/signatures/eligibility']['get']['responses'][200]['content']['application/json'];
 export interface SignatureInput {
   role: string;
   meaning: Meaning;
@@ -23,11 +27,14 @@ export function SignatureForm({
   onSign,
   onCancel,
   preferredRole,
+  eligibility,
 }: {
   what: ReactNode;
   onSign: (input: SignatureInput) => Promise<void>;
   onCancel: () => void;
   preferredRole?: string;
+  /** Asks the server whether this signer may sign (separation of duties, training) before any password is typed. */
+  eligibility?: (role: string, meaning: Meaning) => Promise<Eligibility>;
 }) {
   const { me } = useSession();
   const reauth = useReauthFields();
@@ -35,6 +42,12 @@ export function SignatureForm({
   const [role, setRole] = useState(roles.find((r) => r === preferredRole) ?? roles[0] ?? '');
   const [meaning, setMeaning] = useState<Meaning>('approve');
   const [comment, setComment] = useState('');
+  const check = useLoad(
+    async () => (eligibility && role ? eligibility(role, meaning) : null),
+    [role, meaning, eligibility],
+  );
+  // The password is asked for only once the server said this signature would be accepted.
+  const cleared = !eligibility || check.data?.allowed === true;
   const sign = useAction(async () => {
     await onSign({
       role,
@@ -43,7 +56,7 @@ export function SignatureForm({
       credentials: reauth.credentials,
     });
     reauth.reset();
-  });
+  }, 'Signed.');
   return (
     <form
       className="form"
@@ -82,16 +95,55 @@ export function SignatureForm({
       <Field label="Comment">
         <textarea value={comment} onChange={(e) => setComment(e.target.value)} rows={2} maxLength={4000} />
       </Field>
-      {reauth.fields}
-      <Problem error={sign.error} />
+      {eligibility && check.loading && !check.data && (
+        <p className="muted" aria-busy="true">
+          Checking whether you can sign…
+        </p>
+      )}
+      <Problem error={check.error} />
+      {check.data && !check.data.allowed && <Refusal refusal={check.data} />}
+      {cleared && reauth.fields}
+      <Outcome of={sign} />
       <div className="actions">
         <button type="button" className="secondary" onClick={onCancel}>
           Cancel
         </button>
-        <button type="submit" disabled={sign.busy}>
+        <button type="submit" disabled={sign.busy || !cleared}>
           Sign
         </button>
       </div>
     </form>
+  );
+}
+
+/** Why the signer cannot sign here, and who can instead, in plain words. */
+function Refusal({ refusal }: { refusal: Eligibility }) {
+  return (
+    <div className="refusal" role="alert">
+      <p>
+        <strong>You cannot sign this as {refusal.role}</strong>: {refusal.reason}.
+      </p>
+      {refusal.training && (
+        <p>
+          Record the training first: <a href="/trainings">open my trainings</a>.
+        </p>
+      )}
+      {refusal.canSign.length > 0 ? (
+        <p>
+          Who can sign instead:{' '}
+          {refusal.canSign.map((c, i) => (
+            <span key={c.username}>
+              {i > 0 && ', '}
+              <strong>{c.displayName}</strong> ({c.username})
+            </span>
+          ))}
+          .
+        </p>
+      ) : (
+        refusal.code === 'separation_of_duties' && (
+          <p>No one else holding {refusal.role} is independent of it: an administrator can grant the role.</p>
+        )
+      )}
+    </div>
   );
 }

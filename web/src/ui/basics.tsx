@@ -2,8 +2,59 @@ import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode } from 're
 import { ApiProblem } from '../api/client.ts';
 import type { Loaded } from './hooks.ts';
 
-/** A problem (or any error) shown in place, with the API's field errors. */
-export function Problem({ error }: { error: unknown }) {
+/** What each problem code means, in the words of the person who met it. */
+const HEADLINES: Record<string, string> = {
+  bad_request: 'This request could not be understood',
+  malformed_json: 'This request could not be understood',
+  validation_failed: 'Some fields need attention',
+  unauthenticated: 'Please sign in again',
+  forbidden: 'You are not allowed to do this',
+  separation_of_duties: 'Someone independent has to sign',
+  reauthentication_failed: 'The password was not accepted',
+  training_required: 'Training required',
+  not_found: 'Not found',
+  conflict: 'This cannot be done right now',
+  out_of_order: 'Not yet: an earlier step comes first',
+  gate_not_passed: 'Not yet: the gate has not passed',
+  precondition_failed: 'The record changed while you were looking at it',
+  payload_too_large: 'The file or text is too large',
+  unsupported_media_type: 'This kind of file is not accepted',
+  invalid_reference: 'Something this refers to does not exist',
+  rate_limited: 'Too many attempts: wait a moment and try again',
+  internal_error: 'Something went wrong on the server',
+  unavailable: 'The service is unavailable right now',
+};
+
+/** Names for the fields of a form, by the JSON pointer the API reports them under (or a function of it). */
+export type FieldNames = Record<string, string> | ((pointer: string) => string | undefined);
+
+/** A pointer as words when no form names it: `/body/ownerTeam` → "owner team". */
+const pointerWords = (pointer: string) =>
+  (
+    pointer
+      .split('/')
+      .filter((x) => x && x !== 'body' && x !== 'query')
+      .pop() ?? 'the request'
+  )
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .replace(/[-_]/g, ' ')
+    .toLowerCase();
+
+const nameOf = (names: FieldNames | undefined, pointer: string) =>
+  (typeof names === 'function' ? names(pointer) : names?.[pointer]) ?? pointerWords(pointer);
+
+/** The messages a problem gives for one field (shown next to it), or none. */
+export function fieldProblems(error: unknown, pointer: string): string[] {
+  if (!(error instanceof ApiProblem)) return [];
+  return error.errors.filter((e) => e.pointer === pointer).map((e) => e.message);
+}
+
+/**
+ * A problem (or any error) in plain words: what it means, the server's reason, and each field
+ * error under the field's own name (`names`) rather than its pointer; fields that show their own
+ * messages in place are listed as a summary to go to.
+ */
+export function Problem({ error, names }: { error: unknown; names?: FieldNames }) {
   if (!error) return null;
   const p = error instanceof ApiProblem ? error : null;
   if (p?.code === 'training_required')
@@ -12,20 +63,38 @@ export function Problem({ error }: { error: unknown }) {
         <strong>Training required</strong>: you cannot sign yet. {p.detail}. <a href="/trainings">Open my trainings</a>
       </div>
     );
+  const headline = p ? (HEADLINES[p.code] ?? 'This could not be done') : 'Something went wrong';
+  // A validation summary says how many fields need attention; their messages stand beside them.
+  const generic = p?.code === 'validation_failed' && p.errors.length > 0;
   return (
     <div className="problem" role="alert">
-      <strong>{p ? `${p.status} ${p.code}` : 'Error'}</strong>:{' '}
-      {p ? p.detail : String((error as Error)?.message ?? error)}
+      <strong>{headline}</strong>
+      {generic ? (
+        <>: {p.errors.length === 1 ? 'one field needs' : `${p.errors.length} fields need`} attention.</>
+      ) : (
+        <>: {p ? p.detail : String((error as Error)?.message ?? error)}</>
+      )}
       {p && p.errors.length > 0 && (
         <ul>
           {p.errors.map((e, i) => (
             <li key={i}>
-              <code>{e.pointer || '/'}</code> {e.message}
+              <strong>{nameOf(names, e.pointer)}</strong>: {e.message}
             </li>
           ))}
         </ul>
       )}
     </div>
+  );
+}
+
+/** An action's outcome where its form is: the problem in plain words, or the confirmation of success. */
+export function Outcome({ of, names }: { of: { error: unknown; done?: string | null }; names?: FieldNames }) {
+  if (of.error) return <Problem error={of.error} names={names} />;
+  if (!of.done) return null;
+  return (
+    <p className="success" role="status">
+      {of.done}
+    </p>
   );
 }
 

@@ -118,70 +118,116 @@ export function ConfusionMatrix({ labels, matrix }: { labels: string[]; matrix: 
   );
 }
 
-/** Values over time, one line per series, with an optional threshold (drift per feature, KPIs against targets). */
+/** Round steps for an axis from `lo` to `hi`: about `n` ticks at 1, 2 or 5 times a power of ten. */
+export function ticks(lo: number, hi: number, n = 5): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / n;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((f) => f * mag).find((s) => s >= raw) ?? 10 * mag;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}
+
+/**
+ * Values over time, one line per series, with an optional threshold (drift per feature, KPIs
+ * against targets): a value axis with round ticks and its label, dates at both ends and the
+ * middle, and the series named in full in a legend beneath.
+ */
 export function TimeSeries({
   title,
   series,
   threshold,
   unit,
+  yLabel,
 }: {
   title: string;
   series: { name: string; points: { t: string; v: number | null }[] }[];
   threshold?: number;
   unit?: string;
+  /** What the value axis measures (e.g. "drift, 1 = threshold, higher is worse"). */
+  yLabel?: string;
 }) {
   const w = 560;
-  const h = 200;
-  const m = { l: 48, r: 110, t: 10, b: 28 };
+  const h = 240;
+  const m = { l: 64, r: 16, t: 12, b: 34 };
   const all = series.flatMap((s) => s.points);
   const ts = all.map((p) => Date.parse(p.t));
   const vs = all.flatMap((p) => (p.v === null ? [] : [p.v])).concat(threshold !== undefined ? [threshold] : []);
   if (ts.length === 0 || vs.length === 0) return <p className="muted">{title}: no data yet</p>;
   const [t0, t1] = [Math.min(...ts), Math.max(...ts)];
-  const [v0, v1] = [Math.min(0, ...vs), Math.max(...vs) * 1.1 || 1];
+  const steps = ticks(Math.min(0, ...vs), Math.max(...vs) * 1.1 || 1);
+  const [v0, v1] = [Math.min(0, ...vs, steps[0]!), Math.max(steps.at(-1)!, Math.max(...vs) * 1.1 || 1)];
   const x = (t: number) => m.l + (t1 === t0 ? 0.5 : (t - t0) / (t1 - t0)) * (w - m.l - m.r);
   const y = (v: number) => m.t + (1 - (v - v0) / (v1 - v0)) * (h - m.t - m.b);
+  const dates = t1 === t0 ? [t0] : [t0, (t0 + t1) / 2, t1];
   return (
     <figure className="chart">
       <svg viewBox={`0 0 ${w} ${h}`} role="img" aria-label={title} width="100%">
         <title>{title}</title>
         <line x1={m.l} x2={w - m.r} y1={y(v0)} y2={y(v0)} className="frame" />
-        <text x={m.l - 4} y={y(v1)} textAnchor="end" className="axis">
-          {fmt(v1)}
-        </text>
-        <text x={m.l - 4} y={y(v0)} textAnchor="end" className="axis">
-          {fmt(v0)}
-        </text>
-        <text x={m.l} y={h - 6} className="axis">
-          {new Date(t0).toLocaleDateString()}
-        </text>
-        <text x={w - m.r} y={h - 6} textAnchor="end" className="axis">
-          {new Date(t1).toLocaleDateString()}
-        </text>
+        {steps.map((v) => (
+          <g key={v}>
+            <line x1={m.l} x2={w - m.r} y1={y(v)} y2={y(v)} className="gridline" />
+            <text x={m.l - 6} y={y(v) + 4} textAnchor="end" className="axis">
+              {fmt(v)}
+            </text>
+          </g>
+        ))}
+        {yLabel && (
+          <text
+            x={14}
+            y={(m.t + h - m.b) / 2}
+            transform={`rotate(-90 14 ${(m.t + h - m.b) / 2})`}
+            textAnchor="middle"
+            className="axis"
+          >
+            {yLabel}
+          </text>
+        )}
+        {dates.map((t, i) => (
+          <text
+            key={t}
+            x={x(t)}
+            y={h - 8}
+            textAnchor={i === 0 ? 'start' : i === dates.length - 1 ? 'end' : 'middle'}
+            className="axis"
+          >
+            {new Date(t).toLocaleDateString()}
+          </text>
+        ))}
         {threshold !== undefined && (
-          <line x1={m.l} x2={w - m.r} y1={y(threshold)} y2={y(threshold)} className="threshold" />
+          <>
+            <line x1={m.l} x2={w - m.r} y1={y(threshold)} y2={y(threshold)} className="threshold" />
+            <text x={w - m.r - 4} y={y(threshold) - 5} textAnchor="end" className="axis threshold-label">
+              threshold {fmt(threshold)}
+            </text>
+          </>
         )}
         {series.map((s, i) => {
           const pts = s.points.filter((p) => p.v !== null);
           const d = pts
             .map((p, k) => `${k ? 'L' : 'M'}${x(Date.parse(p.t)).toFixed(1)},${y(p.v!).toFixed(1)}`)
             .join(' ');
-          const last = pts.at(-1);
           return (
             <g key={s.name} className={`series s${i % 6}`}>
               <path d={d} className="line" />
               {pts.map((p) => (
-                <circle key={p.t} cx={x(Date.parse(p.t))} cy={y(p.v!)} r={2.5} />
+                <circle key={p.t} cx={x(Date.parse(p.t))} cy={y(p.v!)} r={3} />
               ))}
-              {last && (
-                <text x={w - m.r + 6} y={y(last.v!) + 4} className="axis">
-                  {s.name.length > 16 ? `${s.name.slice(0, 15)}…` : s.name}
-                </text>
-              )}
             </g>
           );
         })}
       </svg>
+      {series.length > 1 && (
+        <ul className="legend">
+          {series.map((s, i) => (
+            <li key={s.name} className={`s${i % 6}`}>
+              {s.name}
+            </li>
+          ))}
+        </ul>
+      )}
       <figcaption>
         {title}
         {unit ? ` (${unit})` : ''}

@@ -29,20 +29,36 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   return { ...state, reload };
 }
 
-/** An action's running state and last problem, for buttons and forms. */
-export function useAction<A extends unknown[]>(run: (...args: A) => Promise<void>) {
+// Every action on screen hears of every success: an old refusal does not linger beside a later success.
+const succeeded = new Set<() => void>();
+
+/**
+ * An action's running state, last problem and success confirmation, for buttons and forms. A
+ * problem is cleared when this or any other action on screen next succeeds; the confirmation
+ * (`success`, or a message `run` returns) is cleared when the action runs again.
+ */
+export function useAction<A extends unknown[]>(run: (...args: A) => Promise<void | string>, success = 'Done.') {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
+  const [done, setDone] = useState<string | null>(null);
+  useEffect(() => {
+    const clear = () => setError(undefined);
+    succeeded.add(clear);
+    return () => void succeeded.delete(clear);
+  }, []);
   const act = async (...args: A) => {
     setBusy(true);
     setError(undefined);
+    setDone(null);
     try {
-      await run(...args);
+      const said = await run(...args);
+      for (const clear of succeeded) clear();
+      setDone(typeof said === 'string' ? said : success);
     } catch (e) {
       setError(e);
     } finally {
       setBusy(false);
     }
   };
-  return { act, busy, error, clear: () => setError(undefined) };
+  return { act, busy, error, done, clear: () => (setError(undefined), setDone(null)) };
 }

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import { useSession } from '../../session.tsx';
-import { Field, Problem, Section } from '../../ui/basics.tsx';
+import { Field, Section, Outcome } from '../../ui/basics.tsx';
 import { useAction } from '../../ui/hooks.ts';
 import { Tokens } from '../../components/tokens.tsx';
 
@@ -57,7 +57,7 @@ export function AccountPage() {
             Change password
           </button>
         </form>
-        <Problem error={change.error} />
+        <Outcome of={change} />
       </Section>
       <Tokens />
     </>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
-import { Async, Badge, Field, Problem, Section, when } from '../../ui/basics.tsx';
+import { Async, Badge, Field, Problem, Section, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 
 export const ROLES = [
@@ -112,7 +112,7 @@ export function UserActions({
           One-time password for {username} (shown once): <code>{otp}</code>
         </p>
       )}
-      <Problem error={act.error} />
+      <Outcome of={act} />
     </div>
   );
 }
@@ -173,7 +173,7 @@ export function GrantRequests({ people, onConfirmed }: { people: Record<string, 
           )
         }
       </Async>
-      <Problem error={confirm.error} />
+      <Outcome of={confirm} />
       {done && (
         <p className="notice" role="status">
           {done}

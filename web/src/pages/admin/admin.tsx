@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
-import { Async, Badge, Field, Problem, Section, Tabs, when } from '../../ui/basics.tsx';
+import { Async, Badge, Field, Section, Tabs, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { GrantRequests, ROLES, UserActions, Webhooks, type Role } from './admin-extra.tsx';
 import { Tokens } from '../../components/tokens.tsx';
@@ -122,7 +122,7 @@ function Users() {
             Create
           </button>
         </form>
-        <Problem error={create.error} />
+        <Outcome of={create} />
         {created && (
           <p className="notice" role="status">
             Created {created}
@@ -168,7 +168,7 @@ function Teams() {
           Create team
         </button>
       </form>
-      <Problem error={create.error} />
+      <Outcome of={create} />
     </Section>
   );
 }

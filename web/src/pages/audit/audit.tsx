@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useLocation } from '../../router.tsx';
 import { api, ok } from '../../api/client.ts';
-import { Async, Badge, Problem, Section, when } from '../../ui/basics.tsx';
+import { Async, Badge, Section, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { EventPager, EventTable, filterQuery, useEventPages, type Filter } from '../../components/audit-events.tsx';
 
@@ -82,7 +82,7 @@ export function AuditPage() {
             </dl>
           )}
         </Async>
-        <Problem error={verify.error} />
+        <Outcome of={verify} />
         {report && (
           <div className={`outcome ${report.ok ? 'completed' : 'blocked'}`} role="status">
             {report.ok ? <Badge value="verified" /> : <Badge value="failed" />}{' '}

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
-import { Async, Badge, Dialog, Field, Problem, Section, when } from '../../ui/basics.tsx';
+import { Async, Badge, Dialog, Field, Section, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 
 type DiscoveryFinding = {
@@ -81,7 +81,7 @@ export function DiscoveryPage() {
           </button>
         }
       >
-        <Problem error={scan.error} />
+        <Outcome of={scan} />
         <div className="filters">
           <Field label="Source">
             <select
@@ -211,7 +211,7 @@ export function DiscoveryPage() {
             <Field label="Model name" hint="an existing model of this name is linked">
               <input required value={model} onChange={(e) => setModel(e.target.value)} />
             </Field>
-            <Problem error={adopt.error} />
+            <Outcome of={adopt} />
             <button type="submit" disabled={adopt.busy}>
               Adopt
             </button>
@@ -226,7 +226,7 @@ export function DiscoveryPage() {
             <Field label="Reason" hint="why it needs no governance (recorded in the audit trail)">
               <textarea required maxLength={2000} value={reason} onChange={(e) => setReason(e.target.value)} />
             </Field>
-            <Problem error={dismiss.error} />
+            <Outcome of={dismiss} />
             <button type="submit" disabled={dismiss.busy}>
               Dismiss
             </button>

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import type { paths } from '../../api/schema.gen.ts';
-import { Async, Badge, Field, Problem, Section, when } from '../../ui/basics.tsx';
+import { Async, Badge, Field, Section, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { enc, Link, navigate } from '../../router.tsx';
 
@@ -161,7 +161,7 @@ function RecordRequest() {
         <Field label="Notes">
           <textarea value={f.notes} onChange={(e) => set({ notes: e.target.value })} rows={2} maxLength={4000} />
         </Field>
-        <Problem error={record.error} />
+        <Outcome of={record} />
         <div className="actions">
           <button type="submit" disabled={record.busy}>
             Record request
@@ -323,7 +323,7 @@ function Actions({ r, onDone }: { r: Dsr; onDone: () => void }) {
             <Field label="Reason for the extension">
               <textarea value={extendReason} onChange={(e) => setExtendReason(e.target.value)} rows={2} required />
             </Field>
-            <Problem error={extend.error} />
+            <Outcome of={extend} />
             <div className="actions">
               <button type="submit" className="secondary" disabled={extend.busy}>
                 Extend
@@ -349,7 +349,7 @@ function Actions({ r, onDone }: { r: Dsr; onDone: () => void }) {
           <Field label="What was done, or why it is refused">
             <textarea value={closeReason} onChange={(e) => setCloseReason(e.target.value)} rows={2} required />
           </Field>
-          <Problem error={close.error} />
+          <Outcome of={close} />
           <div className="actions">
             <button type="submit" disabled={close.busy}>
               Close request

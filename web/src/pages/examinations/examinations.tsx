@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import { loadEvents } from '../../components/audit-events.tsx';
-import { Async, Problem, Section, when } from '../../ui/basics.tsx';
+import { Async, Section, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 
 /** Saves a blob under a file name through a temporary link (the browser's own download). */
@@ -80,7 +80,7 @@ export function ExaminationsPage() {
             {create.busy ? 'Building…' : 'Build and download'}
           </button>
         </form>
-        <Problem error={create.error} />
+        <Outcome of={create} />
         {made && (
           <p role="status">
             Downloaded <strong>{made.filename}</strong>: {made.size} events under the signed checkpoint, manifest{' '}

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import type { paths } from '../../api/schema.gen.ts';
 import { DecisionDialog } from '../../components/decision-dialog.tsx';
-import { Async, Badge, Field, Problem, Section, when } from '../../ui/basics.tsx';
+import { Async, Badge, Field, Section, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { emptySubject, SubjectFields, subjectBody } from './subject-fields.tsx';
 import { Waivers } from './waivers.tsx';
@@ -47,7 +47,7 @@ export function FindingsPage() {
           </label>
         }
       >
-        <Problem error={remediate.error} />
+        <Outcome of={remediate} />
         <Async state={findings}>
           {(items) =>
             items.length === 0 ? (
@@ -190,7 +190,7 @@ function RaiseFinding({ onRaised }: { onRaised: () => void }) {
         <Field label="Remediation plan">
           <textarea value={f.remediation} onChange={(e) => set({ remediation: e.target.value })} rows={2} required />
         </Field>
-        <Problem error={raise.error} />
+        <Outcome of={raise} />
         <div className="actions">
           <button type="submit" disabled={raise.busy}>
             Raise finding

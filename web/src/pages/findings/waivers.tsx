@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import type { paths } from '../../api/schema.gen.ts';
 import { DecisionDialog } from '../../components/decision-dialog.tsx';
-import { Async, Badge, Field, Problem, Section, when } from '../../ui/basics.tsx';
+import { Async, Badge, Field, Section, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { emptySubject, SubjectFields, subjectBody } from './subject-fields.tsx';
 
@@ -132,7 +132,7 @@ function RequestException({ onRequested }: { onRequested: () => void }) {
         <Field label="Reason">
           <textarea value={reason} onChange={(e) => setReason(e.target.value)} rows={2} required />
         </Field>
-        <Problem error={request.error} />
+        <Outcome of={request} />
         <div className="actions">
           <button type="submit" disabled={request.busy}>
             Request exception

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import { useSession } from '../../session.tsx';
 import { Bars, TimeSeries } from '../../ui/charts.tsx';
-import { Async, Badge, Problem, Section, when } from '../../ui/basics.tsx';
+import { Async, Badge, Section, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 
 type Definition = { id: string; title: string; unit: 'share' | 'count' | 'hours' | 'days'; description: string };
@@ -85,7 +85,7 @@ export function GovernancePage() {
                   ) : undefined
                 }
               >
-                <Problem error={snapshot.error} />
+                <Outcome of={snapshot} />
                 <p className="muted">As of {when(r.at)}. Choose an indicator to see its history and its teams.</p>
                 <div className="kpi-grid">
                   {org.map((v) => {

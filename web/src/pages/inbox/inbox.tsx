@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import { SignDialog } from '../../components/sign-dialog.tsx';
 import { Link } from '../../router.tsx';
-import { Async, Badge, Problem, Section } from '../../ui/basics.tsx';
+import { Async, Badge, Problem, Section, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { arrange, measureOf, type DueFilter, type InboxItem, type Task } from './inbox-tasks.ts';
 
@@ -66,7 +66,7 @@ export function InboxPage() {
           {signed}
         </p>
       )}
-      <Problem error={complete.error} />
+      <Outcome of={complete} />
       <Async state={tasks}>
         {(items) => {
           const groups = arrange(items, { kind, due, now: Date.now() });

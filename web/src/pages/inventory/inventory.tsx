@@ -3,6 +3,7 @@ import { api, ok } from '../../api/client.ts';
 import { Link, enc, navigate, useLocation } from '../../router.tsx';
 import { Async, Badge, TierBadge, when } from '../../ui/basics.tsx';
 import { useLoad } from '../../ui/hooks.ts';
+import { useSession } from '../../session.tsx';
 
 const PAGE = 50;
 type Sort = 'name' | 'tier' | 'updated';
@@ -18,6 +19,7 @@ const STATUS_TONE: Record<string, string> = {
 };
 
 export function InventoryPage() {
+  const { can } = useSession();
   const { query } = useLocation();
   const q = query.get('q') ?? '';
   const tier = query.get('tier');
@@ -64,9 +66,11 @@ export function InventoryPage() {
     <>
       <div className="page-head">
         <h1>Inventory</h1>
-        <Link to="/use-cases/new" className="button">
-          New use case
-        </Link>
+        {can('use-case:write') && (
+          <Link to="/use-cases/new" className="button">
+            New use case
+          </Link>
+        )}
       </div>
       <form
         className="filters"

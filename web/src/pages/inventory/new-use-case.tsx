@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import { navigate } from '../../router.tsx';
-import { Field, Problem } from '../../ui/basics.tsx';
+import { Field, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 
 type Kpi = { name: string; unit: string; target: string; direction: 'at-least' | 'at-most' };
@@ -134,7 +134,7 @@ export function NewUseCasePage() {
             Add KPI
           </button>
         </fieldset>
-        <Problem error={create.error} />
+        <Outcome of={create} />
         <button type="submit" disabled={create.busy}>
           Create use case
         </button>

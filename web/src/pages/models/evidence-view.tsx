@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
-import { Badge, Field, Problem, Section, short, when } from '../../ui/basics.tsx';
+import { Badge, Field, Section, short, when, Outcome } from '../../ui/basics.tsx';
 import { Bars, ConfusionMatrix, RocCurve } from '../../ui/charts.tsx';
 import { useAction } from '../../ui/hooks.ts';
 import { Markdown } from '../../ui/markdown.tsx';
@@ -216,7 +216,7 @@ function RecordDocument({ name, version, onRecorded }: { name: string; version: 
         <Field label="Content (Markdown)">
           <textarea value={content} onChange={(e) => setContent(e.target.value)} rows={5} required />
         </Field>
-        <Problem error={record.error} />
+        <Outcome of={record} />
         <button type="submit" disabled={record.busy}>
           Record document
         </button>
@@ -303,7 +303,7 @@ function UploadEvaluation({ name, version, onRecorded }: { name: string; version
             <input value={sensitive} onChange={(e) => setSensitive(e.target.value)} placeholder="e.g. sex,age_band" />
           </Field>
         </div>
-        <Problem error={upload.error} />
+        <Outcome of={upload} />
         <button type="submit" disabled={upload.busy}>
           Evaluate
         </button>

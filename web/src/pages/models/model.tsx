@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import { Link, enc, navigate } from '../../router.tsx';
-import { Async, Badge, Field, Problem, Section, when } from '../../ui/basics.tsx';
+import { Async, Badge, Field, Section, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { Person } from '../../components/person.tsx';
 
@@ -126,7 +126,7 @@ function RegisterVersion({ name }: { name: string }) {
             <input value={commit} onChange={(e) => setCommit(e.target.value)} required={repository.trim() !== ''} />
           </Field>
         </div>
-        <Problem error={register.error} />
+        <Outcome of={register} />
         <button type="submit" disabled={register.busy}>
           Register version
         </button>
@@ -196,7 +196,7 @@ function Aliases({
           Point alias
         </button>
       </form>
-      <Problem error={act.error} />
+      <Outcome of={act} />
     </Section>
   );
 }
@@ -224,7 +224,7 @@ function Rename({ name }: { name: string }) {
           Rename
         </button>
       </form>
-      <Problem error={rename.error} />
+      <Outcome of={rename} />
     </Section>
   );
 }

@@ -2,8 +2,9 @@ import { useState } from 'react';
 import { ApiProblem, api, ok } from '../../api/client.ts';
 import type { paths } from '../../api/schema.gen.ts';
 import type { Windows } from '../../api/version-types.ts';
-import { Async, Badge, Field, Problem, Section, short, when } from '../../ui/basics.tsx';
+import { Async, Badge, Field, Section, short, when, Outcome } from '../../ui/basics.tsx';
 import { TimeSeries } from '../../ui/charts.tsx';
+import { driftSeverity } from '../../ui/drift.ts';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 
 /** Drift per feature and performance over the version's monitoring windows. */
@@ -22,10 +23,8 @@ export function MonitoringView({ name, version }: { name: string; version: numbe
       {(w) => {
         const features = [...new Set(w.items.flatMap((i) => Object.keys(i.drift?.decisions ?? {})))];
         const metrics = [...new Set(w.items.flatMap((i) => Object.keys(i.performance?.metrics ?? {})))];
-        const threshold = w.items
-          .flatMap((i) => Object.values(i.drift?.decisions ?? {}).map((d) => d.threshold))
-          .find((t) => typeof t === 'number');
-        // Each feature's test decides what its score means (a p-value drifts below the threshold, a distance above it).
+        // Each feature's test decides what its score means (a p-value drifts below its threshold, a
+        // distance above it): the chart puts both on one scale where higher is worse and 1 is the threshold.
         const tests = features
           .map((f) => `${f}: ${w.items.map((i) => i.drift?.decisions[f]?.stattest).find(Boolean) ?? 'default test'}`)
           .join(', ');
@@ -42,12 +41,13 @@ export function MonitoringView({ name, version }: { name: string; version: numbe
             {features.length > 0 && (
               <Section title="Drift per feature">
                 <TimeSeries
-                  title={`drift score per feature (${tests})`}
+                  title={`drift per feature relative to its threshold: above 1 is drift (${tests})`}
+                  yLabel="drift (higher is worse)"
+                  threshold={1}
                   series={features.map((f) => ({
                     name: f,
-                    points: w.items.map((i) => ({ t: i.start, v: i.drift?.decisions[f]?.drift_score ?? null })),
+                    points: w.items.map((i) => ({ t: i.start, v: driftSeverity(i.drift?.decisions[f]) })),
                   }))}
-                  {...(threshold !== undefined && threshold !== null ? { threshold } : {})}
                 />
                 <table className="grid">
                   <thead>
@@ -386,7 +386,7 @@ function ConfigureMonitor({ name, version, onDone }: { name: string; version: nu
           <input type="date" value={to} onChange={(e) => setTo(e.target.value)} required />
         </Field>
       </div>
-      <Problem error={save.error} />
+      <Outcome of={save} />
       <button type="submit" disabled={save.busy}>
         Configure monitor
       </button>

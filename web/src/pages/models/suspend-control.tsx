@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import { useSession } from '../../session.tsx';
-import { Badge, Dialog, Field, Problem, when } from '../../ui/basics.tsx';
+import { Badge, Dialog, Field, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 
 /** Roles granted oversight:suspend (src/domain/authz.ts); the server decides, this only spares a refusal. */
@@ -104,7 +104,7 @@ export function SuspendControl({ name, version, onChanged }: { name: string; ver
               required
             />
           </Field>
-          <Problem error={decide.error} />
+          <Outcome of={decide} />
           <button type="submit" className={active ? '' : 'danger'} disabled={decide.busy}>
             {active ? 'Lift the suspension' : 'Suspend this version'}
           </button>

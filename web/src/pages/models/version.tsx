@@ -5,7 +5,7 @@ import { Environments, NextActions, StatusBanner } from '../../components/next-a
 import { GateSteps } from '../../components/gate-steps.tsx';
 import { describeEvidence, packById } from '../../api/pack.ts';
 import { Link, enc, navigate, useLocation } from '../../router.tsx';
-import { Async, Badge, Field, Problem, Section, Tabs, plainText, when } from '../../ui/basics.tsx';
+import { Async, Badge, Field, Problem, Section, Tabs, plainText, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { AuditTimeline } from '../../components/audit-events.tsx';
 import { EvidenceList } from './evidence-view.tsx';
@@ -18,6 +18,18 @@ import { Signatures } from '../../components/signatures-table.tsx';
 import { RequirementDetail } from '../../components/requirement-detail.tsx';
 import type { VersionNextActions, VersionStatus } from '../../api/version-types.ts';
 import { Person } from '../../components/person.tsx';
+import { useSession } from '../../session.tsx';
+
+/** The roles that have a part in a governed process (a viewer only reads). */
+const SIGNING_ROLES = [
+  'business-stakeholder',
+  'business-analyst',
+  'data-scientist',
+  'risk-audit',
+  'data-ops',
+  'production',
+  'admin',
+];
 
 const TABS = ['Overview', 'Governance', 'Evidence', 'Monitoring', 'Audit'];
 
@@ -241,6 +253,12 @@ function Governance({
 }) {
   const [signing, setSigning] = useState(false);
   const [role, setRole] = useState<string | undefined>(undefined);
+  const { can, hasRole } = useSession();
+  // Only a role with a part in the process can sign; a viewer is told so rather than refused after a password.
+  const mayNotSign = hasRole(...SIGNING_ROLES)
+    ? null
+    : 'Signing needs a role in the process (e.g. risk-audit, business-stakeholder); you hold none.';
+  const mayNotMove = can('version:write') ? null : 'Moving a version to its next step needs the data-scientist role.';
   const current = s.steps.find((x) => x.state === 'current');
   const next = s.steps[s.steps.findIndex((x) => x.state === 'current') + 1];
   const advance = useAction(async () => {
@@ -278,20 +296,38 @@ function Governance({
       <Section
         title={`Process: ${s.process?.title ?? ''}`}
         actions={
-          <button type="button" onClick={() => setSigning(true)}>
-            Sign…
-          </button>
+          <span className="action-with-reason">
+            <button
+              type="button"
+              onClick={() => setSigning(true)}
+              disabled={mayNotSign !== null}
+              aria-describedby={mayNotSign ? 'sign-why-not' : undefined}
+            >
+              Sign…
+            </button>
+            {mayNotSign && (
+              <small id="sign-why-not" className="muted">
+                {mayNotSign}
+              </small>
+            )}
+          </span>
         }
       >
         <GateSteps steps={s.steps} />
         {current && next && (
           <p>
-            <button type="button" className="secondary" disabled={advance.busy} onClick={() => void advance.act()}>
+            <button
+              type="button"
+              className="secondary"
+              disabled={advance.busy || mayNotMove !== null}
+              onClick={() => void advance.act()}
+            >
               Move to {next.title}
             </button>
+            {mayNotMove && <small className="muted"> {mayNotMove}</small>}
           </p>
         )}
-        <Problem error={advance.error} />
+        <Outcome of={advance} />
       </Section>
       <DeploymentChecks s={s} />
       <Signatures
@@ -406,6 +442,7 @@ function Requirements({ s }: { s: VersionStatus }) {
 }
 
 function Promotions({ s, onChanged }: { s: VersionStatus; onChanged: () => void }) {
+  const { can } = useSession();
   const [environment, setEnv] = useState<'development' | 'qa' | 'preproduction' | 'production'>('preproduction');
   const [reason, setReason] = useState('');
   const [last, setLast] = useState<Awaited<ReturnType<typeof request>> | null>(null);
@@ -457,9 +494,12 @@ function Promotions({ s, onChanged }: { s: VersionStatus; onChanged: () => void 
         <Field label="Reason">
           <input value={reason} onChange={(e) => setReason(e.target.value)} required />
         </Field>
-        <button type="submit" disabled={promote.busy}>
+        <button type="submit" disabled={promote.busy || !can('alias:write')}>
           Request promotion
         </button>
+        {!can('alias:write') && (
+          <small className="muted">Requesting a promotion needs the data-scientist, data-ops or production role.</small>
+        )}
       </form>
       <Problem error={promote.error ?? withdraw.error ?? verify.error} />
       {last && (

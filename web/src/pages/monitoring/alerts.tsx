@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import type { paths } from '../../api/schema.gen.ts';
 import { Link, enc } from '../../router.tsx';
-import { Async, Badge, Dialog, Field, Problem, Section, when } from '../../ui/basics.tsx';
+import { Async, Badge, Dialog, Field, Section, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { IncidentTable, loadIncidents } from '../../components/incidents.tsx';
 import { conditionInWords, valueInWords } from './alert-words.ts';
@@ -44,7 +44,7 @@ export function AlertsPage() {
           </label>
         }
       >
-        <Problem error={act.error} />
+        <Outcome of={act} />
         <Async state={alerts}>
           {(items) =>
             items.length === 0 ? (
@@ -207,7 +207,7 @@ function IncidentForm({ alert, onCancel, onOpened }: { alert: AlertItem; onCance
           ))}
         </select>
       </Field>
-      <Problem error={open.error} />
+      <Outcome of={open} />
       <div className="actions">
         <button type="submit" disabled={open.busy || !severity}>
           Open incident

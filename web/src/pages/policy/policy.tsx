@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import type { PolicyPack } from '../../api/pack.ts';
 import { useSession } from '../../session.tsx';
-import { Async, Badge, Problem, Section, Tabs, TierBadge, when } from '../../ui/basics.tsx';
+import { Async, Badge, Section, Tabs, TierBadge, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { EthicalPositionView } from '../../components/ethical-position.tsx';
 import { DecisionDialog } from '../../components/decision-dialog.tsx';
@@ -277,7 +277,7 @@ function UploadPack({ onDone }: { onDone: () => void }) {
           Validate and simulate
         </button>
       </form>
-      <Problem error={check.error} />
+      <Outcome of={check} />
       {validation && !validation.valid && (
         <div className="problem" role="alert">
           <strong>The pack is not valid</strong>
@@ -331,7 +331,7 @@ function UploadPack({ onDone }: { onDone: () => void }) {
           <button type="button" onClick={() => void upload.act()} disabled={upload.busy}>
             Upload as draft
           </button>
-          <Problem error={upload.error} />
+          <Outcome of={upload} />
         </div>
       )}
     </Section>

@@ -1,6 +1,6 @@
 import { api, ok } from '../../api/client.ts';
 import { Link, enc } from '../../router.tsx';
-import { Async, Badge, Problem, Section } from '../../ui/basics.tsx';
+import { Async, Badge, Section, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 
 /**
@@ -27,7 +27,7 @@ export function RegulatoryChanges({ canRun }: { canRun: boolean }) {
         ) : undefined
       }
     >
-      <Problem error={run.error} />
+      <Outcome of={run} />
       <Async state={changes}>
         {(c) => (
           <>

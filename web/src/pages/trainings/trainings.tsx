@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import { useSession } from '../../session.tsx';
-import { Async, Badge, Field, Problem, Section, when } from '../../ui/basics.tsx';
+import { Async, Badge, Field, Section, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 
 const TONE = { current: 'good', expired: 'bad', missing: 'warn' } as const;
@@ -133,7 +133,7 @@ function RecordCompletion({
           <input value={certificate} maxLength={500} onChange={(e) => setCertificate(e.target.value)} />
         </Field>
       </div>
-      <Problem error={record.error} />
+      <Outcome of={record} />
       {done && <p role="status">{done}</p>}
       <div className="actions">
         <button type="submit" disabled={record.busy}>
@@ -179,7 +179,7 @@ function Acknowledge({ acknowledged, onDone }: { acknowledged: number; onDone: (
           required
         />
       </Field>
-      <Problem error={sign.error} />
+      <Outcome of={sign} />
       {done && <p role="status">{done}</p>}
       <div className="actions">
         <button type="submit" disabled={sign.busy}>
@@ -218,7 +218,7 @@ function ImportCompletions({ onImported }: { onImported: () => void }) {
         <Field label="or a file">
           <input type="file" accept=".csv,text/csv" onChange={(e) => void e.target.files?.[0]?.text().then(setCsv)} />
         </Field>
-        <Problem error={run.error} />
+        <Outcome of={run} />
         {done && <p role="status">{done}</p>}
         <div className="actions">
           <button type="submit" disabled={run.busy}>

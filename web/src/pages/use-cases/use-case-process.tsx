@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import { GateSteps } from '../../components/gate-steps.tsx';
 import { packById } from '../../api/pack.ts';
-import { Async, Badge, Dialog, Field, Problem, Section, when } from '../../ui/basics.tsx';
+import { Async, Badge, Dialog, Field, Section, when, Outcome } from '../../ui/basics.tsx';
 import { TimeSeries } from '../../ui/charts.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { SignatureForm } from '../../components/signature-form.tsx';
@@ -72,7 +72,7 @@ export function UseCaseProcess({ id }: { id: string }) {
                   </button>
                 </p>
               )}
-              <Problem error={move.error} />
+              <Outcome of={move} />
             </Section>
             {assessment.data && s.process && <Raci packId={assessment.data.policy.id} steps={s.process.steps} />}
             <Signatures items={s.signatures} />
@@ -101,7 +101,7 @@ export function UseCaseProcess({ id }: { id: string }) {
                 <Field label="Document content (Markdown)">
                   <textarea value={content} onChange={(e) => setContent(e.target.value)} rows={4} required />
                 </Field>
-                <Problem error={record.error} />
+                <Outcome of={record} />
                 <button type="submit" disabled={record.busy}>
                   Record document
                 </button>
@@ -189,7 +189,7 @@ export function KpiChart({ id, kpi }: { id: string; kpi: string }) {
       <button type="submit" className="secondary" disabled={record.busy}>
         Record value
       </button>
-      <Problem error={record.error} />
+      <Outcome of={record} />
     </form>
   );
   return (
@@ -276,7 +276,7 @@ export function Alignment({ id }: { id: string }) {
                     required
                   />
                 </Field>
-                <Problem error={save.error} />
+                <Outcome of={save} />
                 <button type="submit" disabled={save.busy}>
                   Record alignment
                 </button>
@@ -388,7 +388,7 @@ export function TierOverride({
           <button type="submit" className="secondary" disabled={request.busy}>
             Request override
           </button>
-          <Problem error={request.error} />
+          <Outcome of={request} />
         </form>
       )}
     </Section>

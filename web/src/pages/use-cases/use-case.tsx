@@ -3,16 +3,16 @@ import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import { activePack } from '../../api/pack.ts';
 import { Link, enc, navigate, useLocation } from '../../router.tsx';
-import { Async, Badge, Field, Problem, Section, Tabs, TierBadge, when } from '../../ui/basics.tsx';
+import { Async, Badge, Field, Section, Tabs, TierBadge, when, Outcome } from '../../ui/basics.tsx';
 import { RequirementDetail } from '../../components/requirement-detail.tsx';
 import { useAction, useLoad, type Loaded } from '../../ui/hooks.ts';
 import { Alignment, KpiChart, TierOverride, UseCaseProcess } from './use-case-process.tsx';
 import { Incidents } from '../../components/incidents.tsx';
 import { Person } from '../../components/person.tsx';
 import { NextActions, StatusBanner } from '../../components/next-actions.tsx';
+import { prefill, QuestionnaireForm, TierSummary, type Answers, type UseCaseFacts } from './questionnaire.tsx';
 
 const TABS = ['Overview', 'Risk assessment', 'Process', 'Requirements', 'Models'];
-type Answers = Record<string, string | boolean | string[]>;
 
 export function UseCasePage({ id }: { id: string }) {
   const { query, path } = useLocation();
@@ -84,7 +84,7 @@ export function UseCasePage({ id }: { id: string }) {
               </>
             )}
             {tab === 'Process' && <UseCaseProcess id={id} />}
-            {tab === 'Risk assessment' && <RiskAssessment id={id} state={assessment} />}
+            {tab === 'Risk assessment' && <RiskAssessment id={id} state={assessment} useCase={u} />}
             {tab === 'Requirements' && <Requirements id={id} />}
             {tab === 'Models' && <Models id={id} />}
           </Tabs>
@@ -119,7 +119,7 @@ function Overview({ u, onChanged }: { u: Awaited<ReturnType<typeof loadUseCase>>
           <Field label="Objective">
             <textarea value={objective} onChange={(e) => setObjective(e.target.value)} rows={4} required />
           </Field>
-          <Problem error={save.error} />
+          <Outcome of={save} />
           <div className="actions">
             <button type="button" className="secondary" onClick={() => setEditing(false)}>
               Cancel
@@ -192,11 +192,22 @@ async function loadUseCase(id: string) {
   return ok(await api.GET('/api/v1/use-cases/{id}', { params: { path: { id } } }));
 }
 
-function RiskAssessment({ id, state }: { id: string; state: Loaded<Awaited<ReturnType<typeof loadAssessment>>> }) {
+function RiskAssessment({
+  id,
+  state,
+  useCase,
+}: {
+  id: string;
+  state: Loaded<Awaited<ReturnType<typeof loadAssessment>>>;
+  useCase: UseCaseFacts;
+}) {
   const pack = useLoad(activePack, []);
   const [answers, setAnswers] = useState<Answers | null>(null);
   const current = state.data?.current ?? null;
-  const given: Answers = answers ?? (current?.answers as Answers | undefined) ?? {};
+  // A first assessment starts from what the create form already asked; a re-assessment from the last answers.
+  const fromUseCase = !current && pack.data ? prefill(pack.data.questionnaire, useCase) : {};
+  const prefilled = new Set(Object.keys(fromUseCase).filter((q) => answers === null || answers[q] === fromUseCase[q]));
+  const given: Answers = answers ?? (current?.answers as Answers | undefined) ?? fromUseCase;
   const submit = useAction(async () => {
     // An unticked multi-choice question is answered "none of these".
     const none = Object.fromEntries(
@@ -212,7 +223,7 @@ function RiskAssessment({ id, state }: { id: string; state: Loaded<Awaited<Retur
     );
     setAnswers(null);
     state.reload();
-  });
+  }, 'Classified: the tier and its reasons are shown above.');
   const set = (q: string, v: string | boolean | string[]) => setAnswers({ ...given, [q]: v });
   return (
     <>
@@ -246,23 +257,12 @@ function RiskAssessment({ id, state }: { id: string; state: Loaded<Awaited<Retur
               .
             </p>
           )}
-          <h3>Why: the rule trace</h3>
-          <ol className="trace">
-            {current.trace.map((f, i) => (
-              <li key={i}>
-                <strong>{f.rule}</strong>: {f.description}
-                {f.tier !== undefined && <> → tier {f.tier}</>}
-                {f.euAiAct && <> · {f.euAiAct}</>}
-                {f.tags && f.tags.length > 0 && <> · {f.tags.join(', ')}</>}
-                <div className="sub">
-                  answers read:{' '}
-                  {Object.entries(f.answers)
-                    .map(([k, v]) => `${k} = ${Array.isArray(v) ? v.join(', ') || '(none)' : String(v)}`)
-                    .join('; ')}
-                </div>
-              </li>
-            ))}
-          </ol>
+          <TierSummary
+            tier={current.tier}
+            tiers={pack.data?.tiers ?? []}
+            trace={current.trace}
+            overridden={current.override !== null && current.override !== undefined}
+          />
           <p className="sub">
             Assessed {when(current.createdAt)} by <Person id={current.createdBy} /> under policy {current.policy.name}{' '}
             {current.policy.version}.
@@ -272,67 +272,7 @@ function RiskAssessment({ id, state }: { id: string; state: Loaded<Awaited<Retur
       {current && <TierOverride id={id} pending={current.pendingOverride} onChanged={state.reload} />}
       <Section title={current ? 'Answer the questionnaire again' : 'Risk questionnaire'}>
         <Async state={pack}>
-          {(p) => (
-            <form
-              className="form"
-              onSubmit={(e) => {
-                e.preventDefault();
-                void submit.act();
-              }}
-            >
-              {p.questionnaire.map((q) => (
-                <fieldset key={q.id} className="question">
-                  <legend>{q.text}</legend>
-                  {q.help && <p className="sub">{q.help}</p>}
-                  {q.type === 'boolean' &&
-                    ['yes', 'no'].map((label) => (
-                      <label key={label} className="check">
-                        <input
-                          type="radio"
-                          name={q.id}
-                          checked={given[q.id] === (label === 'yes')}
-                          onChange={() => set(q.id, label === 'yes')}
-                        />{' '}
-                        {label}
-                      </label>
-                    ))}
-                  {q.type === 'choice' &&
-                    (q.options ?? []).map((o) => (
-                      <label key={o.value} className="check">
-                        <input
-                          type="radio"
-                          name={q.id}
-                          checked={given[q.id] === o.value}
-                          onChange={() => set(q.id, o.value)}
-                        />{' '}
-                        {o.label}
-                      </label>
-                    ))}
-                  {q.type === 'multi-choice' &&
-                    (q.options ?? []).map((o) => {
-                      const list = Array.isArray(given[q.id]) ? (given[q.id] as string[]) : [];
-                      return (
-                        <label key={o.value} className="check">
-                          <input
-                            type="checkbox"
-                            data-question={q.id}
-                            checked={list.includes(o.value)}
-                            onChange={(e) =>
-                              set(q.id, e.target.checked ? [...list, o.value] : list.filter((x) => x !== o.value))
-                            }
-                          />{' '}
-                          {o.label}
-                        </label>
-                      );
-                    })}
-                </fieldset>
-              ))}
-              <Problem error={submit.error} />
-              <button type="submit" disabled={submit.busy}>
-                Classify
-              </button>
-            </form>
-          )}
+          {(p) => <QuestionnaireForm pack={p} given={given} prefilled={prefilled} set={set} submit={submit} />}
         </Async>
       </Section>
       {state.data && state.data.history.length > 1 && (
@@ -485,7 +425,7 @@ function Models({ id }: { id: string }) {
             Register model
           </button>
         </form>
-        <Problem error={create.error} />
+        <Outcome of={create} />
       </Section>
     </>
   );
