@@ -17,7 +17,7 @@ import {
 } from './features/audit/index.ts';
 import { createDiscoveryFeature, discoveryCounts } from './features/discovery/index.ts';
 import { createDsrFeature, dsrKpiSource } from './features/dsr/index.ts';
-import { attestationsKpiSource, createAttestationsFeature } from './features/attestations/index.ts';
+import { attestationReaders, attestationsKpiSource, createAttestationsFeature } from './features/attestations/index.ts';
 import type { Retry } from './features/discovery/discovery.sources.ts';
 import { createExaminationsFeature } from './features/examinations/index.ts';
 import type { AuditSigner } from './features/audit/signing-key.ts';
@@ -312,6 +312,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     clock,
     health: (modelIds) => modelHealth(db, modelIds),
     status: nextActions.services.nextActions.statuses,
+    attestation: (ids) => attestationReaders.standings(db, ids, clock.now().toISOString().slice(0, 10)),
   });
   const mlflow = createMlflowFeature({
     db,

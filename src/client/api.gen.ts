@@ -12061,6 +12061,12 @@ export interface paths {
                                  */
                                 updatedAt: string;
                                 useCase: {
+                                    attestation?: {
+                                        dueOn: string | null;
+                                        lastAttestedOn: string | null;
+                                        /** @enum {unknown} */
+                                        status: "open" | "overdue" | "current" | "retired";
+                                    } | null;
                                     /** @description lowercase UUID */
                                     id: string;
                                     name: string;

@@ -46,3 +46,36 @@ export const remindable = (dueOn: string, today: string, remindDaysBefore: numbe
 
 /** Whether an open attestation due on `dueOn` is overdue on `today`. */
 export const overdueOn = (dueOn: string, today: string): boolean => dueOn < today;
+
+/** A use case's attestation standing as the inventory shows it, from its attestation rows alone. */
+export interface InventoryAttestation {
+  /** open / overdue: a cycle awaits a decision; current: the last one is settled; retired: its owner retired it. */
+  status: 'open' | 'overdue' | 'current' | 'retired';
+  /** The day the owner last attested, if ever. */
+  lastAttestedOn: string | null;
+  /** The earliest due day of what is open, if anything is. */
+  dueOn: string | null;
+}
+
+/**
+ * The inventory's attestation column for one use case on `today`, from its rows (any order), or
+ * null before its first campaign. Only the rows are read, so a page of the inventory costs one query.
+ */
+export function inventoryAttestation(
+  rows: readonly { status: string; decision: string | null; kind: string; due_on: string; decided_at: string | null }[],
+  today: string,
+): InventoryAttestation | null {
+  if (rows.length === 0) return null;
+  const attested = rows
+    .filter((r) => r.kind === 'owner' && r.status === 'decided' && r.decided_at)
+    .map((r) => r.decided_at!.slice(0, 10))
+    .sort();
+  const lastAttestedOn = attested.at(-1) ?? null;
+  if (rows.some((r) => r.decision === 'retire')) return { status: 'retired', lastAttestedOn, dueOn: null };
+  const due = rows
+    .filter((r) => r.status === 'open')
+    .map((r) => r.due_on)
+    .sort()[0];
+  if (due === undefined) return { status: 'current', lastAttestedOn, dueOn: null };
+  return { status: overdueOn(due, today) ? 'overdue' : 'open', lastAttestedOn, dueOn: due };
+}

@@ -55,6 +55,11 @@ describe.each(DB_KINDS)('attestation campaigns on %s', (kind) => {
       (await call(t.app, { method: 'GET', url: '/api/v1/attestations/status' })).body.items.find(
         (s: { useCase: { name: string } }) => s.useCase.name === 'credit',
       );
+    // The inventory's attestation column for the use case (the overview rows, as the console reads them).
+    const inventory = async () =>
+      (await call(t.app, { method: 'GET', url: '/api/v1/overview?q=credit' })).body.items.find(
+        (r: { useCase: { name: string } }) => r.useCase.name === 'credit',
+      ).useCase.attestation;
     const events = async (action: string) =>
       (await call(t.app, { method: 'GET', url: `/api/v1/audit/events?action=${action}&limit=500` })).body.items;
     const inbox = async (user: string) =>
@@ -66,6 +71,7 @@ describe.each(DB_KINDS)('attestation campaigns on %s', (kind) => {
     it('opens a campaign by tier cadence once, however often it runs', async () => {
       // Tier 4 attests every 90 days; the campaign opens 30 days ahead of the due day.
       expect(await status()).toMatchObject({ tier: 4, status: 'never', nextDueOn: '2030-05-30' });
+      expect(await inventory()).toBeNull();
       at('2030-04-29');
       const early = await run();
       expect(early.status, early.text).toBe(200);
@@ -79,6 +85,7 @@ describe.each(DB_KINDS)('attestation campaigns on %s', (kind) => {
       expect((await list('useCase=credit')).items).toHaveLength(2);
       expect((await list('kind=owner&status=open')).items).toHaveLength(1);
       expect(await status()).toMatchObject({ status: 'open', nextDueOn: '2030-05-30' });
+      expect(await inventory()).toEqual({ status: 'open', lastAttestedOn: null, dueOn: '2030-05-30' });
       const task = (await inbox('owner')).find((x) => x.kind === 'attestation')!;
       expect(task).toMatchObject({ status: 'open', role: 'business-stakeholder' });
       expect(task.due.slice(0, 10)).toBe('2030-05-30');
@@ -143,6 +150,7 @@ describe.each(DB_KINDS)('attestation campaigns on %s', (kind) => {
       expect((await inbox('risk2')).filter((x) => x.kind === 'attestation-escalation')).toHaveLength(2);
       expect((await list('overdue=true')).items).toHaveLength(2);
       expect(await status()).toMatchObject({ status: 'overdue', nextDueOn: '2030-05-30' });
+      expect(await inventory()).toMatchObject({ status: 'overdue', dueOn: '2030-05-30' });
       expect(await kpi()).toMatchObject({ value: 2, numerator: 2, denominator: 2 });
     });
 
@@ -175,6 +183,7 @@ describe.each(DB_KINDS)('attestation campaigns on %s', (kind) => {
         lastAttestedOn: '2030-05-31',
         nextDueOn: '2030-08-29',
       });
+      expect(await inventory()).toEqual({ status: 'current', lastAttestedOn: '2030-05-31', dueOn: null });
       expect((await run()).body.opened).toEqual([]);
     });
 
@@ -200,6 +209,7 @@ describe.each(DB_KINDS)('attestation campaigns on %s', (kind) => {
         (await decide('risk1', next.find((a) => a.kind === 'validator')!.id, { decision: 'revalidated' })).status,
       ).toBe(200);
       expect(await status()).toMatchObject({ status: 'retired', nextDueOn: null });
+      expect(await inventory()).toMatchObject({ status: 'retired', dueOn: null });
       at('2032-01-01');
       expect((await run()).body.opened).toEqual([]);
     });

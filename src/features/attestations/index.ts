@@ -1,6 +1,7 @@
 import type { Executor } from '../../db/database.ts';
 import type { KpiValue } from '../../domain/governance/kpis.ts';
 import { share } from '../../domain/governance/kpis.ts';
+import { inventoryAttestation, type InventoryAttestation } from '../../domain/attestations.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
 import type { App } from '../../http/app-types.ts';
 import type { Feature } from '../feature.ts';
@@ -56,3 +57,19 @@ export const attestationsKpiSource =
       },
     ];
   };
+
+/** What other features may read of the campaigns (the inventory's attestation column). */
+export const attestationReaders = {
+  /** Each use case's attestation standing on `today`, by use case id (absent before its first campaign). */
+  async standings(db: Executor, useCaseIds: string[], today: string): Promise<Map<string, InventoryAttestation>> {
+    const grouped = new Map<string, Parameters<typeof inventoryAttestation>[0][number][]>();
+    for (const r of await attestationsRepo.ofUseCases(db, useCaseIds))
+      grouped.set(r.use_case_id, [...(grouped.get(r.use_case_id) ?? []), r]);
+    const out = new Map<string, InventoryAttestation>();
+    for (const [id, rows] of grouped) {
+      const standing = inventoryAttestation(rows, today);
+      if (standing) out.set(id, standing);
+    }
+    return out;
+  },
+};

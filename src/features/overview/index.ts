@@ -4,7 +4,7 @@ import type { App } from '../../http/app-types.ts';
 import type { Feature } from '../feature.ts';
 import type { ModelHealth } from '../models/models.routes.ts';
 import { overviewRepo, type OverviewFilter, type OverviewRow } from './overview.repo.ts';
-import { overviewRoutes, type StatusReader } from './overview.routes.ts';
+import { overviewRoutes, type AttestationReader, type StatusReader } from './overview.routes.ts';
 import { peopleRoutes } from './people.routes.ts';
 
 export type { OverviewFilter, OverviewRow };
@@ -19,6 +19,8 @@ export function createOverviewFeature(deps: {
   health: ModelHealth;
   /** One status per model, for the rows (from next actions). */
   status?: StatusReader;
+  /** Each use case's attestation standing, for the rows (from the attestation campaigns). */
+  attestation?: AttestationReader;
 }) {
   const services = {
     /** One page of the overview's rows (use case x model), filtered as the inventory page filters them. */

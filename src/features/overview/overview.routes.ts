@@ -4,6 +4,7 @@ import type { Executor } from '../../db/database.ts';
 import type { App } from '../../http/app-types.ts';
 import type { ModelHealth } from '../models/models.routes.ts';
 import type { SubjectStatus } from '../../domain/lifecycle/next-actions.ts';
+import type { InventoryAttestation } from '../../domain/attestations.ts';
 import { overviewRepo } from './overview.repo.ts';
 import { overviewSummaryRepo } from './overview-summary.repo.ts';
 import { OverviewPage, OverviewQuery, OverviewSummary } from './overview.schema.ts';
@@ -11,10 +12,12 @@ import { OverviewPage, OverviewQuery, OverviewSummary } from './overview.schema.
 /** `GET /overview`: the inventory at a glance (the console's home), one page at a time. */
 /** Each model's one status by `useCaseId/model` (the same value its version and use-case pages show). */
 export type StatusReader = (useCaseIds: string[]) => Promise<Map<string, SubjectStatus>>;
+/** Each use case's attestation standing by use case id (from the attestation campaigns). */
+export type AttestationReader = (useCaseIds: string[]) => Promise<Map<string, InventoryAttestation>>;
 
 export function overviewRoutes(
   app: App,
-  deps: { db: Executor; clock: Clock; health: ModelHealth; status?: StatusReader },
+  deps: { db: Executor; clock: Clock; health: ModelHealth; status?: StatusReader; attestation?: AttestationReader },
 ): void {
   app.get(
     '/overview',
@@ -34,17 +37,24 @@ export function overviewRoutes(
       const { rows, total } = await overviewRepo.page(deps.db, { ...query, now });
       const modelIds = rows.flatMap((r) => (r.model_id ? [r.model_id] : []));
       const versionIds = rows.flatMap((r) => (r.latest_version_id ? [r.latest_version_id] : []));
-      const [details, health, status] = await Promise.all([
+      const [details, health, status, attestations] = await Promise.all([
         overviewRepo.details(deps.db, modelIds, versionIds),
         deps.health(modelIds),
         deps.status?.([...new Set(rows.filter((r) => r.model_id).map((r) => r.use_case_id))]),
+        deps.attestation?.([...new Set(rows.map((r) => r.use_case_id))]),
       ]);
       return {
         total,
         offset: query.offset,
         limit: query.limit,
         items: rows.map((r) => ({
-          useCase: { id: r.use_case_id, name: r.use_case_name, ownerTeam: r.owner_team, step: r.use_case_step },
+          useCase: {
+            id: r.use_case_id,
+            name: r.use_case_name,
+            ownerTeam: r.owner_team,
+            step: r.use_case_step,
+            attestation: attestations?.get(r.use_case_id) ?? null,
+          },
           tier: r.tier,
           euAiAct: r.eu_ai_act,
           reviewBy: r.review_by,

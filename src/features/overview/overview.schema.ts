@@ -36,7 +36,24 @@ export type OverviewQuery = Static<typeof OverviewQuery>;
 const Nullable = <T extends import('typebox').TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 export const OverviewRow = Type.Object({
-  useCase: Type.Object({ id: Uuid, name: Type.String(), ownerTeam: Type.String(), step: Nullable(Type.String()) }),
+  useCase: Type.Object({
+    id: Uuid,
+    name: Type.String(),
+    ownerTeam: Type.String(),
+    step: Nullable(Type.String()),
+    attestation: Type.Optional(
+      Nullable(
+        Type.Object(
+          {
+            status: Type.Enum(['open', 'overdue', 'current', 'retired']),
+            lastAttestedOn: Nullable(Type.String({ description: 'the day the owner last attested' })),
+            dueOn: Nullable(Type.String({ description: 'the earliest due day of what is open' })),
+          },
+          { description: "the periodic attestation's standing; null before the first campaign" },
+        ),
+      ),
+    ),
+  }),
   tier: Nullable(Type.Integer()),
   euAiAct: Nullable(Type.String()),
   reviewBy: Nullable(Type.String()),

@@ -150,6 +150,7 @@ export function InventoryPage() {
                   <th scope="col">Health</th>
                   <th scope="col">Alerts</th>
                   <th scope="col">Review by</th>
+                  <th scope="col">Attestation</th>
                   <th scope="col" aria-sort={sortMark('updated')}>
                     <button type="button" className="sort" onClick={() => sortBy('updated')}>
                       Updated
@@ -160,7 +161,7 @@ export function InventoryPage() {
               <tbody>
                 {p.items.length === 0 && (
                   <tr>
-                    <td colSpan={11} className="muted">
+                    <td colSpan={12} className="muted">
                       Nothing matches.
                     </td>
                   </tr>
@@ -235,6 +236,9 @@ export function InventoryPage() {
                         '—'
                       )}
                     </td>
+                    <td>
+                      <AttestationCell a={r.useCase.attestation ?? null} />
+                    </td>
                     <td className="sub">{when(r.updatedAt)}</td>
                   </tr>
                 ))}
@@ -262,4 +266,17 @@ export function InventoryPage() {
       </Async>
     </>
   );
+}
+
+/** The periodic attestation's standing: overdue and open ones with their due day, else when last attested. */
+function AttestationCell({
+  a,
+}: {
+  a: { status: 'open' | 'overdue' | 'current' | 'retired'; lastAttestedOn: string | null; dueOn: string | null } | null;
+}) {
+  if (!a) return <>—</>;
+  if (a.status === 'overdue') return <Badge value="overdue" tone="bad" title={`due ${a.dueOn}`} />;
+  if (a.status === 'open') return <>due {a.dueOn}</>;
+  if (a.status === 'retired') return <Badge value="retired" />;
+  return <>{a.lastAttestedOn ? `attested ${a.lastAttestedOn}` : 'current'}</>;
 }
