@@ -23,7 +23,7 @@ describe.each(DB_KINDS)('releasing a governed model from the console and watchin
     it('blocks the production release while the independent risk sign-off is missing, and says so', async () => {
       await signIn(b.page, b.base, 'dana');
       await b.page.goto(`${b.base}/models/scorecard/versions/1?tab=Governance`);
-      await b.page.getByLabel('Environment').selectOption('production');
+      await b.page.locator('select').and(b.page.getByLabel('Environment')).selectOption('production');
       await b.page.getByLabel('Reason', { exact: true }).fill('first release');
       await b.page.getByRole('button', { name: 'Request promotion' }).click();
       const outcome = b.page.getByRole('status').filter({ hasText: 'Promotion to production' });

@@ -179,7 +179,7 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
 
     it('requests a promotion and shows it blocked with the unmet measures', async () => {
       await b.page.getByRole('tab', { name: 'Governance' }).click();
-      await b.page.getByLabel('Environment').selectOption('production');
+      await b.page.locator('select').and(b.page.getByLabel('Environment')).selectOption('production');
       await b.page.getByLabel('Reason', { exact: true }).fill('quarterly release');
       await b.page.getByRole('button', { name: 'Request promotion' }).click();
       const outcome = b.page.getByRole('status').filter({ hasText: 'Promotion to production' });
