@@ -88,17 +88,15 @@ function RecordCompletion({
   const [training, setTraining] = useState(trainings[0]?.id ?? '');
   const [completedOn, setCompletedOn] = useState(today());
   const [certificate, setCertificate] = useState('');
-  const [done, setDone] = useState('');
   const record = useAction(async () => {
-    setDone('');
     const r = ok(
       await api.POST('/api/v1/users/{username}/trainings', {
         params: { path: { username } },
         body: { training, completedOn, ...(certificate ? { certificate } : {}) },
       }),
     );
-    setDone(`Recorded ${r.training} completed on ${r.completedOn}.`);
     onRecorded();
+    return `Recorded ${r.training} completed on ${r.completedOn}.`;
   });
   return (
     <form
@@ -134,7 +132,6 @@ function RecordCompletion({
         </Field>
       </div>
       <Outcome of={record} />
-      {done && <p role="status">{done}</p>}
       <div className="actions">
         <button type="submit" disabled={record.busy}>
           Record completion
@@ -147,12 +144,11 @@ function RecordCompletion({
 function Acknowledge({ acknowledged, onDone }: { acknowledged: number; onDone: () => void }) {
   const catalogue = useLoad(async () => ok(await api.GET('/api/v1/trainings')), []);
   const [password, setPassword] = useState('');
-  const [done, setDone] = useState('');
   const sign = useAction(async () => {
     const r = ok(await api.POST('/api/v1/policy/acknowledgements', { body: { password } }));
     setPassword('');
-    setDone(`Acknowledged at ${when(r.signedAt)}.`);
     onDone();
+    return `Acknowledged at ${when(r.signedAt)}.`;
   });
   const pack = catalogue.data?.pack;
   if (!pack) return null;
@@ -180,7 +176,6 @@ function Acknowledge({ acknowledged, onDone }: { acknowledged: number; onDone: (
         />
       </Field>
       <Outcome of={sign} />
-      {done && <p role="status">{done}</p>}
       <div className="actions">
         <button type="submit" disabled={sign.busy}>
           Acknowledge
@@ -192,13 +187,11 @@ function Acknowledge({ acknowledged, onDone }: { acknowledged: number; onDone: (
 
 function ImportCompletions({ onImported }: { onImported: () => void }) {
   const [csv, setCsv] = useState('');
-  const [done, setDone] = useState('');
   const run = useAction(async () => {
-    setDone('');
     const r = ok(await api.POST('/api/v1/trainings/import', { body: { csv } }));
-    setDone(`Imported ${r.imported} completion${r.imported === 1 ? '' : 's'}.`);
     setCsv('');
     onImported();
+    return `Imported ${r.imported} completion${r.imported === 1 ? '' : 's'}.`;
   });
   return (
     <Section title="Import completions">
@@ -219,7 +212,6 @@ function ImportCompletions({ onImported }: { onImported: () => void }) {
           <input type="file" accept=".csv,text/csv" onChange={(e) => void e.target.files?.[0]?.text().then(setCsv)} />
         </Field>
         <Outcome of={run} />
-        {done && <p role="status">{done}</p>}
         <div className="actions">
           <button type="submit" disabled={run.busy}>
             Import
