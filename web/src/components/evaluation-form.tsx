@@ -10,6 +10,39 @@ const TYPES: Record<string, string> = {
   parquet: 'application/vnd.apache.parquet',
 };
 
+/** Evaluates a version on a data file (the API reads the columns named here); both upload forms send it so. */
+export async function uploadEvaluation(
+  name: string,
+  version: number,
+  file: File,
+  columns: {
+    task: 'binary-classification' | 'multiclass-classification' | 'regression';
+    label: string;
+    prediction?: string;
+    score?: string;
+    sensitive?: string;
+  },
+): Promise<void> {
+  const type = TYPES[file.name.split('.').pop()?.toLowerCase() ?? ''] ?? 'text/csv';
+  ok(
+    await api.POST('/api/v1/models/{name}/versions/{version}/evaluations', {
+      params: {
+        path: { name, version },
+        query: {
+          task: columns.task,
+          label: columns.label,
+          ...(columns.prediction ? { prediction: columns.prediction } : {}),
+          ...(columns.score ? { score: columns.score } : {}),
+          ...(columns.sensitive ? { sensitive: columns.sensitive } : {}),
+        },
+      },
+      body: file as never,
+      bodySerializer: (b: unknown) => b as Blob,
+      headers: { 'content-type': type },
+    }),
+  );
+}
+
 /** Splits one CSV line on commas outside quotes, unquoting each field. */
 function csvFields(line: string): string[] {
   const out: string[] = [];
@@ -90,24 +123,7 @@ export function EvaluationForm({
   const upload = useAction(async () => {
     if (!file) throw new Error('choose a data file');
     if (!label) throw new Error('choose the label column');
-    const type = TYPES[file.name.split('.').pop()?.toLowerCase() ?? ''] ?? 'text/csv';
-    ok(
-      await api.POST('/api/v1/models/{name}/versions/{version}/evaluations', {
-        params: {
-          path: { name, version },
-          query: {
-            task,
-            label,
-            ...(prediction ? { prediction } : {}),
-            ...(score ? { score } : {}),
-            ...(group ? { sensitive: group } : {}),
-          },
-        },
-        body: file as never,
-        bodySerializer: (b: unknown) => b as Blob,
-        headers: { 'content-type': type },
-      }),
-    );
+    await uploadEvaluation(name, version, file, { task, label, prediction, score, sensitive: group });
     setFile(null);
     setColumns([]);
     onRecorded();

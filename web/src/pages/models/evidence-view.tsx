@@ -7,6 +7,7 @@ import { Markdown } from '../../ui/markdown.tsx';
 import type { Evidence } from '../../api/version-types.ts';
 import { Robustness } from './robustness-view.tsx';
 import { Person } from '../../components/person.tsx';
+import { uploadEvaluation } from '../../components/evaluation-form.tsx';
 
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : null);
@@ -225,13 +226,6 @@ function RecordDocument({ name, version, onRecorded }: { name: string; version: 
   );
 }
 
-const TYPES: Record<string, string> = {
-  csv: 'text/csv',
-  jsonl: 'application/x-ndjson',
-  ndjson: 'application/x-ndjson',
-  parquet: 'application/vnd.apache.parquet',
-};
-
 /** Evaluate the version on a data file (labels, predictions, scores, sensitive columns): stored as evidence. */
 function UploadEvaluation({ name, version, onRecorded }: { name: string; version: number; onRecorded: () => void }) {
   const [file, setFile] = useState<File | null>(null);
@@ -244,24 +238,7 @@ function UploadEvaluation({ name, version, onRecorded }: { name: string; version
   const [sensitive, setSensitive] = useState('');
   const upload = useAction(async () => {
     if (!file) throw new Error('choose a data file');
-    const type = TYPES[file.name.split('.').pop()?.toLowerCase() ?? ''] ?? 'text/csv';
-    ok(
-      await api.POST('/api/v1/models/{name}/versions/{version}/evaluations', {
-        params: {
-          path: { name, version },
-          query: {
-            task,
-            label,
-            ...(prediction ? { prediction } : {}),
-            ...(score ? { score } : {}),
-            ...(sensitive ? { sensitive } : {}),
-          },
-        },
-        body: file as never,
-        bodySerializer: (b: unknown) => b as Blob,
-        headers: { 'content-type': type },
-      }),
-    );
+    await uploadEvaluation(name, version, file, { task, label, prediction, score, sensitive });
     setFile(null);
     onRecorded();
   });
