@@ -1,3 +1,4 @@
+import { ORGANISATION } from './domain/authz.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Server as HttpsServer } from 'node:https';
 import Fastify, { type FastifyHttpsOptions, type FastifyServerOptions } from 'fastify';
@@ -259,7 +260,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     reauthenticate,
     grantorsOf: identity.services.grantorsOf,
     trainingGate: trainings.services.gate,
-    roleHolders: identity.services.roleHoldersIn,
+    roleHolders: identity.services.roleHolders,
     signDigest: opts.signer.signDigest,
     registrationChecks: evidence.services.evidence.recordRegistrationChecks,
     recordDocument: (tx, ctx, model, version, doc) =>
@@ -491,7 +492,8 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   });
   const notifications = createNotificationsFeature({
     ...base,
-    roleHolders: identity.services.roleHolders,
+    // A task for a role reaches its holders in the task's team and organisation-wide.
+    roleHolders: (exec, role, team) => identity.services.roleHolders(exec, role, [...new Set([team, ORGANISATION])]),
     userByName: identity.services.userByName,
     tasks: lifecycle.services.tasks,
     recipient: identity.services.userById,

@@ -1,4 +1,3 @@
-import { ORGANISATION } from '../../domain/authz.ts';
 import { createFailureLimiter } from '../../domain/rate-limit.ts';
 import type { App } from '../../http/app-types.ts';
 import type { Executor } from '../../db/database.ts';
@@ -77,7 +76,7 @@ export function createIdentityFeature(deps: IdentityFeatureDeps) {
     grantorsOf: (exec: Executor, userId: string, role: string, scopes: string[]) =>
       identityRepo.grantorsOf(exec, userId, role, scopes),
     /** Active people holding a role in the given scopes (who could sign instead of someone refused). */
-    roleHoldersIn: (exec: Executor, role: string, scopes: string[]) => identityRepo.roleHolders(exec, role, scopes),
+    roleHolders: (exec: Executor, role: string, scopes: string[]) => identityRepo.roleHolders(exec, role, scopes),
     users,
     access,
     /** Creates the first administrator when the database has no users yet. */
@@ -96,9 +95,6 @@ export function createIdentityFeature(deps: IdentityFeatureDeps) {
     teamMembers: (exec: Executor, team: string) => identityRepo.teamMembers(exec, team),
     /** Active people holding any of the roles in a team or organisation-wide (who can act on a task). */
     holders: (exec: Executor, team: string, roles: string[]) => identityRepo.holders(exec, team, roles),
-    /** Active users holding a role in a team or organisation-wide (who a task for that role reaches). */
-    roleHolders: (exec: Executor, role: string, team: string) =>
-      identityRepo.roleHolders(exec, role, [...new Set([team, ORGANISATION])]),
   };
   return {
     services,
