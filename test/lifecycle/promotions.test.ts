@@ -150,10 +150,10 @@ describe.each(DB_KINDS)('governed lifecycle: promotions, staleness and vetoes on
       );
       const codes = signs.map((r) => r.status);
       expect(codes.filter((c) => c === 201)).toHaveLength(1);
-      // The rest lose the race (409), meet the failed-sign-in lockout that counts attempts in advance
-      // (429), or, on a loaded PostgreSQL whose ten pooled connections all wait on the version's row
-      // lock, are told to retry (503 after the connection timeout); none of them writes anything.
-      expect(codes.every((c) => c === 201 || c === 409 || c === 429 || c === 503)).toBe(true);
+      // The rest lose the race (409) or meet the failed-sign-in lockout that counts attempts in
+      // advance (429); none of them writes anything. They queue for the version in memory, so they
+      // never hold the pool's connections while waiting for its row lock (no 503).
+      expect(codes.filter((c) => c !== 201 && c !== 409 && c !== 429)).toEqual([]);
       expect((await call(t.app, { method: 'GET', url: `${v1}/signatures` })).body.items.length).toBe(before + 1);
       const promotions = await Promise.all(
         Array.from({ length: 50 }, () =>

@@ -13,6 +13,11 @@ import type { Emit } from '../../events.ts';
 import { loadGovernance, type Governance, type GovernanceDeps } from './governance.service.ts';
 import type { LifecycleRepo } from './lifecycle.repo.ts';
 
+/** The key under which commands taking a version's row lock queue (see `createKeyedSerial`). */
+export const versionKey = (model: string, version: number): string => `model-version:${model}/${version}`;
+/** The key under which commands taking a use case's row lock queue. */
+export const useCaseKey = (useCaseId: string): string => `use-case:${useCaseId}`;
+
 export interface LifecycleDeps extends CommandDeps {
   repo: LifecycleRepo;
   events: Emit;

@@ -1,3 +1,4 @@
+import { createKeyedSerial } from '../../lib/keyed-serial.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { ORGANISATION } from '../../domain/authz.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
@@ -70,12 +71,15 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     ...(deps.useCaseWaivers ? { useCaseWaivers: deps.useCaseWaivers } : {}),
   };
   const { db, transact, audit, clock, ids, events, lock } = deps;
+  // One queue per process for every command that takes a version's or use case's row lock.
+  const serially = createKeyedSerial();
   const base = { db, transact, audit, clock, ids, repo: lifecycleRepo, governance, events };
   const core = createLifecycleCore(base);
   const lifecycle = createLifecycleService({
     ...base,
     core,
     lock,
+    serially,
     events,
     registrationChecks: deps.registrationChecks,
     holds: deps.holds,
@@ -101,6 +105,7 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     ...base,
     core,
     lock,
+    serially,
     events,
     reauthenticate,
     signDigest: deps.signDigest,
@@ -113,6 +118,7 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     ...base,
     core,
     lock,
+    serially,
     reviews: reviewsRepo,
     reauthenticate,
     signDigest: deps.signDigest,

@@ -1,3 +1,4 @@
+import type { Serially } from '../../lib/keyed-serial.ts';
 import type { RequestContext } from '../../context.ts';
 import { actorId } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
@@ -11,7 +12,7 @@ import type { RegisteredVersion } from '../../domain/registration-checks.ts';
 import type { VersionRecord } from '../versions/versions.repo.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize, requireWriteScope } from '../common/authorize.ts';
-import type { LifecycleCore, LifecycleDeps } from './core.service.ts';
+import { versionKey, type LifecycleCore, type LifecycleDeps } from './core.service.ts';
 import { createPromotionDecider, reasonsAgainst } from './promotions.service.ts';
 import { routeReviewTasks } from './reviews.service.ts';
 import type { SubjectNames } from './lifecycle.repo.ts';
@@ -50,6 +51,8 @@ export interface LifecycleServiceDeps extends LifecycleDeps {
   /** Emits `deployment.changed` when a promotion completes. */
   events: Emit;
   lock(tx: Tx, model: string, version: number): Promise<void>;
+  /** Queues commands on one record in memory before they take a connection (see `createKeyedSerial`). */
+  serially: Serially;
   /** Records the automated registration checks of a new governed version as evidence. */
   registrationChecks?: (tx: Tx, ctx: RequestContext, versionId: string, version: RegisteredVersion) => Promise<void>;
   /** Reasons from outside the lifecycle why a version may not run now (a human-oversight suspension). */
@@ -179,44 +182,46 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
       to: string,
       ifMatch?: string,
     ): Promise<{ step: string }> {
-      return transact(async (tx) => {
-        const owner = await repo.owner(tx, model, version);
-        if (!owner) throw notFound('model version', `${model}/${version}`);
-        authorize(ctx, 'version:write', owner.team);
-        await lock(tx, model, version);
-        const g = await core.load(tx, model, version);
-        await core.expectTag(tx, g, ifMatch);
-        if (!g.policy || !g.process)
-          throw new DomainError(
-            'conflict',
-            `the use case of ${model} has no risk assessment, so it has no process yet: assess it first`,
-          );
-        const steps = g.process.steps;
-        const from = steps.indexOf(g.step!);
-        assertTransition(steps, g.step!, to, {
-          who: `${model}/${version}`,
-          what: 'step',
-          process: g.process.id,
-          gate: () => g.gates([g.step!])[0]!,
-        });
-        if (!(await repo.state(tx, owner.versionId)))
-          await repo.setState(tx, {
-            model_version_id: owner.versionId,
-            process_id: g.process.id,
-            step: steps[from]!,
-            entered_at: g.version.createdAt,
-            entered_by: g.version.createdBy,
+      return deps.serially(versionKey(model, version), () =>
+        transact(async (tx) => {
+          const owner = await repo.owner(tx, model, version);
+          if (!owner) throw notFound('model version', `${model}/${version}`);
+          authorize(ctx, 'version:write', owner.team);
+          await lock(tx, model, version);
+          const g = await core.load(tx, model, version);
+          await core.expectTag(tx, g, ifMatch);
+          if (!g.policy || !g.process)
+            throw new DomainError(
+              'conflict',
+              `the use case of ${model} has no risk assessment, so it has no process yet: assess it first`,
+            );
+          const steps = g.process.steps;
+          const from = steps.indexOf(g.step!);
+          assertTransition(steps, g.step!, to, {
+            who: `${model}/${version}`,
+            what: 'step',
+            process: g.process.id,
+            gate: () => g.gates([g.step!])[0]!,
           });
-        await core.enter(tx, ctx, g, to);
-        await audit.append(tx, ctx, {
-          action: 'lifecycle.transition',
-          subject: { type: 'model-version', id: owner.versionId },
-          before: { step: steps[from] },
-          after: { step: to, process: g.process.id },
-        });
-        await promotions.recheck(tx, ctx, await core.load(tx, model, version));
-        return { step: to };
-      });
+          if (!(await repo.state(tx, owner.versionId)))
+            await repo.setState(tx, {
+              model_version_id: owner.versionId,
+              process_id: g.process.id,
+              step: steps[from]!,
+              entered_at: g.version.createdAt,
+              entered_by: g.version.createdBy,
+            });
+          await core.enter(tx, ctx, g, to);
+          await audit.append(tx, ctx, {
+            action: 'lifecycle.transition',
+            subject: { type: 'model-version', id: owner.versionId },
+            before: { step: steps[from] },
+            after: { step: to, process: g.process.id },
+          });
+          await promotions.recheck(tx, ctx, await core.load(tx, model, version));
+          return { step: to };
+        }),
+      );
     },
 
     /** Why a promotion of the version to `environment` would be blocked now (empty: it would pass). */

@@ -1,3 +1,4 @@
+import type { Serially } from '../../lib/keyed-serial.ts';
 import type { RequestContext } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import type { DocumentReviewTable, TaskTable } from '../../db/schema.ts';
@@ -16,7 +17,7 @@ import {
   type Signing,
   type SigningCredentials,
 } from '../common/signing.ts';
-import type { LifecycleCore, LifecycleDeps } from './core.service.ts';
+import { useCaseKey, versionKey, type LifecycleCore, type LifecycleDeps } from './core.service.ts';
 import { evidenceRevision, useCaseRevision } from './governance.service.ts';
 import { documentRules, reviewStates, reviewView, type DocumentRevision, type ReviewView } from './reviews.fns.ts';
 import type { ReviewsRepo } from './reviews.repo.ts';
@@ -41,6 +42,8 @@ export interface ReviewServiceDeps extends LifecycleDeps, Signing {
   core: LifecycleCore;
   reviews: ReviewsRepo;
   lock(tx: Tx, model: string, version: number): Promise<void>;
+  /** Queues commands on one record in memory before they take a connection (see `createKeyedSerial`). */
+  serially: Serially;
   /** After a decision on a version's document: stale signatures, promotions re-decided. */
   versionChanged(tx: Tx, ctx: RequestContext, versionId: string): Promise<void>;
   /** After a decision on a use-case document: the same for each of its versions. */
@@ -249,33 +252,41 @@ export function createReviewService(deps: ReviewServiceDeps) {
       const part = await signed(ctx, input, credentials);
       const subject = { type: 'model-version' as const, id: owner.versionId };
       return audited(ctx, subject, input.role, () =>
-        transact(async (tx) => {
-          await deps.lock(tx, model, version);
-          const rows = (await governance.evidence.rows(tx, owner.versionId)).filter((e) => e.kind === 'document');
-          const all = rows.map(evidenceRevision);
-          const doc = all.find((d) => d.id === documentId);
-          if (!doc) throw notFound('document', documentId);
-          mustBeOpen(doc, all, await reviews.ofSubject(tx, owner.versionId));
-          const g = await core.load(tx, model, version);
-          const rules = g.documents.find((d) => d.id === doc.id)!.acceptance;
-          judge(p, input, doc, rules.length > 0 ? rules : [OWNER_TEAM_RULE], [doc.createdBy, ...g.authors]);
-          const now = clock.now().toISOString();
-          const view = await store(
-            tx,
-            ctx,
-            subject,
-            doc,
-            {
-              subject: { type: 'document', id: doc.id, kind: doc.kind, title: doc.title, contentHash: doc.contentHash },
-              of: { type: 'model-version', id: owner.versionId, model, version },
-              decision: input.decision,
-              ...part(now),
-            },
-            input,
-          );
-          await deps.versionChanged(tx, ctx, owner.versionId);
-          return view;
-        }),
+        deps.serially(versionKey(model, version), () =>
+          transact(async (tx) => {
+            await deps.lock(tx, model, version);
+            const rows = (await governance.evidence.rows(tx, owner.versionId)).filter((e) => e.kind === 'document');
+            const all = rows.map(evidenceRevision);
+            const doc = all.find((d) => d.id === documentId);
+            if (!doc) throw notFound('document', documentId);
+            mustBeOpen(doc, all, await reviews.ofSubject(tx, owner.versionId));
+            const g = await core.load(tx, model, version);
+            const rules = g.documents.find((d) => d.id === doc.id)!.acceptance;
+            judge(p, input, doc, rules.length > 0 ? rules : [OWNER_TEAM_RULE], [doc.createdBy, ...g.authors]);
+            const now = clock.now().toISOString();
+            const view = await store(
+              tx,
+              ctx,
+              subject,
+              doc,
+              {
+                subject: {
+                  type: 'document',
+                  id: doc.id,
+                  kind: doc.kind,
+                  title: doc.title,
+                  contentHash: doc.contentHash,
+                },
+                of: { type: 'model-version', id: owner.versionId, model, version },
+                decision: input.decision,
+                ...part(now),
+              },
+              input,
+            );
+            await deps.versionChanged(tx, ctx, owner.versionId);
+            return view;
+          }),
+        ),
       );
     },
 
@@ -293,40 +304,48 @@ export function createReviewService(deps: ReviewServiceDeps) {
       const part = await signed(ctx, input, credentials);
       const subject = { type: 'use-case' as const, id: uc.id };
       return audited(ctx, subject, input.role, () =>
-        transact(async (tx) => {
-          await repo.lockUseCase(tx, useCaseId);
-          const all = (await repo.useCaseDocuments(tx, useCaseId)).map(useCaseRevision);
-          const doc = all.find((d) => d.id === documentId);
-          if (!doc) throw notFound('document', documentId);
-          mustBeOpen(doc, all, await reviews.ofSubject(tx, useCaseId));
-          const policy = await governance.policy(tx, useCaseId);
-          const required = policy
-            ? requiredMeasures(
-                policy.pack,
-                { tier: policy.tier, tags: policy.tags },
-                policy.answers,
-                governance.today(),
-              )
-            : [];
-          const rules = policy ? documentRules(policy.pack, policy.tier, required, doc.kind) : [OWNER_TEAM_RULE];
-          judge(p, input, doc, rules, [doc.createdBy, uc.createdBy]);
-          const now = clock.now().toISOString();
-          const view = await store(
-            tx,
-            ctx,
-            subject,
-            doc,
-            {
-              subject: { type: 'document', id: doc.id, kind: doc.kind, title: doc.title, contentHash: doc.contentHash },
-              of: { type: 'use-case', id: uc.id },
-              decision: input.decision,
-              ...part(now),
-            },
-            input,
-          );
-          await deps.useCaseChanged(tx, ctx, useCaseId);
-          return view;
-        }),
+        deps.serially(useCaseKey(useCaseId), () =>
+          transact(async (tx) => {
+            await repo.lockUseCase(tx, useCaseId);
+            const all = (await repo.useCaseDocuments(tx, useCaseId)).map(useCaseRevision);
+            const doc = all.find((d) => d.id === documentId);
+            if (!doc) throw notFound('document', documentId);
+            mustBeOpen(doc, all, await reviews.ofSubject(tx, useCaseId));
+            const policy = await governance.policy(tx, useCaseId);
+            const required = policy
+              ? requiredMeasures(
+                  policy.pack,
+                  { tier: policy.tier, tags: policy.tags },
+                  policy.answers,
+                  governance.today(),
+                )
+              : [];
+            const rules = policy ? documentRules(policy.pack, policy.tier, required, doc.kind) : [OWNER_TEAM_RULE];
+            judge(p, input, doc, rules, [doc.createdBy, uc.createdBy]);
+            const now = clock.now().toISOString();
+            const view = await store(
+              tx,
+              ctx,
+              subject,
+              doc,
+              {
+                subject: {
+                  type: 'document',
+                  id: doc.id,
+                  kind: doc.kind,
+                  title: doc.title,
+                  contentHash: doc.contentHash,
+                },
+                of: { type: 'use-case', id: uc.id },
+                decision: input.decision,
+                ...part(now),
+              },
+              input,
+            );
+            await deps.useCaseChanged(tx, ctx, useCaseId);
+            return view;
+          }),
+        ),
       );
     },
 

@@ -1,3 +1,4 @@
+import type { Serially } from '../../lib/keyed-serial.ts';
 import { createHash } from 'node:crypto';
 import type { Emit } from '../../events.ts';
 import type { RequestContext } from '../../context.ts';
@@ -11,7 +12,7 @@ import type { Meaning, Reauthentication, SignatureManifest, UseCaseManifest } fr
 import type { Environment } from '../../domain/lifecycle/process.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
-import type { LifecycleCore, LifecycleDeps } from './core.service.ts';
+import { useCaseKey, versionKey, type LifecycleCore, type LifecycleDeps } from './core.service.ts';
 import { useCaseSignatures, type SignatureView } from './governance.service.ts';
 import { createPromotionDecider } from './promotions.service.ts';
 import type { RecordRefusal } from '../audit/refusals.ts';
@@ -27,6 +28,8 @@ export interface SigningServiceDeps extends LifecycleDeps {
   events: Emit;
   core: LifecycleCore;
   lock(tx: Tx, model: string, version: number): Promise<void>;
+  /** Queues commands on one record in memory before they take a connection (see `createKeyedSerial`). */
+  serially: Serially;
   /** The training gate, then re-authentication (see `Signing`). */
   reauthenticate: Signing['reauthenticate'];
   signDigest(digest: string): string;
@@ -82,7 +85,7 @@ const toPromotion = (p: PromotionTable, model: string, version: number): Promoti
 };
 
 export function createSigningService(deps: SigningServiceDeps) {
-  const { db, transact, audit, clock, ids, repo, core, lock, reauthenticate, signDigest } = deps;
+  const { db, transact, audit, clock, ids, repo, core, lock, reauthenticate, signDigest, serially } = deps;
 
   const { assess, complete, recheck } = createPromotionDecider(deps);
 
@@ -206,73 +209,75 @@ export function createSigningService(deps: SigningServiceDeps) {
       const reauthenticatedWith = await reauthenticate(ctx, credentials, [input.role]);
       const subject = { type: 'model-version', id: owner.versionId };
       return audited(ctx, p, subject, input.role, () =>
-        transact(async (tx) => {
-          await lock(tx, model, version);
-          const g = await core.load(tx, model, version);
-          await core.expectTag(tx, g, ifMatch);
-          if (!g.policy || !g.covered)
-            throw new DomainError(
-              'conflict',
-              `the use case of ${model} has no risk assessment: there is nothing to sign against yet`,
+        serially(versionKey(model, version), () =>
+          transact(async (tx) => {
+            await lock(tx, model, version);
+            const g = await core.load(tx, model, version);
+            await core.expectTag(tx, g, ifMatch);
+            if (!g.policy || !g.covered)
+              throw new DomainError(
+                'conflict',
+                `the use case of ${model} has no risk assessment: there is nothing to sign against yet`,
+              );
+            // The signer says which state they reviewed (GET .../lifecycle gives its coveredDigest); a record that changed meanwhile is not signed unseen.
+            if (input.coveredDigest !== undefined && input.coveredDigest !== g.coveredDigest) {
+              throw new DomainError(
+                'precondition_failed',
+                `${model}/${version} changed since it was reviewed (state ${input.coveredDigest}, now ${g.coveredDigest}): review it again before signing`,
+                { extra: { coveredDigest: g.coveredDigest } },
+              );
+            }
+            const sod = await independenceRefusal(tx, g, p, input, deps.grantors, `${model} v${version}`);
+            if (sod) {
+              const canSign = (await deps.whoCanSign?.(tx, g, p.userId, input, model, version)) ?? [];
+              throw new DomainError(
+                'separation_of_duties',
+                `You cannot sign ${model} v${version} as ${input.role}: ${sod}. ${insteadOf(input.role, owner.team, canSign)}`,
+                { extra: { role: input.role, reason: sod, canSign } },
+              );
+            }
+            const now = clock.now().toISOString();
+            const manifest: SignatureManifest = {
+              subject: { type: 'model-version', id: g.owner.versionId, model, version },
+              ...g.covered,
+              step: g.step!,
+              ...signerPart(p, input, now, reauthenticatedWith),
+            };
+            // Deduplicated on the covered state, not on the time: re-signing an unchanged record is one signature.
+            const id = await record(
+              tx,
+              ctx,
+              { type: 'model-version', id: g.owner.versionId },
+              manifest,
+              g.covered,
+              g.step!,
+              p,
+              input,
+              now,
             );
-          // The signer says which state they reviewed (GET .../lifecycle gives its coveredDigest); a record that changed meanwhile is not signed unseen.
-          if (input.coveredDigest !== undefined && input.coveredDigest !== g.coveredDigest) {
-            throw new DomainError(
-              'precondition_failed',
-              `${model}/${version} changed since it was reviewed (state ${input.coveredDigest}, now ${g.coveredDigest}): review it again before signing`,
-              { extra: { coveredDigest: g.coveredDigest } },
+            const after = await core.load(tx, model, version);
+            // A sign-off task is done when its measure is satisfied (two signers may be needed); a
+            // re-review task when the person whose signature went stale has signed again.
+            const satisfied = new Set(after.requirements.filter((r) => r.status === 'satisfied').map((r) => r.measure));
+            const open = await repo.openTasks(tx, g.owner.versionId);
+            const done = open.filter((t) => {
+              const details = JSON.parse(t.details) as { measure?: string; signer?: { id: string } };
+              if (t.kind === 'signoff')
+                return t.role === input.role && details.measure !== undefined && satisfied.has(details.measure);
+              return t.kind === 're-review' && t.role === input.role && details.signer?.id === p.userId;
+            });
+            await repo.closeTasks(
+              tx,
+              done.map((t) => t.id),
+              p.userId,
+              now,
+              'done',
             );
-          }
-          const sod = await independenceRefusal(tx, g, p, input, deps.grantors, `${model} v${version}`);
-          if (sod) {
-            const canSign = (await deps.whoCanSign?.(tx, g, p.userId, input, model, version)) ?? [];
-            throw new DomainError(
-              'separation_of_duties',
-              `You cannot sign ${model} v${version} as ${input.role}: ${sod}. ${insteadOf(input.role, owner.team, canSign)}`,
-              { extra: { role: input.role, reason: sod, canSign } },
-            );
-          }
-          const now = clock.now().toISOString();
-          const manifest: SignatureManifest = {
-            subject: { type: 'model-version', id: g.owner.versionId, model, version },
-            ...g.covered,
-            step: g.step!,
-            ...signerPart(p, input, now, reauthenticatedWith),
-          };
-          // Deduplicated on the covered state, not on the time: re-signing an unchanged record is one signature.
-          const id = await record(
-            tx,
-            ctx,
-            { type: 'model-version', id: g.owner.versionId },
-            manifest,
-            g.covered,
-            g.step!,
-            p,
-            input,
-            now,
-          );
-          const after = await core.load(tx, model, version);
-          // A sign-off task is done when its measure is satisfied (two signers may be needed); a
-          // re-review task when the person whose signature went stale has signed again.
-          const satisfied = new Set(after.requirements.filter((r) => r.status === 'satisfied').map((r) => r.measure));
-          const open = await repo.openTasks(tx, g.owner.versionId);
-          const done = open.filter((t) => {
-            const details = JSON.parse(t.details) as { measure?: string; signer?: { id: string } };
-            if (t.kind === 'signoff')
-              return t.role === input.role && details.measure !== undefined && satisfied.has(details.measure);
-            return t.kind === 're-review' && t.role === input.role && details.signer?.id === p.userId;
-          });
-          await repo.closeTasks(
-            tx,
-            done.map((t) => t.id),
-            p.userId,
-            now,
-            'done',
-          );
-          await recheck(tx, ctx, after);
-          await deps.events.emit(tx, 'version.signed', { ctx, model, version });
-          return after.signatures.find((s) => s.id === id)!;
-        }),
+            await recheck(tx, ctx, after);
+            await deps.events.emit(tx, 'version.signed', { ctx, model, version });
+            return after.signatures.find((s) => s.id === id)!;
+          }),
+        ),
       );
     },
 
@@ -292,76 +297,82 @@ export function createSigningService(deps: SigningServiceDeps) {
       const p = signer(ctx, input.role, uc.team);
       const reauthenticatedWith = await reauthenticate(ctx, credentials, [input.role]);
       return audited(ctx, p, { type: 'use-case', id: uc.id }, input.role, () =>
-        transact(async (tx) => {
-          await repo.lockUseCase(tx, useCaseId);
-          const policy = await deps.governance.policy(tx, useCaseId);
-          if (!policy)
-            throw new DomainError(
-              'conflict',
-              `use case '${uc.name}' has no risk assessment: there is nothing to sign against yet`,
+        serially(useCaseKey(useCaseId), () =>
+          transact(async (tx) => {
+            await repo.lockUseCase(tx, useCaseId);
+            const policy = await deps.governance.policy(tx, useCaseId);
+            if (!policy)
+              throw new DomainError(
+                'conflict',
+                `use case '${uc.name}' has no risk assessment: there is nothing to sign against yet`,
+              );
+            const scoped = new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id));
+            const independent = policy.pack.measures.some(
+              (m) =>
+                scoped.has(m.step) &&
+                m.evidence.some((e) => e.kind === 'signoff' && e.independent && e.roles.includes(input.role as never)),
             );
-          const scoped = new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id));
-          const independent = policy.pack.measures.some(
-            (m) =>
-              scoped.has(m.step) &&
-              m.evidence.some((e) => e.kind === 'signoff' && e.independent && e.roles.includes(input.role as never)),
-          );
-          if ((input.meaning === 'approve' || input.meaning === 'review') && independent && uc.createdBy === p.userId) {
-            throw new DomainError(
-              'separation_of_duties',
-              `You cannot sign use case '${uc.name}' as ${input.role}: you created it, and a ${input.role} ${input.meaning === 'review' ? 'review' : 'approval'} must come from someone independent of the work (effective challenge). Another ${input.role} of team '${uc.team}' has to sign`,
-              { extra: { role: input.role } },
-            );
-          }
-          const now = clock.now().toISOString();
-          const assessment = {
-            id: policy.assessmentId,
-            tier: policy.tier,
-            policy: { id: policy.packId, name: policy.name, version: policy.version },
-          };
-          const manifest: UseCaseManifest = {
-            subject: { type: 'use-case', id: uc.id, name: uc.name },
-            assessment,
-            ...signerPart(p, input, now, reauthenticatedWith),
-          };
-          const id = await record(
-            tx,
-            ctx,
-            { type: 'use-case', id: uc.id },
-            manifest,
-            assessment,
-            'use-case',
-            p,
-            input,
-            now,
-          );
-          await deps.useCaseSigned?.(tx, uc.id, p.userId, input.role);
-          // Every version of the use case may now pass its scoping gates: close met sign-off tasks, re-decide promotions.
-          for (const v of await repo.versionsOfUseCase(tx, uc.id)) {
-            const g = await core.load(tx, v.model, v.version);
-            const satisfied = new Set(g.requirements.filter((r) => r.status === 'satisfied').map((r) => r.measure));
-            const open = await repo.openTasks(tx, g.owner.versionId);
-            await repo.closeTasks(
+            if (
+              (input.meaning === 'approve' || input.meaning === 'review') &&
+              independent &&
+              uc.createdBy === p.userId
+            ) {
+              throw new DomainError(
+                'separation_of_duties',
+                `You cannot sign use case '${uc.name}' as ${input.role}: you created it, and a ${input.role} ${input.meaning === 'review' ? 'review' : 'approval'} must come from someone independent of the work (effective challenge). Another ${input.role} of team '${uc.team}' has to sign`,
+                { extra: { role: input.role } },
+              );
+            }
+            const now = clock.now().toISOString();
+            const assessment = {
+              id: policy.assessmentId,
+              tier: policy.tier,
+              policy: { id: policy.packId, name: policy.name, version: policy.version },
+            };
+            const manifest: UseCaseManifest = {
+              subject: { type: 'use-case', id: uc.id, name: uc.name },
+              assessment,
+              ...signerPart(p, input, now, reauthenticatedWith),
+            };
+            const id = await record(
               tx,
-              open
-                .filter(
-                  (t) =>
-                    t.kind === 'signoff' &&
-                    t.role === input.role &&
-                    satisfied.has((JSON.parse(t.details) as { measure?: string }).measure ?? ''),
-                )
-                .map((t) => t.id),
-              p.userId,
+              ctx,
+              { type: 'use-case', id: uc.id },
+              manifest,
+              assessment,
+              'use-case',
+              p,
+              input,
               now,
-              'done',
             );
-            await recheck(tx, ctx, g);
-          }
-          return useCaseSignatures(
-            (await repo.signatures(tx, uc.id)).filter((s) => s.id === id),
-            policy,
-          )[0]!;
-        }),
+            await deps.useCaseSigned?.(tx, uc.id, p.userId, input.role);
+            // Every version of the use case may now pass its scoping gates: close met sign-off tasks, re-decide promotions.
+            for (const v of await repo.versionsOfUseCase(tx, uc.id)) {
+              const g = await core.load(tx, v.model, v.version);
+              const satisfied = new Set(g.requirements.filter((r) => r.status === 'satisfied').map((r) => r.measure));
+              const open = await repo.openTasks(tx, g.owner.versionId);
+              await repo.closeTasks(
+                tx,
+                open
+                  .filter(
+                    (t) =>
+                      t.kind === 'signoff' &&
+                      t.role === input.role &&
+                      satisfied.has((JSON.parse(t.details) as { measure?: string }).measure ?? ''),
+                  )
+                  .map((t) => t.id),
+                p.userId,
+                now,
+                'done',
+              );
+              await recheck(tx, ctx, g);
+            }
+            return useCaseSignatures(
+              (await repo.signatures(tx, uc.id)).filter((s) => s.id === id),
+              policy,
+            )[0]!;
+          }),
+        ),
       );
     },
 
@@ -382,70 +393,74 @@ export function createSigningService(deps: SigningServiceDeps) {
       input: { environment: Environment; reason: string; mode: DeploymentMode },
       ifMatch?: string,
     ): Promise<Promotion> {
-      return transact(async (tx) => {
-        const owner = await repo.owner(tx, model, version);
-        if (!owner) throw notFound('model version', `${model}/${version}`);
-        authorize(ctx, 'alias:write', owner.team);
-        await lock(tx, model, version);
-        const g = await core.load(tx, model, version);
-        await core.expectTag(tx, g, ifMatch);
-        const { blockers, reasons } = assess(g, input.environment);
-        const row: PromotionTable = {
-          id: ids.next(),
-          model_version_id: owner.versionId,
-          environment: input.environment,
-          reason: input.reason,
-          mode: input.mode,
-          status: 'pending',
-          blockers: JSON.stringify({ blockers, reasons }),
-          requested_by: actorId(ctx),
-          requested_at: clock.now().toISOString(),
-          decided_at: null,
-          open_key: `${owner.versionId}:${input.environment}:${input.mode}`,
-        };
-        const rejected = g.vetoes.length > 0;
-        if (rejected) Object.assign(row, { status: 'rejected', decided_at: row.requested_at, open_key: null });
-        else if (reasons.length > 0) row.status = 'blocked';
-        await repo.insertPromotion(tx, row);
-        await audit.append(tx, ctx, {
-          action: 'promotion.request',
-          subject: { type: 'model-version', id: owner.versionId },
-          after: {
-            id: row.id,
-            environment: row.environment,
-            mode: row.mode,
-            reason: row.reason,
-            status: row.status,
-            reasons,
-          },
-        });
-        if (row.status === 'pending') await complete(tx, ctx, g, row);
-        return toPromotion((await repo.promotion(tx, row.id))!, model, version);
-      });
+      return serially(versionKey(model, version), () =>
+        transact(async (tx) => {
+          const owner = await repo.owner(tx, model, version);
+          if (!owner) throw notFound('model version', `${model}/${version}`);
+          authorize(ctx, 'alias:write', owner.team);
+          await lock(tx, model, version);
+          const g = await core.load(tx, model, version);
+          await core.expectTag(tx, g, ifMatch);
+          const { blockers, reasons } = assess(g, input.environment);
+          const row: PromotionTable = {
+            id: ids.next(),
+            model_version_id: owner.versionId,
+            environment: input.environment,
+            reason: input.reason,
+            mode: input.mode,
+            status: 'pending',
+            blockers: JSON.stringify({ blockers, reasons }),
+            requested_by: actorId(ctx),
+            requested_at: clock.now().toISOString(),
+            decided_at: null,
+            open_key: `${owner.versionId}:${input.environment}:${input.mode}`,
+          };
+          const rejected = g.vetoes.length > 0;
+          if (rejected) Object.assign(row, { status: 'rejected', decided_at: row.requested_at, open_key: null });
+          else if (reasons.length > 0) row.status = 'blocked';
+          await repo.insertPromotion(tx, row);
+          await audit.append(tx, ctx, {
+            action: 'promotion.request',
+            subject: { type: 'model-version', id: owner.versionId },
+            after: {
+              id: row.id,
+              environment: row.environment,
+              mode: row.mode,
+              reason: row.reason,
+              status: row.status,
+              reasons,
+            },
+          });
+          if (row.status === 'pending') await complete(tx, ctx, g, row);
+          return toPromotion((await repo.promotion(tx, row.id))!, model, version);
+        }),
+      );
     },
 
     /** Withdraws an open (pending or blocked) promotion request. */
     async cancelPromotion(ctx: RequestContext, model: string, version: number, id: string): Promise<Promotion> {
-      return transact(async (tx) => {
-        const owner = await repo.owner(tx, model, version);
-        if (!owner) throw notFound('model version', `${model}/${version}`);
-        authorize(ctx, 'alias:write', owner.team);
-        await lock(tx, model, version);
-        const p = await repo.promotion(tx, id);
-        if (!p || p.model_version_id !== owner.versionId) throw notFound('promotion', id);
-        if (p.open_key === null) throw new DomainError('conflict', `promotion ${id} is already ${p.status}`);
-        await repo.updatePromotion(tx, id, {
-          status: 'cancelled',
-          decided_at: clock.now().toISOString(),
-          open_key: null,
-        });
-        await audit.append(tx, ctx, {
-          action: 'promotion.cancel',
-          subject: { type: 'model-version', id: owner.versionId },
-          after: { promotion: id },
-        });
-        return toPromotion((await repo.promotion(tx, id))!, model, version);
-      });
+      return serially(versionKey(model, version), () =>
+        transact(async (tx) => {
+          const owner = await repo.owner(tx, model, version);
+          if (!owner) throw notFound('model version', `${model}/${version}`);
+          authorize(ctx, 'alias:write', owner.team);
+          await lock(tx, model, version);
+          const p = await repo.promotion(tx, id);
+          if (!p || p.model_version_id !== owner.versionId) throw notFound('promotion', id);
+          if (p.open_key === null) throw new DomainError('conflict', `promotion ${id} is already ${p.status}`);
+          await repo.updatePromotion(tx, id, {
+            status: 'cancelled',
+            decided_at: clock.now().toISOString(),
+            open_key: null,
+          });
+          await audit.append(tx, ctx, {
+            action: 'promotion.cancel',
+            subject: { type: 'model-version', id: owner.versionId },
+            after: { promotion: id },
+          });
+          return toPromotion((await repo.promotion(tx, id))!, model, version);
+        }),
+      );
     },
 
     async promotions(model: string, version: number): Promise<Promotion[]> {
