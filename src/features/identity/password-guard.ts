@@ -1,3 +1,4 @@
+import { createKeyedSerial } from '../../lib/keyed-serial.ts';
 import type { RequestContext } from '../../context.ts';
 import type { Transact } from '../../db/transact.ts';
 import {
@@ -87,68 +88,79 @@ export function createPasswordGuard(
   // Rows untouched this long remember nothing that still counts.
   const staleMs = Math.max(limits.perAddress.windowMs, rule.forgetMs + rule.maxMs);
   let prunedAt = -Infinity;
+  // Attempts on one address or account queue here (keys in sorted order, so two never wait on
+  // each other) instead of each holding a pooled connection while it waits for the row locks.
+  const serially = createKeyedSerial();
+  const onKeys = <T>(ip: string, account: string, fn: () => Promise<T>): Promise<T> => {
+    const [first, second] = [`addr:${ip}`, `acct:${account}`].sort() as [string, string];
+    return serially(first, () => serially(second, fn));
+  };
   const refuse = async (ctx: RequestContext, account: string, ms: number, why: string, detail: object) => {
     await opts.refused?.(ctx, { action: 'auth.lockout', account, detail: { retryAfter: seconds(ms), ...detail } });
     return rateLimited(ms, why);
   };
   /** Decides an attempt on the shared counts and, when it may go on, counts it as failed. */
   const decide = (ip: string, account: string): Promise<Verdict> =>
-    opts.transact(async (tx) => {
-      const t = now();
-      const [addrKey, acctKey] = [`addr:${ip}`, `acct:${account}`];
-      const states = await signInLimitsRepo.lock(tx, [addrKey, acctKey], t);
-      const addrFailures = windowFailures(states.get(addrKey), limits.perAddress, t);
-      const addr = Math.max(
-        windowWait(addrFailures, limits.perAddress, t),
-        limiter.blockedFor(addrKey, limits.perAddress),
-      );
-      // A refused attempt counts nothing: rows made only to be locked go (a spray of names adds none).
-      if (addr > 0) {
-        await signInLimitsRepo.dropEmpty(tx, [addrKey, acctKey]);
-        return {
-          pass: false,
-          ms: addr,
-          why: 'too many failed authentications from this address',
-          detail: { locked: 'address' },
-        };
-      }
-      let acct = backoffState(states.get(acctKey), rule, t);
-      const locked = backoffWait(acct, rule, t);
-      if (locked > 0) {
-        // An address that has not failed may still try, a few seconds apart: a locked account
-        // slows guessing down without locking its owner out.
-        const clean = addrFailures.length === 0 && limiter.count(addrKey, limits.perAddress) === 0;
-        const wait = clean ? Math.max(0, (acct!.lastPass ?? -Infinity) + cleanDelay - t) : locked;
-        if (wait > 0) {
+    onKeys(ip, account, () =>
+      opts.transact(async (tx) => {
+        const t = now();
+        const [addrKey, acctKey] = [`addr:${ip}`, `acct:${account}`];
+        const states = await signInLimitsRepo.lock(tx, [addrKey, acctKey], t);
+        const addrFailures = windowFailures(states.get(addrKey), limits.perAddress, t);
+        const addr = Math.max(
+          windowWait(addrFailures, limits.perAddress, t),
+          limiter.blockedFor(addrKey, limits.perAddress),
+        );
+        // A refused attempt counts nothing: rows made only to be locked go (a spray of names adds none).
+        if (addr > 0) {
           await signInLimitsRepo.dropEmpty(tx, [addrKey, acctKey]);
           return {
             pass: false,
-            ms: wait,
-            why: `too many failed sign-ins for '${account}'`,
-            detail: { locked: 'account', cleanAddress: clean },
+            ms: addr,
+            why: 'too many failed authentications from this address',
+            detail: { locked: 'address' },
           };
         }
-        acct = { ...acct!, lastPass: t };
-      }
-      await signInLimitsRepo.save(
-        tx,
-        addrKey,
-        { failures: [...addrFailures, t].slice(-limits.perAddress.limit), lastPass: null },
-        t,
-      );
-      // The doubling stops at maxMs; counts beyond what reaches it add nothing.
-      await signInLimitsRepo.save(tx, acctKey, withFailure(acct, t, rule.limit + 31), t);
-      return { pass: true };
-    });
+        let acct = backoffState(states.get(acctKey), rule, t);
+        const locked = backoffWait(acct, rule, t);
+        if (locked > 0) {
+          // An address that has not failed may still try, a few seconds apart: a locked account
+          // slows guessing down without locking its owner out.
+          const clean = addrFailures.length === 0 && limiter.count(addrKey, limits.perAddress) === 0;
+          const wait = clean ? Math.max(0, (acct!.lastPass ?? -Infinity) + cleanDelay - t) : locked;
+          if (wait > 0) {
+            await signInLimitsRepo.dropEmpty(tx, [addrKey, acctKey]);
+            return {
+              pass: false,
+              ms: wait,
+              why: `too many failed sign-ins for '${account}'`,
+              detail: { locked: 'account', cleanAddress: clean },
+            };
+          }
+          acct = { ...acct!, lastPass: t };
+        }
+        await signInLimitsRepo.save(
+          tx,
+          addrKey,
+          { failures: [...addrFailures, t].slice(-limits.perAddress.limit), lastPass: null },
+          t,
+        );
+        // The doubling stops at maxMs; counts beyond what reaches it add nothing.
+        await signInLimitsRepo.save(tx, acctKey, withFailure(acct, t, rule.limit + 31), t);
+        return { pass: true };
+      }),
+    );
   const forgive = (ip: string, account: string) =>
-    opts.transact(async (tx) => {
-      const t = now();
-      const [addrKey, acctKey] = [`addr:${ip}`, `acct:${account}`];
-      const states = await signInLimitsRepo.lock(tx, [addrKey, acctKey], t);
-      const addr = states.get(addrKey);
-      await signInLimitsRepo.save(tx, addrKey, addr && { ...addr, failures: addr.failures.slice(0, -1) }, t);
-      await signInLimitsRepo.save(tx, acctKey, undefined, t);
-    });
+    onKeys(ip, account, () =>
+      opts.transact(async (tx) => {
+        const t = now();
+        const [addrKey, acctKey] = [`addr:${ip}`, `acct:${account}`];
+        const states = await signInLimitsRepo.lock(tx, [addrKey, acctKey], t);
+        const addr = states.get(addrKey);
+        await signInLimitsRepo.save(tx, addrKey, addr && { ...addr, failures: addr.failures.slice(0, -1) }, t);
+        await signInLimitsRepo.save(tx, acctKey, undefined, t);
+      }),
+    );
   return {
     async begin(ctx, account) {
       const ip = ctx.source ?? 'unknown';
