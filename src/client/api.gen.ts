@@ -160,6 +160,8 @@ export interface paths {
                                 rule: string;
                                 severity: string;
                                 state: string;
+                                /** @description the team owning the use case, in which roles act on it (in lists) */
+                                team?: string;
                                 threshold: number;
                                 /** @description the use case's name */
                                 useCase: string | null;
@@ -262,6 +264,8 @@ export interface paths {
                             rule: string;
                             severity: string;
                             state: string;
+                            /** @description the team owning the use case, in which roles act on it (in lists) */
+                            team?: string;
                             threshold: number;
                             /** @description the use case's name */
                             useCase: string | null;
@@ -370,6 +374,8 @@ export interface paths {
                             rule: string;
                             severity: string;
                             state: string;
+                            /** @description the team owning the use case, in which roles act on it (in lists) */
+                            team?: string;
                             threshold: number;
                             /** @description the use case's name */
                             useCase: string | null;
@@ -482,6 +488,8 @@ export interface paths {
                             }) | null;
                             severity: string;
                             state: string;
+                            /** @description the team owning the use case, in which roles act on it (in lists) */
+                            team?: string;
                             title: string;
                             useCaseId: string;
                             versionId: string | null;
@@ -583,6 +591,8 @@ export interface paths {
                             rule: string;
                             severity: string;
                             state: string;
+                            /** @description the team owning the use case, in which roles act on it (in lists) */
+                            team?: string;
                             threshold: number;
                             /** @description the use case's name */
                             useCase: string | null;
@@ -6406,6 +6416,8 @@ export interface paths {
                                 }) | null;
                                 severity: string;
                                 state: string;
+                                /** @description the team owning the use case, in which roles act on it (in lists) */
+                                team?: string;
                                 title: string;
                                 useCaseId: string;
                                 versionId: string | null;
@@ -6494,6 +6506,8 @@ export interface paths {
                             }) | null;
                             severity: string;
                             state: string;
+                            /** @description the team owning the use case, in which roles act on it (in lists) */
+                            team?: string;
                             title: string;
                             useCaseId: string;
                             versionId: string | null;
@@ -6587,6 +6601,8 @@ export interface paths {
                             }) | null;
                             severity: string;
                             state: string;
+                            /** @description the team owning the use case, in which roles act on it (in lists) */
+                            team?: string;
                             title: string;
                             useCaseId: string;
                             versionId: string | null;
@@ -6680,6 +6696,8 @@ export interface paths {
                             }) | null;
                             severity: string;
                             state: string;
+                            /** @description the team owning the use case, in which roles act on it (in lists) */
+                            team?: string;
                             title: string;
                             useCaseId: string;
                             versionId: string | null;
@@ -9647,6 +9665,8 @@ export interface paths {
                             } & {
                                 [key: string]: unknown;
                             })[];
+                            /** @description the team owning the version (its use case's), in which roles act on it */
+                            team: string;
                             version: number;
                         } & {
                             [key: string]: unknown;
@@ -16297,6 +16317,8 @@ export interface paths {
                             }) | null;
                             severity: string;
                             state: string;
+                            /** @description the team owning the use case, in which roles act on it (in lists) */
+                            team?: string;
                             title: string;
                             useCaseId: string;
                             versionId: string | null;

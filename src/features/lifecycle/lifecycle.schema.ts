@@ -191,6 +191,7 @@ export const VersionStatus = Open({
   etag: Type.String(),
   model: Type.String(),
   version: Type.Integer(),
+  team: Type.String({ description: "the team owning the version (its use case's), in which roles act on it" }),
   governed: Type.Boolean(),
   coveredDigest: Nullable(Type.String()),
   policy: Nullable(Open({ id: Type.String(), name: Type.String(), version: Type.String(), tier: Type.Integer() })),
