@@ -39,8 +39,11 @@ interface SessionValue {
    * that grant it and where, or null when they may: the reason shown beside a disabled action.
    */
   why: (permission: string, team?: string) => string | null;
-  /** Why the user may not act as one of `roles` (roles a policy pack names) in `team`, or null when they may. */
-  whyRole: (roles: readonly string[], team: string) => string | null;
+  /**
+   * Why the user may not act as one of `roles` (roles a policy pack names) in `team`, or null when
+   * they may; `inWords` names the roles when listing them would say less (e.g. "a role in the process").
+   */
+  whyRole: (roles: readonly string[], team: string, inWords?: string) => string | null;
 }
 
 type Rule = Me['permissionRules'][number];
@@ -71,7 +74,16 @@ function refusal(me: Me, permission: string, team?: string): string | null {
       (a.scope === '*' || (rule.where !== 'organisation' && (team === undefined || a.scope === team))),
   );
   if (me.tokenScopes && holds) return `Your token's scopes (${me.tokenScopes.join(', ')}) do not allow this.`;
-  return `Needs the role ${roles} ${where}; you hold none of them there.`;
+  return `Needs the role ${roles} ${where}; ${heldIn(me, rule?.where === 'organisation' ? '*' : team)}.`;
+}
+
+/** What the user holds where an action was refused, to show why their roles do not reach it. */
+function heldIn(me: Me, team: string | undefined): string {
+  const held = [
+    ...new Set(me.roles.filter((a) => team === undefined || a.scope === team || a.scope === '*').map((a) => a.role)),
+  ];
+  const there = team === undefined ? '' : team === '*' ? ' organisation-wide' : ' there';
+  return held.length > 0 ? `you hold ${held.join(', ')}${there}` : `you hold no role${there}`;
 }
 const SessionContext = createContext<SessionValue | null>(null);
 export const useSession = (): SessionValue => useContext(SessionContext)!;
@@ -117,10 +129,10 @@ export function SessionGate({ children }: { children: ReactNode }) {
     hasRole: (...roles) => me.roles.some((r) => roles.includes(r.role)),
     can: (permission, team) => allows(me, permission, team),
     why: (permission, team) => refusal(me, permission, team),
-    whyRole: (roles, team) =>
+    whyRole: (roles, team, inWords) =>
       me.roles.some((a) => roles.includes(a.role) && (a.scope === '*' || a.scope === team))
         ? null
-        : `Needs the role ${roles.join(' or ')} in team '${team}' (or organisation-wide); you hold none of them there.`,
+        : `Needs ${inWords ?? `the role ${roles.join(' or ')}`} in team '${team}' (or organisation-wide); ${heldIn(me, team)}.`,
     signOut: async () => {
       if (methods.sso) {
         // Ends this session and, when the provider offers it, the provider's session too.

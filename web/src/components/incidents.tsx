@@ -26,37 +26,39 @@ export function Incidents({ useCaseId, team }: { useCaseId: string; team: string
   return (
     <Section title="Incidents">
       <Async state={incidents}>{(items) => <IncidentTable items={items} onChanged={incidents.reload} />}</Async>
-      {mayNot && <NotOffered what="Opening an incident" reason={mayNot} />}
-      <form
-        hidden={mayNot !== null}
-        className="form inline"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void open.act();
-        }}
-      >
-        <Field label="Incident title">
-          <input value={title} onChange={(e) => setTitle(e.target.value)} required />
-        </Field>
-        <Field label="Severity">
-          <select value={severity} onChange={(e) => setSeverity(e.target.value as typeof severity)}>
-            {['minor', 'major', 'serious'].map((x) => (
-              <option key={x}>{x}</option>
-            ))}
-          </select>
-        </Field>
-        <Field label="Art. 73 category">
-          <select value={category} onChange={(e) => setCategory(e.target.value)}>
-            <option value="">none</option>
-            {['standard', 'widespread', 'critical-infrastructure', 'death'].map((x) => (
-              <option key={x}>{x}</option>
-            ))}
-          </select>
-        </Field>
-        <button type="submit" disabled={open.busy}>
-          Open incident
-        </button>
-      </form>
+      {mayNot ? (
+        <NotOffered what="Opening an incident" reason={mayNot} />
+      ) : (
+        <form
+          className="form inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void open.act();
+          }}
+        >
+          <Field label="Incident title">
+            <input value={title} onChange={(e) => setTitle(e.target.value)} required />
+          </Field>
+          <Field label="Severity">
+            <select value={severity} onChange={(e) => setSeverity(e.target.value as typeof severity)}>
+              {['minor', 'major', 'serious'].map((x) => (
+                <option key={x}>{x}</option>
+              ))}
+            </select>
+          </Field>
+          <Field label="Art. 73 category">
+            <select value={category} onChange={(e) => setCategory(e.target.value)}>
+              <option value="">none</option>
+              {['standard', 'widespread', 'critical-infrastructure', 'death'].map((x) => (
+                <option key={x}>{x}</option>
+              ))}
+            </select>
+          </Field>
+          <button type="submit" disabled={open.busy}>
+            Open incident
+          </button>
+        </form>
+      )}
       <Outcome of={open} />
     </Section>
   );

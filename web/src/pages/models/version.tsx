@@ -265,7 +265,7 @@ function Governance({
   const { why, whyRole } = useSession();
   // Only a role with a part in the process, held in the owning team, can sign; others are told so
   // rather than refused after a password (the dialog then asks the server about separation of duties).
-  const mayNotSign = whyRole(SIGNING_ROLES, s.team);
+  const mayNotSign = whyRole(SIGNING_ROLES, s.team, 'a role in the process (any role but viewer)');
   const mayNotMove = why('version:write', s.team);
   const current = s.steps.find((x) => x.state === 'current');
   const next = s.steps[s.steps.findIndex((x) => x.state === 'current') + 1];

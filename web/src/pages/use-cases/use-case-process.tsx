@@ -29,7 +29,7 @@ export function UseCaseProcess({ id, team }: { id: string; team: string }) {
   const { why, whyRole } = useSession();
   // Moving the use case and recording its documents need use-case:write in its team; signing, a role there.
   const mayNotWrite = why('use-case:write', team);
-  const mayNotSign = whyRole(SIGNING_ROLES, team);
+  const mayNotSign = whyRole(SIGNING_ROLES, team, 'a role in the process (any role but viewer)');
   const status = useLoad(
     async () => ok(await api.GET('/api/v1/use-cases/{id}/lifecycle', { params: { path: { id } } })),
     [id],
