@@ -1,5 +1,16 @@
 import { useId, type ButtonHTMLAttributes, type ReactNode } from 'react';
 
+/** The roles that have a part in a governed process and may sign (a viewer only reads). */
+export const SIGNING_ROLES = [
+  'business-stakeholder',
+  'business-analyst',
+  'data-scientist',
+  'risk-audit',
+  'data-ops',
+  'production',
+  'admin',
+];
+
 /**
  * A button the user may not use is disabled, with the reason (the role and team it needs) shown
  * beside it, rather than offered and refused with a 403 after the user acted.

@@ -19,18 +19,7 @@ import { RequirementDetail } from '../../components/requirement-detail.tsx';
 import type { VersionNextActions, VersionStatus } from '../../api/version-types.ts';
 import { Person } from '../../components/person.tsx';
 import { useSession } from '../../session.tsx';
-import { GatedButton } from '../../components/gated.tsx';
-
-/** The roles that have a part in a governed process (a viewer only reads). */
-const SIGNING_ROLES = [
-  'business-stakeholder',
-  'business-analyst',
-  'data-scientist',
-  'risk-audit',
-  'data-ops',
-  'production',
-  'admin',
-];
+import { GatedButton, SIGNING_ROLES } from '../../components/gated.tsx';
 
 const TABS = ['Overview', 'Governance', 'Evidence', 'Monitoring', 'Audit'];
 

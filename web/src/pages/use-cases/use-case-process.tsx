@@ -6,7 +6,7 @@ import { Async, Badge, Dialog, Field, Section, when, Outcome } from '../../ui/ba
 import { TimeSeries } from '../../ui/charts.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { SignatureForm, type Meaning } from '../../components/signature-form.tsx';
-import { GatedButton, NotOffered } from '../../components/gated.tsx';
+import { GatedButton, NotOffered, SIGNING_ROLES } from '../../components/gated.tsx';
 import { useSession } from '../../session.tsx';
 import { Signatures } from '../../components/signatures-table.tsx';
 import { ReviewedDocuments } from '../../components/reviewed-documents.tsx';
@@ -14,17 +14,6 @@ import { DecisionDialog } from '../../components/decision-dialog.tsx';
 import { Person } from '../../components/person.tsx';
 
 /** The use case's own steps (scoping, ideation): gates, documents, signatures and moving on. */
-/** The roles that have a part in a governed process (a viewer only reads). */
-const SIGNING_ROLES = [
-  'business-stakeholder',
-  'business-analyst',
-  'data-scientist',
-  'risk-audit',
-  'data-ops',
-  'production',
-  'admin',
-];
-
 export function UseCaseProcess({ id, team }: { id: string; team: string }) {
   const { why, whyRole } = useSession();
   // Moving the use case and recording its documents need use-case:write in its team; signing, a role there.
