@@ -160,6 +160,8 @@ export interface paths {
                                 rule: string;
                                 severity: string;
                                 state: string;
+                                /** @description the team owning the use case, in which roles act on it (in lists) */
+                                team?: string;
                                 threshold: number;
                                 /** @description the use case's name */
                                 useCase: string | null;
@@ -262,6 +264,8 @@ export interface paths {
                             rule: string;
                             severity: string;
                             state: string;
+                            /** @description the team owning the use case, in which roles act on it (in lists) */
+                            team?: string;
                             threshold: number;
                             /** @description the use case's name */
                             useCase: string | null;
@@ -370,6 +374,8 @@ export interface paths {
                             rule: string;
                             severity: string;
                             state: string;
+                            /** @description the team owning the use case, in which roles act on it (in lists) */
+                            team?: string;
                             threshold: number;
                             /** @description the use case's name */
                             useCase: string | null;
@@ -482,6 +488,8 @@ export interface paths {
                             }) | null;
                             severity: string;
                             state: string;
+                            /** @description the team owning the use case, in which roles act on it (in lists) */
+                            team?: string;
                             title: string;
                             useCaseId: string;
                             versionId: string | null;
@@ -583,6 +591,8 @@ export interface paths {
                             rule: string;
                             severity: string;
                             state: string;
+                            /** @description the team owning the use case, in which roles act on it (in lists) */
+                            team?: string;
                             threshold: number;
                             /** @description the use case's name */
                             useCase: string | null;
@@ -6406,6 +6416,8 @@ export interface paths {
                                 }) | null;
                                 severity: string;
                                 state: string;
+                                /** @description the team owning the use case, in which roles act on it (in lists) */
+                                team?: string;
                                 title: string;
                                 useCaseId: string;
                                 versionId: string | null;
@@ -6494,6 +6506,8 @@ export interface paths {
                             }) | null;
                             severity: string;
                             state: string;
+                            /** @description the team owning the use case, in which roles act on it (in lists) */
+                            team?: string;
                             title: string;
                             useCaseId: string;
                             versionId: string | null;
@@ -6587,6 +6601,8 @@ export interface paths {
                             }) | null;
                             severity: string;
                             state: string;
+                            /** @description the team owning the use case, in which roles act on it (in lists) */
+                            team?: string;
                             title: string;
                             useCaseId: string;
                             versionId: string | null;
@@ -6680,6 +6696,8 @@ export interface paths {
                             }) | null;
                             severity: string;
                             state: string;
+                            /** @description the team owning the use case, in which roles act on it (in lists) */
+                            team?: string;
                             title: string;
                             useCaseId: string;
                             versionId: string | null;
@@ -6868,6 +6886,13 @@ export interface paths {
                             /** @description lowercase UUID */
                             id: string;
                             passwordChangeRequired: boolean;
+                            /** @description how each permission is granted: the roles granting it and where one must be held ('team': in the owning team or organisation-wide; 'organisation': organisation-wide only; 'any': in any team), so a client can say which role a refused action needs */
+                            permissionRules: {
+                                permission: string;
+                                roles: string[];
+                                /** @enum {unknown} */
+                                where: "team" | "organisation" | "any";
+                            }[];
                             /** @description what the caller may do, and in which team ('*': organisation-wide) */
                             permissions: {
                                 permission: string;
@@ -8532,6 +8557,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/models/{name}/versions/{version}/documents/{documentId}/review/eligibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether you may accept or reject a version's document in a role, before typing a password: if not, why in plain words and who can review instead
+         * @description Checks what the review checks before and after credentials (your role in the owning team, the training the role requires, a revision still open, the acceptance rule of the document kind, independence from its author) and answers 200 either way; the review still enforces every rule.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description accepted or rejected */
+                    decision?: "accepted" | "rejected";
+                    /** @description the role the reviewer accepts or rejects in */
+                    role: "business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin";
+                };
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    documentId: string;
+                    name: string;
+                    version: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description true when signing would be accepted once the credentials are right */
+                            allowed: boolean;
+                            /** @description other people holding the role in the subject's team (or organisation-wide) and independent of it */
+                            canSign: ({
+                                displayName: string;
+                                username: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            code: ("forbidden" | "training_required" | "separation_of_duties" | "conflict") | null;
+                            decision: string;
+                            /** @description the document revision's id */
+                            document: string;
+                            reason: string | null;
+                            role: string;
+                            training: ({
+                                id: string;
+                                title: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/models/{name}/versions/{version}/evaluations": {
         parameters: {
             query?: never;
@@ -9549,6 +9665,8 @@ export interface paths {
                             } & {
                                 [key: string]: unknown;
                             })[];
+                            /** @description the team owning the version (its use case's), in which roles act on it */
+                            team: string;
                             version: number;
                         } & {
                             [key: string]: unknown;
@@ -15899,6 +16017,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/use-cases/{id}/documents/{documentId}/review/eligibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether you may accept or reject a use case's document in a role, before typing a password: if not, why in plain words and who can review instead
+         * @description Checks what the review checks before and after credentials (your role in the owning team, the training the role requires, a revision still open, the acceptance rule of the document kind, independence from its author) and answers 200 either way; the review still enforces every rule.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description accepted or rejected */
+                    decision?: "accepted" | "rejected";
+                    /** @description the role the reviewer accepts or rejects in */
+                    role: "business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin";
+                };
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    documentId: string;
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description true when signing would be accepted once the credentials are right */
+                            allowed: boolean;
+                            /** @description other people holding the role in the subject's team (or organisation-wide) and independent of it */
+                            canSign: ({
+                                displayName: string;
+                                username: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            code: ("forbidden" | "training_required" | "separation_of_duties" | "conflict") | null;
+                            decision: string;
+                            /** @description the document revision's id */
+                            document: string;
+                            reason: string | null;
+                            role: string;
+                            training: ({
+                                id: string;
+                                title: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/use-cases/{id}/exports/annex-iv": {
         parameters: {
             query?: never;
@@ -16108,6 +16317,8 @@ export interface paths {
                             }) | null;
                             severity: string;
                             state: string;
+                            /** @description the team owning the use case, in which roles act on it (in lists) */
+                            team?: string;
                             title: string;
                             useCaseId: string;
                             versionId: string | null;
@@ -17022,6 +17233,93 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/use-cases/{id}/signatures/eligibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether you may sign a use case's own steps in a role and meaning, before typing a password: if not, why in plain words and who can sign instead
+         * @description Checks what signing a use case checks before credentials (your role in the owning team, the training the role requires, a risk assessment to sign against, separation of duties from its creator) and answers 200 either way; signing still enforces every rule.
+         */
+        get: {
+            parameters: {
+                query: {
+                    meaning?: "approve" | "reject" | "review" | "acknowledge" | "author";
+                    role: "business-stakeholder" | "business-analyst" | "data-scientist" | "risk-audit" | "data-ops" | "production" | "admin" | "viewer";
+                };
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description true when signing would be accepted once the credentials are right */
+                            allowed: boolean;
+                            /** @description other people holding the role in the use case's team (or organisation-wide) and independent of it */
+                            canSign: ({
+                                displayName: string;
+                                username: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            code: ("forbidden" | "training_required" | "separation_of_duties" | "conflict") | null;
+                            meaning: string;
+                            reason: string | null;
+                            role: string;
+                            training: ({
+                                id: string;
+                                title: string;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                            /** @description the use case's id */
+                            useCase: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -129,7 +129,6 @@ export interface Principal {
 
 export const ORGANISATION = '*';
 
-/** The roles that grant `permission` (used in denial messages). */
 /**
  * Every permission the principal holds and where (a team, or `*` organisation-wide), as `can`
  * decides them: what the console uses to hide or disable what the user could not do.
@@ -145,7 +144,21 @@ export function permissionsOf(p: Principal): { permission: Permission; scope: st
   return [...out.values()];
 }
 
+/** The roles that grant `permission` (used in denial messages). */
 export const rolesGranting = (permission: Permission): Role[] => ROLES.filter((r) => GRANTS[r].includes(permission));
+
+/**
+ * How each permission is granted, as `can` decides: the roles that grant it and where a role must
+ * be held (`team`: in the owning team or organisation-wide; `organisation`: organisation-wide only;
+ * `any`: in any team). The console words its "you cannot do this" reasons from it.
+ */
+export function permissionRules(): { permission: Permission; roles: Role[]; where: 'team' | 'organisation' | 'any' }[] {
+  return PERMISSIONS.map((permission) => ({
+    permission,
+    roles: rolesGranting(permission),
+    where: ORGANISATION_ONLY.has(permission) ? 'organisation' : ANY_SCOPE.has(permission) ? 'any' : 'team',
+  }));
+}
 
 /**
  * True iff the principal may exercise `permission`; for team-scoped permissions on the object

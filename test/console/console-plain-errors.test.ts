@@ -159,9 +159,16 @@ describe.each(DB_KINDS)('plain errors and permission-aware screens in Chromium, 
       const sign = b.page.getByRole('button', { name: 'Sign…' });
       await sign.waitFor();
       expect(await sign.isDisabled()).toBe(true);
-      expect(await b.page.locator('#sign-why-not').textContent()).toContain('Signing needs a role in the process');
+      // The reason sits beside the button and names the role and the team it is needed in.
+      const why = async (name: string) =>
+        b.page.locator(`#${await b.page.getByRole('button', { name }).getAttribute('aria-describedby')}`).textContent();
+      expect(await why('Sign…')).toBe(
+        "Needs a role in the process (any role but viewer) in team 'lending' (or organisation-wide); you hold viewer there.",
+      );
       expect(await b.page.getByRole('button', { name: 'Request promotion' }).isDisabled()).toBe(true);
-      await b.page.getByText('Requesting a promotion needs the data-scientist, data-ops or production role.').waitFor();
+      expect(await why('Request promotion')).toBe(
+        "Needs the role data-scientist or data-ops or production or admin in team 'lending' (or organisation-wide); you hold viewer there.",
+      );
       await screenshot(b.page, `${kind}-plain-04-viewer`);
       await a11y('version as viewer');
       expect(b.problems).toEqual([]);

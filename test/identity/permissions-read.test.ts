@@ -36,5 +36,29 @@ describe.each(DB_KINDS)('the caller’s permissions in GET /me on %s', (kind) =>
       );
       expect(await permissions(writer)).not.toContain('audit:read@lending');
     });
+
+    it('says which roles grant each permission and where they must be held, as the server decides', async () => {
+      const vic = await seedUser(t.app, 'val', [{ scope: 'lending', role: 'viewer' }]);
+      const rules = (await call(t.app, { method: 'GET', url: '/api/v1/me', token: vic })).body.permissionRules as {
+        permission: string;
+        roles: string[];
+        where: string;
+      }[];
+      const rule = (p: string) => rules.find((r) => r.permission === p);
+      expect(rule('oversight:suspend')).toEqual({
+        permission: 'oversight:suspend',
+        roles: ['business-stakeholder', 'risk-audit', 'production', 'admin'],
+        where: 'team',
+      });
+      expect(rule('audit:read')).toEqual({
+        permission: 'audit:read',
+        roles: ['risk-audit', 'admin'],
+        where: 'organisation',
+      });
+      expect(rule('inventory:read')?.where).toBe('any');
+      expect(rule('version:write')?.roles).toEqual(['data-scientist', 'admin']);
+      // Every permission the server knows is described, whoever asks.
+      expect(rules).toHaveLength(19);
+    });
   });
 });

@@ -105,9 +105,8 @@ export function App() {
           {nav('/attestations', 'Attestations')}
           {nav('/datasets', 'Datasets')}
           {nav('/discovery', 'Discovery')}
-          {/* The register names people: only the organisation's risk and admin roles may read it. */}
-          {me.roles.some((r) => r.scope === '*' && (r.role === 'risk-audit' || r.role === 'admin')) &&
-            nav('/data-subject-requests', 'Data subjects')}
+          {/* The register names people: only policy:admin, held organisation-wide, may read it. */}
+          {can('policy:admin') && nav('/data-subject-requests', 'Data subjects')}
           {nav('/policy', 'Policy')}
           {/* The audit trail is read organisation-wide by the roles that may: others are not offered a 403. */}
           {can('audit:read') && nav('/audit', 'Audit')}

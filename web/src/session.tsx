@@ -34,6 +34,56 @@ interface SessionValue {
   hasRole: (...roles: string[]) => boolean;
   /** True when the user may exercise `permission` in `team` (any team when omitted), as the server decides. */
   can: (permission: string, team?: string) => boolean;
+  /**
+   * Why the user may not exercise `permission` in `team` (any team when omitted), naming the roles
+   * that grant it and where, or null when they may: the reason shown beside a disabled action.
+   */
+  why: (permission: string, team?: string) => string | null;
+  /**
+   * Why the user may not act as one of `roles` (roles a policy pack names) in `team`, or null when
+   * they may; `inWords` names the roles when listing them would say less (e.g. "a role in the process").
+   */
+  whyRole: (roles: readonly string[], team: string, inWords?: string) => string | null;
+}
+
+type Rule = Me['permissionRules'][number];
+
+/** Whether `me` may exercise `permission` in `team`, as the server's `can` decides (from /me). */
+function allows(me: Me, permission: string, team?: string): boolean {
+  const anywhere = me.permissionRules.find((r: Rule) => r.permission === permission)?.where === 'any';
+  return me.permissions.some(
+    (x) => x.permission === permission && (team === undefined || anywhere || x.scope === '*' || x.scope === team),
+  );
+}
+
+/** The reason an action needing `permission` in `team` is not offered, in plain words. */
+function refusal(me: Me, permission: string, team?: string): string | null {
+  if (allows(me, permission, team)) return null;
+  const rule = me.permissionRules.find((r: Rule) => r.permission === permission);
+  const roles = (rule?.roles ?? []).join(' or ');
+  const where =
+    rule?.where === 'organisation'
+      ? 'organisation-wide'
+      : team === undefined
+        ? 'in a team'
+        : `in team '${team}' (or organisation-wide)`;
+  // A token narrower than the person: the role is held there, the token's scopes do not carry it.
+  const holds = me.roles.some(
+    (a) =>
+      rule?.roles.includes(a.role) &&
+      (a.scope === '*' || (rule.where !== 'organisation' && (team === undefined || a.scope === team))),
+  );
+  if (me.tokenScopes && holds) return `Your token's scopes (${me.tokenScopes.join(', ')}) do not allow this.`;
+  return `Needs the role ${roles} ${where}; ${heldIn(me, rule?.where === 'organisation' ? '*' : team)}.`;
+}
+
+/** What the user holds where an action was refused, to show why their roles do not reach it. */
+function heldIn(me: Me, team: string | undefined): string {
+  const held = [
+    ...new Set(me.roles.filter((a) => team === undefined || a.scope === team || a.scope === '*').map((a) => a.role)),
+  ];
+  const there = team === undefined ? '' : team === '*' ? ' organisation-wide' : ' there';
+  return held.length > 0 ? `you hold ${held.join(', ')}${there}` : `you hold no role${there}`;
 }
 const SessionContext = createContext<SessionValue | null>(null);
 export const useSession = (): SessionValue => useContext(SessionContext)!;
@@ -77,10 +127,12 @@ export function SessionGate({ children }: { children: ReactNode }) {
     me,
     sso: methods.sso,
     hasRole: (...roles) => me.roles.some((r) => roles.includes(r.role)),
-    can: (permission, team) =>
-      me.permissions.some(
-        (x) => x.permission === permission && (team === undefined || x.scope === '*' || x.scope === team),
-      ),
+    can: (permission, team) => allows(me, permission, team),
+    why: (permission, team) => refusal(me, permission, team),
+    whyRole: (roles, team, inWords) =>
+      me.roles.some((a) => roles.includes(a.role) && (a.scope === '*' || a.scope === team))
+        ? null
+        : `Needs ${inWords ?? `the role ${roles.join(' or ')}`} in team '${team}' (or organisation-wide); ${heldIn(me, team)}.`,
     signOut: async () => {
       if (methods.sso) {
         // Ends this session and, when the provider offers it, the provider's session too.

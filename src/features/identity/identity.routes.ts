@@ -4,7 +4,7 @@ import { fromBody, fromQuery } from '../../http/input.ts';
 import { SESSION_COOKIE } from '../../http/auth.ts';
 import { PageOf, PageQuery } from '../../lib/pagination.ts';
 import { DomainError } from '../../errors.ts';
-import { permissionsOf } from '../../domain/authz.ts';
+import { permissionRules, permissionsOf } from '../../domain/authz.ts';
 import { TeamSlug, Uuid } from '../common/common.schema.ts';
 import type { AccessService } from './access.service.ts';
 import type { PasswordGuard } from './password-guard.ts';
@@ -65,6 +65,7 @@ export function identityRoutes(
         tokenScopes: p.scopes,
         passwordChangeRequired: p.mustChangePassword,
         permissions: permissionsOf(p),
+        permissionRules: permissionRules(),
       };
     },
   );

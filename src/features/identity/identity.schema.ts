@@ -134,4 +134,15 @@ export const Me = Type.Object({
   permissions: Type.Array(Type.Object({ permission: Type.String(), scope: Type.String() }), {
     description: "what the caller may do, and in which team ('*': organisation-wide)",
   }),
+  permissionRules: Type.Array(
+    Type.Object({
+      permission: Type.String(),
+      roles: Type.Array(Type.String()),
+      where: Type.Enum(['team', 'organisation', 'any']),
+    }),
+    {
+      description:
+        "how each permission is granted: the roles granting it and where one must be held ('team': in the owning team or organisation-wide; 'organisation': organisation-wide only; 'any': in any team), so a client can say which role a refused action needs",
+    },
+  ),
 });

@@ -5,6 +5,7 @@ import type { Meaning } from '../../domain/lifecycle/manifest.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import type { LifecycleCore, LifecycleDeps } from './core.service.ts';
 import type { Governance } from './governance.service.ts';
+import type { PolicyContext } from '../policy/context.service.ts';
 
 /** A person who could give a signature in a role. */
 export interface Signatory {
@@ -28,6 +29,16 @@ export interface SigningEligibility {
   /** The training to complete first, when that is what stands in the way. */
   training: { id: string; title: string } | null;
 }
+
+/** Why a signer would be refused, as the command would answer (credentials aside). */
+export interface Refusal {
+  code: NonNullable<SigningEligibility['code']>;
+  reason: string;
+  training?: { id: string; title: string };
+}
+
+/** Whether the caller may sign a use case's own steps in a role, and if not why and who can instead. */
+export type UseCaseSigningEligibility = Omit<SigningEligibility, 'model' | 'version'> & { useCase: string };
 
 /** Who granted the assignments through which a user holds a role in a team (or organisation-wide). */
 type Grantors = (exec: Executor, userId: string, role: string, team: string) => Promise<(string | null)[]>;
@@ -68,13 +79,36 @@ export async function independenceRefusal(
   return null;
 }
 
+/**
+ * Why `p` may not give an independent `role` sign-off on a use case's own steps, in plain words, or
+ * null: only approvals and reviews, only where a measure of a use-case step asks for an independent
+ * sign-off by that role, and only from the person who created the use case. The use-case signing
+ * command and its eligibility read share this rule.
+ */
+export function useCaseIndependenceRefusal(
+  policy: Pick<PolicyContext, 'pack'>,
+  uc: { name: string; createdBy: string | null },
+  p: Pick<Principal, 'userId'>,
+  input: { role: string; meaning: Meaning },
+): string | null {
+  if (input.meaning !== 'approve' && input.meaning !== 'review') return null;
+  const scoped = new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id));
+  const independent = policy.pack.measures.some(
+    (m) =>
+      scoped.has(m.step) &&
+      m.evidence.some((e) => e.kind === 'signoff' && e.independent && e.roles.includes(input.role as never)),
+  );
+  if (!independent || uc.createdBy !== p.userId) return null;
+  return `you created use case '${uc.name}', and a ${input.role} ${input.meaning === 'review' ? 'review' : 'approval'} must come from someone independent of the work (effective challenge)`;
+}
+
 /** Who can act instead of a refused signer, as one sentence. */
 export const insteadOf = (role: string, team: string, canSign: Signatory[]): string =>
   canSign.length > 0
     ? `Ask ${canSign.map((c) => `${c.displayName} (${c.username})`).join(', ')} to sign as ${role} instead`
     : `No other ${role} of team '${team}' is independent of it: an administrator can grant ${role} to someone who is`;
 
-export interface EligibilityDeps extends Pick<LifecycleDeps, 'db' | 'repo'> {
+export interface EligibilityDeps extends Pick<LifecycleDeps, 'db' | 'repo' | 'governance'> {
   core: Pick<LifecycleCore, 'load'>;
   grantors?: Grantors;
   /** The training gate: throws `training_required` when the caller lacks a training the roles require. */
@@ -89,7 +123,7 @@ export interface EligibilityDeps extends Pick<LifecycleDeps, 'db' | 'repo'> {
  * for people, with the colleagues who can sign instead. Signing still enforces every rule itself.
  */
 export function createEligibility(deps: EligibilityDeps) {
-  const { db, repo, core, grantors, trainingGate, holders } = deps;
+  const { db, repo, core, grantors, trainingGate, holders, governance } = deps;
 
   /** Holders of the role in the team or organisation-wide, other than `me`, who are independent of the version. */
   async function whoCanSign(
@@ -111,8 +145,65 @@ export function createEligibility(deps: EligibilityDeps) {
     return out;
   }
 
+  /**
+   * What every e-signature checks of its signer before credentials, worded for the signer: a token
+   * needs the sign (or write) scope, the role must be held in the owning team (or organisation-wide)
+   * and the training the role requires must be current. `act` names the act ("sign", "review").
+   */
+  async function signerRefusal(ctx: RequestContext, role: string, team: string, act = 'sign'): Promise<Refusal | null> {
+    const p = ctx.principal;
+    if (!p) return { code: 'forbidden', reason: `only a person can ${act}` };
+    if (p.scopes && !p.scopes.includes('write') && !p.scopes.includes('sign'))
+      return { code: 'forbidden', reason: `this token may not ${act}: it needs the sign (or write) scope` };
+    if (!p.roles.some((a) => a.role === role && (a.scope === ORGANISATION || a.scope === team)))
+      return {
+        code: 'forbidden',
+        reason: `you do not hold the role ${role} in team '${team}' (or organisation-wide), so you cannot ${act} as ${role}`,
+      };
+    try {
+      await trainingGate(ctx, [role]);
+    } catch (err) {
+      if (!(err instanceof DomainError) || err.code !== 'training_required') throw err;
+      const t = err.extra as { training: string; title: string; status: string; expiresOn: string | null };
+      return {
+        code: 'training_required',
+        reason:
+          t.status === 'missing'
+            ? `you have not completed the training '${t.title}', which ${act === 'sign' ? 'signing' : `${act}ing`} as ${role} requires`
+            : `your training '${t.title}' expired on ${t.expiresOn}, and ${act === 'sign' ? 'signing' : `${act}ing`} as ${role} requires it to be current`,
+        training: { id: t.training, title: t.title },
+      };
+    }
+    return null;
+  }
+
+  /** Holders of the role in the use case's team or organisation-wide, other than `me`, independent of it. */
+  async function whoCanSignUseCase(
+    exec: Executor,
+    policy: Pick<PolicyContext, 'pack'> | null,
+    uc: { name: string; team: string; createdBy: string | null },
+    me: string,
+    input: { role: string; meaning: Meaning },
+  ): Promise<Signatory[]> {
+    const people = await holders(exec, input.role, [uc.team, ORGANISATION]);
+    return people
+      .filter(
+        (h) => h.id !== me && (!policy || useCaseIndependenceRefusal(policy, uc, { userId: h.id }, input) === null),
+      )
+      .map((h) => ({ username: h.username, displayName: h.displayName }));
+  }
+
+  /** The answer of an eligibility read: allowed, or the refusal with the training it names. */
+  const answer = <B extends object>(base: B, refusal: Refusal | null) =>
+    refusal
+      ? { ...base, allowed: false, code: refusal.code, reason: refusal.reason, training: refusal.training ?? null }
+      : { ...base, allowed: true, code: null, reason: null, training: null };
+
   return {
     whoCanSign,
+    whoCanSignUseCase,
+    signerRefusal,
+    holders,
     async ofVersion(
       ctx: RequestContext,
       model: string,
@@ -125,39 +216,47 @@ export function createEligibility(deps: EligibilityDeps) {
       if (!owner) throw notFound('model version', `${model}/${version}`);
       const g = await core.load(db, model, version);
       const canSign = await whoCanSign(db, g, p.userId, input, model, version);
-      const base = { model, version, ...input, canSign, training: null };
-      const refuse = (code: NonNullable<SigningEligibility['code']>, reason: string, extra = {}) => ({
-        ...base,
-        allowed: false,
-        code,
-        reason,
-        ...extra,
-      });
-      if (p.scopes && !p.scopes.includes('write') && !p.scopes.includes('sign'))
-        return refuse('forbidden', 'this token may not sign: it needs the sign (or write) scope');
-      if (!p.roles.some((a) => a.role === input.role && (a.scope === ORGANISATION || a.scope === owner.team)))
-        return refuse(
-          'forbidden',
-          `you do not hold the role ${input.role} in team '${owner.team}' (or organisation-wide), so you cannot sign as ${input.role}`,
+      const base = { model, version, ...input, canSign };
+      const refusal =
+        (await signerRefusal(ctx, input.role, owner.team)) ??
+        (!g.policy || !g.covered
+          ? {
+              code: 'conflict' as const,
+              reason: `the use case of ${model} has no risk assessment yet, so there is nothing to sign`,
+            }
+          : null) ??
+        ((sod) => (sod ? { code: 'separation_of_duties' as const, reason: sod } : null))(
+          await independenceRefusal(db, g, p, input, grantors, `${model} v${version}`),
         );
-      try {
-        await trainingGate(ctx, [input.role]);
-      } catch (err) {
-        if (!(err instanceof DomainError) || err.code !== 'training_required') throw err;
-        const t = err.extra as { training: string; title: string; status: string; expiresOn: string | null };
-        return refuse(
-          'training_required',
-          t.status === 'missing'
-            ? `you have not completed the training '${t.title}', which signing as ${input.role} requires`
-            : `your training '${t.title}' expired on ${t.expiresOn}, and signing as ${input.role} requires it to be current`,
-          { training: { id: t.training, title: t.title } },
-        );
-      }
-      if (!g.policy || !g.covered)
-        return refuse('conflict', `the use case of ${model} has no risk assessment yet, so there is nothing to sign`);
-      const sod = await independenceRefusal(db, g, p, input, grantors, `${model} v${version}`);
-      if (sod) return refuse('separation_of_duties', sod);
-      return { ...base, allowed: true, code: null, reason: null };
+      return answer(base, refusal);
+    },
+
+    /**
+     * The "can I sign this use case?" read: the same refusals as signing a use case's own steps
+     * (role, training, no assessment to sign against, separation of duties), with who can sign instead.
+     */
+    async ofUseCase(
+      ctx: RequestContext,
+      useCaseId: string,
+      input: { role: string; meaning: Meaning },
+    ): Promise<UseCaseSigningEligibility> {
+      const p = ctx.principal;
+      if (!p) throw new DomainError('forbidden', 'only a person can sign');
+      const uc = await repo.useCase(db, useCaseId);
+      if (!uc) throw notFound('use case', useCaseId);
+      const policy = await governance.policy(db, useCaseId);
+      const canSign = await whoCanSignUseCase(db, policy, uc, p.userId, input);
+      const sod = policy ? useCaseIndependenceRefusal(policy, uc, p, input) : null;
+      const refusal =
+        (await signerRefusal(ctx, input.role, uc.team)) ??
+        (!policy
+          ? {
+              code: 'conflict' as const,
+              reason: `use case '${uc.name}' has no risk assessment yet, so there is nothing to sign`,
+            }
+          : null) ??
+        (sod ? { code: 'separation_of_duties' as const, reason: sod } : null);
+      return answer({ useCase: uc.id, ...input, canSign }, refusal);
     },
   };
 }

@@ -95,6 +95,7 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
   const eligibility = createEligibility({
     db,
     repo: lifecycleRepo,
+    governance,
     core,
     grantors,
     trainingGate: deps.trainingGate,
@@ -113,6 +114,7 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     ...(deps.refused ? { refused: deps.refused } : {}),
     grantors,
     whoCanSign: eligibility.whoCanSign,
+    whoCanSignUseCase: eligibility.whoCanSignUseCase,
   });
   const reviews = createReviewService({
     ...base,
@@ -124,6 +126,7 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     signDigest: deps.signDigest,
     versionChanged: (tx, ctx, versionId) => lifecycle.evidenceChanged(tx, ctx, versionId),
     useCaseChanged: (tx, ctx, useCaseId) => lifecycle.versionsChanged(tx, ctx, useCaseId),
+    signers: eligibility,
     ...(deps.refused ? { refused: deps.refused } : {}),
   });
   const services = {

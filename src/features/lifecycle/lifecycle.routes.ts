@@ -3,6 +3,7 @@ import {
   Promotion,
   Signature,
   SigningEligibility,
+  UseCaseSigningEligibility,
   Task,
   UseCaseStatus,
   VersionRequirements,
@@ -39,6 +40,12 @@ const SignatureBody = Type.Object(
     comment: Type.Optional(Type.String({ maxLength: 4000 })),
     ...CredentialFields,
   },
+  { additionalProperties: false },
+);
+
+/** The role and meaning an eligibility read asks about. */
+const EligibilityQuery = Type.Object(
+  { role: Type.Enum([...ROLES]), meaning: Type.Enum([...MEANINGS], { default: 'approve' }) },
   { additionalProperties: false },
 );
 
@@ -233,6 +240,24 @@ export function lifecycleRoutes(
   );
 
   app.get(
+    '/use-cases/:id/signatures/eligibility',
+    {
+      config: { auth: 'authenticated' },
+      schema: {
+        tags,
+        summary:
+          "Whether you may sign a use case's own steps in a role and meaning, before typing a password: if not, why in plain words and who can sign instead",
+        description:
+          'Checks what signing a use case checks before credentials (your role in the owning team, the training the role requires, a risk assessment to sign against, separation of duties from its creator) and answers 200 either way; signing still enforces every rule.',
+        params: Type.Object({ id: Uuid }),
+        querystring: EligibilityQuery,
+        response: { 200: UseCaseSigningEligibility },
+      },
+    },
+    async (request) => eligibility.ofUseCase(contextOf(request), request.params.id, request.query),
+  );
+
+  app.get(
     '/use-cases/:id/signatures',
     {
       config: { permission: 'inventory:read' },
@@ -271,10 +296,7 @@ export function lifecycleRoutes(
         description:
           'Checks what signing checks before credentials (your role in the owning team, the training the role requires, a risk assessment to sign against, separation of duties) and answers 200 either way; signing still enforces every rule.',
         params: VersionParams,
-        querystring: Type.Object(
-          { role: Type.Enum([...ROLES]), meaning: Type.Enum([...MEANINGS], { default: 'approve' }) },
-          { additionalProperties: false },
-        ),
+        querystring: EligibilityQuery,
         response: { 200: SigningEligibility },
       },
     },

@@ -133,22 +133,36 @@ export const Task = Open({
 
 const Signatory = Open({ username: Type.String(), displayName: Type.String() });
 
+/** What every "can I sign this?" read answers: allowed, or why not and who can instead. */
+const eligibilityFields = (what: string, codes: string[]) => ({
+  role: Type.String(),
+  allowed: Type.Boolean({ description: 'true when signing would be accepted once the credentials are right' }),
+  code: Nullable(Type.Enum(codes, { description: 'the error code signing would answer with' })),
+  reason: Nullable(Type.String({ description: 'why not, in plain words' })),
+  canSign: Type.Array(Signatory, {
+    description: `other people holding the role in the ${what}'s team (or organisation-wide) and independent of it`,
+  }),
+  training: Nullable(Open({ id: Type.String(), title: Type.String() })),
+});
+const SIGN_CODES = ['forbidden', 'training_required', 'separation_of_duties', 'conflict'];
+
 export const SigningEligibility = Open({
   model: Type.String(),
   version: Type.Integer(),
-  role: Type.String(),
   meaning: Type.String(),
-  allowed: Type.Boolean({ description: 'true when signing would be accepted once the credentials are right' }),
-  code: Nullable(
-    Type.Enum(['forbidden', 'training_required', 'separation_of_duties', 'conflict'], {
-      description: 'the error code signing would answer with',
-    }),
-  ),
-  reason: Nullable(Type.String({ description: 'why not, in plain words' })),
-  canSign: Type.Array(Signatory, {
-    description: "other people holding the role in the version's team (or organisation-wide) and independent of it",
-  }),
-  training: Nullable(Open({ id: Type.String(), title: Type.String() })),
+  ...eligibilityFields('version', SIGN_CODES),
+});
+
+export const UseCaseSigningEligibility = Open({
+  useCase: Type.String({ description: "the use case's id" }),
+  meaning: Type.String(),
+  ...eligibilityFields('use case', SIGN_CODES),
+});
+
+export const ReviewEligibility = Open({
+  document: Type.String({ description: "the document revision's id" }),
+  decision: Type.String(),
+  ...eligibilityFields('subject', SIGN_CODES),
 });
 
 export const Promotion = Open({
@@ -177,6 +191,7 @@ export const VersionStatus = Open({
   etag: Type.String(),
   model: Type.String(),
   version: Type.Integer(),
+  team: Type.String({ description: "the team owning the version (its use case's), in which roles act on it" }),
   governed: Type.Boolean(),
   coveredDigest: Nullable(Type.String()),
   policy: Nullable(Open({ id: Type.String(), name: Type.String(), version: Type.String(), tier: Type.Integer() })),

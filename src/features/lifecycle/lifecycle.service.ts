@@ -132,6 +132,7 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
         etag,
         model,
         version,
+        team: g.owner.team,
         governed: g.policy !== null,
         coveredDigest: g.coveredDigest,
         policy: g.policy && {

@@ -4,7 +4,7 @@ import { ROLES } from '../../domain/authz.ts';
 import { DomainError } from '../../errors.ts';
 import { Uuid, VersionParams } from '../common/common.schema.ts';
 import { CredentialFields, credentialsOf } from '../common/signing.ts';
-import { DocumentReview } from './lifecycle.schema.ts';
+import { DocumentReview, ReviewEligibility } from './lifecycle.schema.ts';
 import { REVIEW_DECISIONS, type ReviewInput, type ReviewService } from './reviews.service.ts';
 
 const tags = ['lifecycle'];
@@ -35,7 +35,61 @@ const inputOf = (b: { decision: ReviewInput['decision']; role: string; comment?:
 const description =
   'An electronic signature with meaning `review` (21 CFR Part 11): re-enter the password or re-present a token with the sign scope. Only an accepted current revision counts toward a measure; 403 `separation_of_duties` when the measure needs a reviewer independent of the author; 409 for a superseded or already decided revision.';
 
+/** The role and decision a review eligibility read asks about. */
+const ReviewEligibilityQuery = Type.Object(
+  {
+    role: ReviewBody.properties.role,
+    decision: Type.Enum([...REVIEW_DECISIONS], { default: 'accepted', description: 'accepted or rejected' }),
+  },
+  { additionalProperties: false },
+);
+
+const eligibilityDescription =
+  'Checks what the review checks before and after credentials (your role in the owning team, the training the role requires, a revision still open, the acceptance rule of the document kind, independence from its author) and answers 200 either way; the review still enforces every rule.';
+
 export function reviewRoutes(app: App, reviews: ReviewService): void {
+  app.get(
+    '/models/:name/versions/:version/documents/:documentId/review/eligibility',
+    {
+      config: { auth: 'authenticated' },
+      schema: {
+        tags,
+        summary:
+          "Whether you may accept or reject a version's document in a role, before typing a password: if not, why in plain words and who can review instead",
+        description: eligibilityDescription,
+        params: Type.Object({ ...VersionParams.properties, documentId: Uuid }),
+        querystring: ReviewEligibilityQuery,
+        response: { 200: ReviewEligibility },
+      },
+    },
+    async (request) =>
+      reviews.versionEligibility(
+        contextOf(request),
+        request.params.name,
+        request.params.version,
+        request.params.documentId,
+        request.query,
+      ),
+  );
+
+  app.get(
+    '/use-cases/:id/documents/:documentId/review/eligibility',
+    {
+      config: { auth: 'authenticated' },
+      schema: {
+        tags,
+        summary:
+          "Whether you may accept or reject a use case's document in a role, before typing a password: if not, why in plain words and who can review instead",
+        description: eligibilityDescription,
+        params: Type.Object({ id: Uuid, documentId: Uuid }),
+        querystring: ReviewEligibilityQuery,
+        response: { 200: ReviewEligibility },
+      },
+    },
+    async (request) =>
+      reviews.useCaseEligibility(contextOf(request), request.params.id, request.params.documentId, request.query),
+  );
+
   app.post(
     '/models/:name/versions/:version/documents/:documentId/review',
     {

@@ -1,4 +1,3 @@
-import type { Serially } from '../../lib/keyed-serial.ts';
 import type { RequestContext } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import type { DocumentReviewTable, TaskTable } from '../../db/schema.ts';
@@ -18,9 +17,11 @@ import {
   type SigningCredentials,
 } from '../common/signing.ts';
 import { useCaseKey, versionKey, type LifecycleCore, type LifecycleDeps } from './core.service.ts';
+import type { Serially } from '../../lib/keyed-serial.ts';
 import { evidenceRevision, useCaseRevision } from './governance.service.ts';
 import { documentRules, reviewStates, reviewView, type DocumentRevision, type ReviewView } from './reviews.fns.ts';
 import type { ReviewsRepo } from './reviews.repo.ts';
+import type { Eligibility, Refusal, Signatory } from './eligibility.service.ts';
 
 export const REVIEW_DECISIONS = ['accepted', 'rejected'] as const;
 export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
@@ -49,6 +50,28 @@ export interface ReviewServiceDeps extends LifecycleDeps, Signing {
   /** After a decision on a use-case document: the same for each of its versions. */
   useCaseChanged(tx: Tx, ctx: RequestContext, useCaseId: string): Promise<void>;
   refused?: RecordRefusal;
+  /** The signer checks before credentials (role, token, training) and who holds a role, for the eligibility reads. */
+  signers: Pick<Eligibility, 'signerRefusal' | 'holders'>;
+}
+
+/** Whether the caller may accept or reject a document revision in a role, and if not why and who can instead. */
+export interface ReviewEligibility {
+  document: string;
+  decision: ReviewDecision;
+  role: string;
+  allowed: boolean;
+  code: Refusal['code'] | null;
+  reason: string | null;
+  canSign: Signatory[];
+  training: { id: string; title: string } | null;
+}
+
+/** A document revision under review, with the rules it answers to and who is not independent of it. */
+interface UnderReview {
+  doc: DocumentRevision;
+  all: DocumentRevision[];
+  rules: AcceptanceRule[];
+  notIndependent: (string | null)[];
 }
 
 /** The measures among `required` that ask for documents of `kind`, with their acceptance rules. */
@@ -121,42 +144,121 @@ export function createReviewService(deps: ReviewServiceDeps) {
     return p;
   }
 
-  /** Checks a decision against the rules the document answers to; returns nothing or throws 403. */
-  function judge(
+  /**
+   * Why a decision breaks the rules the document answers to (a role they do not name, or an
+   * acceptance that must be independent of the author), or null. The review commands and the
+   * eligibility reads share it.
+   */
+  function ruleRefusal(
     p: { userId: string; username: string },
-    input: ReviewInput,
-    doc: DocumentRevision,
-    rules: AcceptanceRule[],
-    notIndependent: (string | null)[],
-  ) {
-    const allowed = rules.filter((r) => roleAccepts(r, input.role));
+    input: Pick<ReviewInput, 'decision' | 'role'>,
+    r: UnderReview,
+    you = false,
+  ): Refusal | null {
+    const { doc, rules, notIndependent } = r;
+    const who = you ? 'you' : p.username;
+    const allowed = rules.filter((x) => roleAccepts(x, input.role));
     if (allowed.length === 0)
-      throw new DomainError(
-        'forbidden',
-        `a '${doc.kind}' document is ${rules.map(describeRule).join('; or ')}: ${p.username} cannot review it as ${input.role}`,
-        { extra: { role: input.role } },
-      );
-    if (input.decision === 'accepted' && allowed.every((r) => r.independent) && notIndependent.includes(p.userId))
-      throw new DomainError(
-        'separation_of_duties',
-        `${p.username} wrote '${doc.title}' or built what it documents; a '${doc.kind}' document must be accepted independently of its author, so another ${input.role} has to review it`,
-        { extra: { role: input.role } },
-      );
+      return {
+        code: 'forbidden',
+        reason: `a '${doc.kind}' document is ${rules.map(describeRule).join('; or ')}: ${who} cannot review it as ${input.role}`,
+      };
+    if (input.decision === 'accepted' && allowed.every((x) => x.independent) && notIndependent.includes(p.userId))
+      return {
+        code: 'separation_of_duties',
+        reason: `${who} wrote '${doc.title}' or built what it documents; a '${doc.kind}' document must be accepted independently of its author, so another ${input.role} has to review it`,
+      };
+    return null;
+  }
+
+  /** Checks a decision against the rules the document answers to; returns nothing or throws 403. */
+  function judge(p: { userId: string; username: string }, input: ReviewInput, r: UnderReview) {
+    const refusal = ruleRefusal(p, input, r);
+    if (refusal) throw new DomainError(refusal.code, refusal.reason, { extra: { role: input.role } });
+  }
+
+  /** Why the revision cannot be decided (superseded or already decided), or null. */
+  function closedRefusal(doc: DocumentRevision, all: DocumentRevision[], existing: DocumentReviewTable[]) {
+    const s = reviewStates(all, existing).get(doc.id)!;
+    if (s.superseded)
+      return `'${doc.title}' (${doc.id}) is superseded by a newer '${doc.kind}' revision: review the current one`;
+    if (s.review)
+      return `'${doc.title}' (${doc.id}) was already ${s.review.decision} by ${s.review.reviewer_name}: submit a new revision to change it`;
+    return null;
+  }
+
+  /** A version's document under review (404 when it is not one of the version's documents). */
+  async function versionDocument(
+    exec: Executor,
+    model: string,
+    version: number,
+    versionId: string,
+    documentId: string,
+  ): Promise<UnderReview> {
+    const rows = (await governance.evidence.rows(exec, versionId)).filter((e) => e.kind === 'document');
+    const all = rows.map(evidenceRevision);
+    const doc = all.find((d) => d.id === documentId);
+    if (!doc) throw notFound('document', documentId);
+    const g = await core.load(exec, model, version);
+    const rules = g.documents.find((d) => d.id === doc.id)!.acceptance;
+    return {
+      doc,
+      all,
+      rules: rules.length > 0 ? rules : [OWNER_TEAM_RULE],
+      notIndependent: [doc.createdBy, ...g.authors],
+    };
+  }
+
+  /** A use case's own document under review (404 when it is not one of the use case's documents). */
+  async function useCaseDocument(
+    exec: Executor,
+    uc: { id: string; createdBy: string | null },
+    documentId: string,
+  ): Promise<UnderReview> {
+    const all = (await repo.useCaseDocuments(exec, uc.id)).map(useCaseRevision);
+    const doc = all.find((d) => d.id === documentId);
+    if (!doc) throw notFound('document', documentId);
+    const policy = await governance.policy(exec, uc.id);
+    const required = policy
+      ? requiredMeasures(policy.pack, { tier: policy.tier, tags: policy.tags }, policy.answers, governance.today())
+      : [];
+    const rules = policy ? documentRules(policy.pack, policy.tier, required, doc.kind) : [OWNER_TEAM_RULE];
+    return { doc, all, rules, notIndependent: [doc.createdBy, uc.createdBy] };
+  }
+
+  /**
+   * The "can I review this?" read: the refusals the review command gives before and after the
+   * credentials (role in the team, token, training, a closed revision, the document's acceptance
+   * rule, independence from its author), worded for the reviewer, with who can review instead.
+   */
+  async function eligibilityOf(
+    ctx: RequestContext,
+    team: string,
+    r: UnderReview,
+    existing: DocumentReviewTable[],
+    input: Pick<ReviewInput, 'decision' | 'role'>,
+  ): Promise<ReviewEligibility> {
+    const p = ctx.principal;
+    if (!p) throw new DomainError('forbidden', 'only a person can review');
+    const closed = closedRefusal(r.doc, r.all, existing);
+    const refusal =
+      (await deps.signers.signerRefusal(ctx, input.role, team, 'review')) ??
+      (closed ? { code: 'conflict' as const, reason: closed } : null) ??
+      ruleRefusal(p, input, r, true);
+    const people = await deps.signers.holders(db, input.role, [team, ORGANISATION]);
+    const canSign = people
+      .filter((h) => h.id !== p.userId && ruleRefusal({ userId: h.id, username: h.username }, input, r) === null)
+      .map((h) => ({ username: h.username, displayName: h.displayName }));
+    const base = { document: r.doc.id, ...input, canSign };
+    return refusal
+      ? { ...base, allowed: false, code: refusal.code, reason: refusal.reason, training: refusal.training ?? null }
+      : { ...base, allowed: true, code: null, reason: null, training: null };
   }
 
   /** Checks the revision is current and undecided (409 otherwise). */
   function mustBeOpen(doc: DocumentRevision, all: DocumentRevision[], existing: DocumentReviewTable[]) {
-    const s = reviewStates(all, existing).get(doc.id)!;
-    if (s.superseded)
-      throw new DomainError(
-        'conflict',
-        `'${doc.title}' (${doc.id}) is superseded by a newer '${doc.kind}' revision: review the current one`,
-      );
-    if (s.review)
-      throw new DomainError(
-        'conflict',
-        `'${doc.title}' (${doc.id}) was already ${s.review.decision} by ${s.review.reviewer_name}: submit a new revision to change it`,
-      );
+    const closed = closedRefusal(doc, all, existing);
+    if (closed) throw new DomainError('conflict', closed);
   }
 
   async function store(
@@ -255,14 +357,10 @@ export function createReviewService(deps: ReviewServiceDeps) {
         deps.serially(versionKey(model, version), () =>
           transact(async (tx) => {
             await deps.lock(tx, model, version);
-            const rows = (await governance.evidence.rows(tx, owner.versionId)).filter((e) => e.kind === 'document');
-            const all = rows.map(evidenceRevision);
-            const doc = all.find((d) => d.id === documentId);
-            if (!doc) throw notFound('document', documentId);
-            mustBeOpen(doc, all, await reviews.ofSubject(tx, owner.versionId));
-            const g = await core.load(tx, model, version);
-            const rules = g.documents.find((d) => d.id === doc.id)!.acceptance;
-            judge(p, input, doc, rules.length > 0 ? rules : [OWNER_TEAM_RULE], [doc.createdBy, ...g.authors]);
+            const r = await versionDocument(tx, model, version, owner.versionId, documentId);
+            const { doc } = r;
+            mustBeOpen(doc, r.all, await reviews.ofSubject(tx, owner.versionId));
+            judge(p, input, r);
             const now = clock.now().toISOString();
             const view = await store(
               tx,
@@ -307,21 +405,10 @@ export function createReviewService(deps: ReviewServiceDeps) {
         deps.serially(useCaseKey(useCaseId), () =>
           transact(async (tx) => {
             await repo.lockUseCase(tx, useCaseId);
-            const all = (await repo.useCaseDocuments(tx, useCaseId)).map(useCaseRevision);
-            const doc = all.find((d) => d.id === documentId);
-            if (!doc) throw notFound('document', documentId);
-            mustBeOpen(doc, all, await reviews.ofSubject(tx, useCaseId));
-            const policy = await governance.policy(tx, useCaseId);
-            const required = policy
-              ? requiredMeasures(
-                  policy.pack,
-                  { tier: policy.tier, tags: policy.tags },
-                  policy.answers,
-                  governance.today(),
-                )
-              : [];
-            const rules = policy ? documentRules(policy.pack, policy.tier, required, doc.kind) : [OWNER_TEAM_RULE];
-            judge(p, input, doc, rules, [doc.createdBy, uc.createdBy]);
+            const r = await useCaseDocument(tx, uc, documentId);
+            const { doc } = r;
+            mustBeOpen(doc, r.all, await reviews.ofSubject(tx, useCaseId));
+            judge(p, input, r);
             const now = clock.now().toISOString();
             const view = await store(
               tx,
@@ -347,6 +434,33 @@ export function createReviewService(deps: ReviewServiceDeps) {
           }),
         ),
       );
+    },
+
+    /** Whether the caller may decide a version's document in a role, asked before the password is typed. */
+    async versionEligibility(
+      ctx: RequestContext,
+      model: string,
+      version: number,
+      documentId: string,
+      input: Pick<ReviewInput, 'decision' | 'role'>,
+    ): Promise<ReviewEligibility> {
+      const owner = await repo.owner(db, model, version);
+      if (!owner) throw notFound('model version', `${model}/${version}`);
+      const r = await versionDocument(db, model, version, owner.versionId, documentId);
+      return eligibilityOf(ctx, owner.team, r, await reviews.ofSubject(db, owner.versionId), input);
+    },
+
+    /** Whether the caller may decide a use case's document in a role, asked before the password is typed. */
+    async useCaseEligibility(
+      ctx: RequestContext,
+      useCaseId: string,
+      documentId: string,
+      input: Pick<ReviewInput, 'decision' | 'role'>,
+    ): Promise<ReviewEligibility> {
+      const uc = await repo.useCase(db, useCaseId);
+      if (!uc) throw notFound('use case', useCaseId);
+      const r = await useCaseDocument(db, uc, documentId);
+      return eligibilityOf(ctx, uc.team, r, await reviews.ofSubject(db, useCaseId), input);
     },
 
     /** The reviews of a version's or use case's documents, for the history. */

@@ -1,4 +1,3 @@
-import type { Serially } from '../../lib/keyed-serial.ts';
 import { createHash } from 'node:crypto';
 import type { Emit } from '../../events.ts';
 import type { RequestContext } from '../../context.ts';
@@ -13,10 +12,11 @@ import type { Environment } from '../../domain/lifecycle/process.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
 import { useCaseKey, versionKey, type LifecycleCore, type LifecycleDeps } from './core.service.ts';
+import type { Serially } from '../../lib/keyed-serial.ts';
 import { useCaseSignatures, type SignatureView } from './governance.service.ts';
 import { createPromotionDecider } from './promotions.service.ts';
 import type { RecordRefusal } from '../audit/refusals.ts';
-import { independenceRefusal, insteadOf, type Eligibility } from './eligibility.service.ts';
+import { independenceRefusal, insteadOf, useCaseIndependenceRefusal, type Eligibility } from './eligibility.service.ts';
 
 export const DEPLOYMENT_MODES = ['single', 'replicated', 'shadow', 'challenger', 'batch'] as const;
 export type DeploymentMode = (typeof DEPLOYMENT_MODES)[number];
@@ -41,6 +41,7 @@ export interface SigningServiceDeps extends LifecycleDeps {
   refused?: RecordRefusal;
   /** Who could give a refused sign-off instead (named in the refusal). */
   whoCanSign?: Eligibility['whoCanSign'];
+  whoCanSignUseCase?: Eligibility['whoCanSignUseCase'];
   /** Records a document as evidence of a version, in the caller's transaction. */
   recordDocument?: (
     tx: Tx,
@@ -306,21 +307,13 @@ export function createSigningService(deps: SigningServiceDeps) {
                 'conflict',
                 `use case '${uc.name}' has no risk assessment: there is nothing to sign against yet`,
               );
-            const scoped = new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id));
-            const independent = policy.pack.measures.some(
-              (m) =>
-                scoped.has(m.step) &&
-                m.evidence.some((e) => e.kind === 'signoff' && e.independent && e.roles.includes(input.role as never)),
-            );
-            if (
-              (input.meaning === 'approve' || input.meaning === 'review') &&
-              independent &&
-              uc.createdBy === p.userId
-            ) {
+            const sod = useCaseIndependenceRefusal(policy, uc, p, input);
+            if (sod) {
+              const canSign = (await deps.whoCanSignUseCase?.(tx, policy, uc, p.userId, input)) ?? [];
               throw new DomainError(
                 'separation_of_duties',
-                `You cannot sign use case '${uc.name}' as ${input.role}: you created it, and a ${input.role} ${input.meaning === 'review' ? 'review' : 'approval'} must come from someone independent of the work (effective challenge). Another ${input.role} of team '${uc.team}' has to sign`,
-                { extra: { role: input.role } },
+                `You cannot sign use case '${uc.name}' as ${input.role}: ${sod}. ${insteadOf(input.role, uc.team, canSign)}`,
+                { extra: { role: input.role, reason: sod, canSign } },
               );
             }
             const now = clock.now().toISOString();

@@ -39,13 +39,17 @@ export const alertViewsRepo = {
   async subjectNames(
     db: Executor,
     alerts: Pick<AlertTable, 'use_case_id' | 'model_version_id'>[],
-  ): Promise<{ useCases: Map<string, string>; versions: Map<string, { model: string; version: number }> }> {
+  ): Promise<{
+    useCases: Map<string, string>;
+    teams: Map<string, string>;
+    versions: Map<string, { model: string; version: number }>;
+  }> {
     const caseIds = [...new Set(alerts.map((a) => a.use_case_id))];
     const versionIds = [...new Set(alerts.flatMap((a) => (a.model_version_id ? [a.model_version_id] : [])))];
     const cases =
       caseIds.length === 0
         ? []
-        : await db.selectFrom('use_cases').select(['id', 'name']).where('id', 'in', caseIds).execute();
+        : await db.selectFrom('use_cases').select(['id', 'name', 'owner_team']).where('id', 'in', caseIds).execute();
     const versions =
       versionIds.length === 0
         ? []
@@ -57,6 +61,7 @@ export const alertViewsRepo = {
             .execute();
     return {
       useCases: new Map(cases.map((c) => [c.id, c.name])),
+      teams: new Map(cases.map((c) => [c.id, c.owner_team])),
       versions: new Map(versions.map((v) => [v.id, { model: v.name, version: v.version }])),
     };
   },

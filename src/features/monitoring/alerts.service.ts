@@ -68,6 +68,8 @@ export interface Alert {
 /** An alert as people read it: its subject by name, and the incident it was escalated to. */
 export interface NamedAlert extends Alert {
   useCase: string | null;
+  /** The team owning the use case. */
+  team?: string;
   model: string | null;
   version: number | null;
   incident: { id: string; title: string; severity: string; state: string } | null;
@@ -148,6 +150,7 @@ export function createAlertsService(deps: AlertsDeps) {
       return {
         ...toAlert(r),
         useCase: names.useCases.get(r.use_case_id) ?? null,
+        team: names.teams.get(r.use_case_id),
         model: v?.model ?? null,
         version: v?.version ?? null,
         incident: i ? { id: i.id, title: i.title, severity: i.severity, state: i.state } : null,
@@ -496,8 +499,14 @@ export function createAlertsService(deps: AlertsDeps) {
       return toIncident(i);
     },
 
-    async incidents(where: { useCaseId?: string; open?: boolean }, limit: number): Promise<Incident[]> {
-      return (await repo.incidents(db, where, limit)).map(toIncident);
+    /** Incidents newest first, each with its use case's team (the console says who may act on it). */
+    async incidents(
+      where: { useCaseId?: string; open?: boolean },
+      limit: number,
+    ): Promise<(Incident & { team?: string })[]> {
+      const rows = await repo.incidents(db, where, limit);
+      const { teams } = await deps.views.subjectNames(db, rows);
+      return rows.map((i) => ({ ...toIncident(i), team: teams.get(i.use_case_id) }));
     },
   };
 }

@@ -331,6 +331,9 @@ const Who = Type.Union([OpenObject({ at: Type.String(), by: Type.Union([Type.Str
 export const AlertSchema = OpenObject({
   id: Type.String(),
   useCaseId: Type.String(),
+  team: Type.Optional(
+    Type.String({ description: 'the team owning the use case, in which roles act on it (in lists)' }),
+  ),
   versionId: Type.Union([Type.String(), Type.Null()]),
   rule: Type.String(),
   metric: Type.String(),
@@ -365,6 +368,9 @@ export const AlertSchema = OpenObject({
 export const IncidentSchema = OpenObject({
   id: Type.String(),
   useCaseId: Type.String(),
+  team: Type.Optional(
+    Type.String({ description: 'the team owning the use case, in which roles act on it (in lists)' }),
+  ),
   versionId: Type.Union([Type.String(), Type.Null()]),
   alertId: Type.Union([Type.String(), Type.Null()]),
   title: Type.String(),

@@ -1,7 +1,8 @@
 import { useState, type ReactNode } from 'react';
 import { useSession } from '../session.tsx';
-import { Dialog, Field, Outcome } from '../ui/basics.tsx';
-import { useAction } from '../ui/hooks.ts';
+import { Dialog, Field, Outcome, Problem } from '../ui/basics.tsx';
+import { useAction, useLoad } from '../ui/hooks.ts';
+import { Refusal, type Eligibility } from './signature-form.tsx';
 import { useReauthFields, type SigningCredentials } from './sso-reauth.tsx';
 
 export interface Decision {
@@ -26,6 +27,7 @@ export function DecisionDialog({
   commentRequired,
   onSign,
   onClose,
+  eligibility,
 }: {
   open: boolean;
   title: string;
@@ -38,6 +40,8 @@ export function DecisionDialog({
   commentRequired?: (decision: string) => boolean;
   onSign: (d: Decision) => Promise<void>;
   onClose: () => void;
+  /** Asks the server whether this decision in this role would be accepted, before any password is asked for. */
+  eligibility?: (decision: string, role: string) => Promise<Eligibility>;
 }) {
   const { me } = useSession();
   const held = roles && [...new Set(me.roles.map((r) => r.role))].filter((r) => roles.includes(r));
@@ -45,6 +49,12 @@ export function DecisionDialog({
   const [role, setRole] = useState(held?.[0] ?? '');
   const [comment, setComment] = useState('');
   const reauth = useReauthFields();
+  const check = useLoad(
+    async () => (eligibility && role ? eligibility(decision, role) : null),
+    [decision, role, eligibility],
+  );
+  // With an eligibility read, the password is asked for only once the server said the decision would be accepted.
+  const cleared = !eligibility || check.data?.allowed === true;
   const sign = useAction(async () => {
     await onSign({ decision, role, comment, credentials: reauth.credentials });
     reauth.reset();
@@ -102,13 +112,20 @@ export function DecisionDialog({
             required={commentRequired?.(decision) ?? false}
           />
         </Field>
-        {reauth.fields}
+        {eligibility && check.loading && !check.data && (
+          <p className="muted" aria-busy="true">
+            Checking whether you can decide this…
+          </p>
+        )}
+        <Problem error={check.error} />
+        {check.data && !check.data.allowed && <Refusal refusal={check.data} act="review" />}
+        {cleared && reauth.fields}
         <Outcome of={sign} />
         <div className="actions">
           <button type="button" className="secondary" onClick={onClose}>
             Cancel
           </button>
-          <button type="submit" disabled={sign.busy || (held !== undefined && held.length === 0)}>
+          <button type="submit" disabled={sign.busy || !cleared || (held !== undefined && held.length === 0)}>
             Sign
           </button>
         </div>

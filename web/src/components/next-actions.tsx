@@ -5,6 +5,8 @@ import { Link, enc } from '../router.tsx';
 import { Badge, Field, Problem, Section } from '../ui/basics.tsx';
 import { useAction } from '../ui/hooks.ts';
 import { EvaluationForm } from './evaluation-form.tsx';
+import { useSession } from '../session.tsx';
+import { GatedButton } from './gated.tsx';
 
 type Status = VersionNextActions['status'];
 type Action = VersionNextActions['next'][number];
@@ -57,6 +59,30 @@ export function Environments({ items }: { items: VersionNextActions['environment
   );
 }
 
+/**
+ * Why the user may not take an action on the subject owned by `team`, as the server would refuse
+ * it (the permission or role it needs there), or null when they may.
+ */
+function useActionRefusal(subject: Subject, team: string): (action: Action) => string | null {
+  const { why, whyRole } = useSession();
+  const write = 'model' in subject ? 'version:write' : 'use-case:write';
+  return (action) => {
+    switch (action.kind) {
+      case 'add-document':
+      case 'move-step':
+        return why(write, team);
+      case 'upload-evaluation':
+        return why('version:write', team);
+      case 'request-promotion':
+        return why('alias:write', team);
+      case 'sign':
+        return whyRole([String(action.params.role)], team);
+      default:
+        return null;
+    }
+  };
+}
+
 const base = (s: Subject) =>
   'model' in s ? `/models/${enc(s.model)}/versions/${s.version}` : `/use-cases/${enc(s.useCaseId)}`;
 
@@ -66,11 +92,14 @@ const base = (s: Subject) =>
  */
 export function NextActions({
   subject,
+  team,
   data,
   onChanged,
   onSign,
 }: {
   subject: Subject;
+  /** The team owning the subject: actions the user may not take there are disabled with the reason. */
+  team: string;
   data: Progress;
   onChanged: () => void;
   /** Opens the page's signing dialog with this role. */
@@ -78,6 +107,7 @@ export function NextActions({
 }) {
   const [open, setOpen] = useState<string | null>(null);
   const [all, setAll] = useState(false);
+  const refusal = useActionRefusal(subject, team);
   const shown = all ? data.missing : data.missing.slice(0, 8);
   const done = () => {
     setOpen(null);
@@ -100,7 +130,7 @@ export function NextActions({
         ))}
       </ol>
       {data.next.map((a) => (
-        <MoveOn key={a.kind} subject={subject} action={a} onDone={done} />
+        <MoveOn key={a.kind} subject={subject} action={a} reason={refusal(a)} onDone={done} />
       ))}
       {data.missing.length > 0 && (
         <ul className="next-actions" aria-label="Missing">
@@ -121,6 +151,7 @@ export function NextActions({
                     subject={subject}
                     action={a}
                     item={m}
+                    reason={refusal(a)}
                     onOpen={() => setOpen(`${m.measure}/${i}`)}
                     onSign={onSign}
                   />
@@ -155,27 +186,34 @@ function ActionButton({
   subject,
   action,
   item,
+  reason,
   onOpen,
   onSign,
 }: {
   subject: Subject;
   action: Action;
   item: Missing;
+  reason: string | null;
   onOpen: () => void;
   onSign?: (role: string) => void;
 }) {
   const label = `${action.label} — ${item.title}`;
   if (action.kind === 'add-document' || (action.kind === 'upload-evaluation' && 'model' in subject))
     return (
-      <button type="button" className="secondary" aria-label={label} onClick={onOpen}>
+      <GatedButton className="secondary" aria-label={label} reason={reason} onClick={onOpen}>
         {action.label}
-      </button>
+      </GatedButton>
     );
   if (action.kind === 'sign' && onSign)
     return (
-      <button type="button" className="secondary" aria-label={label} onClick={() => onSign(String(action.params.role))}>
+      <GatedButton
+        className="secondary"
+        aria-label={label}
+        reason={reason}
+        onClick={() => onSign(String(action.params.role))}
+      >
         {action.label}
-      </button>
+      </GatedButton>
     );
   const tab =
     action.kind === 'configure-monitoring' ? 'Monitoring' : action.kind === 'sign' ? 'Governance' : 'Evidence';
@@ -282,7 +320,17 @@ function DocumentForm({
 }
 
 /** Moving on: to the next step once its gate passes, or a promotion the check would allow now. */
-function MoveOn({ subject, action, onDone }: { subject: Subject; action: Action; onDone: () => void }) {
+function MoveOn({
+  subject,
+  action,
+  reason: refusal,
+  onDone,
+}: {
+  subject: Subject;
+  action: Action;
+  reason: string | null;
+  onDone: () => void;
+}) {
   const [reason, setReason] = useState('');
   const act = useAction(async () => {
     if (action.kind === 'move-step') {
@@ -329,9 +377,9 @@ function MoveOn({ subject, action, onDone }: { subject: Subject; action: Action;
         </Field>
       )}
       <Problem error={act.error} />
-      <button type="submit" disabled={act.busy}>
+      <GatedButton type="submit" disabled={act.busy} reason={refusal}>
         {action.label}
-      </button>
+      </GatedButton>
     </form>
   );
 }

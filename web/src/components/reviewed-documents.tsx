@@ -1,9 +1,11 @@
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import { api, ok } from '../api/client.ts';
 import type { VersionStatus } from '../api/version-types.ts';
 import { Badge, Section, short, when } from '../ui/basics.tsx';
 import { DecisionDialog } from './decision-dialog.tsx';
 import { Person } from './person.tsx';
+import { useSession } from '../session.tsx';
+import { GatedButton } from './gated.tsx';
 
 export type ReviewedDocument = VersionStatus['documents'][number];
 type Rule = ReviewedDocument['acceptance'][number];
@@ -41,15 +43,39 @@ const rolesOf = (rules: Rule[]): string[] =>
 export function ReviewedDocuments({
   documents,
   subject,
+  team,
   title = 'Documents and their reviews',
   onChanged,
 }: {
   documents: ReviewedDocument[];
   subject: { model: string; version: number } | { useCase: string };
+  /** The team owning the subject: a reviewer must hold an accepting role there. */
+  team: string;
   title?: string;
   onChanged: () => void;
 }) {
   const [reviewing, setReviewing] = useState<ReviewedDocument | null>(null);
+  const { whyRole } = useSession();
+  const documentId = reviewing?.id;
+  // Asked before the password: the server's answer (role, training, the kind's rule, independence from the author).
+  const eligibility = useCallback(
+    async (decision: string, role: string) => {
+      const query = { role: role as 'risk-audit', decision: decision as 'accepted' | 'rejected' };
+      if ('model' in subject)
+        return ok(
+          await api.GET('/api/v1/models/{name}/versions/{version}/documents/{documentId}/review/eligibility', {
+            params: { path: { name: subject.model, version: subject.version, documentId: documentId! }, query },
+          }),
+        );
+      return ok(
+        await api.GET('/api/v1/use-cases/{id}/documents/{documentId}/review/eligibility', {
+          params: { path: { id: subject.useCase, documentId: documentId! }, query },
+        }),
+      );
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [documentId, JSON.stringify(subject)],
+  );
   return (
     <Section title={title}>
       {documents.length === 0 ? (
@@ -96,9 +122,14 @@ export function ReviewedDocuments({
                 <td className="sub">{describeAcceptance(d.acceptance)}</td>
                 <td>
                   {d.state === 'submitted' && (
-                    <button type="button" className="secondary" onClick={() => setReviewing(d)}>
+                    <GatedButton
+                      className="secondary"
+                      aria-label={`Review ${d.title}`}
+                      reason={whyRole(rolesOf(d.acceptance), team)}
+                      onClick={() => setReviewing(d)}
+                    >
                       Review…
-                    </button>
+                    </GatedButton>
                   )}
                 </td>
               </tr>
@@ -116,6 +147,7 @@ export function ReviewedDocuments({
           ]}
           roles={rolesOf(reviewing.acceptance)}
           commentRequired={(d) => d === 'rejected'}
+          eligibility={eligibility}
           onClose={() => setReviewing(null)}
           onSign={async ({ decision, role, comment, credentials }) => {
             const body = {

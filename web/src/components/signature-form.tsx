@@ -8,8 +8,10 @@ import { useReauthFields, type SigningCredentials } from './sso-reauth.tsx';
 export const MEANINGS = ['approve', 'reject', 'review', 'acknowledge', 'author'] as const;
 export type Meaning = (typeof MEANINGS)[number];
 /** Whether the signer may sign in a role and meaning, asked before the password field is shown. */
-export type Eligibility =
-  paths['/api/v1/models/{name}/versions/{version}/signatures/eligibility']['get']['responses'][200]['content']['application/json'];
+export type Eligibility = Pick<
+  paths['/api/v1/models/{name}/versions/{version}/signatures/eligibility']['get']['responses'][200]['content']['application/json'],
+  'role' | 'allowed' | 'code' | 'reason' | 'canSign' | 'training'
+>;
 export interface SignatureInput {
   role: string;
   meaning: Meaning;
@@ -116,12 +118,15 @@ export function SignatureForm({
   );
 }
 
-/** Why the signer cannot sign here, and who can instead, in plain words. */
-function Refusal({ refusal }: { refusal: Eligibility }) {
+/** Why the signer cannot sign (or review) here, and who can instead, in plain words. */
+export function Refusal({ refusal, act = 'sign' }: { refusal: Eligibility; act?: 'sign' | 'review' }) {
   return (
     <div className="refusal" role="alert">
       <p>
-        <strong>You cannot sign this as {refusal.role}</strong>: {refusal.reason}.
+        <strong>
+          You cannot {act} this as {refusal.role}
+        </strong>
+        : {refusal.reason}.
       </p>
       {refusal.training && (
         <p>
@@ -130,7 +135,7 @@ function Refusal({ refusal }: { refusal: Eligibility }) {
       )}
       {refusal.canSign.length > 0 ? (
         <p>
-          Who can sign instead:{' '}
+          Who can {act} instead:{' '}
           {refusal.canSign.map((c, i) => (
             <span key={c.username}>
               {i > 0 && ', '}

@@ -1,4 +1,6 @@
 import { useState } from 'react';
+import { useSession } from '../../session.tsx';
+import { GatedButton } from '../../components/gated.tsx';
 import { api, ok } from '../../api/client.ts';
 import { Async, Badge, Dialog, Field, Section, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
@@ -25,6 +27,10 @@ const suggestedName = (f: DiscoveryFinding) => (/[/:]/.test(f.name) ? '' : f.nam
 
 /** The discovery inbox: models found outside the inventory, adopted under a use case or dismissed. */
 export function DiscoveryPage() {
+  const { why } = useSession();
+  // Scanning is organisation-wide (policy:admin); adopting or dismissing needs model:write in some team, as the routes decide.
+  const mayNotScan = why('policy:admin');
+  const mayNotDecide = why('model:write');
   const [query, setQuery] = useState<Query>({ status: 'open' });
   const findings = useLoad(
     async () => ok(await api.GET('/api/v1/discovery/findings', { params: { query: { ...query, limit: 500 } } })),
@@ -76,9 +82,9 @@ export function DiscoveryPage() {
       <Section
         title="Findings"
         actions={
-          <button type="button" className="secondary" disabled={scan.busy} onClick={() => void scan.act()}>
+          <GatedButton className="secondary" disabled={scan.busy} reason={mayNotScan} onClick={() => void scan.act()}>
             {scan.busy ? 'Scanning…' : 'Scan now'}
-          </button>
+          </GatedButton>
         }
       >
         <Outcome of={scan} />
@@ -144,7 +150,10 @@ export function DiscoveryPage() {
                           {f.reason && <div className="sub">{f.reason}</div>}
                         </td>
                         <td>
-                          {f.status === 'open' && (
+                          {f.status === 'open' && mayNotDecide && (
+                            <small className="muted why-not">{mayNotDecide}</small>
+                          )}
+                          {f.status === 'open' && !mayNotDecide && (
                             <>
                               <button
                                 type="button"

@@ -23,7 +23,7 @@ const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** The governance programme measured: KPIs against targets, their history and per team, alerts, the leaderboard. */
 export function GovernancePage() {
-  const { hasRole } = useSession();
+  const { can } = useSession();
   const [tick, setTick] = useState(0);
   const [kpi, setKpi] = useState('high-risk-compliance');
   const [people, setPeople] = useState(false);
@@ -78,7 +78,7 @@ export function GovernancePage() {
               <Section
                 title="Key indicators"
                 actions={
-                  hasRole('admin', 'risk-audit') ? (
+                  can('policy:admin') ? (
                     <button type="button" onClick={() => void snapshot.act()} disabled={snapshot.busy}>
                       Take today’s snapshot
                     </button>

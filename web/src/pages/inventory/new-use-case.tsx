@@ -3,12 +3,18 @@ import { api, ok } from '../../api/client.ts';
 import { navigate } from '../../router.tsx';
 import { Field, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
+import { useSession } from '../../session.tsx';
+import { NotOffered } from '../../components/gated.tsx';
 
 type Kpi = { name: string; unit: string; target: string; direction: 'at-least' | 'at-most' };
 
 /** Registers a use case; the risk questionnaire follows on its page. */
 export function NewUseCasePage() {
   const teams = useLoad(async () => ok(await api.GET('/api/v1/teams')).items, []);
+  const { can, why, me } = useSession();
+  const writers = me.permissionRules.find((r) => r.permission === 'use-case:write')?.roles.join(' or ') ?? '';
+  // A use case can be registered only for a team where the user may write use cases.
+  const allowed = (teams.data ?? []).filter((t) => can('use-case:write', t.name));
   const [name, setName] = useState('');
   const [objective, setObjective] = useState('');
   const [ownerTeam, setTeam] = useState('');
@@ -23,7 +29,7 @@ export function NewUseCasePage() {
         body: {
           name: name.trim(),
           objective: objective.trim(),
-          ownerTeam: ownerTeam || teams.data?.[0]?.name || '',
+          ownerTeam: ownerTeam || allowed[0]?.name || '',
           consumers,
           regions: regions
             .split(',')
@@ -42,6 +48,14 @@ export function NewUseCasePage() {
     );
     navigate(`/use-cases/${uc.id}?tab=Risk assessment`);
   });
+  const mayNot = why('use-case:write');
+  if (mayNot)
+    return (
+      <>
+        <h1>New use case</h1>
+        <NotOffered what="Registering a use case" reason={mayNot} />
+      </>
+    );
   return (
     <>
       <h1>New use case</h1>
@@ -59,10 +73,11 @@ export function NewUseCasePage() {
           <textarea value={objective} onChange={(e) => setObjective(e.target.value)} required rows={3} />
         </Field>
         <Field label="Owner team">
-          <select value={ownerTeam} onChange={(e) => setTeam(e.target.value)}>
+          <select value={ownerTeam || allowed[0]?.name || ''} onChange={(e) => setTeam(e.target.value)}>
             {(teams.data ?? []).map((t) => (
-              <option key={t.name} value={t.name}>
+              <option key={t.name} value={t.name} disabled={!can('use-case:write', t.name)}>
                 {t.displayName || t.name}
+                {can('use-case:write', t.name) ? '' : ` (needs ${writers} there)`}
               </option>
             ))}
           </select>

@@ -1,4 +1,6 @@
 import { useState } from 'react';
+import { useSession } from '../../session.tsx';
+import { NotOffered } from '../../components/gated.tsx';
 import { api, ok } from '../../api/client.ts';
 import { Badge, Field, Section, short, when, Outcome } from '../../ui/basics.tsx';
 import { Bars, ConfusionMatrix, RocCurve } from '../../ui/charts.tsx';
@@ -98,14 +100,18 @@ function Evaluation({ e }: { e: Evidence }) {
 export function EvidenceList({
   name,
   version,
+  team,
   evidence,
   onRecorded,
 }: {
   name: string;
   version: number;
+  /** The team owning the version (undefined while it loads): recording evidence needs version:write there. */
+  team: string | undefined;
   evidence: Evidence[];
   onRecorded: () => void;
 }) {
+  const mayNotRecord = useSession().why('version:write', team);
   // Until the user picks one, the latest computed evidence (evaluation or robustness run) is open.
   const [picked, setOpen] = useState<string | null | undefined>(undefined);
   const open = picked === undefined ? ([...evidence].reverse().find(computed)?.id ?? null) : picked;
@@ -157,8 +163,16 @@ export function EvidenceList({
           </ul>
         )}
       </Section>
-      <UploadEvaluation name={name} version={version} onRecorded={onRecorded} />
-      <RecordDocument name={name} version={version} onRecorded={onRecorded} />
+      {team === undefined ? null : mayNotRecord ? (
+        <Section title="Record evidence">
+          <NotOffered what="Uploading an evaluation or recording a document" reason={mayNotRecord} />
+        </Section>
+      ) : (
+        <>
+          <UploadEvaluation name={name} version={version} onRecorded={onRecorded} />
+          <RecordDocument name={name} version={version} onRecorded={onRecorded} />
+        </>
+      )}
     </>
   );
 }

@@ -1,4 +1,6 @@
 import { useState } from 'react';
+import { useSession } from '../../session.tsx';
+import { NotOffered } from '../../components/gated.tsx';
 import { ApiProblem, api, ok } from '../../api/client.ts';
 import type { paths } from '../../api/schema.gen.ts';
 import type { Windows } from '../../api/version-types.ts';
@@ -8,7 +10,7 @@ import { driftSeverity } from '../../ui/drift.ts';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 
 /** Drift per feature and performance over the version's monitoring windows. */
-export function MonitoringView({ name, version }: { name: string; version: number }) {
+export function MonitoringView({ name, version, team }: { name: string; version: number; team: string | undefined }) {
   const windows = useLoad(
     async () =>
       ok(
@@ -84,7 +86,7 @@ export function MonitoringView({ name, version }: { name: string; version: numbe
               </Section>
             )}
             <ChampionChallenger items={w.items} />
-            <MonitorConfigView name={name} version={version} />
+            <MonitorConfigView name={name} version={version} team={team} />
             {metrics.length > 0 && (
               <Section title="Performance">
                 <TimeSeries
@@ -194,7 +196,17 @@ function ChampionChallenger({ items }: { items: Window[] }) {
 }
 
 /** The version's monitor (features, window, frozen reference) and the latest ingested batches. */
-export function MonitorConfigView({ name, version }: { name: string; version: number }) {
+export function MonitorConfigView({
+  name,
+  version,
+  team,
+}: {
+  name: string;
+  version: number;
+  team: string | undefined;
+}) {
+  // Configuring the monitor needs monitoring:write in the owning team.
+  const mayNotConfigure = useSession().why('monitoring:write', team);
   const monitor = useLoad(async () => {
     try {
       return ok(
@@ -219,7 +231,9 @@ export function MonitorConfigView({ name, version }: { name: string; version: nu
       <Section title="Monitor">
         <Async state={monitor}>
           {(m) =>
-            m === null ? (
+            m === null && mayNotConfigure ? (
+              <NotOffered what="Configuring the monitor" reason={mayNotConfigure} />
+            ) : m === null ? (
               <ConfigureMonitor name={name} version={version} onDone={monitor.reload} />
             ) : (
               <dl className="facts">

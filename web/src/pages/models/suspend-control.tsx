@@ -4,25 +4,28 @@ import { useSession } from '../../session.tsx';
 import { Badge, Dialog, Field, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 
-/** Roles granted oversight:suspend (src/domain/authz.ts); the server decides, this only spares a refusal. */
-const SUSPENDERS = ['business-stakeholder', 'risk-audit', 'production', 'admin'];
-
-/** Why the signed-in person cannot suspend, or null when one of their roles may. */
-export function useSuspendRefusal(): string | null {
-  const { me, hasRole } = useSession();
-  if (hasRole(...SUSPENDERS)) return null;
-  const held = [...new Set(me.roles.map((r) => r.role))];
-  return `Suspending needs the ${SUSPENDERS.slice(0, -1).join(', ')} or ${SUSPENDERS.at(-1)} role${
-    held.length ? `; you hold ${held.join(', ')}` : ''
-  }.`;
+/** Why the signed-in person cannot suspend or lift in `team` (the roles it needs there), or null when they may. */
+export function useSuspendRefusal(team: string): string | null {
+  return useSession().why('oversight:suspend', team);
 }
 
 /**
  * Suspension at the top of the version page: the state, and suspend or lift as a signed decision
  * in a dialog, offered only to people whose roles may suspend (others see why not).
  */
-export function SuspendControl({ name, version, onChanged }: { name: string; version: number; onChanged: () => void }) {
-  const refusal = useSuspendRefusal();
+export function SuspendControl({
+  name,
+  version,
+  team,
+  onChanged,
+}: {
+  name: string;
+  version: number;
+  /** The team owning the version: suspending needs oversight:suspend there. */
+  team: string;
+  onChanged: () => void;
+}) {
+  const refusal = useSuspendRefusal(team);
   const list = useLoad(
     async () =>
       ok(await api.GET('/api/v1/models/{name}/versions/{version}/suspensions', { params: { path: { name, version } } }))

@@ -19,17 +19,7 @@ import { RequirementDetail } from '../../components/requirement-detail.tsx';
 import type { VersionNextActions, VersionStatus } from '../../api/version-types.ts';
 import { Person } from '../../components/person.tsx';
 import { useSession } from '../../session.tsx';
-
-/** The roles that have a part in a governed process (a viewer only reads). */
-const SIGNING_ROLES = [
-  'business-stakeholder',
-  'business-analyst',
-  'data-scientist',
-  'risk-audit',
-  'data-ops',
-  'production',
-  'admin',
-];
+import { GatedButton, SIGNING_ROLES } from '../../components/gated.tsx';
 
 const TABS = ['Overview', 'Governance', 'Evidence', 'Monitoring', 'Audit'];
 
@@ -80,7 +70,7 @@ export function VersionPage({ name, version }: { name: string; version: number }
                 {status.data?.policy && <Badge value={`tier ${status.data.policy.tier}`} tone="neutral" />}
               </p>
             </div>
-            <SuspendControl name={name} version={version} onChanged={reload} />
+            {status.data && <SuspendControl name={name} version={version} team={status.data.team} onChanged={reload} />}
           </div>
           {next.data && <StatusBanner status={next.data.status} step={next.data.step} />}
           <Tabs tabs={TABS} current={tab} onChange={(t) => navigate(`${path}?tab=${enc(t)}`, { replace: true })}>
@@ -100,10 +90,18 @@ export function VersionPage({ name, version }: { name: string; version: number }
             )}
             {tab === 'Evidence' && (
               <Async state={evidence}>
-                {(items) => <EvidenceList name={name} version={version} evidence={items} onRecorded={reload} />}
+                {(items) => (
+                  <EvidenceList
+                    name={name}
+                    version={version}
+                    team={status.data?.team}
+                    evidence={items}
+                    onRecorded={reload}
+                  />
+                )}
               </Async>
             )}
-            {tab === 'Monitoring' && <MonitoringView name={name} version={version} />}
+            {tab === 'Monitoring' && <MonitoringView name={name} version={version} team={status.data?.team} />}
             {tab === 'Audit' && <AuditTimeline subjectType="model-version" subjectId={ver.id} />}
           </Tabs>
         </>
@@ -253,12 +251,11 @@ function Governance({
 }) {
   const [signing, setSigning] = useState(false);
   const [role, setRole] = useState<string | undefined>(undefined);
-  const { can, hasRole } = useSession();
-  // Only a role with a part in the process can sign; a viewer is told so rather than refused after a password.
-  const mayNotSign = hasRole(...SIGNING_ROLES)
-    ? null
-    : 'Signing needs a role in the process (e.g. risk-audit, business-stakeholder); you hold none.';
-  const mayNotMove = can('version:write') ? null : 'Moving a version to its next step needs the data-scientist role.';
+  const { why, whyRole } = useSession();
+  // Only a role with a part in the process, held in the owning team, can sign; others are told so
+  // rather than refused after a password (the dialog then asks the server about separation of duties).
+  const mayNotSign = whyRole(SIGNING_ROLES, s.team, 'a role in the process (any role but viewer)');
+  const mayNotMove = why('version:write', s.team);
   const current = s.steps.find((x) => x.state === 'current');
   const next = s.steps[s.steps.findIndex((x) => x.state === 'current') + 1];
   const advance = useAction(async () => {
@@ -284,6 +281,7 @@ function Governance({
       {actions && (
         <NextActions
           subject={{ model: s.model, version: s.version }}
+          team={s.team}
           data={actions}
           onChanged={onChanged}
           onSign={(r) => {
@@ -296,35 +294,22 @@ function Governance({
       <Section
         title={`Process: ${s.process?.title ?? ''}`}
         actions={
-          <span className="action-with-reason">
-            <button
-              type="button"
-              onClick={() => setSigning(true)}
-              disabled={mayNotSign !== null}
-              aria-describedby={mayNotSign ? 'sign-why-not' : undefined}
-            >
-              Sign…
-            </button>
-            {mayNotSign && (
-              <small id="sign-why-not" className="muted">
-                {mayNotSign}
-              </small>
-            )}
-          </span>
+          <GatedButton onClick={() => setSigning(true)} reason={mayNotSign}>
+            Sign…
+          </GatedButton>
         }
       >
         <GateSteps steps={s.steps} />
         {current && next && (
           <p>
-            <button
-              type="button"
+            <GatedButton
               className="secondary"
-              disabled={advance.busy || mayNotMove !== null}
+              disabled={advance.busy}
+              reason={mayNotMove}
               onClick={() => void advance.act()}
             >
               Move to {next.title}
-            </button>
-            {mayNotMove && <small className="muted"> {mayNotMove}</small>}
+            </GatedButton>
           </p>
         )}
         <Outcome of={advance} />
@@ -338,6 +323,7 @@ function Governance({
       <ReviewedDocuments
         documents={s.documents}
         subject={{ model: s.model, version: s.version }}
+        team={s.team}
         onChanged={onChanged}
       />
       <Requirements s={s} />
@@ -442,7 +428,9 @@ function Requirements({ s }: { s: VersionStatus }) {
 }
 
 function Promotions({ s, onChanged }: { s: VersionStatus; onChanged: () => void }) {
-  const { can } = useSession();
+  const { why } = useSession();
+  // Promotions, withdrawals and deployment verifications all need alias:write in the owning team.
+  const mayNot = why('alias:write', s.team);
   const [environment, setEnv] = useState<'development' | 'qa' | 'preproduction' | 'production'>('preproduction');
   const [reason, setReason] = useState('');
   const [last, setLast] = useState<Awaited<ReturnType<typeof request>> | null>(null);
@@ -494,12 +482,9 @@ function Promotions({ s, onChanged }: { s: VersionStatus; onChanged: () => void 
         <Field label="Reason">
           <input value={reason} onChange={(e) => setReason(e.target.value)} required />
         </Field>
-        <button type="submit" disabled={promote.busy || !can('alias:write')}>
+        <GatedButton type="submit" disabled={promote.busy} reason={mayNot}>
           Request promotion
-        </button>
-        {!can('alias:write') && (
-          <small className="muted">Requesting a promotion needs the data-scientist, data-ops or production role.</small>
-        )}
+        </GatedButton>
       </form>
       <Problem error={promote.error ?? withdraw.error ?? verify.error} />
       {last && (
@@ -544,7 +529,13 @@ function Promotions({ s, onChanged }: { s: VersionStatus; onChanged: () => void 
               </td>
               <td>
                 {(p.status === 'blocked' || p.status === 'pending') && (
-                  <button type="button" className="secondary" onClick={() => void withdraw.act(p.id)}>
+                  <button
+                    type="button"
+                    className="secondary"
+                    disabled={mayNot !== null}
+                    title={mayNot ?? undefined}
+                    onClick={() => void withdraw.act(p.id)}
+                  >
                     Withdraw
                   </button>
                 )}
@@ -580,7 +571,13 @@ function Promotions({ s, onChanged }: { s: VersionStatus; onChanged: () => void 
                       <Person id={d.verifiedBy} />, {when(d.verifiedAt)}
                     </>
                   ) : d.active ? (
-                    <button type="button" className="secondary" onClick={() => void verify.act(d.id)}>
+                    <button
+                      type="button"
+                      className="secondary"
+                      disabled={mayNot !== null}
+                      title={mayNot ?? undefined}
+                      onClick={() => void verify.act(d.id)}
+                    >
                       Record verification
                     </button>
                   ) : (

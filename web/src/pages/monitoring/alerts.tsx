@@ -6,6 +6,7 @@ import { Async, Badge, Dialog, Field, Section, when, Outcome } from '../../ui/ba
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { IncidentTable, loadIncidents } from '../../components/incidents.tsx';
 import { conditionInWords, valueInWords } from './alert-words.ts';
+import { useSession } from '../../session.tsx';
 
 type AlertItem = paths['/api/v1/alerts']['get']['responses'][200]['content']['application/json']['items'][number];
 
@@ -15,6 +16,7 @@ const subjectOf = (a: AlertItem) => (a.model ? `${a.model} v${a.version}` : (a.u
 export function AlertsPage() {
   const [state, setState] = useState<'open' | 'acknowledged' | 'resolved' | 'all'>('open');
   const [escalating, setEscalating] = useState<AlertItem | null>(null);
+  const { why } = useSession();
   const incidents = useLoad(() => loadIncidents(), []);
   const alerts = useLoad(
     async () => ok(await api.GET('/api/v1/alerts', { params: { query: { state, limit: 200 } } })).items,
@@ -103,7 +105,11 @@ export function AlertsPage() {
                         )}
                       </td>
                       <td className="actions">
-                        {a.state === 'open' && (
+                        {/* Acting on an alert needs alert:write in the team owning its use case. */}
+                        {why('alert:write', a.team) ? (
+                          <small className="muted why-not">{why('alert:write', a.team)}</small>
+                        ) : null}
+                        {!why('alert:write', a.team) && a.state === 'open' && (
                           <button
                             type="button"
                             className="secondary"
@@ -113,7 +119,7 @@ export function AlertsPage() {
                             Acknowledge
                           </button>
                         )}
-                        {a.state !== 'resolved' && (
+                        {!why('alert:write', a.team) && a.state !== 'resolved' && (
                           <button
                             type="button"
                             className="secondary"
@@ -123,7 +129,7 @@ export function AlertsPage() {
                             Resolve
                           </button>
                         )}
-                        {(!a.incident || a.incident.state === 'closed') && (
+                        {!why('alert:write', a.team) && (!a.incident || a.incident.state === 'closed') && (
                           <button type="button" className="secondary" onClick={() => setEscalating(a)}>
                             Open incident…
                           </button>

@@ -16,7 +16,7 @@ export function PolicyPage() {
   const active = useLoad(async () => ok(await api.GET('/api/v1/policies/active')), []);
   const versions = useLoad(async () => ok(await api.GET('/api/v1/policies')).items, []);
   const [tab, setTab] = useState('Matrix');
-  const { hasRole } = useSession();
+  const { can } = useSession();
   const [activating, setActivating] = useState<string | null>(null);
   return (
     <>
@@ -108,7 +108,7 @@ export function PolicyPage() {
                     })()}
                   </Section>
                 )}
-                {tab === 'Regulations' && <RegulatoryChanges canRun={hasRole('admin', 'risk-audit')} />}
+                {tab === 'Regulations' && <RegulatoryChanges canRun={can('policy:admin')} />}
                 {tab === 'Regulations' &&
                   pack.regulations.map((reg) => (
                     <Section key={reg.id} title={reg.title}>
@@ -152,7 +152,7 @@ export function PolicyPage() {
                       </table>
                     </Section>
                   ))}
-                {tab === 'Ethical position' && <EthicalPositionView canPublish={hasRole('admin')} />}
+                {tab === 'Ethical position' && <EthicalPositionView canPublish={can('users:admin')} />}
                 {tab === 'Versions' && (
                   <Section title="Pack versions">
                     <p className="sub">
@@ -183,7 +183,7 @@ export function PolicyPage() {
                                   {when(p.createdAt)} · <Person id={p.createdBy} />
                                 </td>
                                 <td>
-                                  {p.status === 'draft' && hasRole('risk-audit', 'admin') ? (
+                                  {p.status === 'draft' && can('policy:admin') ? (
                                     <button type="button" className="secondary" onClick={() => setActivating(p.id)}>
                                       Activate…
                                     </button>
@@ -215,7 +215,7 @@ export function PolicyPage() {
           }}
         />
       )}
-      {hasRole('risk-audit', 'admin') && (
+      {can('policy:admin') && (
         <UploadPack
           onDone={() => {
             active.reload();

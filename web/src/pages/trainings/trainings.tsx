@@ -9,7 +9,7 @@ const today = () => new Date().toISOString().slice(0, 10);
 
 /** Trainings: mine with their expiry, recording a completion, acknowledging the policy, admin import, the AI-literacy report. */
 export function TrainingsPage() {
-  const { me, hasRole } = useSession();
+  const { me, can } = useSession();
   // Bumped by an import so the report shows it.
   const [imports, setImports] = useState(0);
   const mine = useLoad(
@@ -63,7 +63,8 @@ export function TrainingsPage() {
           )}
         </Async>
       </Section>
-      {hasRole('admin') && (
+      {/* Importing completions needs users:admin organisation-wide (a team's admin may not). */}
+      {can('users:admin') && (
         <ImportCompletions
           onImported={() => {
             mine.reload();

@@ -1,18 +1,24 @@
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import { GateSteps } from '../../components/gate-steps.tsx';
 import { packById } from '../../api/pack.ts';
 import { Async, Badge, Dialog, Field, Section, when, Outcome } from '../../ui/basics.tsx';
 import { TimeSeries } from '../../ui/charts.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
-import { SignatureForm } from '../../components/signature-form.tsx';
+import { SignatureForm, type Meaning } from '../../components/signature-form.tsx';
+import { GatedButton, NotOffered, SIGNING_ROLES } from '../../components/gated.tsx';
+import { useSession } from '../../session.tsx';
 import { Signatures } from '../../components/signatures-table.tsx';
 import { ReviewedDocuments } from '../../components/reviewed-documents.tsx';
 import { DecisionDialog } from '../../components/decision-dialog.tsx';
 import { Person } from '../../components/person.tsx';
 
 /** The use case's own steps (scoping, ideation): gates, documents, signatures and moving on. */
-export function UseCaseProcess({ id }: { id: string }) {
+export function UseCaseProcess({ id, team }: { id: string; team: string }) {
+  const { why, whyRole } = useSession();
+  // Moving the use case and recording its documents need use-case:write in its team; signing, a role there.
+  const mayNotWrite = why('use-case:write', team);
+  const mayNotSign = whyRole(SIGNING_ROLES, team, 'a role in the process (any role but viewer)');
   const status = useLoad(
     async () => ok(await api.GET('/api/v1/use-cases/{id}/lifecycle', { params: { path: { id } } })),
     [id],
@@ -22,6 +28,16 @@ export function UseCaseProcess({ id }: { id: string }) {
     [id],
   );
   const [signing, setSigning] = useState(false);
+  // Asked before the password: role in the team, training, an assessment to sign, independence from the creator.
+  const eligibility = useCallback(
+    async (role: string, meaning: Meaning) =>
+      ok(
+        await api.GET('/api/v1/use-cases/{id}/signatures/eligibility', {
+          params: { path: { id }, query: { role: role as 'risk-audit', meaning } },
+        }),
+      ),
+    [id],
+  );
   const [kind, setKind] = useState('');
   const [title, setTitle] = useState('');
   const [content, setContent] = useState('');
@@ -54,22 +70,22 @@ export function UseCaseProcess({ id }: { id: string }) {
             <Section
               title={`Process: ${s.process?.title ?? ''}`}
               actions={
-                <button type="button" onClick={() => setSigning(true)}>
+                <GatedButton onClick={() => setSigning(true)} reason={mayNotSign}>
                   Sign…
-                </button>
+                </GatedButton>
               }
             >
               <GateSteps steps={s.steps} />
               {next && at >= 0 && (
                 <p>
-                  <button
-                    type="button"
+                  <GatedButton
                     className="secondary"
                     disabled={move.busy}
+                    reason={mayNotWrite}
                     onClick={() => void move.act(next.id)}
                   >
                     Move to {next.id}
-                  </button>
+                  </GatedButton>
                 </p>
               )}
               <Outcome of={move} />
@@ -79,37 +95,43 @@ export function UseCaseProcess({ id }: { id: string }) {
             <ReviewedDocuments
               documents={s.documents}
               subject={{ useCase: id }}
+              team={team}
               title="Documents of the use case and their reviews"
               onChanged={status.reload}
             />
             <Section title="Record a document of the use case">
-              <form
-                className="form"
-                onSubmit={(e) => {
-                  e.preventDefault();
-                  void record.act();
-                }}
-              >
-                <div className="row">
-                  <Field label="Document kind" hint="e.g. harm-assessment, dpia">
-                    <input value={kind} onChange={(e) => setKind(e.target.value)} required />
+              {mayNotWrite ? (
+                <NotOffered what="Recording a document" reason={mayNotWrite} />
+              ) : (
+                <form
+                  className="form"
+                  onSubmit={(e) => {
+                    e.preventDefault();
+                    void record.act();
+                  }}
+                >
+                  <div className="row">
+                    <Field label="Document kind" hint="e.g. harm-assessment, dpia">
+                      <input value={kind} onChange={(e) => setKind(e.target.value)} required />
+                    </Field>
+                    <Field label="Document title">
+                      <input value={title} onChange={(e) => setTitle(e.target.value)} required />
+                    </Field>
+                  </div>
+                  <Field label="Document content (Markdown)">
+                    <textarea value={content} onChange={(e) => setContent(e.target.value)} rows={4} required />
                   </Field>
-                  <Field label="Document title">
-                    <input value={title} onChange={(e) => setTitle(e.target.value)} required />
-                  </Field>
-                </div>
-                <Field label="Document content (Markdown)">
-                  <textarea value={content} onChange={(e) => setContent(e.target.value)} rows={4} required />
-                </Field>
-                <Outcome of={record} />
-                <button type="submit" disabled={record.busy}>
-                  Record document
-                </button>
-              </form>
+                  <Outcome of={record} />
+                  <button type="submit" disabled={record.busy}>
+                    Record document
+                  </button>
+                </form>
+              )}
             </Section>
             <Dialog open={signing} title={`Sign ${s.useCase.name}`} onClose={() => setSigning(false)}>
               <SignatureForm
                 preferredRole="business-stakeholder"
+                eligibility={eligibility}
                 onCancel={() => setSigning(false)}
                 onSign={async ({ role, meaning, comment, credentials }) => {
                   ok(
@@ -154,7 +176,8 @@ export function UseCaseProcess({ id }: { id: string }) {
 }
 
 /** One KPI's recorded values against its scoping target. */
-export function KpiChart({ id, kpi }: { id: string; kpi: string }) {
+export function KpiChart({ id, kpi, team }: { id: string; kpi: string; team: string }) {
+  const mayNotRecord = useSession().why('kpi:write', team);
   const values = useLoad(
     async () =>
       ok(
@@ -210,7 +233,7 @@ export function KpiChart({ id, kpi }: { id: string; kpi: string }) {
                 {missed === 0 ? 'all meet the target' : <Badge value={`${missed} miss the target`} tone="bad" />}
               </p>
             )}
-            {form}
+            {mayNotRecord ? <NotOffered what={`Recording a ${kpi} value`} reason={mayNotRecord} /> : form}
           </div>
         );
       }}
@@ -219,7 +242,8 @@ export function KpiChart({ id, kpi }: { id: string; kpi: string }) {
 }
 
 /** Alignment with the organisation's ethical position (required from tier 3). */
-export function Alignment({ id }: { id: string }) {
+export function Alignment({ id, team }: { id: string; team: string }) {
+  const mayNotAlign = useSession().why('assessment:write', team);
   const alignment = useLoad(
     async () => ok(await api.GET('/api/v1/use-cases/{id}/alignment', { params: { path: { id } } })),
     [id],
@@ -259,7 +283,10 @@ export function Alignment({ id }: { id: string }) {
                 ))}
               </ul>
             )}
-            {a.required && a.currentVersion !== null && (
+            {a.required && a.currentVersion !== null && mayNotAlign && (
+              <NotOffered what="Recording the alignment" reason={mayNotAlign} />
+            )}
+            {a.required && a.currentVersion !== null && !mayNotAlign && (
               <form
                 className="form"
                 onSubmit={(e) => {
@@ -292,10 +319,13 @@ export function Alignment({ id }: { id: string }) {
 /** Requesting another tier with a reason, and a second risk validator confirming or rejecting it. */
 export function TierOverride({
   id,
+  team,
   pending,
   onChanged,
 }: {
   id: string;
+  /** The use case's team: requesting needs assessment:write there, deciding assessment:confirm. */
+  team: string;
   pending: { tier: number; reason: string; requestedBy: string | null } | null;
   onChanged: () => void;
 }) {
@@ -312,6 +342,9 @@ export function TierOverride({
     onChanged();
   });
   const [deciding, setDeciding] = useState(false);
+  const { why } = useSession();
+  const mayNotRequest = why('assessment:write', team);
+  const mayNotDecide = why('assessment:confirm', team);
   return (
     <Section title="Tier override">
       {pending ? (
@@ -321,9 +354,9 @@ export function TierOverride({
             rejects it.
           </p>
           <div className="actions">
-            <button type="button" onClick={() => setDeciding(true)}>
+            <GatedButton onClick={() => setDeciding(true)} reason={mayNotDecide}>
               Confirm or reject…
-            </button>
+            </GatedButton>
           </div>
           {deciding && (
             <DecisionDialog
@@ -365,6 +398,8 @@ export function TierOverride({
             />
           )}
         </>
+      ) : mayNotRequest ? (
+        <NotOffered what="Requesting another tier" reason={mayNotRequest} />
       ) : (
         <form
           className="form inline"

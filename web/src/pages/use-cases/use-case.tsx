@@ -9,6 +9,8 @@ import { useAction, useLoad, type Loaded } from '../../ui/hooks.ts';
 import { Alignment, KpiChart, TierOverride, UseCaseProcess } from './use-case-process.tsx';
 import { Incidents } from '../../components/incidents.tsx';
 import { Person } from '../../components/person.tsx';
+import { GatedButton, NotOffered } from '../../components/gated.tsx';
+import { useSession } from '../../session.tsx';
 import { NextActions, StatusBanner } from '../../components/next-actions.tsx';
 import { prefill, QuestionnaireForm, TierSummary, type Answers, type UseCaseFacts } from './questionnaire.tsx';
 
@@ -49,6 +51,7 @@ export function UseCasePage({ id }: { id: string }) {
                 {next.data && (
                   <NextActions
                     subject={{ useCaseId: id }}
+                    team={u.ownerTeam}
                     data={next.data}
                     onChanged={() => {
                       next.reload();
@@ -71,8 +74,8 @@ export function UseCasePage({ id }: { id: string }) {
                   </Section>
                 )}
                 <Overview u={u} onChanged={uc.reload} />
-                <Alignment id={id} />
-                <Incidents useCaseId={id} />
+                <Alignment id={id} team={u.ownerTeam} />
+                <Incidents useCaseId={id} team={u.ownerTeam} />
                 <ExportsSection
                   documents={[
                     {
@@ -83,8 +86,8 @@ export function UseCasePage({ id }: { id: string }) {
                 />
               </>
             )}
-            {tab === 'Process' && <UseCaseProcess id={id} />}
-            {tab === 'Risk assessment' && <RiskAssessment id={id} state={assessment} useCase={u} />}
+            {tab === 'Process' && <UseCaseProcess id={id} team={u.ownerTeam} />}
+            {tab === 'Risk assessment' && <RiskAssessment id={id} team={u.ownerTeam} state={assessment} useCase={u} />}
             {tab === 'Requirements' && <Requirements id={id} />}
             {tab === 'Models' && <Models id={id} />}
           </Tabs>
@@ -95,6 +98,7 @@ export function UseCasePage({ id }: { id: string }) {
 }
 
 function Overview({ u, onChanged }: { u: Awaited<ReturnType<typeof loadUseCase>>; onChanged: () => void }) {
+  const mayNotEdit = useSession().why('use-case:write', u.ownerTeam);
   const [editing, setEditing] = useState(false);
   const [name, setName] = useState(u.name);
   const [objective, setObjective] = useState(u.objective);
@@ -136,9 +140,9 @@ function Overview({ u, onChanged }: { u: Awaited<ReturnType<typeof loadUseCase>>
     <Section
       title="Objective"
       actions={
-        <button type="button" className="secondary" onClick={() => setEditing(true)}>
+        <GatedButton className="secondary" reason={mayNotEdit} onClick={() => setEditing(true)}>
           Edit
-        </button>
+        </GatedButton>
       }
     >
       <p className="prose">{u.objective}</p>
@@ -182,7 +186,7 @@ function Overview({ u, onChanged }: { u: Awaited<ReturnType<typeof loadUseCase>>
       )}
       <div className="charts">
         {u.kpis.map((k) => (
-          <KpiChart key={k.name} id={u.id} kpi={k.name} />
+          <KpiChart key={k.name} id={u.id} kpi={k.name} team={u.ownerTeam} />
         ))}
       </div>
     </Section>
@@ -194,14 +198,18 @@ async function loadUseCase(id: string) {
 
 function RiskAssessment({
   id,
+  team,
   state,
   useCase,
 }: {
   id: string;
+  /** The use case's team: answering the questionnaire needs assessment:write there. */
+  team: string;
   state: Loaded<Awaited<ReturnType<typeof loadAssessment>>>;
   useCase: UseCaseFacts;
 }) {
   const pack = useLoad(activePack, []);
+  const mayNotAssess = useSession().why('assessment:write', team);
   const [answers, setAnswers] = useState<Answers | null>(null);
   const current = state.data?.current ?? null;
   // A first assessment starts from what the create form already asked; a re-assessment from the last answers.
@@ -269,11 +277,15 @@ function RiskAssessment({
           </p>
         </Section>
       )}
-      {current && <TierOverride id={id} pending={current.pendingOverride} onChanged={state.reload} />}
+      {current && <TierOverride id={id} team={team} pending={current.pendingOverride} onChanged={state.reload} />}
       <Section title={current ? 'Answer the questionnaire again' : 'Risk questionnaire'}>
-        <Async state={pack}>
-          {(p) => <QuestionnaireForm pack={p} given={given} prefilled={prefilled} set={set} submit={submit} />}
-        </Async>
+        {mayNotAssess ? (
+          <NotOffered what="Answering the questionnaire" reason={mayNotAssess} />
+        ) : (
+          <Async state={pack}>
+            {(p) => <QuestionnaireForm pack={p} given={given} prefilled={prefilled} set={set} submit={submit} />}
+          </Async>
+        )}
       </Section>
       {state.data && state.data.history.length > 1 && (
         <Section title="History">
