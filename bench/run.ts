@@ -19,6 +19,7 @@ import { mlflowBench } from './lib/mlflow-bench.ts';
 import { soakRows } from './lib/soak-rows.ts';
 import { kpiBench } from './lib/kpi-bench.ts';
 import { admissionBench, discoveryBench } from './lib/discovery-bench.ts';
+import { consoleBench, consoleRows } from './lib/console-bench.ts';
 import { mlflowRows, registryRows, type Row } from './lib/registry-rows.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -60,6 +61,24 @@ if (process.argv[2] === 'discovery') {
   console.log('| measure | Steward | baseline (same run) | ratio | goal |');
   console.log('| --- | --- | --- | --- | --- |');
   for (const r of only) console.log(`| ${r.name} | ${r.value} | ${r.baseline} | ${r.ratio.toFixed(2)} | ${r.goal} |`);
+  process.exit(0);
+}
+// `npm run bench -- console`: only the console's page loads over the demo, in Chromium
+// (BENCH_CONSOLE_ROUNDS passes over the pages, default 1).
+if (process.argv[2] === 'console') {
+  const c = await consoleBench(TOKEN, Number(process.env.BENCH_CONSOLE_ROUNDS ?? 1));
+  const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  console.log(
+    `\nconsole page loads on ${machine}, ${new Date().toISOString()}; demo seeded in ${fmt(c.seedSeconds)} s; slowest cold page ${c.slowest.path} (${fmt(c.slowest.ms)} ms); median cold by kind: ${Object.entries(
+      c.byKind,
+    )
+      .map(([k, v]) => `${k} ${fmt(v)} ms`)
+      .join(', ')}; load average ${c.loadavg.map((x) => x.toFixed(1)).join(' -> ')}\n`,
+  );
+  console.log('| measure | Steward | baseline (same run) | ratio | goal |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const r of consoleRows(c))
+    console.log(`| ${r.name} | ${r.value} | ${r.baseline} | ${r.ratio.toFixed(2)} | ${r.goal} |`);
   process.exit(0);
 }
 /** The evidence engine's rows: MetricFrame and ROC AUC beside numpy and scikit-learn, the CSV file beside pandas. */

@@ -8,11 +8,14 @@ export function pinned(cpu: number, cmd: string, args: string[]): [string, strin
 }
 const PIN = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
-/** Starts a bench server script (TypeScript, via tsx) in its own process; resolves with its URL once it prints `READY <url>`. */
+/**
+ * Starts a bench server script (TypeScript, via tsx) in its own process; resolves with its URL once
+ * it prints `READY <url>` (within `startMs`, 30 s unless given: the demo seeds first).
+ */
 export async function startChild(
   script: string,
   env: Record<string, string> = {},
-  opts: { pin?: boolean } = {},
+  opts: { pin?: boolean; startMs?: number } = {},
 ): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   const path = fileURLToPath(new URL(`../servers/${script}`, import.meta.url));
   const args = [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', path];
@@ -22,7 +25,7 @@ export async function startChild(
   const child = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`${script} did not start: ${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`${script} did not start: ${out}`)), opts.startMs ?? 30_000);
     child.stdout!.on('data', (d) => {
       out += d;
       const m = /READY (\S+)/.exec(out);

@@ -4,6 +4,7 @@ import { DEMO_PASSWORD } from '../../src/demo/scenario.ts';
 import { call, useTestApp } from '../helpers/app.ts';
 import { CONSOLE_DIR, noBrowser, seriousViolations, signIn, useBrowser, visibleIds } from '../helpers/browser.ts';
 import { DB_KINDS, skipReason } from '../helpers/db.ts';
+import { demoPages } from '../helpers/demo-pages.ts';
 
 // A first-time user's console over the demo organisation: the home dashboard, the audit search an
 // auditor uses to find who approved what, accessible tabs, and names where ids used to be.
@@ -130,38 +131,7 @@ describe.each(DB_KINDS)('the console for a first-time user, over the demo, on %s
     });
 
     it('shows no internal id as text, and passes axe, on every page of the demo', async () => {
-      const useCases = (await call(t.app, { method: 'GET', url: '/api/v1/overview?limit=200' })).body.items as {
-        useCase: { id: string };
-        model: { name: string; latestVersion: number | null } | null;
-      }[];
-      const pages = [
-        '/home',
-        '/',
-        '/inventory',
-        '/me/work',
-        '/inbox',
-        '/alerts',
-        '/datasets',
-        '/policy',
-        '/audit',
-        '/examinations',
-        '/findings',
-        '/attestations',
-        '/notifications',
-        '/governance',
-        '/trainings',
-        '/discovery',
-        '/data-subject-requests',
-      ];
-      for (const id of new Set(useCases.map((r) => r.useCase.id)))
-        for (const tab of ['Overview', 'Process', 'Risk assessment', 'Models'])
-          pages.push(`/use-cases/${id}?tab=${encodeURIComponent(tab)}`);
-      for (const r of useCases)
-        if (r.model?.latestVersion) {
-          pages.push(`/models/${r.model.name}`);
-          for (const tab of ['Overview', 'Governance', 'Evidence', 'Audit'])
-            pages.push(`/models/${r.model.name}/versions/${r.model.latestVersion}?tab=${tab}`);
-        }
+      const pages = demoPages((await call(t.app, { method: 'GET', url: '/api/v1/overview?limit=200' })).body.items);
       await as('rita');
       const found: string[] = [];
       const inaccessible: string[] = [];

@@ -4,6 +4,7 @@ import { CONSOLE_DIR, noBrowser, screenshot, seriousViolations, signIn, useBrows
 import { DB_KINDS, skipReason } from '../helpers/db.ts';
 import { useGovernedLifecycle } from '../helpers/lifecycle.ts';
 import { creditScoring } from '../helpers/policy.ts';
+import { answerQuestionnaire, questionGroup, type Question } from '../helpers/questionnaire.ts';
 
 // Errors and refusals in plain words: the questionnaire's refused answers at their questions, a
 // confirmation that clears them, separation of duties explained before any password, and a
@@ -45,11 +46,7 @@ describe.each(DB_KINDS)('plain errors and permission-aware screens in Chromium, 
       }
       await signIn(b.page, b.base, user);
     };
-    const question = (id: string) =>
-      b.page
-        .getByRole('group')
-        .filter({ has: b.page.locator(`input[name="${id}"], input[data-question="${id}"]`) })
-        .last();
+    const question = (id: string) => questionGroup(b.page, id);
 
     it('starts the questionnaire from the use case, grouped, with progress and required marks', async () => {
       await as_('olga');
@@ -99,17 +96,14 @@ describe.each(DB_KINDS)('plain errors and permission-aware screens in Chromium, 
 
     it('clears the problem on success, confirms it, and says "Tier 4 of 4" with why', async () => {
       const pack = (await call(t.app, { method: 'GET', url: '/api/v1/policies/active' })).body.pack as {
-        questionnaire: { id: string; type: string; options?: { value: string; label: string }[] }[];
+        questionnaire: Question[];
       };
-      for (const q of pack.questionnaire) {
-        const answer = creditScoring[q.id];
-        if (answer === undefined || ['consumers', 'personalData', 'sector', 'regions'].includes(q.id)) continue;
-        const group = question(q.id);
-        const label = (value: string) => q.options!.find((o) => o.value === value)!.label;
-        if (q.type === 'boolean') await group.getByLabel(answer ? 'yes' : 'no', { exact: true }).check();
-        else if (q.type === 'choice') await group.getByLabel(label(answer as string), { exact: true }).check();
-        else for (const v of answer as string[]) await group.getByLabel(label(v), { exact: true }).check();
-      }
+      await answerQuestionnaire(b.page, pack.questionnaire, creditScoring, [
+        'consumers',
+        'personalData',
+        'sector',
+        'regions',
+      ]);
       await b.page.getByRole('button', { name: 'Classify' }).click();
       await b.page.getByText('Classified: the tier and its reasons are shown above.').waitFor();
       expect(await b.page.locator('.problem').count()).toBe(0);
