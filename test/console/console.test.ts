@@ -224,7 +224,7 @@ describe.each(DB_KINDS)('the web console in Chromium, on %s', (kind) => {
       await row.waitFor();
       expect(await row.textContent()).toContain('submitted');
       expect(await row.textContent()).toContain("the owner's team");
-      await row.getByRole('button', { name: 'Review…' }).click();
+      await row.getByRole('button', { name: 'Review Model card' }).click();
       const dialog = b.page.getByRole('dialog', { name: /^Review Model card/ });
       await dialog.waitFor();
       // What is signed: the revision and its content hash.
