@@ -8,6 +8,8 @@
 // a few repeated labels need not make a string of every field (createCsvRowReader); record objects
 // keyed by the header's names are built on top of that (createCsvReader).
 
+import { parseDecimal } from '../lib/decimal.ts';
+
 const QUOTE = 0x22;
 const COMMA = 0x2c;
 const CR = 0x0d;
@@ -41,6 +43,8 @@ const ON_CRLF = 3;
 /** Bytes that String.prototype.trimEnd removes at a field's end, among ASCII (\v included). */
 const trimEndAscii = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 
+const SHORT_STRINGS = 4096;
+
 /**
  * One row as read, valid only during the call that hands it over (its bytes may be overwritten
  * next). Field `i` is either text (`text[i]`, a quoted field or one ending in a non-ASCII byte) or
@@ -53,25 +57,50 @@ export class CsvRow {
   start = new Int32Array(16);
   end = new Int32Array(16);
   text: (string | undefined)[] = [];
+  private readonly short = new Map<number, string>();
+  // decimal(i)'s answers for the current row (`row` counts the rows read, from 1).
+  private decimals = new Float64Array(16);
+  private decimalRow = new Int32Array(16);
+  private row = 1;
 
   string(i: number): string {
     const t = this.text[i];
     if (t !== undefined) return t;
     const s = this.start[i]!;
     const e = this.end[i]!;
-    return s === e ? '' : this.bytes.toString('utf8', s, e);
+    if (s === e) return '';
+    if (e - s > 4) return this.bytes.toString('utf8', s, e);
+    // Short fields (labels, codes, categories) repeat: one string each, found by its bytes.
+    let key = e - s;
+    for (let k = s; k < e; k++) key = key * 256 + this.bytes[k]!;
+    let v = this.short.get(key);
+    if (v === undefined) {
+      v = this.bytes.toString('utf8', s, e);
+      if (this.short.size < SHORT_STRINGS) this.short.set(key, v);
+    }
+    return v;
+  }
+
+  /**
+   * Field i read as a plain decimal from its bytes (parseDecimal), NaN when it is not one or is
+   * text: read once per row however many readers ask (the profile and the columns both do).
+   */
+  decimal(i: number): number {
+    if (this.text[i] !== undefined) return NaN;
+    if (this.decimalRow[i] === this.row) return this.decimals[i]!;
+    this.decimalRow[i] = this.row;
+    return (this.decimals[i] = parseDecimal(this.bytes, this.start[i]!, this.end[i]!));
   }
 
   /** @internal */
   push(text: string | undefined, s: number, e: number): void {
     const i = this.count++;
     if (i === this.start.length) {
-      const start = new Int32Array(2 * i);
-      const end = new Int32Array(2 * i);
-      start.set(this.start);
-      end.set(this.end);
-      this.start = start;
-      this.end = end;
+      const grown = <T extends Int32Array | Float64Array>(a: T, b: T): T => (b.set(a), b);
+      this.start = grown(this.start, new Int32Array(2 * i));
+      this.end = grown(this.end, new Int32Array(2 * i));
+      this.decimals = grown(this.decimals, new Float64Array(2 * i));
+      this.decimalRow = grown(this.decimalRow, new Int32Array(2 * i));
     }
     this.text[i] = text;
     this.start[i] = s;
@@ -82,6 +111,7 @@ export class CsvRow {
   clear(): void {
     for (let i = 0; i < this.count; i++) this.text[i] = undefined;
     this.count = 0;
+    this.row = (this.row + 1) | 0;
   }
 }
 
