@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { CsvSyntaxError, createCsvReader, createCsvRowReader, type CsvRow } from './csv.ts';
 import { parquetReadObjects } from 'hyparquet';
 import { specProblems, type EvaluationData, type EvaluationSpec } from '../domain/metrics/evaluate.ts';
+import type { CodedColumn } from '../domain/metrics/fairness.ts';
 import { DomainError } from '../errors.ts';
 import { findTooDeep, MAX_JSON_DEPTH, TOO_DEEP } from '../lib/depth.ts';
 import { createProfiler, type DataProfile } from '../domain/metrics/data-profile.ts';
@@ -135,13 +136,13 @@ class ByteColumn {
 }
 
 /**
- * A categorical column as a code a row (4 bytes, in chunks) and its distinct values, turned into
- * one array of shared strings once its length is known: an array grown row by row would copy
- * itself as it grows and keep up to half of it as slack.
+ * A categorical column as a code a row, in chunks, and its distinct values: a byte a code while
+ * there are at most 256 values (the chunks are widened once if more come), handed over as such
+ * (a CodedColumn) rather than as an array of a string reference (8 bytes) a row.
  */
 class CategoryColumn {
-  private codes: Uint32Array[] = [];
-  private current = new Uint32Array(CHUNK);
+  private codes: (Uint8Array | Uint32Array)[] = [];
+  private current: Uint8Array | Uint32Array = new Uint8Array(CHUNK);
   private at = 0;
   private readonly code = new Map<string, number>();
   private readonly values: string[] = [];
@@ -151,22 +152,26 @@ class CategoryColumn {
     if (c === undefined) {
       this.code.set(value, (c = this.values.length));
       this.values.push(value);
+      if (c === 256) {
+        this.codes = this.codes.map((chunk) => Uint32Array.from(chunk));
+        this.current = Uint32Array.from(this.current);
+      }
     }
     if (this.at === CHUNK) {
       this.codes.push(this.current);
-      this.current = new Uint32Array(CHUNK);
+      this.current = this.values.length > 256 ? new Uint32Array(CHUNK) : new Uint8Array(CHUNK);
       this.at = 0;
     }
     this.current[this.at++] = c;
   }
 
-  done(): string[] {
-    const out = new Array<string>(this.codes.length * CHUNK + this.at);
-    let k = 0;
-    for (const chunk of [...this.codes, this.current.subarray(0, this.at)])
-      for (let i = 0; i < chunk.length; i++) out[k++] = this.values[chunk[i]!]!;
+  done(): CodedColumn {
+    const n = this.codes.length * CHUNK + this.at;
+    const codes = this.values.length > 256 ? new Uint32Array(n) : new Uint8Array(n);
+    this.codes.forEach((c, i) => codes.set(c, i * CHUNK));
+    codes.set(this.current.subarray(0, this.at), this.codes.length * CHUNK);
     this.codes = [];
-    return out;
+    return { codes, values: this.values };
   }
 }
 

