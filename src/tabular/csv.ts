@@ -3,7 +3,12 @@
 // blank lines skipped and fields trimmed. It reads exactly as csv-parse 5 did with the options
 // Steward used ({columns: true, bom: true, skip_empty_lines: true, trim: true}), including which
 // error it reports, at which line and in which column, at a fraction of the cost: it scans bytes
-// and cuts each field out of the chunk once, instead of appending byte by byte to a buffer.
+// and cuts each field out of the chunk once, instead of appending byte by byte to a buffer. A row
+// is handed over as the places of its fields in the bytes (CsvRow), so a reader of numbers or of
+// a few repeated labels need not make a string of every field (createCsvRowReader); record objects
+// keyed by the header's names are built on top of that (createCsvReader).
+
+import { parseDecimal } from '../lib/decimal.ts';
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -35,12 +40,106 @@ const ON_LF = 1;
 const ON_CR = 2;
 const ON_CRLF = 3;
 
+/** Bytes that String.prototype.trimEnd removes at a field's end, among ASCII (\v included). */
+const trimEndAscii = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+
+const SHORT_STRINGS = 4096;
+
+/**
+ * One row as read, valid only during the call that hands it over (its bytes may be overwritten
+ * next). Field `i` is either text (`text[i]`, a quoted field or one ending in a non-ASCII byte) or
+ * the bytes `[start[i], end[i])` of `bytes`: empty, or ending in an ASCII byte that is not
+ * whitespace. `string(i)` is the field exactly as csv-parse gave it (trimmed).
+ */
+export class CsvRow {
+  bytes: Buffer = Buffer.alloc(0);
+  count = 0;
+  start = new Int32Array(16);
+  end = new Int32Array(16);
+  text: (string | undefined)[] = [];
+  private readonly short = new Map<number, string>();
+  // decimal(i)'s answers for the current row (`row` counts the rows read, from 1).
+  private decimals = new Float64Array(16);
+  private decimalRow = new Int32Array(16);
+  private row = 1;
+
+  string(i: number): string {
+    const t = this.text[i];
+    if (t !== undefined) return t;
+    const s = this.start[i]!;
+    const e = this.end[i]!;
+    if (s === e) return '';
+    if (e - s > 4) return this.bytes.toString('utf8', s, e);
+    // Short fields (labels, codes, categories) repeat: one string each, found by its bytes.
+    let key = e - s;
+    for (let k = s; k < e; k++) key = key * 256 + this.bytes[k]!;
+    let v = this.short.get(key);
+    if (v === undefined) {
+      v = this.bytes.toString('utf8', s, e);
+      if (this.short.size < SHORT_STRINGS) this.short.set(key, v);
+    }
+    return v;
+  }
+
+  /**
+   * Field i read as a plain decimal from its bytes (parseDecimal), NaN when it is not one or is
+   * text: read once per row however many readers ask (the profile and the columns both do).
+   */
+  decimal(i: number): number {
+    if (this.text[i] !== undefined) return NaN;
+    if (this.decimalRow[i] === this.row) return this.decimals[i]!;
+    this.decimalRow[i] = this.row;
+    return (this.decimals[i] = parseDecimal(this.bytes, this.start[i]!, this.end[i]!));
+  }
+
+  /** @internal */
+  push(text: string | undefined, s: number, e: number): void {
+    const i = this.count++;
+    if (i === this.start.length) {
+      const grown = <T extends Int32Array | Float64Array>(a: T, b: T): T => (b.set(a), b);
+      this.start = grown(this.start, new Int32Array(2 * i));
+      this.end = grown(this.end, new Int32Array(2 * i));
+      this.decimals = grown(this.decimals, new Float64Array(2 * i));
+      this.decimalRow = grown(this.decimalRow, new Int32Array(2 * i));
+    }
+    this.text[i] = text;
+    this.start[i] = s;
+    this.end[i] = e;
+  }
+
+  /** @internal */
+  clear(): void {
+    for (let i = 0; i < this.count; i++) this.text[i] = undefined;
+    this.count = 0;
+    this.row = (this.row + 1) | 0;
+  }
+}
+
 /**
  * A push parser: `push(chunk)` as bytes arrive, `end()` once they stopped; each data record goes
  * to `emit` as an object keyed by the header's names. Throws CsvSyntaxError.
  */
 export function createCsvReader(emit: (record: Record<string, string>) => void) {
   let columns: string[] | undefined;
+  return createCsvRowReader({
+    header(names) {
+      columns = names;
+    },
+    row(cells) {
+      const obj: Record<string, string> = {};
+      for (let i = 0; i < cells.count; i++) obj[columns![i]!] = cells.string(i);
+      emit(obj);
+    },
+  });
+}
+
+/**
+ * The same parser handing over the header's names once, then each data row as a CsvRow (the same
+ * object every time, refilled). Throws CsvSyntaxError; what `row` throws goes through unchanged.
+ */
+export function createCsvRowReader(sink: { header(names: string[]): void; row(cells: CsvRow): void }) {
+  let columns: string[] | undefined;
+  const cells = new CsvRow();
   let lines = 1;
   let wasRowDelimiter = false;
   let rd = UNKNOWN;
@@ -77,7 +176,10 @@ export function createCsvReader(emit: (record: Record<string, string>) => void) 
     }
     let recordStart = pos;
     let saved = { lines, wasRowDelimiter, rd };
-    let record: string[] = [];
+    // Fields of a record left unfinished by the previous call are read again from its start.
+    const record = cells;
+    record.clear();
+    record.bytes = buf;
     // The current field: unquoted bytes [fs, fe), or quoted pieces.
     let fs = -1;
     let fe = -1;
@@ -89,8 +191,8 @@ export function createCsvReader(emit: (record: Record<string, string>) => void) 
     let pieceStart = 0;
 
     const info = (): [string | number | null, number] => [
-      columns ? (columns.length > record.length ? columns[record.length]! : null) : record.length,
-      record.length,
+      columns ? (columns.length > record.count ? columns[record.count]! : null) : record.count,
+      record.count,
     ];
     const fail = (code: string): never => {
       const [column, index] = info();
@@ -98,22 +200,29 @@ export function createCsvReader(emit: (record: Record<string, string>) => void) 
     };
     const fieldEmpty = () => (wasQuoting || quoting ? quotedBytes === 0 : fs < 0);
     const endField = () => {
-      if (wasQuoting) record.push(pieces.length === 1 ? pieces[0]! : pieces.join(''));
-      else record.push(fs < 0 ? '' : buf.toString('utf8', fs, fe).trimEnd());
+      if (wasQuoting) record.push(pieces.length === 1 ? pieces[0]! : pieces.join(''), 0, 0);
+      else if (fs < 0) record.push(undefined, 0, 0);
+      else {
+        while (fe > fs && trimEndAscii(buf[fe - 1]!)) fe--;
+        // A non-ASCII last byte may belong to whitespace that trimEnd removes (U+00A0, U+3000).
+        if (fe > fs && buf[fe - 1]! >= 0x80) record.push(buf.toString('utf8', fs, fe).trimEnd(), 0, 0);
+        else record.push(undefined, fs, fe);
+      }
       fs = fe = -1;
       wasQuoting = false;
       pieces = [];
       quotedBytes = 0;
     };
     const endRecord = () => {
-      if (!columns) columns = record;
-      else {
-        if (record.length !== columns.length) fail('CSV_RECORD_INCONSISTENT_COLUMNS');
-        const obj: Record<string, string> = {};
-        for (let i = 0; i < record.length; i++) obj[columns[i]!] = record[i]!;
-        emit(obj);
+      if (!columns) {
+        columns = Array.from({ length: record.count }, (_, i) => record.string(i));
+        record.clear();
+        sink.header(columns);
+      } else {
+        if (record.count !== columns.length) fail('CSV_RECORD_INCONSISTENT_COLUMNS');
+        sink.row(record);
+        record.clear();
       }
-      record = [];
     };
 
     for (; pos < len; pos++) {
@@ -177,7 +286,7 @@ export function createCsvReader(emit: (record: Record<string, string>) => void) 
         if (!quoting) {
           const rdLength = recordDelimiterAt(buf, pos);
           if (rdLength > 0) {
-            if (!(wasQuoting === false && record.length === 0 && fieldEmpty())) {
+            if (!(wasQuoting === false && record.count === 0 && fieldEmpty())) {
               endField();
               endRecord();
             }
@@ -208,7 +317,7 @@ export function createCsvReader(emit: (record: Record<string, string>) => void) 
     }
     // Everything arrived (end): the last record may lack its line end.
     if (quoting) fail('CSV_QUOTE_NOT_CLOSED');
-    if (wasQuoting || record.length > 0 || !fieldEmpty()) {
+    if (wasQuoting || record.count > 0 || !fieldEmpty()) {
       endField();
       endRecord();
     }

@@ -1,4 +1,4 @@
-import type { EvaluationData, EvaluationSpec } from '../domain/metrics/evaluate.ts';
+import { plainSensitive, type EvaluationData, type EvaluationSpec } from '../domain/metrics/evaluate.ts';
 import type { RobustnessOptions } from '../domain/robustness/options.ts';
 import { robustnessRun, RobustnessOptionsError } from '../domain/robustness/robustness.ts';
 import { DomainError } from '../errors.ts';
@@ -48,7 +48,7 @@ export async function runRobustness(
       loaded.predictor(spec.task, positiveLabel, classCode),
       { values: features.values, rows, features: features.names.length, names: features.names },
       { task: spec.task, yTrue, ...(data.weight ? { weight: data.weight } : {}) },
-      data.sensitive,
+      plainSensitive(data.sensitive),
       integerFeatures(loaded),
       opts,
     );

@@ -4,7 +4,7 @@ import { predictAll } from '../domain/explain/model.ts';
 import { EXACT_SHAPLEY_MAX_FEATURES } from '../domain/explain/shapley.ts';
 import type { Scorer } from '../domain/explain/importance.ts';
 import type { DataProfile } from '../domain/metrics/data-profile.ts';
-import { evaluate, type EvaluationData, type EvaluationSpec } from '../domain/metrics/evaluate.ts';
+import { evaluate, plainSensitive, type EvaluationData, type EvaluationSpec } from '../domain/metrics/evaluate.ts';
 import { DomainError } from '../errors.ts';
 import { loadOnnx, type LoadedModel, type OnnxOptions } from './onnx.ts';
 
@@ -184,7 +184,7 @@ export async function runEvaluation(
           predictor,
           { values: features.values, rows, features: features.names.length, names: features.names },
           scorerFor(spec, yTrue, data.weight),
-          data.sensitive,
+          plainSensitive(data.sensitive),
           { output: loaded.explains, scoring: spec.task === 'regression' ? 'r2' : 'accuracy' },
           explain,
         )

@@ -135,13 +135,35 @@ export const PII_DETECTORS: {
   },
 ];
 
+/**
+ * A row's cells as a byte-level reader holds them (src/tabular/csv.ts's CsvRow): field i is
+ * `text[i]`, or else the bytes [start[i], end[i]) of `bytes`, empty or ending in an ASCII byte
+ * that is not whitespace; `string(i)` is its text either way.
+ */
+export interface RowCells {
+  bytes: Uint8Array;
+  start: Int32Array;
+  end: Int32Array;
+  text: (string | undefined)[];
+  string(i: number): string;
+  /** parseDecimal() of field i's bytes (the same double as Number() of its text), or NaN. */
+  decimal(i: number): number;
+}
+
+const ascii = (bytes: Uint8Array, start: number, end: number): boolean => {
+  for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return false;
+  return true;
+};
+
 const DISTINCT_CAP = 10_000;
+const SHORT = 4;
+const SHORT_VALUES = 256;
 const DUPLICATE_CAP = 1_000_000;
 const SAMPLE_ROWS = 5;
 
 /**
  * Row fingerprints seen so far, for counting duplicate rows: an open-addressing table of 53-bit
- * hashes in two typed arrays (8 bytes a slot, at most half full) instead of a Set of boxed numbers.
+ * hashes in a typed array (8 bytes a slot, at most half full) instead of a Set of boxed numbers.
  * Each row's fields are hashed as they stand (two 32-bit multiply-xor lanes over the fields and a
  * separator after each), without joining them into one string first. A collision (odds about 1 in
  * 10^4 at a million rows) could only overstate duplicates by one.
@@ -149,9 +171,9 @@ const SAMPLE_ROWS = 5;
 class RowHashes {
   size = 0;
   private bits = 12;
-  // hi: the hash's top 32 bits; lo: its low 21 bits plus one, so 0 marks an empty slot.
-  private hi = new Uint32Array(1 << this.bits);
-  private lo = new Uint32Array(1 << this.bits);
+  // Slot k is [2k] the hash's top 32 bits and [2k + 1] its low 21 bits plus one (0 marks an
+  // empty slot): side by side, so a probe touches one cache line, not two.
+  private slots = new Uint32Array(2 << this.bits);
   private a = 0;
   private b = 0;
 
@@ -172,35 +194,50 @@ class RowHashes {
     this.b = Math.imul(b ^ 1, 0x5bd1e995);
   }
 
+  /** As feed() of the same text, for ASCII bytes (the caller feeds text when a byte is not ASCII). */
+  feedAscii(bytes: Uint8Array, start: number, end: number): void {
+    let a = this.a;
+    let b = this.b;
+    for (let i = start; i < end; i++) {
+      const c = bytes[i]!;
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+    }
+    this.a = Math.imul(a ^ 1, 0x01000193);
+    this.b = Math.imul(b ^ 1, 0x5bd1e995);
+  }
+
   /** Ends the row: true when its hash was seen before, else it is remembered. */
   seen(): boolean {
     const a = Math.imul(this.a ^ (this.a >>> 15), 0x2c1b3c6d) ^ Math.imul(this.b ^ (this.b >>> 13), 0x297a2d39);
     const hi = (Math.imul(this.b ^ (this.b >>> 16), 0x85ebca6b) ^ (a >>> 7)) >>> 0;
     const lo = ((a >>> 0) >>> 11) + 1;
     const mask = (1 << this.bits) - 1;
+    const slots = this.slots;
     for (let at = Math.imul(hi ^ lo, 0x9e3779b1) >>> (32 - this.bits); ; at = (at + 1) & mask) {
-      if (this.lo[at] === 0) {
-        this.hi[at] = hi;
-        this.lo[at] = lo;
+      if (slots[2 * at + 1] === 0) {
+        slots[2 * at] = hi;
+        slots[2 * at + 1] = lo;
         if (++this.size * 2 > mask) this.grow();
         return false;
       }
-      if (this.hi[at] === hi && this.lo[at] === lo) return true;
+      if (slots[2 * at] === hi && slots[2 * at + 1] === lo) return true;
     }
   }
 
   private grow(): void {
-    const { hi, lo } = this;
+    const old = this.slots;
     this.bits++;
-    this.hi = new Uint32Array(1 << this.bits);
-    this.lo = new Uint32Array(1 << this.bits);
+    const slots = (this.slots = new Uint32Array(2 << this.bits));
     const mask = (1 << this.bits) - 1;
-    for (let k = 0; k < hi.length; k++) {
-      if (lo[k] === 0) continue;
-      let at = Math.imul(hi[k]! ^ lo[k]!, 0x9e3779b1) >>> (32 - this.bits);
-      while (this.lo[at] !== 0) at = (at + 1) & mask;
-      this.hi[at] = hi[k]!;
-      this.lo[at] = lo[k]!;
+    for (let k = 0; k < old.length; k += 2) {
+      const hi = old[k]!;
+      const lo = old[k + 1]!;
+      if (lo === 0) continue;
+      let at = Math.imul(hi ^ lo, 0x9e3779b1) >>> (32 - this.bits);
+      while (slots[2 * at + 1] !== 0) at = (at + 1) & mask;
+      slots[2 * at] = hi;
+      slots[2 * at + 1] = lo;
     }
   }
 }
@@ -225,6 +262,20 @@ function noPersonalDataIn(text: string): boolean {
   if (point === intStart || point >= n - 1 || text.charCodeAt(point) !== 46) return false;
   for (i = point + 1; i < n; i++) if (!isDigit(text.charCodeAt(i))) return false;
   return !(point - intStart >= 2 && zeroZero(text, intStart)) && !(n - point - 1 >= 2 && zeroZero(text, point + 1));
+}
+
+/** noPersonalDataIn() of ASCII bytes. */
+function noPersonalDataInBytes(bytes: Uint8Array, start: number, end: number): boolean {
+  let i = start < end && bytes[start] === 45 ? start + 1 : start;
+  const intStart = i;
+  while (i < end && isDigit(bytes[i]!)) i++;
+  const point = i;
+  if (point === intStart || point >= end - 1 || bytes[point] !== 46) return false;
+  for (i = point + 1; i < end; i++) if (!isDigit(bytes[i]!)) return false;
+  return (
+    !(point - intStart >= 2 && bytes[intStart] === 48 && bytes[intStart + 1] === 48) &&
+    !(end - point - 1 >= 2 && bytes[point + 1] === 48 && bytes[point + 2] === 48)
+  );
 }
 
 function isDigit(c: number): boolean {
@@ -276,11 +327,42 @@ export function createProfiler(columns: string[], ranges: Record<string, [number
     min: Infinity,
     max: -Infinity,
     pii: new Map<string, { count: number; sampleRows: number[] }>(),
+    /** observeRow(): short distinct values, their number (NaN for text) and personal data. */
+    short: new Map<string, { n: number; found: { kind: string; count: number }[] }>(),
   }));
   const seen = new RowHashes();
   let rows = 0;
   let duplicates = 0;
   let checked = 0;
+  type Col = (typeof cols)[number];
+
+  const numeric = (c: Col, n: number, row: number) => {
+    c.numeric++;
+    if (n < c.min) c.min = n;
+    if (n > c.max) c.max = n;
+    if (c.range && (n < c.range.min || n > c.range.max)) {
+      c.range.outside++;
+      if (c.range.sampleRows.length < SAMPLE_ROWS) c.range.sampleRows.push(row);
+    }
+  };
+  const pii = (c: Col, found: { kind: string; count: number }[], row: number) => {
+    for (const f of found) {
+      let e = c.pii.get(f.kind);
+      if (!e) c.pii.set(f.kind, (e = { count: 0, sampleRows: [] }));
+      e.count += f.count;
+      if (e.sampleRows.length < SAMPLE_ROWS) e.sampleRows.push(row);
+    }
+  };
+  const distinct = (c: Col, text: string, row: number) => {
+    const known = c.distinct.get(text);
+    const found = known ?? scan(text);
+    if (!known && !c.capped) {
+      c.distinct.set(text, found);
+      if (c.distinct.size > DISTINCT_CAP) c.capped = true;
+    }
+    pii(c, found, row);
+    return found;
+  };
 
   return {
     /** Observes one record (row numbers are 1-based, header excluded). */
@@ -305,31 +387,82 @@ export function createProfiler(columns: string[], ranges: Record<string, [number
         const text = isText ? v : String(v);
         const n = typeof v === 'number' ? v : Number(text);
         // A string here is not blank (it would be missing); String() of other values may be.
-        if (Number.isFinite(n) && (isText || text.trim() !== '')) {
-          c.numeric++;
-          if (n < c.min) c.min = n;
-          if (n > c.max) c.max = n;
-          if (c.range && (n < c.range.min || n > c.range.max)) {
-            c.range.outside++;
-            if (c.range.sampleRows.length < SAMPLE_ROWS) c.range.sampleRows.push(row);
-          }
-        } else {
-          c.text++;
-        }
+        if (Number.isFinite(n) && (isText || text.trim() !== '')) numeric(c, n, row);
+        else c.text++;
         // Past the cap the distinct values only save repeated scans, which a plain decimal never needs.
         if (c.capped && noPersonalDataIn(text)) continue;
-        const known = c.distinct.get(text);
-        const found = known ?? scan(text);
-        if (!known && !c.capped) {
-          c.distinct.set(text, found);
-          if (c.distinct.size > DISTINCT_CAP) c.capped = true;
+        distinct(c, text, row);
+      }
+    },
+
+    /**
+     * Observes one row as the CSV reader holds it, exactly as observe() of its record: `at[k]` is
+     * the field holding column k. Plain decimals and short labels are read from the bytes.
+     */
+    observeRow(cells: RowCells, row: number, at: ArrayLike<number>): void {
+      rows++;
+      const { bytes, start, end, text } = cells;
+      if (seen.size < DUPLICATE_CAP) {
+        checked++;
+        seen.start();
+        for (let k = 0; k < cols.length; k++) {
+          const i = at[k]!;
+          const t = text[i];
+          if (t === undefined && ascii(bytes, start[i]!, end[i]!)) seen.feedAscii(bytes, start[i]!, end[i]!);
+          else seen.feed(cells.string(i));
         }
-        for (const f of found) {
-          let e = c.pii.get(f.kind);
-          if (!e) c.pii.set(f.kind, (e = { count: 0, sampleRows: [] }));
-          e.count += f.count;
-          if (e.sampleRows.length < SAMPLE_ROWS) e.sampleRows.push(row);
+        if (seen.seen()) duplicates++;
+      }
+      for (let k = 0; k < cols.length; k++) {
+        const c = cols[k]!;
+        const i = at[k]!;
+        const t = text[i];
+        if (t === undefined) {
+          const s = start[i]!;
+          const e = end[i]!;
+          // A field held as bytes is trimmed and ends in a byte that is not whitespace: blank only when empty.
+          if (s === e) {
+            c.missing++;
+            continue;
+          }
+          if (e - s <= SHORT) {
+            // A short field (a label, a code) is one of few: its number, or NaN for text, is known.
+            const v = cells.string(i);
+            const known = c.short.get(v);
+            if (known === undefined) {
+              let n = cells.decimal(i);
+              if (Number.isNaN(n)) n = Number(v);
+              if (Number.isFinite(n)) numeric(c, n, row);
+              else c.text++;
+              if (c.capped && noPersonalDataIn(v)) continue;
+              const found = distinct(c, v, row);
+              // Known from now on only once among the distinct values (the same scan result).
+              if (c.short.size < SHORT_VALUES && c.distinct.has(v))
+                c.short.set(v, { n: Number.isFinite(n) ? n : NaN, found });
+              continue;
+            }
+            if (Number.isNaN(known.n)) c.text++;
+            else numeric(c, known.n, row);
+            if (known.found.length > 0) pii(c, known.found, row);
+            continue;
+          }
+          const n = cells.decimal(i);
+          if (!Number.isNaN(n)) {
+            numeric(c, n, row);
+            if (c.capped && noPersonalDataInBytes(bytes, s, e)) continue;
+            distinct(c, cells.string(i), row);
+            continue;
+          }
         }
+        const v = t ?? cells.string(i);
+        if (v.trim() === '') {
+          c.missing++;
+          continue;
+        }
+        if (Number.isFinite(Number(v))) numeric(c, Number(v), row);
+        else c.text++;
+        if (c.capped && noPersonalDataIn(v)) continue;
+        distinct(c, v, row);
       }
     },
 

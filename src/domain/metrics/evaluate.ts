@@ -17,6 +17,8 @@ import {
   fairlearnMetrics,
   groupedConfusion,
   groupRows,
+  valuesOf,
+  type CodedColumn,
   type Disaggregated,
 } from './fairness.ts';
 import { REGRESSION } from './regression.ts';
@@ -89,7 +91,8 @@ export interface EvaluationData {
   classes?: { yTrue: string[]; yPred: string[]; probabilities?: Record<string, Float64Array> };
   score?: Float64Array;
   weight?: Float64Array;
-  sensitive: Record<string, string[]>;
+  /** A value a row, or (from a CSV file) a code a row with the distinct values. */
+  sensitive: Record<string, string[] | CodedColumn>;
   /** Model inputs, row-major (row r, feature j at values[r * names.length + j]). */
   features?: { names: string[]; values: Float64Array };
 }
@@ -132,10 +135,14 @@ export function specProblems(spec: EvaluationSpec): { pointer: string; message: 
   return problems;
 }
 
+/** The sensitive columns as a value a row (for the model's explanations and robustness checks). */
+export const plainSensitive = (sensitive: EvaluationData['sensitive']): Record<string, string[]> =>
+  Object.fromEntries(Object.entries(sensitive).map(([c, col]) => [c, valuesOf(col)]));
+
 /** Each row's category across `cols`: the value itself, or the values joined for an intersection. */
-const categoriesOf = (data: EvaluationData, cols: string[]): string[] => {
+const categoriesOf = (data: EvaluationData, cols: string[]): string[] | CodedColumn => {
   if (cols.length === 1) return data.sensitive[cols[0]!]!;
-  const columns = cols.map((c) => data.sensitive[c]!);
+  const columns = cols.map((c) => valuesOf(data.sensitive[c]!));
   return Array.from(columns[0]!, (_, i) => columns.map((c) => c[i]!).join(' / '));
 };
 
@@ -269,8 +276,8 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
         },
         ...(privileged !== undefined
           ? {
-              aif360: aif360Sklearn(data.yTrue, data.yPred, data.sensitive[cols[0]!]!, privileged, w),
-              aif360Classic: aif360Classic(data.yTrue, data.yPred, data.sensitive[cols[0]!]!, privileged, w),
+              aif360: aif360Sklearn(data.yTrue, data.yPred, valuesOf(data.sensitive[cols[0]!]!), privileged, w),
+              aif360Classic: aif360Classic(data.yTrue, data.yPred, valuesOf(data.sensitive[cols[0]!]!), privileged, w),
             }
           : {}),
       };

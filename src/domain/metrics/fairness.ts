@@ -5,7 +5,35 @@ import { confusion, RATES, type Confusion } from './classification.ts';
  * wrappers, and AIF360's two conventions (the scikit-learn API and the classic
  * ClassificationMetric), each to its exact edge-case behaviour.
  */
-export type SensitiveFeatures = (string | null)[] | Record<string, (string | null)[]>;
+export type SensitiveFeatures = SensitiveColumn | Record<string, SensitiveColumn>;
+
+/**
+ * A categorical column as a code a row and the distinct values the codes stand for (code k is
+ * `values[k]`): a large file's sensitive column without a string reference a row.
+ */
+export interface CodedColumn {
+  codes: Uint8Array | Uint16Array | Uint32Array;
+  values: string[];
+}
+
+/** A sensitive column: a value a row, or codes with their values. */
+export type SensitiveColumn = (string | null)[] | CodedColumn;
+
+/** True for a CodedColumn (a plain column is an array). */
+export const isCoded = (col: unknown): col is CodedColumn =>
+  col !== null &&
+  typeof col === 'object' &&
+  !Array.isArray(col) &&
+  ArrayBuffer.isView((col as CodedColumn).codes) &&
+  Array.isArray((col as CodedColumn).values);
+
+/** The column as a value a row (a CodedColumn spelled out), for the few readers that need one. */
+export function valuesOf<T extends string | null>(col: T[] | CodedColumn): (T | string)[] {
+  if (!isCoded(col)) return col;
+  const out = new Array<string>(col.codes.length);
+  for (let i = 0; i < out.length; i++) out[i] = col.values[col.codes[i]!]!;
+  return out;
+}
 
 export interface Groups {
   /** Group labels, ascending; tuples for intersectional (several) sensitive features. */
@@ -19,7 +47,19 @@ export interface Groups {
 const ascii = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Each row's position among the column's distinct values sorted ascending, and those values. */
-function encode(col: (string | null)[]): { values: string[]; codes: Int32Array } {
+function encode(col: SensitiveColumn): { values: string[]; codes: Int32Array } {
+  if (isCoded(col)) {
+    // Only the values that occur, as below; codes follow their values' ascending order.
+    const seen = new Uint8Array(col.values.length);
+    for (let i = 0; i < col.codes.length; i++) seen[col.codes[i]!] = 1;
+    const values = col.values.filter((_, k) => seen[k]).sort(ascii);
+    const rank = new Int32Array(col.values.length);
+    const position = new Map(values.map((v, r) => [v, r]));
+    col.values.forEach((v, k) => (rank[k] = position.get(v) ?? -1));
+    const codes = new Int32Array(col.codes.length);
+    for (let i = 0; i < codes.length; i++) codes[i] = rank[col.codes[i]!]!;
+    return { values, codes };
+  }
   const first = new Map<string, number>();
   const raw = new Int32Array(col.length);
   for (let i = 0; i < col.length; i++) {
@@ -43,7 +83,8 @@ function encode(col: (string | null)[]): { values: string[]; codes: Int32Array }
  * Missing (null) values must have been mapped to an explicit category before.
  */
 export function groupRows(features: SensitiveFeatures): Groups {
-  const columns = (Array.isArray(features) ? [features] : Object.values(features)).map(encode);
+  const single = Array.isArray(features) || isCoded(features);
+  const columns = (single ? [features] : Object.values(features)).map(encode);
   let tuples: string[][] = [[]];
   for (const { values } of columns) tuples = tuples.flatMap((t) => values.map((v) => [...t, v]));
   // Lexicographic product order: the first column is the most significant digit.
@@ -55,7 +96,7 @@ export function groupRows(features: SensitiveFeatures): Groups {
       for (let i = 0; i < n; i++) codes[i] = codes[i]! * values.length + c[i]!;
   let rows: number[][] | undefined;
   return {
-    labels: Array.isArray(features) ? tuples.map((t) => t[0]!) : tuples,
+    labels: single ? tuples.map((t) => t[0]!) : tuples,
     codes,
     // Index lists are built only when asked for: the binary path counts by code and never needs them.
     get rows() {

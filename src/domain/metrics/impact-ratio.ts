@@ -1,3 +1,5 @@
+import { isCoded, type CodedColumn } from './fairness.ts';
+
 /**
  * NYC Local Law 144 bias-audit impact ratios (6 RCNY §5-301): per category, the selection rate
  * (classification) or scoring rate (share of the category scoring above the median score of the
@@ -22,19 +24,36 @@ export interface ImpactRatios {
 const ascii = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function ratios(
-  categories: string[],
+  categories: string[] | CodedColumn,
   hit: (i: number) => boolean,
   kind: 'selection' | 'scoring',
   median?: number,
 ): ImpactRatios {
-  const n = categories.length;
   const by = new Map<string, { count: number; hits: number }>();
-  for (let i = 0; i < n; i++) {
-    const c = categories[i]!;
-    let e = by.get(c);
-    if (!e) by.set(c, (e = { count: 0, hits: 0 }));
-    e.count++;
-    if (hit(i)) e.hits++;
+  let n: number;
+  if (isCoded(categories)) {
+    // Counted by code, then named: no lookup by string a row.
+    const { codes, values } = categories;
+    n = codes.length;
+    const count = new Float64Array(values.length);
+    const hits = new Float64Array(values.length);
+    for (let i = 0; i < n; i++) {
+      const k = codes[i]!;
+      count[k] = count[k]! + 1;
+      if (hit(i)) hits[k] = hits[k]! + 1;
+    }
+    values.forEach((v, k) => {
+      if (count[k]! > 0) by.set(v, { count: count[k]!, hits: hits[k]! });
+    });
+  } else {
+    n = categories.length;
+    for (let i = 0; i < n; i++) {
+      const c = categories[i]!;
+      let e = by.get(c);
+      if (!e) by.set(c, (e = { count: 0, hits: 0 }));
+      e.count++;
+      if (hit(i)) e.hits++;
+    }
   }
   const rows = [...by.entries()]
     .sort(([a], [b]) => ascii(a, b))
@@ -48,12 +67,12 @@ function ratios(
 }
 
 /** Impact ratios of selection (predicted positive) rates. */
-export const selectionImpactRatios = (categories: string[], selected: ArrayLike<number>): ImpactRatios =>
+export const selectionImpactRatios = (categories: string[] | CodedColumn, selected: ArrayLike<number>): ImpactRatios =>
   ratios(categories, (i) => selected[i] === 1, 'selection');
 
 /** Impact ratios of scoring rates: the share of each category scoring above the sample's median. */
 export function scoringImpactRatios(
-  categories: string[],
+  categories: string[] | CodedColumn,
   scores: ArrayLike<number>,
   /** The scores' median when already known (it is the same for every sensitive column). */
   known?: number,
