@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/database.ts';
-import type { Transact } from '../../db/transact.ts';
+import { createWriteBatcher, type Transact } from '../../db/transact.ts';
 import type { RequestContext } from '../../context.ts';
 import { DomainError } from '../../errors.ts';
 import type { Emit } from '../../events.ts';
@@ -49,6 +49,8 @@ const clip = (m: string) => (m.length <= MAX_MESSAGE ? m : `${m.slice(0, MAX_MES
  */
 export function createAdmissionService(deps: AdmissionDeps) {
   const { db } = deps;
+  // Decisions are audited before they are answered; those arriving together share one commit.
+  const batched = createWriteBatcher(deps.transact);
 
   const answer = (
     uid: string,
@@ -138,7 +140,7 @@ export function createAdmissionService(deps: AdmissionDeps) {
     unknown?: Unknown,
   ): Promise<void> {
     if (w.dryRun) return;
-    await deps.transact(async (tx) => {
+    await batched(async (tx) => {
       if (unknown && (unknown.model || unknown.images.length > 0))
         await deps.events.emit(tx, 'admission.unidentified', {
           ctx,
