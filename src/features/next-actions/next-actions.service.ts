@@ -27,7 +27,10 @@ export interface NextActionsDeps {
   /** The pack a use case is assessed under (policy). */
   pack: (exec: Executor, useCaseId: string) => Promise<PolicyPack | null>;
   useCase: (exec: Executor, id: string) => Promise<{ id: string; name: string; ownerTeam: string } | undefined>;
-  versionsOf: (exec: Executor, where: { useCaseIds?: string[]; createdBy?: string }) => Promise<VersionRow[]>;
+  versionsOf: (
+    exec: Executor,
+    where: { useCaseIds?: string[]; modelIds?: string[]; createdBy?: string },
+  ) => Promise<VersionRow[]>;
   ownedBy: (exec: Executor, userId: string, teams: string[]) => Promise<{ id: string; name: string; team: string }[]>;
   /** Ids of versions deployed somewhere or suspended now: with each model's latest, they stand for it. */
   notableVersions: (exec: Executor) => Promise<Set<string>>;
@@ -216,11 +219,12 @@ export function createNextActionsService(deps: NextActionsDeps) {
   }
 
   /**
-   * Statuses for inventory rows: each use case's, and each model's (keyed `useCaseId/model`), from
-   * the same computation as the pages' banners.
+   * Statuses for inventory rows: each of the models' (keyed `useCaseId/model`), from the same
+   * computation as the pages' banners. Only the models asked for: a page of the inventory must not
+   * cost the size of the use cases its rows belong to.
    */
-  async function statuses(useCaseIds: string[]) {
-    const parts = await summaries(await deps.versionsOf(db, { useCaseIds }));
+  async function statuses(modelIds: string[]) {
+    const parts = await summaries(await deps.versionsOf(db, { modelIds }));
     const models = new Map<string, typeof parts>();
     for (const p of parts) {
       const key = `${p.row.useCaseId}/${p.model}`;

@@ -11,7 +11,7 @@ import { OverviewPage, OverviewQuery, OverviewSummary } from './overview.schema.
 
 /** `GET /overview`: the inventory at a glance (the console's home), one page at a time. */
 /** Each model's one status by `useCaseId/model` (the same value its version and use-case pages show). */
-export type StatusReader = (useCaseIds: string[]) => Promise<Map<string, SubjectStatus>>;
+export type StatusReader = (modelIds: string[]) => Promise<Map<string, SubjectStatus>>;
 /** Each use case's attestation standing by use case id (from the attestation campaigns). */
 export type AttestationReader = (useCaseIds: string[]) => Promise<Map<string, InventoryAttestation>>;
 
@@ -40,7 +40,7 @@ export function overviewRoutes(
       const [details, health, status, attestations] = await Promise.all([
         overviewRepo.details(deps.db, modelIds, versionIds),
         deps.health(modelIds),
-        deps.status?.([...new Set(rows.filter((r) => r.model_id).map((r) => r.use_case_id))]),
+        deps.status?.(modelIds),
         deps.attestation?.([...new Set(rows.map((r) => r.use_case_id))]),
       ]);
       return {

@@ -89,12 +89,13 @@ export const useCaseRepo = {
   },
 
   /**
-   * Live versions of the use cases' models (or of the models `createdBy` made, or versions they
-   * made), newest first per model, with whether each is its model's latest.
+   * Live versions of the use cases' models (or of the models `modelIds`, or of the models
+   * `createdBy` made, or versions they made), newest first per model, with whether each is its
+   * model's latest.
    */
   async versionsOf(
     db: Executor,
-    where: { useCaseIds?: string[]; createdBy?: string },
+    where: { useCaseIds?: string[]; modelIds?: string[]; createdBy?: string },
   ): Promise<
     {
       id: string;
@@ -106,7 +107,7 @@ export const useCaseRepo = {
       latest: boolean;
     }[]
   > {
-    if (where.useCaseIds?.length === 0) return [];
+    if (where.useCaseIds?.length === 0 || where.modelIds?.length === 0) return [];
     let q = db
       .selectFrom('model_versions as v')
       .innerJoin('models as m', 'm.id', 'v.model_id')
@@ -115,6 +116,7 @@ export const useCaseRepo = {
       .where('v.deleted_at', 'is', null)
       .where('m.deleted_at', 'is', null);
     if (where.useCaseIds) q = q.where('u.id', 'in', where.useCaseIds);
+    if (where.modelIds) q = q.where('m.id', 'in', where.modelIds);
     if (where.createdBy) {
       const by = where.createdBy;
       q = q.where((eb) => eb.or([eb('v.created_by', '=', by), eb('m.created_by', '=', by)]));
