@@ -39,15 +39,21 @@ export interface Groups {
   /** Group labels, ascending; tuples for intersectional (several) sensitive features. */
   labels: (string | string[])[];
   /** Group index of every row. */
-  codes: Int32Array;
+  codes: GroupCodes;
   /** Row indexes of each group (empty for an intersection that no row falls in). */
   rows: number[][];
 }
 
 const ascii = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/** A group index a row, as narrow as the number of groups allows (a byte for up to 256). */
+export type GroupCodes = Uint8Array | Uint16Array | Int32Array;
+// At 10,000,000 rows a 32-bit code a row is 40 MiB; nearly every sensitive column fits a byte.
+const codeArray = (distinct: number, n: number): GroupCodes =>
+  distinct <= 256 ? new Uint8Array(n) : distinct <= 65_536 ? new Uint16Array(n) : new Int32Array(n);
+
 /** Each row's position among the column's distinct values sorted ascending, and those values. */
-function encode(col: SensitiveColumn): { values: string[]; codes: Int32Array } {
+function encode(col: SensitiveColumn): { values: string[]; codes: GroupCodes } {
   if (isCoded(col)) {
     // Only the values that occur, as below; codes follow their values' ascending order.
     const seen = new Uint8Array(col.values.length);
@@ -56,7 +62,7 @@ function encode(col: SensitiveColumn): { values: string[]; codes: Int32Array } {
     const rank = new Int32Array(col.values.length);
     const position = new Map(values.map((v, r) => [v, r]));
     col.values.forEach((v, k) => (rank[k] = position.get(v) ?? -1));
-    const codes = new Int32Array(col.codes.length);
+    const codes = codeArray(values.length, col.codes.length);
     for (let i = 0; i < codes.length; i++) codes[i] = rank[col.codes[i]!]!;
     return { values, codes };
   }
@@ -90,7 +96,7 @@ export function groupRows(features: SensitiveFeatures): Groups {
   // Lexicographic product order: the first column is the most significant digit.
   const n = columns[0]!.codes.length;
   // One column's codes are the groups' codes already: no second array of a code a row.
-  const codes = columns.length === 1 ? columns[0]!.codes : new Int32Array(n);
+  const codes = columns.length === 1 ? columns[0]!.codes : codeArray(tuples.length, n);
   if (columns.length > 1)
     for (const { values, codes: c } of columns)
       for (let i = 0; i < n; i++) codes[i] = codes[i]! * values.length + c[i]!;
@@ -137,7 +143,7 @@ export function pooledConfusion(perGroup: Confusion[]): Confusion {
 export function groupedConfusion(
   yTrue: ArrayLike<number>,
   yPred: ArrayLike<number>,
-  codes: Int32Array,
+  codes: GroupCodes,
   groups: number,
   weights?: ArrayLike<number>,
 ): Confusion[] {
