@@ -338,6 +338,30 @@ export function createReviewService(deps: ReviewServiceDeps) {
     return (now: string) => signerPart(ctx.principal!, { ...input, meaning: 'review' }, now, reauthenticatedWith);
   };
 
+  /** Stores a decision on `doc` of the subject `of`, with its signed manifest (both review commands). */
+  const decide = (
+    tx: Tx,
+    ctx: RequestContext,
+    subject: Parameters<typeof store>[2],
+    doc: Parameters<typeof store>[3],
+    of: Parameters<typeof store>[4]['of'],
+    input: ReviewInput,
+    part: (now: string) => ManifestSigner,
+  ) =>
+    store(
+      tx,
+      ctx,
+      subject,
+      doc,
+      {
+        subject: { type: 'document', id: doc.id, kind: doc.kind, title: doc.title, contentHash: doc.contentHash },
+        of,
+        decision: input.decision,
+        ...part(clock.now().toISOString()),
+      },
+      input,
+    );
+
   return {
     /** Accepts or rejects a document of a model version. */
     async reviewVersionDocument(
@@ -361,25 +385,14 @@ export function createReviewService(deps: ReviewServiceDeps) {
             const { doc } = r;
             mustBeOpen(doc, r.all, await reviews.ofSubject(tx, owner.versionId));
             judge(p, input, r);
-            const now = clock.now().toISOString();
-            const view = await store(
+            const view = await decide(
               tx,
               ctx,
               subject,
               doc,
-              {
-                subject: {
-                  type: 'document',
-                  id: doc.id,
-                  kind: doc.kind,
-                  title: doc.title,
-                  contentHash: doc.contentHash,
-                },
-                of: { type: 'model-version', id: owner.versionId, model, version },
-                decision: input.decision,
-                ...part(now),
-              },
+              { type: 'model-version', id: owner.versionId, model, version },
               input,
+              part,
             );
             await deps.versionChanged(tx, ctx, owner.versionId);
             return view;
@@ -409,26 +422,7 @@ export function createReviewService(deps: ReviewServiceDeps) {
             const { doc } = r;
             mustBeOpen(doc, r.all, await reviews.ofSubject(tx, useCaseId));
             judge(p, input, r);
-            const now = clock.now().toISOString();
-            const view = await store(
-              tx,
-              ctx,
-              subject,
-              doc,
-              {
-                subject: {
-                  type: 'document',
-                  id: doc.id,
-                  kind: doc.kind,
-                  title: doc.title,
-                  contentHash: doc.contentHash,
-                },
-                of: { type: 'use-case', id: uc.id },
-                decision: input.decision,
-                ...part(now),
-              },
-              input,
-            );
+            const view = await decide(tx, ctx, subject, doc, { type: 'use-case', id: uc.id }, input, part);
             await deps.useCaseChanged(tx, ctx, useCaseId);
             return view;
           }),
