@@ -179,33 +179,41 @@ export function createTransact(db: Db, dialect: DialectName, hooks: TransactHook
 }
 
 /** Writes that share one transaction with others waiting at the same moment (see `createWriteBatcher`). */
-export type BatchedWrite = (write: (tx: Tx) => Promise<void>) => Promise<void>;
+export type BatchedWrite<T> = (item: T) => Promise<void>;
 
 /**
  * Group commit for small independent writes on any engine (an admission decision's audit event).
  * On PostgreSQL every audited write holds the audit log's head row until it commits, so audited
- * writes commit one at a time, a round trip and a flush each; writes arriving while a batch commits
- * join the next one, which appends them all in one transaction and one commit. Each caller resolves
- * only once its batch has committed. A batch that fails is retried write by write, so one failing
- * write fails alone. Writes must not depend on each other's outcome (each may also run alone).
+ * writes commit one at a time, a round trip and a flush each; items arriving while a batch commits
+ * join the next one, which `writeAll` writes together in one transaction and one commit (so it can
+ * also write them with fewer statements). Each caller resolves only once its batch has committed. A
+ * batch that fails is retried item by item, so one failing item fails alone. Items must not depend
+ * on each other's outcome (each may also be written alone).
  */
-export function createWriteBatcher(transact: Transact, maxBatch = 256): BatchedWrite {
-  const queue: { write: (tx: Tx) => Promise<void>; resolve: () => void; reject: (err: unknown) => void }[] = [];
+export function createWriteBatcher<T>(
+  transact: Transact,
+  writeAll: (tx: Tx, items: T[]) => Promise<void>,
+  maxBatch = 256,
+): BatchedWrite<T> {
+  const queue: { item: T; resolve: () => void; reject: (err: unknown) => void }[] = [];
   let running = false;
   async function drain(): Promise<void> {
     try {
       while (queue.length > 0) {
         const batch = queue.splice(0, maxBatch);
         try {
-          await transact(async (tx) => {
-            for (const b of batch) await b.write(tx);
-          });
+          await transact((tx) =>
+            writeAll(
+              tx,
+              batch.map((b) => b.item),
+            ),
+          );
           batch.forEach((b) => b.resolve());
         } catch {
-          // Nothing of the batch was written: each write on its own, to fail only the one at fault.
+          // Nothing of the batch was written: each item on its own, to fail only the one at fault.
           await Promise.all(
             batch.map((b) =>
-              transact(b.write).then(
+              transact((tx) => writeAll(tx, [b.item])).then(
                 () => b.resolve(),
                 (err: unknown) => b.reject(err),
               ),
@@ -217,9 +225,9 @@ export function createWriteBatcher(transact: Transact, maxBatch = 256): BatchedW
       running = false;
     }
   }
-  return (write) =>
+  return (item) =>
     new Promise<void>((resolve, reject) => {
-      queue.push({ write, resolve, reject });
+      queue.push({ item, resolve, reject });
       if (!running) {
         running = true;
         // One turn of the event loop, so that requests already received join this batch.

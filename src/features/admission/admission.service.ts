@@ -2,8 +2,8 @@ import type { Executor } from '../../db/database.ts';
 import { createWriteBatcher, type Transact } from '../../db/transact.ts';
 import type { RequestContext } from '../../context.ts';
 import { DomainError } from '../../errors.ts';
-import type { Emit } from '../../events.ts';
-import type { AuditAppender } from '../audit/audit.service.ts';
+import type { DomainEvents, Emit } from '../../events.ts';
+import type { AuditAppender, AuditEntry } from '../audit/audit.service.ts';
 import {
   annotatedVersion,
   ANNOTATIONS,
@@ -14,6 +14,13 @@ import {
   type Workload,
 } from './admission.fns.ts';
 import type { AdmissionReviewResponse } from './admission.schema.ts';
+
+/** One decision to record: its audit event, and what discovery hears of a workload nobody inventoried. */
+interface Decision {
+  ctx: RequestContext;
+  entry: AuditEntry;
+  unidentified: DomainEvents['admission.unidentified'] | null;
+}
 
 export interface AdmissionDeps {
   db: Executor;
@@ -49,8 +56,15 @@ const clip = (m: string) => (m.length <= MAX_MESSAGE ? m : `${m.slice(0, MAX_MES
  */
 export function createAdmissionService(deps: AdmissionDeps) {
   const { db } = deps;
-  // Decisions are audited before they are answered; those arriving together share one commit.
-  const batched = createWriteBatcher(deps.transact);
+  // Decisions are audited before they are answered; those arriving together share one commit and
+  // are appended to the log together.
+  const batched = createWriteBatcher<Decision>(deps.transact, async (tx, decisions) => {
+    for (const d of decisions) if (d.unidentified) await deps.events.emit(tx, 'admission.unidentified', d.unidentified);
+    await deps.audit.appendAll(
+      tx,
+      decisions.map((d) => ({ ctx: d.ctx, entry: d.entry })),
+    );
+  });
 
   const answer = (
     uid: string,
@@ -140,18 +154,21 @@ export function createAdmissionService(deps: AdmissionDeps) {
     unknown?: Unknown,
   ): Promise<void> {
     if (w.dryRun) return;
-    await batched(async (tx) => {
-      if (unknown && (unknown.model || unknown.images.length > 0))
-        await deps.events.emit(tx, 'admission.unidentified', {
-          ctx,
-          namespace: w.namespace,
-          workload: `${w.kind.replace(/^\//, '')}/${w.name}`,
-          model: unknown.model,
-          images: unknown.images,
-          allowed: outcome.allowed === true,
-          reason: Array.isArray(outcome.reasons) ? outcome.reasons.join('; ') : '',
-        });
-      await deps.audit.append(tx, ctx, {
+    await batched({
+      ctx,
+      unidentified:
+        unknown && (unknown.model || unknown.images.length > 0)
+          ? {
+              ctx,
+              namespace: w.namespace,
+              workload: `${w.kind.replace(/^\//, '')}/${w.name}`,
+              model: unknown.model,
+              images: unknown.images,
+              allowed: outcome.allowed === true,
+              reason: Array.isArray(outcome.reasons) ? outcome.reasons.join('; ') : '',
+            }
+          : null,
+      entry: {
         action: 'admission.review',
         subject,
         after: {
@@ -162,7 +179,7 @@ export function createAdmissionService(deps: AdmissionDeps) {
           name: w.name,
           ...outcome,
         },
-      });
+      },
     });
   }
 

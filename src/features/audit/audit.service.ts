@@ -27,6 +27,8 @@ export interface AuditEntry {
 /** What services need to record their changes: one call, inside their transaction. */
 export interface AuditAppender {
   append(tx: Tx, ctx: RequestContext, entry: AuditEntry): Promise<number>;
+  /** Several events at once, in order, exactly as that many `append` calls would record them. */
+  appendAll(tx: Tx, items: { ctx: RequestContext; entry: AuditEntry }[]): Promise<number[]>;
 }
 
 const toFrontier = (size: number, json: string): Frontier => ({
@@ -67,16 +69,25 @@ export function createAuditLog({ repo, signer, clock }: { repo: AuditRepo; signe
     }
   }
 
-  return {
-    signer,
-
-    async append(tx: Tx, ctx: RequestContext, entry: AuditEntry): Promise<number> {
-      appendsIn.set(tx, (appendsIn.get(tx) ?? 0) + 1);
-      const { seq, frontier } = await repo.claimSeq(tx);
+  /**
+   * Appends events in order, as many calls to `append` would, with one claim of their sequence
+   * numbers and a few statements for all of them (writes batched into one transaction).
+   */
+  async function appendAll(tx: Tx, items: { ctx: RequestContext; entry: AuditEntry }[]): Promise<number[]> {
+    if (items.length === 0) return [];
+    appendsIn.set(tx, (appendsIn.get(tx) ?? 0) + items.length);
+    const { last, frontier } = await repo.claimSeqs(tx, items.length);
+    const first = last - items.length + 1;
+    let tree = toFrontier(first - 1, frontier);
+    const time = clock.now().toISOString();
+    const stored: { seq: number; leaf: string }[] = [];
+    const nodes: { level: number; idx: number; hash: string }[] = [];
+    const events: AuditEventRecord[] = [];
+    for (const [i, { ctx, entry }] of items.entries()) {
       const p = ctx.principal;
       const event: AuditEventRecord = {
-        seq,
-        time: clock.now().toISOString(),
+        seq: first + i,
+        time,
         actor: p
           ? { kind: 'user', id: p.userId, name: p.displayName, token: p.tokenId }
           : { kind: 'system', id: null, name: 'Steward', token: null },
@@ -89,17 +100,25 @@ export function createAuditLog({ repo, signer, clock }: { repo: AuditRepo; signe
         source: ctx.source,
       };
       const leaf = auditLeafText(event);
-      const { frontier: next, completed } = appendLeaf(toFrontier(seq - 1, frontier), leafHashOfText(leaf));
-      await repo.storeAppend(
-        tx,
-        seq,
-        leaf,
-        fromFrontier(next),
-        completed.map((c) => ({ level: c.level, idx: c.index, hash: c.hash.toString('hex') })),
-      );
-      for (const listen of listeners) await listen(tx, event);
-      return seq;
+      const { frontier: next, completed } = appendLeaf(tree, leafHashOfText(leaf));
+      tree = next;
+      stored.push({ seq: event.seq, leaf });
+      for (const c of completed) nodes.push({ level: c.level, idx: c.index, hash: c.hash.toString('hex') });
+      events.push(event);
+    }
+    await repo.storeAppends(tx, stored, fromFrontier(tree), nodes);
+    for (const event of events) for (const listen of listeners) await listen(tx, event);
+    return events.map((e) => e.seq);
+  }
+
+  return {
+    signer,
+
+    async append(tx: Tx, ctx: RequestContext, entry: AuditEntry): Promise<number> {
+      return (await appendAll(tx, [{ ctx, entry }]))[0]!;
     },
+
+    appendAll,
 
     /** Publishes every appended event to `listener`, in the transaction that appends it. */
     onAppend(listener: (tx: Tx, event: AuditEventRecord) => Promise<void>): void {
