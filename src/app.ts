@@ -222,7 +222,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     ...base,
     useCases: inventoryReaders.useCases,
     useCaseEvidence,
-    signing: { reauthenticate, signDigest: opts.signer.signDigest },
+    signing: { reauthenticate, signDigest: opts.signer.signDigest, gate: trainings.services.gate },
     refused: refusals.record,
     waivers: (exec, useCaseId) => useCaseWaivers(exec, useCaseId, clock),
   });

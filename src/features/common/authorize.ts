@@ -7,7 +7,6 @@ import {
   type Permission,
   type Principal,
 } from '../../domain/authz.ts';
-import { DomainError } from '../../errors.ts';
 import { refusalError, type Refusal } from './hints.ts';
 
 /**
@@ -15,13 +14,19 @@ import { refusalError, type Refusal } from './hints.ts';
  * needs the token's `write` scope: a read-only token must not be able to mint or revoke credentials.
  */
 export function requireWriteScope(ctx: RequestContext, what: string): void {
+  const r = writeScopeRefusal(ctx, what);
+  if (r) throw refusalError(r);
+}
+
+/** Why a token may not `what` (it lacks the write scope), or null. */
+export function writeScopeRefusal(ctx: RequestContext, what: string): Refusal | null {
   const p = ctx.principal;
-  if (p?.scopes && !p.scopes.includes('write')) {
-    throw new DomainError(
-      'forbidden',
-      `a token with scopes [${p.scopes.join(', ')}] may not ${what}: it needs the write scope`,
-    );
-  }
+  if (!p?.scopes || p.scopes.includes('write')) return null;
+  return {
+    code: 'forbidden',
+    message: `a token with scopes [${p.scopes.join(', ')}] may not ${what}: it needs the write scope`,
+    reason: `Your token's scopes (${p.scopes.join(', ')}) do not allow this.`,
+  };
 }
 
 /** What `p` holds in `team` (or organisation-wide), in words: why their roles do not reach an act. */

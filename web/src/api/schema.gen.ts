@@ -12653,7 +12653,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every policy pack version */
+        /**
+         * Every policy pack version
+         * @description Each says whether the caller may activate it now (`actions.activate`): policy:admin organisation-wide, never its uploader.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -12689,6 +12692,16 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: {
+                                /** @description whether the caller may activate it now, by the activation's own rule */
+                                actions: {
+                                    /** @description whether the caller may take this act now, decided by the command's own rule */
+                                    activate: {
+                                        /** @description true when the command would be accepted (credentials aside) */
+                                        allowed: boolean;
+                                        code: ("forbidden" | "separation_of_duties" | "training_required" | "conflict") | null;
+                                        reason: string | null;
+                                    };
+                                };
                                 activatedAt: string | null;
                                 activatedBy: string | null;
                                 /** @description the activation's e-signature: its manifest names the pack digest, the uploader and the simulation summary */
@@ -14052,7 +14065,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Role grants awaiting a second administrator (those I may confirm) */
+        /**
+         * Role grants awaiting a second administrator (those I may confirm)
+         * @description Each says whether the caller may confirm it now (`actions.confirm`): its grantee and who asked for it may not.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -14088,6 +14104,16 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: {
+                                /** @description whether the caller may confirm it now, by the confirmation's own rule (never its grantee or asker) */
+                                actions: {
+                                    /** @description whether the caller may take this act now, decided by the command's own rule */
+                                    confirm: {
+                                        /** @description true when the command would be accepted (credentials aside) */
+                                        allowed: boolean;
+                                        code: ("forbidden" | "separation_of_duties" | "training_required" | "conflict") | null;
+                                        reason: string | null;
+                                    };
+                                };
                                 decidedAt: string | null;
                                 decidedBy: string | null;
                                 /** @description lowercase UUID */
@@ -16107,6 +16133,71 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/use-cases/{id}/assessment/override/eligibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the caller may confirm or reject the pending tier override now
+         * @description Asked before any password: the decision's own rule (assessment:confirm and risk-audit in the use case's team, an override pending, not its requester) and the training gate. Deciding still enforces it.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description whether the caller may take this act now, decided by the command's own rule */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description true when the command would be accepted (credentials aside) */
+                            allowed: boolean;
+                            code: ("forbidden" | "separation_of_duties" | "training_required" | "conflict") | null;
+                            reason: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
