@@ -32,6 +32,7 @@ import {
   type SigningCredentials,
 } from '../common/signing.ts';
 import { decideRefusal, decidersOf } from './attestations.fns.ts';
+import { memoize } from '../../lib/memo.ts';
 import type { AttestationsRepo } from './attestations.repo.ts';
 
 type Subject = { type: 'model-version' | 'use-case'; id: string; team: string };
@@ -157,12 +158,13 @@ export function createAttestationsService(deps: AttestationsDeps) {
   async function reads(ctx: RequestContext, rows: AttestationTable[]): Promise<AttestationRead[]> {
     const cycles = await byUseCase(db, [...new Set(rows.map((r) => r.use_case_id))]);
     const trained = trainingOnce(deps.signing, ctx);
+    const rulesOnce = memoize((useCaseId: string) => rulesOf(db, useCaseId));
     return Promise.all(
       rows.map(async (r) => {
         const shown = await view(db, r);
         let rules: AttestationRules | undefined;
         const unassessed = await refusalOf(
-          async () => void (rules = (await rulesOf(db, r.use_case_id)).rules),
+          async () => void (rules = (await rulesOnce(r.use_case_id)).rules),
           () => 'The use case has no current assessment.',
         );
         if (!rules) return { ...shown, actions: { decide: hintOf(unassessed) } };

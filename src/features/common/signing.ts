@@ -4,6 +4,7 @@ import type { RequestContext } from '../../context.ts';
 import type { Principal } from '../../domain/authz.ts';
 import { canonicalize } from '../../domain/jcs.ts';
 import type { Reauthentication } from '../../domain/lifecycle/manifest.ts';
+import { memoize } from '../../lib/memo.ts';
 import { refuse, refusalOf, trainingWords, type Refusal } from './hints.ts';
 
 /**
@@ -126,13 +127,8 @@ export const trainingRefusal = (
   signing.gate ? refusalOf(() => signing.gate!(ctx, roles), trainingWords) : Promise.resolve(null);
 
 /** The training gate's answer for the caller per role, asked once each (for the hints of a whole page). */
-export function trainingOnce(signing: Pick<Signing, 'gate'>, ctx: RequestContext) {
-  const asked = new Map<string, Promise<Refusal | null>>();
-  return (role: string): Promise<Refusal | null> => {
-    if (!asked.has(role)) asked.set(role, trainingRefusal(signing, ctx, [role]));
-    return asked.get(role)!;
-  };
-}
+export const trainingOnce = (signing: Pick<Signing, 'gate'>, ctx: RequestContext) =>
+  memoize((role: string) => trainingRefusal(signing, ctx, [role]));
 
 /** The signer part of a manifest for `p`, signing now. */
 export const signerPart = (

@@ -20,6 +20,7 @@ import {
   type SignedRecord,
   type SigningCredentials,
 } from '../common/signing.ts';
+import { memoize } from '../../lib/memo.ts';
 import type { FindingsRepo } from './findings.repo.ts';
 import {
   type SubjectView,
@@ -171,17 +172,23 @@ export function createExceptionsService(deps: ExceptionsDeps) {
     return e;
   }
 
+  /** What a page of reads asks once: each use case's pack, and the training gate per role. */
+  const pageOf = (ctx: RequestContext) => ({
+    pack: memoize((useCaseId: string) => deps.pack(db, useCaseId)),
+    trained: trainingOnce(deps.signing, ctx),
+  });
+
   /** An exception with what the caller may do with it, by the decision command's own rule. */
   async function read(
     ctx: RequestContext,
     e: MeasureExceptionTable,
-    trained: (role: string) => Promise<Refusal | null>,
+    page: ReturnType<typeof pageOf>,
   ): Promise<ExceptionRead> {
-    const { approvedBy } = exceptionRules(await deps.pack(db, e.use_case_id));
+    const { approvedBy } = exceptionRules(await page.pack(e.use_case_id));
     const role = heldRole(ctx, approvedBy, e.team);
     const now = clock.now().toISOString();
     const hint = async (decision: 'approve' | 'reject') =>
-      hintOf(decideRefusal(ctx, e, approvedBy, decision, now) ?? (role ? await trained(role) : null));
+      hintOf(decideRefusal(ctx, e, approvedBy, decision, now) ?? (role ? await page.trained(role) : null));
     return { ...(await view(db, e)), actions: { approve: await hint('approve'), reject: await hint('reject') } };
   }
 
@@ -250,7 +257,7 @@ export function createExceptionsService(deps: ExceptionsDeps) {
     },
 
     async get(ctx: RequestContext, id: string): Promise<ExceptionRead> {
-      return read(ctx, await load(db, id), trainingOnce(deps.signing, ctx));
+      return read(ctx, await load(db, id), pageOf(ctx));
     },
 
     /** Whether the caller may request an exception on a subject, before they fill in the form. */
@@ -279,8 +286,8 @@ export function createExceptionsService(deps: ExceptionsDeps) {
         limit: q.limit + 1,
       });
       const { page, nextCursor } = idPage(rows, q.limit);
-      const trained = trainingOnce(deps.signing, ctx);
-      return { items: await Promise.all(page.map((e) => read(ctx, e, trained))), nextCursor };
+      const once = pageOf(ctx);
+      return { items: await Promise.all(page.map((e) => read(ctx, e, once))), nextCursor };
     },
 
     /**

@@ -19,6 +19,7 @@ import {
   type SignedRecord,
   type SigningCredentials,
 } from '../common/signing.ts';
+import { memoize } from '../../lib/memo.ts';
 import type { FindingsRepo } from './findings.repo.ts';
 import {
   type SubjectView,
@@ -211,18 +212,17 @@ export function createFindingsService(deps: FindingsDeps) {
     return f;
   }
 
-  /**
-   * A finding with what the caller may do with it, by the commands' own rules; `trained` answers
-   * the training gate once per role for a whole page.
-   */
-  async function read(
-    ctx: RequestContext,
-    f: FindingTable,
-    trained: (role: string) => Promise<Refusal | null>,
-  ): Promise<FindingRead> {
-    const rules = await rulesOf(db, f.use_case_id);
+  /** What a page of reads asks once: each use case's rules, and the training gate per role. */
+  const pageOf = (ctx: RequestContext) => ({
+    rules: memoize((useCaseId: string) => rulesOf(db, useCaseId)),
+    trained: trainingOnce(deps.signing, ctx),
+  });
+
+  /** A finding with what the caller may do with it, by the commands' own rules. */
+  async function read(ctx: RequestContext, f: FindingTable, page: ReturnType<typeof pageOf>): Promise<FindingRead> {
+    const rules = await page.rules(f.use_case_id);
     const role = heldRole(ctx, rules.raisedBy, f.team);
-    const close = closeRefusal(ctx, f, rules) ?? (role ? await trained(role) : null);
+    const close = closeRefusal(ctx, f, rules) ?? (role ? await page.trained(role) : null);
     return {
       ...(await view(db, f, rules)),
       actions: { remediate: hintOf(updateRefusal(ctx, f, rules, ['status', 'remediation'])), close: hintOf(close) },
@@ -273,7 +273,7 @@ export function createFindingsService(deps: FindingsDeps) {
     },
 
     async get(ctx: RequestContext, id: string): Promise<FindingRead> {
-      return read(ctx, await load(db, id), trainingOnce(deps.signing, ctx));
+      return read(ctx, await load(db, id), pageOf(ctx));
     },
 
     /** Whether the caller may raise a finding on a subject, before they fill in the form. */
@@ -305,8 +305,8 @@ export function createFindingsService(deps: FindingsDeps) {
         limit: q.limit + 1,
       });
       const { page, nextCursor } = idPage(rows, q.limit);
-      const trained = trainingOnce(deps.signing, ctx);
-      return { items: await Promise.all(page.map((f) => read(ctx, f, trained))), nextCursor };
+      const once = pageOf(ctx);
+      return { items: await Promise.all(page.map((f) => read(ctx, f, once))), nextCursor };
     },
 
     /**
