@@ -222,7 +222,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     ...base,
     useCases: inventoryReaders.useCases,
     useCaseEvidence,
-    signing: { reauthenticate, signDigest: opts.signer.signDigest },
+    signing: { reauthenticate, signDigest: opts.signer.signDigest, gate: trainings.services.gate },
     refused: refusals.record,
     waivers: (exec, useCaseId) => useCaseWaivers(exec, useCaseId, clock),
   });
@@ -383,7 +383,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     pack: async (exec, useCaseId) =>
       (await policy.services.context(exec, useCaseId))?.pack ?? (await policy.services.policies.active(exec)).pack,
     user: identity.services.user,
-    signing: { reauthenticate, signDigest: opts.signer.signDigest },
+    signing: { reauthenticate, signDigest: opts.signer.signDigest, gate: trainings.services.gate },
     createTasks: lifecycle.services.createTasks,
     queue,
     refused: refusals.record,
@@ -478,7 +478,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   const attestations = createAttestationsFeature({
     ...base,
-    signing: { reauthenticate, signDigest: opts.signer.signDigest },
+    signing: { reauthenticate, signDigest: opts.signer.signDigest, gate: trainings.services.gate },
     assessed: policyReaders.currentAssessments,
     pack: async (exec, useCaseId) => (await policy.services.context(exec, useCaseId))?.pack ?? null,
     useCase: inventoryReaders.useCases.resolve,

@@ -679,7 +679,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Attestations and revalidations, oldest first, by use case, team, kind, status or overdue */
+        /**
+         * Attestations and revalidations, oldest first, by use case, team, kind, status or overdue
+         * @description Each says whether the caller may decide it now (`actions.decide`), by the decision command's own rule.
+         */
         get: {
             parameters: {
                 query?: {
@@ -727,6 +730,18 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: ({
+                                /** @description whether the caller may decide it now, by the decision command's own rule (role, independence, state, training) */
+                                actions: {
+                                    /** @description whether the caller may take this act now, decided by the command's own rule */
+                                    decide: {
+                                        /** @description true when the command would be accepted (credentials aside) */
+                                        allowed: boolean;
+                                        code: ("forbidden" | "separation_of_duties" | "training_required" | "conflict") | null;
+                                        reason: string | null;
+                                    };
+                                } & {
+                                    [key: string]: unknown;
+                                };
                                 comment: string | null;
                                 decided: ({
                                     /**
@@ -833,6 +848,18 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description whether the caller may decide it now, by the decision command's own rule (role, independence, state, training) */
+                            actions: {
+                                /** @description whether the caller may take this act now, decided by the command's own rule */
+                                decide: {
+                                    /** @description true when the command would be accepted (credentials aside) */
+                                    allowed: boolean;
+                                    code: ("forbidden" | "separation_of_duties" | "training_required" | "conflict") | null;
+                                    reason: string | null;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            };
                             comment: string | null;
                             decided: ({
                                 /**
@@ -4560,7 +4587,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Exceptions, oldest first, by subject, status and measure */
+        /**
+         * Exceptions, oldest first, by subject, status and measure
+         * @description Each exception says whether the caller may approve or reject it now (`actions`), by the decision command's own rule.
+         */
         get: {
             parameters: {
                 query?: {
@@ -4606,6 +4636,25 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: ({
+                                /** @description whether the caller may approve or reject it now, by the decision command's own rule */
+                                actions: {
+                                    /** @description whether the caller may take this act now, decided by the command's own rule */
+                                    approve: {
+                                        /** @description true when the command would be accepted (credentials aside) */
+                                        allowed: boolean;
+                                        code: ("forbidden" | "separation_of_duties" | "training_required" | "conflict") | null;
+                                        reason: string | null;
+                                    };
+                                    /** @description whether the caller may take this act now, decided by the command's own rule */
+                                    reject: {
+                                        /** @description true when the command would be accepted (credentials aside) */
+                                        allowed: boolean;
+                                        code: ("forbidden" | "separation_of_duties" | "training_required" | "conflict") | null;
+                                        reason: string | null;
+                                    };
+                                } & {
+                                    [key: string]: unknown;
+                                };
                                 comment: string | null;
                                 decidedAt: string | null;
                                 decidedBy: string | null;
@@ -4800,6 +4849,25 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description whether the caller may approve or reject it now, by the decision command's own rule */
+                            actions: {
+                                /** @description whether the caller may take this act now, decided by the command's own rule */
+                                approve: {
+                                    /** @description true when the command would be accepted (credentials aside) */
+                                    allowed: boolean;
+                                    code: ("forbidden" | "separation_of_duties" | "training_required" | "conflict") | null;
+                                    reason: string | null;
+                                };
+                                /** @description whether the caller may take this act now, decided by the command's own rule */
+                                reject: {
+                                    /** @description true when the command would be accepted (credentials aside) */
+                                    allowed: boolean;
+                                    code: ("forbidden" | "separation_of_duties" | "training_required" | "conflict") | null;
+                                    reason: string | null;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            };
                             comment: string | null;
                             decidedAt: string | null;
                             decidedBy: string | null;
@@ -5070,6 +5138,87 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/exceptions/eligibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the caller may request an exception on a subject (useCase, or model and version)
+         * @description Asked before the form is sent: the request command's own rule (use-case:write or version:write in the subject's team). Requesting still enforces it.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    model?: string;
+                    /** @description use case id or name */
+                    useCase?: string;
+                    version?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description whether the caller may take this act now, decided by the command's own rule */
+                            request: {
+                                /** @description true when the command would be accepted (credentials aside) */
+                                allowed: boolean;
+                                code: ("forbidden" | "separation_of_duties" | "training_required" | "conflict") | null;
+                                reason: string | null;
+                            };
+                            subject: {
+                                id: string;
+                                /** @description the use case's name, or model/version */
+                                label: string;
+                                model: string | null;
+                                type: "use-case" | "model-version";
+                                useCaseId: string;
+                                version: number | null;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/exports/inventory": {
         parameters: {
             query?: never;
@@ -5135,7 +5284,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Findings, oldest first, by subject (useCase, or model and version), status and severity */
+        /**
+         * Findings, oldest first, by subject (useCase, or model and version), status and severity
+         * @description Each finding says what the caller may do with it now (`actions`), by the commands' own rules.
+         */
         get: {
             parameters: {
                 query?: {
@@ -5182,6 +5334,25 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: ({
+                                /** @description what the caller may do with it now (remediate: its owner or a validator moves it between open and remediating and revises the plan; close: a validator signs it closed) */
+                                actions: {
+                                    /** @description whether the caller may take this act now, decided by the command's own rule */
+                                    close: {
+                                        /** @description true when the command would be accepted (credentials aside) */
+                                        allowed: boolean;
+                                        code: ("forbidden" | "separation_of_duties" | "training_required" | "conflict") | null;
+                                        reason: string | null;
+                                    };
+                                    /** @description whether the caller may take this act now, decided by the command's own rule */
+                                    remediate: {
+                                        /** @description true when the command would be accepted (credentials aside) */
+                                        allowed: boolean;
+                                        code: ("forbidden" | "separation_of_duties" | "training_required" | "conflict") | null;
+                                        reason: string | null;
+                                    };
+                                } & {
+                                    [key: string]: unknown;
+                                };
                                 /** @description environments promotion to which it blocks while open */
                                 blocks: string[];
                                 closed: ({
@@ -5414,6 +5585,25 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description what the caller may do with it now (remediate: its owner or a validator moves it between open and remediating and revises the plan; close: a validator signs it closed) */
+                            actions: {
+                                /** @description whether the caller may take this act now, decided by the command's own rule */
+                                close: {
+                                    /** @description true when the command would be accepted (credentials aside) */
+                                    allowed: boolean;
+                                    code: ("forbidden" | "separation_of_duties" | "training_required" | "conflict") | null;
+                                    reason: string | null;
+                                };
+                                /** @description whether the caller may take this act now, decided by the command's own rule */
+                                remediate: {
+                                    /** @description true when the command would be accepted (credentials aside) */
+                                    allowed: boolean;
+                                    code: ("forbidden" | "separation_of_duties" | "training_required" | "conflict") | null;
+                                    reason: string | null;
+                                };
+                            } & {
+                                [key: string]: unknown;
+                            };
                             /** @description environments promotion to which it blocks while open */
                             blocks: string[];
                             closed: ({
@@ -5724,6 +5914,87 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/findings/eligibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the caller may raise a finding on a subject (useCase, or model and version)
+         * @description Asked before the form is sent: the raise command's own rule (a validator role the subject's policy pack names, in its team). Raising still enforces it.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    model?: string;
+                    /** @description use case id or name */
+                    useCase?: string;
+                    version?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description whether the caller may take this act now, decided by the command's own rule */
+                            raise: {
+                                /** @description true when the command would be accepted (credentials aside) */
+                                allowed: boolean;
+                                code: ("forbidden" | "separation_of_duties" | "training_required" | "conflict") | null;
+                                reason: string | null;
+                            };
+                            subject: {
+                                id: string;
+                                /** @description the use case's name, or model/version */
+                                label: string;
+                                model: string | null;
+                                type: "use-case" | "model-version";
+                                useCaseId: string;
+                                version: number | null;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -12382,7 +12653,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every policy pack version */
+        /**
+         * Every policy pack version
+         * @description Each says whether the caller may activate it now (`actions.activate`): policy:admin organisation-wide, never its uploader.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -12418,6 +12692,16 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: {
+                                /** @description whether the caller may activate it now, by the activation's own rule */
+                                actions: {
+                                    /** @description whether the caller may take this act now, decided by the command's own rule */
+                                    activate: {
+                                        /** @description true when the command would be accepted (credentials aside) */
+                                        allowed: boolean;
+                                        code: ("forbidden" | "separation_of_duties" | "training_required" | "conflict") | null;
+                                        reason: string | null;
+                                    };
+                                };
                                 activatedAt: string | null;
                                 activatedBy: string | null;
                                 /** @description the activation's e-signature: its manifest names the pack digest, the uploader and the simulation summary */
@@ -13781,7 +14065,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Role grants awaiting a second administrator (those I may confirm) */
+        /**
+         * Role grants awaiting a second administrator (those I may confirm)
+         * @description Each says whether the caller may confirm it now (`actions.confirm`): its grantee and who asked for it may not.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -13817,6 +14104,16 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: {
+                                /** @description whether the caller may confirm it now, by the confirmation's own rule (never its grantee or asker) */
+                                actions: {
+                                    /** @description whether the caller may take this act now, decided by the command's own rule */
+                                    confirm: {
+                                        /** @description true when the command would be accepted (credentials aside) */
+                                        allowed: boolean;
+                                        code: ("forbidden" | "separation_of_duties" | "training_required" | "conflict") | null;
+                                        reason: string | null;
+                                    };
+                                };
                                 decidedAt: string | null;
                                 decidedBy: string | null;
                                 /** @description lowercase UUID */
@@ -15836,6 +16133,71 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/use-cases/{id}/assessment/override/eligibility": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whether the caller may confirm or reject the pending tier override now
+         * @description Asked before any password: the decision's own rule (assessment:confirm and risk-audit in the use case's team, an override pending, not its requester) and the training gate. Deciding still enforces it.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description lowercase UUID */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description RFC 9457 problem details */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description whether the caller may take this act now, decided by the command's own rule */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description true when the command would be accepted (credentials aside) */
+                            allowed: boolean;
+                            code: ("forbidden" | "separation_of_duties" | "training_required" | "conflict") | null;
+                            reason: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

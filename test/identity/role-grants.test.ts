@@ -51,6 +51,16 @@ describe.each(DB_KINDS)('four eyes on grants of independent roles on %s', (kind)
       // Tara cannot confirm her own request; the refusal is in the audit trail though nothing was written.
       const confirm = (as: string, id = asked.body.id) =>
         call(t.app, { method: 'POST', url: `/api/v1/role-grants/${id}/confirmation`, token: tok[as] });
+      // The list says so beside the grant before she tries; the confirmation then refuses as it said.
+      const hint = async (as: string) =>
+        (await call(t.app, { method: 'GET', url: '/api/v1/role-grants', token: tok[as] })).body.items.find(
+          (g: { id: string }) => g.id === asked.body.id,
+        ).actions.confirm;
+      expect(await hint('tara')).toEqual({
+        allowed: false,
+        code: 'separation_of_duties',
+        reason: 'You are the grantee of this grant: another administrator has to confirm it.',
+      });
       expectProblem(await confirm('tara'), 403, 'separation_of_duties');
       expect(await events('authz.separation-of-duties')).toEqual([
         expect.objectContaining({
@@ -65,6 +75,7 @@ describe.each(DB_KINDS)('four eyes on grants of independent roles on %s', (kind)
         [],
       );
 
+      expect(await hint('ada')).toEqual({ allowed: true, code: null, reason: null });
       const confirmed = await confirm('ada');
       expect(confirmed.status, confirmed.text).toBe(200);
       expect(confirmed.body.roles).toContainEqual({ scope: 'alpha', role: 'risk-audit' });

@@ -68,6 +68,17 @@ describe.each(DB_KINDS)('four eyes on governance itself on %s', (kind) => {
       const url = `/api/v1/policies/${id}/activate`;
       const activations = (await events('policy.activate')).length;
 
+      // The list says beside the pack, before any password, who may activate it; activating agrees.
+      const activate = async (user: string) =>
+        (await call(t.app, { method: 'GET', url: '/api/v1/policies', token: tok[user] })).body.items.find(
+          (p: { id: string }) => p.id === id,
+        ).actions.activate;
+      expect(await activate('uploader')).toEqual({
+        allowed: false,
+        code: 'separation_of_duties',
+        reason: 'You uploaded this pack: another policy administrator has to review and activate it.',
+      });
+      expect(await activate('activator')).toEqual({ allowed: true, code: null, reason: null });
       const self = await call(t.app, {
         method: 'POST',
         url,
@@ -128,6 +139,11 @@ describe.each(DB_KINDS)('four eyes on governance itself on %s', (kind) => {
       // Kept with the pack and in the audit trail.
       expect((await call(t.app, { method: 'GET', url: `/api/v1/policies/${id}` })).body.activation).toEqual(activation);
       expect((await events('policy.activate')).at(-1)!.after.activation).toEqual(activation);
+      expect(await activate('activator')).toEqual({
+        allowed: false,
+        code: 'conflict',
+        reason: 'It is the active pack.',
+      });
       expectProblem(
         await call(t.app, { method: 'POST', url, token: tok.activator, body: { password: password('activator') } }),
         409,
@@ -144,6 +160,47 @@ describe.each(DB_KINDS)('four eyes on governance itself on %s', (kind) => {
         body: { tier: 3, reason: 'feeds a customer-facing report after all' },
       });
       expect(requested.status, requested.text).toBe(200);
+      // Asked before the dialog takes a password: its requester may not decide it, nor an administrator
+      // who is no risk-audit user; another risk-audit user may. Deciding then does as it said.
+      const eligible = async (token?: string) =>
+        (await call(t.app, { method: 'GET', url: `${o}/eligibility`, ...(token ? { token } : {}) })).body;
+      expect(await eligible(tok.uploader)).toEqual({
+        allowed: false,
+        code: 'forbidden',
+        reason: 'You requested this override: another risk-audit user has to confirm or reject it.',
+      });
+      expectProblem(
+        await call(t.app, {
+          method: 'POST',
+          url: `${o}/decision`,
+          token: tok.uploader,
+          body: { decision: 'confirmed', password: password('uploader') },
+        }),
+        403,
+        'forbidden',
+      );
+      const admin = await eligible();
+      expect(admin).toMatchObject({ allowed: false, code: 'forbidden' });
+      expect(admin.reason).toContain("Needs the role risk-audit in team 'insights'");
+      expectProblem(
+        await call(t.app, { method: 'POST', url: `${o}/decision`, body: { decision: 'confirmed', password: 'x' } }),
+        403,
+        'forbidden',
+      );
+      expect(await eligible(tok.activator)).toEqual({ allowed: true, code: null, reason: null });
+      expectProblem(
+        await call(t.app, { method: 'GET', url: `${o.replace(uc, 'not-an-id')}/eligibility` }),
+        400,
+        'validation_failed',
+      );
+      expectProblem(
+        await call(t.app, {
+          method: 'GET',
+          url: `${o.replace(uc, '00000000-0000-4000-8000-000000000000')}/eligibility`,
+        }),
+        404,
+        'not_found',
+      );
       expectProblem(
         await call(t.app, {
           method: 'POST',
@@ -179,6 +236,12 @@ describe.each(DB_KINDS)('four eyes on governance itself on %s', (kind) => {
       });
       expect(verifies(signature)).toBe(true);
       expect((await events('assessment.override-confirm')).at(-1)!.after.signature).toEqual(signature);
+      // Decided: nothing is pending any more, for anyone.
+      expect(await eligible(tok.activator)).toEqual({
+        allowed: false,
+        code: 'conflict',
+        reason: 'No override is pending.',
+      });
     });
   });
 });

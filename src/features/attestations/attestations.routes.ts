@@ -4,6 +4,7 @@ import { credentialsOf } from '../common/signing.ts';
 import {
   Attestation,
   AttestationPage,
+  AttestationRead,
   AttestationsQuery,
   DecideBody,
   IdParams,
@@ -24,6 +25,8 @@ export function attestationsRoutes(app: App, deps: { attestations: AttestationsS
       schema: {
         tags,
         summary: 'Attestations and revalidations, oldest first, by use case, team, kind, status or overdue',
+        description:
+          "Each says whether the caller may decide it now (`actions.decide`), by the decision command's own rule.",
         querystring: AttestationsQuery,
         response: { 200: AttestationPage },
       },
@@ -31,7 +34,7 @@ export function attestationsRoutes(app: App, deps: { attestations: AttestationsS
     async (request) => {
       const { cursor, overdue, ...q } = request.query;
       return fromQuery(() =>
-        attestations.list({
+        attestations.list(contextOf(request), {
           ...q,
           ...(overdue ? { overdue } : {}),
           ...(cursor ? { after: cursor } : {}),
@@ -75,9 +78,9 @@ export function attestationsRoutes(app: App, deps: { attestations: AttestationsS
     '/attestations/:id',
     {
       config: { permission: 'inventory:read' },
-      schema: { tags, summary: 'One attestation', params: IdParams, response: { 200: Attestation } },
+      schema: { tags, summary: 'One attestation', params: IdParams, response: { 200: AttestationRead } },
     },
-    async (request) => fromQuery(() => attestations.get(request.params.id)),
+    async (request) => fromQuery(() => attestations.get(contextOf(request), request.params.id)),
   );
 
   app.post(

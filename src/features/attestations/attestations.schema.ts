@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { ATTESTATION_KINDS, OWNER_DECISIONS, VALIDATOR_DECISIONS } from '../../domain/attestations.ts';
 import { Nullable, OpenObject, TeamSlug, Timestamp, UseCaseRef, Uuid } from '../common/common.schema.ts';
+import { ActionHint } from '../common/hints.ts';
 import { CredentialFields, SignedRecordSchema } from '../common/signing.ts';
 
 const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
@@ -39,7 +40,7 @@ export const DecideBody = Type.Object(
 
 const UseCase = OpenObject({ id: Type.String(), name: Type.String() });
 
-export const Attestation = OpenObject({
+const AttestationProps = {
   id: Type.String(),
   useCase: UseCase,
   team: Type.String(),
@@ -56,9 +57,26 @@ export const Attestation = OpenObject({
   remindedAt: Nullable(Timestamp),
   escalatedAt: Nullable(Timestamp),
   openedAt: Timestamp,
+};
+
+export const Attestation = OpenObject(AttestationProps);
+
+/** An attestation as read: with whether the caller may decide it now. */
+export const AttestationRead = OpenObject({
+  ...AttestationProps,
+  actions: OpenObject(
+    { decide: ActionHint },
+    {
+      description:
+        "whether the caller may decide it now, by the decision command's own rule (role, independence, state, training)",
+    },
+  ),
 });
 
-export const AttestationPage = Type.Object({ items: Type.Array(Attestation), nextCursor: Nullable(Type.String()) });
+export const AttestationPage = Type.Object({
+  items: Type.Array(AttestationRead),
+  nextCursor: Nullable(Type.String()),
+});
 
 export const AttestationStatus = OpenObject({
   useCase: UseCase,

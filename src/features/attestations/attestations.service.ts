@@ -18,17 +18,21 @@ import { attestationRules, type AttestationRules } from '../../domain/policy/pac
 import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import type { RecordRefusal } from '../audit/refusals.ts';
-import { authorize, heldRole, requireRole } from '../common/authorize.ts';
+import { authorize, heldRole } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
+import { hintOf, refusalError, refusalOf, type ActionHint } from '../common/hints.ts';
 import {
   seal,
   signerPart,
   signingPrincipal,
+  trainingOnce,
   type ManifestSigner,
   type Signing,
   type SignedRecord,
   type SigningCredentials,
 } from '../common/signing.ts';
+import { decideRefusal, decidersOf } from './attestations.fns.ts';
+import { memoize } from '../../lib/memo.ts';
 import type { AttestationsRepo } from './attestations.repo.ts';
 
 type Subject = { type: 'model-version' | 'use-case'; id: string; team: string };
@@ -77,6 +81,9 @@ export interface Attestation {
   escalatedAt: string | null;
   openedAt: string;
 }
+
+/** An attestation as a signed-in caller reads it: whether they may decide it now. */
+export type AttestationRead = Attestation & { actions: { decide: ActionHint } };
 
 /** A use case's standing in the campaigns: what the inventory shows. */
 export interface AttestationStatus {
@@ -142,6 +149,32 @@ export function createAttestationsService(deps: AttestationsDeps) {
     const row = await repo.get(exec, id);
     if (!row) throw notFound('attestation', id);
     return row;
+  }
+
+  /**
+   * Attestations with whether the caller may decide each now, by the decision command's own rule
+   * (and the training gate's, asked once per role).
+   */
+  async function reads(ctx: RequestContext, rows: AttestationTable[]): Promise<AttestationRead[]> {
+    const cycles = await byUseCase(db, [...new Set(rows.map((r) => r.use_case_id))]);
+    const trained = trainingOnce(deps.signing, ctx);
+    const rulesOnce = memoize((useCaseId: string) => rulesOf(db, useCaseId));
+    return Promise.all(
+      rows.map(async (r) => {
+        const shown = await view(db, r);
+        let rules: AttestationRules | undefined;
+        const unassessed = await refusalOf(
+          async () => void (rules = (await rulesOnce(r.use_case_id)).rules),
+          () => 'The use case has no current assessment.',
+        );
+        if (!rules) return { ...shown, actions: { decide: hintOf(unassessed) } };
+        const role = heldRole(ctx, decidersOf(r.kind as AttestationKind, rules), r.team);
+        const refusal =
+          decideRefusal(ctx, r, rules, cycles.get(r.use_case_id) ?? [], shown.useCase.name) ??
+          (role ? await trained(role) : null);
+        return { ...shown, actions: { decide: hintOf(refusal) } };
+      }),
+    );
   }
 
   /** The day the last settled cycle was settled (its latest decision), if any. */
@@ -397,15 +430,18 @@ export function createAttestationsService(deps: AttestationsDeps) {
       return { opened, reminded, escalated };
     },
 
-    async list(q: {
-      useCase?: string;
-      team?: string;
-      kind?: AttestationKind;
-      status?: 'open' | 'decided';
-      overdue?: boolean;
-      after?: string;
-      limit: number;
-    }): Promise<{ items: Attestation[]; nextCursor: string | null }> {
+    async list(
+      ctx: RequestContext,
+      q: {
+        useCase?: string;
+        team?: string;
+        kind?: AttestationKind;
+        status?: 'open' | 'decided';
+        overdue?: boolean;
+        after?: string;
+        limit: number;
+      },
+    ): Promise<{ items: AttestationRead[]; nextCursor: string | null }> {
       let useCaseId: string | undefined;
       if (q.useCase !== undefined) {
         const uc = await deps.useCase(db, q.useCase);
@@ -422,14 +458,11 @@ export function createAttestationsService(deps: AttestationsDeps) {
         limit: q.limit + 1,
       });
       const page = rows.slice(0, q.limit);
-      return {
-        items: await Promise.all(page.map((r) => view(db, r))),
-        nextCursor: rows.length > q.limit ? page.at(-1)!.id : null,
-      };
+      return { items: await reads(ctx, page), nextCursor: rows.length > q.limit ? page.at(-1)!.id : null };
     },
 
-    async get(id: string): Promise<Attestation> {
-      return view(db, await load(db, id));
+    async get(ctx: RequestContext, id: string): Promise<AttestationRead> {
+      return (await reads(ctx, [await load(db, id)]))[0]!;
     },
 
     /** Each assessed use case's standing (the inventory's attestation column), by use case id. */
@@ -478,28 +511,17 @@ export function createAttestationsService(deps: AttestationsDeps) {
       const decision = input.decision as AttestationDecision;
       const { pack, rules } = await rulesOf(db, r0.use_case_id);
       const name = await nameOf(db, r0.use_case_id);
-      const verb = kind === 'owner' ? `attest use case '${name}'` : `revalidate use case '${name}'`;
-      const role = requireRole(ctx, kind === 'owner' ? rules.attestedBy : rules.revalidatedBy, r0.team, verb);
-      const p = signingPrincipal(ctx);
-      const other = (await repo.ofUseCases(db, [r0.use_case_id])).find(
-        (r) => r.due_on === r0.due_on && r.kind !== kind && r.decided_by === p.userId,
-      );
-      const owns = kind === 'validator' && heldRole(ctx, rules.attestedBy, r0.team) !== null;
-      if (other || owns) {
-        const rule = owns
-          ? `a validator revalidates independently of the use case's owners (${rules.attestedBy.join(', ')} in team '${r0.team}')`
-          : 'the owner attestation and the revalidation of a cycle are made by different people';
+      const refusal = decideRefusal(ctx, r0, rules, await repo.ofUseCases(db, [r0.use_case_id]), name);
+      if (refusal?.code === 'separation_of_duties')
         await deps.refused?.(ctx, {
           action: 'authz.separation-of-duties',
-          account: p.username,
+          account: ctx.principal!.username,
           subject: { type: 'attestation', id },
-          detail: { useCaseId: r0.use_case_id, kind, rule },
+          detail: { useCaseId: r0.use_case_id, kind, ...refusal.detail },
         });
-        throw new DomainError('separation_of_duties', `${p.username} may not ${verb}: ${rule}`, {
-          extra: { attestation: id },
-        });
-      }
-      if (r0.status !== 'open') throw new DomainError('conflict', `attestation ${id} was decided already`);
+      if (refusal) throw refusalError(refusal);
+      const role = heldRole(ctx, decidersOf(kind, rules), r0.team)!;
+      const p = signingPrincipal(ctx);
       const how = await deps.signing.reauthenticate(ctx, input, [role]);
       return transact(async (tx) => {
         const at = clock.now().toISOString();

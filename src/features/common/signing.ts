@@ -4,7 +4,8 @@ import type { RequestContext } from '../../context.ts';
 import type { Principal } from '../../domain/authz.ts';
 import { canonicalize } from '../../domain/jcs.ts';
 import type { Reauthentication } from '../../domain/lifecycle/manifest.ts';
-import { DomainError } from '../../errors.ts';
+import { memoize } from '../../lib/memo.ts';
+import { refuse, refusalOf, trainingWords, type Refusal } from './hints.ts';
 
 /**
  * Credentials re-presented at the moment of signing (Part 11 §11.200): the password, a `sign`-scoped
@@ -29,6 +30,11 @@ export interface Signing {
     roles: readonly string[],
   ): Promise<Reauthentication>;
   signDigest(digest: string): string;
+  /**
+   * The training gate alone (the first check of `reauthenticate`), for the reads that say before
+   * any password whether a signature would be refused; absent where no gate stands.
+   */
+  gate?(ctx: RequestContext, roles: readonly string[]): Promise<void>;
 }
 
 /** Re-authentication behind the training gate: the one path every e-signature takes. */
@@ -93,17 +99,36 @@ export const credentialsOf = (b: SigningCredentials): SigningCredentials => ({
   ...(b.reauthProof !== undefined ? { reauthProof: b.reauthProof } : {}),
 });
 
+/** Why the caller may not sign at all, or null: only people sign, and a token needs the sign (or write) scope. */
+export function signerRefusal(ctx: RequestContext): Refusal | null {
+  const p = ctx.principal;
+  if (!p) return { code: 'forbidden', message: 'only a person can sign', reason: 'Only a person can sign.' };
+  if (p.scopes && !p.scopes.includes('write') && !p.scopes.includes('sign'))
+    return {
+      code: 'forbidden',
+      message: `a token with scopes [${p.scopes.join(', ')}] may not sign: it needs the sign (or write) scope`,
+      reason: `Your token's scopes (${p.scopes.join(', ')}) do not allow signing.`,
+    };
+  return null;
+}
+
 /** The person signing: only people sign, and a token needs the sign (or write) scope. */
 export function signingPrincipal(ctx: RequestContext): Principal {
-  const p = ctx.principal;
-  if (!p) throw new DomainError('forbidden', 'only a person can sign');
-  if (p.scopes && !p.scopes.includes('write') && !p.scopes.includes('sign'))
-    throw new DomainError(
-      'forbidden',
-      `a token with scopes [${p.scopes.join(', ')}] may not sign: it needs the sign (or write) scope`,
-    );
-  return p;
+  refuse(signerRefusal(ctx));
+  return ctx.principal!;
 }
+
+/** Why the training gate would refuse the caller signing as one of `roles`, in their words, or null. */
+export const trainingRefusal = (
+  signing: Pick<Signing, 'gate'>,
+  ctx: RequestContext,
+  roles: readonly string[],
+): Promise<Refusal | null> =>
+  signing.gate ? refusalOf(() => signing.gate!(ctx, roles), trainingWords) : Promise.resolve(null);
+
+/** The training gate's answer for the caller per role, asked once each (for the hints of a whole page). */
+export const trainingOnce = (signing: Pick<Signing, 'gate'>, ctx: RequestContext) =>
+  memoize((role: string) => trainingRefusal(signing, ctx, [role]));
 
 /** The signer part of a manifest for `p`, signing now. */
 export const signerPart = (

@@ -6,27 +6,32 @@ import { exceptionRules } from '../../domain/policy/pack-governance.ts';
 import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import type { RecordRefusal } from '../audit/refusals.ts';
-import { authorize } from '../common/authorize.ts';
+import { heldRole, permissionRefusal, roleRefusal } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
+import { hintOf, refuse, refusalError, type ActionHint, type Refusal } from '../common/hints.ts';
 import {
   seal,
   signerPart,
+  signerRefusal,
   signingPrincipal,
+  trainingOnce,
   type ManifestSigner,
   type Signing,
   type SignedRecord,
   type SigningCredentials,
 } from '../common/signing.ts';
+import { memoize } from '../../lib/memo.ts';
 import type { FindingsRepo } from './findings.repo.ts';
 import {
   type SubjectView,
   idPage,
   listScope,
   refOf,
-  requireRole,
   resolveSubject,
+  subjectView,
   type Subject,
   type SubjectDeps,
+  type SubjectRef,
 } from './subjects.ts';
 
 /** Opens a task in a subject's inbox (lifecycle). */
@@ -68,7 +73,63 @@ export interface MeasureException {
   signature: SignedRecord<ExceptionManifest> | null;
 }
 
+/** What the caller may do with an exception now, as the decision command decides (on reads only). */
+export interface ExceptionActions {
+  approve: ActionHint;
+  reject: ActionHint;
+}
+
+/** An exception as a signed-in caller reads it: with what they may do with it. */
+export type ExceptionRead = MeasureException & { actions: ExceptionActions };
+
 const DAY = 86_400_000;
+
+/** Why the caller may not request an exception on `subject`, or null: the write permission of its kind, in its team. */
+export const requestRefusal = (ctx: RequestContext, subject: Pick<Subject, 'type' | 'team'>): Refusal | null =>
+  permissionRefusal(ctx, subject.type === 'use-case' ? 'use-case:write' : 'version:write', subject.team);
+
+/** Why exception `e` cannot be decided `decision` at `now` whoever asks, or null: only a request is decided, before it expires. */
+export function stateRefusal(e: MeasureExceptionTable, decision: 'approve' | 'reject', now: string): Refusal | null {
+  if (e.status !== 'requested')
+    return {
+      code: 'conflict',
+      message: `exception ${e.id} is already ${e.status}`,
+      reason: `The exception is already ${e.status}.`,
+    };
+  if (decision === 'approve' && e.expires_at <= now)
+    return {
+      code: 'conflict',
+      message: `exception ${e.id} expired at ${e.expires_at} before it was approved`,
+      reason: `It expired at ${e.expires_at} before it was approved: request a new one.`,
+    };
+  return null;
+}
+
+/**
+ * Why the caller may not decide exception `e` (credentials and training aside), or null: a role the
+ * pack names, in the exception's team; a person; never the requester's own approval (four eyes).
+ */
+export function decideRefusal(
+  ctx: RequestContext,
+  e: MeasureExceptionTable,
+  approvedBy: readonly string[],
+  decision: 'approve' | 'reject',
+  now: string,
+): Refusal | null {
+  const role = roleRefusal(ctx, approvedBy, e.team, `${decision} exception ${e.id}`);
+  if (role) return role;
+  const signer = signerRefusal(ctx);
+  if (signer) return signer;
+  const p = ctx.principal!;
+  if (decision === 'approve' && p.userId === e.requested_by)
+    return {
+      code: 'separation_of_duties',
+      message: `${p.username} requested exception ${e.id} and may not approve it: another ${approvedBy.join(' or ')} has to`,
+      reason: `You requested this exception: another ${approvedBy.join(' or ')} of team '${e.team}' has to approve it.`,
+      extra: { exception: e.id },
+    };
+  return stateRefusal(e, decision, now);
+}
 
 export function createExceptionsService(deps: ExceptionsDeps) {
   const { db, transact, audit, clock, ids, repo } = deps;
@@ -111,6 +172,26 @@ export function createExceptionsService(deps: ExceptionsDeps) {
     return e;
   }
 
+  /** What a page of reads asks once: each use case's pack, and the training gate per role. */
+  const pageOf = (ctx: RequestContext) => ({
+    pack: memoize((useCaseId: string) => deps.pack(db, useCaseId)),
+    trained: trainingOnce(deps.signing, ctx),
+  });
+
+  /** An exception with what the caller may do with it, by the decision command's own rule. */
+  async function read(
+    ctx: RequestContext,
+    e: MeasureExceptionTable,
+    page: ReturnType<typeof pageOf>,
+  ): Promise<ExceptionRead> {
+    const { approvedBy } = exceptionRules(await page.pack(e.use_case_id));
+    const role = heldRole(ctx, approvedBy, e.team);
+    const now = clock.now().toISOString();
+    const hint = async (decision: 'approve' | 'reject') =>
+      hintOf(decideRefusal(ctx, e, approvedBy, decision, now) ?? (role ? await page.trained(role) : null));
+    return { ...(await view(db, e)), actions: { approve: await hint('approve'), reject: await hint('reject') } };
+  }
+
   const changed = (tx: Tx, ctx: RequestContext, e: MeasureExceptionTable) =>
     deps.events.emit(tx, 'requirements.changed', {
       ctx,
@@ -125,7 +206,7 @@ export function createExceptionsService(deps: ExceptionsDeps) {
     ): Promise<MeasureException> {
       return transact(async (tx) => {
         const subject = await resolveSubject(deps, tx, refOf(input));
-        authorize(ctx, subject.type === 'use-case' ? 'use-case:write' : 'version:write', subject.team);
+        refuse(requestRefusal(ctx, subject));
         const pack = await deps.pack(tx, subject.useCaseId);
         const { maxDays } = exceptionRules(pack);
         const errors: { pointer: string; message: string }[] = [];
@@ -175,19 +256,28 @@ export function createExceptionsService(deps: ExceptionsDeps) {
       });
     },
 
-    async get(id: string): Promise<MeasureException> {
-      return view(db, await load(db, id));
+    async get(ctx: RequestContext, id: string): Promise<ExceptionRead> {
+      return read(ctx, await load(db, id), pageOf(ctx));
     },
 
-    async list(q: {
-      useCase?: string;
-      model?: string;
-      version?: number;
-      status?: string;
-      measure?: string;
-      limit: number;
-      after?: string;
-    }): Promise<{ items: MeasureException[]; nextCursor: string | null }> {
+    /** Whether the caller may request an exception on a subject, before they fill in the form. */
+    async eligibility(ctx: RequestContext, ref: SubjectRef): Promise<{ subject: SubjectView; request: ActionHint }> {
+      const subject = await resolveSubject(deps, db, ref);
+      return { subject: subjectView(subject), request: hintOf(requestRefusal(ctx, subject)) };
+    },
+
+    async list(
+      ctx: RequestContext,
+      q: {
+        useCase?: string;
+        model?: string;
+        version?: number;
+        status?: string;
+        measure?: string;
+        limit: number;
+        after?: string;
+      },
+    ): Promise<{ items: ExceptionRead[]; nextCursor: string | null }> {
       const rows = await repo.exceptions(db, {
         ...(await listScope(deps, db, q)),
         ...(q.status ? { status: q.status } : {}),
@@ -196,7 +286,8 @@ export function createExceptionsService(deps: ExceptionsDeps) {
         limit: q.limit + 1,
       });
       const { page, nextCursor } = idPage(rows, q.limit);
-      return { items: await Promise.all(page.map((e) => view(db, e))), nextCursor };
+      const once = pageOf(ctx);
+      return { items: await Promise.all(page.map((e) => read(ctx, e, once))), nextCursor };
     },
 
     /**
@@ -211,28 +302,23 @@ export function createExceptionsService(deps: ExceptionsDeps) {
     ): Promise<MeasureException> {
       const e0 = await load(db, id);
       const { approvedBy } = exceptionRules(await deps.pack(db, e0.use_case_id));
-      const role = requireRole(ctx, approvedBy, e0.team, `${decision} exception ${id}`);
-      const p = signingPrincipal(ctx);
-      if (decision === 'approve' && p.userId === e0.requested_by) {
+      // Refused before the password is verified; the state is checked again on the row in the transaction.
+      const refusal = decideRefusal(ctx, e0, approvedBy, decision, clock.now().toISOString());
+      if (refusal?.code === 'separation_of_duties')
         await deps.refused?.(ctx, {
           action: 'authz.separation-of-duties',
-          account: p.username,
+          account: ctx.principal!.username,
           subject: { type: 'exception', id },
           detail: { measure: e0.measure, rule: 'an exception is approved by someone other than its requester' },
         });
-        throw new DomainError(
-          'separation_of_duties',
-          `${p.username} requested exception ${id} and may not approve it: another ${approvedBy.join(' or ')} has to`,
-          { extra: { exception: id } },
-        );
-      }
+      if (refusal) throw refusalError(refusal);
+      const role = heldRole(ctx, approvedBy, e0.team)!;
+      const p = signingPrincipal(ctx);
       const how = await deps.signing.reauthenticate(ctx, input, [role]);
       return transact(async (tx) => {
         const e = await load(tx, id);
-        if (e.status !== 'requested') throw new DomainError('conflict', `exception ${id} is already ${e.status}`);
         const at = clock.now().toISOString();
-        if (decision === 'approve' && e.expires_at <= at)
-          throw new DomainError('conflict', `exception ${id} expired at ${e.expires_at} before it was approved`);
+        refuse(stateRefusal(e, decision, at));
         const manifest: ExceptionManifest = {
           exception: {
             id,

@@ -5,16 +5,22 @@ import type { ExceptionsService } from './exceptions.service.ts';
 import {
   ExceptionsQuery,
   Finding,
+  FindingRead,
   FindingsQuery,
   IdParams,
   MeasureException,
+  MeasureExceptionRead,
   page,
   PatchFindingBody,
+  RaiseEligibility,
   RaiseFindingBody,
+  RequestEligibility,
   RequestExceptionBody,
   SignBody,
+  SubjectQuery,
 } from './findings.schema.ts';
 import type { FindingsService } from './findings.service.ts';
+import { refOf } from './subjects.ts';
 
 const compact = <T extends object>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -45,23 +51,42 @@ export function findingsRoutes(app: App, deps: { findings: FindingsService; exce
       schema: {
         tags,
         summary: 'Findings, oldest first, by subject (useCase, or model and version), status and severity',
+        description: "Each finding says what the caller may do with it now (`actions`), by the commands' own rules.",
         querystring: FindingsQuery,
-        response: { 200: page(Finding) },
+        response: { 200: page(FindingRead) },
       },
     },
     async (request) => {
       const { cursor, ...q } = request.query;
-      return fromQuery(() => findings.list(compact({ ...q, ...(cursor ? { after: cursor } : {}) })));
+      return fromQuery(() =>
+        findings.list(contextOf(request), compact({ ...q, ...(cursor ? { after: cursor } : {}) })),
+      );
     },
+  );
+
+  app.get(
+    '/findings/eligibility',
+    {
+      config: { permission: 'inventory:read' },
+      schema: {
+        tags,
+        summary: 'Whether the caller may raise a finding on a subject (useCase, or model and version)',
+        description:
+          "Asked before the form is sent: the raise command's own rule (a validator role the subject's policy pack names, in its team). Raising still enforces it.",
+        querystring: SubjectQuery,
+        response: { 200: RaiseEligibility },
+      },
+    },
+    async (request) => fromQuery(() => findings.eligibility(contextOf(request), refOf(request.query))),
   );
 
   app.get(
     '/findings/:id',
     {
       config: { permission: 'inventory:read' },
-      schema: { tags, summary: 'One finding', params: IdParams, response: { 200: Finding } },
+      schema: { tags, summary: 'One finding', params: IdParams, response: { 200: FindingRead } },
     },
-    async (request) => findings.get(request.params.id),
+    async (request) => findings.get(contextOf(request), request.params.id),
   );
 
   app.patch(
@@ -124,23 +149,43 @@ export function findingsRoutes(app: App, deps: { findings: FindingsService; exce
       schema: {
         tags: xtags,
         summary: 'Exceptions, oldest first, by subject, status and measure',
+        description:
+          "Each exception says whether the caller may approve or reject it now (`actions`), by the decision command's own rule.",
         querystring: ExceptionsQuery,
-        response: { 200: page(MeasureException) },
+        response: { 200: page(MeasureExceptionRead) },
       },
     },
     async (request) => {
       const { cursor, ...q } = request.query;
-      return fromQuery(() => exceptions.list(compact({ ...q, ...(cursor ? { after: cursor } : {}) })));
+      return fromQuery(() =>
+        exceptions.list(contextOf(request), compact({ ...q, ...(cursor ? { after: cursor } : {}) })),
+      );
     },
+  );
+
+  app.get(
+    '/exceptions/eligibility',
+    {
+      config: { permission: 'inventory:read' },
+      schema: {
+        tags: xtags,
+        summary: 'Whether the caller may request an exception on a subject (useCase, or model and version)',
+        description:
+          "Asked before the form is sent: the request command's own rule (use-case:write or version:write in the subject's team). Requesting still enforces it.",
+        querystring: SubjectQuery,
+        response: { 200: RequestEligibility },
+      },
+    },
+    async (request) => fromQuery(() => exceptions.eligibility(contextOf(request), refOf(request.query))),
   );
 
   app.get(
     '/exceptions/:id',
     {
       config: { permission: 'inventory:read' },
-      schema: { tags: xtags, summary: 'One exception', params: IdParams, response: { 200: MeasureException } },
+      schema: { tags: xtags, summary: 'One exception', params: IdParams, response: { 200: MeasureExceptionRead } },
     },
-    async (request) => exceptions.get(request.params.id),
+    async (request) => exceptions.get(contextOf(request), request.params.id),
   );
 
   for (const decision of ['approve', 'reject'] as const)

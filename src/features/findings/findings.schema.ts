@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { Name, Nullable, OpenObject, PositiveInt, Timestamp, UseCaseRef, Uuid } from '../common/common.schema.ts';
+import { ActionHint } from '../common/hints.ts';
 import { CredentialFields, SignedRecordSchema } from '../common/signing.ts';
 
 const Text = (max: number, description?: string) =>
@@ -58,7 +59,7 @@ export const SignBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const Finding = OpenObject({
+const FindingProps = {
   id: Type.String(),
   subject: Subject,
   team: Type.String(),
@@ -76,6 +77,20 @@ export const Finding = OpenObject({
   updatedAt: Timestamp,
   closed: Nullable(OpenObject({ at: Timestamp, by: Type.String(), signature: SignedRecordSchema })),
   revision: Type.Integer(),
+};
+
+export const Finding = OpenObject(FindingProps);
+
+/** A finding as read: with what the caller may do with it now, by the commands' own rules. */
+export const FindingRead = OpenObject({
+  ...FindingProps,
+  actions: OpenObject(
+    { remediate: ActionHint, close: ActionHint },
+    {
+      description:
+        'what the caller may do with it now (remediate: its owner or a validator moves it between open and remediating and revises the plan; close: a validator signs it closed)',
+    },
+  ),
 });
 
 const Page = { limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }), cursor: Type.Optional(Uuid) };
@@ -107,7 +122,7 @@ export const RequestExceptionBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const MeasureException = OpenObject({
+const ExceptionProps = {
   id: Type.String(),
   subject: Subject,
   team: Type.String(),
@@ -127,6 +142,30 @@ export const MeasureException = OpenObject({
   decidedAt: Nullable(Timestamp),
   comment: Nullable(Type.String()),
   signature: Nullable(SignedRecordSchema),
+};
+
+export const MeasureException = OpenObject(ExceptionProps);
+
+/** An exception as read: with whether the caller may approve or reject it now. */
+export const MeasureExceptionRead = OpenObject({
+  ...ExceptionProps,
+  actions: OpenObject(
+    { approve: ActionHint, reject: ActionHint },
+    { description: "whether the caller may approve or reject it now, by the decision command's own rule" },
+  ),
+});
+
+/** A subject named in the query: a use case, or a model and version. */
+export const SubjectQuery = Type.Object(SubjectFields, { additionalProperties: false });
+
+export const RaiseEligibility = Type.Object({
+  subject: Subject,
+  raise: ActionHint,
+});
+
+export const RequestEligibility = Type.Object({
+  subject: Subject,
+  request: ActionHint,
 });
 
 export const ExceptionsQuery = Type.Object(

@@ -2,30 +2,35 @@ import type { RequestContext } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import type { FindingTable } from '../../db/schema-findings.ts';
 import type { Emit } from '../../events.ts';
-import { authorize } from '../common/authorize.ts';
+import { heldRole, permissionRefusal, roleRefusal } from '../common/authorize.ts';
 import { ORGANISATION } from '../../domain/authz.ts';
-import { blocks, findingsRules } from '../../domain/policy/pack-governance.ts';
+import { blocks, findingsRules, type FindingsRules } from '../../domain/policy/pack-governance.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import type { CommandDeps } from '../common/deps.ts';
+import { hintOf, refuse, type ActionHint, type Refusal } from '../common/hints.ts';
 import {
   seal,
   signerPart,
+  signerRefusal,
   signingPrincipal,
+  trainingOnce,
   type ManifestSigner,
   type Signing,
   type SignedRecord,
   type SigningCredentials,
 } from '../common/signing.ts';
+import { memoize } from '../../lib/memo.ts';
 import type { FindingsRepo } from './findings.repo.ts';
 import {
   type SubjectView,
   idPage,
   listScope,
   refOf,
-  requireRole,
   resolveSubject,
+  subjectView,
   type Subject,
   type SubjectDeps,
+  type SubjectRef,
 } from './subjects.ts';
 
 export interface FindingsDeps extends CommandDeps, SubjectDeps {
@@ -72,13 +77,67 @@ export interface Finding {
   revision: number;
 }
 
+/** What the caller may do with a finding now, as the commands decide (on reads only). */
+export interface FindingActions {
+  /** Move it between open and remediating and revise the plan (its owner, or a validator). */
+  remediate: ActionHint;
+  /** Close it by e-signature (a validator). */
+  close: ActionHint;
+}
+
+/** A finding as a signed-in caller reads it: with what they may do with it. */
+export type FindingRead = Finding & { actions: FindingActions };
+
+// Its owner may change these (and only these) without a validator's role.
+const OWNER_FIELDS = new Set(['status', 'remediation']);
+
+const closedRefusal = (f: Pick<FindingTable, 'id' | 'status'>, what: string): Refusal | null =>
+  f.status === 'closed'
+    ? { code: 'conflict', message: `finding ${f.id} is ${what}`, reason: 'The finding is closed.' }
+    : null;
+
+/** Why the caller may not raise a finding on `subject`, or null: the pack names the validators. */
+export const raiseRefusal = (ctx: RequestContext, subject: Pick<Subject, 'team' | 'label'>, rules: FindingsRules) =>
+  roleRefusal(ctx, rules.raisedBy, subject.team, `raise findings on ${subject.label}`);
+
+/**
+ * Why the caller may not change `fields` of finding `f`, or null: validators change anything but
+ * its closing; its owner moves it between open and remediating and revises the plan.
+ */
+export function updateRefusal(
+  ctx: RequestContext,
+  f: FindingTable,
+  rules: FindingsRules,
+  fields: readonly string[],
+): Refusal | null {
+  const closed = closedRefusal(f, 'closed');
+  if (closed) return closed;
+  const owner = fields.every((k) => OWNER_FIELDS.has(k));
+  if (owner && ctx.principal?.userId === f.owner_id) return permissionRefusal(ctx, 'inventory:read', ORGANISATION);
+  return roleRefusal(
+    ctx,
+    rules.raisedBy,
+    f.team,
+    `update finding ${f.id}`,
+    owner ? "be the finding's owner" : undefined,
+  );
+}
+
+/** Why the caller may not close `f` by e-signature, or null (credentials and training aside). */
+export const closeRefusal = (ctx: RequestContext, f: FindingTable, rules: FindingsRules): Refusal | null =>
+  roleRefusal(ctx, rules.raisedBy, f.team, `close finding ${f.id} (its raiser or another validator signs)`) ??
+  signerRefusal(ctx) ??
+  closedRefusal(f, 'already closed');
+
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export function createFindingsService(deps: FindingsDeps) {
   const { db, transact, audit, clock, ids, repo } = deps;
 
-  async function view(exec: Executor, f: FindingTable): Promise<Finding> {
-    const rules = findingsRules(await deps.pack(exec, f.use_case_id));
+  const rulesOf = async (exec: Executor, useCaseId: string) => findingsRules(await deps.pack(exec, useCaseId));
+
+  async function view(exec: Executor, f: FindingTable, known?: FindingsRules): Promise<Finding> {
+    const rules = known ?? (await rulesOf(exec, f.use_case_id));
     const names = f.subject_type === 'model-version' ? await deps.names(exec, f.subject_id) : undefined;
     const owner = await deps.user(exec, f.owner_id);
     const today = clock.now().toISOString().slice(0, 10);
@@ -153,13 +212,30 @@ export function createFindingsService(deps: FindingsDeps) {
     return f;
   }
 
+  /** What a page of reads asks once: each use case's rules, and the training gate per role. */
+  const pageOf = (ctx: RequestContext) => ({
+    rules: memoize((useCaseId: string) => rulesOf(db, useCaseId)),
+    trained: trainingOnce(deps.signing, ctx),
+  });
+
+  /** A finding with what the caller may do with it, by the commands' own rules. */
+  async function read(ctx: RequestContext, f: FindingTable, page: ReturnType<typeof pageOf>): Promise<FindingRead> {
+    const rules = await page.rules(f.use_case_id);
+    const role = heldRole(ctx, rules.raisedBy, f.team);
+    const close = closeRefusal(ctx, f, rules) ?? (role ? await page.trained(role) : null);
+    return {
+      ...(await view(db, f, rules)),
+      actions: { remediate: hintOf(updateRefusal(ctx, f, rules, ['status', 'remediation'])), close: hintOf(close) },
+    };
+  }
+
   return {
     /** A validator raises a finding against a use case or a version. */
     async raise(ctx: RequestContext, input: RaiseInput): Promise<Finding> {
       return transact(async (tx) => {
         const subject = await resolveSubject(deps, tx, refOf(input));
-        const rules = findingsRules(await deps.pack(tx, subject.useCaseId));
-        requireRole(ctx, rules.raisedBy, subject.team, `raise findings on ${subject.label}`);
+        const rules = await rulesOf(tx, subject.useCaseId);
+        refuse(raiseRefusal(ctx, subject, rules));
         const ownerId = (await checked(tx, rules.severities, input))!;
         const now = clock.now().toISOString();
         const row: FindingTable = {
@@ -196,19 +272,31 @@ export function createFindingsService(deps: FindingsDeps) {
       return Promise.all((await repo.on(db, subjectIds)).map((f) => view(db, f)));
     },
 
-    async get(id: string): Promise<Finding> {
-      return view(db, await load(db, id));
+    async get(ctx: RequestContext, id: string): Promise<FindingRead> {
+      return read(ctx, await load(db, id), pageOf(ctx));
     },
 
-    async list(q: {
-      useCase?: string;
-      model?: string;
-      version?: number;
-      status?: string;
-      severity?: string;
-      limit: number;
-      after?: string;
-    }): Promise<{ items: Finding[]; nextCursor: string | null }> {
+    /** Whether the caller may raise a finding on a subject, before they fill in the form. */
+    async eligibility(ctx: RequestContext, ref: SubjectRef): Promise<{ subject: SubjectView; raise: ActionHint }> {
+      const subject = await resolveSubject(deps, db, ref);
+      return {
+        subject: subjectView(subject),
+        raise: hintOf(raiseRefusal(ctx, subject, await rulesOf(db, subject.useCaseId))),
+      };
+    },
+
+    async list(
+      ctx: RequestContext,
+      q: {
+        useCase?: string;
+        model?: string;
+        version?: number;
+        status?: string;
+        severity?: string;
+        limit: number;
+        after?: string;
+      },
+    ): Promise<{ items: FindingRead[]; nextCursor: string | null }> {
       const rows = await repo.findings(db, {
         ...(await listScope(deps, db, q)),
         ...(q.status ? { status: q.status } : {}),
@@ -217,7 +305,8 @@ export function createFindingsService(deps: FindingsDeps) {
         limit: q.limit + 1,
       });
       const { page, nextCursor } = idPage(rows, q.limit);
-      return { items: await Promise.all(page.map((f) => view(db, f))), nextCursor };
+      const once = pageOf(ctx);
+      return { items: await Promise.all(page.map((f) => read(ctx, f, once))), nextCursor };
     },
 
     /**
@@ -227,13 +316,8 @@ export function createFindingsService(deps: FindingsDeps) {
     async update(ctx: RequestContext, id: string, patch: FindingPatch): Promise<Finding> {
       return transact(async (tx) => {
         const f = await load(tx, id);
-        const rules = findingsRules(await deps.pack(tx, f.use_case_id));
-        if (f.status === 'closed') throw new DomainError('conflict', `finding ${id} is closed`);
-        const isOwner = ctx.principal?.userId === f.owner_id;
-        const ownerFields = new Set(['status', 'remediation']);
-        const onlyOwnerFields = Object.keys(patch).every((k) => ownerFields.has(k));
-        if (!(isOwner && onlyOwnerFields)) requireRole(ctx, rules.raisedBy, f.team, `update finding ${id}`);
-        else authorize(ctx, 'inventory:read', ORGANISATION);
+        const rules = await rulesOf(tx, f.use_case_id);
+        refuse(updateRefusal(ctx, f, rules, Object.keys(patch)));
         const ownerId = await checked(tx, rules.severities, patch);
         const set: Partial<FindingTable> = {
           ...(patch.severity !== undefined ? { severity: patch.severity } : {}),
@@ -258,18 +342,15 @@ export function createFindingsService(deps: FindingsDeps) {
     /** Closes a finding by the e-signature (meaning `close`) of its raiser or another validator. */
     async close(ctx: RequestContext, id: string, input: { comment?: string } & SigningCredentials): Promise<Finding> {
       const f0 = await load(db, id);
-      const rules = findingsRules(await deps.pack(db, f0.use_case_id));
-      const role = requireRole(
-        ctx,
-        rules.raisedBy,
-        f0.team,
-        `close finding ${id} (its raiser or another validator signs)`,
-      );
+      const rules = await rulesOf(db, f0.use_case_id);
+      // Refused before the password is verified; the state is checked again on the locked row.
+      refuse(closeRefusal(ctx, f0, rules));
+      const role = heldRole(ctx, rules.raisedBy, f0.team)!;
       const p = signingPrincipal(ctx);
       const how = await deps.signing.reauthenticate(ctx, input, [role]);
       return transact(async (tx) => {
         const f = await load(tx, id);
-        if (f.status === 'closed') throw new DomainError('conflict', `finding ${id} is already closed`);
+        refuse(closedRefusal(f, 'already closed'));
         const at = clock.now().toISOString();
         const manifest: CloseManifest = {
           finding: { id, subject: { type: f.subject_type, id: f.subject_id }, severity: f.severity, title: f.title },

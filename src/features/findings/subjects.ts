@@ -26,6 +26,9 @@ export interface SubjectView {
   version: number | null;
 }
 
+/** A resolved subject as findings and exceptions show it. */
+export const subjectView = ({ team: _team, ...s }: Subject): SubjectView => s;
+
 /** What resolving subjects needs from the inventory and the lifecycle. */
 export interface SubjectDeps {
   /** A use case by id or name (inventory). */
@@ -105,9 +108,6 @@ export function idPage<R extends { id: string }>(rows: R[], limit: number): { pa
   const page = rows.slice(0, limit);
   return { page, nextCursor: rows.length > limit ? page.at(-1)!.id : null };
 }
-
-// Shared with other features that check roles the pack names.
-export { heldRole, requireRole } from '../common/authorize.ts';
 
 /** The subject a request names: a use case, or a model and version; exactly one of the two. */
 export function refOf(input: { useCase?: string; model?: string; version?: number }): SubjectRef {

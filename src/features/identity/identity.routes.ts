@@ -20,6 +20,7 @@ import {
   PatchUserBody,
   RoleAssignment,
   RoleGrantRequest,
+  RoleGrantRequestRead,
   RoleName,
   Scope,
   Team,
@@ -286,7 +287,9 @@ export function identityRoutes(
       schema: {
         tags: users,
         summary: 'Role grants awaiting a second administrator (those I may confirm)',
-        response: { 200: Type.Object({ items: Type.Array(RoleGrantRequest) }) },
+        description:
+          'Each says whether the caller may confirm it now (`actions.confirm`): its grantee and who asked for it may not.',
+        response: { 200: Type.Object({ items: Type.Array(RoleGrantRequestRead) }) },
       },
     },
     async (request) => ({ items: await userService.grantRequests(contextOf(request)) }),

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { ROLES, TOKEN_SCOPES } from '../../domain/authz.ts';
 import { TeamSlug, Timestamp, Uuid } from '../common/common.schema.ts';
+import { ActionHint } from '../common/hints.ts';
 
 export const Username = Type.String({
   minLength: 1,
@@ -77,6 +78,18 @@ export const RoleGrantRequest = Type.Object({
   decidedAt: Type.Union([Timestamp, Type.Null()]),
 });
 export type RoleGrantRequest = Static<typeof RoleGrantRequest>;
+
+/** A pending grant as listed to an administrator: with whether they may confirm it now. */
+export const RoleGrantRequestRead = Type.Object({
+  ...RoleGrantRequest.properties,
+  actions: Type.Object(
+    { confirm: ActionHint },
+    {
+      description: "whether the caller may confirm it now, by the confirmation's own rule (never its grantee or asker)",
+    },
+  ),
+});
+export type RoleGrantRequestRead = Static<typeof RoleGrantRequestRead>;
 
 export const TokenScopeName = Type.Enum(TOKEN_SCOPES);
 export const ApiToken = Type.Object({

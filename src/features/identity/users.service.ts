@@ -3,13 +3,14 @@ import type { Executor, Tx } from '../../db/database.ts';
 import { can, ORGANISATION, type RoleAssignment } from '../../domain/authz.ts';
 import { conflict, DomainError, notFound } from '../../errors.ts';
 import { decodeCursor, toPage, type Page } from '../../lib/pagination.ts';
-import { authorize, requireWriteScope } from '../common/authorize.ts';
+import { authorize, permissionRefusal, requireWriteScope, writeScopeRefusal } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
+import { hintOf, refusalError, type Refusal } from '../common/hints.ts';
 import { hashPassword, newSecret, passwordProblem } from './credentials.ts';
 import type { RoleGrantRequestTable } from '../../db/schema.ts';
 import type { RecordRefusal } from '../audit/refusals.ts';
 import type { IdentityRepo, UserRecord } from './identity.repo.ts';
-import type { CreateUserBody, PatchUserBody, RoleGrantRequest, Team } from './identity.schema.ts';
+import type { CreateUserBody, PatchUserBody, RoleGrantRequest, RoleGrantRequestRead, Team } from './identity.schema.ts';
 
 export interface UserServiceDeps extends CommandDeps {
   repo: IdentityRepo;
@@ -31,6 +32,25 @@ const toGrantRequest = (r: RoleGrantRequestTable & { username: string }): RoleGr
   decidedBy: r.decided_by,
   decidedAt: r.decided_at,
 });
+
+/**
+ * Why the caller may not confirm a pending role grant, or null: roles:admin where the role is
+ * granted, a token's write scope, and neither its grantee nor who asked for it (four eyes). The
+ * confirmation command and the list of grants awaiting confirmation share this rule.
+ */
+export function confirmRefusal(ctx: RequestContext, r: RoleGrantRequestTable): Refusal | null {
+  const denied = permissionRefusal(ctx, 'roles:admin', r.scope) ?? writeScopeRefusal(ctx, 'confirm a role grant');
+  if (denied) return denied;
+  const me = ctx.principal?.userId ?? null;
+  if (me === null || (me !== r.user_id && me !== r.requested_by)) return null;
+  const grantee = me === r.user_id;
+  return {
+    code: 'separation_of_duties',
+    message: `${ctx.principal!.username} ${grantee ? 'is the grantee of' : 'asked for'} this grant of ${r.role} in '${r.scope}': another administrator has to confirm it`,
+    reason: `You ${grantee ? 'are the grantee of this grant' : 'asked for this grant'}: another administrator has to confirm it.`,
+    extra: { role: r.role },
+  };
+}
 
 /** The audit-trail view of a user: never a password hash. */
 export const publicUser = ({ passwordHash: _h, revision: _r, ...u }: UserRecord) => u;
@@ -245,11 +265,11 @@ export function createUserService(deps: UserServiceDeps) {
     },
 
     /** Role grants awaiting a second administrator, those the caller may confirm. */
-    async grantRequests(ctx: RequestContext): Promise<RoleGrantRequest[]> {
+    async grantRequests(ctx: RequestContext): Promise<RoleGrantRequestRead[]> {
       const p = ctx.principal;
       return (await repo.pendingGrantRequests(db))
         .filter((r) => p === null || can(p, 'roles:admin', r.scope))
-        .map(toGrantRequest);
+        .map((r) => ({ ...toGrantRequest(r), actions: { confirm: hintOf(confirmRefusal(ctx, r)) } }));
     },
 
     /** A second administrator confirms a pending grant: neither its grantee nor who asked for it may. */
@@ -259,14 +279,11 @@ export function createUserService(deps: UserServiceDeps) {
         return await command(async (tx) => {
           const request = await repo.grantRequest(tx, id);
           if (!request) throw notFound('role grant request', id);
-          authorize(ctx, 'roles:admin', request.scope);
-          requireWriteScope(ctx, 'confirm a role grant');
+          const refused = confirmRefusal(ctx, request);
+          if (refused?.code === 'separation_of_duties')
+            refusal = { account: ctx.principal!.username, role: request.role, message: refused.message };
+          if (refused) throw refusalError(refused);
           const me = ctx.principal?.userId ?? null;
-          if (me !== null && (me === request.user_id || me === request.requested_by)) {
-            const message = `${ctx.principal!.username} ${me === request.user_id ? 'is the grantee of' : 'asked for'} this grant of ${request.role} in '${request.scope}': another administrator has to confirm it`;
-            refusal = { account: ctx.principal!.username, role: request.role, message };
-            throw new DomainError('separation_of_duties', message, { extra: { role: request.role } });
-          }
           const now = clock.now().toISOString();
           if (!(await repo.decideGrantRequest(tx, id, 'confirmed', me, now)))
             throw conflict(`role grant request ${id} is already ${request.status}`);

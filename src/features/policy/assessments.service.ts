@@ -20,12 +20,15 @@ import {
   type Waiver,
 } from '../../domain/policy/status.ts';
 import { DomainError, notFound } from '../../errors.ts';
-import { authorize } from '../common/authorize.ts';
+import { authorize, permissionRefusal, roleRefusal } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
+import { hintOf, refuse, type ActionHint, type Refusal } from '../common/hints.ts';
 import {
   seal,
   signerPart,
+  signerRefusal,
   signingPrincipal,
+  trainingRefusal,
   type ManifestSigner,
   type SignedRecord,
   type Signing,
@@ -33,6 +36,36 @@ import {
 } from '../common/signing.ts';
 import type { PolicyRepo } from './policy.repo.ts';
 import type { PolicyService } from './policy.service.ts';
+
+/**
+ * Why the caller may not decide the pending override of `current` (a use case of `team`), or null:
+ * assessment:confirm in the team, a person, a risk-audit user (an administrator's blanket rights
+ * are not enough), an override pending, and not its requester. The decision command and its
+ * eligibility read share this rule.
+ */
+export function overrideDecisionRefusal(
+  ctx: RequestContext,
+  team: string,
+  current: Pick<AssessmentTable, 'pending_tier' | 'pending_requested_by'>,
+): Refusal | null {
+  const denied = permissionRefusal(ctx, 'assessment:confirm', team) ?? signerRefusal(ctx);
+  if (denied) return denied;
+  const role = roleRefusal(ctx, ['risk-audit'], team, 'decide a tier override');
+  if (role) return { ...role, message: 'only a risk-audit user may decide a tier override' };
+  if (current.pending_tier === null)
+    return {
+      code: 'conflict',
+      message: 'no override is pending for this assessment',
+      reason: 'No override is pending.',
+    };
+  if (current.pending_requested_by !== null && current.pending_requested_by === actorId(ctx))
+    return {
+      code: 'forbidden',
+      message: 'the requester of an override cannot decide it: another risk-audit user must',
+      reason: 'You requested this override: another risk-audit user has to confirm or reject it.',
+    };
+  return null;
+}
 
 export interface Assessment {
   id: string;
@@ -273,6 +306,13 @@ export function createAssessmentService({
      * A risk-audit user other than the requester confirms or rejects a pending override, by an
      * e-signature (re-authenticated; the manifest names the assessment, the tiers and the reason).
      */
+    /** Whether the caller may decide the pending override now: asked before the dialog asks for a password. */
+    async overrideEligibility(ctx: RequestContext, useCaseId: string): Promise<ActionHint> {
+      const team = await teamOf(db, useCaseId);
+      const refusal = overrideDecisionRefusal(ctx, team, await mustCurrent(db, useCaseId));
+      return hintOf(refusal ?? (await trainingRefusal(signing, ctx, ['risk-audit'])));
+    },
+
     async decideOverride(
       ctx: RequestContext,
       useCaseId: string,
@@ -281,19 +321,10 @@ export function createAssessmentService({
       comment?: string,
     ): Promise<Assessment> {
       const team = await teamOf(db, useCaseId);
-      authorize(ctx, 'assessment:confirm', team);
+      refuse(permissionRefusal(ctx, 'assessment:confirm', team));
       const p = signingPrincipal(ctx);
-      // The issue asks for a risk-audit user: an administrator's blanket rights are not enough.
-      if (!p.roles.some((a) => a.role === 'risk-audit' && (a.scope === '*' || a.scope === team)))
-        throw new DomainError('forbidden', 'only a risk-audit user may decide a tier override');
       const decidable = (current: AssessmentTable): AssessmentTable & { pending_tier: number } => {
-        if (current.pending_tier === null)
-          throw new DomainError('conflict', 'no override is pending for this assessment');
-        if (current.pending_requested_by !== null && current.pending_requested_by === actorId(ctx))
-          throw new DomainError(
-            'forbidden',
-            'the requester of an override cannot decide it: another risk-audit user must',
-          );
+        refuse(overrideDecisionRefusal(ctx, team, current));
         return current as AssessmentTable & { pending_tier: number };
       };
       // Refused before the password is asked for; checked again in the deciding transaction.

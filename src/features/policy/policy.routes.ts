@@ -14,6 +14,7 @@ import { validatePack } from '../../domain/policy/validate.ts';
 import { Timestamp, Uuid } from '../common/common.schema.ts';
 import type { AssessmentService } from './assessments.service.ts';
 import type { EthicsService } from './ethics.service.ts';
+import { ActionHint } from '../common/hints.ts';
 import { CredentialFields, credentialsOf, SignedRecordSchema } from '../common/signing.ts';
 import { parsePackText } from './pack-file.ts';
 import { packFromInput, type PolicyService } from './policy.service.ts';
@@ -33,6 +34,14 @@ const PackInfo = Type.Object({
     description:
       "the activation's e-signature: its manifest names the pack digest, the uploader and the simulation summary",
   }),
+});
+/** A pack version as listed: with whether the caller may activate it now. */
+const PackRead = Type.Object({
+  ...PackInfo.properties,
+  actions: Type.Object(
+    { activate: ActionHint },
+    { description: "whether the caller may activate it now, by the activation's own rule" },
+  ),
 });
 const PackInput = Type.Object(
   {
@@ -121,10 +130,12 @@ export function policyRoutes(app: App, { policies }: { policies: PolicyService }
       schema: {
         tags,
         summary: 'Every policy pack version',
-        response: { 200: Type.Object({ items: Type.Array(PackInfo) }) },
+        description:
+          'Each says whether the caller may activate it now (`actions.activate`): policy:admin organisation-wide, never its uploader.',
+        response: { 200: Type.Object({ items: Type.Array(PackRead) }) },
       },
     },
-    async () => ({ items: await policies.list() }),
+    async (request) => ({ items: await policies.read(contextOf(request)) }),
   );
 
   app.get(
@@ -246,6 +257,22 @@ export function assessmentRoutes(
     },
     async (request) =>
       assessments.requestOverride(contextOf(request), request.params.id, request.body.tier, request.body.reason),
+  );
+
+  app.get(
+    '/use-cases/:id/assessment/override/eligibility',
+    {
+      config: { permission: 'inventory:read' },
+      schema: {
+        tags: atags,
+        summary: 'Whether the caller may confirm or reject the pending tier override now',
+        description:
+          "Asked before any password: the decision's own rule (assessment:confirm and risk-audit in the use case's team, an override pending, not its requester) and the training gate. Deciding still enforces it.",
+        params: UseCaseParams,
+        response: { 200: ActionHint },
+      },
+    },
+    async (request) => assessments.overrideEligibility(contextOf(request), request.params.id),
   );
 
   app.post(

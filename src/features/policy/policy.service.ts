@@ -9,13 +9,16 @@ import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import { validatePack, type PackProblem } from '../../domain/policy/validate.ts';
 import type { PolicyPackTable } from '../../db/schema.ts';
 import { DomainError, notFound } from '../../errors.ts';
-import { authorize } from '../common/authorize.ts';
+import { authorize, heldRole, permissionRefusal } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
+import { hintOf, refuse, refusalError, type ActionHint, type Refusal } from '../common/hints.ts';
 import type { RecordRefusal } from '../audit/refusals.ts';
 import {
   seal,
   signerPart,
+  signerRefusal,
   signingPrincipal,
+  trainingOnce,
   type ManifestSigner,
   type SignedRecord,
   type Signing,
@@ -57,6 +60,37 @@ export interface PackInfo {
   activatedBy: string | null;
   /** The activation's e-signature (null for the pack installed at first start, and before signatures). */
   activation: SignedRecord<ActivationManifest> | null;
+}
+
+/** A pack version as listed: with whether the caller may activate it now. */
+export type PackRead = PackInfo & { actions: { activate: ActionHint } };
+
+/** The organisation-wide role an activation is signed as: risk-audit before admin. */
+const activatingRole = (ctx: RequestContext) =>
+  ['risk-audit', 'admin'].find((r) => heldRole(ctx, [r], ORGANISATION) !== null) ?? null;
+
+/**
+ * Why the caller may not activate pack `row` by e-signature (credentials and training aside), or
+ * null: policy:admin organisation-wide, a person, someone other than its uploader (four eyes on
+ * governance itself), a pack not active already. The activation command and the list share it.
+ */
+export function activateRefusal(ctx: RequestContext, row: Omit<PolicyPackTable, 'content'>): Refusal | null {
+  const denied = permissionRefusal(ctx, 'policy:admin', ORGANISATION) ?? signerRefusal(ctx);
+  if (denied) return denied;
+  if (row.status === 'active')
+    return {
+      code: 'conflict',
+      message: `${row.name} ${row.version} is already active`,
+      reason: 'It is the active pack.',
+    };
+  const p = ctx.principal;
+  if (p && row.created_by !== null && row.created_by === p.userId)
+    return {
+      code: 'separation_of_duties',
+      message: `${p.username} uploaded ${row.name} ${row.version}; another policy administrator must review and activate it (four eyes on governance)`,
+      reason: 'You uploaded this pack: another policy administrator has to review and activate it.',
+    };
+  return null;
 }
 
 export interface PolicyServiceDeps extends CommandDeps {
@@ -241,30 +275,26 @@ export function createPolicyService({
       input: { comment?: string },
       credentials: SigningCredentials,
     ): Promise<{ pack: PackInfo; reevaluate: string[] }> {
-      authorize(ctx, 'policy:admin', ORGANISATION);
+      refuse(permissionRefusal(ctx, 'policy:admin', ORGANISATION));
       const p = signingPrincipal(ctx);
       const found = await repo.pack(db, id);
       if (!found) throw notFound('policy pack', id);
-      if (found.status === 'active')
-        throw new DomainError('conflict', `${found.name} ${found.version} is already active`);
-      const role = ['risk-audit', 'admin'].find((r) => p.roles.some((a) => a.role === r && a.scope === ORGANISATION))!;
-      try {
-        fourEyes(p.userId, p.username, found);
-      } catch (err) {
+      const role = activatingRole(ctx)!;
+      const refusal = activateRefusal(ctx, found);
+      if (refusal?.code === 'separation_of_duties')
         await refused?.(ctx, {
           action: 'authz.separation-of-duties',
           account: p.username,
           subject: { type: 'policy-pack', id },
-          detail: { role, refusal: (err as Error).message },
+          detail: { role, refusal: refusal.message },
         });
-        throw err;
-      }
+      if (refusal) throw refusalError(refusal);
       const reauthenticatedWith = await signing.reauthenticate(ctx, credentials, [role]);
       return transact(async (tx) => {
         await repo.lockActivePack(tx);
         const row = await repo.pack(tx, id);
         if (!row) throw notFound('policy pack', id);
-        if (row.status === 'active') throw new DomainError('conflict', `${row.name} ${row.version} is already active`);
+        if (row.status === 'active') refuse(activateRefusal(ctx, row));
         const previous = await repo.activePack(tx);
         const now = clock.now().toISOString();
         const manifest: ActivationManifest = {
@@ -293,6 +323,18 @@ export function createPolicyService({
 
     async list(): Promise<PackInfo[]> {
       return (await repo.packs(db)).map(info);
+    },
+
+    /** Every pack version with whether the caller may activate it now, by the activation's own rule. */
+    async read(ctx: RequestContext): Promise<PackRead[]> {
+      const trained = trainingOnce(signing, ctx);
+      const role = activatingRole(ctx);
+      return Promise.all(
+        (await repo.packs(db)).map(async (r) => ({
+          ...info(r),
+          actions: { activate: hintOf(activateRefusal(ctx, r) ?? (role ? await trained(role) : null)) },
+        })),
+      );
     },
 
     async get(id: string): Promise<PackInfo & { pack: PolicyPack }> {
@@ -339,14 +381,6 @@ export function createPolicyService({
   }
 
   /** Uploading a pack and activating it must be different people. */
-  function fourEyes(userId: string, username: string, row: PolicyPackTable): void {
-    if (row.created_by !== null && row.created_by === userId)
-      throw new DomainError(
-        'separation_of_duties',
-        `${username} uploaded ${row.name} ${row.version}; another policy administrator must review and activate it (four eyes on governance)`,
-      );
-  }
-
   async function activateIn(
     tx: Tx,
     ctx: RequestContext,

@@ -62,3 +62,13 @@ export function useAction<A extends unknown[]>(run: (...args: A) => Promise<void
   };
   return { act, busy, error, done, clear: () => (setError(undefined), setDone(null)) };
 }
+
+/** `value`, once it has stopped changing for `ms` (what a read asked while typing waits for). */
+export function useDebounced<T>(value: T, ms = 300): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}

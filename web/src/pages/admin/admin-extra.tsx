@@ -2,6 +2,8 @@ import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import { Async, Badge, Field, Problem, Section, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
+import { GatedButton } from '../../components/gated.tsx';
+import { useSession } from '../../session.tsx';
 
 export const ROLES = [
   'business-stakeholder',
@@ -28,8 +30,12 @@ export function UserActions({
   roles: { scope: string; role: string }[];
   onChanged: () => void;
 }) {
+  const { why, can } = useSession();
   const [role, setRole] = useState<Role>('viewer');
   const [scope, setScope] = useState('*');
+  // Roles are granted and revoked with roles:admin where they are held; accounts need users:admin.
+  const mayNotGrant = why('roles:admin', scope.trim() || '*');
+  const mayNotAdminister = why('users:admin');
   const [otp, setOtp] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const act = useAction(
@@ -63,14 +69,16 @@ export function UserActions({
         {roles.map((r) => (
           <li key={`${r.scope}/${r.role}`}>
             {r.role}@{r.scope}{' '}
-            <button
-              type="button"
-              className="ghost"
-              aria-label={`Revoke ${r.role} in ${r.scope} from ${username}`}
-              onClick={() => void act.act('revoke', r)}
-            >
-              revoke
-            </button>
+            {can('roles:admin', r.scope) && (
+              <button
+                type="button"
+                className="ghost"
+                aria-label={`Revoke ${r.role} in ${r.scope} from ${username}`}
+                onClick={() => void act.act('revoke', r)}
+              >
+                revoke
+              </button>
+            )}
           </li>
         ))}
       </ul>
@@ -86,21 +94,25 @@ export function UserActions({
           value={scope}
           onChange={(e) => setScope(e.target.value)}
         />
-        <button type="button" className="secondary" onClick={() => void act.act('grant')}>
+        <GatedButton className="secondary" reason={mayNotGrant} onClick={() => void act.act('grant')}>
           Grant
-        </button>
-        {status === 'active' ? (
-          <button type="button" className="secondary" onClick={() => void act.act('disable')}>
-            Disable
-          </button>
-        ) : (
-          <button type="button" className="secondary" onClick={() => void act.act('enable')}>
-            Enable
+        </GatedButton>
+        {/* Only organisation-wide administrators manage accounts: others are not offered it. */}
+        {!mayNotAdminister &&
+          (status === 'active' ? (
+            <button type="button" className="secondary" onClick={() => void act.act('disable')}>
+              Disable
+            </button>
+          ) : (
+            <button type="button" className="secondary" onClick={() => void act.act('enable')}>
+              Enable
+            </button>
+          ))}
+        {!mayNotAdminister && (
+          <button type="button" className="secondary" onClick={() => void act.act('reset')}>
+            New one-time password
           </button>
         )}
-        <button type="button" className="secondary" onClick={() => void act.act('reset')}>
-          New one-time password
-        </button>
       </div>
       {notice && (
         <p className="notice" role="status">
@@ -161,9 +173,14 @@ export function GrantRequests({ people, onConfirmed }: { people: Record<string, 
                       <td>{name(r.requestedBy)}</td>
                       <td>{when(r.requestedAt)}</td>
                       <td>
-                        <button type="button" className="secondary" onClick={() => void confirm.act(r.id, what)}>
+                        {/* Its grantee and who asked for it may not confirm it: the server says so with it. */}
+                        <GatedButton
+                          className="secondary"
+                          reason={r.actions.confirm.reason}
+                          onClick={() => void confirm.act(r.id, what)}
+                        >
                           Confirm
-                        </button>
+                        </GatedButton>
                       </td>
                     </tr>
                   );

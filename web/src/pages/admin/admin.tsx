@@ -4,6 +4,8 @@ import { Async, Badge, Field, Section, Tabs, when, Outcome } from '../../ui/basi
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { GrantRequests, ROLES, UserActions, Webhooks, type Role } from './admin-extra.tsx';
 import { Tokens } from '../../components/tokens.tsx';
+import { NotOffered } from '../../components/gated.tsx';
+import { useSession } from '../../session.tsx';
 
 const TABS = ['Users', 'Teams', 'Tokens', 'Webhooks'];
 
@@ -17,16 +19,32 @@ export function AdminPage() {
         {tab === 'Users' && <Users />}
         {tab === 'Teams' && <Teams />}
         {tab === 'Tokens' && <Tokens />}
-        {tab === 'Webhooks' && <Webhooks />}
+        {tab === 'Webhooks' && <WebhooksTab />}
       </Tabs>
     </>
   );
 }
 
+/** Webhooks are organisation-wide (webhooks:admin): a team's administrator is told so, not shown a 403. */
+function WebhooksTab() {
+  const mayNot = useSession().why('webhooks:admin');
+  return mayNot ? (
+    <Section title="Webhooks">
+      <NotOffered what="Managing webhooks" reason={mayNot} />
+    </Section>
+  ) : (
+    <Webhooks />
+  );
+}
+
 function Users() {
+  const { why } = useSession();
+  // The directory is read organisation-wide (identity:read); accounts are created there too (users:admin).
+  const mayNotRead = why('identity:read');
+  const mayNotCreate = why('users:admin');
   const users = useLoad(
-    async () => ok(await api.GET('/api/v1/users', { params: { query: { limit: 500 } } })).items,
-    [],
+    async () => (mayNotRead ? [] : ok(await api.GET('/api/v1/users', { params: { query: { limit: 500 } } })).items),
+    [mayNotRead],
   );
   const [username, setUsername] = useState('');
   const [displayName, setDisplayName] = useState('');
@@ -49,6 +67,7 @@ function Users() {
   return (
     <>
       <Section title="Users">
+        {mayNotRead && <NotOffered what="Reading the user directory" reason={mayNotRead} />}
         <Async state={users}>
           {(items) => (
             <table className="grid">
@@ -95,33 +114,37 @@ function Users() {
         onConfirmed={users.reload}
       />
       <Section title="Create a user">
-        <form
-          className="form inline"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void create.act();
-          }}
-        >
-          <Field label="Username">
-            <input value={username} onChange={(e) => setUsername(e.target.value)} required />
-          </Field>
-          <Field label="Display name">
-            <input value={displayName} onChange={(e) => setDisplayName(e.target.value)} required />
-          </Field>
-          <Field label="Role">
-            <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
-              {ROLES.map((r) => (
-                <option key={r}>{r}</option>
-              ))}
-            </select>
-          </Field>
-          <Field label="Team (* for all)">
-            <input value={scope} onChange={(e) => setScope(e.target.value)} required />
-          </Field>
-          <button type="submit" disabled={create.busy}>
-            Create
-          </button>
-        </form>
+        {mayNotCreate ? (
+          <NotOffered what="Creating accounts" reason={mayNotCreate} />
+        ) : (
+          <form
+            className="form inline"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void create.act();
+            }}
+          >
+            <Field label="Username">
+              <input value={username} onChange={(e) => setUsername(e.target.value)} required />
+            </Field>
+            <Field label="Display name">
+              <input value={displayName} onChange={(e) => setDisplayName(e.target.value)} required />
+            </Field>
+            <Field label="Role">
+              <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
+                {ROLES.map((r) => (
+                  <option key={r}>{r}</option>
+                ))}
+              </select>
+            </Field>
+            <Field label="Team (* for all)">
+              <input value={scope} onChange={(e) => setScope(e.target.value)} required />
+            </Field>
+            <button type="submit" disabled={create.busy}>
+              Create
+            </button>
+          </form>
+        )}
         <Outcome of={create} />
         {created && (
           <p className="notice" role="status">
@@ -134,6 +157,7 @@ function Users() {
 }
 
 function Teams() {
+  const mayNotCreate = useSession().why('teams:admin');
   const teams = useLoad(async () => ok(await api.GET('/api/v1/teams')).items, []);
   const [name, setName] = useState('');
   const create = useAction(async () => {
@@ -154,20 +178,24 @@ function Teams() {
           </ul>
         )}
       </Async>
-      <form
-        className="form inline"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void create.act();
-        }}
-      >
-        <Field label="Team name">
-          <input value={name} onChange={(e) => setName(e.target.value)} required />
-        </Field>
-        <button type="submit" disabled={create.busy}>
-          Create team
-        </button>
-      </form>
+      {mayNotCreate ? (
+        <NotOffered what="Creating teams" reason={mayNotCreate} />
+      ) : (
+        <form
+          className="form inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void create.act();
+          }}
+        >
+          <Field label="Team name">
+            <input value={name} onChange={(e) => setName(e.target.value)} required />
+          </Field>
+          <button type="submit" disabled={create.busy}>
+            Create team
+          </button>
+        </form>
+      )}
       <Outcome of={create} />
     </Section>
   );

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import type { paths } from '../../api/schema.gen.ts';
 import { DecisionDialog } from '../../components/decision-dialog.tsx';
+import { GatedButton } from '../../components/gated.tsx';
 import { useSession } from '../../session.tsx';
 import { Async, Badge, Problem, Section } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
@@ -23,7 +24,8 @@ const standingTone = (s: string) =>
 
 /** Periodic attestations by owners and revalidations by validators, decided by e-signature. */
 export function AttestationsPage() {
-  const { me } = useSession();
+  // Running the campaign is organisation-wide policy:admin, as the command decides.
+  const mayNotRun = useSession().why('policy:admin');
   const [status, setStatus] = useState<(typeof STATUSES)[number]>('open');
   const [deciding, setDeciding] = useState<Attestation | null>(null);
   const list = useLoad(
@@ -44,7 +46,6 @@ export function AttestationsPage() {
     list.reload();
     standing.reload();
   });
-  const organisationRisk = me.roles.some((r) => r.scope === '*' && (r.role === 'risk-audit' || r.role === 'admin'));
   return (
     <>
       <h1>Attestations</h1>
@@ -60,11 +61,9 @@ export function AttestationsPage() {
                 ))}
               </select>
             </label>
-            {organisationRisk && (
-              <button type="button" onClick={() => void run.act()} disabled={run.busy}>
-                Run campaign
-              </button>
-            )}
+            <GatedButton onClick={() => void run.act()} disabled={run.busy} reason={mayNotRun}>
+              Run campaign
+            </GatedButton>
           </>
         }
       >
@@ -101,10 +100,11 @@ export function AttestationsPage() {
                         <Badge value={a.decision ?? a.status} tone={a.decision ? 'good' : undefined} />
                       </td>
                       <td>
+                        {/* Whether the caller may decide it comes with it: role, independence of the owners, state, training. */}
                         {a.status === 'open' && (
-                          <button onClick={() => setDeciding(a)}>
+                          <GatedButton reason={a.actions.decide.reason} onClick={() => setDeciding(a)}>
                             {a.kind === 'owner' ? 'Attest…' : 'Revalidate…'}
-                          </button>
+                          </GatedButton>
                         )}
                       </td>
                     </tr>

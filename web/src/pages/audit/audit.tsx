@@ -4,6 +4,8 @@ import { api, ok } from '../../api/client.ts';
 import { Async, Badge, Section, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { EventPager, EventTable, filterQuery, useEventPages, type Filter } from '../../components/audit-events.tsx';
+import { NotOffered } from '../../components/gated.tsx';
+import { useSession } from '../../session.tsx';
 
 type Draft = Pick<Filter, 'actorName' | 'actionFamily' | 'subjectName'> & { from?: string; to?: string };
 
@@ -26,8 +28,20 @@ function toFilter(d: Draft): Filter {
 const exportUrl = (f: Filter, format: 'csv' | 'json') =>
   `/api/v1/audit/events/export?${new URLSearchParams({ ...filterQuery(f), format } as Record<string, string>)}`;
 
-/** Search the event log, see the latest signed checkpoint, and verify the whole trail. */
+/** The trail is read (and verified) organisation-wide with audit:read: others are told so, not shown 403s. */
 export function AuditPage() {
+  const mayNot = useSession().why('audit:read');
+  if (!mayNot) return <AuditTrail />;
+  return (
+    <>
+      <h1>Audit trail</h1>
+      <NotOffered what="Reading the audit trail" reason={mayNot} />
+    </>
+  );
+}
+
+/** Search the event log, see the latest signed checkpoint, and verify the whole trail. */
+function AuditTrail() {
   // A link may bring a search (a person's name links to what they did): it fills the form.
   const { query } = useLocation();
   const [draft, setDraft] = useState<Draft>(() => ({

@@ -27,7 +27,7 @@ const suggestedName = (f: DiscoveryFinding) => (/[/:]/.test(f.name) ? '' : f.nam
 
 /** The discovery inbox: models found outside the inventory, adopted under a use case or dismissed. */
 export function DiscoveryPage() {
-  const { why } = useSession();
+  const { why, can } = useSession();
   // Scanning is organisation-wide (policy:admin); adopting or dismissing needs model:write in some team, as the routes decide.
   const mayNotScan = why('policy:admin');
   const mayNotDecide = why('model:write');
@@ -207,14 +207,20 @@ export function DiscoveryPage() {
               void adopt.act();
             }}
           >
-            <Field label="Use case" hint="the use case it is governed under">
+            <Field
+              label="Use case"
+              hint="the use case it is governed under: those of the teams where you may register models"
+            >
               <select required value={useCase} onChange={(e) => setUseCase(e.target.value)}>
                 <option value="">choose…</option>
-                {(useCases.data ?? []).map((u) => (
-                  <option key={u.id} value={u.id}>
-                    {u.name}
-                  </option>
-                ))}
+                {/* Adopting registers the model in the use case's team (model:write there): only those are offered. */}
+                {(useCases.data ?? [])
+                  .filter((u) => can('model:write', u.ownerTeam))
+                  .map((u) => (
+                    <option key={u.id} value={u.id}>
+                      {u.name}
+                    </option>
+                  ))}
               </select>
             </Field>
             <Field label="Model name" hint="an existing model of this name is linked">

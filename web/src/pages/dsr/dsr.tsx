@@ -1,9 +1,11 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { api, ok } from '../../api/client.ts';
 import type { paths } from '../../api/schema.gen.ts';
 import { Async, Badge, Field, Section, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { enc, Link, navigate } from '../../router.tsx';
+import { NotOffered } from '../../components/gated.tsx';
+import { useSession } from '../../session.tsx';
 
 type Dsr = paths['/api/v1/data-subject-requests/{id}']['get']['responses'][200]['content']['application/json'];
 type DsrType = Dsr['type'];
@@ -30,7 +32,31 @@ function Due({ r }: { r: Dsr }) {
 }
 
 /** The data-protection officer's register: requests with their due dates, and recording a new one. */
-export function DsrPage() {
+/** The register names people: reading and recording in it take policy:admin organisation-wide, as the server decides. */
+function Restricted({ children }: { children: ReactNode }) {
+  const mayNot = useSession().why('policy:admin');
+  if (!mayNot) return children;
+  return (
+    <>
+      <h1>Data-subject requests</h1>
+      <NotOffered what="The register of data-subject requests" reason={mayNot} />
+    </>
+  );
+}
+
+export const DsrPage = () => (
+  <Restricted>
+    <DsrList />
+  </Restricted>
+);
+
+export const DsrRequestPage = ({ id }: { id: string }) => (
+  <Restricted>
+    <DsrRequest id={id} />
+  </Restricted>
+);
+
+function DsrList() {
   const [filter, setFilter] = useState<(typeof FILTERS)[number]>('open');
   const list = useLoad(async () => {
     const query =
@@ -173,7 +199,7 @@ function RecordRequest() {
 }
 
 /** One request: its deadline, what it was traced to (models linked), extension and closure. */
-export function DsrRequestPage({ id }: { id: string }) {
+function DsrRequest({ id }: { id: string }) {
   const state = useLoad(
     async () => ok(await api.GET('/api/v1/data-subject-requests/{id}', { params: { path: { id } } })),
     [id],

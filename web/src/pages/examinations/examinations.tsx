@@ -1,6 +1,8 @@
 import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import { loadEvents } from '../../components/audit-events.tsx';
+import { NotOffered } from '../../components/gated.tsx';
+import { useSession } from '../../session.tsx';
 import { Async, Section, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 
@@ -23,11 +25,16 @@ const localNow = () => {
 
 /** Examination packs (the state as of a date, signed) and the inventory for supervisors. */
 export function ExaminationsPage() {
+  // A pack is the audit trail as of a date: taking one, and listing those taken, read it organisation-wide.
+  const mayNot = useSession().why('audit:read');
   const [asOf, setAsOf] = useState(localNow());
   const [scopeKind, setScopeKind] = useState<'organisation' | 'team' | 'use-case'>('organisation');
   const [scopeRef, setScopeRef] = useState('');
   const [made, setMade] = useState<{ filename: string; digest: string; size: string } | null>(null);
-  const past = useLoad(() => loadEvents({ action: 'examination.create' }), [made]);
+  const past = useLoad(
+    async () => (mayNot ? { items: [], nextCursor: null } : loadEvents({ action: 'examination.create' })),
+    [made, mayNot],
+  );
   const create = useAction(async () => {
     const scope = scopeKind === 'organisation' ? 'organisation' : `${scopeKind}:${scopeRef.trim()}`;
     const res = await api.POST('/api/v1/examinations', {
@@ -52,34 +59,38 @@ export function ExaminationsPage() {
           The state of the inventory as it was at a moment, derived from the audit trail and frozen into a ZIP signed
           with the audit key. Examiners check it offline with <code>steward examination verify</code>.
         </p>
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            void create.act();
-          }}
-        >
-          <label>
-            As of{' '}
-            <input type="datetime-local" step={1} required value={asOf} onChange={(e) => setAsOf(e.target.value)} />
-          </label>{' '}
-          <label>
-            Scope{' '}
-            <select value={scopeKind} onChange={(e) => setScopeKind(e.target.value as typeof scopeKind)}>
-              <option value="organisation">whole organisation</option>
-              <option value="team">a team</option>
-              <option value="use-case">a use case</option>
-            </select>
-          </label>{' '}
-          {scopeKind !== 'organisation' && (
+        {mayNot ? (
+          <NotOffered what="Taking an examination pack" reason={mayNot} />
+        ) : (
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              void create.act();
+            }}
+          >
             <label>
-              {scopeKind === 'team' ? 'Team' : 'Use case (id or name)'}{' '}
-              <input required value={scopeRef} onChange={(e) => setScopeRef(e.target.value)} />
-            </label>
-          )}{' '}
-          <button type="submit" disabled={create.busy}>
-            {create.busy ? 'Building…' : 'Build and download'}
-          </button>
-        </form>
+              As of{' '}
+              <input type="datetime-local" step={1} required value={asOf} onChange={(e) => setAsOf(e.target.value)} />
+            </label>{' '}
+            <label>
+              Scope{' '}
+              <select value={scopeKind} onChange={(e) => setScopeKind(e.target.value as typeof scopeKind)}>
+                <option value="organisation">whole organisation</option>
+                <option value="team">a team</option>
+                <option value="use-case">a use case</option>
+              </select>
+            </label>{' '}
+            {scopeKind !== 'organisation' && (
+              <label>
+                {scopeKind === 'team' ? 'Team' : 'Use case (id or name)'}{' '}
+                <input required value={scopeRef} onChange={(e) => setScopeRef(e.target.value)} />
+              </label>
+            )}{' '}
+            <button type="submit" disabled={create.busy}>
+              {create.busy ? 'Building…' : 'Build and download'}
+            </button>
+          </form>
+        )}
         <Outcome of={create} />
         {made && (
           <p role="status">
@@ -88,47 +99,51 @@ export function ExaminationsPage() {
           </p>
         )}
       </Section>
-      <Section title="Packs taken">
-        <Async state={past}>
-          {(p) =>
-            p.items.length === 0 ? (
-              <p className="muted">None yet.</p>
-            ) : (
-              <table className="grid">
-                <thead>
-                  <tr>
-                    <th scope="col">Taken</th>
-                    <th scope="col">By</th>
-                    <th scope="col">As of</th>
-                    <th scope="col">Scope</th>
-                    <th scope="col">Manifest</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {p.items.map((e) => {
-                    const a = (e.after ?? {}) as {
-                      asOf?: string;
-                      scope?: { kind: string; team?: string; id?: string };
-                      manifest?: string;
-                    };
-                    return (
-                      <tr key={e.seq}>
-                        <td>{when(e.time)}</td>
-                        <td>{e.actor.name}</td>
-                        <td>{a.asOf ? when(a.asOf) : ''}</td>
-                        <td>{a.scope ? [a.scope.kind, a.scope.team ?? a.scope.id].filter(Boolean).join(': ') : ''}</td>
-                        <td>
-                          <code>{a.manifest}</code>
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            )
-          }
-        </Async>
-      </Section>
+      {!mayNot && (
+        <Section title="Packs taken">
+          <Async state={past}>
+            {(p) =>
+              p.items.length === 0 ? (
+                <p className="muted">None yet.</p>
+              ) : (
+                <table className="grid">
+                  <thead>
+                    <tr>
+                      <th scope="col">Taken</th>
+                      <th scope="col">By</th>
+                      <th scope="col">As of</th>
+                      <th scope="col">Scope</th>
+                      <th scope="col">Manifest</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {p.items.map((e) => {
+                      const a = (e.after ?? {}) as {
+                        asOf?: string;
+                        scope?: { kind: string; team?: string; id?: string };
+                        manifest?: string;
+                      };
+                      return (
+                        <tr key={e.seq}>
+                          <td>{when(e.time)}</td>
+                          <td>{e.actor.name}</td>
+                          <td>{a.asOf ? when(a.asOf) : ''}</td>
+                          <td>
+                            {a.scope ? [a.scope.kind, a.scope.team ?? a.scope.id].filter(Boolean).join(': ') : ''}
+                          </td>
+                          <td>
+                            <code>{a.manifest}</code>
+                          </td>
+                        </tr>
+                      );
+                    })}
+                  </tbody>
+                </table>
+              )
+            }
+          </Async>
+        </Section>
+      )}
       <Section title="Model inventory for supervisors">
         <p className="muted">
           One row per use case, model and version, with owner, tier, category, status, validation and deployment.

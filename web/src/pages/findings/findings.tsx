@@ -2,9 +2,10 @@ import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import type { paths } from '../../api/schema.gen.ts';
 import { DecisionDialog } from '../../components/decision-dialog.tsx';
+import { GatedButton } from '../../components/gated.tsx';
 import { Async, Badge, Field, Section, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
-import { emptySubject, SubjectFields, subjectBody } from './subject-fields.tsx';
+import { emptySubject, SubjectFields, subjectBody, useSubjectRefusal } from './subject-fields.tsx';
 import { Waivers } from './waivers.tsx';
 
 type Finding = paths['/api/v1/findings/{id}']['get']['responses'][200]['content']['application/json'];
@@ -89,12 +90,21 @@ export function FindingsPage() {
                         {f.closed && <div className="sub">closed {when(f.closed.at)}</div>}
                       </td>
                       <td>
+                        {/* What the caller may do with this finding comes with it, by the commands' own rules. */}
                         {f.status === 'open' && (
-                          <button className="secondary" onClick={() => void remediate.act(f.id)}>
+                          <GatedButton
+                            className="secondary"
+                            reason={f.actions.remediate.reason}
+                            onClick={() => void remediate.act(f.id)}
+                          >
                             Start remediation
-                          </button>
+                          </GatedButton>
                         )}
-                        {f.status !== 'closed' && <button onClick={() => setClosing(f)}>Close…</button>}
+                        {f.status !== 'closed' && (
+                          <GatedButton reason={f.actions.close.reason} onClick={() => setClosing(f)}>
+                            Close…
+                          </GatedButton>
+                        )}
                       </td>
                     </tr>
                   ))}
@@ -149,6 +159,7 @@ function RaiseFinding({ onRaised }: { onRaised: () => void }) {
     remediation: '',
   });
   const set = (patch: Partial<typeof f>) => setF({ ...f, ...patch });
+  const mayNot = useSubjectRefusal(subject, 'raise');
   const raise = useAction(async () => {
     ok(await api.POST('/api/v1/findings', { body: { ...subjectBody(subject), ...f } }));
     setF({ ...f, title: '', description: '', remediation: '' });
@@ -192,9 +203,9 @@ function RaiseFinding({ onRaised }: { onRaised: () => void }) {
         </Field>
         <Outcome of={raise} />
         <div className="actions">
-          <button type="submit" disabled={raise.busy}>
+          <GatedButton type="submit" disabled={raise.busy} reason={mayNot}>
             Raise finding
-          </button>
+          </GatedButton>
         </div>
       </form>
     </Section>

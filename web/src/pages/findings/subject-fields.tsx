@@ -1,4 +1,6 @@
+import { api } from '../../api/client.ts';
 import { Field } from '../../ui/basics.tsx';
+import { useDebounced, useLoad } from '../../ui/hooks.ts';
 
 /** What a finding or an exception is about, as the forms collect it. */
 export interface SubjectInput {
@@ -47,4 +49,32 @@ export function SubjectFields({ value, onChange }: { value: SubjectInput; onChan
       )}
     </div>
   );
+}
+
+/** The subject as the eligibility reads take it, or null while it is not named in full. */
+function queryOf(s: SubjectInput): { useCase: string } | { model: string; version: number } | null {
+  if (s.kind === 'use-case') return s.useCase.trim() ? { useCase: s.useCase.trim() } : null;
+  const version = Number(s.version);
+  return s.model.trim() && Number.isInteger(version) && version >= 1 ? { model: s.model.trim(), version } : null;
+}
+
+/**
+ * Why the caller may not raise a finding (or request an exception) on the subject typed so far, as
+ * the server's own rule decides it, or null: asked once the subject is named and typing paused.
+ * An unknown subject says nothing here; sending the form names it.
+ */
+export function useSubjectRefusal(subject: SubjectInput, act: 'raise' | 'request'): string | null {
+  // Debounced as text: an equal subject is the same key, whatever object holds it.
+  const key = useDebounced(JSON.stringify(queryOf(subject)));
+  const hint = useLoad(async () => {
+    const query = JSON.parse(key) as ReturnType<typeof queryOf>;
+    if (!query) return null;
+    if (act === 'raise') {
+      const res = await api.GET('/api/v1/findings/eligibility', { params: { query } });
+      return res.data?.raise ?? null;
+    }
+    const res = await api.GET('/api/v1/exceptions/eligibility', { params: { query } });
+    return res.data?.request ?? null;
+  }, [key, act]);
+  return hint.data && !hint.data.allowed ? hint.data.reason : null;
 }

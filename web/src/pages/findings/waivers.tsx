@@ -2,11 +2,19 @@ import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import type { paths } from '../../api/schema.gen.ts';
 import { DecisionDialog } from '../../components/decision-dialog.tsx';
+import { GatedButton } from '../../components/gated.tsx';
 import { Async, Badge, Field, Section, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
-import { emptySubject, SubjectFields, subjectBody } from './subject-fields.tsx';
+import { emptySubject, SubjectFields, subjectBody, useSubjectRefusal } from './subject-fields.tsx';
 
 type MeasureException = paths['/api/v1/exceptions/{id}']['get']['responses'][200]['content']['application/json'];
+
+const DECISIONS = [
+  { value: 'approve', label: 'Approve' },
+  { value: 'reject', label: 'Reject' },
+] as const;
+/** The decisions the caller may take on an exception, as the server's rule says. */
+const decisionsOpen = (x: MeasureException) => DECISIONS.filter((d) => x.actions[d.value].allowed);
 
 /** Exceptions (waivers) of one measure: requested with a reason and expiry, approved by someone else's signature. */
 export function Waivers() {
@@ -48,7 +56,17 @@ export function Waivers() {
                       <td>
                         <Badge value={x.status} tone={x.valid ? 'good' : undefined} />
                       </td>
-                      <td>{x.status === 'requested' && <button onClick={() => setDeciding(x)}>Decide…</button>}</td>
+                      <td>
+                        {x.status === 'requested' && (
+                          // Offered when either decision is open to the caller; the requester may reject (withdraw) their own.
+                          <GatedButton
+                            reason={decisionsOpen(x).length > 0 ? null : x.actions.approve.reason}
+                            onClick={() => setDeciding(x)}
+                          >
+                            Decide…
+                          </GatedButton>
+                        )}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -62,10 +80,7 @@ export function Waivers() {
         <DecisionDialog
           open
           title={`Exception of ${deciding.measure}`}
-          decisions={[
-            { value: 'approve', label: 'Approve' },
-            { value: 'reject', label: 'Reject' },
-          ]}
+          decisions={decisionsOpen(deciding)}
           commentRequired={(d) => d === 'reject'}
           what={
             <dl className="facts">
@@ -77,6 +92,15 @@ export function Waivers() {
               <dd>{when(deciding.expiresAt)}</dd>
               <dt>Reason</dt>
               <dd>{deciding.reason}</dd>
+              {!deciding.actions.approve.allowed && (
+                // Only rejecting is open: say so, and why approving is not, since no choice is shown.
+                <>
+                  <dt>Your decision</dt>
+                  <dd>Reject</dd>
+                  <dt>Why not approve</dt>
+                  <dd className="why-not">{deciding.actions.approve.reason}</dd>
+                </>
+              )}
             </dl>
           }
           onClose={() => setDeciding(null)}
@@ -102,6 +126,7 @@ function RequestException({ onRequested }: { onRequested: () => void }) {
   const [measure, setMeasure] = useState('');
   const [reason, setReason] = useState('');
   const [expires, setExpires] = useState('');
+  const mayNot = useSubjectRefusal(subject, 'request');
   const request = useAction(async () => {
     ok(
       await api.POST('/api/v1/exceptions', {
@@ -134,9 +159,9 @@ function RequestException({ onRequested }: { onRequested: () => void }) {
         </Field>
         <Outcome of={request} />
         <div className="actions">
-          <button type="submit" disabled={request.busy}>
+          <GatedButton type="submit" disabled={request.busy} reason={mayNot}>
             Request exception
-          </button>
+          </GatedButton>
         </div>
       </form>
     </Section>

@@ -4,9 +4,20 @@ import { Link, enc, navigate } from '../../router.tsx';
 import { Async, Badge, Field, Section, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { Person } from '../../components/person.tsx';
+import { NotOffered } from '../../components/gated.tsx';
+import { useSession } from '../../session.tsx';
 
 export function ModelPage({ name }: { name: string }) {
   const model = useLoad(async () => ok(await api.GET('/api/v1/models/{name}', { params: { path: { name } } })), [name]);
+  // The model's team is its use case's: every change to it is authorised there.
+  const useCase = useLoad(
+    async () =>
+      model.data
+        ? ok(await api.GET('/api/v1/use-cases/{id}', { params: { path: { id: model.data.useCaseId } } }))
+        : null,
+    [model.data?.useCaseId],
+  );
+  const team = useCase.data?.ownerTeam;
   const versions = useLoad(
     async () =>
       ok(await api.GET('/api/v1/models/{name}/versions', { params: { path: { name }, query: { limit: 200 } } })).items,
@@ -19,7 +30,8 @@ export function ModelPage({ name }: { name: string }) {
           <div className="page-head">
             <div>
               <p className="crumb">
-                <Link to="/inventory">Inventory</Link> / <Link to={`/use-cases/${m.useCaseId}`}>use case</Link> / model
+                <Link to="/inventory">Inventory</Link> /{' '}
+                <Link to={`/use-cases/${m.useCaseId}`}>{useCase.data?.name ?? 'use case'}</Link> / model
               </p>
               <h1>{m.name}</h1>
               <p className="meta">
@@ -71,16 +83,21 @@ export function ModelPage({ name }: { name: string }) {
               }
             </Async>
           </Section>
-          <Aliases name={m.name} aliases={m.aliases} onChanged={model.reload} />
-          <Rename name={m.name} />
-          <RegisterVersion name={m.name} />
+          {team && (
+            <>
+              <Aliases name={m.name} team={team} aliases={m.aliases} onChanged={model.reload} />
+              <Rename name={m.name} team={team} />
+              <RegisterVersion name={m.name} team={team} />
+            </>
+          )}
         </>
       )}
     </Async>
   );
 }
 
-function RegisterVersion({ name }: { name: string }) {
+function RegisterVersion({ name, team }: { name: string; team: string }) {
+  const mayNot = useSession().why('version:write', team);
   const [artifactUri, setUri] = useState('');
   const [artifactDigest, setDigest] = useState('');
   const [framework, setFramework] = useState('');
@@ -100,6 +117,12 @@ function RegisterVersion({ name }: { name: string }) {
     );
     navigate(`/models/${enc(name)}/versions/${v.version}`);
   });
+  if (mayNot)
+    return (
+      <Section title="Register a version">
+        <NotOffered what="Registering a version" reason={mayNot} />
+      </Section>
+    );
   return (
     <Section title="Register a version">
       <form
@@ -138,13 +161,16 @@ function RegisterVersion({ name }: { name: string }) {
 /** Aliases (champion, challenger...): on a governed model, moving one is a promotion through the gates. */
 function Aliases({
   name,
+  team,
   aliases,
   onChanged,
 }: {
   name: string;
+  team: string;
   aliases: Record<string, number>;
   onChanged: () => void;
 }) {
+  const mayNot = useSession().why('alias:write', team);
   const [alias, setAlias] = useState('champion');
   const [version, setVersion] = useState('1');
   const act = useAction(async (what: 'set' | 'remove', a: string) => {
@@ -167,47 +193,60 @@ function Aliases({
           {Object.entries(aliases).map(([a, v]) => (
             <li key={a}>
               <code>{a}</code> → v{v}{' '}
-              <button
-                type="button"
-                className="ghost"
-                onClick={() => void act.act('remove', a)}
-                aria-label={`Remove alias ${a}`}
-              >
-                remove
-              </button>
+              {!mayNot && (
+                <button
+                  type="button"
+                  className="ghost"
+                  onClick={() => void act.act('remove', a)}
+                  aria-label={`Remove alias ${a}`}
+                >
+                  remove
+                </button>
+              )}
             </li>
           ))}
         </ul>
       )}
-      <form
-        className="form inline"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void act.act('set', alias);
-        }}
-      >
-        <Field label="Alias">
-          <input value={alias} onChange={(e) => setAlias(e.target.value)} required />
-        </Field>
-        <Field label="Version">
-          <input type="number" min={1} value={version} onChange={(e) => setVersion(e.target.value)} required />
-        </Field>
-        <button type="submit" className="secondary" disabled={act.busy}>
-          Point alias
-        </button>
-      </form>
+      {mayNot ? (
+        <NotOffered what="Pointing or removing an alias" reason={mayNot} />
+      ) : (
+        <form
+          className="form inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void act.act('set', alias);
+          }}
+        >
+          <Field label="Alias">
+            <input value={alias} onChange={(e) => setAlias(e.target.value)} required />
+          </Field>
+          <Field label="Version">
+            <input type="number" min={1} value={version} onChange={(e) => setVersion(e.target.value)} required />
+          </Field>
+          <button type="submit" className="secondary" disabled={act.busy}>
+            Point alias
+          </button>
+        </form>
+      )}
       <Outcome of={act} />
     </Section>
   );
 }
 
 /** Renaming keeps the model's history, versions and signatures (they refer to its id). */
-function Rename({ name }: { name: string }) {
+function Rename({ name, team }: { name: string; team: string }) {
+  const mayNot = useSession().why('model:write', team);
   const [to, setTo] = useState(name);
   const rename = useAction(async () => {
     const m = ok(await api.PATCH('/api/v1/models/{name}', { params: { path: { name } }, body: { name: to } }));
     navigate(`/models/${enc(m.name)}`, { replace: true });
   });
+  if (mayNot)
+    return (
+      <Section title="Rename">
+        <NotOffered what="Renaming the model" reason={mayNot} />
+      </Section>
+    );
   return (
     <Section title="Rename">
       <form

@@ -529,15 +529,9 @@ function Promotions({ s, onChanged }: { s: VersionStatus; onChanged: () => void 
               </td>
               <td>
                 {(p.status === 'blocked' || p.status === 'pending') && (
-                  <button
-                    type="button"
-                    className="secondary"
-                    disabled={mayNot !== null}
-                    title={mayNot ?? undefined}
-                    onClick={() => void withdraw.act(p.id)}
-                  >
+                  <GatedButton className="secondary" reason={mayNot} onClick={() => void withdraw.act(p.id)}>
                     Withdraw
-                  </button>
+                  </GatedButton>
                 )}
               </td>
             </tr>
@@ -571,15 +565,9 @@ function Promotions({ s, onChanged }: { s: VersionStatus; onChanged: () => void 
                       <Person id={d.verifiedBy} />, {when(d.verifiedAt)}
                     </>
                   ) : d.active ? (
-                    <button
-                      type="button"
-                      className="secondary"
-                      disabled={mayNot !== null}
-                      title={mayNot ?? undefined}
-                      onClick={() => void verify.act(d.id)}
-                    >
+                    <GatedButton className="secondary" reason={mayNot} onClick={() => void verify.act(d.id)}>
                       Record verification
-                    </button>
+                    </GatedButton>
                   ) : (
                     '—'
                   )}

@@ -5,6 +5,7 @@ import { useSession } from '../../session.tsx';
 import { Async, Badge, Section, Tabs, TierBadge, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
 import { EthicalPositionView } from '../../components/ethical-position.tsx';
+import { GatedButton } from '../../components/gated.tsx';
 import { DecisionDialog } from '../../components/decision-dialog.tsx';
 import { Person } from '../../components/person.tsx';
 import { RegulatoryChanges } from './regulatory-changes.tsx';
@@ -184,9 +185,14 @@ export function PolicyPage() {
                                 </td>
                                 <td>
                                   {p.status === 'draft' && can('policy:admin') ? (
-                                    <button type="button" className="secondary" onClick={() => setActivating(p.id)}>
+                                    // Its uploader may not activate it (four eyes): said here, not after a password.
+                                    <GatedButton
+                                      className="secondary"
+                                      reason={p.actions.activate.reason}
+                                      onClick={() => setActivating(p.id)}
+                                    >
                                       Activate…
-                                    </button>
+                                    </GatedButton>
                                   ) : (
                                     when(p.activatedAt)
                                   )}

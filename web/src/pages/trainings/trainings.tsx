@@ -72,7 +72,11 @@ export function TrainingsPage() {
           }}
         />
       )}
-      <LiteracyReport teams={[...new Set(me.roles.map((r) => r.scope).filter((s) => s !== '*'))]} refresh={imports} />
+      <LiteracyReport
+        teams={[...new Set(me.roles.map((r) => r.scope).filter((s) => s !== '*'))]}
+        anyTeam={can('identity:read')}
+        refresh={imports}
+      />
     </>
   );
 }
@@ -223,8 +227,15 @@ function ImportCompletions({ onImported }: { onImported: () => void }) {
   );
 }
 
-function LiteracyReport({ teams, refresh }: { teams: string[]; refresh: number }) {
-  const all = useLoad(async () => ok(await api.GET('/api/v1/teams')).items.map((t) => t.name), []);
+/**
+ * A team's AI literacy: members read their own teams' reports; other teams' need identity:read
+ * organisation-wide (`anyTeam`), so only those teams are offered.
+ */
+function LiteracyReport({ teams, anyTeam, refresh }: { teams: string[]; anyTeam: boolean; refresh: number }) {
+  const all = useLoad(
+    async () => (anyTeam ? ok(await api.GET('/api/v1/teams')).items.map((t) => t.name) : teams),
+    [anyTeam],
+  );
   const choices = all.data ?? teams;
   const [team, setTeam] = useState(teams[0] ?? '');
   const chosen = team || choices[0] || '';

@@ -342,9 +342,16 @@ export function TierOverride({
     onChanged();
   });
   const [deciding, setDeciding] = useState(false);
-  const { why } = useSession();
-  const mayNotRequest = why('assessment:write', team);
-  const mayNotDecide = why('assessment:confirm', team);
+  const mayNotRequest = useSession().why('assessment:write', team);
+  // Deciding is a risk-audit user's other than the requester: the server's own rule, asked before any password.
+  const decide = useLoad(
+    async () =>
+      pending
+        ? ok(await api.GET('/api/v1/use-cases/{id}/assessment/override/eligibility', { params: { path: { id } } }))
+        : null,
+    [id, pending?.tier, pending?.requestedBy],
+  );
+  const mayNotDecide = decide.data?.reason ?? null;
   return (
     <Section title="Tier override">
       {pending ? (
@@ -354,7 +361,7 @@ export function TierOverride({
             rejects it.
           </p>
           <div className="actions">
-            <GatedButton onClick={() => setDeciding(true)} reason={mayNotDecide}>
+            <GatedButton onClick={() => setDeciding(true)} reason={mayNotDecide} disabled={!decide.data}>
               Confirm or reject…
             </GatedButton>
           </div>

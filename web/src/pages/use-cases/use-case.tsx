@@ -89,7 +89,7 @@ export function UseCasePage({ id }: { id: string }) {
             {tab === 'Process' && <UseCaseProcess id={id} team={u.ownerTeam} />}
             {tab === 'Risk assessment' && <RiskAssessment id={id} team={u.ownerTeam} state={assessment} useCase={u} />}
             {tab === 'Requirements' && <Requirements id={id} />}
-            {tab === 'Models' && <Models id={id} />}
+            {tab === 'Models' && <Models id={id} team={u.ownerTeam} />}
           </Tabs>
         </>
       )}
@@ -372,7 +372,8 @@ function Requirements({ id }: { id: string }) {
   );
 }
 
-function Models({ id }: { id: string }) {
+function Models({ id, team }: { id: string; team: string }) {
+  const mayNotRegister = useSession().why('model:write', team);
   const models = useLoad(
     async () => ok(await api.GET('/api/v1/models', { params: { query: { useCaseId: id, limit: 200 } } })).items,
     [id],
@@ -423,20 +424,24 @@ function Models({ id }: { id: string }) {
         </Async>
       </Section>
       <Section title="Register a model">
-        <form
-          className="form inline"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void create.act();
-          }}
-        >
-          <Field label="Model name">
-            <input value={name} onChange={(e) => setName(e.target.value)} required />
-          </Field>
-          <button type="submit" disabled={create.busy}>
-            Register model
-          </button>
-        </form>
+        {mayNotRegister ? (
+          <NotOffered what="Registering a model" reason={mayNotRegister} />
+        ) : (
+          <form
+            className="form inline"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void create.act();
+            }}
+          >
+            <Field label="Model name">
+              <input value={name} onChange={(e) => setName(e.target.value)} required />
+            </Field>
+            <button type="submit" disabled={create.busy}>
+              Register model
+            </button>
+          </form>
+        )}
         <Outcome of={create} />
       </Section>
     </>
