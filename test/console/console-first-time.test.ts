@@ -130,21 +130,34 @@ describe.each(DB_KINDS)('the console for a first-time user, over the demo, on %s
       await a11y('version audit tab');
     });
 
-    it('shows no internal id as text, and passes axe, on every page of the demo', async () => {
+    it('shows no internal id as text, passes axe, and asks the API nothing twice, on every page of the demo', async () => {
       const pages = demoPages((await call(t.app, { method: 'GET', url: '/api/v1/overview?limit=200' })).body.items);
       await as('rita');
       const found: string[] = [];
       const inaccessible: string[] = [];
+      // Each page loaded afresh asks each API question once: no two parts of a page fetch the same thing.
+      const asked: string[] = [];
+      const twice: string[] = [];
+      const listen = (r: { url: () => string; method: () => string }) => {
+        const u = new URL(r.url());
+        if (u.pathname.startsWith('/api/')) asked.push(`${r.method()} ${u.pathname}${u.search}`);
+      };
+      b.page.on('request', listen);
       for (const path of pages) {
+        asked.length = 0;
         await b.page.goto(`${b.base}${path}`);
         await b.page.locator('main h1').first().waitFor();
         await expect.poll(() => b.page.locator('[aria-busy="true"]').count(), { timeout: 10_000 }).toBe(0);
         const ids = await visibleIds(b.page);
         if (ids.length) found.push(`${path}: ${ids.join(', ')}`);
         for (const v of await seriousViolations(b.page)) inaccessible.push(`${path}: ${v}`);
+        const repeated = new Set(asked.filter((q, i) => asked.indexOf(q) !== i));
+        if (repeated.size) twice.push(`${path}: ${[...repeated].join(', ')}`);
       }
+      b.page.off('request', listen);
       expect(found).toEqual([]);
       expect(inaccessible).toEqual([]);
+      expect(twice).toEqual([]);
     }, 400_000);
   });
 });

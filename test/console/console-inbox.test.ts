@@ -8,6 +8,7 @@ import {
   useBrowser,
   visibleIds,
 } from '../helpers/browser.ts';
+import { call } from '../helpers/app.ts';
 import { DB_KINDS, skipReason } from '../helpers/db.ts';
 import { PASSWORD, useGovernedLifecycle } from '../helpers/lifecycle.ts';
 import { arrange, type Task } from '../../web/src/pages/inbox/inbox-tasks.ts';
@@ -24,7 +25,31 @@ describe.each(DB_KINDS)('the inbox of someone holding two roles, on %s', (kind) 
     );
 
     it('groups by subject, filters by kind and due date, shows no ids, and signs in place', async () => {
+      // The menu's count is asked for once per session and after changes, not on every page.
+      const counted: string[] = [];
+      const listen = (r: { url: () => string }) => {
+        const u = new URL(r.url());
+        if (u.pathname.startsWith('/api/v1/tasks')) counted.push(`${u.pathname}${u.search}`);
+      };
+      b.page.on('request', listen);
+      // With the DPIA itself recorded and accepted, Dora's signature meets the measure and closes her task.
+      const dpia = await g.doc('dpia');
+      expect(dpia.status, dpia.text).toBe(201);
+      await g.accept(dpia.body.id);
       await signIn(b.page, b.base, 'dora', PASSWORD('devrisk'));
+      const badge = b.page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: /Inbox/ })
+        .locator('.count');
+      const open = async () =>
+        (await call(g.t.app, { method: 'GET', url: '/api/v1/tasks/count', token: g.as('devrisk') })).body
+          .count as number;
+      const before = await open();
+      expect(before).toBeGreaterThan(0);
+      await expect.poll(() => badge.textContent()).toBe(String(before));
+      for (const name of ['Home', 'My work', 'Inventory'])
+        await b.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+      await b.page.getByRole('heading', { name: 'Inventory', level: 1 }).waitFor();
       await b.page.getByRole('link', { name: /Inbox/ }).click();
       const v1 = b.page.getByRole('region', { name: 'pd v1' });
       const task = v1.getByRole('row').filter({ hasText: 'Sign: Data protection impact assessment' });
@@ -54,6 +79,20 @@ describe.each(DB_KINDS)('the inbox of someone holding two roles, on %s', (kind) 
       await dialog.waitFor({ state: 'hidden' });
       const signatures = (await g.lifecycle()).signatures as { role: string; comment: string }[];
       expect(signatures).toContainEqual(expect.objectContaining({ role: 'risk-audit', comment: 'DPIA reviewed' }));
+      // The signature closed tasks: the menu's count follows without another page being opened.
+      const after = await open();
+      expect(after).toBeLessThan(before);
+      await expect.poll(() => badge.count()).toBe(after === 0 ? 0 : 1);
+      if (after > 0) expect(await badge.textContent()).toBe(String(after));
+      b.page.off('request', listen);
+      const counts = counted.filter((u) => u.startsWith('/api/v1/tasks/count'));
+      // Once for the session (the home, my-work, inventory and inbox pages asked nothing), once after signing.
+      expect(counts.length, counted.join('\n')).toBe(2);
+      // Only the inbox page lists tasks; the menu never does.
+      expect(
+        counted.filter((u) => u.startsWith('/api/v1/tasks?') && !u.includes('assignedToMe')),
+        counted.join('\n'),
+      ).toEqual(['/api/v1/tasks?status=open&limit=8']);
       expect(b.problems).toEqual([]);
     });
   });

@@ -45,6 +45,40 @@ describe.each(DB_KINDS)('the inbox says where a task belongs and what the caller
         'validation_failed',
       );
     });
+
+    it('counts the inbox with the listing’s filters, without listing it', async () => {
+      const list = async (user: string, query: string) =>
+        (await call(g.t.app, { method: 'GET', url: `/api/v1/tasks?limit=500&${query}`, token: g.as(user) })).body
+          .items as { id: string }[];
+      const count = async (user: string, query: string) => {
+        const res = await call(g.t.app, { method: 'GET', url: `/api/v1/tasks/count?${query}`, token: g.as(user) });
+        expect(res.status, res.text).toBe(200);
+        return res.body.count as number;
+      };
+      // One of Olga's open tasks is assigned to her, so "assigned to me" counts something too.
+      const open = await list('owner', 'status=open');
+      expect(open.length).toBeGreaterThan(1);
+      const assigned = await call(g.t.app, {
+        method: 'PUT',
+        url: `/api/v1/tasks/${open[0]!.id}/assignee`,
+        token: g.as('owner'),
+        body: { username: 'olga' },
+      });
+      expect(assigned.status, assigned.text).toBe(200);
+      for (const user of ['risk1', 'devrisk', 'ds', 'owner', 'outsider'])
+        for (const query of ['', 'status=open', 'status=all', 'status=done', 'overdue=true', 'assignedToMe=true'])
+          expect(await count(user, query), `${user} ${query}`).toBe((await list(user, query)).length);
+      expect(await count('owner', 'assignedToMe=true')).toBe(1);
+      expect(await count('owner', '')).toBe(open.length);
+      expect(await count('outsider', 'status=all')).toBe(0);
+
+      const bad = (query: string, token: string | null = g.as('risk1')) =>
+        call(g.t.app, { method: 'GET', url: `/api/v1/tasks/count?${query}`, token });
+      expectProblem(await bad('status=closed'), 400, 'validation_failed');
+      expectProblem(await bad('limit=10'), 400, 'validation_failed');
+      expectProblem(await bad('overdue=soon'), 400, 'validation_failed');
+      expectProblem(await bad('', null), 401, 'unauthenticated');
+    });
   });
 });
 

@@ -88,8 +88,11 @@ function heldIn(me: Me, team: string | undefined): string {
 const SessionContext = createContext<SessionValue | null>(null);
 export const useSession = (): SessionValue => useContext(SessionContext)!;
 
-/** Signs the user in (or asks them to), then renders the console for them. */
-export function SessionGate({ children }: { children: ReactNode }) {
+/**
+ * Signs the user in (or asks them to), then renders the console for them; a session already open
+ * is shown once `ready` (the first page's code) has settled too.
+ */
+export function SessionGate({ children, ready }: { children: ReactNode; ready?: Promise<unknown> }) {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
   const [expired, setExpired] = useState(false);
   const [methods, setMethods] = useState<Methods>(LOCAL_ONLY);
@@ -108,7 +111,15 @@ export function SessionGate({ children }: { children: ReactNode }) {
     });
     // Without its CSRF token a session cookie cannot change anything: sign in afresh.
     if (!csrf.get()) return setMe(null);
-    loadMe().then(setMe, () => setMe(null));
+    // A page whose code failed to load says so itself, once shown.
+    const settled = ready?.catch(() => undefined);
+    loadMe().then(
+      async (m) => {
+        await settled;
+        setMe(m);
+      },
+      () => setMe(null),
+    );
   }, []);
   if (me === undefined) return <p className="muted centre">Loading…</p>;
   if (me === null)

@@ -19,6 +19,30 @@ export interface VersionOwner {
   team: string;
 }
 
+/** The filters of the inbox, shared by its listing and its count. */
+export interface InboxFilter {
+  status?: string;
+  dueBefore?: string;
+  assignee?: string;
+}
+
+/** The tasks of any of the (team, role) pairs given (`*` as team matches every team), filtered. */
+function inboxTasks(db: Executor, assignments: { team: string; role: string }[], opts: InboxFilter) {
+  let q = db
+    .selectFrom('tasks')
+    .where((eb) =>
+      eb.or(
+        assignments.map((a) =>
+          a.team === '*' ? eb('role', '=', a.role) : eb.and([eb('team', '=', a.team), eb('role', '=', a.role)]),
+        ),
+      ),
+    );
+  if (opts.status) q = q.where('status', '=', opts.status);
+  if (opts.dueBefore) q = q.where('due_at', '<', opts.dueBefore);
+  if (opts.assignee) q = q.where('assignee', '=', opts.assignee);
+  return q;
+}
+
 export const lifecycleRepo = {
   /** The live version with the model, use case and team that govern it. */
   async owner(db: Executor, model: string, version: number): Promise<VersionOwner | undefined> {
@@ -285,24 +309,22 @@ export const lifecycleRepo = {
   async inbox(
     db: Executor,
     assignments: { team: string; role: string }[],
-    opts: { status?: string; dueBefore?: string; limit: number; after?: string; assignee?: string },
+    opts: InboxFilter & { limit: number; after?: string },
   ): Promise<TaskTable[]> {
     if (assignments.length === 0) return [];
-    let q = db
-      .selectFrom('tasks')
-      .selectAll()
-      .where((eb) =>
-        eb.or(
-          assignments.map((a) =>
-            a.team === '*' ? eb('role', '=', a.role) : eb.and([eb('team', '=', a.team), eb('role', '=', a.role)]),
-          ),
-        ),
-      );
-    if (opts.status) q = q.where('status', '=', opts.status);
-    if (opts.dueBefore) q = q.where('due_at', '<', opts.dueBefore);
-    if (opts.assignee) q = q.where('assignee', '=', opts.assignee);
+    let q = inboxTasks(db, assignments, opts).selectAll();
     if (opts.after) q = q.where('id', '>', opts.after);
     return q.orderBy('id').limit(opts.limit).execute();
+  },
+
+  /** How many tasks `inbox` would list without a limit: one COUNT, no rows read out. */
+  async inboxCount(db: Executor, assignments: { team: string; role: string }[], opts: InboxFilter): Promise<number> {
+    if (assignments.length === 0) return 0;
+    const row = await inboxTasks(db, assignments, opts)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    // PostgreSQL answers a count as a bigint string, SQLite as a number.
+    return Number(row.n);
   },
 
   /**

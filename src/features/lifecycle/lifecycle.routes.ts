@@ -26,6 +26,14 @@ import { CredentialFields, credentialsOf } from '../common/signing.ts';
 const tags = ['lifecycle'];
 const Environment = Type.Enum([...ENVIRONMENTS]);
 
+/** The inbox's filters: the listing and the count take the same. */
+const InboxFilter = {
+  assignee: Type.Literal('me', { default: 'me' }),
+  status: Type.Enum(['open', 'done', 'cancelled', 'all'], { default: 'open' }),
+  overdue: Type.Boolean({ default: false }),
+  assignedToMe: Type.Boolean({ default: false, description: 'only the tasks assigned to the caller' }),
+};
+
 /** The If-Match header, for lifecycle commands that act only on the state their sender read. */
 const ifMatch = (headers: Record<string, string | string[] | undefined>): string | undefined => {
   const h = headers['if-match'];
@@ -430,10 +438,7 @@ export function lifecycleRoutes(
         summary: "The caller's inbox: tasks for the roles they hold, in the teams they hold them",
         querystring: Type.Object(
           {
-            assignee: Type.Literal('me', { default: 'me' }),
-            status: Type.Enum(['open', 'done', 'cancelled', 'all'], { default: 'open' }),
-            overdue: Type.Boolean({ default: false }),
-            assignedToMe: Type.Boolean({ default: false, description: 'only the tasks assigned to the caller' }),
+            ...InboxFilter,
             limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
             cursor: Type.Optional(Uuid),
           },
@@ -453,6 +458,23 @@ export function lifecycleRoutes(
         limit: q.limit,
         ...(q.cursor ? { after: q.cursor } : {}),
       });
+    },
+  );
+
+  app.get(
+    '/tasks/count',
+    {
+      config: { auth: 'authenticated' },
+      schema: {
+        tags,
+        summary: "How many tasks the caller's inbox holds with these filters (the console's menu count)",
+        querystring: Type.Object(InboxFilter, { additionalProperties: false }),
+        response: { 200: Type.Object({ count: Type.Integer({ minimum: 0 }) }) },
+      },
+    },
+    async (request) => {
+      const { status, overdue, assignedToMe } = request.query;
+      return { count: await lifecycle.inboxCount(contextOf(request), { status, overdue, assignedToMe }) };
     },
   );
 

@@ -15,7 +15,7 @@ import { authorize, requireWriteScope } from '../common/authorize.ts';
 import { versionKey, type LifecycleCore, type LifecycleDeps } from './core.service.ts';
 import { createPromotionDecider, reasonsAgainst } from './promotions.service.ts';
 import { routeReviewTasks } from './reviews.service.ts';
-import type { SubjectNames } from './lifecycle.repo.ts';
+import type { InboxFilter, SubjectNames } from './lifecycle.repo.ts';
 
 export interface Task {
   id: string;
@@ -45,6 +45,21 @@ export interface Task {
   /** The person the task is assigned to, when it is. */
   assignee: { id: string; username: string; at: string } | null;
 }
+
+/** Which of the caller's tasks the inbox lists (and counts). */
+export interface InboxOptions {
+  status?: 'open' | 'done' | 'cancelled' | 'all';
+  overdue?: boolean;
+  /** Only the tasks assigned to the caller. */
+  assignedToMe?: boolean;
+}
+
+/** The (team, role) pairs whose tasks reach the caller; `*` stands for every team. */
+const inboxAssignments = (ctx: RequestContext) =>
+  (ctx.principal?.roles ?? []).map((a) => ({
+    team: a.scope === ORGANISATION ? '*' : a.scope,
+    role: a.role as Role as string,
+  }));
 
 export interface LifecycleServiceDeps extends LifecycleDeps {
   core: LifecycleCore;
@@ -85,6 +100,13 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
     closedAt: t.closed_at,
     closedBy: t.closed_by,
     assignee: t.assignee ? { id: t.assignee, username: t.assignee_name ?? t.assignee, at: t.assigned_at ?? '' } : null,
+  });
+
+  /** The inbox's options as the repository's filter: overdue means open and past due now. */
+  const inboxFilter = (ctx: RequestContext, opts: InboxOptions): InboxFilter => ({
+    ...(opts.status === 'all' ? {} : { status: opts.overdue ? 'open' : (opts.status ?? 'open') }),
+    ...(opts.overdue ? { dueBefore: clock.now().toISOString() } : {}),
+    ...(opts.assignedToMe ? { assignee: ctx.principal?.userId ?? '' } : {}),
   });
 
   async function decide(
@@ -279,27 +301,12 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
     /** The caller's tasks: those of every (team, role) they hold, open by default. */
     async inbox(
       ctx: RequestContext,
-      opts: {
-        status?: 'open' | 'done' | 'cancelled' | 'all';
-        overdue?: boolean;
-        /** Only the tasks assigned to the caller. */
-        assignedToMe?: boolean;
-        limit: number;
-        after?: string;
-      },
+      opts: InboxOptions & { limit: number; after?: string },
     ): Promise<{ items: Task[]; nextCursor: string | null }> {
-      const roles = ctx.principal?.roles ?? [];
-      const assignments = roles.map((a) => ({
-        team: a.scope === ORGANISATION ? '*' : a.scope,
-        role: a.role as Role as string,
-      }));
-      const now = clock.now().toISOString();
-      const rows = await repo.inbox(db, assignments, {
-        ...(opts.status === 'all' ? {} : { status: opts.overdue ? 'open' : (opts.status ?? 'open') }),
-        ...(opts.overdue ? { dueBefore: now } : {}),
+      const rows = await repo.inbox(db, inboxAssignments(ctx), {
+        ...inboxFilter(ctx, opts),
         limit: opts.limit + 1,
         ...(opts.after ? { after: opts.after } : {}),
-        ...(opts.assignedToMe ? { assignee: ctx.principal?.userId ?? '' } : {}),
       });
       const page = rows.slice(0, opts.limit);
       const names = await repo.subjectNames(db, [...new Set(page.map((t) => t.subject_id))]);
@@ -315,6 +322,14 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
         }),
         nextCursor: rows.length > opts.limit ? page.at(-1)!.id : null,
       };
+    },
+
+    /**
+     * How many tasks the caller's inbox holds with these filters, counted in the database: the
+     * console's menu shows it on every page, and listing up to 500 tasks to count them cost more.
+     */
+    async inboxCount(ctx: RequestContext, opts: InboxOptions): Promise<number> {
+      return repo.inboxCount(db, inboxAssignments(ctx), inboxFilter(ctx, opts));
     },
 
     /** Marks one of the caller's tasks done; tasks that stand for a measure close only when it is met. */

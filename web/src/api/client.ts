@@ -28,14 +28,28 @@ let onUnauthenticated: () => void = () => undefined;
 /** Called when a request finds the session gone (expired, idle, signed out elsewhere). */
 export const whenUnauthenticated = (f: () => void) => void (onUnauthenticated = f);
 
+const writeListeners = new Set<() => void>();
+/**
+ * Calls `f` after each change the console made succeeds (any request but a read, signing in and
+ * out aside): what is derived from many records, like the open-task count, is asked for again then
+ * instead of on every page. Returns the unsubscription.
+ */
+export function afterWrites(f: () => void): () => void {
+  writeListeners.add(f);
+  return () => void writeListeners.delete(f);
+}
+const isRead = (method: string) => method === 'GET' || method === 'HEAD';
+
 const session: Middleware = {
   onRequest({ request }) {
     const token = csrf.get();
-    if (token && request.method !== 'GET' && request.method !== 'HEAD') request.headers.set('x-csrf-token', token);
+    if (token && !isRead(request.method)) request.headers.set('x-csrf-token', token);
     return request;
   },
   onResponse({ response, request }) {
     if (response.status === 401 && !request.url.endsWith('/api/v1/auth/login')) onUnauthenticated();
+    if (response.ok && !isRead(request.method) && !new URL(request.url).pathname.startsWith('/api/v1/auth/'))
+      writeListeners.forEach((f) => f());
     return response;
   },
 };

@@ -11,9 +11,20 @@ export async function activePack(): Promise<PolicyPack> {
   return ok(await api.GET('/api/v1/policies/active')).pack;
 }
 
+// A pack version's content never changes once stored, and every version and use case page of one
+// organisation reads the same one or two: each is fetched once while the console is open.
+const packs = new Map<string, Promise<PolicyPack>>();
+
 /** A pack version by id: the one a use case was assessed under. */
-export async function packById(id: string): Promise<PolicyPack> {
-  return ok(await api.GET('/api/v1/policies/{id}', { params: { path: { id } } })).pack;
+export function packById(id: string): Promise<PolicyPack> {
+  let pack = packs.get(id);
+  if (!pack) {
+    pack = api.GET('/api/v1/policies/{id}', { params: { path: { id } } }).then((res) => ok(res).pack);
+    // A failed read is asked again next time.
+    pack.catch(() => packs.delete(id));
+    packs.set(id, pack);
+  }
+  return pack;
 }
 
 /** What satisfies one piece of a measure's evidence, in words. */

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { api, ok } from '../../api/client.ts';
 import { activePack } from '../../api/pack.ts';
+import { useOpenTaskCount } from '../../api/open-tasks.ts';
 import { Link, enc } from '../../router.tsx';
 import { useSession } from '../../session.tsx';
 import { Async, Badge, Section, TierBadge, num, when } from '../../ui/basics.tsx';
@@ -41,6 +42,9 @@ const TILES: Tile[] = [
   { key: 'models', label: 'Models', value: (s) => s.models, to: '/inventory' },
 ];
 
+/** How many of the person's tasks the home page lists (the inbox has them all). */
+const SHOWN_TASKS = 8;
+
 /** What each role looks at first; the other tiles follow in their usual order. */
 const FIRST: Record<string, string[]> = {
   'risk-audit': ['tasks', 'stale', 'overdue'],
@@ -56,10 +60,12 @@ const FIRST: Record<string, string[]> = {
 export function HomePage() {
   const { me } = useSession();
   const summary = useLoad(loadSummary, []);
+  // The first few tasks to list; their number is the menu's count, asked for once per session.
   const tasks = useLoad(
-    async () => ok(await api.GET('/api/v1/tasks', { params: { query: { status: 'open', limit: 500 } } })).items,
+    async () => ok(await api.GET('/api/v1/tasks', { params: { query: { status: 'open', limit: SHOWN_TASKS } } })).items,
     [],
   );
+  const openTasks = useOpenTaskCount(me);
   const pack = useLoad(activePack, []);
   const first = me.roles.flatMap((r) => FIRST[r.role] ?? []);
   const tiles = [...TILES].sort((a, b) => rank(first, a.key) - rank(first, b.key));
@@ -80,7 +86,7 @@ export function HomePage() {
           <>
             <ul className="tiles" aria-label="At a glance">
               {tiles.map((t) => {
-                const v = t.key === 'tasks' ? (tasks.data?.length ?? 0) : t.value(s);
+                const v = t.key === 'tasks' ? (openTasks ?? 0) : t.value(s);
                 return (
                   <li key={t.key} className={`tile${t.attention && v > 0 ? ' attention' : ''}`}>
                     {t.to.startsWith('#') ? (
@@ -104,7 +110,7 @@ export function HomePage() {
                   ) : (
                     <>
                       <ul className="plain">
-                        {items.slice(0, 8).map((t) => (
+                        {items.map((t) => (
                           <li key={t.id}>
                             {t.overdue && <Badge value="overdue" />} {t.title}
                             {' · '}
@@ -119,7 +125,9 @@ export function HomePage() {
                         ))}
                       </ul>
                       <p>
-                        <Link to="/inbox">All {num(items.length)} tasks in the inbox</Link>
+                        <Link to="/inbox">
+                          All {openTasks === undefined ? '' : `${num(openTasks)} `}tasks in the inbox
+                        </Link>
                       </p>
                     </>
                   )

@@ -1,11 +1,10 @@
-import { useState } from 'react';
+import { Suspense, lazy, useState } from 'react';
 import { useSession } from '../../session.tsx';
 import { NotOffered } from '../../components/gated.tsx';
 import { api, ok } from '../../api/client.ts';
 import { Badge, Field, Section, short, when, Outcome } from '../../ui/basics.tsx';
 import { Bars, ConfusionMatrix, RocCurve } from '../../ui/charts.tsx';
 import { useAction } from '../../ui/hooks.ts';
-import { Markdown } from '../../ui/markdown.tsx';
 import type { Evidence } from '../../api/version-types.ts';
 import { Robustness } from './robustness-view.tsx';
 import { Person } from '../../components/person.tsx';
@@ -177,11 +176,24 @@ export function EvidenceList({
   );
 }
 
+// The Markdown renderer is most of the version page's code, and only an opened document needs it.
+const Markdown = lazy(() => import('../../ui/markdown.tsx').then((m) => ({ default: m.Markdown })));
+
 function DocumentBody({ spec }: { spec: Obj | null }) {
   if (!spec) return null;
   return (
     <div className="evidence">
-      {typeof spec.content === 'string' && <Markdown text={spec.content} />}
+      {typeof spec.content === 'string' && (
+        <Suspense
+          fallback={
+            <p className="muted" aria-busy="true">
+              Loading…
+            </p>
+          }
+        >
+          <Markdown text={spec.content} />
+        </Suspense>
+      )}
       {typeof spec.uri === 'string' && (
         <p>
           Location: <code>{spec.uri}</code>

@@ -1,19 +1,13 @@
-import { api, ok } from '../../api/client.ts';
 import { Async, Badge, Section, when } from '../../ui/basics.tsx';
-import { useLoad } from '../../ui/hooks.ts';
+import type { Loaded } from '../../ui/hooks.ts';
+import type { Suspensions } from './suspend-control.tsx';
 
 /**
  * Human oversight: whether the version is suspended (the deployment check then refuses it
  * everywhere) and the history of suspensions. Deciding sits at the top of the page
- * (SuspendControl); `refresh` changes when the page reloads after a decision.
+ * (SuspendControl), which shares `list` with this section.
  */
-export function Oversight({ name, version, refresh }: { name: string; version: number; refresh: unknown }) {
-  const list = useLoad(
-    async () =>
-      ok(await api.GET('/api/v1/models/{name}/versions/{version}/suspensions', { params: { path: { name, version } } }))
-        .items,
-    [name, version, refresh],
-  );
+export function Oversight({ list }: { list: Loaded<Suspensions> }) {
   return (
     <Section title="Human oversight">
       <Async state={list}>

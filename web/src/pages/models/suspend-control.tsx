@@ -2,7 +2,15 @@ import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import { useSession } from '../../session.tsx';
 import { Badge, Dialog, Field, when, Outcome } from '../../ui/basics.tsx';
-import { useAction, useLoad } from '../../ui/hooks.ts';
+import { useAction, type Loaded } from '../../ui/hooks.ts';
+
+/** The version's suspensions, newest first; the version page reads them once for its header and its oversight section. */
+export async function loadSuspensions(name: string, version: number) {
+  return ok(
+    await api.GET('/api/v1/models/{name}/versions/{version}/suspensions', { params: { path: { name, version } } }),
+  ).items;
+}
+export type Suspensions = Awaited<ReturnType<typeof loadSuspensions>>;
 
 /** Why the signed-in person cannot suspend or lift in `team` (the roles it needs there), or null when they may. */
 export function useSuspendRefusal(team: string): string | null {
@@ -17,21 +25,18 @@ export function SuspendControl({
   name,
   version,
   team,
+  list,
   onChanged,
 }: {
   name: string;
   version: number;
   /** The team owning the version: suspending needs oversight:suspend there. */
   team: string;
+  /** The version's suspensions (`loadSuspensions`), reloaded by `onChanged`. */
+  list: Loaded<Suspensions>;
   onChanged: () => void;
 }) {
   const refusal = useSuspendRefusal(team);
-  const list = useLoad(
-    async () =>
-      ok(await api.GET('/api/v1/models/{name}/versions/{version}/suspensions', { params: { path: { name, version } } }))
-        .items,
-    [name, version],
-  );
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
   const [password, setPassword] = useState('');
@@ -55,7 +60,6 @@ export function SuspendControl({
     setReason('');
     setPassword('');
     setOpen(false);
-    list.reload();
     onChanged();
   });
   if (!list.data) return null;

@@ -6,12 +6,13 @@ import { GateSteps } from '../../components/gate-steps.tsx';
 import { describeEvidence, packById } from '../../api/pack.ts';
 import { Link, enc, navigate, useLocation } from '../../router.tsx';
 import { Async, Badge, Field, Problem, Section, Tabs, plainText, when, Outcome } from '../../ui/basics.tsx';
-import { useAction, useLoad } from '../../ui/hooks.ts';
+import { useAction, useLoad, type Loaded } from '../../ui/hooks.ts';
 import { AuditTimeline } from '../../components/audit-events.tsx';
 import { EvidenceList } from './evidence-view.tsx';
 import { MonitoringView } from './monitoring-view.tsx';
 import { Oversight } from './oversight.tsx';
-import { SuspendControl } from './suspend-control.tsx';
+import { DeploymentChecks } from './deployment-checks.tsx';
+import { SuspendControl, loadSuspensions, type Suspensions } from './suspend-control.tsx';
 import { SignDialog } from '../../components/sign-dialog.tsx';
 import { ReviewedDocuments } from '../../components/reviewed-documents.tsx';
 import { Signatures } from '../../components/signatures-table.tsx';
@@ -48,11 +49,14 @@ export function VersionPage({ name, version }: { name: string; version: number }
       ),
     [name, version, tab],
   );
+  // Read once here for the header's suspend control and the Governance tab's oversight section.
+  const suspensions = useLoad(() => loadSuspensions(name, version), [name, version]);
   const reload = () => {
     v.reload();
     status.reload();
     evidence.reload();
     next.reload();
+    suspensions.reload();
   };
   return (
     <Async state={v}>
@@ -70,7 +74,15 @@ export function VersionPage({ name, version }: { name: string; version: number }
                 {status.data?.policy && <Badge value={`tier ${status.data.policy.tier}`} tone="neutral" />}
               </p>
             </div>
-            {status.data && <SuspendControl name={name} version={version} team={status.data.team} onChanged={reload} />}
+            {status.data && (
+              <SuspendControl
+                name={name}
+                version={version}
+                team={status.data.team}
+                list={suspensions}
+                onChanged={reload}
+              />
+            )}
           </div>
           {next.data && <StatusBanner status={next.data.status} step={next.data.step} />}
           <Tabs tabs={TABS} current={tab} onChange={(t) => navigate(`${path}?tab=${enc(t)}`, { replace: true })}>
@@ -83,6 +95,7 @@ export function VersionPage({ name, version }: { name: string; version: number }
                     next={next.data}
                     artifactDigest={ver.artifactDigest}
                     evidence={evidence.data ?? []}
+                    suspensions={suspensions}
                     onChanged={reload}
                   />
                 )}
@@ -241,12 +254,14 @@ function Governance({
   next: actions,
   artifactDigest,
   evidence,
+  suspensions,
   onChanged,
 }: {
   s: VersionStatus;
   next: VersionNextActions | undefined;
   artifactDigest: string | null;
   evidence: Parameters<typeof SignDialog>[0]['evidence'];
+  suspensions: Loaded<Suspensions>;
   onChanged: () => void;
 }) {
   const [signing, setSigning] = useState(false);
@@ -328,7 +343,7 @@ function Governance({
       />
       <Requirements s={s} />
       <Promotions s={s} onChanged={onChanged} />
-      <Oversight name={s.model} version={s.version} refresh={s} />
+      <Oversight list={suspensions} />
       <SignDialog
         open={signing}
         onClose={() => setSigning(false)}
@@ -342,49 +357,6 @@ function Governance({
         {...(role ? { preferredRole: role } : {})}
       />
     </>
-  );
-}
-
-/** What the deployment check (`GET /check`, used by CI/CD and admission control) answers now, per live environment. */
-function DeploymentChecks({ s }: { s: VersionStatus }) {
-  const envs = [...new Set(s.deployments.filter((d) => d.active).map((d) => d.environment))] as (
-    'development' | 'qa' | 'preproduction' | 'production'
-  )[];
-  const checks = useLoad(
-    async () =>
-      Promise.all(
-        envs.map(async (environment) => ({
-          environment,
-          ...ok(
-            await api.GET('/api/v1/check', { params: { query: { model: s.model, version: s.version, environment } } }),
-          ),
-        })),
-      ),
-    [s],
-  );
-  if (envs.length === 0) return null;
-  return (
-    <Section title="Deployment check">
-      <Async state={checks}>
-        {(items) => (
-          <ul className="compact">
-            {items.map((c) => (
-              <li key={c.environment}>
-                {c.environment}:{' '}
-                {c.allowed ? <Badge value="allowed" tone="good" /> : <Badge value="refused" tone="bad" />}
-                {c.reasons.length > 0 && (
-                  <ul className="blockers">
-                    {c.reasons.map((r) => (
-                      <li key={r}>{r}</li>
-                    ))}
-                  </ul>
-                )}
-              </li>
-            ))}
-          </ul>
-        )}
-      </Async>
-    </Section>
   );
 }
 

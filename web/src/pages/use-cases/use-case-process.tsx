@@ -14,17 +14,22 @@ import { DecisionDialog } from '../../components/decision-dialog.tsx';
 import { Person } from '../../components/person.tsx';
 
 /** The use case's own steps (scoping, ideation): gates, documents, signatures and moving on. */
-export function UseCaseProcess({ id, team }: { id: string; team: string }) {
+export function UseCaseProcess({
+  id,
+  team,
+  packId,
+}: {
+  id: string;
+  team: string;
+  /** The policy pack of the current assessment (its RACI), which the use case page has read. */
+  packId: string | undefined;
+}) {
   const { why, whyRole } = useSession();
   // Moving the use case and recording its documents need use-case:write in its team; signing, a role there.
   const mayNotWrite = why('use-case:write', team);
   const mayNotSign = whyRole(SIGNING_ROLES, team, 'a role in the process (any role but viewer)');
   const status = useLoad(
     async () => ok(await api.GET('/api/v1/use-cases/{id}/lifecycle', { params: { path: { id } } })),
-    [id],
-  );
-  const assessment = useLoad(
-    async () => ok(await api.GET('/api/v1/use-cases/{id}/assessment', { params: { path: { id } } })).current,
     [id],
   );
   const [signing, setSigning] = useState(false);
@@ -90,7 +95,7 @@ export function UseCaseProcess({ id, team }: { id: string; team: string }) {
               )}
               <Outcome of={move} />
             </Section>
-            {assessment.data && s.process && <Raci packId={assessment.data.policy.id} steps={s.process.steps} />}
+            {packId && s.process && <Raci packId={packId} steps={s.process.steps} />}
             <Signatures items={s.signatures} />
             <ReviewedDocuments
               documents={s.documents}

@@ -86,7 +86,9 @@ export function UseCasePage({ id }: { id: string }) {
                 />
               </>
             )}
-            {tab === 'Process' && <UseCaseProcess id={id} team={u.ownerTeam} />}
+            {tab === 'Process' && (
+              <UseCaseProcess id={id} team={u.ownerTeam} packId={assessment.data?.current?.policy.id} />
+            )}
             {tab === 'Risk assessment' && <RiskAssessment id={id} team={u.ownerTeam} state={assessment} useCase={u} />}
             {tab === 'Requirements' && <Requirements id={id} />}
             {tab === 'Models' && <Models id={id} team={u.ownerTeam} />}
