@@ -107,11 +107,13 @@ export async function readEvaluationData(
         errors: [{ pointer: `/${what}`, message: 'each column once' }],
       });
   }
-  // Binary labels are 0 or 1: a byte a row.
-  const yTrue = spec.task === 'binary-classification' ? new ByteColumn() : new NumberColumn();
-  const yPred = spec.task === 'binary-classification' ? new ByteColumn() : new NumberColumn();
-  const score = spec.score ? new NumberColumn() : undefined;
-  const weight = spec.weight ? new NumberColumn() : undefined;
+  // Binary labels are 0 or 1: a byte a row. The columns the evaluation moves to a worker thread
+  // grow in place up to the row limit (no copy joining chunks at the end; see NumberColumn).
+  const most = opts.maxRows;
+  const yTrue = spec.task === 'binary-classification' ? new ByteColumn(most) : new NumberColumn(most);
+  const yPred = spec.task === 'binary-classification' ? new ByteColumn(most) : new NumberColumn(most);
+  const score = spec.score ? new NumberColumn(most) : undefined;
+  const weight = spec.weight ? new NumberColumn(most) : undefined;
   const data: EvaluationData = {
     yTrue: new Float64Array(0),
     yPred: new Float64Array(0),
@@ -123,7 +125,7 @@ export async function readEvaluationData(
   const classScores = Object.entries(spec.classScores ?? {}).map(([label, column]) => ({
     label,
     column,
-    values: new NumberColumn(),
+    values: new NumberColumn(most),
   }));
   const needed = [
     spec.label,
@@ -135,7 +137,7 @@ export async function readEvaluationData(
     ...classScores.map((c) => c.column),
   ];
   // Model inputs, row-major, gathered in chunks like the other numeric columns.
-  const featureValues = new NumberColumn();
+  const featureValues = new NumberColumn(most * features.length);
 
   const binary = spec.task === 'binary-classification';
   const classes = spec.task === 'multiclass-classification' ? (data.classes = { yTrue: [], yPred: [] }) : undefined;

@@ -82,7 +82,12 @@ export interface EvaluationResultSlices {
   worst: Slice[];
 }
 
-/** Parsed evaluation data: numeric label/prediction/score/weight and categorical sensitive columns. */
+/**
+ * Parsed evaluation data: numeric label/prediction/score/weight and categorical sensitive columns.
+ * Read from a file, the typed arrays other than the sensitive codes may live in resizable
+ * ArrayBuffers (grown in place as the rows came): they move to a worker thread by transfer, as
+ * src/tabular/compute.ts moves them; Node 20 cannot copy such a buffer by structured clone.
+ */
 export interface EvaluationData {
   /** Binary labels are 0/1 bytes when read from data (one byte a row); numbers otherwise. */
   yTrue: Float64Array | Uint8Array;
