@@ -3,10 +3,9 @@ import {
   logLoss,
   medianByClass,
   ratesWith,
+  rankedByClass,
   rocAuc,
-  rocAucByClass,
   rocCurve,
-  rocCurveByClass,
   scoresByClass,
 } from './classification.ts';
 import {
@@ -239,7 +238,8 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
     const overall = confusion(data.yTrue, data.yPred, w);
     // Scores sorted once for ROC AUC, the ROC curve and the median every scoring impact ratio uses.
     let byClass = data.score ? scoresByClass(data.yTrue, data.score) : undefined;
-    const median = byClass && medianByClass(byClass);
+    const ranked = byClass && !w ? rankedByClass(byClass) : undefined;
+    const median = ranked ? ranked.median : byClass && medianByClass(byClass);
     const rates = ratesWith(spec.zeroDivision === 'nan' ? NaN : (spec.zeroDivision ?? 0));
     performance = {
       accuracy: rates.accuracy!(overall),
@@ -249,9 +249,9 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
       confusion: { tn: overall.tn, fp: overall.fp, fn: overall.fn, tp: overall.tp },
       ...(data.score
         ? {
-            rocAuc: finiteOrNull(w ? rocAuc(data.yTrue, data.score, w) : rocAucByClass(byClass!)),
+            rocAuc: finiteOrNull(w ? rocAuc(data.yTrue, data.score, w) : ranked!.rocAuc),
             logLoss: logLoss(data.yTrue, data.score, w),
-            roc: w ? rocCurve(data.yTrue, data.score, w) : rocCurveByClass(byClass!),
+            roc: w ? rocCurve(data.yTrue, data.score, w) : ranked!.roc,
           }
         : {}),
     };
