@@ -123,8 +123,11 @@ export class CategoryColumn {
   private at = 0;
   private readonly code = new Map<string, number>();
   private readonly values: string[] = [];
+  // The code of each one-byte value pushed with its byte, or -1.
+  private readonly byByte = new Int32Array(256).fill(-1);
 
-  push(value: string): void {
+  /** Pushes `value`; with `byte`, the byte of a one-byte value, pushByte() knows the value from then on. */
+  push(value: string, byte = -1): void {
     let c = this.code.get(value);
     if (c === undefined) {
       this.code.set(value, (c = this.values.length));
@@ -134,6 +137,19 @@ export class CategoryColumn {
         this.current = Uint32Array.from(this.current);
       }
     }
+    if (byte >= 0) this.byByte[byte] = c;
+    this.append(c);
+  }
+
+  /** Pushes the one-byte value of this byte if push() has been given it (true), else nothing (false). */
+  pushByte(byte: number): boolean {
+    const c = this.byByte[byte]!;
+    if (c < 0) return false;
+    this.append(c);
+    return true;
+  }
+
+  private append(c: number): void {
     if (this.at === CHUNK) {
       this.codes.push(this.current);
       this.current = this.values.length > 256 ? new Uint32Array(CHUNK) : new Uint8Array(CHUNK);

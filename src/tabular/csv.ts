@@ -62,9 +62,11 @@ export class CsvRow {
   end = new Int32Array(16);
   text: (string | undefined)[] = [];
   private readonly short = new Map<number, string>();
-  // decimal(i)'s answers for the current row (`row` counts the rows read, from 1).
+  // decimal(i)'s and string(i)'s answers for the current row (`row` counts the rows read, from 1).
   private decimals = new Float64Array(16);
   private decimalRow = new Int32Array(16);
+  private strings: string[] = [];
+  private stringRow = new Int32Array(16);
   private row = 1;
 
   string(i: number): string {
@@ -74,7 +76,9 @@ export class CsvRow {
     const e = this.end[i]!;
     if (s === e) return '';
     if (e - s > 4) return this.bytes.toString('utf8', s, e);
-    // Short fields (labels, codes, categories) repeat: one string each, found by its bytes.
+    // Short fields (labels, codes, categories) repeat: one string each, found by its bytes once a
+    // row (the profile and the columns both ask).
+    if (this.stringRow[i] === this.row) return this.strings[i]!;
     let key = e - s;
     for (let k = s; k < e; k++) key = key * 256 + this.bytes[k]!;
     let v = this.short.get(key);
@@ -82,7 +86,15 @@ export class CsvRow {
       v = this.bytes.toString('utf8', s, e);
       if (this.short.size < SHORT_STRINGS) this.short.set(key, v);
     }
+    this.stringRow[i] = this.row;
+    this.strings[i] = v;
     return v;
+  }
+
+  /** The byte of field i when it is held as one byte (an ASCII character, not whitespace), else -1. */
+  byteOf(i: number): number {
+    const s = this.start[i]!;
+    return this.text[i] === undefined && this.end[i]! - s === 1 ? this.bytes[s]! : -1;
   }
 
   /**
@@ -105,6 +117,7 @@ export class CsvRow {
       this.end = grown(this.end, new Int32Array(2 * i));
       this.decimals = grown(this.decimals, new Float64Array(2 * i));
       this.decimalRow = grown(this.decimalRow, new Int32Array(2 * i));
+      this.stringRow = grown(this.stringRow, new Int32Array(2 * i));
     }
     this.text[i] = text;
     this.start[i] = s;
