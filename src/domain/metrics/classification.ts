@@ -290,27 +290,33 @@ export function rocCurveByClass(s: ScoresByClass, maxPoints = 101): [number, num
 
 /** The points rocCurveByClass draws, knowing how many distinct thresholds there are. */
 function drawnCurve(s: ScoresByClass, thresholds: number, maxPoints: number): [number, number][] {
-  const tpAll = s.positive.length;
-  const fpAll = s.negative.length;
+  const { positive: a, negative: b } = s;
+  const tpAll = a.length;
+  const fpAll = b.length;
   if (tpAll === 0 || fpAll === 0) return [];
   const total = thresholds + 1; // and the origin
   const step = (total - 1) / (maxPoints - 1);
-  const wanted = (j: number) => (total <= maxPoints ? j : Math.round(j * step));
+  const last = Math.min(total, maxPoints);
   const points: [number, number][] = [[0, 0]];
+  // The next point drawn is the j-th, at the wanted-th threshold from the top.
   let j = 1;
+  let wanted = total <= maxPoints ? 1 : Math.round(step);
   let k = 0;
-  let tp = 0;
-  let fp = 0;
-  eachThreshold(s, true, (pos, neg) => {
-    tp += pos;
-    fp += neg;
+  // eachThreshold's walk down, written out: a call a threshold shows at millions of them.
+  let i = a.length - 1;
+  let q = b.length - 1;
+  while ((i >= 0 || q >= 0) && j < last) {
+    const v = q < 0 || (i >= 0 && a[i]! > b[q]!) ? a[i]! : b[q]!;
+    for (; i >= 0 && a[i] === v; i--);
+    for (; q >= 0 && b[q] === v; q--);
     k++;
     // Each drawn index once per point that lands on it (thinning may repeat an index).
-    while (j < Math.min(total, maxPoints) && wanted(j) === k) {
-      points.push([fp / fpAll, tp / tpAll]);
+    while (j < last && wanted === k) {
+      points.push([(fpAll - 1 - q) / fpAll, (tpAll - 1 - i) / tpAll]);
       j++;
+      wanted = total <= maxPoints ? j : Math.round(j * step);
     }
-  });
+  }
   return points;
 }
 
