@@ -18,40 +18,45 @@ export function parseDecimal(bytes: Uint8Array, start: number, end: number): num
   let i = start;
   const negative = i < end && bytes[i] === 45;
   if (negative) i++;
+  const intStart = i;
   // m = hi * 10^lowDigits + lo: the leading 9 significant digits, then up to 8 more.
   let hi = 0;
   let lo = 0;
-  let lowDigits = 0;
   let significant = 0;
-  let fraction = 0;
-  let digits = 0;
-  let point = false;
+  let c = 0;
+  // The integer part: its leading zeros carry no digit.
+  while (i < end && bytes[i] === 48) i++;
   for (; i < end; i++) {
-    const c = bytes[i]!;
-    if (c === 46) {
-      if (point || digits === 0) return NaN;
-      point = true;
-      continue;
-    }
-    const d = c - 48;
-    if (d < 0 || d > 9) return NaN;
-    digits++;
-    if (point) fraction++;
-    if (significant === 0 && d === 0) continue; // leading zeros carry no digit
+    c = bytes[i]! - 48;
+    if (c < 0 || c > 9) break;
+    if (significant < 9) hi = hi * 10 + c;
+    else lo = lo * 10 + c;
     significant++;
-    if (significant <= 9) hi = hi * 10 + d;
-    else if (significant <= 17) {
-      lo = lo * 10 + d;
-      lowDigits++;
-    } else return NaN;
   }
-  // "1." and "." are Number()'s business; no digits at all is not a number here.
-  if (digits === 0 || (point && fraction === 0) || fraction > 22) return NaN;
+  if (i === intStart) return NaN; // no digit before the point ("", "-", ".5")
+  let fraction = 0;
+  if (i < end) {
+    if (bytes[i] !== 46) return NaN;
+    const from = ++i;
+    // Zeros after the point lead while no digit came before them.
+    if (significant === 0) while (i < end && bytes[i] === 48) i++;
+    for (; i < end; i++) {
+      c = bytes[i]! - 48;
+      if (c < 0 || c > 9) return NaN;
+      if (significant < 9) hi = hi * 10 + c;
+      else lo = lo * 10 + c;
+      significant++;
+    }
+    fraction = i - from;
+    // "1." is Number()'s business, as are fractions beyond exact powers of ten.
+    if (fraction === 0 || fraction > 22) return NaN;
+  }
+  if (significant > 17) return NaN;
   const p = POW10[fraction]!;
   let v: number;
-  if (lowDigits === 0) v = hi / p;
+  if (significant <= 9) v = hi / p;
   else {
-    const x = hi * POW10[lowDigits]!; // exact: under 2^30 times 5^8 times a power of two
+    const x = hi * POW10[significant - 9]!; // exact: under 2^30 times 5^8 times a power of two
     const m = x + lo;
     // Under 2^53 the integer is exact, and one division of two exact doubles rounds correctly.
     if (m < TWO53) v = m / p;

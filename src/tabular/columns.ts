@@ -1,56 +1,114 @@
-// Typed columns gathered in fixed chunks as rows stream in, then handed over whole.
+// Typed columns gathered as rows stream in, then handed over whole.
 import type { CodedColumn } from '../domain/metrics/fairness.ts';
 
 const CHUNK = 65_536;
 
+/** The most bytes a resizable ArrayBuffer may reserve in Node 20 (4 GiB). */
+const MOST_RESERVED = 2 ** 32;
+
+/** A resizable ArrayBuffer (ES2024, in Node 20; the project's `lib` does not describe it yet). */
+interface ResizableBuffer extends ArrayBuffer {
+  readonly maxByteLength: number;
+  resize(byteLength: number): void;
+}
+const ResizableBuffer = ArrayBuffer as unknown as new (
+  byteLength: number,
+  options: { maxByteLength: number },
+) => ResizableBuffer;
+
+interface ArrayType<T> {
+  new (length: number): T;
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): T;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
 /**
- * A column of numbers gathered in fixed chunks and joined into one typed array at the end: 8 bytes
- * a row, without the copies and the up-to-double slack of an array grown by doubling.
+ * Values gathered as they stream in. By default in fixed chunks joined into one typed array at
+ * the end: the values exist twice while they are joined, and the chunks stay behind until the
+ * garbage collector frees them (at 10,000,000 scores, 80 MiB each).
+ *
+ * With `reserve` (the most values the column can take), in one resizable ArrayBuffer that
+ * reserves address space for them up front and takes memory only as it is written: growing never
+ * copies, and done() hands over that very memory. Past the reservation (4 GiB at most), or where
+ * none can be had, the column goes on in chunks. The array handed over then lives in a resizable
+ * ArrayBuffer, which can be moved to a worker thread (transferred) but which Node 20 cannot copy
+ * there by structured clone: reserve only for columns that are moved (src/tabular/compute.ts).
  */
-export class NumberColumn {
-  private chunks: Float64Array[] = [];
-  private current = new Float64Array(CHUNK);
+class Gathered<T extends Float64Array | Uint8Array> {
+  private readonly buffer: ResizableBuffer | undefined;
+  private chunks: T[] = [];
+  private current: T;
   private at = 0;
 
-  push(v: number): void {
-    if (this.at === CHUNK) {
-      this.chunks.push(this.current);
-      this.current = new Float64Array(CHUNK);
-      this.at = 0;
+  constructor(
+    private readonly type: ArrayType<T>,
+    reserve?: number,
+  ) {
+    if (reserve !== undefined && reserve > 0) {
+      const maxByteLength = Math.min(MOST_RESERVED, reserve * type.BYTES_PER_ELEMENT);
+      try {
+        this.buffer = new ResizableBuffer(0, { maxByteLength });
+      } catch {
+        // No address space to reserve (a ulimit -v, say): chunks, as without a reservation.
+      }
     }
+    this.current = new type(this.buffer ? 0 : CHUNK);
+  }
+
+  push(v: number): void {
+    if (this.at === this.current.length) this.grow();
     this.current[this.at++] = v;
   }
 
-  done(): Float64Array {
-    const out = new Float64Array(this.chunks.length * CHUNK + this.at);
-    this.chunks.forEach((c, i) => out.set(c, i * CHUNK));
-    out.set(this.current.subarray(0, this.at), this.chunks.length * CHUNK);
+  private grow(): void {
+    const buffer = this.buffer;
+    const size = this.type.BYTES_PER_ELEMENT;
+    if (buffer && this.chunks.length === 0 && buffer.byteLength < buffer.maxByteLength) {
+      // Doubling costs nothing here: pages are taken when written, and done() gives back the rest.
+      const bytes = Math.min(
+        buffer.maxByteLength - (buffer.maxByteLength % size),
+        Math.max(CHUNK * size, 2 * buffer.byteLength),
+      );
+      buffer.resize(bytes);
+      this.current = new this.type(buffer, 0, bytes / size);
+      return;
+    }
+    this.chunks.push(this.current);
+    this.current = new this.type(CHUNK);
+    this.at = 0;
+  }
+
+  done(): T {
+    if (this.buffer && this.chunks.length === 0) {
+      this.buffer.resize(this.at * this.type.BYTES_PER_ELEMENT);
+      return new this.type(this.buffer, 0, this.at);
+    }
+    let n = this.at;
+    for (const c of this.chunks) n += c.length;
+    const out = new this.type(n);
+    let from = 0;
+    for (const c of this.chunks) {
+      out.set(c, from);
+      from += c.length;
+    }
+    out.set(this.current.subarray(0, this.at), from);
     this.chunks = [];
     return out;
   }
 }
 
-/** A column of bytes (binary labels as 0/1) gathered in chunks like NumberColumn: one byte a row. */
-export class ByteColumn {
-  private chunks: Uint8Array[] = [];
-  private current = new Uint8Array(CHUNK);
-  private at = 0;
-
-  push(v: number): void {
-    if (this.at === CHUNK) {
-      this.chunks.push(this.current);
-      this.current = new Uint8Array(CHUNK);
-      this.at = 0;
-    }
-    this.current[this.at++] = v;
+/** A column of numbers: 8 bytes a row, without the copies and slack of an array grown by doubling. */
+export class NumberColumn extends Gathered<Float64Array> {
+  /** `reserve`: the most values it may take, to grow in place (see Gathered) rather than in chunks. */
+  constructor(reserve?: number) {
+    super(Float64Array, reserve);
   }
+}
 
-  done(): Uint8Array {
-    const out = new Uint8Array(this.chunks.length * CHUNK + this.at);
-    this.chunks.forEach((c, i) => out.set(c, i * CHUNK));
-    out.set(this.current.subarray(0, this.at), this.chunks.length * CHUNK);
-    this.chunks = [];
-    return out;
+/** A column of bytes (binary labels as 0/1) gathered like NumberColumn: one byte a row. */
+export class ByteColumn extends Gathered<Uint8Array> {
+  constructor(reserve?: number) {
+    super(Uint8Array, reserve);
   }
 }
 
@@ -65,8 +123,11 @@ export class CategoryColumn {
   private at = 0;
   private readonly code = new Map<string, number>();
   private readonly values: string[] = [];
+  // The code of each one-byte value pushed with its byte, or -1.
+  private readonly byByte = new Int32Array(256).fill(-1);
 
-  push(value: string): void {
+  /** Pushes `value`; with `byte`, the byte of a one-byte value, pushByte() knows the value from then on. */
+  push(value: string, byte = -1): void {
     let c = this.code.get(value);
     if (c === undefined) {
       this.code.set(value, (c = this.values.length));
@@ -76,6 +137,19 @@ export class CategoryColumn {
         this.current = Uint32Array.from(this.current);
       }
     }
+    if (byte >= 0) this.byByte[byte] = c;
+    this.append(c);
+  }
+
+  /** Pushes the one-byte value of this byte if push() has been given it (true), else nothing (false). */
+  pushByte(byte: number): boolean {
+    const c = this.byByte[byte]!;
+    if (c < 0) return false;
+    this.append(c);
+    return true;
+  }
+
+  private append(c: number): void {
     if (this.at === CHUNK) {
       this.codes.push(this.current);
       this.current = this.values.length > 256 ? new Uint32Array(CHUNK) : new Uint8Array(CHUNK);

@@ -45,6 +45,10 @@ const trimEndAscii = (c: number) => c === 0x20 || (c >= 0x09 && c <= 0x0d);
 
 const SHORT_STRINGS = 4096;
 
+/** Bytes that end a plain field, or show that it is not plain (a quote): one lookup a byte. */
+const STOPS = new Uint8Array(256);
+for (const c of [COMMA, LF, CR, QUOTE]) STOPS[c] = 1;
+
 /**
  * One row as read, valid only during the call that hands it over (its bytes may be overwritten
  * next). Field `i` is either text (`text[i]`, a quoted field or one ending in a non-ASCII byte) or
@@ -58,9 +62,11 @@ export class CsvRow {
   end = new Int32Array(16);
   text: (string | undefined)[] = [];
   private readonly short = new Map<number, string>();
-  // decimal(i)'s answers for the current row (`row` counts the rows read, from 1).
+  // decimal(i)'s and string(i)'s answers for the current row (`row` counts the rows read, from 1).
   private decimals = new Float64Array(16);
   private decimalRow = new Int32Array(16);
+  private strings: string[] = [];
+  private stringRow = new Int32Array(16);
   private row = 1;
 
   string(i: number): string {
@@ -70,7 +76,9 @@ export class CsvRow {
     const e = this.end[i]!;
     if (s === e) return '';
     if (e - s > 4) return this.bytes.toString('utf8', s, e);
-    // Short fields (labels, codes, categories) repeat: one string each, found by its bytes.
+    // Short fields (labels, codes, categories) repeat: one string each, found by its bytes once a
+    // row (the profile and the columns both ask).
+    if (this.stringRow[i] === this.row) return this.strings[i]!;
     let key = e - s;
     for (let k = s; k < e; k++) key = key * 256 + this.bytes[k]!;
     let v = this.short.get(key);
@@ -78,7 +86,15 @@ export class CsvRow {
       v = this.bytes.toString('utf8', s, e);
       if (this.short.size < SHORT_STRINGS) this.short.set(key, v);
     }
+    this.stringRow[i] = this.row;
+    this.strings[i] = v;
     return v;
+  }
+
+  /** The byte of field i when it is held as one byte (an ASCII character, not whitespace), else -1. */
+  byteOf(i: number): number {
+    const s = this.start[i]!;
+    return this.text[i] === undefined && this.end[i]! - s === 1 ? this.bytes[s]! : -1;
   }
 
   /**
@@ -101,6 +117,7 @@ export class CsvRow {
       this.end = grown(this.end, new Int32Array(2 * i));
       this.decimals = grown(this.decimals, new Float64Array(2 * i));
       this.decimalRow = grown(this.decimalRow, new Int32Array(2 * i));
+      this.stringRow = grown(this.stringRow, new Int32Array(2 * i));
     }
     this.text[i] = text;
     this.start[i] = s;
@@ -175,7 +192,10 @@ export function createCsvRowReader(sink: { header(names: string[]): void; row(ce
       bomChecked = true;
     }
     let recordStart = pos;
-    let saved = { lines, wasRowDelimiter, rd };
+    // The state at recordStart, restored when the record is left for the next call.
+    let savedLines = lines;
+    let savedWasRowDelimiter = wasRowDelimiter;
+    let savedRd = rd;
     // Fields of a record left unfinished by the previous call are read again from its start.
     const record = cells;
     record.clear();
@@ -225,15 +245,66 @@ export function createCsvRowReader(sink: { header(names: string[]): void; row(ce
       }
     };
 
+    /**
+     * Reads the record from `from` if it is plain: fields without quotes or whitespace before
+     * them, ending in the record delimiter, with no other line end and no byte at or past `limit`
+     * (which the byte-by-byte reading below would wait for). Pushes its fields as endField()
+     * would and answers where the next record starts; else -1, having pushed some fields, and the
+     * record is read byte by byte from its start.
+     */
+    const plainRecord = (from: number): number => {
+      // A line end first: a blank line (skipped), or a line end of another kind than the record's.
+      if (buf[from] === LF || buf[from] === CR) return -1;
+      for (let p = from; ; p++) {
+        const fieldStart = p;
+        let c = 0;
+        for (; p < limit; p++) {
+          c = buf[p]!;
+          if (STOPS[c] === 1) break;
+        }
+        if (p >= limit || c === QUOTE) return -1;
+        if (p === fieldStart) record.push(undefined, 0, 0);
+        else {
+          if (trimable(buf[fieldStart]!)) return -1;
+          let fe = p;
+          while (fe > fieldStart && trimEndAscii(buf[fe - 1]!)) fe--;
+          if (fe > fieldStart && buf[fe - 1]! >= 0x80)
+            record.push(buf.toString('utf8', fieldStart, fe).trimEnd(), 0, 0);
+          else record.push(undefined, fieldStart, fe);
+        }
+        if (c !== COMMA) {
+          const rdLength = recordDelimiterAt(buf, p);
+          return rdLength > 0 ? p + rdLength : -1;
+        }
+      }
+    };
+
     for (; pos < len; pos++) {
       if (pos >= limit) {
         // Not enough bytes to decide: the record is parsed again once more have arrived.
-        ({ lines, wasRowDelimiter, rd } = saved);
+        lines = savedLines;
+        wasRowDelimiter = savedWasRowDelimiter;
+        rd = savedRd;
         return recordStart;
       }
       if (wasRowDelimiter) {
         lines++;
         wasRowDelimiter = false;
+      }
+      // Most records are plain: read whole, as the loop below would read them byte by byte.
+      if (pos === recordStart && columns && rd !== UNKNOWN) {
+        const next = plainRecord(pos);
+        if (next > 0) {
+          wasRowDelimiter = true;
+          endRecord();
+          pos = next - 1;
+          recordStart = next;
+          savedLines = lines;
+          savedWasRowDelimiter = wasRowDelimiter;
+          savedRd = rd;
+          continue;
+        }
+        record.count = 0;
       }
       if (!quoting && rd === UNKNOWN) discover(buf, pos);
       let c = buf[pos]!;
@@ -292,7 +363,9 @@ export function createCsvRowReader(sink: { header(names: string[]): void; row(ce
             }
             pos += rdLength - 1;
             recordStart = pos + 1;
-            saved = { lines, wasRowDelimiter, rd };
+            savedLines = lines;
+            savedWasRowDelimiter = wasRowDelimiter;
+            savedRd = rd;
             continue;
           }
           if (c === COMMA) {

@@ -107,11 +107,13 @@ export async function readEvaluationData(
         errors: [{ pointer: `/${what}`, message: 'each column once' }],
       });
   }
-  // Binary labels are 0 or 1: a byte a row.
-  const yTrue = spec.task === 'binary-classification' ? new ByteColumn() : new NumberColumn();
-  const yPred = spec.task === 'binary-classification' ? new ByteColumn() : new NumberColumn();
-  const score = spec.score ? new NumberColumn() : undefined;
-  const weight = spec.weight ? new NumberColumn() : undefined;
+  // Binary labels are 0 or 1: a byte a row. The columns the evaluation moves to a worker thread
+  // grow in place up to the row limit (no copy joining chunks at the end; see NumberColumn).
+  const most = opts.maxRows;
+  const yTrue = spec.task === 'binary-classification' ? new ByteColumn(most) : new NumberColumn(most);
+  const yPred = spec.task === 'binary-classification' ? new ByteColumn(most) : new NumberColumn(most);
+  const score = spec.score ? new NumberColumn(most) : undefined;
+  const weight = spec.weight ? new NumberColumn(most) : undefined;
   const data: EvaluationData = {
     yTrue: new Float64Array(0),
     yPred: new Float64Array(0),
@@ -123,7 +125,7 @@ export async function readEvaluationData(
   const classScores = Object.entries(spec.classScores ?? {}).map(([label, column]) => ({
     label,
     column,
-    values: new NumberColumn(),
+    values: new NumberColumn(most),
   }));
   const needed = [
     spec.label,
@@ -135,7 +137,7 @@ export async function readEvaluationData(
     ...classScores.map((c) => c.column),
   ];
   // Model inputs, row-major, gathered in chunks like the other numeric columns.
-  const featureValues = new NumberColumn();
+  const featureValues = new NumberColumn(most * features.length);
 
   const binary = spec.task === 'binary-classification';
   const classes = spec.task === 'multiclass-classification' ? (data.classes = { yTrue: [], yPred: [] }) : undefined;
@@ -256,17 +258,30 @@ export async function readEvaluationData(
     return number(cells.string(i), rows, column, check, what);
   };
   // The reader hands a short label as the same string each time: the two binary labels' strings,
-  // once target() has read them, answer without reading them again.
+  // once target() has read them, answer without reading them again; one-byte labels ('0', '1')
+  // answer by their byte.
   let positiveText: string | undefined;
   let negativeText: string | undefined;
+  let positiveByte = -1;
+  let negativeByte = -1;
   const binaryAt = (cells: CsvRow, i: number, column: string): number => {
+    if (!binary) return target(cells.string(i), rows, column);
+    const b = cells.byteOf(i);
+    if (b >= 0) {
+      if (b === positiveByte) return 1;
+      if (b === negativeByte) return 0;
+    }
     const v = cells.string(i);
-    if (!binary) return target(v, rows, column);
     if (v === positiveText) return 1;
     if (v === negativeText) return 0;
     const y = target(v, rows, column);
-    if (y === 1) positiveText = v;
-    else negativeText = v;
+    if (y === 1) {
+      positiveText = v;
+      positiveByte = b;
+    } else {
+      negativeText = v;
+      negativeByte = b;
+    }
     return y;
   };
   const rowTaker: CsvRowTaker = {
@@ -336,7 +351,11 @@ export async function readEvaluationData(
       if (spec.score) score!.push(numberAt(cells, at.score, spec.score, probability, 'a probability between 0 and 1'));
       if (spec.weight) weight!.push(numberAt(cells, at.weight, spec.weight, nonNegative, 'a non-negative weight'));
       for (let k = 0; k < spec.sensitive.length; k++) {
-        const v = cells.string(at.sensitive[k]!);
+        const i = at.sensitive[k]!;
+        // A one-byte value (never missing) once seen is known by its byte.
+        const b = cells.byteOf(i);
+        if (b >= 0 && sensitive[k]!.pushByte(b)) continue;
+        const v = cells.string(i);
         if (isMissing(v)) {
           if (opts.missingSensitiveAs === undefined)
             throw bad(
@@ -345,7 +364,7 @@ export async function readEvaluationData(
               'sensitive value is missing; map missing values to an explicit category (missingSensitiveAs)',
             );
           sensitive[k]!.push(opts.missingSensitiveAs);
-        } else sensitive[k]!.push(v);
+        } else sensitive[k]!.push(v, b);
       }
     },
   };

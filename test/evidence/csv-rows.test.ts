@@ -101,6 +101,26 @@ describe('CSV rows read from bytes', () => {
     expect(refused).toBeGreaterThan(150);
   }, 120_000);
 
+  it('scan the same cells for personal data past the distinct-value cap as the record path', async () => {
+    let seed = 3;
+    const rnd = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    let text = 'y,yhat,p,w,group,note\n';
+    // 12,000 distinct decimals fill the profile's distinct values; then decimals that a phone or
+    // card number could hide in, or not, among plain ones.
+    const odd = ['0049.301234567', '1.0049301234567', '-00.5', '-0.0012', '1.00', '0.00', '00', '12', '-12.5'];
+    for (let i = 0; i < 12_100; i++) {
+      const p = rnd();
+      const note = i < 12_000 ? String(rnd()) : i % 2 ? odd[i % odd.length]! : `${(i % 3) - 1}.${i}`;
+      text += `${p < 0.4 ? 1 : 0},${p > 0.5 ? 1 : 0},${p},1,${'ab'[i & 1]},${note}\n`;
+    }
+    const ours = await read(text, binary, 65_536, false, 100_000);
+    expect(ours.error).toBeUndefined();
+    const note = ours.profile.columns.find((c: { column: string }) => c.column === 'note');
+    expect(note.distinctCapped).toBe(true);
+    expect(note.personalData.map((p: { kind: string }) => p.kind)).toEqual(['phone']);
+    expect(ours).toEqual(await read(text, binary, 65_536, true, 100_000));
+  });
+
   it('read a large file of full-precision scores as the record path does, to the bit', async () => {
     let seed = 5;
     const rnd = () => (seed = (seed * 48271) % 2147483647) / 2147483647;

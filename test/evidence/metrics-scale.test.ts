@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   medianByClass,
+  rankedByClass,
   rocAuc,
   rocAucByClass,
   rocCurve,
@@ -57,6 +58,60 @@ describe('ROC AUC, the ROC curve and the median from scores sorted by class', ()
     const allPositive = scoresByClass([1, 1], [0.2, 0.9]);
     expect(rocAucByClass(allPositive)).toBeNaN();
     expect(rocCurveByClass(allPositive)).toEqual([]);
+  });
+
+  it('are split and sorted by value buckets exactly as a native sort of each class', () => {
+    const r = lcg(17);
+    const shapes: Record<string, () => number> = {
+      uniform: () => r(),
+      'few distinct scores': () => Math.floor(r() * 7) / 7,
+      'zeros of both signs': () => (r() < 0.3 ? (r() < 0.5 ? -0 : 0) : r() - 0.5),
+      'a few zeros of both signs': () => (r() < 0.0005 ? (r() < 0.5 ? -0 : 0) : r() - 0.5),
+      skewed: () => r() ** 12,
+      'an outlier far away': () => (r() < 0.001 ? 1e300 : r()),
+      'a range too narrow to scale': () => -r() * 1e-300,
+      'a range too wide to scale': () => (r() - 0.5) * 3e308,
+      'one value': () => 0.25,
+      'NaN among them': () => (r() < 0.01 ? NaN : r()),
+    };
+    const native = (yTrue: Float64Array, scores: Float64Array, label: number) =>
+      Float64Array.from(scores.filter((_, i) => (yTrue[i] === 1) === (label === 1))).sort();
+    const same = (a: Float64Array, b: Float64Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+    const wrong: string[] = [];
+    for (const [shape, score] of Object.entries(shapes))
+      for (const n of [0, 3, 4_095, 4_096, 30_000]) {
+        const yTrue = Float64Array.from({ length: n }, () => (r() < 0.3 ? 1 : 0));
+        const scores = Float64Array.from({ length: n }, score);
+        const byClass = scoresByClass(yTrue, scores);
+        if (!same(byClass.positive, native(yTrue, scores, 1)) || !same(byClass.negative, native(yTrue, scores, 0)))
+          wrong.push(`${shape}, ${n} scores`);
+      }
+    expect(wrong).toEqual([]);
+  });
+
+  it('give ROC AUC, the curve and the median in two walks as the three functions do', () => {
+    for (const [n, distinct, seed] of [
+      [0, 1, 11],
+      [1, 1, 12],
+      [2, 2, 13],
+      [9, 3, 14],
+      [5_000, 37, 15],
+      [20_001, 1e9, 16],
+      [20_000, 2, 17],
+    ] as const) {
+      const { yTrue, scores } = sample(n, distinct, seed);
+      const byClass = scoresByClass(yTrue, scores);
+      for (const maxPoints of [101, 2]) {
+        const ranked = rankedByClass(byClass, maxPoints);
+        expect(Object.is(ranked.rocAuc, rocAucByClass(byClass))).toBe(true);
+        expect(ranked.roc).toEqual(rocCurveByClass(byClass, maxPoints));
+        expect(Object.is(ranked.median, medianByClass(byClass))).toBe(true);
+      }
+    }
+    // A zero of each sign in the middle: the one the merge takes second (positives' zeros come first).
+    const zeros = scoresByClass([1, 0, 0], [-0, 0, 1]);
+    expect(Object.is(medianByClass(zeros), 0)).toBe(true);
+    expect(Object.is(rankedByClass(zeros).median, 0)).toBe(true);
   });
 
   it('keep the known values of a small case', () => {

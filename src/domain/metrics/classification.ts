@@ -121,28 +121,115 @@ export function radixArgsort(values: ArrayLike<number>): Uint32Array {
 
 /**
  * Unweighted scores split by class (label 1 and the rest), each part sorted ascending: all that
- * ROC AUC, the ROC curve and the median score need, in one double a row. Two native sorts of the
- * scores alone cost less than an argsort and hold an eighth of its memory.
+ * ROC AUC, the ROC curve and the median score need, in one double a row.
  */
 export interface ScoresByClass {
   positive: Float64Array;
   negative: Float64Array;
 }
 
-/** Splits `scores` by whether `yTrue` is 1 and sorts each part ascending. Scores must not be NaN. */
+/** Below this many scores the split is sorted natively whole: buckets would cost more than they save. */
+const BUCKETED_FROM = 4096;
+/** Scores a bucket on average, and the most buckets a class gets (4 bytes each). */
+const PER_BUCKET = 8;
+const MOST_BUCKETS = 1 << 18;
+/** Buckets up to this size are sorted by insertion; larger ones (skewed scores, ties) natively. */
+const INSERTION_MOST = 32;
+
+/**
+ * Splits `scores` by whether `yTrue` is 1 and sorts each part ascending, -0 before +0, exactly as
+ * a native sort of each part does. Scores must not be NaN.
+ *
+ * Millions of scores go straight to their place in their class's array by value bucket: the
+ * range from the lowest score to the highest cut into equal widths, a few scores a bucket on
+ * average. A bucket's index never decreases as the score grows, so the buckets are in order and
+ * only the few scores inside each are left to sort: about half the time of a native sort of each
+ * part, which compares every score with some twenty others. The buckets are counted first, so
+ * each class's array is allocated once, at its size, and nothing else is held but the counts.
+ */
 export function scoresByClass(yTrue: ArrayLike<number>, scores: ArrayLike<number>): ScoresByClass {
   const n = scores.length;
   let pos = 0;
-  for (let i = 0; i < n; i++) if (yTrue[i] === 1) pos++;
+  let lo = Infinity;
+  let hi = -Infinity;
+  let nan = false;
+  for (let i = 0; i < n; i++) {
+    const v = scores[i]!;
+    if (yTrue[i] === 1) pos++;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+    if (v !== v) nan = true;
+  }
   const positive = new Float64Array(pos);
   const negative = new Float64Array(n - pos);
-  let p = 0;
-  let q = 0;
-  for (let i = 0; i < n; i++) {
-    if (yTrue[i] === 1) positive[p++] = scores[i]!;
-    else negative[q++] = scores[i]!;
+  const bucketsP = Math.max(1, Math.min(MOST_BUCKETS, Math.floor(pos / PER_BUCKET)));
+  const bucketsN = Math.max(1, Math.min(MOST_BUCKETS, Math.floor((n - pos) / PER_BUCKET)));
+  const scaleP = bucketsP / (hi - lo);
+  const scaleN = bucketsN / (hi - lo);
+  // Few scores, NaN, a single value, or a range too wide or too narrow to scale: one sort a class.
+  if (n < BUCKETED_FROM || nan || !(hi > lo) || !Number.isFinite(hi - lo) || !Number.isFinite(scaleP + scaleN)) {
+    let p = 0;
+    let q = 0;
+    for (let i = 0; i < n; i++) {
+      if (yTrue[i] === 1) positive[p++] = scores[i]!;
+      else negative[q++] = scores[i]!;
+    }
+    return { positive: positive.sort(), negative: negative.sort() };
   }
-  return { positive: positive.sort(), negative: negative.sort() };
+  const lastP = bucketsP - 1;
+  const lastN = bucketsN - 1;
+  // ends[b]: first the count of bucket b, then (prefix sums) where it starts, then (filled) where it ends.
+  const endsP = new Int32Array(bucketsP);
+  const endsN = new Int32Array(bucketsN);
+  for (let i = 0; i < n; i++) {
+    const d = scores[i]! - lo;
+    if (yTrue[i] === 1) endsP[Math.min(lastP, Math.floor(d * scaleP))]!++;
+    else endsN[Math.min(lastN, Math.floor(d * scaleN))]!++;
+  }
+  startsOf(endsP);
+  startsOf(endsN);
+  for (let i = 0; i < n; i++) {
+    const v = scores[i]!;
+    const d = v - lo;
+    if (yTrue[i] === 1) positive[endsP[Math.min(lastP, Math.floor(d * scaleP))]!++] = v;
+    else negative[endsN[Math.min(lastN, Math.floor(d * scaleN))]!++] = v;
+  }
+  sortBuckets(positive, endsP);
+  sortBuckets(negative, endsN);
+  return { positive, negative };
+}
+
+/** Bucket sizes to where each bucket starts (prefix sums, in place). */
+function startsOf(counts: Int32Array): void {
+  let at = 0;
+  for (let b = 0; b < counts.length; b++) {
+    const c = counts[b]!;
+    counts[b] = at;
+    at += c;
+  }
+}
+
+/** Sorts each bucket of `values` in place; bucket b ends at ends[b] and starts where b - 1 ends. */
+function sortBuckets(values: Float64Array, ends: Int32Array): void {
+  let start = 0;
+  for (let b = 0; b < ends.length; b++) {
+    const end = ends[b]!;
+    if (end - start > INSERTION_MOST) values.subarray(start, end).sort();
+    else {
+      for (let i = start + 1; i < end; i++) {
+        const v = values[i]!;
+        let j = i;
+        // -0 sorts before +0, as the native sort puts them.
+        for (; j > start; j--) {
+          const u = values[j - 1]!;
+          if (!(v < u || (v === 0 && u === 0 && 1 / v < 1 / u))) break;
+          values[j] = u;
+        }
+        values[j] = v;
+      }
+    }
+    start = end;
+  }
 }
 
 /**
@@ -196,30 +283,90 @@ export function rocAucByClass(s: ScoresByClass): number {
  * scores never become millions of point objects.
  */
 export function rocCurveByClass(s: ScoresByClass, maxPoints = 101): [number, number][] {
-  const tpAll = s.positive.length;
-  const fpAll = s.negative.length;
-  if (tpAll === 0 || fpAll === 0) return [];
   let thresholds = 0;
   eachThreshold(s, true, () => thresholds++);
+  return drawnCurve(s, thresholds, maxPoints);
+}
+
+/** The points rocCurveByClass draws, knowing how many distinct thresholds there are. */
+function drawnCurve(s: ScoresByClass, thresholds: number, maxPoints: number): [number, number][] {
+  const { positive: a, negative: b } = s;
+  const tpAll = a.length;
+  const fpAll = b.length;
+  if (tpAll === 0 || fpAll === 0) return [];
   const total = thresholds + 1; // and the origin
   const step = (total - 1) / (maxPoints - 1);
-  const wanted = (j: number) => (total <= maxPoints ? j : Math.round(j * step));
+  const last = Math.min(total, maxPoints);
   const points: [number, number][] = [[0, 0]];
+  // The next point drawn is the j-th, at the wanted-th threshold from the top.
   let j = 1;
+  let wanted = total <= maxPoints ? 1 : Math.round(step);
   let k = 0;
-  let tp = 0;
-  let fp = 0;
-  eachThreshold(s, true, (pos, neg) => {
-    tp += pos;
-    fp += neg;
+  // eachThreshold's walk down, written out: a call a threshold shows at millions of them.
+  let i = a.length - 1;
+  let q = b.length - 1;
+  while ((i >= 0 || q >= 0) && j < last) {
+    const v = q < 0 || (i >= 0 && a[i]! > b[q]!) ? a[i]! : b[q]!;
+    for (; i >= 0 && a[i] === v; i--);
+    for (; q >= 0 && b[q] === v; q--);
     k++;
     // Each drawn index once per point that lands on it (thinning may repeat an index).
-    while (j < Math.min(total, maxPoints) && wanted(j) === k) {
-      points.push([fp / fpAll, tp / tpAll]);
+    while (j < last && wanted === k) {
+      points.push([(fpAll - 1 - q) / fpAll, (tpAll - 1 - i) / tpAll]);
       j++;
+      wanted = total <= maxPoints ? j : Math.round(j * step);
     }
-  });
+  }
   return points;
+}
+
+/**
+ * ROC AUC, the ROC curve and the median of unweighted scores split by class, exactly as
+ * rocAucByClass, rocCurveByClass and medianByClass give them, in two walks over the scores
+ * instead of three and a half: the walk up sums the AUC's pairs, counts the thresholds the curve
+ * needs and picks the middle scores on its way; the walk down draws the curve.
+ */
+export function rankedByClass(
+  s: ScoresByClass,
+  maxPoints = 101,
+): { rocAuc: number; roc: [number, number][]; median: number } {
+  const { positive: a, negative: b } = s;
+  const n = a.length + b.length;
+  // The middle scores' places in both parts merged (medianByClass's merge: equal scores, -0 and
+  // +0 among them, are taken from the positives first).
+  const upper = Math.floor(n / 2);
+  const lower = n % 2 ? upper : upper - 1;
+  let low = NaN;
+  let high = NaN;
+  let i = 0;
+  let j = 0;
+  let seen = 0;
+  let negBelow = 0;
+  let pairs = 0;
+  let thresholds = 0;
+  while (i < a.length || j < b.length) {
+    const v = j >= b.length || (i < a.length && a[i]! < b[j]!) ? a[i]! : b[j]!;
+    const i0 = i;
+    const j0 = j;
+    for (; i < a.length && a[i] === v; i++);
+    for (; j < b.length && b[j] === v; j++);
+    const posHere = i - i0;
+    const negHere = j - j0;
+    pairs += posHere * negBelow + 0.5 * posHere * negHere;
+    negBelow += negHere;
+    thresholds++;
+    const next = seen + posHere + negHere;
+    if (lower >= seen && lower < next)
+      low = lower - seen < posHere ? a[i0 + lower - seen]! : b[j0 + lower - seen - posHere]!;
+    if (upper >= seen && upper < next)
+      high = upper - seen < posHere ? a[i0 + upper - seen]! : b[j0 + upper - seen - posHere]!;
+    seen = next;
+  }
+  return {
+    rocAuc: a.length === 0 || b.length === 0 ? NaN : pairs / (a.length * b.length),
+    roc: drawnCurve(s, thresholds, maxPoints),
+    median: n === 0 ? NaN : n % 2 ? high : (low + high) / 2,
+  };
 }
 
 /** The median of all the scores (the mean of the middle two for an even count); NaN for none. */

@@ -146,14 +146,12 @@ export interface RowCells {
   end: Int32Array;
   text: (string | undefined)[];
   string(i: number): string;
-  /** parseDecimal() of field i's bytes (the same double as Number() of its text), or NaN. */
+  /**
+   * parseDecimal() of field i's bytes (the same double as Number() of its text): a number only
+   * for a plain decimal, `-?digits(.digits)?`; NaN otherwise, or when Number() has to decide.
+   */
   decimal(i: number): number;
 }
-
-const ascii = (bytes: Uint8Array, start: number, end: number): boolean => {
-  for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) return false;
-  return true;
-};
 
 const DISTINCT_CAP = 10_000;
 const SHORT = 4;
@@ -194,17 +192,24 @@ class RowHashes {
     this.b = Math.imul(b ^ 1, 0x5bd1e995);
   }
 
-  /** As feed() of the same text, for ASCII bytes (the caller feeds text when a byte is not ASCII). */
-  feedAscii(bytes: Uint8Array, start: number, end: number): void {
+  /**
+   * As feed() of the same text, for ASCII bytes; false, having fed nothing, when a byte is not
+   * ASCII (the caller then feeds the text).
+   */
+  feedAscii(bytes: Uint8Array, start: number, end: number): boolean {
     let a = this.a;
     let b = this.b;
+    let all = 0;
     for (let i = start; i < end; i++) {
       const c = bytes[i]!;
+      all |= c;
       a = Math.imul(a ^ c, 0x01000193);
       b = Math.imul(b ^ c, 0x5bd1e995);
     }
+    if (all >= 0x80) return false;
     this.a = Math.imul(a ^ 1, 0x01000193);
     this.b = Math.imul(b ^ 1, 0x5bd1e995);
+    return true;
   }
 
   /** Ends the row: true when its hash was seen before, else it is remembered. */
@@ -244,6 +249,12 @@ class RowHashes {
 
 const NOTHING: { kind: string; count: number }[] = [];
 
+/** What the profile knows of a short value: its number (NaN for text) and the personal data it holds. */
+interface Known {
+  n: number;
+  found: { kind: string; count: number }[];
+}
+
 /**
  * True for a decimal number with a fractional part (`0.8341275`, `-12.5`), the bulk of a file of
  * scores, when no detector can match it: without letters, `@`, `:`, `+` or a dash between digits
@@ -264,14 +275,15 @@ function noPersonalDataIn(text: string): boolean {
   return !(point - intStart >= 2 && zeroZero(text, intStart)) && !(n - point - 1 >= 2 && zeroZero(text, point + 1));
 }
 
-/** noPersonalDataIn() of ASCII bytes. */
-function noPersonalDataInBytes(bytes: Uint8Array, start: number, end: number): boolean {
-  let i = start < end && bytes[start] === 45 ? start + 1 : start;
-  const intStart = i;
-  while (i < end && isDigit(bytes[i]!)) i++;
-  const point = i;
-  if (point === intStart || point >= end - 1 || bytes[point] !== 46) return false;
-  for (i = point + 1; i < end; i++) if (!isDigit(bytes[i]!)) return false;
+/**
+ * noPersonalDataIn() of a field known to be a plain decimal (`-?digits(.digits)?`, as
+ * parseDecimal() reads one): only the digits before the point and the two after it are read.
+ */
+function noPersonalDataInDecimal(bytes: Uint8Array, start: number, end: number): boolean {
+  const intStart = start < end && bytes[start] === 45 ? start + 1 : start;
+  let point = intStart;
+  while (point < end && bytes[point] !== 46) point++;
+  if (point >= end - 1) return false;
   return (
     !(point - intStart >= 2 && bytes[intStart] === 48 && bytes[intStart + 1] === 48) &&
     !(end - point - 1 >= 2 && bytes[point + 1] === 48 && bytes[point + 2] === 48)
@@ -328,7 +340,9 @@ export function createProfiler(columns: string[], ranges: Record<string, [number
     max: -Infinity,
     pii: new Map<string, { count: number; sampleRows: number[] }>(),
     /** observeRow(): short distinct values, their number (NaN for text) and personal data. */
-    short: new Map<string, { n: number; found: { kind: string; count: number }[] }>(),
+    short: new Map<string, Known>(),
+    /** The same for one-byte values, by their byte: no string made and no lookup by it. */
+    byByte: [] as Known[],
   }));
   const seen = new RowHashes();
   let rows = 0;
@@ -407,9 +421,7 @@ export function createProfiler(columns: string[], ranges: Record<string, [number
         seen.start();
         for (let k = 0; k < cols.length; k++) {
           const i = at[k]!;
-          const t = text[i];
-          if (t === undefined && ascii(bytes, start[i]!, end[i]!)) seen.feedAscii(bytes, start[i]!, end[i]!);
-          else seen.feed(cells.string(i));
+          if (text[i] !== undefined || !seen.feedAscii(bytes, start[i]!, end[i]!)) seen.feed(cells.string(i));
         }
         if (seen.seen()) duplicates++;
       }
@@ -427,9 +439,14 @@ export function createProfiler(columns: string[], ranges: Record<string, [number
           }
           if (e - s <= SHORT) {
             // A short field (a label, a code) is one of few: its number, or NaN for text, is known.
-            const v = cells.string(i);
-            const known = c.short.get(v);
+            let known = e - s === 1 ? c.byByte[bytes[s]!] : undefined;
             if (known === undefined) {
+              const v = cells.string(i);
+              known = c.short.get(v);
+              if (known !== undefined && e - s === 1) c.byByte[bytes[s]!] = known;
+            }
+            if (known === undefined) {
+              const v = cells.string(i);
               let n = cells.decimal(i);
               if (Number.isNaN(n)) n = Number(v);
               if (Number.isFinite(n)) numeric(c, n, row);
@@ -449,7 +466,7 @@ export function createProfiler(columns: string[], ranges: Record<string, [number
           const n = cells.decimal(i);
           if (!Number.isNaN(n)) {
             numeric(c, n, row);
-            if (c.capped && noPersonalDataInBytes(bytes, s, e)) continue;
+            if (c.capped && noPersonalDataInDecimal(bytes, s, e)) continue;
             distinct(c, cells.string(i), row);
             continue;
           }

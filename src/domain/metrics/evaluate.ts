@@ -3,10 +3,9 @@ import {
   logLoss,
   medianByClass,
   ratesWith,
+  rankedByClass,
   rocAuc,
-  rocAucByClass,
   rocCurve,
-  rocCurveByClass,
   scoresByClass,
 } from './classification.ts';
 import {
@@ -82,7 +81,12 @@ export interface EvaluationResultSlices {
   worst: Slice[];
 }
 
-/** Parsed evaluation data: numeric label/prediction/score/weight and categorical sensitive columns. */
+/**
+ * Parsed evaluation data: numeric label/prediction/score/weight and categorical sensitive columns.
+ * Read from a file, the typed arrays other than the sensitive codes may live in resizable
+ * ArrayBuffers (grown in place as the rows came): they move to a worker thread by transfer, as
+ * src/tabular/compute.ts moves them; Node 20 cannot copy such a buffer by structured clone.
+ */
 export interface EvaluationData {
   /** Binary labels are 0/1 bytes when read from data (one byte a row); numbers otherwise. */
   yTrue: Float64Array | Uint8Array;
@@ -234,7 +238,8 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
     const overall = confusion(data.yTrue, data.yPred, w);
     // Scores sorted once for ROC AUC, the ROC curve and the median every scoring impact ratio uses.
     let byClass = data.score ? scoresByClass(data.yTrue, data.score) : undefined;
-    const median = byClass && medianByClass(byClass);
+    const ranked = byClass && !w ? rankedByClass(byClass) : undefined;
+    const median = ranked ? ranked.median : byClass && medianByClass(byClass);
     const rates = ratesWith(spec.zeroDivision === 'nan' ? NaN : (spec.zeroDivision ?? 0));
     performance = {
       accuracy: rates.accuracy!(overall),
@@ -244,9 +249,9 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
       confusion: { tn: overall.tn, fp: overall.fp, fn: overall.fn, tp: overall.tp },
       ...(data.score
         ? {
-            rocAuc: finiteOrNull(w ? rocAuc(data.yTrue, data.score, w) : rocAucByClass(byClass!)),
+            rocAuc: finiteOrNull(w ? rocAuc(data.yTrue, data.score, w) : ranked!.rocAuc),
             logLoss: logLoss(data.yTrue, data.score, w),
-            roc: w ? rocCurve(data.yTrue, data.score, w) : rocCurveByClass(byClass!),
+            roc: w ? rocCurve(data.yTrue, data.score, w) : ranked!.roc,
           }
         : {}),
     };

@@ -23,26 +23,39 @@ export interface ImpactRatios {
 
 const ascii = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * Per category, its rows and its hits: the rows whose value is 1 (selection: the predictions)
+ * or, with `above`, greater than it (scoring: the scores above the median).
+ */
 function ratios(
   categories: string[] | CodedColumn,
-  hit: (i: number) => boolean,
+  values: ArrayLike<number>,
   kind: 'selection' | 'scoring',
-  median?: number,
+  above?: number,
 ): ImpactRatios {
+  const hit = above === undefined ? (i: number) => values[i] === 1 : (i: number) => values[i]! > above;
   const by = new Map<string, { count: number; hits: number }>();
   let n: number;
   if (isCoded(categories)) {
-    // Counted by code, then named: no lookup by string a row.
-    const { codes, values } = categories;
+    // Counted by code, then named: no lookup by string a row, and no call a row either (each
+    // kind of hit its own loop; the counts are whole numbers, exact in doubles).
+    const { codes, values: names } = categories;
     n = codes.length;
-    const count = new Float64Array(values.length);
-    const hits = new Float64Array(values.length);
-    for (let i = 0; i < n; i++) {
-      const k = codes[i]!;
-      count[k] = count[k]! + 1;
-      if (hit(i)) hits[k] = hits[k]! + 1;
-    }
-    values.forEach((v, k) => {
+    const count = new Float64Array(names.length);
+    const hits = new Float64Array(names.length);
+    if (above === undefined)
+      for (let i = 0; i < n; i++) {
+        const k = codes[i]!;
+        count[k]!++;
+        hits[k]! += +(values[i] === 1);
+      }
+    else
+      for (let i = 0; i < n; i++) {
+        const k = codes[i]!;
+        count[k]!++;
+        hits[k]! += +(values[i]! > above);
+      }
+    names.forEach((v, k) => {
       if (count[k]! > 0) by.set(v, { count: count[k]!, hits: hits[k]! });
     });
   } else {
@@ -61,14 +74,14 @@ function ratios(
   const best = Math.max(0, ...rows.filter((r) => !r.excluded).map((r) => r.rate));
   return {
     kind,
-    ...(median !== undefined ? { median } : {}),
+    ...(above !== undefined ? { median: above } : {}),
     rows: rows.map((r) => ({ ...r, impactRatio: r.excluded || best === 0 ? null : r.rate / best })),
   };
 }
 
 /** Impact ratios of selection (predicted positive) rates. */
 export const selectionImpactRatios = (categories: string[] | CodedColumn, selected: ArrayLike<number>): ImpactRatios =>
-  ratios(categories, (i) => selected[i] === 1, 'selection');
+  ratios(categories, selected, 'selection');
 
 /** Impact ratios of scoring rates: the share of each category scoring above the sample's median. */
 export function scoringImpactRatios(
@@ -78,7 +91,7 @@ export function scoringImpactRatios(
   known?: number,
 ): ImpactRatios {
   const median = known ?? medianOf(scores);
-  return ratios(categories, (i) => scores[i]! > median, 'scoring', median);
+  return ratios(categories, scores, 'scoring', median);
 }
 
 function medianOf(scores: ArrayLike<number>): number {
