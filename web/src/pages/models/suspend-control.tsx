@@ -25,7 +25,20 @@ export function SuspendControl({
   team: string;
   onChanged: () => void;
 }) {
-  const refusal = useSuspendRefusal(team);
+  // The roles are known from /me at once; the training the signature needs only the server knows.
+  const byRole = useSuspendRefusal(team);
+  const hint = useLoad(
+    async () =>
+      byRole
+        ? null
+        : ok(
+            await api.GET('/api/v1/models/{name}/versions/{version}/suspension/eligibility', {
+              params: { path: { name, version } },
+            }),
+          ),
+    [name, version, byRole],
+  );
+  const refusal = byRole ?? (hint.data && !hint.data.allowed ? hint.data.reason : null);
   const list = useLoad(
     async () =>
       ok(await api.GET('/api/v1/models/{name}/versions/{version}/suspensions', { params: { path: { name, version } } }))
