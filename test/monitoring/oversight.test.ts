@@ -111,7 +111,7 @@ describe.each(DB_KINDS)('production monitoring: KPIs, oversight and dataset refe
       // Asked before the dialog takes a password, and the decision then answers as it said.
       const eligible = async (token: string) =>
         (await call(t.app, { method: 'GET', url: `${url}/eligibility`, token })).body;
-      expect(await eligible(tok.ds)).toEqual({
+      expect(await eligible(tok.ds!)).toEqual({
         allowed: false,
         code: 'forbidden',
         reason:
@@ -127,7 +127,7 @@ describe.each(DB_KINDS)('production monitoring: KPIs, oversight and dataset refe
         403,
         'forbidden',
       );
-      expect(await eligible(tok.owner)).toEqual({ allowed: true, code: null, reason: null });
+      expect(await eligible(tok.owner!)).toEqual({ allowed: true, code: null, reason: null });
       expectProblem(
         await call(t.app, { method: 'GET', url: '/api/v1/models/pd/versions/99/suspension/eligibility' }),
         404,
