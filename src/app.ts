@@ -284,6 +284,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     names: lifecycle.services.names,
     createTasks: lifecycle.services.createTasks,
     reauthenticate,
+    gate: trainings.services.gate,
     signDigest: opts.signer.signDigest,
     pool,
     ...(opts.monitoring?.sweepMs ? { sweepMs: opts.monitoring.sweepMs } : {}),

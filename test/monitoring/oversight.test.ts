@@ -108,6 +108,15 @@ describe.each(DB_KINDS)('production monitoring: KPIs, oversight and dataset refe
         403,
         'reauthentication_failed',
       );
+      // Asked before the dialog takes a password, and the decision then answers as it said.
+      const eligible = async (token: string) =>
+        (await call(t.app, { method: 'GET', url: `${url}/eligibility`, token })).body;
+      expect(await eligible(tok.ds!)).toEqual({
+        allowed: false,
+        code: 'forbidden',
+        reason:
+          "Needs the role business-stakeholder or risk-audit or production or admin in team 'lending' (or organisation-wide); you hold data-scientist there.",
+      });
       expectProblem(
         await call(t.app, {
           method: 'POST',
@@ -117,6 +126,12 @@ describe.each(DB_KINDS)('production monitoring: KPIs, oversight and dataset refe
         }),
         403,
         'forbidden',
+      );
+      expect(await eligible(tok.owner!)).toEqual({ allowed: true, code: null, reason: null });
+      expectProblem(
+        await call(t.app, { method: 'GET', url: '/api/v1/models/pd/versions/99/suspension/eligibility' }),
+        404,
+        'not_found',
       );
       expectProblem(
         await call(t.app, { method: 'POST', url, token: tok.owner, body: { password: PASSWORD('olga') } }),

@@ -58,6 +58,8 @@ export interface MonitoringFeatureDeps extends FeatureDeps {
     specs: TaskSpec[],
   ) => Promise<TaskTable[]>;
   reauthenticate: (ctx: RequestContext, credentials: SigningCredentials, roles: readonly string[]) => Promise<unknown>;
+  /** The training gate alone (the first check of `reauthenticate`), for the suspension's eligibility read. */
+  gate?: (ctx: RequestContext, roles: readonly string[]) => Promise<void>;
   signDigest: (digest: string) => string;
   /** How often dirty windows are swept into jobs (a safety net for jobs lost in a restart). */
   sweepMs?: number;
@@ -176,6 +178,7 @@ export function createMonitoringFeature(deps: MonitoringFeatureDeps) {
     ...base,
     owner,
     reauthenticate: deps.reauthenticate,
+    ...(deps.gate ? { gate: deps.gate } : {}),
     signDigest: deps.signDigest,
   });
   const queries = createMonitoringQueries({

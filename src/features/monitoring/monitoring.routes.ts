@@ -5,6 +5,7 @@ import { byField, fromBody, fromInput, inBody } from '../../http/input.ts';
 import { DomainError } from '../../errors.ts';
 import type { Profile } from '../../domain/monitoring/profile.ts';
 import { Uuid } from '../common/common.schema.ts';
+import { ActionHint } from '../common/hints.ts';
 import { VersionParams } from '../common/common.schema.ts';
 import type { DataFormat } from '../../tabular/parse.ts';
 import type { MonitoringFeature } from './index.ts';
@@ -239,6 +240,22 @@ export async function monitoringRoutes(app: App, m: MonitoringFeature): Promise<
       reply
         .status(201)
         .send(await m.oversight.suspend(contextOf(request), request.params.name, request.params.version, request.body)),
+  );
+
+  app.get(
+    '/models/:name/versions/:version/suspension/eligibility',
+    {
+      config: { permission: 'inventory:read' },
+      schema: {
+        tags: ['oversight'],
+        summary: 'Whether the caller may suspend the version, or lift its suspension, now',
+        description:
+          "Asked before any password: the decision's own checks (oversight:suspend in the version's team, the training gate of the signature). Suspending still enforces them.",
+        params: VersionParams,
+        response: { 200: ActionHint },
+      },
+    },
+    async (request) => m.oversight.eligibility(contextOf(request), request.params.name, request.params.version),
   );
 
   app.post(

@@ -10,7 +10,8 @@ import type { SuspensionTable } from '../../db/schema.ts';
 import { canonicalize } from '../../domain/jcs.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import type { CommandDeps } from '../common/deps.ts';
-import { authorize } from '../common/authorize.ts';
+import { permissionRefusal } from '../common/authorize.ts';
+import { hintOf, refuse, refusalOf, trainingWords, type ActionHint, type Refusal } from '../common/hints.ts';
 import type { VersionOwner } from '../lifecycle/lifecycle.repo.ts';
 import type { SigningCredentials } from '../common/signing.ts';
 import { ORGANISATION, rolesGranting } from '../../domain/authz.ts';
@@ -20,7 +21,18 @@ export interface OversightDeps extends CommandDeps {
   repo: MonitoringRepo;
   owner: (exec: Executor, model: string, version: number) => Promise<VersionOwner | undefined>;
   reauthenticate: (ctx: RequestContext, credentials: SigningCredentials, roles: readonly string[]) => Promise<unknown>;
+  /** The training gate alone (the first check of `reauthenticate`). */
+  gate?: (ctx: RequestContext, roles: readonly string[]) => Promise<void>;
   signDigest: (digest: string) => string;
+}
+
+/** The roles through which the caller may give an oversight signature in `team`: any that grants suspending there. */
+function signingRoles(ctx: RequestContext, team: string): string[] {
+  const through = rolesGranting('oversight:suspend') as string[];
+  const held = (ctx.principal?.roles ?? []).filter(
+    (a) => (a.scope === team || a.scope === ORGANISATION) && through.includes(a.role),
+  );
+  return [...new Set(held.map((a) => a.role))];
 }
 
 export interface SignedRecord {
@@ -73,13 +85,9 @@ export function createOversightService(deps: OversightDeps) {
     reason: string,
     credentials: SigningCredentials,
   ): Promise<SignedRecord> {
-    authorize(ctx, 'oversight:suspend', owner.team);
+    refuse(permissionRefusal(ctx, 'oversight:suspend', owner.team));
     // Any role through which the signer may suspend here can give the signature.
-    const through = rolesGranting('oversight:suspend') as string[];
-    const roles = ctx
-      .principal!.roles.filter((a) => (a.scope === owner.team || a.scope === ORGANISATION) && through.includes(a.role))
-      .map((a) => a.role);
-    await deps.reauthenticate(ctx, credentials, [...new Set(roles)]);
+    await deps.reauthenticate(ctx, credentials, signingRoles(ctx, owner.team));
     const p = ctx.principal!;
     const manifest: SignedRecord['manifest'] = {
       subject: { type: 'model-version', id: owner.versionId, model, version },
@@ -98,7 +106,19 @@ export function createOversightService(deps: OversightDeps) {
     return owner;
   }
 
+  /** Why the caller may not suspend or lift a version of `team` (credentials aside), or null: the same checks as `sign`. */
+  async function oversightRefusal(ctx: RequestContext, team: string): Promise<Refusal | null> {
+    const denied = permissionRefusal(ctx, 'oversight:suspend', team);
+    if (denied || !deps.gate) return denied;
+    return refusalOf(() => deps.gate!(ctx, signingRoles(ctx, team)), trainingWords);
+  }
+
   return {
+    /** Whether the caller may suspend (or lift the suspension of) a version now, before the dialog asks for a password. */
+    async eligibility(ctx: RequestContext, model: string, version: number): Promise<ActionHint> {
+      return hintOf(await oversightRefusal(ctx, (await target(model, version)).team));
+    },
+
     async suspend(
       ctx: RequestContext,
       model: string,

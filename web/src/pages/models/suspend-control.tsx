@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { api, ok } from '../../api/client.ts';
 import { useSession } from '../../session.tsx';
 import { Badge, Dialog, Field, when, Outcome } from '../../ui/basics.tsx';
-import { useAction, type Loaded } from '../../ui/hooks.ts';
+import { useAction, useLoad, type Loaded } from '../../ui/hooks.ts';
 
 /** The version's suspensions, newest first; the version page reads them once for its header and its oversight section. */
 export async function loadSuspensions(name: string, version: number) {
@@ -36,7 +36,20 @@ export function SuspendControl({
   list: Loaded<Suspensions>;
   onChanged: () => void;
 }) {
-  const refusal = useSuspendRefusal(team);
+  // The roles are known from /me at once; the training the signature needs only the server knows.
+  const byRole = useSuspendRefusal(team);
+  const hint = useLoad(
+    async () =>
+      byRole
+        ? null
+        : ok(
+            await api.GET('/api/v1/models/{name}/versions/{version}/suspension/eligibility', {
+              params: { path: { name, version } },
+            }),
+          ),
+    [name, version, byRole],
+  );
+  const refusal = byRole ?? (hint.data && !hint.data.allowed ? hint.data.reason : null);
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
   const [password, setPassword] = useState('');
