@@ -19,6 +19,7 @@ import { mlflowBench } from './lib/mlflow-bench.ts';
 import { soakRows } from './lib/soak-rows.ts';
 import { kpiBench } from './lib/kpi-bench.ts';
 import { admissionBench, discoveryBench } from './lib/discovery-bench.ts';
+import { admissionCpu } from './lib/admission-cpu.ts';
 import { consoleBench, consoleRows } from './lib/console-bench.ts';
 import { mlflowRows, registryRows, type Row } from './lib/registry-rows.ts';
 
@@ -61,6 +62,20 @@ if (process.argv[2] === 'discovery') {
   console.log('| measure | Steward | baseline (same run) | ratio | goal |');
   console.log('| --- | --- | --- | --- | --- |');
   for (const r of only) console.log(`| ${r.name} | ${r.value} | ${r.baseline} | ${r.ratio.toFixed(2)} | ${r.goal} |`);
+  process.exit(0);
+}
+// `npm run bench -- admission-cpu`: the server's CPU time per admission decision beside /check
+// (BENCH_ADMISSION_REQUESTS a round, default 3,000), for a machine too busy for throughput figures.
+if (process.argv[2] === 'admission-cpu') {
+  const rows = await admissionCpu(TOKEN, Number(process.env.BENCH_ADMISSION_REQUESTS ?? 3000));
+  const check = rows[0]!.microseconds;
+  console.log('| requests | server CPU per request, each round (µs) | median | CPU of /check over it, each round |');
+  console.log('| --- | --- | --- | --- |');
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+  for (const r of rows)
+    console.log(
+      `| ${r.kind} | ${r.microseconds.map((u) => u.toFixed(0)).join(' / ')} | ${median(r.microseconds).toFixed(0)} | ${r.microseconds.map((u, i) => (check[i]! / u).toFixed(2)).join(' / ')} |`,
+    );
   process.exit(0);
 }
 // `npm run bench -- console`: only the console's page loads over the demo, in Chromium

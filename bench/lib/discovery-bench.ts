@@ -12,7 +12,7 @@ function ok(r: LoadResult, what: string): LoadResult {
   return r;
 }
 
-async function seed(base: string, token: string, path: string, body: unknown): Promise<unknown> {
+export async function seed(base: string, token: string, path: string, body: unknown): Promise<unknown> {
   const res = await fetch(`${base}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -22,7 +22,7 @@ async function seed(base: string, token: string, path: string, body: unknown): P
   return res.json();
 }
 
-const useCase = (name: string, team: string) => ({
+export const useCase = (name: string, team: string) => ({
   name,
   objective: 'benchmark',
   ownerTeam: team,
@@ -33,7 +33,7 @@ const useCase = (name: string, team: string) => ({
 });
 
 /** An AdmissionReview of a Deployment annotated with a model version, as the API server sends it. */
-const review = (dryRun: boolean) => ({
+export const review = (dryRun: boolean) => ({
   apiVersion: 'admission.k8s.io/v1',
   kind: 'AdmissionReview',
   request: {
