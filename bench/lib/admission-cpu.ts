@@ -4,7 +4,7 @@
 // so this comparison still means something when the machine is busy.
 import { readFileSync } from 'node:fs';
 import { startChild } from './child.ts';
-import { review, seed, useCase } from './discovery-bench.ts';
+import { review, seedAdmission } from './discovery-bench.ts';
 
 /** utime + stime of a process in milliseconds (Linux clock ticks of 10 ms). */
 function cpuMs(pid: number): number {
@@ -19,13 +19,7 @@ export async function admissionCpu(
 ): Promise<{ kind: string; microseconds: number[] }[]> {
   const server = await startChild('steward.ts', { STEWARD_BENCH_TOKEN: token });
   try {
-    await seed(server.url, token, '/api/v1/teams', { name: 'bench' });
-    await seed(server.url, token, '/api/v1/use-cases', useCase('admission-bench', 'bench'));
-    await seed(server.url, token, '/api/v1/models', { name: 'scorer', useCase: 'admission-bench' });
-    await seed(server.url, token, '/api/v1/models/scorer/versions', {
-      artifactUri: 's3://bench/scorer',
-      artifactDigest: `sha256:${'b'.repeat(64)}`,
-    });
+    await seedAdmission(server.url, token);
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const kinds: [string, () => Promise<Response>][] = [
       [

@@ -62,16 +62,21 @@ export const review = (dryRun: boolean) => ({
   },
 });
 
+/** The version the admission rows decide on: scorer v1 of team bench, registered and not promoted. */
+export async function seedAdmission(base: string, token: string): Promise<void> {
+  await seed(base, token, '/api/v1/teams', { name: 'bench' });
+  await seed(base, token, '/api/v1/use-cases', useCase('admission-bench', 'bench'));
+  await seed(base, token, '/api/v1/models', { name: 'scorer', useCase: 'admission-bench' });
+  await seed(base, token, '/api/v1/models/scorer/versions', {
+    artifactUri: 's3://bench/scorer',
+    artifactDigest: `sha256:${'b'.repeat(64)}`,
+  });
+}
+
 export async function admissionBench(token: string, seconds: number): Promise<Row[]> {
   const server = await startChild('steward.ts', { STEWARD_BENCH_TOKEN: token });
   try {
-    await seed(server.url, token, '/api/v1/teams', { name: 'bench' });
-    await seed(server.url, token, '/api/v1/use-cases', useCase('admission-bench', 'bench'));
-    await seed(server.url, token, '/api/v1/models', { name: 'scorer', useCase: 'admission-bench' });
-    await seed(server.url, token, '/api/v1/models/scorer/versions', {
-      artifactUri: 's3://bench/scorer',
-      artifactDigest: `sha256:${'b'.repeat(64)}`,
-    });
+    await seedAdmission(server.url, token);
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const check = { url: `${server.url}/api/v1/check?model=scorer&version=1&environment=development`, headers };
     const admit = (dryRun: boolean) => ({
