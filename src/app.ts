@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { systemContext } from './context.ts';
-import type { DatabaseHandle } from './db/database.ts';
+import { sqliteWriteGeneration, type DatabaseHandle } from './db/database.ts';
 import { createTransact } from './db/transact.ts';
 import { createDomainEventBus } from './events.ts';
 import { createAdmissionFeature } from './features/admission/index.ts';
@@ -308,6 +308,10 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     },
     holders: identity.services.holders,
     user: identity.services.userById,
+    // Statuses move with the data and, for dated evidence and reviews, with time: ten seconds at most.
+    ...(singleProcess && {
+      generation: async () => `${await sqliteWriteGeneration(db)}:${Math.floor(clock.now().getTime() / 10_000)}`,
+    }),
   });
   const overview = createOverviewFeature({
     db,

@@ -44,7 +44,7 @@ function python(): string | undefined {
 }
 
 function child(mode: string, file: string): { seconds: number; maxRssMiB: number } {
-  const script = fileURLToPath(new URL('./evaluate-child.ts', import.meta.url));
+  const script = fileURLToPath(new URL('./csv-parse-child.ts', import.meta.url));
   const [cmd, args] = pinned(0, process.execPath, ['--import', 'tsx', script, mode, file]);
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`${mode} child failed: ${r.stderr}`);

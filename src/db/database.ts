@@ -87,3 +87,16 @@ export async function ping(db: Db): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * A value that changes whenever the SQLite database may have changed: the rows this connection has
+ * written (`total_changes()`, which only grows, rolled back or not) and the commits of other
+ * connections (`data_version`). Equal values mean nothing was written in between, so a read derived
+ * from the data may be reused. There is no such value where other processes write (PostgreSQL).
+ */
+export async function sqliteWriteGeneration(db: Db): Promise<string> {
+  const { rows } = await sql<{
+    g: string;
+  }>`select total_changes() || ':' || data_version as g from pragma_data_version`.execute(db);
+  return rows[0]!.g;
+}

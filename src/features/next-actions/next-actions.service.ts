@@ -18,7 +18,15 @@ import type { UseCaseLifecycle } from '../lifecycle/use-case-lifecycle.service.t
 
 type Standing = Awaited<ReturnType<LifecycleService['standing']>>;
 type Person = { id: string; username: string; displayName: string; role: string };
-type VersionRow = { id: string; useCaseId: string; useCase: string; model: string; version: number; latest: boolean };
+type VersionRow = {
+  id: string;
+  modelId: string;
+  useCaseId: string;
+  useCase: string;
+  model: string;
+  version: number;
+  latest: boolean;
+};
 
 export interface NextActionsDeps {
   db: Executor;
@@ -35,6 +43,12 @@ export interface NextActionsDeps {
   /** Ids of versions deployed somewhere or suspended now: with each model's latest, they stand for it. */
   notableVersions: (exec: Executor) => Promise<Set<string>>;
   holders: (exec: Executor, team: string, roles: string[]) => Promise<Person[]>;
+  /**
+   * Where this process sees every write (SQLite): a value equal only while nothing that a status is
+   * computed from has changed (the data, and the clock to the granularity a status may move by).
+   * The inventory's statuses are kept while it holds. Absent elsewhere: computed on every read.
+   */
+  generation?: () => Promise<string>;
   user: (exec: Executor, id: string) => Promise<{ id: string; username: string; displayName: string } | undefined>;
 }
 
@@ -45,6 +59,9 @@ const documentKinds = (pack: PolicyPack | null | undefined): string[] =>
       (pack?.measures ?? []).flatMap((m) => m.evidence.flatMap((e) => (e.kind === 'document' ? [e.documentKind] : []))),
     ),
   ].sort();
+
+/** How many models' inventory statuses are kept at most (a few MiB). */
+const STATUS_CACHE_MAX = 20_000;
 
 const total = (steps: { met: number; total: number }[]) => ({
   met: steps.reduce((n, s) => n + s.met, 0),
@@ -223,14 +240,38 @@ export function createNextActionsService(deps: NextActionsDeps) {
    * computation as the pages' banners. Only the models asked for: a page of the inventory must not
    * cost the size of the use cases its rows belong to.
    */
+  // The inventory's statuses by model id (null: no live version), for the generation they were
+  // computed at: a page read again before anything changed (the common case) costs no standing.
+  const cached = new Map<string, { key: string; status: SubjectStatus } | null>();
+  let cachedAt: string | null = null;
+
   async function statuses(modelIds: string[]) {
-    const parts = await summaries(await deps.versionsOf(db, { modelIds }));
-    const models = new Map<string, typeof parts>();
-    for (const p of parts) {
-      const key = `${p.row.useCaseId}/${p.model}`;
-      models.set(key, [...(models.get(key) ?? []), p]);
+    const at = deps.generation ? await deps.generation() : null;
+    if (at === null || at !== cachedAt) {
+      cached.clear();
+      cachedAt = at;
     }
-    return new Map([...models].map(([key, ps]) => [key, modelStatus(ps)]));
+    const wanted = modelIds.filter((id) => !cached.has(id));
+    const computed = new Map<string, { key: string; status: SubjectStatus }>();
+    if (wanted.length > 0) {
+      const byModel = new Map<string, Awaited<ReturnType<typeof summaries>>>();
+      for (const p of await summaries(await deps.versionsOf(db, { modelIds: wanted })))
+        byModel.set(p.row.modelId, [...(byModel.get(p.row.modelId) ?? []), p]);
+      for (const [id, ps] of byModel)
+        computed.set(id, { key: `${ps[0]!.row.useCaseId}/${ps[0]!.model}`, status: modelStatus(ps) });
+      // Kept only if nothing changed since `at` was read by another request either (it would have
+      // moved cachedAt): what was computed may then be older than a write it raced with.
+      if (at !== null && at === cachedAt) {
+        if (cached.size + wanted.length > STATUS_CACHE_MAX) cached.clear();
+        for (const id of wanted) cached.set(id, computed.get(id) ?? null);
+      }
+    }
+    const out = new Map<string, SubjectStatus>();
+    for (const id of modelIds) {
+      const entry = computed.get(id) ?? cached.get(id);
+      if (entry) out.set(entry.key, entry.status);
+    }
+    return out;
   }
 
   /** The caller's own work: use cases they created or work on, versions they made, tasks they can complete. */

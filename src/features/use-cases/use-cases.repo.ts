@@ -99,6 +99,7 @@ export const useCaseRepo = {
   ): Promise<
     {
       id: string;
+      modelId: string;
       useCaseId: string;
       useCase: string;
       model: string;
@@ -112,7 +113,15 @@ export const useCaseRepo = {
       .selectFrom('model_versions as v')
       .innerJoin('models as m', 'm.id', 'v.model_id')
       .innerJoin('use_cases as u', 'u.id', 'm.use_case_id')
-      .select(['v.id', 'u.id as use_case_id', 'u.name as use_case', 'm.name', 'v.version', 'v.created_by'])
+      .select([
+        'v.id',
+        'm.id as model_id',
+        'u.id as use_case_id',
+        'u.name as use_case',
+        'm.name',
+        'v.version',
+        'v.created_by',
+      ])
       .where('v.deleted_at', 'is', null)
       .where('m.deleted_at', 'is', null);
     if (where.useCaseIds) q = q.where('u.id', 'in', where.useCaseIds);
@@ -126,6 +135,7 @@ export const useCaseRepo = {
     for (const r of rows) if (!newest.has(r.name)) newest.set(r.name, r.version);
     return rows.map((r) => ({
       id: r.id,
+      modelId: r.model_id,
       useCaseId: r.use_case_id,
       useCase: r.use_case,
       model: r.name,
