@@ -5977,6 +5977,8 @@ export interface paths {
                                 code: ("forbidden" | "separation_of_duties" | "training_required" | "conflict") | null;
                                 reason: string | null;
                             };
+                            /** @description the severities a finding on this subject may have (its policy pack's), least severe first */
+                            severities: string[];
                             subject: {
                                 id: string;
                                 /** @description the use case's name, or model/version */

@@ -22,9 +22,17 @@ describe.skipIf(noBrowser !== null)(noBrowser ?? 'findings and waivers in the co
     await b.page.getByRole('link', { name: 'Findings' }).click();
     await b.page.getByRole('heading', { name: 'Findings', level: 1 }).waitFor();
     const raise = b.page.getByRole('region', { name: 'Raise a finding' });
+    // The severities are the subject's policy pack's: none to choose before the subject is named.
+    expect(await raise.getByLabel(/^Severity/).isDisabled()).toBe(true);
     await raise.getByLabel(/^Model/).fill('pd');
     await raise.getByLabel(/^Version/).fill('1');
     await raise.getByLabel(/^Severity/).selectOption('high');
+    expect(
+      await raise
+        .getByLabel(/^Severity/)
+        .locator('option')
+        .allTextContents(),
+    ).toEqual(['low', 'medium', 'high', 'critical']);
     await raise.getByLabel(/^Owner/).fill('dana');
     await raise.getByLabel(/^Due date/).fill(dueDate);
     await raise.getByLabel(/^Title/).fill('Unstable PD for thin files');

@@ -43,6 +43,8 @@ describe.each(DB_KINDS)('action hints of findings and exceptions on %s', (kind) 
       expect(allowed.body).toMatchObject({
         subject: { type: 'model-version', label: 'pd/1', model: 'pd', version: 1 },
         raise: { allowed: true, code: null, reason: null },
+        // The form offers the pack's severities (this pack leaves the default ones).
+        severities: ['low', 'medium', 'high', 'critical'],
       });
       agrees(allowed.body.raise, await post('risk1', '/api/v1/findings', finding));
       // A data scientist is no validator; a validator of another team is none here either.

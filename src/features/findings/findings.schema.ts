@@ -161,6 +161,9 @@ export const SubjectQuery = Type.Object(SubjectFields, { additionalProperties: f
 export const RaiseEligibility = Type.Object({
   subject: Subject,
   raise: ActionHint,
+  severities: Type.Array(Type.String(), {
+    description: "the severities a finding on this subject may have (its policy pack's), least severe first",
+  }),
 });
 
 export const RequestEligibility = Type.Object({

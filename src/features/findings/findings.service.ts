@@ -277,11 +277,16 @@ export function createFindingsService(deps: FindingsDeps) {
     },
 
     /** Whether the caller may raise a finding on a subject, before they fill in the form. */
-    async eligibility(ctx: RequestContext, ref: SubjectRef): Promise<{ subject: SubjectView; raise: ActionHint }> {
+    async eligibility(
+      ctx: RequestContext,
+      ref: SubjectRef,
+    ): Promise<{ subject: SubjectView; raise: ActionHint; severities: string[] }> {
       const subject = await resolveSubject(deps, db, ref);
+      const rules = await rulesOf(db, subject.useCaseId);
       return {
         subject: subjectView(subject),
-        raise: hintOf(raiseRefusal(ctx, subject, await rulesOf(db, subject.useCaseId))),
+        raise: hintOf(raiseRefusal(ctx, subject, rules)),
+        severities: rules.severities,
       };
     },
 

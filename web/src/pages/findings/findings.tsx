@@ -5,12 +5,11 @@ import { DecisionDialog } from '../../components/decision-dialog.tsx';
 import { GatedButton } from '../../components/gated.tsx';
 import { Async, Badge, Field, Section, when, Outcome } from '../../ui/basics.tsx';
 import { useAction, useLoad } from '../../ui/hooks.ts';
-import { emptySubject, SubjectFields, subjectBody, useSubjectRefusal } from './subject-fields.tsx';
+import { emptySubject, SubjectFields, subjectBody, useSubjectEligibility } from './subject-fields.tsx';
 import { Waivers } from './waivers.tsx';
 
 type Finding = paths['/api/v1/findings/{id}']['get']['responses'][200]['content']['application/json'];
 const STATUSES = ['open', 'remediating', 'closed', 'all'] as const;
-const SEVERITIES = ['low', 'medium', 'high', 'critical'];
 const tone = (severity: string) => (severity === 'critical' || severity === 'high' ? 'bad' : 'warn');
 
 /** Findings raised by validators (raise, remediate, close by signature), and exceptions of measures. */
@@ -159,9 +158,11 @@ function RaiseFinding({ onRaised }: { onRaised: () => void }) {
     remediation: '',
   });
   const set = (patch: Partial<typeof f>) => setF({ ...f, ...patch });
-  const mayNot = useSubjectRefusal(subject, 'raise');
+  const { refusal: mayNot, severities } = useSubjectEligibility(subject, 'raise');
+  // The subject's pack names the severities; until the subject is named there are none to choose.
+  const severity = severities?.includes(f.severity) ? f.severity : (severities?.[0] ?? '');
   const raise = useAction(async () => {
-    ok(await api.POST('/api/v1/findings', { body: { ...subjectBody(subject), ...f } }));
+    ok(await api.POST('/api/v1/findings', { body: { ...subjectBody(subject), ...f, severity } }));
     setF({ ...f, title: '', description: '', remediation: '' });
     onRaised();
   });
@@ -176,9 +177,17 @@ function RaiseFinding({ onRaised }: { onRaised: () => void }) {
       >
         <SubjectFields value={subject} onChange={setSubject} />
         <div className="row">
-          <Field label="Severity">
-            <select value={f.severity} onChange={(e) => set({ severity: e.target.value })}>
-              {SEVERITIES.map((s) => (
+          <Field
+            label="Severity"
+            hint={severities ? undefined : "name the subject first: its policy pack's severities"}
+          >
+            <select
+              value={severity}
+              onChange={(e) => set({ severity: e.target.value })}
+              disabled={!severities}
+              required
+            >
+              {(severities ?? []).map((s) => (
                 <option key={s} value={s}>
                   {s}
                 </option>

@@ -59,22 +59,31 @@ function queryOf(s: SubjectInput): { useCase: string } | { model: string; versio
 }
 
 /**
- * Why the caller may not raise a finding (or request an exception) on the subject typed so far, as
- * the server's own rule decides it, or null: asked once the subject is named and typing paused.
- * An unknown subject says nothing here; sending the form names it.
+ * What the server says of the subject typed so far, asked once it is named and typing paused: why
+ * the caller may not raise a finding (or request an exception) on it, by the command's own rule,
+ * or null; and for a finding, the severities its policy pack allows. An unknown subject says
+ * nothing here; sending the form names it.
  */
-export function useSubjectRefusal(subject: SubjectInput, act: 'raise' | 'request'): string | null {
+export function useSubjectEligibility(
+  subject: SubjectInput,
+  act: 'raise' | 'request',
+): { refusal: string | null; severities: string[] | null } {
   // Debounced as text: an equal subject is the same key, whatever object holds it.
   const key = useDebounced(JSON.stringify(queryOf(subject)));
-  const hint = useLoad(async () => {
+  const answer = useLoad(async () => {
     const query = JSON.parse(key) as ReturnType<typeof queryOf>;
     if (!query) return null;
     if (act === 'raise') {
       const res = await api.GET('/api/v1/findings/eligibility', { params: { query } });
-      return res.data?.raise ?? null;
+      return res.data ? { hint: res.data.raise, severities: res.data.severities } : null;
     }
     const res = await api.GET('/api/v1/exceptions/eligibility', { params: { query } });
-    return res.data?.request ?? null;
+    return res.data ? { hint: res.data.request, severities: null } : null;
   }, [key, act]);
-  return hint.data && !hint.data.allowed ? hint.data.reason : null;
+  const hint = answer.data?.hint;
+  return { refusal: hint && !hint.allowed ? hint.reason : null, severities: answer.data?.severities ?? null };
 }
+
+/** Why the caller may not act on the subject typed so far, or null (see `useSubjectEligibility`). */
+export const useSubjectRefusal = (subject: SubjectInput, act: 'raise' | 'request'): string | null =>
+  useSubjectEligibility(subject, act).refusal;
