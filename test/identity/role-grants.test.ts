@@ -61,7 +61,11 @@ describe.each(DB_KINDS)('four eyes on grants of independent roles on %s', (kind)
         code: 'separation_of_duties',
         reason: 'You are the grantee of this grant: another administrator has to confirm it.',
       });
-      expectProblem(await confirm('tara'), 403, 'separation_of_duties');
+      const own = await confirm('tara');
+      expectProblem(own, 403, 'separation_of_duties');
+      expect(own.body.detail).toBe(
+        "tara is the grantee of this grant of risk-audit in team 'alpha': another administrator has to confirm it",
+      );
       expect(await events('authz.separation-of-duties')).toEqual([
         expect.objectContaining({
           subject: expect.objectContaining({ type: 'role-grant-request', id: asked.body.id }),
@@ -87,6 +91,26 @@ describe.each(DB_KINDS)('four eyes on grants of independent roles on %s', (kind)
       expectProblem(await confirm('ada', 'not-a-uuid'), 400, 'validation_failed');
       // Roles that do not sign as independent, and grants to others, take effect at once.
       expect((await grant('tara', 'tara', 'viewer')).status).toBe(200);
+    });
+
+    it('names an organisation-wide grant as such when refusing its grantee’s own confirmation', async () => {
+      tok.olga = await seedUser(t.app, 'olga', [{ scope: '*', role: 'admin' }], ALL);
+      const asked = await call(t.app, {
+        method: 'POST',
+        url: '/api/v1/users/olga/roles',
+        token: tok.olga,
+        body: { scope: '*', role: 'risk-audit' },
+      });
+      expect(asked.status, asked.text).toBe(202);
+      const own = await call(t.app, {
+        method: 'POST',
+        url: `/api/v1/role-grants/${asked.body.id}/confirmation`,
+        token: tok.olga,
+      });
+      expectProblem(own, 403, 'separation_of_duties');
+      expect(own.body.detail).toBe(
+        'olga is the grantee of this grant of risk-audit organisation-wide: another administrator has to confirm it',
+      );
     });
 
     it('does not count a validator as independent of the author who granted them the role', async () => {

@@ -46,7 +46,7 @@ export function confirmRefusal(ctx: RequestContext, r: RoleGrantRequestTable): R
   const grantee = me === r.user_id;
   return {
     code: 'separation_of_duties',
-    message: `${ctx.principal!.username} ${grantee ? 'is the grantee of' : 'asked for'} this grant of ${r.role} in '${r.scope}': another administrator has to confirm it`,
+    message: `${ctx.principal!.username} ${grantee ? 'is the grantee of' : 'asked for'} this grant of ${r.role} ${r.scope === ORGANISATION ? 'organisation-wide' : `in team '${r.scope}'`}: another administrator has to confirm it`,
     reason: `You ${grantee ? 'are the grantee of this grant' : 'asked for this grant'}: another administrator has to confirm it.`,
     extra: { role: r.role },
   };
