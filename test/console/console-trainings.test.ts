@@ -83,6 +83,18 @@ describe.each(DB_KINDS)('trainings in the console, on %s', (kind) => {
       await screenshot(b.page, `${kind}-trainings-03-signed`);
     });
 
+    it('acknowledges the policy once, then says so instead of asking for a password again', async () => {
+      await b.page.goto(`${b.base}/trainings`);
+      const form = b.page.getByRole('form', { name: 'Acknowledge the policy' });
+      await form.getByLabel('Password').fill(PASSWORD('owner'));
+      await form.getByRole('button', { name: 'Acknowledge' }).click();
+      const done = b.page.getByRole('group', { name: 'Acknowledge the policy' });
+      await done.getByText(/^You acknowledged policy pack /).waitFor();
+      expect(await done.getByRole('status').textContent()).toMatch(/^Acknowledged at /);
+      expect(await b.page.getByRole('form', { name: 'Acknowledge the policy' }).count()).toBe(0);
+      expect(await b.page.getByLabel('Password').count()).toBe(0);
+    });
+
     it('lets an administrator import completions, all or nothing, and read a team’s AI literacy', async () => {
       await b.page.getByRole('button', { name: 'Sign out' }).click();
       await signIn(b.page, b.base, 'ada');

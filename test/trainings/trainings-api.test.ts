@@ -231,6 +231,18 @@ describe.each(DB_KINDS)('training records on %s', (kind) => {
         body: { password: 'ann-correct-horse-battery' },
       });
       expectProblem(again, 409, 'conflict');
+      expect(again.body.detail).toBe(`you already acknowledged default 1.0.0, at ${ack.body.signedAt}`);
+      // Said before the password is checked: a wrong one gets the same answer, not a sign-in failure.
+      expectProblem(
+        await call(t.app, {
+          method: 'POST',
+          url: '/api/v1/policy/acknowledgements',
+          token: tok.ann,
+          body: { password: 'not-it' },
+        }),
+        409,
+        'conflict',
+      );
       expect((await events('policy.acknowledge')).length).toBe(1);
       const list = await call(t.app, { method: 'GET', url: '/api/v1/policy/acknowledgements' });
       expect(list.body.items.map((a: { userId: string }) => a.userId)).toEqual([ack.body.userId]);

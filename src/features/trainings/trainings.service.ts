@@ -5,7 +5,7 @@ import type { PolicyAcknowledgementTable, TrainingCompletionTable } from '../../
 import { ORGANISATION, type RoleAssignment } from '../../domain/authz.ts';
 import type { PackTrainings } from '../../domain/policy/pack-trainings.ts';
 import { blockingTraining, dayOf, isCalendarDay, standing } from '../../domain/trainings.ts';
-import { DomainError, notFound, type ErrorField } from '../../errors.ts';
+import { conflict, DomainError, notFound, type ErrorField } from '../../errors.ts';
 import { authorize } from '../common/authorize.ts';
 import type { CommandDeps } from '../common/deps.ts';
 import {
@@ -336,6 +336,9 @@ export function createTrainingsService(deps: TrainingsDeps) {
           'conflict',
           `${pack.name} ${pack.version} is a draft: only an active or past pack is acknowledged`,
         );
+      // Said before the password is checked: typing it again would not change the answer.
+      const before = (await repo.acknowledgementsOf(db, p.userId)).find((a) => a.pack_id === pack.id);
+      if (before) throw conflict(`you already acknowledged ${pack.name} ${pack.version}, at ${before.signed_at}`);
       const reauthenticatedWith = await deps.signing.reauthenticate(ctx, credentials, []);
       const now = clock.now().toISOString();
       const manifest: AcknowledgementManifest = {

@@ -58,7 +58,7 @@ export function TrainingsPage() {
                 trainings={r.items.map((i) => ({ id: i.training, title: i.title }))}
                 onRecorded={mine.reload}
               />
-              <Acknowledge acknowledged={r.acknowledgements.length} onDone={mine.reload} />
+              <Acknowledge acknowledgements={r.acknowledgements} onDone={mine.reload} />
             </>
           )}
         </Async>
@@ -146,7 +146,13 @@ function RecordCompletion({
   );
 }
 
-function Acknowledge({ acknowledged, onDone }: { acknowledged: number; onDone: () => void }) {
+function Acknowledge({
+  acknowledgements,
+  onDone,
+}: {
+  acknowledgements: { packId: string; signedAt: string }[];
+  onDone: () => void;
+}) {
   const catalogue = useLoad(async () => ok(await api.GET('/api/v1/trainings')), []);
   const [password, setPassword] = useState('');
   const sign = useAction(async () => {
@@ -157,6 +163,19 @@ function Acknowledge({ acknowledged, onDone }: { acknowledged: number; onDone: (
   });
   const pack = catalogue.data?.pack;
   if (!pack) return null;
+  const acknowledged = acknowledgements.length;
+  // One acknowledgement per person and pack version: once given, there is nothing to sign.
+  const done = acknowledgements.find((a) => a.packId === pack.id);
+  if (done)
+    return (
+      <div aria-label="Acknowledge the policy" role="group">
+        <h3>Acknowledge the policy</h3>
+        <p>
+          You acknowledged policy pack <strong>{`${pack.name} ${pack.version}`}</strong> {when(done.signedAt)}.
+        </p>
+        <Outcome of={sign} />
+      </div>
+    );
   return (
     <form
       className="form"
