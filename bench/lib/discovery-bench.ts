@@ -120,6 +120,7 @@ export async function discoveryBench(token: string, models: number): Promise<Row
   const external = await startChild('steward.ts', {
     STEWARD_BENCH_TOKEN: token,
     STEWARD_MLFLOW_USE_CASE: 'shadow',
+    BENCH_OWN_SQLITE: '1',
   });
   let scanner: Awaited<ReturnType<typeof startChild>> | undefined;
   try {

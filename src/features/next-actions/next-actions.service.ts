@@ -235,16 +235,16 @@ export function createNextActionsService(deps: NextActionsDeps) {
     };
   }
 
-  /**
-   * Statuses for inventory rows: each of the models' (keyed `useCaseId/model`), from the same
-   * computation as the pages' banners. Only the models asked for: a page of the inventory must not
-   * cost the size of the use cases its rows belong to.
-   */
   // The inventory's statuses by model id (null: no live version), for the generation they were
   // computed at: a page read again before anything changed (the common case) costs no standing.
   const cached = new Map<string, { key: string; status: SubjectStatus } | null>();
   let cachedAt: string | null = null;
 
+  /**
+   * Statuses for inventory rows: each of the models' (keyed `useCaseId/model`), from the same
+   * computation as the pages' banners. Only the models asked for: a page of the inventory must not
+   * cost the size of the use cases its rows belong to.
+   */
   async function statuses(modelIds: string[]) {
     const at = deps.generation ? await deps.generation() : null;
     if (at === null || at !== cachedAt) {
@@ -259,8 +259,8 @@ export function createNextActionsService(deps: NextActionsDeps) {
         byModel.set(p.row.modelId, [...(byModel.get(p.row.modelId) ?? []), p]);
       for (const [id, ps] of byModel)
         computed.set(id, { key: `${ps[0]!.row.useCaseId}/${ps[0]!.model}`, status: modelStatus(ps) });
-      // Kept only if nothing changed since `at` was read by another request either (it would have
-      // moved cachedAt): what was computed may then be older than a write it raced with.
+      // Kept only if no other read has seen a newer generation meanwhile (it would have moved
+      // cachedAt): a result that raced with a write must not outlive it.
       if (at !== null && at === cachedAt) {
         if (cached.size + wanted.length > STATUS_CACHE_MAX) cached.clear();
         for (const id of wanted) cached.set(id, computed.get(id) ?? null);
