@@ -15,18 +15,11 @@ import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import { DomainError, notFound } from '../../errors.ts';
 import type { LifecycleService } from '../lifecycle/lifecycle.service.ts';
 import type { UseCaseLifecycle } from '../lifecycle/use-case-lifecycle.service.ts';
+import type { LiveVersionRow } from '../use-cases/use-cases.repo.ts';
 
 type Standing = Awaited<ReturnType<LifecycleService['standing']>>;
 type Person = { id: string; username: string; displayName: string; role: string };
-type VersionRow = {
-  id: string;
-  modelId: string;
-  useCaseId: string;
-  useCase: string;
-  model: string;
-  version: number;
-  latest: boolean;
-};
+type VersionRow = Omit<LiveVersionRow, 'createdBy'>;
 
 export interface NextActionsDeps {
   db: Executor;

@@ -44,6 +44,18 @@ const toRow = (u: UseCaseRecord): UseCaseTable => ({
 
 const duplicate = (name: string) => () => conflict(`a use case named '${name}' already exists`);
 
+/** A live version with its model and use case, and whether it is its model's latest. */
+export interface LiveVersionRow {
+  id: string;
+  modelId: string;
+  useCaseId: string;
+  useCase: string;
+  model: string;
+  version: number;
+  createdBy: string | null;
+  latest: boolean;
+}
+
 export const useCaseRepo = {
   async get(db: Executor, id: string): Promise<UseCaseRecord | undefined> {
     const row = await db.selectFrom('use_cases').selectAll().where('id', '=', id).executeTakeFirst();
@@ -96,18 +108,7 @@ export const useCaseRepo = {
   async versionsOf(
     db: Executor,
     where: { useCaseIds?: string[]; modelIds?: string[]; createdBy?: string },
-  ): Promise<
-    {
-      id: string;
-      modelId: string;
-      useCaseId: string;
-      useCase: string;
-      model: string;
-      version: number;
-      createdBy: string | null;
-      latest: boolean;
-    }[]
-  > {
+  ): Promise<LiveVersionRow[]> {
     if (where.useCaseIds?.length === 0 || where.modelIds?.length === 0) return [];
     let q = db
       .selectFrom('model_versions as v')
