@@ -135,10 +135,17 @@ export function inboxCommands(program: Command): void {
     .description('my inbox: the tasks of the roles I hold (sign-offs, reviews, re-reviews)')
     .option('--status <status>', TASK_STATUSES.join(' | '), 'open')
     .option('--overdue', 'only overdue tasks', false)
+    .option('--count', 'only how many (counted by the server, none listed)', false)
     .option('--json', 'print JSON', false)
     .action(async (o) => {
-      const q = new URLSearchParams({ status: oneOf('--status', o.status, TASK_STATUSES), limit: '500' });
+      const q = new URLSearchParams({ status: oneOf('--status', o.status, TASK_STATUSES) });
       if (o.overdue) q.set('overdue', 'true');
+      if (o.count) {
+        const { count } = await createClient().request<{ count: number }>('GET', `/api/v1/tasks/count?${q}`);
+        print(o.json, { count }, `${count} task${count === 1 ? '' : 's'}`);
+        return;
+      }
+      q.set('limit', '500');
       const res = await createClient().request<{ items: Task[] }>('GET', `/api/v1/tasks?${q}`);
       print(
         o.json,

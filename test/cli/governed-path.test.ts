@@ -248,9 +248,10 @@ describe('the governed path through the CLI only (real processes)', { timeout: 1
     const allowed = await runCli(['check', ...V, '--env', 'production', '--json'], as('dana'));
     expect(json(allowed)).toEqual({ allowed: true, reasons: [] });
     // What is left for the team lands in their inboxes.
-    expect(json(await runCli(['tasks', '--json'], as('dana')))).toContainEqual(
-      expect.objectContaining({ model: 'churn-model', version: 1, step: 'deployment' }),
-    );
+    const tasks = json(await runCli(['tasks', '--json'], as('dana')));
+    expect(tasks).toContainEqual(expect.objectContaining({ model: 'churn-model', version: 1, step: 'deployment' }));
+    // The count is the server's, with the listing's filters.
+    expect(json(await runCli(['tasks', '--count', '--json'], as('dana')))).toEqual({ count: tasks.length });
     expect(json(await runCli(['alerts', 'list', ...V, '--json'], as('dana')))).toEqual([]);
   });
 });
