@@ -443,20 +443,19 @@ export function createProfiler(columns: string[], ranges: Record<string, [number
             if (known === undefined) {
               const v = cells.string(i);
               known = c.short.get(v);
-              if (known !== undefined && e - s === 1) c.byByte[bytes[s]!] = known;
-            }
-            if (known === undefined) {
-              const v = cells.string(i);
-              let n = cells.decimal(i);
-              if (Number.isNaN(n)) n = Number(v);
-              if (Number.isFinite(n)) numeric(c, n, row);
-              else c.text++;
-              if (c.capped && noPersonalDataIn(v)) continue;
-              const found = distinct(c, v, row);
-              // Known from now on only once among the distinct values (the same scan result).
-              if (c.short.size < SHORT_VALUES && c.distinct.has(v))
-                c.short.set(v, { n: Number.isFinite(n) ? n : NaN, found });
-              continue;
+              if (known === undefined) {
+                let n = cells.decimal(i);
+                if (Number.isNaN(n)) n = Number(v);
+                if (Number.isFinite(n)) numeric(c, n, row);
+                else c.text++;
+                if (c.capped && noPersonalDataIn(v)) continue;
+                const found = distinct(c, v, row);
+                // Known from now on only once among the distinct values (the same scan result).
+                if (c.short.size < SHORT_VALUES && c.distinct.has(v))
+                  c.short.set(v, { n: Number.isFinite(n) ? n : NaN, found });
+                continue;
+              }
+              if (e - s === 1) c.byByte[bytes[s]!] = known;
             }
             if (Number.isNaN(known.n)) c.text++;
             else numeric(c, known.n, row);
