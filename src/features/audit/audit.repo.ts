@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Executor, Tx } from '../../db/database.ts';
 import { parseAuditLeaf, type AuditEventRecord } from '../../domain/audit-event.ts';
 import { likeLiteral } from '../../db/like.ts';
+import { chunks } from '../../db/chunks.ts';
 
 export interface EventFilter {
   subjectType?: string;
@@ -36,8 +37,10 @@ export interface SubjectName {
 const ROWS_PER_INSERT = 1000;
 
 export const auditRepo = {
-  /** Claims the next sequence number; the row lock serialises appends until commit (gapless, commit-ordered). */
-  /** Claims the next `n` sequence numbers (the last one is returned) and the frontier before them. */
+  /**
+   * Claims the next `n` sequence numbers (the last one is returned) and the frontier before them;
+   * the row lock serialises appends until commit (gapless, commit-ordered).
+   */
   async claimSeqs(tx: Tx, n: number): Promise<{ last: number; frontier: string }> {
     const row = await tx
       .updateTable('audit_head')
@@ -55,17 +58,8 @@ export const auditRepo = {
     frontier: string,
     nodes: { level: number; idx: number; hash: string }[],
   ): Promise<void> {
-    // Bounded rows per statement: both engines cap the parameters of one statement.
-    for (let i = 0; i < events.length; i += ROWS_PER_INSERT)
-      await tx
-        .insertInto('audit_events')
-        .values(events.slice(i, i + ROWS_PER_INSERT))
-        .execute();
-    for (let i = 0; i < nodes.length; i += ROWS_PER_INSERT)
-      await tx
-        .insertInto('audit_nodes')
-        .values(nodes.slice(i, i + ROWS_PER_INSERT))
-        .execute();
+    for (const part of chunks(events, ROWS_PER_INSERT)) await tx.insertInto('audit_events').values(part).execute();
+    for (const part of chunks(nodes, ROWS_PER_INSERT)) await tx.insertInto('audit_nodes').values(part).execute();
     await tx.updateTable('audit_head').set({ frontier }).where('id', '=', 1).execute();
   },
 

@@ -1,6 +1,7 @@
 import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely';
 import type { DialectName, Executor } from '../../db/database.ts';
 import type { Database } from '../../db/schema.ts';
+import { chunks } from '../../db/chunks.ts';
 import type { Clause } from '../../domain/mlflow/filter.ts';
 
 /** A model version as the MLflow protocol shows it (Steward's record, flattened). */
@@ -72,12 +73,8 @@ function compare(dialect: DialectName, column: string, op: string, value: string
   return sql<boolean>`${col} glob ${glob}`;
 }
 
-/** Id lists split below the databases' bound-parameter limits (SQLite 32,766; PostgreSQL 65,535). */
-function chunks<T>(xs: T[], size = 10_000): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
-  return out;
-}
+/** Ids a statement: well below the databases' bound-parameter limits. */
+const IDS_PER_QUERY = 10_000;
 
 export const mlflowRepo = {
   async models(db: Executor, ids: string[]): Promise<MlflowModelRow[]> {
@@ -113,7 +110,7 @@ export const mlflowRepo = {
   async latestPerStage(db: Executor, modelIds: string[], stages?: string[]): Promise<MlflowVersionRow[]> {
     if (modelIds.length === 0) return [];
     const out: MlflowVersionRow[] = [];
-    for (const ids of chunks(modelIds)) {
+    for (const ids of chunks(modelIds, IDS_PER_QUERY)) {
       let top = db
         .selectFrom('model_versions')
         .select(['model_id', 'stage', (eb) => eb.fn.max('version').as('top')])
@@ -140,7 +137,7 @@ export const mlflowRepo = {
     versionIds: string[],
   ): Promise<{ model_version_id: string; environment: string }[]> {
     const out: { model_version_id: string; environment: string }[] = [];
-    for (const ids of chunks(versionIds))
+    for (const ids of chunks(versionIds, IDS_PER_QUERY))
       out.push(
         ...(await db
           .selectFrom('deployments')
@@ -170,7 +167,7 @@ export const mlflowRepo = {
 
   async modelTags(db: Executor, ids: string[]): Promise<{ model_id: string; key: string; value: string }[]> {
     const out: { model_id: string; key: string; value: string }[] = [];
-    for (const c of chunks(ids))
+    for (const c of chunks(ids, IDS_PER_QUERY))
       out.push(
         ...(await db
           .selectFrom('model_tags')
@@ -184,7 +181,7 @@ export const mlflowRepo = {
 
   async versionTags(db: Executor, ids: string[]): Promise<{ model_version_id: string; key: string; value: string }[]> {
     const out: { model_version_id: string; key: string; value: string }[] = [];
-    for (const c of chunks(ids))
+    for (const c of chunks(ids, IDS_PER_QUERY))
       out.push(
         ...(await db
           .selectFrom('version_tags')
@@ -198,7 +195,7 @@ export const mlflowRepo = {
 
   async aliases(db: Executor, modelIds: string[]): Promise<{ model_id: string; alias: string; version: number }[]> {
     const out: { model_id: string; alias: string; version: number }[] = [];
-    for (const c of chunks(modelIds))
+    for (const c of chunks(modelIds, IDS_PER_QUERY))
       out.push(
         ...(await db
           .selectFrom('model_aliases')
@@ -212,7 +209,7 @@ export const mlflowRepo = {
 
   async usernames(db: Executor, ids: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    for (const c of chunks(ids))
+    for (const c of chunks(ids, IDS_PER_QUERY))
       for (const r of await db.selectFrom('users').select(['id', 'username']).where('id', 'in', c).execute())
         out.set(r.id, r.username);
     return out;
