@@ -13,7 +13,7 @@ import { examinationBench } from './lib/examination-bench.ts';
 import { registryBench } from './lib/registry-bench.ts';
 import { healthzRows, healthzRuns } from './lib/healthz-rows.ts';
 import { startChild } from './lib/child.ts';
-import { load, type LoadResult } from './lib/load.ts';
+import { load, median, type LoadResult } from './lib/load.ts';
 import { rawSingleRowTransactions } from './lib/sqlite-raw.ts';
 import { mlflowBench } from './lib/mlflow-bench.ts';
 import { soakRows } from './lib/soak-rows.ts';
@@ -71,7 +71,6 @@ if (process.argv[2] === 'admission-cpu') {
   const check = rows[0]!.microseconds;
   console.log('| requests | server CPU per request, each round (µs) | median | CPU of /check over it, each round |');
   console.log('| --- | --- | --- | --- |');
-  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
   for (const r of rows)
     console.log(
       `| ${r.kind} | ${r.microseconds.map((u) => u.toFixed(0)).join(' / ')} | ${median(r.microseconds).toFixed(0)} | ${r.microseconds.map((u, i) => (check[i]! / u).toFixed(2)).join(' / ')} |`,

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { rocAuc } from '../../src/domain/metrics/classification.ts';
 import { classificationFrame, groupedConfusion, pooledConfusion } from '../../src/domain/metrics/fairness.ts';
 import { pinned } from './child.ts';
+import { median } from './load.ts';
 
 export interface EvidenceBench {
   rows: number;
@@ -24,7 +25,6 @@ export interface EvidenceBench {
   };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const timed = <T>(fn: () => T, k: number): { ms: number; out: T } => {
   let out!: T;
   const times: number[] = [];

@@ -72,6 +72,9 @@ export function run(o: Options): Promise<LoadResult> {
   });
 }
 
+/** The middle of `xs` (the upper middle of an even count), as the rows report rounds and repeats. */
+export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 /**
  * Drives `url` with autocannon from a separate process (the server runs in another): a short
  * unmeasured warm-up so every server is compared with its JIT warm, then `repeats` runs of
