@@ -245,15 +245,17 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const lifecycle = createLifecycleFeature({
     ...base,
     policy: policy.services.context,
-    version: inventoryReaders.version,
+    versions: inventoryReaders.versions,
     lock: inventoryReaders.lockVersion,
     evidence: {
       rows: evidence.services.rows,
-      // Monitoring evidence is what the version's monitoring computed, read at the moment of asking.
-      records: async (exec, versionId) => [
-        ...(await evidence.services.evidence.recordsFor(exec, versionId)),
-        ...(await monitoringEvidenceOf(exec, versionId, clock.now().getTime())),
-      ],
+      // Monitoring evidence is what the versions' monitoring computed, read at the moment of asking.
+      records: async (exec, rows) => {
+        const monitoring = await monitoringEvidenceOf(exec, [...rows.keys()], clock.now().getTime());
+        return new Map(
+          [...rows].map(([id, r]) => [id, [...evidence.services.evidence.recordsOf(r), ...(monitoring.get(id) ?? [])]]),
+        );
+      },
     },
     alignment: policy.services.alignment,
     datasetRegions: inventoryReaders.datasets.regionsByDigest,

@@ -219,6 +219,49 @@ describe.each(DB_KINDS)('the demo organisation, on %s', (kind) => {
       expect(refused.body).toContain('Electronic signatures');
     });
 
+    it('reads the versions of a use case together to the same standing as each read alone', async () => {
+      const overview = (await call(t.app, { method: 'GET', url: '/api/v1/overview?limit=200' })).body.items as {
+        useCase: { id: string };
+      }[];
+      type Together = {
+        model: string;
+        version: number;
+        step: string | null;
+        status: unknown;
+        met: number;
+        total: number;
+      };
+      const seen: string[] = [];
+      const states = new Set<string>();
+      const standings = new Set<string>();
+      let most = 0;
+      for (const id of new Set(overview.map((r) => r.useCase.id))) {
+        const together = (await call(t.app, { method: 'GET', url: `/api/v1/use-cases/${id}/next-actions` })).body
+          .versions as Together[];
+        most = Math.max(most, together.length);
+        for (const v of together) {
+          const alone = (
+            await call(t.app, { method: 'GET', url: `/api/v1/models/${v.model}/versions/${v.version}/next-actions` })
+          ).body;
+          expect({ status: v.status, step: v.step, met: v.met, total: v.total }, `${v.model} v${v.version}`).toEqual({
+            status: alone.status,
+            step: alone.step,
+            met: alone.progress.met,
+            total: alone.progress.total,
+          });
+          seen.push(`${v.model} v${v.version}`);
+          states.add((v.status as { state: string }).state);
+          standings.add(`${(v.status as { state: string }).state} at ${v.step}, ${v.met} of ${v.total}`);
+        }
+      }
+      // Versions in several standings, several of them read together in one use case: else the
+      // comparison proves little.
+      expect(seen.length).toBeGreaterThanOrEqual(7);
+      expect(most).toBeGreaterThanOrEqual(2);
+      expect(states.size).toBeGreaterThanOrEqual(2);
+      expect(standings.size).toBeGreaterThanOrEqual(6);
+    });
+
     it('seeds nothing into an instance that already holds use cases', async () => {
       const lines: string[] = [];
       await seedDemo(t.app, { token: t.adminToken }, (l) => lines.push(l));

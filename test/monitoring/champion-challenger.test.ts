@@ -2,6 +2,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mcnemar } from '../../src/domain/monitoring/paired.ts';
 import { measureStatus } from '../../src/domain/policy/status.ts';
 import { monitoringEvidenceOf } from '../../src/features/monitoring/index.ts';
+import type { Executor } from '../../src/db/database.ts';
+
+/** One version's monitoring evidence. */
+const evidenceOf = async (db: Executor, versionId: string, now: number) =>
+  (await monitoringEvidenceOf(db, [versionId], now)).get(versionId)!;
 import { call, expectProblem, useCaseBody } from '../helpers/app.ts';
 import { DB_KINDS, skipReason } from '../helpers/db.ts';
 import { DAY, jsonl, records, seedReferenceLog, sha, useMonitoredVersion } from '../helpers/monitoring.ts';
@@ -182,7 +187,7 @@ describe.each(DB_KINDS)('champion/challenger monitoring on %s', (kind) => {
           },
         ],
       });
-      const challenger = await monitoringEvidenceOf(t.database.db, ids.v2, now);
+      const challenger = await evidenceOf(t.database.db, ids.v2, now);
       expect(challenger).toContainEqual(
         expect.objectContaining({
           monitor: 'champion-challenger',
@@ -194,10 +199,17 @@ describe.each(DB_KINDS)('champion/challenger monitoring on %s', (kind) => {
       expect(strict.status).toBe('missing');
       expect(strict.status === 'missing' && strict.unmet[0]).toContain('improvement 0.2000');
       // The champion itself is not a challenger: a beats check never passes on it.
-      expect(measureStatus(beats(0, 1), await monitoringEvidenceOf(t.database.db, ids.v1, now)).status).toBe('missing');
+      const champion = await evidenceOf(t.database.db, ids.v1, now);
+      expect(measureStatus(beats(0, 1), champion).status).toBe('missing');
+      // Read together (a page of the inventory), each version's evidence is what it is read alone;
+      // an unknown id has none of the records a version's windows make.
+      const together = await monitoringEvidenceOf(t.database.db, [ids.v2, 'no-such-version', ids.v1], now);
+      expect(together.get(ids.v1)).toEqual(champion);
+      expect(together.get(ids.v2)).toEqual(challenger);
+      expect(together.get('no-such-version')!.filter((r) => 'windowsAgo' in r)).toEqual([]);
 
       // Ten days without data: nothing computed within the last three windows any more.
-      const later = await monitoringEvidenceOf(t.database.db, ids.v1, now + 10 * DAY);
+      const later = await evidenceOf(t.database.db, ids.v1, now + 10 * DAY);
       const drift = {
         id: 'monitor-drift',
         title: 'drift',

@@ -1,3 +1,4 @@
+import { grouped } from '../../db/chunks.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import type { EvidenceTable } from '../../db/schema.ts';
 
@@ -6,14 +7,24 @@ export const evidenceRepo = {
     await tx.insertInto('evidence').values(row).execute();
   },
 
+  /** The evidence of each of `versionIds`, oldest first. */
+  async ofVersions(db: Executor, versionIds: string[]): Promise<Map<string, EvidenceTable[]>> {
+    return grouped(
+      versionIds,
+      (ids) =>
+        db
+          .selectFrom('evidence')
+          .selectAll()
+          .where('model_version_id', 'in', ids)
+          .orderBy('created_at')
+          .orderBy('id')
+          .execute(),
+      (r) => r.model_version_id,
+    );
+  },
+
   async ofVersion(db: Executor, versionId: string): Promise<EvidenceTable[]> {
-    return db
-      .selectFrom('evidence')
-      .selectAll()
-      .where('model_version_id', '=', versionId)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    return (await evidenceRepo.ofVersions(db, [versionId])).get(versionId)!;
   },
 
   /** A live version with the digest and owning team evidence needs. */

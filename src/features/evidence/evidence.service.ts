@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RequestContext } from '../../context.ts';
 import { actorId } from '../../context.ts';
-import type { Executor, Tx } from '../../db/database.ts';
+import type { Tx } from '../../db/database.ts';
 import type { EvidenceTable } from '../../db/schema.ts';
 import { canonicalize } from '../../domain/jcs.ts';
 import { registrationChecks, type RegisteredVersion } from '../../domain/registration-checks.ts';
@@ -387,9 +387,8 @@ export function createEvidenceService({
       return found;
     },
 
-    /** Evidence of a version as the policy's status machinery reads it, oldest first: one `check` per metric. */
-    async recordsFor(exec: Executor, versionId: string): Promise<EvidenceRecord[]> {
-      const rows = await repo.ofVersion(exec, versionId);
+    /** A version's evidence rows as the policy's status machinery reads them, oldest first: one `check` per metric. */
+    recordsOf(rows: EvidenceTable[]): EvidenceRecord[] {
       return rows.flatMap((r): EvidenceRecord[] => {
         // A monitor configuration proves nothing by itself: monitoring evidence is what its
         // windows computed, which the monitoring feature reports.

@@ -34,8 +34,8 @@ export function createEvidenceFeature(deps: EvidenceFeatureDeps) {
   const evidence = createEvidenceService({ ...rest, repo: evidenceRepo, admission });
   const services = {
     evidence,
-    /** The version's evidence rows, oldest first (for the lifecycle's manifests). */
-    rows: (exec: Executor, versionId: string) => evidenceRepo.ofVersion(exec, versionId),
+    /** Each version's evidence rows, oldest first (for the lifecycle's manifests). */
+    rows: (exec: Executor, versionIds: string[]) => evidenceRepo.ofVersions(exec, versionIds),
     /** Evidence other features record themselves (monitor configurations, monitoring alerts). */
     store: {
       insert: (tx: Tx, row: EvidenceTable) => evidenceRepo.insert(tx, row),

@@ -33,16 +33,20 @@ export interface DatasetRegion {
 }
 
 export interface GovernanceDeps {
-  repo: Pick<LifecycleRepo, 'state' | 'signatures' | 'useCaseDocuments' | 'useCase'>;
+  repo: Pick<LifecycleRepo, 'statesOf' | 'signaturesOf' | 'useCaseDocuments' | 'useCase'>;
   /** Review decisions on the documents of a version or a use case. */
   reviews(exec: Executor, subjectId: string): Promise<DocumentReviewTable[]>;
-  /** The version's definition, read inside the caller's transaction. */
-  version(exec: Executor, model: string, version: number): Promise<VersionRecord | undefined>;
+  /** Review decisions on the documents of each of several versions and use cases. */
+  reviewsOf(exec: Executor, subjectIds: string[]): Promise<Map<string, DocumentReviewTable[]>>;
+  /** The versions' definitions by id, read inside the caller's transaction. */
+  versions(exec: Executor, versionIds: string[]): Promise<Map<string, VersionRecord>>;
   /** The use case's current assessment and the pack it was made under; null when not assessed. */
   policy(exec: Executor, useCaseId: string): Promise<PolicyContext | null>;
   evidence: {
-    rows(exec: Executor, versionId: string): Promise<EvidenceTable[]>;
-    records(exec: Executor, versionId: string): Promise<EvidenceRecord[]>;
+    /** Each version's evidence rows, oldest first. */
+    rows(exec: Executor, versionIds: string[]): Promise<Map<string, EvidenceTable[]>>;
+    /** Each version's evidence records, from its rows and what Steward computes (monitoring). */
+    records(exec: Executor, rows: Map<string, EvidenceTable[]>): Promise<Map<string, EvidenceRecord[]>>;
   };
   /** The use case's alignment with the current ethical position at a tier, as evidence (from policy). */
   alignment(exec: Executor, useCaseId: string, tier: number | null): Promise<EvidenceRecord>;
@@ -135,6 +139,13 @@ const DEVELOPER_ROLES = new Set(['data-scientist']);
 const signoffOnly = (pack: PolicyPack) =>
   new Set(pack.measures.filter((m) => m.evidence.some((e) => e.kind === 'signoff')).map((m) => m.id));
 
+/** A version to load: what governs it (its owner) and its name. */
+export interface GovernedVersion {
+  owner: VersionOwner;
+  model: string;
+  version: number;
+}
+
 /**
  * Everything governance decides on, computed from the records in one read: the version's process
  * and step, the requirement statuses, and each signature's validity. A signature counts only while
@@ -148,19 +159,121 @@ export async function loadGovernance(
   model: string,
   versionNo: number,
 ): Promise<Governance> {
-  const version = (await deps.version(exec, model, versionNo))!;
-  const policy = await deps.policy(exec, owner.useCaseId);
-  const [state, signatureRows, caseRows, caseDocuments, evidenceRows, rawRecords, versionReviews, caseReviews] =
-    await Promise.all([
-      deps.repo.state(exec, owner.versionId),
-      deps.repo.signatures(exec, owner.versionId),
-      deps.repo.signatures(exec, owner.useCaseId),
-      deps.repo.useCaseDocuments(exec, owner.useCaseId),
-      deps.evidence.rows(exec, owner.versionId),
-      deps.evidence.records(exec, owner.versionId),
-      deps.reviews(exec, owner.versionId),
-      deps.reviews(exec, owner.useCaseId),
-    ]);
+  return (await loadGovernanceOf(deps, exec, [{ owner, model, version: versionNo }]))[0]!;
+}
+
+/**
+ * The governance of each of `versions`, in their order, read together: each kind of record in one
+ * statement for all of them (a page of the inventory costs a fixed number of reads, not fifty
+ * times as many), each use case's policy and documents once.
+ */
+export async function loadGovernanceOf(
+  deps: GovernanceDeps,
+  exec: Executor,
+  versions: GovernedVersion[],
+): Promise<Governance[]> {
+  const versionIds = [...new Set(versions.map((v) => v.owner.versionId))];
+  const useCaseIds = [...new Set(versions.map((v) => v.owner.useCaseId))];
+  const subjects = [...versionIds, ...useCaseIds];
+  const [records, policies, states, signatures, evidenceRows, reviews] = await Promise.all([
+    deps.versions(exec, versionIds),
+    perKey(useCaseIds, (id) => deps.policy(exec, id)),
+    deps.repo.statesOf(exec, versionIds),
+    deps.repo.signaturesOf(exec, subjects),
+    deps.evidence.rows(exec, versionIds),
+    deps.reviewsOf(exec, subjects),
+  ]);
+  // What only a governed version is judged on: its use case's records, its evidence records, the
+  // data it read and the findings on it.
+  const governed = versions.filter((v) => policies.get(v.owner.useCaseId));
+  const governedCases = [...new Set(governed.map((v) => v.owner.useCaseId))];
+  const digests = new Set(
+    governed.flatMap((v) => digestsOf(records.get(v.owner.versionId)!, evidenceRows.get(v.owner.versionId) ?? [])),
+  );
+  const [evidenceRecords, useCases, caseDocuments, alignments, regions, outside] = await Promise.all([
+    deps.evidence.records(
+      exec,
+      new Map(governed.map((v) => [v.owner.versionId, evidenceRows.get(v.owner.versionId) ?? []])),
+    ),
+    perKey(governedCases, (id) => deps.repo.useCase(exec, id)),
+    perKey(governedCases, (id) => deps.repo.useCaseDocuments(exec, id)),
+    perKey(governedCases, (id) => deps.alignment(exec, id, policies.get(id)!.tier)),
+    digests.size > 0 ? deps.datasetRegions(exec, [...digests]) : Promise.resolve([]),
+    perKey(
+      governed.map((v) => v.owner.versionId),
+      async (id) => {
+        const { owner } = governed.find((g) => g.owner.versionId === id)!;
+        return (await deps.outside?.(exec, owner, policies.get(owner.useCaseId)!.pack)) ?? NO_FINDINGS;
+      },
+    ),
+  ]);
+  return versions.map((v) => {
+    const { versionId, useCaseId } = v.owner;
+    const version = records.get(versionId)!;
+    const rows = evidenceRows.get(versionId) ?? [];
+    return governanceOf(deps, {
+      owner: v.owner,
+      version,
+      policy: policies.get(useCaseId) ?? null,
+      state: states.get(versionId),
+      signatureRows: signatures.get(versionId) ?? [],
+      caseRows: signatures.get(useCaseId) ?? [],
+      caseDocuments: caseDocuments.get(useCaseId) ?? [],
+      evidenceRows: rows,
+      rawRecords: evidenceRecords.get(versionId) ?? [],
+      versionReviews: reviews.get(versionId) ?? [],
+      caseReviews: reviews.get(useCaseId) ?? [],
+      useCase: useCases.get(useCaseId),
+      alignment: alignments.get(useCaseId),
+      data: regionRecords(regions, digestsOf(version, rows)),
+      outside: outside.get(versionId) ?? NO_FINDINGS,
+    });
+  });
+}
+
+const NO_FINDINGS: OutsideGovernance = { findings: [], waivers: [] };
+
+/** `read` of each distinct key, all at once, by key. */
+async function perKey<T>(keys: string[], read: (key: string) => Promise<T>): Promise<Map<string, T>> {
+  const unique = [...new Set(keys)];
+  const values = await Promise.all(unique.map(read));
+  return new Map(unique.map((k, i) => [k, values[i]!]));
+}
+
+/** What one version's governance is computed from. */
+interface GovernanceReads {
+  owner: VersionOwner;
+  version: VersionRecord;
+  policy: PolicyContext | null;
+  state: { step: string } | undefined;
+  signatureRows: SignatureTable[];
+  caseRows: SignatureTable[];
+  caseDocuments: UseCaseDocumentTable[];
+  evidenceRows: EvidenceTable[];
+  rawRecords: EvidenceRecord[];
+  versionReviews: DocumentReviewTable[];
+  caseReviews: DocumentReviewTable[];
+  /** The use case's record, its alignment, the data the version read and findings: read only when governed. */
+  useCase: Awaited<ReturnType<GovernanceDeps['repo']['useCase']>>;
+  alignment: EvidenceRecord | undefined;
+  data: EvidenceRecord[];
+  outside: OutsideGovernance;
+}
+
+function governanceOf(deps: Pick<GovernanceDeps, 'today'>, reads: GovernanceReads): Governance {
+  const {
+    owner,
+    version,
+    policy,
+    state,
+    signatureRows,
+    caseRows,
+    caseDocuments,
+    evidenceRows,
+    rawRecords,
+    versionReviews,
+    caseReviews,
+  } = reads;
   // A document counts only as its current revision, once accepted.
   const versionDocuments = evidenceRows.filter((e) => e.kind === 'document').map(evidenceRevision);
   const evidenceRecords = withReviews(rawRecords, versionDocuments, versionReviews);
@@ -204,12 +317,7 @@ export async function loadGovernance(
     deps.today(),
   );
   const byId = new Map(policy.pack.measures.map((m) => [m.id, m]));
-  const [useCase, alignment, data, outside] = await Promise.all([
-    deps.repo.useCase(exec, owner.useCaseId),
-    deps.alignment(exec, owner.useCaseId, policy.tier),
-    dataRecords(deps, exec, version, evidenceRows),
-    deps.outside?.(exec, owner, policy.pack) ?? { findings: [], waivers: [] },
-  ]);
+  const { useCase, alignment, data, outside } = reads;
   const waivers = new Map(outside.waivers.map((w) => [w.measure, w]));
   const opts = {
     artifactDigest: version.artifactDigest,
@@ -220,7 +328,7 @@ export async function loadGovernance(
   const withoutSignoffs = signoffOnly(policy.pack);
   // Use-case steps' documents are recorded once on the use case and count for each of its versions.
   const caseScoped = new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id));
-  const caseRecords = [...useCaseDocumentRecords(caseDocuments, caseReviews), alignment];
+  const caseRecords = [...useCaseDocumentRecords(caseDocuments, caseReviews), ...(alignment ? [alignment] : [])];
   // Checks know the roles their data has among the version's datasets (packs may ask for a role).
   const versionRecords = [...evidenceRecords.map((r) => withRoles(r, version)), ...data];
   const recordsFor = (step: string) => (caseScoped.has(step) ? [...versionRecords, ...caseRecords] : versionRecords);
@@ -335,29 +443,30 @@ function withRoles(r: EvidenceRecord, version: VersionRecord): EvidenceRecord {
   return roles.length > 0 ? { ...r, datasetRoles: roles } : r;
 }
 
-/**
- * The registered dataset versions a version was trained or evaluated on, as `dataset` records with
- * their legal regions (data residency): those it names, and those its evaluations read (by digest).
- */
-async function dataRecords(
-  deps: Pick<GovernanceDeps, 'datasetRegions'>,
-  exec: Executor,
-  version: VersionRecord,
-  evidenceRows: EvidenceTable[],
-): Promise<EvidenceRecord[]> {
-  const digests = [
+/** The digests of the data a version was trained or evaluated on: those it names, and those its evaluations read. */
+function digestsOf(version: VersionRecord, evidenceRows: EvidenceTable[]): string[] {
+  return [
     ...new Set([
       ...version.datasets.map((d) => d.digest),
       ...evidenceRows.filter((e) => e.kind === 'evaluation' && e.data_digest).map((e) => e.data_digest!),
     ]),
   ];
-  if (digests.length === 0) return [];
-  return (await deps.datasetRegions(exec, digests)).map((d) => ({
-    id: d.id,
-    kind: 'dataset' as const,
-    dataset: `${d.dataset}/${d.version}`,
-    region: d.legalRegion,
-  }));
+}
+
+/**
+ * The registered dataset versions with these digests (of the data a version was trained or
+ * evaluated on), as `dataset` records with their legal regions (data residency).
+ */
+function regionRecords(regions: DatasetRegion[], digests: string[]): EvidenceRecord[] {
+  const wanted = new Set(digests);
+  return regions
+    .filter((d) => wanted.has(d.digest))
+    .map((d) => ({
+      id: d.id,
+      kind: 'dataset' as const,
+      dataset: `${d.dataset}/${d.version}`,
+      region: d.legalRegion,
+    }));
 }
 
 /**

@@ -3,10 +3,8 @@ import type { Executor, Tx } from '../../db/database.ts';
 import { ORGANISATION } from '../../domain/authz.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import type { RecordRefusal } from '../audit/refusals.ts';
-import type { EvidenceTable } from '../../db/schema.ts';
 import type { Feature, FeatureDeps } from '../feature.ts';
 import type { PolicyContext } from '../policy/index.ts';
-import type { VersionRecord } from '../versions/versions.repo.ts';
 import { createLifecycleCore } from './core.service.ts';
 import { useCaseEvidenceRecords, useCaseSignatures, type GovernanceDeps } from './governance.service.ts';
 import { lifecycleRepo } from './lifecycle.repo.ts';
@@ -23,15 +21,12 @@ import { createReviewService } from './reviews.service.ts';
 export interface LifecycleFeatureDeps extends FeatureDeps {
   /** The use case's policy in force (from the policy feature). */
   policy: (exec: Executor, useCaseId: string) => Promise<PolicyContext | null>;
-  /** The version's definition (from the inventory). */
-  version: (exec: Executor, model: string, version: number) => Promise<VersionRecord | undefined>;
+  /** The versions' definitions by id (from the inventory). */
+  versions: GovernanceDeps['versions'];
   /** Takes the version's row lock (from the inventory). */
   lock: (tx: Tx, model: string, version: number) => Promise<void>;
-  /** The version's evidence rows and records (from the evidence feature). */
-  evidence: {
-    rows: (exec: Executor, versionId: string) => Promise<EvidenceTable[]>;
-    records: (exec: Executor, versionId: string) => Promise<EvidenceRecord[]>;
-  };
+  /** The versions' evidence rows and records (from the evidence feature). */
+  evidence: GovernanceDeps['evidence'];
   /** The use case's ethical alignment at a tier, as evidence (from policy). */
   alignment: GovernanceDeps['alignment'];
   /** Registered dataset versions by digest with their legal regions (from the inventory). */
@@ -60,12 +55,13 @@ export interface LifecycleFeatureDeps extends FeatureDeps {
 export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
   const governance: GovernanceDeps = {
     repo: lifecycleRepo,
-    version: deps.version,
+    versions: deps.versions,
     policy: deps.policy,
     evidence: deps.evidence,
     alignment: deps.alignment,
     datasetRegions: deps.datasetRegions,
     reviews: (exec, subjectId) => reviewsRepo.ofSubject(exec, subjectId),
+    reviewsOf: (exec, subjectIds) => reviewsRepo.ofSubjects(exec, subjectIds),
     today: () => deps.clock.now().toISOString().slice(0, 10),
     ...(deps.outside ? { outside: deps.outside } : {}),
     ...(deps.useCaseWaivers ? { useCaseWaivers: deps.useCaseWaivers } : {}),

@@ -1,3 +1,4 @@
+import { chunks, grouped } from '../../db/chunks.ts';
 import { translateConstraints } from '../../db/errors.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { lockRows } from '../../db/locks.ts';
@@ -56,6 +57,33 @@ export const lifecycleRepo = {
       .where('v.deleted_at', 'is', null)
       .executeTakeFirst();
     return row && { versionId: row.id, modelId: row.model_id, useCaseId: row.use_case_id, team: row.owner_team };
+  },
+
+  /** The live versions named (model, version), with what governs each, keyed `model/version`. */
+  async owners(db: Executor, versions: { model: string; version: number }[]): Promise<Map<string, VersionOwner>> {
+    const out = new Map<string, VersionOwner>();
+    const wanted = new Set(versions.map((v) => `${v.model}/${v.version}`));
+    const models = [...new Set(versions.map((v) => v.model))];
+    for (const part of chunks(models, 500)) {
+      const rows = await db
+        .selectFrom('model_versions as v')
+        .innerJoin('models as m', 'm.id', 'v.model_id')
+        .innerJoin('use_cases as u', 'u.id', 'm.use_case_id')
+        .select(['v.id', 'v.version', 'm.name', 'm.id as model_id', 'u.id as use_case_id', 'u.owner_team'])
+        .where('m.name', 'in', part)
+        .where('v.version', 'in', [...new Set(versions.map((v) => v.version))])
+        .where('v.deleted_at', 'is', null)
+        .execute();
+      for (const r of rows)
+        if (wanted.has(`${r.name}/${r.version}`))
+          out.set(`${r.name}/${r.version}`, {
+            versionId: r.id,
+            modelId: r.model_id,
+            useCaseId: r.use_case_id,
+            team: r.owner_team,
+          });
+    }
+    return out;
   },
 
   async useCase(
@@ -151,6 +179,16 @@ export const lifecycleRepo = {
     return db.selectFrom('lifecycle_states').selectAll().where('model_version_id', '=', versionId).executeTakeFirst();
   },
 
+  /** The lifecycle state of each of `versionIds` that has entered a process. */
+  async statesOf(db: Executor, versionIds: string[]): Promise<Map<string, LifecycleStateTable>> {
+    const rows = await grouped(
+      versionIds,
+      (ids) => db.selectFrom('lifecycle_states').selectAll().where('model_version_id', 'in', ids).execute(),
+      (r) => r.model_version_id,
+    );
+    return new Map([...rows].flatMap(([id, [r]]) => (r ? [[id, r] as const] : [])));
+  },
+
   async setState(tx: Tx, s: LifecycleStateTable): Promise<void> {
     const n = await tx
       .updateTable('lifecycle_states')
@@ -162,13 +200,23 @@ export const lifecycleRepo = {
 
   /** Signatures of a model version or a use case (ids are distinct UUIDs either way). */
   async signatures(db: Executor, subjectId: string): Promise<SignatureTable[]> {
-    return db
-      .selectFrom('signatures')
-      .selectAll()
-      .where('subject_id', '=', subjectId)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    return (await lifecycleRepo.signaturesOf(db, [subjectId])).get(subjectId)!;
+  },
+
+  /** The signatures of each of `subjectIds` (versions or use cases), oldest first. */
+  async signaturesOf(db: Executor, subjectIds: string[]): Promise<Map<string, SignatureTable[]>> {
+    return grouped(
+      subjectIds,
+      (ids) =>
+        db
+          .selectFrom('signatures')
+          .selectAll()
+          .where('subject_id', 'in', ids)
+          .orderBy('created_at')
+          .orderBy('id')
+          .execute(),
+      (r) => r.subject_id,
+    );
   },
 
   async insertSignature(tx: Tx, s: SignatureTable): Promise<void> {
@@ -222,6 +270,22 @@ export const lifecycleRepo = {
     if (where.versionId) q = q.where('model_version_id', '=', where.versionId);
     if (where.environment) q = q.where('environment', '=', where.environment);
     return q.orderBy('since').execute();
+  },
+
+  /** The active deployments of each of `versionIds`, oldest first. */
+  async activeDeploymentsOf(db: Executor, versionIds: string[]): Promise<Map<string, DeploymentTable[]>> {
+    return grouped(
+      versionIds,
+      (ids) =>
+        db
+          .selectFrom('deployments')
+          .selectAll()
+          .where('active_key', 'is not', null)
+          .where('model_version_id', 'in', ids)
+          .orderBy('since')
+          .execute(),
+      (r) => r.model_version_id,
+    );
   },
 
   async deploymentsOf(db: Executor, versionId: string): Promise<DeploymentTable[]> {

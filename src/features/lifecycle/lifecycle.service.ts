@@ -11,6 +11,7 @@ import { ENVIRONMENTS, environmentOfAlias, type Environment } from '../../domain
 import type { RegisteredVersion } from '../../domain/registration-checks.ts';
 import type { VersionRecord } from '../versions/versions.repo.ts';
 import { DomainError, notFound } from '../../errors.ts';
+import { loadGovernanceOf } from './governance.service.ts';
 import { authorize, requireWriteScope } from '../common/authorize.ts';
 import { versionKey, type LifecycleCore, type LifecycleDeps } from './core.service.ts';
 import { createPromotionDecider, reasonsAgainst } from './promotions.service.ts';
@@ -70,13 +71,17 @@ export interface LifecycleServiceDeps extends LifecycleDeps {
   serially: Serially;
   /** Records the automated registration checks of a new governed version as evidence. */
   registrationChecks?: (tx: Tx, ctx: RequestContext, versionId: string, version: RegisteredVersion) => Promise<void>;
-  /** Reasons from outside the lifecycle why a version may not run now (a human-oversight suspension). */
-  holds?: (exec: Executor, versionId: string) => Promise<string[]>;
+  /**
+   * Reasons from outside the lifecycle why each of the versions may not run now (a human-oversight
+   * suspension), by version id; a version nothing holds may be absent.
+   */
+  holds?: (exec: Executor, versionIds: string[]) => Promise<Map<string, string[]>>;
 }
 
 export function createLifecycleService(deps: LifecycleServiceDeps) {
   const { db, transact, audit, clock, repo, core, lock, governance } = deps;
   const promotions = createPromotionDecider(deps);
+  const holdsOf = async (versionId: string) => (await deps.holds?.(db, [versionId]))?.get(versionId) ?? [];
 
   const toTask = (t: TaskTable, names: SubjectNames | undefined, blocked: string | null = null): Task => ({
     id: t.id,
@@ -109,13 +114,48 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
     ...(opts.assignedToMe ? { assignee: ctx.principal?.userId ?? '' } : {}),
   });
 
+  /**
+   * The standing of each of `versions` that is live, in their order, read together: a fixed
+   * number of statements for any number of versions (the inventory computes a page's statuses).
+   */
+  async function standings(versions: { model: string; version: number }[]) {
+    const owners = await repo.owners(db, versions);
+    const found = versions.flatMap((v) => {
+      const owner = owners.get(`${v.model}/${v.version}`);
+      return owner ? [{ owner, model: v.model, version: v.version }] : [];
+    });
+    const ids = found.map((v) => v.owner.versionId);
+    const [loaded, holds, deployments] = await Promise.all([
+      loadGovernanceOf(governance, db, found),
+      deps.holds?.(db, ids) ?? new Map<string, string[]>(),
+      repo.activeDeploymentsOf(db, ids),
+    ]);
+    return loaded.map((g) => ({
+      owner: g.owner,
+      createdBy: g.version.createdBy,
+      policy: g.policy && { pack: g.policy.pack, tier: g.policy.tier },
+      process: g.process,
+      step: g.step,
+      requirements: g.requirements,
+      staleSignatures: g.signatures
+        .filter((s) => s.status === 'stale')
+        .map((s) => ({ signer: s.signer.name, role: s.role, meaning: s.meaning, step: s.step })),
+      holds: holds.get(g.owner.versionId) ?? [],
+      deployed: [...new Set((deployments.get(g.owner.versionId) ?? []).map((d) => d.environment as Environment))],
+      against: Object.fromEntries(ENVIRONMENTS.map((env) => [env, reasonsAgainst(g, env)])) as Record<
+        Environment,
+        string[]
+      >,
+    }));
+  }
+
   async function decide(
     model: string,
     version: number,
     environment: Environment,
   ): Promise<{ versionId: string; imageDigest: string | null; allowed: boolean; reasons: string[] }> {
     const g = await core.load(db, model, version);
-    const reasons = [...((await deps.holds?.(db, g.owner.versionId)) ?? []), ...reasonsAgainst(g, environment)];
+    const reasons = [...(await holdsOf(g.owner.versionId)), ...reasonsAgainst(g, environment)];
     const deployed = await repo.activeDeployments(db, { versionId: g.owner.versionId, environment });
     if (deployed.length === 0)
       reasons.push(
@@ -250,7 +290,7 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
     /** Why a promotion of the version to `environment` would be blocked now (empty: it would pass). */
     async gateReasons(model: string, version: number, environment: Environment): Promise<string[]> {
       const g = await core.load(db, model, version);
-      return [...((await deps.holds?.(db, g.owner.versionId)) ?? []), ...reasonsAgainst(g, environment)];
+      return [...(await holdsOf(g.owner.versionId)), ...reasonsAgainst(g, environment)];
     },
 
     /**
@@ -258,29 +298,12 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
      * stale signatures, suspensions, where it runs and what the check says against each environment.
      */
     async standing(model: string, version: number) {
-      const g = await core.load(db, model, version);
-      const [holds, deployments] = await Promise.all([
-        deps.holds?.(db, g.owner.versionId) ?? [],
-        repo.activeDeployments(db, { versionId: g.owner.versionId }),
-      ]);
-      return {
-        owner: g.owner,
-        createdBy: g.version.createdBy,
-        policy: g.policy && { pack: g.policy.pack, tier: g.policy.tier },
-        process: g.process,
-        step: g.step,
-        requirements: g.requirements,
-        staleSignatures: g.signatures
-          .filter((s) => s.status === 'stale')
-          .map((s) => ({ signer: s.signer.name, role: s.role, meaning: s.meaning, step: s.step })),
-        holds,
-        deployed: [...new Set(deployments.map((d) => d.environment as Environment))],
-        against: Object.fromEntries(ENVIRONMENTS.map((env) => [env, reasonsAgainst(g, env)])) as Record<
-          Environment,
-          string[]
-        >,
-      };
+      const [s] = await standings([{ model, version }]);
+      if (!s) throw notFound('model version', `${model}/${version}`);
+      return s;
     },
+
+    standings,
 
     /** Whether `version` may run in `environment` now: its gates pass, it was promoted there, nothing rejected it. */
     async check(

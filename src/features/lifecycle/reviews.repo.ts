@@ -1,3 +1,4 @@
+import { grouped } from '../../db/chunks.ts';
 import { translateConstraints } from '../../db/errors.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import type { DocumentReviewTable } from '../../db/schema.ts';
@@ -7,13 +8,23 @@ import { DomainError } from '../../errors.ts';
 export const reviewsRepo = {
   /** Reviews of the documents of a model version or a use case. */
   async ofSubject(db: Executor, subjectId: string): Promise<DocumentReviewTable[]> {
-    return db
-      .selectFrom('document_reviews')
-      .selectAll()
-      .where('subject_id', '=', subjectId)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    return (await reviewsRepo.ofSubjects(db, [subjectId])).get(subjectId)!;
+  },
+
+  /** Reviews of the documents of each of `subjectIds`, oldest first. */
+  async ofSubjects(db: Executor, subjectIds: string[]): Promise<Map<string, DocumentReviewTable[]>> {
+    return grouped(
+      subjectIds,
+      (ids) =>
+        db
+          .selectFrom('document_reviews')
+          .selectAll()
+          .where('subject_id', 'in', ids)
+          .orderBy('created_at')
+          .orderBy('id')
+          .execute(),
+      (r) => r.subject_id,
+    );
   },
 
   async insert(tx: Tx, r: DocumentReviewTable): Promise<void> {

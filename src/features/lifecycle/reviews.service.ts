@@ -195,7 +195,9 @@ export function createReviewService(deps: ReviewServiceDeps) {
     versionId: string,
     documentId: string,
   ): Promise<UnderReview> {
-    const rows = (await governance.evidence.rows(exec, versionId)).filter((e) => e.kind === 'document');
+    const rows = ((await governance.evidence.rows(exec, [versionId])).get(versionId) ?? []).filter(
+      (e) => e.kind === 'document',
+    );
     const all = rows.map(evidenceRevision);
     const doc = all.find((d) => d.id === documentId);
     if (!doc) throw notFound('document', documentId);

@@ -1,5 +1,18 @@
+import { sql } from 'kysely';
+import { chunks } from '../../db/chunks.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import type { MonitorChallengerTable, MonitorWindowTable } from '../../db/schema.ts';
+
+/** What a version's monitoring evidence is made of (see `evidenceInputs`). */
+export interface EvidenceInputs {
+  windowMs: number | null;
+  drift: MonitorWindowTable | undefined;
+  performance: MonitorWindowTable | undefined;
+  comparison: MonitorWindowTable | undefined;
+  compared: MonitorWindowTable | undefined;
+  lastPredictionMs: number | null;
+  kpis: { name: string; lastMs: number | null }[];
+}
 
 /** A champion record joined with the challenger's prediction on the same record id. */
 export interface JointRow {
@@ -29,22 +42,38 @@ export const challengersRepo = {
   },
 
   async challengerOf(db: Executor, championId: string): Promise<MonitorChallengerTable | undefined> {
-    return db
-      .selectFrom('monitor_challengers')
-      .selectAll()
-      .where('champion_version_id', '=', championId)
-      .executeTakeFirst();
+    return (await challengersRepo.challengersOf(db, [championId])).get(championId);
+  },
+
+  /** The challenger pairing of each of `championIds` that has one. */
+  async challengersOf(db: Executor, championIds: string[]): Promise<Map<string, MonitorChallengerTable>> {
+    const out = new Map<string, MonitorChallengerTable>();
+    for (const ids of chunks([...new Set(championIds)], 500))
+      for (const r of await db
+        .selectFrom('monitor_challengers')
+        .selectAll()
+        .where('champion_version_id', 'in', ids)
+        .execute())
+        out.set(r.champion_version_id, r);
+    return out;
+  },
+
+  /** For each of `challengerIds` named by a champion's current monitor, those champions. */
+  async championsOfMany(db: Executor, challengerIds: string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const ids of chunks([...new Set(challengerIds)], 500))
+      for (const r of await db
+        .selectFrom('monitor_challengers')
+        .select(['champion_version_id', 'challenger_version_id'])
+        .where('challenger_version_id', 'in', ids)
+        .execute())
+        out.set(r.challenger_version_id, [...(out.get(r.challenger_version_id) ?? []), r.champion_version_id]);
+    return out;
   },
 
   /** The champions whose current monitor names this version as their challenger. */
   async championsOf(db: Executor, challengerId: string): Promise<string[]> {
-    return (
-      await db
-        .selectFrom('monitor_challengers')
-        .select('champion_version_id')
-        .where('challenger_version_id', '=', challengerId)
-        .execute()
-    ).map((r) => r.champion_version_id);
+    return (await challengersRepo.championsOfMany(db, [challengerId])).get(challengerId) ?? [];
   },
 
   async hasPredictions(db: Executor, versionId: string): Promise<boolean> {
@@ -109,67 +138,91 @@ export const challengersRepo = {
   },
 
   /**
-   * What monitoring evidence is made of, for one version: its newest window of each computed
-   * family (drift, labelled performance, comparison), its newest prediction timestamp, the
-   * window length, and its use case's KPI definitions with each KPI's newest value.
+   * What monitoring evidence is made of, for each of `versionIds` (absent: no such version): its
+   * newest window of each computed family (drift, labelled performance, comparison), its newest
+   * prediction timestamp, the window length, and its use case's KPI definitions with each KPI's
+   * newest value. A fixed number of statements for any number of versions (the inventory asks for
+   * a page at once); each newest window is found through the primary key, not by scanning.
    */
-  async evidenceInputs(
-    db: Executor,
-    versionId: string,
-  ): Promise<{
-    windowMs: number | null;
-    drift: MonitorWindowTable | undefined;
-    performance: MonitorWindowTable | undefined;
-    comparison: MonitorWindowTable | undefined;
-    compared: MonitorWindowTable | undefined;
-    lastPredictionMs: number | null;
-    kpis: { name: string; lastMs: number | null }[];
-  }> {
-    const newest = (f: (q: any) => any) =>
-      f(db.selectFrom('monitor_windows').selectAll().where('model_version_id', '=', versionId))
-        .orderBy('window_start_ms', 'desc')
-        .limit(1)
-        .executeTakeFirst() as Promise<MonitorWindowTable | undefined>;
-    const [any, drift, performance, comparison, compared, last, uc] = await Promise.all([
-      newest((q) => q),
-      newest((q) => q.where('drift', 'is not', null)),
-      newest((q) => q.where('performance', 'is not', null).where('labelled', '>', 0)),
-      newest((q) => q.where('comparison', 'is not', null)),
-      newest((q) => q.where('joint_labelled', '>', 0)),
-      db
-        .selectFrom('predictions')
-        .select((eb) => eb.fn.max('ts_ms').as('last'))
-        .where('model_version_id', '=', versionId)
-        .executeTakeFirst(),
-      db
+  async evidenceInputs(db: Executor, versionIds: string[]): Promise<Map<string, EvidenceInputs>> {
+    const out = new Map<string, EvidenceInputs>();
+    for (const ids of chunks([...new Set(versionIds)], 200)) {
+      const newest = (alias: string, cond: string) =>
+        sql<number | null>`(select w.window_start_ms from monitor_windows w where w.model_version_id = v.id${sql.raw(
+          cond,
+        )} order by w.window_start_ms desc limit 1)`.as(alias);
+      const heads = await db
         .selectFrom('model_versions as v')
         .innerJoin('models as m', 'm.id', 'v.model_id')
         .innerJoin('use_cases as u', 'u.id', 'm.use_case_id')
-        .select(['u.id', 'u.kpis'])
-        .where('v.id', '=', versionId)
-        .executeTakeFirst(),
-    ]);
-    const names = uc ? (JSON.parse(uc.kpis) as { name: string }[]).map((k) => k.name) : [];
-    const kpiLast =
-      uc && names.length > 0
-        ? await db
-            .selectFrom('kpi_values')
-            .select(['kpi', (eb) => eb.fn.max('ts_ms').as('last')])
-            .where('use_case_id', '=', uc.id)
-            .where('kpi', 'in', names)
-            .groupBy('kpi')
-            .execute()
-        : [];
-    const lastOf = new Map(kpiLast.map((k) => [k.kpi, Number(k.last)]));
-    return {
-      windowMs: any ? Number(any.window_end_ms) - Number(any.window_start_ms) : null,
-      drift,
-      performance,
-      comparison,
-      compared,
-      lastPredictionMs: last?.last === null || last?.last === undefined ? null : Number(last.last),
-      kpis: names.map((name) => ({ name, lastMs: lastOf.get(name) ?? null })),
-    };
+        .select([
+          'v.id',
+          'u.id as use_case_id',
+          'u.kpis',
+          newest('any_start', ''),
+          newest('drift_start', ' and w.drift is not null'),
+          newest('performance_start', ' and w.performance is not null and w.labelled > 0'),
+          newest('comparison_start', ' and w.comparison is not null'),
+          newest('compared_start', ' and w.joint_labelled > 0'),
+          sql<number | null>`(select max(p.ts_ms) from predictions p where p.model_version_id = v.id)`.as('last'),
+        ])
+        .where('v.id', 'in', ids)
+        .execute();
+      const starts = [
+        ...new Set(
+          heads.flatMap((h) =>
+            [h.any_start, h.drift_start, h.performance_start, h.comparison_start, h.compared_start].flatMap((x) =>
+              x === null ? [] : [Number(x)],
+            ),
+          ),
+        ),
+      ];
+      const windows = new Map<string, MonitorWindowTable>();
+      const withWindows = heads.filter((h) => h.any_start !== null).map((h) => h.id);
+      if (withWindows.length > 0)
+        for (const w of await db
+          .selectFrom('monitor_windows')
+          .selectAll()
+          .where('model_version_id', 'in', withWindows)
+          .where('window_start_ms', 'in', starts)
+          .execute())
+          windows.set(`${w.model_version_id}/${Number(w.window_start_ms)}`, w);
+      const kpiNames = new Map(
+        heads.map((h) => [h.use_case_id, (JSON.parse(h.kpis) as { name: string }[]).map((k) => k.name)]),
+      );
+      const asked = [...kpiNames].filter(([, names]) => names.length > 0);
+      const kpiLast = new Map<string, number>();
+      if (asked.length > 0)
+        for (const k of await db
+          .selectFrom('kpi_values')
+          .select(['use_case_id', 'kpi', (eb) => eb.fn.max('ts_ms').as('last')])
+          .where(
+            'use_case_id',
+            'in',
+            asked.map(([id]) => id),
+          )
+          .where('kpi', 'in', [...new Set(asked.flatMap(([, names]) => names))])
+          .groupBy(['use_case_id', 'kpi'])
+          .execute())
+          kpiLast.set(`${k.use_case_id}/${k.kpi}`, Number(k.last));
+      for (const h of heads) {
+        const at = (start: number | string | null | undefined) =>
+          start === null || start === undefined ? undefined : windows.get(`${h.id}/${Number(start)}`);
+        const any = at(h.any_start);
+        out.set(h.id, {
+          windowMs: any ? Number(any.window_end_ms) - Number(any.window_start_ms) : null,
+          drift: at(h.drift_start),
+          performance: at(h.performance_start),
+          comparison: at(h.comparison_start),
+          compared: at(h.compared_start),
+          lastPredictionMs: h.last === null || h.last === undefined ? null : Number(h.last),
+          kpis: kpiNames
+            .get(h.use_case_id)!
+            .map((name) => ({ name, lastMs: kpiLast.get(`${h.use_case_id}/${name}`) ?? null })),
+        });
+      }
+    }
+    return out;
   },
 
   /** A champion's newest window whose comparison had jointly labelled records. */

@@ -8,7 +8,7 @@ import { windowStart } from '../../domain/monitoring/alerts.ts';
 import { windowsAgo } from '../../domain/monitoring/families.ts';
 import type { EvidenceRecord } from '../../domain/policy/status.ts';
 import type { MonitorWindowTable } from '../../db/schema.ts';
-import type { ChallengersRepo } from './challengers.repo.ts';
+import type { ChallengersRepo, EvidenceInputs } from './challengers.repo.ts';
 import { comparisonReason, type WindowComparison } from './comparison.service.ts';
 
 const DAY_MS = 86_400_000;
@@ -16,18 +16,53 @@ const DAY_MS = 86_400_000;
 const metricsOf = (c: WindowComparison) =>
   Object.fromEntries(Object.entries(c.metrics ?? {}).map(([k, m]) => [k, { improvement: m.improvement, p: m.p }]));
 
+/** What a version without windows, predictions or a use case is read as. */
+const NOTHING: EvidenceInputs = {
+  windowMs: null,
+  drift: undefined,
+  performance: undefined,
+  comparison: undefined,
+  compared: undefined,
+  lastPredictionMs: null,
+  kpis: [],
+};
+
 /**
- * The monitoring evidence records of a version at `nowMs`: input drift, labelled performance,
- * event logging, KPI tracking, and champion/challenger, both where the version is the champion
- * (its monitor names a challenger) and where it is the challenger of another version.
+ * The monitoring evidence records of each of `versionIds` at `nowMs`, read for all of them at once
+ * (a page of the inventory asks for fifty): input drift, labelled performance, event logging, KPI
+ * tracking, and champion/challenger, both where the version is the champion (its monitor names a
+ * challenger) and where it is the challenger of another version.
  */
 export async function monitoringEvidence(
-  repo: Pick<ChallengersRepo, 'evidenceInputs' | 'championsOf' | 'challengerOf' | 'latestCompared'>,
+  repo: Pick<ChallengersRepo, 'evidenceInputs' | 'championsOfMany' | 'challengersOf' | 'latestCompared'>,
   exec: Executor,
-  versionId: string,
+  versionIds: string[],
   nowMs: number,
-): Promise<EvidenceRecord[]> {
-  const inputs = await repo.evidenceInputs(exec, versionId);
+): Promise<Map<string, EvidenceRecord[]>> {
+  const [inputs, pairings, champions] = await Promise.all([
+    repo.evidenceInputs(exec, versionIds),
+    repo.challengersOf(exec, versionIds),
+    repo.championsOfMany(exec, versionIds),
+  ]);
+  // A champion's newest compared window, read once however many versions it challenges.
+  const championWindows = new Map<string, MonitorWindowTable | undefined>();
+  for (const c of new Set([...champions.values()].flat())) championWindows.set(c, await repo.latestCompared(exec, c));
+  return new Map(
+    versionIds.map((id) => [
+      id,
+      recordsOf(id, inputs.get(id) ?? NOTHING, pairings.has(id), champions.get(id) ?? [], championWindows, nowMs),
+    ]),
+  );
+}
+
+function recordsOf(
+  versionId: string,
+  inputs: EvidenceInputs,
+  paired: boolean,
+  champions: string[],
+  championWindows: Map<string, MonitorWindowTable | undefined>,
+  nowMs: number,
+): EvidenceRecord[] {
   const size = inputs.windowMs ?? DAY_MS;
   const out: EvidenceRecord[] = [];
   const fallbackId = `monitoring:${versionId}`;
@@ -71,8 +106,7 @@ export async function monitoringEvidence(
   );
 
   // As champion: the newest window compared on jointly labelled records, and why the newest comparison did not.
-  const pairing = await repo.challengerOf(exec, versionId);
-  if (pairing) {
+  if (paired) {
     const compared = inputs.compared;
     if (compared)
       out.push({
@@ -87,9 +121,8 @@ export async function monitoringEvidence(
     if (reason && !compared) out.push({ id: fallbackId, kind: 'monitoring', monitor: 'champion-challenger', reason });
   }
   // As challenger: each champion comparing against this version, its newest compared window.
-  const champions = await repo.championsOf(exec, versionId);
   for (const champion of champions) {
-    const w = await repo.latestCompared(exec, champion);
+    const w = championWindows.get(champion);
     if (!w) continue;
     out.push({
       id: w.config_id ?? fallbackId,
@@ -99,14 +132,14 @@ export async function monitoringEvidence(
       comparison: { role: 'challenger', metrics: metricsOf(JSON.parse(w.comparison!) as WindowComparison) },
     });
   }
-  if (!pairing && champions.length === 0)
+  if (!paired && champions.length === 0)
     out.push({
       id: fallbackId,
       kind: 'monitoring',
       monitor: 'champion-challenger',
       reason: 'no challenger is monitored beside this version',
     });
-  else if (pairing && !inputs.comparison && !inputs.compared)
+  else if (paired && !inputs.comparison && !inputs.compared)
     out.push({
       id: fallbackId,
       kind: 'monitoring',

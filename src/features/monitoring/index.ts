@@ -232,16 +232,25 @@ export async function suspendedVersions(exec: Executor): Promise<Set<string>> {
   return new Set(await repo.suspendedVersions(exec));
 }
 
-/** Why a version may not run now: an active human-oversight suspension (read by the lifecycle's checks). */
-export async function oversightHolds(exec: Executor, versionId: string): Promise<string[]> {
-  const s = await repo.activeSuspension(exec, versionId);
-  return s ? [`suspended by human oversight on ${s.suspended_at}: ${s.reason}`] : [];
+/**
+ * Why each of `versionIds` may not run now, by version id (absent: nothing holds it): an active
+ * human-oversight suspension (read by the lifecycle's checks).
+ */
+export async function oversightHolds(exec: Executor, versionIds: string[]): Promise<Map<string, string[]>> {
+  const active = await repo.activeSuspensions(exec, versionIds);
+  return new Map(
+    [...active].map(([id, s]) => [id, [`suspended by human oversight on ${s.suspended_at}: ${s.reason}`]]),
+  );
 }
 
 /**
- * A version's monitoring evidence at `nowMs` (for the lifecycle's gates): what its windows
- * computed, family by family, never what its monitor configuration names.
+ * Versions' monitoring evidence at `nowMs` by version id (for the lifecycle's gates): what their
+ * windows computed, family by family, never what a monitor configuration names.
  */
-export function monitoringEvidenceOf(exec: Executor, versionId: string, nowMs: number): Promise<EvidenceRecord[]> {
-  return monitoringEvidence(challengersRepo, exec, versionId, nowMs);
+export function monitoringEvidenceOf(
+  exec: Executor,
+  versionIds: string[],
+  nowMs: number,
+): Promise<Map<string, EvidenceRecord[]>> {
+  return monitoringEvidence(challengersRepo, exec, versionIds, nowMs);
 }

@@ -23,7 +23,7 @@ type VersionRow = Omit<LiveVersionRow, 'createdBy'>;
 
 export interface NextActionsDeps {
   db: Executor;
-  lifecycle: Pick<LifecycleService, 'standing' | 'inbox'>;
+  lifecycle: Pick<LifecycleService, 'standing' | 'standings' | 'inbox'>;
   useCases: Pick<UseCaseLifecycle, 'status'>;
   /** The pack a use case is assessed under (policy). */
   pack: (exec: Executor, useCaseId: string) => Promise<PolicyPack | null>;
@@ -156,10 +156,19 @@ export function createNextActionsService(deps: NextActionsDeps) {
   async function summaries(rows: VersionRow[]) {
     const notable = await deps.notableVersions(db);
     const chosen = rows.filter((r) => r.latest || notable.has(r.id));
-    return Promise.all(
-      chosen.map(async (r) => {
-        const s = await deps.lifecycle.standing(r.model, r.version);
-        return {
+    // Read together: a page of the inventory costs a fixed number of reads, not one set per version.
+    const standings = new Map(
+      (await deps.lifecycle.standings(chosen.map((r) => ({ model: r.model, version: r.version })))).map((s) => [
+        s.owner.versionId,
+        s,
+      ]),
+    );
+    return chosen.flatMap((r) => {
+      const s = standings.get(r.id);
+      // A version deleted since the rows were read has no standing (and no status) any more.
+      if (!s) return [];
+      return [
+        {
           row: r,
           model: r.model,
           version: r.version,
@@ -167,9 +176,9 @@ export function createNextActionsService(deps: NextActionsDeps) {
           step: s.step,
           status: statusOf(s),
           ...total(progressOf(s).steps),
-        };
-      }),
-    );
+        },
+      ];
+    });
   }
 
   const modelStatus = (parts: Awaited<ReturnType<typeof summaries>>) =>

@@ -36,9 +36,15 @@ export interface OverviewRow {
 /** Use cases with their live models (`only` those models, when given: a page's). */
 const useCasesAndModels = (db: Executor, only?: string[]) =>
   db.selectFrom('use_cases as uc').leftJoin('models as m', (j) => {
-    const live = j.onRef('m.use_case_id', '=', 'uc.id').on('m.deleted_at', 'is', null);
-    if (!only) return live;
-    return only.length ? live.on('m.id', 'in', only) : live.on(sql<boolean>`1 = 0`);
+    if (!only) return j.onRef('m.use_case_id', '=', 'uc.id').on('m.deleted_at', 'is', null);
+    if (only.length === 0) return j.on(sql<boolean>`1 = 0`);
+    // A page's models are found by their ids. Compared as an expression, the use case column offers
+    // the planners no index: through it SQLite read every model of the use case (10,000 in one
+    // use case took 4 ms, by id 0.3 ms).
+    return j
+      .on('m.id', 'in', only)
+      .on(sql`m.use_case_id || ''`, '=', sql.ref('uc.id'))
+      .on('m.deleted_at', 'is', null);
   });
 const assessment = (q: ReturnType<typeof useCasesAndModels>) =>
   q.leftJoin('assessments as a', (j) => j.onRef('a.use_case_id', '=', 'uc.id').on('a.current', '=', 1));
@@ -80,8 +86,9 @@ export const overviewRepo = {
     let q = joined(db, { assessment: withAssessment, steps: withSteps });
     if (f.q) {
       const pattern = likeLiteral(f.q);
+      // The use cases whose names match are found once, not once per model row joined to them.
       q = q.where(
-        sql<boolean>`(lower(uc.name) like ${pattern} escape '\\' or m.search_text like ${pattern} escape '\\')`,
+        sql<boolean>`(uc.id in (select id from use_cases where lower(name) like ${pattern} escape '\\') or m.search_text like ${pattern} escape '\\')`,
       );
     }
     if (f.tier !== undefined) q = q.where(tierExpr, '=', f.tier);

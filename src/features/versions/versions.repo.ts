@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { chunks } from '../../db/chunks.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { lockRows } from '../../db/locks.ts';
 import type { ModelVersionTable } from '../../db/schema.ts';
@@ -114,6 +115,14 @@ export const versionRepo = {
   async get(db: Executor, modelName: string, version: number): Promise<VersionRecord | undefined> {
     const row = await baseQuery(db).where('m.name', '=', modelName).where('v.version', '=', version).executeTakeFirst();
     return row ? (await hydrate(db, [row]))[0] : undefined;
+  },
+
+  /** The live versions with these ids, by id. */
+  async byIds(db: Executor, ids: string[]): Promise<Map<string, VersionRecord>> {
+    const out = new Map<string, VersionRecord>();
+    for (const part of chunks([...new Set(ids)], 500))
+      for (const v of await hydrate(db, await baseQuery(db).where('v.id', 'in', part).execute())) out.set(v.id, v);
+    return out;
   },
 
   /**
