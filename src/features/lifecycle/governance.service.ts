@@ -133,6 +133,36 @@ export function definitionDigest(v: VersionRecord): string {
   return `sha256:${createHash('sha256').update(canonicalize(definition)).digest('hex')}`;
 }
 
+/** What a use case's policy decides alike for each of its versions on a day. */
+interface PolicyFacts {
+  today: string;
+  process: Process;
+  required: ReturnType<typeof requiredMeasures>;
+  byId: Map<string, PolicyPack['measures'][number]>;
+  withoutSignoffs: Set<string>;
+  /** Use-case steps: their documents are recorded once on the use case and count for each version. */
+  caseScoped: Set<string>;
+}
+
+// Computed once per policy read (the versions of a use case on an inventory page share it); a
+// policy read again, or another day, is computed afresh.
+const factsOf = new WeakMap<PolicyContext, PolicyFacts>();
+
+function policyFacts(policy: PolicyContext, today: string): PolicyFacts {
+  const known = factsOf.get(policy);
+  if (known?.today === today) return known;
+  const facts: PolicyFacts = {
+    today,
+    process: processFor(policy.pack, policy.tier, policy.answers),
+    required: requiredMeasures(policy.pack, { tier: policy.tier, tags: policy.tags }, policy.answers, today),
+    byId: new Map(policy.pack.measures.map((m) => [m.id, m])),
+    withoutSignoffs: signoffOnly(policy.pack),
+    caseScoped: new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id)),
+  };
+  factsOf.set(policy, facts);
+  return facts;
+}
+
 /** Roles that build models: someone who signed in one of them is not independent of the version. */
 const DEVELOPER_ROLES = new Set(['data-scientist']);
 
@@ -303,20 +333,13 @@ function governanceOf(deps: Pick<GovernanceDeps, 'today'>, reads: GovernanceRead
       gates: (steps) => steps.map((step) => ({ step, passed: false, blockers: [] })),
     };
   }
-  const process = processFor(policy.pack, policy.tier, policy.answers);
+  const { process, required, byId, withoutSignoffs, caseScoped } = policyFacts(policy, deps.today());
   // A step the process no longer has (it changed with a re-assessment) counts as the process step that replaces it.
   const step = state
     ? process.steps.includes(state.step)
       ? state.step
       : gateStepOf(policy.pack, process, state.step)
     : process.steps[0]!;
-  const required = requiredMeasures(
-    policy.pack,
-    { tier: policy.tier, tags: policy.tags },
-    policy.answers,
-    deps.today(),
-  );
-  const byId = new Map(policy.pack.measures.map((m) => [m.id, m]));
   const { useCase, alignment, data, outside } = reads;
   const waivers = new Map(outside.waivers.map((w) => [w.measure, w]));
   const opts = {
@@ -325,13 +348,11 @@ function governanceOf(deps: Pick<GovernanceDeps, 'today'>, reads: GovernanceRead
     regions: useCase?.regions ?? [],
     acceptance: (e: Parameters<typeof acceptanceRule>[2]) => acceptanceRule(policy.pack, policy.tier, e),
   };
-  const withoutSignoffs = signoffOnly(policy.pack);
-  // Use-case steps' documents are recorded once on the use case and count for each of its versions.
-  const caseScoped = new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id));
   const caseRecords = [...useCaseDocumentRecords(caseDocuments, caseReviews), ...(alignment ? [alignment] : [])];
   // Checks know the roles their data has among the version's datasets (packs may ask for a role).
   const versionRecords = [...evidenceRecords.map((r) => withRoles(r, version)), ...data];
-  const recordsFor = (step: string) => (caseScoped.has(step) ? [...versionRecords, ...caseRecords] : versionRecords);
+  const withCase = [...versionRecords, ...caseRecords];
+  const recordsFor = (step: string) => (caseScoped.has(step) ? withCase : versionRecords);
   // Which gates each piece of evidence serves (by step position), and the monitoring alerts that
   // put everything in doubt. Computed below, used when a signature's changes are judged.
   const serves = new Map<string, number[]>();

@@ -7,7 +7,7 @@ import type { TaskTable } from '../../db/schema.ts';
 import { ORGANISATION, type Role } from '../../domain/authz.ts';
 import { assertTransition } from '../../domain/lifecycle/gate.ts';
 import { independenceRefusal } from '../../domain/lifecycle/tasks.ts';
-import { ENVIRONMENTS, environmentOfAlias, type Environment } from '../../domain/lifecycle/process.ts';
+import { environmentOfAlias, type Environment } from '../../domain/lifecycle/process.ts';
 import type { RegisteredVersion } from '../../domain/registration-checks.ts';
 import type { VersionRecord } from '../versions/versions.repo.ts';
 import { DomainError, notFound } from '../../errors.ts';
@@ -142,10 +142,8 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
         .map((s) => ({ signer: s.signer.name, role: s.role, meaning: s.meaning, step: s.step })),
       holds: holds.get(g.owner.versionId) ?? [],
       deployed: [...new Set((deployments.get(g.owner.versionId) ?? []).map((d) => d.environment as Environment))],
-      against: Object.fromEntries(ENVIRONMENTS.map((env) => [env, reasonsAgainst(g, env)])) as Record<
-        Environment,
-        string[]
-      >,
+      /** What the deployment check says against `env` now (asked for only where a status needs it). */
+      against: (env: Environment) => reasonsAgainst(g, env),
     }));
   }
 

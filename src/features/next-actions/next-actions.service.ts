@@ -87,7 +87,7 @@ export function createNextActionsService(deps: NextActionsDeps) {
   function statusOf(s: Standing): SubjectStatus {
     return versionStatus({
       holds: s.holds,
-      deployed: s.deployed.map((environment) => ({ environment, refusals: s.against[environment] })),
+      deployed: s.deployed.map((environment) => ({ environment, refusals: s.against(environment) })),
       stale: [
         ...s.staleSignatures.map(
           (x) => `${x.meaning} by ${x.signer} (${x.role}) at step ${x.step} is stale: what it covered changed`,
@@ -120,7 +120,7 @@ export function createNextActionsService(deps: NextActionsDeps) {
     }
     const open = [...ENVIRONMENTS]
       .reverse()
-      .find((env: Environment) => !s.deployed.includes(env) && s.against[env].length === 0 && s.holds.length === 0);
+      .find((env: Environment) => !s.deployed.includes(env) && s.against(env).length === 0 && s.holds.length === 0);
     if (open && !ENVIRONMENTS.slice(ENVIRONMENTS.indexOf(open)).some((e) => s.deployed.includes(e)))
       next.push({
         kind: 'request-promotion',
@@ -152,7 +152,10 @@ export function createNextActionsService(deps: NextActionsDeps) {
     };
   }
 
-  /** Status and progress of each version that stands for its model: the latest, and those deployed or suspended. */
+  /**
+   * Status of each version that stands for its model: the latest, and those deployed or suspended,
+   * with the standing its progress is computed from where it is shown (`withProgress`).
+   */
   async function summaries(rows: VersionRow[]) {
     const notable = await deps.notableVersions(db);
     const chosen = rows.filter((r) => r.latest || notable.has(r.id));
@@ -175,11 +178,17 @@ export function createNextActionsService(deps: NextActionsDeps) {
           useCase: { id: r.useCaseId, name: r.useCase },
           step: s.step,
           status: statusOf(s),
-          ...total(progressOf(s).steps),
+          standing: s,
         },
       ];
     });
   }
+
+  /** A summary as shown with its progress (the inventory shows statuses only: progress costs as much again). */
+  const withProgress = <T extends { standing: Standing }>({ standing, ...rest }: T) => ({
+    ...rest,
+    ...total(progressOf(standing).steps),
+  });
 
   const modelStatus = (parts: Awaited<ReturnType<typeof summaries>>) =>
     combinedStatus(parts.map((p) => ({ name: `${p.model} v${p.version}`, status: p.status })));
@@ -233,7 +242,7 @@ export function createNextActionsService(deps: NextActionsDeps) {
       missing: await withPeople(uc.ownerTeam, missing),
       next,
       documentKinds: documentKinds(pack),
-      versions: versions.map(({ row: _row, useCase: _uc, ...v }) => v),
+      versions: versions.map(({ row: _row, useCase: _uc, ...v }) => withProgress(v)),
     };
   }
 
@@ -300,7 +309,7 @@ export function createNextActionsService(deps: NextActionsDeps) {
             .map((p) => ({ name: `${p.model} v${p.version}`, status: p.status })),
         ),
       })),
-      versions: versions.map(({ row: _row, ...v }) => v),
+      versions: versions.map(({ row: _row, ...v }) => withProgress(v)),
       tasks: inbox.items
         .filter((t) => t.blocked === null)
         .map((t) => ({
