@@ -11,6 +11,7 @@ import { championBench } from './lib/champion-bench.ts';
 import { documentBench } from './lib/document-bench.ts';
 import { examinationBench } from './lib/examination-bench.ts';
 import { registryBench } from './lib/registry-bench.ts';
+import { governedBench } from './lib/governed-bench.ts';
 import { healthzRows, healthzRuns } from './lib/healthz-rows.ts';
 import { startChild } from './lib/child.ts';
 import { load, median, type LoadResult } from './lib/load.ts';
@@ -21,7 +22,7 @@ import { kpiBench } from './lib/kpi-bench.ts';
 import { admissionBench, discoveryBench } from './lib/discovery-bench.ts';
 import { admissionCpu } from './lib/admission-cpu.ts';
 import { consoleBench, consoleRows } from './lib/console-bench.ts';
-import { mlflowRows, registryRows, type Row } from './lib/registry-rows.ts';
+import { governedRows, mlflowRows, registryRows, type Row } from './lib/registry-rows.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const AUDIT_EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000);
@@ -143,6 +144,8 @@ if (process.argv[2] === 'evidence') {
 const MLFLOW_VERSIONS = (process.env.BENCH_MLFLOW_VERSIONS ?? '1,1000,100000').split(',').map(Number);
 const REGISTRY_MODELS = Number(process.env.BENCH_REGISTRY_MODELS ?? 10_000);
 const REGISTRY_VERSIONS = Number(process.env.BENCH_REGISTRY_VERSIONS ?? 10);
+// The governed inventory rows: assessed use cases of five models each.
+const GOVERNED_USE_CASES = Number(process.env.BENCH_GOVERNED_USE_CASES ?? 2_000);
 // `npm run bench -- registry`: only the MLflow protocol and inventory page rows.
 if (process.argv[2] === 'registry') {
   const only = [
@@ -152,6 +155,7 @@ if (process.argv[2] === 'registry') {
       REGISTRY_MODELS,
       REGISTRY_VERSIONS,
     ),
+    ...governedRows(await governedBench(GOVERNED_USE_CASES, 5, 100, TOKEN)),
   ];
   console.log('| measure | Steward | baseline (same run) | ratio | goal |');
   console.log('| --- | --- | --- | --- | --- |');
@@ -240,6 +244,7 @@ const exam = examinationBench(1_000, 10_000, EXAM_EVENTS);
 const kpiRow = kpiBenchRow();
 const documents = await documentBench(Number(process.env.BENCH_DOCUMENTS ?? 50));
 const registry = await registryBench(REGISTRY_MODELS, REGISTRY_VERSIONS, 200, TOKEN);
+const governed = await governedBench(GOVERNED_USE_CASES, 5, 100, TOKEN);
 
 rows.push({
   name: 'GET /api/v1/models/{name}/versions/{v} (req/s, authenticated)',
@@ -323,6 +328,7 @@ rows.push({
 });
 
 rows.push(...registryRows(registry, REGISTRY_MODELS, REGISTRY_VERSIONS));
+rows.push(...governedRows(governed));
 
 rows.push(...healthzRows(healthz));
 rows.push(...discoveryRows);

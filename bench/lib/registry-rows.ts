@@ -1,5 +1,6 @@
 // The rows of the MLflow protocol and of the console's inventory page, each beside its baseline.
 import type { MlflowBench } from './mlflow-bench.ts';
+import type { GovernedResults } from './governed-bench.ts';
 import type { RegistryResults } from './registry-bench.ts';
 
 export interface Row {
@@ -56,4 +57,14 @@ export function registryRows(registry: RegistryResults, REGISTRY_MODELS: number,
   }
 
   return rows;
+}
+
+export function governedRows(g: GovernedResults): Row[] {
+  return g.pages.map((p) => ({
+    name: `console inventory page (GET /api/v1/overview, 50 rows) over ${fmt(g.models)} governed models (${fmt(g.useCases)} assessed use cases), ${p.name} (p50 / p95 ms)`,
+    value: `${fmt(p.p50, 1)} / ${fmt(p.p95, 1)}`,
+    baseline: `${fmt(g.modelList.p50, 1)} / ${fmt(g.modelList.p95, 1)} ms a 50-model page of GET /api/v1/models (the same text searches)`,
+    ratio: p.p50 / g.modelList.p50,
+    goal: 'p95 <= 20 ms',
+  }));
 }

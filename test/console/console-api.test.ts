@@ -119,6 +119,25 @@ describe.each(DB_KINDS)('the inventory overview and the audit verification, on %
         await call(t.app, { method: 'GET', url: '/api/v1/overview?sort=tier&order=desc&limit=2&offset=2' })
       ).body;
       expect(second.items.map((r: { tier: number | null }) => r.tier)).toEqual([1, null]);
+      // Every order read page by page (the later pages from the other end) is the whole listing.
+      const key = (r: { useCase: { name: string }; model: { name: string } | null }) =>
+        `${r.useCase.name}/${r.model?.name ?? '-'}`;
+      for (const sort of ['name', 'tier', 'updated'])
+        for (const order of ['asc', 'desc']) {
+          const url = `/api/v1/overview?sort=${sort}&order=${order}`;
+          const whole = (await call(t.app, { method: 'GET', url: `${url}&limit=200` })).body.items.map(key);
+          expect(whole).toHaveLength(4);
+          for (const limit of [1, 3]) {
+            const paged: string[] = [];
+            for (let offset = 0; offset <= whole.length; offset += limit) {
+              const page = (await call(t.app, { method: 'GET', url: `${url}&limit=${limit}&offset=${offset}` })).body;
+              expect(page.total).toBe(4);
+              paged.push(...page.items.map(key));
+            }
+            expect(paged, `${sort} ${order}, ${limit} a page`).toEqual(whole);
+          }
+          expect((await call(t.app, { method: 'GET', url: `${url}&offset=9` })).body.items).toEqual([]);
+        }
       expect((await call(t.app, { method: 'GET', url: '/api/v1/overview?q=CHALLENGER' })).body.items).toHaveLength(1);
       expect((await call(t.app, { method: 'GET', url: '/api/v1/overview?q=100%25' })).body.total).toBe(0);
       expect(

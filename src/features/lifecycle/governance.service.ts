@@ -407,22 +407,27 @@ function governanceOf(deps: Pick<GovernanceDeps, 'today'>, reads: GovernanceRead
   const caseSignatures = useCaseSignatures(caseRows, policy);
   const caseDecisions = latestDecisions(caseSignatures);
   const caseApprovals = caseDecisions.filter((s) => s.meaning === 'approve');
+  // A measure without sign-off items is judged on its evidence alone (approvals are records of
+  // another kind, which no other item reads): its status above stands.
+  const judged = new Map(evidenceStatuses.map(({ m, status }) => [m, status]));
   const requirements = required.map((m) => {
+    const alone = judged.get(m);
     // An approval counts for the gates of the step it was given at and before, not for later ones.
-    const counted: EvidenceRecord[] = [
-      ...approvals.filter((s) => at(s.step) >= at(m.step)),
-      ...(caseScoped.has(m.step) ? caseApprovals : []),
-    ].map((s) => ({
-      id: s.id,
-      kind: 'signoff',
-      signer: s.signer.id,
-      role: s.role,
-      artifactDigest: version.artifactDigest,
-    }));
+    const counted: EvidenceRecord[] = alone
+      ? []
+      : [...approvals.filter((s) => at(s.step) >= at(m.step)), ...(caseScoped.has(m.step) ? caseApprovals : [])].map(
+          (s) => ({
+            id: s.id,
+            kind: 'signoff',
+            signer: s.signer.id,
+            role: s.role,
+            artifactDigest: version.artifactDigest,
+          }),
+        );
     // A valid exception waives an unmet measure (visibly); the covered state above ignores waivers,
     // so approving or expiring one never makes a signature stale.
     const status = withWaiver(
-      measureStatus(byId.get(m.measure)!, [...recordsFor(m.step), ...counted], opts),
+      alone ?? measureStatus(byId.get(m.measure)!, [...recordsFor(m.step), ...counted], opts),
       waivers.get(m.measure),
     );
     return { ...m, evidence: byId.get(m.measure)!.evidence, ...status } as unknown as RequirementStatus & {

@@ -1,0 +1,120 @@
+// The console's inventory page over a governed registry: use cases assessed under the default
+// pack (credit scoring's answers), several models each, every page asked for once, so no status
+// was computed for it before (the status cache holds only pages read again).
+import { startChild } from './child.ts';
+
+/** The questionnaire answers of a credit-scoring use case (tier 1 under the default pack). */
+const CREDIT_SCORING = {
+  consumers: 'public',
+  availability: 'realtime',
+  errorImpact: ['financial', 'personal'],
+  personalData: true,
+  sector: 'finance',
+  regions: ['EU'],
+  annexIIIArea: 'essential-services',
+  prohibitedPractice: 'none',
+  interactsWithPeople: false,
+  generatesSyntheticContent: false,
+  profilesPeople: true,
+  releaseCadence: 'monthly',
+  modelLifetime: 'years',
+  decisionImpactLifetime: 'long',
+  decayRate: 'moderate',
+  explainabilityNeed: 'high',
+};
+
+export interface GovernedResults {
+  useCases: number;
+  models: number;
+  pages: { name: string; p50: number; p95: number }[];
+  /** The same server's plain 50-model page of GET /api/v1/models, searched by the same text. */
+  modelList: { p50: number; p95: number };
+}
+
+const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+
+async function pool(tasks: (() => Promise<void>)[], parallel: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < tasks.length) await tasks[next++]!();
+    }),
+  );
+}
+
+export async function governedBench(useCases: number, perUseCase: number, requests: number, token: string) {
+  const server = await startChild('steward.ts', { STEWARD_BENCH_TOKEN: token });
+  try {
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const send = async (method: string, path: string, body: unknown) => {
+      const res = await fetch(`${server.url}${path}`, { method, headers, body: JSON.stringify(body) });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+      return JSON.parse(text) as { id: string };
+    };
+    await send('POST', '/api/v1/teams', { name: 'governed' });
+    const model = (i: number) => `model-${String(i).padStart(5, '0')}`;
+    await pool(
+      Array.from({ length: useCases }, (_, u) => async () => {
+        const uc = await send('POST', '/api/v1/use-cases', {
+          name: `use-case-${String(u).padStart(5, '0')}`,
+          objective: 'benchmark',
+          ownerTeam: 'governed',
+          consumers: 'public',
+          regions: ['EU'],
+          sector: 'finance',
+          processesPersonalData: true,
+          kpis: [{ name: 'approval-rate', target: 0.8, direction: 'at-least', unit: 'ratio' }],
+        });
+        await send('PUT', `/api/v1/use-cases/${uc.id}/assessment`, { answers: CREDIT_SCORING });
+        for (let k = 0; k < perUseCase; k++) {
+          const name = model(u * perUseCase + k);
+          await send('POST', '/api/v1/models', { name, useCaseId: uc.id });
+          await send('POST', `/api/v1/models/${name}/versions`, {
+            artifactUri: `s3://governed/${name}`,
+            artifactDigest: `sha256:${'a'.repeat(64)}`,
+          });
+        }
+      }),
+      16,
+    );
+    const models = useCases * perUseCase;
+    const latency = async (url: (i: number) => string) => {
+      const times: number[] = [];
+      for (let i = 0; i < requests; i++) {
+        const t = performance.now();
+        const res = await fetch(`${server.url}${url(i)}`, { headers });
+        if (!res.ok) throw new Error(`${url(i)}: ${res.status} ${await res.text()}`);
+        await res.arrayBuffer();
+        times.push(performance.now() - t);
+      }
+      return { p50: percentile(times, 50), p95: percentile(times, 95) };
+    };
+    // Offsets that never repeat within a run, spread over the registry.
+    const offset = (i: number) => (i * 7919) % (models - 50);
+    // A prefix of nine characters names 100 models (model-0790x): a different hundred each request.
+    const search = (i: number) => model((i * 100 * 37) % models).slice(0, 9);
+    const pages = [
+      {
+        name: 'a new page each request, sorted by name',
+        url: (i: number) => `/api/v1/overview?limit=50&offset=${offset(i)}`,
+      },
+      {
+        name: 'a new page each request, sorted by tier',
+        url: (i: number) => `/api/v1/overview?limit=50&sort=tier&offset=${offset(i)}`,
+      },
+      {
+        name: 'a new page each request, sorted by last update',
+        url: (i: number) => `/api/v1/overview?limit=50&sort=updated&order=desc&offset=${offset(i)}`,
+      },
+      { name: 'a new text search each request', url: (i: number) => `/api/v1/overview?limit=50&q=${search(i)}` },
+    ];
+    const out: GovernedResults['pages'] = [];
+    for (const p of pages) out.push({ name: p.name, ...(await latency(p.url)) });
+    const modelList = await latency((i) => `/api/v1/models?limit=50&q=${search(i)}`);
+    return { useCases, models, pages: out, modelList } satisfies GovernedResults;
+  } finally {
+    await server.stop();
+  }
+}
