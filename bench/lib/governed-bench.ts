@@ -1,27 +1,9 @@
 // The console's inventory page over a governed registry: use cases assessed under the default
 // pack (credit scoring's answers), several models each, every page asked for once, so no status
 // was computed for it before (the status cache holds only pages read again).
+import { creditScoring } from '../../test/helpers/policy.ts';
 import { startChild } from './child.ts';
-
-/** The questionnaire answers of a credit-scoring use case (tier 1 under the default pack). */
-const CREDIT_SCORING = {
-  consumers: 'public',
-  availability: 'realtime',
-  errorImpact: ['financial', 'personal'],
-  personalData: true,
-  sector: 'finance',
-  regions: ['EU'],
-  annexIIIArea: 'essential-services',
-  prohibitedPractice: 'none',
-  interactsWithPeople: false,
-  generatesSyntheticContent: false,
-  profilesPeople: true,
-  releaseCadence: 'monthly',
-  modelLifetime: 'years',
-  decisionImpactLifetime: 'long',
-  decayRate: 'moderate',
-  explainabilityNeed: 'high',
-};
+import { percentile, pool } from './registry-bench.ts';
 
 export interface GovernedResults {
   useCases: number;
@@ -29,18 +11,6 @@ export interface GovernedResults {
   pages: { name: string; p50: number; p95: number }[];
   /** The same server's plain 50-model page of GET /api/v1/models, searched by the same text. */
   modelList: { p50: number; p95: number };
-}
-
-const percentile = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
-
-async function pool(tasks: (() => Promise<void>)[], parallel: number): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      while (next < tasks.length) await tasks[next++]!();
-    }),
-  );
 }
 
 export async function governedBench(useCases: number, perUseCase: number, requests: number, token: string) {
@@ -67,7 +37,7 @@ export async function governedBench(useCases: number, perUseCase: number, reques
           processesPersonalData: true,
           kpis: [{ name: 'approval-rate', target: 0.8, direction: 'at-least', unit: 'ratio' }],
         });
-        await send('PUT', `/api/v1/use-cases/${uc.id}/assessment`, { answers: CREDIT_SCORING });
+        await send('PUT', `/api/v1/use-cases/${uc.id}/assessment`, { answers: creditScoring });
         for (let k = 0; k < perUseCase; k++) {
           const name = model(u * perUseCase + k);
           await send('POST', '/api/v1/models', { name, useCaseId: uc.id });

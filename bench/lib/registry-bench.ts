@@ -8,11 +8,11 @@ export interface LatencyPair {
   v1: { p50: number; p95: number };
 }
 
-const percentile = (xs: number[], p: number) =>
+export const percentile = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 /** Runs `tasks` with `parallel` requests in flight. */
-async function pool(tasks: (() => Promise<void>)[], parallel: number): Promise<void> {
+export async function pool(tasks: (() => Promise<void>)[], parallel: number): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: parallel }, async () => {
