@@ -23,3 +23,15 @@ export async function grouped<T>(
   for (const part of chunks([...out.keys()], size)) for (const row of await read(part)) out.get(keyOf(row))?.push(row);
   return out;
 }
+
+/** Like `grouped`, for reads that match at most one row a key: that row, by key (absent: none). */
+export async function keyed<T>(
+  keys: string[],
+  read: (part: string[]) => Promise<T[]>,
+  keyOf: (row: T) => string,
+  size = 500,
+): Promise<Map<string, T>> {
+  const out = new Map<string, T>();
+  for (const [key, [row]] of await grouped(keys, read, keyOf, size)) if (row !== undefined) out.set(key, row);
+  return out;
+}

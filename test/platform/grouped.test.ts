@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { grouped } from '../../src/db/chunks.ts';
+import { grouped, keyed } from '../../src/db/chunks.ts';
 
 describe('grouped reads', () => {
   it('reads each distinct key once, in statement-sized parts, and groups the rows in the order read', async () => {
@@ -35,5 +35,16 @@ describe('grouped reads', () => {
     const out = await grouped([], async () => (reads++, []), String);
     expect(out.size).toBe(0);
     expect(reads).toBe(0);
+  });
+
+  it('keeps one row a key for reads that match at most one, and none for keys without a row', async () => {
+    const out = await keyed(
+      ['a', 'b', 'c'],
+      async (part) => [{ key: 'b' }, { key: 'a' }].filter((r) => part.includes(r.key)),
+      (r) => r.key,
+    );
+    expect([...out.keys()].sort()).toEqual(['a', 'b']);
+    expect(out.get('a')).toEqual({ key: 'a' });
+    expect(out.has('c')).toBe(false);
   });
 });

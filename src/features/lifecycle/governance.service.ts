@@ -215,27 +215,24 @@ export async function loadGovernanceOf(
   ]);
   // What only a governed version is judged on: its use case's records, its evidence records, the
   // data it read and the findings on it.
-  const governed = versions.filter((v) => policies.get(v.owner.useCaseId));
-  const governedCases = [...new Set(governed.map((v) => v.owner.useCaseId))];
-  const digests = new Set(
-    governed.flatMap((v) => digestsOf(records.get(v.owner.versionId)!, evidenceRows.get(v.owner.versionId) ?? [])),
+  const governed = new Map(
+    versions.filter((v) => policies.get(v.owner.useCaseId)).map((v) => [v.owner.versionId, v.owner]),
   );
+  const governedCases = [...new Set([...governed.values()].map((o) => o.useCaseId))];
+  const digests = new Map(
+    [...governed.keys()].map((id) => [id, digestsOf(records.get(id)!, evidenceRows.get(id) ?? [])]),
+  );
+  const allDigests = [...new Set([...digests.values()].flat())];
   const [evidenceRecords, useCases, caseDocuments, alignments, regions, outside] = await Promise.all([
-    deps.evidence.records(
-      exec,
-      new Map(governed.map((v) => [v.owner.versionId, evidenceRows.get(v.owner.versionId) ?? []])),
-    ),
+    deps.evidence.records(exec, new Map([...governed.keys()].map((id) => [id, evidenceRows.get(id) ?? []]))),
     perKey(governedCases, (id) => deps.repo.useCase(exec, id)),
     perKey(governedCases, (id) => deps.repo.useCaseDocuments(exec, id)),
     perKey(governedCases, (id) => deps.alignment(exec, id, policies.get(id)!.tier)),
-    digests.size > 0 ? deps.datasetRegions(exec, [...digests]) : Promise.resolve([]),
-    perKey(
-      governed.map((v) => v.owner.versionId),
-      async (id) => {
-        const { owner } = governed.find((g) => g.owner.versionId === id)!;
-        return (await deps.outside?.(exec, owner, policies.get(owner.useCaseId)!.pack)) ?? NO_FINDINGS;
-      },
-    ),
+    allDigests.length > 0 ? deps.datasetRegions(exec, allDigests) : Promise.resolve([]),
+    perKey([...governed.keys()], async (id) => {
+      const owner = governed.get(id)!;
+      return (await deps.outside?.(exec, owner, policies.get(owner.useCaseId)!.pack)) ?? NO_FINDINGS;
+    }),
   ]);
   return versions.map((v) => {
     const { versionId, useCaseId } = v.owner;
@@ -255,7 +252,7 @@ export async function loadGovernanceOf(
       caseReviews: reviews.get(useCaseId) ?? [],
       useCase: useCases.get(useCaseId),
       alignment: alignments.get(useCaseId),
-      data: regionRecords(regions, digestsOf(version, rows)),
+      data: regionRecords(regions, digests.get(versionId) ?? []),
       outside: outside.get(versionId) ?? NO_FINDINGS,
     });
   });

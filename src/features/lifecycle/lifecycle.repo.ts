@@ -1,4 +1,4 @@
-import { chunks, grouped } from '../../db/chunks.ts';
+import { chunks, grouped, keyed } from '../../db/chunks.ts';
 import { translateConstraints } from '../../db/errors.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { lockRows } from '../../db/locks.ts';
@@ -47,16 +47,7 @@ function inboxTasks(db: Executor, assignments: { team: string; role: string }[],
 export const lifecycleRepo = {
   /** The live version with the model, use case and team that govern it. */
   async owner(db: Executor, model: string, version: number): Promise<VersionOwner | undefined> {
-    const row = await db
-      .selectFrom('model_versions as v')
-      .innerJoin('models as m', 'm.id', 'v.model_id')
-      .innerJoin('use_cases as u', 'u.id', 'm.use_case_id')
-      .select(['v.id', 'm.id as model_id', 'u.id as use_case_id', 'u.owner_team'])
-      .where('m.name', '=', model)
-      .where('v.version', '=', version)
-      .where('v.deleted_at', 'is', null)
-      .executeTakeFirst();
-    return row && { versionId: row.id, modelId: row.model_id, useCaseId: row.use_case_id, team: row.owner_team };
+    return (await lifecycleRepo.owners(db, [{ model, version }])).get(`${model}/${version}`);
   },
 
   /** The live versions named (model, version), with what governs each, keyed `model/version`. */
@@ -181,12 +172,11 @@ export const lifecycleRepo = {
 
   /** The lifecycle state of each of `versionIds` that has entered a process. */
   async statesOf(db: Executor, versionIds: string[]): Promise<Map<string, LifecycleStateTable>> {
-    const rows = await grouped(
+    return keyed(
       versionIds,
       (ids) => db.selectFrom('lifecycle_states').selectAll().where('model_version_id', 'in', ids).execute(),
       (r) => r.model_version_id,
     );
-    return new Map([...rows].flatMap(([id, [r]]) => (r ? [[id, r] as const] : [])));
   },
 
   async setState(tx: Tx, s: LifecycleStateTable): Promise<void> {

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { chunks } from '../../db/chunks.ts';
+import { chunks, grouped, keyed } from '../../db/chunks.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import type { MonitorChallengerTable, MonitorWindowTable } from '../../db/schema.ts';
 
@@ -47,28 +47,26 @@ export const challengersRepo = {
 
   /** The challenger pairing of each of `championIds` that has one. */
   async challengersOf(db: Executor, championIds: string[]): Promise<Map<string, MonitorChallengerTable>> {
-    const out = new Map<string, MonitorChallengerTable>();
-    for (const ids of chunks([...new Set(championIds)], 500))
-      for (const r of await db
-        .selectFrom('monitor_challengers')
-        .selectAll()
-        .where('champion_version_id', 'in', ids)
-        .execute())
-        out.set(r.champion_version_id, r);
-    return out;
+    return keyed(
+      championIds,
+      (ids) => db.selectFrom('monitor_challengers').selectAll().where('champion_version_id', 'in', ids).execute(),
+      (r) => r.champion_version_id,
+    );
   },
 
   /** For each of `challengerIds` named by a champion's current monitor, those champions. */
   async championsOfMany(db: Executor, challengerIds: string[]): Promise<Map<string, string[]>> {
-    const out = new Map<string, string[]>();
-    for (const ids of chunks([...new Set(challengerIds)], 500))
-      for (const r of await db
-        .selectFrom('monitor_challengers')
-        .select(['champion_version_id', 'challenger_version_id'])
-        .where('challenger_version_id', 'in', ids)
-        .execute())
-        out.set(r.challenger_version_id, [...(out.get(r.challenger_version_id) ?? []), r.champion_version_id]);
-    return out;
+    const rows = await grouped(
+      challengerIds,
+      (ids) =>
+        db
+          .selectFrom('monitor_challengers')
+          .select(['champion_version_id', 'challenger_version_id'])
+          .where('challenger_version_id', 'in', ids)
+          .execute(),
+      (r) => r.challenger_version_id,
+    );
+    return new Map([...rows].map(([id, rs]) => [id, rs.map((r) => r.champion_version_id)]));
   },
 
   /** The champions whose current monitor names this version as their challenger. */

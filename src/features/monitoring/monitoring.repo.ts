@@ -1,4 +1,4 @@
-import { chunks } from '../../db/chunks.ts';
+import { keyed } from '../../db/chunks.ts';
 import { sql } from 'kysely';
 import { translateConstraints } from '../../db/errors.ts';
 import type { Executor, Tx } from '../../db/database.ts';
@@ -534,16 +534,17 @@ export const monitoringRepo = {
 
   /** The active suspension of each of `versionIds` that has one. */
   async activeSuspensions(db: Executor, versionIds: string[]): Promise<Map<string, SuspensionTable>> {
-    const out = new Map<string, SuspensionTable>();
-    for (const ids of chunks([...new Set(versionIds)], 500))
-      for (const s of await db
-        .selectFrom('suspensions')
-        .selectAll()
-        .where('model_version_id', 'in', ids)
-        .where('active_key', 'is not', null)
-        .execute())
-        out.set(s.model_version_id, s);
-    return out;
+    return keyed(
+      versionIds,
+      (ids) =>
+        db
+          .selectFrom('suspensions')
+          .selectAll()
+          .where('model_version_id', 'in', ids)
+          .where('active_key', 'is not', null)
+          .execute(),
+      (s) => s.model_version_id,
+    );
   },
 
   /** Ids of the versions suspended now. */
