@@ -245,6 +245,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const lifecycle = createLifecycleFeature({
     ...base,
     policy: policy.services.context,
+    policies: policy.services.contexts,
     versions: inventoryReaders.versions,
     lock: inventoryReaders.lockVersion,
     evidence: {
@@ -258,6 +259,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
       },
     },
     alignment: policy.services.alignment,
+    alignments: policy.services.alignments,
     datasetRegions: inventoryReaders.datasets.regionsByDigest,
     reauthenticate,
     grantorsOf: identity.services.grantorsOf,
@@ -268,7 +270,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     recordDocument: (tx, ctx, model, version, doc) =>
       evidence.services.evidence.recordDocument(tx, ctx, model, version, doc),
     holds: oversightHolds,
-    outside: (exec, owner, pack) => findingsGovernance(exec, owner, pack, clock),
+    outside: (exec, versions) => findingsGovernance(exec, versions, clock),
     useCaseWaivers: (exec, useCaseId) => useCaseWaivers(exec, useCaseId, clock),
     refused: refusals.record,
   });
@@ -447,7 +449,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   const governance = createGovernanceFeature({
     ...base,
     queue,
-    requirements: (model, version) => lifecycle.services.lifecycle.requirements(model, version),
+    requirements: (versions) => lifecycle.services.lifecycle.requirementsOf(versions),
     activePack: async () => (await policy.services.policies.active().catch(() => null))?.pack ?? null,
     activePackRow: async () => {
       const active = await policy.services.policies.active().catch(() => null);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../src/demo/seed.ts';
+import { combinedStatus, type SubjectStatus } from '../../src/domain/lifecycle/next-actions.ts';
 import { DEMO_PASSWORD, PEOPLE, USE_CASES } from '../../src/demo/scenario.ts';
 import { call, useTestApp } from '../helpers/app.ts';
 import { STEWARD_BIN } from '../helpers/cli.ts';
@@ -260,6 +261,31 @@ describe.each(DB_KINDS)('the demo organisation, on %s', (kind) => {
       expect(most).toBeGreaterThanOrEqual(2);
       expect(states.size).toBeGreaterThanOrEqual(2);
       expect(standings.size).toBeGreaterThanOrEqual(6);
+    });
+
+    it('reads every model of the inventory together to the status its use case page gives it', async () => {
+      // One overview page holds every use case's models: their governance read in one batch (with
+      // each use case's policy, findings and waivers), against each use case's page read alone.
+      const rows = (await call(t.app, { method: 'GET', url: '/api/v1/overview?limit=200' })).body.items as {
+        useCase: { id: string };
+        model: { name: string; status?: SubjectStatus } | null;
+      }[];
+      let compared = 0;
+      const states = new Set<string>();
+      for (const id of new Set(rows.map((r) => r.useCase.id))) {
+        const versions = (await call(t.app, { method: 'GET', url: `/api/v1/use-cases/${id}/next-actions` })).body
+          .versions as { model: string; version: number; status: SubjectStatus }[];
+        for (const row of rows.filter((r) => r.useCase.id === id && r.model)) {
+          const parts = versions.filter((v) => v.model === row.model!.name);
+          if (parts.length === 0) continue;
+          const alone = combinedStatus(parts.map((p) => ({ name: `${p.model} v${p.version}`, status: p.status })));
+          expect(row.model!.status, row.model!.name).toEqual(alone);
+          states.add(alone.state);
+          compared++;
+        }
+      }
+      expect(compared).toBeGreaterThanOrEqual(6);
+      expect(states.size).toBeGreaterThanOrEqual(2);
     });
 
     it('seeds nothing into an instance that already holds use cases', async () => {

@@ -434,6 +434,45 @@ export function measureStatus(
 }
 
 /**
+ * What a record is about, as a key `measureReads` lists: its kind, and for checks, documents and
+ * monitoring the metric, document kind or monitor.
+ */
+export function recordKey(r: EvidenceRecord): string {
+  if (r.kind === 'check') return `check:${r.metric}`;
+  if (r.kind === 'document') return `document:${r.documentKind}`;
+  if (r.kind === 'monitoring') return `monitoring:${r.monitor}`;
+  return r.kind;
+}
+
+/**
+ * The keys (`recordKey`) of every record `measureStatus` may read for the measure. A measure none
+ * of whose keys any record has is judged on nothing: its status is the one it has with no records
+ * at all, whoever the version's creators, whatever its artefact and regions.
+ */
+export function measureReads(measure: Measure): string[] {
+  return [
+    ...new Set(
+      measure.evidence.map((e) => {
+        switch (e.kind) {
+          case 'check':
+            return `check:${e.metric}`;
+          case 'document':
+            return `document:${e.documentKind}`;
+          case 'monitoring':
+            return `monitoring:${e.monitor}`;
+          case 'signoff':
+            return 'signoff';
+          case 'data-residency':
+            return 'dataset';
+          case 'ethical-alignment':
+            return 'alignment';
+        }
+      }),
+    ),
+  ];
+}
+
+/**
  * The records that speak to a measure's non-sign-off evidence, whether or not they meet it (a
  * check that fails its threshold still concerns the measure): which gates a piece of evidence is
  * about.

@@ -1,4 +1,5 @@
 import { systemContext } from '../../context.ts';
+import { grouped } from '../../db/chunks.ts';
 import type { Executor } from '../../db/database.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
 import { blocks, findingsRules } from '../../domain/policy/pack-governance.ts';
@@ -62,36 +63,58 @@ export function createFindingsFeature(deps: FindingsFeatureDeps) {
 export type FindingsServices = ReturnType<typeof createFindingsFeature>['services'];
 
 /**
- * What findings and exceptions weigh in a version's gates (read by the lifecycle): open findings
- * on the version or its use case at or above the pack's blocking severity, with the environments
- * they block; and approved exceptions on either that have not expired at `now`.
+ * What findings and exceptions weigh in each version's gates (read by the lifecycle), by version
+ * id: open findings on the version or its use case at or above its pack's blocking severity, with
+ * the environments they block; and approved exceptions on either that have not expired at `now`.
  */
 export async function findingsGovernance(
   exec: Executor,
-  owner: { versionId: string; useCaseId: string },
-  pack: PolicyPack,
+  versions: { owner: { versionId: string; useCaseId: string }; pack: PolicyPack }[],
   clock: Clock,
-): Promise<{ findings: { id: string; severity: string; title: string; environments: string[] }[]; waivers: Waiver[] }> {
-  const subjects = [owner.versionId, owner.useCaseId];
-  const rules = findingsRules(pack);
+): Promise<Map<string, { findings: BlockingFinding[]; waivers: Waiver[] }>> {
+  // Read together for every version asked (an inventory page's): two statements, not two a version.
+  const subjects = [...new Set(versions.flatMap(({ owner }) => [owner.versionId, owner.useCaseId]))];
   const [open, valid] = await Promise.all([
-    findingsRepo.openOn(exec, subjects),
-    findingsRepo.validOn(exec, subjects, clock.now().toISOString()),
+    grouped(
+      subjects,
+      (part) => findingsRepo.openOn(exec, part),
+      (f) => f.subject_id,
+    ),
+    grouped(
+      subjects,
+      (part) => findingsRepo.validOn(exec, part, clock.now().toISOString()),
+      (e) => e.subject_id,
+    ),
   ]);
-  return {
-    findings: open
-      .map((f) => ({
-        id: f.id,
-        severity: f.severity,
-        title: f.title,
-        environments: rules.gates.filter((env) => blocks(rules, f.severity, env)),
-      }))
-      .filter((f) => f.environments.length > 0),
-    // The version's own waiver wins over its use case's (it is the more specific decision).
-    waivers: [...valid]
-      .sort((a, b) => (a.subject_type === b.subject_type ? 0 : a.subject_type === 'use-case' ? -1 : 1))
-      .map((e) => ({ exception: e.id, measure: e.measure, approvedBy: e.decided_by!, expiresAt: e.expires_at })),
-  };
+  const out = new Map<string, { findings: BlockingFinding[]; waivers: Waiver[] }>();
+  for (const { owner, pack } of versions) {
+    const rules = findingsRules(pack);
+    // In id order across both subjects, as one statement over both would give them.
+    const on = <T extends { id: string }>(m: Map<string, T[]>) =>
+      [...(m.get(owner.versionId) ?? []), ...(m.get(owner.useCaseId) ?? [])].sort((x, y) => (x.id < y.id ? -1 : 1));
+    out.set(owner.versionId, {
+      findings: on(open)
+        .map((f) => ({
+          id: f.id,
+          severity: f.severity,
+          title: f.title,
+          environments: rules.gates.filter((env) => blocks(rules, f.severity, env)),
+        }))
+        .filter((f) => f.environments.length > 0),
+      // The version's own waiver wins over its use case's (it is the more specific decision).
+      waivers: on(valid)
+        .sort((a, b) => (a.subject_type === b.subject_type ? 0 : a.subject_type === 'use-case' ? -1 : 1))
+        .map((e) => ({ exception: e.id, measure: e.measure, approvedBy: e.decided_by!, expiresAt: e.expires_at })),
+    });
+  }
+  return out;
+}
+
+interface BlockingFinding {
+  id: string;
+  severity: string;
+  title: string;
+  environments: string[];
 }
 
 /** Approved, unexpired exceptions of a use case itself (its own steps' requirements). */

@@ -35,11 +35,13 @@ export type KpiSource = (now: Date) => Promise<KpiValue[]>;
 
 export interface KpiDeps extends CommandDeps {
   repo: GovernanceRepo;
-  /** The requirement statuses of a version, as its lifecycle reports them. */
+  /**
+   * The requirement statuses of each of several versions, as their lifecycle reports them, read
+   * together, keyed `model/version` (a version deleted meanwhile is absent).
+   */
   requirements: (
-    model: string,
-    version: number,
-  ) => Promise<{ assessed: boolean; requirements: { measure: string; status: string }[] }>;
+    versions: { model: string; version: number }[],
+  ) => Promise<Map<string, { assessed: boolean; requirements: { measure: string; status: string }[] }>>;
   /** The active policy pack (targets, owner, the measures' considerations). */
   activePack: () => Promise<PolicyPack | null>;
   sources: KpiSource[];
@@ -123,8 +125,10 @@ export function createKpiService(deps: KpiDeps) {
       const page = await repo.governedVersions(db, after, pageSize);
       if (page.length === 0) break;
       after = page[page.length - 1]!.id;
+      // A page's versions are judged together: a fixed number of reads per page.
+      const judged = await deps.requirements(page.map((v) => ({ model: v.model, version: v.version })));
       for (const v of page) {
-        const r = await deps.requirements(v.model, v.version).catch(() => null);
+        const r = judged.get(`${v.model}/${v.version}`);
         if (!r?.assessed) continue;
         const tally: RequirementTally = {
           team: v.team,

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { notFound } from '../../errors.ts';
+import { policyFacts, type Requirement, type RequiredItem } from './policy-facts.fns.ts';
 import type { Executor } from '../../db/database.ts';
 import type { DocumentReviewTable, EvidenceTable, SignatureTable, UseCaseDocumentTable } from '../../db/schema.ts';
 import { canonicalize } from '../../domain/jcs.ts';
@@ -11,11 +13,18 @@ import {
   type SignatureManifest,
   type UseCaseManifest,
 } from '../../domain/lifecycle/manifest.ts';
-import { gateStepOf, processFor, type Process } from '../../domain/lifecycle/process.ts';
-import { requiredMeasures } from '../../domain/policy/evaluate.ts';
+import { gateStepOf, type Process } from '../../domain/lifecycle/process.ts';
 import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import { acceptanceRule } from '../../domain/policy/review.ts';
-import { concerning, measureStatus, withWaiver, type EvidenceRecord, type Waiver } from '../../domain/policy/status.ts';
+import {
+  concerning,
+  measureStatus,
+  recordKey,
+  withWaiver,
+  type EvidenceRecord,
+  type MeasureStatus,
+  type Waiver,
+} from '../../domain/policy/status.ts';
 import { documentRules, documentViews, withReviews, type DocumentRevision, type DocumentView } from './reviews.fns.ts';
 import type { VersionRecord } from '../versions/versions.repo.ts';
 import type { PolicyContext } from '../policy/context.service.ts';
@@ -33,7 +42,10 @@ export interface DatasetRegion {
 }
 
 export interface GovernanceDeps {
-  repo: Pick<LifecycleRepo, 'statesOf' | 'signaturesOf' | 'useCaseDocuments' | 'useCase'>;
+  repo: Pick<
+    LifecycleRepo,
+    'statesOf' | 'signaturesOf' | 'useCaseDocuments' | 'useCase' | 'useCasesOf' | 'useCaseDocumentsOf'
+  >;
   /** Review decisions on the documents of a version or a use case. */
   reviews(exec: Executor, subjectId: string): Promise<DocumentReviewTable[]>;
   /** Review decisions on the documents of each of several versions and use cases. */
@@ -42,6 +54,8 @@ export interface GovernanceDeps {
   versions(exec: Executor, versionIds: string[]): Promise<Map<string, VersionRecord>>;
   /** The use case's current assessment and the pack it was made under; null when not assessed. */
   policy(exec: Executor, useCaseId: string): Promise<PolicyContext | null>;
+  /** The same for several use cases, read together, by use case id. */
+  policies(exec: Executor, useCaseIds: string[]): Promise<Map<string, PolicyContext | null>>;
   evidence: {
     /** Each version's evidence rows, oldest first. */
     rows(exec: Executor, versionIds: string[]): Promise<Map<string, EvidenceTable[]>>;
@@ -50,14 +64,20 @@ export interface GovernanceDeps {
   };
   /** The use case's alignment with the current ethical position at a tier, as evidence (from policy). */
   alignment(exec: Executor, useCaseId: string, tier: number | null): Promise<EvidenceRecord>;
+  /** The same for several use cases at their tiers, read together, by use case id. */
+  alignments(exec: Executor, cases: { useCaseId: string; tier: number | null }[]): Promise<Map<string, EvidenceRecord>>;
   /** Registered dataset versions with these digests, with their legal regions (from the inventory). */
   datasetRegions(exec: Executor, digests: string[]): Promise<DatasetRegion[]>;
   today(): string;
   /**
-   * What the findings feature adds to a version's gates: open findings that block promotions (with
-   * the environments they block) and valid waivers of measures on the version or its use case.
+   * What the findings feature adds to each version's gates, by version id: open findings that
+   * block promotions (with the environments they block) and valid waivers of measures on the
+   * version or its use case.
    */
-  outside?(exec: Executor, owner: VersionOwner, pack: PolicyPack): Promise<OutsideGovernance>;
+  outside?(
+    exec: Executor,
+    versions: { owner: VersionOwner; pack: PolicyPack }[],
+  ): Promise<Map<string, OutsideGovernance>>;
   /** Valid waivers of a use case's own measures (its scoping steps' gates), from the findings feature. */
   useCaseWaivers?(exec: Executor, useCaseId: string): Promise<Waiver[]>;
 }
@@ -133,41 +153,8 @@ export function definitionDigest(v: VersionRecord): string {
   return `sha256:${createHash('sha256').update(canonicalize(definition)).digest('hex')}`;
 }
 
-/** What a use case's policy decides alike for each of its versions on a day. */
-interface PolicyFacts {
-  today: string;
-  process: Process;
-  required: ReturnType<typeof requiredMeasures>;
-  byId: Map<string, PolicyPack['measures'][number]>;
-  withoutSignoffs: Set<string>;
-  /** Use-case steps: their documents are recorded once on the use case and count for each version. */
-  caseScoped: Set<string>;
-}
-
-// Computed once per policy read (the versions of a use case on an inventory page share it); a
-// policy read again, or another day, is computed afresh.
-const factsOf = new WeakMap<PolicyContext, PolicyFacts>();
-
-function policyFacts(policy: PolicyContext, today: string): PolicyFacts {
-  const known = factsOf.get(policy);
-  if (known?.today === today) return known;
-  const facts: PolicyFacts = {
-    today,
-    process: processFor(policy.pack, policy.tier, policy.answers),
-    required: requiredMeasures(policy.pack, { tier: policy.tier, tags: policy.tags }, policy.answers, today),
-    byId: new Map(policy.pack.measures.map((m) => [m.id, m])),
-    withoutSignoffs: signoffOnly(policy.pack),
-    caseScoped: new Set(policy.pack.steps.filter((s) => s.scope === 'use-case').map((s) => s.id)),
-  };
-  factsOf.set(policy, facts);
-  return facts;
-}
-
 /** Roles that build models: someone who signed in one of them is not independent of the version. */
 const DEVELOPER_ROLES = new Set(['data-scientist']);
-
-const signoffOnly = (pack: PolicyPack) =>
-  new Set(pack.measures.filter((m) => m.evidence.some((e) => e.kind === 'signoff')).map((m) => m.id));
 
 /** A version to load: what governs it (its owner) and its name. */
 export interface GovernedVersion {
@@ -189,11 +176,13 @@ export async function loadGovernance(
   model: string,
   versionNo: number,
 ): Promise<Governance> {
-  return (await loadGovernanceOf(deps, exec, [{ owner, model, version: versionNo }]))[0]!;
+  const [g] = await loadGovernanceOf(deps, exec, [{ owner, model, version: versionNo }]);
+  if (!g) throw notFound('model version', `${model}/${versionNo}`);
+  return g;
 }
 
 /**
- * The governance of each of `versions`, in their order, read together: each kind of record in one
+ * The governance of each of `versions` still defined, in their order, read together: each kind of record in one
  * statement for all of them (a page of the inventory costs a fixed number of reads, not fifty
  * times as many), each use case's policy and documents once.
  */
@@ -207,7 +196,7 @@ export async function loadGovernanceOf(
   const subjects = [...versionIds, ...useCaseIds];
   const [records, policies, states, signatures, evidenceRows, reviews] = await Promise.all([
     deps.versions(exec, versionIds),
-    perKey(useCaseIds, (id) => deps.policy(exec, id)),
+    deps.policies(exec, useCaseIds),
     deps.repo.statesOf(exec, versionIds),
     deps.repo.signaturesOf(exec, subjects),
     deps.evidence.rows(exec, versionIds),
@@ -225,47 +214,47 @@ export async function loadGovernanceOf(
   const allDigests = [...new Set([...digests.values()].flat())];
   const [evidenceRecords, useCases, caseDocuments, alignments, regions, outside] = await Promise.all([
     deps.evidence.records(exec, new Map([...governed.keys()].map((id) => [id, evidenceRows.get(id) ?? []]))),
-    perKey(governedCases, (id) => deps.repo.useCase(exec, id)),
-    perKey(governedCases, (id) => deps.repo.useCaseDocuments(exec, id)),
-    perKey(governedCases, (id) => deps.alignment(exec, id, policies.get(id)!.tier)),
+    deps.repo.useCasesOf(exec, governedCases),
+    deps.repo.useCaseDocumentsOf(exec, governedCases),
+    deps.alignments(
+      exec,
+      governedCases.map((id) => ({ useCaseId: id, tier: policies.get(id)!.tier })),
+    ),
     allDigests.length > 0 ? deps.datasetRegions(exec, allDigests) : Promise.resolve([]),
-    perKey([...governed.keys()], async (id) => {
-      const owner = governed.get(id)!;
-      return (await deps.outside?.(exec, owner, policies.get(owner.useCaseId)!.pack)) ?? NO_FINDINGS;
-    }),
+    deps.outside?.(
+      exec,
+      [...governed.values()].map((owner) => ({ owner, pack: policies.get(owner.useCaseId)!.pack })),
+    ) ?? new Map<string, OutsideGovernance>(),
   ]);
-  return versions.map((v) => {
+  // A version deleted since its owner was read has no definition any more: it is left out.
+  return versions.flatMap((v) => {
     const { versionId, useCaseId } = v.owner;
-    const version = records.get(versionId)!;
+    const version = records.get(versionId);
+    if (!version) return [];
     const rows = evidenceRows.get(versionId) ?? [];
-    return governanceOf(deps, {
-      owner: v.owner,
-      version,
-      policy: policies.get(useCaseId) ?? null,
-      state: states.get(versionId),
-      signatureRows: signatures.get(versionId) ?? [],
-      caseRows: signatures.get(useCaseId) ?? [],
-      caseDocuments: caseDocuments.get(useCaseId) ?? [],
-      evidenceRows: rows,
-      rawRecords: evidenceRecords.get(versionId) ?? [],
-      versionReviews: reviews.get(versionId) ?? [],
-      caseReviews: reviews.get(useCaseId) ?? [],
-      useCase: useCases.get(useCaseId),
-      alignment: alignments.get(useCaseId),
-      data: regionRecords(regions, digests.get(versionId) ?? []),
-      outside: outside.get(versionId) ?? NO_FINDINGS,
-    });
+    return [
+      governanceOf(deps, {
+        owner: v.owner,
+        version,
+        policy: policies.get(useCaseId) ?? null,
+        state: states.get(versionId),
+        signatureRows: signatures.get(versionId) ?? [],
+        caseRows: signatures.get(useCaseId) ?? [],
+        caseDocuments: caseDocuments.get(useCaseId) ?? [],
+        evidenceRows: rows,
+        rawRecords: evidenceRecords.get(versionId) ?? [],
+        versionReviews: reviews.get(versionId) ?? [],
+        caseReviews: reviews.get(useCaseId) ?? [],
+        useCase: useCases.get(useCaseId),
+        alignment: alignments.get(useCaseId),
+        data: regionRecords(regions, digests.get(versionId) ?? []),
+        outside: outside.get(versionId) ?? NO_FINDINGS,
+      }),
+    ];
   });
 }
 
 const NO_FINDINGS: OutsideGovernance = { findings: [], waivers: [] };
-
-/** `read` of each distinct key, all at once, by key. */
-async function perKey<T>(keys: string[], read: (key: string) => Promise<T>): Promise<Map<string, T>> {
-  const unique = [...new Set(keys)];
-  const values = await Promise.all(unique.map(read));
-  return new Map(unique.map((k, i) => [k, values[i]!]));
-}
 
 /** What one version's governance is computed from. */
 interface GovernanceReads {
@@ -330,7 +319,8 @@ function governanceOf(deps: Pick<GovernanceDeps, 'today'>, reads: GovernanceRead
       gates: (steps) => steps.map((step) => ({ step, passed: false, blockers: [] })),
     };
   }
-  const { process, required, byId, withoutSignoffs, caseScoped } = policyFacts(policy, deps.today());
+  const facts = policyFacts(policy, deps.today());
+  const { process, required, items, byId } = facts;
   // A step the process no longer has (it changed with a re-assessment) counts as the process step that replaces it.
   const step = state
     ? process.steps.includes(state.step)
@@ -349,15 +339,27 @@ function governanceOf(deps: Pick<GovernanceDeps, 'today'>, reads: GovernanceRead
   // Checks know the roles their data has among the version's datasets (packs may ask for a role).
   const versionRecords = [...evidenceRecords.map((r) => withRoles(r, version)), ...data];
   const withCase = [...versionRecords, ...caseRecords];
-  const recordsFor = (step: string) => (caseScoped.has(step) ? withCase : versionRecords);
-  // Which gates each piece of evidence serves (by step position), and the monitoring alerts that
-  // put everything in doubt. Computed below, used when a signature's changes are judged.
-  const serves = new Map<string, number[]>();
-  const alerts = new Set(evidenceRows.filter((e) => e.kind === 'monitoring-alert').map((e) => e.id));
-  // Computed evidence (evaluations, robustness runs) bears on signatures even when it serves no gate.
-  const evaluations = new Set(
-    evidenceRows.filter((e) => e.kind === 'evaluation' || e.kind === 'robustness').map((e) => e.id),
-  );
+  const recordsOf = (item: RequiredItem) => (item.caseScoped ? withCase : versionRecords);
+  // A measure no record speaks to has the status it has with none (most of a young version's).
+  const versionKeys = new Set(versionRecords.map(recordKey));
+  const caseKeys = new Set(caseRecords.map(recordKey));
+  const spoken = (item: RequiredItem) => {
+    for (const k of item.reads) if (versionKeys.has(k) || (item.caseScoped && caseKeys.has(k))) return true;
+    return false;
+  };
+  const at = (s: string) => process.steps.indexOf(gateStepOf(policy.pack, process, s));
+  // Which gates each piece of evidence serves (by step position): asked only when a signature's
+  // changes are judged.
+  let served: Map<string, number[]> | undefined;
+  const serves = () => {
+    if (served) return served;
+    served = new Map();
+    for (const item of items)
+      if (spoken(item))
+        for (const id of concerning(item.measure, recordsOf(item)))
+          served.set(id, [...(served.get(id) ?? []), item.at]);
+    return served;
+  };
   /**
    * A signature answers for the gates up to the step it was given at. Progress on later steps
    * (their documents, their requirement statuses) does not make it stale; a change to what it
@@ -371,32 +373,38 @@ function governanceOf(deps: Pick<GovernanceDeps, 'today'>, reads: GovernanceRead
         const m = byId.get(c.measure);
         return !m || at(m.step) <= limit;
       }
-      if (c.what === 'evidence' && c.change === 'added' && !alerts.has(c.id)) {
-        const steps = serves.get(c.id);
-        // Evidence no required measure asks for bears on nothing, except a new evaluation of the model.
-        return steps ? steps.some((x) => x <= limit) : evaluations.has(c.id);
+      if (c.what === 'evidence' && c.change === 'added') {
+        // A monitoring alert puts everything in doubt.
+        if (evidenceRows.some((e) => e.id === c.id && e.kind === 'monitoring-alert')) return true;
+        const steps = serves().get(c.id);
+        // Evidence no required measure asks for bears on nothing, except a new evaluation of the
+        // model (computed evidence bears on signatures even when it serves no gate).
+        return steps
+          ? steps.some((x) => x <= limit)
+          : evidenceRows.some((e) => e.id === c.id && (e.kind === 'evaluation' || e.kind === 'robustness'));
       }
       return true;
     };
-  const at = (s: string) => process.steps.indexOf(gateStepOf(policy.pack, process, s));
-  const evidenceStatuses = required
-    .filter((m) => !withoutSignoffs.has(m.measure))
-    .map((m) => ({ m, status: measureStatus(byId.get(m.measure)!, recordsFor(m.step), opts) }));
-  for (const m of required)
-    for (const id of concerning(byId.get(m.measure)!, recordsFor(m.step)))
-      serves.set(id, [...(serves.get(id) ?? []), at(m.step)]);
-  const covered: CoveredState = {
-    definitionDigest: definitionDigest(version),
-    policy: { id: policy.packId, name: policy.name, version: policy.version },
-    evidence: evidenceRows
-      .map((e) => ({ id: e.id, contentHash: e.content_hash }))
-      .sort((a, b) => (a.id < b.id ? -1 : 1)),
-    requirements: evidenceStatuses
-      .map(({ m, status }) => ({ measure: m.measure, status: status.status }))
-      .sort((a, b) => (a.measure < b.measure ? -1 : 1)),
-  };
+  // A measure without sign-off items is judged on its evidence alone (approvals are records of
+  // another kind, which no other item reads): its status here stands for the requirement below.
+  const judged: (MeasureStatus | undefined)[] = items.map((item) =>
+    item.signoffs ? undefined : spoken(item) ? measureStatus(item.measure, recordsOf(item), opts) : item.blank.status,
+  );
+  // What a signature covers: computed when a signature is judged or the state is asked for.
+  let coveredState: CoveredState | undefined;
+  const covered = (): CoveredState =>
+    (coveredState ??= {
+      definitionDigest: definitionDigest(version),
+      policy: { id: policy.packId, name: policy.name, version: policy.version },
+      evidence: evidenceRows
+        .map((e) => ({ id: e.id, contentHash: e.content_hash }))
+        .sort((a, b) => (a.id < b.id ? -1 : 1)),
+      requirements: items
+        .flatMap((item, i) => (judged[i] ? [{ measure: item.m.measure, status: judged[i].status }] : []))
+        .sort((a, b) => (a.measure < b.measure ? -1 : 1)),
+    });
   const signatures = signatureRows.map((s) =>
-    view(s, diffCovered(coveredOf(JSON.parse(s.manifest) as SignatureManifest), covered).filter(bearsOn(s.step))),
+    view(s, diffCovered(coveredOf(JSON.parse(s.manifest) as SignatureManifest), covered()).filter(bearsOn(s.step))),
   );
   const decisions = latestDecisions(signatures);
   const approvals = decisions.filter((s) => s.meaning === 'approve');
@@ -404,48 +412,48 @@ function governanceOf(deps: Pick<GovernanceDeps, 'today'>, reads: GovernanceRead
   const caseSignatures = useCaseSignatures(caseRows, policy);
   const caseDecisions = latestDecisions(caseSignatures);
   const caseApprovals = caseDecisions.filter((s) => s.meaning === 'approve');
-  // A measure without sign-off items is judged on its evidence alone (approvals are records of
-  // another kind, which no other item reads): its status above stands.
-  const judged = new Map(evidenceStatuses.map(({ m, status }) => [m, status]));
-  const requirements = required.map((m) => {
-    const alone = judged.get(m);
-    // An approval counts for the gates of the step it was given at and before, not for later ones.
-    const counted: EvidenceRecord[] = alone
-      ? []
-      : [...approvals.filter((s) => at(s.step) >= at(m.step)), ...(caseScoped.has(m.step) ? caseApprovals : [])].map(
-          (s) => ({
-            id: s.id,
-            kind: 'signoff',
-            signer: s.signer.id,
-            role: s.role,
-            artifactDigest: version.artifactDigest,
-          }),
-        );
+  const requirements = items.map((item, i): Requirement => {
+    const waiver = waivers.get(item.m.measure);
+    let status = judged[i];
+    if (!status) {
+      const counting = approvals.length > 0 || (item.caseScoped && caseApprovals.length > 0);
+      if (!counting && !spoken(item)) status = item.blank.status;
+      else {
+        // An approval counts for the gates of the step it was given at and before, not for later ones.
+        const counted: EvidenceRecord[] = [
+          ...approvals.filter((s) => at(s.step) >= item.at),
+          ...(item.caseScoped ? caseApprovals : []),
+        ].map((s) => ({
+          id: s.id,
+          kind: 'signoff',
+          signer: s.signer.id,
+          role: s.role,
+          artifactDigest: version.artifactDigest,
+        }));
+        status = measureStatus(item.measure, [...recordsOf(item), ...counted], opts);
+      }
+    }
+    if (!waiver && status === item.blank.status) return item.blank.requirement;
     // A valid exception waives an unmet measure (visibly); the covered state above ignores waivers,
     // so approving or expiring one never makes a signature stale.
-    const status = withWaiver(
-      alone ?? measureStatus(byId.get(m.measure)!, [...recordsFor(m.step), ...counted], opts),
-      waivers.get(m.measure),
-    );
-    return { ...m, evidence: byId.get(m.measure)!.evidence, ...status } as unknown as RequirementStatus & {
-      by?: string[];
-    };
+    return { ...item.m, evidence: item.measure.evidence, ...withWaiver(status, waiver) } as unknown as Requirement;
   });
-  const approverRoles = new Set(
-    required.flatMap((m) => byId.get(m.measure)!.evidence.flatMap((e) => (e.kind === 'signoff' ? e.roles : []))),
-  );
   const vetoes = [...decisions, ...caseDecisions].filter(
-    (s) => s.meaning === 'reject' && approverRoles.has(s.role as never),
+    (s) => s.meaning === 'reject' && facts.approverRoles.has(s.role),
   );
-  const coveredDigest = `sha256:${createHash('sha256').update(canonicalize(covered)).digest('hex')}`;
+  let digest: string | undefined;
   return {
     owner,
     version,
     policy,
     process,
     step,
-    covered,
-    coveredDigest,
+    get covered() {
+      return covered();
+    },
+    get coveredDigest() {
+      return (digest ??= `sha256:${createHash('sha256').update(canonicalize(covered())).digest('hex')}`);
+    },
     documents: documentViews(versionDocuments, versionReviews, (kind) =>
       documentRules(policy.pack, policy.tier, required, kind),
     ),

@@ -21,6 +21,8 @@ import { createReviewService } from './reviews.service.ts';
 export interface LifecycleFeatureDeps extends FeatureDeps {
   /** The use case's policy in force (from the policy feature). */
   policy: (exec: Executor, useCaseId: string) => Promise<PolicyContext | null>;
+  /** The policy in force of each of several use cases, read together. */
+  policies: GovernanceDeps['policies'];
   /** The versions' definitions by id (from the inventory). */
   versions: GovernanceDeps['versions'];
   /** Takes the version's row lock (from the inventory). */
@@ -29,6 +31,7 @@ export interface LifecycleFeatureDeps extends FeatureDeps {
   evidence: GovernanceDeps['evidence'];
   /** The use case's ethical alignment at a tier, as evidence (from policy). */
   alignment: GovernanceDeps['alignment'];
+  alignments: GovernanceDeps['alignments'];
   /** Registered dataset versions by digest with their legal regions (from the inventory). */
   datasetRegions: GovernanceDeps['datasetRegions'];
   /** Re-authenticates a signer at the moment of signing (from identity). */
@@ -57,8 +60,10 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     repo: lifecycleRepo,
     versions: deps.versions,
     policy: deps.policy,
+    policies: deps.policies,
     evidence: deps.evidence,
     alignment: deps.alignment,
+    alignments: deps.alignments,
     datasetRegions: deps.datasetRegions,
     reviews: (exec, subjectId) => reviewsRepo.ofSubject(exec, subjectId),
     reviewsOf: (exec, subjectIds) => reviewsRepo.ofSubjects(exec, subjectIds),

@@ -81,19 +81,32 @@ export const lifecycleRepo = {
     db: Executor,
     id: string,
   ): Promise<{ id: string; name: string; team: string; createdBy: string | null; regions: string[] } | undefined> {
-    const row = await db
-      .selectFrom('use_cases')
-      .select(['id', 'name', 'owner_team', 'created_by', 'regions'])
-      .where('id', '=', id)
-      .executeTakeFirst();
-    return (
-      row && {
-        id: row.id,
-        name: row.name,
-        team: row.owner_team,
-        createdBy: row.created_by,
-        regions: JSON.parse(row.regions) as string[],
-      }
+    return (await lifecycleRepo.useCasesOf(db, [id])).get(id);
+  },
+
+  /** Each of these use cases that exists (what governance reads of it), by id. */
+  async useCasesOf(db: Executor, ids: string[]) {
+    const rows = await keyed(
+      ids,
+      (part) =>
+        db
+          .selectFrom('use_cases')
+          .select(['id', 'name', 'owner_team', 'created_by', 'regions'])
+          .where('id', 'in', part)
+          .execute(),
+      (r) => r.id,
+    );
+    return new Map(
+      [...rows].map(([id, row]) => [
+        id,
+        {
+          id: row.id,
+          name: row.name,
+          team: row.owner_team,
+          createdBy: row.created_by,
+          regions: JSON.parse(row.regions) as string[],
+        },
+      ]),
     );
   },
 
@@ -116,13 +129,23 @@ export const lifecycleRepo = {
   },
 
   async useCaseDocuments(db: Executor, useCaseId: string): Promise<UseCaseDocumentTable[]> {
-    return db
-      .selectFrom('use_case_documents')
-      .selectAll()
-      .where('use_case_id', '=', useCaseId)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    return (await lifecycleRepo.useCaseDocumentsOf(db, [useCaseId])).get(useCaseId)!;
+  },
+
+  /** Each use case's documents, oldest first, by use case id. */
+  async useCaseDocumentsOf(db: Executor, useCaseIds: string[]): Promise<Map<string, UseCaseDocumentTable[]>> {
+    return grouped(
+      useCaseIds,
+      (part) =>
+        db
+          .selectFrom('use_case_documents')
+          .selectAll()
+          .where('use_case_id', 'in', part)
+          .orderBy('created_at')
+          .orderBy('id')
+          .execute(),
+      (d) => d.use_case_id,
+    );
   },
 
   async insertUseCaseDocument(tx: Tx, d: UseCaseDocumentTable): Promise<void> {

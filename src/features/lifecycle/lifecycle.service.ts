@@ -118,12 +118,17 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
    * The standing of each of `versions` that is live, in their order, read together: a fixed
    * number of statements for any number of versions (the inventory computes a page's statuses).
    */
-  async function standings(versions: { model: string; version: number }[]) {
+  /** Each of `versions` that is live, in their order, with what governs it. */
+  async function live(versions: { model: string; version: number }[]) {
     const owners = await repo.owners(db, versions);
-    const found = versions.flatMap((v) => {
+    return versions.flatMap((v) => {
       const owner = owners.get(`${v.model}/${v.version}`);
       return owner ? [{ owner, model: v.model, version: v.version }] : [];
     });
+  }
+
+  async function standings(versions: { model: string; version: number }[]) {
+    const found = await live(versions);
     const ids = found.map((v) => v.owner.versionId);
     const [loaded, holds, deployments] = await Promise.all([
       loadGovernanceOf(governance, db, found),
@@ -164,6 +169,21 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
   }
 
   return {
+    /**
+     * `requirements` of each of `versions` that is live, read together (the KPI snapshot's pass over
+     * every governed version), keyed `model/version`.
+     */
+    async requirementsOf(versions: { model: string; version: number }[]) {
+      const found = await live(versions);
+      const names = new Map(found.map((v) => [v.owner.versionId, `${v.model}/${v.version}`]));
+      return new Map(
+        (await loadGovernanceOf(governance, db, found)).map((g) => [
+          names.get(g.owner.versionId)!,
+          { assessed: g.policy !== null, requirements: g.requirements },
+        ]),
+      );
+    },
+
     /** Every measure that applies to the version, where it comes from, and its status for this exact artefact. */
     async requirements(model: string, version: number) {
       const g = await core.load(db, model, version);

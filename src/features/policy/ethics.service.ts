@@ -161,6 +161,15 @@ async function alignmentState(
   tier: number | null,
 ) {
   const [position, alignments] = await Promise.all([repo.latestPosition(exec), repo.alignments(exec, useCaseId)]);
+  return judgeAlignment(position, alignments, tier);
+}
+
+/** Where a use case at `tier` stands, given the current position and its alignments (oldest first). */
+function judgeAlignment<P extends { version: number }, A extends { position_version: number }>(
+  position: P | undefined,
+  alignments: A[],
+  tier: number | null,
+) {
   const required = tier !== null && tier >= ALIGNMENT_FROM_TIER;
   const latest = alignments[alignments.length - 1];
   const status: AlignmentStatus = !required
@@ -175,6 +184,38 @@ async function alignmentState(
   return { required, status, position, latest, alignments };
 }
 
+const asRecord = (
+  useCaseId: string,
+  a: { status: AlignmentStatus; latest?: { position_version: number }; position?: { version: number } },
+): EvidenceRecord => ({
+  id: `use-case:${useCaseId}:alignment`,
+  kind: 'alignment',
+  alignment: a.status,
+  alignedWith: a.latest?.position_version ?? null,
+  currentPosition: a.position?.version ?? null,
+});
+
+/** `alignmentRecord` of each use case at its tier, read together (the position once), by use case id. */
+export async function alignmentRecords(
+  repo: Pick<PolicyRepo, 'latestPosition' | 'alignmentsOf'>,
+  exec: Executor,
+  cases: { useCaseId: string; tier: number | null }[],
+): Promise<Map<string, EvidenceRecord>> {
+  const [position, alignments] = await Promise.all([
+    repo.latestPosition(exec),
+    repo.alignmentsOf(
+      exec,
+      cases.map((c) => c.useCaseId),
+    ),
+  ]);
+  return new Map(
+    cases.map((c) => [
+      c.useCaseId,
+      asRecord(c.useCaseId, judgeAlignment(position, alignments.get(c.useCaseId) ?? [], c.tier)),
+    ]),
+  );
+}
+
 /**
  * The use case's ethical alignment as an evidence record, for measures with an `ethical-alignment`
  * item (the shipped pack's `ai-policy`): a tier-3+ use case not aligned with the current position fails them.
@@ -185,12 +226,5 @@ export async function alignmentRecord(
   useCaseId: string,
   tier: number | null,
 ): Promise<EvidenceRecord> {
-  const a = await alignmentState(repo, exec, useCaseId, tier);
-  return {
-    id: `use-case:${useCaseId}:alignment`,
-    kind: 'alignment',
-    alignment: a.status,
-    alignedWith: a.latest?.position_version ?? null,
-    currentPosition: a.position?.version ?? null,
-  };
+  return asRecord(useCaseId, await alignmentState(repo, exec, useCaseId, tier));
 }

@@ -10,7 +10,7 @@ import type { Signing } from '../common/signing.ts';
 import type { Feature, FeatureDeps } from '../feature.ts';
 import { createAssessmentService, effectiveTier } from './assessments.service.ts';
 import { createPolicyContextReader } from './context.service.ts';
-import { alignmentRecord, createEthicsService } from './ethics.service.ts';
+import { alignmentRecord, alignmentRecords, createEthicsService } from './ethics.service.ts';
 import { DEFAULT_PACK_FILE, readPackFile } from './pack-file.ts';
 import { policyRepo } from './policy.repo.ts';
 import { assessmentRoutes, policyRoutes } from './policy.routes.ts';
@@ -62,17 +62,23 @@ export function createPolicyFeature(deps: PolicyFeatureDeps) {
       return current ? effectiveTier(current) : null;
     },
   });
+  const contexts = createPolicyContextReader(policyRepo);
   const services = {
     policies,
     assessments,
     ethics,
     /** The policy in force for a use case (its current assessment and pack). */
-    context: createPolicyContextReader(policyRepo),
+    context: contexts.read,
+    /** The policy in force for each of several use cases, read together, by use case id. */
+    contexts: contexts.readMany,
     /** The use case's current assessment row, if it was assessed. */
     currentAssessment: (exec: Executor, useCaseId: string) => policyRepo.currentAssessment(exec, useCaseId),
     /** The use case's alignment with the current ethical position, as evidence, at the given tier. */
     alignment: (exec: Executor, useCaseId: string, tier: number | null) =>
       alignmentRecord(policyRepo, exec, useCaseId, tier),
+    /** The same for several use cases at the tiers given, read together, by use case id. */
+    alignments: (exec: Executor, cases: { useCaseId: string; tier: number | null }[]) =>
+      alignmentRecords(policyRepo, exec, cases),
     /** The EU AI Act category of the use case's current assessment, or null when not assessed. */
     euAiAct: async (exec: Executor, useCaseId: string) =>
       (await policyRepo.currentAssessment(exec, useCaseId))?.eu_ai_act ?? null,

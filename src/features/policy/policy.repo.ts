@@ -1,3 +1,4 @@
+import { grouped, keyed } from '../../db/chunks.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { lockRows } from '../../db/locks.ts';
 import { translateConstraints } from '../../db/errors.ts';
@@ -81,12 +82,17 @@ export const policyRepo = {
   },
 
   async currentAssessment(db: Executor, useCaseId: string): Promise<AssessmentTable | undefined> {
-    return db
-      .selectFrom('assessments')
-      .selectAll()
-      .where('use_case_id', '=', useCaseId)
-      .where('current', '=', 1)
-      .executeTakeFirst();
+    return (await policyRepo.currentAssessmentsOf(db, [useCaseId])).get(useCaseId);
+  },
+
+  /** The current assessment of each of these use cases that has one, by use case id. */
+  async currentAssessmentsOf(db: Executor, useCaseIds: string[]): Promise<Map<string, AssessmentTable>> {
+    return keyed(
+      useCaseIds,
+      (part) =>
+        db.selectFrom('assessments').selectAll().where('use_case_id', 'in', part).where('current', '=', 1).execute(),
+      (a) => a.use_case_id,
+    );
   },
 
   async assessments(db: Executor, useCaseId: string): Promise<AssessmentTable[]> {
@@ -158,12 +164,23 @@ export const policyRepo = {
   },
 
   async alignments(db: Executor, useCaseId: string) {
-    return db
-      .selectFrom('ethical_alignments')
-      .selectAll()
-      .where('use_case_id', '=', useCaseId)
-      .orderBy('position_version')
-      .execute();
+    return (await policyRepo.alignmentsOf(db, [useCaseId])).get(useCaseId)!;
+  },
+
+  /** Each use case's alignments, oldest position first, by use case id. */
+  async alignmentsOf(db: Executor, useCaseIds: string[]) {
+    return grouped(
+      useCaseIds,
+      (part) =>
+        db
+          .selectFrom('ethical_alignments')
+          .selectAll()
+          .where('use_case_id', 'in', part)
+          .orderBy('use_case_id')
+          .orderBy('position_version')
+          .execute(),
+      (a) => a.use_case_id,
+    );
   },
 };
 
