@@ -1,9 +1,10 @@
 // The console's inventory page over a governed registry: use cases assessed under the default
 // pack (credit scoring's answers), several models each, every page asked for once, so no status
-// was computed for it before (the status cache holds only pages read again).
+// was computed for it before (the status cache holds only pages read again). Ten pages of each
+// kind are read first (warm-up), none of them again.
 import { creditScoring } from '../../test/helpers/policy.ts';
 import { startChild } from './child.ts';
-import { percentile, pool } from './registry-bench.ts';
+import { latency, pool } from './registry-bench.ts';
 
 export interface GovernedResults {
   useCases: number;
@@ -50,17 +51,6 @@ export async function governedBench(useCases: number, perUseCase: number, reques
       16,
     );
     const models = useCases * perUseCase;
-    const latency = async (url: (i: number) => string) => {
-      const times: number[] = [];
-      for (let i = 0; i < requests; i++) {
-        const t = performance.now();
-        const res = await fetch(`${server.url}${url(i)}`, { headers });
-        if (!res.ok) throw new Error(`${url(i)}: ${res.status} ${await res.text()}`);
-        await res.arrayBuffer();
-        times.push(performance.now() - t);
-      }
-      return { p50: percentile(times, 50), p95: percentile(times, 95) };
-    };
     // Offsets that never repeat within a run, spread over the registry.
     const offset = (i: number) => (i * 7919) % (models - 50);
     // A prefix of nine characters names 100 models (model-0790x): a different hundred each request.
@@ -81,8 +71,9 @@ export async function governedBench(useCases: number, perUseCase: number, reques
       { name: 'a new text search each request', url: (i: number) => `/api/v1/overview?limit=50&q=${search(i)}` },
     ];
     const out: GovernedResults['pages'] = [];
-    for (const p of pages) out.push({ name: p.name, ...(await latency(p.url)) });
-    const modelList = await latency((i) => `/api/v1/models?limit=50&q=${search(i)}`);
+    for (const p of pages)
+      out.push({ name: p.name, ...(await latency((i) => server.url + p.url(i), headers, requests)) });
+    const modelList = await latency((i) => `${server.url}/api/v1/models?limit=50&q=${search(i)}`, headers, requests);
     return { useCases, models, pages: out, modelList } satisfies GovernedResults;
   } finally {
     await server.stop();

@@ -21,7 +21,8 @@ export async function pool(tasks: (() => Promise<void>)[], parallel: number): Pr
   );
 }
 
-async function latency(
+/** p50 and p95 of `requests` sequential GETs of `url(i)`, after ten of their own (warm-up). */
+export async function latency(
   url: (i: number) => string,
   headers: Record<string, string>,
   requests: number,

@@ -1,9 +1,17 @@
 // The real Steward server on a fresh SQLite data directory (or STEWARD_DATABASE_URL), logging at warn.
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../src/config.ts';
-import { startServer } from '../../src/server.ts';
+
+// The server as it ships: compiled JavaScript (`npm run bench` builds it first). Without a build
+// (a bench file run by hand), the sources through tsx, which the first line of output says.
+const compiled = new URL('../../dist/server.js', import.meta.url);
+const built = existsSync(compiled);
+if (!built) process.stderr.write('bench server: no build in dist/, running the sources through tsx\n');
+const root = built ? '../../dist' : '../../src';
+const ext = built ? 'js' : 'ts';
+const { loadConfig } = (await import(`${root}/config.${ext}`)) as typeof import('../../src/config.ts');
+const { startServer } = (await import(`${root}/server.${ext}`)) as typeof import('../../src/server.ts');
 
 // A server standing for another system (the external MLflow registry of the discovery rows) keeps
 // a SQLite file of its own even when the measured server runs on STEWARD_DATABASE_URL.
