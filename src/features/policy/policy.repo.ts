@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { grouped, keyed } from '../../db/chunks.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { lockRows } from '../../db/locks.ts';
@@ -90,7 +91,14 @@ export const policyRepo = {
     return keyed(
       useCaseIds,
       (part) =>
-        db.selectFrom('assessments').selectAll().where('use_case_id', 'in', part).where('current', '=', 1).execute(),
+        db
+          .selectFrom('assessments')
+          .selectAll()
+          .where('use_case_id', 'in', part)
+          // "+current": without statistics SQLite took the (current, review_by) index for this and
+          // read every current assessment (1 ms for ten use cases); by use case it reads ten.
+          .where(sql<number>`+current`, '=', 1)
+          .execute(),
       (a) => a.use_case_id,
     );
   },
