@@ -51,9 +51,13 @@ export async function governedBench(useCases: number, perUseCase: number, reques
       16,
     );
     const models = useCases * perUseCase;
-    // Offsets that never repeat within a run, spread over the registry.
+    // Offsets that never repeat within a run, spread over the registry. Each sort takes its own
+    // stretch of the sequence: sorted by tier, the pages' ties fall back to names, so the same
+    // offsets would show the models the name sort just computed (and the server keeps).
     const offset = (i: number) => (i * 7919) % (models - 50);
-    // A prefix of nine characters names 100 models (model-0790x): a different hundred each request.
+    const stretch = (k: number) => k * (requests + 10);
+    // A prefix of nine characters names 100 models (model-079xx): a different hundred each request
+    // while there are (100 prefixes over 10,000 models: past that they come round again).
     const search = (i: number) => model((i * 100 * 37) % models).slice(0, 9);
     const pages = [
       {
@@ -62,11 +66,11 @@ export async function governedBench(useCases: number, perUseCase: number, reques
       },
       {
         name: 'a new page each request, sorted by tier',
-        url: (i: number) => `/api/v1/overview?limit=50&sort=tier&offset=${offset(i)}`,
+        url: (i: number) => `/api/v1/overview?limit=50&sort=tier&offset=${offset(i + stretch(1))}`,
       },
       {
         name: 'a new page each request, sorted by last update',
-        url: (i: number) => `/api/v1/overview?limit=50&sort=updated&order=desc&offset=${offset(i)}`,
+        url: (i: number) => `/api/v1/overview?limit=50&sort=updated&order=desc&offset=${offset(i + stretch(2))}`,
       },
       { name: 'a new text search each request', url: (i: number) => `/api/v1/overview?limit=50&q=${search(i)}` },
     ];
