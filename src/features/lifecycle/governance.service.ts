@@ -42,10 +42,7 @@ export interface DatasetRegion {
 }
 
 export interface GovernanceDeps {
-  repo: Pick<
-    LifecycleRepo,
-    'statesOf' | 'signaturesOf' | 'useCaseDocuments' | 'useCase' | 'useCasesOf' | 'useCaseDocumentsOf'
-  >;
+  repo: Pick<LifecycleRepo, 'statesOf' | 'signaturesOf' | 'useCasesOf' | 'useCaseDocumentsOf'>;
   /** Review decisions on the documents of a version or a use case. */
   reviews(exec: Executor, subjectId: string): Promise<DocumentReviewTable[]>;
   /** Review decisions on the documents of each of several versions and use cases. */
@@ -182,9 +179,9 @@ export async function loadGovernance(
 }
 
 /**
- * The governance of each of `versions` still defined, in their order, read together: each kind of record in one
- * statement for all of them (a page of the inventory costs a fixed number of reads, not fifty
- * times as many), each use case's policy and documents once.
+ * The governance of each of `versions` still defined, in their order, read together: each kind of
+ * record in one statement for all of them (a page of the inventory costs a fixed number of reads,
+ * not fifty times as many), each use case's policy and documents once.
  */
 export async function loadGovernanceOf(
   deps: GovernanceDeps,
@@ -270,7 +267,7 @@ interface GovernanceReads {
   versionReviews: DocumentReviewTable[];
   caseReviews: DocumentReviewTable[];
   /** The use case's record, its alignment, the data the version read and findings: read only when governed. */
-  useCase: Awaited<ReturnType<GovernanceDeps['repo']['useCase']>>;
+  useCase: ReturnType<Awaited<ReturnType<GovernanceDeps['repo']['useCasesOf']>>['get']>;
   alignment: EvidenceRecord | undefined;
   data: EvidenceRecord[];
   outside: OutsideGovernance;

@@ -114,10 +114,6 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
     ...(opts.assignedToMe ? { assignee: ctx.principal?.userId ?? '' } : {}),
   });
 
-  /**
-   * The standing of each of `versions` that is live, in their order, read together: a fixed
-   * number of statements for any number of versions (the inventory computes a page's statuses).
-   */
   /** Each of `versions` that is live, in their order, with what governs it. */
   async function live(versions: { model: string; version: number }[]) {
     const owners = await repo.owners(db, versions);
@@ -127,6 +123,10 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
     });
   }
 
+  /**
+   * The standing of each of `versions` that is live, in their order, read together: a fixed
+   * number of statements for any number of versions (the inventory computes a page's statuses).
+   */
   async function standings(versions: { model: string; version: number }[]) {
     const found = await live(versions);
     const ids = found.map((v) => v.owner.versionId);

@@ -37,8 +37,6 @@ export interface PolicyFacts {
   required: RequiredMeasure[];
   items: RequiredItem[];
   byId: Map<string, PolicyPack['measures'][number]>;
-  /** Use-case steps: their documents are recorded once on the use case and count for each version. */
-  caseScoped: Set<string>;
   /** Roles the required measures' sign-offs name: a rejection by one of them is a veto. */
   approverRoles: Set<string>;
 }
@@ -80,7 +78,6 @@ export function policyFacts(policy: PolicyContext, today: string): PolicyFacts {
     required,
     items,
     byId,
-    caseScoped,
     approverRoles: new Set(
       items.flatMap((i) => i.measure.evidence.flatMap((e) => (e.kind === 'signoff' ? e.roles : []))),
     ),

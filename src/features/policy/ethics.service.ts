@@ -184,17 +184,6 @@ function judgeAlignment<P extends { version: number }, A extends { position_vers
   return { required, status, position, latest, alignments };
 }
 
-const asRecord = (
-  useCaseId: string,
-  a: { status: AlignmentStatus; latest?: { position_version: number }; position?: { version: number } },
-): EvidenceRecord => ({
-  id: `use-case:${useCaseId}:alignment`,
-  kind: 'alignment',
-  alignment: a.status,
-  alignedWith: a.latest?.position_version ?? null,
-  currentPosition: a.position?.version ?? null,
-});
-
 /** `alignmentRecord` of each use case at its tier, read together (the position once), by use case id. */
 export async function alignmentRecords(
   repo: Pick<PolicyRepo, 'latestPosition' | 'alignmentsOf'>,
@@ -209,10 +198,17 @@ export async function alignmentRecords(
     ),
   ]);
   return new Map(
-    cases.map((c) => [
-      c.useCaseId,
-      asRecord(c.useCaseId, judgeAlignment(position, alignments.get(c.useCaseId) ?? [], c.tier)),
-    ]),
+    cases.map(({ useCaseId, tier }) => {
+      const a = judgeAlignment(position, alignments.get(useCaseId) ?? [], tier);
+      const record: EvidenceRecord = {
+        id: `use-case:${useCaseId}:alignment`,
+        kind: 'alignment',
+        alignment: a.status,
+        alignedWith: a.latest?.position_version ?? null,
+        currentPosition: a.position?.version ?? null,
+      };
+      return [useCaseId, record];
+    }),
   );
 }
 
@@ -221,10 +217,10 @@ export async function alignmentRecords(
  * item (the shipped pack's `ai-policy`): a tier-3+ use case not aligned with the current position fails them.
  */
 export async function alignmentRecord(
-  repo: Pick<PolicyRepo, 'latestPosition' | 'alignments'>,
+  repo: Pick<PolicyRepo, 'latestPosition' | 'alignmentsOf'>,
   exec: Executor,
   useCaseId: string,
   tier: number | null,
 ): Promise<EvidenceRecord> {
-  return asRecord(useCaseId, await alignmentState(repo, exec, useCaseId, tier));
+  return (await alignmentRecords(repo, exec, [{ useCaseId, tier }])).get(useCaseId)!;
 }
