@@ -323,6 +323,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     health: (modelIds) => modelHealth(db, modelIds),
     status: nextActions.services.nextActions.statuses,
     attestation: (ids) => attestationReaders.standings(db, ids, clock.now().toISOString().slice(0, 10)),
+    ...(singleProcess && { generation: () => sqliteWriteGeneration(db) }),
   });
   const mlflow = createMlflowFeature({
     db,

@@ -233,3 +233,98 @@ describe.each(DB_KINDS)('raw data uploads over a real socket, on %s', (kind) => 
     });
   });
 });
+
+describe.each(DB_KINDS)('the inventory overview sorted by tier, on %s', (kind) => {
+  describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
+    const t = useTestApp(kind, { teams: ['lending', 'growth'] });
+
+    it('places every tier by the counts of the same filter, and counts again after a write', async () => {
+      const dana = await seedUser(t.app, 'dana', [
+        { scope: 'lending', role: 'data-scientist' },
+        { scope: 'growth', role: 'data-scientist' },
+      ]);
+      const cases: Record<string, string> = {};
+      // Tiers 4, 1, 4 and none, with three, two, none and one model: pages cross every boundary.
+      const plan = [
+        ['Delta', creditScoring, 3, 'lending'],
+        ['Alpha', adHocAnalysis, 2, 'growth'],
+        ['Charlie', creditScoring, 0, 'growth'],
+        ['Bravo', null, 1, 'lending'],
+      ] as const;
+      for (const [name, answers, models, team] of plan) {
+        const body = useCaseBody(name, { ownerTeam: team });
+        cases[name] = (await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body })).body.id;
+        if (answers)
+          await call(t.app, { method: 'PUT', url: `/api/v1/use-cases/${cases[name]}/assessment`, body: { answers } });
+        for (let k = 0; k < models; k++)
+          await call(t.app, {
+            method: 'POST',
+            url: '/api/v1/models',
+            token: dana,
+            body: { name: `${name.toLowerCase()}-${k}`, useCaseId: cases[name] },
+          });
+      }
+      type Row = { useCase: { name: string }; model: { name: string } | null; tier: number | null };
+      const read = async (query: string) =>
+        (await call(t.app, { method: 'GET', url: `/api/v1/overview?${query}` })).body;
+      const key = (r: Row) => `${r.useCase.name}/${r.model?.name ?? '-'}`;
+      // The tier order is the name order sorted (stably) by tier, a use case without one as tier 0.
+      const expected = async (filter: string, order: 'asc' | 'desc') => {
+        const byName: Row[] = (await read(`limit=200${filter}`)).items;
+        const tier = (r: Row) => r.tier ?? 0;
+        return [...byName].sort((x, y) => (order === 'asc' ? tier(x) - tier(y) : tier(y) - tier(x))).map(key);
+      };
+      const check = async (filter: string, total: number) => {
+        for (const order of ['asc', 'desc'] as const) {
+          const whole = await expected(filter, order);
+          expect(whole, filter).toHaveLength(total);
+          for (const limit of [1, 2, 4]) {
+            const paged: string[] = [];
+            for (let offset = 0; offset < total + limit; offset += limit) {
+              const page = await read(`sort=tier&order=${order}&limit=${limit}&offset=${offset}${filter}`);
+              expect(page.total, `${filter} ${order} ${limit}@${offset}`).toBe(total);
+              paged.push(...page.items.map(key));
+            }
+            expect(paged, `${filter} ${order}, ${limit} a page`).toEqual(whole);
+          }
+        }
+      };
+      await check('', 7);
+      expect(await expected('', 'desc')).toEqual([
+        'Charlie/-',
+        'Delta/delta-0',
+        'Delta/delta-1',
+        'Delta/delta-2',
+        'Alpha/alpha-0',
+        'Alpha/alpha-1',
+        'Bravo/bravo-0',
+      ]);
+      await check('&team=growth', 3);
+      await check('&q=a-', 5);
+      await check('&tier=4', 4);
+
+      // A model added and a use case assessed again move the counts and the tiers' places at once.
+      await call(t.app, {
+        method: 'POST',
+        url: '/api/v1/models',
+        token: dana,
+        body: { name: 'alpha-2', useCaseId: cases.Alpha },
+      });
+      expect((await read('sort=tier&limit=1')).total).toBe(8);
+      expect((await read('limit=1')).total).toBe(8);
+      await call(t.app, {
+        method: 'PUT',
+        url: `/api/v1/use-cases/${cases.Delta}/assessment`,
+        body: { answers: adHocAnalysis },
+      });
+      await check('', 8);
+      expect((await read('sort=tier&order=desc&limit=1')).items.map(key)).toEqual(['Charlie/-']);
+      expect((await read('sort=tier&order=desc&limit=3&offset=1')).items.map(key)).toEqual([
+        'Alpha/alpha-0',
+        'Alpha/alpha-1',
+        'Alpha/alpha-2',
+      ]);
+      expect((await read('tier=4')).total).toBe(1);
+    });
+  });
+});

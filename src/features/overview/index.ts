@@ -3,11 +3,21 @@ import type { Executor } from '../../db/database.ts';
 import type { App } from '../../http/app-types.ts';
 import type { Feature } from '../feature.ts';
 import type { ModelHealth } from '../models/models.routes.ts';
-import { overviewRepo, type OverviewFilter, type OverviewRow } from './overview.repo.ts';
+import { overviewRepo, type OverviewFilter, type OverviewRow, type OverviewTally } from './overview.repo.ts';
 import { overviewRoutes, type AttestationReader, type StatusReader } from './overview.routes.ts';
 import { peopleRoutes } from './people.routes.ts';
 
 export type { OverviewFilter, OverviewRow };
+
+/** How many filters' tallies are kept at most. */
+const TALLIES_MAX = 200;
+
+/**
+ * What a tally depends on: the filter, whether it is by tier, and the time only where the filter
+ * reads it (overdue reviews).
+ */
+const tallyKey = (f: OverviewFilter) =>
+  JSON.stringify([f.q, f.tier, f.euAiAct, f.team, f.step, f.attention ? f.now : null, f.sort === 'tier']);
 
 /**
  * The console's inventory overview (one paged query over use cases, models and their state), the home
@@ -21,15 +31,38 @@ export function createOverviewFeature(deps: {
   status?: StatusReader;
   /** Each use case's attestation standing, for the rows (from the attestation campaigns). */
   attestation?: AttestationReader;
+  /**
+   * Where this process sees every write (SQLite): a value equal only while the data is unchanged.
+   * A filter's tally is kept while it holds, so paging through a listing counts it once.
+   */
+  generation?: () => Promise<string>;
 }) {
+  const tallies = new Map<string, OverviewTally>();
+  let talliedAt: string | null = null;
   const services = {
     /** One page of the overview's rows (use case x model), filtered as the inventory page filters them. */
-    page: (filter: OverviewFilter) => overviewRepo.page(deps.db, filter),
+    async page(filter: OverviewFilter) {
+      const at = deps.generation ? await deps.generation() : null;
+      if (at === null || at !== talliedAt) {
+        tallies.clear();
+        talliedAt = at;
+      }
+      const key = tallyKey(filter);
+      const known = tallies.get(key);
+      const page = await overviewRepo.page(deps.db, filter, known);
+      // Kept only if no other read has seen a newer generation meanwhile: a tally that raced with
+      // a write must not outlive it.
+      if (!known && at !== null && at === talliedAt) {
+        if (tallies.size >= TALLIES_MAX) tallies.clear();
+        tallies.set(key, page.tally);
+      }
+      return page;
+    },
   };
   return {
     services,
     routes: (api: App) => {
-      overviewRoutes(api, deps);
+      overviewRoutes(api, { ...deps, page: services.page });
       peopleRoutes(api, deps);
     },
   } satisfies Feature<typeof services>;

@@ -5,7 +5,7 @@ import type { App } from '../../http/app-types.ts';
 import type { ModelHealth } from '../models/models.routes.ts';
 import type { SubjectStatus } from '../../domain/lifecycle/next-actions.ts';
 import type { InventoryAttestation } from '../../domain/attestations.ts';
-import { overviewRepo } from './overview.repo.ts';
+import { overviewRepo, type OverviewFilter, type OverviewRow } from './overview.repo.ts';
 import { overviewSummaryRepo } from './overview-summary.repo.ts';
 import { OverviewPage, OverviewQuery, OverviewSummary } from './overview.schema.ts';
 
@@ -17,7 +17,15 @@ export type AttestationReader = (useCaseIds: string[]) => Promise<Map<string, In
 
 export function overviewRoutes(
   app: App,
-  deps: { db: Executor; clock: Clock; health: ModelHealth; status?: StatusReader; attestation?: AttestationReader },
+  deps: {
+    db: Executor;
+    clock: Clock;
+    health: ModelHealth;
+    /** One page of rows and the filter's total (the feature's service). */
+    page: (filter: OverviewFilter) => Promise<{ rows: OverviewRow[]; total: number }>;
+    status?: StatusReader;
+    attestation?: AttestationReader;
+  },
 ): void {
   app.get(
     '/overview',
@@ -34,7 +42,7 @@ export function overviewRoutes(
     async (request) => {
       const query = request.query;
       const now = deps.clock.now().toISOString();
-      const { rows, total } = await overviewRepo.page(deps.db, { ...query, now });
+      const { rows, total } = await deps.page({ ...query, now });
       const modelIds = rows.flatMap((r) => (r.model_id ? [r.model_id] : []));
       const versionIds = rows.flatMap((r) => (r.latest_version_id ? [r.latest_version_id] : []));
       const [details, health, status, attestations] = await Promise.all([
