@@ -146,6 +146,14 @@ const REGISTRY_MODELS = Number(process.env.BENCH_REGISTRY_MODELS ?? 10_000);
 const REGISTRY_VERSIONS = Number(process.env.BENCH_REGISTRY_VERSIONS ?? 10);
 // The governed inventory rows: assessed use cases of five models each.
 const GOVERNED_USE_CASES = Number(process.env.BENCH_GOVERNED_USE_CASES ?? 2_000);
+// `npm run bench -- governed`: only the governed inventory rows.
+if (process.argv[2] === 'governed') {
+  console.log('| measure | Steward | baseline (same run) | ratio | goal |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const r of governedRows(await governedBench(GOVERNED_USE_CASES, 5, 100, TOKEN)))
+    console.log(`| ${r.name} | ${r.value} | ${r.baseline} | ${r.ratio.toFixed(2)} | ${r.goal} |`);
+  process.exit(0);
+}
 // `npm run bench -- registry`: only the MLflow protocol and inventory page rows.
 if (process.argv[2] === 'registry') {
   const only = [

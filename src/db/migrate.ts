@@ -27,7 +27,7 @@ import * as m0024 from './migrations/0024_data_subject_requests.ts';
 import * as m0025 from './migrations/0025_attestations.ts';
 import * as m0026 from './migrations/0026_notifications.ts';
 import * as m0030 from './migrations/0030_kpi_history_source.ts';
-import * as m0031 from './migrations/0031_overview_search.ts';
+import * as m0031 from './migrations/0031_overview_paging.ts';
 
 // Static imports keep migrations inside the compiled bundle and in a fixed order.
 const migrations: Record<string, Migration> = {
@@ -57,7 +57,7 @@ const migrations: Record<string, Migration> = {
   '0025_attestations': m0025,
   '0026_notifications': m0026,
   '0030_kpi_history_source': m0030,
-  '0031_overview_search': m0031,
+  '0031_overview_paging': m0031,
 };
 
 /** The migrations this release knows, in the order they apply. */

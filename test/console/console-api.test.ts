@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { API_TYPES_FILE, CLIENT_TYPES_FILE, generateApiTypes } from '../../web/scripts/api-types.ts';
-import { call, seedUser, useCaseBody, useTestApp } from '../helpers/app.ts';
+import { call, manualClock, seedUser, useCaseBody, useTestApp } from '../helpers/app.ts';
 import { DB_KINDS, skipReason } from '../helpers/db.ts';
 import { adHocAnalysis, creditScoring } from '../helpers/policy.ts';
 
@@ -234,24 +234,28 @@ describe.each(DB_KINDS)('raw data uploads over a real socket, on %s', (kind) => 
   });
 });
 
-describe.each(DB_KINDS)('the inventory overview sorted by tier, on %s', (kind) => {
+describe.each(DB_KINDS)('the inventory overview sorted by tier and by last update, on %s', (kind) => {
   describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
-    const t = useTestApp(kind, { teams: ['lending', 'growth'] });
+    const clock = manualClock();
+    const t = useTestApp(kind, { teams: ['lending', 'growth'], clock });
 
-    it('places every tier by the counts of the same filter, and counts again after a write', async () => {
+    it('places every tier by the counts of the same filter, merges models and use cases by update, and counts again after a write', async () => {
       const dana = await seedUser(t.app, 'dana', [
         { scope: 'lending', role: 'data-scientist' },
         { scope: 'growth', role: 'data-scientist' },
       ]);
       const cases: Record<string, string> = {};
-      // Tiers 4, 1, 4 and none, with three, two, none and one model: pages cross every boundary.
+      // Tiers 4, 1, 4 and none, with three, two, none and one model: pages cross every boundary. The
+      // clock stands still within Delta's models, and for Alpha's and Charlie's (a use case without
+      // a model): the updates tie within one use case and across the two kinds of row.
       const plan = [
-        ['Delta', creditScoring, 3, 'lending'],
-        ['Alpha', adHocAnalysis, 2, 'growth'],
-        ['Charlie', creditScoring, 0, 'growth'],
-        ['Bravo', null, 1, 'lending'],
+        ['Delta', creditScoring, 3, 'lending', 0],
+        ['Alpha', adHocAnalysis, 2, 'growth', 1000],
+        ['Charlie', creditScoring, 0, 'growth', 0],
+        ['Bravo', null, 1, 'lending', 1000],
       ] as const;
-      for (const [name, answers, models, team] of plan) {
+      for (const [name, answers, models, team, later] of plan) {
+        clock.advance(later);
         const body = useCaseBody(name, { ownerTeam: team });
         cases[name] = (await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body })).body.id;
         if (answers)
@@ -264,33 +268,44 @@ describe.each(DB_KINDS)('the inventory overview sorted by tier, on %s', (kind) =
             body: { name: `${name.toLowerCase()}-${k}`, useCaseId: cases[name] },
           });
       }
-      type Row = { useCase: { name: string }; model: { name: string } | null; tier: number | null };
+      type Row = { useCase: { name: string }; model: { name: string } | null; tier: number | null; updatedAt: string };
       const read = async (query: string) =>
         (await call(t.app, { method: 'GET', url: `/api/v1/overview?${query}` })).body;
       const key = (r: Row) => `${r.useCase.name}/${r.model?.name ?? '-'}`;
-      // The tier order is the name order sorted (stably) by tier, a use case without one as tier 0.
-      const expected = async (filter: string, order: 'asc' | 'desc') => {
+      // Either order is the name order sorted (stably) by tier, a use case without one as tier 0, or
+      // by last update.
+      const expected = async (filter: string, sort: 'tier' | 'updated', order: 'asc' | 'desc') => {
         const byName: Row[] = (await read(`limit=200${filter}`)).items;
-        const tier = (r: Row) => r.tier ?? 0;
-        return [...byName].sort((x, y) => (order === 'asc' ? tier(x) - tier(y) : tier(y) - tier(x))).map(key);
+        const value = (r: Row) => (sort === 'tier' ? (r.tier ?? 0) : Date.parse(r.updatedAt));
+        return [...byName].sort((x, y) => (order === 'asc' ? value(x) - value(y) : value(y) - value(x))).map(key);
       };
       const check = async (filter: string, total: number) => {
-        for (const order of ['asc', 'desc'] as const) {
-          const whole = await expected(filter, order);
-          expect(whole, filter).toHaveLength(total);
-          for (const limit of [1, 2, 4]) {
-            const paged: string[] = [];
-            for (let offset = 0; offset < total + limit; offset += limit) {
-              const page = await read(`sort=tier&order=${order}&limit=${limit}&offset=${offset}${filter}`);
-              expect(page.total, `${filter} ${order} ${limit}@${offset}`).toBe(total);
-              paged.push(...page.items.map(key));
+        for (const sort of ['tier', 'updated'] as const)
+          for (const order of ['asc', 'desc'] as const) {
+            const whole = await expected(filter, sort, order);
+            expect(whole, filter).toHaveLength(total);
+            for (const limit of [1, 2, 4]) {
+              const paged: string[] = [];
+              for (let offset = 0; offset < total + limit; offset += limit) {
+                const page = await read(`sort=${sort}&order=${order}&limit=${limit}&offset=${offset}${filter}`);
+                expect(page.total, `${sort} ${filter} ${order} ${limit}@${offset}`).toBe(total);
+                paged.push(...page.items.map(key));
+              }
+              expect(paged, `${sort} ${filter} ${order}, ${limit} a page`).toEqual(whole);
             }
-            expect(paged, `${filter} ${order}, ${limit} a page`).toEqual(whole);
           }
-        }
       };
       await check('', 7);
-      expect(await expected('', 'desc')).toEqual([
+      expect(await expected('', 'updated', 'desc')).toEqual([
+        'Bravo/bravo-0',
+        'Alpha/alpha-0',
+        'Alpha/alpha-1',
+        'Charlie/-',
+        'Delta/delta-0',
+        'Delta/delta-1',
+        'Delta/delta-2',
+      ]);
+      expect(await expected('', 'tier', 'desc')).toEqual([
         'Charlie/-',
         'Delta/delta-0',
         'Delta/delta-1',
