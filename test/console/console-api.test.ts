@@ -272,15 +272,17 @@ describe.each(DB_KINDS)('the inventory overview sorted by tier and by last updat
       const read = async (query: string) =>
         (await call(t.app, { method: 'GET', url: `/api/v1/overview?${query}` })).body;
       const key = (r: Row) => `${r.useCase.name}/${r.model?.name ?? '-'}`;
-      // Either order is the name order sorted (stably) by tier, a use case without one as tier 0, or
-      // by last update.
-      const expected = async (filter: string, sort: 'tier' | 'updated', order: 'asc' | 'desc') => {
+      // Each order is the name order (reversed, descending) sorted (stably) by tier, a use case
+      // without one as tier 0, or by last update. Read a page at a time, searches are counted as they
+      // are found, and a page past the end is counted apart.
+      const expected = async (filter: string, sort: 'name' | 'tier' | 'updated', order: 'asc' | 'desc') => {
         const byName: Row[] = (await read(`limit=200${filter}`)).items;
+        if (sort === 'name') return (order === 'asc' ? byName : [...byName].reverse()).map(key);
         const value = (r: Row) => (sort === 'tier' ? (r.tier ?? 0) : Date.parse(r.updatedAt));
         return [...byName].sort((x, y) => (order === 'asc' ? value(x) - value(y) : value(y) - value(x))).map(key);
       };
       const check = async (filter: string, total: number) => {
-        for (const sort of ['tier', 'updated'] as const)
+        for (const sort of ['name', 'tier', 'updated'] as const)
           for (const order of ['asc', 'desc'] as const) {
             const whole = await expected(filter, sort, order);
             expect(whole, filter).toHaveLength(total);
@@ -316,6 +318,13 @@ describe.each(DB_KINDS)('the inventory overview sorted by tier and by last updat
       ]);
       await check('&team=growth', 3);
       await check('&q=a-', 5);
+      // Read first after a write (nothing kept), a search's page and a page past its end are counted.
+      for (const [i, first] of ['limit=2', 'offset=50'].entries()) {
+        expect((await call(t.app, { method: 'POST', url: '/api/v1/teams', body: { name: `risk-${i}` } })).status).toBe(
+          201,
+        );
+        expect((await read(`q=a-&${first}`)).total, first).toBe(5);
+      }
       await check('&tier=4', 4);
 
       // A model added and a use case assessed again move the counts and the tiers' places at once.
