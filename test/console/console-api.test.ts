@@ -246,13 +246,14 @@ describe.each(DB_KINDS)('the inventory overview sorted by tier and by last updat
       ]);
       const cases: Record<string, string> = {};
       // Tiers 4, 1, 4 and none, with three, two, none and one model: pages cross every boundary. The
-      // clock stands still within Delta's models, and for Alpha's and Charlie's (a use case without
-      // a model): the updates tie within one use case and across the two kinds of row.
+      // clock stands still within delta's models, and for alpha's and charlie's (a use case without
+      // a model): the updates tie within one use case and across the two kinds of row. Names are in
+      // lower case, so that their order is the same in every collation.
       const plan = [
-        ['Delta', creditScoring, 3, 'lending', 0],
-        ['Alpha', adHocAnalysis, 2, 'growth', 1000],
-        ['Charlie', creditScoring, 0, 'growth', 0],
-        ['Bravo', null, 1, 'lending', 1000],
+        ['delta', creditScoring, 3, 'lending', 0],
+        ['alpha', adHocAnalysis, 2, 'growth', 1000],
+        ['charlie', creditScoring, 0, 'growth', 0],
+        ['bravo', null, 1, 'lending', 1000],
       ] as const;
       for (const [name, answers, models, team, later] of plan) {
         clock.advance(later);
@@ -278,8 +279,18 @@ describe.each(DB_KINDS)('the inventory overview sorted by tier and by last updat
       const expected = async (filter: string, sort: 'name' | 'tier' | 'updated', order: 'asc' | 'desc') => {
         const byName: Row[] = (await read(`limit=200${filter}`)).items;
         if (sort === 'name') return (order === 'asc' ? byName : [...byName].reverse()).map(key);
-        const value = (r: Row) => (sort === 'tier' ? (r.tier ?? 0) : Date.parse(r.updatedAt));
-        return [...byName].sort((x, y) => (order === 'asc' ? value(x) - value(y) : value(y) - value(x))).map(key);
+        if (sort === 'tier') {
+          const tier = (r: Row) => r.tier ?? 0;
+          return [...byName].sort((x, y) => (order === 'asc' ? tier(x) - tier(y) : tier(y) - tier(x))).map(key);
+        }
+        // By update, then the row's name (the model's, or the use case's without one), then use cases
+        // before models, all in the asked direction.
+        const rank = (r: Row) => [Date.parse(r.updatedAt), r.model?.name ?? r.useCase.name, r.model ? 1 : 0] as const;
+        const ascending = [...byName].sort((x, y) => {
+          const [a, b] = [rank(x), rank(y)];
+          return a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) || a[2] - b[2];
+        });
+        return (order === 'asc' ? ascending : ascending.reverse()).map(key);
       };
       const check = async (filter: string, total: number) => {
         for (const sort of ['name', 'tier', 'updated'] as const)
@@ -299,22 +310,22 @@ describe.each(DB_KINDS)('the inventory overview sorted by tier and by last updat
       };
       await check('', 7);
       expect(await expected('', 'updated', 'desc')).toEqual([
-        'Bravo/bravo-0',
-        'Alpha/alpha-0',
-        'Alpha/alpha-1',
-        'Charlie/-',
-        'Delta/delta-0',
-        'Delta/delta-1',
-        'Delta/delta-2',
+        'bravo/bravo-0',
+        'charlie/-',
+        'alpha/alpha-1',
+        'alpha/alpha-0',
+        'delta/delta-2',
+        'delta/delta-1',
+        'delta/delta-0',
       ]);
       expect(await expected('', 'tier', 'desc')).toEqual([
-        'Charlie/-',
-        'Delta/delta-0',
-        'Delta/delta-1',
-        'Delta/delta-2',
-        'Alpha/alpha-0',
-        'Alpha/alpha-1',
-        'Bravo/bravo-0',
+        'charlie/-',
+        'delta/delta-0',
+        'delta/delta-1',
+        'delta/delta-2',
+        'alpha/alpha-0',
+        'alpha/alpha-1',
+        'bravo/bravo-0',
       ]);
       await check('&team=growth', 3);
       await check('&q=a-', 5);
@@ -332,21 +343,21 @@ describe.each(DB_KINDS)('the inventory overview sorted by tier and by last updat
         method: 'POST',
         url: '/api/v1/models',
         token: dana,
-        body: { name: 'alpha-2', useCaseId: cases.Alpha },
+        body: { name: 'alpha-2', useCaseId: cases.alpha },
       });
       expect((await read('sort=tier&limit=1')).total).toBe(8);
       expect((await read('limit=1')).total).toBe(8);
       await call(t.app, {
         method: 'PUT',
-        url: `/api/v1/use-cases/${cases.Delta}/assessment`,
+        url: `/api/v1/use-cases/${cases.delta}/assessment`,
         body: { answers: adHocAnalysis },
       });
       await check('', 8);
-      expect((await read('sort=tier&order=desc&limit=1')).items.map(key)).toEqual(['Charlie/-']);
+      expect((await read('sort=tier&order=desc&limit=1')).items.map(key)).toEqual(['charlie/-']);
       expect((await read('sort=tier&order=desc&limit=3&offset=1')).items.map(key)).toEqual([
-        'Alpha/alpha-0',
-        'Alpha/alpha-1',
-        'Alpha/alpha-2',
+        'alpha/alpha-0',
+        'alpha/alpha-1',
+        'alpha/alpha-2',
       ]);
       expect((await read('tier=4')).total).toBe(1);
     });

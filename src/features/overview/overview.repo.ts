@@ -275,39 +275,60 @@ async function searchedKeys(
   };
 }
 
+/** Whether the filter selects every row: then no condition needs the use case of a model's row. */
+const unfiltered = (f: OverviewFilter) =>
+  !f.q && f.tier === undefined && !f.euAiAct && !f.team && !f.step && !f.attention;
+
 /**
- * The page's keys sorted by last update, ties by name. A model's row is as recent as the model, a
- * use case's without a model as the use case: the two are read apart, each in the order of its own
- * index on the last update, and merged (over 10,000 models, 1-4 ms by depth, where sorting every
- * row took 4-7 ms). Ties on the update, which the indexes leave in no order, are sorted by name
- * within each run of equal times; names are unique, so the order is total and reversing every term
- * reverses it exactly. The merge still walks the rows before the page, so a page in the second
- * half is read from the other end, in the reverse order, and turned round.
+ * The page's keys sorted by last update. A model's row is as recent as the model, a use case's
+ * without a model as the use case: the two are read apart, each in the order of its own index (on
+ * the last update, then the name), and merged (over 10,000 models, 1-4 ms by depth, where sorting
+ * every row took 4-7 ms). Equal times are ordered by the row's name (the model's, or the use case's
+ * without one), then use cases before models (no model id), all in the asked direction: model
+ * names are unique, and so are use case names, so the order is total and reversing every term
+ * reverses it exactly. The models' index holds (update, name, id) in that order, so their side needs
+ * no sorting at all.
+ * The merge still walks the rows before the page, so a page in the second half is read from the
+ * other end, in the reverse order, and turned round. Unfiltered, the models are read without their
+ * use cases (every model has one).
  */
 async function updatedKeys(db: Executor, f: OverviewFilter, total: number): Promise<Key[]> {
   const end = Math.min(f.offset + f.limit, total);
   const flip = end > f.offset && f.offset > total - end;
   const asked = f.order === 'desc' ? 'desc' : 'asc';
   const dir = flip ? (asked === 'asc' ? 'desc' : 'asc') : asked;
-  const nameDir = flip ? 'desc' : 'asc';
-  const withModel = filtered(db, f)
-    .where('m.id', 'is not', null)
-    .select(['uc.id as use_case_id', 'm.id as model_id', 'm.updated_at as u', 'uc.name as ucn', 'm.name as mn']);
-  const withoutModel = filtered(db, f)
-    .where('m.id', 'is', null)
-    .select(['uc.id as use_case_id', 'm.id as model_id', 'uc.updated_at as u', 'uc.name as ucn', 'm.name as mn']);
+  const withModel = unfiltered(f)
+    ? db
+        .selectFrom('models as m')
+        .where('m.deleted_at', 'is', null)
+        .select(['m.use_case_id as use_case_id', sql<string | null>`m.id`.as('model_id'), 'm.updated_at as u'])
+    : filtered(db, f)
+        .where('m.id', 'is not', null)
+        .select(['uc.id as use_case_id', sql<string | null>`m.id`.as('model_id'), 'm.updated_at as u']);
   const q = withModel
-    .unionAll(withoutModel)
+    .select('m.name as k')
+    .unionAll(
+      filtered(db, f)
+        .where('m.id', 'is', null)
+        .select([
+          'uc.id as use_case_id',
+          sql<string | null>`m.id`.as('model_id'),
+          'uc.updated_at as u',
+          'uc.name as k',
+        ]),
+    )
     .orderBy('u', dir)
-    .orderBy('ucn', nameDir)
-    .orderBy(sql`mn ${sql.raw(nameDir === 'asc' ? 'asc nulls first' : 'desc nulls last')}`);
-  if (!flip) return q.limit(f.limit).offset(f.offset).execute();
-  return (
-    await q
-      .limit(end - f.offset)
-      .offset(total - end)
-      .execute()
-  ).reverse();
+    .orderBy('k', dir)
+    .orderBy(sql`model_id ${sql.raw(dir === 'asc' ? 'asc nulls first' : 'desc nulls last')}`);
+  const keys = flip
+    ? (
+        await q
+          .limit(end - f.offset)
+          .offset(total - end)
+          .execute()
+      ).reverse()
+    : await q.limit(f.limit).offset(f.offset).execute();
+  return keys.map((r) => ({ use_case_id: r.use_case_id, model_id: r.model_id }));
 }
 
 /**
