@@ -24,7 +24,11 @@ export const OverviewQuery = Type.Object(
       }),
     ),
     attention: Type.Optional(Type.Boolean({ description: 'only rows with an open alert or an overdue risk review' })),
-    sort: Type.Union([Type.Literal('name'), Type.Literal('tier'), Type.Literal('updated')], { default: 'name' }),
+    sort: Type.Union([Type.Literal('name'), Type.Literal('tier'), Type.Literal('updated')], {
+      default: 'name',
+      description:
+        "`name`: use case, then model (a use case without a model first); `tier`: the current tier (0 before an assessment), ties by name ascending; `updated`: the last update of the model (of the use case, without one), ties by the row's name in the same order",
+    }),
     order: Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'asc' }),
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
     offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),

@@ -12446,6 +12446,7 @@ export interface paths {
                     order?: "asc" | "desc";
                     /** @description case-insensitive text in the use case name, or the model name or description */
                     q?: string;
+                    /** @description `name`: use case, then model (a use case without a model first); `tier`: the current tier (0 before an assessment), ties by name ascending; `updated`: the last update of the model (of the use case, without one), ties by the row's name in the same order */
                     sort?: "name" | "tier" | "updated";
                     /** @description lifecycle step of the latest version (or of the use case, before it has a model) */
                     step?: string;
