@@ -328,6 +328,8 @@ describe.each(DB_KINDS)('the inventory overview sorted by tier and by last updat
         'bravo/bravo-0',
       ]);
       await check('&team=growth', 3);
+      // Every row of this team has a model: sorted by update, only the models are read.
+      await check('&team=lending', 4);
       await check('&q=a-', 5);
       // Read first after a write (nothing kept), a search's page and a page past its end are counted.
       for (const [i, first] of ['limit=2', 'offset=50'].entries()) {

@@ -79,6 +79,8 @@ function joined(db: Executor, take: { assessment: boolean; steps: boolean; only?
 export interface OverviewTally {
   total: number;
   tiers?: { tier: number; n: number }[];
+  /** The rows with a model (the others are use cases without one), where counted. */
+  withModels?: number;
 }
 
 const tierExpr = sql<number | null>`coalesce(a.override_tier, a.tier)`;
@@ -123,9 +125,9 @@ export const overviewRepo = {
   async tally(db: Executor, f: OverviewFilter): Promise<OverviewTally> {
     if (f.sort !== 'tier') {
       const counted = await filtered(db, f)
-        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.count<number | string>('m.id').as('models')])
         .executeTakeFirstOrThrow();
-      return { total: Number(counted.n) };
+      return { total: Number(counted.n), withModels: Number(counted.models) };
     }
     const rows = await filtered(db, f, { assessment: true })
       .select((eb) => [tierOrZero.as('tier'), eb.fn.countAll<number | string>().as('n')])
@@ -156,7 +158,7 @@ export const overviewRepo = {
       (f.sort === 'tier'
         ? await tierKeys(db, f, tally)
         : f.sort === 'updated'
-          ? await updatedKeys(db, f, total)
+          ? await updatedKeys(db, f, tally)
           : await nameKeys(db, f));
     if (keys.length === 0) return { rows: [], total, tally };
     const modelIds = keys.flatMap((k) => (k.model_id ? [k.model_id] : []));
@@ -292,7 +294,8 @@ const unfiltered = (f: OverviewFilter) =>
  * other end, in the reverse order, and turned round. Unfiltered, the models are read without their
  * use cases (every model has one).
  */
-async function updatedKeys(db: Executor, f: OverviewFilter, total: number): Promise<Key[]> {
+async function updatedKeys(db: Executor, f: OverviewFilter, tally: OverviewTally): Promise<Key[]> {
+  const { total, withModels } = tally;
   const end = Math.min(f.offset + f.limit, total);
   const flip = end > f.offset && f.offset > total - end;
   const asked = f.order === 'desc' ? 'desc' : 'asc';
@@ -305,18 +308,14 @@ async function updatedKeys(db: Executor, f: OverviewFilter, total: number): Prom
     : filtered(db, f)
         .where('m.id', 'is not', null)
         .select(['uc.id as use_case_id', sql<string | null>`m.id`.as('model_id'), 'm.updated_at as u']);
-  const q = withModel
-    .select('m.name as k')
-    .unionAll(
-      filtered(db, f)
-        .where('m.id', 'is', null)
-        .select([
-          'uc.id as use_case_id',
-          sql<string | null>`m.id`.as('model_id'),
-          'uc.updated_at as u',
-          'uc.name as k',
-        ]),
-    )
+  const models = withModel.select('m.name as k');
+  const bare = filtered(db, f)
+    .where('m.id', 'is', null)
+    .select(['uc.id as use_case_id', sql<string | null>`m.id`.as('model_id'), 'uc.updated_at as u', 'uc.name as k']);
+  // Where the tally says one side is empty, only the other is read: finding that a side is empty
+  // walks it whole (the use cases without a model: every use case, 0.8 ms over 2,000).
+  const rows = (withModels === total ? models : withModels === 0 ? bare : models.unionAll(bare)) as typeof models;
+  const q = rows
     .orderBy('u', dir)
     .orderBy('k', dir)
     .orderBy(sql`model_id ${sql.raw(dir === 'asc' ? 'asc nulls first' : 'desc nulls last')}`);
