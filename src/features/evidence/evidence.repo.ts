@@ -1,6 +1,11 @@
 import { grouped } from '../../db/chunks.ts';
 import type { Executor, Tx } from '../../db/database.ts';
+import { listRead } from '../../db/prepared.ts';
 import type { EvidenceTable } from '../../db/schema.ts';
+
+const evidenceOf = listRead((db, ids) =>
+  db.selectFrom('evidence').selectAll().where('model_version_id', 'in', ids).orderBy('created_at').orderBy('id'),
+);
 
 export const evidenceRepo = {
   async insert(tx: Tx, row: EvidenceTable): Promise<void> {
@@ -11,14 +16,7 @@ export const evidenceRepo = {
   async ofVersions(db: Executor, versionIds: string[]): Promise<Map<string, EvidenceTable[]>> {
     return grouped(
       versionIds,
-      (ids) =>
-        db
-          .selectFrom('evidence')
-          .selectAll()
-          .where('model_version_id', 'in', ids)
-          .orderBy('created_at')
-          .orderBy('id')
-          .execute(),
+      (ids) => evidenceOf(db, ids),
       (r) => r.model_version_id,
     );
   },

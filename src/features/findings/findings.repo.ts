@@ -1,5 +1,20 @@
 import type { Executor, Tx } from '../../db/database.ts';
+import { listRead } from '../../db/prepared.ts';
 import type { FindingTable, MeasureExceptionTable } from '../../db/schema-findings.ts';
+
+// What weighs in the gates of a page of versions (the inventory's statuses), prepared once.
+const openIn = listRead((db, ids) =>
+  db.selectFrom('findings').selectAll().where('subject_id', 'in', ids).where('status', '!=', 'closed').orderBy('id'),
+);
+const validIn = listRead((db, ids, now: string) =>
+  db
+    .selectFrom('measure_exceptions')
+    .selectAll()
+    .where('subject_id', 'in', ids)
+    .where('status', '=', 'approved')
+    .where('expires_at', '>', now)
+    .orderBy('id'),
+);
 
 export interface FindingFilter {
   subjectId?: string;
@@ -44,14 +59,7 @@ export const findingsRepo = {
 
   /** Findings not closed on any of these subjects. */
   async openOn(db: Executor, subjectIds: string[]): Promise<FindingTable[]> {
-    if (subjectIds.length === 0) return [];
-    return db
-      .selectFrom('findings')
-      .selectAll()
-      .where('subject_id', 'in', subjectIds)
-      .where('status', '!=', 'closed')
-      .orderBy('id')
-      .execute();
+    return openIn(db, subjectIds);
   },
 
   /** Every finding on these subjects (for documents). */
@@ -108,15 +116,7 @@ export const findingsRepo = {
 
   /** Approved exceptions on these subjects not yet expired at `now`. */
   async validOn(db: Executor, subjectIds: string[], now: string): Promise<MeasureExceptionTable[]> {
-    if (subjectIds.length === 0) return [];
-    return db
-      .selectFrom('measure_exceptions')
-      .selectAll()
-      .where('subject_id', 'in', subjectIds)
-      .where('status', '=', 'approved')
-      .where('expires_at', '>', now)
-      .orderBy('id')
-      .execute();
+    return validIn(db, subjectIds, now);
   },
 
   /** Approved exceptions whose expiry has passed at `now` (the expiry job's work). */

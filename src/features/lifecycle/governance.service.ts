@@ -223,6 +223,8 @@ export async function loadGovernanceOf(
       [...governed.values()].map((owner) => ({ owner, pack: policies.get(owner.useCaseId)!.pack })),
     ) ?? new Map<string, OutsideGovernance>(),
   ]);
+  // One day for the whole read: every version is judged as of the same date.
+  const today = deps.today();
   // A version deleted since its owner was read has no definition any more: it is left out.
   return versions.flatMap((v) => {
     const { versionId, useCaseId } = v.owner;
@@ -230,7 +232,7 @@ export async function loadGovernanceOf(
     if (!version) return [];
     const rows = evidenceRows.get(versionId) ?? [];
     return [
-      governanceOf(deps, {
+      governanceOf(today, {
         owner: v.owner,
         version,
         policy: policies.get(useCaseId) ?? null,
@@ -273,7 +275,7 @@ interface GovernanceReads {
   outside: OutsideGovernance;
 }
 
-function governanceOf(deps: Pick<GovernanceDeps, 'today'>, reads: GovernanceReads): Governance {
+function governanceOf(today: string, reads: GovernanceReads): Governance {
   const {
     owner,
     version,
@@ -316,7 +318,7 @@ function governanceOf(deps: Pick<GovernanceDeps, 'today'>, reads: GovernanceRead
       gates: (steps) => steps.map((step) => ({ step, passed: false, blockers: [] })),
     };
   }
-  const facts = policyFacts(policy, deps.today());
+  const facts = policyFacts(policy, today);
   const { process, required, items, byId } = facts;
   // A step the process no longer has (it changed with a re-assessment) counts as the process step that replaces it.
   const step = state

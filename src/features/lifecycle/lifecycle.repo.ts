@@ -2,6 +2,7 @@ import { chunks, grouped, keyed } from '../../db/chunks.ts';
 import { translateConstraints } from '../../db/errors.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { lockRows } from '../../db/locks.ts';
+import { listRead } from '../../db/prepared.ts';
 import type {
   DeploymentTable,
   LifecycleStateTable,
@@ -19,6 +20,25 @@ export interface VersionOwner {
   useCaseId: string;
   team: string;
 }
+
+// Governance reads of a page of versions and their use cases, prepared once.
+const statesIn = listRead((db, ids) =>
+  db.selectFrom('lifecycle_states').selectAll().where('model_version_id', 'in', ids),
+);
+const signaturesIn = listRead((db, ids) =>
+  db.selectFrom('signatures').selectAll().where('subject_id', 'in', ids).orderBy('created_at').orderBy('id'),
+);
+const activeDeploymentsIn = listRead((db, ids) =>
+  db
+    .selectFrom('deployments')
+    .selectAll()
+    .where('active_key', 'is not', null)
+    .where('model_version_id', 'in', ids)
+    .orderBy('since'),
+);
+const useCaseDocumentsIn = listRead((db, ids) =>
+  db.selectFrom('use_case_documents').selectAll().where('use_case_id', 'in', ids).orderBy('created_at').orderBy('id'),
+);
 
 /** The filters of the inbox, shared by its listing and its count. */
 export interface InboxFilter {
@@ -136,14 +156,7 @@ export const lifecycleRepo = {
   async useCaseDocumentsOf(db: Executor, useCaseIds: string[]): Promise<Map<string, UseCaseDocumentTable[]>> {
     return grouped(
       useCaseIds,
-      (part) =>
-        db
-          .selectFrom('use_case_documents')
-          .selectAll()
-          .where('use_case_id', 'in', part)
-          .orderBy('created_at')
-          .orderBy('id')
-          .execute(),
+      (part) => useCaseDocumentsIn(db, part),
       (d) => d.use_case_id,
     );
   },
@@ -197,7 +210,7 @@ export const lifecycleRepo = {
   async statesOf(db: Executor, versionIds: string[]): Promise<Map<string, LifecycleStateTable>> {
     return keyed(
       versionIds,
-      (ids) => db.selectFrom('lifecycle_states').selectAll().where('model_version_id', 'in', ids).execute(),
+      (ids) => statesIn(db, ids),
       (r) => r.model_version_id,
     );
   },
@@ -220,14 +233,7 @@ export const lifecycleRepo = {
   async signaturesOf(db: Executor, subjectIds: string[]): Promise<Map<string, SignatureTable[]>> {
     return grouped(
       subjectIds,
-      (ids) =>
-        db
-          .selectFrom('signatures')
-          .selectAll()
-          .where('subject_id', 'in', ids)
-          .orderBy('created_at')
-          .orderBy('id')
-          .execute(),
+      (ids) => signaturesIn(db, ids),
       (r) => r.subject_id,
     );
   },
@@ -289,14 +295,7 @@ export const lifecycleRepo = {
   async activeDeploymentsOf(db: Executor, versionIds: string[]): Promise<Map<string, DeploymentTable[]>> {
     return grouped(
       versionIds,
-      (ids) =>
-        db
-          .selectFrom('deployments')
-          .selectAll()
-          .where('active_key', 'is not', null)
-          .where('model_version_id', 'in', ids)
-          .orderBy('since')
-          .execute(),
+      (ids) => activeDeploymentsIn(db, ids),
       (r) => r.model_version_id,
     );
   },

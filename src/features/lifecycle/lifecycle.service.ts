@@ -11,7 +11,7 @@ import { environmentOfAlias, type Environment } from '../../domain/lifecycle/pro
 import type { RegisteredVersion } from '../../domain/registration-checks.ts';
 import type { VersionRecord } from '../versions/versions.repo.ts';
 import { DomainError, notFound } from '../../errors.ts';
-import { loadGovernanceOf } from './governance.service.ts';
+import { loadGovernanceOf, type GovernedVersion } from './governance.service.ts';
 import { authorize, requireWriteScope } from '../common/authorize.ts';
 import { versionKey, type LifecycleCore, type LifecycleDeps } from './core.service.ts';
 import { createPromotionDecider, reasonsAgainst } from './promotions.service.ts';
@@ -128,7 +128,14 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
    * number of statements for any number of versions (the inventory computes a page's statuses).
    */
   async function standings(versions: { model: string; version: number }[]) {
-    const found = await live(versions);
+    return standingsOf(await live(versions));
+  }
+
+  /**
+   * The same for versions whose owners the caller has just read (the inventory reads them with
+   * its rows): the versions are not looked up again by name.
+   */
+  async function standingsOf(found: GovernedVersion[]) {
     const ids = found.map((v) => v.owner.versionId);
     const [loaded, holds, deployments] = await Promise.all([
       loadGovernanceOf(governance, db, found),
@@ -321,7 +328,7 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
       return s;
     },
 
-    standings,
+    standingsOf,
 
     /** Whether `version` may run in `environment` now: its gates pass, it was promoted there, nothing rejected it. */
     async check(

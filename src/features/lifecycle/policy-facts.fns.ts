@@ -45,8 +45,23 @@ export interface PolicyFacts {
 // mostly share one), kept per pack object: a pack is immutable under its id.
 const factsOf = new WeakMap<PolicyPack, Map<string, PolicyFacts>>();
 const FACTS_KEPT = 256;
+// The facts found for a context object, by day: the versions of one use case read together share
+// one context, so its key (answers spelled out) is built once for them all.
+const ofContext = new WeakMap<PolicyContext, { today: string; facts: PolicyFacts }>();
 
+/**
+ * What `policy` decides alike for every version of its use case on `today`: its process, the
+ * required measures, and each measure's requirement and status when no record speaks to it.
+ */
 export function policyFacts(policy: PolicyContext, today: string): PolicyFacts {
+  const seen = ofContext.get(policy);
+  if (seen?.today === today) return seen.facts;
+  const facts = factsFor(policy, today);
+  ofContext.set(policy, { today, facts });
+  return facts;
+}
+
+function factsFor(policy: PolicyContext, today: string): PolicyFacts {
   const { pack, tier } = policy;
   const key = `${today}\n${tier}\n${policy.tags.join(',')}\n${JSON.stringify(policy.answers)}`;
   let known = factsOf.get(pack);

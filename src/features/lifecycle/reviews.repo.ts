@@ -1,8 +1,13 @@
 import { grouped } from '../../db/chunks.ts';
 import { translateConstraints } from '../../db/errors.ts';
 import type { Executor, Tx } from '../../db/database.ts';
+import { listRead } from '../../db/prepared.ts';
 import type { DocumentReviewTable } from '../../db/schema.ts';
 import { DomainError } from '../../errors.ts';
+
+const reviewsOf = listRead((db, ids) =>
+  db.selectFrom('document_reviews').selectAll().where('subject_id', 'in', ids).orderBy('created_at').orderBy('id'),
+);
 
 /** The review decisions on documents (one per revision): the only writer of `document_reviews`. */
 export const reviewsRepo = {
@@ -15,14 +20,7 @@ export const reviewsRepo = {
   async ofSubjects(db: Executor, subjectIds: string[]): Promise<Map<string, DocumentReviewTable[]>> {
     return grouped(
       subjectIds,
-      (ids) =>
-        db
-          .selectFrom('document_reviews')
-          .selectAll()
-          .where('subject_id', 'in', ids)
-          .orderBy('created_at')
-          .orderBy('id')
-          .execute(),
+      (ids) => reviewsOf(db, ids),
       (r) => r.subject_id,
     );
   },

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { chunks, grouped, keyed } from '../../db/chunks.ts';
 import type { Executor, Tx } from '../../db/database.ts';
+import { listRead } from '../../db/prepared.ts';
 import type { MonitorChallengerTable, MonitorWindowTable } from '../../db/schema.ts';
 
 /** What a version's monitoring evidence is made of (see `evidenceInputs`). */
@@ -13,6 +14,17 @@ export interface EvidenceInputs {
   lastPredictionMs: number | null;
   kpis: { name: string; lastMs: number | null }[];
 }
+
+// The pairings a page of versions' monitoring evidence needs, prepared once.
+const challengersIn = listRead((db, ids) =>
+  db.selectFrom('monitor_challengers').selectAll().where('champion_version_id', 'in', ids),
+);
+const championsIn = listRead((db, ids) =>
+  db
+    .selectFrom('monitor_challengers')
+    .select(['champion_version_id', 'challenger_version_id'])
+    .where('challenger_version_id', 'in', ids),
+);
 
 /** A champion record joined with the challenger's prediction on the same record id. */
 export interface JointRow {
@@ -49,7 +61,7 @@ export const challengersRepo = {
   async challengersOf(db: Executor, championIds: string[]): Promise<Map<string, MonitorChallengerTable>> {
     return keyed(
       championIds,
-      (ids) => db.selectFrom('monitor_challengers').selectAll().where('champion_version_id', 'in', ids).execute(),
+      (ids) => challengersIn(db, ids),
       (r) => r.champion_version_id,
     );
   },
@@ -58,12 +70,7 @@ export const challengersRepo = {
   async championsOfMany(db: Executor, challengerIds: string[]): Promise<Map<string, string[]>> {
     const rows = await grouped(
       challengerIds,
-      (ids) =>
-        db
-          .selectFrom('monitor_challengers')
-          .select(['champion_version_id', 'challenger_version_id'])
-          .where('challenger_version_id', 'in', ids)
-          .execute(),
+      (ids) => championsIn(db, ids),
       (r) => r.challenger_version_id,
     );
     return new Map([...rows].map(([id, rs]) => [id, rs.map((r) => r.champion_version_id)]));

@@ -23,7 +23,7 @@ type VersionRow = Omit<LiveVersionRow, 'createdBy'>;
 
 export interface NextActionsDeps {
   db: Executor;
-  lifecycle: Pick<LifecycleService, 'standing' | 'standings' | 'inbox'>;
+  lifecycle: Pick<LifecycleService, 'standing' | 'standingsOf' | 'inbox'>;
   useCases: Pick<UseCaseLifecycle, 'status'>;
   /** The pack a use case is assessed under (policy). */
   pack: (exec: Executor, useCaseId: string) => Promise<PolicyPack | null>;
@@ -160,11 +160,17 @@ export function createNextActionsService(deps: NextActionsDeps) {
     const notable = await deps.notableVersions(db);
     const chosen = rows.filter((r) => r.latest || notable.has(r.id));
     // Read together: a page of the inventory costs a fixed number of reads, not one set per version.
+    // The rows name what governs each version, so the versions are not looked up again.
     const standings = new Map(
-      (await deps.lifecycle.standings(chosen.map((r) => ({ model: r.model, version: r.version })))).map((s) => [
-        s.owner.versionId,
-        s,
-      ]),
+      (
+        await deps.lifecycle.standingsOf(
+          chosen.map((r) => ({
+            owner: { versionId: r.id, modelId: r.modelId, useCaseId: r.useCaseId, team: r.team },
+            model: r.model,
+            version: r.version,
+          })),
+        )
+      ).map((s) => [s.owner.versionId, s]),
     );
     return chosen.flatMap((r) => {
       const s = standings.get(r.id);

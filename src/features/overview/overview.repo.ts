@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../db/database.ts';
 import { likeLiteral } from '../../db/like.ts';
+import { listRead } from '../../db/prepared.ts';
 
 export interface OverviewFilter {
   q?: string;
@@ -120,6 +121,34 @@ function filtered(db: Executor, f: OverviewFilter, take: { assessment?: boolean 
 }
 
 /** The inventory overview: one row per model, and one per use case that has no model yet. */
+// What a page's rows show besides their columns, prepared once (a page reads them every time).
+const productionIn = listRead((db, modelIds) =>
+  db
+    .selectFrom('deployments as d')
+    .innerJoin('model_versions as v', 'v.id', 'd.model_version_id')
+    .select(['d.model_id', 'v.version'])
+    .where('d.model_id', 'in', modelIds)
+    .where('d.environment', '=', 'production')
+    .where('d.until', 'is', null)
+    .orderBy('d.since', 'desc'),
+);
+const promotionsIn = listRead((db, versionIds) =>
+  db
+    .selectFrom('promotions')
+    .select(['model_version_id', 'status', 'environment', 'requested_at'])
+    .where('model_version_id', 'in', versionIds)
+    .orderBy('requested_at', 'desc'),
+);
+const alertsIn = listRead((db, modelIds) =>
+  db
+    .selectFrom('alerts as al')
+    .innerJoin('model_versions as v', 'v.id', 'al.model_version_id')
+    .select((eb) => ['v.model_id', eb.fn.countAll<number | string>().as('n')])
+    .where('v.model_id', 'in', modelIds)
+    .where('al.state', '!=', 'resolved')
+    .groupBy('v.model_id'),
+);
+
 export const overviewRepo = {
   /** How many rows the filter selects; by tier as well when the page is sorted by tier. */
   async tally(db: Executor, f: OverviewFilter): Promise<OverviewTally> {
@@ -195,31 +224,9 @@ export const overviewRepo = {
         alerts: new Map<string, number>(),
       };
     const [prod, promos, alerts] = await Promise.all([
-      db
-        .selectFrom('deployments as d')
-        .innerJoin('model_versions as v', 'v.id', 'd.model_version_id')
-        .select(['d.model_id', 'v.version'])
-        .where('d.model_id', 'in', modelIds)
-        .where('d.environment', '=', 'production')
-        .where('d.until', 'is', null)
-        .orderBy('d.since', 'desc')
-        .execute(),
-      versionIds.length === 0
-        ? Promise.resolve([])
-        : db
-            .selectFrom('promotions')
-            .select(['model_version_id', 'status', 'environment', 'requested_at'])
-            .where('model_version_id', 'in', versionIds)
-            .orderBy('requested_at', 'desc')
-            .execute(),
-      db
-        .selectFrom('alerts as al')
-        .innerJoin('model_versions as v', 'v.id', 'al.model_version_id')
-        .select((eb) => ['v.model_id', eb.fn.countAll<number | string>().as('n')])
-        .where('v.model_id', 'in', modelIds)
-        .where('al.state', '!=', 'resolved')
-        .groupBy('v.model_id')
-        .execute(),
+      productionIn(db, modelIds),
+      promotionsIn(db, versionIds),
+      alertsIn(db, modelIds),
     ]);
     const production = new Map<string, number>();
     for (const p of prod) if (!production.has(p.model_id)) production.set(p.model_id, p.version);

@@ -2,10 +2,30 @@ import { sql } from 'kysely';
 import { grouped, keyed } from '../../db/chunks.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { lockRows } from '../../db/locks.ts';
+import { listRead } from '../../db/prepared.ts';
 import { translateConstraints } from '../../db/errors.ts';
 import type { AssessmentTable, PolicyPackTable } from '../../db/schema.ts';
 import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import { conflict } from '../../errors.ts';
+
+// The policy reads of a page of use cases (the inventory's statuses), prepared once.
+const currentAssessmentsIn = listRead((db, ids) =>
+  db
+    .selectFrom('assessments')
+    .selectAll()
+    .where('use_case_id', 'in', ids)
+    // "+current": without statistics SQLite took the (current, review_by) index for this and
+    // read every current assessment (1 ms for ten use cases); by use case it reads ten.
+    .where(sql<number>`+current`, '=', 1),
+);
+const alignmentsIn = listRead((db, ids) =>
+  db
+    .selectFrom('ethical_alignments')
+    .selectAll()
+    .where('use_case_id', 'in', ids)
+    .orderBy('use_case_id')
+    .orderBy('position_version'),
+);
 
 export const policyRepo = {
   async insertPack(tx: Tx, row: PolicyPackTable): Promise<void> {
@@ -90,15 +110,7 @@ export const policyRepo = {
   async currentAssessmentsOf(db: Executor, useCaseIds: string[]): Promise<Map<string, AssessmentTable>> {
     return keyed(
       useCaseIds,
-      (part) =>
-        db
-          .selectFrom('assessments')
-          .selectAll()
-          .where('use_case_id', 'in', part)
-          // "+current": without statistics SQLite took the (current, review_by) index for this and
-          // read every current assessment (1 ms for ten use cases); by use case it reads ten.
-          .where(sql<number>`+current`, '=', 1)
-          .execute(),
+      (part) => currentAssessmentsIn(db, part),
       (a) => a.use_case_id,
     );
   },
@@ -179,14 +191,7 @@ export const policyRepo = {
   async alignmentsOf(db: Executor, useCaseIds: string[]) {
     return grouped(
       useCaseIds,
-      (part) =>
-        db
-          .selectFrom('ethical_alignments')
-          .selectAll()
-          .where('use_case_id', 'in', part)
-          .orderBy('use_case_id')
-          .orderBy('position_version')
-          .execute(),
+      (part) => alignmentsIn(db, part),
       (a) => a.use_case_id,
     );
   },

@@ -50,6 +50,8 @@ export interface LiveVersionRow {
   modelId: string;
   useCaseId: string;
   useCase: string;
+  /** The use case's owning team: what governs the version, with the use case. */
+  team: string;
   model: string;
   version: number;
   createdBy: string | null;
@@ -119,6 +121,7 @@ export const useCaseRepo = {
         'm.id as model_id',
         'u.id as use_case_id',
         'u.name as use_case',
+        'u.owner_team',
         'm.name',
         'v.version',
         'v.created_by',
@@ -139,6 +142,7 @@ export const useCaseRepo = {
       modelId: r.model_id,
       useCaseId: r.use_case_id,
       useCase: r.use_case,
+      team: r.owner_team,
       model: r.name,
       version: r.version,
       createdBy: r.created_by,

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { chunks } from '../../db/chunks.ts';
 import type { Executor, Tx } from '../../db/database.ts';
+import { listRead } from '../../db/prepared.ts';
 import { lockRows } from '../../db/locks.ts';
 import type { ModelVersionTable } from '../../db/schema.ts';
 import type { TagsPatch } from '../common/common.schema.ts';
@@ -18,40 +19,47 @@ type Row = ModelVersionTable & { model_name: string };
 
 const statusOut: Record<string, ModelVersion['status']> = { pending: 'pending', ready: 'ready', failed: 'failed' };
 
+// What a version record is made of besides its row, read for many versions at once (prepared once).
+const tagsOf = listRead((db, ids) =>
+  db.selectFrom('version_tags').select(['model_version_id', 'key', 'value']).where('model_version_id', 'in', ids),
+);
+const datasetsOf = listRead((db, ids) =>
+  db
+    .selectFrom('version_datasets as vd')
+    .innerJoin('dataset_versions as dv', 'dv.id', 'vd.dataset_version_id')
+    .innerJoin('datasets as d', 'd.id', 'dv.dataset_id')
+    .select(['vd.model_version_id', 'vd.role', 'd.id as datasetId', 'd.name as dataset', 'dv.version', 'dv.digest'])
+    .where('vd.model_version_id', 'in', ids)
+    .orderBy('d.name')
+    .orderBy('dv.version')
+    .orderBy('vd.role'),
+);
+const aliasesOf = listRead((db, modelIds) =>
+  db
+    .selectFrom('model_aliases')
+    .select(['model_id', 'alias', 'version'])
+    .where('model_id', 'in', modelIds)
+    .orderBy('alias'),
+);
+const signaturesOf = listRead((db, ids) =>
+  db
+    .selectFrom('signatures')
+    .select(['id', 'subject_id', 'signer_name', 'role', 'meaning', 'step', 'created_at'])
+    .where('subject_type', '=', 'model-version')
+    .where('subject_id', 'in', ids)
+    .orderBy('created_at')
+    .orderBy('id'),
+);
+
 async function hydrate(db: Executor, rows: Row[]): Promise<VersionRecord[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const modelIds = [...new Set(rows.map((r) => r.model_id))];
   const [tags, datasets, aliases, signatures] = await Promise.all([
-    db
-      .selectFrom('version_tags')
-      .select(['model_version_id', 'key', 'value'])
-      .where('model_version_id', 'in', ids)
-      .execute(),
-    db
-      .selectFrom('version_datasets as vd')
-      .innerJoin('dataset_versions as dv', 'dv.id', 'vd.dataset_version_id')
-      .innerJoin('datasets as d', 'd.id', 'dv.dataset_id')
-      .select(['vd.model_version_id', 'vd.role', 'd.id as datasetId', 'd.name as dataset', 'dv.version', 'dv.digest'])
-      .where('vd.model_version_id', 'in', ids)
-      .orderBy('d.name')
-      .orderBy('dv.version')
-      .orderBy('vd.role')
-      .execute(),
-    db
-      .selectFrom('model_aliases')
-      .select(['model_id', 'alias', 'version'])
-      .where('model_id', 'in', modelIds)
-      .orderBy('alias')
-      .execute(),
-    db
-      .selectFrom('signatures')
-      .select(['id', 'subject_id', 'signer_name', 'role', 'meaning', 'step', 'created_at'])
-      .where('subject_type', '=', 'model-version')
-      .where('subject_id', 'in', ids)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute(),
+    tagsOf(db, ids),
+    datasetsOf(db, ids),
+    aliasesOf(db, modelIds),
+    signaturesOf(db, ids),
   ]);
   return rows.map((r) => ({
     id: r.id,
@@ -111,6 +119,8 @@ const baseQuery = (db: Executor) =>
     .select('m.name as model_name')
     .where('v.deleted_at', 'is', null);
 
+const rowsByIds = listRead((db, ids) => baseQuery(db).where('v.id', 'in', ids));
+
 export const versionRepo = {
   async get(db: Executor, modelName: string, version: number): Promise<VersionRecord | undefined> {
     const row = await baseQuery(db).where('m.name', '=', modelName).where('v.version', '=', version).executeTakeFirst();
@@ -121,7 +131,7 @@ export const versionRepo = {
   async byIds(db: Executor, ids: string[]): Promise<Map<string, VersionRecord>> {
     const out = new Map<string, VersionRecord>();
     for (const part of chunks([...new Set(ids)], 500))
-      for (const v of await hydrate(db, await baseQuery(db).where('v.id', 'in', part).execute())) out.set(v.id, v);
+      for (const v of await hydrate(db, await rowsByIds(db, part))) out.set(v.id, v);
     return out;
   },
 

@@ -1,0 +1,68 @@
+import type { Compilable, CompiledQuery } from 'kysely';
+import type { Executor } from './database.ts';
+
+// Placeholders the query is first built with: no id, name or date a caller passes starts with NUL.
+const KEY = '\u0000steward-key:';
+const ARG = '\u0000steward-arg:';
+
+/** Where each parameter of the compiled SQL comes from: a key by position, an argument, or a constant. */
+type Slot = { key: number } | { arg: number } | { value: unknown };
+
+interface Template {
+  sql: string;
+  query: CompiledQuery['query'];
+  slots: Slot[];
+}
+
+/** The smallest power of two at least `n`: keys are padded to it, so a read has few SQL texts. */
+const bucket = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
+
+/**
+ * A read of rows by a list of keys (and string arguments) whose query Kysely builds and compiles
+ * once per dialect and list size, then only binds. Building and compiling a query costs more than
+ * running it for a page of keys (the inventory's status reads run some twenty such statements a
+ * page). Keys are padded to a power of two by repeating the last: `build` must use them only as
+ * an `in` list. It may read nothing but its arguments: anything else it reads is fixed at the
+ * first call (a date, a limit), so such values must be passed as `args`. An empty list reads
+ * nothing.
+ */
+export function listRead<Row, A extends string[] = []>(
+  build: (exec: Executor, keys: string[], ...args: A) => Compilable<Row>,
+): (exec: Executor, keys: string[], ...args: A) => Promise<Row[]> {
+  // By the executor's adapter (one per database; a transaction shares its database's), then size.
+  const templates = new WeakMap<object, Map<number, Template>>();
+  const templateOf = (exec: Executor, size: number, argc: number): Template => {
+    const adapter = exec.getExecutor().adapter;
+    let bySize = templates.get(adapter);
+    if (!bySize) templates.set(adapter, (bySize = new Map()));
+    let t = bySize.get(size);
+    if (!t) {
+      const keys = Array.from({ length: size }, (_, i) => `${KEY}${i}`);
+      const args = Array.from({ length: argc }, (_, i) => `${ARG}${i}`) as A;
+      const compiled = build(exec, keys, ...args).compile();
+      const slots = compiled.parameters.map((p): Slot => {
+        if (typeof p === 'string' && p.startsWith(KEY)) return { key: Number(p.slice(KEY.length)) };
+        if (typeof p === 'string' && p.startsWith(ARG)) return { arg: Number(p.slice(ARG.length)) };
+        return { value: p };
+      });
+      // A key or argument the SQL does not carry as a parameter would be silently dropped.
+      for (let i = 0; i < size; i++)
+        if (!slots.some((s) => 'key' in s && s.key === i)) throw new Error(`listRead: key ${i} is not bound`);
+      for (let i = 0; i < argc; i++)
+        if (!slots.some((s) => 'arg' in s && s.arg === i)) throw new Error(`listRead: argument ${i} is not bound`);
+      bySize.set(size, (t = { sql: compiled.sql, query: compiled.query, slots }));
+    }
+    return t;
+  };
+  return async (exec, keys, ...args) => {
+    if (keys.length === 0) return [];
+    const size = bucket(keys.length);
+    const t = templateOf(exec, size, args.length);
+    const last = keys[keys.length - 1]!;
+    const parameters = t.slots.map((s) =>
+      'key' in s ? (s.key < keys.length ? keys[s.key] : last) : 'arg' in s ? args[s.arg] : s.value,
+    );
+    const compiled: CompiledQuery<Row> = { sql: t.sql, query: t.query, queryId: { queryId: '' }, parameters };
+    return (await exec.executeQuery(compiled)).rows;
+  };
+}
