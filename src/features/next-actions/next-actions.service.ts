@@ -13,6 +13,7 @@ import {
 import { ENVIRONMENTS, type Environment } from '../../domain/lifecycle/process.ts';
 import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import { DomainError, notFound } from '../../errors.ts';
+import { createGenerationCache } from '../../lib/generation-cache.ts';
 import type { LifecycleService } from '../lifecycle/lifecycle.service.ts';
 import type { UseCaseLifecycle } from '../lifecycle/use-case-lifecycle.service.ts';
 import type { LiveVersionRow } from '../use-cases/use-cases.repo.ts';
@@ -254,8 +255,7 @@ export function createNextActionsService(deps: NextActionsDeps) {
 
   // The inventory's statuses by model id (null: no live version), for the generation they were
   // computed at: a page read again before anything changed (the common case) costs no standing.
-  const cached = new Map<string, { key: string; status: SubjectStatus } | null>();
-  let cachedAt: string | null = null;
+  const cache = createGenerationCache<{ key: string; status: SubjectStatus } | null>(STATUS_CACHE_MAX);
 
   /**
    * Statuses for inventory rows: each of the models' (keyed `useCaseId/model`), from the same
@@ -263,12 +263,13 @@ export function createNextActionsService(deps: NextActionsDeps) {
    * cost the size of the use cases its rows belong to.
    */
   async function statuses(modelIds: string[]) {
-    const at = deps.generation ? await deps.generation() : null;
-    if (at === null || at !== cachedAt) {
-      cached.clear();
-      cachedAt = at;
-    }
-    const wanted = modelIds.filter((id) => !cached.has(id));
+    const cached = cache.open(deps.generation ? await deps.generation() : null);
+    // Taken out before computing: keeping the rest may drop them (a full cache, a newer generation).
+    const known = new Map<string, { key: string; status: SubjectStatus } | null>();
+    const wanted: string[] = [];
+    for (const id of modelIds)
+      if (cached.has(id)) known.set(id, cached.get(id)!);
+      else wanted.push(id);
     const computed = new Map<string, { key: string; status: SubjectStatus }>();
     if (wanted.length > 0) {
       const byModel = new Map<string, Awaited<ReturnType<typeof summaries>>>();
@@ -276,16 +277,11 @@ export function createNextActionsService(deps: NextActionsDeps) {
         byModel.set(p.row.modelId, [...(byModel.get(p.row.modelId) ?? []), p]);
       for (const [id, ps] of byModel)
         computed.set(id, { key: `${ps[0]!.row.useCaseId}/${ps[0]!.model}`, status: modelStatus(ps) });
-      // Kept only if no other read has seen a newer generation meanwhile (it would have moved
-      // cachedAt): a result that raced with a write must not outlive it.
-      if (at !== null && at === cachedAt) {
-        if (cached.size + wanted.length > STATUS_CACHE_MAX) cached.clear();
-        for (const id of wanted) cached.set(id, computed.get(id) ?? null);
-      }
+      cached.keep(wanted.map((id) => [id, computed.get(id) ?? null]));
     }
     const out = new Map<string, SubjectStatus>();
     for (const id of modelIds) {
-      const entry = computed.get(id) ?? cached.get(id);
+      const entry = computed.get(id) ?? known.get(id);
       if (entry) out.set(entry.key, entry.status);
     }
     return out;

@@ -1,6 +1,7 @@
 import type { Clock } from '../../clock.ts';
 import type { Executor } from '../../db/database.ts';
 import type { App } from '../../http/app-types.ts';
+import { createGenerationCache } from '../../lib/generation-cache.ts';
 import type { Feature } from '../feature.ts';
 import type { ModelHealth } from '../models/models.routes.ts';
 import { overviewRepo, type OverviewFilter, type OverviewRow, type OverviewTally } from './overview.repo.ts';
@@ -37,25 +38,15 @@ export function createOverviewFeature(deps: {
    */
   generation?: () => Promise<string>;
 }) {
-  const tallies = new Map<string, OverviewTally>();
-  let talliedAt: string | null = null;
+  const tallies = createGenerationCache<OverviewTally>(TALLIES_MAX);
   const services = {
     /** One page of the overview's rows (use case x model), filtered as the inventory page filters them. */
     async page(filter: OverviewFilter) {
-      const at = deps.generation ? await deps.generation() : null;
-      if (at === null || at !== talliedAt) {
-        tallies.clear();
-        talliedAt = at;
-      }
+      const kept = tallies.open(deps.generation ? await deps.generation() : null);
       const key = tallyKey(filter);
-      const known = tallies.get(key);
+      const known = kept.get(key);
       const page = await overviewRepo.page(deps.db, filter, known);
-      // Kept only if no other read has seen a newer generation meanwhile: a tally that raced with
-      // a write must not outlive it.
-      if (!known && at !== null && at === talliedAt) {
-        if (tallies.size >= TALLIES_MAX) tallies.clear();
-        tallies.set(key, page.tally);
-      }
+      if (!known) kept.keep([[key, page.tally]]);
       return page;
     },
   };
