@@ -319,6 +319,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   });
   const overview = createOverviewFeature({
     db,
+    dialect,
     clock,
     health: (modelIds) => modelHealth(db, modelIds),
     status: nextActions.services.nextActions.statuses,

@@ -28,6 +28,7 @@ import * as m0025 from './migrations/0025_attestations.ts';
 import * as m0026 from './migrations/0026_notifications.ts';
 import * as m0030 from './migrations/0030_kpi_history_source.ts';
 import * as m0031 from './migrations/0031_overview_paging.ts';
+import * as m0032 from './migrations/0032_model_search.ts';
 
 // Static imports keep migrations inside the compiled bundle and in a fixed order.
 const migrations: Record<string, Migration> = {
@@ -58,6 +59,7 @@ const migrations: Record<string, Migration> = {
   '0026_notifications': m0026,
   '0030_kpi_history_source': m0030,
   '0031_overview_paging': m0031,
+  '0032_model_search': m0032,
 };
 
 /** The migrations this release knows, in the order they apply. */

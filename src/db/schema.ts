@@ -38,7 +38,11 @@ export interface ModelTable {
   name: string;
   use_case_id: string;
   description: string;
-  /** Lower-cased name and description, for text search (see migration 0003). */
+  /**
+   * Lower-cased name and description, for text search (see migration 0003). On SQLite, triggers add
+   * each new value to the trigram index `models_search` (migration 0032), which only the inventory's
+   * search reads, as candidates it checks against this column.
+   */
   search_text: string;
   last_version: number;
   created_at: string;

@@ -1,5 +1,5 @@
 import type { Clock } from '../../clock.ts';
-import type { Executor } from '../../db/database.ts';
+import type { DialectName, Executor } from '../../db/database.ts';
 import type { App } from '../../http/app-types.ts';
 import { createGenerationCache } from '../../lib/generation-cache.ts';
 import type { Feature } from '../feature.ts';
@@ -26,6 +26,8 @@ const tallyKey = (f: OverviewFilter) =>
  */
 export function createOverviewFeature(deps: {
   db: Executor;
+  /** On SQLite a text search is narrowed through the models' trigram index (`0032_model_search`). */
+  dialect: DialectName;
   clock: Clock;
   health: ModelHealth;
   /** One status per model, for the rows (from next actions). */
@@ -45,7 +47,7 @@ export function createOverviewFeature(deps: {
       const kept = tallies.open(deps.generation ? await deps.generation() : null);
       const key = tallyKey(filter);
       const known = kept.get(key);
-      const page = await overviewRepo.page(deps.db, filter, known);
+      const page = await overviewRepo.page(deps.db, filter, known, { trigram: deps.dialect === 'sqlite' });
       if (!known) kept.keep([[key, page.tally]]);
       return page;
     },

@@ -87,12 +87,86 @@ export interface OverviewTally {
 const tierExpr = sql<number | null>`coalesce(a.override_tier, a.tier)`;
 const tierOrZero = sql<number>`coalesce(a.override_tier, a.tier, 0)`;
 
+/**
+ * A text search's matches, where an index found them: the use cases whose names match, and the
+ * live models whose text matches with their use cases. Rows are then read from those use cases
+ * only, instead of walking every row to test its text.
+ */
+interface Matches {
+  useCases: string[];
+  models: { id: string; use_case_id: string }[];
+}
+
+/** A filter with its search's matches, where they were found. */
+type Narrowed = OverviewFilter & { matches?: Matches };
+
+/** Above this many matches (or candidates), a search walks the rows instead: it selects most of them. */
+const MATCHES_MAX = 500;
+
+/**
+ * The matches of `text` through the models' trigram index (SQLite, migration `0032_model_search`):
+ * its candidates are checked against each model's current text, as the walk would check it.
+ * Undefined where the index cannot narrow: fewer than three characters, or too many candidates.
+ */
+async function matchesOf(db: Executor, text: string): Promise<Matches | undefined> {
+  if (text.length < 3) return undefined;
+  const pattern = likeLiteral(text);
+  // Unescaped, `%` and `_` in the text are wildcards here: more candidates, never fewer.
+  const [named, candidates] = await Promise.all([
+    sql<{
+      id: string;
+    }>`select id from use_cases where lower(name) like ${pattern} escape '\\' limit ${MATCHES_MAX + 1}`.execute(db),
+    sql<{
+      model_id: string;
+    }>`select distinct model_id from models_search where search_text like ${`%${text.toLowerCase()}%`} limit ${MATCHES_MAX + 1}`.execute(
+      db,
+    ),
+  ]);
+  if (named.rows.length > MATCHES_MAX || candidates.rows.length > MATCHES_MAX) return undefined;
+  const models =
+    candidates.rows.length === 0
+      ? []
+      : await db
+          .selectFrom('models as m')
+          .select(['m.id', 'm.use_case_id'])
+          .where(
+            'm.id',
+            'in',
+            candidates.rows.map((c) => c.model_id),
+          )
+          .where('m.deleted_at', 'is', null)
+          .where(sql<boolean>`m.search_text like ${pattern} escape '\\'`)
+          .execute();
+  return { useCases: named.rows.map((r) => r.id), models };
+}
+
 /** The overview's rows a filter selects (its narrowest join: the sort joins nothing here). */
-function filtered(db: Executor, f: OverviewFilter, take: { assessment?: boolean } = {}) {
+function filtered(db: Executor, f: Narrowed, take: { assessment?: boolean } = {}) {
   const assessment =
     take.assessment === true || f.tier !== undefined || f.euAiAct !== undefined || f.attention === true;
   let q = joined(db, { assessment, steps: f.step !== undefined });
-  if (f.q) {
+  if (f.q && f.matches) {
+    const { useCases, models } = f.matches;
+    const reached = [...new Set([...useCases, ...models.map((m) => m.use_case_id)])];
+    // Only the use cases matched or holding a matched model, then their rows that match.
+    q =
+      reached.length === 0
+        ? q.where(sql<boolean>`1 = 0`)
+        : q.where('uc.id', 'in', reached).where((eb) =>
+            eb.or([
+              ...(useCases.length > 0 ? [eb('uc.id', 'in', useCases)] : []),
+              ...(models.length > 0
+                ? [
+                    eb(
+                      'm.id',
+                      'in',
+                      models.map((m) => m.id),
+                    ),
+                  ]
+                : []),
+            ]),
+          );
+  } else if (f.q) {
     const pattern = likeLiteral(f.q);
     // The use cases whose names match are found once, not once per model row joined to them.
     q = q.where(
@@ -151,7 +225,7 @@ const alertsIn = listRead((db, modelIds) =>
 
 export const overviewRepo = {
   /** How many rows the filter selects; by tier as well when the page is sorted by tier. */
-  async tally(db: Executor, f: OverviewFilter): Promise<OverviewTally> {
+  async tally(db: Executor, f: Narrowed): Promise<OverviewTally> {
     if (f.sort !== 'tier') {
       const counted = await filtered(db, f)
         .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.count<number | string>('m.id').as('models')])
@@ -176,9 +250,11 @@ export const overviewRepo = {
    */
   async page(
     db: Executor,
-    f: OverviewFilter,
+    filter: OverviewFilter,
     known?: OverviewTally,
+    opts: { trigram?: boolean } = {},
   ): Promise<{ rows: OverviewRow[]; total: number; tally: OverviewTally }> {
+    const f: Narrowed = opts.trigram && filter.q ? { ...filter, matches: await matchesOf(db, filter.q) } : filter;
     const searched = !known && f.q && f.sort === 'name' ? await searchedKeys(db, f) : undefined;
     const tally = known ?? searched?.tally ?? (await overviewRepo.tally(db, f));
     const { total } = tally;
@@ -248,7 +324,7 @@ const byNames = (dir: 'asc' | 'desc') =>
   ] as const;
 
 /** The page's keys sorted by name: the index on (use case, name) of the live models gives that order. */
-async function nameKeys(db: Executor, f: OverviewFilter): Promise<Key[]> {
+async function nameKeys(db: Executor, f: Narrowed): Promise<Key[]> {
   const [useCase, model] = byNames(f.order === 'desc' ? 'desc' : 'asc');
   return filtered(db, f)
     .select(['uc.id as use_case_id', 'm.id as model_id'])
@@ -265,10 +341,7 @@ async function nameKeys(db: Executor, f: OverviewFilter): Promise<Key[]> {
  * models, together 1.5). The count comes with the page's rows, so a page past the end (no rows) is
  * counted apart. A search matching nearly everything sorts what it matches instead (5 ms there).
  */
-async function searchedKeys(
-  db: Executor,
-  f: OverviewFilter,
-): Promise<{ keys: Key[]; tally: OverviewTally } | undefined> {
+async function searchedKeys(db: Executor, f: Narrowed): Promise<{ keys: Key[]; tally: OverviewTally } | undefined> {
   const [useCase, model] = byNames(f.order === 'desc' ? 'desc' : 'asc');
   const rows = await filtered(db, f)
     .select((eb) => ['uc.id as use_case_id', 'm.id as model_id', eb.fn.countAll<number | string>().over().as('total')])
@@ -285,8 +358,7 @@ async function searchedKeys(
 }
 
 /** Whether the filter selects every row: then no condition needs the use case of a model's row. */
-const unfiltered = (f: OverviewFilter) =>
-  !f.q && f.tier === undefined && !f.euAiAct && !f.team && !f.step && !f.attention;
+const unfiltered = (f: Narrowed) => !f.q && f.tier === undefined && !f.euAiAct && !f.team && !f.step && !f.attention;
 
 /**
  * The page's keys sorted by last update. A model's row is as recent as the model, a use case's
@@ -301,7 +373,7 @@ const unfiltered = (f: OverviewFilter) =>
  * other end, in the reverse order, and turned round. Unfiltered, the models are read without their
  * use cases (every model has one).
  */
-async function updatedKeys(db: Executor, f: OverviewFilter, tally: OverviewTally): Promise<Key[]> {
+async function updatedKeys(db: Executor, f: Narrowed, tally: OverviewTally): Promise<Key[]> {
   const { total, withModels } = tally;
   const end = Math.min(f.offset + f.limit, total);
   const flip = end > f.offset && f.offset > total - end;
@@ -342,7 +414,7 @@ async function updatedKeys(db: Executor, f: OverviewFilter, tally: OverviewTally
  * page reaches is read in name order, which the indexes give without sorting: sorting every row by
  * tier to skip the offset took 5-6 ms over 10,000 models, a tier's rows in name order 0.1-3 ms.
  */
-async function tierKeys(db: Executor, f: OverviewFilter, tally: OverviewTally): Promise<Key[]> {
+async function tierKeys(db: Executor, f: Narrowed, tally: OverviewTally): Promise<Key[]> {
   const tiers = [...(tally.tiers ?? [])];
   if (f.order === 'desc') tiers.reverse();
   const [useCase, model] = byNames('asc');
