@@ -9,6 +9,22 @@ export function pinned(cpu: number, cmd: string, args: string[]): [string, strin
 const PIN = cpus().length >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 
 /**
+ * Runs `fn` with this process (all its threads) on `cpu` only, where pinning works, then on every
+ * CPU again: a bench that times requests itself is then a load generator on CPU 1 like the others,
+ * instead of sometimes being scheduled beside the server on CPU 0.
+ */
+export async function onCpu<T>(cpu: number, fn: () => Promise<T>): Promise<T> {
+  if (!PIN) return fn();
+  const pin = (cpus: string) => spawnSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)]);
+  pin(String(cpu));
+  try {
+    return await fn();
+  } finally {
+    pin(`0-${cpus().length - 1}`);
+  }
+}
+
+/**
  * Starts a bench server script (TypeScript, via tsx) in its own process; resolves with its URL once
  * it prints `READY <url>` (within `startMs`, 30 s unless given: the demo seeds first).
  */

@@ -111,7 +111,7 @@ export const inventoryReaders = {
   /** A version's definition, read in the caller's transaction. */
   version: (exec: Executor, model: string, version: number) => versionRepo.get(exec, model, version),
   /** Versions' definitions by id, read in the caller's transaction. */
-  versions: (exec: Executor, ids: string[]) => versionRepo.byIds(exec, ids),
+  versions: (exec: Executor, ids: string[]) => versionRepo.definedByIds(exec, ids),
   /** Versions a workload's image digests or artefact URIs identify (admission control). */
   deployable: (exec: Executor, by: { imageDigests: string[]; artifactUris: string[] }) =>
     versionRepo.findByDeployable(exec, by),

@@ -51,17 +51,13 @@ const signaturesOf = listRead((db, ids) =>
     .orderBy('id'),
 );
 
-async function hydrate(db: Executor, rows: Row[]): Promise<VersionRecord[]> {
-  if (rows.length === 0) return [];
-  const ids = rows.map((r) => r.id);
-  const modelIds = [...new Set(rows.map((r) => r.model_id))];
-  const [tags, datasets, aliases, signatures] = await Promise.all([
-    tagsOf(db, ids),
-    datasetsOf(db, ids),
-    aliasesOf(db, modelIds),
-    signaturesOf(db, ids),
-  ]);
-  return rows.map((r) => ({
+/** A version as it is defined, without its labels (tags, aliases, signatures): what governance reads. */
+export type DefinedVersionRecord = Omit<VersionRecord, 'tags' | 'aliases' | 'signatures'>;
+
+type DatasetRow = Awaited<ReturnType<typeof datasetsOf>>[number];
+
+function definitionOf(r: Row, datasets: DatasetRow[]): DefinedVersionRecord {
+  return {
     id: r.id,
     modelId: r.model_id,
     model: r.model_name,
@@ -86,11 +82,32 @@ async function hydrate(db: Executor, rows: Row[]): Promise<VersionRecord[]> {
         : null,
     environment: parseJson(r.environment),
     documentation: parseJson(r.documentation),
-    tags: Object.fromEntries(tags.filter((t) => t.model_version_id === r.id).map((t) => [t.key, t.value])),
     description: r.description,
     stage: r.stage as Stage,
     status: statusOut[r.status] ?? 'ready',
     statusMessage: r.status_message,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    createdBy: r.created_by,
+    revision: r.revision,
+    runId: r.run_id,
+    runLink: r.run_link,
+  };
+}
+
+async function hydrate(db: Executor, rows: Row[]): Promise<VersionRecord[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const modelIds = [...new Set(rows.map((r) => r.model_id))];
+  const [tags, datasets, aliases, signatures] = await Promise.all([
+    tagsOf(db, ids),
+    datasetsOf(db, ids),
+    aliasesOf(db, modelIds),
+    signaturesOf(db, ids),
+  ]);
+  return rows.map((r) => ({
+    ...definitionOf(r, datasets),
+    tags: Object.fromEntries(tags.filter((t) => t.model_version_id === r.id).map((t) => [t.key, t.value])),
     aliases: aliases.filter((a) => a.model_id === r.model_id && a.version === r.version).map((a) => a.alias),
     signatures: signatures
       .filter((x) => x.subject_id === r.id)
@@ -102,12 +119,6 @@ async function hydrate(db: Executor, rows: Row[]): Promise<VersionRecord[]> {
         step: x.step,
         signedAt: x.created_at,
       })),
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    createdBy: r.created_by,
-    revision: r.revision,
-    runId: r.run_id,
-    runLink: r.run_link,
   }));
 }
 
@@ -125,6 +136,26 @@ export const versionRepo = {
   async get(db: Executor, modelName: string, version: number): Promise<VersionRecord | undefined> {
     const row = await baseQuery(db).where('m.name', '=', modelName).where('v.version', '=', version).executeTakeFirst();
     return row ? (await hydrate(db, [row]))[0] : undefined;
+  },
+
+  /**
+   * The live versions with these ids as they are defined, by id: without the labels nothing that
+   * judges a version reads (three statements fewer for a page of the inventory's statuses).
+   */
+  async definedByIds(db: Executor, ids: string[]): Promise<Map<string, DefinedVersionRecord>> {
+    const out = new Map<string, DefinedVersionRecord>();
+    for (const part of chunks([...new Set(ids)], 500)) {
+      const rows = await rowsByIds(db, part);
+      const datasets =
+        rows.length === 0
+          ? []
+          : await datasetsOf(
+              db,
+              rows.map((r) => r.id),
+            );
+      for (const r of rows) out.set(r.id, definitionOf(r, datasets));
+    }
+    return out;
   },
 
   /** The live versions with these ids, by id. */
