@@ -38,11 +38,7 @@ export interface ModelTable {
   name: string;
   use_case_id: string;
   description: string;
-  /**
-   * Lower-cased name and description, for text search (see migration 0003). On SQLite, triggers add
-   * each new value to the trigram index `models_search` (migration 0032), which only the inventory's
-   * search reads, as candidates it checks against this column.
-   */
+  /** Lower-cased name and description, for text search (0003; on SQLite also `models_search`, 0032). */
   search_text: string;
   last_version: number;
   created_at: string;
