@@ -303,12 +303,12 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     versionsOf: inventoryReaders.useCases.versionsOf,
     ownedBy: inventoryReaders.useCases.ownedBy,
     // Besides each model's latest version, those deployed or suspended stand for it.
-    notableVersions: async (exec) => {
+    notableVersions: async (exec, modelIds) => {
       const [deployed, suspended] = await Promise.all([
-        lifecycle.services.activeDeployments(exec, {}),
-        suspendedVersions(exec),
+        lifecycle.services.deployedVersionsOf(exec, modelIds),
+        suspendedVersions(exec, modelIds),
       ]);
-      return new Set([...deployed.map((d) => d.model_version_id), ...suspended]);
+      return new Set([...deployed, ...suspended]);
     },
     holders: identity.services.holders,
     user: identity.services.userById,

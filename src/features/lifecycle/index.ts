@@ -166,6 +166,8 @@ export function createLifecycleFeature(deps: LifecycleFeatureDeps) {
     },
     activeDeployments: (...args: Parameters<typeof lifecycleRepo.activeDeployments>) =>
       lifecycleRepo.activeDeployments(...args),
+    /** The versions of these models deployed somewhere now. */
+    deployedVersionsOf: (exec: Executor, modelIds: string[]) => lifecycleRepo.deployedVersionsOf(exec, modelIds),
   };
   return {
     services,

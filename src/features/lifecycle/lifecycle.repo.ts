@@ -36,6 +36,13 @@ const activeDeploymentsIn = listRead((db, ids) =>
     .where('model_version_id', 'in', ids)
     .orderBy('since'),
 );
+const deployedOfModels = listRead((db, modelIds) =>
+  db
+    .selectFrom('deployments')
+    .select('model_version_id')
+    .where('active_key', 'is not', null)
+    .where('model_id', 'in', modelIds),
+);
 const useCaseDocumentsIn = listRead((db, ids) =>
   db.selectFrom('use_case_documents').selectAll().where('use_case_id', 'in', ids).orderBy('created_at').orderBy('id'),
 );
@@ -289,6 +296,11 @@ export const lifecycleRepo = {
     if (where.versionId) q = q.where('model_version_id', '=', where.versionId);
     if (where.environment) q = q.where('environment', '=', where.environment);
     return q.orderBy('since').execute();
+  },
+
+  /** The versions of these models deployed somewhere now. */
+  async deployedVersionsOf(db: Executor, modelIds: string[]): Promise<string[]> {
+    return (await deployedOfModels(db, modelIds)).map((r) => r.model_version_id);
   },
 
   /** The active deployments of each of `versionIds`, oldest first. */

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { translateConstraints } from '../../db/errors.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { lockRows } from '../../db/locks.ts';
+import { listRead } from '../../db/prepared.ts';
 import type {
   AlertTable,
   IncidentTable,
@@ -18,6 +19,16 @@ import { DomainError } from '../../errors.ts';
 
 const inserted = (r: { numInsertedOrUpdatedRows?: bigint }[]) =>
   r.reduce((n, x) => n + Number(x.numInsertedOrUpdatedRows ?? 0n), 0);
+
+// The suspended versions of a page of models (the inventory's statuses), prepared once.
+const suspendedOfModels = listRead((db, modelIds) =>
+  db
+    .selectFrom('suspensions as s')
+    .innerJoin('model_versions as v', 'v.id', 's.model_version_id')
+    .select('s.model_version_id')
+    .where('s.active_key', 'is not', null)
+    .where('v.model_id', 'in', modelIds),
+);
 
 export const monitoringRepo = {
   /** Forgets a version's computed windows (a new monitor) and marks every window holding records or profiles dirty. */
@@ -548,13 +559,9 @@ export const monitoringRepo = {
   },
 
   /** Ids of the versions suspended now. */
-  async suspendedVersions(db: Executor): Promise<string[]> {
-    const rows = await db
-      .selectFrom('suspensions')
-      .select('model_version_id')
-      .where('active_key', 'is not', null)
-      .execute();
-    return rows.map((r) => r.model_version_id);
+  /** The versions of these models under an active suspension. */
+  async suspendedVersions(db: Executor, modelIds: string[]): Promise<string[]> {
+    return (await suspendedOfModels(db, modelIds)).map((r) => r.model_version_id);
   },
 
   async suspensions(db: Executor, versionId: string): Promise<SuspensionTable[]> {

@@ -31,11 +31,14 @@ export interface NextActionsDeps {
   useCase: (exec: Executor, id: string) => Promise<{ id: string; name: string; ownerTeam: string } | undefined>;
   versionsOf: (
     exec: Executor,
-    where: { useCaseIds?: string[]; modelIds?: string[]; createdBy?: string },
+    where: { useCaseIds?: string[]; modelIds?: string[]; createdBy?: string; latestOr?: string[] },
   ) => Promise<VersionRow[]>;
   ownedBy: (exec: Executor, userId: string, teams: string[]) => Promise<{ id: string; name: string; team: string }[]>;
-  /** Ids of versions deployed somewhere or suspended now: with each model's latest, they stand for it. */
-  notableVersions: (exec: Executor) => Promise<Set<string>>;
+  /**
+   * Ids of these models' versions deployed somewhere or suspended now: with each model's latest,
+   * they stand for it.
+   */
+  notableVersions: (exec: Executor, modelIds: string[]) => Promise<Set<string>>;
   holders: (exec: Executor, team: string, roles: string[]) => Promise<Person[]>;
   /**
    * Where this process sees every write (SQLite): a value equal only while nothing that a status is
@@ -157,8 +160,8 @@ export function createNextActionsService(deps: NextActionsDeps) {
    * Status of each version that stands for its model: the latest, and those deployed or suspended,
    * with the standing its progress is computed from where it is shown (`withProgress`).
    */
-  async function summaries(rows: VersionRow[]) {
-    const notable = await deps.notableVersions(db);
+  async function summaries(rows: VersionRow[], known?: Set<string>) {
+    const notable = known ?? (await deps.notableVersions(db, [...new Set(rows.map((r) => r.modelId))]));
     const chosen = rows.filter((r) => r.latest || notable.has(r.id));
     // Read together: a page of the inventory costs a fixed number of reads, not one set per version.
     // The rows name what governs each version, so the versions are not looked up again.
@@ -273,7 +276,11 @@ export function createNextActionsService(deps: NextActionsDeps) {
     const computed = new Map<string, { key: string; status: SubjectStatus }>();
     if (wanted.length > 0) {
       const byModel = new Map<string, Awaited<ReturnType<typeof summaries>>>();
-      for (const p of await summaries(await deps.versionsOf(db, { modelIds: wanted })))
+      // Only the versions that can stand for a model: its latest, and those deployed or suspended
+      // (a model of 100,000 versions is not read whole).
+      const notable = await deps.notableVersions(db, wanted);
+      const rows = await deps.versionsOf(db, { modelIds: wanted, latestOr: [...notable] });
+      for (const p of await summaries(rows, notable))
         byModel.set(p.row.modelId, [...(byModel.get(p.row.modelId) ?? []), p]);
       for (const [id, ps] of byModel)
         computed.set(id, { key: `${ps[0]!.row.useCaseId}/${ps[0]!.model}`, status: modelStatus(ps) });

@@ -105,11 +105,11 @@ export const useCaseRepo = {
   /**
    * Live versions of the use cases' models (or of the models `modelIds`, or of the models
    * `createdBy` made, or versions they made), newest first per model, with whether each is its
-   * model's latest.
+   * model's latest. With `latestOr`, only each model's latest live version and the versions named.
    */
   async versionsOf(
     db: Executor,
-    where: { useCaseIds?: string[]; modelIds?: string[]; createdBy?: string },
+    where: { useCaseIds?: string[]; modelIds?: string[]; createdBy?: string; latestOr?: string[] },
   ): Promise<LiveVersionRow[]> {
     if (where.useCaseIds?.length === 0 || where.modelIds?.length === 0) return [];
     let q = db
@@ -130,6 +130,27 @@ export const useCaseRepo = {
       .where('m.deleted_at', 'is', null);
     if (where.useCaseIds) q = q.where('u.id', 'in', where.useCaseIds);
     if (where.modelIds) q = q.where('m.id', 'in', where.modelIds);
+    // Each model's newest live version, and the versions named: not every version of the models.
+    if (where.latestOr) {
+      const named = where.latestOr;
+      q = q.where((eb) =>
+        eb.or([
+          eb(
+            'v.version',
+            '=',
+            // Walked down the (model, version) index to the first live one, not a max over all.
+            eb
+              .selectFrom('model_versions as nv')
+              .select('nv.version')
+              .whereRef('nv.model_id', '=', 'm.id')
+              .where('nv.deleted_at', 'is', null)
+              .orderBy('nv.version', 'desc')
+              .limit(1),
+          ),
+          ...(named.length > 0 ? [eb('v.id', 'in', named)] : []),
+        ]),
+      );
+    }
     if (where.createdBy) {
       const by = where.createdBy;
       q = q.where((eb) => eb.or([eb('v.created_by', '=', by), eb('m.created_by', '=', by)]));
