@@ -162,7 +162,7 @@ function filtered(db: Executor, f: Narrowed, take: { assessment?: boolean } = {}
             )
           : q.where('uc.id', 'in', reached).where((eb) =>
               eb.or([
-                ...(useCases.length > 0 ? [eb('uc.id', 'in', useCases)] : []),
+                eb('uc.id', 'in', useCases),
                 ...(models.length > 0
                   ? [
                       eb(
@@ -202,7 +202,6 @@ function filtered(db: Executor, f: Narrowed, take: { assessment?: boolean } = {}
   return q;
 }
 
-/** The inventory overview: one row per model, and one per use case that has no model yet. */
 // What a page's rows show besides their columns, prepared once (a page reads them every time).
 const productionIn = listRead((db, modelIds) =>
   db
@@ -231,6 +230,7 @@ const alertsIn = listRead((db, modelIds) =>
     .groupBy('v.model_id'),
 );
 
+/** The inventory overview: one row per model, and one per use case that has no model yet. */
 export const overviewRepo = {
   /** How many rows the filter selects; by tier as well when the page is sorted by tier. */
   async tally(db: Executor, f: Narrowed): Promise<OverviewTally> {
