@@ -1,4 +1,5 @@
 import type { Compilable, CompiledQuery } from 'kysely';
+import { chunks } from './chunks.ts';
 import type { Executor } from './database.ts';
 
 // Placeholders the query is first built with: no id, name or date a caller passes starts with NUL.
@@ -17,6 +18,9 @@ interface Template {
 /** The smallest power of two at least `n`: keys are padded to it, so a read has few SQL texts. */
 const bucket = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
 
+/** Keys one statement binds at most (padded to 512), well below SQLite's 32,766 parameters. */
+const PART = 500;
+
 /**
  * A read of rows by a list of keys (and string arguments) whose query Kysely builds and compiles
  * once per dialect and list size, then only binds. Building and compiling a query costs more than
@@ -24,7 +28,8 @@ const bucket = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
  * page). Keys are padded to a power of two by repeating the last: `build` must use them only as
  * an `in` list. It may read nothing but its arguments: anything else it reads is fixed at the
  * first call (a date, a limit), so such values must be passed as `args`. An empty list reads
- * nothing.
+ * nothing; a list longer than 500 keys is read 500 at a time, so an order the query asks for holds
+ * within each part (the rows of one key stay together).
  */
 export function listRead<Row, A extends string[] = []>(
   build: (exec: Executor, keys: string[], ...args: A) => Compilable<Row>,
@@ -54,7 +59,7 @@ export function listRead<Row, A extends string[] = []>(
     }
     return t;
   };
-  return async (exec, keys, ...args) => {
+  const read = async (exec: Executor, keys: string[], args: A): Promise<Row[]> => {
     if (keys.length === 0) return [];
     const size = bucket(keys.length);
     const t = templateOf(exec, size, args.length);
@@ -64,5 +69,11 @@ export function listRead<Row, A extends string[] = []>(
     );
     const compiled: CompiledQuery<Row> = { sql: t.sql, query: t.query, queryId: { queryId: '' }, parameters };
     return (await exec.executeQuery(compiled)).rows;
+  };
+  return async (exec, keys, ...args) => {
+    if (keys.length <= PART) return read(exec, keys, args);
+    const rows: Row[] = [];
+    for (const part of chunks(keys, PART)) rows.push(...(await read(exec, part, args)));
+    return rows;
   };
 }
