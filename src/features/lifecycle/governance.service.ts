@@ -48,7 +48,7 @@ export interface GovernanceDeps {
   /** Review decisions on the documents of each of several versions and use cases. */
   reviewsOf(exec: Executor, subjectIds: string[]): Promise<Map<string, DocumentReviewTable[]>>;
   /** The versions' definitions by id, read inside the caller's transaction. */
-  versions(exec: Executor, versionIds: string[]): Promise<Map<string, DefinedVersion>>;
+  versions(exec: Executor, versionIds: string[]): Promise<Map<string, DefinedVersionRecord>>;
   /** The use case's current assessment and the pack it was made under; null when not assessed. */
   policy(exec: Executor, useCaseId: string): Promise<PolicyContext | null>;
   /** The same for several use cases, read together, by use case id. */
@@ -108,12 +108,9 @@ export interface SignatureView {
   changes: Change[];
 }
 
-/** A version as governance reads it: its definition, without its labels (tags, aliases, signatures). */
-export type DefinedVersion = DefinedVersionRecord;
-
 export interface Governance {
   owner: VersionOwner;
-  version: DefinedVersion;
+  version: DefinedVersionRecord;
   policy: PolicyContext | null;
   process: Process | null;
   step: string | null;
@@ -136,7 +133,7 @@ export interface Governance {
 }
 
 /** The version's definition as signed: what it is, not how it is labelled (tags, aliases, description). */
-export function definitionDigest(v: DefinedVersion): string {
+export function definitionDigest(v: DefinedVersionRecord): string {
   // Ids and digests, not names: renaming a model or dataset does not change what was signed.
   const definition = {
     version: v.id,
@@ -261,7 +258,7 @@ const NO_FINDINGS: OutsideGovernance = { findings: [], waivers: [] };
 /** What one version's governance is computed from. */
 interface GovernanceReads {
   owner: VersionOwner;
-  version: DefinedVersion;
+  version: DefinedVersionRecord;
   policy: PolicyContext | null;
   state: { step: string } | undefined;
   signatureRows: SignatureTable[];
@@ -470,14 +467,14 @@ function governanceOf(today: string, reads: GovernanceReads): Governance {
 }
 
 /** A check record with the roles its data has among the version's registered datasets. */
-function withRoles(r: EvidenceRecord, version: DefinedVersion): EvidenceRecord {
+function withRoles(r: EvidenceRecord, version: DefinedVersionRecord): EvidenceRecord {
   if (r.kind !== 'check' || !r.dataDigest) return r;
   const roles = version.datasets.filter((d) => d.digest === r.dataDigest).map((d) => d.role);
   return roles.length > 0 ? { ...r, datasetRoles: roles } : r;
 }
 
 /** The digests of the data a version was trained or evaluated on: those it names, and those its evaluations read. */
-function digestsOf(version: DefinedVersion, evidenceRows: EvidenceTable[]): string[] {
+function digestsOf(version: DefinedVersionRecord, evidenceRows: EvidenceTable[]): string[] {
   return [
     ...new Set([
       ...version.datasets.map((d) => d.digest),

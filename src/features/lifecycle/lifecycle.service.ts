@@ -124,16 +124,9 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
   }
 
   /**
-   * The standing of each of `versions` that is live, in their order, read together: a fixed
-   * number of statements for any number of versions (the inventory computes a page's statuses).
-   */
-  async function standings(versions: { model: string; version: number }[]) {
-    return standingsOf(await live(versions));
-  }
-
-  /**
-   * The same for versions whose owners the caller has just read (the inventory reads them with
-   * its rows): the versions are not looked up again by name.
+   * The standing of each of `found` (versions with what governs them, as the caller read them: the
+   * inventory reads them with its rows), in their order, read together: a fixed number of
+   * statements for any number of versions (the inventory computes a page's statuses).
    */
   async function standingsOf(found: GovernedVersion[]) {
     const ids = found.map((v) => v.owner.versionId);
@@ -323,7 +316,7 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
      * stale signatures, suspensions, where it runs and what the check says against each environment.
      */
     async standing(model: string, version: number) {
-      const [s] = await standings([{ model, version }]);
+      const [s] = await standingsOf(await live([{ model, version }]));
       if (!s) throw notFound('model version', `${model}/${version}`);
       return s;
     },

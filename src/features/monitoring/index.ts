@@ -227,7 +227,7 @@ export function createModelHealthReader(clock: Clock) {
   };
 }
 
-/** Ids of the versions under an active human-oversight suspension (the inventory's statuses). */
+/** Ids of these models' versions under an active human-oversight suspension (the inventory's statuses). */
 export async function suspendedVersions(exec: Executor, modelIds: string[]): Promise<Set<string>> {
   return new Set(await repo.suspendedVersions(exec, modelIds));
 }

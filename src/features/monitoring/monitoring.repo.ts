@@ -558,7 +558,6 @@ export const monitoringRepo = {
     );
   },
 
-  /** Ids of the versions suspended now. */
   /** The versions of these models under an active suspension. */
   async suspendedVersions(db: Executor, modelIds: string[]): Promise<string[]> {
     return (await suspendedOfModels(db, modelIds)).map((r) => r.model_version_id);

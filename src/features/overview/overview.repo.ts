@@ -147,33 +147,20 @@ function filtered(db: Executor, f: Narrowed, take: { assessment?: boolean } = {}
   let q = joined(db, { assessment, steps: f.step !== undefined });
   if (f.q && f.matches) {
     const { useCases, models } = f.matches;
-    const reached = [...new Set([...useCases, ...models.map((m) => m.use_case_id)])];
-    // No use case matched by name: the matched models alone, found by id (a use case of 10,000
-    // models holding a few matches is not walked). Otherwise only the use cases matched or holding
-    // a matched model, then their rows that match.
-    q =
-      reached.length === 0
-        ? q.where(sql<boolean>`1 = 0`)
-        : useCases.length === 0
-          ? q.where(
-              'm.id',
-              'in',
-              models.map((m) => m.id),
-            )
-          : q.where('uc.id', 'in', reached).where((eb) =>
-              eb.or([
-                eb('uc.id', 'in', useCases),
-                ...(models.length > 0
-                  ? [
-                      eb(
-                        'm.id',
-                        'in',
-                        models.map((m) => m.id),
-                      ),
-                    ]
-                  : []),
-              ]),
-            );
+    const modelIds = models.map((m) => m.id);
+    if (useCases.length === 0)
+      // No use case matched by name: the matched models alone, found by id (a use case of 10,000
+      // models holding a few matches is not walked).
+      q = modelIds.length === 0 ? q.where(sql<boolean>`1 = 0`) : q.where('m.id', 'in', modelIds);
+    else {
+      // Only the use cases matched or holding a matched model, then their rows that match.
+      const reached = [...new Set([...useCases, ...models.map((m) => m.use_case_id)])];
+      q = q
+        .where('uc.id', 'in', reached)
+        .where((eb) =>
+          eb.or([eb('uc.id', 'in', useCases), ...(modelIds.length > 0 ? [eb('m.id', 'in', modelIds)] : [])]),
+        );
+    }
   } else if (f.q) {
     const pattern = likeLiteral(f.q);
     // The use cases whose names match are found once, not once per model row joined to them.
