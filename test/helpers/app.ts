@@ -179,9 +179,9 @@ export const useCaseBody = (name: string, extra: Record<string, unknown> = {}) =
   ...extra,
 });
 
-/** Creates a use case and returns its id. */
-export async function seedUseCase(app: App, name: string): Promise<string> {
-  const res = await call(app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody(name) });
+/** Creates a use case (with `extra` fields, an owning team say) and returns its id. */
+export async function seedUseCase(app: App, name: string, extra: Record<string, unknown> = {}): Promise<string> {
+  const res = await call(app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody(name, extra) });
   if (res.status !== 201) throw new Error(`seed use case failed: ${res.text}`);
   return res.body.id as string;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, seedUser, useCaseBody, useTestApp } from '../helpers/app.ts';
+import { call, digest, seedModel, seedUseCase, seedUser, useTestApp } from '../helpers/app.ts';
 import { DB_KINDS, skipReason } from '../helpers/db.ts';
 
 // The inventory row's status reads only the versions that can stand for a model (its newest live
@@ -11,29 +11,13 @@ describe.each(DB_KINDS)("an inventory row's status over many versions, on %s", (
 
     it('stands for the newest live version, and for the one before once the newest is deleted', async () => {
       const dana = await seedUser(t.app, 'dana', [{ scope: 'lending', role: 'data-scientist' }]);
-      const uc = (
-        await call(t.app, {
-          method: 'POST',
-          url: '/api/v1/use-cases',
-          body: useCaseBody('scratchpad', { ownerTeam: 'lending' }),
-        })
-      ).body.id;
-      expect(
-        (
-          await call(t.app, {
-            method: 'POST',
-            url: '/api/v1/models',
-            token: dana,
-            body: { name: 'scratch', useCaseId: uc },
-          })
-        ).status,
-      ).toBe(201);
+      await seedModel(t.app, 'scratch', await seedUseCase(t.app, 'scratchpad', { ownerTeam: 'lending' }));
       for (let v = 1; v <= 4; v++) {
         const res = await call(t.app, {
           method: 'POST',
           url: '/api/v1/models/scratch/versions',
           token: dana,
-          body: { artifactUri: `s3://scratch/${v}`, artifactDigest: `sha256:${String(v).repeat(64)}` },
+          body: { artifactUri: `s3://scratch/${v}`, artifactDigest: digest(v) },
         });
         expect(res.status, res.text).toBe(201);
       }
