@@ -1,10 +1,12 @@
-import type { Compilable, CompiledQuery } from 'kysely';
+import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
 import { chunks } from './chunks.ts';
 import type { Executor } from './database.ts';
 
 // Placeholders the query is first built with: no id, name or date a caller passes starts with NUL.
 const KEY = '\u0000steward-key:';
 const ARG = '\u0000steward-arg:';
+const PARAM = '\u0000steward-param:';
+const MARK = '\u0000steward-';
 
 /** Where each parameter of the compiled SQL comes from: a key by position, an argument, or a constant. */
 type Slot = { key: number } | { arg: number } | { value: unknown };
@@ -75,5 +77,65 @@ export function listRead<Row, A extends string[] = []>(
     const rows: Row[] = [];
     for (const part of chunks(keys, PART)) rows.push(...(await read(exec, part, args)));
     return rows;
+  };
+}
+
+/** Where each parameter of a prepared statement comes from: a named value, or a constant of the SQL. */
+type ParamSlot = { name: string } | { value: unknown };
+
+/**
+ * One statement (a write, or a read by a few values) whose query Kysely builds and compiles once
+ * per database, then only binds: on the write path of a version, building and compiling its dozen
+ * statements cost more CPU than SQLite running them. `build` receives placeholders for the named
+ * values and must use each only as a value of the query (a column's value, a comparison's operand):
+ * it must not branch on one or compute with it, since it runs once, with placeholders. A value used
+ * otherwise is refused when the statement is first built (it is missing from the SQL's parameters,
+ * or appears altered), and so is a value passed at the first call that `build` never read (a
+ * column left out of an insert). `variant` selects one of several shapes of the statement (the number of rows
+ * of a multi-row insert): each is built once, and `build` receives it.
+ */
+export function prepared<P extends object, Row = never>(
+  build: (exec: Executor, p: P, variant: number) => Compilable<Row>,
+): (exec: Executor, p: P, variant?: number) => Promise<QueryResult<Row>> {
+  const templates = new WeakMap<
+    object,
+    Map<number, { sql: string; query: CompiledQuery['query']; slots: ParamSlot[] }>
+  >();
+  const templateOf = (exec: Executor, variant: number, given: P) => {
+    const adapter = exec.getExecutor().adapter;
+    let byVariant = templates.get(adapter);
+    if (!byVariant) templates.set(adapter, (byVariant = new Map()));
+    let t = byVariant.get(variant);
+    if (!t) {
+      const used = new Set<string>();
+      const placeholders = new Proxy({} as P, {
+        get: (_, name) => {
+          if (typeof name !== 'string') return undefined;
+          used.add(name);
+          return `${PARAM}${name}`;
+        },
+      });
+      const compiled = build(exec, placeholders, variant).compile();
+      const slots = compiled.parameters.map((v): ParamSlot => {
+        if (typeof v === 'string' && v.startsWith(PARAM) && used.has(v.slice(PARAM.length)))
+          return { name: v.slice(PARAM.length) };
+        if (typeof v === 'string' && v.includes(MARK)) throw new Error(`prepared: a value is used altered: ${v}`);
+        return { value: v };
+      });
+      for (const name of used)
+        if (!slots.some((s) => 'name' in s && s.name === name))
+          throw new Error(`prepared: value '${name}' is not bound as a parameter`);
+      // A value passed but never read (a column left out of an insert) would be dropped silently.
+      for (const name of Object.keys(given))
+        if (!used.has(name)) throw new Error(`prepared: value '${name}' is passed but not used`);
+      byVariant.set(variant, (t = { sql: compiled.sql, query: compiled.query, slots }));
+    }
+    return t;
+  };
+  return async (exec, p, variant = 0) => {
+    const t = templateOf(exec, variant, p);
+    const parameters = t.slots.map((s) => ('name' in s ? (p as Record<string, unknown>)[s.name] : s.value));
+    const compiled: CompiledQuery<Row> = { sql: t.sql, query: t.query, queryId: { queryId: '' }, parameters };
+    return exec.executeQuery(compiled);
   };
 }

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import type { Db, DialectName, Tx } from './database.ts';
 
 /** Runs a command in one transaction: it commits whole or not at all, and is durable once the promise resolves. */
@@ -67,6 +67,11 @@ export interface TransactHooks {
   afterCommitError?: (err: unknown) => void;
 }
 
+// Run around every command of a batch: compiled once.
+const SAVEPOINT = CompiledQuery.raw('savepoint steward_cmd');
+const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint steward_cmd');
+const RELEASE = CompiledQuery.raw('release savepoint steward_cmd');
+
 const reportToStderr = (err: unknown) => console.error('after-commit work failed', err);
 
 export function createGroupCommitTransact(db: Db, hooks: TransactHooks = {}, maxBatch = 128): Transact {
@@ -96,15 +101,15 @@ export function createGroupCommitTransact(db: Db, hooks: TransactHooks = {}, max
       } else {
         await db.transaction().execute(async (tx) => {
           for (const p of batch) {
-            await sql`savepoint steward_cmd`.execute(tx);
+            await tx.executeQuery(SAVEPOINT);
             buckets.push(after.begin(tx));
             try {
               outcomes.push({ ok: true, value: await p.fn(tx) });
             } catch (error) {
-              await sql`rollback to savepoint steward_cmd`.execute(tx);
+              await tx.executeQuery(ROLLBACK_TO);
               outcomes.push({ ok: false, error });
             }
-            await sql`release savepoint steward_cmd`.execute(tx);
+            await tx.executeQuery(RELEASE);
           }
           if (outcomes.some((o) => o.ok)) await hooks.beforeCommit?.(tx);
         });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** Identifier source, injectable for deterministic tests. */
 export interface IdSource {
@@ -12,6 +12,9 @@ export interface IdSource {
 export function createUuidV7Source(now: () => number = Date.now): IdSource {
   let lastMs = -1;
   let counter = 0;
+  // Random bytes drawn 4 KiB at a time: one call per id cost more than the rest of the id.
+  const pool = Buffer.alloc(4096);
+  let used = pool.length;
   return {
     next() {
       let ms = now();
@@ -27,7 +30,12 @@ export function createUuidV7Source(now: () => number = Date.now): IdSource {
         lastMs = ms;
         counter = 0;
       }
-      const b = randomBytes(16);
+      const b = Buffer.allocUnsafe(16);
+      if (used + 16 > pool.length) {
+        randomFillSync(pool);
+        used = 0;
+      }
+      pool.copy(b, 0, used, (used += 16));
       b.writeUIntBE(ms, 0, 6);
       b[6] = 0x70 | (counter >> 8);
       b[7] = counter & 0xff;

@@ -1,12 +1,12 @@
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle, Executor } from '../../src/db/database.ts';
-import { listRead } from '../../src/db/prepared.ts';
+import { listRead, prepared } from '../../src/db/prepared.ts';
 import { createTestDatabase, DB_KINDS, skipReason, type TestDatabase } from '../helpers/db.ts';
 
 // A read built once per list size must answer exactly as the same query built anew each time:
 // every key and argument bound where it belongs, on either engine and inside a transaction.
-describe.each(DB_KINDS)('prepared list reads on %s', (kind) => {
+describe.each(DB_KINDS)('prepared reads and statements on %s', (kind) => {
   describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'reads', () => {
     let testDb: TestDatabase;
     let handle: DatabaseHandle;
@@ -94,6 +94,113 @@ describe.each(DB_KINDS)('prepared list reads on %s', (kind) => {
         untyped(exec).selectFrom('prepared_rows').select('k').where('k', 'in', keys),
       );
       await expect(ignoresArg(handle.db, ['k01'], 'odd')).rejects.toThrow(/argument 0 is not bound/);
+    });
+
+    // Statements of the write path: built once, then bound with each call's values.
+    type Row = { k: string; g: string; n: number; note: string | null };
+    const notes = (exec: Executor) => exec as unknown as Kysely<Record<'prepared_notes', Row>>;
+
+    it('writes and reads as the statement built anew, with nulls, numbers and several row counts', async () => {
+      await sql`create table prepared_notes (k text primary key, g text not null, n integer not null, note text)`.execute(
+        handle.db,
+      );
+      let builds = 0;
+      const insertOne = prepared((exec, r: Row) => {
+        builds++;
+        return notes(exec).insertInto('prepared_notes').values({ k: r.k, g: r.g, n: r.n, note: r.note });
+      });
+      const insertMany = prepared((exec, p: Record<string, string | number>, n) => {
+        builds++;
+        return notes(exec)
+          .insertInto('prepared_notes')
+          .values(
+            Array.from({ length: n }, (_, i) => ({
+              k: p[`k${i}`] as string,
+              g: 'many',
+              n: p[`n${i}`] as number,
+              note: null,
+            })),
+          );
+      });
+      const bump = prepared((exec, p: { by: number; g: string }) =>
+        notes(exec)
+          .updateTable('prepared_notes')
+          .set({ n: sql<number>`n + ${p.by}` })
+          .where('g', '=', p.g)
+          .returning(['k', 'n']),
+      );
+      const byGroup = prepared((exec, p: { g: string; min: number }) =>
+        notes(exec).selectFrom('prepared_notes').selectAll().where('g', '=', p.g).where('n', '>=', p.min).orderBy('k'),
+      );
+      await insertOne(handle.db, { k: 'a', g: 'one', n: 1, note: null });
+      await insertOne(handle.db, { k: 'b', g: 'one', n: 2, note: 'second' });
+      for (const n of [1, 3, 2, 3])
+        await insertMany(
+          handle.db,
+          Object.fromEntries(
+            Array.from({ length: n }, (_, i) => [
+              [`k${i}`, `m${n}-${i}-${builds}`],
+              [`n${i}`, i],
+            ]).flat(),
+          ),
+          n,
+        );
+      // One build per statement and row count: the repeated count of 3 was bound, not built again.
+      expect(builds).toBe(4);
+      const fresh = (g: string, min: number) =>
+        notes(handle.db)
+          .selectFrom('prepared_notes')
+          .selectAll()
+          .where('g', '=', g)
+          .where('n', '>=', min)
+          .orderBy('k')
+          .execute();
+      for (const [g, min] of [
+        ['one', 0],
+        ['one', 2],
+        ['many', 1],
+        ['none', 0],
+      ] as const)
+        expect((await byGroup(handle.db, { g, min })).rows).toEqual(await fresh(g, min));
+      expect((await byGroup(handle.db, { g: 'one', min: 0 })).rows.map((r) => r.note)).toEqual([null, 'second']);
+      expect((await fresh('many', 0)).map((r) => r.n).sort()).toEqual([0, 0, 0, 0, 1, 1, 1, 2, 2]);
+      const bumped = await bump(handle.db, { by: 10, g: 'one' });
+      expect(bumped.rows.map((r) => r.n).sort((a, b) => a - b)).toEqual([11, 12]);
+      // Inside a transaction it writes into the transaction, and rolls back with it.
+      await handle.db
+        .transaction()
+        .execute(async (tx) => {
+          await insertOne(tx, { k: 'c', g: 'one', n: 3, note: null });
+          expect((await byGroup(tx, { g: 'one', min: 0 })).rows.map((r) => r.k)).toEqual(['a', 'b', 'c']);
+          throw new Error('roll back');
+        })
+        .catch(() => {});
+      expect((await byGroup(handle.db, { g: 'one', min: 0 })).rows.map((r) => r.k)).toEqual(['a', 'b']);
+    });
+
+    it('refuses a build that uses a value otherwise than as a value of the query, or leaves one out', async () => {
+      // Branching on a value: the placeholder is always truthy, so the other branch would never be built.
+      const branches = prepared((exec, p: { g: string; k: string }) =>
+        notes(exec)
+          .selectFrom('prepared_notes')
+          .select('k')
+          .where('g', '=', p.k ? 'fixed' : p.g),
+      );
+      await expect(branches(handle.db, { g: 'one', k: '' })).rejects.toThrow(/value 'k' is not bound/);
+      const altered = prepared((exec, p: { g: string }) =>
+        notes(exec).selectFrom('prepared_notes').select('k').where('g', 'like', `${p.g}%`),
+      );
+      await expect(altered(handle.db, { g: 'o' })).rejects.toThrow(/used altered/);
+      // A column the caller passes but the insert does not name would be dropped silently.
+      const forgets = prepared((exec, r: Row) =>
+        notes(exec).insertInto('prepared_notes').values({ k: r.k, g: r.g, n: r.n }),
+      );
+      await expect(forgets(handle.db, { k: 'x', g: 'one', n: 1, note: 'kept?' })).rejects.toThrow(
+        /value 'note' is passed but not used/,
+      );
+      expect(
+        (await notes(handle.db).selectFrom('prepared_notes').select('k').where('k', '=', 'x').execute()).length,
+      ).toBe(0);
     });
   });
 });

@@ -3,6 +3,7 @@ import type { Executor, Tx } from '../../db/database.ts';
 import { parseAuditLeaf, type AuditEventRecord } from '../../domain/audit-event.ts';
 import { likeLiteral } from '../../db/like.ts';
 import { chunks } from '../../db/chunks.ts';
+import { prepared } from '../../db/prepared.ts';
 
 export interface EventFilter {
   subjectType?: string;
@@ -36,18 +37,65 @@ export interface SubjectName {
 // 3 parameters a node row: 1,000 rows stay far below SQLite's 32,766 and PostgreSQL's 65,535.
 const ROWS_PER_INSERT = 1000;
 
+// The statements of an append, built once (see `prepared`); an append of up to 16 events or nodes
+// (every command's but bulk imports') binds a ready multi-row insert of that many rows.
+const PREPARED_ROWS = 16;
+/** Rows as named values `<column><row>`, as the multi-row inserts below read them. */
+const flat = (rows: Record<string, string | number>[]): Record<string, string | number> => {
+  const p: Record<string, string | number> = {};
+  rows.forEach((r, i) => {
+    for (const [k, v] of Object.entries(r)) p[`${k}${i}`] = v;
+  });
+  return p;
+};
+const claim = prepared((tx, p: { n: number }) =>
+  tx
+    .updateTable('audit_head')
+    .set({ size: sql<number>`size + ${p.n}` })
+    .where('id', '=', 1)
+    .returning(['size', 'frontier']),
+);
+const insertEvents = prepared((tx, p: Record<string, string | number>, n) =>
+  tx
+    .insertInto('audit_events')
+    .values(Array.from({ length: n }, (_, i) => ({ seq: p[`seq${i}`] as number, leaf: p[`leaf${i}`] as string }))),
+);
+const insertNodes = prepared((tx, p: Record<string, string | number>, n) =>
+  tx.insertInto('audit_nodes').values(
+    Array.from({ length: n }, (_, i) => ({
+      level: p[`level${i}`] as number,
+      idx: p[`idx${i}`] as number,
+      hash: p[`hash${i}`] as string,
+    })),
+  ),
+);
+const setFrontier = prepared((tx, p: { frontier: string }) =>
+  tx.updateTable('audit_head').set({ frontier: p.frontier }).where('id', '=', 1),
+);
+// Read and written once a commit, to sign its checkpoint.
+const headRow = prepared((db) =>
+  db.selectFrom('audit_head').select(['size', 'frontier', 'checkpoint_size']).where('id', '=', 1),
+);
+const latestCheckpointRow = prepared((db) =>
+  db.selectFrom('audit_checkpoints').selectAll().orderBy('tree_size', 'desc').limit(1),
+);
+const insertCheckpoint = prepared((tx, c: { treeSize: number; rootHash: string; note: string; createdAt: string }) =>
+  tx
+    .insertInto('audit_checkpoints')
+    .values({ tree_size: c.treeSize, root_hash: c.rootHash, note: c.note, created_at: c.createdAt }),
+);
+const setCheckpointSize = prepared((tx, p: { treeSize: number }) =>
+  tx.updateTable('audit_head').set({ checkpoint_size: p.treeSize }).where('id', '=', 1),
+);
+
 export const auditRepo = {
   /**
    * Claims the next `n` sequence numbers (the last one is returned) and the frontier before them;
    * the row lock serialises appends until commit (gapless, commit-ordered).
    */
   async claimSeqs(tx: Tx, n: number): Promise<{ last: number; frontier: string }> {
-    const row = await tx
-      .updateTable('audit_head')
-      .set({ size: sql<number>`size + ${n}` })
-      .where('id', '=', 1)
-      .returning(['size', 'frontier'])
-      .executeTakeFirstOrThrow();
+    const row = (await claim(tx, { n })).rows[0];
+    if (!row) throw new Error('the audit head row is missing');
     return { last: Number(row.size), frontier: row.frontier };
   },
 
@@ -58,17 +106,18 @@ export const auditRepo = {
     frontier: string,
     nodes: { level: number; idx: number; hash: string }[],
   ): Promise<void> {
-    for (const part of chunks(events, ROWS_PER_INSERT)) await tx.insertInto('audit_events').values(part).execute();
-    for (const part of chunks(nodes, ROWS_PER_INSERT)) await tx.insertInto('audit_nodes').values(part).execute();
-    await tx.updateTable('audit_head').set({ frontier }).where('id', '=', 1).execute();
+    if (events.length > PREPARED_ROWS)
+      for (const part of chunks(events, ROWS_PER_INSERT)) await tx.insertInto('audit_events').values(part).execute();
+    else if (events.length > 0) await insertEvents(tx, flat(events), events.length);
+    if (nodes.length > PREPARED_ROWS)
+      for (const part of chunks(nodes, ROWS_PER_INSERT)) await tx.insertInto('audit_nodes').values(part).execute();
+    else if (nodes.length > 0) await insertNodes(tx, flat(nodes), nodes.length);
+    await setFrontier(tx, { frontier });
   },
 
   async head(db: Executor): Promise<{ size: number; frontier: string; checkpointSize: number }> {
-    const row = await db
-      .selectFrom('audit_head')
-      .select(['size', 'frontier', 'checkpoint_size'])
-      .where('id', '=', 1)
-      .executeTakeFirstOrThrow();
+    const row = (await headRow(db, {})).rows[0];
+    if (!row) throw new Error('the audit head row is missing');
     return { size: Number(row.size), frontier: row.frontier, checkpointSize: Number(row.checkpoint_size) };
   },
 
@@ -76,22 +125,14 @@ export const auditRepo = {
     tx: Tx,
     c: { treeSize: number; rootHash: string; note: string; createdAt: string },
   ): Promise<void> {
-    await tx
-      .insertInto('audit_checkpoints')
-      .values({ tree_size: c.treeSize, root_hash: c.rootHash, note: c.note, created_at: c.createdAt })
-      .execute();
-    await tx.updateTable('audit_head').set({ checkpoint_size: c.treeSize }).where('id', '=', 1).execute();
+    await insertCheckpoint(tx, c);
+    await setCheckpointSize(tx, { treeSize: c.treeSize });
   },
 
   async latestCheckpoint(
     db: Executor,
   ): Promise<{ treeSize: number; rootHash: string; note: string; createdAt: string } | undefined> {
-    const row = await db
-      .selectFrom('audit_checkpoints')
-      .selectAll()
-      .orderBy('tree_size', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    const row = (await latestCheckpointRow(db, {})).rows[0];
     return (
       row && { treeSize: Number(row.tree_size), rootHash: row.root_hash, note: row.note, createdAt: row.created_at }
     );

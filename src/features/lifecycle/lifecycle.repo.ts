@@ -2,7 +2,7 @@ import { chunks, grouped, keyed } from '../../db/chunks.ts';
 import { translateConstraints } from '../../db/errors.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { lockRows } from '../../db/locks.ts';
-import { listRead } from '../../db/prepared.ts';
+import { listRead, prepared } from '../../db/prepared.ts';
 import type {
   DeploymentTable,
   LifecycleStateTable,
@@ -22,6 +22,24 @@ export interface VersionOwner {
 }
 
 // Governance reads of a page of versions and their use cases, prepared once.
+const governedVersion = prepared((db, p: { versionId: string }) =>
+  db
+    .selectFrom('model_versions as v')
+    .innerJoin('models as m', 'm.id', 'v.model_id')
+    .innerJoin('assessments as a', 'a.use_case_id', 'm.use_case_id')
+    .select('a.id')
+    .where('v.id', '=', p.versionId)
+    .where('a.current', '=', 1),
+);
+// Asked of every version registered (built once).
+const governedModel = prepared((db, p: { modelId: string }) =>
+  db
+    .selectFrom('models as m')
+    .innerJoin('assessments as a', 'a.use_case_id', 'm.use_case_id')
+    .select('a.id')
+    .where('m.id', '=', p.modelId)
+    .where('a.current', '=', 1),
+);
 const statesIn = listRead((db, ids) =>
   db.selectFrom('lifecycle_states').selectAll().where('model_version_id', 'in', ids),
 );
@@ -187,15 +205,12 @@ export const lifecycleRepo = {
 
   /** Whether the version's use case has a current assessment (is governed), without loading anything else. */
   async governed(db: Executor, versionId: string): Promise<boolean> {
-    const row = await db
-      .selectFrom('model_versions as v')
-      .innerJoin('models as m', 'm.id', 'v.model_id')
-      .innerJoin('assessments as a', 'a.use_case_id', 'm.use_case_id')
-      .select('a.id')
-      .where('v.id', '=', versionId)
-      .where('a.current', '=', 1)
-      .executeTakeFirst();
-    return row !== undefined;
+    return (await governedVersion(db, { versionId })).rows.length > 0;
+  },
+
+  /** Whether the model's use case has a current assessment (its versions are governed). */
+  async modelGoverned(db: Executor, modelId: string): Promise<boolean> {
+    return (await governedModel(db, { modelId })).rows.length > 0;
   },
 
   /** The model name and version number of a version id. */

@@ -441,7 +441,7 @@ export function createLifecycleService(deps: LifecycleServiceDeps) {
 
     /** A new version of a governed model starts at the first step of its process, with that step's tasks. */
     async versionCreated(tx: Tx, ctx: RequestContext, v: VersionRecord): Promise<void> {
-      if (!(await repo.governed(tx, v.id))) return;
+      if (!(await repo.modelGoverned(tx, v.modelId))) return;
       await deps.registrationChecks?.(tx, ctx, v.id, {
         model: v.model,
         version: v.version,

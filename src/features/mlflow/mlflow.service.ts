@@ -383,39 +383,45 @@ export function createMlflowService(deps: MlflowDeps) {
       const runLink = optionalString(body.run_link, 'run_link', 2048) ?? null;
       const description = optionalString(body.description, 'description');
       const digest = digestTag(tags);
-      if (!(await repo.modelByName(db, name))) throw modelNotFound(name);
-      // mlflow.register_model creates the model without tags and tags only its version: the first
-      // version's steward.use_case moves a model still without versions to that use case.
-      if (tags['steward.use_case'] !== undefined) {
-        const wanted = await useCaseFor({ 'steward.use_case': tags['steward.use_case'] });
-        const current = await inventory.models.get(name);
-        if (current.useCaseId !== wanted) {
-          if (current.latestVersion !== null)
-            throw invalid(
-              `Registered Model ${name} belongs to another use case than steward.use_case='${shown(tags['steward.use_case'])}'; move it through /api/v1 (PATCH /models/${name}) first`,
-            );
-          const fromIntake = (await inventory.useCases.get(current.useCaseId)).name.startsWith(INTAKE_PREFIX);
-          await inventory.models.update(ctx, name, { useCaseId: wanted }, undefined, async (tx, record) => {
-            if (fromIntake) await deps.events.emit(tx, 'model.placed', { ctx, modelId: record.id, useCaseId: wanted });
-          });
+      // No lookup of the model first: the create finds it (or its absence) inside its transaction.
+      try {
+        // mlflow.register_model creates the model without tags and tags only its version: the first
+        // version's steward.use_case moves a model still without versions to that use case.
+        if (tags['steward.use_case'] !== undefined) {
+          const wanted = await useCaseFor({ 'steward.use_case': tags['steward.use_case'] });
+          const current = await inventory.models.get(name);
+          if (current.useCaseId !== wanted) {
+            if (current.latestVersion !== null)
+              throw invalid(
+                `Registered Model ${name} belongs to another use case than steward.use_case='${shown(tags['steward.use_case'])}'; move it through /api/v1 (PATCH /models/${name}) first`,
+              );
+            const fromIntake = (await inventory.useCases.get(current.useCaseId)).name.startsWith(INTAKE_PREFIX);
+            await inventory.models.update(ctx, name, { useCaseId: wanted }, undefined, async (tx, record) => {
+              if (fromIntake)
+                await deps.events.emit(tx, 'model.placed', { ctx, modelId: record.id, useCaseId: wanted });
+            });
+          }
         }
+        const pending = deps.config.registrationChecks === true;
+        const created = await inventory.versions.create(
+          ctx,
+          name,
+          {
+            artifactUri: source,
+            artifactDigest: digest ?? null,
+            tags,
+            ...(description !== undefined ? { description } : {}),
+          },
+          { runId, runLink, status: pending ? 'pending' : 'ready' },
+        );
+        if (pending) await deps.schedule(created.id).catch(() => undefined);
+        // A new version has no deployments yet; its entity comes from the record just created.
+        if (deps.cache && !pending) return { model_version: await entityOf(created, []) };
+        return { model_version: await version(name, created.version) };
+      } catch (err) {
+        const missing = err instanceof DomainError && err.code === 'not_found' && err.extra?.resource === 'model';
+        throw missing && err.extra?.id === name ? modelNotFound(name) : err;
       }
-      const pending = deps.config.registrationChecks === true;
-      const created = await inventory.versions.create(
-        ctx,
-        name,
-        {
-          artifactUri: source,
-          artifactDigest: digest ?? null,
-          tags,
-          ...(description !== undefined ? { description } : {}),
-        },
-        { runId, runLink, status: pending ? 'pending' : 'ready' },
-      );
-      if (pending) await deps.schedule(created.id).catch(() => undefined);
-      // A new version has no deployments yet; its entity comes from the record just created.
-      if (deps.cache && !pending) return { model_version: await entityOf(created, []) };
-      return { model_version: await version(name, created.version) };
     },
 
     /** Queues the checks of versions still pending (their jobs may have been lost in a restart). */

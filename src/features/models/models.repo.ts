@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { likeLiteral } from '../../db/like.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { lockRows } from '../../db/locks.ts';
+import { prepared } from '../../db/prepared.ts';
 import { translateConstraints } from '../../db/errors.ts';
 import type { ModelTable } from '../../db/schema.ts';
 import { conflict, DomainError } from '../../errors.ts';
@@ -12,6 +13,22 @@ import type { Alias, Model } from './models.schema.ts';
 export interface ModelRecord extends Model {
   revision: number;
 }
+
+// Run on every version registration: built once (see `prepared`).
+const withTeam = prepared((db, p: { name: string }) =>
+  db
+    .selectFrom('models as m')
+    .innerJoin('use_cases as u', 'u.id', 'm.use_case_id')
+    .select(['m.id', 'u.owner_team'])
+    .where('m.name', '=', p.name),
+);
+const claimVersion = prepared((tx, p: { modelId: string; now: string }) =>
+  tx
+    .updateTable('models')
+    .set({ last_version: sql<number>`last_version + 1`, revision: sql<number>`revision + 1`, updated_at: p.now })
+    .where('id', '=', p.modelId)
+    .returning('last_version'),
+);
 
 type ModelRow = Omit<ModelRecord, 'tags' | 'aliases' | 'latestVersion'> & { lastVersion: number };
 
@@ -61,12 +78,7 @@ async function hydrate(db: Executor, rows: ModelTable[]): Promise<ModelRecord[]>
 export const modelRepo = {
   /** The model's id and owning team (its use case's): the cheap lookup version commands need. */
   async findWithTeam(db: Executor, name: string): Promise<{ id: string; team: string } | undefined> {
-    const row = await db
-      .selectFrom('models as m')
-      .innerJoin('use_cases as u', 'u.id', 'm.use_case_id')
-      .select(['m.id', 'u.owner_team'])
-      .where('m.name', '=', name)
-      .executeTakeFirst();
+    const row = (await withTeam(db, { name })).rows[0];
     return row && { id: row.id, team: row.owner_team };
   },
 
@@ -122,12 +134,8 @@ export const modelRepo = {
    * lock this update takes serialises concurrent version creates of one model.
    */
   async nextVersionNumber(tx: Tx, modelId: string, now: string): Promise<number> {
-    const row = await tx
-      .updateTable('models')
-      .set({ last_version: sql<number>`last_version + 1`, revision: sql<number>`revision + 1`, updated_at: now })
-      .where('id', '=', modelId)
-      .returning('last_version')
-      .executeTakeFirstOrThrow();
+    const row = (await claimVersion(tx, { modelId, now })).rows[0];
+    if (!row) throw new Error(`model ${modelId} does not exist`);
     return row.last_version;
   },
 
