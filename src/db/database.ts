@@ -55,7 +55,9 @@ export function openDatabase(
   if (database.file !== ':memory:') mkdirSync(dirname(database.file), { recursive: true });
   const sqlite = new SQLite(database.file);
   for (const p of SQLITE_PRAGMAS) sqlite.pragma(p);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const statements = withStatementCache(sqlite);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
+  ownStatements.set(db.getExecutor().adapter, statements.prepare);
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
@@ -76,6 +78,20 @@ function withStatementCache(sqlite: SQLite.Database, max = 1000): SQLite.Databas
   };
   // Kysely's driver uses only prepare() and close().
   return { prepare, close: () => sqlite.close() } as unknown as SQLite.Database;
+}
+
+/** Each SQLite database's prepared statements, by its Kysely adapter (which its transactions share). */
+const ownStatements = new WeakMap<object, (text: string) => SQLite.Statement>();
+
+/**
+ * The prepared statements of the SQLite database `exec` is a transaction of; undefined outside a
+ * transaction and on PostgreSQL. A statement of an open transaction may run on them directly,
+ * without Kysely's connection queue: the transaction holds the one connection until it ends, and
+ * the driver runs each statement to completion before returning. Outside a transaction the queue
+ * is what keeps a read from seeing a group commit's writes before they commit.
+ */
+export function transactionStatements(exec: Executor): ((text: string) => SQLite.Statement) | undefined {
+  return exec.isTransaction ? ownStatements.get(exec.getExecutor().adapter) : undefined;
 }
 
 /** True when the database answers a trivial query. */

@@ -1,6 +1,6 @@
 import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
 import { chunks } from './chunks.ts';
-import type { Executor } from './database.ts';
+import { transactionStatements, type Executor } from './database.ts';
 
 // Placeholders the query is first built with: no id, name or date a caller passes starts with NUL.
 const KEY = '\u0000steward-key:';
@@ -135,6 +135,14 @@ export function prepared<P extends object, Row = never>(
   return async (exec, p, variant = 0) => {
     const t = templateOf(exec, variant, p);
     const parameters = t.slots.map((s) => ('name' in s ? (p as Record<string, unknown>)[s.name] : s.value));
+    // Inside a SQLite transaction, straight to the statement: Kysely's queue and promise chain
+    // around each statement cost about as much as a point query (see `transactionStatements`).
+    const own = transactionStatements(exec);
+    if (own) {
+      const stmt = own(t.sql);
+      if (stmt.reader) return { rows: stmt.all(parameters) as Row[] };
+      return { rows: [], numAffectedRows: BigInt(stmt.run(parameters).changes) };
+    }
     const compiled: CompiledQuery<Row> = { sql: t.sql, query: t.query, queryId: { queryId: '' }, parameters };
     return exec.executeQuery(compiled);
   };

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle, Executor } from '../../src/db/database.ts';
+import { transactionStatements, type DatabaseHandle, type Executor } from '../../src/db/database.ts';
 import { listRead, prepared } from '../../src/db/prepared.ts';
 import { createTestDatabase, DB_KINDS, skipReason, type TestDatabase } from '../helpers/db.ts';
 
@@ -170,6 +170,9 @@ describe.each(DB_KINDS)('prepared reads and statements on %s', (kind) => {
       await handle.db
         .transaction()
         .execute(async (tx) => {
+          // On SQLite the transaction's statements run on the driver directly; never outside one.
+          expect(transactionStatements(tx) !== undefined).toBe(kind === 'sqlite');
+          expect(transactionStatements(handle.db)).toBeUndefined();
           await insertOne(tx, { k: 'c', g: 'one', n: 3, note: null });
           expect((await byGroup(tx, { g: 'one', min: 0 })).rows.map((r) => r.k)).toEqual(['a', 'b', 'c']);
           throw new Error('roll back');
