@@ -1,4 +1,4 @@
-import { canonicalize } from './jcs.ts';
+import { canonicalize, jsonString } from './jcs.ts';
 
 /** One audit event as it is stored and exported. `before`/`after` are canonical JSON text or null. */
 export interface AuditEventRecord {
@@ -14,11 +14,7 @@ export interface AuditEventRecord {
   source: string | null;
 }
 
-// Characters JSON.stringify would escape (quote, backslash, controls, lone surrogates); strings
-// without them serialise as themselves in quotes, which is much cheaper than a stringify call.
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-const str = (v: string | null | undefined) =>
-  v === null || v === undefined ? 'null' : NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
+const str = (v: string | null | undefined) => (v === null || v === undefined ? 'null' : jsonString(v));
 
 /**
  * The leaf data of an event: its RFC 8785 canonical JSON. `before` and `after` are embedded as the

@@ -114,6 +114,53 @@ describe('RFC 8785 canonical JSON', () => {
     );
     expect(() => canonicalize({ x: NaN })).toThrow(TypeError);
   });
+
+  it('writes every string, key and nesting as JSON.stringify over members sorted by code unit', () => {
+    // Strings that need escaping and strings that do not, paired and lone surrogates, empty ones.
+    const strings = [
+      '',
+      'plain',
+      'quo"te',
+      'back\\slash',
+      'tab\t',
+      '\u0000nul',
+      '\u001f',
+      '\ud83d\ude00',
+      '\ud800x',
+      'x\udfff',
+      'é€',
+      '\u007f',
+      '/',
+    ];
+    // A reference that sorts members by code unit first (keys here are never integer-like, which
+    // JavaScript would order numerically whatever the insertion order).
+    const sorted = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(sorted)
+        : v !== null && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.keys(v)
+                .sort()
+                .map((k) => [k, sorted((v as Record<string, unknown>)[k])]),
+            )
+          : v;
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pick = <T>(xs: T[]) => xs[Math.floor(next() * xs.length)]!;
+    const build = (depth: number): unknown => {
+      const r = next();
+      if (depth > 3 || r < 0.3) return pick(strings);
+      if (r < 0.4) return pick([null, true, false, 0, -1.5, 1e21, 123456789.125]);
+      if (r < 0.65) return Array.from({ length: Math.floor(next() * 4) }, () => build(depth + 1));
+      const obj: Record<string, unknown> = {};
+      for (let i = Math.floor(next() * 5); i > 0; i--) obj[`k${pick(strings)}`] = build(depth + 1);
+      return obj;
+    };
+    for (let i = 0; i < 500; i++) {
+      const v = build(0);
+      expect(canonicalize(v)).toBe(JSON.stringify(sorted(v)));
+    }
+  });
 });
 
 describe('signed checkpoints (C2SP signed note)', () => {
