@@ -1,6 +1,7 @@
-import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
+import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
 import { chunks } from './chunks.ts';
 import { transactionStatements, type Executor } from './database.ts';
+import type { Database } from './schema.ts';
 
 // Placeholders the query is first built with: no id, name or date a caller passes starts with NUL.
 const KEY = '\u0000steward-key:';
@@ -15,6 +16,26 @@ interface Template {
   sql: string;
   query: CompiledQuery['query'];
   slots: Slot[];
+}
+
+/**
+ * Runs a built statement with its parameters. Inside a SQLite transaction, straight to the
+ * statement: Kysely's queue and promise chain around each statement cost about as much as a point
+ * query (see `transactionStatements`).
+ */
+async function run<Row>(
+  exec: Executor,
+  t: { sql: string; query: CompiledQuery['query'] },
+  parameters: unknown[],
+): Promise<QueryResult<Row>> {
+  const own = transactionStatements(exec);
+  if (own) {
+    const stmt = own(t.sql);
+    if (stmt.reader) return { rows: stmt.all(parameters) as Row[] };
+    return { rows: [], numAffectedRows: BigInt(stmt.run(parameters).changes) };
+  }
+  const compiled: CompiledQuery<Row> = { sql: t.sql, query: t.query, queryId: { queryId: '' }, parameters };
+  return exec.executeQuery(compiled);
 }
 
 /** The smallest power of two at least `n`: keys are padded to it, so a read has few SQL texts. */
@@ -69,8 +90,7 @@ export function listRead<Row, A extends string[] = []>(
     const parameters = t.slots.map((s) =>
       'key' in s ? (s.key < keys.length ? keys[s.key] : last) : 'arg' in s ? args[s.arg] : s.value,
     );
-    const compiled: CompiledQuery<Row> = { sql: t.sql, query: t.query, queryId: { queryId: '' }, parameters };
-    return (await exec.executeQuery(compiled)).rows;
+    return (await run<Row>(exec, t, parameters)).rows;
   };
   return async (exec, keys, ...args) => {
     if (keys.length <= PART) return read(exec, keys, args);
@@ -135,15 +155,44 @@ export function prepared<P extends object, Row = never>(
   return async (exec, p, variant = 0) => {
     const t = templateOf(exec, variant, p);
     const parameters = t.slots.map((s) => ('name' in s ? (p as Record<string, unknown>)[s.name] : s.value));
-    // Inside a SQLite transaction, straight to the statement: Kysely's queue and promise chain
-    // around each statement cost about as much as a point query (see `transactionStatements`).
-    const own = transactionStatements(exec);
-    if (own) {
-      const stmt = own(t.sql);
-      if (stmt.reader) return { rows: stmt.all(parameters) as Row[] };
-      return { rows: [], numAffectedRows: BigInt(stmt.run(parameters).changes) };
+    return run<Row>(exec, t, parameters);
+  };
+}
+
+/** Rows a prepared multi-row insert binds at most; larger inserts are built each time, in parts. */
+const PREPARED_ROWS = 16;
+
+/**
+ * An insert of rows of `columns` into `table`: up to 16 rows through a statement prepared once per
+ * row count (each row's values named `<column><row>`), more in parts built each time, each part
+ * within the engines' limits on a statement's parameters. Every row must give every column.
+ */
+export function preparedInsert<T extends keyof Database & string, C extends keyof Database[T] & string>(
+  table: T,
+  columns: readonly C[],
+): (exec: Executor, rows: Pick<Database[T], C>[]) => Promise<void> {
+  const untyped = (exec: Executor) => exec as unknown as Kysely<Record<string, Record<string, unknown>>>;
+  const insert = prepared((exec, p: Record<string, unknown>, n) =>
+    untyped(exec)
+      .insertInto(table)
+      .values(Array.from({ length: n }, (_, i) => Object.fromEntries(columns.map((c) => [c, p[`${c}${i}`]])))),
+  );
+  // SQLite binds at most 32,766 parameters, PostgreSQL 65,535.
+  const perPart = Math.min(1000, Math.floor(30_000 / columns.length));
+  return async (exec, rows) => {
+    if (rows.length === 0) return;
+    if (rows.length > PREPARED_ROWS) {
+      for (const part of chunks(rows, perPart))
+        await untyped(exec)
+          .insertInto(table)
+          .values(part as Record<string, unknown>[])
+          .execute();
+      return;
     }
-    const compiled: CompiledQuery<Row> = { sql: t.sql, query: t.query, queryId: { queryId: '' }, parameters };
-    return exec.executeQuery(compiled);
+    const p: Record<string, unknown> = {};
+    rows.forEach((r, i) => {
+      for (const [k, v] of Object.entries(r)) p[`${k}${i}`] = v;
+    });
+    await insert(exec, p, rows.length);
   };
 }

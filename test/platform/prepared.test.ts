@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transactionStatements, type DatabaseHandle, type Executor } from '../../src/db/database.ts';
-import { listRead, prepared } from '../../src/db/prepared.ts';
+import { listRead, prepared, preparedInsert } from '../../src/db/prepared.ts';
 import { createTestDatabase, DB_KINDS, skipReason, type TestDatabase } from '../helpers/db.ts';
 
 // A read built once per list size must answer exactly as the same query built anew each time:
@@ -179,6 +179,43 @@ describe.each(DB_KINDS)('prepared reads and statements on %s', (kind) => {
         })
         .catch(() => {});
       expect((await byGroup(handle.db, { g: 'one', min: 0 })).rows.map((r) => r.k)).toEqual(['a', 'b']);
+    });
+
+    it('inserts any number of rows: a few through the prepared shapes, many in parts', async () => {
+      // The schema's types do not know the scratch table: the insert is typed through a cast.
+      const insert = (
+        preparedInsert as unknown as (t: string, c: string[]) => (e: Executor, r: Row[]) => Promise<void>
+      )('prepared_notes', ['k', 'g', 'n', 'note']);
+      const rows = (prefix: string, n: number): Row[] =>
+        Array.from({ length: n }, (_, i) => ({
+          k: `${prefix}-${i}`,
+          g: prefix,
+          n: i,
+          note: i % 2 ? null : `note ${i}`,
+        }));
+      for (const [prefix, n] of [
+        ['none', 0],
+        ['few', 3],
+        ['again', 3],
+        ['single', 1],
+        ['bulk', 1200],
+      ] as const) {
+        await insert(handle.db, rows(prefix, n));
+        const stored = await notes(handle.db)
+          .selectFrom('prepared_notes')
+          .selectAll()
+          .where('g', '=', prefix)
+          .orderBy('n')
+          .execute();
+        expect(stored).toEqual(rows(prefix, n));
+      }
+      // Rows with a column the insert does not name are refused when their shape is first built
+      // (five rows: a row count not built before), and nothing of them is written.
+      const extra = rows('extra', 5).map((r) => ({ ...r, extra: 1 }) as Row);
+      await expect(insert(handle.db, extra)).rejects.toThrow(/passed but not used/);
+      expect(
+        await notes(handle.db).selectFrom('prepared_notes').select('k').where('g', '=', 'extra').execute(),
+      ).toEqual([]);
     });
 
     it('refuses a build that uses a value otherwise than as a value of the query, or leaves one out', async () => {

@@ -2,8 +2,7 @@ import { sql } from 'kysely';
 import type { Executor, Tx } from '../../db/database.ts';
 import { parseAuditLeaf, type AuditEventRecord } from '../../domain/audit-event.ts';
 import { likeLiteral } from '../../db/like.ts';
-import { chunks } from '../../db/chunks.ts';
-import { prepared } from '../../db/prepared.ts';
+import { prepared, preparedInsert } from '../../db/prepared.ts';
 
 export interface EventFilter {
   subjectType?: string;
@@ -34,20 +33,7 @@ export interface SubjectName {
   version?: number;
 }
 
-// 3 parameters a node row: 1,000 rows stay far below SQLite's 32,766 and PostgreSQL's 65,535.
-const ROWS_PER_INSERT = 1000;
-
-// The statements of an append, built once (see `prepared`); an append of up to 16 events or nodes
-// (every command's but bulk imports') binds a ready multi-row insert of that many rows.
-const PREPARED_ROWS = 16;
-/** Rows as named values `<column><row>`, as the multi-row inserts below read them. */
-const flat = (rows: Record<string, string | number>[]): Record<string, string | number> => {
-  const p: Record<string, string | number> = {};
-  rows.forEach((r, i) => {
-    for (const [k, v] of Object.entries(r)) p[`${k}${i}`] = v;
-  });
-  return p;
-};
+// The statements of an append, built once (see `prepared`).
 const claim = prepared((tx, p: { n: number }) =>
   tx
     .updateTable('audit_head')
@@ -55,20 +41,8 @@ const claim = prepared((tx, p: { n: number }) =>
     .where('id', '=', 1)
     .returning(['size', 'frontier']),
 );
-const insertEvents = prepared((tx, p: Record<string, string | number>, n) =>
-  tx
-    .insertInto('audit_events')
-    .values(Array.from({ length: n }, (_, i) => ({ seq: p[`seq${i}`] as number, leaf: p[`leaf${i}`] as string }))),
-);
-const insertNodes = prepared((tx, p: Record<string, string | number>, n) =>
-  tx.insertInto('audit_nodes').values(
-    Array.from({ length: n }, (_, i) => ({
-      level: p[`level${i}`] as number,
-      idx: p[`idx${i}`] as number,
-      hash: p[`hash${i}`] as string,
-    })),
-  ),
-);
+const insertEvents = preparedInsert('audit_events', ['seq', 'leaf']);
+const insertNodes = preparedInsert('audit_nodes', ['level', 'idx', 'hash']);
 const setFrontier = prepared((tx, p: { frontier: string }) =>
   tx.updateTable('audit_head').set({ frontier: p.frontier }).where('id', '=', 1),
 );
@@ -106,12 +80,8 @@ export const auditRepo = {
     frontier: string,
     nodes: { level: number; idx: number; hash: string }[],
   ): Promise<void> {
-    if (events.length > PREPARED_ROWS)
-      for (const part of chunks(events, ROWS_PER_INSERT)) await tx.insertInto('audit_events').values(part).execute();
-    else if (events.length > 0) await insertEvents(tx, flat(events), events.length);
-    if (nodes.length > PREPARED_ROWS)
-      for (const part of chunks(nodes, ROWS_PER_INSERT)) await tx.insertInto('audit_nodes').values(part).execute();
-    else if (nodes.length > 0) await insertNodes(tx, flat(nodes), nodes.length);
+    await insertEvents(tx, events);
+    await insertNodes(tx, nodes);
     await setFrontier(tx, { frontier });
   },
 

@@ -21,7 +21,6 @@ export interface VersionOwner {
   team: string;
 }
 
-// Governance reads of a page of versions and their use cases, prepared once.
 const governedVersion = prepared((db, p: { versionId: string }) =>
   db
     .selectFrom('model_versions as v')
@@ -40,6 +39,7 @@ const governedModel = prepared((db, p: { modelId: string }) =>
     .where('m.id', '=', p.modelId)
     .where('a.current', '=', 1),
 );
+// Governance reads of a page of versions and their use cases, prepared once.
 const statesIn = listRead((db, ids) =>
   db.selectFrom('lifecycle_states').selectAll().where('model_version_id', 'in', ids),
 );

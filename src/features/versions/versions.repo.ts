@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { chunks } from '../../db/chunks.ts';
 import type { Executor, Tx } from '../../db/database.ts';
-import { listRead, prepared } from '../../db/prepared.ts';
+import { listRead, preparedInsert } from '../../db/prepared.ts';
 import { lockRows } from '../../db/locks.ts';
 import type { ModelVersionTable } from '../../db/schema.ts';
 import type { TagsPatch } from '../common/common.schema.ts';
@@ -19,41 +19,34 @@ type Row = ModelVersionTable & { model_name: string };
 
 const statusOut: Record<string, ModelVersion['status']> = { pending: 'pending', ready: 'ready', failed: 'failed' };
 
-// A version's row and its first few tags, written on every registration (built once).
-const insertVersion = prepared((tx, r: ModelVersionTable) =>
-  tx.insertInto('model_versions').values({
-    id: r.id,
-    model_id: r.model_id,
-    version: r.version,
-    artifact_uri: r.artifact_uri,
-    artifact_digest: r.artifact_digest,
-    framework: r.framework,
-    params: r.params,
-    metrics: r.metrics,
-    code_repository: r.code_repository,
-    code_commit: r.code_commit,
-    code_path: r.code_path,
-    environment: r.environment,
-    documentation: r.documentation,
-    description: r.description,
-    stage: r.stage,
-    status: r.status,
-    status_message: r.status_message,
-    run_id: r.run_id,
-    run_link: r.run_link,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-    created_by: r.created_by,
-    deleted_at: r.deleted_at,
-    revision: r.revision,
-  }),
-);
-const PREPARED_TAGS = 16;
-const insertTags = prepared((tx, p: Record<string, string>, n) =>
-  tx
-    .insertInto('version_tags')
-    .values(Array.from({ length: n }, (_, i) => ({ model_version_id: p.id!, key: p[`k${i}`]!, value: p[`v${i}`]! }))),
-);
+// A version's row and its tags, written on every registration (prepared once).
+const insertVersion = preparedInsert('model_versions', [
+  'id',
+  'model_id',
+  'version',
+  'artifact_uri',
+  'artifact_digest',
+  'framework',
+  'params',
+  'metrics',
+  'code_repository',
+  'code_commit',
+  'code_path',
+  'environment',
+  'documentation',
+  'description',
+  'stage',
+  'status',
+  'status_message',
+  'run_id',
+  'run_link',
+  'created_at',
+  'updated_at',
+  'created_by',
+  'deleted_at',
+  'revision',
+]);
+const insertTags = preparedInsert('version_tags', ['model_version_id', 'key', 'value']);
 
 // What a version record is made of besides its row, read for many versions at once (prepared once).
 const tagsOf = listRead((db, ids) =>
@@ -280,42 +273,38 @@ export const versionRepo = {
 
   /** Inserts a version with its tags and dataset links; `datasetLinks` are resolved dataset version ids. */
   async insert(tx: Tx, v: VersionRecord, datasetLinks: { datasetVersionId: string; role: string }[]): Promise<void> {
-    await insertVersion(tx, {
-      id: v.id,
-      model_id: v.modelId,
-      version: v.version,
-      artifact_uri: v.artifactUri,
-      artifact_digest: v.artifactDigest,
-      framework: v.framework,
-      params: JSON.stringify(v.params),
-      metrics: JSON.stringify(v.metrics),
-      code_repository: v.code?.repository ?? null,
-      code_commit: v.code?.commit ?? null,
-      code_path: v.code?.path ?? null,
-      environment: JSON.stringify(v.environment),
-      documentation: JSON.stringify(v.documentation),
-      description: v.description,
-      stage: v.stage,
-      status: v.status,
-      status_message: v.statusMessage,
-      run_id: v.runId,
-      run_link: v.runLink,
-      created_at: v.createdAt,
-      updated_at: v.updatedAt,
-      created_by: v.createdBy,
-      deleted_at: null,
-      revision: v.revision,
-    });
-    const tags = Object.entries(v.tags);
-    if (tags.length > 0 && tags.length <= PREPARED_TAGS) {
-      const p: Record<string, string> = { id: v.id };
-      tags.forEach(([key, value], i) => ((p[`k${i}`] = key), (p[`v${i}`] = value)));
-      await insertTags(tx, p, tags.length);
-    } else if (tags.length > 0)
-      await tx
-        .insertInto('version_tags')
-        .values(tags.map(([key, value]) => ({ model_version_id: v.id, key, value })))
-        .execute();
+    await insertVersion(tx, [
+      {
+        id: v.id,
+        model_id: v.modelId,
+        version: v.version,
+        artifact_uri: v.artifactUri,
+        artifact_digest: v.artifactDigest,
+        framework: v.framework,
+        params: JSON.stringify(v.params),
+        metrics: JSON.stringify(v.metrics),
+        code_repository: v.code?.repository ?? null,
+        code_commit: v.code?.commit ?? null,
+        code_path: v.code?.path ?? null,
+        environment: JSON.stringify(v.environment),
+        documentation: JSON.stringify(v.documentation),
+        description: v.description,
+        stage: v.stage,
+        status: v.status,
+        status_message: v.statusMessage,
+        run_id: v.runId,
+        run_link: v.runLink,
+        created_at: v.createdAt,
+        updated_at: v.updatedAt,
+        created_by: v.createdBy,
+        deleted_at: null,
+        revision: v.revision,
+      },
+    ]);
+    await insertTags(
+      tx,
+      Object.entries(v.tags).map(([key, value]) => ({ model_version_id: v.id, key, value })),
+    );
     if (datasetLinks.length > 0) {
       // The same dataset version may serve in several roles; the same role twice is one link.
       const unique = [...new Map(datasetLinks.map((l) => [`${l.datasetVersionId}|${l.role}`, l])).values()];
