@@ -57,7 +57,7 @@ export function openDatabase(
   for (const p of SQLITE_PRAGMAS) sqlite.pragma(p);
   const statements = withStatementCache(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
-  ownStatements.set(db.getExecutor().adapter, statements.prepare);
+  ownStatements.set(db.getExecutor().adapter, { prepare: statements.prepare, open: () => sqlite.inTransaction });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
@@ -80,18 +80,25 @@ function withStatementCache(sqlite: SQLite.Database, max = 1000): SQLite.Databas
   return { prepare, close: () => sqlite.close() } as unknown as SQLite.Database;
 }
 
-/** Each SQLite database's prepared statements, by its Kysely adapter (which its transactions share). */
-const ownStatements = new WeakMap<object, (text: string) => SQLite.Statement>();
+/**
+ * Each SQLite database's prepared statements, and whether a transaction is open on its connection,
+ * by its Kysely adapter (which its transactions share).
+ */
+const ownStatements = new WeakMap<object, { prepare: (text: string) => SQLite.Statement; open: () => boolean }>();
 
 /**
- * The prepared statements of the SQLite database `exec` is a transaction of; undefined outside a
- * transaction and on PostgreSQL. A statement of an open transaction may run on them directly,
- * without Kysely's connection queue: the transaction holds the one connection until it ends, and
- * the driver runs each statement to completion before returning. Outside a transaction the queue
- * is what keeps a read from seeing a group commit's writes before they commit.
+ * The prepared statements a statement of `exec` may run on directly, without Kysely's connection
+ * queue and its promise chain (which cost about as much as a point query); undefined on PostgreSQL
+ * and where the statement must wait its turn. The driver runs each statement to completion before
+ * returning, so a statement run directly never interleaves with another. Inside a transaction: the
+ * transaction holds the one connection until it ends. Outside one: only while no transaction is
+ * open on the connection. A group commit keeps its transaction open across awaits, and its writes
+ * must not be seen before they commit: a statement then queues behind it, as every statement did.
  */
-export function transactionStatements(exec: Executor): ((text: string) => SQLite.Statement) | undefined {
-  return exec.isTransaction ? ownStatements.get(exec.getExecutor().adapter) : undefined;
+export function directStatements(exec: Executor): ((text: string) => SQLite.Statement) | undefined {
+  const own = ownStatements.get(exec.getExecutor().adapter);
+  if (!own) return undefined;
+  return exec.isTransaction || !own.open() ? own.prepare : undefined;
 }
 
 /** True when the database answers a trivial query. */

@@ -1,6 +1,6 @@
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
 import { chunks } from './chunks.ts';
-import { transactionStatements, type Executor } from './database.ts';
+import { directStatements, type Executor } from './database.ts';
 import type { Database } from './schema.ts';
 
 // Placeholders the query is first built with: no id, name or date a caller passes starts with NUL.
@@ -19,16 +19,15 @@ interface Template {
 }
 
 /**
- * Runs a built statement with its parameters. Inside a SQLite transaction, straight to the
- * statement: Kysely's queue and promise chain around each statement cost about as much as a point
- * query (see `transactionStatements`).
+ * Runs a built statement with its parameters: on SQLite straight to the statement where that is
+ * safe (see `directStatements`), otherwise through Kysely.
  */
 async function run<Row>(
   exec: Executor,
   t: { sql: string; query: CompiledQuery['query'] },
   parameters: unknown[],
 ): Promise<QueryResult<Row>> {
-  const own = transactionStatements(exec);
+  const own = directStatements(exec);
   if (own) {
     const stmt = own(t.sql);
     if (stmt.reader) return { rows: stmt.all(parameters) as Row[] };

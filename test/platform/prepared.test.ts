@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { transactionStatements, type DatabaseHandle, type Executor } from '../../src/db/database.ts';
+import { directStatements, type DatabaseHandle, type Executor } from '../../src/db/database.ts';
 import { listRead, prepared, preparedInsert } from '../../src/db/prepared.ts';
 import { createTestDatabase, DB_KINDS, skipReason, type TestDatabase } from '../helpers/db.ts';
 
@@ -170,15 +170,39 @@ describe.each(DB_KINDS)('prepared reads and statements on %s', (kind) => {
       await handle.db
         .transaction()
         .execute(async (tx) => {
-          // On SQLite the transaction's statements run on the driver directly; never outside one.
-          expect(transactionStatements(tx) !== undefined).toBe(kind === 'sqlite');
-          expect(transactionStatements(handle.db)).toBeUndefined();
+          // On SQLite the transaction's statements run on the driver directly; outside it, while
+          // it is open, statements queue behind it.
+          expect(directStatements(tx) !== undefined).toBe(kind === 'sqlite');
           await insertOne(tx, { k: 'c', g: 'one', n: 3, note: null });
+          expect(directStatements(handle.db)).toBeUndefined();
           expect((await byGroup(tx, { g: 'one', min: 0 })).rows.map((r) => r.k)).toEqual(['a', 'b', 'c']);
           throw new Error('roll back');
         })
         .catch(() => {});
+      // With no transaction open, SQLite's statements run directly outside transactions too.
+      expect(directStatements(handle.db) !== undefined).toBe(kind === 'sqlite');
       expect((await byGroup(handle.db, { g: 'one', min: 0 })).rows.map((r) => r.k)).toEqual(['a', 'b']);
+      // A read outside a transaction that is open (and waiting) sees none of its writes: it runs
+      // once the transaction has ended, and then sees what it committed.
+      let resume!: () => void;
+      const waiting = new Promise<void>((r) => (resume = r));
+      let inserted!: () => void;
+      const wrote = new Promise<void>((r) => (inserted = r));
+      const open = handle.db.transaction().execute(async (tx) => {
+        await insertOne(tx, { k: 'd', g: 'one', n: 4, note: null });
+        inserted();
+        await waiting;
+      });
+      await wrote;
+      let read: string[] | undefined;
+      const reading = byGroup(handle.db, { g: 'one', min: 0 }).then((r) => (read = r.rows.map((x) => x.k)));
+      await new Promise((r) => setTimeout(r, 20));
+      // PostgreSQL reads the committed state at once; SQLite's read waits for the transaction.
+      if (kind === 'sqlite') expect(read).toBeUndefined();
+      else expect(read).toEqual(['a', 'b']);
+      resume();
+      await Promise.all([open, reading]);
+      if (kind === 'sqlite') expect(read).toEqual(['a', 'b', 'd']);
     });
 
     it('inserts any number of rows: a few through the prepared shapes, many in parts', async () => {

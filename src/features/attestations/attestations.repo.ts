@@ -1,5 +1,17 @@
 import type { Executor, Tx } from '../../db/database.ts';
 import type { AttestationTable } from '../../db/schema-attestations.ts';
+import { listRead } from '../../db/prepared.ts';
+
+// The campaigns' rows of a page of use cases (the inventory's attestation column), prepared once:
+// newest first within each use case (a list of over 500 is read in parts, each use case in one).
+const attestationsOf = listRead((db, useCaseIds) =>
+  db
+    .selectFrom('attestations')
+    .selectAll()
+    .where('use_case_id', 'in', useCaseIds)
+    .orderBy('due_on', 'desc')
+    .orderBy('id', 'desc'),
+);
 
 export interface AttestationFilter {
   useCaseId?: string;
@@ -55,16 +67,9 @@ export const attestationsRepo = {
     return q.orderBy('id').limit(f.limit).execute();
   },
 
-  /** Every row of these use cases, latest cycle first (what a campaign and the inventory read). */
+  /** Every row of these use cases, each use case's latest cycle first (what a campaign and the inventory read). */
   async ofUseCases(db: Executor, useCaseIds: string[]): Promise<AttestationTable[]> {
-    if (useCaseIds.length === 0) return [];
-    return db
-      .selectFrom('attestations')
-      .selectAll()
-      .where('use_case_id', 'in', useCaseIds)
-      .orderBy('due_on', 'desc')
-      .orderBy('id', 'desc')
-      .execute();
+    return attestationsOf(db, useCaseIds);
   },
 
   /** Open rows not reminded yet and not yet late on `today`, a page after `after`. */

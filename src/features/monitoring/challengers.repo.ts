@@ -26,6 +26,31 @@ const championsIn = listRead((db, ids) =>
     .where('challenger_version_id', 'in', ids),
 );
 
+/** The newest window start of a version among those matching `cond` (none: any window). */
+const newest = (alias: string, cond: string) =>
+  sql<number | null>`(select w.window_start_ms from monitor_windows w where w.model_version_id = v.id${sql.raw(
+    cond,
+  )} order by w.window_start_ms desc limit 1)`.as(alias);
+// Each version's newest windows by family, last prediction and use case's KPIs, prepared once.
+const headsIn = listRead((db, ids) =>
+  db
+    .selectFrom('model_versions as v')
+    .innerJoin('models as m', 'm.id', 'v.model_id')
+    .innerJoin('use_cases as u', 'u.id', 'm.use_case_id')
+    .select([
+      'v.id',
+      'u.id as use_case_id',
+      'u.kpis',
+      newest('any_start', ''),
+      newest('drift_start', ' and w.drift is not null'),
+      newest('performance_start', ' and w.performance is not null and w.labelled > 0'),
+      newest('comparison_start', ' and w.comparison is not null'),
+      newest('compared_start', ' and w.joint_labelled > 0'),
+      sql<number | null>`(select max(p.ts_ms) from predictions p where p.model_version_id = v.id)`.as('last'),
+    ])
+    .where('v.id', 'in', ids),
+);
+
 /** A champion record joined with the challenger's prediction on the same record id. */
 export interface JointRow {
   record_id: string;
@@ -152,27 +177,7 @@ export const challengersRepo = {
   async evidenceInputs(db: Executor, versionIds: string[]): Promise<Map<string, EvidenceInputs>> {
     const out = new Map<string, EvidenceInputs>();
     for (const ids of chunks([...new Set(versionIds)], 200)) {
-      const newest = (alias: string, cond: string) =>
-        sql<number | null>`(select w.window_start_ms from monitor_windows w where w.model_version_id = v.id${sql.raw(
-          cond,
-        )} order by w.window_start_ms desc limit 1)`.as(alias);
-      const heads = await db
-        .selectFrom('model_versions as v')
-        .innerJoin('models as m', 'm.id', 'v.model_id')
-        .innerJoin('use_cases as u', 'u.id', 'm.use_case_id')
-        .select([
-          'v.id',
-          'u.id as use_case_id',
-          'u.kpis',
-          newest('any_start', ''),
-          newest('drift_start', ' and w.drift is not null'),
-          newest('performance_start', ' and w.performance is not null and w.labelled > 0'),
-          newest('comparison_start', ' and w.comparison is not null'),
-          newest('compared_start', ' and w.joint_labelled > 0'),
-          sql<number | null>`(select max(p.ts_ms) from predictions p where p.model_version_id = v.id)`.as('last'),
-        ])
-        .where('v.id', 'in', ids)
-        .execute();
+      const heads = await headsIn(db, ids);
       const starts = [
         ...new Set(
           heads.flatMap((h) =>

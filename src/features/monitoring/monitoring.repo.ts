@@ -30,6 +30,38 @@ const suspendedOfModels = listRead((db, modelIds) =>
     .where('v.model_id', 'in', modelIds),
 );
 
+// A page of models' health inputs (the inventory), prepared once: open alerts' severities, and
+// the newest window holding records of each version.
+const openSeverities = listRead((db, modelIds) =>
+  db
+    .selectFrom('alerts as a')
+    .innerJoin('model_versions as v', 'v.id', 'a.model_version_id')
+    .select(['v.model_id', 'a.severity'])
+    .where('v.model_id', 'in', modelIds)
+    .where('a.state', '!=', 'resolved'),
+);
+const dataWindows = listRead((db, modelIds) =>
+  db
+    .selectFrom('monitor_windows as w')
+    .innerJoin('model_versions as v', 'v.id', 'w.model_version_id')
+    .select([
+      'v.model_id',
+      'w.model_version_id',
+      (eb) => eb.fn.max('w.window_end_ms').as('last'),
+      (eb) => eb.fn.max(sql<number>`w.window_end_ms - w.window_start_ms`).as('size'),
+    ])
+    .where('v.model_id', 'in', modelIds)
+    .where('w.rows', '>', 0)
+    .groupBy(['v.model_id', 'w.model_version_id']),
+);
+const activeSuspensionsIn = listRead((db, versionIds) =>
+  db
+    .selectFrom('suspensions')
+    .selectAll()
+    .where('model_version_id', 'in', versionIds)
+    .where('active_key', 'is not', null),
+);
+
 export const monitoringRepo = {
   /** Forgets a version's computed windows (a new monitor) and marks every window holding records or profiles dirty. */
   async rebuildWindows(tx: Tx, versionId: string, windowMs: number): Promise<void> {
@@ -484,28 +516,9 @@ export const monitoringRepo = {
     const severities = new Map<string, string[]>();
     const data = new Map<string, { last: number; size: number }[]>();
     if (modelIds.length === 0) return { severities, data };
-    const alerts = await db
-      .selectFrom('alerts as a')
-      .innerJoin('model_versions as v', 'v.id', 'a.model_version_id')
-      .select(['v.model_id', 'a.severity'])
-      .where('v.model_id', 'in', modelIds)
-      .where('a.state', '!=', 'resolved')
-      .execute();
-    for (const a of alerts) severities.set(a.model_id, [...(severities.get(a.model_id) ?? []), a.severity]);
-    const windows = await db
-      .selectFrom('monitor_windows as w')
-      .innerJoin('model_versions as v', 'v.id', 'w.model_version_id')
-      .select([
-        'v.model_id',
-        'w.model_version_id',
-        (eb) => eb.fn.max('w.window_end_ms').as('last'),
-        (eb) => eb.fn.max(sql<number>`w.window_end_ms - w.window_start_ms`).as('size'),
-      ])
-      .where('v.model_id', 'in', modelIds)
-      .where('w.rows', '>', 0)
-      .groupBy(['v.model_id', 'w.model_version_id'])
-      .execute();
-    for (const w of windows)
+    for (const a of await openSeverities(db, modelIds))
+      severities.set(a.model_id, [...(severities.get(a.model_id) ?? []), a.severity]);
+    for (const w of await dataWindows(db, modelIds))
       data.set(w.model_id, [...(data.get(w.model_id) ?? []), { last: Number(w.last), size: Number(w.size) }]);
     return { severities, data };
   },
@@ -547,13 +560,7 @@ export const monitoringRepo = {
   async activeSuspensions(db: Executor, versionIds: string[]): Promise<Map<string, SuspensionTable>> {
     return keyed(
       versionIds,
-      (ids) =>
-        db
-          .selectFrom('suspensions')
-          .selectAll()
-          .where('model_version_id', 'in', ids)
-          .where('active_key', 'is not', null)
-          .execute(),
+      (ids) => activeSuspensionsIn(db, ids),
       (s) => s.model_version_id,
     );
   },

@@ -2,12 +2,16 @@ import { sql } from 'kysely';
 import { grouped, keyed } from '../../db/chunks.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { lockRows } from '../../db/locks.ts';
-import { listRead } from '../../db/prepared.ts';
+import { listRead, prepared } from '../../db/prepared.ts';
 import { translateConstraints } from '../../db/errors.ts';
 import type { AssessmentTable, PolicyPackTable } from '../../db/schema.ts';
 import type { PolicyPack } from '../../domain/policy/pack.schema.ts';
 import { conflict } from '../../errors.ts';
 
+// The current ethical position, read with every governed page's alignments: prepared once.
+const latestPositionRow = prepared((db, _: Record<string, never>) =>
+  db.selectFrom('ethical_positions').selectAll().orderBy('version', 'desc').limit(1),
+);
 // The policy reads of a page of use cases (the inventory's statuses), prepared once.
 const currentAssessmentsIn = listRead((db, ids) =>
   db
@@ -146,7 +150,7 @@ export const policyRepo = {
   async latestPosition(
     db: Executor,
   ): Promise<{ version: number; content: string; created_at: string; created_by: string | null } | undefined> {
-    return db.selectFrom('ethical_positions').selectAll().orderBy('version', 'desc').limit(1).executeTakeFirst();
+    return (await latestPositionRow(db, {})).rows[0];
   },
 
   async positions(db: Executor) {

@@ -1,5 +1,6 @@
 import type { Executor, Tx } from '../../db/database.ts';
 import { lockRows } from '../../db/locks.ts';
+import { listRead } from '../../db/prepared.ts';
 import { translateConstraints } from '../../db/errors.ts';
 import type { UseCaseTable } from '../../db/schema.ts';
 import { conflict } from '../../errors.ts';
@@ -58,6 +59,68 @@ export interface LiveVersionRow {
   latest: boolean;
 }
 
+/** Where `versionsOf` reads: live versions of live models with their use cases. */
+export interface VersionsWhere {
+  useCaseIds?: string[];
+  modelIds?: string[];
+  createdBy?: string;
+  latestOr?: string[];
+}
+
+/** The live versions `where` selects (see `versionsOf`), unordered. */
+function liveVersions(db: Executor, where: VersionsWhere) {
+  let q = db
+    .selectFrom('model_versions as v')
+    .innerJoin('models as m', 'm.id', 'v.model_id')
+    .innerJoin('use_cases as u', 'u.id', 'm.use_case_id')
+    .select([
+      'v.id',
+      'm.id as model_id',
+      'u.id as use_case_id',
+      'u.name as use_case',
+      'u.owner_team',
+      'm.name',
+      'v.version',
+      'v.created_by',
+    ])
+    .where('v.deleted_at', 'is', null)
+    .where('m.deleted_at', 'is', null);
+  if (where.useCaseIds) q = q.where('u.id', 'in', where.useCaseIds);
+  if (where.modelIds) q = q.where('m.id', 'in', where.modelIds);
+  // Each model's newest live version, and the versions named: not every version of the models.
+  if (where.latestOr) {
+    const named = where.latestOr;
+    q = q.where((eb) =>
+      eb.or([
+        eb(
+          'v.version',
+          '=',
+          // Walked down the (model, version) index to the first live one, not a max over all.
+          eb
+            .selectFrom('model_versions as nv')
+            .select('nv.version')
+            .whereRef('nv.model_id', '=', 'm.id')
+            .where('nv.deleted_at', 'is', null)
+            .orderBy('nv.version', 'desc')
+            .limit(1),
+        ),
+        ...(named.length > 0 ? [eb('v.id', 'in', named)] : []),
+      ]),
+    );
+  }
+  if (where.createdBy) {
+    const by = where.createdBy;
+    q = q.where((eb) => eb.or([eb('v.created_by', '=', by), eb('m.created_by', '=', by)]));
+  }
+  return q;
+}
+
+// Each model's latest live version, for a page of models: one row a model, so the order of a list
+// read in parts (over 500 models) is the order within each part.
+const latestOfModels = listRead((db, modelIds) =>
+  liveVersions(db, { modelIds, latestOr: [] }).orderBy('u.name').orderBy('m.name').orderBy('v.version', 'desc'),
+);
+
 export const useCaseRepo = {
   async get(db: Executor, id: string): Promise<UseCaseRecord | undefined> {
     const row = await db.selectFrom('use_cases').selectAll().where('id', '=', id).executeTakeFirst();
@@ -107,55 +170,15 @@ export const useCaseRepo = {
    * `createdBy` made, or versions they made), newest first per model, with whether each is its
    * model's latest. With `latestOr`, only each model's latest live version and the versions named.
    */
-  async versionsOf(
-    db: Executor,
-    where: { useCaseIds?: string[]; modelIds?: string[]; createdBy?: string; latestOr?: string[] },
-  ): Promise<LiveVersionRow[]> {
+  async versionsOf(db: Executor, where: VersionsWhere): Promise<LiveVersionRow[]> {
     if (where.useCaseIds?.length === 0 || where.modelIds?.length === 0) return [];
-    let q = db
-      .selectFrom('model_versions as v')
-      .innerJoin('models as m', 'm.id', 'v.model_id')
-      .innerJoin('use_cases as u', 'u.id', 'm.use_case_id')
-      .select([
-        'v.id',
-        'm.id as model_id',
-        'u.id as use_case_id',
-        'u.name as use_case',
-        'u.owner_team',
-        'm.name',
-        'v.version',
-        'v.created_by',
-      ])
-      .where('v.deleted_at', 'is', null)
-      .where('m.deleted_at', 'is', null);
-    if (where.useCaseIds) q = q.where('u.id', 'in', where.useCaseIds);
-    if (where.modelIds) q = q.where('m.id', 'in', where.modelIds);
-    // Each model's newest live version, and the versions named: not every version of the models.
-    if (where.latestOr) {
-      const named = where.latestOr;
-      q = q.where((eb) =>
-        eb.or([
-          eb(
-            'v.version',
-            '=',
-            // Walked down the (model, version) index to the first live one, not a max over all.
-            eb
-              .selectFrom('model_versions as nv')
-              .select('nv.version')
-              .whereRef('nv.model_id', '=', 'm.id')
-              .where('nv.deleted_at', 'is', null)
-              .orderBy('nv.version', 'desc')
-              .limit(1),
-          ),
-          ...(named.length > 0 ? [eb('v.id', 'in', named)] : []),
-        ]),
-      );
-    }
-    if (where.createdBy) {
-      const by = where.createdBy;
-      q = q.where((eb) => eb.or([eb('v.created_by', '=', by), eb('m.created_by', '=', by)]));
-    }
-    const rows = await q.orderBy('u.name').orderBy('m.name').orderBy('v.version', 'desc').execute();
+    const { useCaseIds, modelIds, createdBy, latestOr } = where;
+    // The inventory's statuses ask for the latest versions of a page of models alone (nothing
+    // deployed or suspended among them, most often): a statement prepared once.
+    const rows =
+      modelIds && latestOr?.length === 0 && !useCaseIds && !createdBy
+        ? await latestOfModels(db, modelIds)
+        : await liveVersions(db, where).orderBy('u.name').orderBy('m.name').orderBy('v.version', 'desc').execute();
     const newest = new Map<string, number>();
     for (const r of rows) if (!newest.has(r.name)) newest.set(r.name, r.version);
     return rows.map((r) => ({
