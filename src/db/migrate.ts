@@ -29,6 +29,7 @@ import * as m0026 from './migrations/0026_notifications.ts';
 import * as m0030 from './migrations/0030_kpi_history_source.ts';
 import * as m0031 from './migrations/0031_overview_paging.ts';
 import * as m0032 from './migrations/0032_model_search.ts';
+import * as m0033 from './migrations/0033_use_case_search.ts';
 
 // Static imports keep migrations inside the compiled bundle and in a fixed order.
 const migrations: Record<string, Migration> = {
@@ -60,6 +61,7 @@ const migrations: Record<string, Migration> = {
   '0030_kpi_history_source': m0030,
   '0031_overview_paging': m0031,
   '0032_model_search': m0032,
+  '0033_use_case_search': m0033,
 };
 
 /** The migrations this release knows, in the order they apply. */

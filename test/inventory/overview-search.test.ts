@@ -4,8 +4,8 @@ import { DB_KINDS, skipReason } from '../helpers/db.ts';
 
 type Row = { useCase: { name: string }; model: { name: string } | null };
 
-// On SQLite a text search is narrowed through the models' trigram index, which keeps every text a
-// model ever had (it is never pruned). Whatever it holds, the search must select exactly the rows
+// On SQLite a text search is narrowed through trigram indexes of the models' text and the use cases'
+// names, which keep every text a model or use case ever had (they are never pruned). Whatever it holds, the search must select exactly the rows
 // whose current text matches: here computed from the data itself and compared on both engines.
 describe.each(DB_KINDS)('the inventory text search, on %s', (kind) => {
   describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
@@ -48,16 +48,27 @@ describe.each(DB_KINDS)('the inventory text search, on %s', (kind) => {
       });
       expect(removed.status).toBe(200);
       live.delete('old-elastic');
+      // Renamed use cases: the index still holds their old names.
+      const names: Record<string, string> = Object.fromEntries(useCases.map((u) => [u, u]));
+      for (const [was, now] of [
+        ['pricing lab', 'price studio'],
+        ['empty shelf', 'bare rack'],
+      ] as const) {
+        const res = await call(t.app, { method: 'PATCH', url: `/api/v1/use-cases/${ids[was]}`, body: { name: now } });
+        expect(res.status, was).toBe(200);
+        names[was] = now;
+      }
 
       const expected = (q: string) => {
         const text = q.toLowerCase();
         const rows: string[] = [];
         for (const uc of useCases) {
           const models = [...live].filter(([, m]) => m.useCase === uc).map(([name, m]) => ({ name, ...m }));
-          const whole = uc.includes(text);
-          if (models.length === 0 && whole) rows.push(`${uc}/-`);
+          const whole = names[uc]!.includes(text);
+          if (models.length === 0 && whole) rows.push(`${names[uc]}/-`);
           for (const m of models)
-            if (whole || `${m.name}\n${m.description}`.toLowerCase().includes(text)) rows.push(`${uc}/${m.name}`);
+            if (whole || `${m.name}\n${m.description}`.toLowerCase().includes(text))
+              rows.push(`${names[uc]}/${m.name}`);
         }
         return rows.sort();
       };
@@ -74,7 +85,10 @@ describe.each(DB_KINDS)('the inventory text search, on %s', (kind) => {
         'e_c',
         '100%',
         '0%',
-        'shelf', // a use case without models
+        'shelf', // a use case without models, by its old name only
+        'bare r', // by its new one
+        'pricing', // a use case's old name
+        'studio', // its new one
         'de', // too short for trigrams
         'curve per',
         'nothing like this',
@@ -104,6 +118,9 @@ describe.each(DB_KINDS)('the inventory text search, on %s', (kind) => {
       expect(expected('elastic')).toEqual([]);
       expect(expected('screen')).toEqual(['fraud screening/card-screen', 'fraud screening/wire_check']);
       expect(expected('e_c')).toEqual(['fraud screening/wire_check']);
+      expect(expected('pricing')).toEqual([]);
+      expect(expected('studio')).toEqual(['price studio/price-response']);
+      expect(expected('bare r')).toEqual(['bare rack/-']);
     });
   });
 });

@@ -26,7 +26,7 @@ const tallyKey = (f: OverviewFilter) =>
  */
 export function createOverviewFeature(deps: {
   db: Executor;
-  /** On SQLite a text search is narrowed through the models' trigram index (`0032_model_search`). */
+  /** On SQLite a text search is narrowed through trigram indexes (`0032_model_search`, `0033_use_case_search`). */
   dialect: DialectName;
   clock: Clock;
   health: ModelHealth;

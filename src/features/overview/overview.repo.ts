@@ -94,25 +94,42 @@ type Narrowed = OverviewFilter & { matches?: Matches };
 const MATCHES_MAX = 500;
 
 /**
- * The matches of `text` through the models' trigram index (SQLite, migration `0032_model_search`):
- * its candidates are checked against each model's current text, as the walk would check it.
- * Undefined where the index cannot narrow: fewer than three characters, or too many candidates.
+ * The matches of `text` through the trigram indexes of the models' text and the use cases' names
+ * (SQLite, migrations `0032_model_search` and `0033_use_case_search`): the candidates are checked
+ * against each model's current text and each use case's current name, as the walk would check them.
+ * Undefined where the indexes cannot narrow: fewer than three characters, or too many candidates.
  */
 async function matchesOf(db: Executor, text: string): Promise<Matches | undefined> {
   if (text.length < 3) return undefined;
   const pattern = likeLiteral(text);
   // Unescaped, `%` and `_` in the text are wildcards here: more candidates, never fewer.
+  const trigrams = `%${text.toLowerCase()}%`;
   const [named, candidates] = await Promise.all([
     sql<{
-      id: string;
-    }>`select id from use_cases where lower(name) like ${pattern} escape '\\' limit ${MATCHES_MAX + 1}`.execute(db),
+      use_case_id: string;
+    }>`select distinct use_case_id from use_cases_search where name like ${trigrams} limit ${MATCHES_MAX + 1}`.execute(
+      db,
+    ),
     sql<{
       model_id: string;
-    }>`select distinct model_id from models_search where search_text like ${`%${text.toLowerCase()}%`} limit ${MATCHES_MAX + 1}`.execute(
+    }>`select distinct model_id from models_search where search_text like ${trigrams} limit ${MATCHES_MAX + 1}`.execute(
       db,
     ),
   ]);
   if (named.rows.length > MATCHES_MAX || candidates.rows.length > MATCHES_MAX) return undefined;
+  const useCases =
+    named.rows.length === 0
+      ? []
+      : await db
+          .selectFrom('use_cases')
+          .select('id')
+          .where(
+            'id',
+            'in',
+            named.rows.map((c) => c.use_case_id),
+          )
+          .where(sql<boolean>`lower(name) like ${pattern} escape '\\'`)
+          .execute();
   const models =
     candidates.rows.length === 0
       ? []
@@ -127,7 +144,7 @@ async function matchesOf(db: Executor, text: string): Promise<Matches | undefine
           .where('m.deleted_at', 'is', null)
           .where(sql<boolean>`m.search_text like ${pattern} escape '\\'`)
           .execute();
-  return { useCases: named.rows.map((r) => r.id), models };
+  return { useCases: useCases.map((r) => r.id), models };
 }
 
 /** The overview's rows a filter selects (its narrowest join: the sort joins nothing here). */
