@@ -67,7 +67,7 @@ export interface VersionsWhere {
   latestOr?: string[];
 }
 
-/** The live versions `where` selects (see `versionsOf`), unordered. */
+/** The live versions `where` selects (see `versionsOf`), by use case and model name, newest first. */
 function liveVersions(db: Executor, where: VersionsWhere) {
   let q = db
     .selectFrom('model_versions as v')
@@ -112,14 +112,12 @@ function liveVersions(db: Executor, where: VersionsWhere) {
     const by = where.createdBy;
     q = q.where((eb) => eb.or([eb('v.created_by', '=', by), eb('m.created_by', '=', by)]));
   }
-  return q;
+  return q.orderBy('u.name').orderBy('m.name').orderBy('v.version', 'desc');
 }
 
 // Each model's latest live version, for a page of models: one row a model, so the order of a list
 // read in parts (over 500 models) is the order within each part.
-const latestOfModels = listRead((db, modelIds) =>
-  liveVersions(db, { modelIds, latestOr: [] }).orderBy('u.name').orderBy('m.name').orderBy('v.version', 'desc'),
-);
+const latestOfModels = listRead((db, modelIds) => liveVersions(db, { modelIds, latestOr: [] }));
 
 export const useCaseRepo = {
   async get(db: Executor, id: string): Promise<UseCaseRecord | undefined> {
@@ -178,7 +176,7 @@ export const useCaseRepo = {
     const rows =
       modelIds && latestOr?.length === 0 && !useCaseIds && !createdBy
         ? await latestOfModels(db, modelIds)
-        : await liveVersions(db, where).orderBy('u.name').orderBy('m.name').orderBy('v.version', 'desc').execute();
+        : await liveVersions(db, where).execute();
     const newest = new Map<string, number>();
     for (const r of rows) if (!newest.has(r.name)) newest.set(r.name, r.version);
     return rows.map((r) => ({
