@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { notFound } from '../../errors.ts';
+import { CoveredLater } from './covered.fns.ts';
 import { policyFacts, type Requirement, type RequiredItem } from './policy-facts.fns.ts';
 import type { Executor } from '../../db/database.ts';
 import type { DocumentReviewTable, EvidenceTable, SignatureTable, UseCaseDocumentTable } from '../../db/schema.ts';
@@ -440,19 +441,12 @@ function governanceOf(today: string, reads: GovernanceReads): Governance {
   const vetoes = [...decisions, ...caseDecisions].filter(
     (s) => s.meaning === 'reject' && facts.approverRoles.has(s.role),
   );
-  let digest: string | undefined;
-  return {
+  return Object.assign(new CoveredLater(covered), {
     owner,
     version,
     policy,
     process,
     step,
-    get covered() {
-      return covered();
-    },
-    get coveredDigest() {
-      return (digest ??= `sha256:${createHash('sha256').update(canonicalize(covered())).digest('hex')}`);
-    },
     documents: documentViews(versionDocuments, versionReviews, (kind) =>
       documentRules(policy.pack, policy.tier, required, kind),
     ),
@@ -462,8 +456,8 @@ function governanceOf(today: string, reads: GovernanceReads): Governance {
     authors,
     vetoes,
     findings: outside.findings,
-    gates: (steps) => evaluateGates(policy.pack, process, requirements, steps),
-  };
+    gates: (steps: string[]) => evaluateGates(policy.pack, process, requirements, steps),
+  });
 }
 
 /** A check record with the roles its data has among the version's registered datasets. */
