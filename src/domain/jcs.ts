@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * RFC 8785 JSON Canonicalization Scheme. Object members are sorted by their names' UTF-16 code
  * units (what Array.prototype.sort does with strings), numbers and strings are serialised as
@@ -50,4 +52,14 @@ const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 /** A string as JSON.stringify (and so RFC 8785) writes it. */
 export function jsonString(v: string): string {
   return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
+}
+
+/**
+ * `sha256:` and the hex SHA-256 of `value`'s canonical text: how a signature's manifest, the state
+ * it covers and a version's definition are identified, so every place that states or checks one
+ * must compute it here.
+ * @throws TypeError where `canonicalize` does.
+ */
+export function canonicalDigest(value: unknown): string {
+  return `sha256:${createHash('sha256').update(canonicalize(value)).digest('hex')}`;
 }

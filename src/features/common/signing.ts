@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { Type } from 'typebox';
 import type { RequestContext } from '../../context.ts';
 import type { Principal } from '../../domain/authz.ts';
-import { canonicalize } from '../../domain/jcs.ts';
+import { canonicalDigest } from '../../domain/jcs.ts';
 import type { Reauthentication } from '../../domain/lifecycle/manifest.ts';
 import { memoize } from '../../lib/memo.ts';
 import { refuse, refusalOf, trainingWords, type Refusal } from './hints.ts';
@@ -147,7 +146,7 @@ export const signerPart = (
 
 /** Seals a manifest: its canonical (RFC 8785) digest, signed by the server key. */
 export function seal<M extends object>(manifest: M, signDigest: (digest: string) => string): SignedRecord<M> {
-  const manifestDigest = `sha256:${createHash('sha256').update(canonicalize(manifest)).digest('hex')}`;
+  const manifestDigest = canonicalDigest(manifest);
   return { manifest, manifestDigest, serverSignature: signDigest(manifestDigest) };
 }
 

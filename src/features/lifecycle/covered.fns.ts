@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { canonicalize } from '../../domain/jcs.ts';
+import { canonicalDigest } from '../../domain/jcs.ts';
 import type { CoveredState } from '../../domain/lifecycle/manifest.ts';
 
 /**
@@ -25,6 +24,6 @@ export class CoveredLater {
   }
 
   get coveredDigest(): string {
-    return (this.#digest ??= `sha256:${createHash('sha256').update(canonicalize(this.#state())).digest('hex')}`);
+    return (this.#digest ??= canonicalDigest(this.#state()));
   }
 }

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import { notFound } from '../../errors.ts';
 import { CoveredLater } from './covered.fns.ts';
 import { policyFacts, type Requirement, type RequiredItem } from './policy-facts.fns.ts';
 import type { Executor } from '../../db/database.ts';
 import type { DocumentReviewTable, EvidenceTable, SignatureTable, UseCaseDocumentTable } from '../../db/schema.ts';
-import { canonicalize } from '../../domain/jcs.ts';
+import { canonicalDigest } from '../../domain/jcs.ts';
 import { evaluateGates, type GateResult, type RequirementStatus } from '../../domain/lifecycle/gate.ts';
 import {
   coveredOf,
@@ -148,7 +147,7 @@ export function definitionDigest(v: DefinedVersionRecord): string {
     environment: v.environment,
     documentation: v.documentation,
   };
-  return `sha256:${createHash('sha256').update(canonicalize(definition)).digest('hex')}`;
+  return canonicalDigest(definition);
 }
 
 /** Roles that build models: someone who signed in one of them is not independent of the version. */

@@ -5,7 +5,7 @@ import { actorId } from '../../context.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import type { PromotionTable } from '../../db/schema.ts';
 import { ORGANISATION, type Principal } from '../../domain/authz.ts';
-import { canonicalize } from '../../domain/jcs.ts';
+import { canonicalDigest, canonicalize } from '../../domain/jcs.ts';
 import type { Blocker } from '../../domain/lifecycle/gate.ts';
 import type { Meaning, Reauthentication, SignatureManifest, UseCaseManifest } from '../../domain/lifecycle/manifest.ts';
 import type { Environment } from '../../domain/lifecycle/process.ts';
@@ -161,7 +161,7 @@ export function createSigningService(deps: SigningServiceDeps) {
   ): Promise<string> {
     const canonical = canonicalize(manifest);
     const digest = `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
-    const coveredDigest = `sha256:${createHash('sha256').update(canonicalize(covered)).digest('hex')}`;
+    const coveredDigest = canonicalDigest(covered);
     const id = ids.next();
     await repo.insertSignature(tx, {
       id,

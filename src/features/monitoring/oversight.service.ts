@@ -3,7 +3,6 @@
 // a sign-scoped token re-presented), recorded in the audit trail; while a suspension holds, the
 // deployment check answers "not allowed" for the version in every environment.
 
-import { createHash } from 'node:crypto';
 import type { RequestContext } from '../../context.ts';
 import type { Executor } from '../../db/database.ts';
 import type { SuspensionTable } from '../../db/schema.ts';
@@ -13,7 +12,7 @@ import type { CommandDeps } from '../common/deps.ts';
 import { permissionRefusal } from '../common/authorize.ts';
 import { hintOf, refuse, refusalOf, trainingWords, type ActionHint, type Refusal } from '../common/hints.ts';
 import type { VersionOwner } from '../lifecycle/lifecycle.repo.ts';
-import type { SigningCredentials } from '../common/signing.ts';
+import { seal, type SigningCredentials } from '../common/signing.ts';
 import { ORGANISATION, rolesGranting } from '../../domain/authz.ts';
 import type { MonitoringRepo } from './monitoring.repo.ts';
 
@@ -96,8 +95,7 @@ export function createOversightService(deps: OversightDeps) {
       signer: { id: p.userId, username: p.username, name: p.displayName },
       signedAt: clock.now().toISOString(),
     };
-    const manifestDigest = `sha256:${createHash('sha256').update(canonicalize(manifest)).digest('hex')}`;
-    return { manifest, manifestDigest, serverSignature: deps.signDigest(manifestDigest) };
+    return seal(manifest, deps.signDigest);
   }
 
   async function target(model: string, version: number): Promise<VersionOwner> {
