@@ -7,10 +7,13 @@ import {
   rocAuc,
   rocCurve,
   scoresByClass,
+  type Confusion,
 } from './classification.ts';
 import {
   aif360Classic,
   aif360Sklearn,
+  type aif360ClassicOf,
+  type aif360SklearnOf,
   classificationFrame,
   disaggregate,
   fairlearnMetrics,
@@ -22,7 +25,7 @@ import {
 } from './fairness.ts';
 import { REGRESSION } from './regression.ts';
 import { multiclass, multiclassProbabilistic } from './multiclass.ts';
-import { scoringImpactRatios, selectionImpactRatios } from './impact-ratio.ts';
+import { scoringImpactRatios, selectionImpactRatios, type ImpactRatios } from './impact-ratio.ts';
 
 export interface EvaluationSpec {
   task: 'binary-classification' | 'multiclass-classification' | 'regression';
@@ -182,7 +185,7 @@ export interface EvaluationResult {
 export function evaluate(spec: EvaluationSpec, data: EvaluationData): EvaluationResult {
   const w = data.weight;
   const metrics: Record<string, number | null> = {};
-  const columns = [...spec.sensitive.map((c) => [c]), ...(spec.sensitive.length > 1 ? [spec.sensitive] : [])];
+  const columns = columnSets(spec);
   const fairness: Record<string, unknown> = {};
   let performance: Record<string, unknown>;
 
@@ -240,45 +243,31 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
     let byClass = data.score ? scoresByClass(data.yTrue, data.score) : undefined;
     const ranked = byClass && !w ? rankedByClass(byClass) : undefined;
     const median = ranked ? ranked.median : byClass && medianByClass(byClass);
-    const rates = ratesWith(spec.zeroDivision === 'nan' ? NaN : (spec.zeroDivision ?? 0));
-    performance = {
-      accuracy: rates.accuracy!(overall),
-      precision: rates.precision!(overall),
-      recall: rates.recall!(overall),
-      f1: rates.f1!(overall),
-      confusion: { tn: overall.tn, fp: overall.fp, fn: overall.fn, tp: overall.tp },
-      ...(data.score
-        ? {
-            rocAuc: finiteOrNull(w ? rocAuc(data.yTrue, data.score, w) : ranked!.rocAuc),
-            logLoss: logLoss(data.yTrue, data.score, w),
-            roc: w ? rocCurve(data.yTrue, data.score, w) : ranked!.roc,
-          }
-        : {}),
-    };
+    const rates = ratesOf(spec);
+    performance = binaryPerformance(
+      overall,
+      rates,
+      data.score && {
+        rocAuc: w ? rocAuc(data.yTrue, data.score, w) : ranked!.rocAuc,
+        logLoss: logLoss(data.yTrue, data.score, w),
+        roc: w ? rocCurve(data.yTrue, data.score, w) : ranked!.roc,
+      },
+      metrics,
+    );
     // A double a row, not needed for the fairness below.
     byClass = undefined;
-    for (const [k, v] of Object.entries(performance))
-      if (typeof v === 'number') metrics[k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)] = finiteOrNull(v);
-    let worstParity = Infinity;
-    let worstOdds = -Infinity;
-    for (const cols of columns) {
+    binaryFairness(spec, overall, rates, metrics, fairness, (cols) => {
       const groups = groupRows(
         cols.length === 1 ? data.sensitive[cols[0]!]! : Object.fromEntries(cols.map((c) => [c, data.sensitive[c]!])),
       );
-      const perGroup = groupedConfusion(data.yTrue, data.yPred, groups.codes, groups.labels.length, w);
-      const frame = classificationFrame(CLASSIFICATION_METRICS, overall, perGroup, rates);
-      const fl = fairlearnMetrics(frame);
       const privileged = cols.length === 1 ? spec.privileged?.[cols[0]!] : undefined;
       // NYC LL144 asks for intersectional categories too (sex x race/ethnicity), so every key gets them.
       const categories = categoriesOf(data, cols);
-      fairness[cols.join(' x ')] = {
-        groups: groups.labels.map((g, i) => ({ group: g, rows: perGroup[i]!.n })),
-        metricFrame: Object.fromEntries(Object.entries(frame).map(([m, d]) => [m, frameJson(d, groups.labels)])),
-        fairlearn: fl,
-        nycLl144: {
-          selection: selectionImpactRatios(categories, data.yPred),
-          ...(data.score ? { scoring: scoringImpactRatios(categories, data.score, median) } : {}),
-        },
+      return {
+        labels: groups.labels,
+        perGroup: groupedConfusion(data.yTrue, data.yPred, groups.codes, groups.labels.length, w),
+        selection: selectionImpactRatios(categories, data.yPred),
+        ...(data.score ? { scoring: scoringImpactRatios(categories, data.score, median) } : {}),
         ...(privileged !== undefined
           ? {
               aif360: aif360Sklearn(data.yTrue, data.yPred, valuesOf(data.sensitive[cols[0]!]!), privileged, w),
@@ -286,15 +275,7 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
             }
           : {}),
       };
-      if (cols.length === 1) {
-        worstParity = Math.min(worstParity, fl.demographic_parity_ratio.between_groups);
-        worstOdds = Math.max(worstOdds, fl.equalized_odds_difference.worst_case.between_groups);
-      }
-    }
-    if (spec.sensitive.length > 0) {
-      metrics['demographic-parity-ratio'] = finiteOrNull(worstParity);
-      metrics['equalized-odds-difference'] = finiteOrNull(worstOdds);
-    }
+    });
   } else {
     performance = Object.fromEntries(REGRESSION_METRICS.map((m) => [m, REGRESSION[m]!(data.yTrue, data.yPred, w)]));
     for (const [k, v] of Object.entries(performance)) metrics[k] = finiteOrNull(v as number);
@@ -322,14 +303,109 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
       };
     }
   }
+  return evaluationResult(spec, data.classes?.yTrue.length ?? data.yTrue.length, performance, fairness, metrics);
+}
+
+/** The result from its parts, with the worst slices ranked among the fairness groups. */
+export function evaluationResult(
+  spec: EvaluationSpec,
+  rows: number,
+  performance: Record<string, unknown>,
+  fairness: Record<string, unknown>,
+  metrics: Record<string, number | null>,
+): EvaluationResult {
   const metric = spec.slices?.metric ?? (spec.task === 'regression' ? 'mae' : 'accuracy');
   const minRows = spec.slices?.minRows ?? 30;
   return {
     task: spec.task,
-    rows: data.classes?.yTrue.length ?? data.yTrue.length,
+    rows,
     performance,
     fairness,
     metrics,
     slices: { metric, minRows, worst: worstSlices(fairness, metric, minRows, spec.slices?.top ?? 5) },
   };
 }
+
+/** The rates of binary classification, with the spec's zero_division. */
+export const ratesOf = (spec: EvaluationSpec) =>
+  ratesWith(spec.zeroDivision === 'nan' ? NaN : (spec.zeroDivision ?? 0));
+
+/** What the scores give binary classification, however they were ranked. */
+export interface ScoreMetrics {
+  rocAuc: number;
+  logLoss: number;
+  roc: [number, number][];
+}
+
+/** The performance of binary classification from the overall confusion counts and the score metrics, its numbers also into `metrics`. */
+export function binaryPerformance(
+  overall: Confusion,
+  rates: Record<string, (c: Confusion) => number>,
+  scored: ScoreMetrics | undefined,
+  metrics: Record<string, number | null>,
+): Record<string, unknown> {
+  const performance = {
+    accuracy: rates.accuracy!(overall),
+    precision: rates.precision!(overall),
+    recall: rates.recall!(overall),
+    f1: rates.f1!(overall),
+    confusion: { tn: overall.tn, fp: overall.fp, fn: overall.fn, tp: overall.tp },
+    ...(scored ? { rocAuc: finiteOrNull(scored.rocAuc), logLoss: scored.logLoss, roc: scored.roc } : {}),
+  };
+  for (const [k, v] of Object.entries(performance))
+    if (typeof v === 'number') metrics[k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)] = finiteOrNull(v);
+  return performance;
+}
+
+/** What one set of sensitive columns (one, or all of them as an intersection) counted. */
+export interface BinaryGroupCounts {
+  /** Group labels in groupRows' order, and each group's confusion counts. */
+  labels: (string | string[])[];
+  perGroup: Confusion[];
+  selection: ImpactRatios;
+  scoring?: ImpactRatios;
+  aif360?: ReturnType<typeof aif360SklearnOf>;
+  aif360Classic?: ReturnType<typeof aif360ClassicOf>;
+}
+
+/**
+ * Fills `fairness` and `metrics` for binary classification: each sensitive column, and all of them
+ * as an intersection when there are several, from the counts `count` gives for that column set.
+ */
+export function binaryFairness(
+  spec: EvaluationSpec,
+  overall: Confusion,
+  rates: Record<string, (c: Confusion) => number>,
+  metrics: Record<string, number | null>,
+  fairness: Record<string, unknown>,
+  count: (cols: string[]) => BinaryGroupCounts,
+): void {
+  let worstParity = Infinity;
+  let worstOdds = -Infinity;
+  for (const cols of columnSets(spec)) {
+    const c = count(cols);
+    const frame = classificationFrame(CLASSIFICATION_METRICS, overall, c.perGroup, rates);
+    const fl = fairlearnMetrics(frame);
+    fairness[cols.join(' x ')] = {
+      groups: c.labels.map((g, i) => ({ group: g, rows: c.perGroup[i]!.n })),
+      metricFrame: Object.fromEntries(Object.entries(frame).map(([m, d]) => [m, frameJson(d, c.labels)])),
+      fairlearn: fl,
+      nycLl144: { selection: c.selection, ...(c.scoring ? { scoring: c.scoring } : {}) },
+      ...(c.aif360 ? { aif360: c.aif360, aif360Classic: c.aif360Classic } : {}),
+    };
+    if (cols.length === 1) {
+      worstParity = Math.min(worstParity, fl.demographic_parity_ratio.between_groups);
+      worstOdds = Math.max(worstOdds, fl.equalized_odds_difference.worst_case.between_groups);
+    }
+  }
+  if (spec.sensitive.length > 0) {
+    metrics['demographic-parity-ratio'] = finiteOrNull(worstParity);
+    metrics['equalized-odds-difference'] = finiteOrNull(worstOdds);
+  }
+}
+
+/** Each sensitive column alone, then all of them together when there are several. */
+export const columnSets = (spec: EvaluationSpec): string[][] => [
+  ...spec.sensitive.map((c) => [c]),
+  ...(spec.sensitive.length > 1 ? [spec.sensitive] : []),
+];

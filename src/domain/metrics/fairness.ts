@@ -300,6 +300,11 @@ export function aif360Sklearn(
   weights?: ArrayLike<number>,
 ) {
   const { p, u } = privilegedSplit(yTrue, yPred, groups, privileged, weights);
+  return aif360SklearnOf(p, u, privileged);
+}
+
+/** aif360Sklearn from the privileged side's confusion counts (`p`) and everyone else's (`u`). */
+export function aif360SklearnOf(p: Confusion, u: Confusion, privileged: string) {
   const sr = (c: Confusion) => (c.w === 0 ? 0 : (c.tp + c.fp) / c.w);
   const tpr = (c: Confusion) => (c.tp + c.fn === 0 ? 0 : c.tp / (c.tp + c.fn));
   const fpr = (c: Confusion) => 1 - (c.tn + c.fp === 0 ? 0 : c.tn / (c.tn + c.fp));
@@ -327,6 +332,11 @@ export function aif360Classic(
   weights?: ArrayLike<number>,
 ) {
   const { p, u } = privilegedSplit(yTrue, yPred, groups, privileged, weights);
+  return aif360ClassicOf(p, u, privileged);
+}
+
+/** aif360Classic from the privileged side's confusion counts (`p`) and everyone else's (`u`). */
+export function aif360ClassicOf(p: Confusion, u: Confusion, privileged: string) {
   const sr = (c: Confusion) => (c.tp + c.fp) / c.w;
   const tpr = (c: Confusion) => c.tp / (c.tp + c.fn);
   const fpr = (c: Confusion) => c.fp / (c.fp + c.tn);

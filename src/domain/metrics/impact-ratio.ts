@@ -68,13 +68,26 @@ function ratios(
       if (hit(i)) e.hits++;
     }
   }
+  return impactRatiosOf(by, n, kind, above);
+}
+
+/**
+ * The impact ratios from each category's rows and hits (`by`) among `n` rows in all; `median`
+ * for scoring rates.
+ */
+export function impactRatiosOf(
+  by: Map<string, { count: number; hits: number }>,
+  n: number,
+  kind: 'selection' | 'scoring',
+  median?: number,
+): ImpactRatios {
   const rows = [...by.entries()]
     .sort(([a], [b]) => ascii(a, b))
     .map(([category, e]) => ({ category, count: e.count, rate: e.hits / e.count, excluded: e.count / n < 0.02 }));
   const best = Math.max(0, ...rows.filter((r) => !r.excluded).map((r) => r.rate));
   return {
     kind,
-    ...(above !== undefined ? { median: above } : {}),
+    ...(median !== undefined ? { median } : {}),
     rows: rows.map((r) => ({ ...r, impactRatio: r.excluded || best === 0 ? null : r.rate / best })),
   };
 }
