@@ -79,6 +79,7 @@ export interface AppOptions {
       Pick<
         Config,
         | 'evaluationLimit'
+        | 'evaluationMemory'
         | 'evaluations'
         | 'computeThreads'
         | 'bodyTimeout'
@@ -238,6 +239,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     datasets: inventoryReaders.datasets,
     fetchPolicy,
     maxBytes: evaluationLimit,
+    ...(opts.config.evaluationMemory !== undefined ? { spillAfterBytes: opts.config.evaluationMemory } : {}),
     concurrency: opts.config.evaluations ?? { perServer: 4, perUser: 2 },
     lock: inventoryReaders.lockVersion,
     compute: poolCompute(pool),

@@ -34,6 +34,12 @@ export const EnvSchema = Type.Object({
   STEWARD_LOG_LEVEL: Type.Enum(LOG_LEVELS, { default: 'info' }),
   STEWARD_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1048576 }),
   STEWARD_EVALUATION_LIMIT: Type.Integer({ minimum: 1024, default: 536870912 }),
+  STEWARD_EVALUATION_MEMORY: Type.Integer({
+    minimum: 0,
+    default: 134217728,
+    description:
+      "bytes of a binary-classification evaluation's columns held in memory; past them the columns go to files under TMPDIR",
+  }),
   STEWARD_EVALUATIONS_PER_SERVER: Type.Integer({ minimum: 1, maximum: 1024, default: 4 }),
   STEWARD_EVALUATIONS_PER_USER: Type.Integer({ minimum: 1, maximum: 1024, default: 2 }),
   STEWARD_BODY_IDLE_SECONDS: Type.Integer({
@@ -249,6 +255,8 @@ export interface Config {
   bodyLimit: number;
   /** Largest evaluation data upload in bytes (streamed, never buffered). */
   evaluationLimit: number;
+  /** Column bytes an evaluation holds in memory before it moves them to files (binary classification). */
+  evaluationMemory: number;
   /** Evaluations running at once (server-wide and per user); beyond them, 429 with Retry-After. */
   evaluations: { perServer: number; perUser: number };
   /** A stalled request body (fewer than minBytes in idleMs while the server reads it) is answered 408. */
@@ -327,6 +335,7 @@ const VALID: Partial<Record<keyof typeof EnvSchema.properties, string>> = {
   STEWARD_DATABASE_URL: 'postgres://user:password@host:5432/database or sqlite://path/to/steward.db',
   STEWARD_BODY_LIMIT: 'a number of bytes, at least 1024, e.g. 1048576',
   STEWARD_EVALUATION_LIMIT: 'a number of bytes, at least 1024, e.g. 536870912',
+  STEWARD_EVALUATION_MEMORY: 'a number of bytes, at least 0, e.g. 134217728',
   STEWARD_ARTIFACT_HOSTS: 'comma-separated host or host:port, e.g. minio:9000,*.example.com',
   STEWARD_BOOTSTRAP_TOKEN: 'a secret of 24 to 256 characters without spaces, e.g. the output of openssl rand -hex 32',
   STEWARD_AUDIT_ORIGIN: 'up to 200 characters without spaces or +, e.g. steward.example.com/audit',
@@ -453,6 +462,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.STEWARD_LOG_LEVEL,
     bodyLimit: e.STEWARD_BODY_LIMIT,
     evaluationLimit: e.STEWARD_EVALUATION_LIMIT,
+    evaluationMemory: e.STEWARD_EVALUATION_MEMORY,
     evaluations: { perServer: e.STEWARD_EVALUATIONS_PER_SERVER, perUser: e.STEWARD_EVALUATIONS_PER_USER },
     bodyTimeout: { idleMs: e.STEWARD_BODY_IDLE_SECONDS * 1000, minBytes: e.STEWARD_BODY_MIN_BYTES },
     computeThreads: e.STEWARD_COMPUTE_THREADS ?? defaultComputeThreads(),

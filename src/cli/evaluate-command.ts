@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { DEFAULT_EXPLAIN } from '../domain/explain/explain.ts';
 import type { EvaluationSpec } from '../domain/metrics/evaluate.ts';
 import { formatOfPath, parsePairs, parseRanges, readEvaluationData } from '../tabular/parse.ts';
+import { releaseEvaluationData } from '../tabular/spill.ts';
 import { checkPredictionSource, openModel, runEvaluation, type ModelFile } from '../tabular/run.ts';
 import { DomainError } from '../errors.ts';
 import { UsageError } from './client.ts';
@@ -234,8 +235,9 @@ export function evaluateCommand(program: Command): void {
         let evaluated;
         let digest: string;
         let profile;
+        let parsed: Awaited<ReturnType<typeof readEvaluationData>> | undefined;
         try {
-          const parsed = await readEvaluationData(input, format, spec, {
+          parsed = await readEvaluationData(input, format, spec, {
             positiveLabel: o.positiveLabel,
             missingSensitiveAs: o.missingSensitiveAs,
             maxRows: 100_000_000,
@@ -253,6 +255,8 @@ export function evaluateCommand(program: Command): void {
           );
         } finally {
           await opened?.loaded.release();
+          // The columns of a file too large for memory were written to a temporary directory.
+          releaseEvaluationData(parsed?.data);
         }
         const pii = profile.columns.flatMap((c) =>
           c.personalData.map(

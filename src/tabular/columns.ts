@@ -35,7 +35,7 @@ interface ArrayType<T> {
  * there by structured clone: reserve only for columns that are moved (src/tabular/compute.ts).
  */
 class Gathered<T extends Float64Array | Uint8Array> {
-  private readonly buffer: ResizableBuffer | undefined;
+  private buffer: ResizableBuffer | undefined;
   private chunks: T[] = [];
   private current: T;
   private at = 0;
@@ -76,6 +76,18 @@ class Gathered<T extends Float64Array | Uint8Array> {
     this.chunks.push(this.current);
     this.current = new this.type(CHUNK);
     this.at = 0;
+  }
+
+  /** Hands the values so far to `write` in order and forgets them; later values gather in chunks. */
+  drain(write: (values: T) => void): void {
+    for (const c of this.chunks) write(c);
+    write(this.current.subarray(0, this.at) as T);
+    this.chunks = [];
+    this.at = 0;
+    if (this.buffer) {
+      this.buffer = undefined;
+      this.current = new this.type(CHUNK);
+    }
   }
 
   done(): T {
@@ -156,6 +168,19 @@ export class CategoryColumn {
       this.at = 0;
     }
     this.current[this.at++] = c;
+  }
+
+  /** Hands the codes so far to `write` in order as 32-bit integers and forgets them (the values stay). */
+  drain(write: (codes: Uint32Array) => void): void {
+    for (const c of this.codes) write(c instanceof Uint32Array ? c : Uint32Array.from(c));
+    write(Uint32Array.from(this.current.subarray(0, this.at)));
+    this.codes = [];
+    this.at = 0;
+  }
+
+  /** The distinct values, code k being values[k]. */
+  get distinct(): string[] {
+    return this.values;
   }
 
   done(): CodedColumn {

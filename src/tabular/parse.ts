@@ -8,6 +8,9 @@ import { specProblems, type EvaluationData, type EvaluationSpec } from '../domai
 import { ByteColumn, CategoryColumn, NumberColumn } from './columns.ts';
 import { DomainError } from '../errors.ts';
 import { createProfiler, type DataProfile } from '../domain/metrics/data-profile.ts';
+import { FileWriter, SORT_ROWS, SPILL_AFTER_BYTES, spillDirectory } from './spill.ts';
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 
 /** The data format a file name or URI path says (`.csv`, `.jsonl`/`.ndjson`, `.parquet`), if any. */
 export const formatOfPath = (path: string | undefined): DataFormat | undefined =>
@@ -32,6 +35,13 @@ export interface ParseOptions {
   maxBytes: number;
   /** Reads CSV through record objects as JSON Lines are read (the general path): tests compare both. */
   csvRecords?: boolean;
+  /**
+   * Binary classification without a model: column bytes held in memory before the columns move
+   * to files (default SPILL_AFTER_BYTES), and the scores the ROC then sorts in memory at once
+   * (default SORT_ROWS). Infinity keeps every column in memory.
+   */
+  spillAfterBytes?: number;
+  sortRows?: number;
 }
 
 /** `key:value,...` pairs (the value may contain colons), each key once. */
@@ -70,6 +80,9 @@ export function parseRanges(text: string | undefined): Record<string, [number, n
   }
   return out;
 }
+
+/** Rows between two looks at the columns' size (and, once spilling, between two writes). */
+const SPILL_EVERY = 4096;
 
 const bad = (row: number, column: string, message: string) =>
   new DomainError('validation_failed', `row ${row}, column '${column}': ${message}`, {
@@ -140,6 +153,45 @@ export async function readEvaluationData(
   const featureValues = new NumberColumn(most * features.length);
 
   const binary = spec.task === 'binary-classification';
+  // Past the budget, binary classification without a model goes on from files (src/tabular/spill.ts):
+  // every SPILL_EVERY rows the columns gathered so far are written out and forgotten.
+  const spillAfter = binary && features.length === 0 ? (opts.spillAfterBytes ?? SPILL_AFTER_BYTES) : Infinity;
+  const rowBytes = 2 + (spec.score ? 8 : 0) + (spec.weight ? 8 : 0) + spec.sensitive.length;
+  let spill:
+    | {
+        dir: string;
+        yTrue: FileWriter;
+        yPred: FileWriter;
+        score?: FileWriter;
+        weight?: FileWriter;
+        codes: FileWriter[];
+      }
+    | undefined;
+  const drain = (into: NonNullable<typeof spill>) => {
+    const write = (w: FileWriter) => (values: ArrayBufferView) => w.write(values);
+    (yTrue as ByteColumn).drain(write(into.yTrue));
+    (yPred as ByteColumn).drain(write(into.yPred));
+    score?.drain(write(into.score!));
+    weight?.drain(write(into.weight!));
+    sensitive.forEach((c, k) => c.drain(write(into.codes[k]!)));
+  };
+  const afterRow = () => {
+    if ((rows & (SPILL_EVERY - 1)) !== 0 || spillAfter === Infinity) return;
+    if (!spill) {
+      if (rows * rowBytes <= spillAfter) return;
+      const dir = spillDirectory();
+      const file = (name: string) => new FileWriter(join(dir, name));
+      spill = {
+        dir,
+        yTrue: file('y-true'),
+        yPred: file('y-pred'),
+        codes: spec.sensitive.map((_, k) => file(`codes-${k}`)),
+      };
+      if (score) spill.score = file('score');
+      if (weight) spill.weight = file('weight');
+    }
+    drain(spill);
+  };
   const classes = spec.task === 'multiclass-classification' ? (data.classes = { yTrue: [], yPred: [] }) : undefined;
   // Binary labels are the positive label and exactly one other, as scikit-learn requires: a third
   // value ('1.0' beside '1', 'yes' beside '0') would otherwise be read silently as negative.
@@ -234,6 +286,7 @@ export async function readEvaluationData(
         sensitive[k]!.push(opts.missingSensitiveAs);
       } else sensitive[k]!.push(String(v));
     }
+    afterRow();
   };
 
   // CSV rows straight from the reader: the same checks as `take` in the same order, with plain
@@ -366,20 +419,51 @@ export async function readEvaluationData(
           sensitive[k]!.push(opts.missingSensitiveAs);
         } else sensitive[k]!.push(v, b);
       }
+      afterRow();
     },
   };
 
-  const { digest } = await readRecords(
-    input,
-    format,
-    { maxBytes: opts.maxBytes, what: 'evaluation data' },
-    take,
-    opts.csvRecords ? undefined : rowTaker,
-  );
-  if (rows === 0)
-    throw new DomainError('validation_failed', 'the evaluation data has no rows', {
-      errors: [{ pointer: '/data', message: 'empty' }],
-    });
+  let digest: string;
+  try {
+    ({ digest } = await readRecords(
+      input,
+      format,
+      { maxBytes: opts.maxBytes, what: 'evaluation data' },
+      take,
+      opts.csvRecords ? undefined : rowTaker,
+    ));
+    if (rows === 0)
+      throw new DomainError('validation_failed', 'the evaluation data has no rows', {
+        errors: [{ pointer: '/data', message: 'empty' }],
+      });
+    if (spill) {
+      drain(spill);
+      for (const w of [spill.yTrue, spill.yPred, spill.score, spill.weight, ...spill.codes]) w?.close();
+    }
+  } catch (err) {
+    if (spill) rmSync(spill.dir, { recursive: true, force: true });
+    throw err;
+  }
+  if (spill) {
+    const values = sensitive.map((c) => c.distinct);
+    spec.sensitive.forEach((c, k) => (data.sensitive[c] = { codes: new Uint8Array(0), values: values[k]! }));
+    data.yTrue = new Uint8Array(0);
+    data.yPred = new Uint8Array(0);
+    data.spilled = {
+      dir: spill.dir,
+      rows,
+      sortRows: opts.sortRows ?? SORT_ROWS,
+      columns: {
+        yTrue: spill.yTrue.path,
+        yPred: spill.yPred.path,
+        ...(spill.score ? { score: spill.score.path } : {}),
+        ...(spill.weight ? { weight: spill.weight.path } : {}),
+        codes: spill.codes.map((w) => w.path),
+      },
+      values,
+    };
+    return { data, digest, profile: profiler!.report() };
+  }
   spec.sensitive.forEach((c, k) => (data.sensitive[c] = sensitive[k]!.done()));
   data.yTrue = yTrue.done();
   data.yPred = yPred.done();

@@ -7,6 +7,7 @@ import type { DataProfile } from '../domain/metrics/data-profile.ts';
 import { evaluate, plainSensitive, type EvaluationData, type EvaluationSpec } from '../domain/metrics/evaluate.ts';
 import { DomainError } from '../errors.ts';
 import { loadOnnx, type LoadedModel, type OnnxOptions } from './onnx.ts';
+import { evaluateSpilled } from './spill.ts';
 
 /** Most synthetic rows one explanation may ask the model for (coalitions x explained x background). */
 export const MAX_SHAPLEY_ROWS = 20_000_000;
@@ -196,7 +197,8 @@ export async function runEvaluation(
         'no model artefact was run: the predictions were supplied as a column, so the model is opaque to this evaluation',
     };
   }
-  const evaluated = evaluate(spec, data);
+  // Rows spilled to files (binary classification without a model) are counted from there.
+  const evaluated = data.spilled ? evaluateSpilled(spec, data.spilled) : evaluate(spec, data);
   return jsonSafe({
     ...evaluated,
     ...(modelInfo ? { model: modelInfo } : {}),

@@ -34,6 +34,8 @@ export function useTestApp(
   options: {
     bodyLimit?: number;
     evaluationLimit?: number;
+    /** Column bytes an evaluation holds in memory before spilling to files (STEWARD_EVALUATION_MEMORY). */
+    evaluationMemory?: number;
     evaluations?: { perServer: number; perUser: number };
     /** A stalled request body is answered 408 (STEWARD_BODY_IDLE_SECONDS, STEWARD_BODY_MIN_BYTES). */
     bodyTimeout?: { idleMs: number; minBytes: number };
@@ -78,6 +80,7 @@ export function useTestApp(
         logLevel: 'silent',
         session: TEST_SESSION,
         ...(options.evaluationLimit ? { evaluationLimit: options.evaluationLimit } : {}),
+        ...(options.evaluationMemory !== undefined ? { evaluationMemory: options.evaluationMemory } : {}),
         ...(options.evaluations ? { evaluations: options.evaluations } : {}),
         ...(options.bodyTimeout ? { bodyTimeout: options.bodyTimeout } : {}),
         ...(options.computeThreads ? { computeThreads: options.computeThreads } : {}),

@@ -459,17 +459,22 @@ export function logLoss(
   probabilities: ArrayLike<number>,
   weights?: ArrayLike<number>,
 ): number {
-  const eps = Number.EPSILON;
   let sum = 0;
   let wsum = 0;
   for (let i = 0; i < yTrue.length; i++) {
     const w = weights ? weights[i]! : 1;
-    let p = Math.min(Math.max(probabilities[i]!, eps), 1 - eps);
-    // sklearn renormalises [1-p, p] to sum to one; with p clipped inside (0,1) that is exact.
-    const q = 1 - p;
-    p = p / (p + q);
-    sum += w * -(yTrue[i] === 1 ? Math.log(p) : Math.log(1 - p));
+    sum += w * logLossTerm(yTrue[i]!, probabilities[i]!);
     wsum += w;
   }
   return sum / wsum;
+}
+
+/** One row's cross-entropy, unweighted: its probability clipped to [eps, 1-eps] (sklearn, eps = 2^-52). */
+export function logLossTerm(y: number, probability: number): number {
+  const eps = Number.EPSILON;
+  let p = Math.min(Math.max(probability, eps), 1 - eps);
+  // sklearn renormalises [1-p, p] to sum to one; with p clipped inside (0,1) that is exact.
+  const q = 1 - p;
+  p = p / (p + q);
+  return -(y === 1 ? Math.log(p) : Math.log(1 - p));
 }

@@ -102,6 +102,22 @@ export interface EvaluationData {
   sensitive: Record<string, string[] | CodedColumn>;
   /** Model inputs, row-major (row r, feature j at values[r * names.length + j]). */
   features?: { names: string[]; values: Float64Array };
+  /**
+   * Binary classification over more rows than memory was to hold: the columns are in these files
+   * instead (src/tabular/spill.ts), and the arrays above are empty.
+   */
+  spilled?: SpilledRows;
+}
+
+/** Columns written to files, a value a row in row order: labels and predictions a byte, scores and weights a double, sensitive codes 32 bits. */
+export interface SpilledRows {
+  dir: string;
+  rows: number;
+  /** Scores the ROC sorts in memory at once. */
+  sortRows: number;
+  columns: { yTrue: string; yPred: string; score?: string; weight?: string; codes: string[] };
+  /** Each sensitive column's values (spec order): code k is values[k]. */
+  values: string[][];
 }
 
 const CLASSIFICATION_METRICS = ['selection_rate', 'tpr', 'fpr', 'fnr', 'tnr', 'accuracy', 'precision', 'recall', 'f1'];

@@ -14,6 +14,7 @@ import {
   type FetchPolicy,
 } from '../../tabular/sources.ts';
 import { formatOfPath, readEvaluationData, type DataFormat, type ParseOptions } from '../../tabular/parse.ts';
+import { releaseEvaluationData } from '../../tabular/spill.ts';
 import { DomainError, notFound } from '../../errors.ts';
 
 /** A part of an evaluation upload: the data (streamed) or an ONNX model (read whole, before the data). */
@@ -88,6 +89,7 @@ export async function readInputs(
     datasets: Pick<DatasetRepo, 'resolveVersion'>;
     fetchPolicy: FetchPolicy;
     maxBytes: number;
+    spillAfterBytes?: number;
     /**
      * Learns the model's feature columns without keeping it open here (the server opens it on a
      * worker thread); without it the model is opened in this thread and returned as `opened`.
@@ -98,9 +100,9 @@ export async function readInputs(
   req: InputRequest,
   mode: { explain: ExplainOptions | false } | { requireModel: true },
 ): Promise<Inputs> {
-  const { db, datasets, fetchPolicy, maxBytes } = deps;
+  const { db, datasets, fetchPolicy, maxBytes, spillAfterBytes } = deps;
   const explain = 'explain' in mode ? mode.explain : false;
-  const opts: ParseOptions = { ...req.parse, maxBytes };
+  const opts: ParseOptions = { ...req.parse, maxBytes, ...(spillAfterBytes !== undefined ? { spillAfterBytes } : {}) };
   let file: ModelFile | undefined;
   let opened: Awaited<ReturnType<typeof openModel>> | undefined;
   let parsed: Inputs['parsed'] | undefined;
@@ -189,6 +191,8 @@ export async function readInputs(
     return { spec, parsed, ...(file ? { file } : {}), ...(opened ? { opened } : {}), ...(dataset ? { dataset } : {}) };
   } catch (err) {
     await opened?.loaded.release();
+    // Data read before a later part was refused may have left its columns in files.
+    releaseEvaluationData(parsed?.data);
     throw err;
   }
 }

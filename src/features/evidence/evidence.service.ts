@@ -9,6 +9,7 @@ import type { ExplainOptions } from '../../domain/explain/explain.ts';
 import { robustnessProblems, type RobustnessOptions } from '../../domain/robustness/options.ts';
 import type { DatasetRepo } from '../datasets/datasets.repo.ts';
 import { modelDigest } from '../../tabular/run.ts';
+import { releaseEvaluationData } from '../../tabular/spill.ts';
 import { runRobustness } from '../../tabular/robustness.ts';
 import { inThreadCompute, type TabularCompute } from '../../tabular/compute.ts';
 import type { FetchPolicy } from '../../tabular/sources.ts';
@@ -48,6 +49,8 @@ export interface EvidenceServiceDeps extends CommandDeps {
   fetchPolicy: FetchPolicy;
   /** Largest data stream or model file read, in bytes. */
   maxBytes: number;
+  /** Column bytes an evaluation holds in memory before it moves them to files (default SPILL_AFTER_BYTES). */
+  spillAfterBytes?: number;
   /** Emits `evidence.recorded` inside the transaction that recorded new evidence for a version. */
   events: Emit;
   /** Serialises evidence with the version's signatures and promotions (row lock on PostgreSQL). */
@@ -92,12 +95,19 @@ export function createEvidenceService({
   datasets,
   fetchPolicy,
   maxBytes,
+  spillAfterBytes,
   events,
   lock,
   admission,
   compute = inThreadCompute,
 }: EvidenceServiceDeps) {
-  const inputDeps = { db, datasets, fetchPolicy, maxBytes };
+  const inputDeps = {
+    db,
+    datasets,
+    fetchPolicy,
+    maxBytes,
+    ...(spillAfterBytes !== undefined ? { spillAfterBytes } : {}),
+  };
 
   /**
    * Stores computed evidence (an evaluation, a robustness run) bound to the artefact and data
@@ -178,15 +188,21 @@ export function createEvidenceService({
     );
     const artifactDigest = target.artifactDigest ?? (file ? modelDigest(file.bytes) : null);
     // Metrics, predictions and explanations run on the worker pool; the parsed columns and the
-    // model bytes move there and are not read here again.
-    const result = await compute.evaluate({
-      spec,
-      data: parsed.data,
-      profile: parsed.profile,
-      model: file && { bytes: file.bytes, source: file.source, options: file.options },
-      explain: req.explain,
-      positiveLabel: req.parse.positiveLabel,
-    });
+    // model bytes move there and are not read here again. Columns spilled to files are removed
+    // once the evaluation is done with them.
+    let result;
+    try {
+      result = await compute.evaluate({
+        spec,
+        data: parsed.data,
+        profile: parsed.profile,
+        model: file && { bytes: file.bytes, source: file.source, options: file.options },
+        explain: req.explain,
+        positiveLabel: req.parse.positiveLabel,
+      });
+    } finally {
+      releaseEvaluationData(parsed.data);
+    }
     const storedSpec = {
       ...spec,
       ...(dataset ? { dataset: { name: dataset.name, version: dataset.version } } : {}),

@@ -1,0 +1,315 @@
+// Evaluation columns kept in files rather than memory, for binary classification over more rows
+// than a memory budget holds: written as the rows stream in, read back a chunk at a time, and the
+// scores sorted outside memory for the ROC. The files live in one temporary directory per
+// evaluation, removed by releaseEvaluationData().
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { evaluateBinaryRows, type BinaryChunk, type BinaryRows } from '../domain/metrics/binary-rows.ts';
+import { radixArgsort } from '../domain/metrics/classification.ts';
+import type { EvaluationData, EvaluationSpec, SpilledRows } from '../domain/metrics/evaluate.ts';
+import { rankSortedBlocks, type SortedBlock } from '../domain/metrics/ranked-blocks.ts';
+
+/** Column bytes an evaluation holds in memory before it moves its columns to files. */
+export const SPILL_AFTER_BYTES = 128 * 1024 * 1024;
+/** Rows read back at a time. */
+const CHUNK = 65_536;
+/** Scores sorted in memory at once (about 50 bytes each while sorting, weights included). */
+export const SORT_ROWS = 1 << 20;
+/** Bytes a file writer gathers before it writes. */
+const WRITE_BUFFER = 32 * 1024;
+
+/** A new temporary directory for one evaluation's files (under TMPDIR). */
+export const spillDirectory = (): string => mkdtempSync(join(tmpdir(), 'steward-eval-'));
+
+/** Removes the files of data that was spilled; nothing for data held in memory. */
+export function releaseEvaluationData(data: EvaluationData | undefined): void {
+  if (data?.spilled) rmSync(data.spilled.dir, { recursive: true, force: true });
+}
+
+/** A file written from its start with typed arrays' bytes, in buffered writes. */
+export class FileWriter {
+  private readonly fd: number;
+  private readonly buffer = new Uint8Array(WRITE_BUFFER);
+  private at = 0;
+  bytes = 0;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'w');
+  }
+
+  write(view: ArrayBufferView): void {
+    const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+    this.bytes += bytes.length;
+    if (this.at + bytes.length > this.buffer.length) this.flush();
+    if (bytes.length >= this.buffer.length) writeAll(this.fd, bytes);
+    else {
+      this.buffer.set(bytes, this.at);
+      this.at += bytes.length;
+    }
+  }
+
+  private flush(): void {
+    if (this.at > 0) writeAll(this.fd, this.buffer.subarray(0, this.at));
+    this.at = 0;
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
+}
+
+/** Fills `into` from `fd` at byte `position`. */
+function readAll(fd: number, into: ArrayBufferView, position: number): void {
+  const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
+  for (let done = 0; done < bytes.length;) {
+    const n = readSync(fd, bytes, done, bytes.length - done, position + done);
+    if (n === 0) throw new Error(`a spilled column ended early (${position + done} bytes)`);
+    done += n;
+  }
+}
+
+/** Scores with their labels and weights, as files of the same rows in the same order. */
+interface ScoreFiles {
+  rows: number;
+  score: string;
+  label: string;
+  weight?: string | undefined;
+}
+
+/** Reads `files` from row `from` a block at a time, ascending, or with `down` from the last block to the first. */
+function* blocksOf(files: ScoreFiles, down = false, size = CHUNK): Generator<SortedBlock> {
+  const score = openSync(files.score, 'r');
+  const label = openSync(files.label, 'r');
+  const weight = files.weight ? openSync(files.weight, 'r') : undefined;
+  try {
+    const block = {
+      length: 0,
+      score: new Float64Array(size),
+      label: new Uint8Array(size),
+      weight: weight === undefined ? undefined : new Float64Array(size),
+    };
+    const starts = Math.ceil(files.rows / size);
+    for (let b = 0; b < starts; b++) {
+      const from = (down ? starts - 1 - b : b) * size;
+      const n = Math.min(size, files.rows - from);
+      block.length = n;
+      readAll(score, block.score.subarray(0, n), from * 8);
+      readAll(label, block.label.subarray(0, n), from);
+      if (weight !== undefined) readAll(weight, block.weight!.subarray(0, n), from * 8);
+      yield block;
+    }
+  } finally {
+    closeSync(score);
+    closeSync(label);
+    if (weight !== undefined) closeSync(weight);
+  }
+}
+
+/** A double's 16-bit digit `level` (0 the most significant) of the key that orders doubles as numbers (-0 as +0). */
+function digitOf(view: DataView, v: number, level: number): number {
+  view.setFloat64(0, v + 0);
+  const word = view.getUint32(level < 2 ? 0 : 4);
+  const negative = view.getUint32(0) >>> 31 === 1;
+  const key = negative ? ~word >>> 0 : level < 2 ? (word | 0x80000000) >>> 0 : word;
+  return level % 2 === 0 ? key >>> 16 : key & 0xffff;
+}
+
+/** Where scores go, sorted or partitioned: three files written in order, a row or a block at a time. */
+class ScoreOut {
+  private readonly score: FileWriter;
+  private readonly label: FileWriter;
+  private readonly weight: FileWriter | undefined;
+  // Rows pushed one at a time gather here first (a call a row into a file writer would dominate).
+  private readonly block: { score: Float64Array; label: Uint8Array; weight: Float64Array };
+  private at = 0;
+  rows = 0;
+
+  constructor(dir: string, name: string, weighted: boolean, gather = 4096) {
+    this.score = new FileWriter(join(dir, `${name}.score`));
+    this.label = new FileWriter(join(dir, `${name}.label`));
+    this.weight = weighted ? new FileWriter(join(dir, `${name}.weight`)) : undefined;
+    this.block = { score: new Float64Array(gather), label: new Uint8Array(gather), weight: new Float64Array(gather) };
+  }
+
+  push(score: number, label: number, weight: number): void {
+    const b = this.block;
+    b.score[this.at] = score;
+    b.label[this.at] = label;
+    b.weight[this.at] = weight;
+    if (++this.at === b.score.length) this.flush();
+  }
+
+  private flush(): void {
+    if (this.at > 0) this.append({ length: this.at, ...this.block }, true);
+    this.at = 0;
+  }
+
+  append(block: SortedBlock, pushed = false): void {
+    if (!pushed) this.flush();
+    const n = block.length;
+    this.score.write(block.score.subarray(0, n));
+    this.label.write(block.label.subarray(0, n));
+    if (this.weight) this.weight.write(block.weight!.subarray(0, n));
+    this.rows += n;
+  }
+
+  close(): ScoreFiles {
+    this.flush();
+    this.score.close();
+    this.label.close();
+    this.weight?.close();
+    return { rows: this.rows, score: this.score.path, label: this.label.path, weight: this.weight?.path };
+  }
+}
+
+/**
+ * Sorts the scores of `files` ascending into `out`, rows with equal scores (-0 and +0 alike) in
+ * their order in `files`, holding at most about `sortRows` of them in memory: an MSD radix
+ * partition on 16 bits of the key at a time, each range that fits sorted in memory (stably), each
+ * that does not partitioned again on the next 16 bits; a range of one key is copied as it is.
+ */
+function sortInto(files: ScoreFiles, out: ScoreOut, dir: string, sortRows: number, level: number): void {
+  if (files.rows <= sortRows) return sortInMemory(files, out);
+  if (level === 4) {
+    for (const block of blocksOf(files)) out.append(block);
+    return;
+  }
+  const view = new DataView(new ArrayBuffer(8));
+  const counts = new Float64Array(65_536);
+  for (const block of blocksOf(files))
+    for (let i = 0; i < block.length; i++) counts[digitOf(view, block.score[i]!, level)]!++;
+  // Consecutive digits grouped into ranges of at most sortRows rows; a heavier digit is a range alone.
+  const rangeOf = new Int32Array(65_536);
+  const sizes: number[] = [];
+  let size = 0;
+  for (let d = 0; d < 65_536; d++) {
+    const c = counts[d]!;
+    if (c === 0) {
+      rangeOf[d] = -1;
+      continue;
+    }
+    if (sizes.length === 0 || size + c > sortRows) {
+      sizes.push(0);
+      size = 0;
+    }
+    size += c;
+    sizes[sizes.length - 1] = size;
+    rangeOf[d] = sizes.length - 1;
+  }
+  const weighted = files.weight !== undefined;
+  const parts = sizes.map(
+    (_, r) => new ScoreOut(dir, `${files.score}-${level}-${r}`.replace(/^.*[/\\]/, ''), weighted),
+  );
+  for (const block of blocksOf(files)) {
+    const { score, label, weight } = block;
+    for (let i = 0; i < block.length; i++)
+      parts[rangeOf[digitOf(view, score[i]!, level)]!]!.push(score[i]!, label[i]!, weight ? weight[i]! : 1);
+  }
+  const closed = parts.map((p) => p.close());
+  for (const part of closed) {
+    sortInto(part, out, dir, sortRows, level + 1);
+    removeFiles(part);
+  }
+}
+
+function removeFiles(files: ScoreFiles): void {
+  for (const path of [files.score, files.label, files.weight]) if (path) rmSync(path, { force: true });
+}
+
+/** Sorts rows that fit in memory: a stable radix argsort of the scores, written in that order. */
+function sortInMemory(files: ScoreFiles, out: ScoreOut): void {
+  const n = files.rows;
+  const [all] = [...blocksOf(files, false, Math.max(1, n))];
+  if (!all) return;
+  const idx = radixArgsort(all.score.subarray(0, n));
+  const block = {
+    length: 0,
+    score: new Float64Array(Math.min(n, CHUNK)),
+    label: new Uint8Array(Math.min(n, CHUNK)),
+    weight: all.weight ? new Float64Array(Math.min(n, CHUNK)) : undefined,
+  };
+  for (let from = 0; from < n; from += CHUNK) {
+    const m = Math.min(CHUNK, n - from);
+    for (let k = 0; k < m; k++) {
+      const i = idx[from + k]!;
+      block.score[k] = all.score[i]!;
+      block.label[k] = all.label[i]!;
+      if (block.weight) block.weight[k] = all.weight![i]!;
+    }
+    out.append({ ...block, length: m });
+  }
+}
+
+/** The rows of spilled data, read back a chunk at a time. */
+function spilledRows(spilled: SpilledRows): BinaryRows {
+  return {
+    rows: spilled.rows,
+    values: spilled.values,
+    *chunks(): Generator<BinaryChunk> {
+      const { columns } = spilled;
+      const fds = {
+        yTrue: openSync(columns.yTrue, 'r'),
+        yPred: openSync(columns.yPred, 'r'),
+        score: columns.score ? openSync(columns.score, 'r') : undefined,
+        weight: columns.weight ? openSync(columns.weight, 'r') : undefined,
+        codes: columns.codes.map((path) => openSync(path, 'r')),
+      };
+      try {
+        const chunk: BinaryChunk = {
+          length: 0,
+          yTrue: new Uint8Array(CHUNK),
+          yPred: new Uint8Array(CHUNK),
+          score: fds.score === undefined ? undefined : new Float64Array(CHUNK),
+          weight: fds.weight === undefined ? undefined : new Float64Array(CHUNK),
+          codes: fds.codes.map(() => new Uint32Array(CHUNK)),
+        };
+        for (let from = 0; from < spilled.rows; from += CHUNK) {
+          const n = Math.min(CHUNK, spilled.rows - from);
+          chunk.length = n;
+          readAll(fds.yTrue, chunk.yTrue.subarray(0, n), from);
+          readAll(fds.yPred, chunk.yPred.subarray(0, n), from);
+          if (fds.score !== undefined) readAll(fds.score, chunk.score!.subarray(0, n), from * 8);
+          if (fds.weight !== undefined) readAll(fds.weight, chunk.weight!.subarray(0, n), from * 8);
+          fds.codes.forEach((fd, c) => readAll(fd, chunk.codes[c]!.subarray(0, n), from * 4));
+          yield chunk;
+        }
+      } finally {
+        for (const fd of [fds.yTrue, fds.yPred, fds.score, fds.weight, ...fds.codes])
+          if (fd !== undefined) closeSync(fd);
+      }
+    },
+  };
+}
+
+/**
+ * Evaluates binary classification over spilled rows: the same result as `evaluate` over the same
+ * rows in memory.
+ */
+export function evaluateSpilled(spec: EvaluationSpec, spilled: SpilledRows) {
+  return evaluateBinaryRows(spec, spilledRows(spilled), () => {
+    const { columns, dir } = spilled;
+    const out = new ScoreOut(dir, 'sorted', columns.weight !== undefined, CHUNK);
+    sortInto(
+      { rows: spilled.rows, score: columns.score!, label: columns.yTrue, weight: columns.weight },
+      out,
+      dir,
+      spilled.sortRows,
+      0,
+    );
+    const sorted = out.close();
+    try {
+      return rankSortedBlocks(
+        () => blocksOf(sorted),
+        () => blocksOf(sorted, true),
+      );
+    } finally {
+      removeFiles(sorted);
+    }
+  });
+}

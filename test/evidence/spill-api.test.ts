@@ -1,0 +1,92 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, seedModel, useCaseBody, useTestApp, digest, type TestApp } from '../helpers/app.ts';
+import { DB_KINDS, skipReason } from '../helpers/db.ts';
+
+/** 12,000 rows with tied and full-precision scores, weights and two sensitive columns. */
+function dataset(): string {
+  let s = 7;
+  const r = () => (s = (s * 16807) % 2147483647) / 2147483647;
+  const lines = ['y,yhat,p,w,sex,region'];
+  for (let i = 0; i < 12_000; i++)
+    lines.push(
+      [
+        +(r() < 0.3),
+        +(r() < 0.4),
+        r() < 0.5 ? Math.floor(r() * 10) / 10 : r(),
+        (r() * 2).toFixed(2),
+        r() < 0.5 ? 'F' : 'M',
+        ['north', 'south', 'east'][Math.floor(r() * 3)],
+      ].join(','),
+    );
+  return `${lines.join('\n')}\n`;
+}
+
+describe.each(DB_KINDS)('evaluations spilled to files on %s', (kind) => {
+  describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
+    let dir: string;
+    let before: string | undefined;
+    beforeAll(() => {
+      // Spill directories go under TMPDIR: one of this test's own shows none is left behind.
+      dir = mkdtempSync(join(tmpdir(), 'spill-api-'));
+      before = process.env.TMPDIR;
+      process.env.TMPDIR = dir;
+    });
+    afterAll(() => {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const spilling = useTestApp(kind, { evaluationMemory: 0 });
+    const holding = useTestApp(kind);
+    const url =
+      '/api/v1/models/scorer/versions/1/evaluations?task=binary-classification&label=y&prediction=yhat&score=p&weight=w&sensitive=sex,region&privileged=sex:M';
+    const upload = (t: TestApp, body: string, path = url) =>
+      t.app.inject({
+        method: 'POST',
+        url: path,
+        headers: { 'content-type': 'text/csv', authorization: `Bearer ${t.adminToken}` },
+        payload: body,
+      });
+
+    beforeAll(async () => {
+      for (const t of [spilling, holding]) {
+        const uc = (await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('spill-uc') })).body
+          .id;
+        await seedModel(t.app, 'scorer', uc);
+        await call(t.app, {
+          method: 'POST',
+          url: '/api/v1/models/scorer/versions',
+          body: { artifactUri: 's3://s/1', artifactDigest: digest('s1') },
+        });
+      }
+    });
+
+    it('stores the same evidence as a server holding the columns in memory, and leaves no files', async () => {
+      const body = dataset();
+      const spilled = await upload(spilling, body);
+      const held = await upload(holding, body);
+      expect(spilled.statusCode, spilled.body).toBe(201);
+      expect(held.statusCode, held.body).toBe(201);
+      const a = JSON.parse(spilled.body);
+      const b = JSON.parse(held.body);
+      expect(a.result.rows).toBe(12_000);
+      expect(a.result).toEqual(b.result);
+      expect(a.metrics).toEqual(b.metrics);
+      expect(a.dataDigest).toBe(b.dataDigest);
+      expect(readdirSync(dir).filter((f) => f.startsWith('steward-eval-'))).toEqual([]);
+    });
+
+    it('refuses bad data found after spilling began with a 400, and leaves no files', async () => {
+      const body = `${dataset().trimEnd()}\n1,0,0.5,-1,F,north\n`;
+      const res = await upload(spilling, body);
+      expect(res.statusCode).toBe(400);
+      expect(JSON.parse(res.body).detail).toMatch(/row 12001, column 'w': '-1' is not a non-negative weight/);
+      expect(readdirSync(dir).filter((f) => f.startsWith('steward-eval-'))).toEqual([]);
+      const list = await call(spilling.app, { method: 'GET', url: '/api/v1/models/scorer/versions/1/evaluations' });
+      expect(list.body.items).toHaveLength(1);
+    });
+  });
+});

@@ -1,0 +1,226 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EvaluationSpec } from '../../src/domain/metrics/evaluate.ts';
+import { rankSortedBlocks, type SortedBlock } from '../../src/domain/metrics/ranked-blocks.ts';
+import { rankedByClass, rocAuc, rocCurve, scoresByClass } from '../../src/domain/metrics/classification.ts';
+import { readEvaluationData, type ParseOptions } from '../../src/tabular/parse.ts';
+import { runEvaluation } from '../../src/tabular/run.ts';
+import { releaseEvaluationData } from '../../src/tabular/spill.ts';
+
+/** A seeded generator, so a failure is reproducible. */
+function lcg(seed: number) {
+  let s = seed;
+  return () => (s = (s * 16807) % 2147483647) / 2147483647;
+}
+
+/** Scores rounded to `distinct` steps (ties), -0 beside 0, full-precision ones in between. */
+function score(r: () => number, distinct: number): string {
+  const v = r();
+  if (v < 0.05) return r() < 0.5 ? '-0' : '0';
+  if (v < 0.5) return String(Math.floor(r() * distinct) / distinct);
+  return String(r());
+}
+
+function csv(
+  rows: number,
+  seed: number,
+  opts: { distinct?: number; constant?: boolean; close?: boolean } = {},
+): string {
+  const r = lcg(seed);
+  const lines = ['y,yhat,p,w,sex,race,age'];
+  const races = ['a', 'b', 'c', 'rare'];
+  for (let i = 0; i < rows; i++) {
+    const race = r() < 0.01 ? 'rare' : races[Math.floor(r() * 3)]!;
+    lines.push(
+      [
+        r() < 0.35 ? 'yes' : 'no',
+        r() < 0.4 ? 'yes' : 'no',
+        opts.constant
+          ? '0.5'
+          : opts.close
+            ? // Apart only in the low bits of the mantissa: the partition must go down to them.
+              String(0.5 + Math.floor(r() * 30) * 2 ** -37 + Math.floor(r() * 30) * 2 ** -53)
+            : score(r, opts.distinct ?? 20),
+        (r() * 3).toFixed(3),
+        r() < 0.45 ? 'F' : 'M',
+        race,
+        r() < 0.5 ? 'young / old' : 'young',
+      ].join(','),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const base: ParseOptions = { positiveLabel: 'yes', maxRows: 1_000_000, maxBytes: 1 << 30 };
+
+async function run(text: string, spec: EvaluationSpec, opts: Partial<ParseOptions>) {
+  const parsed = await readEvaluationData(Readable.from([Buffer.from(text)]), 'csv', spec, { ...base, ...opts });
+  const spilled = parsed.data.spilled;
+  try {
+    const result = await runEvaluation(spec, parsed.data, parsed.profile, undefined, false, 'yes');
+    return { result: JSON.stringify(result), spilled, profile: parsed.profile };
+  } finally {
+    releaseEvaluationData(parsed.data);
+  }
+}
+
+let dir: string;
+let before: string | undefined;
+beforeAll(() => {
+  // The spill directories go under TMPDIR: a directory of this test's own shows none is left behind.
+  dir = mkdtempSync(join(tmpdir(), 'spill-test-'));
+  before = process.env.TMPDIR;
+  process.env.TMPDIR = dir;
+});
+afterAll(() => {
+  if (before === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = before;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('binary classification over columns spilled to files', () => {
+  const specs: [string, EvaluationSpec][] = [
+    [
+      'scored, weighted, three sensitive columns and a privileged group',
+      {
+        task: 'binary-classification',
+        label: 'y',
+        prediction: 'yhat',
+        score: 'p',
+        weight: 'w',
+        sensitive: ['sex', 'race', 'age'],
+        privileged: { sex: 'M', race: 'a' },
+      },
+    ],
+    [
+      'scored, unweighted',
+      {
+        task: 'binary-classification',
+        label: 'y',
+        prediction: 'yhat',
+        score: 'p',
+        sensitive: ['sex', 'race'],
+        privileged: { race: 'not there' },
+      },
+    ],
+    [
+      'no scores, zero_division NaN',
+      {
+        task: 'binary-classification',
+        label: 'y',
+        prediction: 'yhat',
+        sensitive: ['race'],
+        zeroDivision: 'nan',
+      },
+    ],
+    [
+      'no sensitive columns',
+      { task: 'binary-classification', label: 'y', prediction: 'yhat', score: 'p', sensitive: [] },
+    ],
+  ];
+
+  for (const [name, spec] of specs)
+    it(`gives the in-memory result to the last bit: ${name}`, async () => {
+      const text = csv(20_000, 11);
+      const memory = await run(text, spec, { spillAfterBytes: Infinity });
+      expect(memory.spilled).toBeUndefined();
+      // Tiny sort budgets force the partition down to every level, and ranges of one score.
+      for (const sortRows of [1 << 20, 1000, 7]) {
+        const files = await run(text, spec, { spillAfterBytes: 0, sortRows });
+        expect(files.spilled?.rows).toBe(20_000);
+        expect(files.result).toBe(memory.result);
+        expect(files.profile).toEqual(memory.profile);
+      }
+      expect(readdirSync(dir)).toEqual([]);
+    });
+
+  it('sorts scores that are all one value, full-precision, or apart only in their last bits, past the budget', async () => {
+    const spec = specs[0]![1];
+    for (const text of [
+      csv(9_000, 5, { constant: true }),
+      csv(9_000, 6, { distinct: 1e9 }),
+      csv(9_000, 7, { close: true }),
+    ]) {
+      const memory = await run(text, spec, { spillAfterBytes: Infinity });
+      const files = await run(text, spec, { spillAfterBytes: 0, sortRows: 10 });
+      expect(files.spilled).toBeDefined();
+      expect(files.result).toBe(memory.result);
+    }
+  });
+
+  it('spills only past the budget, and never for a model or another task', async () => {
+    const text = csv(5_000, 3);
+    const spec = specs[1]![1];
+    // 5,000 rows of 12 bytes fit in 100 kB; not in 10 kB.
+    expect((await run(text, spec, { spillAfterBytes: 100_000 })).spilled).toBeUndefined();
+    expect((await run(text, spec, { spillAfterBytes: 10_000 })).spilled).toBeDefined();
+    const parsed = await readEvaluationData(
+      Readable.from([Buffer.from(text)]),
+      'csv',
+      { task: 'regression', label: 'w', prediction: 'w', sensitive: ['sex'] },
+      { ...base, spillAfterBytes: 0 },
+    );
+    expect(parsed.data.spilled).toBeUndefined();
+  });
+
+  it('removes its files when the data turns out bad after spilling began', async () => {
+    const text = `${csv(9_000, 4).trimEnd()}\nyes,no,1.5,1,F,a,young\n`;
+    await expect(
+      readEvaluationData(Readable.from([Buffer.from(text)]), 'csv', specs[0]![1], { ...base, spillAfterBytes: 0 }),
+    ).rejects.toThrow(/row 9001, column 'p': '1.5' is not a probability/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('the ROC from sorted blocks', () => {
+  /** Blocks of `size` over arrays sorted stably by score. */
+  function blocks(yTrue: Float64Array, scores: Float64Array, weights: Float64Array | undefined, size: number) {
+    const order = Array.from(scores.keys()).sort((a, b) => scores[a]! + 0 - (scores[b]! + 0) || a - b);
+    const all: SortedBlock[] = [];
+    for (let from = 0; from < order.length; from += size) {
+      const part = order.slice(from, from + size);
+      all.push({
+        length: part.length,
+        score: Float64Array.from(part, (i) => scores[i]!),
+        label: Uint8Array.from(part, (i) => yTrue[i]!),
+        weight: weights && Float64Array.from(part, (i) => weights[i]!),
+      });
+    }
+    return { up: () => all, down: () => [...all].reverse() };
+  }
+
+  it('equals the in-memory walks for any block size, weighted or not', () => {
+    for (const [n, distinct, seed] of [
+      [0, 1, 1],
+      [1, 1, 2],
+      [7, 3, 3],
+      [500, 2, 4],
+      [3_000, 1e9, 5],
+    ] as const) {
+      const r = lcg(seed);
+      const yTrue = Float64Array.from({ length: n }, () => +(r() < 0.3));
+      const scores = Float64Array.from({ length: n }, () => {
+        const v = Math.floor(r() * distinct) / distinct;
+        return v === 0 && r() < 0.5 ? -0 : v;
+      });
+      const weights = Float64Array.from({ length: n }, () => r() * 2);
+      const ranked = rankedByClass(scoresByClass(yTrue, scores));
+      for (const size of [1, 2, 5, 64, 100_000]) {
+        const b = blocks(yTrue, scores, undefined, size);
+        for (const maxPoints of [101, 5, 2]) {
+          const got = rankSortedBlocks(b.up, b.down, maxPoints);
+          expect(Object.is(got.rocAuc, ranked.rocAuc)).toBe(true);
+          expect(got.roc).toEqual(rankedByClass(scoresByClass(yTrue, scores), maxPoints).roc);
+          expect(Object.is(got.median + 0, ranked.median + 0)).toBe(true);
+        }
+        const w = blocks(yTrue, scores, weights, size);
+        const got = rankSortedBlocks(w.up, w.down);
+        expect(Object.is(got.rocAuc, rocAuc(yTrue, scores, weights))).toBe(true);
+        expect(got.roc).toEqual(rocCurve(yTrue, scores, weights));
+      }
+    }
+  });
+});
