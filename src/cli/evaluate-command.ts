@@ -154,6 +154,11 @@ export function evaluateCommand(program: Command): void {
       '--pack <file>',
       "offline: the policy pack whose checks the metrics are judged against (default: Steward's shipped pack)",
     )
+    .option(
+      '--memory <MiB>',
+      'binary classification: MiB of columns held in memory; past them the columns go to files under TMPDIR (same result)',
+      '128',
+    )
     .option('--json', 'print the full result as JSON', false)
     .action(async (o) => {
       if (!o.upload && (o.model !== undefined || o.version !== undefined))
@@ -199,6 +204,9 @@ export function evaluateCommand(program: Command): void {
       } catch (err) {
         throw new UsageError(`cannot read ${o.data}: ${(err as NodeJS.ErrnoException).code}`);
       }
+      const memory = Number(o.memory);
+      if (!(memory >= 0) || !Number.isFinite(memory))
+        throw new UsageError(`--memory must be a number of MiB, 0 or more, not '${o.memory}'`);
       const seed = Number(o.seed);
       if (!Number.isInteger(seed) || seed < 0)
         throw new UsageError(`--seed must be a non-negative integer, not '${o.seed}'`);
@@ -242,6 +250,7 @@ export function evaluateCommand(program: Command): void {
             missingSensitiveAs: o.missingSensitiveAs,
             maxRows: 100_000_000,
             maxBytes: Number.MAX_SAFE_INTEGER,
+            spillAfterBytes: memory * 1024 * 1024,
             ...(o.ranges ? { ranges: parseRanges(o.ranges) } : {}),
           });
           ({ digest, profile } = parsed);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
@@ -314,5 +314,53 @@ describe('steward evaluate (real process, offline)', () => {
     ]);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/leave out prediction/);
+  });
+
+  it('evaluates past --memory from files under TMPDIR, with the same JSON, and removes them', async () => {
+    const big = join(dir, 'big.csv');
+    let seed = 3;
+    const r = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    writeFileSync(
+      big,
+      [
+        'y,yhat,p,w,sex',
+        ...Array.from(
+          { length: 30_000 },
+          () =>
+            `${+(r() < 0.3)},${+(r() < 0.4)},${r() < 0.5 ? Math.floor(r() * 20) / 20 : r()},${r()},${r() < 0.5 ? 'F' : 'M'}`,
+        ),
+      ].join('\n'),
+    );
+    const temp = mkdtempSync(join(tmpdir(), 'steward-evaluate-spill-'));
+    const args = (memory: string) => [
+      'evaluate',
+      '--data',
+      big,
+      '--task',
+      'binary-classification',
+      '--label',
+      'y',
+      '--prediction',
+      'yhat',
+      '--score',
+      'p',
+      '--weight',
+      'w',
+      '--sensitive',
+      'sex',
+      '--memory',
+      memory,
+      '--json',
+    ];
+    const held = await runCli(args('128'), { TMPDIR: temp });
+    const spilled = await runCli(args('0'), { TMPDIR: temp });
+    expect(held.code, held.stderr).toBe(0);
+    expect(spilled.code, spilled.stderr).toBe(0);
+    expect(JSON.parse(spilled.stdout)).toMatchObject({ rows: 30_000 });
+    expect(spilled.stdout).toBe(held.stdout);
+    expect(readdirSync(temp).filter((f) => f.startsWith('steward-eval-'))).toEqual([]);
+    const bad = await runCli(args('lots'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--memory must be a number of MiB, 0 or more, not 'lots'/);
   });
 });
