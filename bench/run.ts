@@ -121,7 +121,7 @@ function evidenceRows(evidence: EvidenceBench): Row[] {
       goal: '< 1',
     },
     {
-      name: `evaluate a ${evalRows}-row CSV file (${fmt(evidence.file.bytes / 2 ** 20)} MiB) end to end, streamed: parse, profile, performance, fairness (s); peak RSS ${fmt(evidence.file.maxRssMiB)} MiB`,
+      name: `evaluate a ${evalRows}-row CSV file (${fmt(evidence.file.bytes / 2 ** 20)} MiB) end to end, streamed: parse, profile, performance, fairness (s); peak RSS ${fmt(evidence.file.maxRssMiB)} MiB${evidence.file.spilled ? ', columns spilled to files' : ''}${evidence.file.pandas ? ` (pandas ${fmt(evidence.file.pandas.maxRssMiB)} MiB)` : ''}`,
       value: fmt(evidence.file.evaluateSeconds, 1),
       baseline: evidence.file.pandas
         ? `${fmt(evidence.file.pandas.seconds, 1)} s pandas ${evidence.file.pandas.version} read_csv + scikit-learn ${evidence.file.pandas.sklearn} AUC, accuracy, selection rates by group (csv-parse alone into records: ${fmt(evidence.file.csvParseSeconds, 1)} s; reading the bytes: ${fmt(evidence.file.readSeconds, 2)} s)`

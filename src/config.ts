@@ -38,7 +38,7 @@ export const EnvSchema = Type.Object({
     minimum: 0,
     default: 134217728,
     description:
-      "bytes of a binary-classification evaluation's columns held in memory; past them the columns go to files under TMPDIR",
+      'bytes a binary-classification evaluation may take in memory (columns and working arrays); past them its columns go to files under TMPDIR',
   }),
   STEWARD_EVALUATIONS_PER_SERVER: Type.Integer({ minimum: 1, maximum: 1024, default: 4 }),
   STEWARD_EVALUATIONS_PER_USER: Type.Integer({ minimum: 1, maximum: 1024, default: 2 }),

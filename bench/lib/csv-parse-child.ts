@@ -6,10 +6,12 @@ import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
 import { evaluate } from '../../src/domain/metrics/evaluate.ts';
 import { readEvaluationData } from '../../src/tabular/parse.ts';
+import { evaluateSpilled, releaseEvaluationData } from '../../src/tabular/spill.ts';
 
 const [mode, file] = process.argv.slice(2) as [string, string];
 const start = performance.now();
 let rows = 0;
+let spilled = false;
 if (mode === 'evaluate') {
   const spec = {
     task: 'binary-classification' as const,
@@ -18,16 +20,26 @@ if (mode === 'evaluate') {
     score: 'p',
     sensitive: ['group'],
   };
+  // BENCH_EVAL_MEMORY: MiB of columns held before they spill to files (default: the product's).
+  const memory = process.env.BENCH_EVAL_MEMORY;
   const { data } = await readEvaluationData(createReadStream(file), 'csv', spec, {
     positiveLabel: '1',
     maxRows: 1e9,
     maxBytes: Number.MAX_SAFE_INTEGER,
+    ...(memory ? { spillAfterBytes: Number(memory) * 2 ** 20 } : {}),
   });
-  rows = evaluate(spec, data).rows;
+  try {
+    rows = (data.spilled ? evaluateSpilled(spec, data.spilled) : evaluate(spec, data)).rows;
+    spilled = data.spilled !== undefined;
+  } finally {
+    releaseEvaluationData(data);
+  }
 } else if (mode === 'csv') {
   const parser = createReadStream(file).pipe(parse({ columns: true, trim: true }));
   for await (const _ of parser) rows++;
 } else {
   for await (const chunk of createReadStream(file)) rows += (chunk as Buffer).length > 0 ? 0 : 1;
 }
-process.stdout.write(JSON.stringify({ seconds: (performance.now() - start) / 1000, rows, maxRssMiB: peakRssMiB() }));
+process.stdout.write(
+  JSON.stringify({ seconds: (performance.now() - start) / 1000, rows, spilled, maxRssMiB: peakRssMiB() }),
+);

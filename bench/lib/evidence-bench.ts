@@ -21,7 +21,9 @@ export interface EvidenceBench {
     csvParseSeconds: number;
     readSeconds: number;
     /** pandas read_csv plus scikit-learn's AUC, accuracy and per-group selection rates, when installed. */
-    pandas?: { version: string; sklearn: string; seconds: number };
+    pandas?: { version: string; sklearn: string; seconds: number; maxRssMiB: number };
+    /** Whether the columns went to files (past the memory budget). */
+    spilled: boolean;
   };
 }
 
@@ -43,7 +45,7 @@ function python(): string | undefined {
   return undefined;
 }
 
-function child(mode: string, file: string): { seconds: number; maxRssMiB: number } {
+function child(mode: string, file: string): { seconds: number; maxRssMiB: number; spilled?: boolean } {
   const script = fileURLToPath(new URL('./csv-parse-child.ts', import.meta.url));
   const [cmd, args] = pinned(0, process.execPath, ['--import', 'tsx', script, mode, file]);
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
@@ -51,12 +53,15 @@ function child(mode: string, file: string): { seconds: number; maxRssMiB: number
   return JSON.parse(r.stdout);
 }
 
-function pandasBaseline(py: string, file: string): { version: string; sklearn: string; seconds: number } {
+function pandasBaseline(
+  py: string,
+  file: string,
+): { version: string; sklearn: string; seconds: number; maxRssMiB: number } {
   const [cmd, args] = pinned(0, py, [fileURLToPath(new URL('../python/pandas_baseline.py', import.meta.url)), file]);
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`pandas baseline failed: ${r.stderr}`);
-  const b = JSON.parse(r.stdout) as { pandas: string; sklearn: string; seconds: number };
-  return { version: b.pandas, sklearn: b.sklearn, seconds: b.seconds };
+  const b = JSON.parse(r.stdout) as { pandas: string; sklearn: string; seconds: number; max_rss_mib: number };
+  return { version: b.pandas, sklearn: b.sklearn, seconds: b.seconds, maxRssMiB: b.max_rss_mib };
 }
 
 /**
@@ -98,7 +103,7 @@ export async function evidenceBench(rows: number): Promise<EvidenceBench> {
       rows,
       frameMs: f.ms,
       aucMs: auc.ms,
-      file: { bytes: 0, evaluateSeconds: 0, maxRssMiB: 0, csvParseSeconds: 0, readSeconds: 0 },
+      file: { bytes: 0, evaluateSeconds: 0, maxRssMiB: 0, csvParseSeconds: 0, readSeconds: 0, spilled: false },
     };
     const py = python();
     if (py) {
@@ -152,6 +157,7 @@ export async function evidenceBench(rows: number): Promise<EvidenceBench> {
       bytes: statSync(file).size,
       evaluateSeconds: evaluated.seconds,
       maxRssMiB: evaluated.maxRssMiB,
+      spilled: evaluated.spilled === true,
       csvParseSeconds: child('csv', file).seconds,
       readSeconds: child('read', file).seconds,
       ...(py && spawnSync(py, ['-c', 'import pandas, sklearn'], { stdio: 'ignore' }).status === 0

@@ -2,6 +2,7 @@
 roc_auc_score and accuracy_score and per-group selection rates, timed together (Debian's
 python3-pandas and python3-sklearn). Prints JSON."""
 import json
+import re
 import sys
 import time
 
@@ -20,6 +21,8 @@ print(json.dumps({
     "pandas": pandas.__version__,
     "sklearn": sklearn.__version__,
     "seconds": seconds,
+    # VmHWM is this process image's own peak (ru_maxrss carries the parent's across fork and exec).
+    "max_rss_mib": int(re.search(r"^VmHWM:\s+(\d+) kB", open("/proc/self/status").read(), re.M).group(1)) / 1024,
     "rows": len(frame),
     "auc": auc,
     "accuracy": accuracy,

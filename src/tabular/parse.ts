@@ -36,9 +36,10 @@ export interface ParseOptions {
   /** Reads CSV through record objects as JSON Lines are read (the general path): tests compare both. */
   csvRecords?: boolean;
   /**
-   * Binary classification without a model: column bytes held in memory before the columns move
-   * to files (default SPILL_AFTER_BYTES), and the scores the ROC then sorts in memory at once
-   * (default SORT_ROWS). Infinity keeps every column in memory.
+   * Binary classification without a model: bytes an evaluation in memory may take (its columns
+   * and its working arrays, see inMemoryBytesPerRow) before the columns move to files (default
+   * SPILL_AFTER_BYTES), and the scores the ROC then sorts in memory at once (default SORT_ROWS).
+   * Infinity keeps every column in memory.
    */
   spillAfterBytes?: number;
   sortRows?: number;
@@ -79,6 +80,22 @@ export function parseRanges(text: string | undefined): Record<string, [number, n
     out[column] = [min, max];
   }
   return out;
+}
+
+/**
+ * What a row of binary classification costs evaluated in memory, in bytes: its columns (a byte for
+ * the label, the prediction and each group code, a double for the score and the weight) and what
+ * the evaluation adds while it runs (the scores by class, 8; with weights the ROC's radix argsort,
+ * 32; a string a row for each column of an intersection and the joined category, about 64; a
+ * string a row and a row index for AIF360's privileged split, about 24). Spilling compares the
+ * rows read times this with the budget.
+ */
+export function inMemoryBytesPerRow(spec: EvaluationSpec): number {
+  const columns = 2 + (spec.score ? 8 : 0) + (spec.weight ? 8 : 0) + spec.sensitive.length;
+  const ranking = spec.score ? (spec.weight ? 40 : 8) : 0;
+  const intersection = spec.sensitive.length > 1 ? 8 * spec.sensitive.length + 48 : 0;
+  const privileged = spec.privileged && Object.keys(spec.privileged).length > 0 ? 24 : 0;
+  return columns + ranking + intersection + privileged;
 }
 
 /** Rows between two looks at the columns' size (and, once spilling, between two writes). */
@@ -156,7 +173,7 @@ export async function readEvaluationData(
   // Past the budget, binary classification without a model goes on from files (src/tabular/spill.ts):
   // every SPILL_EVERY rows the columns gathered so far are written out and forgotten.
   const spillAfter = binary && features.length === 0 ? (opts.spillAfterBytes ?? SPILL_AFTER_BYTES) : Infinity;
-  const rowBytes = 2 + (spec.score ? 8 : 0) + (spec.weight ? 8 : 0) + spec.sensitive.length;
+  const rowBytes = inMemoryBytesPerRow(spec);
   let spill:
     | {
         dir: string;

@@ -168,13 +168,26 @@ class ScoreOut {
   }
 }
 
+/** Most range files one partition writes at once (each holds about 170 kB of buffers). */
+const FAN_OUT = 64;
+
 /**
  * Sorts the scores of `files` ascending into `out`, rows with equal scores (-0 and +0 alike) in
  * their order in `files`, holding at most about `sortRows` of them in memory: an MSD radix
- * partition on 16 bits of the key at a time, each range that fits sorted in memory (stably), each
- * that does not partitioned again on the next 16 bits; a range of one key is copied as it is.
+ * partition into at most FAN_OUT range files by 16 bits of the key (`level` 0 the highest; all
+ * rows share the bits above it, and their digit there lies in [from, to]). A range that fits is
+ * sorted in memory (stably); one of several digits is partitioned again on the same bits, one of
+ * a single digit on the next 16; a range of a single key is copied as it is.
  */
-function sortInto(files: ScoreFiles, out: ScoreOut, dir: string, sortRows: number, level: number): void {
+function sortInto(
+  files: ScoreFiles,
+  out: ScoreOut,
+  dir: string,
+  sortRows: number,
+  level: number,
+  from = 0,
+  to = 65_535,
+): void {
   if (files.rows <= sortRows) return sortInMemory(files, out);
   if (level === 4) {
     for (const block of blocksOf(files)) out.append(block);
@@ -184,38 +197,36 @@ function sortInto(files: ScoreFiles, out: ScoreOut, dir: string, sortRows: numbe
   const counts = new Float64Array(65_536);
   for (const block of blocksOf(files))
     for (let i = 0; i < block.length; i++) counts[digitOf(view, block.score[i]!, level)]!++;
-  // Consecutive digits grouped into ranges of at most sortRows rows; a heavier digit is a range alone.
-  const rangeOf = new Int32Array(65_536);
-  const sizes: number[] = [];
-  let size = 0;
-  for (let d = 0; d < 65_536; d++) {
+  // Consecutive digits grouped into ranges of about rows / FAN_OUT (sortRows at least); a heavier digit is a range alone.
+  const target = Math.max(sortRows, Math.ceil(files.rows / FAN_OUT));
+  const rangeOf = new Int32Array(65_536).fill(-1);
+  const ranges: { size: number; from: number; to: number }[] = [];
+  for (let d = from; d <= to; d++) {
     const c = counts[d]!;
-    if (c === 0) {
-      rangeOf[d] = -1;
-      continue;
+    if (c === 0) continue;
+    const last = ranges.at(-1);
+    if (!last || last.size + c > target) ranges.push({ size: c, from: d, to: d });
+    else {
+      last.size += c;
+      last.to = d;
     }
-    if (sizes.length === 0 || size + c > sortRows) {
-      sizes.push(0);
-      size = 0;
-    }
-    size += c;
-    sizes[sizes.length - 1] = size;
-    rangeOf[d] = sizes.length - 1;
+    rangeOf[d] = ranges.length - 1;
   }
   const weighted = files.weight !== undefined;
-  const parts = sizes.map(
-    (_, r) => new ScoreOut(dir, `${files.score}-${level}-${r}`.replace(/^.*[/\\]/, ''), weighted),
-  );
+  const name = files.score.replace(/^.*[/\\]/, '').replace(/\.score$/, '');
+  const parts = ranges.map((_, r) => new ScoreOut(dir, `${name}-${level}.${from}-${r}`, weighted));
   for (const block of blocksOf(files)) {
     const { score, label, weight } = block;
     for (let i = 0; i < block.length; i++)
       parts[rangeOf[digitOf(view, score[i]!, level)]!]!.push(score[i]!, label[i]!, weight ? weight[i]! : 1);
   }
   const closed = parts.map((p) => p.close());
-  for (const part of closed) {
-    sortInto(part, out, dir, sortRows, level + 1);
+  closed.forEach((part, r) => {
+    const range = ranges[r]!;
+    if (range.from === range.to) sortInto(part, out, dir, sortRows, level + 1);
+    else sortInto(part, out, dir, sortRows, level, range.from, range.to);
     removeFiles(part);
-  }
+  });
 }
 
 function removeFiles(files: ScoreFiles): void {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvaluationSpec } from '../../src/domain/metrics/evaluate.ts';
 import { rankSortedBlocks, type SortedBlock } from '../../src/domain/metrics/ranked-blocks.ts';
 import { rankedByClass, rocAuc, rocCurve, scoresByClass } from '../../src/domain/metrics/classification.ts';
-import { readEvaluationData, type ParseOptions } from '../../src/tabular/parse.ts';
+import { inMemoryBytesPerRow, readEvaluationData, type ParseOptions } from '../../src/tabular/parse.ts';
 import { runEvaluation } from '../../src/tabular/run.ts';
 import { releaseEvaluationData } from '../../src/tabular/spill.ts';
 
@@ -154,9 +154,10 @@ describe('binary classification over columns spilled to files', () => {
   it('spills only past the budget, and never for a model or another task', async () => {
     const text = csv(5_000, 3);
     const spec = specs[1]![1];
-    // 5,000 rows of 12 bytes fit in 100 kB; not in 10 kB.
-    expect((await run(text, spec, { spillAfterBytes: 100_000 })).spilled).toBeUndefined();
-    expect((await run(text, spec, { spillAfterBytes: 10_000 })).spilled).toBeDefined();
+    // 5,000 rows at 108 bytes (12 of columns, 96 of working arrays) fit in 1 MB; not in 100 kB.
+    expect(inMemoryBytesPerRow(spec)).toBe(108);
+    expect((await run(text, spec, { spillAfterBytes: 1_000_000 })).spilled).toBeUndefined();
+    expect((await run(text, spec, { spillAfterBytes: 100_000 })).spilled).toBeDefined();
     const parsed = await readEvaluationData(
       Readable.from([Buffer.from(text)]),
       'csv',
