@@ -134,6 +134,10 @@ describe('binary classification over columns spilled to files', () => {
         expect(files.result).toBe(memory.result);
         expect(files.profile).toEqual(memory.profile);
       }
+      // Records (the JSON Lines and Parquet path) spill alike.
+      const records = await run(text, spec, { spillAfterBytes: 0, sortRows: 1000, csvRecords: true });
+      expect(records.spilled).toBeDefined();
+      expect(records.result).toBe(memory.result);
       expect(readdirSync(dir)).toEqual([]);
     });
 
@@ -165,6 +169,30 @@ describe('binary classification over columns spilled to files', () => {
       { ...base, spillAfterBytes: 0 },
     );
     expect(parsed.data.spilled).toBeUndefined();
+  });
+
+  it('refuses an intersection of more combinations than it counts, with 413, and removes its files', async () => {
+    const lines = ['y,yhat,a,b,c'];
+    for (let i = 0; i < 5_000; i++) lines.push(`yes,no,a${i % 200},b${(i * 7) % 200},c${(i * 13) % 200}`);
+    const spec: EvaluationSpec = {
+      task: 'binary-classification',
+      label: 'y',
+      prediction: 'yhat',
+      sensitive: ['a', 'b', 'c'],
+    };
+    const parsed = await readEvaluationData(Readable.from([Buffer.from(lines.join('\n'))]), 'csv', spec, {
+      ...base,
+      spillAfterBytes: 0,
+    });
+    try {
+      await expect(runEvaluation(spec, parsed.data, parsed.profile, undefined, false, 'yes')).rejects.toMatchObject({
+        code: 'payload_too_large',
+        message: expect.stringMatching(/'a', 'b', 'c' have 8000000 combinations of values, over the 4194304/),
+      });
+    } finally {
+      releaseEvaluationData(parsed.data);
+    }
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('removes its files when the data turns out bad after spilling began', async () => {
