@@ -192,8 +192,8 @@ export async function readEvaluationData(
     weight?.drain(write(into.weight!));
     sensitive.forEach((c, k) => c.drain(write(into.codes[k]!)));
   };
-  const afterRow = () => {
-    if ((rows & (SPILL_EVERY - 1)) !== 0 || spillAfter === Infinity) return;
+  const afterRow = (last = false) => {
+    if ((!last && (rows & (SPILL_EVERY - 1)) !== 0) || spillAfter === Infinity) return;
     if (!spill) {
       if (rows * rowBytes <= spillAfter) return;
       const dir = spillDirectory();
@@ -453,8 +453,9 @@ export async function readEvaluationData(
       throw new DomainError('validation_failed', 'the evaluation data has no rows', {
         errors: [{ pointer: '/data', message: 'empty' }],
       });
+    // The last rows decide too: a file over the budget by fewer than SPILL_EVERY rows spills at its end.
+    afterRow(true);
     if (spill) {
-      drain(spill);
       for (const w of [spill.yTrue, spill.yPred, spill.score, spill.weight, ...spill.codes]) w?.close();
     }
   } catch (err) {

@@ -9,6 +9,7 @@ import { rankedByClass, rocAuc, rocCurve, scoresByClass } from '../../src/domain
 import { inMemoryBytesPerRow, readEvaluationData, type ParseOptions } from '../../src/tabular/parse.ts';
 import { runEvaluation } from '../../src/tabular/run.ts';
 import { releaseEvaluationData } from '../../src/tabular/spill.ts';
+import { loadVectors } from '../helpers/vectors.ts';
 
 /** A seeded generator, so a failure is reproducible. */
 function lcg(seed: number) {
@@ -202,6 +203,56 @@ describe('binary classification over columns spilled to files', () => {
     ).rejects.toThrow(/row 9001, column 'p': '1.5' is not a probability/);
     expect(readdirSync(dir)).toEqual([]);
   });
+});
+
+const vectors = loadVectors('metrics.json');
+
+describe('spilled evaluation on the golden vectors (../shared/vectors/metrics.json)', () => {
+  it.skipIf(vectors.skip !== null)(
+    vectors.skip ?? 'gives what the in-memory path (checked against the vectors) gives, on every binary case',
+    async () => {
+      const cases = (
+        vectors.doc!.cases as {
+          id: string;
+          kind: string;
+          params: Record<string, unknown>;
+          inputs: Record<string, unknown[] | Record<string, unknown[]>>;
+        }[]
+      ).filter((c) => c.kind === 'fairness_binary_classification');
+      expect(cases.length).toBeGreaterThanOrEqual(7);
+      for (const c of cases) {
+        const sf = c.inputs.sensitive_features!;
+        const sensitive = Array.isArray(sf) ? { group: sf } : (sf as Record<string, unknown[]>);
+        const columns: Record<string, unknown[]> = {
+          y: c.inputs.y_true as unknown[],
+          yhat: c.inputs.y_pred as unknown[],
+          ...(c.inputs.y_score ? { p: c.inputs.y_score as unknown[] } : {}),
+          ...(c.inputs.sample_weight ? { w: c.inputs.sample_weight as unknown[] } : {}),
+          ...sensitive,
+        };
+        const names = Object.keys(columns);
+        const text = [
+          names.join(','),
+          ...columns.y!.map((_, i) => names.map((n) => String(columns[n]![i])).join(',')),
+        ].join('\n');
+        const privileged = c.params.privileged_group;
+        const spec: EvaluationSpec = {
+          task: 'binary-classification',
+          label: 'y',
+          prediction: 'yhat',
+          ...(columns.p ? { score: 'p' } : {}),
+          ...(columns.w ? { weight: 'w' } : {}),
+          sensitive: Object.keys(sensitive),
+          ...(typeof privileged === 'string' && Array.isArray(sf) ? { privileged: { group: privileged } } : {}),
+        };
+        const opts = { positiveLabel: String(c.params.pos_label ?? 1) };
+        const memory = await run(text, spec, { ...opts, spillAfterBytes: Infinity });
+        const files = await run(text, spec, { ...opts, spillAfterBytes: 0, sortRows: 3 });
+        expect(files.spilled, c.id).toBeDefined();
+        expect(files.result, c.id).toBe(memory.result);
+      }
+    },
+  );
 });
 
 describe('the ROC from sorted blocks', () => {
