@@ -36,7 +36,7 @@ export interface ParseOptions {
   /** Reads CSV through record objects as JSON Lines are read (the general path): tests compare both. */
   csvRecords?: boolean;
   /**
-   * Binary classification without a model: bytes an evaluation in memory may take (its columns
+   * Binary classification and regression without a model: bytes an evaluation in memory may take (its columns
    * and its working arrays, see inMemoryBytesPerRow) before the columns move to files (default
    * SPILL_AFTER_BYTES), and the scores the ROC then sorts in memory at once (default SORT_ROWS).
    * Infinity keeps every column in memory.
@@ -83,17 +83,23 @@ export function parseRanges(text: string | undefined): Record<string, [number, n
 }
 
 /**
- * What a row of binary classification costs evaluated in memory, in bytes: its columns (a byte for
- * the label, the prediction and each group code, a double for the score and the weight) and what
- * the evaluation adds while it runs (the scores by class, 8; with weights the ROC's radix argsort,
- * 32; a string a row for each column of an intersection and the joined category, about 64; a
- * string a row and a row index for AIF360's privileged split, about 24). Spilling compares the
- * rows read times this with the budget.
+ * What a row costs evaluated in memory, in bytes: its columns (for binary classification a byte
+ * for the label, the prediction and each group code; a double for the score, the weight and a
+ * regression's label and prediction) and what the evaluation adds while it runs. Binary
+ * classification: the scores by class, 8; with weights the ROC's radix argsort, 32; a string a
+ * row for each column of an intersection and the joined category, about 64; a string a row and a
+ * row index for AIF360's privileged split, about 24. Regression: the errors and each group's
+ * copies of the labels, predictions and weights and its row indexes for every column set, about
+ * 48 and 40 a set, and the sorted predictions for the median, 8. Spilling compares the rows read
+ * times this with the budget.
  */
 export function inMemoryBytesPerRow(spec: EvaluationSpec): number {
+  const sets = spec.sensitive.length + (spec.sensitive.length > 1 ? 1 : 0);
+  const intersection = spec.sensitive.length > 1 ? 8 * spec.sensitive.length + 48 : 0;
+  if (spec.task === 'regression')
+    return 16 + (spec.weight ? 8 : 0) + spec.sensitive.length + 48 + 40 * sets + 8 + intersection;
   const columns = 2 + (spec.score ? 8 : 0) + (spec.weight ? 8 : 0) + spec.sensitive.length;
   const ranking = spec.score ? (spec.weight ? 40 : 8) : 0;
-  const intersection = spec.sensitive.length > 1 ? 8 * spec.sensitive.length + 48 : 0;
   const privileged = spec.privileged && Object.keys(spec.privileged).length > 0 ? 24 : 0;
   return columns + ranking + intersection + privileged;
 }
@@ -170,9 +176,12 @@ export async function readEvaluationData(
   const featureValues = new NumberColumn(most * features.length);
 
   const binary = spec.task === 'binary-classification';
-  // Past the budget, binary classification without a model goes on from files (src/tabular/spill.ts):
+  // Past the budget, binary classification and regression without a model go on from files (src/tabular/spill.ts):
   // every SPILL_EVERY rows the columns gathered so far are written out and forgotten.
-  const spillAfter = binary && features.length === 0 ? (opts.spillAfterBytes ?? SPILL_AFTER_BYTES) : Infinity;
+  const spillAfter =
+    spec.task !== 'multiclass-classification' && features.length === 0
+      ? (opts.spillAfterBytes ?? SPILL_AFTER_BYTES)
+      : Infinity;
   const rowBytes = inMemoryBytesPerRow(spec);
   let spill:
     | {
@@ -186,8 +195,8 @@ export async function readEvaluationData(
     | undefined;
   const drain = (into: NonNullable<typeof spill>) => {
     const write = (w: FileWriter) => (values: ArrayBufferView) => w.write(values);
-    (yTrue as ByteColumn).drain(write(into.yTrue));
-    (yPred as ByteColumn).drain(write(into.yPred));
+    yTrue.drain(write(into.yTrue));
+    yPred.drain(write(into.yPred));
     score?.drain(write(into.score!));
     weight?.drain(write(into.weight!));
     sensitive.forEach((c, k) => c.drain(write(into.codes[k]!)));
@@ -471,6 +480,7 @@ export async function readEvaluationData(
       dir: spill.dir,
       rows,
       sortRows: opts.sortRows ?? SORT_ROWS,
+      labels: binary ? 'byte' : 'double',
       columns: {
         yTrue: spill.yTrue.path,
         yPred: spill.yPred.path,

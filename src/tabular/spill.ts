@@ -1,16 +1,17 @@
-// Evaluation columns kept in files rather than memory, for binary classification over more rows
+// Evaluation columns kept in files rather than memory, for binary classification and regression over more rows
 // than a memory budget holds: written as the rows stream in, read back a chunk at a time, and the
 // scores sorted outside memory for the ROC. The files live in one temporary directory per
 // evaluation, removed by releaseEvaluationData().
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evaluateBinaryRows, type BinaryChunk, type BinaryRows } from '../domain/metrics/binary-rows.ts';
+import { evaluateBinaryRows, type ChunkedRows, type RowChunk } from '../domain/metrics/binary-rows.ts';
+import { evaluateRegressionRows } from '../domain/metrics/regression-rows.ts';
 import { radixArgsort } from '../domain/metrics/classification.ts';
 import type { EvaluationData, EvaluationSpec, SpilledRows } from '../domain/metrics/evaluate.ts';
 import { rankSortedBlocks, type SortedBlock } from '../domain/metrics/ranked-blocks.ts';
 
-/** Column bytes an evaluation holds in memory before it moves its columns to files. */
+/** Bytes an evaluation may take in memory (columns and working arrays) before it moves its columns to files. */
 export const SPILL_AFTER_BYTES = 128 * 1024 * 1024;
 /** Rows read back at a time. */
 const CHUNK = 65_536;
@@ -78,14 +79,15 @@ function readAll(fd: number, into: ArrayBufferView, position: number): void {
 interface ScoreFiles {
   rows: number;
   score: string;
-  label: string;
+  /** Absent where only the values' order matters (a median): every label reads 0. */
+  label?: string | undefined;
   weight?: string | undefined;
 }
 
 /** Reads `files` from row `from` a block at a time, ascending, or with `down` from the last block to the first. */
 function* blocksOf(files: ScoreFiles, down = false, size = CHUNK): Generator<SortedBlock> {
   const score = openSync(files.score, 'r');
-  const label = openSync(files.label, 'r');
+  const label = files.label ? openSync(files.label, 'r') : undefined;
   const weight = files.weight ? openSync(files.weight, 'r') : undefined;
   try {
     const block = {
@@ -100,13 +102,13 @@ function* blocksOf(files: ScoreFiles, down = false, size = CHUNK): Generator<Sor
       const n = Math.min(size, files.rows - from);
       block.length = n;
       readAll(score, block.score.subarray(0, n), from * 8);
-      readAll(label, block.label.subarray(0, n), from);
+      if (label !== undefined) readAll(label, block.label.subarray(0, n), from);
       if (weight !== undefined) readAll(weight, block.weight!.subarray(0, n), from * 8);
       yield block;
     }
   } finally {
     closeSync(score);
-    closeSync(label);
+    if (label !== undefined) closeSync(label);
     if (weight !== undefined) closeSync(weight);
   }
 }
@@ -123,16 +125,16 @@ function digitOf(view: DataView, v: number, level: number): number {
 /** Where scores go, sorted or partitioned: three files written in order, a row or a block at a time. */
 class ScoreOut {
   private readonly score: FileWriter;
-  private readonly label: FileWriter;
+  private readonly label: FileWriter | undefined;
   private readonly weight: FileWriter | undefined;
   // Rows pushed one at a time gather here first (a call a row into a file writer would dominate).
   private readonly block: { score: Float64Array; label: Uint8Array; weight: Float64Array };
   private at = 0;
   rows = 0;
 
-  constructor(dir: string, name: string, weighted: boolean, gather = 4096) {
+  constructor(dir: string, name: string, weighted: boolean, labelled: boolean, gather = 4096) {
     this.score = new FileWriter(join(dir, `${name}.score`));
-    this.label = new FileWriter(join(dir, `${name}.label`));
+    this.label = labelled ? new FileWriter(join(dir, `${name}.label`)) : undefined;
     this.weight = weighted ? new FileWriter(join(dir, `${name}.weight`)) : undefined;
     this.block = { score: new Float64Array(gather), label: new Uint8Array(gather), weight: new Float64Array(gather) };
   }
@@ -154,7 +156,7 @@ class ScoreOut {
     if (!pushed) this.flush();
     const n = block.length;
     this.score.write(block.score.subarray(0, n));
-    this.label.write(block.label.subarray(0, n));
+    this.label?.write(block.label.subarray(0, n));
     if (this.weight) this.weight.write(block.weight!.subarray(0, n));
     this.rows += n;
   }
@@ -162,9 +164,9 @@ class ScoreOut {
   close(): ScoreFiles {
     this.flush();
     this.score.close();
-    this.label.close();
+    this.label?.close();
     this.weight?.close();
-    return { rows: this.rows, score: this.score.path, label: this.label.path, weight: this.weight?.path };
+    return { rows: this.rows, score: this.score.path, label: this.label?.path, weight: this.weight?.path };
   }
 }
 
@@ -214,7 +216,9 @@ function sortInto(
   }
   const weighted = files.weight !== undefined;
   const name = files.score.replace(/^.*[/\\]/, '').replace(/\.score$/, '');
-  const parts = ranges.map((_, r) => new ScoreOut(dir, `${name}-${level}.${from}-${r}`, weighted));
+  const parts = ranges.map(
+    (_, r) => new ScoreOut(dir, `${name}-${level}.${from}-${r}`, weighted, files.label !== undefined),
+  );
   for (const block of blocksOf(files)) {
     const { score, label, weight } = block;
     for (let i = 0; i < block.length; i++)
@@ -258,11 +262,11 @@ function sortInMemory(files: ScoreFiles, out: ScoreOut): void {
 }
 
 /** The rows of spilled data, read back a chunk at a time. */
-function spilledRows(spilled: SpilledRows): BinaryRows {
+function spilledRows(spilled: SpilledRows): ChunkedRows {
   return {
     rows: spilled.rows,
     values: spilled.values,
-    *chunks(): Generator<BinaryChunk> {
+    *chunks(): Generator<RowChunk> {
       const { columns } = spilled;
       const fds = {
         yTrue: openSync(columns.yTrue, 'r'),
@@ -272,10 +276,12 @@ function spilledRows(spilled: SpilledRows): BinaryRows {
         codes: columns.codes.map((path) => openSync(path, 'r')),
       };
       try {
-        const chunk: BinaryChunk = {
+        const Label = spilled.labels === 'byte' ? Uint8Array : Float64Array;
+        const width = Label.BYTES_PER_ELEMENT;
+        const chunk: RowChunk = {
           length: 0,
-          yTrue: new Uint8Array(CHUNK),
-          yPred: new Uint8Array(CHUNK),
+          yTrue: new Label(CHUNK),
+          yPred: new Label(CHUNK),
           score: fds.score === undefined ? undefined : new Float64Array(CHUNK),
           weight: fds.weight === undefined ? undefined : new Float64Array(CHUNK),
           codes: fds.codes.map(() => new Uint32Array(CHUNK)),
@@ -283,8 +289,8 @@ function spilledRows(spilled: SpilledRows): BinaryRows {
         for (let from = 0; from < spilled.rows; from += CHUNK) {
           const n = Math.min(CHUNK, spilled.rows - from);
           chunk.length = n;
-          readAll(fds.yTrue, chunk.yTrue.subarray(0, n), from);
-          readAll(fds.yPred, chunk.yPred.subarray(0, n), from);
+          readAll(fds.yTrue, chunk.yTrue.subarray(0, n), from * width);
+          readAll(fds.yPred, chunk.yPred.subarray(0, n), from * width);
           if (fds.score !== undefined) readAll(fds.score, chunk.score!.subarray(0, n), from * 8);
           if (fds.weight !== undefined) readAll(fds.weight, chunk.weight!.subarray(0, n), from * 8);
           fds.codes.forEach((fd, c) => readAll(fd, chunk.codes[c]!.subarray(0, n), from * 4));
@@ -298,29 +304,43 @@ function spilledRows(spilled: SpilledRows): BinaryRows {
   };
 }
 
+/** Sorts `files` by score into a file of their own (removed after `use`), and hands `use` its blocks up and down. */
+function withSorted<T>(
+  files: ScoreFiles,
+  dir: string,
+  sortRows: number,
+  use: (up: () => Iterable<SortedBlock>, down: () => Iterable<SortedBlock>) => T,
+): T {
+  const out = new ScoreOut(dir, 'sorted', files.weight !== undefined, files.label !== undefined, CHUNK);
+  sortInto(files, out, dir, sortRows, 0);
+  const sorted = out.close();
+  try {
+    return use(
+      () => blocksOf(sorted),
+      () => blocksOf(sorted, true),
+    );
+  } finally {
+    removeFiles(sorted);
+  }
+}
+
 /**
- * Evaluates binary classification over spilled rows: the same result as `evaluate` over the same
- * rows in memory.
+ * Evaluates spilled rows (binary classification or regression): the same result as `evaluate`
+ * over the same rows in memory.
  */
 export function evaluateSpilled(spec: EvaluationSpec, spilled: SpilledRows) {
-  return evaluateBinaryRows(spec, spilledRows(spilled), () => {
-    const { columns, dir } = spilled;
-    const out = new ScoreOut(dir, 'sorted', columns.weight !== undefined, CHUNK);
-    sortInto(
-      { rows: spilled.rows, score: columns.score!, label: columns.yTrue, weight: columns.weight },
-      out,
-      dir,
-      spilled.sortRows,
-      0,
+  const { columns, dir, rows, sortRows } = spilled;
+  if (spec.task === 'regression')
+    // The median prediction, from the predictions sorted outside memory.
+    return evaluateRegressionRows(spec, spilledRows(spilled), () =>
+      withSorted({ rows, score: columns.yPred }, dir, sortRows, (up, down) => rankSortedBlocks(up, down, 2).median),
     );
-    const sorted = out.close();
-    try {
-      return rankSortedBlocks(
-        () => blocksOf(sorted),
-        () => blocksOf(sorted, true),
-      );
-    } finally {
-      removeFiles(sorted);
-    }
-  });
+  return evaluateBinaryRows(spec, spilledRows(spilled), () =>
+    withSorted(
+      { rows, score: columns.score!, label: columns.yTrue, weight: columns.weight },
+      dir,
+      sortRows,
+      (up, down) => rankSortedBlocks(up, down),
+    ),
+  );
 }

@@ -121,6 +121,12 @@ describe('binary classification over columns spilled to files', () => {
       'no sensitive columns',
       { task: 'binary-classification', label: 'y', prediction: 'yhat', score: 'p', sensitive: [] },
     ],
+    // Regression reads the scores and weights as label and prediction: doubles with ties and -0.
+    [
+      'regression, weighted, three sensitive columns',
+      { task: 'regression', label: 'w', prediction: 'p', weight: 'w', sensitive: ['sex', 'race', 'age'] },
+    ],
+    ['regression, unweighted', { task: 'regression', label: 'p', prediction: 'w', sensitive: ['race'] }],
   ];
 
   for (const [name, spec] of specs)
@@ -156,7 +162,7 @@ describe('binary classification over columns spilled to files', () => {
     }
   });
 
-  it('spills only past the budget, and never for a model or another task', async () => {
+  it('spills only past the budget, and never for multiclass classification', async () => {
     const text = csv(5_000, 3);
     const spec = specs[1]![1];
     // 5,000 rows at 108 bytes (12 of columns, 96 of working arrays) fit in 1 MB; not in 100 kB.
@@ -166,7 +172,7 @@ describe('binary classification over columns spilled to files', () => {
     const parsed = await readEvaluationData(
       Readable.from([Buffer.from(text)]),
       'csv',
-      { task: 'regression', label: 'w', prediction: 'w', sensitive: ['sex'] },
+      { task: 'multiclass-classification', label: 'race', prediction: 'race', sensitive: ['sex'] },
       { ...base, spillAfterBytes: 0 },
     );
     expect(parsed.data.spilled).toBeUndefined();
@@ -209,7 +215,8 @@ const vectors = loadVectors('metrics.json');
 
 describe('spilled evaluation on the golden vectors (../shared/vectors/metrics.json)', () => {
   it.skipIf(vectors.skip !== null)(
-    vectors.skip ?? 'gives what the in-memory path (checked against the vectors) gives, on every binary case',
+    vectors.skip ??
+      'gives what the in-memory path (checked against the vectors) gives, on every binary and regression case',
     async () => {
       const cases = (
         vectors.doc!.cases as {
@@ -218,8 +225,8 @@ describe('spilled evaluation on the golden vectors (../shared/vectors/metrics.js
           params: Record<string, unknown>;
           inputs: Record<string, unknown[] | Record<string, unknown[]>>;
         }[]
-      ).filter((c) => c.kind === 'fairness_binary_classification');
-      expect(cases.length).toBeGreaterThanOrEqual(7);
+      ).filter((c) => c.kind === 'fairness_binary_classification' || c.kind === 'fairness_regression');
+      expect(cases.length).toBeGreaterThanOrEqual(9);
       for (const c of cases) {
         const sf = c.inputs.sensitive_features!;
         const sensitive = Array.isArray(sf) ? { group: sf } : (sf as Record<string, unknown[]>);
@@ -237,7 +244,7 @@ describe('spilled evaluation on the golden vectors (../shared/vectors/metrics.js
         ].join('\n');
         const privileged = c.params.privileged_group;
         const spec: EvaluationSpec = {
-          task: 'binary-classification',
+          task: c.kind === 'fairness_regression' ? 'regression' : 'binary-classification',
           label: 'y',
           prediction: 'yhat',
           ...(columns.p ? { score: 'p' } : {}),

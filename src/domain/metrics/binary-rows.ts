@@ -20,23 +20,112 @@ import { DomainError } from '../../errors.ts';
  * curve, the median) is the caller's, from the scores sorted outside memory.
  */
 
-/** Consecutive rows: the first `length` values of each array. */
-export interface BinaryChunk {
+/** Consecutive rows: the first `length` values of each array (labels a byte for classification, doubles for regression). */
+export interface RowChunk {
   length: number;
-  yTrue: Uint8Array;
-  yPred: Uint8Array;
+  yTrue: Uint8Array | Float64Array;
+  yPred: Uint8Array | Float64Array;
   score?: Float64Array | undefined;
   weight?: Float64Array | undefined;
   /** A code a row for each sensitive column in the spec's order: code k stands for that column's values[k]. */
   codes: Uint32Array[];
 }
 
-export interface BinaryRows {
+export interface ChunkedRows {
   rows: number;
   /** Each sensitive column's distinct values (spec order), every one of which occurs. */
   values: string[][];
   /** The rows from the first, a chunk at a time; callable more than once. */
-  chunks(): Iterable<BinaryChunk>;
+  chunks(): Iterable<RowChunk>;
+}
+
+/**
+ * The column sets fairness is computed over (each sensitive column, then all of them when there
+ * are several) as indexes into the spec's columns, each with its number of raw combinations.
+ */
+export function columnSetsOf(spec: EvaluationSpec, values: string[][]): { columns: number[]; size: number }[] {
+  return [
+    ...spec.sensitive.map((_, c) => [c]),
+    ...(spec.sensitive.length > 1 ? [spec.sensitive.map((_, c) => c)] : []),
+  ].map((columns) => {
+    const size = columns.reduce((p, c) => p * values[c]!.length, 1);
+    if (size > MOST_INTERSECTIONS)
+      throw new DomainError(
+        'payload_too_large',
+        `the sensitive columns ${columns.map((c) => `'${spec.sensitive[c]}'`).join(', ')} have ${size} combinations of values, over the ${MOST_INTERSECTIONS} an evaluation counts`,
+      );
+    return { columns, size };
+  });
+}
+
+/** Each row's raw combination of the codes of `columns` in a chunk (mixed radix, the first column most significant). */
+export function combiner(values: string[][]): (chunk: RowChunk, columns: number[]) => ArrayLike<number> {
+  let combination = new Uint32Array(0);
+  return (chunk, columns) => {
+    if (columns.length === 1) return chunk.codes[columns[0]!]!;
+    if (combination.length < chunk.length) combination = new Uint32Array(chunk.length);
+    combination.fill(0, 0, chunk.length);
+    for (const c of columns) {
+      const codes = chunk.codes[c]!;
+      const size = values[c]!.length;
+      for (let i = 0; i < chunk.length; i++) combination[i] = combination[i]! * size + codes[i]!;
+    }
+    return combination;
+  };
+}
+
+/**
+ * The groups of a column set in groupRows' order (each column's values that occur, ascending;
+ * every combination of them in order), as labels and the raw combination each stands for.
+ * `rowsOf(raw)` says how many rows a raw combination has.
+ */
+export function groupsInOrder(
+  columns: number[],
+  values: string[][],
+  size: number,
+  rowsOf: (raw: number) => number,
+): { labels: (string | string[])[]; raws: number[] } {
+  const strides = columns.map((_, j) => columns.slice(j + 1).reduce((p, c) => p * values[c]!.length, 1));
+  const occurring = columns.map((c, j) => {
+    const seen = new Uint8Array(values[c]!.length);
+    for (let raw = 0; raw < size; raw++)
+      if (rowsOf(raw) > 0) seen[Math.floor(raw / strides[j]!) % values[c]!.length] = 1;
+    return values[c]!.map((_, k) => k)
+      .filter((k) => seen[k])
+      .sort((a, b) => ascii(values[c]![a]!, values[c]![b]!));
+  });
+  let combos: number[][] = [[]];
+  for (const codes of occurring) combos = combos.flatMap((t) => codes.map((k) => [...t, k]));
+  const single = columns.length === 1;
+  return {
+    labels: combos.map((t) => (single ? values[columns[0]!]![t[0]!]! : t.map((k, j) => values[columns[j]!]![k]!))),
+    raws: combos.map((t) => t.reduce((p, k, j) => p + k * strides[j]!, 0)),
+  };
+}
+
+/**
+ * LL144's categories of a column set: each group with rows, named by its values joined (as one
+ * string a row would be), with its rows and hits; groups whose names coincide are one category.
+ */
+export function categoriesOf(
+  labels: (string | string[])[],
+  raws: number[],
+  rowsOf: (raw: number) => number,
+  hits: (raw: number) => number,
+): Map<string, { count: number; hits: number }> {
+  const by = new Map<string, { count: number; hits: number }>();
+  raws.forEach((raw, g) => {
+    const count = rowsOf(raw);
+    if (count === 0) return;
+    const label = labels[g]!;
+    const name = typeof label === 'string' ? label : label.join(' / ');
+    const e = by.get(name);
+    if (e) {
+      e.count += count;
+      e.hits += hits(raw);
+    } else by.set(name, { count, hits: hits(raw) });
+  });
+  return by;
 }
 
 /** Most combinations of sensitive values an intersection is counted over. */
@@ -47,6 +136,7 @@ const ascii = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** Counts for one set of sensitive columns, by raw combination of codes (mixed radix, first column most significant). */
 interface SetCounts {
   columns: number[];
+  size: number;
   /** Rows a cell: combination * 4 + truth * 2 + prediction. */
   ints: Float64Array;
   /** Weight a cell and a combination, summed in row order (weighted only). */
@@ -65,23 +155,18 @@ const CELL: (keyof Confusion)[] = ['tn', 'fp', 'fn', 'tp'];
  * Evaluates binary classification over `rows`; `rank` gives the scores' ranking when the rows
  * have scores (it is asked once, after the first pass).
  */
-export function evaluateBinaryRows(spec: EvaluationSpec, rows: BinaryRows, rank: () => RankedScores): EvaluationResult {
+export function evaluateBinaryRows(
+  spec: EvaluationSpec,
+  rows: ChunkedRows,
+  rank: () => RankedScores,
+): EvaluationResult {
   const weighted = spec.weight !== undefined;
   const scored = spec.score !== undefined;
-  const sizes = rows.values.map((v) => v.length);
-  const sets: SetCounts[] = [
-    ...spec.sensitive.map((_, c) => [c]),
-    ...(spec.sensitive.length > 1 ? [spec.sensitive.map((_, c) => c)] : []),
-  ].map((columns) => {
-    const size = columns.reduce((p, c) => p * sizes[c]!, 1);
-    if (size > MOST_INTERSECTIONS)
-      throw new DomainError(
-        'payload_too_large',
-        `the sensitive columns ${columns.map((c) => `'${spec.sensitive[c]}'`).join(', ')} have ${size} combinations of values, over the ${MOST_INTERSECTIONS} an evaluation counts`,
-      );
+  const sets: SetCounts[] = columnSetsOf(spec, rows.values).map(({ columns, size }) => {
     const privileged = columns.length === 1 ? spec.privileged?.[spec.sensitive[columns[0]!]!] : undefined;
     return {
       columns,
+      size,
       ints: new Float64Array(size * 4),
       ...(weighted ? { cells: new Float64Array(size * 4), totals: new Float64Array(size) } : {}),
       ...(scored ? { above: new Float64Array(size) } : {}),
@@ -105,18 +190,7 @@ export function evaluateBinaryRows(spec: EvaluationSpec, rows: BinaryRows, rank:
   let lossSum = 0;
   let lossW = 0;
   let n = 0;
-  let combination = new Uint32Array(0);
-  const combine = (chunk: BinaryChunk, set: SetCounts): ArrayLike<number> => {
-    if (set.columns.length === 1) return chunk.codes[set.columns[0]!]!;
-    if (combination.length < chunk.length) combination = new Uint32Array(chunk.length);
-    combination.fill(0, 0, chunk.length);
-    for (const c of set.columns) {
-      const codes = chunk.codes[c]!;
-      const size = sizes[c]!;
-      for (let i = 0; i < chunk.length; i++) combination[i] = combination[i]! * size + codes[i]!;
-    }
-    return combination;
-  };
+  const combine = combiner(rows.values);
   for (const chunk of rows.chunks()) {
     const { yTrue, yPred, score, weight, length } = chunk;
     n += length;
@@ -134,7 +208,7 @@ export function evaluateBinaryRows(spec: EvaluationSpec, rows: BinaryRows, rank:
       }
     }
     for (const set of sets) {
-      const g = combine(chunk, set);
+      const g = combine(chunk, set.columns);
       const { ints, cells, totals, privileged } = set;
       for (let i = 0; i < length; i++) {
         const k = (+(yTrue[i] === 1) << 1) | +(yPred[i] === 1);
@@ -164,7 +238,7 @@ export function evaluateBinaryRows(spec: EvaluationSpec, rows: BinaryRows, rank:
     for (const chunk of rows.chunks()) {
       const score = chunk.score!;
       for (const set of sets) {
-        const g = combine(chunk, set);
+        const g = combine(chunk, set.columns);
         const above = set.above!;
         for (let i = 0; i < chunk.length; i++) above[g[i]!]! += +(score[i]! > ranked.median);
       }
@@ -193,56 +267,25 @@ export function evaluateBinaryRows(spec: EvaluationSpec, rows: BinaryRows, rank:
 function groupCounts(set: SetCounts, values: string[][], n: number, median: number | undefined): BinaryGroupCounts {
   const { ints, cells, totals, above } = set;
   const rowsOf = (raw: number) => ints[raw * 4]! + ints[raw * 4 + 1]! + ints[raw * 4 + 2]! + ints[raw * 4 + 3]!;
-  // Each column's codes that occur, by ascending value; then every combination of them in order.
-  const strides = set.columns.map((_, j) => set.columns.slice(j + 1).reduce((p, c) => p * values[c]!.length, 1));
-  const occurring = set.columns.map((c) => {
-    const seen = new Uint8Array(values[c]!.length);
-    for (let raw = 0; raw < ints.length / 4; raw++)
-      if (rowsOf(raw) > 0) seen[Math.floor(raw / strides[set.columns.indexOf(c)]!) % values[c]!.length] = 1;
-    return values[c]!.map((_, k) => k)
-      .filter((k) => seen[k])
-      .sort((a, b) => ascii(values[c]![a]!, values[c]![b]!));
-  });
-  let combos: number[][] = [[]];
-  for (const codes of occurring) combos = combos.flatMap((t) => codes.map((k) => [...t, k]));
-  const single = set.columns.length === 1;
-  const labels = combos.map((t) =>
-    single ? values[set.columns[0]!]![t[0]!]! : t.map((k, j) => values[set.columns[j]!]![k]!),
-  );
-  const raws = combos.map((t) => t.reduce((p, k, j) => p + k * strides[j]!, 0));
+  const { labels, raws } = groupsInOrder(set.columns, values, set.size, rowsOf);
   const perGroup = raws.map((raw): Confusion => {
     const c = cells ?? ints;
     const [tn, fp, fn, tp] = [c[raw * 4]!, c[raw * 4 + 1]!, c[raw * 4 + 2]!, c[raw * 4 + 3]!];
     return { tn, fp, fn, tp, w: totals ? totals[raw]! : tn + fp + fn + tp, n: rowsOf(raw) };
   });
-  // LL144's categories: each combination that occurs, named by its values joined (as one string a row would be).
-  const categories = (hits: (raw: number) => number) => {
-    const by = new Map<string, { count: number; hits: number }>();
-    raws.forEach((raw, g) => {
-      const count = rowsOf(raw);
-      if (count === 0) return;
-      const name = single ? (labels[g] as string) : (labels[g] as string[]).join(' / ');
-      const e = by.get(name);
-      if (e) {
-        e.count += count;
-        e.hits += hits(raw);
-      } else by.set(name, { count, hits: hits(raw) });
-    });
-    return by;
-  };
   const privileged = set.privileged;
   return {
     labels,
     perGroup,
     selection: impactRatiosOf(
-      categories((raw) => ints[raw * 4 + 1]! + ints[raw * 4 + 3]!),
+      categoriesOf(labels, raws, rowsOf, (raw) => ints[raw * 4 + 1]! + ints[raw * 4 + 3]!),
       n,
       'selection',
     ),
     ...(above && median !== undefined
       ? {
           scoring: impactRatiosOf(
-            categories((raw) => above[raw]!),
+            categoriesOf(labels, raws, rowsOf, (raw) => above[raw]!),
             n,
             'scoring',
             median,

@@ -103,25 +103,27 @@ export interface EvaluationData {
   /** Model inputs, row-major (row r, feature j at values[r * names.length + j]). */
   features?: { names: string[]; values: Float64Array };
   /**
-   * Binary classification over more rows than memory was to hold: the columns are in these files
+   * Binary classification or regression over more rows than memory was to hold: the columns are in these files
    * instead (src/tabular/spill.ts), and the arrays above are empty.
    */
   spilled?: SpilledRows;
 }
 
-/** Columns written to files, a value a row in row order: labels and predictions a byte, scores and weights a double, sensitive codes 32 bits. */
+/** Columns written to files, a value a row in row order: labels and predictions a byte or a double, scores and weights a double, sensitive codes 32 bits. */
 export interface SpilledRows {
   dir: string;
   rows: number;
   /** Scores the ROC sorts in memory at once. */
   sortRows: number;
+  /** Labels and predictions: a byte each (binary classification) or a double (regression). */
+  labels: 'byte' | 'double';
   columns: { yTrue: string; yPred: string; score?: string; weight?: string; codes: string[] };
   /** Each sensitive column's values (spec order): code k is values[k]. */
   values: string[][];
 }
 
 const CLASSIFICATION_METRICS = ['selection_rate', 'tpr', 'fpr', 'fnr', 'tnr', 'accuracy', 'precision', 'recall', 'f1'];
-const REGRESSION_METRICS = ['mse', 'rmse', 'mae', 'r2'];
+export const REGRESSION_METRICS = ['mse', 'rmse', 'mae', 'r2'];
 const MULTICLASS_METRICS = ['accuracy', 'macroPrecision', 'macroRecall', 'macroF1', 'weightedF1'];
 
 /** The per-group metrics each task reports (and slices can be ranked by). */
@@ -300,23 +302,23 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
         cols.length === 1 ? data.sensitive[cols[0]!]! : Object.fromEntries(cols.map((c) => [c, data.sensitive[c]!])),
       );
       const sub = (xs: Float64Array | Uint8Array | undefined, rows: number[]) => xs && rows.map((i) => xs[i]!);
-      fairness[cols.join(' x ')] = {
-        groups: groups.labels.map((g, i) => ({ group: g, rows: groups.rows[i]!.length })),
-        metricFrame: Object.fromEntries(
-          REGRESSION_METRICS.map((m) => {
-            const f = REGRESSION[m]!;
-            const d = disaggregate(
-              f(data.yTrue, data.yPred, w),
-              groups.rows.map((rows) =>
-                rows.length === 0 ? NaN : f(sub(data.yTrue, rows)!, sub(data.yPred, rows)!, sub(w, rows)),
-              ),
-            );
-            return [m, frameJson(d, groups.labels)];
-          }),
-        ),
+      const overall: Record<string, number> = {};
+      const byGroup: Record<string, number[]> = {};
+      for (const m of REGRESSION_METRICS) {
+        const f = REGRESSION[m]!;
+        overall[m] = f(data.yTrue, data.yPred, w);
+        byGroup[m] = groups.rows.map((rows) =>
+          rows.length === 0 ? NaN : f(sub(data.yTrue, rows)!, sub(data.yPred, rows)!, sub(w, rows)),
+        );
+      }
+      fairness[cols.join(' x ')] = regressionFairness(
+        groups.labels,
+        groups.rows.map((rows) => rows.length),
+        overall,
+        byGroup,
         // LL144's scoring rate for regression-like outputs: the share of each category predicted above the median.
-        nycLl144: { scoring: scoringImpactRatios(categoriesOf(data, cols), data.yPred) },
-      };
+        scoringImpactRatios(categoriesOf(data, cols), data.yPred),
+      );
     }
   }
   return evaluationResult(spec, data.classes?.yTrue.length ?? data.yTrue.length, performance, fairness, metrics);
@@ -418,6 +420,23 @@ export function binaryFairness(
     metrics['demographic-parity-ratio'] = finiteOrNull(worstParity);
     metrics['equalized-odds-difference'] = finiteOrNull(worstOdds);
   }
+}
+
+/** One column set's regression fairness: each group's rows and metrics beside the overall ones, and LL144's scoring rates. */
+export function regressionFairness(
+  labels: (string | string[])[],
+  rows: number[],
+  overall: Record<string, number>,
+  byGroup: Record<string, number[]>,
+  scoring: ImpactRatios,
+) {
+  return {
+    groups: labels.map((g, i) => ({ group: g, rows: rows[i]! })),
+    metricFrame: Object.fromEntries(
+      REGRESSION_METRICS.map((m) => [m, frameJson(disaggregate(overall[m]!, byGroup[m]!), labels)]),
+    ),
+    nycLl144: { scoring },
+  };
 }
 
 /** Each sensitive column alone, then all of them together when there are several. */

@@ -49,7 +49,7 @@ export interface EvidenceServiceDeps extends CommandDeps {
   fetchPolicy: FetchPolicy;
   /** Largest data stream or model file read, in bytes. */
   maxBytes: number;
-  /** Column bytes an evaluation holds in memory before it moves them to files (default SPILL_AFTER_BYTES). */
+  /** Bytes an evaluation may take in memory before it moves its columns to files (default SPILL_AFTER_BYTES). */
   spillAfterBytes?: number;
   /** Emits `evidence.recorded` inside the transaction that recorded new evidence for a version. */
   events: Emit;

@@ -15,7 +15,7 @@ export interface EvidenceFeatureDeps extends FeatureDeps {
   fetchPolicy: FetchPolicy;
   /** Largest data stream or model file read, in bytes. */
   maxBytes: number;
-  /** Column bytes an evaluation holds in memory before it moves them to files (default SPILL_AFTER_BYTES). */
+  /** Bytes an evaluation may take in memory before it moves its columns to files (default SPILL_AFTER_BYTES). */
   spillAfterBytes?: number;
   /** Evaluations running at once, server-wide and per user. */
   concurrency: { perServer: number; perUser: number };
