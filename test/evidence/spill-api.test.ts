@@ -1,9 +1,7 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { call, seedModel, useCaseBody, useTestApp, digest, type TestApp } from '../helpers/app.ts';
 import { DB_KINDS, skipReason } from '../helpers/db.ts';
+import { useOwnTmpdir } from '../helpers/tmpdir.ts';
 
 /** 12,000 rows with tied and full-precision scores, weights and two sensitive columns. */
 function dataset(): string {
@@ -26,19 +24,8 @@ function dataset(): string {
 
 describe.each(DB_KINDS)('evaluations spilled to files on %s', (kind) => {
   describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
-    let dir: string;
-    let before: string | undefined;
-    beforeAll(() => {
-      // Spill directories go under TMPDIR: one of this test's own shows none is left behind.
-      dir = mkdtempSync(join(tmpdir(), 'spill-api-'));
-      before = process.env.TMPDIR;
-      process.env.TMPDIR = dir;
-    });
-    afterAll(() => {
-      if (before === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = before;
-      rmSync(dir, { recursive: true, force: true });
-    });
+    // Spill directories go under TMPDIR: one of this test's own shows none is left behind.
+    const tmp = useOwnTmpdir('spill-api');
     const spilling = useTestApp(kind, { evaluationMemory: 0 });
     const holding = useTestApp(kind);
     const url =
@@ -76,7 +63,7 @@ describe.each(DB_KINDS)('evaluations spilled to files on %s', (kind) => {
       expect(a.result).toEqual(b.result);
       expect(a.metrics).toEqual(b.metrics);
       expect(a.dataDigest).toBe(b.dataDigest);
-      expect(readdirSync(dir).filter((f) => f.startsWith('steward-eval-'))).toEqual([]);
+      expect(tmp.left('steward-eval-')).toEqual([]);
     });
 
     it('refuses bad data found after spilling began with a 400, and leaves no files', async () => {
@@ -84,7 +71,7 @@ describe.each(DB_KINDS)('evaluations spilled to files on %s', (kind) => {
       const res = await upload(spilling, body);
       expect(res.statusCode).toBe(400);
       expect(JSON.parse(res.body).detail).toMatch(/row 12001, column 'w': '-1' is not a non-negative weight/);
-      expect(readdirSync(dir).filter((f) => f.startsWith('steward-eval-'))).toEqual([]);
+      expect(tmp.left('steward-eval-')).toEqual([]);
       const list = await call(spilling.app, { method: 'GET', url: '/api/v1/models/scorer/versions/1/evaluations' });
       expect(list.body.items).toHaveLength(1);
     });

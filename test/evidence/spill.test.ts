@@ -1,8 +1,5 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EvaluationSpec } from '../../src/domain/metrics/evaluate.ts';
 import { rankSortedBlocks, type SortedBlock } from '../../src/domain/metrics/ranked-blocks.ts';
 import { rankedByClass, rocAuc, rocCurve, scoresByClass } from '../../src/domain/metrics/classification.ts';
@@ -10,6 +7,7 @@ import { inMemoryBytesPerRow, readEvaluationData, type ParseOptions } from '../.
 import { runEvaluation } from '../../src/tabular/run.ts';
 import { releaseEvaluationData } from '../../src/tabular/spill.ts';
 import { loadVectors } from '../helpers/vectors.ts';
+import { useOwnTmpdir } from '../helpers/tmpdir.ts';
 
 /** A seeded generator, so a failure is reproducible. */
 function lcg(seed: number) {
@@ -68,19 +66,8 @@ async function run(text: string, spec: EvaluationSpec, opts: Partial<ParseOption
   }
 }
 
-let dir: string;
-let before: string | undefined;
-beforeAll(() => {
-  // The spill directories go under TMPDIR: a directory of this test's own shows none is left behind.
-  dir = mkdtempSync(join(tmpdir(), 'spill-test-'));
-  before = process.env.TMPDIR;
-  process.env.TMPDIR = dir;
-});
-afterAll(() => {
-  if (before === undefined) delete process.env.TMPDIR;
-  else process.env.TMPDIR = before;
-  rmSync(dir, { recursive: true, force: true });
-});
+// The spill directories go under TMPDIR: a directory of this test's own shows none is left behind.
+const tmp = useOwnTmpdir('spill-test');
 
 describe('binary classification over columns spilled to files', () => {
   const specs: [string, EvaluationSpec][] = [
@@ -145,7 +132,7 @@ describe('binary classification over columns spilled to files', () => {
       const records = await run(text, spec, { spillAfterBytes: 0, sortRows: 1000, csvRecords: true });
       expect(records.spilled).toBeDefined();
       expect(records.result).toBe(memory.result);
-      expect(readdirSync(dir)).toEqual([]);
+      expect(tmp.left('steward-eval-')).toEqual([]);
     });
 
   it('sorts scores that are all one value, full-precision, or apart only in their last bits, past the budget', async () => {
@@ -199,7 +186,7 @@ describe('binary classification over columns spilled to files', () => {
     } finally {
       releaseEvaluationData(parsed.data);
     }
-    expect(readdirSync(dir)).toEqual([]);
+    expect(tmp.left('steward-eval-')).toEqual([]);
   });
 
   it('removes its files when the data turns out bad after spilling began', async () => {
@@ -207,7 +194,7 @@ describe('binary classification over columns spilled to files', () => {
     await expect(
       readEvaluationData(Readable.from([Buffer.from(text)]), 'csv', specs[0]![1], { ...base, spillAfterBytes: 0 }),
     ).rejects.toThrow(/row 9001, column 'p': '1.5' is not a probability/);
-    expect(readdirSync(dir)).toEqual([]);
+    expect(tmp.left('steward-eval-')).toEqual([]);
   });
 });
 
