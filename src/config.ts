@@ -38,7 +38,7 @@ export const EnvSchema = Type.Object({
     minimum: 0,
     default: 134217728,
     description:
-      'bytes a binary-classification or regression evaluation may take in memory (columns and working arrays); past them its columns go to files under TMPDIR',
+      'bytes an evaluation without a model may take in memory (columns and working arrays); past them its columns go to files under TMPDIR',
   }),
   STEWARD_EVALUATIONS_PER_SERVER: Type.Integer({ minimum: 1, maximum: 1024, default: 4 }),
   STEWARD_EVALUATIONS_PER_USER: Type.Integer({ minimum: 1, maximum: 1024, default: 2 }),
@@ -255,7 +255,7 @@ export interface Config {
   bodyLimit: number;
   /** Largest evaluation data upload in bytes (streamed, never buffered). */
   evaluationLimit: number;
-  /** Bytes an evaluation may take in memory before it moves its columns to files (binary classification, regression). */
+  /** Bytes an evaluation without a model may take in memory before it moves its columns to files. */
   evaluationMemory: number;
   /** Evaluations running at once (server-wide and per user); beyond them, 429 with Retry-After. */
   evaluations: { perServer: number; perUser: number };

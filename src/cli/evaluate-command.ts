@@ -156,7 +156,7 @@ export function evaluateCommand(program: Command): void {
     )
     .option(
       '--memory <MiB>',
-      'binary classification and regression: MiB the evaluation may take in memory; past them its columns go to files under TMPDIR (same result)',
+      'without --onnx: MiB the evaluation may take in memory; past them its columns go to files under TMPDIR (same result)',
       '128',
     )
     .option('--json', 'print the full result as JSON', false)

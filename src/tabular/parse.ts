@@ -36,7 +36,7 @@ export interface ParseOptions {
   /** Reads CSV through record objects as JSON Lines are read (the general path): tests compare both. */
   csvRecords?: boolean;
   /**
-   * Binary classification and regression without a model: bytes an evaluation in memory may take (its columns
+   * Without a model (or class probabilities): bytes an evaluation in memory may take (its columns
    * and its working arrays, see inMemoryBytesPerRow) before the columns move to files (default
    * SPILL_AFTER_BYTES), and the scores the ROC then sorts in memory at once (default SORT_ROWS).
    * Infinity keeps every column in memory.
@@ -90,14 +90,17 @@ export function parseRanges(text: string | undefined): Record<string, [number, n
  * row for each column of an intersection and the joined category, about 64; a string a row and a
  * row index for AIF360's privileged split, about 24. Regression: the errors and each group's
  * copies of the labels, predictions and weights and its row indexes for every column set, about
- * 48 and 40 a set, and the sorted predictions for the median, 8. Spilling compares the rows read
- * times this with the budget.
+ * 48 and 40 a set, and the sorted predictions for the median, 8. Multiclass: a string reference
+ * each for the label and the prediction, 16, and each group's copies and row indexes, about 48 a
+ * column set. Spilling compares the rows read times this with the budget.
  */
 export function inMemoryBytesPerRow(spec: EvaluationSpec): number {
   const sets = spec.sensitive.length + (spec.sensitive.length > 1 ? 1 : 0);
   const intersection = spec.sensitive.length > 1 ? 8 * spec.sensitive.length + 48 : 0;
   if (spec.task === 'regression')
     return 16 + (spec.weight ? 8 : 0) + spec.sensitive.length + 48 + 40 * sets + 8 + intersection;
+  if (spec.task === 'multiclass-classification')
+    return 16 + (spec.weight ? 8 : 0) + spec.sensitive.length + 48 * sets + intersection;
   const columns = 2 + (spec.score ? 8 : 0) + (spec.weight ? 8 : 0) + spec.sensitive.length;
   const ranking = spec.score ? (spec.weight ? 40 : 8) : 0;
   const privileged = spec.privileged && Object.keys(spec.privileged).length > 0 ? 24 : 0;
@@ -176,12 +179,20 @@ export async function readEvaluationData(
   const featureValues = new NumberColumn(most * features.length);
 
   const binary = spec.task === 'binary-classification';
-  // Past the budget, binary classification and regression without a model go on from files (src/tabular/spill.ts):
+  // Past the budget, an evaluation without a model goes on from files (src/tabular/spill.ts):
   // every SPILL_EVERY rows the columns gathered so far are written out and forgotten.
+  // Multiclass classification with class probabilities stays in memory: its one-vs-one ROC AUCs
+  // would each need the scores sorted outside memory.
   const spillAfter =
-    spec.task !== 'multiclass-classification' && features.length === 0
-      ? (opts.spillAfterBytes ?? SPILL_AFTER_BYTES)
-      : Infinity;
+    features.length === 0 && classScores.length === 0 ? (opts.spillAfterBytes ?? SPILL_AFTER_BYTES) : Infinity;
+  // Multiclass labels and predictions go to files as codes into one list of classes.
+  const classCodes = new Map<string, number>();
+  const codesOf = (labels: string[]) =>
+    Uint32Array.from(labels, (label) => {
+      let c = classCodes.get(label);
+      if (c === undefined) classCodes.set(label, (c = classCodes.size));
+      return c;
+    });
   const rowBytes = inMemoryBytesPerRow(spec);
   let spill:
     | {
@@ -195,8 +206,15 @@ export async function readEvaluationData(
     | undefined;
   const drain = (into: NonNullable<typeof spill>) => {
     const write = (w: FileWriter) => (values: ArrayBufferView) => w.write(values);
-    yTrue.drain(write(into.yTrue));
-    yPred.drain(write(into.yPred));
+    if (classes) {
+      into.yTrue.write(codesOf(classes.yTrue));
+      into.yPred.write(codesOf(classes.yPred));
+      classes.yTrue.length = 0;
+      classes.yPred.length = 0;
+    } else {
+      yTrue.drain(write(into.yTrue));
+      yPred.drain(write(into.yPred));
+    }
     score?.drain(write(into.score!));
     weight?.drain(write(into.weight!));
     sensitive.forEach((c, k) => c.drain(write(into.codes[k]!)));
@@ -480,7 +498,8 @@ export async function readEvaluationData(
       dir: spill.dir,
       rows,
       sortRows: opts.sortRows ?? SORT_ROWS,
-      labels: binary ? 'byte' : 'double',
+      labels: binary ? 'byte' : classes ? 'code' : 'double',
+      ...(classes ? { classes: [...classCodes.keys()] } : {}),
       columns: {
         yTrue: spill.yTrue.path,
         yPred: spill.yPred.path,

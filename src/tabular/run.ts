@@ -197,7 +197,7 @@ export async function runEvaluation(
         'no model artefact was run: the predictions were supplied as a column, so the model is opaque to this evaluation',
     };
   }
-  // Rows spilled to files (binary classification or regression without a model) are counted from there.
+  // Rows spilled to files (an evaluation without a model) are counted from there.
   const evaluated = data.spilled ? evaluateSpilled(spec, data.spilled) : evaluate(spec, data);
   return jsonSafe({
     ...evaluated,

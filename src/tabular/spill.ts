@@ -1,4 +1,4 @@
-// Evaluation columns kept in files rather than memory, for binary classification and regression over more rows
+// Evaluation columns kept in files rather than memory, for evaluations without a model over more rows
 // than a memory budget holds: written as the rows stream in, read back a chunk at a time, and the
 // scores sorted outside memory for the ROC. The files live in one temporary directory per
 // evaluation, removed by releaseEvaluationData().
@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluateBinaryRows, type ChunkedRows, type RowChunk } from '../domain/metrics/binary-rows.ts';
 import { evaluateRegressionRows } from '../domain/metrics/regression-rows.ts';
+import { evaluateMulticlassRows } from '../domain/metrics/multiclass-rows.ts';
 import { radixArgsort } from '../domain/metrics/classification.ts';
 import type { EvaluationData, EvaluationSpec, SpilledRows } from '../domain/metrics/evaluate.ts';
 import { rankSortedBlocks, type SortedBlock } from '../domain/metrics/ranked-blocks.ts';
@@ -276,7 +277,7 @@ function spilledRows(spilled: SpilledRows): ChunkedRows {
         codes: columns.codes.map((path) => openSync(path, 'r')),
       };
       try {
-        const Label = spilled.labels === 'byte' ? Uint8Array : Float64Array;
+        const Label = spilled.labels === 'byte' ? Uint8Array : spilled.labels === 'code' ? Uint32Array : Float64Array;
         const width = Label.BYTES_PER_ELEMENT;
         const chunk: RowChunk = {
           length: 0,
@@ -325,11 +326,13 @@ function withSorted<T>(
 }
 
 /**
- * Evaluates spilled rows (binary classification or regression): the same result as `evaluate`
+ * Evaluates spilled rows (any task without a model): the same result as `evaluate`
  * over the same rows in memory.
  */
 export function evaluateSpilled(spec: EvaluationSpec, spilled: SpilledRows) {
   const { columns, dir, rows, sortRows } = spilled;
+  if (spec.task === 'multiclass-classification')
+    return evaluateMulticlassRows(spec, spilledRows(spilled), spilled.classes!);
   if (spec.task === 'regression')
     // The median prediction, from the predictions sorted outside memory.
     return evaluateRegressionRows(spec, spilledRows(spilled), () =>

@@ -29,7 +29,7 @@ function csv(
   opts: { distinct?: number; constant?: boolean; close?: boolean } = {},
 ): string {
   const r = lcg(seed);
-  const lines = ['y,yhat,p,w,sex,race,age'];
+  const lines = ['y,yhat,p,w,sex,race,age,guess'];
   const races = ['a', 'b', 'c', 'rare'];
   for (let i = 0; i < rows; i++) {
     const race = r() < 0.01 ? 'rare' : races[Math.floor(r() * 3)]!;
@@ -47,6 +47,8 @@ function csv(
         r() < 0.45 ? 'F' : 'M',
         race,
         r() < 0.5 ? 'young / old' : 'young',
+        // A class guessed for the row: right about half the time, sometimes one no row is of.
+        r() < 0.5 ? race : r() < 0.02 ? 'other' : races[Math.floor(r() * 4)]!,
       ].join(','),
     );
   }
@@ -114,6 +116,19 @@ describe('binary classification over columns spilled to files', () => {
       { task: 'regression', label: 'w', prediction: 'p', weight: 'w', sensitive: ['sex', 'race', 'age'] },
     ],
     ['regression, unweighted', { task: 'regression', label: 'p', prediction: 'w', sensitive: ['race'] }],
+    [
+      'multiclass, weighted, two sensitive columns',
+      { task: 'multiclass-classification', label: 'race', prediction: 'guess', weight: 'w', sensitive: ['sex', 'age'] },
+    ],
+    [
+      'multiclass, unweighted',
+      { task: 'multiclass-classification', label: 'race', prediction: 'guess', sensitive: ['age'] },
+    ],
+    // Each group holds one class only: its metrics are over that class alone.
+    [
+      'multiclass, a class a group',
+      { task: 'multiclass-classification', label: 'race', prediction: 'race', sensitive: ['race', 'sex'] },
+    ],
   ];
 
   for (const [name, spec] of specs)
@@ -149,7 +164,7 @@ describe('binary classification over columns spilled to files', () => {
     }
   });
 
-  it('spills only past the budget, and never for multiclass classification', async () => {
+  it('spills only past the budget, and never with class probabilities', async () => {
     const text = csv(5_000, 3);
     const spec = specs[1]![1];
     // 5,000 rows at 108 bytes (12 of columns, 96 of working arrays) fit in 1 MB; not in 100 kB.
@@ -159,7 +174,13 @@ describe('binary classification over columns spilled to files', () => {
     const parsed = await readEvaluationData(
       Readable.from([Buffer.from(text)]),
       'csv',
-      { task: 'multiclass-classification', label: 'race', prediction: 'race', sensitive: ['sex'] },
+      {
+        task: 'multiclass-classification',
+        label: 'race',
+        prediction: 'guess',
+        classScores: { a: 'p' },
+        sensitive: ['sex'],
+      },
       { ...base, spillAfterBytes: 0 },
     );
     expect(parsed.data.spilled).toBeUndefined();
@@ -189,8 +210,34 @@ describe('binary classification over columns spilled to files', () => {
     expect(tmp.left('steward-eval-')).toEqual([]);
   });
 
+  it('refuses more confusion-matrix cells than it counts, with 413, and removes its files', async () => {
+    const lines = ['y,yhat,g'];
+    for (let i = 0; i < 5_000; i++) lines.push(`c${i % 300},c${(i * 7) % 300},g${i % 100}`);
+    const spec: EvaluationSpec = {
+      task: 'multiclass-classification',
+      label: 'y',
+      prediction: 'yhat',
+      sensitive: ['g'],
+    };
+    const parsed = await readEvaluationData(Readable.from([Buffer.from(lines.join('\n'))]), 'csv', spec, {
+      ...base,
+      spillAfterBytes: 0,
+    });
+    try {
+      await expect(runEvaluation(spec, parsed.data, parsed.profile, undefined, false, 'yes')).rejects.toMatchObject({
+        code: 'payload_too_large',
+        message: expect.stringMatching(
+          /100 groups of 'g' with 300 classes need 9000000 confusion-matrix cells, over the 8388608/,
+        ),
+      });
+    } finally {
+      releaseEvaluationData(parsed.data);
+    }
+    expect(tmp.left('steward-eval-')).toEqual([]);
+  });
+
   it('removes its files when the data turns out bad after spilling began', async () => {
-    const text = `${csv(9_000, 4).trimEnd()}\nyes,no,1.5,1,F,a,young\n`;
+    const text = `${csv(9_000, 4).trimEnd()}\nyes,no,1.5,1,F,a,young,a\n`;
     await expect(
       readEvaluationData(Readable.from([Buffer.from(text)]), 'csv', specs[0]![1], { ...base, spillAfterBytes: 0 }),
     ).rejects.toThrow(/row 9001, column 'p': '1.5' is not a probability/);

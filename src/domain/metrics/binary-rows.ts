@@ -20,11 +20,11 @@ import { DomainError } from '../../errors.ts';
  * curve, the median) is the caller's, from the scores sorted outside memory.
  */
 
-/** Consecutive rows: the first `length` values of each array (labels a byte for classification, doubles for regression). */
+/** Consecutive rows: the first `length` values of each array (labels a byte for binary classification, doubles for regression, class codes for multiclass). */
 export interface RowChunk {
   length: number;
-  yTrue: Uint8Array | Float64Array;
-  yPred: Uint8Array | Float64Array;
+  yTrue: Uint8Array | Float64Array | Uint32Array;
+  yPred: Uint8Array | Float64Array | Uint32Array;
   score?: Float64Array | undefined;
   weight?: Float64Array | undefined;
   /** A code a row for each sensitive column in the spec's order: code k stands for that column's values[k]. */

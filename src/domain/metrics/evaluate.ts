@@ -24,7 +24,7 @@ import {
   type Disaggregated,
 } from './fairness.ts';
 import { REGRESSION } from './regression.ts';
-import { multiclass, multiclassProbabilistic } from './multiclass.ts';
+import { multiclass, multiclassProbabilistic, type MulticlassResult } from './multiclass.ts';
 import { scoringImpactRatios, selectionImpactRatios, type ImpactRatios } from './impact-ratio.ts';
 
 export interface EvaluationSpec {
@@ -103,7 +103,7 @@ export interface EvaluationData {
   /** Model inputs, row-major (row r, feature j at values[r * names.length + j]). */
   features?: { names: string[]; values: Float64Array };
   /**
-   * Binary classification or regression over more rows than memory was to hold: the columns are in these files
+   * An evaluation without a model over more rows than memory was to hold: the columns are in these files
    * instead (src/tabular/spill.ts), and the arrays above are empty.
    */
   spilled?: SpilledRows;
@@ -115,8 +115,9 @@ export interface SpilledRows {
   rows: number;
   /** Scores the ROC sorts in memory at once. */
   sortRows: number;
-  /** Labels and predictions: a byte each (binary classification) or a double (regression). */
-  labels: 'byte' | 'double';
+  /** Labels and predictions: a byte each (binary classification), a double (regression) or a 32-bit code into `classes` (multiclass). */
+  labels: 'byte' | 'double' | 'code';
+  classes?: string[];
   columns: { yTrue: string; yPred: string; score?: string; weight?: string; codes: string[] };
   /** Each sensitive column's values (spec order): code k is values[k]. */
   values: string[][];
@@ -228,32 +229,21 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
       const groups = groupRows(
         cols.length === 1 ? data.sensitive[cols[0]!]! : Object.fromEntries(cols.map((c) => [c, data.sensitive[c]!])),
       );
-      const per = (pick: (r: ReturnType<typeof multiclass>) => number) => (rows: number[]) =>
+      const byGroup = groups.rows.map((rows) =>
         rows.length === 0
-          ? NaN
-          : pick(
-              multiclass(
-                rows.map((i) => yTrue[i]!),
-                rows.map((i) => yPred[i]!),
-                w && rows.map((i) => w[i]!),
-              ),
-            );
-      fairness[cols.join(' x ')] = {
-        groups: groups.labels.map((g, i) => ({ group: g, rows: groups.rows[i]!.length })),
-        metricFrame: {
-          accuracy: frameJson(disaggregate(m.accuracy, groups.rows.map(per((r) => r.accuracy))), groups.labels),
-          macroPrecision: frameJson(
-            disaggregate(m.macro.precision, groups.rows.map(per((r) => r.macro.precision))),
-            groups.labels,
-          ),
-          macroRecall: frameJson(
-            disaggregate(m.macro.recall, groups.rows.map(per((r) => r.macro.recall))),
-            groups.labels,
-          ),
-          macroF1: frameJson(disaggregate(m.macro.f1, groups.rows.map(per((r) => r.macro.f1))), groups.labels),
-          weightedF1: frameJson(disaggregate(m.weighted.f1, groups.rows.map(per((r) => r.weighted.f1))), groups.labels),
-        },
-      };
+          ? undefined
+          : multiclass(
+              rows.map((i) => yTrue[i]!),
+              rows.map((i) => yPred[i]!),
+              w && rows.map((i) => w[i]!),
+            ),
+      );
+      fairness[cols.join(' x ')] = multiclassFairness(
+        groups.labels,
+        groups.rows.map((rows) => rows.length),
+        m,
+        byGroup,
+      );
     }
   } else if (spec.task === 'binary-classification') {
     const overall = confusion(data.yTrue, data.yPred, w);
@@ -436,6 +426,33 @@ export function regressionFairness(
       REGRESSION_METRICS.map((m) => [m, frameJson(disaggregate(overall[m]!, byGroup[m]!), labels)]),
     ),
     nycLl144: { scoring },
+  };
+}
+
+/** One column set's multiclass fairness: each group's rows and metrics (undefined for no rows) beside the overall ones. */
+export function multiclassFairness(
+  labels: (string | string[])[],
+  rows: number[],
+  overall: MulticlassResult,
+  byGroup: (MulticlassResult | undefined)[],
+) {
+  const frame = (pick: (r: MulticlassResult) => number) =>
+    frameJson(
+      disaggregate(
+        pick(overall),
+        byGroup.map((r) => (r ? pick(r) : NaN)),
+      ),
+      labels,
+    );
+  return {
+    groups: labels.map((g, i) => ({ group: g, rows: rows[i]! })),
+    metricFrame: {
+      accuracy: frame((r) => r.accuracy),
+      macroPrecision: frame((r) => r.macro.precision),
+      macroRecall: frame((r) => r.macro.recall),
+      macroF1: frame((r) => r.macro.f1),
+      weightedF1: frame((r) => r.weighted.f1),
+    },
   };
 }
 

@@ -31,6 +31,14 @@ export function multiclass(yTrue: string[], yPred: string[], weights?: ArrayLike
     total += w;
     if (yTrue[i] === yPred[i]) correct += w;
   }
+  return multiclassOf(labels, cm, total, correct);
+}
+
+/**
+ * The metrics from the confusion matrix over `labels` (sorted; every label some row holds as its
+ * truth or its prediction), its weight in all and the weight predicted right.
+ */
+export function multiclassOf(labels: string[], cm: number[][], total: number, correct: number): MulticlassResult {
   const perClass = labels.map((label, k) => {
     const tp = cm[k]![k]!;
     const predicted = cm.reduce((s, row) => s + row[k]!, 0);
