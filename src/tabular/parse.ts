@@ -8,9 +8,8 @@ import { specProblems, type EvaluationData, type EvaluationSpec } from '../domai
 import { ByteColumn, CategoryColumn, NumberColumn } from './columns.ts';
 import { DomainError } from '../errors.ts';
 import { createProfiler, type DataProfile } from '../domain/metrics/data-profile.ts';
-import { FileWriter, SORT_ROWS, SPILL_AFTER_BYTES, spillDirectory } from './spill.ts';
+import { FileWriter, removeDirectory, SORT_ROWS, SPILL_AFTER_BYTES, spillDirectory } from './spill.ts';
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
 
 /** The data format a file name or URI path says (`.csv`, `.jsonl`/`.ndjson`, `.parquet`), if any. */
 export const formatOfPath = (path: string | undefined): DataFormat | undefined =>
@@ -204,6 +203,9 @@ export async function readEvaluationData(
         codes: FileWriter[];
       }
     | undefined;
+  // The directory and every file opened in it, known as soon as each exists, for the cleanup.
+  let spillDir: string | undefined;
+  const writers: FileWriter[] = [];
   const drain = (into: NonNullable<typeof spill>) => {
     const write = (w: FileWriter) => (values: ArrayBufferView) => w.write(values);
     if (classes) {
@@ -223,16 +225,20 @@ export async function readEvaluationData(
     if ((!last && (rows & (SPILL_EVERY - 1)) !== 0) || spillAfter === Infinity) return;
     if (!spill) {
       if (rows * rowBytes <= spillAfter) return;
-      const dir = spillDirectory();
-      const file = (name: string) => new FileWriter(join(dir, name));
+      const dir = (spillDir = spillDirectory());
+      const file = (name: string) => {
+        const w = new FileWriter(join(dir, name));
+        writers.push(w);
+        return w;
+      };
       spill = {
         dir,
         yTrue: file('y-true'),
         yPred: file('y-pred'),
         codes: spec.sensitive.map((_, k) => file(`codes-${k}`)),
+        ...(score ? { score: file('score') } : {}),
+        ...(weight ? { weight: file('weight') } : {}),
       };
-      if (score) spill.score = file('score');
-      if (weight) spill.weight = file('weight');
     }
     drain(spill);
   };
@@ -483,10 +489,12 @@ export async function readEvaluationData(
     // The last rows decide too: a file over the budget by fewer than SPILL_EVERY rows spills at its end.
     afterRow(true);
     if (spill) {
-      for (const w of [spill.yTrue, spill.yPred, spill.score, spill.weight, ...spill.codes]) w?.close();
+      for (const w of writers) w.close();
     }
   } catch (err) {
-    if (spill) rmSync(spill.dir, { recursive: true, force: true });
+    // Closed before removed: a file deleted while open keeps its disk space until it is closed.
+    for (const w of writers) w.discard();
+    if (spillDir) removeDirectory(spillDir);
     throw err;
   }
   if (spill) {

@@ -26,12 +26,26 @@ export const spillDirectory = (): string => mkdtempSync(join(tmpdir(), 'steward-
 
 /** Removes the files of data that was spilled; nothing for data held in memory. */
 export function releaseEvaluationData(data: EvaluationData | undefined): void {
-  if (data?.spilled) rmSync(data.spilled.dir, { recursive: true, force: true });
+  if (data?.spilled) removeDirectory(data.spilled.dir);
+}
+
+/**
+ * Removes a spill directory. It runs in `finally` blocks, so it never throws over the error that
+ * brought it there: a directory still being written (a worker thread stopped mid-sort) is tried
+ * again a few times, and one that cannot be removed is left.
+ */
+export function removeDirectory(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch {
+    // Left in TMPDIR: nothing better to do from a cleanup path.
+  }
 }
 
 /** A file written from its start with typed arrays' bytes, in buffered writes. */
 export class FileWriter {
   private readonly fd: number;
+  private open = true;
   private readonly buffer = new Uint8Array(WRITE_BUFFER);
   private at = 0;
   bytes = 0;
@@ -57,8 +71,23 @@ export class FileWriter {
   }
 
   close(): void {
-    this.flush();
-    closeSync(this.fd);
+    try {
+      this.flush();
+    } finally {
+      this.open = false;
+      closeSync(this.fd);
+    }
+  }
+
+  /** Closes the file, if still open, without writing what is gathered (its data is being thrown away); never throws. */
+  discard(): void {
+    if (!this.open) return;
+    this.open = false;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // Nothing more to do.
+    }
   }
 }
 
@@ -162,8 +191,20 @@ class ScoreOut {
     this.rows += n;
   }
 
+  /** Closes the files without writing what is gathered; never throws. */
+  discard(): void {
+    this.score.discard();
+    this.label?.discard();
+    this.weight?.discard();
+  }
+
   close(): ScoreFiles {
-    this.flush();
+    try {
+      this.flush();
+    } catch (err) {
+      this.discard();
+      throw err;
+    }
     this.score.close();
     this.label?.close();
     this.weight?.close();
@@ -171,7 +212,7 @@ class ScoreOut {
   }
 }
 
-/** Most range files one partition writes at once (each holds about 170 kB of buffers). */
+/** Most range files one partition writes at once (each holds about 170 kB of buffers and three descriptors). */
 const FAN_OUT = 64;
 
 /**
@@ -200,8 +241,10 @@ function sortInto(
   const counts = new Float64Array(65_536);
   for (const block of blocksOf(files))
     for (let i = 0; i < block.length; i++) counts[digitOf(view, block.score[i]!, level)]!++;
-  // Consecutive digits grouped into ranges of about rows / FAN_OUT (sortRows at least); a heavier digit is a range alone.
-  const target = Math.max(sortRows, Math.ceil(files.rows / FAN_OUT));
+  // Consecutive digits grouped into ranges (a heavier digit is a range alone) of at most `target`
+  // rows unless one digit is more: any two neighbouring ranges hold more than `target` together,
+  // so there are at most 2 rows / target + 1 <= FAN_OUT of them.
+  const target = Math.max(sortRows, Math.ceil((2 * files.rows) / (FAN_OUT - 1)));
   const rangeOf = new Int32Array(65_536).fill(-1);
   const ranges: { size: number; from: number; to: number }[] = [];
   for (let d = from; d <= to; d++) {
@@ -217,15 +260,23 @@ function sortInto(
   }
   const weighted = files.weight !== undefined;
   const name = files.score.replace(/^.*[/\\]/, '').replace(/\.score$/, '');
-  const parts = ranges.map(
-    (_, r) => new ScoreOut(dir, `${name}-${level}.${from}-${r}`, weighted, files.label !== undefined),
-  );
-  for (const block of blocksOf(files)) {
-    const { score, label, weight } = block;
-    for (let i = 0; i < block.length; i++)
-      parts[rangeOf[digitOf(view, score[i]!, level)]!]!.push(score[i]!, label[i]!, weight ? weight[i]! : 1);
+  const parts: ScoreOut[] = [];
+  let closed: ScoreFiles[];
+  try {
+    ranges.forEach((_, r) =>
+      parts.push(new ScoreOut(dir, `${name}-${level}.${from}-${r}`, weighted, files.label !== undefined)),
+    );
+    for (const block of blocksOf(files)) {
+      const { score, label, weight } = block;
+      for (let i = 0; i < block.length; i++)
+        parts[rangeOf[digitOf(view, score[i]!, level)]!]!.push(score[i]!, label[i]!, weight ? weight[i]! : 1);
+    }
+    closed = parts.map((p) => p.close());
+  } catch (err) {
+    // A failed open, read or write (a full disk, say) leaves no file open behind it.
+    for (const p of parts) p.discard();
+    throw err;
   }
-  const closed = parts.map((p) => p.close());
   closed.forEach((part, r) => {
     const range = ranges[r]!;
     if (range.from === range.to) sortInto(part, out, dir, sortRows, level + 1);
@@ -313,7 +364,12 @@ function withSorted<T>(
   use: (up: () => Iterable<SortedBlock>, down: () => Iterable<SortedBlock>) => T,
 ): T {
   const out = new ScoreOut(dir, 'sorted', files.weight !== undefined, files.label !== undefined, CHUNK);
-  sortInto(files, out, dir, sortRows, 0);
+  try {
+    sortInto(files, out, dir, sortRows, 0);
+  } catch (err) {
+    out.discard();
+    throw err;
+  }
   const sorted = out.close();
   try {
     return use(

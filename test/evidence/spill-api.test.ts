@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, seedModel, useCaseBody, useTestApp, digest, type TestApp } from '../helpers/app.ts';
 import { DB_KINDS, skipReason } from '../helpers/db.ts';
@@ -26,8 +29,10 @@ describe.each(DB_KINDS)('evaluations spilled to files on %s', (kind) => {
   describe.skipIf(skipReason(kind) !== null)(skipReason(kind) ?? 'api', () => {
     // Spill directories go under TMPDIR: one of this test's own shows none is left behind.
     const tmp = useOwnTmpdir('spill-api');
-    const spilling = useTestApp(kind, { evaluationMemory: 0 });
-    const holding = useTestApp(kind);
+    // The dataset server's port is known once it listens; the app reads the list at each request.
+    const hosts = ['127.0.0.1:1'];
+    const spilling = useTestApp(kind, { evaluationMemory: 0, teams: ['lending'], artifacts: { roots: [], hosts } });
+    const holding = useTestApp(kind, { teams: ['lending'] });
     const url =
       '/api/v1/models/scorer/versions/1/evaluations?task=binary-classification&label=y&prediction=yhat&score=p&weight=w&sensitive=sex,region&privileged=sex:M';
     const upload = (t: TestApp, body: string, path = url) =>
@@ -40,8 +45,13 @@ describe.each(DB_KINDS)('evaluations spilled to files on %s', (kind) => {
 
     beforeAll(async () => {
       for (const t of [spilling, holding]) {
-        const uc = (await call(t.app, { method: 'POST', url: '/api/v1/use-cases', body: useCaseBody('spill-uc') })).body
-          .id;
+        const uc = (
+          await call(t.app, {
+            method: 'POST',
+            url: '/api/v1/use-cases',
+            body: useCaseBody('spill-uc', { ownerTeam: 'lending' }),
+          })
+        ).body.id;
         await seedModel(t.app, 'scorer', uc);
         await call(t.app, {
           method: 'POST',
@@ -64,6 +74,52 @@ describe.each(DB_KINDS)('evaluations spilled to files on %s', (kind) => {
       expect(a.metrics).toEqual(b.metrics);
       expect(a.dataDigest).toBe(b.dataDigest);
       expect(tmp.left('steward-eval-')).toEqual([]);
+    });
+
+    it('removes the files of a registered dataset that changed between its digest check and its read', async () => {
+      // The first read (the digest check) gets the registered bytes, every later one other bytes.
+      const registered = dataset();
+      const changed = registered.replace(/\n1,/, '\n0,');
+      let reads = 0;
+      const server = createServer((_req, res) => res.end(reads++ === 0 ? registered : changed));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        hosts[0] = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+        const ds = await call(spilling.app, {
+          method: 'POST',
+          url: '/api/v1/datasets',
+          body: {
+            name: 'spill-eval',
+            ownerTeam: 'lending',
+            legalRegion: 'EU',
+            provenance: { method: 'held-out sample', source: 'core-banking', lawfulBasis: 'contract' },
+            columns: [{ name: 'y' }],
+          },
+        });
+        expect(ds.status, ds.text).toBe(201);
+        const dv = await call(spilling.app, {
+          method: 'POST',
+          url: '/api/v1/datasets/spill-eval/versions',
+          body: {
+            rowCount: 12_000,
+            digest: `sha256:${createHash('sha256').update(registered).digest('hex')}`,
+            uri: `http://${hosts[0]}/eval.csv`,
+          },
+        });
+        expect(dv.status, dv.text).toBe(201);
+        const res = await spilling.app.inject({
+          method: 'POST',
+          url: `${url}&dataset=spill-eval&datasetVersion=1`,
+          headers: { authorization: `Bearer ${spilling.adminToken}` },
+        });
+        expect(res.statusCode, res.body).toBe(409);
+        expect(JSON.parse(res.body).detail).toMatch(/dataset changed since it was registered/);
+        expect(reads).toBeGreaterThanOrEqual(2);
+        expect(tmp.left('steward-eval-')).toEqual([]);
+        expect(tmp.open('steward-eval-')).toEqual([]);
+      } finally {
+        server.close();
+      }
     });
 
     it('refuses bad data found after spilling began with a 400, and leaves no files', async () => {

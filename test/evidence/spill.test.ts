@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { EvaluationSpec } from '../../src/domain/metrics/evaluate.ts';
@@ -236,12 +238,34 @@ describe('binary classification over columns spilled to files', () => {
     expect(tmp.left('steward-eval-')).toEqual([]);
   });
 
+  it('leaves no file open when the sort fails part way, and is removed after', async () => {
+    const text = csv(20_000, 8);
+    const spec = specs[0]![1];
+    const parsed = await readEvaluationData(Readable.from([Buffer.from(text)]), 'csv', spec, {
+      ...base,
+      spillAfterBytes: 0,
+      sortRows: 50,
+    });
+    try {
+      // A directory where the partition's second range file is to go: opening it fails while the
+      // first range's files are open.
+      mkdirSync(join(parsed.data.spilled!.dir, 'score-0.0-1.score'));
+      await expect(runEvaluation(spec, parsed.data, parsed.profile, undefined, false, 'yes')).rejects.toThrow(/EISDIR/);
+      expect(tmp.open('steward-eval-')).toEqual([]);
+    } finally {
+      releaseEvaluationData(parsed.data);
+    }
+    expect(tmp.left('steward-eval-')).toEqual([]);
+  });
+
   it('removes its files when the data turns out bad after spilling began', async () => {
     const text = `${csv(9_000, 4).trimEnd()}\nyes,no,1.5,1,F,a,young,a\n`;
     await expect(
       readEvaluationData(Readable.from([Buffer.from(text)]), 'csv', specs[0]![1], { ...base, spillAfterBytes: 0 }),
     ).rejects.toThrow(/row 9001, column 'p': '1.5' is not a probability/);
     expect(tmp.left('steward-eval-')).toEqual([]);
+    // Closed too: a deleted file held open keeps its disk space.
+    expect(tmp.open('steward-eval-')).toEqual([]);
   });
 });
 

@@ -176,9 +176,16 @@ export async function readInputs(
       if (!file) noModel();
       const uri = d.uri;
       // The digest is checked before a byte is parsed: parse errors quote cell values.
+      // Known as soon as it is read, so that data spilled to files is removed if the digest check
+      // that follows the read fails.
       parsed = await upstream(uri, () =>
-        readVerified(uri, fetchPolicy, d.ownerTeam, d.digest, { maxBytes, what: 'dataset' }, (stream) =>
-          readEvaluationData(stream, format, spec, opts),
+        readVerified(
+          uri,
+          fetchPolicy,
+          d.ownerTeam,
+          d.digest,
+          { maxBytes, what: 'dataset' },
+          async (stream) => (parsed = await readEvaluationData(stream, format, spec, opts)),
         ),
       );
       dataset = { name: d.dataset, version: d.version, digest: d.digest, uri: d.uri };
