@@ -244,6 +244,11 @@ export function evaluateCommand(program: Command): void {
         let digest: string;
         let profile;
         let parsed: Awaited<ReturnType<typeof readEvaluationData>> | undefined;
+        // An interrupt exits (rather than killing the process outright), so that columns spilled to
+        // TMPDIR are removed on the way out.
+        const interrupted = (signal: NodeJS.Signals) => process.exit(signal === 'SIGINT' ? 130 : 143);
+        process.once('SIGINT', interrupted);
+        process.once('SIGTERM', interrupted);
         try {
           parsed = await readEvaluationData(input, format, spec, {
             positiveLabel: o.positiveLabel,
@@ -263,6 +268,8 @@ export function evaluateCommand(program: Command): void {
             o.positiveLabel,
           );
         } finally {
+          process.off('SIGINT', interrupted);
+          process.off('SIGTERM', interrupted);
           await opened?.loaded.release();
           // The columns of a file too large for memory were written to a temporary directory.
           releaseEvaluationData(parsed?.data);

@@ -21,8 +21,23 @@ export const SORT_ROWS = 1 << 20;
 /** Bytes a file writer gathers before it writes. */
 const WRITE_BUFFER = 32 * 1024;
 
+// Spill directories of this process not yet removed: removed when it exits, however it comes to
+// exit (the CLI turns an interrupt into an exit), short of being killed outright.
+const live = new Set<string>();
+let exitHook = false;
+
 /** A new temporary directory for one evaluation's files (under TMPDIR). */
-export const spillDirectory = (): string => mkdtempSync(join(tmpdir(), 'steward-eval-'));
+export function spillDirectory(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'steward-eval-'));
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => {
+      for (const d of live) removeDirectory(d);
+    });
+  }
+  live.add(dir);
+  return dir;
+}
 
 /** Removes the files of data that was spilled; nothing for data held in memory. */
 export function releaseEvaluationData(data: EvaluationData | undefined): void {
@@ -35,6 +50,7 @@ export function releaseEvaluationData(data: EvaluationData | undefined): void {
  * again a few times, and one that cannot be removed is left.
  */
 export function removeDirectory(dir: string): void {
+  live.delete(dir);
   try {
     rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   } catch {

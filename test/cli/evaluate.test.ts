@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, STEWARD_BIN } from '../helpers/cli.ts';
 import { linearOnnxModel } from '../helpers/onnx-model.ts';
 
 describe('steward evaluate (real process, offline)', () => {
@@ -363,4 +364,44 @@ describe('steward evaluate (real process, offline)', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--memory must be a number of MiB, 0 or more, not 'lots'/);
   });
+
+  it('removes its spilled columns when interrupted part way', async () => {
+    const big = join(dir, 'interrupted.csv');
+    let seed = 5;
+    const r = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const lines = ['y,yhat,p,sex'];
+    for (let i = 0; i < 2_000_000; i++) lines.push(`${+(r() < 0.3)},${+(r() < 0.4)},${r()},${r() < 0.5 ? 'F' : 'M'}`);
+    writeFileSync(big, lines.join('\n'));
+    const temp = mkdtempSync(join(tmpdir(), 'steward-evaluate-interrupt-'));
+    const child = spawn(
+      process.execPath,
+      [
+        STEWARD_BIN,
+        'evaluate',
+        '--data',
+        big,
+        '--task',
+        'binary-classification',
+        '--label',
+        'y',
+        '--prediction',
+        'yhat',
+        '--score',
+        'p',
+        '--sensitive',
+        'sex',
+        '--memory',
+        '0',
+      ],
+      { env: { ...process.env, TMPDIR: temp }, stdio: 'ignore' },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Interrupted once its columns are in a spill directory.
+    const spilling = () => readdirSync(temp).some((f) => f.startsWith('steward-eval-'));
+    for (let waited = 0; !spilling() && waited < 30_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+    expect(spilling()).toBe(true);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(readdirSync(temp).filter((f) => f.startsWith('steward-eval-'))).toEqual([]);
+  }, 60_000);
 });
