@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { call, seedModel, useCaseBody, useTestApp, digest, type TestApp } from '../helpers/app.ts';
+import { call, seedModel, seedUseCase, useTestApp, digest, type TestApp } from '../helpers/app.ts';
 import { DB_KINDS, skipReason } from '../helpers/db.ts';
 import { useOwnTmpdir } from '../helpers/tmpdir.ts';
 
@@ -45,14 +45,7 @@ describe.each(DB_KINDS)('evaluations spilled to files on %s', (kind) => {
 
     beforeAll(async () => {
       for (const t of [spilling, holding]) {
-        const uc = (
-          await call(t.app, {
-            method: 'POST',
-            url: '/api/v1/use-cases',
-            body: useCaseBody('spill-uc', { ownerTeam: 'lending' }),
-          })
-        ).body.id;
-        await seedModel(t.app, 'scorer', uc);
+        await seedModel(t.app, 'scorer', await seedUseCase(t.app, 'spill-uc', { ownerTeam: 'lending' }));
         await call(t.app, {
           method: 'POST',
           url: '/api/v1/models/scorer/versions',
