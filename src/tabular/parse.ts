@@ -488,9 +488,7 @@ export async function readEvaluationData(
       });
     // The last rows decide too: a file over the budget by fewer than SPILL_EVERY rows spills at its end.
     afterRow(true);
-    if (spill) {
-      for (const w of writers) w.close();
-    }
+    for (const w of writers) w.close();
   } catch (err) {
     // Closed before removed: a file deleted while open keeps its disk space until it is closed.
     for (const w of writers) w.discard();

@@ -10,7 +10,7 @@ import { evaluateRegressionRows } from '../domain/metrics/regression-rows.ts';
 import { evaluateMulticlassRows } from '../domain/metrics/multiclass-rows.ts';
 import { radixArgsort } from '../domain/metrics/classification.ts';
 import type { EvaluationData, EvaluationSpec, SpilledRows } from '../domain/metrics/evaluate.ts';
-import { rankSortedBlocks, type SortedBlock } from '../domain/metrics/ranked-blocks.ts';
+import { medianOfSorted, rankSortedBlocks, type SortedBlock } from '../domain/metrics/ranked-blocks.ts';
 
 /** Bytes an evaluation may take in memory (columns and working arrays) before it moves its columns to files. */
 export const SPILL_AFTER_BYTES = 128 * 1024 * 1024;
@@ -64,7 +64,6 @@ export class FileWriter {
   private open = true;
   private readonly buffer = new Uint8Array(WRITE_BUFFER);
   private at = 0;
-  bytes = 0;
 
   constructor(readonly path: string) {
     this.fd = openSync(path, 'w');
@@ -72,7 +71,6 @@ export class FileWriter {
 
   write(view: ArrayBufferView): void {
     const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-    this.bytes += bytes.length;
     if (this.at + bytes.length > this.buffer.length) this.flush();
     if (bytes.length >= this.buffer.length) writeAll(this.fd, bytes);
     else {
@@ -408,14 +406,14 @@ export function evaluateSpilled(spec: EvaluationSpec, spilled: SpilledRows) {
   if (spec.task === 'regression')
     // The median prediction, from the predictions sorted outside memory.
     return evaluateRegressionRows(spec, spilledRows(spilled), () =>
-      withSorted({ rows, score: columns.yPred }, dir, sortRows, (up, down) => rankSortedBlocks(up, down, 2).median),
+      withSorted({ rows, score: columns.yPred }, dir, sortRows, (up) => medianOfSorted(rows, up())),
     );
   return evaluateBinaryRows(spec, spilledRows(spilled), () =>
     withSorted(
       { rows, score: columns.score!, label: columns.yTrue, weight: columns.weight },
       dir,
       sortRows,
-      (up, down) => rankSortedBlocks(up, down),
+      (up, down) => rankSortedBlocks(rows, up, down),
     ),
   );
 }

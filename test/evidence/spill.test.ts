@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { EvaluationSpec } from '../../src/domain/metrics/evaluate.ts';
-import { rankSortedBlocks, type SortedBlock } from '../../src/domain/metrics/ranked-blocks.ts';
+import { medianOfSorted, rankSortedBlocks, type SortedBlock } from '../../src/domain/metrics/ranked-blocks.ts';
 import { rankedByClass, rocAuc, rocCurve, scoresByClass } from '../../src/domain/metrics/classification.ts';
 import { inMemoryBytesPerRow, readEvaluationData, type ParseOptions } from '../../src/tabular/parse.ts';
 import { runEvaluation } from '../../src/tabular/run.ts';
@@ -356,13 +356,14 @@ describe('the ROC from sorted blocks', () => {
       for (const size of [1, 2, 5, 64, 100_000]) {
         const b = blocks(yTrue, scores, undefined, size);
         for (const maxPoints of [101, 5, 2]) {
-          const got = rankSortedBlocks(b.up, b.down, maxPoints);
+          const got = rankSortedBlocks(n, b.up, b.down, maxPoints);
           expect(Object.is(got.rocAuc, ranked.rocAuc)).toBe(true);
           expect(got.roc).toEqual(rankedByClass(scoresByClass(yTrue, scores), maxPoints).roc);
           expect(Object.is(got.median + 0, ranked.median + 0)).toBe(true);
+          expect(Object.is(medianOfSorted(n, b.up()) + 0, ranked.median + 0)).toBe(true);
         }
         const w = blocks(yTrue, scores, weights, size);
-        const got = rankSortedBlocks(w.up, w.down);
+        const got = rankSortedBlocks(n, w.up, w.down);
         expect(Object.is(got.rocAuc, rocAuc(yTrue, scores, weights))).toBe(true);
         expect(got.roc).toEqual(rocCurve(yTrue, scores, weights));
       }

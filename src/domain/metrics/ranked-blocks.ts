@@ -22,60 +22,18 @@ export interface RankedScores {
 }
 
 /**
- * Walks the sorted scores twice: `up()` gives the blocks from the lowest scores to the highest
- * (each block ascending), `down()` the same blocks from the highest to the lowest (each block
- * still ascending within). `maxPoints` thins the curve as rocCurve does.
+ * Walks the `rows` sorted scores twice: `up()` gives the blocks from the lowest scores to the
+ * highest (each block ascending), `down()` the same blocks from the highest to the lowest (each
+ * block still ascending within). `maxPoints` thins the curve as rocCurve does.
  */
 export function rankSortedBlocks(
+  rows: number,
   up: () => Iterable<SortedBlock>,
   down: () => Iterable<SortedBlock>,
   maxPoints = 101,
 ): RankedScores {
-  // The walk up: the AUC's pairs threshold by threshold, how many thresholds, the middle scores.
-  let rows = 0;
-  for (const b of up()) rows += b.length;
-  const upper = Math.floor(rows / 2);
-  const lower = rows % 2 ? upper : upper - 1;
-  let low = NaN;
-  let high = NaN;
-  let seen = 0;
+  const { rocAuc, median, thresholds } = walkUp(rows, up());
   let current = NaN;
-  let posHere = 0;
-  let negHere = 0;
-  let negBelow = 0;
-  let pairs = 0;
-  let pos = 0;
-  let neg = 0;
-  let thresholds = 0;
-  const close = () => {
-    pairs += posHere * negBelow + 0.5 * posHere * negHere;
-    negBelow += negHere;
-    pos += posHere;
-    neg += negHere;
-    thresholds++;
-    posHere = 0;
-    negHere = 0;
-  };
-  for (const b of up()) {
-    const { score, label, weight } = b;
-    for (let i = 0; i < b.length; i++) {
-      const v = score[i]!;
-      // Equal scores, -0 and +0 among them, are one threshold.
-      if (v !== current) {
-        if (seen > 0) close();
-        current = v;
-      }
-      const w = weight ? weight[i]! : 1;
-      if (label[i] === 1) posHere += w;
-      else negHere += w;
-      if (seen === lower) low = v;
-      if (seen === upper) high = v;
-      seen++;
-    }
-  }
-  if (seen > 0) close();
-  const rocAuc = pos === 0 || neg === 0 ? NaN : pairs / (pos * neg);
-  const median = rows === 0 ? NaN : rows % 2 ? high : (low + high) / 2;
 
   // The walk down: the running (fp, tp) after each threshold from the top, kept only where a point
   // is drawn (index 0 is the origin), then as rates of the totals that walk reaches.
@@ -92,7 +50,6 @@ export function rankSortedBlocks(
     for (; next < drawn.length && drawn[next] === k; next++) counts.push([fp, tp]);
   };
   keep();
-  current = NaN;
   let started = false;
   for (const b of down()) {
     const { score, label, weight } = b;
@@ -117,4 +74,55 @@ export function rankSortedBlocks(
   }
   const roc: [number, number][] = tp === 0 || fp === 0 ? [] : counts.map(([f, t]) => [f / fp, t / tp]);
   return { rocAuc, roc, median };
+}
+
+/** The median of `rows` sorted values, given as blocks from the lowest up (the walk down is not needed). */
+export const medianOfSorted = (rows: number, up: Iterable<SortedBlock>): number => walkUp(rows, up).median;
+
+/** The walk up: ROC AUC, the median and the number of distinct scores (thresholds). */
+function walkUp(rows: number, blocks: Iterable<SortedBlock>): { rocAuc: number; median: number; thresholds: number } {
+  // The AUC's pairs threshold by threshold, how many thresholds, the middle scores.
+  const upper = Math.floor(rows / 2);
+  const lower = rows % 2 ? upper : upper - 1;
+  let low = NaN;
+  let high = NaN;
+  let seen = 0;
+  let current = NaN;
+  let posHere = 0;
+  let negHere = 0;
+  let negBelow = 0;
+  let pairs = 0;
+  let pos = 0;
+  let neg = 0;
+  let thresholds = 0;
+  const close = () => {
+    pairs += posHere * negBelow + 0.5 * posHere * negHere;
+    negBelow += negHere;
+    pos += posHere;
+    neg += negHere;
+    thresholds++;
+    posHere = 0;
+    negHere = 0;
+  };
+  for (const b of blocks) {
+    const { score, label, weight } = b;
+    for (let i = 0; i < b.length; i++) {
+      const v = score[i]!;
+      // Equal scores, -0 and +0 among them, are one threshold.
+      if (v !== current) {
+        if (seen > 0) close();
+        current = v;
+      }
+      const w = weight ? weight[i]! : 1;
+      if (label[i] === 1) posHere += w;
+      else negHere += w;
+      if (seen === lower) low = v;
+      if (seen === upper) high = v;
+      seen++;
+    }
+  }
+  if (seen > 0) close();
+  const rocAuc = pos === 0 || neg === 0 ? NaN : pairs / (pos * neg);
+  const median = rows === 0 ? NaN : rows % 2 ? high : (low + high) / 2;
+  return { rocAuc, median, thresholds };
 }
