@@ -25,7 +25,7 @@ import {
 } from './fairness.ts';
 import { REGRESSION } from './regression.ts';
 import { multiclass, multiclassProbabilistic, type MulticlassResult } from './multiclass.ts';
-import { scoringImpactRatios, selectionImpactRatios, type ImpactRatios } from './impact-ratio.ts';
+import { medianOf, scoringImpactRatios, selectionImpactRatios, type ImpactRatios } from './impact-ratio.ts';
 
 export interface EvaluationSpec {
   task: 'binary-classification' | 'multiclass-classification' | 'regression';
@@ -285,18 +285,20 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
       };
     });
   } else {
-    performance = Object.fromEntries(REGRESSION_METRICS.map((m) => [m, REGRESSION[m]!(data.yTrue, data.yPred, w)]));
-    for (const [k, v] of Object.entries(performance)) metrics[k] = finiteOrNull(v as number);
+    const overall = Object.fromEntries(REGRESSION_METRICS.map((m) => [m, REGRESSION[m]!(data.yTrue, data.yPred, w)]));
+    performance = overall;
+    for (const [k, v] of Object.entries(overall)) metrics[k] = finiteOrNull(v);
+    // LL144's scoring rate for regression-like outputs: the share of each category predicted above
+    // the median, sorted for once the first column set needs it.
+    let median: number | undefined;
     for (const cols of columns) {
       const groups = groupRows(
         cols.length === 1 ? data.sensitive[cols[0]!]! : Object.fromEntries(cols.map((c) => [c, data.sensitive[c]!])),
       );
       const sub = (xs: Float64Array | Uint8Array | undefined, rows: number[]) => xs && rows.map((i) => xs[i]!);
-      const overall: Record<string, number> = {};
       const byGroup: Record<string, number[]> = {};
       for (const m of REGRESSION_METRICS) {
         const f = REGRESSION[m]!;
-        overall[m] = f(data.yTrue, data.yPred, w);
         byGroup[m] = groups.rows.map((rows) =>
           rows.length === 0 ? NaN : f(sub(data.yTrue, rows)!, sub(data.yPred, rows)!, sub(w, rows)),
         );
@@ -306,8 +308,7 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
         groups.rows.map((rows) => rows.length),
         overall,
         byGroup,
-        // LL144's scoring rate for regression-like outputs: the share of each category predicted above the median.
-        scoringImpactRatios(categoriesOf(data, cols), data.yPred),
+        scoringImpactRatios(categoriesOf(data, cols), data.yPred, (median ??= medianOf(data.yPred))),
       );
     }
   }

@@ -107,7 +107,8 @@ export function scoringImpactRatios(
   return ratios(categories, scores, 'scoring', median);
 }
 
-function medianOf(scores: ArrayLike<number>): number {
+/** The median of `scores` (the mean of the middle two for an even count). */
+export function medianOf(scores: ArrayLike<number>): number {
   // A typed array sorts numerically without a comparator call per pair.
   const sorted = Float64Array.from(scores).sort();
   const mid = sorted.length / 2;
