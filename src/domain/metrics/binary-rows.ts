@@ -2,13 +2,14 @@ import { logLossTerm, type Confusion } from './classification.ts';
 import {
   binaryFairness,
   binaryPerformance,
+  columnSets,
   evaluationResult,
   ratesOf,
   type BinaryGroupCounts,
   type EvaluationResult,
   type EvaluationSpec,
 } from './evaluate.ts';
-import { aif360ClassicOf, aif360SklearnOf } from './fairness.ts';
+import { aif360ClassicOf, aif360SklearnOf, ascii } from './fairness.ts';
 import { impactRatiosOf } from './impact-ratio.ts';
 import type { RankedScores } from './ranked-blocks.ts';
 import { DomainError } from '../../errors.ts';
@@ -43,18 +44,19 @@ export interface ChunkedRows {
  * The column sets fairness is computed over (each sensitive column, then all of them when there
  * are several) as indexes into the spec's columns, each with its number of raw combinations.
  */
-export function columnSetsOf(spec: EvaluationSpec, values: string[][]): { columns: number[]; size: number }[] {
-  return [
-    ...spec.sensitive.map((_, c) => [c]),
-    ...(spec.sensitive.length > 1 ? [spec.sensitive.map((_, c) => c)] : []),
-  ].map((columns) => {
+export function columnSetsOf(
+  spec: EvaluationSpec,
+  values: string[][],
+): { names: string[]; columns: number[]; size: number }[] {
+  return columnSets(spec).map((names) => {
+    const columns = names.map((name) => spec.sensitive.indexOf(name));
     const size = columns.reduce((p, c) => p * values[c]!.length, 1);
     if (size > MOST_INTERSECTIONS)
       throw new DomainError(
         'payload_too_large',
-        `the sensitive columns ${columns.map((c) => `'${spec.sensitive[c]}'`).join(', ')} have ${size} combinations of values, over the ${MOST_INTERSECTIONS} an evaluation counts`,
+        `the sensitive columns ${names.map((c) => `'${c}'`).join(', ')} have ${size} combinations of values, over the ${MOST_INTERSECTIONS} an evaluation counts`,
       );
-    return { columns, size };
+    return { names, columns, size };
   });
 }
 
@@ -131,10 +133,10 @@ export function categoriesOf(
 /** Most combinations of sensitive values an intersection is counted over. */
 export const MOST_INTERSECTIONS = 1 << 22;
 
-const ascii = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
 /** Counts for one set of sensitive columns, by raw combination of codes (mixed radix, first column most significant). */
 interface SetCounts {
+  /** The column set's names, as columnSets gives them, and their indexes among the spec's sensitive columns. */
+  names: string[];
   columns: number[];
   size: number;
   /** Rows a cell: combination * 4 + truth * 2 + prediction. */
@@ -162,9 +164,10 @@ export function evaluateBinaryRows(
 ): EvaluationResult {
   const weighted = spec.weight !== undefined;
   const scored = spec.score !== undefined;
-  const sets: SetCounts[] = columnSetsOf(spec, rows.values).map(({ columns, size }) => {
+  const sets: SetCounts[] = columnSetsOf(spec, rows.values).map(({ names, columns, size }) => {
     const privileged = columns.length === 1 ? spec.privileged?.[spec.sensitive[columns[0]!]!] : undefined;
     return {
+      names,
       columns,
       size,
       ints: new Float64Array(size * 4),
@@ -255,9 +258,8 @@ export function evaluateBinaryRows(
   );
   const fairness: Record<string, unknown> = {};
   binaryFairness(spec, overall, rates, metrics, fairness, (cols) => {
-    const set = sets.find(
-      (s) => s.columns.length === cols.length && s.columns.every((c, j) => spec.sensitive[c] === cols[j]),
-    )!;
+    // Each column set by its fairness key, as columnSets names it for both.
+    const set = sets.find((s) => s.names.join(' x ') === cols.join(' x '))!;
     return groupCounts(set, rows.values, n, ranked?.median);
   });
   return evaluationResult(spec, n, performance, fairness, metrics);

@@ -44,7 +44,8 @@ export interface Groups {
   rows: number[][];
 }
 
-const ascii = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** Strings in code-unit order, as Python's and JavaScript's default sorts put them (the groups' and categories' order). */
+export const ascii = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A group index a row, as narrow as the number of groups allows (a byte for up to 256). */
 export type GroupCodes = Uint8Array | Uint16Array | Int32Array;

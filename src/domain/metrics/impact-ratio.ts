@@ -1,4 +1,4 @@
-import { isCoded, type CodedColumn } from './fairness.ts';
+import { ascii, isCoded, type CodedColumn } from './fairness.ts';
 
 /**
  * NYC Local Law 144 bias-audit impact ratios (6 RCNY §5-301): per category, the selection rate
@@ -20,8 +20,6 @@ export interface ImpactRatios {
   median?: number;
   rows: ImpactRatioRow[];
 }
-
-const ascii = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Per category, its rows and its hits: the rows whose value is 1 (selection: the predictions)

@@ -1,5 +1,6 @@
 import { columnSetsOf, combiner, groupsInOrder, type ChunkedRows } from './binary-rows.ts';
 import { evaluationResult, multiclassFairness, type EvaluationResult, type EvaluationSpec } from './evaluate.ts';
+import { ascii } from './fairness.ts';
 import { multiclassOf, type MulticlassResult } from './multiclass.ts';
 import { DomainError } from '../../errors.ts';
 
@@ -52,7 +53,7 @@ export function evaluateMulticlassRows(spec: EvaluationSpec, rows: ChunkedRows, 
     if (set.size * K * K > MOST_MATRIX_CELLS)
       throw new DomainError(
         'payload_too_large',
-        `${set.size} groups of ${set.columns.map((c) => `'${spec.sensitive[c]}'`).join(', ')} with ${K} classes need ${set.size * K * K} confusion-matrix cells, over the ${MOST_MATRIX_CELLS} an evaluation counts`,
+        `${set.size} groups of ${set.names.map((c) => `'${c}'`).join(', ')} with ${K} classes need ${set.size * K * K} confusion-matrix cells, over the ${MOST_MATRIX_CELLS} an evaluation counts`,
       );
     return { ...set, m: matrices(set.size, K) };
   });
@@ -75,7 +76,7 @@ export function evaluateMulticlassRows(spec: EvaluationSpec, rows: ChunkedRows, 
     }
   }
   // Classes by name, as multiclass sorts its labels.
-  const order = classes.map((_, c) => c).sort((a, b) => (classes[a]! < classes[b]! ? -1 : 1));
+  const order = classes.map((_, c) => c).sort((a, b) => ascii(classes[a]!, classes[b]!));
   const overall = resultOf(all, 0, classes, order);
   const metrics: Record<string, number | null> = {
     accuracy: overall.accuracy,
@@ -86,7 +87,7 @@ export function evaluateMulticlassRows(spec: EvaluationSpec, rows: ChunkedRows, 
   for (const set of sets) {
     const rowsOf = (raw: number) => set.m.rows[raw]!;
     const { labels, raws } = groupsInOrder(set.columns, rows.values, set.size, rowsOf);
-    fairness[set.columns.map((c) => spec.sensitive[c]).join(' x ')] = multiclassFairness(
+    fairness[set.names.join(' x ')] = multiclassFairness(
       labels,
       raws.map(rowsOf),
       overall,

@@ -105,7 +105,7 @@ export function evaluateRegressionRows(
     const rowsOf = (raw: number) => s.rows[raw]!;
     const { labels, raws } = groupsInOrder(set.columns, rows.values, set.size, rowsOf);
     const byGroup = raws.map((raw) => (s.rows[raw] === 0 ? undefined : metricsOf(s, raw)));
-    fairness[set.columns.map((c) => spec.sensitive[c]).join(' x ')] = regressionFairness(
+    fairness[set.names.join(' x ')] = regressionFairness(
       labels,
       raws.map(rowsOf),
       overall,
