@@ -21,41 +21,26 @@ describe('steward evaluate (real process, offline)', () => {
     ].join('\n'),
   );
 
+  /** `steward evaluate` of `data` as binary classification of y by yhat, and `more`. */
+  const binary = (data: string, ...more: string[]) => [
+    'evaluate',
+    '--data',
+    data,
+    '--task',
+    'binary-classification',
+    '--label',
+    'y',
+    '--prediction',
+    'yhat',
+    ...more,
+  ];
+
   it('prints a summary table, or everything as JSON, and fails clearly on bad input', async () => {
-    const table = await runCli([
-      'evaluate',
-      '--data',
-      file,
-      '--task',
-      'binary-classification',
-      '--label',
-      'y',
-      '--prediction',
-      'yhat',
-      '--score',
-      'p',
-      '--sensitive',
-      'sex',
-    ]);
+    const table = await runCli(binary(file, '--score', 'p', '--sensitive', 'sex'));
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/rows: 40/);
     expect(table.stdout).toMatch(/fairness by sex/);
-    const json = await runCli([
-      'evaluate',
-      '--data',
-      file,
-      '--task',
-      'binary-classification',
-      '--label',
-      'y',
-      '--prediction',
-      'yhat',
-      '--sensitive',
-      'sex',
-      '--privileged',
-      'sex:M',
-      '--json',
-    ]);
+    const json = await runCli(binary(file, '--sensitive', 'sex', '--privileged', 'sex:M', '--json'));
     const parsed = JSON.parse(json.stdout);
     expect(parsed).toMatchObject({ rows: 40, dataDigest: expect.stringMatching(/^sha256:/) });
     expect(parsed.fairness.sex.aif360.privileged_group).toBe('M');
@@ -333,26 +318,8 @@ describe('steward evaluate (real process, offline)', () => {
       ].join('\n'),
     );
     const temp = mkdtempSync(join(tmpdir(), 'steward-evaluate-spill-'));
-    const args = (memory: string) => [
-      'evaluate',
-      '--data',
-      big,
-      '--task',
-      'binary-classification',
-      '--label',
-      'y',
-      '--prediction',
-      'yhat',
-      '--score',
-      'p',
-      '--weight',
-      'w',
-      '--sensitive',
-      'sex',
-      '--memory',
-      memory,
-      '--json',
-    ];
+    const args = (memory: string) =>
+      binary(big, '--score', 'p', '--weight', 'w', '--sensitive', 'sex', '--memory', memory, '--json');
     const held = await runCli(args('128'), { TMPDIR: temp });
     const spilled = await runCli(args('0'), { TMPDIR: temp });
     expect(held.code, held.stderr).toBe(0);
@@ -375,24 +342,7 @@ describe('steward evaluate (real process, offline)', () => {
     const temp = mkdtempSync(join(tmpdir(), 'steward-evaluate-interrupt-'));
     const child = spawn(
       process.execPath,
-      [
-        STEWARD_BIN,
-        'evaluate',
-        '--data',
-        big,
-        '--task',
-        'binary-classification',
-        '--label',
-        'y',
-        '--prediction',
-        'yhat',
-        '--score',
-        'p',
-        '--sensitive',
-        'sex',
-        '--memory',
-        '0',
-      ],
+      [STEWARD_BIN, ...binary(big, '--score', 'p', '--sensitive', 'sex', '--memory', '0')],
       { env: { ...process.env, TMPDIR: temp }, stdio: 'ignore' },
     );
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));

@@ -188,15 +188,8 @@ describe('binary classification over columns spilled to files', () => {
     expect(parsed.data.spilled).toBeUndefined();
   });
 
-  it('refuses an intersection of more combinations than it counts, with 413, and removes its files', async () => {
-    const lines = ['y,yhat,a,b,c'];
-    for (let i = 0; i < 5_000; i++) lines.push(`yes,no,a${i % 200},b${(i * 7) % 200},c${(i * 13) % 200}`);
-    const spec: EvaluationSpec = {
-      task: 'binary-classification',
-      label: 'y',
-      prediction: 'yhat',
-      sensitive: ['a', 'b', 'c'],
-    };
+  /** Reads `lines` spilled, and expects the evaluation refused with 413 and `message`, and no files left. */
+  async function refusedTooLarge(lines: string[], spec: EvaluationSpec, message: RegExp) {
     const parsed = await readEvaluationData(Readable.from([Buffer.from(lines.join('\n'))]), 'csv', spec, {
       ...base,
       spillAfterBytes: 0,
@@ -204,38 +197,32 @@ describe('binary classification over columns spilled to files', () => {
     try {
       await expect(runEvaluation(spec, parsed.data, parsed.profile, undefined, false, 'yes')).rejects.toMatchObject({
         code: 'payload_too_large',
-        message: expect.stringMatching(/'a', 'b', 'c' have 8000000 combinations of values, over the 4194304/),
+        message: expect.stringMatching(message),
       });
     } finally {
       releaseEvaluationData(parsed.data);
     }
     expect(tmp.left('steward-eval-')).toEqual([]);
+  }
+
+  it('refuses an intersection of more combinations than it counts, with 413, and removes its files', async () => {
+    const lines = ['y,yhat,a,b,c'];
+    for (let i = 0; i < 5_000; i++) lines.push(`yes,no,a${i % 200},b${(i * 7) % 200},c${(i * 13) % 200}`);
+    await refusedTooLarge(
+      lines,
+      { task: 'binary-classification', label: 'y', prediction: 'yhat', sensitive: ['a', 'b', 'c'] },
+      /'a', 'b', 'c' have 8000000 combinations of values, over the 4194304/,
+    );
   });
 
   it('refuses more confusion-matrix cells than it counts, with 413, and removes its files', async () => {
     const lines = ['y,yhat,g'];
     for (let i = 0; i < 5_000; i++) lines.push(`c${i % 300},c${(i * 7) % 300},g${i % 100}`);
-    const spec: EvaluationSpec = {
-      task: 'multiclass-classification',
-      label: 'y',
-      prediction: 'yhat',
-      sensitive: ['g'],
-    };
-    const parsed = await readEvaluationData(Readable.from([Buffer.from(lines.join('\n'))]), 'csv', spec, {
-      ...base,
-      spillAfterBytes: 0,
-    });
-    try {
-      await expect(runEvaluation(spec, parsed.data, parsed.profile, undefined, false, 'yes')).rejects.toMatchObject({
-        code: 'payload_too_large',
-        message: expect.stringMatching(
-          /100 groups of 'g' with 300 classes need 9000000 confusion-matrix cells, over the 8388608/,
-        ),
-      });
-    } finally {
-      releaseEvaluationData(parsed.data);
-    }
-    expect(tmp.left('steward-eval-')).toEqual([]);
+    await refusedTooLarge(
+      lines,
+      { task: 'multiclass-classification', label: 'y', prediction: 'yhat', sensitive: ['g'] },
+      /100 groups of 'g' with 300 classes need 9000000 confusion-matrix cells, over the 8388608/,
+    );
   });
 
   it('leaves no file open when the sort fails part way, and is removed after', async () => {
