@@ -35,7 +35,7 @@ export interface ParseOptions {
   /** Reads CSV through record objects as JSON Lines are read (the general path): tests compare both. */
   csvRecords?: boolean;
   /**
-   * Without a model (or class probabilities): bytes an evaluation in memory may take (its columns
+   * Without a model: bytes an evaluation in memory may take (its columns
    * and its working arrays, see inMemoryBytesPerRow) before the columns move to files (default
    * SPILL_AFTER_BYTES), and the scores the ROC then sorts in memory at once (default SORT_ROWS).
    * Infinity keeps every column in memory.
@@ -91,7 +91,9 @@ export function parseRanges(text: string | undefined): Record<string, [number, n
  * copies of the labels, predictions and weights and its row indexes for every column set, about
  * 48 and 40 a set, and the sorted predictions for the median, 8. Multiclass: a string reference
  * each for the label and the prediction, 16, and each group's copies and row indexes, about 48 a
- * column set. Spilling compares the rows read times this with the budget.
+ * column set; with class probabilities, a double a row for each class and, one class or pair of
+ * classes at a time, its labels, its sorted scores and a pair's row indexes, about 48.
+ * Spilling compares the rows read times this with the budget.
  */
 export function inMemoryBytesPerRow(spec: EvaluationSpec): number {
   const sets = spec.sensitive.length + (spec.sensitive.length > 1 ? 1 : 0);
@@ -99,7 +101,14 @@ export function inMemoryBytesPerRow(spec: EvaluationSpec): number {
   if (spec.task === 'regression')
     return 16 + (spec.weight ? 8 : 0) + spec.sensitive.length + 48 + 40 * sets + 8 + intersection;
   if (spec.task === 'multiclass-classification')
-    return 16 + (spec.weight ? 8 : 0) + spec.sensitive.length + 48 * sets + intersection;
+    return (
+      16 +
+      (spec.weight ? 8 : 0) +
+      spec.sensitive.length +
+      48 * sets +
+      intersection +
+      (spec.classScores ? 8 * Object.keys(spec.classScores).length + 48 : 0)
+    );
   const columns = 2 + (spec.score ? 8 : 0) + (spec.weight ? 8 : 0) + spec.sensitive.length;
   const ranking = spec.score ? (spec.weight ? 40 : 8) : 0;
   const privileged = spec.privileged && Object.keys(spec.privileged).length > 0 ? 24 : 0;
@@ -180,10 +189,7 @@ export async function readEvaluationData(
   const binary = spec.task === 'binary-classification';
   // Past the budget, an evaluation without a model goes on from files (src/tabular/spill.ts):
   // every SPILL_EVERY rows the columns gathered so far are written out and forgotten.
-  // Multiclass classification with class probabilities stays in memory: its one-vs-one ROC AUCs
-  // would each need the scores sorted outside memory.
-  const spillAfter =
-    features.length === 0 && classScores.length === 0 ? (opts.spillAfterBytes ?? SPILL_AFTER_BYTES) : Infinity;
+  const spillAfter = features.length === 0 ? (opts.spillAfterBytes ?? SPILL_AFTER_BYTES) : Infinity;
   // Multiclass labels and predictions go to files as codes into one list of classes.
   const classCodes = new Map<string, number>();
   const codesOf = (labels: string[]) =>
@@ -201,6 +207,7 @@ export async function readEvaluationData(
         score?: FileWriter;
         weight?: FileWriter;
         codes: FileWriter[];
+        classScores: FileWriter[];
       }
     | undefined;
   // The directory and every file opened in it, known as soon as each exists, for the cleanup.
@@ -220,6 +227,7 @@ export async function readEvaluationData(
     score?.drain(write(into.score!));
     weight?.drain(write(into.weight!));
     sensitive.forEach((c, k) => c.drain(write(into.codes[k]!)));
+    classScores.forEach((c, k) => c.values.drain(write(into.classScores[k]!)));
   };
   const afterRow = (last = false) => {
     if ((!last && (rows & (SPILL_EVERY - 1)) !== 0) || spillAfter === Infinity) return;
@@ -236,6 +244,7 @@ export async function readEvaluationData(
         yTrue: file('y-true'),
         yPred: file('y-pred'),
         codes: spec.sensitive.map((_, k) => file(`codes-${k}`)),
+        classScores: classScores.map((_, k) => file(`class-${k}`)),
         ...(score ? { score: file('score') } : {}),
         ...(weight ? { weight: file('weight') } : {}),
       };
@@ -506,12 +515,14 @@ export async function readEvaluationData(
       sortRows: opts.sortRows ?? SORT_ROWS,
       labels: binary ? 'byte' : classes ? 'code' : 'double',
       ...(classes ? { classes: [...classCodes.keys()] } : {}),
+      ...(classScores.length > 0 ? { classScores: classScores.map((c) => c.label) } : {}),
       columns: {
         yTrue: spill.yTrue.path,
         yPred: spill.yPred.path,
         ...(spill.score ? { score: spill.score.path } : {}),
         ...(spill.weight ? { weight: spill.weight.path } : {}),
         codes: spill.codes.map((w) => w.path),
+        ...(classScores.length > 0 ? { classScores: spill.classScores.map((w) => w.path) } : {}),
       },
       values,
     };

@@ -125,8 +125,16 @@ interface ScoreFiles {
   score: string;
   /** Absent where only the values' order matters (a median): every label reads 0. */
   label?: string | undefined;
+  /** The labels are 32-bit class codes (multiclass), not bytes. */
+  codes?: boolean | undefined;
   weight?: string | undefined;
 }
+
+/** How wide a label is in a file of scores: none, a byte (1 positive), or a 32-bit class code. */
+type LabelWidth = 0 | 1 | 4;
+
+const widthOf = (files: ScoreFiles): LabelWidth => (files.label === undefined ? 0 : files.codes ? 4 : 1);
+const labels = (width: LabelWidth, n: number) => (width === 4 ? new Uint32Array(n) : new Uint8Array(n));
 
 /** Reads `files` from row `from` a block at a time, ascending, or with `down` from the last block to the first. */
 function* blocksOf(files: ScoreFiles, down = false, size = CHUNK): Generator<SortedBlock> {
@@ -134,10 +142,11 @@ function* blocksOf(files: ScoreFiles, down = false, size = CHUNK): Generator<Sor
   const label = files.label ? openSync(files.label, 'r') : undefined;
   const weight = files.weight ? openSync(files.weight, 'r') : undefined;
   try {
+    const width = widthOf(files);
     const block = {
       length: 0,
       score: new Float64Array(size),
-      label: new Uint8Array(size),
+      label: labels(width, size),
       weight: weight === undefined ? undefined : new Float64Array(size),
     };
     const starts = Math.ceil(files.rows / size);
@@ -146,7 +155,7 @@ function* blocksOf(files: ScoreFiles, down = false, size = CHUNK): Generator<Sor
       const n = Math.min(size, files.rows - from);
       block.length = n;
       readAll(score, block.score.subarray(0, n), from * 8);
-      if (label !== undefined) readAll(label, block.label.subarray(0, n), from);
+      if (label !== undefined) readAll(label, block.label.subarray(0, n), from * width);
       if (weight !== undefined) readAll(weight, block.weight!.subarray(0, n), from * 8);
       yield block;
     }
@@ -172,15 +181,21 @@ class ScoreOut {
   private readonly label: FileWriter | undefined;
   private readonly weight: FileWriter | undefined;
   // Rows pushed one at a time gather here first (a call a row into a file writer would dominate).
-  private readonly block: { score: Float64Array; label: Uint8Array; weight: Float64Array };
+  private readonly block: { score: Float64Array; label: Uint8Array | Uint32Array; weight: Float64Array };
   private at = 0;
   rows = 0;
 
-  constructor(dir: string, name: string, weighted: boolean, labelled: boolean, gather = 4096) {
+  constructor(
+    dir: string,
+    name: string,
+    weighted: boolean,
+    private readonly width: LabelWidth,
+    gather = 4096,
+  ) {
     this.score = new FileWriter(join(dir, `${name}.score`));
-    this.label = labelled ? new FileWriter(join(dir, `${name}.label`)) : undefined;
+    this.label = width > 0 ? new FileWriter(join(dir, `${name}.label`)) : undefined;
     this.weight = weighted ? new FileWriter(join(dir, `${name}.weight`)) : undefined;
-    this.block = { score: new Float64Array(gather), label: new Uint8Array(gather), weight: new Float64Array(gather) };
+    this.block = { score: new Float64Array(gather), label: labels(width, gather), weight: new Float64Array(gather) };
   }
 
   push(score: number, label: number, weight: number): void {
@@ -222,7 +237,13 @@ class ScoreOut {
     this.score.close();
     this.label?.close();
     this.weight?.close();
-    return { rows: this.rows, score: this.score.path, label: this.label?.path, weight: this.weight?.path };
+    return {
+      rows: this.rows,
+      score: this.score.path,
+      label: this.label?.path,
+      codes: this.width === 4,
+      weight: this.weight?.path,
+    };
   }
 }
 
@@ -277,9 +298,7 @@ function sortInto(
   const parts: ScoreOut[] = [];
   let closed: ScoreFiles[];
   try {
-    ranges.forEach((_, r) =>
-      parts.push(new ScoreOut(dir, `${name}-${level}.${from}-${r}`, weighted, files.label !== undefined)),
-    );
+    ranges.forEach((_, r) => parts.push(new ScoreOut(dir, `${name}-${level}.${from}-${r}`, weighted, widthOf(files))));
     for (const block of blocksOf(files)) {
       const { score, label, weight } = block;
       for (let i = 0; i < block.length; i++)
@@ -312,7 +331,7 @@ function sortInMemory(files: ScoreFiles, out: ScoreOut): void {
   const block = {
     length: 0,
     score: new Float64Array(Math.min(n, CHUNK)),
-    label: new Uint8Array(Math.min(n, CHUNK)),
+    label: labels(widthOf(files), Math.min(n, CHUNK)),
     weight: all.weight ? new Float64Array(Math.min(n, CHUNK)) : undefined,
   };
   for (let from = 0; from < n; from += CHUNK) {
@@ -332,6 +351,7 @@ function spilledRows(spilled: SpilledRows): ChunkedRows {
   return {
     rows: spilled.rows,
     values: spilled.values,
+    classScores: spilled.classScores,
     *chunks(): Generator<RowChunk> {
       const { columns } = spilled;
       const fds = {
@@ -340,6 +360,7 @@ function spilledRows(spilled: SpilledRows): ChunkedRows {
         score: columns.score ? openSync(columns.score, 'r') : undefined,
         weight: columns.weight ? openSync(columns.weight, 'r') : undefined,
         codes: columns.codes.map((path) => openSync(path, 'r')),
+        classScores: (columns.classScores ?? []).map((path) => openSync(path, 'r')),
       };
       try {
         const Label = spilled.labels === 'byte' ? Uint8Array : spilled.labels === 'code' ? Uint32Array : Float64Array;
@@ -351,6 +372,7 @@ function spilledRows(spilled: SpilledRows): ChunkedRows {
           score: fds.score === undefined ? undefined : new Float64Array(CHUNK),
           weight: fds.weight === undefined ? undefined : new Float64Array(CHUNK),
           codes: fds.codes.map(() => new Uint32Array(CHUNK)),
+          classScores: columns.classScores && fds.classScores.map(() => new Float64Array(CHUNK)),
         };
         for (let from = 0; from < spilled.rows; from += CHUNK) {
           const n = Math.min(CHUNK, spilled.rows - from);
@@ -360,10 +382,11 @@ function spilledRows(spilled: SpilledRows): ChunkedRows {
           if (fds.score !== undefined) readAll(fds.score, chunk.score!.subarray(0, n), from * 8);
           if (fds.weight !== undefined) readAll(fds.weight, chunk.weight!.subarray(0, n), from * 8);
           fds.codes.forEach((fd, c) => readAll(fd, chunk.codes[c]!.subarray(0, n), from * 4));
+          fds.classScores.forEach((fd, k) => readAll(fd, chunk.classScores![k]!.subarray(0, n), from * 8));
           yield chunk;
         }
       } finally {
-        for (const fd of [fds.yTrue, fds.yPred, fds.score, fds.weight, ...fds.codes])
+        for (const fd of [fds.yTrue, fds.yPred, fds.score, fds.weight, ...fds.codes, ...fds.classScores])
           if (fd !== undefined) closeSync(fd);
       }
     },
@@ -377,7 +400,7 @@ function withSorted<T>(
   sortRows: number,
   use: (up: () => Iterable<SortedBlock>, down: () => Iterable<SortedBlock>) => T,
 ): T {
-  const out = new ScoreOut(dir, 'sorted', files.weight !== undefined, files.label !== undefined, CHUNK);
+  const out = new ScoreOut(dir, 'sorted', files.weight !== undefined, widthOf(files), CHUNK);
   try {
     sortInto(files, out, dir, sortRows, 0);
   } catch (err) {
@@ -402,7 +425,15 @@ function withSorted<T>(
 export function evaluateSpilled(spec: EvaluationSpec, spilled: SpilledRows) {
   const { columns, dir, rows, sortRows } = spilled;
   if (spec.task === 'multiclass-classification')
-    return evaluateMulticlassRows(spec, spilledRows(spilled), spilled.classes!);
+    // Each class's probabilities sorted outside memory, with the rows' true class codes.
+    return evaluateMulticlassRows(spec, spilledRows(spilled), spilled.classes!, (k, use) =>
+      withSorted(
+        { rows, score: columns.classScores![k]!, label: columns.yTrue, codes: true, weight: columns.weight },
+        dir,
+        sortRows,
+        (up) => use(up()),
+      ),
+    );
   if (spec.task === 'regression')
     // The median prediction, from the predictions sorted outside memory.
     return evaluateRegressionRows(spec, spilledRows(spilled), () =>

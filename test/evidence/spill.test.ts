@@ -31,7 +31,7 @@ function csv(
   opts: { distinct?: number; constant?: boolean; close?: boolean } = {},
 ): string {
   const r = lcg(seed);
-  const lines = ['y,yhat,p,w,sex,race,age,guess'];
+  const lines = ['y,yhat,p,w,sex,race,age,guess,pa,pb,pc,prare'];
   const races = ['a', 'b', 'c', 'rare'];
   for (let i = 0; i < rows; i++) {
     const race = r() < 0.01 ? 'rare' : races[Math.floor(r() * 3)]!;
@@ -51,6 +51,8 @@ function csv(
         r() < 0.5 ? 'young / old' : 'young',
         // A class guessed for the row: right about half the time, sometimes one no row is of.
         r() < 0.5 ? race : r() < 0.02 ? 'other' : races[Math.floor(r() * 4)]!,
+        // Class probabilities: ties, -0, full precision; rows need not sum to one.
+        ...races.map(() => (opts.constant ? '0.25' : score(r, opts.distinct ?? 20))),
       ].join(','),
     );
   }
@@ -126,6 +128,38 @@ describe('binary classification over columns spilled to files', () => {
       'multiclass, unweighted',
       { task: 'multiclass-classification', label: 'race', prediction: 'guess', sensitive: ['age'] },
     ],
+    [
+      'multiclass with class probabilities, unweighted',
+      {
+        task: 'multiclass-classification',
+        label: 'race',
+        prediction: 'guess',
+        classScores: { a: 'pa', b: 'pb', c: 'pc', rare: 'prare' },
+        sensitive: ['sex'],
+      },
+    ],
+    [
+      'multiclass with class probabilities, weighted',
+      {
+        task: 'multiclass-classification',
+        label: 'race',
+        prediction: 'guess',
+        weight: 'w',
+        classScores: { rare: 'prare', c: 'pc', b: 'pb', a: 'pa' },
+        sensitive: ['age', 'sex'],
+      },
+    ],
+    // True classes without a column (the log loss is undefined), a class only predicted, one no row is of.
+    [
+      'multiclass with some class probabilities',
+      {
+        task: 'multiclass-classification',
+        label: 'race',
+        prediction: 'guess',
+        classScores: { b: 'pb', other: 'pa', a: 'pc', nobody: 'prare' },
+        sensitive: [],
+      },
+    ],
     // Each group holds one class only: its metrics are over that class alone.
     [
       'multiclass, a class a group',
@@ -166,26 +200,27 @@ describe('binary classification over columns spilled to files', () => {
     }
   });
 
-  it('spills only past the budget, and never with class probabilities', async () => {
+  it('spills only past the budget, with class probabilities too, and never to run a model', async () => {
     const text = csv(5_000, 3);
     const spec = specs[1]![1];
     // 5,000 rows at 108 bytes (12 of columns, 96 of working arrays) fit in 1 MB; not in 100 kB.
     expect(inMemoryBytesPerRow(spec)).toBe(108);
     expect((await run(text, spec, { spillAfterBytes: 1_000_000 })).spilled).toBeUndefined();
     expect((await run(text, spec, { spillAfterBytes: 100_000 })).spilled).toBeDefined();
-    const parsed = await readEvaluationData(
-      Readable.from([Buffer.from(text)]),
-      'csv',
-      {
-        task: 'multiclass-classification',
-        label: 'race',
-        prediction: 'guess',
-        classScores: { a: 'p' },
-        sensitive: ['sex'],
-      },
-      { ...base, spillAfterBytes: 0 },
-    );
-    expect(parsed.data.spilled).toBeUndefined();
+    const read = (spec: EvaluationSpec) =>
+      readEvaluationData(Readable.from([Buffer.from(text)]), 'csv', spec, { ...base, spillAfterBytes: 0 });
+    const probabilities = await read({
+      task: 'multiclass-classification',
+      label: 'race',
+      prediction: 'guess',
+      classScores: { a: 'pa' },
+      sensitive: ['sex'],
+    });
+    expect(probabilities.data.spilled?.classScores).toEqual(['a']);
+    releaseEvaluationData(probabilities.data);
+    // A model's inputs stay in memory: the model runs over them all at once.
+    const model = await read({ task: 'binary-classification', label: 'y', features: ['pa', 'pb'], sensitive: [] });
+    expect(model.data.spilled).toBeUndefined();
   });
 
   /** Reads `lines` spilled, and expects the evaluation refused with 413 and `message`, and no files left. */
@@ -246,7 +281,7 @@ describe('binary classification over columns spilled to files', () => {
   });
 
   it('removes its files when the data turns out bad after spilling began', async () => {
-    const text = `${csv(9_000, 4).trimEnd()}\nyes,no,1.5,1,F,a,young,a\n`;
+    const text = `${csv(9_000, 4).trimEnd()}\nyes,no,1.5,1,F,a,young,a,0,0,0,0\n`;
     await expect(
       readEvaluationData(Readable.from([Buffer.from(text)]), 'csv', specs[0]![1], { ...base, spillAfterBytes: 0 }),
     ).rejects.toThrow(/row 9001, column 'p': '1.5' is not a probability/);

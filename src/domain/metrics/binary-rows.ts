@@ -30,12 +30,16 @@ export interface RowChunk {
   weight?: Float64Array | undefined;
   /** A code a row for each sensitive column in the spec's order: code k stands for that column's values[k]. */
   codes: Uint32Array[];
+  /** Multiclass: each class probability column, in ChunkedRows.classScores' order. */
+  classScores?: Float64Array[] | undefined;
 }
 
 export interface ChunkedRows {
   rows: number;
   /** Each sensitive column's distinct values (spec order), every one of which occurs. */
   values: string[][];
+  /** Multiclass: the class of each probability column the chunks carry. */
+  classScores?: string[] | undefined;
   /** The rows from the first, a chunk at a time; callable more than once. */
   chunks(): Iterable<RowChunk>;
 }

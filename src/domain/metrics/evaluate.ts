@@ -24,7 +24,12 @@ import {
   type Disaggregated,
 } from './fairness.ts';
 import { REGRESSION } from './regression.ts';
-import { multiclass, multiclassProbabilistic, type MulticlassResult } from './multiclass.ts';
+import {
+  multiclass,
+  multiclassProbabilistic,
+  type multiclassProbabilisticOf,
+  type MulticlassResult,
+} from './multiclass.ts';
 import { medianOf, scoringImpactRatios, selectionImpactRatios, type ImpactRatios } from './impact-ratio.ts';
 
 export interface EvaluationSpec {
@@ -118,7 +123,9 @@ export interface SpilledRows {
   /** Labels and predictions: a byte each (binary classification), a double (regression) or a 32-bit code into `classes` (multiclass). */
   labels: 'byte' | 'double' | 'code';
   classes?: string[];
-  columns: { yTrue: string; yPred: string; score?: string; weight?: string; codes: string[] };
+  /** Multiclass: the class of each probability column, as `columns.classScores` lists them. */
+  classScores?: string[];
+  columns: { yTrue: string; yPred: string; score?: string; weight?: string; codes: string[]; classScores?: string[] };
   /** Each sensitive column's values (spec order): code k is values[k]. */
   values: string[][];
 }
@@ -214,17 +221,7 @@ export function evaluate(spec: EvaluationSpec, data: EvaluationData): Evaluation
     const probabilistic = data.classes!.probabilities
       ? multiclassProbabilistic(yTrue, data.classes!.probabilities, w)
       : undefined;
-    performance = {
-      ...m,
-      ...(probabilistic ? { logLoss: finiteOrNull(probabilistic.logLoss), rocAuc: probabilistic.rocAuc } : {}),
-    };
-    metrics.accuracy = m.accuracy;
-    if (probabilistic) {
-      metrics['log-loss'] = finiteOrNull(probabilistic.logLoss);
-      metrics['roc-auc'] = finiteOrNull(probabilistic.rocAuc.ovrMacro);
-    }
-    metrics['macro-f1'] = m.macro.f1;
-    metrics['weighted-f1'] = m.weighted.f1;
+    performance = multiclassPerformance(m, probabilistic, metrics);
     for (const cols of columns) {
       const groups = groupRows(
         cols.length === 1 ? data.sensitive[cols[0]!]! : Object.fromEntries(cols.map((c) => [c, data.sensitive[c]!])),
@@ -332,6 +329,28 @@ export function evaluationResult(
     fairness,
     metrics,
     slices: { metric, minRows, worst: worstSlices(fairness, metric, minRows, spec.slices?.top ?? 5) },
+  };
+}
+
+/**
+ * Multiclass performance from the confusion-matrix metrics and, with class probabilities, the
+ * probabilistic ones; the flat metrics are added to `metrics` in the order policies see them.
+ */
+export function multiclassPerformance(
+  m: MulticlassResult,
+  probabilistic: ReturnType<typeof multiclassProbabilisticOf> | undefined,
+  metrics: Record<string, number | null>,
+): Record<string, unknown> {
+  metrics.accuracy = m.accuracy;
+  if (probabilistic) {
+    metrics['log-loss'] = finiteOrNull(probabilistic.logLoss);
+    metrics['roc-auc'] = finiteOrNull(probabilistic.rocAuc.ovrMacro);
+  }
+  metrics['macro-f1'] = m.macro.f1;
+  metrics['weighted-f1'] = m.weighted.f1;
+  return {
+    ...m,
+    ...(probabilistic ? { logLoss: finiteOrNull(probabilistic.logLoss), rocAuc: probabilistic.rocAuc } : {}),
   };
 }
 

@@ -92,7 +92,8 @@ export function multiclassProbabilistic(
   for (let i = 0; i < n; i++) {
     let total = 0;
     for (const c of classes) total += Math.min(Math.max(probabilities[c]![i]!, eps), 1 - eps);
-    const own = probabilities[yTrue[i]!];
+    // Own properties only: a class named 'constructor' or 'toString' must not find Object's.
+    const own = Object.hasOwn(probabilities, yTrue[i]!) ? probabilities[yTrue[i]!] : undefined;
     if (!own) covered = false;
     const w = weights ? weights[i]! : 1;
     if (own) loss += w * -Math.log(Math.min(Math.max(own[i]!, eps), 1 - eps) / total);
@@ -104,9 +105,9 @@ export function multiclassProbabilistic(
     for (let i = 0; i < n; i++) prevalence += (weights ? weights[i]! : 1) * y[i]!;
     return { label: c, auc: auc(y, probabilities[c]!, weights), prevalence };
   });
-  const prevalenceTotal = ovr.reduce((s, x) => s + x.prevalence, 0);
+  // One-vs-one takes no weights (scikit-learn refuses them): weighted rows leave it undefined.
   const pairs: number[] = [];
-  for (let a = 0; a < classes.length; a++) {
+  for (let a = 0; a < (weights ? 0 : classes.length); a++) {
     for (let b = a + 1; b < classes.length; b++) {
       const rows: number[] = [];
       for (let i = 0; i < n; i++) if (yTrue[i] === classes[a] || yTrue[i] === classes[b]) rows.push(i);
@@ -122,12 +123,26 @@ export function multiclassProbabilistic(
       pairs.push((ab + ba) / 2);
     }
   }
+  return multiclassProbabilisticOf(covered ? loss / wsum : NaN, ovr, weights ? undefined : pairs);
+}
+
+/**
+ * The probabilistic metrics from their parts: the log loss, each class's one-vs-rest AUC and
+ * prevalence (classes sorted), and each pair's one-vs-one AUC (a before b, in that order), absent
+ * when the rows are weighted.
+ */
+export function multiclassProbabilisticOf(
+  logLoss: number,
+  ovr: { label: string; auc: number; prevalence: number }[],
+  pairs: number[] | undefined,
+) {
+  const prevalenceTotal = ovr.reduce((s, x) => s + x.prevalence, 0);
   return {
-    logLoss: covered ? loss / wsum : NaN,
+    logLoss,
     rocAuc: {
       ovrMacro: ovr.reduce((s, x) => s + x.auc, 0) / ovr.length,
       ovrWeighted: ovr.reduce((s, x) => s + x.auc * x.prevalence, 0) / prevalenceTotal,
-      ovoMacro: weights ? NaN : pairs.reduce((s, x) => s + x, 0) / pairs.length,
+      ovoMacro: pairs ? pairs.reduce((s, x) => s + x, 0) / pairs.length : NaN,
       perClass: ovr.map((x) => ({ label: x.label, auc: x.auc })),
     },
   };

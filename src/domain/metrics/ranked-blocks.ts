@@ -6,11 +6,11 @@
  * the same double as the in-memory path gives.
  */
 
-/** Consecutive scores in ascending order with each one's label (1 positive) and weight. */
+/** Consecutive scores in ascending order with each one's label (1 positive, or a multiclass code) and weight. */
 export interface SortedBlock {
   length: number;
   score: Float64Array;
-  label: Uint8Array;
+  label: Uint8Array | Uint32Array;
   /** Absent when the rows are unweighted (each weighs 1). */
   weight?: Float64Array | undefined;
 }
