@@ -156,7 +156,7 @@ export function evaluateCommand(program: Command): void {
     )
     .option(
       '--memory <MiB>',
-      'without --onnx: MiB the evaluation may take in memory; past them its columns go to files under TMPDIR (same result)',
+      "MiB the evaluation may take in memory; past them its columns (and a model's inputs) go to files under TMPDIR (same result)",
       '128',
     )
     .option('--json', 'print the full result as JSON', false)

@@ -192,6 +192,8 @@ export function robustnessCommand(program: Command): void {
             missingSensitiveAs: o.missingSensitiveAs,
             maxRows: 100_000_000,
             maxBytes: Number.MAX_SAFE_INTEGER,
+            // It perturbs every row's inputs in memory: the columns never go to files.
+            spillAfterBytes: Infinity,
           });
           const result = await runRobustness(
             spec,

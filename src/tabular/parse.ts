@@ -35,8 +35,8 @@ export interface ParseOptions {
   /** Reads CSV through record objects as JSON Lines are read (the general path): tests compare both. */
   csvRecords?: boolean;
   /**
-   * Without a model: bytes an evaluation in memory may take (its columns
-   * and its working arrays, see inMemoryBytesPerRow) before the columns move to files (default
+   * Bytes an evaluation in memory may take (its columns, a model's inputs and its working arrays,
+   * see inMemoryBytesPerRow) before the columns move to files (default
    * SPILL_AFTER_BYTES), and the scores the ROC then sorts in memory at once (default SORT_ROWS).
    * Infinity keeps every column in memory.
    */
@@ -92,10 +92,17 @@ export function parseRanges(text: string | undefined): Record<string, [number, n
  * 48 and 40 a set, and the sorted predictions for the median, 8. Multiclass: a string reference
  * each for the label and the prediction, 16, and each group's copies and row indexes, about 48 a
  * column set; with class probabilities, a double a row for each class and, one class or pair of
- * classes at a time, its labels, its sorted scores and a pair's row indexes, about 48.
+ * classes at a time, its labels, its sorted scores and a pair's row indexes, about 48. A model
+ * adds its inputs, a double a feature, its outputs and predictions, 16, and the labels as numbers
+ * for its explanations, 8; its binary outputs are scores.
  * Spilling compares the rows read times this with the budget.
  */
 export function inMemoryBytesPerRow(spec: EvaluationSpec): number {
+  const inputs = spec.features?.length ?? 0;
+  return (inputs > 0 ? 8 * inputs + 24 : 0) + columnsBytesPerRow(spec, inputs > 0);
+}
+
+function columnsBytesPerRow(spec: EvaluationSpec, model: boolean): number {
   const sets = spec.sensitive.length + (spec.sensitive.length > 1 ? 1 : 0);
   const intersection = spec.sensitive.length > 1 ? 8 * spec.sensitive.length + 48 : 0;
   if (spec.task === 'regression')
@@ -109,8 +116,9 @@ export function inMemoryBytesPerRow(spec: EvaluationSpec): number {
       intersection +
       (spec.classScores ? 8 * Object.keys(spec.classScores).length + 48 : 0)
     );
-  const columns = 2 + (spec.score ? 8 : 0) + (spec.weight ? 8 : 0) + spec.sensitive.length;
-  const ranking = spec.score ? (spec.weight ? 40 : 8) : 0;
+  const scored = spec.score !== undefined || model;
+  const columns = 2 + (scored ? 8 : 0) + (spec.weight ? 8 : 0) + spec.sensitive.length;
+  const ranking = scored ? (spec.weight ? 40 : 8) : 0;
   const privileged = spec.privileged && Object.keys(spec.privileged).length > 0 ? 24 : 0;
   return columns + ranking + intersection + privileged;
 }
@@ -189,7 +197,7 @@ export async function readEvaluationData(
   const binary = spec.task === 'binary-classification';
   // Past the budget, an evaluation without a model goes on from files (src/tabular/spill.ts):
   // every SPILL_EVERY rows the columns gathered so far are written out and forgotten.
-  const spillAfter = features.length === 0 ? (opts.spillAfterBytes ?? SPILL_AFTER_BYTES) : Infinity;
+  const spillAfter = opts.spillAfterBytes ?? SPILL_AFTER_BYTES;
   // Multiclass labels and predictions go to files as codes into one list of classes.
   const classCodes = new Map<string, number>();
   const codesOf = (labels: string[]) =>
@@ -208,6 +216,7 @@ export async function readEvaluationData(
         weight?: FileWriter;
         codes: FileWriter[];
         classScores: FileWriter[];
+        features?: FileWriter;
       }
     | undefined;
   // The directory and every file opened in it, known as soon as each exists, for the cleanup.
@@ -228,6 +237,7 @@ export async function readEvaluationData(
     weight?.drain(write(into.weight!));
     sensitive.forEach((c, k) => c.drain(write(into.codes[k]!)));
     classScores.forEach((c, k) => c.values.drain(write(into.classScores[k]!)));
+    if (into.features) featureValues.drain(write(into.features));
   };
   const afterRow = (last = false) => {
     if ((!last && (rows & (SPILL_EVERY - 1)) !== 0) || spillAfter === Infinity) return;
@@ -245,6 +255,7 @@ export async function readEvaluationData(
         yPred: file('y-pred'),
         codes: spec.sensitive.map((_, k) => file(`codes-${k}`)),
         classScores: classScores.map((_, k) => file(`class-${k}`)),
+        ...(features.length > 0 ? { features: file('features') } : {}),
         ...(score ? { score: file('score') } : {}),
         ...(weight ? { weight: file('weight') } : {}),
       };
@@ -523,6 +534,7 @@ export async function readEvaluationData(
         ...(spill.weight ? { weight: spill.weight.path } : {}),
         codes: spill.codes.map((w) => w.path),
         ...(classScores.length > 0 ? { classScores: spill.classScores.map((w) => w.path) } : {}),
+        ...(spill.features ? { features: spill.features.path } : {}),
       },
       values,
     };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_EXPLAIN, explainModel, type ExplainOptions } from '../domain/explain/explain.ts';
-import { predictAll } from '../domain/explain/model.ts';
+import { featureRows, predictAll, type FeatureRows } from '../domain/explain/model.ts';
 import { EXACT_SHAPLEY_MAX_FEATURES } from '../domain/explain/shapley.ts';
 import type { Scorer } from '../domain/explain/importance.ts';
 import type { DataProfile } from '../domain/metrics/data-profile.ts';
@@ -8,6 +8,7 @@ import { evaluate, plainSensitive, type EvaluationData, type EvaluationSpec } fr
 import { DomainError } from '../errors.ts';
 import { loadOnnx, type LoadedModel, type OnnxOptions } from './onnx.ts';
 import { evaluateSpilled } from './spill.ts';
+import { predictSpilled, spilledFeatures, spilledLabels, spilledSensitive } from './spill-model.ts';
 
 /** Most synthetic rows one explanation may ask the model for (coalitions x explained x background). */
 export const MAX_SHAPLEY_ROWS = 20_000_000;
@@ -86,45 +87,58 @@ export async function openModel(
   return { loaded, spec: { ...spec, features: loaded.features } };
 }
 
-function scorerFor(
-  spec: EvaluationSpec,
-  yTrue: Float64Array,
-  weight: Float64Array | undefined,
-): (sample: Int32Array) => Scorer {
-  return (sample) => (target, rows) => {
-    const n = rows ? rows.length : sample.length;
-    if (spec.task === 'regression') {
+/** The labels (as numbers) and weights of sampled rows, the k-th of each for the k-th row. */
+type LabelsOf = (sample: Int32Array) => { yTrue: ArrayLike<number>; weight?: ArrayLike<number> };
+
+function scorerFor(spec: EvaluationSpec, labelsOf: LabelsOf): (sample: Int32Array) => Scorer {
+  return (sample) => {
+    const { yTrue, weight } = labelsOf(sample);
+    return (target, rows) => {
+      const n = rows ? rows.length : sample.length;
+      if (spec.task === 'regression') {
+        let sw = 0;
+        let mean = 0;
+        for (let k = 0; k < n; k++) {
+          const i = rows ? rows[k]! : k;
+          const w = weight ? weight[i]! : 1;
+          sw += w;
+          mean += w * yTrue[i]!;
+        }
+        mean /= sw;
+        let res = 0;
+        let tot = 0;
+        for (let k = 0; k < n; k++) {
+          const i = rows ? rows[k]! : k;
+          const w = weight ? weight[i]! : 1;
+          res += w * (yTrue[i]! - target[i]!) ** 2;
+          tot += w * (yTrue[i]! - mean) ** 2;
+        }
+        // scikit-learn's r2_score with force_finite: a constant truth scores 1 when matched exactly, else 0.
+        return tot === 0 ? (res === 0 ? 1 : 0) : 1 - res / tot;
+      }
+      let right = 0;
       let sw = 0;
-      let mean = 0;
       for (let k = 0; k < n; k++) {
-        const i = sample[rows ? rows[k]! : k]!;
+        const i = rows ? rows[k]! : k;
         const w = weight ? weight[i]! : 1;
         sw += w;
-        mean += w * yTrue[i]!;
+        if (target[i] === yTrue[i]) right += w;
       }
-      mean /= sw;
-      let res = 0;
-      let tot = 0;
-      for (let k = 0; k < n; k++) {
-        const kk = rows ? rows[k]! : k;
-        const i = sample[kk]!;
-        const w = weight ? weight[i]! : 1;
-        res += w * (yTrue[i]! - target[kk]!) ** 2;
-        tot += w * (yTrue[i]! - mean) ** 2;
-      }
-      // scikit-learn's r2_score with force_finite: a constant truth scores 1 when matched exactly, else 0.
-      return tot === 0 ? (res === 0 ? 1 : 0) : 1 - res / tot;
+      return sw === 0 ? NaN : right / sw;
+    };
+  };
+}
+
+/** A class label's code, given in order of first sight, extending `names` (what each code stands for). */
+function classCoder(names: string[]): (label: string) => number {
+  const codes = new Map(names.map((name, c) => [name, c]));
+  return (label) => {
+    let c = codes.get(label);
+    if (c === undefined) {
+      codes.set(label, (c = names.length));
+      names.push(label);
     }
-    let right = 0;
-    let sw = 0;
-    for (let k = 0; k < n; k++) {
-      const kk = rows ? rows[k]! : k;
-      const i = sample[kk]!;
-      const w = weight ? weight[i]! : 1;
-      sw += w;
-      if (target[kk] === yTrue[i]) right += w;
-    }
-    return sw === 0 ? NaN : right / sw;
+    return c;
   };
 }
 
@@ -144,32 +158,50 @@ export async function runEvaluation(
   let modelInfo: unknown;
   if (model) {
     const { loaded, file } = model;
-    const features = data.features!;
-    const rows = data.classes?.yTrue.length ?? data.yTrue.length;
-    const codes = new Map<string, number>();
-    const names: string[] = [];
-    const classCode = (label: string) => {
-      let c = codes.get(label);
-      if (c === undefined) {
-        codes.set(label, (c = names.length));
-        names.push(label);
-      }
-      return c;
+    const names = loaded.features;
+    const outputCheck = (output: number, r: number) => {
+      if (!(output >= 0 && output <= 1))
+        throw invalid(
+          `the model's output for row ${r + 1} is ${output}, not a probability; choose the probability output with 'output'`,
+          '/output',
+        );
     };
-    const yTrue = data.classes ? Float64Array.from(data.classes.yTrue, classCode) : Float64Array.from(data.yTrue);
-    const predictor = loaded.predictor(spec.task, positiveLabel, classCode);
-    const { output, target } = await predictAll(predictor, features.values, rows, features.names.length);
-    if (data.classes) data.classes.yPred = Array.from(target, (c) => names[c]!);
-    else data.yPred = target;
-    if (spec.task === 'binary-classification') {
-      for (let r = 0; r < rows; r++) {
-        if (!(output[r]! >= 0 && output[r]! <= 1))
-          throw invalid(
-            `the model's output for row ${r + 1} is ${output[r]}, not a probability; choose the probability output with 'output'`,
-            '/output',
-          );
+    let predictor;
+    let rows: FeatureRows;
+    let labelsOf: LabelsOf;
+    let sensitiveOf: (rows: Int32Array) => Record<string, string[]>;
+    const spilled = data.spilled;
+    if (spilled) {
+      // Rows past the memory budget: the model runs a batch at a time over the features file, and
+      // explanations read the rows they sample (src/tabular/spill-model.ts).
+      predictor = loaded.predictor(spec.task, positiveLabel, classCoder(spilled.classes ?? []));
+      await predictSpilled(spilled, names.length, predictor, spec.task, outputCheck);
+      rows = spilledFeatures(spilled, names);
+      labelsOf = (sample) => spilledLabels(spilled, sample);
+      sensitiveOf = (sample) => spilledSensitive(spilled, spec.sensitive, sample);
+    } else {
+      const features = data.features!;
+      const n = data.classes?.yTrue.length ?? data.yTrue.length;
+      const classNames: string[] = [];
+      const classCode = classCoder(classNames);
+      const yTrue = data.classes ? Float64Array.from(data.classes.yTrue, classCode) : Float64Array.from(data.yTrue);
+      predictor = loaded.predictor(spec.task, positiveLabel, classCode);
+      const { output, target } = await predictAll(predictor, features.values, n, features.names.length);
+      if (data.classes) data.classes.yPred = Array.from(target, (c) => classNames[c]!);
+      else data.yPred = target;
+      if (spec.task === 'binary-classification') {
+        for (let r = 0; r < n; r++) outputCheck(output[r]!, r);
+        data.score = output;
       }
-      data.score = output;
+      rows = featureRows({ values: features.values, rows: n, features: features.names.length, names: features.names });
+      const weight = data.weight;
+      labelsOf = (sample) => ({
+        yTrue: Float64Array.from(sample, (i) => yTrue[i]!),
+        ...(weight ? { weight: Float64Array.from(sample, (i) => weight[i]!) } : {}),
+      });
+      const plain = plainSensitive(data.sensitive);
+      sensitiveOf = (sample) =>
+        Object.fromEntries(Object.entries(plain).map(([c, values]) => [c, Array.from(sample, (i) => values[i]!)]));
     }
     modelInfo = {
       digest: modelDigest(file.bytes),
@@ -183,9 +215,9 @@ export async function runEvaluation(
     explanations = explain
       ? await explainModel(
           predictor,
-          { values: features.values, rows, features: features.names.length, names: features.names },
-          scorerFor(spec, yTrue, data.weight),
-          plainSensitive(data.sensitive),
+          rows,
+          scorerFor(spec, labelsOf),
+          sensitiveOf,
           { output: loaded.explains, scoring: spec.task === 'regression' ? 'r2' : 'accuracy' },
           explain,
         )
@@ -197,7 +229,7 @@ export async function runEvaluation(
         'no model artefact was run: the predictions were supplied as a column, so the model is opaque to this evaluation',
     };
   }
-  // Rows spilled to files (an evaluation without a model) are counted from there.
+  // Rows spilled to files are counted from there.
   const evaluated = data.spilled ? evaluateSpilled(spec, data.spilled) : evaluate(spec, data);
   return jsonSafe({
     ...evaluated,

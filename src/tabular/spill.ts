@@ -110,7 +110,7 @@ function writeAll(fd: number, bytes: Uint8Array): void {
 }
 
 /** Fills `into` from `fd` at byte `position`. */
-function readAll(fd: number, into: ArrayBufferView, position: number): void {
+export function readAll(fd: number, into: ArrayBufferView, position: number): void {
   const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
   for (let done = 0; done < bytes.length;) {
     const n = readSync(fd, bytes, done, bytes.length - done, position + done);
@@ -439,12 +439,15 @@ export function evaluateSpilled(spec: EvaluationSpec, spilled: SpilledRows) {
     return evaluateRegressionRows(spec, spilledRows(spilled), () =>
       withSorted({ rows, score: columns.yPred }, dir, sortRows, (up) => medianOfSorted(rows, up())),
     );
-  return evaluateBinaryRows(spec, spilledRows(spilled), () =>
-    withSorted(
-      { rows, score: columns.score!, label: columns.yTrue, weight: columns.weight },
-      dir,
-      sortRows,
-      (up, down) => rankSortedBlocks(rows, up, down),
-    ),
+  const score = columns.score;
+  return evaluateBinaryRows(
+    spec,
+    spilledRows(spilled),
+    score === undefined
+      ? undefined
+      : () =>
+          withSorted({ rows, score, label: columns.yTrue, weight: columns.weight }, dir, sortRows, (up, down) =>
+            rankSortedBlocks(rows, up, down),
+          ),
   );
 }

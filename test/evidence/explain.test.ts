@@ -2,9 +2,9 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { explainModel, DEFAULT_EXPLAIN } from '../../src/domain/explain/explain.ts';
 import { permutationImportance } from '../../src/domain/explain/importance.ts';
-import type { FeatureMatrix, Predictor } from '../../src/domain/explain/model.ts';
+import { featureRows, type FeatureMatrix, type Predictor } from '../../src/domain/explain/model.ts';
 import { partialDependence, pdGrid } from '../../src/domain/explain/partial-dependence.ts';
-import { seededRandom } from '../../src/domain/explain/random.ts';
+import { sampleIndices, seededRandom } from '../../src/domain/explain/random.ts';
 import { shapleyValues } from '../../src/domain/explain/shapley.ts';
 import { linearOnnxModel } from '../helpers/onnx-model.ts';
 
@@ -202,16 +202,38 @@ describe('permutation importance and partial dependence', () => {
       const idx = rowsOf ?? Int32Array.from({ length: sample.length }, (_, i) => i);
       return idx.reduce((s, k) => s + (target[k] === truth[sample[k]!] ? 1 : 0), 0) / idx.length;
     };
-    const sensitive = { g: Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? 'p' : 'q')) };
+    const sensitive = (rows: Int32Array) => ({ g: Array.from(rows, (i) => (i % 3 === 0 ? 'p' : 'q')) });
     const opts = { ...DEFAULT_EXPLAIN, explainRows: 5, backgroundRows: 10 };
-    const e = await explainModel(model, data, scorer, sensitive, { output: 'P(1)', scoring: 'accuracy' }, opts);
+    const rows = featureRows(data);
+    const e = await explainModel(model, rows, scorer, sensitive, { output: 'P(1)', scoring: 'accuracy' }, opts);
     expect(e.shapley.method).toBe('exact');
     expect(e.shapley.rows).toHaveLength(5);
     expect(e.permutationImportance.bySubgroup.map((g) => g.group)).toEqual(['p', 'q']);
     expect(e.partialDependence.map((p) => p.feature)).toHaveLength(3);
     expect(e.partialDependence[2]!.feature).toBe('x2');
-    expect(await explainModel(model, data, scorer, sensitive, { output: 'P(1)', scoring: 'accuracy' }, opts)).toEqual(
+    expect(await explainModel(model, rows, scorer, sensitive, { output: 'P(1)', scoring: 'accuracy' }, opts)).toEqual(
       e,
     );
+  });
+});
+
+describe('sampleIndices', () => {
+  it('draws k distinct ascending indices, each row about equally often, holding only k', () => {
+    const random = seededRandom(3);
+    expect(Array.from(sampleIndices(5, 9, random))).toEqual([0, 1, 2, 3, 4]);
+    const hits = new Float64Array(100);
+    for (let t = 0; t < 4000; t++) {
+      const s = sampleIndices(100, 10, random);
+      expect(s).toHaveLength(10);
+      for (let k = 1; k < s.length; k++) expect(s[k]!).toBeGreaterThan(s[k - 1]!);
+      for (const i of s) hits[i]!++;
+    }
+    // 400 expected a row; a biased draw (the last rows favoured, say) would leave this band.
+    for (const h of hits) {
+      expect(h).toBeGreaterThan(310);
+      expect(h).toBeLessThan(490);
+    }
+    // A billion rows cost no more than ten: nothing the size of n is allocated.
+    expect(sampleIndices(1e9, 10, random)).toHaveLength(10);
   });
 });

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, seedModel, seedUseCase, useTestApp, digest, type TestApp } from '../helpers/app.ts';
 import { DB_KINDS, skipReason } from '../helpers/db.ts';
+import { multipart } from '../helpers/multipart.ts';
+import { linearOnnxModel } from '../helpers/onnx-model.ts';
 import { useOwnTmpdir } from '../helpers/tmpdir.ts';
 
 /** 12,000 rows with tied and full-precision scores, weights and two sensitive columns. */
@@ -123,6 +125,49 @@ describe.each(DB_KINDS)('evaluations spilled to files on %s', (kind) => {
       expect(tmp.left('steward-eval-')).toEqual([]);
       const list = await call(spilling.app, { method: 'GET', url: '/api/v1/models/scorer/versions/1/evaluations' });
       expect(list.body.items).toHaveLength(1);
+    });
+
+    it('runs an uploaded model over spilled rows, explanations included, as over rows held', async () => {
+      const model = Buffer.from(linearOnnxModel({ weights: [1.2, -0.8, 0.3], bias: 0.15, kind: 'logistic' }));
+      const parts = () =>
+        multipart([
+          { name: 'model', filename: 'model.onnx', content: model },
+          { name: 'data', filename: 'eval.csv', type: 'text/csv', content: dataset() },
+        ]);
+      const post = (t: TestApp, path: string) => {
+        const body = parts();
+        return t.app.inject({
+          method: 'POST',
+          url: path,
+          headers: { 'content-type': body.type, authorization: `Bearer ${t.adminToken}` },
+          payload: body.payload,
+        });
+      };
+      for (const t of [spilling, holding])
+        await call(t.app, {
+          method: 'POST',
+          url: '/api/v1/models/scorer/versions',
+          body: {
+            artifactUri: 's3://s/model.onnx',
+            artifactDigest: `sha256:${createHash('sha256').update(model).digest('hex')}`,
+          },
+        });
+      const evaluation =
+        '/api/v1/models/scorer/versions/2/evaluations?task=binary-classification&label=y&weight=w&sensitive=sex,region&features=p,w,yhat&importanceRows=300&explainRows=4&backgroundRows=8&repeats=2';
+      const spilled = await post(spilling, evaluation);
+      const held = await post(holding, evaluation);
+      expect(spilled.statusCode, spilled.body).toBe(201);
+      expect(held.statusCode, held.body).toBe(201);
+      const a = JSON.parse(spilled.body);
+      expect(a.result.explanations.permutationImportance.features).toHaveLength(3);
+      expect(a.result).toEqual(JSON.parse(held.body).result);
+      // A robustness run perturbs every row in memory: past the budget too, its columns stay there.
+      const robustness = await post(
+        spilling,
+        '/api/v1/models/scorer/versions/2/robustness?task=binary-classification&label=y&sensitive=sex&features=p,w,yhat&noise=0.1&seed=3',
+      );
+      expect(robustness.statusCode, robustness.body).toBe(201);
+      expect(tmp.left('steward-eval-')).toEqual([]);
     });
   });
 });

@@ -1,5 +1,5 @@
 import { permutationImportance, type PermutationImportance, type Scorer } from './importance.ts';
-import { selectRows, type FeatureMatrix, type Predictor } from './model.ts';
+import type { FeatureRows, Predictor } from './model.ts';
 import { partialDependence, type PartialDependence } from './partial-dependence.ts';
 import { sampleIndices, seededRandom } from './random.ts';
 import { shapleyValues } from './shapley.ts';
@@ -50,11 +50,11 @@ export interface Explanation {
   partialDependence: PartialDependence[];
 }
 
-function groupsOf(sensitive: Record<string, string[]>, rows: Int32Array) {
-  return Object.entries(sensitive).map(([column, values]) => {
+/** Each sensitive column's groups among the sampled rows, `values` the sampled rows' values. */
+function groupsOf(sampled: Record<string, string[]>) {
+  return Object.entries(sampled).map(([column, values]) => {
     const by = new Map<string, number[]>();
-    rows.forEach((row, k) => {
-      const g = values[row]!;
+    values.forEach((g, k) => {
       let list = by.get(g);
       if (!list) by.set(g, (list = []));
       list.push(k);
@@ -68,33 +68,34 @@ function groupsOf(sensitive: Record<string, string[]>, rows: Int32Array) {
  * Explains a model on evaluation rows: permutation importance (overall and per subgroup of each
  * sensitive column), Shapley values for a sample of rows, and partial dependence for the most
  * important features. Every sample is drawn from `opts.seed`, so the result is reproducible.
- * `scorerFor(rows)` scores predictions made for those rows (indices into `m`).
+ * `scorerFor(rows)` scores predictions made for those rows (indices into `m`); `sensitiveOf(rows)`
+ * gives each sensitive column's values of those rows.
  */
 export async function explainModel(
   model: Predictor,
-  m: FeatureMatrix,
+  m: FeatureRows,
   scorerFor: (rows: Int32Array) => Scorer,
-  sensitive: Record<string, string[]>,
+  sensitiveOf: (rows: Int32Array) => Record<string, string[]>,
   describe: { output: string; scoring: string },
   opts: ExplainOptions = DEFAULT_EXPLAIN,
 ): Promise<Explanation> {
   const random = seededRandom(opts.seed);
   const importanceRows = sampleIndices(m.rows, opts.importanceRows, random);
-  const pi = await permutationImportance(model, selectRows(m, importanceRows), scorerFor(importanceRows), {
+  const pi = await permutationImportance(model, m.select(importanceRows), scorerFor(importanceRows), {
     repeats: opts.repeats,
     seed: opts.seed,
-    groups: groupsOf(sensitive, importanceRows),
+    groups: groupsOf(sensitiveOf(importanceRows)),
   });
 
   const explainedRows = sampleIndices(m.rows, opts.explainRows, random);
   const backgroundRows = sampleIndices(m.rows, opts.backgroundRows, random);
-  const sh = await shapleyValues(model, selectRows(m, explainedRows), selectRows(m, backgroundRows), {
+  const sh = await shapleyValues(model, m.select(explainedRows), m.select(backgroundRows), {
     samples: opts.samples,
     seed: opts.seed,
   });
 
   const ranked = pi.features.map((f, j) => ({ j, mean: f.mean })).sort((a, b) => b.mean - a.mean || a.j - b.j);
-  const pdSample = selectRows(m, sampleIndices(m.rows, opts.pdRows, random));
+  const pdSample = m.select(sampleIndices(m.rows, opts.pdRows, random));
   const partial: PartialDependence[] = [];
   for (const { j } of ranked.slice(0, opts.topFeatures))
     partial.push(await partialDependence(model, pdSample, j, opts.gridPoints));

@@ -22,6 +22,26 @@ export const BATCH_CELLS = 4_194_304;
 export const batchRows = (features: number): number =>
   Math.max(1, Math.min(65_536, Math.floor(BATCH_CELLS / Math.max(1, features))));
 
+/**
+ * Rows a model can be run on, handed over a selection at a time: held in memory (`featureRows`),
+ * or read from a file when there are too many to hold.
+ */
+export interface FeatureRows {
+  rows: number;
+  features: number;
+  names: string[];
+  /** The rows `rows` (ascending indices), as a new matrix. */
+  select(rows: ArrayLike<number>): FeatureMatrix;
+}
+
+/** A matrix in memory as FeatureRows. */
+export const featureRows = (m: FeatureMatrix): FeatureRows => ({
+  rows: m.rows,
+  features: m.features,
+  names: m.names,
+  select: (rows) => selectRows(m, rows),
+});
+
 /** The rows of `m` selected by `rows`, as a new matrix. */
 export function selectRows(m: FeatureMatrix, rows: ArrayLike<number>): FeatureMatrix {
   const f = m.features;

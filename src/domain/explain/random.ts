@@ -24,12 +24,17 @@ export function shuffle<T extends { length: number; [i: number]: unknown }>(xs: 
   return xs;
 }
 
-/** `k` distinct indices of 0..n-1 (all of them, in order, when k >= n), in ascending order. */
+/**
+ * `k` distinct indices of 0..n-1 (all of them, in order, when k >= n), in ascending order, each
+ * k-subset equally likely. Floyd's algorithm: k draws and memory for k indices, whatever n is (a
+ * shuffle of all n indices would hold n of them).
+ */
 export function sampleIndices(n: number, k: number, random: () => number): Int32Array {
   if (k >= n) return Int32Array.from({ length: n }, (_, i) => i);
-  const all = shuffle(
-    Int32Array.from({ length: n }, (_, i) => i),
-    random,
-  );
-  return all.slice(0, k).sort();
+  const chosen = new Set<number>();
+  for (let j = n - k; j < n; j++) {
+    const t = Math.floor(random() * (j + 1));
+    chosen.add(chosen.has(t) ? j : t);
+  }
+  return Int32Array.from(chosen).sort();
 }

@@ -158,16 +158,16 @@ const emptyConfusion = (): Confusion => ({ tn: 0, fp: 0, fn: 0, tp: 0, w: 0, n: 
 const CELL: (keyof Confusion)[] = ['tn', 'fp', 'fn', 'tp'];
 
 /**
- * Evaluates binary classification over `rows`; `rank` gives the scores' ranking when the rows
- * have scores (it is asked once, after the first pass).
+ * Evaluates binary classification over `rows`; `rank`, given when the rows have scores (a score
+ * column, or a model's), gives their ranking (it is asked once, after the first pass).
  */
 export function evaluateBinaryRows(
   spec: EvaluationSpec,
   rows: ChunkedRows,
-  rank: () => RankedScores,
+  rank: (() => RankedScores) | undefined,
 ): EvaluationResult {
   const weighted = spec.weight !== undefined;
-  const scored = spec.score !== undefined;
+  const scored = rank !== undefined;
   const sets: SetCounts[] = columnSetsOf(spec, rows.values).map(({ names, columns, size }) => {
     const privileged = columns.length === 1 ? spec.privileged?.[spec.sensitive[columns[0]!]!] : undefined;
     return {
@@ -239,7 +239,7 @@ export function evaluateBinaryRows(
     ? { tn: overallCells[0]!, fp: overallCells[1]!, fn: overallCells[2]!, tp: overallCells[3]!, w: overallW, n }
     : { tn: overallInts[0]!, fp: overallInts[1]!, fn: overallInts[2]!, tp: overallInts[3]!, w: n, n };
 
-  const ranked = scored ? rank() : undefined;
+  const ranked = rank?.();
   if (ranked) {
     // The second pass: who scores above the median, by combination.
     for (const chunk of rows.chunks()) {

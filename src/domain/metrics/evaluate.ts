@@ -125,7 +125,16 @@ export interface SpilledRows {
   classes?: string[];
   /** Multiclass: the class of each probability column, as `columns.classScores` lists them. */
   classScores?: string[];
-  columns: { yTrue: string; yPred: string; score?: string; weight?: string; codes: string[]; classScores?: string[] };
+  columns: {
+    yTrue: string;
+    yPred: string;
+    score?: string;
+    weight?: string;
+    codes: string[];
+    classScores?: string[];
+    /** A model's inputs, row-major: a double a feature a row. */
+    features?: string;
+  };
   /** Each sensitive column's values (spec order): code k is values[k]. */
   values: string[][];
 }
