@@ -7,6 +7,7 @@ import { DomainError } from '../errors.ts';
 import { formatOfPath, readEvaluationData } from '../tabular/parse.ts';
 import { runRobustness } from '../tabular/robustness.ts';
 import { openModel, type ModelFile } from '../tabular/run.ts';
+import { releaseEvaluationData } from '../tabular/spill.ts';
 import { createClient, UsageError } from './client.ts';
 import { print } from './output.ts';
 import { versionPath } from './version-commands.ts';
@@ -186,14 +187,18 @@ export function robustnessCommand(program: Command): void {
       try {
         const opened = await openModel(file, spec);
         spec = opened.spec;
+        let parsed: Awaited<ReturnType<typeof readEvaluationData>> | undefined;
+        // An interrupt exits (rather than killing the process outright), so that columns spilled to
+        // TMPDIR are removed on the way out.
+        const interrupted = (signal: NodeJS.Signals) => process.exit(signal === 'SIGINT' ? 130 : 143);
+        process.once('SIGINT', interrupted);
+        process.once('SIGTERM', interrupted);
         try {
-          const parsed = await readEvaluationData(createReadStream(o.data), format, spec, {
+          parsed = await readEvaluationData(createReadStream(o.data), format, spec, {
             positiveLabel: o.positiveLabel,
             missingSensitiveAs: o.missingSensitiveAs,
             maxRows: 100_000_000,
             maxBytes: Number.MAX_SAFE_INTEGER,
-            // It perturbs every row's inputs in memory: the columns never go to files.
-            spillAfterBytes: Infinity,
           });
           const result = await runRobustness(
             spec,
@@ -209,7 +214,11 @@ export function robustnessCommand(program: Command): void {
               : `${table(result as unknown as Printed)}\n`,
           );
         } finally {
+          process.off('SIGINT', interrupted);
+          process.off('SIGTERM', interrupted);
           await opened.loaded.release();
+          // The columns of a file too large for memory were written to a temporary directory.
+          releaseEvaluationData(parsed?.data);
         }
       } catch (err) {
         if (err instanceof DomainError) {

@@ -1,9 +1,15 @@
 import { plainSensitive, type EvaluationData, type EvaluationSpec } from '../domain/metrics/evaluate.ts';
 import type { RobustnessOptions } from '../domain/robustness/options.ts';
-import { robustnessRun, RobustnessOptionsError } from '../domain/robustness/robustness.ts';
+import {
+  heldRows,
+  robustnessRun,
+  RobustnessOptionsError,
+  type RobustnessRows,
+} from '../domain/robustness/robustness.ts';
 import { DomainError } from '../errors.ts';
 import type { LoadedModel } from './onnx.ts';
-import { jsonSafe, modelDigest, type ModelFile } from './run.ts';
+import { classCoder, jsonSafe, modelDigest, type ModelFile } from './run.ts';
+import { spilledFeatures, spilledLabels, spilledSensitive } from './spill-model.ts';
 
 /** Features fed to integer inputs: categories by default, and unable to hold a missing value. */
 export const integerFeatures = (loaded: Pick<LoadedModel, 'features' | 'featureTypes'>): string[] =>
@@ -33,22 +39,33 @@ export async function runRobustness(
   prefix = '',
 ) {
   const { loaded, file } = model;
-  const features = data.features!;
-  const rows = data.classes?.yTrue.length ?? data.yTrue.length;
-  const codes = new Map<string, number>();
-  const classCode = (label: string) => {
-    let c = codes.get(label);
-    if (c === undefined) codes.set(label, (c = codes.size));
-    return c;
-  };
-  const yTrue = data.classes ? Float64Array.from(data.classes.yTrue, classCode) : Float64Array.from(data.yTrue);
+  const spilled = data.spilled;
+  let rows: RobustnessRows;
+  let classCode: (label: string) => number;
+  if (spilled) {
+    // Rows past the memory budget are in files: only the sampled rows are read back.
+    classCode = classCoder(spilled.classes ?? []);
+    rows = {
+      task: spec.task,
+      features: spilledFeatures(spilled, loaded.features),
+      truthOf: (sample) => spilledLabels(spilled, sample),
+      sensitiveOf: (sample) => spilledSensitive(spilled, spec.sensitive, sample),
+    };
+  } else {
+    const features = data.features!;
+    classCode = classCoder([]);
+    const yTrue = data.classes ? Float64Array.from(data.classes.yTrue, classCode) : Float64Array.from(data.yTrue);
+    rows = heldRows(
+      { values: features.values, rows: yTrue.length, features: features.names.length, names: features.names },
+      { task: spec.task, yTrue, ...(data.weight ? { weight: data.weight } : {}) },
+      plainSensitive(data.sensitive),
+    );
+  }
   let result;
   try {
     result = await robustnessRun(
       loaded.predictor(spec.task, positiveLabel, classCode),
-      { values: features.values, rows, features: features.names.length, names: features.names },
-      { task: spec.task, yTrue, ...(data.weight ? { weight: data.weight } : {}) },
-      plainSensitive(data.sensitive),
+      rows,
       integerFeatures(loaded),
       opts,
     );

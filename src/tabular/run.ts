@@ -130,7 +130,7 @@ function scorerFor(spec: EvaluationSpec, labelsOf: LabelsOf): (sample: Int32Arra
 }
 
 /** A class label's code, given in order of first sight, extending `names` (what each code stands for). */
-function classCoder(names: string[]): (label: string) => number {
+export function classCoder(names: string[]): (label: string) => number {
   const codes = new Map(names.map((name, c) => [name, c]));
   return (label) => {
     let c = codes.get(label);

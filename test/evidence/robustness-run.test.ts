@@ -4,7 +4,7 @@ import {
   parseRobustnessMetric,
   type RobustnessOptions,
 } from '../../src/domain/robustness/options.ts';
-import { robustnessRun, RobustnessOptionsError } from '../../src/domain/robustness/robustness.ts';
+import { heldRows, robustnessRun, RobustnessOptionsError } from '../../src/domain/robustness/robustness.ts';
 import { seededRandom } from '../../src/domain/explain/random.ts';
 import { loadOnnx } from '../../src/tabular/onnx.ts';
 import { linearOnnxModel } from '../helpers/onnx-model.ts';
@@ -37,9 +37,7 @@ async function run(
     const d = data();
     return await robustnessRun(
       loaded.predictor('binary-classification', '1', () => 0),
-      d.m,
-      { task: 'binary-classification', yTrue: d.yTrue },
-      d.sensitive,
+      heldRows(d.m, { task: 'binary-classification', yTrue: d.yTrue }, d.sensitive),
       [],
       { ...DEFAULT_ROBUSTNESS, ...opts },
     );
@@ -136,11 +134,16 @@ describe('robustness runs over a real ONNX model', () => {
         return { output, target: output.map((p) => (p >= 0.5 ? 1 : 0)) };
       },
     };
-    const r = await robustnessRun(strict, d.m, { task: 'binary-classification', yTrue: d.yTrue }, d.sensitive, [], {
-      ...DEFAULT_ROBUSTNESS,
-      noise: [0.5],
-      missingRates: [0.1, 0.2],
-    });
+    const r = await robustnessRun(
+      strict,
+      heldRows(d.m, { task: 'binary-classification', yTrue: d.yTrue }, d.sensitive),
+      [],
+      {
+        ...DEFAULT_ROBUSTNESS,
+        noise: [0.5],
+        missingRates: [0.1, 0.2],
+      },
+    );
     expect(r.missing).toEqual({
       injected: true,
       accepted: false,

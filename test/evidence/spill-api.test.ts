@@ -127,7 +127,7 @@ describe.each(DB_KINDS)('evaluations spilled to files on %s', (kind) => {
       expect(list.body.items).toHaveLength(1);
     });
 
-    it('runs an uploaded model over spilled rows, explanations included, as over rows held', async () => {
+    it('runs an uploaded model over spilled rows, explanations and robustness included, as over rows held', async () => {
       const model = Buffer.from(linearOnnxModel({ weights: [1.2, -0.8, 0.3], bias: 0.15, kind: 'logistic' }));
       const parts = () =>
         multipart([
@@ -161,12 +161,15 @@ describe.each(DB_KINDS)('evaluations spilled to files on %s', (kind) => {
       const a = JSON.parse(spilled.body);
       expect(a.result.explanations.permutationImportance.features).toHaveLength(3);
       expect(a.result).toEqual(JSON.parse(held.body).result);
-      // A robustness run perturbs every row in memory: past the budget too, its columns stay there.
-      const robustness = await post(
-        spilling,
-        '/api/v1/models/scorer/versions/2/robustness?task=binary-classification&label=y&sensitive=sex&features=p,w,yhat&noise=0.1&seed=3',
-      );
-      expect(robustness.statusCode, robustness.body).toBe(201);
+      // A robustness run reads back only the rows it samples.
+      const robustness =
+        '/api/v1/models/scorer/versions/2/robustness?task=binary-classification&label=y&weight=w&sensitive=sex&features=p,w,yhat&noise=0.1,1&missingRates=0.2&rows=5000&seed=3';
+      const perturbed = await post(spilling, robustness);
+      const perturbedHeld = await post(holding, robustness);
+      expect(perturbed.statusCode, perturbed.body).toBe(201);
+      expect(perturbedHeld.statusCode, perturbedHeld.body).toBe(201);
+      expect(JSON.parse(perturbed.body).result.rows).toBe(5000);
+      expect(JSON.parse(perturbed.body).result).toEqual(JSON.parse(perturbedHeld.body).result);
       expect(tmp.left('steward-eval-')).toEqual([]);
     });
   });

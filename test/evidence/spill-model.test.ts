@@ -4,6 +4,8 @@ import { DEFAULT_EXPLAIN } from '../../src/domain/explain/explain.ts';
 import type { EvaluationSpec } from '../../src/domain/metrics/evaluate.ts';
 import { inMemoryBytesPerRow, readEvaluationData, type ParseOptions } from '../../src/tabular/parse.ts';
 import { openModel, runEvaluation, type ModelFile } from '../../src/tabular/run.ts';
+import { DEFAULT_ROBUSTNESS } from '../../src/domain/robustness/options.ts';
+import { runRobustness } from '../../src/tabular/robustness.ts';
 import { releaseEvaluationData } from '../../src/tabular/spill.ts';
 import { linearOnnxModel } from '../helpers/onnx-model.ts';
 import { useOwnTmpdir } from '../helpers/tmpdir.ts';
@@ -42,7 +44,14 @@ afterAll(async () => {
   for (const m of opened) await m.release();
 });
 
-async function run(text: string, bytes: Uint8Array, spec: EvaluationSpec, opts: Partial<ParseOptions>) {
+async function run(
+  text: string,
+  bytes: Uint8Array,
+  spec: EvaluationSpec,
+  opts: Partial<ParseOptions>,
+  /** Rows a robustness run samples, for a robustness run instead of an evaluation. */
+  robustnessRows?: number,
+) {
   const file: ModelFile = { bytes, source: 'test', options: { features } };
   const model = await openModel(file, spec);
   opened.push(model.loaded);
@@ -52,14 +61,16 @@ async function run(text: string, bytes: Uint8Array, spec: EvaluationSpec, opts: 
   });
   const spilled = parsed.data.spilled !== undefined;
   try {
-    const result = await runEvaluation(
-      model.spec,
-      parsed.data,
-      parsed.profile,
-      { loaded: model.loaded, file },
-      explain,
-      '1',
-    );
+    const result =
+      robustnessRows !== undefined
+        ? await runRobustness(
+            model.spec,
+            parsed.data,
+            { loaded: model.loaded, file },
+            { ...DEFAULT_ROBUSTNESS, noise: [0.1, 1], swapRates: [], missingRates: [0.2], rows: robustnessRows },
+            '1',
+          )
+        : await runEvaluation(model.spec, parsed.data, parsed.profile, { loaded: model.loaded, file }, explain, '1');
     return { result: JSON.stringify(result), spilled };
   } finally {
     releaseEvaluationData(parsed.data);
@@ -88,6 +99,21 @@ describe('evaluations that run a model over rows spilled to files', () => {
       for (const sortRows of [1 << 20, 500]) {
         const files = await run(text, model, spec, { spillAfterBytes: 0, sortRows });
         expect(files.spilled).toBe(true);
+        expect(files.result).toBe(memory.result);
+      }
+      expect(tmp.left('steward-eval-')).toEqual([]);
+    });
+
+  for (const [name, model, spec] of cases)
+    it(`runs robustness over sampled rows read back from files as over rows held: ${name}`, async () => {
+      const text = csv(6_000, 23);
+      // Every row (read back in order), then a sample of them.
+      for (const rows of [100_000, 1_500]) {
+        const memory = await run(text, model, spec, { spillAfterBytes: Infinity }, rows);
+        const files = await run(text, model, spec, { spillAfterBytes: 0 }, rows);
+        expect(memory.spilled).toBe(false);
+        expect(files.spilled).toBe(true);
+        expect(JSON.parse(files.result).rows).toBe(Math.min(rows, 6_000));
         expect(files.result).toBe(memory.result);
       }
       expect(tmp.left('steward-eval-')).toEqual([]);

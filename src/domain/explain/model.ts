@@ -34,12 +34,13 @@ export interface FeatureRows {
   select(rows: ArrayLike<number>): FeatureMatrix;
 }
 
-/** A matrix in memory as FeatureRows. */
+/** A matrix in memory as FeatureRows; selecting every row gives the matrix itself, not a copy. */
 export const featureRows = (m: FeatureMatrix): FeatureRows => ({
   rows: m.rows,
   features: m.features,
   names: m.names,
-  select: (rows) => selectRows(m, rows),
+  // Ascending distinct indices as many as the rows are every row in order.
+  select: (rows) => (rows.length === m.rows ? m : selectRows(m, rows)),
 });
 
 /** The rows of `m` selected by `rows`, as a new matrix. */

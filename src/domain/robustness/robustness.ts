@@ -1,5 +1,5 @@
 import { groupRows } from '../metrics/fairness.ts';
-import { batchRows, type FeatureMatrix, type Predictor } from '../explain/model.ts';
+import { batchRows, featureRows, type FeatureMatrix, type FeatureRows, type Predictor } from '../explain/model.ts';
 import { sampleIndices, seededRandom } from '../explain/random.ts';
 import { degradation, scoreRows, type Predictions, type Truth } from './metrics.ts';
 import {
@@ -98,32 +98,62 @@ function fnv1a(text: string): number {
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 /**
+ * The rows a robustness run samples from: their features a selection at a time, and the labels,
+ * weights and sensitive values of the rows sampled (the k-th value for the k-th row), so they can
+ * be held in memory or read from files.
+ */
+export interface RobustnessRows {
+  task: Truth['task'];
+  features: FeatureRows;
+  truthOf(sample: Int32Array): Omit<Truth, 'task'>;
+  sensitiveOf(sample: Int32Array): Record<string, string[]>;
+}
+
+/** Rows held in memory as RobustnessRows. */
+export function heldRows(m: FeatureMatrix, truth: Truth, sensitive: Record<string, string[]>): RobustnessRows {
+  return {
+    task: truth.task,
+    features: featureRows(m),
+    truthOf: (sample) => ({
+      yTrue: Float64Array.from(sample, (i) => truth.yTrue[i]!),
+      ...(truth.weight ? { weight: Float64Array.from(sample, (i) => truth.weight![i]!) } : {}),
+    }),
+    sensitiveOf: (sample) =>
+      Object.fromEntries(Object.entries(sensitive).map(([c, values]) => [c, Array.from(sample, (i) => values[i]!)])),
+  };
+}
+
+/**
  * Perturbs the model's inputs and records how each metric degrades: Gaussian noise on numerical
  * features at fractions of their standard deviation, category swaps at given rates, missing values
  * at given rates (where the model accepts them; if its output is not finite, missing levels are
  * reported as not accepted). Overall and per subgroup of each sensitive column. Rows are sampled and
  * every perturbation drawn from `opts.seed`, each level from its own stream, so a run is
- * reproducible. Memory is the data plus one batch and one level's predictions (two columns, reused).
+ * reproducible. Memory is the sampled rows plus one batch and one level's predictions (two
+ * columns, reused).
  */
 export async function robustnessRun(
   model: Predictor,
-  m: FeatureMatrix,
-  truth: Truth,
-  sensitive: Record<string, string[]>,
+  data: RobustnessRows,
   integerInputs: string[],
   opts: RobustnessOptions,
 ): Promise<RobustnessResult> {
-  const { categorical, perturbed, integerInputs: ints } = checkFeatures(m.names, integerInputs, opts);
-  const sample = sampleIndices(m.rows, opts.rows, seededRandom(opts.seed));
+  const all = data.features;
+  const { categorical, perturbed, integerInputs: ints } = checkFeatures(all.names, integerInputs, opts);
+  const sample = sampleIndices(all.rows, opts.rows, seededRandom(opts.seed));
   const n = sample.length;
-  const plans = planFeatures(m, sample, categorical, perturbed, ints);
-  const sampledTruth: Truth = {
-    task: truth.task,
-    yTrue: Float64Array.from(sample, (i) => truth.yTrue[i]!),
-    ...(truth.weight ? { weight: Float64Array.from(sample, (i) => truth.weight![i]!) } : {}),
-  };
-  const groups = Object.entries(sensitive).flatMap(([column, values]) => {
-    const g = groupRows(Array.from(sample, (i) => values[i]!));
+  // The sampled rows, in order: the k-th row of `m` is row sample[k] of the data.
+  const m = all.select(sample);
+  const plans = planFeatures(
+    m,
+    Int32Array.from({ length: n }, (_, k) => k),
+    categorical,
+    perturbed,
+    ints,
+  );
+  const sampledTruth: Truth = { task: data.task, ...data.truthOf(sample) };
+  const groups = Object.entries(data.sensitiveOf(sample)).flatMap(([column, values]) => {
+    const g = groupRows(values);
     return g.labels.map((label, k) => ({ column, group: String(label), rows: Int32Array.from(g.rows[k]!) }));
   });
 
@@ -134,13 +164,7 @@ export async function robustnessRun(
   const predict = async (perturb?: (x: Float64Array, rows: number) => void) => {
     for (let start = 0; start < n; start += step) {
       const rows = Math.min(step, n - start);
-      // Every row in order (no sampling): one copy of the block.
-      if (n === m.rows) batch.set(m.values.subarray(start * f, (start + rows) * f));
-      else
-        for (let k = 0; k < rows; k++) {
-          const i = sample[start + k]!;
-          batch.set(m.values.subarray(i * f, i * f + f), k * f);
-        }
+      batch.set(m.values.subarray(start * f, (start + rows) * f));
       const x = batch.subarray(0, rows * f);
       perturb?.(x, rows);
       const r = await model.predict(x, rows);
@@ -159,7 +183,7 @@ export async function robustnessRun(
   });
 
   await predict();
-  if (truth.task === 'binary-classification') {
+  if (data.task === 'binary-classification') {
     const bad = predictions.output.findIndex((v) => !(v >= 0 && v <= 1));
     if (bad >= 0)
       throw new RobustnessOptionsError([
@@ -192,7 +216,7 @@ export async function robustnessRun(
         (v, r) =>
           !Number.isFinite(v) ||
           !Number.isFinite(predictions.target[r]!) ||
-          (truth.task === 'binary-classification' && (v < 0 || v > 1)),
+          (data.task === 'binary-classification' && (v < 0 || v > 1)),
       );
       missing.accepted = bad < 0;
       if (bad >= 0) {
@@ -244,9 +268,9 @@ export async function robustnessRun(
     }
 
   return {
-    task: truth.task,
+    task: data.task,
     rows: n,
-    dataRows: m.rows,
+    dataRows: all.rows,
     options: opts,
     features: plans.map((p: FeaturePlan) => ({
       name: p.name,

@@ -102,9 +102,7 @@ export async function readInputs(
 ): Promise<Inputs> {
   const { db, datasets, fetchPolicy, maxBytes, spillAfterBytes } = deps;
   const explain = 'explain' in mode ? mode.explain : false;
-  // A robustness run perturbs every row's inputs in memory: its columns never go to files.
-  const spill = 'explain' in mode ? spillAfterBytes : Infinity;
-  const opts: ParseOptions = { ...req.parse, maxBytes, ...(spill !== undefined ? { spillAfterBytes: spill } : {}) };
+  const opts: ParseOptions = { ...req.parse, maxBytes, ...(spillAfterBytes !== undefined ? { spillAfterBytes } : {}) };
   let file: ModelFile | undefined;
   let opened: Awaited<ReturnType<typeof openModel>> | undefined;
   let parsed: Inputs['parsed'] | undefined;

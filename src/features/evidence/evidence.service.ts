@@ -276,6 +276,8 @@ export function createEvidenceService({
           });
         } finally {
           await opened?.loaded.release();
+          // The columns of data too large for memory were written to a temporary directory.
+          releaseEvaluationData(parsed.data);
         }
       } finally {
         release?.();
