@@ -152,24 +152,24 @@ describe.each(DB_KINDS)('evaluations spilled to files on %s', (kind) => {
             artifactDigest: `sha256:${createHash('sha256').update(model).digest('hex')}`,
           },
         });
-      const evaluation =
-        '/api/v1/models/scorer/versions/2/evaluations?task=binary-classification&label=y&weight=w&sensitive=sex,region&features=p,w,yhat&importanceRows=300&explainRows=4&backgroundRows=8&repeats=2';
-      const spilled = await post(spilling, evaluation);
-      const held = await post(holding, evaluation);
-      expect(spilled.statusCode, spilled.body).toBe(201);
-      expect(held.statusCode, held.body).toBe(201);
-      const a = JSON.parse(spilled.body);
-      expect(a.result.explanations.permutationImportance.features).toHaveLength(3);
-      expect(a.result).toEqual(JSON.parse(held.body).result);
+      /** Posts the model and the data to `path` on both servers: each stores it, and the results agree. */
+      const bothStore = async (path: string) => {
+        const [spilled, held] = [await post(spilling, path), await post(holding, path)];
+        expect(spilled.statusCode, spilled.body).toBe(201);
+        expect(held.statusCode, held.body).toBe(201);
+        const result = JSON.parse(spilled.body).result;
+        expect(result).toEqual(JSON.parse(held.body).result);
+        return result;
+      };
+      const evaluated = await bothStore(
+        '/api/v1/models/scorer/versions/2/evaluations?task=binary-classification&label=y&weight=w&sensitive=sex,region&features=p,w,yhat&importanceRows=300&explainRows=4&backgroundRows=8&repeats=2',
+      );
+      expect(evaluated.explanations.permutationImportance.features).toHaveLength(3);
       // A robustness run reads back only the rows it samples.
-      const robustness =
-        '/api/v1/models/scorer/versions/2/robustness?task=binary-classification&label=y&weight=w&sensitive=sex&features=p,w,yhat&noise=0.1,1&missingRates=0.2&rows=5000&seed=3';
-      const perturbed = await post(spilling, robustness);
-      const perturbedHeld = await post(holding, robustness);
-      expect(perturbed.statusCode, perturbed.body).toBe(201);
-      expect(perturbedHeld.statusCode, perturbedHeld.body).toBe(201);
-      expect(JSON.parse(perturbed.body).result.rows).toBe(5000);
-      expect(JSON.parse(perturbed.body).result).toEqual(JSON.parse(perturbedHeld.body).result);
+      const perturbed = await bothStore(
+        '/api/v1/models/scorer/versions/2/robustness?task=binary-classification&label=y&weight=w&sensitive=sex&features=p,w,yhat&noise=0.1,1&missingRates=0.2&rows=5000&seed=3',
+      );
+      expect(perturbed.rows).toBe(5000);
       expect(tmp.left('steward-eval-')).toEqual([]);
     });
   });
