@@ -78,15 +78,18 @@ class Gathered<T extends Float64Array | Uint8Array> {
     this.at = 0;
   }
 
-  /** Hands the values so far to `write` in order and forgets them; later values gather in chunks. */
-  drain(write: (values: T) => void): void {
+  /**
+   * Hands the values so far to `write` in order and forgets them; later values gather in chunks
+   * of `next` values (a caller that drains every n values needs no more than n).
+   */
+  drain(write: (values: T) => void, next = CHUNK): void {
     for (const c of this.chunks) write(c);
     write(this.current.subarray(0, this.at) as T);
     this.chunks = [];
     this.at = 0;
-    if (this.buffer) {
+    if (this.buffer || this.current.length > next) {
       this.buffer = undefined;
-      this.current = new this.type(CHUNK);
+      this.current = new this.type(next);
     }
   }
 

@@ -224,20 +224,23 @@ export async function readEvaluationData(
   const writers: FileWriter[] = [];
   const drain = (into: NonNullable<typeof spill>) => {
     const write = (w: FileWriter) => (values: ArrayBufferView) => w.write(values);
+    // Drained every SPILL_EVERY rows from now on, a column needs chunks of no more (with many
+    // class probability columns, chunks of 65,536 doubles each would add up).
+    const next = SPILL_EVERY;
     if (classes) {
       into.yTrue.write(codesOf(classes.yTrue));
       into.yPred.write(codesOf(classes.yPred));
       classes.yTrue.length = 0;
       classes.yPred.length = 0;
     } else {
-      yTrue.drain(write(into.yTrue));
-      yPred.drain(write(into.yPred));
+      yTrue.drain(write(into.yTrue), next);
+      yPred.drain(write(into.yPred), next);
     }
-    score?.drain(write(into.score!));
-    weight?.drain(write(into.weight!));
+    score?.drain(write(into.score!), next);
+    weight?.drain(write(into.weight!), next);
     sensitive.forEach((c, k) => c.drain(write(into.codes[k]!)));
-    classScores.forEach((c, k) => c.values.drain(write(into.classScores[k]!)));
-    if (into.features) featureValues.drain(write(into.features));
+    classScores.forEach((c, k) => c.values.drain(write(into.classScores[k]!), next));
+    if (into.features) featureValues.drain(write(into.features), next * features.length);
   };
   const afterRow = (last = false) => {
     if ((!last && (rows & (SPILL_EVERY - 1)) !== 0) || spillAfter === Infinity) return;

@@ -154,6 +154,9 @@ export async function runEvaluation(
   explain: ExplainOptions | false = DEFAULT_EXPLAIN,
   positiveLabel = '1',
 ) {
+  // Rows spilled to files are counted from there.
+  const evaluateData = () => (data.spilled ? evaluateSpilled(spec, data.spilled) : evaluate(spec, data));
+  let evaluated: ReturnType<typeof evaluate> | undefined;
   let explanations: unknown;
   let modelInfo: unknown;
   if (model) {
@@ -212,6 +215,8 @@ export async function runEvaluation(
       outputs: loaded.outputs,
       features: loaded.features,
     };
+    // Evaluated before the explanations run: the classes those predict are no rows' classes.
+    evaluated = evaluateData();
     explanations = explain
       ? await explainModel(
           predictor,
@@ -229,8 +234,7 @@ export async function runEvaluation(
         'no model artefact was run: the predictions were supplied as a column, so the model is opaque to this evaluation',
     };
   }
-  // Rows spilled to files are counted from there.
-  const evaluated = data.spilled ? evaluateSpilled(spec, data.spilled) : evaluate(spec, data);
+  evaluated ??= evaluateData();
   return jsonSafe({
     ...evaluated,
     ...(modelInfo ? { model: modelInfo } : {}),

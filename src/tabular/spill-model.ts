@@ -23,10 +23,12 @@ export async function predictSpilled(
   check: (output: number, row: number) => void,
 ): Promise<void> {
   const Label = labelType(spilled);
-  const yPred = new FileWriter(join(spilled.dir, 'y-pred-model'));
+  let yPred: FileWriter | undefined;
   let score: FileWriter | undefined;
-  const fd = openSync(spilled.columns.features!, 'r');
+  let fd: number | undefined;
   try {
+    fd = openSync(spilled.columns.features!, 'r');
+    yPred = new FileWriter(join(spilled.dir, 'y-pred-model'));
     if (task === 'binary-classification') score = new FileWriter(join(spilled.dir, 'score-model'));
     const step = batchRows(features);
     const x = new Float64Array(Math.min(step, spilled.rows) * features);
@@ -44,11 +46,11 @@ export async function predictSpilled(
     score?.close();
   } catch (err) {
     // Closed before the directory goes: a deleted file held open keeps its disk space.
-    yPred.discard();
+    yPred?.discard();
     score?.discard();
     throw err;
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) closeSync(fd);
   }
   spilled.columns.yPred = yPred.path;
   if (score) spilled.columns.score = score.path;

@@ -18,6 +18,8 @@ export const SPILL_AFTER_BYTES = 128 * 1024 * 1024;
 const CHUNK = 65_536;
 /** Scores sorted in memory at once (about 50 bytes each while sorting, weights included). */
 export const SORT_ROWS = 1 << 20;
+/** Bytes of class probabilities read back at a time, at most (unless there are over 8,192 classes). */
+const CLASS_SCORE_BYTES = 16 * 1024 * 1024;
 /** Bytes a file writer gathers before it writes. */
 const WRITE_BUFFER = 32 * 1024;
 
@@ -58,11 +60,14 @@ export function removeDirectory(dir: string): void {
   }
 }
 
-/** A file written from its start with typed arrays' bytes, in buffered writes. */
+/**
+ * A file written from its start with typed arrays' bytes, in buffered writes. The buffer is taken
+ * at the first write smaller than it: a column written in larger pieces never holds one.
+ */
 export class FileWriter {
   private readonly fd: number;
   private open = true;
-  private readonly buffer = new Uint8Array(WRITE_BUFFER);
+  private buffer: Uint8Array | undefined;
   private at = 0;
 
   constructor(readonly path: string) {
@@ -71,16 +76,17 @@ export class FileWriter {
 
   write(view: ArrayBufferView): void {
     const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-    if (this.at + bytes.length > this.buffer.length) this.flush();
-    if (bytes.length >= this.buffer.length) writeAll(this.fd, bytes);
+    if (this.at + bytes.length > WRITE_BUFFER) this.flush();
+    if (bytes.length >= WRITE_BUFFER) writeAll(this.fd, bytes);
     else {
+      this.buffer ??= new Uint8Array(WRITE_BUFFER);
       this.buffer.set(bytes, this.at);
       this.at += bytes.length;
     }
   }
 
   private flush(): void {
-    if (this.at > 0) writeAll(this.fd, this.buffer.subarray(0, this.at));
+    if (this.at > 0) writeAll(this.fd, this.buffer!.subarray(0, this.at));
     this.at = 0;
   }
 
@@ -354,28 +360,37 @@ function spilledRows(spilled: SpilledRows): ChunkedRows {
     classScores: spilled.classScores,
     *chunks(): Generator<RowChunk> {
       const { columns } = spilled;
-      const fds = {
-        yTrue: openSync(columns.yTrue, 'r'),
-        yPred: openSync(columns.yPred, 'r'),
-        score: columns.score ? openSync(columns.score, 'r') : undefined,
-        weight: columns.weight ? openSync(columns.weight, 'r') : undefined,
-        codes: columns.codes.map((path) => openSync(path, 'r')),
-        classScores: (columns.classScores ?? []).map((path) => openSync(path, 'r')),
+      // Every descriptor opened is closed, however far the opening got.
+      const opened: number[] = [];
+      const open = (path: string) => {
+        const fd = openSync(path, 'r');
+        opened.push(fd);
+        return fd;
       };
       try {
+        const fds = {
+          yTrue: open(columns.yTrue),
+          yPred: open(columns.yPred),
+          score: columns.score ? open(columns.score) : undefined,
+          weight: columns.weight ? open(columns.weight) : undefined,
+          codes: columns.codes.map(open),
+          classScores: (columns.classScores ?? []).map(open),
+        };
+        // Many class probability columns read fewer rows at a time: about 16 MiB of them at most.
+        const size = Math.max(256, Math.min(CHUNK, Math.floor(CLASS_SCORE_BYTES / (8 * fds.classScores.length))));
         const Label = spilled.labels === 'byte' ? Uint8Array : spilled.labels === 'code' ? Uint32Array : Float64Array;
         const width = Label.BYTES_PER_ELEMENT;
         const chunk: RowChunk = {
           length: 0,
-          yTrue: new Label(CHUNK),
-          yPred: new Label(CHUNK),
-          score: fds.score === undefined ? undefined : new Float64Array(CHUNK),
-          weight: fds.weight === undefined ? undefined : new Float64Array(CHUNK),
-          codes: fds.codes.map(() => new Uint32Array(CHUNK)),
-          classScores: columns.classScores && fds.classScores.map(() => new Float64Array(CHUNK)),
+          yTrue: new Label(size),
+          yPred: new Label(size),
+          score: fds.score === undefined ? undefined : new Float64Array(size),
+          weight: fds.weight === undefined ? undefined : new Float64Array(size),
+          codes: fds.codes.map(() => new Uint32Array(size)),
+          classScores: columns.classScores && fds.classScores.map(() => new Float64Array(size)),
         };
-        for (let from = 0; from < spilled.rows; from += CHUNK) {
-          const n = Math.min(CHUNK, spilled.rows - from);
+        for (let from = 0; from < spilled.rows; from += size) {
+          const n = Math.min(size, spilled.rows - from);
           chunk.length = n;
           readAll(fds.yTrue, chunk.yTrue.subarray(0, n), from * width);
           readAll(fds.yPred, chunk.yPred.subarray(0, n), from * width);
@@ -386,8 +401,7 @@ function spilledRows(spilled: SpilledRows): ChunkedRows {
           yield chunk;
         }
       } finally {
-        for (const fd of [fds.yTrue, fds.yPred, fds.score, fds.weight, ...fds.codes, ...fds.classScores])
-          if (fd !== undefined) closeSync(fd);
+        for (const fd of opened) closeSync(fd);
       }
     },
   };

@@ -89,6 +89,12 @@ describe('evaluations that run a model over rows spilled to files', () => {
     ['binary, unweighted', LOGISTIC, { task: 'binary-classification', label: 'y', sensitive: ['race'] }],
     ['regression, weighted', REGRESSOR, { task: 'regression', label: 'w', weight: 'w', sensitive: ['sex'] }],
     ['multiclass', LOGISTIC, { task: 'multiclass-classification', label: 'y', sensitive: ['race', 'sex'] }],
+    // The model predicts '0' and '1', classes no label is.
+    [
+      'multiclass, every prediction a class no row is of',
+      LOGISTIC,
+      { task: 'multiclass-classification', label: 'race', weight: 'w', sensitive: ['sex'] },
+    ],
   ];
   for (const [name, model, spec] of cases)
     it(`gives the in-memory result, explanations included: ${name}`, async () => {
