@@ -195,7 +195,7 @@ export async function readEvaluationData(
   const featureValues = new NumberColumn(most * features.length);
 
   const binary = spec.task === 'binary-classification';
-  // Past the budget, an evaluation without a model goes on from files (src/tabular/spill.ts):
+  // Past the budget, an evaluation (or a robustness run) goes on from files (src/tabular/spill.ts):
   // every SPILL_EVERY rows the columns gathered so far are written out and forgotten.
   const spillAfter = opts.spillAfterBytes ?? SPILL_AFTER_BYTES;
   // Multiclass labels and predictions go to files as codes into one list of classes.

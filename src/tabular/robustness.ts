@@ -1,15 +1,10 @@
-import { plainSensitive, type EvaluationData, type EvaluationSpec } from '../domain/metrics/evaluate.ts';
+import type { EvaluationData, EvaluationSpec } from '../domain/metrics/evaluate.ts';
 import type { RobustnessOptions } from '../domain/robustness/options.ts';
-import {
-  heldRows,
-  robustnessRun,
-  RobustnessOptionsError,
-  type RobustnessRows,
-} from '../domain/robustness/robustness.ts';
+import { robustnessRun, RobustnessOptionsError } from '../domain/robustness/robustness.ts';
 import { DomainError } from '../errors.ts';
 import type { LoadedModel } from './onnx.ts';
-import { classCoder, jsonSafe, modelDigest, type ModelFile } from './run.ts';
-import { spilledFeatures, spilledLabels, spilledSensitive } from './spill-model.ts';
+import { jsonSafe, modelDigest, type ModelFile } from './run.ts';
+import { modelRows } from './spill-model.ts';
 
 /** Features fed to integer inputs: categories by default, and unable to hold a missing value. */
 export const integerFeatures = (loaded: Pick<LoadedModel, 'features' | 'featureTypes'>): string[] =>
@@ -39,33 +34,13 @@ export async function runRobustness(
   prefix = '',
 ) {
   const { loaded, file } = model;
-  const spilled = data.spilled;
-  let rows: RobustnessRows;
-  let classCode: (label: string) => number;
-  if (spilled) {
-    // Rows past the memory budget are in files: only the sampled rows are read back.
-    classCode = classCoder(spilled.classes ?? []);
-    rows = {
-      task: spec.task,
-      features: spilledFeatures(spilled, loaded.features),
-      truthOf: (sample) => spilledLabels(spilled, sample),
-      sensitiveOf: (sample) => spilledSensitive(spilled, spec.sensitive, sample),
-    };
-  } else {
-    const features = data.features!;
-    classCode = classCoder([]);
-    const yTrue = data.classes ? Float64Array.from(data.classes.yTrue, classCode) : Float64Array.from(data.yTrue);
-    rows = heldRows(
-      { values: features.values, rows: yTrue.length, features: features.names.length, names: features.names },
-      { task: spec.task, yTrue, ...(data.weight ? { weight: data.weight } : {}) },
-      plainSensitive(data.sensitive),
-    );
-  }
+  // Data past the memory budget is in files: only the sampled rows are read back.
+  const { rows, classCode } = modelRows(data, loaded.features, spec.sensitive);
   let result;
   try {
     result = await robustnessRun(
       loaded.predictor(spec.task, positiveLabel, classCode),
-      rows,
+      { task: spec.task, ...rows },
       integerFeatures(loaded),
       opts,
     );

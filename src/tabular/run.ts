@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_EXPLAIN, explainModel, type ExplainOptions } from '../domain/explain/explain.ts';
-import { featureRows, predictAll, type FeatureRows } from '../domain/explain/model.ts';
+import { predictAll, type SampledRows } from '../domain/explain/model.ts';
 import { EXACT_SHAPLEY_MAX_FEATURES } from '../domain/explain/shapley.ts';
 import type { Scorer } from '../domain/explain/importance.ts';
 import type { DataProfile } from '../domain/metrics/data-profile.ts';
-import { evaluate, plainSensitive, type EvaluationData, type EvaluationSpec } from '../domain/metrics/evaluate.ts';
+import { evaluate, type EvaluationData, type EvaluationSpec } from '../domain/metrics/evaluate.ts';
 import { DomainError } from '../errors.ts';
 import { loadOnnx, type LoadedModel, type OnnxOptions } from './onnx.ts';
 import { evaluateSpilled } from './spill.ts';
-import { predictSpilled, spilledFeatures, spilledLabels, spilledSensitive } from './spill-model.ts';
+import { modelRows, predictSpilled } from './spill-model.ts';
 
 /** Most synthetic rows one explanation may ask the model for (coalitions x explained x background). */
 export const MAX_SHAPLEY_ROWS = 20_000_000;
@@ -87,12 +87,10 @@ export async function openModel(
   return { loaded, spec: { ...spec, features: loaded.features } };
 }
 
-/** The labels (as numbers) and weights of sampled rows, the k-th of each for the k-th row. */
-type LabelsOf = (sample: Int32Array) => { yTrue: ArrayLike<number>; weight?: ArrayLike<number> };
-
-function scorerFor(spec: EvaluationSpec, labelsOf: LabelsOf): (sample: Int32Array) => Scorer {
+/** Scores a model's predictions for sampled rows against those rows' labels (`truthOf`). */
+function scorerFor(spec: EvaluationSpec, truthOf: SampledRows['truthOf']): (sample: Int32Array) => Scorer {
   return (sample) => {
-    const { yTrue, weight } = labelsOf(sample);
+    const { yTrue, weight } = truthOf(sample);
     return (target, rows) => {
       const n = rows ? rows.length : sample.length;
       if (spec.task === 'regression') {
@@ -129,19 +127,6 @@ function scorerFor(spec: EvaluationSpec, labelsOf: LabelsOf): (sample: Int32Arra
   };
 }
 
-/** A class label's code, given in order of first sight, extending `names` (what each code stands for). */
-export function classCoder(names: string[]): (label: string) => number {
-  const codes = new Map(names.map((name, c) => [name, c]));
-  return (label) => {
-    let c = codes.get(label);
-    if (c === undefined) {
-      codes.set(label, (c = names.length));
-      names.push(label);
-    }
-    return c;
-  };
-}
-
 /**
  * The whole evaluation the server stores and the CLI prints: predictions from the model when one
  * is given, performance and fairness, data quality, and explanations (or why there are none).
@@ -161,7 +146,6 @@ export async function runEvaluation(
   let modelInfo: unknown;
   if (model) {
     const { loaded, file } = model;
-    const names = loaded.features;
     const outputCheck = (output: number, r: number) => {
       if (!(output >= 0 && output <= 1))
         throw invalid(
@@ -169,42 +153,20 @@ export async function runEvaluation(
           '/output',
         );
     };
-    let predictor;
-    let rows: FeatureRows;
-    let labelsOf: LabelsOf;
-    let sensitiveOf: (rows: Int32Array) => Record<string, string[]>;
-    const spilled = data.spilled;
-    if (spilled) {
-      // Rows past the memory budget: the model runs a batch at a time over the features file, and
-      // explanations read the rows they sample (src/tabular/spill-model.ts).
-      predictor = loaded.predictor(spec.task, positiveLabel, classCoder(spilled.classes ?? []));
-      await predictSpilled(spilled, names.length, predictor, spec.task, outputCheck);
-      rows = spilledFeatures(spilled, names);
-      labelsOf = (sample) => spilledLabels(spilled, sample);
-      sensitiveOf = (sample) => spilledSensitive(spilled, spec.sensitive, sample);
-    } else {
-      const features = data.features!;
-      const n = data.classes?.yTrue.length ?? data.yTrue.length;
-      const classNames: string[] = [];
-      const classCode = classCoder(classNames);
-      const yTrue = data.classes ? Float64Array.from(data.classes.yTrue, classCode) : Float64Array.from(data.yTrue);
-      predictor = loaded.predictor(spec.task, positiveLabel, classCode);
-      const { output, target } = await predictAll(predictor, features.values, n, features.names.length);
-      if (data.classes) data.classes.yPred = Array.from(target, (c) => classNames[c]!);
+    const { rows, classes, classCode } = modelRows(data, loaded.features, spec.sensitive);
+    const predictor = loaded.predictor(spec.task, positiveLabel, classCode);
+    if (data.spilled)
+      // Rows past the memory budget: the model runs a batch at a time over the features file.
+      await predictSpilled(data.spilled, loaded.features.length, predictor, spec.task, outputCheck);
+    else {
+      const n = rows.features.rows;
+      const { output, target } = await predictAll(predictor, data.features!.values, n, rows.features.features);
+      if (data.classes) data.classes.yPred = Array.from(target, (c) => classes[c]!);
       else data.yPred = target;
       if (spec.task === 'binary-classification') {
         for (let r = 0; r < n; r++) outputCheck(output[r]!, r);
         data.score = output;
       }
-      rows = featureRows({ values: features.values, rows: n, features: features.names.length, names: features.names });
-      const weight = data.weight;
-      labelsOf = (sample) => ({
-        yTrue: Float64Array.from(sample, (i) => yTrue[i]!),
-        ...(weight ? { weight: Float64Array.from(sample, (i) => weight[i]!) } : {}),
-      });
-      const plain = plainSensitive(data.sensitive);
-      sensitiveOf = (sample) =>
-        Object.fromEntries(Object.entries(plain).map(([c, values]) => [c, Array.from(sample, (i) => values[i]!)]));
     }
     modelInfo = {
       digest: modelDigest(file.bytes),
@@ -220,9 +182,9 @@ export async function runEvaluation(
     explanations = explain
       ? await explainModel(
           predictor,
-          rows,
-          scorerFor(spec, labelsOf),
-          sensitiveOf,
+          rows.features,
+          scorerFor(spec, rows.truthOf),
+          rows.sensitiveOf,
           { output: loaded.explains, scoring: spec.task === 'regression' ? 'r2' : 'accuracy' },
           explain,
         )

@@ -1,14 +1,82 @@
-// An evaluation that runs a model over rows spilled to files (src/tabular/spill.ts): the model
-// runs a batch at a time over the features file, its predictions (and binary scores) go to files
-// beside the labels, and explanations read only the rows they sample.
+// What running a model over evaluation data needs besides the model, for data held in memory or
+// spilled to files (src/tabular/spill.ts). Spilled, the model runs a batch at a time over the
+// features file, its predictions (and binary scores) go to files beside the labels, and
+// explanations and robustness runs read back only the rows they sample.
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { batchRows, type FeatureRows, type Predictor } from '../domain/explain/model.ts';
-import type { EvaluationSpec, SpilledRows } from '../domain/metrics/evaluate.ts';
-import { FileWriter, readAll } from './spill.ts';
+import { batchRows, heldRows, type Predictor, type SampledRows } from '../domain/explain/model.ts';
+import {
+  plainSensitive,
+  type EvaluationData,
+  type EvaluationSpec,
+  type SpilledRows,
+} from '../domain/metrics/evaluate.ts';
+import { FileWriter, labelArray, readAll } from './spill.ts';
 
-const labelType = (spilled: SpilledRows) =>
-  spilled.labels === 'byte' ? Uint8Array : spilled.labels === 'code' ? Uint32Array : Float64Array;
+/** A class label's code, given in order of first sight, extending `names` (what each code stands for). */
+export function classCoder(names: string[]): (label: string) => number {
+  const codes = new Map(names.map((name, c) => [name, c]));
+  return (label) => {
+    let c = codes.get(label);
+    if (c === undefined) {
+      codes.set(label, (c = names.length));
+      names.push(label);
+    }
+    return c;
+  };
+}
+
+/**
+ * The rows of `data` a model runs on (features `names`), a sample at a time, with their labels as
+ * numbers; multiclass labels are codes, given by `classCode`, of the names in `classes` (spilled
+ * data's own list, extended by classes the model predicts).
+ */
+export function modelRows(
+  data: EvaluationData,
+  names: string[],
+  sensitive: string[],
+): { rows: SampledRows; classes: string[]; classCode: (label: string) => number } {
+  const spilled = data.spilled;
+  if (spilled) {
+    const classes = spilled.classes ?? [];
+    const features = names.length;
+    const rows: SampledRows = {
+      features: {
+        rows: spilled.rows,
+        features,
+        names,
+        select: (rows) => ({
+          values: gather(spilled.columns.features!, Float64Array, features, rows),
+          rows: rows.length,
+          features,
+          names,
+        }),
+      },
+      truthOf: (sample) => ({
+        yTrue: Float64Array.from(gather(spilled.columns.yTrue, labelArray(spilled), 1, sample)),
+        ...(spilled.columns.weight ? { weight: gather(spilled.columns.weight, Float64Array, 1, sample) } : {}),
+      }),
+      sensitiveOf: (sample) =>
+        Object.fromEntries(
+          sensitive.map((name, c) => {
+            const codes = gather(spilled.columns.codes[c]!, Uint32Array, 1, sample);
+            return [name, Array.from(codes, (code) => spilled.values[c]![code]!)];
+          }),
+        ),
+    };
+    return { rows, classes, classCode: classCoder(classes) };
+  }
+  const classes: string[] = [];
+  const classCode = classCoder(classes);
+  const yTrue = data.classes ? Float64Array.from(data.classes.yTrue, classCode) : Float64Array.from(data.yTrue);
+  const features = data.features!;
+  const rows = heldRows(
+    { values: features.values, rows: yTrue.length, features: features.names.length, names: features.names },
+    { yTrue, weight: data.weight },
+    plainSensitive(data.sensitive),
+  );
+  return { rows, classes, classCode };
+}
 
 /**
  * Runs `predictor` over the spilled features in the batches predictAll makes, and points the
@@ -22,7 +90,7 @@ export async function predictSpilled(
   task: EvaluationSpec['task'],
   check: (output: number, row: number) => void,
 ): Promise<void> {
-  const Label = labelType(spilled);
+  const Label = labelArray(spilled);
   let yPred: FileWriter | undefined;
   let score: FileWriter | undefined;
   let fd: number | undefined;
@@ -40,7 +108,9 @@ export async function predictSpilled(
         for (let r = 0; r < n; r++) check(output[r]!, from + r);
         score.write(output.subarray(0, n));
       }
-      yPred.write(Label.from(target.subarray(0, n)));
+      const predicted = new Label(n);
+      predicted.set(target.subarray(0, n));
+      yPred.write(predicted);
     }
     yPred.close();
     score?.close();
@@ -72,43 +142,4 @@ function gather<T extends Float64Array | Uint8Array | Uint32Array>(
     closeSync(fd);
   }
   return out;
-}
-
-/** The spilled features as rows a model runs on, read a selection at a time. */
-export function spilledFeatures(spilled: SpilledRows, names: string[]): FeatureRows {
-  const features = names.length;
-  return {
-    rows: spilled.rows,
-    features,
-    names,
-    select: (rows) => ({
-      values: gather(spilled.columns.features!, Float64Array, features, rows),
-      rows: rows.length,
-      features,
-      names,
-    }),
-  };
-}
-
-/** The labels (as numbers: 0/1, values or class codes) and weights of `rows` of spilled data. */
-export function spilledLabels(spilled: SpilledRows, rows: ArrayLike<number>) {
-  const Label = labelType(spilled) as {
-    new (n: number): Float64Array | Uint8Array | Uint32Array;
-    BYTES_PER_ELEMENT: number;
-  };
-  const labels = gather(spilled.columns.yTrue, Label, 1, rows);
-  return {
-    yTrue: Float64Array.from(labels),
-    ...(spilled.columns.weight ? { weight: gather(spilled.columns.weight, Float64Array, 1, rows) } : {}),
-  };
-}
-
-/** Each sensitive column's values of `rows` of spilled data, by name. */
-export function spilledSensitive(spilled: SpilledRows, names: string[], rows: ArrayLike<number>) {
-  return Object.fromEntries(
-    names.map((name, c) => {
-      const codes = gather(spilled.columns.codes[c]!, Uint32Array, 1, rows);
-      return [name, Array.from(codes, (code) => spilled.values[c]![code]!)];
-    }),
-  );
 }

@@ -1,5 +1,5 @@
-// Evaluation columns kept in files rather than memory, for evaluations without a model over more rows
-// than a memory budget holds: written as the rows stream in, read back a chunk at a time, and the
+// Evaluation columns kept in files rather than memory, for evaluations over more rows than a memory
+// budget holds: written as the rows stream in, read back a chunk at a time, and the
 // scores sorted outside memory for the ROC. The files live in one temporary directory per
 // evaluation, removed by releaseEvaluationData().
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
@@ -352,6 +352,12 @@ function sortInMemory(files: ScoreFiles, out: ScoreOut): void {
   }
 }
 
+/** The typed array a spilled label or prediction is read into: a byte, a class code or a double. */
+export const labelArray = (
+  spilled: SpilledRows,
+): { new (n: number): Uint8Array | Uint32Array | Float64Array; BYTES_PER_ELEMENT: number } =>
+  spilled.labels === 'byte' ? Uint8Array : spilled.labels === 'code' ? Uint32Array : Float64Array;
+
 /** The rows of spilled data, read back a chunk at a time. */
 function spilledRows(spilled: SpilledRows): ChunkedRows {
   return {
@@ -378,7 +384,7 @@ function spilledRows(spilled: SpilledRows): ChunkedRows {
         };
         // Many class probability columns read fewer rows at a time: about 16 MiB of them at most.
         const size = Math.max(256, Math.min(CHUNK, Math.floor(CLASS_SCORE_BYTES / (8 * fds.classScores.length))));
-        const Label = spilled.labels === 'byte' ? Uint8Array : spilled.labels === 'code' ? Uint32Array : Float64Array;
+        const Label = labelArray(spilled);
         const width = Label.BYTES_PER_ELEMENT;
         const chunk: RowChunk = {
           length: 0,
@@ -433,7 +439,7 @@ function withSorted<T>(
 }
 
 /**
- * Evaluates spilled rows (any task without a model): the same result as `evaluate`
+ * Evaluates spilled rows (any task; a model's predictions already written, see spill-model.ts): the same result as `evaluate`
  * over the same rows in memory.
  */
 export function evaluateSpilled(spec: EvaluationSpec, spilled: SpilledRows) {

@@ -4,8 +4,9 @@ import {
   parseRobustnessMetric,
   type RobustnessOptions,
 } from '../../src/domain/robustness/options.ts';
-import { heldRows, robustnessRun, RobustnessOptionsError } from '../../src/domain/robustness/robustness.ts';
+import { robustnessRun, RobustnessOptionsError } from '../../src/domain/robustness/robustness.ts';
 import { seededRandom } from '../../src/domain/explain/random.ts';
+import { heldRows } from '../../src/domain/explain/model.ts';
 import { loadOnnx } from '../../src/tabular/onnx.ts';
 import { linearOnnxModel } from '../helpers/onnx-model.ts';
 
@@ -37,7 +38,7 @@ async function run(
     const d = data();
     return await robustnessRun(
       loaded.predictor('binary-classification', '1', () => 0),
-      heldRows(d.m, { task: 'binary-classification', yTrue: d.yTrue }, d.sensitive),
+      { task: 'binary-classification', ...heldRows(d.m, { yTrue: d.yTrue }, d.sensitive) },
       [],
       { ...DEFAULT_ROBUSTNESS, ...opts },
     );
@@ -136,7 +137,7 @@ describe('robustness runs over a real ONNX model', () => {
     };
     const r = await robustnessRun(
       strict,
-      heldRows(d.m, { task: 'binary-classification', yTrue: d.yTrue }, d.sensitive),
+      { task: 'binary-classification', ...heldRows(d.m, { yTrue: d.yTrue }, d.sensitive) },
       [],
       {
         ...DEFAULT_ROBUSTNESS,

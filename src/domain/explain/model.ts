@@ -43,6 +43,34 @@ export const featureRows = (m: FeatureMatrix): FeatureRows => ({
   select: (rows) => (rows.length === m.rows ? m : selectRows(m, rows)),
 });
 
+/**
+ * Rows a model runs on, with what a sample of them needs besides its features: the sampled rows'
+ * labels (as numbers) and weights, and their sensitive values, the k-th value for the k-th row.
+ */
+export interface SampledRows {
+  features: FeatureRows;
+  truthOf(sample: Int32Array): { yTrue: Float64Array; weight?: Float64Array };
+  sensitiveOf(sample: Int32Array): Record<string, string[]>;
+}
+
+/** Rows held in memory as SampledRows. */
+export function heldRows(
+  m: FeatureMatrix,
+  truth: { yTrue: ArrayLike<number>; weight?: ArrayLike<number> | undefined },
+  sensitive: Record<string, string[]>,
+): SampledRows {
+  const { yTrue, weight } = truth;
+  return {
+    features: featureRows(m),
+    truthOf: (sample) => ({
+      yTrue: Float64Array.from(sample, (i) => yTrue[i]!),
+      ...(weight ? { weight: Float64Array.from(sample, (i) => weight[i]!) } : {}),
+    }),
+    sensitiveOf: (sample) =>
+      Object.fromEntries(Object.entries(sensitive).map(([c, values]) => [c, Array.from(sample, (i) => values[i]!)])),
+  };
+}
+
 /** The rows of `m` selected by `rows`, as a new matrix. */
 export function selectRows(m: FeatureMatrix, rows: ArrayLike<number>): FeatureMatrix {
   const f = m.features;

@@ -108,8 +108,8 @@ export interface EvaluationData {
   /** Model inputs, row-major (row r, feature j at values[r * names.length + j]). */
   features?: { names: string[]; values: Float64Array };
   /**
-   * An evaluation without a model over more rows than memory was to hold: the columns are in these files
-   * instead (src/tabular/spill.ts), and the arrays above are empty.
+   * An evaluation over more rows than memory was to hold: the columns (and a model's inputs) are in
+   * these files instead (src/tabular/spill.ts), and the arrays above are empty.
    */
   spilled?: SpilledRows;
 }

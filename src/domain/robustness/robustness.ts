@@ -1,5 +1,5 @@
 import { groupRows } from '../metrics/fairness.ts';
-import { batchRows, featureRows, type FeatureMatrix, type FeatureRows, type Predictor } from '../explain/model.ts';
+import { batchRows, type Predictor, type SampledRows } from '../explain/model.ts';
 import { sampleIndices, seededRandom } from '../explain/random.ts';
 import { degradation, scoreRows, type Predictions, type Truth } from './metrics.ts';
 import {
@@ -97,31 +97,8 @@ function fnv1a(text: string): number {
 
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
-/**
- * The rows a robustness run samples from: their features a selection at a time, and the labels,
- * weights and sensitive values of the rows sampled (the k-th value for the k-th row), so they can
- * be held in memory or read from files.
- */
-export interface RobustnessRows {
-  task: Truth['task'];
-  features: FeatureRows;
-  truthOf(sample: Int32Array): Omit<Truth, 'task'>;
-  sensitiveOf(sample: Int32Array): Record<string, string[]>;
-}
-
-/** Rows held in memory as RobustnessRows. */
-export function heldRows(m: FeatureMatrix, truth: Truth, sensitive: Record<string, string[]>): RobustnessRows {
-  return {
-    task: truth.task,
-    features: featureRows(m),
-    truthOf: (sample) => ({
-      yTrue: Float64Array.from(sample, (i) => truth.yTrue[i]!),
-      ...(truth.weight ? { weight: Float64Array.from(sample, (i) => truth.weight![i]!) } : {}),
-    }),
-    sensitiveOf: (sample) =>
-      Object.fromEntries(Object.entries(sensitive).map(([c, values]) => [c, Array.from(sample, (i) => values[i]!)])),
-  };
-}
+/** The rows a robustness run samples from, and its task. */
+export type RobustnessRows = SampledRows & { task: Truth['task'] };
 
 /**
  * Perturbs the model's inputs and records how each metric degrades: Gaussian noise on numerical
