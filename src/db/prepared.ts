@@ -99,8 +99,65 @@ export function listRead<Row, A extends string[] = []>(
   };
 }
 
-/** Where each parameter of a prepared statement comes from: a named value, or a constant of the SQL. */
-type ParamSlot = { name: string } | { value: unknown };
+/**
+ * A prepared statement's SQL and, for each of its parameters, the named value it binds (or
+ * undefined for a constant of the SQL, then in `values`). Plain arrays: binding runs on every
+ * call of the hottest writes, where an object per parameter and a lookup by key showed.
+ */
+interface NamedTemplate {
+  sql: string;
+  query: CompiledQuery['query'];
+  names: (string | undefined)[];
+  values: unknown[];
+}
+
+/**
+ * Builds and compiles a statement once per database and variant with placeholders for its named
+ * values (see `prepared`), checking that each name `build` read is bound as a parameter and that
+ * each of `given` was read.
+ */
+function namedTemplates<P extends object, Row>(
+  build: (exec: Executor, p: P, variant: number) => Compilable<Row>,
+): (exec: Executor, variant: number, given: () => string[]) => NamedTemplate {
+  // By the executor's adapter (one per database; a transaction shares its database's), then variant.
+  const templates = new WeakMap<object, Map<number, NamedTemplate>>();
+  return (exec, variant, given) => {
+    const adapter = exec.getExecutor().adapter;
+    let byVariant = templates.get(adapter);
+    if (!byVariant) templates.set(adapter, (byVariant = new Map()));
+    let t = byVariant.get(variant);
+    if (t) return t;
+    const used = new Set<string>();
+    const placeholders = new Proxy({} as P, {
+      get: (_, name) => {
+        if (typeof name !== 'string') return undefined;
+        used.add(name);
+        return `${PARAM}${name}`;
+      },
+    });
+    const compiled = build(exec, placeholders, variant).compile();
+    const names: (string | undefined)[] = [];
+    const values: unknown[] = [];
+    for (const v of compiled.parameters) {
+      const name = typeof v === 'string' && v.startsWith(PARAM) ? v.slice(PARAM.length) : undefined;
+      if (name !== undefined && used.has(name)) {
+        names.push(name);
+        values.push(undefined);
+        continue;
+      }
+      if (typeof v === 'string' && v.includes(MARK)) throw new Error(`prepared: a value is used altered: ${v}`);
+      names.push(undefined);
+      values.push(v);
+    }
+    for (const name of used)
+      if (!names.includes(name)) throw new Error(`prepared: value '${name}' is not bound as a parameter`);
+    // A value passed but never read (a column left out of an insert) would be dropped silently.
+    for (const name of given())
+      if (!used.has(name)) throw new Error(`prepared: value '${name}' is passed but not used`);
+    byVariant.set(variant, (t = { sql: compiled.sql, query: compiled.query, names, values }));
+    return t;
+  };
+}
 
 /**
  * One statement (a write, or a read by a few values) whose query Kysely builds and compiles once
@@ -116,44 +173,15 @@ type ParamSlot = { name: string } | { value: unknown };
 export function prepared<P extends object, Row = never>(
   build: (exec: Executor, p: P, variant: number) => Compilable<Row>,
 ): (exec: Executor, p: P, variant?: number) => Promise<QueryResult<Row>> {
-  const templates = new WeakMap<
-    object,
-    Map<number, { sql: string; query: CompiledQuery['query']; slots: ParamSlot[] }>
-  >();
-  const templateOf = (exec: Executor, variant: number, given: P) => {
-    const adapter = exec.getExecutor().adapter;
-    let byVariant = templates.get(adapter);
-    if (!byVariant) templates.set(adapter, (byVariant = new Map()));
-    let t = byVariant.get(variant);
-    if (!t) {
-      const used = new Set<string>();
-      const placeholders = new Proxy({} as P, {
-        get: (_, name) => {
-          if (typeof name !== 'string') return undefined;
-          used.add(name);
-          return `${PARAM}${name}`;
-        },
-      });
-      const compiled = build(exec, placeholders, variant).compile();
-      const slots = compiled.parameters.map((v): ParamSlot => {
-        if (typeof v === 'string' && v.startsWith(PARAM) && used.has(v.slice(PARAM.length)))
-          return { name: v.slice(PARAM.length) };
-        if (typeof v === 'string' && v.includes(MARK)) throw new Error(`prepared: a value is used altered: ${v}`);
-        return { value: v };
-      });
-      for (const name of used)
-        if (!slots.some((s) => 'name' in s && s.name === name))
-          throw new Error(`prepared: value '${name}' is not bound as a parameter`);
-      // A value passed but never read (a column left out of an insert) would be dropped silently.
-      for (const name of Object.keys(given))
-        if (!used.has(name)) throw new Error(`prepared: value '${name}' is passed but not used`);
-      byVariant.set(variant, (t = { sql: compiled.sql, query: compiled.query, slots }));
-    }
-    return t;
-  };
+  const templateOf = namedTemplates(build);
   return async (exec, p, variant = 0) => {
-    const t = templateOf(exec, variant, p);
-    const parameters = t.slots.map((s) => ('name' in s ? (p as Record<string, unknown>)[s.name] : s.value));
+    const t = templateOf(exec, variant, () => Object.keys(p));
+    const given = p as Record<string, unknown>;
+    const parameters = new Array<unknown>(t.names.length);
+    for (let i = 0; i < parameters.length; i++) {
+      const name = t.names[i];
+      parameters[i] = name === undefined ? t.values[i] : given[name];
+    }
     return run<Row>(exec, t, parameters);
   };
 }
@@ -171,11 +199,28 @@ export function preparedInsert<T extends keyof Database & string, C extends keyo
   columns: readonly C[],
 ): (exec: Executor, rows: Pick<Database[T], C>[]) => Promise<void> {
   const untyped = (exec: Executor) => exec as unknown as Kysely<Record<string, Record<string, unknown>>>;
-  const insert = prepared((exec, p: Record<string, unknown>, n) =>
+  // Row i's value of column c is named `i:c` (a column name has no colon).
+  const templateOf = namedTemplates((exec, p: Record<string, unknown>, n) =>
     untyped(exec)
       .insertInto(table)
-      .values(Array.from({ length: n }, (_, i) => Object.fromEntries(columns.map((c) => [c, p[`${c}${i}`]])))),
+      .values(Array.from({ length: n }, (_, i) => Object.fromEntries(columns.map((c) => [c, p[`${i}:${c}`]])))),
   );
+  // Per row count: where each parameter comes from, as the row's index and column (-1: a constant).
+  const bindings = new WeakMap<NamedTemplate, { rows: Int32Array; cols: string[] }>();
+  const bindingOf = (t: NamedTemplate) => {
+    let b = bindings.get(t);
+    if (!b) {
+      const rows = new Int32Array(t.names.length).fill(-1);
+      const cols = t.names.map((name, i) => {
+        if (name === undefined) return '';
+        const colon = name.indexOf(':');
+        rows[i] = Number(name.slice(0, colon));
+        return name.slice(colon + 1);
+      });
+      bindings.set(t, (b = { rows, cols }));
+    }
+    return b;
+  };
   // SQLite binds at most 32,766 parameters, PostgreSQL 65,535.
   const perPart = Math.min(1000, Math.floor(30_000 / columns.length));
   return async (exec, rows) => {
@@ -188,10 +233,13 @@ export function preparedInsert<T extends keyof Database & string, C extends keyo
           .execute();
       return;
     }
-    const p: Record<string, unknown> = {};
-    rows.forEach((r, i) => {
-      for (const [k, v] of Object.entries(r)) p[`${k}${i}`] = v;
-    });
-    await insert(exec, p, rows.length);
+    const t = templateOf(exec, rows.length, () => rows.flatMap((r, i) => Object.keys(r).map((k) => `${i}:${k}`)));
+    const b = bindingOf(t);
+    const parameters = new Array<unknown>(t.names.length);
+    for (let i = 0; i < parameters.length; i++) {
+      const row = b.rows[i]!;
+      parameters[i] = row < 0 ? t.values[i] : (rows[row] as Record<string, unknown>)[b.cols[i]!];
+    }
+    await run(exec, t, parameters);
   };
 }

@@ -123,5 +123,29 @@ describe.each(DB_KINDS)('audit appendAll on %s', (kind) => {
       const key = { origin: signer.origin, keyName: signer.keyName, publicKey: signer.publicKey };
       expect(await verifyDatabase(handle.db, key)).toMatchObject({ ok: true, events: 340 });
     });
+
+    it('one log appending before and after a command rolled back beside others (a shared commit) stays true', async () => {
+      // The same service throughout: the frontier it stored last is the one a rolled-back command
+      // wrote, so the next append must read the restored one instead.
+      const { handle } = dbs[0]!;
+      const audit = createAuditLog({ repo: auditRepo, signer, clock });
+      const transact = createTransact(handle.db, handle.dialect, { beforeCommit: (tx) => audit.checkpointIfGrown(tx) });
+      const size = async () => (await dump(handle)).events.length;
+      const start = await size();
+      await transact((tx) => audit.appendAll(tx, batches[1]!));
+      const outcomes = await Promise.allSettled([
+        transact((tx) => audit.appendAll(tx, batches[0]!)),
+        transact(async (tx) => {
+          await audit.appendAll(tx, batches[1]!);
+          throw new Error('fails after appending');
+        }),
+        transact((tx) => audit.appendAll(tx, batches[0]!)),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      await transact((tx) => audit.appendAll(tx, batches[1]!));
+      expect(await size()).toBe(start + 37 + 1 + 1 + 37);
+      const key = { origin: signer.origin, keyName: signer.keyName, publicKey: signer.publicKey };
+      expect(await verifyDatabase(handle.db, key)).toMatchObject({ ok: true, events: start + 76, problems: [] });
+    });
   });
 });

@@ -43,6 +43,12 @@ export function createAuditLog({ repo, signer, clock }: { repo: AuditRepo; signe
   const appendsIn = new WeakMap<Tx, number>();
   // Run inside the appending transaction (a transactional outbox): a subscriber's rows commit or roll back with the event.
   const listeners: ((tx: Tx, event: AuditEventRecord) => Promise<void>)[] = [];
+  // The last frontier this process stored, parsed: the next append usually reads it back unchanged
+  // (one writer on SQLite), and then need not parse it again. Compared by content, so a frontier
+  // another process stored, or one a rollback restored, is parsed as before.
+  let stored: { size: number; json: string; frontier: Frontier } | undefined;
+  const frontierAt = (size: number, json: string): Frontier =>
+    stored && stored.size === size && stored.json === json ? stored.frontier : toFrontier(size, json);
 
   /** Runs a proof builder against stored nodes: a first pass records which nodes it needs, a second uses them. */
   async function withStoredNodes<T>(db: Executor, build: (perfect: PerfectNode) => T): Promise<T> {
@@ -78,9 +84,9 @@ export function createAuditLog({ repo, signer, clock }: { repo: AuditRepo; signe
     appendsIn.set(tx, (appendsIn.get(tx) ?? 0) + items.length);
     const { last, frontier } = await repo.claimSeqs(tx, items.length);
     const first = last - items.length + 1;
-    let tree = toFrontier(first - 1, frontier);
+    let tree = frontierAt(first - 1, frontier);
     const time = clock.now().toISOString();
-    const stored: { seq: number; leaf: string }[] = [];
+    const leaves: { seq: number; leaf: string }[] = [];
     const nodes: { level: number; idx: number; hash: string }[] = [];
     const events: AuditEventRecord[] = [];
     for (const [i, { ctx, entry }] of items.entries()) {
@@ -102,11 +108,13 @@ export function createAuditLog({ repo, signer, clock }: { repo: AuditRepo; signe
       const leaf = auditLeafText(event);
       const { frontier: next, completed } = appendLeaf(tree, leafHashOfText(leaf));
       tree = next;
-      stored.push({ seq: event.seq, leaf });
+      leaves.push({ seq: event.seq, leaf });
       for (const c of completed) nodes.push({ level: c.level, idx: c.index, hash: c.hash.toString('hex') });
       events.push(event);
     }
-    await repo.storeAppends(tx, stored, fromFrontier(tree), nodes);
+    const json = fromFrontier(tree);
+    await repo.storeAppends(tx, leaves, json, nodes);
+    stored = { size: tree.size, json, frontier: tree };
     for (const event of events) for (const listen of listeners) await listen(tx, event);
     return events.map((e) => e.seq);
   }
@@ -141,7 +149,7 @@ export function createAuditLog({ repo, signer, clock }: { repo: AuditRepo; signe
           `audit log integrity: ${head.size - signed} events since the last signed checkpoint (size ${signed}) but this transaction appended ${appended}; refusing to sign. Run 'steward audit verify'.`,
         );
       }
-      const root = frontierRoot(toFrontier(head.size, head.frontier));
+      const root = frontierRoot(frontierAt(head.size, head.frontier));
       await repo.storeCheckpoint(tx, {
         treeSize: head.size,
         rootHash: root.toString('hex'),
