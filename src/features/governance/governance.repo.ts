@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { CURRENT } from '../../db/partial.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { lockRows } from '../../db/locks.ts';
 import type { KpiAlertTable, KpiSnapshotTable } from '../../db/schema.ts';
@@ -30,7 +31,7 @@ export const governanceRepo = {
       .innerJoin('model_versions as v', 'v.id', 'd.model_version_id')
       .innerJoin('models as m', 'm.id', 'v.model_id')
       .innerJoin('use_cases as u', 'u.id', 'm.use_case_id')
-      .leftJoin('assessments as a', (j) => j.onRef('a.use_case_id', '=', 'u.id').on('a.current', '=', 1))
+      .leftJoin('assessments as a', (j) => j.onRef('a.use_case_id', '=', 'u.id').on('a.current', '=', CURRENT))
       .where('d.until', 'is', null)
       .where('v.deleted_at', 'is', null)
       .select([
@@ -75,7 +76,7 @@ export const governanceRepo = {
       .innerJoin('model_versions as v', 'v.id', 'p.model_version_id')
       .innerJoin('models as m', 'm.id', 'v.model_id')
       .innerJoin('use_cases as u', 'u.id', 'm.use_case_id')
-      .leftJoin('assessments as a', (j) => j.onRef('a.use_case_id', '=', 'u.id').on('a.current', '=', 1))
+      .leftJoin('assessments as a', (j) => j.onRef('a.use_case_id', '=', 'u.id').on('a.current', '=', CURRENT))
       .where('p.decided_at', 'is not', null)
       .where('p.decided_at', '>=', since)
       .select([
@@ -115,7 +116,7 @@ export const governanceRepo = {
     const rows = await db
       .selectFrom('assessments as a')
       .innerJoin('use_cases as u', 'u.id', 'a.use_case_id')
-      .where('a.current', '=', 1)
+      .where('a.current', '=', CURRENT)
       .where('a.review_by', '<', now)
       .select(['u.owner_team as team', (eb) => eb.fn.countAll<number>().as('c')])
       .groupBy('u.owner_team')
@@ -165,7 +166,7 @@ export const governanceRepo = {
       .innerJoin('lifecycle_states as s', 's.model_version_id', 'v.id')
       .innerJoin('models as m', 'm.id', 'v.model_id')
       .innerJoin('use_cases as u', 'u.id', 'm.use_case_id')
-      .innerJoin('assessments as a', (j) => j.onRef('a.use_case_id', '=', 'u.id').on('a.current', '=', 1))
+      .innerJoin('assessments as a', (j) => j.onRef('a.use_case_id', '=', 'u.id').on('a.current', '=', CURRENT))
       .where('v.deleted_at', 'is', null)
       .where('m.deleted_at', 'is', null);
     if (after) q = q.where('v.id', '>', after);
@@ -190,7 +191,9 @@ export const governanceRepo = {
       .selectFrom('model_versions as v')
       .innerJoin('lifecycle_states as s', 's.model_version_id', 'v.id')
       .innerJoin('models as m', 'm.id', 'v.model_id')
-      .innerJoin('assessments as a', (j) => j.onRef('a.use_case_id', '=', 'm.use_case_id').on('a.current', '=', 1))
+      .innerJoin('assessments as a', (j) =>
+        j.onRef('a.use_case_id', '=', 'm.use_case_id').on('a.current', '=', CURRENT),
+      )
       .where('v.deleted_at', 'is', null)
       .where('m.deleted_at', 'is', null)
       .select((eb) => eb.fn.countAll<number>().as('c'))
@@ -423,7 +426,7 @@ export const watchRepo = {
     let q = db
       .selectFrom('assessments as a')
       .innerJoin('use_cases as u', 'u.id', 'a.use_case_id')
-      .where('a.current', '=', 1)
+      .where('a.current', '=', CURRENT)
       .where('a.pack_id', '=', packId);
     if (after) q = q.where('a.use_case_id', '>', after);
     return q

@@ -1,4 +1,5 @@
 import { chunks, grouped, keyed } from '../../db/chunks.ts';
+import { CURRENT } from '../../db/partial.ts';
 import { translateConstraints } from '../../db/errors.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { lockRows } from '../../db/locks.ts';
@@ -28,7 +29,7 @@ const governedVersion = prepared((db, p: { versionId: string }) =>
     .innerJoin('assessments as a', 'a.use_case_id', 'm.use_case_id')
     .select('a.id')
     .where('v.id', '=', p.versionId)
-    .where('a.current', '=', 1),
+    .where('a.current', '=', CURRENT),
 );
 // Asked of every version registered (built once).
 const governedModel = prepared((db, p: { modelId: string }) =>
@@ -37,7 +38,7 @@ const governedModel = prepared((db, p: { modelId: string }) =>
     .innerJoin('assessments as a', 'a.use_case_id', 'm.use_case_id')
     .select('a.id')
     .where('m.id', '=', p.modelId)
-    .where('a.current', '=', 1),
+    .where('a.current', '=', CURRENT),
 );
 // Governance reads of a page of versions and their use cases, prepared once.
 const statesIn = listRead((db, ids) =>

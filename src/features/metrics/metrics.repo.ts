@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { CURRENT } from '../../db/partial.ts';
 import type { Executor } from '../../db/database.ts';
 
 /** One labelled count of a governance gauge. */
@@ -17,7 +18,7 @@ export const metricsRepo = {
     const rows = await db
       .selectFrom('model_versions as v')
       .innerJoin('models as m', 'm.id', 'v.model_id')
-      .leftJoin('assessments as a', (j) => j.onRef('a.use_case_id', '=', 'm.use_case_id').on('a.current', '=', 1))
+      .leftJoin('assessments as a', (j) => j.onRef('a.use_case_id', '=', 'm.use_case_id').on('a.current', '=', CURRENT))
       .leftJoin('lifecycle_states as s', 's.model_version_id', 'v.id')
       .where('v.deleted_at', 'is', null)
       .select([

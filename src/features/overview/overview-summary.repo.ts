@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { CURRENT } from '../../db/partial.ts';
 import type { Executor } from '../../db/database.ts';
 
 /** How many use cases stand in each column of the board, at most, before "and N more". */
@@ -41,7 +42,7 @@ export const overviewSummaryRepo = {
           .executeTakeFirstOrThrow(),
         db
           .selectFrom('use_cases as uc')
-          .leftJoin('assessments as a', (j) => j.onRef('a.use_case_id', '=', 'uc.id').on('a.current', '=', 1))
+          .leftJoin('assessments as a', (j) => j.onRef('a.use_case_id', '=', 'uc.id').on('a.current', '=', CURRENT))
           .select((eb) => [tierExpr.as('tier'), eb.fn.countAll<number>().as('n')])
           .groupBy(tierExpr)
           .execute(),
@@ -84,7 +85,7 @@ export const overviewSummaryRepo = {
         db
           .selectFrom('assessments')
           .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('current', '=', 1)
+          .where('current', '=', CURRENT)
           .where('review_by', '<', now)
           .executeTakeFirstOrThrow(),
         db
@@ -96,7 +97,7 @@ export const overviewSummaryRepo = {
         db
           .selectFrom('use_cases as uc')
           .leftJoin('use_case_states as us', 'us.use_case_id', 'uc.id')
-          .leftJoin('assessments as a', (j) => j.onRef('a.use_case_id', '=', 'uc.id').on('a.current', '=', 1))
+          .leftJoin('assessments as a', (j) => j.onRef('a.use_case_id', '=', 'uc.id').on('a.current', '=', CURRENT))
           .select(['us.step', 'uc.id', 'uc.name', 'uc.owner_team', tierExpr.as('tier')])
           .orderBy('uc.name')
           .execute(),

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { CURRENT } from '../../db/partial.ts';
 import type { Executor } from '../../db/database.ts';
 import { likeLiteral } from '../../db/like.ts';
 import { listRead } from '../../db/prepared.ts';
@@ -37,7 +38,9 @@ export interface OverviewRow {
 const useCases = (db: Executor) => db.selectFrom('use_cases as uc');
 /** Use cases with their current assessment (a left join: one at most). */
 const assessed = (db: Executor) =>
-  useCases(db).leftJoin('assessments as a', (j) => j.onRef('a.use_case_id', '=', 'uc.id').on('a.current', '=', 1));
+  useCases(db).leftJoin('assessments as a', (j) =>
+    j.onRef('a.use_case_id', '=', 'uc.id').on('a.current', '=', CURRENT),
+  );
 type Assessed = ReturnType<typeof assessed>;
 /** With their live models. */
 const withModels = (q: Assessed) =>

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { ACTIVE, CURRENT } from '../../db/partial.ts';
 import { grouped, keyed } from '../../db/chunks.ts';
 import type { Executor, Tx } from '../../db/database.ts';
 import { lockRows } from '../../db/locks.ts';
@@ -46,7 +47,7 @@ export const policyRepo = {
   },
 
   async activePack(db: Executor): Promise<PolicyPackTable | undefined> {
-    return db.selectFrom('policy_packs').selectAll().where('status', '=', 'active').executeTakeFirst();
+    return db.selectFrom('policy_packs').selectAll().where('status', '=', ACTIVE).executeTakeFirst();
   },
 
   async packs(db: Executor): Promise<Omit<PolicyPackTable, 'content'>[]> {
@@ -76,12 +77,12 @@ export const policyRepo = {
    * assessment never lands under a pack that is being replaced without being re-evaluated.
    */
   async lockActivePack(tx: Tx): Promise<void> {
-    await lockRows(tx, 'policy_packs', 'status').where('status', '=', 'active').execute();
+    await lockRows(tx, 'policy_packs', 'status').where('status', '=', ACTIVE).execute();
   },
 
   /** Retires the active pack and activates `id`, in that order (one active pack at a time). */
   async activate(tx: Tx, id: string, at: string, by: string | null, signature: string | null): Promise<void> {
-    await tx.updateTable('policy_packs').set({ status: 'retired' }).where('status', '=', 'active').execute();
+    await tx.updateTable('policy_packs').set({ status: 'retired' }).where('status', '=', ACTIVE).execute();
     await translateConstraints(
       () =>
         tx
@@ -101,7 +102,7 @@ export const policyRepo = {
       .updateTable('assessments')
       .set({ current: 0 })
       .where('use_case_id', '=', row.use_case_id)
-      .where('current', '=', 1)
+      .where('current', '=', CURRENT)
       .execute();
     await tx.insertInto('assessments').values(row).execute();
   },
@@ -130,7 +131,7 @@ export const policyRepo = {
   },
 
   async currentAssessments(db: Executor, opts: { reviewBefore?: string } = {}): Promise<AssessmentTable[]> {
-    let q = db.selectFrom('assessments').selectAll().where('current', '=', 1).orderBy('review_by').orderBy('id');
+    let q = db.selectFrom('assessments').selectAll().where('current', '=', CURRENT).orderBy('review_by').orderBy('id');
     if (opts.reviewBefore) q = q.where('review_by', '<', opts.reviewBefore);
     return q.execute();
   },
@@ -143,7 +144,7 @@ export const policyRepo = {
   async lockCurrent(tx: Tx, useCaseId: string): Promise<void> {
     await lockRows(tx, 'assessments', 'current')
       .where('use_case_id', '=', useCaseId)
-      .where('current', '=', 1)
+      .where('current', '=', CURRENT)
       .execute();
   },
 
