@@ -246,6 +246,20 @@ describe('data profile and personal-data scan', () => {
     );
     expect(p.report().columns[0]!.personalData).toEqual([{ kind: 'payment-card', count: 1, sampleRows: [4] }]);
   });
+
+  it('does not take a small score for a phone number dialled from abroad, in text or as a decimal', async () => {
+    const { createProfiler } = await import('../../src/domain/metrics/data-profile.ts');
+    const p = createProfiler(['x', 'note']);
+    // Full-precision scores below 0.01 start 00 after the point, as 0049 30 1234567 does after a space.
+    ['0.0049301234567', '0.00123456789012', '-0.0031234567891', '1.0049301234567'].forEach((x, i) =>
+      p.observe({ x, note: `score ${x}` }, i + 1),
+    );
+    p.observe({ x: '0.5', note: 'call 0049 30 1234567' }, 5);
+    p.observe({ x: '0049301234567', note: 'v1.0049301234567' }, 6);
+    const [x, note] = p.report().columns;
+    expect(x!.personalData).toEqual([{ kind: 'phone', count: 1, sampleRows: [6] }]);
+    expect(note!.personalData).toEqual([{ kind: 'phone', count: 1, sampleRows: [5] }]);
+  });
 });
 
 describe('ROC curve points', () => {

@@ -127,9 +127,11 @@ export const PII_DETECTORS: {
       /\b(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}\b|\b(?:[0-9a-fA-F]{1,4}:){1,7}:(?:[0-9a-fA-F]{1,4}(?::[0-9a-fA-F]{1,4}){0,6})?\b/g,
     possible: (s) => s.colon,
   },
+  // Not after a decimal point either: a score below 0.01 (0.0049301234567) is not a number dialled
+  // from abroad.
   {
     kind: 'phone',
-    pattern: /(?:\+|\b00)[1-9]\d{0,2}[ .-]?(?:\(?\d{1,4}\)?[ .-]?){2,5}\d{2,4}\b/g,
+    pattern: /(?:\+|(?<!\d\.)\b00)[1-9]\d{0,2}[ .-]?(?:\(?\d{1,4}\)?[ .-]?){2,5}\d{2,4}\b/g,
     confirm: (m) => m.replace(/\D/g, '').length >= 8,
     possible: (s) => s.digits >= 8,
   },
@@ -261,8 +263,9 @@ interface Known {
  * only a card or a phone number could, and neither does. A card number needs 13 digits in a run
  * that no digit or point precedes and no digit or decimal part follows: a run starting in the
  * integer part ends at the point, one in the fraction follows it. A phone number without `+`
- * starts with `00` after a word boundary: only the start of either part can be that. Read char by
- * char (`-?digits.digits`, neither part starting `00`): this runs for every such cell.
+ * starts with `00` after a word boundary and not after a decimal point: only the start of the
+ * integer part can be that. Read char by char (`-?digits.digits`, the integer part not starting
+ * `00`): this runs for every such cell.
  */
 function noPersonalDataIn(text: string): boolean {
   const n = text.length;
@@ -272,22 +275,19 @@ function noPersonalDataIn(text: string): boolean {
   const point = i;
   if (point === intStart || point >= n - 1 || text.charCodeAt(point) !== 46) return false;
   for (i = point + 1; i < n; i++) if (!isDigit(text.charCodeAt(i))) return false;
-  return !(point - intStart >= 2 && zeroZero(text, intStart)) && !(n - point - 1 >= 2 && zeroZero(text, point + 1));
+  return !(point - intStart >= 2 && zeroZero(text, intStart));
 }
 
 /**
  * noPersonalDataIn() of a field known to be a plain decimal (`-?digits(.digits)?`, as
- * parseDecimal() reads one): only the digits before the point and the two after it are read.
+ * parseDecimal() reads one): only its integer part is read.
  */
 function noPersonalDataInDecimal(bytes: Uint8Array, start: number, end: number): boolean {
   const intStart = start < end && bytes[start] === 45 ? start + 1 : start;
   let point = intStart;
   while (point < end && bytes[point] !== 46) point++;
   if (point >= end - 1) return false;
-  return (
-    !(point - intStart >= 2 && bytes[intStart] === 48 && bytes[intStart + 1] === 48) &&
-    !(end - point - 1 >= 2 && bytes[point + 1] === 48 && bytes[point + 2] === 48)
-  );
+  return !(point - intStart >= 2 && bytes[intStart] === 48 && bytes[intStart + 1] === 48);
 }
 
 function isDigit(c: number): boolean {
