@@ -14,6 +14,8 @@ export interface Pair {
 export interface MlflowBench {
   reads: (Pair & { versions: number })[];
   create: Pair;
+  /** MLflow creates into the model seeded with the most versions (`mlflow`) against into a new one (`v1`, which grows only as the run creates). */
+  createLargest: Pair & { versions: number };
   seedSeconds: number;
 }
 
@@ -116,7 +118,28 @@ export async function mlflowBench(
       },
       seconds,
     );
-    return { reads, create, seedSeconds };
+    // Flat as versions grow: creates into the largest seeded model against into one without versions.
+    const largest = Math.max(...sizes);
+    await post('/api/2.0/mlflow/registered-models/create', { name: 'creates-fresh' });
+    const createLargest = {
+      versions: largest,
+      ...(await pair(
+        {
+          url: `${server.url}/api/2.0/mlflow/model-versions/create`,
+          method: 'POST',
+          body: JSON.stringify(createOn(`versions-${largest}`)),
+          headers,
+        },
+        {
+          url: `${server.url}/api/2.0/mlflow/model-versions/create`,
+          method: 'POST',
+          body: JSON.stringify(createOn('creates-fresh')),
+          headers,
+        },
+        seconds,
+      )),
+    };
+    return { reads, create, createLargest, seedSeconds };
   } finally {
     await server.stop();
   }
