@@ -2,8 +2,8 @@
 // budget holds: written as the rows stream in, read back a chunk at a time, and the
 // scores sorted outside memory for the ROC. The files live in one temporary directory per
 // evaluation, removed by releaseEvaluationData().
-import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluateBinaryRows, type ChunkedRows, type RowChunk } from '../domain/metrics/binary-rows.ts';
 import { evaluateRegressionRows } from '../domain/metrics/regression-rows.ts';
@@ -28,9 +28,21 @@ const WRITE_BUFFER = 32 * 1024;
 const live = new Set<string>();
 let exitHook = false;
 
+const PREFIX = 'steward-eval-';
+// A directory's name says which process made it (`steward-eval-<host>-<pid>-XXXXXX`), so that a
+// later process can remove those of one that was killed outright and never ran its exit hook.
+// The host tells apart processes of other machines or containers sharing TMPDIR, whose process
+// ids mean nothing here; '-' is the separator, so it is replaced in the host's name.
+const hostTag = () => hostname().replace(/[^A-Za-z0-9.]/g, '_');
+let swept = false;
+
 /** A new temporary directory for one evaluation's files (under TMPDIR). */
 export function spillDirectory(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'steward-eval-'));
+  if (!swept) {
+    swept = true;
+    sweepOrphanedSpills(tmpdir());
+  }
+  const dir = mkdtempSync(join(tmpdir(), `${PREFIX}${hostTag()}-${process.pid}-`));
   if (!exitHook) {
     exitHook = true;
     process.once('exit', () => {
@@ -39,6 +51,42 @@ export function spillDirectory(): string {
   }
   live.add(dir);
   return dir;
+}
+
+/**
+ * Removes the spill directories under `root` that processes of this host made and that no longer
+ * run (killed outright: SIGKILL, the out-of-memory killer, a power cut); returns their names.
+ * Runs once per process, at its first spill. A directory whose process id is in use again, by
+ * whatever process, is left.
+ */
+export function sweepOrphanedSpills(root: string): string[] {
+  const mine = `${PREFIX}${hostTag()}-`;
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const end = name.indexOf('-', mine.length);
+    if (!name.startsWith(mine) || end < 0) continue;
+    const pid = Number(name.slice(mine.length, end));
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || running(pid)) continue;
+    removeDirectory(join(root, name));
+    removed.push(name);
+  }
+  return removed;
+}
+
+/** Whether a process with this id exists (one of another user's answers EPERM). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Removes the files of data that was spilled; nothing for data held in memory. */
