@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { hostname } from 'node:os';
+import { processRunning } from '../lib/process.ts';
 
 /**
  * One server process per SQLite file: its caches (API tokens, version records, webhook
@@ -32,22 +33,13 @@ function readOwner(file: string): Owner | null {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The live process holding the lock of `dbFile`, if any (a lock left by a dead one is no owner). */
 export function lockOwner(dbFile: string): Owner | null {
   const owner = readOwner(lockFileOf(dbFile));
   if (!owner) return null;
   // Another host's process cannot be probed: it counts as alive (a shared volume is what this refuses).
   if (owner.host !== hostname()) return owner;
-  return owner.pid !== process.pid && alive(owner.pid) ? owner : null;
+  return owner.pid !== process.pid && processRunning(owner.pid) ? owner : null;
 }
 
 export const lockedMessage = (dbFile: string, owner: Owner) =>

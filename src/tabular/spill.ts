@@ -11,6 +11,7 @@ import { evaluateMulticlassRows } from '../domain/metrics/multiclass-rows.ts';
 import { radixArgsort } from '../domain/metrics/classification.ts';
 import type { EvaluationData, EvaluationSpec, SpilledRows } from '../domain/metrics/evaluate.ts';
 import { medianOfSorted, rankSortedBlocks, type SortedBlock } from '../domain/metrics/ranked-blocks.ts';
+import { processRunning } from '../lib/process.ts';
 
 /** Bytes an evaluation may take in memory (columns and working arrays) before it moves its columns to files. */
 export const SPILL_AFTER_BYTES = 128 * 1024 * 1024;
@@ -72,21 +73,11 @@ export function sweepOrphanedSpills(root: string): string[] {
     const end = name.indexOf('-', mine.length);
     if (!name.startsWith(mine) || end < 0) continue;
     const pid = Number(name.slice(mine.length, end));
-    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || running(pid)) continue;
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || processRunning(pid)) continue;
     removeDirectory(join(root, name));
     removed.push(name);
   }
   return removed;
-}
-
-/** Whether a process with this id exists (one of another user's answers EPERM). */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Removes the files of data that was spilled; nothing for data held in memory. */
