@@ -41,7 +41,8 @@ describe('partial index predicates', () => {
       const text = readFileSync(file, 'utf8');
       for (const p of predicates) {
         if (!new RegExp(`'${p.table}( as \\w+)?'`).test(text)) continue;
-        const bound = new RegExp(`'(\\w+\\.)?${p.column}',\\s*'=',\\s*${p.value.replace(/'/g, "'")}\\b`, 'g');
+        // Not followed by a word character: `1` but not `10`; a quoted value ends in its quote.
+        const bound = new RegExp(`'(\\w+\\.)?${p.column}',\\s*'=',\\s*${p.value}(?!\\w)`, 'g');
         for (const m of text.matchAll(bound)) found.push(`${file}: ${m[0]}`);
       }
     }
